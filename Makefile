@@ -1,0 +1,127 @@
+# sanctrace - one GNU Makefile for build, tests, fuzzing, benchmarks and demo.
+#
+#   make demo            install what is missing, build, run the main job on real data
+#   make test            build and pass every test (release + sanitizer build + fuzz smoke)
+#   make MODE=asan test  the sanitizer build only
+#   make deps | lint | bench | eval | fuzz | clean
+#
+# Sources are found by folder: src/<module>/*.c form libsanctrace.a (all but
+# src/cli), src/cli/*.c the sanctrace binary, tests/unit/test_*.c one cmocka
+# binary each, fuzz/fuzz_*.c one libFuzzer target each.
+
+MODE ?= release
+BUILD := build/$(MODE)
+ST_DATA ?= $(abspath ../shared/data)
+export ST_DATA
+
+PKGS := icu-uc icu-i18n libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libcrypto libpq cmocka
+
+CC := cc
+WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
+BASEFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -pthread -MMD -MP
+ifeq ($(MODE),asan)
+  OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(MODE),debug)
+  OPT := -O0 -g
+else
+  OPT := -O2 -g
+endif
+ifeq ($(CI),true)
+  WARN += -Werror
+endif
+
+DEPS_STAMP := build/.deps-ok
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS := $(BASEFLAGS) $(WARN) $(OPT)
+LDLIBS = $(PKG_LIBS) -lm
+
+LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libsanctrace.a
+BIN := $(BUILD)/sanctrace
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all deps test test-one unit cli-tests fuzz fuzz-smoke lint bench eval demo clean format
+
+all: $(BIN)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/deps.sh
+	@sh scripts/deps.sh
+	@mkdir -p build && touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+	@ln -sf $(MODE)/sanctrace build/sanctrace-$(MODE)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
+
+# One mode's tests: unit binaries, then command-line tests against the binary.
+test-one: $(BIN) $(TEST_BIN)
+	@ST_BIN=$(abspath $(BIN)) ST_BUILD=$(abspath $(BUILD)) MODE=$(MODE) sh tests/run.sh $(TEST_BIN)
+
+ifeq ($(MODE),release)
+test: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory MODE=release test-one
+	@$(MAKE) --no-print-directory MODE=asan test-one
+	@$(MAKE) --no-print-directory fuzz-smoke
+else
+test: test-one
+endif
+
+# libFuzzer targets: the library built again with clang and coverage.
+FUZZ_BUILD := build/fuzz
+FUZZ_CFLAGS := $(BASEFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+$(FUZZ_BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/libsanctrace.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libsanctrace.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_BUILD)/libsanctrace.a $(LDLIBS)
+fuzz: $(FUZZ_BIN)
+# Each target runs briefly from its seed corpus in `make test`; FUZZ_SECONDS for longer runs.
+FUZZ_SECONDS ?= 8
+fuzz-smoke: $(FUZZ_BIN)
+	@sh tests/fuzz_smoke.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+lint: $(DEPS_STAMP)
+	clang-tidy --quiet $(LIB_SRC) $(CLI_SRC) -- $(BASEFLAGS) $(PKG_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Isrc src
+
+BENCH_SIZE ?= small
+bench: $(BIN)
+	@ST_BIN=$(abspath $(BIN)) BENCH_SIZE=$(BENCH_SIZE) sh bench/run.sh
+
+eval: $(BIN)
+	@ST_BIN=$(abspath $(BIN)) sh scripts/eval.sh
+
+demo: $(BIN)
+	@ST_BIN=$(abspath $(BIN)) sh scripts/demo.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/sanctrace/*.h)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

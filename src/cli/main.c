@@ -1,0 +1,57 @@
+/*
+ * main.c - `sanctrace <command> ...`: finds the command in one table.
+ *
+ * The table below is the whole command surface; each entry points into
+ * a cmd_<subsystem>.c file that parses its own options.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* Commands, one declaration per subsystem file. */
+static int cmd_version(int argc, char **argv);
+
+static const st_command commands[] = {
+    {"version", cmd_version, "print the version"},
+};
+
+void cli_report(const st_error *err) {
+    char msg[1024];
+    fprintf(stderr, "sanctrace: %s\n", st_error_format(err, msg, sizeof msg));
+}
+
+const char *cli_data_dir(const char *opt, char *out, size_t n) {
+    const char *home = getenv("SANCTRACE_HOME");
+    if (opt && *opt) snprintf(out, n, "%s", opt);
+    else if (home && *home) snprintf(out, n, "%s", home);
+    else snprintf(out, n, "%s/.local/share/sanctrace", getenv("HOME") ? getenv("HOME") : ".");
+    return out;
+}
+
+static int cmd_version(int argc, char **argv) {
+    (void)argc; (void)argv;
+    printf("sanctrace %s\n", ST_VERSION);
+    return 0;
+}
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: sanctrace <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'sanctrace <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) return cmd_version(0, NULL);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "sanctrace: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

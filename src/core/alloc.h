@@ -1,0 +1,25 @@
+/*
+ * alloc.h - the one allocator every module goes through.
+ *
+ * Design: thin wrappers over malloc/realloc/free so a test can make the
+ * Nth allocation fail (st_alloc_fail_after) and prove each error path, as
+ * Lua and SQLite do.  The fail counter is the only process-wide state in
+ * sanctrace; it is meant for tests and is off (negative) by default.
+ */
+#ifndef ST_ALLOC_H
+#define ST_ALLOC_H
+
+#include <stddef.h>
+
+void *st_malloc(size_t n);            /* NULL on failure */
+void *st_calloc(size_t count, size_t size);
+void *st_realloc(void *p, size_t n);  /* NULL on failure; p still valid */
+void st_free(void *p);
+char *st_strdup(const char *s);       /* caller frees with st_free */
+char *st_strndup(const char *s, size_t n);
+
+/* Tests: allocation number n (0-based from now) and all after it fail.
+ * n < 0 switches failure injection off. */
+void st_alloc_fail_after(long n);
+
+#endif

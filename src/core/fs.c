@@ -1,0 +1,140 @@
+/*
+ * fs.c - file helpers shared by the stores.
+ */
+#include "core/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+
+int st_file_read(const char *path, size_t max, char **data, size_t *len, st_error *err) {
+    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    st_buf b;
+    st_buf_init(&b, max + 1); /* one byte over, to notice input past max */
+    struct stat sb;
+    int rc = ST_OK;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        if ((size_t)sb.st_size > max) {
+            rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "file is %lld bytes, over the %zu limit",
+                             (long long)sb.st_size, max);
+            goto done;
+        }
+        if ((rc = st_buf_reserve(&b, (size_t)sb.st_size)) != ST_OK) goto oom;
+    }
+    for (;;) {
+        size_t room = max + 1 - b.len;
+        if ((rc = st_buf_reserve(&b, room < 65536 ? room : 65536)) != ST_OK) {
+            if (rc == ST_ELIMIT) {
+                rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "input over the %zu byte limit", max);
+                goto done;
+            }
+            goto oom;
+        }
+        ssize_t n = read(fd, b.data + b.len, b.cap - b.len - 1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            rc = st_error_at(err, ST_EIO, path, 0, -1, "read failed: %s", strerror(errno));
+            goto done;
+        }
+        if (n == 0) break;
+        b.len += (size_t)n;
+        if (b.len > max) {
+            rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "input over the %zu byte limit", max);
+            goto done;
+        }
+    }
+    if (!b.data && (rc = st_buf_reserve(&b, 0)) != ST_OK) goto oom;
+    b.data[b.len] = 0;
+    *len = b.len;
+    *data = st_buf_take(&b);
+    if (fd) close(fd);
+    return ST_OK;
+oom:
+    rc = st_error_at(err, ST_ENOMEM, path, 0, -1, "out of memory reading file");
+done:
+    st_buf_free(&b);
+    if (fd) close(fd);
+    return rc;
+}
+
+int st_file_write_atomic(const char *path, const void *data, size_t len, st_error *err) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return st_error_at(err, ST_EIO, tmp, 0, -1, "write failed: %s", strerror(e));
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        return st_error_at(err, ST_EIO, tmp, 0, -1, "fsync/close failed: %s", strerror(errno));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return st_error_at(err, ST_EIO, path, 0, -1, "rename failed: %s", strerror(e));
+    }
+    return ST_OK;
+}
+
+int st_mkdir_p(const char *path, st_error *err) {
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+        return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return st_error_at(err, ST_EIO, p, 0, -1, "mkdir failed: %s", strerror(errno));
+        *s = '/';
+    }
+    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+        return st_error_at(err, ST_EIO, p, 0, -1, "mkdir failed: %s", strerror(errno));
+    return ST_OK;
+}
+
+int st_path_exists(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+int st_is_dir(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb; (void)flag; (void)ftw;
+    return remove(p);
+}
+
+int st_rm_rf(const char *path) {
+    if (!st_path_exists(path)) return ST_OK;
+    return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? ST_OK : ST_EIO;
+}
+
+int st_path_join(char *out, size_t n, const char *a, const char *b) {
+    size_t la = strlen(a);
+    int k = snprintf(out, n, "%s%s%s", a, (la && a[la - 1] == '/') ? "" : "/", b);
+    return (k < 0 || (size_t)k >= n) ? ST_ELIMIT : ST_OK;
+}
