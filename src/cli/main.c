@@ -12,9 +12,11 @@
 
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);
+int cmd_chain(int argc, char **argv);
 
 static const st_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, synth"},
 };
 
 void cli_report(const st_error *err) {
