@@ -19,6 +19,7 @@
 int cmd_chain(int argc, char **argv);
 
 typedef struct chain_args {
+    int lines; /* several ids asked: one compact JSON object per line */
     const char *db;
     const char *format;
     const char *network;
@@ -34,10 +35,11 @@ static void chain_usage(FILE *f) {
             "usage: sanctrace chain <subcommand> [--db DIR] [--format json|table]\n\n"
             "  ingest [--network NET] PATH...  read Bitcoin Core blocks/ dirs, blk*.dat files or raw blocks\n"
             "  stats                            counts, tip, store size\n"
-            "  tx TXID                          inputs, outputs, fee, spending transactions\n"
-            "  block HEIGHT|HASH                a block of the best chain (or a stale one by hash)\n"
+            "  tx TXID...                       inputs, outputs, fee, spending transactions\n"
+            "  block HEIGHT|HASH...             a block of the best chain\n"
             "  address ADDR                     received, sent, balance, transactions, first/last seen\n"
             "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n\n"
+            "Several ids: one compact JSON object per line.\n"
             "--db defaults to $SANCTRACE_HOME/chain (or ~/.local/share/sanctrace/chain).\n"
             "Exit codes: 0 ok, 1 not found or bad records skipped, 2 usage or fatal error.\n");
 }
@@ -77,7 +79,7 @@ static int parse_args(int argc, char **argv, chain_args *a) {
 /* Print a JSON object as JSON or as "key  value" lines. */
 static void emit(const chain_args *a, json_t *o) {
     if (!strcmp(a->format, "json")) {
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(o, (a->lines ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
         if (s) puts(s);
         free(s);
         return;
@@ -196,22 +198,37 @@ static int chain_stats(chain_args *a) {
     return 0;
 }
 
-static int chain_tx(chain_args *a) {
-    if (a->nopos != 1) {
-        fprintf(stderr, "sanctrace chain tx: give one TXID (64 hex digits)\n");
-        return 2;
-    }
-    uint8_t h[32];
-    if (st_chain_hash_parse(a->pos[0], h)) {
-        fprintf(stderr, "sanctrace chain tx: '%s' is not a txid (64 hex digits)\n", a->pos[0]);
+static int chain_tx_one(chain_args *a, st_chain *c, const char *id);
+
+/* Several ids: each answered in turn; the worst exit code wins. */
+static int each_id(chain_args *a, const char *what, int (*one)(chain_args *, st_chain *, const char *)) {
+    if (a->nopos < 1) {
+        fprintf(stderr, "sanctrace chain %s: give at least one id\n", what);
         return 2;
     }
     st_chain *c;
     if (open_store(a, &c)) return 2;
+    a->lines = a->nopos > 1;
+    int worst = 0;
+    for (int i = 0; i < a->nopos; i++) {
+        int rc = one(a, c, a->pos[i]);
+        if (rc > worst) worst = rc;
+    }
+    st_chain_close(c);
+    return worst;
+}
+
+static int chain_tx(chain_args *a) { return each_id(a, "tx", chain_tx_one); }
+
+static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
+    uint8_t h[32];
+    if (st_chain_hash_parse(id, h)) {
+        fprintf(stderr, "sanctrace chain tx: '%s' is not a txid (64 hex digits)\n", id);
+        return 2;
+    }
     uint64_t t;
     if (!st_chain_find_tx(c, h, &t)) {
-        fprintf(stderr, "sanctrace chain tx: transaction %s is not in the store at %s\n", a->pos[0], a->db);
-        st_chain_close(c);
+        fprintf(stderr, "sanctrace chain tx: transaction %s is not in the store at %s\n", id, a->db);
         return 1;
     }
     st_chain_cols k;
@@ -276,16 +293,13 @@ static int chain_tx(chain_args *a) {
     json_object_set_new(j, "fee", coinbase || !known ? json_null() : json_integer(in_sum - out_sum));
     emit(a, j);
     json_decref(j);
-    st_chain_close(c);
     return 0;
 }
 
-static int chain_block(chain_args *a) {
-    if (a->nopos != 1) {
-        fprintf(stderr, "sanctrace chain block: give one HEIGHT or block HASH\n");
-        return 2;
-    }
-    const char *q = a->pos[0];
+static int chain_block_one(chain_args *a, st_chain *c, const char *q);
+static int chain_block(chain_args *a) { return each_id(a, "block", chain_block_one); }
+
+static int chain_block_one(chain_args *a, st_chain *c, const char *q) {
     char *end;
     long long height = strtoll(q, &end, 10);
     int is_height = *q && !*end && strlen(q) < 20;
@@ -294,13 +308,10 @@ static int chain_block(chain_args *a) {
         fprintf(stderr, "sanctrace chain block: '%s' is neither a height nor a block hash\n", q);
         return 2;
     }
-    st_chain *c;
-    if (open_store(a, &c)) return 2;
     uint64_t pos;
     int found = is_height ? st_chain_find_block_height(c, height, &pos) : st_chain_find_block_hash(c, q, &pos);
     if (!found) {
         fprintf(stderr, "sanctrace chain block: block %s is not on the best chain in %s\n", q, a->db);
-        st_chain_close(c);
         return 1;
     }
     st_chain_cols k;
@@ -326,7 +337,6 @@ static int chain_block(chain_args *a) {
     json_object_set_new(j, "txids", txs);
     emit(a, j);
     json_decref(j);
-    st_chain_close(c);
     return 0;
 }
 
