@@ -20,6 +20,7 @@ case ${BENCH_SIZE:-small} in
   *) echo "BENCH_SIZE is small or large" >&2; exit 2 ;;
 esac
 W=${BENCH_DIR:-$(mktemp -d /tmp/sanctrace-bench-chain.XXXXXX)}
+mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
 FULL_CHAIN_TXS=1300000000
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

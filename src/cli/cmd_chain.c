@@ -475,7 +475,7 @@ static int chain_synth(chain_args *a) {
         fprintf(stderr, "sanctrace chain synth: give --txs N and --out DIR\n");
         return 2;
     }
-    st_synth_opts o = {a->txs, a->seed ? a->seed : 1, 1};
+    st_synth_opts o = {a->txs, a->seed ? a->seed : 1, 1, 0};
     st_error err;
     st_error_clear(&err);
     if (st_chain_synth(a->out, &o, &err)) {
