@@ -22,10 +22,10 @@
 #include "names/names_int.h"
 
 /* Tuned once on the structure of the problem (see docs/names.md). */
-#define PAIR_MIN 0.55      /* token pairs below this similarity stay unpaired */
-#define STEEP 2.5          /* how fast pair quality falls under 0.9 */
-#define ALPHA 0.45         /* weight of the less covered side */
-#define SUBST 0.35         /* penalty when both sides keep unmatched tokens */
+#define PAIR_MIN 0.6       /* token pairs below this similarity stay unpaired */
+#define STEEP 1.5          /* how fast pair quality falls under 0.9 */
+#define ALPHA 0.25         /* weight of the less covered side */
+#define SUBST 0.5          /* penalty when both sides keep unmatched tokens */
 #define KO_SURNAME_W 0.35  /* share of the surname in a Korean name score */
 
 /* ---- token similarity --------------------------------------------------- */
@@ -56,16 +56,30 @@ static int osa_distance(const char *a, size_t la, const char *b, size_t lb) {
 }
 
 enum how { HOW_NONE = 0, HOW_EXACT, HOW_FUZZY, HOW_PHONETIC, HOW_INITIAL, HOW_JOINED,
-           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL };
+           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM };
 static const char *const how_names[] = {"none", "exact", "fuzzy", "phonetic", "initial",
                                         "joined", "transliterated", "korean-syllable",
-                                        "korean-partial"};
+                                        "korean-partial", "abbreviation", "initials"};
 
 static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     if (la == 0 || lb == 0) return 0.0;
     size_t L = la > lb ? la : lb;
     int d = osa_distance(a, la, b, lb);
     return 1.0 - (double)d / (double)L;
+}
+
+/* a is a shortening of b: same first letter, a's letters appear in b in
+ * order, a at least 3 letters and at most 60% of b. */
+static int abbreviates(const char *a, size_t la, const char *b, size_t lb) {
+    if (la > lb) { const char *t = a; a = b; b = t; size_t tl = la; la = lb; lb = tl; }
+    if (la < 3 || la * 10 > lb * 6 || a[0] != b[0]) return 0;
+    size_t j = 0;
+    for (size_t i = 0; i < la; i++) {
+        while (j < lb && b[j] != a[i]) j++;
+        if (j == lb) return 0;
+        j++;
+    }
+    return 1;
 }
 
 static int is_digit_tok(const nm_tok *t) { return t->kind == NM_NUMBER; }
@@ -75,6 +89,8 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     const nm_tok *a = &A->tok[i], *b = &B->tok[j];
     const char *sa = A->str + a->off, *sb = B->str + b->off;
     *how = HOW_NONE;
+    /* pinyin of two different Chinese characters is two different names */
+    if (a->origin == NM_HAN && b->origin == NM_HAN && a->src && b->src && a->src != b->src) return 0.0;
     if (a->len == b->len && memcmp(sa, sb, a->len) == 0) { *how = HOW_EXACT; return 1.0; }
     if (is_digit_tok(a) || is_digit_tok(b)) return 0.0;
     /* initials */
@@ -93,6 +109,8 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     }
     double s = str_sim(sa, a->len, sb, b->len);
     *how = HOW_FUZZY;
+    /* abbreviation: intl/international, corp/corporation, mgmt/management */
+    if (s < 0.8 && abbreviates(sa, a->len, sb, b->len)) { *how = HOW_ABBREV; return 0.8; }
     if (a->sklen >= 2 && a->sklen == b->sklen && memcmp(ka, kb, a->sklen) == 0 &&
         a->len >= 4 && b->len >= 4 && s < 0.88) {
         s = 0.88;
@@ -134,7 +152,31 @@ typedef struct pairc {
     uint8_t how;
 } pairc;
 
-#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 3)
+#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 3 + 2 * ST_NAME_MAX_TOKENS * 4)
+
+/* Token a of A (2..5 letters) against runs of B tokens whose first letters
+ * spell it; particles in the run may be skipped. */
+static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *cand, size_t *nc,
+                          int swap) {
+    for (unsigned i = 0; i < A->ntok; i++) {
+        const nm_tok *a = &A->tok[i];
+        const char *s = A->str + a->off;
+        if (a->len < 2 || a->len > 5 || a->kind == NM_NUMBER || a->kind == NM_LEGAL) continue;
+        for (unsigned j = 0; j + 1 < B->ntok; j++) {
+            unsigned k = j, m = 0;
+            while (k < B->ntok && m < a->len) {
+                const char *t = B->str + B->tok[k].off;
+                if (t[0] == s[m]) { m++; k++; }
+                else if (B->tok[k].kind == NM_STOP && k > j) k++;
+                else break;
+            }
+            if (m != a->len || k - j < 2 || k - j > 6 || *nc >= MAXP) continue;
+            pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM};
+            if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM};
+            cand[(*nc)++] = p;
+        }
+    }
+}
 
 static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *tokens,
                           json_t *unq, json_t *unl) {
@@ -159,6 +201,9 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *
             double s = joined_sim(L, j, Q, i);
             if (s >= 0.8 && nc < MAXP) cand[nc++] = (pairc){(float)s, (uint8_t)i, 2, (uint8_t)j, 1, HOW_JOINED};
         }
+    /* initials: PLA / People's Liberation Army, JC / Jean Claude */
+    acronym_pairs(Q, L, cand, &nc, 0);
+    acronym_pairs(L, Q, cand, &nc, 1);
     /* greedy: best pairs first (insertion sort: nc is small) */
     for (size_t a = 1; a < nc; a++) {
         pairc x = cand[a];
@@ -227,7 +272,9 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *
 typedef struct ko_view {
     int sur_tok;              /* token index of the surname */
     uint16_t sur;             /* its key */
+    uint32_t sur_fine;        /* Hangul code point when written in Hangul */
     uint16_t given[KO_MAX_SYL];
+    uint32_t given_fine[KO_MAX_SYL];
     size_t ng;
 } ko_view;
 
@@ -236,11 +283,14 @@ static int ko_make_view(const st_name_form *f, int sur_tok, ko_view *v) {
     if (t->nsyl != 1) return 0;
     v->sur_tok = sur_tok;
     v->sur = f->keys[t->syl0];
+    v->sur_fine = f->fine[t->syl0];
     v->ng = 0;
     for (unsigned i = 0; i < f->ntok; i++) {
         if ((int)i == sur_tok) continue; /* NOLINT */
-        for (unsigned k = 0; k < f->tok[i].nsyl && v->ng < KO_MAX_SYL; k++)
+        for (unsigned k = 0; k < f->tok[i].nsyl && v->ng < KO_MAX_SYL; k++) {
+            v->given_fine[v->ng] = f->fine[f->tok[i].syl0 + k];
             v->given[v->ng++] = f->keys[f->tok[i].syl0 + k];
+        }
     }
     return v->ng > 0;
 }
@@ -267,7 +317,25 @@ static void ko_flat(const uint16_t *k, size_t n, char *out, size_t cap) {
     out[o] = 0;
 }
 
+/* Two syllables written in Hangul on both sides compare exactly: the key
+ * classes only exist because romanisations lose distinctions. */
+static double ko_syl_sim(uint16_t ka, uint32_t fa, uint16_t kb, uint32_t fb) {
+    if (fa && fb) return fa == fb ? 1.0 : 0.5 * ko_key_sim(ka, kb);
+    return ko_key_sim(ka, kb);
+}
+
 static double ko_given_sim(const ko_view *a, const ko_view *b, double *syl) {
+    int both_hangul = a->ng == b->ng;
+    for (size_t i = 0; both_hangul && i < a->ng; i++)
+        both_hangul = a->given_fine[i] && b->given_fine[i];
+    if (both_hangul) {
+        double s = 1.0;
+        for (size_t i = 0; i < a->ng; i++) {
+            syl[i] = ko_syl_sim(a->given[i], a->given_fine[i], b->given[i], b->given_fine[i]);
+            s *= syl[i];
+        }
+        return s;
+    }
     char fa[64], fb[64];
     ko_flat(a->given, a->ng, fa, sizeof fa);
     ko_flat(b->given, b->ng, fb, sizeof fb);
@@ -300,7 +368,8 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
         for (size_t j = 0; j < nl; j++) {
             double syl[KO_MAX_SYL];
             double g = ko_given_sim(&vq[i], &vl[j], syl);
-            double s = KO_SURNAME_W * ko_key_sim(vq[i].sur, vl[j].sur) + (1 - KO_SURNAME_W) * g;
+            double s = KO_SURNAME_W * ko_syl_sim(vq[i].sur, vq[i].sur_fine, vl[j].sur, vl[j].sur_fine) +
+                       (1 - KO_SURNAME_W) * g;
             if (s > best) { best = s; bi = i; bj = j; }
         }
     if (best < 0) return -1;

@@ -23,6 +23,7 @@
 typedef struct rtok {
     char s[NM_TOKLEN];
     uint8_t len, kind, origin, hyph_next, sep_after;
+    uint32_t src;
     float w;
 } rtok;
 
@@ -174,7 +175,8 @@ static size_t skeleton(const char *s, size_t n, int abjad, char *out, size_t cap
 
 /* ---- tokenising --------------------------------------------------------- */
 
-static size_t split_tokens(const char *raw, const uint8_t *origin, rtok *t, size_t max) {
+static size_t split_tokens(const char *raw, const uint8_t *origin, const uint32_t *tag, rtok *t,
+                           size_t max) {
     size_t n = 0;
     const char *p = raw;
     while (*p && n < max) {
@@ -183,6 +185,7 @@ static size_t split_tokens(const char *raw, const uint8_t *origin, rtok *t, size
         rtok *k = &t[n];
         memset(k, 0, sizeof *k);
         k->origin = origin[p - raw];
+        k->src = tag[p - raw];
         size_t l = 0;
         while (*p && *p != ' ' && *p != '-' && *p != ',' && *p != '.') {
             if (l + 1 < NM_TOKLEN) k->s[l++] = *p;
@@ -259,6 +262,28 @@ static size_t rewrite_phrases(rtok *t, size_t n) {
     return n;
 }
 
+/* Digits standing for letters inside a word (Ig0r Sech1n), and Roman
+ * numerals of series (Fund IV, Capital Trust XV) as numbers. */
+static void rewrite_leet_roman(rtok *t, size_t n, int org) {
+    static const char *const roman[] = {"ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii",
+                                        "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"};
+    for (size_t i = 0; i < n; i++) {
+        size_t letters = 0, digits = 0;
+        for (size_t k = 0; k < t[i].len; k++) {
+            if (t[i].s[k] >= '0' && t[i].s[k] <= '9') digits++;
+            else letters++;
+        }
+        if (letters >= 2 && digits >= 1 && digits < letters) {
+            static const char map[] = "oizeasgtbg"; /* 0..9 */
+            for (size_t k = 0; k < t[i].len; k++)
+                if (t[i].s[k] >= '0' && t[i].s[k] <= '9') t[i].s[k] = map[t[i].s[k] - '0'];
+        }
+        if (t[i].kind == NM_WORD && i > 0 &&
+            (in_list(roman, COUNT(roman), t[i].s) || (org && (!strcmp(t[i].s, "v") || !strcmp(t[i].s, "x")))))
+            t[i].kind = NM_NUMBER;
+    }
+}
+
 /* Number words to digits: "forty four" / "forty-four" -> 44, "1st" -> 1. */
 static size_t rewrite_numbers(rtok *t, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -299,8 +324,8 @@ static size_t rewrite_numbers(rtok *t, size_t n) {
 /* ---- Korean ------------------------------------------------------------- */
 
 /* Parse every token as Korean; on success fill syllable keys. */
-static int read_korean(rtok *t, size_t n, uint16_t *keys, uint8_t *syl0, uint8_t *nsyl,
-                       size_t *nk) {
+static int read_korean(rtok *t, size_t n, uint16_t *keys, uint32_t *fine, uint8_t *syl0,
+                       uint8_t *nsyl, size_t *nk) {
     size_t total = 0, ntok = 0;
     int hangul = 0;
     for (size_t i = 0; i < n; i++) {
@@ -310,7 +335,10 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint8_t *syl0, uint8_t
         if (k == 0 || k > 3 || total + k > KO_MAX_SYL) return 0;
         syl0[i] = (uint8_t)total;
         nsyl[i] = (uint8_t)k;
-        for (size_t j = 0; j < k; j++) keys[total++] = ko_key(s[j]);
+        for (size_t j = 0; j < k; j++) {
+            fine[total] = (t[i].origin == NM_HANGUL && k == 1) ? t[i].src : 0;
+            keys[total++] = ko_key(s[j]);
+        }
         if (t[i].origin == NM_HANGUL) hangul = 1;
         ntok++;
     }
@@ -330,13 +358,15 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
     *out = NULL;
     char raw[ST_NAME_MAX_BYTES * 2];
     uint8_t origin[ST_NAME_MAX_BYTES * 2];
+    uint32_t tag[ST_NAME_MAX_BYTES * 2];
     rtok t[ST_NAME_MAX_TOKENS];
-    int rc = nm_normalize_raw(ctx, name ? name : "", raw, origin, sizeof raw);
+    int rc = nm_normalize_raw(ctx, name ? name : "", raw, origin, tag, sizeof raw);
     if (rc == ST_EINVAL) raw[0] = 0;
-    size_t n = split_tokens(raw, origin, t, ST_NAME_MAX_TOKENS);
+    size_t n = split_tokens(raw, origin, tag, t, ST_NAME_MAX_TOKENS);
     n = merge_initials(t, n);
     n = rewrite_phrases(t, n);
     n = rewrite_numbers(t, n);
+    rewrite_leet_roman(t, n, schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY);
 
     int person = schema == ST_SCHEMA_PERSON;
     int org = schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY;
@@ -346,9 +376,10 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
 
     /* Korean first: a Korean name has no legal forms or particles. */
     uint16_t keys[KO_MAX_SYL * 2];
+    uint32_t fine[KO_MAX_SYL * 2];
     uint8_t syl0[ST_NAME_MAX_TOKENS] = {0}, nsyl[ST_NAME_MAX_TOKENS] = {0};
     size_t nk = 0;
-    int korean = !org && n > 0 && read_korean(t, n, keys, syl0, nsyl, &nk);
+    int korean = !org && n > 0 && read_korean(t, n, keys, fine, syl0, nsyl, &nk);
 
     if (!korean) {
         for (size_t i = 0; i < n; i++) {
@@ -388,7 +419,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         case NM_TITLE: t[i].w = 0.05f; break;
         case NM_STOP: t[i].w = 0.3f; break;
         case NM_GENERIC: t[i].w = 0.6f; break;
-        case NM_NUMBER: t[i].w = 0.8f; break;
+        case NM_NUMBER: t[i].w = 0.5f; break;
         default: t[i].w = 1.0f; break;
         }
     }
@@ -428,10 +459,12 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         k->hyph_next = t[i].hyph_next;
         k->syl0 = syl0[i];
         k->nsyl = nsyl[i];
+        k->src = t[i].src;
     }
     f->strlen_ = (uint32_t)o;
     if (korean) {
         memcpy(f->keys, keys, nk * sizeof keys[0]);
+        memcpy(f->fine, fine, nk * sizeof fine[0]);
         f->nsyl = (uint8_t)nk;
     }
     *out = f;

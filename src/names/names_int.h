@@ -35,6 +35,7 @@ typedef struct nm_tok {
     uint8_t origin;        /* enum nm_origin */
     uint8_t hyph_next;     /* written joined to the next token by a hyphen */
     uint8_t syl0, nsyl;    /* Korean syllables keys[syl0 .. syl0+nsyl) */
+    uint32_t src;          /* Hangul syllable or Han character it was written in, else 0 */
 } nm_tok;
 
 struct st_name_form {
@@ -44,6 +45,7 @@ struct st_name_form {
     uint8_t comma_after;   /* token index + 1 after which a comma was written, 0 none */
     uint8_t nsyl;
     uint16_t keys[KO_MAX_SYL * 2];
+    uint32_t fine[KO_MAX_SYL * 2]; /* Hangul code point of the syllable, 0 when romanised */
     nm_tok tok[ST_NAME_MAX_TOKENS];
     const char *text;      /* normalised text, inside str */
     uint32_t strlen_;
@@ -62,8 +64,9 @@ double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, un
 /* Normalise to ASCII with token separators: lower-case letters and digits,
  * ' ' between tokens, '-' where the source wrote a hyphen, ',' where it
  * wrote a comma, '.' after single letters written with a dot.  origin
- * receives one byte per output byte (enum nm_origin). */
+ * receives one byte per output byte (enum nm_origin); tag (may be NULL)
+ * the Hangul or Han code point each output byte was written for, else 0. */
 int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
-                     size_t n);
+                     uint32_t *tag, size_t n);
 
 #endif

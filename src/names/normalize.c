@@ -77,6 +77,8 @@ static int origin_of_script(UScriptCode sc) {
 typedef struct nm_out {
     char *p;
     uint8_t *origin;
+    uint32_t *tag;  /* per byte: source code point of Hangul/Han, else 0 */
+    uint32_t cur_tag;
     size_t n, len;
     char pend;      /* pending separator: 0, ' ', '-', ',', '.' */
     int truncated;
@@ -99,11 +101,13 @@ static void out_char(nm_out *o, char ch, uint8_t origin) {
     if (o->pend) {
         if (o->len + 2 >= o->n) { o->truncated = 1; return; }
         o->p[o->len] = o->pend;
+        if (o->tag) o->tag[o->len] = 0;
         o->origin[o->len++] = origin;
         o->pend = 0;
     }
     if (o->len + 1 >= o->n) { o->truncated = 1; return; }
     o->p[o->len] = ch;
+    if (o->tag) o->tag[o->len] = o->cur_tag;
     o->origin[o->len++] = origin;
 }
 
@@ -151,14 +155,34 @@ static void out_hangul_word(nm_out *o, const uint32_t *cp, size_t n) {
         if (!ko_from_codepoint(cp[i], &s)) continue;
         if (i > 0) out_sep(o, (sur && i == sur) ? ' ' : '-');
         ko_render(s, KO_SYS_RR, i == 0 || i == sur, 0, buf);
+        o->cur_tag = cp[i];
         for (char *q = buf; *q; q++) out_char(o, *q, NM_HANGUL);
+        o->cur_tag = 0;
     }
     out_sep(o, ' ');
 }
 
+/* Transliterate b[start..end) with ICU and feed the writer. */
+static void out_icu(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, uint8_t org) {
+    UChar run[NM_U16_MAX * 2];
+    int32_t rl = end - start;
+    if (rl > NM_U16_MAX) rl = NM_U16_MAX;
+    memcpy(run, ctx->b + start, (size_t)rl * sizeof(UChar));
+    int32_t limit = rl;
+    UErrorCode te = U_ZERO_ERROR;
+    utrans_transUChars(ctx->trans, run, &rl, NM_U16_MAX * 2, 0, &limit, &te);
+    if (U_FAILURE(te)) rl = 0;
+    te = U_ZERO_ERROR;
+    int32_t l8 = 0;
+    u_strToUTF8WithSub(ctx->run8, (int32_t)sizeof ctx->run8 - 1, &l8, run, rl, 0xFFFD, NULL, &te);
+    if (U_FAILURE(te)) l8 = 0;
+    ctx->run8[l8] = 0;
+    out_text(o, ctx->run8, org);
+}
+
 int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
-                     size_t n) {
-    nm_out o = {out, origin, n, 0, 0, 0};
+                     uint32_t *tag, size_t n) {
+    nm_out o = {out, origin, tag, 0, n, 0, 0, 0};
     if (n == 0) return ST_ELIMIT;
     out[0] = 0;
     size_t in_len = strnlen(name, ST_NAME_MAX_BYTES);
@@ -216,20 +240,24 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
                 break;
             j = k;
         }
-        UChar run[NM_U16_MAX * 2];
-        int32_t rl = j - start;
-        if (rl > NM_U16_MAX) rl = NM_U16_MAX;
-        memcpy(run, ctx->b + start, (size_t)rl * sizeof(UChar));
-        int32_t limit = rl;
-        UErrorCode te = U_ZERO_ERROR;
-        utrans_transUChars(ctx->trans, run, &rl, NM_U16_MAX * 2, 0, &limit, &te);
-        if (U_FAILURE(te)) rl = 0;
-        te = U_ZERO_ERROR;
-        int32_t l8 = 0;
-        u_strToUTF8WithSub(ctx->run8, (int32_t)sizeof ctx->run8 - 1, &l8, run, rl, 0xFFFD, NULL, &te);
-        if (U_FAILURE(te)) l8 = 0;
-        ctx->run8[l8] = 0;
-        out_text(&o, ctx->run8, (uint8_t)run_org);
+        if (run_org == NM_HAN) {
+            /* one Han character is one syllable of a name: keep each
+             * separate and remember which character it was */
+            int32_t q = start;
+            while (q < j) {
+                UChar32 d;
+                int32_t k = q;
+                U16_NEXT(ctx->b, k, j, d);
+                UErrorCode se3 = U_ZERO_ERROR;
+                int han = uscript_getScript(d, &se3) == USCRIPT_HAN;
+                if (han) { out_sep(&o, ' '); o.cur_tag = (uint32_t)d; }
+                out_icu(ctx, &o, q, k, NM_HAN);
+                if (han) { o.cur_tag = 0; out_sep(&o, ' '); }
+                q = k;
+            }
+        } else {
+            out_icu(ctx, &o, start, j, (uint8_t)run_org);
+        }
         cur = run_org;
         i = j;
     }
@@ -240,7 +268,7 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
 int st_name_normalize(st_names_ctx *ctx, const char *name, char *out, size_t n) {
     uint8_t origin[ST_NAME_MAX_BYTES * 2];
     char raw[ST_NAME_MAX_BYTES * 2];
-    int rc = nm_normalize_raw(ctx, name, raw, origin, sizeof raw);
+    int rc = nm_normalize_raw(ctx, name, raw, origin, NULL, sizeof raw);
     size_t o = 0;
     for (size_t i = 0; raw[i]; i++) {
         char c = raw[i];
