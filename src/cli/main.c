@@ -12,9 +12,11 @@
 
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);
+int cmd_update(int argc, char **argv); /* cmd_lists.c */
 
 static const st_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
 };
 
 void cli_report(const st_error *err) {
