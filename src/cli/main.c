@@ -13,10 +13,12 @@
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
+int cmd_update(int argc, char **argv);    /* cmd_lists.c */
 
 static const st_command commands[] = {
-    {"version", cmd_version, "print the version"},
+    {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
     {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
+    {"version", cmd_version, "print the version"},
 };
 
 void cli_report(const st_error *err) {
