@@ -14,11 +14,13 @@
 static int cmd_version(int argc, char **argv);
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 int cmd_update(int argc, char **argv);    /* cmd_lists.c */
+int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
 
 static const st_command commands[] = {
     {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
     {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
     {"version", cmd_version, "print the version"},
+    {"eval-deck", cmd_eval_deck, "recall and false positives of name matching on the generated DPRK deck"},
 };
 
 void cli_report(const st_error *err) {

@@ -51,6 +51,13 @@ uint16_t ko_key(ko_syl s) {
     return key_of_classes(on_class[s.on], vo_class[s.vo], co_class[s.co]);
 }
 
+uint16_t ko_key_inword(ko_syl s) {
+    if (s.on > 18 || s.vo > 20 || s.co > 27) return 0;
+    uint8_t oc = on_class[s.on];
+    if (oc == KO_ON_R) oc = KO_ON_N;
+    return (uint16_t)((oc << 8) | (vo_class[s.vo] << 4) | co_class[s.co]);
+}
+
 double ko_key_sim(uint16_t a, uint16_t b) {
     if (a == b) return 1.0;
     int on = (a >> 8) == (b >> 8), vo = ((a >> 4) & 15) == ((b >> 4) & 15), co = (a & 15) == (b & 15);
