@@ -48,10 +48,11 @@ int cmd_eval(int argc, char **argv) {
                                          {"innocents", required_argument, 0, 'i'},
                                          {"seed", required_argument, 0, 's'},
                                          {"format", required_argument, 0, 'f'},
+                                         {"show-flagged", required_argument, 0, 'S'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *data_dir = NULL, *format = "table";
-    size_t innocents = 20000;
+    size_t innocents = 20000, show = 0;
     uint64_t seed = 20261128;
     int c;
     optind = 1;
@@ -61,8 +62,9 @@ int cmd_eval(int argc, char **argv) {
         case 'i': innocents = (size_t)atol(optarg); break;
         case 's': seed = strtoull(optarg, NULL, 10); break;
         case 'f': format = optarg; break;
+        case 'S': show = (size_t)atol(optarg); break;
         case 'h':
-            printf("usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S] [--format table|json]\n");
+            printf("usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S] [--format table|json]\n                          [--show-flagged N]\n");
             return 0;
         default: return 2;
         }
@@ -131,6 +133,11 @@ int cmd_eval(int argc, char **argv) {
             size_t nm = 0;
             st_screen(snap, &q, &so, &m, &nm, NULL);
             int flagged = nm && m[0].match;
+            if (flagged && show && !with_country) {
+                show--;
+                fprintf(stderr, "flagged innocent (%s): \"%s\" -> %s \"%s\" %.3f\n", inn.items[i].kind,
+                        inn.items[i].name, m[0].entity->id, m[0].name, m[0].score);
+            }
             if (with_country) { kr_c++; kr_c_flag += flagged; }
             else if (korean) { kr++; kr_flag += flagged; }
             else { other++; other_flag += flagged; }
