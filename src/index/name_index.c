@@ -68,7 +68,8 @@ void st_name_index_free(st_name_index *ix) {
     for (size_t i = 0; i < ix->n; i++) st_name_form_free(ix->forms[i]);
     st_free(ix->forms);
     st_free(ix->payload);
-    for (size_t i = 0; i < ix->nterms; i++) st_free(ix->term_str[i]);
+    if (ix->term_str)
+        for (size_t i = 0; i < ix->nterms; i++) st_free(ix->term_str[i]);
     st_free(ix->term_str);
     st_free(ix->term_len);
     st_free(ix->post_off);
