@@ -17,6 +17,7 @@ int cmd_screen(int argc, char **argv);    /* cmd_screen.c */
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
+int cmd_chain(int argc, char **argv);
 
 static const st_command commands[] = {
     {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
@@ -25,6 +26,7 @@ static const st_command commands[] = {
     {"eval", cmd_eval, "accuracy figures: the DPRK deck through the whole screening pipeline"},
     {"eval-deck", cmd_eval_deck, "the DPRK deck against the name comparator alone (brute force)"},
     {"version", cmd_version, "print the version"},
+    {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, synth"},
 };
 
 void cli_report(const st_error *err) {
