@@ -12,9 +12,11 @@
 
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);
+int cmd_rings(int argc, char **argv);
 
 static const st_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"rings", cmd_rings, "group applicant identities into rings (synth: test data)"},
 };
 
 void cli_report(const st_error *err) {

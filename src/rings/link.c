@@ -1,0 +1,578 @@
+/*
+ * link.c - candidate pairs and their evidence.
+ *
+ * Design: no step compares all pairs.  Candidates come from four indexes:
+ *  - records sharing an interned strong value (payout, device, phone,
+ *    e-mail, shipping address) that is not a hub;
+ *  - photo hashes by multi-index hashing: 16 chunks of 16 bits; two hashes
+ *    within 31 bits differ in at most one bit in some chunk (pigeonhole),
+ *    so probing each chunk exactly and at one-bit flips finds every pair;
+ *    on large inputs the flips are skipped (exact chunks still guarantee
+ *    distance <= 15 and find most pairs up to 31);
+ *  - résumé MinHash signatures by LSH banding (8 bands of 4 bins);
+ *  - person blocking keys (name-token prefix + birth year, birth date +
+ *    initials, name + address prefix) for duplicates of one person.
+ * Each candidate is then scored from everything the two records share.
+ *
+ * Rarity: a value shared by k records weighs rarity(k) = log(H/k)/log 4,
+ * clipped to [0,1]: full weight up to H/4, none from H on.  H, the hub
+ * cut-off, comes from the data: per kind, a Tukey fence (Q3 + 3 IQR) over
+ * the log sizes of the shared values, bounded to [12, 48] ("dozens").
+ * Invariant: every edge has a < b and appears once.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/progress.h"
+#include "rings/rings_int.h"
+
+/* Base weight of one shared value per kind: strong kinds can merge alone. */
+static const double kind_weight[RG_NKINDS] = {
+    [RG_K_PAYMENT] = 1.0, [RG_K_DEVICE] = 1.0, [RG_K_PHONE] = 1.0, [RG_K_EMAIL] = 1.0,
+    [RG_K_SHIPPING] = 1.0, [RG_K_PHOTO] = 1.0, [RG_K_RESUME] = 0.8,
+    [RG_K_IP] = 0.3, [RG_K_EMPLOYER] = 0.15, [RG_K_SCHOOL] = 0.15, [RG_K_ADDRESS] = 0.4,
+    [RG_K_NAME] = 0.3, [RG_K_DOB] = 0.2};
+
+#define HUB_MIN 12.0
+#define HUB_MAX 48.0
+#define BLOCK_MAX 64      /* person blocks larger than this are too common to block on */
+#define BUCKET_MAX 2048   /* photo chunk buckets / LSH groups beyond this are generic */
+#define RESUME_MIN_SIM 0.75
+#define PDQ_MAX_DIST 31
+
+double rg_rarity(const st_rings *r, int kind, uint32_t count) {
+    double h = r->hub[kind];
+    if (count < 2) return 1.0;
+    if ((double)count >= h) return 0.0;
+    double x = log(h / (double)count) / log(4.0);
+    return x > 1.0 ? 1.0 : x;
+}
+
+/* ---- the pair table ------------------------------------------------------ */
+
+typedef struct pairset {
+    uint64_t *keys;   /* 0 = empty; key = (a+1) << 32 | (b+1) */
+    uint32_t *idx;
+    size_t cap, n;
+} pairset;
+
+static int pairset_grow(pairset *p) {
+    size_t nc = p->cap ? p->cap * 2 : 1u << 16;
+    uint64_t *k = st_calloc(nc, sizeof *k);
+    uint32_t *x = st_malloc(nc * sizeof *x);
+    if (!k || !x) { st_free(k); st_free(x); return ST_ENOMEM; }
+    for (size_t i = 0; i < p->cap; i++) {
+        if (!p->keys[i]) continue;
+        size_t h = (size_t)(p->keys[i] * 0x9E3779B97F4A7C15ULL >> 20) & (nc - 1);
+        while (k[h]) h = (h + 1) & (nc - 1);
+        k[h] = p->keys[i];
+        x[h] = p->idx[i];
+    }
+    st_free(p->keys);
+    st_free(p->idx);
+    p->keys = k;
+    p->idx = x;
+    p->cap = nc;
+    return ST_OK;
+}
+
+/* The edge of (a, b), created when absent; NULL on OOM. */
+static rg_edge *edge_get(st_rings *r, pairset *p, uint32_t a, uint32_t b) {
+    if (a > b) { uint32_t t = a; a = b; b = t; }
+    if ((p->n + 1) * 10 > p->cap * 7 && pairset_grow(p) != ST_OK) return NULL;
+    uint64_t key = ((uint64_t)(a + 1) << 32) | (uint64_t)(b + 1);
+    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 20) & (p->cap - 1);
+    while (p->keys[h]) {
+        if (p->keys[h] == key) return &RG_AT(r->edges, rg_edge, p->idx[h]);
+        h = (h + 1) & (p->cap - 1);
+    }
+    rg_edge e;
+    memset(&e, 0, sizeof e);
+    e.a = a;
+    e.b = b;
+    if (rg_vec_push(&r->edges, &e) != ST_OK) return NULL;
+    p->keys[h] = key;
+    p->idx[h] = (uint32_t)(r->edges.len - 1);
+    p->n++;
+    return &RG_AT(r->edges, rg_edge, r->edges.len - 1);
+}
+
+/* ---- hub cut-offs ------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Tukey fence over log sizes of the shared groups; counts[i] >= 2. */
+static double hub_from_counts(double *logs, size_t n) {
+    if (n < 10) return 24.0;
+    qsort(logs, n, sizeof *logs, cmp_double);
+    double q1 = logs[n / 4], q3 = logs[(3 * n) / 4];
+    double fence = exp(q3 + 3.0 * (q3 - q1));
+    if (fence < HUB_MIN) fence = HUB_MIN;
+    if (fence > HUB_MAX) fence = HUB_MAX;
+    return fence;
+}
+
+static int compute_hubs(st_rings *r) {
+    size_t nv = r->values.len;
+    double *logs = st_malloc((nv + 1) * sizeof *logs);
+    if (!logs) return ST_ENOMEM;
+    for (int k = 0; k < RG_NKINDS; k++) {
+        size_t n = 0;
+        for (size_t v = 0; v < nv; v++) {
+            const rg_value *x = &RG_AT(r->values, rg_value, v);
+            if (x->kind == k && x->count >= 2) logs[n++] = log((double)x->count);
+        }
+        r->hub[k] = hub_from_counts(logs, n);
+    }
+    st_free(logs);
+    return ST_OK;
+}
+
+/* ---- person comparison ---------------------------------------------------- */
+
+/* Token-wise name similarity: each token's best Jaro-Winkler partner,
+ * averaged both ways (robust to order and to a missing middle name). */
+static double name_similarity(const char *a, const char *b) {
+    if (!*a || !*b) return -1.0;
+    if (strcmp(a, b) == 0) return 1.0;
+    char ta[8][48], tb[8][48];
+    size_t na = 0, nb = 0;
+    for (const char *p = a; *p && na < 8;) {
+        size_t l = strcspn(p, " ");
+        if (l && l < 48) { memcpy(ta[na], p, l); ta[na++][l] = 0; }
+        p += l;
+        while (*p == ' ') p++;
+    }
+    for (const char *p = b; *p && nb < 8;) {
+        size_t l = strcspn(p, " ");
+        if (l && l < 48) { memcpy(tb[nb], p, l); tb[nb++][l] = 0; }
+        p += l;
+        while (*p == ' ') p++;
+    }
+    if (!na || !nb) return -1.0;
+    double sa = 0, sb = 0;
+    for (size_t i = 0; i < na; i++) {
+        double best = 0;
+        for (size_t j = 0; j < nb; j++) { double s = rg_jaro_winkler(ta[i], tb[j]); if (s > best) best = s; }
+        sa += best;
+    }
+    for (size_t j = 0; j < nb; j++) {
+        double best = 0;
+        for (size_t i = 0; i < na; i++) { double s = rg_jaro_winkler(ta[i], tb[j]); if (s > best) best = s; }
+        sb += best;
+    }
+    sa /= (double)na;
+    sb /= (double)nb;
+    /* the shorter name may drop a token; the whole-string view guards against "kim" ~ "kim jong un" */
+    double whole = rg_jaro_winkler(a, b);
+    double tok = sa > sb ? sa : sb;
+    double lo = sa < sb ? sa : sb;
+    return (tok + lo + whole) / 3.0;
+}
+
+/* 2: same date, 1: one typo or day/month swapped, 0: unknown, -1: differ. */
+static int dob_agreement(const char *a, const char *b) {
+    if (!*a || !*b) return 0;
+    if (strcmp(a, b) == 0) return strlen(a) == 10 ? 2 : 1;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la != 10 || lb != 10) return strncmp(a, b, 4) == 0 ? 0 : -1;
+    int diff = 0;
+    for (size_t i = 0; i < 10; i++) diff += a[i] != b[i];
+    if (diff == 1) return 1;
+    if (memcmp(a, b, 4) == 0 && memcmp(a + 5, b + 8, 2) == 0 && memcmp(a + 8, b + 5, 2) == 0) return 1;
+    if (memcmp(a + 4, b + 4, 6) == 0 && diff == 2) return 1; /* year typo of two digits */
+    return -1;
+}
+
+static double address_similarity(const char *a, const char *b) {
+    if (!*a || !*b) return -1.0;
+    if (strcmp(a, b) == 0) return 1.0;
+    char ta[24][32];
+    size_t na = 0, inter = 0, nb = 0;
+    for (const char *p = a; *p && na < 24;) {
+        size_t l = strcspn(p, " ");
+        if (l && l < 32) { memcpy(ta[na], p, l); ta[na++][l] = 0; }
+        p += l;
+        while (*p == ' ') p++;
+    }
+    for (const char *p = b; *p && nb < 24;) {
+        size_t l = strcspn(p, " ");
+        nb++;
+        for (size_t i = 0; i < na; i++)
+            if (strlen(ta[i]) == l && memcmp(ta[i], p, l) == 0) { inter++; break; }
+        p += l;
+        while (*p == ' ') p++;
+    }
+    size_t uni = na + nb - inter;
+    return uni ? (double)inter / (double)uni : 0.0;
+}
+
+double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
+    (void)r;
+    double s = 0;
+    double ns = name_similarity(a->name_key, b->name_key);
+    if (ns < 0) return 0; /* no name on one side: not a person comparison */
+    if (ns >= 0.95) s += 3;
+    else if (ns >= 0.9) s += 2;
+    else if (ns >= 0.85) s += 1;
+    else if (ns < 0.75) s -= 3;
+    int d = dob_agreement(a->dob, b->dob);
+    s += d == 2 ? 3 : d == 1 ? 1.5 : d == -1 ? -2 : 0;
+    double as = address_similarity(a->addr, b->addr);
+    if (as >= 0.6) s += 2;
+    else if (as >= 0.3) s += 1;
+    else if (as >= 0 && as < 0.15) s -= 1;
+    return s;
+}
+
+int rg_same_persona(const rg_rec *a, const rg_rec *b) {
+    double ns = name_similarity(a->name_key, b->name_key);
+    int d = dob_agreement(a->dob, b->dob);
+    if (ns < 0) return d == 2;
+    return ns >= 0.88 && d >= 0;
+}
+
+/* ---- photos -------------------------------------------------------------- */
+
+static int hamming256(const uint64_t *x, const uint64_t *y) {
+    return __builtin_popcountll(x[0] ^ y[0]) + __builtin_popcountll(x[1] ^ y[1]) +
+           __builtin_popcountll(x[2] ^ y[2]) + __builtin_popcountll(x[3] ^ y[3]);
+}
+
+int rg_photo_near(const st_rings *r, const rg_rec *a, const rg_rec *b, int *dist) {
+    const uint64_t *pd = r->pdq.data;
+    int best = 257;
+    for (uint32_t i = 0; i < a->npdq; i++)
+        for (uint32_t j = 0; j < b->npdq; j++) {
+            int d = hamming256(pd + 4 * (size_t)(a->pstart + i), pd + 4 * (size_t)(b->pstart + j));
+            if (d < best) best = d;
+        }
+    *dist = best;
+    return best <= PDQ_MAX_DIST;
+}
+
+static uint16_t chunk16(const uint64_t *h, int c) {
+    return (uint16_t)(h[c / 4] >> (16 * (3 - c % 4)));
+}
+
+static int link_photos(st_rings *r, pairset *ps, uint32_t *deg) {
+    size_t n = r->recs.len;
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) np += RG_AT(r->recs, rg_rec, i).npdq;
+    if (np < 2) return ST_OK;
+    int rc = ST_ENOMEM;
+    uint32_t *owner = st_malloc(np * sizeof *owner);
+    const uint64_t **hash = st_malloc(np * sizeof *hash);
+    uint32_t *start = st_calloc((size_t)16 * 65536 + 1, sizeof *start);
+    uint32_t *items = st_malloc(np * 16 * sizeof *items);
+    uint8_t *seen = NULL;
+    if (!owner || !hash || !start || !items) goto done;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        for (uint32_t j = 0; j < x->npdq; j++, k++) {
+            owner[k] = (uint32_t)i;
+            hash[k] = (const uint64_t *)r->pdq.data + 4 * (size_t)(x->pstart + j);
+        }
+    }
+    for (size_t p = 0; p < np; p++)
+        for (int c = 0; c < 16; c++) start[(size_t)c * 65536 + chunk16(hash[p], c) + 1]++;
+    for (size_t b = 1; b <= (size_t)16 * 65536; b++) start[b] += start[b - 1];
+    {
+        uint32_t *fill = st_malloc((size_t)16 * 65536 * sizeof *fill);
+        if (!fill) goto done;
+        memcpy(fill, start, (size_t)16 * 65536 * sizeof *fill);
+        for (size_t p = 0; p < np; p++)
+            for (int c = 0; c < 16; c++) items[fill[(size_t)c * 65536 + chunk16(hash[p], c)]++] = (uint32_t)p;
+        st_free(fill);
+    }
+    int radius = np <= 2 * 65536 ? 1 : 0;
+    for (size_t p = 0; p < np; p++) {
+        for (int c = 0; c < 16; c++) {
+            uint16_t v0 = chunk16(hash[p], c);
+            for (int f = -1; f < (radius ? 16 : 0); f++) {
+                uint16_t v = f < 0 ? v0 : (uint16_t)(v0 ^ (1u << f));
+                size_t b = (size_t)c * 65536 + v;
+                uint32_t lo = start[b], hi = start[b + 1];
+                if (hi - lo > BUCKET_MAX) continue;
+                for (uint32_t t = lo; t < hi; t++) {
+                    uint32_t q = items[t];
+                    if (q <= p || owner[q] == owner[p]) continue;
+                    if (hamming256(hash[p], hash[q]) > PDQ_MAX_DIST) continue;
+                    rg_edge *e = edge_get(r, ps, owner[p], owner[q]);
+                    if (!e) goto done;
+                    if (!e->photo) { e->photo = 1; deg[owner[p]]++; deg[owner[q]]++; }
+                }
+            }
+        }
+    }
+    rc = ST_OK;
+done:
+    st_free(owner);
+    st_free(hash);
+    st_free(start);
+    st_free(items);
+    st_free(seen);
+    return rc;
+}
+
+/* ---- résumés ------------------------------------------------------------- */
+
+typedef struct band_item {
+    uint64_t h;
+    uint32_t rec;
+} band_item;
+
+static int cmp_band(const void *a, const void *b) {
+    const band_item *x = a, *y = b;
+    if (x->h != y->h) return x->h < y->h ? -1 : 1;
+    return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+static int link_resumes(st_rings *r, pairset *ps, uint32_t *deg) {
+    size_t n = r->recs.len, ns = 0;
+    for (size_t i = 0; i < n; i++) ns += RG_AT(r->recs, rg_rec, i).sig >= 0;
+    if (ns < 2) return ST_OK;
+    band_item *it = st_malloc(ns * sizeof *it);
+    if (!it) return ST_ENOMEM;
+    const uint32_t *sigs = r->sigs.data;
+    for (int band = 0; band < RG_SIG / 4; band++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+            if (x->sig < 0) continue;
+            const uint32_t *s = sigs + (size_t)x->sig * RG_SIG + band * 4;
+            uint64_t h = ((uint64_t)s[0] << 32 | s[1]) * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)s[2] << 32 | s[3]);
+            it[m].h = h;
+            it[m++].rec = (uint32_t)i;
+        }
+        qsort(it, m, sizeof *it, cmp_band);
+        for (size_t g = 0; g < m;) {
+            size_t e = g + 1;
+            while (e < m && it[e].h == it[g].h) e++;
+            if (e - g <= BUCKET_MAX / 8) {
+                for (size_t x = g; x < e; x++)
+                    for (size_t y = x + 1; y < e; y++) {
+                        const rg_rec *ra = &RG_AT(r->recs, rg_rec, it[x].rec), *rb = &RG_AT(r->recs, rg_rec, it[y].rec);
+                        double sim = rg_sig_similarity(sigs + (size_t)ra->sig * RG_SIG, sigs + (size_t)rb->sig * RG_SIG);
+                        if (sim < RESUME_MIN_SIM) continue;
+                        rg_edge *ed = edge_get(r, ps, it[x].rec, it[y].rec);
+                        if (!ed) { st_free(it); return ST_ENOMEM; }
+                        if (!ed->resume) { ed->resume = 1; deg[it[x].rec]++; deg[it[y].rec]++; }
+                    }
+            } else {
+                /* a group this large is a template: every member is a hub */
+                for (size_t x = g; x < e; x++) deg[it[x].rec] = UINT32_MAX / 2;
+            }
+            g = e;
+        }
+    }
+    st_free(it);
+    return ST_OK;
+}
+
+/* ---- person blocking ------------------------------------------------------ */
+
+static int link_persons(st_rings *r, pairset *ps) {
+    size_t n = r->recs.len;
+    band_item *it = st_malloc((n * 5 + 1) * sizeof *it);
+    if (!it) return ST_ENOMEM;
+    size_t m = 0;
+    char key[160];
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        if (!x->name_key[0]) continue;
+        const char *nk = x->name_key;
+        /* name tokens' 4-letter prefixes with the birth year */
+        size_t ntok = 0;
+        char initials[8];
+        size_t ni = 0;
+        for (const char *p = nk; *p && ntok < 3;) {
+            size_t l = strcspn(p, " ");
+            if (ni < 7) initials[ni++] = p[0];
+            if (x->dob[0] && l >= 2) {
+                int w = snprintf(key, sizeof key, "t%.*s|%.4s", (int)(l < 4 ? l : 4), p, x->dob);
+                it[m].h = st_hash64(key, (size_t)w);
+                it[m++].rec = (uint32_t)i;
+            }
+            ntok++;
+            p += l;
+            while (*p == ' ') p++;
+        }
+        initials[ni] = 0;
+        if (strlen(x->dob) == 10) {
+            int w = snprintf(key, sizeof key, "d%s|%s", x->dob, initials);
+            it[m].h = st_hash64(key, (size_t)w);
+            it[m++].rec = (uint32_t)i;
+        }
+        if (x->addr[0]) {
+            int w = snprintf(key, sizeof key, "a%.2s|%.12s", nk, x->addr);
+            it[m].h = st_hash64(key, (size_t)w);
+            it[m++].rec = (uint32_t)i;
+        }
+    }
+    qsort(it, m, sizeof *it, cmp_band);
+    for (size_t g = 0; g < m;) {
+        size_t e = g + 1;
+        while (e < m && it[e].h == it[g].h) e++;
+        if (e - g <= BLOCK_MAX)
+            for (size_t x = g; x < e; x++)
+                for (size_t y = x + 1; y < e; y++) {
+                    if (it[x].rec == it[y].rec) continue;
+                    const rg_rec *ra = &RG_AT(r->recs, rg_rec, it[x].rec), *rb = &RG_AT(r->recs, rg_rec, it[y].rec);
+                    double s = rg_person_score(r, ra, rb);
+                    if (s < 3) continue; /* not even supporting */
+                    rg_edge *ed = edge_get(r, ps, it[x].rec, it[y].rec);
+                    if (!ed) { st_free(it); return ST_ENOMEM; }
+                }
+        g = e;
+    }
+    st_free(it);
+    return ST_OK;
+}
+
+/* ---- scoring ------------------------------------------------------------- */
+
+static void score_edge(st_rings *r, rg_edge *e, const uint32_t *pdeg, const uint32_t *rdeg) {
+    const rg_rec *a = &RG_AT(r->recs, rg_rec, e->a), *b = &RG_AT(r->recs, rg_rec, e->b);
+    const uint32_t *va = (const uint32_t *)r->vals.data + a->vstart, *vb = (const uint32_t *)r->vals.data + b->vstart;
+    double per_kind[RG_NKINDS] = {0};
+    uint32_t i = 0, j = 0;
+    while (i < a->vcount && j < b->vcount) {
+        uint32_t x = RG_VAL_ID(va[i]), y = RG_VAL_ID(vb[j]);
+        if (x < y) i++;
+        else if (x > y) j++;
+        else {
+            const rg_value *v = &RG_AT(r->values, rg_value, x);
+            double w = kind_weight[v->kind] * rg_rarity(r, v->kind, v->count);
+            if (w > per_kind[v->kind]) per_kind[v->kind] = w;
+            i++;
+            j++;
+        }
+    }
+    int dist;
+    if (e->photo || (a->npdq && b->npdq && rg_photo_near(r, a, b, &dist))) {
+        uint32_t k = (pdeg[e->a] > pdeg[e->b] ? pdeg[e->a] : pdeg[e->b]) + 1;
+        per_kind[RG_K_PHOTO] = kind_weight[RG_K_PHOTO] * rg_rarity(r, RG_K_PHOTO, k);
+        e->photo = 1;
+    }
+    if (e->resume) {
+        uint32_t k = (rdeg[e->a] > rdeg[e->b] ? rdeg[e->a] : rdeg[e->b]) + 1;
+        per_kind[RG_K_RESUME] = kind_weight[RG_K_RESUME] * rg_rarity(r, RG_K_RESUME, k);
+    }
+    double strong = 0, weak = 0;
+    for (int k = 0; k < RG_NKINDS; k++) {
+        if (k < RG_STRONG_KINDS) strong += per_kind[k];
+        else weak += per_kind[k];
+    }
+    e->strong = (float)strong;
+    e->weak = (float)weak;
+    e->person = (float)rg_person_score(r, a, b);
+    e->merged = strong >= 1.0 || (strong >= 0.5 && strong + weak >= 1.0) || e->person >= 5.0 ||
+                (e->person >= 3.0 && strong >= 0.5);
+}
+
+/* Hub cut-off for photo and résumé groups from the degree distribution. */
+static void degree_hub(st_rings *r, int kind, const uint32_t *deg) {
+    size_t n = r->recs.len, m = 0;
+    double *logs = st_malloc((n + 1) * sizeof *logs);
+    if (!logs) { r->hub[kind] = 24.0; return; }
+    for (size_t i = 0; i < n; i++)
+        if (deg[i] > 0 && deg[i] < UINT32_MAX / 4) logs[m++] = log((double)deg[i] + 1.0);
+    r->hub[kind] = hub_from_counts(logs, m);
+    st_free(logs);
+}
+
+int rg_link(st_rings *r, st_error *err) {
+    size_t n = r->recs.len;
+    size_t nv = r->values.len;
+    int rc = ST_ENOMEM;
+    uint32_t *pdeg = NULL, *rdeg = NULL, *vstart = NULL, *vitems = NULL;
+    pairset ps;
+    memset(&ps, 0, sizeof ps);
+    st_progress prog;
+    st_progress_begin(&prog, "rings: linking", 5);
+    if (!r->opts.progress) prog.enabled = 0;
+    /* value texts and counts over the live (deduplicated) records */
+    {
+        size_t it = 0;
+        const char *key;
+        size_t kl;
+        uint64_t val;
+        while (st_map_next(r->vmap, &it, &key, &kl, &val)) {
+            rg_value *v = &RG_AT(r->values, rg_value, val);
+            v->text = key + 1;
+            v->klen = (uint32_t)(kl - 1);
+        }
+    }
+    for (size_t v = 0; v < nv; v++) RG_AT(r->values, rg_value, v).count = 0;
+    const uint32_t *vals = r->vals.data;
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        for (uint32_t k = 0; k < x->vcount; k++) RG_AT(r->values, rg_value, RG_VAL_ID(vals[x->vstart + k])).count++;
+    }
+    if (compute_hubs(r) != ST_OK) goto done;
+    st_progress_tick(&prog, 1);
+
+    /* inverted index of shared strong values */
+    vstart = st_calloc(nv + 1, sizeof *vstart);
+    if (!vstart) goto done;
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        for (uint32_t k = 0; k < x->vcount; k++) {
+            uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
+            const rg_value *vv = &RG_AT(r->values, rg_value, v);
+            if (vv->kind < RG_STRONG_KINDS && vv->count >= 2 && (double)vv->count < r->hub[vv->kind]) vstart[v + 1]++;
+        }
+    }
+    for (size_t v = 0; v < nv; v++) vstart[v + 1] += vstart[v];
+    vitems = st_malloc((vstart[nv] + 1) * sizeof *vitems);
+    if (!vitems) goto done;
+    {
+        uint32_t *fill = st_malloc((nv + 1) * sizeof *fill);
+        if (!fill) goto done;
+        memcpy(fill, vstart, (nv + 1) * sizeof *fill);
+        for (size_t i = 0; i < n; i++) {
+            const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+            for (uint32_t k = 0; k < x->vcount; k++) {
+                uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
+                if (vstart[v + 1] > vstart[v]) vitems[fill[v]++] = (uint32_t)i;
+            }
+        }
+        st_free(fill);
+    }
+    for (size_t v = 0; v < nv; v++)
+        for (uint32_t x = vstart[v]; x < vstart[v + 1]; x++)
+            for (uint32_t y = x + 1; y < vstart[v + 1]; y++)
+                if (!edge_get(r, &ps, vitems[x], vitems[y])) goto done;
+    st_progress_tick(&prog, 2);
+
+    pdeg = st_calloc(n + 1, sizeof *pdeg);
+    rdeg = st_calloc(n + 1, sizeof *rdeg);
+    if (!pdeg || !rdeg) goto done;
+    if (link_photos(r, &ps, pdeg) != ST_OK) goto done;
+    degree_hub(r, RG_K_PHOTO, pdeg);
+    st_progress_tick(&prog, 3);
+    if (link_resumes(r, &ps, rdeg) != ST_OK) goto done;
+    degree_hub(r, RG_K_RESUME, rdeg);
+    st_progress_tick(&prog, 4);
+    if (link_persons(r, &ps) != ST_OK) goto done;
+    for (size_t e = 0; e < r->edges.len; e++) score_edge(r, &RG_AT(r->edges, rg_edge, e), pdeg, rdeg);
+    st_progress_tick(&prog, 5);
+    rc = ST_OK;
+done:
+    st_progress_end(&prog);
+    if (rc != ST_OK) st_error_set(err, rc, "out of memory while linking");
+    st_free(ps.keys);
+    st_free(ps.idx);
+    st_free(pdeg);
+    st_free(rdeg);
+    st_free(vstart);
+    st_free(vitems);
+    return rc;
+}
