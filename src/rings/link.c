@@ -6,9 +6,9 @@
  *    e-mail, shipping address) that is not a hub;
  *  - photo hashes by multi-index hashing: 16 chunks of 16 bits; two hashes
  *    within 31 bits differ in at most one bit in some chunk (pigeonhole),
- *    so probing each chunk exactly and at one-bit flips finds every pair;
- *    on large inputs the flips are skipped (exact chunks still guarantee
- *    distance <= 15 and find most pairs up to 31);
+ *    so comparing within each chunk's buckets and their one-bit neighbours
+ *    finds every pair; past 300,000 photos the neighbours are skipped
+ *    (every pair within 15 bits is still found, and most up to 31);
  *  - résumé MinHash signatures by LSH banding (8 bands of 4 bins);
  *  - person blocking keys (name-token prefix + birth year, birth date +
  *    initials, name + address prefix) for duplicates of one person.
@@ -18,6 +18,12 @@
  * clipped to [0,1]: full weight up to H/4, none from H on.  H, the hub
  * cut-off, comes from the data: per kind, a Tukey fence (Q3 + 3 IQR) over
  * the log sizes of the shared values, bounded to [12, 48] ("dozens").
+ * Corroboration: a value held by three or more records is trusted only
+ * as far as its holders are also linked to each other by something else
+ * (another strong value, a photo, a résumé, the same person).  Strangers
+ * who share nothing but one address (a staffing agency, a forwarding
+ * office) leave it at a quarter of its weight; a laptop farm whose
+ * personas also share payouts or devices keeps it whole.
  * Invariant: every edge has a < b and appears once.
  */
 #include <math.h>
@@ -25,6 +31,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include <stdio.h>
 #include "core/progress.h"
 #include "rings/rings_int.h"
 
@@ -41,6 +48,7 @@ static const double kind_weight[RG_NKINDS] = {
 #define BUCKET_MAX 2048   /* photo chunk buckets / LSH groups beyond this are generic */
 #define RESUME_MIN_SIM 0.75
 #define PDQ_MAX_DIST 31
+#define PERSON_UNSET (-1000.0f)
 
 double rg_rarity(const st_rings *r, int kind, uint32_t count) {
     double h = r->hub[kind];
@@ -48,6 +56,16 @@ double rg_rarity(const st_rings *r, int kind, uint32_t count) {
     if ((double)count >= h) return 0.0;
     double x = log(h / (double)count) / log(4.0);
     return x > 1.0 ? 1.0 : x;
+}
+
+double rg_value_weight(const st_rings *r, uint32_t value) {
+    const rg_value *v = &RG_AT(r->values, rg_value, value);
+    double w = kind_weight[v->kind] * rg_rarity(r, v->kind, v->count);
+    if (v->count >= 3 && v->kind < RG_STRONG_KINDS && r->vcorr) {
+        double c = r->vcorr[value];
+        w *= c > 0.25 ? c : 0.25;
+    }
+    return w;
 }
 
 /* ---- the pair table ------------------------------------------------------ */
@@ -92,11 +110,24 @@ static rg_edge *edge_get(st_rings *r, pairset *p, uint32_t a, uint32_t b) {
     memset(&e, 0, sizeof e);
     e.a = a;
     e.b = b;
+    e.person = PERSON_UNSET;
     if (rg_vec_push(&r->edges, &e) != ST_OK) return NULL;
     p->keys[h] = key;
     p->idx[h] = (uint32_t)(r->edges.len - 1);
     p->n++;
     return &RG_AT(r->edges, rg_edge, r->edges.len - 1);
+}
+
+static const rg_edge *edge_find(const st_rings *r, const pairset *p, uint32_t a, uint32_t b) {
+    if (a > b) { uint32_t t = a; a = b; b = t; }
+    if (!p->cap) return NULL;
+    uint64_t key = ((uint64_t)(a + 1) << 32) | (uint64_t)(b + 1);
+    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 20) & (p->cap - 1);
+    while (p->keys[h]) {
+        if (p->keys[h] == key) return &RG_AT(r->edges, rg_edge, p->idx[h]);
+        h = (h + 1) & (p->cap - 1);
+    }
+    return NULL;
 }
 
 /* ---- hub cut-offs ------------------------------------------------------- */
@@ -214,19 +245,20 @@ static double address_similarity(const char *a, const char *b) {
 
 double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
     (void)r;
+    if (!a->name_key[0] || !b->name_key[0]) return 0; /* no name on one side: not a person comparison */
     double s = 0;
-    double ns = name_similarity(a->name_key, b->name_key);
-    if (ns < 0) return 0; /* no name on one side: not a person comparison */
-    if (ns >= 0.95) s += 3;
-    else if (ns >= 0.9) s += 2;
-    else if (ns >= 0.85) s += 1;
-    else if (ns < 0.75) s -= 3;
     int d = dob_agreement(a->dob, b->dob);
     s += d == 2 ? 3 : d == 1 ? 1.5 : d == -1 ? -2 : 0;
     double as = address_similarity(a->addr, b->addr);
     if (as >= 0.6) s += 2;
     else if (as >= 0.3) s += 1;
     else if (as >= 0 && as < 0.15) s -= 1;
+    if (s + 3 < 3) return s - 3; /* even equal names would not make it supporting evidence */
+    double ns = name_similarity(a->name_key, b->name_key);
+    if (ns >= 0.95) s += 3;
+    else if (ns >= 0.9) s += 2;
+    else if (ns >= 0.85) s += 1;
+    else if (ns < 0.75) s -= 3;
     return s;
 }
 
@@ -239,9 +271,17 @@ int rg_same_persona(const rg_rec *a, const rg_rec *b) {
 
 /* ---- photos -------------------------------------------------------------- */
 
+/* SWAR popcount: the build targets baseline x86-64 (no POPCNT), where the
+ * builtin becomes a library call. */
+static inline int popcount64(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+}
+
 static int hamming256(const uint64_t *x, const uint64_t *y) {
-    return __builtin_popcountll(x[0] ^ y[0]) + __builtin_popcountll(x[1] ^ y[1]) +
-           __builtin_popcountll(x[2] ^ y[2]) + __builtin_popcountll(x[3] ^ y[3]);
+    return popcount64(x[0] ^ y[0]) + popcount64(x[1] ^ y[1]) + popcount64(x[2] ^ y[2]) + popcount64(x[3] ^ y[3]);
 }
 
 int rg_photo_near(const st_rings *r, const rg_rec *a, const rg_rec *b, int *dist) {
@@ -260,64 +300,77 @@ static uint16_t chunk16(const uint64_t *h, int c) {
     return (uint16_t)(h[c / 4] >> (16 * (3 - c % 4)));
 }
 
+typedef struct photo_item {
+    uint64_t h[4];
+    uint32_t owner;
+} photo_item;
+
+/* Compare every photo of bucket lo..hi with every photo of bucket lo2..hi2
+ * (the same bucket when lo2 == lo: each pair once). */
+static int photo_pairs(st_rings *r, pairset *ps, const photo_item *it, uint32_t lo, uint32_t hi, uint32_t lo2,
+                       uint32_t hi2, uint32_t *deg) {
+    int same = lo2 == lo;
+    for (uint32_t x = lo; x < hi; x++)
+        for (uint32_t y = same ? x + 1 : lo2; y < hi2; y++) {
+            if (it[x].owner == it[y].owner || hamming256(it[x].h, it[y].h) > PDQ_MAX_DIST) continue;
+            rg_edge *e = edge_get(r, ps, it[x].owner, it[y].owner);
+            if (!e) return ST_ENOMEM;
+            if (!e->photo) { e->photo = 1; deg[it[x].owner]++; deg[it[y].owner]++; }
+        }
+    return ST_OK;
+}
+
+/* Multi-index hashing, one chunk at a time: photos sorted by the chunk's
+ * 16 bits (counting sort) with their full hashes beside them, so each
+ * bucket is compared in cache.  With the one-bit neighbour buckets too,
+ * every pair within 31 bits is found (pigeonhole over 16 chunks); past
+ * PHOTO_RADIUS1_MAX photos only exact chunks are compared (every pair
+ * within 15 bits, most pairs up to 31). */
+#define PHOTO_RADIUS1_MAX 300000
 static int link_photos(st_rings *r, pairset *ps, uint32_t *deg) {
     size_t n = r->recs.len;
     size_t np = 0;
     for (size_t i = 0; i < n; i++) np += RG_AT(r->recs, rg_rec, i).npdq;
     if (np < 2) return ST_OK;
     int rc = ST_ENOMEM;
-    uint32_t *owner = st_malloc(np * sizeof *owner);
-    const uint64_t **hash = st_malloc(np * sizeof *hash);
-    uint32_t *start = st_calloc((size_t)16 * 65536 + 1, sizeof *start);
-    uint32_t *items = st_malloc(np * 16 * sizeof *items);
-    uint8_t *seen = NULL;
-    if (!owner || !hash || !start || !items) goto done;
+    photo_item *all = st_malloc(np * sizeof *all), *it = st_malloc(np * sizeof *it);
+    uint32_t *start = st_malloc((65536 + 1) * sizeof *start), *fill = st_malloc(65536 * sizeof *fill);
+    if (!all || !it || !start || !fill) goto done;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
         for (uint32_t j = 0; j < x->npdq; j++, k++) {
-            owner[k] = (uint32_t)i;
-            hash[k] = (const uint64_t *)r->pdq.data + 4 * (size_t)(x->pstart + j);
+            memcpy(all[k].h, (const uint64_t *)r->pdq.data + 4 * (size_t)(x->pstart + j), sizeof all[k].h);
+            all[k].owner = (uint32_t)i;
         }
     }
-    for (size_t p = 0; p < np; p++)
-        for (int c = 0; c < 16; c++) start[(size_t)c * 65536 + chunk16(hash[p], c) + 1]++;
-    for (size_t b = 1; b <= (size_t)16 * 65536; b++) start[b] += start[b - 1];
-    {
-        uint32_t *fill = st_malloc((size_t)16 * 65536 * sizeof *fill);
-        if (!fill) goto done;
-        memcpy(fill, start, (size_t)16 * 65536 * sizeof *fill);
-        for (size_t p = 0; p < np; p++)
-            for (int c = 0; c < 16; c++) items[fill[(size_t)c * 65536 + chunk16(hash[p], c)]++] = (uint32_t)p;
-        st_free(fill);
-    }
-    int radius = np <= 2 * 65536 ? 1 : 0;
-    for (size_t p = 0; p < np; p++) {
-        for (int c = 0; c < 16; c++) {
-            uint16_t v0 = chunk16(hash[p], c);
-            for (int f = -1; f < (radius ? 16 : 0); f++) {
-                uint16_t v = f < 0 ? v0 : (uint16_t)(v0 ^ (1u << f));
-                size_t b = (size_t)c * 65536 + v;
-                uint32_t lo = start[b], hi = start[b + 1];
-                if (hi - lo > BUCKET_MAX) continue;
-                for (uint32_t t = lo; t < hi; t++) {
-                    uint32_t q = items[t];
-                    if (q <= p || owner[q] == owner[p]) continue;
-                    if (hamming256(hash[p], hash[q]) > PDQ_MAX_DIST) continue;
-                    rg_edge *e = edge_get(r, ps, owner[p], owner[q]);
-                    if (!e) goto done;
-                    if (!e->photo) { e->photo = 1; deg[owner[p]]++; deg[owner[q]]++; }
-                }
+    int radius = np <= PHOTO_RADIUS1_MAX;
+    for (int c = 0; c < 16; c++) {
+        memset(start, 0, (65536 + 1) * sizeof *start);
+        for (size_t p = 0; p < np; p++) start[chunk16(all[p].h, c) + 1]++;
+        for (size_t v = 0; v < 65536; v++) start[v + 1] += start[v];
+        memcpy(fill, start, 65536 * sizeof *fill);
+        for (size_t p = 0; p < np; p++) it[fill[chunk16(all[p].h, c)]++] = all[p];
+        for (uint32_t v = 0; v < 65536; v++) {
+            uint32_t lo = start[v], hi = start[v + 1];
+            if (hi - lo > BUCKET_MAX || hi == lo) continue; /* empty, or a generic image */
+            if (photo_pairs(r, ps, it, lo, hi, lo, hi, deg) != ST_OK) goto done;
+            if (!radius) continue;
+            for (int f = 0; f < 16; f++) {
+                uint32_t w = v ^ (1u << f);
+                if (w < v) continue;
+                uint32_t lo2 = start[w], hi2 = start[w + 1];
+                if (hi2 == lo2 || hi2 - lo2 > BUCKET_MAX) continue;
+                if (photo_pairs(r, ps, it, lo, hi, lo2, hi2, deg) != ST_OK) goto done;
             }
         }
     }
     rc = ST_OK;
 done:
-    st_free(owner);
-    st_free(hash);
+    st_free(all);
+    st_free(it);
     st_free(start);
-    st_free(items);
-    st_free(seen);
+    st_free(fill);
     return rc;
 }
 
@@ -424,11 +477,13 @@ static int link_persons(st_rings *r, pairset *ps) {
             for (size_t x = g; x < e; x++)
                 for (size_t y = x + 1; y < e; y++) {
                     if (it[x].rec == it[y].rec) continue;
+                    if (edge_find(r, ps, it[x].rec, it[y].rec)) continue; /* met in another block */
                     const rg_rec *ra = &RG_AT(r->recs, rg_rec, it[x].rec), *rb = &RG_AT(r->recs, rg_rec, it[y].rec);
                     double s = rg_person_score(r, ra, rb);
                     if (s < 3) continue; /* not even supporting */
                     rg_edge *ed = edge_get(r, ps, it[x].rec, it[y].rec);
                     if (!ed) { st_free(it); return ST_ENOMEM; }
+                    ed->person = (float)s;
                 }
         g = e;
     }
@@ -437,6 +492,57 @@ static int link_persons(st_rings *r, pairset *ps) {
 }
 
 /* ---- scoring ------------------------------------------------------------- */
+
+/* Distinct strong signals of an edge before corroboration: shared
+ * non-hub strong values, a near photo, a near résumé, the same person. */
+static void count_signals(st_rings *r, rg_edge *e, const uint32_t *pdeg, const uint32_t *rdeg) {
+    const rg_rec *a = &RG_AT(r->recs, rg_rec, e->a), *b = &RG_AT(r->recs, rg_rec, e->b);
+    const uint32_t *va = (const uint32_t *)r->vals.data + a->vstart, *vb = (const uint32_t *)r->vals.data + b->vstart;
+    uint32_t kinds = 0, i = 0, j = 0;
+    while (i < a->vcount && j < b->vcount) {
+        uint32_t x = RG_VAL_ID(va[i]), y = RG_VAL_ID(vb[j]);
+        if (x < y) i++;
+        else if (x > y) j++;
+        else {
+            const rg_value *v = &RG_AT(r->values, rg_value, x);
+            if (v->kind < RG_STRONG_KINDS && rg_rarity(r, v->kind, v->count) > 0) kinds |= 1u << v->kind;
+            i++;
+            j++;
+        }
+    }
+    int dist;
+    if (e->photo || (a->npdq && b->npdq && rg_photo_near(r, a, b, &dist))) {
+        e->photo = 1;
+        uint32_t k = (pdeg[e->a] > pdeg[e->b] ? pdeg[e->a] : pdeg[e->b]) + 1;
+        if (rg_rarity(r, RG_K_PHOTO, k) > 0) kinds |= 1u << RG_K_PHOTO;
+    }
+    if (e->resume) {
+        uint32_t k = (rdeg[e->a] > rdeg[e->b] ? rdeg[e->a] : rdeg[e->b]) + 1;
+        if (rg_rarity(r, RG_K_RESUME, k) > 0) kinds |= 1u << RG_K_RESUME;
+    }
+    if (e->person == PERSON_UNSET) e->person = (float)rg_person_score(r, a, b);
+    int n = __builtin_popcount(kinds) + (e->person >= 5.0f);
+    e->nsig = (uint8_t)(n > 255 ? 255 : n);
+}
+
+static int corroborate(st_rings *r, const pairset *ps, const uint32_t *vstart, const uint32_t *vitems) {
+    size_t nv = r->values.len;
+    r->vcorr = st_malloc((nv + 1) * sizeof *r->vcorr);
+    if (!r->vcorr) return ST_ENOMEM;
+    for (size_t v = 0; v < nv; v++) {
+        uint32_t lo = vstart[v], hi = vstart[v + 1], k = hi - lo, ok = 0;
+        r->vcorr[v] = 1.0f;
+        if (k < 3) continue;
+        for (uint32_t x = lo; x < hi; x++)
+            for (uint32_t y = lo; y < hi; y++) {
+                if (x == y) continue;
+                const rg_edge *e = edge_find(r, ps, vitems[x], vitems[y]);
+                if (e && e->nsig >= 2) { ok++; break; }
+            }
+        r->vcorr[v] = (float)ok / (float)k;
+    }
+    return ST_OK;
+}
 
 static void score_edge(st_rings *r, rg_edge *e, const uint32_t *pdeg, const uint32_t *rdeg) {
     const rg_rec *a = &RG_AT(r->recs, rg_rec, e->a), *b = &RG_AT(r->recs, rg_rec, e->b);
@@ -449,7 +555,7 @@ static void score_edge(st_rings *r, rg_edge *e, const uint32_t *pdeg, const uint
         else if (x > y) j++;
         else {
             const rg_value *v = &RG_AT(r->values, rg_value, x);
-            double w = kind_weight[v->kind] * rg_rarity(r, v->kind, v->count);
+            double w = rg_value_weight(r, x);
             if (w > per_kind[v->kind]) per_kind[v->kind] = w;
             i++;
             j++;
@@ -472,7 +578,6 @@ static void score_edge(st_rings *r, rg_edge *e, const uint32_t *pdeg, const uint
     }
     e->strong = (float)strong;
     e->weak = (float)weak;
-    e->person = (float)rg_person_score(r, a, b);
     e->merged = strong >= 1.0 || (strong >= 0.5 && strong + weak >= 1.0) || e->person >= 5.0 ||
                 (e->person >= 3.0 && strong >= 0.5);
 }
@@ -497,6 +602,9 @@ int rg_link(st_rings *r, st_error *err) {
     memset(&ps, 0, sizeof ps);
     st_progress prog;
     st_progress_begin(&prog, "rings: linking", 5);
+    const int timing = getenv("ST_RINGS_TIMING") != NULL;
+    double t0 = st_now();
+#define LAP(what) do { if (timing) { fprintf(stderr, "  %-22s %.2fs\n", what, st_now() - t0); t0 = st_now(); } } while (0)
     if (!r->opts.progress) prog.enabled = 0;
     /* value texts and counts over the live (deduplicated) records */
     {
@@ -518,6 +626,7 @@ int rg_link(st_rings *r, st_error *err) {
     }
     if (compute_hubs(r) != ST_OK) goto done;
     st_progress_tick(&prog, 1);
+    LAP("counts and hubs");
 
     /* inverted index of shared strong values */
     vstart = st_calloc(nv + 1, sizeof *vstart);
@@ -551,6 +660,7 @@ int rg_link(st_rings *r, st_error *err) {
             for (uint32_t y = x + 1; y < vstart[v + 1]; y++)
                 if (!edge_get(r, &ps, vitems[x], vitems[y])) goto done;
     st_progress_tick(&prog, 2);
+    LAP("shared values");
 
     pdeg = st_calloc(n + 1, sizeof *pdeg);
     rdeg = st_calloc(n + 1, sizeof *rdeg);
@@ -558,12 +668,22 @@ int rg_link(st_rings *r, st_error *err) {
     if (link_photos(r, &ps, pdeg) != ST_OK) goto done;
     degree_hub(r, RG_K_PHOTO, pdeg);
     st_progress_tick(&prog, 3);
+    LAP("photos");
     if (link_resumes(r, &ps, rdeg) != ST_OK) goto done;
     degree_hub(r, RG_K_RESUME, rdeg);
     st_progress_tick(&prog, 4);
+    LAP("resumes");
     if (link_persons(r, &ps) != ST_OK) goto done;
+    LAP("persons");
+    for (size_t e = 0; e < r->edges.len; e++) count_signals(r, &RG_AT(r->edges, rg_edge, e), pdeg, rdeg);
+    LAP("signals");
+    if (corroborate(r, &ps, vstart, vitems) != ST_OK) goto done;
+    LAP("corroboration");
     for (size_t e = 0; e < r->edges.len; e++) score_edge(r, &RG_AT(r->edges, rg_edge, e), pdeg, rdeg);
     st_progress_tick(&prog, 5);
+    LAP("scoring");
+    if (timing) fprintf(stderr, "  %zu candidate pairs\n", r->edges.len);
+#undef LAP
     rc = ST_OK;
 done:
     st_progress_end(&prog);

@@ -452,7 +452,7 @@ static int tz_from_zoneinfo(const char *zone, int *minutes) {
     tail[got] = 0;
     if (got < 2 || tail[got - 1] != '\n') return 0;
     tail[got - 1] = 0;
-    char *nl = strrchr(tail, '\n');
+    char *nl = memrchr(tail, '\n', got - 1); /* binary data before the footer holds NULs */
     if (!nl) return 0;
     const char *p = nl + 1;
     if (*p == '<') { p = strchr(p, '>'); if (!p) return 0; p++; }

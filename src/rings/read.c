@@ -68,6 +68,8 @@ void st_rings_free(st_rings *r) {
     st_map_free(r->tzcache);
     st_map_free(r->prev_ring);
     if (r->translit) rg_utrans_close(r->translit);
+    st_free(r->vcorr);
+    st_free(r->scratch);
     st_free(r->cluster);
     st_free(r->cl_start);
     st_free(r->cl_members);

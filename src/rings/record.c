@@ -268,8 +268,8 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
     rg_rec rec;
     memset(&rec, 0, sizeof rec);
     rec.sig = -1;
-    char *buf = st_malloc(2 * RG_MAX_FIELD + 16);
-    if (!buf) return st_error_set(err, ST_ENOMEM, "out of memory");
+    if (!r->scratch && !(r->scratch = st_malloc(2 * RG_MAX_FIELD + 16))) return st_error_set(err, ST_ENOMEM, "out of memory");
+    char *buf = r->scratch;
     char *vb = buf + RG_MAX_FIELD + 8; /* split values */
     const char *vv[RG_MAX_VALUES];
     uint32_t ids[8 * RG_MAX_VALUES + 8];
@@ -462,7 +462,6 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
     if (rg_vec_push(&r->recs, &rec) != ST_OK) { rc = ST_ENOMEM; goto done; }
 done:
     if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory");
-    st_free(buf);
     return rc;
 #undef DUP
 }

@@ -23,7 +23,6 @@ typedef struct rg_evid {
     char value[200];
 } rg_evid;
 
-static const double strong_weight_hint[RG_NKINDS] = {1, 1, 1, 1, 1, 1, 0.8, 0.3, 0.15, 0.15, 0.4, 0.3, 0.2};
 
 static double round3(double x) { return floor(x * 1000.0 + 0.5) / 1000.0; }
 
@@ -38,7 +37,7 @@ static size_t edge_evidence(const st_rings *r, const rg_edge *e, rg_evid *out, s
         if (x < y) { i++; continue; }
         if (x > y) { j++; continue; }
         const rg_value *v = &RG_AT(r->values, rg_value, x);
-        double w = strong_weight_hint[v->kind] * rg_rarity(r, v->kind, v->count);
+        double w = rg_value_weight(r, x);
         if (w > 0.0) {
             out[k].a = e->a;
             out[k].b = e->b;

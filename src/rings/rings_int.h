@@ -84,7 +84,7 @@ typedef struct rg_value {
 typedef struct rg_edge {
     uint32_t a, b;             /* a < b, record indices */
     float strong, weak, person;
-    uint8_t merged, cut, photo, resume;
+    uint8_t merged, cut, photo, resume, nsig; /* nsig: distinct strong signals shared */
 } rg_edge;
 
 /* One finding about a record (indicator). */
@@ -131,11 +131,13 @@ struct st_rings {
     st_map *idmap;             /* record id -> index in recs (before sorting) */
     st_map *tzcache;           /* timezone -> offset minutes + 100000 (or 0 unknown) */
     void *translit;            /* ICU transliterator for non-ASCII names, opened lazily */
+    char *scratch;             /* 2 x RG_MAX_FIELD: one row's split values */
     size_t rejected;
     uint32_t seq;
     /* results of st_rings_run */
     int ran;
     double hub[RG_NKINDS];     /* per-kind hub cut-off derived from the data */
+    float *vcorr;              /* value -> share of its holders linked to another holder by something else */
     rg_vec edges;              /* rg_edge */
     uint32_t *cluster;         /* record -> cluster index, UINT32_MAX singleton */
     size_t nclusters;
@@ -186,6 +188,7 @@ int rg_risk(st_rings *r, st_error *err);
 int rg_assign_ids(st_rings *r, st_error *err);
 const char *rg_level(double risk);               /* "high", "medium", "low" */
 double rg_rarity(const st_rings *r, int kind, uint32_t count);
+double rg_value_weight(const st_rings *r, uint32_t value); /* kind weight x rarity x corroboration */
 int rg_same_persona(const rg_rec *a, const rg_rec *b);
 double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b);
 int rg_photo_near(const st_rings *r, const rg_rec *a, const rg_rec *b, int *dist);

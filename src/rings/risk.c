@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/progress.h"
 #include "rings/rings_int.h"
 #include "sanctrace/screen.h"
 
@@ -289,11 +290,17 @@ int rg_assign_ids(st_rings *r, st_error *err) {
 int st_rings_run(st_rings *r, st_error *err) {
     if (r->ran) return st_error_set(err, ST_EINVAL, "st_rings_run called twice");
     r->ran = 1;
+    const int timing = getenv("ST_RINGS_TIMING") != NULL; /* phase times on stderr, for bench/ */
+    double t = st_now();
     int rc = rg_sort(r);
+    if (timing) fprintf(stderr, "rings: sort %.2fs\n", st_now() - t);
     if (rc == ST_OK) rc = rg_link(r, err);
+    if (timing) fprintf(stderr, "rings: link %.2fs\n", st_now() - t);
     if (rc == ST_OK) rc = rg_cluster(r, err);
     if (rc == ST_OK) rc = rg_assign_ids(r, err);
+    if (timing) fprintf(stderr, "rings: cluster %.2fs\n", st_now() - t);
     if (rc == ST_OK) rc = rg_risk(r, err);
+    if (timing) fprintf(stderr, "rings: risk %.2fs\n", st_now() - t);
     return rc;
 }
 
