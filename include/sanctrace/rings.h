@@ -59,8 +59,14 @@ size_t st_rings_rejected(const st_rings *r);  /* malformed rows skipped so far *
 int st_rings_run(st_rings *r, st_error *err);
 
 /* {"rings": [...], "records": [...], "summary": {...}} as documented in
- * docs/rings.md.  New reference; NULL on allocation failure. */
+ * docs/rings.md, streamed to f (a million records never sit in a JSON
+ * tree).  ST_OK or ST_EIO/ST_ENOMEM. */
+int st_rings_write_json(const st_rings *r, FILE *f);
+/* The same document as a JSON tree, for small inputs and tests.  New
+ * reference; NULL on allocation failure. */
 json_t *st_rings_result(const st_rings *r);
+/* Records at high risk (after st_rings_run). */
+size_t st_rings_high(const st_rings *r);
 /* The analyst's brief: rings by risk, with evidence and indicators. */
 int st_rings_write_table(const st_rings *r, FILE *f);
 /* Persist records and ring ids into opts->state_dir (atomic writes). */

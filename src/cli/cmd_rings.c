@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/progress.h"
 #include "sanctrace/rings.h"
 
 int cmd_rings(int argc, char **argv);
@@ -103,7 +104,10 @@ int cmd_rings(int argc, char **argv) {
     st_error err;
     st_error_clear(&err);
     int rc = st_rings_new(&r, &o, &err);
+    const int timing = getenv("ST_RINGS_TIMING") != NULL;
+    double t0 = st_now();
     for (int i = 0; rc == ST_OK && i < nfiles; i++) rc = st_rings_add_file(r, files[i], &err);
+    if (timing) fprintf(stderr, "rings: read %.2fs\n", st_now() - t0);
     if (rc == ST_OK) rc = st_rings_run(r, &err);
     if (rc == ST_OK) rc = st_rings_save_state(r, &err);
     if (rc != ST_OK) {
@@ -111,16 +115,11 @@ int cmd_rings(int argc, char **argv) {
         st_rings_free(r);
         return 2;
     }
-    json_t *res = st_rings_result(r);
-    if (!res) { fputs("sanctrace: out of memory\n", stderr); st_rings_free(r); return 2; }
-    int high = (int)json_integer_value(json_object_get(json_object_get(res, "summary"), "records_high"));
-    if (!strcmp(format, "json")) {
-        if (json_dumpf(res, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) rc = ST_EIO;
-        fputc('\n', stdout);
-    } else {
-        rc = st_rings_write_table(r, stdout);
-    }
-    json_decref(res);
+    size_t high = st_rings_high(r);
+    if (timing) t0 = st_now();
+    if (!strcmp(format, "json")) rc = st_rings_write_json(r, stdout);
+    else rc = st_rings_write_table(r, stdout);
+    if (timing) fprintf(stderr, "rings: output %.2fs\n", st_now() - t0);
     st_rings_free(r);
     if (fflush(stdout) != 0 || rc != ST_OK) { fputs("sanctrace: writing the output failed\n", stderr); return 2; }
     if (nbad) fprintf(stderr, "sanctrace: %zu malformed rows skipped\n", nbad);

@@ -8,6 +8,7 @@
  * order; singletons carry "ring": null.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,16 +126,6 @@ static size_t ring_evidence(const st_rings *r, const uint32_t *es, const uint32_
 
 static const char *signal_name(int kind) { return kind < 0 ? "same_person" : rg_kind_names[kind]; }
 
-static json_t *indicators_json(const st_rings *r, size_t i) {
-    json_t *a = json_array();
-    for (uint32_t k = r->ind_start[i]; a && k < r->ind_start[i + 1]; k++) {
-        const rg_ind *in = &RG_AT(r->inds, rg_ind, k);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:f}", "indicator", rg_ind_names[in->code], "detail",
-                                           in->detail ? in->detail : "", "weight", rg_ind_weight[in->code]));
-    }
-    return a;
-}
-
 /* Ring-level indicators: how many members show each, and the structure. */
 static json_t *ring_indicators_json(const st_rings *r, size_t c) {
     uint32_t cnt[RG_NIND] = {0};
@@ -164,69 +155,117 @@ static json_t *ring_indicators_json(const st_rings *r, size_t c) {
     return a;
 }
 
-json_t *st_rings_result(const st_rings *r) {
-    if (!r->ran) return NULL;
+/* A JSON string literal; control bytes escaped, UTF-8 passed through
+ * (inputs are validated UTF-8 by the readers' JSON path or raw CSV text:
+ * invalid bytes are replaced so the output always parses). */
+static void put_str(FILE *f, const char *s) {
+    fputc('"', f);
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') { fputc('\\', f); fputc(c, f); p++; }
+        else if (c < 0x20) { fprintf(f, "\\u%04x", c); p++; }
+        else if (c < 0x80) { fputc(c, f); p++; }
+        else {
+            int n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+            int ok = n > 0;
+            for (int i = 1; ok && i < n; i++) ok = (p[i] & 0xC0) == 0x80;
+            if (ok) { fwrite(p, 1, (size_t)n, f); p += n; }
+            else { fputs("\\ufffd", f); p++; }
+        }
+    }
+    fputc('"', f);
+}
+
+static void put_json(FILE *f, json_t *j) {
+    if (j) json_dumpf(j, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    else fputs("null", f);
+    json_decref(j);
+}
+
+size_t st_rings_high(const st_rings *r) {
+    size_t high = 0;
+    for (size_t i = 0; r->ran && i < r->recs.len; i++) high += r->rec_risk[i] >= 0.7;
+    return high;
+}
+
+int st_rings_write_json(const st_rings *r, FILE *f) {
+    if (!r->ran) return ST_EINVAL;
     size_t n = r->recs.len, nc = r->nclusters;
     uint32_t *es = NULL, *ei = NULL;
-    json_t *root = json_object(), *rings = json_array(), *recs = json_array();
-    if (!root || !rings || !recs) {
-        json_decref(root);
-        json_decref(rings);
-        json_decref(recs);
-        return NULL;
-    }
-    json_object_set_new(root, "rings", rings);
-    json_object_set_new(root, "records", recs);
-    if (ring_edges(r, &es, &ei) != ST_OK) goto fail;
+    if (ring_edges(r, &es, &ei) != ST_OK) return ST_ENOMEM;
     size_t high = 0, medium = 0, ring_high = 0;
+    fputs("{\"rings\": [", f);
     for (size_t c = 0; c < nc; c++) {
-        json_t *ring = json_object(), *ids = json_array(), *ev = json_array();
-        if (!ring || !ids || !ev) { json_decref(ring); json_decref(ids); json_decref(ev); goto fail; }
-        for (uint32_t m = r->cl_start[c]; m < r->cl_start[c + 1]; m++)
-            json_array_append_new(ids, json_string(RG_AT(r->recs, rg_rec, r->cl_members[m]).id));
-        rg_evid *v = NULL;
-        size_t nev = ring_evidence(r, es, ei, c, &v);
-        for (size_t k = 0; k < nev && k < RG_MAX_EVIDENCE; k++)
-            json_array_append_new(ev, json_pack("{s:[s,s], s:s, s:s, s:f}", "records", RG_AT(r->recs, rg_rec, v[k].a).id,
-                                                RG_AT(r->recs, rg_rec, v[k].b).id, "signal", signal_name(v[k].kind),
-                                                "value", v[k].value, "weight", round3(v[k].weight)));
-        st_free(v);
         double risk = r->ring_risk[c];
         ring_high += risk >= 0.7;
-        json_object_set_new(ring, "ring", json_string(r->ring_ids[c]));
-        json_object_set_new(ring, "records", ids);
-        json_object_set_new(ring, "risk", json_real(round3(risk)));
-        json_object_set_new(ring, "level", json_string(rg_level(risk)));
-        json_object_set_new(ring, "evidence", ev);
-        json_object_set_new(ring, "indicators", ring_indicators_json(r, c));
-        json_array_append_new(rings, ring);
+        fputs(c ? ",\n  {\"ring\": " : "\n  {\"ring\": ", f);
+        put_str(f, r->ring_ids[c]);
+        fputs(", \"records\": [", f);
+        for (uint32_t m = r->cl_start[c]; m < r->cl_start[c + 1]; m++) {
+            if (m > r->cl_start[c]) fputs(", ", f);
+            put_str(f, RG_AT(r->recs, rg_rec, r->cl_members[m]).id);
+        }
+        fprintf(f, "], \"risk\": %.3f, \"level\": \"%s\", \"evidence\": [", round3(risk), rg_level(risk));
+        rg_evid *v = NULL;
+        size_t nev = ring_evidence(r, es, ei, c, &v);
+        for (size_t k = 0; k < nev && k < RG_MAX_EVIDENCE; k++) {
+            fputs(k ? ", {\"records\": [" : "{\"records\": [", f);
+            put_str(f, RG_AT(r->recs, rg_rec, v[k].a).id);
+            fputs(", ", f);
+            put_str(f, RG_AT(r->recs, rg_rec, v[k].b).id);
+            fprintf(f, "], \"signal\": \"%s\", \"value\": ", signal_name(v[k].kind));
+            put_str(f, v[k].value);
+            fprintf(f, ", \"weight\": %.3f}", round3(v[k].weight));
+        }
+        st_free(v);
+        fputs("], \"indicators\": ", f);
+        put_json(f, ring_indicators_json(r, c));
+        fputc('}', f);
     }
+    fputs(nc ? "\n ],\n \"records\": [" : "],\n \"records\": [", f);
     for (size_t i = 0; i < n; i++) {
         const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
         double risk = r->rec_risk[i];
         high += risk >= 0.7;
         medium += risk >= 0.4 && risk < 0.7;
-        json_t *o = json_pack("{s:s, s:o, s:f, s:s, s:o}", "id", x->id, "ring",
-                              r->cluster[i] == UINT32_MAX ? json_null() : json_string(r->ring_ids[r->cluster[i]]), "risk",
-                              round3(risk), "level", rg_level(risk), "indicators", indicators_json(r, i));
-        if (!o) goto fail;
-        json_array_append_new(recs, o);
+        fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", f);
+        put_str(f, x->id);
+        fputs(", \"ring\": ", f);
+        if (r->cluster[i] == UINT32_MAX) fputs("null", f);
+        else put_str(f, r->ring_ids[r->cluster[i]]);
+        fprintf(f, ", \"risk\": %.3f, \"level\": \"%s\", \"indicators\": [", round3(risk), rg_level(risk));
+        for (uint32_t k = r->ind_start[i]; k < r->ind_start[i + 1]; k++) {
+            const rg_ind *in = &RG_AT(r->inds, rg_ind, k);
+            fprintf(f, "%s{\"indicator\": \"%s\", \"detail\": ", k > r->ind_start[i] ? ", " : "", rg_ind_names[in->code]);
+            put_str(f, in->detail ? in->detail : "");
+            fprintf(f, ", \"weight\": %.2f}", rg_ind_weight[in->code]);
+        }
+        fputs("]}", f);
     }
-    json_t *hubs = json_object();
-    for (int k = 0; k < RG_STRONG_KINDS + 4; k++) json_object_set_new(hubs, rg_kind_names[k], json_real(round3(r->hub[k])));
-    json_object_set_new(root, "summary",
-                        json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:o}", "records", (json_int_t)n, "rejected_rows",
-                                  (json_int_t)r->rejected, "rings", (json_int_t)nc, "rings_high", (json_int_t)ring_high,
-                                  "records_high", (json_int_t)high, "records_medium", (json_int_t)medium, "sanctions",
-                                  r->sanctions_note, "hub_cutoffs", hubs));
+    fprintf(f, "%s],\n \"summary\": {\"records\": %zu, \"rejected_rows\": %zu, \"rings\": %zu, \"rings_high\": %zu, "
+               "\"records_high\": %zu, \"records_medium\": %zu, \"sanctions\": ",
+            n ? "\n " : "", n, r->rejected, nc, ring_high, high, medium);
+    put_str(f, r->sanctions_note);
+    fputs(", \"hub_cutoffs\": {", f);
+    for (int k = 0; k < RG_STRONG_KINDS + 4; k++) fprintf(f, "%s\"%s\": %.3f", k ? ", " : "", rg_kind_names[k], round3(r->hub[k]));
+    fputs("}}}\n", f);
     st_free(es);
     st_free(ei);
-    return root;
-fail:
-    st_free(es);
-    st_free(ei);
-    json_decref(root);
-    return NULL;
+    return ferror(f) ? ST_EIO : ST_OK;
+}
+
+json_t *st_rings_result(const st_rings *r) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    int rc = st_rings_write_json(r, f);
+    if (fclose(f) != 0) rc = ST_EIO;
+    json_t *j = NULL;
+    if (rc == ST_OK) j = json_loadb(buf, len, 0, NULL);
+    free(buf);
+    return j;
 }
 
 /* ---- the brief ------------------------------------------------------------ */
