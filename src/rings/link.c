@@ -166,11 +166,14 @@ static int compute_hubs(st_rings *r) {
 
 /* ---- person comparison ---------------------------------------------------- */
 
-/* Token-wise name similarity: each token's best Jaro-Winkler partner,
- * averaged both ways (robust to order and to a missing middle name). */
-static double name_similarity(const char *a, const char *b) {
-    if (!*a || !*b) return -1.0;
-    if (strcmp(a, b) == 0) return 1.0;
+/* Name agreement, token by token (order-free, robust to a dropped or
+ * swapped token): 3 every token matches closely, 2 every token matches
+ * loosely, 1.5 one name's tokens all occur in the other (a dropped
+ * middle or given name), 0 some token matches, -3 none does; -9 when a
+ * side has no name. */
+static double name_agreement(const char *a, const char *b) {
+    if (!*a || !*b) return -9;
+    if (strcmp(a, b) == 0) return 3;
     char ta[8][48], tb[8][48];
     size_t na = 0, nb = 0;
     for (const char *p = a; *p && na < 8;) {
@@ -185,25 +188,34 @@ static double name_similarity(const char *a, const char *b) {
         p += l;
         while (*p == ' ') p++;
     }
-    if (!na || !nb) return -1.0;
-    double sa = 0, sb = 0;
-    for (size_t i = 0; i < na; i++) {
+    if (!na || !nb) return -9;
+    /* match each token of the shorter name to its best partner */
+    char (*s)[48] = na <= nb ? ta : tb, (*l)[48] = na <= nb ? tb : ta;
+    size_t ns = na <= nb ? na : nb, nl = na <= nb ? nb : na;
+    size_t close = 0, loose = 0;
+    for (size_t i = 0; i < ns; i++) {
         double best = 0;
-        for (size_t j = 0; j < nb; j++) { double s = rg_jaro_winkler(ta[i], tb[j]); if (s > best) best = s; }
-        sa += best;
+        for (size_t j = 0; j < nl; j++) {
+            double v = rg_jaro_winkler(s[i], l[j]);
+            /* an initial matches a token starting with it */
+            if (strlen(s[i]) == 1 && s[i][0] == l[j][0]) v = 0.9;
+            if (strlen(l[j]) == 1 && s[i][0] == l[j][0]) v = 0.9;
+            if (v > best) best = v;
+        }
+        close += best >= 0.95;
+        loose += best >= 0.88;
     }
-    for (size_t j = 0; j < nb; j++) {
-        double best = 0;
-        for (size_t i = 0; i < na; i++) { double s = rg_jaro_winkler(ta[i], tb[j]); if (s > best) best = s; }
-        sb += best;
-    }
-    sa /= (double)na;
-    sb /= (double)nb;
-    /* the shorter name may drop a token; the whole-string view guards against "kim" ~ "kim jong un" */
-    double whole = rg_jaro_winkler(a, b);
-    double tok = sa > sb ? sa : sb;
-    double lo = sa < sb ? sa : sb;
-    return (tok + lo + whole) / 3.0;
+    if (loose == ns && ns == nl) return close == ns ? 3 : 2;
+    if (loose == ns) return 1.5;
+    if (loose > 0) return 0;
+    return -3;
+}
+
+/* Name similarity in [0,1] for personas: the agreement mapped to a scale. */
+static double name_similarity(const char *a, const char *b) {
+    double g = name_agreement(a, b);
+    if (g <= -9) return -1.0;
+    return g >= 3 ? 1.0 : g >= 2 ? 0.92 : g >= 1.5 ? 0.9 : g >= 0 ? 0.8 : 0.5;
 }
 
 /* 2: same date, 1: one typo or day/month swapped, 0: unknown, -1: differ. */
@@ -220,27 +232,33 @@ static int dob_agreement(const char *a, const char *b) {
     return -1;
 }
 
+/* Dice coefficient of character bigrams over the letters and digits
+ * (spaces dropped): robust to split words, typos and reordered parts. */
+static size_t bigrams(const char *s, uint16_t *out, size_t max) {
+    size_t n = 0;
+    char prev = 0;
+    for (; *s && n < max; s++) {
+        if (*s == ' ') continue;
+        if (prev) out[n++] = (uint16_t)((unsigned char)prev << 8 | (unsigned char)*s);
+        prev = *s;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort: short strings */
+        for (size_t k = i; k > 0 && out[k - 1] > out[k]; k--) { uint16_t t = out[k]; out[k] = out[k - 1]; out[k - 1] = t; }
+    return n;
+}
+
 static double address_similarity(const char *a, const char *b) {
     if (!*a || !*b) return -1.0;
     if (strcmp(a, b) == 0) return 1.0;
-    char ta[24][32];
-    size_t na = 0, inter = 0, nb = 0;
-    for (const char *p = a; *p && na < 24;) {
-        size_t l = strcspn(p, " ");
-        if (l && l < 32) { memcpy(ta[na], p, l); ta[na++][l] = 0; }
-        p += l;
-        while (*p == ' ') p++;
+    uint16_t ba[128], bb[128];
+    size_t na = bigrams(a, ba, 128), nb = bigrams(b, bb, 128), i = 0, j = 0, common = 0;
+    if (!na || !nb) return 0.0;
+    while (i < na && j < nb) {
+        if (ba[i] < bb[j]) i++;
+        else if (ba[i] > bb[j]) j++;
+        else { common++; i++; j++; }
     }
-    for (const char *p = b; *p && nb < 24;) {
-        size_t l = strcspn(p, " ");
-        nb++;
-        for (size_t i = 0; i < na; i++)
-            if (strlen(ta[i]) == l && memcmp(ta[i], p, l) == 0) { inter++; break; }
-        p += l;
-        while (*p == ' ') p++;
-    }
-    size_t uni = na + nb - inter;
-    return uni ? (double)inter / (double)uni : 0.0;
+    return 2.0 * (double)common / (double)(na + nb);
 }
 
 double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
@@ -250,16 +268,11 @@ double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
     int d = dob_agreement(a->dob, b->dob);
     s += d == 2 ? 3 : d == 1 ? 1.5 : d == -1 ? -2 : 0;
     double as = address_similarity(a->addr, b->addr);
-    if (as >= 0.6) s += 2;
-    else if (as >= 0.3) s += 1;
-    else if (as >= 0 && as < 0.15) s -= 1;
+    if (as >= 0.8) s += 2;
+    else if (as >= 0.6) s += 1;
+    else if (as >= 0 && as < 0.3) s -= 1;
     if (s + 3 < 3) return s - 3; /* even equal names would not make it supporting evidence */
-    double ns = name_similarity(a->name_key, b->name_key);
-    if (ns >= 0.95) s += 3;
-    else if (ns >= 0.9) s += 2;
-    else if (ns >= 0.85) s += 1;
-    else if (ns < 0.75) s -= 3;
-    return s;
+    return s + name_agreement(a->name_key, b->name_key);
 }
 
 int rg_same_persona(const rg_rec *a, const rg_rec *b) {
