@@ -203,7 +203,7 @@ static double name_agreement(const char *a, const char *b) {
             if (v > best) best = v;
         }
         close += best >= 0.95;
-        loose += best >= 0.88;
+        loose += best >= 0.85;
     }
     if (loose == ns && ns == nl) return close == ns ? 3 : 2;
     if (loose == ns) return 1.5;
@@ -261,16 +261,48 @@ static double address_similarity(const char *a, const char *b) {
     return 2.0 * (double)common / (double)(na + nb);
 }
 
+/* The first e-mail of a record (normalised), "" when none. */
+static const rg_value *first_email(const st_rings *r, const rg_rec *x) {
+    const uint32_t *v = (const uint32_t *)r->vals.data + x->vstart;
+    for (uint32_t k = 0; k < x->vcount; k++) {
+        const rg_value *val = &RG_AT(r->values, rg_value, RG_VAL_ID(v[k]));
+        if (val->kind == RG_K_EMAIL && val->text) return val;
+    }
+    return NULL;
+}
+
+/* 2 same address, 1.5 same domain and nearly the same mailbox
+ * ("roberta25" / "robert255"), 0 otherwise. */
+static double email_agreement(const st_rings *r, const rg_rec *a, const rg_rec *b) {
+    const rg_value *ea = first_email(r, a), *eb = first_email(r, b);
+    if (!ea || !eb) return 0;
+    if (ea == eb) return 2;
+    const char *at_a = memchr(ea->text, '@', ea->klen), *at_b = memchr(eb->text, '@', eb->klen);
+    if (!at_a || !at_b) return 0;
+    size_t da = ea->klen - (size_t)(at_a - ea->text), db = eb->klen - (size_t)(at_b - eb->text);
+    if (da != db || memcmp(at_a, at_b, da) != 0) return 0;
+    char la[64], lb[64];
+    size_t na = (size_t)(at_a - ea->text), nb = (size_t)(at_b - eb->text);
+    if (na >= sizeof la || nb >= sizeof lb) return 0;
+    memcpy(la, ea->text, na);
+    la[na] = 0;
+    memcpy(lb, eb->text, nb);
+    lb[nb] = 0;
+    return rg_jaro_winkler(la, lb) >= 0.9 ? 1.5 : 0;
+}
+
 double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
-    (void)r;
     if (!a->name_key[0] || !b->name_key[0]) return 0; /* no name on one side: not a person comparison */
     double s = 0;
     int d = dob_agreement(a->dob, b->dob);
     s += d == 2 ? 3 : d == 1 ? 1.5 : d == -1 ? -2 : 0;
     double as = address_similarity(a->addr, b->addr);
-    if (as >= 0.8) s += 2;
+    /* a bare town ("london") says little: at most one point */
+    int short_addr = !strchr(a->addr, ' ') || !strchr(b->addr, ' ');
+    if (as >= 0.8) s += short_addr ? 1 : 2;
     else if (as >= 0.6) s += 1;
     else if (as >= 0 && as < 0.3) s -= 1;
+    s += email_agreement(r, a, b);
     if (s + 3 < 3) return s - 3; /* even equal names would not make it supporting evidence */
     return s + name_agreement(a->name_key, b->name_key);
 }

@@ -277,6 +277,46 @@ static int valid_ymd(int y, int m, int d) {
     return y >= 1900 && y <= 2100 && m >= 0 && m <= 12 && d >= 0 && d <= 31 && !(d && !m);
 }
 
+/* Two-digit years: 00-26 are 20xx, the rest 19xx (birth dates). */
+static int full_year(int y, const char *s) {
+    const char *last = strrchr(s, '/');
+    if (!last) last = strrchr(s, '.');
+    if (last && strlen(last + 1) == 2) return y <= 26 ? 2000 + y : 1900 + y;
+    return y;
+}
+
+/* "24-May-11", "15 Mar 1992", "Mar 1 1970", "March 1, 1970". */
+static int month_words(const char *s, int *y, int *m, int *d) {
+    static const char *const mon[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    int nums[3], nn = 0, mo = 0;
+    const char *p = s;
+    while (*p) {
+        if (isdigit((unsigned char)*p)) {
+            char *e;
+            long v = strtol(p, &e, 10);
+            if (nn < 3) nums[nn++] = (int)v;
+            else return 0;
+            if (e - p > 4) return 0;
+            p = e;
+        } else if (isalpha((unsigned char)*p)) {
+            const char *w = p;
+            while (isalpha((unsigned char)*p)) p++;
+            if (mo || p - w < 3) return 0;
+            for (int i = 0; i < 12; i++)
+                if (strncasecmp(w, mon[i], 3) == 0) mo = i + 1;
+            if (!mo) return 0;
+        } else p++;
+    }
+    if (!mo || nn != 2) return 0;
+    int day = nums[0], year = nums[1];
+    if (day > 31) { day = nums[1]; year = nums[0]; }
+    if (year < 100) year = year <= 26 ? 2000 + year : 1900 + year;
+    *y = year;
+    *m = mo;
+    *d = day;
+    return 1;
+}
+
 size_t rg_norm_date(const char *in, char *out, size_t n) {
     int y = 0, m = 0, d = 0;
     char c;
@@ -294,7 +334,10 @@ size_t rg_norm_date(const char *in, char *out, size_t n) {
     } else if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &c) == 3 || sscanf(s, "%4d/%2d/%2d%c", &y, &m, &d, &c) == 3) {
     } else if (sscanf(s, "%2d/%2d/%4d%c", &m, &d, &y, &c) == 3) {
         if (m > 12 && d <= 12) { int t = m; m = d; d = t; } /* US order unless impossible */
+        y = full_year(y, s);
     } else if (sscanf(s, "%2d.%2d.%4d%c", &d, &m, &y, &c) == 3) {
+        y = full_year(y, s);
+    } else if (month_words(s, &y, &m, &d)) {
     } else if (sscanf(s, "%4d-%2d%c", &y, &m, &c) == 2) {
         d = 0;
     } else if (l == 4 && all_in(s, "0123456789")) {
