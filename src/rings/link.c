@@ -38,7 +38,7 @@
 /* Base weight of one shared value per kind: strong kinds can merge alone. */
 static const double kind_weight[RG_NKINDS] = {
     [RG_K_PAYMENT] = 1.0, [RG_K_DEVICE] = 1.0, [RG_K_PHONE] = 1.0, [RG_K_EMAIL] = 1.0,
-    [RG_K_SHIPPING] = 1.0, [RG_K_PHOTO] = 1.0, [RG_K_RESUME] = 0.8,
+    [RG_K_SHIPPING] = 1.0, [RG_K_PHOTO] = 1.0, [RG_K_RESUME] = 1.0,
     [RG_K_IP] = 0.3, [RG_K_EMPLOYER] = 0.15, [RG_K_SCHOOL] = 0.15, [RG_K_ADDRESS] = 0.4,
     [RG_K_NAME] = 0.3, [RG_K_DOB] = 0.2};
 

@@ -331,14 +331,15 @@ size_t rg_norm_date(const char *in, char *out, size_t n) {
         y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
         m = (s[4] - '0') * 10 + (s[5] - '0');
         d = (s[6] - '0') * 10 + (s[7] - '0');
-    } else if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &c) == 3 || sscanf(s, "%4d/%2d/%2d%c", &y, &m, &d, &c) == 3) {
+    } else if (strspn(s, "0123456789") == 4 &&
+               (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &c) == 3 || sscanf(s, "%4d/%2d/%2d%c", &y, &m, &d, &c) == 3)) {
     } else if (sscanf(s, "%2d/%2d/%4d%c", &m, &d, &y, &c) == 3) {
         if (m > 12 && d <= 12) { int t = m; m = d; d = t; } /* US order unless impossible */
         y = full_year(y, s);
     } else if (sscanf(s, "%2d.%2d.%4d%c", &d, &m, &y, &c) == 3) {
         y = full_year(y, s);
     } else if (month_words(s, &y, &m, &d)) {
-    } else if (sscanf(s, "%4d-%2d%c", &y, &m, &c) == 2) {
+    } else if (strspn(s, "0123456789") == 4 && sscanf(s, "%4d-%2d%c", &y, &m, &c) == 2) {
         d = 0;
     } else if (l == 4 && all_in(s, "0123456789")) {
         y = atoi(s);

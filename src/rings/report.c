@@ -59,7 +59,7 @@ static size_t edge_evidence(const st_rings *r, const rg_edge *e, rg_evid *out, s
     if (k < max && e->resume && a->sig >= 0 && b->sig >= 0) {
         const uint32_t *s = r->sigs.data;
         double sim = rg_sig_similarity(s + (size_t)a->sig * RG_SIG, s + (size_t)b->sig * RG_SIG);
-        out[k] = (rg_evid){e->a, e->b, RG_K_RESUME, 0.8, ""};
+        out[k] = (rg_evid){e->a, e->b, RG_K_RESUME, 1.0, ""};
         snprintf(out[k].value, sizeof out[k].value, "résumés %.0f%% alike (MinHash)", sim * 100.0);
         k++;
     }
