@@ -18,6 +18,7 @@ int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
 int cmd_chain(int argc, char **argv);
+int cmd_rings(int argc, char **argv);
 
 static const st_command commands[] = {
     {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
@@ -27,6 +28,7 @@ static const st_command commands[] = {
     {"eval-deck", cmd_eval_deck, "the DPRK deck against the name comparator alone (brute force)"},
     {"version", cmd_version, "print the version"},
     {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, synth"},
+    {"rings", cmd_rings, "group applicant identities into rings (synth: test data)"},
 };
 
 void cli_report(const st_error *err) {
