@@ -333,8 +333,9 @@ int st_store_decisions(st_store *s, const char *subject, const char *entity_id, 
     const char *p[3] = {subject, entity_id, lim};
     return store_json(s,
                       "SELECT id, subject, entity_id, decision, comment, analyst, ts, entity_hash"
-                      " FROM decisions WHERE ($1 IS NULL OR subject = $1)"
-                      " AND ($2 IS NULL OR entity_id = $2) ORDER BY id DESC LIMIT $3",
+                      " FROM decisions WHERE (CAST($1 AS TEXT) IS NULL OR subject = CAST($1 AS TEXT))"
+                      " AND (CAST($2 AS TEXT) IS NULL OR entity_id = CAST($2 AS TEXT))"
+                      " ORDER BY id DESC LIMIT CAST($3 AS INTEGER)",
                       3, p, numeric, NULL, out, err);
 }
 
@@ -485,7 +486,7 @@ int st_store_alerts(st_store *s, long long after_id, int limit, json_t **out, st
     const char *p[2] = {a, l};
     return store_json(s,
                       "SELECT id, customer_id, entity_id, score, snapshot, change, name, ts FROM alerts"
-                      " WHERE id > $1 ORDER BY id LIMIT $2",
+                      " WHERE id > CAST($1 AS BIGINT) ORDER BY id LIMIT CAST($2 AS INTEGER)",
                       2, p, numeric, NULL, out, err);
 }
 

@@ -1,22 +1,38 @@
-/* test_server_store.c - the store on SQLite: audit trail, decisions, API
- * keys, customers, hits, alerts, run claims, and failed allocations.
- * (The same queries on PostgreSQL: tests/cli/server_pg.sh.) */
+/* test_server_store.c - the store: audit trail, decisions, API keys,
+ * customers, hits, alerts, run claims, and failed allocations.
+ * On SQLite by default; with ST_PG_URL set, the same tests run against
+ * that PostgreSQL database (tests/cli/server_pg.sh starts one). */
 #include "testutil.h"
 
 #include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include "core/alloc.h"
 #include "core/fs.h"
 #include "server/store.h"
 
+/* A fresh, empty store: a new SQLite file, or the PostgreSQL database
+ * emptied of every table. */
 static st_store *open_tmp(char **dir) {
     *dir = st_test_tmpdir();
     char path[512];
-    snprintf(path, sizeof path, "%s/t.db", *dir);
+    const char *pg = getenv("ST_PG_URL");
+    if (pg && *pg) {
+        PGconn *c = PQconnectdb(pg);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+        snprintf(path, sizeof path, "%s", pg);
+    } else {
+        snprintf(path, sizeof path, "%s/t.db", *dir);
+    }
     st_store *s = NULL;
     st_error err;
     assert_int_equal(st_store_open(path, 4, &s, &err), ST_OK);
-    assert_string_equal(st_store_engine(s), "sqlite");
+    assert_string_equal(st_store_engine(s), pg && *pg ? "postgresql" : "sqlite");
     return s;
 }
 
