@@ -50,7 +50,7 @@ static double arg_double(srv_req *r, const char *name, double dflt, double lo, d
 static int entity_hash(const st_entity *e, char out[65]) {
     json_t *ftm = st_entity_to_ftm(e);
     char *text = ftm ? json_dumps(ftm, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int rc = text ? st_sha256_hex(text, strlen(text), out) : ST_ENOMEM;
+    int rc = text ? st_db_sha256_hex(text, strlen(text), out) : ST_ENOMEM;
     free(text);
     json_decref(ftm);
     return rc;
@@ -217,7 +217,7 @@ static int audit(srv *S, srv_req *r, const char *endpoint, const char *subject,
                  const st_snapshot *snap, const char *input, json_t *answer, srv_resp *out) {
     char ts[40];
     char *results = json_dumps(answer, JSON_COMPACT);
-    st_audit_rec rec = {st_store_now(ts, sizeof ts), r->key_id, endpoint, subject,
+    st_audit_rec rec = {st_db_now(ts, sizeof ts), r->key_id, endpoint, subject,
                         st_snapshot_version(snap), input, results ? results : "null"};
     st_error err;
     st_error_clear(&err);
@@ -279,7 +279,7 @@ static void api_match(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
         srv_query_subject(&qs[i], subject);
         json_array_append_new(subjects, json_string(subject));
         json_t *decisions = NULL;
-        if (st_store_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
+        if (st_db_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
             srv_error(out, 503, "store_unavailable", "%s", err.msg);
             json_decref(subjects);
             goto done;
@@ -364,7 +364,7 @@ static void api_search(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
     }
     char subject[80];
     srv_query_subject(&q, subject);
-    if (st_store_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
+    if (st_db_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
         srv_error(out, 503, "store_unavailable", "%s", err.msg);
         goto done;
     }
@@ -415,7 +415,7 @@ static void api_entity(srv *S, srv_req *r, const char *id, srv_resp *out) {
     if (e->remarks) json_object_set_new(o, "remarks", json_string(e->remarks));
     json_t *decisions = NULL;
     st_error err;
-    if (st_store_decisions(S->store, NULL, id, 50, &decisions, &err) == ST_OK)
+    if (st_db_decisions(S->store, NULL, id, 50, &decisions, &err) == ST_OK)
         json_object_set_new(o, "decisions", decisions);
     out->status = 200;
     out->json = o;
@@ -463,7 +463,7 @@ static void api_decision_add(srv *S, srv_req *r, srv_resp *out) {
         long long id = 0;
         st_error err;
         st_error_clear(&err);
-        if (st_store_decision_add(S->store, &d, &id, &err) != ST_OK) {
+        if (st_db_decision_add(S->store, &d, &id, &err) != ST_OK) {
             srv_error(out, 503, "store_unavailable", "%s", err.msg);
         } else {
             out->status = 201;
@@ -481,7 +481,7 @@ static void api_decisions(srv *S, srv_req *r, srv_resp *out) {
     st_error err;
     st_error_clear(&err);
     const char *subject = srv_arg(r, "subject"), *entity = srv_arg(r, "entity_id");
-    if (st_store_decisions(S->store, subject && *subject ? subject : NULL, entity && *entity ? entity : NULL,
+    if (st_db_decisions(S->store, subject && *subject ? subject : NULL, entity && *entity ? entity : NULL,
                            500, &arr, &err) != ST_OK) {
         srv_error(out, 503, "store_unavailable", "%s", err.msg);
         return;
@@ -501,7 +501,7 @@ static void api_alerts(srv *S, srv_req *r, srv_resp *out) {
     json_t *arr = NULL;
     st_error err;
     st_error_clear(&err);
-    if (st_store_alerts(S->store, (long long)after, (int)limit, &arr, &err) != ST_OK) {
+    if (st_db_alerts(S->store, (long long)after, (int)limit, &arr, &err) != ST_OK) {
         srv_error(out, 503, "store_unavailable", "%s", err.msg);
         return;
     }

@@ -26,7 +26,7 @@ typedef struct audit_item {
 } audit_item;
 
 struct srv_audit {
-    st_store *store;            /* borrowed */
+    st_db *store;            /* borrowed */
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     audit_item *head, *tail;
@@ -43,7 +43,7 @@ static void audit_write_batch(srv_audit *a, audit_item *batch, size_t n) {
     int rc = ST_EIO;
     for (int attempt = 0; attempt < 3 && rc != ST_OK; attempt++) {
         st_error_clear(&err);
-        rc = st_store_audit_add(a->store, recs, n, &err);
+        rc = st_db_audit_add(a->store, recs, n, &err);
         if (rc != ST_OK) nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
     }
     pthread_mutex_lock(&a->mu);
@@ -83,7 +83,7 @@ static void *audit_writer(void *arg) {
     }
 }
 
-int srv_audit_start(st_store *store, srv_audit **out, st_error *err) {
+int srv_audit_start(st_db *store, srv_audit **out, st_error *err) {
     srv_audit *a = st_calloc(1, sizeof *a);
     if (!a) return st_error_set(err, ST_ENOMEM, "out of memory");
     a->store = store;

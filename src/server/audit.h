@@ -12,11 +12,11 @@
 #ifndef ST_SERVER_AUDIT_H
 #define ST_SERVER_AUDIT_H
 
-#include "server/store.h"
+#include "server/db.h"
 
 typedef struct srv_audit srv_audit;
 
-int srv_audit_start(st_store *store, srv_audit **out, st_error *err);
+int srv_audit_start(st_db *store, srv_audit **out, st_error *err);
 /* Record r (copied) and wait for its commit: ST_OK, or ST_EIO when the
  * store refused it (err set; the caller answers 503). */
 int srv_audit_write(srv_audit *a, const st_audit_rec *r, st_error *err);

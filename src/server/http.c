@@ -175,7 +175,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                       "(create one with 'sanctrace serve keys add NAME')");
             return send_resp(S, r, &out);
         }
-        if (st_store_key_check(S->store, key, &ok, r->key_id, &err) != ST_OK) {
+        if (st_db_key_check(S->store, key, &ok, r->key_id, &err) != ST_OK) {
             srv_error(&out, 503, "store_unavailable", "cannot check the API key: %s", err.msg);
             return send_resp(S, r, &out);
         }
@@ -270,7 +270,7 @@ int srv_http_start(srv *S, st_error *err) {
     snprintf(shown, sizeof shown, "%.*s:%u", (int)(strrchr(S->cfg.listen, ':') - S->cfg.listen),
              S->cfg.listen, port);
     fprintf(stderr, "sanctrace: listening on http://%s (%d threads, API keys %s, store %s)\n", shown,
-            S->cfg.threads, S->auth ? "required" : "off", st_store_engine(S->store));
+            S->cfg.threads, S->auth ? "required" : "off", st_db_engine(S->store));
     if (S->cfg.port_file) {
         FILE *f = fopen(S->cfg.port_file, "w");
         if (f) {
@@ -287,8 +287,13 @@ void srv_http_stop(srv *S) {
     MHD_socket ls = MHD_quiesce_daemon(S->httpd);
     if (ls != MHD_INVALID_SOCKET) close(ls);
     atomic_store(&S->draining, 1);
-    for (int i = 0; i < 3000 && atomic_load(&S->inflight) > 0; i++)
+    /* in flight: zero for 200 ms in a row (a keep-alive connection may
+     * still bring one last request, answered with Connection: close), or
+     * 30 s at most */
+    for (int i = 0, quiet = 0; i < 3000 && quiet < 20; i++) {
+        quiet = atomic_load(&S->inflight) > 0 ? 0 : quiet + 1;
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
     MHD_stop_daemon(S->httpd);
     S->httpd = NULL;
 }

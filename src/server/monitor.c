@@ -54,7 +54,7 @@ static int screen_customer(const st_snapshot *snap, const char *id, json_t *rec,
 }
 
 typedef struct baseline_ctx {
-    st_store *store;
+    st_db *store;
     const char *version;
     st_monitor_stats *stats;
     st_error *err;
@@ -64,15 +64,15 @@ static int baseline_hit(void *ctx, const char *customer, const st_match *m) {
     baseline_ctx *b = ctx;
     int is_new = 0;
     b->stats->hits++;
-    return st_store_hit(b->store, customer, m->entity->id, m->score, b->version, &is_new, b->err);
+    return st_db_hit(b->store, customer, m->entity->id, m->score, b->version, &is_new, b->err);
 }
 
 /* Store one customer record and its baseline. */
-static int add_customer(st_store *s, const st_snapshot *snap, const char *id, json_t *rec,
+static int add_customer(st_db *s, const st_snapshot *snap, const char *id, json_t *rec,
                         st_monitor_stats *stats, st_error *err) {
     char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) return st_error_set(err, ST_ENOMEM, "out of memory");
-    int rc = st_store_customer_put(s, id, text, err);
+    int rc = st_db_customer_put(s, id, text, err);
     free(text);
     if (rc != ST_OK) return rc;
     stats->customers++;
@@ -86,7 +86,7 @@ static void reject(const char *path, long line, const char *why, st_monitor_stat
     stats->rejected++;
 }
 
-static int add_jsonl(st_store *s, const char *path, const char *data, size_t len,
+static int add_jsonl(st_db *s, const char *path, const char *data, size_t len,
                      const st_snapshot *snap, st_monitor_stats *stats, st_error *err) {
     long line = 0;
     size_t i = 0;
@@ -125,7 +125,7 @@ static int add_jsonl(st_store *s, const char *path, const char *data, size_t len
     return rc;
 }
 
-static int add_csv(st_store *s, const char *path, const char *data, size_t len,
+static int add_csv(st_db *s, const char *path, const char *data, size_t len,
                    const st_snapshot *snap, st_monitor_stats *stats, st_error *err) {
     st_csv *c = NULL;
     int rc = st_csv_open(&c, data, len, path, ST_CSV_TRIM);
@@ -179,7 +179,7 @@ static int add_csv(st_store *s, const char *path, const char *data, size_t len,
     return rc;
 }
 
-int st_monitor_add_file(st_store *s, const char *path, const st_snapshot *snap,
+int st_monitor_add_file(st_db *s, const char *path, const st_snapshot *snap,
                         st_monitor_stats *stats, st_error *err) {
     memset(stats, 0, sizeof *stats);
     char *data = NULL;
@@ -204,7 +204,7 @@ static int load_changes(const char *data_dir, const st_snapshot *snap, st_map **
                         st_error *err);
 
 typedef struct run_ctx {
-    st_store *store;
+    st_db *store;
     const char *version;
     st_map *changes;
     int all;
@@ -219,25 +219,25 @@ static int run_hit(void *ctx, const char *customer, const st_match *m) {
     if (!r->all && !st_map_get(r->changes, id, strlen(id), &kind)) return ST_OK;
     r->stats->hits++;
     int is_new = 0;
-    int rc = st_store_hit(r->store, customer, id, m->score, r->version, &is_new, r->err);
+    int rc = st_db_hit(r->store, customer, id, m->score, r->version, &is_new, r->err);
     if (rc != ST_OK || !is_new) return rc;
     r->stats->alerts++;
-    return st_store_alert_add(r->store, customer, id, m->score, r->version,
+    return st_db_alert_add(r->store, customer, id, m->score, r->version,
                               kind == CHANGE_CHANGED ? "changed" : "added", m->name, r->err);
 }
 
-int st_monitor_run(st_store *s, const st_snapshot *snap, const char *data_dir, const char *by,
+int st_monitor_run(st_db *s, const st_snapshot *snap, const char *data_dir, const char *by,
                    st_monitor_stats *stats, st_error *err) {
     memset(stats, 0, sizeof *stats);
     const char *version = st_snapshot_version(snap);
     st_map *changes = NULL;
     json_t *customers = NULL;
     int all = 0;
-    int rc = st_store_monitor_claim(s, version, by, &stats->claimed, err);
+    int rc = st_db_monitor_claim(s, version, by, &stats->claimed, err);
     if (rc != ST_OK || !stats->claimed) return rc;
     if ((rc = load_changes(data_dir, snap, &changes, &all, err)) != ST_OK) goto done;
     stats->changed = all ? (long)st_snapshot_count(snap) : (long)st_map_count(changes);
-    if ((rc = st_store_customers(s, &customers, err)) != ST_OK) goto done;
+    if ((rc = st_db_customers(s, &customers, err)) != ST_OK) goto done;
     run_ctx r = {s, version, changes, all, stats, err};
     size_t i;
     json_t *c;
@@ -247,7 +247,7 @@ int st_monitor_run(st_store *s, const st_snapshot *snap, const char *data_dir, c
         stats->customers++;
         if ((rc = screen_customer(snap, id, json_object_get(c, "record"), run_hit, &r, err)) != ST_OK) goto done;
     }
-    rc = st_store_monitor_finish(s, version, stats->customers, stats->alerts, err);
+    rc = st_db_monitor_finish(s, version, stats->customers, stats->alerts, err);
 done:
     json_decref(customers);
     st_map_free(changes);

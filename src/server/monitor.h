@@ -8,13 +8,13 @@
  * against the new snapshot and only hits on entities the update added or
  * changed count; a (customer, entity) pair never seen before becomes an
  * alert.  A run happens once per snapshot version even when several
- * servers share the database (st_store_monitor_claim).
+ * servers share the database (st_db_monitor_claim).
  */
 #ifndef ST_SERVER_MONITOR_H
 #define ST_SERVER_MONITOR_H
 
 #include "sanctrace/screen.h"
-#include "server/store.h"
+#include "server/db.h"
 
 typedef struct st_monitor_stats {
     long customers;   /* customers read (add) or screened (run) */
@@ -28,12 +28,12 @@ typedef struct st_monitor_stats {
 /* Store the customers of path (CSV with a header, or JSON lines) and, when
  * snap is not NULL, record their current hits as the baseline.  Bad
  * records are reported on stderr with their line and skipped. */
-int st_monitor_add_file(st_store *s, const char *path, const st_snapshot *snap,
+int st_monitor_add_file(st_db *s, const char *path, const st_snapshot *snap,
                         st_monitor_stats *stats, st_error *err);
 
 /* Screen the stored customers for snapshot snap of data_dir (its change
  * list says which entities are new or changed) and raise alerts. */
-int st_monitor_run(st_store *s, const st_snapshot *snap, const char *data_dir, const char *by,
+int st_monitor_run(st_db *s, const st_snapshot *snap, const char *data_dir, const char *by,
                    st_monitor_stats *stats, st_error *err);
 
 #endif

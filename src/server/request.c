@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/store.h"
+#include "server/db.h"
 
 static int fail(srv_fail *f, int status, const char *error, const char *fmt, const char *a,
                 const char *b) {
@@ -321,7 +321,7 @@ void srv_query_subject(const srv_query *q, char out[80]) {
         buf[len] = 0;
     }
     char h[65];
-    if (st_sha256_hex(buf, len, h) != 0) h[0] = 0;
+    if (st_db_sha256_hex(buf, len, h) != 0) h[0] = 0;
     snprintf(out, 80, "q:%.16s", h);
 }
 

@@ -49,7 +49,7 @@ void srv_live_swap(srv *S, st_snapshot *snap) {
     json_t *old_cat = S->live.catalog;
     S->live.snap = snap;
     S->live.catalog = cat;
-    st_store_now(S->live.loaded_at, sizeof S->live.loaded_at);
+    st_db_now(S->live.loaded_at, sizeof S->live.loaded_at);
     pthread_mutex_unlock(&S->live.mu);
     /* requests still using the old one hold their own references */
     if (old) st_snapshot_release(old);
@@ -127,7 +127,7 @@ static void monitor_after_update(srv *S, const st_snapshot *snap) {
 int srv_update_once(srv *S, st_error *err) {
     pthread_mutex_lock(&S->live.mu);
     S->live.updating = 1;
-    st_store_now(S->live.last_attempt, sizeof S->live.last_attempt);
+    st_db_now(S->live.last_attempt, sizeof S->live.last_attempt);
     pthread_mutex_unlock(&S->live.mu);
     st_snapshot *fresh = NULL;
     int rc = update_spawn(S, err);
@@ -140,7 +140,7 @@ int srv_update_once(srv *S, st_error *err) {
     if (rc == ST_OK) {
         S->live.updates_ok++;
         S->live.last_error[0] = 0;
-        st_store_now(S->live.last_success, sizeof S->live.last_success);
+        st_db_now(S->live.last_success, sizeof S->live.last_success);
     } else {
         S->live.updates_failed++;
         st_error_format(err, S->live.last_error, sizeof S->live.last_error);
@@ -223,7 +223,7 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
         snprintf(dbpath, sizeof dbpath, "%s/sanctrace.db", S->data_dir);
         target = dbpath;
     }
-    if ((rc = st_store_open(target, cfg->threads + 4, &S->store, err)) != ST_OK) goto done;
+    if ((rc = st_db_open(target, cfg->threads + 4, &S->store, err)) != ST_OK) goto done;
     if ((rc = srv_audit_start(S->store, &S->audit, err)) != ST_OK) goto done;
 
     st_snapshot *snap = NULL;
@@ -283,10 +283,10 @@ done:
     srv_audit_stop(S->audit);
     long audited = -1;
     st_error cerr;
-    if (S->store && rc == ST_OK && st_store_audit_count(S->store, &audited, &cerr) == ST_OK)
+    if (S->store && rc == ST_OK && st_db_audit_count(S->store, &audited, &cerr) == ST_OK)
         fprintf(stderr, "sanctrace: stopped; %ld audit records in the store, %ld requests served\n",
                 audited, (long)atomic_load(&S->requests));
-    st_store_close(S->store);
+    st_db_close(S->store);
     if (S->live.snap) st_snapshot_release(S->live.snap);
     json_decref(S->live.catalog);
     pthread_mutex_destroy(&S->live.mu);

@@ -19,7 +19,7 @@
 #include "sanctrace/screen.h"
 #include "server/audit.h"
 #include "server/server.h"
-#include "server/store.h"
+#include "server/db.h"
 
 /* Files of the web page, generated from web/ at build time. */
 typedef struct srv_asset {
@@ -49,7 +49,7 @@ typedef struct srv {
     char self_exe[4096];
     char host[256];            /* for monitoring runs: who claimed them */
     int auth;                  /* API keys required */
-    st_store *store;
+    st_db *store;
     srv_audit *audit;
     srv_live live;
     struct MHD_Daemon *httpd;

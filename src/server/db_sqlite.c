@@ -1,5 +1,5 @@
 /*
- * store_sqlite.c - the embedded storage engine: one SQLite file in WAL mode.
+ * db_sqlite.c - the embedded storage engine: one SQLite file in WAL mode.
  *
  * Design: one sqlite3 handle per pooled connection (WAL lets readers run
  * beside the single writer; a 10 s busy timeout queues writers instead of
@@ -13,7 +13,7 @@
 #include <sqlite3.h>
 
 #include "core/alloc.h"
-#include "server/store_int.h"
+#include "server/db_int.h"
 
 static int sqlite_fail(sqlite3 *db, const char *what, st_error *err) {
     return st_error_set(err, ST_EIO, "sqlite %s: %s", what, sqlite3_errmsg(db));
@@ -45,7 +45,7 @@ static int sqlite_connect(const char *target, void **conn, st_error *err) {
 static void sqlite_disconnect(void *conn) { sqlite3_close((sqlite3 *)conn); }
 
 static int sqlite_exec(void *conn, const char *sql, int nparam, const char *const *params,
-                       store_row_fn fn, void *ctx, long *changes, st_error *err) {
+                       db_row_fn fn, void *ctx, long *changes, st_error *err) {
     sqlite3 *db = conn;
     const char *tail = sql;
     int rc = ST_OK;
@@ -89,7 +89,7 @@ static int sqlite_exec(void *conn, const char *sql, int nparam, const char *cons
     return rc;
 }
 
-const store_engine st_store_sqlite_engine = {
+const db_engine st_db_sqlite_engine = {
     .name = "sqlite",
     .serial_pk = "INTEGER PRIMARY KEY AUTOINCREMENT",
     .connect = sqlite_connect,

@@ -1,5 +1,5 @@
 /*
- * store_pg.c - the shared storage engine: PostgreSQL through libpq.
+ * db_pg.c - the shared storage engine: PostgreSQL through libpq.
  *
  * Design: one PGconn per pooled connection, statements sent with
  * PQexecParams and text parameters (the server infers their types from
@@ -14,7 +14,7 @@
 
 #include <libpq-fe.h>
 
-#include "server/store_int.h"
+#include "server/db_int.h"
 
 static int pg_connect(const char *target, void **conn, st_error *err) {
     PGconn *c = PQconnectdb(target);
@@ -34,7 +34,7 @@ static int pg_connect(const char *target, void **conn, st_error *err) {
 static void pg_disconnect(void *conn) { PQfinish((PGconn *)conn); }
 
 static int pg_exec(void *conn, const char *sql, int nparam, const char *const *params,
-                   store_row_fn fn, void *ctx, long *changes, st_error *err) {
+                   db_row_fn fn, void *ctx, long *changes, st_error *err) {
     PGconn *c = conn;
     PGresult *r = nparam > 0 ? PQexecParams(c, sql, nparam, NULL, params, NULL, NULL, 0)
                              : PQexec(c, sql);
@@ -64,7 +64,7 @@ static int pg_exec(void *conn, const char *sql, int nparam, const char *const *p
     return ST_OK;
 }
 
-const store_engine st_store_pg_engine = {
+const db_engine st_db_pg_engine = {
     .name = "postgresql",
     .serial_pk = "BIGSERIAL PRIMARY KEY",
     .connect = pg_connect,

@@ -1,5 +1,5 @@
 /*
- * store.c - the store's queries, written once for both engines, and the
+ * db.c - the store's queries, written once for both engines, and the
  * connection pool they run on.
  *
  * Invariant: a connection is used by one thread at a time: it is taken
@@ -10,7 +10,7 @@
  * and "ON CONFLICT DO NOTHING", whose changed-row count tells the caller
  * whether it won.
  */
-#include "server/store.h"
+#include "server/db.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -24,10 +24,10 @@
 #include <openssl/rand.h>
 
 #include "core/alloc.h"
-#include "server/store_int.h"
+#include "server/db_int.h"
 
-struct st_store {
-    const store_engine *eng;
+struct st_db {
+    const db_engine *eng;
     char *target;             /* owned */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -57,7 +57,7 @@ static const char store_schema[] =
     "CREATE TABLE IF NOT EXISTS monitor_runs (snapshot TEXT PRIMARY KEY, by_host TEXT NOT NULL,"
     " started TEXT NOT NULL, finished TEXT, screened INTEGER, alerts INTEGER);";
 
-const char *st_store_now(char *out, size_t n) {
+const char *st_db_now(char *out, size_t n) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;
@@ -69,7 +69,7 @@ const char *st_store_now(char *out, size_t n) {
 
 /* ---- the pool ---- */
 
-static int store_borrow(st_store *s, void **conn, st_error *err) {
+static int store_borrow(st_db *s, void **conn, st_error *err) {
     pthread_mutex_lock(&s->mu);
     while (s->n_idle == 0 && s->n_open >= s->max) pthread_cond_wait(&s->cv, &s->mu);
     if (s->n_idle > 0) {
@@ -89,7 +89,7 @@ static int store_borrow(st_store *s, void **conn, st_error *err) {
     return rc;
 }
 
-static void store_giveback(st_store *s, void *conn) {
+static void store_giveback(st_db *s, void *conn) {
     pthread_mutex_lock(&s->mu);
     s->idle[s->n_idle++] = conn;
     pthread_cond_signal(&s->cv);
@@ -97,8 +97,8 @@ static void store_giveback(st_store *s, void *conn) {
 }
 
 /* One statement on a borrowed connection. */
-static int store_run(st_store *s, const char *sql, int n, const char *const *params,
-                     store_row_fn fn, void *ctx, long *changes, st_error *err) {
+static int store_run(st_db *s, const char *sql, int n, const char *const *params,
+                     db_row_fn fn, void *ctx, long *changes, st_error *err) {
     void *c;
     int rc = store_borrow(s, &c, err);
     if (rc != ST_OK) return rc;
@@ -107,14 +107,14 @@ static int store_run(st_store *s, const char *sql, int n, const char *const *par
     return rc;
 }
 
-int st_store_open(const char *target, int max_conns, st_store **out, st_error *err) {
+int st_db_open(const char *target, int max_conns, st_db **out, st_error *err) {
     int rc = ST_OK;
     void *c = NULL;
     char *schema = NULL;
-    st_store *s = st_calloc(1, sizeof *s);
+    st_db *s = st_calloc(1, sizeof *s);
     if (!s) return st_error_set(err, ST_ENOMEM, "out of memory opening the store");
     int pg = strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
-    s->eng = pg ? &st_store_pg_engine : &st_store_sqlite_engine;
+    s->eng = pg ? &st_db_pg_engine : &st_db_sqlite_engine;
     s->max = max_conns > 0 ? max_conns : 8;
     s->target = st_strdup(target);
     s->idle = st_calloc((size_t)s->max, sizeof *s->idle);
@@ -148,11 +148,11 @@ int st_store_open(const char *target, int max_conns, st_store **out, st_error *e
 fail:
     st_free(schema);
     if (c) store_giveback(s, c);
-    st_store_close(s);
+    st_db_close(s);
     return rc;
 }
 
-void st_store_close(st_store *s) {
+void st_db_close(st_db *s) {
     if (!s) return;
     for (int i = 0; i < s->n_idle; i++) s->eng->disconnect(s->idle[i]);
     pthread_mutex_destroy(&s->mu);
@@ -162,7 +162,7 @@ void st_store_close(st_store *s) {
     st_free(s);
 }
 
-const char *st_store_engine(const st_store *s) { return s->eng->name; }
+const char *st_db_engine(const st_db *s) { return s->eng->name; }
 
 /* ---- rows as JSON ---- */
 
@@ -199,7 +199,7 @@ static int json_rows_add(void *ctx, int ncol, const char *const *names, const ch
     return 0;
 }
 
-static int store_json(st_store *s, const char *sql, int n, const char *const *params,
+static int store_json(st_db *s, const char *sql, int n, const char *const *params,
                       const char *const *numeric, const char *const *parsed, json_t **out,
                       st_error *err) {
     json_rows jr = {json_array(), numeric, parsed, 0};
@@ -216,11 +216,11 @@ static int store_json(st_store *s, const char *sql, int n, const char *const *pa
 
 /* ---- audit ---- */
 
-int st_store_audit_add(st_store *s, const st_audit_rec *recs, size_t n, st_error *err) {
+int st_db_audit_add(st_db *s, const st_audit_rec *recs, size_t n, st_error *err) {
     void *c;
     int rc = store_borrow(s, &c, err);
     if (rc != ST_OK) return rc;
-    const store_engine *e = s->eng;
+    const db_engine *e = s->eng;
     if ((rc = e->exec(c, "BEGIN", 0, NULL, NULL, NULL, NULL, err)) != ST_OK) goto done;
     for (size_t i = 0; i < n; i++) {
         const st_audit_rec *r = &recs[i];
@@ -273,7 +273,7 @@ static int csv_row(void *ctx, int ncol, const char *const *names, const char *co
     return 0;
 }
 
-int st_store_audit_export_csv(st_store *s, const char *from, const char *to, FILE *f,
+int st_db_audit_export_csv(st_db *s, const char *from, const char *to, FILE *f,
                               long *count, st_error *err) {
     const char *p[2] = {from ? from : "", to && *to ? to : "~"};
     csv_out co = {f, 0};
@@ -291,7 +291,7 @@ static int count_row(void *ctx, int ncol, const char *const *names, const char *
     return 0;
 }
 
-int st_store_audit_count(st_store *s, long *count, st_error *err) {
+int st_db_audit_count(st_db *s, long *count, st_error *err) {
     *count = 0;
     return store_run(s, "SELECT COUNT(*) FROM audit", 0, NULL, count_row, count, NULL, err);
 }
@@ -308,11 +308,11 @@ static int id_row(void *ctx, int ncol, const char *const *names, const char *con
     return 0;
 }
 
-int st_store_decision_add(st_store *s, const st_decision *d, long long *id, st_error *err) {
+int st_db_decision_add(st_db *s, const st_decision *d, long long *id, st_error *err) {
     if (!st_decision_valid(d->decision))
         return st_error_set(err, ST_EINVAL, "decision must be false_positive, confirmed or escalated");
     char ts[40];
-    st_store_now(ts, sizeof ts);
+    st_db_now(ts, sizeof ts);
     const char *p[8] = {d->subject, d->entity_id, d->decision, d->comment ? d->comment : "",
                         d->analyst ? d->analyst : "", ts, d->entity_hash ? d->entity_hash : "",
                         d->key_id ? d->key_id : ""};
@@ -325,7 +325,7 @@ int st_store_decision_add(st_store *s, const st_decision *d, long long *id, st_e
     return rc;
 }
 
-int st_store_decisions(st_store *s, const char *subject, const char *entity_id, int limit,
+int st_db_decisions(st_db *s, const char *subject, const char *entity_id, int limit,
                        json_t **out, st_error *err) {
     static const char *const numeric[] = {"id", NULL};
     char lim[24];
@@ -350,7 +350,7 @@ static void hex(const unsigned char *b, size_t n, char *out) {
     out[2 * n] = 0;
 }
 
-int st_sha256_hex(const void *data, size_t n, char out[65]) {
+int st_db_sha256_hex(const void *data, size_t n, char out[65]) {
     unsigned char md[32];
     unsigned int mdlen = 0;
     if (!EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) return ST_ENOMEM;
@@ -362,10 +362,10 @@ static int key_hash(const char *salt, const char *key, char out[65]) {
     char buf[256];
     int n = snprintf(buf, sizeof buf, "%s:%s", salt, key);
     if (n < 0 || (size_t)n >= sizeof buf) return ST_ELIMIT;
-    return st_sha256_hex(buf, (size_t)n, out);
+    return st_db_sha256_hex(buf, (size_t)n, out);
 }
 
-int st_store_key_add(st_store *s, const char *name, char *key, size_t key_n, char id[24],
+int st_db_key_add(st_db *s, const char *name, char *key, size_t key_n, char id[24],
                      st_error *err) {
     unsigned char rid[8], secret[24], salt[16];
     if (RAND_bytes(rid, sizeof rid) != 1 || RAND_bytes(secret, sizeof secret) != 1 ||
@@ -378,7 +378,7 @@ int st_store_key_add(st_store *s, const char *name, char *key, size_t key_n, cha
     if ((size_t)snprintf(key, key_n, "st_%s_%s", id, secret_hex) >= key_n)
         return st_error_set(err, ST_ELIMIT, "key buffer too small");
     if (key_hash(salt_hex, key, hash) != ST_OK) return st_error_set(err, ST_ENOMEM, "hashing failed");
-    const char *p[5] = {id, name, salt_hex, hash, st_store_now(ts, sizeof ts)};
+    const char *p[5] = {id, name, salt_hex, hash, st_db_now(ts, sizeof ts)};
     return store_run(s, "INSERT INTO api_keys (id, name, salt, hash, created) VALUES ($1, $2, $3, $4, $5)",
                      5, p, NULL, NULL, NULL, err);
 }
@@ -397,7 +397,7 @@ static int key_row_read(void *ctx, int ncol, const char *const *names, const cha
     return 1;
 }
 
-int st_store_key_check(st_store *s, const char *key, int *ok, char id[24], st_error *err) {
+int st_db_key_check(st_db *s, const char *key, int *ok, char id[24], st_error *err) {
     *ok = 0;
     /* st_<16 hex id>_<48 hex secret> */
     if (!key || strncmp(key, "st_", 3) != 0 || strlen(key) != 3 + 16 + 1 + 48 || key[19] != '_')
@@ -419,7 +419,7 @@ int st_store_key_check(st_store *s, const char *key, int *ok, char id[24], st_er
     return ST_OK;
 }
 
-int st_store_key_revoke(st_store *s, const char *id, int *found, st_error *err) {
+int st_db_key_revoke(st_db *s, const char *id, int *found, st_error *err) {
     const char *p[1] = {id};
     long changes = 0;
     int rc = store_run(s, "UPDATE api_keys SET revoked = 1 WHERE id = $1", 1, p, NULL, NULL,
@@ -428,7 +428,7 @@ int st_store_key_revoke(st_store *s, const char *id, int *found, st_error *err) 
     return rc;
 }
 
-int st_store_keys(st_store *s, json_t **out, st_error *err) {
+int st_db_keys(st_db *s, json_t **out, st_error *err) {
     static const char *const numeric[] = {"revoked", NULL};
     return store_json(s, "SELECT id, name, created, revoked FROM api_keys ORDER BY created, id", 0,
                       NULL, numeric, NULL, out, err);
@@ -436,22 +436,22 @@ int st_store_keys(st_store *s, json_t **out, st_error *err) {
 
 /* ---- monitoring ---- */
 
-int st_store_customer_put(st_store *s, const char *id, const char *record, st_error *err) {
+int st_db_customer_put(st_db *s, const char *id, const char *record, st_error *err) {
     char ts[40];
-    const char *p[3] = {id, record, st_store_now(ts, sizeof ts)};
+    const char *p[3] = {id, record, st_db_now(ts, sizeof ts)};
     return store_run(s,
                      "INSERT INTO customers (id, record, added) VALUES ($1, $2, $3)"
                      " ON CONFLICT (id) DO UPDATE SET record = excluded.record",
                      3, p, NULL, NULL, NULL, err);
 }
 
-int st_store_customers(st_store *s, json_t **out, st_error *err) {
+int st_db_customers(st_db *s, json_t **out, st_error *err) {
     static const char *const parsed[] = {"record", NULL};
     return store_json(s, "SELECT id, record FROM customers ORDER BY id", 0, NULL, NULL, parsed, out,
                       err);
 }
 
-int st_store_hit(st_store *s, const char *customer, const char *entity, double score,
+int st_db_hit(st_db *s, const char *customer, const char *entity, double score,
                  const char *snapshot, int *is_new, st_error *err) {
     char sc[32];
     snprintf(sc, sizeof sc, "%.4f", score);
@@ -465,20 +465,20 @@ int st_store_hit(st_store *s, const char *customer, const char *entity, double s
     return rc;
 }
 
-int st_store_alert_add(st_store *s, const char *customer, const char *entity, double score,
+int st_db_alert_add(st_db *s, const char *customer, const char *entity, double score,
                        const char *snapshot, const char *change, const char *name,
                        st_error *err) {
     char sc[32], ts[40];
     snprintf(sc, sizeof sc, "%.4f", score);
     const char *p[7] = {customer, entity, sc, snapshot, change, name ? name : "",
-                        st_store_now(ts, sizeof ts)};
+                        st_db_now(ts, sizeof ts)};
     return store_run(s,
                      "INSERT INTO alerts (customer_id, entity_id, score, snapshot, change, name, ts)"
                      " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                      7, p, NULL, NULL, NULL, err);
 }
 
-int st_store_alerts(st_store *s, long long after_id, int limit, json_t **out, st_error *err) {
+int st_db_alerts(st_db *s, long long after_id, int limit, json_t **out, st_error *err) {
     static const char *const numeric[] = {"id", "score", NULL};
     char a[24], l[24];
     snprintf(a, sizeof a, "%lld", after_id);
@@ -490,10 +490,10 @@ int st_store_alerts(st_store *s, long long after_id, int limit, json_t **out, st
                       2, p, numeric, NULL, out, err);
 }
 
-int st_store_monitor_claim(st_store *s, const char *snapshot, const char *by, int *claimed,
+int st_db_monitor_claim(st_db *s, const char *snapshot, const char *by, int *claimed,
                            st_error *err) {
     char ts[40];
-    const char *p[3] = {snapshot, by, st_store_now(ts, sizeof ts)};
+    const char *p[3] = {snapshot, by, st_db_now(ts, sizeof ts)};
     long changes = 0;
     int rc = store_run(s,
                        "INSERT INTO monitor_runs (snapshot, by_host, started) VALUES ($1, $2, $3)"
@@ -503,12 +503,12 @@ int st_store_monitor_claim(st_store *s, const char *snapshot, const char *by, in
     return rc;
 }
 
-int st_store_monitor_finish(st_store *s, const char *snapshot, long screened, long alerts,
+int st_db_monitor_finish(st_db *s, const char *snapshot, long screened, long alerts,
                             st_error *err) {
     char ts[40], a[24], b[24];
     snprintf(a, sizeof a, "%ld", screened);
     snprintf(b, sizeof b, "%ld", alerts);
-    const char *p[4] = {snapshot, st_store_now(ts, sizeof ts), a, b};
+    const char *p[4] = {snapshot, st_db_now(ts, sizeof ts), a, b};
     return store_run(s,
                      "UPDATE monitor_runs SET finished = $2, screened = $3, alerts = $4"
                      " WHERE snapshot = $1",
