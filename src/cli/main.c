@@ -12,9 +12,11 @@
 
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);
+int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 
 static const st_command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
 };
 
 void cli_report(const st_error *err) {
