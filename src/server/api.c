@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "core/alloc.h"
+#include "lists/store.h"
 #include "server/request.h"
 #include "server/server_int.h"
 
@@ -46,13 +47,13 @@ static double arg_double(srv_req *r, const char *name, double dflt, double lo, d
     return d < lo || d > hi ? -1e300 : d;
 }
 
-/* The entity's content hash: SHA-256 of its canonical FollowTheMoney JSON. */
+/* The entity's content hash: SHA-256 of its lossless snapshot line (the
+ * same serialisation `sanctrace update` compares to call an entity
+ * changed), so a decision goes stale exactly when the list changed it. */
 static int entity_hash(const st_entity *e, char out[65]) {
-    json_t *ftm = st_entity_to_ftm(e);
-    char *text = ftm ? json_dumps(ftm, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    int rc = text ? st_db_sha256_hex(text, strlen(text), out) : ST_ENOMEM;
-    free(text);
-    json_decref(ftm);
+    char *line = st_entity_to_jsonl(e);
+    int rc = line ? st_db_sha256_hex(line, strlen(line), out) : ST_ENOMEM;
+    st_free(line);
     return rc;
 }
 

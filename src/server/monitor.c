@@ -259,9 +259,32 @@ static int load_changes(const char *data_dir, const st_snapshot *snap, st_map **
     *all = 0;
     int rc = st_map_new(out);
     if (rc != ST_OK) return st_error_set(err, rc, "out of memory");
-    /* filled in against the snapshot store's change list */
-    (void)data_dir;
-    (void)snap;
-    *all = 1;
-    return ST_OK;
+    /* D/snapshots/<version>/changes.json, written by `sanctrace update`:
+     * {"version", "previous", "added": [ids], "changed": [ids], "removed": [ids]} */
+    char path[4400];
+    snprintf(path, sizeof path, "%s/snapshots/%s/changes.json", data_dir, st_snapshot_version(snap));
+    if (!st_path_exists(path)) {
+        *all = 1; /* no change list: every entity counts as new */
+        return ST_OK;
+    }
+    json_error_t je;
+    json_t *ch = json_load_file(path, 0, &je);
+    if (!json_is_object(ch)) {
+        json_decref(ch);
+        return st_error_at(err, ST_ECORRUPT, path, je.line, -1, "unreadable change list: %s", je.text);
+    }
+    static const char *const kinds[2] = {"added", "changed"};
+    for (int k = 0; k < 2 && rc == ST_OK; k++) {
+        size_t i;
+        json_t *id;
+        json_array_foreach(json_object_get(ch, kinds[k]), i, id) {
+            const char *s = json_string_value(id);
+            if (s && (rc = st_map_put(*out, s, strlen(s), k == 0 ? CHANGE_ADDED : CHANGE_CHANGED)) != ST_OK) {
+                rc = st_error_set(err, rc, "out of memory");
+                break;
+            }
+        }
+    }
+    json_decref(ch);
+    return rc;
 }

@@ -60,11 +60,12 @@ json_t *srv_live_status(srv *S) {
     pthread_mutex_lock(&S->live.mu);
     srv_live *L = &S->live;
     json_t *o = json_pack(
-        "{s:s?, s:s, s:{s:s, s:s, s:s, s:I, s:I, s:b}, s:s}", "snapshot",
+        "{s:s?, s:s, s:{s:s, s:s, s:s, s:I, s:I, s:b}, s:{s:s, s:I, s:b}, s:s}", "snapshot",
         L->snap ? st_snapshot_version(L->snap) : NULL, "loaded_at", L->loaded_at, "last_update",
         "attempted", L->last_attempt, "succeeded", L->last_success, "error", L->last_error, "ok",
         (json_int_t)L->updates_ok, "failed", (json_int_t)L->updates_failed, "running", L->updating,
-        "version", ST_VERSION);
+        "monitoring", "snapshot", L->monitored, "new_alerts", (json_int_t)L->monitor_alerts,
+        "ran_here", L->monitor_claimed, "version", ST_VERSION);
     pthread_mutex_unlock(&S->live.mu);
     return o;
 }
@@ -74,15 +75,15 @@ json_t *srv_live_status(srv *S) {
 /* Run `sanctrace update` and wait for it; the child's output goes to our
  * stderr.  ST_OK when it exits 0. */
 static int update_spawn(srv *S, st_error *err) {
-    char *argv[8];
+    char *argv[8 + 2 * 8];
     int a = 0;
     argv[a++] = S->self_exe;
     argv[a++] = "update";
     argv[a++] = "--data-dir";
     argv[a++] = S->data_dir;
-    if (S->cfg.update_from) {
+    for (int i = 0; i < S->cfg.n_update_from && i < 8; i++) {
         argv[a++] = "--from";
-        argv[a++] = (char *)S->cfg.update_from;
+        argv[a++] = (char *)S->cfg.update_from[i];
     }
     argv[a] = NULL;
     posix_spawnattr_t attr;
@@ -118,7 +119,14 @@ static void monitor_after_update(srv *S, const st_snapshot *snap) {
         char msg[1024];
         fprintf(stderr, "sanctrace: monitoring of %s failed: %s\n", st_snapshot_version(snap),
                 st_error_format(&err, msg, sizeof msg));
-    } else if (ms.claimed) {
+        return;
+    }
+    pthread_mutex_lock(&S->live.mu);
+    snprintf(S->live.monitored, sizeof S->live.monitored, "%s", st_snapshot_version(snap));
+    S->live.monitor_alerts = ms.alerts;
+    S->live.monitor_claimed = ms.claimed;
+    pthread_mutex_unlock(&S->live.mu);
+    if (ms.claimed) {
         fprintf(stderr, "sanctrace: monitoring %s: %ld customers, %ld changed entities, %ld new alerts\n",
                 st_snapshot_version(snap), ms.customers, ms.changed, ms.alerts);
     }
@@ -136,7 +144,7 @@ int srv_update_once(srv *S, st_error *err) {
         rc = st_error_set(err, ST_ECORRUPT, "the new snapshot %s holds no entity; not switching",
                           st_snapshot_version(fresh));
     pthread_mutex_lock(&S->live.mu);
-    S->live.updating = 0;
+    if (rc != ST_OK) S->live.updating = 0;
     if (rc == ST_OK) {
         S->live.updates_ok++;
         S->live.last_error[0] = 0;
@@ -154,6 +162,9 @@ int srv_update_once(srv *S, st_error *err) {
     }
     if (same) {
         st_snapshot_release(fresh);
+        pthread_mutex_lock(&S->live.mu);
+        S->live.updating = 0;
+        pthread_mutex_unlock(&S->live.mu);
         return ST_OK;
     }
     fprintf(stderr, "sanctrace: now serving snapshot %s (%zu entities)\n", st_snapshot_version(fresh),
@@ -162,6 +173,9 @@ int srv_update_once(srv *S, st_error *err) {
     srv_live_swap(S, fresh);
     monitor_after_update(S, fresh);
     st_snapshot_release(fresh);
+    pthread_mutex_lock(&S->live.mu);
+    S->live.updating = 0; /* done: switched and monitored */
+    pthread_mutex_unlock(&S->live.mu);
     return ST_OK;
 }
 

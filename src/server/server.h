@@ -21,7 +21,8 @@ typedef struct st_server_config {
     int auth;                 /* -1: on unless listening on loopback; 0 off; 1 on */
     size_t max_body;          /* request body limit in bytes */
     double update_every;      /* seconds between updates, 0: only on SIGHUP */
-    const char *update_from;  /* `sanctrace update --from DIR`, NULL: official downloads */
+    const char *update_from[8]; /* `sanctrace update --from DIR...`, none: official downloads */
+    int n_update_from;
     unsigned conn_timeout;    /* idle connection timeout, seconds */
     const char *port_file;    /* write the bound port here once listening (tests) */
 } st_server_config;

@@ -40,7 +40,10 @@ typedef struct srv_live {
     char last_attempt[40], last_success[40];
     char last_error[512];     /* "" when the last update succeeded */
     long updates_ok, updates_failed;
-    int updating;
+    int updating;             /* an update (or its monitoring run) is in progress */
+    char monitored[64];       /* last snapshot monitored (here or by another replica) */
+    long monitor_alerts;
+    int monitor_claimed;
 } srv_live;
 
 typedef struct srv {
