@@ -118,9 +118,15 @@ lint: $(DEPS_STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Isrc src
 
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ibench -o $@ $< $(LIB) $(LDLIBS)
+
 BENCH_SIZE ?= small
-bench: $(BIN)
-	@ST_BIN=$(abspath $(BIN)) BENCH_SIZE=$(BENCH_SIZE) sh bench/run.sh
+bench: $(BIN) $(BENCH_BIN)
+	@ST_BIN=$(abspath $(BIN)) ST_BENCH_BIN=$(abspath $(BUILD)/bench) BENCH_SIZE=$(BENCH_SIZE) sh bench/run.sh
 
 eval: $(BIN)
 	@ST_BIN=$(abspath $(BIN)) sh scripts/eval.sh
