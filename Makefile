@@ -40,6 +40,10 @@ LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# The server's web page (web/*) is compiled into the library as byte arrays.
+WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css))
+WEB_C := $(BUILD)/gen/web_assets.c
+LIB_OBJ += $(BUILD)/gen/web_assets.o
 LIB := $(BUILD)/libsanctrace.a
 BIN := $(BUILD)/sanctrace
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -57,6 +61,12 @@ $(DEPS_STAMP): scripts/deps.sh
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(WEB_C): $(WEB_FILES) scripts/embed_web.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed_web.sh $@ $(WEB_FILES)
+$(BUILD)/gen/web_assets.o: $(WEB_C)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
