@@ -29,6 +29,7 @@ typedef struct chain_params {
     uint8_t magic[4];
     uint8_t pkh_ver, sh_ver;
     const char *hrp;
+    const char *genesis; /* block hash, display order */
 } chain_params;
 const chain_params *chain_params_get(st_chain_net net);
 /* Network whose magic starts p (4 bytes), or UNKNOWN. */

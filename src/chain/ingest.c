@@ -446,6 +446,8 @@ static int choose(ingest *ig, uint32_t **order, uint64_t *norder) {
     size_t ntrees = 0, cap_trees = 0;
     int rc = ST_ENOMEM;
     if (!state || !stack) goto done;
+    uint8_t genesis[32];
+    st_chain_hash_parse(chain_params_get(ig->c->net)->genesis, genesis);
     for (uint64_t i = 0; i < n; i++) {
         const hdr_rec *h = hdr(ig, i);
         ig->parent[i] = memcmp(h->raw + 4, zero, 32) == 0 ? NONE32 : htab_get(ig, h->raw + 4);
@@ -467,7 +469,10 @@ static int choose(ingest *ig, uint32_t **order, uint64_t *norder) {
             uint32_t p = ig->parent[y];
             if (p == NONE32) {
                 ig->root[y] = y;
-                ig->height[y] = memcmp(h->raw + 4, zero, 32) == 0 ? 0 : h->bip34;
+                /* genesis 0; a child of the (absent) genesis 1; else BIP34 */
+                ig->height[y] = memcmp(h->raw + 4, zero, 32) == 0       ? 0
+                                : memcmp(h->raw + 4, genesis, 32) == 0 ? 1
+                                                                        : h->bip34;
                 ig->work[y] = w;
                 ig->bad[y] = h->status != HDR_OK;
             } else {
@@ -552,11 +557,11 @@ static int reserve_all(ingest *ig, uint64_t ntx, uint64_t nin, uint64_t nout) {
     return ST_OK;
 }
 
-/* Rebuild an index with room for `want` entries at load <= 0.5. */
+/* Rebuild an index with room for `want` entries at load <= 0.7. */
 static int index_rebuild(ingest *ig, int which, uint64_t want) {
     st_chain *c = ig->c;
     uint64_t slots = 1024;
-    while (slots < want * 2) slots *= 2;
+    while (slots * 7 < want * 10) slots *= 2;
     if (slots <= c->col[which].n) return ST_OK;
     char path[1200], tmp[1220];
     snprintf(path, sizeof path, "%s/%s", c->dir, store_col_name(which));
@@ -572,6 +577,9 @@ static int index_rebuild(ingest *ig, int which, uint64_t want) {
         close(fd);
         return st_error_at(ig->err, ST_EIO, tmp, 0, -1, "cannot map the index");
     }
+    /* prefault: the table is probed at random, one page fault per probe
+     * otherwise (best effort; older kernels lack the advice) */
+    madvise(s, slots * 8, MADV_POPULATE_WRITE);
     uint64_t mask = slots - 1;
     if (which == COL_TXIDX) {
         const uint8_t (*th)[32] = (const uint8_t (*)[32])c->col[COL_TX_HASH].base;
@@ -656,10 +664,10 @@ static int grow_indexes(ingest *ig, uint64_t more_tx, uint64_t more_out) {
     st_chain *c = ig->c;
     int rc;
     if ((ig->ntx + more_tx) * 10 > c->col[COL_TXIDX].n * 7 &&
-        (rc = index_rebuild(ig, COL_TXIDX, (ig->ntx + more_tx) * 2)))
+        (rc = index_rebuild(ig, COL_TXIDX, (ig->ntx + more_tx) * 5 / 4)))
         return rc;
     if ((ig->naddr + more_out) * 10 > c->col[COL_ADDRIDX].n * 7 &&
-        (rc = index_rebuild(ig, COL_ADDRIDX, (ig->naddr + more_out) * 2)))
+        (rc = index_rebuild(ig, COL_ADDRIDX, (ig->naddr + more_out) * 5 / 4)))
         return rc;
     return ST_OK;
 }
@@ -860,7 +868,7 @@ static int apply(ingest *ig) {
         /* size the indexes once for everything still to come */
         uint64_t bytes = 0;
         for (uint64_t i = common; i < norder; i++) bytes += hdr(ig, order[i])->len;
-        if ((rc = grow_indexes(ig, bytes / 200 + 16, bytes / 100 + 16))) break;
+        if ((rc = grow_indexes(ig, bytes / 400 + 16, bytes / 250 + 16))) break;
         if (!pg_on && ig->opts->progress) {
             st_progress_begin(&pg, "ingest blocks", norder - common);
             pg_on = 1;

@@ -149,7 +149,7 @@ static int tx_parse(st_block_view *b, rd *r, uint8_t wtxid[32], st_error *err) {
         SHA256_Update(&ctx, body, (size_t)(body_end - body));
         SHA256_Update(&ctx, lock, 4);
         SHA256_Final(h1, &ctx);
-        SHA256(h1, 32, tv.txid);
+        chain_sha256(h1, 32, tv.txid);
         if (wtxid) chain_dsha256(start, tv.size, wtxid);
     } else {
         chain_dsha256(start, tv.size, tv.txid);
@@ -193,7 +193,6 @@ int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *
     if (r.p != r.end) return rd_fail(&r, err, "bytes left after the last transaction");
     if (grow((void **)&b->scratch, &b->cap_scratch, b->ntx, 32))
         return st_error_set(err, ST_ENOMEM, "out of memory");
-    /* txids are contiguous? no: gather them (tx views are 64+ bytes apart) */
     if (b->ntx == 1) {
         if (memcmp(b->tx[0].txid, b->merkle, 32) != 0) goto bad_merkle;
         return ST_OK;
