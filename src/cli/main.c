@@ -13,10 +13,16 @@
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
+int cmd_compare(int argc, char **argv);   /* cmd_names.c */
+int cmd_trace(int argc, char **argv);     /* cmd_trace.c */
+int cmd_exposure(int argc, char **argv);  /* cmd_trace.c */
 
 static const st_command commands[] = {
     {"version", cmd_version, "print the version"},
     {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, synth"},
+    {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
+    {"trace", cmd_trace, "follow tainted coins forward (poison, haircut, FIFO, LIFO, TIHO)"},
+    {"exposure", cmd_exposure, "how much an address or cluster received from tagged sources"},
 };
 
 void cli_report(const st_error *err) {
