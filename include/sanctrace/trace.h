@@ -160,6 +160,11 @@ int st_tagset_load_yaml(st_tagset *ts, const char *name, const char *data, size_
                         st_error *err);
 /* A TagPack file, or every .yaml/.yml file in a directory. */
 int st_tagset_load_path(st_tagset *ts, const char *path, st_error *err);
+/* The Bitcoin wallets of the sanctions snapshot in data_dir (`sanctrace
+ * update`) as "sanctioned" tags, valid from the listing date; wallets of
+ * the previous snapshot missing from the current one end when the current
+ * snapshot was made.  ST_ENOTFOUND when there is no snapshot. */
+int st_tagset_load_sanctions(st_tagset *ts, const char *data_dir, size_t *added, st_error *err);
 /* Add one tag (strings copied). */
 int st_tagset_add(st_tagset *ts, const st_tag *t);
 /* "2025-03-21" (or with time "T12:00:00Z") -> unix seconds. */
