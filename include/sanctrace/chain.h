@@ -98,7 +98,9 @@ typedef struct st_chain_stats {
     uint64_t headers;      /* every block header seen, stale and orphan included */
     uint64_t blocks;       /* blocks on the best chain(s) in the store */
     uint64_t stale;        /* headers seen but not on the best chain */
-    uint64_t invalid;      /* blocks rejected (bad merkle root, unparseable) */
+    uint64_t bad_bodies;   /* best-chain blocks whose bytes failed (bad merkle root,
+                              garbled transactions): kept as empty blocks so the
+                              heights after them stay right; reported at ingest */
     uint64_t transactions, inputs, outputs, addresses;
     uint64_t unknown_inputs; /* inputs whose spent output is not in the store */
     int64_t tip_height;    /* -1 when unknown or empty */
@@ -152,6 +154,10 @@ typedef struct st_ingest_opts {
     /* Called for each bad record (file + offset in err) that was skipped. */
     void (*on_bad)(void *ctx, const st_error *err);
     void *ctx;
+    /* Testing: commit every n appended blocks (0: every 10 s), and stop
+     * with ST_EIO after n appended blocks without the final commit, the
+     * way a killed process leaves the store (0: never). */
+    uint64_t commit_every_blocks, abort_after_blocks;
 } st_ingest_opts;
 
 typedef struct st_ingest_report {

@@ -12,9 +12,11 @@
  *  3. apply: compare that chain with the stored one, cut the store back to
  *     the common prefix (a reorganisation, or blocks that arrived out of
  *     order) and append the rest block by block: parse, txids, merkle root,
- *     then columns and indexes.  A block that fails (bad merkle root,
- *     garbled transactions) is marked invalid, reported with file and
- *     offset, and the chain is chosen again without it.
+ *     then columns and indexes.  A block whose bytes fail (bad merkle root,
+ *     garbled transactions) is reported with file and offset and kept as an
+ *     empty block: its header carries proof of work and links the blocks
+ *     after it, so their heights stay right; inputs spending its outputs
+ *     become inputs with an unknown spent output, as with partial data.
  * Commits (columns synced, manifest replaced) happen every few seconds and
  * at the end; see store_int.h for why an interruption never shows.
  */
@@ -474,12 +476,12 @@ static int choose(ingest *ig, uint32_t **order, uint64_t *norder) {
                                 : memcmp(h->raw + 4, genesis, 32) == 0 ? 1
                                                                         : h->bip34;
                 ig->work[y] = w;
-                ig->bad[y] = h->status != HDR_OK;
+                ig->bad[y] = 0;
             } else {
                 ig->root[y] = ig->root[p];
                 ig->height[y] = ig->height[p] < 0 ? -1 : ig->height[p] + 1;
                 ig->work[y] = ig->work[p] + w;
-                ig->bad[y] = ig->bad[p] || h->status != HDR_OK;
+                ig->bad[y] = ig->bad[p];
             }
             state[y] = 1;
         }
@@ -672,35 +674,41 @@ static int grow_indexes(ingest *ig, uint64_t more_tx, uint64_t more_out) {
     return ST_OK;
 }
 
-/* 1 appended, 0 rejected (marked invalid), <0 store error. */
+/* 1 appended (possibly as an empty block), <0 store error. */
 static int append_block(ingest *ig, uint32_t hidx) {
     st_chain *c = ig->c;
     hdr_rec *h = hdr(ig, hidx);
     store_file *sf = &c->files[h->file];
     const mapped *m = h->file < c->nfiles ? file_map(ig, h->file) : NULL;
-    if (!m || h->offset + h->len > m->len) {
-        report_bad(ig, sf->path, (long long)h->offset, "block no longer readable from its file; skipped");
-        h->status = HDR_INVALID;
-        ig->ninvalid++;
-        return 0;
-    }
-    const uint8_t *p = m->p + h->offset;
-    if (sf->has_xor) {
-        file_copy(sf, m, h->offset, h->len, ig->buf);
-        p = ig->buf;
-    }
+    int ok = m && h->offset + h->len <= m->len;
+    const uint8_t *p = ok ? m->p + h->offset : NULL;
     st_error e;
     st_error_clear(&e);
-    int rc = chain_block_parse(&ig->bv, p, h->len, &e);
-    if (rc == ST_EPARSE || (rc == ST_OK && memcmp(ig->bv.hash, h->hash, 32) != 0)) {
+    int rc = ST_EPARSE;
+    if (!ok) snprintf(e.msg, sizeof e.msg, "block no longer readable from its file");
+    else {
+        if (sf->has_xor) {
+            file_copy(sf, m, h->offset, h->len, ig->buf);
+            p = ig->buf;
+        }
+        rc = chain_block_parse(&ig->bv, p, h->len, &e);
+        if (rc == ST_OK && memcmp(ig->bv.hash, h->hash, 32) != 0) {
+            rc = ST_EPARSE;
+            snprintf(e.msg, sizeof e.msg, "block changed on disk since its header was read");
+        }
+    }
+    if (rc == ST_EPARSE) {
         char hx[65];
         st_chain_hash_hex(h->hash, hx);
         report_bad(ig, sf->path, (long long)(h->offset + (uint64_t)(e.offset > 0 ? e.offset : 0)),
-                   "block %s (record at offset %llu): %s; skipped", hx,
-                   (unsigned long long)(h->offset - (sf->raw ? 0 : 8)), rc ? e.msg : "changed on disk");
-        h->status = HDR_INVALID;
-        ig->ninvalid++;
-        return 0;
+                   "block %s (record at offset %llu): %s; kept as an empty block", hx,
+                   (unsigned long long)(h->offset - (sf->raw ? 0 : 8)), e.msg);
+        if (h->status != HDR_BAD_BODY) ig->ninvalid++;
+        h->status = HDR_BAD_BODY;
+        ig->bv.ntx = ig->bv.nin = ig->bv.nout = 0;
+        ig->bv.time = (uint32_t)h->raw[68] | (uint32_t)h->raw[69] << 8 | (uint32_t)h->raw[70] << 16 |
+                      (uint32_t)h->raw[71] << 24;
+        rc = ST_OK;
     }
     if (rc) return st_error_set(ig->err, rc, "%s", e.msg);
     st_block_view *b = &ig->bv;
@@ -806,32 +814,8 @@ static int commit(ingest *ig) {
     return store_write_manifest(c, ig->err);
 }
 
-/* Make the columns agree with the working counts: clear every link that
- * points past them (after an interruption or when cutting the chain back). */
 static void repair(ingest *ig) {
-    st_chain *c = ig->c;
-    uint64_t *os = (uint64_t *)c->col[COL_OUT_SPENT].base, *on = (uint64_t *)c->col[COL_OUT_NEXT].base;
-    for (uint64_t o = 0; o < ig->nout; o++) {
-        if (os[o] != ST_CHAIN_NONE && os[o] >= ig->nin) os[o] = ST_CHAIN_NONE;
-        if (on[o] != ST_CHAIN_NONE && on[o] >= ig->nout) on[o] = ST_CHAIN_NONE;
-    }
-    addr_rec *ar = (addr_rec *)c->col[COL_ADDR].base;
-    for (uint64_t a = 0; a < ig->naddr; a++) {
-        if (ar[a].last < ig->nout) continue;
-        uint64_t o = ar[a].first;
-        while (on[o] != ST_CHAIN_NONE) o = on[o];
-        ar[a].last = o;
-    }
-    int ix[2] = {COL_TXIDX, COL_ADDRIDX};
-    uint64_t lim[2] = {ig->ntx, ig->naddr};
-    for (int k = 0; k < 2; k++) {
-        uint64_t *s = (uint64_t *)c->col[ix[k]].base;
-        for (uint64_t i = 0; i < c->col[ix[k]].n; i++)
-            if (s[i] && (s[i] & IDX_ID_MASK) - 1 >= lim[k]) s[i] = 0;
-    }
-    ((uint64_t *)c->col[COL_TX_IN].base)[ig->ntx] = ig->nin;
-    ((uint64_t *)c->col[COL_TX_OUT].base)[ig->ntx] = ig->nout;
-    ((uint64_t *)c->col[COL_BLK_TX].base)[ig->nblocks] = ig->ntx;
+    store_repair(ig->c, ig->nblocks, ig->ntx, ig->nin, ig->nout, ig->naddr);
     set_col_counts(ig);
 }
 
@@ -885,7 +869,15 @@ static int apply(ingest *ig) {
                 break;
             }
             if (pg_on) st_progress_tick(&pg, i - common + 1);
-            if (st_now() - ig->last_commit > COMMIT_SECONDS && (rc = commit(ig))) goto done;
+            uint64_t done_blocks = ig->rep->blocks_added;
+            if (ig->opts->abort_after_blocks && done_blocks >= ig->opts->abort_after_blocks) {
+                rc = st_error_set(ig->err, ST_EIO, "ingest stopped after %llu blocks (test hook)",
+                                  (unsigned long long)done_blocks);
+                goto done;
+            }
+            int due = ig->opts->commit_every_blocks ? done_blocks % ig->opts->commit_every_blocks == 0
+                                                    : st_now() - ig->last_commit > COMMIT_SECONDS;
+            if (due && (rc = commit(ig))) goto done;
         }
         if (!rejected) break;
     }

@@ -48,7 +48,17 @@ static const struct {
 const char *store_col_name(int col) { return col_defs[col].name; }
 size_t store_col_esize(int col) { return col_defs[col].esize; }
 
+/* private: map copy-on-write (a reader repairing an interrupted store in
+ * its own memory, never on disk) */
+static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_t n, int writable, int private,
+                               st_error *err);
+
 int store_col_open(chain_col *c, const char *dir, int which, uint64_t n, int writable, st_error *err) {
+    return store_col_open_mode(c, dir, which, n, writable, 0, err);
+}
+
+static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_t n, int writable, int private,
+                               st_error *err) {
     char path[1200];
     memset(c, 0, sizeof *c);
     c->fd = -1;
@@ -69,7 +79,8 @@ int store_col_open(chain_col *c, const char *dir, int which, uint64_t n, int wri
     c->cap = (size_t)sb.st_size;
     c->n = n;
     if (c->cap) {
-        c->base = mmap(NULL, c->cap, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, c->fd, 0);
+        c->base = mmap(NULL, c->cap, writable || private ? PROT_READ | PROT_WRITE : PROT_READ,
+                       private ? MAP_PRIVATE : MAP_SHARED, c->fd, 0);
         if (c->base == MAP_FAILED) {
             c->base = NULL;
             return st_error_at(err, ST_EIO, path, 0, -1, "mmap failed: %s", strerror(errno));
@@ -133,7 +144,7 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
     c->n_out = js_u64(m, "outputs");
     c->n_addr = js_u64(m, "addresses");
     c->n_unk = js_u64(m, "unknown_inputs");
-    c->n_invalid = js_u64(m, "invalid");
+    c->n_invalid = js_u64(m, "bad_bodies");
     json_t *files = json_object_get(m, "files");
     size_t nf = json_is_array(files) ? json_array_size(files) : 0;
     c->files = nf ? st_calloc(nf, sizeof *c->files) : NULL;
@@ -177,7 +188,7 @@ int store_write_manifest(st_chain *c, st_error *err) {
     json_object_set_new(m, "outputs", json_integer((json_int_t)c->n_out));
     json_object_set_new(m, "addresses", json_integer((json_int_t)c->n_addr));
     json_object_set_new(m, "unknown_inputs", json_integer((json_int_t)c->n_unk));
-    json_object_set_new(m, "invalid", json_integer((json_int_t)c->n_invalid));
+    json_object_set_new(m, "bad_bodies", json_integer((json_int_t)c->n_invalid));
     for (size_t i = 0; i < c->nfiles; i++) {
         json_t *f = json_object();
         if (!f) goto done;
@@ -203,6 +214,33 @@ done:
     json_decref(files);
     json_decref(m);
     return rc;
+}
+
+void store_repair(st_chain *c, uint64_t nblocks, uint64_t ntx, uint64_t nin, uint64_t nout, uint64_t naddr) {
+    uint64_t *os = (uint64_t *)c->col[COL_OUT_SPENT].base, *on = (uint64_t *)c->col[COL_OUT_NEXT].base;
+    for (uint64_t o = 0; o < nout; o++) {
+        if (os[o] != ST_CHAIN_NONE && os[o] >= nin) os[o] = ST_CHAIN_NONE;
+        if (on[o] != ST_CHAIN_NONE && on[o] >= nout) on[o] = ST_CHAIN_NONE;
+    }
+    addr_rec *ar = (addr_rec *)c->col[COL_ADDR].base;
+    for (uint64_t a = 0; a < naddr; a++) {
+        if (ar[a].last < nout) continue;
+        uint64_t o = ar[a].first;
+        while (on[o] != ST_CHAIN_NONE) o = on[o];
+        ar[a].last = o;
+    }
+    /* dropped ids are the newest insertions, so no live key sits behind
+     * them on a probe path: emptying their slots keeps lookups exact */
+    int ix[2] = {COL_TXIDX, COL_ADDRIDX};
+    uint64_t lim[2] = {ntx, naddr};
+    for (int k = 0; k < 2; k++) {
+        uint64_t *s = (uint64_t *)c->col[ix[k]].base;
+        for (uint64_t i = 0; i < c->col[ix[k]].n; i++)
+            if (s[i] && (s[i] & IDX_ID_MASK) - 1 >= lim[k]) s[i] = 0;
+    }
+    ((uint64_t *)c->col[COL_TX_IN].base)[ntx] = nin;
+    ((uint64_t *)c->col[COL_TX_OUT].base)[ntx] = nout;
+    ((uint64_t *)c->col[COL_BLK_TX].base)[nblocks] = ntx;
 }
 
 int store_open(st_chain *c, const char *dir, int writable, st_error *err) {
@@ -238,12 +276,17 @@ int store_open(st_chain *c, const char *dir, int writable, st_error *err) {
         [COL_OUT_TYPE] = c->n_out, [COL_OUT_ADDR] = c->n_out, [COL_OUT_SPENT] = c->n_out,
         [COL_OUT_NEXT] = c->n_out, [COL_ADDR] = c->n_addr,
     };
+    snprintf(path, sizeof path, "%s/dirty", dir);
+    int dirty = !writable && have && st_path_exists(path);
     for (int i = 0; i < COL_COUNT; i++) {
         uint64_t n = counts[i];
         if (!have && (i == COL_BLK_TX || i == COL_TX_IN || i == COL_TX_OUT)) n = 0;
-        if ((rc = store_col_open(&c->col[i], dir, i, n, writable, err))) return rc;
+        if ((rc = store_col_open_mode(&c->col[i], dir, i, n, writable, dirty, err))) return rc;
         if (i == COL_TXIDX || i == COL_ADDRIDX) c->col[i].n = c->col[i].cap / 8;
     }
+    /* an ingest was interrupted: links past the committed counts are
+     * cleared in this reader's private copy; the next ingest does it on disk */
+    if (dirty && c->n_tx) store_repair(c, c->n_blocks, c->n_tx, c->n_in, c->n_out, c->n_addr);
     if (!have) { /* a fresh store: the sentinel entries */
         int sent[3] = {COL_BLK_TX, COL_TX_IN, COL_TX_OUT};
         for (int k = 0; k < 3; k++) {
@@ -347,8 +390,8 @@ void st_chain_get_stats(const st_chain *c, st_chain_stats *st) {
     st->net = c->net;
     st->headers = c->n_hdr;
     st->blocks = c->n_blocks;
-    st->invalid = c->n_invalid;
-    st->stale = c->n_hdr - c->n_blocks - c->n_invalid;
+    st->bad_bodies = c->n_invalid;
+    st->stale = c->n_hdr - c->n_blocks;
     st->transactions = c->n_tx;
     st->inputs = c->n_in;
     st->outputs = c->n_out;

@@ -40,10 +40,10 @@ typedef struct hdr_rec {
     uint32_t file;    /* index into the manifest's file list */
     uint32_t len;     /* block bytes */
     int64_t bip34;    /* height claimed by the coinbase, -1 none */
-    uint32_t status;  /* HDR_OK or HDR_INVALID */
+    uint32_t status;  /* HDR_OK, or HDR_BAD_BODY once its bytes failed to parse */
     uint32_t pad;
 } hdr_rec;
-enum { HDR_OK = 0, HDR_INVALID = 1 };
+enum { HDR_OK = 0, HDR_BAD_BODY = 1 };
 
 /* One block of the best chain, in chain order. */
 typedef struct chain_rec {
@@ -89,7 +89,8 @@ struct st_chain {
     st_chain_net net;
     chain_col col[COL_COUNT];
     /* committed counts (manifest) */
-    uint64_t n_hdr, n_blocks, n_tx, n_in, n_out, n_addr, n_unk, n_invalid;
+    uint64_t n_hdr, n_blocks, n_tx, n_in, n_out, n_addr, n_unk;
+    uint64_t n_invalid; /* best-chain blocks kept empty because their bytes failed */
     store_file *files;
     size_t nfiles, cap_files;
 };
@@ -106,6 +107,11 @@ static inline void *store_col_at(const chain_col *c, uint64_t i) { return c->bas
 /* Open dir (creating it when writable and absent); takes the lock. */
 int store_open(st_chain *c, const char *dir, int writable, st_error *err);
 void store_close(st_chain *c);
+/* Make the columns agree with the given counts: clear every link that
+ * points past them (after an interruption, or when the chain is cut back),
+ * fix each address's last output, empty index slots of dropped ids and
+ * rewrite the sentinels.  O(outputs + addresses + index slots). */
+void store_repair(st_chain *c, uint64_t nblocks, uint64_t ntx, uint64_t nin, uint64_t nout, uint64_t naddr);
 /* Write the manifest with the current counts (atomic rename). */
 int store_write_manifest(st_chain *c, st_error *err);
 

@@ -190,7 +190,7 @@ static int chain_stats(chain_args *a) {
     json_object_set_new(j, "tip_hash", s.blocks ? jhash(s.tip_hash) : json_null());
     json_object_set_new(j, "headers", json_integer((json_int_t)s.headers));
     json_object_set_new(j, "stale_blocks", json_integer((json_int_t)s.stale));
-    json_object_set_new(j, "invalid_blocks", json_integer((json_int_t)s.invalid));
+    json_object_set_new(j, "bad_blocks", json_integer((json_int_t)s.bad_bodies));
     json_object_set_new(j, "unknown_inputs", json_integer((json_int_t)s.unknown_inputs));
     json_object_set_new(j, "store_bytes", json_integer((json_int_t)s.store_bytes));
     json_object_set_new(j, "bytes_per_tx", json_real(s.transactions ? (double)s.store_bytes / (double)s.transactions : 0));
