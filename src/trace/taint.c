@@ -211,6 +211,33 @@ static int64_t tx_time(const tr_ctx *x, uint64_t t) {
     return (int64_t)st_chain_block_time(x->c, x->k.tx_block[t]);
 }
 
+/* Deposit-address rule: an untagged output spent by a consolidation (two
+ * or more inputs) that pays every output to addresses tagged, each by its
+ * own tag (not inherited from a cluster), as one service was a deposit
+ * into that service: exchanges sweep deposit addresses into their wallets
+ * that way.  A one-input payment into a service is the sender's spend and
+ * does not count. */
+#define DEPOSIT_MAX_OUTPUTS 16
+static const st_tag *deposit_of(const tr_ctx *x, uint64_t o) {
+    uint64_t sp = x->k.out_spent[o];
+    if (sp == ST_CHAIN_NONE) return NULL;
+    uint64_t t2 = x->k.in_tx[sp];
+    uint64_t o0 = x->k.tx_first_out[t2], o1 = x->k.tx_first_out[t2 + 1];
+    if (o1 - o0 > DEPOSIT_MAX_OUTPUTS || x->k.tx_first_in[t2 + 1] - x->k.tx_first_in[t2] < 2) return NULL;
+    if (x->o->until_height >= 0 && st_chain_block_height(x->c, x->k.tx_block[t2]) > x->o->until_height)
+        return NULL;
+    const st_tag *svc = NULL;
+    int64_t when = tx_time(x, t2);
+    for (uint64_t q = o0; q < o1; q++) {
+        if (x->k.out_type[q] == ST_SCRIPT_OP_RETURN) continue;
+        int via_cluster = 0;
+        const st_tag *t = st_tagmap_find(x->o->tags, x->k.out_addr[q], when, &via_cluster);
+        if (!t || via_cluster || is_source_tag(x, t) || (svc && strcmp(svc->label, t->label))) return NULL;
+        svc = t;
+    }
+    return svc;
+}
+
 /* A new tainted output: record it and decide whether the taint goes on. */
 static int emit_output(tr_ctx *x, uint64_t o, uint64_t t, int64_t taint, const tr_iv *iv,
                        uint32_t niv, uint32_t hops, int source) {
@@ -252,6 +279,7 @@ static int emit_output(tr_ctx *x, uint64_t o, uint64_t t, int64_t taint, const t
     if (hops > x->r->max_hops_seen) x->r->max_hops_seen = hops;
     /* where does it stop? */
     const st_tag *tag = x->o->tags ? st_tagmap_find(x->o->tags, x->k.out_addr[o], tx_time(x, t), NULL) : NULL;
+    if (!tag && x->o->tags) tag = deposit_of(x, o);
     if (tag && !source && !is_source_tag(x, tag)) {
         s->tag = tag;
         if (x->r->ntagged == x->captagged) {
