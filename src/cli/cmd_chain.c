@@ -17,6 +17,8 @@
 #include "sanctrace/chain.h"
 
 int cmd_chain(int argc, char **argv);
+int cmd_chain_cluster(int argc, char **argv); /* cmd_trace.c */
+int cmd_chain_why(int argc, char **argv);     /* cmd_trace.c */
 
 typedef struct chain_args {
     int lines; /* several ids asked: one compact JSON object per line */
@@ -40,6 +42,9 @@ static void chain_usage(FILE *f) {
             "  address ADDR                     received, sent, balance, transactions, first/last seen\n"
             "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n\n"
             "Several ids: one compact JSON object per line.\n"
+            "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n"
+            "  cluster [--change H,..]          group addresses (multi-input; see 'chain cluster --help')\n"
+            "  why ADDR1 ADDR2                  the co-spending transactions joining two addresses\n\n"
             "--db defaults to $SANCTRACE_HOME/chain (or ~/.local/share/sanctrace/chain).\n"
             "Exit codes: 0 ok, 1 not found or bad records skipped, 2 usage or fatal error.\n");
 }
@@ -441,6 +446,8 @@ int cmd_chain(int argc, char **argv) {
         chain_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "cluster")) return cmd_chain_cluster(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "why")) return cmd_chain_why(argc - 1, argv + 1);
     for (int i = 2; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             chain_usage(stdout);

@@ -19,6 +19,8 @@ int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
 int cmd_chain(int argc, char **argv);
 int cmd_rings(int argc, char **argv);
+int cmd_trace(int argc, char **argv);     /* cmd_trace.c */
+int cmd_exposure(int argc, char **argv);  /* cmd_trace.c */
 
 static const st_command commands[] = {
     {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
@@ -29,6 +31,9 @@ static const st_command commands[] = {
     {"version", cmd_version, "print the version"},
     {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, synth"},
     {"rings", cmd_rings, "group applicant identities into rings (synth: test data)"},
+    {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
+    {"trace", cmd_trace, "follow tainted coins forward (poison, haircut, FIFO, LIFO, TIHO)"},
+    {"exposure", cmd_exposure, "how much an address or cluster received from tagged sources"},
 };
 
 void cli_report(const st_error *err) {
