@@ -40,11 +40,10 @@ static void chain_usage(FILE *f) {
             "  tx TXID...                       inputs, outputs, fee, spending transactions\n"
             "  block HEIGHT|HASH...             a block of the best chain\n"
             "  address ADDR                     received, sent, balance, transactions, first/last seen\n"
-            "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n\n"
-            "Several ids: one compact JSON object per line.\n"
             "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n"
             "  cluster [--change H,..]          group addresses (multi-input; see 'chain cluster --help')\n"
             "  why ADDR1 ADDR2                  the co-spending transactions joining two addresses\n\n"
+            "Several ids: one compact JSON object per line.\n"
             "--db defaults to $SANCTRACE_HOME/chain (or ~/.local/share/sanctrace/chain).\n"
             "Exit codes: 0 ok, 1 not found or bad records skipped, 2 usage or fatal error.\n");
 }
