@@ -444,7 +444,7 @@ int cmd_update(int argc, char **argv) {
     /* the current snapshot: the baseline for validation and carry-over */
     st_error perr;
     st_error_clear(&perr);
-    int prc = st_store_open(data_dir, NULL, &x.prev, &perr);
+    int prc = st_store_open_meta(data_dir, NULL, &x.prev, &perr);
     if (prc != ST_OK && prc != ST_ENOTFOUND) {
         char m[1024];
         fprintf(stderr, "sanctrace: warning: current snapshot unreadable, nothing carried over: %s\n",
@@ -513,6 +513,21 @@ int cmd_update(int argc, char **argv) {
                     downloading ? " (is the network reachable? --from DIR reads local files)" : "");
         rc = 2;
         goto done;
+    }
+    /* carried-over sources need the current snapshot's entities */
+    int carry = 0;
+    for (int si = 0; si < SRC_N; si++) carry |= !x.src[si].updated && upd_prev_info(&x, si) != NULL;
+    if (carry) {
+        st_store_snapshot *full = NULL;
+        if (st_store_open(data_dir, x.prev->version, &full, &err) != ST_OK) {
+            cli_report(&err);
+            fprintf(stderr, "sanctrace: cannot carry the other sources over; snapshot %s stays current\n",
+                    x.prev->version);
+            rc = 2;
+            goto done;
+        }
+        st_store_close(x.prev);
+        x.prev = full;
     }
     /* assemble: updated sources, then what the current snapshot has of the rest */
     size_t total = 0, k = 0;
