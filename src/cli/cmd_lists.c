@@ -577,8 +577,10 @@ int cmd_update(int argc, char **argv) {
             size_t i, nf = json_array_size(json_object_get(s->info, "files"));
             json_t *f;
             if (nf > 4) printf("%zu files", nf);
-            else json_array_foreach(json_object_get(s->info, "files"), i, f)
+            for (i = 0; nf <= 4 && i < nf; i++) {
+                f = json_array_get(json_object_get(s->info, "files"), i);
                 printf("%s%s", i ? " " : "", json_string_value(json_object_get(f, "name")));
+            }
             printf("\n");
         }
         printf("snapshot %s: %zu entities", res.version, res.n_entities);

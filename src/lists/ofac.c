@@ -186,7 +186,7 @@ static int remark_alias(st_entity *e, const char *v) {
 
 /* "Digital Currency Address - XBT 1ABC..." after the label. */
 static int remark_wallet(st_entity *e, const char *v, st_list *warn, const char *file, long line) {
-    char asset[16], addr[256];
+    char asset[16] = "", addr[256] = "";
     size_t i = 0, j = 0;
     while (*v == ' ' || *v == '-') v++;
     while (v[i] && v[i] != ' ' && i < sizeof asset - 1) { asset[i] = v[i]; i++; }
