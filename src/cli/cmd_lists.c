@@ -564,6 +564,13 @@ int cmd_update(int argc, char **argv) {
                         (json_int_t)res.n_entities, "changes", "added", (json_int_t)res.added, "removed",
                         (json_int_t)res.removed, "changed", (json_int_t)res.changed, "sources", sources);
         if (!out) goto oom;
+        json_t *refused = json_array();
+        for (int si = 0; refused && si < SRC_N; si++)
+            if (x.src[si].refused)
+                json_array_append_new(refused, json_pack("{s:s, s:s, s:b}", "source", src_names[si], "reason",
+                                                         x.src[si].reason, "previous_kept",
+                                                         upd_prev_info(&x, si) != NULL));
+        if (!refused || json_object_set_new(out, "refused", refused) != 0) goto oom;
         json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("\n");
     } else {
