@@ -14,11 +14,13 @@
 static int cmd_version(int argc, char **argv);
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
+int cmd_bench_names(int argc, char **argv); /* cmd_names.c */
 
 static const st_command commands[] = {
     {"version", cmd_version, "print the version"},
     {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
     {"eval-deck", cmd_eval_deck, "recall and false positives of name matching on the generated DPRK deck"},
+    {"bench-names", cmd_bench_names, "speed of the name matcher and its index beside a Jaro-Winkler scan"},
 };
 
 void cli_report(const st_error *err) {
