@@ -17,6 +17,7 @@ int cmd_screen(int argc, char **argv);    /* cmd_screen.c */
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
+int cmd_bench_names(int argc, char **argv); /* cmd_names.c */
 int cmd_chain(int argc, char **argv);     /* cmd_chain.c */
 int cmd_trace(int argc, char **argv);     /* cmd_trace.c */
 int cmd_exposure(int argc, char **argv);  /* cmd_trace.c */
@@ -32,6 +33,7 @@ static const st_command commands[] = {
     {"rings", cmd_rings, "group applicant identities into rings (synth: test data)"},
     {"eval", cmd_eval, "accuracy figures: the DPRK deck through the whole screening pipeline"},
     {"eval-deck", cmd_eval_deck, "the DPRK deck against the name comparator alone (brute force)"},
+    {"bench-names", cmd_bench_names, "speed of the name matcher and its index beside a Jaro-Winkler scan"},
     {"version", cmd_version, "print the version"},
 };
 
