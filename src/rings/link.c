@@ -20,10 +20,12 @@
  * the log sizes of the shared values, bounded to [12, 48] ("dozens").
  * Corroboration: a value held by three or more records is trusted only
  * as far as its holders are also linked to each other by something else
- * (another strong value, a photo, a résumé, the same person).  Strangers
- * who share nothing but one address (a staffing agency, a forwarding
- * office) leave it at a quarter of its weight; a laptop farm whose
- * personas also share payouts or devices keeps it whole.
+ * (another strong value, a photo, a résumé, the same person): its weight
+ * is multiplied by max(corroborated share, 3/k).  Strangers who share
+ * nothing but one address (a staffing agency, a forwarding office) leave
+ * it too weak to merge; a laptop farm whose personas also share payouts
+ * or devices keeps it whole; three records sharing one payout account
+ * still link.
  * Invariant: every edge has a < b and appears once.
  */
 #include <math.h>
@@ -62,8 +64,10 @@ double rg_value_weight(const st_rings *r, uint32_t value) {
     const rg_value *v = &RG_AT(r->values, rg_value, value);
     double w = kind_weight[v->kind] * rg_rarity(r, v->kind, v->count);
     if (v->count >= 3 && v->kind < RG_STRONG_KINDS && r->vcorr) {
-        double c = r->vcorr[value];
-        w *= c > 0.25 ? c : 0.25;
+        /* three strangers rarely share a strong value by chance; the more
+         * holders, the more of them must be linked otherwise as well */
+        double c = r->vcorr[value], floor_k = 3.0 / (double)v->count;
+        w *= c > floor_k ? c : floor_k;
     }
     return w;
 }
