@@ -443,7 +443,7 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
     if (rg_vec_reserve(&r->vals, r->vals.len + u) != ST_OK) { rc = ST_ENOMEM; goto done; }
     rec.vstart = (uint32_t)r->vals.len;
     rec.vcount = (uint32_t)u;
-    memcpy((uint32_t *)r->vals.data + r->vals.len, ids, u * sizeof ids[0]);
+    if (u) memcpy((uint32_t *)r->vals.data + r->vals.len, ids, u * sizeof ids[0]);
     r->vals.len += u;
 
     if (r->opts.state_dir) { /* keep the row itself so the state can replay it */
