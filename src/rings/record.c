@@ -337,6 +337,7 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
         nid += (size_t)k;
     }
     if (!rec.addr) rec.addr = "";
+    rg_bigram_bits(rec.addr, rec.addr_bits);
     nv = split_values(f[RG_C_SHIPPING], vb, RG_MAX_FIELD, vv);
     for (size_t i = 0; i < nv; i++) {
         size_t l = rg_norm_address(vv[i], norm, sizeof norm);

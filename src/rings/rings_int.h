@@ -67,6 +67,7 @@ typedef struct rg_rec {
     const char *raw;           /* canonical JSON line for the state file, NULL without state */
     char country[3], nationality[3], edu_country[3], pay_country[3];
     uint32_t hours;            /* bit h set: seen working at hour h UTC */
+    uint64_t addr_bits[4];     /* home address character bigrams hashed into 256 bits */
     uint32_t vstart, vcount;   /* value ids in ctx->vals */
     uint32_t pstart, npdq;     /* photo hashes in ctx->pdq (4 words each) */
     int32_t sig;               /* résumé signature index in ctx->sigs, -1 when none */
@@ -177,6 +178,8 @@ int rg_phone_is_voip(const char *e164);                   /* number ranges kept 
 /* Names: the screening engine's normaliser takes this place when present. */
 size_t rg_name_key(st_rings *r, const char *in, char *out, size_t n);
 double rg_jaro_winkler(const char *a, const char *b);
+void rg_bigram_bits(const char *s, uint64_t bits[4]);      /* letters/digits bigrams, spaces dropped */
+double rg_bits_dice(const uint64_t a[4], const uint64_t b[4]); /* Dice coefficient of two bigram sets */
 void rg_resume_signature(const char *text, uint32_t sig[RG_SIG]);
 double rg_sig_similarity(const uint32_t *a, const uint32_t *b);
 int rg_tz_offset_minutes(st_rings *r, const char *zone, int *minutes); /* 1 when known */
