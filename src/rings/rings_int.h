@@ -131,7 +131,7 @@ struct st_rings {
     st_map *vmap;              /* kind byte + text -> value id */
     st_map *idmap;             /* record id -> index in recs (before sorting) */
     st_map *tzcache;           /* timezone -> offset minutes + 100000 (or 0 unknown) */
-    void *translit;            /* ICU transliterator for non-ASCII names, opened lazily */
+    struct st_names_ctx *names; /* the screening engine's name normaliser, opened lazily */
     char *scratch;             /* 2 x RG_MAX_FIELD: one row's split values */
     size_t rejected;
     uint32_t seq;
@@ -158,7 +158,6 @@ struct st_rings {
 int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *src, long line,
                   st_error *err);
 int rg_sort(st_rings *r);
-void rg_utrans_close(void *t);
 int rg_state_load(st_rings *r, st_error *err);
 
 /* norm.c: each writes a normalised form into out (n bytes) and returns its
@@ -175,7 +174,7 @@ int rg_country(const char *in, char out[3]);              /* ISO alpha-2 or 0 */
 const char *rg_calling_code(const char *iso2);            /* "44", NULL when unknown */
 int rg_country_in_text(const char *text, char out[3]);    /* a country named in free text */
 int rg_phone_is_voip(const char *e164);                   /* number ranges kept for VoIP */
-/* Names: the screening engine's normaliser takes this place when present. */
+/* Names: the screening engine's normaliser, then tokens sorted. */
 size_t rg_name_key(st_rings *r, const char *in, char *out, size_t n);
 double rg_jaro_winkler(const char *a, const char *b);
 void rg_bigram_bits(const char *s, uint64_t bits[4]);      /* letters/digits bigrams, spaces dropped */

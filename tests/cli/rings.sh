@@ -97,6 +97,23 @@ grep -q "^RING " "$T/j.txt" || fail "brief has no ring"
 grep -q "3 different personas" "$T/j.txt" || fail "brief: personas"
 grep -q "payment_account" "$T/j.txt" || fail "brief: evidence"
 
+# the sanctions indicator: only with a snapshot (UN list, KPi.001 YUN HO-JIN)
+printf 'id,name,country\ns1,Yun Ho Jin,KR\ns2,Maria Gonzalez,ES\n' > "$T/sanc.csv"
+"$B" rings "$T/sanc.csv" > "$T/sanc0.json" || true
+grep -q '"sanctions": "not computed' "$T/sanc0.json" || fail "sanctions note without a snapshot"
+mkdir -p "$T/lists"
+cp "$ST_DATA/lists/un-2026-02-27/consolidated.xml" "$T/lists/"
+"$B" update --from "$T/lists" --data-dir "$T/home" >/dev/null 2>&1 || fail "update"
+"$B" rings --data-dir "$T/home" "$T/sanc.csv" > "$T/sanc1.json" || true
+python3 - "$T/sanc1.json" <<'PY' || fail "sanctions hit"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ind = {r["id"]: [i["indicator"] for i in r["indicators"]] for r in d["records"]}
+assert ind["s1"] == ["sanctions_hit"], ind
+assert ind["s2"] == [], ind
+assert d["summary"]["sanctions"].startswith("names screened"), d["summary"]
+PY
+
 # usage errors
 set +e
 "$B" rings --format xml "$T/j.jsonl" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad format accepted"
