@@ -17,6 +17,9 @@ int cmd_screen(int argc, char **argv);    /* cmd_screen.c */
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
+int cmd_serve(int argc, char **argv);     /* cmd_server.c */
+int cmd_audit(int argc, char **argv);     /* cmd_server.c */
+int cmd_monitor(int argc, char **argv);   /* cmd_server.c */
 
 static const st_command commands[] = {
     {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
@@ -25,6 +28,9 @@ static const st_command commands[] = {
     {"eval", cmd_eval, "accuracy figures: the DPRK deck through the whole screening pipeline"},
     {"eval-deck", cmd_eval_deck, "the DPRK deck against the name comparator alone (brute force)"},
     {"version", cmd_version, "print the version"},
+    {"serve", cmd_serve, "screening as an HTTP service (API, web page, decisions)"},
+    {"audit", cmd_audit, "export the screening audit trail as CSV"},
+    {"monitor", cmd_monitor, "store customers and list alerts raised by list updates"},
 };
 
 void cli_report(const st_error *err) {
