@@ -157,7 +157,7 @@ static int screen_query(const st_snapshot *snap, const srv_query *q, const char 
         }
     }
     if (rc != ST_OK) return rc;
-    qsort(h->v, h->n, sizeof *h->v, merged_cmp);
+    if (h->n > 1) qsort(h->v, h->n, sizeof *h->v, merged_cmp); /* v is NULL when empty */
     while (h->n > limit) json_decref(h->v[--h->n].explanation);
     return ST_OK;
 }
