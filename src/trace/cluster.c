@@ -199,7 +199,7 @@ static int cl_scan(cl_build *b, const st_chain *c, const st_chain_cols *k) {
         /* distinct owners: sort a copy in vals' space is not possible; count by sorting addrs */
         size_t owners = 0;
         {
-            /* insertion sort for the common small case, qsort otherwise */
+            /* insertion sort for the common small case, shell sort otherwise */
             for (size_t x = 1; x < na && na <= 32; x++) {
                 uint64_t v = addrs[x];
                 size_t y = x;
