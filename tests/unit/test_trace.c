@@ -706,6 +706,58 @@ static void test_coinjoin_apart(void **state) {
     free(db2);
 }
 
+/* Optional change heuristics on the chain's labelled change scenarios:
+ * the labelled change output joins the inputs' cluster. */
+static void change_case(const char *db, const char *tx_key, const char *pos_key) {
+    st_chain *c;
+    st_clusters *cl;
+    st_error e;
+    assert_int_equal(st_chain_open(&c, db, &e), ST_OK);
+    assert_int_equal(st_clusters_open(&cl, db, c, &e), ST_OK);
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    uint64_t t;
+    assert_true(st_chain_find_tx_hex(c, label(tx_key), &t));
+    int64_t pos = json_integer_value(json_object_get(g_labels, pos_key));
+    uint64_t in_cl = st_clusters_id(cl, k.out_addr[k.in_prev[k.tx_first_in[t]]]);
+    for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1]; o++) {
+        int joined = st_clusters_id(cl, k.out_addr[o]) == in_cl;
+        if ((int64_t)(o - k.tx_first_out[t]) == pos) assert_true(joined);
+        else assert_false(joined);
+    }
+    st_clusters_close(cl);
+    st_chain_close(c);
+}
+
+static void test_change_heuristics(void **state) {
+    (void)state;
+    char *db2 = st_test_tmpdir();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "cp -r '%s'/. '%s'/", g_db, db2);
+    assert_int_equal(system(cmd), 0);
+    st_cluster_opts co;
+    memset(&co, 0, sizeof co);
+    st_error e;
+    co.change = ST_CHANGE_TYPE;
+    assert_int_equal(st_cluster_build(db2, &co, NULL, &e), ST_OK);
+    for (int i = 0; i < 3; i++) {
+        char tk[64], pk[64];
+        snprintf(tk, sizeof tk, "change-address-type-tx-%d", i);
+        snprintf(pk, sizeof pk, "change-address-type-position-%d", i);
+        change_case(db2, tk, pk);
+    }
+    co.change = ST_CHANGE_ROUND;
+    assert_int_equal(st_cluster_build(db2, &co, NULL, &e), ST_OK);
+    for (int i = 0; i < 6; i++) {
+        char tk[64], pk[64];
+        snprintf(tk, sizeof tk, "change-ten-%d-tx", i);
+        snprintf(pk, sizeof pk, "change-ten-%d-position", i);
+        change_case(db2, tk, pk);
+    }
+    st_rm_rf(db2);
+    free(db2);
+}
+
 /* A cluster file from another state of the store is refused. */
 static void test_stale_clusters(void **state) {
     (void)state;
@@ -1065,6 +1117,7 @@ int main(void) {
         cmocka_unit_test(test_merge_cluster_of_three),
         cmocka_unit_test(test_coinjoin_apart),
         cmocka_unit_test(test_stale_clusters),
+        cmocka_unit_test(test_change_heuristics),
         cmocka_unit_test(test_graphsense_filtered),
         cmocka_unit_test(test_graphsense_with_coinjoin),
         cmocka_unit_test(test_tagpacks),
