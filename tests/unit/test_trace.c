@@ -15,7 +15,9 @@
 
 #include "core/alloc.h"
 #include "core/fs.h"
+#include "lists/store.h"
 #include "sanctrace/chain.h"
+#include "sanctrace/entity.h"
 #include "sanctrace/trace.h"
 
 /* ---- an independent decoder of the regtest block file ---------------- */
@@ -998,6 +1000,70 @@ static void test_tag_errors(void **state) {
     }
 }
 
+/* Sanctions snapshot wallets become "sanctioned" tags: valid from the
+ * listing date; a wallet dropped by the newer snapshot ends when that
+ * snapshot was made (a delisting, as Tornado Cash's in 2025). */
+static void test_sanctions_tags(void **state) {
+    (void)state;
+    char *home = st_test_tmpdir();
+    st_error e;
+    st_entity *a, *b;
+    assert_int_equal(st_entity_new(&a, "ofac:1", "ofac", ST_SCHEMA_ORGANIZATION), ST_OK);
+    assert_int_equal(st_entity_add_name(a, "Mixer One", 0), ST_OK);
+    if (!a->caption) a->caption = st_strdup("Mixer One");
+    a->listed_on = st_strdup("2022-08-08");
+    assert_int_equal(st_entity_add_wallet(a, "XBT", "1MixerOneAddress"), ST_OK);
+    assert_int_equal(st_entity_add_wallet(a, "ETH", "0x00000000000000000000000000000000000000aa"), ST_OK);
+    assert_int_equal(st_entity_new(&b, "ofac:2", "ofac", ST_SCHEMA_PERSON), ST_OK);
+    assert_int_equal(st_entity_add_name(b, "Listed Person", 0), ST_OK);
+    if (!b->caption) b->caption = st_strdup("Listed Person");
+    assert_int_equal(st_entity_add_wallet(b, "XBT", "1PersonAddress"), ST_OK);
+    json_t *src = json_object();
+    st_store_result res;
+    st_entity *both[2] = {a, b};
+    assert_int_equal(st_store_write(home, both, 2, src, &res, &e), ST_OK);
+    /* the newer snapshot no longer lists the mixer */
+    assert_int_equal(st_store_write(home, &b, 1, src, &res, &e), ST_OK);
+    st_tagset *ts;
+    st_tagset_new(&ts);
+    size_t added = 0;
+    assert_int_equal(st_tagset_load_sanctions(ts, home, &added, &e), ST_OK);
+    assert_int_equal(added, 2); /* the two Bitcoin wallets; ETH is not on this chain */
+    const st_tag *mixer = NULL, *person = NULL;
+    for (size_t i = 0; i < st_tagset_count(ts); i++) {
+        const st_tag *t = st_tagset_get(ts, i);
+        if (!strcmp(t->address, "1MixerOneAddress")) mixer = t;
+        if (!strcmp(t->address, "1PersonAddress")) person = t;
+    }
+    assert_non_null(mixer);
+    assert_non_null(person);
+    assert_string_equal(mixer->category, "sanctioned");
+    assert_string_equal(mixer->label, "Mixer One");
+    int64_t listed;
+    st_date_parse("2022-08-08", &listed);
+    assert_int_equal(mixer->valid_from, listed);
+    assert_true(mixer->valid_to < INT64_MAX);         /* delisted */
+    assert_true(mixer->valid_to > listed);
+    assert_false(st_tag_valid_at(mixer, listed - 1));
+    assert_true(st_tag_valid_at(mixer, listed + 86400));
+    assert_false(st_tag_valid_at(mixer, mixer->valid_to));
+    assert_int_equal(person->valid_to, INT64_MAX);    /* still listed */
+    st_tagset_free(ts);
+    /* no snapshot at all: ST_ENOTFOUND, nothing added */
+    char *empty = st_test_tmpdir();
+    st_tagset_new(&ts);
+    assert_int_equal(st_tagset_load_sanctions(ts, empty, &added, &e), ST_ENOTFOUND);
+    assert_int_equal(st_tagset_count(ts), 0);
+    st_tagset_free(ts);
+    json_decref(src);
+    st_entity_free(a);
+    st_entity_free(b);
+    st_rm_rf(home);
+    st_rm_rf(empty);
+    free(home);
+    free(empty);
+}
+
 /* ---- sources, exposure ---------------------------------------------------- */
 
 static void test_sources_and_errors(void **state) {
@@ -1123,6 +1189,7 @@ int main(void) {
         cmocka_unit_test(test_tagpacks),
         cmocka_unit_test(test_tag_validity),
         cmocka_unit_test(test_tag_errors),
+        cmocka_unit_test(test_sanctions_tags),
         cmocka_unit_test(test_sources_and_errors),
         cmocka_unit_test(test_exposure),
     };
