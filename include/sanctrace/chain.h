@@ -182,6 +182,7 @@ typedef struct st_synth_opts {
     uint64_t txs;        /* transactions to generate (coinbases included) */
     uint64_t seed;
     int progress;
+    uint64_t file_max;   /* bytes per blk file; 0: 128 MiB as Bitcoin Core */
 } st_synth_opts;
 
 /* Write blk00000.dat.. (regtest), tagpack.yaml and truth.json into outdir. */

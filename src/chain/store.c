@@ -105,7 +105,7 @@ int store_col_reserve(chain_col *c, uint64_t n, st_error *err) {
 }
 
 void store_col_close(chain_col *c) {
-    if (c->base) munmap(c->base, c->cap);
+    if (c->base) munmap(c->base, c->cap); /* file mapping or anonymous copy alike */
     if (c->fd >= 0) close(c->fd);
     c->base = NULL;
     c->fd = -1;

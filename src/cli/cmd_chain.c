@@ -14,6 +14,7 @@
 #include "chain/chain_int.h"
 #include "cli/cli.h"
 #include "core/alloc.h"
+#include "core/progress.h"
 #include "sanctrace/chain.h"
 #include "sanctrace/trace.h"
 
@@ -22,6 +23,8 @@ int cmd_chain_cluster(int argc, char **argv); /* cmd_trace.c */
 int cmd_chain_why(int argc, char **argv);     /* cmd_trace.c */
 
 typedef struct chain_args {
+    int quiet; /* build answers but print nothing (query timing) */
+    int lines; /* several ids asked: one compact JSON object per line */
     const char *db;
     const char *format;
     const char *network;
@@ -37,12 +40,14 @@ static void chain_usage(FILE *f) {
             "usage: sanctrace chain <subcommand> [--db DIR] [--format json|table]\n\n"
             "  ingest [--network NET] PATH...  read Bitcoin Core blocks/ dirs, blk*.dat files or raw blocks\n"
             "  stats                            counts, tip, store size\n"
-            "  tx TXID                          inputs, outputs, fee, spending transactions\n"
-            "  block HEIGHT|HASH                a block of the best chain (or a stale one by hash)\n"
+            "  tx TXID...                       inputs, outputs, fee, spending transactions\n"
+            "  block HEIGHT|HASH...             a block of the best chain\n"
             "  address ADDR                     received, sent, balance, transactions, first/last seen\n"
             "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n"
             "  cluster [--change H,..]          group addresses (multi-input; see 'chain cluster --help')\n"
-            "  why ADDR1 ADDR2                  the co-spending transactions joining two addresses\n\n"
+            "  why ADDR1 ADDR2                  the co-spending transactions joining two addresses\n"
+            "  querybench [--txs N]             time N random tx and address queries in process\n\n"
+            "Several ids: one compact JSON object per line.\n"
             "--db defaults to $SANCTRACE_HOME/chain (or ~/.local/share/sanctrace/chain).\n"
             "Exit codes: 0 ok, 1 not found or bad records skipped, 2 usage or fatal error.\n");
 }
@@ -81,8 +86,13 @@ static int parse_args(int argc, char **argv, chain_args *a) {
 
 /* Print a JSON object as JSON or as "key  value" lines. */
 static void emit(const chain_args *a, json_t *o) {
+    if (a->quiet) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        free(s);
+        return;
+    }
     if (!strcmp(a->format, "json")) {
-        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(o, (a->lines ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
         if (s) puts(s);
         free(s);
         return;
@@ -201,22 +211,37 @@ static int chain_stats(chain_args *a) {
     return 0;
 }
 
-static int chain_tx(chain_args *a) {
-    if (a->nopos != 1) {
-        fprintf(stderr, "sanctrace chain tx: give one TXID (64 hex digits)\n");
-        return 2;
-    }
-    uint8_t h[32];
-    if (st_chain_hash_parse(a->pos[0], h)) {
-        fprintf(stderr, "sanctrace chain tx: '%s' is not a txid (64 hex digits)\n", a->pos[0]);
+static int chain_tx_one(chain_args *a, st_chain *c, const char *id);
+
+/* Several ids: each answered in turn; the worst exit code wins. */
+static int each_id(chain_args *a, const char *what, int (*one)(chain_args *, st_chain *, const char *)) {
+    if (a->nopos < 1) {
+        fprintf(stderr, "sanctrace chain %s: give at least one id\n", what);
         return 2;
     }
     st_chain *c;
     if (open_store(a, &c)) return 2;
+    a->lines = a->nopos > 1;
+    int worst = 0;
+    for (int i = 0; i < a->nopos; i++) {
+        int rc = one(a, c, a->pos[i]);
+        if (rc > worst) worst = rc;
+    }
+    st_chain_close(c);
+    return worst;
+}
+
+static int chain_tx(chain_args *a) { return each_id(a, "tx", chain_tx_one); }
+
+static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
+    uint8_t h[32];
+    if (st_chain_hash_parse(id, h)) {
+        fprintf(stderr, "sanctrace chain tx: '%s' is not a txid (64 hex digits)\n", id);
+        return 2;
+    }
     uint64_t t;
     if (!st_chain_find_tx(c, h, &t)) {
-        fprintf(stderr, "sanctrace chain tx: transaction %s is not in the store at %s\n", a->pos[0], a->db);
-        st_chain_close(c);
+        fprintf(stderr, "sanctrace chain tx: transaction %s is not in the store at %s\n", id, a->db);
         return 1;
     }
     st_chain_cols k;
@@ -281,16 +306,13 @@ static int chain_tx(chain_args *a) {
     json_object_set_new(j, "fee", coinbase || !known ? json_null() : json_integer(in_sum - out_sum));
     emit(a, j);
     json_decref(j);
-    st_chain_close(c);
     return 0;
 }
 
-static int chain_block(chain_args *a) {
-    if (a->nopos != 1) {
-        fprintf(stderr, "sanctrace chain block: give one HEIGHT or block HASH\n");
-        return 2;
-    }
-    const char *q = a->pos[0];
+static int chain_block_one(chain_args *a, st_chain *c, const char *q);
+static int chain_block(chain_args *a) { return each_id(a, "block", chain_block_one); }
+
+static int chain_block_one(chain_args *a, st_chain *c, const char *q) {
     char *end;
     long long height = strtoll(q, &end, 10);
     int is_height = *q && !*end && strlen(q) < 20;
@@ -299,13 +321,10 @@ static int chain_block(chain_args *a) {
         fprintf(stderr, "sanctrace chain block: '%s' is neither a height nor a block hash\n", q);
         return 2;
     }
-    st_chain *c;
-    if (open_store(a, &c)) return 2;
     uint64_t pos;
     int found = is_height ? st_chain_find_block_height(c, height, &pos) : st_chain_find_block_hash(c, q, &pos);
     if (!found) {
         fprintf(stderr, "sanctrace chain block: block %s is not on the best chain in %s\n", q, a->db);
-        st_chain_close(c);
         return 1;
     }
     st_chain_cols k;
@@ -331,7 +350,6 @@ static int chain_block(chain_args *a) {
     json_object_set_new(j, "txids", txs);
     emit(a, j);
     json_decref(j);
-    st_chain_close(c);
     return 0;
 }
 
@@ -340,24 +358,20 @@ static int u64cmp(const void *x, const void *y) {
     return a < b ? -1 : a > b;
 }
 
-static int chain_address(chain_args *a) {
-    if (a->nopos != 1) {
-        fprintf(stderr, "sanctrace chain address: give one ADDRESS\n");
-        return 2;
-    }
-    st_chain *c;
-    if (open_store(a, &c)) return 2;
+static int chain_address_one(chain_args *a, st_chain *c, const char *text);
+static int chain_address(chain_args *a) { return each_id(a, "address", chain_address_one); }
+
+static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     uint64_t id;
-    if (!st_chain_find_addr(c, a->pos[0], &id)) {
+    if (!st_chain_find_addr(c, text, &id)) {
         st_error err;
         st_error_clear(&err);
         int malformed = 0;
         /* tell a malformed address from one never seen */
         chain_addr_key key;
-        malformed = chain_addr_decode(a->pos[0], st_chain_network(c), &key, &err) != ST_OK;
+        malformed = chain_addr_decode(text, st_chain_network(c), &key, &err) != ST_OK;
         if (malformed) cli_report(&err);
-        else fprintf(stderr, "sanctrace chain address: %s never appears in the store at %s\n", a->pos[0], a->db);
-        st_chain_close(c);
+        else fprintf(stderr, "sanctrace chain address: %s never appears in the store at %s\n", text, a->db);
         return malformed ? 2 : 1;
     }
     st_chain_cols k;
@@ -382,7 +396,6 @@ static int chain_address(chain_args *a) {
     }
     if (!txs) {
         fprintf(stderr, "sanctrace chain address: out of memory\n");
-        st_chain_close(c);
         return 2;
     }
     uint64_t nout = n - nspent;
@@ -391,9 +404,9 @@ static int chain_address(chain_args *a) {
     for (uint64_t i = 0; i < n; i++)
         if (!u || txs[u - 1] != txs[i]) txs[u++] = txs[i];
     json_t *j = json_object();
-    char text[128];
-    st_chain_addr_text(c, id, text, sizeof text);
-    json_object_set_new(j, "address", json_string(text));
+    char atext[128];
+    st_chain_addr_text(c, id, atext, sizeof atext);
+    json_object_set_new(j, "address", json_string(atext));
     json_object_set_new(j, "received", json_integer(recv));
     json_object_set_new(j, "sent", json_integer(sent));
     json_object_set_new(j, "balance", json_integer(recv - sent));
@@ -415,8 +428,54 @@ static int chain_address(chain_args *a) {
     emit(a, j);
     json_decref(j);
     st_free(txs);
-    st_chain_close(c);
     return rc;
+}
+
+static int dcmp(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* `chain querybench [--txs N]`: N random `chain tx` and `chain address`
+ * answers built in process (JSON included, printing excluded); prints
+ * p50/p99 latency in microseconds. */
+static int chain_querybench(chain_args *a) {
+    st_chain *c;
+    if (open_store(a, &c)) return 2;
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    uint64_t n = a->txs ? a->txs : 10000, x = 88172645463325252ull;
+    double *lat = malloc(n * sizeof *lat);
+    if (!lat || !k.ntx) {
+        free(lat);
+        st_chain_close(c);
+        return 2;
+    }
+    a->quiet = 1;
+    for (int kind = 0; kind < 2; kind++) {
+        uint64_t done = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            char id[128];
+            if (kind == 0) st_chain_hash_hex(k.tx_hash[x % k.ntx], id);
+            else {
+                uint64_t o = x % k.nout;
+                if (k.out_addr[o] == ST_CHAIN_NONE) continue;
+                st_chain_addr_text(c, k.out_addr[o], id, sizeof id);
+            }
+            double t0 = st_now();
+            if (kind == 0) chain_tx_one(a, c, id);
+            else chain_address_one(a, c, id);
+            lat[done++] = (st_now() - t0) * 1e6;
+        }
+        qsort(lat, done, sizeof *lat, dcmp);
+        printf("{\"query\": \"%s\", \"n\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, \"max_us\": %.1f}\n",
+               kind ? "address" : "tx", (unsigned long long)done, done ? lat[done / 2] : 0,
+               done ? lat[done * 99 / 100] : 0, done ? lat[done - 1] : 0);
+    }
+    free(lat);
+    st_chain_close(c);
+    return 0;
 }
 
 static int chain_synth(chain_args *a) {
@@ -424,7 +483,7 @@ static int chain_synth(chain_args *a) {
         fprintf(stderr, "sanctrace chain synth: give --txs N and --out DIR\n");
         return 2;
     }
-    st_synth_opts o = {a->txs, a->seed ? a->seed : 1, 1};
+    st_synth_opts o = {a->txs, a->seed ? a->seed : 1, 1, 0};
     st_error err;
     st_error_clear(&err);
     if (st_chain_synth(a->out, &o, &err)) {
@@ -456,6 +515,7 @@ int cmd_chain(int argc, char **argv) {
     else if (!strcmp(sub, "block")) rc = chain_block(&a);
     else if (!strcmp(sub, "address")) rc = chain_address(&a);
     else if (!strcmp(sub, "synth")) rc = chain_synth(&a);
+    else if (!strcmp(sub, "querybench")) rc = chain_querybench(&a);
     else {
         fprintf(stderr, "sanctrace chain: unknown subcommand '%s'\n", sub);
         chain_usage(stderr);

@@ -115,17 +115,27 @@ def main():
     if '--sample' in args:
         i = args.index('--sample'); sample = int(args[i + 1]); del args[i:i + 2]
     net, binary, db, files = args[0], args[1], args[2], args[3:]
-    def q(*a):
-        out = subprocess.run([binary, 'chain', *a, '--db', db], capture_output=True, text=True)
-        if out.returncode: sys.exit('sanctrace chain %s failed: %s' % (' '.join(a), out.stderr))
-        return json.loads(out.stdout)
-    utxo = {}
-    checked_tx = nblocks = 0
+    def q(what, ids):
+        """One sanctrace call for many ids: JSON lines back."""
+        res = {}
+        for i in range(0, len(ids), 2000):
+            part = ids[i:i + 2000]
+            out = subprocess.run([binary, 'chain', what, '--db', db, *part], capture_output=True, text=True)
+            if out.returncode: sys.exit('sanctrace chain %s failed: %s' % (what, out.stderr[:2000]))
+            lines = out.stdout.strip().split('\n') if len(part) > 1 else [out.stdout]
+            for k, line in zip(part, lines): res[k] = json.loads(line)
+        return res
+    blocks = []
     for f in files:
         for blk in blocks_of(f, net):
             h = dsha(blk[:80])[::-1].hex()
-            r = R(blk, 80); txs = [parse_tx(r) for _ in range(r.var())]
-            got = q('block', h)
+            r = R(blk, 80); blocks.append((h, [parse_tx(r) for _ in range(r.var())]))
+    got_blocks = q('block', [h for h, _ in blocks])
+    got_txs = q('tx', [t[0] for _, txs in blocks for i, t in enumerate(txs) if i % sample == 0])
+    utxo = {}
+    checked_tx = nblocks = 0
+    for h, txs in blocks:
+            got = got_blocks[h]
             exp_in = sum(len(t[1]) for t in txs); exp_out = sum(len(t[2]) for t in txs)
             want = {'hash': h, 'transactions': len(txs), 'inputs': exp_in, 'outputs': exp_out,
                     'output_value': sum(v for t in txs for v, _ in t[2]), 'txids': [t[0] for t in txs]}
@@ -135,7 +145,7 @@ def main():
             for ti, (txid, ins, outs) in enumerate(txs):
                 for n, (v, s) in enumerate(outs): utxo[(txid, n)] = (v, s)
                 if ti % sample: continue
-                g = q('tx', txid)
+                g = got_txs[txid]
                 if g['txid'] != txid: sys.exit('tx %s: wrong txid %s' % (txid, g['txid']))
                 if len(g['inputs']) != len(ins) or len(g['outputs']) != len(outs):
                     sys.exit('tx %s: input/output counts differ' % txid)
