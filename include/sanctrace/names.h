@@ -175,4 +175,19 @@ int st_deck_evaluate(st_names_ctx *ctx, const char *const *names, size_t n,
                      size_t innocents, uint64_t seed, double threshold,
                      st_deck_report *rep, json_t **per_kind);
 
+/* A growable list of owned strings. */
+typedef struct st_name_list {
+    char **v;
+    size_t n, cap;
+} st_name_list;
+int st_name_list_push(st_name_list *l, const char *s); /* copies; skips duplicates */
+void st_name_list_free(st_name_list *l);
+
+/* The DPRK individuals' names for the deck, from any of: the UN
+ * consolidated XML (KPi.* names and aliases), an OFAC sdn.csv (individuals
+ * in DPRK programmes), a file with one name a line.  NULL paths are
+ * skipped.  *out is owned by the caller (st_name_list_free). */
+int st_deck_load_names(const char *un_xml, const char *ofac_sdn_csv, const char *lines_file,
+                       st_name_list *out, st_error *err);
+
 #endif

@@ -12,17 +12,27 @@
 
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);
-int cmd_chain(int argc, char **argv);
+int cmd_update(int argc, char **argv);    /* cmd_lists.c */
+int cmd_screen(int argc, char **argv);    /* cmd_screen.c */
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
+int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
+int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
+int cmd_chain(int argc, char **argv);     /* cmd_chain.c */
 int cmd_trace(int argc, char **argv);     /* cmd_trace.c */
 int cmd_exposure(int argc, char **argv);  /* cmd_trace.c */
+int cmd_rings(int argc, char **argv);     /* cmd_rings.c */
 
 static const st_command commands[] = {
-    {"version", cmd_version, "print the version"},
-    {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, synth"},
+    {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
+    {"screen", cmd_screen, "screen names, ids and wallets against the sanctions lists"},
     {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
+    {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, cluster, why, synth"},
     {"trace", cmd_trace, "follow tainted coins forward (poison, haircut, FIFO, LIFO, TIHO)"},
     {"exposure", cmd_exposure, "how much an address or cluster received from tagged sources"},
+    {"rings", cmd_rings, "group applicant identities into rings (synth: test data)"},
+    {"eval", cmd_eval, "accuracy figures: the DPRK deck through the whole screening pipeline"},
+    {"eval-deck", cmd_eval_deck, "the DPRK deck against the name comparator alone (brute force)"},
+    {"version", cmd_version, "print the version"},
 };
 
 void cli_report(const st_error *err) {

@@ -3,16 +3,78 @@
  * JSON object a line, lossless, and its strict reader.
  *
  * Design: keys follow the struct field names; empty arrays and NULL
- * strings are left out so lines stay short; key order is fixed so the
- * same entity always serialises to the same bytes (changes.json compares
- * lines).  The reader checks every type and reports file and line.
+ * strings are left out so lines stay short; key order is fixed and every
+ * array is written sorted (names by kind, then value), so the same facts
+ * always serialise to the same bytes whatever order a list gave them in:
+ * changes.json compares lines.  The reader checks every type and reports
+ * file and line.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "core/alloc.h"
 #include "lists/store.h"
+
+
+/* ---- canonical order ---- */
+
+typedef struct ej_sort {
+    const st_entity *e;
+    int what;
+} ej_sort;
+
+enum { EJ_NAMES, EJ_DATES, EJ_IDENTS, EJ_WALLETS, EJ_PROPS, EJ_STRS, EJ_CODES };
+
+static int ej_kind_rank(st_name_kind k) {
+    return k == ST_NAME_PRIMARY ? 0 : k == ST_NAME_ALIAS ? 1 : k == ST_NAME_FORMER ? 2 : 3;
+}
+
+static int ej_cmp(const void *pa, const void *pb, void *ctx) {
+    const ej_sort *c = ctx;
+    const st_entity *e = c->e;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int r = 0;
+    switch (c->what) {
+    case EJ_NAMES:
+        r = ej_kind_rank(e->names[a].kind) - ej_kind_rank(e->names[b].kind);
+        if (!r) r = strcmp(e->names[a].value, e->names[b].value);
+        break;
+    case EJ_DATES: {
+        const st_pdate *x = &e->birth_dates[a], *y = &e->birth_dates[b];
+        r = x->year != y->year ? x->year - y->year : x->year_to != y->year_to ? x->year_to - y->year_to
+          : x->month != y->month ? x->month - y->month : x->day != y->day ? x->day - y->day : x->circa - y->circa;
+        break;
+    }
+    case EJ_IDENTS:
+        r = strcmp(e->idents[a].type, e->idents[b].type);
+        if (!r) r = strcmp(e->idents[a].value, e->idents[b].value);
+        if (!r) r = strcmp(e->idents[a].country, e->idents[b].country);
+        break;
+    case EJ_WALLETS:
+        r = strcmp(e->wallets[a].chain, e->wallets[b].chain);
+        if (!r) r = strcmp(e->wallets[a].address, e->wallets[b].address);
+        break;
+    case EJ_PROPS:
+        r = strcmp(e->props[a].key, e->props[b].key);
+        if (!r) r = strcmp(e->props[a].value, e->props[b].value);
+        break;
+    }
+    return r ? r : (a < b ? -1 : a > b);
+}
+
+/* Indices 0..n-1 in canonical order (caller st_free()s); NULL on OOM. */
+static size_t *ej_order(const st_entity *e, int what, size_t n) {
+    size_t *ix = st_malloc((n ? n : 1) * sizeof *ix);
+    if (!ix) return NULL;
+    for (size_t i = 0; i < n; i++) ix[i] = i;
+    ej_sort c = {e, what};
+    qsort_r(ix, n, sizeof *ix, ej_cmp, &c);
+    return ix;
+}
+
+static int ej_strcmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static int ej_set(json_t *o, const char *k, json_t *v) {
     if (!v) return ST_ENOMEM;
@@ -21,24 +83,30 @@ static int ej_set(json_t *o, const char *k, json_t *v) {
 
 static int ej_strings(json_t *o, const char *k, char *const *a, size_t n) {
     if (!n) return ST_OK;
+    char **sorted = st_malloc(n * sizeof *sorted);
     json_t *arr = json_array();
-    if (!arr) return ST_ENOMEM;
+    if (!arr || !sorted) { st_free(sorted); json_decref(arr); return ST_ENOMEM; }
+    memcpy(sorted, a, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, ej_strcmp);
     for (size_t i = 0; i < n; i++)
-        if (json_array_append_new(arr, json_string(a[i])) != 0) { json_decref(arr); return ST_ENOMEM; }
+        if (json_array_append_new(arr, json_string(sorted[i])) != 0) { st_free(sorted); json_decref(arr); return ST_ENOMEM; }
+    st_free(sorted);
     return ej_set(o, k, arr);
 }
 
 static int ej_codes(json_t *o, const char *k, char (*a)[3], size_t n) {
     if (!n) return ST_OK;
-    json_t *arr = json_array();
-    if (!arr) return ST_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        if (json_array_append_new(arr, json_string(a[i])) != 0) { json_decref(arr); return ST_ENOMEM; }
-    return ej_set(o, k, arr);
+    char **ptrs = st_malloc(n * sizeof *ptrs);
+    if (!ptrs) return ST_ENOMEM;
+    for (size_t i = 0; i < n; i++) ptrs[i] = a[i];
+    int rc = ej_strings(o, k, ptrs, n);
+    st_free(ptrs);
+    return rc;
 }
 
 json_t *st_entity_to_json(const st_entity *e) {
     json_t *o = json_object(), *arr = NULL;
+    size_t *ix = NULL;
     int rc = ST_OK;
     if (!o) return NULL;
     if ((rc = ej_set(o, "id", json_string(e->id))) != ST_OK) goto fail;
@@ -47,7 +115,9 @@ json_t *st_entity_to_json(const st_entity *e) {
     if (e->caption && (rc = ej_set(o, "caption", json_string(e->caption))) != ST_OK) goto fail;
     if (e->n_names) {
         if (!(arr = json_array())) goto fail;
-        for (size_t i = 0; i < e->n_names; i++) {
+        if (!(ix = ej_order(e, EJ_NAMES, e->n_names))) goto fail;
+        for (size_t j = 0; j < e->n_names; j++) {
+            size_t i = ix[j];
             json_t *n = json_pack("[sss]", e->names[i].value, st_name_kind_name(e->names[i].kind),
                                   e->names[i].script);
             if (json_array_append_new(arr, n) != 0) goto fail;
@@ -57,8 +127,10 @@ json_t *st_entity_to_json(const st_entity *e) {
     }
     if (e->n_birth_dates) {
         if (!(arr = json_array())) goto fail;
-        for (size_t i = 0; i < e->n_birth_dates; i++) {
-            const st_pdate *d = &e->birth_dates[i];
+        st_free(ix);
+        if (!(ix = ej_order(e, EJ_DATES, e->n_birth_dates))) goto fail;
+        for (size_t j = 0; j < e->n_birth_dates; j++) {
+            const st_pdate *d = &e->birth_dates[ix[j]];
             json_t *n = json_pack("{si}", "year", (int)d->year);
             if (n && d->year_to != d->year) json_object_set_new(n, "year_to", json_integer(d->year_to));
             if (n && d->month) json_object_set_new(n, "month", json_integer(d->month));
@@ -74,7 +146,10 @@ json_t *st_entity_to_json(const st_entity *e) {
     if ((rc = ej_codes(o, "countries", e->countries, e->n_countries)) != ST_OK) goto fail;
     if (e->n_idents) {
         if (!(arr = json_array())) goto fail;
-        for (size_t i = 0; i < e->n_idents; i++) {
+        st_free(ix);
+        if (!(ix = ej_order(e, EJ_IDENTS, e->n_idents))) goto fail;
+        for (size_t j = 0; j < e->n_idents; j++) {
+            size_t i = ix[j];
             json_t *n = json_pack("[sss]", e->idents[i].type, e->idents[i].value, e->idents[i].country);
             if (json_array_append_new(arr, n) != 0) goto fail;
         }
@@ -84,7 +159,10 @@ json_t *st_entity_to_json(const st_entity *e) {
     if ((rc = ej_strings(o, "addresses", e->addresses, e->n_addresses)) != ST_OK) goto fail;
     if (e->n_wallets) {
         if (!(arr = json_array())) goto fail;
-        for (size_t i = 0; i < e->n_wallets; i++) {
+        st_free(ix);
+        if (!(ix = ej_order(e, EJ_WALLETS, e->n_wallets))) goto fail;
+        for (size_t j = 0; j < e->n_wallets; j++) {
+            size_t i = ix[j];
             json_t *n = json_pack("[ss]", e->wallets[i].chain, e->wallets[i].address);
             if (json_array_append_new(arr, n) != 0) goto fail;
         }
@@ -97,15 +175,20 @@ json_t *st_entity_to_json(const st_entity *e) {
     if (e->remarks && (rc = ej_set(o, "remarks", json_string(e->remarks))) != ST_OK) goto fail;
     if (e->n_props) {
         if (!(arr = json_array())) goto fail;
-        for (size_t i = 0; i < e->n_props; i++) {
+        st_free(ix);
+        if (!(ix = ej_order(e, EJ_PROPS, e->n_props))) goto fail;
+        for (size_t j = 0; j < e->n_props; j++) {
+            size_t i = ix[j];
             json_t *n = json_pack("[ss]", e->props[i].key, e->props[i].value);
             if (json_array_append_new(arr, n) != 0) goto fail;
         }
         if ((rc = ej_set(o, "props", arr)) != ST_OK) { arr = NULL; goto fail; }
         arr = NULL;
     }
+    st_free(ix);
     return o;
 fail:
+    st_free(ix);
     json_decref(arr);
     json_decref(o);
     return NULL;

@@ -287,7 +287,7 @@ int st_parse_ftm(const char *data, size_t len, const char *name, const char *def
         json_error_t je;
         json_t *o = json_loadb(ls, (size_t)(le - ls), JSON_REJECT_DUPLICATES, &je);
         if (!o) {
-            if (!nl && parsed) { /* a last line cut short: the file is truncated */
+            if (!nl) { /* a last line cut short: the file is truncated */
                 rc = st_error_at(err, ST_EPARSE, name, line, -1, "truncated last line: %s", je.text);
                 goto done;
             }

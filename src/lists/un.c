@@ -152,6 +152,26 @@ static int un_comment_imos(st_entity *e, const char *c) {
     return ST_OK;
 }
 
+/* "Jin Tiesan (金铁三)": the name in another script inside parentheses is
+ * an alias of its own, and so is the part before it. */
+static int un_alias(st_entity *e, char *t, st_name_kind k) {
+    char *open = strrchr(t, '('), *close = open ? strchr(open, ')') : NULL;
+    if (open && close && close[1] == 0 && open > t) {
+        char outer[8], inner[8];
+        *close = 0;
+        st_detect_script(open + 1, inner);
+        open[0] = 0;
+        st_detect_script(t, outer);
+        if (strcmp(inner, outer) != 0 && strcmp(inner, "Zyyy") != 0) {
+            int rc = st_entity_add_name(e, t, k);
+            return rc == ST_OK ? st_entity_add_name(e, open + 1, k) : rc;
+        }
+        open[0] = '(';
+        *close = ')';
+    }
+    return st_entity_add_name(e, t, k);
+}
+
 static int un_record(un_ctx *x, const xmlNode *n, int person) {
     char ref[128], id[160], t[8192];
     st_entity *e = NULL;
@@ -221,7 +241,7 @@ static int un_record(un_ctx *x, const xmlNode *n, int person) {
             st_name_kind k = ST_NAME_ALIAS;
             if (!strcasecmp(q, "Low")) k = ST_NAME_WEAK;
             else if (!strcasecmp(q, "f.k.a.")) k = ST_NAME_FORMER;
-            if ((rc = st_entity_add_name(e, t, k)) != ST_OK) goto done;
+            if ((rc = un_alias(e, t, k)) != ST_OK) goto done;
         } else if (!strcmp(name, "INDIVIDUAL_ADDRESS") || !strcmp(name, "ENTITY_ADDRESS")) {
             static const char *const addr[] = {"STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY"};
             char country[256];

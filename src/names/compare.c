@@ -275,6 +275,7 @@ typedef struct ko_view {
     uint32_t sur_fine;        /* Hangul code point when written in Hangul */
     uint16_t given[KO_MAX_SYL];
     uint32_t given_fine[KO_MAX_SYL];
+    uint16_t given_inword[KO_MAX_SYL];
     size_t ng;
 } ko_view;
 
@@ -289,6 +290,7 @@ static int ko_make_view(const st_name_form *f, int sur_tok, ko_view *v) {
         if ((int)i == sur_tok) continue; /* NOLINT */
         for (unsigned k = 0; k < f->tok[i].nsyl && v->ng < KO_MAX_SYL; k++) {
             v->given_fine[v->ng] = f->fine[f->tok[i].syl0 + k];
+            v->given_inword[v->ng] = f->inword[f->tok[i].syl0 + k];
             v->given[v->ng++] = f->keys[f->tok[i].syl0 + k];
         }
     }
@@ -339,7 +341,14 @@ static double ko_given_sim(const ko_view *a, const ko_view *b, double *syl) {
     char fa[64], fb[64];
     ko_flat(a->given, a->ng, fa, sizeof fa);
     ko_flat(b->given, b->ng, fb, sizeof fb);
-    if (strcmp(fa, fb) == 0) {
+    int same = strcmp(fa, fb) == 0;
+    if (!same) {
+        /* joined against split: compare as sounds inside one word */
+        ko_flat(a->given_inword, a->ng, fa, sizeof fa);
+        ko_flat(b->given_inword, b->ng, fb, sizeof fb);
+        same = strcmp(fa, fb) == 0;
+    }
+    if (same) {
         for (size_t i = 0; i < a->ng; i++) syl[i] = 1.0;
         return 1.0;
     }

@@ -324,7 +324,7 @@ static size_t rewrite_numbers(rtok *t, size_t n) {
 /* ---- Korean ------------------------------------------------------------- */
 
 /* Parse every token as Korean; on success fill syllable keys. */
-static int read_korean(rtok *t, size_t n, uint16_t *keys, uint32_t *fine, uint8_t *syl0,
+static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint32_t *fine, uint8_t *syl0,
                        uint8_t *nsyl, size_t *nk) {
     size_t total = 0, ntok = 0;
     int hangul = 0;
@@ -337,6 +337,7 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint32_t *fine, uint8_
         nsyl[i] = (uint8_t)k;
         for (size_t j = 0; j < k; j++) {
             fine[total] = (t[i].origin == NM_HANGUL && k == 1) ? t[i].src : 0;
+            inword[total] = ko_key_inword(s[j]);
             keys[total++] = ko_key(s[j]);
         }
         if (t[i].origin == NM_HANGUL) hangul = 1;
@@ -375,11 +376,11 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         if (t[i].sep_after == ',' && !comma_after && i + 1 < n) comma_after = (uint8_t)(i + 1);
 
     /* Korean first: a Korean name has no legal forms or particles. */
-    uint16_t keys[KO_MAX_SYL * 2];
+    uint16_t keys[KO_MAX_SYL * 2], inword[KO_MAX_SYL * 2];
     uint32_t fine[KO_MAX_SYL * 2];
     uint8_t syl0[ST_NAME_MAX_TOKENS] = {0}, nsyl[ST_NAME_MAX_TOKENS] = {0};
     size_t nk = 0;
-    int korean = !org && n > 0 && read_korean(t, n, keys, fine, syl0, nsyl, &nk);
+    int korean = !org && n > 0 && read_korean(t, n, keys, inword, fine, syl0, nsyl, &nk);
 
     if (!korean) {
         for (size_t i = 0; i < n; i++) {
@@ -465,6 +466,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
     if (korean) {
         memcpy(f->keys, keys, nk * sizeof keys[0]);
         memcpy(f->fine, fine, nk * sizeof fine[0]);
+        memcpy(f->inword, inword, nk * sizeof inword[0]);
         f->nsyl = (uint8_t)nk;
     }
     *out = f;

@@ -51,6 +51,13 @@ uint16_t ko_key(ko_syl s) {
     return key_of_classes(on_class[s.on], vo_class[s.vo], co_class[s.co]);
 }
 
+uint16_t ko_key_inword(ko_syl s) {
+    if (s.on > 18 || s.vo > 20 || s.co > 27) return 0;
+    uint8_t oc = on_class[s.on];
+    if (oc == KO_ON_R) oc = KO_ON_N;
+    return (uint16_t)((oc << 8) | (vo_class[s.vo] << 4) | co_class[s.co]);
+}
+
 double ko_key_sim(uint16_t a, uint16_t b) {
     if (a == b) return 1.0;
     int on = (a >> 8) == (b >> 8), vo = ((a >> 4) & 15) == ((b >> 4) & 15), co = (a & 15) == (b & 15);
@@ -365,31 +372,72 @@ static void link_coda(uint8_t co, uint8_t *stay, uint8_t *onset) {
     *stay = keep[co];
 }
 
-/* Sound changes at syllable boundaries, on key classes, applied the same
- * way to text read from Hangul and from any romanisation. */
-static void boundary_classes(uint16_t *k, size_t n) {
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned cc = k[i] & 15, oc = k[i + 1] >> 8;
-        unsigned vc2 = (k[i + 1] >> 4) & 15;
-        unsigned ncc = cc, noc = oc;
-        if (oc == KO_ON_H && (cc == KO_C_K || cc == KO_C_T || cc == KO_C_P)) {
-            noc = cc == KO_C_K ? KO_ON_G : cc == KO_C_T ? KO_ON_D : KO_ON_B;
-            ncc = KO_C_NONE;
-        } else if (oc == KO_ON_N || oc == KO_ON_M) {
-            if (cc == KO_C_K) ncc = KO_C_NG;
-            else if (cc == KO_C_T) ncc = KO_C_N;
-            else if (cc == KO_C_P) ncc = KO_C_M;
-            else if (cc == KO_C_L && oc == KO_ON_N) noc = KO_ON_R;
-        } else if (oc == KO_ON_NONE && cc == KO_C_L) {
-            /* l-r: the keys already merged r with n/none, keep as is */
-        }
-        if (cc == KO_C_N && noc == KO_ON_R) ncc = KO_C_L;
-        if (ncc == KO_C_L && (noc == KO_ON_N) ) noc = KO_ON_R;
-        uint16_t a = (uint16_t)((k[i] & 0xFFF0) | ncc);
-        uint16_t b = key_of_classes((uint8_t)noc, (uint8_t)vc2, (uint8_t)(k[i + 1] & 15));
-        k[i] = a;
-        k[i + 1] = b;
+/* Phrase keys work on plain classes (no initial-sound law inside words,
+ * r kept apart from n) and apply the standard sound changes at every
+ * syllable boundary, the same way to text read from Hangul and from any
+ * romanisation; then the law for the first syllable. */
+typedef struct pcls {
+    uint8_t on, vo, co;
+} pcls;
+
+static void boundary_phrase(pcls *k, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        int front = k[i].vo == KO_V_I || k[i].vo == KO_V_YA || k[i].vo == KO_V_YE || k[i].vo == KO_V_YO;
+        /* palatals: ㄷ before i/y is written as ㅈ in older texts (뎐 chŏn),
+         * and ㅈ/ㅊ/ㅅ swallow a following y (쟝 chang) */
+        if (k[i].on == KO_ON_D && front && k[i].vo != KO_V_I) k[i].on = KO_ON_J;
+        if ((k[i].on == KO_ON_J || k[i].on == KO_ON_S) && front && k[i].vo != KO_V_I)
+            k[i].vo = k[i].vo == KO_V_YA ? KO_V_A : k[i].vo == KO_V_YE ? KO_V_E : KO_V_O;
     }
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (k[i].co == KO_C_L && k[i + 1].on == KO_ON_H) { k[i].co = KO_C_NONE; k[i + 1].on = KO_ON_R; }
+        uint8_t *cc = &k[i].co, *oc = &k[i + 1].on;
+        if (*oc == KO_ON_H && (*cc == KO_C_K || *cc == KO_C_T || *cc == KO_C_P)) {
+            *oc = *cc == KO_C_K ? KO_ON_G : *cc == KO_C_T ? KO_ON_D : KO_ON_B; /* aspiration */
+            *cc = KO_C_NONE;
+        }
+        /* tense consonants written doubled (kk, tt, pp, ss, tch) */
+        if ((*cc == KO_C_K && *oc == KO_ON_G) || (*cc == KO_C_P && *oc == KO_ON_B) ||
+            (*cc == KO_C_T && (*oc == KO_ON_D || *oc == KO_ON_S || *oc == KO_ON_J)))
+            *cc = KO_C_NONE;
+        if (*oc == KO_ON_R) {
+            if (*cc == KO_C_N || *cc == KO_C_L) *cc = KO_C_L;               /* n+r, l+r: ll */
+            else if (*cc == KO_C_K) { *cc = KO_C_NG; *oc = KO_ON_N; }
+            else if (*cc == KO_C_P) { *cc = KO_C_M; *oc = KO_ON_N; }
+            else if (*cc == KO_C_T) { *cc = KO_C_N; *oc = KO_ON_N; }
+            else if (*cc == KO_C_M || *cc == KO_C_NG) *oc = KO_ON_N;
+        } else if (*oc == KO_ON_N || *oc == KO_ON_M) {
+            if (*cc == KO_C_K) *cc = KO_C_NG;                               /* nasalisation */
+            else if (*cc == KO_C_T) *cc = KO_C_N;
+            else if (*cc == KO_C_P) *cc = KO_C_M;
+            else if (*cc == KO_C_L && *oc == KO_ON_N) *oc = KO_ON_R;        /* l+n: ll */
+        }
+    }
+}
+
+static size_t phrase_letters(pcls *k, size_t n, char *out, size_t cap) {
+    static const char on_l[] = "\0GNDRMBSJH";
+    static const char vo_l[] = "?AEaeOoWVXYI";
+    static const char *const co_l[] = {"", "K", "N", "T", "L", "M", "P", "NG"};
+    boundary_phrase(k, n);
+    if (n && (k[0].on == KO_ON_R || k[0].on == KO_ON_N)) {
+        uint8_t v = k[0].vo;
+        int front = v == KO_V_I || v == KO_V_YA || v == KO_V_YE || v == KO_V_YO;
+        k[0].on = front ? KO_ON_NONE : KO_ON_N;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (o + 5 >= cap) return (size_t)-1;
+        if (k[i].on && k[i].on < 10) out[o++] = on_l[k[i].on];
+        out[o++] = k[i].vo < 12 ? vo_l[k[i].vo] : '?';
+        for (const char *p = co_l[k[i].co < 8 ? k[i].co : 0]; *p; p++) out[o++] = *p;
+    }
+    out[o] = 0;
+    return o;
+}
+
+static pcls pcls_of(ko_syl s) {
+    return (pcls){on_class[s.on], vo_class[s.vo], co_class[s.co]};
 }
 
 static int fold_latin(uint32_t c) {
@@ -410,13 +458,13 @@ static int is_apostrophe(uint32_t c) {
 
 int ko_phrase_key(const char *utf8, char *out, size_t n) {
     ko_syl syl[64];
-    uint16_t keys[64];
+    pcls pk[64];
     size_t ns = 0;
     char word[KO_MAX_TOKEN + 1];
     size_t wl = 0;
     size_t o = 0;
     const unsigned char *p = (const unsigned char *)utf8, *end = p + strlen(utf8);
-    int ok = 1;
+    int ok = 1, brk = 0;
     /* Walk the text: Hangul syllables and Latin letters accumulate into one
      * syllable run; digits are copied; everything else only breaks words. */
     for (;;) {
@@ -428,7 +476,7 @@ int ko_phrase_key(const char *utf8, char *out, size_t n) {
             word[wl++] = (char)l;
             continue;
         }
-        if (c && is_apostrophe(c)) continue;
+        if (c && (is_apostrophe(c) || (c >= 0x300 && c <= 0x36F))) continue; /* combining marks */
         if (wl) {
             size_t k = ko_parse_token(word, wl, syl + ns, 64 - ns);
             if (!k) { ok = 0; break; }
@@ -437,8 +485,9 @@ int ko_phrase_key(const char *utf8, char *out, size_t n) {
         }
         if (c && ko_from_codepoint(c, &hs)) {
             if (ns >= 64) return -1;
-            /* linking: a coda before a vowel-initial Hangul syllable moves */
-            if (hs.on == 11 && ns > 0 && syl[ns - 1].co != 0 && syl[ns - 1].co != 21 &&
+            /* linking: a coda before a vowel-initial Hangul syllable moves,
+             * unless a hyphen or space separates them */
+            if (hs.on == 11 && ns > 0 && !brk && syl[ns - 1].co != 0 && syl[ns - 1].co != 21 &&
                 syl[ns - 1].co != 27) {
                 uint8_t stay, on;
                 link_coda(syl[ns - 1].co, &stay, &on);
@@ -446,18 +495,15 @@ int ko_phrase_key(const char *utf8, char *out, size_t n) {
                 hs.on = on;
             }
             syl[ns++] = hs;
+            brk = 0;
             continue;
         }
+        brk = 1;
         if (c >= '0' && c <= '9') {
-            for (size_t i = 0; i < ns; i++) keys[i] = ko_key(syl[i]);
-            boundary_classes(keys, ns);
-            for (size_t i = 0; i < ns; i++) {
-                char t[8];
-                size_t tl = ko_key_letters(keys[i], t);
-                if (o + tl + 1 >= n) return -1;
-                memcpy(out + o, t, tl);
-                o += tl;
-            }
+            for (size_t i = 0; i < ns; i++) pk[i] = pcls_of(syl[i]);
+            size_t w = phrase_letters(pk, ns, out + o, n - o);
+            if (w == (size_t)-1) return -1;
+            o += w;
             ns = 0;
             if (o + 2 >= n) return -1;
             out[o++] = (char)c;
@@ -466,15 +512,10 @@ int ko_phrase_key(const char *utf8, char *out, size_t n) {
         if (!c) break;
     }
     if (!ok) return -1;
-    for (size_t i = 0; i < ns; i++) keys[i] = ko_key(syl[i]);
-    boundary_classes(keys, ns);
-    for (size_t i = 0; i < ns; i++) {
-        char t[8];
-        size_t tl = ko_key_letters(keys[i], t);
-        if (o + tl + 1 >= n) return -1;
-        memcpy(out + o, t, tl);
-        o += tl;
-    }
+    for (size_t i = 0; i < ns; i++) pk[i] = pcls_of(syl[i]);
+    size_t w = phrase_letters(pk, ns, out + o, n - o);
+    if (w == (size_t)-1) return -1;
+    o += w;
     out[o] = 0;
     return o ? 0 : -1;
 }

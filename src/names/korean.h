@@ -37,6 +37,11 @@ enum { KO_C_NONE = 0, KO_C_K, KO_C_N, KO_C_T, KO_C_L, KO_C_M, KO_C_P, KO_C_NG };
 /* Key of one syllable: onset class << 8 | vowel class << 4 | coda class,
  * after the initial-sound law.  Never 0 for a real syllable. */
 uint16_t ko_key(ko_syl s);
+/* The same classes without the initial-sound law and with r read as n:
+ * what a syllable sounds like inside a word, where the law does not apply
+ * ("Chunil" = chun-il = chu-nil).  Used to compare given names written
+ * joined against the same name written in parts. */
+uint16_t ko_key_inword(ko_syl s);
 /* Similarity of two keys in [0,1]: 1 equal, partial credit when only one
  * of onset/vowel/coda differs. */
 double ko_key_sim(uint16_t a, uint16_t b);

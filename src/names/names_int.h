@@ -46,6 +46,7 @@ struct st_name_form {
     uint8_t nsyl;
     uint16_t keys[KO_MAX_SYL * 2];
     uint32_t fine[KO_MAX_SYL * 2]; /* Hangul code point of the syllable, 0 when romanised */
+    uint16_t inword[KO_MAX_SYL * 2]; /* ko_key_inword of each syllable */
     nm_tok tok[ST_NAME_MAX_TOKENS];
     const char *text;      /* normalised text, inside str */
     uint32_t strlen_;
