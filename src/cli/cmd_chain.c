@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/progress.h"
 #include "sanctrace/chain.h"
+#include "sanctrace/trace.h"
 
 int cmd_chain(int argc, char **argv);
 int cmd_chain_cluster(int argc, char **argv); /* cmd_trace.c */
@@ -432,6 +433,9 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     json_object_set_new(j, "tx_count", json_integer((json_int_t)u));
     json_object_set_new(j, "outputs", json_integer((json_int_t)nout));
     json_object_set_new(j, "spent_outputs", json_integer((json_int_t)nspent));
+    uint64_t cl_id, cl_size; /* set by `chain cluster` (src/trace) */
+    if (st_cluster_lookup(a->db, c, id, &cl_id, &cl_size) == ST_OK)
+        json_object_set_new(j, "cluster", json_pack("{s:I, s:I}", "id", (json_int_t)cl_id, "size", (json_int_t)cl_size));
     const char *names[2] = {"first_seen", "last_seen"};
     for (int w = 0; w < 2 && u; w++) {
         uint64_t t = w ? txs[u - 1] : txs[0];
