@@ -65,7 +65,7 @@ static int cmd_version(int argc, char **argv) {
 static void usage(FILE *f) {
     fprintf(f, "usage: sanctrace <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'sanctrace <command> --help' describes a command.\n");
 }
 
