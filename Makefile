@@ -40,6 +40,10 @@ LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# The server's web page (web/*) is compiled into the library as byte arrays.
+WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css))
+WEB_C := $(BUILD)/gen/web_assets.c
+LIB_OBJ += $(BUILD)/gen/web_assets.o
 LIB := $(BUILD)/libsanctrace.a
 BIN := $(BUILD)/sanctrace
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -57,6 +61,12 @@ $(DEPS_STAMP): scripts/deps.sh
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(WEB_C): $(WEB_FILES) scripts/embed_web.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed_web.sh $@ $(WEB_FILES)
+$(BUILD)/gen/web_assets.o: $(WEB_C)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
@@ -108,9 +118,15 @@ lint: $(DEPS_STAMP)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Isrc src
 
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ibench -o $@ $< $(LIB) $(LDLIBS)
+
 BENCH_SIZE ?= small
-bench: $(BIN)
-	@ST_BIN=$(abspath $(BIN)) BENCH_SIZE=$(BENCH_SIZE) sh bench/run.sh
+bench: $(BIN) $(BENCH_BIN)
+	@ST_BIN=$(abspath $(BIN)) ST_BENCH_BIN=$(abspath $(BUILD)/bench) BENCH_SIZE=$(BENCH_SIZE) sh bench/run.sh
 
 eval: $(BIN)
 	@ST_BIN=$(abspath $(BIN)) sh scripts/eval.sh

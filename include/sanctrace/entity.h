@@ -58,6 +58,14 @@ typedef struct st_ent_wallet {
     char *address;      /* as listed */
 } st_ent_wallet;
 
+/* A further fact without a field of its own: "vesselType", "tonnage",
+ * "callSign", "email", "website", "phone", "aircraftModel", ... (FtM
+ * property names where FtM has one). */
+typedef struct st_ent_prop {
+    char *key;
+    char *value;
+} st_ent_prop;
+
 typedef struct st_entity {
     char *id;
     st_schema schema;
@@ -75,6 +83,7 @@ typedef struct st_entity {
     char *listed_on;                /* YYYY-MM-DD or NULL */
     char *source;                   /* "un", "ofac", "ofac-cons", or FtM dataset */
     char *remarks;                  /* list's free text, NULL when none */
+    st_ent_prop *props; size_t n_props;                 /* further facts */
 } st_entity;
 
 /* Allocate an empty entity with the given id and source (copied). */
@@ -92,11 +101,18 @@ int st_entity_add_ident(st_entity *e, const char *type, const char *value, const
 int st_entity_add_address(st_entity *e, const char *address);
 int st_entity_add_wallet(st_entity *e, const char *chain, const char *address);
 int st_entity_add_program(st_entity *e, const char *program);
+int st_entity_add_prop(st_entity *e, const char *key, const char *value);
 int st_entity_set(char **field, const char *value); /* replace an owned string field */
+/* Append text to e->remarks ("; " between parts). */
+int st_entity_append_remarks(st_entity *e, const char *text);
+/* Dominant ISO 15924 script of UTF-8 text into out: "Latn", "Hang", "Hani",
+ * "Arab", "Cyrl", ...; "Zyyy" when it has no letters. */
+void st_detect_script(const char *s, char out[8]);
 
 const char *st_schema_name(st_schema s);             /* "Person", ... */
 st_schema st_schema_parse(const char *s);            /* case-insensitive; UNKNOWN when not known */
 const char *st_name_kind_name(st_name_kind k);       /* "primary", "alias", "weak", "former" */
+int st_name_kind_parse(const char *s, st_name_kind *k); /* inverse; ST_EINVAL when unknown */
 
 /* Parse "1965", "1965-03", "1965-03-01", "01 Mar 1965", "Mar 1965",
  * "1960 to 1962", "circa 1965" and similar into *d; ST_EPARSE when no year. */
@@ -109,5 +125,6 @@ const char *st_pdate_format(const st_pdate *d, char *out, size_t n);
  * upper-case ISO alpha-2 code in out[3].  ST_ENOTFOUND when unknown. */
 int st_country_code(const char *s, char out[3]);
 const char *st_country_name(const char *iso2); /* English short name or NULL */
+const char *st_country_iso3(const char *iso2); /* "PRK" for "KP", or NULL */
 
 #endif

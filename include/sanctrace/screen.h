@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "sanctrace/entity.h"
+#include "sanctrace/names.h"
 
 typedef struct st_snapshot st_snapshot;
 
@@ -46,7 +47,7 @@ typedef struct st_screen_opts {
     size_t limit;             /* at most this many matches; 0: 10 */
 } st_screen_opts;
 
-#define ST_DEFAULT_THRESHOLD 0.80
+#define ST_DEFAULT_THRESHOLD ST_NAME_THRESHOLD /* names.h */
 
 typedef struct st_match {
     const st_entity *entity;  /* borrowed from the snapshot */

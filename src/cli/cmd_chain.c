@@ -16,8 +16,11 @@
 #include "core/alloc.h"
 #include "core/progress.h"
 #include "sanctrace/chain.h"
+#include "sanctrace/trace.h"
 
 int cmd_chain(int argc, char **argv);
+int cmd_chain_cluster(int argc, char **argv); /* cmd_trace.c */
+int cmd_chain_why(int argc, char **argv);     /* cmd_trace.c */
 
 typedef struct chain_args {
     int quiet; /* build answers but print nothing (query timing) */
@@ -41,6 +44,8 @@ static void chain_usage(FILE *f) {
             "  block HEIGHT|HASH...             a block of the best chain\n"
             "  address ADDR                     received, sent, balance, transactions, first/last seen\n"
             "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n"
+            "  cluster [--change H,..]          group addresses (multi-input; see 'chain cluster --help')\n"
+            "  why ADDR1 ADDR2                  the co-spending transactions joining two addresses\n"
             "  querybench [--txs N]             time N random tx and address queries in process\n\n"
             "Several ids: one compact JSON object per line.\n"
             "--db defaults to $SANCTRACE_HOME/chain (or ~/.local/share/sanctrace/chain).\n"
@@ -429,6 +434,9 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     json_object_set_new(j, "tx_count", json_integer((json_int_t)u));
     json_object_set_new(j, "outputs", json_integer((json_int_t)nout));
     json_object_set_new(j, "spent_outputs", json_integer((json_int_t)nspent));
+    uint64_t cl_id, cl_size; /* set by `chain cluster` (src/trace) */
+    if (st_cluster_lookup(a->db, c, id, &cl_id, &cl_size) == ST_OK)
+        json_object_set_new(j, "cluster", json_pack("{s:I, s:I}", "id", (json_int_t)cl_id, "size", (json_int_t)cl_size));
     const char *names[2] = {"first_seen", "last_seen"};
     for (int w = 0; w < 2 && u; w++) {
         uint64_t t = w ? txs[u - 1] : txs[0];
@@ -511,6 +519,8 @@ int cmd_chain(int argc, char **argv) {
         chain_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "cluster")) return cmd_chain_cluster(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "why")) return cmd_chain_why(argc - 1, argv + 1);
     for (int i = 2; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             chain_usage(stdout);

@@ -1,0 +1,177 @@
+/*
+ * cmd_eval.c - `sanctrace eval deck`: the DPRK deck through the whole
+ * screening pipeline (candidate index, comparator, entity scoring).
+ *
+ * Design: the deck is generated from the snapshot itself — every DPRK
+ * person name on the lists, written through each romanisation system and
+ * with typos, reorderings and hyphenation — so the figure follows the
+ * lists, not a fixed file.  A variant counts as found when its source
+ * entity is among the matches at the default threshold; an innocent name
+ * counts as flagged when anything matches it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cli.h"
+#include "core/alloc.h"
+#include "core/progress.h"
+#include "sanctrace/names.h"
+#include "sanctrace/screen.h"
+
+static int is_dprk(const st_entity *e) {
+    if (e->schema != ST_SCHEMA_PERSON) return 0;
+    if (!strncmp(e->id, "un:KPi", 6)) return 1;
+    for (size_t i = 0; i < e->n_programs; i++)
+        if (!strncasecmp(e->programs[i], "DPRK", 4) || !strcasecmp(e->programs[i], "NKSPEA")) return 1;
+    for (size_t i = 0; i < e->n_nationalities; i++)
+        if (!strcmp(e->nationalities[i], "KP")) return 1;
+    return 0;
+}
+
+typedef struct deck_kind {
+    const char *kind;
+    size_t n, hit;
+} deck_kind;
+
+static void kind_count(deck_kind *k, size_t *nk, const char *kind, int hit) {
+    for (size_t i = 0; i < *nk; i++)
+        if (!strcmp(k[i].kind, kind)) { k[i].n++; k[i].hit += hit != 0; return; }
+    if (*nk < 64) k[(*nk)++] = (deck_kind){kind, 1, hit != 0};
+}
+
+int cmd_eval(int argc, char **argv);
+int cmd_eval(int argc, char **argv) {
+    static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
+                                         {"innocents", required_argument, 0, 'i'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"show-flagged", required_argument, 0, 'S'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *data_dir = NULL, *format = "table";
+    size_t innocents = 20000, show = 0;
+    uint64_t seed = 20261128;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_dir = optarg; break;
+        case 'i': innocents = (size_t)atol(optarg); break;
+        case 's': seed = strtoull(optarg, NULL, 10); break;
+        case 'f': format = optarg; break;
+        case 'S': show = (size_t)atol(optarg); break;
+        case 'h':
+            printf("usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S] [--format table|json]\n                          [--show-flagged N]\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (optind >= argc || strcmp(argv[optind], "deck")) {
+        fprintf(stderr, "usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S]\n");
+        return 2;
+    }
+    char dir[4096];
+    cli_data_dir(data_dir, dir, sizeof dir);
+    st_error err;
+    st_error_clear(&err);
+    st_snapshot *snap = NULL;
+    if (st_snapshot_open(dir, &snap, &err) != ST_OK) { cli_report(&err); return 2; }
+
+    /* source names: every name (primary and good aliases) of DPRK persons */
+    size_t n = 0, cap = 0;
+    const char **names = NULL;
+    const st_entity **owner = NULL;
+    for (size_t i = 0; i < st_snapshot_count(snap); i++) {
+        const st_entity *e = st_snapshot_entity(snap, i);
+        if (!is_dprk(e)) continue;
+        for (size_t k = 0; k < e->n_names; k++) {
+            if (e->names[k].kind == ST_NAME_WEAK || (e->names[k].script[0] && strcmp(e->names[k].script, "Latn"))) continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 256;
+                names = realloc(names, cap * sizeof *names);
+                owner = realloc(owner, cap * sizeof *owner);
+                if (!names || !owner) { fprintf(stderr, "sanctrace: out of memory\n"); exit(2); }
+            }
+            names[n] = e->names[k].value;
+            owner[n++] = e;
+        }
+    }
+    st_deck var = {0}, inn = {0};
+    if (st_deck_variants(names, n, seed, &var) != ST_OK || st_deck_innocents(innocents, seed, &inn) != ST_OK) {
+        fprintf(stderr, "sanctrace: out of memory generating the deck\n");
+        return 2;
+    }
+    deck_kind kinds[64];
+    size_t nk = 0, found = 0, best = 0, kr = 0, kr_flag = 0, other = 0, other_flag = 0, kr_c = 0, kr_c_flag = 0;
+    st_screen_opts so = {.threshold = -1, .limit = 10};
+    st_progress prog;
+    st_progress_begin(&prog, "deck", var.n + inn.n);
+    for (size_t i = 0; i < var.n; i++) {
+        st_query q = {.name = var.items[i].name, .schema = "Person"};
+        st_match *m = NULL;
+        size_t nm = 0;
+        st_screen(snap, &q, &so, &m, &nm, NULL);
+        const st_entity *src = owner[var.items[i].source];
+        int hit = 0;
+        for (size_t k = 0; k < nm; k++)
+            if (m[k].match && m[k].entity == src) hit = 1;
+        if (nm && m[0].entity == src) best++;
+        found += hit;
+        kind_count(kinds, &nk, var.items[i].kind, hit);
+        st_matches_free(m, nm);
+        st_progress_tick(&prog, i);
+    }
+    for (size_t i = 0; i < inn.n; i++) {
+        int korean = !strncmp(inn.items[i].kind, "innocent-kr", 11);
+        for (int with_country = 0; with_country <= korean; with_country++) {
+            st_query q = {.name = inn.items[i].name, .schema = "Person",
+                          .nationality = with_country ? "KR" : NULL};
+            st_match *m = NULL;
+            size_t nm = 0;
+            st_screen(snap, &q, &so, &m, &nm, NULL);
+            int flagged = nm && m[0].match;
+            if (flagged && show && !with_country) {
+                show--;
+                fprintf(stderr, "flagged innocent (%s): \"%s\" -> %s \"%s\" %.3f\n", inn.items[i].kind,
+                        inn.items[i].name, m[0].entity->id, m[0].name, m[0].score);
+            }
+            if (with_country) { kr_c++; kr_c_flag += flagged; }
+            else if (korean) { kr++; kr_flag += flagged; }
+            else { other++; other_flag += flagged; }
+            st_matches_free(m, nm);
+        }
+        st_progress_tick(&prog, var.n + i);
+    }
+    st_progress_end(&prog);
+    double recall = var.n ? (double)found / (double)var.n : 0;
+    double fp_kr = kr ? (double)kr_flag / (double)kr : 0;
+    if (!strcmp(format, "json")) {
+        printf("{\"source_names\": %zu, \"variants\": %zu, \"recall\": %.4f, \"best_is_source\": %.4f, "
+               "\"innocents_kr\": %zu, \"fp_rate_kr\": %.4f, \"fp_rate_kr_with_nationality\": %.4f, "
+               "\"innocents_other\": %zu, \"fp_rate_other\": %.4f}\n",
+               n, var.n, recall, var.n ? (double)best / (double)var.n : 0, kr, fp_kr,
+               kr_c ? (double)kr_c_flag / (double)kr_c : 0, other, other ? (double)other_flag / (double)other : 0);
+    } else {
+        printf("DPRK deck against snapshot %s (threshold %.2f)\n", st_snapshot_version(snap), ST_DEFAULT_THRESHOLD);
+        printf("  source names (DPRK persons, Latin): %zu\n", n);
+        printf("  variants: %zu   recall: %.4f   best hit is the source: %.4f\n", var.n, recall,
+               var.n ? (double)best / (double)var.n : 0);
+        for (size_t i = 0; i < nk; i++)
+            printf("    %-14s %6zu  recall %.4f\n", kinds[i].kind, kinds[i].n,
+                   kinds[i].n ? (double)kinds[i].hit / (double)kinds[i].n : 0);
+        printf("  innocent South Korean names: %zu   flagged: %zu (%.2f%%)\n", kr, kr_flag, 100 * fp_kr);
+        printf("    the same with nationality KR given: flagged %zu (%.2f%%)\n", kr_c_flag,
+               kr_c ? 100.0 * (double)kr_c_flag / (double)kr_c : 0);
+        printf("  innocent other names: %zu   flagged: %zu (%.2f%%)\n", other, other_flag,
+               other ? 100.0 * (double)other_flag / (double)other : 0);
+    }
+    st_deck_free(&var);
+    st_deck_free(&inn);
+    free(names);
+    free(owner);
+    st_snapshot_release(snap);
+    return 0;
+}

@@ -1,0 +1,279 @@
+/*
+ * wallet.c - per-chain normalisation of wallet addresses (see
+ * include/sanctrace/wallet.h), with the checksums each format carries.
+ *
+ * Design: the address's shape decides the family (0x + 40 hex is EVM
+ * whatever the list calls the asset: USDT lives on several chains); the
+ * asset code only names a family the shape cannot tell.  Keccak-256 is
+ * implemented here (about 60 lines; libcrypto 3.0 has no legacy Keccak),
+ * SHA-256 comes from libcrypto.  Invariant: out is always NUL-terminated
+ * and never longer than the input.
+ */
+#include "sanctrace/wallet.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+/* ---- Keccak-256 ---- */
+
+static const uint64_t keccak_rc[24] = {
+    0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL, 0x8000000080008000ULL,
+    0x000000000000808bULL, 0x0000000080000001ULL, 0x8000000080008081ULL, 0x8000000000008009ULL,
+    0x000000000000008aULL, 0x0000000000000088ULL, 0x0000000080008009ULL, 0x000000008000000aULL,
+    0x000000008000808bULL, 0x800000000000008bULL, 0x8000000000008089ULL, 0x8000000000008003ULL,
+    0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800aULL, 0x800000008000000aULL,
+    0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
+static const int keccak_rot[24] = {1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14,
+                                   27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44};
+static const int keccak_pi[24] = {10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4,
+                                  15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1};
+
+static uint64_t rotl64(uint64_t x, int s) { return (x << s) | (x >> (64 - s)); }
+
+static void keccak_f(uint64_t st[25]) {
+    for (int round = 0; round < 24; round++) {
+        uint64_t bc[5];
+        for (int i = 0; i < 5; i++) bc[i] = st[i] ^ st[i + 5] ^ st[i + 10] ^ st[i + 15] ^ st[i + 20];
+        for (int i = 0; i < 5; i++) {
+            uint64_t t = bc[(i + 4) % 5] ^ rotl64(bc[(i + 1) % 5], 1);
+            for (int j = 0; j < 25; j += 5) st[j + i] ^= t;
+        }
+        uint64_t t = st[1];
+        for (int i = 0; i < 24; i++) {
+            int j = keccak_pi[i];
+            uint64_t tmp = st[j];
+            st[j] = rotl64(t, keccak_rot[i]);
+            t = tmp;
+        }
+        for (int j = 0; j < 25; j += 5) {
+            for (int i = 0; i < 5; i++) bc[i] = st[j + i];
+            for (int i = 0; i < 5; i++) st[j + i] ^= (~bc[(i + 1) % 5]) & bc[(i + 2) % 5];
+        }
+        st[0] ^= keccak_rc[round];
+    }
+}
+
+void st_keccak256(const void *data, size_t len, unsigned char out[32]) {
+    enum { RATE = 136 };
+    uint64_t st[25] = {0};
+    const unsigned char *p = data;
+    unsigned char block[RATE];
+    for (;;) {
+        size_t take = len < RATE ? len : RATE;
+        memset(block, 0, sizeof block);
+        memcpy(block, p, take);
+        if (take < RATE) { /* last block: Keccak padding 0x01 ... 0x80 */
+            block[take] ^= 0x01;
+            block[RATE - 1] ^= 0x80;
+        }
+        for (int i = 0; i < RATE / 8; i++) {
+            uint64_t w = 0;
+            for (int b = 7; b >= 0; b--) w = (w << 8) | block[i * 8 + b];
+            st[i] ^= w;
+        }
+        keccak_f(st);
+        if (take < RATE) break;
+        p += RATE;
+        len -= RATE;
+    }
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 8; b++) out[i * 8 + b] = (unsigned char)(st[i] >> (8 * b));
+}
+
+/* ---- EVM ---- */
+
+static int evm_normalize(const char *a, char *out) {
+    int upper = 0, lower = 0;
+    for (int i = 0; i < 40; i++) {
+        char c = a[2 + i];
+        if (!isxdigit((unsigned char)c)) return ST_EINVAL;
+        if (c >= 'A' && c <= 'F') upper = 1;
+        if (c >= 'a' && c <= 'f') lower = 1;
+    }
+    out[0] = '0';
+    out[1] = 'x';
+    for (int i = 0; i < 40; i++) out[2 + i] = (char)tolower((unsigned char)a[2 + i]);
+    out[42] = 0;
+    if (!(upper && lower)) return ST_OK; /* all one case: no checksum to check */
+    unsigned char h[32];
+    st_keccak256(out + 2, 40, h);
+    for (int i = 0; i < 40; i++) {
+        char c = a[2 + i];
+        if (!isalpha((unsigned char)c)) continue;
+        int nib = (h[i / 2] >> (i % 2 ? 0 : 4)) & 0xF;
+        if ((nib >= 8) != (c >= 'A' && c <= 'F')) return ST_EPARSE;
+    }
+    return ST_OK;
+}
+
+/* ---- base58check ---- */
+
+static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/* Decode base58 s into out (up to cap bytes); returns length or -1. */
+static int b58_decode(const char *s, unsigned char *out, size_t cap) {
+    unsigned char buf[64] = {0};
+    size_t n = strlen(s), zeros = 0, len = 0;
+    while (zeros < n && s[zeros] == '1') zeros++;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = strchr(b58_alphabet, s[i]);
+        if (!p || !s[i]) return -1;
+        unsigned carry = (unsigned)(p - b58_alphabet);
+        size_t j = 0;
+        for (; j < len || carry; j++) {
+            if (j >= sizeof buf) return -1;
+            carry += 58u * buf[j];
+            buf[j] = (unsigned char)(carry & 0xFF);
+            carry >>= 8;
+        }
+        len = j;
+    }
+    if (zeros + len > cap) return -1;
+    memset(out, 0, zeros);
+    for (size_t i = 0; i < len; i++) out[zeros + i] = buf[len - 1 - i];
+    return (int)(zeros + len);
+}
+
+static int b58_check(const unsigned char *d, int n) {
+    unsigned char h1[EVP_MAX_MD_SIZE], h2[EVP_MAX_MD_SIZE];
+    unsigned int k;
+    if (n < 5) return 0;
+    EVP_Digest(d, (size_t)n - 4, h1, &k, EVP_sha256(), NULL);
+    EVP_Digest(h1, 32, h2, &k, EVP_sha256(), NULL);
+    return memcmp(h2, d + n - 4, 4) == 0;
+}
+
+static const char *b58_family(const unsigned char *d, int n) {
+    if (n == 26) { /* Zcash transparent: two version bytes */
+        if (d[0] == 0x1C && (d[1] == 0xB8 || d[1] == 0xBD)) return "ZEC";
+        return "OTHER";
+    }
+    switch (d[0]) {
+    case 0x00: case 0x05: return "XBT";
+    case 0x30: case 0x32: return "LTC";
+    case 0x41: return "TRX";
+    case 0x4C: case 0x10: return "DASH";
+    case 0x26: case 0x17: return "BTG";
+    case 0x1E: case 0x16: return "DOGE";
+    default: return "OTHER";
+    }
+}
+
+/* ---- bech32 / bech32m ---- */
+
+static const char b32_alphabet[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+static uint32_t b32_polymod(const unsigned char *v, size_t n) {
+    static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
+    uint32_t chk = 1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t top = chk >> 25;
+        chk = ((chk & 0x1ffffff) << 5) ^ v[i];
+        for (int b = 0; b < 5; b++)
+            if ((top >> b) & 1) chk ^= gen[b];
+    }
+    return chk;
+}
+
+/* s is lower-case "hrp1data"; 1 when the bech32 or bech32m checksum holds. */
+static int b32_verify(const char *s) {
+    const char *sep = strrchr(s, '1');
+    size_t hrp = sep ? (size_t)(sep - s) : 0, n = strlen(s);
+    if (!sep || hrp < 1 || n - hrp - 1 < 6 || n > 90) return 0;
+    unsigned char v[200];
+    size_t k = 0;
+    for (size_t i = 0; i < hrp; i++) v[k++] = (unsigned char)(s[i] >> 5);
+    v[k++] = 0;
+    for (size_t i = 0; i < hrp; i++) v[k++] = (unsigned char)(s[i] & 31);
+    for (size_t i = hrp + 1; i < n; i++) {
+        const char *p = strchr(b32_alphabet, s[i]);
+        if (!p || !s[i]) return 0;
+        v[k++] = (unsigned char)(p - b32_alphabet);
+    }
+    uint32_t pm = b32_polymod(v, k);
+    return pm == 1 || pm == 0x2bc830a3;
+}
+
+int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n, const char **family_out) {
+    const char *fam = "OTHER";
+    char a[ST_WALLET_MAX + 1], low[ST_WALLET_MAX + 1];
+    int rc = ST_OK;
+    if (family_out) *family_out = fam;
+    if (!out || n == 0) return ST_EINVAL;
+    out[0] = 0;
+    if (!addr) return ST_EINVAL;
+    while (isspace((unsigned char)*addr)) addr++;
+    size_t len = strlen(addr);
+    while (len && isspace((unsigned char)addr[len - 1])) len--;
+    if (len == 0 || len > ST_WALLET_MAX || len + 1 > n) return ST_EINVAL;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)addr[i]) && addr[i] != ':') return ST_EINVAL;
+    memcpy(a, addr, len);
+    a[len] = 0;
+    int has_upper = 0, has_lower = 0;
+    for (size_t i = 0; i < len; i++) {
+        low[i] = (char)tolower((unsigned char)a[i]);
+        has_upper |= isupper((unsigned char)a[i]) != 0;
+        has_lower |= islower((unsigned char)a[i]) != 0;
+    }
+    low[len] = 0;
+    /* EVM */
+    if (len == 42 && a[0] == '0' && (a[1] == 'x' || a[1] == 'X')) {
+        rc = evm_normalize(a, out);
+        if (rc == ST_EINVAL) { out[0] = 0; goto other; }
+        fam = "EVM";
+        goto done;
+    }
+    /* BCH cashaddr, with or without its prefix; checksum not verified */
+    const char *cash = strncmp(low, "bitcoincash:", 12) == 0 ? low + 12 : NULL;
+    if (cash || ((low[0] == 'q' || low[0] == 'p') && len == 42 && !(has_upper && has_lower) && !strchr(a, ':'))) {
+        const char *body = cash ? cash : low;
+        int ok = strlen(body) == 42;
+        for (const char *p = body; ok && *p; p++) ok = strchr(b32_alphabet, *p) != NULL;
+        if (ok) {
+            snprintf(out, n, "%s", body);
+            fam = "BCH";
+            goto done;
+        }
+    }
+    /* bech32 / bech32m segwit addresses: one case only */
+    if (!(has_upper && has_lower) && (!strncmp(low, "bc1", 3) || !strncmp(low, "tb1", 3) ||
+                                      !strncmp(low, "ltc1", 4) || !strncmp(low, "bcrt1", 5))) {
+        memcpy(out, low, len + 1);
+        fam = low[0] == 'l' ? "LTC" : "XBT";
+        rc = b32_verify(low) ? ST_OK : ST_EPARSE;
+        goto done;
+    }
+    /* Monero: 95 (standard) or 106 (integrated) base58 characters from 4 or 8 */
+    if ((len == 95 || len == 106) && (a[0] == '4' || a[0] == '8')) {
+        memcpy(out, a, len + 1);
+        fam = "XMR";
+        goto done;
+    }
+    /* Ripple: its own base58 alphabet, starts with r */
+    if (a[0] == 'r' && len >= 25 && len <= 35 && chain && !strcasecmp(chain, "XRP")) {
+        memcpy(out, a, len + 1);
+        fam = "XRP";
+        goto done;
+    }
+    if (len >= 25 && len <= 36 && strspn(a, b58_alphabet) == len) {
+        unsigned char d[40];
+        int k = b58_decode(a, d, sizeof d);
+        if (k == 25 || k == 26) {
+            memcpy(out, a, len + 1);
+            fam = b58_family(d, k);
+            rc = b58_check(d, k) ? ST_OK : ST_EPARSE;
+            goto done;
+        }
+    }
+other:
+    memcpy(out, a, len + 1);
+    fam = "OTHER";
+done:
+    if (family_out) *family_out = fam;
+    return rc;
+}

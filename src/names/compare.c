@@ -1,0 +1,400 @@
+/*
+ * compare.c - scoring two prepared names.
+ *
+ * Design: two paths.  Korean names (both sides read as Korean) are
+ * compared as surname + given-name syllable keys: the surname may stand
+ * first or last on either side (every placement is tried, a comma fixes
+ * it), the given name is compared as one syllable sequence so that
+ * "Byeongcheol", "Byeong-cheol" and "Pyong Chol" agree, and one wrong
+ * syllable sinks the score (KIM JONG UN is not KIM JONG SIK).  All other
+ * names go through token alignment: every query token is paired with at
+ * most one list token (or with two adjacent ones written joined on the
+ * other side), greedily from the most similar pair down; token similarity
+ * is edit distance with a phonetic-skeleton floor (Mohammed/Muhammad);
+ * the score weighs the matched share of both names, so extra middle names
+ * cost a little, a substituted token costs a lot.  Invariant: no
+ * allocation and no global state unless an explanation is requested.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "names/names_int.h"
+
+/* Tuned once on the structure of the problem (see docs/names.md). */
+#define PAIR_MIN 0.6       /* token pairs below this similarity stay unpaired */
+#define STEEP 1.5          /* how fast pair quality falls under 0.9 */
+#define ALPHA 0.25         /* weight of the less covered side */
+#define SUBST 0.5          /* penalty when both sides keep unmatched tokens */
+#define KO_SURNAME_W 0.35  /* share of the surname in a Korean name score */
+
+/* ---- token similarity --------------------------------------------------- */
+
+static int osa_distance(const char *a, size_t la, const char *b, size_t lb) {
+    int d0[64], d1[64], d2[64];
+    if (la > 62) la = 62;
+    if (lb > 62) lb = 62;
+    int *pp = d0, *p = d1, *c = d2;
+    for (size_t j = 0; j <= lb; j++) p[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        c[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = p[j] + 1;
+            if (c[j - 1] + 1 < v) v = c[j - 1] + 1;
+            if (p[j - 1] + cost < v) v = p[j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            c[j] = v;
+        }
+        int *t = pp;
+        pp = p;
+        p = c;
+        c = t;
+    }
+    return p[lb];
+}
+
+enum how { HOW_NONE = 0, HOW_EXACT, HOW_FUZZY, HOW_PHONETIC, HOW_INITIAL, HOW_JOINED,
+           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM };
+static const char *const how_names[] = {"none", "exact", "fuzzy", "phonetic", "initial",
+                                        "joined", "transliterated", "korean-syllable",
+                                        "korean-partial", "abbreviation", "initials"};
+
+static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
+    if (la == 0 || lb == 0) return 0.0;
+    size_t L = la > lb ? la : lb, d0 = la > lb ? la - lb : lb - la;
+    /* the length difference alone bounds the distance from below */
+    if ((double)d0 > (double)L * 0.5) return 1.0 - (double)d0 / (double)L;
+    int d = osa_distance(a, la, b, lb);
+    return 1.0 - (double)d / (double)L;
+}
+
+/* a is a shortening of b: same first letter, a's letters appear in b in
+ * order, a at least 3 letters and at most 60% of b. */
+static int abbreviates(const char *a, size_t la, const char *b, size_t lb) {
+    if (la > lb) { const char *t = a; a = b; b = t; size_t tl = la; la = lb; lb = tl; }
+    if (la < 3 || la * 10 > lb * 6 || a[0] != b[0]) return 0;
+    size_t j = 0;
+    for (size_t i = 0; i < la; i++) {
+        while (j < lb && b[j] != a[i]) j++;
+        if (j == lb) return 0;
+        j++;
+    }
+    return 1;
+}
+
+static int is_digit_tok(const nm_tok *t) { return t->kind == NM_NUMBER; }
+
+static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
+                          int *how) {
+    const nm_tok *a = &A->tok[i], *b = &B->tok[j];
+    const char *sa = A->str + a->off, *sb = B->str + b->off;
+    *how = HOW_NONE;
+    /* pinyin of two different Chinese characters is two different names */
+    if (a->origin == NM_HAN && b->origin == NM_HAN && a->src && b->src && a->src != b->src) return 0.0;
+    if (a->len == b->len && memcmp(sa, sb, a->len) == 0) { *how = HOW_EXACT; return 1.0; }
+    if (is_digit_tok(a) || is_digit_tok(b)) return 0.0;
+    /* initials (a one-letter Korean surname - O, U, I - is not one) */
+    if (!(a->len == 1 && A->korean) && !(b->len == 1 && B->korean) &&
+        ((a->len == 1 && b->len > 1 && sb[0] == sa[0]) || (b->len == 1 && a->len > 1 && sa[0] == sb[0]))) {
+        *how = HOW_INITIAL;
+        return 0.8;
+    }
+    if (a->len == 1 || b->len == 1) return 0.0;
+    /* pinyin syllables of Chinese characters: one character is one name */
+    if (a->origin == NM_HAN && b->origin == NM_HAN) return 0.0;
+    const char *ka = A->str + a->skel, *kb = B->str + b->skel;
+    if (a->origin == NM_ABJAD || b->origin == NM_ABJAD) {
+        double s = str_sim(ka, a->sklen, kb, b->sklen) * 0.95;
+        *how = HOW_TRANSLIT;
+        return s;
+    }
+    double s = str_sim(sa, a->len, sb, b->len);
+    *how = HOW_FUZZY;
+    /* abbreviation: intl/international, corp/corporation, mgmt/management */
+    if (s < 0.8 && abbreviates(sa, a->len, sb, b->len)) { *how = HOW_ABBREV; return 0.8; }
+    if (a->sklen >= 2 && a->sklen == b->sklen && memcmp(ka, kb, a->sklen) == 0 &&
+        a->len >= 4 && b->len >= 4 && s < 0.88) {
+        s = 0.88;
+        *how = HOW_PHONETIC;
+    }
+    return s;
+}
+
+double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j) {
+    int how;
+    return tok_sim_how(a, i, b, j, &how);
+}
+
+/* Similarity of token a_i against the concatenation of b_j..b_{j+1}. */
+static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j) {
+    const nm_tok *a = &A->tok[i], *b1 = &B->tok[j], *b2 = &B->tok[j + 1];
+    if (a->len < 4 || b1->kind == NM_NUMBER || b2->kind == NM_NUMBER) return 0.0;
+    char buf[128];
+    size_t l1 = b1->len, l2 = b2->len;
+    if (l1 + l2 >= sizeof buf) return 0.0;
+    memcpy(buf, B->str + b1->off, l1);
+    memcpy(buf + l1, B->str + b2->off, l2);
+    size_t L = l1 + l2;
+    if ((size_t)a->len + 3 < L || L + 3 < (size_t)a->len) return 0.0;
+    return str_sim(A->str + a->off, a->len, buf, L);
+}
+
+static double quality(double s) {
+    if (s >= 0.9) return s;
+    double q = 0.9 - (0.9 - s) * STEEP;
+    return q > 0 ? q : 0;
+}
+
+/* ---- Latin alignment ----------------------------------------------------- */
+
+typedef struct pairc {
+    float s;
+    uint8_t qi, qn, li, ln; /* query tokens qi..qi+qn-1 with list li..li+ln-1 */
+    uint8_t how;
+} pairc;
+
+#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 3 + 2 * ST_NAME_MAX_TOKENS * 4)
+
+/* Token a of A (2..5 letters) against runs of B tokens whose first letters
+ * spell it; particles in the run may be skipped. */
+static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *cand, size_t *nc,
+                          int swap) {
+    for (unsigned i = 0; i < A->ntok; i++) {
+        const nm_tok *a = &A->tok[i];
+        const char *s = A->str + a->off;
+        if (a->len < 2 || a->len > 5 || a->kind == NM_NUMBER || a->kind == NM_LEGAL) continue;
+        for (unsigned j = 0; j + 1 < B->ntok; j++) {
+            unsigned k = j, m = 0;
+            while (k < B->ntok && m < a->len) {
+                const char *t = B->str + B->tok[k].off;
+                if (t[0] == s[m]) { m++; k++; }
+                else if (B->tok[k].kind == NM_STOP && k > j) k++;
+                else break;
+            }
+            if (m != a->len || k - j < 2 || k - j > 6 || *nc >= MAXP) continue;
+            pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM};
+            if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM};
+            cand[(*nc)++] = p;
+        }
+    }
+}
+
+static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *tokens,
+                          json_t *unq, json_t *unl) {
+    pairc cand[MAXP];
+    size_t nc = 0;
+    unsigned nq = Q->ntok, nl = L->ntok;
+    for (unsigned i = 0; i < nq; i++)
+        for (unsigned j = 0; j < nl; j++) {
+            int how;
+            double s = tok_sim_how(Q, i, L, j, &how);
+            if (s >= PAIR_MIN && nc < MAXP)
+                cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 1, (uint8_t)how};
+        }
+    /* joined on one side, separate on the other (VladimirPutin, Good Will) */
+    for (unsigned i = 0; i < nq; i++)
+        for (unsigned j = 0; j + 1 < nl; j++) {
+            double s = joined_sim(Q, i, L, j);
+            if (s >= 0.8 && nc < MAXP) cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 2, HOW_JOINED};
+        }
+    for (unsigned j = 0; j < nl; j++)
+        for (unsigned i = 0; i + 1 < nq; i++) {
+            double s = joined_sim(L, j, Q, i);
+            if (s >= 0.8 && nc < MAXP) cand[nc++] = (pairc){(float)s, (uint8_t)i, 2, (uint8_t)j, 1, HOW_JOINED};
+        }
+    /* initials: PLA / People's Liberation Army, JC / Jean Claude */
+    acronym_pairs(Q, L, cand, &nc, 0);
+    acronym_pairs(L, Q, cand, &nc, 1);
+    /* greedy: best pairs first (insertion sort: nc is small) */
+    for (size_t a = 1; a < nc; a++) {
+        pairc x = cand[a];
+        size_t b = a;
+        while (b > 0 && (cand[b - 1].s < x.s || (cand[b - 1].s == x.s && cand[b - 1].qn + cand[b - 1].ln < x.qn + x.ln))) {
+            cand[b] = cand[b - 1];
+            b--;
+        }
+        cand[b] = x;
+    }
+    uint8_t usedq[ST_NAME_MAX_TOKENS] = {0}, usedl[ST_NAME_MAX_TOKENS] = {0};
+    double tq = 0, tl = 0, mq = 0, ml = 0, rawq = 0, rawl = 0;
+    for (unsigned i = 0; i < nq; i++) tq += Q->tok[i].w;
+    for (unsigned j = 0; j < nl; j++) tl += L->tok[j].w;
+    if (tq <= 0 || tl <= 0) return 0.0;
+    for (size_t c = 0; c < nc; c++) {
+        pairc *p = &cand[c];
+        int clash = 0;
+        for (unsigned k = 0; k < p->qn; k++) clash |= usedq[p->qi + k];
+        for (unsigned k = 0; k < p->ln; k++) clash |= usedl[p->li + k];
+        if (clash) continue;
+        double q = quality(p->s);
+        for (unsigned k = 0; k < p->qn; k++) {
+            usedq[p->qi + k] = 1;
+            mq += Q->tok[p->qi + k].w * q;
+            rawq += Q->tok[p->qi + k].w;
+        }
+        for (unsigned k = 0; k < p->ln; k++) {
+            usedl[p->li + k] = 1;
+            ml += L->tok[p->li + k].w * q;
+            rawl += L->tok[p->li + k].w;
+        }
+        if (tokens) {
+            char qs[128] = "", ls[128] = "";
+            for (unsigned k = 0; k < p->qn; k++) {
+                if (k) strcat(qs, " ");
+                strncat(qs, nm_tok_str(Q, p->qi + k), 60);
+            }
+            for (unsigned k = 0; k < p->ln; k++) {
+                if (k) strcat(ls, " ");
+                strncat(ls, nm_tok_str(L, p->li + k), 60);
+            }
+            json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", qs, "list", ls,
+                                                    "how", how_names[p->how], "score",
+                                                    round(p->s * 1000) / 1000));
+        }
+    }
+    if (unq)
+        for (unsigned i = 0; i < nq; i++)
+            if (!usedq[i]) json_array_append_new(unq, json_string(nm_tok_str(Q, i)));
+    if (unl)
+        for (unsigned j = 0; j < nl; j++)
+            if (!usedl[j]) json_array_append_new(unl, json_string(nm_tok_str(L, j)));
+    double cq = mq / tq, cl = ml / tl;
+    double lo = cq < cl ? cq : cl, hi = cq < cl ? cl : cq;
+    double uq = 1.0 - rawq / tq, ul = 1.0 - rawl / tl;
+    double sub = uq < ul ? uq : ul;
+    double s = ALPHA * lo + (1 - ALPHA) * hi - SUBST * sub;
+    if (s < 0) s = 0;
+    if (s > 1) s = 1;
+    return s;
+}
+
+/* ---- Korean -------------------------------------------------------------- */
+
+/* Two syllables written in Hangul on both sides compare exactly: the key
+ * classes only exist because romanisations lose distinctions. */
+static double ko_syl_sim(uint16_t ka, uint32_t fa, uint16_t kb, uint32_t fb) {
+    if (fa && fb) return fa == fb ? 1.0 : 0.5 * ko_key_sim(ka, kb);
+    return ko_key_sim(ka, kb);
+}
+
+static double ko_given_sim(const nm_kview *a, const nm_kview *b, double *syl) {
+    int both_hangul = a->ng == b->ng;
+    for (size_t i = 0; both_hangul && i < a->ng; i++)
+        both_hangul = a->given_fine[i] && b->given_fine[i];
+    if (both_hangul) {
+        double s = 1.0;
+        for (size_t i = 0; i < a->ng; i++) {
+            syl[i] = ko_syl_sim(a->given[i], a->given_fine[i], b->given[i], b->given_fine[i]);
+            s *= syl[i];
+        }
+        return s;
+    }
+    /* joined against split: compare as sounds inside one word too */
+    int same = strcmp(a->flat, b->flat) == 0 || strcmp(a->flat_in, b->flat_in) == 0;
+    if (same) {
+        for (size_t i = 0; i < a->ng; i++) syl[i] = 1.0;
+        return 1.0;
+    }
+    if (a->ng != b->ng) {
+        /* a missing or extra syllable: credit the common syllables only */
+        size_t m = a->ng < b->ng ? a->ng : b->ng, M = a->ng < b->ng ? b->ng : a->ng;
+        double s = 1.0;
+        for (size_t i = 0; i < m; i++) s *= ko_key_sim(a->given[i], b->given[i]);
+        for (size_t i = 0; i < a->ng; i++) syl[i] = i < m ? ko_key_sim(a->given[i], b->given[i]) : 0;
+        return s * (double)m / (double)M * 0.6;
+    }
+    double s = 1.0;
+    for (size_t i = 0; i < a->ng; i++) {
+        syl[i] = ko_key_sim(a->given[i], b->given[i]);
+        s *= syl[i];
+    }
+    return s;
+}
+
+static double korean_score(const st_name_form *Q, const st_name_form *L, json_t *tokens) {
+    const nm_kview *vq = Q->kv, *vl = L->kv;
+    size_t nq = Q->nkv, nl = L->nkv;
+    double best = -1;
+    size_t bi = 0, bj = 0;
+    for (size_t i = 0; i < nq; i++)
+        for (size_t j = 0; j < nl; j++) {
+            double syl[KO_MAX_SYL];
+            double g = ko_given_sim(&vq[i], &vl[j], syl);
+            double ss = ko_syl_sim(vq[i].sur, vq[i].sur_fine, vl[j].sur, vl[j].sur_fine);
+            /* a surname that differs at all is another family */
+            double s = KO_SURNAME_W * ss * ss +
+                       (1 - KO_SURNAME_W) * g;
+            if (s > best) { best = s; bi = i; bj = j; }
+        }
+    if (best < 0) return -1;
+    if (tokens) {
+        const nm_kview *a = &vq[bi], *b = &vl[bj];
+        double ss = ko_key_sim(a->sur, b->sur);
+        json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:s,s:f}", "query",
+                                                nm_tok_str(Q, (unsigned)a->sur_tok), "list",
+                                                nm_tok_str(L, (unsigned)b->sur_tok), "part", "surname",
+                                                "how", ss >= 1 ? "korean-syllable" : "korean-partial",
+                                                "score", round(ss * 1000) / 1000));
+        double syl[KO_MAX_SYL];
+        ko_given_sim(a, b, syl);
+        size_t m = a->ng < b->ng ? a->ng : b->ng;
+        for (size_t k = 0; k < m; k++) {
+            char ka[8], kb[8];
+            ko_key_letters(a->given[k], ka);
+            ko_key_letters(b->given[k], kb);
+            json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:s,s:f}", "query", ka, "list", kb,
+                                                    "part", "given", "how",
+                                                    syl[k] >= 1 ? "korean-syllable" : "korean-partial",
+                                                    "score", round(syl[k] * 1000) / 1000));
+        }
+    }
+    return best;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+double st_name_compare_forms(const st_name_form *query, const st_name_form *list,
+                             st_schema schema, json_t **explanation) {
+    (void)schema;
+    json_t *tokens = NULL, *unq = NULL, *unl = NULL;
+    if (explanation) {
+        *explanation = NULL;
+        tokens = json_array();
+        unq = json_array();
+        unl = json_array();
+    }
+    double s = 0.0;
+    int korean = 0;
+    if (query && list && query->ntok && list->ntok) {
+        if (query->korean && list->korean) {
+            s = korean_score(query, list, tokens);
+            korean = s >= 0;
+        }
+        if (!korean) s = latin_score(query, list, tokens, unq, unl);
+    }
+    if (s < 0) s = 0;
+    if (explanation) {
+        json_t *e = json_pack("{s:f,s:b,s:s,s:s,s:o,s:o,s:o}", "score", round(s * 1000) / 1000,
+                              "korean", korean, "query", query ? query->text : "", "list",
+                              list ? list->text : "", "tokens", tokens, "unmatched_query", unq,
+                              "unmatched_list", unl);
+        *explanation = e;
+    }
+    return s;
+}
+
+double st_name_compare(st_names_ctx *ctx, const char *a, const char *b, st_schema schema,
+                       json_t **explanation) {
+    st_name_form *fa = NULL, *fb = NULL;
+    double s = -1.0;
+    if (explanation) *explanation = NULL;
+    if (st_name_prepare(ctx, a, schema, &fa) != ST_OK) goto done;
+    if (st_name_prepare(ctx, b, schema, &fb) != ST_OK) goto done;
+    s = st_name_compare_forms(fa, fb, schema, explanation);
+done:
+    st_name_form_free(fa);
+    st_name_form_free(fb);
+    return s;
+}

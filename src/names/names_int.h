@@ -1,0 +1,90 @@
+/*
+ * names_int.h - the inside of a prepared name, shared by the comparator,
+ * the candidate index and the evaluation deck.
+ *
+ * Invariant: an st_name_form is one allocation (struct + strings), built
+ * once by st_name_prepare and never written afterwards, so any number of
+ * threads may read it.  Token strings are NUL-terminated ASCII inside
+ * form->str; off/len index into it.
+ */
+#ifndef ST_NAMES_INT_H
+#define ST_NAMES_INT_H
+
+#include <stdint.h>
+
+#include "names/korean.h"
+#include "sanctrace/names.h"
+
+enum nm_kind {
+    NM_WORD = 0,
+    NM_LEGAL,    /* legal form: ltd, llc, jsc, gmbh, ... (canonical spelling) */
+    NM_TITLE,    /* honorific or rank before a person's name */
+    NM_STOP,     /* particle: al, bin, de, van, of, the, and */
+    NM_GENERIC,  /* common organisation word: group, holding, trading, ... */
+    NM_NUMBER,   /* digits (number words are turned into digits) */
+    NM_ACRONYM,  /* single letters written with dots, joined: J.P. -> jp */
+};
+
+enum nm_origin { NM_LATIN = 0, NM_HANGUL, NM_HAN, NM_ABJAD, NM_OTHER };
+
+typedef struct nm_tok {
+    uint16_t off, len;     /* token text in form->str */
+    uint16_t skel, sklen;  /* phonetic skeleton in form->str */
+    float w;               /* weight in the score */
+    uint8_t kind;          /* enum nm_kind */
+    uint8_t origin;        /* enum nm_origin */
+    uint8_t hyph_next;     /* written joined to the next token by a hyphen */
+    uint8_t syl0, nsyl;    /* Korean syllables keys[syl0 .. syl0+nsyl) */
+    uint32_t src;          /* Hangul syllable or Han character it was written in, else 0 */
+} nm_tok;
+
+/* A Korean name read with its surname at one place: the surname key and
+ * the given-name syllables, with their key letters precomputed. */
+typedef struct nm_kview {
+    int8_t sur_tok;             /* token index of the surname */
+    uint8_t ng;                 /* given-name syllables */
+    uint16_t sur;               /* surname key */
+    uint32_t sur_fine;          /* its Hangul code point, 0 when romanised */
+    uint16_t given[KO_MAX_SYL];
+    uint32_t given_fine[KO_MAX_SYL];
+    char flat[40];              /* given-name key letters */
+    char flat_in[40];           /* the same as sounds inside one word */
+} nm_kview;
+
+struct st_name_form {
+    st_schema schema;
+    uint8_t ntok;
+    uint8_t korean;        /* every token reads as Korean syllables */
+    uint8_t comma_after;   /* token index + 1 after which a comma was written, 0 none */
+    uint8_t nsyl;
+    uint8_t sur_first, sur_last; /* Korean: first / last token is a one-syllable surname */
+    uint8_t nkv;                 /* Korean readings: surname first and/or last */
+    nm_kview kv[2];
+    uint16_t keys[KO_MAX_SYL * 2];
+    uint32_t fine[KO_MAX_SYL * 2]; /* Hangul code point of the syllable, 0 when romanised */
+    uint16_t inword[KO_MAX_SYL * 2]; /* ko_key_inword of each syllable */
+    nm_tok tok[ST_NAME_MAX_TOKENS];
+    const char *text;      /* normalised text, inside str */
+    uint32_t strlen_;
+    char str[];            /* text, then token strings and skeletons */
+};
+
+/* Token text of form f, token i. */
+static inline const char *nm_tok_str(const st_name_form *f, unsigned i) {
+    return f->str + f->tok[i].off;
+}
+
+/* Token similarity in [0,1] of two Latin tokens (used by the index to
+ * verify candidates with the comparator's own measure). */
+double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
+
+
+/* Normalise to ASCII with token separators: lower-case letters and digits,
+ * ' ' between tokens, '-' where the source wrote a hyphen, ',' where it
+ * wrote a comma, '.' after single letters written with a dot.  origin
+ * receives one byte per output byte (enum nm_origin); tag (may be NULL)
+ * the Hangul or Han code point each output byte was written for, else 0. */
+int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
+                     uint32_t *tag, size_t n);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * normalize.c - Unicode names to comparable ASCII, with ICU.
+ *
+ * Design: NFKC with case folding first (full-width letters, ligatures and
+ * case all fold), then the text is cut into script runs.  Hangul runs are
+ * romanised here by the Korean module (syllable by syllable, surname split
+ * from the given name), never by ICU's generic Korean transliterator, so a
+ * Hangul name and its romanised forms reach the same syllable keys.  Every
+ * other run goes through ICU's "Any-Latin; Latin-ASCII" (Cyrillic, Greek,
+ * Arabic, Han as pinyin, kana, ...), which also strips diacritics.  The
+ * result is lower-case ASCII letters and digits with one separator byte
+ * between tokens.  Invariant: the transliterator belongs to one
+ * st_names_ctx and so to one thread; nothing here is global.
+ */
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#include "core/alloc.h"
+#include "names/korean.h"
+#include "names/names_int.h"
+
+#define NM_U16_MAX (ST_NAME_MAX_BYTES + 16)
+
+struct st_names_ctx {
+    UTransliterator *trans;
+    const UNormalizer2 *nfkc_cf;
+    UChar a[NM_U16_MAX * 2], b[NM_U16_MAX * 4];
+    char run8[NM_U16_MAX * 8];
+};
+
+int st_names_ctx_new(st_names_ctx **out, st_error *err) {
+    *out = NULL;
+    st_names_ctx *c = st_calloc(1, sizeof *c);
+    if (!c) return st_error_set(err, ST_ENOMEM, "out of memory creating a name context");
+    UErrorCode st = U_ZERO_ERROR;
+    UChar id[64];
+    u_uastrcpy(id, "Any-Latin; Latin-ASCII");
+    c->trans = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+    if (U_FAILURE(st)) {
+        st_free(c);
+        return st_error_set(err, ST_EINVAL, "ICU transliterator Any-Latin: %s", u_errorName(st));
+    }
+    st = U_ZERO_ERROR;
+    c->nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
+    if (U_FAILURE(st)) {
+        utrans_close(c->trans);
+        st_free(c);
+        return st_error_set(err, ST_EINVAL, "ICU NFKC_Casefold: %s", u_errorName(st));
+    }
+    *out = c;
+    return ST_OK;
+}
+
+void st_names_ctx_free(st_names_ctx *ctx) {
+    if (!ctx) return;
+    if (ctx->trans) utrans_close(ctx->trans);
+    st_free(ctx);
+}
+
+static int origin_of_script(UScriptCode sc) {
+    switch (sc) {
+    case USCRIPT_HANGUL: return NM_HANGUL;
+    case USCRIPT_HAN: return NM_HAN;
+    case USCRIPT_ARABIC: case USCRIPT_HEBREW: case USCRIPT_SYRIAC: case USCRIPT_THAANA:
+        return NM_ABJAD;
+    case USCRIPT_LATIN: case USCRIPT_COMMON: case USCRIPT_INHERITED: return NM_LATIN;
+    default: return NM_OTHER;
+    }
+}
+
+/* Output writer: ASCII with one separator between tokens. */
+typedef struct nm_out {
+    char *p;
+    uint8_t *origin;
+    uint32_t *tag;  /* per byte: source code point of Hangul/Han, else 0 */
+    uint32_t cur_tag;
+    size_t n, len;
+    char pend;      /* pending separator: 0, ' ', '-', ',', '.' */
+    int truncated;
+} nm_out;
+
+static void out_sep(nm_out *o, char s) {
+    if (o->len == 0) return;
+    /* strongest separator wins: comma > space > dot > hyphen; a dot only
+     * survives when nothing but a hyphen follows it (J.-C.) */
+    char c = o->pend;
+    if (!c) c = s;
+    else if (c == ',' || s == ',') c = ',';
+    else if (c == ' ' || s == ' ') c = ' ';
+    else if (c == '.' || s == '.') c = '.';
+    else c = '-';
+    o->pend = c;
+}
+
+static void out_char(nm_out *o, char ch, uint8_t origin) {
+    if (o->pend) {
+        if (o->len + 2 >= o->n) { o->truncated = 1; return; }
+        o->p[o->len] = o->pend;
+        if (o->tag) o->tag[o->len] = 0;
+        o->origin[o->len++] = origin;
+        o->pend = 0;
+    }
+    if (o->len + 1 >= o->n) { o->truncated = 1; return; }
+    o->p[o->len] = ch;
+    if (o->tag) o->tag[o->len] = o->cur_tag;
+    o->origin[o->len++] = origin;
+}
+
+/* Feed UTF-8 (already transliterated) text into the writer. */
+static void out_text(nm_out *o, const char *s, uint8_t origin) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned char c = *p++;
+        if (c >= 'A' && c <= 'Z') out_char(o, (char)(c - 'A' + 'a'), origin);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out_char(o, (char)c, origin);
+        else if (c == '\'' || c == '`') continue;
+        else if (c == 0xE2 && p[0] == 0x80 && (p[1] == 0x98 || p[1] == 0x99)) p += 2; /* ‘ ’ */
+        else if (c == 0xCA && (p[0] == 0xBC || p[0] == 0xBB || p[0] == 0xB9)) p += 1;  /* ʼ ʻ ʹ */
+        else if (c == '-') out_sep(o, '-');
+        else if (c == ',' || c == ';' || c == '/') out_sep(o, ',');
+        else if (c == '.') out_sep(o, '.');
+        else if (c == '&') { out_sep(o, ' '); out_char(o, 'a', origin); out_char(o, 'n', origin); out_char(o, 'd', origin); out_sep(o, ' '); }
+        else {
+            /* any other byte (space, punctuation, what ICU left non-ASCII) */
+            if (c >= 0x80) while ((*p & 0xC0) == 0x80) p++;
+            out_sep(o, ' ');
+        }
+    }
+}
+
+static int is_compound_surname(uint32_t a, uint32_t b) {
+    static const uint32_t pairs[][2] = {
+        {0xB0A8, 0xAD81}, /* 남궁 */ {0xC120, 0xC6B0}, /* 선우 */ {0xC81C, 0xAC08}, /* 제갈 */
+        {0xD669, 0xBCF4}, /* 황보 */ {0xB3C5, 0xACE0}, /* 독고 */ {0xC0AC, 0xACF5}, /* 사공 */
+        {0xC11C, 0xBB38}, /* 서문 */ {0xB3D9, 0xBC29}, /* 동방 */
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i][0] == a && pairs[i][1] == b) return 1;
+    return 0;
+}
+
+/* A run of Hangul syllables (one word): surname, space, given name with
+ * its syllables hyphen-joined, each in Revised Romanization. */
+static void out_hangul_word(nm_out *o, const uint32_t *cp, size_t n) {
+    size_t sur = 0;
+    if (n >= 2 && n <= 4) sur = (n >= 3 && is_compound_surname(cp[0], cp[1])) ? 2 : 1;
+    for (size_t i = 0; i < n; i++) {
+        ko_syl s;
+        char buf[16];
+        if (!ko_from_codepoint(cp[i], &s)) continue;
+        if (i > 0) out_sep(o, (sur && i == sur) ? ' ' : '-');
+        ko_render(s, KO_SYS_RR, i == 0 || i == sur, 0, buf);
+        o->cur_tag = cp[i];
+        for (char *q = buf; *q; q++) out_char(o, *q, NM_HANGUL);
+        o->cur_tag = 0;
+    }
+    out_sep(o, ' ');
+}
+
+/* Transliterate b[start..end) with ICU and feed the writer. */
+static void out_icu(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, uint8_t org) {
+    UChar run[NM_U16_MAX * 2];
+    int32_t rl = end - start;
+    if (rl > NM_U16_MAX) rl = NM_U16_MAX;
+    /* Plain ASCII (most list names) is already what the transliterator
+     * would produce: skip it, it is the costliest step of preparing a name. */
+    int32_t a = 0;
+    while (a < rl && ctx->b[start + a] < 0x80) a++;
+    if (a == rl) {
+        for (int32_t k = 0; k < rl; k++) ctx->run8[k] = (char)ctx->b[start + k];
+        ctx->run8[rl] = 0;
+        out_text(o, ctx->run8, org);
+        return;
+    }
+    memcpy(run, ctx->b + start, (size_t)rl * sizeof(UChar));
+    int32_t limit = rl;
+    UErrorCode te = U_ZERO_ERROR;
+    utrans_transUChars(ctx->trans, run, &rl, NM_U16_MAX * 2, 0, &limit, &te);
+    if (U_FAILURE(te)) rl = 0;
+    te = U_ZERO_ERROR;
+    int32_t l8 = 0;
+    u_strToUTF8WithSub(ctx->run8, (int32_t)sizeof ctx->run8 - 1, &l8, run, rl, 0xFFFD, NULL, &te);
+    if (U_FAILURE(te)) l8 = 0;
+    ctx->run8[l8] = 0;
+    out_text(o, ctx->run8, org);
+}
+
+int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
+                     uint32_t *tag, size_t n) {
+    nm_out o = {out, origin, tag, 0, n, 0, 0, 0};
+    if (n == 0) return ST_ELIMIT;
+    out[0] = 0;
+    size_t in_len = strnlen(name, ST_NAME_MAX_BYTES);
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t la = 0;
+    u_strFromUTF8WithSub(ctx->a, NM_U16_MAX, &la, name, (int32_t)in_len, 0xFFFD, NULL, &st);
+    if (U_FAILURE(st) && st != U_BUFFER_OVERFLOW_ERROR) return ST_EINVAL;
+    if (la > NM_U16_MAX) la = NM_U16_MAX;
+    st = U_ZERO_ERROR;
+    int32_t lb = unorm2_normalize(ctx->nfkc_cf, ctx->a, la, ctx->b, NM_U16_MAX * 4, &st);
+    if (U_FAILURE(st)) return ST_EINVAL;
+
+    /* Walk script runs. */
+    int32_t i = 0;
+    int cur = NM_LATIN;
+    while (i < lb) {
+        UChar32 c;
+        int32_t start = i;
+        U16_NEXT(ctx->b, i, lb, c);
+        UErrorCode se = U_ZERO_ERROR;
+        int org = origin_of_script(uscript_getScript(c, &se));
+        if (org == NM_HANGUL) {
+            uint32_t cps[64];
+            size_t ncp = 0;
+            int32_t j = start;
+            while (j < lb) {
+                UChar32 d;
+                int32_t k = j;
+                U16_NEXT(ctx->b, k, lb, d);
+                if (d < 0xAC00 || d > 0xD7A3) break;
+                if (ncp < 64) cps[ncp++] = (uint32_t)d;
+                j = k;
+            }
+            if (ncp == 0) { out_sep(&o, ' '); continue; } /* stray jamo */
+            out_hangul_word(&o, cps, ncp);
+            i = j;
+            cur = NM_LATIN;
+            continue;
+        }
+        /* Extend the run while the script class stays the same; common
+         * characters (spaces, punctuation) join the run they are in. */
+        int32_t j = i;
+        int run_org = org == NM_LATIN ? cur : org;
+        if (org != NM_LATIN) run_org = org;
+        while (j < lb) {
+            UChar32 d;
+            int32_t k = j;
+            U16_NEXT(ctx->b, k, lb, d);
+            UErrorCode se2 = U_ZERO_ERROR;
+            UScriptCode sc = uscript_getScript(d, &se2);
+            int og = origin_of_script(sc);
+            if (og == NM_HANGUL) break;
+            if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED && og != run_org &&
+                !(og == NM_LATIN && run_org == NM_LATIN))
+                break;
+            j = k;
+        }
+        if (run_org == NM_HAN) {
+            /* one Han character is one syllable of a name: keep each
+             * separate and remember which character it was */
+            int32_t q = start;
+            while (q < j) {
+                UChar32 d;
+                int32_t k = q;
+                U16_NEXT(ctx->b, k, j, d);
+                UErrorCode se3 = U_ZERO_ERROR;
+                int han = uscript_getScript(d, &se3) == USCRIPT_HAN;
+                if (han) { out_sep(&o, ' '); o.cur_tag = (uint32_t)d; }
+                out_icu(ctx, &o, q, k, NM_HAN);
+                if (han) { o.cur_tag = 0; out_sep(&o, ' '); }
+                q = k;
+            }
+        } else {
+            out_icu(ctx, &o, start, j, (uint8_t)run_org);
+        }
+        cur = run_org;
+        i = j;
+    }
+    out[o.len] = 0;
+    return o.truncated ? ST_ELIMIT : ST_OK;
+}
+
+int st_name_normalize(st_names_ctx *ctx, const char *name, char *out, size_t n) {
+    uint8_t origin[ST_NAME_MAX_BYTES * 2];
+    char raw[ST_NAME_MAX_BYTES * 2];
+    int rc = nm_normalize_raw(ctx, name, raw, origin, NULL, sizeof raw);
+    size_t o = 0;
+    for (size_t i = 0; raw[i]; i++) {
+        char c = raw[i];
+        if (c == '-' || c == ',' || c == '.') c = ' ';
+        if (o + 1 >= n) { out[o] = 0; return ST_ELIMIT; }
+        out[o++] = c;
+    }
+    out[o] = 0;
+    return rc == ST_EINVAL ? rc : ST_OK;
+}

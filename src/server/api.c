@@ -1,0 +1,728 @@
+/*
+ * api.c - the endpoints: yente's /match, /search, /entities, /catalog,
+ * probes, decisions, alerts, the W3C reconciliation API and the page.
+ *
+ * Design: every handler takes one retained snapshot at its start and
+ * uses only that one, so an update switching snapshots mid-request cannot
+ * mix two list versions in one answer; the audit record names it.
+ * Screening requests (match, search, reconcile) are answered only after
+ * their audit record is committed: a failure there is a 503, never a
+ * silent gap in the trail.
+ *
+ * A query with several names (or wallets) is screened once per value and
+ * the results merged per entity, keeping each entity's best score.
+ * Decisions are looked up per subject (see srv_query_subject) and shown on
+ * a result only while the entity's content hash is the one the analyst
+ * saw; otherwise the result carries it as "decision_outdated".
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "core/alloc.h"
+#include "lists/store.h"
+#include "server/request.h"
+#include "server/server_int.h"
+
+#define API_MAX_LIMIT 100
+
+/* ---- helpers ---- */
+
+static int route(const char *url, const char *prefix, const char **rest) {
+    size_t n = strlen(prefix);
+    if (strncmp(url, prefix, n) != 0) return 0;
+    *rest = url + n;
+    return 1;
+}
+
+static double arg_double(srv_req *r, const char *name, double dflt, double lo, double hi) {
+    const char *v = srv_arg(r, name);
+    if (!v || !*v) return dflt;
+    char *end;
+    double d = strtod(v, &end);
+    if (*end || d != d) return -1e300; /* caller reports */
+    return d < lo || d > hi ? -1e300 : d;
+}
+
+/* The entity's content hash: SHA-256 of its lossless snapshot line (the
+ * same serialisation `sanctrace update` compares to call an entity
+ * changed), so a decision goes stale exactly when the list changed it. */
+static int entity_hash(const st_entity *e, char out[65]) {
+    char *line = st_entity_to_jsonl(e);
+    int rc = line ? st_db_sha256_hex(line, strlen(line), out) : ST_ENOMEM;
+    st_free(line);
+    return rc;
+}
+
+/* Is dataset "default" or a source of the snapshot? */
+static int dataset_known(json_t *catalog, const char *dataset) {
+    if (strcmp(dataset, "default") == 0) return 1;
+    return json_object_get(json_object_get(catalog, "sources"), dataset) != NULL;
+}
+
+/* ---- screening one query ---- */
+
+typedef struct merged {
+    const st_entity *entity;
+    double score;
+    const char *name;
+    json_t *explanation; /* owned */
+} merged;
+
+typedef struct hits {
+    merged *v;
+    size_t n, cap;
+} hits;
+
+static void hits_free(hits *h) {
+    for (size_t i = 0; i < h->n; i++) json_decref(h->v[i].explanation);
+    st_free(h->v);
+    memset(h, 0, sizeof *h);
+}
+
+static int hits_add(hits *h, st_match *m) {
+    for (size_t i = 0; i < h->n; i++) {
+        if (h->v[i].entity != m->entity) continue;
+        if (m->score > h->v[i].score) {
+            json_decref(h->v[i].explanation);
+            h->v[i] = (merged){m->entity, m->score, m->name, m->explanation};
+            m->explanation = NULL;
+        }
+        return ST_OK;
+    }
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 16;
+        merged *nv = st_realloc(h->v, cap * sizeof *nv);
+        if (!nv) return ST_ENOMEM;
+        h->v = nv;
+        h->cap = cap;
+    }
+    h->v[h->n++] = (merged){m->entity, m->score, m->name, m->explanation};
+    m->explanation = NULL;
+    return ST_OK;
+}
+
+static int merged_cmp(const void *a, const void *b) {
+    const merged *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    return strcmp(x->entity->id, y->entity->id);
+}
+
+static int screen_one(const st_snapshot *snap, const st_query *sq, double cutoff, size_t limit,
+                      hits *h, st_error *err) {
+    st_screen_opts o = {cutoff, limit};
+    st_match *m = NULL;
+    size_t n = 0;
+    int rc = st_screen(snap, sq, &o, &m, &n, err);
+    if (rc != ST_OK) return rc;
+    for (size_t i = 0; i < n && rc == ST_OK; i++) rc = hits_add(h, &m[i]);
+    st_matches_free(m, n);
+    return rc;
+}
+
+/* Screen every name, wallet and (alone) identifier of q; results merged,
+ * best first, at most limit. */
+static int screen_query(const st_snapshot *snap, const srv_query *q, const char *dataset,
+                        double cutoff, size_t limit, hits *h, st_error *err) {
+    st_query base = {0};
+    base.schema = q->schema && *q->schema && strcmp(q->schema, "Thing") != 0 &&
+                          strcmp(q->schema, "LegalEntity") != 0
+                      ? q->schema
+                      : NULL;
+    base.birth_date = q->n_birth_dates ? q->birth_dates[0] : NULL;
+    base.nationality = q->n_nationalities ? q->nationalities[0] : NULL;
+    base.country = q->n_countries ? q->countries[0] : NULL;
+    base.id_number = q->n_id_numbers ? q->id_numbers[0] : NULL;
+    base.dataset = strcmp(dataset, "default") == 0 ? NULL : dataset;
+    int rc = ST_OK;
+    for (int i = 0; i < q->n_names && rc == ST_OK; i++) {
+        st_query sq = base;
+        sq.name = q->names[i];
+        rc = screen_one(snap, &sq, cutoff, limit, h, err);
+    }
+    for (int i = 0; i < q->n_wallets && rc == ST_OK; i++) {
+        st_query sq = {0};
+        sq.wallet = q->wallets[i];
+        sq.dataset = base.dataset;
+        rc = screen_one(snap, &sq, cutoff, limit, h, err);
+    }
+    if (q->n_names == 0) {
+        for (int i = 0; i < q->n_id_numbers && rc == ST_OK; i++) {
+            st_query sq = base;
+            sq.id_number = q->id_numbers[i];
+            rc = screen_one(snap, &sq, cutoff, limit, h, err);
+        }
+    }
+    if (rc != ST_OK) return rc;
+    if (h->n > 1) qsort(h->v, h->n, sizeof *h->v, merged_cmp); /* v is NULL when empty */
+    while (h->n > limit) json_decref(h->v[--h->n].explanation);
+    return ST_OK;
+}
+
+/* yente's "features": the explanation's numbers, flattened - the name
+ * score and each attribute step's effect ({"feature", "effect"}). */
+static json_t *features_of(json_t *expl) {
+    json_t *f = json_object();
+    const char *k;
+    json_t *v;
+    if (!json_is_object(expl)) return f;
+    json_object_foreach(expl, k, v) {
+        if (json_is_number(v)) json_object_set(f, k, v);
+    }
+    size_t i;
+    json_array_foreach(json_object_get(expl, "steps"), i, v) {
+        const char *feature = json_string_value(json_object_get(v, "feature"));
+        json_t *effect = json_object_get(v, "effect");
+        if (feature && json_is_number(effect)) json_object_set(f, feature, effect);
+    }
+    return f;
+}
+
+/* The newest decision on entity_id among decisions (newest first). */
+static json_t *decision_for(json_t *decisions, const char *entity_id) {
+    size_t i;
+    json_t *d;
+    json_array_foreach(decisions, i, d) {
+        if (strcmp(json_string_value(json_object_get(d, "entity_id")) ?: "", entity_id) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+/* One result in yente's shape, plus sanctrace's explanation and decision. */
+static json_t *result_json(const merged *m, double threshold, json_t *decisions) {
+    json_t *o = st_entity_to_ftm(m->entity);
+    if (!o) return NULL;
+    char hash[65] = "";
+    entity_hash(m->entity, hash);
+    json_object_set_new(o, "score", json_real(m->score));
+    json_object_set_new(o, "match", json_boolean(m->score >= threshold));
+    json_object_set_new(o, "matched_name", json_string(m->name ? m->name : ""));
+    json_object_set_new(o, "features", features_of(m->explanation));
+    json_object_set(o, "explanation", m->explanation ? m->explanation : json_null());
+    json_object_set_new(o, "target", json_true());
+    json_object_set_new(o, "entity_hash", json_string(hash));
+    json_t *d = decision_for(decisions, m->entity->id);
+    if (d) {
+        const char *dh = json_string_value(json_object_get(d, "entity_hash"));
+        json_object_set(o, dh && strcmp(dh, hash) == 0 ? "decision" : "decision_outdated", d);
+    }
+    return o;
+}
+
+static json_t *results_json(const hits *h, double threshold, json_t *decisions) {
+    json_t *arr = json_array();
+    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, result_json(&h->v[i], threshold, decisions));
+    return arr;
+}
+
+/* Record a screening request; on failure out becomes a 503. */
+static int audit(srv *S, srv_req *r, const char *endpoint, const char *subject,
+                 const st_snapshot *snap, const char *input, json_t *answer, srv_resp *out) {
+    char ts[40];
+    char *results = json_dumps(answer, JSON_COMPACT);
+    st_audit_rec rec = {st_db_now(ts, sizeof ts), r->key_id, endpoint, subject,
+                        st_snapshot_version(snap), input, results ? results : "null"};
+    st_error err;
+    st_error_clear(&err);
+    int rc = results ? srv_audit_write(S->audit, &rec, &err) : ST_ENOMEM;
+    free(results);
+    if (rc != ST_OK) {
+        srv_error(out, 503, "audit_unavailable", "the audit trail could not record this request: %s",
+                  err.msg);
+        return rc;
+    }
+    return ST_OK;
+}
+
+static st_snapshot *need_snapshot(srv *S, json_t **cat, srv_resp *out) {
+    st_snapshot *snap = srv_live_get(S, cat);
+    if (!snap)
+        srv_error(out, 503, "not_ready", "no list snapshot is loaded yet; run 'sanctrace update'");
+    return snap;
+}
+
+/* ---- POST /match/{dataset} ---- */
+
+static void api_match(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
+    srv_fail f = {0};
+    srv_query *qs = NULL;
+    size_t nq = 0;
+    json_t *cat = NULL, *answer = NULL, *responses = NULL;
+    st_snapshot *snap = NULL;
+    json_t *body = srv_json_parse(r->body, r->body_len, &f);
+    if (!body) {
+        srv_error(out, f.status, f.error, "%s", f.detail);
+        return;
+    }
+    double threshold = arg_double(r, "threshold", ST_DEFAULT_THRESHOLD, 0, 1);
+    double cutoff = arg_double(r, "cutoff", 0.5, 0, 1);
+    double limit = arg_double(r, "limit", 5, 1, API_MAX_LIMIT);
+    if (threshold < -1 || cutoff < -1 || limit < -1) {
+        srv_error(out, 422, "invalid_request", "threshold and cutoff must be in [0, 1], limit in 1..%d",
+                  API_MAX_LIMIT);
+        goto done;
+    }
+    if (cutoff > threshold) cutoff = threshold;
+    if (srv_match_parse(body, &qs, &nq, &f) != 0) {
+        srv_error(out, f.status, f.error, "%s", f.detail);
+        goto done;
+    }
+    if (!(snap = need_snapshot(S, &cat, out))) goto done;
+    if (!dataset_known(cat, dataset)) {
+        srv_error(out, 404, "unknown_dataset", "no dataset '%s'; see /catalog", dataset);
+        goto done;
+    }
+    responses = json_object();
+    json_t *subjects = json_array();
+    for (size_t i = 0; i < nq; i++) {
+        hits h = {0};
+        st_error err;
+        st_error_clear(&err);
+        char subject[80];
+        srv_query_subject(&qs[i], subject);
+        json_array_append_new(subjects, json_string(subject));
+        json_t *decisions = NULL;
+        if (st_db_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
+            srv_error(out, 503, "store_unavailable", "%s", err.msg);
+            json_decref(subjects);
+            goto done;
+        }
+        int rc = screen_query(snap, &qs[i], dataset, cutoff, (size_t)limit, &h, &err);
+        json_t *resp;
+        if (rc == ST_OK) {
+            resp = json_pack("{s:i, s:o, s:{s:i, s:s}, s:O, s:s}", "status", 200, "results",
+                             results_json(&h, threshold, decisions), "total", "value", (int)h.n,
+                             "relation", "eq", "query", json_object_get(json_object_get(body, "queries"), qs[i].key),
+                             "subject", subject);
+        } else {
+            resp = json_pack("{s:i, s:s, s:s}", "status", 400, "error", "invalid_query", "detail", err.msg);
+        }
+        json_object_set_new(responses, qs[i].key, resp);
+        hits_free(&h);
+        json_decref(decisions);
+    }
+    answer = json_pack("{s:o, s:{s:s, s:s}, s:i, s:s}", "responses", responses, "matcher", "name",
+                       "sanctrace", "version", ST_VERSION, "limit", (int)limit, "snapshot",
+                       st_snapshot_version(snap));
+    responses = NULL;
+    char *subj = json_dumps(subjects, JSON_COMPACT);
+    json_decref(subjects);
+    int arc = audit(S, r, "match", subj ? subj : "", snap, r->body, answer, out);
+    free(subj);
+    if (arc != ST_OK) goto done;
+    out->status = 200;
+    out->json = answer;
+    answer = NULL;
+done:
+    json_decref(answer);
+    json_decref(responses);
+    json_decref(cat);
+    json_decref(body);
+    free(qs);
+    if (snap) st_snapshot_release(snap);
+}
+
+/* ---- GET /search/{dataset}?q=&schema=&birthDate=&nationality= ---- */
+
+static void api_search(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
+    json_t *cat = NULL, *decisions = NULL, *answer = NULL, *input = NULL;
+    hits h = {0};
+    st_error err;
+    st_error_clear(&err);
+    srv_query q;
+    memset(&q, 0, sizeof q);
+    const char *text = srv_arg(r, "q");
+    const char *wallet = srv_arg(r, "wallet");
+    if ((!text || !*text) && (!wallet || !*wallet)) {
+        srv_error(out, 422, "invalid_request", "give the name to search as ?q=NAME (or ?wallet=ADDRESS)");
+        return;
+    }
+    if ((text && strlen(text) > SRV_MAX_VALUE_LEN) || (wallet && strlen(wallet) > SRV_MAX_VALUE_LEN)) {
+        srv_error(out, 422, "invalid_request", "q is longer than %d bytes", SRV_MAX_VALUE_LEN);
+        return;
+    }
+    if (text && *text) q.names[q.n_names++] = text;
+    if (wallet && *wallet) q.wallets[q.n_wallets++] = wallet;
+    const char *v;
+    q.schema = (v = srv_arg(r, "schema")) && *v ? v : NULL;
+    if ((v = srv_arg(r, "birthDate")) && *v) q.birth_dates[q.n_birth_dates++] = v;
+    if ((v = srv_arg(r, "nationality")) && *v) q.nationalities[q.n_nationalities++] = v;
+    if ((v = srv_arg(r, "country")) && *v) q.countries[q.n_countries++] = v;
+    if ((v = srv_arg(r, "idNumber")) && *v) q.id_numbers[q.n_id_numbers++] = v;
+    q.id = (v = srv_arg(r, "subject")) && *v ? v : NULL;
+    double threshold = arg_double(r, "threshold", ST_DEFAULT_THRESHOLD, 0, 1);
+    double cutoff = arg_double(r, "cutoff", 0.5, 0, 1);
+    double limit = arg_double(r, "limit", 10, 1, API_MAX_LIMIT);
+    if (threshold < -1 || cutoff < -1 || limit < -1) {
+        srv_error(out, 422, "invalid_request", "threshold and cutoff must be in [0, 1], limit in 1..%d",
+                  API_MAX_LIMIT);
+        return;
+    }
+    if (cutoff > threshold) cutoff = threshold;
+    st_snapshot *snap = need_snapshot(S, &cat, out);
+    if (!snap) return;
+    if (!dataset_known(cat, dataset)) {
+        srv_error(out, 404, "unknown_dataset", "no dataset '%s'; see /catalog", dataset);
+        goto done;
+    }
+    char subject[80];
+    srv_query_subject(&q, subject);
+    if (st_db_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
+        srv_error(out, 503, "store_unavailable", "%s", err.msg);
+        goto done;
+    }
+    if (screen_query(snap, &q, dataset, cutoff, (size_t)limit, &h, &err) != ST_OK) {
+        srv_error(out, 422, "invalid_query", "%s", err.msg);
+        goto done;
+    }
+    answer = json_pack("{s:o, s:{s:i, s:s}, s:i, s:s, s:s, s:f}", "results",
+                       results_json(&h, threshold, decisions), "total", "value", (int)h.n,
+                       "relation", "eq", "limit", (int)limit, "subject", subject, "snapshot",
+                       st_snapshot_version(snap), "threshold", threshold);
+    input = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "q", text, "wallet", wallet,
+                      "schema", q.schema, "birthDate", q.n_birth_dates ? q.birth_dates[0] : NULL,
+                      "nationality", q.n_nationalities ? q.nationalities[0] : NULL, "idNumber",
+                      q.n_id_numbers ? q.id_numbers[0] : NULL, "dataset", dataset);
+    char *in = json_dumps(input, JSON_COMPACT);
+    int arc = audit(S, r, "search", subject, snap, in ? in : "", answer, out);
+    free(in);
+    if (arc != ST_OK) goto done;
+    out->status = 200;
+    out->json = answer;
+    answer = NULL;
+done:
+    hits_free(&h);
+    json_decref(input);
+    json_decref(answer);
+    json_decref(decisions);
+    json_decref(cat);
+    st_snapshot_release(snap);
+}
+
+/* ---- GET /entities/{id} ---- */
+
+static void api_entity(srv *S, srv_req *r, const char *id, srv_resp *out) {
+    st_snapshot *snap = need_snapshot(S, NULL, out);
+    if (!snap) return;
+    const st_entity *e = st_snapshot_find(snap, id);
+    if (!e) {
+        srv_error(out, 404, "not_found", "no entity '%s' in snapshot %s", id, st_snapshot_version(snap));
+        st_snapshot_release(snap);
+        return;
+    }
+    json_t *o = st_entity_to_ftm(e);
+    char hash[65] = "";
+    entity_hash(e, hash);
+    json_object_set_new(o, "entity_hash", json_string(hash));
+    json_object_set_new(o, "snapshot", json_string(st_snapshot_version(snap)));
+    if (e->remarks) json_object_set_new(o, "remarks", json_string(e->remarks));
+    json_t *decisions = NULL;
+    st_error err;
+    if (st_db_decisions(S->store, NULL, id, 50, &decisions, &err) == ST_OK)
+        json_object_set_new(o, "decisions", decisions);
+    out->status = 200;
+    out->json = o;
+    st_snapshot_release(snap);
+}
+
+/* ---- decisions ---- */
+
+static void api_decision_add(srv *S, srv_req *r, srv_resp *out) {
+    srv_fail f = {0};
+    json_t *body = srv_json_parse(r->body, r->body_len, &f);
+    if (!body) {
+        srv_error(out, f.status, f.error, "%s", f.detail);
+        return;
+    }
+    const char *subject = NULL, *entity = NULL, *decision = NULL, *comment = "", *analyst = "";
+    json_error_t je;
+    if (json_unpack_ex(body, &je, 0, "{s:s, s:s, s:s, s?s, s?s}", "subject", &subject, "entity_id",
+                       &entity, "decision", &decision, "comment", &comment, "analyst", &analyst) != 0) {
+        srv_error(out, 422, "invalid_request", "%s (expected {subject, entity_id, decision, comment, analyst})",
+                  je.text);
+        json_decref(body);
+        return;
+    }
+    if (!st_decision_valid(decision) || !*subject || strlen(subject) > 200 || strlen(comment) > 4000 ||
+        strlen(analyst) > 200) {
+        srv_error(out, 422, "invalid_request",
+                  "decision must be false_positive, confirmed or escalated; subject 1..200 bytes,"
+                  " comment up to 4000, analyst up to 200");
+        json_decref(body);
+        return;
+    }
+    st_snapshot *snap = need_snapshot(S, NULL, out);
+    if (!snap) {
+        json_decref(body);
+        return;
+    }
+    const st_entity *e = st_snapshot_find(snap, entity);
+    if (!e) {
+        srv_error(out, 404, "not_found", "no entity '%s' in snapshot %s", entity, st_snapshot_version(snap));
+    } else {
+        char hash[65] = "";
+        entity_hash(e, hash);
+        st_decision d = {subject, entity, decision, comment, analyst, hash, r->key_id};
+        long long id = 0;
+        st_error err;
+        st_error_clear(&err);
+        if (st_db_decision_add(S->store, &d, &id, &err) != ST_OK) {
+            srv_error(out, 503, "store_unavailable", "%s", err.msg);
+        } else {
+            out->status = 201;
+            out->json = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "subject",
+                                  subject, "entity_id", entity, "decision", decision, "comment", comment,
+                                  "analyst", analyst, "entity_hash", hash);
+        }
+    }
+    st_snapshot_release(snap);
+    json_decref(body);
+}
+
+static void api_decisions(srv *S, srv_req *r, srv_resp *out) {
+    json_t *arr = NULL;
+    st_error err;
+    st_error_clear(&err);
+    const char *subject = srv_arg(r, "subject"), *entity = srv_arg(r, "entity_id");
+    if (st_db_decisions(S->store, subject && *subject ? subject : NULL, entity && *entity ? entity : NULL,
+                           500, &arr, &err) != ST_OK) {
+        srv_error(out, 503, "store_unavailable", "%s", err.msg);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:o}", "decisions", arr);
+}
+
+/* ---- GET /alerts?after=ID&limit=N ---- */
+
+static void api_alerts(srv *S, srv_req *r, srv_resp *out) {
+    double after = arg_double(r, "after", 0, 0, 9e15), limit = arg_double(r, "limit", 1000, 1, 10000);
+    if (after < -1 || limit < -1) {
+        srv_error(out, 422, "invalid_request", "after must be an alert id, limit 1..10000");
+        return;
+    }
+    json_t *arr = NULL;
+    st_error err;
+    st_error_clear(&err);
+    if (st_db_alerts(S->store, (long long)after, (int)limit, &arr, &err) != ST_OK) {
+        srv_error(out, 503, "store_unavailable", "%s", err.msg);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:o}", "alerts", arr);
+}
+
+/* ---- W3C reconciliation API ---- */
+
+static void reconcile_manifest(srv_req *r, srv_resp *out) {
+    const char *host = srv_header(r, "Host");
+    char view[600];
+    snprintf(view, sizeof view, "http://%.256s/entities/{{id}}", host ? host : "localhost");
+    out->status = 200;
+    out->json = json_pack(
+        "{s:[s,s], s:s, s:s, s:s, s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}],"
+        " s:{s:s}, s:i}",
+        "versions", "0.1", "0.2", "name", "sanctrace sanctions lists", "identifierSpace",
+        "https://sanctrace.invalid/entity", "schemaSpace", "https://sanctrace.invalid/schema",
+        "defaultTypes", "id", "Person", "name", "Person", "id", "Organization", "name",
+        "Organization", "id", "Company", "name", "Company", "id", "Vessel", "name", "Vessel", "id",
+        "Aircraft", "name", "Aircraft", "id", "CryptoWallet", "name", "CryptoWallet", "view",
+        "url", view, "batchSize", 50);
+}
+
+static void reconcile_answer(srv *S, srv_req *r, json_t *queries, const char *input, srv_resp *out) {
+    srv_fail f = {0};
+    srv_query *qs = NULL;
+    size_t nq = 0;
+    if (srv_reconcile_parse(queries, &qs, &nq, &f) != 0) {
+        srv_error(out, f.status, f.error, "%s", f.detail);
+        return;
+    }
+    st_snapshot *snap = need_snapshot(S, NULL, out);
+    if (!snap) {
+        free(qs);
+        return;
+    }
+    json_t *answer = json_object();
+    json_t *subjects = json_array();
+    for (size_t i = 0; i < nq; i++) {
+        hits h = {0};
+        st_error err;
+        st_error_clear(&err);
+        char subject[80];
+        srv_query_subject(&qs[i], subject);
+        json_array_append_new(subjects, json_string(subject));
+        size_t limit = qs[i].limit > 0 ? (size_t)qs[i].limit : 5;
+        json_t *res = json_array();
+        if (screen_query(snap, &qs[i], "default", 0.5, limit, &h, &err) == ST_OK) {
+            for (size_t k = 0; k < h.n; k++) {
+                const st_entity *e = h.v[k].entity;
+                const char *schema = st_schema_name(e->schema);
+                char desc[256] = "";
+                size_t dl = (size_t)snprintf(desc, sizeof desc, "%s", e->source ? e->source : "");
+                for (size_t p = 0; p < e->n_programs && dl < sizeof desc; p++)
+                    dl += (size_t)snprintf(desc + dl, sizeof desc - dl, "%s%s", p ? ", " : " - ", e->programs[p]);
+                json_array_append_new(
+                    res, json_pack("{s:s, s:s, s:[{s:s, s:s}], s:f, s:b, s:s}", "id", e->id, "name",
+                                   e->caption ? e->caption : e->id, "type", "id", schema, "name", schema,
+                                   "score", h.v[k].score * 100.0, "match",
+                                   h.v[k].score >= ST_DEFAULT_THRESHOLD, "description", desc));
+            }
+        }
+        hits_free(&h);
+        json_object_set_new(answer, qs[i].key, json_pack("{s:o}", "result", res));
+    }
+    char *subj = json_dumps(subjects, JSON_COMPACT);
+    json_decref(subjects);
+    int arc = audit(S, r, "reconcile", subj ? subj : "", snap, input, answer, out);
+    free(subj);
+    if (arc == ST_OK) {
+        out->status = 200;
+        out->json = answer;
+    } else json_decref(answer);
+    free(qs);
+    st_snapshot_release(snap);
+}
+
+static void api_reconcile(srv *S, srv_req *r, srv_resp *out) {
+    json_t *queries = NULL, *body = NULL;
+    json_error_t je;
+    char *form = NULL;
+    const char *text = NULL;
+    if (strcmp(r->method, "GET") == 0) {
+        text = srv_arg(r, "queries");
+        if (!text) {
+            reconcile_manifest(r, out);
+            return;
+        }
+    } else {
+        const char *ct = srv_header(r, "Content-Type");
+        if (ct && strncmp(ct, "application/json", 16) == 0) {
+            srv_fail f = {0};
+            if (!(body = srv_json_parse(r->body, r->body_len, &f))) {
+                srv_error(out, f.status, f.error, "%s", f.detail);
+                return;
+            }
+            queries = json_incref(json_object_get(body, "queries"));
+            if (!queries) {
+                srv_error(out, 422, "invalid_request", "expected {\"queries\": {...}}");
+                json_decref(body);
+                return;
+            }
+        } else {
+            form = malloc(r->body_len + 1);
+            if (!form) {
+                srv_error(out, 503, "out_of_memory", "no memory for the form");
+                return;
+            }
+            int fr = r->body ? srv_form_value(r->body, r->body_len, "queries", form, r->body_len + 1) : 0;
+            if (fr != 1) {
+                /* OpenRefine fetches the manifest with a bare POST too */
+                free(form);
+                reconcile_manifest(r, out);
+                return;
+            }
+            text = form;
+        }
+    }
+    if (!queries) {
+        queries = json_loads(text, 0, &je);
+        if (!queries) {
+            srv_error(out, 400, "invalid_json", "queries: line %d, column %d: %s", je.line, je.column, je.text);
+            free(form);
+            return;
+        }
+    }
+    char *input = json_dumps(queries, JSON_COMPACT);
+    reconcile_answer(S, r, queries, input ? input : "", out);
+    free(input);
+    json_decref(queries);
+    json_decref(body);
+    free(form);
+}
+
+/* ---- catalog and probes ---- */
+
+static void api_catalog(srv *S, srv_resp *out) {
+    json_t *cat = NULL;
+    st_snapshot *snap = srv_live_get(S, &cat);
+    json_t *o = srv_live_status(S);
+    json_object_set_new(o, "catalog", cat ? cat : json_null());
+    if (snap) {
+        json_object_set_new(o, "entities", json_integer((json_int_t)st_snapshot_count(snap)));
+        st_snapshot_release(snap);
+    }
+    out->status = 200;
+    out->json = o;
+}
+
+static void api_readyz(srv *S, srv_resp *out) {
+    st_snapshot *snap = srv_live_get(S, NULL);
+    json_t *o = srv_live_status(S);
+    const char *last_error = json_string_value(json_object_get(json_object_get(o, "last_update"), "error"));
+    const char *status = !snap ? "not_ready" : last_error && *last_error ? "degraded" : "ready";
+    json_object_set_new(o, "status", json_string(status));
+    out->status = snap ? 200 : 503;
+    out->json = o;
+    if (snap) st_snapshot_release(snap);
+}
+
+static void api_static(const char *path, srv_resp *out) {
+    for (size_t i = 0; i < st_web_assets_count; i++) {
+        if (strcmp(st_web_assets[i].path, path) != 0) continue;
+        out->status = 200;
+        out->raw = st_web_assets[i].data;
+        out->raw_len = st_web_assets[i].len;
+        out->type = st_web_assets[i].type;
+        return;
+    }
+    srv_error(out, 404, "not_found", "no page %s", path);
+}
+
+void srv_api_dispatch(srv *S, srv_req *r, srv_resp *out) {
+    const char *m = r->method, *url = r->url, *rest;
+    int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, post = strcmp(m, "POST") == 0;
+    if (strcmp(m, "OPTIONS") == 0) {
+        out->status = 204;
+        out->raw = (const unsigned char *)"";
+        out->raw_len = 0;
+        out->type = "text/plain";
+        return;
+    }
+    if (route(url, "/match/", &rest) && *rest && !strchr(rest, '/')) {
+        if (post) api_match(S, r, rest, out);
+        else srv_error(out, 405, "method_not_allowed", "use POST for /match/%s", rest);
+    } else if (route(url, "/search/", &rest) && *rest && !strchr(rest, '/')) {
+        if (get) api_search(S, r, rest, out);
+        else srv_error(out, 405, "method_not_allowed", "use GET for /search/%s", rest);
+    } else if (route(url, "/entities/", &rest) && *rest) {
+        if (get) api_entity(S, r, rest, out);
+        else srv_error(out, 405, "method_not_allowed", "use GET for /entities/{id}");
+    } else if (strcmp(url, "/reconcile") == 0 || strcmp(url, "/reconcile/") == 0) {
+        if (get || post) api_reconcile(S, r, out);
+        else srv_error(out, 405, "method_not_allowed", "use GET or POST for /reconcile");
+    } else if (strcmp(url, "/decisions") == 0) {
+        if (post) api_decision_add(S, r, out);
+        else if (get) api_decisions(S, r, out);
+        else srv_error(out, 405, "method_not_allowed", "use GET or POST for /decisions");
+    } else if (strcmp(url, "/alerts") == 0 && get) {
+        api_alerts(S, r, out);
+    } else if (strcmp(url, "/catalog") == 0 && get) {
+        api_catalog(S, out);
+    } else if (strcmp(url, "/healthz") == 0 && get) {
+        out->status = 200;
+        out->json = json_pack("{s:s}", "status", "ok");
+    } else if (strcmp(url, "/readyz") == 0 && get) {
+        api_readyz(S, out);
+    } else if (get && strcmp(url, "/") == 0) {
+        api_static("/static/index.html", out);
+    } else if (get && route(url, "/static/", &rest)) {
+        api_static(url, out);
+    } else {
+        srv_error(out, 404, "not_found", "no endpoint %s %s", m, url);
+    }
+}

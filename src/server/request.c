@@ -1,0 +1,359 @@
+/*
+ * request.c - request bodies to srv_query values (see request.h).
+ *
+ * FollowTheMoney properties map onto the engine's query fields here:
+ * name/alias/previousName (or firstName + lastName) are names, birthDate,
+ * nationality/citizenship, country/jurisdiction, the identifier
+ * properties, and publicKey for CryptoWallet.  Unknown properties are
+ * ignored, as yente does; known ones must be strings or string arrays.
+ */
+#include "server/request.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/db.h"
+
+static int fail(srv_fail *f, int status, const char *error, const char *fmt, const char *a,
+                const char *b) {
+    f->status = status;
+    f->error = error;
+    snprintf(f->detail, sizeof f->detail, fmt, a ? a : "", b ? b : "");
+    return status;
+}
+
+json_t *srv_json_parse(const char *body, size_t len, srv_fail *f) {
+    json_error_t je;
+    if (!body || len == 0) {
+        fail(f, 400, "invalid_json", "the request body is empty; expected a JSON object%s%s", NULL, NULL);
+        return NULL;
+    }
+    json_t *v = json_loadb(body, len, 0, &je);
+    if (!v) {
+        f->status = 400;
+        f->error = "invalid_json";
+        snprintf(f->detail, sizeof f->detail, "line %d, column %d: %s", je.line, je.column, je.text);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        fail(f, 422, "invalid_request", "expected a JSON object at the top level%s%s", NULL, NULL);
+        return NULL;
+    }
+    return v;
+}
+
+int srv_query_empty(const srv_query *q) {
+    return q->n_names == 0 && q->n_wallets == 0 && q->n_id_numbers == 0;
+}
+
+/* Which query field a FollowTheMoney property feeds; NULL when none. */
+static const char **prop_slot(srv_query *q, const char *prop, int **count) {
+    static const char *const names[] = {"name", "alias", "previousName", "weakAlias", NULL};
+    static const char *const ids[] = {"idNumber", "passportNumber", "registrationNumber",
+                                      "imoNumber", "mmsi", "taxNumber", "swiftBic", "leiCode",
+                                      "innCode", "ogrnCode", "vatCode", "icaoCode", "callSign",
+                                      "nationalId", "socialSecurityNumber", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcmp(prop, names[i]) == 0) return *count = &q->n_names, q->names;
+    for (int i = 0; ids[i]; i++)
+        if (strcmp(prop, ids[i]) == 0) return *count = &q->n_id_numbers, q->id_numbers;
+    if (strcmp(prop, "birthDate") == 0) return *count = &q->n_birth_dates, q->birth_dates;
+    if (strcmp(prop, "nationality") == 0 || strcmp(prop, "citizenship") == 0)
+        return *count = &q->n_nationalities, q->nationalities;
+    if (strcmp(prop, "country") == 0 || strcmp(prop, "jurisdiction") == 0 ||
+        strcmp(prop, "flag") == 0)
+        return *count = &q->n_countries, q->countries;
+    if (strcmp(prop, "publicKey") == 0 || strcmp(prop, "address") == 0)
+        return *count = &q->n_wallets, q->wallets;
+    return NULL;
+}
+
+/* Append one string value (blank ones are skipped). */
+static int add_value(const char **slot, int *count, const char *v, const char *where,
+                     const char *prop, srv_fail *f) {
+    if (strlen(v) > SRV_MAX_VALUE_LEN)
+        return fail(f, 422, "invalid_request", "%s.%s: a value is longer than 1024 bytes", where, prop);
+    const char *p = v;
+    while (*p && isspace((unsigned char)*p)) p++;
+    if (!*p) return 0;
+    if (*count >= SRV_MAX_VALUES)
+        return fail(f, 422, "invalid_request", "%s.%s: more than 10 values", where, prop);
+    slot[(*count)++] = v;
+    return 0;
+}
+
+/* A property value: string or array of strings. */
+static int add_prop(srv_query *q, const char *prop, json_t *v, const char *where, srv_fail *f) {
+    int *count = NULL;
+    const char **slot = prop_slot(q, prop, &count);
+    int is_wallet_addr = strcmp(prop, "address") == 0;
+    if (!slot) return 0;
+    /* "address" is a postal address except on a wallet */
+    if (is_wallet_addr && !(q->schema && strcmp(q->schema, "CryptoWallet") == 0)) return 0;
+    if (json_is_string(v)) return add_value(slot, count, json_string_value(v), where, prop, f);
+    if (!json_is_array(v))
+        return fail(f, 422, "invalid_request", "%s.%s: expected a string or an array of strings",
+                    where, prop);
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e))
+            return fail(f, 422, "invalid_request", "%s.%s: expected a string or an array of strings",
+                        where, prop);
+        int rc = add_value(slot, count, json_string_value(e), where, prop, f);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static const char *first_string(json_t *props, const char *key) {
+    json_t *v = json_object_get(props, key);
+    if (json_is_string(v)) return json_string_value(v);
+    if (json_is_array(v) && json_is_string(json_array_get(v, 0))) return json_string_value(json_array_get(v, 0));
+    return NULL;
+}
+
+/* Persons are often sent as firstName / lastName without a name. */
+static void compose_name(srv_query *q, json_t *props) {
+    if (q->n_names > 0) return;
+    const char *parts[3] = {first_string(props, "firstName"), first_string(props, "middleName"),
+                            first_string(props, "lastName")};
+    size_t len = 0;
+    q->name_buf[0] = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!parts[i] || !*parts[i]) continue;
+        int n = snprintf(q->name_buf + len, sizeof q->name_buf - len, "%s%s", len ? " " : "", parts[i]);
+        if (n < 0 || (size_t)n >= sizeof q->name_buf - len) return;
+        len += (size_t)n;
+    }
+    if (len) q->names[q->n_names++] = q->name_buf;
+}
+
+static int parse_one_match(const char *key, json_t *qv, srv_query *q, srv_fail *f) {
+    char where[160];
+    snprintf(where, sizeof where, "queries.%.64s", key);
+    json_error_t je;
+    json_t *props = NULL;
+    const char *schema = NULL, *id = NULL;
+    memset(q, 0, sizeof *q);
+    q->key = key;
+    if (json_unpack_ex(qv, &je, 0, "{s?s, s:o, s?s}", "schema", &schema, "properties", &props,
+                       "id", &id) != 0)
+        return fail(f, 422, "invalid_request", "%s: %s", where, je.text);
+    if (!json_is_object(props))
+        return fail(f, 422, "invalid_request", "%s.properties: expected an object%s", where, NULL);
+    q->schema = schema;
+    q->id = id && *id ? id : NULL;
+    snprintf(where, sizeof where, "queries.%.64s.properties", key);
+    const char *prop;
+    json_t *v;
+    json_object_foreach(props, prop, v) {
+        int rc = add_prop(q, prop, v, where, f);
+        if (rc) return rc;
+    }
+    compose_name(q, props);
+    if (srv_query_empty(q))
+        return fail(f, 422, "invalid_request",
+                    "%s: nothing to screen: give a name, an identifier or (CryptoWallet) a publicKey%s",
+                    where, NULL);
+    return 0;
+}
+
+int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f) {
+    json_error_t je;
+    json_t *qs = NULL;
+    *queries = NULL;
+    *n = 0;
+    if (json_unpack_ex(body, &je, 0, "{s:o}", "queries", &qs) != 0)
+        return fail(f, 422, "invalid_request", "%s%s", je.text, NULL);
+    if (!json_is_object(qs))
+        return fail(f, 422, "invalid_request", "queries: expected an object of named queries%s%s", NULL, NULL);
+    size_t count = json_object_size(qs);
+    if (count == 0) return fail(f, 422, "invalid_request", "queries: no query given%s%s", NULL, NULL);
+    if (count > SRV_MAX_QUERIES) {
+        f->status = 422;
+        f->error = "too_many_queries";
+        snprintf(f->detail, sizeof f->detail, "%zu queries in one request; at most %d", count,
+                 SRV_MAX_QUERIES);
+        return 422;
+    }
+    srv_query *out = calloc(count, sizeof *out);
+    if (!out) return fail(f, 503, "out_of_memory", "no memory for the queries%s%s", NULL, NULL);
+    const char *key;
+    json_t *qv;
+    size_t i = 0;
+    json_object_foreach(qs, key, qv) {
+        int rc = parse_one_match(key, qv, &out[i], f);
+        if (rc) {
+            free(out);
+            return rc;
+        }
+        i++;
+    }
+    *queries = out;
+    *n = count;
+    return 0;
+}
+
+/* One reconciliation property {"pid": "birthDate", "v": "1960" | ["..."] | {"id": ...}}. */
+static int parse_recon_prop(srv_query *q, json_t *p, const char *where, srv_fail *f) {
+    json_error_t je;
+    const char *pid = NULL;
+    json_t *v = NULL;
+    if (json_unpack_ex(p, &je, 0, "{s:s, s:o}", "pid", &pid, "v", &v) != 0)
+        return fail(f, 422, "invalid_request", "%s.properties: %s", where, je.text);
+    if (json_is_object(v)) v = json_object_get(v, "id");
+    if (!v) return 0;
+    if (json_is_number(v) || json_is_boolean(v)) return 0;
+    return add_prop(q, pid, v, where, f);
+}
+
+static int parse_one_recon(const char *key, json_t *qv, srv_query *q, srv_fail *f) {
+    char where[160];
+    snprintf(where, sizeof where, "queries.%.64s", key);
+    json_error_t je;
+    const char *text = NULL;
+    json_t *type = NULL, *props = NULL;
+    int limit = 0;
+    memset(q, 0, sizeof *q);
+    q->key = key;
+    if (json_unpack_ex(qv, &je, 0, "{s:s, s?o, s?i, s?o}", "query", &text, "type", &type,
+                       "limit", &limit, "properties", &props) != 0)
+        return fail(f, 422, "invalid_request", "%s: %s", where, je.text);
+    if (json_is_string(type)) q->schema = json_string_value(type);
+    else if (json_is_array(type) && json_is_string(json_array_get(type, 0)))
+        q->schema = json_string_value(json_array_get(type, 0));
+    else if (type && !json_is_null(type) && !json_is_array(type))
+        return fail(f, 422, "invalid_request", "%s.type: expected a string or an array%s", where, NULL);
+    if (limit < 0 || limit > 100)
+        return fail(f, 422, "invalid_request", "%s.limit: expected 0..100%s", where, NULL);
+    q->limit = limit;
+    if (props && !json_is_array(props))
+        return fail(f, 422, "invalid_request", "%s.properties: expected an array%s", where, NULL);
+    int rc = add_value(q->names, &q->n_names, text, where, "query", f);
+    if (rc) return rc;
+    size_t i;
+    json_t *p;
+    json_array_foreach(props, i, p) {
+        if ((rc = parse_recon_prop(q, p, where, f))) return rc;
+    }
+    if (srv_query_empty(q)) return fail(f, 422, "invalid_request", "%s.query: empty%s", where, NULL);
+    return 0;
+}
+
+int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f) {
+    *out = NULL;
+    *n = 0;
+    if (!json_is_object(queries))
+        return fail(f, 422, "invalid_request", "queries: expected an object of named queries%s%s", NULL, NULL);
+    size_t count = json_object_size(queries);
+    if (count == 0) return fail(f, 422, "invalid_request", "queries: no query given%s%s", NULL, NULL);
+    if (count > SRV_MAX_QUERIES) {
+        f->status = 422;
+        f->error = "too_many_queries";
+        snprintf(f->detail, sizeof f->detail, "%zu queries in one request; at most %d", count,
+                 SRV_MAX_QUERIES);
+        return 422;
+    }
+    srv_query *qs = calloc(count, sizeof *qs);
+    if (!qs) return fail(f, 503, "out_of_memory", "no memory for the queries%s%s", NULL, NULL);
+    const char *key;
+    json_t *qv;
+    size_t i = 0;
+    json_object_foreach(queries, key, qv) {
+        int rc = parse_one_recon(key, qv, &qs[i], f);
+        if (rc) {
+            free(qs);
+            return rc;
+        }
+        i++;
+    }
+    *out = qs;
+    *n = count;
+    return 0;
+}
+
+/* Lower-cased, blank-collapsed copy of s into out (n bytes). */
+static void subject_norm(const char *s, char *out, size_t n) {
+    size_t len = 0;
+    int blank = 0;
+    for (; s && *s && len + 2 < n; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isspace(c)) {
+            blank = len > 0;
+            continue;
+        }
+        if (blank) out[len++] = ' ';
+        blank = 0;
+        out[len++] = (char)tolower(c);
+    }
+    out[len] = 0;
+}
+
+static int cmp_norm(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
+
+void srv_query_subject(const srv_query *q, char out[80]) {
+    if (q->id) {
+        snprintf(out, 80, "%.79s", q->id);
+        return;
+    }
+    /* schema, then each field's normalised values in sorted order, so
+     * spacing, case and value order do not make a new subject */
+    static const size_t W = SRV_MAX_VALUE_LEN + 1;
+    char norm[SRV_MAX_VALUES][SRV_MAX_VALUE_LEN + 1];
+    char buf[8 * 1024];
+    size_t len = 0;
+    subject_norm(q->schema ? q->schema : "", buf, sizeof buf);
+    len = strlen(buf);
+    const char *const *lists[5] = {q->names, q->birth_dates, q->nationalities, q->wallets, q->id_numbers};
+    int counts[5] = {q->n_names, q->n_birth_dates, q->n_nationalities, q->n_wallets, q->n_id_numbers};
+    for (int l = 0; l < 5; l++) {
+        for (int i = 0; i < counts[l]; i++) subject_norm(lists[l][i], norm[i], W);
+        qsort(norm, (size_t)counts[l], W, cmp_norm);
+        for (int i = 0; i < counts[l] && len + 2 < sizeof buf; i++) {
+            int n = snprintf(buf + len, sizeof buf - len, "|%s", norm[i]);
+            if (n > 0) len = len + (size_t)n < sizeof buf ? len + (size_t)n : sizeof buf - 1;
+        }
+        if (len + 2 < sizeof buf) buf[len++] = '#';
+        buf[len] = 0;
+    }
+    char h[65];
+    if (st_db_sha256_hex(buf, len, h) != 0) h[0] = 0;
+    snprintf(out, 80, "q:%.16s", h);
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int srv_form_value(const char *body, size_t len, const char *name, char *out, size_t n) {
+    size_t nlen = strlen(name), i = 0;
+    while (i < len) {
+        size_t end = i;
+        while (end < len && body[end] != '&') end++;
+        if (end - i > nlen && memcmp(body + i, name, nlen) == 0 && body[i + nlen] == '=') {
+            size_t o = 0;
+            for (size_t k = i + nlen + 1; k < end; k++) {
+                int c = (unsigned char)body[k];
+                if (c == '+') c = ' ';
+                else if (c == '%' && k + 2 < end && hexval(body[k + 1]) >= 0 &&
+                         hexval(body[k + 2]) >= 0) {
+                    c = hexval(body[k + 1]) * 16 + hexval(body[k + 2]);
+                    k += 2;
+                }
+                if (o + 1 >= n) return -1;
+                out[o++] = (char)c;
+            }
+            out[o] = 0;
+            return 1;
+        }
+        i = end + 1;
+    }
+    return 0;
+}

@@ -1,0 +1,311 @@
+/*
+ * server.c - the server's life: load, listen, update in place, drain.
+ *
+ * Design: signals are blocked in every thread and taken synchronously by
+ * the main thread (sigtimedwait), so no handler runs in async-signal
+ * context.  SIGHUP and the --update-every timer wake the updater thread,
+ * which runs `sanctrace update` as a child process (posix_spawn of this
+ * same binary), opens the snapshot it wrote, checks it, and swaps it in;
+ * the child's failure (download down, garbled file) leaves the served
+ * snapshot untouched and is shown by /readyz and /catalog.  SIGTERM stops
+ * accepting connections, waits for the requests in flight (their audit
+ * records are committed before their answers leave), then exits 0.
+ */
+#include "server/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "core/progress.h"
+#include "server/monitor.h"
+#include "server/server_int.h"
+
+extern char **environ;
+
+/* ---- the live snapshot ---- */
+
+st_snapshot *srv_live_get(srv *S, json_t **cat) {
+    pthread_mutex_lock(&S->live.mu);
+    st_snapshot *s = S->live.snap ? st_snapshot_retain(S->live.snap) : NULL;
+    if (cat) *cat = s ? json_incref(S->live.catalog) : NULL;
+    pthread_mutex_unlock(&S->live.mu);
+    return s;
+}
+
+void srv_live_swap(srv *S, st_snapshot *snap) {
+    json_t *cat = st_snapshot_catalog(snap);
+    pthread_mutex_lock(&S->live.mu);
+    st_snapshot *old = S->live.snap;
+    json_t *old_cat = S->live.catalog;
+    S->live.snap = snap;
+    S->live.catalog = cat;
+    st_db_now(S->live.loaded_at, sizeof S->live.loaded_at);
+    pthread_mutex_unlock(&S->live.mu);
+    /* requests still using the old one hold their own references */
+    if (old) st_snapshot_release(old);
+    json_decref(old_cat);
+}
+
+json_t *srv_live_status(srv *S) {
+    pthread_mutex_lock(&S->live.mu);
+    srv_live *L = &S->live;
+    json_t *o = json_pack(
+        "{s:s?, s:s, s:{s:s, s:s, s:s, s:I, s:I, s:b}, s:{s:s, s:I, s:b}, s:s}", "snapshot",
+        L->snap ? st_snapshot_version(L->snap) : NULL, "loaded_at", L->loaded_at, "last_update",
+        "attempted", L->last_attempt, "succeeded", L->last_success, "error", L->last_error, "ok",
+        (json_int_t)L->updates_ok, "failed", (json_int_t)L->updates_failed, "running", L->updating,
+        "monitoring", "snapshot", L->monitored, "new_alerts", (json_int_t)L->monitor_alerts,
+        "ran_here", L->monitor_claimed, "version", ST_VERSION);
+    pthread_mutex_unlock(&S->live.mu);
+    return o;
+}
+
+/* ---- updates ---- */
+
+/* Run `sanctrace update` and wait for it; the child's output goes to our
+ * stderr.  ST_OK when it exits 0. */
+static int update_spawn(srv *S, st_error *err) {
+    char *argv[8 + 2 * 8];
+    int a = 0;
+    argv[a++] = S->self_exe;
+    argv[a++] = "update";
+    argv[a++] = "--data-dir";
+    argv[a++] = S->data_dir;
+    for (int i = 0; i < S->cfg.n_update_from && i < 8; i++) {
+        argv[a++] = "--from";
+        argv[a++] = (char *)S->cfg.update_from[i];
+    }
+    argv[a] = NULL;
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none); /* the child takes signals normally */
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    pid_t pid;
+    int e = posix_spawn(&pid, S->self_exe, NULL, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    if (e != 0) return st_error_set(err, ST_EIO, "cannot run %s update: %s", S->self_exe, strerror(e));
+    pthread_mutex_lock(&S->upd_mu);
+    S->upd_child = pid;
+    pthread_mutex_unlock(&S->upd_mu);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    pthread_mutex_lock(&S->upd_mu);
+    S->upd_child = 0;
+    pthread_mutex_unlock(&S->upd_mu);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ST_OK;
+    if (WIFSIGNALED(status))
+        return st_error_set(err, ST_EIO, "sanctrace update was stopped by signal %d", WTERMSIG(status));
+    return st_error_set(err, ST_EIO, "sanctrace update failed (exit %d); the current snapshot stays",
+                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+static void monitor_after_update(srv *S, const st_snapshot *snap) {
+    st_monitor_stats ms;
+    st_error err;
+    st_error_clear(&err);
+    if (st_monitor_run(S->store, snap, S->data_dir, S->host, &ms, &err) != ST_OK) {
+        char msg[1024];
+        fprintf(stderr, "sanctrace: monitoring of %s failed: %s\n", st_snapshot_version(snap),
+                st_error_format(&err, msg, sizeof msg));
+        return;
+    }
+    pthread_mutex_lock(&S->live.mu);
+    snprintf(S->live.monitored, sizeof S->live.monitored, "%s", st_snapshot_version(snap));
+    S->live.monitor_alerts = ms.alerts;
+    S->live.monitor_claimed = ms.claimed;
+    pthread_mutex_unlock(&S->live.mu);
+    if (ms.claimed) {
+        fprintf(stderr, "sanctrace: monitoring %s: %ld customers, %ld changed entities, %ld new alerts\n",
+                st_snapshot_version(snap), ms.customers, ms.changed, ms.alerts);
+    }
+}
+
+int srv_update_once(srv *S, st_error *err) {
+    pthread_mutex_lock(&S->live.mu);
+    S->live.updating = 1;
+    st_db_now(S->live.last_attempt, sizeof S->live.last_attempt);
+    pthread_mutex_unlock(&S->live.mu);
+    st_snapshot *fresh = NULL;
+    int rc = update_spawn(S, err);
+    if (rc == ST_OK) rc = st_snapshot_open(S->data_dir, &fresh, err);
+    if (rc == ST_OK && st_snapshot_count(fresh) == 0)
+        rc = st_error_set(err, ST_ECORRUPT, "the new snapshot %s holds no entity; not switching",
+                          st_snapshot_version(fresh));
+    pthread_mutex_lock(&S->live.mu);
+    if (rc != ST_OK) S->live.updating = 0;
+    if (rc == ST_OK) {
+        S->live.updates_ok++;
+        S->live.last_error[0] = 0;
+        st_db_now(S->live.last_success, sizeof S->live.last_success);
+    } else {
+        S->live.updates_failed++;
+        st_error_format(err, S->live.last_error, sizeof S->live.last_error);
+    }
+    const char *cur = S->live.snap ? st_snapshot_version(S->live.snap) : "";
+    int same = rc == ST_OK && strcmp(cur, st_snapshot_version(fresh)) == 0;
+    pthread_mutex_unlock(&S->live.mu);
+    if (rc != ST_OK) {
+        if (fresh) st_snapshot_release(fresh);
+        return rc;
+    }
+    if (same) {
+        st_snapshot_release(fresh);
+        pthread_mutex_lock(&S->live.mu);
+        S->live.updating = 0;
+        pthread_mutex_unlock(&S->live.mu);
+        return ST_OK;
+    }
+    fprintf(stderr, "sanctrace: now serving snapshot %s (%zu entities)\n", st_snapshot_version(fresh),
+            st_snapshot_count(fresh));
+    st_snapshot_retain(fresh);
+    srv_live_swap(S, fresh);
+    monitor_after_update(S, fresh);
+    st_snapshot_release(fresh);
+    pthread_mutex_lock(&S->live.mu);
+    S->live.updating = 0; /* done: switched and monitored */
+    pthread_mutex_unlock(&S->live.mu);
+    return ST_OK;
+}
+
+static void *updater_main(void *arg) {
+    srv *S = arg;
+    for (;;) {
+        pthread_mutex_lock(&S->upd_mu);
+        while (!S->upd_requested && !S->upd_stop) pthread_cond_wait(&S->upd_cv, &S->upd_mu);
+        int stop = S->upd_stop;
+        S->upd_requested = 0;
+        pthread_mutex_unlock(&S->upd_mu);
+        if (stop) return NULL;
+        st_error err;
+        st_error_clear(&err);
+        if (srv_update_once(S, &err) != ST_OK) {
+            char msg[1024];
+            fprintf(stderr, "sanctrace: update failed: %s\n", st_error_format(&err, msg, sizeof msg));
+        }
+    }
+}
+
+static void request_update(srv *S) {
+    pthread_mutex_lock(&S->upd_mu);
+    S->upd_requested = 1;
+    pthread_cond_signal(&S->upd_cv);
+    pthread_mutex_unlock(&S->upd_mu);
+}
+
+/* ---- run ---- */
+
+int st_server_run(const st_server_config *cfg, st_error *err) {
+    int rc = ST_OK, updater_started = 0;
+    srv *S = st_calloc(1, sizeof *S);
+    if (!S) return st_error_set(err, ST_ENOMEM, "out of memory");
+    S->cfg = *cfg;
+    pthread_mutex_init(&S->live.mu, NULL);
+    pthread_mutex_init(&S->upd_mu, NULL);
+    pthread_cond_init(&S->upd_cv, NULL);
+    snprintf(S->data_dir, sizeof S->data_dir, "%s", cfg->data_dir);
+    ssize_t n = readlink("/proc/self/exe", S->self_exe, sizeof S->self_exe - 1);
+    S->self_exe[n > 0 ? n : 0] = 0;
+    char hn[200] = "";
+    gethostname(hn, sizeof hn - 1);
+    snprintf(S->host, sizeof S->host, "%.200s:%d", hn, (int)getpid());
+
+    /* signals: blocked everywhere, taken by this thread below */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((rc = st_mkdir_p(S->data_dir, err)) != ST_OK) goto done;
+    char dbpath[4200];
+    const char *target = cfg->db;
+    if (!target) {
+        snprintf(dbpath, sizeof dbpath, "%s/sanctrace.db", S->data_dir);
+        target = dbpath;
+    }
+    if ((rc = st_db_open(target, cfg->threads + 4, &S->store, err)) != ST_OK) goto done;
+    if ((rc = srv_audit_start(S->store, &S->audit, err)) != ST_OK) goto done;
+
+    st_snapshot *snap = NULL;
+    st_error lerr;
+    st_error_clear(&lerr);
+    if (st_snapshot_open(S->data_dir, &snap, &lerr) == ST_OK) {
+        srv_live_swap(S, snap);
+        fprintf(stderr, "sanctrace: serving snapshot %s (%zu entities)\n", st_snapshot_version(snap),
+                st_snapshot_count(snap));
+        st_snapshot *cur = srv_live_get(S, NULL);
+        monitor_after_update(S, cur);
+        st_snapshot_release(cur);
+    } else {
+        char msg[1024];
+        fprintf(stderr, "sanctrace: no snapshot yet (%s); /readyz answers 503 until an update\n",
+                st_error_format(&lerr, msg, sizeof msg));
+        pthread_mutex_lock(&S->live.mu);
+        snprintf(S->live.last_error, sizeof S->live.last_error, "%.511s", msg);
+        pthread_mutex_unlock(&S->live.mu);
+    }
+
+    if (pthread_create(&S->updater, NULL, updater_main, S) != 0) {
+        rc = st_error_set(err, ST_ENOMEM, "cannot start the updater");
+        goto done;
+    }
+    updater_started = 1;
+    if ((rc = srv_http_start(S, err)) != ST_OK) goto done;
+
+    double next_update = cfg->update_every > 0 ? st_now() + cfg->update_every : 0;
+    for (;;) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&sigs, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT) {
+            fprintf(stderr, "sanctrace: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        if (sig == SIGHUP) {
+            fprintf(stderr, "sanctrace: SIGHUP: updating the lists\n");
+            request_update(S);
+        }
+        if (next_update > 0 && st_now() >= next_update) {
+            request_update(S);
+            next_update = st_now() + cfg->update_every;
+        }
+    }
+    srv_http_stop(S);
+done:
+    if (updater_started) {
+        pthread_mutex_lock(&S->upd_mu);
+        S->upd_stop = 1;
+        if (S->upd_child > 0) kill(S->upd_child, SIGTERM);
+        pthread_cond_signal(&S->upd_cv);
+        pthread_mutex_unlock(&S->upd_mu);
+        pthread_join(S->updater, NULL);
+    }
+    if (S->httpd) srv_http_stop(S);
+    srv_audit_stop(S->audit);
+    long audited = -1;
+    st_error cerr;
+    if (S->store && rc == ST_OK && st_db_audit_count(S->store, &audited, &cerr) == ST_OK)
+        fprintf(stderr, "sanctrace: stopped; %ld audit records in the store, %ld requests served\n",
+                audited, (long)atomic_load(&S->requests));
+    st_db_close(S->store);
+    if (S->live.snap) st_snapshot_release(S->live.snap);
+    json_decref(S->live.catalog);
+    pthread_mutex_destroy(&S->live.mu);
+    pthread_mutex_destroy(&S->upd_mu);
+    pthread_cond_destroy(&S->upd_cv);
+    st_free(S);
+    return rc;
+}
