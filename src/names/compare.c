@@ -16,6 +16,7 @@
  * allocation and no global state unless an explanation is requested.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -277,15 +278,12 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
             rawl += L->tok[p->li + k].w;
         }
         if (tokens) {
-            char qs[128] = "", ls[128] = "";
-            for (unsigned k = 0; k < p->qn; k++) {
-                if (k) strcat(qs, " ");
-                strncat(qs, nm_tok_str(Q, p->qi + k), 60);
-            }
-            for (unsigned k = 0; k < p->ln; k++) {
-                if (k) strcat(ls, " ");
-                strncat(ls, nm_tok_str(L, p->li + k), 60);
-            }
+            char qs[160] = "", ls[160] = "";
+            size_t ql = 0, ll = 0;
+            for (unsigned k = 0; k < p->qn && ql < sizeof qs; k++)
+                ql += (size_t)snprintf(qs + ql, sizeof qs - ql, "%s%s", k ? " " : "", nm_tok_str(Q, p->qi + k));
+            for (unsigned k = 0; k < p->ln && ll < sizeof ls; k++)
+                ll += (size_t)snprintf(ls + ll, sizeof ls - ll, "%s%s", k ? " " : "", nm_tok_str(L, p->li + k));
             json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", qs, "list", ls,
                                                     "how", how_names[p->how], "score",
                                                     round(p->s * 1000) / 1000));
