@@ -30,6 +30,7 @@
 #define SUBST 0.5          /* penalty when both sides keep unmatched tokens */
 #define PHON 0.88          /* floor for tokens with the same phonetic skeleton */
 #define BIN_SWAP 0.7       /* factor when "A bin B" meets "B bin A" */
+#define TWO_SLIPS 0.75     /* floor for two edits in words of 4+ letters */
 #define KO_SURNAME_W 0.35  /* share of the surname in a Korean name score */
 
 /* ---- token similarity --------------------------------------------------- */
@@ -71,7 +72,11 @@ static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     /* the length difference alone bounds the distance from below */
     if ((double)d0 > (double)L * 0.5) return 1.0 - (double)d0 / (double)L;
     int d = osa_distance(a, la, b, lb);
-    return 1.0 - (double)d / (double)L;
+    double s = 1.0 - (double)d / (double)L;
+    /* two slips in a word of four letters or more are a typing or
+     * spelling variant however short the word (Sechin/Sechev) */
+    if (d == 2 && (la < lb ? la : lb) >= 4 && s < TWO_SLIPS) s = TWO_SLIPS;
+    return s;
 }
 
 /* a is a shortening of b: same first letter, a's letters appear in b in
