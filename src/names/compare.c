@@ -134,7 +134,10 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     if (s < 0.8 && abbreviates(sa, a->len, sb, b->len)) { *how = HOW_ABBREV; return 0.8; }
     if (a->sklen >= 2 && a->sklen == b->sklen && memcmp(ka, kb, a->sklen) == 0 &&
         a->len >= 4 && b->len >= 4 && s < PHON) {
-        s = PHON;
+        /* the same consonant skeleton lifts a spelling variant
+         * (Mohammed/Muhammad), not two names that merely share their
+         * consonants (Hiroshi/Harzi): halfway when the spellings differ much */
+        s = s >= 0.7 ? PHON : (s + PHON) / 2;
         *how = HOW_PHONETIC;
     }
     return s;
