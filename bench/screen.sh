@@ -10,7 +10,7 @@ cp "$ST_DATA"/lists/un-2026-02-27/consolidated.xml "$ST_DATA"/lists/ofac-sdn-202
    "$ST_DATA"/lists/ofac-cons-2025-12/*.csv "$src"/
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for i in 1 2 3; do
-  s=$(date +%s.%N); "$ST_BIN" update --from "$src" --data-dir "$tmp/home$i" >/dev/null; e=$(date +%s.%N)
+  s=$(date +%s.%N); "$ST_BIN" update --from "$src" --data-dir "$tmp/home$i" >/dev/null 2>&1; e=$(date +%s.%N)
   echo "$e - $s" | bc
 done | median | xargs printf 'update from local files (UN + OFAC SDN + OFAC cons), median of 3: %s s\n'
 "$ST_BENCH_BIN"/screen_bench "$tmp/home1" "$NQ" "$NB" "$tmp/q.csv"

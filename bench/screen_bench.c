@@ -107,6 +107,8 @@ int main(int argc, char **argv) {
         st_screen(snap, &q, &so, &m, &nm, NULL);
         st_matches_free(m, nm);
         lat[i] = st_now() - a;
+        if (getenv("SCREEN_BENCH_SLOW") && lat[i] > atof(getenv("SCREEN_BENCH_SLOW")))
+            fprintf(stderr, "slow query %.1f us: %s\n", lat[i] * 1e6, queries[i]);
     }
     double one = st_now() - t0;
     qsort(lat, nq, sizeof *lat, cmp_double);

@@ -33,7 +33,7 @@
 #include "sanctrace/wallet.h"
 #include "sanctrace/names.h"
 
-#define SCREEN_CANDIDATES 256   /* names the index may return per query */
+#define SCREEN_CANDIDATES 64   /* names the index may return per query */
 #define SCREEN_SCORED_MIN 24     /* names always scored, best estimates first */
 #define SCREEN_BOUND_SHARE 0.5   /* past those, skip names whose estimate is under
                                     this share of the best estimate */
