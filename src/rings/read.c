@@ -231,6 +231,7 @@ static int read_jsonl(st_rings *r, const char *data, size_t len, const char *nam
         json_object_foreach(o, key, v) {
             int col = rg_col_find(key);
             if (col < 0) continue;
+            st_buf_reset(&fb[col]); /* "id" and "ID" both given: the last wins */
             if (!json_field(v, &fb[col])) {
                 st_error_at(&e, ST_EPARSE, name, line, -1, "field '%s' has a value that is not text, a number or a list", rg_col_names[col]);
                 bad = 1;

@@ -300,8 +300,8 @@ int st_rings_write_table(const st_rings *r, FILE *f) {
         if (risk < 0.4 && shown >= 20) continue; /* low rings: the first twenty are enough for a brief */
         shown++;
         uint32_t p = r->personas[c];
-        fprintf(f, "RING %s  %s risk %.2f  %u records, %s\n", r->ring_ids[c], rg_level(risk), risk, hi - lo,
-                p >= 2 ? "" : "one person (duplicates)");
+        if (p >= 2) fprintf(f, "RING %s  %s risk %.2f  %u records, %u personas\n", r->ring_ids[c], rg_level(risk), risk, hi - lo, p);
+        else fprintf(f, "RING %s  %s risk %.2f  %u records, one person (duplicates)\n", r->ring_ids[c], rg_level(risk), risk, hi - lo);
         if (p >= 2) fprintf(f, "  %u different personas share infrastructure: likely one operation.\n", p);
         fprintf(f, "  Members:\n");
         for (uint32_t m = lo; m < hi && m < lo + 25; m++) {
