@@ -73,7 +73,8 @@ st_coinjoin_kind st_coinjoin_detect(size_t nin, size_t in_owners,
 enum {
     ST_CHANGE_FRESH = 1,  /* the only output address never seen before */
     ST_CHANGE_TYPE = 2,   /* the only output of the inputs' script type */
-    ST_CHANGE_ROUND = 4,  /* two outputs, one a round payment: the other is change */
+    ST_CHANGE_ROUND = 4,  /* two outputs, one a round payment (>= 3 trailing decimal
+                             zeros, 2 more than the other): the other is change */
 };
 /* "fresh,type,round" -> bits; ST_EINVAL names the unknown word in err. */
 int st_change_parse(const char *list, unsigned *bits, st_error *err);

@@ -64,8 +64,16 @@ typedef struct ingest {
     mapped *maps; /* per store file */
     size_t nmaps;
     st_block_view bv;
+    /* per output of the block being appended: classification done ahead so
+     * the index probes can be prefetched (they are DRAM misses) */
+    struct out_pre {
+        chain_addr_key key;
+        int type, has;
+        uint64_t hash;
+    } *pre;
+    size_t cap_pre;
     uint8_t *buf; /* xor-decoded block */
-    double last_commit;
+    double last_commit, commit_cost; /* commits take at most ~1/5 of the time */
 } ingest;
 
 static void report_bad(ingest *ig, const char *file, long long off, const char *fmt, ...)
@@ -560,28 +568,66 @@ static int reserve_all(ingest *ig, uint64_t ntx, uint64_t nin, uint64_t nout) {
 }
 
 /* Rebuild an index with room for `want` entries at load <= 0.7. */
+/* An index table in anonymous memory with transparent huge pages: probes
+ * are random, and with 4 KiB file pages each one also misses the TLB (with
+ * nested paging on a VM, that doubled ingest time when measured).  The
+ * table goes to its file at each commit (index_write). */
+static uint64_t *index_alloc(uint64_t slots) {
+    void *p = mmap(NULL, slots * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    madvise(p, slots * 8, MADV_HUGEPAGE);
+    return p;
+}
+
+/* Swap a column's file mapping of an index for an anonymous copy. */
+static int index_to_anon(ingest *ig, int which) {
+    chain_col *col = &ig->c->col[which];
+    if (col->anon) return ST_OK;
+    uint64_t slots = col->n ? col->n : 1024;
+    uint64_t *s = index_alloc(slots);
+    if (!s) return st_error_set(ig->err, ST_ENOMEM, "cannot allocate the %s index", store_col_name(which));
+    if (col->n) memcpy(s, col->base, slots * 8);
+    if (col->base) munmap(col->base, col->cap);
+    col->base = (uint8_t *)s, col->cap = slots * 8, col->n = slots, col->anon = 1;
+    return ST_OK;
+}
+
+/* Write an anonymous index to its file: a temporary, synced, renamed. */
+static int index_write(ingest *ig, int which) {
+    st_chain *c = ig->c;
+    chain_col *col = &c->col[which];
+    char path[1200], tmp[1220];
+    snprintf(path, sizeof path, "%s/%s", c->dir, store_col_name(which));
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return st_error_at(ig->err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
+    size_t left = col->cap, off = 0;
+    while (left) {
+        ssize_t w = pwrite(fd, col->base + off, left < (64u << 20) ? left : (64u << 20), (off_t)off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            close(fd);
+            return st_error_at(ig->err, ST_EIO, tmp, 0, (long long)off, "cannot write the index: %s", strerror(errno));
+        }
+        off += (size_t)w, left -= (size_t)w;
+    }
+    if ((!ig->opts->no_sync && fdatasync(fd) != 0) || rename(tmp, path) != 0) {
+        close(fd);
+        return st_error_at(ig->err, ST_EIO, path, 0, -1, "cannot replace the index: %s", strerror(errno));
+    }
+    if (col->fd >= 0) close(col->fd);
+    col->fd = fd;
+    return ST_OK;
+}
+
+/* Rebuild an index with room for `want` entries at load <= 0.7. */
 static int index_rebuild(ingest *ig, int which, uint64_t want) {
     st_chain *c = ig->c;
     uint64_t slots = 1024;
     while (slots * 7 < want * 10) slots *= 2;
     if (slots <= c->col[which].n) return ST_OK;
-    char path[1200], tmp[1220];
-    snprintf(path, sizeof path, "%s/%s", c->dir, store_col_name(which));
-    snprintf(tmp, sizeof tmp, "%s.new", path);
-    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return st_error_at(ig->err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
-    if (ftruncate(fd, (off_t)(slots * 8)) != 0) {
-        close(fd);
-        return st_error_at(ig->err, ST_EIO, tmp, 0, -1, "cannot size the index: %s", strerror(errno));
-    }
-    uint64_t *s = mmap(NULL, slots * 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (s == MAP_FAILED) {
-        close(fd);
-        return st_error_at(ig->err, ST_EIO, tmp, 0, -1, "cannot map the index");
-    }
-    /* prefault: the table is probed at random, one page fault per probe
-     * otherwise (best effort; older kernels lack the advice) */
-    madvise(s, slots * 8, MADV_POPULATE_WRITE);
+    uint64_t *s = index_alloc(slots);
+    if (!s) return st_error_set(ig->err, ST_ENOMEM, "cannot allocate the %s index", store_col_name(which));
     uint64_t mask = slots - 1;
     if (which == COL_TXIDX) {
         const uint8_t (*th)[32] = (const uint8_t (*)[32])c->col[COL_TX_HASH].base;
@@ -605,18 +651,9 @@ static int index_rebuild(ingest *ig, int which, uint64_t want) {
             s[i] = idx_slot(h, a);
         }
     }
-    if (rename(tmp, path) != 0) {
-        munmap(s, slots * 8);
-        close(fd);
-        return st_error_at(ig->err, ST_EIO, path, 0, -1, "cannot replace the index: %s", strerror(errno));
-    }
-    store_col_close(&c->col[which]);
-    c->col[which].fd = fd;
-    c->col[which].base = (uint8_t *)s;
-    c->col[which].cap = slots * 8;
-    c->col[which].n = slots;
-    c->col[which].esize = 8;
-    c->col[which].writable = 1;
+    chain_col *col = &c->col[which];
+    if (col->base) munmap(col->base, col->cap);
+    col->base = (uint8_t *)s, col->cap = slots * 8, col->n = slots, col->anon = 1;
     return ST_OK;
 }
 
@@ -633,10 +670,10 @@ static void txidx_put(st_chain *c, const uint8_t txid[32], uint64_t id) {
 }
 
 /* Address id for key, creating it (first output o) when new. */
-static uint64_t addr_get(ingest *ig, const chain_addr_key *k, uint64_t o) {
+static uint64_t addr_get(ingest *ig, const chain_addr_key *k, uint64_t h, uint64_t o) {
     st_chain *c = ig->c;
     chain_col *ix = &c->col[COL_ADDRIDX];
-    uint64_t *s = (uint64_t *)ix->base, mask = ix->n - 1, h = chain_addr_key_hash(k);
+    uint64_t *s = (uint64_t *)ix->base, mask = ix->n - 1;
     addr_rec *ar = (addr_rec *)c->col[COL_ADDR].base;
     uint64_t *next = (uint64_t *)c->col[COL_OUT_NEXT].base;
     uint64_t i = h & mask;
@@ -734,6 +771,41 @@ static int append_block(ingest *ig, uint32_t hidx) {
     cr->first_unk = ig->nunk;
     ((uint64_t *)c->col[COL_BLK_TX].base)[ig->nblocks] = ig->ntx;
     static const uint8_t zero[32];
+    if (b->nout > ig->cap_pre) {
+        size_t n = b->nout + b->nout / 2;
+        struct out_pre *np = st_realloc(ig->pre, n * sizeof *np);
+        if (!np) return st_error_set(ig->err, ST_ENOMEM, "out of memory");
+        ig->pre = np, ig->cap_pre = n;
+    }
+    /* prefetch pass: index slots of every input's txid and output's address,
+     * so the probes below find them in cache (memory-level parallelism) */
+    {
+        const uint64_t *txs = (const uint64_t *)c->col[COL_TXIDX].base, *as = (const uint64_t *)c->col[COL_ADDRIDX].base;
+        uint64_t tmask = c->col[COL_TXIDX].n - 1, amask = c->col[COL_ADDRIDX].n - 1;
+        for (size_t i = 0; i < b->nin; i++) __builtin_prefetch(&txs[txid_hash(b->in[i].prev_txid) & tmask]);
+        for (size_t i = 0; i < b->nout; i++) {
+            struct out_pre *q = &ig->pre[i];
+            q->has = chain_script_classify(b->out[i].script, b->out[i].script_len, &q->type, &q->key);
+            if (q->has) {
+                q->hash = chain_addr_key_hash(&q->key);
+                __builtin_prefetch(&as[q->hash & amask]);
+            }
+        }
+        /* second level: the records the slots point at */
+        const addr_rec *ar = (const addr_rec *)c->col[COL_ADDR].base;
+        for (size_t i = 0; i < b->nin; i++) {
+            uint64_t v = txs[txid_hash(b->in[i].prev_txid) & tmask];
+            if (v) {
+                uint64_t id = (v & IDX_ID_MASK) - 1;
+                if (id < ig->ntx) __builtin_prefetch(th[id]), __builtin_prefetch(&tfo[id]);
+            }
+        }
+        for (size_t i = 0; i < b->nout; i++) {
+            if (!ig->pre[i].has) continue;
+            uint64_t v = as[ig->pre[i].hash & amask];
+            if (v && (v & IDX_ID_MASK) - 1 < ig->naddr) __builtin_prefetch(&ar[(v & IDX_ID_MASK) - 1]);
+        }
+    }
     for (size_t t = 0; t < b->ntx; t++) {
         const st_tx_view *tv = &b->tx[t];
         uint64_t tid = ig->ntx;
@@ -765,15 +837,13 @@ static int append_block(ingest *ig, uint32_t hidx) {
         }
         for (uint32_t k = 0; k < tv->n_out; k++) {
             const st_txout_view *out = &b->out[tv->first_out + k];
+            const struct out_pre *q = &ig->pre[tv->first_out + k];
             uint64_t o = ig->nout++;
-            int type;
-            chain_addr_key key;
             ov[o] = out->value;
             os[o] = ST_CHAIN_NONE;
             on[o] = ST_CHAIN_NONE;
-            if (chain_script_classify(out->script, out->script_len, &type, &key)) oa[o] = addr_get(ig, &key, o);
-            else oa[o] = ST_CHAIN_NONE;
-            ot[o] = (uint8_t)type;
+            oa[o] = q->has ? addr_get(ig, &q->key, q->hash, o) : ST_CHAIN_NONE;
+            ot[o] = (uint8_t)q->type;
         }
         ig->ntx++;
         tfi[ig->ntx] = ig->nin;
@@ -803,15 +873,20 @@ static void set_col_counts(ingest *ig) {
 
 static int commit(ingest *ig) {
     st_chain *c = ig->c;
+    double t0 = st_now();
+    int rc;
     set_col_counts(ig);
+    if ((rc = index_write(ig, COL_TXIDX)) || (rc = index_write(ig, COL_ADDRIDX))) return rc;
     if (!ig->opts->no_sync)
         for (int i = 0; i < COL_COUNT; i++)
             if (c->col[i].fd >= 0 && fdatasync(c->col[i].fd) != 0)
                 return st_error_set(ig->err, ST_EIO, "cannot sync %s: %s", store_col_name(i), strerror(errno));
     c->n_hdr = ig->nhdr, c->n_blocks = ig->nblocks, c->n_tx = ig->ntx, c->n_in = ig->nin;
     c->n_out = ig->nout, c->n_addr = ig->naddr, c->n_unk = ig->nunk, c->n_invalid = ig->ninvalid;
+    rc = store_write_manifest(c, ig->err);
     ig->last_commit = st_now();
-    return store_write_manifest(c, ig->err);
+    ig->commit_cost = ig->last_commit - t0;
+    return rc;
 }
 
 static void repair(ingest *ig) {
@@ -876,7 +951,8 @@ static int apply(ingest *ig) {
                 goto done;
             }
             int due = ig->opts->commit_every_blocks ? done_blocks % ig->opts->commit_every_blocks == 0
-                                                    : st_now() - ig->last_commit > COMMIT_SECONDS;
+                                                    : st_now() - ig->last_commit > COMMIT_SECONDS &&
+                                                          st_now() - ig->last_commit > 5 * ig->commit_cost;
             if (due && (rc = commit(ig))) goto done;
         }
         if (!rejected) break;
@@ -914,6 +990,7 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
     snprintf(dirty, sizeof dirty, "%s/dirty", dir);
     if (st_path_exists(dirty)) repair(&ig); /* an earlier ingest was interrupted */
     else if ((rc = st_file_write_atomic(dirty, "ingest running\n", 15, err))) goto done;
+    if ((rc = index_to_anon(&ig, COL_TXIDX)) || (rc = index_to_anon(&ig, COL_ADDRIDX))) goto done;
     /* rebuild the header table from the committed headers */
     for (uint64_t i = 0; i < ig.nhdr; i++)
         if (htab_put(&ig, hdr(&ig, i)->hash, (uint32_t)i)) {
@@ -966,6 +1043,7 @@ done:
     file_unmap_all(&ig);
     chain_block_view_free(&ig.bv);
     st_free(ig.buf);
+    st_free(ig.pre);
     st_free(ig.hslot);
     st_free(ig.parent);
     st_free(ig.root);

@@ -30,6 +30,8 @@ typedef struct chain_col {
     size_t esize;    /* bytes per record */
     uint64_t n;      /* records in use */
     int writable;
+    int anon;        /* base is anonymous memory (an index during ingest),
+                        written to the file at each commit */
 } chain_col;
 
 /* Every block header seen (best chain, stale, orphan, invalid). */

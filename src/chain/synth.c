@@ -94,6 +94,7 @@ typedef struct synth {
     int fileno;
     size_t fbytes;
     const char *dir;
+    size_t file_max;
     st_buf truth, tags;
     int err;
 } synth;
@@ -359,8 +360,10 @@ static void tag(synth *s, uint64_t key, const char *label, const char *category,
 static void hexid(const uint8_t h[32], char out[65]) { st_chain_hash_hex(h, out); }
 
 /* ---- blocks ---- */
-static int file_put(synth *s, const uint8_t *p, size_t n) {
-    if (!s->f || s->fbytes + n > FILE_MAX) {
+/* Start a new blk file when `record` more bytes would not fit (a record
+ * never straddles two files), then append p[0..n). */
+static int file_put(synth *s, const uint8_t *p, size_t n, size_t record) {
+    if (!s->f || (record && s->fbytes + record > s->file_max)) {
         char path[1200];
         if (s->f && fclose(s->f) != 0) return ST_EIO;
         snprintf(path, sizeof path, "%s/blk%05d.dat", s->dir, s->fileno++);
@@ -443,7 +446,9 @@ static int block_end(synth *s, int64_t subsidy, uint32_t miner, int nsplit) {
     hl -= 0;
     size_t z = 4;
     put32(hdr, &z, (uint32_t)blen);
-    if (file_put(s, hdr, hl) || file_put(s, s->tx, cblen) || file_put(s, s->blk, s->lblk)) return ST_EIO;
+    if (file_put(s, hdr, hl, hl + cblen + s->lblk) || file_put(s, s->tx, cblen, 0) ||
+        file_put(s, s->blk, s->lblk, 0))
+        return ST_EIO;
     return ST_OK;
 }
 
@@ -870,6 +875,7 @@ int st_chain_synth(const char *outdir, const st_synth_opts *opts, st_error *err)
     }
     rc = ST_ENOMEM;
     s->dir = outdir;
+    s->file_max = opts->file_max ? (size_t)opts->file_max : FILE_MAX;
     s->seed = opts->seed;
     for (int i = 0; i < 4; i++) s->s[i] = mix(opts->seed * 4 + (uint64_t)i + 1);
     s->next_key = 1;

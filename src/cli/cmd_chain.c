@@ -14,13 +14,16 @@
 #include "chain/chain_int.h"
 #include "cli/cli.h"
 #include "core/alloc.h"
+#include "core/progress.h"
 #include "sanctrace/chain.h"
+#include "sanctrace/trace.h"
 
 int cmd_chain(int argc, char **argv);
 int cmd_chain_cluster(int argc, char **argv); /* cmd_trace.c */
 int cmd_chain_why(int argc, char **argv);     /* cmd_trace.c */
 
 typedef struct chain_args {
+    int quiet; /* build answers but print nothing (query timing) */
     int lines; /* several ids asked: one compact JSON object per line */
     const char *db;
     const char *format;
@@ -42,7 +45,8 @@ static void chain_usage(FILE *f) {
             "  address ADDR                     received, sent, balance, transactions, first/last seen\n"
             "  synth --txs N --out DIR [--seed S]  a synthetic regtest chain with a planted theft\n"
             "  cluster [--change H,..]          group addresses (multi-input; see 'chain cluster --help')\n"
-            "  why ADDR1 ADDR2                  the co-spending transactions joining two addresses\n\n"
+            "  why ADDR1 ADDR2                  the co-spending transactions joining two addresses\n"
+            "  querybench [--txs N]             time N random tx and address queries in process\n\n"
             "Several ids: one compact JSON object per line.\n"
             "--db defaults to $SANCTRACE_HOME/chain (or ~/.local/share/sanctrace/chain).\n"
             "Exit codes: 0 ok, 1 not found or bad records skipped, 2 usage or fatal error.\n");
@@ -82,6 +86,11 @@ static int parse_args(int argc, char **argv, chain_args *a) {
 
 /* Print a JSON object as JSON or as "key  value" lines. */
 static void emit(const chain_args *a, json_t *o) {
+    if (a->quiet) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        free(s);
+        return;
+    }
     if (!strcmp(a->format, "json")) {
         char *s = json_dumps(o, (a->lines ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
         if (s) puts(s);
@@ -246,6 +255,26 @@ static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
     json_object_set_new(j, "block_hash", jhash(bh));
     json_object_set_new(j, "block_time", json_integer(st_chain_block_time(c, b)));
     json_object_set_new(j, "index_in_block", json_integer((json_int_t)(t - k.block_first_tx[b])));
+    {
+        /* wtxid, size and weight from the block file itself, when still there */
+        uint8_t *raw;
+        size_t len, used;
+        st_error e;
+        if (!a->quiet && st_chain_tx_raw(c, t, &raw, &len, &e) == ST_OK) {
+            st_block_view bv;
+            chain_block_view_init(&bv);
+            uint8_t w[32];
+            if (chain_tx_parse(&bv, raw, len, &used, w, &e) == ST_OK && !memcmp(bv.tx[0].txid, k.tx_hash[t], 32)) {
+                uint64_t base = len - bv.tx[0].witness_len, weight = base * 3 + len;
+                json_object_set_new(j, "wtxid", jhash(w));
+                json_object_set_new(j, "size", json_integer((json_int_t)len));
+                json_object_set_new(j, "vsize", json_integer((json_int_t)((weight + 3) / 4)));
+                json_object_set_new(j, "weight", json_integer((json_int_t)weight));
+            }
+            chain_block_view_free(&bv);
+            st_free(raw);
+        }
+    }
     int64_t in_sum = 0, out_sum = 0;
     int known = 1, coinbase = 0;
     for (uint64_t i = k.tx_first_in[t]; i < k.tx_first_in[t + 1]; i++) {
@@ -349,24 +378,20 @@ static int u64cmp(const void *x, const void *y) {
     return a < b ? -1 : a > b;
 }
 
-static int chain_address(chain_args *a) {
-    if (a->nopos != 1) {
-        fprintf(stderr, "sanctrace chain address: give one ADDRESS\n");
-        return 2;
-    }
-    st_chain *c;
-    if (open_store(a, &c)) return 2;
+static int chain_address_one(chain_args *a, st_chain *c, const char *text);
+static int chain_address(chain_args *a) { return each_id(a, "address", chain_address_one); }
+
+static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     uint64_t id;
-    if (!st_chain_find_addr(c, a->pos[0], &id)) {
+    if (!st_chain_find_addr(c, text, &id)) {
         st_error err;
         st_error_clear(&err);
         int malformed = 0;
         /* tell a malformed address from one never seen */
         chain_addr_key key;
-        malformed = chain_addr_decode(a->pos[0], st_chain_network(c), &key, &err) != ST_OK;
+        malformed = chain_addr_decode(text, st_chain_network(c), &key, &err) != ST_OK;
         if (malformed) cli_report(&err);
-        else fprintf(stderr, "sanctrace chain address: %s never appears in the store at %s\n", a->pos[0], a->db);
-        st_chain_close(c);
+        else fprintf(stderr, "sanctrace chain address: %s never appears in the store at %s\n", text, a->db);
         return malformed ? 2 : 1;
     }
     st_chain_cols k;
@@ -391,7 +416,6 @@ static int chain_address(chain_args *a) {
     }
     if (!txs) {
         fprintf(stderr, "sanctrace chain address: out of memory\n");
-        st_chain_close(c);
         return 2;
     }
     uint64_t nout = n - nspent;
@@ -400,15 +424,18 @@ static int chain_address(chain_args *a) {
     for (uint64_t i = 0; i < n; i++)
         if (!u || txs[u - 1] != txs[i]) txs[u++] = txs[i];
     json_t *j = json_object();
-    char text[128];
-    st_chain_addr_text(c, id, text, sizeof text);
-    json_object_set_new(j, "address", json_string(text));
+    char atext[128];
+    st_chain_addr_text(c, id, atext, sizeof atext);
+    json_object_set_new(j, "address", json_string(atext));
     json_object_set_new(j, "received", json_integer(recv));
     json_object_set_new(j, "sent", json_integer(sent));
     json_object_set_new(j, "balance", json_integer(recv - sent));
     json_object_set_new(j, "tx_count", json_integer((json_int_t)u));
     json_object_set_new(j, "outputs", json_integer((json_int_t)nout));
     json_object_set_new(j, "spent_outputs", json_integer((json_int_t)nspent));
+    uint64_t cl_id, cl_size; /* set by `chain cluster` (src/trace) */
+    if (st_cluster_lookup(a->db, c, id, &cl_id, &cl_size) == ST_OK)
+        json_object_set_new(j, "cluster", json_pack("{s:I, s:I}", "id", (json_int_t)cl_id, "size", (json_int_t)cl_size));
     const char *names[2] = {"first_seen", "last_seen"};
     for (int w = 0; w < 2 && u; w++) {
         uint64_t t = w ? txs[u - 1] : txs[0];
@@ -421,8 +448,54 @@ static int chain_address(chain_args *a) {
     emit(a, j);
     json_decref(j);
     st_free(txs);
-    st_chain_close(c);
     return rc;
+}
+
+static int dcmp(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* `chain querybench [--txs N]`: N random `chain tx` and `chain address`
+ * answers built in process (JSON included, printing excluded); prints
+ * p50/p99 latency in microseconds. */
+static int chain_querybench(chain_args *a) {
+    st_chain *c;
+    if (open_store(a, &c)) return 2;
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    uint64_t n = a->txs ? a->txs : 10000, x = 88172645463325252ull;
+    double *lat = malloc(n * sizeof *lat);
+    if (!lat || !k.ntx) {
+        free(lat);
+        st_chain_close(c);
+        return 2;
+    }
+    a->quiet = 1;
+    for (int kind = 0; kind < 2; kind++) {
+        uint64_t done = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            char id[128];
+            if (kind == 0) st_chain_hash_hex(k.tx_hash[x % k.ntx], id);
+            else {
+                uint64_t o = x % k.nout;
+                if (k.out_addr[o] == ST_CHAIN_NONE) continue;
+                st_chain_addr_text(c, k.out_addr[o], id, sizeof id);
+            }
+            double t0 = st_now();
+            if (kind == 0) chain_tx_one(a, c, id);
+            else chain_address_one(a, c, id);
+            lat[done++] = (st_now() - t0) * 1e6;
+        }
+        qsort(lat, done, sizeof *lat, dcmp);
+        printf("{\"query\": \"%s\", \"n\": %llu, \"p50_us\": %.1f, \"p99_us\": %.1f, \"max_us\": %.1f}\n",
+               kind ? "address" : "tx", (unsigned long long)done, done ? lat[done / 2] : 0,
+               done ? lat[done * 99 / 100] : 0, done ? lat[done - 1] : 0);
+    }
+    free(lat);
+    st_chain_close(c);
+    return 0;
 }
 
 static int chain_synth(chain_args *a) {
@@ -430,7 +503,7 @@ static int chain_synth(chain_args *a) {
         fprintf(stderr, "sanctrace chain synth: give --txs N and --out DIR\n");
         return 2;
     }
-    st_synth_opts o = {a->txs, a->seed ? a->seed : 1, 1};
+    st_synth_opts o = {a->txs, a->seed ? a->seed : 1, 1, 0};
     st_error err;
     st_error_clear(&err);
     if (st_chain_synth(a->out, &o, &err)) {
@@ -462,6 +535,7 @@ int cmd_chain(int argc, char **argv) {
     else if (!strcmp(sub, "block")) rc = chain_block(&a);
     else if (!strcmp(sub, "address")) rc = chain_address(&a);
     else if (!strcmp(sub, "synth")) rc = chain_synth(&a);
+    else if (!strcmp(sub, "querybench")) rc = chain_querybench(&a);
     else {
         fprintf(stderr, "sanctrace chain: unknown subcommand '%s'\n", sub);
         chain_usage(stderr);

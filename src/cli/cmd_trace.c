@@ -280,97 +280,183 @@ static json_t *services_json(const tr_env *e, const st_trace_result *r) {
     return arr;
 }
 
-static int u64_cmp(const void *x, const void *y) {
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
+/* Graphviz drawing of the flow.  A real trace touches thousands of
+ * transactions, so the picture keeps the DOT_MAX_TXS transactions that
+ * carried the most taint; everything else is one "further transactions"
+ * node.  Services reached are one node each (amounts summed), and the
+ * unspent tail of each drawn transaction one node, so a fan-out to
+ * thousands of fresh addresses draws as a single box. */
+#define DOT_MAX_TXS 40
+#define DOT_MAX_FRONTIER 2000
+
+typedef struct dot_tx {
+    uint64_t tx;
+    int64_t in; /* taint received */
+} dot_tx;
+
+static int dtx_by_in(const void *x, const void *y) {
+    const dot_tx *a = x, *b = y;
+    if (a->in != b->in) return a->in > b->in ? -1 : 1;
+    return a->tx < b->tx ? -1 : a->tx > b->tx;
 }
 
-static int grp_cmp(const void *x, const void *y) {
-    const uint64_t *a = x, *b = y;
-    if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
-    return a[1] < b[1] ? -1 : a[1] > b[1];
+typedef struct dot_edge {
+    char a[40], b[40];
+    int64_t v;
+    size_t n;
+} dot_edge;
+
+static int edge_cmp(const void *x, const void *y) {
+    const dot_edge *p = x, *q = y;
+    int c = strcmp(p->a, q->a);
+    return c ? c : strcmp(p->b, q->b);
 }
 
-/* Graphviz: sources -> transactions -> frontier; big fan-outs collapsed. */
-#define DOT_MAX_FLOWS 400
-#define DOT_FANOUT 8
+static int drawn_index(const dot_tx *d, size_t n, uint64_t tx) {
+    for (size_t i = 0; i < n; i++)
+        if (d[i].tx == tx) return (int)i;
+    return -1;
+}
 
 static void dot_write(FILE *f, const tr_env *e, const st_trace_result *r, const uint64_t *src, size_t nsrc,
                       const char *model) {
-    fprintf(f, "digraph trace {\n  rankdir=LR;\n  node [fontname=\"Helvetica\",fontsize=10];\n");
-    fprintf(f, "  label=\"sanctrace %s taint: %lld sat from %zu source output(s), %zu frontier outputs\";\n", model,
-            (long long)r->source_value, nsrc, r->nfrontier);
+    fprintf(f, "digraph trace {\n  rankdir=LR; ranksep=0.6; nodesep=0.15;\n"
+               "  node [fontname=\"Helvetica\",fontsize=10];\n  edge [fontname=\"Helvetica\",fontsize=8];\n");
+    fprintf(f, "  labelloc=t; label=\"sanctrace trace (%s): %lld sat from %zu source output(s) through %llu "
+               "transactions to %zu frontier outputs\";\n",
+            model, (long long)r->source_value, nsrc, (unsigned long long)r->txs, r->nfrontier);
+    /* taint received per tx, from the flows */
+    size_t cap = r->nflows + nsrc + 1, n = 0;
+    dot_tx *d = st_malloc(cap * sizeof *d);
+    if (!d) {
+        fprintf(f, "}\n");
+        return;
+    }
+    for (size_t i = 0; i < r->nflows; i++) {
+        int at = -1;
+        for (size_t j = n; j-- > 0 && j + 8 >= n;) /* flows come grouped by receiving tx */
+            if (d[j].tx == r->flows[i].to_tx) { at = (int)j; break; }
+        if (at < 0) d[n].tx = r->flows[i].to_tx, d[n].in = 0, at = (int)n++;
+        d[at].in += r->flows[i].tainted;
+    }
+    qsort(d, n, sizeof *d, dtx_by_in);
+    size_t nd = n < DOT_MAX_TXS ? n : DOT_MAX_TXS;
     char hx[65], ad[128];
-    for (size_t i = 0; i < nsrc && i < DOT_MAX_FLOWS; i++) {
+    /* sources, one node per source transaction */
+    for (size_t i = 0; i < nsrc; i++) {
         uint64_t t = st_chain_out_tx(e->c, src[i]);
-        st_chain_addr_text(e->c, e->k.out_addr[src[i]], ad, sizeof ad);
-        fprintf(f, "  s%llu [shape=box,style=filled,fillcolor=\"#f4a6a6\",label=\"source\\n%s\\n%lld sat\"];\n",
-                (unsigned long long)src[i], ad, (long long)e->k.out_value[src[i]]);
-        fprintf(f, "  s%llu -> t%llu [style=dashed];\n", (unsigned long long)src[i], (unsigned long long)t);
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++) dup = st_chain_out_tx(e->c, src[j]) == t;
+        if (dup) continue;
+        int64_t v = 0;
+        size_t k = 0;
+        for (size_t j = i; j < nsrc; j++)
+            if (st_chain_out_tx(e->c, src[j]) == t) v += e->k.out_value[src[j]], k++;
+        st_chain_hash_hex(e->k.tx_hash[t], hx);
+        fprintf(f, "  s%llu [shape=box,style=\"filled,bold\",fillcolor=\"#f08080\",label=\"SOURCE tx %.10s…\\n%zu output(s), %lld sat\"];\n",
+                (unsigned long long)t, hx, k, (long long)v);
     }
-    size_t nfl = r->nflows < DOT_MAX_FLOWS ? r->nflows : DOT_MAX_FLOWS;
-    for (size_t i = 0; i < nfl; i++) {
+    for (size_t i = 0; i < nd; i++) {
+        st_chain_hash_hex(e->k.tx_hash[d[i].tx], hx);
+        fprintf(f, "  t%llu [shape=ellipse,label=\"tx %.10s…\\nheight %lld\"];\n", (unsigned long long)d[i].tx, hx,
+                (long long)st_chain_block_height(e->c, e->k.tx_block[d[i].tx]));
+    }
+    int cloud = n > nd;
+    if (cloud)
+        fprintf(f, "  cloud [shape=box,style=\"dashed,rounded\",label=\"%zu further transactions\\n(not drawn)\"];\n", n - nd);
+    /* tx -> tx edges (summed per pair), sources and the cloud included */
+    dot_edge *ed = st_malloc((r->nflows + 1) * sizeof *ed);
+    size_t ne = 0;
+    for (size_t i = 0; ed && i < r->nflows; i++) {
         const st_trace_flow *fl = &r->flows[i];
-        fprintf(f, "  t%llu -> t%llu [label=\"%lld\"];\n", (unsigned long long)fl->from_tx,
-                (unsigned long long)fl->to_tx, (long long)fl->tainted);
+        int a = drawn_index(d, nd, fl->from_tx), b = drawn_index(d, nd, fl->to_tx);
+        int from_src = 0;
+        for (size_t j = 0; j < nsrc && !from_src; j++) from_src = fl->out == src[j];
+        if (b < 0 && (a < 0 && !from_src)) continue; /* inside the cloud */
+        dot_edge *x = &ed[ne++];
+        if (from_src) snprintf(x->a, sizeof x->a, "s%llu", (unsigned long long)fl->from_tx);
+        else if (a >= 0) snprintf(x->a, sizeof x->a, "t%llu", (unsigned long long)fl->from_tx);
+        else snprintf(x->a, sizeof x->a, "cloud");
+        if (b >= 0) snprintf(x->b, sizeof x->b, "t%llu", (unsigned long long)fl->to_tx);
+        else snprintf(x->b, sizeof x->b, "cloud");
+        x->v = fl->tainted;
+        x->n = 1;
     }
-    if (r->nflows > nfl)
-        fprintf(f, "  more_flows [shape=note,label=\"%zu more transfers not drawn\"];\n", r->nflows - nfl);
-    /* tx nodes: every tx on a drawn flow or producing a drawn frontier output */
-    size_t cap = 2 * nfl + r->nfrontier + nsrc + 1, nt = 0;
-    uint64_t *txs = st_malloc(cap * sizeof *txs);
-    if (txs) {
-        for (size_t i = 0; i < nfl; i++) txs[nt++] = r->flows[i].from_tx, txs[nt++] = r->flows[i].to_tx;
-        for (size_t i = 0; i < nsrc && i < DOT_MAX_FLOWS; i++) txs[nt++] = st_chain_out_tx(e->c, src[i]);
+    if (ne) qsort(ed, ne, sizeof *ed, edge_cmp);
+    for (size_t i = 0; i < ne;) {
+        size_t j = i + 1;
+        int64_t v = ed[i].v;
+        while (j < ne && !edge_cmp(&ed[i], &ed[j])) v += ed[j++].v;
+        if (j - i > 1)
+            fprintf(f, "  %s -> %s [penwidth=1.5,label=\"%zu outputs\\n%lld\"];\n", ed[i].a, ed[i].b, j - i, (long long)v);
+        else fprintf(f, "  %s -> %s [label=\"%lld\"];\n", ed[i].a, ed[i].b, (long long)v);
+        i = j;
     }
-    /* frontier, grouped by producing tx (largest first within a tx), fan-outs
-     * beyond DOT_FANOUT collapsed into one node */
-    size_t nfr = r->nfrontier;
-    uint64_t (*grp)[2] = st_malloc((nfr ? nfr : 1) * sizeof *grp);
-    size_t drawn = 0;
-    if (grp) {
-        for (size_t i = 0; i < nfr; i++) grp[i][0] = st_chain_out_tx(e->c, r->frontier[i].out), grp[i][1] = i;
-        qsort(grp, nfr, sizeof *grp, grp_cmp); /* by tx, then frontier index (already largest first) */
+    st_free(ed);
+    /* frontier: services summed per (drawn tx or cloud, label); unspent per tx */
+    size_t nf = r->nfrontier < DOT_MAX_FRONTIER ? r->nfrontier : DOT_MAX_FRONTIER; /* largest first */
+    if (r->nfrontier > nf)
+        fprintf(f, "  cut [shape=note,label=\"%zu smaller frontier outputs not drawn\"];\n", r->nfrontier - nf);
+    for (size_t i = 0; i < nf; i++) {
+        const st_trace_hit *h = &r->frontier[i];
+        if (!h->tag) continue;
+        int dup = 0;
+        for (size_t j = 0; j < i && !dup; j++) dup = r->frontier[j].tag && !strcmp(r->frontier[j].tag->label, h->tag->label);
+        if (dup) continue;
+        int64_t v = 0;
+        size_t k = 0;
+        for (size_t j = i; j < nf; j++)
+            if (r->frontier[j].tag && !strcmp(r->frontier[j].tag->label, h->tag->label)) v += r->frontier[j].tainted, k++;
+        fprintf(f, "  svc%zu [shape=box,style=\"filled,bold\",fillcolor=\"%s\",label=\"%s (%s)\\n%lld sat in %zu output(s)\"];\n", i,
+                !strcmp(h->tag->category, "exchange") ? "#9ec5f0" : "#f0d29e", h->tag->label, h->tag->category, (long long)v, k);
     }
-    for (size_t g = 0; grp && g < nfr;) {
-        size_t g1 = g;
-        uint64_t t = grp[g][0];
-        while (g1 < nfr && grp[g1][0] == t) g1++;
-        for (size_t q = g; q < g1; q++) {
-            const st_trace_hit *h = &r->frontier[grp[q][1]];
-            if (q - g == DOT_FANOUT - 1 && g1 - g > DOT_FANOUT) {
-                int64_t rest_amt = 0;
-                for (size_t z = q; z < g1; z++) rest_amt += r->frontier[grp[z][1]].tainted;
-                fprintf(f, "  m%llu [shape=box,style=dashed,label=\"%zu more outputs\\n%lld sat\"];\n",
-                        (unsigned long long)t, g1 - q, (long long)rest_amt);
-                fprintf(f, "  t%llu -> m%llu [label=\"%lld\"];\n", (unsigned long long)t, (unsigned long long)t,
-                        (long long)rest_amt);
-                break;
+    for (int pass = 0; pass < 2; pass++) /* 0: services, 1: the rest */
+        for (size_t i = 0; i < nf; i++) {
+            const st_trace_hit *h = &r->frontier[i];
+            if ((pass == 0) != (h->tag != NULL)) continue;
+            uint64_t t = st_chain_out_tx(e->c, h->out);
+            int di = drawn_index(d, nd, t);
+            int from_src = 0;
+            for (size_t j = 0; j < nsrc && !from_src; j++) from_src = h->out == src[j];
+            size_t svc = 0;
+            if (h->tag)
+                for (size_t j = 0; j < nf; j++)
+                    if (r->frontier[j].tag && !strcmp(r->frontier[j].tag->label, h->tag->label)) { svc = j; break; }
+            /* first frontier output of this (origin, target) pair prints the summed edge */
+            int first = 1;
+            int64_t v = 0;
+            size_t k = 0;
+            for (size_t j = 0; j < nf; j++) {
+                const st_trace_hit *g = &r->frontier[j];
+                if ((g->tag != NULL) != (h->tag != NULL)) continue;
+                if (h->tag && strcmp(g->tag->label, h->tag->label)) continue;
+                uint64_t tg = st_chain_out_tx(e->c, g->out);
+                int dg = drawn_index(d, nd, tg);
+                int gsrc = 0;
+                for (size_t q = 0; q < nsrc && !gsrc; q++) gsrc = g->out == src[q];
+                int same = from_src ? (gsrc && tg == t) : (!gsrc && (di >= 0 ? tg == t : dg < 0));
+                if (!same) continue;
+                if (j < i) { first = 0; break; }
+                v += g->tainted;
+                k++;
             }
-            if (drawn >= DOT_MAX_FLOWS) break;
-            drawn++;
-            st_chain_addr_text(e->c, e->k.out_addr[h->out], ad, sizeof ad);
-            const char *fill = h->tag ? (!strcmp(h->tag->category, "exchange") ? "#a6c8f4" : "#f4d6a6") : "#e8e8e8";
-            fprintf(f, "  o%llu [shape=box,style=filled,fillcolor=\"%s\",label=\"%s%s%s\\n%lld sat (%s)\"];\n",
-                    (unsigned long long)h->out, fill, h->tag ? h->tag->label : "", h->tag ? "\\n" : "", ad,
-                    (long long)h->tainted, st_stop_name(h->stop));
-            fprintf(f, "  t%llu -> o%llu [label=\"%lld\"];\n", (unsigned long long)t, (unsigned long long)h->out,
-                    (long long)h->tainted);
+            if (!first) continue;
+            char origin[40];
+            if (from_src) snprintf(origin, sizeof origin, "s%llu", (unsigned long long)t);
+            else if (di >= 0) snprintf(origin, sizeof origin, "t%llu", (unsigned long long)t);
+            else snprintf(origin, sizeof origin, "cloud");
+            if (h->tag) {
+                fprintf(f, "  %s -> svc%zu [penwidth=2,label=\"%lld\"];\n", origin, svc, (long long)v);
+            } else {
+                st_chain_addr_text(e->c, e->k.out_addr[h->out], ad, sizeof ad);
+                fprintf(f, "  u%zu [shape=box,style=filled,fillcolor=\"#e8e8e8\",label=\"%s\\n%lld sat (%s)\"];\n", i,
+                        k == 1 ? ad : "", (long long)v, k == 1 ? st_stop_name(h->stop) : "");
+                if (k > 1)
+                    fprintf(f, "  u%zu [label=\"%zu outputs not passed on\\n%lld sat\"];\n", i, k, (long long)v);
+                fprintf(f, "  %s -> u%zu [label=\"%lld\"];\n", origin, i, (long long)v);
+            }
         }
-        if (txs && nt < cap) txs[nt++] = t;
-        g = g1;
-    }
-    if (drawn >= DOT_MAX_FLOWS)
-        fprintf(f, "  more_outputs [shape=note,label=\"frontier drawing cut at %d outputs\"];\n", DOT_MAX_FLOWS);
-    st_free(grp);
-    if (txs) qsort(txs, nt, sizeof *txs, u64_cmp);
-    for (size_t i = 0; txs && i < nt; i++) {
-        if (i && txs[i] == txs[i - 1]) continue;
-        st_chain_hash_hex(e->k.tx_hash[txs[i]], hx);
-        fprintf(f, "  t%llu [shape=ellipse,label=\"tx %.12s…\\nheight %lld\"];\n", (unsigned long long)txs[i], hx,
-                (long long)st_chain_block_height(e->c, e->k.tx_block[txs[i]]));
-    }
-    st_free(txs);
+    st_free(d);
     fprintf(f, "}\n");
 }
 

@@ -83,7 +83,13 @@ static int edges_push(cl_edges *e, uint64_t a, uint64_t b, uint64_t tx) {
     return ST_OK;
 }
 
-static int is_round(int64_t v) { return v > 0 && v % 100000 == 0; }
+/* Trailing decimal zeros of a satoshi amount: payments are typed by
+ * people (1.2345 BTC), change is whatever is left (0.87651111 BTC). */
+static int trailing_zeros(int64_t v) {
+    int n = 0;
+    while (v > 0 && v % 10 == 0 && n < 18) v /= 10, n++;
+    return n;
+}
 
 /* Pick the change output of tx t by the enabled heuristics; NONE when the
  * heuristics find none or disagree. */
@@ -116,9 +122,11 @@ static uint64_t change_output(const st_chain *c, const st_chain_cols *k, uint64_
     }
     if (bits & ST_CHANGE_ROUND) {
         if (o1 - o0 != 2) return ST_CHAIN_NONE;
-        int r0 = is_round(k->out_value[o0]), r1 = is_round(k->out_value[o0 + 1]);
-        if (r0 == r1) return ST_CHAIN_NONE;
-        uint64_t cand = r0 ? o0 + 1 : o0;
+        int z0 = trailing_zeros(k->out_value[o0]), z1 = trailing_zeros(k->out_value[o0 + 1]);
+        uint64_t cand;
+        if (z0 >= 3 && z0 >= z1 + 2) cand = o0 + 1;      /* output 0 is the round payment */
+        else if (z1 >= 3 && z1 >= z0 + 2) cand = o0;
+        else return ST_CHAIN_NONE;
         if (any && cand != pick) return ST_CHAIN_NONE;
         pick = cand;
     }
@@ -199,7 +207,7 @@ static int cl_scan(cl_build *b, const st_chain *c, const st_chain_cols *k) {
         /* distinct owners: sort a copy in vals' space is not possible; count by sorting addrs */
         size_t owners = 0;
         {
-            /* insertion sort for the common small case, qsort otherwise */
+            /* insertion sort for the common small case, shell sort otherwise */
             for (size_t x = 1; x < na && na <= 32; x++) {
                 uint64_t v = addrs[x];
                 size_t y = x;

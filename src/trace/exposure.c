@@ -27,8 +27,6 @@ typedef struct ex_ctx {
     st_chain_cols k;
     const st_exposure_opts *o;
     st_exposure_result *r;
-    size_t *share_of_tag; /* tag index -> share index + 1, or 0 */
-    size_t ntags_cap;
     size_t cap_shares;
     uint64_t target_cluster;
     const char *target_label;
@@ -40,18 +38,17 @@ typedef struct ex_ctx {
 
 static int is_coinbase(const st_chain_cols *k, uint64_t t) { return k->block_first_tx[k->tx_block[t]] == t; }
 
+/* Shares are grouped by source: tag label and category (a TagPack tags
+ * each address separately; an investigator asks about the service). */
 static int record(ex_ctx *x, const st_tag *tag, int64_t amt, uint32_t depth, uint64_t src_out) {
-    size_t ti = st_tagmap_index(x->o->tags, tag);
-    if (ti >= x->ntags_cap) {
-        size_t nc = (ti + 1) * 2;
-        size_t *p = st_realloc(x->share_of_tag, nc * sizeof *p);
-        if (!p) return ST_ENOMEM;
-        memset(p + x->ntags_cap, 0, (nc - x->ntags_cap) * sizeof *p);
-        x->share_of_tag = p;
-        x->ntags_cap = nc;
-    }
     st_exposure_result *r = x->r;
-    if (!x->share_of_tag[ti]) {
+    size_t si = r->nshares;
+    for (size_t i = 0; i < r->nshares; i++)
+        if (!strcmp(r->shares[i].tag->label, tag->label) && !strcmp(r->shares[i].tag->category, tag->category)) {
+            si = i;
+            break;
+        }
+    if (si == r->nshares) {
         if (r->nshares == x->cap_shares) {
             size_t nc = x->cap_shares ? x->cap_shares * 2 : 16;
             st_exposure_share *p = st_realloc(r->shares, nc * sizeof *p);
@@ -64,9 +61,9 @@ static int record(ex_ctx *x, const st_tag *tag, int64_t amt, uint32_t depth, uin
         s->tag = tag;
         s->paths = st_calloc(x->max_paths, sizeof *s->paths);
         if (!s->paths) return ST_ENOMEM;
-        x->share_of_tag[ti] = ++r->nshares;
+        r->nshares++;
     }
-    st_exposure_share *s = &r->shares[x->share_of_tag[ti] - 1];
+    st_exposure_share *s = &r->shares[si];
     if (depth == 1) s->direct += amt;
     else s->indirect += amt;
     /* keep the largest paths, largest first */
@@ -167,13 +164,12 @@ int st_exposure_run(const st_chain *c, const uint64_t *addrs, size_t n,
         }
     }
 out:
-    st_free(x.share_of_tag);
     if (rc == ST_ENOMEM) st_error_set(err, rc, "out of memory during exposure");
     if (rc) {
         st_exposure_result_free(x.r);
         return rc;
     }
-    qsort(x.r->shares, x.r->nshares, sizeof *x.r->shares, share_cmp);
+    if (x.r->nshares) qsort(x.r->shares, x.r->nshares, sizeof *x.r->shares, share_cmp);
     *out = x.r;
     return ST_OK;
 }

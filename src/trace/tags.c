@@ -412,7 +412,7 @@ int st_tagset_load_path(st_tagset *ts, const char *path, st_error *err) {
         n++;
     }
     closedir(d);
-    if (!rc) qsort(names, n, sizeof *names, name_cmp);
+    if (!rc && n) qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n && !rc; i++) {
         char full[4096];
         if (st_path_join(full, sizeof full, path, names[i])) rc = st_error_set(err, ST_ELIMIT, "path too long");

@@ -526,7 +526,7 @@ static int process_coinbase(tr_ctx *x, uint64_t b) {
     x->r->txs++;
     uint32_t hops = p->hops + 1;
     if (positional(x)) {
-        qsort(p->iv, p->niv, sizeof *p->iv, iv_cmp);
+        if (p->niv) qsort(p->iv, p->niv, sizeof *p->iv, iv_cmp);
         x->nseq = 0;
         for (uint32_t i = 0; i < p->niv; i++)
             if ((rc = seq_push(x, p->iv[i].a, p->iv[i].b))) return rc;
@@ -795,7 +795,7 @@ int st_trace_source(const st_chain *c, const st_tagmap *tm, const char *text,
         if (!q) rc = ST_ENOMEM;
         else *outs = q, *cap = nc;
     }
-    if (!rc) {
+    if (!rc && nids) {
         memcpy(*outs + *n, ids, nids * sizeof *ids);
         *n += nids;
     }

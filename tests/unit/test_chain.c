@@ -631,7 +631,7 @@ static void test_synth_small(void **state) {
     char *dir = st_test_tmpdir(), out[512], db[512], path[600];
     snprintf(out, sizeof out, "%s/synth", dir);
     snprintf(db, sizeof db, "%s/db", dir);
-    st_synth_opts so = {20000, 3, 0};
+    st_synth_opts so = {20000, 3, 0, 1u << 20}; /* 1 MiB files: records must not straddle them */
     st_error e;
     assert_int_equal(st_chain_synth(out, &so, &e), ST_OK);
     const char *p[] = {out};
