@@ -77,6 +77,7 @@ void st_rings_free(st_rings *r) {
     st_free(r->cl_members);
     st_free(r->ring_ids);
     st_free(r->personas);
+    st_free(r->ring_kinds);
     st_free(r->rec_risk);
     st_free(r->ring_risk);
     st_free(r->rec_own);

@@ -200,7 +200,7 @@ int rg_risk(st_rings *r, st_error *err) {
     r->ind_start[n] = (uint32_t)r->inds.len;
     /* the kinds of strong infrastructure shared inside each ring, between
      * records that are not the same person */
-    uint32_t *ring_kinds = st_calloc(nc + 1, sizeof *ring_kinds);
+    uint32_t *ring_kinds = r->ring_kinds = st_calloc(nc + 1, sizeof *ring_kinds);
     if (!ring_kinds) goto done;
     for (size_t k = 0; k < r->edges.len; k++) {
         const rg_edge *e = &RG_AT(r->edges, rg_edge, k);
@@ -251,7 +251,6 @@ int rg_risk(st_rings *r, st_error *err) {
         }
         r->ring_risk[c] = (float)(1.0 - keep);
     }
-    st_free(ring_kinds);
     for (size_t i = 0; i < n; i++) {
         double v = r->rec_own[i];
         if (r->cluster[i] != UINT32_MAX && r->ring_risk[r->cluster[i]] > v) v = r->ring_risk[r->cluster[i]];
