@@ -57,7 +57,8 @@ static void print_table(const char *a, const char *b, double s, json_t *ex) {
     size_t i;
     json_t *t;
     printf("%-22s %-22s %-16s %s\n", "query token", "list token", "how", "score");
-    json_array_foreach(toks, i, t) {
+    for (i = 0; i < json_array_size(toks); i++) {
+        t = json_array_get(toks, i);
         const char *part = json_string_value(json_object_get(t, "part"));
         char q[64];
         snprintf(q, sizeof q, "%s%s%s", json_string_value(json_object_get(t, "query")),
@@ -69,12 +70,12 @@ static void print_table(const char *a, const char *b, double s, json_t *ex) {
     json_t *uq = json_object_get(ex, "unmatched_query"), *ul = json_object_get(ex, "unmatched_list");
     if (json_array_size(uq)) {
         printf("unmatched in query:");
-        json_array_foreach(uq, i, t) printf(" %s", json_string_value(t));
+        for (i = 0; i < json_array_size(uq); i++) printf(" %s", json_string_value(json_array_get(uq, i)));
         printf("\n");
     }
     if (json_array_size(ul)) {
         printf("unmatched in list :");
-        json_array_foreach(ul, i, t) printf(" %s", json_string_value(t));
+        for (i = 0; i < json_array_size(ul); i++) printf(" %s", json_string_value(json_array_get(ul, i)));
         printf("\n");
     }
 }
@@ -310,7 +311,9 @@ int cmd_eval_deck(int argc, char **argv) {
     printf("%-22s %6s %6s  %s\n", "kind", "n", "hits", "rate");
     const char *k;
     json_t *v;
-    json_object_foreach(per, k, v) {
+    for (void *it = json_object_iter(per); it; it = json_object_iter_next(per, it)) {
+        k = json_object_iter_key(it);
+        v = json_object_iter_value(it);
         long long nn = json_integer_value(json_object_get(v, "n")), f = json_integer_value(json_object_get(v, "found"));
         printf("%-22s %6lld %6lld  %.3f\n", k, nn, f, nn ? (double)f / (double)nn : 0.0);
     }

@@ -318,7 +318,7 @@ int st_name_index_build(st_name_index *ix) {
         ix->term_str[id] = st_strndup(key + 1, klen - 1);
         if (!ix->term_str[id]) { st_free(bgc); return ST_ENOMEM; }
         ix->term_len[id] = (uint32_t)(klen - 1);
-        uint16_t b[80];
+        uint16_t b[80] = {0};
         size_t nb = bigrams(key + 1, klen - 1, b, 80);
         for (size_t j = 0; j < nb; j++) bgc[b[j] + 1]++;
     }
@@ -330,7 +330,7 @@ int st_name_index_build(st_name_index *ix) {
     memcpy(cur, bgc, (NB * NB + 1) * sizeof *cur);
     for (size_t t = 0; t < ix->nterms; t++) {
         if (!ix->term_str[t]) continue;
-        uint16_t b[80];
+        uint16_t b[80] = {0};
         size_t nb = bigrams(ix->term_str[t], ix->term_len[t], b, 80);
         for (size_t j = 0; j < nb; j++) ix->bg[cur[b[j]]++] = (uint32_t)t;
     }
@@ -449,7 +449,7 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
         /* fuzzy: vocabulary terms sharing enough bigrams (a Korean query
          * finds Korean list names through its given-name key instead) */
         if (t->len >= 2 && t->kind != NM_NUMBER && !query->korean) {
-            uint16_t b[80];
+            uint16_t b[80] = {0};
             size_t nb = bigrams(query->str + t->off, t->len, b, 80), nt = 0;
             for (size_t j = 0; j < nb; j++)
                 for (uint32_t p = ix->bg_off[b[j]]; p < ix->bg_off[b[j] + 1]; p++) {
@@ -475,13 +475,12 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
         char ini[8];
         size_t ni = name_initials(query, ini);
         uint64_t id;
-        size_t bl;
-        if (ni && st_map_get(ix->terms, buf, (bl = term_bytes('a', ini, ni, buf)), &id)) credit_names(&q, id, 0.5f);
+        if (ni && st_map_get(ix->terms, buf, term_bytes('a', ini, ni, buf), &id)) credit_names(&q, id, 0.5f);
         end_token(&q);
         for (unsigned i = 0; i < query->ntok; i++) {
             const nm_tok *t = &query->tok[i];
             if (t->len < 2 || t->len > 6 || t->kind == NM_NUMBER || t->kind == NM_LEGAL) continue;
-            if (st_map_get(ix->terms, buf, (bl = term_bytes('a', query->str + t->off, t->len, buf)), &id))
+            if (st_map_get(ix->terms, buf, term_bytes('a', query->str + t->off, t->len, buf), &id))
                 credit_term(&q, id, 0.5f);
             end_token(&q);
         }

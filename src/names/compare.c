@@ -16,6 +16,7 @@
  * allocation and no global state unless an explanation is requested.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -23,9 +24,13 @@
 
 /* Tuned once on the structure of the problem (see docs/names.md). */
 #define PAIR_MIN 0.6       /* token pairs below this similarity stay unpaired */
-#define STEEP 1.5          /* how fast pair quality falls under 0.9 */
+#define STEEP 1.5          /* how fast pair quality falls under the knee */
+#define KNEE 0.9           /* pairs at least this similar count at face value */
 #define ALPHA 0.25         /* weight of the less covered side */
 #define SUBST 0.5          /* penalty when both sides keep unmatched tokens */
+#define PHON 0.88          /* floor for tokens with the same phonetic skeleton */
+#define BIN_SWAP 0.7       /* factor when "A bin B" meets "B bin A" */
+#define TWO_SLIPS 0.75     /* floor for two edits in words of 4+ letters */
 #define KO_SURNAME_W 0.35  /* share of the surname in a Korean name score */
 
 /* ---- token similarity --------------------------------------------------- */
@@ -67,7 +72,11 @@ static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     /* the length difference alone bounds the distance from below */
     if ((double)d0 > (double)L * 0.5) return 1.0 - (double)d0 / (double)L;
     int d = osa_distance(a, la, b, lb);
-    return 1.0 - (double)d / (double)L;
+    double s = 1.0 - (double)d / (double)L;
+    /* two slips in a word of four letters or more are a typing or
+     * spelling variant however short the word (Sechin/Sechev) */
+    if (d == 2 && (la < lb ? la : lb) >= 4 && s < TWO_SLIPS) s = TWO_SLIPS;
+    return s;
 }
 
 /* a is a shortening of b: same first letter, a's letters appear in b in
@@ -75,6 +84,9 @@ static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
 static int abbreviates(const char *a, size_t la, const char *b, size_t lb) {
     if (la > lb) { const char *t = a; a = b; b = t; size_t tl = la; la = lb; lb = tl; }
     if (la < 3 || la * 10 > lb * 6 || a[0] != b[0]) return 0;
+    /* a plain prefix is a different, shorter name (Bai / Baikal), not an
+     * abbreviation (Intl / International) */
+    if (memcmp(a, b, la) == 0) return 0;
     size_t j = 0;
     for (size_t i = 0; i < la; i++) {
         while (j < lb && b[j] != a[i]) j++;
@@ -106,7 +118,13 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     if (a->origin == NM_HAN && b->origin == NM_HAN) return 0.0;
     const char *ka = A->str + a->skel, *kb = B->str + b->skel;
     if (a->origin == NM_ABJAD || b->origin == NM_ABJAD) {
-        double s = str_sim(ka, a->sklen, kb, b->sklen) * 0.95;
+        /* Arabic script has no p, v or o/e: compare consonant skeletons
+         * with p as b and v as f */
+        char xa[64], xb[64];
+        size_t la = a->sklen < 63 ? a->sklen : 63, lb = b->sklen < 63 ? b->sklen : 63;
+        for (size_t k = 0; k < la; k++) xa[k] = ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
+        for (size_t k = 0; k < lb; k++) xb[k] = kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
+        double s = str_sim(xa, la, xb, lb) * 0.95;
         *how = HOW_TRANSLIT;
         return s;
     }
@@ -115,8 +133,11 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     /* abbreviation: intl/international, corp/corporation, mgmt/management */
     if (s < 0.8 && abbreviates(sa, a->len, sb, b->len)) { *how = HOW_ABBREV; return 0.8; }
     if (a->sklen >= 2 && a->sklen == b->sklen && memcmp(ka, kb, a->sklen) == 0 &&
-        a->len >= 4 && b->len >= 4 && s < 0.88) {
-        s = 0.88;
+        a->len >= 4 && b->len >= 4 && s < PHON) {
+        /* the same consonant skeleton lifts a spelling variant
+         * (Mohammed/Muhammad), not two names that merely share their
+         * consonants (Hiroshi/Harzi): halfway when the spellings differ much */
+        s = s >= 0.7 ? PHON : (s + PHON) / 2;
         *how = HOW_PHONETIC;
     }
     return s;
@@ -127,23 +148,26 @@ double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, un
     return tok_sim_how(a, i, b, j, &how);
 }
 
-/* Similarity of token a_i against the concatenation of b_j..b_{j+1}. */
-static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j) {
-    const nm_tok *a = &A->tok[i], *b1 = &B->tok[j], *b2 = &B->tok[j + 1];
-    if (a->len < 4 || b1->kind == NM_NUMBER || b2->kind == NM_NUMBER) return 0.0;
-    char buf[128];
-    size_t l1 = b1->len, l2 = b2->len;
-    if (l1 + l2 >= sizeof buf) return 0.0;
-    memcpy(buf, B->str + b1->off, l1);
-    memcpy(buf + l1, B->str + b2->off, l2);
-    size_t L = l1 + l2;
+/* Similarity of token a_i against the concatenation of b_j..b_{j+m-1}. */
+static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
+                         unsigned m) {
+    const nm_tok *a = &A->tok[i];
+    if (a->len < 4 || j + m > B->ntok) return 0.0;
+    char buf[160];
+    size_t L = 0;
+    for (unsigned k = 0; k < m; k++) {
+        const nm_tok *b = &B->tok[j + k];
+        if (b->kind == NM_NUMBER || L + b->len >= sizeof buf) return 0.0;
+        memcpy(buf + L, B->str + b->off, b->len);
+        L += b->len;
+    }
     if ((size_t)a->len + 3 < L || L + 3 < (size_t)a->len) return 0.0;
     return str_sim(A->str + a->off, a->len, buf, L);
 }
 
 static double quality(double s) {
-    if (s >= 0.9) return s;
-    double q = 0.9 - (0.9 - s) * STEEP;
+    if (s >= KNEE) return s;
+    double q = KNEE - (KNEE - s) * STEEP;
     return q > 0 ? q : 0;
 }
 
@@ -155,12 +179,12 @@ typedef struct pairc {
     uint8_t how;
 } pairc;
 
-#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 3 + 2 * ST_NAME_MAX_TOKENS * 4)
+#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 5 + 2 * ST_NAME_MAX_TOKENS * 4)
 
 /* Token a of A (2..5 letters) against runs of B tokens whose first letters
  * spell it; particles in the run may be skipped. */
 static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *cand, size_t *nc,
-                          int swap) {
+                          int swap, int person) {
     for (unsigned i = 0; i < A->ntok; i++) {
         const nm_tok *a = &A->tok[i];
         const char *s = A->str + a->off;
@@ -174,6 +198,9 @@ static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *c
                 else break;
             }
             if (m != a->len || k - j < 2 || k - j > 6 || *nc >= MAXP) continue;
+            /* initials standing for a person's whole name (N.N.) say
+             * nothing about who it is */
+            if (person && j == 0 && k == B->ntok) continue;
             pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM};
             if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM};
             cand[(*nc)++] = p;
@@ -181,8 +208,22 @@ static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *c
     }
 }
 
-static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *tokens,
-                          json_t *unq, json_t *unl) {
+/* Arabic names chain given name, "bin", father's name: "Omar bin
+ * Abdullah" is the son of "Abdullah bin Omar", not the same man. */
+static int bin_swapped(const st_name_form *Q, const st_name_form *L) {
+    int bq = -1, bl = -1;
+    for (unsigned i = 1; i + 1 < Q->ntok && bq < 0; i++)
+        if (Q->tok[i].kind == NM_STOP && !strcmp(nm_tok_str(Q, i), "bin")) bq = (int)i;
+    for (unsigned j = 1; j + 1 < L->ntok && bl < 0; j++)
+        if (L->tok[j].kind == NM_STOP && !strcmp(nm_tok_str(L, j), "bin")) bl = (int)j;
+    if (bq < 0 || bl < 0) return 0;
+    const char *qa = nm_tok_str(Q, (unsigned)bq - 1), *qb = nm_tok_str(Q, (unsigned)bq + 1);
+    const char *la = nm_tok_str(L, (unsigned)bl - 1), *lb = nm_tok_str(L, (unsigned)bl + 1);
+    return strcmp(qa, qb) != 0 && !strcmp(qa, lb) && !strcmp(qb, la);
+}
+
+static double latin_score(const st_name_form *Q, const st_name_form *L, st_schema schema,
+                          json_t *tokens, json_t *unq, json_t *unl) {
     pairc cand[MAXP];
     size_t nc = 0;
     unsigned nq = Q->ntok, nl = L->ntok;
@@ -194,19 +235,24 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *
                 cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 1, (uint8_t)how};
         }
     /* joined on one side, separate on the other (VladimirPutin, Good Will) */
-    for (unsigned i = 0; i < nq; i++)
-        for (unsigned j = 0; j + 1 < nl; j++) {
-            double s = joined_sim(Q, i, L, j);
-            if (s >= 0.8 && nc < MAXP) cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 2, HOW_JOINED};
-        }
-    for (unsigned j = 0; j < nl; j++)
-        for (unsigned i = 0; i + 1 < nq; i++) {
-            double s = joined_sim(L, j, Q, i);
-            if (s >= 0.8 && nc < MAXP) cand[nc++] = (pairc){(float)s, (uint8_t)i, 2, (uint8_t)j, 1, HOW_JOINED};
-        }
+    for (unsigned m = 2; m <= 3; m++) {
+        for (unsigned i = 0; i < nq; i++)
+            for (unsigned j = 0; j + m <= nl; j++) {
+                double s = joined_sim(Q, i, L, j, m);
+                if (s >= 0.8 && nc < MAXP)
+                    cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, (uint8_t)m, HOW_JOINED};
+            }
+        for (unsigned j = 0; j < nl; j++)
+            for (unsigned i = 0; i + m <= nq; i++) {
+                double s = joined_sim(L, j, Q, i, m);
+                if (s >= 0.8 && nc < MAXP)
+                    cand[nc++] = (pairc){(float)s, (uint8_t)i, (uint8_t)m, (uint8_t)j, 1, HOW_JOINED};
+            }
+    }
     /* initials: PLA / People's Liberation Army, JC / Jean Claude */
-    acronym_pairs(Q, L, cand, &nc, 0);
-    acronym_pairs(L, Q, cand, &nc, 1);
+    int person = schema == ST_SCHEMA_PERSON;
+    acronym_pairs(Q, L, cand, &nc, 0, person);
+    acronym_pairs(L, Q, cand, &nc, 1, person);
     /* greedy: best pairs first (insertion sort: nc is small) */
     for (size_t a = 1; a < nc; a++) {
         pairc x = cand[a];
@@ -240,15 +286,12 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *
             rawl += L->tok[p->li + k].w;
         }
         if (tokens) {
-            char qs[128] = "", ls[128] = "";
-            for (unsigned k = 0; k < p->qn; k++) {
-                if (k) strcat(qs, " ");
-                strncat(qs, nm_tok_str(Q, p->qi + k), 60);
-            }
-            for (unsigned k = 0; k < p->ln; k++) {
-                if (k) strcat(ls, " ");
-                strncat(ls, nm_tok_str(L, p->li + k), 60);
-            }
+            char qs[160] = "", ls[160] = "";
+            size_t ql = 0, ll = 0;
+            for (unsigned k = 0; k < p->qn && ql < sizeof qs; k++)
+                ql += (size_t)snprintf(qs + ql, sizeof qs - ql, "%s%s", k ? " " : "", nm_tok_str(Q, p->qi + k));
+            for (unsigned k = 0; k < p->ln && ll < sizeof ls; k++)
+                ll += (size_t)snprintf(ls + ll, sizeof ls - ll, "%s%s", k ? " " : "", nm_tok_str(L, p->li + k));
             json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", qs, "list", ls,
                                                     "how", how_names[p->how], "score",
                                                     round(p->s * 1000) / 1000));
@@ -262,9 +305,17 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *
             if (!usedl[j]) json_array_append_new(unl, json_string(nm_tok_str(L, j)));
     double cq = mq / tq, cl = ml / tl;
     double lo = cq < cl ? cq : cl, hi = cq < cl ? cl : cq;
-    double uq = 1.0 - rawq / tq, ul = 1.0 - rawl / tl;
+    /* a substitution is a word of one name standing where another word of
+     * the other stands; series numbers (Fund VII / Fund VIII) weigh less */
+    double nq_un = 0, nl_un = 0;
+    for (unsigned i = 0; i < nq; i++)
+        if (!usedq[i] && Q->tok[i].kind == NM_NUMBER) nq_un += Q->tok[i].w;
+    for (unsigned j = 0; j < nl; j++)
+        if (!usedl[j] && L->tok[j].kind == NM_NUMBER) nl_un += L->tok[j].w;
+    double uq = 1.0 - (rawq + nq_un) / tq, ul = 1.0 - (rawl + nl_un) / tl;
     double sub = uq < ul ? uq : ul;
     double s = ALPHA * lo + (1 - ALPHA) * hi - SUBST * sub;
+    if (bin_swapped(Q, L)) s *= BIN_SWAP;
     if (s < 0) s = 0;
     if (s > 1) s = 1;
     return s;
@@ -357,7 +408,6 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
 
 double st_name_compare_forms(const st_name_form *query, const st_name_form *list,
                              st_schema schema, json_t **explanation) {
-    (void)schema;
     json_t *tokens = NULL, *unq = NULL, *unl = NULL;
     if (explanation) {
         *explanation = NULL;
@@ -372,7 +422,7 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
             s = korean_score(query, list, tokens);
             korean = s >= 0;
         }
-        if (!korean) s = latin_score(query, list, tokens, unq, unl);
+        if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
     }
     if (s < 0) s = 0;
     if (explanation) {

@@ -302,7 +302,14 @@ static size_t rewrite_numbers(rtok *t, size_t n) {
             if (d > 0 && d == t[i].len) t[i].kind = NM_NUMBER;
             continue;
         }
-        if (v >= 20 && v % 10 == 0 && i + 1 < n) {
+        if (v >= 20 && v % 10 == 0 && i + 1 < n && t[i + 1].len == 1 && t[i + 1].s[0] >= '1' &&
+            t[i + 1].s[0] <= '9') {
+            /* "forty 4" */
+            v += t[i + 1].s[0] - '0';
+            t[i].sep_after = t[i + 1].sep_after;
+            memmove(&t[i + 1], &t[i + 2], (n - i - 2) * sizeof *t);
+            n--;
+        } else if (v >= 20 && v % 10 == 0 && i + 1 < n) {
             for (size_t k = 0; k < COUNT(numwords); k++)
                 if (strcmp(t[i + 1].s, numwords[k].w) == 0 && numwords[k].v < 10 && numwords[k].v > 0) {
                     v += numwords[k].v;
@@ -465,7 +472,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         case NM_TITLE: t[i].w = 0.05f; break;
         case NM_STOP: t[i].w = 0.3f; break;
         case NM_GENERIC: t[i].w = 0.6f; break;
-        case NM_NUMBER: t[i].w = 0.5f; break;
+        case NM_NUMBER: t[i].w = 0.3f; break;
         default: t[i].w = 1.0f; break;
         }
     }

@@ -61,6 +61,8 @@ uint16_t ko_key_inword(ko_syl s) {
 double ko_key_sim(uint16_t a, uint16_t b) {
     if (a == b) return 1.0;
     int on = (a >> 8) == (b >> 8), vo = ((a >> 4) & 15) == ((b >> 4) & 15), co = (a & 15) == (b & 15);
+    /* one part differs: a different syllable all the same, and in a name
+     * of two given syllables one of these must sink the score */
     if (on && vo) return 0.45; /* coda only: Chol/Chon */
     if (on && co) return 0.4;  /* vowel only: Jong/Jang */
     if (vo && co) return 0.35; /* onset only: Pyong/Myong */

@@ -219,7 +219,8 @@ static void test_pair_benchmark(void **state) {
     double f1 = 2 * p * r / (p + r);
     print_message("pairs %zu: precision %.3f recall %.3f F1 %.3f\n", n, p, r, f1);
     assert_int_equal(n, 826);
-    assert_true(f1 >= 0.86);
+    /* measured 0.897 (precision 0.902, recall 0.892) */
+    assert_true(f1 >= 0.88);
 }
 
 /* ---- the DPRK deck ------------------------------------------------------------- */
@@ -322,6 +323,78 @@ static void test_index_recall(void **state) {
     st_name_list_free(&dprk);
 }
 
+/* ---- threads ---------------------------------------------------------------- */
+
+#include <pthread.h>
+
+typedef struct thr_job {
+    const st_name_index *ix;
+    const char *const *queries;
+    size_t nq;
+    double sum;      /* sum of best candidate scores */
+    int rc;
+} thr_job;
+
+static void *thr_run(void *arg) {
+    thr_job *j = arg;
+    st_names_ctx *c;
+    st_name_scratch *s;
+    st_error err;
+    j->rc = st_names_ctx_new(&c, &err);
+    if (j->rc) return NULL;
+    if ((j->rc = st_name_scratch_new(j->ix, &s)) != ST_OK) { st_names_ctx_free(c); return NULL; }
+    for (int round = 0; round < 20; round++)
+        for (size_t q = 0; q < j->nq; q++) {
+            st_name_form *f;
+            if ((j->rc = st_name_prepare(c, j->queries[q], ST_SCHEMA_PERSON, &f)) != ST_OK) break;
+            st_name_cand cand[8];
+            size_t n;
+            st_name_index_query(j->ix, s, f, cand, 8, &n);
+            double best = 0;
+            for (size_t k = 0; k < n; k++) {
+                double sc = st_name_compare_forms(f, st_name_index_form(j->ix, cand[k].name_idx), ST_SCHEMA_PERSON, NULL);
+                if (sc > best) best = sc;
+            }
+            if (round == 0) j->sum += best;
+            st_name_form_free(f);
+        }
+    st_name_scratch_free(s);
+    st_names_ctx_free(c);
+    return NULL;
+}
+
+/* Four threads, each with its own context and scratch, share one index and
+ * its forms: every thread gets the figures one thread gets alone. */
+static void test_threads(void **state) {
+    (void)state;
+    static const char *const list[] = {"RI PYONG CHOL", "KIM JONG UN", "CHOE RYONG HAE", "Siemens AG",
+                                       "Vladimir Putin", "Usama bin Ladin", "PAK PONG JU"};
+    static const char *const qs[] = {"Lee Byeong-cheol", "김정은", "Choe Ryonghae", "Siemens Aktiengesellschaft",
+                                     "Wladimir Putin", "Osama bin Laden", "Park Bong-ju", "John Smith"};
+    st_name_index *ix;
+    assert_int_equal(st_name_index_new(&ix), ST_OK);
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        assert_int_equal(st_name_index_add(ix, ctx, list[i], ST_SCHEMA_PERSON, i), ST_OK);
+    assert_int_equal(st_name_index_build(ix), ST_OK);
+    thr_job one = {ix, qs, sizeof qs / sizeof qs[0], 0, 0};
+    thr_run(&one);
+    assert_int_equal(one.rc, ST_OK);
+    assert_true(one.sum >= 6.5); /* seven of the eight queries find their name */
+    thr_job jobs[4];
+    pthread_t th[4];
+    for (int t = 0; t < 4; t++) {
+        jobs[t] = one;
+        jobs[t].sum = 0;
+        assert_int_equal(pthread_create(&th[t], NULL, thr_run, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(jobs[t].rc, ST_OK);
+        assert_true(jobs[t].sum == one.sum);
+    }
+    st_name_index_free(ix);
+}
+
 /* ---- allocation failures --------------------------------------------------------- */
 
 static void test_oom(void **state) {
@@ -361,6 +434,7 @@ int main(void) {
         cmocka_unit_test(test_pair_benchmark),
         cmocka_unit_test(test_deck),
         cmocka_unit_test(test_index_recall),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
