@@ -4,7 +4,8 @@
 # Prints the median of 3 runs, peak resident memory (/usr/bin/time -v),
 # records per second, and the ratio to a baseline measured in the same
 # run: GNU sort over the same file (one O(n log n) pass over the bytes,
-# the floor any grouping tool pays).
+# the floor any grouping tool pays).  CPU time is printed too: on a
+# shared machine the wall clock depends on the load.
 set -eu
 : "${ST_BIN:?run through make bench}"
 case "${BENCH_SIZE:-small}" in
@@ -19,7 +20,7 @@ IN=$DIR/rings-$N.csv
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 now() { date +%s.%N; }
 runs=3
-: > "$DIR/rings.times"; : > "$DIR/base.times"; : > "$DIR/rings.rss"
+: > "$DIR/rings.times"; : > "$DIR/base.times"; : > "$DIR/rings.rss"; : > "$DIR/rings.cpu"
 i=0
 while [ $i -lt $runs ]; do
   t0=$(now); LC_ALL=C sort -t, -k2,2 "$IN" > /dev/null; t1=$(now)
@@ -29,11 +30,14 @@ while [ $i -lt $runs ]; do
   t1=$(now)
   echo "$t1 - $t0" | bc >> "$DIR/rings.times"
   awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$DIR/rings.timev" >> "$DIR/rings.rss"
+  awk -F: '/User time|System time/ {s += $2} END {print s}' "$DIR/rings.timev" >> "$DIR/rings.cpu"
   i=$((i + 1))
 done
 R=$(median < "$DIR/rings.times"); B=$(median < "$DIR/base.times"); M=$(median < "$DIR/rings.rss")
+C=$(median < "$DIR/rings.cpu")
 MB=$(size=$(stat -c %s "$IN"); echo "$size / 1048576" | bc)
 printf 'rings bench: %d records (%s MiB CSV), %d runs\n' "$N" "$MB" "$runs"
 printf '  sanctrace rings  median %.2f s  (%.0f records/s)  peak RSS %d MiB\n' "$R" "$(echo "$N / $R" | bc -l)" "$((M / 1024))"
+printf '  sanctrace rings  median CPU (user+sys) %.2f s; load average %s\n' "$C" "$(cut -d' ' -f1 /proc/loadavg)"
 printf '  baseline sort    median %.2f s\n' "$B"
 printf '  ratio rings/sort %.2f\n' "$(echo "$R / $B" | bc -l)"

@@ -154,16 +154,22 @@ static double hub_from_counts(double *logs, size_t n) {
 
 static int compute_hubs(st_rings *r) {
     size_t nv = r->values.len;
-    double *logs = st_malloc((nv + 1) * sizeof *logs);
-    if (!logs) return ST_ENOMEM;
-    for (int k = 0; k < RG_NKINDS; k++) {
-        size_t n = 0;
-        for (size_t v = 0; v < nv; v++) {
-            const rg_value *x = &RG_AT(r->values, rg_value, v);
-            if (x->kind == k && x->count >= 2) logs[n++] = log((double)x->count);
-        }
-        r->hub[k] = hub_from_counts(logs, n);
+    /* one pass: log sizes of the shared values, grouped by kind */
+    size_t cnt[RG_NKINDS + 1] = {0};
+    for (size_t v = 0; v < nv; v++) {
+        const rg_value *x = &RG_AT(r->values, rg_value, v);
+        if (x->count >= 2) cnt[x->kind + 1]++;
     }
+    for (int k = 0; k < RG_NKINDS; k++) cnt[k + 1] += cnt[k];
+    double *logs = st_malloc((cnt[RG_NKINDS] + 1) * sizeof *logs);
+    if (!logs) return ST_ENOMEM;
+    size_t fill[RG_NKINDS];
+    memcpy(fill, cnt, sizeof fill);
+    for (size_t v = 0; v < nv; v++) {
+        const rg_value *x = &RG_AT(r->values, rg_value, v);
+        if (x->count >= 2) logs[fill[x->kind]++] = log((double)x->count);
+    }
+    for (int k = 0; k < RG_NKINDS; k++) r->hub[k] = hub_from_counts(logs + cnt[k], cnt[k + 1] - cnt[k]);
     st_free(logs);
     return ST_OK;
 }

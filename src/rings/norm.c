@@ -250,7 +250,9 @@ size_t rg_norm_payment(const char *in, char *out, size_t n, char country[3], int
     if (strcmp(type, "xbt") == 0 || strcmp(type, "bitcoin") == 0) snprintf(type, sizeof type, "btc");
     if (strcmp(type, "ether") == 0 || strcmp(type, "ethereum") == 0) snprintf(type, sizeof type, "eth");
     if (strcmp(type, "tron") == 0) snprintf(type, sizeof type, "trx");
-    if (in_list(crypto_types, type) || crypto_guess(val)) *crypto = 1;
+    for (const char *const *c = crypto_types; *c; c++) /* "usdt-trc20", "eth_erc20" ... */
+        if (strncmp(type, *c, strlen(*c)) == 0) *crypto = 1;
+    if (crypto_guess(val)) *crypto = 1;
     int lower_case = (strchr(val, '@') != NULL) ||
                      (val[0] == '0' && (val[1] == 'x' || val[1] == 'X')) || strncasecmp(val, "bc1", 3) == 0;
     int upper_case = !*crypto && !lower_case;
@@ -547,6 +549,18 @@ static int tz_from_zoneinfo(const char *zone, int *minutes) {
     return ok;
 }
 
+/* Common abbreviations people type instead of IANA names (standard time). */
+static int tz_abbrev(const char *z, int *minutes) {
+    static const struct { const char *abbr; int min; } t[] = {
+        {"EST", -300}, {"EDT", -300}, {"CST", -360}, {"CDT", -360}, {"MST", -420}, {"MDT", -420},
+        {"PST", -480}, {"PDT", -480}, {"AKST", -540}, {"HST", -600}, {"GMT", 0}, {"BST", 0},
+        {"WET", 0}, {"CET", 60}, {"CEST", 60}, {"EET", 120}, {"MSK", 180}, {"KST", 540}, {"JST", 540},
+        {"AEST", 600}, {"SGT", 480}, {"HKT", 480}, {"PHT", 480}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcasecmp(z, t[i].abbr) == 0) { *minutes = t[i].min; return 1; }
+    return 0;
+}
+
 int rg_tz_offset_minutes(st_rings *r, const char *zone, int *minutes) {
     if (!zone || !*zone) return 0;
     uint64_t v;
@@ -556,7 +570,7 @@ int rg_tz_offset_minutes(st_rings *r, const char *zone, int *minutes) {
         *minutes = (int)((int64_t)v - 100000);
         return 1;
     }
-    int m = 0, ok = tz_parse_fixed(zone, &m) || tz_from_zoneinfo(zone, &m);
+    int m = 0, ok = tz_parse_fixed(zone, &m) || tz_abbrev(zone, &m) || tz_from_zoneinfo(zone, &m);
     if (r && r->tzcache) (void)st_map_put(r->tzcache, zone, l, ok ? (uint64_t)(m + 100000) : 0);
     if (ok) *minutes = m;
     return ok;

@@ -20,6 +20,7 @@
 #include "core/csv.h"
 #include "core/fs.h"
 #include "core/map.h"
+#include "core/progress.h"
 #include "rings/rings_int.h"
 #include "sanctrace/names.h"
 
@@ -76,6 +77,7 @@ void st_rings_free(st_rings *r) {
     st_free(r->cl_members);
     st_free(r->ring_ids);
     st_free(r->personas);
+    st_free(r->ring_kinds);
     st_free(r->rec_risk);
     st_free(r->ring_risk);
     st_free(r->rec_own);
@@ -120,10 +122,14 @@ static int read_csv(st_rings *r, const char *data, size_t len, const char *name,
         st_csv_close(c);
         return st_error_at(err, ST_EPARSE, name, 1, -1, "header has no 'id' column");
     }
-    for (;;) {
+    st_progress prog;
+    st_progress_begin(&prog, "rings: reading rows", 0);
+    if (!r->opts.progress) prog.enabled = 0;
+    for (uint64_t rows = 1;; rows++) {
+        if ((rows & 4095) == 0) st_progress_tick(&prog, rows);
         rc = st_csv_next(c, &e);
         if (rc == 0) break;
-        if (rc == ST_ENOMEM) { *err = e; st_csv_close(c); return rc; }
+        if (rc == ST_ENOMEM) { *err = e; st_csv_close(c); st_progress_end(&prog); return rc; }
         if (rc != 1) { warn(r, &e); continue; }
         long line = st_csv_line(c);
         size_t nf = st_csv_nfields(c);
@@ -137,9 +143,10 @@ static int read_csv(st_rings *r, const char *data, size_t len, const char *name,
         for (size_t i = 0; i < nf; i++)
             if (colmap[i] >= 0) fields[colmap[i]] = st_csv_field(c, i);
         rc = rg_record_add(r, fields, name, line, &e);
-        if (rc == ST_ENOMEM) { *err = e; st_csv_close(c); return rc; }
+        if (rc == ST_ENOMEM) { *err = e; st_csv_close(c); st_progress_end(&prog); return rc; }
         if (rc != ST_OK) warn(r, &e);
     }
+    st_progress_end(&prog);
     st_csv_close(c);
     return ST_OK;
 }
@@ -175,7 +182,11 @@ static int read_jsonl(st_rings *r, const char *data, size_t len, const char *nam
     for (int i = 0; i < RG_NCOLS; i++) st_buf_init(&fb[i], RG_MAX_FIELD);
     int rc = ST_OK;
     st_error e;
+    st_progress prog;
+    st_progress_begin(&prog, "rings: reading lines", (uint64_t)len);
+    if (!r->opts.progress) prog.enabled = 0;
     while (p < end) {
+        if ((line & 4095) == 0) st_progress_tick(&prog, (uint64_t)(p - data));
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         line++;
@@ -221,6 +232,7 @@ static int read_jsonl(st_rings *r, const char *data, size_t len, const char *nam
         json_object_foreach(o, key, v) {
             int col = rg_col_find(key);
             if (col < 0) continue;
+            st_buf_reset(&fb[col]); /* "id" and "ID" both given: the last wins */
             if (!json_field(v, &fb[col])) {
                 st_error_at(&e, ST_EPARSE, name, line, -1, "field '%s' has a value that is not text, a number or a list", rg_col_names[col]);
                 bad = 1;
@@ -241,6 +253,7 @@ static int read_jsonl(st_rings *r, const char *data, size_t len, const char *nam
         if (rc != ST_OK) warn(r, &e);
         rc = ST_OK;
     }
+    st_progress_end(&prog);
     for (int i = 0; i < RG_NCOLS; i++) st_buf_free(&fb[i]);
     return rc;
 }

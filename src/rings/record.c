@@ -270,9 +270,18 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
             }
             if (!*s) break;
             char *e;
-            long h = strtol(s, &e, 10);
+            long h = strtol(s, &e, 10), h2;
             if (e == s || h < 0 || h > 23) { rc = reject(err, src, line, id, "login_hours_utc: '%s' is not an hour 0-23", vv[i]); goto done; }
-            rec.hours |= 1u << h;
+            h2 = h;
+            if (*e == '-' && isdigit((unsigned char)e[1])) { /* a range "0-8", wrapping past midnight */
+                const char *r2 = e + 1;
+                h2 = strtol(r2, &e, 10);
+                if (h2 < 0 || h2 > 23) { rc = reject(err, src, line, id, "login_hours_utc: '%s' is not an hour 0-23", vv[i]); goto done; }
+            }
+            for (long k = h;; k = (k + 1) % 24) {
+                rec.hours |= 1u << k;
+                if (k == h2) break;
+            }
             s = e;
         }
     }
@@ -447,24 +456,38 @@ done:
 #undef DUP
 }
 
-static int cmp_rec(const void *a, const void *b) {
-    const rg_rec *x = a, *y = b;
+typedef struct rec_key {
+    const char *id;
+    uint32_t seq, idx;
+} rec_key;
+
+static int cmp_key(const void *a, const void *b) {
+    const rec_key *x = a, *y = b;
     int c = strcmp(x->id, y->id);
     if (c) return c;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sort by id; of several rows with one id the last added wins. */
+/* Sort by id; of several rows with one id the last added wins.  Small
+ * keys are sorted, then the records permuted once. */
 int rg_sort(st_rings *r) {
     rg_rec *v = r->recs.data;
     size_t n = r->recs.len;
     if (n == 0) return ST_OK;
-    qsort(v, n, sizeof *v, cmp_rec);
+    rec_key *k = st_malloc(n * sizeof *k);
+    rg_rec *out = st_malloc(n * sizeof *out);
+    if (!k || !out) { st_free(k); st_free(out); return ST_ENOMEM; }
+    for (size_t i = 0; i < n; i++) k[i] = (rec_key){v[i].id, v[i].seq, (uint32_t)i};
+    qsort(k, n, sizeof *k, cmp_key);
     size_t u = 0;
     for (size_t i = 0; i < n; i++) {
-        if (u && strcmp(v[u - 1].id, v[i].id) == 0) { v[u - 1] = v[i]; continue; }
-        v[u++] = v[i];
+        if (u && strcmp(out[u - 1].id, v[k[i].idx].id) == 0) { out[u - 1] = v[k[i].idx]; continue; }
+        out[u++] = v[k[i].idx];
     }
+    st_free(k);
+    st_free(r->recs.data);
+    r->recs.data = out;
     r->recs.len = u;
+    r->recs.cap = n;
     return ST_OK;
 }

@@ -300,9 +300,20 @@ int st_rings_write_table(const st_rings *r, FILE *f) {
         if (risk < 0.4 && shown >= 20) continue; /* low rings: the first twenty are enough for a brief */
         shown++;
         uint32_t p = r->personas[c];
-        fprintf(f, "RING %s  %s risk %.2f  %u records, %s\n", r->ring_ids[c], rg_level(risk), risk, hi - lo,
-                p >= 2 ? "" : "one person (duplicates)");
-        if (p >= 2) fprintf(f, "  %u different personas share infrastructure: likely one operation.\n", p);
+        if (p >= 2) fprintf(f, "RING %s  %s risk %.2f  %u records, %u personas\n", r->ring_ids[c], rg_level(risk), risk, hi - lo, p);
+        else fprintf(f, "RING %s  %s risk %.2f  %u records, one person (duplicates)\n", r->ring_ids[c], rg_level(risk), risk, hi - lo);
+        if (p >= 2) {
+            uint32_t kinds = r->ring_kinds ? r->ring_kinds[c] : 0;
+            char what[160] = "";
+            size_t wl = 0;
+            for (int k = 0; k < RG_STRONG_KINDS; k++)
+                if (kinds & (1u << k)) wl += (size_t)snprintf(what + wl, sizeof what - wl, "%s%s", wl ? ", " : "", rg_kind_names[k]);
+            if (__builtin_popcount(kinds) >= 2)
+                fprintf(f, "  %u different personas share %s: the pattern of one operation.\n", p, what);
+            else
+                fprintf(f, "  %u different personas share one kind of identifier (%s): also fits a household, an agency or an office.\n",
+                        p, wl ? what : "supporting values only");
+        }
         fprintf(f, "  Members:\n");
         for (uint32_t m = lo; m < hi && m < lo + 25; m++) {
             uint32_t i = r->cl_members[m];

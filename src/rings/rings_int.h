@@ -145,6 +145,7 @@ struct st_rings {
     uint32_t *cl_start, *cl_members; /* CSR: members of each cluster, id order */
     char **ring_ids;           /* cluster -> ring id (arena) */
     uint32_t *personas;        /* cluster -> distinct personas */
+    uint32_t *ring_kinds;      /* cluster -> bit per strong kind shared between personas */
     float *rec_risk, *ring_risk, *rec_own;
     rg_vec inds;               /* rg_ind, grouped per record */
     uint32_t *ind_start;       /* record -> first indicator, n+1 entries */

@@ -198,6 +198,31 @@ int rg_risk(st_rings *r, st_error *err) {
         r->rec_own[i] = (float)(1.0 - keep);
     }
     r->ind_start[n] = (uint32_t)r->inds.len;
+    /* the kinds of strong infrastructure shared inside each ring, between
+     * records that are not the same person */
+    uint32_t *ring_kinds = r->ring_kinds = st_calloc(nc + 1, sizeof *ring_kinds);
+    if (!ring_kinds) goto done;
+    for (size_t k = 0; k < r->edges.len; k++) {
+        const rg_edge *e = &RG_AT(r->edges, rg_edge, k);
+        uint32_t c = r->cluster[e->a];
+        if (!e->merged || e->cut || c == UINT32_MAX || c != r->cluster[e->b] || e->person >= 5.0f) continue;
+        const rg_rec *a = &RG_AT(r->recs, rg_rec, e->a), *b = &RG_AT(r->recs, rg_rec, e->b);
+        const uint32_t *va = vals + a->vstart, *vb = vals + b->vstart;
+        uint32_t i = 0, j = 0;
+        while (i < a->vcount && j < b->vcount) {
+            uint32_t x = RG_VAL_ID(va[i]), y = RG_VAL_ID(vb[j]);
+            if (x < y) i++;
+            else if (x > y) j++;
+            else {
+                const rg_value *v = &RG_AT(r->values, rg_value, x);
+                if (v->kind < RG_STRONG_KINDS && rg_value_weight(r, x) > 0) ring_kinds[c] |= 1u << v->kind;
+                i++;
+                j++;
+            }
+        }
+        if (e->photo) ring_kinds[c] |= 1u << RG_K_PHOTO;
+        if (e->resume) ring_kinds[c] |= 1u << RG_K_RESUME;
+    }
     /* rings */
     for (size_t c = 0; c < nc; c++) {
         uint32_t lo = r->cl_start[c], hi = r->cl_start[c + 1], size = hi - lo;
@@ -211,8 +236,13 @@ int rg_risk(st_rings *r, st_error *err) {
                 seen |= 1u << code;
             }
         }
+        /* structure: several personas over several kinds of shared
+         * infrastructure is an operation's signature; one shared kind (an
+         * address, a phone) also fits a household or a small agency */
         uint32_t p = r->personas[c];
-        double keep = p >= 3 ? 0.5 : p == 2 ? 0.7 : 1.0;
+        int kinds = __builtin_popcount(ring_kinds[c]);
+        double structure = p >= 3 ? (kinds >= 2 ? 0.5 : 0.3) : p == 2 ? (kinds >= 2 ? 0.3 : 0.2) : 0.0;
+        double keep = 1.0 - structure;
         for (int t = 0; t < RG_NIND; t++) {
             if (!cnt[t]) continue;
             double share = 2.0 * cnt[t] / size;

@@ -283,7 +283,7 @@ static void test_strangers_not_chained_by_agency(void **state) {
     assert_int_equal(st_rings_count(r), 40);
     json_t *res = st_rings_result(r);
     for (int i = 0; i < 40; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "s%02d", i);
         assert_null(ring_of(res, id));
         assert_string_not_equal(level_of(res, id), "high");
@@ -317,7 +317,7 @@ static void test_operation_and_duplicates(void **state) {
     const char *op = ring_of(res, "o1");
     assert_non_null(op);
     for (int i = 2; i <= 5; i++) {
-        char id[4];
+        char id[16];
         snprintf(id, sizeof id, "o%d", i);
         assert_string_equal(ring_of(res, id), op);
         assert_string_equal(level_of(res, id), "high");
