@@ -9,8 +9,8 @@ mkdir -p "$out"
 echo "== sanctrace rings synth --records 5000"
 "$ST_BIN" rings synth --records 5000 --out "$out/applicants.csv" --truth "$out/applicants.truth.csv" >/dev/null
 echo "== sanctrace rings --format table (the first rings of the brief)"
-"$ST_BIN" rings --format table "$out/applicants.csv" > "$out/rings.txt" || true
+"$ST_BIN" rings --data-dir "$SANCTRACE_HOME" --format table "$out/applicants.csv" > "$out/rings.txt" || true
 head -n 60 "$out/rings.txt"
 echo "... full brief: $out/rings.txt"
-"$ST_BIN" rings --format json "$out/applicants.csv" > "$out/rings.json" || true
+"$ST_BIN" rings --data-dir "$SANCTRACE_HOME" --format json "$out/applicants.csv" > "$out/rings.json" || true
 echo "rings as JSON: $out/rings.json"
