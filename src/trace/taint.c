@@ -441,8 +441,10 @@ static int split_positional(tr_ctx *x, uint64_t t, uint64_t o0, size_t n, uint32
 
 static tr_pending *pending_for(tr_ctx *x, uint64_t block, int *created) {
     *created = 0;
-    for (size_t i = 0; i < x->npend; i++)
+    /* transactions come in chain order: the block asked for is the last one */
+    for (size_t i = x->npend; i-- > 0;)
         if (x->pend[i].block == block) return &x->pend[i];
+        else if (x->pend[i].block < block) break;
     if (x->npend == x->cappend) {
         size_t nc = x->cappend ? x->cappend * 2 : 16;
         tr_pending *p = st_realloc(x->pend, nc * sizeof *p);
@@ -513,8 +515,9 @@ static int iv_cmp(const void *a, const void *b) {
 /* The coinbase of block b takes the fee taint queued for it. */
 static int process_coinbase(tr_ctx *x, uint64_t b) {
     tr_pending *p = NULL;
-    for (size_t i = 0; i < x->npend; i++)
+    for (size_t i = x->npend; i-- > 0 && !p;)
         if (x->pend[i].block == b) p = &x->pend[i];
+        else if (x->pend[i].block < b) break;
     if (!p) return ST_OK;
     uint64_t cb = x->k.block_first_tx[b];
     uint64_t o0 = x->k.tx_first_out[cb], o1 = x->k.tx_first_out[cb + 1];
