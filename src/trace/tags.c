@@ -433,8 +433,14 @@ struct st_tagmap {
     size_t *next_addr;    /* per tag: next tag of the same address + 1, 0 ends */
     size_t *next_cl;      /* per tag: next tag of the same cluster + 1 */
     uint64_t *tag_addr;   /* per tag: resolved address id or NONE */
+    uint64_t *addr_bits;  /* bit per address id: has a tag of its own */
+    uint64_t *cl_bits;    /* bit per cluster id: some member has a tag */
+    uint64_t naddr;
     const st_clusters *cl;
 };
+
+static int bit_get(const uint64_t *b, uint64_t i) { return (int)((b[i >> 6] >> (i & 63)) & 1); }
+static void bit_set(uint64_t *b, uint64_t i) { b[i >> 6] |= 1ULL << (i & 63); }
 
 static int severity(const char *cat) {
     if (!strcmp(cat, "sanctioned")) return 0;
@@ -457,7 +463,12 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
     tm->next_addr = st_calloc(n + 1, sizeof *tm->next_addr);
     tm->next_cl = st_calloc(n + 1, sizeof *tm->next_cl);
     tm->tag_addr = st_malloc((n + 1) * sizeof *tm->tag_addr);
-    if (!tm->next_addr || !tm->next_cl || !tm->tag_addr || st_map_new(&tm->by_addr) ||
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    tm->naddr = k.naddr;
+    tm->addr_bits = st_calloc(k.naddr / 64 + 1, sizeof *tm->addr_bits);
+    tm->cl_bits = st_calloc(k.naddr / 64 + 1, sizeof *tm->cl_bits);
+    if (!tm->addr_bits || !tm->cl_bits || !tm->next_addr || !tm->next_cl || !tm->tag_addr || st_map_new(&tm->by_addr) ||
         st_map_new(&tm->by_cluster)) {
         st_tagmap_free(tm);
         return ST_ENOMEM;
@@ -471,6 +482,7 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
             continue;
         }
         tm->tag_addr[i] = a;
+        bit_set(tm->addr_bits, a);
         int created;
         uint64_t *slot = st_map_slot(tm->by_addr, &a, sizeof a, 0, &created);
         if (!slot) { st_tagmap_free(tm); return ST_ENOMEM; }
@@ -478,6 +490,7 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
         *slot = i + 1;
         if (cl) {
             uint64_t cid = st_clusters_id(cl, a);
+            bit_set(tm->cl_bits, cid);
             slot = st_map_slot(tm->by_cluster, &cid, sizeof cid, 0, &created);
             if (!slot) { st_tagmap_free(tm); return ST_ENOMEM; }
             tm->next_cl[i] = (size_t)*slot;
@@ -495,6 +508,8 @@ void st_tagmap_free(st_tagmap *tm) {
     st_free(tm->next_addr);
     st_free(tm->next_cl);
     st_free(tm->tag_addr);
+    st_free(tm->addr_bits);
+    st_free(tm->cl_bits);
     st_free(tm);
 }
 
@@ -511,15 +526,15 @@ static const st_tag *best(const st_tagmap *tm, size_t head, const size_t *next, 
 
 const st_tag *st_tagmap_find(const st_tagmap *tm, uint64_t addr, int64_t when, int *via_cluster) {
     if (via_cluster) *via_cluster = 0;
-    if (!tm || addr == ST_CHAIN_NONE) return NULL;
+    if (!tm || addr == ST_CHAIN_NONE || addr >= tm->naddr) return NULL;
     uint64_t h;
-    if (st_map_get(tm->by_addr, &addr, sizeof addr, &h)) {
+    if (bit_get(tm->addr_bits, addr) && st_map_get(tm->by_addr, &addr, sizeof addr, &h)) {
         const st_tag *t = best(tm, (size_t)h, tm->next_addr, when);
         if (t) return t;
     }
     if (tm->cl) {
         uint64_t cid = st_clusters_id(tm->cl, addr);
-        if (cid != ST_CHAIN_NONE && st_map_get(tm->by_cluster, &cid, sizeof cid, &h)) {
+        if (cid != ST_CHAIN_NONE && bit_get(tm->cl_bits, cid) && st_map_get(tm->by_cluster, &cid, sizeof cid, &h)) {
             const st_tag *t = best(tm, (size_t)h, tm->next_cl, when);
             if (t && via_cluster) *via_cluster = 1;
             return t;
