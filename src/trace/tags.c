@@ -543,6 +543,12 @@ const st_tag *st_tagmap_find(const st_tagmap *tm, uint64_t addr, int64_t when, i
     return NULL;
 }
 
+const st_tag *st_tagmap_find_own(const st_tagmap *tm, uint64_t addr, int64_t when) {
+    if (!tm || addr == ST_CHAIN_NONE || addr >= tm->naddr || !bit_get(tm->addr_bits, addr)) return NULL;
+    uint64_t h;
+    return st_map_get(tm->by_addr, &addr, sizeof addr, &h) ? best(tm, (size_t)h, tm->next_addr, when) : NULL;
+}
+
 size_t st_tagmap_index(const st_tagmap *tm, const st_tag *t) { return (size_t)(t - tm->ts->tags); }
 
 int st_tagmap_addresses(const st_tagmap *tm, const char *name, uint64_t **addrs, size_t *n) {

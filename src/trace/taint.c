@@ -230,9 +230,8 @@ static const st_tag *deposit_of(const tr_ctx *x, uint64_t o) {
     int64_t when = tx_time(x, t2);
     for (uint64_t q = o0; q < o1; q++) {
         if (x->k.out_type[q] == ST_SCRIPT_OP_RETURN) continue;
-        int via_cluster = 0;
-        const st_tag *t = st_tagmap_find(x->o->tags, x->k.out_addr[q], when, &via_cluster);
-        if (!t || via_cluster || is_source_tag(x, t) || (svc && strcmp(svc->label, t->label))) return NULL;
+        const st_tag *t = st_tagmap_find_own(x->o->tags, x->k.out_addr[q], when);
+        if (!t || is_source_tag(x, t) || (svc && strcmp(svc->label, t->label))) return NULL;
         svc = t;
     }
     return svc;
