@@ -37,36 +37,64 @@ function status(id, text, isError) {
   s.classList.toggle("error", !!isError);
 }
 
-// ---- explanation: whatever the engine explains, shown as nested terms ----
+// ---- explanation ----
+// The engine explains a score as {"name": {tokens, unmatched_query,
+// unmatched_list, korean}, "name_score", "steps": [{feature, query, list,
+// effect, why}], "score"}; anything else it adds is shown as plain terms.
+const fmt = (x) => (Math.round(x * 100) / 100).toFixed(2);
+const signed = (x) => (x > 0 ? "+" : x < 0 ? "\u2212" : "\u00b1") + fmt(Math.abs(x));
+
 function explanationSummary(expl) {
   if (!expl || typeof expl !== "object") return "";
   const parts = [];
-  for (const [k, v] of Object.entries(expl)) {
-    if (typeof v === "number") parts.push(`${k} ${v >= 0 && k !== "score" ? "" : ""}${Math.round(v * 100) / 100}`);
-    else if (typeof v === "string") parts.push(`${k}: ${v}`);
-    else if (Array.isArray(v)) parts.push(`${k}: ${v.length}`);
-    if (parts.length >= 4) break;
+  const name = expl.name;
+  if (name && Array.isArray(name.tokens)) {
+    const hows = {};
+    for (const t of name.tokens) hows[t.how] = (hows[t.how] || 0) + 1;
+    const miss = (name.unmatched_query || []).length + (name.unmatched_list || []).length;
+    parts.push(`name ${fmt(expl.name_score !== undefined ? expl.name_score : name.score)}: ` +
+      Object.entries(hows).map(([h, n]) => `${n} ${h}`).join(", ") + (miss ? `, ${miss} unmatched` : ""));
   }
-  return parts.join(" · ");
+  for (const st of expl.steps || []) if (st.effect) parts.push(`${st.feature} ${signed(st.effect)}`);
+  return parts.join(" \u00b7 ");
+}
+
+function renderGeneric(v) {
+  if (v === null || v === undefined) return el("span", {}, "-");
+  if (typeof v !== "object") return el("span", {}, String(v));
+  if (Array.isArray(v)) return el("span", {}, v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join(", "));
+  const dl = el("dl", { class: "expl" });
+  for (const [k, x] of Object.entries(v)) dl.append(el("dt", {}, k), el("dd", {}, renderGeneric(x)));
+  return dl;
 }
 
 function renderExplanation(expl) {
-  if (expl === null || expl === undefined) return el("p", { class: "status" }, "no explanation");
-  if (typeof expl !== "object") return el("span", {}, String(expl));
-  if (Array.isArray(expl)) {
-    const ul = el("ul", {});
-    for (const item of expl) ul.append(el("li", {}, renderExplanation(item)));
-    return ul;
+  if (!expl || typeof expl !== "object") return el("p", { class: "status" }, "no explanation");
+  const box = el("div", { class: "expl" });
+  const name = expl.name;
+  if (name && Array.isArray(name.tokens)) {
+    box.append(el("p", {}, `Name: "${name.query}" against "${name.list}"` + (name.korean ? " (read as Korean: syllables compared across romanizations)" : "")));
+    const t = el("table", { class: "tokens" }, el("tr", {}, el("th", {}, "query"), el("th", {}, "listed"), el("th", {}, "part"), el("th", {}, "how"), el("th", {}, "score")));
+    for (const tok of name.tokens) t.append(el("tr", {}, el("td", {}, tok.query), el("td", {}, tok.list), el("td", {}, tok.part || ""), el("td", {}, tok.how), el("td", {}, fmt(tok.score))));
+    for (const u of name.unmatched_query || []) t.append(el("tr", { class: "down" }, el("td", {}, u), el("td", {}, "-"), el("td", {}, ""), el("td", {}, "unmatched"), el("td", {}, "")));
+    for (const u of name.unmatched_list || []) t.append(el("tr", { class: "down" }, el("td", {}, "-"), el("td", {}, u), el("td", {}, ""), el("td", {}, "unmatched"), el("td", {}, "")));
+    box.append(t);
   }
-  const dl = el("dl", { class: "expl" });
-  for (const [k, v] of Object.entries(expl)) {
-    const dd = el("dd", {});
-    if (typeof v === "number") {
-      dd.append(el("span", { class: v > 0 && k !== "score" ? "up" : v < 0 ? "down" : "" }, String(Math.round(v * 1000) / 1000)));
-    } else dd.append(renderExplanation(v));
-    dl.append(el("dt", {}, k), dd);
+  if (expl.name_score !== undefined) box.append(el("p", {}, `Name score ${fmt(expl.name_score)}` + (expl.name_kind ? ` on a ${expl.name_kind} name` : "")));
+  if ((expl.steps || []).length) {
+    const t = el("table", { class: "steps" }, el("tr", {}, el("th", {}, "attribute"), el("th", {}, "query"), el("th", {}, "listed"), el("th", {}, "effect"), el("th", {}, "why")));
+    for (const st of expl.steps) {
+      t.append(el("tr", {}, el("td", {}, st.feature), el("td", {}, st.query === undefined ? "" : String(st.query)),
+        el("td", {}, Array.isArray(st.list) ? st.list.join(", ") : st.list === undefined ? "" : String(st.list)),
+        el("td", { class: st.effect > 0 ? "up" : st.effect < 0 ? "down" : "" }, signed(st.effect || 0)), el("td", {}, st.why || "")));
+    }
+    box.append(t);
   }
-  return dl;
+  if (expl.score !== undefined) box.append(el("p", {}, el("b", {}, `Final score ${fmt(expl.score)}`)));
+  const known = new Set(["name", "name_score", "name_kind", "steps", "score"]);
+  const rest = Object.fromEntries(Object.entries(expl).filter(([k]) => !known.has(k)));
+  if (Object.keys(rest).length) box.append(renderGeneric(rest));
+  return box;
 }
 
 function decisionBadge(r) {
@@ -134,7 +162,7 @@ async function showEntity(id, index) {
     for (const [k, vals] of Object.entries(e.properties || {})) {
       t.append(el("tr", {}, el("th", {}, k), el("td", {}, (Array.isArray(vals) ? vals : [vals]).join("; "))));
     }
-    if (e.remarks) t.append(el("tr", {}, el("th", {}, "remarks"), el("td", {}, e.remarks)));
+    if (e.remarks && !(e.properties || {}).notes) t.append(el("tr", {}, el("th", {}, "remarks"), el("td", {}, e.remarks)));
     t.append(el("tr", {}, el("th", {}, "lists"), el("td", {}, (e.datasets || []).join(", "))));
     t.append(el("tr", {}, el("th", {}, "content hash"), el("td", {}, el("code", {}, e.entity_hash.slice(0, 16)))));
     const r = current.results[index] || {};
@@ -183,7 +211,7 @@ async function loadCatalog() {
     tb.replaceChildren();
     for (const [name, s] of Object.entries(cat.sources || {})) {
       tb.append(el("tr", {}, el("td", {}, name), el("td", {}, s.entities !== undefined ? s.entities : ""),
-                   el("td", {}, s.fetched || ""), el("td", {}, s.file || "")));
+                   el("td", {}, s.fetched || ""), el("td", {}, (s.files || []).map((f) => f.name || f).join(", ") + (s.list_date ? ` (list of ${s.list_date.slice(0, 10)})` : ""))));
     }
     const u = c.last_update || {};
     status("update-status", u.error ? `Last update failed: ${u.error} (still serving ${c.snapshot})` :

@@ -135,6 +135,11 @@ void st_chain_addr_text(const st_chain *c, uint64_t addr, char *out, size_t n);
  * output is unknown; 0 for a coinbase input, 1 otherwise. */
 int st_chain_in_prevout(const st_chain *c, uint64_t in, uint8_t txid[32], uint32_t *vout);
 
+/* The serialized transaction, read back from its block file (witness
+ * included).  *raw is the caller's (st_free).  ST_EIO when the block file
+ * moved or changed since ingest. */
+int st_chain_tx_raw(const st_chain *c, uint64_t tx, uint8_t **raw, size_t *len, st_error *err);
+
 /* Blocks on the best chain, by position. */
 int64_t st_chain_block_height(const st_chain *c, uint64_t pos); /* -1 unknown */
 void st_chain_block_hash(const st_chain *c, uint64_t pos, uint8_t hash[32]);
@@ -158,6 +163,7 @@ typedef struct st_ingest_opts {
      * with ST_EIO after n appended blocks without the final commit, the
      * way a killed process leaves the store (0: never). */
     uint64_t commit_every_blocks, abort_after_blocks;
+    int no_prefault;      /* benchmarks: page columns in by faults, not madvise */
 } st_ingest_opts;
 
 typedef struct st_ingest_report {

@@ -168,7 +168,14 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
         sf->raw = json_is_true(json_object_get(f, "raw"));
         if (x && strlen(x) == 16) {
             sf->has_xor = 1;
-            for (int k = 0; k < 8; k++) sf->xor_key[k] = (uint8_t)(hexval(x[2 * k]) << 4 | hexval(x[2 * k + 1]));
+            for (int k = 0; k < 8; k++) {
+                int hi = hexval(x[2 * k]), lo = hexval(x[2 * k + 1]);
+                if (hi < 0 || lo < 0) {
+                    json_decref(m);
+                    return st_error_at(err, ST_ECORRUPT, path, 0, -1, "manifest: bad xor key for %s", sf->path);
+                }
+                sf->xor_key[k] = (uint8_t)(hi << 4 | lo);
+            }
         }
     }
     json_decref(m);
@@ -542,4 +549,30 @@ int st_chain_in_prevout(const st_chain *c, uint64_t in, uint8_t txid[32], uint32
         return 1;
     }
     return 0;
+}
+
+int st_chain_tx_raw(const st_chain *c, uint64_t tx, uint8_t **raw, size_t *len, st_error *err) {
+    if (tx >= c->n_tx) return st_error_set(err, ST_EINVAL, "no transaction %llu", (unsigned long long)tx);
+    const uint32_t *pos = (const uint32_t *)store_col_at(&c->col[COL_TX_POS], tx);
+    uint32_t blk = *(const uint32_t *)store_col_at(&c->col[COL_TX_BLOCK], tx);
+    const hdr_rec *h = hdr_at(c, chain_at(c, blk)->hdr);
+    size_t n = pos[1] & 0x7fffffffu;
+    if (h->file >= c->nfiles || pos[0] + n > h->len) return st_error_set(err, ST_ECORRUPT, "transaction position out of range");
+    const store_file *sf = &c->files[h->file];
+    int fd = open(sf->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return st_error_at(err, ST_EIO, sf->path, 0, -1, "cannot open: %s", strerror(errno));
+    uint8_t *b = st_malloc(n ? n : 1);
+    uint64_t off = h->offset + pos[0];
+    ssize_t got = b ? pread(fd, b, n, (off_t)off) : -1;
+    close(fd);
+    if (!b) return st_error_set(err, ST_ENOMEM, "out of memory");
+    if (got != (ssize_t)n) {
+        st_free(b);
+        return st_error_at(err, ST_EIO, sf->path, 0, (long long)off, "block file shorter than at ingest");
+    }
+    if (sf->has_xor)
+        for (size_t i = 0; i < n; i++) b[i] ^= sf->xor_key[(off + i) & 7];
+    *raw = b;
+    *len = n;
+    return ST_OK;
 }

@@ -151,6 +151,7 @@ static int chain_ingest(chain_args *a) {
     o.progress = 1;
     o.on_bad = on_bad;
     o.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
+    o.no_prefault = getenv("SANCTRACE_NO_PREFAULT") != NULL;
     st_ingest_report r;
     st_error err;
     st_error_clear(&err);
@@ -255,6 +256,26 @@ static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
     json_object_set_new(j, "block_hash", jhash(bh));
     json_object_set_new(j, "block_time", json_integer(st_chain_block_time(c, b)));
     json_object_set_new(j, "index_in_block", json_integer((json_int_t)(t - k.block_first_tx[b])));
+    {
+        /* wtxid, size and weight from the block file itself, when still there */
+        uint8_t *raw;
+        size_t len, used;
+        st_error e;
+        if (!a->quiet && st_chain_tx_raw(c, t, &raw, &len, &e) == ST_OK) {
+            st_block_view bv;
+            chain_block_view_init(&bv);
+            uint8_t w[32];
+            if (chain_tx_parse(&bv, raw, len, &used, w, &e) == ST_OK && !memcmp(bv.tx[0].txid, k.tx_hash[t], 32)) {
+                uint64_t base = len - bv.tx[0].witness_len, weight = base * 3 + len;
+                json_object_set_new(j, "wtxid", jhash(w));
+                json_object_set_new(j, "size", json_integer((json_int_t)len));
+                json_object_set_new(j, "vsize", json_integer((json_int_t)((weight + 3) / 4)));
+                json_object_set_new(j, "weight", json_integer((json_int_t)weight));
+            }
+            chain_block_view_free(&bv);
+            st_free(raw);
+        }
+    }
     int64_t in_sum = 0, out_sum = 0;
     int known = 1, coinbase = 0;
     for (uint64_t i = k.tx_first_in[t]; i < k.tx_first_in[t + 1]; i++) {

@@ -20,10 +20,12 @@
  * the log sizes of the shared values, bounded to [12, 48] ("dozens").
  * Corroboration: a value held by three or more records is trusted only
  * as far as its holders are also linked to each other by something else
- * (another strong value, a photo, a résumé, the same person).  Strangers
- * who share nothing but one address (a staffing agency, a forwarding
- * office) leave it at a quarter of its weight; a laptop farm whose
- * personas also share payouts or devices keeps it whole.
+ * (another strong value, a photo, a résumé, the same person): its weight
+ * is multiplied by max(corroborated share, 3/k).  Strangers who share
+ * nothing but one address (a staffing agency, a forwarding office) leave
+ * it too weak to merge; a laptop farm whose personas also share payouts
+ * or devices keeps it whole; three records sharing one payout account
+ * still link.
  * Invariant: every edge has a < b and appears once.
  */
 #include <math.h>
@@ -62,8 +64,10 @@ double rg_value_weight(const st_rings *r, uint32_t value) {
     const rg_value *v = &RG_AT(r->values, rg_value, value);
     double w = kind_weight[v->kind] * rg_rarity(r, v->kind, v->count);
     if (v->count >= 3 && v->kind < RG_STRONG_KINDS && r->vcorr) {
-        double c = r->vcorr[value];
-        w *= c > 0.25 ? c : 0.25;
+        /* three strangers rarely share a strong value by chance; the more
+         * holders, the more of them must be linked otherwise as well */
+        double c = r->vcorr[value], floor_k = 3.0 / (double)v->count;
+        w *= c > floor_k ? c : floor_k;
     }
     return w;
 }
@@ -232,33 +236,12 @@ static int dob_agreement(const char *a, const char *b) {
     return -1;
 }
 
-/* Dice coefficient of character bigrams over the letters and digits
- * (spaces dropped): robust to split words, typos and reordered parts. */
-static size_t bigrams(const char *s, uint16_t *out, size_t max) {
-    size_t n = 0;
-    char prev = 0;
-    for (; *s && n < max; s++) {
-        if (*s == ' ') continue;
-        if (prev) out[n++] = (uint16_t)((unsigned char)prev << 8 | (unsigned char)*s);
-        prev = *s;
-    }
-    for (size_t i = 1; i < n; i++) /* insertion sort: short strings */
-        for (size_t k = i; k > 0 && out[k - 1] > out[k]; k--) { uint16_t t = out[k]; out[k] = out[k - 1]; out[k - 1] = t; }
-    return n;
-}
-
-static double address_similarity(const char *a, const char *b) {
-    if (!*a || !*b) return -1.0;
-    if (strcmp(a, b) == 0) return 1.0;
-    uint16_t ba[128], bb[128];
-    size_t na = bigrams(a, ba, 128), nb = bigrams(b, bb, 128), i = 0, j = 0, common = 0;
-    if (!na || !nb) return 0.0;
-    while (i < na && j < nb) {
-        if (ba[i] < bb[j]) i++;
-        else if (ba[i] > bb[j]) j++;
-        else { common++; i++; j++; }
-    }
-    return 2.0 * (double)common / (double)(na + nb);
+/* Dice coefficient of character bigrams (spaces dropped): robust to
+ * split words, typos and reordered parts; -1 when a side has none. */
+static double address_similarity(const rg_rec *a, const rg_rec *b) {
+    if (!a->addr[0] || !b->addr[0]) return -1.0;
+    if (strcmp(a->addr, b->addr) == 0) return 1.0;
+    return rg_bits_dice(a->addr_bits, b->addr_bits);
 }
 
 /* The first e-mail of a record (normalised), "" when none. */
@@ -296,7 +279,7 @@ double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
     double s = 0;
     int d = dob_agreement(a->dob, b->dob);
     s += d == 2 ? 3 : d == 1 ? 1.5 : d == -1 ? -2 : 0;
-    double as = address_similarity(a->addr, b->addr);
+    double as = address_similarity(a, b);
     /* a bare town ("london") says little: at most one point */
     int short_addr = !strchr(a->addr, ' ') || !strchr(b->addr, ' ');
     if (as >= 0.8) s += short_addr ? 1 : 2;

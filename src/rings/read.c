@@ -21,6 +21,7 @@
 #include "core/fs.h"
 #include "core/map.h"
 #include "rings/rings_int.h"
+#include "sanctrace/names.h"
 
 #define RG_MAX_FILE ((size_t)8 << 30)   /* 8 GiB of input per file */
 #define RG_MAX_LINE ((size_t)4 << 20)   /* one JSON line */
@@ -67,7 +68,7 @@ void st_rings_free(st_rings *r) {
     st_map_free(r->idmap);
     st_map_free(r->tzcache);
     st_map_free(r->prev_ring);
-    if (r->translit) rg_utrans_close(r->translit);
+    st_names_ctx_free(r->names);
     st_free(r->vcorr);
     st_free(r->scratch);
     st_free(r->cluster);

@@ -13,11 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <unicode/utrans.h>
-#include <unicode/ustring.h>
-
 #include "core/alloc.h"
 #include "rings/rings_int.h"
+#include "sanctrace/names.h"
 
 const char *const rg_col_names[RG_NCOLS] = {
     "id", "name", "email", "phone", "phone_type", "address", "country", "nationality",
@@ -157,39 +155,21 @@ static size_t name_key_ascii(const char *in, char *out, size_t n) {
     return o;
 }
 
-/* Non-Latin names (Hangul, Han, Cyrillic...) go through ICU's
- * "Any-Latin; Latin-ASCII" first.  The screening engine's Korean-aware
- * normaliser replaces this function when it lands. */
+/* Names go through the screening engine's normaliser (NFKC, case folding,
+ * transliteration of Hangul, Han, Cyrillic..., diacritics removed), then
+ * into the order-free key above.  The normaliser's context is opened on
+ * the first name and owned by the rings context. */
 size_t rg_name_key(st_rings *r, const char *in, char *out, size_t n) {
-    int ascii = 1;
-    for (const char *p = in; *p; p++)
-        if ((unsigned char)*p >= 0x80) { ascii = 0; break; }
-    if (ascii || !r) return name_key_ascii(in, out, n);
-    UErrorCode st = U_ZERO_ERROR;
-    if (!r->translit) {
-        static const UChar id[] = {'A', 'n', 'y', '-', 'L', 'a', 't', 'i', 'n', ';', ' ', 'L', 'a', 't',
-                                   'i', 'n', '-', 'A', 'S', 'C', 'I', 'I', 0};
-        r->translit = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
-        if (U_FAILURE(st)) { r->translit = NULL; return name_key_ascii(in, out, n); }
+    if (!r) return name_key_ascii(in, out, n);
+    if (!r->names) {
+        st_error err;
+        if (st_names_ctx_new(&r->names, &err) != ST_OK) { r->names = NULL; return name_key_ascii(in, out, n); }
     }
-    UChar u[512];
-    int32_t ulen = 0;
-    st = U_ZERO_ERROR;
-    u_strFromUTF8Lenient(u, 256, &ulen, in, -1, &st);
-    if (U_FAILURE(st) || ulen >= 256) return name_key_ascii(in, out, n);
-    int32_t limit = ulen;
-    utrans_transUChars((UTransliterator *)r->translit, u, &ulen, 511, 0, &limit, &st);
-    if (U_FAILURE(st)) return name_key_ascii(in, out, n);
-    char utf8[1024];
-    int32_t blen = 0;
-    st = U_ZERO_ERROR;
-    u_strToUTF8(utf8, sizeof utf8 - 1, &blen, u, ulen, &st);
-    if (U_FAILURE(st)) return name_key_ascii(in, out, n);
-    utf8[blen] = 0;
-    return name_key_ascii(utf8, out, n);
+    char norm[ST_NAME_MAX_BYTES * 2];
+    if (st_name_normalize(r->names, in, norm, sizeof norm) == ST_ENOMEM) return name_key_ascii(in, out, n);
+    return name_key_ascii(norm, out, n);
 }
 
-void rg_utrans_close(void *t) { utrans_close((UTransliterator *)t); }
 
 /* ---- one record -------------------------------------------------------- */
 
@@ -337,6 +317,7 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
         nid += (size_t)k;
     }
     if (!rec.addr) rec.addr = "";
+    rg_bigram_bits(rec.addr, rec.addr_bits);
     nv = split_values(f[RG_C_SHIPPING], vb, RG_MAX_FIELD, vv);
     for (size_t i = 0; i < nv; i++) {
         size_t l = rg_norm_address(vv[i], norm, sizeof norm);
@@ -443,7 +424,7 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
     if (rg_vec_reserve(&r->vals, r->vals.len + u) != ST_OK) { rc = ST_ENOMEM; goto done; }
     rec.vstart = (uint32_t)r->vals.len;
     rec.vcount = (uint32_t)u;
-    memcpy((uint32_t *)r->vals.data + r->vals.len, ids, u * sizeof ids[0]);
+    if (u) memcpy((uint32_t *)r->vals.data + r->vals.len, ids, u * sizeof ids[0]);
     r->vals.len += u;
 
     if (r->opts.state_dir) { /* keep the row itself so the state can replay it */

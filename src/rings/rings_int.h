@@ -67,6 +67,7 @@ typedef struct rg_rec {
     const char *raw;           /* canonical JSON line for the state file, NULL without state */
     char country[3], nationality[3], edu_country[3], pay_country[3];
     uint32_t hours;            /* bit h set: seen working at hour h UTC */
+    uint64_t addr_bits[4];     /* home address character bigrams hashed into 256 bits */
     uint32_t vstart, vcount;   /* value ids in ctx->vals */
     uint32_t pstart, npdq;     /* photo hashes in ctx->pdq (4 words each) */
     int32_t sig;               /* résumé signature index in ctx->sigs, -1 when none */
@@ -130,7 +131,7 @@ struct st_rings {
     st_map *vmap;              /* kind byte + text -> value id */
     st_map *idmap;             /* record id -> index in recs (before sorting) */
     st_map *tzcache;           /* timezone -> offset minutes + 100000 (or 0 unknown) */
-    void *translit;            /* ICU transliterator for non-ASCII names, opened lazily */
+    struct st_names_ctx *names; /* the screening engine's name normaliser, opened lazily */
     char *scratch;             /* 2 x RG_MAX_FIELD: one row's split values */
     size_t rejected;
     uint32_t seq;
@@ -157,7 +158,6 @@ struct st_rings {
 int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *src, long line,
                   st_error *err);
 int rg_sort(st_rings *r);
-void rg_utrans_close(void *t);
 int rg_state_load(st_rings *r, st_error *err);
 
 /* norm.c: each writes a normalised form into out (n bytes) and returns its
@@ -174,9 +174,11 @@ int rg_country(const char *in, char out[3]);              /* ISO alpha-2 or 0 */
 const char *rg_calling_code(const char *iso2);            /* "44", NULL when unknown */
 int rg_country_in_text(const char *text, char out[3]);    /* a country named in free text */
 int rg_phone_is_voip(const char *e164);                   /* number ranges kept for VoIP */
-/* Names: the screening engine's normaliser takes this place when present. */
+/* Names: the screening engine's normaliser, then tokens sorted. */
 size_t rg_name_key(st_rings *r, const char *in, char *out, size_t n);
 double rg_jaro_winkler(const char *a, const char *b);
+void rg_bigram_bits(const char *s, uint64_t bits[4]);      /* letters/digits bigrams, spaces dropped */
+double rg_bits_dice(const uint64_t a[4], const uint64_t b[4]); /* Dice coefficient of two bigram sets */
 void rg_resume_signature(const char *text, uint32_t sig[RG_SIG]);
 double rg_sig_similarity(const uint32_t *a, const uint32_t *b);
 int rg_tz_offset_minutes(st_rings *r, const char *zone, int *minutes); /* 1 when known */

@@ -25,13 +25,6 @@
 #include "rings/rings_int.h"
 #include "sanctrace/screen.h"
 
-/* The screening engine is optional at run time: linked when the binary
- * has it, otherwise these resolve to NULL and the indicator is skipped. */
-#pragma weak st_snapshot_open
-#pragma weak st_snapshot_release
-#pragma weak st_screen
-#pragma weak st_matches_free
-
 const char *const rg_ind_names[RG_NIND] = {
     "voip_phone", "korean_hours", "nationality_mismatch", "crypto_payout", "third_country_payout",
     "shared_shipping_address", "reused_photo", "reused_resume", "sanctions_hit", "dprk_nexus"};
@@ -40,6 +33,7 @@ const double rg_ind_weight[RG_NIND] = {0.35, 0.5, 0.15, 0.3, 0.3, 0.4, 0.45, 0.3
 
 #define LEVEL_HIGH 0.7
 #define LEVEL_MEDIUM 0.4
+#define SANCTIONS_MIN_SCORE 0.95
 
 /* Korean working day 09-18 KST = 00-09 UTC. */
 static int korean_hours(st_rings *r, const rg_rec *x, char *detail, size_t dn) {
@@ -71,14 +65,10 @@ static int push_ind(st_rings *r, int code, const char *detail) {
 }
 
 /* Sanctions hits by name, one screening per distinct name key. */
-static void screen_names(st_rings *r, uint8_t *hit) {
+static void screen_names(st_rings *r, uint8_t *hit, const char **hit_detail) {
     size_t n = r->recs.len;
     if (!r->opts.data_dir) {
         snprintf(r->sanctions_note, sizeof r->sanctions_note, "not computed: no --data-dir given");
-        return;
-    }
-    if (!st_snapshot_open || !st_screen) {
-        snprintf(r->sanctions_note, sizeof r->sanctions_note, "not computed: this build has no screening engine");
         return;
     }
     st_snapshot *snap = NULL;
@@ -94,7 +84,7 @@ static void screen_names(st_rings *r, uint8_t *hit) {
         rg_rec *x = &RG_AT(r->recs, rg_rec, i);
         if (!x->name[0]) continue;
         uint64_t v;
-        if (st_map_get(seen, x->name_key, strlen(x->name_key), &v)) { hit[i] = (uint8_t)v; continue; }
+        if (st_map_get(seen, x->name_key, strlen(x->name_key), &v)) continue; /* done with its first holder */
         st_query q;
         memset(&q, 0, sizeof q);
         q.name = x->name;
@@ -105,10 +95,23 @@ static void screen_names(st_rings *r, uint8_t *hit) {
         size_t nm = 0;
         int h = 0;
         if (st_screen(snap, &q, &so, &m, &nm, &e) == ST_OK) {
-            h = nm > 0 && m[0].match;
+            /* a near-certain name match only: common names brush against
+             * list aliases at the screening threshold */
+            h = nm > 0 && m[0].match && m[0].score >= SANCTIONS_MIN_SCORE;
+            if (h) {
+                char d[240];
+                snprintf(d, sizeof d, "name matches %.80s (%.40s, score %.2f)", m[0].name ? m[0].name : "",
+                         m[0].entity && m[0].entity->id ? m[0].entity->id : "", m[0].score);
+                hit_detail[i] = rg_arena_dup(&r->arena, d, strlen(d));
+            }
             st_matches_free(m, nm);
         }
         hit[i] = (uint8_t)h;
+        if (h) { /* other records with this name reuse the detail */
+            const char *det = hit_detail[i];
+            for (size_t k = i + 1; k < n; k++)
+                if (!strcmp(RG_AT(r->recs, rg_rec, k).name_key, x->name_key)) { hit[k] = 1; hit_detail[k] = det; }
+        }
         (void)st_map_put(seen, x->name_key, strlen(x->name_key), (uint64_t)h);
     }
     st_map_free(seen);
@@ -121,12 +124,13 @@ int rg_risk(st_rings *r, st_error *err) {
     size_t n = r->recs.len, nc = r->nclusters;
     int rc = ST_ENOMEM;
     uint8_t *photo = st_calloc(n + 1, 1), *resume = st_calloc(n + 1, 1), *hit = st_calloc(n + 1, 1);
+    const char **hit_detail = st_calloc(n + 1, sizeof *hit_detail);
     uint32_t *other_p = st_malloc((n + 1) * sizeof *other_p), *other_r = st_malloc((n + 1) * sizeof *other_r);
     r->ind_start = st_calloc(n + 1, sizeof *r->ind_start);
     r->rec_own = st_calloc(n + 1, sizeof *r->rec_own);
     r->rec_risk = st_calloc(n + 1, sizeof *r->rec_risk);
     r->ring_risk = st_calloc(nc + 1, sizeof *r->ring_risk);
-    if (!photo || !resume || !hit || !other_p || !other_r || !r->ind_start || !r->rec_own || !r->rec_risk || !r->ring_risk)
+    if (!photo || !resume || !hit || !hit_detail || !other_p || !other_r || !r->ind_start || !r->rec_own || !r->rec_risk || !r->ring_risk)
         goto done;
     /* reuse across different personas, where the photo or résumé is not generic */
     for (size_t k = 0; k < r->edges.len; k++) {
@@ -145,7 +149,7 @@ int rg_risk(st_rings *r, st_error *err) {
             resume[e->a] = resume[e->b] = 1;
         }
     }
-    screen_names(r, hit);
+    screen_names(r, hit, hit_detail);
     char d[400];
     const uint32_t *vals = r->vals.data;
     for (size_t i = 0; i < n; i++) {
@@ -188,7 +192,7 @@ int rg_risk(st_rings *r, st_error *err) {
             snprintf(d, sizeof d, "résumé near-duplicate of %s", RG_AT(r->recs, rg_rec, other_r[i]).id);
             ADD(RG_I_RESUME, d);
         }
-        if (hit[i]) ADD(RG_I_SANCTIONS, "name matches a sanctions-list entry");
+        if (hit[i]) ADD(RG_I_SANCTIONS, hit_detail[i] ? hit_detail[i] : "name matches a sanctions-list entry");
         if (x->flags & RG_F_DPRK) ADD(RG_I_DPRK, "country, nationality or phone of the DPRK");
 #undef ADD
         r->rec_own[i] = (float)(1.0 - keep);
@@ -228,6 +232,7 @@ done:
     st_free(photo);
     st_free(resume);
     st_free(hit);
+    st_free(hit_detail);
     st_free(other_p);
     st_free(other_r);
     return rc;

@@ -492,7 +492,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         if (h->score > 1) h->score = 1;
         if (h->score < 0) h->score = 0;
     }
-    qsort(hits, nh, sizeof *hits, hit_cmp);
+    if (nh > 1) qsort(hits, nh, sizeof *hits, hit_cmp); /* hits is NULL when empty */
     size_t nm = 0;
     while (nm < nh && nm < limit && hits[nm].score >= threshold) nm++;
     if (nm) {

@@ -157,20 +157,26 @@ static int screen_query(const st_snapshot *snap, const srv_query *q, const char 
         }
     }
     if (rc != ST_OK) return rc;
-    qsort(h->v, h->n, sizeof *h->v, merged_cmp);
+    if (h->n > 1) qsort(h->v, h->n, sizeof *h->v, merged_cmp); /* v is NULL when empty */
     while (h->n > limit) json_decref(h->v[--h->n].explanation);
     return ST_OK;
 }
 
-/* yente's "features": the explanation's numeric steps, flattened. */
+/* yente's "features": the explanation's numbers, flattened - the name
+ * score and each attribute step's effect ({"feature", "effect"}). */
 static json_t *features_of(json_t *expl) {
     json_t *f = json_object();
     const char *k;
     json_t *v;
-    if (json_is_object(expl)) {
-        json_object_foreach(expl, k, v) {
-            if (json_is_number(v)) json_object_set(f, k, v);
-        }
+    if (!json_is_object(expl)) return f;
+    json_object_foreach(expl, k, v) {
+        if (json_is_number(v)) json_object_set(f, k, v);
+    }
+    size_t i;
+    json_array_foreach(json_object_get(expl, "steps"), i, v) {
+        const char *feature = json_string_value(json_object_get(v, "feature"));
+        json_t *effect = json_object_get(v, "effect");
+        if (feature && json_is_number(effect)) json_object_set(f, feature, effect);
     }
     return f;
 }

@@ -97,7 +97,8 @@ def parse_tx(r):
             for _ in range(r.var()): r.take(r.var())
     lock = r.take(4)
     legacy = ver + r.b[body:body_end] + lock
-    return dsha(legacy)[::-1].hex(), ins, outs
+    full = r.b[start:r.o]
+    return dsha(legacy)[::-1].hex(), ins, outs, dsha(full)[::-1].hex(), len(full)
 
 def blocks_of(path, net):
     data = open(path, 'rb').read()
@@ -130,6 +131,8 @@ def main():
         for blk in blocks_of(f, net):
             h = dsha(blk[:80])[::-1].hex()
             r = R(blk, 80); blocks.append((h, [parse_tx(r) for _ in range(r.var())]))
+    wt = {t[0]: (t[3], t[4]) for _, txs in blocks for t in txs}
+    blocks = [(h, [t[:3] for t in txs]) for h, txs in blocks]
     got_blocks = q('block', [h for h, _ in blocks])
     got_txs = q('tx', [t[0] for _, txs in blocks for i, t in enumerate(txs) if i % sample == 0])
     utxo = {}
@@ -147,6 +150,8 @@ def main():
                 if ti % sample: continue
                 g = got_txs[txid]
                 if g['txid'] != txid: sys.exit('tx %s: wrong txid %s' % (txid, g['txid']))
+                if (g.get('wtxid'), g.get('size')) != wt[txid]:
+                    sys.exit('tx %s: wtxid/size %s %s, expected %s %s' % (txid, g.get('wtxid'), g.get('size'), *wt[txid]))
                 if len(g['inputs']) != len(ins) or len(g['outputs']) != len(outs):
                     sys.exit('tx %s: input/output counts differ' % txid)
                 for k, (pt, pv) in enumerate(ins):

@@ -16,7 +16,7 @@ const agent = new http.Agent({ keepAlive: mode !== "close", maxSockets: conc });
 const names = namesFile ? fs.readFileSync(namesFile, "utf8").split("\n").filter(Boolean)
                         : ["Kim Jong Un", "Lazarus Group", "Ri Won Ho", "John Smith", "Korea Kwangson Banking Corp"];
 
-let sent = 0, screeningOk = 0;
+let sent = 0, screeningOk = 0, gone = false; // gone: the server stopped listening
 const status = {}, errors = {}, lat = [];
 
 function one(i) {
@@ -45,14 +45,18 @@ function one(i) {
       res.on("error", (e) => { errors[e.code || e.message] = (errors[e.code || e.message] || 0) + 1; resolve(); });
     });
     req.setTimeout(30000, () => req.destroy(new Error("timeout")));
-    req.on("error", (e) => { errors[e.code || e.message] = (errors[e.code || e.message] || 0) + 1; resolve(); });
+    req.on("error", (e) => {
+      if (e.code === "ECONNREFUSED") gone = true;
+      errors[e.code || e.message] = (errors[e.code || e.message] || 0) + 1;
+      resolve();
+    });
     if (body) req.write(body);
     req.end();
   });
 }
 
 async function worker() {
-  while (sent < total) await one(sent++);
+  while (sent < total && !gone) await one(sent++);
 }
 
 (async () => {

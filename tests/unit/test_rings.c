@@ -129,11 +129,13 @@ static void test_name_key(void **state) {
     st_error err;
     st_rings_opts o = {0};
     assert_int_equal(st_rings_new(&r, &o, &err), ST_OK);
-    char out[256];
+    char out[256], out2[256];
+    /* the order and the hyphen of a Korean name do not matter */
     rg_name_key(r, "KIM Jong-un", out, sizeof out);
-    assert_string_equal(out, "jongun kim");
-    rg_name_key(r, "Jong-Un Kim", out, sizeof out);
-    assert_string_equal(out, "jongun kim");
+    rg_name_key(r, "Jong Un Kim", out2, sizeof out2);
+    assert_string_equal(out, out2);
+    rg_name_key(r, "Müller, José", out, sizeof out);
+    assert_string_equal(out, "jose muller");
     rg_name_key(r, "김정은", out, sizeof out); /* Hangul through ICU */
     assert_true(strlen(out) > 0);
     for (const char *p = out; *p; p++) assert_true(*p == ' ' || (*p >= 'a' && *p <= 'z'));

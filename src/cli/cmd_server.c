@@ -1,0 +1,418 @@
+/*
+ * cmd_server.c - `sanctrace serve`, `sanctrace audit`, `sanctrace monitor`:
+ * the command-line side of the screening service.
+ *
+ * All three open the same store as the server (the SQLite file in the
+ * data dir, or --db postgres://...), so keys, exports, customers and
+ * alerts work with a server running or not.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/fs.h"
+#include "sanctrace/screen.h"
+#include "server/monitor.h"
+#include "server/server.h"
+#include "server/db.h"
+
+int cmd_serve(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+
+/* The store named by --db, else <data dir>/sanctrace.db. */
+static int open_store(const char *db, const char *data_dir, st_db **out, st_error *err) {
+    char path[4200];
+    if (!db) {
+        int rc = st_mkdir_p(data_dir, err);
+        if (rc != ST_OK) return rc;
+        snprintf(path, sizeof path, "%s/sanctrace.db", data_dir);
+        db = path;
+    }
+    return st_db_open(db, 2, out, err);
+}
+
+/* "6h", "30m", "90s", "1d" or plain seconds; -1 when malformed. */
+static double parse_duration(const char *s) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0) return -1;
+    if (!*end || strcmp(end, "s") == 0) return v;
+    if (strcmp(end, "m") == 0) return v * 60;
+    if (strcmp(end, "h") == 0) return v * 3600;
+    if (strcmp(end, "d") == 0) return v * 86400;
+    return -1;
+}
+
+static void serve_usage(FILE *f) {
+    fprintf(f,
+            "usage: sanctrace serve [--data-dir D] [--listen ADDR:PORT] [--threads N]\n"
+            "                       [--db postgres://...] [--auth on|off] [--max-body BYTES]\n"
+            "                       [--update-every 6h] [--update-from DIR] [--timeout SECONDS]\n"
+            "       sanctrace serve keys add NAME | keys list | keys revoke ID\n\n"
+            "Screening as an HTTP service: yente's POST /match/{dataset}, GET /search/{dataset}?q=,\n"
+            "GET /entities/{id}, /catalog, /healthz, /readyz, the reconciliation API at\n"
+            "/reconcile, POST|GET /decisions, GET /alerts, and the analyst page at /.\n\n"
+            "  --listen ADDR:PORT   default 127.0.0.1:8080 (port 0: any free port)\n"
+            "  --threads N          HTTP worker threads (default 8)\n"
+            "  --db TARGET          store: postgres://user@host:port/db, or a SQLite file\n"
+            "                       (default DATA_DIR/sanctrace.db)\n"
+            "  --auth on|off        require API keys (default: on unless listening on loopback)\n"
+            "  --max-body BYTES     request body limit (default 1048576)\n"
+            "  --update-every DUR   run 'sanctrace update' every DUR (6h, 30m, 90s); SIGHUP too\n"
+            "  --update-from DIR    update from official files in DIR instead of downloading (repeatable)\n"
+            "  --timeout SECONDS    close idle or stalled connections after this (default 30)\n"
+            "  --port-file FILE     write the bound port to FILE once listening\n"
+            "SIGHUP updates now; SIGTERM finishes the requests in flight and exits 0.\n");
+}
+
+static int serve_keys(int argc, char **argv, const char *db, const char *data_dir) {
+    st_error err;
+    st_error_clear(&err);
+    if (argc < 1 || (strcmp(argv[0], "add") == 0 && argc < 2) ||
+        (strcmp(argv[0], "revoke") == 0 && argc < 2)) {
+        fprintf(stderr, "usage: sanctrace serve keys add NAME | keys list | keys revoke ID\n");
+        return 2;
+    }
+    st_db *s = NULL;
+    if (open_store(db, data_dir, &s, &err) != ST_OK) {
+        cli_report(&err);
+        return 2;
+    }
+    int rc = 0;
+    if (strcmp(argv[0], "add") == 0) {
+        char key[96], id[24];
+        if (st_db_key_add(s, argv[1], key, sizeof key, id, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+        } else {
+            printf("%s\n", key);
+            fprintf(stderr, "sanctrace: key %s (%s) created; it is shown only this once.\n"
+                            "  Send it as 'Authorization: ApiKey %s'.\n", id, argv[1], key);
+        }
+    } else if (strcmp(argv[0], "list") == 0) {
+        json_t *keys = NULL;
+        if (st_db_keys(s, &keys, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+        } else {
+            size_t i;
+            json_t *k;
+            printf("%-18s %-24s %-26s %s\n", "id", "name", "created", "state");
+            json_array_foreach(keys, i, k) {
+                printf("%-18s %-24s %-26s %s\n", json_string_value(json_object_get(k, "id")),
+                       json_string_value(json_object_get(k, "name")),
+                       json_string_value(json_object_get(k, "created")),
+                       json_integer_value(json_object_get(k, "revoked")) ? "revoked" : "active");
+            }
+            json_decref(keys);
+        }
+    } else if (strcmp(argv[0], "revoke") == 0) {
+        int found = 0;
+        if (st_db_key_revoke(s, argv[1], &found, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+        } else if (!found) {
+            fprintf(stderr, "sanctrace: no key %s\n", argv[1]);
+            rc = 1;
+        }
+    } else {
+        fprintf(stderr, "sanctrace: unknown keys command '%s'\n", argv[0]);
+        rc = 2;
+    }
+    st_db_close(s);
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"data-dir", required_argument, 0, 'd'}, {"listen", required_argument, 0, 'l'},
+        {"threads", required_argument, 0, 't'},  {"db", required_argument, 0, 'b'},
+        {"auth", required_argument, 0, 'a'},     {"max-body", required_argument, 0, 'm'},
+        {"update-every", required_argument, 0, 'u'}, {"update-from", required_argument, 0, 'f'},
+        {"timeout", required_argument, 0, 'T'},  {"port-file", required_argument, 0, 'p'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    st_server_config cfg = {.listen = "127.0.0.1:8080", .threads = 8, .auth = -1,
+                            .max_body = 1u << 20, .conn_timeout = 30};
+    const char *data_dir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_dir = optarg; break;
+        case 'l': cfg.listen = optarg; break;
+        case 't':
+            cfg.threads = atoi(optarg);
+            if (cfg.threads < 1 || cfg.threads > 256) {
+                fprintf(stderr, "sanctrace: --threads must be 1..256\n");
+                return 2;
+            }
+            break;
+        case 'b': cfg.db = optarg; break;
+        case 'a':
+            if (strcmp(optarg, "on") == 0) cfg.auth = 1;
+            else if (strcmp(optarg, "off") == 0) cfg.auth = 0;
+            else {
+                fprintf(stderr, "sanctrace: --auth takes on or off\n");
+                return 2;
+            }
+            break;
+        case 'm': {
+            long long v = atoll(optarg);
+            if (v < 1024 || v > (1ll << 30)) {
+                fprintf(stderr, "sanctrace: --max-body must be 1024..1073741824 bytes\n");
+                return 2;
+            }
+            cfg.max_body = (size_t)v;
+            break;
+        }
+        case 'u':
+            if ((cfg.update_every = parse_duration(optarg)) < 1) {
+                fprintf(stderr, "sanctrace: --update-every takes a duration like 6h, 30m or 90s\n");
+                return 2;
+            }
+            break;
+        case 'f':
+            if (cfg.n_update_from >= 8) {
+                fprintf(stderr, "sanctrace: at most 8 --update-from folders\n");
+                return 2;
+            }
+            cfg.update_from[cfg.n_update_from++] = optarg;
+            break;
+        case 'T': {
+            int v = atoi(optarg);
+            if (v < 1 || v > 3600) {
+                fprintf(stderr, "sanctrace: --timeout must be 1..3600 seconds\n");
+                return 2;
+            }
+            cfg.conn_timeout = (unsigned)v;
+            break;
+        }
+        case 'p': cfg.port_file = optarg; break;
+        case 'h': serve_usage(stdout); return 0;
+        default: serve_usage(stderr); return 2;
+        }
+    }
+    char dir[4096];
+    cfg.data_dir = cli_data_dir(data_dir, dir, sizeof dir);
+    if (optind < argc && strcmp(argv[optind], "keys") == 0)
+        return serve_keys(argc - optind - 1, argv + optind + 1, cfg.db, cfg.data_dir);
+    if (optind < argc) {
+        fprintf(stderr, "sanctrace: serve: unexpected argument '%s'\n", argv[optind]);
+        serve_usage(stderr);
+        return 2;
+    }
+    st_error err;
+    st_error_clear(&err);
+    if (st_server_run(&cfg, &err) != ST_OK) {
+        cli_report(&err);
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- audit ---- */
+
+static void audit_usage(FILE *f) {
+    fprintf(f, "usage: sanctrace audit export [--from DATE] [--to DATE] [-o FILE] [--data-dir D] [--db URL]\n"
+               "       sanctrace audit count [--data-dir D] [--db URL]\n\n"
+               "export writes the audit records of a period as CSV (id,time,key_id,endpoint,subject,\n"
+               "snapshot,input,results). DATE is YYYY-MM-DD (--to includes that whole day) or a\n"
+               "full UTC time stamp YYYY-MM-DDTHH:MM:SS (exclusive).\n");
+}
+
+int cmd_audit(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"data-dir", required_argument, 0, 'd'}, {"db", required_argument, 0, 'b'},
+        {"from", required_argument, 0, 'f'},     {"to", required_argument, 0, 't'},
+        {"output", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *data_dir = NULL, *db = NULL, *from = "", *to = "", *output = NULL;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        audit_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_dir = optarg; break;
+        case 'b': db = optarg; break;
+        case 'f': from = optarg; break;
+        case 't': to = optarg; break;
+        case 'o': output = optarg; break;
+        case 'h': audit_usage(stdout); return 0;
+        default: audit_usage(stderr); return 2;
+        }
+    }
+    char to_buf[64];
+    if (*to && !strchr(to, 'T')) { /* a whole day: everything stamped on it */
+        snprintf(to_buf, sizeof to_buf, "%.40s~", to);
+        to = to_buf;
+    }
+    char dir[4096];
+    st_error err;
+    st_error_clear(&err);
+    st_db *s = NULL;
+    if (open_store(db, cli_data_dir(data_dir, dir, sizeof dir), &s, &err) != ST_OK) {
+        cli_report(&err);
+        return 2;
+    }
+    int rc = 0;
+    if (strcmp(sub, "export") == 0) {
+        FILE *f = output ? fopen(output, "w") : stdout;
+        long n = 0;
+        if (!f) {
+            fprintf(stderr, "sanctrace: cannot write %s\n", output);
+            rc = 2;
+        } else if (st_db_audit_export_csv(s, from, to, f, &n, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+        } else {
+            fprintf(stderr, "sanctrace: %ld audit records exported\n", n);
+        }
+        if (f && f != stdout && fclose(f) != 0) rc = 2;
+    } else if (strcmp(sub, "count") == 0) {
+        long n = 0;
+        if (st_db_audit_count(s, &n, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+        } else printf("%ld\n", n);
+    } else {
+        fprintf(stderr, "sanctrace: audit: unknown command '%s'\n", sub);
+        audit_usage(stderr);
+        rc = 2;
+    }
+    st_db_close(s);
+    return rc;
+}
+
+/* ---- monitor ---- */
+
+static void monitor_usage(FILE *f) {
+    fprintf(f,
+            "usage: sanctrace monitor add FILE [--data-dir D] [--db URL]\n"
+            "       sanctrace monitor run [--data-dir D] [--db URL]\n"
+            "       sanctrace monitor alerts [--after ID] [--format table|jsonl] [--data-dir D] [--db URL]\n\n"
+            "add stores customers (CSV with a header: id and name, wallet or id_number; schema,\n"
+            "birth_date, nationality, country optional - or JSON lines with those keys) and records\n"
+            "their current hits as the baseline. After each update ('sanctrace serve' does it\n"
+            "itself; otherwise 'monitor run'), customers are screened again and hits on added or\n"
+            "changed entities that were not known before become alerts.\n");
+}
+
+int cmd_monitor(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"data-dir", required_argument, 0, 'd'}, {"db", required_argument, 0, 'b'},
+        {"after", required_argument, 0, 'a'},    {"format", required_argument, 0, 'f'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    const char *data_dir = NULL, *db = NULL, *format = "table";
+    long long after = 0;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        monitor_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_dir = optarg; break;
+        case 'b': db = optarg; break;
+        case 'a': after = atoll(optarg); break;
+        case 'f': format = optarg; break;
+        case 'h': monitor_usage(stdout); return 0;
+        default: monitor_usage(stderr); return 2;
+        }
+    }
+    const char *file = optind < argc - 1 ? argv[1 + optind] : NULL;
+    char dir[4096];
+    const char *ddir = cli_data_dir(data_dir, dir, sizeof dir);
+    st_error err;
+    st_error_clear(&err);
+    st_db *s = NULL;
+    st_snapshot *snap = NULL;
+    int rc = 0;
+    if (strcmp(sub, "add") != 0 && strcmp(sub, "run") != 0 && strcmp(sub, "alerts") != 0) {
+        fprintf(stderr, "sanctrace: monitor: unknown command '%s'\n", sub);
+        monitor_usage(stderr);
+        return 2;
+    }
+    if (strcmp(sub, "add") == 0 && !file) {
+        monitor_usage(stderr);
+        return 2;
+    }
+    if (open_store(db, ddir, &s, &err) != ST_OK) {
+        cli_report(&err);
+        return 2;
+    }
+    if (strcmp(sub, "add") == 0 || strcmp(sub, "run") == 0) {
+        st_error serr;
+        st_error_clear(&serr);
+        if (st_snapshot_open(ddir, &snap, &serr) != ST_OK) {
+            if (strcmp(sub, "run") == 0) {
+                cli_report(&serr);
+                rc = 2;
+                goto done;
+            }
+            fprintf(stderr, "sanctrace: no snapshot yet: customers stored without a baseline\n");
+        }
+    }
+    st_monitor_stats ms;
+    if (strcmp(sub, "add") == 0) {
+        if (st_monitor_add_file(s, file, snap, &ms, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+        } else {
+            printf("%ld customers stored, %ld current hits recorded as the baseline, %ld records rejected\n",
+                   ms.customers, ms.hits, ms.rejected);
+            rc = ms.rejected ? 1 : 0;
+        }
+    } else if (strcmp(sub, "run") == 0) {
+        char host[128];
+        snprintf(host, sizeof host, "cli:%d", (int)getpid());
+        if (st_monitor_run(s, snap, ddir, host, &ms, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+        } else if (!ms.claimed) {
+            printf("snapshot %s was already monitored\n", st_snapshot_version(snap));
+        } else {
+            printf("snapshot %s: %ld customers screened, %ld changed entities, %ld new alerts\n",
+                   st_snapshot_version(snap), ms.customers, ms.changed, ms.alerts);
+        }
+    } else {
+        json_t *alerts = NULL;
+        if (st_db_alerts(s, after, 100000, &alerts, &err) != ST_OK) {
+            cli_report(&err);
+            rc = 2;
+            goto done;
+        }
+        size_t i;
+        json_t *a;
+        if (strcmp(format, "table") == 0)
+            printf("%-6s %-20s %-16s %-6s %-8s %s\n", "id", "customer", "entity", "score", "change", "name");
+        json_array_foreach(alerts, i, a) {
+            if (strcmp(format, "jsonl") == 0) {
+                char *t = json_dumps(a, JSON_COMPACT);
+                if (t) puts(t);
+                free(t);
+            } else {
+                printf("%-6lld %-20s %-16s %-6.3f %-8s %s\n",
+                       (long long)json_integer_value(json_object_get(a, "id")),
+                       json_string_value(json_object_get(a, "customer_id")),
+                       json_string_value(json_object_get(a, "entity_id")),
+                       json_number_value(json_object_get(a, "score")),
+                       json_string_value(json_object_get(a, "change")),
+                       json_string_value(json_object_get(a, "name")));
+            }
+        }
+        json_decref(alerts);
+    }
+done:
+    if (snap) st_snapshot_release(snap);
+    st_db_close(s);
+    return rc;
+}

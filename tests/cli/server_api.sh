@@ -1,0 +1,142 @@
+#!/bin/sh
+# The HTTP API on a real snapshot (UN consolidated list + OFAC SDN 2021):
+# a yente client's /match request, wallets, /search, /entities, /catalog,
+# probes, the reconciliation API (form and JSON), decisions shown on later
+# screenings, every bad request with its 4xx, API keys, and the audit
+# trail counted against the requests answered.  Expected facts come from
+# the official files (grep), not from sanctrace.
+set -eu
+. tests/lib/server.sh
+trap 'srv_stop S >/dev/null 2>&1 || true; srv_stop K >/dev/null 2>&1 || true' EXIT
+L=$ST_DATA/lists
+D=$ST_TMP/data
+"$ST_BIN" update --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" --data-dir "$D" >/dev/null 2>&1
+srv_start S --data-dir "$D" --threads 4 --timeout 2
+U=$SRV_URL_S
+screened=0   # screening requests answered 200: each must leave one audit record
+
+# ---- probes and catalog ----
+[ "$(curl -sf "$U/healthz" | jget .status)" = ok ] || fail healthz
+[ "$(curl -sf "$U/readyz" | jget .status)" = ready ] || fail readyz
+un_count=$(( $(grep -c "<INDIVIDUAL>" "$L/un-2026-02-27/consolidated.xml") + $(grep -c "<ENTITY>" "$L/un-2026-02-27/consolidated.xml") ))
+[ "$(curl -sf "$U/catalog" | jget .catalog.sources.un.entities)" -eq "$un_count" ] || fail "catalog un count, want $un_count"
+[ "$(curl -sf "$U/catalog" | jget .catalog.sources.ofac.entities)" -gt 8000 ] || fail "catalog ofac count"
+
+# ---- yente /match: the body a yente client sends, unchanged ----
+cat > "$ST_TMP/yente.json" <<'J'
+{"queries": {"q1": {"schema": "Person", "properties": {"name": ["Ri Won Ho"], "birthDate": ["1964-07-17"], "nationality": ["kp"]}},
+             "q2": {"schema": "Organization", "properties": {"name": ["Lazarus Group"]}},
+             "w1": {"schema": "CryptoWallet", "properties": {"publicKey": ["WALLET"]}}}}
+J
+wallet=$(grep '^28264,' "$L/ofac-sdn-2021-07/sdn.csv" | grep -o 'XBT [0-9A-Za-z]*' | head -n 1 | cut -d' ' -f2)
+sed -i "s/WALLET/$wallet/" "$ST_TMP/yente.json"
+ri=$(grep -B8 '<REFERENCE_NUMBER>KPi.033' "$L/un-2026-02-27/consolidated.xml" | grep -c 'WON HO')
+[ "$ri" -ge 1 ] || fail "KPi.033 is not RI WON HO in the UN file"
+lazarus=$(grep -c '^27307,"LAZARUS GROUP"' "$L/ofac-sdn-2021-07/sdn.csv")
+[ "$lazarus" -eq 1 ] || fail "27307 is not LAZARUS GROUP in the SDN file"
+curl -sf -XPOST "$U/match/default?algorithm=logic-v1" -H 'Content-Type: application/json' --data-binary @"$ST_TMP/yente.json" > "$ST_TMP/m.json"
+screened=$((screened + 1))
+# RI WON HO is on both lists: the UN and the OFAC record both match
+[ "$(jget '.responses.q1.results.filter(r=>r.match).map(r=>r.id).sort().slice(0,2).join(" ")' < "$ST_TMP/m.json")" = "ofac:19609 un:KPi.033" ] \
+  || fail "q1 hits: $(jget '.responses.q1.results.map(r=>r.id+" "+r.score)' < "$ST_TMP/m.json")"
+grep -q '^19609,"RI, Won Ho"' "$L/ofac-sdn-2021-07/sdn.csv" || fail "19609 is not RI Won Ho in the SDN file"
+[ "$(jget .responses.q2.results[0].id < "$ST_TMP/m.json")" = ofac:27307 ] || fail "q2 top hit"
+[ "$(jget .responses.w1.results[0].id < "$ST_TMP/m.json")" = ofac:28264 ] || fail "wallet hit"
+[ "$(jget .responses.w1.results[0].score < "$ST_TMP/m.json")" = 1 ] || fail "wallet score"
+for f in id caption schema properties datasets score match features; do
+  [ "$(jget ".responses.q1.results[0].$f!==undefined" < "$ST_TMP/m.json")" = true ] || fail "result lacks $f"
+done
+[ "$(jget .responses.q1.total.value < "$ST_TMP/m.json")" -ge 1 ] || fail total
+# a dataset restricts the lists searched
+curl -sf -XPOST "$U/match/ofac" --data-binary @"$ST_TMP/yente.json" > "$ST_TMP/m2.json"
+screened=$((screened + 1))
+[ "$(jget '.responses.q1.results.every(r=>r.datasets.includes("ofac"))' < "$ST_TMP/m2.json")" = true ] || fail "dataset ofac"
+
+# ---- search, entity ----
+curl -sf "$U/search/default?q=LAZARUS%20GROUP" > "$ST_TMP/s.json"
+screened=$((screened + 1))
+[ "$(jget .results[0].id < "$ST_TMP/s.json")" = ofac:27307 ] || fail "search"
+subject=$(jget .subject < "$ST_TMP/s.json")
+[ "$(curl -sf "$U/entities/ofac:27307" | jget .caption)" = "LAZARUS GROUP" ] || fail entity
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$U/entities/ofac:0")" = 404 ] || fail "unknown entity"
+
+# ---- decisions: recorded, then shown when the same subject is screened again ----
+code=$(curl -s -o "$ST_TMP/d.json" -w '%{http_code}' -XPOST "$U/decisions" -H 'Content-Type: application/json' \
+  -d "{\"subject\":\"$subject\",\"entity_id\":\"ofac:27307\",\"decision\":\"confirmed\",\"comment\":\"same group\",\"analyst\":\"t\"}")
+[ "$code" = 201 ] || fail "decision: $code $(cat "$ST_TMP/d.json")"
+[ "$(curl -sf "$U/search/default?q=lazarus%20%20group" | jget .results[0].decision.decision)" = confirmed ] || fail "decision not shown"
+screened=$((screened + 1))
+[ "$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$U/decisions" -d '{"subject":"x","entity_id":"ofac:27307","decision":"maybe"}')" = 422 ] || fail "bad decision"
+
+# ---- reconciliation (OpenRefine) ----
+[ "$(curl -sf "$U/reconcile" | jget '.defaultTypes.length')" -ge 5 ] || fail manifest
+q='{"q0":{"query":"Ri Won Ho","type":"Person","properties":[{"pid":"birthDate","v":"1964"}]},"q1":{"query":"Lazarus Group"}}'
+curl -sf "$U/reconcile" --data-urlencode "queries=$q" > "$ST_TMP/r.json"
+screened=$((screened + 1))
+[ "$(jget '.q0.result.some(r=>r.id==="un:KPi.033"&&r.match)' < "$ST_TMP/r.json")" = true ] || fail "reconcile form: $(cat "$ST_TMP/r.json")"
+[ "$(jget '.q0.result[0].score>=80' < "$ST_TMP/r.json")" = true ] || fail "reconcile score 0..100"
+curl -sf "$U/reconcile" -H 'Content-Type: application/json' -d "{\"queries\":$q}" > "$ST_TMP/r2.json"
+screened=$((screened + 1))
+[ "$(jget .q1.result[0].id < "$ST_TMP/r2.json")" = ofac:27307 ] || fail "reconcile json"
+
+# ---- bad requests: the right 4xx, as JSON, and the server stays up ----
+expect() { # CODE ERROR curl-args...
+  want=$1 err=$2; shift 2
+  got=$(curl -s -o "$ST_TMP/e.json" -w '%{http_code}' "$@")
+  [ "$got" = "$want" ] || fail "$* -> $got (want $want): $(cat "$ST_TMP/e.json")"
+  [ "$(jget .error < "$ST_TMP/e.json")" = "$err" ] || fail "$* -> error $(cat "$ST_TMP/e.json")"
+}
+expect 400 invalid_json -XPOST "$U/match/default" -d '{"queries": {'
+expect 400 invalid_json -XPOST "$U/match/default" --data-binary ''
+expect 422 invalid_request -XPOST "$U/match/default" -d '{"queries": {"q": {"properties": {"name": 7}}}}'
+expect 422 invalid_request -XPOST "$U/match/default" -d '{"queries": [1]}'
+expect 422 invalid_request -XPOST "$U/match/default" -d '{"query": {}}'
+node -e 'const q={};for(let i=0;i<101;i++)q["q"+i]={properties:{name:["A"]}};console.log(JSON.stringify({queries:q}))' > "$ST_TMP/many.json"
+expect 422 too_many_queries -XPOST "$U/match/default" --data-binary @"$ST_TMP/many.json"
+head -c 1100000 /dev/zero | tr '\0' ' ' > "$ST_TMP/big.json"
+expect 413 body_too_large -XPOST "$U/match/default" --data-binary @"$ST_TMP/big.json"
+expect 413 body_too_large -XPOST "$U/match/default" -H 'Transfer-Encoding: chunked' --data-binary @"$ST_TMP/big.json"
+expect 404 unknown_dataset -XPOST "$U/match/nosuchlist" -d '{"queries": {"q": {"properties": {"name": ["A"]}}}}'
+expect 404 not_found "$U/nothing/here"
+expect 405 method_not_allowed "$U/match/default"
+expect 422 invalid_request "$U/search/default"
+expect 422 invalid_request "$U/search/default?q=x&limit=1000"
+expect 400 invalid_json "$U/reconcile" --data-urlencode 'queries={bad'
+# a client that sends half a request and stalls is cut off by the
+# connection timeout (--timeout 2 here), not served forever
+node -e '
+const s = require("net").connect(+process.argv[1], "127.0.0.1", () =>
+  s.write("POST /match/default HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"queries\""));
+const t0 = Date.now();
+s.on("data", () => {});
+s.on("close", () => { console.log("closed after", Date.now() - t0, "ms"); process.exit(Date.now() - t0 < 8000 ? 0 : 1); });
+setTimeout(() => { console.log("still open"); process.exit(1); }, 10000);' "${U##*:}" || fail "stalled client not cut off"
+[ "$(curl -sf "$U/healthz" | jget .status)" = ok ] || fail "server down after bad requests"
+
+# ---- the page ----
+curl -sf "$U/" | grep -q '<title>sanctrace' || fail "page"
+curl -sf "$U/static/app.js" | grep -q 'recordDecision' || fail "app.js"
+
+# ---- audit trail: one record per screening answered ----
+n=$("$ST_BIN" audit count --data-dir "$D")
+[ "$n" -eq "$screened" ] || fail "audit: $n records for $screened screenings"
+"$ST_BIN" audit export --from "$(date -u +%Y-%m-%d)" --to "$(date -u +%Y-%m-%d)" --data-dir "$D" -o "$ST_TMP/audit.csv"
+head -n 1 "$ST_TMP/audit.csv" | grep -q '^id,time,key_id,endpoint,subject,snapshot,input,results' || fail "audit header"
+grep -c '^[0-9]*,20' "$ST_TMP/audit.csv" | grep -qx "$screened" || fail "audit export rows"
+"$ST_BIN" audit export --from 2000-01-01 --to 2000-01-02 --data-dir "$D" | wc -l | grep -qx 1 || fail "audit export range"
+srv_stop S
+
+# ---- API keys: required beyond loopback (forced on here), hashed, in the audit trail ----
+key=$("$ST_BIN" serve keys add onboarding --data-dir "$D" 2>/dev/null)
+kid=$(echo "$key" | cut -d_ -f2)
+sqlite3 "$D/sanctrace.db" "select hash from api_keys" | grep -q "${key#st_*_}" && fail "key stored in clear"
+srv_start K --data-dir "$D" --threads 2 --auth on
+expect 401 unauthorized "$SRV_URL_K/search/default?q=x"
+expect 401 unauthorized -H "Authorization: ApiKey st_0000000000000000_$(printf '%048d' 0)" "$SRV_URL_K/search/default?q=x"
+[ "$(curl -sf -H "Authorization: ApiKey $key" "$SRV_URL_K/search/default?q=Lazarus" | jget .results[0].id)" = ofac:27307 ] || fail "with key"
+[ "$(curl -sf "$SRV_URL_K/healthz" | jget .status)" = ok ] || fail "probes need no key"
+"$ST_BIN" audit export --data-dir "$D" | grep -q ",$kid,search," || fail "key id not in the audit trail"
+"$ST_BIN" serve keys revoke "$kid" --data-dir "$D"
+expect 401 unauthorized -H "Authorization: ApiKey $key" "$SRV_URL_K/search/default?q=x"
+srv_stop K
+echo "ok: API, reconciliation, decisions, errors, keys; $screened screenings audited"
