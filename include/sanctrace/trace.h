@@ -186,6 +186,11 @@ void st_tagmap_free(st_tagmap *tm);
 /* The tag applying to address addr at time when: its own tag first, else
  * one of its cluster's; NULL when none.  *via_cluster set when inherited. */
 const st_tag *st_tagmap_find(const st_tagmap *tm, uint64_t addr, int64_t when, int *via_cluster);
+/* 1 if transaction tx pays an address that has a tag of its own (any
+ * validity): a one-bit filter in front of the lookups above. */
+int st_tagmap_tx_pays_tagged(const st_tagmap *tm, uint64_t tx);
+/* The same, the address's own tags only (no cluster inheritance). */
+const st_tag *st_tagmap_find_own(const st_tagmap *tm, uint64_t addr, int64_t when);
 /* Index of a tag in its tagset, for grouping. */
 size_t st_tagmap_index(const st_tagmap *tm, const st_tag *t);
 /* Addresses whose tag label, actor or pack equals name (case-insensitive):

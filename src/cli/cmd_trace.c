@@ -569,12 +569,12 @@ int cmd_trace(int argc, char **argv) {
                    (unsigned long long)r->txs, r->cut ? "  (CUT by --max-txs)" : "");
             size_t k;
             json_t *s;
-            json_array_foreach(json_object_get(j, "services"), k, s)
+            for (k = 0; k < json_array_size(json_object_get(j, "services")) && (s = json_array_get(json_object_get(j, "services"), k)); k++)
                 printf("service %-30s %-12s %15lld sat\n", json_string_value(json_object_get(s, "label")),
                        json_string_value(json_object_get(s, "category")),
                        (long long)json_integer_value(json_object_get(s, "amount")));
             printf("%-64s %5s %-42s %15s %15s %4s %s\n", "txid", "vout", "address", "value", "tainted", "hops", "stop");
-            json_array_foreach(fr, k, s)
+            for (k = 0; k < json_array_size(fr) && (s = json_array_get(fr, k)); k++)
                 printf("%-64s %5lld %-42s %15lld %15lld %4lld %s\n", json_string_value(json_object_get(s, "txid")),
                        (long long)json_integer_value(json_object_get(s, "vout")),
                        json_is_string(json_object_get(s, "address")) ? json_string_value(json_object_get(s, "address")) : "-",
@@ -787,7 +787,7 @@ int cmd_chain_cluster(int argc, char **argv) {
             printf("cluster %llu  size %llu\n", (unsigned long long)cid, (unsigned long long)sz);
             size_t k;
             json_t *v;
-            json_array_foreach(mem, k, v) printf("  %s\n", json_string_value(v));
+            for (k = 0; k < json_array_size(mem) && (v = json_array_get(mem, k)); k++) printf("  %s\n", json_string_value(v));
         }
         json_decref(j);
         env_close(&e);
@@ -818,11 +818,9 @@ int cmd_chain_cluster(int argc, char **argv) {
                           "seconds", rep.seconds);
     if (!strcmp(a.format, "json")) print_json(j);
     else {
-        const char *k;
-        json_t *v;
-        json_object_foreach(j, k, v) {
-            char *s = json_dumps(v, JSON_ENCODE_ANY);
-            printf("%-18s %s\n", k, s ? s : "");
+        for (void *it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
+            char *s = json_dumps(json_object_iter_value(it), JSON_ENCODE_ANY);
+            printf("%-18s %s\n", json_object_iter_key(it), s ? s : "");
             free(s);
         }
     }
@@ -892,7 +890,7 @@ int cmd_chain_why(int argc, char **argv) {
         printf("%s and %s are linked by %zu co-spending transaction(s):\n", a.pos[0], a.pos[1], n);
         size_t k;
         json_t *s;
-        json_array_foreach(json_object_get(j, "steps"), k, s)
+        for (k = 0; k < json_array_size(json_object_get(j, "steps")) && (s = json_array_get(json_object_get(j, "steps"), k)); k++)
             printf("  %s  spends with  %s  in tx %s\n", json_string_value(json_object_get(s, "from")),
                    json_string_value(json_object_get(s, "to")), json_string_value(json_object_get(s, "txid")));
     }

@@ -385,13 +385,13 @@ void st_clusters_close(st_clusters *cl) {
 }
 
 uint64_t st_clusters_id(const st_clusters *cl, uint64_t addr) {
-    return addr < cl->naddr ? cl->cid[addr] : ST_CHAIN_NONE;
+    return cl && addr < cl->naddr ? cl->cid[addr] : ST_CHAIN_NONE;
 }
 uint64_t st_clusters_size(const st_clusters *cl, uint64_t cluster) {
-    return cluster < cl->naddr ? cl->csize[cluster] : 0;
+    return cl && cluster < cl->naddr ? cl->csize[cluster] : 0;
 }
 uint64_t st_clusters_next_member(const st_clusters *cl, uint64_t addr) {
-    return addr < cl->naddr ? cl->cnext[addr] : ST_CHAIN_NONE;
+    return cl && addr < cl->naddr ? cl->cnext[addr] : ST_CHAIN_NONE;
 }
 uint64_t st_clusters_count(const st_clusters *cl) { return cl->nclusters; }
 

@@ -433,8 +433,16 @@ struct st_tagmap {
     size_t *next_addr;    /* per tag: next tag of the same address + 1, 0 ends */
     size_t *next_cl;      /* per tag: next tag of the same cluster + 1 */
     uint64_t *tag_addr;   /* per tag: resolved address id or NONE */
+    uint64_t *addr_bits;  /* bit per address id: has a tag of its own */
+    uint64_t *cl_bits;    /* bit per cluster id: some member has a tag */
+    uint64_t *member_bits;/* bit per address id: its cluster has a tag */
+    uint64_t *tx_bits;    /* bit per tx id: pays an address with a tag of its own */
+    uint64_t naddr, ntx;
     const st_clusters *cl;
 };
+
+static int bit_get(const uint64_t *b, uint64_t i) { return (int)((b[i >> 6] >> (i & 63)) & 1); }
+static void bit_set(uint64_t *b, uint64_t i) { b[i >> 6] |= 1ULL << (i & 63); }
 
 static int severity(const char *cat) {
     if (!strcmp(cat, "sanctioned")) return 0;
@@ -457,7 +465,15 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
     tm->next_addr = st_calloc(n + 1, sizeof *tm->next_addr);
     tm->next_cl = st_calloc(n + 1, sizeof *tm->next_cl);
     tm->tag_addr = st_malloc((n + 1) * sizeof *tm->tag_addr);
-    if (!tm->next_addr || !tm->next_cl || !tm->tag_addr || st_map_new(&tm->by_addr) ||
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    tm->naddr = k.naddr;
+    tm->ntx = k.ntx;
+    tm->addr_bits = st_calloc(k.naddr / 64 + 1, sizeof *tm->addr_bits);
+    tm->cl_bits = st_calloc(k.naddr / 64 + 1, sizeof *tm->cl_bits);
+    tm->member_bits = st_calloc(k.naddr / 64 + 1, sizeof *tm->member_bits);
+    tm->tx_bits = st_calloc(k.ntx / 64 + 1, sizeof *tm->tx_bits);
+    if (!tm->addr_bits || !tm->cl_bits || !tm->member_bits || !tm->tx_bits || !tm->next_addr || !tm->next_cl || !tm->tag_addr || st_map_new(&tm->by_addr) ||
         st_map_new(&tm->by_cluster)) {
         st_tagmap_free(tm);
         return ST_ENOMEM;
@@ -471,6 +487,10 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
             continue;
         }
         tm->tag_addr[i] = a;
+        if (!bit_get(tm->addr_bits, a)) /* first tag of this address: mark the txs paying it */
+            for (uint64_t o = st_chain_addr_first_out(c, a); o != ST_CHAIN_NONE; o = k.out_next[o])
+                bit_set(tm->tx_bits, st_chain_out_tx(c, o));
+        bit_set(tm->addr_bits, a);
         int created;
         uint64_t *slot = st_map_slot(tm->by_addr, &a, sizeof a, 0, &created);
         if (!slot) { st_tagmap_free(tm); return ST_ENOMEM; }
@@ -478,6 +498,9 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
         *slot = i + 1;
         if (cl) {
             uint64_t cid = st_clusters_id(cl, a);
+            if (!bit_get(tm->cl_bits, cid))
+                for (uint64_t m = cid; m != ST_CHAIN_NONE; m = st_clusters_next_member(cl, m)) bit_set(tm->member_bits, m);
+            bit_set(tm->cl_bits, cid);
             slot = st_map_slot(tm->by_cluster, &cid, sizeof cid, 0, &created);
             if (!slot) { st_tagmap_free(tm); return ST_ENOMEM; }
             tm->next_cl[i] = (size_t)*slot;
@@ -495,6 +518,10 @@ void st_tagmap_free(st_tagmap *tm) {
     st_free(tm->next_addr);
     st_free(tm->next_cl);
     st_free(tm->tag_addr);
+    st_free(tm->addr_bits);
+    st_free(tm->cl_bits);
+    st_free(tm->member_bits);
+    st_free(tm->tx_bits);
     st_free(tm);
 }
 
@@ -511,21 +538,31 @@ static const st_tag *best(const st_tagmap *tm, size_t head, const size_t *next, 
 
 const st_tag *st_tagmap_find(const st_tagmap *tm, uint64_t addr, int64_t when, int *via_cluster) {
     if (via_cluster) *via_cluster = 0;
-    if (!tm || addr == ST_CHAIN_NONE) return NULL;
+    if (!tm || addr == ST_CHAIN_NONE || addr >= tm->naddr) return NULL;
     uint64_t h;
-    if (st_map_get(tm->by_addr, &addr, sizeof addr, &h)) {
+    if (bit_get(tm->addr_bits, addr) && st_map_get(tm->by_addr, &addr, sizeof addr, &h)) {
         const st_tag *t = best(tm, (size_t)h, tm->next_addr, when);
         if (t) return t;
     }
-    if (tm->cl) {
+    if (tm->cl && bit_get(tm->member_bits, addr)) {
         uint64_t cid = st_clusters_id(tm->cl, addr);
-        if (cid != ST_CHAIN_NONE && st_map_get(tm->by_cluster, &cid, sizeof cid, &h)) {
+        if (cid != ST_CHAIN_NONE && bit_get(tm->cl_bits, cid) && st_map_get(tm->by_cluster, &cid, sizeof cid, &h)) {
             const st_tag *t = best(tm, (size_t)h, tm->next_cl, when);
             if (t && via_cluster) *via_cluster = 1;
             return t;
         }
     }
     return NULL;
+}
+
+int st_tagmap_tx_pays_tagged(const st_tagmap *tm, uint64_t tx) {
+    return tm && tx < tm->ntx && bit_get(tm->tx_bits, tx);
+}
+
+const st_tag *st_tagmap_find_own(const st_tagmap *tm, uint64_t addr, int64_t when) {
+    if (!tm || addr == ST_CHAIN_NONE || addr >= tm->naddr || !bit_get(tm->addr_bits, addr)) return NULL;
+    uint64_t h;
+    return st_map_get(tm->by_addr, &addr, sizeof addr, &h) ? best(tm, (size_t)h, tm->next_addr, when) : NULL;
 }
 
 size_t st_tagmap_index(const st_tagmap *tm, const st_tag *t) { return (size_t)(t - tm->ts->tags); }
