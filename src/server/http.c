@@ -247,7 +247,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 }
 
 int srv_http_start(srv *S, st_error *err) {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t slen;
     int loopback = 0;
     int rc = parse_listen(S->cfg.listen, &ss, &slen, &loopback, err);
