@@ -20,6 +20,6 @@ echo; echo "== 2. sanctrace screen examples/customers.csv"
 "$ST_BIN" screen examples/customers.csv || true
 echo; echo "== sanctrace compare 'Ri Pyong Chol' 'Lee Byeong-cheol'"
 "$ST_BIN" compare "Ri Pyong Chol" "Lee Byeong-cheol" || true
-if [ -f scripts/demo_chain.sh ]; then echo; sh scripts/demo_chain.sh "$out"; fi
-if [ -f scripts/demo_rings.sh ]; then echo; sh scripts/demo_rings.sh "$out"; fi
+echo; sh scripts/demo_trace.sh "$out"
+echo; sh scripts/demo_rings.sh "$out"
 echo; echo "demo output is in $out"

@@ -444,7 +444,7 @@ int cmd_update(int argc, char **argv) {
     /* the current snapshot: the baseline for validation and carry-over */
     st_error perr;
     st_error_clear(&perr);
-    int prc = st_store_open(data_dir, NULL, &x.prev, &perr);
+    int prc = st_store_open_meta(data_dir, NULL, &x.prev, &perr);
     if (prc != ST_OK && prc != ST_ENOTFOUND) {
         char m[1024];
         fprintf(stderr, "sanctrace: warning: current snapshot unreadable, nothing carried over: %s\n",
@@ -514,6 +514,21 @@ int cmd_update(int argc, char **argv) {
         rc = 2;
         goto done;
     }
+    /* carried-over sources need the current snapshot's entities */
+    int carry = 0;
+    for (int si = 0; si < SRC_N; si++) carry |= !x.src[si].updated && upd_prev_info(&x, si) != NULL;
+    if (carry) {
+        st_store_snapshot *full = NULL;
+        if (st_store_open(data_dir, x.prev->version, &full, &err) != ST_OK) {
+            cli_report(&err);
+            fprintf(stderr, "sanctrace: cannot carry the other sources over; snapshot %s stays current\n",
+                    x.prev->version);
+            rc = 2;
+            goto done;
+        }
+        st_store_close(x.prev);
+        x.prev = full;
+    }
     /* assemble: updated sources, then what the current snapshot has of the rest */
     size_t total = 0, k = 0;
     for (int si = 0; si < SRC_N; si++) total += x.src[si].list.n_entities;
@@ -549,6 +564,13 @@ int cmd_update(int argc, char **argv) {
                         (json_int_t)res.n_entities, "changes", "added", (json_int_t)res.added, "removed",
                         (json_int_t)res.removed, "changed", (json_int_t)res.changed, "sources", sources);
         if (!out) goto oom;
+        json_t *refused = json_array();
+        for (int si = 0; refused && si < SRC_N; si++)
+            if (x.src[si].refused)
+                json_array_append_new(refused, json_pack("{s:s, s:s, s:b}", "source", src_names[si], "reason",
+                                                         x.src[si].reason, "previous_kept",
+                                                         upd_prev_info(&x, si) != NULL));
+        if (!refused || json_object_set_new(out, "refused", refused) != 0) goto oom;
         json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("\n");
     } else {
@@ -562,8 +584,10 @@ int cmd_update(int argc, char **argv) {
             size_t i, nf = json_array_size(json_object_get(s->info, "files"));
             json_t *f;
             if (nf > 4) printf("%zu files", nf);
-            else json_array_foreach(json_object_get(s->info, "files"), i, f)
+            for (i = 0; nf <= 4 && i < nf; i++) {
+                f = json_array_get(json_object_get(s->info, "files"), i);
                 printf("%s%s", i ? " " : "", json_string_value(json_object_get(f, "name")));
+            }
             printf("\n");
         }
         printf("snapshot %s: %zu entities", res.version, res.n_entities);

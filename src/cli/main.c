@@ -17,6 +17,11 @@ int cmd_screen(int argc, char **argv);    /* cmd_screen.c */
 int cmd_compare(int argc, char **argv);   /* cmd_names.c */
 int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
+int cmd_bench_names(int argc, char **argv); /* cmd_names.c */
+int cmd_chain(int argc, char **argv);     /* cmd_chain.c */
+int cmd_trace(int argc, char **argv);     /* cmd_trace.c */
+int cmd_exposure(int argc, char **argv);  /* cmd_trace.c */
+int cmd_rings(int argc, char **argv);     /* cmd_rings.c */
 int cmd_serve(int argc, char **argv);     /* cmd_server.c */
 int cmd_audit(int argc, char **argv);     /* cmd_server.c */
 int cmd_monitor(int argc, char **argv);   /* cmd_server.c */
@@ -24,13 +29,18 @@ int cmd_monitor(int argc, char **argv);   /* cmd_server.c */
 static const st_command commands[] = {
     {"update", cmd_update, "read the official sanctions lists into a new snapshot"},
     {"screen", cmd_screen, "screen names, ids and wallets against the sanctions lists"},
-    {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
-    {"eval", cmd_eval, "accuracy figures: the DPRK deck through the whole screening pipeline"},
-    {"eval-deck", cmd_eval_deck, "the DPRK deck against the name comparator alone (brute force)"},
-    {"version", cmd_version, "print the version"},
     {"serve", cmd_serve, "screening as an HTTP service (API, web page, decisions)"},
     {"audit", cmd_audit, "export the screening audit trail as CSV"},
     {"monitor", cmd_monitor, "store customers and list alerts raised by list updates"},
+    {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
+    {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, cluster, why, synth"},
+    {"trace", cmd_trace, "follow tainted coins forward (poison, haircut, FIFO, LIFO, TIHO)"},
+    {"exposure", cmd_exposure, "how much an address or cluster received from tagged sources"},
+    {"rings", cmd_rings, "group applicant identities into rings (synth: test data)"},
+    {"eval", cmd_eval, "accuracy figures: the DPRK deck through the whole screening pipeline"},
+    {"eval-deck", cmd_eval_deck, "the DPRK deck against the name comparator alone (brute force)"},
+    {"bench-names", cmd_bench_names, "speed of the name matcher and its index beside a Jaro-Winkler scan"},
+    {"version", cmd_version, "print the version"},
 };
 
 void cli_report(const st_error *err) {
@@ -55,7 +65,7 @@ static int cmd_version(int argc, char **argv) {
 static void usage(FILE *f) {
     fprintf(f, "usage: sanctrace <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'sanctrace <command> --help' describes a command.\n");
 }
 

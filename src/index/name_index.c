@@ -8,8 +8,11 @@
  *   - each token's phonetic skeleton ("s" terms, exact), which is how
  *     vowel-less transliterations (Arabic, Hebrew) and spelling variants
  *     (Mohammed/Muhammad) reach each other;
- *   - each Korean syllable key ("k" terms, exact), shared by every
- *     romanisation and by Hangul.
+ *   - for Korean names, the given name as syllable-key letters ("g"
+ *     terms, exact; one per place the surname may stand, as written and
+ *     as sounds inside one word), shared by every romanisation and by
+ *     Hangul.  A Korean pair only reaches the threshold when these agree,
+ *     so a Korean query looks up these and its exact tokens only.
  * A query accumulates, per name, the weight of its tokens that found a
  * term of that name, and returns the k names with the most; the caller
  * then scores those with the comparator.  Names made of particles and
@@ -25,8 +28,9 @@
 #include "names/names_int.h"
 
 #define NB 38 /* bigram alphabet: a-z, 0-9, ^ (start), $ (end) */
-#define POSTING_CAP_SHARE 0.5 /* skip a term on more than half of all names... */
-#define POSTING_CAP_MIN 2000  /* ...when that is more than this many */
+#define POSTING_CAP_SHARE 0.05 /* a term on more than 5% of all names... */
+#define POSTING_CAP_MIN 1000   /* ...and on more than this many is skipped, unless it
+                                  is the rarest term a query token has */
 
 struct st_name_index {
     st_name_form **forms;
@@ -134,6 +138,30 @@ static size_t term_bytes(char kind, const char *s, size_t n, char *out) {
     return n + 1;
 }
 
+/* Surname key letters ':' given-name key letters (as written, or as
+ * sounds inside one word when inword is set). */
+static size_t korean_term(const nm_kview *v, int inword, char *out) {
+    size_t n = ko_key_letters(v->sur, out);
+    out[n++] = ':';
+    const char *fl = inword ? v->flat_in : v->flat;
+    size_t l = strlen(fl);
+    memcpy(out + n, fl, l);
+    return n + l;
+}
+
+/* First letters of the name's words (particles and legal forms left out)
+ * when it has 2 to 6 of them; 0 otherwise. */
+static size_t name_initials(const st_name_form *f, char out[8]) {
+    size_t n = 0;
+    for (unsigned i = 0; i < f->ntok; i++) {
+        uint8_t k = f->tok[i].kind;
+        if (k == NM_STOP || k == NM_LEGAL || k == NM_TITLE || k == NM_NUMBER) continue;
+        if (n >= 6) return 0;
+        out[n++] = f->str[f->tok[i].off];
+    }
+    return n >= 2 ? n : 0;
+}
+
 typedef int (*term_fn)(st_name_index *ix, const char *t, size_t n, uint32_t name, int pass);
 
 /* Each distinct term of one name, once. */
@@ -176,12 +204,33 @@ static int visit_terms(st_name_index *ix, uint32_t idx, term_fn fn, int pass) {
             if (rc) return rc;
         }
     }
-    if (f->korean)
-        for (unsigned s = 0; s < f->nsyl; s++) {
-            char k[2] = {(char)(f->keys[s] >> 8), (char)(f->keys[s] & 0xFF)};
-            int rc = visit_one(ix, &ts, fn, buf, term_bytes('k', k, 2, buf), idx, pass);
+    /* initials: a name of 2-6 tokens under its initials ("a" terms), and
+     * every short token as a possible acronym of another name (PLA) */
+    {
+        char ini[8];
+        size_t ni = name_initials(f, ini);
+        if (ni) {
+            int rc = visit_one(ix, &ts, fn, buf, term_bytes('a', ini, ni, buf), idx, pass);
             if (rc) return rc;
         }
+        for (unsigned i = 0; i < f->ntok; i++) {
+            const nm_tok *t = &f->tok[i];
+            if (t->len < 2 || t->len > 6 || t->kind == NM_NUMBER || t->kind == NM_LEGAL) continue;
+            int rc = visit_one(ix, &ts, fn, buf, term_bytes('a', f->str + t->off, t->len, buf), idx, pass);
+            if (rc) return rc;
+        }
+    }
+    if (f->korean) {
+        /* the whole given name, however it was split or joined: a Korean
+         * pair only reaches the threshold when these agree (compare.c) */
+        for (size_t i = 0; i < f->nkv; i++)
+            for (int w = 0; w < 2; w++) {
+                char g[64];
+                size_t gl = korean_term(&f->kv[i], w, g);
+                int rc = visit_one(ix, &ts, fn, buf, term_bytes('g', g, gl, buf), idx, pass);
+                if (rc) return rc;
+            }
+    }
     return 0;
 }
 
@@ -330,13 +379,15 @@ typedef struct qstate {
     size_t nn;      /* names touched (nlist) */
     size_t ntn;     /* names touched by the current token */
     size_t cap;     /* posting cap */
+    int credited;   /* the current token credited a term */
+    uint64_t rare;  /* its rarest term over the cap, and weight */
+    uint32_t rare_len;
+    float rare_w;
 } qstate;
 
-/* Credit every name of term t with w (once per query token). */
-static void credit_term(qstate *q, uint64_t t, float w) {
+static void credit_names(qstate *q, uint64_t t, float w) {
     const st_name_index *ix = q->ix;
     uint32_t a = ix->post_off[t], b = ix->post_off[t + 1];
-    if (b - a > q->cap) return;
     for (uint32_t p = a; p < b; p++) {
         uint32_t name = ix->post[p];
         if (q->s->seen[name]) continue;
@@ -345,9 +396,24 @@ static void credit_term(qstate *q, uint64_t t, float w) {
         if (q->s->acc[name] == 0.0f) q->s->nlist[q->nn++] = name;
         q->s->acc[name] += w;
     }
+    q->credited = 1;
+}
+
+/* Credit every name of term t with w (once per query token); a term on
+ * too many names is held back unless it is all the token has. */
+static void credit_term(qstate *q, uint64_t t, float w) {
+    uint32_t len = q->ix->post_off[t + 1] - q->ix->post_off[t];
+    if (len > q->cap) {
+        if (q->rare_len == 0 || len < q->rare_len) { q->rare = t; q->rare_len = len; q->rare_w = w; }
+        return;
+    }
+    credit_names(q, t, w);
 }
 
 static void end_token(qstate *q) {
+    if (!q->credited && q->rare_len) credit_names(q, q->rare, q->rare_w);
+    q->credited = 0;
+    q->rare_len = 0;
     for (size_t i = 0; i < q->ntn; i++) q->s->seen[q->s->tok_names[i]] = 0;
     q->ntn = 0;
 }
@@ -365,7 +431,7 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
     if (!query || query->ntok == 0 || k == 0) return ST_OK;
     size_t cap = (size_t)(POSTING_CAP_SHARE * (double)ix->n);
     if (cap < POSTING_CAP_MIN) cap = POSTING_CAP_MIN;
-    qstate q = {ix, s, 0, 0, cap};
+    qstate q = {ix, s, 0, 0, cap, 0, 0, 0, 0};
     int weak = !has_strong(query);
     char buf[80];
     for (unsigned i = 0; i < query->ntok; i++) {
@@ -380,8 +446,9 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
             bl = term_bytes('s', query->str + t->skel, t->sklen < 70 ? t->sklen : 70, buf);
             if (st_map_get(ix->terms, buf, bl, &id)) credit_term(&q, id, w * 0.9f);
         }
-        /* fuzzy: vocabulary terms sharing enough bigrams */
-        if (t->len >= 2 && t->kind != NM_NUMBER) {
+        /* fuzzy: vocabulary terms sharing enough bigrams (a Korean query
+         * finds Korean list names through its given-name key instead) */
+        if (t->len >= 2 && t->kind != NM_NUMBER && !query->korean) {
             uint16_t b[80];
             size_t nb = bigrams(query->str + t->off, t->len, b, 80), nt = 0;
             for (size_t j = 0; j < nb; j++)
@@ -403,15 +470,33 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
         }
         end_token(&q);
     }
-    /* Korean syllable keys */
-    if (query->korean)
-        for (unsigned j = 0; j < query->nsyl; j++) {
-            char kk[2] = {(char)(query->keys[j] >> 8), (char)(query->keys[j] & 0xFF)};
-            uint64_t id;
-            size_t bl = term_bytes('k', kk, 2, buf);
-            if (st_map_get(ix->terms, buf, bl, &id)) credit_term(&q, id, 1.0f);
+    /* acronyms: this name's initials, and its short tokens as initials */
+    {
+        char ini[8];
+        size_t ni = name_initials(query, ini);
+        uint64_t id;
+        size_t bl;
+        if (ni && st_map_get(ix->terms, buf, (bl = term_bytes('a', ini, ni, buf)), &id)) credit_names(&q, id, 0.5f);
+        end_token(&q);
+        for (unsigned i = 0; i < query->ntok; i++) {
+            const nm_tok *t = &query->tok[i];
+            if (t->len < 2 || t->len > 6 || t->kind == NM_NUMBER || t->kind == NM_LEGAL) continue;
+            if (st_map_get(ix->terms, buf, (bl = term_bytes('a', query->str + t->off, t->len, buf)), &id))
+                credit_term(&q, id, 0.5f);
             end_token(&q);
         }
+    }
+    /* Korean: the whole given name, then each syllable key */
+    if (query->korean) {
+        for (size_t j = 0; j < 2u * query->nkv; j++) {
+            char g[64];
+            size_t gl = korean_term(&query->kv[j / 2], (int)(j & 1), g);
+            uint64_t id;
+            size_t bl = term_bytes('g', g, gl, buf);
+            if (st_map_get(ix->terms, buf, bl, &id)) credit_names(&q, id, 10.0f);
+            end_token(&q);
+        }
+    }
     /* top k by accumulated weight */
     size_t m = 0;
     if (q.nn <= k) {

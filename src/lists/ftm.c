@@ -238,6 +238,7 @@ static int ftm_apply(ftm_ctx *x, json_t *o, long line) {
         if (!holder || !fid || !st_map_get(x->by_ftm_id, fid, strlen(fid), &self)) return ST_OK;
         wi = (size_t)self;
         st_entity *w = x->out->entities[wi];
+        if (!w || w == holder) return ST_OK; /* folded already (duplicate line), or its own holder */
         for (size_t i = 0; i < w->n_wallets; i++)
             if ((rc = st_entity_add_wallet(holder, w->wallets[i].chain, w->wallets[i].address)) != ST_OK) return rc;
         /* the wallet now lives in its holder: drop the standalone entity */

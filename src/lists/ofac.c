@@ -76,7 +76,18 @@ static const remark_label remark_labels[] = {
     {"C.U.R.P.", RK_IDENT, "national_id"},
     {"SSN", RK_IDENT, "national_id"},
     {"Residency Number", RK_IDENT, "national_id"},
+    {"Turkish Identification Number", RK_IDENT, "national_id"},
+    {"Numero de Identidad", RK_IDENT, "national_id"},
+    {"Kenyan ID No.", RK_IDENT, "national_id"},
+    {"Credencial electoral", RK_IDENT, "national_id"},
+    {"I.F.E.", RK_IDENT, "national_id"},
+    {"C.U.I.", RK_IDENT, "national_id"},
+    {"Travel Document Number", RK_IDENT, "passport"},
+    {"Cartilla de Servicio Militar No.", RK_IDENT, "other"},
     {"Tax ID No.", RK_IDENT, "tax_id"},
+    {"RIF #", RK_IDENT, "tax_id"},
+    {"C.U.I.T.", RK_IDENT, "tax_id"},
+    {"RTN", RK_IDENT, "tax_id"},
     {"V.A.T. Number", RK_IDENT, "tax_id"},
     {"US FEIN", RK_IDENT, "tax_id"},
     {"R.F.C.", RK_IDENT, "tax_id"},
@@ -86,6 +97,11 @@ static const remark_label remark_labels[] = {
     {"R.U.C. #", RK_IDENT, "tax_id"},
     {"CUIT", RK_IDENT, "tax_id"},
     {"Registration Number", RK_IDENT, "registration"},
+    {"Public Registration Number", RK_IDENT, "registration"},
+    {"United Social Credit Code Certificate (USCCC)", RK_IDENT, "registration"},
+    {"United Social Credit Code", RK_IDENT, "registration"},
+    {"Registered Charity No.", RK_IDENT, "registration"},
+    {"Enterprise Number", RK_IDENT, "registration"},
     {"Registration ID", RK_IDENT, "registration"},
     {"UK Company Number", RK_IDENT, "registration"},
     {"Company Number", RK_IDENT, "registration"},
@@ -111,6 +127,7 @@ static const remark_label remark_labels[] = {
     {"Aircraft Tail Number", RK_IDENT, "aircraft_tail"},
     {"Aircraft Mode S Transponder Code", RK_IDENT, "aircraft_mode_s"},
     {"Vessel Flag", RK_COUNTRY_PROP, "flag"},
+    {"Nationality of Registration", RK_COUNTRY_PROP, "flag"},
     {"Former Vessel Flag", RK_PROP, "pastFlags"},
     {"Vessel Year of Build", RK_PROP, "buildDate"},
     {"Vessel Type", RK_PROP, "vesselType"},
@@ -132,6 +149,9 @@ static const remark_label remark_labels[] = {
     {"Fax:", RK_PROP, "fax"},
     {"Linked To:", RK_PROP, "linkedTo"},
     {"Title", RK_PROP, "title"},
+    {"Alternate Title", RK_PROP, "title"},
+    {"Position", RK_PROP, "position"},
+    {"Chinese Commercial Code", RK_PROP, "chineseCommercialCode"},
 };
 
 /* Does seg start with label followed by a boundary?  Returns the value. */
@@ -186,7 +206,7 @@ static int remark_alias(st_entity *e, const char *v) {
 
 /* "Digital Currency Address - XBT 1ABC..." after the label. */
 static int remark_wallet(st_entity *e, const char *v, st_list *warn, const char *file, long line) {
-    char asset[16], addr[256];
+    char asset[16] = "", addr[256] = "";
     size_t i = 0, j = 0;
     while (*v == ' ' || *v == '-') v++;
     while (v[i] && v[i] != ' ' && i < sizeof asset - 1) { asset[i] = v[i]; i++; }

@@ -114,7 +114,8 @@ const st_entity *st_store_find(const st_store_snapshot *s, const char *id) {
     return s->entities[i];
 }
 
-int st_store_open(const char *data_dir, const char *version, st_store_snapshot **out, st_error *err) {
+static int store_open(const char *data_dir, const char *version, int with_entities, st_store_snapshot **out,
+                      st_error *err) {
     st_store_snapshot *s = st_calloc(1, sizeof *s);
     char path[4200], *data = NULL;
     size_t len = 0, cap = 0;
@@ -135,6 +136,11 @@ int st_store_open(const char *data_dir, const char *version, st_store_snapshot *
     if (!(s->manifest = store_load_json(path, err))) { rc = err ? err->code : ST_ECORRUPT; goto fail; }
     snprintf(path, sizeof path, "%s/changes.json", s->dir);
     if (!(s->changes = store_load_json(path, err))) { rc = err ? err->code : ST_ECORRUPT; goto fail; }
+    if ((rc = st_map_new(&s->by_id)) != ST_OK) goto oom;
+    if (!with_entities) {
+        *out = s;
+        return ST_OK;
+    }
     snprintf(path, sizeof path, "%s/entities.jsonl", s->dir);
     if ((rc = st_file_read(path, STORE_MAX_FILE, &data, &len, err)) != ST_OK) goto fail;
     const char *want = json_string_value(json_object_get(s->manifest, "entities_sha256"));
@@ -145,7 +151,6 @@ int st_store_open(const char *data_dir, const char *version, st_store_snapshot *
         rc = st_error_at(err, ST_ECORRUPT, path, 0, -1, "sha256 %s does not match the manifest", got);
         goto fail;
     }
-    if ((rc = st_map_new(&s->by_id)) != ST_OK) goto oom;
     cap = count > 0 ? (size_t)count : 16;
     if (!(s->entities = st_calloc(cap, sizeof *s->entities))) goto oom;
     long line = 0;
@@ -193,6 +198,14 @@ fail:
     st_free(data);
     st_store_close(s);
     return rc;
+}
+
+int st_store_open(const char *data_dir, const char *version, st_store_snapshot **out, st_error *err) {
+    return store_open(data_dir, version, 1, out, err);
+}
+
+int st_store_open_meta(const char *data_dir, const char *version, st_store_snapshot **out, st_error *err) {
+    return store_open(data_dir, version, 0, out, err);
 }
 
 /* ---- writing ---- */

@@ -41,6 +41,10 @@ typedef struct st_store_snapshot {
  * the file and line when they disagree; ST_ENOTFOUND when there is none. */
 int st_store_open(const char *data_dir, const char *version, st_store_snapshot **out,
                   st_error *err);
+/* The same without reading entities.jsonl (n_entities 0): version,
+ * manifest and changes only, for callers that need the figures. */
+int st_store_open_meta(const char *data_dir, const char *version, st_store_snapshot **out,
+                       st_error *err);
 void st_store_close(st_store_snapshot *s);
 const st_entity *st_store_find(const st_store_snapshot *s, const char *id); /* NULL if absent */
 

@@ -63,7 +63,9 @@ static const char *const how_names[] = {"none", "exact", "fuzzy", "phonetic", "i
 
 static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     if (la == 0 || lb == 0) return 0.0;
-    size_t L = la > lb ? la : lb;
+    size_t L = la > lb ? la : lb, d0 = la > lb ? la - lb : lb - la;
+    /* the length difference alone bounds the distance from below */
+    if ((double)d0 > (double)L * 0.5) return 1.0 - (double)d0 / (double)L;
     int d = osa_distance(a, la, b, lb);
     return 1.0 - (double)d / (double)L;
 }
@@ -93,8 +95,9 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     if (a->origin == NM_HAN && b->origin == NM_HAN && a->src && b->src && a->src != b->src) return 0.0;
     if (a->len == b->len && memcmp(sa, sb, a->len) == 0) { *how = HOW_EXACT; return 1.0; }
     if (is_digit_tok(a) || is_digit_tok(b)) return 0.0;
-    /* initials */
-    if ((a->len == 1 && b->len > 1 && sb[0] == sa[0]) || (b->len == 1 && a->len > 1 && sa[0] == sb[0])) {
+    /* initials (a one-letter Korean surname - O, U, I - is not one) */
+    if (!(a->len == 1 && A->korean) && !(b->len == 1 && B->korean) &&
+        ((a->len == 1 && b->len > 1 && sb[0] == sa[0]) || (b->len == 1 && a->len > 1 && sa[0] == sb[0]))) {
         *how = HOW_INITIAL;
         return 0.8;
     }
@@ -269,56 +272,6 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, json_t *
 
 /* ---- Korean -------------------------------------------------------------- */
 
-typedef struct ko_view {
-    int sur_tok;              /* token index of the surname */
-    uint16_t sur;             /* its key */
-    uint32_t sur_fine;        /* Hangul code point when written in Hangul */
-    uint16_t given[KO_MAX_SYL];
-    uint32_t given_fine[KO_MAX_SYL];
-    uint16_t given_inword[KO_MAX_SYL];
-    size_t ng;
-} ko_view;
-
-static int ko_make_view(const st_name_form *f, int sur_tok, ko_view *v) {
-    const nm_tok *t = &f->tok[sur_tok];
-    if (t->nsyl != 1) return 0;
-    v->sur_tok = sur_tok;
-    v->sur = f->keys[t->syl0];
-    v->sur_fine = f->fine[t->syl0];
-    v->ng = 0;
-    for (unsigned i = 0; i < f->ntok; i++) {
-        if ((int)i == sur_tok) continue; /* NOLINT */
-        for (unsigned k = 0; k < f->tok[i].nsyl && v->ng < KO_MAX_SYL; k++) {
-            v->given_fine[v->ng] = f->fine[f->tok[i].syl0 + k];
-            v->given_inword[v->ng] = f->inword[f->tok[i].syl0 + k];
-            v->given[v->ng++] = f->keys[f->tok[i].syl0 + k];
-        }
-    }
-    return v->ng > 0;
-}
-
-static size_t ko_views(const st_name_form *f, ko_view *v) {
-    size_t n = 0;
-    int last = (int)f->ntok - 1;
-    if (f->comma_after == 1) return ko_make_view(f, 0, &v[0]) ? 1 : 0;
-    if (ko_make_view(f, 0, &v[n]) && ko_is_surname_key(v[n].sur)) n++;
-    if (last > 0 && ko_make_view(f, last, &v[n]) && ko_is_surname_key(v[n].sur)) n++;
-    if (n == 0 && ko_make_view(f, 0, &v[n])) n++;
-    return n;
-}
-
-static void ko_flat(const uint16_t *k, size_t n, char *out, size_t cap) {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        char t[8];
-        size_t l = ko_key_letters(k[i], t);
-        if (o + l + 1 >= cap) break;
-        memcpy(out + o, t, l);
-        o += l;
-    }
-    out[o] = 0;
-}
-
 /* Two syllables written in Hangul on both sides compare exactly: the key
  * classes only exist because romanisations lose distinctions. */
 static double ko_syl_sim(uint16_t ka, uint32_t fa, uint16_t kb, uint32_t fb) {
@@ -326,7 +279,7 @@ static double ko_syl_sim(uint16_t ka, uint32_t fa, uint16_t kb, uint32_t fb) {
     return ko_key_sim(ka, kb);
 }
 
-static double ko_given_sim(const ko_view *a, const ko_view *b, double *syl) {
+static double ko_given_sim(const nm_kview *a, const nm_kview *b, double *syl) {
     int both_hangul = a->ng == b->ng;
     for (size_t i = 0; both_hangul && i < a->ng; i++)
         both_hangul = a->given_fine[i] && b->given_fine[i];
@@ -338,16 +291,8 @@ static double ko_given_sim(const ko_view *a, const ko_view *b, double *syl) {
         }
         return s;
     }
-    char fa[64], fb[64];
-    ko_flat(a->given, a->ng, fa, sizeof fa);
-    ko_flat(b->given, b->ng, fb, sizeof fb);
-    int same = strcmp(fa, fb) == 0;
-    if (!same) {
-        /* joined against split: compare as sounds inside one word */
-        ko_flat(a->given_inword, a->ng, fa, sizeof fa);
-        ko_flat(b->given_inword, b->ng, fb, sizeof fb);
-        same = strcmp(fa, fb) == 0;
-    }
+    /* joined against split: compare as sounds inside one word too */
+    int same = strcmp(a->flat, b->flat) == 0 || strcmp(a->flat_in, b->flat_in) == 0;
     if (same) {
         for (size_t i = 0; i < a->ng; i++) syl[i] = 1.0;
         return 1.0;
@@ -369,21 +314,23 @@ static double ko_given_sim(const ko_view *a, const ko_view *b, double *syl) {
 }
 
 static double korean_score(const st_name_form *Q, const st_name_form *L, json_t *tokens) {
-    ko_view vq[2], vl[2];
-    size_t nq = ko_views(Q, vq), nl = ko_views(L, vl);
+    const nm_kview *vq = Q->kv, *vl = L->kv;
+    size_t nq = Q->nkv, nl = L->nkv;
     double best = -1;
     size_t bi = 0, bj = 0;
     for (size_t i = 0; i < nq; i++)
         for (size_t j = 0; j < nl; j++) {
             double syl[KO_MAX_SYL];
             double g = ko_given_sim(&vq[i], &vl[j], syl);
-            double s = KO_SURNAME_W * ko_syl_sim(vq[i].sur, vq[i].sur_fine, vl[j].sur, vl[j].sur_fine) +
+            double ss = ko_syl_sim(vq[i].sur, vq[i].sur_fine, vl[j].sur, vl[j].sur_fine);
+            /* a surname that differs at all is another family */
+            double s = KO_SURNAME_W * ss * ss +
                        (1 - KO_SURNAME_W) * g;
             if (s > best) { best = s; bi = i; bj = j; }
         }
     if (best < 0) return -1;
     if (tokens) {
-        const ko_view *a = &vq[bi], *b = &vl[bj];
+        const nm_kview *a = &vq[bi], *b = &vl[bj];
         double ss = ko_key_sim(a->sur, b->sur);
         json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:s,s:f}", "query",
                                                 nm_tok_str(Q, (unsigned)a->sur_tok), "list",

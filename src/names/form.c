@@ -353,6 +353,51 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint
     return 1;
 }
 
+static void flat_letters(const uint16_t *k, size_t n, char *out, size_t cap) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char t[8];
+        size_t l = ko_key_letters(k[i], t);
+        if (o + l + 1 >= cap) break;
+        memcpy(out + o, t, l);
+        o += l;
+    }
+    out[o] = 0;
+}
+
+/* The reading of a Korean name with its surname at token sur. */
+static int make_view(const st_name_form *f, int sur, nm_kview *v) {
+    const nm_tok *t = &f->tok[sur];
+    if (t->nsyl != 1) return 0;
+    uint16_t inword[KO_MAX_SYL];
+    v->sur_tok = (int8_t)sur;
+    v->sur = f->keys[t->syl0];
+    v->sur_fine = f->fine[t->syl0];
+    v->ng = 0;
+    for (unsigned i = 0; i < f->ntok; i++) {
+        if ((int)i == sur) continue;
+        for (unsigned k = 0; k < f->tok[i].nsyl && v->ng < KO_MAX_SYL; k++) {
+            v->given_fine[v->ng] = f->fine[f->tok[i].syl0 + k];
+            inword[v->ng] = f->inword[f->tok[i].syl0 + k];
+            v->given[v->ng++] = f->keys[f->tok[i].syl0 + k];
+        }
+    }
+    flat_letters(v->given, v->ng, v->flat, sizeof v->flat);
+    flat_letters(inword, v->ng, v->flat_in, sizeof v->flat_in);
+    return v->ng > 0;
+}
+
+/* Surname first (a comma after the first token fixes it there), last, or
+ * when no token is a known surname, the first. */
+static void make_views(st_name_form *f) {
+    int last = (int)f->ntok - 1;
+    f->nkv = 0;
+    if (f->comma_after == 1) { f->nkv = (uint8_t)make_view(f, 0, &f->kv[0]); return; }
+    if (f->sur_first && make_view(f, 0, &f->kv[f->nkv])) f->nkv++;
+    if (last > 0 && f->sur_last && make_view(f, last, &f->kv[f->nkv])) f->nkv++;
+    if (f->nkv == 0 && make_view(f, 0, &f->kv[0])) f->nkv = 1;
+}
+
 /* ---- prepare ------------------------------------------------------------ */
 
 int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_name_form **out) {
@@ -467,6 +512,9 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         memcpy(f->keys, keys, nk * sizeof keys[0]);
         memcpy(f->fine, fine, nk * sizeof fine[0]);
         memcpy(f->inword, inword, nk * sizeof inword[0]);
+        f->sur_first = (uint8_t)(nsyl[0] == 1 && ko_is_surname_key(keys[0]));
+        f->sur_last = (uint8_t)(n > 1 && nsyl[n - 1] == 1 && ko_is_surname_key(keys[nk - 1]));
+        make_views(f);
         f->nsyl = (uint8_t)nk;
     }
     *out = f;

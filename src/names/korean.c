@@ -128,7 +128,7 @@ static const spell vowels[] = {
  * (Park, Hur, Ahn, Oh, Sohn). */
 static const spell codas[] = {
     {"k", 1, 0}, {"n", 4, 0}, {"t", 7, 0}, {"l", 8, 0}, {"m", 16, 0}, {"p", 17, 0},
-    {"ng", 21, 0}, {"r", 0, 3}, {"h", 0, 3}, {"rk", 1, 2}, {"hn", 4, 2}, {"g", 1, 4},
+    {"ng", 21, 0}, {"r", 0, 3}, {"h", 0, 3}, {"rk", 1, 2}, {"hn", 4, 2}, {"hm", 16, 2}, {"g", 1, 4},
 };
 
 #define NSPELL(a) (sizeof a / sizeof a[0])

@@ -38,12 +38,28 @@ typedef struct nm_tok {
     uint32_t src;          /* Hangul syllable or Han character it was written in, else 0 */
 } nm_tok;
 
+/* A Korean name read with its surname at one place: the surname key and
+ * the given-name syllables, with their key letters precomputed. */
+typedef struct nm_kview {
+    int8_t sur_tok;             /* token index of the surname */
+    uint8_t ng;                 /* given-name syllables */
+    uint16_t sur;               /* surname key */
+    uint32_t sur_fine;          /* its Hangul code point, 0 when romanised */
+    uint16_t given[KO_MAX_SYL];
+    uint32_t given_fine[KO_MAX_SYL];
+    char flat[40];              /* given-name key letters */
+    char flat_in[40];           /* the same as sounds inside one word */
+} nm_kview;
+
 struct st_name_form {
     st_schema schema;
     uint8_t ntok;
     uint8_t korean;        /* every token reads as Korean syllables */
     uint8_t comma_after;   /* token index + 1 after which a comma was written, 0 none */
     uint8_t nsyl;
+    uint8_t sur_first, sur_last; /* Korean: first / last token is a one-syllable surname */
+    uint8_t nkv;                 /* Korean readings: surname first and/or last */
+    nm_kview kv[2];
     uint16_t keys[KO_MAX_SYL * 2];
     uint32_t fine[KO_MAX_SYL * 2]; /* Hangul code point of the syllable, 0 when romanised */
     uint16_t inword[KO_MAX_SYL * 2]; /* ko_key_inword of each syllable */
@@ -61,6 +77,7 @@ static inline const char *nm_tok_str(const st_name_form *f, unsigned i) {
 /* Token similarity in [0,1] of two Latin tokens (used by the index to
  * verify candidates with the comparator's own measure). */
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
+
 
 /* Normalise to ASCII with token separators: lower-case letters and digits,
  * ' ' between tokens, '-' where the source wrote a hyphen, ',' where it

@@ -167,6 +167,16 @@ static void out_icu(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, ui
     UChar run[NM_U16_MAX * 2];
     int32_t rl = end - start;
     if (rl > NM_U16_MAX) rl = NM_U16_MAX;
+    /* Plain ASCII (most list names) is already what the transliterator
+     * would produce: skip it, it is the costliest step of preparing a name. */
+    int32_t a = 0;
+    while (a < rl && ctx->b[start + a] < 0x80) a++;
+    if (a == rl) {
+        for (int32_t k = 0; k < rl; k++) ctx->run8[k] = (char)ctx->b[start + k];
+        ctx->run8[rl] = 0;
+        out_text(o, ctx->run8, org);
+        return;
+    }
     memcpy(run, ctx->b + start, (size_t)rl * sizeof(UChar));
     int32_t limit = rl;
     UErrorCode te = U_ZERO_ERROR;

@@ -33,7 +33,10 @@
 #include "sanctrace/wallet.h"
 #include "sanctrace/names.h"
 
-#define SCREEN_CANDIDATES 256   /* names scored per query at most */
+#define SCREEN_CANDIDATES 256   /* names the index may return per query */
+#define SCREEN_SCORED_MIN 24     /* names always scored, best estimates first */
+#define SCREEN_BOUND_SHARE 0.5   /* past those, skip names whose estimate is under
+                                    this share of the best estimate */
 #define SCREEN_MAX_MATCHES 100
 
 typedef struct screen_ws {
@@ -437,7 +440,11 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         st_name_cand cand[SCREEN_CANDIDATES];
         size_t nc = 0;
         if ((rc = st_name_index_query(s->ix, ws->scratch, qf, cand, SCREEN_CANDIDATES, &nc))) goto oom;
+        float top = nc ? cand[0].bound : 0;
         for (size_t i = 0; i < nc; i++) {
+            /* candidates come best estimate first: the tail that shares only a
+               small part of the query's weight cannot reach the threshold */
+            if (i >= SCREEN_SCORED_MIN && cand[i].bound < top * SCREEN_BOUND_SHARE) break;
             uint64_t p = cand[i].payload;
             uint32_t ent = (uint32_t)(p >> 8);
             int k = (int)(p & 0xFF);

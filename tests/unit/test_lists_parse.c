@@ -431,6 +431,25 @@ static void test_ftm(void **state) {
     st_list_free(&l);
 }
 
+/* Regression (found by fuzz_ftm): the same CryptoWallet line twice folded
+ * the wallet into its holder, then dereferenced the freed slot. */
+static void test_ftm_regress_wallet_twice(void **state) {
+    (void)state;
+    static const char doc[] =
+        "{\"id\":\"p1\",\"schema\":\"Person\",\"properties\":{\"name\":[\"KIM\"]}}\n"
+        "{\"id\":\"w1\",\"schema\":\"CryptoWallet\",\"properties\":{\"publicKey\":[\"1A\"],\"holder\":[\"p1\"]}}\n"
+        "{\"id\":\"w1\",\"schema\":\"CryptoWallet\",\"properties\":{\"publicKey\":[\"1A\"],\"holder\":[\"p1\"]}}\n"
+        "{\"id\":\"w2\",\"schema\":\"CryptoWallet\",\"properties\":{\"publicKey\":[\"1B\"],\"holder\":[\"w2\"]}}\n";
+    st_list l;
+    st_error err;
+    st_list_init(&l);
+    assert_int_equal(st_parse_ftm(doc, sizeof doc - 1, "t.ftm.json", "ftm", &l, &err), ST_OK);
+    assert_int_equal(l.n_entities, 2); /* KIM with wallet 1A; w2, its own holder, stays */
+    assert_int_equal(find(&l, "ftm:p1")->n_wallets, 1);
+    assert_int_equal(l.n_warnings, 1); /* the duplicate id */
+    st_list_free(&l);
+}
+
 static void test_wallet_lines(void **state) {
     (void)state;
     size_t len;
@@ -484,6 +503,7 @@ int main(void) {
         cmocka_unit_test(test_ofac_2025_comment_wallets),
         cmocka_unit_test(test_ofac_broken),
         cmocka_unit_test(test_ftm),
+        cmocka_unit_test(test_ftm_regress_wallet_twice),
         cmocka_unit_test(test_wallet_lines),
         cmocka_unit_test(test_parsers_oom),
     };

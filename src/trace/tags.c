@@ -1,0 +1,560 @@
+/*
+ * tags.c - attribution tags: GraphSense TagPack YAML in, address -> tag
+ * lookups against a chain store out.
+ *
+ * Design: TagPacks use a small, regular subset of YAML - scalar header
+ * fields, then `tags:`, a list of flat maps - so a line reader handles
+ * them exactly and reports the file and line of anything else, instead of
+ * linking a general YAML library for one shape.  Header fields are
+ * inherited by every tag that lacks them, wherever the header field sits
+ * in the file (YAML maps are unordered), so tags are merged at the end.
+ * Strings live in an arena owned by the tagset; a tag never changes once
+ * added.  Each tag carries a normalised category (sanctioned, theft,
+ * mixer, exchange, ...) and a validity interval: a tag applies to a
+ * transaction only when the block time falls inside it.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "core/map.h"
+#include "sanctrace/trace.h"
+
+#define TAG_MAX_LINE 65536
+#define TAG_MAX_TAGS 50000000u
+#define TAG_MAX_FILE (1u << 30)
+#define ARENA_BLOCK 65536
+
+typedef struct arena_blk {
+    struct arena_blk *next;
+    size_t used, cap;
+    char data[];
+} arena_blk;
+
+struct st_tagset {
+    st_tag *tags; /* owned array */
+    size_t n, cap;
+    arena_blk *arena; /* owned string storage */
+};
+
+static const char *arena_dup(st_tagset *ts, const char *s, size_t n) {
+    if (!s) return "";
+    arena_blk *b = ts->arena;
+    if (!b || b->cap - b->used < n + 1) {
+        size_t cap = n + 1 > ARENA_BLOCK ? n + 1 : ARENA_BLOCK;
+        arena_blk *nb = st_malloc(sizeof *nb + cap);
+        if (!nb) return NULL;
+        nb->next = ts->arena;
+        nb->used = 0;
+        nb->cap = cap;
+        ts->arena = b = nb;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, s, n);
+    p[n] = 0;
+    b->used += n + 1;
+    return p;
+}
+
+int st_tagset_new(st_tagset **out) {
+    *out = st_calloc(1, sizeof **out);
+    return *out ? ST_OK : ST_ENOMEM;
+}
+
+void st_tagset_free(st_tagset *ts) {
+    if (!ts) return;
+    for (arena_blk *b = ts->arena; b;) {
+        arena_blk *n = b->next;
+        st_free(b);
+        b = n;
+    }
+    st_free(ts->tags);
+    st_free(ts);
+}
+
+size_t st_tagset_count(const st_tagset *ts) { return ts->n; }
+const st_tag *st_tagset_get(const st_tagset *ts, size_t i) { return i < ts->n ? &ts->tags[i] : NULL; }
+
+static int has_word(const char *s, const char *w) { return s && strcasestr(s, w) != NULL; }
+
+const char *st_tag_category(const char *category, const char *abuse) {
+    if (abuse && *abuse) {
+        if (has_word(abuse, "sanction")) return "sanctioned";
+        if (has_word(abuse, "hack") || has_word(abuse, "theft") || has_word(abuse, "exploit") ||
+            has_word(abuse, "stolen"))
+            return "theft";
+        if (has_word(abuse, "mix")) return "mixer";
+        return abuse;
+    }
+    if (!category || !*category) return "other";
+    if (has_word(category, "sanction")) return "sanctioned";
+    if (has_word(category, "theft") || has_word(category, "hack")) return "theft";
+    if (has_word(category, "mix") || has_word(category, "coinjoin") || has_word(category, "tumbler"))
+        return "mixer";
+    if (has_word(category, "exchange")) return "exchange";
+    return category;
+}
+
+int st_tagset_add(st_tagset *ts, const st_tag *t) {
+    if (ts->n >= TAG_MAX_TAGS) return ST_ELIMIT;
+    if (ts->n == ts->cap) {
+        size_t nc = ts->cap ? ts->cap * 2 : 256;
+        st_tag *p = st_realloc(ts->tags, nc * sizeof *p);
+        if (!p) return ST_ENOMEM;
+        ts->tags = p;
+        ts->cap = nc;
+    }
+    st_tag c = *t;
+    const char **f[] = {&c.address, &c.label, &c.category, &c.raw_category, &c.abuse, &c.source,
+                        &c.currency, &c.actor, &c.confidence, &c.lastmod, &c.pack};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        const char *s = *f[i] ? *f[i] : "";
+        *f[i] = arena_dup(ts, s, strlen(s));
+        if (!*f[i]) return ST_ENOMEM;
+    }
+    ts->tags[ts->n++] = c;
+    return ST_OK;
+}
+
+int st_date_parse(const char *s, int64_t *out) {
+    int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return ST_EINVAL;
+    if (s[10] == 'T' || s[10] == ' ') {
+        int m2 = 0;
+        if (sscanf(s + 11, "%2d:%2d:%2d%n", &h, &mi, &se, &m2) != 3) return ST_EINVAL;
+        const char *rest = s + 11 + m2;
+        if (*rest && strcmp(rest, "Z") != 0) return ST_EINVAL;
+    } else if (s[10]) return ST_EINVAL;
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return ST_EINVAL;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    *out = (int64_t)timegm(&tm);
+    return ST_OK;
+}
+
+int st_tag_valid_at(const st_tag *t, int64_t when) { return when >= t->valid_from && when < t->valid_to; }
+
+/* ---- the YAML subset -------------------------------------------------- */
+
+enum { F_ADDRESS, F_LABEL, F_CATEGORY, F_ABUSE, F_SOURCE, F_CURRENCY, F_ACTOR, F_CONFIDENCE,
+       F_LASTMOD, F_TITLE, F_VALID_FROM, F_VALID_TO, F_N };
+static const char *const field_names[F_N] = {"address", "label", "category", "abuse", "source",
+                                             "currency", "actor", "confidence", "lastmod", "title",
+                                             "valid_from", "valid_to"};
+
+typedef struct yfields {
+    const char *v[F_N]; /* arena strings or NULL */
+    long line;
+} yfields;
+
+typedef struct yparse {
+    st_tagset *ts;
+    const char *name;
+    st_error *err;
+    yfields head;
+    yfields *items; /* owned */
+    size_t nitems, cap;
+} yparse;
+
+static int field_index(const char *k, size_t n) {
+    if (n == 11 && !strncmp(k, "valid_until", 11)) return F_VALID_TO;
+    for (int i = 0; i < F_N; i++)
+        if (strlen(field_names[i]) == n && !strncmp(k, field_names[i], n)) return i;
+    return -1;
+}
+
+/* Decode a scalar value into buf (at most cap-1 bytes).  Returns 0, or -1
+ * with a reason for a malformed quoted string. */
+static int scalar(const char *s, size_t n, char *buf, size_t cap, const char **why) {
+    while (n && (*s == ' ' || *s == '\t')) s++, n--;
+    size_t o = 0;
+    if (n && (*s == '\'' || *s == '"')) {
+        char q = *s;
+        size_t i = 1;
+        for (; i < n; i++) {
+            char ch = s[i];
+            if (ch == q) {
+                if (q == '\'' && i + 1 < n && s[i + 1] == '\'') { ch = '\''; i++; }
+                else break;
+            } else if (q == '"' && ch == '\\' && i + 1 < n) {
+                char e = s[++i];
+                ch = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+            }
+            if (o + 1 < cap) buf[o++] = ch;
+        }
+        if (i >= n) { *why = "unterminated quoted string"; return -1; }
+        /* after the closing quote only blanks or a comment */
+        for (i++; i < n; i++) {
+            if (s[i] == '#') break;
+            if (s[i] != ' ' && s[i] != '\t') { *why = "text after a quoted string"; return -1; }
+        }
+        buf[o] = 0;
+        return 0;
+    }
+    /* plain: up to " #", trimmed */
+    size_t end = n;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) { end = i; break; }
+    while (end && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
+    if (end >= cap) end = cap - 1;
+    memcpy(buf, s, end);
+    buf[end] = 0;
+    return 0;
+}
+
+static int perr(yparse *p, long line, const char *fmt, const char *detail) {
+    return st_error_at(p->err, ST_EPARSE, p->name, line, -1, fmt, detail);
+}
+
+/* "key: value" at s[0..n): store recognised keys into f.  *opens_block is
+ * set when the value is empty or a block scalar indicator. */
+static int keyval(yparse *p, long line, const char *s, size_t n, yfields *f, char *buf,
+                  int *opens_block, char *key, size_t keycap) {
+    const char *colon = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ':' && (i + 1 == n || s[i + 1] == ' ' || s[i + 1] == '\t')) { colon = s + i; break; }
+    if (!colon || colon == s) return perr(p, line, "expected 'key: value'%s", "");
+    size_t kl = (size_t)(colon - s);
+    while (kl && s[kl - 1] == ' ') kl--;
+    if (kl == 0 || kl >= keycap) return perr(p, line, "bad key%s", "");
+    memcpy(key, s, kl);
+    key[kl] = 0;
+    const char *why = NULL;
+    size_t vn = n - (size_t)(colon + 1 - s);
+    if (scalar(colon + 1, vn, buf, TAG_MAX_LINE, &why)) return perr(p, line, "%s", why);
+    *opens_block = buf[0] == 0 || !strcmp(buf, "|") || !strcmp(buf, ">") || !strcmp(buf, "|-") ||
+                   !strcmp(buf, ">-");
+    int fi = field_index(key, kl);
+    if (fi >= 0 && !*opens_block) {
+        if (f->v[fi]) return perr(p, line, "duplicate key '%s'", field_names[fi]);
+        f->v[fi] = arena_dup(p->ts, buf, strlen(buf));
+        if (!f->v[fi]) return st_error_set(p->err, ST_ENOMEM, "out of memory");
+    }
+    return ST_OK;
+}
+
+static int new_item(yparse *p, long line) {
+    if (p->nitems >= TAG_MAX_TAGS) return st_error_at(p->err, ST_ELIMIT, p->name, line, -1, "too many tags");
+    if (p->nitems == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 64;
+        yfields *q = st_realloc(p->items, nc * sizeof *q);
+        if (!q) return st_error_set(p->err, ST_ENOMEM, "out of memory");
+        p->items = q;
+        p->cap = nc;
+    }
+    memset(&p->items[p->nitems], 0, sizeof p->items[0]);
+    p->items[p->nitems].line = line;
+    p->nitems++;
+    return ST_OK;
+}
+
+static int finish(yparse *p) {
+    for (size_t i = 0; i < p->nitems; i++) {
+        yfields *it = &p->items[i];
+        if (!it->v[F_ADDRESS] || !*it->v[F_ADDRESS])
+            return perr(p, it->line, "tag without an address%s", "");
+        const char *v[F_N];
+        for (int f = 0; f < F_N; f++) v[f] = it->v[f] ? it->v[f] : p->head.v[f];
+        st_tag t;
+        memset(&t, 0, sizeof t);
+        t.address = v[F_ADDRESS];
+        t.label = v[F_LABEL] ? v[F_LABEL] : v[F_TITLE];
+        t.raw_category = v[F_CATEGORY];
+        t.abuse = v[F_ABUSE];
+        t.source = v[F_SOURCE];
+        t.currency = v[F_CURRENCY];
+        t.actor = v[F_ACTOR];
+        t.confidence = v[F_CONFIDENCE];
+        t.lastmod = v[F_LASTMOD];
+        t.pack = p->head.v[F_TITLE] ? p->head.v[F_TITLE] : p->name;
+        t.category = st_tag_category(t.raw_category, t.abuse);
+        /* a list of sanctioned assets that names no abuse is still sanctions data */
+        if ((!t.abuse || !*t.abuse) && strcmp(t.category, "mixer") && strcmp(t.category, "theft") &&
+            (has_word(t.label, "sanction") || has_word(t.pack, "sanction")))
+            t.category = "sanctioned";
+        t.valid_from = INT64_MIN;
+        t.valid_to = INT64_MAX;
+        if (v[F_VALID_FROM] && st_date_parse(v[F_VALID_FROM], &t.valid_from))
+            return perr(p, it->line, "valid_from is not a date (YYYY-MM-DD): %s", v[F_VALID_FROM]);
+        if (v[F_VALID_TO] && st_date_parse(v[F_VALID_TO], &t.valid_to))
+            return perr(p, it->line, "valid_to is not a date (YYYY-MM-DD): %s", v[F_VALID_TO]);
+        int rc = st_tagset_add(p->ts, &t);
+        if (rc) return st_error_at(p->err, rc, p->name, it->line, -1, "cannot add tag");
+    }
+    return ST_OK;
+}
+
+int st_tagset_load_yaml(st_tagset *ts, const char *name, const char *data, size_t len,
+                        st_error *err) {
+    yparse p;
+    memset(&p, 0, sizeof p);
+    p.ts = ts;
+    p.name = name ? name : "tagpack";
+    p.err = err;
+    char *buf = st_malloc(TAG_MAX_LINE);
+    char key[128];
+    int rc = ST_OK;
+    if (!buf) return st_error_set(err, ST_ENOMEM, "out of memory");
+    enum { TOP, TAGS } mode = TOP;
+    long item_indent = -1;   /* column of '-' in the tags list */
+    long skip_deeper = -1;   /* skip lines indented more than this (nested blocks) */
+    size_t base = ts->n;
+    long line = 0;
+    size_t pos = 0;
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) pos = 3;
+    while (pos < len) {
+        size_t e = pos;
+        while (e < len && data[e] != '\n') e++;
+        line++;
+        const char *s = data + pos;
+        size_t n = e - pos;
+        pos = e + 1;
+        if (n && s[n - 1] == '\r') n--;
+        if (n > TAG_MAX_LINE - 1) { rc = st_error_at(err, ST_ELIMIT, p.name, line, -1, "line longer than 64 KiB"); goto out; }
+        if (memchr(s, 0, n)) { rc = perr(&p, line, "NUL byte in text%s", ""); goto out; }
+        size_t ind = 0;
+        while (ind < n && s[ind] == ' ') ind++;
+        if (ind < n && s[ind] == '\t') { rc = perr(&p, line, "tab used for indentation%s", ""); goto out; }
+        if (ind == n || s[ind] == '#') continue;
+        if (ind == 0 && n == 3 && !strncmp(s, "---", 3)) continue;
+        if (ind == 0 && n == 3 && !strncmp(s, "...", 3)) break; /* end of document */
+        if (skip_deeper >= 0) {
+            /* inside a nested block of a key we do not use: a deeper line, or
+             * a list item directly under a top-level key */
+            int is_item = s[ind] == '-' && (ind + 1 == n || s[ind + 1] == ' ');
+            if ((long)ind > skip_deeper || (mode == TOP && skip_deeper == 0 && ind == 0 && is_item)) continue;
+            skip_deeper = -1;
+        }
+        int open = 0;
+        if (mode == TAGS && s[ind] == '-' && (ind + 1 == n || s[ind + 1] == ' ')) {
+            if (item_indent < 0) item_indent = (long)ind;
+            if ((long)ind != item_indent) { rc = perr(&p, line, "list item at an unexpected indentation%s", ""); goto out; }
+            if ((rc = new_item(&p, line))) goto out;
+            size_t k0 = ind + 1;
+            while (k0 < n && s[k0] == ' ') k0++;
+            if (k0 == n) continue;
+            if ((rc = keyval(&p, line, s + k0, n - k0, &p.items[p.nitems - 1], buf, &open, key, sizeof key))) goto out;
+            if (open) skip_deeper = (long)k0;
+            continue;
+        }
+        if (mode == TAGS && p.nitems && (long)ind > item_indent) {
+            if ((rc = keyval(&p, line, s + ind, n - ind, &p.items[p.nitems - 1], buf, &open, key, sizeof key))) goto out;
+            if (open) skip_deeper = (long)ind;
+            continue;
+        }
+        if (ind != 0) { rc = perr(&p, line, "unexpected indentation%s", ""); goto out; }
+        if (s[0] == '-') { rc = perr(&p, line, "list item outside 'tags:'%s", ""); goto out; }
+        mode = TOP;
+        if ((rc = keyval(&p, line, s, n, &p.head, buf, &open, key, sizeof key))) goto out;
+        if (!strcmp(key, "tags")) {
+            if (!open || strcmp(buf, "") != 0) { rc = perr(&p, line, "'tags:' must start a list%s", ""); goto out; }
+            mode = TAGS;
+            item_indent = -1;
+        } else if (open) skip_deeper = 0;
+    }
+    rc = finish(&p);
+out:
+    if (rc) ts->n = base; /* a file loads whole or not at all (arena strings stay until free) */
+    st_free(p.items);
+    st_free(buf);
+    return rc;
+}
+
+static int ends_with(const char *s, const char *suf) {
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+static int name_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_file(st_tagset *ts, const char *path, st_error *err) {
+    char *data;
+    size_t len;
+    int rc = st_file_read(path, TAG_MAX_FILE, &data, &len, err);
+    if (rc) return rc;
+    rc = st_tagset_load_yaml(ts, path, data, len, err);
+    st_free(data);
+    return rc;
+}
+
+int st_tagset_load_path(st_tagset *ts, const char *path, st_error *err) {
+    if (!st_is_dir(path)) return load_file(ts, path, err);
+    DIR *d = opendir(path);
+    if (!d) return st_error_at(err, ST_EIO, path, 0, -1, "cannot read directory");
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = ST_OK;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!ends_with(de->d_name, ".yaml") && !ends_with(de->d_name, ".yml")) continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **q = st_realloc(names, nc * sizeof *q);
+            if (!q) { rc = ST_ENOMEM; break; }
+            names = q;
+            cap = nc;
+        }
+        if (!(names[n] = st_strdup(de->d_name))) { rc = ST_ENOMEM; break; }
+        n++;
+    }
+    closedir(d);
+    if (!rc && n) qsort(names, n, sizeof *names, name_cmp);
+    for (size_t i = 0; i < n && !rc; i++) {
+        char full[4096];
+        if (st_path_join(full, sizeof full, path, names[i])) rc = st_error_set(err, ST_ELIMIT, "path too long");
+        else rc = load_file(ts, full, err);
+    }
+    if (rc == ST_ENOMEM) st_error_set(err, rc, "out of memory");
+    for (size_t i = 0; i < n; i++) st_free(names[i]);
+    st_free(names);
+    return rc;
+}
+
+/* ---- tags resolved against a chain ------------------------------------ */
+
+struct st_tagmap {
+    const st_tagset *ts;
+    st_map *by_addr;      /* address id (8 bytes) -> first tag index + 1 */
+    st_map *by_cluster;   /* cluster id -> first tag index + 1 */
+    size_t *next_addr;    /* per tag: next tag of the same address + 1, 0 ends */
+    size_t *next_cl;      /* per tag: next tag of the same cluster + 1 */
+    uint64_t *tag_addr;   /* per tag: resolved address id or NONE */
+    const st_clusters *cl;
+};
+
+static int severity(const char *cat) {
+    if (!strcmp(cat, "sanctioned")) return 0;
+    if (!strcmp(cat, "theft")) return 1;
+    if (!strcmp(cat, "mixer")) return 2;
+    if (!strcmp(cat, "exchange")) return 4;
+    if (!strcmp(cat, "other") || !strcmp(cat, "user")) return 6;
+    return 3; /* ransomware, scam, darknet market, ... */
+}
+
+int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
+                  const st_clusters *cl, size_t *unresolved) {
+    *out = NULL;
+    if (unresolved) *unresolved = 0;
+    st_tagmap *tm = st_calloc(1, sizeof *tm);
+    if (!tm) return ST_ENOMEM;
+    tm->ts = ts;
+    tm->cl = cl;
+    size_t n = ts->n;
+    tm->next_addr = st_calloc(n + 1, sizeof *tm->next_addr);
+    tm->next_cl = st_calloc(n + 1, sizeof *tm->next_cl);
+    tm->tag_addr = st_malloc((n + 1) * sizeof *tm->tag_addr);
+    if (!tm->next_addr || !tm->next_cl || !tm->tag_addr || st_map_new(&tm->by_addr) ||
+        st_map_new(&tm->by_cluster)) {
+        st_tagmap_free(tm);
+        return ST_ENOMEM;
+    }
+    /* walk backwards so each list comes out in file order */
+    for (size_t i = n; i-- > 0;) {
+        uint64_t a;
+        tm->tag_addr[i] = ST_CHAIN_NONE;
+        if (!st_chain_find_addr(c, ts->tags[i].address, &a)) {
+            if (unresolved) (*unresolved)++;
+            continue;
+        }
+        tm->tag_addr[i] = a;
+        int created;
+        uint64_t *slot = st_map_slot(tm->by_addr, &a, sizeof a, 0, &created);
+        if (!slot) { st_tagmap_free(tm); return ST_ENOMEM; }
+        tm->next_addr[i] = (size_t)*slot;
+        *slot = i + 1;
+        if (cl) {
+            uint64_t cid = st_clusters_id(cl, a);
+            slot = st_map_slot(tm->by_cluster, &cid, sizeof cid, 0, &created);
+            if (!slot) { st_tagmap_free(tm); return ST_ENOMEM; }
+            tm->next_cl[i] = (size_t)*slot;
+            *slot = i + 1;
+        }
+    }
+    *out = tm;
+    return ST_OK;
+}
+
+void st_tagmap_free(st_tagmap *tm) {
+    if (!tm) return;
+    st_map_free(tm->by_addr);
+    st_map_free(tm->by_cluster);
+    st_free(tm->next_addr);
+    st_free(tm->next_cl);
+    st_free(tm->tag_addr);
+    st_free(tm);
+}
+
+/* The most severe tag valid at `when` in a list. */
+static const st_tag *best(const st_tagmap *tm, size_t head, const size_t *next, int64_t when) {
+    const st_tag *b = NULL;
+    for (size_t i = head; i; i = next[i - 1]) {
+        const st_tag *t = &tm->ts->tags[i - 1];
+        if (!st_tag_valid_at(t, when)) continue;
+        if (!b || severity(t->category) < severity(b->category)) b = t;
+    }
+    return b;
+}
+
+const st_tag *st_tagmap_find(const st_tagmap *tm, uint64_t addr, int64_t when, int *via_cluster) {
+    if (via_cluster) *via_cluster = 0;
+    if (!tm || addr == ST_CHAIN_NONE) return NULL;
+    uint64_t h;
+    if (st_map_get(tm->by_addr, &addr, sizeof addr, &h)) {
+        const st_tag *t = best(tm, (size_t)h, tm->next_addr, when);
+        if (t) return t;
+    }
+    if (tm->cl) {
+        uint64_t cid = st_clusters_id(tm->cl, addr);
+        if (cid != ST_CHAIN_NONE && st_map_get(tm->by_cluster, &cid, sizeof cid, &h)) {
+            const st_tag *t = best(tm, (size_t)h, tm->next_cl, when);
+            if (t && via_cluster) *via_cluster = 1;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+size_t st_tagmap_index(const st_tagmap *tm, const st_tag *t) { return (size_t)(t - tm->ts->tags); }
+
+int st_tagmap_addresses(const st_tagmap *tm, const char *name, uint64_t **addrs, size_t *n) {
+    *addrs = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (size_t i = 0; i < tm->ts->n; i++) {
+        const st_tag *t = &tm->ts->tags[i];
+        if (tm->tag_addr[i] == ST_CHAIN_NONE) continue;
+        if (strcasecmp(t->label, name) && strcasecmp(t->actor, name) && strcasecmp(t->pack, name))
+            continue;
+        int dup = 0;
+        for (size_t j = 0; j < *n && !dup; j++) dup = (*addrs)[j] == tm->tag_addr[i];
+        if (dup) continue;
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            uint64_t *q = st_realloc(*addrs, nc * sizeof *q);
+            if (!q) {
+                st_free(*addrs);
+                *addrs = NULL;
+                *n = 0;
+                return ST_ENOMEM;
+            }
+            *addrs = q;
+            cap = nc;
+        }
+        (*addrs)[(*n)++] = tm->tag_addr[i];
+    }
+    return ST_OK;
+}

@@ -1,0 +1,68 @@
+#!/bin/sh
+# chain.sh - `sanctrace chain` end to end on the real block files, checked
+# against tests/cli/chain_ref.py (an independent hashlib reader), plus the
+# fork chain's tip, error reporting and exit codes, and a synthetic chain.
+set -eu
+B=$ST_BIN; D=$ST_DATA/chain; T=$ST_TMP
+fail() { echo "FAIL: $*" >&2; exit 1; }
+SAMPLE=7; [ "${MODE:-release}" = asan ] && SAMPLE=40
+
+# regtest chain: every block and every transaction
+$B chain ingest --db $T/rt $D/regtest-blocksci/btc/blk00000.dat >$T/out.json
+python3 tests/cli/chain_ref.py regtest $B $T/rt $D/regtest-blocksci/btc/blk00000.dat --sample $((SAMPLE / 7))
+$B chain stats --db $T/rt | grep -q '"transactions": 356' || fail "regtest tx count"
+
+# mainnet: blocks 1-255, 277,647 and three raw blocks, in one store
+bzip2 -dc $D/mainnet/blocks1-256.bz2 >$T/b1.dat
+bzip2 -dc $D/mainnet/277647.dat.bz2 >$T/b2.dat
+$B chain ingest --db $T/mn $T/b1.dat $T/b2.dat $D/mainnet/block-540107.raw $D/mainnet/block-574200.raw \
+  $D/mainnet/block-702861.raw >/dev/null
+python3 tests/cli/chain_ref.py main $B $T/mn $T/b1.dat $T/b2.dat $D/mainnet/block-540107.raw \
+  $D/mainnet/block-574200.raw $D/mainnet/block-702861.raw --sample $((SAMPLE * 7))
+$B chain address --db $T/mn 1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3 | grep -q '"received": 1000000000' || fail "Hal's address"
+
+# the fork chain ends on the most-work tip, whatever the order
+for f in blk_0_to_4 blk_3A blk_4A blk_5A; do bzip2 -dc $D/mainnet/$f.dat.bz2 >$T/$f.dat; done
+$B chain ingest --db $T/fk $T/blk_5A.dat $T/blk_0_to_4.dat $T/blk_4A.dat $T/blk_3A.dat >/dev/null
+$B chain stats --db $T/fk | grep -q '"tip_hash": "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e"' \
+  || fail "fork tip"
+
+# exit codes: 1 not found, 2 malformed or usage
+set +e
+$B chain tx --db $T/mn 0000000000000000000000000000000000000000000000000000000000000001 2>$T/err; rc=$?
+[ $rc -eq 1 ] && grep -q "not in the store" $T/err || fail "unknown txid exit $rc"
+$B chain tx --db $T/mn nothex 2>/dev/null; [ $? -eq 2 ] || fail "malformed txid"
+$B chain address --db $T/mn 1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH 2>/dev/null; [ $? -eq 1 ] || fail "unknown address"
+$B chain address --db $T/mn 1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMJ 2>$T/err; rc=$?
+[ $rc -eq 2 ] && grep -q "not a valid main address" $T/err || fail "malformed address exit $rc"
+$B chain block --db $T/mn 999999999 2>/dev/null; [ $? -eq 1 ] || fail "unknown block"
+$B chain stats --db $T/nowhere 2>$T/err; [ $? -eq 2 ] && grep -q "no chain store" $T/err || fail "missing store"
+$B chain frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "unknown subcommand"
+$B chain --help | grep -q "ingest" || fail "help"
+
+# bad input: reported with file and offset, the rest ingested, exit 1
+python3 - "$D/regtest-blocksci/btc/blk00000.dat" "$T/bad.dat" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read()); offs = []; o = 0
+while o + 8 <= len(d) and d[o:o + 4] == b'\xfa\xbf\xb5\xda':
+    n = struct.unpack('<I', d[o + 4:o + 8])[0]; offs.append(o); o += 8 + n
+d[offs[10] + 8 + 80 + 10] ^= 0xff
+d[offs[20]:offs[20] + 4] = b'\xde\xad\xbe\xef'
+open(sys.argv[2], 'wb').write(d[:offs[-1] + 100])
+PY
+$B chain ingest --db $T/bad $T/bad.dat >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "bad input exit $rc"
+grep -q "bad.dat:offset 5236: bad magic deadbeef" $T/err || fail "magic report: $(cat $T/err)"
+grep -q "bad.dat:offset 89744: truncated block record" $T/err || fail "truncation report"
+grep -q "record at offset 2633): merkle root does not match" $T/err || fail "merkle report"
+$B chain stats --db $T/bad | grep -q '"tip_height": 200' || fail "rest not ingested"
+
+# a synthetic chain with its planted theft; table output
+$B chain synth --txs 20000 --seed 5 --out $T/syn >/dev/null
+$B chain ingest --db $T/sy $T/syn >/dev/null
+theft=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['theft']['txid'])" $T/syn/truth.json)
+$B chain tx --db $T/sy $theft --format table | grep -q "^txid  *$theft" || fail "theft tx"
+grep -q "abuse: service_hack" $T/syn/tagpack.yaml || fail "tagpack"
+python3 tests/cli/chain_ref.py regtest $B $T/sy $T/syn/blk00000.dat --sample $((SAMPLE * 150)) >/dev/null
+echo "chain: ok"

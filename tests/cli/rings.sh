@@ -1,0 +1,122 @@
+#!/bin/sh
+# rings end to end: synthetic applicants, order independence (shuffled
+# input gives the same rings and ids), incremental state (two runs over a
+# split input give the rings of one run, and ring ids survive), malformed
+# rows reported with their line, JSON lines input, the brief.
+set -eu
+B=$ST_BIN
+T=$ST_TMP
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$B" rings --help | grep -q "sanctrace rings synth" || fail "help"
+"$B" rings synth --records 3000 --seed 5 --out "$T/apps.csv" 2>/dev/null
+[ "$(wc -l < "$T/apps.csv")" -eq 3001 ] || fail "synth wrote $(wc -l < "$T/apps.csv") lines"
+[ "$(wc -l < "$T/apps.truth.csv")" -eq 3001 ] || fail "truth file"
+
+# exit 1: high-risk records found
+set +e
+"$B" rings "$T/apps.csv" > "$T/one.json"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "expected exit 1 with high-risk records, got $rc"
+
+# membership of every ring as sorted lines "ring: id id id", and the record count
+rings_of() {
+  python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["records"]) == d["summary"]["records"]
+out = sorted(r["ring"] + ": " + " ".join(r["records"]) for r in d["rings"])
+print("\n".join(out))
+PY
+}
+partition_of() {
+  python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("\n".join(sorted(" ".join(r["records"]) for r in d["rings"])))
+PY
+}
+rings_of "$T/one.json" > "$T/one.rings"
+[ -s "$T/one.rings" ] || fail "no rings found"
+
+# shuffled input: same rings, same ids
+python3 -c "
+import random, sys
+lines = open(sys.argv[1]).read().splitlines(True)
+body = lines[1:]; random.Random(7).shuffle(body)
+open(sys.argv[2], 'w').writelines(lines[:1] + body)" "$T/apps.csv" "$T/shuf.csv"
+cmp -s "$T/apps.csv" "$T/shuf.csv" && fail "shuffle did nothing"
+"$B" rings "$T/shuf.csv" > "$T/shuf.json" || true
+rings_of "$T/shuf.json" > "$T/shuf.rings"
+cmp -s "$T/one.rings" "$T/shuf.rings" || fail "shuffled input changed the rings"
+
+# incremental: first half, then second half, with a state folder
+{ head -1 "$T/shuf.csv"; sed -n '2,1500p' "$T/shuf.csv"; } > "$T/part1.csv"
+{ head -1 "$T/shuf.csv"; sed -n '1501,$p' "$T/shuf.csv"; } > "$T/part2.csv"
+"$B" rings --state "$T/state" "$T/part1.csv" > "$T/p1.json" || true
+[ -f "$T/state/records.jsonl" ] || fail "state not written"
+[ "$(wc -l < "$T/state/records.jsonl")" -eq 1499 ] || fail "state holds $(wc -l < "$T/state/records.jsonl") records"
+"$B" rings --state "$T/state" "$T/part2.csv" > "$T/p2.json" || true
+partition_of "$T/one.json" > "$T/one.part"
+partition_of "$T/p2.json" > "$T/p2.part"
+cmp -s "$T/one.part" "$T/p2.part" || fail "two incremental runs differ from one run"
+# ring ids of the first run survive in the second: every record ringed in
+# run 1 whose ring did not merge with another run-1 ring keeps its ring id
+python3 - "$T/p1.json" "$T/p2.json" <<'PY' || fail "ring ids not stable"
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+ra = {r["id"]: r["ring"] for r in a["records"] if r["ring"]}
+rb = {r["id"]: r["ring"] for r in b["records"]}
+kept = sum(1 for i, g in ra.items() if rb[i] == g)
+assert kept >= 0.95 * len(ra), (kept, len(ra))
+PY
+# a third run with nothing new changes nothing
+"$B" rings --state "$T/state" > "$T/p3.json" || true
+partition_of "$T/p3.json" > "$T/p3.part"
+cmp -s "$T/p2.part" "$T/p3.part" || fail "re-running the state changed the rings"
+rings_of "$T/p2.json" > "$T/p2.rings"
+rings_of "$T/p3.json" > "$T/p3.rings"
+cmp -s "$T/p2.rings" "$T/p3.rings" || fail "ring ids changed on a rerun"
+
+# malformed rows: reported with file and line, the rest processed, exit 1
+printf 'id,name,login_hours_utc\nm1,Ann,1;2\nm2,Bob,99\nm3,Cy\nm4,Dee,3\n' > "$T/bad.csv"
+set +e
+"$B" rings "$T/bad.csv" > "$T/bad.json" 2> "$T/bad.err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "malformed rows: exit $rc"
+grep -q "bad.csv:3:.*login_hours_utc" "$T/bad.err" || fail "line 3 not reported: $(cat "$T/bad.err")"
+grep -q "bad.csv:4:.*fields" "$T/bad.err" || fail "line 4 not reported"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert [r['id'] for r in d['records']]==['m1','m4']" "$T/bad.json" || fail "good rows"
+
+# JSON lines and the brief
+printf '{"id":"j1","name":"Kim One","payment_account":"usdt:TQ9","phone":"+1 302 555 0101","phone_type":"voip"}\n{"id":"j2","name":"Lee Two","payment_account":"usdt:TQ9","device_id":"d1"}\n{"id":"j3","name":"Park Three","device_id":"d1","payment_account":"usdt:TQ9"}\n' > "$T/j.jsonl"
+"$B" rings --format table "$T/j.jsonl" > "$T/j.txt" || true
+grep -q "^RING " "$T/j.txt" || fail "brief has no ring"
+grep -q "3 different personas" "$T/j.txt" || fail "brief: personas"
+grep -q "payment_account" "$T/j.txt" || fail "brief: evidence"
+
+# the sanctions indicator: only with a snapshot (UN list, KPi.001 YUN HO-JIN)
+printf 'id,name,country\ns1,Yun Ho Jin,KR\ns2,Maria Gonzalez,ES\n' > "$T/sanc.csv"
+"$B" rings "$T/sanc.csv" > "$T/sanc0.json" || true
+grep -q '"sanctions": "not computed' "$T/sanc0.json" || fail "sanctions note without a snapshot"
+mkdir -p "$T/lists"
+cp "$ST_DATA/lists/un-2026-02-27/consolidated.xml" "$T/lists/"
+"$B" update --from "$T/lists" --data-dir "$T/home" >/dev/null 2>&1 || fail "update"
+"$B" rings --data-dir "$T/home" "$T/sanc.csv" > "$T/sanc1.json" || true
+python3 - "$T/sanc1.json" <<'PY' || fail "sanctions hit"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ind = {r["id"]: [i["indicator"] for i in r["indicators"]] for r in d["records"]}
+assert ind["s1"] == ["sanctions_hit"], ind
+assert ind["s2"] == [], ind
+assert d["summary"]["sanctions"].startswith("names screened"), d["summary"]
+PY
+
+# usage errors
+set +e
+"$B" rings --format xml "$T/j.jsonl" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad format accepted"
+"$B" rings /nonexistent/file.csv >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file accepted"
+set -e
+echo "rings cli ok"

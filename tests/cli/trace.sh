@@ -1,0 +1,113 @@
+#!/bin/sh
+# trace.sh - `sanctrace chain cluster|why`, `trace` and `exposure` end to end:
+# the regtest chain's labelled scenarios and errors, then the laundering
+# scenario of `chain synth`, checked against the synth's own truth.json
+# (which the tracer never reads).
+set -eu
+B=$ST_BIN
+T=$ST_TMP
+RT=$ST_DATA/chain/regtest-blocksci/btc
+fail() { echo "FAIL: $*" >&2; exit 1; }
+label() { python3 -c "import json,sys; print(json.load(open('$RT/output.json'))[sys.argv[1]])" "$1"; }
+
+# ---- regtest chain ----
+$B chain ingest --db "$T/rt" "$RT/blk00000.dat" >/dev/null
+$B chain cluster --db "$T/rt" > "$T/cl.json"
+python3 - "$T/cl.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["addresses"] == 213 and r["coinjoins_skipped"] >= 1, r
+EOF
+m1=$(label merge-addr-1); m3=$(label merge-addr-3); peel=$(label addr-peeling-chain)
+$B chain why --db "$T/rt" "$m1" "$m3" > "$T/why.json"
+grep -q "$(label merge-final-tx)" "$T/why.json" || fail "why does not name merge-final-tx"
+set +e
+$B chain why --db "$T/rt" "$m1" "$peel" > "$T/why2.json"; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "unlinked addresses: exit $rc, want 1"
+grep -q '"linked": false' "$T/why2.json" || fail "unlinked addresses not reported"
+$B chain cluster --db "$T/rt" --address "$m1" | grep -q '"size": 3' || fail "merge cluster is not of size 3"
+
+# unknown txid / address: clear error, exit 2
+set +e
+$B trace --db "$T/rt" --from 00000000000000000000000000000000000000000000000000000000000000aa:0 2> "$T/err1"; rc1=$?
+$B exposure --db "$T/rt" mzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz 2> "$T/err2"; rc2=$?
+$B chain why --db "$T/rt" "$m1" notanaddress 2> "$T/err3"; rc3=$?
+$B trace --db "$T/rt" --from "$m1" --model lifo2 2> "$T/err4"; rc4=$?
+set -e
+[ $rc1 -eq 2 ] && grep -q "unknown transaction" "$T/err1" || fail "unknown txid: exit $rc1 $(cat "$T/err1")"
+[ $rc2 -eq 2 ] && grep -q "unknown address" "$T/err2" || fail "unknown address: exit $rc2"
+[ $rc3 -eq 2 ] && grep -q "unknown address" "$T/err3" || fail "why unknown address: exit $rc3"
+[ $rc4 -eq 2 ] && grep -q "model" "$T/err4" || fail "bad model: exit $rc4"
+
+# the mapping scenario by haircut, from the CLI: six outputs of 66,664,000 sat
+fund2=$(label taint-mapping-fund-tx-2)
+mt=$(label taint-mapping-tx)
+vout=$($B chain tx --db "$T/rt" "$mt" | python3 -c "
+import json,sys; d=json.load(sys.stdin)
+print([i['vout'] for i in d['inputs'] if i['prev_txid']=='$fund2'][0])")
+$B trace --db "$T/rt" --from "$fund2:$vout" --model haircut --until-height 200 > "$T/map.json"
+python3 - "$T/map.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+vals = sorted(x["tainted"] for x in r["frontier"])
+assert vals == [66664000] * 6, vals
+t = r["totals"]
+assert t["source_value"] == t["frontier_value"] + t["fee_left"] + t["rounding_loss"] + t["fee_unclaimed"], t
+EOF
+$B trace --db "$T/rt" --from "$fund2:$vout" --format table > "$T/map.txt"
+grep -q "66664000" "$T/map.txt" || fail "table output lacks the frontier"
+$B trace --db "$T/rt" --from "$fund2:$vout" --format dot > "$T/map.dot"
+grep -q "^digraph" "$T/map.dot" || fail "dot output"
+
+# ---- the laundering scenario ----
+$B chain synth --txs 20000 --out "$T/syn" >/dev/null
+$B chain ingest --db "$T/sdb" "$T/syn" >/dev/null
+$B chain cluster --db "$T/sdb" >/dev/null
+# the theft's label: the tag that carries an abuse field
+theft=$(grep -B2 '^  abuse:' "$T/syn/tagpack.yaml" | sed -n 's/^  label: //p' | head -1)
+[ -n "$theft" ] || fail "no theft label in the synth TagPack"
+$B trace --db "$T/sdb" --tags "$T/syn/tagpack.yaml" --from "$theft" --model poison --limit 1000000 > "$T/poison.json"
+$B trace --db "$T/sdb" --tags "$T/syn/tagpack.yaml" --from "$theft" --model haircut --limit 1000000 > "$T/haircut.json"
+python3 - "$T/syn/truth.json" "$T/poison.json" "$T/haircut.json" <<'EOF'
+import json, sys
+truth = json.load(open(sys.argv[1]))
+poison = json.load(open(sys.argv[2]))
+hair = json.load(open(sys.argv[3]))
+def frontier(r):
+    return {(x["txid"], x["vout"]): x for x in r["frontier"]}
+fp, fh = frontier(poison), frontier(hair)
+per = {}
+for d in truth["deposits"]:
+    k = (d["txid"], d["vout"])
+    assert k in fp, ("deposit not reached", d)
+    x = fp[k]
+    assert x["stop"] == "service" and x["service"]["label"] == d["exchange"], (x, d)
+    per[d["exchange"]] = per.get(d["exchange"], 0) + x["tainted"]
+    h = fh[k]
+    assert h["service"]["label"] == d["exchange"]
+    if d["via"] == "coinjoin":
+        assert 0 < h["tainted"] < d["value"], (h, d)   # mixed with clean coins
+    else:
+        assert h["tainted"] == d["value"], (h, d)       # peel chain / fan-out: all stolen
+for ex, amount in truth["deposited_by_exchange"].items():
+    assert per.get(ex, 0) == amount, (ex, per.get(ex), amount)
+names = [s["label"] for s in hair["services"]]
+for ex, amount in truth["deposited_by_exchange"].items():
+    if amount:
+        assert ex in names, (ex, names)
+print("synth scenario ok:", per)
+EOF
+dep=$(python3 -c "import json; print(json.load(open('$T/syn/truth.json'))['deposits'][0]['address'])")
+$B exposure --db "$T/sdb" --tags "$T/syn/tagpack.yaml" "$dep" > "$T/exp.json"
+python3 - "$T/exp.json" "$theft" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+top = r["by_source"][0]
+assert top["label"] == sys.argv[2] and top["category"] == "theft", top
+assert top["paths"] and top["paths"][0]["txs"], top
+assert r["risk"] in ("high", "severe"), r["risk"]
+EOF
+$B trace --db "$T/sdb" --tags "$T/syn/tagpack.yaml" --from "$theft" --format svg > "$T/flow.svg"
+grep -q "<svg" "$T/flow.svg" || fail "svg output"
+echo "trace cli ok"

@@ -1,0 +1,698 @@
+/* test_chain.c - the chain store on real block files: parser, addresses,
+ * best-chain choice, reorganisation, obfuscation, incremental and
+ * interrupted ingests, bad input.  Expected values come from outside
+ * sanctrace: the data's own documentation (counts), BIP test vectors,
+ * well-known mainnet facts (block 170, the 5,569-input transaction) and
+ * txids computed with Python's hashlib. */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chain/chain_int.h"
+#include "chain/store_int.h"
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "sanctrace/chain.h"
+
+/* ---- helpers ---- */
+
+static uint8_t *read_all(const char *path, size_t *len) {
+    char *d;
+    st_error e;
+    assert_int_equal(st_file_read(path, 64u << 20, &d, len, &e), ST_OK);
+    return (uint8_t *)d;
+}
+
+/* bzip2 -dc path > out */
+static void bunzip(const char *rel, const char *out) {
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "bzip2 -dc '%s' > '%s'", st_test_data(rel), out);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void write_file(const char *path, const void *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+typedef struct bad_log {
+    int n;
+    char last[1024];
+    char all[8192];
+} bad_log;
+
+static void on_bad(void *ctx, const st_error *e) {
+    bad_log *l = ctx;
+    l->n++;
+    st_error_format(e, l->last, sizeof l->last);
+    size_t k = strlen(l->all);
+    snprintf(l->all + k, sizeof l->all - k, "%s\n", l->last);
+}
+
+static int ingest(const char *db, const char *const *paths, size_t n, bad_log *log, st_ingest_report *rep) {
+    st_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.on_bad = on_bad;
+    o.ctx = log;
+    o.no_sync = 1;
+    st_error e;
+    st_error_clear(&e);
+    int rc = st_chain_ingest(db, paths, n, &o, rep, &e);
+    if (rc) fprintf(stderr, "ingest: %s\n", e.msg);
+    return rc;
+}
+
+static st_chain *open_db(const char *db) {
+    st_chain *c;
+    st_error e;
+    assert_int_equal(st_chain_open(&c, db, &e), ST_OK);
+    return c;
+}
+
+/* Every link agrees with its reverse; lists, ranges and sentinels hold. */
+static void check_consistent(const st_chain *c) {
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    assert_int_equal(k.tx_first_in[k.ntx], k.nin);
+    assert_int_equal(k.tx_first_out[k.ntx], k.nout);
+    assert_int_equal(k.block_first_tx[k.nblocks], k.ntx);
+    for (uint64_t t = 0; t < k.ntx; t++) {
+        assert_true(k.tx_first_in[t] <= k.tx_first_in[t + 1]);
+        assert_true(k.tx_first_out[t] <= k.tx_first_out[t + 1]);
+        uint32_t b = k.tx_block[t];
+        assert_true(k.block_first_tx[b] <= t && t < k.block_first_tx[b + 1]);
+        for (uint64_t i = k.tx_first_in[t]; i < k.tx_first_in[t + 1]; i++) assert_int_equal(k.in_tx[i], t);
+    }
+    for (uint64_t i = 0; i < k.nin; i++) {
+        uint64_t o = k.in_prev[i];
+        if (o == ST_CHAIN_NONE) continue;
+        assert_true(o < k.nout);
+        assert_int_equal(k.out_spent[o], i);
+        assert_true(st_chain_out_tx(c, o) < k.in_tx[i]);
+    }
+    uint64_t with_addr = 0;
+    for (uint64_t o = 0; o < k.nout; o++) {
+        if (k.out_spent[o] != ST_CHAIN_NONE) assert_int_equal(k.in_prev[k.out_spent[o]], o);
+        if (k.out_addr[o] != ST_CHAIN_NONE) with_addr++;
+        uint64_t t = st_chain_out_tx(c, o);
+        assert_true(k.tx_first_out[t] <= o && o < k.tx_first_out[t + 1]);
+    }
+    uint64_t walked = 0;
+    for (uint64_t a = 0; a < k.naddr; a++) {
+        uint64_t prev = 0;
+        int first = 1;
+        for (uint64_t o = st_chain_addr_first_out(c, a); o != ST_CHAIN_NONE; o = k.out_next[o]) {
+            assert_int_equal(k.out_addr[o], a);
+            assert_true(first || o > prev);
+            prev = o, first = 0;
+            walked++;
+        }
+        assert_false(first); /* every address has an output */
+    }
+    assert_int_equal(walked, with_addr);
+}
+
+/* ---- addresses and scripts ---- */
+
+static void hex2bin(const char *h, uint8_t *out, size_t *n) {
+    size_t l = strlen(h) / 2;
+    for (size_t i = 0; i < l; i++) {
+        unsigned v;
+        sscanf(h + 2 * i, "%2x", &v);
+        out[i] = (uint8_t)v;
+    }
+    *n = l;
+}
+
+static void check_addr(const char *script_hex, st_chain_net net, const char *type, const char *addr) {
+    uint8_t s[100];
+    size_t n;
+    hex2bin(script_hex, s, &n);
+    int t;
+    chain_addr_key k, k2;
+    int has = chain_script_classify(s, n, &t, &k);
+    assert_string_equal(st_script_type_name(t), type);
+    if (!addr) {
+        assert_false(has);
+        return;
+    }
+    assert_true(has);
+    char text[128];
+    assert_int_equal(chain_addr_encode(&k, net, text, sizeof text), ST_OK);
+    assert_string_equal(text, addr);
+    assert_int_equal(chain_addr_decode(addr, net, &k2, NULL), ST_OK);
+    assert_int_equal(k2.kind, k.kind);
+    assert_int_equal(k2.len, k.len);
+    assert_memory_equal(k2.prog, k.prog, k.len);
+}
+
+static void test_addresses(void **state) {
+    (void)state;
+    /* BIP173 and BIP350 vectors */
+    check_addr("0014751e76e8199196d454941c45d1b3a323f1433bd6", ST_NET_MAIN, "p2wpkh",
+               "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4");
+    check_addr("00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262", ST_NET_TESTNET, "p2wsh",
+               "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7");
+    check_addr("5128751e76e8199196d454941c45d1b3a323f1433bd6751e76e8199196d454941c45d1b3a323f1433bd6", ST_NET_MAIN,
+               "witness_unknown", "bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7kt5nd6y");
+    check_addr("6002751e", ST_NET_MAIN, "witness_unknown", "bc1sw50qgdz25j");
+    check_addr("5210751e76e8199196d454941c45d1b3a323", ST_NET_MAIN, "witness_unknown",
+               "bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs");
+    check_addr("512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", ST_NET_MAIN, "p2tr",
+               "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0");
+    /* BIP341 wallet vector 0 (scriptPubKey from ../shared, address from the BIP) */
+    check_addr("512053a1f6e454df1aa2776a2814a721372d6258050de330b3c6d10ee8f4e0dda343", ST_NET_MAIN, "p2tr",
+               "bc1p2wsldez5mud2yam29q22wgfh9439spgduvct83k3pm50fcxa5dps59h4z5");
+    /* block 170: the first bitcoin payment, to Hal Finney's key (P2PK shown as its P2PKH address) */
+    check_addr("4104ae1a62fe09c5f51b13905f07f06b99a2f7159b2225f374cd378d71302fa28414e7aab37397f554a7df5f142c21c1b"
+               "7303b8a0626f1baded5c72a704f7e6cd84cac",
+               ST_NET_MAIN, "p2pk", "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3");
+    check_addr("76a914751e76e8199196d454941c45d1b3a323f1433bd688ac", ST_NET_MAIN, "p2pkh",
+               "1BgGZ9tcN4rm9KBzDn7KprQz87SZ26SAMH");
+    check_addr("6a0b68656c6c6f20776f726c64", ST_NET_MAIN, "op_return", NULL);
+    check_addr("", ST_NET_MAIN, "nonstandard", NULL);
+    check_addr("0013751e76e8199196d454941c45d1b3a323f1433b", ST_NET_MAIN, "nonstandard", NULL); /* v0, 19 bytes */
+    check_addr("5121030000000000000000000000000000000000000000000000000000000000000001"
+               "21020000000000000000000000000000000000000000000000000000000000000002" "52ae",
+               ST_NET_MAIN, "multisig", NULL);
+    /* rejected: bad checksum, bech32 checksum on v1 (BIP350), wrong network */
+    chain_addr_key k;
+    assert_int_not_equal(chain_addr_decode("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", ST_NET_MAIN, &k, NULL), ST_OK);
+    assert_int_not_equal(
+        chain_addr_decode("bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd", ST_NET_MAIN, &k, NULL), ST_OK);
+    assert_int_not_equal(chain_addr_decode("1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", ST_NET_TESTNET, &k, NULL), ST_OK);
+    assert_int_not_equal(chain_addr_decode("1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm4", ST_NET_MAIN, &k, NULL), ST_OK);
+}
+
+/* ---- parser ---- */
+
+static void test_megatx(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/megatx.bin", dir);
+    bunzip("chain/mainnet/megatx.bin.bz2", path);
+    size_t len, used;
+    uint8_t *d = read_all(path, &len);
+    st_block_view b;
+    chain_block_view_init(&b);
+    st_error e;
+    uint8_t wtxid[32];
+    assert_int_equal(chain_tx_parse(&b, d, len, &used, wtxid, &e), ST_OK);
+    assert_int_equal(used, len);
+    assert_int_equal(b.tx[0].n_in, 5569);
+    assert_int_equal(b.tx[0].n_out, 1);
+    char hx[65];
+    st_chain_hash_hex(b.tx[0].txid, hx);
+    assert_string_equal(hx, "bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08");
+    /* every truncation of it fails cleanly */
+    for (size_t cut = 0; cut < len; cut += len / 97 + 1) {
+        b.ntx = b.nin = b.nout = 0;
+        assert_int_equal(chain_tx_parse(&b, d, cut, &used, NULL, &e), ST_EPARSE);
+    }
+    chain_block_view_free(&b);
+    st_free(d);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static void test_bip341_tx(void **state) {
+    (void)state;
+    size_t len;
+    uint8_t *j = read_all(st_test_data("chain/taproot/bip341_excerpt.json"), &len);
+    json_t *root = json_loadb((const char *)j, len, 0, NULL);
+    assert_non_null(root);
+    const char *hex = json_string_value(json_object_get(root, "keyPathSpending_rawUnsignedTx"));
+    uint8_t tx[1024];
+    size_t n, used;
+    hex2bin(hex, tx, &n);
+    st_block_view b;
+    chain_block_view_init(&b);
+    st_error e;
+    assert_int_equal(chain_tx_parse(&b, tx, n, &used, NULL, &e), ST_OK);
+    assert_int_equal(used, n);
+    char hx[65];
+    st_chain_hash_hex(b.tx[0].txid, hx);
+    assert_string_equal(hx, "0384e984ab29806f159d517d7b0215e614501eecdc245d7cdabccc360020eae3"); /* hashlib */
+    assert_int_equal(b.tx[0].n_in, 9);
+    /* the spent outputs: P2TR, P2PKH, P2WPKH classified as such */
+    json_t *utxos = json_object_get(root, "keyPathSpending_utxosSpent");
+    int ntr = 0;
+    for (size_t i = 0; i < json_array_size(utxos); i++) {
+        uint8_t s[64];
+        size_t sl;
+        hex2bin(json_string_value(json_array_get(json_array_get(utxos, i), 0)), s, &sl);
+        int t;
+        chain_addr_key k;
+        assert_true(chain_script_classify(s, sl, &t, &k));
+        ntr += t == ST_SCRIPT_P2TR;
+        assert_true(t == ST_SCRIPT_P2TR || t == ST_SCRIPT_P2PKH || t == ST_SCRIPT_P2WPKH);
+    }
+    assert_int_equal(ntr, 7);
+    chain_block_view_free(&b);
+    json_decref(root);
+    st_free(j);
+}
+
+static void test_work(void **state) {
+    (void)state;
+    /* 2^256 / (0xffff * 2^208 + 1): the work of a difficulty-1 block */
+    assert_true(chain_block_work(0x1d00ffff) == (unsigned __int128)4295032833ull);
+    assert_true(chain_block_work(0x207fffff) == 2);
+    uint8_t h[32] = {0};
+    h[31] = 0x80;
+    assert_false(chain_pow_ok(h, 0x207fffff));
+    h[31] = 0x7f;
+    assert_true(chain_pow_ok(h, 0x207fffff));
+    uint8_t cb[] = {0x03, 0x8f, 0x3c, 0x04}; /* 277647 = 0x043c8f */
+    assert_int_equal(chain_bip34_height(cb, 4), 277647);
+}
+
+static void test_testnet_blocks(void **state) {
+    (void)state;
+    size_t len;
+    uint8_t *j = read_all(st_test_data("chain/testnet/testnet3_blocks.json"), &len);
+    json_t *root = json_loadb((const char *)j, len, 0, NULL);
+    json_t *blocks = json_object_get(root, "blocks");
+    assert_true(json_array_size(blocks) >= 7);
+    st_block_view b;
+    chain_block_view_init(&b);
+    int nonstd = 0;
+    for (size_t i = 0; i < json_array_size(blocks); i++) {
+        json_t *o = json_array_get(blocks, i);
+        const char *hex = json_string_value(json_object_get(o, "block_hex"));
+        size_t n = strlen(hex) / 2;
+        uint8_t *raw = st_malloc(n);
+        hex2bin(hex, raw, &n);
+        st_error e;
+        assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_OK);
+        assert_int_equal(b.ntx, json_integer_value(json_object_get(o, "ntx")));
+        char hx[65];
+        st_chain_hash_hex(b.hash, hx);
+        assert_string_equal(hx, json_string_value(json_object_get(o, "hash_computed")));
+        for (size_t k = 0; k < b.nout; k++) {
+            int t;
+            chain_addr_key key;
+            chain_script_classify(b.out[k].script, b.out[k].script_len, &t, &key);
+            nonstd += t == ST_SCRIPT_NONSTANDARD;
+        }
+        /* a flipped byte in the transactions breaks the merkle root */
+        raw[n - 5] ^= 1;
+        assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_EPARSE);
+        st_free(raw);
+    }
+    assert_true(nonstd >= 2); /* the empty and the unparseable output scripts */
+    chain_block_view_free(&b);
+    json_decref(root);
+    st_free(j);
+}
+
+/* ---- stores ---- */
+
+static void test_regtest_store(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[512];
+    snprintf(db, sizeof db, "%s/db", dir);
+    const char *p[] = {st_test_data("chain/regtest-blocksci/btc/blk00000.dat")};
+    char path0[4096];
+    snprintf(path0, sizeof path0, "%s", p[0]);
+    p[0] = path0;
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(db, p, 1, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    st_chain *c = open_db(db);
+    st_chain_stats s;
+    st_chain_get_stats(c, &s);
+    /* checksums.txt: 202 blocks, 356 txes, 178 inputs (coinbase inputs not counted), 693 outputs */
+    assert_int_equal(s.blocks, 202);
+    assert_int_equal(s.transactions, 356);
+    assert_int_equal(s.inputs - s.blocks, 178);
+    assert_int_equal(s.outputs, 693);
+    assert_int_equal(s.tip_height, 201);
+    assert_int_equal(s.unknown_inputs, 0);
+    check_consistent(c);
+    /* output.json labels: each "<case>-tx" is in the block "<case>-height",
+     * and pays "<case>-value" BTC to "<case>" */
+    size_t len;
+    uint8_t *j = read_all(st_test_data("chain/regtest-blocksci/btc/output.json"), &len);
+    json_t *root = json_loadb((const char *)j, len, 0, NULL);
+    const char *key;
+    json_t *v;
+    int checked = 0;
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    json_object_foreach(root, key, v) {
+        size_t kl = strlen(key);
+        if (kl < 3 || strcmp(key + kl - 3, "-tx") != 0 || !json_is_string(v)) continue;
+        uint64_t t;
+        assert_true(st_chain_find_tx_hex(c, json_string_value(v), &t));
+        char base[128], hk[160], vk[160];
+        snprintf(base, sizeof base, "%.*s", (int)(kl - 3), key);
+        snprintf(hk, sizeof hk, "%s-height", base);
+        snprintf(vk, sizeof vk, "%s-value", base);
+        json_t *h = json_object_get(root, hk), *val = json_object_get(root, vk), *addr = json_object_get(root, base);
+        if (h) assert_int_equal(st_chain_block_height(c, k.tx_block[t]), json_integer_value(h));
+        if (val && json_is_string(addr)) {
+            uint64_t a;
+            assert_true(st_chain_find_addr(c, json_string_value(addr), &a));
+            int found = 0;
+            for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1]; o++)
+                found |= k.out_addr[o] == a && k.out_value[o] == (int64_t)(json_number_value(val) * 1e8 + 0.5);
+            assert_true(found);
+        }
+        checked++;
+    }
+    assert_true(checked >= 10);
+    json_decref(root);
+    st_free(j);
+    st_chain_close(c);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static void test_mainnet_blocks(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[512], f1[512], f2[512], r1[4096], r2[4096], r3[4096];
+    snprintf(db, sizeof db, "%s/db", dir);
+    snprintf(f1, sizeof f1, "%s/blocks1-256.dat", dir);
+    snprintf(f2, sizeof f2, "%s/277647.dat", dir);
+    bunzip("chain/mainnet/blocks1-256.bz2", f1);
+    bunzip("chain/mainnet/277647.dat.bz2", f2);
+    snprintf(r1, sizeof r1, "%s", st_test_data("chain/mainnet/block-540107.raw"));
+    snprintf(r2, sizeof r2, "%s", st_test_data("chain/mainnet/block-574200.raw"));
+    snprintf(r3, sizeof r3, "%s", st_test_data("chain/mainnet/block-702861.raw"));
+    const char *p[] = {r3, f2, r1, f1, r2}; /* any order */
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(db, p, 5, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    st_chain *c = open_db(db);
+    check_consistent(c);
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    struct { int64_t h; uint64_t ntx, nin, nout; } want[] = {
+        {277647, 213, 733, 769}, {540107, 230, 0, 0}, {574200, 3315, 0, 0}, {702861, 2500, 0, 0}, {170, 2, 2, 3},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        uint64_t pos;
+        assert_true(st_chain_find_block_height(c, want[i].h, &pos));
+        uint64_t t0 = k.block_first_tx[pos], t1 = k.block_first_tx[pos + 1];
+        assert_int_equal(t1 - t0, want[i].ntx);
+        if (want[i].nin) {
+            assert_int_equal(k.tx_first_in[t1] - k.tx_first_in[t0], want[i].nin);
+            assert_int_equal(k.tx_first_out[t1] - k.tx_first_out[t0], want[i].nout);
+        }
+    }
+    uint64_t pos;
+    assert_true(st_chain_find_block_height(c, 1, &pos));
+    assert_true(st_chain_find_block_hash(c, "00000000839a8e6886ab5951d76f411475428afc90947ee320161bbf18eb6048", &pos));
+    assert_int_equal(st_chain_block_height(c, pos), 1);
+    /* block 170: 10 BTC to Hal Finney, 40 BTC change, spent in block 181 */
+    uint64_t t, a;
+    assert_true(st_chain_find_tx_hex(c, "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16", &t));
+    assert_int_equal(st_chain_block_height(c, k.tx_block[t]), 170);
+    uint64_t o = k.tx_first_out[t];
+    assert_int_equal(k.out_value[o], 1000000000);
+    assert_int_equal(k.out_type[o], ST_SCRIPT_P2PK);
+    assert_true(st_chain_find_addr(c, "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", &a));
+    assert_int_equal(k.out_addr[o], a);
+    assert_int_equal(k.out_value[o + 1], 4000000000);
+    assert_true(k.out_spent[o + 1] != ST_CHAIN_NONE);
+    assert_int_equal(st_chain_block_height(c, k.tx_block[k.in_tx[k.out_spent[o + 1]]]), 181);
+    uint8_t ptx[32];
+    uint32_t vout;
+    assert_true(st_chain_in_prevout(c, k.tx_first_in[t], ptx, &vout));
+    char hx[65];
+    st_chain_hash_hex(ptx, hx);
+    assert_string_equal(hx, "0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9"); /* block 9 coinbase */
+    /* partial data: inputs of the raw blocks spend outputs not in the store */
+    st_chain_stats s;
+    st_chain_get_stats(c, &s);
+    assert_true(s.unknown_inputs > 10000);
+    assert_int_equal(s.tip_height, 702861);
+    st_chain_close(c);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static const char *tip_of(const char *db, int64_t *height) {
+    static char hx[65];
+    st_chain *c = open_db(db);
+    st_chain_stats s;
+    st_chain_get_stats(c, &s);
+    check_consistent(c);
+    st_chain_hash_hex(s.tip_hash, hx);
+    *height = s.tip_height;
+    st_chain_close(c);
+    return hx;
+}
+
+static void test_fork_reorg(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[512], f[4][512];
+    const char *names[4] = {"blk_0_to_4.dat", "blk_3A.dat", "blk_4A.dat", "blk_5A.dat"};
+    for (int i = 0; i < 4; i++) {
+        char rel[128];
+        snprintf(f[i], sizeof f[i], "%s/%s", dir, names[i]);
+        snprintf(rel, sizeof rel, "chain/mainnet/%s.bz2", names[i]);
+        bunzip(rel, f[i]);
+    }
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_ingest_report rep;
+    int64_t h;
+    const char *p0[] = {f[0]};
+    assert_int_equal(ingest(db, p0, 1, &log, &rep), ST_OK);
+    assert_string_equal(tip_of(db, &h), "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e");
+    assert_int_equal(h, 4);
+    /* 3A and 4A: a side branch as long as the main one; the first seen stays */
+    const char *p1[] = {f[1], f[2]};
+    assert_int_equal(ingest(db, p1, 2, &log, &rep), ST_OK);
+    assert_int_equal(rep.blocks_added, 0);
+    assert_string_equal(tip_of(db, &h), "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e");
+    /* 5A: the side branch has more work now: reorganise onto it */
+    const char *p2[] = {f[3]};
+    assert_int_equal(ingest(db, p2, 1, &log, &rep), ST_OK);
+    assert_int_equal(rep.blocks_removed, 2);
+    assert_int_equal(rep.blocks_added, 3);
+    assert_string_equal(tip_of(db, &h), "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e");
+    assert_int_equal(h, 5);
+    st_chain *c = open_db(db);
+    st_chain_stats s;
+    st_chain_get_stats(c, &s);
+    assert_int_equal(s.blocks, 6);
+    assert_int_equal(s.stale, 2);
+    st_chain_close(c);
+    /* all at once, in reverse order: the same tip */
+    char db2[600];
+    snprintf(db2, sizeof db2, "%s/db2", dir);
+    const char *all[] = {f[3], f[2], f[1], f[0]};
+    assert_int_equal(ingest(db2, all, 4, &log, &rep), ST_OK);
+    assert_string_equal(tip_of(db2, &h), "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e");
+    assert_int_equal(log.n, 0);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+/* Records of the regtest file: offsets of each magic. */
+static size_t records(const uint8_t *d, size_t len, size_t *off, size_t max) {
+    size_t n = 0, o = 0;
+    while (o + 8 <= len && n < max && d[o] == 0xfa) {
+        off[n++] = o;
+        o += 8 + (d[o + 4] | d[o + 5] << 8 | d[o + 6] << 16 | (size_t)d[o + 7] << 24);
+    }
+    return n;
+}
+
+static void test_xor_incremental_resume(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), blocks[512], path[600], db[512], ref[512];
+    size_t len;
+    uint8_t *d = read_all(st_test_data("chain/regtest-blocksci/btc/blk00000.dat"), &len);
+    size_t off[300];
+    size_t n = records(d, len, off, 300);
+    assert_int_equal(n, 202);
+    /* reference: a plain ingest */
+    snprintf(ref, sizeof ref, "%s/ref", dir);
+    char plain[4096];
+    snprintf(plain, sizeof plain, "%s", st_test_data("chain/regtest-blocksci/btc/blk00000.dat"));
+    const char *pp[] = {plain};
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(ref, pp, 1, &log, &rep), ST_OK);
+    int64_t h;
+    char want[65];
+    snprintf(want, sizeof want, "%s", tip_of(ref, &h));
+    /* an obfuscated blocks/ directory (Bitcoin Core 28+), first half only */
+    snprintf(blocks, sizeof blocks, "%s/blocks", dir);
+    mkdir(blocks, 0755);
+    uint8_t key[8] = {0x5a, 0x13, 0xc7, 0x00, 0xff, 0x81, 0x22, 0x9e};
+    snprintf(path, sizeof path, "%s/xor.dat", blocks);
+    write_file(path, key, 8);
+    uint8_t *x = st_malloc(len);
+    for (size_t i = 0; i < len; i++) x[i] = d[i] ^ key[i & 7];
+    snprintf(path, sizeof path, "%s/blk00000.dat", blocks);
+    write_file(path, x, off[100]);
+    snprintf(db, sizeof db, "%s/db", dir);
+    const char *pb[] = {blocks};
+    assert_int_equal(ingest(db, pb, 1, &log, &rep), ST_OK);
+    assert_int_equal(rep.blocks_added, 100);
+    /* the file grows; the next ingest stops (as if killed) after 50 blocks
+     * with a commit every 20 */
+    write_file(path, x, len);
+    st_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1, o.commit_every_blocks = 20, o.abort_after_blocks = 50;
+    st_error e;
+    assert_int_equal(st_chain_ingest(db, pb, 1, &o, &rep, &e), ST_EIO);
+    st_chain *c = open_db(db);
+    st_chain_stats s;
+    st_chain_get_stats(c, &s);
+    assert_int_equal(s.blocks, 140); /* the last commit */
+    check_consistent(c);
+    st_chain_close(c);
+    /* resume: only what is missing, ending where the plain ingest ends */
+    assert_int_equal(ingest(db, pb, 1, &log, &rep), ST_OK);
+    assert_int_equal(rep.blocks_added, 62);
+    assert_string_equal(tip_of(db, &h), want);
+    assert_int_equal(h, 201);
+    c = open_db(db);
+    st_chain_get_stats(c, &s);
+    assert_int_equal(s.transactions, 356);
+    assert_int_equal(s.outputs, 693);
+    st_chain_close(c);
+    /* once more: nothing new */
+    assert_int_equal(ingest(db, pb, 1, &log, &rep), ST_OK);
+    assert_int_equal(rep.blocks_added + rep.headers_new, 0);
+    assert_int_equal(log.n, 0);
+    st_free(x);
+    st_free(d);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static void test_bad_input(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), path[512], db[512];
+    size_t len;
+    uint8_t *d = read_all(st_test_data("chain/regtest-blocksci/btc/blk00000.dat"), &len);
+    size_t off[300];
+    records(d, len, off, 300);
+    d[off[10] + 8 + 80 + 10] ^= 0xff;                      /* block 10: merkle root mismatch */
+    memcpy(d + off[20], "\xde\xad\xbe\xef", 4);            /* block 20: wrong magic */
+    memset(d + off[30] + 8 + 81, 0xff, off[31] - off[30] - 8 - 81); /* block 30: garbled txs */
+    snprintf(path, sizeof path, "%s/blk00000.dat", dir);
+    write_file(path, d, off[201] + 100);                   /* block 201: truncated */
+    snprintf(db, sizeof db, "%s/db", dir);
+    const char *p[] = {path};
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(db, p, 1, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 4);
+    char want[700];
+    snprintf(want, sizeof want, "%s:offset %zu: bad magic deadbeef", path, off[20]);
+    assert_non_null(strstr(log.all, want));
+    snprintf(want, sizeof want, "%s:offset %zu: truncated block record", path, off[201]);
+    assert_non_null(strstr(log.all, want));
+    snprintf(want, sizeof want, "(record at offset %zu): merkle root does not match", off[10]);
+    assert_non_null(strstr(log.all, want));
+    snprintf(want, sizeof want, "(record at offset %zu): input count exceeds the data", off[30]);
+    assert_non_null(strstr(log.all, want));
+    st_chain *c = open_db(db);
+    check_consistent(c);
+    st_chain_stats s;
+    st_chain_get_stats(c, &s);
+    assert_int_equal(s.blocks, 200);      /* all but the lost record 20 and the truncated 201 */
+    assert_int_equal(s.bad_bodies, 2);    /* 10 and 30 kept as empty blocks */
+    assert_int_equal(s.tip_height, 200);  /* heights after the gap from BIP34 */
+    uint64_t pos;
+    assert_true(st_chain_find_block_height(c, 150, &pos));
+    st_chain_close(c);
+    /* not a block file at all */
+    snprintf(path, sizeof path, "%s/junk.bin", dir);
+    write_file(path, "hello", 5);
+    const char *pj[] = {path};
+    log.n = 0;
+    log.all[0] = 0;
+    assert_int_equal(ingest(db, pj, 1, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 2); /* the junk, and the truncated record again (it may still be written) */
+    assert_non_null(strstr(log.all, "junk.bin:offset 0: neither a blk file"));
+    st_free(d);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static void test_synth_small(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), out[512], db[512], path[600];
+    snprintf(out, sizeof out, "%s/synth", dir);
+    snprintf(db, sizeof db, "%s/db", dir);
+    st_synth_opts so = {20000, 3, 0, 1u << 20}; /* 1 MiB files: records must not straddle them */
+    st_error e;
+    assert_int_equal(st_chain_synth(out, &so, &e), ST_OK);
+    const char *p[] = {out};
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(db, p, 1, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(rep.txs_added, 20000);
+    st_chain *c = open_db(db);
+    check_consistent(c);
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    assert_int_equal(st_chain_network(c), ST_NET_REGTEST);
+    /* truth.json: the theft and every deposit are in the chain as described */
+    size_t len;
+    snprintf(path, sizeof path, "%s/truth.json", out);
+    uint8_t *j = read_all(path, &len);
+    json_t *t = json_loadb((const char *)j, len, 0, NULL);
+    assert_non_null(t);
+    json_t *stolen = json_object_get(json_object_get(t, "theft"), "stolen_outputs");
+    assert_int_equal(json_array_size(stolen), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *so2 = json_array_get(stolen, i);
+        uint64_t tx, a;
+        assert_true(st_chain_find_tx_hex(c, json_string_value(json_object_get(so2, "txid")), &tx));
+        uint64_t o = k.tx_first_out[tx] + (uint64_t)json_integer_value(json_object_get(so2, "vout"));
+        assert_int_equal(k.out_value[o], json_integer_value(json_object_get(so2, "value")));
+        assert_true(st_chain_find_addr(c, json_string_value(json_object_get(so2, "address")), &a));
+        assert_int_equal(k.out_addr[o], a);
+    }
+    json_t *deps = json_object_get(t, "deposits");
+    assert_true(json_array_size(deps) >= 40);
+    for (size_t i = 0; i < json_array_size(deps); i++) {
+        json_t *dp = json_array_get(deps, i);
+        uint64_t tx;
+        assert_true(st_chain_find_tx_hex(c, json_string_value(json_object_get(dp, "txid")), &tx));
+        assert_int_equal(k.out_value[k.tx_first_out[tx]], json_integer_value(json_object_get(dp, "value")));
+    }
+    /* the coinjoin: equal outputs */
+    uint64_t cj;
+    json_t *cjo = json_object_get(t, "coinjoin");
+    assert_true(st_chain_find_tx_hex(c, json_string_value(json_object_get(cjo, "txid")), &cj));
+    int64_t denom = json_integer_value(json_object_get(cjo, "denomination"));
+    int equal = 0;
+    for (uint64_t o = k.tx_first_out[cj]; o < k.tx_first_out[cj + 1]; o++) equal += k.out_value[o] == denom;
+    assert_true(equal >= 30);
+    json_decref(t);
+    st_free(j);
+    st_chain_close(c);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_addresses),      cmocka_unit_test(test_megatx),
+        cmocka_unit_test(test_bip341_tx),      cmocka_unit_test(test_work),
+        cmocka_unit_test(test_testnet_blocks), cmocka_unit_test(test_regtest_store),
+        cmocka_unit_test(test_mainnet_blocks), cmocka_unit_test(test_fork_reorg),
+        cmocka_unit_test(test_xor_incremental_resume), cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_synth_small),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

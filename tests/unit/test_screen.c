@@ -1,0 +1,184 @@
+/* test_screen.c - screening on a real snapshot built from the UN list:
+ * Korean spellings, attribute steps, weak aliases, identifiers, thread
+ * safety of one snapshot, and every allocation failure of a query. */
+#include "testutil.h"
+
+#include <pthread.h>
+
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "lists/parse.h"
+#include "lists/store.h"
+#include "sanctrace/screen.h"
+
+static char *home;
+static st_snapshot *snap;
+
+static int setup(void **state) {
+    (void)state;
+    home = st_test_tmpdir();
+    char *data;
+    size_t len;
+    st_error err;
+    st_error_clear(&err);
+    const char *path = st_test_data("lists/un-2026-02-27/consolidated.xml");
+    if (st_file_read(path, 64u << 20, &data, &len, &err) != ST_OK) return -1;
+    st_list l;
+    st_list_init(&l);
+    int rc = st_parse_un_xml(data, len, "consolidated.xml", &l, NULL, &err);
+    st_free(data);
+    if (rc != ST_OK) return -1;
+    json_t *sources = json_pack("{s:{s:i}}", "un", "entities", (int)l.n_entities);
+    st_store_result res;
+    rc = st_store_write(home, l.entities, l.n_entities, sources, &res, &err);
+    json_decref(sources);
+    st_list_free(&l);
+    if (rc != ST_OK) return -1;
+    return st_snapshot_open(home, &snap, &err) == ST_OK ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    st_snapshot_release(snap);
+    st_rm_rf(home);
+    free(home);
+    return 0;
+}
+
+static const st_match *find(const st_match *m, size_t n, const char *id) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(m[i].entity->id, id)) return &m[i];
+    return NULL;
+}
+
+static void test_korean_spellings(void **state) {
+    (void)state;
+    const char *q[] = {"Ri Pyong Chol", "Lee Byeong-cheol", "Yi Byung Chul", "리병철", "Rhee Pyongchol"};
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        st_query qq = {.name = q[i], .schema = "Person"};
+        st_match *m;
+        size_t n;
+        assert_int_equal(st_screen(snap, &qq, NULL, &m, &n, NULL), ST_OK);
+        const st_match *hit = find(m, n, "un:KPi.076");
+        if (!hit || !hit->match) fail_msg("'%s' should match un:KPi.076", q[i]);
+        assert_non_null(json_object_get(hit->explanation, "name"));
+        st_matches_free(m, n);
+    }
+}
+
+static void test_attributes_move_the_score(void **state) {
+    (void)state;
+    /* KPi.076's listed birth year, read from the list itself */
+    const st_entity *e = st_snapshot_find(snap, "un:KPi.076");
+    assert_non_null(e);
+    assert_true(e->n_birth_dates > 0);
+    char same[16], other[16];
+    snprintf(same, sizeof same, "%d", e->birth_dates[0].year);
+    snprintf(other, sizeof other, "%d", e->birth_dates[0].year + 20);
+    st_query a = {.name = "Ri Pyong Chol", .birth_date = same};
+    st_query b = {.name = "Ri Pyong Chol", .birth_date = other};
+    st_screen_opts lo = {.threshold = 0.0, .limit = 50};
+    st_match *ma, *mb;
+    size_t na, nb;
+    assert_int_equal(st_screen(snap, &a, &lo, &ma, &na, NULL), ST_OK);
+    assert_int_equal(st_screen(snap, &b, &lo, &mb, &nb, NULL), ST_OK);
+    const st_match *ha = find(ma, na, "un:KPi.076"), *hb = find(mb, nb, "un:KPi.076");
+    assert_non_null(ha);
+    assert_non_null(hb);
+    assert_true(ha->score > hb->score);
+    json_t *steps = json_object_get(hb->explanation, "steps");
+    assert_true(json_array_size(steps) >= 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(steps, 0), "feature")), "birth_date");
+    st_matches_free(ma, na);
+    st_matches_free(mb, nb);
+}
+
+static void test_schema_and_nothing_to_screen(void **state) {
+    (void)state;
+    st_query q = {.name = "Ri Pyong Chol", .schema = "Vessel"};
+    st_match *m;
+    size_t n;
+    assert_int_equal(st_screen(snap, &q, NULL, &m, &n, NULL), ST_OK);
+    assert_null(find(m, n, "un:KPi.076"));
+    st_matches_free(m, n);
+    st_query empty = {.name = ""};
+    st_error err;
+    st_error_clear(&err);
+    assert_int_equal(st_screen(snap, &empty, NULL, &m, &n, &err), ST_EINVAL);
+    assert_non_null(strstr(err.msg, "nothing to screen"));
+}
+
+static void test_identifier(void **state) {
+    (void)state;
+    /* the first entity with an identifier of at least 6 letters and digits */
+    const st_entity *e = NULL;
+    const char *idv = NULL;
+    for (size_t i = 0; i < st_snapshot_count(snap) && !e; i++) {
+        const st_entity *x = st_snapshot_entity(snap, i);
+        for (size_t k = 0; k < x->n_idents; k++)
+            if (strlen(x->idents[k].value) >= 6) { e = x; idv = x->idents[k].value; break; }
+    }
+    assert_non_null(e);
+    st_query q = {.id_number = idv};
+    st_match *m;
+    size_t n;
+    assert_int_equal(st_screen(snap, &q, NULL, &m, &n, NULL), ST_OK);
+    assert_non_null(find(m, n, e->id));
+    st_matches_free(m, n);
+}
+
+typedef struct { int ok; } thread_arg;
+
+static void *screen_thread(void *arg) {
+    thread_arg *t = arg;
+    t->ok = 1;
+    for (int i = 0; i < 200; i++) {
+        st_query q = {.name = i % 2 ? "Lee Byeong-cheol" : "Kim Jae-min"};
+        st_match *m;
+        size_t n;
+        if (st_screen(snap, &q, NULL, &m, &n, NULL) != ST_OK) t->ok = 0;
+        if (i % 2 && !find(m, n, "un:KPi.076")) t->ok = 0;
+        st_matches_free(m, n);
+    }
+    return NULL;
+}
+
+static void test_threads_share_a_snapshot(void **state) {
+    (void)state;
+    pthread_t t[4];
+    thread_arg a[4];
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, screen_thread, &a[i]);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(a[i].ok);
+    }
+}
+
+static void test_allocation_failures(void **state) {
+    (void)state;
+    /* fail each allocation of one query in turn: an error or a result, never a crash or leak */
+    int failures = 0;
+    for (long k = 0; k < 400; k++) {
+        st_query q = {.name = "Lee Byeong-cheol", .birth_date = "1948", .nationality = "KP"};
+        st_match *m = NULL;
+        size_t n = 0;
+        st_alloc_fail_after(k);
+        int rc = st_screen(snap, &q, NULL, &m, &n, NULL);
+        st_alloc_fail_after(-1);
+        if (rc != ST_OK) { assert_int_equal(rc, ST_ENOMEM); failures++; }
+        st_matches_free(m, n);
+    }
+    assert_true(failures > 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_korean_spellings),
+        cmocka_unit_test(test_attributes_move_the_score),
+        cmocka_unit_test(test_schema_and_nothing_to_screen),
+        cmocka_unit_test(test_identifier),
+        cmocka_unit_test(test_threads_share_a_snapshot),
+        cmocka_unit_test(test_allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
