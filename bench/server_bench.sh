@@ -26,7 +26,7 @@ nn=$(wc -l < "$tmp/names.txt")
 # in-process: the engine's own benchmark when built (make bench), on this snapshot
 if [ -n "${ST_BENCH_BIN:-}" ] && [ -x "$ST_BENCH_BIN/screen_bench" ]; then
   echo "engine in-process (bench/screen_bench, $NQ queries, no baseline):"
-  "$ST_BENCH_BIN/screen_bench" "$tmp/data" "$NQ" 0 2>/dev/null | sed 's/^/  /'
+  "$ST_BENCH_BIN/screen_bench" "$tmp/data" "$NQ" 0 2>/dev/null | grep -v "baseline\|ratio\|load included" | sed 's/^/  /'
 fi
 # and through the command: sanctrace screen, one thread and two, NQ queries minus 1 query
 awk -v n="$NQ" 'BEGIN { print "id,name,schema" } { a[NR] = $0 } END { for (i = 0; i < n; i++) print i "," a[i % NR + 1] "," }' \
