@@ -19,6 +19,7 @@ case ${BENCH_SIZE:-small} in
   large) SIZES="1000000 10000000"; RUNS=1 ;;
   *) echo "BENCH_SIZE is small or large" >&2; exit 2 ;;
 esac
+[ -n "${BENCH_TXS:-}" ] && SIZES=$BENCH_TXS # e.g. BENCH_TXS=1000000 for one size
 W=${BENCH_DIR:-$(mktemp -d /tmp/sanctrace-bench-chain.XXXXXX)}
 mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
@@ -28,7 +29,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 secs() { /usr/bin/time -f "%e %U %S" -o "$W/t" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
   awk '{print $1, $2+$3}' "$W/t"; }
 
-echo "chain ingest benchmark: $(nproc) cores, BENCH_SIZE=${BENCH_SIZE:-small}, $(date -u +%FT%TZ)"
+echo "chain ingest benchmark: $(nproc) cores, BENCH_SIZE=${BENCH_SIZE:-small}, $(date -u +%FT%TZ), load:$(cut -d' ' -f1-3 /proc/loadavg)"
 for N in $SIZES; do
   rm -rf "$W/blocks" "$W/db"
   synth=$(secs "$B" chain synth --txs "$N" --out "$W/blocks" --seed 1)
@@ -54,9 +55,11 @@ for N in $SIZES; do
   synth=$(echo $synth | awk '{print $1}')
   store=$("$B" chain stats --db "$W/db" | awk -F': ' '/"store_bytes"/ {gsub(",","",$2); print $2}')
   q=$("$B" chain querybench --db "$W/db" --txs 5000 | tr '\n' ' ')
+  # the columns ingest touches at random (lookups and link updates)
+  hot=$(cd "$W/db" && cat txidx.tab addridx.tab tx_hash.col tx_first_out.col out_spent.col out_next.col addr.col | wc -c)
   awk -v n="$N" -v bytes="$bytes" -v sha="$sha" -v ing="$ing" -v ingns="$ingns" -v store="$store" \
       -v rss="$rss" -v synth="$synth" -v full="$FULL_CHAIN_TXS" -v shac="$shac" -v ingc="$ingc" \
-      -v ingnsc="$ingnsc" 'BEGIN {
+      -v ingnsc="$ingnsc" -v hot="$hot" 'BEGIN {
     printf "\n%d transactions, %.1f MB of blk files (synth %.2f s)\n", n, bytes/1e6, synth
     printf "                       elapsed s      tx/s  ratio |    cpu s      tx/s  ratio  (ratio: to 2 x SHA-256)\n"
     printf "  2 x openssl sha256 : %9.3f %9s %6s | %8.3f %9s %6s  (%.0f MB/s per pass, cpu)\n", sha, "", "", shac, "", "", 2*bytes/1e6/shac
@@ -64,6 +67,7 @@ for N in $SIZES; do
     printf "  ingest (no fsync)  : %9.3f %9.0f %6.2f | %8.3f %9.0f %6.2f\n", ingns, n/ingns, ingns/sha, ingnsc, n/ingnsc, ingnsc/shac
     printf "  store              : %8.1f MB  %.0f bytes/tx   peak RSS %.0f MB (mapped store pages included)\n", store/1e6, store/n, rss/1024
     printf "  full chain (%.1e tx) at the cpu rate: %.1f h ingest, %.0f GB store\n", full, full/(n/ingnsc)/3600, store/n*full/1e9
+    printf "  random-access set  : %.0f bytes/tx -> %.0f GB at full chain (that rate holds while it fits in RAM)\n", hot/n, hot/n*full/1e9
   }'
   echo "  point queries: $q"
 done

@@ -11,11 +11,20 @@ L=$ST_DATA/lists
 case "${BENCH_SIZE:-small}" in large) RUNS=15 ;; *) RUNS=5 ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+run() {
+  "$ST_BIN" update --data-dir "$tmp/d" --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" \
+    --from "$L/ofac-cons-2025-12" --from "$L/ofac-crypto-2024-09-27" > /dev/null 2>&1
+}
 i=0
 while [ $i -lt $RUNS ]; do
-  /usr/bin/time -f "%e %U %S" -o "$tmp/t$i" "$ST_BIN" update --data-dir "$tmp/d" \
-    --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" --from "$L/ofac-cons-2025-12" \
-    --from "$L/ofac-crypto-2024-09-27" > /dev/null 2>&1
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%e %U %S" -o "$tmp/t$i" sh -c "$(command -v "$ST_BIN") update --data-dir '$tmp/d' \
+      --from '$L/un-2026-02-27' --from '$L/ofac-sdn-2021-07' --from '$L/ofac-cons-2025-12' \
+      --from '$L/ofac-crypto-2024-09-27' > /dev/null 2>&1"
+  else # no GNU time: wall clock only
+    t0=$(date +%s%N); run; t1=$(date +%s%N)
+    echo "$(( (t1 - t0) / 1000000 ))" | awk '{printf "%.3f 0 0\n", $1 / 1000}' > "$tmp/t$i"
+  fi
   i=$((i + 1))
 done
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }

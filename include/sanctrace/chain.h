@@ -163,6 +163,7 @@ typedef struct st_ingest_opts {
      * with ST_EIO after n appended blocks without the final commit, the
      * way a killed process leaves the store (0: never). */
     uint64_t commit_every_blocks, abort_after_blocks;
+    int no_prefault;      /* benchmarks: page columns in by faults, not madvise */
 } st_ingest_opts;
 
 typedef struct st_ingest_report {

@@ -168,7 +168,14 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
         sf->raw = json_is_true(json_object_get(f, "raw"));
         if (x && strlen(x) == 16) {
             sf->has_xor = 1;
-            for (int k = 0; k < 8; k++) sf->xor_key[k] = (uint8_t)(hexval(x[2 * k]) << 4 | hexval(x[2 * k + 1]));
+            for (int k = 0; k < 8; k++) {
+                int hi = hexval(x[2 * k]), lo = hexval(x[2 * k + 1]);
+                if (hi < 0 || lo < 0) {
+                    json_decref(m);
+                    return st_error_at(err, ST_ECORRUPT, path, 0, -1, "manifest: bad xor key for %s", sf->path);
+                }
+                sf->xor_key[k] = (uint8_t)(hi << 4 | lo);
+            }
         }
     }
     json_decref(m);

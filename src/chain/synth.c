@@ -395,7 +395,7 @@ static int block_end(synth *s, int64_t subsidy, uint32_t miner, int nsplit) {
     uint8_t cb[16];
     size_t cl = 0;
     int64_t h = s->height;
-    uint8_t hb[8];
+    uint8_t hb[8] = {0};
     int n = 0;
     while (h) hb[n++] = (uint8_t)h, h >>= 8;
     if (n && (hb[n - 1] & 0x80)) hb[n++] = 0;

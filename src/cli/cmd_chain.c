@@ -151,6 +151,7 @@ static int chain_ingest(chain_args *a) {
     o.progress = 1;
     o.on_bad = on_bad;
     o.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
+    o.no_prefault = getenv("SANCTRACE_NO_PREFAULT") != NULL;
     st_ingest_report r;
     st_error err;
     st_error_clear(&err);

@@ -547,6 +547,7 @@ int cmd_update(int argc, char **argv) {
                 s->info = json_deep_copy(info);
                 if (!s->info) goto oom;
                 json_object_set_new(s->info, "status", json_string("kept"));
+                json_object_del(s->info, "refused"); /* a reason from an earlier update no longer holds */
             }
         }
         if (s->info && json_object_set(sources, s->name, s->info) != 0) goto oom;

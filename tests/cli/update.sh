@@ -135,5 +135,16 @@ check "unchanged UN: no changes" "$(tail -n 1 "$ST_TMP/out7" | sed 's/.*: \([0-9
 check "crypto exit" $? 0
 check "crypto wallets added" "$(json_num "$ST_TMP/out8" added)" "$(cat "$L"/ofac-crypto-2024-09-27/sanctioned_addresses_*.txt | grep -c .)"
 
+# a FollowTheMoney file (our own two-entity fixture, OpenSanctions' shape)
+mkdir -p "$ST_TMP/ftm"
+cat > "$ST_TMP/ftm/entities.ftm.json" <<'EOF2'
+{"id":"NK-1","schema":"Person","caption":"RI Won Ho","datasets":["un_sc_sanctions"],"referents":[],"target":true,"first_seen":"2016-11-30T00:00:00","last_seen":"2026-02-27T00:00:00","properties":{"name":["RI Won Ho"],"birthDate":["1964-07-17"],"nationality":["kp"]}}
+{"id":"NK-2","schema":"Vessel","datasets":["us_ofac_sdn"],"properties":{"name":["CHONG CHON GANG"],"imoNumber":["7937317"]}}
+EOF2
+"$ST_BIN" update --from "$ST_TMP/ftm" --data-dir "$D" > "$ST_TMP/out9" 2>/dev/null
+check "ftm exit" $? 0
+check "ftm entities" "$(awk '$1=="ftm"{print $2" "$3}' "$ST_TMP/out9")" "updated 2"
+grep -q '"id":"un_sc_sanctions:NK-1"' "$D/current/entities.jsonl" && ok "ftm id is <dataset>:<id>" || bad "ftm id"
+
 echo "update: $fails failure(s)"
 [ "$fails" -eq 0 ]
