@@ -23,7 +23,12 @@ done > "$tmp/innocent.txt"
 cat "$tmp/listed.txt" "$tmp/innocent.txt" > "$tmp/names.txt"
 nn=$(wc -l < "$tmp/names.txt")
 
-# in-process: sanctrace screen, one thread and two, NQ queries minus 1 query
+# in-process: the engine's own benchmark when built (make bench), on this snapshot
+if [ -n "${ST_BENCH_BIN:-}" ] && [ -x "$ST_BENCH_BIN/screen_bench" ]; then
+  echo "engine in-process (bench/screen_bench, $NQ queries, no baseline):"
+  "$ST_BENCH_BIN/screen_bench" "$tmp/data" "$NQ" 0 2>/dev/null | grep -v "baseline\|ratio\|load included" | sed 's/^/  /'
+fi
+# and through the command: sanctrace screen, one thread and two, NQ queries minus 1 query
 awk -v n="$NQ" 'BEGIN { print "id,name,schema" } { a[NR] = $0 } END { for (i = 0; i < n; i++) print i "," a[i % NR + 1] "," }' \
   "$tmp/names.txt" > "$tmp/q.csv"
 head -n 2 "$tmp/q.csv" > "$tmp/q1.csv"
@@ -31,7 +36,7 @@ t() { s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e
 for th in 1 2; do
   t1=$(t "$ST_BIN" screen --data-dir "$tmp/data" --threads $th --format jsonl "$tmp/q1.csv")
   tn=$(t "$ST_BIN" screen --data-dir "$tmp/data" --threads $th --format jsonl "$tmp/q.csv")
-  echo "engine in-process, $th thread(s): $NQ queries in $(printf %.2f "$tn") s, load $(printf %.2f "$t1") s -> $(echo "($NQ - 1) / ($tn - $t1)" | bc) queries/s"
+  echo "sanctrace screen (CSV in, JSON lines out), $th thread(s): $NQ queries in $(printf %.2f "$tn") s, load $(printf %.2f "$t1") s -> $(echo "($NQ - 1) / ($tn - $t1)" | bc) queries/s"
 done
 
 # the server

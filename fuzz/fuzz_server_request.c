@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "core/alloc.h"
 #include "server/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             char subject[80];
             for (size_t i = 0; i < n; i++) srv_query_subject(&qs[i], subject);
         }
-        free(qs);
+        st_free(qs);
         json_decref(q);
     }
     srv_fail f;
@@ -30,9 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char subject[80];
         for (size_t i = 0; i < n; i++) srv_query_subject(&qs[i], subject);
     }
-    free(qs);
+    st_free(qs);
     qs = NULL;
-    if (srv_reconcile_parse(json_object_get(v, "queries"), &qs, &n, &f) == 0) free(qs);
+    if (srv_reconcile_parse(json_object_get(v, "queries"), &qs, &n, &f) == 0) st_free(qs);
     json_decref(v);
     return 0;
 }

@@ -322,7 +322,7 @@ done:
     json_decref(responses);
     json_decref(cat);
     json_decref(body);
-    free(qs);
+    st_free(qs);
     if (snap) st_snapshot_release(snap);
 }
 
@@ -544,7 +544,7 @@ static void reconcile_answer(srv *S, srv_req *r, json_t *queries, const char *in
     }
     st_snapshot *snap = need_snapshot(S, NULL, out);
     if (!snap) {
-        free(qs);
+        st_free(qs);
         return;
     }
     json_t *answer = json_object();
@@ -584,7 +584,7 @@ static void reconcile_answer(srv *S, srv_req *r, json_t *queries, const char *in
         out->status = 200;
         out->json = answer;
     } else json_decref(answer);
-    free(qs);
+    st_free(qs);
     st_snapshot_release(snap);
 }
 
@@ -614,7 +614,7 @@ static void api_reconcile(srv *S, srv_req *r, srv_resp *out) {
                 return;
             }
         } else {
-            form = malloc(r->body_len + 1);
+            form = st_malloc(r->body_len + 1);
             if (!form) {
                 srv_error(out, 503, "out_of_memory", "no memory for the form");
                 return;
@@ -622,7 +622,7 @@ static void api_reconcile(srv *S, srv_req *r, srv_resp *out) {
             int fr = r->body ? srv_form_value(r->body, r->body_len, "queries", form, r->body_len + 1) : 0;
             if (fr != 1) {
                 /* OpenRefine fetches the manifest with a bare POST too */
-                free(form);
+                st_free(form);
                 reconcile_manifest(r, out);
                 return;
             }
@@ -633,7 +633,7 @@ static void api_reconcile(srv *S, srv_req *r, srv_resp *out) {
         queries = json_loads(text, 0, &je);
         if (!queries) {
             srv_error(out, 400, "invalid_json", "queries: line %d, column %d: %s", je.line, je.column, je.text);
-            free(form);
+            st_free(form);
             return;
         }
     }
@@ -642,7 +642,7 @@ static void api_reconcile(srv *S, srv_req *r, srv_resp *out) {
     free(input);
     json_decref(queries);
     json_decref(body);
-    free(form);
+    st_free(form);
 }
 
 /* ---- catalog and probes ---- */

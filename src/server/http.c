@@ -109,7 +109,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     srv_resp out = {0};
     if (!r) {
         /* first call: headers only - set up, never answer here */
-        r = calloc(1, sizeof *r);
+        r = st_calloc(1, sizeof *r);
         if (!r) return MHD_NO;
         r->conn = conn;
         r->method = method;
@@ -143,13 +143,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_size) {
         if (r->body_len + *upload_size > S->cfg.max_body) {
             r->too_large = 1;
-            free(r->body);
+            st_free(r->body);
             r->body = NULL;
             r->body_len += *upload_size;
             *upload_size = 0;
             return MHD_YES;
         }
-        char *nb = realloc(r->body, r->body_len + *upload_size + 1);
+        char *nb = st_realloc(r->body, r->body_len + *upload_size + 1);
         if (!nb) return MHD_NO;
         memcpy(nb + r->body_len, upload, *upload_size);
         r->body = nb;
@@ -193,8 +193,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     srv *S = cls;
     srv_req *r = *con_cls;
     if (!r) return;
-    free(r->body);
-    free(r);
+    st_free(r->body);
+    st_free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&S->inflight, 1);
 }
@@ -247,7 +247,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 }
 
 int srv_http_start(srv *S, st_error *err) {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t slen;
     int loopback = 0;
     int rc = parse_listen(S->cfg.listen, &ss, &slen, &loopback, err);

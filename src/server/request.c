@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "server/db.h"
 
 static int fail(srv_fail *f, int status, const char *error, const char *fmt, const char *a,
@@ -180,7 +181,7 @@ int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f) {
                  SRV_MAX_QUERIES);
         return 422;
     }
-    srv_query *out = calloc(count, sizeof *out);
+    srv_query *out = st_calloc(count, sizeof *out);
     if (!out) return fail(f, 503, "out_of_memory", "no memory for the queries%s%s", NULL, NULL);
     const char *key;
     json_t *qv;
@@ -188,7 +189,7 @@ int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f) {
     json_object_foreach(qs, key, qv) {
         int rc = parse_one_match(key, qv, &out[i], f);
         if (rc) {
-            free(out);
+            st_free(out);
             return rc;
         }
         i++;
@@ -258,7 +259,7 @@ int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f
                  SRV_MAX_QUERIES);
         return 422;
     }
-    srv_query *qs = calloc(count, sizeof *qs);
+    srv_query *qs = st_calloc(count, sizeof *qs);
     if (!qs) return fail(f, 503, "out_of_memory", "no memory for the queries%s%s", NULL, NULL);
     const char *key;
     json_t *qv;
@@ -266,7 +267,7 @@ int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f
     json_object_foreach(queries, key, qv) {
         int rc = parse_one_recon(key, qv, &qs[i], f);
         if (rc) {
-            free(qs);
+            st_free(qs);
             return rc;
         }
         i++;

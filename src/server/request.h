@@ -55,7 +55,7 @@ json_t *srv_json_parse(const char *body, size_t len, srv_fail *f);
 
 /* yente's /match body {"queries": {"q1": {"schema", "properties"}}}.
  * *queries gets a new array of *n (<= SRV_MAX_QUERIES) parsed queries,
- * the caller's to free(); returns 0 or the HTTP status with f filled. */
+ * the caller's to st_free(); returns 0 or the HTTP status with f filled. */
 int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f);
 
 /* The W3C reconciliation "queries" object {"q0": {"query", "type",

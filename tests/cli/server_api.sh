@@ -7,11 +7,15 @@
 # the official files (grep), not from sanctrace.
 set -eu
 . tests/lib/server.sh
-trap 'srv_stop S >/dev/null 2>&1 || true; srv_stop K >/dev/null 2>&1 || true' EXIT
+trap 'srv_stop S >/dev/null 2>&1 || true' EXIT
 L=$ST_DATA/lists
 D=$ST_TMP/data
 "$ST_BIN" update --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" --data-dir "$D" >/dev/null 2>&1
-srv_start S --data-dir "$D" --threads 4 --timeout 2
+# API keys on (as beyond loopback): every request below carries the key
+key=$("$ST_BIN" serve keys add onboarding --data-dir "$D" 2>/dev/null)
+kid=$(echo "$key" | cut -d_ -f2)
+curl() { command curl -H "Authorization: ApiKey $key" "$@"; }
+srv_start S --data-dir "$D" --threads 4 --timeout 2 --auth on
 U=$SRV_URL_S
 screened=0   # screening requests answered 200: each must leave one audit record
 
@@ -80,9 +84,11 @@ screened=$((screened + 1))
 [ "$(jget .q1.result[0].id < "$ST_TMP/r2.json")" = ofac:27307 ] || fail "reconcile json"
 
 # ---- bad requests: the right 4xx, as JSON, and the server stays up ----
-expect() { # CODE ERROR curl-args...
+expect() { # [-n] CODE ERROR curl-args... (with the key; -n: without)
+  nokey=0; [ "$1" = -n ] && { nokey=1; shift; }
   want=$1 err=$2; shift 2
-  got=$(curl -s -o "$ST_TMP/e.json" -w '%{http_code}' "$@")
+  if [ $nokey = 1 ]; then got=$(command curl -s -o "$ST_TMP/e.json" -w '%{http_code}' "$@")
+  else got=$(curl -s -o "$ST_TMP/e.json" -w '%{http_code}' "$@"); fi
   [ "$got" = "$want" ] || fail "$* -> $got (want $want): $(cat "$ST_TMP/e.json")"
   [ "$(jget .error < "$ST_TMP/e.json")" = "$err" ] || fail "$* -> error $(cat "$ST_TMP/e.json")"
 }
@@ -124,19 +130,17 @@ n=$("$ST_BIN" audit count --data-dir "$D")
 head -n 1 "$ST_TMP/audit.csv" | grep -q '^id,time,key_id,endpoint,subject,snapshot,input,results' || fail "audit header"
 grep -c '^[0-9]*,20' "$ST_TMP/audit.csv" | grep -qx "$screened" || fail "audit export rows"
 "$ST_BIN" audit export --from 2000-01-01 --to 2000-01-02 --data-dir "$D" | wc -l | grep -qx 1 || fail "audit export range"
-srv_stop S
 
-# ---- API keys: required beyond loopback (forced on here), hashed, in the audit trail ----
-key=$("$ST_BIN" serve keys add onboarding --data-dir "$D" 2>/dev/null)
-kid=$(echo "$key" | cut -d_ -f2)
+# ---- API keys: hashed in the store, required, in the audit trail, revocable ----
 sqlite3 "$D/sanctrace.db" "select hash from api_keys" | grep -q "${key#st_*_}" && fail "key stored in clear"
-srv_start K --data-dir "$D" --threads 2 --auth on
-expect 401 unauthorized "$SRV_URL_K/search/default?q=x"
-expect 401 unauthorized -H "Authorization: ApiKey st_0000000000000000_$(printf '%048d' 0)" "$SRV_URL_K/search/default?q=x"
-[ "$(curl -sf -H "Authorization: ApiKey $key" "$SRV_URL_K/search/default?q=Lazarus" | jget .results[0].id)" = ofac:27307 ] || fail "with key"
-[ "$(curl -sf "$SRV_URL_K/healthz" | jget .status)" = ok ] || fail "probes need no key"
+expect -n 401 unauthorized "$U/search/default?q=x"
+expect -n 401 unauthorized -H "Authorization: ApiKey st_0000000000000000_$(printf '%048d' 0)" "$U/search/default?q=x"
+[ "$(command curl -sf "$U/healthz" | jget .status)" = ok ] || fail "probes need no key"
+[ "$(command curl -sf "$U/search/default?q=Lazarus&api_key=$key" | jget .results[0].id)" = ofac:27307 ] || fail "key as a parameter"
+screened=$((screened + 1))
 "$ST_BIN" audit export --data-dir "$D" | grep -q ",$kid,search," || fail "key id not in the audit trail"
 "$ST_BIN" serve keys revoke "$kid" --data-dir "$D"
-expect 401 unauthorized -H "Authorization: ApiKey $key" "$SRV_URL_K/search/default?q=x"
-srv_stop K
+expect 401 unauthorized "$U/search/default?q=x"   # the revoked key
+srv_stop S
+[ "$("$ST_BIN" audit count --data-dir "$D")" -eq "$screened" ] || fail "audit count at the end"
 echo "ok: API, reconciliation, decisions, errors, keys; $screened screenings audited"

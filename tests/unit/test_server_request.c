@@ -3,6 +3,7 @@
  * detail or of the parsed query. */
 #include "testutil.h"
 
+#include "core/alloc.h"
 #include "server/request.h"
 
 typedef struct match_case {
@@ -57,7 +58,7 @@ static void test_match_cases(void **state) {
             summarise(&qs[0], sum, sizeof sum);
             if (strcmp(sum, c->expect) != 0) fail_msg("case %zu: parsed '%s', want '%s'", i, sum, c->expect);
         }
-        free(qs);
+        st_free(qs);
         json_decref(body);
     }
 }
@@ -84,7 +85,7 @@ static void test_limits(void **state) {
             assert_int_equal(st, 422);
             assert_string_equal(f.error, "too_many_queries");
         }
-        free(out);
+        st_free(out);
         json_decref(body);
     }
     json_t *names = json_array();
@@ -116,7 +117,7 @@ static void test_reconcile(void **state) {
     assert_string_equal(out[0].birth_dates[0], "1964");
     assert_string_equal(out[0].nationalities[0], "KP");
     assert_string_equal(out[1].schema, "Organization");
-    free(out);
+    st_free(out);
     json_decref(qs);
     qs = json_loads("{\"q0\": {\"type\": \"Person\"}}", 0, NULL);
     assert_int_equal(srv_reconcile_parse(qs, &out, &n, &f), 422);
