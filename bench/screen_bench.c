@@ -146,7 +146,7 @@ int main(int argc, char **argv) {
         size_t lb = jw_fold(queries[i], b, sizeof b);
         double best = 0;
         for (size_t k = 0; k < nn; k++) {
-            double s = jaro_winkler(b, lb, folded[k], flen[k]);
+            double s = st_jaro_winkler(b, lb, folded[k], flen[k]);
             if (s > best) best = s;
         }
         sink += best;

@@ -345,41 +345,14 @@ done:
 
 #include <time.h>
 
+#include "core/strsim.h" /* the brute-force baseline (OFAC's tool, Moov Watchman) */
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Jaro-Winkler on whole normalised strings: the brute-force baseline
- * (what OFAC's search tool and Moov Watchman do). */
-static double jaro_winkler(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (!la || !lb) return 0;
-    if (la > 255) la = 255;
-    if (lb > 255) lb = 255;
-    size_t win = (la > lb ? la : lb) / 2;
-    win = win ? win - 1 : 0;
-    unsigned char ma[256] = {0}, mb[256] = {0};
-    size_t m = 0;
-    for (size_t i = 0; i < la; i++) {
-        size_t lo = i > win ? i - win : 0, hi = i + win + 1 < lb ? i + win + 1 : lb;
-        for (size_t j = lo; j < hi; j++)
-            if (!mb[j] && a[i] == b[j]) { ma[i] = mb[j] = 1; m++; break; }
-    }
-    if (!m) return 0;
-    size_t t = 0, k = 0;
-    for (size_t i = 0; i < la; i++) {
-        if (!ma[i]) continue;
-        while (!mb[k]) k++;
-        if (a[i] != b[k]) t++;
-        k++;
-    }
-    double j = ((double)m / la + (double)m / lb + (m - t / 2.0) / m) / 3.0;
-    size_t p = 0;
-    while (p < 4 && p < la && p < lb && a[p] == b[p]) p++;
-    return j + p * 0.1 * (1 - j);
-}
 
 static int dcmp(const void *x, const void *y) {
     double a = *(const double *)x, b = *(const double *)y;
@@ -471,7 +444,7 @@ int cmd_bench_names(int argc, char **argv) {
         r_cmp[round] = (now_s() - t0) / (double)nq_bf;
         t0 = now_s();
         for (size_t q = 0; q < nq_bf; q++)
-            for (size_t i = 0; i < nl; i++) sink += jaro_winkler(qnorm[q], lnorm[i]);
+            for (size_t i = 0; i < nl; i++) sink += st_jaro_winkler(qnorm[q], strlen(qnorm[q]), lnorm[i], strlen(lnorm[i]));
         r_jw[round] = (now_s() - t0) / (double)nq_bf;
         cands = 0;
         t0 = now_s();

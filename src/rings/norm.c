@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/strsim.h"
 #include "rings/rings_int.h"
 
 /* ---- e-mail ---------------------------------------------------------- */
@@ -376,33 +377,7 @@ int rg_norm_pdq(const char *in, uint64_t h[4]) {
 /* ---- similarity -------------------------------------------------------- */
 
 double rg_jaro_winkler(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la == 0 || lb == 0) return 0.0;
-    if (la > 64) la = 64;
-    if (lb > 64) lb = 64;
-    if (la == lb && memcmp(a, b, la) == 0) return 1.0;
-    size_t win = (la > lb ? la : lb) / 2;
-    win = win ? win - 1 : 0;
-    unsigned char ma[64] = {0}, mb[64] = {0};
-    size_t m = 0;
-    for (size_t i = 0; i < la; i++) {
-        size_t lo = i > win ? i - win : 0, hi = i + win + 1 < lb ? i + win + 1 : lb;
-        for (size_t j = lo; j < hi; j++)
-            if (!mb[j] && a[i] == b[j]) { ma[i] = mb[j] = 1; m++; break; }
-    }
-    if (m == 0) return 0.0;
-    size_t t = 0, j = 0;
-    for (size_t i = 0; i < la; i++) {
-        if (!ma[i]) continue;
-        while (!mb[j]) j++;
-        if (a[i] != b[j]) t++;
-        j++;
-    }
-    double md = (double)m;
-    double jaro = (md / (double)la + md / (double)lb + (md - (double)t / 2.0) / md) / 3.0;
-    size_t p = 0;
-    while (p < 4 && p < la && p < lb && a[p] == b[p]) p++;
-    return jaro + (double)p * 0.1 * (1.0 - jaro);
+    return st_jaro_winkler(a, strlen(a), b, strlen(b));
 }
 
 /* Character bigrams of an address as a 256-bit set: comparing two
