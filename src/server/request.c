@@ -163,13 +163,14 @@ static int parse_one_match(const char *key, json_t *qv, srv_query *q, srv_fail *
     return 0;
 }
 
-int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f) {
-    json_error_t je;
-    json_t *qs = NULL;
-    *queries = NULL;
+/* An object of named queries, each read by parse_one; both /match and
+ * /reconcile send their queries this way, under the same limits. */
+typedef int (*parse_one_fn)(const char *key, json_t *qv, srv_query *q, srv_fail *f);
+
+static int parse_named_queries(json_t *qs, parse_one_fn parse_one, srv_query **out, size_t *n,
+                               srv_fail *f) {
+    *out = NULL;
     *n = 0;
-    if (json_unpack_ex(body, &je, 0, "{s:o}", "queries", &qs) != 0)
-        return fail(f, 422, "invalid_request", "%s%s", je.text, NULL);
     if (!json_is_object(qs))
         return fail(f, 422, "invalid_request", "queries: expected an object of named queries%s%s", NULL, NULL);
     size_t count = json_object_size(qs);
@@ -181,22 +182,32 @@ int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f) {
                  SRV_MAX_QUERIES);
         return 422;
     }
-    srv_query *out = st_calloc(count, sizeof *out);
-    if (!out) return fail(f, 503, "out_of_memory", "no memory for the queries%s%s", NULL, NULL);
+    srv_query *q = st_calloc(count, sizeof *q);
+    if (!q) return fail(f, 503, "out_of_memory", "no memory for the queries%s%s", NULL, NULL);
     const char *key;
     json_t *qv;
     size_t i = 0;
     json_object_foreach(qs, key, qv) {
-        int rc = parse_one_match(key, qv, &out[i], f);
+        int rc = parse_one(key, qv, &q[i], f);
         if (rc) {
-            st_free(out);
+            st_free(q);
             return rc;
         }
         i++;
     }
-    *queries = out;
+    *out = q;
     *n = count;
     return 0;
+}
+
+int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f) {
+    json_error_t je;
+    json_t *qs = NULL;
+    *queries = NULL;
+    *n = 0;
+    if (json_unpack_ex(body, &je, 0, "{s:o}", "queries", &qs) != 0)
+        return fail(f, 422, "invalid_request", "%s%s", je.text, NULL);
+    return parse_named_queries(qs, parse_one_match, queries, n, f);
 }
 
 /* One reconciliation property {"pid": "birthDate", "v": "1960" | ["..."] | {"id": ...}}. */
@@ -246,35 +257,7 @@ static int parse_one_recon(const char *key, json_t *qv, srv_query *q, srv_fail *
 }
 
 int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f) {
-    *out = NULL;
-    *n = 0;
-    if (!json_is_object(queries))
-        return fail(f, 422, "invalid_request", "queries: expected an object of named queries%s%s", NULL, NULL);
-    size_t count = json_object_size(queries);
-    if (count == 0) return fail(f, 422, "invalid_request", "queries: no query given%s%s", NULL, NULL);
-    if (count > SRV_MAX_QUERIES) {
-        f->status = 422;
-        f->error = "too_many_queries";
-        snprintf(f->detail, sizeof f->detail, "%zu queries in one request; at most %d", count,
-                 SRV_MAX_QUERIES);
-        return 422;
-    }
-    srv_query *qs = st_calloc(count, sizeof *qs);
-    if (!qs) return fail(f, 503, "out_of_memory", "no memory for the queries%s%s", NULL, NULL);
-    const char *key;
-    json_t *qv;
-    size_t i = 0;
-    json_object_foreach(queries, key, qv) {
-        int rc = parse_one_recon(key, qv, &qs[i], f);
-        if (rc) {
-            st_free(qs);
-            return rc;
-        }
-        i++;
-    }
-    *out = qs;
-    *n = count;
-    return 0;
+    return parse_named_queries(queries, parse_one_recon, out, n, f);
 }
 
 /* Lower-cased, blank-collapsed copy of s into out (n bytes). */
