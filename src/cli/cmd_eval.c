@@ -90,10 +90,19 @@ int cmd_eval(int argc, char **argv) {
         for (size_t k = 0; k < e->n_names; k++) {
             if (e->names[k].kind == ST_NAME_WEAK || (e->names[k].script[0] && strcmp(e->names[k].script, "Latn"))) continue;
             if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                names = realloc(names, cap * sizeof *names);
-                owner = realloc(owner, cap * sizeof *owner);
-                if (!names || !owner) { fprintf(stderr, "sanctrace: out of memory\n"); exit(2); }
+                size_t nc = cap ? cap * 2 : 256;
+                const char **nn = realloc(names, nc * sizeof *nn);
+                if (nn) names = nn;
+                const st_entity **no = nn ? realloc(owner, nc * sizeof *no) : NULL;
+                if (!nn || !no) {
+                    fprintf(stderr, "sanctrace: out of memory\n");
+                    free(names);
+                    free(owner);
+                    st_snapshot_release(snap);
+                    return 2;
+                }
+                owner = no;
+                cap = nc;
             }
             names[n] = e->names[k].value;
             owner[n++] = e;

@@ -261,7 +261,7 @@ static void adjust_birth_date(const st_entity *e, const char *qd, screen_hit *h)
     st_pdate q;
     if (!qd || !*qd || !e->n_birth_dates || st_pdate_parse(qd, &q) != ST_OK) return;
     json_t *list = json_array();
-    int best = -1; /* 0 conflict, 1 year near, 2 year, 3 year-month, 4 full date */
+    int best = 0; /* 0 conflict, 1 year near, 2 year, 3 year-month, 4 full date */
     for (size_t i = 0; i < e->n_birth_dates; i++) {
         const st_pdate *d = &e->birth_dates[i];
         char b[32];
