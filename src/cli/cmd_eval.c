@@ -109,8 +109,19 @@ int cmd_eval(int argc, char **argv) {
         }
     }
     st_deck var = {0}, inn = {0};
+    if (n == 0) {
+        fprintf(stderr, "sanctrace: snapshot %s holds no DPRK person names to build the deck from\n",
+                st_snapshot_version(snap));
+        st_snapshot_release(snap);
+        return 2;
+    }
     if (st_deck_variants(names, n, seed, &var) != ST_OK || st_deck_innocents(innocents, seed, &inn) != ST_OK) {
         fprintf(stderr, "sanctrace: out of memory generating the deck\n");
+        st_deck_free(&var);
+        st_deck_free(&inn);
+        free(names);
+        free(owner);
+        st_snapshot_release(snap);
         return 2;
     }
     deck_kind kinds[64];

@@ -409,7 +409,8 @@ int cmd_bench_names(int argc, char **argv) {
     lnorm = st_calloc(nl, sizeof *lnorm);
     if (!qf || !qnorm || !lnorm) goto done;
     for (size_t i = 0; i < nq; i++) {
-        const char *q = i % 2 == 0 && i / 2 < var.n ? var.items[i / 2].name : pad.items[(i * 7) % pad.n].name;
+        const char *q = (i % 2 == 0 && i / 2 < var.n) || !pad.n ? var.items[(i / 2) % var.n].name
+                                                                 : pad.items[(i * 7) % pad.n].name;
         if (st_name_prepare(ctx, q, ST_SCHEMA_PERSON, &qf[i]) != ST_OK) goto done;
         qnorm[i] = st_strdup(st_name_form_text(qf[i]));
     }
