@@ -53,7 +53,6 @@ typedef struct key_link {
 
 struct st_snapshot {
     _Atomic long refs;
-    char version[128];
     st_store_snapshot *data;   /* entities + manifest + changes, owned */
     st_map *by_id;             /* entity id -> index */
     st_map *wallets;           /* normalised address -> head link+1 */
@@ -137,7 +136,6 @@ int st_snapshot_open(const char *data_dir, st_snapshot **out, st_error *err) {
     pthread_mutex_init(&s->pool_mu, NULL);
     int rc = st_store_open(data_dir, NULL, &s->data, err);
     if (rc != ST_OK) { st_snapshot_release(s); return rc; }
-    snprintf(s->version, sizeof s->version, "%s", s->data->version);
     if ((rc = snapshot_index(s, err)) != ST_OK) { st_snapshot_release(s); return rc; }
     *out = s;
     return ST_OK;
@@ -168,7 +166,7 @@ void st_snapshot_release(st_snapshot *s) {
     st_free(s);
 }
 
-const char *st_snapshot_version(const st_snapshot *s) { return s->version; }
+const char *st_snapshot_version(const st_snapshot *s) { return s->data->version; }
 size_t st_snapshot_count(const st_snapshot *s) { return s->data->n_entities; }
 const st_entity *st_snapshot_entity(const st_snapshot *s, size_t i) {
     return i < s->data->n_entities ? s->data->entities[i] : NULL;
@@ -182,7 +180,7 @@ const st_entity *st_snapshot_find(const st_snapshot *s, const char *id) {
 json_t *st_snapshot_catalog(const st_snapshot *s) {
     json_t *o = s->data->manifest ? json_deep_copy(s->data->manifest) : json_object();
     if (!o) return NULL;
-    json_object_set_new(o, "version", json_string(s->version));
+    json_object_set_new(o, "version", json_string(s->data->version));
     json_object_set_new(o, "entities", json_integer((json_int_t)s->data->n_entities));
     json_object_set_new(o, "names", json_integer((json_int_t)st_name_index_count(s->ix)));
     return o;

@@ -72,4 +72,14 @@ printf 'foo,bar\n1,2\n' >"$ST_TMP/bad.csv"
 S "$ST_TMP/bad.csv" 2>"$ST_TMP/err" && fail "header without name must fail"
 grep -q "bad.csv:1:" "$ST_TMP/err" || fail "header error names file and line: $(cat "$ST_TMP/err")"
 S --format xml --name x 2>/dev/null && fail "bad --format must fail"
+# An empty file is an error naming it; a header with no records screens nothing.
+: >"$ST_TMP/empty.csv"
+S "$ST_TMP/empty.csv" 2>"$ST_TMP/err" && fail "an empty file must fail"
+grep -q "empty.csv" "$ST_TMP/err" || fail "empty file: message names the file: $(cat "$ST_TMP/err")"
+printf 'id,name\n' >"$ST_TMP/header.csv"
+out=$(S --format jsonl "$ST_TMP/header.csv") || fail "a header-only file is not an error"
+[ -z "$out" ] || fail "a header-only file gives no output: $out"
+# A second run on the same snapshot gives the same answer.
+a=$(S --format jsonl "$ST_TMP/in.csv" | md5sum); b=$(S --format jsonl "$ST_TMP/in.csv" | md5sum)
+[ "$a" = "$b" ] || fail "two runs differ"
 echo "screen: ok"
