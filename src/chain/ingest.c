@@ -630,37 +630,17 @@ static int index_write(ingest *ig, int which) {
     return ST_OK;
 }
 
-/* Rebuild an index with room for `want` entries at load <= 0.7. */
-static int index_rebuild(ingest *ig, int which, uint64_t want) {
+/* Rebuild an index with room for `want` entries at load <= 0.7 (force:
+ * even when the table is big enough, because its contents are stale). */
+static int index_rebuild(ingest *ig, int which, uint64_t want, int force) {
     st_chain *c = ig->c;
     uint64_t slots = 1024;
     while (slots * 7 < want * 10) slots *= 2;
-    if (slots <= c->col[which].n) return ST_OK;
+    if (!force && slots <= c->col[which].n) return ST_OK;
+    if (slots < c->col[which].n) slots = c->col[which].n;
     uint64_t *s = index_alloc(slots);
     if (!s) return st_error_set(ig->err, ST_ENOMEM, "cannot allocate the %s index", store_col_name(which));
-    uint64_t mask = slots - 1;
-    if (which == COL_TXIDX) {
-        const uint8_t (*th)[32] = (const uint8_t (*)[32])c->col[COL_TX_HASH].base;
-        for (uint64_t t = 0; t < ig->ntx; t++) {
-            uint64_t h = txid_hash(th[t]), i = h & mask;
-            for (;; i = (i + 1) & mask) {
-                if (!s[i]) break;
-                if (s[i] >> IDX_ID_BITS == h >> IDX_ID_BITS &&
-                    memcmp(th[(s[i] & IDX_ID_MASK) - 1], th[t], 32) == 0) break; /* duplicate txid: newest wins */
-            }
-            s[i] = idx_slot(h, t);
-        }
-    } else {
-        const addr_rec *ar = (const addr_rec *)c->col[COL_ADDR].base;
-        for (uint64_t a = 0; a < ig->naddr; a++) {
-            chain_addr_key k;
-            k.kind = ar[a].kind, k.len = ar[a].len;
-            memcpy(k.prog, ar[a].prog, 40);
-            uint64_t h = chain_addr_key_hash(&k), i = h & mask;
-            while (s[i]) i = (i + 1) & mask;
-            s[i] = idx_slot(h, a);
-        }
-    }
+    store_index_fill(c, which, s, slots, which == COL_TXIDX ? ig->ntx : ig->naddr);
     chain_col *col = &c->col[which];
     if (col->base) munmap(col->base, col->cap);
     col->base = (uint8_t *)s, col->cap = slots * 8, col->n = slots, col->anon = 1;
@@ -713,12 +693,66 @@ static int grow_indexes(ingest *ig, uint64_t more_tx, uint64_t more_out) {
     st_chain *c = ig->c;
     int rc;
     if ((ig->ntx + more_tx) * 10 > c->col[COL_TXIDX].n * 7 &&
-        (rc = index_rebuild(ig, COL_TXIDX, (ig->ntx + more_tx) * 5 / 4)))
+        (rc = index_rebuild(ig, COL_TXIDX, (ig->ntx + more_tx) * 5 / 4, 0)))
         return rc;
     if ((ig->naddr + more_out) * 10 > c->col[COL_ADDRIDX].n * 7 &&
-        (rc = index_rebuild(ig, COL_ADDRIDX, (ig->naddr + more_out) * 5 / 4)))
+        (rc = index_rebuild(ig, COL_ADDRIDX, (ig->naddr + more_out) * 5 / 4, 0)))
         return rc;
     return ST_OK;
+}
+
+/* Prefetch what the transactions from t on will touch at random, for a
+ * chunk of them (about PREFETCH_REFS inputs and outputs), and return where
+ * the chunk ends.  Three rounds, each issuing all its loads before using
+ * any (memory-level parallelism; at 10M transactions nearly every one is a
+ * DRAM and TLB miss): (1) the index slots of the inputs' txids, the
+ * outputs' addresses and the chunk's own txids (inserted later); (2) the
+ * records those slots point at (txid, first output, address record); (3)
+ * the spent output's spent-by link and the address's last output's next
+ * link, both written below.  Only hints: a wrong guess costs a load. */
+#define PREFETCH_REFS 192
+static size_t prefetch_chunk(ingest *ig, size_t t0) {
+    st_chain *c = ig->c;
+    const st_block_view *b = &ig->bv;
+    size_t t1 = t0, refs = 0;
+    while (t1 < b->ntx && refs < PREFETCH_REFS) refs += b->tx[t1].n_in + b->tx[t1].n_out, t1++;
+    if (refs < 16 && t1 == b->ntx) return t1; /* too little to bother */
+    const uint64_t *txs = (const uint64_t *)c->col[COL_TXIDX].base, *as = (const uint64_t *)c->col[COL_ADDRIDX].base;
+    const uint8_t (*th)[32] = (const uint8_t (*)[32])c->col[COL_TX_HASH].base;
+    const uint64_t *tfo = (const uint64_t *)c->col[COL_TX_OUT].base;
+    const uint64_t *os = (const uint64_t *)c->col[COL_OUT_SPENT].base, *on = (const uint64_t *)c->col[COL_OUT_NEXT].base;
+    const addr_rec *ar = (const addr_rec *)c->col[COL_ADDR].base;
+    uint64_t tmask = c->col[COL_TXIDX].n - 1, amask = c->col[COL_ADDRIDX].n - 1;
+    size_t i0 = b->tx[t0].first_in, i1 = b->tx[t1 - 1].first_in + b->tx[t1 - 1].n_in;
+    size_t o0 = b->tx[t0].first_out, o1 = b->tx[t1 - 1].first_out + b->tx[t1 - 1].n_out;
+    for (size_t i = i0; i < i1; i++) __builtin_prefetch(&txs[txid_hash(b->in[i].prev_txid) & tmask]);
+    for (size_t o = o0; o < o1; o++)
+        if (ig->pre[o].has) __builtin_prefetch(&as[ig->pre[o].hash & amask]);
+    for (size_t t = t0; t < t1; t++) __builtin_prefetch(&txs[txid_hash(b->tx[t].txid) & tmask], 1);
+    for (size_t i = i0; i < i1; i++) {
+        uint64_t h = txid_hash(b->in[i].prev_txid), v = txs[h & tmask];
+        if (v && v >> IDX_ID_BITS == h >> IDX_ID_BITS && (v & IDX_ID_MASK) - 1 < ig->ntx)
+            __builtin_prefetch(th[(v & IDX_ID_MASK) - 1]), __builtin_prefetch(&tfo[(v & IDX_ID_MASK) - 1]);
+    }
+    for (size_t o = o0; o < o1; o++) {
+        if (!ig->pre[o].has) continue;
+        uint64_t h = ig->pre[o].hash, v = as[h & amask];
+        if (v && v >> IDX_ID_BITS == h >> IDX_ID_BITS && (v & IDX_ID_MASK) - 1 < ig->naddr)
+            __builtin_prefetch(&ar[(v & IDX_ID_MASK) - 1]);
+    }
+    for (size_t i = i0; i < i1; i++) {
+        uint64_t h = txid_hash(b->in[i].prev_txid), v = txs[h & tmask];
+        uint64_t id = (v & IDX_ID_MASK) - 1;
+        if (v && v >> IDX_ID_BITS == h >> IDX_ID_BITS && id < ig->ntx && b->in[i].vout < tfo[id + 1] - tfo[id])
+            __builtin_prefetch(&os[tfo[id] + b->in[i].vout], 1);
+    }
+    for (size_t o = o0; o < o1; o++) {
+        if (!ig->pre[o].has) continue;
+        uint64_t h = ig->pre[o].hash, v = as[h & amask];
+        if (v && v >> IDX_ID_BITS == h >> IDX_ID_BITS && (v & IDX_ID_MASK) - 1 < ig->naddr)
+            __builtin_prefetch(&on[ar[(v & IDX_ID_MASK) - 1].last], 1);
+    }
+    return t1;
 }
 
 /* 1 appended (possibly as an empty block), <0 store error. */
@@ -787,36 +821,14 @@ static int append_block(ingest *ig, uint32_t hidx) {
         if (!np) return st_error_set(ig->err, ST_ENOMEM, "out of memory");
         ig->pre = np, ig->cap_pre = n;
     }
-    /* prefetch pass: index slots of every input's txid and output's address,
-     * so the probes below find them in cache (memory-level parallelism) */
-    {
-        const uint64_t *txs = (const uint64_t *)c->col[COL_TXIDX].base, *as = (const uint64_t *)c->col[COL_ADDRIDX].base;
-        uint64_t tmask = c->col[COL_TXIDX].n - 1, amask = c->col[COL_ADDRIDX].n - 1;
-        for (size_t i = 0; i < b->nin; i++) __builtin_prefetch(&txs[txid_hash(b->in[i].prev_txid) & tmask]);
-        for (size_t i = 0; i < b->nout; i++) {
-            struct out_pre *q = &ig->pre[i];
-            q->has = chain_script_classify(b->out[i].script, b->out[i].script_len, &q->type, &q->key);
-            if (q->has) {
-                q->hash = chain_addr_key_hash(&q->key);
-                __builtin_prefetch(&as[q->hash & amask]);
-            }
-        }
-        /* second level: the records the slots point at */
-        const addr_rec *ar = (const addr_rec *)c->col[COL_ADDR].base;
-        for (size_t i = 0; i < b->nin; i++) {
-            uint64_t v = txs[txid_hash(b->in[i].prev_txid) & tmask];
-            if (v) {
-                uint64_t id = (v & IDX_ID_MASK) - 1;
-                if (id < ig->ntx) __builtin_prefetch(th[id]), __builtin_prefetch(&tfo[id]);
-            }
-        }
-        for (size_t i = 0; i < b->nout; i++) {
-            if (!ig->pre[i].has) continue;
-            uint64_t v = as[ig->pre[i].hash & amask];
-            if (v && (v & IDX_ID_MASK) - 1 < ig->naddr) __builtin_prefetch(&ar[(v & IDX_ID_MASK) - 1]);
-        }
+    for (size_t i = 0; i < b->nout; i++) { /* classification first: the address hashes feed the prefetches */
+        struct out_pre *q = &ig->pre[i];
+        q->has = chain_script_classify(b->out[i].script, b->out[i].script_len, &q->type, &q->key);
+        if (q->has) q->hash = chain_addr_key_hash(&q->key);
     }
+    size_t chunk_end = 0; /* transactions before it have had their memory prefetched */
     for (size_t t = 0; t < b->ntx; t++) {
+        if (t == chunk_end) chunk_end = prefetch_chunk(ig, t);
         const st_tx_view *tv = &b->tx[t];
         uint64_t tid = ig->ntx;
         memcpy(th[tid], tv->txid, 32);
@@ -881,12 +893,18 @@ static void set_col_counts(ingest *ig) {
         if (i != COL_TXIDX && i != COL_ADDRIDX) c->col[i].n = n[i];
 }
 
-static int commit(ingest *ig) {
+/* final: also write the index tables (hundreds of MB at 10M transactions,
+ * so intermediate commits leave the files as they were and the manifest
+ * says how many ids they cover; an interrupted ingest rebuilds them) */
+static int commit(ingest *ig, int final) {
     st_chain *c = ig->c;
     double t0 = st_now();
     int rc;
     set_col_counts(ig);
-    if ((rc = index_write(ig, COL_TXIDX)) || (rc = index_write(ig, COL_ADDRIDX))) return rc;
+    if (final) {
+        if ((rc = index_write(ig, COL_TXIDX)) || (rc = index_write(ig, COL_ADDRIDX))) return rc;
+        c->idx_tx = ig->ntx, c->idx_addr = ig->naddr;
+    }
     if (!ig->opts->no_sync)
         for (int i = 0; i < COL_COUNT; i++)
             if (c->col[i].fd >= 0 && fdatasync(c->col[i].fd) != 0)
@@ -915,6 +933,8 @@ static void truncate_chain(ingest *ig, uint64_t keep) {
     ig->naddr = cr->first_addr;
     ig->nunk = cr->first_unk;
     ig->nblocks = keep;
+    if (c->idx_tx > ig->ntx) c->idx_tx = ig->ntx; /* ids past the cut will be reused */
+    if (c->idx_addr > ig->naddr) c->idx_addr = ig->naddr;
     repair(ig);
 }
 
@@ -949,7 +969,7 @@ static int apply(ingest *ig) {
         int due = ig->opts->commit_every_blocks ? done_blocks % ig->opts->commit_every_blocks == 0
                                                 : st_now() - ig->last_commit > COMMIT_SECONDS &&
                                                       st_now() - ig->last_commit > 5 * ig->commit_cost;
-        if (due && (rc = commit(ig))) break;
+        if (due && (rc = commit(ig, 0))) break;
     }
     if (ig->opts->progress) st_progress_end(&pg);
 done:
@@ -985,6 +1005,11 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
     if (st_path_exists(dirty)) repair(&ig); /* an earlier ingest was interrupted */
     else if ((rc = st_file_write_atomic(dirty, "ingest running\n", 15, err))) goto done;
     if ((rc = index_to_anon(&ig, COL_TXIDX)) || (rc = index_to_anon(&ig, COL_ADDRIDX))) goto done;
+    /* index files older than the committed columns (an interrupted ingest
+     * after an intermediate commit): rebuilt from the columns */
+    if ((c->idx_tx < ig.ntx && (rc = index_rebuild(&ig, COL_TXIDX, ig.ntx, 1))) ||
+        (c->idx_addr < ig.naddr && (rc = index_rebuild(&ig, COL_ADDRIDX, ig.naddr, 1))))
+        goto done;
     /* rebuild the header table from the committed headers */
     for (uint64_t i = 0; i < ig.nhdr; i++)
         if (htab_put(&ig, hdr(&ig, i)->hash, (uint32_t)i)) {
@@ -1024,7 +1049,7 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
     }
     set_col_counts(&ig);
     if ((rc = apply(&ig))) goto done;
-    if ((rc = commit(&ig))) goto done;
+    if ((rc = commit(&ig, 1))) goto done;
     /* tidy: shrink the columns to their committed size */
     for (int i = 0; i < COL_COUNT; i++)
         if (i != COL_TXIDX && i != COL_ADDRIDX && c->col[i].fd >= 0)

@@ -52,6 +52,7 @@ size_t store_col_esize(int col) { return col_defs[col].esize; }
  * its own memory, never on disk) */
 static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_t n, int writable, int private,
                                st_error *err);
+static int store_index_refresh(st_chain *c, st_error *err);
 
 int store_col_open(chain_col *c, const char *dir, int which, uint64_t n, int writable, st_error *err) {
     return store_col_open_mode(c, dir, which, n, writable, 0, err);
@@ -145,6 +146,16 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
     c->n_addr = js_u64(m, "addresses");
     c->n_unk = js_u64(m, "unknown_inputs");
     c->n_invalid = js_u64(m, "bad_bodies");
+    json_t *fmt = json_object_get(m, "format");
+    if (!json_is_integer(fmt) || json_integer_value(fmt) < 1 || json_integer_value(fmt) > STORE_FORMAT) {
+        json_decref(m);
+        return st_error_at(err, ST_ECORRUPT, path, 0, -1,
+                           "store format %lld is not one this sanctrace reads (%d); re-ingest into a new --db",
+                           json_is_integer(fmt) ? (long long)json_integer_value(fmt) : -1LL, STORE_FORMAT);
+    }
+    /* format 1 wrote the indexes at every commit */
+    c->idx_tx = json_object_get(m, "index_tx") ? js_u64(m, "index_tx") : c->n_tx;
+    c->idx_addr = json_object_get(m, "index_addr") ? js_u64(m, "index_addr") : c->n_addr;
     json_t *files = json_object_get(m, "files");
     size_t nf = json_is_array(files) ? json_array_size(files) : 0;
     c->files = nf ? st_calloc(nf, sizeof *c->files) : NULL;
@@ -186,7 +197,7 @@ int store_write_manifest(st_chain *c, st_error *err) {
     json_t *m = json_object(), *files = json_array();
     int rc = ST_ENOMEM;
     if (!m || !files) goto done;
-    json_object_set_new(m, "format", json_integer(1));
+    json_object_set_new(m, "format", json_integer(STORE_FORMAT));
     json_object_set_new(m, "network", json_string(st_chain_net_name(c->net)));
     json_object_set_new(m, "headers", json_integer((json_int_t)c->n_hdr));
     json_object_set_new(m, "blocks", json_integer((json_int_t)c->n_blocks));
@@ -196,6 +207,8 @@ int store_write_manifest(st_chain *c, st_error *err) {
     json_object_set_new(m, "addresses", json_integer((json_int_t)c->n_addr));
     json_object_set_new(m, "unknown_inputs", json_integer((json_int_t)c->n_unk));
     json_object_set_new(m, "bad_bodies", json_integer((json_int_t)c->n_invalid));
+    json_object_set_new(m, "index_tx", json_integer((json_int_t)(c->idx_tx < c->n_tx ? c->idx_tx : c->n_tx)));
+    json_object_set_new(m, "index_addr", json_integer((json_int_t)(c->idx_addr < c->n_addr ? c->idx_addr : c->n_addr)));
     for (size_t i = 0; i < c->nfiles; i++) {
         json_t *f = json_object();
         if (!f) goto done;
@@ -294,6 +307,8 @@ int store_open(st_chain *c, const char *dir, int writable, st_error *err) {
     /* an ingest was interrupted: links past the committed counts are
      * cleared in this reader's private copy; the next ingest does it on disk */
     if (dirty && c->n_tx) store_repair(c, c->n_blocks, c->n_tx, c->n_in, c->n_out, c->n_addr);
+    /* and index files it had not rewritten yet are rebuilt in memory */
+    if (!writable && (rc = store_index_refresh(c, err))) return rc;
     if (!have) { /* a fresh store: the sentinel entries */
         int sent[3] = {COL_BLK_TX, COL_TX_IN, COL_TX_OUT};
         for (int k = 0; k < 3; k++) {
@@ -313,6 +328,51 @@ void store_close(st_chain *c) {
     c->nfiles = 0;
     if (c->lock_fd >= 0) close(c->lock_fd);
     c->lock_fd = -1;
+}
+
+void store_index_fill(const st_chain *c, int which, uint64_t *s, uint64_t slots, uint64_t n) {
+    uint64_t mask = slots - 1;
+    if (which == COL_TXIDX) {
+        const uint8_t (*th)[32] = (const uint8_t (*)[32])c->col[COL_TX_HASH].base;
+        for (uint64_t t = 0; t < n; t++) {
+            uint64_t h = txid_hash(th[t]), i = h & mask;
+            for (;; i = (i + 1) & mask) {
+                if (!s[i]) break;
+                if (s[i] >> IDX_ID_BITS == h >> IDX_ID_BITS && memcmp(th[(s[i] & IDX_ID_MASK) - 1], th[t], 32) == 0)
+                    break; /* duplicate txid: newest wins */
+            }
+            s[i] = idx_slot(h, t);
+        }
+        return;
+    }
+    const addr_rec *ar = (const addr_rec *)c->col[COL_ADDR].base;
+    for (uint64_t a = 0; a < n; a++) {
+        chain_addr_key k;
+        k.kind = ar[a].kind, k.len = ar[a].len;
+        memcpy(k.prog, ar[a].prog, 40);
+        uint64_t h = chain_addr_key_hash(&k), i = h & mask;
+        while (s[i]) i = (i + 1) & mask;
+        s[i] = idx_slot(h, a);
+    }
+}
+
+/* A reader of a store whose index files cover fewer ids than the committed
+ * counts builds the indexes in its own memory (seconds at 10M). */
+static int store_index_refresh(st_chain *c, st_error *err) {
+    int which[2] = {COL_TXIDX, COL_ADDRIDX};
+    uint64_t have[2] = {c->idx_tx, c->idx_addr}, n[2] = {c->n_tx, c->n_addr};
+    for (int k = 0; k < 2; k++) {
+        if (have[k] >= n[k]) continue;
+        uint64_t slots = 1024;
+        while (slots * 7 < n[k] * 10) slots *= 2;
+        void *p = mmap(NULL, slots * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) return st_error_set(err, ST_ENOMEM, "cannot allocate the %s index", col_defs[which[k]].name);
+        store_index_fill(c, which[k], p, slots, n[k]);
+        chain_col *col = &c->col[which[k]];
+        if (col->base) munmap(col->base, col->cap);
+        col->base = p, col->cap = slots * 8, col->n = slots, col->anon = 1;
+    }
+    return ST_OK;
 }
 
 int store_find_tx(const st_chain *c, const uint8_t txid[32], uint64_t limit, uint64_t *tx) {
@@ -500,11 +560,40 @@ int st_chain_find_block_hash(const st_chain *c, const char *hex, uint64_t *pos) 
     return 0;
 }
 
+/* The transaction holding an output: the block first (chain.col is small
+ * and its pages stay cached), then, inside the block, a guess by
+ * interpolation and a galloping search around it, so a cold lookup reads
+ * one or two pages of tx_first_out rather than a dozen on a binary search
+ * over the whole column. */
 uint64_t st_chain_out_tx(const st_chain *c, uint64_t out) {
     const uint64_t *fo = (const uint64_t *)c->col[COL_TX_OUT].base;
+    const uint64_t *bft = (const uint64_t *)c->col[COL_BLK_TX].base;
     if (out >= c->n_out) return ST_CHAIN_NONE;
-    uint64_t lo = 0, hi = c->n_tx; /* largest t with fo[t] <= out */
-    while (hi - lo > 1) {
+    uint64_t blo = 0, bhi = c->n_blocks; /* largest block whose first output is <= out */
+    while (bhi - blo > 1) {
+        uint64_t mid = blo + (bhi - blo) / 2;
+        if (chain_at(c, mid)->first_out <= out) blo = mid;
+        else bhi = mid;
+    }
+    uint64_t lo = bft[blo], hi = bft[blo + 1]; /* fo[lo] <= out < fo[hi] */
+    if (hi <= lo || fo[lo] > out || fo[hi] <= out) lo = 0, hi = c->n_tx; /* never on a sound store */
+    if (hi - lo > 2) {
+        uint64_t span = fo[hi] - fo[lo];
+        uint64_t g = lo + (uint64_t)((unsigned __int128)(out - fo[lo]) * (hi - lo) / (span ? span : 1));
+        if (g >= hi) g = hi - 1;
+        if (g <= lo) g = lo + 1;
+        uint64_t step = 1;
+        if (fo[g] <= out) { /* gallop up from g */
+            lo = g;
+            while (lo + step < hi && fo[lo + step] <= out) lo += step, step *= 2;
+            if (lo + step < hi) hi = lo + step;
+        } else { /* gallop down */
+            hi = g;
+            while (hi - step > lo && fo[hi - step] > out) hi -= step, step *= 2;
+            if (hi - step > lo) lo = hi - step;
+        }
+    }
+    while (hi - lo > 1) { /* largest t with fo[t] <= out */
         uint64_t mid = lo + (hi - lo) / 2;
         if (fo[mid] <= out) lo = mid;
         else hi = mid;

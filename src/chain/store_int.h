@@ -22,6 +22,10 @@
 
 #include "chain/chain_int.h"
 
+/* manifest "format": 2 adds index_tx/index_addr (format 1 stores read as
+ * fully indexed); a newer format is refused with "re-ingest" */
+#define STORE_FORMAT 2
+
 /* One column file mapped in memory. */
 typedef struct chain_col {
     int fd;
@@ -93,6 +97,9 @@ struct st_chain {
     /* committed counts (manifest) */
     uint64_t n_hdr, n_blocks, n_tx, n_in, n_out, n_addr, n_unk;
     uint64_t n_invalid; /* best-chain blocks kept empty because their bytes failed */
+    /* ids the index files on disk cover (an ingest writes them only at its
+     * end; an interrupted one leaves them behind the counts) */
+    uint64_t idx_tx, idx_addr;
     store_file *files;
     size_t nfiles, cap_files;
 };
@@ -128,6 +135,9 @@ static inline uint64_t txid_hash(const uint8_t *txid) {
     __builtin_memcpy(&h, txid, 8);
     return h;
 }
+/* Fill the zeroed table s of `slots` (a power of two) with ids < n of the
+ * txid (COL_TXIDX) or address (COL_ADDRIDX) index, from the columns. */
+void store_index_fill(const st_chain *c, int which, uint64_t *s, uint64_t slots, uint64_t n);
 /* Lookups shared by reader and writer (only committed ids when limit set). */
 int store_find_tx(const st_chain *c, const uint8_t txid[32], uint64_t limit, uint64_t *tx);
 int store_find_addr(const st_chain *c, const chain_addr_key *k, uint64_t limit, uint64_t *addr);

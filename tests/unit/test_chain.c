@@ -114,6 +114,19 @@ static void check_consistent(const st_chain *c) {
         assert_false(first); /* every address has an output */
     }
     assert_int_equal(walked, with_addr);
+    /* both indexes find every key (a duplicate txid finds its newest copy) */
+    for (uint64_t t = 0; t < k.ntx; t++) {
+        uint64_t f;
+        assert_true(st_chain_find_tx(c, k.tx_hash[t], &f));
+        assert_true(f >= t && memcmp(k.tx_hash[f], k.tx_hash[t], 32) == 0);
+    }
+    for (uint64_t a = 0; a < k.naddr; a++) {
+        char text[128];
+        uint64_t f;
+        st_chain_addr_text(c, a, text, sizeof text);
+        assert_true(st_chain_find_addr(c, text, &f));
+        assert_int_equal(f, a);
+    }
 }
 
 /* ---- addresses and scripts ---- */
@@ -564,6 +577,7 @@ static void test_xor_incremental_resume(void **state) {
     st_chain_get_stats(c, &s);
     assert_int_equal(s.transactions, 356);
     assert_int_equal(s.outputs, 693);
+    check_consistent(c);
     st_chain_close(c);
     /* once more: nothing new */
     assert_int_equal(ingest(db, pb, 1, &log, &rep), ST_OK);
