@@ -20,6 +20,7 @@ case ${BENCH_SIZE:-small} in
   *) echo "BENCH_SIZE is small or large" >&2; exit 2 ;;
 esac
 [ -n "${BENCH_TXS:-}" ] && SIZES=$BENCH_TXS # e.g. BENCH_TXS=1000000 for one size
+[ -n "${BENCH_RUNS:-}" ] && RUNS=$BENCH_RUNS # medians over more runs
 W=${BENCH_DIR:-$(mktemp -d /tmp/sanctrace-bench-chain.XXXXXX)}
 mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
@@ -55,6 +56,17 @@ for N in $SIZES; do
   synth=$(echo $synth | awk '{print $1}')
   store=$("$B" chain stats --db "$W/db" | awk -F': ' '/"store_bytes"/ {gsub(",","",$2); print $2}')
   q=$("$B" chain querybench --db "$W/db" --txs 5000 | tr '\n' ' ')
+  # what a user at a terminal sees: one `chain tx` process per random txid
+  # (process start-up and shared libraries included), median of 31
+  : >"$W/cli"
+  h=$("$B" chain stats --db "$W/db" | awk -F': ' '/"tip_height"/ {gsub(",","",$2); print $2}')
+  for r in $(seq 31); do
+    id=$("$B" chain block --db "$W/db" $(( (r * 7919) % (h + 1) )) | awk -F'"' -v r="$r" 'NF == 3 && length($2) == 64 {t[n++] = $2} END {if (n) print t[(r * 104729) % n]}')
+    [ -n "$id" ] || continue
+    /usr/bin/time -f "%e" -o "$W/t1" "$B" chain tx --db "$W/db" "$id" >/dev/null
+    awk '{print $1 * 1000}' "$W/t1" >>"$W/cli"
+  done
+  cli=$(median <"$W/cli")
   # the columns ingest touches at random (lookups and link updates)
   hot=$(cd "$W/db" && cat txidx.tab addridx.tab tx_hash.col tx_first_out.col out_spent.col out_next.col addr.col | wc -c)
   awk -v n="$N" -v bytes="$bytes" -v sha="$sha" -v ing="$ing" -v ingns="$ingns" -v store="$store" \
@@ -70,4 +82,5 @@ for N in $SIZES; do
     printf "  random-access set  : %.0f bytes/tx -> %.0f GB at full chain (that rate holds while it fits in RAM)\n", hot/n, hot/n*full/1e9
   }'
   echo "  point queries: $q"
+  echo "  chain tx as a fresh process (start-up included): median $cli ms over $(wc -l <"$W/cli") random txids"
 done

@@ -169,6 +169,64 @@ int chain_tx_parse(st_block_view *b, const uint8_t *p, size_t len, size_t *used,
     return rc;
 }
 
+/* Merkle root of the n hashes in s (n >= 1), overwriting s. */
+static void merkle_in_place(uint8_t (*s)[32], size_t n, uint8_t out[32]) {
+    while (n > 1) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i += 2) {
+            uint8_t pair[64];
+            memcpy(pair, s[i], 32);
+            memcpy(pair + 32, s[i + 1 < n ? i + 1 : i], 32);
+            chain_dsha256(pair, 64, s[m++]);
+        }
+        n = m;
+    }
+    memcpy(out, s[0], 32);
+}
+
+/* BIP141: a block holding witness data commits to it in its coinbase, in
+ * the last output whose script starts OP_RETURN 0x24 aa21a9ed: the double
+ * SHA-256 of (merkle root of the wtxids, the coinbase's wtxid counted as
+ * zero) || (the coinbase's witness, one 32-byte "reserved value").  The
+ * txids and their merkle root cannot see the witnesses, so without this a
+ * block whose witness bytes were garbled would pass.  Blocks without
+ * witness data are not checked (the commitment is optional for them, and
+ * before segwit's activation it meant nothing). */
+static int witness_check(st_block_view *b, const uint8_t *p, st_error *err) {
+    int any = 0;
+    for (size_t i = 0; i < b->ntx && !any; i++) any = b->tx[i].witness_len != 0;
+    if (!any) return ST_OK;
+    const st_tx_view *cb = &b->tx[0];
+    const uint8_t *commit = NULL;
+    for (uint32_t k = cb->n_out; k-- > 0 && !commit;) {
+        const st_txout_view *o = &b->out[cb->first_out + k];
+        static const uint8_t tag[6] = {0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed};
+        if (o->script_len >= 38 && memcmp(o->script, tag, 6) == 0) commit = o->script + 6;
+    }
+    if (!commit)
+        return st_error_at(err, ST_EPARSE, NULL, 0, (long long)cb->off,
+                           "transactions carry witness data but the coinbase has no witness commitment");
+    /* the coinbase's witness: its bytes sit just before the locktime */
+    const uint8_t *w = p + cb->off + cb->size - 4 - (cb->witness_len ? cb->witness_len - 2 : 0);
+    if (cb->witness_len != 2 + 34 || w[0] != 1 || w[1] != 32)
+        return st_error_at(err, ST_EPARSE, NULL, 0, (long long)cb->off,
+                           "coinbase witness is not one 32-byte reserved value (needed with a witness commitment)");
+    memset(b->scratch[0], 0, 32);
+    for (size_t i = 1; i < b->ntx; i++) {
+        const st_tx_view *t = &b->tx[i];
+        if (t->witness_len) chain_dsha256(p + t->off, t->size, b->scratch[i]);
+        else memcpy(b->scratch[i], t->txid, 32);
+    }
+    uint8_t pair[64], h[32];
+    merkle_in_place(b->scratch, b->ntx, pair);
+    memcpy(pair + 32, w + 2, 32);
+    chain_dsha256(pair, 64, h);
+    if (memcmp(h, commit, 32) != 0)
+        return st_error_at(err, ST_EPARSE, NULL, 0, (long long)(commit - p),
+                           "witness commitment does not match the transactions' witnesses");
+    return ST_OK;
+}
+
 int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *err) {
     rd r = {p, p + len, p};
     b->ntx = b->nin = b->nout = 0;
@@ -193,29 +251,12 @@ int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *
     if (r.p != r.end) return rd_fail(&r, err, "bytes left after the last transaction");
     if (grow((void **)&b->scratch, &b->cap_scratch, b->ntx, 32))
         return st_error_set(err, ST_ENOMEM, "out of memory");
-    if (b->ntx == 1) {
-        if (memcmp(b->tx[0].txid, b->merkle, 32) != 0) goto bad_merkle;
-        return ST_OK;
-    }
     for (size_t i = 0; i < b->ntx; i++) memcpy(b->scratch[i], b->tx[i].txid, 32);
-    {
-        size_t n = b->ntx;
-        uint8_t (*s)[32] = b->scratch;
-        while (n > 1) {
-            size_t m = 0;
-            for (size_t i = 0; i < n; i += 2) {
-                uint8_t pair[64];
-                memcpy(pair, s[i], 32);
-                memcpy(pair + 32, s[i + 1 < n ? i + 1 : i], 32);
-                chain_dsha256(pair, 64, s[m++]);
-            }
-            n = m;
-        }
-        if (memcmp(s[0], b->merkle, 32) != 0) goto bad_merkle;
-    }
-    return ST_OK;
-bad_merkle:
-    return st_error_at(err, ST_EPARSE, NULL, 0, 36, "merkle root does not match the transactions");
+    uint8_t root[32];
+    merkle_in_place(b->scratch, b->ntx, root);
+    if (memcmp(root, b->merkle, 32) != 0)
+        return st_error_at(err, ST_EPARSE, NULL, 0, 36, "merkle root does not match the transactions");
+    return witness_check(b, p, err);
 }
 
 int64_t chain_bip34_height(const uint8_t *s, size_t len) {

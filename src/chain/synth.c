@@ -84,8 +84,9 @@ typedef struct synth {
     /* the block being built */
     uint8_t *blk;
     size_t lblk;
-    uint8_t (*txids)[32];
+    uint8_t (*txids)[32], (*wtxids)[32]; /* wtxids: for the witness commitment */
     size_t ntx_blk, cap_txids;
+    int blk_segwit; /* some transaction of the block carries witness data */
     uint8_t prev[32];
     int64_t height;
     uint64_t txs_done, fees;
@@ -293,13 +294,18 @@ static void tx_end(synth *s, uint8_t txid[32]) {
     if (s->ntx_blk == s->cap_txids) {
         size_t n = s->cap_txids * 2;
         uint8_t (*p)[32] = st_realloc(s->txids, n * 32);
-        if (!p) {
+        if (p) s->txids = p;
+        uint8_t (*q)[32] = p ? st_realloc(s->wtxids, n * 32) : NULL;
+        if (!q) {
             s->err = ST_ENOMEM;
             return;
         }
-        s->txids = p, s->cap_txids = n;
+        s->wtxids = q, s->cap_txids = n;
     }
-    memcpy(s->txids[s->ntx_blk++], txid, 32);
+    memcpy(s->txids[s->ntx_blk], txid, 32);
+    if (s->segwit) chain_dsha256(s->tx, l, s->wtxids[s->ntx_blk]), s->blk_segwit = 1;
+    else memcpy(s->wtxids[s->ntx_blk], txid, 32);
+    s->ntx_blk++;
     s->txs_done++;
 }
 
@@ -378,6 +384,7 @@ static int file_put(synth *s, const uint8_t *p, size_t n, size_t record) {
 static void block_begin(synth *s) {
     s->lblk = 0;
     s->ntx_blk = 1; /* slot 0: the coinbase, built last when the fees are known */
+    s->blk_segwit = 0;
     s->height++;
 }
 
@@ -412,9 +419,26 @@ static int block_end(synth *s, int64_t subsidy, uint32_t miner, int nsplit) {
         keys[i] = wallet_key(s, owners[i]);
         tx_out(s, keys[i], total / nsplit + (i == 0 ? total % nsplit : 0));
     }
-    uint8_t wc[38] = {0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed}; /* commitment-shaped; not checked */
+    /* BIP141 witness commitment: dSHA256(witness merkle root || reserved
+     * value), the reserved value (32 zero bytes, as Bitcoin Core) being the
+     * coinbase's witness; random bytes of the same shape in blocks without
+     * witness data (nothing checks those) */
+    uint8_t wc[38] = {0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed};
     size_t wl = 6;
     putrand(s, wc, &wl, 32);
+    if (s->blk_segwit) {
+        uint8_t (*scr)[32] = st_malloc(s->ntx_blk * 32), pair[64];
+        if (!scr) return ST_ENOMEM;
+        memset(s->wtxids[0], 0, 32);
+        chain_merkle_root((const uint8_t (*)[32])s->wtxids, s->ntx_blk, scr, pair);
+        st_free(scr);
+        memset(pair + 32, 0, 32);
+        chain_dsha256(pair, 64, wc + 6);
+        s->segwit = 1;
+        s->lwit = 0;
+        s->wit[s->lwit++] = 1, s->wit[s->lwit++] = 32;
+        memset(s->wit + s->lwit, 0, 32), s->lwit += 32;
+    }
     tx_out_script(s, 0, wc, 38);
     size_t cblen = tx_finish(s, txid);
     s->txs_done++;
@@ -889,7 +913,8 @@ int st_chain_synth(const char *outdir, const st_synth_opts *opts, st_error *err)
     s->os = st_malloc(1024 * sizeof *s->os);
     s->cap_txids = 4096;
     s->txids = st_malloc(s->cap_txids * 32);
-    if (!s->w || !s->ins || !s->outs || !s->wit || !s->tx || !s->blk || !s->os || !s->txids) goto done;
+    s->wtxids = st_malloc(s->cap_txids * 32);
+    if (!s->w || !s->ins || !s->outs || !s->wit || !s->tx || !s->blk || !s->os || !s->txids || !s->wtxids) goto done;
     static const char *names[NEXCH] = {"Hanul Exchange", "Bitplaza", "Coinwave"};
     st_buf_printf(&s->tags, "title: sanctrace synthetic laundering scenario (seed %llu)\n"
                             "creator: sanctrace chain synth\n"
@@ -990,7 +1015,7 @@ out:
     st_buf_free(&s->tags);
     st_buf_free(&hs.dep);
     st_free(s->w), st_free(s->ins), st_free(s->outs), st_free(s->wit), st_free(s->tx);
-    st_free(s->blk), st_free(s->os), st_free(s->txids);
+    st_free(s->blk), st_free(s->os), st_free(s->txids), st_free(s->wtxids);
     st_free(s);
     return rc;
 }

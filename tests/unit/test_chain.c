@@ -323,6 +323,63 @@ static void test_testnet_blocks(void **state) {
     st_free(j);
 }
 
+/* BIP141 witness commitments: a real segwit block passes; a flipped byte
+ * inside a witness (invisible to the txids and the merkle root) or in the
+ * coinbase's reserved value fails as a witness commitment mismatch; in a
+ * blk ingest such a block is reported and kept empty. */
+static void test_witness_commitment(void **state) {
+    (void)state;
+    size_t n;
+    uint8_t *raw = read_all(st_test_data("chain/mainnet/block-702861.raw"), &n);
+    st_block_view b;
+    chain_block_view_init(&b);
+    st_error e;
+    assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_OK);
+    size_t seg = 0, witness_tx = 0;
+    for (size_t i = 1; i < b.ntx; i++)
+        if (b.tx[i].witness_len) seg++, witness_tx = witness_tx ? witness_tx : i;
+    assert_true(seg > 100 && b.tx[0].witness_len == 36);
+    uint8_t merkle[32];
+    memcpy(merkle, raw + 36, 32);
+    /* the last witness byte of a segwit transaction (just before its locktime) */
+    size_t at = b.tx[witness_tx].off + b.tx[witness_tx].size - 5;
+    size_t cb_nonce = b.tx[0].off + b.tx[0].size - 5; /* last byte of the reserved value */
+    raw[at] ^= 0x01;
+    assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_EPARSE);
+    assert_non_null(strstr(e.msg, "witness commitment does not match"));
+    assert_memory_equal(merkle, b.merkle, 32); /* the txids did not move */
+    raw[at] ^= 0x01;
+    raw[cb_nonce] ^= 0x80;
+    assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_EPARSE);
+    assert_non_null(strstr(e.msg, "witness commitment does not match"));
+    raw[cb_nonce] ^= 0x80;
+    assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_OK);
+    chain_block_view_free(&b);
+    /* in an ingest: reported with the block's file, kept as an empty block */
+    char *dir = st_test_tmpdir(), path[512], db[512];
+    snprintf(path, sizeof path, "%s/tampered.raw", dir);
+    snprintf(db, sizeof db, "%s/db", dir);
+    raw[at] ^= 0x01;
+    write_file(path, raw, n);
+    const char *p[] = {path};
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(db, p, 1, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 1);
+    assert_non_null(strstr(log.all, "witness commitment does not match"));
+    assert_non_null(strstr(log.all, "tampered.raw"));
+    st_chain *c = open_db(db);
+    st_chain_stats s;
+    st_chain_get_stats(c, &s);
+    assert_int_equal(s.blocks, 1);
+    assert_int_equal(s.bad_bodies, 1);
+    assert_int_equal(s.transactions, 0);
+    st_chain_close(c);
+    st_free(raw);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* ---- stores ---- */
 
 static void test_regtest_store(void **state) {
@@ -703,7 +760,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addresses),      cmocka_unit_test(test_megatx),
         cmocka_unit_test(test_bip341_tx),      cmocka_unit_test(test_work),
-        cmocka_unit_test(test_testnet_blocks), cmocka_unit_test(test_regtest_store),
+        cmocka_unit_test(test_testnet_blocks), cmocka_unit_test(test_witness_commitment), cmocka_unit_test(test_regtest_store),
         cmocka_unit_test(test_mainnet_blocks), cmocka_unit_test(test_fork_reorg),
         cmocka_unit_test(test_xor_incremental_resume), cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_synth_small),
