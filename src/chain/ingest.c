@@ -20,6 +20,7 @@
  * Commits (columns synced, manifest replaced) happen every few seconds and
  * at the end; see store_int.h for why an interruption never shows.
  */
+#include <bzlib.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,7 @@
 typedef struct mapped {
     const uint8_t *p;
     size_t len;
+    size_t cap; /* bytes mapped (a decompressed file's buffer is bigger) */
 } mapped;
 
 typedef struct ingest {
@@ -130,6 +132,69 @@ static uint32_t htab_get(const ingest *ig, const uint8_t hash[32]) {
 
 /* ---- files ---- */
 
+#define BZ2_MAX_OUT (16ull << 30) /* a blk file is 128 MiB; far beyond it is a bomb */
+
+/* Decompress a .bz2 file whole into anonymous memory (concatenated
+ * streams too, as pbzip2 writes them).  On damage, what came before it is
+ * kept and the reason goes to *why (the offset is in the compressed file). */
+static int bz2_load(const char *path, mapped *m, char *why, size_t nwhy) {
+    why[0] = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, nwhy, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    size_t cap = 64u << 20, len = 0, nin = 1u << 20;
+    char *in = st_malloc(nin); /* compressed input, owned here */
+    uint8_t *out = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    bz_stream z;
+    memset(&z, 0, sizeof z);
+    int rc = out == MAP_FAILED || !in ? BZ_MEM_ERROR : BZ2_bzDecompressInit(&z, 0, 0);
+    int open_stream = rc == BZ_OK;
+    unsigned long long consumed = 0;
+    while (rc == BZ_OK || rc == BZ_STREAM_END) {
+        if (z.avail_in == 0) {
+            size_t got = fread(in, 1, nin, f);
+            if (got == 0) break;
+            z.next_in = in, z.avail_in = (unsigned)got;
+        }
+        if (rc == BZ_STREAM_END) { /* another stream follows (pbzip2) */
+            char *rest = z.next_in;
+            unsigned nrest = z.avail_in;
+            BZ2_bzDecompressEnd(&z);
+            memset(&z, 0, sizeof z);
+            open_stream = (rc = BZ2_bzDecompressInit(&z, 0, 0)) == BZ_OK;
+            z.next_in = rest, z.avail_in = nrest;
+            continue;
+        }
+        if (len == cap) {
+            void *p = cap < BZ2_MAX_OUT ? mremap(out, cap, cap * 2, MREMAP_MAYMOVE) : MAP_FAILED;
+            if (p == MAP_FAILED) {
+                rc = BZ_MEM_ERROR;
+                break;
+            }
+            out = p, cap *= 2;
+        }
+        unsigned before = z.avail_in, room = (unsigned)(cap - len < (1u << 30) ? cap - len : (1u << 30));
+        z.next_out = (char *)out + len, z.avail_out = room;
+        rc = BZ2_bzDecompress(&z);
+        len += room - z.avail_out;
+        consumed += before - z.avail_in;
+    }
+    if (open_stream) BZ2_bzDecompressEnd(&z);
+    st_free(in);
+    fclose(f);
+    if (rc != BZ_OK && rc != BZ_STREAM_END)
+        snprintf(why, nwhy, "bzip2 data damaged (error %d) after %llu compressed bytes; the %zu bytes before are used",
+                 rc, consumed, len);
+    else if (rc == BZ_OK)
+        snprintf(why, nwhy, "bzip2 data truncated after %llu compressed bytes; the %zu bytes before are used",
+                 consumed, len);
+    if (out == MAP_FAILED) return -1;
+    m->p = out, m->len = len, m->cap = cap;
+    return 0;
+}
+
 static const mapped *file_map(ingest *ig, uint32_t f) {
     if (f >= ig->nmaps) {
         mapped *m = st_realloc(ig->maps, (f + 1) * sizeof *m);
@@ -139,15 +204,21 @@ static const mapped *file_map(ingest *ig, uint32_t f) {
         ig->nmaps = f + 1;
     }
     mapped *m = &ig->maps[f];
-    if (m->p) return m;
-    int fd = open(ig->c->files[f].path, O_RDONLY | O_CLOEXEC);
+    if (m->p) return m->len ? m : NULL;
+    const store_file *sf = &ig->c->files[f];
+    if (sf->bz2) {
+        char why[200];
+        if (bz2_load(sf->path, m, why, sizeof why) == 0 && why[0]) report_bad(ig, sf->path, -1, "%s", why);
+        return m->p && m->len ? m : NULL;
+    }
+    int fd = open(sf->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return NULL;
     struct stat sb;
     if (fstat(fd, &sb) == 0 && sb.st_size > 0) {
         void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p != MAP_FAILED) {
             m->p = p;
-            m->len = (size_t)sb.st_size;
+            m->len = m->cap = (size_t)sb.st_size;
             madvise(p, m->len, MADV_SEQUENTIAL);
         }
     }
@@ -157,7 +228,7 @@ static const mapped *file_map(ingest *ig, uint32_t f) {
 
 static void file_unmap_all(ingest *ig) {
     for (size_t i = 0; i < ig->nmaps; i++)
-        if (ig->maps[i].p) munmap((void *)ig->maps[i].p, ig->maps[i].len);
+        if (ig->maps[i].p) munmap((void *)ig->maps[i].p, ig->maps[i].cap);
     st_free(ig->maps);
     ig->maps = NULL;
     ig->nmaps = 0;
@@ -170,7 +241,7 @@ static void file_copy(const store_file *sf, const mapped *m, uint64_t off, size_
         for (size_t i = 0; i < n; i++) out[i] ^= sf->xor_key[(off + i) & 7];
 }
 
-static int file_add(ingest *ig, const char *path, const uint8_t *xor_key, int raw, uint32_t *idx) {
+static int file_add(ingest *ig, const char *path, const uint8_t *xor_key, int raw, int bz2, uint32_t *idx) {
     st_chain *c = ig->c;
     char real[PATH_MAX];
     if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
@@ -190,7 +261,8 @@ static int file_add(ingest *ig, const char *path, const uint8_t *xor_key, int ra
     memset(sf, 0, sizeof *sf);
     if (!(sf->path = st_strdup(real))) return ST_ENOMEM;
     sf->raw = raw;
-    if (xor_key) {
+    sf->bz2 = bz2;
+    if (xor_key && !bz2) {
         static const uint8_t zero[8];
         if (memcmp(xor_key, zero, 8) != 0) {
             sf->has_xor = 1;
@@ -218,7 +290,31 @@ static int blk_name_cmp(const void *a, const void *b) {
 
 static int is_blk_name(const char *n) {
     size_t l = strlen(n);
-    return strncmp(n, "blk", 3) == 0 && l > 7 && strcmp(n + l - 4, ".dat") == 0;
+    return strncmp(n, "blk", 3) == 0 &&
+           ((l > 7 && strcmp(n + l - 4, ".dat") == 0) || (l > 11 && strcmp(n + l - 8, ".dat.bz2") == 0));
+}
+
+/* The first bytes of a file, decompressed when it is bzip2 ("BZh1".."BZh9"):
+ * *bz2 set accordingly; returns the bytes read into head (up to 4). */
+static size_t file_head(const char *path, uint8_t head[4], int *bz2) {
+    *bz2 = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t got = fread(head, 1, 4, f);
+    if (got == 4 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h' && head[3] >= '1' && head[3] <= '9') {
+        *bz2 = 1;
+        rewind(f);
+        int e;
+        BZFILE *z = BZ2_bzReadOpen(&e, f, 0, 0, NULL, 0);
+        got = 0;
+        if (e == BZ_OK) {
+            int n = BZ2_bzRead(&e, z, head, 4);
+            got = n > 0 ? (size_t)n : 0;
+            BZ2_bzReadClose(&e, z);
+        }
+    }
+    fclose(f);
+    return got;
 }
 
 /* Register a path: a blocks/ directory (or a data directory holding one),
@@ -259,7 +355,8 @@ static int add_path(ingest *ig, const char *path) {
             char fp[PATH_MAX + 256];
             uint32_t idx;
             snprintf(fp, sizeof fp, "%s/%s", dir, names[i]);
-            rc = file_add(ig, fp, has ? key : NULL, 0, &idx);
+            size_t l = strlen(names[i]);
+            rc = file_add(ig, fp, has ? key : NULL, 0, strcmp(names[i] + l - 4, ".bz2") == 0, &idx);
         }
         for (size_t i = 0; i < n; i++) st_free(names[i]);
         st_free(names);
@@ -274,16 +371,16 @@ static int add_path(ingest *ig, const char *path) {
     if (slash) *slash = 0;
     else snprintf(dir, sizeof dir, ".");
     uint8_t key[8], head[4] = {0};
-    int has = read_xor(dir, key);
-    FILE *f = fopen(path, "rb");
-    if (!f) return st_error_at(ig->err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
-    size_t got = fread(head, 1, 4, f);
-    fclose(f);
+    int has = read_xor(dir, key), bz2;
+    if (access(path, R_OK) != 0) return st_error_at(ig->err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    size_t got = file_head(path, head, &bz2);
+    has = has && !bz2; /* Bitcoin Core's obfuscation is of its own files, not of compressed copies */
     if (has)
         for (int i = 0; i < 4; i++) head[i] ^= key[i];
     int raw = got < 4 || chain_net_from_magic(head) == ST_NET_UNKNOWN;
     uint32_t idx;
-    if (file_add(ig, path, has && !raw ? key : NULL, raw, &idx)) return st_error_set(ig->err, ST_ENOMEM, "out of memory");
+    if (file_add(ig, path, has && !raw ? key : NULL, raw, bz2, &idx))
+        return st_error_set(ig->err, ST_ENOMEM, "out of memory");
     return ST_OK;
 }
 

@@ -183,6 +183,7 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
         c->nfiles++;
         sf->scanned = js_u64(f, "scanned");
         sf->raw = json_is_true(json_object_get(f, "raw"));
+        sf->bz2 = json_is_true(json_object_get(f, "bz2"));
         if (x && strlen(x) == 16) {
             sf->has_xor = 1;
             for (int k = 0; k < 8; k++) {
@@ -221,6 +222,7 @@ int store_write_manifest(st_chain *c, st_error *err) {
         json_object_set_new(f, "path", json_string(c->files[i].path));
         json_object_set_new(f, "scanned", json_integer((json_int_t)c->files[i].scanned));
         if (c->files[i].raw) json_object_set_new(f, "raw", json_true());
+        if (c->files[i].bz2) json_object_set_new(f, "bz2", json_true());
         if (c->files[i].has_xor) {
             char x[17];
             for (int k = 0; k < 8; k++) snprintf(x + 2 * k, 3, "%02x", c->files[i].xor_key[k]);
@@ -654,6 +656,7 @@ int st_chain_tx_raw(const st_chain *c, uint64_t tx, uint8_t **raw, size_t *len, 
     size_t n = pos[1] & 0x7fffffffu;
     if (h->file >= c->nfiles || pos[0] + n > h->len) return st_error_set(err, ST_ECORRUPT, "transaction position out of range");
     const store_file *sf = &c->files[h->file];
+    if (sf->bz2) return st_error_at(err, ST_EINVAL, sf->path, 0, -1, "the block file is compressed; no random access");
     int fd = open(sf->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return st_error_at(err, ST_EIO, sf->path, 0, -1, "cannot open: %s", strerror(errno));
     uint8_t *b = st_malloc(n ? n : 1);

@@ -80,6 +80,7 @@ typedef struct store_file {
     uint8_t xor_key[8];
     int has_xor;
     int raw;           /* a single raw block, no magic/length records */
+    int bz2;           /* bzip2-compressed: offsets are in the decompressed bytes */
 } store_file;
 
 enum {

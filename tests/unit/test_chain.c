@@ -380,6 +380,75 @@ static void test_witness_commitment(void **state) {
     free(dir);
 }
 
+/* .bz2 block files read directly: the same store as from the decompressed
+ * copies (bunzipped by the bzip2 tool); concatenated streams (pbzip2) are
+ * one file; a truncated .bz2 is reported and what came before it kept. */
+static void stats_of(const char *db, st_chain_stats *s, char tip[65]) {
+    st_chain *c = open_db(db);
+    check_consistent(c);
+    st_chain_get_stats(c, s);
+    st_chain_hash_hex(s->tip_hash, tip);
+    st_chain_close(c);
+}
+
+static void test_bz2_direct(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[512], f1[512], f2[512], both[512], half[512], r1[4096], r2[4096];
+    snprintf(f1, sizeof f1, "%s/blocks1-256.dat", dir);
+    snprintf(f2, sizeof f2, "%s/277647.dat", dir);
+    bunzip("chain/mainnet/blocks1-256.bz2", f1);
+    bunzip("chain/mainnet/277647.dat.bz2", f2);
+    snprintf(r1, sizeof r1, "%s", st_test_data("chain/mainnet/blocks1-256.bz2"));
+    snprintf(r2, sizeof r2, "%s", st_test_data("chain/mainnet/277647.dat.bz2"));
+    bad_log log = {0};
+    st_ingest_report rep;
+    st_chain_stats want, got;
+    char want_tip[65], got_tip[65];
+    snprintf(db, sizeof db, "%s/plain", dir);
+    const char *pp[] = {f1, f2};
+    assert_int_equal(ingest(db, pp, 2, &log, &rep), ST_OK);
+    stats_of(db, &want, want_tip);
+    assert_int_equal(want.blocks, 256);
+    snprintf(db, sizeof db, "%s/bz2", dir);
+    const char *pz[] = {r1, r2};
+    assert_int_equal(ingest(db, pz, 2, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    stats_of(db, &got, got_tip);
+    assert_int_equal(got.blocks, want.blocks);
+    assert_int_equal(got.transactions, want.transactions);
+    assert_int_equal(got.inputs, want.inputs);
+    assert_int_equal(got.outputs, want.outputs);
+    assert_int_equal(got.addresses, want.addresses);
+    assert_string_equal(got_tip, want_tip);
+    /* two bzip2 streams in one file (as pbzip2 writes): one blk file */
+    size_t n1, n2;
+    uint8_t *z1 = read_all(r1, &n1), *z2 = read_all(r2, &n2), *cat = st_malloc(n1 + n2);
+    memcpy(cat, z1, n1), memcpy(cat + n1, z2, n2);
+    snprintf(both, sizeof both, "%s/both.dat.bz2", dir);
+    write_file(both, cat, n1 + n2);
+    snprintf(db, sizeof db, "%s/both", dir);
+    const char *pb[] = {both};
+    assert_int_equal(ingest(db, pb, 1, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    stats_of(db, &got, got_tip);
+    assert_int_equal(got.transactions, want.transactions);
+    assert_string_equal(got_tip, want_tip);
+    /* cut in the second stream: reported with the file, the first kept */
+    snprintf(half, sizeof half, "%s/half.dat.bz2", dir);
+    write_file(half, cat, n1 + n2 / 2);
+    snprintf(db, sizeof db, "%s/half", dir);
+    const char *ph[] = {half};
+    assert_int_equal(ingest(db, ph, 1, &log, &rep), ST_OK);
+    assert_true(log.n >= 1);
+    assert_non_null(strstr(log.all, "half.dat.bz2"));
+    assert_non_null(strstr(log.all, "bzip2 data truncated"));
+    stats_of(db, &got, got_tip);
+    assert_int_equal(got.blocks, 255); /* blocks 1-255, not 277,647 */
+    st_free(z1), st_free(z2), st_free(cat);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* ---- stores ---- */
 
 static void test_regtest_store(void **state) {
@@ -760,7 +829,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addresses),      cmocka_unit_test(test_megatx),
         cmocka_unit_test(test_bip341_tx),      cmocka_unit_test(test_work),
-        cmocka_unit_test(test_testnet_blocks), cmocka_unit_test(test_witness_commitment), cmocka_unit_test(test_regtest_store),
+        cmocka_unit_test(test_testnet_blocks), cmocka_unit_test(test_witness_commitment), cmocka_unit_test(test_bz2_direct), cmocka_unit_test(test_regtest_store),
         cmocka_unit_test(test_mainnet_blocks), cmocka_unit_test(test_fork_reorg),
         cmocka_unit_test(test_xor_incremental_resume), cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_synth_small),
