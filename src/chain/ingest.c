@@ -18,7 +18,13 @@
  *     after it, so their heights stay right; inputs spending its outputs
  *     become inputs with an unknown spent output, as with partial data.
  * Commits (columns synced, manifest replaced) happen every few seconds and
- * at the end; see store_int.h for why an interruption never shows.
+ * at the end; see store_int.h for why an interruption never shows.  The
+ * index tables live in anonymous memory and reach their files only at the
+ * final commit (the manifest records what the files cover).  At 10M
+ * transactions and beyond nearly every lookup misses cache and TLB, so
+ * each chunk of a block has its memory prefetched in rounds first
+ * (prefetch_chunk).  A .bz2 file is decompressed into memory and read
+ * like any other.
  */
 #include <bzlib.h>
 #include <dirent.h>

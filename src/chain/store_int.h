@@ -13,7 +13,10 @@
  * ingest writes and syncs the columns first and replaces the manifest
  * atomically last, so a crash leaves the previous commit intact; the next
  * ingest sees the `dirty` marker and clears every link past the counts
- * (store_repair) before it appends again.
+ * (store_repair) before it appends again.  The index files are rewritten
+ * only when an ingest finishes; the manifest's index_tx/index_addr say how
+ * many ids they cover, and fewer than the counts means "rebuild them from
+ * the columns" (the next ingest, or a reader in its private memory).
  */
 #ifndef ST_CHAIN_STORE_INT_H
 #define ST_CHAIN_STORE_INT_H
