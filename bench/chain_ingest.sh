@@ -35,7 +35,7 @@ for N in $SIZES; do
   rm -rf "$W/blocks" "$W/db"
   synth=$(secs "$B" chain synth --txs "$N" --out "$W/blocks" --seed 1)
   bytes=$(cat "$W"/blocks/blk*.dat | wc -c)
-  : >"$W/sha"; : >"$W/ing"; : >"$W/ingns"; : >"$W/shac"; : >"$W/ingc"; : >"$W/ingnsc"
+  : >"$W/sha"; : >"$W/ing"; : >"$W/ingns"; : >"$W/shac"; : >"$W/ingc"; : >"$W/ingnsc"; : >"$W/ingw"; : >"$W/ingwc"
   for r in $(seq $RUNS); do
     cat "$W"/blocks/blk*.dat >/dev/null # same page-cache state for everyone
     s1=$(secs openssl dgst -sha256 "$W"/blocks/blk*.dat)
@@ -49,10 +49,14 @@ for N in $SIZES; do
     SANCTRACE_NO_SYNC=1 /usr/bin/time -v -o "$W/tv" "$B" chain ingest --db "$W/db" "$W/blocks" >/dev/null
     awk -F': ' '/Elapsed/ {split($2,t,":"); s=0; for(i=1;i<=length(t);i++) s=s*60+t[i]; print s}' "$W/tv" >>"$W/ingns"
     awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$W/tv" >>"$W/ingnsc"
+    rm -rf "$W/db" # the optional BIP141 witness-commitment check: its cost
+    secs env SANCTRACE_NO_SYNC=1 "$B" chain ingest --check-witness --db "$W/db" "$W/blocks" >"$W/one"
+    awk '{print $1}' "$W/one" >>"$W/ingw"; awk '{print $2}' "$W/one" >>"$W/ingwc"
   done
   rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$W/tv")
   sha=$(median <"$W/sha"); ing=$(median <"$W/ing"); ingns=$(median <"$W/ingns")
   shac=$(median <"$W/shac"); ingc=$(median <"$W/ingc"); ingnsc=$(median <"$W/ingnsc")
+  ingw=$(median <"$W/ingw"); ingwc=$(median <"$W/ingwc")
   synth=$(echo $synth | awk '{print $1}')
   store=$("$B" chain stats --db "$W/db" | awk -F': ' '/"store_bytes"/ {gsub(",","",$2); print $2}')
   q=$("$B" chain querybench --db "$W/db" --txs 5000 | tr '\n' ' ')
@@ -71,12 +75,13 @@ for N in $SIZES; do
   hot=$(cd "$W/db" && cat txidx.tab addridx.tab tx_hash.col tx_first_out.col out_spent.col out_next.col addr.col | wc -c)
   awk -v n="$N" -v bytes="$bytes" -v sha="$sha" -v ing="$ing" -v ingns="$ingns" -v store="$store" \
       -v rss="$rss" -v synth="$synth" -v full="$FULL_CHAIN_TXS" -v shac="$shac" -v ingc="$ingc" \
-      -v ingnsc="$ingnsc" -v hot="$hot" 'BEGIN {
+      -v ingnsc="$ingnsc" -v hot="$hot" -v ingw="$ingw" -v ingwc="$ingwc" 'BEGIN {
     printf "\n%d transactions, %.1f MB of blk files (synth %.2f s)\n", n, bytes/1e6, synth
     printf "                       elapsed s      tx/s  ratio |    cpu s      tx/s  ratio  (ratio: to 2 x SHA-256)\n"
     printf "  2 x openssl sha256 : %9.3f %9s %6s | %8.3f %9s %6s  (%.0f MB/s per pass, cpu)\n", sha, "", "", shac, "", "", 2*bytes/1e6/shac
     printf "  ingest (fsync)     : %9.3f %9.0f %6.2f | %8.3f %9.0f %6.2f\n", ing, n/ing, ing/sha, ingc, n/ingc, ingc/shac
     printf "  ingest (no fsync)  : %9.3f %9.0f %6.2f | %8.3f %9.0f %6.2f\n", ingns, n/ingns, ingns/sha, ingnsc, n/ingnsc, ingnsc/shac
+    printf "  + --check-witness  : %9.3f %9.0f %6.2f | %8.3f %9.0f %6.2f  (no fsync)\n", ingw, n/ingw, ingw/sha, ingwc, n/ingwc, ingwc/shac
     printf "  store              : %8.1f MB  %.0f bytes/tx   peak RSS %.0f MB (mapped store pages included)\n", store/1e6, store/n, rss/1024
     printf "  full chain (%.1e tx) at the cpu rate: %.1f h ingest, %.0f GB store\n", full, full/(n/ingnsc)/3600, store/n*full/1e9
     printf "  random-access set  : %.0f bytes/tx -> %.0f GB at full chain (that rate holds while it fits in RAM)\n", hot/n, hot/n*full/1e9

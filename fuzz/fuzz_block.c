@@ -10,6 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     st_block_view b;
     st_error err;
     chain_block_view_init(&b);
+    b.check_witness = size & 1; /* both paths, decided by the input */
     if (chain_block_parse(&b, data, size, &err) == ST_OK) {
         for (size_t i = 0; i < b.nout; i++) {
             int type;

@@ -164,6 +164,8 @@ typedef struct st_ingest_opts {
      * way a killed process leaves the store (0: never). */
     uint64_t commit_every_blocks, abort_after_blocks;
     int no_prefault;      /* benchmarks: page columns in by faults, not madvise */
+    int check_witness;    /* also verify each block's BIP141 witness commitment
+                             (hashes segwit transactions a second time) */
 } st_ingest_opts;
 
 typedef struct st_ingest_report {

@@ -71,12 +71,14 @@ typedef struct st_block_view {
     size_t cap_tx, cap_in, cap_out;
     uint8_t (*scratch)[32];
     size_t cap_scratch;
+    int check_witness; /* chain_block_parse also verifies the BIP141 witness commitment */
 } st_block_view;
 
 void chain_block_view_init(st_block_view *b);
 void chain_block_view_free(st_block_view *b);
 /* Parse a whole serialized block p[0..len) (it must be consumed exactly),
- * computing every txid and checking the merkle root.  Errors carry the
+ * computing every txid and checking the merkle root (and, when
+ * b->check_witness, the witness commitment).  Errors carry the
  * byte offset within p in err->offset (the caller adds the file offset). */
 int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *err);
 /* Parse one transaction at p[0..len); *used gets its size.  Views go into

@@ -1092,6 +1092,7 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
     ingest ig;
     memset(&ig, 0, sizeof ig);
     chain_block_view_init(&ig.bv);
+    ig.bv.check_witness = opts->check_witness;
     if (!c) return st_error_set(err, ST_ENOMEM, "out of memory");
     int rc = store_open(c, dir, 1, err);
     if (rc) goto done;

@@ -25,6 +25,7 @@ int cmd_chain_why(int argc, char **argv);     /* cmd_trace.c */
 typedef struct chain_args {
     int quiet; /* build answers but print nothing (query timing) */
     int lines; /* several ids asked: one compact JSON object per line */
+    int check_witness; /* ingest: verify BIP141 witness commitments */
     const char *db;
     const char *format;
     const char *network;
@@ -38,7 +39,9 @@ typedef struct chain_args {
 static void chain_usage(FILE *f) {
     fprintf(f,
             "usage: sanctrace chain <subcommand> [--db DIR] [--format json|table]\n\n"
-            "  ingest [--network NET] PATH...  read Bitcoin Core blocks/ dirs, blk*.dat files or raw blocks\n"
+            "  ingest [--network NET] [--check-witness] PATH...\n"
+            "                                   read Bitcoin Core blocks/ dirs, blk*.dat(.bz2) files or raw blocks;\n"
+            "                                   --check-witness also verifies each block's witness commitment\n"
             "  stats                            counts, tip, store size\n"
             "  tx TXID...                       inputs, outputs, fee, spending transactions\n"
             "  block HEIGHT|HASH...             a block of the best chain\n"
@@ -66,6 +69,7 @@ static int parse_args(int argc, char **argv, chain_args *a) {
         else if (!strcmp(s, "--out") && v) a->out = v, i++;
         else if (!strcmp(s, "--txs") && v) a->txs = strtoull(v, NULL, 10), i++;
         else if (!strcmp(s, "--seed") && v) a->seed = strtoull(v, NULL, 10), i++;
+        else if (!strcmp(s, "--check-witness")) a->check_witness = 1;
         else if (s[0] == '-' && s[1] == '-') {
             fprintf(stderr, "sanctrace chain: unknown option or missing value: %s\n", s);
             return 2;
@@ -152,6 +156,7 @@ static int chain_ingest(chain_args *a) {
     o.on_bad = on_bad;
     o.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
     o.no_prefault = getenv("SANCTRACE_NO_PREFAULT") != NULL;
+    o.check_witness = a->check_witness;
     st_ingest_report r;
     st_error err;
     st_error_clear(&err);

@@ -59,6 +59,7 @@ static int ingest(const char *db, const char *const *paths, size_t n, bad_log *l
     o.on_bad = on_bad;
     o.ctx = log;
     o.no_sync = 1;
+    o.check_witness = 1; /* every store built here also verifies witness commitments */
     st_error e;
     st_error_clear(&e);
     int rc = st_chain_ingest(db, paths, n, &o, rep, &e);
@@ -333,6 +334,7 @@ static void test_witness_commitment(void **state) {
     uint8_t *raw = read_all(st_test_data("chain/mainnet/block-702861.raw"), &n);
     st_block_view b;
     chain_block_view_init(&b);
+    b.check_witness = 1;
     st_error e;
     assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_OK);
     size_t seg = 0, witness_tx = 0;
@@ -354,6 +356,10 @@ static void test_witness_commitment(void **state) {
     assert_non_null(strstr(e.msg, "witness commitment does not match"));
     raw[cb_nonce] ^= 0x80;
     assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_OK);
+    b.check_witness = 0; /* off (the ingest default): the garbled witness goes unnoticed */
+    raw[at] ^= 0x01;
+    assert_int_equal(chain_block_parse(&b, raw, n, &e), ST_OK);
+    raw[at] ^= 0x01;
     chain_block_view_free(&b);
     /* in an ingest: reported with the block's file, kept as an empty block */
     char *dir = st_test_tmpdir(), path[512], db[512];
