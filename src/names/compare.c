@@ -21,6 +21,7 @@
 
 #include "core/alloc.h"
 #include "names/names_int.h"
+#include "sanctrace/entity.h"
 
 /* Tuned once on the structure of the problem (see docs/names.md). */
 #define PAIR_MIN 0.6       /* token pairs below this similarity stay unpaired */
@@ -32,6 +33,9 @@
 #define BIN_SWAP 0.7       /* factor when "A bin B" meets "B bin A" */
 #define TWO_SLIPS 0.75     /* floor for two edits in words of 4+ letters */
 #define KO_SURNAME_W 0.35  /* share of the surname in a Korean name score */
+#define ONE_SIDED_NUMBER 0.2 /* a series number on one side only */
+#define COUNTRY_QUALIFIER 0.15 /* a country named on one side only */
+#define NICK 0.9          /* one given name in its formal and familiar forms */
 
 /* ---- token similarity --------------------------------------------------- */
 
@@ -61,10 +65,11 @@ static int osa_distance(const char *a, size_t la, const char *b, size_t lb) {
 }
 
 enum how { HOW_NONE = 0, HOW_EXACT, HOW_FUZZY, HOW_PHONETIC, HOW_INITIAL, HOW_JOINED,
-           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM };
+           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM, HOW_NICK };
 static const char *const how_names[] = {"none", "exact", "fuzzy", "phonetic", "initial",
                                         "joined", "transliterated", "korean-syllable",
-                                        "korean-partial", "abbreviation", "initials"};
+                                        "korean-partial", "abbreviation", "initials",
+                                        "nickname"};
 
 static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     if (la == 0 || lb == 0) return 0.0;
@@ -130,6 +135,13 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     }
     double s = str_sim(sa, a->len, sb, b->len);
     *how = HOW_FUZZY;
+    /* one given name in two forms: Bill / William, Sasha / Aleksandr */
+    if (s < NICK && a->nick[0] && b->nick[0] &&
+        (a->nick[0] == b->nick[0] || a->nick[0] == b->nick[1] ||
+         (a->nick[1] && (a->nick[1] == b->nick[0] || a->nick[1] == b->nick[1])))) {
+        *how = HOW_NICK;
+        return NICK;
+    }
     /* abbreviation: intl/international, corp/corporation, mgmt/management */
     if (s < 0.8 && abbreviates(sa, a->len, sb, b->len)) { *how = HOW_ABBREV; return 0.8; }
     if (a->sklen >= 2 && a->sklen == b->sklen && memcmp(ka, kb, a->sklen) == 0 &&
@@ -220,6 +232,18 @@ static int bin_swapped(const st_name_form *Q, const st_name_form *L) {
     const char *qa = nm_tok_str(Q, (unsigned)bq - 1), *qb = nm_tok_str(Q, (unsigned)bq + 1);
     const char *la = nm_tok_str(L, (unsigned)bl - 1), *lb = nm_tok_str(L, (unsigned)bl + 1);
     return strcmp(qa, qb) != 0 && !strcmp(qa, lb) && !strcmp(qb, la);
+}
+
+/* An unpaired word after the first that names a country ("mexico"; codes
+ * such as "sa" or "ag" are legal forms, so four letters at least). */
+static int unmatched_country(const st_name_form *F, const uint8_t *used) {
+    for (unsigned i = 1; i < F->ntok; i++) {
+        char cc[3];
+        if (!used[i] && F->tok[i].kind == NM_WORD && F->tok[i].len >= 4 &&
+            st_country_code(nm_tok_str(F, i), cc) == ST_OK)
+            return 1;
+    }
+    return 0;
 }
 
 static double latin_score(const st_name_form *Q, const st_name_form *L, st_schema schema,
@@ -315,6 +339,20 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     double uq = 1.0 - (rawq + nq_un) / tq, ul = 1.0 - (rawl + nl_un) / tl;
     double sub = uq < ul ? uq : ul;
     double s = ALPHA * lo + (1 - ALPHA) * hi - SUBST * sub;
+    /* in an organisation's name a series number on one side only marks one
+     * vehicle of a series against its parent (Solutions II / Solutions,
+     * Company 23 / Company) */
+    int numq = 0, numl = 0;
+    for (unsigned i = 0; i < nq; i++) numq += Q->tok[i].kind == NM_NUMBER;
+    for (unsigned j = 0; j < nl; j++) numl += L->tok[j].kind == NM_NUMBER;
+    if ((numq == 0) != (numl == 0) &&
+        (schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY))
+        s -= ONE_SIDED_NUMBER;
+    /* and a country after the first word marks a national subsidiary
+     * (Banco Santander Mexico / Banco Santander) */
+    if ((schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY) &&
+        (unmatched_country(Q, usedq) || unmatched_country(L, usedl)))
+        s -= COUNTRY_QUALIFIER;
     if (bin_swapped(Q, L)) s *= BIN_SWAP;
     if (s < 0) s = 0;
     if (s > 1) s = 1;

@@ -279,7 +279,9 @@ static void rewrite_leet_roman(rtok *t, size_t n, int org) {
                 if (t[i].s[k] >= '0' && t[i].s[k] <= '9') t[i].s[k] = map[t[i].s[k] - '0'];
         }
         if (t[i].kind == NM_WORD && i > 0 &&
-            (in_list(roman, COUNT(roman), t[i].s) || (org && (!strcmp(t[i].s, "v") || !strcmp(t[i].s, "x")))))
+            (in_list(roman, COUNT(roman), t[i].s) || (org && (!strcmp(t[i].s, "v") || !strcmp(t[i].s, "x") ||
+                     /* Trust I, not the initials of I. G. Farben */
+                     (!strcmp(t[i].s, "i") && (i + 1 == n || t[i + 1].len > 1))))))
             t[i].kind = NM_NUMBER;
     }
 }
@@ -513,6 +515,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         k->syl0 = syl0[i];
         k->nsyl = nsyl[i];
         k->src = t[i].src;
+        if (!org && !korean && k->kind == NM_WORD) nm_nick_groups(t[i].s, k->nick);
     }
     f->strlen_ = (uint32_t)o;
     if (korean) {

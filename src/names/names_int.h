@@ -36,6 +36,7 @@ typedef struct nm_tok {
     uint8_t hyph_next;     /* written joined to the next token by a hyphen */
     uint8_t syl0, nsyl;    /* Korean syllables keys[syl0 .. syl0+nsyl) */
     uint32_t src;          /* Hangul syllable or Han character it was written in, else 0 */
+    uint16_t nick[2];      /* given-name groups (nicknames.c), 0 when none */
 } nm_tok;
 
 /* A Korean name read with its surname at one place: the surname key and
@@ -76,6 +77,12 @@ static inline const char *nm_tok_str(const st_name_form *f, unsigned i) {
 
 /* Token similarity in [0,1] of two Latin tokens (used by the index to
  * verify candidates with the comparator's own measure). */
+/* The given-name groups of a token (Bill and William share one); zeros
+ * when the token is not in the table.  nm_nick_table_sorted: the table's
+ * invariant, for the tests. */
+void nm_nick_groups(const char *tok, uint16_t out[2]);
+int nm_nick_table_sorted(void);
+
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
 
 
