@@ -235,7 +235,31 @@ static size_t merge_initials(rtok *t, size_t n) {
 }
 
 /* Replace multi-word legal forms by their canonical token. */
-static size_t rewrite_phrases(rtok *t, size_t n) {
+/* a and b (lengths la, lb) differ by at most one edit: a letter changed,
+ * added, dropped, or two neighbours swapped. */
+static int one_edit(const char *a, size_t la, const char *b, size_t lb) {
+    if (la > lb) { const char *x = a; a = b; b = x; size_t y = la; la = lb; lb = y; }
+    if (lb - la > 1) return 0;
+    size_t i = 0;
+    while (i < la && a[i] == b[i]) i++;
+    if (i == la) return 1;
+    if (la == lb)
+        return !memcmp(a + i + 1, b + i + 1, la - i - 1) ||
+               (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && !memcmp(a + i + 2, b + i + 2, la - i - 2));
+    return !memcmp(a + i, b + i + 1, la - i);
+}
+
+/* A written word stands for a word of a legal-form phrase: the same, or
+ * (fuzzy) one slip in a word of five letters or more, or the name's last
+ * word cut short after four letters or more (fixed-width fields). */
+static int phrase_word(const rtok *t, int last, const char *w, size_t wl, int fuzzy) {
+    if (t->len == wl && memcmp(t->s, w, wl) == 0) return 1;
+    if (!fuzzy || wl < 5 || t->s[0] != w[0]) return 0;
+    if (last && t->len >= 4 && t->len < wl && memcmp(t->s, w, t->len) == 0) return 1;
+    return one_edit(t->s, t->len, w, wl);
+}
+
+static size_t rewrite_phrases(rtok *t, size_t n, int fuzzy) {
     for (size_t i = 0; i < n; i++) {
         for (size_t p = 0; p < COUNT(legal_phrases); p++) {
             const char *w = legal_phrases[p].words;
@@ -244,7 +268,7 @@ static size_t rewrite_phrases(rtok *t, size_t n) {
             while (*w) {
                 const char *e = strchr(w, ' ');
                 size_t wl = e ? (size_t)(e - w) : strlen(w);
-                if (j >= n || t[j].len != wl || memcmp(t[j].s, w, wl) != 0) { ok = 0; break; }
+                if (j >= n || !phrase_word(&t[j], j + 1 == n, w, wl, fuzzy)) { ok = 0; break; }
                 j++;
                 w += wl;
                 if (*w == ' ') w++;
@@ -419,7 +443,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
     if (rc == ST_EINVAL) raw[0] = 0;
     size_t n = split_tokens(raw, origin, tag, t, ST_NAME_MAX_TOKENS);
     n = merge_initials(t, n);
-    n = rewrite_phrases(t, n);
+    n = rewrite_phrases(t, n, schema != ST_SCHEMA_PERSON);
     n = rewrite_numbers(t, n);
     rewrite_leet_roman(t, n, schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY);
 

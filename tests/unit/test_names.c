@@ -166,8 +166,9 @@ static void test_issue_examples(void **state) {
     assert_true(cmp("김종은", "김정은") < ST_NAME_THRESHOLD);
 }
 
-/* Familiar forms of given names, series numbers and national
- * subsidiaries of organisations: names outside the benchmark file. */
+/* Familiar forms of given names; series numbers, national subsidiaries
+ * and misspelt or cut legal forms of organisations: names outside the
+ * benchmark file. */
 static void test_nicknames_and_series(void **state) {
     (void)state;
     assert_true(nm_nick_table_sorted());
@@ -189,6 +190,13 @@ static void test_nicknames_and_series(void **state) {
     assert_true(st_name_compare(ctx, "Korea Ryonbong General Corporation", "Ryonbong General Corporation",
                                 co, NULL) >= ST_NAME_THRESHOLD);
     assert_true(st_name_compare(ctx, "Sunrise Bank Ltd", "Sunrise Bank Limited", co, NULL) >= ST_NAME_THRESHOLD);
+    /* legal forms with a slip, or cut short at the end of a field */
+    assert_true(st_name_compare(ctx, "Volga Trading Aktiengesellshaft", "Volga Trading AG", co, NULL) >=
+                ST_NAME_THRESHOLD);
+    assert_true(st_name_compare(ctx, "Amur Shipping Limited Liability Compa", "Amur Shipping LLC", co, NULL) >=
+                ST_NAME_THRESHOLD);
+    assert_true(st_name_compare(ctx, "Amur Shipping Open Joint Stock Copmany", "Amur Shipping OJSC", co, NULL) >=
+                ST_NAME_THRESHOLD);
 }
 
 static void test_explanation(void **state) {
@@ -244,7 +252,7 @@ static void test_pair_benchmark(void **state) {
     double f1 = 2 * p * r / (p + r);
     print_message("pairs %zu: precision %.3f recall %.3f F1 %.3f\n", n, p, r, f1);
     assert_int_equal(n, 826);
-    /* measured 0.906 (precision 0.920, recall 0.892) */
+    /* measured 0.910 (precision 0.920, recall 0.899) */
     assert_true(f1 >= 0.90);
 }
 
