@@ -143,7 +143,11 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
         return NICK;
     }
     /* abbreviation: intl/international, corp/corporation, mgmt/management */
-    if (s < 0.8 && abbreviates(sa, a->len, sb, b->len)) { *how = HOW_ABBREV; return 0.8; }
+    if (s < 0.8 && A->schema != ST_SCHEMA_PERSON && B->schema != ST_SCHEMA_PERSON &&
+        abbreviates(sa, a->len, sb, b->len)) {
+        *how = HOW_ABBREV;
+        return 0.8;
+    }
     if (a->sklen >= 2 && a->sklen == b->sklen && memcmp(ka, kb, a->sklen) == 0 &&
         a->len >= 4 && b->len >= 4 && s < PHON) {
         /* the same consonant skeleton lifts a spelling variant

@@ -483,7 +483,10 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
                 k->kind = NM_TITLE;
                 continue;
             }
-            if ((a = alias_of(particles, COUNT(particles), k->s)) != NULL && n > 1) {
+            /* "Ben" opening a name is the given name (Ben Netanyahu); "son
+             * of" stands between names (Zine El Abidine Ben Ali) */
+            if ((a = alias_of(particles, COUNT(particles), k->s)) != NULL && n > 1 &&
+                !(i == 0 && !strcmp(k->s, "ben"))) {
                 tok_set(k, a);
                 k->kind = NM_STOP;
                 continue;
