@@ -78,9 +78,9 @@ static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     if ((double)d0 > (double)L * 0.5) return 1.0 - (double)d0 / (double)L;
     int d = osa_distance(a, la, b, lb);
     double s = 1.0 - (double)d / (double)L;
-    /* two slips in a word of four letters or more are a typing or
+    /* two slips in a word of five letters or more are a typing or
      * spelling variant however short the word (Sechin/Sechev) */
-    if (d == 2 && (la < lb ? la : lb) >= 4 && s < TWO_SLIPS) s = TWO_SLIPS;
+    if (d == 2 && (la < lb ? la : lb) >= 5 && s < TWO_SLIPS) s = TWO_SLIPS;
     return s;
 }
 
