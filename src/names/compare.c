@@ -35,6 +35,7 @@
 #define KO_SURNAME_W 0.35  /* share of the surname in a Korean name score */
 #define ONE_SIDED_NUMBER 0.2 /* a series number on one side only */
 #define COUNTRY_QUALIFIER 0.15 /* a country named on one side only */
+#define SHORT_SKEL 0.75   /* cap for Arabic-script skeletons of two consonants */
 #define NICK 0.9          /* one given name in its formal and familiar forms */
 
 /* ---- token similarity --------------------------------------------------- */
@@ -130,6 +131,9 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
         for (size_t k = 0; k < la; k++) xa[k] = ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
         for (size_t k = 0; k < lb; k++) xb[k] = kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
         double s = str_sim(xa, la, xb, lb) * 0.95;
+        /* two consonants or fewer of a short word fit too many names
+         * (Choe/Hajy, Asi/Ysy) */
+        if ((la < lb ? la : lb) <= 2 && (a->len <= 4 || b->len <= 4) && s > SHORT_SKEL) s = SHORT_SKEL;
         *how = HOW_TRANSLIT;
         return s;
     }
