@@ -36,6 +36,8 @@
 #define ONE_SIDED_NUMBER 0.2 /* a series number on one side only */
 #define COUNTRY_QUALIFIER 0.15 /* a country named on one side only */
 #define SHORT_SKEL 0.75   /* cap for Arabic-script skeletons of two consonants */
+#define THIN_COVER 0.5    /* below this share of the longer name covered... */
+#define THIN_PENALTY 0.4  /* ...each missing share costs this much more */
 #define NICK 0.9          /* one given name in its formal and familiar forms */
 
 /* ---- token similarity --------------------------------------------------- */
@@ -347,6 +349,9 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     double uq = 1.0 - (rawq + nq_un) / tq, ul = 1.0 - (rawl + nl_un) / tl;
     double sub = uq < ul ? uq : ul;
     double s = ALPHA * lo + (1 - ALPHA) * hi - SUBST * sub;
+    /* a person's name found inside a much longer one is a namesake more
+     * often than the same person (Walijan / Walijan Abdul Ghafoor Haqqani) */
+    if (schema == ST_SCHEMA_PERSON && lo < THIN_COVER) s -= (THIN_COVER - lo) * THIN_PENALTY;
     /* in an organisation's name a series number on one side only marks one
      * vehicle of a series against its parent (Solutions II / Solutions,
      * Company 23 / Company) */
