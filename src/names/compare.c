@@ -38,6 +38,7 @@
 #define SHORT_SKEL 0.75   /* cap for Arabic-script skeletons of two consonants */
 #define THIN_COVER 0.5    /* below this share of the longer name covered... */
 #define THIN_PENALTY 0.4  /* ...each missing share costs this much more */
+#define MONONYM 0.1        /* a one-word name against a longer one */
 #define NICK 0.9          /* one given name in its formal and familiar forms */
 
 /* ---- token similarity --------------------------------------------------- */
@@ -256,6 +257,13 @@ static int unmatched_country(const st_name_form *F, const uint8_t *used) {
     return 0;
 }
 
+/* Words that name the person: not titles, particles or initials. */
+static unsigned content_words(const st_name_form *F) {
+    unsigned n = 0;
+    for (unsigned i = 0; i < F->ntok; i++) n += F->tok[i].kind == NM_WORD && F->tok[i].len > 1;
+    return n;
+}
+
 static double latin_score(const st_name_form *Q, const st_name_form *L, st_schema schema,
                           json_t *tokens, json_t *unq, json_t *unl) {
     pairc cand[MAXP];
@@ -352,6 +360,10 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     /* a person's name found inside a much longer one is a namesake more
      * often than the same person (Walijan / Walijan Abdul Ghafoor Haqqani) */
     if (schema == ST_SCHEMA_PERSON && lo < THIN_COVER) s -= (THIN_COVER - lo) * THIN_PENALTY;
+    /* one name word against a full name: Hassan is not Fatima Hassan */
+    if (schema == ST_SCHEMA_PERSON && (content_words(Q) == 1) != (content_words(L) == 1) &&
+        (rawq < tq || rawl < tl))
+        s -= MONONYM;
     /* in an organisation's name a series number on one side only marks one
      * vehicle of a series against its parent (Solutions II / Solutions,
      * Company 23 / Company) */
