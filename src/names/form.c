@@ -364,7 +364,16 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint
     for (size_t i = 0; i < n; i++) {
         if (t[i].kind == NM_NUMBER || t[i].kind == NM_ACRONYM) return 0;
         ko_syl s[KO_MAX_SYL];
-        size_t k = ko_parse_token(t[i].s, t[i].len, s, KO_MAX_SYL);
+        /* no romanisation doubles a, i or u: a doubled one is a slip
+         * (Jong-uun for Jong-un) */
+        char w[sizeof t[i].s];
+        size_t wl = 0;
+        for (size_t c = 0; c < t[i].len && wl + 1 < sizeof w; c++) {
+            char ch = t[i].s[c];
+            if (wl && w[wl - 1] == ch && (ch == 'a' || ch == 'i' || ch == 'u')) continue;
+            w[wl++] = ch;
+        }
+        size_t k = ko_parse_token(w, wl, s, KO_MAX_SYL);
         if (k == 0 || k > 3 || total + k > KO_MAX_SYL) return 0;
         syl0[i] = (uint8_t)total;
         nsyl[i] = (uint8_t)k;

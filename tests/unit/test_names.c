@@ -159,6 +159,8 @@ static void test_issue_examples(void **state) {
     assert_true(cmp("Kim Jae-min", "KIM JONG MAN") < ST_NAME_THRESHOLD);
     assert_true(cmp("KIM JONG UN", "KIM JONG SIK") < ST_NAME_THRESHOLD);
     assert_true(cmp("KIM JONG UN", "Kim Jong-un") >= ST_NAME_THRESHOLD);
+    assert_true(cmp("KIM YONG SU", "Kim Yong-suu") >= ST_NAME_THRESHOLD); /* a doubled u is a slip */
+    assert_true(cmp("KIM YONG CHOL", "Kim Yaang-chol") < ST_NAME_THRESHOLD);  /* ...not licence for a new vowel */
     assert_true(cmp("KIM JONG UN", "김정은") >= ST_NAME_THRESHOLD);
     assert_true(cmp("KIM JONG UN", "PAK JONG UN") < ST_NAME_THRESHOLD);
     assert_true(cmp("Chun-hwan Ri", "Ri Chunhwan") >= ST_NAME_THRESHOLD);
