@@ -39,6 +39,7 @@
 #define THIN_COVER 0.5    /* below this share of the longer name covered... */
 #define THIN_PENALTY 0.4  /* ...each missing share costs this much more */
 #define MONONYM 0.1        /* a one-word name against a longer one */
+#define ZH_SAME 0.92      /* one Chinese syllable sequence in two systems */
 #define NICK 0.9          /* one given name in its formal and familiar forms */
 
 /* ---- token similarity --------------------------------------------------- */
@@ -116,6 +117,12 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     if (a->origin == NM_HAN && b->origin == NM_HAN && a->src && b->src && a->src != b->src) return 0.0;
     if (a->len == b->len && memcmp(sa, sb, a->len) == 0) { *how = HOW_EXACT; return 1.0; }
     if (is_digit_tok(a) || is_digit_tok(b)) return 0.0;
+    /* one Chinese name in Wade-Giles and in pinyin (Hsi / Xi) */
+    if ((A->zh_wade || B->zh_wade) && a->zklen && a->zklen == b->zklen &&
+        memcmp(A->str + a->zk, B->str + b->zk, a->zklen) == 0) {
+        *how = HOW_TRANSLIT;
+        return ZH_SAME;
+    }
     /* initials (a one-letter Korean surname - O, U, I - is not one) */
     if (!(a->len == 1 && A->korean) && !(b->len == 1 && B->korean) &&
         ((a->len == 1 && b->len > 1 && sb[0] == sa[0]) || (b->len == 1 && a->len > 1 && sa[0] == sb[0]))) {
@@ -183,6 +190,18 @@ static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *
         if (b->kind == NM_NUMBER || L + b->len >= sizeof buf) return 0.0;
         memcpy(buf + L, B->str + b->off, b->len);
         L += b->len;
+    }
+    if ((A->zh_wade || B->zh_wade) && a->zklen) {
+        /* Tse-tung / Zedong: the syllable keys joined */
+        char kb[160];
+        size_t K = 0;
+        for (unsigned k = 0; k < m; k++) {
+            const nm_tok *b = &B->tok[j + k];
+            if (!b->zklen || K + b->zklen >= sizeof kb) { K = 0; break; }
+            memcpy(kb + K, B->str + b->zk, b->zklen);
+            K += b->zklen;
+        }
+        if (K && K == a->zklen && memcmp(kb, A->str + a->zk, K) == 0) return ZH_SAME;
     }
     if ((size_t)a->len + 3 < L || L + 3 < (size_t)a->len) return 0.0;
     return str_sim(A->str + a->off, a->len, buf, L);

@@ -515,9 +515,21 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         }
     }
 
-    /* size the one allocation: text + tokens + skeletons */
+    /* a Chinese name: every word splits into pinyin or Wade-Giles
+     * syllables; Wade-Giles when some word only splits that way */
+    int zh = !org && n > 0, wade = 0, words = 0;
+    for (size_t i = 0; zh && i < n; i++) {
+        if (t[i].kind != NM_WORD) continue;
+        int r = t[i].len >= 2 ? nm_zh_read(t[i].s, t[i].len) : 0;
+        if (r == 0) zh = 0;
+        wade |= r == 2;
+        words++;
+    }
+    zh = zh && words > 0;
+
+    /* size the one allocation: text + tokens + skeletons + Chinese keys */
     size_t need = 0;
-    for (size_t i = 0; i < n; i++) need += 3u * (t[i].len + 2u);
+    for (size_t i = 0; i < n; i++) need += 3u * (t[i].len + 2u) + (zh ? 2u * t[i].len + 2u : 0);
     need += 2;
     st_name_form *f = st_calloc(1, sizeof *f + need);
     if (!f) return ST_ENOMEM;
@@ -552,7 +564,16 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         k->nsyl = nsyl[i];
         k->src = t[i].src;
         if (!org && !korean && k->kind == NM_WORD) nm_nick_groups(t[i].s, k->nick);
+        if (zh && k->kind == NM_WORD) {
+            size_t zl = nm_zh_key(t[i].s, t[i].len, wade, s + o, 2u * t[i].len + 2u);
+            if (zl) {
+                k->zk = (uint16_t)o;
+                k->zklen = (uint16_t)zl;
+                o += zl + 1u;
+            }
+        }
     }
+    f->zh_wade = (uint8_t)(zh && wade);
     f->strlen_ = (uint32_t)o;
     if (korean) {
         memcpy(f->keys, keys, nk * sizeof keys[0]);
