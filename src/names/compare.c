@@ -446,6 +446,17 @@ static double ko_given_sim(const nm_kview *a, const nm_kview *b, double *syl) {
     return s;
 }
 
+/* The written word that holds syllable k of view v's given name. */
+static unsigned given_tok(const st_name_form *f, const nm_kview *v, size_t k) {
+    size_t seen = 0;
+    for (unsigned i = 0; i < f->ntok; i++) {
+        if ((int)i == v->sur_tok) continue;
+        seen += f->tok[i].nsyl;
+        if (k < seen) return i;
+    }
+    return (unsigned)v->sur_tok;
+}
+
 static double korean_score(const st_name_form *Q, const st_name_form *L, json_t *tokens) {
     const nm_kview *vq = Q->kv, *vl = L->kv;
     size_t nq = Q->nkv, nl = L->nkv;
@@ -477,10 +488,12 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
             char ka[8], kb[8];
             ko_key_letters(a->given[k], ka);
             ko_key_letters(b->given[k], kb);
-            json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:s,s:f}", "query", ka, "list", kb,
-                                                    "part", "given", "how",
-                                                    syl[k] >= 1 ? "korean-syllable" : "korean-partial",
-                                                    "score", round(syl[k] * 1000) / 1000));
+            json_array_append_new(
+                tokens, json_pack("{s:s,s:s,s:s,s:i,s:[s,s],s:s,s:f}", "query",
+                                  nm_tok_str(Q, given_tok(Q, a, k)), "list", nm_tok_str(L, given_tok(L, b, k)),
+                                  "part", "given", "syllable", (int)k + 1, "keys", ka, kb, "how",
+                                  syl[k] >= 1 ? "korean-syllable" : "korean-partial", "score",
+                                  round(syl[k] * 1000) / 1000));
         }
     }
     return best;
