@@ -21,7 +21,6 @@
 
 #include "core/alloc.h"
 #include "names/names_int.h"
-#include "sanctrace/entity.h"
 
 /* Tuned once on the structure of the problem (see docs/names.md). */
 #define PAIR_MIN 0.6       /* token pairs below this similarity stay unpaired */
@@ -31,7 +30,7 @@
 #define SUBST 0.5          /* penalty when both sides keep unmatched tokens */
 #define PHON 0.88          /* floor for tokens with the same phonetic skeleton */
 #define BIN_SWAP 0.7       /* factor when "A bin B" meets "B bin A" */
-#define TWO_SLIPS 0.75     /* floor for two edits in words of 4+ letters */
+#define TWO_SLIPS 0.75     /* floor for two edits in words of 5+ letters */
 #define KO_SURNAME_W 0.35  /* share of the surname in a Korean name score */
 #define ONE_SIDED_NUMBER 0.2 /* a series number on one side only */
 #define COUNTRY_QUALIFIER 0.15 /* a country named on one side only */
@@ -265,14 +264,11 @@ static int bin_swapped(const st_name_form *Q, const st_name_form *L) {
 }
 
 /* An unpaired word after the first that names a country ("mexico"; codes
- * such as "sa" or "ag" are legal forms, so four letters at least). */
+ * such as "sa" or "ag" are legal forms: form.c marks words of four
+ * letters or more). */
 static int unmatched_country(const st_name_form *F, const uint8_t *used) {
-    for (unsigned i = 1; i < F->ntok; i++) {
-        char cc[3];
-        if (!used[i] && F->tok[i].kind == NM_WORD && F->tok[i].len >= 4 &&
-            st_country_code(nm_tok_str(F, i), cc) == ST_OK)
-            return 1;
-    }
+    for (unsigned i = 1; i < F->ntok; i++)
+        if (!used[i] && F->tok[i].country) return 1;
     return 0;
 }
 

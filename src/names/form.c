@@ -17,6 +17,7 @@
 
 #include "core/alloc.h"
 #include "names/names_int.h"
+#include "sanctrace/entity.h"
 
 #define NM_TOKLEN 48
 
@@ -564,6 +565,8 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         k->nsyl = nsyl[i];
         k->src = t[i].src;
         if (!org && !korean && k->kind == NM_WORD) nm_nick_groups(t[i].s, k->nick);
+        char cc[3];
+        k->country = (uint8_t)(org && k->kind == NM_WORD && k->len >= 4 && st_country_code(t[i].s, cc) == ST_OK);
         if (zh && k->kind == NM_WORD) {
             size_t zl = nm_zh_key(t[i].s, t[i].len, wade, s + o, 2u * t[i].len + 2u);
             if (zl) {

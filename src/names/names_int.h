@@ -38,6 +38,7 @@ typedef struct nm_tok {
     uint32_t src;          /* Hangul syllable or Han character it was written in, else 0 */
     uint16_t nick[2];      /* given-name groups (nicknames.c), 0 when none */
     uint16_t zk, zklen;    /* Chinese syllable key in form->str (chinese.c), zklen 0 when none */
+    uint8_t country;       /* an organisation's word of 4+ letters naming a country */
 } nm_tok;
 
 /* A Korean name read with its surname at one place: the surname key and
