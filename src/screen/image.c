@@ -126,7 +126,7 @@ static int keys_ok(const uint8_t *p, size_t len, size_t n_ent) {
 }
 
 int screen_image_parse(const void *image, size_t len, const char *jsonl_sha256, uint64_t jsonl_len,
-                       size_t n_ent, int verify_sum, screen_image *out, st_error *err) {
+                       size_t n_ent, int checks, screen_image *out, st_error *err) {
     const uint8_t *base = image;
     img_head h;
     char stamp[96];
@@ -135,14 +135,21 @@ int screen_image_parse(const void *image, size_t len, const char *jsonl_sha256, 
     memcpy(&h, image, sizeof h);
     if (memcmp(h.magic, IMG_MAGIC, 8) || h.head_size != sizeof h) return st_error_set(err, ST_ECORRUPT, "not a screening image");
     if (h.format != IMG_FORMAT) return st_error_set(err, ST_EINVAL, "image format %u, this build reads %d", h.format, IMG_FORMAT);
-    build_stamp(stamp);
-    if (memcmp(h.build, stamp, sizeof stamp)) return st_error_set(err, ST_EINVAL, "made by another build of sanctrace");
-    if (!memchr(h.jsonl_sha256, 0, sizeof h.jsonl_sha256) || strcmp(h.jsonl_sha256, jsonl_sha256) ||
-        h.jsonl_len != jsonl_len || h.n_ent != n_ent)
-        return st_error_set(err, ST_EINVAL, "made from another entities.jsonl");
+    if (checks & SCREEN_IMAGE_CHECK_ORIGIN) {
+        build_stamp(stamp);
+        if (memcmp(h.build, stamp, sizeof stamp)) return st_error_set(err, ST_EINVAL, "made by another build of sanctrace");
+        if (!memchr(h.jsonl_sha256, 0, sizeof h.jsonl_sha256) || strcmp(h.jsonl_sha256, jsonl_sha256) ||
+            h.jsonl_len != jsonl_len || h.n_ent != n_ent)
+            return st_error_set(err, ST_EINVAL, "made from another entities.jsonl");
+    } else {
+        jsonl_len = h.jsonl_len;
+        n_ent = h.n_ent;
+    }
+    if (n_ent >= UINT32_MAX || jsonl_len > ((uint64_t)1 << 48))
+        return st_error_set(err, ST_ECORRUPT, "entity count or file length out of range");
     if (h.body_len != len - sizeof h || h.nsec != IMG_NSEC || h.n_names >= UINT32_MAX)
         return st_error_set(err, ST_ECORRUPT, "length %zu does not match its header", len);
-    if (verify_sum) {
+    if (checks & SCREEN_IMAGE_CHECK_SUM) {
         unsigned char sum[32];
         sha256_raw(base + sizeof h, h.body_len, sum);
         if (memcmp(sum, h.body_sha256, 32)) return st_error_set(err, ST_ECORRUPT, "checksum mismatch");

@@ -61,17 +61,29 @@ typedef struct screen_image_src {
 /* Serialise src into out (a new image file's bytes). */
 int screen_image_build(const screen_image_src *src, st_buf *out);
 
-/* Check image[0..len) (8-byte aligned) against the current build and the
- * entities.jsonl it must describe (hex SHA-256, byte length, entity
- * count), then fill *out.  verify_sum 0 skips the body checksum (tests
- * and the fuzz target use it to reach the structural checks).  Returns
- * ST_EINVAL when the image is sound but made by another build or from
- * another entities.jsonl, ST_ECORRUPT when it is damaged; err says which. */
+/* What screen_image_parse checks besides the structure. */
+enum {
+    SCREEN_IMAGE_CHECK_SUM = 1,    /* the body's SHA-256 */
+    SCREEN_IMAGE_CHECK_ORIGIN = 2, /* made by this build, from this entities.jsonl */
+};
+
+/* Check image[0..len) (8-byte aligned) and fill *out.  With
+ * SCREEN_IMAGE_CHECK_ORIGIN the header must name this build and the given
+ * entities.jsonl (hex SHA-256, byte length, entity count); otherwise the
+ * header's own figures are used (the fuzz target reaches the structural
+ * checks that way).  Returns ST_EINVAL when the image is sound but made
+ * by another build or from another entities.jsonl, ST_ECORRUPT when it is
+ * damaged; err says which. */
 int screen_image_parse(const void *image, size_t len, const char *jsonl_sha256, uint64_t jsonl_len,
-                       size_t n_ent, int verify_sum, screen_image *out, st_error *err);
+                       size_t n_ent, int checks, screen_image *out, st_error *err);
 
 /* The digest of the library's sources images are stamped with (the
  * stamp adds the ICU version in use). */
 const char *screen_image_build_id(void);
+
+/* 1 when s was opened from its image, 0 when it was rebuilt from
+ * entities.jsonl (tests tell the two paths apart with it). */
+struct st_snapshot;
+int screen_snapshot_uses_image(const struct st_snapshot *s);
 
 #endif

@@ -335,7 +335,8 @@ int st_snapshot_open(const char *data_dir, st_snapshot **out, st_error *err) {
     st_error_clear(&ierr);
     int irc = map_file(img_path, &s->img_map, &s->img_len, &ierr);
     if (irc == ST_OK) {
-        irc = screen_image_parse(s->img_map ? s->img_map : "", s->img_len, want, s->jsonl_len, (size_t)count, 1,
+        irc = screen_image_parse(s->img_map ? s->img_map : "", s->img_len, want, s->jsonl_len, (size_t)count,
+                                 SCREEN_IMAGE_CHECK_SUM | SCREEN_IMAGE_CHECK_ORIGIN,
                                  &s->im, &ierr);
         if (irc == ST_OK) irc = snapshot_from_image(s, &ierr);
         if (irc == ST_OK) {
@@ -416,6 +417,8 @@ static const st_entity *snap_entity(const st_snapshot *cs, size_t i) {
     st_entity_free(mine); /* another thread parsed it first */
     return expected;
 }
+
+int screen_snapshot_uses_image(const st_snapshot *s) { return s->lazy; }
 
 const char *st_snapshot_version(const st_snapshot *s) { return s->data->version; }
 size_t st_snapshot_count(const st_snapshot *s) { return s->n_ent; }
