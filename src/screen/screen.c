@@ -610,11 +610,26 @@ static int source_matches(const st_snapshot *s, uint32_t ent, const char *datase
     return e && e->source && !strcasecmp(e->source, dataset);
 }
 
-/* The hit for entity ent, appended when new.  NULL on allocation failure. */
-static screen_hit *hit_get(screen_hit **hits, size_t *n, size_t *cap, st_map *seen, uint32_t ent) {
-    uint64_t *slot = st_map_slot(seen, &ent, sizeof ent, UINT64_MAX, NULL);
-    if (!slot) return NULL;
-    if (*slot != UINT64_MAX) return &(*hits)[*slot];
+/* The hit for entity ent, appended when new.  NULL on allocation failure.
+ * A query has few hits, so they are found by a scan; past HITS_SCAN a map
+ * (*seen, made then) takes over. */
+#define HITS_SCAN 48
+static screen_hit *hit_get(screen_hit **hits, size_t *n, size_t *cap, st_map **seen, uint32_t ent) {
+    if (!*seen) {
+        for (size_t i = 0; i < *n; i++)
+            if ((*hits)[i].ent == ent) return &(*hits)[i];
+        if (*n >= HITS_SCAN) {
+            if (st_map_new(seen) != ST_OK) return NULL;
+            for (size_t i = 0; i < *n; i++)
+                if (st_map_put(*seen, &(*hits)[i].ent, sizeof ent, i) != ST_OK) return NULL;
+        }
+    }
+    uint64_t *slot = NULL;
+    if (*seen) {
+        slot = st_map_slot(*seen, &ent, sizeof ent, UINT64_MAX, NULL);
+        if (!slot) return NULL;
+        if (*slot != UINT64_MAX) return &(*hits)[*slot];
+    }
     if (*n == *cap) {
         size_t nc = *cap ? *cap * 2 : 32;
         screen_hit *p = st_realloc(*hits, nc * sizeof *p);
@@ -626,7 +641,8 @@ static screen_hit *hit_get(screen_hit **hits, size_t *n, size_t *cap, st_map *se
     memset(h, 0, sizeof *h);
     h->ent = ent;
     h->name_k = -1;
-    *slot = (*n)++;
+    if (slot) *slot = *n;
+    (*n)++;
     return h;
 }
 
@@ -657,8 +673,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
     st_map *seen = NULL;
     screen_ws *ws = NULL;
     st_name_form *qf = NULL;
-    int rc = st_map_new(&seen);
-    if (rc) goto oom;
+    int rc;
 
     if (has_wallet) {
         char norm[256];
@@ -669,7 +684,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             for (uint32_t l = (uint32_t)head; l; l = s->links[l - 1].next) {
                 uint32_t ent = s->links[l - 1].ent;
                 if (!source_matches(s, ent, q->dataset)) continue;
-                screen_hit *h = hit_get(&hits, &nh, &caph, seen, ent);
+                screen_hit *h = hit_get(&hits, &nh, &caph, &seen, ent);
                 if (!h) goto oom;
                 h->via_wallet = 1;
             }
@@ -681,7 +696,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             for (uint32_t l = (uint32_t)head; l; l = s->links[l - 1].next) {
                 uint32_t ent = s->links[l - 1].ent;
                 if (!source_matches(s, ent, q->dataset)) continue;
-                screen_hit *h = hit_get(&hits, &nh, &caph, seen, ent);
+                screen_hit *h = hit_get(&hits, &nh, &caph, &seen, ent);
                 if (!h) goto oom;
                 h->via_ident = 1;
             }
@@ -709,7 +724,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             double w = raw * kind_weight((st_name_kind)s->im.kind[cand[i].name_idx]);
             /* far below the threshold even after every attribute bonus: skip */
             if (w < threshold - 0.25 && w < 0.5) continue;
-            screen_hit *h = hit_get(&hits, &nh, &caph, seen, ent);
+            screen_hit *h = hit_get(&hits, &nh, &caph, &seen, ent);
             if (!h) goto oom;
             if (w > h->name_score) {
                 h->name_score = w;
@@ -719,12 +734,18 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             }
         }
     }
-    /* attribute adjustments, explanations */
+    /* attribute adjustments, explanations; an entity read from an image is
+     * parsed only when a step needs more than its schema and name kinds */
+    int has_attr = (q->birth_date && *q->birth_date) || (q->nationality && *q->nationality) ||
+                   (q->country && *q->country);
     for (size_t i = 0; i < nh; i++) {
         screen_hit *h = &hits[i];
-        const st_entity *e = snap_entity(s, h->ent);
-        if (!e) goto oom;
-        if (h->name_k >= (int)e->n_names) h->name_k = -1; /* only a damaged image could say so */
+        int weak = h->name_k >= 0 && s->im.kind[h->name_idx] == ST_NAME_WEAK;
+        const st_entity *e = NULL;
+        if (!h->via_wallet && (weak || has_id || has_attr || (has_name && h->via_ident))) {
+            if (!(e = snap_entity(s, h->ent))) goto oom;
+            if (h->name_k >= (int)e->n_names) { h->name_k = -1; weak = 0; } /* only a damaged image could say so */
+        }
         if (h->via_wallet) {
             h->score = 1.0;
             step_add(h, "wallet", q->wallet, NULL, 0, "wallet address equals a listed address");
@@ -732,7 +753,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         }
         if (h->name_k >= 0) {
             h->score = h->name_score;
-            if (e->names[h->name_k].kind == ST_NAME_WEAK)
+            if (weak)
                 step_add(h, "weak_alias", NULL, json_string(e->names[h->name_k].value), 0,
                          "matched a weak (low-quality) alias: name score weighted by 0.90");
         } else {
@@ -741,10 +762,12 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         if (has_id) adjust_ident(e, q->id_number, h);
         if (has_name && h->name_k < 0 && h->via_ident)
             step_add(h, "name", q->name, json_string(e->caption), -0.15, "identifier equal but name differs");
-        if (e->schema == ST_SCHEMA_PERSON || e->schema == ST_SCHEMA_UNKNOWN)
-            adjust_birth_date(e, q->birth_date, h);
-        adjust_country(e, q->nationality, 1, h);
-        adjust_country(e, q->country, 0, h);
+        if (has_attr) {
+            if (e->schema == ST_SCHEMA_PERSON || e->schema == ST_SCHEMA_UNKNOWN)
+                adjust_birth_date(e, q->birth_date, h);
+            adjust_country(e, q->nationality, 1, h);
+            adjust_country(e, q->country, 0, h);
+        }
         if (h->score > 1) h->score = 1;
         if (h->score < 0) h->score = 0;
     }
@@ -756,7 +779,9 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         if (!m) goto oom;
         for (size_t i = 0; i < nm; i++) {
             screen_hit *h = &hits[i];
-            const st_entity *e = snap_entity(s, h->ent); /* parsed in the loop above */
+            const st_entity *e = snap_entity(s, h->ent);
+            if (!e) { st_matches_free(m, i); goto oom; }
+            if (h->name_k >= (int)e->n_names) h->name_k = -1; /* only a damaged image could say so */
             m[i].entity = e;
             m[i].score = h->score;
             m[i].match = h->score >= ST_DEFAULT_THRESHOLD;
