@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ typedef struct screen_result {
     st_match *m;
     size_t n;
     char *error;
+    _Atomic int ready;  /* set (release) once m, n and error are final */
 } screen_result;
 
 typedef struct screen_job {
@@ -38,17 +40,12 @@ typedef struct screen_job {
     const char *dataset;
     screen_result *res;
     _Atomic size_t next;
-    _Atomic size_t done;
 } screen_job;
 
-static void *screen_worker(void *arg) {
-    screen_job *j = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->in->n) break;
-        const st_screen_record *r = &j->in->recs[i];
-        screen_result *out = &j->res[i];
-        if (r->error) { atomic_fetch_add(&j->done, 1); continue; }
+static void screen_one(screen_job *j, size_t i) {
+    const st_screen_record *r = &j->in->recs[i];
+    screen_result *out = &j->res[i];
+    if (!r->error) {
         st_query q;
         st_screen_record_query(r, &q);
         q.dataset = j->dataset;
@@ -58,8 +55,13 @@ static void *screen_worker(void *arg) {
             char msg[700];
             out->error = st_strdup(st_error_format(&err, msg, sizeof msg));
         }
-        atomic_fetch_add(&j->done, 1);
     }
+    atomic_store_explicit(&out->ready, 1, memory_order_release);
+}
+
+static void *screen_worker(void *arg) {
+    screen_job *j = arg;
+    for (size_t i; (i = atomic_fetch_add(&j->next, 1)) < j->in->n;) screen_one(j, i);
     return NULL;
 }
 
@@ -226,20 +228,16 @@ static void jw_record(st_buf *b, const st_screen_record *r, const screen_result 
     st_buf_puts(b, "]}\n");
 }
 
-static void write_results(const st_screen_input *in, const screen_result *res, const char *fmt) {
-    int jsonl = !strcmp(fmt, "jsonl"), csv = !strcmp(fmt, "csv");
-    st_buf jb; /* JSON lines, flushed every MiB */
-    st_buf_init(&jb, (size_t)1 << 30);
-    if (csv) puts("id,rank,entity,score,match,caption,name,schema,lists,programs,error");
-    for (size_t i = 0; i < in->n; i++) {
-        const st_screen_record *r = &in->recs[i];
-        const screen_result *s = &res[i];
+/* Write record i's result in the chosen format (JSON lines collect in jb,
+ * flushed every MiB). */
+static void write_one(const st_screen_record *r, const screen_result *s, int jsonl, int csv, st_buf *jb) {
+    {
         const char *error = r->error ? r->error : s->error;
         if (jsonl) {
-            jw_record(&jb, r, s, error);
-            if (jb.len >= ((size_t)1 << 20) || jb.len + 1 >= jb.max) {
-                fwrite(jb.data, 1, jb.len, stdout);
-                st_buf_reset(&jb);
+            jw_record(jb, r, s, error);
+            if (jb->len >= ((size_t)1 << 20)) {
+                fwrite(jb->data, 1, jb->len, stdout);
+                st_buf_reset(jb);
             }
         } else if (csv) {
             if (error || !s->n) {
@@ -286,8 +284,6 @@ static void write_results(const st_screen_input *in, const screen_result *res, c
             }
         }
     }
-    if (jb.len) fwrite(jb.data, 1, jb.len, stdout);
-    st_buf_free(&jb);
 }
 
 static void screen_usage(FILE *f) {
@@ -381,24 +377,36 @@ int cmd_screen(int argc, char **argv) {
         if (pthread_create(&tid[t], NULL, screen_worker, &job) == 0) started = t;
     st_progress prog;
     st_progress_begin(&prog, "screening", in.n);
-    if (prog.enabled && in.n > 1000) {
-        /* the main thread draws progress while the workers screen */
-        while (atomic_load(&job.done) < in.n) {
-            st_progress_tick(&prog, atomic_load(&job.done));
-            if (started == 0) { screen_worker(&job); break; }
-            usleep(50000);
+    /* The main thread writes results in input order as soon as they are
+     * ready (and frees them), and screens the next record itself while
+     * the one to write is still being screened elsewhere. */
+    int jsonl = !strcmp(format, "jsonl"), csv = !strcmp(format, "csv");
+    st_buf jb;
+    st_buf_init(&jb, (size_t)1 << 30);
+    if (csv) puts("id,rank,entity,score,match,caption,name,schema,lists,programs,error");
+    rc = 0;
+    for (size_t w = 0; w < in.n;) {
+        screen_result *r = &res[w];
+        if (atomic_load_explicit(&r->ready, memory_order_acquire)) {
+            write_one(&in.recs[w], r, jsonl, csv, &jb);
+            if (in.recs[w].error || r->error) rc = 1;
+            for (size_t k = 0; k < r->n; k++) if (r->m[k].match) rc = 1;
+            st_matches_free(r->m, r->n);
+            st_free(r->error);
+            r->m = NULL;
+            r->n = 0;
+            r->error = NULL;
+            if (++w % 256 == 0 && prog.enabled) st_progress_tick(&prog, w);
+            continue;
         }
-    } else {
-        screen_worker(&job);
+        size_t i = atomic_fetch_add(&job.next, 1);
+        if (i < in.n) screen_one(&job, i);
+        else sched_yield(); /* the next record to write is on another thread */
     }
+    if (jb.len) fwrite(jb.data, 1, jb.len, stdout);
+    st_buf_free(&jb);
     for (long t = 1; t <= started; t++) pthread_join(tid[t], NULL);
     st_progress_end(&prog);
-    write_results(&in, res, format);
-    rc = 0;
-    for (size_t i = 0; i < in.n; i++) {
-        if (in.recs[i].error || res[i].error) rc = 1;
-        for (size_t k = 0; k < res[i].n; k++) if (res[i].m[k].match) rc = 1;
-    }
 out:
     if (res) for (size_t i = 0; i < in.n; i++) { st_matches_free(res[i].m, res[i].n); st_free(res[i].error); }
     st_free(res);
