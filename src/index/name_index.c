@@ -60,6 +60,25 @@ struct st_name_index {
     const uint8_t *fblob;
 };
 
+/* The vocabulary terms a query token reaches through shared bigrams, in
+ * the order the bigram scan finds them, with their Dice coefficient. */
+typedef struct fz_term {
+    uint32_t term;
+    double dice;
+} fz_term;
+
+/* A remembered fuzzy expansion (direct-mapped by the token's hash): the
+ * same token in a later query skips the bigram scan and credits the same
+ * terms in the same order, so the result cannot differ. */
+#define FZ_SLOTS 4096     /* per scratch */
+#define FZ_MAX_TERMS 4096 /* longer expansions are not kept */
+typedef struct fz_slot {
+    char key[48];
+    uint8_t len;          /* 0: empty */
+    uint32_t n;
+    fz_term *terms;       /* owned */
+} fz_slot;
+
 struct st_name_scratch {
     uint16_t *tcount;   /* per term: bigram hits of the current token */
     uint32_t *tlist;    /* touched terms */
@@ -67,6 +86,8 @@ struct st_name_scratch {
     uint8_t *seen;      /* per name: touched by the current token */
     uint32_t *nlist;    /* touched names */
     uint32_t *tok_names;/* names touched by the current token */
+    fz_term *fz;        /* the current token's expansion (nterms + 1) */
+    fz_slot *fzc;       /* FZ_SLOTS remembered expansions */
     size_t nterms, nnames;
 };
 
@@ -423,7 +444,9 @@ int st_name_scratch_new(const st_name_index *ix, st_name_scratch **out) {
     s->seen = st_calloc(ix->n + 1, 1);
     s->nlist = st_malloc((ix->n + 1) * sizeof *s->nlist);
     s->tok_names = st_malloc((ix->n + 1) * sizeof *s->tok_names);
-    if (!s->tcount || !s->tlist || !s->acc || !s->seen || !s->nlist || !s->tok_names) {
+    s->fz = st_malloc((ix->nterms + 1) * sizeof *s->fz);
+    s->fzc = st_calloc(FZ_SLOTS, sizeof *s->fzc);
+    if (!s->tcount || !s->tlist || !s->acc || !s->seen || !s->nlist || !s->tok_names || !s->fz || !s->fzc) {
         st_name_scratch_free(s);
         return ST_ENOMEM;
     }
@@ -439,6 +462,10 @@ void st_name_scratch_free(st_name_scratch *s) {
     st_free(s->seen);
     st_free(s->nlist);
     st_free(s->tok_names);
+    st_free(s->fz);
+    if (s->fzc)
+        for (size_t i = 0; i < FZ_SLOTS; i++) st_free(s->fzc[i].terms);
+    st_free(s->fzc);
     st_free(s);
 }
 
@@ -487,10 +514,75 @@ static void end_token(qstate *q) {
     q->ntn = 0;
 }
 
+/* The "w" terms sharing enough bigrams with token str[0..len): a Dice
+ * coefficient of 0.45, or three quarters of the shorter side's bigrams
+ * (a joined word holding the term, or the other way).  Remembered in the
+ * scratch; the returned array is valid until the next call. */
+static const fz_term *fuzzy_terms(const st_name_index *ix, st_name_scratch *s, const char *str, size_t len,
+                                  size_t *n) {
+    fz_slot *slot = NULL;
+    if (len < sizeof slot->key) {
+        slot = &s->fzc[st_hash64(str, len) & (FZ_SLOTS - 1)];
+        if (slot->len == len && memcmp(slot->key, str, len) == 0) {
+            *n = slot->n;
+            return slot->terms;
+        }
+    }
+    uint16_t b[80] = {0};
+    size_t nb = bigrams(str, len, b, 80), nt = 0, nf = 0;
+    for (size_t j = 0; j < nb; j++)
+        for (uint32_t p = ix->bg_off[b[j]]; p < ix->bg_off[b[j] + 1]; p++) {
+            uint32_t term = ix->bg[p];
+            if (s->tcount[term]++ == 0) s->tlist[nt++] = term;
+        }
+    for (size_t j = 0; j < nt; j++) {
+        uint32_t term = s->tlist[j];
+        uint32_t c = s->tcount[term];
+        s->tcount[term] = 0;
+        uint32_t tl = ix->toff[term + 1] - ix->toff[term]; /* bigrams of the term (upper bound) */
+        double dice = 2.0 * c / (double)(nb + tl);
+        double contain = (double)c / (double)(tl < nb ? tl : nb);
+        if (dice >= 0.45 || (contain >= 0.75 && (tl >= 4 && nb >= 4))) s->fz[nf++] = (fz_term){term, dice};
+    }
+    *n = nf;
+    if (slot && nf <= FZ_MAX_TERMS) {
+        fz_term *keep = st_malloc((nf + 1) * sizeof *keep);
+        if (keep) { /* without memory the expansion is just not remembered */
+            memcpy(keep, s->fz, nf * sizeof *keep);
+            st_free(slot->terms);
+            memcpy(slot->key, str, len);
+            slot->len = (uint8_t)len;
+            slot->n = (uint32_t)nf;
+            slot->terms = keep;
+        }
+    }
+    return s->fz;
+}
+
+/* Best estimate first, then insertion order: a total order, so the sorted
+ * candidates do not depend on how they were gathered. */
+static int cand_before(const st_name_cand *x, const st_name_cand *y) {
+    if (x->bound != y->bound) return x->bound > y->bound;
+    return x->name_idx < y->name_idx;
+}
+
 static int cand_cmp(const void *a, const void *b) {
     const st_name_cand *x = a, *y = b;
-    if (x->bound != y->bound) return x->bound < y->bound ? 1 : -1;
-    return x->name_idx < y->name_idx ? -1 : x->name_idx > y->name_idx;
+    return cand_before(x, y) ? -1 : cand_before(y, x);
+}
+
+/* Insertion sort when k is small (screening asks for 64), else qsort. */
+static void cand_sort(st_name_cand *c, size_t n) {
+    if (n > 128) { qsort(c, n, sizeof *c, cand_cmp); return; }
+    for (size_t i = 1; i < n; i++) {
+        st_name_cand x = c[i];
+        size_t j = i;
+        while (j > 0 && cand_before(&x, &c[j - 1])) {
+            c[j] = c[j - 1];
+            j--;
+        }
+        c[j] = x;
+    }
 }
 
 int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_name_form *query,
@@ -518,24 +610,10 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
         /* fuzzy: vocabulary terms sharing enough bigrams (a Korean query
          * finds Korean list names through its given-name key instead) */
         if (t->len >= 2 && t->kind != NM_NUMBER && !query->korean) {
-            uint16_t b[80] = {0};
-            size_t nb = bigrams(query->str + t->off, t->len, b, 80), nt = 0;
-            for (size_t j = 0; j < nb; j++)
-                for (uint32_t p = ix->bg_off[b[j]]; p < ix->bg_off[b[j] + 1]; p++) {
-                    uint32_t term = ix->bg[p];
-                    if (s->tcount[term]++ == 0) s->tlist[nt++] = term;
-                }
-            for (size_t j = 0; j < nt; j++) {
-                uint32_t term = s->tlist[j];
-                uint32_t c = s->tcount[term];
-                s->tcount[term] = 0;
-                uint32_t tl = ix->toff[term + 1] - ix->toff[term]; /* bigrams of the term (upper bound) */
-                double dice = 2.0 * c / (double)(nb + tl);
-                /* a joined query word holding the term, or the other way */
-                double contain = (double)c / (double)(tl < nb ? tl : nb);
-                if (dice >= 0.45 || (contain >= 0.75 && (tl >= 4 && nb >= 4)))
-                    credit_term(&q, term, (float)(w * (dice > 0.9 ? 1.0 : dice)));
-            }
+            size_t nf;
+            const fz_term *fz = fuzzy_terms(ix, s, query->str + t->off, t->len, &nf);
+            for (size_t j = 0; j < nf; j++)
+                credit_term(&q, fz[j].term, (float)(w * (fz[j].dice > 0.9 ? 1.0 : fz[j].dice)));
         }
         end_token(&q);
     }
@@ -572,7 +650,7 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
             uint32_t name = s->nlist[i];
             out[m++] = (st_name_cand){ix->payload[name], name, s->acc[name]};
         }
-        qsort(out, m, sizeof *out, cand_cmp);
+        cand_sort(out, m);
     } else {
         /* partial selection: keep the k best in out as a min-heap by bound */
         for (size_t i = 0; i < q.nn; i++) {
@@ -602,7 +680,7 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
                 }
             }
         }
-        qsort(out, m, sizeof *out, cand_cmp);
+        cand_sort(out, m);
     }
     for (size_t i = 0; i < q.nn; i++) s->acc[s->nlist[i]] = 0.0f;
     *n = m;
