@@ -3,9 +3,11 @@
  * current snapshot, on several threads, results in input order.
  *
  * Design: records are read whole, screened by a fixed set of worker
- * threads that take the next record index from one atomic counter, and
- * written afterwards in input order, so output is deterministic whatever
- * the thread count.
+ * threads that take the next record index from one atomic counter; the
+ * main thread writes each result in input order as soon as it is its
+ * turn, then frees it (holding every result to the end cost more in heap
+ * growth than the writing), and screens records itself while it waits.
+ * Output is deterministic whatever the thread count.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -231,57 +233,55 @@ static void jw_record(st_buf *b, const st_screen_record *r, const screen_result 
 /* Write record i's result in the chosen format (JSON lines collect in jb,
  * flushed every MiB). */
 static void write_one(const st_screen_record *r, const screen_result *s, int jsonl, int csv, st_buf *jb) {
-    {
-        const char *error = r->error ? r->error : s->error;
-        if (jsonl) {
-            jw_record(jb, r, s, error);
-            if (jb->len >= ((size_t)1 << 20)) {
-                fwrite(jb->data, 1, jb->len, stdout);
-                st_buf_reset(jb);
-            }
-        } else if (csv) {
-            if (error || !s->n) {
-                print_csv_field(r->id);
-                printf(",0,,,,,,,,,");
-                print_csv_field(error);
-                putchar('\n');
-            }
-            for (size_t k = 0; k < s->n; k++) {
-                const st_match *m = &s->m[k];
-                print_csv_field(r->id);
-                printf(",%zu,", k + 1);
-                print_csv_field(m->entity->id);
-                printf(",%.4f,%s,", m->score, m->match ? "true" : "false");
-                print_csv_field(m->entity->caption);
-                putchar(',');
-                print_csv_field(m->name);
-                printf(",%s,", st_schema_name(m->entity->schema));
-                print_csv_field(m->entity->source);
-                putchar(',');
-                for (size_t p = 0; p < m->entity->n_programs; p++) {
-                    if (p) putchar(';');
-                    print_csv_field(m->entity->programs[p]);
-                }
-                printf(",\n");
-            }
-        } else {
-            printf("%s", r->id);
-            if (r->name) printf("  \"%s\"", r->name);
-            if (r->wallet) printf("  wallet %s", r->wallet);
-            if (r->id_number) printf("  id %s", r->id_number);
+    const char *error = r->error ? r->error : s->error;
+    if (jsonl) {
+        jw_record(jb, r, s, error);
+        if (jb->len >= ((size_t)1 << 20)) {
+            fwrite(jb->data, 1, jb->len, stdout);
+            st_buf_reset(jb);
+        }
+    } else if (csv) {
+        if (error || !s->n) {
+            print_csv_field(r->id);
+            printf(",0,,,,,,,,,");
+            print_csv_field(error);
             putchar('\n');
-            if (error) printf("    error: %s\n", error);
-            else if (!s->n) printf("    no match\n");
-            for (size_t k = 0; k < s->n; k++) {
-                const st_match *m = &s->m[k];
-                printf("    %s %.3f  %-18s %s", m->match ? "MATCH" : "     ", m->score, m->entity->id,
-                       m->entity->caption ? m->entity->caption : "");
-                if (m->name && m->entity->caption && strcmp(m->name, m->entity->caption))
-                    printf("  (as \"%s\")", m->name);
-                printf("  [%s", st_schema_name(m->entity->schema));
-                for (size_t p = 0; p < m->entity->n_programs && p < 4; p++) printf(" %s", m->entity->programs[p]);
-                printf("]\n");
+        }
+        for (size_t k = 0; k < s->n; k++) {
+            const st_match *m = &s->m[k];
+            print_csv_field(r->id);
+            printf(",%zu,", k + 1);
+            print_csv_field(m->entity->id);
+            printf(",%.4f,%s,", m->score, m->match ? "true" : "false");
+            print_csv_field(m->entity->caption);
+            putchar(',');
+            print_csv_field(m->name);
+            printf(",%s,", st_schema_name(m->entity->schema));
+            print_csv_field(m->entity->source);
+            putchar(',');
+            for (size_t p = 0; p < m->entity->n_programs; p++) {
+                if (p) putchar(';');
+                print_csv_field(m->entity->programs[p]);
             }
+            printf(",\n");
+        }
+    } else {
+        printf("%s", r->id);
+        if (r->name) printf("  \"%s\"", r->name);
+        if (r->wallet) printf("  wallet %s", r->wallet);
+        if (r->id_number) printf("  id %s", r->id_number);
+        putchar('\n');
+        if (error) printf("    error: %s\n", error);
+        else if (!s->n) printf("    no match\n");
+        for (size_t k = 0; k < s->n; k++) {
+            const st_match *m = &s->m[k];
+            printf("    %s %.3f  %-18s %s", m->match ? "MATCH" : "     ", m->score, m->entity->id,
+                   m->entity->caption ? m->entity->caption : "");
+            if (m->name && m->entity->caption && strcmp(m->name, m->entity->caption))
+                printf("  (as \"%s\")", m->name);
+            printf("  [%s", st_schema_name(m->entity->schema));
+            for (size_t p = 0; p < m->entity->n_programs && p < 4; p++) printf(" %s", m->entity->programs[p]);
+            printf("]\n");
         }
     }
 }

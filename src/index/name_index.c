@@ -16,9 +16,17 @@
  * A query accumulates, per name, the weight of its tokens that found a
  * term of that name, and returns the k names with the most; the caller
  * then scores those with the comparator.  Names made of particles and
- * legal forms only are indexed on those too.  Invariant: after
- * st_name_index_build nothing is written, so queries from many threads
- * are safe; all per-query memory lives in the caller's st_name_scratch.
+ * legal forms only are indexed on those too.
+ * Layout: once built, everything is flat arrays of offsets and ids (the
+ * vocabulary is an open-addressing table of term ids over one byte blob),
+ * so the same arrays can live in a file: st_name_index_write_image /
+ * st_name_index_open_image (name_index.h).  An index opened from an image
+ * keeps its name forms as compact records and expands each one the first
+ * time it is asked for (one compare-and-swap per form).
+ * Invariant: after st_name_index_build (or opening an image) nothing is
+ * written but that form cache, so queries from many threads are safe; all
+ * per-query memory lives in the caller's st_name_scratch, which also
+ * remembers each token's fuzzy expansion (same terms, same order).
  */
 #include <math.h>
 #include <stdatomic.h>

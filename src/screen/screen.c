@@ -272,7 +272,8 @@ static int snapshot_from_image(st_snapshot *s, st_error *err) {
         if ((st_name_index_payload(s->ix, i) >> 8) >= s->im.n_ent)
             return st_error_set(err, ST_ECORRUPT, "name %u points past the entities", i);
     s->ents = st_calloc(s->im.n_ent + 1, sizeof *s->ents);
-    if (!s->ents || (rc = st_map_new(&s->by_id)) || (rc = st_map_new(&s->wallets)) || (rc = st_map_new(&s->idents)))
+    if (!s->ents || st_map_new(&s->by_id) != ST_OK || st_map_new(&s->wallets) != ST_OK ||
+        st_map_new(&s->idents) != ST_OK)
         return st_error_set(err, ST_ENOMEM, "out of memory opening the snapshot");
     s->lazy = 1;
     s->n_ent = s->im.n_ent;
@@ -405,8 +406,8 @@ static const st_entity *snap_entity(const st_snapshot *cs, size_t i) {
     if (i >= s->n_ent) return NULL;
     st_entity *e = atomic_load_explicit(&s->ents[i], memory_order_acquire);
     if (e || !s->lazy) return e;
-    const uint64_t *l = &s->im.lines[2 * i];
-    json_t *o = json_loadb(s->jsonl + l[0], (size_t)(l[1] - l[0]), 0, NULL);
+    uint64_t start = s->im.lines[2 * i], end = s->im.lines[2 * i + 1];
+    json_t *o = json_loadb(s->jsonl + start, (size_t)(end - start), 0, NULL);
     st_entity *mine = NULL, *expected = NULL;
     int rc = o ? st_entity_from_json(o, &mine, NULL) : ST_ECORRUPT;
     json_decref(o);
@@ -704,10 +705,10 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
     }
     if (has_name) {
         if (!(ws = ws_acquire(s, err))) { rc = ST_ENOMEM; goto fail; }
-        if ((rc = st_name_prepare(ws->ctx, q->name, qschema, &qf))) goto oom;
+        if (st_name_prepare(ws->ctx, q->name, qschema, &qf) != ST_OK) goto oom;
         st_name_cand cand[SCREEN_CANDIDATES];
         size_t nc = 0;
-        if ((rc = st_name_index_query(s->ix, ws->scratch, qf, cand, SCREEN_CANDIDATES, &nc))) goto oom;
+        if (st_name_index_query(s->ix, ws->scratch, qf, cand, SCREEN_CANDIDATES, &nc) != ST_OK) goto oom;
         float top = nc ? cand[0].bound : 0;
         for (size_t i = 0; i < nc; i++) {
             /* candidates come best estimate first: the tail that shares only a
