@@ -5,6 +5,8 @@
  * snapshot is rebuilt, the answers stay the same, the image is rewritten. */
 #include "testutil.h"
 
+#include <pthread.h>
+
 #include "core/alloc.h"
 #include "core/fs.h"
 #include "lists/parse.h"
@@ -218,6 +220,53 @@ static void test_image_of_another_entities_file(void **state) {
     free(home2);
 }
 
+/* Threads share a fresh image snapshot: forms and entities are filled in
+ * on first use by whichever thread comes first; every thread must see the
+ * same answers as the rebuilt snapshot. */
+typedef struct img_thread {
+    st_snapshot *s;
+    const qset *qs;
+    size_t from;
+    int ok;
+} img_thread;
+
+static void *img_thread_run(void *arg) {
+    img_thread *t = arg;
+    t->ok = 1;
+    for (size_t k = 0; k < 150; k++) {
+        const st_query *q = &t->qs->q[(t->from + k * 7) % t->qs->n];
+        st_match *ma, *mb;
+        size_t na, nb;
+        if (st_screen(t->s, q, NULL, &ma, &na, NULL) != ST_OK) { t->ok = 0; continue; }
+        if (st_screen(rebuilt, q, NULL, &mb, &nb, NULL) != ST_OK) { st_matches_free(ma, na); t->ok = 0; continue; }
+        if (na != nb) t->ok = 0;
+        for (size_t i = 0; i < na && i < nb; i++)
+            if (strcmp(ma[i].entity->id, mb[i].entity->id) || ma[i].score != mb[i].score) t->ok = 0;
+        st_matches_free(ma, na);
+        st_matches_free(mb, nb);
+    }
+    return NULL;
+}
+
+static void test_threads_share_an_image(void **state) {
+    (void)state;
+    st_snapshot *s = open_ok(1);
+    qset qs;
+    qset_make(&qs);
+    pthread_t t[4];
+    img_thread a[4];
+    for (int i = 0; i < 4; i++) {
+        a[i] = (img_thread){s, &qs, (size_t)i * 3, 0};
+        pthread_create(&t[i], NULL, img_thread_run, &a[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(a[i].ok);
+    }
+    qset_free(&qs);
+    st_snapshot_release(s);
+}
+
 static void test_image_allocation_failures(void **state) {
     (void)state;
     /* a query on a fresh image snapshot parses entities and expands forms
@@ -244,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_image_answers_like_rebuild),
         cmocka_unit_test(test_damaged_images_are_rebuilt),
         cmocka_unit_test(test_image_of_another_entities_file),
+        cmocka_unit_test(test_threads_share_an_image),
         cmocka_unit_test(test_image_allocation_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
