@@ -49,6 +49,27 @@ got = [json.loads(l)["id"] for l in open(sys.argv[1], encoding="utf-8")]
 want = [r[0] for r in csv.reader(open(sys.argv[2], encoding="utf-8", newline=""))][1:]
 assert got == want, [(g, w) for g, w in zip(got, want) if g != w][:3]
 assert any('"' in i for i in got) and any("\t" in i for i in got) and any("\x01" in i for i in got)
+# each line is exactly what jansson's json_dumps(JSON_COMPACT) writes for
+# it: keys in order, reals as %.17g with ".0" added, its escapes
+def real(x):
+    t = "%.17g" % x
+    if "." not in t and "e" not in t: t += ".0"
+    if "e" in t:
+        m, e = t.split("e"); sign = "-" if e[0] == "-" else ""; t = m + "e" + sign + e.lstrip("+-").lstrip("0")
+    return t
+ESC = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+def s(x): return '"' + "".join(ESC.get(c) or ("\\u%04X" % ord(c) if ord(c) < 0x20 else c) for c in x) + '"'
+def dump(v):
+    if isinstance(v, dict): return "{" + ",".join(s(k) + ":" + dump(x) for k, x in v.items()) + "}"
+    if isinstance(v, list): return "[" + ",".join(dump(x) for x in v) + "]"
+    if isinstance(v, str): return s(v)
+    if v is True: return "true"
+    if v is False: return "false"
+    if v is None: return "null"
+    if isinstance(v, float): return real(v)
+    return str(v)
+for l in open(sys.argv[1], encoding="utf-8"):
+    assert dump(json.loads(l)) == l.rstrip("\n"), l
 PY
 
 rm "$img"
