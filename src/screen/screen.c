@@ -75,7 +75,9 @@ struct st_snapshot {
     screen_image im;           /* per-entity schema/source, per-name kind, lines */
     uint8_t *own_schema, *own_source, *own_kind; /* rebuilt: what im points at */
     uint64_t *own_lines;
-    st_map *by_id;             /* entity id -> index */
+    st_map *by_id;             /* entity id -> index (image: made on first use) */
+    _Atomic int by_id_ready;
+    pthread_mutex_t by_id_mu;
     st_map *wallets;           /* normalised address -> head link+1 */
     st_map *idents;            /* folded id number -> head link+1 */
     key_link *links;
@@ -229,7 +231,7 @@ static int map_file(const char *path, void **p, size_t *len, st_error *err) {
         return st_error_at(err, ST_EIO, path, 0, -1, "cannot stat: %s", strerror(errno));
     }
     if (st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (m == MAP_FAILED) {
             close(fd);
             return st_error_at(err, ST_EIO, path, 0, -1, "cannot map: %s", strerror(errno));
@@ -272,17 +274,11 @@ static int snapshot_from_image(st_snapshot *s, st_error *err) {
         if ((st_name_index_payload(s->ix, i) >> 8) >= s->im.n_ent)
             return st_error_set(err, ST_ECORRUPT, "name %u points past the entities", i);
     s->ents = st_calloc(s->im.n_ent + 1, sizeof *s->ents);
-    if (!s->ents || st_map_new(&s->by_id) != ST_OK || st_map_new(&s->wallets) != ST_OK ||
-        st_map_new(&s->idents) != ST_OK)
+    if (!s->ents || st_map_new(&s->wallets) != ST_OK || st_map_new(&s->idents) != ST_OK)
         return st_error_set(err, ST_ENOMEM, "out of memory opening the snapshot");
     s->lazy = 1;
     s->n_ent = s->im.n_ent;
-    const char *id = s->im.ids;
-    for (size_t i = 0; i < s->n_ent; i++) {
-        size_t l = strlen(id); /* n_ent NUL-terminated ids: checked */
-        if ((rc = st_map_put(s->by_id, id, l, i))) return st_error_set(err, rc, "out of memory opening the snapshot");
-        id += l + 1;
-    }
+    /* by_id is made on the first st_snapshot_find (screening never needs it) */
     if ((rc = keys_replay(s, s->wallets, s->im.wallets, s->im.wallets_len)) ||
         (rc = keys_replay(s, s->idents, s->im.idents, s->im.idents_len)))
         return st_error_set(err, rc, "out of memory opening the snapshot");
@@ -313,6 +309,7 @@ int st_snapshot_open(const char *data_dir, st_snapshot **out, st_error *err) {
     if (!s) return st_error_set(err, ST_ENOMEM, "out of memory");
     atomic_init(&s->refs, 1);
     pthread_mutex_init(&s->pool_mu, NULL);
+    pthread_mutex_init(&s->by_id_mu, NULL);
     char path[4200], img_path[4200];
     void *jm = NULL;
     st_buf img;
@@ -387,6 +384,7 @@ void st_snapshot_release(st_snapshot *s) {
         w = n;
     }
     pthread_mutex_destroy(&s->pool_mu);
+    pthread_mutex_destroy(&s->by_id_mu);
     if (s->lazy && s->ents)
         for (size_t i = 0; i < s->n_ent; i++) st_entity_free(atomic_load(&s->ents[i]));
     snapshot_drop_image(s);
@@ -425,9 +423,32 @@ const char *st_snapshot_version(const st_snapshot *s) { return s->data->version;
 size_t st_snapshot_count(const st_snapshot *s) { return s->n_ent; }
 const st_entity *st_snapshot_entity(const st_snapshot *s, size_t i) { return snap_entity(s, i); }
 
+/* The id lookup of an image snapshot, made once by the first caller. */
+static const st_map *snap_by_id(const st_snapshot *cs) {
+    st_snapshot *s = (st_snapshot *)cs; /* only the lazily made lookup changes */
+    if (atomic_load_explicit(&s->by_id_ready, memory_order_acquire)) return s->by_id;
+    pthread_mutex_lock(&s->by_id_mu);
+    if (!s->by_id) {
+        st_map *m = NULL;
+        int rc = st_map_new(&m);
+        const char *id = s->im.ids;
+        for (size_t i = 0; rc == ST_OK && i < s->n_ent; i++) {
+            size_t l = strlen(id); /* n_ent NUL-terminated ids: checked */
+            rc = st_map_put(m, id, l, i);
+            id += l + 1;
+        }
+        if (rc == ST_OK) s->by_id = m;
+        else st_map_free(m); /* out of memory: not found now, tried again next time */
+    }
+    if (s->by_id) atomic_store_explicit(&s->by_id_ready, 1, memory_order_release);
+    pthread_mutex_unlock(&s->by_id_mu);
+    return s->by_id;
+}
+
 const st_entity *st_snapshot_find(const st_snapshot *s, const char *id) {
     uint64_t i;
-    return st_map_get(s->by_id, id, strlen(id), &i) ? snap_entity(s, i) : NULL;
+    const st_map *m = snap_by_id(s);
+    return m && st_map_get(m, id, strlen(id), &i) ? snap_entity(s, i) : NULL;
 }
 
 json_t *st_snapshot_catalog(const st_snapshot *s) {
