@@ -31,6 +31,7 @@
 #include "core/progress.h"
 #include "lists/parse.h"
 #include "lists/store.h"
+#include "sanctrace/screen.h"
 
 #define UPD_MAX_FILES 32
 #define UPD_MAX_DIRS 8
@@ -560,6 +561,11 @@ int cmd_update(int argc, char **argv) {
         fprintf(stderr, "sanctrace: the current snapshot was not changed\n");
         rc = 2;
         goto done;
+    }
+    {   /* the screening image beside the new entities.jsonl, so that the
+         * first `screen` opens in milliseconds (failing only costs that) */
+        st_snapshot *snap = NULL;
+        if (st_snapshot_open(data_dir, &snap, NULL) == ST_OK) st_snapshot_release(snap);
     }
     if (x.json) {
         out = json_pack("{s:s, s:s?, s:s, s:I, s:{s:I, s:I, s:I}, s:O}", "version", res.version, "previous",
