@@ -141,7 +141,7 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     if (a->origin == NM_ABJAD || b->origin == NM_ABJAD) {
         /* Arabic script has no p, v or o/e: compare consonant skeletons
          * with p as b and v as f */
-        char xa[64], xb[64];
+        char xa[64] = {0}, xb[64] = {0};
         size_t la = a->sklen < 63 ? a->sklen : 63, lb = b->sklen < 63 ? b->sklen : 63;
         for (size_t k = 0; k < la; k++) xa[k] = ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
         for (size_t k = 0; k < lb; k++) xb[k] = kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
