@@ -44,6 +44,10 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css))
 WEB_C := $(BUILD)/gen/web_assets.c
 LIB_OBJ += $(BUILD)/gen/web_assets.o
+# Screening images (src/screen/image.c) carry a digest of the library's
+# sources, so a cache written by one build is never read by another.
+LIB_HDR := $(sort $(wildcard src/*/*.h include/sanctrace/*.h))
+LIB_OBJ += $(BUILD)/gen/build_id.o
 LIB := $(BUILD)/libsanctrace.a
 BIN := $(BUILD)/sanctrace
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -68,6 +72,12 @@ $(WEB_C): $(WEB_FILES) scripts/embed_web.sh
 	sh scripts/embed_web.sh $@ $(WEB_FILES)
 $(BUILD)/gen/web_assets.o: $(WEB_C)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+build/%/gen/build_id.c: $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	@printf 'const char st_build_sources_digest[] = "%s";\n' "$$(cat $(LIB_SRC) $(LIB_HDR) | sha256sum | cut -c1-32)" > $@
+$(BUILD)/gen/build_id.o: $(BUILD)/gen/build_id.c
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -97,11 +107,13 @@ endif
 # libFuzzer targets: the library built again with clang and coverage.
 FUZZ_BUILD := build/fuzz
 FUZZ_CFLAGS := $(BASEFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/build_id.o
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 $(FUZZ_BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/gen/build_id.o: $(FUZZ_BUILD)/gen/build_id.c
+	clang $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_BUILD)/libsanctrace.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

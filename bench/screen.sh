@@ -1,6 +1,10 @@
 #!/bin/sh
-# Screening: `update` from local files, then queries/s, latency, memory and
-# the per-query cost beside a brute-force Jaro-Winkler scan of every name.
+# Screening: `update` from local files, then (screen_bench) the snapshot
+# load from its screening image and rebuilt without it, queries/s on one
+# and on all threads, latency, the brute-force Jaro-Winkler baseline per
+# query and the ratios; then the real command end to end (process start,
+# load, input, screening, JSON output) on the same queries, per query and
+# beside the same baseline.
 set -e
 : "${ST_BIN:?}" "${ST_BENCH_BIN:?}" "${ST_DATA:=../shared/data}"
 case "${BENCH_SIZE:-small}" in large) NQ=100000; NB=1000 ;; *) NQ=10000; NB=200 ;; esac
@@ -12,9 +16,17 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for i in 1 2 3; do
   s=$(date +%s.%N); "$ST_BIN" update --from "$src" --data-dir "$tmp/home$i" >/dev/null 2>&1; e=$(date +%s.%N)
   echo "$e - $s" | bc
-done | median | xargs printf 'update from local files (UN + OFAC SDN + OFAC cons), median of 3: %s s\n'
-"$ST_BENCH_BIN"/screen_bench "$tmp/home1" "$NQ" "$NB" "$tmp/q.csv"
+done | median | xargs printf 'update from local files (UN + OFAC SDN + OFAC cons, image included), median of 3: %s s\n'
+"$ST_BENCH_BIN"/screen_bench "$tmp/home1" "$NQ" "$NB" "$tmp/q.csv" | tee "$tmp/bench.txt"
+base=$(sed -n 's/^baseline .*: \([0-9.]*\) us per query.*/\1/p' "$tmp/bench.txt")
+"$ST_BIN" screen --data-dir "$tmp/home1" --threads 1 --format jsonl "$tmp/q.csv" >/dev/null 2>&1 || true # image written
 for i in 1 2 3; do
   s=$(date +%s.%N); "$ST_BIN" screen --data-dir "$tmp/home1" --threads 1 --format jsonl "$tmp/q.csv" >/dev/null || true; e=$(date +%s.%N)
   echo "$e - $s" | bc
-done | median | xargs -I{} sh -c 'echo "sanctrace screen, $0 queries, one thread, process start and load included, median of 3: {} s ($(echo "{} * 1000000 / $0" | bc) us per query)"' "$NQ"
+done | median >"$tmp/cli.txt"
+cli=$(cat "$tmp/cli.txt")
+per=$(echo "scale=1; $cli * 1000000 / $NQ" | bc)
+echo "sanctrace screen --threads 1 --format jsonl, $NQ queries, process start and load included, median of 3: $cli s ($per us per query)"
+[ -n "$base" ] && echo "ratio baseline / sanctrace screen end to end: $(echo "scale=1; $base / $per" | bc)x"
+/usr/bin/time -f '%M' "$ST_BIN" screen --data-dir "$tmp/home1" --threads 1 --format jsonl "$tmp/q.csv" 2>"$tmp/mem" >/dev/null || true
+echo "sanctrace screen peak memory: $(echo "scale=1; $(tail -1 "$tmp/mem") / 1024" | bc) MiB"

@@ -8,7 +8,7 @@
 #include "sanctrace/wallet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const char *const chains[] = {NULL, "ETH", "XBT", "XRP", "USDT"};
+    static const char *const chains[] = {NULL, "ETH", "XBT", "XRP", "USDT", "XMR", "XVG"};
     char *s = st_strndup((const char *)data, size);
     if (!s) return 0;
     for (size_t c = 0; c < sizeof chains / sizeof chains[0]; c++) {

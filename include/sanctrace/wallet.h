@@ -19,12 +19,13 @@
 /* Normalise addr into out (n bytes; ST_WALLET_MAX + 1 always suffices):
  *   EVM (0x + 40 hex; ETH, ETC, BSC, ARB, USDT/USDC on Ethereum...): "0x" + lower-case hex;
  *   bech32/bech32m (bc1, ltc1, tb1): lower-case;  BCH cashaddr: lower-case, no prefix;
- *   base58check (Bitcoin, Litecoin, Tron, Dash, Zcash t-addresses...): unchanged;
- *   anything else (Monero, Ripple...): trimmed, unchanged.
+ *   base58check (Bitcoin, Litecoin, Tron, Dash, Zcash t-addresses, Ripple's
+ *   alphabet...), Monero: unchanged;  anything else: trimmed, unchanged.
+ * Every family but OTHER has its checksum verified.
  * chain (may be NULL) is the list's asset code and only breaks ties; the
  * shape decides.  *family_out (may be NULL) receives a static family name:
- * "EVM", "XBT", "LTC", "TRX", "DASH", "ZEC", "BTG", "DOGE", "BCH", "XMR",
- * "XRP" or "OTHER".
+ * "EVM", "XBT", "LTC", "TRX", "DASH", "ZEC", "BTG", "DOGE", "XVG", "BCH",
+ * "XMR", "XRP" or "OTHER".
  * Returns ST_OK; ST_EPARSE when the shape is right but the checksum is
  * wrong (out is still filled with the normalised form, so a caller may
  * match a list's own typo); ST_EINVAL when addr is empty, too long or has

@@ -31,6 +31,7 @@
 #include "core/progress.h"
 #include "lists/parse.h"
 #include "lists/store.h"
+#include "sanctrace/screen.h"
 
 #define UPD_MAX_FILES 32
 #define UPD_MAX_DIRS 8
@@ -290,12 +291,14 @@ static int upd_parse_source(upd_ctx *x, int si, json_t *files) {
         for (int r = 0; r < 4; r++) st_free(bufs[r]);
     } else {
         for (int f = 0; f < s->nfiles && rc == ST_OK; f++) {
-            char *data = NULL;
-            size_t len = 0;
+            st_fmap fm;
             const char *base = upd_base(s->files[f]);
-            if ((rc = st_file_read(s->files[f], si == SRC_FTM ? UPD_MAX_FTM_FILE : UPD_MAX_LIST_FILE, &data, &len,
-                                   &err)) != ST_OK)
+            /* mapped, not copied: FtM exports run to gigabytes */
+            if ((rc = st_file_map(s->files[f], si == SRC_FTM ? UPD_MAX_FTM_FILE : UPD_MAX_LIST_FILE, &fm, &err)) !=
+                ST_OK)
                 break;
+            const char *data = fm.data;
+            size_t len = fm.len;
             rc = upd_file_entry(files, s->files[f], data, len);
             if (rc == ST_OK && si == SRC_UN) {
                 rc = st_parse_un_xml(data, len, s->files[f], &s->list, &s->list_date, &err);
@@ -309,7 +312,7 @@ static int upd_parse_source(upd_ctx *x, int si, json_t *files) {
                 snprintf(ds, sizeof ds, "%.*s", (int)(strlen(base) - 9), base);
                 rc = st_parse_ftm(data, len, s->files[f], strcmp(ds, "entities") ? ds : "ftm", &s->list, &err);
             }
-            st_free(data);
+            st_file_unmap(&fm);
         }
     }
     if (rc != ST_OK) {
@@ -558,6 +561,11 @@ int cmd_update(int argc, char **argv) {
         fprintf(stderr, "sanctrace: the current snapshot was not changed\n");
         rc = 2;
         goto done;
+    }
+    {   /* the screening image beside the new entities.jsonl, so that the
+         * first `screen` opens in milliseconds (failing only costs that) */
+        st_snapshot *snap = NULL;
+        if (st_snapshot_open(data_dir, &snap, NULL) == ST_OK) st_snapshot_release(snap);
     }
     if (x.json) {
         out = json_pack("{s:s, s:s?, s:s, s:I, s:{s:I, s:I, s:I}, s:O}", "version", res.version, "previous",

@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,4 +138,37 @@ int st_path_join(char *out, size_t n, const char *a, const char *b) {
     size_t la = strlen(a);
     int k = snprintf(out, n, "%s%s%s", a, (la && a[la - 1] == '/') ? "" : "/", b);
     return (k < 0 || (size_t)k >= n) ? ST_ELIMIT : ST_OK;
+}
+
+int st_file_map(const char *path, size_t max, st_fmap *m, st_error *err) {
+    memset(m, 0, sizeof *m);
+    m->data = "";
+    struct stat sb;
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        if ((size_t)sb.st_size > max)
+            return st_error_at(err, ST_ELIMIT, path, 0, -1, "file is %lld bytes, over the %zu limit",
+                               (long long)sb.st_size, max);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+        void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (p != MAP_FAILED) {
+            madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);
+            m->map = p;
+            m->data = p;
+            m->len = (size_t)sb.st_size;
+            return ST_OK;
+        }
+        /* no mapping (some file systems): read it instead */
+    }
+    int rc = st_file_read(path, max, &m->heap, &m->len, err);
+    if (rc == ST_OK) m->data = m->heap;
+    return rc;
+}
+
+void st_file_unmap(st_fmap *m) {
+    if (m->map) munmap(m->map, m->len);
+    st_free(m->heap);
+    memset(m, 0, sizeof *m);
+    m->data = "";
 }

@@ -14,6 +14,18 @@
 /* Read path (or stdin for "-") into a new NUL-terminated buffer that the
  * caller st_free()s.  Files larger than max bytes fail with ST_ELIMIT. */
 int st_file_read(const char *path, size_t max, char **data, size_t *len, st_error *err);
+
+/* A file mapped read-only (regular files), else read into memory (pipes,
+ * stdin): for inputs of gigabytes that are read once from start to end.
+ * data is valid until st_file_unmap; it is not NUL-terminated. */
+typedef struct st_fmap {
+    const char *data;
+    size_t len;
+    void *map;  /* owned mapping, or NULL */
+    char *heap; /* owned buffer, or NULL */
+} st_fmap;
+int st_file_map(const char *path, size_t max, st_fmap *m, st_error *err);
+void st_file_unmap(st_fmap *m);
 int st_file_write_atomic(const char *path, const void *data, size_t len, st_error *err);
 int st_mkdir_p(const char *path, st_error *err);
 int st_path_exists(const char *path);

@@ -16,15 +16,28 @@
  * A query accumulates, per name, the weight of its tokens that found a
  * term of that name, and returns the k names with the most; the caller
  * then scores those with the comparator.  Names made of particles and
- * legal forms only are indexed on those too.  Invariant: after
- * st_name_index_build nothing is written, so queries from many threads
- * are safe; all per-query memory lives in the caller's st_name_scratch.
+ * legal forms only are indexed on those too.
+ * Layout: once built, everything is flat arrays of offsets and ids (the
+ * vocabulary is an open-addressing table of term ids over one byte blob),
+ * so the same arrays can live in a file: st_name_index_write_image /
+ * st_name_index_open_image (name_index.h).  An index opened from an image
+ * keeps its name forms as compact records and expands each one the first
+ * time it is asked for (one compare-and-swap per form).
+ * Invariant: after st_name_index_build (or opening an image) nothing is
+ * written but that form cache, so queries from many threads are safe; all
+ * per-query memory lives in the caller's st_name_scratch, which also
+ * remembers each token's fuzzy expansion (same terms, same order).
  */
+#include <math.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/map.h"
+#include "core/buf.h"
+#include "index/name_index.h"
 #include "names/names_int.h"
 
 #define NB 38 /* bigram alphabet: a-z, 0-9, ^ (start), $ (end) */
@@ -33,20 +46,46 @@
                                   is the rarest term a query token has */
 
 struct st_name_index {
-    st_name_form **forms;
+    /* forms[i]: prepared by st_name_index_add, or (image) expanded from
+     * its record on first use and then never changed */
+    _Atomic(st_name_form *) *forms;
     uint64_t *payload;
     size_t n, cap;
     int built;
-    /* vocabulary */
-    st_map *terms;             /* term bytes -> term id */
-    char **term_str;           /* "w" terms: the token text (for bigram verification) */
-    uint32_t *term_len;
-    size_t nterms;
+    const void *image;         /* non-NULL: the arrays below point into it (borrowed) */
+    st_map *terms;             /* building only: term bytes -> term id */
+    /* vocabulary: term t is tblob[toff[t] .. toff[t+1]) (kind letter + text),
+     * found through an open-addressing table of id+1 (0: empty) */
+    size_t nterms, tmask;
+    uint32_t *toff, *tslot;
+    char *tblob;
     /* postings: names of term t are post[post_off[t] .. post_off[t+1]) */
     uint32_t *post_off, *post;
     /* bigram -> "w" term ids */
     uint32_t *bg_off, *bg;
+    /* image only: form records fblob[foff[i] .. foff[i+1]) */
+    uint32_t *foff;
+    const uint8_t *fblob;
 };
+
+/* The vocabulary terms a query token reaches through shared bigrams, in
+ * the order the bigram scan finds them, with their Dice coefficient. */
+typedef struct fz_term {
+    uint32_t term;
+    double dice;
+} fz_term;
+
+/* A remembered fuzzy expansion (direct-mapped by the token's hash): the
+ * same token in a later query skips the bigram scan and credits the same
+ * terms in the same order, so the result cannot differ. */
+#define FZ_SLOTS 4096     /* per scratch */
+#define FZ_MAX_TERMS 4096 /* longer expansions are not kept */
+typedef struct fz_slot {
+    char key[48];
+    uint8_t len;          /* 0: empty */
+    uint32_t n;
+    fz_term *terms;       /* owned */
+} fz_slot;
 
 struct st_name_scratch {
     uint16_t *tcount;   /* per term: bigram hits of the current token */
@@ -55,6 +94,8 @@ struct st_name_scratch {
     uint8_t *seen;      /* per name: touched by the current token */
     uint32_t *nlist;    /* touched names */
     uint32_t *tok_names;/* names touched by the current token */
+    fz_term *fz;        /* the current token's expansion (nterms + 1) */
+    fz_slot *fzc;       /* FZ_SLOTS remembered expansions */
     size_t nterms, nnames;
 };
 
@@ -69,18 +110,19 @@ int st_name_index_new(st_name_index **out) {
 
 void st_name_index_free(st_name_index *ix) {
     if (!ix) return;
-    for (size_t i = 0; i < ix->n; i++) st_name_form_free(ix->forms[i]);
+    for (size_t i = 0; i < ix->n; i++) st_name_form_free(atomic_load(&ix->forms[i]));
     st_free(ix->forms);
-    st_free(ix->payload);
-    if (ix->term_str)
-        for (size_t i = 0; i < ix->nterms; i++) st_free(ix->term_str[i]);
-    st_free(ix->term_str);
-    st_free(ix->term_len);
-    st_free(ix->post_off);
-    st_free(ix->post);
-    st_free(ix->bg_off);
-    st_free(ix->bg);
     st_map_free(ix->terms);
+    if (!ix->image) {
+        st_free(ix->payload);
+        st_free(ix->toff);
+        st_free(ix->tslot);
+        st_free(ix->tblob);
+        st_free(ix->post_off);
+        st_free(ix->post);
+        st_free(ix->bg_off);
+        st_free(ix->bg);
+    }
     st_free(ix);
 }
 
@@ -90,7 +132,7 @@ int st_name_index_add(st_name_index *ix, st_names_ctx *ctx, const char *name, st
     if (ix->n >= UINT32_MAX - 1) return ST_ELIMIT;
     if (ix->n == ix->cap) {
         size_t nc = ix->cap ? ix->cap * 2 : 1024;
-        st_name_form **f = st_realloc(ix->forms, nc * sizeof *f);
+        _Atomic(st_name_form *) *f = st_realloc(ix->forms, nc * sizeof *f);
         if (!f) return ST_ENOMEM;
         ix->forms = f;
         uint64_t *p = st_realloc(ix->payload, nc * sizeof *p);
@@ -101,15 +143,30 @@ int st_name_index_add(st_name_index *ix, st_names_ctx *ctx, const char *name, st
     st_name_form *form;
     int rc = st_name_prepare(ctx, name, schema, &form);
     if (rc != ST_OK) return rc;
-    ix->forms[ix->n] = form;
+    atomic_init(&ix->forms[ix->n], form);
     ix->payload[ix->n] = payload;
     ix->n++;
     return ST_OK;
 }
 
 size_t st_name_index_count(const st_name_index *ix) { return ix ? ix->n : 0; }
+
+/* The form of record i of an image, as one allocation like
+ * st_name_prepare's (the record was checked when the image was opened). */
+static st_name_form *form_expand(const st_name_index *ix, uint32_t i);
+
 const st_name_form *st_name_index_form(const st_name_index *ix, uint32_t i) {
-    return ix && i < ix->n ? ix->forms[i] : NULL;
+    if (!ix || i >= ix->n) return NULL;
+    st_name_form *f = atomic_load_explicit(&ix->forms[i], memory_order_acquire);
+    if (f || !ix->image) return f;
+    st_name_form *mine = form_expand(ix, i), *expected = NULL;
+    if (!mine) return NULL;
+    /* another thread may have expanded it first: keep theirs */
+    if (atomic_compare_exchange_strong_explicit(&ix->forms[i], &expected, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return mine;
+    st_name_form_free(mine);
+    return expected;
 }
 uint64_t st_name_index_payload(const st_name_index *ix, uint32_t i) {
     return ix && i < ix->n ? ix->payload[i] : 0;
@@ -189,7 +246,7 @@ static int visit_one(st_name_index *ix, term_seen *ts, term_fn fn, const char *t
 
 /* Visit every term of name idx. */
 static int visit_terms(st_name_index *ix, uint32_t idx, term_fn fn, int pass) {
-    const st_name_form *f = ix->forms[idx];
+    const st_name_form *f = atomic_load(&ix->forms[idx]);
     char buf[80];
     term_seen ts;
     ts.n = 0;
@@ -282,15 +339,60 @@ static size_t bigrams(const char *s, size_t n, uint16_t *out, size_t max) {
     return k;
 }
 
+/* Find term bytes t[0..n) in the frozen vocabulary. */
+static int term_find(const st_name_index *ix, const char *t, size_t n, uint64_t *id) {
+    size_t i = (size_t)st_hash64(t, n) & ix->tmask;
+    for (size_t probes = 0; probes <= ix->tmask; probes++, i = (i + 1) & ix->tmask) {
+        uint32_t v = ix->tslot[i];
+        if (!v) return 0;
+        v--;
+        uint32_t a = ix->toff[v], b = ix->toff[v + 1];
+        if (b - a == n && memcmp(ix->tblob + a, t, n) == 0) {
+            *id = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Move the build-time term map into the flat vocabulary (same ids). */
+static int freeze_terms(st_name_index *ix) {
+    size_t it = 0, klen, total = 0;
+    const char *key;
+    uint64_t id;
+    ix->toff = st_calloc(ix->nterms + 1, sizeof *ix->toff);
+    size_t cap = 16;
+    while (cap < 2 * ix->nterms + 2) cap *= 2;
+    ix->tmask = cap - 1;
+    ix->tslot = st_calloc(cap, sizeof *ix->tslot);
+    if (!ix->toff || !ix->tslot) return ST_ENOMEM;
+    while (st_map_next(ix->terms, &it, &key, &klen, &id)) {
+        ix->toff[id + 1] = (uint32_t)klen; /* lengths, summed below */
+        total += klen;
+    }
+    if (total >= UINT32_MAX) return ST_ELIMIT;
+    for (size_t t = 0; t < ix->nterms; t++) ix->toff[t + 1] += ix->toff[t];
+    ix->tblob = st_malloc(total + 1);
+    if (!ix->tblob) return ST_ENOMEM;
+    it = 0;
+    while (st_map_next(ix->terms, &it, &key, &klen, &id)) {
+        memcpy(ix->tblob + ix->toff[id], key, klen);
+        size_t i = (size_t)st_hash64(key, klen) & ix->tmask;
+        while (ix->tslot[i]) i = (i + 1) & ix->tmask;
+        ix->tslot[i] = (uint32_t)id + 1;
+    }
+    st_map_free(ix->terms);
+    ix->terms = NULL;
+    return ST_OK;
+}
+
 int st_name_index_build(st_name_index *ix) {
-    if (ix->built) return ST_EINVAL;
+    if (ix->built || ix->image) return ST_EINVAL;
     int rc;
     for (uint32_t i = 0; i < ix->n; i++)
         if ((rc = visit_terms(ix, i, term_cb, 0)) != ST_OK) return rc;
     ix->post_off = st_calloc(ix->nterms + 2, sizeof *ix->post_off);
-    ix->term_str = st_calloc(ix->nterms + 1, sizeof *ix->term_str);
-    ix->term_len = st_calloc(ix->nterms + 1, sizeof *ix->term_len);
-    if (!ix->post_off || !ix->term_str || !ix->term_len) return ST_ENOMEM;
+    if (!ix->post_off) return ST_ENOMEM;
     for (uint32_t i = 0; i < ix->n; i++)
         if ((rc = visit_terms(ix, i, count_cb, 0)) != ST_OK) return rc;
     /* prefix sums: post_off[t+1] holds the count of t; shift to starts */
@@ -306,32 +408,28 @@ int st_name_index_build(st_name_index *ix) {
         if ((rc = visit_terms(ix, i, term_cb, 1)) != ST_OK) return rc;
     /* after filling, post_off[t+1] is the end of t; post_off[0] = 0 */
     ix->post_off[0] = 0;
-    /* term strings for "w" terms, and the bigram index over them */
-    size_t it = 0;
-    const char *key;
-    size_t klen;
-    uint64_t id;
+    if ((rc = freeze_terms(ix)) != ST_OK) return rc;
+    /* the bigram index over the "w" terms */
     uint32_t *bgc = st_calloc(NB * NB + 1, sizeof *bgc);
     if (!bgc) return ST_ENOMEM;
-    while (st_map_next(ix->terms, &it, &key, &klen, &id)) {
-        if (key[0] != 'w') continue;
-        ix->term_str[id] = st_strndup(key + 1, klen - 1);
-        if (!ix->term_str[id]) { st_free(bgc); return ST_ENOMEM; }
-        ix->term_len[id] = (uint32_t)(klen - 1);
+    ix->bg_off = bgc;
+    for (size_t t = 0; t < ix->nterms; t++) {
+        const char *k = ix->tblob + ix->toff[t];
+        if (k[0] != 'w') continue;
         uint16_t b[80] = {0};
-        size_t nb = bigrams(key + 1, klen - 1, b, 80);
+        size_t nb = bigrams(k + 1, ix->toff[t + 1] - ix->toff[t] - 1, b, 80);
         for (size_t j = 0; j < nb; j++) bgc[b[j] + 1]++;
     }
     for (size_t b = 0; b < NB * NB; b++) bgc[b + 1] += bgc[b];
-    ix->bg_off = bgc;
     ix->bg = st_malloc((bgc[NB * NB] + 1) * sizeof *ix->bg);
     uint32_t *cur = st_malloc((NB * NB + 1) * sizeof *cur);
     if (!ix->bg || !cur) { st_free(cur); return ST_ENOMEM; }
     memcpy(cur, bgc, (NB * NB + 1) * sizeof *cur);
     for (size_t t = 0; t < ix->nterms; t++) {
-        if (!ix->term_str[t]) continue;
+        const char *k = ix->tblob + ix->toff[t];
+        if (k[0] != 'w') continue;
         uint16_t b[80] = {0};
-        size_t nb = bigrams(ix->term_str[t], ix->term_len[t], b, 80);
+        size_t nb = bigrams(k + 1, ix->toff[t + 1] - ix->toff[t] - 1, b, 80);
         for (size_t j = 0; j < nb; j++) ix->bg[cur[b[j]]++] = (uint32_t)t;
     }
     st_free(cur);
@@ -354,7 +452,9 @@ int st_name_scratch_new(const st_name_index *ix, st_name_scratch **out) {
     s->seen = st_calloc(ix->n + 1, 1);
     s->nlist = st_malloc((ix->n + 1) * sizeof *s->nlist);
     s->tok_names = st_malloc((ix->n + 1) * sizeof *s->tok_names);
-    if (!s->tcount || !s->tlist || !s->acc || !s->seen || !s->nlist || !s->tok_names) {
+    s->fz = st_malloc((ix->nterms + 1) * sizeof *s->fz);
+    s->fzc = st_calloc(FZ_SLOTS, sizeof *s->fzc);
+    if (!s->tcount || !s->tlist || !s->acc || !s->seen || !s->nlist || !s->tok_names || !s->fz || !s->fzc) {
         st_name_scratch_free(s);
         return ST_ENOMEM;
     }
@@ -370,6 +470,10 @@ void st_name_scratch_free(st_name_scratch *s) {
     st_free(s->seen);
     st_free(s->nlist);
     st_free(s->tok_names);
+    st_free(s->fz);
+    if (s->fzc)
+        for (size_t i = 0; i < FZ_SLOTS; i++) st_free(s->fzc[i].terms);
+    st_free(s->fzc);
     st_free(s);
 }
 
@@ -418,10 +522,75 @@ static void end_token(qstate *q) {
     q->ntn = 0;
 }
 
+/* The "w" terms sharing enough bigrams with token str[0..len): a Dice
+ * coefficient of 0.45, or three quarters of the shorter side's bigrams
+ * (a joined word holding the term, or the other way).  Remembered in the
+ * scratch; the returned array is valid until the next call. */
+static const fz_term *fuzzy_terms(const st_name_index *ix, st_name_scratch *s, const char *str, size_t len,
+                                  size_t *n) {
+    fz_slot *slot = NULL;
+    if (len < sizeof slot->key) {
+        slot = &s->fzc[st_hash64(str, len) & (FZ_SLOTS - 1)];
+        if (slot->len == len && memcmp(slot->key, str, len) == 0) {
+            *n = slot->n;
+            return slot->terms;
+        }
+    }
+    uint16_t b[80] = {0};
+    size_t nb = bigrams(str, len, b, 80), nt = 0, nf = 0;
+    for (size_t j = 0; j < nb; j++)
+        for (uint32_t p = ix->bg_off[b[j]]; p < ix->bg_off[b[j] + 1]; p++) {
+            uint32_t term = ix->bg[p];
+            if (s->tcount[term]++ == 0) s->tlist[nt++] = term;
+        }
+    for (size_t j = 0; j < nt; j++) {
+        uint32_t term = s->tlist[j];
+        uint32_t c = s->tcount[term];
+        s->tcount[term] = 0;
+        uint32_t tl = ix->toff[term + 1] - ix->toff[term]; /* bigrams of the term (upper bound) */
+        double dice = 2.0 * c / (double)(nb + tl);
+        double contain = (double)c / (double)(tl < nb ? tl : nb);
+        if (dice >= 0.45 || (contain >= 0.75 && (tl >= 4 && nb >= 4))) s->fz[nf++] = (fz_term){term, dice};
+    }
+    *n = nf;
+    if (slot && nf <= FZ_MAX_TERMS) {
+        fz_term *keep = st_malloc((nf + 1) * sizeof *keep);
+        if (keep) { /* without memory the expansion is just not remembered */
+            memcpy(keep, s->fz, nf * sizeof *keep);
+            st_free(slot->terms);
+            memcpy(slot->key, str, len);
+            slot->len = (uint8_t)len;
+            slot->n = (uint32_t)nf;
+            slot->terms = keep;
+        }
+    }
+    return s->fz;
+}
+
+/* Best estimate first, then insertion order: a total order, so the sorted
+ * candidates do not depend on how they were gathered. */
+static int cand_before(const st_name_cand *x, const st_name_cand *y) {
+    if (x->bound != y->bound) return x->bound > y->bound;
+    return x->name_idx < y->name_idx;
+}
+
 static int cand_cmp(const void *a, const void *b) {
     const st_name_cand *x = a, *y = b;
-    if (x->bound != y->bound) return x->bound < y->bound ? 1 : -1;
-    return x->name_idx < y->name_idx ? -1 : x->name_idx > y->name_idx;
+    return cand_before(x, y) ? -1 : cand_before(y, x);
+}
+
+/* Insertion sort when k is small (screening asks for 64), else qsort. */
+static void cand_sort(st_name_cand *c, size_t n) {
+    if (n > 128) { qsort(c, n, sizeof *c, cand_cmp); return; }
+    for (size_t i = 1; i < n; i++) {
+        st_name_cand x = c[i];
+        size_t j = i;
+        while (j > 0 && cand_before(&x, &c[j - 1])) {
+            c[j] = c[j - 1];
+            j--;
+        }
+        c[j] = x;
+    }
 }
 
 int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_name_form *query,
@@ -441,32 +610,18 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
         /* exact token and skeleton */
         uint64_t id;
         size_t bl = term_bytes('w', query->str + t->off, t->len < 70 ? t->len : 70, buf);
-        if (st_map_get(ix->terms, buf, bl, &id)) credit_term(&q, id, w);
+        if (term_find(ix, buf, bl, &id)) credit_term(&q, id, w);
         if (t->sklen >= 2) {
             bl = term_bytes('s', query->str + t->skel, t->sklen < 70 ? t->sklen : 70, buf);
-            if (st_map_get(ix->terms, buf, bl, &id)) credit_term(&q, id, w * 0.9f);
+            if (term_find(ix, buf, bl, &id)) credit_term(&q, id, w * 0.9f);
         }
         /* fuzzy: vocabulary terms sharing enough bigrams (a Korean query
          * finds Korean list names through its given-name key instead) */
         if (t->len >= 2 && t->kind != NM_NUMBER && !query->korean) {
-            uint16_t b[80] = {0};
-            size_t nb = bigrams(query->str + t->off, t->len, b, 80), nt = 0;
-            for (size_t j = 0; j < nb; j++)
-                for (uint32_t p = ix->bg_off[b[j]]; p < ix->bg_off[b[j] + 1]; p++) {
-                    uint32_t term = ix->bg[p];
-                    if (s->tcount[term]++ == 0) s->tlist[nt++] = term;
-                }
-            for (size_t j = 0; j < nt; j++) {
-                uint32_t term = s->tlist[j];
-                uint32_t c = s->tcount[term];
-                s->tcount[term] = 0;
-                uint32_t tl = ix->term_len[term] + 1; /* bigrams of the term (upper bound) */
-                double dice = 2.0 * c / (double)(nb + tl);
-                /* a joined query word holding the term, or the other way */
-                double contain = (double)c / (double)(tl < nb ? tl : nb);
-                if (dice >= 0.45 || (contain >= 0.75 && (tl >= 4 && nb >= 4)))
-                    credit_term(&q, term, (float)(w * (dice > 0.9 ? 1.0 : dice)));
-            }
+            size_t nf;
+            const fz_term *fz = fuzzy_terms(ix, s, query->str + t->off, t->len, &nf);
+            for (size_t j = 0; j < nf; j++)
+                credit_term(&q, fz[j].term, (float)(w * (fz[j].dice > 0.9 ? 1.0 : fz[j].dice)));
         }
         end_token(&q);
     }
@@ -475,12 +630,12 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
         char ini[8];
         size_t ni = name_initials(query, ini);
         uint64_t id;
-        if (ni && st_map_get(ix->terms, buf, term_bytes('a', ini, ni, buf), &id)) credit_names(&q, id, 0.5f);
+        if (ni && term_find(ix, buf, term_bytes('a', ini, ni, buf), &id)) credit_names(&q, id, 0.5f);
         end_token(&q);
         for (unsigned i = 0; i < query->ntok; i++) {
             const nm_tok *t = &query->tok[i];
             if (t->len < 2 || t->len > 6 || t->kind == NM_NUMBER || t->kind == NM_LEGAL) continue;
-            if (st_map_get(ix->terms, buf, term_bytes('a', query->str + t->off, t->len, buf), &id))
+            if (term_find(ix, buf, term_bytes('a', query->str + t->off, t->len, buf), &id))
                 credit_term(&q, id, 0.5f);
             end_token(&q);
         }
@@ -492,7 +647,7 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
             size_t gl = korean_term(&query->kv[j / 2], (int)(j & 1), g);
             uint64_t id;
             size_t bl = term_bytes('g', g, gl, buf);
-            if (st_map_get(ix->terms, buf, bl, &id)) credit_names(&q, id, 10.0f);
+            if (term_find(ix, buf, bl, &id)) credit_names(&q, id, 10.0f);
             end_token(&q);
         }
     }
@@ -503,7 +658,7 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
             uint32_t name = s->nlist[i];
             out[m++] = (st_name_cand){ix->payload[name], name, s->acc[name]};
         }
-        qsort(out, m, sizeof *out, cand_cmp);
+        cand_sort(out, m);
     } else {
         /* partial selection: keep the k best in out as a min-heap by bound */
         for (size_t i = 0; i < q.nn; i++) {
@@ -533,9 +688,227 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
                 }
             }
         }
-        qsort(out, m, sizeof *out, cand_cmp);
+        cand_sort(out, m);
     }
     for (size_t i = 0; i < q.nn; i++) s->acc[s->nlist[i]] = 0.0f;
     *n = m;
     return ST_OK;
+}
+
+/* ---- image ------------------------------------------------------------------ */
+
+/* A form record: strlen_ (u32), ntok (u8), has_korean (u8), 2 zero bytes,
+ * the form's head (schema .. nkv), its Korean block (kv .. inword) when
+ * has_korean, ntok tokens, strlen_ string bytes, zero padding to 4. */
+#define FORM_HEAD offsetof(st_name_form, kv)
+#define FORM_KO_LEN (offsetof(st_name_form, tok) - offsetof(st_name_form, kv))
+#define IX_NSEC 10
+#define IX_MAGIC "STNIX001"
+
+typedef struct ix_head {
+    char magic[8];
+    uint64_t n, nterms, tmask, nsec;
+    uint64_t sec[IX_NSEC][2]; /* offset from the image start, length in bytes */
+} ix_head;
+
+enum { SEC_PAYLOAD, SEC_FOFF, SEC_FBLOB, SEC_TOFF, SEC_TBLOB, SEC_TSLOT, SEC_POSTOFF, SEC_POST,
+       SEC_BGOFF, SEC_BG };
+
+static int form_has_korean(const st_name_form *f) {
+    const uint8_t *p = (const uint8_t *)f + FORM_HEAD;
+    for (size_t i = 0; i < FORM_KO_LEN; i++)
+        if (p[i]) return 1;
+    return 0;
+}
+
+static int put_form(st_buf *b, const st_name_form *f) {
+    uint32_t sl = f->strlen_;
+    uint8_t hd[4] = {f->ntok, (uint8_t)form_has_korean(f), 0, 0};
+    int rc;
+    if ((rc = st_buf_append(b, &sl, 4)) || (rc = st_buf_append(b, hd, 4)) ||
+        (rc = st_buf_append(b, f, FORM_HEAD)) ||
+        (hd[1] && (rc = st_buf_append(b, (const char *)f + FORM_HEAD, FORM_KO_LEN))) ||
+        (rc = st_buf_append(b, f->tok, f->ntok * sizeof f->tok[0])) || (rc = st_buf_append(b, f->str, sl)))
+        return rc;
+    static const char zero[4] = {0};
+    return st_buf_append(b, zero, (4 - b->len % 4) % 4);
+}
+
+static int put_section(st_buf *b, size_t base, ix_head *h, int sec, const void *p, size_t n) {
+    static const char zero[8] = {0};
+    int rc = st_buf_append(b, zero, (8 - (b->len - base) % 8) % 8);
+    if (rc) return rc;
+    h->sec[sec][0] = b->len - base;
+    h->sec[sec][1] = n;
+    return n ? st_buf_append(b, p, n) : ST_OK;
+}
+
+int st_name_index_write_image(const st_name_index *ix, st_buf *out) {
+    if (!ix->built) return ST_EINVAL;
+    size_t base = out->len;
+    ix_head h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, IX_MAGIC, 8);
+    h.n = ix->n;
+    h.nterms = ix->nterms;
+    h.tmask = ix->tmask;
+    h.nsec = IX_NSEC;
+    int rc = st_buf_append(out, &h, sizeof h);
+    if (rc) return rc;
+    /* form records go to a buffer of their own first: their offsets lead */
+    st_buf fb;
+    st_buf_init(&fb, out->max);
+    uint32_t *foff = st_malloc((ix->n + 1) * sizeof *foff);
+    if (!foff) return ST_ENOMEM;
+    for (uint32_t i = 0; i < ix->n && rc == ST_OK; i++) {
+        const st_name_form *f = st_name_index_form(ix, i);
+        foff[i] = (uint32_t)fb.len;
+        rc = f ? put_form(&fb, f) : ST_ENOMEM;
+        if (fb.len >= UINT32_MAX) rc = ST_ELIMIT;
+    }
+    foff[ix->n] = (uint32_t)fb.len;
+    if (rc == ST_OK) {
+        uint32_t nt = (uint32_t)ix->nterms;
+        (void)((rc = put_section(out, base, &h, SEC_PAYLOAD, ix->payload, ix->n * 8)) ||
+            (rc = put_section(out, base, &h, SEC_FOFF, foff, (ix->n + 1) * 4)) ||
+            (rc = put_section(out, base, &h, SEC_FBLOB, fb.data, fb.len)) ||
+            (rc = put_section(out, base, &h, SEC_TOFF, ix->toff, (nt + 1) * 4)) ||
+            (rc = put_section(out, base, &h, SEC_TBLOB, ix->tblob, ix->toff[nt])) ||
+            (rc = put_section(out, base, &h, SEC_TSLOT, ix->tslot, (ix->tmask + 1) * 4)) ||
+            (rc = put_section(out, base, &h, SEC_POSTOFF, ix->post_off, (nt + 1) * 4)) ||
+            (rc = put_section(out, base, &h, SEC_POST, ix->post, ix->post_off[nt] * 4)) ||
+            (rc = put_section(out, base, &h, SEC_BGOFF, ix->bg_off, (NB * NB + 1) * 4)) ||
+            (rc = put_section(out, base, &h, SEC_BG, ix->bg, ix->bg_off[NB * NB] * 4)));
+    }
+    st_free(foff);
+    st_buf_free(&fb);
+    if (rc) return rc;
+    static const char zero[8] = {0};
+    if ((rc = st_buf_append(out, zero, (8 - (out->len - base) % 8) % 8))) return rc;
+    memcpy(out->data + base, &h, sizeof h); /* the section table, now known */
+    return ST_OK;
+}
+
+/* Check form record p[0..len) (see put_form); fills the form's fixed part
+ * into *f (str not included).  0 when malformed. */
+static int form_check(const uint8_t *p, size_t len, st_name_form *f) {
+    uint32_t sl;
+    if (len < 8 + FORM_HEAD) return 0;
+    memcpy(&sl, p, 4);
+    unsigned ntok = p[4], ko = p[5];
+    if (ntok > ST_NAME_MAX_TOKENS || ko > 1 || p[6] || p[7] || sl == 0 || sl > UINT16_MAX) return 0;
+    size_t need = 8 + FORM_HEAD + (ko ? FORM_KO_LEN : 0) + ntok * sizeof f->tok[0] + sl;
+    if (len != need + (4 - need % 4) % 4) return 0;
+    memset(f, 0, sizeof *f);
+    memcpy(f, p + 8, FORM_HEAD);
+    size_t at = 8 + FORM_HEAD;
+    if (ko) { memcpy((char *)f + FORM_HEAD, p + at, FORM_KO_LEN); at += FORM_KO_LEN; }
+    memcpy(f->tok, p + at, ntok * sizeof f->tok[0]);
+    at += ntok * sizeof f->tok[0];
+    const uint8_t *str = p + at;
+    if (f->ntok != ntok || str[sl - 1] != 0) return 0;
+    if ((unsigned)f->schema > ST_SCHEMA_CRYPTOWALLET || f->korean > 1 || f->comma_after > ntok ||
+        f->nsyl > KO_MAX_SYL * 2 || f->sur_first > 1 || f->sur_last > 1 || f->nkv > 2 || (f->korean && !ko))
+        return 0;
+    for (unsigned i = 0; i < f->nkv; i++) {
+        const nm_kview *v = &f->kv[i];
+        if (v->sur_tok < 0 || (unsigned)v->sur_tok >= ntok || v->ng > KO_MAX_SYL ||
+            !memchr(v->flat, 0, sizeof v->flat) || !memchr(v->flat_in, 0, sizeof v->flat_in))
+            return 0;
+    }
+    for (unsigned i = 0; i < ntok; i++) {
+        const nm_tok *t = &f->tok[i];
+        if ((size_t)t->off + t->len >= sl || (size_t)t->skel + t->sklen >= sl || (size_t)t->zk + t->zklen >= sl ||
+            t->kind > NM_ACRONYM ||
+            t->origin > NM_OTHER || t->syl0 + t->nsyl > KO_MAX_SYL * 2 || t->hyph_next > 1 ||
+            !isfinite(t->w) || t->w < 0 || t->w > 100)
+            return 0;
+    }
+    return 1;
+}
+
+static st_name_form *form_expand(const st_name_index *ix, uint32_t i) {
+    const uint8_t *p = ix->fblob + ix->foff[i];
+    uint32_t sl;
+    memcpy(&sl, p, 4);
+    st_name_form *f = st_malloc(sizeof *f + sl + 1);
+    if (!f) return NULL;
+    form_check(p, ix->foff[i + 1] - ix->foff[i], f); /* checked when the image was opened */
+    memcpy(f->str, p + 8 + FORM_HEAD + (p[5] ? FORM_KO_LEN : 0) + p[4] * sizeof f->tok[0], sl);
+    f->str[sl] = 0;
+    f->text = f->str;
+    f->strlen_ = sl;
+    return f;
+}
+
+/* Offsets arr[0..n] non-decreasing from 0, ending at end. */
+static int offsets_ok(const uint32_t *arr, size_t n, uint64_t end) {
+    if (arr[0] != 0) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (arr[i + 1] < arr[i]) return 0;
+    return arr[n] == end;
+}
+
+int st_name_index_open_image(const void *image, size_t len, st_name_index **out, st_error *err) {
+    *out = NULL;
+    const uint8_t *base = image;
+    ix_head h;
+    if (((uintptr_t)image & 7) || len < sizeof h) goto bad;
+    memcpy(&h, image, sizeof h);
+    if (memcmp(h.magic, IX_MAGIC, 8) || h.nsec != IX_NSEC || h.n >= UINT32_MAX - 1 || h.nterms >= UINT32_MAX - 1 ||
+        h.tmask >= UINT32_MAX || (h.tmask & (h.tmask + 1)) || h.tmask < h.nterms)
+        goto bad;
+    for (int s = 0; s < IX_NSEC; s++)
+        if (h.sec[s][0] % 8 || h.sec[s][0] < sizeof h || h.sec[s][0] > len || h.sec[s][1] > len - h.sec[s][0])
+            goto bad;
+#define SEC(s) ((const void *)(base + h.sec[s][0]))
+    if (h.sec[SEC_PAYLOAD][1] != h.n * 8 || h.sec[SEC_FOFF][1] != (h.n + 1) * 4 ||
+        h.sec[SEC_TOFF][1] != (h.nterms + 1) * 4 || h.sec[SEC_TSLOT][1] != (h.tmask + 1) * 4 ||
+        h.sec[SEC_POSTOFF][1] != (h.nterms + 1) * 4 || h.sec[SEC_BGOFF][1] != (NB * NB + 1) * 4)
+        goto bad;
+    const uint32_t *foff = SEC(SEC_FOFF), *toff = SEC(SEC_TOFF), *tslot = SEC(SEC_TSLOT);
+    const uint32_t *post_off = SEC(SEC_POSTOFF), *post = SEC(SEC_POST), *bg_off = SEC(SEC_BGOFF), *bg = SEC(SEC_BG);
+    const char *tblob = SEC(SEC_TBLOB);
+    const uint8_t *fblob = SEC(SEC_FBLOB);
+    if (!offsets_ok(foff, h.n, h.sec[SEC_FBLOB][1]) || !offsets_ok(toff, h.nterms, h.sec[SEC_TBLOB][1]) ||
+        !offsets_ok(post_off, h.nterms, h.sec[SEC_POST][1] / 4) || h.sec[SEC_POST][1] % 4 ||
+        !offsets_ok(bg_off, NB * NB, h.sec[SEC_BG][1] / 4) || h.sec[SEC_BG][1] % 4)
+        goto bad;
+    for (size_t i = 0; i < h.n; i++) {
+        st_name_form f;
+        if (foff[i] % 4 || !form_check(fblob + foff[i], foff[i + 1] - foff[i], &f)) goto bad;
+    }
+    for (size_t t = 0; t < h.nterms; t++)
+        if (toff[t + 1] - toff[t] < 1 || toff[t + 1] - toff[t] > 128) goto bad;
+    for (size_t i = 0; i <= h.tmask; i++)
+        if (tslot[i] > h.nterms) goto bad;
+    for (size_t i = 0; i < h.sec[SEC_POST][1] / 4; i++)
+        if (post[i] >= h.n) goto bad;
+    for (size_t i = 0; i < h.sec[SEC_BG][1] / 4; i++)
+        if (bg[i] >= h.nterms || tblob[toff[bg[i]]] != 'w') goto bad;
+#undef SEC
+    st_name_index *ix = st_calloc(1, sizeof *ix);
+    if (!ix) return st_error_set(err, ST_ENOMEM, "out of memory opening the name index");
+    ix->forms = st_calloc(h.n + 1, sizeof *ix->forms);
+    if (!ix->forms) { st_free(ix); return st_error_set(err, ST_ENOMEM, "out of memory opening the name index"); }
+    ix->image = image;
+    ix->built = 1;
+    ix->n = ix->cap = h.n;
+    ix->nterms = h.nterms;
+    ix->tmask = h.tmask;
+    /* the image is read-only: these are never written through */
+    ix->payload = (uint64_t *)(uintptr_t)(base + h.sec[SEC_PAYLOAD][0]);
+    ix->foff = (uint32_t *)(uintptr_t)foff;
+    ix->fblob = fblob;
+    ix->toff = (uint32_t *)(uintptr_t)toff;
+    ix->tblob = (char *)(uintptr_t)tblob;
+    ix->tslot = (uint32_t *)(uintptr_t)tslot;
+    ix->post_off = (uint32_t *)(uintptr_t)post_off;
+    ix->post = (uint32_t *)(uintptr_t)post;
+    ix->bg_off = (uint32_t *)(uintptr_t)bg_off;
+    ix->bg = (uint32_t *)(uintptr_t)bg;
+    *out = ix;
+    return ST_OK;
+bad:
+    return st_error_set(err, ST_ECORRUPT, "name index image is malformed");
 }

@@ -22,6 +22,7 @@
 
 #include "core/alloc.h"
 #include "core/map.h"
+#include "core/progress.h"
 #include "lists/parse.h"
 
 #define FTM_MAX_LINE (8u << 20)
@@ -268,12 +269,15 @@ int st_parse_ftm(const char *data, size_t len, const char *name, const char *def
     size_t first = out->n_entities;
     int rc = ST_OK;
     long line = 0, parsed = 0;
+    st_progress pg; /* bytes read, on a terminal */
+    st_progress_begin(&pg, name, len);
     if (!x.deferred || !x.addresses || !refs || st_map_new(&x.by_ftm_id) != ST_OK) {
         rc = st_error_set(err, ST_ENOMEM, "out of memory");
         goto done;
     }
     const char *p = data, *end = data + len;
     while (p < end) {
+        if ((line & 1023) == 0) st_progress_tick(&pg, (uint64_t)(p - data));
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
         const char *ls = p;
@@ -353,6 +357,7 @@ int st_parse_ftm(const char *data, size_t len, const char *name, const char *def
     if (out->n_entities == first && rc == ST_OK)
         rc = st_error_at(err, ST_EPARSE, name, 0, -1, parsed ? "no party entities in %ld JSON lines" : "no JSON lines", parsed);
 done:
+    st_progress_end(&pg);
     if (rc != ST_OK) { /* leave no NULL holes behind */
         size_t k = first;
         for (size_t r = first; r < out->n_entities; r++)

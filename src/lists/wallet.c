@@ -114,15 +114,19 @@ static int evm_normalize(const char *a, char *out) {
 
 static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/* Decode base58 s into out (up to cap bytes); returns length or -1. */
-static int b58_decode(const char *s, unsigned char *out, size_t cap) {
+/* Ripple writes base58check with its own alphabet. */
+static const char xrp_alphabet[] = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz";
+
+/* Decode base58 s (alphabet abc) into out (up to cap bytes); returns
+ * length or -1. */
+static int b58_decode_with(const char *abc, const char *s, unsigned char *out, size_t cap) {
     unsigned char buf[64] = {0};
     size_t n = strlen(s), zeros = 0, len = 0;
-    while (zeros < n && s[zeros] == '1') zeros++;
+    while (zeros < n && s[zeros] == abc[0]) zeros++;
     for (size_t i = 0; i < n; i++) {
-        const char *p = strchr(b58_alphabet, s[i]);
+        const char *p = strchr(abc, s[i]);
         if (!p || !s[i]) return -1;
-        unsigned carry = (unsigned)(p - b58_alphabet);
+        unsigned carry = (unsigned)(p - abc);
         size_t j = 0;
         for (; j < len || carry; j++) {
             if (j >= sizeof buf) return -1;
@@ -136,6 +140,81 @@ static int b58_decode(const char *s, unsigned char *out, size_t cap) {
     memset(out, 0, zeros);
     for (size_t i = 0; i < len; i++) out[zeros + i] = buf[len - 1 - i];
     return (int)(zeros + len);
+}
+
+static int b58_decode(const char *s, unsigned char *out, size_t cap) {
+    return b58_decode_with(b58_alphabet, s, out, cap);
+}
+
+/* Monero's base58: blocks of 8 bytes as 11 characters, the last block
+ * shorter (a block of k bytes takes mo_block_chars[k] characters).
+ * Returns the decoded length or -1. */
+static int xmr_b58_decode(const char *s, size_t n, unsigned char *out, size_t cap) {
+    static const int mo_block_chars[9] = {0, 2, 3, 5, 6, 7, 9, 10, 11};
+    size_t full = n / 11, rest = n % 11, o = 0;
+    int last = -1;
+    for (int k = 0; k <= 8; k++)
+        if ((size_t)mo_block_chars[k] == rest) last = k;
+    if (last < 0 || (full * 8 + (size_t)last) > cap) return -1;
+    for (size_t b = 0; b <= full; b++) {
+        size_t chars = b < full ? 11 : rest, bytes = b < full ? 8 : (size_t)last;
+        if (chars == 0) break;
+        unsigned __int128 v = 0;
+        for (size_t i = 0; i < chars; i++) {
+            const char *p = strchr(b58_alphabet, s[b * 11 + i]);
+            if (!p || !s[b * 11 + i]) return -1;
+            v = v * 58 + (unsigned)(p - b58_alphabet);
+        }
+        if (bytes < 8 && (v >> (8 * bytes)) != 0) return -1;
+        if (bytes == 8 && (v >> 64) != 0) return -1;
+        for (size_t i = 0; i < bytes; i++) out[o + i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
+        o += bytes;
+    }
+    return (int)o;
+}
+
+/* A Monero address: network byte, spend and view keys (32 bytes each),
+ * 8 bytes of payment id when integrated, then the first four bytes of
+ * Keccak-256 over the rest. */
+static int xmr_check(const char *a, size_t len) {
+    unsigned char d[80], h[32];
+    int k = xmr_b58_decode(a, len, d, sizeof d);
+    if (k != 69 && k != 77) return 0;
+    st_keccak256(d, (size_t)k - 4, h);
+    return memcmp(h, d + k - 4, 4) == 0;
+}
+
+/* ---- cashaddr (Bitcoin Cash) ---- */
+
+static uint64_t cash_polymod(const unsigned char *v, size_t n) {
+    static const uint64_t gen[5] = {0x98f2bc8e61ULL, 0x79b76d99e2ULL, 0xf33e5fb3c4ULL, 0xae2eabe2a8ULL,
+                                    0x1e4f43e470ULL};
+    uint64_t c = 1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t c0 = c >> 35;
+        c = ((c & 0x07ffffffffULL) << 5) ^ v[i];
+        for (int b = 0; b < 5; b++)
+            if ((c0 >> b) & 1) c ^= gen[b];
+    }
+    return c ^ 1;
+}
+
+static const char b32_alphabet[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/* body: the 42 lower-case characters after "bitcoincash:". */
+static int cash_check(const char *body) {
+    static const char prefix[] = "bitcoincash";
+    unsigned char v[64];
+    size_t k = 0, n = strlen(body);
+    if (n + sizeof prefix > sizeof v) return 0;
+    for (size_t i = 0; prefix[i]; i++) v[k++] = (unsigned char)(prefix[i] & 31);
+    v[k++] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = strchr(b32_alphabet, body[i]);
+        if (!p || !body[i]) return 0;
+        v[k++] = (unsigned char)(p - b32_alphabet);
+    }
+    return cash_polymod(v, k) == 0;
 }
 
 static int b58_check(const unsigned char *d, int n) {
@@ -164,8 +243,6 @@ static const char *b58_family(const unsigned char *d, int n) {
 }
 
 /* ---- bech32 / bech32m ---- */
-
-static const char b32_alphabet[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
 static uint32_t b32_polymod(const unsigned char *v, size_t n) {
     static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
@@ -228,7 +305,7 @@ int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n
         fam = "EVM";
         goto done;
     }
-    /* BCH cashaddr, with or without its prefix; checksum not verified */
+    /* BCH cashaddr, with or without its prefix */
     const char *cash = strncmp(low, "bitcoincash:", 12) == 0 ? low + 12 : NULL;
     if (cash || ((low[0] == 'q' || low[0] == 'p') && len == 42 && !(has_upper && has_lower) && !strchr(a, ':'))) {
         const char *body = cash ? cash : low;
@@ -237,6 +314,7 @@ int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n
         if (ok) {
             snprintf(out, n, "%s", body);
             fam = "BCH";
+            rc = cash_check(body) ? ST_OK : ST_EPARSE;
             goto done;
         }
     }
@@ -252,12 +330,15 @@ int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n
     if ((len == 95 || len == 106) && (a[0] == '4' || a[0] == '8')) {
         memcpy(out, a, len + 1);
         fam = "XMR";
+        rc = xmr_check(a, len) ? ST_OK : ST_EPARSE;
         goto done;
     }
     /* Ripple: its own base58 alphabet, starts with r */
     if (a[0] == 'r' && len >= 25 && len <= 35 && chain && !strcasecmp(chain, "XRP")) {
+        unsigned char d[40];
         memcpy(out, a, len + 1);
         fam = "XRP";
+        rc = b58_decode_with(xrp_alphabet, a, d, sizeof d) == 25 && b58_check(d, 25) ? ST_OK : ST_EPARSE;
         goto done;
     }
     if (len >= 25 && len <= 36 && strspn(a, b58_alphabet) == len) {
@@ -266,6 +347,8 @@ int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n
         if (k == 25 || k == 26) {
             memcpy(out, a, len + 1);
             fam = b58_family(d, k);
+            /* Verge shares Dogecoin's version byte: the asset tells them apart */
+            if (!strcmp(fam, "DOGE") && chain && !strcasecmp(chain, "XVG")) fam = "XVG";
             rc = b58_check(d, k) ? ST_OK : ST_EPARSE;
             goto done;
         }

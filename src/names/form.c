@@ -17,6 +17,7 @@
 
 #include "core/alloc.h"
 #include "names/names_int.h"
+#include "sanctrace/entity.h"
 
 #define NM_TOKLEN 48
 
@@ -235,7 +236,31 @@ static size_t merge_initials(rtok *t, size_t n) {
 }
 
 /* Replace multi-word legal forms by their canonical token. */
-static size_t rewrite_phrases(rtok *t, size_t n) {
+/* a and b (lengths la, lb) differ by at most one edit: a letter changed,
+ * added, dropped, or two neighbours swapped. */
+static int one_edit(const char *a, size_t la, const char *b, size_t lb) {
+    if (la > lb) { const char *x = a; a = b; b = x; size_t y = la; la = lb; lb = y; }
+    if (lb - la > 1) return 0;
+    size_t i = 0;
+    while (i < la && a[i] == b[i]) i++;
+    if (i == la) return 1;
+    if (la == lb)
+        return !memcmp(a + i + 1, b + i + 1, la - i - 1) ||
+               (i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i] && !memcmp(a + i + 2, b + i + 2, la - i - 2));
+    return !memcmp(a + i, b + i + 1, la - i);
+}
+
+/* A written word stands for a word of a legal-form phrase: the same, or
+ * (fuzzy) one slip in a word of five letters or more, or the name's last
+ * word cut short after four letters or more (fixed-width fields). */
+static int phrase_word(const rtok *t, int last, const char *w, size_t wl, int fuzzy) {
+    if (t->len == wl && memcmp(t->s, w, wl) == 0) return 1;
+    if (!fuzzy || wl < 5 || t->s[0] != w[0]) return 0;
+    if (last && t->len >= 4 && t->len < wl && memcmp(t->s, w, t->len) == 0) return 1;
+    return one_edit(t->s, t->len, w, wl);
+}
+
+static size_t rewrite_phrases(rtok *t, size_t n, int fuzzy) {
     for (size_t i = 0; i < n; i++) {
         for (size_t p = 0; p < COUNT(legal_phrases); p++) {
             const char *w = legal_phrases[p].words;
@@ -244,7 +269,7 @@ static size_t rewrite_phrases(rtok *t, size_t n) {
             while (*w) {
                 const char *e = strchr(w, ' ');
                 size_t wl = e ? (size_t)(e - w) : strlen(w);
-                if (j >= n || t[j].len != wl || memcmp(t[j].s, w, wl) != 0) { ok = 0; break; }
+                if (j >= n || !phrase_word(&t[j], j + 1 == n, w, wl, fuzzy)) { ok = 0; break; }
                 j++;
                 w += wl;
                 if (*w == ' ') w++;
@@ -279,7 +304,9 @@ static void rewrite_leet_roman(rtok *t, size_t n, int org) {
                 if (t[i].s[k] >= '0' && t[i].s[k] <= '9') t[i].s[k] = map[t[i].s[k] - '0'];
         }
         if (t[i].kind == NM_WORD && i > 0 &&
-            (in_list(roman, COUNT(roman), t[i].s) || (org && (!strcmp(t[i].s, "v") || !strcmp(t[i].s, "x")))))
+            (in_list(roman, COUNT(roman), t[i].s) || (org && (!strcmp(t[i].s, "v") || !strcmp(t[i].s, "x") ||
+                     /* Trust I, not the initials of I. G. Farben */
+                     (!strcmp(t[i].s, "i") && (i + 1 == n || t[i + 1].len > 1))))))
             t[i].kind = NM_NUMBER;
     }
 }
@@ -338,7 +365,16 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint
     for (size_t i = 0; i < n; i++) {
         if (t[i].kind == NM_NUMBER || t[i].kind == NM_ACRONYM) return 0;
         ko_syl s[KO_MAX_SYL];
-        size_t k = ko_parse_token(t[i].s, t[i].len, s, KO_MAX_SYL);
+        /* no romanisation doubles a, i or u: a doubled one is a slip
+         * (Jong-uun for Jong-un) */
+        char w[sizeof t[i].s];
+        size_t wl = 0;
+        for (size_t c = 0; c < t[i].len && wl + 1 < sizeof w; c++) {
+            char ch = t[i].s[c];
+            if (wl && w[wl - 1] == ch && (ch == 'a' || ch == 'i' || ch == 'u')) continue;
+            w[wl++] = ch;
+        }
+        size_t k = ko_parse_token(w, wl, s, KO_MAX_SYL);
         if (k == 0 || k > 3 || total + k > KO_MAX_SYL) return 0;
         syl0[i] = (uint8_t)total;
         nsyl[i] = (uint8_t)k;
@@ -417,7 +453,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
     if (rc == ST_EINVAL) raw[0] = 0;
     size_t n = split_tokens(raw, origin, tag, t, ST_NAME_MAX_TOKENS);
     n = merge_initials(t, n);
-    n = rewrite_phrases(t, n);
+    n = rewrite_phrases(t, n, schema != ST_SCHEMA_PERSON);
     n = rewrite_numbers(t, n);
     rewrite_leet_roman(t, n, schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY);
 
@@ -457,7 +493,10 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
                 k->kind = NM_TITLE;
                 continue;
             }
-            if ((a = alias_of(particles, COUNT(particles), k->s)) != NULL && n > 1) {
+            /* "Ben" opening a name is the given name (Ben Netanyahu); "son
+             * of" stands between names (Zine El Abidine Ben Ali) */
+            if ((a = alias_of(particles, COUNT(particles), k->s)) != NULL && n > 1 &&
+                !(i == 0 && !strcmp(k->s, "ben"))) {
                 tok_set(k, a);
                 k->kind = NM_STOP;
                 continue;
@@ -477,9 +516,21 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         }
     }
 
-    /* size the one allocation: text + tokens + skeletons */
+    /* a Chinese name: every word splits into pinyin or Wade-Giles
+     * syllables; Wade-Giles when some word only splits that way */
+    int zh = !org && n > 0, wade = 0, words = 0;
+    for (size_t i = 0; zh && i < n; i++) {
+        if (t[i].kind != NM_WORD) continue;
+        int r = t[i].len >= 2 ? nm_zh_read(t[i].s, t[i].len) : 0;
+        if (r == 0) zh = 0;
+        wade |= r == 2;
+        words++;
+    }
+    zh = zh && words > 0;
+
+    /* size the one allocation: text + tokens + skeletons + Chinese keys */
     size_t need = 0;
-    for (size_t i = 0; i < n; i++) need += 3u * (t[i].len + 2u);
+    for (size_t i = 0; i < n; i++) need += 3u * (t[i].len + 2u) + (zh ? 2u * t[i].len + 2u : 0);
     need += 2;
     st_name_form *f = st_calloc(1, sizeof *f + need);
     if (!f) return ST_ENOMEM;
@@ -513,7 +564,19 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         k->syl0 = syl0[i];
         k->nsyl = nsyl[i];
         k->src = t[i].src;
+        if (!org && !korean && k->kind == NM_WORD) nm_nick_groups(t[i].s, k->nick);
+        char cc[3];
+        k->country = (uint8_t)(org && k->kind == NM_WORD && k->len >= 4 && st_country_code(t[i].s, cc) == ST_OK);
+        if (zh && k->kind == NM_WORD) {
+            size_t zl = nm_zh_key(t[i].s, t[i].len, wade, s + o, 2u * t[i].len + 2u);
+            if (zl) {
+                k->zk = (uint16_t)o;
+                k->zklen = (uint16_t)zl;
+                o += zl + 1u;
+            }
+        }
     }
+    f->zh_wade = (uint8_t)(zh && wade);
     f->strlen_ = (uint32_t)o;
     if (korean) {
         memcpy(f->keys, keys, nk * sizeof keys[0]);

@@ -36,6 +36,9 @@ typedef struct nm_tok {
     uint8_t hyph_next;     /* written joined to the next token by a hyphen */
     uint8_t syl0, nsyl;    /* Korean syllables keys[syl0 .. syl0+nsyl) */
     uint32_t src;          /* Hangul syllable or Han character it was written in, else 0 */
+    uint16_t nick[2];      /* given-name groups (nicknames.c), 0 when none */
+    uint16_t zk, zklen;    /* Chinese syllable key in form->str (chinese.c), zklen 0 when none */
+    uint8_t country;       /* an organisation's word of 4+ letters naming a country */
 } nm_tok;
 
 /* A Korean name read with its surname at one place: the surname key and
@@ -59,6 +62,7 @@ struct st_name_form {
     uint8_t nsyl;
     uint8_t sur_first, sur_last; /* Korean: first / last token is a one-syllable surname */
     uint8_t nkv;                 /* Korean readings: surname first and/or last */
+    uint8_t zh_wade;             /* a Chinese name written in Wade-Giles */
     nm_kview kv[2];
     uint16_t keys[KO_MAX_SYL * 2];
     uint32_t fine[KO_MAX_SYL * 2]; /* Hangul code point of the syllable, 0 when romanised */
@@ -76,6 +80,21 @@ static inline const char *nm_tok_str(const st_name_form *f, unsigned i) {
 
 /* Token similarity in [0,1] of two Latin tokens (used by the index to
  * verify candidates with the comparator's own measure). */
+/* The given-name groups of a token (Bill and William share one); zeros
+ * when the token is not in the table.  nm_nick_table_sorted: the table's
+ * invariant, for the tests. */
+void nm_nick_groups(const char *tok, uint16_t out[2]);
+int nm_nick_table_sorted(void);
+
+/* Chinese syllables (chinese.c).  nm_zh_read: 1 when the word splits
+ * into pinyin syllables, 2 when only into Wade-Giles ones, 0 neither.
+ * nm_zh_key: the word's key (Wade-Giles letters, the Wade-Giles reading
+ * first when wade) into out, NUL-terminated; its length, 0 when the word
+ * does not split or cap is too small. */
+int nm_zh_read(const char *s, size_t n);
+size_t nm_zh_key(const char *s, size_t n, int wade, char *out, size_t cap);
+int nm_zh_tables_sorted(void);
+
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
 
 

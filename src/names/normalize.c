@@ -37,23 +37,30 @@ int st_names_ctx_new(st_names_ctx **out, st_error *err) {
     *out = NULL;
     st_names_ctx *c = st_calloc(1, sizeof *c);
     if (!c) return st_error_set(err, ST_ENOMEM, "out of memory creating a name context");
+    /* the transliterator is opened on the first non-ASCII run (trans_get):
+     * opening it loads ICU's whole transliterator registry, tens of
+     * milliseconds that a run of Latin names never needs */
     UErrorCode st = U_ZERO_ERROR;
-    UChar id[64];
-    u_uastrcpy(id, "Any-Latin; Latin-ASCII");
-    c->trans = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
-    if (U_FAILURE(st)) {
-        st_free(c);
-        return st_error_set(err, ST_EINVAL, "ICU transliterator Any-Latin: %s", u_errorName(st));
-    }
-    st = U_ZERO_ERROR;
     c->nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
     if (U_FAILURE(st)) {
-        utrans_close(c->trans);
         st_free(c);
         return st_error_set(err, ST_EINVAL, "ICU NFKC_Casefold: %s", u_errorName(st));
     }
     *out = c;
     return ST_OK;
+}
+
+/* The context's Any-Latin transliterator, opened on first use; NULL when
+ * ICU cannot open it (the run is then left out, as on a failed call). */
+static UTransliterator *trans_get(st_names_ctx *ctx) {
+    if (!ctx->trans) {
+        UErrorCode st = U_ZERO_ERROR;
+        UChar id[64];
+        u_uastrcpy(id, "Any-Latin; Latin-ASCII");
+        ctx->trans = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+        if (U_FAILURE(st)) ctx->trans = NULL;
+    }
+    return ctx->trans;
 }
 
 void st_names_ctx_free(st_names_ctx *ctx) {
@@ -180,7 +187,9 @@ static void out_icu(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, ui
     memcpy(run, ctx->b + start, (size_t)rl * sizeof(UChar));
     int32_t limit = rl;
     UErrorCode te = U_ZERO_ERROR;
-    utrans_transUChars(ctx->trans, run, &rl, NM_U16_MAX * 2, 0, &limit, &te);
+    UTransliterator *tr = trans_get(ctx);
+    if (tr) utrans_transUChars(tr, run, &rl, NM_U16_MAX * 2, 0, &limit, &te);
+    else te = U_MISSING_RESOURCE_ERROR;
     if (U_FAILURE(te)) rl = 0;
     te = U_ZERO_ERROR;
     int32_t l8 = 0;

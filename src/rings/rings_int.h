@@ -173,6 +173,7 @@ size_t rg_norm_date(const char *in, char *out, size_t n);  /* YYYY[-MM[-DD]] */
 int rg_norm_pdq(const char *in, uint64_t h[4]);           /* 1 when 64 hex digits */
 int rg_country(const char *in, char out[3]);              /* ISO alpha-2 or 0 */
 const char *rg_calling_code(const char *iso2);            /* "44", NULL when unknown */
+int rg_calling_table_ok(void);                            /* the table's invariant, for the tests */
 int rg_country_in_text(const char *text, char out[3]);    /* a country named in free text */
 int rg_phone_is_voip(const char *e164);                   /* number ranges kept for VoIP */
 /* Names: the screening engine's normaliser, then tokens sorted. */

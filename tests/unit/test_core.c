@@ -107,6 +107,23 @@ static void test_fs_atomic(void **state) {
     st_error err;
     st_error_clear(&err);
     assert_int_equal(st_file_read(p, 3, &data, &len, &err), ST_ELIMIT);
+    /* mapped: the same bytes; over the limit, empty and missing files */
+    st_fmap m;
+    assert_int_equal(st_file_map(p, 100, &m, NULL), ST_OK);
+    assert_int_equal(m.len, 5);
+    assert_memory_equal(m.data, "hello", 5);
+    st_file_unmap(&m);
+    assert_int_equal(st_file_map(p, 3, &m, &err), ST_ELIMIT);
+    assert_non_null(strstr(err.msg, "limit"));
+    char e[600];
+    snprintf(e, sizeof e, "%s/empty", d);
+    assert_int_equal(st_file_write_atomic(e, "", 0, NULL), ST_OK);
+    assert_int_equal(st_file_map(e, 100, &m, NULL), ST_OK);
+    assert_int_equal(m.len, 0);
+    st_file_unmap(&m);
+    snprintf(e, sizeof e, "%s/missing", d);
+    assert_int_equal(st_file_map(e, 100, &m, &err), ST_EIO);
+    st_file_unmap(&m);
     assert_int_equal(st_rm_rf(d), ST_OK);
     assert_false(st_path_exists(d));
     free(d);

@@ -199,6 +199,18 @@ static void test_wallets(void **state) {
     norm(NULL, "bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", ST_OK, "bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "OTHER");
     /* BCH cashaddr without prefix, Monero, junk */
     norm("BCH", "qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", ST_OK, NULL, "BCH");
+    norm("BCH", "qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhr", ST_EPARSE, NULL, "BCH");
+    /* the cashaddr specification's example */
+    norm(NULL, "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a", ST_OK,
+         "qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a", "BCH");
+    /* Monero (Keccak checksum in Monero's base58 blocks), Ripple's alphabet */
+    norm("XMR", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A",
+         ST_OK, NULL, "XMR");
+    norm("XMR", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3B",
+         ST_EPARSE, NULL, "XMR");
+    norm("XRP", "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh", ST_OK, NULL, "XRP");
+    norm("XRP", "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTj", ST_EPARSE, NULL, "XRP");
+    norm("XVG", "DFFJhnQNZf8rf67tYnesPu7MuGUpYtzv7Z", ST_OK, NULL, "XVG");
     norm("XMR", "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320", ST_OK, NULL, "OTHER");
     norm(NULL, "", ST_EINVAL, "", NULL);
     norm(NULL, "not an address!", ST_EINVAL, "", NULL);

@@ -105,6 +105,17 @@ static void test_norm_misc(void **state) {
     assert_string_equal(cc, "KP");
     assert_int_equal(rg_country("DEU", cc), 1);
     assert_string_equal(cc, "DE");
+    assert_int_equal(rg_country("Korea", cc), 1); /* applicants mean the South */
+    assert_string_equal(cc, "KR");
+    assert_int_equal(rg_country("Atlantis", cc), 0);
+    assert_true(rg_calling_table_ok());
+    assert_string_equal(rg_calling_code("KP"), "850");
+    assert_null(rg_calling_code("XX"));
+    assert_int_equal(rg_country_in_text("Kim Chaek University of Technology, Pyongyang, DPRK", cc), 1);
+    assert_string_equal(cc, "KP");
+    assert_int_equal(rg_country_in_text("BSc, University of Manila in the Philippines", cc), 1);
+    assert_string_equal(cc, "PH");
+    assert_int_equal(rg_country_in_text("studied in us and in it", cc), 0); /* codes are not names */
     assert_true(fabs(rg_jaro_winkler("martha", "marhta") - 0.9611) < 0.001); /* the textbook value */
 }
 

@@ -1,5 +1,7 @@
-/* fuzz_rings_csv.c - the rings csv reader, normalisers, linking and both
- * outputs on arbitrary bytes: no crash, no leak, no sanitizer report. */
+/* fuzz_rings.c - the rings readers (CSV and JSON lines), normalisers,
+ * linking and both outputs on arbitrary bytes: no crash, no leak, no
+ * sanitizer report.  The first byte picks the reader (even: CSV, odd:
+ * JSON lines), so one target drives both. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,13 +11,17 @@
 #include "sanctrace/rings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size > (1u << 16)) return 0;
-    /* the reader picks JSON lines when the first non-blank byte is '{' */
+    if (size == 0 || size > (1u << 16)) return 0;
+    int jsonl = data[0] & 1;
+    data++;
+    size--;
+    /* the reader picks JSON lines when the first byte is '{' */
     char *buf = st_malloc(size + 2);
     if (!buf) return 0;
     size_t off = 0;
-    if (size && data[0] == '{') buf[off++] = 'x';
-    memcpy(buf + off, data, size);
+    if (jsonl && (size == 0 || data[0] != '{')) buf[off++] = '{';
+    if (!jsonl && size && data[0] == '{') buf[off++] = 'x';
+    if (size) memcpy(buf + off, data, size);
     st_rings *r = NULL;
     st_error err;
     st_rings_opts o;
