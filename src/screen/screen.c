@@ -43,8 +43,8 @@
 #include "sanctrace/names.h"
 
 #define SCREEN_CANDIDATES 64   /* names the index may return per query */
-#define SCREEN_SCORED_MIN 24     /* names always scored, best estimates first */
-#define SCREEN_BOUND_SHARE 0.5   /* past those, skip names whose estimate is under
+#define SCREEN_SCORED_MIN 12     /* names always scored, best estimates first */
+#define SCREEN_BOUND_SHARE 0.6   /* past those, skip names whose estimate is under
                                     this share of the best estimate */
 #define SCREEN_MAX_MATCHES 100
 
