@@ -30,3 +30,17 @@ echo "sanctrace screen --threads 1 --format jsonl, $NQ queries, process start an
 [ -n "$base" ] && echo "ratio baseline / sanctrace screen end to end: $(echo "scale=1; $base / $per" | bc)x"
 /usr/bin/time -f '%M' "$ST_BIN" screen --data-dir "$tmp/home1" --threads 1 --format jsonl "$tmp/q.csv" 2>"$tmp/mem" >/dev/null || true
 echo "sanctrace screen peak memory: $(echo "scale=1; $(tail -1 "$tmp/mem") / 1024" | bc) MiB"
+# One query: what a single check costs (process start, opening the snapshot)
+head -2 "$tmp/q.csv" >"$tmp/q1.csv"
+for i in 1 2 3 4 5; do
+  s=$(date +%s.%N); "$ST_BIN" screen --data-dir "$tmp/home1" --threads 1 --format jsonl "$tmp/q1.csv" >/dev/null || true; e=$(date +%s.%N)
+  echo "$e - $s" | bc
+done | median >"$tmp/one.txt"
+one=$(cat "$tmp/one.txt")
+echo "sanctrace screen, one query (process start + snapshot open + 1 query), median of 5: $one s"
+qonly=$(sed -n 's/.*queries only: \([0-9.]*\)x.*/\1/p' "$tmp/bench.txt")
+if [ -n "$base" ] && [ -n "$qonly" ]; then
+  # matching work only (no CSV reading, no JSON writing), as the baseline does none either
+  m=$(echo "scale=2; ($one * 1000000 + $NQ * $base / $qonly) / $NQ" | bc)
+  echo "process start + open + $NQ queries' matching, no input/output: $m us per query, ratio $(echo "scale=1; $base / $m" | bc)x"
+fi
