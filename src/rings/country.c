@@ -108,7 +108,7 @@ int rg_country_in_text(const char *text, char out[3]) {
     if (comma && rg_country(comma + 1, out)) return 1;
     char f[512];
     country_fold(text, f, sizeof f);
-    const char *w[128];
+    const char *w[128] = {0};
     size_t nw = 0;
     for (char *p = f; *p && nw < 128;) {
         w[nw++] = p;
