@@ -202,8 +202,8 @@ static int zh_find(const zh_row *t, size_t n, uint32_t code) {
  * not split. */
 static size_t zh_split(const char *s, size_t n, const zh_row *t, size_t tn, uint16_t *key) {
     if (n == 0 || n > ZH_MAX_WORD) return 0;
-    uint8_t best[ZH_MAX_WORD + 1], len[ZH_MAX_WORD + 1];
-    int16_t kk[ZH_MAX_WORD + 1];
+    uint8_t best[ZH_MAX_WORD + 1], len[ZH_MAX_WORD + 1] = {0};
+    int16_t kk[ZH_MAX_WORD + 1] = {0};
     best[n] = 0;
     for (size_t i = n; i-- > 0;) {
         best[i] = UINT8_MAX;
