@@ -169,21 +169,6 @@ int chain_tx_parse(st_block_view *b, const uint8_t *p, size_t len, size_t *used,
     return rc;
 }
 
-/* Merkle root of the n hashes in s (n >= 1), overwriting s. */
-static void merkle_in_place(uint8_t (*s)[32], size_t n, uint8_t out[32]) {
-    while (n > 1) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i += 2) {
-            uint8_t pair[64];
-            memcpy(pair, s[i], 32);
-            memcpy(pair + 32, s[i + 1 < n ? i + 1 : i], 32);
-            chain_dsha256(pair, 64, s[m++]);
-        }
-        n = m;
-    }
-    memcpy(out, s[0], 32);
-}
-
 /* BIP141: a block holding witness data commits to it in its coinbase, in
  * the last output whose script starts OP_RETURN 0x24 aa21a9ed: the double
  * SHA-256 of (merkle root of the wtxids, the coinbase's wtxid counted as
@@ -218,7 +203,7 @@ static int witness_check(st_block_view *b, const uint8_t *p, st_error *err) {
         else memcpy(b->scratch[i], t->txid, 32);
     }
     uint8_t pair[64], h[32];
-    merkle_in_place(b->scratch, b->ntx, pair);
+    chain_merkle_in_place(b->scratch, b->ntx, pair);
     memcpy(pair + 32, w + 2, 32);
     chain_dsha256(pair, 64, h);
     if (memcmp(h, commit, 32) != 0)
@@ -253,7 +238,7 @@ int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *
         return st_error_set(err, ST_ENOMEM, "out of memory");
     for (size_t i = 0; i < b->ntx; i++) memcpy(b->scratch[i], b->tx[i].txid, 32);
     uint8_t root[32];
-    merkle_in_place(b->scratch, b->ntx, root);
+    chain_merkle_in_place(b->scratch, b->ntx, root);
     if (memcmp(root, b->merkle, 32) != 0)
         return st_error_at(err, ST_EPARSE, NULL, 0, 36, "merkle root does not match the transactions");
     return b->check_witness ? witness_check(b, p, err) : ST_OK;
