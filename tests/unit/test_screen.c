@@ -10,6 +10,7 @@
 #include "lists/parse.h"
 #include "lists/store.h"
 #include "sanctrace/screen.h"
+#include "un_snapshot.h"
 
 static char *home;
 static st_snapshot *snap;
@@ -17,23 +18,9 @@ static st_snapshot *snap;
 static int setup(void **state) {
     (void)state;
     home = st_test_tmpdir();
-    char *data;
-    size_t len;
-    st_error err;
-    st_error_clear(&err);
-    const char *path = st_test_data("lists/un-2026-02-27/consolidated.xml");
-    if (st_file_read(path, 64u << 20, &data, &len, &err) != ST_OK) return -1;
-    st_list l;
-    st_list_init(&l);
-    int rc = st_parse_un_xml(data, len, "consolidated.xml", &l, NULL, &err);
-    st_free(data);
-    if (rc != ST_OK) return -1;
-    json_t *sources = json_pack("{s:{s:i}}", "un", "entities", (int)l.n_entities);
     st_store_result res;
-    rc = st_store_write(home, l.entities, l.n_entities, sources, &res, &err);
-    json_decref(sources);
-    st_list_free(&l);
-    if (rc != ST_OK) return -1;
+    st_error err;
+    if (un_snapshot_write(home, &res) != 0) return -1;
     return st_snapshot_open(home, &snap, &err) == ST_OK ? 0 : -1;
 }
 

@@ -13,6 +13,7 @@
 #include "lists/store.h"
 #include "sanctrace/screen.h"
 #include "screen/image.h"
+#include "un_snapshot.h"
 
 static char *home;
 static char img_path[4200];
@@ -21,23 +22,9 @@ static st_snapshot *rebuilt; /* opened with no image: built from entities.jsonl 
 static int setup(void **state) {
     (void)state;
     home = st_test_tmpdir();
-    char *data;
-    size_t len;
-    st_error err;
-    st_error_clear(&err);
-    if (st_file_read(st_test_data("lists/un-2026-02-27/consolidated.xml"), 64u << 20, &data, &len, &err) != ST_OK)
-        return -1;
-    st_list l;
-    st_list_init(&l);
-    int rc = st_parse_un_xml(data, len, "consolidated.xml", &l, NULL, &err);
-    st_free(data);
-    if (rc != ST_OK) return -1;
-    json_t *sources = json_pack("{s:{s:i}}", "un", "entities", (int)l.n_entities);
     st_store_result res;
-    rc = st_store_write(home, l.entities, l.n_entities, sources, &res, &err);
-    json_decref(sources);
-    st_list_free(&l);
-    if (rc != ST_OK) return -1;
+    st_error err;
+    if (un_snapshot_write(home, &res) != 0) return -1;
     snprintf(img_path, sizeof img_path, "%s/snapshots/%s/" SCREEN_IMAGE_FILE, home, res.version);
     if (st_path_exists(img_path)) return -1; /* st_store_write does not make one */
     if (st_snapshot_open(home, &rebuilt, &err) != ST_OK || screen_snapshot_uses_image(rebuilt)) return -1;
