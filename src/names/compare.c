@@ -188,20 +188,9 @@ static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *
                          unsigned m) {
     const nm_tok *a = &A->tok[i];
     if (a->len < 4 || j + m > B->ntok) return 0.0;
-    char buf[160];
-    size_t L = 0;
-    /* the length test first: most runs fail it, and need no copying */
-    for (unsigned k = 0; k < m; k++) L += B->tok[j + k].len;
-    if ((size_t)a->len + 3 < L || L + 3 < (size_t)a->len) return 0.0;
-    L = 0;
-    for (unsigned k = 0; k < m; k++) {
-        const nm_tok *b = &B->tok[j + k];
-        if (b->kind == NM_NUMBER || L + b->len >= sizeof buf) return 0.0;
-        memcpy(buf + L, B->str + b->off, b->len);
-        L += b->len;
-    }
     if ((A->zh_wade || B->zh_wade) && a->zklen) {
-        /* Tse-tung / Zedong: the syllable keys joined */
+        /* Tse-tung / Zedong: the syllable keys joined (their spellings may
+         * differ in length by more than the test below allows) */
         char kb[160];
         size_t K = 0;
         for (unsigned k = 0; k < m; k++) {
@@ -212,7 +201,18 @@ static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *
         }
         if (K && K == a->zklen && memcmp(kb, A->str + a->zk, K) == 0) return ZH_SAME;
     }
+    /* the length test before copying: most runs fail it */
+    size_t L = 0;
+    for (unsigned k = 0; k < m; k++) L += B->tok[j + k].len;
     if ((size_t)a->len + 3 < L || L + 3 < (size_t)a->len) return 0.0;
+    char buf[160];
+    L = 0;
+    for (unsigned k = 0; k < m; k++) {
+        const nm_tok *b = &B->tok[j + k];
+        if (b->kind == NM_NUMBER || L + b->len >= sizeof buf) return 0.0;
+        memcpy(buf + L, B->str + b->off, b->len);
+        L += b->len;
+    }
     return str_sim(A->str + a->off, a->len, buf, L);
 }
 
