@@ -146,5 +146,15 @@ check "ftm exit" $? 0
 check "ftm entities" "$(awk '$1=="ftm"{print $2" "$3}' "$ST_TMP/out9")" "updated 2"
 grep -q '"id":"un_sc_sanctions:NK-1"' "$D/current/entities.jsonl" && ok "ftm id is <dataset>:<id>" || bad "ftm id"
 
+# an empty FtM file (a download cut to nothing) is refused; the snapshot stays
+before=$(readlink "$D/current")
+: > "$ST_TMP/ftm/entities.ftm.json"
+"$ST_BIN" update --from "$ST_TMP/ftm" --data-dir "$D" > "$ST_TMP/out10" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && ok "empty ftm file: exit $rc" || bad "empty ftm file accepted"
+grep -q "entities.ftm.json" "$ST_TMP/out10" && ok "empty ftm file named" || bad "empty ftm: $(cat "$ST_TMP/out10")"
+check "snapshot kept after an empty ftm file" "$(readlink "$D/current")" "$before"
+grep -q '"id":"un_sc_sanctions:NK-1"' "$D/current/entities.jsonl" && ok "ftm entities still there" || bad "ftm entities lost"
+
 echo "update: $fails failure(s)"
 [ "$fails" -eq 0 ]
