@@ -3,7 +3,8 @@
 #   make demo            install what is missing, build, run the main job on real data
 #   make test            build and pass every test (release + sanitizer build + fuzz smoke)
 #   make MODE=asan test  the sanitizer build only
-#   make deps | lint | bench | eval | fuzz | clean
+#   make deps | lint | bench | eval | fuzz | format | clean
+#   make install PREFIX=DIR   binary, libsanctrace.a, public headers, sanctrace.pc
 #
 # Sources are found by folder: src/<module>/*.c form libsanctrace.a (all but
 # src/cli), src/cli/*.c the sanctrace binary, tests/unit/test_*.c one cmocka
@@ -14,7 +15,9 @@ BUILD := build/$(MODE)
 ST_DATA ?= $(abspath ../shared/data)
 export ST_DATA
 
-PKGS := icu-uc icu-i18n libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libcrypto libpq cmocka
+# The library's and the binary's packages; cmocka links into test binaries only.
+PKGS := icu-uc icu-i18n libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libcrypto libpq
+TEST_PKGS := cmocka
 
 CC := cc
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes
@@ -33,6 +36,8 @@ endif
 DEPS_STAMP := build/.deps-ok
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 CFLAGS := $(BASEFLAGS) $(WARN) $(OPT)
 LDLIBS = $(PKG_LIBS) -lbz2 -lm # libbz2 has no .pc file (chain ingest reads .bz2 block files)
 
@@ -54,7 +59,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all deps test test-one unit cli-tests fuzz fuzz-smoke lint bench eval demo clean format
+.PHONY: all deps install test test-one unit cli-tests fuzz fuzz-smoke lint bench eval demo clean format
 
 all: $(BIN)
 
@@ -89,11 +94,50 @@ $(BIN): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) $(TEST_LIBS)
 
-# One mode's tests: unit binaries, then command-line tests against the binary.
-test-one: $(BIN) $(TEST_BIN)
-	@ST_BIN=$(abspath $(BIN)) ST_BUILD=$(abspath $(BUILD)) MODE=$(MODE) sh tests/run.sh $(TEST_BIN)
+# Each public header compiles alone, as C and as C++, with every warning an
+# error: a client includes one header and nothing else.
+PUB_HDR := $(sort $(wildcard include/sanctrace/*.h))
+HEADERTEST := $(BUILD)/headertest.ok
+$(HEADERTEST): $(PUB_HDR) tests/headertest.sh
+	@mkdir -p $(dir $@)
+	@sh tests/headertest.sh $(BUILD)/headertest $(PUB_HDR)
+	@touch $@
+
+# `make install PREFIX=...`: the binary, the static library, the public
+# headers and sanctrace.pc (a static library: its packages are Requires,
+# libbz2 and libm in Libs).
+PREFIX ?= /usr/local
+DESTDIR ?=
+$(BUILD)/sanctrace.pc: scripts/sanctrace.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/^#define ST_VERSION "\(.*\)"/\1/p' include/sanctrace/sanctrace.h)|' \
+	  -e 's|@REQUIRES@|$(PKGS)|' scripts/sanctrace.pc.in > $@
+install: $(BIN) $(LIB) $(BUILD)/sanctrace.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/sanctrace
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sanctrace
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libsanctrace.a
+	install -m 644 $(PUB_HDR) $(DESTDIR)$(PREFIX)/include/sanctrace/
+	install -m 644 $(BUILD)/sanctrace.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/sanctrace.pc
+
+# The programs in examples/ built against an installed copy (as a user's
+# program would be: pkg-config, public headers only) and run by the tests.
+EXAMPLE_PREFIX := $(abspath $(BUILD)/example-install)
+EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
+EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
+$(BUILD)/examples/.installed: $(BIN) $(LIB) scripts/sanctrace.pc.in $(PUB_HDR)
+	@rm -rf $(EXAMPLE_PREFIX)
+	@$(MAKE) --no-print-directory MODE=$(MODE) PREFIX=$(EXAMPLE_PREFIX) install >/dev/null
+	@mkdir -p $(dir $@) && touch $@
+$(BUILD)/examples/%: examples/%.c $(BUILD)/examples/.installed
+	$(CC) -std=c11 -Wall -Wextra -pedantic $(OPT) -o $@ $< \
+	  $$(PKG_CONFIG_PATH=$(EXAMPLE_PREFIX)/lib/pkgconfig pkg-config --cflags --libs sanctrace)
+
+# One mode's tests: public headers, unit binaries, then command-line tests
+# against the binary (tests/cli/examples.sh runs the example programs).
+test-one: $(BIN) $(TEST_BIN) $(HEADERTEST) $(EXAMPLE_BIN)
+	@ST_BIN=$(abspath $(BIN)) ST_BUILD=$(abspath $(BUILD)) ST_EXAMPLES=$(abspath $(BUILD)/examples) MODE=$(MODE) sh tests/run.sh $(TEST_BIN)
 
 ifeq ($(MODE),release)
 test: $(DEPS_STAMP)
@@ -146,8 +190,9 @@ eval: $(BIN)
 demo: $(BIN)
 	@ST_BIN=$(abspath $(BIN)) sh scripts/demo.sh
 
+# Formats the C files changed since the last commit (see .clang-format).
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard src/*/*.h include/sanctrace/*.h)
+	@f=$$(git diff --name-only --diff-filter=AM HEAD -- '*.c' '*.h'); [ -z "$$f" ] || clang-format -i $$f
 
 clean:
 	rm -rf build

@@ -42,6 +42,10 @@
 
 #include "sanctrace/sanctrace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ST_CHAIN_NONE UINT64_MAX
 
 typedef enum st_chain_net {
@@ -195,5 +199,9 @@ typedef struct st_synth_opts {
 
 /* Write blk00000.dat.. (regtest), tagpack.yaml and truth.json into outdir. */
 int st_chain_synth(const char *outdir, const st_synth_opts *opts, st_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

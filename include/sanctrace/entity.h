@@ -16,6 +16,10 @@
 
 #include "sanctrace/sanctrace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum st_schema {
     ST_SCHEMA_UNKNOWN = 0, /* FollowTheMoney "LegalEntity": person or organisation */
     ST_SCHEMA_PERSON,
@@ -126,5 +130,9 @@ const char *st_pdate_format(const st_pdate *d, char *out, size_t n);
 int st_country_code(const char *s, char out[3]);
 const char *st_country_name(const char *iso2); /* English short name or NULL */
 const char *st_country_iso3(const char *iso2); /* "PRK" for "KP", or NULL */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -26,6 +26,10 @@
 #include "sanctrace/entity.h"
 #include "sanctrace/sanctrace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The default decision threshold of st_name_compare*. */
 #define ST_NAME_THRESHOLD 0.80
 
@@ -189,5 +193,9 @@ void st_name_list_free(st_name_list *l);
  * skipped.  *out is owned by the caller (st_name_list_free). */
 int st_deck_load_names(const char *un_xml, const char *ofac_sdn_csv, const char *lines_file,
                        st_name_list *out, st_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

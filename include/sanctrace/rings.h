@@ -24,6 +24,10 @@
 
 #include "sanctrace/sanctrace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct st_rings st_rings;
 
 /* Called once per malformed input row; the reader goes on with the next
@@ -84,5 +88,9 @@ typedef struct st_rings_synth_opts {
 } st_rings_synth_opts;
 int st_rings_synth(const st_rings_synth_opts *o, const char *out_path, const char *truth_path,
                    st_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ST_VERSION "0.1.0"
 
 enum {
@@ -58,5 +62,15 @@ const char *st_error_format(const st_error *err, char *out, size_t n);
 
 /* Short name of a status code. */
 const char *st_strerror(int code);
+
+/* Release memory that a sanctrace call handed to the caller (a string, an
+ * array, a buffer its documentation says "the caller's (st_free)").  The
+ * library allocates through one wrapper, so this, not free(), is the
+ * matching release.  NULL is allowed. */
+void st_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 #include "sanctrace/entity.h"
 #include "sanctrace/names.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct st_snapshot st_snapshot;
 
 /* Open the current snapshot of data_dir (see `sanctrace update`).
@@ -67,5 +71,9 @@ void st_matches_free(st_match *m, size_t n);
 /* The entity as FollowTheMoney-shaped JSON {"id","schema","caption",
  * "properties":{...},"datasets":[...]}.  New reference. */
 json_t *st_entity_to_ftm(const st_entity *e);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

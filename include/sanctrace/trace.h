@@ -36,6 +36,10 @@
 #include "sanctrace/chain.h"
 #include "sanctrace/sanctrace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- union-find ------------------------------------------------------- */
 
 typedef struct st_uf st_uf;
@@ -317,5 +321,9 @@ int st_exposure_run(const st_chain *c, const uint64_t *addrs, size_t n,
 
 /* none / low / medium / high / severe from a result (see docs/trace.md). */
 const char *st_exposure_risk(const st_exposure_result *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 
 #include "sanctrace/sanctrace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ST_WALLET_MAX 128 /* longest address accepted, in bytes */
 
 /* Normalise addr into out (n bytes; ST_WALLET_MAX + 1 always suffices):
@@ -35,5 +39,9 @@ int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n
 
 /* Keccak-256 (the Ethereum variant, not NIST SHA3-256) of data into out. */
 void st_keccak256(const void *data, size_t len, unsigned char out[32]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
