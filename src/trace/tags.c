@@ -2,10 +2,12 @@
  * tags.c - attribution tags: GraphSense TagPack YAML in, address -> tag
  * lookups against a chain store out.
  *
- * Design: TagPacks use a small, regular subset of YAML - scalar header
- * fields, then `tags:`, a list of flat maps - so a line reader handles
- * them exactly and reports the file and line of anything else, instead of
- * linking a general YAML library for one shape.  Header fields are
+ * Design: a TagPack is a YAML map of scalar header fields and `tags:`, a
+ * list of maps.  libyaml reads the YAML itself (flow maps, folded and
+ * literal scalars, anchors, every quoting style), so any valid TagPack
+ * loads; this file only walks that shape and reports the file and line of
+ * anything else.  Aliases are shared nodes, never expanded, and only two
+ * levels are walked, so no input makes the walk grow.  Header fields are
  * inherited by every tag that lacks them, wherever the header field sits
  * in the file (YAML maps are unordered), so tags are merged at the end.
  * Strings live in an arena owned by the tagset; a tag never changes once
@@ -20,6 +22,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include <yaml.h>
 
 #include "core/alloc.h"
 #include "core/fs.h"
@@ -175,74 +179,61 @@ static int field_index(const char *k, size_t n) {
     return -1;
 }
 
-/* Decode a scalar value into buf (at most cap-1 bytes).  Returns 0, or -1
- * with a reason for a malformed quoted string. */
-static int scalar(const char *s, size_t n, char *buf, size_t cap, const char **why) {
-    while (n && (*s == ' ' || *s == '\t')) s++, n--;
-    size_t o = 0;
-    if (n && (*s == '\'' || *s == '"')) {
-        char q = *s;
-        size_t i = 1;
-        for (; i < n; i++) {
-            char ch = s[i];
-            if (ch == q) {
-                if (q == '\'' && i + 1 < n && s[i + 1] == '\'') { ch = '\''; i++; }
-                else break;
-            } else if (q == '"' && ch == '\\' && i + 1 < n) {
-                char e = s[++i];
-                ch = e == 'n' ? '\n' : e == 't' ? '\t' : e;
-            }
-            if (o + 1 < cap) buf[o++] = ch;
-        }
-        if (i >= n) { *why = "unterminated quoted string"; return -1; }
-        /* after the closing quote only blanks or a comment */
-        for (i++; i < n; i++) {
-            if (s[i] == '#') break;
-            if (s[i] != ' ' && s[i] != '\t') { *why = "text after a quoted string"; return -1; }
-        }
-        buf[o] = 0;
-        return 0;
-    }
-    /* plain: up to " #", trimmed */
-    size_t end = n;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) { end = i; break; }
-    while (end && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
-    if (end >= cap) end = cap - 1;
-    memcpy(buf, s, end);
-    buf[end] = 0;
-    return 0;
-}
-
 static int perr(yparse *p, long line, const char *fmt, const char *detail) {
     return st_error_at(p->err, ST_EPARSE, p->name, line, -1, fmt, detail);
 }
 
-/* "key: value" at s[0..n): store recognised keys into f.  *opens_block is
- * set when the value is empty or a block scalar indicator. */
-static int keyval(yparse *p, long line, const char *s, size_t n, yfields *f, char *buf,
-                  int *opens_block, char *key, size_t keycap) {
-    const char *colon = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ':' && (i + 1 == n || s[i + 1] == ' ' || s[i + 1] == '\t')) { colon = s + i; break; }
-    if (!colon || colon == s) return perr(p, line, "expected 'key: value'%s", "");
-    size_t kl = (size_t)(colon - s);
-    while (kl && s[kl - 1] == ' ') kl--;
-    if (kl == 0 || kl >= keycap) return perr(p, line, "bad key%s", "");
-    memcpy(key, s, kl);
-    key[kl] = 0;
-    const char *why = NULL;
-    size_t vn = n - (size_t)(colon + 1 - s);
-    if (scalar(colon + 1, vn, buf, TAG_MAX_LINE, &why)) return perr(p, line, "%s", why);
-    *opens_block = buf[0] == 0 || !strcmp(buf, "|") || !strcmp(buf, ">") || !strcmp(buf, "|-") ||
-                   !strcmp(buf, ">-");
-    int fi = field_index(key, kl);
-    if (fi >= 0 && !*opens_block) {
-        if (f->v[fi]) return perr(p, line, "duplicate key '%s'", field_names[fi]);
-        f->v[fi] = arena_dup(p->ts, buf, strlen(buf));
-        if (!f->v[fi]) return st_error_set(p->err, ST_ENOMEM, "out of memory");
+static long node_line(const yaml_node_t *n) { return (long)n->start_mark.line + 1; }
+
+/* The text of a scalar node, or NULL for a YAML null (an empty plain
+ * value, ~ or null).  *why is set, and NULL returned, for a node that is not
+ * a scalar (*why = NULL then), or one the tag model cannot hold. */
+static const char *node_text(const yaml_node_t *n, size_t *len, const char **why) {
+    *why = NULL;
+    if (!n || n->type != YAML_SCALAR_NODE) return NULL;
+    const char *v = (const char *)n->data.scalar.value;
+    size_t l = n->data.scalar.length;
+    if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        (l == 0 || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL")))
+        return NULL;
+    if (memchr(v, 0, l)) { *why = "NUL byte in text"; return NULL; }
+    if (l > TAG_MAX_LINE - 1) { *why = "value longer than 64 KiB"; return NULL; }
+    *len = l;
+    return v;
+}
+
+/* Store the recognised scalar fields of mapping m into f.  Values that are
+ * themselves maps or lists (free-text context, nested metadata) are not
+ * part of the tag model and are passed over. */
+static int read_fields(yparse *p, yaml_document_t *d, const yaml_node_t *m, yfields *f) {
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = yaml_document_get_node(d, pr->key), *v = yaml_document_get_node(d, pr->value);
+        if (!k || k->type != YAML_SCALAR_NODE) return perr(p, k ? node_line(k) : 0, "a key must be plain text%s", "");
+        const char *key = (const char *)k->data.scalar.value;
+        int fi = field_index(key, k->data.scalar.length);
+        if (fi < 0 || !v || v->type != YAML_SCALAR_NODE) continue;
+        const char *why;
+        size_t len = 0;
+        const char *text = node_text(v, &len, &why);
+        if (why) return perr(p, node_line(v), "%s", why);
+        if (!text) continue;
+        if (f->v[fi]) return perr(p, node_line(k), "duplicate key '%s'", field_names[fi]);
+        if (!(f->v[fi] = arena_dup(p->ts, text, len))) return st_error_set(p->err, ST_ENOMEM, "out of memory");
     }
     return ST_OK;
+}
+
+/* libyaml's own complaint, with the line it points at. */
+static int yaml_fail(yparse *p, const yaml_parser_t *y) {
+    if (y->error == YAML_MEMORY_ERROR) return st_error_set(p->err, ST_ENOMEM, "out of memory");
+    /* a key without its ':' or an unclosed quote is found only lines later:
+     * where it began is the line a person has to fix; inside a plain scalar
+     * (a stray tab) the problem's own line is */
+    const yaml_mark_t *mk =
+        y->context && !strstr(y->context, "plain scalar") ? &y->context_mark : &y->problem_mark;
+    return st_error_at(p->err, ST_EPARSE, p->name, (long)mk->line + 1, (long long)mk->index,
+                       "not valid YAML: %s%s%s", y->context ? y->context : "", y->context ? ", " : "",
+                       y->problem ? y->problem : "syntax error");
 }
 
 static int new_item(yparse *p, long line) {
@@ -303,72 +294,41 @@ int st_tagset_load_yaml(st_tagset *ts, const char *name, const char *data, size_
     p.ts = ts;
     p.name = name ? name : "tagpack";
     p.err = err;
-    char *buf = st_malloc(TAG_MAX_LINE);
-    char key[128];
-    int rc = ST_OK;
-    if (!buf) return st_error_set(err, ST_ENOMEM, "out of memory");
-    enum { TOP, TAGS } mode = TOP;
-    long item_indent = -1;   /* column of '-' in the tags list */
-    long skip_deeper = -1;   /* skip lines indented more than this (nested blocks) */
     size_t base = ts->n;
-    long line = 0;
-    size_t pos = 0;
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) pos = 3;
-    while (pos < len) {
-        size_t e = pos;
-        while (e < len && data[e] != '\n') e++;
-        line++;
-        const char *s = data + pos;
-        size_t n = e - pos;
-        pos = e + 1;
-        if (n && s[n - 1] == '\r') n--;
-        if (n > TAG_MAX_LINE - 1) { rc = st_error_at(err, ST_ELIMIT, p.name, line, -1, "line longer than 64 KiB"); goto out; }
-        if (memchr(s, 0, n)) { rc = perr(&p, line, "NUL byte in text%s", ""); goto out; }
-        size_t ind = 0;
-        while (ind < n && s[ind] == ' ') ind++;
-        if (ind < n && s[ind] == '\t') { rc = perr(&p, line, "tab used for indentation%s", ""); goto out; }
-        if (ind == n || s[ind] == '#') continue;
-        if (ind == 0 && n == 3 && !strncmp(s, "---", 3)) continue;
-        if (ind == 0 && n == 3 && !strncmp(s, "...", 3)) break; /* end of document */
-        if (skip_deeper >= 0) {
-            /* inside a nested block of a key we do not use: a deeper line, or
-             * a list item directly under a top-level key */
-            int is_item = s[ind] == '-' && (ind + 1 == n || s[ind + 1] == ' ');
-            if ((long)ind > skip_deeper || (mode == TOP && skip_deeper == 0 && ind == 0 && is_item)) continue;
-            skip_deeper = -1;
+    int rc = ST_OK, have_doc = 0;
+    yaml_parser_t y;
+    yaml_document_t doc;
+    if (len > TAG_MAX_FILE) return st_error_at(err, ST_ELIMIT, p.name, 0, -1, "TagPack larger than 1 GiB");
+    if (!yaml_parser_initialize(&y)) return st_error_set(err, ST_ENOMEM, "out of memory");
+    yaml_parser_set_input_string(&y, (const unsigned char *)data, len);
+    if (!yaml_parser_load(&y, &doc)) { rc = yaml_fail(&p, &y); goto out; }
+    have_doc = 1;
+    const yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (!root) goto done; /* an empty file holds no tags */
+    if (root->type == YAML_SEQUENCE_NODE) { rc = perr(&p, node_line(root), "list item outside 'tags:'%s", ""); goto out; }
+    if (root->type != YAML_MAPPING_NODE) { rc = perr(&p, node_line(root), "a TagPack is a map of header fields and 'tags:'%s", ""); goto out; }
+    if ((rc = read_fields(&p, &doc, root, &p.head))) goto out;
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = yaml_document_get_node(&doc, pr->key), *v = yaml_document_get_node(&doc, pr->value);
+        if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "tags")) continue;
+        const char *why;
+        size_t vl;
+        if (v->type == YAML_SCALAR_NODE && !node_text(v, &vl, &why) && !why) continue; /* `tags:` with none */
+        if (v->type != YAML_SEQUENCE_NODE) { rc = perr(&p, node_line(k), "'tags:' must start a list%s", ""); goto out; }
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            const yaml_node_t *t = yaml_document_get_node(&doc, *it);
+            if (t->type != YAML_MAPPING_NODE) { rc = perr(&p, node_line(t), "a tag must be a map of 'key: value'%s", ""); goto out; }
+            if ((rc = new_item(&p, node_line(t)))) goto out;
+            if ((rc = read_fields(&p, &doc, t, &p.items[p.nitems - 1]))) goto out;
         }
-        int open = 0;
-        if (mode == TAGS && s[ind] == '-' && (ind + 1 == n || s[ind + 1] == ' ')) {
-            if (item_indent < 0) item_indent = (long)ind;
-            if ((long)ind != item_indent) { rc = perr(&p, line, "list item at an unexpected indentation%s", ""); goto out; }
-            if ((rc = new_item(&p, line))) goto out;
-            size_t k0 = ind + 1;
-            while (k0 < n && s[k0] == ' ') k0++;
-            if (k0 == n) continue;
-            if ((rc = keyval(&p, line, s + k0, n - k0, &p.items[p.nitems - 1], buf, &open, key, sizeof key))) goto out;
-            if (open) skip_deeper = (long)k0;
-            continue;
-        }
-        if (mode == TAGS && p.nitems && (long)ind > item_indent) {
-            if ((rc = keyval(&p, line, s + ind, n - ind, &p.items[p.nitems - 1], buf, &open, key, sizeof key))) goto out;
-            if (open) skip_deeper = (long)ind;
-            continue;
-        }
-        if (ind != 0) { rc = perr(&p, line, "unexpected indentation%s", ""); goto out; }
-        if (s[0] == '-') { rc = perr(&p, line, "list item outside 'tags:'%s", ""); goto out; }
-        mode = TOP;
-        if ((rc = keyval(&p, line, s, n, &p.head, buf, &open, key, sizeof key))) goto out;
-        if (!strcmp(key, "tags")) {
-            if (!open || strcmp(buf, "") != 0) { rc = perr(&p, line, "'tags:' must start a list%s", ""); goto out; }
-            mode = TAGS;
-            item_indent = -1;
-        } else if (open) skip_deeper = 0;
     }
+done:
     rc = finish(&p);
 out:
     if (rc) ts->n = base; /* a file loads whole or not at all (arena strings stay until free) */
+    if (have_doc) yaml_document_delete(&doc);
+    yaml_parser_delete(&y);
     st_free(p.items);
-    st_free(buf);
     return rc;
 }
 

@@ -978,13 +978,16 @@ static void test_tag_validity(void **state) {
 static void test_tag_errors(void **state) {
     (void)state;
     struct { const char *y; long line; const char *msg; } bad[] = {
-        {"title: x\ntags:\n- address: a\n  label 'no colon'\n", 4, "key: value"},
+        {"title: x\ntags:\n- address: a\n  label 'no colon'\n", 4, "expected ':'"},
         {"title: x\ntags:\n- label: no address\n", 3, "without an address"},
-        {"title: 'open\ntags:\n", 1, "unterminated"},
+        {"title: 'open\ntags:\n", 1, "quoted scalar"},
         {"tags:\n- address: a\n\tlabel: tab\n", 3, "tab"},
         {"tags:\n- address: a\n  valid_to: yesterday\n", 2, "valid_to"},
         {"- address: a\n", 1, "outside"},
         {"tags:\n- address: a\n  address: b\n", 3, "duplicate"},
+        {"tags: 'one'\n", 1, "must start a list"},
+        {"a: &x [1]\ntags: *x\n", 1, "must be a map"},
+        {"tags:\n- address: \"a\\0b\"\n", 2, "NUL"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         st_tagset *ts;
@@ -998,6 +1001,33 @@ static void test_tag_errors(void **state) {
         assert_int_equal(st_tagset_count(ts), 0); /* a bad file adds nothing */
         st_tagset_free(ts);
     }
+}
+
+/* Valid YAML that TagPack authors write and a line reader refused: flow
+ * maps, folded and literal scalars, anchors with aliases, a document end
+ * marker, header fields after the list. */
+static void test_tag_yaml_forms(void **state) {
+    (void)state;
+    const char *y = "---\ntitle: Forms\ntags:\n"
+                    "- {address: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT, label: x}\n"
+                    "- address: 1Foo\n  label: >-\n    folded\n    label\n"
+                    "- address: 1Bar\n  label: |-\n    literal\n  source: &src https://example.org/a\n"
+                    "- address: \"1Baz\"\n  source: *src\n  context: {nested: [1, 2]}\n"
+                    "category: exchange\n...\n";
+    st_tagset *ts;
+    st_error e;
+    st_error_clear(&e);
+    st_tagset_new(&ts);
+    assert_int_equal(st_tagset_load_yaml(ts, "forms.yaml", y, strlen(y), &e), ST_OK);
+    assert_int_equal(st_tagset_count(ts), 4);
+    assert_string_equal(st_tagset_get(ts, 0)->address, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT");
+    assert_string_equal(st_tagset_get(ts, 0)->label, "x");
+    assert_string_equal(st_tagset_get(ts, 1)->label, "folded label");
+    assert_string_equal(st_tagset_get(ts, 2)->label, "literal");
+    assert_string_equal(st_tagset_get(ts, 3)->source, "https://example.org/a");
+    assert_string_equal(st_tagset_get(ts, 3)->label, "Forms"); /* the title stands in */
+    for (size_t i = 0; i < 4; i++) assert_string_equal(st_tagset_get(ts, i)->category, "exchange");
+    st_tagset_free(ts);
 }
 
 /* Sanctions snapshot wallets become "sanctioned" tags: valid from the
@@ -1189,6 +1219,7 @@ int main(void) {
         cmocka_unit_test(test_tagpacks),
         cmocka_unit_test(test_tag_validity),
         cmocka_unit_test(test_tag_errors),
+        cmocka_unit_test(test_tag_yaml_forms),
         cmocka_unit_test(test_sanctions_tags),
         cmocka_unit_test(test_sources_and_errors),
         cmocka_unit_test(test_exposure),
