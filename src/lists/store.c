@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -32,14 +31,6 @@
 
 #define STORE_MAX_FILE ((size_t)4 << 30) /* entities.jsonl read limit */
 #define STORE_MAX_META ((size_t)256 << 20)
-
-void st_sha256_hex(const void *data, size_t len, char out[65]) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < n && i < 32; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
-    out[64] = 0;
-}
 
 /* ---- reading ---- */
 

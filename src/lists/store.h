@@ -73,7 +73,7 @@ json_t *st_entity_to_json(const st_entity *e);            /* new reference or NU
 char *st_entity_to_jsonl(const st_entity *e);             /* st_free()d by the caller */
 int st_entity_from_json(json_t *o, st_entity **out, st_error *err);
 
-/* Lower-case hex SHA-256 of data into out[65]. */
-void st_sha256_hex(const void *data, size_t len, char out[65]);
+/* st_sha256_hex, the snapshot files' digest, is in core/sha256.h. */
+#include "core/sha256.h"
 
 #endif

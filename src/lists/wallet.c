@@ -5,18 +5,20 @@
  * Design: the address's shape decides the family (0x + 40 hex is EVM
  * whatever the list calls the asset: USDT lives on several chains); the
  * asset code only names a family the shape cannot tell.  Keccak-256 is
- * implemented here (about 60 lines; libcrypto 3.0 has no legacy Keccak),
- * SHA-256 comes from libcrypto.  Invariant: out is always NUL-terminated
+ * implemented here (about 60 lines; libcrypto 3.0 has no legacy Keccak);
+ * base58, base58check and bech32 are core/codec.c's, shared with the chain
+ * store.  Invariant: out is always NUL-terminated
  * and never longer than the input.
  */
 #include "sanctrace/wallet.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
+#include "core/codec.h"
 
 /* ---- Keccak-256 ---- */
 
@@ -112,38 +114,11 @@ static int evm_normalize(const char *a, char *out) {
 
 /* ---- base58check ---- */
 
-static const char b58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
 /* Ripple writes base58check with its own alphabet. */
 static const char xrp_alphabet[] = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz";
 
-/* Decode base58 s (alphabet abc) into out (up to cap bytes); returns
- * length or -1. */
-static int b58_decode_with(const char *abc, const char *s, unsigned char *out, size_t cap) {
-    unsigned char buf[64] = {0};
-    size_t n = strlen(s), zeros = 0, len = 0;
-    while (zeros < n && s[zeros] == abc[0]) zeros++;
-    for (size_t i = 0; i < n; i++) {
-        const char *p = strchr(abc, s[i]);
-        if (!p || !s[i]) return -1;
-        unsigned carry = (unsigned)(p - abc);
-        size_t j = 0;
-        for (; j < len || carry; j++) {
-            if (j >= sizeof buf) return -1;
-            carry += 58u * buf[j];
-            buf[j] = (unsigned char)(carry & 0xFF);
-            carry >>= 8;
-        }
-        len = j;
-    }
-    if (zeros + len > cap) return -1;
-    memset(out, 0, zeros);
-    for (size_t i = 0; i < len; i++) out[zeros + i] = buf[len - 1 - i];
-    return (int)(zeros + len);
-}
-
 static int b58_decode(const char *s, unsigned char *out, size_t cap) {
-    return b58_decode_with(b58_alphabet, s, out, cap);
+    return st_base58_decode(st_base58_alphabet, s, out, cap);
 }
 
 /* Monero's base58: blocks of 8 bytes as 11 characters, the last block
@@ -161,9 +136,9 @@ static int xmr_b58_decode(const char *s, size_t n, unsigned char *out, size_t ca
         if (chars == 0) break;
         unsigned __int128 v = 0;
         for (size_t i = 0; i < chars; i++) {
-            const char *p = strchr(b58_alphabet, s[b * 11 + i]);
+            const char *p = strchr(st_base58_alphabet, s[b * 11 + i]);
             if (!p || !s[b * 11 + i]) return -1;
-            v = v * 58 + (unsigned)(p - b58_alphabet);
+            v = v * 58 + (unsigned)(p - st_base58_alphabet);
         }
         if (bytes < 8 && (v >> (8 * bytes)) != 0) return -1;
         if (bytes == 8 && (v >> 64) != 0) return -1;
@@ -199,8 +174,6 @@ static uint64_t cash_polymod(const unsigned char *v, size_t n) {
     return c ^ 1;
 }
 
-static const char b32_alphabet[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
 /* body: the 42 lower-case characters after "bitcoincash:". */
 static int cash_check(const char *body) {
     static const char prefix[] = "bitcoincash";
@@ -210,21 +183,14 @@ static int cash_check(const char *body) {
     for (size_t i = 0; prefix[i]; i++) v[k++] = (unsigned char)(prefix[i] & 31);
     v[k++] = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *p = strchr(b32_alphabet, body[i]);
+        const char *p = strchr(st_bech32_alphabet, body[i]);
         if (!p || !body[i]) return 0;
-        v[k++] = (unsigned char)(p - b32_alphabet);
+        v[k++] = (unsigned char)(p - st_bech32_alphabet);
     }
     return cash_polymod(v, k) == 0;
 }
 
-static int b58_check(const unsigned char *d, int n) {
-    unsigned char h1[EVP_MAX_MD_SIZE], h2[EVP_MAX_MD_SIZE];
-    unsigned int k;
-    if (n < 5) return 0;
-    EVP_Digest(d, (size_t)n - 4, h1, &k, EVP_sha256(), NULL);
-    EVP_Digest(h1, 32, h2, &k, EVP_sha256(), NULL);
-    return memcmp(h2, d + n - 4, 4) == 0;
-}
+static int b58_check(const unsigned char *d, int n) { return n >= 5 && st_base58check_ok(d, (size_t)n); }
 
 static const char *b58_family(const unsigned char *d, int n) {
     if (n == 26) { /* Zcash transparent: two version bytes */
@@ -242,38 +208,8 @@ static const char *b58_family(const unsigned char *d, int n) {
     }
 }
 
-/* ---- bech32 / bech32m ---- */
-
-static uint32_t b32_polymod(const unsigned char *v, size_t n) {
-    static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
-    uint32_t chk = 1;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t top = chk >> 25;
-        chk = ((chk & 0x1ffffff) << 5) ^ v[i];
-        for (int b = 0; b < 5; b++)
-            if ((top >> b) & 1) chk ^= gen[b];
-    }
-    return chk;
-}
-
 /* s is lower-case "hrp1data"; 1 when the bech32 or bech32m checksum holds. */
-static int b32_verify(const char *s) {
-    const char *sep = strrchr(s, '1');
-    size_t hrp = sep ? (size_t)(sep - s) : 0, n = strlen(s);
-    if (!sep || hrp < 1 || n - hrp - 1 < 6 || n > 90) return 0;
-    unsigned char v[200];
-    size_t k = 0;
-    for (size_t i = 0; i < hrp; i++) v[k++] = (unsigned char)(s[i] >> 5);
-    v[k++] = 0;
-    for (size_t i = 0; i < hrp; i++) v[k++] = (unsigned char)(s[i] & 31);
-    for (size_t i = hrp + 1; i < n; i++) {
-        const char *p = strchr(b32_alphabet, s[i]);
-        if (!p || !s[i]) return 0;
-        v[k++] = (unsigned char)(p - b32_alphabet);
-    }
-    uint32_t pm = b32_polymod(v, k);
-    return pm == 1 || pm == 0x2bc830a3;
-}
+static int b32_verify(const char *s) { return st_bech32_verify(s) != ST_BECH32_NONE; }
 
 int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n, const char **family_out) {
     const char *fam = "OTHER";
@@ -310,7 +246,7 @@ int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n
     if (cash || ((low[0] == 'q' || low[0] == 'p') && len == 42 && !(has_upper && has_lower) && !strchr(a, ':'))) {
         const char *body = cash ? cash : low;
         int ok = strlen(body) == 42;
-        for (const char *p = body; ok && *p; p++) ok = strchr(b32_alphabet, *p) != NULL;
+        for (const char *p = body; ok && *p; p++) ok = strchr(st_bech32_alphabet, *p) != NULL;
         if (ok) {
             snprintf(out, n, "%s", body);
             fam = "BCH";
@@ -338,10 +274,10 @@ int st_wallet_normalize(const char *chain, const char *addr, char *out, size_t n
         unsigned char d[40];
         memcpy(out, a, len + 1);
         fam = "XRP";
-        rc = b58_decode_with(xrp_alphabet, a, d, sizeof d) == 25 && b58_check(d, 25) ? ST_OK : ST_EPARSE;
+        rc = st_base58_decode(xrp_alphabet, a, d, sizeof d) == 25 && b58_check(d, 25) ? ST_OK : ST_EPARSE;
         goto done;
     }
-    if (len >= 25 && len <= 36 && strspn(a, b58_alphabet) == len) {
+    if (len >= 25 && len <= 36 && strspn(a, st_base58_alphabet) == len) {
         unsigned char d[40];
         int k = b58_decode(a, d, sizeof d);
         if (k == 25 || k == 26) {

@@ -19,21 +19,13 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/rand.h"
 #include "names/names_int.h"
 
-typedef struct rng {
-    uint64_t s;
-} rng;
+typedef st_rng rng;
 
-static uint64_t rng_next(rng *r) {
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static unsigned rng_below(rng *r, unsigned n) { return n ? (unsigned)(rng_next(r) % n) : 0; }
-static double rng_unit(rng *r) { return (double)(rng_next(r) >> 11) / 9007199254740992.0; }
+static unsigned rng_below(rng *r, unsigned n) { return (unsigned)st_rng_below(r, n); }
+static double rng_unit(rng *r) { return st_rng_unit(r); }
 
 void st_deck_free(st_deck *d) {
     if (!d) return;

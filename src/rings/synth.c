@@ -28,18 +28,14 @@
 #include "core/buf.h"
 #include "core/fs.h"
 #include "core/progress.h"
+#include "core/rand.h"
 #include "rings/rings_int.h"
 
-typedef struct rng { uint64_t s; } rng;
+typedef st_rng rng;
 
-static uint64_t rnd(rng *g) {
-    uint64_t z = (g->s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-static uint32_t rn(rng *g, uint32_t n) { return n ? (uint32_t)(rnd(g) % n) : 0; }
-static double ru(rng *g) { return (double)(rnd(g) >> 11) / 9007199254740992.0; }
+static uint64_t rnd(rng *g) { return st_rng_next(g); }
+static uint32_t rn(rng *g, uint32_t n) { return (uint32_t)st_rng_below(g, n); }
+static double ru(rng *g) { return st_rng_unit(g); }
 static int chance(rng *g, double p) { return ru(g) < p; }
 
 /* Built-in name lists (a mix of common given names and surnames). */

@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <unicode/uversion.h>
 
 #include "core/alloc.h"
+#include "core/sha256.h"
 #include "index/name_index.h"
 #include "lists/store.h"
 
@@ -45,11 +45,6 @@ typedef struct img_head {
 } img_head;
 
 const char *screen_image_build_id(void) { return st_build_sources_digest; }
-
-static void sha256_raw(const void *p, size_t n, unsigned char out[32]) {
-    unsigned int k = 0;
-    EVP_Digest(p, n, out, &k, EVP_sha256(), NULL);
-}
 
 static void build_stamp(char out[96]) {
     UVersionInfo v;
@@ -105,7 +100,7 @@ int screen_image_build(const screen_image_src *src, st_buf *out) {
     if (rc) return rc;
     h.sec[S_INDEX][1] = out->len - h.sec[S_INDEX][0];
     h.body_len = out->len - sizeof h;
-    sha256_raw(out->data + sizeof h, h.body_len, h.body_sha256);
+    st_sha256(out->data + sizeof h, h.body_len, h.body_sha256);
     memcpy(out->data, &h, sizeof h);
     return ST_OK;
 }
@@ -151,7 +146,7 @@ int screen_image_parse(const void *image, size_t len, const char *jsonl_sha256, 
         return st_error_set(err, ST_ECORRUPT, "length %zu does not match its header", len);
     if (checks & SCREEN_IMAGE_CHECK_SUM) {
         unsigned char sum[32];
-        sha256_raw(base + sizeof h, h.body_len, sum);
+        st_sha256(base + sizeof h, h.body_len, sum);
         if (memcmp(sum, h.body_sha256, 32)) return st_error_set(err, ST_ECORRUPT, "checksum mismatch");
     }
     for (int s = 0; s < IMG_NSEC; s++)
