@@ -148,7 +148,7 @@ int st_lock_take(const char *path, int wait, const char *what, int *fd, st_error
         if (slash && slash != dir) *slash = 0;
         else snprintf(dir, sizeof dir, ".");
         if (e == EROFS || e == EACCES || e == EPERM)
-            return st_error_at(err, ST_EIO, dir, 0, -1, "%s is not writable: %s", dir, strerror(e));
+            return st_error_at(err, ST_EIO, dir, 0, -1, "directory not writable: %s", strerror(e));
         return st_error_at(err, ST_EIO, path, 0, -1, "cannot create the lock file: %s", strerror(e));
     }
     if (flock(f, LOCK_EX | LOCK_NB) != 0) {
