@@ -113,8 +113,18 @@ static int sqlite_connect(const char *target, int readonly, void **conn, st_erro
     }
     sqlite3_busy_timeout(db, 10000);
     char *msg = NULL;
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) !=
-        SQLITE_OK) {
+    /* Switching a new store to WAL needs it to itself, and SQLite does not
+     * call the busy handler for that (two processes creating the store at
+     * once would deadlock): wait here instead, as long as the timeout. */
+    int r;
+    for (int waited = 0;; waited += 20) {
+        r = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg);
+        if ((r != SQLITE_BUSY && r != SQLITE_LOCKED) || waited >= 10000) break;
+        sqlite3_free(msg);
+        msg = NULL;
+        sqlite3_sleep(20);
+    }
+    if (r != SQLITE_OK) {
         int rc = st_error_set(err, ST_EIO, "cannot set up database %s: %s", target,
                               msg ? msg : "unknown error");
         sqlite3_free(msg);
