@@ -263,33 +263,53 @@ static void test_key_roles(void **state) {
     close_tmp(s, dir);
 }
 
-static void sql(sqlite3 *db, const char *text) {
+/* Run text on the store at target (SQLite file or PostgreSQL URL). */
+static void sql(const char *target, const char *text) {
+    if (strncmp(target, "postgres", 8) == 0) {
+        PGconn *c = PQconnectdb(target);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, text);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) fprintf(stderr, "%s\n", PQerrorMessage(c));
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+        return;
+    }
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
     char *msg = NULL;
     int r = sqlite3_exec(db, text, NULL, NULL, &msg);
     if (r != SQLITE_OK) fprintf(stderr, "%s\n", msg);
     sqlite3_free(msg);
+    sqlite3_close(db);
     assert_int_equal(r, SQLITE_OK);
 }
 
 /* A store made before keys had roles: its keys become admin keys under
  * their old label, its audit records gain an empty key name, nothing is
- * lost; opening it twice migrates once. */
+ * lost; opening it twice migrates once.  SQLite, or PostgreSQL with
+ * ST_PG_URL. */
 static void test_migrate_old_store(void **state) {
     (void)state;
     char *dir = st_test_tmpdir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/old.db", dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sql(db, "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, key_id TEXT NOT NULL,"
-            " endpoint TEXT NOT NULL, subject TEXT NOT NULL, snapshot TEXT NOT NULL,"
-            " input TEXT NOT NULL, results TEXT NOT NULL);"
-            "CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-            " salt TEXT NOT NULL, hash TEXT NOT NULL, created TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
-            "INSERT INTO api_keys VALUES ('00112233aabbccdd', 'onboarding', 's', 'h', '2025-01-01', 0);"
-            "INSERT INTO audit (ts, key_id, endpoint, subject, snapshot, input, results)"
-            " VALUES ('2025-01-01T00:00:00.000Z', '00112233aabbccdd', 'match', 'q:1', 'v', '{}', '[]');");
-    sqlite3_close(db);
+    char path[512], text[2048];
+    const char *pg = getenv("ST_PG_URL");
+    int on_pg = pg && *pg;
+    if (on_pg) {
+        snprintf(path, sizeof path, "%s", pg);
+        sql(path, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    } else snprintf(path, sizeof path, "%s/old.db", dir);
+    snprintf(text, sizeof text,
+             "CREATE TABLE audit (id %s, ts TEXT NOT NULL, key_id TEXT NOT NULL,"
+             " endpoint TEXT NOT NULL, subject TEXT NOT NULL, snapshot TEXT NOT NULL,"
+             " input TEXT NOT NULL, results TEXT NOT NULL);"
+             "CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+             " salt TEXT NOT NULL, hash TEXT NOT NULL, created TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+             "INSERT INTO api_keys VALUES ('00112233aabbccdd', 'onboarding', 's', 'h', '2025-01-01', 0);"
+             "INSERT INTO audit (ts, key_id, endpoint, subject, snapshot, input, results)"
+             " VALUES ('2025-01-01T00:00:00.000Z', '00112233aabbccdd', 'match', 'q:1', 'v', '{}', '[]');",
+             on_pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+    sql(path, text);
     st_error err;
     /* read-only first: the old schema is read as it is, and left alone */
     st_db *ro = NULL;
