@@ -588,6 +588,39 @@ int st_db_alert_add(st_db *s, const char *customer, const char *entity, double s
                      7, p, NULL, NULL, NULL, err);
 }
 
+int st_db_hit_alert(st_db *s, const char *customer, const char *entity, double score,
+                    const char *snapshot, const char *change, const char *name, int *is_new,
+                    st_error *err) {
+    void *c;
+    *is_new = 0;
+    int rc = store_borrow(s, &c, err);
+    if (rc != ST_OK) return rc;
+    const db_engine *e = s->eng;
+    char sc[32], ts[40];
+    snprintf(sc, sizeof sc, "%.4f", score);
+    const char *hp[4] = {customer, entity, sc, snapshot};
+    const char *ap[7] = {customer, entity, sc, snapshot, change, name ? name : "", st_db_now(ts, sizeof ts)};
+    long changes = 0;
+    if ((rc = e->exec(c, "BEGIN", 0, NULL, NULL, NULL, NULL, err)) != ST_OK) goto done;
+    rc = e->exec(c,
+                 "INSERT INTO monitor_hits (customer_id, entity_id, score, snapshot)"
+                 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                 4, hp, NULL, NULL, &changes, err);
+    if (rc == ST_OK && changes > 0)
+        rc = e->exec(c,
+                     "INSERT INTO alerts (customer_id, entity_id, score, snapshot, change, name, ts)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                     7, ap, NULL, NULL, NULL, err);
+    if (rc == ST_OK) rc = e->exec(c, "COMMIT", 0, NULL, NULL, NULL, NULL, err);
+    if (rc != ST_OK) {
+        st_error e2;
+        e->exec(c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, &e2);
+    } else *is_new = changes > 0;
+done:
+    store_giveback(s, c);
+    return rc;
+}
+
 int st_db_alerts(st_db *s, long long after_id, int limit, json_t **out, st_error *err) {
     static const char *const numeric[] = {"id", "score", NULL};
     char a[24], l[24];

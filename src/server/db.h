@@ -127,6 +127,12 @@ int st_db_hit(st_db *s, const char *customer, const char *entity, double score,
 int st_db_alert_add(st_db *s, const char *customer, const char *entity, double score,
                        const char *snapshot, const char *change, const char *name,
                        st_error *err);
+/* st_db_hit and, when the pair is new, its alert, in one transaction: a
+ * crash between the two can neither record the hit without its alert
+ * (the alert would never come) nor raise the alert twice. */
+int st_db_hit_alert(st_db *s, const char *customer, const char *entity, double score,
+                    const char *snapshot, const char *change, const char *name, int *is_new,
+                    st_error *err);
 /* Alerts with id > after_id, oldest first, at most limit (0: 1000), as a
  * JSON array of {id, customer_id, entity_id, score, snapshot, change, name, ts}. */
 int st_db_alerts(st_db *s, long long after_id, int limit, json_t **out, st_error *err);

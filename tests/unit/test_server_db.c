@@ -181,6 +181,14 @@ static void test_monitoring(void **state) {
     assert_int_equal(json_array_size(al), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(al, 0), "change")), "changed");
     json_decref(al);
+    /* a new pair and its alert together; a known pair: neither again */
+    assert_int_equal(st_db_hit_alert(s, "c3", "ofac:4", 0.9, "v3", "added", "W", &is_new, &err), ST_OK);
+    assert_true(is_new);
+    assert_int_equal(st_db_hit_alert(s, "c3", "ofac:4", 0.9, "v4", "changed", "W", &is_new, &err), ST_OK);
+    assert_false(is_new);
+    assert_int_equal(st_db_alerts(s, 0, 0, &al, &err), ST_OK);
+    assert_int_equal(json_array_size(al), 3);
+    json_decref(al);
     assert_int_equal(st_db_monitor_finish(s, "v2", 1, 2, &err), ST_OK);
     close_tmp(s, dir);
 }
