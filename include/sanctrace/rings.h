@@ -43,7 +43,9 @@ typedef struct st_rings_opts {
 } st_rings_opts;
 
 /* New context; opts is copied (its strings must outlive the context).
- * With a state_dir the records kept there are loaded first. */
+ * With a state_dir the records kept there are loaded first, under an
+ * exclusive lock on state_dir/lock held until st_rings_save_state or
+ * st_rings_free: a second context on the same folder waits for it. */
 int st_rings_new(st_rings **out, const st_rings_opts *opts, st_error *err);
 void st_rings_free(st_rings *r);
 
@@ -73,8 +75,10 @@ json_t *st_rings_result(const st_rings *r);
 size_t st_rings_high(const st_rings *r);
 /* The analyst's brief: rings by risk, with evidence and indicators. */
 int st_rings_write_table(const st_rings *r, FILE *f);
-/* Persist records and ring ids into opts->state_dir (atomic writes). */
-int st_rings_save_state(const st_rings *r, st_error *err);
+/* Persist records and ring ids into opts->state_dir (atomic writes) and
+ * let the next run on that state go on (see st_rings_new: a run holds the
+ * state folder from st_rings_new to here, or to st_rings_free). */
+int st_rings_save_state(st_rings *r, st_error *err);
 
 /* Synthetic applicants with planted operations and shared-value traps.
  * Writes out_path (CSV) and truth_path (CSV: id,cluster,role).

@@ -712,7 +712,7 @@ static int index_write(ingest *ig, int which) {
     char path[1200], tmp[1220];
     snprintf(path, sizeof path, "%s/%s", c->dir, store_col_name(which));
     snprintf(tmp, sizeof tmp, "%s.new", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
     if (fd < 0) return st_error_at(ig->err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
     size_t left = col->cap, off = 0;
     while (left) {

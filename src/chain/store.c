@@ -66,7 +66,7 @@ static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_
     c->esize = col_defs[which].esize;
     c->writable = writable;
     snprintf(path, sizeof path, "%s/%s", dir, col_defs[which].name);
-    c->fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+    c->fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, ST_FILE_MODE);
     if (c->fd < 0) {
         if (!writable && errno == ENOENT && n == 0) return ST_OK; /* empty store */
         return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
@@ -289,7 +289,7 @@ int store_open(st_chain *c, const char *dir, int writable, st_error *err) {
                            "no chain store here (run 'sanctrace chain ingest --db %s PATH' first)", dir);
     if (writable && (rc = st_mkdir_p(dir, err))) return rc;
     snprintf(path, sizeof path, "%s/lock", dir);
-    c->lock_fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+    c->lock_fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, ST_FILE_MODE);
     if (c->lock_fd >= 0 && flock(c->lock_fd, (writable ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0)
         return st_error_at(err, ST_EIO, dir, 0, -1,
                            writable ? "the store is in use (a query or another ingest holds it)"

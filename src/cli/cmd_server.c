@@ -35,6 +35,25 @@ static int open_store(const char *db, const char *data_dir, st_db **out, st_erro
     return st_db_open(db, 2, out, err);
 }
 
+/* The same store for a command that only reads (audit export and count,
+ * keys list, monitor alerts): opened read-only, so a read-only copy or
+ * file system works and nothing is created.  No SQLite file yet: an empty
+ * store is made as before (reading it then finds nothing). */
+static int open_store_reading(const char *db, const char *data_dir, st_db **out, st_error *err) {
+    char path[4200];
+    const char *target = db;
+    if (!target) {
+        snprintf(path, sizeof path, "%s/sanctrace.db", data_dir);
+        target = path;
+    }
+    st_error e2;
+    st_error_clear(&e2);
+    int rc = st_db_open_readonly(target, out, &e2);
+    if (rc == ST_ENOTFOUND) return open_store(db, data_dir, out, err);
+    if (rc != ST_OK && err) *err = e2;
+    return rc;
+}
+
 /* "6h", "30m", "90s", "1d" or plain seconds; -1 when malformed. */
 static double parse_duration(const char *s) {
     char *end;
@@ -52,7 +71,7 @@ static void serve_usage(FILE *f) {
             "usage: sanctrace serve [--data-dir D] [--listen ADDR:PORT] [--threads N]\n"
             "                       [--db postgres://...] [--auth on|off] [--max-body BYTES]\n"
             "                       [--update-every 6h] [--update-from DIR] [--timeout SECONDS]\n"
-            "       sanctrace serve keys add NAME | keys list | keys revoke ID\n\n"
+            "       sanctrace serve keys add NAME [--role read|analyst|admin] | keys list | keys revoke ID\n\n"
             "Screening as an HTTP service: yente's POST /match/{dataset}, GET /search/{dataset}?q=,\n"
             "GET /entities/{id}, /catalog, /healthz, /readyz, the reconciliation API at\n"
             "/reconcile, POST|GET /decisions, GET /alerts, and the analyst page at /.\n\n"
@@ -66,32 +85,45 @@ static void serve_usage(FILE *f) {
             "  --update-from DIR    update from official files in DIR instead of downloading (repeatable)\n"
             "  --timeout SECONDS    close idle or stalled connections after this (default 30)\n"
             "  --port-file FILE     write the bound port to FILE once listening\n"
-            "SIGHUP updates now; SIGTERM finishes the requests in flight and exits 0.\n");
+            "SIGHUP updates now; SIGTERM finishes the requests in flight and exits 0.\n\n"
+            "A key's role says what it may do: read (screen, entities), analyst (also record and\n"
+            "read decisions, alerts; the default), admin (everything). A decision records the\n"
+            "key's name as its analyst; without keys (loopback) the analyst is \"local\".\n");
 }
 
-static int serve_keys(int argc, char **argv, const char *db, const char *data_dir) {
+static int serve_keys(int argc, char **argv, const char *db, const char *data_dir,
+                      const char *role_name) {
     st_error err;
     st_error_clear(&err);
+    st_role role = ST_ROLE_ANALYST; /* what every key could do before roles */
     if (argc < 1 || (strcmp(argv[0], "add") == 0 && argc < 2) ||
         (strcmp(argv[0], "revoke") == 0 && argc < 2)) {
-        fprintf(stderr, "usage: sanctrace serve keys add NAME | keys list | keys revoke ID\n");
+        fprintf(stderr, "usage: sanctrace serve keys add NAME [--role read|analyst|admin] | keys list"
+                        " | keys revoke ID\n");
+        return 2;
+    }
+    if (role_name && (strcmp(argv[0], "add") != 0 || st_role_parse(role_name, &role) != ST_OK)) {
+        fprintf(stderr, "sanctrace: --role takes read, analyst or admin, with keys add\n");
         return 2;
     }
     st_db *s = NULL;
-    if (open_store(db, data_dir, &s, &err) != ST_OK) {
+    int opened = strcmp(argv[0], "list") == 0 ? open_store_reading(db, data_dir, &s, &err)
+                                              : open_store(db, data_dir, &s, &err);
+    if (opened != ST_OK) {
         cli_report(&err);
         return 2;
     }
     int rc = 0;
     if (strcmp(argv[0], "add") == 0) {
         char key[96], id[24];
-        if (st_db_key_add(s, argv[1], key, sizeof key, id, &err) != ST_OK) {
+        if (st_db_key_add(s, argv[1], role, key, sizeof key, id, &err) != ST_OK) {
             cli_report(&err);
             rc = 2;
         } else {
             printf("%s\n", key);
-            fprintf(stderr, "sanctrace: key %s (%s) created; it is shown only this once.\n"
-                            "  Send it as 'Authorization: ApiKey %s'.\n", id, argv[1], key);
+            fprintf(stderr, "sanctrace: key %s (%s, role %s) created; it is shown only this once.\n"
+                            "  Send it as 'Authorization: ApiKey %s'.\n", id, argv[1],
+                    st_role_name(role), key);
         }
     } else if (strcmp(argv[0], "list") == 0) {
         json_t *keys = NULL;
@@ -101,10 +133,11 @@ static int serve_keys(int argc, char **argv, const char *db, const char *data_di
         } else {
             size_t i;
             json_t *k;
-            printf("%-18s %-24s %-26s %s\n", "id", "name", "created", "state");
+            printf("%-18s %-24s %-8s %-26s %s\n", "id", "name", "role", "created", "state");
             json_array_foreach(keys, i, k) {
-                printf("%-18s %-24s %-26s %s\n", json_string_value(json_object_get(k, "id")),
+                printf("%-18s %-24s %-8s %-26s %s\n", json_string_value(json_object_get(k, "id")),
                        json_string_value(json_object_get(k, "name")),
+                       json_string_value(json_object_get(k, "role")),
                        json_string_value(json_object_get(k, "created")),
                        json_integer_value(json_object_get(k, "revoked")) ? "revoked" : "active");
             }
@@ -134,15 +167,17 @@ int cmd_serve(int argc, char **argv) {
         {"auth", required_argument, 0, 'a'},     {"max-body", required_argument, 0, 'm'},
         {"update-every", required_argument, 0, 'u'}, {"update-from", required_argument, 0, 'f'},
         {"timeout", required_argument, 0, 'T'},  {"port-file", required_argument, 0, 'p'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+        {"role", required_argument, 0, 'r'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     st_server_config cfg = {.listen = "127.0.0.1:8080", .threads = 8, .auth = -1,
                             .max_body = 1u << 20, .conn_timeout = 30};
-    const char *data_dir = NULL;
+    const char *data_dir = NULL, *role = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data_dir = optarg; break;
+        case 'r': role = optarg; break;
         case 'l': cfg.listen = optarg; break;
         case 't':
             cfg.threads = atoi(optarg);
@@ -199,7 +234,11 @@ int cmd_serve(int argc, char **argv) {
     char dir[4096];
     cfg.data_dir = cli_data_dir(data_dir, dir, sizeof dir);
     if (optind < argc && strcmp(argv[optind], "keys") == 0)
-        return serve_keys(argc - optind - 1, argv + optind + 1, cfg.db, cfg.data_dir);
+        return serve_keys(argc - optind - 1, argv + optind + 1, cfg.db, cfg.data_dir, role);
+    if (role) {
+        fprintf(stderr, "sanctrace: --role is for 'serve keys add'\n");
+        return 2;
+    }
     if (optind < argc) {
         fprintf(stderr, "sanctrace: serve: unexpected argument '%s'\n", argv[optind]);
         serve_usage(stderr);
@@ -220,7 +259,7 @@ static void audit_usage(FILE *f) {
     fprintf(f, "usage: sanctrace audit export [--from DATE] [--to DATE] [-o FILE] [--data-dir D] [--db URL]\n"
                "       sanctrace audit count [--data-dir D] [--db URL]\n\n"
                "export writes the audit records of a period as CSV (id,time,key_id,endpoint,subject,\n"
-               "snapshot,input,results). DATE is YYYY-MM-DD (--to includes that whole day) or a\n"
+               "snapshot,input,results,key_name). DATE is YYYY-MM-DD (--to includes that whole day) or a\n"
                "full UTC time stamp YYYY-MM-DDTHH:MM:SS (exclusive).\n");
 }
 
@@ -257,7 +296,8 @@ int cmd_audit(int argc, char **argv) {
     st_error err;
     st_error_clear(&err);
     st_db *s = NULL;
-    if (open_store(db, cli_data_dir(data_dir, dir, sizeof dir), &s, &err) != ST_OK) {
+    /* export and count only read: a read-only copy of the store will do */
+    if (open_store_reading(db, cli_data_dir(data_dir, dir, sizeof dir), &s, &err) != ST_OK) {
         cli_report(&err);
         return 2;
     }
@@ -345,7 +385,8 @@ int cmd_monitor(int argc, char **argv) {
         monitor_usage(stderr);
         return 2;
     }
-    if (open_store(db, ddir, &s, &err) != ST_OK) {
+    if ((strcmp(sub, "alerts") == 0 ? open_store_reading(db, ddir, &s, &err)
+                                     : open_store(db, ddir, &s, &err)) != ST_OK) {
         cli_report(&err);
         return 2;
     }

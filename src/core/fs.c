@@ -1,5 +1,14 @@
 /*
  * fs.c - file helpers shared by the stores.
+ *
+ * Design: everything sanctrace keeps (snapshots, the server's database,
+ * rings state, chain stores) may hold screened names, key hashes and
+ * customer records, so it is private to the user who runs sanctrace:
+ * directories are created 0700 and files 0600, with the mode passed to
+ * mkdir/open itself, so no umask can widen it (a umask only removes bits).
+ * Writers of shared state take an exclusive flock on a lock file for the
+ * whole read-modify-write (st_lock_take); a failure to create that file is
+ * reported with its errno, never mistaken for another holder.
  */
 #include "core/fs.h"
 
@@ -8,6 +17,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,7 +80,7 @@ int st_file_write_atomic(const char *path, const void *data, size_t len, st_erro
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
     if (fd < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
     const char *p = data;
     size_t left = len;
@@ -105,13 +115,68 @@ int st_mkdir_p(const char *path, st_error *err) {
     for (char *s = p + 1; *s; s++) {
         if (*s != '/') continue;
         *s = 0;
-        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+        if (mkdir(p, ST_DIR_MODE) != 0 && errno != EEXIST)
             return st_error_at(err, ST_EIO, p, 0, -1, "mkdir failed: %s", strerror(errno));
         *s = '/';
     }
-    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+    if (mkdir(p, ST_DIR_MODE) != 0 && errno != EEXIST)
         return st_error_at(err, ST_EIO, p, 0, -1, "mkdir failed: %s", strerror(errno));
     return ST_OK;
+}
+
+int st_file_private(const char *path, st_error *err) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, ST_FILE_MODE);
+    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot create: %s", strerror(errno));
+    struct stat sb;
+    int rc = ST_OK;
+    /* a file left by an older sanctrace or created under another umask */
+    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) && sb.st_uid == geteuid() &&
+        fchmod(fd, sb.st_mode & 0700) != 0)
+        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot make it private: %s", strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int st_lock_take(const char *path, int wait, const char *what, int *fd, st_error *err) {
+    *fd = -1;
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+    if (f < 0) {
+        int e = errno;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) *slash = 0;
+        else snprintf(dir, sizeof dir, ".");
+        if (e == EROFS || e == EACCES || e == EPERM)
+            return st_error_at(err, ST_EIO, dir, 0, -1, "directory not writable: %s", strerror(e));
+        return st_error_at(err, ST_EIO, path, 0, -1, "cannot create the lock file: %s", strerror(e));
+    }
+    if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            int e = errno;
+            close(f);
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot lock: %s", strerror(e));
+        }
+        if (!wait) {
+            close(f);
+            return st_error_at(err, ST_EIO, path, 0, -1, "%s holds the lock", what);
+        }
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "sanctrace: waiting for %s to finish (it holds %s)\n", what, path);
+        int r;
+        while ((r = flock(f, LOCK_EX)) != 0 && errno == EINTR) continue;
+        if (r != 0) {
+            int e = errno;
+            close(f);
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot lock: %s", strerror(e));
+        }
+    }
+    *fd = f;
+    return ST_OK;
+}
+
+void st_lock_release(int fd) {
+    if (fd >= 0) close(fd); /* closing the last descriptor drops the flock */
 }
 
 int st_path_exists(const char *path) {

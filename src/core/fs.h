@@ -1,8 +1,10 @@
 /*
- * fs.h - whole-file reads, crash-safe writes, directories.
+ * fs.h - whole-file reads, crash-safe writes, directories, locks.
  *
  * Invariant: st_file_write_atomic never leaves a half-written file under
  * the final name: it writes a temporary beside it, fsyncs, then renames.
+ * What sanctrace stores is private: directories it creates are 0700 and
+ * files 0600 whatever the umask (ST_DIR_MODE, ST_FILE_MODE).
  */
 #ifndef ST_FS_H
 #define ST_FS_H
@@ -26,8 +28,25 @@ typedef struct st_fmap {
 } st_fmap;
 int st_file_map(const char *path, size_t max, st_fmap *m, st_error *err);
 void st_file_unmap(st_fmap *m);
+/* Modes of every store directory and file sanctrace creates. */
+#define ST_DIR_MODE 0700
+#define ST_FILE_MODE 0600
+
+/* Written under a temporary name (mode ST_FILE_MODE), fsynced, renamed. */
 int st_file_write_atomic(const char *path, const void *data, size_t len, st_error *err);
+/* Each missing directory of path created with ST_DIR_MODE. */
 int st_mkdir_p(const char *path, st_error *err);
+/* Create path empty with ST_FILE_MODE when missing; when it exists, is
+ * ours and is readable by others, take those bits away. */
+int st_file_private(const char *path, st_error *err);
+/* Exclusive flock on the lock file path (created ST_FILE_MODE).  While
+ * another process holds it: with wait, block, saying so on a terminal
+ * ("waiting for <what> to finish"); without, fail ("<what> holds the
+ * lock").  *fd holds the lock until st_lock_release.  A lock
+ * file that cannot be created is reported with the real reason ("D is not
+ * writable: Read-only file system"). */
+int st_lock_take(const char *path, int wait, const char *what, int *fd, st_error *err);
+void st_lock_release(int fd);
 int st_path_exists(const char *path);
 int st_is_dir(const char *path);
 /* Remove a directory tree (used for old snapshots and test scratch). */

@@ -5,7 +5,9 @@
  * Design: a snapshot is three files in its own directory, built under a
  * temporary name and renamed into place complete; `current` is a relative
  * symlink replaced by rename(2), the one atomic switch POSIX offers.  An
- * exclusive flock on D/update.lock keeps two updates from interleaving.
+ * exclusive flock on D/update.lock keeps two updates from interleaving
+ * (the second fails at once, saying so).  Directories are 0700 and files
+ * 0600 (core/fs.h): a snapshot may be private data.
  * Changes are found by comparing each entity's serialised line with the
  * line of the same id in the previous snapshot, so "changed" means any
  * fact changed, and the comparison needs no parsing of the old file.
@@ -18,7 +20,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -321,11 +322,8 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
     }
     if ((rc = st_mkdir_p(snapdir, err)) != ST_OK) goto done;
     snprintf(lockpath, sizeof lockpath, "%s/update.lock", data_dir);
-    lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
-        rc = st_error_at(err, ST_EIO, lockpath, 0, -1, "another update holds the lock (%s)", strerror(errno));
-        goto done;
-    }
+    /* a read-only or foreign data dir is reported as such, not as a lock held */
+    if ((rc = st_lock_take(lockpath, 0, "another update", &lockfd, err)) != ST_OK) goto done;
     /* the previous snapshot, if any */
     st_error e2;
     st_error_clear(&e2);
@@ -393,7 +391,7 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
     tmp_made = 1;
     /* entities.jsonl */
     snprintf(path, sizeof path, "%s/entities.jsonl", tmpdir);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
     if (fd < 0 || write_fd_all(fd, out.data ? out.data : "", out.len) != 0 || fsync(fd) != 0) {
         rc = st_error_at(err, ST_EIO, path, 0, -1, "write failed: %s", strerror(errno));
         goto done;
@@ -440,7 +438,7 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
 done:
     if (fd >= 0) close(fd);
     if (tmp_made) st_rm_rf(tmpdir);
-    if (lockfd >= 0) close(lockfd);
+    st_lock_release(lockfd);
     json_decref(added);
     json_decref(removed);
     json_decref(changed);

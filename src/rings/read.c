@@ -57,6 +57,7 @@ int st_rings_new(st_rings **out, const st_rings_opts *opts, st_error *err) {
 
 void st_rings_free(st_rings *r) {
     if (!r) return;
+    rg_state_unlock(r);
     rg_arena_free(&r->arena);
     rg_vec_free(&r->recs);
     rg_vec_free(&r->vals);

@@ -152,6 +152,7 @@ struct st_rings {
     int sanctions_checked;     /* 1 when a snapshot screened the names */
     char sanctions_note[160];
     st_map *prev_ring;         /* state: record id -> ring id string (arena ptr) */
+    int state_lock;            /* fd + 1 of the held state lock, 0 when none */
     double t_read, t_link, t_cluster, t_risk;
 };
 
@@ -160,6 +161,7 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
                   st_error *err);
 int rg_sort(st_rings *r);
 int rg_state_load(st_rings *r, st_error *err);
+void rg_state_unlock(st_rings *r);
 
 /* norm.c: each writes a normalised form into out (n bytes) and returns its
  * length, 0 when the input holds nothing usable. */

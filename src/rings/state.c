@@ -10,6 +10,11 @@
  * atomically (temporary file, fsync, rename), rings.tsv first: after a
  * crash between the two, the older records file is still consistent with
  * the ids, which name records by id.
+ *
+ * Invariant: a run holds an exclusive flock on DIR/lock from before it
+ * reads the state until the state is saved (or the context freed), so a
+ * second run on the same folder waits and then builds on the first one's
+ * records: two runs at once never lose either's records.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,12 +26,22 @@
 
 #define STATE_MAX ((size_t)8 << 30)
 
+void rg_state_unlock(st_rings *r) {
+    if (r->state_lock) st_lock_release(r->state_lock - 1);
+    r->state_lock = 0;
+}
+
 int rg_state_load(st_rings *r, st_error *err) {
     char path[4096];
-    if (!st_is_dir(r->opts.state_dir)) return ST_OK; /* first run */
+    int rc = st_mkdir_p(r->opts.state_dir, err);
+    if (rc != ST_OK) return rc;
+    if (st_path_join(path, sizeof path, r->opts.state_dir, "lock") != ST_OK)
+        return st_error_set(err, ST_ELIMIT, "state path too long");
+    int fd = -1;
+    if ((rc = st_lock_take(path, 1, "another rings run on this state", &fd, err)) != ST_OK) return rc;
+    r->state_lock = fd + 1;
     if (st_path_join(path, sizeof path, r->opts.state_dir, "records.jsonl") != ST_OK)
         return st_error_set(err, ST_ELIMIT, "state path too long");
-    int rc;
     if (st_path_exists(path) && (rc = st_rings_add_file(r, path, err)) != ST_OK) return rc;
     if (st_path_join(path, sizeof path, r->opts.state_dir, "rings.tsv") != ST_OK)
         return st_error_set(err, ST_ELIMIT, "state path too long");
@@ -57,7 +72,7 @@ int rg_state_load(st_rings *r, st_error *err) {
     return ST_OK;
 }
 
-int st_rings_save_state(const st_rings *r, st_error *err) {
+int st_rings_save_state(st_rings *r, st_error *err) {
     if (!r->opts.state_dir) return ST_OK;
     if (!r->ran) return st_error_set(err, ST_EINVAL, "state saved before st_rings_run");
     int rc = st_mkdir_p(r->opts.state_dir, err);
@@ -81,5 +96,7 @@ int st_rings_save_state(const st_rings *r, st_error *err) {
         rc = st_file_write_atomic(path, b.data ? b.data : "", b.len, err);
     st_buf_free(&b);
     if (rc != ST_OK && !err->msg[0]) st_error_set(err, rc, "could not write the state in %s", r->opts.state_dir);
+    /* saved: the next run may start from it */
+    if (rc == ST_OK) rg_state_unlock(r);
     return rc;
 }

@@ -14,6 +14,12 @@
  * Decisions are looked up per subject (see srv_query_subject) and shown on
  * a result only while the entity's content hash is the one the analyst
  * saw; otherwise the result carries it as "decision_outdated".
+ *
+ * Who asks decides what is answered: the key's role (db.h) gates each
+ * endpoint, and a decision or audit record names the key, never a name
+ * the client typed.  A read key screens without seeing or making
+ * decisions.  Without keys (loopback, one user) the caller is "local",
+ * with every right.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -219,13 +225,35 @@ static json_t *results_json(const hits *h, double threshold, json_t *decisions) 
     return arr;
 }
 
+/* Is who allowed what needs role need?  If not, out is the 401 or 403. */
+static int allowed(const st_key_info *who, st_role need, const char *what, srv_resp *out) {
+    if (who->role >= need) return 1;
+    if (who->role == ST_ROLE_NONE)
+        srv_error(out, 401, "unauthorized", "an API key is required to %s", what);
+    else
+        srv_error(out, 403, "forbidden", "key '%s' has the %s role; to %s needs %s or admin", who->name,
+                  st_role_name(who->role), what, st_role_name(need));
+    return 0;
+}
+
+/* Decisions on subject for who (NULL subject: on entity_id), or an empty
+ * list for a key that may not read decisions.  New reference in *out. */
+static int decisions_for(srv *S, const st_key_info *who, const char *subject, const char *entity_id,
+                         int limit, json_t **out, st_error *err) {
+    if (who->role < ST_ROLE_ANALYST) {
+        *out = json_array();
+        return *out ? ST_OK : st_error_set(err, ST_ENOMEM, "out of memory");
+    }
+    return st_db_decisions(S->store, subject, entity_id, limit, out, err);
+}
+
 /* Record a screening request; on failure out becomes a 503. */
-static int audit(srv *S, srv_req *r, const char *endpoint, const char *subject,
+static int audit(srv *S, srv_req *r, const st_key_info *who, const char *endpoint, const char *subject,
                  const st_snapshot *snap, const char *input, json_t *answer, srv_resp *out) {
     char ts[40];
     char *results = json_dumps(answer, JSON_COMPACT);
     st_audit_rec rec = {st_db_now(ts, sizeof ts), r->key_id, endpoint, subject,
-                        st_snapshot_version(snap), input, results ? results : "null"};
+                        st_snapshot_version(snap), input, results ? results : "null", who->name};
     st_error err;
     st_error_clear(&err);
     int rc = results ? srv_audit_write(S->audit, &rec, &err) : ST_ENOMEM;
@@ -247,7 +275,7 @@ static st_snapshot *need_snapshot(srv *S, json_t **cat, srv_resp *out) {
 
 /* ---- POST /match/{dataset} ---- */
 
-static void api_match(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
+static void api_match(srv *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
     srv_fail f = {0};
     srv_query *qs = NULL;
     size_t nq = 0;
@@ -286,7 +314,7 @@ static void api_match(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
         srv_query_subject(&qs[i], subject);
         json_array_append_new(subjects, json_string(subject));
         json_t *decisions = NULL;
-        if (st_db_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
+        if (decisions_for(S, who, subject, NULL, 200, &decisions, &err) != ST_OK) {
             srv_error(out, 503, "store_unavailable", "%s", err.msg);
             json_decref(subjects);
             goto done;
@@ -311,7 +339,7 @@ static void api_match(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
     responses = NULL;
     char *subj = json_dumps(subjects, JSON_COMPACT);
     json_decref(subjects);
-    int arc = audit(S, r, "match", subj ? subj : "", snap, r->body, answer, out);
+    int arc = audit(S, r, who, "match", subj ? subj : "", snap, r->body, answer, out);
     free(subj);
     if (arc != ST_OK) goto done;
     out->status = 200;
@@ -328,7 +356,7 @@ done:
 
 /* ---- GET /search/{dataset}?q=&schema=&birthDate=&nationality= ---- */
 
-static void api_search(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
+static void api_search(srv *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
     json_t *cat = NULL, *decisions = NULL, *answer = NULL, *input = NULL;
     hits h = {0};
     st_error err;
@@ -371,7 +399,7 @@ static void api_search(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
     }
     char subject[80];
     srv_query_subject(&q, subject);
-    if (st_db_decisions(S->store, subject, NULL, 200, &decisions, &err) != ST_OK) {
+    if (decisions_for(S, who, subject, NULL, 200, &decisions, &err) != ST_OK) {
         srv_error(out, 503, "store_unavailable", "%s", err.msg);
         goto done;
     }
@@ -388,7 +416,7 @@ static void api_search(srv *S, srv_req *r, const char *dataset, srv_resp *out) {
                       "nationality", q.n_nationalities ? q.nationalities[0] : NULL, "idNumber",
                       q.n_id_numbers ? q.id_numbers[0] : NULL, "dataset", dataset);
     char *in = json_dumps(input, JSON_COMPACT);
-    int arc = audit(S, r, "search", subject, snap, in ? in : "", answer, out);
+    int arc = audit(S, r, who, "search", subject, snap, in ? in : "", answer, out);
     free(in);
     if (arc != ST_OK) goto done;
     out->status = 200;
@@ -405,7 +433,7 @@ done:
 
 /* ---- GET /entities/{id} ---- */
 
-static void api_entity(srv *S, srv_req *r, const char *id, srv_resp *out) {
+static void api_entity(srv *S, srv_req *r, const st_key_info *who, const char *id, srv_resp *out) {
     st_snapshot *snap = need_snapshot(S, NULL, out);
     if (!snap) return;
     const st_entity *e = st_snapshot_find(snap, id);
@@ -422,7 +450,7 @@ static void api_entity(srv *S, srv_req *r, const char *id, srv_resp *out) {
     if (e->remarks) json_object_set_new(o, "remarks", json_string(e->remarks));
     json_t *decisions = NULL;
     st_error err;
-    if (st_db_decisions(S->store, NULL, id, 50, &decisions, &err) == ST_OK)
+    if (decisions_for(S, who, NULL, id, 50, &decisions, &err) == ST_OK)
         json_object_set_new(o, "decisions", decisions);
     out->status = 200;
     out->json = o;
@@ -431,7 +459,9 @@ static void api_entity(srv *S, srv_req *r, const char *id, srv_resp *out) {
 
 /* ---- decisions ---- */
 
-static void api_decision_add(srv *S, srv_req *r, srv_resp *out) {
+/* The analyst is who holds the key: a body "analyst" is accepted for old
+ * clients and ignored, so no key can record a decision in another name. */
+static void api_decision_add(srv *S, srv_req *r, const st_key_info *who, srv_resp *out) {
     srv_fail f = {0};
     json_t *body = srv_json_parse(r->body, r->body_len, &f);
     if (!body) {
@@ -466,7 +496,7 @@ static void api_decision_add(srv *S, srv_req *r, srv_resp *out) {
     } else {
         char hash[65] = "";
         entity_hash(e, hash);
-        st_decision d = {subject, entity, decision, comment, analyst, hash, r->key_id};
+        st_decision d = {subject, entity, decision, comment, who->name, hash, r->key_id};
         long long id = 0;
         st_error err;
         st_error_clear(&err);
@@ -474,9 +504,10 @@ static void api_decision_add(srv *S, srv_req *r, srv_resp *out) {
             srv_error(out, 503, "store_unavailable", "%s", err.msg);
         } else {
             out->status = 201;
-            out->json = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "subject",
-                                  subject, "entity_id", entity, "decision", decision, "comment", comment,
-                                  "analyst", analyst, "entity_hash", hash);
+            out->json = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id,
+                                  "subject", subject, "entity_id", entity, "decision", decision,
+                                  "comment", comment, "analyst", who->name, "entity_hash", hash,
+                                  "key_id", r->key_id);
         }
     }
     st_snapshot_release(snap);
@@ -534,7 +565,8 @@ static void reconcile_manifest(srv_req *r, srv_resp *out) {
         "url", view, "batchSize", 50);
 }
 
-static void reconcile_answer(srv *S, srv_req *r, json_t *queries, const char *input, srv_resp *out) {
+static void reconcile_answer(srv *S, srv_req *r, const st_key_info *who, json_t *queries,
+                             const char *input, srv_resp *out) {
     srv_fail f = {0};
     srv_query *qs = NULL;
     size_t nq = 0;
@@ -578,7 +610,7 @@ static void reconcile_answer(srv *S, srv_req *r, json_t *queries, const char *in
     }
     char *subj = json_dumps(subjects, JSON_COMPACT);
     json_decref(subjects);
-    int arc = audit(S, r, "reconcile", subj ? subj : "", snap, input, answer, out);
+    int arc = audit(S, r, who, "reconcile", subj ? subj : "", snap, input, answer, out);
     free(subj);
     if (arc == ST_OK) {
         out->status = 200;
@@ -588,7 +620,7 @@ static void reconcile_answer(srv *S, srv_req *r, json_t *queries, const char *in
     st_snapshot_release(snap);
 }
 
-static void api_reconcile(srv *S, srv_req *r, srv_resp *out) {
+static void api_reconcile(srv *S, srv_req *r, const st_key_info *who, srv_resp *out) {
     json_t *queries = NULL, *body = NULL;
     json_error_t je;
     char *form = NULL;
@@ -638,7 +670,7 @@ static void api_reconcile(srv *S, srv_req *r, srv_resp *out) {
         }
     }
     char *input = json_dumps(queries, JSON_COMPACT);
-    reconcile_answer(S, r, queries, input ? input : "", out);
+    reconcile_answer(S, r, who, queries, input ? input : "", out);
     free(input);
     json_decref(queries);
     json_decref(body);
@@ -683,6 +715,31 @@ static void api_static(const char *path, srv_resp *out) {
     srv_error(out, 404, "not_found", "no page %s", path);
 }
 
+/* Who sent r: the checked key's name and role, "local" with every right
+ * when keys are off, no role for a keyless request to a public path.
+ * 0, or -1 with out filled (the key went away, or the store failed). */
+static int caller_of(srv *S, srv_req *r, st_key_info *who, srv_resp *out) {
+    memset(who, 0, sizeof *who);
+    if (!S->auth) {
+        snprintf(who->name, sizeof who->name, "local");
+        who->role = ST_ROLE_ADMIN;
+        return 0;
+    }
+    if (!r->key_id[0]) return 0;
+    int found = 0;
+    st_error err;
+    st_error_clear(&err);
+    if (st_db_key_info(S->store, r->key_id, who, &found, &err) != ST_OK) {
+        srv_error(out, 503, "store_unavailable", "cannot read the API key: %s", err.msg);
+        return -1;
+    }
+    if (!found) {
+        srv_error(out, 401, "unauthorized", "the API key is not known or was revoked");
+        return -1;
+    }
+    return 0;
+}
+
 void srv_api_dispatch(srv *S, srv_req *r, srv_resp *out) {
     const char *m = r->method, *url = r->url, *rest;
     int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, post = strcmp(m, "POST") == 0;
@@ -693,26 +750,30 @@ void srv_api_dispatch(srv *S, srv_req *r, srv_resp *out) {
         out->type = "text/plain";
         return;
     }
+    st_key_info who;
+    if (caller_of(S, r, &who, out) != 0) return;
     if (route(url, "/match/", &rest) && *rest && !strchr(rest, '/')) {
-        if (post) api_match(S, r, rest, out);
-        else srv_error(out, 405, "method_not_allowed", "use POST for /match/%s", rest);
+        if (!post) srv_error(out, 405, "method_not_allowed", "use POST for /match/%s", rest);
+        else if (allowed(&who, ST_ROLE_READ, "screen", out)) api_match(S, r, &who, rest, out);
     } else if (route(url, "/search/", &rest) && *rest && !strchr(rest, '/')) {
-        if (get) api_search(S, r, rest, out);
-        else srv_error(out, 405, "method_not_allowed", "use GET for /search/%s", rest);
+        if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /search/%s", rest);
+        else if (allowed(&who, ST_ROLE_READ, "screen", out)) api_search(S, r, &who, rest, out);
     } else if (route(url, "/entities/", &rest) && *rest) {
-        if (get) api_entity(S, r, rest, out);
-        else srv_error(out, 405, "method_not_allowed", "use GET for /entities/{id}");
+        if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /entities/{id}");
+        else if (allowed(&who, ST_ROLE_READ, "read entities", out)) api_entity(S, r, &who, rest, out);
     } else if (strcmp(url, "/reconcile") == 0 || strcmp(url, "/reconcile/") == 0) {
-        if (get || post) api_reconcile(S, r, out);
-        else srv_error(out, 405, "method_not_allowed", "use GET or POST for /reconcile");
+        if (!get && !post) srv_error(out, 405, "method_not_allowed", "use GET or POST for /reconcile");
+        else if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile(S, r, &who, out);
     } else if (strcmp(url, "/decisions") == 0) {
-        if (post) api_decision_add(S, r, out);
-        else if (get) api_decisions(S, r, out);
-        else srv_error(out, 405, "method_not_allowed", "use GET or POST for /decisions");
+        if (post) {
+            if (allowed(&who, ST_ROLE_ANALYST, "record decisions", out)) api_decision_add(S, r, &who, out);
+        } else if (get) {
+            if (allowed(&who, ST_ROLE_ANALYST, "read decisions", out)) api_decisions(S, r, out);
+        } else srv_error(out, 405, "method_not_allowed", "use GET or POST for /decisions");
     } else if (strcmp(url, "/alerts") == 0 && get) {
-        api_alerts(S, r, out);
+        if (allowed(&who, ST_ROLE_ANALYST, "read alerts", out)) api_alerts(S, r, out);
     } else if (strcmp(url, "/catalog") == 0 && get) {
-        api_catalog(S, out);
+        if (allowed(&who, ST_ROLE_READ, "read the catalog", out)) api_catalog(S, out);
     } else if (strcmp(url, "/healthz") == 0 && get) {
         out->status = 200;
         out->json = json_pack("{s:s}", "status", "ok");

@@ -106,14 +106,14 @@ static char *dup_or_empty(const char *s) { return st_strdup(s ? s : ""); }
 int srv_audit_write(srv_audit *a, const st_audit_rec *r, st_error *err) {
     audit_item *it = st_calloc(1, sizeof *it);
     if (!it) return st_error_set(err, ST_ENOMEM, "out of memory for the audit record");
-    char *f[7] = {dup_or_empty(r->ts), dup_or_empty(r->key_id), dup_or_empty(r->endpoint),
+    char *f[8] = {dup_or_empty(r->ts), dup_or_empty(r->key_id), dup_or_empty(r->endpoint),
                   dup_or_empty(r->subject), dup_or_empty(r->snapshot), dup_or_empty(r->input),
-                  dup_or_empty(r->results)};
+                  dup_or_empty(r->results), dup_or_empty(r->key_name)};
     int rc = ST_OK;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         if (!f[i]) rc = st_error_set(err, ST_ENOMEM, "out of memory for the audit record");
     if (rc != ST_OK) goto done;
-    it->rec = (st_audit_rec){f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
+    it->rec = (st_audit_rec){f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]};
     pthread_mutex_lock(&a->mu);
     while (a->queued >= AUDIT_QUEUE_MAX) pthread_cond_wait(&a->done, &a->mu);
     if (a->tail) a->tail->next = it;
@@ -125,7 +125,7 @@ int srv_audit_write(srv_audit *a, const st_audit_rec *r, st_error *err) {
     if (it->state < 0) rc = st_error_set(err, ST_EIO, "audit trail: %s", it->error);
     pthread_mutex_unlock(&a->mu);
 done:
-    for (int i = 0; i < 7; i++) st_free(f[i]);
+    for (int i = 0; i < 8; i++) st_free(f[i]);
     st_free(it);
     return rc;
 }

@@ -9,6 +9,13 @@
  * across processes (a new hit, a monitoring run) rests on a primary key
  * and "ON CONFLICT DO NOTHING", whose changed-row count tells the caller
  * whether it won.
+ *
+ * Migration: opening a store for writing creates what is missing and
+ * adds the columns later versions brought (api_keys.role: keys made
+ * before roles existed become admin keys under their old label;
+ * audit.key_name), under the engine's migration lock, so two processes
+ * opening one old store migrate it once.  A read-only store is never
+ * migrated: its queries fall back to what an old schema holds.
  */
 #include "server/db.h"
 
@@ -33,20 +40,24 @@ struct st_db {
     pthread_cond_t cv;
     void **idle;              /* owned array of max idle connections */
     int n_idle, n_open, max;
+    int readonly;             /* opened with st_db_open_readonly */
+    int has_roles;            /* api_keys.role exists (always, unless readonly) */
+    int has_key_name;         /* audit.key_name exists (same) */
 };
 
 /* The schema; %s is the engine's auto-increment primary key type. */
 static const char store_schema[] =
     "CREATE TABLE IF NOT EXISTS audit (id %s, ts TEXT NOT NULL, key_id TEXT NOT NULL,"
     " endpoint TEXT NOT NULL, subject TEXT NOT NULL, snapshot TEXT NOT NULL,"
-    " input TEXT NOT NULL, results TEXT NOT NULL);"
+    " input TEXT NOT NULL, results TEXT NOT NULL, key_name TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);"
     "CREATE TABLE IF NOT EXISTS decisions (id %s, subject TEXT NOT NULL,"
     " entity_id TEXT NOT NULL, decision TEXT NOT NULL, comment TEXT NOT NULL,"
     " analyst TEXT NOT NULL, ts TEXT NOT NULL, entity_hash TEXT NOT NULL, key_id TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS decisions_subject ON decisions (subject, entity_id);"
     "CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " salt TEXT NOT NULL, hash TEXT NOT NULL, created TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+    " salt TEXT NOT NULL, hash TEXT NOT NULL, created TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
+    " role TEXT NOT NULL DEFAULT 'admin');"
     "CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, record TEXT NOT NULL,"
     " added TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS monitor_hits (customer_id TEXT NOT NULL, entity_id TEXT NOT NULL,"
@@ -79,7 +90,7 @@ static int store_borrow(st_db *s, void **conn, st_error *err) {
     }
     s->n_open++; /* reserve the slot, connect outside the lock */
     pthread_mutex_unlock(&s->mu);
-    int rc = s->eng->connect(s->target, conn, err);
+    int rc = s->eng->connect(s->target, s->readonly, conn, err);
     if (rc != ST_OK) {
         pthread_mutex_lock(&s->mu);
         s->n_open--;
@@ -107,15 +118,59 @@ static int store_run(st_db *s, const char *sql, int n, const char *const *params
     return rc;
 }
 
-int st_db_open(const char *target, int max_conns, st_db **out, st_error *err) {
+/* Does table have column?  (A statement naming it fails when not.) */
+static int column_exists(st_db *s, void *c, const char *table, const char *column) {
+    char sql[160];
+    st_error e2;
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE 1 = 0", column, table);
+    return s->eng->exec(c, sql, 0, NULL, NULL, NULL, NULL, &e2) == ST_OK;
+}
+
+/* Columns added after the first schema: name, table, its definition. */
+static const char *const store_added[][3] = {
+    {"role", "api_keys", "role TEXT NOT NULL DEFAULT 'admin'"},
+    {"key_name", "audit", "key_name TEXT NOT NULL DEFAULT ''"},
+};
+
+static int store_migrate(st_db *s, void *c, st_error *err) {
+    const db_engine *e = s->eng;
+    const char *pk = e->serial_pk;
+    size_t n = sizeof store_schema + 3 * strlen(pk);
+    char *schema = st_malloc(n);
+    if (!schema) return st_error_set(err, ST_ENOMEM, "out of memory opening the store");
+    snprintf(schema, n, store_schema, pk, pk, pk);
+    int rc = ST_OK;
+    if (e->migrate_lock_sql &&
+        (rc = e->exec(c, e->migrate_lock_sql, 0, NULL, NULL, NULL, NULL, err)) != ST_OK) {
+        st_free(schema);
+        return rc;
+    }
+    rc = e->exec(c, schema, 0, NULL, NULL, NULL, NULL, err);
+    for (size_t i = 0; rc == ST_OK && i < sizeof store_added / sizeof *store_added; i++) {
+        if (column_exists(s, c, store_added[i][1], store_added[i][0])) continue;
+        char sql[200];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s", store_added[i][1], store_added[i][2]);
+        rc = e->exec(c, sql, 0, NULL, NULL, NULL, NULL, err);
+    }
+    st_error e2;
+    if (rc != ST_OK && e->migrate_abort_sql) e->exec(c, e->migrate_abort_sql, 0, NULL, NULL, NULL, NULL, &e2);
+    if (e->migrate_unlock_sql) {
+        int urc = e->exec(c, e->migrate_unlock_sql, 0, NULL, NULL, NULL, NULL, rc == ST_OK ? err : &e2);
+        if (rc == ST_OK) rc = urc;
+    }
+    st_free(schema);
+    return rc;
+}
+
+static int store_open(const char *target, int max_conns, int readonly, st_db **out, st_error *err) {
     int rc = ST_OK;
     void *c = NULL;
-    char *schema = NULL;
     st_db *s = st_calloc(1, sizeof *s);
     if (!s) return st_error_set(err, ST_ENOMEM, "out of memory opening the store");
     int pg = strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
     s->eng = pg ? &st_db_pg_engine : &st_db_sqlite_engine;
     s->max = max_conns > 0 ? max_conns : 8;
+    s->readonly = readonly;
     s->target = st_strdup(target);
     s->idle = st_calloc((size_t)s->max, sizeof *s->idle);
     pthread_mutex_init(&s->mu, NULL);
@@ -125,31 +180,24 @@ int st_db_open(const char *target, int max_conns, st_db **out, st_error *err) {
         goto fail;
     }
     if ((rc = store_borrow(s, &c, err)) != ST_OK) goto fail;
-    const char *pk = s->eng->serial_pk;
-    size_t n = sizeof store_schema + 3 * strlen(pk);
-    if (!(schema = st_malloc(n))) {
-        rc = st_error_set(err, ST_ENOMEM, "out of memory opening the store");
-        goto fail;
-    }
-    snprintf(schema, n, store_schema, pk, pk, pk);
-    if (s->eng->migrate_lock_sql &&
-        (rc = s->eng->exec(c, s->eng->migrate_lock_sql, 0, NULL, NULL, NULL, NULL, err)) != ST_OK)
-        goto fail;
-    rc = s->eng->exec(c, schema, 0, NULL, NULL, NULL, NULL, err);
-    if (s->eng->migrate_unlock_sql) {
-        st_error e2;
-        s->eng->exec(c, s->eng->migrate_unlock_sql, 0, NULL, NULL, NULL, NULL, &e2);
-    }
-    if (rc != ST_OK) goto fail;
-    st_free(schema);
+    if (!readonly && (rc = store_migrate(s, c, err)) != ST_OK) goto fail;
+    s->has_roles = column_exists(s, c, "api_keys", "role");
+    s->has_key_name = column_exists(s, c, "audit", "key_name");
     store_giveback(s, c);
     *out = s;
     return ST_OK;
 fail:
-    st_free(schema);
     if (c) store_giveback(s, c);
     st_db_close(s);
     return rc;
+}
+
+int st_db_open(const char *target, int max_conns, st_db **out, st_error *err) {
+    return store_open(target, max_conns, 0, out, err);
+}
+
+int st_db_open_readonly(const char *target, st_db **out, st_error *err) {
+    return store_open(target, 2, 1, out, err);
 }
 
 void st_db_close(st_db *s) {
@@ -224,13 +272,14 @@ int st_db_audit_add(st_db *s, const st_audit_rec *recs, size_t n, st_error *err)
     if ((rc = e->exec(c, "BEGIN", 0, NULL, NULL, NULL, NULL, err)) != ST_OK) goto done;
     for (size_t i = 0; i < n; i++) {
         const st_audit_rec *r = &recs[i];
-        const char *p[7] = {r->ts, r->key_id ? r->key_id : "", r->endpoint,
+        const char *p[8] = {r->ts, r->key_id ? r->key_id : "", r->endpoint,
                             r->subject ? r->subject : "", r->snapshot ? r->snapshot : "",
-                            r->input ? r->input : "", r->results ? r->results : ""};
+                            r->input ? r->input : "", r->results ? r->results : "",
+                            r->key_name ? r->key_name : ""};
         rc = e->exec(c,
-                     "INSERT INTO audit (ts, key_id, endpoint, subject, snapshot, input, results)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     7, p, NULL, NULL, NULL, err);
+                     "INSERT INTO audit (ts, key_id, endpoint, subject, snapshot, input, results,"
+                     " key_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     8, p, NULL, NULL, NULL, err);
         if (rc != ST_OK) break;
     }
     if (rc == ST_OK) rc = e->exec(c, "COMMIT", 0, NULL, NULL, NULL, NULL, err);
@@ -277,10 +326,13 @@ int st_db_audit_export_csv(st_db *s, const char *from, const char *to, FILE *f,
                               long *count, st_error *err) {
     const char *p[2] = {from ? from : "", to && *to ? to : "~"};
     csv_out co = {f, 0};
-    fputs("id,time,key_id,endpoint,subject,snapshot,input,results\r\n", f);
+    fputs("id,time,key_id,endpoint,subject,snapshot,input,results,key_name\r\n", f);
     int rc = store_run(s,
-                       "SELECT id, ts, key_id, endpoint, subject, snapshot, input, results FROM audit"
-                       " WHERE ts >= $1 AND ts < $2 ORDER BY ts, id",
+                       s->has_key_name
+                           ? "SELECT id, ts, key_id, endpoint, subject, snapshot, input, results,"
+                             " key_name FROM audit WHERE ts >= $1 AND ts < $2 ORDER BY ts, id"
+                           : "SELECT id, ts, key_id, endpoint, subject, snapshot, input, results,"
+                             " '' AS key_name FROM audit WHERE ts >= $1 AND ts < $2 ORDER BY ts, id",
                        2, p, csv_row, &co, NULL, err);
     if (count) *count = co.count;
     return rc;
@@ -332,8 +384,8 @@ int st_db_decisions(st_db *s, const char *subject, const char *entity_id, int li
     snprintf(lim, sizeof lim, "%d", limit > 0 ? limit : 1000);
     const char *p[3] = {subject, entity_id, lim};
     return store_json(s,
-                      "SELECT id, subject, entity_id, decision, comment, analyst, ts, entity_hash"
-                      " FROM decisions WHERE (CAST($1 AS TEXT) IS NULL OR subject = CAST($1 AS TEXT))"
+                      "SELECT id, subject, entity_id, decision, comment, analyst, ts, entity_hash,"
+                      " key_id FROM decisions WHERE (CAST($1 AS TEXT) IS NULL OR subject = CAST($1 AS TEXT))"
                       " AND (CAST($2 AS TEXT) IS NULL OR entity_id = CAST($2 AS TEXT))"
                       " ORDER BY id DESC LIMIT CAST($3 AS INTEGER)",
                       3, p, numeric, NULL, out, err);
@@ -365,8 +417,37 @@ static int key_hash(const char *salt, const char *key, char out[65]) {
     return st_db_sha256_hex(buf, (size_t)n, out);
 }
 
-int st_db_key_add(st_db *s, const char *name, char *key, size_t key_n, char id[24],
+static const char *const role_names[] = {"", "read", "analyst", "admin"};
+
+const char *st_role_name(st_role role) {
+    return role >= ST_ROLE_READ && role <= ST_ROLE_ADMIN ? role_names[role] : "none";
+}
+
+int st_role_parse(const char *name, st_role *out) {
+    for (int r = ST_ROLE_READ; r <= ST_ROLE_ADMIN; r++)
+        if (name && strcmp(name, role_names[r]) == 0) {
+            *out = (st_role)r;
+            return ST_OK;
+        }
+    return ST_EINVAL;
+}
+
+/* A key name is what decisions and the audit trail record as the
+ * analyst: printable, 1..64 bytes, no surrounding blanks. */
+static int key_name_valid(const char *name) {
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 64 || name[0] == ' ' || name[n - 1] == ' ') return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) return 0;
+    return 1;
+}
+
+int st_db_key_add(st_db *s, const char *name, st_role role, char *key, size_t key_n, char id[24],
                      st_error *err) {
+    if (!key_name_valid(name))
+        return st_error_set(err, ST_EINVAL, "a key name is 1 to 64 printable bytes without surrounding blanks");
+    if (role < ST_ROLE_READ || role > ST_ROLE_ADMIN)
+        return st_error_set(err, ST_EINVAL, "a key's role is read, analyst or admin");
     unsigned char rid[8], secret[24], salt[16];
     if (RAND_bytes(rid, sizeof rid) != 1 || RAND_bytes(secret, sizeof secret) != 1 ||
         RAND_bytes(salt, sizeof salt) != 1)
@@ -378,9 +459,11 @@ int st_db_key_add(st_db *s, const char *name, char *key, size_t key_n, char id[2
     if ((size_t)snprintf(key, key_n, "st_%s_%s", id, secret_hex) >= key_n)
         return st_error_set(err, ST_ELIMIT, "key buffer too small");
     if (key_hash(salt_hex, key, hash) != ST_OK) return st_error_set(err, ST_ENOMEM, "hashing failed");
-    const char *p[5] = {id, name, salt_hex, hash, st_db_now(ts, sizeof ts)};
-    return store_run(s, "INSERT INTO api_keys (id, name, salt, hash, created) VALUES ($1, $2, $3, $4, $5)",
-                     5, p, NULL, NULL, NULL, err);
+    const char *p[6] = {id, name, salt_hex, hash, st_db_now(ts, sizeof ts), st_role_name(role)};
+    return store_run(s,
+                     "INSERT INTO api_keys (id, name, salt, hash, created, role)"
+                     " VALUES ($1, $2, $3, $4, $5, $6)",
+                     6, p, NULL, NULL, NULL, err);
 }
 
 typedef struct key_row {
@@ -419,6 +502,30 @@ int st_db_key_check(st_db *s, const char *key, int *ok, char id[24], st_error *e
     return ST_OK;
 }
 
+static int key_info_read(void *ctx, int ncol, const char *const *names, const char *const *vals) {
+    st_key_info *k = ctx;
+    if (ncol < 2 || !vals[0] || !vals[1]) return 0;
+    snprintf(k->name, sizeof k->name, "%s", vals[0]);
+    /* a role this version does not know grants nothing beyond reading */
+    if (st_role_parse(vals[1], &k->role) != ST_OK) k->role = ST_ROLE_READ;
+    return 1;
+}
+
+int st_db_key_info(st_db *s, const char *id, st_key_info *info, int *found, st_error *err) {
+    memset(info, 0, sizeof *info);
+    *found = 0;
+    const char *p[1] = {id};
+    int rc = store_run(s,
+                       s->has_roles ? "SELECT name, role FROM api_keys WHERE id = $1 AND revoked = 0"
+                                    : "SELECT name, 'admin' AS role FROM api_keys WHERE id = $1 AND revoked = 0",
+                       1, p, key_info_read, info, NULL, err);
+    if (rc == ST_OK && info->role != ST_ROLE_NONE) {
+        *found = 1;
+        snprintf(info->id, sizeof info->id, "%s", id);
+    }
+    return rc;
+}
+
 int st_db_key_revoke(st_db *s, const char *id, int *found, st_error *err) {
     const char *p[1] = {id};
     long changes = 0;
@@ -430,8 +537,11 @@ int st_db_key_revoke(st_db *s, const char *id, int *found, st_error *err) {
 
 int st_db_keys(st_db *s, json_t **out, st_error *err) {
     static const char *const numeric[] = {"revoked", NULL};
-    return store_json(s, "SELECT id, name, created, revoked FROM api_keys ORDER BY created, id", 0,
-                      NULL, numeric, NULL, out, err);
+    return store_json(s,
+                      s->has_roles ? "SELECT id, name, role, created, revoked FROM api_keys ORDER BY created, id"
+                                   : "SELECT id, name, 'admin' AS role, created, revoked FROM api_keys"
+                                     " ORDER BY created, id",
+                      0, NULL, numeric, NULL, out, err);
 }
 
 /* ---- monitoring ---- */
@@ -476,6 +586,39 @@ int st_db_alert_add(st_db *s, const char *customer, const char *entity, double s
                      "INSERT INTO alerts (customer_id, entity_id, score, snapshot, change, name, ts)"
                      " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                      7, p, NULL, NULL, NULL, err);
+}
+
+int st_db_hit_alert(st_db *s, const char *customer, const char *entity, double score,
+                    const char *snapshot, const char *change, const char *name, int *is_new,
+                    st_error *err) {
+    void *c;
+    *is_new = 0;
+    int rc = store_borrow(s, &c, err);
+    if (rc != ST_OK) return rc;
+    const db_engine *e = s->eng;
+    char sc[32], ts[40];
+    snprintf(sc, sizeof sc, "%.4f", score);
+    const char *hp[4] = {customer, entity, sc, snapshot};
+    const char *ap[7] = {customer, entity, sc, snapshot, change, name ? name : "", st_db_now(ts, sizeof ts)};
+    long changes = 0;
+    if ((rc = e->exec(c, "BEGIN", 0, NULL, NULL, NULL, NULL, err)) != ST_OK) goto done;
+    rc = e->exec(c,
+                 "INSERT INTO monitor_hits (customer_id, entity_id, score, snapshot)"
+                 " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                 4, hp, NULL, NULL, &changes, err);
+    if (rc == ST_OK && changes > 0)
+        rc = e->exec(c,
+                     "INSERT INTO alerts (customer_id, entity_id, score, snapshot, change, name, ts)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                     7, ap, NULL, NULL, NULL, err);
+    if (rc == ST_OK) rc = e->exec(c, "COMMIT", 0, NULL, NULL, NULL, NULL, err);
+    if (rc != ST_OK) {
+        st_error e2;
+        e->exec(c, "ROLLBACK", 0, NULL, NULL, NULL, NULL, &e2);
+    } else *is_new = changes > 0;
+done:
+    store_giveback(s, c);
+    return rc;
 }
 
 int st_db_alerts(st_db *s, long long after_id, int limit, json_t **out, st_error *err) {

@@ -6,7 +6,10 @@
  * the number of changed rows returned), disconnect.  Both SQLite and
  * PostgreSQL read "$1" placeholders and "ON CONFLICT DO NOTHING", so the
  * queries in db.c are written once.  Only the schema's auto-increment
- * column type and the migration lock differ, and live here.
+ * column type and the migration lock differ, and live here.  A read-only
+ * connection never creates or changes anything: it is what commands that
+ * only read (audit export, keys list) use, so they work on a read-only
+ * copy of a store.
  */
 #ifndef ST_SERVER_DB_INT_H
 #define ST_SERVER_DB_INT_H
@@ -21,15 +24,18 @@ typedef int (*db_row_fn)(void *ctx, int ncol, const char *const *names,
 typedef struct db_engine {
     const char *name;
     const char *serial_pk;  /* "INTEGER PRIMARY KEY AUTOINCREMENT" / "BIGSERIAL PRIMARY KEY" */
-    int (*connect)(const char *target, void **conn, st_error *err);
+    /* readonly: open without creating, refuse writes (a store on a
+     * read-only file system, a copy handed to an auditor). */
+    int (*connect)(const char *target, int readonly, void **conn, st_error *err);
     void (*disconnect)(void *conn);
     /* Run sql with nparam text parameters ($1..$n, NULL for SQL NULL).
      * fn (may be NULL) gets each result row; *changes (may be NULL) the
      * number of rows inserted, updated or deleted. */
     int (*exec)(void *conn, const char *sql, int nparam, const char *const *params,
                 db_row_fn fn, void *ctx, long *changes, st_error *err);
-    /* Serialise schema creation across processes (may be NULL). */
-    const char *migrate_lock_sql, *migrate_unlock_sql;
+    /* Serialise schema creation and migration across processes (may be
+     * NULL); abort (may be NULL) runs before unlock when migration failed. */
+    const char *migrate_lock_sql, *migrate_unlock_sql, *migrate_abort_sql;
 } db_engine;
 
 extern const db_engine st_db_sqlite_engine;

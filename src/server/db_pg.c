@@ -16,7 +16,7 @@
 
 #include "server/db_int.h"
 
-static int pg_connect(const char *target, void **conn, st_error *err) {
+static int pg_connect(const char *target, int readonly, void **conn, st_error *err) {
     PGconn *c = PQconnectdb(target);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         /* the message may repeat the password-less target; it never holds more */
@@ -25,7 +25,9 @@ static int pg_connect(const char *target, void **conn, st_error *err) {
         PQfinish(c);
         return rc;
     }
-    PGresult *r = PQexec(c, "SET client_min_messages = warning");
+    PGresult *r = PQexec(c, readonly ? "SET client_min_messages = warning;"
+                                       " SET default_transaction_read_only = on"
+                                     : "SET client_min_messages = warning");
     PQclear(r);
     *conn = c;
     return ST_OK;
@@ -72,4 +74,5 @@ const db_engine st_db_pg_engine = {
     .exec = pg_exec,
     .migrate_lock_sql = "SELECT pg_advisory_lock(727274)",
     .migrate_unlock_sql = "SELECT pg_advisory_unlock(727274)",
+    .migrate_abort_sql = NULL,
 };

@@ -4,7 +4,9 @@
  * Invariant: an alert is raised only for a (customer, entity) pair the
  * store has not seen before, and only for an entity the snapshot's change
  * list marks as added or changed; the pair is recorded first (primary
- * key), so two servers finishing the same work raise one alert.
+ * key), so two servers finishing the same work raise one alert, and in
+ * the same transaction as its alert, so a crash cannot keep one without
+ * the other.
  */
 #include "server/monitor.h"
 
@@ -219,11 +221,10 @@ static int run_hit(void *ctx, const char *customer, const st_match *m) {
     if (!r->all && !st_map_get(r->changes, id, strlen(id), &kind)) return ST_OK;
     r->stats->hits++;
     int is_new = 0;
-    int rc = st_db_hit(r->store, customer, id, m->score, r->version, &is_new, r->err);
-    if (rc != ST_OK || !is_new) return rc;
-    r->stats->alerts++;
-    return st_db_alert_add(r->store, customer, id, m->score, r->version,
-                              kind == CHANGE_CHANGED ? "changed" : "added", m->name, r->err);
+    int rc = st_db_hit_alert(r->store, customer, id, m->score, r->version,
+                             kind == CHANGE_CHANGED ? "changed" : "added", m->name, &is_new, r->err);
+    if (rc == ST_OK && is_new) r->stats->alerts++;
+    return rc;
 }
 
 int st_monitor_run(st_db *s, const st_snapshot *snap, const char *data_dir, const char *by,

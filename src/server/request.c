@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "core/alloc.h"
 #include "server/db.h"
 
@@ -279,34 +281,61 @@ static void subject_norm(const char *s, char *out, size_t n) {
 
 static int cmp_norm(const void *a, const void *b) { return strcmp((const char *)a, (const char *)b); }
 
+/* One length-prefixed field into the digest: "<tag>:<count>;" then each
+ * value as "<length>:<bytes>", so no value can pose as a separator, a
+ * second value or another field. */
+static void subject_field(EVP_MD_CTX *md, const char *tag, const char *const *vals, int n) {
+    static const size_t W = SRV_MAX_VALUE_LEN + 1;
+    char norm[SRV_MAX_VALUES][SRV_MAX_VALUE_LEN + 1];
+    char head[64];
+    if (n < 0) n = 0;
+    if (n > SRV_MAX_VALUES) n = SRV_MAX_VALUES;
+    for (int i = 0; i < n; i++) subject_norm(vals[i], norm[i], W);
+    qsort(norm, (size_t)n, W, cmp_norm); /* order-insensitive, not ambiguous */
+    int hl = snprintf(head, sizeof head, "%s:%d;", tag, n);
+    EVP_DigestUpdate(md, head, (size_t)hl);
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(norm[i]);
+        hl = snprintf(head, sizeof head, "%zu:", len);
+        EVP_DigestUpdate(md, head, (size_t)hl);
+        EVP_DigestUpdate(md, norm[i], len);
+    }
+}
+
 void srv_query_subject(const srv_query *q, char out[80]) {
     if (q->id) {
         snprintf(out, 80, "%.79s", q->id);
         return;
     }
-    /* schema, then each field's normalised values in sorted order, so
-     * spacing, case and value order do not make a new subject */
-    static const size_t W = SRV_MAX_VALUE_LEN + 1;
-    char norm[SRV_MAX_VALUES][SRV_MAX_VALUE_LEN + 1];
-    char buf[8 * 1024];
-    size_t len = 0;
-    subject_norm(q->schema ? q->schema : "", buf, sizeof buf);
-    len = strlen(buf);
-    const char *const *lists[5] = {q->names, q->birth_dates, q->nationalities, q->wallets, q->id_numbers};
-    int counts[5] = {q->n_names, q->n_birth_dates, q->n_nationalities, q->n_wallets, q->n_id_numbers};
-    for (int l = 0; l < 5; l++) {
-        for (int i = 0; i < counts[l]; i++) subject_norm(lists[l][i], norm[i], W);
-        qsort(norm, (size_t)counts[l], W, cmp_norm);
-        for (int i = 0; i < counts[l] && len + 2 < sizeof buf; i++) {
-            int n = snprintf(buf + len, sizeof buf - len, "|%s", norm[i]);
-            if (n > 0) len = len + (size_t)n < sizeof buf ? len + (size_t)n : sizeof buf - 1;
-        }
-        if (len + 2 < sizeof buf) buf[len++] = '#';
-        buf[len] = 0;
+    /* every field the query can carry, each value normalised (case and
+     * spacing do not make a new subject) and sorted within its field */
+    const char *schema = q->schema ? q->schema : "";
+    unsigned char h[EVP_MAX_MD_SIZE];
+    unsigned int hn = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        snprintf(out, 80, "q:");
+        return;
     }
-    char h[65];
-    if (st_db_sha256_hex(buf, len, h) != 0) h[0] = 0;
-    snprintf(out, 80, "q:%.16s", h);
+    EVP_DigestUpdate(md, "sanctrace-subject-2\n", 20);
+    subject_field(md, "schema", &schema, 1);
+    subject_field(md, "name", q->names, q->n_names);
+    subject_field(md, "birthDate", q->birth_dates, q->n_birth_dates);
+    subject_field(md, "nationality", q->nationalities, q->n_nationalities);
+    subject_field(md, "country", q->countries, q->n_countries);
+    subject_field(md, "idNumber", q->id_numbers, q->n_id_numbers);
+    subject_field(md, "wallet", q->wallets, q->n_wallets);
+    EVP_DigestFinal_ex(md, h, &hn);
+    EVP_MD_CTX_free(md);
+    static const char digits[] = "0123456789abcdef";
+    out[0] = 'q';
+    out[1] = ':';
+    for (unsigned i = 0; i < 32 && i < hn; i++) {
+        out[2 + 2 * i] = digits[h[i] >> 4];
+        out[3 + 2 * i] = digits[h[i] & 15];
+    }
+    out[2 + 2 * (hn < 32 ? hn : 32)] = 0;
 }
 
 static int hexval(int c) {

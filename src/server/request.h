@@ -66,8 +66,12 @@ int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f
 int srv_query_empty(const srv_query *q);
 
 /* The subject a decision is kept under: the client's id when given, else
- * "q:" + 16 hex digits of a hash of schema, names, birth dates and
- * nationalities, so the same person screened again finds the decision. */
+ * "q:" + the 64 hex digits of a SHA-256 over a length-prefixed encoding of
+ * every field (schema, names, birth dates, nationalities, countries, id
+ * numbers, wallets; each value case- and space-normalised, each field's
+ * values sorted), so the same person screened again finds the decision and
+ * queries that differ in any field, or split their names differently,
+ * never share one. */
 void srv_query_subject(const srv_query *q, char out[80]);
 
 /* Value of field name in an application/x-www-form-urlencoded body,

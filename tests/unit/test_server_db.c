@@ -4,7 +4,10 @@
  * that PostgreSQL database (tests/cli/server_pg.sh starts one). */
 #include "testutil.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include <libpq-fe.h>
 
@@ -48,9 +51,9 @@ static void test_audit_export(void **state) {
     st_db *s = open_tmp(&dir);
     st_error err;
     st_audit_rec r[3] = {
-        {"2026-01-01T10:00:00.000Z", "k1", "match", "q:1", "v1", "{\"a\":1}", "[]"},
-        {"2026-01-02T10:00:00.000Z", "", "search", "q:2", "v1", "say \"hi\", ok", "[1]"},
-        {"2026-01-03T00:00:00.000Z", "k2", "match", "q:3", "v2", "x", "line\nbreak"},
+        {"2026-01-01T10:00:00.000Z", "k1", "match", "q:1", "v1", "{\"a\":1}", "[]", "n1"},
+        {"2026-01-02T10:00:00.000Z", "", "search", "q:2", "v1", "say \"hi\", ok", "[1]", ""},
+        {"2026-01-03T00:00:00.000Z", "k2", "match", "q:3", "v2", "x", "line\nbreak", "n2"},
     };
     assert_int_equal(st_db_audit_add(s, r, 3, &err), ST_OK);
     long n = 0;
@@ -62,8 +65,8 @@ static void test_audit_export(void **state) {
     assert_int_equal(st_db_audit_export_csv(s, "2026-01-02", "2026-01-02~", f, &n, &err), ST_OK);
     fclose(f);
     assert_int_equal(n, 1);
-    assert_string_equal(buf, "id,time,key_id,endpoint,subject,snapshot,input,results\r\n"
-                             "2,2026-01-02T10:00:00.000Z,,search,q:2,v1,\"say \"\"hi\"\", ok\",[1]\r\n");
+    assert_string_equal(buf, "id,time,key_id,endpoint,subject,snapshot,input,results,key_name\r\n"
+                             "2,2026-01-02T10:00:00.000Z,,search,q:2,v1,\"say \"\"hi\"\", ok\",[1],\r\n");
     free(buf);
     f = open_memstream(&buf, &len);
     assert_int_equal(st_db_audit_export_csv(s, "", "", f, &n, &err), ST_OK);
@@ -111,7 +114,7 @@ static void test_keys(void **state) {
     st_db *s = open_tmp(&dir);
     st_error err;
     char key[96], id[24], got[24];
-    assert_int_equal(st_db_key_add(s, "onboarding", key, sizeof key, id, &err), ST_OK);
+    assert_int_equal(st_db_key_add(s, "onboarding", ST_ROLE_ANALYST, key, sizeof key, id, &err), ST_OK);
     assert_int_equal(strlen(key), 3 + 16 + 1 + 48);
     int ok = 0;
     assert_int_equal(st_db_key_check(s, key, &ok, got, &err), ST_OK);
@@ -178,6 +181,14 @@ static void test_monitoring(void **state) {
     assert_int_equal(json_array_size(al), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(al, 0), "change")), "changed");
     json_decref(al);
+    /* a new pair and its alert together; a known pair: neither again */
+    assert_int_equal(st_db_hit_alert(s, "c3", "ofac:4", 0.9, "v3", "added", "W", &is_new, &err), ST_OK);
+    assert_true(is_new);
+    assert_int_equal(st_db_hit_alert(s, "c3", "ofac:4", 0.9, "v4", "changed", "W", &is_new, &err), ST_OK);
+    assert_false(is_new);
+    assert_int_equal(st_db_alerts(s, 0, 0, &al, &err), ST_OK);
+    assert_int_equal(json_array_size(al), 3);
+    json_decref(al);
     assert_int_equal(st_db_monitor_finish(s, "v2", 1, 2, &err), ST_OK);
     close_tmp(s, dir);
 }
@@ -203,11 +214,206 @@ static void test_open_failures(void **state) {
     free(dir);
 }
 
+/* A key carries a name and a role; the store hands both back by key id,
+ * lists them, and refuses names and roles it cannot record. */
+static void test_key_roles(void **state) {
+    (void)state;
+    char *dir;
+    st_db *s = open_tmp(&dir);
+    st_error err;
+    char key[96], id_r[24], id_a[24];
+    assert_int_equal(st_db_key_add(s, "reader", ST_ROLE_READ, key, sizeof key, id_r, &err), ST_OK);
+    assert_int_equal(st_db_key_add(s, "alice", ST_ROLE_ANALYST, key, sizeof key, id_a, &err), ST_OK);
+    assert_int_equal(st_db_key_add(s, "", ST_ROLE_READ, key, sizeof key, id_a, &err), ST_EINVAL);
+    assert_int_equal(st_db_key_add(s, "bad\nname", ST_ROLE_READ, key, sizeof key, id_a, &err), ST_EINVAL);
+    assert_int_equal(st_db_key_add(s, "x", (st_role)9, key, sizeof key, id_a, &err), ST_EINVAL);
+    st_key_info k;
+    int found = 0;
+    assert_int_equal(st_db_key_info(s, id_r, &k, &found, &err), ST_OK);
+    assert_true(found);
+    assert_string_equal(k.name, "reader");
+    assert_int_equal(k.role, ST_ROLE_READ);
+    assert_int_equal(st_db_key_info(s, id_a, &k, &found, &err), ST_OK);
+    assert_true(found);
+    assert_string_equal(k.name, "alice");
+    assert_int_equal(k.role, ST_ROLE_ANALYST);
+    assert_int_equal(st_db_key_revoke(s, id_a, &found, &err), ST_OK);
+    assert_int_equal(st_db_key_info(s, id_a, &k, &found, &err), ST_OK);
+    assert_false(found);
+    json_t *keys = NULL;
+    assert_int_equal(st_db_keys(s, &keys, &err), ST_OK);
+    size_t i;
+    json_t *kv;
+    int seen = 0;
+    json_array_foreach(keys, i, kv) {
+        if (strcmp(json_string_value(json_object_get(kv, "name")), "reader") == 0) {
+            assert_string_equal(json_string_value(json_object_get(kv, "role")), "read");
+            seen = 1;
+        }
+    }
+    assert_true(seen);
+    json_decref(keys);
+    st_role r;
+    assert_int_equal(st_role_parse("admin", &r), ST_OK);
+    assert_int_equal(r, ST_ROLE_ADMIN);
+    assert_int_equal(st_role_parse("root", &r), ST_EINVAL);
+    /* the audit trail keeps the key's name beside its id */
+    st_audit_rec a = {"2026-01-01T10:00:00.000Z", id_r, "match", "q:1", "v1", "{}", "[]", "reader"};
+    assert_int_equal(st_db_audit_add(s, &a, 1, &err), ST_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    long n = 0;
+    assert_int_equal(st_db_audit_export_csv(s, "", "", f, &n, &err), ST_OK);
+    fclose(f);
+    assert_non_null(strstr(buf, ",[],reader\r\n"));
+    free(buf);
+    close_tmp(s, dir);
+}
+
+/* Run text on the store at target (SQLite file or PostgreSQL URL). */
+static void sql(const char *target, const char *text) {
+    if (strncmp(target, "postgres", 8) == 0) {
+        PGconn *c = PQconnectdb(target);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, text);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) fprintf(stderr, "%s\n", PQerrorMessage(c));
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+        return;
+    }
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(target, &db), SQLITE_OK);
+    char *msg = NULL;
+    int r = sqlite3_exec(db, text, NULL, NULL, &msg);
+    if (r != SQLITE_OK) fprintf(stderr, "%s\n", msg);
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    assert_int_equal(r, SQLITE_OK);
+}
+
+/* A store made before keys had roles: its keys become admin keys under
+ * their old label, its audit records gain an empty key name, nothing is
+ * lost; opening it twice migrates once.  SQLite, or PostgreSQL with
+ * ST_PG_URL. */
+static void test_migrate_old_store(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir();
+    char path[512], text[2048];
+    const char *pg = getenv("ST_PG_URL");
+    int on_pg = pg && *pg;
+    if (on_pg) {
+        snprintf(path, sizeof path, "%s", pg);
+        sql(path, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    } else snprintf(path, sizeof path, "%s/old.db", dir);
+    snprintf(text, sizeof text,
+             "CREATE TABLE audit (id %s, ts TEXT NOT NULL, key_id TEXT NOT NULL,"
+             " endpoint TEXT NOT NULL, subject TEXT NOT NULL, snapshot TEXT NOT NULL,"
+             " input TEXT NOT NULL, results TEXT NOT NULL);"
+             "CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+             " salt TEXT NOT NULL, hash TEXT NOT NULL, created TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+             "INSERT INTO api_keys VALUES ('00112233aabbccdd', 'onboarding', 's', 'h', '2025-01-01', 0);"
+             "INSERT INTO audit (ts, key_id, endpoint, subject, snapshot, input, results)"
+             " VALUES ('2025-01-01T00:00:00.000Z', '00112233aabbccdd', 'match', 'q:1', 'v', '{}', '[]');",
+             on_pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT");
+    sql(path, text);
+    st_error err;
+    /* read-only first: the old schema is read as it is, and left alone */
+    st_db *ro = NULL;
+    assert_int_equal(st_db_open_readonly(path, &ro, &err), ST_OK);
+    json_t *keys = NULL;
+    assert_int_equal(st_db_keys(ro, &keys, &err), ST_OK);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(keys, 0), "role")), "admin");
+    json_decref(keys);
+    long n = 0;
+    assert_int_equal(st_db_audit_count(ro, &n, &err), ST_OK);
+    assert_int_equal(n, 1);
+    st_db_close(ro);
+    for (int i = 0; i < 2; i++) {
+        st_db *s = NULL;
+        assert_int_equal(st_db_open(path, 2, &s, &err), ST_OK);
+        st_key_info k;
+        int found = 0;
+        assert_int_equal(st_db_key_info(s, "00112233aabbccdd", &k, &found, &err), ST_OK);
+        assert_true(found);
+        assert_string_equal(k.name, "onboarding");
+        assert_int_equal(k.role, ST_ROLE_ADMIN);
+        assert_int_equal(st_db_audit_count(s, &n, &err), ST_OK);
+        assert_int_equal(n, 1);
+        st_db_close(s);
+    }
+    st_rm_rf(dir);
+    free(dir);
+}
+
+/* The SQLite store and its -wal/-shm are 0600 whatever the umask, and an
+ * older store's loose modes are tightened on open. */
+static void test_store_private(void **state) {
+    (void)state;
+    if (getenv("ST_PG_URL") && *getenv("ST_PG_URL")) skip();
+    char *dir = st_test_tmpdir();
+    char path[512], side[560];
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    mode_t old = umask(0);
+    st_db *s = NULL;
+    st_error err;
+    assert_int_equal(st_db_open(path, 2, &s, &err), ST_OK);
+    char key[96], id[24];
+    assert_int_equal(st_db_key_add(s, "k", ST_ROLE_READ, key, sizeof key, id, &err), ST_OK);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    snprintf(side, sizeof side, "%s-wal", path);
+    assert_int_equal(stat(side, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    snprintf(side, sizeof side, "%s-shm", path);
+    assert_int_equal(stat(side, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    st_db_close(s);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(st_db_open(path, 2, &s, &err), ST_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    st_db_close(s);
+    umask(old);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+/* A read-only open reads what is there, writes nothing, and needs no
+ * -wal or -shm it cannot make. */
+static void test_readonly(void **state) {
+    (void)state;
+    if (getenv("ST_PG_URL") && *getenv("ST_PG_URL")) skip();
+    char *dir = st_test_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    st_db *s = NULL, *ro = NULL;
+    st_error err;
+    assert_int_equal(st_db_open_readonly(path, &ro, &err), ST_ENOTFOUND);
+    assert_int_equal(st_db_open(path, 2, &s, &err), ST_OK);
+    st_audit_rec a = {"2026-01-01T10:00:00.000Z", "", "match", "q:1", "v1", "{}", "[]", "local"};
+    assert_int_equal(st_db_audit_add(s, &a, 1, &err), ST_OK);
+    st_db_close(s);
+    assert_int_equal(st_db_open_readonly(path, &ro, &err), ST_OK);
+    long n = 0;
+    assert_int_equal(st_db_audit_count(ro, &n, &err), ST_OK);
+    assert_int_equal(n, 1);
+    char key[96], id[24];
+    assert_int_equal(st_db_key_add(ro, "k", ST_ROLE_READ, key, sizeof key, id, &err), ST_EIO);
+    st_db_close(ro);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_audit_export), cmocka_unit_test(test_decisions),
         cmocka_unit_test(test_keys),         cmocka_unit_test(test_monitoring),
-        cmocka_unit_test(test_open_failures),
+        cmocka_unit_test(test_open_failures), cmocka_unit_test(test_key_roles),
+        cmocka_unit_test(test_migrate_old_store), cmocka_unit_test(test_store_private),
+        cmocka_unit_test(test_readonly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

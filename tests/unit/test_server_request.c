@@ -146,10 +146,92 @@ static void test_subject(void **state) {
     srv_query_subject(&c, sc);
     assert_string_equal(sa, sb);
     assert_string_not_equal(sa, sc);
-    assert_int_equal(strlen(sa), 18);
+    assert_int_equal(strlen(sa), 2 + 64);
     a.id = "customer-42";
     srv_query_subject(&a, sa);
     assert_string_equal(sa, "customer-42");
+}
+
+/* Queries that differ in any field never share a subject: a country
+ * alone, a name split differently, a value moved to another field. */
+static void test_subject_collisions(void **state) {
+    (void)state;
+    char s1[80], s2[80];
+    srv_query a = {0}, b = {0};
+    a.names[0] = "Ri Won Ho";
+    a.n_names = 1;
+    b = a;
+    a.countries[0] = "kp";
+    a.n_countries = 1;
+    b.countries[0] = "cn";
+    b.n_countries = 1;
+    srv_query_subject(&a, s1);
+    srv_query_subject(&b, s2);
+    assert_string_not_equal(s1, s2);
+    b.n_countries = 0;
+    srv_query_subject(&b, s2);
+    assert_string_not_equal(s1, s2);
+    /* one name with the separator inside, against two names */
+    srv_query one = {0}, two = {0};
+    one.names[0] = "Kim Il|Ri Won Ho";
+    one.n_names = 1;
+    two.names[0] = "Ri Won Ho";
+    two.names[1] = "Kim Il";
+    two.n_names = 2;
+    srv_query_subject(&one, s1);
+    srv_query_subject(&two, s2);
+    assert_string_not_equal(s1, s2);
+    one.names[0] = "Kim Il#Ri Won Ho";
+    srv_query_subject(&one, s1);
+    assert_string_not_equal(s1, s2);
+    /* the same value under another field */
+    srv_query n = {0}, w = {0}, id = {0};
+    n.names[0] = "1FfmbHfnpaZjKFvyi1okTjJJusN455paPH";
+    n.n_names = 1;
+    w.wallets[0] = n.names[0];
+    w.n_wallets = 1;
+    id.id_numbers[0] = n.names[0];
+    id.n_id_numbers = 1;
+    char s3[80];
+    srv_query_subject(&n, s1);
+    srv_query_subject(&w, s2);
+    srv_query_subject(&id, s3);
+    assert_string_not_equal(s1, s2);
+    assert_string_not_equal(s1, s3);
+    assert_string_not_equal(s2, s3);
+    /* the schema counts, and a nationality is not a country */
+    a = (srv_query){0};
+    a.names[0] = "Lazarus";
+    a.n_names = 1;
+    b = a;
+    a.schema = "Person";
+    b.schema = "Organization";
+    srv_query_subject(&a, s1);
+    srv_query_subject(&b, s2);
+    assert_string_not_equal(s1, s2);
+    b = a;
+    a.nationalities[0] = "kp";
+    a.n_nationalities = 1;
+    b.countries[0] = "kp";
+    b.n_countries = 1;
+    srv_query_subject(&a, s1);
+    srv_query_subject(&b, s2);
+    assert_string_not_equal(s1, s2);
+    /* values past the old 8 KiB buffer still count */
+    static char longa[SRV_MAX_VALUE_LEN], longb[SRV_MAX_VALUE_LEN];
+    memset(longa, 'a', sizeof longa - 1);
+    memcpy(longb, longa, sizeof longb);
+    a = (srv_query){0};
+    for (int i = 0; i < SRV_MAX_VALUES; i++) a.names[i] = longa;
+    a.n_names = SRV_MAX_VALUES;
+    b = a;
+    longb[0] = 'b';
+    a.id_numbers[0] = "X1";
+    b.id_numbers[0] = "X2";
+    a.n_id_numbers = b.n_id_numbers = 1;
+    srv_query_subject(&a, s1);
+    srv_query_subject(&b, s2);
+    assert_string_not_equal(s1, s2);
 }
 
 static void test_form(void **state) {
@@ -168,7 +250,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_cases), cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reconcile),   cmocka_unit_test(test_subject),
-        cmocka_unit_test(test_form),
+        cmocka_unit_test(test_form),        cmocka_unit_test(test_subject_collisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
