@@ -170,9 +170,14 @@ int st_csv_next(st_csv *c, st_error *err) {
              * like when it pairs with the next quote; blanks are allowed
              * when fields are trimmed anyway */
             if ((c->flags & ST_CSV_TRIM) && (ch == ' ' || ch == '\t')) { c->p++; continue; }
-            if (ch >= 0x20 && ch < 0x7F)
-                return csv_malformed(c, err, ST_EPARSE, "character '%c' after a closing quote", ch);
-            return csv_malformed(c, err, ST_EPARSE, "byte 0x%02X after a closing quote", ch);
+            char what[16];
+            if (ch >= 0x20 && ch < 0x7F) snprintf(what, sizeof what, "'%c'", ch);
+            else snprintf(what, sizeof what, "byte 0x%02X", ch);
+            if (c->line > c->rec_line)
+                return csv_malformed(c, err, ST_EPARSE,
+                                     "unterminated quoted field (the next quote, on line %ld, is followed by %s)",
+                                     c->line, what);
+            return csv_malformed(c, err, ST_EPARSE, "%s after a closing quote", what);
         } else if (ch == '"' && c->rec.len == start) {
             c->p++;
             quoted = 1;
