@@ -3,8 +3,13 @@
  *
  * Each subsystem's commands live in src/cli/cmd_<subsystem>.c and are
  * listed once in main.c; a command gets argv without the program name
- * (argv[0] is the command) and returns the process exit code:
- * 0 ok, 1 findings or partial failure, 2 usage or fatal error.
+ * (argv[0] is the command) and returns the process exit code.
+ *
+ * Commands that read records (screen, rings, monitor add) share one exit
+ * status, so a script can tell "found something" from "could not read
+ * everything": 0 done, nothing found; 1 findings; 2 usage or fatal error;
+ * 4 some records not processed, added to 1 when there are findings too
+ * (5).  Other commands: 0 ok, 1 findings or partial failure, 2 error.
  */
 #ifndef ST_CLI_H
 #define ST_CLI_H
@@ -18,6 +23,26 @@ typedef struct st_command {
     st_cmd_fn run;
     const char *summary;
 } st_command;
+
+enum {
+    CLI_EXIT_FOUND = 1,   /* matches, high-risk rings, current hits */
+    CLI_EXIT_FATAL = 2,   /* usage or fatal error: the output is not to be used */
+    CLI_EXIT_SKIPPED = 4, /* some records were not processed (malformed, or nothing to screen) */
+};
+
+/* Records a command could not process: counted, the first few kept for
+ * the one summary line every reading command prints on stderr. */
+typedef struct cli_skipped {
+    size_t n;
+    int many_files;       /* not all in `file` */
+    char file[256];
+    char first[3][300];   /* "line 10: unterminated quoted field" */
+    char first_file[3][256];
+} cli_skipped;
+void cli_skipped_add(cli_skipped *s, const char *file, long line, const char *why);
+/* When s->n > 0: "sanctrace CMD: FILE: N records not processed (line L: why; ...)"
+ * on stderr, whatever stdout is. */
+void cli_skipped_report(const cli_skipped *s, const char *cmd);
 
 /* Print "sanctrace: <formatted error>" to stderr. */
 void cli_report(const st_error *err);

@@ -2,8 +2,9 @@
  * cmd_rings.c - `sanctrace rings`: identity rings from applicant records,
  * and `sanctrace rings synth`: synthetic applicants with planted rings.
  *
- * Exit codes: 0 no high-risk record and every row read; 1 high-risk
- * records found or malformed rows skipped; 2 usage or fatal error.
+ * Exit codes (the readers' shared status, cli.h): 0 every record read,
+ * nothing high-risk; 1 high-risk records; 2 usage or fatal error; 4 some
+ * records not processed (5 with high-risk records too).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +29,20 @@ static void rings_usage(FILE *f) {
           "  --format F      json (default) or table (an analyst's brief)\n"
           "synth writes N synthetic applicants to FILE and the truth (id,cluster,role) to\n"
           "--truth (default FILE with .truth.csv).\n"
-          "Exit: 0 nothing high, 1 high-risk records or skipped rows, 2 usage/fatal.\n", f);
+          "A malformed record (unterminated quote, text after a closing quote, another field count\n"
+          "than the header, over 4 MiB, a bad value; a JSON line that is not an object) is reported\n"
+          "with its file and line and skipped, and reading resumes at the next line; stderr ends\n"
+          "with how many records were not processed.\n\n"
+          "Exit status: 0 every record read, nothing high-risk; 1 high-risk records; 2 usage or\n"
+          "fatal error; 4 some records not processed, added to 1 when there are high-risk\n"
+          "records too (5).\n", f);
 }
 
 static void warn_row(void *ctx, const st_error *e) {
-    size_t *n = ctx;
-    if (++*n <= 100) cli_report(e);
-    else if (*n == 101) fputs("sanctrace: further malformed rows not listed\n", stderr);
+    cli_skipped *s = ctx;
+    cli_skipped_add(s, e->file, e->line, e->msg);
+    if (s->n <= 100) cli_report(e);
+    else if (s->n == 101) fputs("sanctrace: further malformed records not listed\n", stderr);
 }
 
 static int cmd_rings_synth(int argc, char **argv) {
@@ -98,8 +106,8 @@ int cmd_rings(int argc, char **argv) {
         return 2;
     }
     if (!nfiles && !state) { rings_usage(stderr); return 2; }
-    size_t nbad = 0;
-    st_rings_opts o = {data_dir, state, warn_row, &nbad, 1};
+    cli_skipped skipped = {0};
+    st_rings_opts o = {data_dir, state, warn_row, &skipped, 1};
     st_rings *r = NULL;
     st_error err;
     st_error_clear(&err);
@@ -122,6 +130,6 @@ int cmd_rings(int argc, char **argv) {
     if (timing) fprintf(stderr, "rings: output %.2fs\n", st_now() - t0);
     st_rings_free(r);
     if (fflush(stdout) != 0 || rc != ST_OK) { fputs("sanctrace: writing the output failed\n", stderr); return 2; }
-    if (nbad) fprintf(stderr, "sanctrace: %zu malformed rows skipped\n", nbad);
-    return (nbad || high) ? 1 : 0;
+    cli_skipped_report(&skipped, "rings");
+    return (high ? CLI_EXIT_FOUND : 0) | (skipped.n ? CLI_EXIT_SKIPPED : 0);
 }

@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/csv.h"
 #include "core/fs.h"
 #include "core/progress.h"
 #include "sanctrace/screen.h"
@@ -67,13 +68,9 @@ static void *screen_worker(void *arg) {
     return NULL;
 }
 
-static void print_csv_field(const char *s) {
-    if (!s) return;
-    if (!strpbrk(s, ",\"\n\r")) { fputs(s, stdout); return; }
-    putchar('"');
-    for (; *s; s++) { if (*s == '"') putchar('"'); putchar(*s); }
-    putchar('"');
-}
+/* Text from the input or the lists, through the one CSV writer (quoting
+ * and the formula-injection guard). */
+static void print_csv_field(const char *s) { st_csv_write_field(stdout, s, 0); }
 
 /* ---- JSON lines ----------------------------------------------------------
  * Written straight into one buffer, byte for byte what jansson's
@@ -232,7 +229,8 @@ static void jw_record(st_buf *b, const st_screen_record *r, const screen_result 
 
 /* Write record i's result in the chosen format (JSON lines collect in jb,
  * flushed every MiB). */
-static void write_one(const st_screen_record *r, const screen_result *s, int jsonl, int csv, st_buf *jb) {
+static void write_one(const st_screen_record *r, const screen_result *s, int jsonl, int csv, st_buf *jb,
+                      st_buf *tmp) {
     const char *error = r->error ? r->error : s->error;
     if (jsonl) {
         jw_record(jb, r, s, error);
@@ -259,10 +257,12 @@ static void write_one(const st_screen_record *r, const screen_result *s, int jso
             printf(",%s,", st_schema_name(m->entity->schema));
             print_csv_field(m->entity->source);
             putchar(',');
+            st_buf_reset(tmp); /* one field: the programmes joined with ';' */
             for (size_t p = 0; p < m->entity->n_programs; p++) {
-                if (p) putchar(';');
-                print_csv_field(m->entity->programs[p]);
+                if (p) st_buf_putc(tmp, ';');
+                st_buf_puts(tmp, m->entity->programs[p]);
             }
+            print_csv_field(tmp->data);
             printf(",\n");
         }
     } else {
@@ -294,7 +294,14 @@ static void screen_usage(FILE *f) {
             "                        [--country C] [--id-number X] | --wallet ADDRESS\n\n"
             "FILE is CSV with a header (id, and name or wallet or id_number; schema, birth_date,\n"
             "nationality, country, address optional) or JSON lines with the same keys.\n"
-            "Exit status: 0 no record matched, 1 at least one match or record error, 2 failure.\n");
+            "A malformed record (unterminated quote, text after a closing quote, another field\n"
+            "count than the header, over 4 MiB; a JSON line that is not an object of text fields)\n"
+            "is not screened: it gets an error entry in the output, reading resumes at the next\n"
+            "line, and stderr says how many records were not processed and where.\n"
+            "CSV output: text starting with = + - @ TAB or CR gets a leading ' (spreadsheet safety).\n\n"
+            "Exit status: 0 every record screened, no match; 1 at least one match;\n"
+            "2 usage or fatal error; 4 some records not processed (malformed or nothing to\n"
+            "screen), added to 1 when there are matches too (5).\n");
 }
 
 int cmd_screen(int argc, char **argv);
@@ -381,16 +388,21 @@ int cmd_screen(int argc, char **argv) {
      * ready (and frees them), and screens the next record itself while
      * the one to write is still being screened elsewhere. */
     int jsonl = !strcmp(format, "jsonl"), csv = !strcmp(format, "csv");
-    st_buf jb;
+    st_buf jb, tmp;
     st_buf_init(&jb, (size_t)1 << 30);
+    st_buf_init(&tmp, (size_t)64 << 20);
+    cli_skipped skipped = {0};
+    const char *in_name = have_one ? "query" : strcmp(argv[optind], "-") ? argv[optind] : "<stdin>";
+    int found = 0;
     if (csv) puts("id,rank,entity,score,match,caption,name,schema,lists,programs,error");
     rc = 0;
     for (size_t w = 0; w < in.n;) {
         screen_result *r = &res[w];
         if (atomic_load_explicit(&r->ready, memory_order_acquire)) {
-            write_one(&in.recs[w], r, jsonl, csv, &jb);
-            if (in.recs[w].error || r->error) rc = 1;
-            for (size_t k = 0; k < r->n; k++) if (r->m[k].match) rc = 1;
+            write_one(&in.recs[w], r, jsonl, csv, &jb, &tmp);
+            if (in.recs[w].error || r->error)
+                cli_skipped_add(&skipped, in_name, in.recs[w].line, in.recs[w].error ? in.recs[w].error : r->error);
+            for (size_t k = 0; k < r->n; k++) if (r->m[k].match) found = 1;
             st_matches_free(r->m, r->n);
             st_free(r->error);
             r->m = NULL;
@@ -405,8 +417,16 @@ int cmd_screen(int argc, char **argv) {
     }
     if (jb.len) fwrite(jb.data, 1, jb.len, stdout);
     st_buf_free(&jb);
+    st_buf_free(&tmp);
     for (long t = 1; t <= started; t++) pthread_join(tid[t], NULL);
     st_progress_end(&prog);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "sanctrace screen: writing the output failed\n");
+        rc = CLI_EXIT_FATAL;
+        goto out;
+    }
+    cli_skipped_report(&skipped, "screen");
+    rc = (found ? CLI_EXIT_FOUND : 0) | (skipped.n ? CLI_EXIT_SKIPPED : 0);
 out:
     if (res) for (size_t i = 0; i < in.n; i++) { st_matches_free(res[i].m, res[i].n); st_free(res[i].error); }
     st_free(res);

@@ -341,7 +341,22 @@ static void monitor_usage(FILE *f) {
             "birth_date, nationality, country optional - or JSON lines with those keys) and records\n"
             "their current hits as the baseline. After each update ('sanctrace serve' does it\n"
             "itself; otherwise 'monitor run'), customers are screened again and hits on added or\n"
-            "changed entities that were not known before become alerts.\n");
+            "changed entities that were not known before become alerts.\n\n"
+            "add: a malformed record (unterminated quote, text after a closing quote, another\n"
+            "field count than the header, over 4 MiB; a bad JSON line), or one without an id or\n"
+            "anything to screen, is reported with its line and not stored; reading resumes at the\n"
+            "next line. Two records with one id: the file is refused, naming both lines, and\n"
+            "nothing is stored.\n"
+            "Exit status of add: 0 stored, no current hit; 1 some customers have current hits\n"
+            "(recorded as the baseline); 2 usage or fatal error (nothing stored for a duplicate\n"
+            "id); 4 some records not processed, added to 1 when there are hits too (5).\n");
+}
+
+static void monitor_warn(void *ctx, const st_error *e) {
+    cli_skipped *s = ctx;
+    cli_skipped_add(s, e->file, e->line, e->msg);
+    if (s->n <= 100) cli_report(e);
+    else if (s->n == 101) fputs("sanctrace: further records not stored not listed\n", stderr);
 }
 
 int cmd_monitor(int argc, char **argv) {
@@ -404,13 +419,15 @@ int cmd_monitor(int argc, char **argv) {
     }
     st_monitor_stats ms;
     if (strcmp(sub, "add") == 0) {
-        if (st_monitor_add_file(s, file, snap, &ms, &err) != ST_OK) {
+        cli_skipped skipped = {0};
+        if (st_monitor_add_file(s, file, snap, monitor_warn, &skipped, &ms, &err) != ST_OK) {
             cli_report(&err);
-            rc = 2;
+            rc = CLI_EXIT_FATAL;
         } else {
             printf("%ld customers stored, %ld current hits recorded as the baseline, %ld records rejected\n",
                    ms.customers, ms.hits, ms.rejected);
-            rc = ms.rejected ? 1 : 0;
+            cli_skipped_report(&skipped, "monitor add");
+            rc = (ms.hits ? CLI_EXIT_FOUND : 0) | (skipped.n ? CLI_EXIT_SKIPPED : 0);
         }
     } else if (strcmp(sub, "run") == 0) {
         char host[128];

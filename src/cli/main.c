@@ -48,6 +48,30 @@ void cli_report(const st_error *err) {
     fprintf(stderr, "sanctrace: %s\n", st_error_format(err, msg, sizeof msg));
 }
 
+void cli_skipped_add(cli_skipped *s, const char *file, long line, const char *why) {
+    if (!file) file = "";
+    if (s->n == 0) snprintf(s->file, sizeof s->file, "%s", file);
+    else if (strcmp(s->file, file) != 0) s->many_files = 1;
+    if (s->n < sizeof s->first / sizeof s->first[0]) {
+        snprintf(s->first_file[s->n], sizeof s->first_file[0], "%s", file);
+        if (line > 0) snprintf(s->first[s->n], sizeof s->first[0], "line %ld: %s", line, why);
+        else snprintf(s->first[s->n], sizeof s->first[0], "%s", why);
+    }
+    s->n++;
+}
+
+void cli_skipped_report(const cli_skipped *s, const char *cmd) {
+    if (!s->n) return;
+    if (s->many_files) fprintf(stderr, "sanctrace %s: ", cmd);
+    else fprintf(stderr, "sanctrace %s: %s: ", cmd, s->file);
+    fprintf(stderr, "%zu record%s not processed (", s->n, s->n == 1 ? "" : "s");
+    size_t k = s->n < 3 ? s->n : 3;
+    for (size_t i = 0; i < k; i++)
+        fprintf(stderr, "%s%s%s%s", i ? "; " : "", s->many_files ? s->first_file[i] : "",
+                s->many_files ? " " : "", s->first[i]);
+    fprintf(stderr, "%s)\n", s->n > k ? "; ..." : "");
+}
+
 const char *cli_data_dir(const char *opt, char *out, size_t n) {
     const char *home = getenv("SANCTRACE_HOME");
     if (opt && *opt) snprintf(out, n, "%s", opt);

@@ -1,12 +1,17 @@
 /*
- * csv.c - RFC 4180 reading with line tracking and encoding conversion.
+ * csv.c - RFC 4180 reading with line tracking and encoding conversion, and
+ * the one CSV field writer.
  *
  * Invariant: field[i] points into `rec`, a single buffer holding every
  * field of the current record separated by NULs; offsets are recorded
  * instead of pointers while rec grows, and resolved once the record ends.
+ * A record starts at the beginning of a physical line (rec_start), which is
+ * what lets a malformed record be skipped by resuming one line later.
  */
 #include "core/csv.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -18,6 +23,9 @@ struct st_csv {
     unsigned flags;
     long line;        /* current physical line (1-based) */
     long rec_line;    /* line the current record starts on */
+    const char *rec_start; /* first byte of the current record: where a resync starts */
+    size_t header_nf; /* ST_CSV_HEADER: fields in the header, 0 before it is read */
+    size_t malformed; /* records reported malformed so far */
     st_buf rec;
     size_t nf;
     size_t off[ST_CSV_MAX_FIELDS + 1];
@@ -79,11 +87,6 @@ static int csv_put(st_csv *c, unsigned char ch) {
     return st_buf_putc(&c->rec, (char)ch);
 }
 
-static void csv_skip_line(st_csv *c) {
-    while (c->p < c->end && *c->p != '\n') c->p++;
-    if (c->p < c->end) { c->p++; c->line++; }
-}
-
 static int csv_end_field(st_csv *c, size_t start) {
     size_t len = c->rec.len - start;
     if (c->flags & ST_CSV_TRIM) {
@@ -101,69 +104,103 @@ static int csv_end_field(st_csv *c, size_t start) {
     return st_buf_putc(&c->rec, 0);
 }
 
+/* The shared rule for a malformed record: report it at the line it starts
+ * on and go on at the next physical line.  Resuming where the parse gave up
+ * would let one stray quote swallow every line up to the next quote (or the
+ * end of the file) into one bad record; resuming at the next line loses at
+ * most the lines that really belong to the bad record. */
+static int csv_malformed(st_csv *c, st_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int csv_malformed(st_csv *c, st_error *err, int code, const char *fmt, ...) {
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    st_error_clear(err);
+    st_error_at(err, code, c->name, c->rec_line, -1, "%s", why);
+    const char *q = c->rec_start;
+    while (q < c->end && *q != '\n' && *q != '\r') q++;
+    if (q < c->end && *q == '\r') q++;
+    c->line = c->rec_line;
+    if (q < c->end && *q == '\n') { q++; c->line++; }
+    c->p = q;
+    c->nf = 0;
+    st_buf_reset(&c->rec);
+    c->malformed++;
+    return code;
+}
+
 int st_csv_next(st_csv *c, st_error *err) {
-    int rc;
-    for (;;) {
-        /* skip blank lines and a trailing DOS end-of-file byte */
-        while (c->p < c->end && (*c->p == '\r' || *c->p == '\n' || *c->p == 0x1A)) {
-            if (*c->p == '\n') c->line++;
+    /* skip blank lines and a trailing DOS end-of-file byte */
+    while (c->p < c->end && (*c->p == '\r' || *c->p == '\n' || *c->p == 0x1A)) {
+        if (*c->p == '\n') c->line++;
+        c->p++;
+    }
+    if (c->p >= c->end) return 0;
+    c->rec_line = c->line;
+    c->rec_start = c->p;
+    st_buf_reset(&c->rec);
+    c->nf = 0;
+    int quoted = 0, after_quote = 0, rc = ST_OK;
+    size_t start = 0;
+    while (c->p < c->end) {
+        unsigned char ch = (unsigned char)*c->p;
+        if (quoted) {
             c->p++;
-        }
-        if (c->p >= c->end) return 0;
-        c->rec_line = c->line;
-        st_buf_reset(&c->rec);
-        c->nf = 0;
-        int quoted = 0, after_quote = 0;
-        size_t start = 0;
-        rc = ST_OK;
-        while (c->p < c->end) {
-            unsigned char ch = (unsigned char)*c->p;
-            if (quoted) {
-                c->p++;
-                if (ch == '"') {
-                    if (c->p < c->end && *c->p == '"') { c->p++; rc = csv_put(c, '"'); }
-                    else { quoted = 0; after_quote = 1; }
-                } else {
-                    if (ch == '\n') c->line++;
-                    rc = csv_put(c, ch);
-                }
-            } else if (ch == ',') {
-                c->p++;
-                if (c->nf >= ST_CSV_MAX_FIELDS) { rc = ST_ELIMIT; break; }
-                rc = csv_end_field(c, start);
-                start = c->rec.len;
-                after_quote = 0;
-            } else if (ch == '\n' || ch == '\r') {
-                break;
-            } else if (ch == '"' && c->rec.len == start && !after_quote) {
-                c->p++;
-                quoted = 1;
+            if (ch == '"') {
+                if (c->p < c->end && *c->p == '"') { c->p++; rc = csv_put(c, '"'); }
+                else { quoted = 0; after_quote = 1; }
             } else {
-                c->p++;
-                /* text after a closing quote ("ab"c) is kept, leniently */
+                if (ch == '\n') c->line++;
                 rc = csv_put(c, ch);
             }
-            if (rc) break;
+        } else if (ch == ',') {
+            c->p++;
+            if (c->nf >= ST_CSV_MAX_FIELDS)
+                return csv_malformed(c, err, ST_ELIMIT, "more than %d fields", ST_CSV_MAX_FIELDS);
+            rc = csv_end_field(c, start);
+            start = c->rec.len;
+            after_quote = 0;
+        } else if (ch == '\n' || ch == '\r') {
+            break;
+        } else if (after_quote) {
+            /* "ab"c: the quote that closed the field was not the end of it,
+             * which is what an unterminated quote earlier in the file looks
+             * like when it pairs with the next quote; blanks are allowed
+             * when fields are trimmed anyway */
+            if ((c->flags & ST_CSV_TRIM) && (ch == ' ' || ch == '\t')) { c->p++; continue; }
+            char what[16];
+            if (ch >= 0x20 && ch < 0x7F) snprintf(what, sizeof what, "'%c'", ch);
+            else snprintf(what, sizeof what, "byte 0x%02X", ch);
+            if (c->line > c->rec_line)
+                return csv_malformed(c, err, ST_EPARSE,
+                                     "unterminated quoted field (the next quote, on line %ld, is followed by %s)",
+                                     c->line, what);
+            return csv_malformed(c, err, ST_EPARSE, "%s after a closing quote", what);
+        } else if (ch == '"' && c->rec.len == start) {
+            c->p++;
+            quoted = 1;
+        } else {
+            c->p++;
+            rc = csv_put(c, ch); /* a quote inside an unquoted field (5'10") is text */
         }
-        if (rc == ST_OK && quoted) {
-            st_error_at(err, ST_EPARSE, c->name, c->rec_line, -1,
-                        "unterminated quoted field (record starts on line %ld)", c->rec_line);
-            return ST_EPARSE;
-        }
-        if (rc == ST_OK && c->nf >= ST_CSV_MAX_FIELDS) rc = ST_ELIMIT;
-        if (rc == ST_OK) rc = csv_end_field(c, start);
-        if (rc) {
-            st_error_at(err, rc, c->name, c->rec_line, -1, "%s",
-                        rc == ST_ELIMIT ? "record too large (over 4 MiB or 256 fields)"
-                                        : "out of memory reading record");
-            csv_skip_line(c);
-            return rc;
-        }
-        /* consume the line end */
-        if (c->p < c->end && *c->p == '\r') c->p++;
-        if (c->p < c->end && *c->p == '\n') { c->p++; c->line++; }
-        return 1;
+        if (rc) break;
     }
+    if (rc == ST_OK && quoted) return csv_malformed(c, err, ST_EPARSE, "unterminated quoted field");
+    if (rc == ST_OK && c->nf >= ST_CSV_MAX_FIELDS)
+        return csv_malformed(c, err, ST_ELIMIT, "more than %d fields", ST_CSV_MAX_FIELDS);
+    if (rc == ST_OK) rc = csv_end_field(c, start);
+    if (rc == ST_ELIMIT)
+        return csv_malformed(c, err, rc, "record longer than %u MiB", ST_CSV_MAX_RECORD >> 20);
+    if (rc) return csv_malformed(c, err, rc, "out of memory reading the record");
+    if ((c->flags & ST_CSV_HEADER) && c->header_nf && c->nf != c->header_nf)
+        return csv_malformed(c, err, ST_EPARSE, "%zu fields where the header has %zu", c->nf, c->header_nf);
+    if ((c->flags & ST_CSV_HEADER) && !c->header_nf) c->header_nf = c->nf;
+    /* consume the line end */
+    if (c->p < c->end && *c->p == '\r') c->p++;
+    if (c->p < c->end && *c->p == '\n') { c->p++; c->line++; }
+    return 1;
 }
 
 size_t st_csv_nfields(const st_csv *c) { return c->nf; }
@@ -176,3 +213,52 @@ const char *st_csv_field(const st_csv *c, size_t i) {
 size_t st_csv_field_len(const st_csv *c, size_t i) { return i < c->nf ? c->flen[i] : 0; }
 
 long st_csv_line(const st_csv *c) { return c->rec_line; }
+
+size_t st_csv_malformed(const st_csv *c) { return c->malformed; }
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* One writer for both destinations, so the quoting rule exists once. */
+typedef struct csv_sink {
+    FILE *f;
+    st_buf *b;
+    int rc;
+} csv_sink;
+
+static void sink_put(csv_sink *k, const char *p, size_t n) {
+    if (k->rc || !n) return;
+    if (k->b) k->rc = st_buf_append(k->b, p, n);
+    else if (fwrite(p, 1, n, k->f) != n) k->rc = ST_EIO;
+}
+
+/* A spreadsheet takes a cell starting with one of these as a formula (or,
+ * TAB and CR, strips them and looks again). */
+static int csv_risky(const char *s) { return s[0] && strchr("=+-@\t\r", s[0]) != NULL; }
+
+static int csv_write(csv_sink *k, const char *s, unsigned flags) {
+    if (!s) s = "";
+    int guard = !(flags & ST_CSV_VERBATIM) && csv_risky(s);
+    if (!guard && !strpbrk(s, ",\"\r\n")) {
+        sink_put(k, s, strlen(s));
+        return k->rc;
+    }
+    sink_put(k, "\"", 1);
+    if (guard) sink_put(k, "'", 1);
+    for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
+        sink_put(k, s, (size_t)(q - s) + 1);
+        sink_put(k, "\"", 1);
+    }
+    sink_put(k, s, strlen(s));
+    sink_put(k, "\"", 1);
+    return k->rc;
+}
+
+int st_csv_write_field(FILE *f, const char *s, unsigned flags) {
+    csv_sink k = {f, NULL, ST_OK};
+    return csv_write(&k, s, flags);
+}
+
+int st_csv_buf_field(st_buf *b, const char *s, unsigned flags) {
+    csv_sink k = {NULL, b, ST_OK};
+    return csv_write(&k, s, flags);
+}

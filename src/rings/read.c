@@ -6,9 +6,9 @@
  * the engine never knows the format.  A malformed row (CSV syntax, wrong
  * field count, JSON that is not an object, a value of the wrong type, a
  * bad typed value) is reported through opts.warn with file, line and
- * reason and skipped; only an unreadable file or a header without an id
- * column stops the read.  Invariant: nothing of a rejected row stays in
- * the context.
+ * reason and skipped, and reading resumes at the next line (the shared
+ * rule of core/csv.h); only an unreadable file or a bad header stops the
+ * read.  Invariant: nothing of a rejected row stays in the context.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -98,20 +98,22 @@ static void warn(st_rings *r, const st_error *e) {
 
 static int read_csv(st_rings *r, const char *data, size_t len, const char *name, st_error *err) {
     st_csv *c = NULL;
-    int rc = st_csv_open(&c, data, len, name, ST_CSV_TRIM);
+    int rc = st_csv_open(&c, data, len, name, ST_CSV_TRIM | ST_CSV_HEADER);
     if (rc != ST_OK) return st_error_set(err, rc, "out of memory");
     int colmap[ST_CSV_MAX_FIELDS];
     size_t ncols = 0;
+    /* cleared before every use: st_error_format prints every field, and a
+     * reader that fills only some of them must not leave stack bytes in
+     * the others (the record text was once printed from such garbage) */
     st_error e;
+    st_error_clear(&e);
     /* header */
-    for (;;) {
-        rc = st_csv_next(c, &e);
-        if (rc == 1) break;
-        if (rc == 0) { st_csv_close(c); return ST_OK; } /* empty file */
-        if (rc == ST_ENOMEM) { st_csv_close(c); *err = e; return rc; }
+    rc = st_csv_next(c, &e);
+    if (rc != 1) {
         st_csv_close(c);
+        if (rc == 0) return ST_OK; /* empty file */
         *err = e;
-        return ST_EPARSE;
+        return rc == ST_ENOMEM ? rc : ST_EPARSE; /* a bad header: nothing can be read */
     }
     ncols = st_csv_nfields(c);
     int have_id = 0;
@@ -128,21 +130,16 @@ static int read_csv(st_rings *r, const char *data, size_t len, const char *name,
     if (!r->opts.progress) prog.enabled = 0;
     for (uint64_t rows = 1;; rows++) {
         if ((rows & 4095) == 0) st_progress_tick(&prog, rows);
+        st_error_clear(&e);
         rc = st_csv_next(c, &e);
         if (rc == 0) break;
         if (rc == ST_ENOMEM) { *err = e; st_csv_close(c); st_progress_end(&prog); return rc; }
-        if (rc != 1) { warn(r, &e); continue; }
+        if (rc != 1) { warn(r, &e); continue; } /* malformed; the reader resumed at the next line */
         long line = st_csv_line(c);
-        size_t nf = st_csv_nfields(c);
-        if (nf != ncols) {
-            st_error_clear(&e);
-            st_error_at(&e, ST_EPARSE, name, line, -1, "row has %zu fields, the header has %zu", nf, ncols);
-            warn(r, &e);
-            continue;
-        }
         const char *fields[RG_NCOLS] = {0};
-        for (size_t i = 0; i < nf; i++)
+        for (size_t i = 0; i < ncols; i++)
             if (colmap[i] >= 0) fields[colmap[i]] = st_csv_field(c, i);
+        st_error_clear(&e);
         rc = rg_record_add(r, fields, name, line, &e);
         if (rc == ST_ENOMEM) { *err = e; st_csv_close(c); st_progress_end(&prog); return rc; }
         if (rc != ST_OK) warn(r, &e);

@@ -26,6 +26,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/csv.h"
 #include "core/fs.h"
 #include "core/progress.h"
 #include "core/rand.h"
@@ -268,16 +269,9 @@ static void mutate_resume(rng *g, const char *src, char *out, size_t n, int k) {
     }
 }
 
-static void csv_field(st_buf *b, const char *s) {
-    if (strpbrk(s, ",\"\n")) {
-        st_buf_putc(b, '"');
-        for (; *s; s++) {
-            if (*s == '"') st_buf_putc(b, '"');
-            st_buf_putc(b, *s);
-        }
-        st_buf_putc(b, '"');
-    } else st_buf_puts(b, s);
-}
+/* Synthetic applicants are sanctrace's own test input, read back by
+ * `rings`: written verbatim (phone numbers start with '+'). */
+static void csv_field(st_buf *b, const char *s) { st_csv_buf_field(b, s, ST_CSV_VERBATIM); }
 
 static int write_app(FILE *f, st_buf *b, const app *a) {
     const char *v[] = {a->id, a->name, a->email, a->phone, a->phone_type, a->address, a->country, a->nationality,

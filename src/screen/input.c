@@ -2,7 +2,10 @@
  * input.c - CSV-with-header and JSON-lines readers for screening input.
  *
  * Invariant: every input record yields exactly one st_screen_record, in
- * input order, so output lines up one-to-one with input.
+ * input order, so output lines up one-to-one with input.  A malformed
+ * record (core/csv.h states the rule; for JSON lines, a line that is not
+ * one JSON object of text fields) is kept as a record with `error` set and
+ * reading goes on at the next line, so no record after it is lost.
  */
 #include "screen/input.h"
 
@@ -76,6 +79,7 @@ static int rec_error(st_screen_record *r, const char *msg) {
 static int rec_finish(st_screen_record *r) {
     if (!r->id) {
         char b[32];
+        r->id_default = 1;
         snprintf(b, sizeof b, "line:%ld", r->line);
         if (!(r->id = st_strdup(b))) return ST_ENOMEM;
     }
@@ -101,19 +105,21 @@ static int input_push(st_screen_input *in, size_t *cap, st_screen_record **out) 
 static int parse_csv(const char *data, size_t len, const char *name, st_screen_input *out,
                      st_error *err) {
     st_csv *c = NULL;
-    int rc = st_csv_open(&c, data, len, name, ST_CSV_TRIM);
+    int rc = st_csv_open(&c, data, len, name, ST_CSV_TRIM | ST_CSV_HEADER);
     if (rc) return st_error_set(err, rc, "out of memory");
     int map[ST_CSV_MAX_FIELDS];
     size_t ncols = 0, cap = 0;
     rc = st_csv_next(c, err);
     if (rc != 1) {
         if (rc == 0) rc = st_error_at(err, ST_EPARSE, name, 1, -1, "empty input: expected a CSV header or JSON lines");
+        else if (rc != ST_ENOMEM) rc = ST_EPARSE; /* a bad header: nothing can be read */
         goto done;
     }
     int screenable = 0;
     ncols = st_csv_nfields(c);
     for (size_t i = 0; i < ncols; i++) {
         map[i] = field_of(st_csv_field(c, i));
+        if (map[i] == F_ID) out->id_column = 1;
         if (map[i] == F_NAME || map[i] == F_WALLET || map[i] == F_IDNUM) screenable = 1;
     }
     if (!screenable) {
@@ -126,38 +132,35 @@ static int parse_csv(const char *data, size_t len, const char *name, st_screen_i
         st_error_clear(&rerr);
         int r = st_csv_next(c, &rerr);
         if (r == 0) break;
+        if (r == ST_ENOMEM) { rc = r; goto done; }
         st_screen_record *rec;
         if ((rc = input_push(out, &cap, &rec)) != ST_OK) goto done;
         if (r < 0) {
+            /* malformed: the reader has moved on to the next line; the
+             * record stays in the output, with its line and the reason */
             rec->line = rerr.line;
-            char msg[700];
-            st_error_format(&rerr, msg, sizeof msg);
-            if ((rc = rec_error(rec, msg)) || (rc = rec_finish(rec))) goto done;
-            if (r == ST_EPARSE) break; /* unterminated quote ran to the end */
+            rec->malformed = 1;
+            if ((rc = rec_error(rec, rerr.msg)) || (rc = rec_finish(rec))) goto done;
             continue;
         }
         rec->line = st_csv_line(c);
-        size_t nf = st_csv_nfields(c);
-        for (size_t i = 0; i < nf && i < ncols; i++)
+        for (size_t i = 0; i < ncols; i++)
             if (map[i] >= 0 && (rc = rec_set(rec, map[i], st_csv_field(c, i), st_csv_field_len(c, i))))
                 goto done;
-        if (nf != ncols) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "%s:%ld: %zu fields where the header has %zu", name, rec->line, nf, ncols);
-            if (nf > ncols && (rc = rec_error(rec, msg))) goto done;
-        }
         if ((rc = rec_finish(rec))) goto done;
     }
     rc = ST_OK;
 done:
     st_csv_close(c);
     if (rc == ST_ENOMEM) st_error_set(err, rc, "out of memory reading %s", name);
+    else if (rc == ST_ELIMIT) st_error_set(err, rc, "%s: more than %u records", name, INPUT_MAX_RECORDS);
     return rc;
 }
 
 static int parse_jsonl(const char *data, size_t len, const char *name, st_screen_input *out,
                        st_error *err) {
     size_t cap = 0;
+    out->id_column = 1;
     long line = 0;
     const char *p = data, *end = data + len;
     int rc = ST_OK;
@@ -176,9 +179,10 @@ static int parse_jsonl(const char *data, size_t len, const char *name, st_screen
         json_t *o = json_loadb(s, (size_t)(le - s), JSON_REJECT_DUPLICATES, &je);
         if (!o || !json_is_object(o)) {
             char msg[400];
-            snprintf(msg, sizeof msg, "%s:%ld: %s", name, line,
-                     o ? "expected a JSON object" : je.text);
+            if (o) snprintf(msg, sizeof msg, "expected a JSON object");
+            else snprintf(msg, sizeof msg, "invalid JSON at column %d: %s", je.column, je.text);
             json_decref(o);
+            rec->malformed = 1;
             if ((rc = rec_error(rec, msg)) || (rc = rec_finish(rec))) break;
             continue;
         }
@@ -195,7 +199,8 @@ static int parse_jsonl(const char *data, size_t len, const char *name, st_screen
                 str = json_string_value(json_array_get(v, 0));
             else if (!json_is_null(v)) {
                 char msg[200];
-                snprintf(msg, sizeof msg, "%s:%ld: field '%s' must be a string", name, line, key);
+                snprintf(msg, sizeof msg, "field '%.100s' must be a string", key);
+                rec->malformed = 1;
                 if ((rc = rec_error(rec, msg))) break;
                 continue;
             }

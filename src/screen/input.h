@@ -7,7 +7,8 @@
  * the same keys — recognised by the first non-blank byte.  Each record is
  * copied into its own st_screen_record so the file buffer can go; a bad
  * record becomes an entry with `error` set (and its line) instead of
- * stopping the run.
+ * stopping the run, and reading resumes at the next line (the shared
+ * malformed-record rule of core/csv.h).
  */
 #ifndef ST_SCREEN_INPUT_H
 #define ST_SCREEN_INPUT_H
@@ -19,13 +20,18 @@
 typedef struct st_screen_record {
     long line;          /* 1-based line of the record in the input */
     char *id;           /* the caller's id; "line:<n>" when the input has none */
+    int id_default;     /* id is the "line:<n>" default */
     char *name, *wallet, *id_number, *schema, *birth_date, *nationality, *country, *address;
-    char *error;        /* non-NULL: the record cannot be screened, and why */
+    char *error;        /* non-NULL: the record cannot be screened, and why (the
+                         * reason alone: line and id are beside it) */
+    int malformed;      /* the record itself could not be read (CSV syntax,
+                         * field count, size; a bad JSON line) */
 } st_screen_record;
 
 typedef struct st_screen_input {
     st_screen_record *recs;
     size_t n;
+    int id_column;      /* CSV: the header names an id column; JSON lines: 1 */
 } st_screen_input;
 
 /* Parse data[0..len) (named `name` in messages).  Structural failures

@@ -31,6 +31,7 @@
 #include <openssl/rand.h>
 
 #include "core/alloc.h"
+#include "core/csv.h"
 #include "server/db_int.h"
 
 struct st_db {
@@ -292,19 +293,10 @@ done:
     return rc;
 }
 
-static void csv_field(FILE *f, const char *v) {
-    if (!v) v = "";
-    if (!strpbrk(v, ",\"\r\n")) {
-        fputs(v, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *v; v++) {
-        if (*v == '"') fputc('"', f);
-        fputc(*v, f);
-    }
-    fputc('"', f);
-}
+/* Every audit column is text that came in with a request (subject, input)
+ * or is shown to whoever opens the export in a spreadsheet: the one CSV
+ * writer quotes it and guards it against formula injection. */
+static void csv_field(FILE *f, const char *v) { st_csv_write_field(f, v, 0); }
 
 typedef struct csv_out {
     FILE *f;

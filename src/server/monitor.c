@@ -6,7 +6,9 @@
  * list marks as added or changed; the pair is recorded first (primary
  * key), so two servers finishing the same work raise one alert, and in
  * the same transaction as its alert, so a crash cannot keep one without
- * the other.
+ * the other.  Customer files are read by the reader `screen` uses
+ * (screen/input.c), so both accept the same columns and skip malformed
+ * records by the same rule.
  */
 #include "server/monitor.h"
 
@@ -15,9 +17,9 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/csv.h"
 #include "core/fs.h"
 #include "core/map.h"
+#include "screen/input.h"
 
 #define MONITOR_MAX_FILE (512u << 20)
 
@@ -83,115 +85,95 @@ static int add_customer(st_db *s, const st_snapshot *snap, const char *id, json_
     return screen_customer(snap, id, rec, baseline_hit, &b, err);
 }
 
-static void reject(const char *path, long line, const char *why, st_monitor_stats *stats) {
-    fprintf(stderr, "sanctrace: %s:%ld: %s; record skipped\n", path, line, why);
+static void reject(const char *path, long line, const char *why, st_monitor_warn_fn warn,
+                   void *warn_ctx, st_monitor_stats *stats) {
+    st_error e;
+    st_error_clear(&e);
+    st_error_at(&e, ST_EPARSE, path, line, -1, "%s", why);
     stats->rejected++;
+    if (warn) warn(warn_ctx, &e);
 }
 
-static int add_jsonl(st_db *s, const char *path, const char *data, size_t len,
-                     const st_snapshot *snap, st_monitor_stats *stats, st_error *err) {
-    long line = 0;
-    size_t i = 0;
-    int rc = ST_OK;
-    while (i < len && rc == ST_OK) {
-        size_t end = i;
-        while (end < len && data[end] != '\n') end++;
-        line++;
-        size_t a = i;
-        while (a < end && (data[a] == ' ' || data[a] == '\t' || data[a] == '\r')) a++;
-        if (a < end) {
-            json_error_t je;
-            json_t *o = json_loadb(data + a, end - a, 0, &je);
-            const char *id = json_string_value(json_object_get(o, "id"));
-            if (!o || !json_is_object(o)) {
-                char why[300];
-                snprintf(why, sizeof why, "not a JSON object (%s)", o ? "other value" : je.text);
-                reject(path, line, why, stats);
-            } else if (!id || !*id) {
-                reject(path, line, "no \"id\"", stats);
-            } else {
-                json_t *rec = json_object();
-                for (int f = 0; monitor_fields[f]; f++) {
-                    json_t *v = json_object_get(o, monitor_fields[f]);
-                    if (json_is_string(v) && *json_string_value(v)) json_object_set(rec, monitor_fields[f], v);
-                }
-                st_query q;
-                if (!record_to_query(rec, &q)) reject(path, line, "nothing to screen: no name, wallet or id_number", stats);
-                else rc = add_customer(s, snap, id, rec, stats, err);
-                json_decref(rec);
-            }
-            json_decref(o);
+/* The stored form of a record: the screening fields it has.  NULL with
+ * *bad set: field bad is not UTF-8 text (the store keeps JSON); NULL
+ * otherwise: out of memory. */
+static json_t *record_json(const st_screen_record *r, const char **bad) {
+    const char *const v[] = {r->name, r->wallet, r->id_number, r->schema, r->birth_date,
+                             r->nationality, r->country, r->address};
+    *bad = NULL;
+    json_t *rec = json_object();
+    for (int f = 0; rec && monitor_fields[f]; f++) {
+        if (!v[f] || !*v[f]) continue;
+        json_t *x = json_string(v[f]);
+        if (!x) *bad = monitor_fields[f];
+        if (!x || json_object_set_new(rec, monitor_fields[f], x) != 0) {
+            json_decref(rec);
+            return NULL;
         }
-        i = end + 1;
     }
-    return rc;
+    return rec;
 }
 
-static int add_csv(st_db *s, const char *path, const char *data, size_t len,
-                   const st_snapshot *snap, st_monitor_stats *stats, st_error *err) {
-    st_csv *c = NULL;
-    int rc = st_csv_open(&c, data, len, path, ST_CSV_TRIM);
+/* Two rows with one id would leave the last one stored under it and the
+ * first one's baseline hits recorded against a customer that is no longer
+ * there; which row is meant only the user knows, so the file is refused
+ * before anything is stored. */
+static int check_unique_ids(const st_screen_input *in, const char *path, st_error *err) {
+    st_map *seen = NULL;
+    int rc = st_map_new(&seen);
     if (rc != ST_OK) return st_error_set(err, rc, "out of memory");
-    int col[16], id_col = -1;
-    for (int f = 0; f < 16; f++) col[f] = -1;
-    rc = st_csv_next(c, err);
-    if (rc != 1) {
-        st_csv_close(c);
-        return rc == 0 ? st_error_at(err, ST_EPARSE, path, 1, -1, "empty file: expected a header line") : rc;
-    }
-    for (size_t i = 0; i < st_csv_nfields(c); i++) {
-        const char *h = st_csv_field(c, i);
-        if (strcmp(h, "id") == 0) id_col = (int)i;
-        for (int f = 0; monitor_fields[f]; f++)
-            if (strcmp(h, monitor_fields[f]) == 0) col[f] = (int)i;
-    }
-    if (id_col < 0 || (col[0] < 0 && col[1] < 0 && col[2] < 0)) {
-        st_csv_close(c);
-        return st_error_at(err, ST_EPARSE, path, 1, -1,
-                           "the header needs an id column and a name, wallet or id_number column");
-    }
-    rc = ST_OK;
-    for (;;) {
-        st_error rerr;
-        st_error_clear(&rerr);
-        int r = st_csv_next(c, &rerr);
-        if (r == 0) break;
-        if (r != 1) {
-            reject(path, rerr.line, rerr.msg, stats);
-            continue;
+    for (size_t i = 0; i < in->n && rc == ST_OK; i++) {
+        const st_screen_record *r = &in->recs[i];
+        if (r->error || r->id_default) continue;
+        uint64_t first;
+        if (st_map_get(seen, r->id, strlen(r->id), &first)) {
+            rc = st_error_at(err, ST_EPARSE, path, r->line, -1,
+                             "customer id '%.100s' is on line %llu and on line %ld: ids must be unique "
+                             "within a file; nothing stored",
+                             r->id, (unsigned long long)first, r->line);
+        } else if ((rc = st_map_put(seen, r->id, strlen(r->id), (uint64_t)r->line)) != ST_OK) {
+            rc = st_error_set(err, rc, "out of memory");
         }
-        const char *id = st_csv_field(c, (size_t)id_col);
-        if (!*id) {
-            reject(path, st_csv_line(c), "empty id", stats);
-            continue;
-        }
-        json_t *rec = json_object();
-        for (int f = 0; monitor_fields[f]; f++) {
-            if (col[f] < 0) continue;
-            const char *v = st_csv_field(c, (size_t)col[f]);
-            if (*v) json_object_set_new(rec, monitor_fields[f], json_string(v));
-        }
-        st_query q;
-        if (!record_to_query(rec, &q)) reject(path, st_csv_line(c), "nothing to screen: no name, wallet or id_number", stats);
-        else rc = add_customer(s, snap, id, rec, stats, err);
-        json_decref(rec);
-        if (rc != ST_OK) break;
     }
-    st_csv_close(c);
+    st_map_free(seen);
     return rc;
 }
 
 int st_monitor_add_file(st_db *s, const char *path, const st_snapshot *snap,
-                        st_monitor_stats *stats, st_error *err) {
+                        st_monitor_warn_fn warn, void *warn_ctx, st_monitor_stats *stats,
+                        st_error *err) {
     memset(stats, 0, sizeof *stats);
     char *data = NULL;
     size_t len = 0;
+    st_screen_input in = {0};
     int rc = st_file_read(path, MONITOR_MAX_FILE, &data, &len, err);
     if (rc != ST_OK) return rc;
-    size_t a = 0;
-    while (a < len && (data[a] == ' ' || data[a] == '\n' || data[a] == '\r' || data[a] == '\t')) a++;
-    if (a < len && data[a] == '{') rc = add_jsonl(s, path, data, len, snap, stats, err);
-    else rc = add_csv(s, path, data, len, snap, stats, err);
+    /* the reader `screen` uses: the same columns, the same malformed-record rule */
+    if ((rc = st_screen_input_parse(data, len, path, &in, err)) != ST_OK) goto done;
+    if (!in.id_column) {
+        rc = st_error_at(err, ST_EPARSE, path, 1, -1,
+                         "the header needs an id column and a name, wallet or id_number column");
+        goto done;
+    }
+    if ((rc = check_unique_ids(&in, path, err)) != ST_OK) goto done;
+    for (size_t i = 0; i < in.n && rc == ST_OK; i++) {
+        const st_screen_record *r = &in.recs[i];
+        if (r->error) { reject(path, r->line, r->error, warn, warn_ctx, stats); continue; }
+        if (r->id_default) { reject(path, r->line, "empty id", warn, warn_ctx, stats); continue; }
+        const char *bad;
+        json_t *rec = record_json(r, &bad);
+        if (!rec && bad) {
+            char why[100];
+            snprintf(why, sizeof why, "field '%s' is not UTF-8 text", bad);
+            reject(path, r->line, why, warn, warn_ctx, stats);
+            continue;
+        }
+        if (!rec) { rc = st_error_set(err, ST_ENOMEM, "out of memory"); break; }
+        rc = add_customer(s, snap, r->id, rec, stats, err);
+        json_decref(rec);
+    }
+done:
+    st_screen_input_free(&in);
     st_free(data);
     return rc;
 }

@@ -25,11 +25,18 @@ typedef struct st_monitor_stats {
     int claimed;      /* run: this process did the run (0: done elsewhere) */
 } st_monitor_stats;
 
-/* Store the customers of path (CSV with a header, or JSON lines) and, when
- * snap is not NULL, record their current hits as the baseline.  Bad
- * records are reported on stderr with their line and skipped. */
+/* Told about each record that is not stored (file, line, reason). */
+typedef void (*st_monitor_warn_fn)(void *ctx, const st_error *e);
+
+/* Store the customers of path (CSV with a header, or JSON lines: the
+ * input of `sanctrace screen`) and, when snap is not NULL, record their
+ * current hits as the baseline.  A malformed record, or one without an id
+ * or anything to screen, goes to warn (may be NULL) and is skipped, and
+ * reading goes on with the next line.  Two records with one id: ST_EPARSE
+ * naming both lines, and nothing is stored. */
 int st_monitor_add_file(st_db *s, const char *path, const st_snapshot *snap,
-                        st_monitor_stats *stats, st_error *err);
+                        st_monitor_warn_fn warn, void *warn_ctx, st_monitor_stats *stats,
+                        st_error *err);
 
 /* Screen the stored customers for snapshot snap of data_dir (its change
  * list says which entities are new or changed) and raise alerts. */

@@ -98,13 +98,15 @@ n=$(wc -l < "$T/cstate/records.jsonl")
 u=$(python3 -c "import json,sys; print(len({json.loads(l)['id'] for l in open(sys.argv[1])}))" "$T/cstate/records.jsonl")
 [ "$u" -eq 12000 ] || fail "state holds $u distinct records"
 
-# malformed rows: reported with file and line, the rest processed, exit 1
+# malformed rows: reported with file and line, the rest processed, exit 4
+# (records not processed, nothing high-risk), and a summary on stderr
 printf 'id,name,login_hours_utc\nm1,Ann,1;2\nm2,Bob,99\nm3,Cy\nm4,Dee,3\n' > "$T/bad.csv"
 set +e
 "$B" rings "$T/bad.csv" > "$T/bad.json" 2> "$T/bad.err"
 rc=$?
 set -e
-[ $rc -eq 1 ] || fail "malformed rows: exit $rc"
+[ $rc -eq 4 ] || fail "malformed rows: exit $rc"
+grep -q "^sanctrace rings: $T/bad.csv: 2 records not processed (line 3: " "$T/bad.err" || fail "no summary: $(cat "$T/bad.err")"
 grep -q "bad.csv:3:.*login_hours_utc" "$T/bad.err" || fail "line 3 not reported: $(cat "$T/bad.err")"
 grep -q "bad.csv:4:.*fields" "$T/bad.err" || fail "line 4 not reported"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert [r['id'] for r in d['records']]==['m1','m4']" "$T/bad.json" || fail "good rows"

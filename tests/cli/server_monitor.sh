@@ -10,8 +10,11 @@ D=$ST_TMP/data
 CUST=tests/cli/data/monitor_customers.csv
 
 "$ST_BIN" update --from "$L/ofac-sdn-2019-01" --data-dir "$D" >/dev/null
-out=$("$ST_BIN" monitor add "$CUST" --data-dir "$D")
+# exit 1: some customers have current hits (the baseline)
+rc=0
+out=$("$ST_BIN" monitor add "$CUST" --data-dir "$D") || rc=$?
 echo "$out"
+[ $rc -eq 1 ] || fail "monitor add with current hits exited $rc"
 echo "$out" | grep -q "^16 customers stored" || fail "monitor add: $out"
 # the 2019 snapshot itself raises nothing: its hits are the baseline
 "$ST_BIN" monitor run --data-dir "$D"
@@ -33,13 +36,15 @@ u=$("$ST_BIN" monitor alerts --format jsonl --data-dir "$D" | jget '.customer_id
 [ "$n" -eq "$u" ] || fail "duplicate alerts: $n alerts, $u distinct pairs"
 # a second run of the same snapshot does nothing
 "$ST_BIN" monitor run --data-dir "$D" | grep -q "already monitored" || fail "second run was not refused"
-# bad customer input: named with its line, the rest stored
+# bad customer input: named with its line, the rest stored, exit 4 (records
+# not processed, no current hit)
 printf 'id,name\nx1,Good Name\n,No Id\nx3,\n' > "$ST_TMP/bad.csv"
 set +e
 "$ST_BIN" monitor add "$ST_TMP/bad.csv" --data-dir "$D" 2>"$ST_TMP/bad.err"
 rc=$?
 set -e
-[ $rc -eq 1 ] || fail "monitor add with bad rows exited $rc"
+[ $rc -eq 4 ] || fail "monitor add with bad rows exited $rc"
+grep -q "bad.csv: 2 records not processed (line 3: empty id; line 4: nothing to screen" "$ST_TMP/bad.err" || fail "no summary: $(cat "$ST_TMP/bad.err")"
 grep -q "bad.csv:3: empty id" "$ST_TMP/bad.err" || fail "no line for the empty id: $(cat "$ST_TMP/bad.err")"
 grep -q "bad.csv:4: nothing to screen" "$ST_TMP/bad.err" || fail "no line for the empty name"
 echo "ok: $n alerts for exactly the $(echo "$want" | wc -l) customers listed only in 2021"

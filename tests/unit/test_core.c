@@ -78,6 +78,139 @@ static void test_csv_quotes_and_lines(void **state) {
     st_csv_close(c);
 }
 
+/* The malformed-record rule: an unterminated quote on line 3 costs line 3
+ * only; reading resumes on line 4 and every later record comes back. */
+static void test_csv_resync_unterminated(void **state) {
+    (void)state;
+    const char *s = "id,name\n1,Ann\n2,\"Bob,x\n3,Cy\n4,Dee\n";
+    st_csv *c;
+    st_error err;
+    assert_int_equal(st_csv_open(&c, s, strlen(s), "r.csv", ST_CSV_HEADER), ST_OK);
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_string_equal(st_csv_field(c, 1), "Ann");
+    assert_int_equal(st_csv_next(c, &err), ST_EPARSE);
+    assert_int_equal(err.line, 3);
+    assert_string_equal(err.file, "r.csv");
+    assert_string_equal(err.msg, "unterminated quoted field");
+    assert_string_equal(err.record, "");
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_int_equal(st_csv_line(c), 4);
+    assert_string_equal(st_csv_field(c, 1), "Cy");
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_int_equal(st_csv_line(c), 5);
+    assert_string_equal(st_csv_field(c, 1), "Dee");
+    assert_int_equal(st_csv_next(c, &err), 0);
+    assert_int_equal(st_csv_malformed(c), 1);
+    st_csv_close(c);
+}
+
+/* A stray quote that pairs with a later quote: the false "closing" quote is
+ * followed by text, which is reported, and reading resumes on the line after
+ * the one the bad record started on (not after the line it was caught on). */
+static void test_csv_resync_after_quote(void **state) {
+    (void)state;
+    const char *s = "id,name\n1,\"Ann\n2,Bob\n3,\"Cy\"\n4,\"Dee\"x\n5,E\n";
+    st_csv *c;
+    st_error err;
+    assert_int_equal(st_csv_open(&c, s, strlen(s), "q.csv", ST_CSV_HEADER | ST_CSV_TRIM), ST_OK);
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_int_equal(st_csv_next(c, &err), ST_EPARSE);
+    assert_int_equal(err.line, 2);
+    assert_string_equal(err.msg, "unterminated quoted field (the next quote, on line 4, is followed by 'C')");
+    const char *want[] = {"Bob", "Cy"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(st_csv_next(c, &err), 1);
+        assert_int_equal(st_csv_line(c), 3 + i);
+        assert_string_equal(st_csv_field(c, 1), want[i]);
+    }
+    assert_int_equal(st_csv_next(c, &err), ST_EPARSE);
+    assert_int_equal(err.line, 5);
+    assert_string_equal(err.msg, "'x' after a closing quote");
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_string_equal(st_csv_field(c, 0), "5");
+    assert_int_equal(st_csv_next(c, &err), 0);
+    st_csv_close(c);
+}
+
+/* Field count against the header, a multi-line record that is fine, and
+ * an over-long record: each bad one reported on its own first line. */
+static void test_csv_resync_fields_and_limits(void **state) {
+    (void)state;
+    st_buf b;
+    st_buf_init(&b, (size_t)16 << 20);
+    assert_int_equal(st_buf_puts(&b, "a,b\n1,\"two\nlines\"\n2\n3,x,y\n4,"), ST_OK);
+    for (size_t i = 0; i < ST_CSV_MAX_RECORD + 10; i++) assert_int_equal(st_buf_putc(&b, 'z'), ST_OK);
+    assert_int_equal(st_buf_puts(&b, "\n5,ok\n"), ST_OK);
+    st_csv *c;
+    st_error err;
+    assert_int_equal(st_csv_open(&c, b.data, b.len, "f.csv", ST_CSV_HEADER), ST_OK);
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_string_equal(st_csv_field(c, 1), "two\nlines");
+    assert_int_equal(st_csv_next(c, &err), ST_EPARSE);
+    assert_int_equal(err.line, 4);
+    assert_string_equal(err.msg, "1 fields where the header has 2");
+    assert_int_equal(st_csv_next(c, &err), ST_EPARSE);
+    assert_int_equal(err.line, 5);
+    assert_int_equal(st_csv_next(c, &err), ST_ELIMIT);
+    assert_int_equal(err.line, 6);
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_int_equal(st_csv_line(c), 7);
+    assert_string_equal(st_csv_field(c, 1), "ok");
+    assert_int_equal(st_csv_next(c, &err), 0);
+    assert_int_equal(st_csv_malformed(c), 3);
+    st_csv_close(c);
+    st_buf_free(&b);
+}
+
+/* Formula injection: text that a spreadsheet would run is written as text;
+ * quoting is RFC 4180 either way, and VERBATIM leaves sanctrace's own data. */
+static void test_csv_write_guard(void **state) {
+    (void)state;
+    st_buf b;
+    st_buf_init(&b, 4096);
+    const char *in[] = {"=HYPERLINK(\"http://x\",\"y\")", "+1 302", "-5", "@SUM(A1)", "\tx", "\rx",
+                        "plain", "a,b", "say \"hi\"", "", NULL};
+    const char *out[] = {"\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"", "\"'+1 302\"", "\"'-5\"",
+                         "\"'@SUM(A1)\"", "\"'\tx\"", "\"'\rx\"", "plain", "\"a,b\"",
+                         "\"say \"\"hi\"\"\"", "", ""};
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+        st_buf_reset(&b);
+        assert_int_equal(st_csv_buf_field(&b, in[i], 0), ST_OK);
+        assert_string_equal(b.data ? b.data : "", out[i]);
+    }
+    st_buf_reset(&b);
+    assert_int_equal(st_csv_buf_field(&b, "+1 302", ST_CSV_VERBATIM), ST_OK);
+    assert_string_equal(b.data, "+1 302");
+    /* the FILE writer is the same rule */
+    char *d = st_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/w.csv", d);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(st_csv_write_field(f, "=1+1", 0), ST_OK);
+    fclose(f);
+    char got[64] = {0};
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(got, sizeof got, f));
+    fclose(f);
+    assert_string_equal(got, "\"'=1+1\"");
+    /* and what it writes reads back as the text it was given, plus the ' */
+    st_csv *c;
+    st_error err;
+    st_buf_reset(&b);
+    assert_int_equal(st_csv_buf_field(&b, in[0], 0), ST_OK);
+    assert_int_equal(st_csv_open(&c, b.data, b.len, "w", 0), ST_OK);
+    assert_int_equal(st_csv_next(c, &err), 1);
+    assert_string_equal(st_csv_field(c, 0), "'=HYPERLINK(\"http://x\",\"y\")");
+    st_csv_close(c);
+    st_buf_free(&b);
+    assert_int_equal(st_rm_rf(d), ST_OK);
+    free(d);
+}
+
 static void test_csv_cp1252(void **state) {
     (void)state;
     const char s[] = "\"Jos\xe9\",\"\x93q\x94\"\n";
@@ -136,6 +269,10 @@ int main(void) {
         cmocka_unit_test(test_map_oom),
         cmocka_unit_test(test_csv_quotes_and_lines),
         cmocka_unit_test(test_csv_cp1252),
+        cmocka_unit_test(test_csv_resync_unterminated),
+        cmocka_unit_test(test_csv_resync_after_quote),
+        cmocka_unit_test(test_csv_resync_fields_and_limits),
+        cmocka_unit_test(test_csv_write_guard),
         cmocka_unit_test(test_fs_atomic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/csv.h"
 #include "core/fs.h"
 #include "core/map.h"
@@ -207,6 +208,87 @@ static void test_csv_malformed(void **state) {
     assert_non_null(strstr(w.msg[3], "photo_hash"));
     assert_int_equal(w.lines[4], 7);
     st_rings_free(r);
+}
+
+/* Error records reach the caller whole: every field of the st_error a
+ * warning carries is set (the record text once came from uninitialised
+ * stack, and the sanitizer build printed garbage bytes as the record).
+ * The stack is dirtied first so stale bytes would show in the text. */
+typedef struct warn_texts {
+    int n;
+    char text[8][600];
+} warn_texts;
+
+static void collect_text(void *ctx, const st_error *e) {
+    warn_texts *w = ctx;
+    if (w->n < 8) st_error_format(e, w->text[w->n], sizeof w->text[0]);
+    w->n++;
+}
+
+static __attribute__((noinline)) void dirty_stack(void) {
+    volatile char junk[32768];
+    for (size_t i = 0; i < sizeof junk; i++) junk[i] = 'Z';
+}
+
+static void test_csv_error_text(void **state) {
+    (void)state;
+    static const struct {
+        const char *csv;
+        int n, count;
+        const char *text[3];
+    } cases[] = {
+        /* the quote runs to the end of the file */
+        {"id,name\nm1,Ann\nm2,\"Bob\n", 1, 1, {"bad.csv:3: unterminated quoted field"}},
+        /* every kind of malformed record, each followed by a good one */
+        {"id,name\nm1,Ann\nm2,\"Bob\nm3,Cy\nm4,\"Dee\"x\nm5,Eve,extra\nm6,Fay\n", 3, 3,
+         {"bad.csv:3: unterminated quoted field (the next quote, on line 5, is followed by 'D')",
+          "bad.csv:5: 'x' after a closing quote",
+          "bad.csv:6: 3 fields where the header has 2"}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        st_rings *r;
+        st_error err;
+        st_error_clear(&err);
+        warn_texts w = {0};
+        st_rings_opts o = {0};
+        o.warn = collect_text;
+        o.warn_ctx = &w;
+        assert_int_equal(st_rings_new(&r, &o, &err), ST_OK);
+        dirty_stack();
+        assert_int_equal(st_rings_add_buffer(r, cases[k].csv, strlen(cases[k].csv), "bad.csv", &err), ST_OK);
+        for (int i = 0; i < cases[k].n && i < w.n; i++) assert_string_equal(w.text[i], cases[k].text[i]);
+        assert_int_equal(w.n, cases[k].n);
+        /* the records after each bad one are all there */
+        assert_int_equal(st_rings_count(r), cases[k].count);
+        assert_int_equal(st_rings_rejected(r), (size_t)cases[k].n);
+        st_rings_free(r);
+    }
+}
+
+/* The issue's file: 1,000 applicants, an unterminated quote on line 10:
+ * one record lost, 999 read. */
+static void test_csv_resync_keeps_the_rest(void **state) {
+    (void)state;
+    st_buf b;
+    st_buf_init(&b, 1 << 20);
+    st_buf_puts(&b, "id,name,country\n");
+    for (int l = 2; l <= 1001; l++) {
+        if (l == 10) st_buf_printf(&b, "c%04d,\"Open Quote,US\n", l);
+        else st_buf_printf(&b, "c%04d,Person %d,US\n", l, l);
+    }
+    st_rings *r;
+    st_error err;
+    warns w = {0};
+    st_rings_opts o = {0};
+    o.warn = collect;
+    o.warn_ctx = &w;
+    assert_int_equal(st_rings_new(&r, &o, &err), ST_OK);
+    assert_int_equal(st_rings_add_buffer(r, b.data, b.len, "cust.csv", &err), ST_OK);
+    assert_int_equal(st_rings_count(r), 999);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.lines[0], 10);
+    st_rings_free(r);
+    st_buf_free(&b);
 }
 
 static void test_csv_no_id_column(void **state) {
@@ -654,6 +736,8 @@ int main(void) {
         cmocka_unit_test(test_tz_offsets),
         cmocka_unit_test(test_name_key),
         cmocka_unit_test(test_csv_malformed),
+        cmocka_unit_test(test_csv_error_text),
+        cmocka_unit_test(test_csv_resync_keeps_the_rest),
         cmocka_unit_test(test_csv_no_id_column),
         cmocka_unit_test(test_jsonl_malformed),
         cmocka_unit_test(test_strangers_not_chained_by_agency),
