@@ -592,15 +592,18 @@ uint64_t st_chain_out_tx(const st_chain *c, uint64_t out) {
         uint64_t g = lo + (uint64_t)((unsigned __int128)(out - fo[lo]) * (hi - lo) / (span ? span : 1));
         if (g >= hi) g = hi - 1;
         if (g <= lo) g = lo + 1;
+        /* steps are compared with the distance left (step < hi - lo), never
+         * added to or taken from a bound first: `hi - step` once wrapped
+         * below lo and read far outside the column */
         uint64_t step = 1;
-        if (fo[g] <= out) { /* gallop up from g */
+        if (fo[g] <= out) { /* gallop up from g: fo[lo] <= out < fo[hi] */
             lo = g;
-            while (lo + step < hi && fo[lo + step] <= out) lo += step, step *= 2;
-            if (lo + step < hi) hi = lo + step;
-        } else { /* gallop down */
+            while (step < hi - lo && fo[lo + step] <= out) lo += step, step *= 2;
+            if (step < hi - lo) hi = lo + step;
+        } else { /* gallop down from g: same invariant */
             hi = g;
-            while (hi - step > lo && fo[hi - step] > out) hi -= step, step *= 2;
-            if (hi - step > lo) lo = hi - step;
+            while (step < hi - lo && fo[hi - step] > out) hi -= step, step *= 2;
+            if (step < hi - lo) lo = hi - step;
         }
     }
     while (hi - lo > 1) { /* largest t with fo[t] <= out */

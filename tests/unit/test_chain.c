@@ -831,6 +831,90 @@ static void test_synth_small(void **state) {
     free(dir);
 }
 
+/* ---- point queries, exhaustively ---- */
+
+/* Every output of the store resolves, through st_chain_out_tx, to the
+ * transaction a plain walk of tx_first_out puts it in; one past the last
+ * output resolves to none.  Returns the outputs checked. */
+static uint64_t check_every_out_tx(const char *db) {
+    st_chain *c = open_db(db);
+    st_chain_cols k;
+    st_chain_get_cols(c, &k);
+    uint64_t checked = 0, wrong = 0;
+    for (uint64_t t = 0; t < k.ntx; t++)
+        for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1]; o++, checked++) {
+            uint64_t got = st_chain_out_tx(c, o);
+            if (got != t && wrong++ == 0)
+                fprintf(stderr, "%s: output %llu resolves to tx %llu, not %llu\n", db, (unsigned long long)o,
+                        (unsigned long long)got, (unsigned long long)t);
+        }
+    assert_int_equal(wrong, 0);
+    assert_int_equal(checked, k.nout);
+    assert_int_equal(st_chain_out_tx(c, k.nout), ST_CHAIN_NONE);
+    st_chain_close(c);
+    return checked;
+}
+
+/* A synthetic chain of ntx transactions into dir/db<ntx>; with drop > 0 its
+ * first `drop` blocks are cut out of the blk file first, so the store
+ * starts at a block whose parent it never saw (height from BIP34, inputs
+ * spending the missing blocks unknown). */
+static uint64_t exhaustive_one(const char *dir, uint64_t ntx, size_t drop) {
+    char out[512], db[512], path[600];
+    snprintf(out, sizeof out, "%s/synth%llu", dir, (unsigned long long)ntx);
+    snprintf(db, sizeof db, "%s/db%llu-%zu", dir, (unsigned long long)ntx, drop);
+    st_synth_opts so = {ntx, 11, 0, 0};
+    st_error e;
+    assert_int_equal(st_chain_synth(out, &so, &e), ST_OK);
+    snprintf(path, sizeof path, "%s/blk00000.dat", out);
+    if (drop) {
+        size_t len, off[4096];
+        uint8_t *d = read_all(path, &len);
+        size_t n = records(d, len, off, 4096);
+        assert_true(n > drop + 2);
+        write_file(path, d + off[drop], len - off[drop]);
+        st_free(d);
+    }
+    const char *p[] = {drop ? path : out}; /* past ~350k transactions synth writes blk00001.dat.. */
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(db, p, 1, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    if (drop) {
+        st_chain *c = open_db(db);
+        st_chain_stats s;
+        st_chain_get_stats(c, &s);
+        assert_int_equal(st_chain_block_height(c, 0), (int64_t)drop + 1); /* synth's first block is height 1 */
+        assert_true(s.unknown_inputs > 0);
+        st_chain_close(c);
+    } else {
+        assert_int_equal(rep.txs_added, ntx);
+    }
+    uint64_t checked = check_every_out_tx(db);
+    fprintf(stderr, "    %llu transactions%s: %llu outputs resolved\n", (unsigned long long)ntx,
+            drop ? ", first blocks cut" : "", (unsigned long long)checked);
+    st_rm_rf(out);
+    st_rm_rf(db);
+    return checked;
+}
+
+/* 300k is where the gallop below an interpolated guess first ran past the
+ * block's first transaction; ST_CHAIN_EXHAUSTIVE_MAX (transactions) adds a
+ * larger chain, e.g. 1000000. */
+static void test_out_tx_exhaustive(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir();
+    uint64_t total = 0;
+    const uint64_t sizes[] = {1000, 10000, 100000, 300000};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) total += exhaustive_one(dir, sizes[i], 0);
+    total += exhaustive_one(dir, 100000, 7);
+    const char *big = getenv("ST_CHAIN_EXHAUSTIVE_MAX");
+    if (big && strtoull(big, NULL, 10) > 300000) total += exhaustive_one(dir, strtoull(big, NULL, 10), 0);
+    fprintf(stderr, "    %llu outputs in all\n", (unsigned long long)total);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addresses),      cmocka_unit_test(test_megatx),
@@ -838,7 +922,7 @@ int main(void) {
         cmocka_unit_test(test_testnet_blocks), cmocka_unit_test(test_witness_commitment), cmocka_unit_test(test_bz2_direct), cmocka_unit_test(test_regtest_store),
         cmocka_unit_test(test_mainnet_blocks), cmocka_unit_test(test_fork_reorg),
         cmocka_unit_test(test_xor_incremental_resume), cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_synth_small),
+        cmocka_unit_test(test_synth_small),    cmocka_unit_test(test_out_tx_exhaustive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
