@@ -451,7 +451,7 @@ static int scan_file(ingest *ig, uint32_t fidx, st_progress *pg, uint64_t *done)
     uint64_t off = sf->scanned <= m->len ? sf->scanned : 0;
     const uint8_t *magic = chain_params_get(c->net)->magic;
     int rc = ST_OK;
-    while (off + 8 <= m->len) {
+    while (m->len - off >= 8) { /* off <= m->len throughout */
         uint8_t rec[8];
         file_copy(sf, m, off, 8, rec);
         uint32_t blen = (uint32_t)rec[4] | (uint32_t)rec[5] << 8 | (uint32_t)rec[6] << 16 | (uint32_t)rec[7] << 24;
@@ -475,7 +475,7 @@ static int scan_file(ingest *ig, uint32_t fidx, st_progress *pg, uint64_t *done)
             else
                 report_bad(ig, sf->path, (long long)off, "bad magic %02x%02x%02x%02x (expected %02x%02x%02x%02x)",
                            rec[0], rec[1], rec[2], rec[3], magic[0], magic[1], magic[2], magic[3]);
-            if (other != ST_NET_UNKNOWN && blen <= CHAIN_MAX_BLOCK && off + 8 + blen <= m->len) {
+            if (other != ST_NET_UNKNOWN && blen <= CHAIN_MAX_BLOCK && blen <= m->len - off - 8) {
                 off += 8 + blen;
                 continue;
             }
@@ -483,20 +483,20 @@ static int scan_file(ingest *ig, uint32_t fidx, st_progress *pg, uint64_t *done)
         } else if (blen < CHAIN_HEADER + 1 || blen > CHAIN_MAX_BLOCK) {
             report_bad(ig, sf->path, (long long)off, "implausible block length %u", blen);
             resync = 1;
-        } else if (off + 8 + blen > m->len) {
+        } else if (blen > m->len - off - 8) {
             report_bad(ig, sf->path, (long long)off, "truncated block record: %u bytes announced, %llu present",
                        blen, (unsigned long long)(m->len - off - 8));
             break; /* Bitcoin Core may still be writing it: retry next time */
         }
         if (resync) { /* find the next record start */
             uint64_t q = off + 1;
-            for (; q + 4 <= m->len; q++) {
+            for (; m->len - q >= 4; q++) { /* q <= m->len */
                 uint8_t w[4];
                 if ((m->p[q] ^ (sf->has_xor ? sf->xor_key[q & 7] : 0)) != magic[0]) continue;
                 file_copy(sf, m, q, 4, w);
                 if (memcmp(w, magic, 4) == 0) break;
             }
-            off = q + 4 <= m->len ? q : m->len;
+            off = m->len - q >= 4 ? q : m->len;
             continue;
         }
         if ((rc = add_header(ig, fidx, off + 8, blen))) return rc;
@@ -864,7 +864,7 @@ static int append_block(ingest *ig, uint32_t hidx) {
     hdr_rec *h = hdr(ig, hidx);
     store_file *sf = &c->files[h->file];
     const mapped *m = h->file < c->nfiles ? file_map(ig, h->file) : NULL;
-    int ok = m && h->offset + h->len <= m->len;
+    int ok = m && h->len <= m->len && h->offset <= m->len - h->len; /* no sum that could wrap */
     const uint8_t *p = ok ? m->p + h->offset : NULL;
     st_error e;
     st_error_clear(&e);

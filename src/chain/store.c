@@ -73,7 +73,7 @@ static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_
     }
     struct stat sb;
     if (fstat(c->fd, &sb) != 0) return st_error_at(err, ST_EIO, path, 0, -1, "stat failed");
-    if ((uint64_t)sb.st_size < n * c->esize)
+    if (n > (uint64_t)sb.st_size / c->esize) /* not n * esize: a corrupt count could wrap it */
         return st_error_at(err, ST_ECORRUPT, path, 0, (long long)sb.st_size,
                            "column holds %lld bytes, the manifest commits %llu records of %zu",
                            (long long)sb.st_size, (unsigned long long)n, c->esize);
@@ -154,6 +154,15 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
     c->n_addr = js_u64(m, "addresses");
     c->n_unk = js_u64(m, "unknown_inputs");
     c->n_invalid = js_u64(m, "bad_bodies");
+    /* ids are 40-bit in the index slots; a count beyond that (or a negative
+     * one, read as huge) is damage, and it would wrap the size arithmetic
+     * (n + 1 sentinels, n * record size) that opening the columns does */
+    const uint64_t counts[] = {c->n_hdr, c->n_blocks, c->n_tx, c->n_in, c->n_out, c->n_addr, c->n_unk, c->n_invalid};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (counts[i] > IDX_ID_MASK) {
+            json_decref(m);
+            return st_error_at(err, ST_ECORRUPT, path, 0, -1, "manifest: a record count is out of range");
+        }
     json_t *fmt = json_object_get(m, "format");
     if (!json_is_integer(fmt) || json_integer_value(fmt) < 1 || json_integer_value(fmt) > STORE_FORMAT) {
         json_decref(m);
@@ -659,7 +668,7 @@ int st_chain_tx_raw(const st_chain *c, uint64_t tx, uint8_t **raw, size_t *len, 
     uint32_t blk = *(const uint32_t *)store_col_at(&c->col[COL_TX_BLOCK], tx);
     const hdr_rec *h = hdr_at(c, chain_at(c, blk)->hdr);
     size_t n = pos[1] & 0x7fffffffu;
-    if (h->file >= c->nfiles || pos[0] + n > h->len) return st_error_set(err, ST_ECORRUPT, "transaction position out of range");
+    if (h->file >= c->nfiles || n > h->len || pos[0] > h->len - n) return st_error_set(err, ST_ECORRUPT, "transaction position out of range");
     const store_file *sf = &c->files[h->file];
     if (sf->bz2) return st_error_at(err, ST_EINVAL, sf->path, 0, -1, "the block file is compressed; no random access");
     int fd = open(sf->path, O_RDONLY | O_CLOEXEC);
