@@ -82,6 +82,7 @@ typedef struct ingest {
     size_t cap_pre;
     uint8_t *buf; /* xor-decoded block */
     double last_commit, commit_cost; /* commits take at most ~1/5 of the time */
+    int killed; /* the abort_after_blocks test hook fired */
 } ingest;
 
 static void report_bad(ingest *ig, const char *file, long long off, const char *fmt, ...)
@@ -719,13 +720,17 @@ static int index_write(ingest *ig, int which) {
         ssize_t w = pwrite(fd, col->base + off, left < (64u << 20) ? left : (64u << 20), (off_t)off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
             close(fd);
-            return st_error_at(ig->err, ST_EIO, tmp, 0, (long long)off, "cannot write the index: %s", strerror(errno));
+            unlink(tmp); /* the index in use stays as it was */
+            return st_error_at(ig->err, ST_EIO, tmp, 0, (long long)off, "cannot write the index: %s",
+                               e == ENOSPC ? "no space left on device" : strerror(e));
         }
         off += (size_t)w, left -= (size_t)w;
     }
     if ((!ig->opts->no_sync && fdatasync(fd) != 0) || rename(tmp, path) != 0) {
         close(fd);
+        unlink(tmp);
         return st_error_at(ig->err, ST_EIO, path, 0, -1, "cannot replace the index: %s", strerror(errno));
     }
     if (col->fd >= 0) close(col->fd);
@@ -1067,6 +1072,7 @@ static int apply(ingest *ig) {
         if (ig->opts->abort_after_blocks && done_blocks >= ig->opts->abort_after_blocks) {
             rc = st_error_set(ig->err, ST_EIO, "ingest stopped after %llu blocks (test hook)",
                               (unsigned long long)done_blocks);
+            ig->killed = 1;
             break;
         }
         int due = ig->opts->commit_every_blocks ? done_blocks % ig->opts->commit_every_blocks == 0
@@ -1160,6 +1166,10 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
             if (ftruncate(c->col[i].fd, (off_t)(c->col[i].n * c->col[i].esize)) != 0) break;
     unlink(dirty);
 done:
+    /* a failed ingest (a full disk, most likely) gives back the space it
+     * reserved past the last commit; the test hook stands for a kill, which
+     * cannot */
+    if (rc && ig.c && !ig.killed) store_trim_to_commit(c); /* ig.c: the store is open and locked */
     rep->seconds = st_now() - t0;
     file_unmap_all(&ig);
     chain_block_view_free(&ig.bv);

@@ -988,6 +988,98 @@ static void test_manifest_counts(void **state) {
     free(dir);
 }
 
+/* Two ingests on one store: the second, started while the first holds the
+ * store (from inside the first's bad-record report, so the timing is
+ * certain), is refused with a reason and writes nothing; so is a reader. */
+typedef struct second_ingest {
+    const char *db, *path;
+    int tried, rc, reader_rc;
+    char msg[512], reader_msg[512];
+} second_ingest;
+
+static void on_bad_start_second(void *ctx, const st_error *bad) {
+    (void)bad;
+    second_ingest *s = ctx;
+    if (s->tried++) return;
+    st_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1;
+    st_ingest_report rep;
+    st_error e;
+    st_error_clear(&e);
+    const char *p[] = {s->path};
+    s->rc = st_chain_ingest(s->db, p, 1, &o, &rep, &e);
+    snprintf(s->msg, sizeof s->msg, "%s", e.msg);
+    st_chain *c = NULL;
+    st_error_clear(&e);
+    s->reader_rc = st_chain_open(&c, s->db, &e);
+    snprintf(s->reader_msg, sizeof s->reader_msg, "%s", e.msg);
+    if (c) st_chain_close(c);
+}
+
+static void test_two_ingests(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[512], path[512];
+    size_t len, off[300];
+    uint8_t *d = read_all(st_test_data("chain/regtest-blocksci/btc/blk00000.dat"), &len);
+    size_t n = records(d, len, off, 300);
+    assert_int_equal(n, 202);
+    snprintf(path, sizeof path, "%s/blk00000.dat", dir);
+    write_file(path, d, off[100]);
+    snprintf(db, sizeof db, "%s/db", dir);
+    const char *p[] = {path};
+    bad_log log = {0};
+    st_ingest_report rep;
+    assert_int_equal(ingest(db, p, 1, &log, &rep), ST_OK);
+    st_chain_stats before, after;
+    char tip[65];
+    stats_of(db, &before, tip);
+    /* the rest, with a truncated record at the end: the first ingest reports
+     * it while it holds the store */
+    write_file(path, d, off[201] + 100);
+    second_ingest s = {db, path, 0, 0, 0, "", ""};
+    st_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1;
+    o.on_bad = on_bad_start_second;
+    o.ctx = &s;
+    st_error e;
+    assert_int_equal(st_chain_ingest(db, p, 1, &o, &rep, &e), ST_OK);
+    assert_int_equal(s.tried, 1);
+    assert_int_equal(s.rc, ST_EIO);
+    assert_non_null(strstr(s.msg, "another ingest holds it"));
+    assert_int_equal(s.reader_rc, ST_EIO);
+    assert_non_null(strstr(s.reader_msg, "an ingest is writing this store"));
+    assert_int_equal(rep.blocks_added, 101); /* records 100-200: the first went on alone */
+    stats_of(db, &after, tip);
+    assert_int_equal(after.blocks, before.blocks + 101);
+    /* the same as one ingest of the same file into a fresh store */
+    char ref[600], ref_tip[65];
+    st_chain_stats want;
+    snprintf(ref, sizeof ref, "%s/ref", dir);
+    log.n = 0;
+    assert_int_equal(ingest(ref, p, 1, &log, &rep), ST_OK);
+    stats_of(ref, &want, ref_tip);
+    assert_int_equal(after.transactions, want.transactions);
+    assert_int_equal(after.outputs, want.outputs);
+    assert_string_equal(tip, ref_tip);
+    /* a lock file that cannot be opened stops a writer (it used to go on
+     * without the lock) */
+    char odd[600], lockp[700];
+    snprintf(odd, sizeof odd, "%s/odd", dir);
+    snprintf(lockp, sizeof lockp, "%s/lock", odd);
+    assert_int_equal(mkdir(odd, 0700), 0);
+    assert_int_equal(mkdir(lockp, 0700), 0); /* a directory: open(O_RDWR) fails */
+    st_error_clear(&e);
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1;
+    assert_int_equal(st_chain_ingest(odd, p, 1, &o, &rep, &e), ST_EIO);
+    assert_non_null(strstr(e.msg, "cannot open the store's lock file"));
+    st_free(d);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* ---- point queries, exhaustively ---- */
 
 /* Every output of the store resolves, through st_chain_out_tx, to the
@@ -1079,7 +1171,7 @@ int main(void) {
         cmocka_unit_test(test_testnet_blocks), cmocka_unit_test(test_witness_commitment), cmocka_unit_test(test_bz2_direct), cmocka_unit_test(test_regtest_store),
         cmocka_unit_test(test_mainnet_blocks), cmocka_unit_test(test_fork_reorg),
         cmocka_unit_test(test_xor_incremental_resume), cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_synth_small),    cmocka_unit_test(test_out_tx_exhaustive), cmocka_unit_test(test_manifest_counts),
+        cmocka_unit_test(test_synth_small),    cmocka_unit_test(test_out_tx_exhaustive), cmocka_unit_test(test_manifest_counts), cmocka_unit_test(test_two_ingests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
