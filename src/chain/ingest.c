@@ -82,6 +82,7 @@ typedef struct ingest {
     size_t cap_pre;
     uint8_t *buf; /* xor-decoded block */
     double last_commit, commit_cost; /* commits take at most ~1/5 of the time */
+    int killed; /* the abort_after_blocks test hook fired */
 } ingest;
 
 static void report_bad(ingest *ig, const char *file, long long off, const char *fmt, ...)
@@ -451,7 +452,7 @@ static int scan_file(ingest *ig, uint32_t fidx, st_progress *pg, uint64_t *done)
     uint64_t off = sf->scanned <= m->len ? sf->scanned : 0;
     const uint8_t *magic = chain_params_get(c->net)->magic;
     int rc = ST_OK;
-    while (off + 8 <= m->len) {
+    while (m->len - off >= 8) { /* off <= m->len throughout */
         uint8_t rec[8];
         file_copy(sf, m, off, 8, rec);
         uint32_t blen = (uint32_t)rec[4] | (uint32_t)rec[5] << 8 | (uint32_t)rec[6] << 16 | (uint32_t)rec[7] << 24;
@@ -475,7 +476,7 @@ static int scan_file(ingest *ig, uint32_t fidx, st_progress *pg, uint64_t *done)
             else
                 report_bad(ig, sf->path, (long long)off, "bad magic %02x%02x%02x%02x (expected %02x%02x%02x%02x)",
                            rec[0], rec[1], rec[2], rec[3], magic[0], magic[1], magic[2], magic[3]);
-            if (other != ST_NET_UNKNOWN && blen <= CHAIN_MAX_BLOCK && off + 8 + blen <= m->len) {
+            if (other != ST_NET_UNKNOWN && blen <= CHAIN_MAX_BLOCK && blen <= m->len - off - 8) {
                 off += 8 + blen;
                 continue;
             }
@@ -483,20 +484,20 @@ static int scan_file(ingest *ig, uint32_t fidx, st_progress *pg, uint64_t *done)
         } else if (blen < CHAIN_HEADER + 1 || blen > CHAIN_MAX_BLOCK) {
             report_bad(ig, sf->path, (long long)off, "implausible block length %u", blen);
             resync = 1;
-        } else if (off + 8 + blen > m->len) {
+        } else if (blen > m->len - off - 8) {
             report_bad(ig, sf->path, (long long)off, "truncated block record: %u bytes announced, %llu present",
                        blen, (unsigned long long)(m->len - off - 8));
             break; /* Bitcoin Core may still be writing it: retry next time */
         }
         if (resync) { /* find the next record start */
             uint64_t q = off + 1;
-            for (; q + 4 <= m->len; q++) {
+            for (; m->len - q >= 4; q++) { /* q <= m->len */
                 uint8_t w[4];
                 if ((m->p[q] ^ (sf->has_xor ? sf->xor_key[q & 7] : 0)) != magic[0]) continue;
                 file_copy(sf, m, q, 4, w);
                 if (memcmp(w, magic, 4) == 0) break;
             }
-            off = q + 4 <= m->len ? q : m->len;
+            off = m->len - q >= 4 ? q : m->len;
             continue;
         }
         if ((rc = add_header(ig, fidx, off + 8, blen))) return rc;
@@ -719,13 +720,17 @@ static int index_write(ingest *ig, int which) {
         ssize_t w = pwrite(fd, col->base + off, left < (64u << 20) ? left : (64u << 20), (off_t)off);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
             close(fd);
-            return st_error_at(ig->err, ST_EIO, tmp, 0, (long long)off, "cannot write the index: %s", strerror(errno));
+            unlink(tmp); /* the index in use stays as it was */
+            return st_error_at(ig->err, ST_EIO, tmp, 0, (long long)off, "cannot write the index: %s",
+                               e == ENOSPC ? "no space left on device" : strerror(e));
         }
         off += (size_t)w, left -= (size_t)w;
     }
     if ((!ig->opts->no_sync && fdatasync(fd) != 0) || rename(tmp, path) != 0) {
         close(fd);
+        unlink(tmp);
         return st_error_at(ig->err, ST_EIO, path, 0, -1, "cannot replace the index: %s", strerror(errno));
     }
     if (col->fd >= 0) close(col->fd);
@@ -864,7 +869,7 @@ static int append_block(ingest *ig, uint32_t hidx) {
     hdr_rec *h = hdr(ig, hidx);
     store_file *sf = &c->files[h->file];
     const mapped *m = h->file < c->nfiles ? file_map(ig, h->file) : NULL;
-    int ok = m && h->offset + h->len <= m->len;
+    int ok = m && h->len <= m->len && h->offset <= m->len - h->len; /* no sum that could wrap */
     const uint8_t *p = ok ? m->p + h->offset : NULL;
     st_error e;
     st_error_clear(&e);
@@ -1067,6 +1072,7 @@ static int apply(ingest *ig) {
         if (ig->opts->abort_after_blocks && done_blocks >= ig->opts->abort_after_blocks) {
             rc = st_error_set(ig->err, ST_EIO, "ingest stopped after %llu blocks (test hook)",
                               (unsigned long long)done_blocks);
+            ig->killed = 1;
             break;
         }
         int due = ig->opts->commit_every_blocks ? done_blocks % ig->opts->commit_every_blocks == 0
@@ -1160,6 +1166,10 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
             if (ftruncate(c->col[i].fd, (off_t)(c->col[i].n * c->col[i].esize)) != 0) break;
     unlink(dirty);
 done:
+    /* a failed ingest (a full disk, most likely) gives back the space it
+     * reserved past the last commit; the test hook stands for a kill, which
+     * cannot */
+    if (rc && ig.c && !ig.killed) store_trim_to_commit(c); /* ig.c: the store is open and locked */
     rep->seconds = st_now() - t0;
     file_unmap_all(&ig);
     chain_block_view_free(&ig.bv);

@@ -4,7 +4,10 @@
  * Invariant: every read is bounds-checked against the end of the buffer and
  * every count is checked against the bytes left (an input takes at least 41
  * bytes, an output 9), so hostile lengths fail with a position instead of
- * allocating or reading out of range.  The txid is the double SHA-256 of the
+ * allocating or reading out of range.  A length read from the data (up to
+ * 2^64-1) is never added to anything before it is compared: checks read
+ * `len > left` or, with k fixed bytes after it, `left < k || len > left - k`,
+ * where left = rd_left() cannot wrap.  The txid is the double SHA-256 of the
  * legacy serialization (version | inputs | outputs | locktime), hashed in
  * three pieces for segwit transactions so the witness is never copied.
  */
@@ -26,6 +29,9 @@ static inline uint32_t le32(const uint8_t *p) {
 }
 static inline uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
 
+/* Bytes left to read. */
+static inline uint64_t rd_left(const rd *r) { return (uint64_t)(r->end - r->p); }
+
 static int rd_fail(rd *r, st_error *err, const char *what) {
     return st_error_at(err, ST_EPARSE, NULL, 0, (long long)(r->p - r->base), "%s", what);
 }
@@ -35,7 +41,7 @@ static inline int rd_varint(rd *r, uint64_t *v) {
     if (r->p >= r->end) return -1;
     uint8_t c = *r->p++;
     size_t need = c < 0xfd ? 0 : c == 0xfd ? 2 : c == 0xfe ? 4 : 8;
-    if ((size_t)(r->end - r->p) < need) return -1;
+    if (rd_left(r) < need) return -1;
     if (need == 0) *v = c;
     else if (need == 2) *v = (uint64_t)r->p[0] | (uint64_t)r->p[1] << 8;
     else if (need == 4) *v = le32(r->p);
@@ -67,7 +73,7 @@ void chain_block_view_free(st_block_view *b) {
 
 static int tx_parse(st_block_view *b, rd *r, uint8_t wtxid[32], st_error *err) {
     const uint8_t *start = r->p;
-    if (r->end - r->p < 10) return rd_fail(r, err, "transaction truncated");
+    if (rd_left(r) < 10) return rd_fail(r, err, "transaction truncated");
     r->p += 4; /* version */
     int segwit = 0;
     if (r->p[0] == 0 && r->p[1] != 0) {
@@ -79,20 +85,20 @@ static int tx_parse(st_block_view *b, rd *r, uint8_t wtxid[32], st_error *err) {
     uint64_t nin, nout;
     if (rd_varint(r, &nin)) return rd_fail(r, err, "input count truncated");
     if (nin == 0 && !segwit) return rd_fail(r, err, "transaction without inputs");
-    if (nin > (uint64_t)(r->end - r->p) / 41) return rd_fail(r, err, "input count exceeds the data");
-    if (b->nin + nin > UINT32_MAX) return rd_fail(r, err, "too many inputs");
+    if (nin > rd_left(r) / 41) return rd_fail(r, err, "input count exceeds the data");
+    if (nin > UINT32_MAX - b->nin) return rd_fail(r, err, "too many inputs");
     if (grow((void **)&b->in, &b->cap_in, b->nin + nin, sizeof *b->in)) return ST_ENOMEM;
     st_tx_view tv;
     tv.first_in = (uint32_t)b->nin;
     tv.n_in = (uint32_t)nin;
     for (uint64_t i = 0; i < nin; i++) {
         st_txin_view *in = &b->in[b->nin + i];
-        if (r->end - r->p < 36) return rd_fail(r, err, "input truncated");
+        if (rd_left(r) < 36) return rd_fail(r, err, "input truncated");
         in->prev_txid = r->p;
         in->vout = le32(r->p + 32);
         r->p += 36;
-        uint64_t sl;
-        if (rd_varint(r, &sl) || sl + 4 > (uint64_t)(r->end - r->p))
+        uint64_t sl; /* the script, then a 4-byte sequence */
+        if (rd_varint(r, &sl) || rd_left(r) < 4 || sl > rd_left(r) - 4)
             return rd_fail(r, err, "input script length exceeds the data");
         in->script = r->p;
         in->script_len = (uint32_t)sl;
@@ -100,18 +106,19 @@ static int tx_parse(st_block_view *b, rd *r, uint8_t wtxid[32], st_error *err) {
     }
     b->nin += nin;
     if (rd_varint(r, &nout)) return rd_fail(r, err, "output count truncated");
-    if (nout > (uint64_t)(r->end - r->p) / 9) return rd_fail(r, err, "output count exceeds the data");
+    if (nout > rd_left(r) / 9) return rd_fail(r, err, "output count exceeds the data");
+    if (nout > UINT32_MAX - b->nout) return rd_fail(r, err, "too many outputs");
     if (grow((void **)&b->out, &b->cap_out, b->nout + nout, sizeof *b->out)) return ST_ENOMEM;
     tv.first_out = (uint32_t)b->nout;
     tv.n_out = (uint32_t)nout;
     for (uint64_t i = 0; i < nout; i++) {
         st_txout_view *o = &b->out[b->nout + i];
-        if (r->end - r->p < 9) return rd_fail(r, err, "output truncated");
+        if (rd_left(r) < 9) return rd_fail(r, err, "output truncated");
         o->value = (int64_t)le64(r->p);
         if (o->value < 0 || o->value > MAX_MONEY) return rd_fail(r, err, "output value out of range");
         r->p += 8;
         uint64_t sl;
-        if (rd_varint(r, &sl) || sl > (uint64_t)(r->end - r->p))
+        if (rd_varint(r, &sl) || sl > rd_left(r))
             return rd_fail(r, err, "output script length exceeds the data");
         o->script = r->p;
         o->script_len = (uint32_t)sl;
@@ -123,19 +130,19 @@ static int tx_parse(st_block_view *b, rd *r, uint8_t wtxid[32], st_error *err) {
         int any = 0;
         for (uint64_t i = 0; i < nin; i++) {
             uint64_t items;
-            if (rd_varint(r, &items) || items > (uint64_t)(r->end - r->p))
+            if (rd_varint(r, &items) || items > rd_left(r)) /* an item takes at least a byte */
                 return rd_fail(r, err, "witness item count exceeds the data");
             any |= items != 0;
             for (uint64_t k = 0; k < items; k++) {
                 uint64_t l;
-                if (rd_varint(r, &l) || l > (uint64_t)(r->end - r->p))
+                if (rd_varint(r, &l) || l > rd_left(r))
                     return rd_fail(r, err, "witness item exceeds the data");
                 r->p += l;
             }
         }
         if (!any) return rd_fail(r, err, "segwit marker without witness data");
     }
-    if (r->end - r->p < 4) return rd_fail(r, err, "locktime truncated");
+    if (rd_left(r) < 4) return rd_fail(r, err, "locktime truncated");
     const uint8_t *lock = r->p;
     r->p += 4;
     tv.off = (uint32_t)(start - r->base);
@@ -163,6 +170,8 @@ static int tx_parse(st_block_view *b, rd *r, uint8_t wtxid[32], st_error *err) {
 int chain_tx_parse(st_block_view *b, const uint8_t *p, size_t len, size_t *used, uint8_t wtxid[32],
                    st_error *err) {
     rd r = {p, p + len, p};
+    /* views keep offsets and lengths in 32 bits */
+    if (len > UINT32_MAX) return st_error_set(err, ST_ELIMIT, "transaction buffer over 4 GiB");
     int rc = tx_parse(b, &r, wtxid, err);
     if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory parsing a transaction");
     if (rc == ST_OK) *used = (size_t)(r.p - p);
@@ -216,6 +225,7 @@ int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *
     rd r = {p, p + len, p};
     b->ntx = b->nin = b->nout = 0;
     if (len < CHAIN_HEADER + 1) return rd_fail(&r, err, "block shorter than a header");
+    if (len > UINT32_MAX) return st_error_set(err, ST_ELIMIT, "block over 4 GiB"); /* views keep 32-bit offsets */
     chain_dsha256(p, CHAIN_HEADER, b->hash);
     b->version = le32(p);
     b->prev = p + 4;
@@ -227,7 +237,7 @@ int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *
     uint64_t ntx;
     if (rd_varint(&r, &ntx)) return rd_fail(&r, err, "transaction count truncated");
     if (ntx == 0) return rd_fail(&r, err, "block without transactions");
-    if (ntx > (uint64_t)(r.end - r.p) / 60) return rd_fail(&r, err, "transaction count exceeds the data");
+    if (ntx > rd_left(&r) / 60) return rd_fail(&r, err, "transaction count exceeds the data");
     for (uint64_t i = 0; i < ntx; i++) {
         int rc = tx_parse(b, &r, NULL, err);
         if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory parsing a block");
@@ -248,7 +258,7 @@ int64_t chain_bip34_height(const uint8_t *s, size_t len) {
     if (len < 1) return -1;
     uint8_t op = s[0];
     if (op >= 0x51 && op <= 0x60) return op - 0x50; /* OP_1..OP_16 */
-    if (op < 1 || op > 8 || (size_t)op + 1 > len) return -1;
+    if (op < 1 || op > 8 || op > len - 1) return -1; /* len >= 1 here */
     int64_t v = 0;
     for (int i = op; i >= 1; i--) v = v << 8 | s[i];
     if (s[op] & 0x80) return -1; /* negative */
@@ -261,12 +271,12 @@ int64_t chain_block_bip34(const uint8_t *p, size_t len) {
     rd r = {p + CHAIN_HEADER, p + len, p};
     uint64_t n;
     if (rd_varint(&r, &n) || n == 0) return -1;
-    if (r.end - r.p < 4 + 2) return -1;
+    if (rd_left(&r) < 4 + 2) return -1;
     r.p += 4;
     if (r.p[0] == 0 && r.p[1] == 1) r.p += 2;
     if (rd_varint(&r, &n) || n != 1) return -1;
-    if (r.end - r.p < 36) return -1;
+    if (rd_left(&r) < 36) return -1;
     r.p += 36;
-    if (rd_varint(&r, &n) || n > (uint64_t)(r.end - r.p)) return -1;
+    if (rd_varint(&r, &n) || n > rd_left(&r)) return -1;
     return chain_bip34_height(r.p, (size_t)n);
 }

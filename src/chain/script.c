@@ -35,7 +35,7 @@ static int is_multisig(const uint8_t *s, size_t n) {
     size_t i = 1;
     while (i < n - 2) {
         uint8_t l = s[i];
-        if ((l != 33 && l != 65) || i + 1 + l > n - 2) return 0;
+        if ((l != 33 && l != 65) || l > n - 2 - i - 1) return 0; /* i < n - 2 */
         if (!pubkey_ok(s + i + 1, l)) return 0;
         i += 1 + l;
         keys++;

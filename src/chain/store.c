@@ -64,6 +64,7 @@ static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_
     memset(c, 0, sizeof *c);
     c->fd = -1;
     c->esize = col_defs[which].esize;
+    c->which = which;
     c->writable = writable;
     snprintf(path, sizeof path, "%s/%s", dir, col_defs[which].name);
     c->fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, ST_FILE_MODE);
@@ -73,12 +74,18 @@ static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_
     }
     struct stat sb;
     if (fstat(c->fd, &sb) != 0) return st_error_at(err, ST_EIO, path, 0, -1, "stat failed");
-    if ((uint64_t)sb.st_size < n * c->esize)
+    if (n > (uint64_t)sb.st_size / c->esize) /* not n * esize: a corrupt count could wrap it */
         return st_error_at(err, ST_ECORRUPT, path, 0, (long long)sb.st_size,
                            "column holds %lld bytes, the manifest commits %llu records of %zu",
                            (long long)sb.st_size, (unsigned long long)n, c->esize);
     c->cap = (size_t)sb.st_size;
     c->n = n;
+    /* an ingest stopped before this fix could leave holes inside the file
+     * that the next one writes through the mapping: reserve them too (on
+     * a sound store every block is allocated and this costs nothing) */
+    if (writable && c->cap && fallocate(c->fd, 0, 0, (off_t)c->cap) != 0 && errno == ENOSPC)
+        return st_error_at(err, ST_EIO, path, 0, -1,
+                           "no space left on device to fill the gaps an interrupted ingest left in this column");
     if (c->cap) {
         c->base = mmap(NULL, c->cap, writable || private ? PROT_READ | PROT_WRITE : PROT_READ,
                        private ? MAP_PRIVATE : MAP_SHARED, c->fd, 0);
@@ -90,13 +97,45 @@ static int store_col_open_mode(chain_col *c, const char *dir, int which, uint64_
     return ST_OK;
 }
 
+/* Reserve the file's blocks in [from, to) before they are mapped: a page
+ * of a shared file mapping that the filesystem cannot back when it is
+ * first written raises SIGBUS, which kills the ingest with no word (disk
+ * full, a quota).  Reserved here, it fails as an error while the mapping
+ * is untouched and the committed store intact.  Returns an errno value. */
+static int col_fallocate(int fd, size_t from, size_t to) {
+    int e;
+    do e = posix_fallocate(fd, (off_t)from, (off_t)(to - from));
+    while (e == EINTR);
+    return e;
+}
+
 int store_col_reserve(chain_col *c, uint64_t n, st_error *err) {
+    /* n * esize, and the doubling below, must not wrap */
+    if (n > (SIZE_MAX / 4) / c->esize)
+        return st_error_set(err, ST_ELIMIT, "%s: %llu records exceed what this machine can map",
+                           col_defs[c->which].name, (unsigned long long)n);
     size_t need = (size_t)n * c->esize;
     if (need <= c->cap) return ST_OK;
-    size_t cap = c->cap ? c->cap : (1u << 20);
+    /* from 64 KiB: every byte of the capacity is reserved on disk now, and a
+     * fresh store starts with 17 columns */
+    size_t cap = c->cap ? c->cap : (64u << 10);
     while (cap < need) cap *= 2;
-    if (ftruncate(c->fd, (off_t)cap) != 0)
-        return st_error_set(err, ST_EIO, "cannot grow a column file to %zu bytes: %s", cap, strerror(errno));
+    int e = col_fallocate(c->fd, c->cap, cap);
+    if ((e == ENOSPC || e == EFBIG) && cap > need) {
+        /* the doubling asked for more than this write needs: try just that
+         * (in 64 KiB steps), so a nearly full disk is used to its end */
+        size_t tight = (need + (64u << 10) - 1) & ~(size_t)((64u << 10) - 1);
+        if (tight < cap && (e = col_fallocate(c->fd, c->cap, tight)) == 0) cap = tight;
+    }
+    if (e == ENOSPC)
+        return st_error_set(err, ST_EIO,
+                            "no space left on device: cannot grow %s to %zu bytes; the store keeps its last commit",
+                            col_defs[c->which].name, cap);
+    if (e == EFBIG)
+        return st_error_set(err, ST_EIO,
+                            "file size limit reached: cannot grow %s to %zu bytes (%s); the store keeps its last commit",
+                            col_defs[c->which].name, cap, strerror(e));
+    if (e) return st_error_set(err, ST_EIO, "cannot grow %s to %zu bytes: %s", col_defs[c->which].name, cap, strerror(e));
     /* a fresh mapping rather than mremap: the kernel places it on a 2 MiB
      * boundary, so the page cache's huge folios can be mapped whole */
     void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
@@ -154,6 +193,15 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
     c->n_addr = js_u64(m, "addresses");
     c->n_unk = js_u64(m, "unknown_inputs");
     c->n_invalid = js_u64(m, "bad_bodies");
+    /* ids are 40-bit in the index slots; a count beyond that (or a negative
+     * one, read as huge) is damage, and it would wrap the size arithmetic
+     * (n + 1 sentinels, n * record size) that opening the columns does */
+    const uint64_t counts[] = {c->n_hdr, c->n_blocks, c->n_tx, c->n_in, c->n_out, c->n_addr, c->n_unk, c->n_invalid};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (counts[i] > IDX_ID_MASK) {
+            json_decref(m);
+            return st_error_at(err, ST_ECORRUPT, path, 0, -1, "manifest: a record count is out of range");
+        }
     json_t *fmt = json_object_get(m, "format");
     if (!json_is_integer(fmt) || json_integer_value(fmt) < 1 || json_integer_value(fmt) > STORE_FORMAT) {
         json_decref(m);
@@ -246,6 +294,33 @@ done:
     return rc;
 }
 
+void store_committed_counts(const st_chain *c, uint64_t counts[COL_COUNT]) {
+    const uint64_t n[COL_COUNT] = {
+        [COL_HDR] = c->n_hdr, [COL_CHAIN] = c->n_blocks, [COL_BLK_TX] = c->n_blocks + 1,
+        [COL_TX_HASH] = c->n_tx, [COL_TX_IN] = c->n_tx + 1, [COL_TX_OUT] = c->n_tx + 1,
+        [COL_TX_BLOCK] = c->n_tx, [COL_TX_POS] = c->n_tx, [COL_IN_PREV] = c->n_in,
+        [COL_IN_TX] = c->n_in, [COL_UNK] = c->n_unk, [COL_OUT_VALUE] = c->n_out,
+        [COL_OUT_TYPE] = c->n_out, [COL_OUT_ADDR] = c->n_out, [COL_OUT_SPENT] = c->n_out,
+        [COL_OUT_NEXT] = c->n_out, [COL_ADDR] = c->n_addr,
+    };
+    memcpy(counts, n, sizeof n);
+}
+
+void store_trim_to_commit(st_chain *c) {
+    uint64_t counts[COL_COUNT];
+    store_committed_counts(c, counts);
+    for (int i = 0; i < COL_COUNT; i++) {
+        chain_col *col = &c->col[i];
+        if (i == COL_TXIDX || i == COL_ADDRIDX || col->fd < 0 || !col->writable) continue;
+        size_t keep = (size_t)counts[i] * col->esize;
+        if (keep >= col->cap) continue;
+        /* unmapped first: nothing may touch the pages past the new end */
+        if (col->base) munmap(col->base, col->cap);
+        col->base = NULL, col->cap = 0;
+        if (ftruncate(col->fd, (off_t)keep) != 0) continue; /* the space stays reserved; no harm */
+    }
+}
+
 void store_repair(st_chain *c, uint64_t nblocks, uint64_t ntx, uint64_t nin, uint64_t nout, uint64_t naddr) {
     uint64_t *os = (uint64_t *)c->col[COL_OUT_SPENT].base, *on = (uint64_t *)c->col[COL_OUT_NEXT].base;
     for (uint64_t o = 0; o < nout; o++) {
@@ -290,22 +365,24 @@ int store_open(st_chain *c, const char *dir, int writable, st_error *err) {
     if (writable && (rc = st_mkdir_p(dir, err))) return rc;
     snprintf(path, sizeof path, "%s/lock", dir);
     c->lock_fd = open(path, writable ? O_RDWR | O_CREAT | O_CLOEXEC : O_RDONLY | O_CLOEXEC, ST_FILE_MODE);
-    if (c->lock_fd >= 0 && flock(c->lock_fd, (writable ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0)
+    /* a writer never goes on unlocked: two ingests would interleave their
+     * appends and commits (a reader of a store without a lock file, one
+     * written before there was one, reads as before) */
+    if (c->lock_fd < 0 && writable)
+        return st_error_at(err, ST_EIO, path, 0, -1, "cannot open the store's lock file: %s", strerror(errno));
+    if (c->lock_fd >= 0 && flock(c->lock_fd, (writable ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) /* not held by anyone: say what failed */
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot lock the store: %s", strerror(errno));
         return st_error_at(err, ST_EIO, dir, 0, -1,
                            writable ? "the store is in use (a query or another ingest holds it)"
                                     : "an ingest is writing this store; try again when it is done");
+    }
     if (have) {
         snprintf(path, sizeof path, "%s/manifest.json", dir);
         if ((rc = store_read_manifest(c, path, err))) return rc;
     }
-    uint64_t counts[COL_COUNT] = {
-        [COL_HDR] = c->n_hdr, [COL_CHAIN] = c->n_blocks, [COL_BLK_TX] = c->n_blocks + 1,
-        [COL_TX_HASH] = c->n_tx, [COL_TX_IN] = c->n_tx + 1, [COL_TX_OUT] = c->n_tx + 1,
-        [COL_TX_BLOCK] = c->n_tx, [COL_TX_POS] = c->n_tx, [COL_IN_PREV] = c->n_in,
-        [COL_IN_TX] = c->n_in, [COL_UNK] = c->n_unk, [COL_OUT_VALUE] = c->n_out,
-        [COL_OUT_TYPE] = c->n_out, [COL_OUT_ADDR] = c->n_out, [COL_OUT_SPENT] = c->n_out,
-        [COL_OUT_NEXT] = c->n_out, [COL_ADDR] = c->n_addr,
-    };
+    uint64_t counts[COL_COUNT];
+    store_committed_counts(c, counts);
     snprintf(path, sizeof path, "%s/dirty", dir);
     int dirty = !writable && have && st_path_exists(path);
     for (int i = 0; i < COL_COUNT; i++) {
@@ -479,15 +556,9 @@ void st_chain_get_stats(const st_chain *c, st_chain_stats *st) {
         st->tip_height = st_chain_block_height(c, c->n_blocks - 1);
         st_chain_block_hash(c, c->n_blocks - 1, st->tip_hash);
     }
-    uint64_t counts[COL_COUNT] = {
-        [COL_HDR] = c->n_hdr, [COL_CHAIN] = c->n_blocks, [COL_BLK_TX] = c->n_blocks + 1,
-        [COL_TX_HASH] = c->n_tx, [COL_TX_IN] = c->n_tx + 1, [COL_TX_OUT] = c->n_tx + 1,
-        [COL_TX_BLOCK] = c->n_tx, [COL_TX_POS] = c->n_tx, [COL_IN_PREV] = c->n_in,
-        [COL_IN_TX] = c->n_in, [COL_UNK] = c->n_unk, [COL_OUT_VALUE] = c->n_out,
-        [COL_OUT_TYPE] = c->n_out, [COL_OUT_ADDR] = c->n_out, [COL_OUT_SPENT] = c->n_out,
-        [COL_OUT_NEXT] = c->n_out, [COL_ADDR] = c->n_addr,
-        [COL_TXIDX] = c->col[COL_TXIDX].n, [COL_ADDRIDX] = c->col[COL_ADDRIDX].n,
-    };
+    uint64_t counts[COL_COUNT];
+    store_committed_counts(c, counts);
+    counts[COL_TXIDX] = c->col[COL_TXIDX].n, counts[COL_ADDRIDX] = c->col[COL_ADDRIDX].n;
     for (int i = 0; i < COL_COUNT; i++) st->store_bytes += counts[i] * col_defs[i].esize;
 }
 
@@ -592,15 +663,18 @@ uint64_t st_chain_out_tx(const st_chain *c, uint64_t out) {
         uint64_t g = lo + (uint64_t)((unsigned __int128)(out - fo[lo]) * (hi - lo) / (span ? span : 1));
         if (g >= hi) g = hi - 1;
         if (g <= lo) g = lo + 1;
+        /* steps are compared with the distance left (step < hi - lo), never
+         * added to or taken from a bound first: `hi - step` once wrapped
+         * below lo and read far outside the column */
         uint64_t step = 1;
-        if (fo[g] <= out) { /* gallop up from g */
+        if (fo[g] <= out) { /* gallop up from g: fo[lo] <= out < fo[hi] */
             lo = g;
-            while (lo + step < hi && fo[lo + step] <= out) lo += step, step *= 2;
-            if (lo + step < hi) hi = lo + step;
-        } else { /* gallop down */
+            while (step < hi - lo && fo[lo + step] <= out) lo += step, step *= 2;
+            if (step < hi - lo) hi = lo + step;
+        } else { /* gallop down from g: same invariant */
             hi = g;
-            while (hi - step > lo && fo[hi - step] > out) hi -= step, step *= 2;
-            if (hi - step > lo) lo = hi - step;
+            while (step < hi - lo && fo[hi - step] > out) hi -= step, step *= 2;
+            if (step < hi - lo) lo = hi - step;
         }
     }
     while (hi - lo > 1) { /* largest t with fo[t] <= out */
@@ -656,7 +730,7 @@ int st_chain_tx_raw(const st_chain *c, uint64_t tx, uint8_t **raw, size_t *len, 
     uint32_t blk = *(const uint32_t *)store_col_at(&c->col[COL_TX_BLOCK], tx);
     const hdr_rec *h = hdr_at(c, chain_at(c, blk)->hdr);
     size_t n = pos[1] & 0x7fffffffu;
-    if (h->file >= c->nfiles || pos[0] + n > h->len) return st_error_set(err, ST_ECORRUPT, "transaction position out of range");
+    if (h->file >= c->nfiles || n > h->len || pos[0] > h->len - n) return st_error_set(err, ST_ECORRUPT, "transaction position out of range");
     const store_file *sf = &c->files[h->file];
     if (sf->bz2) return st_error_at(err, ST_EINVAL, sf->path, 0, -1, "the block file is compressed; no random access");
     int fd = open(sf->path, O_RDONLY | O_CLOEXEC);

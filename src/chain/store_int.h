@@ -35,6 +35,7 @@ typedef struct chain_col {
     uint8_t *base;   /* mapping of cap bytes, NULL when cap == 0 */
     size_t cap;      /* mapped bytes (>= n * esize) */
     size_t esize;    /* bytes per record */
+    int which;       /* COL_*, for messages */
     uint64_t n;      /* records in use */
     int writable;
     int anon;        /* base is anonymous memory (an index during ingest),
@@ -125,6 +126,13 @@ void store_close(st_chain *c);
  * fix each address's last output, empty index slots of dropped ids and
  * rewrite the sentinels.  O(outputs + addresses + index slots). */
 void store_repair(st_chain *c, uint64_t nblocks, uint64_t ntx, uint64_t nin, uint64_t nout, uint64_t naddr);
+/* Records each column holds at the last commit (the manifest's counts, with
+ * the sentinels); the two index entries are left 0. */
+void store_committed_counts(const st_chain *c, uint64_t counts[COL_COUNT]);
+/* After a failed ingest: cut every column file back to the last commit,
+ * handing back the space reserved past it (a full disk stays usable).
+ * The columns are unmapped; only store_close may follow. */
+void store_trim_to_commit(st_chain *c);
 /* Write the manifest with the current counts (atomic rename). */
 int store_write_manifest(st_chain *c, st_error *err);
 
