@@ -14,12 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sha256.h"
 #include "sanctrace/chain.h"
 
-/* ---- hashing (OpenSSL libcrypto) ---- */
-void chain_dsha256(const void *p, size_t n, uint8_t out[32]);
+/* ---- hashing: SHA-256 and SHA-256d are core's (core/sha256.h) ---- */
 void chain_hash160(const void *p, size_t n, uint8_t out[20]);
-void chain_sha256(const void *p, size_t n, uint8_t out[32]);
 /* Merkle root of n hashes (n >= 1); scratch holds n*32 bytes. */
 void chain_merkle_root(const uint8_t (*h)[32], size_t n, uint8_t (*scratch)[32], uint8_t out[32]);
 /* The same over s itself (n >= 1), overwriting it. */

@@ -1,38 +1,21 @@
 /*
- * hash.c - SHA-256 (libcrypto, which uses the CPU's SHA instructions),
- * HASH160, merkle roots, network parameters, proof of work and chain work.
+ * hash.c - HASH160, merkle roots, network parameters, proof of work and chain work.
  *
  * A txid is SHA-256 twice over the legacy serialization; hashing is the
- * physical floor of ingest speed, so everything here avoids allocation and
- * the EVP layer's per-call setup.
+ * physical floor of ingest speed, so SHA-256 itself is core/sha256.c's
+ * (libcrypto's low-level calls, no EVP per-call setup) and nothing here
+ * allocates.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <math.h>
 #include <openssl/ripemd.h>
-#include <openssl/sha.h>
 #include <string.h>
 
 #include "chain/chain_int.h"
 
-/* The low-level SHA256_* calls: OpenSSL 3's one-shot SHA256() goes through
- * EVP_Q_digest, which fetches the algorithm and takes locks on every call
- * (a third of ingest time when measured). */
-void chain_sha256(const void *p, size_t n, uint8_t out[32]) {
-    SHA256_CTX c;
-    SHA256_Init(&c);
-    SHA256_Update(&c, p, n);
-    SHA256_Final(out, &c);
-}
-
-void chain_dsha256(const void *p, size_t n, uint8_t out[32]) {
-    uint8_t h[32];
-    chain_sha256(p, n, h);
-    chain_sha256(h, 32, out);
-}
-
 void chain_hash160(const void *p, size_t n, uint8_t out[20]) {
     uint8_t h[32];
-    chain_sha256(p, n, h);
+    st_sha256(p, n, h);
     RIPEMD160(h, 32, out);
 }
 
@@ -43,7 +26,7 @@ void chain_merkle_in_place(uint8_t (*s)[32], size_t n, uint8_t out[32]) {
             uint8_t pair[64];
             memcpy(pair, s[i], 32);
             memcpy(pair + 32, s[i + 1 < n ? i + 1 : i], 32);
-            chain_dsha256(pair, 64, s[m++]);
+            st_sha256d(pair, 64, s[m++]);
         }
         n = m;
     }

@@ -401,7 +401,7 @@ static int add_header(ingest *ig, uint32_t fidx, uint64_t off, uint32_t len) {
     size_t n = len < sizeof head ? len : sizeof head;
     file_copy(sf, m, off, n, head);
     uint8_t hash[32];
-    chain_dsha256(head, CHAIN_HEADER, hash);
+    st_sha256d(head, CHAIN_HEADER, hash);
     if (htab_get(ig, hash) != NONE32) {
         ig->rep->duplicates++;
         return ST_OK;

@@ -11,8 +11,6 @@
  * legacy serialization (version | inputs | outputs | locktime), hashed in
  * three pieces for segwit transactions so the witness is never copied.
  */
-#define OPENSSL_SUPPRESS_DEPRECATED 1
-#include <openssl/sha.h>
 #include <string.h>
 
 #include "chain/chain_int.h"
@@ -150,16 +148,16 @@ static int tx_parse(st_block_view *b, rd *r, uint8_t wtxid[32], st_error *err) {
     tv.witness_len = segwit ? (uint32_t)(lock - body_end) + 2 : 0;
     uint8_t h1[32];
     if (segwit) {
-        SHA256_CTX ctx;
-        SHA256_Init(&ctx);
-        SHA256_Update(&ctx, start, 4);
-        SHA256_Update(&ctx, body, (size_t)(body_end - body));
-        SHA256_Update(&ctx, lock, 4);
-        SHA256_Final(h1, &ctx);
-        chain_sha256(h1, 32, tv.txid);
-        if (wtxid) chain_dsha256(start, tv.size, wtxid);
+        st_sha256_ctx ctx;
+        st_sha256_init(&ctx);
+        st_sha256_update(&ctx, start, 4);
+        st_sha256_update(&ctx, body, (size_t)(body_end - body));
+        st_sha256_update(&ctx, lock, 4);
+        st_sha256_final(&ctx, h1);
+        st_sha256(h1, 32, tv.txid);
+        if (wtxid) st_sha256d(start, tv.size, wtxid);
     } else {
-        chain_dsha256(start, tv.size, tv.txid);
+        st_sha256d(start, tv.size, tv.txid);
         if (wtxid) memcpy(wtxid, tv.txid, 32);
     }
     if (grow((void **)&b->tx, &b->cap_tx, b->ntx + 1, sizeof *b->tx)) return ST_ENOMEM;
@@ -208,13 +206,13 @@ static int witness_check(st_block_view *b, const uint8_t *p, st_error *err) {
     memset(b->scratch[0], 0, 32);
     for (size_t i = 1; i < b->ntx; i++) {
         const st_tx_view *t = &b->tx[i];
-        if (t->witness_len) chain_dsha256(p + t->off, t->size, b->scratch[i]);
+        if (t->witness_len) st_sha256d(p + t->off, t->size, b->scratch[i]);
         else memcpy(b->scratch[i], t->txid, 32);
     }
     uint8_t pair[64], h[32];
     chain_merkle_in_place(b->scratch, b->ntx, pair);
     memcpy(pair + 32, w + 2, 32);
-    chain_dsha256(pair, 64, h);
+    st_sha256d(pair, 64, h);
     if (memcmp(h, commit, 32) != 0)
         return st_error_at(err, ST_EPARSE, NULL, 0, (long long)(commit - p),
                            "witness commitment does not match the transactions' witnesses");
@@ -226,7 +224,7 @@ int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *
     b->ntx = b->nin = b->nout = 0;
     if (len < CHAIN_HEADER + 1) return rd_fail(&r, err, "block shorter than a header");
     if (len > UINT32_MAX) return st_error_set(err, ST_ELIMIT, "block over 4 GiB"); /* views keep 32-bit offsets */
-    chain_dsha256(p, CHAIN_HEADER, b->hash);
+    st_sha256d(p, CHAIN_HEADER, b->hash);
     b->version = le32(p);
     b->prev = p + 4;
     b->merkle = p + 36;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "core/codec.h"
 #include "core/map.h"
 
 static const char *const type_names[ST_SCRIPT_NTYPES] = {
@@ -98,164 +99,16 @@ uint64_t chain_addr_key_hash(const chain_addr_key *k) {
     return h ^ (h >> 32);
 }
 
-/* ---- base58check ---- */
-static const char b58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-static int base58check_encode(const uint8_t *data, size_t n, char *out, size_t cap) {
-    uint8_t buf[64], h[32];
-    if (n + 4 > sizeof buf) return ST_EINVAL;
-    memcpy(buf, data, n);
-    chain_dsha256(data, n, h);
-    memcpy(buf + n, h, 4);
-    n += 4;
-    uint8_t digits[96];
-    size_t nd = 0, zeros = 0;
-    while (zeros < n && buf[zeros] == 0) zeros++;
-    for (size_t i = zeros; i < n; i++) {
-        unsigned carry = buf[i];
-        for (size_t j = 0; j < nd; j++) {
-            carry += (unsigned)digits[j] << 8;
-            digits[j] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
-        while (carry) {
-            digits[nd++] = (uint8_t)(carry % 58);
-            carry /= 58;
-        }
-    }
-    if (zeros + nd + 1 > cap) return ST_EINVAL;
-    size_t o = 0;
-    for (size_t i = 0; i < zeros; i++) out[o++] = '1';
-    for (size_t i = 0; i < nd; i++) out[o++] = b58[digits[nd - 1 - i]];
-    out[o] = 0;
-    return ST_OK;
-}
-
-/* Decode; *n gets the payload length without the checksum. */
-static int base58check_decode(const char *s, uint8_t *out, size_t cap, size_t *n) {
-    uint8_t bytes[64];
-    size_t nb = 0, zeros = 0, len = strlen(s);
-    if (len == 0 || len > 60) return ST_EINVAL;
-    while (s[zeros] == '1') zeros++;
-    for (size_t i = zeros; i < len; i++) {
-        const char *q = strchr(b58, s[i]);
-        if (!q || !s[i]) return ST_EINVAL;
-        unsigned carry = (unsigned)(q - b58);
-        for (size_t j = 0; j < nb; j++) {
-            carry += (unsigned)bytes[j] * 58;
-            bytes[j] = (uint8_t)carry;
-            carry >>= 8;
-        }
-        while (carry) {
-            if (nb >= sizeof bytes) return ST_EINVAL;
-            bytes[nb++] = (uint8_t)carry;
-            carry >>= 8;
-        }
-    }
-    size_t total = zeros + nb;
-    if (total < 5 || total > cap) return ST_EINVAL;
-    memset(out, 0, zeros);
-    for (size_t i = 0; i < nb; i++) out[zeros + i] = bytes[nb - 1 - i];
-    uint8_t h[32];
-    chain_dsha256(out, total - 4, h);
-    if (memcmp(h, out + total - 4, 4) != 0) return ST_EINVAL;
-    *n = total - 4;
-    return ST_OK;
-}
-
-/* ---- bech32 / bech32m ---- */
-static const char b32[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-#define BECH32_CONST 1u
-#define BECH32M_CONST 0x2bc830a3u
-
-static uint32_t polymod(const uint8_t *v, size_t n) {
-    static const uint32_t g[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
-    uint32_t chk = 1;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t top = (uint8_t)(chk >> 25);
-        chk = (chk & 0x1ffffff) << 5 ^ v[i];
-        for (int k = 0; k < 5; k++)
-            if ((top >> k) & 1) chk ^= g[k];
-    }
-    return chk;
-}
-
-/* hrp expanded + data into v; returns length. */
-static size_t hrp_expand(const char *hrp, uint8_t *v) {
-    size_t h = strlen(hrp), n = 0;
-    for (size_t i = 0; i < h; i++) v[n++] = (uint8_t)((unsigned char)hrp[i] >> 5);
-    v[n++] = 0;
-    for (size_t i = 0; i < h; i++) v[n++] = (uint8_t)(hrp[i] & 31);
-    return n;
-}
-
-static int segwit_encode(const char *hrp, int ver, const uint8_t *prog, size_t plen, char *out, size_t cap) {
-    uint8_t data[80], v[120];
-    size_t nd = 0;
-    data[nd++] = (uint8_t)ver;
-    unsigned acc = 0, bits = 0;
-    for (size_t i = 0; i < plen; i++) {
-        acc = acc << 8 | prog[i];
-        bits += 8;
-        while (bits >= 5) {
-            bits -= 5;
-            data[nd++] = (uint8_t)((acc >> bits) & 31);
-        }
-    }
-    if (bits) data[nd++] = (uint8_t)((acc << (5 - bits)) & 31);
-    size_t nv = hrp_expand(hrp, v);
-    memcpy(v + nv, data, nd);
-    nv += nd;
-    memset(v + nv, 0, 6);
-    uint32_t mod = polymod(v, nv + 6) ^ (ver == 0 ? BECH32_CONST : BECH32M_CONST);
-    size_t h = strlen(hrp);
-    if (h + 1 + nd + 6 + 1 > cap) return ST_EINVAL;
-    memcpy(out, hrp, h);
-    size_t o = h;
-    out[o++] = '1';
-    for (size_t i = 0; i < nd; i++) out[o++] = b32[data[i]];
-    for (int i = 0; i < 6; i++) out[o++] = b32[(mod >> (5 * (5 - i))) & 31];
-    out[o] = 0;
-    return ST_OK;
-}
+/* ---- address text: base58check and bech32/bech32m (core/codec.c) ---- */
 
 static int segwit_decode(const char *s, const char *hrp, chain_addr_key *key) {
-    size_t len = strlen(s), h = strlen(hrp);
-    if (len < h + 8 || len > 90 || strncasecmp(s, hrp, h) != 0 || s[h] != '1') return ST_EINVAL;
-    int lower = 0, upper = 0;
-    uint8_t data[90], v[200];
-    size_t nd = 0;
-    for (size_t i = h + 1; i < len; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z') upper = 1, c = (char)(c - 'A' + 'a');
-        else if (c >= 'a' && c <= 'z') lower = 1;
-        const char *q = strchr(b32, c);
-        if (!q || !c) return ST_EINVAL;
-        data[nd++] = (uint8_t)(q - b32);
-    }
-    if (lower && upper) return ST_EINVAL;
-    if (nd < 7) return ST_EINVAL;
-    size_t nv = hrp_expand(hrp, v);
-    memcpy(v + nv, data, nd);
-    uint32_t mod = polymod(v, nv + nd);
-    int ver = data[0];
-    if (ver > 16) return ST_EINVAL;
-    if (mod != (ver == 0 ? BECH32_CONST : BECH32M_CONST)) return ST_EINVAL;
-    unsigned acc = 0, bits = 0;
-    size_t plen = 0;
-    for (size_t i = 1; i < nd - 6; i++) {
-        acc = acc << 5 | data[i];
-        bits += 5;
-        if (bits >= 8) {
-            bits -= 8;
-            if (plen >= 40) return ST_EINVAL;
-            key->prog[plen++] = (uint8_t)((acc >> bits) & 0xff);
-        }
-    }
-    if (bits >= 5 || ((acc << (8 - bits)) & 0xff)) return ST_EINVAL;
-    if (plen < 2 || (ver == 0 && plen != 20 && plen != 32)) return ST_EINVAL;
+    int ver;
+    size_t plen;
+    uint8_t prog[40];
+    if (st_segwit_decode(s, hrp, &ver, prog, &plen) != ST_OK) return ST_EINVAL;
     key->kind = (uint8_t)(2 + ver);
     key->len = (uint8_t)plen;
+    memcpy(key->prog, prog, plen);
     return ST_OK;
 }
 
@@ -266,10 +119,10 @@ int chain_addr_encode(const chain_addr_key *key, st_chain_net net, char *out, si
         if (key->len != 20) return ST_EINVAL;
         b[0] = key->kind == 0 ? p->pkh_ver : p->sh_ver;
         memcpy(b + 1, key->prog, 20);
-        return base58check_encode(b, 21, out, n);
+        return st_base58check_encode(b, 21, out, n);
     }
     if (key->kind > 18) return ST_EINVAL;
-    return segwit_encode(p->hrp, key->kind - 2, key->prog, key->len, out, n);
+    return st_segwit_encode(p->hrp, key->kind - 2, key->prog, key->len, out, n);
 }
 
 int chain_addr_decode(const char *text, st_chain_net net, chain_addr_key *key, st_error *err) {
@@ -278,7 +131,7 @@ int chain_addr_decode(const char *text, st_chain_net net, chain_addr_key *key, s
     if (segwit_decode(text, p->hrp, key) == ST_OK) return ST_OK;
     uint8_t b[64];
     size_t n;
-    if (base58check_decode(text, b, sizeof b, &n) == ST_OK && n == 21) {
+    if (st_base58check_decode(text, b, sizeof b, &n) == ST_OK && n == 21) {
         if (b[0] == p->pkh_ver || b[0] == p->sh_ver) {
             key->kind = b[0] == p->pkh_ver ? 0 : 1;
             key->len = 20;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "core/rand.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/fs.h"
@@ -110,12 +111,7 @@ static uint64_t rnd(synth *s) {
 }
 static uint64_t below(synth *s, uint64_t n) { return n ? rnd(s) % n : 0; }
 static double unit(synth *s) { return (double)(rnd(s) >> 11) / 9007199254740992.0; }
-static uint64_t mix(uint64_t z) {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+static uint64_t mix(uint64_t z) { return st_mix64(z); }
 
 /* ---- addresses from key ids ---- */
 enum { K_ANY = 0, K_PLAIN = 1 }; /* PLAIN: one of the address types with text */
@@ -280,9 +276,9 @@ static size_t tx_finish(synth *s, uint8_t txid[32]) {
         put(leg, &ll, t, 4);
         put(leg, &ll, t + body, body_end - body);
         put(leg, &ll, t + l - 4, 4);
-        chain_dsha256(leg, ll, txid);
+        st_sha256d(leg, ll, txid);
     } else {
-        chain_dsha256(t, l, txid);
+        st_sha256d(t, l, txid);
     }
     return l;
 }
@@ -303,7 +299,7 @@ static void tx_end(synth *s, uint8_t txid[32]) {
         s->wtxids = q, s->cap_txids = n;
     }
     memcpy(s->txids[s->ntx_blk], txid, 32);
-    if (s->segwit) chain_dsha256(s->tx, l, s->wtxids[s->ntx_blk]), s->blk_segwit = 1;
+    if (s->segwit) st_sha256d(s->tx, l, s->wtxids[s->ntx_blk]), s->blk_segwit = 1;
     else memcpy(s->wtxids[s->ntx_blk], txid, 32);
     s->ntx_blk++;
     s->txs_done++;
@@ -433,7 +429,7 @@ static int block_end(synth *s, int64_t subsidy, uint32_t miner, int nsplit) {
         chain_merkle_root((const uint8_t (*)[32])s->wtxids, s->ntx_blk, scr, pair);
         st_free(scr);
         memset(pair + 32, 0, 32);
-        chain_dsha256(pair, 64, wc + 6);
+        st_sha256d(pair, 64, wc + 6);
         s->segwit = 1;
         s->lwit = 0;
         s->wit[s->lwit++] = 1, s->wit[s->lwit++] = 32;
@@ -460,7 +456,7 @@ static int block_end(synth *s, int64_t subsidy, uint32_t miner, int nsplit) {
     for (uint32_t nonce = 0;; nonce++) { /* regtest target: one try in two */
         hl = 8 + 76;
         put32(hdr, &hl, nonce);
-        chain_dsha256(hdr + 8, 80, hash);
+        st_sha256d(hdr + 8, 80, hash);
         if (chain_pow_ok(hash, 0x207fffff)) break;
     }
     memcpy(s->prev, hash, 32);

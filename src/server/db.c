@@ -27,11 +27,11 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "core/alloc.h"
 #include "core/csv.h"
+#include "core/sha256.h"
 #include "server/db_int.h"
 
 struct st_db {
@@ -385,20 +385,10 @@ int st_db_decisions(st_db *s, const char *subject, const char *entity_id, int li
 
 /* ---- API keys ---- */
 
-static void hex(const unsigned char *b, size_t n, char *out) {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[2 * n] = 0;
-}
+static void hex(const unsigned char *b, size_t n, char *out) { st_hex_encode(b, n, out); }
 
 int st_db_sha256_hex(const void *data, size_t n, char out[65]) {
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) return ST_ENOMEM;
-    hex(md, 32, out);
+    st_sha256_hex(data, n, out);
     return ST_OK;
 }
 

@@ -318,13 +318,13 @@ static void test_wrapped_lengths(void **state) {
     memset(h, 0, 80);
     h[0] = 1; /* version 1: no BIP34 height */
     assert_int_equal(st_chain_hash_parse(chain_params_get(ST_NET_REGTEST)->genesis, h + 4), ST_OK);
-    chain_dsha256(blk + 8 + 81, tn, h + 36); /* one transaction: the merkle root is its txid */
+    st_sha256d(blk + 8 + 81, tn, h + 36); /* one transaction: the merkle root is its txid */
     memcpy(h + 68, "\x00\x00\x00\x00\xff\xff\x7f\x20", 8); /* time 0, bits 0x207fffff */
     h[80] = 1;
     uint8_t hash[32];
     for (uint32_t nonce = 0;; nonce++) {
         memcpy(h + 76, &nonce, 4);
-        chain_dsha256(h, 80, hash);
+        st_sha256d(h, 80, hash);
         if (chain_pow_ok(hash, 0x207fffff)) break;
     }
     uint32_t blen = (uint32_t)(81 + tn);
