@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/map64.h"
 #include <stdio.h>
 #include "core/progress.h"
 #include "rings/rings_int.h"
@@ -74,64 +75,35 @@ double rg_value_weight(const st_rings *r, uint32_t value) {
 
 /* ---- the pair table ------------------------------------------------------ */
 
-typedef struct pairset {
-    uint64_t *keys;   /* 0 = empty; key = (a+1) << 32 | (b+1) */
-    uint32_t *idx;
-    size_t cap, n;
-} pairset;
+/* (a, b) with a < b as one 64-bit key -> index into r->edges (core/map64.h). */
+typedef st_map64 pairset;
 
-static int pairset_grow(pairset *p) {
-    size_t nc = p->cap ? p->cap * 2 : 1u << 16;
-    uint64_t *k = st_calloc(nc, sizeof *k);
-    uint32_t *x = st_malloc(nc * sizeof *x);
-    if (!k || !x) { st_free(k); st_free(x); return ST_ENOMEM; }
-    for (size_t i = 0; i < p->cap; i++) {
-        if (!p->keys[i]) continue;
-        size_t h = (size_t)(p->keys[i] * 0x9E3779B97F4A7C15ULL >> 20) & (nc - 1);
-        while (k[h]) h = (h + 1) & (nc - 1);
-        k[h] = p->keys[i];
-        x[h] = p->idx[i];
-    }
-    st_free(p->keys);
-    st_free(p->idx);
-    p->keys = k;
-    p->idx = x;
-    p->cap = nc;
-    return ST_OK;
+static uint64_t pair_key(uint32_t a, uint32_t b) {
+    if (a > b) { uint32_t t = a; a = b; b = t; }
+    return ((uint64_t)a << 32) | b;
 }
 
 /* The edge of (a, b), created when absent; NULL on OOM. */
 static rg_edge *edge_get(st_rings *r, pairset *p, uint32_t a, uint32_t b) {
-    if (a > b) { uint32_t t = a; a = b; b = t; }
-    if ((p->n + 1) * 10 > p->cap * 7 && pairset_grow(p) != ST_OK) return NULL;
-    uint64_t key = ((uint64_t)(a + 1) << 32) | (uint64_t)(b + 1);
-    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 20) & (p->cap - 1);
-    while (p->keys[h]) {
-        if (p->keys[h] == key) return &RG_AT(r->edges, rg_edge, p->idx[h]);
-        h = (h + 1) & (p->cap - 1);
-    }
+    uint64_t key = pair_key(a, b);
+    uint32_t at;
+    if (st_map64_get(p, key, &at)) return &RG_AT(r->edges, rg_edge, at);
     rg_edge e;
     memset(&e, 0, sizeof e);
-    e.a = a;
-    e.b = b;
+    e.a = a < b ? a : b;
+    e.b = a < b ? b : a;
     e.person = PERSON_UNSET;
     if (rg_vec_push(&r->edges, &e) != ST_OK) return NULL;
-    p->keys[h] = key;
-    p->idx[h] = (uint32_t)(r->edges.len - 1);
-    p->n++;
+    if (st_map64_put(p, key, (uint32_t)(r->edges.len - 1)) != ST_OK) {
+        r->edges.len--; /* nothing of a failed insertion stays */
+        return NULL;
+    }
     return &RG_AT(r->edges, rg_edge, r->edges.len - 1);
 }
 
 static const rg_edge *edge_find(const st_rings *r, const pairset *p, uint32_t a, uint32_t b) {
-    if (a > b) { uint32_t t = a; a = b; b = t; }
-    if (!p->cap) return NULL;
-    uint64_t key = ((uint64_t)(a + 1) << 32) | (uint64_t)(b + 1);
-    size_t h = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 20) & (p->cap - 1);
-    while (p->keys[h]) {
-        if (p->keys[h] == key) return &RG_AT(r->edges, rg_edge, p->idx[h]);
-        h = (h + 1) & (p->cap - 1);
-    }
-    return NULL;
+    uint32_t at;
+    return st_map64_get(p, pair_key(a, b), &at) ? &RG_AT(r->edges, rg_edge, at) : NULL;
 }
 
 /* ---- hub cut-offs ------------------------------------------------------- */
@@ -722,8 +694,7 @@ int rg_link(st_rings *r, st_error *err) {
 done:
     st_progress_end(&prog);
     if (rc != ST_OK) st_error_set(err, rc, "out of memory while linking");
-    st_free(ps.keys);
-    st_free(ps.idx);
+    st_map64_free(&ps);
     st_free(pdeg);
     st_free(rdeg);
     st_free(vstart);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/map64.h"
 #include "sanctrace/trace.h"
 
 typedef struct tr_iv {
@@ -39,12 +40,8 @@ typedef struct tr_state {
     const st_tag *tag;
 } tr_state;
 
-/* Open addressing: output id -> state index + 1 (0 = empty). */
-typedef struct tr_table {
-    uint64_t *keys;
-    uint32_t *vals;
-    size_t cap, n;
-} tr_table;
+/* output id -> state index + 1 (core/map64.h; 0 = no state) */
+typedef st_map64 tr_table;
 
 typedef struct tr_pending {
     uint64_t block;
@@ -78,56 +75,12 @@ typedef struct tr_ctx {
     st_error *err;
 } tr_ctx;
 
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return x;
-}
-
-static int tab_grow(tr_table *t) {
-    size_t nc = t->cap ? t->cap * 2 : 1024;
-    uint64_t *k = st_malloc(nc * sizeof *k);
-    uint32_t *v = st_calloc(nc, sizeof *v);
-    if (!k || !v) {
-        st_free(k);
-        st_free(v);
-        return ST_ENOMEM;
-    }
-    for (size_t i = 0; i < t->cap; i++) {
-        if (!t->vals[i]) continue;
-        size_t j = mix64(t->keys[i]) & (nc - 1);
-        while (v[j]) j = (j + 1) & (nc - 1);
-        k[j] = t->keys[i];
-        v[j] = t->vals[i];
-    }
-    st_free(t->keys);
-    st_free(t->vals);
-    t->keys = k;
-    t->vals = v;
-    t->cap = nc;
-    return ST_OK;
-}
-
 static uint32_t tab_get(const tr_table *t, uint64_t key) {
-    if (!t->cap) return 0;
-    size_t j = mix64(key) & (t->cap - 1);
-    while (t->vals[j]) {
-        if (t->keys[j] == key) return t->vals[j];
-        j = (j + 1) & (t->cap - 1);
-    }
-    return 0;
+    uint32_t v;
+    return st_map64_get(t, key, &v) ? v : 0;
 }
 
-static int tab_put(tr_table *t, uint64_t key, uint32_t val) {
-    if ((t->n + 1) * 2 > t->cap && tab_grow(t)) return ST_ENOMEM;
-    size_t j = mix64(key) & (t->cap - 1);
-    while (t->vals[j] && t->keys[j] != key) j = (j + 1) & (t->cap - 1);
-    if (!t->vals[j]) t->n++;
-    t->keys[j] = key;
-    t->vals[j] = val;
-    return ST_OK;
-}
+static int tab_put(tr_table *t, uint64_t key, uint32_t val) { return st_map64_put(t, key, val); }
 
 static int heap_push(tr_ctx *x, uint64_t key) {
     if (x->nheap == x->capheap) {
@@ -670,8 +623,7 @@ void st_trace_result_free(st_trace_result *r) {
 static void ctx_free(tr_ctx *x) {
     for (size_t i = 0; i < x->nst; i++) st_free(x->st[i].iv);
     st_free(x->st);
-    st_free(x->tab.keys);
-    st_free(x->tab.vals);
+    st_map64_free(&x->tab);
     st_free(x->heap);
     for (size_t i = 0; i < x->npend; i++) {
         st_free(x->pend[i].iv);

@@ -1,13 +1,15 @@
 /*
  * test_core_codec.c - the shared helpers every module uses for addresses
  * and generators: SHA-256 (FIPS 180-2 vectors), base58check and bech32 /
- * bech32m (BIP173 / BIP350 vectors, round trips and refusals), and
- * splitmix64 (its published first outputs), so the chain store, wallet
- * checks and the generators all rest on checked code.
+ * bech32m (BIP173 / BIP350 vectors, round trips and refusals),
+ * splitmix64 (its published first outputs) and the 64-bit key map, so the
+ * chain store, wallet checks, generators and engines rest on checked code.
  */
 #include "testutil.h"
 
+#include "core/alloc.h"
 #include "core/codec.h"
+#include "core/map64.h"
 #include "core/rand.h"
 #include "core/sha256.h"
 #include "sanctrace/sanctrace.h"
@@ -133,12 +135,60 @@ static void test_splitmix64(void **state) {
     assert_int_equal(st_rng_below(&a, 0), 0);
 }
 
+/* The 64-bit key map against a plain array: random keys (0 and the top
+ * bit included), overwrites, growth, absent keys, and a failed growth that
+ * leaves the map as it was. */
+static void test_map64(void **state) {
+    (void)state;
+    enum { N = 50000 };
+    static uint64_t keys[N];
+    st_map64 m;
+    st_map64_init(&m);
+    st_rng r = {7};
+    for (uint32_t i = 0; i < N; i++) {
+        keys[i] = i == 0 ? 0 : i == 1 ? UINT64_MAX : st_rng_next(&r);
+        assert_int_equal(st_map64_put(&m, keys[i], i), ST_OK);
+    }
+    assert_int_equal(m.n, N);
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t v = 0;
+        assert_int_equal(st_map64_get(&m, keys[i], &v), 1);
+        assert_int_equal(v, i);
+    }
+    uint32_t v = 0;
+    int created = 0;
+    assert_int_equal(st_map64_get(&m, 12345, &v), 0);
+    assert_int_equal(st_map64_get_or_put(&m, 12345, 9, &v, &created), ST_OK);
+    assert_true(created && v == 9);
+    assert_int_equal(st_map64_get_or_put(&m, 12345, 10, &v, &created), ST_OK);
+    assert_true(!created && v == 9);
+    assert_int_equal(st_map64_put(&m, 12345, 11), ST_OK); /* overwrite */
+    assert_int_equal(st_map64_get(&m, 12345, &v), 1);
+    assert_int_equal(v, 11);
+    assert_int_equal(m.n, N + 1);
+    /* fill to the edge of a growth, then fail it */
+    size_t cap = m.cap;
+    uint64_t k = 1ull << 40;
+    while ((m.n + 1) * 10 <= m.cap * 7) assert_int_equal(st_map64_put(&m, k++, 1), ST_OK);
+    size_t n = m.n;
+    st_alloc_fail_after(0);
+    assert_int_equal(st_map64_put(&m, k, 1), ST_ENOMEM);
+    st_alloc_fail_after(-1);
+    assert_int_equal(m.n, n);
+    assert_int_equal(m.cap, cap);
+    assert_int_equal(st_map64_get(&m, k, &v), 0);
+    assert_int_equal(st_map64_get(&m, keys[N - 1], &v), 1);
+    st_map64_free(&m);
+    assert_int_equal(st_map64_get(&m, keys[0], &v), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_base58check),
         cmocka_unit_test(test_bech32),
         cmocka_unit_test(test_splitmix64),
+        cmocka_unit_test(test_map64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
