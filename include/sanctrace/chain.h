@@ -144,6 +144,27 @@ int st_chain_in_prevout(const st_chain *c, uint64_t in, uint8_t txid[32], uint32
  * moved or changed since ingest. */
 int st_chain_tx_raw(const st_chain *c, uint64_t tx, uint8_t **raw, size_t *len, st_error *err);
 
+/* A transaction's serialized details, read back from its block file
+ * (txinfo.c).  Sizes in bytes; weight as BIP141 defines it. */
+typedef struct st_chain_txinfo {
+    uint8_t wtxid[32];   /* internal order; the txid for a legacy transaction */
+    uint64_t size;       /* serialized size, witness included */
+    uint64_t vsize;      /* (weight + 3) / 4 */
+    uint64_t weight;     /* 3 * size without witness + size */
+    uint32_t version, locktime;
+    int segwit;          /* 1 when serialized with witness data */
+} st_chain_txinfo;
+
+/* Fill *info for tx.  ST_EIO when the block file moved or changed size
+ * since ingest, ST_ECORRUPT when its bytes no longer hash to the txid,
+ * ST_EPARSE when they do not parse; *info is zeroed then. */
+int st_chain_tx_info(const st_chain *c, uint64_t tx, st_chain_txinfo *info, st_error *err);
+
+/* ST_OK when text is a well-formed address of net (checksum included),
+ * else ST_EINVAL with the reason in err ("not a valid main address ...").
+ * Tells a malformed address from one the store has never seen. */
+int st_chain_addr_check(st_chain_net net, const char *text, st_error *err);
+
 /* Blocks on the best chain, by position. */
 int64_t st_chain_block_height(const st_chain *c, uint64_t pos); /* -1 unknown */
 void st_chain_block_hash(const st_chain *c, uint64_t pos, uint8_t hash[32]);

@@ -21,6 +21,10 @@
  *    holds exactly: source = frontier + fees that left + rounding loss.
  *  - Exposure: backwards from an address or cluster, haircut shares
  *    through unlabelled addresses to the first tagged one.
+ *  - Reports (report.c): what a front end prints from those results, so
+ *    every program gets the same figures: services reached per label,
+ *    exposure per category, the JSON documents of the four commands and
+ *    the Graphviz drawing of a trace.
  *
  * Ownership.  Handles returned through `**out` belong to the caller, who
  * frees them with the matching _free/_close.  Pointers into a handle live
@@ -30,8 +34,10 @@
 #ifndef SANCTRACE_TRACE_H
 #define SANCTRACE_TRACE_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sanctrace/chain.h"
 #include "sanctrace/sanctrace.h"
@@ -110,6 +116,10 @@ typedef struct st_clusters st_clusters; /* a mapped cluster.col */
  * ST_ECORRUPT when built for another state of the store (stale). */
 int st_clusters_open(st_clusters **out, const char *dir, const st_chain *c, st_error *err);
 void st_clusters_close(st_clusters *cl);
+/* Every member of a cluster, ascending: *addrs (caller st_free()s) holds
+ * *n ids (st_clusters_size of it).  ST_EINVAL when cluster is not a
+ * cluster id. */
+int st_clusters_members(const st_clusters *cl, uint64_t cluster, uint64_t **addrs, size_t *n);
 /* Cluster id of an address: the smallest address id in its cluster. */
 uint64_t st_clusters_id(const st_clusters *cl, uint64_t addr);
 uint64_t st_clusters_size(const st_clusters *cl, uint64_t cluster);
@@ -269,6 +279,10 @@ typedef struct st_trace_result {
 
 void st_trace_result_free(st_trace_result *r);
 
+/* Order r->frontier largest taint first (ties: lower output id first),
+ * the order the reports below require: they list the largest first. */
+void st_trace_sort_frontier(st_trace_result *r);
+
 /* Propagate from the source outputs src[nsrc] (each fully tainted).
  * *out owned by the caller (st_trace_result_free). */
 int st_trace_run(const st_chain *c, const uint64_t *src, size_t nsrc,
@@ -321,6 +335,76 @@ int st_exposure_run(const st_chain *c, const uint64_t *addrs, size_t n,
 
 /* none / low / medium / high / severe from a result (see docs/trace.md). */
 const char *st_exposure_risk(const st_exposure_result *r);
+
+/* ---- reports (report.c) ----------------------------------------------
+ *
+ * What the front ends print, computed once here.  JSON documents are
+ * built with jansson (satoshis as integers; the layout is in
+ * docs/trace.md) and handed to the caller, who json_decref()s them.
+ * Strings inside point to nothing of the inputs: a document outlives the
+ * chain, the clusters and the result it was built from.  Arrays returned
+ * through ** are the caller's (st_free); their tag pointers live as long
+ * as the tagset the result's tags came from.  Everything returns ST_OK or
+ * ST_ENOMEM unless it says otherwise. */
+
+/* One service (tag label) a trace reached. */
+typedef struct st_trace_service {
+    const st_tag *tag;     /* the first tag of that label in r->tagged */
+    int64_t amount;        /* tainted satoshis summed over its outputs */
+    uint64_t outputs;
+    uint32_t min_hops;
+} st_trace_service;
+
+/* The tagged outputs of r (r->tagged) summed per tag label, largest amount
+ * first; equal amounts in the order their label first appears in
+ * r->tagged.  O(n log n).  *out (caller st_free()s) holds *n services. */
+int st_trace_services(const st_trace_result *r, st_trace_service **out, size_t *n);
+
+/* The `trace --format json` document.  r's frontier sorted by
+ * st_trace_sort_frontier (ST_EINVAL otherwise); src[nsrc] the sources as
+ * given to st_trace_run; model the model run; limit the number of sources
+ * and frontier outputs listed (totals are always over all of them). */
+int st_trace_json(const st_chain *c, const st_trace_result *r, const uint64_t *src, size_t nsrc,
+                  st_taint_model model, size_t limit, json_t **out);
+
+/* The flow of r as a Graphviz DOT graph written to f: the source
+ * transactions, the 40 transactions that received the most taint, one
+ * "further transactions" node for the rest, one node per service label
+ * reached (amounts summed) and one node per drawn transaction's unspent
+ * tail, over the 2000 largest frontier outputs.  Same preconditions as
+ * st_trace_json.  Writes through stdio; a write error shows in ferror(f). */
+int st_trace_write_dot(FILE *f, const st_chain *c, const st_trace_result *r, const uint64_t *src,
+                       size_t nsrc, st_taint_model model);
+
+/* Exposure summed over every source. */
+void st_exposure_totals(const st_exposure_result *r, int64_t *direct, int64_t *indirect);
+
+/* Exposure per category, in the order each category first appears in
+ * r->shares.  category points into the tags of r. */
+typedef struct st_exposure_category {
+    const char *category;
+    int64_t direct, indirect;
+} st_exposure_category;
+int st_exposure_by_category(const st_exposure_result *r, st_exposure_category **out, size_t *n);
+
+/* The `exposure --format json` document of r.  The target is a cluster
+ * when cluster != ST_CHAIN_NONE (cluster_size its members), else address
+ * (the text the user asked about). */
+int st_exposure_json(const st_chain *c, const st_exposure_result *r, const char *address,
+                     uint64_t cluster, uint64_t cluster_size, json_t **out);
+
+/* The `chain cluster` report as JSON (opts: the options it was built with). */
+int st_cluster_report_json(const st_cluster_report *rep, const st_cluster_opts *opts, json_t **out);
+
+/* `chain cluster --address`: address (as asked; id addr), its cluster id,
+ * size and its first limit members (0: 1000). */
+int st_cluster_members_json(const st_chain *c, const st_clusters *cl, const char *address, uint64_t addr,
+                            size_t limit, json_t **out);
+
+/* `chain why`: from/to as asked (ids a, b), linked as st_clusters_why
+ * returned it and its steps[n]. */
+int st_why_json(const st_chain *c, const st_clusters *cl, const char *from, const char *to, uint64_t a,
+                uint64_t b, int linked, const st_why_step *steps, size_t n, json_t **out);
 
 #ifdef __cplusplus
 }

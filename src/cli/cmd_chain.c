@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain/chain_int.h"
 #include "cli/cli.h"
 #include "core/alloc.h"
 #include "core/progress.h"
@@ -265,25 +264,13 @@ static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
     json_object_set_new(j, "block_hash", jhash(bh));
     json_object_set_new(j, "block_time", json_integer(st_chain_block_time(c, b)));
     json_object_set_new(j, "index_in_block", json_integer((json_int_t)(t - k.block_first_tx[b])));
-    {
-        /* wtxid, size and weight from the block file itself, when still there */
-        uint8_t *raw;
-        size_t len, used;
-        st_error e;
-        if (st_chain_tx_raw(c, t, &raw, &len, &e) == ST_OK) {
-            st_block_view bv;
-            chain_block_view_init(&bv);
-            uint8_t w[32];
-            if (chain_tx_parse(&bv, raw, len, &used, w, &e) == ST_OK && !memcmp(bv.tx[0].txid, k.tx_hash[t], 32)) {
-                uint64_t base = len - bv.tx[0].witness_len, weight = base * 3 + len;
-                json_object_set_new(j, "wtxid", jhash(w));
-                json_object_set_new(j, "size", json_integer((json_int_t)len));
-                json_object_set_new(j, "vsize", json_integer((json_int_t)((weight + 3) / 4)));
-                json_object_set_new(j, "weight", json_integer((json_int_t)weight));
-            }
-            chain_block_view_free(&bv);
-            st_free(raw);
-        }
+    st_chain_txinfo ti; /* wtxid, size and weight from the block file itself, when still there */
+    st_error terr;
+    if (st_chain_tx_info(c, t, &ti, &terr) == ST_OK) {
+        json_object_set_new(j, "wtxid", jhash(ti.wtxid));
+        json_object_set_new(j, "size", json_integer((json_int_t)ti.size));
+        json_object_set_new(j, "vsize", json_integer((json_int_t)ti.vsize));
+        json_object_set_new(j, "weight", json_integer((json_int_t)ti.weight));
     }
     int64_t in_sum = 0, out_sum = 0;
     int known = 1, coinbase = 0;
@@ -396,10 +383,8 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     if (!st_chain_find_addr(c, text, &id)) {
         st_error err;
         st_error_clear(&err);
-        int malformed = 0;
         /* tell a malformed address from one never seen */
-        chain_addr_key key;
-        malformed = chain_addr_decode(text, st_chain_network(c), &key, &err) != ST_OK;
+        int malformed = st_chain_addr_check(st_chain_network(c), text, &err) != ST_OK;
         if (malformed) cli_report(&err);
         else fprintf(stderr, "sanctrace chain address: %s never appears in the store at %s\n", text, a->db);
         return malformed ? 2 : 1;

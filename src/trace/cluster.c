@@ -395,6 +395,20 @@ uint64_t st_clusters_next_member(const st_clusters *cl, uint64_t addr) {
 }
 uint64_t st_clusters_count(const st_clusters *cl) { return cl->nclusters; }
 
+int st_clusters_members(const st_clusters *cl, uint64_t cluster, uint64_t **addrs, size_t *n) {
+    *addrs = NULL;
+    *n = 0;
+    if (!cl || cluster >= cl->naddr || cl->cid[cluster] != cluster) return ST_EINVAL;
+    uint64_t sz = cl->csize[cluster];
+    uint64_t *v = st_malloc((sz ? sz : 1) * sizeof *v);
+    if (!v) return ST_ENOMEM;
+    size_t k = 0;
+    for (uint64_t m = cluster; m != ST_CHAIN_NONE && k < sz; m = cl->cnext[m]) v[k++] = m;
+    *addrs = v;
+    *n = k;
+    return ST_OK;
+}
+
 int st_clusters_why(const st_clusters *cl, uint64_t a, uint64_t b,
                     st_why_step **steps, size_t *n, st_error *err) {
     *steps = NULL;

@@ -1197,6 +1197,76 @@ static void test_uf_basics(void **state) {
     st_alloc_fail_after(-1);
 }
 
+/* ---- reports (report.c) ---------------------------------------------------- */
+
+/* Services summed per label, largest first, ties in order of first
+ * appearance; every allocation failure reported, never a partial list. */
+static void test_report_services(void **state) {
+    (void)state;
+    st_tag ta = {.label = "Alpha", .category = "exchange"}, tb = {.label = "Beta", .category = "exchange"},
+           tc = {.label = "Gamma", .category = "mixer"}, td = {.label = "Delta", .category = "exchange"};
+    st_trace_hit hits[] = {
+        {10, 300, 4, ST_STOP_SERVICE, &tc}, {11, 100, 2, ST_STOP_SERVICE, &ta}, {12, 500, 3, ST_STOP_SERVICE, &tb},
+        {13, 200, 1, ST_STOP_SERVICE, &ta}, {14, 500, 5, ST_STOP_SERVICE, &td}, {15, 200, 6, ST_STOP_SERVICE, &tc},
+    };
+    st_trace_result r;
+    memset(&r, 0, sizeof r);
+    r.tagged = hits;
+    r.ntagged = sizeof hits / sizeof *hits;
+    st_trace_service *sv;
+    size_t n;
+    assert_int_equal(st_trace_services(&r, &sv, &n), ST_OK);
+    assert_int_equal(n, 4);
+    /* Gamma 500 (first at 0), Beta 500 (at 2), Delta 500 (at 4), Alpha 300 */
+    assert_string_equal(sv[0].tag->label, "Gamma");
+    assert_int_equal(sv[0].amount, 500);
+    assert_int_equal(sv[0].outputs, 2);
+    assert_int_equal(sv[0].min_hops, 4);
+    assert_string_equal(sv[1].tag->label, "Beta");
+    assert_string_equal(sv[2].tag->label, "Delta");
+    assert_string_equal(sv[3].tag->label, "Alpha");
+    assert_int_equal(sv[3].amount, 300);
+    assert_int_equal(sv[3].min_hops, 1);
+    st_free(sv);
+    for (long k = 0; k < 3; k++) {
+        st_alloc_fail_after(k);
+        int rc = st_trace_services(&r, &sv, &n);
+        st_alloc_fail_after(-1);
+        assert_int_equal(rc, ST_ENOMEM);
+        assert_null(sv);
+    }
+    r.ntagged = 0;
+    assert_int_equal(st_trace_services(&r, &sv, &n), ST_OK);
+    assert_int_equal(n, 0);
+    st_free(sv);
+}
+
+static void test_report_exposure_categories(void **state) {
+    (void)state;
+    st_tag ta = {.label = "A", .category = "theft"}, tb = {.label = "B", .category = "exchange"},
+           tc = {.label = "C", .category = "theft"};
+    st_exposure_share sh[] = {{&tb, 5, 1, NULL, 0}, {&ta, 10, 0, NULL, 0}, {&tc, 0, 7, NULL, 0}};
+    st_exposure_result r;
+    memset(&r, 0, sizeof r);
+    r.shares = sh;
+    r.nshares = 3;
+    st_exposure_category *cat;
+    size_t n;
+    assert_int_equal(st_exposure_by_category(&r, &cat, &n), ST_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(cat[0].category, "exchange");
+    assert_int_equal(cat[0].direct, 5);
+    assert_int_equal(cat[0].indirect, 1);
+    assert_string_equal(cat[1].category, "theft");
+    assert_int_equal(cat[1].direct, 10);
+    assert_int_equal(cat[1].indirect, 7);
+    st_free(cat);
+    int64_t d, i;
+    st_exposure_totals(&r, &d, &i);
+    assert_int_equal(d, 15);
+    assert_int_equal(i, 8);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uf_basics),
@@ -1223,6 +1293,8 @@ int main(void) {
         cmocka_unit_test(test_sanctions_tags),
         cmocka_unit_test(test_sources_and_errors),
         cmocka_unit_test(test_exposure),
+        cmocka_unit_test(test_report_services),
+        cmocka_unit_test(test_report_exposure_categories),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
