@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "screen/input.h"
+#include "sanctrace/screen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     st_screen_input in;

@@ -9,6 +9,8 @@
 #ifndef SANCTRACE_SCREEN_H
 #define SANCTRACE_SCREEN_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "sanctrace/entity.h"
@@ -71,6 +73,82 @@ void st_matches_free(st_match *m, size_t n);
 /* The entity as FollowTheMoney-shaped JSON {"id","schema","caption",
  * "properties":{...},"datasets":[...]}.  New reference. */
 json_t *st_entity_to_ftm(const st_entity *e);
+
+/* ---- records to screen: CSV with a header or JSON lines (input.c) ------
+ * One reader for both shapes: CSV with a header (id plus name | wallet |
+ * id_number; schema, birth_date, nationality, country, address optional;
+ * unknown columns ignored) and JSON lines with the same keys, told apart by
+ * the first non-blank byte.  Each record is copied out, so the file buffer
+ * can go; a bad record becomes an entry with `error` set (and its line)
+ * instead of stopping the run, and reading resumes at the next line (the
+ * malformed-record rule every sanctrace reader follows). */
+
+typedef struct st_screen_record {
+    long line;          /* 1-based line of the record in the input */
+    char *id;           /* the caller's id; "line:<n>" when the input has none */
+    int id_default;     /* id is the "line:<n>" default */
+    char *name, *wallet, *id_number, *schema, *birth_date, *nationality, *country, *address;
+    char *error;        /* non-NULL: the record cannot be screened, and why (the
+                         * reason alone: line and id are beside it) */
+    int malformed;      /* the record itself could not be read (CSV syntax,
+                         * field count, size; a bad JSON line) */
+} st_screen_record;
+
+typedef struct st_screen_input {
+    st_screen_record *recs;
+    size_t n;
+    int id_column;      /* CSV: the header names an id column; JSON lines: 1 */
+} st_screen_input;
+
+/* Parse data[0..len) (named `name` in messages).  Structural failures
+ * (a CSV header without any screenable column) return ST_EPARSE with err
+ * set; per-record problems land in recs[i].error. */
+int st_screen_input_parse(const char *data, size_t len, const char *name,
+                          st_screen_input *out, st_error *err);
+void st_screen_input_free(st_screen_input *in);
+/* View a record as a query (pointers borrowed from rec). */
+void st_screen_record_query(const st_screen_record *rec, st_query *q);
+
+
+/* ---- many records at once (batch.c) ------------------------------------ */
+
+typedef struct st_screen_batch_opts {
+    st_screen_opts opts;
+    const char *dataset;      /* restrict to a source, or NULL */
+    int threads;              /* worker threads including the caller's; <= 0: 1 */
+    int progress;             /* show progress on a terminal */
+} st_screen_batch_opts;
+
+/* Called on the caller's thread once per record, in input order: its
+ * candidates m[n] (valid only during the call) or the error that kept it
+ * from being screened (the record's own, or the screening's).  A non-zero
+ * return stops the batch and is returned by st_screen_batch. */
+typedef int (*st_screen_each_fn)(void *ctx, const st_screen_record *rec, const st_match *m, size_t n,
+                                 const char *error);
+
+/* Screen recs[n] on opts->threads threads; results reach each() in input
+ * order as soon as it is their turn, whatever the thread count, and are
+ * freed after.  ST_OK, ST_ENOMEM, or each()'s non-zero return. */
+int st_screen_batch(const st_snapshot *s, const st_screen_record *recs, size_t n,
+                    const st_screen_batch_opts *opts, st_screen_each_fn each, void *ctx);
+
+/* ---- writing results (output.c) --------------------------------------- */
+
+typedef enum st_screen_format { ST_SCREEN_TABLE = 0, ST_SCREEN_JSONL, ST_SCREEN_CSV } st_screen_format;
+/* "table", "jsonl" or "csv"; ST_EINVAL otherwise. */
+int st_screen_format_parse(const char *name, st_screen_format *out);
+
+/* A record's result written to a stream the caller keeps: JSON lines
+ * (jansson's compact form, one object per record), CSV (a header, then a
+ * row per candidate; text beginning with = + - @ TAB or CR gets a leading
+ * ' so a spreadsheet shows it rather than runs it) or a table. */
+typedef struct st_screen_writer st_screen_writer;
+int st_screen_writer_new(st_screen_writer **out, FILE *f, st_screen_format fmt);
+/* ST_OK, or ST_EIO once writing has failed. */
+int st_screen_writer_put(st_screen_writer *w, const st_screen_record *rec, const st_match *m, size_t n,
+                         const char *error);
+/* Flush and free; ST_EIO when anything written was lost.  NULL allowed. */
+int st_screen_writer_close(st_screen_writer *w);
 
 #ifdef __cplusplus
 }

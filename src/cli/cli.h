@@ -14,6 +14,9 @@
 #ifndef ST_CLI_H
 #define ST_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "sanctrace/sanctrace.h"
 
 typedef int (*st_cmd_fn)(int argc, char **argv);
@@ -43,6 +46,43 @@ void cli_skipped_add(cli_skipped *s, const char *file, long line, const char *wh
 /* When s->n > 0: "sanctrace CMD: FILE: N records not processed (line L: why; ...)"
  * on stderr, whatever stdout is. */
 void cli_skipped_report(const cli_skipped *s, const char *cmd);
+
+/* ---- options (opts.c): one table per command ---- */
+
+#define CLI_MAX_LIST 256
+typedef struct cli_list {
+    const char *v[CLI_MAX_LIST];
+    size_t n;
+} cli_list;
+
+typedef enum cli_kind {
+    CLI_FLAG, /* int set to 1 */
+    CLI_TEXT, /* const char * */
+    CLI_LIST, /* cli_list, repeatable */
+    CLI_NUM,  /* uint64_t, checked, at most max */
+    CLI_REAL, /* double, checked, in [0, max] */
+} cli_kind;
+
+typedef struct cli_opt {
+    const char *name; /* "--limit" */
+    cli_kind kind;
+    size_t off;       /* offsetof the destination in the command's struct */
+    uint64_t max;
+} cli_opt;
+
+#define CLI_OPT(n, k, type, f, m) {n, k, offsetof(type, f), m}
+#define CLI_END {NULL, CLI_FLAG, 0, 0}
+
+/* Parse argv (without the command name) into dest by table; positional
+ * arguments into pos (at most maxpos; pos may be NULL for none).  An
+ * option found in others[k] (NULL-terminated) is refused as belonging to
+ * 'sanctrace other_names[k]'.  Returns 0, or 2 after printing why. */
+int cli_parse(const char *cmd, const cli_opt *table, const cli_opt *const *others, const char *const *other_names,
+              int argc, char **argv, void *dest, cli_list *pos, size_t maxpos);
+/* A checked non-negative decimal no larger than max: 0, or 2 after printing. */
+int cli_number(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *out);
+/* --help or -h anywhere after the command name. */
+int cli_want_help(int argc, char **argv);
 
 /* Print "sanctrace: <formatted error>" to stderr. */
 void cli_report(const st_error *err);

@@ -30,12 +30,7 @@ int cmd_chain_why(int argc, char **argv);
 
 /* ---- options ---------------------------------------------------------- */
 
-#define TR_MAX_ARGS 256
-
-typedef struct tr_list {
-    const char *v[TR_MAX_ARGS];
-    size_t n;
-} tr_list;
+typedef cli_list tr_list;
 
 typedef struct tr_args {
     const char *db, *format, *data_dir, *model, *change, *address;
@@ -46,144 +41,63 @@ typedef struct tr_args {
     char dbbuf[1100], ddbuf[1024];
 } tr_args;
 
-typedef enum tr_kind { OPT_FLAG, OPT_TEXT, OPT_LIST, OPT_NUM } tr_kind;
+#define OPT(n, k, f, m) CLI_OPT(n, k, tr_args, f, m)
+#define COMMON OPT("--db", CLI_TEXT, db, 0), OPT("--data-dir", CLI_TEXT, data_dir, 0), OPT("--format", CLI_TEXT, format, 0)
 
-/* One option of one command: where its value goes in tr_args. */
-typedef struct tr_opt {
-    const char *name;
-    tr_kind kind;
-    size_t off;   /* offsetof(tr_args, ...) */
-    uint64_t max; /* OPT_NUM: the largest value accepted */
-} tr_opt;
-
-#define OPT(n, k, f, m) {n, k, offsetof(tr_args, f), m}
-#define COMMON OPT("--db", OPT_TEXT, db, 0), OPT("--data-dir", OPT_TEXT, data_dir, 0), OPT("--format", OPT_TEXT, format, 0)
-
-static const tr_opt trace_opts[] = {
+static const cli_opt trace_opts[] = {
     COMMON,
-    OPT("--from", OPT_LIST, from, 0),
-    OPT("--model", OPT_TEXT, model, 0),
-    OPT("--until-height", OPT_NUM, until_height, INT64_MAX),
-    OPT("--max-hops", OPT_NUM, max_hops, 1000000),
-    OPT("--taint-fee", OPT_FLAG, taint_fee, 0),
-    OPT("--tags", OPT_LIST, tags, 0),
-    OPT("--no-sanctions", OPT_FLAG, no_sanctions, 0),
-    OPT("--limit", OPT_NUM, limit, SIZE_MAX),
-    OPT("--max-txs", OPT_NUM, max_txs, UINT64_MAX),
-    OPT("--through-services", OPT_FLAG, through_services, 0),
-    {NULL, OPT_FLAG, 0, 0},
+    OPT("--from", CLI_LIST, from, 0),
+    OPT("--model", CLI_TEXT, model, 0),
+    OPT("--until-height", CLI_NUM, until_height, INT64_MAX),
+    OPT("--max-hops", CLI_NUM, max_hops, 1000000),
+    OPT("--taint-fee", CLI_FLAG, taint_fee, 0),
+    OPT("--tags", CLI_LIST, tags, 0),
+    OPT("--no-sanctions", CLI_FLAG, no_sanctions, 0),
+    OPT("--limit", CLI_NUM, limit, SIZE_MAX),
+    OPT("--max-txs", CLI_NUM, max_txs, UINT64_MAX),
+    OPT("--through-services", CLI_FLAG, through_services, 0),
+    CLI_END,
 };
 
-static const tr_opt exposure_opts[] = {
+static const cli_opt exposure_opts[] = {
     COMMON,
-    OPT("--cluster", OPT_FLAG, cluster, 0),
-    OPT("--max-hops", OPT_NUM, max_hops, 1000000),
-    OPT("--tags", OPT_LIST, tags, 0),
-    OPT("--no-sanctions", OPT_FLAG, no_sanctions, 0),
-    OPT("--max-visits", OPT_NUM, max_visits, UINT64_MAX),
-    {NULL, OPT_FLAG, 0, 0},
+    OPT("--cluster", CLI_FLAG, cluster, 0),
+    OPT("--max-hops", CLI_NUM, max_hops, 1000000),
+    OPT("--tags", CLI_LIST, tags, 0),
+    OPT("--no-sanctions", CLI_FLAG, no_sanctions, 0),
+    OPT("--max-visits", CLI_NUM, max_visits, UINT64_MAX),
+    CLI_END,
 };
 
-static const tr_opt cluster_opts[] = {
+static const cli_opt cluster_opts[] = {
     COMMON,
-    OPT("--change", OPT_TEXT, change, 0),
-    OPT("--merge-coinjoin", OPT_FLAG, merge_coinjoin, 0),
-    OPT("--large", OPT_NUM, large, UINT64_MAX),
-    OPT("--address", OPT_TEXT, address, 0),
-    OPT("--limit", OPT_NUM, limit, SIZE_MAX),
-    {NULL, OPT_FLAG, 0, 0},
+    OPT("--change", CLI_TEXT, change, 0),
+    OPT("--merge-coinjoin", CLI_FLAG, merge_coinjoin, 0),
+    OPT("--large", CLI_NUM, large, UINT64_MAX),
+    OPT("--address", CLI_TEXT, address, 0),
+    OPT("--limit", CLI_NUM, limit, SIZE_MAX),
+    CLI_END,
 };
 
-static const tr_opt why_opts[] = {
+static const cli_opt why_opts[] = {
     COMMON,
-    {NULL, OPT_FLAG, 0, 0},
+    CLI_END,
 };
 
-static const tr_opt *find_opt(const tr_opt *t, const char *name) {
-    for (; t->name; t++)
-        if (!strcmp(t->name, name)) return t;
-    return NULL;
-}
-
-/* The commands (other than cmd) that take an option, for the error. */
-static const char *owner_of(const char *name) {
-    static const struct {
-        const char *cmd;
-        const tr_opt *t;
-    } all[] = {{"trace", trace_opts}, {"exposure", exposure_opts}, {"chain cluster", cluster_opts}, {"chain why", why_opts}};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        if (find_opt(all[i].t, name)) return all[i].cmd;
-    return NULL;
-}
-
-/* A checked non-negative decimal number no larger than max. */
-static int num(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *out) {
-    char *end;
-    if (!*s || *s < '0' || *s > '9') goto bad;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || errno == ERANGE) goto bad;
-    if (v > max) {
-        fprintf(stderr, "sanctrace %s: %s is at most %llu, got '%s'\n", cmd, opt, (unsigned long long)max, s);
-        return 2;
-    }
-    *out = v;
-    return 0;
-bad:
-    fprintf(stderr, "sanctrace %s: %s needs a non-negative number, got '%s'\n", cmd, opt, s);
-    return 2;
-}
+/* Every table, so an option of another command is named as such. */
+static const cli_opt *const all_tables[] = {trace_opts, exposure_opts, cluster_opts, why_opts, NULL};
+static const char *const all_names[] = {"trace", "exposure", "chain cluster", "chain why"};
 
 /* Parse argv (without the command name) against the command's table; at
  * most maxpos positional arguments.  Returns 0, or 2 after printing. */
-static int parse(int argc, char **argv, const tr_opt *table, size_t maxpos, tr_args *a, const char *cmd) {
+static int parse(int argc, char **argv, const cli_opt *table, size_t maxpos, tr_args *a, const char *cmd) {
     memset(a, 0, sizeof *a);
     a->format = "json";
     a->model = "haircut";
     a->until_height = UINT64_MAX;
     a->limit = 1000;
     a->max_txs = 5000000;
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (s[0] != '-' || s[1] != '-') {
-            if (a->pos.n >= maxpos) {
-                fprintf(stderr, "sanctrace %s: unexpected argument '%s' (see 'sanctrace %s --help')\n", cmd, s, cmd);
-                return 2;
-            }
-            a->pos.v[a->pos.n++] = s;
-            continue;
-        }
-        const tr_opt *o = find_opt(table, s);
-        if (!o) {
-            const char *other = owner_of(s);
-            if (other)
-                fprintf(stderr, "sanctrace %s: %s is an option of 'sanctrace %s', not of %s (see 'sanctrace %s --help')\n",
-                        cmd, s, other, cmd, cmd);
-            else fprintf(stderr, "sanctrace %s: unknown option %s (see 'sanctrace %s --help')\n", cmd, s, cmd);
-            return 2;
-        }
-        char *field = (char *)a + o->off;
-        if (o->kind == OPT_FLAG) {
-            *(int *)(void *)field = 1;
-            continue;
-        }
-        if (!v) {
-            fprintf(stderr, "sanctrace %s: %s needs a value\n", cmd, s);
-            return 2;
-        }
-        i++;
-        if (o->kind == OPT_TEXT) *(const char **)(void *)field = v;
-        else if (o->kind == OPT_NUM) {
-            if (num(cmd, s, v, o->max, (uint64_t *)(void *)field)) return 2;
-        } else {
-            tr_list *l = (tr_list *)(void *)field;
-            if (l->n == TR_MAX_ARGS) {
-                fprintf(stderr, "sanctrace %s: too many %s (at most %d)\n", cmd, s, TR_MAX_ARGS);
-                return 2;
-            }
-            l->v[l->n++] = v;
-        }
-    }
+    if (cli_parse(cmd, table, all_tables, all_names, argc, argv, a, &a->pos, maxpos)) return 2;
     cli_data_dir(a->data_dir, a->ddbuf, sizeof a->ddbuf);
     if (!a->db) {
         snprintf(a->dbbuf, sizeof a->dbbuf, "%s/chain", a->ddbuf);
@@ -192,11 +106,7 @@ static int parse(int argc, char **argv, const tr_opt *table, size_t maxpos, tr_a
     return 0;
 }
 
-static int want_help(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-    return 0;
-}
+static int want_help(int argc, char **argv) { return cli_want_help(argc, argv); }
 
 /* ---- printing --------------------------------------------------------- */
 

@@ -34,50 +34,10 @@
 
 #include "sanctrace/sanctrace.h"
 
-enum {
-    ST_CSV_CP1252 = 1, /* input is Windows-1252; convert to UTF-8 */
-    ST_CSV_TRIM = 2,   /* trim blanks around unquoted and quoted fields */
-    ST_CSV_HEADER = 4, /* the first record is a header: every later record must
-                        * have as many fields, or it is malformed */
-};
+/* The reader, the flags, the limits and st_csv_write_field are public:
+ * include/sanctrace/io.h. */
+#include "sanctrace/io.h"
 
-#define ST_CSV_MAX_FIELDS 256
-#define ST_CSV_MAX_RECORD (4u << 20) /* bytes in one record after decoding */
-
-typedef struct st_csv st_csv;
-
-/* A reader over data[0..len); data must outlive the reader.  name is used
- * in error messages (copied).  *out is owned by the caller: st_csv_close. */
-int st_csv_open(st_csv **out, const char *data, size_t len, const char *name,
-                unsigned flags);
-void st_csv_close(st_csv *c);
-
-/* Next record: 1 when a record was read, 0 at end of input, or an ST_E*
- * code with err filled (file, the line the record starts on, the reason
- * alone in err->msg).  ST_EPARSE / ST_ELIMIT: the record is malformed and
- * the reader has resynchronised at the next physical line (the rule
- * above), so the caller reports it, counts it as not processed and calls
- * st_csv_next again.  ST_ENOMEM: give up.  Blank lines are skipped. */
-int st_csv_next(st_csv *c, st_error *err);
-/* Records st_csv_next has reported malformed so far. */
-size_t st_csv_malformed(const st_csv *c);
-
-size_t st_csv_nfields(const st_csv *c);
-/* Field i as a NUL-terminated UTF-8 string, "" when i is out of range.
- * Valid until the next st_csv_next. */
-const char *st_csv_field(const st_csv *c, size_t i);
-size_t st_csv_field_len(const st_csv *c, size_t i);
-/* Line on which the current record started (1-based). */
-long st_csv_line(const st_csv *c);
-
-/* Writing fields.  ST_CSV_VERBATIM skips the formula-injection guard: only
- * for files sanctrace itself reads back (synthetic test data, whose phone
- * numbers start with '+') and for values the program formats itself.
- * Everything else - ids, names, subjects, list text - is guarded. */
-enum { ST_CSV_VERBATIM = 1 };
-/* Write field s (NULL: empty) to f, quoted per RFC 4180 when it holds a
- * comma, quote, CR or LF, or when it is guarded.  ST_OK or ST_EIO. */
-int st_csv_write_field(FILE *f, const char *s, unsigned flags);
 /* The same, appended to b.  ST_OK, ST_ENOMEM or ST_ELIMIT. */
 int st_csv_buf_field(st_buf *b, const char *s, unsigned flags);
 

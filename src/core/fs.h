@@ -13,9 +13,8 @@
 
 #include "sanctrace/sanctrace.h"
 
-/* Read path (or stdin for "-") into a new NUL-terminated buffer that the
- * caller st_free()s.  Files larger than max bytes fail with ST_ELIMIT. */
-int st_file_read(const char *path, size_t max, char **data, size_t *len, st_error *err);
+/* st_file_read (a whole file, or stdin) is public: sanctrace/io.h. */
+#include "sanctrace/io.h"
 
 /* A file mapped read-only (regular files), else read into memory (pipes,
  * stdin): for inputs of gigabytes that are read once from start to end.

@@ -7,7 +7,7 @@
  * one JSON object of text fields) is kept as a record with `error` set and
  * reading goes on at the next line, so no record after it is lost.
  */
-#include "screen/input.h"
+#include "sanctrace/screen.h"
 
 #include <ctype.h>
 #include <jansson.h>

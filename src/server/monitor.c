@@ -19,7 +19,7 @@
 #include "core/alloc.h"
 #include "core/fs.h"
 #include "core/map.h"
-#include "screen/input.h"
+#include "sanctrace/screen.h"
 
 #define MONITOR_MAX_FILE (512u << 20)
 

@@ -1,0 +1,119 @@
+/*
+ * opts.c - the one way sanctrace's commands read their options: a table
+ * per command (name, kind, where the value goes, the largest number
+ * accepted), as curl's tool_getparam.c does, so every command refuses an
+ * unknown option, a missing value or a malformed number the same way, and
+ * says so by name.
+ *
+ * Numbers are checked whole: no sign, no junk after the digits, no
+ * overflow, no more than the option's maximum.  Reals (thresholds) are a
+ * finite decimal in [0, max].
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_opt *find_opt(const cli_opt *t, const char *name) {
+    for (; t->name; t++)
+        if (!strcmp(t->name, name)) return t;
+    return NULL;
+}
+
+int cli_number(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *out) {
+    char *end;
+    if (!*s || *s < '0' || *s > '9') goto bad;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno == ERANGE) goto bad;
+    if (v > max) {
+        fprintf(stderr, "sanctrace %s: %s is at most %llu, got '%s'\n", cmd, opt, (unsigned long long)max, s);
+        return 2;
+    }
+    *out = v;
+    return 0;
+bad:
+    fprintf(stderr, "sanctrace %s: %s needs a non-negative number, got '%s'\n", cmd, opt, s);
+    return 2;
+}
+
+static int real_number(const char *cmd, const char *opt, const char *s, double max, double *out) {
+    char *end;
+    errno = 0;
+    double v = *s ? strtod(s, &end) : NAN;
+    if (!*s || *end || errno == ERANGE || !isfinite(v) || v < 0 || v > max) {
+        fprintf(stderr, "sanctrace %s: %s needs a number in [0, %g], got '%s'\n", cmd, opt, max, s);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_want_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    return 0;
+}
+
+int cli_parse(const char *cmd, const cli_opt *table, const cli_opt *const *others, const char *const *other_names,
+              int argc, char **argv, void *dest, cli_list *pos, size_t maxpos) {
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (s[0] != '-' || s[1] != '-' || !s[2]) {
+            if (!strcmp(s, "-") && pos && pos->n < maxpos) { /* stdin */
+                pos->v[pos->n++] = s;
+                continue;
+            }
+            if (s[0] == '-' && strcmp(s, "-")) {
+                fprintf(stderr, "sanctrace %s: unknown option %s (see 'sanctrace %s --help')\n", cmd, s, cmd);
+                return 2;
+            }
+            if (!pos || pos->n >= maxpos) {
+                fprintf(stderr, "sanctrace %s: unexpected argument '%s' (see 'sanctrace %s --help')\n", cmd, s, cmd);
+                return 2;
+            }
+            pos->v[pos->n++] = s;
+            continue;
+        }
+        const cli_opt *o = find_opt(table, s);
+        if (!o) {
+            for (size_t k = 0; others && others[k]; k++)
+                if (find_opt(others[k], s)) {
+                    fprintf(stderr,
+                            "sanctrace %s: %s is an option of 'sanctrace %s', not of %s (see 'sanctrace %s --help')\n",
+                            cmd, s, other_names[k], cmd, cmd);
+                    return 2;
+                }
+            fprintf(stderr, "sanctrace %s: unknown option %s (see 'sanctrace %s --help')\n", cmd, s, cmd);
+            return 2;
+        }
+        char *field = (char *)dest + o->off;
+        if (o->kind == CLI_FLAG) {
+            *(int *)(void *)field = 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "sanctrace %s: %s needs a value\n", cmd, s);
+            return 2;
+        }
+        i++;
+        if (o->kind == CLI_TEXT) {
+            *(const char **)(void *)field = v;
+        } else if (o->kind == CLI_NUM) {
+            if (cli_number(cmd, s, v, o->max, (uint64_t *)(void *)field)) return 2;
+        } else if (o->kind == CLI_REAL) {
+            if (real_number(cmd, s, v, (double)o->max, (double *)(void *)field)) return 2;
+        } else {
+            cli_list *l = (cli_list *)(void *)field;
+            if (l->n == CLI_MAX_LIST) {
+                fprintf(stderr, "sanctrace %s: too many %s (at most %d)\n", cmd, s, CLI_MAX_LIST);
+                return 2;
+            }
+            l->v[l->n++] = v;
+        }
+    }
+    return 0;
+}
