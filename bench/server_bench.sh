@@ -56,7 +56,7 @@ request = function()
   return wrk.format(nil, "/match/default", nil, body)
 end
 LUA
-curl -sf -XPOST "$url/match/default" -d '{"queries":{"q":{"properties":{"name":["warm up"]}}}}' >/dev/null
+curl -sf -XPOST "$url/match/default" -H 'Content-Type: application/json' -d '{"queries":{"q":{"properties":{"name":["warm up"]}}}}' >/dev/null
 echo "wrk POST /match/default, $nn rotating names, $DUR per point, server --threads 8, audit trail on:"
 for c in 1 8 64; do
   th=$([ $c -lt 2 ] && echo 1 || echo 2)

@@ -16,6 +16,7 @@
 #include "core/fs.h"
 #include "sanctrace/screen.h"
 #include "server/monitor.h"
+#include "server/guard.h"
 #include "server/server.h"
 #include "server/db.h"
 
@@ -71,6 +72,7 @@ static void serve_usage(FILE *f) {
             "usage: sanctrace serve [--data-dir D] [--listen ADDR:PORT] [--threads N]\n"
             "                       [--db postgres://...] [--auth on|off] [--max-body BYTES]\n"
             "                       [--update-every 6h] [--update-from DIR] [--timeout SECONDS]\n"
+            "                       [--host-name NAME] [--cors-origin ORIGIN] [--max-connections N] ...\n"
             "       sanctrace serve keys add NAME [--role read|analyst|admin] | keys list | keys revoke ID\n\n"
             "Screening as an HTTP service: yente's POST /match/{dataset}, GET /search/{dataset}?q=,\n"
             "GET /entities/{id}, /catalog, /healthz, /readyz, the reconciliation API at\n"
@@ -79,11 +81,21 @@ static void serve_usage(FILE *f) {
             "  --threads N          HTTP worker threads (default 8)\n"
             "  --db TARGET          store: postgres://user@host:port/db, or a SQLite file\n"
             "                       (default DATA_DIR/sanctrace.db)\n"
-            "  --auth on|off        require API keys (default: on unless listening on loopback)\n"
+            "  --auth on|off        require API keys (default: on unless listening on loopback;\n"
+            "                       off is refused beyond loopback)\n"
             "  --max-body BYTES     request body limit (default 1048576)\n"
             "  --update-every DUR   run 'sanctrace update' every DUR (6h, 30m, 90s); SIGHUP too\n"
             "  --update-from DIR    update from official files in DIR instead of downloading (repeatable)\n"
             "  --timeout SECONDS    close idle or stalled connections after this (default 30)\n"
+            "  --header-timeout S   total time a client has to send a request's headers (default 10)\n"
+            "  --body-timeout S     total time a client has to send a request's body (default 60)\n"
+            "  --max-connections N  connections open at once (default 1024)\n"
+            "  --max-connections-per-ip N  from one address (default 64; 0: no cap, e.g. behind a proxy)\n"
+            "  --host-name NAME     a name clients reach the server by (behind a proxy), repeatable;\n"
+            "                       IP addresses and localhost are always accepted, other Host\n"
+            "                       headers get 421 (DNS rebinding)\n"
+            "  --cors-origin ORIGIN let pages at ORIGIN (https://app.example) call the API, repeatable;\n"
+            "                       none by default: pages from elsewhere are refused (403)\n"
             "  --port-file FILE     write the bound port to FILE once listening\n"
             "SIGHUP updates now; SIGTERM finishes the requests in flight and exits 0.\n\n"
             "A key's role says what it may do: read (screen, entities), analyst (also record and\n"
@@ -167,12 +179,17 @@ int cmd_serve(int argc, char **argv) {
         {"auth", required_argument, 0, 'a'},     {"max-body", required_argument, 0, 'm'},
         {"update-every", required_argument, 0, 'u'}, {"update-from", required_argument, 0, 'f'},
         {"timeout", required_argument, 0, 'T'},  {"port-file", required_argument, 0, 'p'},
+        {"header-timeout", required_argument, 0, 'H'}, {"body-timeout", required_argument, 0, 'B'},
+        {"max-connections", required_argument, 0, 'C'},
+        {"max-connections-per-ip", required_argument, 0, 'I'},
+        {"host-name", required_argument, 0, 'N'}, {"cors-origin", required_argument, 0, 'O'},
         {"role", required_argument, 0, 'r'},     {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     st_server_config cfg = {.listen = "127.0.0.1:8080", .threads = 8, .auth = -1,
-                            .max_body = 1u << 20, .conn_timeout = 30};
+                            .max_body = 1u << 20, .conn_timeout = 30, .max_conns = 1024,
+                            .max_conns_per_ip = 64, .header_timeout = 10, .body_timeout = 60};
     const char *data_dir = NULL, *role = NULL;
-    int c;
+    int c, per_ip_given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -227,9 +244,55 @@ int cmd_serve(int argc, char **argv) {
             break;
         }
         case 'p': cfg.port_file = optarg; break;
+        case 'H':
+        case 'B': {
+            int v = atoi(optarg);
+            if (v < 1 || v > 3600) {
+                fprintf(stderr, "sanctrace: --%s-timeout must be 1..3600 seconds\n", c == 'H' ? "header" : "body");
+                return 2;
+            }
+            *(c == 'H' ? &cfg.header_timeout : &cfg.body_timeout) = (unsigned)v;
+            break;
+        }
+        case 'C':
+        case 'I': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < (c == 'C' ? 16 : 0) || v > 100000) {
+                fprintf(stderr, "sanctrace: --max-connections%s must be %s..100000\n", c == 'C' ? "" : "-per-ip",
+                        c == 'C' ? "16" : "0");
+                return 2;
+            }
+            *(c == 'C' ? &cfg.max_conns : &cfg.max_conns_per_ip) = (unsigned)v;
+            if (c == 'I') per_ip_given = 1;
+            break;
+        }
+        case 'N': {
+            const char *bad = strpbrk(optarg, ":/*?#@[] ");
+            if (!*optarg || bad || strlen(optarg) > 253 || cfg.n_host_names >= 8) {
+                fprintf(stderr, "sanctrace: --host-name takes a DNS name without port (at most 8)\n");
+                return 2;
+            }
+            cfg.host_names[cfg.n_host_names++] = optarg;
+            break;
+        }
+        case 'O':
+            if (!srv_origin_valid(optarg) || cfg.n_cors_origins >= 8) {
+                fprintf(stderr, "sanctrace: --cors-origin takes an origin like https://app.example or "
+                                "http://localhost:3000, no path or wildcard (at most 8)\n");
+                return 2;
+            }
+            cfg.cors_origins[cfg.n_cors_origins++] = optarg;
+            break;
         case 'h': serve_usage(stdout); return 0;
         default: serve_usage(stderr); return 2;
         }
+    }
+    if (!per_ip_given && cfg.max_conns_per_ip > cfg.max_conns / 2) cfg.max_conns_per_ip = cfg.max_conns / 2;
+    if (cfg.max_conns_per_ip > cfg.max_conns / 2) {
+        fprintf(stderr, "sanctrace: --max-connections-per-ip must leave room for other clients: at most "
+                        "half of --max-connections (%u)\n", cfg.max_conns);
+        return 2;
     }
     char dir[4096];
     cfg.data_dir = cli_data_dir(data_dir, dir, sizeof dir);

@@ -247,17 +247,83 @@ static int decisions_for(srv *S, const st_key_info *who, const char *subject, co
     return st_db_decisions(S->store, subject, entity_id, limit, out, err);
 }
 
+/* Audit fields are bounded: an input or an answer longer than this is
+ * recorded as a marker with its length and SHA-256 (and, for an answer,
+ * the id, score and match flag of every result), so one large request
+ * cannot make a record of megabytes; what was screened and found stays. */
+#define AUDIT_MAX_FIELD (64 * 1024)
+
+/* The results in v - every object with an "id" and a "score" - as
+ * [id, score, match], in v's shape with everything else left out, and
+ * every "results" list kept even when empty (a "no match" answered is
+ * what an audit must show); NULL when v holds none. */
+static json_t *results_digest(json_t *v) {
+    if (json_is_object(v) && json_is_string(json_object_get(v, "id")) &&
+        json_is_number(json_object_get(v, "score"))) {
+        json_t *m = json_object_get(v, "match");
+        return json_pack("[O, O, b]", json_object_get(v, "id"), json_object_get(v, "score"),
+                         json_is_true(m));
+    }
+    json_t *out = NULL, *d, *e;
+    if (json_is_object(v)) {
+        const char *k;
+        json_object_foreach(v, k, e) {
+            int list = json_is_array(e) && (strcmp(k, "results") == 0 || strcmp(k, "result") == 0);
+            if (!(d = results_digest(e)) && list) d = json_array();
+            if (!d) continue;
+            if (!out) out = json_object();
+            json_object_set_new(out, k, d);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_array_foreach(v, i, e) {
+            if (!(d = results_digest(e))) continue;
+            if (!out) out = json_array();
+            json_array_append_new(out, d);
+        }
+    }
+    return out;
+}
+
+/* text, or a marker for it when it is over AUDIT_MAX_FIELD (malloc'd
+ * into *owned, NULL when text is kept). */
+static const char *audit_bounded(const char *text, json_t *answer, char **owned) {
+    *owned = NULL;
+    size_t len = strlen(text);
+    if (len <= AUDIT_MAX_FIELD) return text;
+    char hash[65] = "";
+    st_db_sha256_hex(text, len, hash);
+    json_t *m = json_pack("{s:b, s:I, s:s}", "truncated", 1, "bytes", (json_int_t)len, "sha256", hash);
+    if (answer) {
+        json_t *d = results_digest(answer);
+        if (d) json_object_set_new(m, "results", d);
+    }
+    *owned = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    if (*owned && strlen(*owned) > AUDIT_MAX_FIELD) { /* cannot happen under SRV_MAX_RESULTS */
+        free(*owned);
+        json_object_del(m, "results");
+        *owned = json_dumps(m, JSON_COMPACT);
+    }
+    json_decref(m);
+    return *owned ? *owned : "{\"truncated\":true}";
+}
+
 /* Record a screening request; on failure out becomes a 503. */
 static int audit(srv *S, srv_req *r, const st_key_info *who, const char *endpoint, const char *subject,
                  const st_snapshot *snap, const char *input, json_t *answer, srv_resp *out) {
     char ts[40];
     char *results = json_dumps(answer, JSON_COMPACT);
+    char *input_marker = NULL, *results_marker = NULL;
+    const char *in = audit_bounded(input ? input : "", NULL, &input_marker);
+    const char *res = results ? audit_bounded(results, answer, &results_marker) : "null";
     st_audit_rec rec = {st_db_now(ts, sizeof ts), r->key_id, endpoint, subject,
-                        st_snapshot_version(snap), input, results ? results : "null", who->name};
+                        st_snapshot_version(snap), in, res, who->name};
     st_error err;
     st_error_clear(&err);
     int rc = results ? srv_audit_write(S->audit, &rec, &err) : ST_ENOMEM;
     free(results);
+    free(input_marker);
+    free(results_marker);
     if (rc != ST_OK) {
         srv_error(out, 503, "audit_unavailable", "the audit trail could not record this request: %s",
                   err.msg);
@@ -297,6 +363,13 @@ static void api_match(srv *S, srv_req *r, const st_key_info *who, const char *da
     if (cutoff > threshold) cutoff = threshold;
     if (srv_match_parse(body, &qs, &nq, &f) != 0) {
         srv_error(out, f.status, f.error, "%s", f.detail);
+        goto done;
+    }
+    if ((double)nq * limit > SRV_MAX_RESULTS) {
+        srv_error(out, 422, "too_many_results",
+                  "%zu queries with limit %d could answer %.0f results; at most %d per request: send "
+                  "fewer queries or a lower limit",
+                  nq, (int)limit, (double)nq * limit, SRV_MAX_RESULTS);
         goto done;
     }
     if (!(snap = need_snapshot(S, &cat, out))) goto done;
@@ -572,6 +645,16 @@ static void reconcile_answer(srv *S, srv_req *r, const st_key_info *who, json_t 
     size_t nq = 0;
     if (srv_reconcile_parse(queries, &qs, &nq, &f) != 0) {
         srv_error(out, f.status, f.error, "%s", f.detail);
+        return;
+    }
+    size_t wanted = 0;
+    for (size_t i = 0; i < nq; i++) wanted += qs[i].limit > 0 ? (size_t)qs[i].limit : 5;
+    if (wanted > SRV_MAX_RESULTS) {
+        srv_error(out, 422, "too_many_results",
+                  "the queries ask for %zu results; at most %d per request: send fewer queries or "
+                  "lower limits",
+                  wanted, SRV_MAX_RESULTS);
+        st_free(qs);
         return;
     }
     st_snapshot *snap = need_snapshot(S, NULL, out);

@@ -1,31 +1,60 @@
 /*
  * http.c - libmicrohttpd glue: request bodies, API keys, responses,
- * connection limits and the drain on shutdown.
+ * connection limits, deadlines and the drain on shutdown.
  *
  * Design: a thread pool of --threads workers, each polling its share of
- * the connections with epoll.  A request is answered on the handler call
- * after its upload is complete, never on the first call (answering on the
- * first call makes libmicrohttpd close the connection).  Bodies are
- * bounded by max_body: a declared Content-Length over the limit is
- * refused before any byte is read, and a chunked body is refused the
- * moment it crosses the limit.  Idle and stalled connections are closed
- * after conn_timeout seconds, so no client can hold a worker forever.
+ * the connections with epoll, so a slow client holds a connection slot,
+ * never a worker.  A request is answered on the handler call after its
+ * upload is complete; refusals (guard.c's rules, sizes) are answered on
+ * the first call, which makes libmicrohttpd close the connection after
+ * them - what a refused request needs.
  *
- * Invariant: S->inflight counts requests from their first handler call
- * until libmicrohttpd reports them completed; shutdown waits for it to
- * reach zero before stopping the daemon, so no answer in progress is cut.
+ * Slow clients: one address may hold at most max_conns_per_ip of the
+ * max_conns connections; a watchdog thread gives each request
+ * header_timeout seconds for its line and headers and body_timeout for
+ * its body, in total, so trickling a byte now and then (which resets
+ * libmicrohttpd's idle timeout) does not keep a slot.
+ *
+ * Every answer is JSON.  Where libmicrohttpd 0.9.75 has already queued
+ * its own HTML error (a Content-Length it cannot read) or cannot queue one
+ * (a chunked body crossing max_body mid-upload, a deadline), the JSON
+ * answer is written on the socket directly and the connection closed:
+ * nothing else writes on it at those points.  The few errors
+ * libmicrohttpd answers before any callback runs are listed in
+ * docs/server.md.
+ *
+ * Invariant: S->inflight counts requests from their request line until
+ * libmicrohttpd reports them completed; shutdown waits for it to reach
+ * zero before stopping the daemon, so no answer in progress is cut.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "core/alloc.h"
+#include "core/progress.h"
+#include "server/guard.h"
 #include "server/server_int.h"
+
+/* Bounds of a request's head, below libmicrohttpd's own (its connection
+ * memory, HTTP_POOL), so ours answer first, in JSON. */
+#define HTTP_MAX_URI (8 * 1024)
+#define HTTP_MAX_HEAD (32 * 1024)
+#define HTTP_POOL (128 * 1024)
+/* File descriptors kept free of connections: the store, snapshots, the
+ * update child, logs. */
+#define HTTP_FD_RESERVE 128
 
 const char *srv_arg(srv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -68,6 +97,173 @@ static int path_is_public(const char *url, const char *method) {
     return strncmp(url, "/static/", 8) == 0;
 }
 
+static const char *reason(int status) {
+    switch (status) {
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 421: return "Misdirected Request";
+    case 431: return "Request Header Fields Too Large";
+    default: return "Error";
+    }
+}
+
+/* Write a whole JSON error answer on fd and end the sending side; the
+ * caller then has the connection closed.  Only where nothing else can be
+ * writing on it (see the design note).  A few hundred bytes: they fit in
+ * the socket buffer of any connection that has not been answered yet. */
+static void raw_answer(srv *S, int fd, int status, const char *error, const char *detail) {
+    json_t *o = json_pack("{s:s, s:s}", "error", error, "detail", detail);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    char msg[2048];
+    int n = snprintf(msg, sizeof msg,
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\nX-Content-Type-Options: nosniff\r\n\r\n%s",
+                     status, reason(status), body ? strlen(body) : 2, body ? body : "{}");
+    free(body);
+    if (n < 0 || (size_t)n >= sizeof msg) return;
+    atomic_fetch_add(&S->client_errors, 1);
+    size_t off = 0;
+    for (int tries = 0; off < (size_t)n && tries < 10; tries++) {
+        ssize_t w = send(fd, msg + off, (size_t)n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) {
+            off += (size_t)w;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            poll(&p, 1, 100);
+        } else {
+            break;
+        }
+    }
+    shutdown(fd, SHUT_WR);
+}
+
+static int conn_fd(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
+/* ---- connections and their deadlines ---- */
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    srv *S = cls;
+    srv_conn *c = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        c = st_calloc(1, sizeof *c);
+        if (!c) return; /* untracked: libmicrohttpd's idle timeout still applies */
+        c->fd = conn_fd(conn);
+        c->owner = pthread_self();
+        c->phase = SRV_PHASE_HEADERS;
+        c->since = st_now();
+        pthread_mutex_lock(&S->conns_mu);
+        c->next = S->conns;
+        if (S->conns) S->conns->prev = c;
+        S->conns = c;
+        pthread_mutex_unlock(&S->conns_mu);
+        *socket_context = c;
+    } else if (c) {
+        /* called before libmicrohttpd closes the socket: once unlisted,
+         * the watchdog never touches this fd again */
+        pthread_mutex_lock(&S->conns_mu);
+        if (c->prev) c->prev->next = c->next;
+        else S->conns = c->next;
+        if (c->next) c->next->prev = c->prev;
+        pthread_mutex_unlock(&S->conns_mu);
+        st_free(c);
+        *socket_context = NULL;
+    }
+}
+
+/* Move c to phase; 0 when the watchdog has already closed it. */
+static int conn_enter(srv *S, srv_conn *c, srv_phase phase) {
+    if (!c) return 1;
+    pthread_mutex_lock(&S->conns_mu);
+    int ok = !c->timed_out;
+    if (ok) {
+        if (phase == SRV_PHASE_HEADERS) c->served++;
+        c->phase = phase;
+        c->since = st_now();
+    }
+    pthread_mutex_unlock(&S->conns_mu);
+    return ok;
+}
+
+static void *watchdog_main(void *arg) {
+    srv *S = arg;
+    pthread_mutex_lock(&S->conns_mu);
+    while (!S->watchdog_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&S->conns_cv, &S->conns_mu, &ts);
+        double now = st_now();
+        for (srv_conn *c = S->conns; c; c = c->next) {
+            if (c->timed_out || c->fd < 0 || c->phase == SRV_PHASE_ANSWER) continue;
+            int headers = c->phase == SRV_PHASE_HEADERS;
+            unsigned limit = headers ? S->cfg.header_timeout : S->cfg.body_timeout;
+            if (now - c->since <= limit) continue;
+            c->timed_out = 1;
+            char detail[160];
+            snprintf(detail, sizeof detail, "the request %s not received within %u seconds",
+                     headers ? "line and headers were" : "body was", limit);
+            /* a kept-alive connection waiting for its next request is
+             * closed quietly, as any idle connection is */
+            if (!(headers && c->served > 0)) raw_answer(S, c->fd, 408, "request_timeout", detail);
+            shutdown(c->fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
+        }
+    }
+    pthread_mutex_unlock(&S->conns_mu);
+    return NULL;
+}
+
+/* libmicrohttpd's log, and the one point where it tells that it is
+ * about to answer a request itself: a Content-Length it cannot read
+ * (over 2^64, negative, not a number) is refused as it parses the
+ * headers, with a fixed HTML page and - in 0.9.75 - its status line and
+ * headers sent twice; the application's handler is never called.  The
+ * log line names the status.  The request is the one connection of this
+ * worker thread whose headers are in but that the handler has not seen:
+ * the JSON answer is written on its socket and the socket shut, so
+ * libmicrohttpd's own answer fails to send and the connection closes. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    srv *S = cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    const char *code = strstr(msg, "HTTP response code is ");
+    if (!code) {
+        fprintf(stderr, "sanctrace: libmicrohttpd: %s", msg);
+        return;
+    }
+    int status = atoi(code + 22);
+    pthread_mutex_lock(&S->conns_mu);
+    for (srv_conn *c = S->conns; c; c = c->next) {
+        if (!pthread_equal(c->owner, pthread_self()) || !c->req || c->req->started || c->timed_out ||
+            c->phase != SRV_PHASE_HEADERS)
+            continue;
+        if (!MHD_get_connection_info(c->req->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) continue;
+        c->timed_out = 1; /* done with: neither the watchdog nor the handler answers it */
+        if (status == 413)
+            raw_answer(S, c->fd, 413, "body_too_large", "the declared Content-Length is too large to read");
+        else
+            raw_answer(S, c->fd, 400, "bad_request",
+                       "the request headers are malformed (is Content-Length a decimal number?)");
+        shutdown(c->fd, SHUT_RDWR);
+        break;
+    }
+    pthread_mutex_unlock(&S->conns_mu);
+}
+
+/* ---- answers ---- */
+
 static enum MHD_Result send_resp(srv *S, srv_req *r, srv_resp *o) {
     struct MHD_Response *resp;
     char *text = NULL;
@@ -85,14 +281,24 @@ static enum MHD_Result send_resp(srv *S, srv_req *r, srv_resp *o) {
     }
     if (!resp) return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", o->json ? "application/json" : o->type);
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                            "Authorization, Content-Type, X-API-Key");
-    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    /* CORS only for the origins the operator listed (--cors-origin);
+     * the page itself is same-origin and needs none */
+    const char *origin = srv_header(r, "Origin");
+    if (origin && srv_origin_listed(origin, S->cfg.cors_origins, S->cfg.n_cors_origins)) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Authorization, Content-Type, X-API-Key");
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    }
+    if (S->cfg.n_cors_origins) MHD_add_response_header(resp, "Vary", "Origin");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (atomic_load(&S->draining)) MHD_add_response_header(resp, "Connection", "close");
     if (o->status >= 500) atomic_fetch_add(&S->server_errors, 1);
     else if (o->status >= 400) atomic_fetch_add(&S->client_errors, 1);
+    conn_enter(S, r->c, SRV_PHASE_ANSWER);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)o->status, resp);
     r->answered = 1;
     MHD_destroy_response(resp);
@@ -101,52 +307,105 @@ static enum MHD_Result send_resp(srv *S, srv_req *r, srv_resp *o) {
     return ret;
 }
 
+/* The request line is read: the request's state starts here (it becomes
+ * *con_cls), before its headers, so its raw length is known. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+    srv *S = cls;
+    srv_req *r = st_calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->conn = conn;
+    r->uri_len = strlen(uri);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    r->c = ci ? ci->socket_context : NULL;
+    if (r->c) {
+        pthread_mutex_lock(&S->conns_mu);
+        r->c->req = r;
+        pthread_mutex_unlock(&S->conns_mu);
+    }
+    atomic_fetch_add(&S->inflight, 1);
+    atomic_fetch_add(&S->requests, 1);
+    return r;
+}
+
+/* The first call: the headers are in, no body byte is read yet.  Every
+ * refusal that needs no body is answered here. */
+static enum MHD_Result on_headers(srv *S, srv_req *r, const char *version) {
+    srv_resp out = {0};
+    if (!conn_enter(S, r->c, SRV_PHASE_BODY)) return MHD_NO;
+    if (r->uri_len > HTTP_MAX_URI) {
+        srv_error(&out, 414, "uri_too_long", "the request target is %zu bytes; at most %d", r->uri_len,
+                  HTTP_MAX_URI);
+        return send_resp(S, r, &out);
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (ci && ci->header_size > HTTP_MAX_HEAD) {
+        srv_error(&out, 431, "headers_too_large", "the request line and headers are %zu bytes; at most %d",
+                  ci->header_size, HTTP_MAX_HEAD);
+        return send_resp(S, r, &out);
+    }
+    const char *cl = srv_header(r, "Content-Length");
+    const char *te = srv_header(r, "Transfer-Encoding");
+    srv_guard_req q = {r->method, r->url, strcmp(version, "HTTP/1.1") == 0, srv_header(r, "Host"),
+                       srv_header(r, "Origin"), srv_header(r, "Sec-Fetch-Site"),
+                       srv_header(r, "Sec-Fetch-Mode"), srv_header(r, "Content-Type"),
+                       te != NULL || (cl && strtoull(cl, NULL, 10) > 0)};
+    srv_guard_cfg g = {S->cfg.host_names, S->cfg.n_host_names, S->cfg.cors_origins,
+                       S->cfg.n_cors_origins};
+    srv_guard_fail f;
+    if (srv_guard_check(&q, &g, &f) != 0) {
+        srv_error(&out, f.status, f.error, "%s", f.detail);
+        return send_resp(S, r, &out);
+    }
+    /* libmicrohttpd has checked that Content-Length is a number */
+    if (cl && strtoull(cl, NULL, 10) > S->cfg.max_body) {
+        /* refused before a byte of it is read */
+        r->too_large = 1;
+        srv_error(&out, 413, "body_too_large", "the request body (%s bytes) is over the %zu byte limit", cl,
+                  S->cfg.max_body);
+        return send_resp(S, r, &out);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls) {
     srv *S = cls;
     srv_req *r = *con_cls;
     srv_resp out = {0};
-    if (!r) {
-        /* first call: headers only - set up, never answer here */
-        r = st_calloc(1, sizeof *r);
-        if (!r) return MHD_NO;
-        r->conn = conn;
+    if (!r) return MHD_NO; /* no memory when the request line came */
+    if (!r->started) {
+        r->started = 1;
         r->method = method;
         r->url = url;
-        *con_cls = r;
-        atomic_fetch_add(&S->inflight, 1);
-        atomic_fetch_add(&S->requests, 1);
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > S->cfg.max_body) {
-            /* a declared body over the limit is refused before it is sent:
-             * the one answer given on the first call, and the connection
-             * closes after it, which is what a refused upload needs */
-            r->too_large = 1;
-            srv_error(&out, 413, "body_too_large", "the request body (%s bytes) is over the %zu byte limit",
-                      cl, S->cfg.max_body);
-            return send_resp(S, r, &out);
-        }
-        return MHD_YES;
+        return on_headers(S, r, version);
     }
     if (r->answered) {
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->too_large && *upload_size) {
-        /* a chunked body past the limit: read and drop the rest, answer
-         * when it ends; a client sending far more is cut off */
-        r->body_len += *upload_size;
+    if (r->answered_raw) {
+        /* a 413 went out mid-upload: read and drop up to another
+         * max_body so the client can read it, then cut the rest */
+        r->dropped += *upload_size;
         *upload_size = 0;
-        return r->body_len > 64 * S->cfg.max_body ? MHD_NO : MHD_YES;
+        return r->dropped > S->cfg.max_body ? MHD_NO : MHD_YES;
     }
     if (*upload_size) {
         if (r->body_len + *upload_size > S->cfg.max_body) {
-            r->too_large = 1;
+            /* a chunked body crossing the limit: libmicrohttpd cannot
+             * queue an answer mid-upload, so it is written here, now,
+             * not after an endless body */
+            char detail[128];
+            snprintf(detail, sizeof detail, "the request body is over the %zu byte limit", S->cfg.max_body);
             st_free(r->body);
             r->body = NULL;
-            r->body_len += *upload_size;
+            r->answered_raw = 1;
+            r->dropped = *upload_size;
             *upload_size = 0;
+            /* out of the watchdog's reach first: one answer, not two */
+            if (!conn_enter(S, r->c, SRV_PHASE_ANSWER)) return MHD_NO;
+            raw_answer(S, conn_fd(conn), 413, "body_too_large", detail);
             return MHD_YES;
         }
         char *nb = st_realloc(r->body, r->body_len + *upload_size + 1);
@@ -159,11 +418,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     /* upload complete: answer */
-    if (r->too_large) {
-        srv_error(&out, 413, "body_too_large", "the request body is over the %zu byte limit",
-                  S->cfg.max_body);
-        return send_resp(S, r, &out);
-    }
+    if (!conn_enter(S, r->c, SRV_PHASE_ANSWER)) return MHD_NO;
     if (S->auth && !path_is_public(url, method)) {
         const char *key = request_key(r);
         int ok = 0;
@@ -193,6 +448,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     srv *S = cls;
     srv_req *r = *con_cls;
     if (!r) return;
+    conn_enter(S, r->c, SRV_PHASE_HEADERS); /* the next request's deadline starts now */
+    if (r->c) {
+        pthread_mutex_lock(&S->conns_mu);
+        r->c->req = NULL;
+        pthread_mutex_unlock(&S->conns_mu);
+    }
     st_free(r->body);
     st_free(r);
     *con_cls = NULL;
@@ -246,24 +507,60 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
     return st_error_set(err, ST_EUSAGE, "--listen %s: '%s' is not an IP address", s, host);
 }
 
+/* Raise the open-file limit for max_conns connections plus the server's
+ * own files; when the system allows fewer, take fewer connections and
+ * say so, rather than fail accepts (and store opens) under load. */
+static unsigned fd_headroom(unsigned want) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return want;
+    rlim_t need = (rlim_t)want + HTTP_FD_RESERVE;
+    if (rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur >= need) return want;
+    unsigned fit = rl.rlim_cur > HTTP_FD_RESERVE + 16 ? (unsigned)(rl.rlim_cur - HTTP_FD_RESERVE) : 16;
+    fprintf(stderr, "sanctrace: the open-file limit is %llu: taking %u connections, not %u\n",
+            (unsigned long long)rl.rlim_cur, fit, want);
+    return fit;
+}
+
 int srv_http_start(srv *S, st_error *err) {
     struct sockaddr_storage ss = {0};
     socklen_t slen;
     int loopback = 0;
     int rc = parse_listen(S->cfg.listen, &ss, &slen, &loopback, err);
     if (rc != ST_OK) return rc;
+    /* beyond loopback, anyone on the network reaches the server: keys
+     * are not optional there (docs/threat-model.md) */
+    if (!loopback && S->cfg.auth == 0)
+        return st_error_set(err, ST_EUSAGE,
+                            "--listen %s is reachable from the network: refusing to serve it without "
+                            "API keys (--auth off is for loopback addresses only)",
+                            S->cfg.listen);
     S->auth = S->cfg.auth >= 0 ? S->cfg.auth : !loopback;
+    unsigned max_conns = fd_headroom(S->cfg.max_conns);
+    unsigned per_ip = S->cfg.max_conns_per_ip;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     S->httpd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, S, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        flags, 0, NULL, NULL, on_request, S, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, S,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)S->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        S->cfg.conn_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)0, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(128 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, S, MHD_OPTION_END);
+        S->cfg.conn_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)HTTP_POOL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, S, MHD_OPTION_NOTIFY_CONNECTION, on_connection, S,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, S, MHD_OPTION_END);
     if (!S->httpd) return st_error_set(err, ST_EIO, "cannot listen on %s", S->cfg.listen);
+    if (pthread_create(&S->watchdog, NULL, watchdog_main, S) != 0) {
+        MHD_stop_daemon(S->httpd);
+        S->httpd = NULL;
+        return st_error_set(err, ST_ENOMEM, "cannot start the connection watchdog");
+    }
+    S->watchdog_started = 1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(S->httpd, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : 0;
     char shown[300];
@@ -271,6 +568,8 @@ int srv_http_start(srv *S, st_error *err) {
              S->cfg.listen, port);
     fprintf(stderr, "sanctrace: listening on http://%s (%d threads, API keys %s, store %s)\n", shown,
             S->cfg.threads, S->auth ? "required" : "off", st_db_engine(S->store));
+    fprintf(stderr, "sanctrace: at most %u connections, %u per address; %u s for headers, %u s for a body\n",
+            max_conns, per_ip, S->cfg.header_timeout, S->cfg.body_timeout);
     if (S->cfg.port_file) {
         FILE *f = fopen(S->cfg.port_file, "w");
         if (f) {
@@ -296,4 +595,12 @@ void srv_http_stop(srv *S) {
     }
     MHD_stop_daemon(S->httpd);
     S->httpd = NULL;
+    if (S->watchdog_started) {
+        pthread_mutex_lock(&S->conns_mu);
+        S->watchdog_stop = 1;
+        pthread_cond_signal(&S->conns_cv);
+        pthread_mutex_unlock(&S->conns_mu);
+        pthread_join(S->watchdog, NULL);
+        S->watchdog_started = 0;
+    }
 }

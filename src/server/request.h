@@ -21,6 +21,7 @@
 #define SRV_MAX_QUERIES 100     /* queries in one /match or /reconcile request */
 #define SRV_MAX_VALUES 10       /* values of one property */
 #define SRV_MAX_VALUE_LEN 1024  /* bytes in one value */
+#define SRV_MAX_RESULTS 500     /* results in one answer: queries x limit */
 
 typedef struct srv_query {
     const char *key;                     /* the client's name for the query ("q1") */

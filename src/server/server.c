@@ -214,6 +214,8 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
     pthread_mutex_init(&S->live.mu, NULL);
     pthread_mutex_init(&S->upd_mu, NULL);
     pthread_cond_init(&S->upd_cv, NULL);
+    pthread_mutex_init(&S->conns_mu, NULL);
+    pthread_cond_init(&S->conns_cv, NULL);
     snprintf(S->data_dir, sizeof S->data_dir, "%s", cfg->data_dir);
     ssize_t n = readlink("/proc/self/exe", S->self_exe, sizeof S->self_exe - 1);
     S->self_exe[n > 0 ? n : 0] = 0;
@@ -306,6 +308,8 @@ done:
     pthread_mutex_destroy(&S->live.mu);
     pthread_mutex_destroy(&S->upd_mu);
     pthread_cond_destroy(&S->upd_cv);
+    pthread_mutex_destroy(&S->conns_mu);
+    pthread_cond_destroy(&S->conns_cv);
     st_free(S);
     return rc;
 }

@@ -25,6 +25,16 @@ typedef struct st_server_config {
     int n_update_from;
     unsigned conn_timeout;    /* idle connection timeout, seconds */
     const char *port_file;    /* write the bound port here once listening (tests) */
+    /* slow clients (see docs/threat-model.md) */
+    unsigned max_conns;       /* connections open at once, all clients */
+    unsigned max_conns_per_ip; /* connections open at once from one address, 0: no cap */
+    unsigned header_timeout;  /* seconds to receive a request line and its headers, in total */
+    unsigned body_timeout;    /* seconds to receive a request body, in total */
+    /* browsers (see docs/threat-model.md) */
+    const char *host_names[8]; /* names the server is reached by besides IP addresses and localhost */
+    int n_host_names;
+    const char *cors_origins[8]; /* origins whose pages may call the API (CORS), none by default */
+    int n_cors_origins;
 } st_server_config;
 
 /* Serve until SIGTERM or SIGINT: stop accepting, finish the requests in

@@ -46,6 +46,23 @@ typedef struct srv_live {
     int monitor_claimed;
 } srv_live;
 
+/* One client connection, from accept to close (http.c).  The phase says
+ * what the server waits for; the watchdog closes a connection that stays
+ * in HEADERS or BODY past its deadline, however slowly bytes trickle in.
+ * Guarded by srv.conns_mu; freed when libmicrohttpd reports the close,
+ * before it closes the socket, so fd is valid while the entry is listed. */
+typedef enum srv_phase { SRV_PHASE_HEADERS, SRV_PHASE_BODY, SRV_PHASE_ANSWER } srv_phase;
+typedef struct srv_conn {
+    struct srv_conn *prev, *next;
+    int fd;
+    pthread_t owner;           /* the worker thread that polls it */
+    struct srv_req *req;       /* the request being read, NULL between requests */
+    srv_phase phase;
+    double since;              /* monotonic seconds the phase began */
+    long served;               /* requests answered on this connection */
+    int timed_out;             /* the watchdog closed it: answer nothing more */
+} srv_conn;
+
 typedef struct srv {
     st_server_config cfg;
     char data_dir[4096];
@@ -59,6 +76,12 @@ typedef struct srv {
     atomic_long inflight;      /* requests between first call and completion */
     atomic_int draining;       /* SIGTERM seen: answer with Connection: close */
     atomic_long requests, client_errors, server_errors;
+    /* open connections and the deadline watchdog (http.c) */
+    pthread_mutex_t conns_mu;
+    pthread_cond_t conns_cv;
+    srv_conn *conns;
+    int watchdog_stop, watchdog_started;
+    pthread_t watchdog;
     /* updater thread */
     pthread_t updater;
     pthread_mutex_t upd_mu;
@@ -78,11 +101,16 @@ json_t *srv_live_status(srv *S);
 /* One request as the handlers see it. */
 typedef struct srv_req {
     struct MHD_Connection *conn;
+    srv_conn *c;               /* its connection (deadlines) */
     const char *method, *url;  /* borrowed from libmicrohttpd */
+    size_t uri_len;            /* the request target as sent, query included */
+    int started;               /* the handler saw its headers */
     char *body;                /* owned, NUL-terminated */
     size_t body_len;
+    size_t dropped;            /* body bytes read and dropped after a 413 */
     int too_large;
     int answered;              /* a response is queued */
+    int answered_raw;          /* an error was written on the socket: close */
     char key_id[24];           /* "" when keys are off */
 } srv_req;
 

@@ -45,7 +45,7 @@ v2=$(curl -sf "$U/catalog" | jget .snapshot)
 echo "switched $v1 -> $v2 under load ($b extra batches)"
 
 for body in '{"queries": {' '{"queries": []}' '[]' ''; do
-  code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$U/match/default" --data-binary "$body")
+  code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$U/match/default" -H 'Content-Type: application/json' --data-binary "$body")
   case $code in 400|422) ;; *) fail "bad body '$body' -> $code" ;; esac
 done
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/match/default")" = 405 ] || fail "GET /match"

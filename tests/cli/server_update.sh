@@ -26,7 +26,7 @@ U=$SRV_URL_S
 v1=$(curl -sf "$U/catalog" | jget .snapshot)
 decide() { # NAME ENTITY -> records a false positive for the subject NAME screens as
   s=$(curl -sf "$U/search/default?q=$1" | jget .subject)
-  curl -sf -XPOST "$U/decisions" -d "{\"subject\":\"$s\",\"entity_id\":\"$2\",\"decision\":\"false_positive\",\"analyst\":\"t\"}" >/dev/null
+  curl -sf -XPOST "$U/decisions" -H 'Content-Type: application/json' -d "{\"subject\":\"$s\",\"entity_id\":\"$2\",\"decision\":\"false_positive\",\"analyst\":\"t\"}" >/dev/null
 }
 result() { # NAME ENTITY EXPR
   curl -sf "$U/search/default?q=$1&limit=20" | jget ".results.filter(r=>r.id===\"$2\").map(r=>r$3)[0]"
