@@ -10,6 +10,14 @@
  * score by birth date, nationality, country, schema and identifiers, each
  * step written into the explanation.
  *
+ * Invariant: a candidate's score, and so its match flag, depends only on
+ * the query and the snapshot - never on the threshold or limit asked for,
+ * which only cut the sorted list that is returned.  Which names count is
+ * fixed (SCREEN_NAME_FLOOR); birth date, nationality and country may lower
+ * any score but raise only one that the name (or an identifier) already
+ * made a match (SCREEN_LIFT_FLOOR), so they never make a match alone.
+ * Scores are kept at the three decimals every output shows (truncated).
+ *
  * Thread safety: any number of threads may call st_screen on one snapshot.
  * The only mutable part is a pool of per-thread workspaces (ICU context +
  * index scratch) guarded by a mutex; a workspace is held for one query.
@@ -47,6 +55,10 @@
 #define SCREEN_BOUND_SHARE 0.6   /* past those, skip names whose estimate is under
                                     this share of the best estimate */
 #define SCREEN_MAX_MATCHES 100
+#define SCREEN_NAME_FLOOR 0.50   /* a list name scoring under this is no evidence:
+                                    not a candidate, whatever the threshold */
+#define SCREEN_LIFT_FLOOR ST_DEFAULT_THRESHOLD /* attribute bonuses apply only from
+                                    here: they confirm a match, never make one */
 
 typedef struct screen_ws {
     st_names_ctx *ctx;
@@ -496,6 +508,7 @@ typedef struct screen_hit {
     double name_score;   /* best name score after the alias-kind weight */
     double raw_score;    /* that name's comparator score */
     int via_wallet, via_ident;
+    int may_lift;        /* the score before the attribute steps reached SCREEN_LIFT_FLOOR */
     double score;
     json_t *steps;
 } screen_hit;
@@ -516,8 +529,16 @@ static int schema_compatible(st_schema q, st_schema e) {
     return qo && eo;
 }
 
+/* One step of the explanation.  An attribute bonus (lift) on a score under
+ * SCREEN_LIFT_FLOOR is written with effect 0 and says why it did not count. */
 static void step_add(screen_hit *h, const char *feature, const char *query, json_t *list,
                      double effect, const char *why) {
+    char withheld[160];
+    if (effect > 0 && !h->may_lift) {
+        snprintf(withheld, sizeof withheld, "%s (not counted: the name alone does not reach the match line)", why);
+        why = withheld;
+        effect = 0;
+    }
     if (!h->steps) h->steps = json_array();
     json_t *o = json_object();
     json_object_set_new(o, "feature", json_string(feature));
@@ -744,8 +765,9 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             if (!lf) goto oom;
             double raw = st_name_compare_forms(qf, lf, es, NULL);
             double w = raw * kind_weight((st_name_kind)s->im.kind[cand[i].name_idx]);
-            /* far below the threshold even after every attribute bonus: skip */
-            if (w < threshold - 0.25 && w < 0.5) continue;
+            /* a fixed floor, not one derived from the threshold: which names
+               count must not depend on how much of the answer is asked for */
+            if (w < SCREEN_NAME_FLOOR) continue;
             screen_hit *h = hit_get(&hits, &nh, &caph, &seen, ent);
             if (!h) goto oom;
             if (w > h->name_score) {
@@ -768,6 +790,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             if (!(e = snap_entity(s, h->ent))) goto oom;
             if (h->name_k >= (int)e->n_names) { h->name_k = -1; weak = 0; } /* only a damaged image could say so */
         }
+        h->may_lift = 1; /* wallet and identifier steps are evidence of their own */
         if (h->via_wallet) {
             h->score = 1.0;
             step_add(h, "wallet", q->wallet, NULL, 0, "wallet address equals a listed address");
@@ -778,13 +801,16 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             if (weak)
                 step_add(h, "weak_alias", NULL, json_string(e->names[h->name_k].value), 0,
                          "matched a weak (low-quality) alias: name score weighted by 0.90");
-        } else {
+        } else if (h->via_ident) {
             h->score = 0.80; /* identifier alone, no name or a different name */
+        } else {
+            h->score = 0; /* no evidence (cannot happen: a name hit has name_k set) */
         }
         if (has_id) adjust_ident(e, q->id_number, h);
         if (has_name && h->name_k < 0 && h->via_ident)
             step_add(h, "name", q->name, json_string(e->caption), -0.15, "identifier equal but name differs");
         if (has_attr) {
+            h->may_lift = h->score >= SCREEN_LIFT_FLOOR;
             if (e->schema == ST_SCHEMA_PERSON || e->schema == ST_SCHEMA_UNKNOWN)
                 adjust_birth_date(e, q->birth_date, h);
             adjust_country(e, q->nationality, 1, h);
@@ -792,6 +818,10 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         }
         if (h->score > 1) h->score = 1;
         if (h->score < 0) h->score = 0;
+        /* three decimals, as shown and truncated as the comparator does; the
+           steps are exact hundredths, so the 1e-6 only takes off the last-bit
+           error of the sum (0.90 - 0.10 is 0.80, a match, as printed) */
+        h->score = floor(h->score * 1000 + 1e-6) / 1000;
     }
     if (nh > 1) qsort(hits, nh, sizeof *hits, hit_cmp); /* hits is NULL when empty */
     size_t nm = 0;

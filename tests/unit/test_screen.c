@@ -1,6 +1,8 @@
 /* test_screen.c - screening on a real snapshot built from the UN list:
- * Korean spellings, attribute steps, weak aliases, identifiers, thread
- * safety of one snapshot, and every allocation failure of a query. */
+ * Korean spellings, attribute steps, weak aliases, identifiers, scores that
+ * do not depend on the threshold or limit, attribute bonuses that never
+ * make a match, thread safety of one snapshot, and every allocation
+ * failure of a query. */
 #include "testutil.h"
 
 #include <pthread.h>
@@ -114,6 +116,123 @@ static void test_identifier(void **state) {
     st_matches_free(m, n);
 }
 
+/* Screen q with threshold thr (<0: default) and limit lim; the caller frees. */
+static size_t screen_at(const st_query *q, double thr, size_t lim, st_match **m) {
+    st_screen_opts o = {.threshold = thr, .limit = lim};
+    size_t n = 0;
+    assert_int_equal(st_screen(snap, q, &o, m, &n, NULL), ST_OK);
+    return n;
+}
+
+static void test_threshold_never_changes_a_score(void **state) {
+    (void)state;
+    /* the issue's two queries (0.80 and "match" at --threshold 0, from
+       nothing but a birth-year step), and ordinary ones with attributes */
+    const st_query qs[] = {
+        {.name = "Ramimakhlouf"},
+        {.name = "惠珍 林", .birth_date = "1963"},
+        {.name = "惠珍 林", .birth_date = "1975"},
+        {.name = "KIMCHOLNAM", .nationality = "LY"},
+        {.name = "Ri Pyong Chol", .birth_date = "1948", .nationality = "KP"},
+        {.name = "Kim Jae-min", .nationality = "KR", .schema = "Person"},
+        {.name = "Mohammed Omar", .country = "AF"},
+        {.name = "Abdul Rauf", .birth_date = "1970"},
+    };
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        st_match *full, *dflt, *few, *high;
+        size_t nfull = screen_at(&qs[i], 0, 100, &full);
+        size_t nd = screen_at(&qs[i], -1, 0, &dflt);
+        size_t nfew = screen_at(&qs[i], 0.5, 3, &few);
+        size_t nhigh = screen_at(&qs[i], 0.95, 10, &high);
+        /* every answer is the one full list, cut at a score and a count */
+        const struct { st_match *m; size_t n; double thr; size_t lim; } cuts[] = {
+            {dflt, nd, ST_DEFAULT_THRESHOLD, 10}, {few, nfew, 0.5, 3}, {high, nhigh, 0.95, 10}};
+        for (size_t c = 0; c < 3; c++) {
+            size_t want = 0;
+            while (want < nfull && want < cuts[c].lim && full[want].score >= cuts[c].thr) want++;
+            if (cuts[c].n != want)
+                fail_msg("'%s': %zu results at threshold %.2f limit %zu, %zu expected", qs[i].name, cuts[c].n,
+                         cuts[c].thr, cuts[c].lim, want);
+            for (size_t k = 0; k < want; k++) {
+                assert_ptr_equal(cuts[c].m[k].entity, full[k].entity);
+                assert_true(cuts[c].m[k].score == full[k].score);
+                assert_int_equal(cuts[c].m[k].match, full[k].match);
+            }
+        }
+        for (size_t k = 0; k < nfull; k++) assert_int_equal(full[k].match, full[k].score >= ST_DEFAULT_THRESHOLD);
+        if (i < 3)
+            for (size_t k = 0; k < nfull; k++)
+                if (full[k].match)
+                    fail_msg("'%s' must not match %s (%s) at threshold 0: score %.3f", qs[i].name,
+                             full[k].entity->id, full[k].entity->caption, full[k].score);
+        st_matches_free(full, nfull);
+        st_matches_free(dflt, nd);
+        st_matches_free(few, nfew);
+        st_matches_free(high, nhigh);
+    }
+}
+
+static void test_attributes_never_make_a_match(void **state) {
+    (void)state;
+    /* a listed person with a full birth date and a nationality, and a slip of
+       its name that scores under the match line (but not far under) */
+    const st_entity *e = NULL;
+    char query[256], bd[32];
+    double name_score = 0;
+    for (size_t i = 0; i < st_snapshot_count(snap) && !e; i++) {
+        const st_entity *x = st_snapshot_entity(snap, i);
+        if (x->schema != ST_SCHEMA_PERSON || !x->n_birth_dates || !x->birth_dates[0].day || !x->n_nationalities ||
+            strlen(x->caption) < 8 || strlen(x->caption) >= sizeof query)
+            continue;
+        for (size_t cut = 1; cut + 1 < strlen(x->caption) && !e; cut++) {
+            if (x->caption[cut] == ' ' || x->caption[cut - 1] == ' ') continue;
+            /* the caption with two letters dropped at cut */
+            snprintf(query, sizeof query, "%.*s%s", (int)cut, x->caption, x->caption + cut + 2);
+            st_query q = {.name = query};
+            st_match *m;
+            size_t n = screen_at(&q, 0, 100, &m);
+            const st_match *h = find(m, n, x->id);
+            if (h && h->score >= 0.70 && h->score < ST_DEFAULT_THRESHOLD) {
+                e = x;
+                name_score = h->score;
+            }
+            st_matches_free(m, n);
+        }
+    }
+    assert_non_null(e);
+    print_message("'%s' against %s (%s): name score %.3f\n", query, e->id, e->caption, name_score);
+    const st_pdate *d = &e->birth_dates[0];
+    snprintf(bd, sizeof bd, "%04d-%02d-%02d", d->year, d->month, d->day);
+    st_query q = {.name = query, .birth_date = bd, .nationality = e->nationalities[0], .country = e->nationalities[0]};
+    st_match *m;
+    size_t n = screen_at(&q, 0, 100, &m);
+    const st_match *h = find(m, n, e->id);
+    assert_non_null(h);
+    if (h->match || h->score != name_score)
+        fail_msg("'%s' against %s (%s): name %.3f, with the same birth date and nationality %.3f%s", query, e->id,
+                 e->caption, name_score, h->score, h->match ? " and a match" : "");
+    /* the steps are explained, with no effect */
+    json_t *steps = json_object_get(h->explanation, "steps"), *st;
+    size_t k;
+    assert_true(json_array_size(steps) >= 2);
+    json_array_foreach(steps, k, st) {
+        assert_true(json_real_value(json_object_get(st, "effect")) == 0);
+        assert_non_null(strstr(json_string_value(json_object_get(st, "why")), "not counted"));
+    }
+    st_matches_free(m, n);
+    /* the same person, the name alone a match: the bonuses count */
+    st_query exact = {.name = e->caption, .birth_date = bd, .nationality = e->nationalities[0]};
+    n = screen_at(&exact, -1, 0, &m);
+    h = find(m, n, e->id);
+    assert_non_null(h);
+    assert_true(h->match);
+    json_array_foreach(json_object_get(h->explanation, "steps"), k, st) {
+        if (!strcmp(json_string_value(json_object_get(st, "feature")), "birth_date"))
+            assert_true(json_real_value(json_object_get(st, "effect")) > 0.079);
+    }
+    st_matches_free(m, n);
+}
+
 typedef struct { int ok; } thread_arg;
 
 static void *screen_thread(void *arg) {
@@ -164,6 +283,8 @@ int main(void) {
         cmocka_unit_test(test_attributes_move_the_score),
         cmocka_unit_test(test_schema_and_nothing_to_screen),
         cmocka_unit_test(test_identifier),
+        cmocka_unit_test(test_threshold_never_changes_a_score),
+        cmocka_unit_test(test_attributes_never_make_a_match),
         cmocka_unit_test(test_threads_share_a_snapshot),
         cmocka_unit_test(test_allocation_failures),
     };
