@@ -15,7 +15,9 @@
  * which only cut the sorted list that is returned.  Which names count is
  * fixed (SCREEN_NAME_FLOOR); birth date, nationality and country may lower
  * any score but raise only one that the name (or an identifier) already
- * made a match (SCREEN_LIFT_FLOOR), so they never make a match alone.
+ * made a match (SCREEN_LIFT_FLOOR): a shared birth year or nationality never
+ * makes a match.  A full birth date equal to a listed one, rare by chance,
+ * may lift a name from SCREEN_FULL_DATE_FLOOR.
  * Scores are kept at the three decimals every output shows (truncated).
  *
  * Thread safety: any number of threads may call st_screen on one snapshot.
@@ -59,6 +61,7 @@
                                     not a candidate, whatever the threshold */
 #define SCREEN_LIFT_FLOOR ST_DEFAULT_THRESHOLD /* attribute bonuses apply only from
                                     here: they confirm a match, never make one */
+#define SCREEN_FULL_DATE_FLOOR 0.70 /* ...except the same full birth date: from here */
 
 typedef struct screen_ws {
     st_names_ctx *ctx;
@@ -508,7 +511,7 @@ typedef struct screen_hit {
     double name_score;   /* best name score after the alias-kind weight */
     double raw_score;    /* that name's comparator score */
     int via_wallet, via_ident;
-    int may_lift;        /* the score before the attribute steps reached SCREEN_LIFT_FLOOR */
+    double base;         /* the score before the attribute steps (name, identifier) */
     double score;
     json_t *steps;
 } screen_hit;
@@ -529,16 +532,8 @@ static int schema_compatible(st_schema q, st_schema e) {
     return qo && eo;
 }
 
-/* One step of the explanation.  An attribute bonus (lift) on a score under
- * SCREEN_LIFT_FLOOR is written with effect 0 and says why it did not count. */
 static void step_add(screen_hit *h, const char *feature, const char *query, json_t *list,
                      double effect, const char *why) {
-    char withheld[160];
-    if (effect > 0 && !h->may_lift) {
-        snprintf(withheld, sizeof withheld, "%s (not counted: the name alone does not reach the match line)", why);
-        why = withheld;
-        effect = 0;
-    }
     if (!h->steps) h->steps = json_array();
     json_t *o = json_object();
     json_object_set_new(o, "feature", json_string(feature));
@@ -548,6 +543,19 @@ static void step_add(screen_hit *h, const char *feature, const char *query, json
     json_object_set_new(o, "why", json_string(why));
     json_array_append_new(h->steps, o);
     h->score += effect;
+}
+
+/* An attribute step: a bonus on a score (before the attribute steps) under
+ * floor is written with effect 0 and says why it did not count. */
+static void step_attr(screen_hit *h, const char *feature, const char *query, json_t *list, double effect,
+                      const char *why, double floor) {
+    char withheld[200];
+    if (effect > 0 && h->base < floor) {
+        snprintf(withheld, sizeof withheld, "%s (not counted: the name scores %.3f, under %.2f)", why, h->base, floor);
+        why = withheld;
+        effect = 0;
+    }
+    step_add(h, feature, query, list, effect, why);
 }
 
 static void adjust_birth_date(const st_entity *e, const char *qd, screen_hit *h) {
@@ -582,7 +590,7 @@ static void adjust_birth_date(const st_entity *e, const char *qd, screen_hit *h)
                                       "birth year within a year of a listed date",
                                       "same birth year", "same birth year and month",
                                       "same full birth date"};
-    step_add(h, "birth_date", qd, list, effect[best], why[best]);
+    step_attr(h, "birth_date", qd, list, effect[best], why[best], best == 4 ? SCREEN_FULL_DATE_FLOOR : SCREEN_LIFT_FLOOR);
 }
 
 static int has_code(char (*codes)[3], size_t n, const char *c) {
@@ -603,7 +611,8 @@ static void adjust_country(const st_entity *e, const char *qv, int nationality, 
     const char *feature = nationality ? "nationality" : "country";
     if (nationality && e->n_nationalities) {
         if (has_code(e->nationalities, e->n_nationalities, c))
-            step_add(h, feature, c, codes_json(e->nationalities, e->n_nationalities), 0.03, "same nationality");
+            step_attr(h, feature, c, codes_json(e->nationalities, e->n_nationalities), 0.03, "same nationality",
+                      SCREEN_LIFT_FLOOR);
         else if (has_code(e->countries, e->n_countries, c))
             step_add(h, feature, c, codes_json(e->countries, e->n_countries), 0.0,
                      "nationality differs but the country is linked to the listed party");
@@ -615,7 +624,8 @@ static void adjust_country(const st_entity *e, const char *qv, int nationality, 
     size_t n = e->n_countries + e->n_nationalities;
     if (!n) return;
     if (has_code(e->countries, e->n_countries, c) || has_code(e->nationalities, e->n_nationalities, c)) {
-        step_add(h, feature, c, codes_json(e->countries, e->n_countries), 0.02, "country linked to the listed party");
+        step_attr(h, feature, c, codes_json(e->countries, e->n_countries), 0.02, "country linked to the listed party",
+                  SCREEN_LIFT_FLOOR);
     } else {
         json_t *all = codes_json(e->countries, e->n_countries);
         json_t *nat = codes_json(e->nationalities, e->n_nationalities);
@@ -790,7 +800,6 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             if (!(e = snap_entity(s, h->ent))) goto oom;
             if (h->name_k >= (int)e->n_names) { h->name_k = -1; weak = 0; } /* only a damaged image could say so */
         }
-        h->may_lift = 1; /* wallet and identifier steps are evidence of their own */
         if (h->via_wallet) {
             h->score = 1.0;
             step_add(h, "wallet", q->wallet, NULL, 0, "wallet address equals a listed address");
@@ -810,7 +819,7 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         if (has_name && h->name_k < 0 && h->via_ident)
             step_add(h, "name", q->name, json_string(e->caption), -0.15, "identifier equal but name differs");
         if (has_attr) {
-            h->may_lift = h->score >= SCREEN_LIFT_FLOOR;
+            h->base = h->score;
             if (e->schema == ST_SCHEMA_PERSON || e->schema == ST_SCHEMA_UNKNOWN)
                 adjust_birth_date(e, q->birth_date, h);
             adjust_country(e, q->nationality, 1, h);
