@@ -49,8 +49,10 @@ typedef struct st_query {
 } st_query;
 
 typedef struct st_screen_opts {
-    double threshold;         /* list matches scoring at least this; <0: default */
-    size_t limit;             /* at most this many matches; 0: 10 */
+    double threshold;         /* list results scoring at least this; <0: default */
+    size_t limit;             /* at most this many results; 0: 10 (at most 100) */
+    /* Both only cut the one sorted list: a result's score and match flag
+     * are the same whatever threshold and limit are asked for. */
 } st_screen_opts;
 
 #define ST_DEFAULT_THRESHOLD ST_NAME_THRESHOLD /* names.h */

@@ -7,14 +7,30 @@
  * well-formed is one error with libxml2's line; inside a well-formed
  * document a record without a reference number or name is a warning and
  * the walk goes on.  Ids are "un:<REFERENCE_NUMBER>" ("un:KPi.033").
+ *
+ * Entities are refused, not expanded and not skipped: a file that declares
+ * one (general or parameter, in its DTD) or refers to one other than the
+ * five XML predefines is an error naming the line.  Expanding would read
+ * files or the network; not expanding drops the text silently - a
+ * <FIRST_NAME>&e;</FIRST_NAME> turned "ERIC BADEGE" into "BADEGE".  The
+ * official file has no DTD; character references (&#69;) are plain text.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
+#include <libxml/xmlversion.h>
+
+#if LIBXML_VERSION >= 21200
+typedef const xmlError un_xml_error; /* the handler's argument became const in 2.12 */
+#else
+typedef xmlError un_xml_error;
+#endif
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -274,6 +290,52 @@ done:
     return rc == ST_ELIMIT ? ST_OK : rc;
 }
 
+/* The first entity declaration or reference met while parsing, if any. */
+typedef struct un_entity_guard {
+    long line;          /* 0: none */
+    char what[200];
+} un_entity_guard;
+
+static void un_entity_note(void *ctx, const char *what, const xmlChar *name, const xmlChar *system_id) {
+    xmlParserCtxtPtr c = ctx;
+    un_entity_guard *g = c->_private;
+    if (!g || g->line) return;
+    g->line = c->input ? c->input->line : 0;
+    if (g->line <= 0) g->line = 1;
+    snprintf(g->what, sizeof g->what, what, (const char *)name, system_id ? (const char *)system_id : "");
+    xmlStopParser(c); /* nothing after it will be read */
+}
+
+/* SAX: <!ENTITY ...> in the DTD.  Not recorded: the file is refused. */
+static void un_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
+                           const xmlChar *system_id, xmlChar *content) {
+    (void)public_id;
+    (void)content;
+    int param = type == XML_INTERNAL_PARAMETER_ENTITY || type == XML_EXTERNAL_PARAMETER_ENTITY;
+    if (system_id)
+        un_entity_note(ctx, param ? "declares the external entity '%%%.40s' (SYSTEM \"%.80s\")"
+                                  : "declares the external entity '%.40s' (SYSTEM \"%.80s\")",
+                       name, system_id);
+    else
+        un_entity_note(ctx, param ? "declares the entity '%%%.40s'%s" : "declares the entity '%.40s'%s", name, NULL);
+}
+
+/* SAX: &name; in content, declared or not (the five predefines and
+ * character references never come here: they are text). */
+static void un_entity_ref(void *ctx, const xmlChar *name) {
+    un_entity_note(ctx, "refers to the entity '&%.40s;'%s", name, NULL);
+}
+
+/* Structured errors: an undeclared entity in an attribute value is only a
+ * warning that drops the reference; the rest is read from lastError. */
+static void un_parse_error(void *ctx, un_xml_error *e) {
+    if (e && (e->code == XML_WAR_UNDECLARED_ENTITY || e->code == XML_ERR_UNDECLARED_ENTITY) && e->str1) {
+        un_entity_note(ctx, "refers to the undeclared entity '&%.40s;'%s", (const xmlChar *)e->str1, NULL);
+        un_entity_guard *g = ((xmlParserCtxtPtr)ctx)->_private;
+        if (g && e->line > 0) g->line = e->line;
+    }
+}
+
 int st_parse_un_xml(const char *data, size_t len, const char *name, st_list *out, char **generated,
                     st_error *err) {
     if (generated) *generated = NULL;
@@ -283,8 +345,19 @@ int st_parse_un_xml(const char *data, size_t len, const char *name, st_list *out
     if (!ctxt) return st_error_set(err, ST_ENOMEM, "out of memory");
     int rc = ST_OK;
     size_t before = out->n_entities;
+    un_entity_guard guard = {0, ""};
+    ctxt->_private = &guard;
+    ctxt->sax->entityDecl = un_entity_decl;
+    ctxt->sax->reference = un_entity_ref;
+    ctxt->sax->serror = un_parse_error;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (guard.line) {
+        rc = st_error_at(err, ST_EPARSE, name, guard.line, -1,
+                         "%s; list files with XML entities are refused (their text would be lost or "
+                         "fetched from elsewhere)", guard.what);
+        goto done;
+    }
     if (!doc || !ctxt->wellFormed) {
         const xmlError *xe = xmlCtxtGetLastError(ctxt);
         char msg[300] = "not well-formed XML";

@@ -526,6 +526,11 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
         if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
     }
     if (s < 0) s = 0;
+    /* three decimals, as every output prints them, truncated: a pair that
+       reads 0.800 is a match wherever it is shown (compare, screen, the
+       server) and one that fell short of the line by a rounding error of
+       the arithmetic reads 0.799, not a 0.800 that is no match */
+    s = floor(s * 1000) / 1000;
     if (explanation) {
         json_t *e = json_pack("{s:f,s:b,s:s,s:s,s:o,s:o,s:o}", "score", round(s * 1000) / 1000,
                               "korean", korean, "query", query ? query->text : "", "list",

@@ -10,6 +10,16 @@
  * score by birth date, nationality, country, schema and identifiers, each
  * step written into the explanation.
  *
+ * Invariant: a candidate's score, and so its match flag, depends only on
+ * the query and the snapshot - never on the threshold or limit asked for,
+ * which only cut the sorted list that is returned.  Which names count is
+ * fixed (SCREEN_NAME_FLOOR); birth date, nationality and country may lower
+ * any score but raise only one that the name (or an identifier) already
+ * made a match (SCREEN_LIFT_FLOOR): a shared birth year or nationality never
+ * makes a match.  A full birth date equal to a listed one, rare by chance,
+ * may lift a name from SCREEN_FULL_DATE_FLOOR.
+ * Scores are kept at the three decimals every output shows (truncated).
+ *
  * Thread safety: any number of threads may call st_screen on one snapshot.
  * The only mutable part is a pool of per-thread workspaces (ICU context +
  * index scratch) guarded by a mutex; a workspace is held for one query.
@@ -47,6 +57,11 @@
 #define SCREEN_BOUND_SHARE 0.6   /* past those, skip names whose estimate is under
                                     this share of the best estimate */
 #define SCREEN_MAX_MATCHES 100
+#define SCREEN_NAME_FLOOR 0.50   /* a list name scoring under this is no evidence:
+                                    not a candidate, whatever the threshold */
+#define SCREEN_LIFT_FLOOR ST_DEFAULT_THRESHOLD /* attribute bonuses apply only from
+                                    here: they confirm a match, never make one */
+#define SCREEN_FULL_DATE_FLOOR 0.70 /* ...except the same full birth date: from here */
 
 typedef struct screen_ws {
     st_names_ctx *ctx;
@@ -496,6 +511,7 @@ typedef struct screen_hit {
     double name_score;   /* best name score after the alias-kind weight */
     double raw_score;    /* that name's comparator score */
     int via_wallet, via_ident;
+    double base;         /* the score before the attribute steps (name, identifier) */
     double score;
     json_t *steps;
 } screen_hit;
@@ -527,6 +543,19 @@ static void step_add(screen_hit *h, const char *feature, const char *query, json
     json_object_set_new(o, "why", json_string(why));
     json_array_append_new(h->steps, o);
     h->score += effect;
+}
+
+/* An attribute step: a bonus on a score (before the attribute steps) under
+ * floor is written with effect 0 and says why it did not count. */
+static void step_attr(screen_hit *h, const char *feature, const char *query, json_t *list, double effect,
+                      const char *why, double floor) {
+    char withheld[200];
+    if (effect > 0 && h->base < floor) {
+        snprintf(withheld, sizeof withheld, "%s (not counted: the name scores %.3f, under %.2f)", why, h->base, floor);
+        why = withheld;
+        effect = 0;
+    }
+    step_add(h, feature, query, list, effect, why);
 }
 
 static void adjust_birth_date(const st_entity *e, const char *qd, screen_hit *h) {
@@ -561,7 +590,7 @@ static void adjust_birth_date(const st_entity *e, const char *qd, screen_hit *h)
                                       "birth year within a year of a listed date",
                                       "same birth year", "same birth year and month",
                                       "same full birth date"};
-    step_add(h, "birth_date", qd, list, effect[best], why[best]);
+    step_attr(h, "birth_date", qd, list, effect[best], why[best], best == 4 ? SCREEN_FULL_DATE_FLOOR : SCREEN_LIFT_FLOOR);
 }
 
 static int has_code(char (*codes)[3], size_t n, const char *c) {
@@ -582,7 +611,8 @@ static void adjust_country(const st_entity *e, const char *qv, int nationality, 
     const char *feature = nationality ? "nationality" : "country";
     if (nationality && e->n_nationalities) {
         if (has_code(e->nationalities, e->n_nationalities, c))
-            step_add(h, feature, c, codes_json(e->nationalities, e->n_nationalities), 0.03, "same nationality");
+            step_attr(h, feature, c, codes_json(e->nationalities, e->n_nationalities), 0.03, "same nationality",
+                      SCREEN_LIFT_FLOOR);
         else if (has_code(e->countries, e->n_countries, c))
             step_add(h, feature, c, codes_json(e->countries, e->n_countries), 0.0,
                      "nationality differs but the country is linked to the listed party");
@@ -594,7 +624,8 @@ static void adjust_country(const st_entity *e, const char *qv, int nationality, 
     size_t n = e->n_countries + e->n_nationalities;
     if (!n) return;
     if (has_code(e->countries, e->n_countries, c) || has_code(e->nationalities, e->n_nationalities, c)) {
-        step_add(h, feature, c, codes_json(e->countries, e->n_countries), 0.02, "country linked to the listed party");
+        step_attr(h, feature, c, codes_json(e->countries, e->n_countries), 0.02, "country linked to the listed party",
+                  SCREEN_LIFT_FLOOR);
     } else {
         json_t *all = codes_json(e->countries, e->n_countries);
         json_t *nat = codes_json(e->nationalities, e->n_nationalities);
@@ -744,8 +775,9 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             if (!lf) goto oom;
             double raw = st_name_compare_forms(qf, lf, es, NULL);
             double w = raw * kind_weight((st_name_kind)s->im.kind[cand[i].name_idx]);
-            /* far below the threshold even after every attribute bonus: skip */
-            if (w < threshold - 0.25 && w < 0.5) continue;
+            /* a fixed floor, not one derived from the threshold: which names
+               count must not depend on how much of the answer is asked for */
+            if (w < SCREEN_NAME_FLOOR) continue;
             screen_hit *h = hit_get(&hits, &nh, &caph, &seen, ent);
             if (!h) goto oom;
             if (w > h->name_score) {
@@ -778,13 +810,16 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
             if (weak)
                 step_add(h, "weak_alias", NULL, json_string(e->names[h->name_k].value), 0,
                          "matched a weak (low-quality) alias: name score weighted by 0.90");
-        } else {
+        } else if (h->via_ident) {
             h->score = 0.80; /* identifier alone, no name or a different name */
+        } else {
+            h->score = 0; /* no evidence (cannot happen: a name hit has name_k set) */
         }
         if (has_id) adjust_ident(e, q->id_number, h);
         if (has_name && h->name_k < 0 && h->via_ident)
             step_add(h, "name", q->name, json_string(e->caption), -0.15, "identifier equal but name differs");
         if (has_attr) {
+            h->base = h->score;
             if (e->schema == ST_SCHEMA_PERSON || e->schema == ST_SCHEMA_UNKNOWN)
                 adjust_birth_date(e, q->birth_date, h);
             adjust_country(e, q->nationality, 1, h);
@@ -792,6 +827,10 @@ int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
         }
         if (h->score > 1) h->score = 1;
         if (h->score < 0) h->score = 0;
+        /* three decimals, as shown and truncated as the comparator does; the
+           steps are exact hundredths, so the 1e-6 only takes off the last-bit
+           error of the sum (0.90 - 0.10 is 0.80, a match, as printed) */
+        h->score = floor(h->score * 1000 + 1e-6) / 1000;
     }
     if (nh > 1) qsort(hits, nh, sizeof *hits, hit_cmp); /* hits is NULL when empty */
     size_t nm = 0;

@@ -205,7 +205,7 @@ static json_t *result_json(const merged *m, double threshold, json_t *decisions)
     char hash[65] = "";
     entity_hash(m->entity, hash);
     json_object_set_new(o, "score", json_real(m->score));
-    json_object_set_new(o, "match", json_boolean(m->score >= threshold));
+    json_object_set_new(o, "match", json_boolean(m->score >= ST_DEFAULT_THRESHOLD)); /* as screen: threshold only lists */
     json_object_set_new(o, "matched_name", json_string(m->name ? m->name : ""));
     json_object_set_new(o, "features", features_of(m->explanation));
     json_object_set(o, "explanation", m->explanation ? m->explanation : json_null());

@@ -164,6 +164,84 @@ static void test_un_broken(void **state) {
     st_free(data);
 }
 
+/* The real UN file with dtd inserted after its XML declaration (line 1) and
+ * CDi.001's <FIRST_NAME>ERIC</FIRST_NAME> (line 7) written as first; the
+ * parse's status, err and list are the caller's. */
+static int un_variant(const char *header, const char *dtd, const char *first, st_list *l, st_error *err) {
+    size_t len;
+    char *data = slurp("lists/un-2026-02-27/consolidated.xml", &len);
+    const char *decl_end = strstr(data, "?>\n");
+    const char *name = strstr(data, "<FIRST_NAME>ERIC</FIRST_NAME>");
+    assert_non_null(decl_end);
+    assert_non_null(name);
+    decl_end += 3;
+    size_t cap = len + strlen(header) + strlen(dtd) + strlen(first) + 1;
+    char *doc = st_malloc(cap);
+    assert_non_null(doc);
+    int n = snprintf(doc, cap, "%s%s%.*s%s%s", header, dtd, (int)(name - decl_end), decl_end, first,
+                     name + strlen("<FIRST_NAME>ERIC</FIRST_NAME>"));
+    assert_true(n > 0 && (size_t)n < cap);
+    st_list_init(l);
+    st_error_clear(err);
+    int rc = st_parse_un_xml(doc, (size_t)n, "consolidated.xml", l, NULL, err);
+    st_free(doc);
+    st_free(data);
+    return rc;
+}
+
+/* A list file that declares entities is refused, naming the file, the line
+ * and the entity: a reader that does not expand an entity drops its text
+ * (CDi.001 "ERIC BADEGE" read as "BADEGE", no warning), one that expands
+ * it reads files or the network. */
+static void test_un_entities_refused(void **state) {
+    (void)state;
+    static const char *const yes = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+    static const char *const no = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    const struct {
+        const char *header, *dtd, *first;
+        long line;
+        const char *says;
+    } bad[] = {
+        /* the issue's file: an external entity used in FIRST_NAME */
+        {yes, "<!DOCTYPE CONSOLIDATED_LIST [\n<!ENTITY e SYSTEM \"file:///etc/hostname\">\n]>\n",
+         "<FIRST_NAME>&e;</FIRST_NAME>", 3, "entity 'e'"},
+        /* an internal one, even unused */
+        {yes, "<!DOCTYPE CONSOLIDATED_LIST [\n\n<!ENTITY eric \"ERIC\">\n]>\n", "<FIRST_NAME>ERIC</FIRST_NAME>", 4,
+         "entity 'eric'"},
+        /* a parameter entity */
+        {no, "<!DOCTYPE CONSOLIDATED_LIST [\n<!ENTITY % p \"x\">\n]>\n", "<FIRST_NAME>ERIC</FIRST_NAME>", 3,
+         "entity '%p'"},
+        /* no declaration here, but an external DTD might declare it: a
+           reference libxml2 only warns about, then drops */
+        {no, "<!DOCTYPE CONSOLIDATED_LIST SYSTEM \"un.dtd\">\n", "<FIRST_NAME>&e;</FIRST_NAME>", 8, "&e;"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        st_list l;
+        st_error err;
+        int rc = un_variant(bad[i].header, bad[i].dtd, bad[i].first, &l, &err);
+        if (rc != ST_EPARSE)
+            fail_msg("case %zu accepted (%d entities, CDi.001 read as '%s')", i, (int)l.n_entities,
+                     l.n_entities ? l.entities[0]->caption : "");
+        assert_string_equal(err.file, "consolidated.xml");
+        if (err.line != bad[i].line) fail_msg("case %zu: line %ld, want %ld: %s", i, err.line, bad[i].line, err.msg);
+        if (!strstr(err.msg, bad[i].says)) fail_msg("case %zu: '%s' does not say %s", i, err.msg, bad[i].says);
+        assert_int_equal(l.n_entities, 0);
+        st_list_free(&l);
+    }
+    /* the five predefined entities and character references are text */
+    st_list l;
+    st_error err;
+    assert_int_equal(un_variant(yes, "", "<FIRST_NAME>&#69;R&#x49;C&amp;&lt;&gt;&apos;&quot;</FIRST_NAME>", &l, &err),
+                     ST_OK);
+    assert_string_equal(find(&l, "un:CDi.001")->caption, "ERIC&<>'\" BADEGE");
+    st_list_free(&l);
+    /* a DOCTYPE that declares nothing is no reason to refuse */
+    assert_int_equal(un_variant(yes, "<!DOCTYPE CONSOLIDATED_LIST>\n", "<FIRST_NAME>ERIC</FIRST_NAME>", &l, &err),
+                     ST_OK);
+    assert_string_equal(find(&l, "un:CDi.001")->caption, "ERIC BADEGE");
+    st_list_free(&l);
+}
+
 /* ---- OFAC ---- */
 
 typedef struct ofac_files {
@@ -498,6 +576,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_un_real),
         cmocka_unit_test(test_un_broken),
+        cmocka_unit_test(test_un_entities_refused),
         cmocka_unit_test(test_ofac_2021),
         cmocka_unit_test(test_ofac_2019_and_cons),
         cmocka_unit_test(test_ofac_2025_comment_wallets),
