@@ -157,8 +157,11 @@ def check(where, rid, results):
         pairs += 1
         if want != got: bad.append("%s %s %s: %r, screen gave %r" % (where, rid, x["id"], got, want))
 for qs in ("", "threshold=0&cutoff=0&limit=100", "threshold=0.95&limit=3", "threshold=0.5&limit=1"):
-    for i in range(0, len(picked), 50):
-        batch = picked[i:i + 50]
+    # an answer holds at most 500 results (queries x limit; the default limit is 5)
+    lim = int(dict(p.split("=") for p in qs.split("&") if p).get("limit", 5))
+    per = max(1, min(50, 500 // lim))
+    for i in range(0, len(picked), per):
+        batch = picked[i:i + per]
         body = {"queries": {r["id"]: {"schema": r["schema"] or "Thing", "properties": props(r)} for r in batch}}
         req = urllib.request.Request(url + "/match/default?" + qs, json.dumps(body).encode(),
                                      {"Content-Type": "application/json"})
