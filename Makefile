@@ -72,6 +72,13 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
+# The command line is a client of the public API: it compiles with
+# include/ only, so a private header of the library cannot creep in.
+CLI_CFLAGS := $(filter-out -Isrc,$(CFLAGS))
+$(BUILD)/src/cli/%.o: src/cli/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CLI_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
 $(WEB_C): $(WEB_FILES) scripts/embed_web.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed_web.sh $@ $(WEB_FILES)

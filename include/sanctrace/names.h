@@ -92,6 +92,12 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
 double st_name_compare(st_names_ctx *ctx, const char *a, const char *b,
                        st_schema schema, json_t **explanation);
 
+/* Jaro-Winkler similarity of a[la] and b[lb] (bytes), in [0, 1]: the plain
+ * string measure other screening tools rank by (OFAC's Sanctions List
+ * Search, Moov Watchman).  sanctrace does not screen by it; benchmarks and
+ * the rings engine's fuzzy fields use it. */
+double st_jaro_winkler(const char *a, size_t la, const char *b, size_t lb);
+
 /* ---- candidate index --------------------------------------------------- */
 
 /* An inverted index over every list name.  Build single-threaded

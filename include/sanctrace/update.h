@@ -23,6 +23,7 @@
 #define SANCTRACE_UPDATE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -93,6 +94,13 @@ typedef struct st_update_report {
  * rather than on the first screen. */
 int st_update(const st_update_opts *opts, st_update_report **out, st_error *err);
 void st_update_report_free(st_update_report *r);
+
+/* What a person running an update must see, one "sanctrace: " line each,
+ * in this order: the current snapshot's problem, the first three warnings
+ * of each source (all with verbose), each refused source and why, err
+ * (when a failure), and the note on what stays current.  r and err may be
+ * NULL. */
+void st_update_report_print(FILE *f, const st_update_report *r, const st_error *err, int verbose);
 
 #ifdef __cplusplus
 }

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "core/alloc.h"
-#include "core/progress.h"
+#include "cli.h"
+#include "sanctrace/io.h"
 #include "sanctrace/chain.h"
 #include "sanctrace/trace.h"
 
@@ -392,13 +391,13 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     st_chain_cols k;
     st_chain_get_cols(c, &k);
     uint64_t n = 0, cap = 64, nspent = 0;
-    uint64_t *txs = st_malloc(cap * sizeof *txs);
+    uint64_t *txs = malloc(cap * sizeof *txs);
     int64_t recv = 0, sent = 0;
     int rc = 0;
     for (uint64_t o = st_chain_addr_first_out(c, id); o != ST_CHAIN_NONE && txs; o = k.out_next[o]) {
         if (n + 2 > cap) {
-            uint64_t *p = st_realloc(txs, (cap *= 2) * sizeof *txs);
-            if (!p) { st_free(txs); txs = NULL; break; }
+            uint64_t *p = realloc(txs, (cap *= 2) * sizeof *txs);
+            if (!p) { free(txs); txs = NULL; break; }
             txs = p;
         }
         txs[n++] = st_chain_out_tx(c, o);
@@ -442,7 +441,7 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     }
     emit(a, j);
     json_decref(j);
-    st_free(txs);
+    free(txs);
     return rc;
 }
 

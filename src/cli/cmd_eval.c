@@ -15,9 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/cli.h"
-#include "core/alloc.h"
-#include "core/progress.h"
+#include "cli.h"
+#include "sanctrace/io.h"
 #include "sanctrace/names.h"
 #include "sanctrace/screen.h"
 

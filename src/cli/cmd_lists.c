@@ -2,25 +2,22 @@
  * cmd_lists.c - `sanctrace update`: options in, st_update (the library's
  * update, include/sanctrace/update.h) run, its report printed.
  *
- * The command's own part is what a front end owns: the options, libcurl as
- * the download callback, and the table or JSON and stderr lines that say
- * which sources were read, refused or kept.  Exit 0 when every source was
+ * The command's own part is what a front end owns: the options, the
+ * download callback (st_http_fetch, libcurl), and the table or JSON that
+ * says which sources were read, refused or kept.  Exit 0 when every source was
  * read, 1 when some were refused, 2 on usage errors or when nothing could
  * be read.
  */
-#include <curl/curl.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "sanctrace/screen.h"
+#include "sanctrace/server.h" /* st_http_fetch: libcurl, the download callback */
 #include "sanctrace/update.h"
-
-#define UPD_MAX_DOWNLOAD ((long long)4 << 30) /* the largest FollowTheMoney export we accept */
 
 int cmd_update(int argc, char **argv); /* listed in main.c */
 
@@ -47,60 +44,7 @@ static void upd_usage(FILE *f) {
             "1 when some were refused, 2 on usage errors or when nothing could be read.\n");
 }
 
-/* ---- downloading: the fetch callback ---- */
-
-static size_t upd_curl_write(char *p, size_t sz, size_t n, void *f) { return fwrite(p, sz, n, f); }
-
-static int upd_download(void *ctx, const char *url, const char *path, st_error *err) {
-    (void)ctx;
-    FILE *f = fopen(path, "wb");
-    if (!f) return st_error_at(err, ST_EIO, path, 0, -1, "cannot create: %s", strerror(errno));
-    CURL *c = curl_easy_init();
-    char ebuf[CURL_ERROR_SIZE] = "";
-    int rc = ST_OK;
-    if (!c) {
-        fclose(f);
-        return st_error_set(err, ST_ENOMEM, "cannot start libcurl");
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, upd_curl_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* under 1 KB/s for a minute: give up */
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)UPD_MAX_DOWNLOAD);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "sanctrace/" ST_VERSION);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode cr = curl_easy_perform(c);
-    if (fclose(f) != 0 && cr == CURLE_OK) rc = st_error_at(err, ST_EIO, path, 0, -1, "write failed");
-    if (cr != CURLE_OK)
-        rc = st_error_set(err, ST_ENET, "download of %s failed: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(cr));
-    curl_easy_cleanup(c);
-    return rc;
-}
-
 /* ---- printing the report ---- */
-
-static void upd_print_warnings(const st_update_report *r, int verbose) {
-    for (int si = 0; si < ST_UPDATE_NSOURCES; si++) {
-        const st_update_source *s = &r->src[si];
-        size_t show = verbose ? s->n_warnings : (s->n_warnings < 3 ? s->n_warnings : 3);
-        char m[1024];
-        for (size_t i = 0; i < show; i++)
-            fprintf(stderr, "sanctrace: warning: %s\n", st_error_format(&s->warnings[i], m, sizeof m));
-        if (s->n_warnings_total > show)
-            fprintf(stderr, "sanctrace: %s: %zu more warning(s)%s\n", s->name, s->n_warnings_total - show,
-                    verbose ? " (not kept)" : "; --verbose shows them");
-    }
-    for (int si = 0; si < ST_UPDATE_NSOURCES; si++)
-        if (r->src[si].refused)
-            fprintf(stderr, "sanctrace: %s refused: %s%s\n", r->src[si].name, r->src[si].reason,
-                    r->src[si].previous_kept ? "; previous data kept" : "");
-}
 
 static int upd_print_json(const st_update_report *r, const char *data_dir) {
     json_t *out = json_pack("{s:s, s:s?, s:s, s:I, s:{s:I, s:I, s:I}, s:O}", "version", r->version, "previous",
@@ -171,17 +115,12 @@ int cmd_update(int argc, char **argv) {
     o.data_dir = data_dir;
     o.dirs = dirs;
     o.ftm_datasets = ftm;
-    o.fetch = upd_download;
+    o.fetch = st_http_fetch;
     st_error err;
     st_error_clear(&err);
     st_update_report *r = NULL;
-    if (!o.ndirs) curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = st_update(&o, &r, &err);
-    if (!o.ndirs) curl_global_cleanup();
-    if (r && r->warning[0]) fprintf(stderr, "sanctrace: warning: %s\n", r->warning);
-    if (r) upd_print_warnings(r, verbose);
-    if (rc != ST_OK) cli_report(&err);
-    if (r && r->note[0]) fprintf(stderr, "sanctrace: %s\n", r->note);
+    st_update_report_print(stderr, r, rc != ST_OK ? &err : NULL, verbose);
     int code = 2;
     if (rc == ST_OK && r->written) {
         /* the screening image beside the new entities.jsonl, so that the

@@ -11,10 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/cli.h"
-#include "core/alloc.h"
-#include "core/csv.h"
-#include "core/fs.h"
+#include "cli.h"
+#include "sanctrace/io.h"
 #include "sanctrace/names.h"
 
 int cmd_compare(int argc, char **argv);
@@ -154,7 +152,7 @@ static int run_pairs(const char *path, double thr, int errors) {
         }
         if (nrows == cap) {
             size_t nc = cap ? cap * 2 : 256;
-            pair_row *nr = st_realloc(rows, nc * sizeof *nr);
+            pair_row *nr = realloc(rows, nc * sizeof *nr);
             if (!nr) goto done;
             rows = nr;
             cap = nc;
@@ -164,9 +162,9 @@ static int run_pairs(const char *path, double thr, int errors) {
         snprintf(p->group, sizeof p->group, "%s", col[0] >= 0 ? st_csv_field(c, (size_t)col[0]) : "all");
         st_schema sc = col[1] >= 0 ? names_schema(st_csv_field(c, (size_t)col[1])) : ST_SCHEMA_UNKNOWN;
         p->label = label;
-        p->n1 = st_strdup(st_csv_field(c, (size_t)col[2]));
-        p->n2 = st_strdup(st_csv_field(c, (size_t)col[3]));
-        if (!p->n1 || !p->n2) { st_free(p->n1); st_free(p->n2); goto done; }
+        p->n1 = strdup(st_csv_field(c, (size_t)col[2]));
+        p->n2 = strdup(st_csv_field(c, (size_t)col[3]));
+        if (!p->n1 || !p->n2) { free(p->n1); free(p->n2); goto done; }
         p->score = st_name_compare(ctx, p->n1, p->n2, sc, NULL);
         nrows++;
     }
@@ -200,8 +198,8 @@ static int run_pairs(const char *path, double thr, int errors) {
            best_t, ST_NAME_THRESHOLD);
     rc = 0;
 done:
-    for (size_t i = 0; i < nrows; i++) { st_free(rows[i].n1); st_free(rows[i].n2); }
-    st_free(rows);
+    for (size_t i = 0; i < nrows; i++) { free(rows[i].n1); free(rows[i].n2); }
+    free(rows);
     st_csv_close(c);
     st_names_ctx_free(ctx);
     st_free(data);
@@ -345,7 +343,6 @@ done:
 
 #include <time.h>
 
-#include "core/strsim.h" /* the brute-force baseline (OFAC's tool, Moov Watchman) */
 
 static double now_s(void) {
     struct timespec ts;
@@ -404,17 +401,17 @@ int cmd_bench_names(int argc, char **argv) {
     double t_build = now_s() - t0;
     /* queries: deck variants, then innocents, cycled */
     if (nq > var.n + pad.n) nq = var.n + pad.n;
-    qf = st_calloc(nq, sizeof *qf);
-    qnorm = st_calloc(nq, sizeof *qnorm);
-    lnorm = st_calloc(nl, sizeof *lnorm);
+    qf = calloc(nq, sizeof *qf);
+    qnorm = calloc(nq, sizeof *qnorm);
+    lnorm = calloc(nl, sizeof *lnorm);
     if (!qf || !qnorm || !lnorm) goto done;
     for (size_t i = 0; i < nq; i++) {
         const char *q = (i % 2 == 0 && i / 2 < var.n) || !pad.n ? var.items[(i / 2) % var.n].name
                                                                  : pad.items[(i * 7) % pad.n].name;
         if (st_name_prepare(ctx, q, ST_SCHEMA_PERSON, &qf[i]) != ST_OK) goto done;
-        qnorm[i] = st_strdup(st_name_form_text(qf[i]));
+        qnorm[i] = strdup(st_name_form_text(qf[i]));
     }
-    for (size_t i = 0; i < nl; i++) lnorm[i] = st_strdup(st_name_form_text(st_name_index_form(ix, (uint32_t)i)));
+    for (size_t i = 0; i < nl; i++) lnorm[i] = strdup(st_name_form_text(st_name_index_form(ix, (uint32_t)i)));
     double r_cmp[5], r_jw[5], r_ix[5];
     size_t pairs = 0, cands = 0, bf_hits = 0, ix_hits = 0, over_k = 0;
     /* recall of the index against brute force on the brute-force queries */
@@ -477,11 +474,11 @@ int cmd_bench_names(int argc, char **argv) {
     code = 0;
 done:
     if (qf) for (size_t i = 0; i < nq; i++) st_name_form_free(qf[i]);
-    if (qnorm) for (size_t i = 0; i < nq; i++) st_free(qnorm[i]);
-    if (lnorm) for (size_t i = 0; i < nl; i++) st_free(lnorm[i]);
-    st_free(qf);
-    st_free(qnorm);
-    st_free(lnorm);
+    if (qnorm) for (size_t i = 0; i < nq; i++) free(qnorm[i]);
+    if (lnorm) for (size_t i = 0; i < nl; i++) free(lnorm[i]);
+    free(qf);
+    free(qnorm);
+    free(lnorm);
     st_name_scratch_free(sc);
     st_name_index_free(ix);
     st_deck_free(&var);

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "core/progress.h"
+#include "cli.h"
+#include "sanctrace/io.h"
 #include "sanctrace/rings.h"
 
 int cmd_rings(int argc, char **argv);

@@ -12,47 +12,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "core/fs.h"
+#include "cli.h"
 #include "sanctrace/screen.h"
-#include "server/monitor.h"
-#include "server/guard.h"
-#include "server/server.h"
-#include "server/db.h"
+#include "sanctrace/server.h"
 
 int cmd_serve(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 
-/* The store named by --db, else <data dir>/sanctrace.db. */
+/* The store named by --db, else <data dir>/sanctrace.db; read-only for
+ * the commands that only read. */
 static int open_store(const char *db, const char *data_dir, st_db **out, st_error *err) {
-    char path[4200];
-    if (!db) {
-        int rc = st_mkdir_p(data_dir, err);
-        if (rc != ST_OK) return rc;
-        snprintf(path, sizeof path, "%s/sanctrace.db", data_dir);
-        db = path;
-    }
-    return st_db_open(db, 2, out, err);
+    return st_db_open_store(db, data_dir, 2, out, err);
 }
-
-/* The same store for a command that only reads (audit export and count,
- * keys list, monitor alerts): opened read-only, so a read-only copy or
- * file system works and nothing is created.  No SQLite file yet: an empty
- * store is made as before (reading it then finds nothing). */
 static int open_store_reading(const char *db, const char *data_dir, st_db **out, st_error *err) {
-    char path[4200];
-    const char *target = db;
-    if (!target) {
-        snprintf(path, sizeof path, "%s/sanctrace.db", data_dir);
-        target = path;
-    }
-    st_error e2;
-    st_error_clear(&e2);
-    int rc = st_db_open_readonly(target, out, &e2);
-    if (rc == ST_ENOTFOUND) return open_store(db, data_dir, out, err);
-    if (rc != ST_OK && err) *err = e2;
-    return rc;
+    return st_db_open_store_reading(db, data_dir, out, err);
 }
 
 /* "6h", "30m", "90s", "1d" or plain seconds; -1 when malformed. */
@@ -277,7 +251,7 @@ int cmd_serve(int argc, char **argv) {
             break;
         }
         case 'O':
-            if (!srv_origin_valid(optarg) || cfg.n_cors_origins >= 8) {
+            if (!st_server_origin_valid(optarg) || cfg.n_cors_origins >= 8) {
                 fprintf(stderr, "sanctrace: --cors-origin takes an origin like https://app.example or "
                                 "http://localhost:3000, no path or wildcard (at most 8)\n");
                 return 2;

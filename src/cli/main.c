@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 /* Commands, one declaration per subsystem file. */
 static int cmd_version(int argc, char **argv);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const cli_opt *find_opt(const cli_opt *t, const char *name) {
     for (; t->name; t++)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 /* Similarity of a[0..la) and b[0..lb) in [0, 1]; 0 when either is empty. */
+/* Declared for users in sanctrace/names.h (the same prototype). */
 double st_jaro_winkler(const char *a, size_t la, const char *b, size_t lb);
 
 #endif

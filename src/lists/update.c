@@ -386,6 +386,26 @@ static void upd_report_sources(upd_ctx *x, st_update_report *r) {
     }
 }
 
+void st_update_report_print(FILE *f, const st_update_report *r, const st_error *err, int verbose) {
+    char m[1024];
+    if (r && r->warning[0]) fprintf(f, "sanctrace: warning: %s\n", r->warning);
+    for (int si = 0; r && si < SRC_N; si++) {
+        const st_update_source *s = &r->src[si];
+        size_t show = verbose ? s->n_warnings : (s->n_warnings < 3 ? s->n_warnings : 3);
+        for (size_t i = 0; i < show; i++)
+            fprintf(f, "sanctrace: warning: %s\n", st_error_format(&s->warnings[i], m, sizeof m));
+        if (s->n_warnings_total > show)
+            fprintf(f, "sanctrace: %s: %zu more warning(s)%s\n", s->name, s->n_warnings_total - show,
+                    verbose ? " (not kept)" : "; --verbose shows them");
+    }
+    for (int si = 0; r && si < SRC_N; si++)
+        if (r->src[si].refused)
+            fprintf(f, "sanctrace: %s refused: %s%s\n", r->src[si].name, r->src[si].reason,
+                    r->src[si].previous_kept ? "; previous data kept" : "");
+    if (err && err->code != ST_OK) fprintf(f, "sanctrace: %s\n", st_error_format(err, m, sizeof m));
+    if (r && r->note[0]) fprintf(f, "sanctrace: %s\n", r->note);
+}
+
 /* ---- the update ---- */
 
 /* Find the files in the folders, or fetch them into tmpdir. */

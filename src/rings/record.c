@@ -9,6 +9,7 @@
  * free of repeats, so two records' shared values are found by one merge.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -226,235 +227,320 @@ static int reject(st_error *err, const char *src, long line, const char *id, con
 
 static const char *voip_words[] = {"voip", "virtual", "internet", "non-fixed", "nonfixed", "google voice", NULL};
 
-int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *src, long line,
-                  st_error *err) {
+/* One row on its way in: what validation found, then the record being
+ * built and the value ids it links to. */
+typedef struct row_ctx {
+    st_rings *r;
     const char *f[RG_NCOLS];
-    for (int i = 0; i < RG_NCOLS; i++) {
-        f[i] = fields[i] ? fields[i] : "";
-        if (strlen(f[i]) > RG_MAX_FIELD)
-            return reject(err, src, line, NULL, "field %s longer than 64 KiB", rg_col_names[i]);
-    }
+    const char *src, *id;
+    long line;
+    st_error *err;
     char idb[256];
-    size_t il = 0;
-    for (const char *p = f[RG_C_ID]; *p && il + 1 < sizeof idb; p++) idb[il++] = *p;
-    while (il && isspace((unsigned char)idb[il - 1])) il--;
-    idb[il] = 0;
-    const char *id = idb;
-    while (isspace((unsigned char)*id)) id++;
-    if (!*id) return reject(err, src, line, NULL, "record has no %s", "id");
-    if (strlen(f[RG_C_ID]) >= sizeof idb) return reject(err, src, line, NULL, "%s longer than 255 bytes", "id");
-    if (r->recs.len >= RG_MAX_RECORDS) return reject(err, src, line, id, "more than %s records", "20 million");
-
+    uint64_t photos[RG_MAX_VALUES][4];
+    size_t nphotos;
     rg_rec rec;
-    memset(&rec, 0, sizeof rec);
-    rec.sig = -1;
-    if (!r->scratch && !(r->scratch = st_malloc(2 * RG_MAX_FIELD + 16))) return st_error_set(err, ST_ENOMEM, "out of memory");
-    char *buf = r->scratch;
-    char *vb = buf + RG_MAX_FIELD + 8; /* split values */
-    const char *vv[RG_MAX_VALUES];
     uint32_t ids[8 * RG_MAX_VALUES + 8];
-    size_t nid = 0;
-    int rc = ST_OK;
+    size_t nid;
+    char *vb;                     /* split values of the field at hand */
+    const char *vv[RG_MAX_VALUES];
     char norm[1100];
-#define DUP(s, n) rg_arena_dup(&r->arena, (s), (n))
+} row_ctx;
 
-    /* hours and photo hashes are typed: a bad value rejects the row */
-    size_t nv = split_values(f[RG_C_HOURS], vb, RG_MAX_FIELD, vv);
+#define DUP(s, n) rg_arena_dup(&x->r->arena, (s), (n))
+
+/* Field sizes, the id and the record limit. */
+static int row_check_fields(row_ctx *x) {
+    for (int i = 0; i < RG_NCOLS; i++)
+        if (strlen(x->f[i]) > RG_MAX_FIELD)
+            return reject(x->err, x->src, x->line, NULL, "field %s longer than 64 KiB", rg_col_names[i]);
+    if (strlen(x->f[RG_C_ID]) >= sizeof x->idb)
+        return reject(x->err, x->src, x->line, NULL, "%s longer than 255 bytes", "id");
+    size_t il = 0;
+    for (const char *p = x->f[RG_C_ID]; *p && il + 1 < sizeof x->idb; p++) x->idb[il++] = *p;
+    while (il && isspace((unsigned char)x->idb[il - 1])) il--;
+    x->idb[il] = 0;
+    x->id = x->idb;
+    while (isspace((unsigned char)*x->id)) x->id++;
+    if (!*x->id) return reject(x->err, x->src, x->line, NULL, "record has no %s", "id");
+    if (x->r->recs.len >= RG_MAX_RECORDS)
+        return reject(x->err, x->src, x->line, x->id, "more than %s records", "20 million");
+    return ST_OK;
+}
+
+/* login_hours_utc: "1;2", "1,2,3", "[1, 2]", ranges "22-6" wrapping past midnight. */
+static int row_check_hours(row_ctx *x) {
+    size_t nv = split_values(x->f[RG_C_HOURS], x->vb, RG_MAX_FIELD, x->vv);
     for (size_t i = 0; i < nv; i++) {
-        const char *s = vv[i];
-        /* also accept "1,2,3" and "[1, 2]" inside one value */
+        const char *s = x->vv[i];
         while (*s) {
             while (*s && !isdigit((unsigned char)*s) && *s != '-') {
-                if (!strchr(" ,[]\t", *s)) { rc = reject(err, src, line, id, "login_hours_utc: '%s' is not an hour 0-23", vv[i]); goto done; }
+                if (!strchr(" ,[]\t", *s)) goto bad;
                 s++;
             }
             if (!*s) break;
             char *e;
             long h = strtol(s, &e, 10), h2;
-            if (e == s || h < 0 || h > 23) { rc = reject(err, src, line, id, "login_hours_utc: '%s' is not an hour 0-23", vv[i]); goto done; }
+            if (e == s || h < 0 || h > 23) goto bad;
             h2 = h;
-            if (*e == '-' && isdigit((unsigned char)e[1])) { /* a range "0-8", wrapping past midnight */
-                const char *r2 = e + 1;
-                h2 = strtol(r2, &e, 10);
-                if (h2 < 0 || h2 > 23) { rc = reject(err, src, line, id, "login_hours_utc: '%s' is not an hour 0-23", vv[i]); goto done; }
+            if (*e == '-' && isdigit((unsigned char)e[1])) {
+                h2 = strtol(e + 1, &e, 10);
+                if (h2 < 0 || h2 > 23) goto bad;
             }
             for (long k = h;; k = (k + 1) % 24) {
-                rec.hours |= 1u << k;
+                x->rec.hours |= 1u << k;
                 if (k == h2) break;
             }
             s = e;
+            continue;
+        bad:
+            return reject(x->err, x->src, x->line, x->id, "login_hours_utc: '%s' is not an hour 0-23", x->vv[i]);
         }
     }
-    uint32_t pstart = (uint32_t)(r->pdq.len / 4);
-    nv = split_values(f[RG_C_PHOTO], vb, RG_MAX_FIELD, vv);
-    for (size_t i = 0; i < nv; i++) {
-        uint64_t h[4];
-        if (!rg_norm_pdq(vv[i], h)) { rc = reject(err, src, line, id, "photo_hash: '%.80s' is not 64 hex digits", vv[i]); goto done; }
-        if (rg_vec_reserve(&r->pdq, r->pdq.len + 4) != ST_OK) { rc = ST_ENOMEM; goto done; }
-        memcpy((uint64_t *)r->pdq.data + r->pdq.len, h, sizeof h);
-        r->pdq.len += 4;
-        rec.npdq++;
-    }
-    rec.pstart = pstart;
+    return ST_OK;
+}
 
-    rec.id = DUP(id, strlen(id));
-    const char *nm = split_values(f[RG_C_NAME], vb, RG_MAX_FIELD, vv) ? vv[0] : "";
-    rec.name = DUP(nm, strlen(nm));
-    size_t nk = rg_name_key(r, nm, norm, sizeof norm);
-    rec.name_key = DUP(norm, nk);
-    size_t dl = rg_norm_date(f[RG_C_BIRTH_DATE], norm, sizeof norm);
-    rec.dob = DUP(norm, dl);
-    rg_country(f[RG_C_COUNTRY], rec.country);
-    rg_country(f[RG_C_NATIONALITY], rec.nationality);
-    nv = split_values(f[RG_C_TIMEZONE], vb, RG_MAX_FIELD, vv);
-    rec.timezone = DUP(nv ? vv[0] : "", nv ? strlen(vv[0]) : 0);
-    if (!rec.id || !rec.name || !rec.name_key || !rec.dob || !rec.timezone) { rc = ST_ENOMEM; goto done; }
-    if (!strcmp(rec.country, "KP") || !strcmp(rec.nationality, "KP")) rec.flags |= RG_F_DPRK;
-    const char *region = rec.country[0] ? rec.country : rec.nationality;
+/* photo_hash: every value 64 hex digits, kept aside until the row is taken. */
+static int row_check_photos(row_ctx *x) {
+    size_t nv = split_values(x->f[RG_C_PHOTO], x->vb, RG_MAX_FIELD, x->vv);
+    for (size_t i = 0; i < nv; i++)
+        if (!rg_norm_pdq(x->vv[i], x->photos[x->nphotos++]))
+            return reject(x->err, x->src, x->line, x->id, "photo_hash: '%.80s' is not 64 hex digits", x->vv[i]);
+    return ST_OK;
+}
 
-    /* home addresses first: shipping addresses are compared with them */
+/* Add value (kind, norm[l]) to the row's links; <0 on failure. */
+static int row_value(row_ctx *x, int kind, size_t l, uint32_t extra) {
+    if (x->nid >= sizeof x->ids / sizeof x->ids[0]) return ST_OK;
+    int k = intern(x->r, kind, x->norm, l, &x->ids[x->nid]);
+    if (k < 0) return k;
+    if (k) x->ids[x->nid++] |= extra;
+    return ST_OK;
+}
+
+/* Name, birth date, countries, time zone. */
+static int row_identity(row_ctx *x) {
+    rg_rec *rec = &x->rec;
+    rec->id = DUP(x->id, strlen(x->id));
+    const char *nm = split_values(x->f[RG_C_NAME], x->vb, RG_MAX_FIELD, x->vv) ? x->vv[0] : "";
+    rec->name = DUP(nm, strlen(nm));
+    size_t nk = rg_name_key(x->r, nm, x->norm, sizeof x->norm);
+    rec->name_key = DUP(x->norm, nk);
+    size_t dl = rg_norm_date(x->f[RG_C_BIRTH_DATE], x->norm, sizeof x->norm);
+    rec->dob = DUP(x->norm, dl);
+    rg_country(x->f[RG_C_COUNTRY], rec->country);
+    rg_country(x->f[RG_C_NATIONALITY], rec->nationality);
+    size_t nv = split_values(x->f[RG_C_TIMEZONE], x->vb, RG_MAX_FIELD, x->vv);
+    rec->timezone = DUP(nv ? x->vv[0] : "", nv ? strlen(x->vv[0]) : 0);
+    if (!rec->id || !rec->name || !rec->name_key || !rec->dob || !rec->timezone) return ST_ENOMEM;
+    if (!strcmp(rec->country, "KP") || !strcmp(rec->nationality, "KP")) rec->flags |= RG_F_DPRK;
+    return ST_OK;
+}
+
+/* Home addresses, then shipping addresses marked when none of the homes. */
+static int row_addresses(row_ctx *x) {
     char homes[4][256];
     size_t nhome = 0;
-    nv = split_values(f[RG_C_ADDRESS], vb, RG_MAX_FIELD, vv);
+    size_t nv = split_values(x->f[RG_C_ADDRESS], x->vb, RG_MAX_FIELD, x->vv);
     for (size_t i = 0; i < nv; i++) {
-        size_t l = rg_norm_address(vv[i], norm, sizeof norm);
+        size_t l = rg_norm_address(x->vv[i], x->norm, sizeof x->norm);
         if (!l) continue;
-        if (nhome < 4 && l < 256) memcpy(homes[nhome++], norm, l + 1);
-        if (!rec.addr) rec.addr = DUP(norm, l);
-        int k = intern(r, RG_K_ADDRESS, norm, l, &ids[nid]);
-        if (k < 0) { rc = k; goto done; }
-        nid += (size_t)k;
+        if (nhome < 4 && l < 256) memcpy(homes[nhome++], x->norm, l + 1);
+        if (!x->rec.addr && !(x->rec.addr = DUP(x->norm, l))) return ST_ENOMEM;
+        int rc = row_value(x, RG_K_ADDRESS, l, 0);
+        if (rc) return rc;
     }
-    if (!rec.addr) rec.addr = "";
-    rg_bigram_bits(rec.addr, rec.addr_bits);
-    nv = split_values(f[RG_C_SHIPPING], vb, RG_MAX_FIELD, vv);
+    if (!x->rec.addr) x->rec.addr = "";
+    rg_bigram_bits(x->rec.addr, x->rec.addr_bits);
+    nv = split_values(x->f[RG_C_SHIPPING], x->vb, RG_MAX_FIELD, x->vv);
     for (size_t i = 0; i < nv; i++) {
-        size_t l = rg_norm_address(vv[i], norm, sizeof norm);
+        size_t l = rg_norm_address(x->vv[i], x->norm, sizeof x->norm);
         if (!l) continue;
-        int k = intern(r, RG_K_SHIPPING, norm, l, &ids[nid]);
-        if (k < 0) { rc = k; goto done; }
-        if (k) {
-            int same = 0;
-            for (size_t h = 0; h < nhome; h++) same |= strcmp(homes[h], norm) == 0;
-            if (!same && nhome) { ids[nid] |= RG_VAL_SHIPDIFF; rec.flags |= RG_F_SHIP_DIFF; }
-            nid++;
-        }
+        int same = 0;
+        for (size_t h = 0; h < nhome; h++) same |= strcmp(homes[h], x->norm) == 0;
+        uint32_t diff = !same && nhome ? RG_VAL_SHIPDIFF : 0;
+        size_t before = x->nid;
+        int rc = row_value(x, RG_K_SHIPPING, l, diff);
+        if (rc) return rc;
+        if (diff && x->nid > before) x->rec.flags |= RG_F_SHIP_DIFF;
     }
+    return ST_OK;
+}
 
-    /* phones with their types: one type for all, or one per phone */
+/* Phones with their types: one type for all, or one per phone. */
+static int row_phones(row_ctx *x, char *tb) {
     const char *types[RG_MAX_VALUES];
-    char *tb = buf;
-    size_t ntypes = split_values(f[RG_C_PHONE_TYPE], tb, RG_MAX_FIELD, types);
-    nv = split_values(f[RG_C_PHONE], vb, RG_MAX_FIELD, vv);
+    const char *region = x->rec.country[0] ? x->rec.country : x->rec.nationality;
+    size_t ntypes = split_values(x->f[RG_C_PHONE_TYPE], tb, RG_MAX_FIELD, types);
+    size_t nv = split_values(x->f[RG_C_PHONE], x->vb, RG_MAX_FIELD, x->vv);
     for (size_t i = 0; i < nv; i++) {
-        size_t l = rg_norm_phone(vv[i], region, norm, sizeof norm);
+        size_t l = rg_norm_phone(x->vv[i], region, x->norm, sizeof x->norm);
         const char *ty = ntypes == 0 ? "" : types[i < ntypes ? i : ntypes - 1];
         int voip = 0;
         for (size_t w = 0; voip_words[w]; w++) voip |= strcasestr(ty, voip_words[w]) != NULL;
         if (!l) continue;
-        if (rg_phone_is_voip(norm)) voip = 1;
-        if (strncmp(norm, "+850", 4) == 0) rec.flags |= RG_F_DPRK;
-        if (voip && !(rec.flags & RG_F_VOIP)) {
-            rec.flags |= RG_F_VOIP;
+        if (rg_phone_is_voip(x->norm)) voip = 1;
+        if (strncmp(x->norm, "+850", 4) == 0) x->rec.flags |= RG_F_DPRK;
+        if (voip && !(x->rec.flags & RG_F_VOIP)) {
+            x->rec.flags |= RG_F_VOIP;
             char d[160];
-            snprintf(d, sizeof d, "%.40s%s%.60s", norm, ty[0] ? " type " : " in a VoIP number range", ty);
-            rec.voip_detail = DUP(d, strlen(d));
+            snprintf(d, sizeof d, "%.40s%s%.60s", x->norm, ty[0] ? " type " : " in a VoIP number range", ty);
+            if (!(x->rec.voip_detail = DUP(d, strlen(d)))) return ST_ENOMEM;
         }
-        int k = intern(r, RG_K_PHONE, norm, l, &ids[nid]);
-        if (k < 0) { rc = k; goto done; }
-        nid += (size_t)k;
+        int rc = row_value(x, RG_K_PHONE, l, 0);
+        if (rc) return rc;
     }
+    return ST_OK;
+}
 
+/* A payout account: crypto and foreign-country flags besides its value. */
+static size_t row_payment(row_ctx *x, const char *v) {
+    char pc[3];
+    int crypto = 0;
+    size_t l = rg_norm_payment(v, x->norm, sizeof x->norm, pc, &crypto);
+    rg_rec *rec = &x->rec;
+    if (!l) return 0;
+    if (crypto && !(rec->flags & RG_F_CRYPTO)) {
+        rec->flags |= RG_F_CRYPTO;
+        if (!rec->payout_detail) rec->payout_detail = DUP(x->norm, l);
+    }
+    if (pc[0] && rec->country[0] && strcmp(pc, rec->country) && strcmp(pc, rec->nationality) &&
+        !(rec->flags & RG_F_FOREIGN_PAY)) {
+        rec->flags |= RG_F_FOREIGN_PAY;
+        memcpy(rec->pay_country, pc, 3);
+        rec->payout_detail = DUP(x->norm, l);
+    }
+    return l;
+}
+
+/* Email, employer, school, IP, device, payout: one normaliser each. */
+static int row_simple(row_ctx *x) {
     static const struct { int col, kind; } simple[] = {
         {RG_C_EMAIL, RG_K_EMAIL}, {RG_C_EMPLOYER, RG_K_EMPLOYER}, {RG_C_EDUCATION, RG_K_SCHOOL},
         {RG_C_IP, RG_K_IP}, {RG_C_DEVICE, RG_K_DEVICE}, {RG_C_PAYMENT, RG_K_PAYMENT}};
     for (size_t s = 0; s < sizeof simple / sizeof simple[0]; s++) {
-        nv = split_values(f[simple[s].col], vb, RG_MAX_FIELD, vv);
-        for (size_t i = 0; i < nv && nid < sizeof ids / sizeof ids[0]; i++) {
+        size_t nv = split_values(x->f[simple[s].col], x->vb, RG_MAX_FIELD, x->vv);
+        for (size_t i = 0; i < nv; i++) {
+            const char *v = x->vv[i];
             size_t l = 0;
             switch (simple[s].kind) {
-            case RG_K_EMAIL: l = rg_norm_email(vv[i], norm, sizeof norm); break;
-            case RG_K_IP: l = rg_norm_ip(vv[i], norm, sizeof norm); break;
-            case RG_K_DEVICE: {
+            case RG_K_EMAIL: l = rg_norm_email(v, x->norm, sizeof x->norm); break;
+            case RG_K_IP: l = rg_norm_ip(v, x->norm, sizeof x->norm); break;
+            case RG_K_DEVICE: { /* spaces carry nothing in a device id */
                 char t[1100];
-                size_t tl = rg_norm_text(vv[i], t, sizeof t);
+                size_t tl = rg_norm_text(v, t, sizeof t);
                 for (size_t q = 0; q < tl; q++)
-                    if (t[q] != ' ') norm[l++] = t[q];
-                norm[l] = 0;
+                    if (t[q] != ' ') x->norm[l++] = t[q];
+                x->norm[l] = 0;
                 break;
             }
-            case RG_K_PAYMENT: {
-                char pc[3];
-                int crypto = 0;
-                l = rg_norm_payment(vv[i], norm, sizeof norm, pc, &crypto);
-                if (!l) break;
-                if (crypto && !(rec.flags & RG_F_CRYPTO)) {
-                    rec.flags |= RG_F_CRYPTO;
-                    if (!rec.payout_detail) rec.payout_detail = DUP(norm, l);
-                }
-                if (pc[0] && rec.country[0] && strcmp(pc, rec.country) && strcmp(pc, rec.nationality) &&
-                    !(rec.flags & RG_F_FOREIGN_PAY)) {
-                    rec.flags |= RG_F_FOREIGN_PAY;
-                    memcpy(rec.pay_country, pc, 3);
-                    rec.payout_detail = DUP(norm, l);
-                }
-                break;
-            }
+            case RG_K_PAYMENT: l = row_payment(x, v); break;
             case RG_K_SCHOOL:
-                l = rg_norm_text(vv[i], norm, sizeof norm);
-                if (l && !rec.edu_country[0]) rg_country_in_text(vv[i], rec.edu_country);
+                l = rg_norm_text(v, x->norm, sizeof x->norm);
+                if (l && !x->rec.edu_country[0]) rg_country_in_text(v, x->rec.edu_country);
                 break;
-            default: l = rg_norm_text(vv[i], norm, sizeof norm); break;
+            default: l = rg_norm_text(v, x->norm, sizeof x->norm); break;
             }
-            int k = intern(r, simple[s].kind, norm, l, &ids[nid]);
-            if (k < 0) { rc = k; goto done; }
-            nid += (size_t)k;
+            int rc = row_value(x, simple[s].kind, l, 0);
+            if (rc) return rc;
         }
     }
+    return ST_OK;
+}
 
-    if (f[RG_C_RESUME][0]) {
+/* The row's own bytes, for a state folder to replay. */
+static int row_raw(row_ctx *x) {
+    json_t *o = json_object();
+    if (!o) return ST_ENOMEM;
+    for (int i = 0; i < RG_NCOLS; i++)
+        if (x->f[i][0]) json_object_set_new(o, rg_col_names[i], json_string(x->f[i]));
+    char *js = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (!js) return ST_ENOMEM;
+    x->rec.raw = DUP(js, strlen(js));
+    free(js);
+    return x->rec.raw ? ST_OK : ST_ENOMEM;
+}
+
+/* Append to the shared vectors: photos, the résumé signature, the sorted
+ * unique value slice (keeping the ship-differs bit of either copy), the
+ * record.  On failure every vector is back at its length before. */
+static int row_commit(row_ctx *x) {
+    st_rings *r = x->r;
+    size_t pdq0 = r->pdq.len, sigs0 = r->sigs.len, vals0 = r->vals.len;
+    rg_rec *rec = &x->rec;
+    if (rg_vec_reserve(&r->pdq, r->pdq.len + 4 * x->nphotos) != ST_OK) goto oom;
+    rec->pstart = (uint32_t)(r->pdq.len / 4);
+    rec->npdq = (uint32_t)x->nphotos;
+    if (x->nphotos) memcpy((uint64_t *)r->pdq.data + r->pdq.len, x->photos, x->nphotos * sizeof x->photos[0]);
+    r->pdq.len += 4 * x->nphotos;
+    if (x->f[RG_C_RESUME][0]) {
         uint32_t sig[RG_SIG];
-        rg_resume_signature(f[RG_C_RESUME], sig);
+        rg_resume_signature(x->f[RG_C_RESUME], sig);
         if (sig[0] != UINT32_MAX) {
-            if (rg_vec_reserve(&r->sigs, r->sigs.len + RG_SIG) != ST_OK) { rc = ST_ENOMEM; goto done; }
-            rec.sig = (int32_t)(r->sigs.len / RG_SIG);
+            if (rg_vec_reserve(&r->sigs, r->sigs.len + RG_SIG) != ST_OK) goto oom;
+            rec->sig = (int32_t)(r->sigs.len / RG_SIG);
             memcpy((uint32_t *)r->sigs.data + r->sigs.len, sig, sizeof sig);
             r->sigs.len += RG_SIG;
         }
     }
-
-    /* sorted, unique value slice (keeping the ship-differs bit of either copy) */
-    qsort(ids, nid, sizeof ids[0], cmp_u32);
+    qsort(x->ids, x->nid, sizeof x->ids[0], cmp_u32);
     size_t u = 0;
-    for (size_t i = 0; i < nid; i++) {
-        if (u && RG_VAL_ID(ids[u - 1]) == RG_VAL_ID(ids[i])) { ids[u - 1] |= ids[i] & RG_VAL_SHIPDIFF; continue; }
-        ids[u++] = ids[i];
+    for (size_t i = 0; i < x->nid; i++) {
+        if (u && RG_VAL_ID(x->ids[u - 1]) == RG_VAL_ID(x->ids[i])) { x->ids[u - 1] |= x->ids[i] & RG_VAL_SHIPDIFF; continue; }
+        x->ids[u++] = x->ids[i];
     }
-    if (rg_vec_reserve(&r->vals, r->vals.len + u) != ST_OK) { rc = ST_ENOMEM; goto done; }
-    rec.vstart = (uint32_t)r->vals.len;
-    rec.vcount = (uint32_t)u;
-    if (u) memcpy((uint32_t *)r->vals.data + r->vals.len, ids, u * sizeof ids[0]);
+    if (rg_vec_reserve(&r->vals, r->vals.len + u) != ST_OK) goto oom;
+    rec->vstart = (uint32_t)r->vals.len;
+    rec->vcount = (uint32_t)u;
+    if (u) memcpy((uint32_t *)r->vals.data + r->vals.len, x->ids, u * sizeof x->ids[0]);
     r->vals.len += u;
-
-    if (r->opts.state_dir) { /* keep the row itself so the state can replay it */
-        json_t *o = json_object();
-        if (!o) { rc = ST_ENOMEM; goto done; }
-        for (int i = 0; i < RG_NCOLS; i++)
-            if (f[i][0]) json_object_set_new(o, rg_col_names[i], json_string(f[i]));
-        char *js = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-        json_decref(o);
-        if (!js) { rc = ST_ENOMEM; goto done; }
-        rec.raw = DUP(js, strlen(js));
-        free(js);
-        if (!rec.raw) { rc = ST_ENOMEM; goto done; }
-    }
-    rec.seq = r->seq++;
-    if (rg_vec_push(&r->recs, &rec) != ST_OK) { rc = ST_ENOMEM; goto done; }
-done:
-    if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory");
-    return rc;
-#undef DUP
+    rec->seq = r->seq;
+    if (rg_vec_push(&r->recs, rec) != ST_OK) goto oom;
+    r->seq++;
+    return ST_OK;
+oom:
+    r->pdq.len = pdq0;
+    r->sigs.len = sigs0;
+    r->vals.len = vals0;
+    return ST_ENOMEM;
 }
+
+/* Invariant: a row is taken whole or not at all.  Every check that can
+ * reject a row (sizes, id, hours, photo hashes) runs before anything
+ * shared is touched; after that only running out of memory can fail, and
+ * then the shared vectors go back to their lengths before the row (values
+ * interned on the way stay in the value table, linked to no record). */
+int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *src, long line,
+                  st_error *err) {
+    if (!r->scratch && !(r->scratch = st_malloc(2 * RG_MAX_FIELD + 16)))
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    row_ctx *x = st_malloc(sizeof *x);
+    if (!x) return st_error_set(err, ST_ENOMEM, "out of memory");
+    memset(x, 0, offsetof(row_ctx, photos));
+    x->nphotos = 0;
+    memset(&x->rec, 0, sizeof x->rec);
+    x->nid = 0;
+    x->r = r;
+    x->src = src;
+    x->line = line;
+    x->err = err;
+    x->rec.sig = -1;
+    x->vb = r->scratch + RG_MAX_FIELD + 8;
+    for (int i = 0; i < RG_NCOLS; i++) x->f[i] = fields[i] ? fields[i] : "";
+    int rc = row_check_fields(x);
+    if (!rc) rc = row_check_hours(x);
+    if (!rc) rc = row_check_photos(x);
+    if (!rc) rc = row_identity(x);
+    if (!rc) rc = row_addresses(x);
+    if (!rc) rc = row_phones(x, r->scratch);
+    if (!rc) rc = row_simple(x);
+    if (!rc && r->opts.state_dir) rc = row_raw(x);
+    if (!rc) rc = row_commit(x);
+    if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory");
+    st_free(x);
+    return rc;
+}
+#undef DUP
 
 typedef struct rec_key {
     const char *id;

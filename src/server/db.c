@@ -31,6 +31,7 @@
 
 #include "core/alloc.h"
 #include "core/csv.h"
+#include "core/fs.h"
 #include "core/sha256.h"
 #include "server/db_int.h"
 
@@ -199,6 +200,32 @@ int st_db_open(const char *target, int max_conns, st_db **out, st_error *err) {
 
 int st_db_open_readonly(const char *target, st_db **out, st_error *err) {
     return store_open(target, 2, 1, out, err);
+}
+
+/* DATA_DIR/sanctrace.db, or the target given. */
+static const char *store_target(const char *target, const char *data_dir, char *buf, size_t n) {
+    if (target) return target;
+    snprintf(buf, n, "%s/sanctrace.db", data_dir);
+    return buf;
+}
+
+int st_db_open_store(const char *target, const char *data_dir, int max_conns, st_db **out, st_error *err) {
+    char path[4200];
+    if (!target) {
+        int rc = st_mkdir_p(data_dir, err);
+        if (rc != ST_OK) return rc;
+    }
+    return st_db_open(store_target(target, data_dir, path, sizeof path), max_conns, out, err);
+}
+
+int st_db_open_store_reading(const char *target, const char *data_dir, st_db **out, st_error *err) {
+    char path[4200];
+    st_error e2;
+    st_error_clear(&e2);
+    int rc = st_db_open_readonly(store_target(target, data_dir, path, sizeof path), out, &e2);
+    if (rc == ST_ENOTFOUND) return st_db_open_store(target, data_dir, 2, out, err);
+    if (rc != ST_OK && err) *err = e2;
+    return rc;
 }
 
 void st_db_close(st_db *s) {

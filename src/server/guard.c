@@ -9,6 +9,7 @@
  * yente clients) pass untouched.
  */
 #include "server/guard.h"
+#include "sanctrace/server.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -97,7 +98,7 @@ int srv_media_is(const char *content_type, const char *type) {
     return *p == 0 || *p == ';';
 }
 
-int srv_origin_valid(const char *s) {
+int st_server_origin_valid(const char *s) {
     const char *rest = strncmp(s, "http://", 7) == 0 ? s + 7 : strncmp(s, "https://", 8) == 0 ? s + 8 : NULL;
     if (!rest || !*rest) return 0;
     char name[256];

@@ -62,8 +62,6 @@ int srv_origin_listed(const char *origin, const char *const *origins, int n);
 /* Is the media type of a Content-Type value type (parameters ignored)? */
 int srv_media_is(const char *content_type, const char *type);
 
-/* Is s a well-formed origin for --cors-origin: http[s]://host[:port],
- * no path, no wildcard? */
-int srv_origin_valid(const char *s);
+/* st_server_origin_valid (a --cors-origin's form) is public: sanctrace/server.h. */
 
 #endif

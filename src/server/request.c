@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "core/alloc.h"
+#include "core/sha256.h"
 #include "server/db.h"
 
 static int fail(srv_fail *f, int status, const char *error, const char *fmt, const char *a,
@@ -284,7 +284,7 @@ static int cmp_norm(const void *a, const void *b) { return strcmp((const char *)
 /* One length-prefixed field into the digest: "<tag>:<count>;" then each
  * value as "<length>:<bytes>", so no value can pose as a separator, a
  * second value or another field. */
-static void subject_field(EVP_MD_CTX *md, const char *tag, const char *const *vals, int n) {
+static void subject_field(st_sha256_ctx *md, const char *tag, const char *const *vals, int n) {
     static const size_t W = SRV_MAX_VALUE_LEN + 1;
     char norm[SRV_MAX_VALUES][SRV_MAX_VALUE_LEN + 1];
     char head[64];
@@ -293,12 +293,12 @@ static void subject_field(EVP_MD_CTX *md, const char *tag, const char *const *va
     for (int i = 0; i < n; i++) subject_norm(vals[i], norm[i], W);
     qsort(norm, (size_t)n, W, cmp_norm); /* order-insensitive, not ambiguous */
     int hl = snprintf(head, sizeof head, "%s:%d;", tag, n);
-    EVP_DigestUpdate(md, head, (size_t)hl);
+    st_sha256_update(md, head, (size_t)hl);
     for (int i = 0; i < n; i++) {
         size_t len = strlen(norm[i]);
         hl = snprintf(head, sizeof head, "%zu:", len);
-        EVP_DigestUpdate(md, head, (size_t)hl);
-        EVP_DigestUpdate(md, norm[i], len);
+        st_sha256_update(md, head, (size_t)hl);
+        st_sha256_update(md, norm[i], len);
     }
 }
 
@@ -310,32 +310,21 @@ void srv_query_subject(const srv_query *q, char out[80]) {
     /* every field the query can carry, each value normalised (case and
      * spacing do not make a new subject) and sorted within its field */
     const char *schema = q->schema ? q->schema : "";
-    unsigned char h[EVP_MAX_MD_SIZE];
-    unsigned int hn = 0;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(md);
-        snprintf(out, 80, "q:");
-        return;
-    }
-    EVP_DigestUpdate(md, "sanctrace-subject-2\n", 20);
-    subject_field(md, "schema", &schema, 1);
-    subject_field(md, "name", q->names, q->n_names);
-    subject_field(md, "birthDate", q->birth_dates, q->n_birth_dates);
-    subject_field(md, "nationality", q->nationalities, q->n_nationalities);
-    subject_field(md, "country", q->countries, q->n_countries);
-    subject_field(md, "idNumber", q->id_numbers, q->n_id_numbers);
-    subject_field(md, "wallet", q->wallets, q->n_wallets);
-    EVP_DigestFinal_ex(md, h, &hn);
-    EVP_MD_CTX_free(md);
-    static const char digits[] = "0123456789abcdef";
+    uint8_t h[32];
+    st_sha256_ctx md;
+    st_sha256_init(&md);
+    st_sha256_update(&md, "sanctrace-subject-2\n", 20);
+    subject_field(&md, "schema", &schema, 1);
+    subject_field(&md, "name", q->names, q->n_names);
+    subject_field(&md, "birthDate", q->birth_dates, q->n_birth_dates);
+    subject_field(&md, "nationality", q->nationalities, q->n_nationalities);
+    subject_field(&md, "country", q->countries, q->n_countries);
+    subject_field(&md, "idNumber", q->id_numbers, q->n_id_numbers);
+    subject_field(&md, "wallet", q->wallets, q->n_wallets);
+    st_sha256_final(&md, h);
     out[0] = 'q';
     out[1] = ':';
-    for (unsigned i = 0; i < 32 && i < hn; i++) {
-        out[2 + 2 * i] = digits[h[i] >> 4];
-        out[3 + 2 * i] = digits[h[i] & 15];
-    }
-    out[2 + 2 * (hn < 32 ? hn : 32)] = 0;
+    st_hex_encode(h, 32, out + 2);
 }
 
 static int hexval(int c) {

@@ -4,8 +4,8 @@
  * Design: signals are blocked in every thread and taken synchronously by
  * the main thread (sigtimedwait), so no handler runs in async-signal
  * context.  SIGHUP and the --update-every timer wake the updater thread,
- * which runs `sanctrace update` as a child process (posix_spawn of this
- * same binary), opens the snapshot it wrote, checks it, and swaps it in;
+ * which runs the library's update (st_update) in a forked child process,
+ * opens the snapshot it wrote, checks it, and swaps it in;
  * the child's failure (download down, garbled file) leaves the served
  * snapshot untouched and is shown by /readyz and /catalog.  SIGTERM stops
  * accepting connections, waits for the requests in flight (their audit
@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +28,8 @@
 #include "core/progress.h"
 #include "server/monitor.h"
 #include "server/server_int.h"
+#include "sanctrace/update.h"
 
-extern char **environ;
 
 /* ---- the live snapshot ---- */
 
@@ -72,30 +71,48 @@ json_t *srv_live_status(srv *S) {
 
 /* ---- updates ---- */
 
-/* Run `sanctrace update` and wait for it; the child's output goes to our
- * stderr.  ST_OK when it exits 0. */
+/* The update itself, in the child: st_update through the library, its
+ * report on stderr as `sanctrace update` prints it; the exit status says
+ * whether a snapshot was written. */
+static void update_child(srv *S) {
+    st_update_opts o;
+    memset(&o, 0, sizeof o);
+    o.data_dir = S->data_dir;
+    o.dirs = S->cfg.update_from;
+    o.ndirs = (size_t)(S->cfg.n_update_from < 8 ? S->cfg.n_update_from : 8);
+    o.fetch = st_http_fetch;
+    st_update_report *r = NULL;
+    st_error err;
+    st_error_clear(&err);
+    int rc = st_update(&o, &r, &err);
+    st_update_report_print(stderr, r, rc != ST_OK ? &err : NULL, 0);
+    int written = rc == ST_OK && r && r->written;
+    if (written)
+        fprintf(stderr, "sanctrace: update wrote snapshot %s (%zu entities: %zu added, %zu removed, %zu changed)\n",
+                r->version, r->n_entities, r->added, r->removed, r->changed);
+    st_update_report_free(r);
+    fflush(stderr);
+    _exit(written ? 0 : 2);
+}
+
+/* Run the update in a child process and wait for it: a list file that
+ * brings the parser down, or a download that eats memory, costs the update,
+ * never the server, and SIGTERM can stop it at once.  The child runs only
+ * st_update (lists, files, libcurl): nothing that takes a lock the serving
+ * threads hold.  ST_OK when it wrote a snapshot. */
 static int update_spawn(srv *S, st_error *err) {
-    char *argv[8 + 2 * 8];
-    int a = 0;
-    argv[a++] = S->self_exe;
-    argv[a++] = "update";
-    argv[a++] = "--data-dir";
-    argv[a++] = S->data_dir;
-    for (int i = 0; i < S->cfg.n_update_from && i < 8; i++) {
-        argv[a++] = "--from";
-        argv[a++] = (char *)S->cfg.update_from[i];
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return st_error_set(err, ST_EIO, "cannot start the update: %s", strerror(errno));
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL); /* the child takes signals normally */
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        update_child(S);
     }
-    argv[a] = NULL;
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attr, &none); /* the child takes signals normally */
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-    pid_t pid;
-    int e = posix_spawn(&pid, S->self_exe, NULL, &attr, argv, environ);
-    posix_spawnattr_destroy(&attr);
-    if (e != 0) return st_error_set(err, ST_EIO, "cannot run %s update: %s", S->self_exe, strerror(e));
     pthread_mutex_lock(&S->upd_mu);
     S->upd_child = pid;
     pthread_mutex_unlock(&S->upd_mu);
@@ -106,9 +123,8 @@ static int update_spawn(srv *S, st_error *err) {
     pthread_mutex_unlock(&S->upd_mu);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ST_OK;
     if (WIFSIGNALED(status))
-        return st_error_set(err, ST_EIO, "sanctrace update was stopped by signal %d", WTERMSIG(status));
-    return st_error_set(err, ST_EIO, "sanctrace update failed (exit %d); the current snapshot stays",
-                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        return st_error_set(err, ST_EIO, "the update was stopped by signal %d", WTERMSIG(status));
+    return st_error_set(err, ST_EIO, "the update failed; the current snapshot stays");
 }
 
 static void monitor_after_update(srv *S, const st_snapshot *snap) {
@@ -217,8 +233,6 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
     pthread_mutex_init(&S->conns_mu, NULL);
     pthread_cond_init(&S->conns_cv, NULL);
     snprintf(S->data_dir, sizeof S->data_dir, "%s", cfg->data_dir);
-    ssize_t n = readlink("/proc/self/exe", S->self_exe, sizeof S->self_exe - 1);
-    S->self_exe[n > 0 ? n : 0] = 0;
     char hn[200] = "";
     gethostname(hn, sizeof hn - 1);
     snprintf(S->host, sizeof S->host, "%.200s:%d", hn, (int)getpid());
@@ -233,13 +247,7 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
     signal(SIGPIPE, SIG_IGN);
 
     if ((rc = st_mkdir_p(S->data_dir, err)) != ST_OK) goto done;
-    char dbpath[4200];
-    const char *target = cfg->db;
-    if (!target) {
-        snprintf(dbpath, sizeof dbpath, "%s/sanctrace.db", S->data_dir);
-        target = dbpath;
-    }
-    if ((rc = st_db_open(target, cfg->threads + 4, &S->store, err)) != ST_OK) goto done;
+    if ((rc = st_db_open_store(cfg->db, S->data_dir, cfg->threads + 4, &S->store, err)) != ST_OK) goto done;
     if ((rc = srv_audit_start(S->store, &S->audit, err)) != ST_OK) goto done;
 
     st_snapshot *snap = NULL;

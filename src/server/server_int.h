@@ -66,7 +66,6 @@ typedef struct srv_conn {
 typedef struct srv {
     st_server_config cfg;
     char data_dir[4096];
-    char self_exe[4096];
     char host[256];            /* for monitoring runs: who claimed them */
     int auth;                  /* API keys required */
     st_db *store;

@@ -135,6 +135,62 @@ static void test_tz_offsets(void **state) {
     assert_false(rg_tz_offset_minutes(NULL, "Mars/Olympus", &m));
 }
 
+/* A row is taken whole or not at all: a rejected row (a good photo hash
+ * then a bad one; a bad hour after good fields) leaves every shared
+ * vector as it was, and so does a row that runs out of memory anywhere. */
+static void test_rejected_row_leaves_nothing(void **state) {
+    (void)state;
+    st_rings *r;
+    st_error err;
+    st_rings_opts o = {0};
+    assert_int_equal(st_rings_new(&r, &o, &err), ST_OK);
+    const char *good[RG_NCOLS] = {0};
+    good[RG_C_ID] = "a1";
+    good[RG_C_NAME] = "Ann Lee";
+    good[RG_C_PHOTO] = "f0f0f0f0f0f0f0f00123456789abcdef0000000000000000ffffffffffffffff";
+    good[RG_C_EMAIL] = "ann@example.org";
+    good[RG_C_RESUME] = "ten years of embedded C, rust and go; remote work from anywhere";
+    assert_int_equal(rg_record_add(r, good, "t", 2, &err), ST_OK);
+    size_t recs = r->recs.len, pdq = r->pdq.len, vals = r->vals.len, sigs = r->sigs.len;
+    const char *bad_photo[RG_NCOLS] = {0};
+    bad_photo[RG_C_ID] = "a2";
+    bad_photo[RG_C_EMAIL] = "bob@example.org";
+    bad_photo[RG_C_PHOTO] = "1111111111111111111111111111111111111111111111111111111111111111;nothex";
+    assert_int_equal(rg_record_add(r, bad_photo, "t", 3, &err), ST_EPARSE);
+    assert_non_null(strstr(err.msg, "photo_hash"));
+    const char *bad_hours[RG_NCOLS] = {0};
+    bad_hours[RG_C_ID] = "a3";
+    bad_hours[RG_C_PHOTO] = "2222222222222222222222222222222222222222222222222222222222222222";
+    bad_hours[RG_C_HOURS] = "1;2;25";
+    assert_int_equal(rg_record_add(r, bad_hours, "t", 4, &err), ST_EPARSE);
+    assert_int_equal(r->recs.len, recs);
+    assert_int_equal(r->pdq.len, pdq);
+    assert_int_equal(r->vals.len, vals);
+    assert_int_equal(r->sigs.len, sigs);
+    /* out of memory at every allocation of a full row: nothing half-added */
+    const char *full[RG_NCOLS] = {0};
+    full[RG_C_ID] = "a4";
+    full[RG_C_NAME] = "Kim Jong Su";
+    full[RG_C_PHOTO] = "3333333333333333333333333333333333333333333333333333333333333333";
+    full[RG_C_RESUME] = "senior blockchain developer, solidity and react, five years";
+    full[RG_C_PHONE] = "+1 555 0100";
+    full[RG_C_PAYMENT] = "0x1111111111111111111111111111111111111111";
+    for (long n = 0; n < 40; n++) {
+        size_t recs0 = r->recs.len, pdq0 = r->pdq.len, vals0 = r->vals.len, sigs0 = r->sigs.len;
+        st_alloc_fail_after(n);
+        int rc = rg_record_add(r, full, "t", 5, &err);
+        st_alloc_fail_after(-1);
+        if (rc == ST_OK) break;
+        assert_int_equal(rc, ST_ENOMEM);
+        assert_int_equal(r->recs.len, recs0);
+        assert_int_equal(r->pdq.len, pdq0);
+        assert_int_equal(r->vals.len, vals0);
+        assert_int_equal(r->sigs.len, sigs0);
+    }
+    assert_int_equal(r->recs.len, recs + 1);
+    st_rings_free(r);
+}
+
 static void test_name_key(void **state) {
     (void)state;
     st_rings *r;
@@ -746,6 +802,7 @@ int main(void) {
         cmocka_unit_test(test_photo_and_resume_near),
         cmocka_unit_test(test_order_independence),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_rejected_row_leaves_nothing),
         cmocka_unit_test(test_febrl1_figures),
         cmocka_unit_test(test_synthetic_figures),
     };

@@ -80,15 +80,15 @@ static void test_http10_without_host(void **state) {
 
 static void test_origin_valid(void **state) {
     (void)state;
-    assert_true(srv_origin_valid("https://app.example"));
-    assert_true(srv_origin_valid("http://localhost:3000/"));
-    assert_true(srv_origin_valid("http://[::1]:3000"));
-    assert_false(srv_origin_valid("*"));
-    assert_false(srv_origin_valid("https://*.example"));
-    assert_false(srv_origin_valid("https://app.example/path"));
-    assert_false(srv_origin_valid("app.example"));
-    assert_false(srv_origin_valid("null"));
-    assert_false(srv_origin_valid("https://"));
+    assert_true(st_server_origin_valid("https://app.example"));
+    assert_true(st_server_origin_valid("http://localhost:3000/"));
+    assert_true(st_server_origin_valid("http://[::1]:3000"));
+    assert_false(st_server_origin_valid("*"));
+    assert_false(st_server_origin_valid("https://*.example"));
+    assert_false(st_server_origin_valid("https://app.example/path"));
+    assert_false(st_server_origin_valid("app.example"));
+    assert_false(st_server_origin_valid("null"));
+    assert_false(st_server_origin_valid("https://"));
 }
 
 int main(void) {
