@@ -52,8 +52,12 @@ LIB_OBJ += $(BUILD)/gen/web_assets.o
 # Screening images (src/screen/image.c) carry a digest of the library's
 # sources, so a cache written by one build is never read by another.
 LIB_HDR := $(sort $(wildcard src/*/*.h include/sanctrace/*.h))
+PUB_HDR := $(sort $(wildcard include/sanctrace/*.h))
 LIB_OBJ += $(BUILD)/gen/build_id.o
 LIB := $(BUILD)/libsanctrace.a
+# The same objects with every symbol visible, for the unit tests, benchmarks
+# and fuzzers that reach inside (the installed library hides them).
+LIB_INTERNAL := $(BUILD)/libsanctrace-internal.a
 BIN := $(BUILD)/sanctrace
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -91,21 +95,30 @@ build/%/gen/build_id.c: $(LIB_SRC) $(LIB_HDR)
 $(BUILD)/gen/build_id.o: $(BUILD)/gen/build_id.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+$(LIB_INTERNAL): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# libsanctrace.a: the objects linked into one, with only the symbols named in
+# include/sanctrace/ left global: internal helpers (st_buf_*, rg_*, chain_*,
+# ...) cannot clash with a program's own names or be called by it.
+$(LIB): $(LIB_OBJ) $(PUB_HDR) scripts/public_symbols.sh
+	@rm -f $@ $(BUILD)/sanctrace-all.o $(BUILD)/sanctrace.o
+	ld -r -o $(BUILD)/sanctrace-all.o $(LIB_OBJ)
+	sh scripts/public_symbols.sh $(BUILD)/sanctrace-all.o $(PUB_HDR) > $(BUILD)/public.syms
+	objcopy --keep-global-symbols=$(BUILD)/public.syms $(BUILD)/sanctrace-all.o $(BUILD)/sanctrace.o
+	ar rcs $@ $(BUILD)/sanctrace.o
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 	@ln -sf $(MODE)/sanctrace build/sanctrace-$(MODE)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_INTERNAL) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -Itests/unit -o $@ $< $(LIB_INTERNAL) $(LDLIBS) $(TEST_LIBS)
 
 # Each public header compiles alone, as C and as C++, with every warning an
 # error: a client includes one header and nothing else.
-PUB_HDR := $(sort $(wildcard include/sanctrace/*.h))
 HEADERTEST := $(BUILD)/headertest.ok
 $(HEADERTEST): $(PUB_HDR) tests/headertest.sh
 	@mkdir -p $(dir $@)
@@ -183,9 +196,9 @@ lint: $(DEPS_STAMP)
 
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
-$(BUILD)/bench/%: bench/%.c $(LIB)
+$(BUILD)/bench/%: bench/%.c $(LIB_INTERNAL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ibench -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ibench -o $@ $< $(LIB_INTERNAL) $(LDLIBS)
 
 BENCH_SIZE ?= small
 bench: $(BIN) $(BENCH_BIN)
