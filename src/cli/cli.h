@@ -49,7 +49,7 @@ void cli_skipped_report(const cli_skipped *s, const char *cmd);
 
 /* ---- options (opts.c): one table per command ---- */
 
-#define CLI_MAX_LIST 256
+#define CLI_MAX_LIST 4096
 typedef struct cli_list {
     const char *v[CLI_MAX_LIST];
     size_t n;

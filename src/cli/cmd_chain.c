@@ -31,9 +31,22 @@ typedef struct chain_args {
     const char *out;
     uint64_t txs, seed;
     int nopos;
-    char **pos;
+    const char *const *pos;
+    cli_list posl;
     char dbbuf[1024];
 } chain_args;
+
+/* One table per subcommand: an option of another is refused by name. */
+#define OPT(n, k, f, m) CLI_OPT(n, k, chain_args, f, m)
+#define STORE OPT("--db", CLI_TEXT, db, 0), OPT("--format", CLI_TEXT, format, 0)
+static const cli_opt ingest_opts[] = {STORE, OPT("--network", CLI_TEXT, network, 0),
+                                      OPT("--check-witness", CLI_FLAG, check_witness, 0), CLI_END};
+static const cli_opt query_opts[] = {STORE, CLI_END};
+static const cli_opt synth_opts[] = {OPT("--txs", CLI_NUM, txs, 100000000), OPT("--out", CLI_TEXT, out, 0),
+                                     OPT("--seed", CLI_NUM, seed, UINT64_MAX), CLI_END};
+static const cli_opt querybench_opts[] = {STORE, OPT("--txs", CLI_NUM, txs, 100000000), CLI_END};
+static const cli_opt *const chain_tables[] = {ingest_opts, synth_opts, querybench_opts, NULL};
+static const char *const chain_names[] = {"chain ingest", "chain synth", "chain querybench"};
 
 static void chain_usage(FILE *f) {
     fprintf(f,
@@ -54,26 +67,18 @@ static void chain_usage(FILE *f) {
             "Exit codes: 0 ok, 1 not found or bad records skipped, 2 usage or fatal error.\n");
 }
 
-static int parse_args(int argc, char **argv, chain_args *a) {
+static int parse_args(int argc, char **argv, const char *sub, chain_args *a) {
     memset(a, 0, sizeof *a);
     a->format = "json";
-    a->pos = calloc((size_t)argc + 1, sizeof *a->pos);
-    if (!a->pos) return 2;
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(s, "--db") && v) a->db = v, i++;
-        else if (!strcmp(s, "--format") && v) a->format = v, i++;
-        else if (!strcmp(s, "--network") && v) a->network = v, i++;
-        else if (!strcmp(s, "--out") && v) a->out = v, i++;
-        else if (!strcmp(s, "--txs") && v) a->txs = strtoull(v, NULL, 10), i++;
-        else if (!strcmp(s, "--seed") && v) a->seed = strtoull(v, NULL, 10), i++;
-        else if (!strcmp(s, "--check-witness")) a->check_witness = 1;
-        else if (s[0] == '-' && s[1] == '-') {
-            fprintf(stderr, "sanctrace chain: unknown option or missing value: %s\n", s);
-            return 2;
-        } else a->pos[a->nopos++] = argv[i];
-    }
+    const cli_opt *t = !strcmp(sub, "ingest")       ? ingest_opts
+                       : !strcmp(sub, "synth")      ? synth_opts
+                       : !strcmp(sub, "querybench") ? querybench_opts
+                                                    : query_opts;
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "chain %s", sub);
+    if (cli_parse(cmd, t, chain_tables, chain_names, argc, argv, a, &a->posl, CLI_MAX_LIST)) return 2;
+    a->pos = a->posl.v;
+    a->nopos = (int)a->posl.n;
     if (strcmp(a->format, "json") && strcmp(a->format, "table")) {
         fprintf(stderr, "sanctrace chain: --format must be json or table\n");
         return 2;
@@ -537,9 +542,12 @@ int cmd_chain(int argc, char **argv) {
             chain_usage(stdout);
             return 0;
         }
-    chain_args a;
-    int rc = parse_args(argc - 2, argv + 2, &a);
+    static chain_args a; /* large (the positional list): not on the stack */
     const char *sub = argv[1];
+    static const char *const subs[] = {"ingest", "stats", "tx", "block", "address", "synth", "querybench", NULL};
+    int known = 0;
+    for (size_t i = 0; subs[i]; i++) known |= !strcmp(sub, subs[i]);
+    int rc = known ? parse_args(argc - 2, argv + 2, sub, &a) : 0;
     if (rc) {}
     else if (!strcmp(sub, "ingest")) rc = chain_ingest(&a);
     else if (!strcmp(sub, "stats")) rc = chain_stats(&a);
@@ -553,6 +561,5 @@ int cmd_chain(int argc, char **argv) {
         chain_usage(stderr);
         rc = 2;
     }
-    free(a.pos);
     return rc;
 }

@@ -9,7 +9,6 @@
  * entity is among the matches at the default threshold; an innocent name
  * counts as flagged when anything matches it.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,37 +40,36 @@ static void kind_count(deck_kind *k, size_t *nk, const char *kind, int hit) {
     if (*nk < 64) k[(*nk)++] = (deck_kind){kind, 1, hit != 0};
 }
 
+typedef struct eval_args {
+    const char *data_dir, *format;
+    uint64_t innocents, seed, show;
+    cli_list pos;
+} eval_args;
+
+static const cli_opt eval_opts[] = {
+    CLI_OPT("--data-dir", CLI_TEXT, eval_args, data_dir, 0),
+    CLI_OPT("--innocents", CLI_NUM, eval_args, innocents, 10000000),
+    CLI_OPT("--seed", CLI_NUM, eval_args, seed, UINT64_MAX),
+    CLI_OPT("--format", CLI_TEXT, eval_args, format, 0),
+    CLI_OPT("--show-flagged", CLI_NUM, eval_args, show, 1000000),
+    CLI_END,
+};
+
 int cmd_eval(int argc, char **argv);
 int cmd_eval(int argc, char **argv) {
-    static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
-                                         {"innocents", required_argument, 0, 'i'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"format", required_argument, 0, 'f'},
-                                         {"show-flagged", required_argument, 0, 'S'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *data_dir = NULL, *format = "table";
-    size_t innocents = 20000, show = 0;
-    uint64_t seed = 20261128;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data_dir = optarg; break;
-        case 'i': innocents = (size_t)atol(optarg); break;
-        case 's': seed = strtoull(optarg, NULL, 10); break;
-        case 'f': format = optarg; break;
-        case 'S': show = (size_t)atol(optarg); break;
-        case 'h':
-            printf("usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S] [--format table|json]\n                          [--show-flagged N]\n");
-            return 0;
-        default: return 2;
-        }
+    if (cli_want_help(argc, argv)) {
+        printf("usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S] [--format table|json]\n                          [--show-flagged N]\n");
+        return 0;
     }
-    if (optind >= argc || strcmp(argv[optind], "deck")) {
+    eval_args ea = {NULL, "table", 20000, 20261128, 0, {{0}, 0}};
+    if (cli_parse("eval", eval_opts, NULL, NULL, argc - 1, argv + 1, &ea, &ea.pos, 1)) return 2;
+    if (ea.pos.n != 1 || strcmp(ea.pos.v[0], "deck")) {
         fprintf(stderr, "usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S]\n");
         return 2;
     }
+    const char *data_dir = ea.data_dir, *format = ea.format;
+    size_t innocents = (size_t)ea.innocents, show = (size_t)ea.show;
+    uint64_t seed = ea.seed;
     char dir[4096];
     cli_data_dir(data_dir, dir, sizeof dir);
     st_error err;

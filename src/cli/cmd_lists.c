@@ -88,33 +88,50 @@ static void upd_print_table(const st_update_report *r) {
     else printf(" (first snapshot)\n");
 }
 
+typedef struct update_args {
+    const char *data_dir, *sources, *format;
+    cli_list from, ftm;
+    int verbose;
+} update_args;
+
+static const cli_opt update_opts[] = {
+    CLI_OPT("--from", CLI_LIST, update_args, from, 0),
+    CLI_OPT("--data-dir", CLI_TEXT, update_args, data_dir, 0),
+    CLI_OPT("--sources", CLI_TEXT, update_args, sources, 0),
+    CLI_OPT("--ftm-dataset", CLI_LIST, update_args, ftm, 0),
+    CLI_OPT("--format", CLI_TEXT, update_args, format, 0),
+    CLI_OPT("--verbose", CLI_FLAG, update_args, verbose, 0),
+    CLI_OPT("-v", CLI_FLAG, update_args, verbose, 0),
+    CLI_END,
+};
+
 int cmd_update(int argc, char **argv) {
-    const char *dirs[ST_UPDATE_MAX_DIRS], *ftm[ST_UPDATE_MAX_DIRS];
-    const char *data_opt = NULL, *format = "table";
+    if (cli_want_help(argc, argv)) { upd_usage(stdout); return 0; }
+    static update_args a; /* two lists: not on the stack */
+    memset(&a, 0, sizeof a);
+    a.format = "table";
+    if (cli_parse("update", update_opts, NULL, NULL, argc - 1, argv + 1, &a, NULL, 0)) return 2;
+    const char *dirs[ST_UPDATE_MAX_DIRS];
+    const char *data_opt = a.data_dir, *format = a.format;
     char data_dir[4096];
-    int verbose = 0;
+    int verbose = a.verbose;
     st_update_opts o;
     memset(&o, 0, sizeof o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { upd_usage(stdout); return 0; }
-        else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) verbose = 1;
-        else if (!v) { fprintf(stderr, "sanctrace: update: %s needs a value or is unknown\n", a); upd_usage(stderr); return 2; }
-        else if (!strcmp(a, "--from")) { if (o.ndirs == ST_UPDATE_MAX_DIRS) goto usage; dirs[o.ndirs++] = v; i++; }
-        else if (!strcmp(a, "--data-dir")) { data_opt = v; i++; }
-        else if (!strcmp(a, "--sources")) { o.sources = v; i++; }
-        else if (!strcmp(a, "--ftm-dataset")) { if (o.nftm == ST_UPDATE_MAX_DIRS) goto usage; ftm[o.nftm++] = v; i++; }
-        else if (!strcmp(a, "--format")) { format = v; i++; }
-        else goto usage;
+    if (a.from.n > ST_UPDATE_MAX_DIRS || a.ftm.n > ST_UPDATE_MAX_DIRS) {
+        fprintf(stderr, "sanctrace update: at most %d --from folders and %d --ftm-dataset names\n",
+                ST_UPDATE_MAX_DIRS, ST_UPDATE_MAX_DIRS);
+        return 2;
     }
+    for (size_t i = 0; i < a.from.n; i++) dirs[o.ndirs++] = a.from.v[i];
+    o.sources = a.sources;
+    o.nftm = a.ftm.n;
     if (strcmp(format, "table") && strcmp(format, "json")) goto usage;
     if (!o.ndirs && getenv("SANCTRACE_SOURCES_DIR") && *getenv("SANCTRACE_SOURCES_DIR"))
         dirs[o.ndirs++] = getenv("SANCTRACE_SOURCES_DIR");
     cli_data_dir(data_opt, data_dir, sizeof data_dir);
     o.data_dir = data_dir;
     o.dirs = dirs;
-    o.ftm_datasets = ftm;
+    o.ftm_datasets = a.ftm.v;
     o.fetch = st_http_fetch;
     st_error err;
     st_error_clear(&err);

@@ -206,26 +206,30 @@ done:
     return rc;
 }
 
+typedef struct compare_args {
+    const char *schema, *format, *pairs;
+    double threshold;
+    int errors;
+    cli_list pos;
+} compare_args;
+
+static const cli_opt compare_opts[] = {
+    CLI_OPT("--schema", CLI_TEXT, compare_args, schema, 0),
+    CLI_OPT("--format", CLI_TEXT, compare_args, format, 0),
+    CLI_OPT("--pairs", CLI_TEXT, compare_args, pairs, 0),
+    CLI_OPT("--threshold", CLI_REAL, compare_args, threshold, 1),
+    CLI_OPT("--errors", CLI_FLAG, compare_args, errors, 0),
+    CLI_END,
+};
+
 int cmd_compare(int argc, char **argv) {
-    const char *schema = NULL, *format = "table", *pairs = NULL;
-    const char *names[2] = {NULL, NULL};
-    int nn = 0, errors = 0;
-    double thr = ST_NAME_THRESHOLD;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { compare_usage(stdout); return 0; }
-        else if (!strcmp(argv[i], "--schema") && i + 1 < argc) schema = argv[++i];
-        else if (!strcmp(argv[i], "--format") && i + 1 < argc) format = argv[++i];
-        else if (!strcmp(argv[i], "--pairs") && i + 1 < argc) pairs = argv[++i];
-        else if (!strcmp(argv[i], "--threshold") && i + 1 < argc) thr = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--errors")) errors = 1;
-        else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            fprintf(stderr, "sanctrace compare: unknown option %s\n", argv[i]);
-            compare_usage(stderr);
-            return 2;
-        } else if (nn < 2) names[nn++] = argv[i];
-        else { compare_usage(stderr); return 2; }
-    }
-    if (pairs) return run_pairs(pairs, thr, errors);
+    if (cli_want_help(argc, argv)) { compare_usage(stdout); return 0; }
+    compare_args a = {NULL, "table", NULL, ST_NAME_THRESHOLD, 0, {{0}, 0}};
+    if (cli_parse("compare", compare_opts, NULL, NULL, argc - 1, argv + 1, &a, &a.pos, 2)) return 2;
+    const char *schema = a.schema, *format = a.format;
+    const char *names[2] = {a.pos.n > 0 ? a.pos.v[0] : NULL, a.pos.n > 1 ? a.pos.v[1] : NULL};
+    size_t nn = a.pos.n;
+    if (a.pairs) return run_pairs(a.pairs, a.threshold, a.errors);
     if (nn != 2 || (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)) {
         compare_usage(stderr);
         return 2;
@@ -276,23 +280,33 @@ static void deck_usage(FILE *f) {
             "innocents that score >= threshold against any listed name.\n");
 }
 
+typedef struct deck_args {
+    const char *un, *ofac, *names;
+    uint64_t innocents, seed;
+    double threshold;
+    int misses;
+} deck_args;
+
+static const cli_opt deck_opts[] = {
+    CLI_OPT("--un", CLI_TEXT, deck_args, un, 0),
+    CLI_OPT("--ofac", CLI_TEXT, deck_args, ofac, 0),
+    CLI_OPT("--names", CLI_TEXT, deck_args, names, 0),
+    CLI_OPT("--innocents", CLI_NUM, deck_args, innocents, 10000000),
+    CLI_OPT("--seed", CLI_NUM, deck_args, seed, UINT64_MAX),
+    CLI_OPT("--threshold", CLI_REAL, deck_args, threshold, 1),
+    CLI_OPT("--misses", CLI_FLAG, deck_args, misses, 0),
+    CLI_END,
+};
+
 int cmd_eval_deck(int argc, char **argv) {
-    const char *un = NULL, *ofac = NULL, *file = NULL;
-    size_t innocents = 5000;
-    uint64_t seed = 20260227;
-    double thr = ST_NAME_THRESHOLD;
-    int misses = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { deck_usage(stdout); return 0; }
-        else if (!strcmp(argv[i], "--un") && i + 1 < argc) un = argv[++i];
-        else if (!strcmp(argv[i], "--ofac") && i + 1 < argc) ofac = argv[++i];
-        else if (!strcmp(argv[i], "--names") && i + 1 < argc) file = argv[++i];
-        else if (!strcmp(argv[i], "--innocents") && i + 1 < argc) innocents = strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--threshold") && i + 1 < argc) thr = atof(argv[++i]);
-        else if (!strcmp(argv[i], "--misses")) misses = 1;
-        else { deck_usage(stderr); return 2; }
-    }
+    if (cli_want_help(argc, argv)) { deck_usage(stdout); return 0; }
+    deck_args da = {NULL, NULL, NULL, 5000, 20260227, ST_NAME_THRESHOLD, 0};
+    if (cli_parse("eval-deck", deck_opts, NULL, NULL, argc - 1, argv + 1, &da, NULL, 0)) return 2;
+    const char *un = da.un, *ofac = da.ofac, *file = da.names;
+    size_t innocents = (size_t)da.innocents;
+    uint64_t seed = da.seed;
+    double thr = da.threshold;
+    int misses = da.misses;
     if (!un && !ofac && !file) { deck_usage(stderr); return 2; }
     st_error err;
     st_error_clear(&err);
@@ -357,9 +371,21 @@ static int dcmp(const void *x, const void *y) {
 }
 
 int cmd_bench_names(int argc, char **argv);
+typedef struct bench_args {
+    const char *un, *ofac;
+    uint64_t list_size, queries;
+} bench_args;
+
+static const cli_opt bench_opts[] = {
+    CLI_OPT("--un", CLI_TEXT, bench_args, un, 0),
+    CLI_OPT("--ofac", CLI_TEXT, bench_args, ofac, 0),
+    CLI_OPT("--list-size", CLI_NUM, bench_args, list_size, 100000000),
+    CLI_OPT("--queries", CLI_NUM, bench_args, queries, 100000000),
+    CLI_END,
+};
+
 int cmd_bench_names(int argc, char **argv) {
-    size_t list_size = 30000, nq = 2000;
-    const char *un = NULL, *ofac = NULL;
+    bench_args ba = {NULL, NULL, 30000, 2000};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: sanctrace bench-names --un consolidated.xml --ofac sdn.csv [--list-size N] [--queries N]\n\n"
@@ -368,12 +394,11 @@ int cmd_bench_names(int argc, char **argv) {
                    "names padded with generated ones), beside a brute-force Jaro-Winkler scan of\n"
                    "every name in the same run.  One thread; medians of 5 rounds.\n");
             return 0;
-        } else if (!strcmp(argv[i], "--un") && i + 1 < argc) un = argv[++i];
-        else if (!strcmp(argv[i], "--ofac") && i + 1 < argc) ofac = argv[++i];
-        else if (!strcmp(argv[i], "--list-size") && i + 1 < argc) list_size = strtoul(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--queries") && i + 1 < argc) nq = strtoul(argv[++i], NULL, 10);
-        else { fprintf(stderr, "sanctrace bench-names: bad option %s\n", argv[i]); return 2; }
+        }
     }
+    if (cli_parse("bench-names", bench_opts, NULL, NULL, argc - 1, argv + 1, &ba, NULL, 0)) return 2;
+    const char *un = ba.un, *ofac = ba.ofac;
+    size_t list_size = (size_t)ba.list_size, nq = (size_t)ba.queries;
     st_error err;
     st_error_clear(&err);
     st_name_list names = {0};

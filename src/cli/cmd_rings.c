@@ -45,25 +45,44 @@ static void warn_row(void *ctx, const st_error *e) {
     else if (s->n == 101) fputs("sanctrace: further malformed records not listed\n", stderr);
 }
 
+typedef struct synth_args {
+    const char *out, *truth, *names_dir;
+    uint64_t records, seed;
+} synth_args;
+
+static const cli_opt synth_opts[] = {
+    CLI_OPT("--records", CLI_NUM, synth_args, records, 20000000),
+    CLI_OPT("--seed", CLI_NUM, synth_args, seed, UINT64_MAX),
+    CLI_OPT("--out", CLI_TEXT, synth_args, out, 0),
+    CLI_OPT("--truth", CLI_TEXT, synth_args, truth, 0),
+    CLI_OPT("--names-dir", CLI_TEXT, synth_args, names_dir, 0),
+    CLI_END,
+};
+
+typedef struct rings_args {
+    const char *data_dir, *state, *format;
+    cli_list files;
+} rings_args;
+
+static const cli_opt rings_opts[] = {
+    CLI_OPT("--data-dir", CLI_TEXT, rings_args, data_dir, 0),
+    CLI_OPT("--state", CLI_TEXT, rings_args, state, 0),
+    CLI_OPT("--format", CLI_TEXT, rings_args, format, 0),
+    CLI_END,
+};
+
+static const cli_opt *const rings_tables[] = {synth_opts, rings_opts, NULL};
+static const char *const rings_names[] = {"rings synth", "rings"};
+
 static int cmd_rings_synth(int argc, char **argv) {
+    if (cli_want_help(argc, argv)) { rings_usage(stdout); return 0; }
     st_rings_synth_opts o = {0, 1, NULL, 1};
-    const char *out = NULL, *truth = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { rings_usage(stdout); return 0; }
-        if (i + 1 >= argc) { fprintf(stderr, "sanctrace: %s needs a value\n", a); return 2; }
-        const char *v = argv[++i];
-        if (!strcmp(a, "--records")) {
-            char *e;
-            long long n = strtoll(v, &e, 10);
-            if (*e || n < 1 || n > 20000000) { fprintf(stderr, "sanctrace: --records must be 1..20000000\n"); return 2; }
-            o.records = (size_t)n;
-        } else if (!strcmp(a, "--seed")) o.seed = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--out")) out = v;
-        else if (!strcmp(a, "--truth")) truth = v;
-        else if (!strcmp(a, "--names-dir")) o.names_dir = v;
-        else { fprintf(stderr, "sanctrace: unknown option %s\n", a); rings_usage(stderr); return 2; }
-    }
+    synth_args sa = {NULL, NULL, NULL, 0, 1};
+    if (cli_parse("rings synth", synth_opts, rings_tables, rings_names, argc - 1, argv + 1, &sa, NULL, 0)) return 2;
+    o.records = (size_t)sa.records;
+    o.seed = sa.seed;
+    o.names_dir = sa.names_dir;
+    const char *out = sa.out, *truth = sa.truth;
     if (!out || !o.records) { rings_usage(stderr); return 2; }
     char tb[4096];
     if (!truth) {
@@ -82,25 +101,12 @@ static int cmd_rings_synth(int argc, char **argv) {
 
 int cmd_rings(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "synth")) return cmd_rings_synth(argc - 1, argv + 1);
-    const char *data_dir = NULL, *state = NULL, *format = "json";
-    const char *files[64];
-    int nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { rings_usage(stdout); return 0; }
-        if (!strcmp(a, "--data-dir") || !strcmp(a, "--state") || !strcmp(a, "--format")) {
-            if (i + 1 >= argc) { fprintf(stderr, "sanctrace: %s needs a value\n", a); return 2; }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--data-dir")) data_dir = v;
-            else if (!strcmp(a, "--state")) state = v;
-            else format = v;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "sanctrace: unknown option %s\n", a);
-            rings_usage(stderr);
-            return 2;
-        } else if (nfiles < 64) files[nfiles++] = a;
-        else { fprintf(stderr, "sanctrace: at most 64 input files\n"); return 2; }
-    }
+    if (cli_want_help(argc, argv)) { rings_usage(stdout); return 0; }
+    rings_args ra = {NULL, NULL, "json", {{0}, 0}};
+    if (cli_parse("rings", rings_opts, rings_tables, rings_names, argc - 1, argv + 1, &ra, &ra.files, 64)) return 2;
+    const char *data_dir = ra.data_dir, *state = ra.state, *format = ra.format;
+    const char *const *files = ra.files.v;
+    int nfiles = (int)ra.files.n;
     if (strcmp(format, "json") && strcmp(format, "table")) {
         fprintf(stderr, "sanctrace: --format must be json or table\n");
         return 2;

@@ -6,7 +6,6 @@
  * data dir, or --db postgres://...), so keys, exports, customers and
  * alerts work with a server running or not.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +76,7 @@ static void serve_usage(FILE *f) {
             "key's name as its analyst; without keys (loopback) the analyst is \"local\".\n");
 }
 
-static int serve_keys(int argc, char **argv, const char *db, const char *data_dir,
+static int serve_keys(int argc, const char *const *argv, const char *db, const char *data_dir,
                       const char *role_name) {
     st_error err;
     st_error_clear(&err);
@@ -146,122 +145,97 @@ static int serve_keys(int argc, char **argv, const char *db, const char *data_di
     return rc;
 }
 
-int cmd_serve(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, 0, 'd'}, {"listen", required_argument, 0, 'l'},
-        {"threads", required_argument, 0, 't'},  {"db", required_argument, 0, 'b'},
-        {"auth", required_argument, 0, 'a'},     {"max-body", required_argument, 0, 'm'},
-        {"update-every", required_argument, 0, 'u'}, {"update-from", required_argument, 0, 'f'},
-        {"timeout", required_argument, 0, 'T'},  {"port-file", required_argument, 0, 'p'},
-        {"header-timeout", required_argument, 0, 'H'}, {"body-timeout", required_argument, 0, 'B'},
-        {"max-connections", required_argument, 0, 'C'},
-        {"max-connections-per-ip", required_argument, 0, 'I'},
-        {"host-name", required_argument, 0, 'N'}, {"cors-origin", required_argument, 0, 'O'},
-        {"role", required_argument, 0, 'r'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    st_server_config cfg = {.listen = "127.0.0.1:8080", .threads = 8, .auth = -1,
-                            .max_body = 1u << 20, .conn_timeout = 30, .max_conns = 1024,
-                            .max_conns_per_ip = 64, .header_timeout = 10, .body_timeout = 60};
-    const char *data_dir = NULL, *role = NULL;
-    int c, per_ip_given = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data_dir = optarg; break;
-        case 'r': role = optarg; break;
-        case 'l': cfg.listen = optarg; break;
-        case 't':
-            cfg.threads = atoi(optarg);
-            if (cfg.threads < 1 || cfg.threads > 256) {
-                fprintf(stderr, "sanctrace: --threads must be 1..256\n");
-                return 2;
-            }
-            break;
-        case 'b': cfg.db = optarg; break;
-        case 'a':
-            if (strcmp(optarg, "on") == 0) cfg.auth = 1;
-            else if (strcmp(optarg, "off") == 0) cfg.auth = 0;
-            else {
-                fprintf(stderr, "sanctrace: --auth takes on or off\n");
-                return 2;
-            }
-            break;
-        case 'm': {
-            long long v = atoll(optarg);
-            if (v < 1024 || v > (1ll << 30)) {
-                fprintf(stderr, "sanctrace: --max-body must be 1024..1073741824 bytes\n");
-                return 2;
-            }
-            cfg.max_body = (size_t)v;
-            break;
-        }
-        case 'u':
-            if ((cfg.update_every = parse_duration(optarg)) < 1) {
-                fprintf(stderr, "sanctrace: --update-every takes a duration like 6h, 30m or 90s\n");
-                return 2;
-            }
-            break;
-        case 'f':
-            if (cfg.n_update_from >= 8) {
-                fprintf(stderr, "sanctrace: at most 8 --update-from folders\n");
-                return 2;
-            }
-            cfg.update_from[cfg.n_update_from++] = optarg;
-            break;
-        case 'T': {
-            int v = atoi(optarg);
-            if (v < 1 || v > 3600) {
-                fprintf(stderr, "sanctrace: --timeout must be 1..3600 seconds\n");
-                return 2;
-            }
-            cfg.conn_timeout = (unsigned)v;
-            break;
-        }
-        case 'p': cfg.port_file = optarg; break;
-        case 'H':
-        case 'B': {
-            int v = atoi(optarg);
-            if (v < 1 || v > 3600) {
-                fprintf(stderr, "sanctrace: --%s-timeout must be 1..3600 seconds\n", c == 'H' ? "header" : "body");
-                return 2;
-            }
-            *(c == 'H' ? &cfg.header_timeout : &cfg.body_timeout) = (unsigned)v;
-            break;
-        }
-        case 'C':
-        case 'I': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < (c == 'C' ? 16 : 0) || v > 100000) {
-                fprintf(stderr, "sanctrace: --max-connections%s must be %s..100000\n", c == 'C' ? "" : "-per-ip",
-                        c == 'C' ? "16" : "0");
-                return 2;
-            }
-            *(c == 'C' ? &cfg.max_conns : &cfg.max_conns_per_ip) = (unsigned)v;
-            if (c == 'I') per_ip_given = 1;
-            break;
-        }
-        case 'N': {
-            const char *bad = strpbrk(optarg, ":/*?#@[] ");
-            if (!*optarg || bad || strlen(optarg) > 253 || cfg.n_host_names >= 8) {
-                fprintf(stderr, "sanctrace: --host-name takes a DNS name without port (at most 8)\n");
-                return 2;
-            }
-            cfg.host_names[cfg.n_host_names++] = optarg;
-            break;
-        }
-        case 'O':
-            if (!st_server_origin_valid(optarg) || cfg.n_cors_origins >= 8) {
-                fprintf(stderr, "sanctrace: --cors-origin takes an origin like https://app.example or "
-                                "http://localhost:3000, no path or wildcard (at most 8)\n");
-                return 2;
-            }
-            cfg.cors_origins[cfg.n_cors_origins++] = optarg;
-            break;
-        case 'h': serve_usage(stdout); return 0;
-        default: serve_usage(stderr); return 2;
-        }
+typedef struct serve_args {
+    const char *data_dir, *listen, *db, *auth, *update_every, *port_file, *role;
+    uint64_t threads, max_body, timeout, header_timeout, body_timeout, max_conns, max_conns_per_ip;
+    int per_ip_given;
+    cli_list update_from, host_names, cors_origins, pos;
+} serve_args;
+
+#define SOPT(n, k, f, m) CLI_OPT(n, k, serve_args, f, m)
+static const cli_opt serve_opts[] = {
+    SOPT("--data-dir", CLI_TEXT, data_dir, 0),        SOPT("--listen", CLI_TEXT, listen, 0),
+    SOPT("--threads", CLI_NUM, threads, 256),         SOPT("--db", CLI_TEXT, db, 0),
+    SOPT("--auth", CLI_TEXT, auth, 0),                SOPT("--max-body", CLI_NUM, max_body, 1u << 30),
+    SOPT("--update-every", CLI_TEXT, update_every, 0), SOPT("--update-from", CLI_LIST, update_from, 0),
+    SOPT("--timeout", CLI_NUM, timeout, 3600),        SOPT("--port-file", CLI_TEXT, port_file, 0),
+    SOPT("--header-timeout", CLI_NUM, header_timeout, 3600),
+    SOPT("--body-timeout", CLI_NUM, body_timeout, 3600),
+    SOPT("--max-connections", CLI_NUM, max_conns, 100000),
+    SOPT("--max-connections-per-ip", CLI_NUM, max_conns_per_ip, 100000),
+    SOPT("--host-name", CLI_LIST, host_names, 0),     SOPT("--cors-origin", CLI_LIST, cors_origins, 0),
+    SOPT("--role", CLI_TEXT, role, 0),                CLI_END,
+};
+
+/* The parsed options into cfg, each checked; 2 after saying why. */
+static int serve_config(serve_args *a, st_server_config *cfg) {
+    if (a->threads < 1) { fprintf(stderr, "sanctrace: --threads must be 1..256\n"); return 2; }
+    if (a->max_body < 1024) { fprintf(stderr, "sanctrace: --max-body must be 1024..1073741824 bytes\n"); return 2; }
+    if (a->timeout < 1) { fprintf(stderr, "sanctrace: --timeout must be 1..3600 seconds\n"); return 2; }
+    if (a->header_timeout < 1 || a->body_timeout < 1) {
+        fprintf(stderr, "sanctrace: --%s-timeout must be 1..3600 seconds\n", a->header_timeout < 1 ? "header" : "body");
+        return 2;
     }
+    if (a->max_conns < 16) { fprintf(stderr, "sanctrace: --max-connections must be 16..100000\n"); return 2; }
+    cfg->threads = (int)a->threads;
+    cfg->max_body = (size_t)a->max_body;
+    cfg->conn_timeout = (unsigned)a->timeout;
+    cfg->header_timeout = (unsigned)a->header_timeout;
+    cfg->body_timeout = (unsigned)a->body_timeout;
+    cfg->max_conns = (unsigned)a->max_conns;
+    cfg->max_conns_per_ip = (unsigned)a->max_conns_per_ip;
+    cfg->listen = a->listen;
+    cfg->db = a->db;
+    cfg->port_file = a->port_file;
+    if (a->auth && strcmp(a->auth, "on") && strcmp(a->auth, "off")) {
+        fprintf(stderr, "sanctrace: --auth takes on or off\n");
+        return 2;
+    }
+    cfg->auth = !a->auth ? -1 : !strcmp(a->auth, "on");
+    if (a->update_every && (cfg->update_every = parse_duration(a->update_every)) < 1) {
+        fprintf(stderr, "sanctrace: --update-every takes a duration like 6h, 30m or 90s\n");
+        return 2;
+    }
+    if (a->update_from.n > 8) { fprintf(stderr, "sanctrace: at most 8 --update-from folders\n"); return 2; }
+    for (size_t i = 0; i < a->update_from.n; i++) cfg->update_from[cfg->n_update_from++] = a->update_from.v[i];
+    for (size_t i = 0; i < a->host_names.n; i++) {
+        const char *h = a->host_names.v[i];
+        if (!*h || strpbrk(h, ":/*?#@[] ") || strlen(h) > 253 || i >= 8) {
+            fprintf(stderr, "sanctrace: --host-name takes a DNS name without port (at most 8)\n");
+            return 2;
+        }
+        cfg->host_names[cfg->n_host_names++] = h;
+    }
+    for (size_t i = 0; i < a->cors_origins.n; i++) {
+        if (!st_server_origin_valid(a->cors_origins.v[i]) || i >= 8) {
+            fprintf(stderr, "sanctrace: --cors-origin takes an origin like https://app.example or "
+                            "http://localhost:3000, no path or wildcard (at most 8)\n");
+            return 2;
+        }
+        cfg->cors_origins[cfg->n_cors_origins++] = a->cors_origins.v[i];
+    }
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv) {
+    if (cli_want_help(argc, argv)) { serve_usage(stdout); return 0; }
+    static serve_args a; /* four lists: not on the stack */
+    memset(&a, 0, sizeof a);
+    a.listen = "127.0.0.1:8080";
+    a.threads = 8;
+    a.max_body = 1u << 20;
+    a.timeout = 30;
+    a.max_conns = 1024;
+    a.max_conns_per_ip = 64;
+    a.header_timeout = 10;
+    a.body_timeout = 60;
+    for (int i = 1; i < argc; i++) a.per_ip_given |= !strcmp(argv[i], "--max-connections-per-ip");
+    if (cli_parse("serve", serve_opts, NULL, NULL, argc - 1, argv + 1, &a, &a.pos, 16)) return 2;
+    st_server_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    if (serve_config(&a, &cfg)) return 2;
+    const char *data_dir = a.data_dir, *role = a.role;
+    int per_ip_given = a.per_ip_given;
     if (!per_ip_given && cfg.max_conns_per_ip > cfg.max_conns / 2) cfg.max_conns_per_ip = cfg.max_conns / 2;
     if (cfg.max_conns_per_ip > cfg.max_conns / 2) {
         fprintf(stderr, "sanctrace: --max-connections-per-ip must leave room for other clients: at most "
@@ -270,14 +244,14 @@ int cmd_serve(int argc, char **argv) {
     }
     char dir[4096];
     cfg.data_dir = cli_data_dir(data_dir, dir, sizeof dir);
-    if (optind < argc && strcmp(argv[optind], "keys") == 0)
-        return serve_keys(argc - optind - 1, argv + optind + 1, cfg.db, cfg.data_dir, role);
+    if (a.pos.n && strcmp(a.pos.v[0], "keys") == 0)
+        return serve_keys((int)a.pos.n - 1, a.pos.v + 1, cfg.db, cfg.data_dir, role);
     if (role) {
         fprintf(stderr, "sanctrace: --role is for 'serve keys add'\n");
         return 2;
     }
-    if (optind < argc) {
-        fprintf(stderr, "sanctrace: serve: unexpected argument '%s'\n", argv[optind]);
+    if (a.pos.n) {
+        fprintf(stderr, "sanctrace: serve: unexpected argument '%s'\n", a.pos.v[0]);
         serve_usage(stderr);
         return 2;
     }
@@ -300,30 +274,27 @@ static void audit_usage(FILE *f) {
                "full UTC time stamp YYYY-MM-DDTHH:MM:SS (exclusive).\n");
 }
 
+typedef struct audit_args {
+    const char *data_dir, *db, *from, *to, *output;
+    cli_list pos;
+} audit_args;
+
+static const cli_opt audit_opts[] = {
+    CLI_OPT("--data-dir", CLI_TEXT, audit_args, data_dir, 0), CLI_OPT("--db", CLI_TEXT, audit_args, db, 0),
+    CLI_OPT("--from", CLI_TEXT, audit_args, from, 0),         CLI_OPT("--to", CLI_TEXT, audit_args, to, 0),
+    CLI_OPT("--output", CLI_TEXT, audit_args, output, 0),     CLI_OPT("-o", CLI_TEXT, audit_args, output, 0),
+    CLI_END,
+};
+
 int cmd_audit(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, 0, 'd'}, {"db", required_argument, 0, 'b'},
-        {"from", required_argument, 0, 'f'},     {"to", required_argument, 0, 't'},
-        {"output", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *data_dir = NULL, *db = NULL, *from = "", *to = "", *output = NULL;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || cli_want_help(argc, argv)) {
         audit_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data_dir = optarg; break;
-        case 'b': db = optarg; break;
-        case 'f': from = optarg; break;
-        case 't': to = optarg; break;
-        case 'o': output = optarg; break;
-        case 'h': audit_usage(stdout); return 0;
-        default: audit_usage(stderr); return 2;
-        }
-    }
+    audit_args aa = {NULL, NULL, "", "", NULL, {{0}, 0}};
+    if (cli_parse("audit", audit_opts, NULL, NULL, argc - 2, argv + 2, &aa, NULL, 0)) return 2;
+    const char *data_dir = aa.data_dir, *db = aa.db, *from = aa.from, *to = aa.to, *output = aa.output;
     char to_buf[64];
     if (*to && !strchr(to, 'T')) { /* a whole day: everything stamped on it */
         snprintf(to_buf, sizeof to_buf, "%.40s~", to);
@@ -396,31 +367,29 @@ static void monitor_warn(void *ctx, const st_error *e) {
     else if (s->n == 101) fputs("sanctrace: further records not stored not listed\n", stderr);
 }
 
+typedef struct monitor_args {
+    const char *data_dir, *db, *format;
+    uint64_t after;
+    cli_list pos;
+} monitor_args;
+
+static const cli_opt monitor_opts[] = {
+    CLI_OPT("--data-dir", CLI_TEXT, monitor_args, data_dir, 0), CLI_OPT("--db", CLI_TEXT, monitor_args, db, 0),
+    CLI_OPT("--after", CLI_NUM, monitor_args, after, INT64_MAX), CLI_OPT("--format", CLI_TEXT, monitor_args, format, 0),
+    CLI_END,
+};
+
 int cmd_monitor(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, 0, 'd'}, {"db", required_argument, 0, 'b'},
-        {"after", required_argument, 0, 'a'},    {"format", required_argument, 0, 'f'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-    const char *data_dir = NULL, *db = NULL, *format = "table";
-    long long after = 0;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc < 2 || cli_want_help(argc, argv)) {
         monitor_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': data_dir = optarg; break;
-        case 'b': db = optarg; break;
-        case 'a': after = atoll(optarg); break;
-        case 'f': format = optarg; break;
-        case 'h': monitor_usage(stdout); return 0;
-        default: monitor_usage(stderr); return 2;
-        }
-    }
-    const char *file = optind < argc - 1 ? argv[1 + optind] : NULL;
+    monitor_args ma = {NULL, NULL, "table", 0, {{0}, 0}};
+    if (cli_parse("monitor", monitor_opts, NULL, NULL, argc - 2, argv + 2, &ma, &ma.pos, 1)) return 2;
+    const char *data_dir = ma.data_dir, *db = ma.db, *format = ma.format;
+    long long after = (long long)ma.after;
+    const char *file = ma.pos.n ? ma.pos.v[0] : NULL;
     char dir[4096];
     const char *ddir = cli_data_dir(data_dir, dir, sizeof dir);
     st_error err;

@@ -62,7 +62,8 @@ int cli_parse(const char *cmd, const cli_opt *table, const cli_opt *const *other
               int argc, char **argv, void *dest, cli_list *pos, size_t maxpos) {
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (s[0] != '-' || s[1] != '-' || !s[2]) {
+        int short_opt = s[0] == '-' && s[1] && s[1] != '-' && find_opt(table, s); /* "-o" where a table has it */
+        if (!short_opt && (s[0] != '-' || s[1] != '-' || !s[2])) {
             if (!strcmp(s, "-") && pos && pos->n < maxpos) { /* stdin */
                 pos->v[pos->n++] = s;
                 continue;

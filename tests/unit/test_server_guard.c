@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include "server/guard.h"
+#include "sanctrace/server.h"
 
 typedef struct guard_case {
     const char *method, *url, *host, *origin, *fetch_site, *fetch_mode, *ctype;
