@@ -662,6 +662,13 @@ static void truth_deposit(synth *s, heist *hs, int ex, const uint8_t txid[32], u
     hs->to_exch[ex] += v;
 }
 
+/* One step of the planted laundering story, due at hs->due: the theft,
+ * the peel chain, the fan-out, the CoinJoin, the deposits.  Long on
+ * purpose: the steps are one script read top to bottom (each case sets the
+ * next step and when it is due), and the truth file written beside each
+ * transaction must stay next to the transaction it describes; split into a
+ * function per step, the story would be scattered over a dozen places that
+ * share every variable of the heist. */
 static void heist_step(synth *s, heist *hs, st_buf *tr) {
     uint8_t txid[32];
     char t[65], a[100];

@@ -706,6 +706,13 @@ static void hits_free(screen_hit *hits, size_t n) {
     st_free(hits);
 }
 
+/* The pipeline of one query, in the order its explanation reads: wallet
+ * and identifier hits, name candidates from the index, the comparator,
+ * then the birth date, nationality, country and schema steps, the cut by
+ * threshold and limit.  Kept as one function (166 lines) because each
+ * stage reads and extends the same hit list and workspace, and the order
+ * of the stages is the rule a reviewer checks; the per-stage work is in
+ * the helpers above. */
 int st_screen(const st_snapshot *cs, const st_query *q, const st_screen_opts *o,
               st_match **out, size_t *nout, st_error *err) {
     st_snapshot *s = (st_snapshot *)cs; /* only the workspace pool changes */

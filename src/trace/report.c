@@ -307,117 +307,115 @@ typedef struct fr_group {
     int64_t v;
 } fr_group;
 
-int st_trace_write_dot(FILE *f, const st_chain *c, const st_trace_result *r, const uint64_t *src,
-                       size_t nsrc, st_taint_model model) {
-    if (!frontier_sorted(r)) return ST_EINVAL;
+/* What the drawing's stages share. */
+typedef struct dot_ctx {
+    FILE *f;
+    const st_chain *c;
     st_chain_cols k;
-    st_chain_get_cols(c, &k);
-    int rc = ST_ENOMEM;
-    dot_tx *d = NULL;
-    dot_edge *ed = NULL;
-    uint64_t *srt = NULL;
-    src_tx *st = NULL;
-    fr_key *fk = NULL;
-    fr_group *fg = NULL;
-    size_t *svc_of = NULL, *lab_k = NULL;
-    int64_t *lab_v = NULL;
-    fprintf(f, "digraph trace {\n  rankdir=LR; ranksep=0.6; nodesep=0.15;\n"
-               "  node [fontname=\"Helvetica\",fontsize=10];\n  edge [fontname=\"Helvetica\",fontsize=8];\n");
-    fprintf(f, "  labelloc=t; label=\"sanctrace trace (%s): %lld sat from %zu source output(s) through %llu "
-               "transactions to %zu frontier outputs\";\n",
-            st_taint_model_name(model), (long long)r->source_value, nsrc, (unsigned long long)r->txs, r->nfrontier);
-    size_t nf = r->nfrontier < DOT_MAX_FRONTIER ? r->nfrontier : DOT_MAX_FRONTIER; /* largest first */
-    d = st_malloc((r->nflows + nsrc + 1) * sizeof *d);
-    ed = st_malloc((r->nflows + 1) * sizeof *ed);
-    srt = st_malloc((nsrc + 1) * sizeof *srt);
-    st = st_malloc((nsrc + 1) * sizeof *st);
-    fk = st_malloc((nf + 1) * sizeof *fk);
-    fg = st_malloc((nf + 1) * sizeof *fg);
-    svc_of = st_malloc((nf + 1) * sizeof *svc_of);
-    lab_v = st_malloc((nf + 1) * sizeof *lab_v);
-    lab_k = st_malloc((nf + 1) * sizeof *lab_k);
-    if (!d || !ed || !srt || !st || !fk || !fg || !svc_of || !lab_v || !lab_k) goto out;
-    if (nsrc) memcpy(srt, src, nsrc * sizeof *srt);
-    if (nsrc > 1) qsort(srt, nsrc, sizeof *srt, u64_cmp);
+    const st_trace_result *r;
+    const uint64_t *src;
+    size_t nsrc;
+    uint64_t *srt;    /* the sources sorted, for is_source */
+    dot_tx *d;        /* receiving transactions, most taint first */
+    size_t n, nd;     /* receivers, and how many are drawn */
+    size_t nf;        /* frontier outputs drawn (largest first) */
+    size_t *svc_of;   /* per frontier position: first position with its label (tagged), else SIZE_MAX */
+    int64_t *lab_v;   /* at a label's first position: its taint */
+    size_t *lab_k;    /* ... and its outputs */
+    fr_key *fk;
+    fr_group *fg;
+} dot_ctx;
 
-    /* taint received per tx, from the flows.  Flows come grouped by
-     * receiving tx except the fee flows to a block's coinbase, which
-     * interleave with the block's transactions: the last few receivers are
-     * searched, and a coinbase further back starts a second entry. */
+/* Taint received per tx, from the flows.  Flows come grouped by receiving
+ * tx except the fee flows to a block's coinbase, which interleave with the
+ * block's transactions: the last few receivers are searched, and a
+ * coinbase further back starts a second entry. */
+static void dot_receivers(dot_ctx *x) {
+    const st_trace_result *r = x->r;
     size_t n = 0;
     for (size_t i = 0; i < r->nflows; i++) {
         int at = -1;
         for (size_t j = n; j-- > 0 && j + 8 >= n;)
-            if (d[j].tx == r->flows[i].to_tx) {
+            if (x->d[j].tx == r->flows[i].to_tx) {
                 at = (int)j;
                 break;
             }
-        if (at < 0) d[n].tx = r->flows[i].to_tx, d[n].in = 0, at = (int)n++;
-        d[at].in += r->flows[i].tainted;
+        if (at < 0) x->d[n].tx = r->flows[i].to_tx, x->d[n].in = 0, at = (int)n++;
+        x->d[at].in += r->flows[i].tainted;
     }
-    qsort(d, n, sizeof *d, dtx_by_in);
-    size_t nd = n < DOT_MAX_TXS ? n : DOT_MAX_TXS;
-    char hx[65], ad[128];
+    qsort(x->d, n, sizeof *x->d, dtx_by_in);
+    x->n = n;
+    x->nd = n < DOT_MAX_TXS ? n : DOT_MAX_TXS;
+}
 
-    /* sources, one node per source transaction, in order of first mention */
-    for (size_t i = 0; i < nsrc; i++) st[i] = (src_tx){st_chain_out_tx(c, src[i]), i};
+/* Sources, one node per source transaction, in order of first mention. */
+static int dot_sources(dot_ctx *x) {
+    size_t nsrc = x->nsrc;
+    src_tx *st = st_malloc((nsrc + 1) * sizeof *st);
+    int64_t *sv = st_malloc((nsrc + 1) * sizeof *sv);
+    size_t *sk = st_malloc((nsrc + 1) * sizeof *sk);
+    size_t *first = st_calloc(nsrc + 1, sizeof *first);
+    int rc = ST_ENOMEM;
+    if (!st || !sv || !sk || !first) goto out;
+    for (size_t i = 0; i < nsrc; i++) st[i] = (src_tx){st_chain_out_tx(x->c, x->src[i]), i};
     if (nsrc > 1) qsort(st, nsrc, sizeof *st, src_tx_cmp);
-    {
-        int64_t *sv = st_malloc((nsrc + 1) * sizeof *sv);
-        size_t *sk = st_malloc((nsrc + 1) * sizeof *sk);
-        size_t *first = st_malloc((nsrc + 1) * sizeof *first);
-        if (!sv || !sk || !first) {
-            st_free(sv);
-            st_free(sk);
-            st_free(first);
-            goto out;
-        }
-        /* first[p] = 1 when source position p is the first of its tx; its sums in sv/sk */
-        for (size_t p = 0; p < nsrc; p++) first[p] = 0;
-        for (size_t i = 0; i < nsrc;) {
-            size_t j = i;
-            int64_t v = 0;
-            size_t cnt = 0;
-            for (; j < nsrc && st[j].tx == st[i].tx; j++) v += k.out_value[src[st[j].i]], cnt++;
-            size_t p = st[i].i; /* smallest position: ties sorted by position */
-            first[p] = 1;
-            sv[p] = v;
-            sk[p] = cnt;
-            i = j;
-        }
-        for (size_t p = 0; p < nsrc; p++) {
-            if (!first[p]) continue;
-            uint64_t t = st_chain_out_tx(c, src[p]);
-            st_chain_hash_hex(k.tx_hash[t], hx);
-            fprintf(f, "  s%llu [shape=box,style=\"filled,bold\",fillcolor=\"#f08080\",label=\"SOURCE tx %.10s…\\n%zu output(s), %lld sat\"];\n",
-                    (unsigned long long)t, hx, sk[p], (long long)sv[p]);
-        }
-        st_free(sv);
-        st_free(sk);
-        st_free(first);
+    /* first[p] = 1 when source position p is the first of its tx; its sums in sv/sk */
+    for (size_t i = 0; i < nsrc;) {
+        size_t j = i;
+        int64_t v = 0;
+        size_t cnt = 0;
+        for (; j < nsrc && st[j].tx == st[i].tx; j++) v += x->k.out_value[x->src[st[j].i]], cnt++;
+        size_t p = st[i].i; /* smallest position: ties sorted by position */
+        first[p] = 1;
+        sv[p] = v;
+        sk[p] = cnt;
+        i = j;
     }
-    for (size_t i = 0; i < nd; i++) {
-        st_chain_hash_hex(k.tx_hash[d[i].tx], hx);
-        fprintf(f, "  t%llu [shape=ellipse,label=\"tx %.10s…\\nheight %lld\"];\n", (unsigned long long)d[i].tx, hx,
-                (long long)st_chain_block_height(c, k.tx_block[d[i].tx]));
+    char hx[65];
+    for (size_t p = 0; p < nsrc; p++) {
+        if (!first[p]) continue;
+        uint64_t t = st_chain_out_tx(x->c, x->src[p]);
+        st_chain_hash_hex(x->k.tx_hash[t], hx);
+        fprintf(x->f, "  s%llu [shape=box,style=\"filled,bold\",fillcolor=\"#f08080\",label=\"SOURCE tx %.10s…\\n%zu output(s), %lld sat\"];\n",
+                (unsigned long long)t, hx, sk[p], (long long)sv[p]);
     }
-    if (n > nd)
-        fprintf(f, "  cloud [shape=box,style=\"dashed,rounded\",label=\"%zu further transactions\\n(not drawn)\"];\n", n - nd);
+    rc = ST_OK;
+out:
+    st_free(st);
+    st_free(sv);
+    st_free(sk);
+    st_free(first);
+    return rc;
+}
 
-    /* tx -> tx edges (summed per pair), sources and the cloud included */
+/* The drawn transactions, the cloud of the rest, and tx -> tx edges summed
+ * per pair (sources and the cloud included). */
+static int dot_transactions(dot_ctx *x) {
+    const st_trace_result *r = x->r;
+    char hx[65];
+    for (size_t i = 0; i < x->nd; i++) {
+        st_chain_hash_hex(x->k.tx_hash[x->d[i].tx], hx);
+        fprintf(x->f, "  t%llu [shape=ellipse,label=\"tx %.10s…\\nheight %lld\"];\n", (unsigned long long)x->d[i].tx,
+                hx, (long long)st_chain_block_height(x->c, x->k.tx_block[x->d[i].tx]));
+    }
+    if (x->n > x->nd)
+        fprintf(x->f, "  cloud [shape=box,style=\"dashed,rounded\",label=\"%zu further transactions\\n(not drawn)\"];\n",
+                x->n - x->nd);
+    dot_edge *ed = st_malloc((r->nflows + 1) * sizeof *ed);
+    if (!ed) return ST_ENOMEM;
     size_t ne = 0;
     for (size_t i = 0; i < r->nflows; i++) {
         const st_trace_flow *fl = &r->flows[i];
-        int a = drawn_index(d, nd, fl->from_tx), b = drawn_index(d, nd, fl->to_tx);
-        int from_src = is_source(srt, nsrc, fl->out);
+        int a = drawn_index(x->d, x->nd, fl->from_tx), b = drawn_index(x->d, x->nd, fl->to_tx);
+        int from_src = is_source(x->srt, x->nsrc, fl->out);
         if (b < 0 && (a < 0 && !from_src)) continue; /* inside the cloud */
-        dot_edge *x = &ed[ne++];
-        if (from_src) snprintf(x->a, sizeof x->a, "s%llu", (unsigned long long)fl->from_tx);
-        else if (a >= 0) snprintf(x->a, sizeof x->a, "t%llu", (unsigned long long)fl->from_tx);
-        else snprintf(x->a, sizeof x->a, "cloud");
-        if (b >= 0) snprintf(x->b, sizeof x->b, "t%llu", (unsigned long long)fl->to_tx);
-        else snprintf(x->b, sizeof x->b, "cloud");
-        x->v = fl->tainted;
+        dot_edge *e = &ed[ne++];
+        if (from_src) snprintf(e->a, sizeof e->a, "s%llu", (unsigned long long)fl->from_tx);
+        else if (a >= 0) snprintf(e->a, sizeof e->a, "t%llu", (unsigned long long)fl->from_tx);
+        else snprintf(e->a, sizeof e->a, "cloud");
+        if (b >= 0) snprintf(e->b, sizeof e->b, "t%llu", (unsigned long long)fl->to_tx);
+        else snprintf(e->b, sizeof e->b, "cloud");
+        e->v = fl->tainted;
     }
     if (ne) qsort(ed, ne, sizeof *ed, edge_cmp);
     for (size_t i = 0; i < ne;) {
@@ -425,96 +423,142 @@ int st_trace_write_dot(FILE *f, const st_chain *c, const st_trace_result *r, con
         int64_t v = ed[i].v;
         while (j < ne && !edge_cmp(&ed[i], &ed[j])) v += ed[j++].v;
         if (j - i > 1)
-            fprintf(f, "  %s -> %s [penwidth=1.5,label=\"%zu outputs\\n%lld\"];\n", ed[i].a, ed[i].b, j - i, (long long)v);
-        else fprintf(f, "  %s -> %s [label=\"%lld\"];\n", ed[i].a, ed[i].b, (long long)v);
+            fprintf(x->f, "  %s -> %s [penwidth=1.5,label=\"%zu outputs\\n%lld\"];\n", ed[i].a, ed[i].b, j - i, (long long)v);
+        else fprintf(x->f, "  %s -> %s [label=\"%lld\"];\n", ed[i].a, ed[i].b, (long long)v);
         i = j;
     }
+    st_free(ed);
+    return ST_OK;
+}
 
-    /* frontier: services summed per label (one node each), then every
-     * output grouped per (label or none, origin) into one edge */
-    if (r->nfrontier > nf)
-        fprintf(f, "  cut [shape=note,label=\"%zu smaller frontier outputs not drawn\"];\n", r->nfrontier - nf);
-    {
-        /* svc_of[i]: first frontier position with i's label (tagged only);
-         * lab_v/lab_k at that position: the label's taint and outputs */
-        lab_ix *lx = st_malloc((nf + 1) * sizeof *lx);
-        if (!lx) goto out;
-        size_t nl = 0;
-        for (size_t i = 0; i < nf; i++)
-            if (r->frontier[i].tag) lx[nl++] = (lab_ix){r->frontier[i].tag->label, i};
-        if (nl > 1) qsort(lx, nl, sizeof *lx, lab_cmp);
-        for (size_t i = 0; i < nf; i++) svc_of[i] = SIZE_MAX;
-        for (size_t i = 0; i < nl;) {
-            size_t j = i, at = lx[i].i;
-            lab_v[at] = 0;
-            lab_k[at] = 0;
-            for (; j < nl && !strcmp(lx[j].label, lx[i].label); j++) {
-                svc_of[lx[j].i] = at;
-                lab_v[at] += r->frontier[lx[j].i].tainted;
-                lab_k[at]++;
-            }
-            i = j;
+/* svc_of, lab_v, lab_k: each tagged frontier output's label, summed. */
+static int dot_labels(dot_ctx *x) {
+    const st_trace_result *r = x->r;
+    lab_ix *lx = st_malloc((x->nf + 1) * sizeof *lx);
+    if (!lx) return ST_ENOMEM;
+    size_t nl = 0;
+    for (size_t i = 0; i < x->nf; i++)
+        if (r->frontier[i].tag) lx[nl++] = (lab_ix){r->frontier[i].tag->label, i};
+    if (nl > 1) qsort(lx, nl, sizeof *lx, lab_cmp);
+    for (size_t i = 0; i < x->nf; i++) x->svc_of[i] = SIZE_MAX;
+    for (size_t i = 0; i < nl;) {
+        size_t j = i, at = lx[i].i;
+        x->lab_v[at] = 0;
+        x->lab_k[at] = 0;
+        for (; j < nl && !strcmp(lx[j].label, lx[i].label); j++) {
+            x->svc_of[lx[j].i] = at;
+            x->lab_v[at] += r->frontier[lx[j].i].tainted;
+            x->lab_k[at]++;
         }
-        st_free(lx);
+        i = j;
     }
+    st_free(lx);
+    return ST_OK;
+}
+
+/* fg: every frontier output's group (label or none, origin) with its sum. */
+static void dot_groups(dot_ctx *x) {
+    const st_trace_result *r = x->r;
+    size_t nf = x->nf;
     for (size_t i = 0; i < nf; i++) {
         const st_trace_hit *h = &r->frontier[i];
-        uint64_t t = st_chain_out_tx(c, h->out);
-        int from_src = is_source(srt, nsrc, h->out);
-        uint64_t origin = from_src || drawn_index(d, nd, t) >= 0 ? t : ST_CHAIN_NONE;
-        fk[i] = (fr_key){svc_of[i], from_src, origin, i};
+        uint64_t t = st_chain_out_tx(x->c, h->out);
+        int from_src = is_source(x->srt, x->nsrc, h->out);
+        uint64_t origin = from_src || drawn_index(x->d, x->nd, t) >= 0 ? t : ST_CHAIN_NONE;
+        x->fk[i] = (fr_key){x->svc_of[i], from_src, origin, i};
     }
-    if (nf > 1) qsort(fk, nf, sizeof *fk, fr_key_cmp);
+    if (nf > 1) qsort(x->fk, nf, sizeof *x->fk, fr_key_cmp);
     for (size_t i = 0; i < nf;) {
         size_t j = i;
         int64_t v = 0;
-        for (; j < nf && fr_same(&fk[i], &fk[j]); j++) v += r->frontier[fk[j].i].tainted;
-        for (size_t q = i; q < j; q++) fg[fk[q].i] = (fr_group){fk[i].i, j - i, v};
+        for (; j < nf && fr_same(&x->fk[i], &x->fk[j]); j++) v += r->frontier[x->fk[j].i].tainted;
+        for (size_t q = i; q < j; q++) x->fg[x->fk[q].i] = (fr_group){x->fk[i].i, j - i, v};
         i = j;
     }
-    for (size_t i = 0; i < nf; i++) {
+}
+
+/* The frontier: one node per service label, then one edge per group of
+ * outputs (services first), the unspent ones as boxes. */
+static void dot_frontier(dot_ctx *x) {
+    const st_trace_result *r = x->r;
+    FILE *f = x->f;
+    char ad[128];
+    for (size_t i = 0; i < x->nf; i++) {
         const st_trace_hit *h = &r->frontier[i];
-        if (!h->tag || svc_of[i] != i) continue;
-        int64_t v = lab_v[i];
-        size_t cnt = lab_k[i];
+        if (!h->tag || x->svc_of[i] != i) continue;
         fprintf(f, "  svc%zu [shape=box,style=\"filled,bold\",fillcolor=\"%s\",label=\"%s (%s)\\n%lld sat in %zu output(s)\"];\n", i,
-                !strcmp(h->tag->category, "exchange") ? "#9ec5f0" : "#f0d29e", h->tag->label, h->tag->category, (long long)v, cnt);
+                !strcmp(h->tag->category, "exchange") ? "#9ec5f0" : "#f0d29e", h->tag->label, h->tag->category,
+                (long long)x->lab_v[i], x->lab_k[i]);
     }
     for (int pass = 0; pass < 2; pass++) /* 0: services, 1: the rest */
-        for (size_t i = 0; i < nf; i++) {
+        for (size_t i = 0; i < x->nf; i++) {
             const st_trace_hit *h = &r->frontier[i];
             if ((pass == 0) != (h->tag != NULL)) continue;
-            if (fg[i].first != i) continue; /* the group's first output prints the summed edge */
-            uint64_t t = st_chain_out_tx(c, h->out);
-            int from_src = is_source(srt, nsrc, h->out);
+            if (x->fg[i].first != i) continue; /* the group's first output prints the summed edge */
+            uint64_t t = st_chain_out_tx(x->c, h->out);
             char origin[40];
-            if (from_src) snprintf(origin, sizeof origin, "s%llu", (unsigned long long)t);
-            else if (drawn_index(d, nd, t) >= 0) snprintf(origin, sizeof origin, "t%llu", (unsigned long long)t);
+            if (is_source(x->srt, x->nsrc, h->out)) snprintf(origin, sizeof origin, "s%llu", (unsigned long long)t);
+            else if (drawn_index(x->d, x->nd, t) >= 0) snprintf(origin, sizeof origin, "t%llu", (unsigned long long)t);
             else snprintf(origin, sizeof origin, "cloud");
-            int64_t v = fg[i].v;
-            size_t cnt = fg[i].k;
+            int64_t v = x->fg[i].v;
+            size_t cnt = x->fg[i].k;
             if (h->tag) {
-                fprintf(f, "  %s -> svc%zu [penwidth=2,label=\"%lld\"];\n", origin, svc_of[i], (long long)v);
-            } else {
-                st_chain_addr_text(c, k.out_addr[h->out], ad, sizeof ad);
-                fprintf(f, "  u%zu [shape=box,style=filled,fillcolor=\"#e8e8e8\",label=\"%s\\n%lld sat (%s)\"];\n", i,
-                        cnt == 1 ? ad : "", (long long)v, cnt == 1 ? st_stop_name(h->stop) : "");
-                if (cnt > 1) fprintf(f, "  u%zu [label=\"%zu outputs not passed on\\n%lld sat\"];\n", i, cnt, (long long)v);
-                fprintf(f, "  %s -> u%zu [label=\"%lld\"];\n", origin, i, (long long)v);
+                fprintf(f, "  %s -> svc%zu [penwidth=2,label=\"%lld\"];\n", origin, x->svc_of[i], (long long)v);
+                continue;
             }
+            st_chain_addr_text(x->c, x->k.out_addr[h->out], ad, sizeof ad);
+            fprintf(f, "  u%zu [shape=box,style=filled,fillcolor=\"#e8e8e8\",label=\"%s\\n%lld sat (%s)\"];\n", i,
+                    cnt == 1 ? ad : "", (long long)v, cnt == 1 ? st_stop_name(h->stop) : "");
+            if (cnt > 1) fprintf(f, "  u%zu [label=\"%zu outputs not passed on\\n%lld sat\"];\n", i, cnt, (long long)v);
+            fprintf(f, "  %s -> u%zu [label=\"%lld\"];\n", origin, i, (long long)v);
         }
+}
+
+int st_trace_write_dot(FILE *f, const st_chain *c, const st_trace_result *r, const uint64_t *src,
+                       size_t nsrc, st_taint_model model) {
+    if (!frontier_sorted(r)) return ST_EINVAL;
+    dot_ctx x;
+    memset(&x, 0, sizeof x);
+    x.f = f;
+    x.c = c;
+    x.r = r;
+    x.src = src;
+    x.nsrc = nsrc;
+    st_chain_get_cols(c, &x.k);
+    int rc = ST_ENOMEM;
+    fprintf(f, "digraph trace {\n  rankdir=LR; ranksep=0.6; nodesep=0.15;\n"
+               "  node [fontname=\"Helvetica\",fontsize=10];\n  edge [fontname=\"Helvetica\",fontsize=8];\n");
+    fprintf(f, "  labelloc=t; label=\"sanctrace trace (%s): %lld sat from %zu source output(s) through %llu "
+               "transactions to %zu frontier outputs\";\n",
+            st_taint_model_name(model), (long long)r->source_value, nsrc, (unsigned long long)r->txs, r->nfrontier);
+    size_t nf = x.nf = r->nfrontier < DOT_MAX_FRONTIER ? r->nfrontier : DOT_MAX_FRONTIER; /* largest first */
+    x.d = st_malloc((r->nflows + nsrc + 1) * sizeof *x.d);
+    x.srt = st_malloc((nsrc + 1) * sizeof *x.srt);
+    x.fk = st_malloc((nf + 1) * sizeof *x.fk);
+    x.fg = st_malloc((nf + 1) * sizeof *x.fg);
+    x.svc_of = st_malloc((nf + 1) * sizeof *x.svc_of);
+    x.lab_v = st_malloc((nf + 1) * sizeof *x.lab_v);
+    x.lab_k = st_malloc((nf + 1) * sizeof *x.lab_k);
+    if (!x.d || !x.srt || !x.fk || !x.fg || !x.svc_of || !x.lab_v || !x.lab_k) goto out;
+    if (nsrc) memcpy(x.srt, src, nsrc * sizeof *x.srt);
+    if (nsrc > 1) qsort(x.srt, nsrc, sizeof *x.srt, u64_cmp);
+    dot_receivers(&x);
+    if (dot_sources(&x) != ST_OK || dot_transactions(&x) != ST_OK) goto out;
+    if (r->nfrontier > nf)
+        fprintf(f, "  cut [shape=note,label=\"%zu smaller frontier outputs not drawn\"];\n", r->nfrontier - nf);
+    if (dot_labels(&x) != ST_OK) goto out;
+    dot_groups(&x);
+    dot_frontier(&x);
     rc = ST_OK;
 out:
     fprintf(f, "}\n");
-    st_free(d);
-    st_free(ed);
-    st_free(srt);
-    st_free(st);
-    st_free(fk);
-    st_free(fg);
-    st_free(svc_of);
-    st_free(lab_v);
-    st_free(lab_k);
+    st_free(x.d);
+    st_free(x.srt);
+    st_free(x.fk);
+    st_free(x.fg);
+    st_free(x.svc_of);
+    st_free(x.lab_v);
+    st_free(x.lab_k);
     return rc;
 }
 
