@@ -25,13 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <microhttpd.h>
 
 #include "core/alloc.h"
 #include "lists/store.h"
 #include "server/request.h"
-#include "server/server_int.h"
+#include "server/api.h"
 
 #define API_MAX_LIMIT 100
 
@@ -238,7 +239,7 @@ static int allowed(const st_key_info *who, st_role need, const char *what, srv_r
 
 /* Decisions on subject for who (NULL subject: on entity_id), or an empty
  * list for a key that may not read decisions.  New reference in *out. */
-static int decisions_for(srv *S, const st_key_info *who, const char *subject, const char *entity_id,
+static int decisions_for(srv_api *S, const st_key_info *who, const char *subject, const char *entity_id,
                          int limit, json_t **out, st_error *err) {
     if (who->role < ST_ROLE_ANALYST) {
         *out = json_array();
@@ -309,7 +310,7 @@ static const char *audit_bounded(const char *text, json_t *answer, char **owned)
 }
 
 /* Record a screening request; on failure out becomes a 503. */
-static int audit(srv *S, srv_req *r, const st_key_info *who, const char *endpoint, const char *subject,
+static int audit(srv_api *S, srv_req *r, const st_key_info *who, const char *endpoint, const char *subject,
                  const st_snapshot *snap, const char *input, json_t *answer, srv_resp *out) {
     char ts[40];
     char *results = json_dumps(answer, JSON_COMPACT);
@@ -332,8 +333,8 @@ static int audit(srv *S, srv_req *r, const st_key_info *who, const char *endpoin
     return ST_OK;
 }
 
-static st_snapshot *need_snapshot(srv *S, json_t **cat, srv_resp *out) {
-    st_snapshot *snap = srv_live_get(S, cat);
+static st_snapshot *need_snapshot(srv_api *S, json_t **cat, srv_resp *out) {
+    st_snapshot *snap = srv_live_get(S->live, cat);
     if (!snap)
         srv_error(out, 503, "not_ready", "no list snapshot is loaded yet; run 'sanctrace update'");
     return snap;
@@ -341,7 +342,7 @@ static st_snapshot *need_snapshot(srv *S, json_t **cat, srv_resp *out) {
 
 /* ---- POST /match/{dataset} ---- */
 
-static void api_match(srv *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
+static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
     srv_fail f = {0};
     srv_query *qs = NULL;
     size_t nq = 0;
@@ -429,7 +430,7 @@ done:
 
 /* ---- GET /search/{dataset}?q=&schema=&birthDate=&nationality= ---- */
 
-static void api_search(srv *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
+static void api_search(srv_api *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
     json_t *cat = NULL, *decisions = NULL, *answer = NULL, *input = NULL;
     hits h = {0};
     st_error err;
@@ -506,7 +507,7 @@ done:
 
 /* ---- GET /entities/{id} ---- */
 
-static void api_entity(srv *S, srv_req *r, const st_key_info *who, const char *id, srv_resp *out) {
+static void api_entity(srv_api *S, srv_req *r, const st_key_info *who, const char *id, srv_resp *out) {
     st_snapshot *snap = need_snapshot(S, NULL, out);
     if (!snap) return;
     const st_entity *e = st_snapshot_find(snap, id);
@@ -534,7 +535,7 @@ static void api_entity(srv *S, srv_req *r, const st_key_info *who, const char *i
 
 /* The analyst is who holds the key: a body "analyst" is accepted for old
  * clients and ignored, so no key can record a decision in another name. */
-static void api_decision_add(srv *S, srv_req *r, const st_key_info *who, srv_resp *out) {
+static void api_decision_add(srv_api *S, srv_req *r, const st_key_info *who, srv_resp *out) {
     srv_fail f = {0};
     json_t *body = srv_json_parse(r->body, r->body_len, &f);
     if (!body) {
@@ -587,7 +588,7 @@ static void api_decision_add(srv *S, srv_req *r, const st_key_info *who, srv_res
     json_decref(body);
 }
 
-static void api_decisions(srv *S, srv_req *r, srv_resp *out) {
+static void api_decisions(srv_api *S, srv_req *r, srv_resp *out) {
     json_t *arr = NULL;
     st_error err;
     st_error_clear(&err);
@@ -603,7 +604,7 @@ static void api_decisions(srv *S, srv_req *r, srv_resp *out) {
 
 /* ---- GET /alerts?after=ID&limit=N ---- */
 
-static void api_alerts(srv *S, srv_req *r, srv_resp *out) {
+static void api_alerts(srv_api *S, srv_req *r, srv_resp *out) {
     double after = arg_double(r, "after", 0, 0, 9e15), limit = arg_double(r, "limit", 1000, 1, 10000);
     if (after < -1 || limit < -1) {
         srv_error(out, 422, "invalid_request", "after must be an alert id, limit 1..10000");
@@ -638,7 +639,7 @@ static void reconcile_manifest(srv_req *r, srv_resp *out) {
         "url", view, "batchSize", 50);
 }
 
-static void reconcile_answer(srv *S, srv_req *r, const st_key_info *who, json_t *queries,
+static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, json_t *queries,
                              const char *input, srv_resp *out) {
     srv_fail f = {0};
     srv_query *qs = NULL;
@@ -703,7 +704,7 @@ static void reconcile_answer(srv *S, srv_req *r, const st_key_info *who, json_t 
     st_snapshot_release(snap);
 }
 
-static void api_reconcile(srv *S, srv_req *r, const st_key_info *who, srv_resp *out) {
+static void api_reconcile(srv_api *S, srv_req *r, const st_key_info *who, srv_resp *out) {
     json_t *queries = NULL, *body = NULL;
     json_error_t je;
     char *form = NULL;
@@ -762,10 +763,10 @@ static void api_reconcile(srv *S, srv_req *r, const st_key_info *who, srv_resp *
 
 /* ---- catalog and probes ---- */
 
-static void api_catalog(srv *S, srv_resp *out) {
+static void api_catalog(srv_api *S, srv_resp *out) {
     json_t *cat = NULL;
-    st_snapshot *snap = srv_live_get(S, &cat);
-    json_t *o = srv_live_status(S);
+    st_snapshot *snap = srv_live_get(S->live, &cat);
+    json_t *o = srv_live_status(S->live);
     json_object_set_new(o, "catalog", cat ? cat : json_null());
     if (snap) {
         json_object_set_new(o, "entities", json_integer((json_int_t)st_snapshot_count(snap)));
@@ -775,9 +776,9 @@ static void api_catalog(srv *S, srv_resp *out) {
     out->json = o;
 }
 
-static void api_readyz(srv *S, srv_resp *out) {
-    st_snapshot *snap = srv_live_get(S, NULL);
-    json_t *o = srv_live_status(S);
+static void api_readyz(srv_api *S, srv_resp *out) {
+    st_snapshot *snap = srv_live_get(S->live, NULL);
+    json_t *o = srv_live_status(S->live);
     const char *last_error = json_string_value(json_object_get(json_object_get(o, "last_update"), "error"));
     const char *status = !snap ? "not_ready" : last_error && *last_error ? "degraded" : "ready";
     json_object_set_new(o, "status", json_string(status));
@@ -798,10 +799,56 @@ static void api_static(const char *path, srv_resp *out) {
     srv_error(out, 404, "not_found", "no page %s", path);
 }
 
+/* The API key a client sent: "Authorization: ApiKey K" or "Bearer K",
+ * "X-API-Key: K", or ?api_key=K (for tools that cannot set headers). */
+static const char *request_key(srv_req *r) {
+    const char *h = srv_header(r, "Authorization");
+    if (h) {
+        if (strncasecmp(h, "ApiKey ", 7) == 0) return h + 7;
+        if (strncasecmp(h, "Bearer ", 7) == 0) return h + 7;
+    }
+    if ((h = srv_header(r, "X-API-Key"))) return h;
+    return srv_arg(r, "api_key");
+}
+
+/* Paths anyone may read: probes and the page itself (its API calls carry a key). */
+static int path_is_public(const char *url, const char *method) {
+    if (strcmp(method, "OPTIONS") == 0) return 1;
+    if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0) return 1;
+    if (strcmp(method, "GET") != 0) return 0;
+    if (strcmp(url, "/") == 0) return 1;
+    return strncmp(url, "/static/", 8) == 0;
+}
+
+/* With keys on, every path but the public ones needs a known, unrevoked
+ * key: its id goes into r->key_id.  0, or -1 with out filled (401, 503). */
+static int authenticate(srv_api *S, srv_req *r, srv_resp *out) {
+    if (!S->auth || path_is_public(r->url, r->method)) return 0;
+    const char *key = request_key(r);
+    int ok = 0;
+    st_error err;
+    st_error_clear(&err);
+    if (!key) {
+        srv_error(out, 401, "unauthorized",
+                  "an API key is required: send 'Authorization: ApiKey <key>' "
+                  "(create one with 'sanctrace serve keys add NAME')");
+        return -1;
+    }
+    if (st_db_key_check(S->store, key, &ok, r->key_id, &err) != ST_OK) {
+        srv_error(out, 503, "store_unavailable", "cannot check the API key: %s", err.msg);
+        return -1;
+    }
+    if (!ok) {
+        srv_error(out, 401, "unauthorized", "the API key is not known or was revoked");
+        return -1;
+    }
+    return 0;
+}
+
 /* Who sent r: the checked key's name and role, "local" with every right
  * when keys are off, no role for a keyless request to a public path.
  * 0, or -1 with out filled (the key went away, or the store failed). */
-static int caller_of(srv *S, srv_req *r, st_key_info *who, srv_resp *out) {
+static int caller_of(srv_api *S, srv_req *r, st_key_info *who, srv_resp *out) {
     memset(who, 0, sizeof *who);
     if (!S->auth) {
         snprintf(who->name, sizeof who->name, "local");
@@ -823,8 +870,10 @@ static int caller_of(srv *S, srv_req *r, st_key_info *who, srv_resp *out) {
     return 0;
 }
 
-void srv_api_dispatch(srv *S, srv_req *r, srv_resp *out) {
+void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
+    srv_api *S = ctx;
     const char *m = r->method, *url = r->url, *rest;
+    if (authenticate(S, r, out) != 0) return;
     int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0, post = strcmp(m, "POST") == 0;
     if (strcmp(m, "OPTIONS") == 0) {
         out->status = 204;

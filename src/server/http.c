@@ -1,5 +1,5 @@
 /*
- * http.c - libmicrohttpd glue: request bodies, API keys, responses,
+ * http.c - libmicrohttpd glue: request bodies, responses,
  * connection limits, deadlines and the drain on shutdown.
  *
  * Design: a thread pool of --threads workers, each polling its share of
@@ -23,7 +23,7 @@
  * libmicrohttpd answers before any callback runs are listed in
  * docs/server.md.
  *
- * Invariant: S->inflight counts requests from their request line until
+ * Invariant: H->inflight counts requests from their request line until
  * libmicrohttpd reports them completed; shutdown waits for it to reach
  * zero before stopping the daemon, so no answer in progress is cut.
  */
@@ -41,11 +41,12 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <stdatomic.h>
 
 #include "core/alloc.h"
 #include "core/progress.h"
 #include "server/guard.h"
-#include "server/server_int.h"
+#include "server/http.h"
 
 /* Bounds of a request's head, below libmicrohttpd's own (its connection
  * memory, HTTP_POOL), so ours answer first, in JSON. */
@@ -55,6 +56,23 @@
 /* File descriptors kept free of connections: the store, snapshots, the
  * update child, logs. */
 #define HTTP_FD_RESERVE 128
+
+struct srv_http {
+    st_server_config cfg;      /* a copy; its strings stay the caller's */
+    srv_handler_fn handle;
+    void *ctx;
+    struct MHD_Daemon *httpd;
+    unsigned port, max_conns;
+    atomic_long inflight;      /* requests between first call and completion */
+    atomic_int draining;       /* stopping: answer with Connection: close */
+    atomic_long requests, client_errors, server_errors;
+    /* open connections and the deadline watchdog */
+    pthread_mutex_t conns_mu;
+    pthread_cond_t conns_cv;
+    srv_conn *conns;
+    int watchdog_stop, watchdog_started;
+    pthread_t watchdog;
+};
 
 const char *srv_arg(srv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -76,27 +94,6 @@ void srv_error(srv_resp *out, int status, const char *error, const char *fmt, ..
     out->raw = NULL;
 }
 
-/* The API key a client sent: "Authorization: ApiKey K" or "Bearer K",
- * "X-API-Key: K", or ?api_key=K (for tools that cannot set headers). */
-static const char *request_key(srv_req *r) {
-    const char *h = srv_header(r, "Authorization");
-    if (h) {
-        if (strncasecmp(h, "ApiKey ", 7) == 0) return h + 7;
-        if (strncasecmp(h, "Bearer ", 7) == 0) return h + 7;
-    }
-    if ((h = srv_header(r, "X-API-Key"))) return h;
-    return srv_arg(r, "api_key");
-}
-
-/* Paths anyone may read: probes and the page itself (its API calls carry a key). */
-static int path_is_public(const char *url, const char *method) {
-    if (strcmp(method, "OPTIONS") == 0) return 1;
-    if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0) return 1;
-    if (strcmp(method, "GET") != 0) return 0;
-    if (strcmp(url, "/") == 0) return 1;
-    return strncmp(url, "/static/", 8) == 0;
-}
-
 static const char *reason(int status) {
     switch (status) {
     case 400: return "Bad Request";
@@ -115,7 +112,7 @@ static const char *reason(int status) {
  * caller then has the connection closed.  Only where nothing else can be
  * writing on it (see the design note).  A few hundred bytes: they fit in
  * the socket buffer of any connection that has not been answered yet. */
-static void raw_answer(srv *S, int fd, int status, const char *error, const char *detail) {
+static void raw_answer(srv_http *S, int fd, int status, const char *error, const char *detail) {
     json_t *o = json_pack("{s:s, s:s}", "error", error, "detail", detail);
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
@@ -151,7 +148,7 @@ static int conn_fd(struct MHD_Connection *conn) {
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code) {
-    srv *S = cls;
+    srv_http *S = cls;
     srv_conn *c = *socket_context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         c = st_calloc(1, sizeof *c);
@@ -180,7 +177,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 }
 
 /* Move c to phase; 0 when the watchdog has already closed it. */
-static int conn_enter(srv *S, srv_conn *c, srv_phase phase) {
+static int conn_enter(srv_http *S, srv_conn *c, srv_phase phase) {
     if (!c) return 1;
     pthread_mutex_lock(&S->conns_mu);
     int ok = !c->timed_out;
@@ -194,7 +191,7 @@ static int conn_enter(srv *S, srv_conn *c, srv_phase phase) {
 }
 
 static void *watchdog_main(void *arg) {
-    srv *S = arg;
+    srv_http *S = arg;
     pthread_mutex_lock(&S->conns_mu);
     while (!S->watchdog_stop) {
         struct timespec ts;
@@ -235,7 +232,7 @@ static void *watchdog_main(void *arg) {
  * the JSON answer is written on its socket and the socket shut, so
  * libmicrohttpd's own answer fails to send and the connection closes. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-    srv *S = cls;
+    srv_http *S = cls;
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     const char *code = strstr(msg, "HTTP response code is ");
@@ -264,7 +261,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 
 /* ---- answers ---- */
 
-static enum MHD_Result send_resp(srv *S, srv_req *r, srv_resp *o) {
+static enum MHD_Result send_resp(srv_http *S, srv_req *r, srv_resp *o) {
     struct MHD_Response *resp;
     char *text = NULL;
     if (o->json) {
@@ -310,7 +307,7 @@ static enum MHD_Result send_resp(srv *S, srv_req *r, srv_resp *o) {
 /* The request line is read: the request's state starts here (it becomes
  * *con_cls), before its headers, so its raw length is known. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
-    srv *S = cls;
+    srv_http *S = cls;
     srv_req *r = st_calloc(1, sizeof *r);
     if (!r) return NULL;
     r->conn = conn;
@@ -329,7 +326,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
 
 /* The first call: the headers are in, no body byte is read yet.  Every
  * refusal that needs no body is answered here. */
-static enum MHD_Result on_headers(srv *S, srv_req *r, const char *version) {
+static enum MHD_Result on_headers(srv_http *S, srv_req *r, const char *version) {
     srv_resp out = {0};
     if (!conn_enter(S, r->c, SRV_PHASE_BODY)) return MHD_NO;
     if (r->uri_len > HTTP_MAX_URI) {
@@ -370,7 +367,7 @@ static enum MHD_Result on_headers(srv *S, srv_req *r, const char *version) {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls) {
-    srv *S = cls;
+    srv_http *S = cls;
     srv_req *r = *con_cls;
     srv_resp out = {0};
     if (!r) return MHD_NO; /* no memory when the request line came */
@@ -419,33 +416,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     /* upload complete: answer */
     if (!conn_enter(S, r->c, SRV_PHASE_ANSWER)) return MHD_NO;
-    if (S->auth && !path_is_public(url, method)) {
-        const char *key = request_key(r);
-        int ok = 0;
-        st_error err;
-        st_error_clear(&err);
-        if (!key) {
-            srv_error(&out, 401, "unauthorized",
-                      "an API key is required: send 'Authorization: ApiKey <key>' "
-                      "(create one with 'sanctrace serve keys add NAME')");
-            return send_resp(S, r, &out);
-        }
-        if (st_db_key_check(S->store, key, &ok, r->key_id, &err) != ST_OK) {
-            srv_error(&out, 503, "store_unavailable", "cannot check the API key: %s", err.msg);
-            return send_resp(S, r, &out);
-        }
-        if (!ok) {
-            srv_error(&out, 401, "unauthorized", "the API key is not known or was revoked");
-            return send_resp(S, r, &out);
-        }
-    }
-    srv_api_dispatch(S, r, &out);
+    S->handle(S->ctx, r, &out);
     return send_resp(S, r, &out);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-    srv *S = cls;
+    srv_http *S = cls;
     srv_req *r = *con_cls;
     if (!r) return;
     conn_enter(S, r->c, SRV_PHASE_HEADERS); /* the next request's deadline starts now */
@@ -526,62 +503,75 @@ static unsigned fd_headroom(unsigned want) {
     return fit;
 }
 
-int srv_http_start(srv *S, st_error *err) {
+int srv_http_listen_loopback(const char *listen, int *loopback, st_error *err) {
+    struct sockaddr_storage ss;
+    socklen_t slen;
+    return parse_listen(listen, &ss, &slen, loopback, err);
+}
+
+static void http_free(srv_http *S) {
+    pthread_mutex_destroy(&S->conns_mu);
+    pthread_cond_destroy(&S->conns_cv);
+    st_free(S);
+}
+
+int srv_http_start(srv_http **out, const st_server_config *cfg, srv_handler_fn handle, void *ctx,
+                   st_error *err) {
+    *out = NULL;
     struct sockaddr_storage ss = {0};
     socklen_t slen;
     int loopback = 0;
-    int rc = parse_listen(S->cfg.listen, &ss, &slen, &loopback, err);
+    int rc = parse_listen(cfg->listen, &ss, &slen, &loopback, err);
     if (rc != ST_OK) return rc;
-    /* beyond loopback, anyone on the network reaches the server: keys
-     * are not optional there (docs/threat-model.md) */
-    if (!loopback && S->cfg.auth == 0)
-        return st_error_set(err, ST_EUSAGE,
-                            "--listen %s is reachable from the network: refusing to serve it without "
-                            "API keys (--auth off is for loopback addresses only)",
-                            S->cfg.listen);
-    S->auth = S->cfg.auth >= 0 ? S->cfg.auth : !loopback;
-    unsigned max_conns = fd_headroom(S->cfg.max_conns);
-    unsigned per_ip = S->cfg.max_conns_per_ip;
+    srv_http *S = st_calloc(1, sizeof *S);
+    if (!S) return st_error_set(err, ST_ENOMEM, "out of memory");
+    S->cfg = *cfg;
+    S->handle = handle;
+    S->ctx = ctx;
+    pthread_mutex_init(&S->conns_mu, NULL);
+    pthread_cond_init(&S->conns_cv, NULL);
+    unsigned max_conns = S->max_conns = fd_headroom(cfg->max_conns);
+    unsigned per_ip = cfg->max_conns_per_ip;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
     S->httpd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, S, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, S,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)S->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        S->cfg.conn_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->conn_timeout, MHD_OPTION_CONNECTION_LIMIT, max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)HTTP_POOL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, S, MHD_OPTION_NOTIFY_CONNECTION, on_connection, S,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, S, MHD_OPTION_END);
-    if (!S->httpd) return st_error_set(err, ST_EIO, "cannot listen on %s", S->cfg.listen);
+    if (!S->httpd) {
+        http_free(S);
+        return st_error_set(err, ST_EIO, "cannot listen on %s", cfg->listen);
+    }
     if (pthread_create(&S->watchdog, NULL, watchdog_main, S) != 0) {
         MHD_stop_daemon(S->httpd);
-        S->httpd = NULL;
+        http_free(S);
         return st_error_set(err, ST_ENOMEM, "cannot start the connection watchdog");
     }
     S->watchdog_started = 1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(S->httpd, MHD_DAEMON_INFO_BIND_PORT);
-    unsigned port = info ? info->port : 0;
-    char shown[300];
-    snprintf(shown, sizeof shown, "%.*s:%u", (int)(strrchr(S->cfg.listen, ':') - S->cfg.listen),
-             S->cfg.listen, port);
-    fprintf(stderr, "sanctrace: listening on http://%s (%d threads, API keys %s, store %s)\n", shown,
-            S->cfg.threads, S->auth ? "required" : "off", st_db_engine(S->store));
-    fprintf(stderr, "sanctrace: at most %u connections, %u per address; %u s for headers, %u s for a body\n",
-            max_conns, per_ip, S->cfg.header_timeout, S->cfg.body_timeout);
-    if (S->cfg.port_file) {
-        FILE *f = fopen(S->cfg.port_file, "w");
+    S->port = info ? info->port : 0;
+    if (cfg->port_file) {
+        FILE *f = fopen(cfg->port_file, "w");
         if (f) {
-            fprintf(f, "%u\n", port);
+            fprintf(f, "%u\n", S->port);
             fclose(f);
         }
     }
+    *out = S;
     return ST_OK;
 }
 
-void srv_http_stop(srv *S) {
-    if (!S->httpd) return;
+unsigned srv_http_port(const srv_http *h) { return h->port; }
+unsigned srv_http_max_conns(const srv_http *h) { return h->max_conns; }
+
+long srv_http_stop(srv_http *S) {
+    if (!S) return 0;
     /* stop accepting; answer what is in flight with Connection: close */
     MHD_socket ls = MHD_quiesce_daemon(S->httpd);
     if (ls != MHD_INVALID_SOCKET) close(ls);
@@ -594,13 +584,14 @@ void srv_http_stop(srv *S) {
         nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
     MHD_stop_daemon(S->httpd);
-    S->httpd = NULL;
     if (S->watchdog_started) {
         pthread_mutex_lock(&S->conns_mu);
         S->watchdog_stop = 1;
         pthread_cond_signal(&S->conns_cv);
         pthread_mutex_unlock(&S->conns_mu);
         pthread_join(S->watchdog, NULL);
-        S->watchdog_started = 0;
     }
+    long served = (long)atomic_load(&S->requests);
+    http_free(S);
+    return served;
 }

@@ -27,47 +27,30 @@
 #include "core/fs.h"
 #include "core/progress.h"
 #include "server/monitor.h"
-#include "server/server_int.h"
+#include "server/api.h"
+#include "server/http.h"
+#include "server/live.h"
 #include "sanctrace/update.h"
 
 
-/* ---- the live snapshot ---- */
-
-st_snapshot *srv_live_get(srv *S, json_t **cat) {
-    pthread_mutex_lock(&S->live.mu);
-    st_snapshot *s = S->live.snap ? st_snapshot_retain(S->live.snap) : NULL;
-    if (cat) *cat = s ? json_incref(S->live.catalog) : NULL;
-    pthread_mutex_unlock(&S->live.mu);
-    return s;
-}
-
-void srv_live_swap(srv *S, st_snapshot *snap) {
-    json_t *cat = st_snapshot_catalog(snap);
-    pthread_mutex_lock(&S->live.mu);
-    st_snapshot *old = S->live.snap;
-    json_t *old_cat = S->live.catalog;
-    S->live.snap = snap;
-    S->live.catalog = cat;
-    st_db_now(S->live.loaded_at, sizeof S->live.loaded_at);
-    pthread_mutex_unlock(&S->live.mu);
-    /* requests still using the old one hold their own references */
-    if (old) st_snapshot_release(old);
-    json_decref(old_cat);
-}
-
-json_t *srv_live_status(srv *S) {
-    pthread_mutex_lock(&S->live.mu);
-    srv_live *L = &S->live;
-    json_t *o = json_pack(
-        "{s:s?, s:s, s:{s:s, s:s, s:s, s:I, s:I, s:b}, s:{s:s, s:I, s:b}, s:s}", "snapshot",
-        L->snap ? st_snapshot_version(L->snap) : NULL, "loaded_at", L->loaded_at, "last_update",
-        "attempted", L->last_attempt, "succeeded", L->last_success, "error", L->last_error, "ok",
-        (json_int_t)L->updates_ok, "failed", (json_int_t)L->updates_failed, "running", L->updating,
-        "monitoring", "snapshot", L->monitored, "new_alerts", (json_int_t)L->monitor_alerts,
-        "ran_here", L->monitor_claimed, "version", ST_VERSION);
-    pthread_mutex_unlock(&S->live.mu);
-    return o;
-}
+/* The server: what it serves (live), what it keeps (store, audit), the
+ * API over them, the HTTP layer in front, and the updater thread. */
+typedef struct srv {
+    st_server_config cfg;
+    char data_dir[4096];
+    char host[256];            /* for monitoring runs: who claimed them */
+    st_db *store;
+    srv_audit *audit;
+    srv_live live;
+    srv_api api;
+    srv_http *http;
+    /* updater thread */
+    pthread_t updater;
+    pthread_mutex_t upd_mu;
+    pthread_cond_t upd_cv;
+    int upd_requested, upd_stop;
+    pid_t upd_child;
+} srv;
 
 /* ---- updates ---- */
 
@@ -148,7 +131,8 @@ static void monitor_after_update(srv *S, const st_snapshot *snap) {
     }
 }
 
-int srv_update_once(srv *S, st_error *err) {
+/* Run one update now: the update, validate, switch, monitor. */
+static int srv_update_once(srv *S, st_error *err) {
     pthread_mutex_lock(&S->live.mu);
     S->live.updating = 1;
     st_db_now(S->live.last_attempt, sizeof S->live.last_attempt);
@@ -186,7 +170,7 @@ int srv_update_once(srv *S, st_error *err) {
     fprintf(stderr, "sanctrace: now serving snapshot %s (%zu entities)\n", st_snapshot_version(fresh),
             st_snapshot_count(fresh));
     st_snapshot_retain(fresh);
-    srv_live_swap(S, fresh);
+    srv_live_swap(&S->live, fresh);
     monitor_after_update(S, fresh);
     st_snapshot_release(fresh);
     pthread_mutex_lock(&S->live.mu);
@@ -222,16 +206,40 @@ static void request_update(srv *S) {
 
 /* ---- run ---- */
 
+/* Keys: on unless listening on loopback; refused off beyond it, where
+ * anyone on the network reaches the server (docs/threat-model.md).  Then
+ * the HTTP layer, handing every request to the API. */
+static int serve_http(srv *S, st_error *err) {
+    int loopback = 0;
+    int rc = srv_http_listen_loopback(S->cfg.listen, &loopback, err);
+    if (rc != ST_OK) return rc;
+    if (!loopback && S->cfg.auth == 0)
+        return st_error_set(err, ST_EUSAGE,
+                            "--listen %s is reachable from the network: refusing to serve it without "
+                            "API keys (--auth off is for loopback addresses only)",
+                            S->cfg.listen);
+    S->api.store = S->store;
+    S->api.audit = S->audit;
+    S->api.live = &S->live;
+    S->api.auth = S->cfg.auth >= 0 ? S->cfg.auth : !loopback;
+    if ((rc = srv_http_start(&S->http, &S->cfg, srv_api_dispatch, &S->api, err)) != ST_OK) return rc;
+    fprintf(stderr, "sanctrace: listening on http://%.*s:%u (%d threads, API keys %s, store %s)\n",
+            (int)(strrchr(S->cfg.listen, ':') - S->cfg.listen), S->cfg.listen, srv_http_port(S->http),
+            S->cfg.threads, S->api.auth ? "required" : "off", st_db_engine(S->store));
+    fprintf(stderr, "sanctrace: at most %u connections, %u per address; %u s for headers, %u s for a body\n",
+            srv_http_max_conns(S->http), S->cfg.max_conns_per_ip, S->cfg.header_timeout, S->cfg.body_timeout);
+    return ST_OK;
+}
+
 int st_server_run(const st_server_config *cfg, st_error *err) {
     int rc = ST_OK, updater_started = 0;
+    long served = 0;
     srv *S = st_calloc(1, sizeof *S);
     if (!S) return st_error_set(err, ST_ENOMEM, "out of memory");
     S->cfg = *cfg;
-    pthread_mutex_init(&S->live.mu, NULL);
+    srv_live_init(&S->live);
     pthread_mutex_init(&S->upd_mu, NULL);
     pthread_cond_init(&S->upd_cv, NULL);
-    pthread_mutex_init(&S->conns_mu, NULL);
-    pthread_cond_init(&S->conns_cv, NULL);
     snprintf(S->data_dir, sizeof S->data_dir, "%s", cfg->data_dir);
     char hn[200] = "";
     gethostname(hn, sizeof hn - 1);
@@ -254,10 +262,10 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
     st_error lerr;
     st_error_clear(&lerr);
     if (st_snapshot_open(S->data_dir, &snap, &lerr) == ST_OK) {
-        srv_live_swap(S, snap);
+        srv_live_swap(&S->live, snap);
         fprintf(stderr, "sanctrace: serving snapshot %s (%zu entities)\n", st_snapshot_version(snap),
                 st_snapshot_count(snap));
-        st_snapshot *cur = srv_live_get(S, NULL);
+        st_snapshot *cur = srv_live_get(&S->live, NULL);
         monitor_after_update(S, cur);
         st_snapshot_release(cur);
     } else {
@@ -274,7 +282,7 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
         goto done;
     }
     updater_started = 1;
-    if ((rc = srv_http_start(S, err)) != ST_OK) goto done;
+    if ((rc = serve_http(S, err)) != ST_OK) goto done;
 
     double next_update = cfg->update_every > 0 ? st_now() + cfg->update_every : 0;
     for (;;) {
@@ -293,7 +301,8 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
             next_update = st_now() + cfg->update_every;
         }
     }
-    srv_http_stop(S);
+    served = srv_http_stop(S->http);
+    S->http = NULL;
 done:
     if (updater_started) {
         pthread_mutex_lock(&S->upd_mu);
@@ -303,21 +312,17 @@ done:
         pthread_mutex_unlock(&S->upd_mu);
         pthread_join(S->updater, NULL);
     }
-    if (S->httpd) srv_http_stop(S);
+    if (S->http) served = srv_http_stop(S->http);
     srv_audit_stop(S->audit);
     long audited = -1;
     st_error cerr;
     if (S->store && rc == ST_OK && st_db_audit_count(S->store, &audited, &cerr) == ST_OK)
         fprintf(stderr, "sanctrace: stopped; %ld audit records in the store, %ld requests served\n",
-                audited, (long)atomic_load(&S->requests));
+                audited, served);
     st_db_close(S->store);
-    if (S->live.snap) st_snapshot_release(S->live.snap);
-    json_decref(S->live.catalog);
-    pthread_mutex_destroy(&S->live.mu);
+    srv_live_destroy(&S->live);
     pthread_mutex_destroy(&S->upd_mu);
     pthread_cond_destroy(&S->upd_cv);
-    pthread_mutex_destroy(&S->conns_mu);
-    pthread_cond_destroy(&S->conns_cv);
     st_free(S);
     return rc;
 }
