@@ -19,6 +19,7 @@
 
 #include "core/progress.h"
 #include "jaro_winkler.h"
+#include "sanctrace/eval.h"
 #include "sanctrace/names.h"
 #include "sanctrace/screen.h"
 

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "sanctrace/io.h"
+#include "sanctrace/eval.h"
 #include "sanctrace/names.h"
 #include "sanctrace/screen.h"
 

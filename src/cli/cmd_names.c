@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "sanctrace/io.h"
+#include "sanctrace/eval.h"
 #include "sanctrace/names.h"
 
 int cmd_compare(int argc, char **argv);

@@ -21,6 +21,7 @@
 #include "core/alloc.h"
 #include "core/rand.h"
 #include "names/names_int.h"
+#include "sanctrace/eval.h"
 
 typedef st_rng rng;
 

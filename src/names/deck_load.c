@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/csv.h"
 #include "core/fs.h"
+#include "sanctrace/eval.h"
 #include "sanctrace/names.h"
 
 void st_name_list_free(st_name_list *l) {

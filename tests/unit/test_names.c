@@ -9,6 +9,7 @@
 #include "core/fs.h"
 #include "names/korean.h"
 #include "names/names_int.h"
+#include "sanctrace/eval.h"
 #include "sanctrace/names.h"
 
 static st_names_ctx *ctx;

@@ -11,6 +11,7 @@
 #include "core/fs.h"
 #include "lists/parse.h"
 #include "lists/store.h"
+#include "sanctrace/eval.h"
 #include "sanctrace/screen.h"
 #include "screen/image.h"
 #include "un_snapshot.h"
