@@ -92,6 +92,10 @@ typedef struct st_entity {
 
 /* Allocate an empty entity with the given id and source (copied). */
 int st_entity_new(st_entity **out, const char *id, const char *source, st_schema schema);
+/* The entity's content hash, 64 lower-case hex digits: SHA-256 of its
+ * lossless snapshot line, the serialisation `update` compares to call an
+ * entity changed.  ST_OK or ST_ENOMEM. */
+int st_entity_content_hash(const st_entity *e, char out[65]);
 void st_entity_free(st_entity *e);
 
 /* Adders copy their arguments; ST_OK or ST_ENOMEM.  Duplicates (same

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "core/alloc.h"
+#include "core/sha256.h"
 #include "lists/store.h"
 
 
@@ -203,6 +204,14 @@ char *st_entity_to_jsonl(const st_entity *e) {
     char *r = st_strdup(s); /* hand out memory from our allocator */
     free(s);
     return r;
+}
+
+int st_entity_content_hash(const st_entity *e, char out[65]) {
+    char *line = st_entity_to_jsonl(e);
+    if (!line) return ST_ENOMEM;
+    st_sha256_hex(line, strlen(line), out);
+    st_free(line);
+    return ST_OK;
 }
 
 /* ---- reader ---- */

@@ -30,7 +30,6 @@
 #include <microhttpd.h>
 
 #include "core/alloc.h"
-#include "lists/store.h"
 #include "server/request.h"
 #include "server/api.h"
 
@@ -57,12 +56,7 @@ static double arg_double(srv_req *r, const char *name, double dflt, double lo, d
 /* The entity's content hash: SHA-256 of its lossless snapshot line (the
  * same serialisation `sanctrace update` compares to call an entity
  * changed), so a decision goes stale exactly when the list changed it. */
-static int entity_hash(const st_entity *e, char out[65]) {
-    char *line = st_entity_to_jsonl(e);
-    int rc = line ? st_db_sha256_hex(line, strlen(line), out) : ST_ENOMEM;
-    st_free(line);
-    return rc;
-}
+static int entity_hash(const st_entity *e, char out[65]) { return st_entity_content_hash(e, out); }
 
 /* Is dataset "default" or a source of the snapshot? */
 static int dataset_known(json_t *catalog, const char *dataset) {
