@@ -90,7 +90,7 @@ static int upd_scan_dir(upd_ctx *x, const char *dir, st_error *err) {
     struct dirent *de;
     int rc = ST_OK;
     /* sorted names keep the order of files (and so of entities) stable */
-    char *names[1024];
+    char *names[1024] = {0};
     size_t nn = 0;
     while ((de = readdir(d)) && nn < 1024) {
         if (upd_source_of(de->d_name) < 0) continue;
