@@ -130,16 +130,15 @@ $(HEADERTEST): $(PUB_HDR) tests/headertest.sh
 # libbz2 and libm in Libs).
 PREFIX ?= /usr/local
 DESTDIR ?=
-$(BUILD)/sanctrace.pc: scripts/sanctrace.pc.in Makefile
-	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/^#define ST_VERSION "\(.*\)"/\1/p' include/sanctrace/sanctrace.h)|' \
-	  -e 's|@REQUIRES@|$(PKGS)|' scripts/sanctrace.pc.in > $@
-install: $(BIN) $(LIB) $(BUILD)/sanctrace.pc
+# sanctrace.pc is written by the install itself, so it always names the
+# PREFIX being installed to.
+install: $(BIN) $(LIB) scripts/sanctrace.pc.in
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/sanctrace
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sanctrace
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libsanctrace.a
 	install -m 644 $(PUB_HDR) $(DESTDIR)$(PREFIX)/include/sanctrace/
-	install -m 644 $(BUILD)/sanctrace.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/sanctrace.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/^#define ST_VERSION "\(.*\)"/\1/p' include/sanctrace/sanctrace.h)|' \
+	  -e 's|@REQUIRES@|$(PKGS)|' scripts/sanctrace.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sanctrace.pc
 
 # The programs in examples/ built against an installed copy (as a user's
 # program would be: pkg-config, public headers only) and run by the tests.

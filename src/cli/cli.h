@@ -49,11 +49,18 @@ void cli_skipped_report(const cli_skipped *s, const char *cmd);
 
 /* ---- options (opts.c): one table per command ---- */
 
-#define CLI_MAX_LIST 4096
+#define CLI_MAX_LIST 256
 typedef struct cli_list {
     const char *v[CLI_MAX_LIST];
     size_t n;
 } cli_list;
+
+/* Positional arguments: cli_parse gathers them in place at the front of
+ * argv (as getopt permutes it), so there is no cap but argc. */
+typedef struct cli_args {
+    char **v;
+    size_t n;
+} cli_args;
 
 typedef enum cli_kind {
     CLI_FLAG, /* int set to 1 */
@@ -74,11 +81,13 @@ typedef struct cli_opt {
 #define CLI_END {NULL, CLI_FLAG, 0, 0}
 
 /* Parse argv (without the command name) into dest by table; positional
- * arguments into pos (at most maxpos; pos may be NULL for none).  An
+ * arguments into pos (at most maxpos; pos may be NULL for none), which
+ * then points into argv.  "--name=value" is read as "--name value", and
+ * everything after "--" is positional.  An
  * option found in others[k] (NULL-terminated) is refused as belonging to
  * 'sanctrace other_names[k]'.  Returns 0, or 2 after printing why. */
 int cli_parse(const char *cmd, const cli_opt *table, const cli_opt *const *others, const char *const *other_names,
-              int argc, char **argv, void *dest, cli_list *pos, size_t maxpos);
+              int argc, char **argv, void *dest, cli_args *pos, size_t maxpos);
 /* A checked non-negative decimal no larger than max: 0, or 2 after printing. */
 int cli_number(const char *cmd, const char *opt, const char *s, uint64_t max, uint64_t *out);
 /* --help or -h anywhere after the command name. */

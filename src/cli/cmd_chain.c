@@ -32,7 +32,7 @@ typedef struct chain_args {
     uint64_t txs, seed;
     int nopos;
     const char *const *pos;
-    cli_list posl;
+    cli_args posl;
     char dbbuf[1024];
 } chain_args;
 
@@ -76,8 +76,8 @@ static int parse_args(int argc, char **argv, const char *sub, chain_args *a) {
                                                     : query_opts;
     char cmd[64];
     snprintf(cmd, sizeof cmd, "chain %s", sub);
-    if (cli_parse(cmd, t, chain_tables, chain_names, argc, argv, a, &a->posl, CLI_MAX_LIST)) return 2;
-    a->pos = a->posl.v;
+    if (cli_parse(cmd, t, chain_tables, chain_names, argc, argv, a, &a->posl, (size_t)argc)) return 2;
+    a->pos = (const char *const *)a->posl.v;
     a->nopos = (int)a->posl.n;
     if (strcmp(a->format, "json") && strcmp(a->format, "table")) {
         fprintf(stderr, "sanctrace chain: --format must be json or table\n");

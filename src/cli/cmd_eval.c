@@ -44,7 +44,7 @@ static void kind_count(deck_kind *k, size_t *nk, const char *kind, int hit) {
 typedef struct eval_args {
     const char *data_dir, *format;
     uint64_t innocents, seed, show;
-    cli_list pos;
+    cli_args pos;
 } eval_args;
 
 static const cli_opt eval_opts[] = {
@@ -62,7 +62,7 @@ int cmd_eval(int argc, char **argv) {
         printf("usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S] [--format table|json]\n                          [--show-flagged N]\n");
         return 0;
     }
-    eval_args ea = {NULL, "table", 20000, 20261128, 0, {{0}, 0}};
+    eval_args ea = {NULL, "table", 20000, 20261128, 0, {NULL, 0}};
     if (cli_parse("eval", eval_opts, NULL, NULL, argc - 1, argv + 1, &ea, &ea.pos, 1)) return 2;
     if (ea.pos.n != 1 || strcmp(ea.pos.v[0], "deck")) {
         fprintf(stderr, "usage: sanctrace eval deck [--data-dir D] [--innocents N] [--seed S]\n");

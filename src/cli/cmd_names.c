@@ -211,7 +211,7 @@ typedef struct compare_args {
     const char *schema, *format, *pairs;
     double threshold;
     int errors;
-    cli_list pos;
+    cli_args pos;
 } compare_args;
 
 static const cli_opt compare_opts[] = {
@@ -225,7 +225,7 @@ static const cli_opt compare_opts[] = {
 
 int cmd_compare(int argc, char **argv) {
     if (cli_want_help(argc, argv)) { compare_usage(stdout); return 0; }
-    compare_args a = {NULL, "table", NULL, ST_NAME_THRESHOLD, 0, {{0}, 0}};
+    compare_args a = {NULL, "table", NULL, ST_NAME_THRESHOLD, 0, {NULL, 0}};
     if (cli_parse("compare", compare_opts, NULL, NULL, argc - 1, argv + 1, &a, &a.pos, 2)) return 2;
     const char *schema = a.schema, *format = a.format;
     const char *names[2] = {a.pos.n > 0 ? a.pos.v[0] : NULL, a.pos.n > 1 ? a.pos.v[1] : NULL};

@@ -61,7 +61,7 @@ static const cli_opt synth_opts[] = {
 
 typedef struct rings_args {
     const char *data_dir, *state, *format;
-    cli_list files;
+    cli_args files;
 } rings_args;
 
 static const cli_opt rings_opts[] = {
@@ -102,10 +102,10 @@ static int cmd_rings_synth(int argc, char **argv) {
 int cmd_rings(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "synth")) return cmd_rings_synth(argc - 1, argv + 1);
     if (cli_want_help(argc, argv)) { rings_usage(stdout); return 0; }
-    rings_args ra = {NULL, NULL, "json", {{0}, 0}};
-    if (cli_parse("rings", rings_opts, rings_tables, rings_names, argc - 1, argv + 1, &ra, &ra.files, 64)) return 2;
+    rings_args ra = {NULL, NULL, "json", {NULL, 0}};
+    if (cli_parse("rings", rings_opts, rings_tables, rings_names, argc - 1, argv + 1, &ra, &ra.files, (size_t)argc)) return 2;
     const char *data_dir = ra.data_dir, *state = ra.state, *format = ra.format;
-    const char *const *files = ra.files.v;
+    const char *const *files = (const char *const *)ra.files.v;
     int nfiles = (int)ra.files.n;
     if (strcmp(format, "json") && strcmp(format, "table")) {
         fprintf(stderr, "sanctrace: --format must be json or table\n");

@@ -149,7 +149,8 @@ typedef struct serve_args {
     const char *data_dir, *listen, *db, *auth, *update_every, *port_file, *role;
     uint64_t threads, max_body, timeout, header_timeout, body_timeout, max_conns, max_conns_per_ip;
     int per_ip_given;
-    cli_list update_from, host_names, cors_origins, pos;
+    cli_list update_from, host_names, cors_origins;
+    cli_args pos;
 } serve_args;
 
 #define SOPT(n, k, f, m) CLI_OPT(n, k, serve_args, f, m)
@@ -245,7 +246,7 @@ int cmd_serve(int argc, char **argv) {
     char dir[4096];
     cfg.data_dir = cli_data_dir(data_dir, dir, sizeof dir);
     if (a.pos.n && strcmp(a.pos.v[0], "keys") == 0)
-        return serve_keys((int)a.pos.n - 1, a.pos.v + 1, cfg.db, cfg.data_dir, role);
+        return serve_keys((int)a.pos.n - 1, (const char *const *)a.pos.v + 1, cfg.db, cfg.data_dir, role);
     if (role) {
         fprintf(stderr, "sanctrace: --role is for 'serve keys add'\n");
         return 2;
@@ -276,7 +277,7 @@ static void audit_usage(FILE *f) {
 
 typedef struct audit_args {
     const char *data_dir, *db, *from, *to, *output;
-    cli_list pos;
+    cli_args pos;
 } audit_args;
 
 static const cli_opt audit_opts[] = {
@@ -292,7 +293,7 @@ int cmd_audit(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    audit_args aa = {NULL, NULL, "", "", NULL, {{0}, 0}};
+    audit_args aa = {NULL, NULL, "", "", NULL, {NULL, 0}};
     if (cli_parse("audit", audit_opts, NULL, NULL, argc - 2, argv + 2, &aa, NULL, 0)) return 2;
     const char *data_dir = aa.data_dir, *db = aa.db, *from = aa.from, *to = aa.to, *output = aa.output;
     char to_buf[64];
@@ -370,7 +371,7 @@ static void monitor_warn(void *ctx, const st_error *e) {
 typedef struct monitor_args {
     const char *data_dir, *db, *format;
     uint64_t after;
-    cli_list pos;
+    cli_args pos;
 } monitor_args;
 
 static const cli_opt monitor_opts[] = {
@@ -385,7 +386,7 @@ int cmd_monitor(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    monitor_args ma = {NULL, NULL, "table", 0, {{0}, 0}};
+    monitor_args ma = {NULL, NULL, "table", 0, {NULL, 0}};
     if (cli_parse("monitor", monitor_opts, NULL, NULL, argc - 2, argv + 2, &ma, &ma.pos, 1)) return 2;
     const char *data_dir = ma.data_dir, *db = ma.db, *format = ma.format;
     long long after = (long long)ma.after;

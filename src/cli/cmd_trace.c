@@ -34,7 +34,8 @@ typedef cli_list tr_list;
 
 typedef struct tr_args {
     const char *db, *format, *data_dir, *model, *change, *address;
-    tr_list from, tags, pos;
+    tr_list from, tags;
+    cli_args pos;
     uint64_t until_height; /* UINT64_MAX: to the tip */
     uint64_t max_hops, max_txs, large, max_visits, limit;
     int taint_fee, through_services, merge_coinjoin, no_sanctions, cluster;

@@ -58,63 +58,81 @@ int cli_want_help(int argc, char **argv) {
     return 0;
 }
 
+/* Store value v of option o (a copy of its name in opt for messages). */
+static int take_value(const char *cmd, const char *opt, const cli_opt *o, const char *v, void *dest) {
+    char *field = (char *)dest + o->off;
+    if (o->kind == CLI_TEXT) {
+        *(const char **)(void *)field = v;
+    } else if (o->kind == CLI_NUM) {
+        if (cli_number(cmd, opt, v, o->max, (uint64_t *)(void *)field)) return 2;
+    } else if (o->kind == CLI_REAL) {
+        if (real_number(cmd, opt, v, (double)o->max, (double *)(void *)field)) return 2;
+    } else {
+        cli_list *l = (cli_list *)(void *)field;
+        if (l->n == CLI_MAX_LIST) {
+            fprintf(stderr, "sanctrace %s: too many %s (at most %d)\n", cmd, opt, CLI_MAX_LIST);
+            return 2;
+        }
+        l->v[l->n++] = v;
+    }
+    return 0;
+}
+
+static int unknown(const char *cmd, const char *s, const cli_opt *const *others, const char *const *other_names) {
+    for (size_t k = 0; others && others[k]; k++)
+        if (find_opt(others[k], s)) {
+            fprintf(stderr, "sanctrace %s: %s is an option of 'sanctrace %s', not of %s (see 'sanctrace %s --help')\n",
+                    cmd, s, other_names[k], cmd, cmd);
+            return 2;
+        }
+    fprintf(stderr, "sanctrace %s: unknown option %s (see 'sanctrace %s --help')\n", cmd, s, cmd);
+    return 2;
+}
+
 int cli_parse(const char *cmd, const cli_opt *table, const cli_opt *const *others, const char *const *other_names,
-              int argc, char **argv, void *dest, cli_list *pos, size_t maxpos) {
+              int argc, char **argv, void *dest, cli_args *pos, size_t maxpos) {
+    size_t npos = 0;
+    int only_pos = 0;
     for (int i = 0; i < argc; i++) {
-        const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int short_opt = s[0] == '-' && s[1] && s[1] != '-' && find_opt(table, s); /* "-o" where a table has it */
-        if (!short_opt && (s[0] != '-' || s[1] != '-' || !s[2])) {
-            if (!strcmp(s, "-") && pos && pos->n < maxpos) { /* stdin */
-                pos->v[pos->n++] = s;
-                continue;
-            }
-            if (s[0] == '-' && strcmp(s, "-")) {
-                fprintf(stderr, "sanctrace %s: unknown option %s (see 'sanctrace %s --help')\n", cmd, s, cmd);
-                return 2;
-            }
-            if (!pos || pos->n >= maxpos) {
+        char *s = argv[i];
+        int is_opt = !only_pos && s[0] == '-' && s[1] && (s[1] != '-' || s[2]);
+        if (!only_pos && !strcmp(s, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        if (!is_opt) {
+            if (!pos || npos >= maxpos) {
                 fprintf(stderr, "sanctrace %s: unexpected argument '%s' (see 'sanctrace %s --help')\n", cmd, s, cmd);
                 return 2;
             }
-            pos->v[pos->n++] = s;
+            argv[npos++] = s; /* in place: npos <= i */
             continue;
         }
-        const cli_opt *o = find_opt(table, s);
-        if (!o) {
-            for (size_t k = 0; others && others[k]; k++)
-                if (find_opt(others[k], s)) {
-                    fprintf(stderr,
-                            "sanctrace %s: %s is an option of 'sanctrace %s', not of %s (see 'sanctrace %s --help')\n",
-                            cmd, s, other_names[k], cmd, cmd);
-                    return 2;
-                }
-            fprintf(stderr, "sanctrace %s: unknown option %s (see 'sanctrace %s --help')\n", cmd, s, cmd);
-            return 2;
-        }
-        char *field = (char *)dest + o->off;
+        char name[128];
+        const char *eq = s[1] == '-' ? strchr(s, '=') : NULL, *v = NULL;
+        size_t nl = eq ? (size_t)(eq - s) : strlen(s);
+        snprintf(name, sizeof name, "%.*s", (int)(nl < sizeof name ? nl : sizeof name - 1), s);
+        const cli_opt *o = find_opt(table, name);
+        if (!o) return unknown(cmd, name, others, other_names);
         if (o->kind == CLI_FLAG) {
-            *(int *)(void *)field = 1;
-            continue;
-        }
-        if (!v) {
-            fprintf(stderr, "sanctrace %s: %s needs a value\n", cmd, s);
-            return 2;
-        }
-        i++;
-        if (o->kind == CLI_TEXT) {
-            *(const char **)(void *)field = v;
-        } else if (o->kind == CLI_NUM) {
-            if (cli_number(cmd, s, v, o->max, (uint64_t *)(void *)field)) return 2;
-        } else if (o->kind == CLI_REAL) {
-            if (real_number(cmd, s, v, (double)o->max, (double *)(void *)field)) return 2;
-        } else {
-            cli_list *l = (cli_list *)(void *)field;
-            if (l->n == CLI_MAX_LIST) {
-                fprintf(stderr, "sanctrace %s: too many %s (at most %d)\n", cmd, s, CLI_MAX_LIST);
+            if (eq) {
+                fprintf(stderr, "sanctrace %s: %s takes no value\n", cmd, name);
                 return 2;
             }
-            l->v[l->n++] = v;
+            *(int *)(void *)((char *)dest + o->off) = 1;
+            continue;
         }
+        if (eq) v = eq + 1;
+        else if (i + 1 < argc) v = argv[++i];
+        else {
+            fprintf(stderr, "sanctrace %s: %s needs a value\n", cmd, name);
+            return 2;
+        }
+        if (take_value(cmd, name, o, v, dest)) return 2;
+    }
+    if (pos) {
+        pos->v = argv;
+        pos->n = npos;
     }
     return 0;
 }

@@ -13,6 +13,7 @@ void st_buf_init(st_buf *b, size_t max) {
     b->data = NULL;
     b->len = b->cap = 0;
     b->max = max;
+    b->failed = 0;
 }
 
 void st_buf_free(st_buf *b) {
@@ -22,17 +23,18 @@ void st_buf_free(st_buf *b) {
 
 void st_buf_reset(st_buf *b) {
     b->len = 0;
+    b->failed = 0;
     if (b->data) b->data[0] = 0;
 }
 
 int st_buf_reserve(st_buf *b, size_t extra) {
-    if (extra > b->max || b->len > b->max - extra) return ST_ELIMIT;
+    if (extra > b->max || b->len > b->max - extra) return b->failed = 1, ST_ELIMIT;
     size_t need = b->len + extra + 1;
     if (need <= b->cap) return ST_OK;
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need) cap *= 2;
     char *p = st_realloc(b->data, cap);
-    if (!p) return ST_ENOMEM;
+    if (!p) return b->failed = 1, ST_ENOMEM;
     b->data = p;
     b->cap = cap;
     return ST_OK;
@@ -57,7 +59,7 @@ int st_buf_vprintf(st_buf *b, const char *fmt, va_list ap) {
     char small[256];
     int n = vsnprintf(small, sizeof small, fmt, ap2);
     va_end(ap2);
-    if (n < 0) return ST_EINVAL;
+    if (n < 0) return b->failed = 1, ST_EINVAL;
     if ((size_t)n < sizeof small) return st_buf_append(b, small, (size_t)n);
     int rc = st_buf_reserve(b, (size_t)n);
     if (rc) return rc;

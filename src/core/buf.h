@@ -16,6 +16,8 @@ typedef struct st_buf {
     size_t len;   /* bytes used, excluding the trailing NUL */
     size_t cap;   /* bytes allocated */
     size_t max;   /* hard limit on len */
+    int failed;   /* an append failed since init or reset (sticky): a writer
+                     that builds text piece by piece checks once at the end */
 } st_buf;
 
 void st_buf_init(st_buf *b, size_t max);

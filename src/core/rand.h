@@ -1,6 +1,8 @@
 /*
- * rand.h - the one pseudo-random generator of sanctrace's generators
- * (synthetic chains, synthetic applicants, the evaluation deck): splitmix64.
+ * rand.h - splitmix64, for sanctrace's generators: the synthetic
+ * applicants and the evaluation deck draw from it, and the synthetic chain
+ * takes its per-key choices from st_mix64 (its stream of draws is
+ * xoshiro256**, seeded per chain).
  *
  * Design: a generated data set must be the same on every machine for the
  * same seed, so the generator is a few lines of integer arithmetic with

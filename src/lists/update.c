@@ -531,6 +531,12 @@ int st_update(const st_update_opts *o, st_update_report **out, st_error *err) {
         return st_error_set(err, ST_EUSAGE, "at most %d folders and %d datasets", ST_UPDATE_MAX_DIRS,
                             ST_UPDATE_MAX_DIRS);
     if ((rc = upd_select(&x, o->sources, err)) != ST_OK) return rc;
+    for (size_t i = 0; i < o->nftm; i++) { /* names go into a URL and a file name */
+        const char *d = o->ftm_datasets[i];
+        size_t l = strlen(d);
+        if (!l || l > 100 || strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != l)
+            return st_error_set(err, ST_EUSAGE, "dataset name '%.100s': letters, digits, _ and - only", d);
+    }
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);

@@ -201,6 +201,9 @@ static int intern(st_rings *r, int kind, const char *text, size_t len, uint32_t 
     if (len == 0 || len + 1 > sizeof key) return 0;
     key[0] = (char)('a' + kind);
     memcpy(key + 1, text, len);
+    /* room for a new value first: a map entry must never name a value
+     * that failed to be added */
+    if (rg_vec_reserve(&r->values, r->values.len + 1) != ST_OK) return ST_ENOMEM;
     int created = 0;
     uint64_t *slot = st_map_slot(r->vmap, key, len + 1, r->values.len, &created);
     if (!slot) return ST_ENOMEM;

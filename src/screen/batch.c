@@ -24,7 +24,8 @@
 typedef struct batch_result {
     st_match *m;
     size_t n;
-    char *error;
+    char *error;       /* owned, unless error_static */
+    int error_static;  /* error is a string literal (the copy itself failed) */
     _Atomic int ready; /* set (release) once m, n and error are final */
 } batch_result;
 
@@ -50,7 +51,7 @@ static void batch_one(batch_job *j, size_t i) {
         if (st_screen(j->snap, &q, &j->opts, &out->m, &out->n, &err) != ST_OK) {
             char msg[700];
             out->error = st_strdup(st_error_format(&err, msg, sizeof msg));
-            if (!out->error) out->error = (char *)"out of memory"; /* static: see batch_release */
+            if (!out->error) out->error = (char *)"out of memory", out->error_static = 1;
         }
     }
     atomic_store_explicit(&out->ready, 1, memory_order_release);
@@ -64,7 +65,7 @@ static void *batch_worker(void *arg) {
 
 static void batch_release(batch_result *r) {
     st_matches_free(r->m, r->n);
-    if (r->error && strcmp(r->error, "out of memory") != 0) st_free(r->error);
+    if (!r->error_static) st_free(r->error);
     r->m = NULL;
     r->n = 0;
     r->error = NULL;

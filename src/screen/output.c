@@ -259,12 +259,14 @@ int st_screen_writer_put(st_screen_writer *w, const st_screen_record *r, const s
                          const char *error) {
     if (w->fmt == ST_SCREEN_JSONL) {
         jw_record(&w->jb, r, m, n, error);
+        if (w->jb.failed) w->failed = 1; /* a record that did not fit: never write half of one */
         if (w->jb.len >= ((size_t)1 << 20)) {
             if (fwrite(w->jb.data, 1, w->jb.len, w->f) != w->jb.len) w->failed = 1;
             st_buf_reset(&w->jb);
         }
     } else if (w->fmt == ST_SCREEN_CSV) {
         csv_rows(w, r, m, n, error);
+        if (w->tmp.failed) w->failed = 1;
     } else {
         table_rows(w->f, r, m, n, error);
     }

@@ -17,7 +17,7 @@
 /* One client connection, from accept to close (http.c).  The phase says
  * what the server waits for; the watchdog closes a connection that stays
  * in HEADERS or BODY past its deadline, however slowly bytes trickle in.
- * Guarded by srv.conns_mu; freed when libmicrohttpd reports the close,
+ * Guarded by the srv_http's conns_mu; freed when libmicrohttpd reports the close,
  * before it closes the socket, so fd is valid while the entry is listed. */
 typedef enum srv_phase { SRV_PHASE_HEADERS, SRV_PHASE_BODY, SRV_PHASE_ANSWER } srv_phase;
 typedef struct srv_conn {

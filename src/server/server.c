@@ -4,8 +4,9 @@
  * Design: signals are blocked in every thread and taken synchronously by
  * the main thread (sigtimedwait), so no handler runs in async-signal
  * context.  SIGHUP and the --update-every timer wake the updater thread,
- * which runs the library's update (st_update) in a forked child process,
- * opens the snapshot it wrote, checks it, and swaps it in;
+ * which has the update helper (a process forked at start, before any
+ * thread) run st_update in a worker process, opens the snapshot it wrote,
+ * checks it, and swaps it in;
  * the child's failure (download down, garbled file) leaves the served
  * snapshot untouched and is shown by /readyz and /catalog.  SIGTERM stops
  * accepting connections, waits for the requests in flight (their audit
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +51,8 @@ typedef struct srv {
     pthread_mutex_t upd_mu;
     pthread_cond_t upd_cv;
     int upd_requested, upd_stop;
-    pid_t upd_child;
+    pid_t upd_helper;          /* the update helper (update_helper), 0 when none */
+    int upd_fd;                /* its end of the socket pair */
 } srv;
 
 /* ---- updates ---- */
@@ -58,11 +61,16 @@ typedef struct srv {
  * report on stderr as `sanctrace update` prints it; the exit status says
  * whether a snapshot was written. */
 static void update_child(srv *S) {
+    const char *env_dir = getenv("SANCTRACE_SOURCES_DIR");
     st_update_opts o;
     memset(&o, 0, sizeof o);
     o.data_dir = S->data_dir;
     o.dirs = S->cfg.update_from;
     o.ndirs = (size_t)(S->cfg.n_update_from < 8 ? S->cfg.n_update_from : 8);
+    if (!o.ndirs && env_dir && *env_dir) { /* as `sanctrace update` reads it */
+        o.dirs = &env_dir;
+        o.ndirs = 1;
+    }
     o.fetch = st_http_fetch;
     st_update_report *r = NULL;
     st_error err;
@@ -78,35 +86,83 @@ static void update_child(srv *S) {
     _exit(written ? 0 : 2);
 }
 
-/* Run the update in a child process and wait for it: a list file that
- * brings the parser down, or a download that eats memory, costs the update,
- * never the server, and SIGTERM can stop it at once.  The child runs only
- * st_update (lists, files, libcurl): nothing that takes a lock the serving
- * threads hold.  ST_OK when it wrote a snapshot. */
-static int update_spawn(srv *S, st_error *err) {
+/* The update helper: a process forked when the server starts, before any
+ * thread, the store or a TLS library holds a lock.  For each byte the
+ * server sends it forks a worker that runs st_update (lists, files,
+ * libcurl) and exits, and answers with one byte: the worker's exit status,
+ * or 128 + the signal that stopped it.  So a list file that brings a
+ * parser down, or a download that eats memory, costs one update and never
+ * the server; and no fork ever happens in the threaded server.  The helper
+ * leads its own process group: the server stops it and a running worker
+ * together. */
+static void update_helper(srv *S, int fd) {
+    setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    for (;;) {
+        unsigned char req, res;
+        ssize_t k = read(fd, &req, 1);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) _exit(0); /* the server is gone */
+        fflush(stderr);
+        pid_t w = fork();
+        if (w == 0) update_child(S);
+        int status = 0;
+        if (w > 0)
+            while (waitpid(w, &status, 0) < 0 && errno == EINTR) {}
+        res = w < 0                 ? 3
+              : WIFEXITED(status)   ? (unsigned char)WEXITSTATUS(status)
+              : WIFSIGNALED(status) ? (unsigned char)(128 + WTERMSIG(status))
+                                    : 3;
+        if (write(fd, &res, 1) != 1) _exit(0);
+    }
+}
+
+static int helper_start(srv *S, st_error *err) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return st_error_set(err, ST_EIO, "cannot start the update helper: %s", strerror(errno));
     fflush(stderr);
     pid_t pid = fork();
-    if (pid < 0) return st_error_set(err, ST_EIO, "cannot start the update: %s", strerror(errno));
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        pthread_sigmask(SIG_SETMASK, &none, NULL); /* the child takes signals normally */
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
-        update_child(S);
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return st_error_set(err, ST_EIO, "cannot start the update helper: %s", strerror(errno));
     }
-    pthread_mutex_lock(&S->upd_mu);
-    S->upd_child = pid;
-    pthread_mutex_unlock(&S->upd_mu);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    pthread_mutex_lock(&S->upd_mu);
-    S->upd_child = 0;
-    pthread_mutex_unlock(&S->upd_mu);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return ST_OK;
-    if (WIFSIGNALED(status))
-        return st_error_set(err, ST_EIO, "the update was stopped by signal %d", WTERMSIG(status));
+    if (pid == 0) {
+        close(sv[0]);
+        update_helper(S, sv[1]);
+    }
+    close(sv[1]);
+    S->upd_helper = pid;
+    S->upd_fd = sv[0];
+    return ST_OK;
+}
+
+static void helper_stop(srv *S) {
+    if (S->upd_helper <= 0) return;
+    kill(-S->upd_helper, SIGTERM); /* the helper and any running worker */
+    kill(S->upd_helper, SIGTERM);
+    close(S->upd_fd);
+    while (waitpid(S->upd_helper, NULL, 0) < 0 && errno == EINTR) {}
+    S->upd_helper = 0;
+}
+
+/* Ask the helper for one update and wait for its answer.  ST_OK when the
+ * worker wrote a snapshot. */
+static int update_spawn(srv *S, st_error *err) {
+    unsigned char req = 'u', res = 0;
+    if (S->upd_helper <= 0 || write(S->upd_fd, &req, 1) != 1)
+        return st_error_set(err, ST_EIO, "the update helper is not running; the current snapshot stays");
+    ssize_t k;
+    while ((k = read(S->upd_fd, &res, 1)) < 0 && errno == EINTR) {}
+    if (k != 1) return st_error_set(err, ST_EIO, "the update was stopped; the current snapshot stays");
+    if (res == 0) return ST_OK;
+    if (res >= 128) return st_error_set(err, ST_EIO, "the update was stopped by signal %d", res - 128);
     return st_error_set(err, ST_EIO, "the update failed; the current snapshot stays");
 }
 
@@ -253,6 +309,8 @@ int st_server_run(const st_server_config *cfg, st_error *err) {
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* before any thread, store connection or TLS library exists */
+    if ((rc = helper_start(S, err)) != ST_OK) goto done;
 
     if ((rc = st_mkdir_p(S->data_dir, err)) != ST_OK) goto done;
     if ((rc = st_db_open_store(cfg->db, S->data_dir, cfg->threads + 4, &S->store, err)) != ST_OK) goto done;
@@ -307,12 +365,13 @@ done:
     if (updater_started) {
         pthread_mutex_lock(&S->upd_mu);
         S->upd_stop = 1;
-        if (S->upd_child > 0) kill(S->upd_child, SIGTERM);
         pthread_cond_signal(&S->upd_cv);
         pthread_mutex_unlock(&S->upd_mu);
+        if (S->upd_helper > 0) kill(-S->upd_helper, SIGTERM), kill(S->upd_helper, SIGTERM); /* its read returns */
         pthread_join(S->updater, NULL);
     }
     if (S->http) served = srv_http_stop(S->http);
+    helper_stop(S);
     srv_audit_stop(S->audit);
     long audited = -1;
     st_error cerr;

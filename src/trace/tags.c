@@ -6,8 +6,9 @@
  * list of maps.  libyaml reads the YAML itself (flow maps, folded and
  * literal scalars, anchors, every quoting style), so any valid TagPack
  * loads; this file only walks that shape and reports the file and line of
- * anything else.  Aliases are shared nodes, never expanded, and only two
- * levels are walked, so no input makes the walk grow.  Header fields are
+ * anything else.  Only two levels are walked, and what aliases and the
+ * per-tag copies of header fields add is charged against a budget of 16
+ * times the file's size, so no small file expands into gigabytes.  Header fields are
  * inherited by every tag that lacks them, wherever the header field sits
  * in the file (YAML maps are unordered), so tags are merged at the end.
  * Strings live in an arena owned by the tagset; a tag never changes once
@@ -170,7 +171,21 @@ typedef struct yparse {
     yfields head;
     yfields *items; /* owned */
     size_t nitems, cap;
+    size_t budget;  /* string bytes this file may still add (aliases and
+                       inherited header fields are copied per tag) */
 } yparse;
+
+/* Bytes a file may add to a tagset: 16 times its size, and 1 MiB more;
+ * aliases that would copy more than that are a bomb, not a TagPack. */
+#define TAG_BUDGET(len) ((len) > (SIZE_MAX - (1u << 20)) / 16 ? SIZE_MAX : (len) * 16 + (1u << 20))
+
+static int charge(yparse *p, size_t n, long line) {
+    if (n > p->budget)
+        return st_error_at(p->err, ST_ELIMIT, p->name, line, -1,
+                           "aliases and inherited fields expand to more than 16 times the file's size");
+    p->budget -= n;
+    return ST_OK;
+}
 
 static int field_index(const char *k, size_t n) {
     if (n == 11 && !strncmp(k, "valid_until", 11)) return F_VALID_TO;
@@ -218,6 +233,8 @@ static int read_fields(yparse *p, yaml_document_t *d, const yaml_node_t *m, yfie
         if (why) return perr(p, node_line(v), "%s", why);
         if (!text) continue;
         if (f->v[fi]) return perr(p, node_line(k), "duplicate key '%s'", field_names[fi]);
+        int rc = charge(p, len + 1, node_line(v));
+        if (rc) return rc;
         if (!(f->v[fi] = arena_dup(p->ts, text, len))) return st_error_set(p->err, ST_ENOMEM, "out of memory");
     }
     return ST_OK;
@@ -281,10 +298,46 @@ static int finish(yparse *p) {
             return perr(p, it->line, "valid_from is not a date (YYYY-MM-DD): %s", v[F_VALID_FROM]);
         if (v[F_VALID_TO] && st_date_parse(v[F_VALID_TO], &t.valid_to))
             return perr(p, it->line, "valid_to is not a date (YYYY-MM-DD): %s", v[F_VALID_TO]);
-        int rc = st_tagset_add(p->ts, &t);
+        size_t bytes = 0;
+        const char *const fs[] = {t.address, t.label, t.category, t.raw_category, t.abuse, t.source,
+                                  t.currency, t.actor, t.confidence, t.lastmod, t.pack};
+        for (size_t q = 0; q < sizeof fs / sizeof fs[0]; q++) bytes += (fs[q] ? strlen(fs[q]) : 0) + 1;
+        int rc = charge(p, bytes, it->line);
+        if (rc) return rc;
+        rc = st_tagset_add(p->ts, &t);
         if (rc) return st_error_at(p->err, rc, p->name, it->line, -1, "cannot add tag");
     }
     return ST_OK;
+}
+
+/* One YAML document: its header fields, then every tag under `tags:`. */
+static int load_document(yparse *p, yaml_document_t *doc) {
+    const yaml_node_t *root = yaml_document_get_root_node(doc);
+    int rc, seen_tags = 0;
+    memset(&p->head, 0, sizeof p->head);
+    p->nitems = 0;
+    if (!root) return ST_OK; /* an empty document holds no tags */
+    if (root->type == YAML_SEQUENCE_NODE) return perr(p, node_line(root), "list item outside 'tags:'%s", "");
+    if (root->type != YAML_MAPPING_NODE)
+        return perr(p, node_line(root), "a TagPack is a map of header fields and 'tags:'%s", "");
+    if ((rc = read_fields(p, doc, root, &p->head))) return rc;
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+        const yaml_node_t *k = yaml_document_get_node(doc, pr->key), *v = yaml_document_get_node(doc, pr->value);
+        if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "tags")) continue;
+        if (seen_tags++) return perr(p, node_line(k), "duplicate key '%s'", "tags");
+        const char *why;
+        size_t vl;
+        if (v->type == YAML_SCALAR_NODE && !node_text(v, &vl, &why) && !why) continue; /* `tags:` with none */
+        if (v->type != YAML_SEQUENCE_NODE) return perr(p, node_line(k), "'tags:' must start a list%s", "");
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+            const yaml_node_t *t = yaml_document_get_node(doc, *it);
+            if (t->type != YAML_MAPPING_NODE) return perr(p, node_line(t), "a tag must be a map of 'key: value'%s", "");
+            if ((rc = charge(p, sizeof(yfields), node_line(t)))) return rc;
+            if ((rc = new_item(p, node_line(t)))) return rc;
+            if ((rc = read_fields(p, doc, t, &p->items[p->nitems - 1]))) return rc;
+        }
+    }
+    return finish(p);
 }
 
 int st_tagset_load_yaml(st_tagset *ts, const char *name, const char *data, size_t len,
@@ -294,39 +347,27 @@ int st_tagset_load_yaml(st_tagset *ts, const char *name, const char *data, size_
     p.ts = ts;
     p.name = name ? name : "tagpack";
     p.err = err;
+    p.budget = TAG_BUDGET(len);
     size_t base = ts->n;
-    int rc = ST_OK, have_doc = 0;
+    int rc = ST_OK;
     yaml_parser_t y;
-    yaml_document_t doc;
     if (len > TAG_MAX_FILE) return st_error_at(err, ST_ELIMIT, p.name, 0, -1, "TagPack larger than 1 GiB");
     if (!yaml_parser_initialize(&y)) return st_error_set(err, ST_ENOMEM, "out of memory");
     yaml_parser_set_input_string(&y, (const unsigned char *)data, len);
-    if (!yaml_parser_load(&y, &doc)) { rc = yaml_fail(&p, &y); goto out; }
-    have_doc = 1;
-    const yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root) goto done; /* an empty file holds no tags */
-    if (root->type == YAML_SEQUENCE_NODE) { rc = perr(&p, node_line(root), "list item outside 'tags:'%s", ""); goto out; }
-    if (root->type != YAML_MAPPING_NODE) { rc = perr(&p, node_line(root), "a TagPack is a map of header fields and 'tags:'%s", ""); goto out; }
-    if ((rc = read_fields(&p, &doc, root, &p.head))) goto out;
-    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
-        const yaml_node_t *k = yaml_document_get_node(&doc, pr->key), *v = yaml_document_get_node(&doc, pr->value);
-        if (k->type != YAML_SCALAR_NODE || strcmp((const char *)k->data.scalar.value, "tags")) continue;
-        const char *why;
-        size_t vl;
-        if (v->type == YAML_SCALAR_NODE && !node_text(v, &vl, &why) && !why) continue; /* `tags:` with none */
-        if (v->type != YAML_SEQUENCE_NODE) { rc = perr(&p, node_line(k), "'tags:' must start a list%s", ""); goto out; }
-        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-            const yaml_node_t *t = yaml_document_get_node(&doc, *it);
-            if (t->type != YAML_MAPPING_NODE) { rc = perr(&p, node_line(t), "a tag must be a map of 'key: value'%s", ""); goto out; }
-            if ((rc = new_item(&p, node_line(t)))) goto out;
-            if ((rc = read_fields(&p, &doc, t, &p.items[p.nitems - 1]))) goto out;
+    /* every document of the file (a pack may be split by ---), each with
+     * its own header */
+    for (;;) {
+        yaml_document_t doc;
+        if (!yaml_parser_load(&y, &doc)) {
+            rc = yaml_fail(&p, &y);
+            break;
         }
+        int last = yaml_document_get_root_node(&doc) == NULL;
+        if (!last) rc = load_document(&p, &doc);
+        yaml_document_delete(&doc);
+        if (rc || last) break;
     }
-done:
-    rc = finish(&p);
-out:
     if (rc) ts->n = base; /* a file loads whole or not at all (arena strings stay until free) */
-    if (have_doc) yaml_document_delete(&doc);
     yaml_parser_delete(&y);
     st_free(p.items);
     return rc;

@@ -988,6 +988,7 @@ static void test_tag_errors(void **state) {
         {"tags: 'one'\n", 1, "must start a list"},
         {"a: &x [1]\ntags: *x\n", 1, "must be a map"},
         {"tags:\n- address: \"a\\0b\"\n", 2, "NUL"},
+        {"tags:\n- address: a\ntags:\n- address: b\n", 3, "duplicate key 'tags'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         st_tagset *ts;
@@ -1027,6 +1028,39 @@ static void test_tag_yaml_forms(void **state) {
     assert_string_equal(st_tagset_get(ts, 3)->source, "https://example.org/a");
     assert_string_equal(st_tagset_get(ts, 3)->label, "Forms"); /* the title stands in */
     for (size_t i = 0; i < 4; i++) assert_string_equal(st_tagset_get(ts, i)->category, "exchange");
+    /* two documents, each with its own header */
+    const char *two = "title: One\ntags:\n- address: 1A\n---\ntitle: Two\ntags:\n- address: 1B\n";
+    assert_int_equal(st_tagset_load_yaml(ts, "two.yaml", two, strlen(two), &e), ST_OK);
+    assert_int_equal(st_tagset_count(ts), 6);
+    assert_string_equal(st_tagset_get(ts, 4)->label, "One");
+    assert_string_equal(st_tagset_get(ts, 5)->label, "Two");
+    st_tagset_free(ts);
+}
+
+/* A small file whose aliases would copy gigabytes is refused, and adds
+ * nothing: a tag of nine 60 KB fields referenced 2,000 times. */
+static void test_tag_alias_bomb(void **state) {
+    (void)state;
+    static char y[200000];
+    size_t n = 0;
+    n += (size_t)snprintf(y + n, sizeof y - n, "big: &m\n");
+    const char *keys[] = {"address", "label", "category", "abuse", "source", "currency", "actor", "confidence", "lastmod"};
+    for (size_t k = 0; k < 9; k++) {
+        n += (size_t)snprintf(y + n, sizeof y - n, "  %s: ", keys[k]);
+        memset(y + n, 'x', 6000);
+        n += 6000;
+        y[n++] = '\n';
+    }
+    n += (size_t)snprintf(y + n, sizeof y - n, "tags: [");
+    for (int i = 0; i < 2000 && n + 8 < sizeof y; i++) n += (size_t)snprintf(y + n, sizeof y - n, "%s*m", i ? ", " : "");
+    n += (size_t)snprintf(y + n, sizeof y - n, "]\n");
+    st_tagset *ts;
+    st_error e;
+    st_error_clear(&e);
+    st_tagset_new(&ts);
+    assert_int_equal(st_tagset_load_yaml(ts, "bomb.yaml", y, n, &e), ST_ELIMIT);
+    assert_non_null(strstr(e.msg, "16 times"));
+    assert_int_equal(st_tagset_count(ts), 0);
     st_tagset_free(ts);
 }
 
@@ -1290,6 +1324,7 @@ int main(void) {
         cmocka_unit_test(test_tag_validity),
         cmocka_unit_test(test_tag_errors),
         cmocka_unit_test(test_tag_yaml_forms),
+        cmocka_unit_test(test_tag_alias_bomb),
         cmocka_unit_test(test_sanctions_tags),
         cmocka_unit_test(test_sources_and_errors),
         cmocka_unit_test(test_exposure),
