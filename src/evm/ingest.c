@@ -421,7 +421,7 @@ static int build(ingest *g) {
     for (size_t i = 0; i < g->tx.n; i++) ADD_BLOCK(g->tx.v[i].block);
     for (size_t i = 0; i < b->traces.n; i++)
         if (b->traces.v[i].block != UINT64_MAX) ADD_BLOCK(b->traces.v[i].block);
-    qsort(blocks.v, blocks.n, 8, cmp_u64);
+    if (blocks.n) qsort(blocks.v, blocks.n, 8, cmp_u64);
     size_t ti = 0, ri = 0; /* cursors over g->tx_order and the block-level traces */
     while (ri < b->traces.n && b->traces.v[g->trace_order[ri]].tx != ST_EVM_NONE) ri++;
     for (size_t i = 0; i < blocks.n; i++) {
