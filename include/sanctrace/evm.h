@@ -211,6 +211,20 @@ typedef struct st_evm_ingest_report {
 int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
                   st_evm_ingest_report *rep, st_error *err);
 
+/* ---- synthetic chains ------------------------------------------------ */
+
+typedef struct st_evm_synth_opts {
+    uint64_t flows; /* value flows to generate, at least (the last block is whole) */
+    uint64_t seed;
+} st_evm_synth_opts;
+
+/* Write an ethereum-etl export of a synthetic chain into outdir: blocks,
+ * transactions, receipts, logs, token_transfers and traces CSV files with
+ * the exporter's headers (wallets, an exchange, ERC-20 tokens, a contract
+ * forwarding value with a reverted call, failed transactions,
+ * withdrawals).  The same seed gives the same files. */
+int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *err);
+
 #ifdef __cplusplus
 }
 #endif

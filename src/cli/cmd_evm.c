@@ -1,5 +1,5 @@
 /*
- * cmd_evm.c - `sanctrace evm ingest|stats|tx|address`.
+ * cmd_evm.c - `sanctrace evm ingest|stats|tx|address|synth`.
  *
  * Thin front end over include/sanctrace/evm.h: parses options, opens the
  * store read-only for queries, prints JSON (amounts as decimal strings,
@@ -21,8 +21,8 @@
 int cmd_evm(int argc, char **argv);
 
 typedef struct evm_args {
-    const char *db, *format, *chain;
-    uint64_t at_block;
+    const char *db, *format, *chain, *out;
+    uint64_t at_block, flows, seed;
     int has_at_block;
     cli_list posl;
     char dbbuf[1024];
@@ -33,8 +33,10 @@ typedef struct evm_args {
 static const cli_opt ingest_opts[] = {STORE, OPT("--chain", CLI_TEXT, chain, 0), CLI_END};
 static const cli_opt query_opts[] = {STORE, CLI_END};
 static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX), CLI_END};
-static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, NULL};
-static const char *const evm_names[] = {"evm ingest", "evm address"};
+static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
+                                     OPT("--seed", CLI_NUM, seed, UINT64_MAX), CLI_END};
+static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, NULL};
+static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth"};
 
 static void evm_usage(FILE *f) {
     fprintf(f, "usage: sanctrace evm <subcommand> [--db DIR] [--format json|table]\n\n"
@@ -43,7 +45,8 @@ static void evm_usage(FILE *f) {
                "                                     files or folders); adds the blocks above the store's last\n"
                "  stats                              counts, first and last block, bytes per flow\n"
                "  tx HASH|BLOCK:INDEX                a transaction, its fee and its value flows\n"
-               "  address ADDR [--at-block N]        received, sent and balance per asset, flows in and out\n\n"
+               "  address ADDR [--at-block N]        received, sent and balance per asset, flows in and out\n"
+               "  synth --flows N --out DIR [--seed S]  an ethereum-etl export of a synthetic chain\n\n"
                "Amounts are exact decimal strings (wei, or the token's base unit).\n"
                "--db defaults to $SANCTRACE_HOME/evm (or ~/.local/share/sanctrace/evm).\n"
                "Exit codes: 0 ok, 1 not found or bad rows skipped, 2 usage or fatal error.\n");
@@ -313,6 +316,24 @@ static int evm_address(evm_args *a) {
     return 0;
 }
 
+static int evm_synth(evm_args *a) {
+    if (!a->out || !a->flows || a->posl.n) {
+        fprintf(stderr, "sanctrace evm synth: give --flows N (N > 0) and --out DIR\n");
+        return 2;
+    }
+    st_evm_synth_opts o;
+    memset(&o, 0, sizeof o);
+    o.flows = a->flows;
+    o.seed = a->seed;
+    st_error err;
+    st_error_clear(&err);
+    if (st_evm_synth(a->out, &o, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    return 0;
+}
+
 int cmd_evm(int argc, char **argv) {
     if (argc < 2 || cli_want_help(argc, argv)) {
         evm_usage(argc < 2 ? stderr : stdout);
@@ -323,8 +344,12 @@ int cmd_evm(int argc, char **argv) {
     memset(&a, 0, sizeof a);
     a.format = "json";
     a.at_block = UINT64_MAX;
-    const cli_opt *t = !strcmp(sub, "ingest") ? ingest_opts : !strcmp(sub, "address") ? address_opts : query_opts;
-    if (strcmp(sub, "ingest") && strcmp(sub, "stats") && strcmp(sub, "tx") && strcmp(sub, "address")) {
+    const cli_opt *t = !strcmp(sub, "ingest")    ? ingest_opts
+                       : !strcmp(sub, "address") ? address_opts
+                       : !strcmp(sub, "synth")   ? synth_opts
+                                                 : query_opts;
+    if (strcmp(sub, "ingest") && strcmp(sub, "stats") && strcmp(sub, "tx") && strcmp(sub, "address") &&
+        strcmp(sub, "synth")) {
         fprintf(stderr, "sanctrace evm: unknown subcommand '%s'\n", sub);
         evm_usage(stderr);
         return 2;
@@ -343,6 +368,7 @@ int cmd_evm(int argc, char **argv) {
         snprintf(a.dbbuf, sizeof a.dbbuf, "%s/evm", base);
         a.db = a.dbbuf;
     }
+    if (!strcmp(sub, "synth")) return evm_synth(&a);
     if (!strcmp(sub, "ingest")) return evm_ingest(&a);
     if (!strcmp(sub, "stats")) return evm_stats(&a);
     if (!strcmp(sub, "tx")) return evm_tx(&a);
