@@ -73,7 +73,8 @@ int st_u256_parse(const char *s, size_t n, st_u256 *out) {
         if (n > 64) return ST_EPARSE;
         for (size_t i = 0; i < n; i++) {
             char c = s[i];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            unsigned u = (unsigned)(unsigned char)c, dd = u - '0', l = (u | 0x20) - 'a';
+            int d = dd < 10 ? (int)dd : l < 6 ? (int)l + 10 : -1;
             if (d < 0) return ST_EPARSE;
             size_t bit = (n - 1 - i) * 4;
             v.w[bit / 64] |= (uint64_t)d << (bit % 64);
@@ -82,9 +83,22 @@ int st_u256_parse(const char *s, size_t n, st_u256 *out) {
         return ST_OK;
     }
     if (!n || n > 100) return ST_EPARSE;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return ST_EPARSE;
-        if (st_u256_mul_u64(&v, &v, 10) || add_small(&v, (uint64_t)(s[i] - '0'))) return ST_EPARSE;
+    /* up to 19 digits at a time in one 64-bit word, then v = v * 10^k + chunk */
+    static const uint64_t pow10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+                                       100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+                                       1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+                                       1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+                                       1000000000000000000ULL, 10000000000000000000ULL};
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i < 19 ? n - i : 19;
+        uint64_t chunk = 0;
+        for (size_t j = 0; j < k; j++) {
+            unsigned d = (unsigned)(unsigned char)s[i + j] - '0';
+            if (d > 9) return ST_EPARSE;
+            chunk = chunk * 10 + d;
+        }
+        if ((i && st_u256_mul_u64(&v, &v, pow10[k])) || add_small(&v, chunk)) return ST_EPARSE;
+        i += k;
     }
     *out = v;
     return ST_OK;
