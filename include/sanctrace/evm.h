@@ -3,8 +3,9 @@
  * flows out, queryable on one machine.
  *
  * Design: `st_evm_ingest` reads the tables ethereum-etl writes (blocks,
- * transactions, receipts, logs, token_transfers, traces, tokens; CSV,
- * plain or gzip; each file recognised by its header), joins them per block
+ * transactions, receipts, logs, token_transfers, traces, tokens; CSV or
+ * JSON lines, plain or gzip; each table recognised by its header or its
+ * "type"), joins them per block
  * and turns each block into value flows {asset, from, to, amount, kind,
  * position} in execution order: per transaction its fee (prepaid before
  * it runs), its native value and internal calls, creates and

@@ -1,8 +1,8 @@
 /*
  * export.c - reading ethereum-etl's tables: blocks, transactions,
- * receipts, logs, token_transfers, traces and tokens, as CSV, plain or
- * gzip, each recognised by its header rather than its file name (exports
- * get renamed and partitioned).
+ * receipts, logs, token_transfers, traces and tokens, as CSV or JSON
+ * lines, plain or gzip, each recognised by its header (or a line's "type")
+ * rather than its file name (exports get renamed and partitioned).
  *
  * Every row is checked whole before anything is kept: a field that is not
  * what its column promises (a number, a 20-byte address, a 32-byte hash)
@@ -145,11 +145,16 @@ typedef struct reader {
     ev_batch *b;
     st_csv *csv;
     const char *name;
-    int col[F_N]; /* field -> column, -1 absent */
+    int col[F_N]; /* CSV: field -> column, -1 absent */
+    const char *jv[F_N]; /* JSON lines: field -> value text of this line, NULL absent */
+    int json;
     uint32_t file;
 } reader;
 
-static const char *fld(const reader *r, int f) { return r->col[f] < 0 ? "" : st_csv_field(r->csv, (size_t)r->col[f]); }
+static const char *fld(const reader *r, int f) {
+    if (r->json) return r->jv[f] ? r->jv[f] : "";
+    return r->col[f] < 0 ? "" : st_csv_field(r->csv, (size_t)r->col[f]);
+}
 
 static void bad(reader *r, long line, const char *fmt, const char *what) {
     st_error e;
@@ -433,6 +438,204 @@ static int read_row(reader *r, int tb, long line) {
     return -1;
 }
 
+/* ---- JSON lines: one flat object a line, as ethereum-etl writes ----
+ *
+ * Values are kept as text: numbers exactly as written (wei amounts exceed
+ * every JSON library's integers), strings unescaped, null as absent, an
+ * array of scalars (topics, trace_address) joined with commas as the CSV
+ * export writes it, and the withdrawals array as its raw JSON text.  The
+ * table comes from the line's "type" (block, transaction, receipt, log,
+ * token_transfer, trace, token). */
+
+#define EV_JSON_MAX_KEYS 128
+
+/* end of the JSON value starting at p (string, array or object: matched
+ * brackets outside strings), or NULL */
+static const char *jl_skip(const char *p, const char *end) {
+    int depth = 0, instr = 0;
+    for (const char *q = p; q < end; q++) {
+        if (instr) {
+            if (*q == '\\') q++;
+            else if (*q == '"') {
+                instr = 0;
+                if (!depth) return q + 1;
+            }
+        } else if (*q == '"') instr = 1;
+        else if (*q == '[' || *q == '{') depth++;
+        else if (*q == ']' || *q == '}') {
+            if (--depth < 0) return NULL;
+            if (!depth) return q + 1;
+        }
+    }
+    return NULL;
+}
+
+/* a JSON string at p (after the opening quote) unescaped into out; the
+ * position after the closing quote, or NULL */
+static const char *jl_string(const char *p, const char *end, char *out, size_t cap, size_t *n) {
+    size_t k = 0;
+    while (p < end && *p != '"') {
+        char c = *p++;
+        if (c == '\\') {
+            if (p >= end) return NULL;
+            c = *p++;
+            if (c == 'n') c = '\n';
+            else if (c == 't') c = '\t';
+            else if (c == 'r') c = '\r';
+            else if (c == 'b') c = '\b';
+            else if (c == 'f') c = '\f';
+            else if (c == 'u') { /* \uXXXX below U+0080 only: export text is ASCII */
+                if (end - p < 4) return NULL;
+                unsigned v = 0;
+                for (int i = 0; i < 4; i++) {
+                    int h = hexv(p[i]);
+                    if (h < 0) return NULL;
+                    v = v * 16 + (unsigned)h;
+                }
+                p += 4;
+                if (v == 0 || v >= 0x80) return NULL;
+                c = (char)v;
+            } else if (c != '"' && c != '\\' && c != '/') return NULL;
+        } else if ((unsigned char)c < 0x20) return NULL;
+        if (k + 1 >= cap) return NULL;
+        out[k++] = c;
+    }
+    if (p >= end) return NULL;
+    out[k] = 0;
+    *n = k;
+    return p + 1;
+}
+
+static const char *skip_ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    return p;
+}
+
+static int json_table(const char *type) {
+    static const char *const types[TB_N] = {"block", "transaction", "receipt", "log", "token_transfer", "trace",
+                                            "token"};
+    for (int t = 0; t < TB_N; t++)
+        if (!strcmp(type, types[t])) return t;
+    return -1;
+}
+
+/* One line [p, end): 0 kept or skipped with a report, ST_ENOMEM. */
+static int read_json_line(reader *r, const char *p, const char *end, long line, char *scratch, size_t cap) {
+    size_t used = 0;
+    for (int f = 0; f < F_N; f++) r->jv[f] = NULL;
+    char type[32] = "";
+    const char *why = "not one JSON object";
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != '{') goto bad;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}') p++;
+    else
+        for (int nkeys = 0;; nkeys++) {
+            char key[64];
+            size_t kn;
+            if (nkeys >= EV_JSON_MAX_KEYS || p >= end || *p != '"' ||
+                !(p = jl_string(p + 1, end, key, sizeof key, &kn)))
+                goto bad;
+            p = skip_ws(p, end);
+            if (p >= end || *p++ != ':') goto bad;
+            p = skip_ws(p, end);
+            if (p >= end) goto bad;
+            char *val = scratch + used;
+            size_t vn = 0;
+            if (*p == '"') {
+                if (!(p = jl_string(p + 1, end, val, cap - used, &vn))) goto bad;
+            } else if (*p == '[' || *p == '{') {
+                const char *q = jl_skip(p, end);
+                if (!q || (size_t)(q - p) + 1 > cap - used) goto bad;
+                if (!strcmp(key, "withdrawals") || *p == '{') { /* kept as JSON */
+                    memcpy(val, p, (size_t)(q - p));
+                    vn = (size_t)(q - p);
+                } else /* scalars joined with commas */
+                    for (const char *x = p + 1; x < q - 1; x++)
+                        if (*x != '"' && *x != ' ' && *x != '\t') val[vn++] = *x;
+                p = q;
+            } else {
+                const char *q = p;
+                while (q < end && *q != ',' && *q != '}' && *q != ' ' && *q != '\t') q++;
+                vn = (size_t)(q - p);
+                if (!vn || vn + 1 > cap - used) goto bad;
+                memcpy(val, p, vn);
+                if (vn == 4 && !memcmp(val, "null", 4)) vn = 0, val = NULL;
+                p = q;
+            }
+            if (val) {
+                val[vn] = 0;
+                used += vn + 1;
+                if (!strcmp(key, "type")) snprintf(type, sizeof type, "%s", val);
+                for (int f = 0; f < F_N; f++)
+                    if (!r->jv[f] && !strcmp(key, field_names[f])) r->jv[f] = val;
+            }
+            p = skip_ws(p, end);
+            if (p < end && *p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == '}') {
+                p++;
+                break;
+            }
+            goto bad;
+        }
+    if (skip_ws(p, end) != end) goto bad;
+    int tb = json_table(type);
+    if (tb < 0) {
+        why = "no \"type\" of an ethereum-etl table (block, transaction, receipt, log, token_transfer, trace, token)";
+        goto bad;
+    }
+    for (int i = 0; need[tb][i]; i++)
+        for (int f = 0; f < F_N; f++)
+            if (!strcmp(need[tb][i], field_names[f]) && !r->jv[f] && strcmp(need[tb][i], "error") &&
+                strcmp(need[tb][i], "transaction_hash") && strcmp(need[tb][i], "transaction_index") &&
+                strcmp(need[tb][i], "from_address") && strcmp(need[tb][i], "to_address") &&
+                strcmp(need[tb][i], "call_type") && strcmp(need[tb][i], "trace_address") &&
+                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value")) {
+                char msg[120];
+                snprintf(msg, sizeof msg, "a %s row needs the key '%s'", table_names[tb], need[tb][i]);
+                r->b->rows++;
+                bad(r, line, "%s", msg);
+                return 0;
+            }
+    r->b->rows++;
+    int x = read_row(r, tb, line);
+    return x == ST_ENOMEM ? ST_ENOMEM : 0;
+bad:
+    r->b->rows++;
+    bad(r, line, "%s", why);
+    return 0;
+}
+
+static int read_json_lines(reader *r, const char *data, size_t len, st_error *err) {
+    size_t cap = ST_CSV_MAX_RECORD;
+    char *scratch = st_malloc(cap);
+    if (!scratch) return st_error_set(err, ST_ENOMEM, "out of memory");
+    r->json = 1;
+    long line = 0;
+    int rc = ST_OK;
+    for (const char *p = data, *end = data + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        line++;
+        const char *q = skip_ws(p, e);
+        if (q < e) {
+            if ((size_t)(e - p) >= cap) {
+                r->b->rows++;
+                bad(r, line, "%s", "line longer than the record limit");
+            } else if ((rc = read_json_line(r, p, e, line, scratch, cap))) {
+                rc = st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
+                break;
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+    st_free(scratch);
+    return rc;
+}
+
 int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err) {
     reader r;
     memset(&r, 0, sizeof r);
@@ -449,10 +652,7 @@ int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, 
     size_t k = 0;
     while (k < len && (data[k] == ' ' || data[k] == '\n' || data[k] == '\r' || data[k] == '\t')) k++;
     if (k == len) return ST_OK; /* a zero-byte file: an empty table */
-    if (data[k] == '{') {
-        bad(&r, 1, "%s", "JSON lines exports are not read yet: export as CSV");
-        return ST_OK;
-    }
+    if (data[k] == '{') return read_json_lines(&r, data, len, err);
     int rc = st_csv_open(&r.csv, data, len, name, ST_CSV_HEADER);
     if (rc) return st_error_set(err, rc, "out of memory");
     st_error e;

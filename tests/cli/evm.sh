@@ -80,6 +80,26 @@ $B evm ingest --db $T/e "$@" >/dev/null || fail "zero-byte files"
 ref $T/e "$@"
 $B evm stats --db $T/e | grep -q '"first_block": 0' || fail "genesis block row"
 
+# JSON lines (ethereum-etl's other output): every sample again, the same answers
+n=0
+for grp in "$D/test_export_traces_job__block_with_create__expected_traces.csv" \
+    "$D/test_extract_geth_traces_job__block_with_subtraces__expected_traces.csv" \
+    "${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv ${P}blocks_with_transactions_and_withdrawals__expected_transactions.csv" \
+    "${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv $D/test_export_receipts_job__receipts_with_logs__expected_receipts.csv $D/test_export_receipts_job__receipts_with_logs__expected_logs.csv" \
+    "$D/test_export_traces_job__block_with_error__expected_traces.csv $D/test_export_traces_job__block_with_suicide__expected_traces.csv"; do
+  n=$((n + 1))
+  python3 tests/cli/evm_json.py $T/j$n.json $grp
+  gzip -c $T/j$n.json >$T/j$n.json.gz
+  $B evm ingest --db $T/json$n $T/j$n.json.gz >/dev/null || fail "JSON lines $grp"
+  ref $T/json$n $grp --every $EVERY
+done
+printf '{"type": "trace", "block_number": 5}\n{"type": "trace", "block_number": 5,\nnot json\n' >$T/bad.json
+set +e
+$B evm ingest --db $T/badjson $T/bad.json >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "bad.json:1: a traces row needs the key 'trace_type'" $T/err && grep -q "bad.json:2: not one JSON object" $T/err \
+  && grep -q "bad.json:3" $T/err || fail "bad JSON lines: $(cat $T/err)"
+
 # gzip and folders (only export files are read from a folder)
 mkdir -p $T/dir/part1
 gzip -c ${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv >$T/dir/part1/blocks.csv.gz
