@@ -7,6 +7,7 @@
 # BENCH_SIZE=small: 100k flows, 3 runs (CI); medium: 1M, 3 runs;
 # large: 10M, 1 run.  BENCH_FLOWS=N overrides the size.  Ingest runs with
 # fsync (as shipped) and with SANCTRACE_NO_SYNC=1 (CPU and page cache only).
+# The in-process p50/p99 of the queries come from bench/evm_query.c.
 set -eu
 B=${ST_BIN:-build/release/sanctrace}
 case ${BENCH_SIZE:-small} in
@@ -63,4 +64,6 @@ for N in $SIZES; do
   echo "  store          $store bytes: $(echo "$store $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow in all, $bpf in the flow columns and index"
   echo "  evm tx         $(echo $qtx | awk '{printf "%.1f", $1*1000}') ms median (a whole process: exec, open, map, answer)"
   echo "  evm address    $(echo $qad | awk '{printf "%.1f", $1*1000}') ms median (a whole process)"
+  QB=${ST_BENCH_BIN:-build/release/bench}/evm_query # in process: make build/release/bench/evm_query
+  if [ -x "$QB" ]; then "$QB" "$W/db" 20000; else echo "  (no $QB: in-process query latency not measured)"; fi
 done
