@@ -91,7 +91,8 @@ typedef struct st_evm st_evm; /* an open store (opaque) */
 typedef enum st_evm_kind {
     ST_EVM_NATIVE = 0, /* a transaction's own value (its top-level call or create) */
     ST_EVM_INTERNAL,   /* a call, create or selfdestruct inside a transaction */
-    ST_EVM_TOKEN,      /* an ERC-20 Transfer log */
+    ST_EVM_TOKEN,      /* an ERC-20 Transfer log; a WETH Deposit (from nowhere) or
+                          Withdrawal (to nowhere) */
     ST_EVM_FEE,        /* gas used x effective price: tip to the fee recipient,
                           base fee burnt (to = ST_EVM_NONE) */
     ST_EVM_REWARD,     /* block or uncle reward, from nowhere */

@@ -113,6 +113,7 @@ typedef struct ev_trace {
 
 typedef struct ev_token {
     uint8_t txhash[32], token[20], from[20], to[20];
+    uint8_t no_from, no_to; /* WETH: a Deposit mints (from nowhere), a Withdrawal burns */
     uint64_t block, log_index, tx;
     uint32_t txindex;     /* UINT32_MAX unknown */
     st_u256 value;

@@ -167,6 +167,12 @@ static void bad(reader *r, long line, const char *fmt, const char *what) {
 /* ---- rows ---- */
 
 static const char transfer_topic[] = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+static const char deposit_topic[] = "0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c";
+static const char withdrawal_topic[] = "0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65";
+/* Wrapped Ether on mainnet, 0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2: only its events count (anyone
+ * can emit an event with the same signature) */
+static const uint8_t weth[20] = {0xc0, 0x2a, 0xaa, 0x39, 0xb2, 0x23, 0xfe, 0x8d, 0x0a, 0x0e,
+                                 0x5c, 0x4f, 0x27, 0xea, 0xd9, 0x08, 0x3c, 0x75, 0x6c, 0xc2};
 
 /* 32-byte topic holding an address: 24 zero digits then 40 */
 static int topic_addr(const char *t, size_t n, uint8_t out[20]) {
@@ -316,15 +322,25 @@ static int read_row(reader *r, int tb, long line) {
         t.txindex = has ? (uint32_t)v : UINT32_MAX;
         /* ERC-20 Transfer: topic0 and two indexed addresses, the amount in data */
         const char *c1 = strchr(topics, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-        if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
-            strncmp(topics, transfer_topic, 66) != 0)
+        if (c1 && !c2 && (size_t)(c1 - topics) == 66 && !memcmp(t.token, weth, 20) &&
+            (!strncmp(topics, deposit_topic, 66) || !strncmp(topics, withdrawal_topic, 66))) {
+            /* WETH Deposit(dst, wad) mints to dst, Withdrawal(src, wad) burns from src */
+            int dep = !strncmp(topics, deposit_topic, 66);
+            if (topic_addr(c1 + 1, strlen(c1 + 1), dep ? t.to : t.from)) {
+                bad(r, line, "%s: a WETH event's topic is not an address", "topics");
+                return -1;
+            }
+            t.no_from = (uint8_t)dep;
+            t.no_to = (uint8_t)!dep;
+        } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
+                   strncmp(topics, transfer_topic, 66) != 0)
             return 0; /* another event: not a value flow */
-        if (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to)) {
+        if (c2 && (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to))) {
             bad(r, line, "%s: a Transfer topic is not an address", "topics");
             return -1;
         }
         if (strlen(data) != 66 || st_u256_parse(data, 66, &t.value)) {
-            bad(r, line, "%s: a Transfer's amount is not 32 bytes", "data");
+            bad(r, line, "%s: the amount is not 32 bytes", "data");
             return -1;
         }
         ev_token *x = EV_PUSH(b->tokens);

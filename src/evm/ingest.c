@@ -384,8 +384,8 @@ static int emit_tx(ingest *g, uint64_t j) {
             const ev_token *x = &g->b.tokens.v[g->tok_order[g->tx_tok_first.v[j] + k]];
             uint32_t asset;
             uint64_t a, b;
-            if (asset_id(g, x->token, &asset) || addr_id(g, x->from, &a) || addr_id(g, x->to, &b) ||
-                emit(g, asset, a, b, &x->value, ST_EVM_TOKEN, txid, &pos))
+            if (asset_id(g, x->token, &asset) || opt_addr(g, !x->no_from, x->from, &a) ||
+                opt_addr(g, !x->no_to, x->to, &b) || emit(g, asset, a, b, &x->value, ST_EVM_TOKEN, txid, &pos))
                 return ST_ENOMEM;
         }
     }

@@ -17,6 +17,9 @@ import csv, json, subprocess, sys
 from collections import defaultdict
 
 TRANSFER = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
+WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2'
+DEPOSIT = '0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c'
+WITHDRAWAL = '0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65'
 
 
 def table(header):
@@ -93,8 +96,14 @@ def main():
                                                                        r['from_address'], r['to_address'], int(r['value']))
     for r in rows['logs']:
         topics = r['topics'].split(',')
-        if len(topics) != 3 or topics[0] != TRANSFER: continue
         k = (r['transaction_hash'].lower(), int(r['log_index']))
+        if r['address'].lower() == WETH and len(topics) == 2 and topics[0] in (DEPOSIT, WITHDRAWAL) and k not in tokens:
+            who = '0x' + topics[1][26:]
+            dep = topics[0] == DEPOSIT
+            tokens[k] = (r['block_number'], r.get('transaction_index'), WETH, None if dep else who,
+                         who if dep else None, int(r['data'], 16))
+            continue
+        if len(topics) != 3 or topics[0] != TRANSFER: continue
         if k not in tokens:
             tokens[k] = (r['block_number'], r.get('transaction_index'), r['address'], '0x' + topics[1][26:],
                          '0x' + topics[2][26:], int(r['data'], 16))

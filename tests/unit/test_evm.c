@@ -13,6 +13,7 @@
 #include "core/fs.h"
 #include "evm/evm_int.h"
 #include "sanctrace/evm.h"
+#include "sanctrace/wallet.h"
 
 static st_u256 U(const char *s) {
     st_u256 v;
@@ -199,7 +200,7 @@ static void check_tx(st_evm *e, const char *hash, int status, const char *fee, c
         assert_string_equal(s, w[i].asset);
         assert_int_equal(f.position, i);
         assert_int_equal(f.tx, t);
-        assert_int_equal(f.block, 100);
+        assert_int_equal(f.block, x.block);
     }
 }
 
@@ -392,6 +393,55 @@ static void test_interrupted(void **state) {
     free(dir);
 }
 
+
+/* WETH: Deposit mints to its dst, Withdrawal burns from its src (topic 0 is
+ * keccak256 of the event signature, computed here); the same events from
+ * another contract are not value flows. */
+#define WETH "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
+static void topic0(const char *sig, char out[67]) {
+    unsigned char h[32];
+    st_keccak256(sig, strlen(sig), h);
+    out[0] = '0', out[1] = 'x';
+    for (int i = 0; i < 32; i++) snprintf(out + 2 + 2 * i, 3, "%02x", h[i]);
+}
+
+static void test_weth(void **state) {
+    (void)state;
+    char dep[67], wd[67], tr[67], text[4096];
+    topic0("Deposit(address,uint256)", dep);
+    topic0("Withdrawal(address,uint256)", wd);
+    topic0("Transfer(address,address,uint256)", tr);
+    assert_string_equal(tr, "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
+    const char *pad = "0x000000000000000000000000";
+    snprintf(text, sizeof text,
+             "log_index,transaction_hash,transaction_index,block_hash,block_number,address,data,topics\n"
+             /* tx 0a: 0x..0b deposits 0x10 wei; tx 0b: 0x..0b withdraws 0x04; tx 0c: a look-alike contract */
+             "0," H("0a") ",0,,9," WETH ",0x%064x,\"%s,%s%s\"\n"
+             "1," H("0b") ",1,,9," WETH ",0x%064x,\"%s,%s%s\"\n"
+             "2," H("0c") ",2,,9," A("66") ",0x%064x,\"%s,%s%s\"\n",
+             16, dep, pad, A("0b") + 2, 4, wd, pad, A("0b") + 2, 99, dep, pad, A("0b") + 2);
+    char *dir = st_test_tmpdir(), db[600];
+    write_file(dir, "logs.csv", text);
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(rep.flows_added, 2);
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    const want_flow mint[] = {{"", A("0b"), "16", "token", WETH}};
+    check_tx(e, H("0a"), -1, NULL, mint, 1);
+    const want_flow burn[] = {{A("0b"), "", "4", "token", WETH}};
+    check_tx(e, H("0b"), -1, NULL, burn, 1);
+    uint64_t t;
+    assert_int_equal(st_evm_find_tx(e, H("0c"), &t), 0); /* not a value flow: nothing to keep */
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_u256),
@@ -399,6 +449,7 @@ int main(void) {
         cmocka_unit_test(test_flow_rules),
         cmocka_unit_test(test_bad_rows_and_partial),
         cmocka_unit_test(test_interrupted),
+        cmocka_unit_test(test_weth),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
