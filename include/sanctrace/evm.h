@@ -83,6 +83,9 @@ static inline st_u256 st_u256_from_u64(uint64_t v) {
 int st_evm_addr_parse(const char *text, uint8_t out[20]);
 /* Lowercase "0x..." (43 bytes with the NUL). */
 void st_evm_addr_format(const uint8_t a[20], char out[43]);
+/* The EIP-55 mixed-case checksum form (a letter is upper case when the
+ * matching nibble of keccak-256 of the lowercase hex is 8 or more). */
+void st_evm_addr_format_eip55(const uint8_t a[20], char out[43]);
 
 /* ---- the store --------------------------------------------------------- */
 

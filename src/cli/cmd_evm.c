@@ -23,7 +23,7 @@ int cmd_evm(int argc, char **argv);
 typedef struct evm_args {
     const char *db, *format, *chain, *out;
     uint64_t at_block, flows, seed;
-    int has_at_block;
+    int has_at_block, eip55;
     cli_list posl;
     char dbbuf[1024];
 } evm_args;
@@ -32,11 +32,13 @@ typedef struct evm_args {
 #define STORE OPT("--db", CLI_TEXT, db, 0), OPT("--format", CLI_TEXT, format, 0)
 static const cli_opt ingest_opts[] = {STORE, OPT("--chain", CLI_TEXT, chain, 0), CLI_END};
 static const cli_opt query_opts[] = {STORE, CLI_END};
-static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX), CLI_END};
+static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
+static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
+                                       OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
                                      OPT("--seed", CLI_NUM, seed, UINT64_MAX), CLI_END};
-static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, NULL};
-static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth"};
+static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, tx_opts, NULL};
+static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth", "evm tx"};
 
 static void evm_usage(FILE *f) {
     fprintf(f, "usage: sanctrace evm <subcommand> [--db DIR] [--format json|table]\n\n"
@@ -45,10 +47,11 @@ static void evm_usage(FILE *f) {
                "                                     plain or .gz; files or folders); adds the blocks above the\n"
                "                                     store's last\n"
                "  stats                              counts, first and last block, bytes per flow\n"
-               "  tx HASH|BLOCK:INDEX                a transaction, its fee and its value flows\n"
-               "  address ADDR [--at-block N]        received, sent and balance per asset, flows in and out\n"
+               "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
+               "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
                "  synth --flows N --out DIR [--seed S]  an ethereum-etl export of a synthetic chain\n\n"
-               "Amounts are exact decimal strings (wei, or the token's base unit).\n"
+               "Amounts are exact decimal strings (wei, or the token's base unit). Addresses are\n"
+               "accepted in any letter case and printed lowercase (--eip55: checksummed).\n"
                "--db defaults to $SANCTRACE_HOME/evm (or ~/.local/share/sanctrace/evm).\n"
                "Exit codes: 0 ok, 1 not found or bad rows skipped, 2 usage or fatal error.\n");
 }
@@ -85,10 +88,17 @@ static json_t *jamount(const st_u256 *v) {
     return json_string(st_u256_format(v, t));
 }
 
-static json_t *jaddr(const st_evm *e, uint64_t id) {
+/* lowercase, or EIP-55 when asked */
+static void addr_case(const evm_args *a, char t[43]) {
+    uint8_t b[20];
+    if (a->eip55 && st_evm_addr_parse(t, b) == ST_OK) st_evm_addr_format_eip55(b, t);
+}
+
+static json_t *jaddr(const evm_args *a, const st_evm *e, uint64_t id) {
     if (id == ST_EVM_NONE) return json_null();
     char t[43];
     st_evm_addr_text(e, id, t);
+    addr_case(a, t);
     return json_string(t);
 }
 
@@ -213,8 +223,8 @@ static int evm_tx(evm_args *a) {
         json_object_set_new(j, "hash", json_string(h));
     } else json_object_set_new(j, "hash", json_null());
     json_object_set_new(j, "block_number", jint(x.block));
-    json_object_set_new(j, "from", jaddr(e, x.from));
-    json_object_set_new(j, "to", jaddr(e, x.to));
+    json_object_set_new(j, "from", jaddr(a, e, x.from));
+    json_object_set_new(j, "to", jaddr(a, e, x.to));
     json_object_set_new(j, "value", x.value_known ? jamount(&x.value) : json_null());
     json_object_set_new(j, "status", x.status < 0 ? json_null() : json_integer(x.status));
     json_object_set_new(j, "fee", x.fee_known ? jamount(&x.fee) : json_null());
@@ -223,10 +233,11 @@ static int evm_tx(evm_args *a) {
         st_evm_get_flow(e, f, &fl);
         char asset[43];
         st_evm_asset_text(e, fl.asset, asset);
+        addr_case(a, asset);
         json_t *o = json_object();
         json_object_set_new(o, "asset", json_string(asset));
-        json_object_set_new(o, "from", jaddr(e, fl.from));
-        json_object_set_new(o, "to", jaddr(e, fl.to));
+        json_object_set_new(o, "from", jaddr(a, e, fl.from));
+        json_object_set_new(o, "to", jaddr(a, e, fl.to));
         json_object_set_new(o, "amount", jamount(&fl.amount));
         json_object_set_new(o, "kind", json_string(st_evm_kind_name(fl.kind)));
         json_object_set_new(o, "position", jint(fl.position));
@@ -251,6 +262,7 @@ static int evm_address(evm_args *a) {
     }
     char text[43];
     st_evm_addr_format(addr, text);
+    addr_case(a, text);
     st_evm *e;
     if (open_store(a, &e)) return 2;
     uint64_t id;
@@ -291,6 +303,7 @@ static int evm_address(evm_args *a) {
         const st_evm_balance *b = &sum.balances[i];
         char asset[43], net[ST_U256_TEXT + 1];
         st_evm_asset_text(e, b->asset, asset);
+        addr_case(a, asset);
         net[0] = '-';
         st_u256_format(&b->net, net + 1);
         json_t *o = json_object();
@@ -347,6 +360,7 @@ int cmd_evm(int argc, char **argv) {
     a.at_block = UINT64_MAX;
     const cli_opt *t = !strcmp(sub, "ingest")    ? ingest_opts
                        : !strcmp(sub, "address") ? address_opts
+                       : !strcmp(sub, "tx")      ? tx_opts
                        : !strcmp(sub, "synth")   ? synth_opts
                                                  : query_opts;
     if (strcmp(sub, "ingest") && strcmp(sub, "stats") && strcmp(sub, "tx") && strcmp(sub, "address") &&

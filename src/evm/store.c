@@ -24,6 +24,7 @@
 #include "core/fs.h"
 #include "core/map.h"
 #include "evm/evm_int.h"
+#include "sanctrace/wallet.h"
 
 static const struct {
     const char *name;
@@ -85,6 +86,16 @@ void st_evm_addr_format(const uint8_t a[20], char out[43]) {
         out[3 + 2 * i] = hx[a[i] & 15];
     }
     out[42] = 0;
+}
+
+void st_evm_addr_format_eip55(const uint8_t a[20], char out[43]) {
+    st_evm_addr_format(a, out);
+    unsigned char h[32];
+    st_keccak256(out + 2, 40, h);
+    for (int i = 0; i < 40; i++) {
+        int nibble = i % 2 ? h[i / 2] & 15 : h[i / 2] >> 4;
+        if (out[2 + i] >= 'a' && nibble >= 8) out[2 + i] = (char)(out[2 + i] - 'a' + 'A');
+    }
 }
 
 /* ---- manifest ---- */

@@ -162,6 +162,14 @@ $B evm ingest --db $T/syndb $T/syn >$T/out.json
 ref $T/syndb $T/syn/blocks.csv $T/syn/transactions.csv $T/syn/receipts.csv $T/syn/logs.csv \
   $T/syn/token_transfers.csv $T/syn/traces.csv --every $((EVERY * 25))
 
+# EIP-55 on request: the same address, checksummed (the vectors are in test_evm.c)
+$B evm address --db $T/l 0x52BC44D5378309EE2ABF1539BF71DE1B7D7BE3B5 --eip55 >$T/o
+python3 - $T/o <<'PY' || fail "--eip55"
+import json, sys
+a = json.load(open(sys.argv[1]))['address']
+sys.exit(not (a.lower() == '0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5' and a != a.lower()))
+PY
+
 # exit codes
 set +e
 $B evm tx --db $T/inc 0x0000000000000000000000000000000000000000000000000000000000000001 2>/dev/null; [ $? -eq 1 ] || fail "unknown tx"

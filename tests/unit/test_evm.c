@@ -90,6 +90,14 @@ static void test_addr(void **state) {
     st_evm_addr_format(a, t);
     assert_string_equal(t, "0xaf21e07e5a929d16026a7b4d88f3906a8d2e4942");
     assert_int_equal(st_evm_addr_parse("af21e07e5a929d16026a7b4d88f3906a8d2e4942", a), ST_EINVAL);
+    /* EIP-55's own examples */
+    const char *eip55[] = {"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                           "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(st_evm_addr_parse(eip55[i], a), ST_OK);
+        st_evm_addr_format_eip55(a, t);
+        assert_string_equal(t, eip55[i]);
+    }
     assert_int_equal(st_evm_addr_parse("0xaf21e07e5a929d16026a7b4d88f3906a8d2e494", a), ST_EINVAL);
     assert_int_equal(st_evm_addr_parse("0xzf21e07e5a929d16026a7b4d88f3906a8d2e4942", a), ST_EINVAL);
 }
