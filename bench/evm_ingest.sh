@@ -25,10 +25,12 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # "elapsed cpu" seconds of a command (elapsed to the microsecond: wc -l
 # over a small export takes a few milliseconds)
 secs() { t0=$(date +%s.%N)
-  /usr/bin/time -f "%U %S" -o "$W/t" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+  /usr/bin/time -f "%U %S %M" -o "$W/t" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+  awk '{print $3}' "$W/t" >"$W/rss" # KiB, of the last command
   t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" '{printf "%.6f %.2f\n", b-a, $1+$2}' "$W/t"; }
 
-echo "evm ingest benchmark: $(nproc) cores, BENCH_SIZE=${BENCH_SIZE:-small}, $(date -u +%FT%TZ), load:$(cut -d' ' -f1-3 /proc/loadavg)"
+label="BENCH_SIZE=${BENCH_SIZE:-small}"; [ -n "${BENCH_FLOWS:-}" ] && label="BENCH_FLOWS=$BENCH_FLOWS"
+echo "evm ingest benchmark: $(nproc) cores, $label, $(date -u +%FT%TZ), load:$(cut -d' ' -f1-3 /proc/loadavg)"
 for N in $SIZES; do
   rm -rf "$W/x" "$W/db"
   "$B" evm synth --flows "$N" --out "$W/x" --seed 1
@@ -43,6 +45,7 @@ for N in $SIZES; do
     rm -rf "$W/db"
     secs env SANCTRACE_NO_SYNC=1 "$B" evm ingest --db "$W/db" "$W/x" >"$W/one"
     awk '{print $1}' "$W/one" >>"$W/ingns"; awk '{print $2}' "$W/one" >>"$W/ingnsc"
+    rss=$(cat "$W/rss")
   done
   /usr/bin/time -v -o "$W/tv" "$B" evm stats --db "$W/db" >"$W/stats.json"
   flows=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['flows'])")
@@ -61,6 +64,7 @@ for N in $SIZES; do
   echo "  wc -l          $wcm s"
   echo "  evm ingest     $ing s (cpu $ingc s)   $(echo "$ing $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
   echo "  + no fsync     $ingns s (cpu $ingnsc s)   $(echo "$ingns $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
+  echo "  ingest memory  $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB peak resident (the export's rows are held during one ingest)"
   echo "  store          $store bytes: $(echo "$store $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow in all, $bpf in the flow columns and index"
   echo "  evm tx         $(echo $qtx | awk '{printf "%.1f", $1*1000}') ms median (a whole process: exec, open, map, answer)"
   echo "  evm address    $(echo $qad | awk '{printf "%.1f", $1*1000}') ms median (a whole process)"

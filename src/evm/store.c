@@ -244,6 +244,7 @@ struct st_evm {
     ev_map idx_maps[3];
     ev_hashtab addr_ht, tx_ht;
     const uint64_t *af_off, *af_ids; /* per-address flows */
+    uint64_t af_total;               /* ids in af_ids */
     void *af_owned;
     uint64_t store_bytes;
 };
@@ -350,6 +351,7 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err) {
         af[3 + naddr] <= (e->idx_maps[2].len / 8) - (3 + naddr + 1)) {
         e->af_off = af + 3;
         e->af_ids = af + 3 + naddr + 1;
+        e->af_total = (e->idx_maps[2].len / 8) - (3 + naddr + 1);
     } else {
         uint64_t *own;
         size_t bytes;
@@ -360,6 +362,7 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err) {
         e->af_owned = own;
         e->af_off = own + 3;
         e->af_ids = own + 3 + naddr + 1;
+        e->af_total = bytes / 8 - (3 + naddr + 1);
     }
     for (int i = 0; i < 3; i++) e->store_bytes += e->idx_maps[i].len;
     *out = e;
@@ -395,7 +398,7 @@ void st_evm_get_stats(const st_evm *e, st_evm_stats *st) {
     st->store_bytes = e->store_bytes;
     for (int i = 0; i < EV_NCOLS; i++)
         if (col_defs[i].count == EV_N_FLOWS) st->column_bytes_per_flow += col_defs[i].width;
-    if (st->flows) st->index_bytes_per_flow = (uint64_t)((e->af_off[st->addresses] * 8 + st->flows / 2) / st->flows);
+    if (st->flows) st->index_bytes_per_flow = (e->af_total * 8 + st->flows / 2) / st->flows;
 }
 
 #define COL(e, i, T) ((const T *)(e)->col[i])
@@ -459,6 +462,8 @@ void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *o) {
     o->fee_known = !!(fl & EV_TXF_FEE);
     o->first_flow = COL(e, EV_COL_TX_FIRST_FLOW, uint64_t)[tx];
     o->nflows = COL(e, EV_COL_TX_NFLOWS, uint32_t)[tx];
+    if (o->first_flow > e->c.n[EV_N_FLOWS] || o->nflows > e->c.n[EV_N_FLOWS] - o->first_flow) /* damaged */
+        o->first_flow = o->nflows = 0;
 }
 
 /* block number of a flow: the last block whose first flow is <= f */
@@ -499,11 +504,19 @@ void st_evm_asset_text(const st_evm *e, uint64_t asset, char out[43]) {
     else st_evm_addr_text(e, a, out);
 }
 
+/* The index file is checked where it is read, not trusted: a damaged list
+ * reads as empty, a damaged id as flow 0, never out of the mapping. */
 uint64_t st_evm_addr_nflows(const st_evm *e, uint64_t addr) {
-    return addr < e->c.n[EV_N_ADDRS] ? e->af_off[addr + 1] - e->af_off[addr] : 0;
+    if (addr >= e->c.n[EV_N_ADDRS]) return 0;
+    uint64_t a = e->af_off[addr], b = e->af_off[addr + 1];
+    return a <= b && b <= e->af_total ? b - a : 0;
 }
 
-uint64_t st_evm_addr_flow(const st_evm *e, uint64_t addr, uint64_t i) { return e->af_ids[e->af_off[addr] + i]; }
+uint64_t st_evm_addr_flow(const st_evm *e, uint64_t addr, uint64_t i) {
+    if (i >= st_evm_addr_nflows(e, addr)) return 0;
+    uint64_t f = e->af_ids[e->af_off[addr] + i];
+    return f < e->c.n[EV_N_FLOWS] ? f : 0;
+}
 
 int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out, st_error *err) {
     memset(out, 0, sizeof *out);
