@@ -669,7 +669,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         st_progress_tick(&p, i + 1);
     }
     st_progress_end(&p);
-    if ((rc = join(&g))) goto oom;
+    if (join(&g)) goto oom;
     if ((rc = build(&g))) {
         if (rc == ST_ENOMEM) goto oom;
         st_error_set(err, rc, "a transaction has more than 2^32 flows");

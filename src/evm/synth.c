@@ -176,7 +176,7 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
         fprintf(s.f[F_BLOCKS], "%llu,%s,%s,0x0000000000000000,0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347,"
                                "0x00,%s,%s,%s,%s,0,58750003716598352816469,%u,0x,30000000,%llu,%llu,%u,%llu,%s,\"%s\"\n",
                 (unsigned long long)b, bh, ph, bh, bh, bh, miner, 1000u + SY_TX_PER_BLOCK * 110u, (unsigned long long)cum,
-                (unsigned long long)ts, SY_TX_PER_BLOCK, (unsigned long long)SY_BASE_FEE, bh, wd);
+                (unsigned long long)ts, (unsigned)SY_TX_PER_BLOCK, (unsigned long long)SY_BASE_FEE, bh, wd);
         memcpy(ph, bh, sizeof ph);
     }
     for (int i = 0; i < F_N; i++)
