@@ -679,6 +679,14 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         if ((rc = append_col(&g, dir, c, err))) goto done;
     if ((rc = write_indexes(&g, dir, err))) goto done;
     if ((rc = ev_manifest_write(dir, &g.nc, err))) goto done;
+    if (!g.opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            if (fsync(dfd) != 0) rc = st_error_at(err, ST_EIO, dir, 0, -1, "cannot sync: %s", strerror(errno));
+            close(dfd);
+            if (rc) goto done;
+        }
+    }
     rep->txs_added = g.nc.n[EV_N_TXS] - g.c.n[EV_N_TXS];
     rep->flows_added = g.nc.n[EV_N_FLOWS] - g.c.n[EV_N_FLOWS];
     rep->addresses_added = g.nc.n[EV_N_ADDRS] - g.c.n[EV_N_ADDRS];

@@ -170,6 +170,15 @@ a = json.load(open(sys.argv[1]))['address']
 sys.exit(not (a.lower() == '0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5' and a != a.lower()))
 PY
 
+# one ingest at a time: a second one while the lock is held stops, writing nothing
+flock $T/inc/lock sleep 3 &
+sleep 0.5
+set +e
+$B evm ingest --db $T/inc $C >/dev/null 2>$T/err; rc=$?
+set -e
+wait
+[ $rc -eq 2 ] && grep -q "holds the lock" $T/err || fail "concurrent ingest: exit $rc, $(cat $T/err)"
+
 # exit codes
 set +e
 $B evm tx --db $T/inc 0x0000000000000000000000000000000000000000000000000000000000000001 2>/dev/null; [ $? -eq 1 ] || fail "unknown tx"
