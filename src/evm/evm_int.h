@@ -147,6 +147,8 @@ typedef struct ev_batch {
     EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
     uint64_t rows, bad_rows, files, bytes;
     uint64_t seq;
+    uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
+    int full;                  /* the row limit was reached: the ingest stops, nothing committed */
     void (*on_bad)(void *ctx, const st_error *err);
     void *ctx;
     char **names;              /* file names by file id */

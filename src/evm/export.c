@@ -25,6 +25,9 @@
 #define EV_MAX_FILE ((size_t)16 << 30) /* one export file, decompressed */
 #define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
+/* rows held in memory by one ingest (about 0.5 KiB each): past it, ingest
+ * the export in block ranges */
+#define EV_MAX_ROWS ((uint64_t)1 << 31)
 
 int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es) {
     size_t nc = *cap ? *cap * 2 : 64;
@@ -638,6 +641,13 @@ static int read_json_lines(reader *r, const char *data, size_t len, st_error *er
         line++;
         const char *q = skip_ws(p, e);
         if (q < e) {
+            if (r->b->rows >= (r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS)) {
+                r->b->full = 1;
+                rc = st_error_at(err, ST_ELIMIT, r->name, line, -1,
+                                 "more than %llu rows in one ingest: ingest the export in block ranges",
+                                 (unsigned long long)(r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS));
+                break;
+            }
             if ((size_t)(e - p) >= cap) {
                 r->b->rows++;
                 bad(r, line, "%s", "line longer than the record limit");
@@ -719,6 +729,13 @@ int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, 
             b->bad_rows++;
             if (b->on_bad) b->on_bad(b->ctx, &e);
             continue;
+        }
+        if (b->rows >= (b->max_rows ? b->max_rows : EV_MAX_ROWS)) {
+            b->full = 1;
+            rc = st_error_at(err, ST_ELIMIT, name, st_csv_line(r.csv), -1,
+                             "more than %llu rows in one ingest: ingest the export in block ranges",
+                             (unsigned long long)(b->max_rows ? b->max_rows : EV_MAX_ROWS));
+            goto done;
         }
         b->rows++;
         int x = read_row(&r, tb, st_csv_line(r.csv));

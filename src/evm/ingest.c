@@ -498,7 +498,7 @@ static int read_path(ingest *g, const char *path, int depth, st_error *err) {
         const char *base = strrchr(path, '/');
         if (depth > 0 && !export_name(base ? base + 1 : path)) return ST_OK;
         int rc = ev_read_file(&g->b, path, err);
-        if (rc == ST_EIO || rc == ST_ELIMIT) { /* one unreadable file: reported, the rest read */
+        if ((rc == ST_EIO || rc == ST_ELIMIT) && !g->b.full) { /* one unreadable file: reported, the rest read */
             g->b.bad_rows++;
             if (g->b.on_bad) g->b.on_bad(g->b.ctx, err);
             st_error_clear(err);
@@ -642,6 +642,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     g.rep = rep;
     g.b.on_bad = g.opts->on_bad;
     g.b.ctx = g.opts->ctx;
+    g.b.max_rows = g.opts->max_rows;
     double t0 = st_now();
     int lock = -1, rc;
     char lockpath[1100];

@@ -375,6 +375,29 @@ static void test_bad_rows_and_partial(void **state) {
     free(dir);
 }
 
+/* an export past the row limit stops the ingest: nothing committed */
+static void test_row_limit(void **state) {
+    (void)state;
+    char *dir = make_export(), db[600];
+    snprintf(db, sizeof db, "%s/db", dir);
+    st_evm_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1;
+    o.max_rows = 5;
+    st_evm_ingest_report rep;
+    st_error err;
+    const char *paths[] = {dir};
+    assert_int_equal(st_evm_ingest(db, paths, 1, &o, &rep, &err), ST_ELIMIT);
+    assert_non_null(strstr(err.msg, "block ranges"));
+    st_evm *e;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_ENOTFOUND);
+    o.max_rows = 0;
+    assert_int_equal(st_evm_ingest(db, paths, 1, &o, &rep, &err), ST_OK);
+    check_store(db);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 static void test_interrupted(void **state) {
     (void)state;
     char *dir = make_export(), db[600], path[700];
@@ -482,6 +505,7 @@ int main(void) {
         cmocka_unit_test(test_bad_rows_and_partial),
         cmocka_unit_test(test_interrupted),
         cmocka_unit_test(test_weth),
+        cmocka_unit_test(test_row_limit),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
