@@ -671,6 +671,9 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     }
     st_progress_end(&p);
     if (join(&g)) goto oom;
+    /* joined into g.tx: the rows themselves are not needed any more */
+    st_free(g.b.txs.v), st_free(g.b.receipts.v);
+    memset(&g.b.txs, 0, sizeof g.b.txs), memset(&g.b.receipts, 0, sizeof g.b.receipts);
     if ((rc = build(&g))) {
         if (rc == ST_ENOMEM) goto oom;
         st_error_set(err, rc, "a transaction has more than 2^32 flows");
