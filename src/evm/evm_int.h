@@ -90,11 +90,12 @@ int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err);
 typedef struct ev_txrow {
     uint8_t hash[32], from[20], to[20], contract[20];
     uint8_t has_hash, has_from, has_to, has_contract, has_value, has_gas_price, has_gas_used, has_eff;
+    uint8_t has_blob_gas, has_blob_price; /* EIP-4844: blob gas used x blob gas price, burnt */
     int8_t status;        /* receipt: 1, 0, or -1 unknown */
     uint64_t block;
     uint32_t index;       /* UINT32_MAX unknown */
-    st_u256 value, gas_price, eff_price;
-    uint64_t gas_used;
+    st_u256 value, gas_price, eff_price, blob_price;
+    uint64_t gas_used, blob_gas;
     uint32_t file;
 } ev_txrow;
 

@@ -135,14 +135,16 @@ static const char *const need[TB_N][12] = {
 enum {
     F_NUMBER, F_MINER, F_BASE_FEE, F_WITHDRAWALS, F_HASH, F_BLOCK, F_TXINDEX, F_FROM, F_TO, F_VALUE, F_GAS_PRICE,
     F_TXHASH, F_GAS_USED, F_STATUS, F_EFF_PRICE, F_CONTRACT, F_LOG_INDEX, F_ADDRESS, F_DATA, F_TOPICS, F_TOKEN,
-    F_TRACE_TYPE, F_CALL_TYPE, F_TRACE_ADDRESS, F_ERROR, F_R_GAS_USED, F_R_STATUS, F_R_EFF_PRICE, F_R_CONTRACT, F_N
+    F_TRACE_TYPE, F_CALL_TYPE, F_TRACE_ADDRESS, F_ERROR, F_R_GAS_USED, F_R_STATUS, F_R_EFF_PRICE, F_R_CONTRACT,
+    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_N
 };
 static const char *const field_names[F_N] = {
     "number", "miner", "base_fee_per_gas", "withdrawals", "hash", "block_number", "transaction_index",
     "from_address", "to_address", "value", "gas_price", "transaction_hash", "gas_used", "status",
     "effective_gas_price", "contract_address", "log_index", "address", "data", "topics", "token_address",
     "trace_type", "call_type", "trace_address", "error", "receipt_gas_used", "receipt_status",
-    "receipt_effective_gas_price", "receipt_contract_address"};
+    "receipt_effective_gas_price", "receipt_contract_address", "blob_gas_used", "blob_gas_price",
+    "receipt_blob_gas_used", "receipt_blob_gas_price"};
 
 typedef struct reader {
     ev_batch *b;
@@ -297,6 +299,11 @@ static int read_row(reader *r, int tb, long line) {
             else if (parse_u64(fld(r, fg), &x->gas_used, &x->has_gas_used)) what = "gas_used";
             else if (parse_amount(fld(r, fe), &x->eff_price, &x->has_eff)) what = "effective_gas_price";
             else if (parse_hex_bytes(fld(r, fc), x->contract, 20, &x->has_contract)) what = "contract_address";
+            else if (parse_u64(fld(r, tb == TB_TXS ? F_R_BLOB_GAS : F_BLOB_GAS), &x->blob_gas, &x->has_blob_gas))
+                what = "blob_gas_used";
+            else if (parse_amount(fld(r, tb == TB_TXS ? F_R_BLOB_PRICE : F_BLOB_PRICE), &x->blob_price,
+                                  &x->has_blob_price))
+                what = "blob_gas_price";
             else if (*st && strcmp(st, "0") && strcmp(st, "1")) what = "status";
             else x->status = *st ? (int8_t)(st[0] - '0') : -1;
         }

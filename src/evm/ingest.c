@@ -226,6 +226,8 @@ static int join(ingest *g) {
         if (r->has_eff) t->eff_price = r->eff_price, t->has_eff = 1;
         if (r->has_gas_price && !t->has_gas_price) t->gas_price = r->gas_price, t->has_gas_price = 1;
         if (r->has_contract) memcpy(t->contract, r->contract, 20), t->has_contract = 1;
+        if (r->has_blob_gas) t->blob_gas = r->blob_gas, t->has_blob_gas = 1;
+        if (r->has_blob_price) t->blob_price = r->blob_price, t->has_blob_price = 1;
         if (r->status >= 0) t->status = r->status;
     }
     for (size_t i = 0; i < b->traces.n; i++) {
@@ -341,15 +343,24 @@ static int emit_tx(ingest *g, uint64_t j) {
     st_u256 fee = st_u256_from_u64(0), zero = st_u256_from_u64(0);
     int fee_known = t->has_gas_used && (t->has_eff || t->has_gas_price);
     if (fee_known && st_u256_mul_u64(&fee, t->has_eff ? &t->eff_price : &t->gas_price, t->gas_used)) fee_known = 0;
+    /* EIP-4844 blob gas: all of it burnt */
+    st_u256 blob = st_u256_from_u64(0);
+    if (t->has_blob_gas && t->blob_gas) {
+        if (!t->has_blob_price || st_u256_mul_u64(&blob, &t->blob_price, t->blob_gas) || st_u256_add(&fee, &fee, &blob))
+            fee_known = 0; /* blob gas without its price: the fee is not known */
+    }
     if (!fee_known) g->rep->fees_unknown++;
     if (fee_known && from != ST_EVM_NONE) {
         uint64_t miner = ST_EVM_NONE;
         if (blk && opt_addr(g, blk->has_miner, blk->miner, &miner)) return ST_ENOMEM;
-        st_u256 burnt = zero, tip = fee;
+        st_u256 burnt = zero, exec, tip;
+        st_u256_sub(&exec, &fee, &blob); /* the execution part: base fee burnt, the rest tip */
+        tip = exec;
         if (blk && blk->has_base_fee && !st_u256_mul_u64(&burnt, &blk->base_fee, t->gas_used) &&
-            st_u256_cmp(&burnt, &fee) <= 0)
-            st_u256_sub(&tip, &fee, &burnt);
+            st_u256_cmp(&burnt, &exec) <= 0)
+            st_u256_sub(&tip, &exec, &burnt);
         else burnt = zero;
+        st_u256_add(&burnt, &burnt, &blob); /* blob gas is burnt whole */
         if (emit(g, eth, from, ST_EVM_NONE, &burnt, ST_EVM_FEE, txid, &pos) ||
             emit(g, eth, from, miner, &tip, ST_EVM_FEE, txid, &pos))
             return ST_ENOMEM;

@@ -81,6 +81,8 @@ def main():
         if r.get('effective_gas_price'): t['price'] = int(r['effective_gas_price'])
         if r['status'] != '': t['status'] = int(r['status'])
         if r.get('contract_address'): t['contract'] = r['contract_address']
+        if r.get('blob_gas_used') and int(r['blob_gas_used']):
+            t['blob'] = int(r['blob_gas_used']) * int(r['blob_gas_price']) if r.get('blob_gas_price') else None
     block_traces = defaultdict(list)
     unnamed = 0
     for n, r in enumerate(rows['traces']):
@@ -129,19 +131,17 @@ def main():
         flows = []
         price = t['price'] if t['price'] is not None else t.get('gas_price')
         fee = t['gas_used'] * price if t['gas_used'] is not None and price is not None else None
+        blob = t.get('blob', 0)
+        fee = None if fee is None or blob is None else fee + blob
         t['fee'] = fee
         b = blocks.get(t['block'])
         if fee and t['frm']:
             miner = b['miner'] if b and b['miner'] else None
-            if b and b.get('base_fee_per_gas'):
-                burnt = t['gas_used'] * int(b['base_fee_per_gas'])
-                if burnt <= fee:
-                    flows.append(('ETH', t['frm'], None, burnt, 'fee'))
-                    flows.append(('ETH', t['frm'], miner, fee - burnt, 'fee'))
-                else:
-                    flows.append(('ETH', t['frm'], miner, fee, 'fee'))
-            else:
-                flows.append(('ETH', t['frm'], miner, fee, 'fee'))
+            execution = fee - blob
+            burnt = t['gas_used'] * int(b['base_fee_per_gas']) if b and b.get('base_fee_per_gas') else 0
+            if burnt > execution: burnt = 0
+            flows.append(('ETH', t['frm'], None, burnt + blob, 'fee'))      # base fee and blob gas burnt
+            flows.append(('ETH', t['frm'], miner, execution - burnt, 'fee'))  # the tip
         if t['status'] != 0:
             if t['traces']:
                 errored = []

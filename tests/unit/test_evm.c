@@ -375,6 +375,35 @@ static void test_bad_rows_and_partial(void **state) {
     free(dir);
 }
 
+
+/* EIP-4844: blob gas used x blob gas price is part of the fee, burnt whole.
+ * 21000 x 12 + 131072 x 3 = 645216; burnt 21000 x base fee 10 + 393216 =
+ * 603216; tip 21000 x (12 - 10) = 42000. */
+static void test_blob_fee(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600];
+    write_file(dir, "blocks.csv", "number,miner,base_fee_per_gas\n200," A("99") ",10\n");
+    write_file(dir, "transactions.csv",
+               "hash,block_number,transaction_index,from_address,to_address,value,gas_price\n" H("20") ",200,0," A("0a")
+               "," A("0b") ",0,12\n");
+    write_file(dir, "receipts.csv",
+               "transaction_hash,block_number,transaction_index,cumulative_gas_used,gas_used,status,"
+               "effective_gas_price,blob_gas_used,blob_gas_price\n" H("20") ",200,0,21000,21000,1,12,131072,3\n");
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    const want_flow w[] = {{A("0a"), "", "603216", "fee", "ETH"}, {A("0a"), A("99"), "42000", "fee", "ETH"}};
+    check_tx(e, H("20"), 1, "645216", w, 2);
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* an export past the row limit stops the ingest: nothing committed */
 static void test_row_limit(void **state) {
     (void)state;
@@ -506,6 +535,7 @@ int main(void) {
         cmocka_unit_test(test_interrupted),
         cmocka_unit_test(test_weth),
         cmocka_unit_test(test_row_limit),
+        cmocka_unit_test(test_blob_fee),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
