@@ -16,7 +16,7 @@ ST_DATA ?= $(abspath ../shared/data)
 export ST_DATA
 
 # The library's and the binary's packages; cmocka links into test binaries only.
-PKGS := icu-uc icu-i18n libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libcrypto libpq yaml-0.1
+PKGS := icu-uc icu-i18n libxml-2.0 sqlite3 libmicrohttpd jansson libcurl libcrypto libpq yaml-0.1 zlib
 TEST_PKGS := cmocka
 
 CC := cc

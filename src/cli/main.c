@@ -19,6 +19,7 @@ int cmd_eval(int argc, char **argv);      /* cmd_eval.c */
 int cmd_eval_deck(int argc, char **argv); /* cmd_names.c */
 int cmd_bench_names(int argc, char **argv); /* cmd_names.c */
 int cmd_chain(int argc, char **argv);     /* cmd_chain.c */
+int cmd_evm(int argc, char **argv);       /* cmd_evm.c */
 int cmd_trace(int argc, char **argv);     /* cmd_trace.c */
 int cmd_exposure(int argc, char **argv);  /* cmd_trace.c */
 int cmd_rings(int argc, char **argv);     /* cmd_rings.c */
@@ -34,6 +35,7 @@ static const st_command commands[] = {
     {"monitor", cmd_monitor, "store customers and list alerts raised by list updates"},
     {"compare", cmd_compare, "score two names (or a labelled pair file) with the explanation"},
     {"chain", cmd_chain, "Bitcoin chain store: ingest, stats, tx, block, address, cluster, why, synth"},
+    {"evm", cmd_evm, "Ethereum store: ingest ethereum-etl exports; stats, tx, address with exact flows"},
     {"trace", cmd_trace, "follow tainted coins forward (poison, haircut, FIFO, LIFO, TIHO)"},
     {"exposure", cmd_exposure, "how much an address or cluster received from tagged sources"},
     {"rings", cmd_rings, "group applicant identities into rings (synth: test data)"},

@@ -147,6 +147,17 @@ int st_csv_next(st_csv *c, st_error *err) {
     while (c->p < c->end) {
         unsigned char ch = (unsigned char)*c->p;
         if (quoted) {
+            if (ch != '"' && ch != '\n' && (ch < 0x80 || !(c->flags & ST_CSV_CP1252))) {
+                /* a run of plain bytes inside quotes, appended at once */
+                const char *q = c->p + 1;
+                while (q < c->end && *q != '"' && *q != '\n' &&
+                       ((unsigned char)*q < 0x80 || !(c->flags & ST_CSV_CP1252)))
+                    q++;
+                rc = st_buf_append(&c->rec, c->p, (size_t)(q - c->p));
+                c->p = q;
+                if (rc) break;
+                continue;
+            }
             c->p++;
             if (ch == '"') {
                 if (c->p < c->end && *c->p == '"') { c->p++; rc = csv_put(c, '"'); }
@@ -181,6 +192,15 @@ int st_csv_next(st_csv *c, st_error *err) {
         } else if (ch == '"' && c->rec.len == start) {
             c->p++;
             quoted = 1;
+        } else if (ch != '"' && (ch < 0x80 || !(c->flags & ST_CSV_CP1252))) {
+            /* a run of plain bytes of an unquoted field, appended at once
+             * (a byte at a time was a third of reading a large export) */
+            const char *q = c->p + 1;
+            while (q < c->end && *q != ',' && *q != '\n' && *q != '\r' && *q != '"' &&
+                   ((unsigned char)*q < 0x80 || !(c->flags & ST_CSV_CP1252)))
+                q++;
+            rc = st_buf_append(&c->rec, c->p, (size_t)(q - c->p));
+            c->p = q;
         } else {
             c->p++;
             rc = csv_put(c, ch); /* a quote inside an unquoted field (5'10") is text */

@@ -1,0 +1,73 @@
+#!/bin/sh
+# evm_ingest.sh - `evm ingest` of a synthetic ethereum-etl export beside
+# `wc -l` over the same files (the floor: every byte read once, lines
+# counted), medians of RUNS, with the ratio, bytes per flow and the
+# point-query latency of `evm tx` and `evm address` (whole process).
+#
+# BENCH_SIZE=small: 100k flows, 3 runs (CI); medium: 1M, 3 runs;
+# large: 10M, 1 run.  BENCH_FLOWS=N overrides the size.  Ingest runs with
+# fsync (as shipped) and with SANCTRACE_NO_SYNC=1 (CPU and page cache only).
+# The in-process p50/p99 of the queries come from bench/evm_query.c.
+set -eu
+B=${ST_BIN:-build/release/sanctrace}
+case ${BENCH_SIZE:-small} in
+  small) SIZES="100000"; RUNS=3 ;;
+  medium) SIZES="1000000"; RUNS=3 ;;
+  large) SIZES="10000000"; RUNS=1 ;;
+  *) echo "BENCH_SIZE is small, medium or large" >&2; exit 2 ;;
+esac
+[ -n "${BENCH_FLOWS:-}" ] && SIZES=$BENCH_FLOWS
+[ -n "${BENCH_RUNS:-}" ] && RUNS=$BENCH_RUNS
+W=${BENCH_DIR:-$(mktemp -d /tmp/sanctrace-bench-evm.XXXXXX)}
+mkdir -p "$W"
+trap 'rm -rf "$W"' EXIT
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# "elapsed cpu" seconds of a command (elapsed to the microsecond: wc -l
+# over a small export takes a few milliseconds)
+secs() { t0=$(date +%s.%N)
+  /usr/bin/time -f "%U %S %M" -o "$W/t" "$@" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+  awk '{print $3}' "$W/t" >"$W/rss" # KiB, of the last command
+  t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" '{printf "%.6f %.2f\n", b-a, $1+$2}' "$W/t"; }
+
+label="BENCH_SIZE=${BENCH_SIZE:-small}"; [ -n "${BENCH_FLOWS:-}" ] && label="BENCH_FLOWS=$BENCH_FLOWS"
+echo "evm ingest benchmark: $(nproc) cores, $label, $(date -u +%FT%TZ), load:$(cut -d' ' -f1-3 /proc/loadavg)"
+for N in $SIZES; do
+  rm -rf "$W/x" "$W/db"
+  "$B" evm synth --flows "$N" --out "$W/x" --seed 1
+  bytes=$(cat "$W"/x/*.csv | wc -c)
+  : >"$W/wc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
+  for r in $(seq $RUNS); do
+    cat "$W"/x/*.csv >/dev/null # the same page-cache state for both
+    secs wc -l "$W"/x/*.csv | awk '{print $1}' >>"$W/wc"
+    rm -rf "$W/db"
+    secs "$B" evm ingest --db "$W/db" "$W/x" >"$W/one"
+    awk '{print $1}' "$W/one" >>"$W/ing"; awk '{print $2}' "$W/one" >>"$W/ingc"
+    rm -rf "$W/db"
+    secs env SANCTRACE_NO_SYNC=1 "$B" evm ingest --db "$W/db" "$W/x" >"$W/one"
+    awk '{print $1}' "$W/one" >>"$W/ingns"; awk '{print $2}' "$W/one" >>"$W/ingnsc"
+    rss=$(cat "$W/rss")
+  done
+  /usr/bin/time -v -o "$W/tv" "$B" evm stats --db "$W/db" >"$W/stats.json"
+  flows=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['flows'])")
+  store=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['store_bytes'])")
+  bpf=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['bytes_per_flow'])")
+  wcm=$(median <"$W/wc"); ing=$(median <"$W/ing"); ingc=$(median <"$W/ingc")
+  ingns=$(median <"$W/ingns"); ingnsc=$(median <"$W/ingnsc")
+  # point queries: a transaction and an address from the export, 20 processes each
+  tx=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f1); ad=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f6)
+  : >"$W/q"
+  for i in $(seq 20); do secs "$B" evm tx --db "$W/db" "$tx" | awk '{print $1}' >>"$W/q"; done
+  qtx=$(median <"$W/q"); : >"$W/q"
+  for i in $(seq 20); do secs "$B" evm address --db "$W/db" "$ad" | awk '{print $1}' >>"$W/q"; done
+  qad=$(median <"$W/q")
+  echo "flows $flows  export $bytes bytes ($(echo "$bytes $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow)  runs $RUNS"
+  echo "  wc -l          $wcm s"
+  echo "  evm ingest     $ing s (cpu $ingc s)   $(echo "$ing $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
+  echo "  + no fsync     $ingns s (cpu $ingnsc s)   $(echo "$ingns $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
+  echo "  ingest memory  $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB peak resident (the export's rows are held during one ingest)"
+  echo "  store          $store bytes: $(echo "$store $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow in all, $bpf in the flow columns and index"
+  echo "  evm tx         $(echo $qtx | awk '{printf "%.1f", $1*1000}') ms median (a whole process: exec, open, map, answer)"
+  echo "  evm address    $(echo $qad | awk '{printf "%.1f", $1*1000}') ms median (a whole process)"
+  QB=${ST_BENCH_BIN:-build/release/bench}/evm_query # in process: make build/release/bench/evm_query
+  if [ -x "$QB" ]; then "$QB" "$W/db" 20000; else echo "  (no $QB: in-process query latency not measured)"; fi
+done

@@ -1,0 +1,241 @@
+/*
+ * evm.h - the Ethereum chain store: ethereum-etl exports in, exact value
+ * flows out, queryable on one machine.
+ *
+ * Design: `st_evm_ingest` reads the tables ethereum-etl writes (blocks,
+ * transactions, receipts, logs, token_transfers, traces, tokens; CSV or
+ * JSON lines, plain or gzip; each table recognised by its header or its
+ * "type"), joins them per block
+ * and turns each block into value flows {asset, from, to, amount, kind,
+ * position} in execution order: per transaction its fee (prepaid before
+ * it runs), its native value and internal calls, creates and
+ * selfdestructs (from the traces; a failed call and its whole subtree
+ * move nothing; delegatecall, callcode and staticcall move no value),
+ * then its ERC-20 Transfer logs; after the block's transactions, its
+ * rewards and withdrawals, which come from nowhere.  Flows are appended to
+ * column files, like the Bitcoin store (chain.h); a reader maps them
+ * read-only and gets flows and transactions by 64-bit id.
+ *
+ * Ids.  Every id is a uint64_t dense index in chain order:
+ *   transaction 0 .. ntx-1, flow 0 .. nflow-1, address 0 .. naddr-1 (order of
+ *   first appearance, 20 bytes each), asset 0 .. nasset-1 (asset 0 is ether,
+ *   the others are token contracts, by their address id).
+ * ST_EVM_NONE marks "no such id" (a flow from nowhere, an unknown sender).
+ *
+ * Amounts are exact unsigned 256-bit integers (st_u256), wei for ether and
+ * the token's own base unit for tokens; text is decimal.  What an export
+ * does not give is unknown, never zero: a fee without a receipt, a status
+ * without receipt or trace, what an address held before the store's first
+ * block.
+ *
+ * Ownership and lifetimes.  `st_evm_open` returns a handle the caller
+ * closes with `st_evm_close`.  Everything a handle gives out is copied into
+ * the caller's structs, except where a function says "the caller's
+ * (st_free)".  The handle sees the store as committed when it was opened;
+ * an ingest appends past the committed counts and renames the manifest
+ * last, so an open handle never sees half an ingest.  Any number of threads
+ * may read one open handle.
+ */
+#ifndef SANCTRACE_EVM_H
+#define SANCTRACE_EVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sanctrace/sanctrace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ST_EVM_NONE UINT64_MAX
+
+/* ---- exact amounts ----------------------------------------------------- */
+
+/* An unsigned 256-bit integer, w[0] the least significant 64 bits. */
+typedef struct st_u256 {
+    uint64_t w[4];
+} st_u256;
+
+#define ST_U256_TEXT 80 /* 78 decimal digits, a sign and the NUL */
+
+/* Decimal digits, or "0x" and hex digits, exactly s[0..n): ST_OK, or
+ * ST_EPARSE for empty text, another character or a value past 2^256-1. */
+int st_u256_parse(const char *s, size_t n, st_u256 *out);
+/* Decimal text into out; returns out. */
+char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]);
+/* r = a + b, r = a - b, r = a * m: 1 when the result wrapped (overflow,
+ * or a borrow for sub), else 0.  r may be a or b. */
+int st_u256_add(st_u256 *r, const st_u256 *a, const st_u256 *b);
+int st_u256_sub(st_u256 *r, const st_u256 *a, const st_u256 *b);
+int st_u256_mul_u64(st_u256 *r, const st_u256 *a, uint64_t m);
+/* -1, 0 or 1 as a is below, equal to or above b. */
+int st_u256_cmp(const st_u256 *a, const st_u256 *b);
+int st_u256_is_zero(const st_u256 *a);
+static inline st_u256 st_u256_from_u64(uint64_t v) {
+    st_u256 r = {{v, 0, 0, 0}};
+    return r;
+}
+
+/* ---- addresses --------------------------------------------------------- */
+
+/* "0x" and 40 hex digits in any letter case: ST_OK, else ST_EINVAL. */
+int st_evm_addr_parse(const char *text, uint8_t out[20]);
+/* Lowercase "0x..." (43 bytes with the NUL). */
+void st_evm_addr_format(const uint8_t a[20], char out[43]);
+/* The EIP-55 mixed-case checksum form (a letter is upper case when the
+ * matching nibble of keccak-256 of the lowercase hex is 8 or more). */
+void st_evm_addr_format_eip55(const uint8_t a[20], char out[43]);
+
+/* ---- the store --------------------------------------------------------- */
+
+typedef struct st_evm st_evm; /* an open store (opaque) */
+
+typedef enum st_evm_kind {
+    ST_EVM_NATIVE = 0, /* a transaction's own value (its top-level call or create) */
+    ST_EVM_INTERNAL,   /* a call, create or selfdestruct inside a transaction */
+    ST_EVM_TOKEN,      /* an ERC-20 Transfer log; a WETH Deposit (from nowhere) or
+                          Withdrawal (to nowhere) */
+    ST_EVM_FEE,        /* gas used x effective price: tip to the fee recipient,
+                          base fee burnt (to = ST_EVM_NONE) */
+    ST_EVM_REWARD,     /* block or uncle reward, from nowhere */
+    ST_EVM_WITHDRAWAL, /* a consensus-layer withdrawal, from nowhere */
+    ST_EVM_NKINDS
+} st_evm_kind;
+
+/* "native", "internal", "token", "fee", "reward", "withdrawal". */
+const char *st_evm_kind_name(int kind);
+
+typedef struct st_evm_stats {
+    uint64_t blocks, transactions, flows, addresses, assets;
+    int64_t first_block, last_block; /* -1 when the store is empty */
+    uint64_t store_bytes;            /* committed bytes of columns and indexes */
+    uint64_t column_bytes_per_flow;  /* the flow columns' bytes per flow */
+    uint64_t index_bytes_per_flow;   /* the per-address index's bytes per flow */
+} st_evm_stats;
+
+typedef struct st_evm_tx {
+    uint8_t hash[32];
+    int has_hash;         /* 0 when only geth-style traces named it */
+    uint64_t block;       /* block number */
+    uint32_t index;       /* position in the block; UINT32_MAX when unknown */
+    uint64_t from, to;    /* address ids; ST_EVM_NONE when unknown (to: also a create) */
+    st_u256 value;
+    int value_known;
+    int status;           /* 1 success, 0 failed, -1 unknown (no receipt status, no trace) */
+    st_u256 fee;
+    int fee_known;        /* 0 when no receipt gave gas used and price */
+    uint64_t first_flow;  /* the transaction's flows: first_flow .. first_flow+nflows-1 */
+    uint64_t nflows;
+} st_evm_tx;
+
+typedef struct st_evm_flow {
+    uint64_t asset;       /* 0 ether, else a token (st_evm_asset_text) */
+    uint64_t from, to;    /* address ids, ST_EVM_NONE for nowhere */
+    st_u256 amount;
+    int kind;             /* st_evm_kind */
+    uint64_t tx;          /* ST_EVM_NONE for a block's rewards and withdrawals */
+    uint64_t block;       /* block number */
+    uint32_t position;    /* order within its transaction (or its block's
+                             rewards and withdrawals), from 0 */
+} st_evm_flow;
+
+/* Open the store in dir read-only.  *out is the caller's (st_evm_close).
+ * ST_ENOTFOUND when dir holds no store. */
+int st_evm_open(st_evm **out, const char *dir, st_error *err);
+void st_evm_close(st_evm *e);
+void st_evm_get_stats(const st_evm *e, st_evm_stats *st);
+
+/* Point lookups: 1 with *id set when found, 0 when absent. */
+int st_evm_find_addr(const st_evm *e, const uint8_t addr[20], uint64_t *id);
+/* A transaction by "0x" + 64 hex digits (any case), or by "BLOCK:INDEX"
+ * (for transactions only geth-style traces named): 1 found, 0 absent,
+ * ST_EINVAL for text that is neither. */
+int st_evm_find_tx(const st_evm *e, const char *text, uint64_t *tx);
+
+void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *out);
+void st_evm_get_flow(const st_evm *e, uint64_t flow, st_evm_flow *out);
+/* Lowercase "0x..." of an address id; "" for ST_EVM_NONE. */
+void st_evm_addr_text(const st_evm *e, uint64_t addr, char out[43]);
+/* "ETH" or the token contract's lowercase address. */
+void st_evm_asset_text(const st_evm *e, uint64_t asset, char out[43]);
+
+/* The flows touching addr (in, out, or both), in chain order: count, and
+ * the i-th (0 <= i < count) flow id. */
+uint64_t st_evm_addr_nflows(const st_evm *e, uint64_t addr);
+uint64_t st_evm_addr_flow(const st_evm *e, uint64_t addr, uint64_t i);
+
+/* What an address received and sent per asset up to and including block
+ * at_block (INT64_MAX: all), counted from the store's first block on. */
+typedef struct st_evm_balance {
+    uint64_t asset;
+    st_u256 received, sent;
+    st_u256 net;          /* |received - sent| */
+    int negative;         /* 1 when sent > received (it held something before) */
+} st_evm_balance;
+
+typedef struct st_evm_summary {
+    st_evm_balance *balances; /* the caller's (st_free), one per asset touched */
+    size_t nbalances;
+    uint64_t flows_in, flows_out;
+    uint64_t fees_unknown;    /* its transactions whose fee the export did not give */
+} st_evm_summary;
+
+/* ST_OK, ST_ENOMEM, or ST_EINVAL when at_block is before the store's
+ * first block (its balances are unknown). */
+int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out,
+                           st_error *err);
+
+/* ---- ingest ------------------------------------------------------------ */
+
+typedef struct st_evm_ingest_opts {
+    int progress;          /* draw progress on a terminal */
+    int no_sync;           /* skip fsync at commit (benchmarks of CPU cost only) */
+    /* Called for each bad row (file and line in err) that was skipped, and
+     * for each warning (a table that could not be used, blocks already in
+     * the store). */
+    void (*on_bad)(void *ctx, const st_error *err);
+    void *ctx;
+    /* Rows one ingest holds in memory; past it the ingest stops with
+     * ST_ELIMIT and commits nothing ("ingest the export in block ranges").
+     * 0: 2^31. */
+    uint64_t max_rows;
+} st_evm_ingest_opts;
+
+typedef struct st_evm_ingest_report {
+    uint64_t files, rows, bad_rows;
+    uint64_t blocks_added, blocks_skipped; /* skipped: at or below the store's last block */
+    uint64_t txs_added, flows_added, addresses_added;
+    uint64_t unnamed_traces;  /* trace rows naming no addresses: moved nothing */
+    uint64_t fees_unknown;    /* transactions added without a receipt's gas used and price */
+    uint64_t bytes_read;
+    double seconds;
+} st_evm_ingest_report;
+
+/* Ingest paths (files or folders of them, walked in name order) into the
+ * store at dir, creating it when absent.  Only blocks above the store's
+ * last block are added.  Bad rows are reported through opts->on_bad and
+ * skipped; the return is ST_OK unless the store could not be written.  On
+ * failure the store stays at its last commit. */
+int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
+                  st_evm_ingest_report *rep, st_error *err);
+
+/* ---- synthetic chains ------------------------------------------------ */
+
+typedef struct st_evm_synth_opts {
+    uint64_t flows; /* value flows to generate, at least (the last block is whole) */
+    uint64_t seed;
+} st_evm_synth_opts;
+
+/* Write an ethereum-etl export of a synthetic chain into outdir: blocks,
+ * transactions, receipts, logs, token_transfers and traces CSV files with
+ * the exporter's headers (wallets, an exchange, ERC-20 tokens, a contract
+ * forwarding value with a reverted call, failed transactions,
+ * withdrawals).  The same seed gives the same files. */
+int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,391 @@
+/*
+ * cmd_evm.c - `sanctrace evm ingest|stats|tx|address|synth`.
+ *
+ * Thin front end over include/sanctrace/evm.h: parses options, opens the
+ * store read-only for queries, prints JSON (amounts as decimal strings,
+ * since wei do not fit a double or 64 bits) or "key  value" lines.
+ * Unknown values (a fee without a receipt, a status without receipt or
+ * trace, what an address held before the store's first block) print as
+ * null, never as zero.  Exit codes: 0 ok; 1 not found, bad rows skipped,
+ * or a balance asked before the store's first block; 2 usage or fatal.
+ */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sanctrace/evm.h"
+
+int cmd_evm(int argc, char **argv);
+
+typedef struct evm_args {
+    const char *db, *format, *chain, *out;
+    uint64_t at_block, flows, seed;
+    int has_at_block, eip55;
+    cli_list posl;
+    char dbbuf[1024];
+} evm_args;
+
+#define OPT(n, k, f, m) CLI_OPT(n, k, evm_args, f, m)
+#define STORE OPT("--db", CLI_TEXT, db, 0), OPT("--format", CLI_TEXT, format, 0)
+static const cli_opt ingest_opts[] = {STORE, OPT("--chain", CLI_TEXT, chain, 0), CLI_END};
+static const cli_opt query_opts[] = {STORE, CLI_END};
+static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
+static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
+                                       OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
+static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
+                                     OPT("--seed", CLI_NUM, seed, UINT64_MAX), CLI_END};
+static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, tx_opts, NULL};
+static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth", "evm tx"};
+
+static void evm_usage(FILE *f) {
+    fprintf(f, "usage: sanctrace evm <subcommand> [--db DIR] [--format json|table]\n\n"
+               "  ingest [--chain ethereum] PATH...  read ethereum-etl exports (blocks, transactions, receipts,\n"
+               "                                     logs, token_transfers, traces, tokens; CSV or JSON lines,\n"
+               "                                     plain or .gz; files or folders); adds the blocks above the\n"
+               "                                     store's last\n"
+               "  stats                              counts, first and last block, bytes per flow\n"
+               "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
+               "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
+               "  synth --flows N --out DIR [--seed S]  an ethereum-etl export of a synthetic chain\n\n"
+               "Amounts are exact decimal strings (wei, or the token's base unit). Addresses are\n"
+               "accepted in any letter case and printed lowercase (--eip55: checksummed).\n"
+               "--db defaults to $SANCTRACE_HOME/evm (or ~/.local/share/sanctrace/evm).\n"
+               "Exit codes: 0 ok, 1 not found or bad rows skipped, 2 usage or fatal error.\n");
+}
+
+static void emit(const evm_args *a, json_t *o) {
+    if (!strcmp(a->format, "json")) {
+        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s) puts(s);
+        free(s);
+        return;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        if (json_is_array(v)) {
+            printf("%s:\n", k);
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                char *s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+                printf("  %s\n", s ? s : "");
+                free(s);
+            }
+        } else {
+            char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+            printf("%-20s %s\n", k, json_is_string(v) ? json_string_value(v) : s ? s : "");
+            free(s);
+        }
+    }
+}
+
+static json_t *jamount(const st_u256 *v) {
+    char t[ST_U256_TEXT];
+    return json_string(st_u256_format(v, t));
+}
+
+/* lowercase, or EIP-55 when asked */
+static void addr_case(const evm_args *a, char t[43]) {
+    uint8_t b[20];
+    if (a->eip55 && st_evm_addr_parse(t, b) == ST_OK) st_evm_addr_format_eip55(b, t);
+}
+
+static json_t *jaddr(const evm_args *a, const st_evm *e, uint64_t id) {
+    if (id == ST_EVM_NONE) return json_null();
+    char t[43];
+    st_evm_addr_text(e, id, t);
+    addr_case(a, t);
+    return json_string(t);
+}
+
+static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
+
+static void on_bad(void *ctx, const st_error *e) {
+    (void)ctx;
+    cli_report(e);
+}
+
+static int evm_ingest(evm_args *a) {
+    if (a->posl.n < 1) {
+        fprintf(stderr, "sanctrace evm ingest: give at least one PATH (an ethereum-etl export file or folder)\n");
+        return 2;
+    }
+    if (a->chain && strcmp(a->chain, "ethereum")) {
+        fprintf(stderr, "sanctrace evm ingest: --chain: only 'ethereum' is known, got '%s'\n", a->chain);
+        return 2;
+    }
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write, reported */
+    st_evm_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.progress = 1;
+    o.on_bad = on_bad;
+    o.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
+    st_evm_ingest_report r;
+    st_error err;
+    st_error_clear(&err);
+    if (st_evm_ingest(a->db, a->posl.v, a->posl.n, &o, &r, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    if (r.unnamed_traces)
+        fprintf(stderr, "sanctrace evm ingest: %llu trace row%s name%s no addresses (geth-style selfdestructs): "
+                        "they move nothing here\n",
+                (unsigned long long)r.unnamed_traces, r.unnamed_traces == 1 ? "" : "s",
+                r.unnamed_traces == 1 ? "s" : "");
+    if (r.blocks_skipped)
+        fprintf(stderr, "sanctrace evm ingest: %llu block%s at or below the store's last block: not added again\n",
+                (unsigned long long)r.blocks_skipped, r.blocks_skipped == 1 ? "" : "s");
+    json_t *j = json_object();
+    json_object_set_new(j, "files", jint(r.files));
+    json_object_set_new(j, "rows", jint(r.rows));
+    json_object_set_new(j, "bad_rows", jint(r.bad_rows));
+    json_object_set_new(j, "blocks_added", jint(r.blocks_added));
+    json_object_set_new(j, "blocks_skipped", jint(r.blocks_skipped));
+    json_object_set_new(j, "transactions_added", jint(r.txs_added));
+    json_object_set_new(j, "flows_added", jint(r.flows_added));
+    json_object_set_new(j, "addresses_added", jint(r.addresses_added));
+    json_object_set_new(j, "unnamed_traces", jint(r.unnamed_traces));
+    json_object_set_new(j, "fees_unknown", jint(r.fees_unknown));
+    json_object_set_new(j, "bytes_read", jint(r.bytes_read));
+    json_object_set_new(j, "seconds", json_real(r.seconds));
+    emit(a, j);
+    json_decref(j);
+    return r.bad_rows ? 1 : 0;
+}
+
+static int open_store(const evm_args *a, st_evm **e) {
+    st_error err;
+    st_error_clear(&err);
+    if (st_evm_open(e, a->db, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    return 0;
+}
+
+static int evm_stats(evm_args *a) {
+    st_evm *e;
+    if (a->posl.n) {
+        fprintf(stderr, "sanctrace evm stats: takes no arguments\n");
+        return 2;
+    }
+    if (open_store(a, &e)) return 2;
+    st_evm_stats s;
+    st_evm_get_stats(e, &s);
+    json_t *j = json_object();
+    json_object_set_new(j, "blocks", jint(s.blocks));
+    json_object_set_new(j, "transactions", jint(s.transactions));
+    json_object_set_new(j, "flows", jint(s.flows));
+    json_object_set_new(j, "addresses", jint(s.addresses));
+    json_object_set_new(j, "assets", jint(s.assets));
+    json_object_set_new(j, "first_block", s.first_block < 0 ? json_null() : json_integer(s.first_block));
+    json_object_set_new(j, "last_block", s.last_block < 0 ? json_null() : json_integer(s.last_block));
+    json_object_set_new(j, "store_bytes", jint(s.store_bytes));
+    json_object_set_new(j, "bytes_per_flow", s.flows ? jint(s.column_bytes_per_flow + s.index_bytes_per_flow) : json_null());
+    emit(a, j);
+    json_decref(j);
+    st_evm_close(e);
+    return 0;
+}
+
+static int evm_tx(evm_args *a) {
+    if (a->posl.n != 1) {
+        fprintf(stderr, "sanctrace evm tx: give one transaction hash (0x + 64 hex digits) or BLOCK:INDEX\n");
+        return 2;
+    }
+    const char *id = a->posl.v[0];
+    st_evm *e;
+    if (open_store(a, &e)) return 2;
+    uint64_t t;
+    int found = st_evm_find_tx(e, id, &t);
+    if (found < 0) {
+        fprintf(stderr, "sanctrace evm tx: '%s' is neither a transaction hash (0x + 64 hex digits) nor BLOCK:INDEX\n", id);
+        st_evm_close(e);
+        return 2;
+    }
+    if (!found) {
+        fprintf(stderr, "sanctrace evm tx: transaction %s is not in the store at %s\n", id, a->db);
+        st_evm_close(e);
+        return 1;
+    }
+    st_evm_tx x;
+    st_evm_get_tx(e, t, &x);
+    json_t *j = json_object(), *flows = json_array();
+    if (x.has_hash) {
+        char h[67] = "0x";
+        static const char hx[] = "0123456789abcdef";
+        for (int i = 0; i < 32; i++) h[2 + 2 * i] = hx[x.hash[i] >> 4], h[3 + 2 * i] = hx[x.hash[i] & 15];
+        h[66] = 0;
+        json_object_set_new(j, "hash", json_string(h));
+    } else json_object_set_new(j, "hash", json_null());
+    json_object_set_new(j, "block_number", jint(x.block));
+    json_object_set_new(j, "from", jaddr(a, e, x.from));
+    json_object_set_new(j, "to", jaddr(a, e, x.to));
+    json_object_set_new(j, "value", x.value_known ? jamount(&x.value) : json_null());
+    json_object_set_new(j, "status", x.status < 0 ? json_null() : json_integer(x.status));
+    json_object_set_new(j, "fee", x.fee_known ? jamount(&x.fee) : json_null());
+    for (uint64_t f = x.first_flow; f < x.first_flow + x.nflows; f++) {
+        st_evm_flow fl;
+        st_evm_get_flow(e, f, &fl);
+        char asset[43];
+        st_evm_asset_text(e, fl.asset, asset);
+        addr_case(a, asset);
+        json_t *o = json_object();
+        json_object_set_new(o, "asset", json_string(asset));
+        json_object_set_new(o, "from", jaddr(a, e, fl.from));
+        json_object_set_new(o, "to", jaddr(a, e, fl.to));
+        json_object_set_new(o, "amount", jamount(&fl.amount));
+        json_object_set_new(o, "kind", json_string(st_evm_kind_name(fl.kind)));
+        json_object_set_new(o, "position", jint(fl.position));
+        json_array_append_new(flows, o);
+    }
+    json_object_set_new(j, "flows", flows);
+    emit(a, j);
+    json_decref(j);
+    st_evm_close(e);
+    return 0;
+}
+
+static int evm_address(evm_args *a) {
+    if (a->posl.n != 1) {
+        fprintf(stderr, "sanctrace evm address: give one address (0x + 40 hex digits)\n");
+        return 2;
+    }
+    uint8_t addr[20];
+    if (st_evm_addr_parse(a->posl.v[0], addr)) {
+        fprintf(stderr, "sanctrace evm address: '%s' is not an address (0x + 40 hex digits)\n", a->posl.v[0]);
+        return 2;
+    }
+    char text[43];
+    st_evm_addr_format(addr, text);
+    addr_case(a, text);
+    st_evm *e;
+    if (open_store(a, &e)) return 2;
+    uint64_t id;
+    if (!st_evm_find_addr(e, addr, &id)) {
+        fprintf(stderr, "sanctrace evm address: %s is not in the store at %s\n", text, a->db);
+        st_evm_close(e);
+        return 1;
+    }
+    st_evm_stats s;
+    st_evm_get_stats(e, &s);
+    int64_t at = a->has_at_block ? (int64_t)a->at_block : INT64_MAX;
+    st_evm_summary sum;
+    st_error err;
+    st_error_clear(&err);
+    int rc = st_evm_address_summary(e, id, at, &sum, &err);
+    json_t *j = json_object();
+    json_object_set_new(j, "address", json_string(text));
+    if (a->has_at_block) json_object_set_new(j, "at_block", json_integer(at));
+    if (rc == ST_EINVAL) { /* before the store's first block */
+        json_object_set_new(j, "balances", json_null());
+        json_object_set_new(j, "flows_in", json_null());
+        json_object_set_new(j, "flows_out", json_null());
+        json_object_set_new(j, "note", json_string(err.msg));
+        emit(a, j);
+        fprintf(stderr, "sanctrace evm address: %s\n", err.msg);
+        json_decref(j);
+        st_evm_close(e);
+        return 1;
+    }
+    if (rc) {
+        cli_report(&err);
+        json_decref(j);
+        st_evm_close(e);
+        return 2;
+    }
+    json_t *bal = json_array();
+    for (size_t i = 0; i < sum.nbalances; i++) {
+        const st_evm_balance *b = &sum.balances[i];
+        char asset[43], net[ST_U256_TEXT + 1];
+        st_evm_asset_text(e, b->asset, asset);
+        addr_case(a, asset);
+        net[0] = '-';
+        st_u256_format(&b->net, net + 1);
+        json_t *o = json_object();
+        json_object_set_new(o, "asset", json_string(asset));
+        json_object_set_new(o, "received", jamount(&b->received));
+        json_object_set_new(o, "sent", jamount(&b->sent));
+        json_object_set_new(o, "balance", json_string(b->negative ? net : net + 1));
+        json_array_append_new(bal, o);
+    }
+    json_object_set_new(j, "balances", bal);
+    json_object_set_new(j, "flows_in", jint(sum.flows_in));
+    json_object_set_new(j, "flows_out", jint(sum.flows_out));
+    json_object_set_new(j, "balances_from_block", json_integer(s.first_block));
+    json_object_set_new(j, "fees_unknown", jint(sum.fees_unknown));
+    char note[300];
+    snprintf(note, sizeof note,
+             "balances count flows from block %lld, the store's first; what the address held before is unknown%s",
+             (long long)s.first_block, sum.fees_unknown ? "; sent leaves out fees the export did not give" : "");
+    json_object_set_new(j, "note", json_string(note));
+    emit(a, j);
+    json_decref(j);
+    st_free(sum.balances);
+    st_evm_close(e);
+    return 0;
+}
+
+static int evm_synth(evm_args *a) {
+    if (!a->out || !a->flows || a->posl.n) {
+        fprintf(stderr, "sanctrace evm synth: give --flows N (N > 0) and --out DIR\n");
+        return 2;
+    }
+    st_evm_synth_opts o;
+    memset(&o, 0, sizeof o);
+    o.flows = a->flows;
+    o.seed = a->seed;
+    st_error err;
+    st_error_clear(&err);
+    if (st_evm_synth(a->out, &o, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    return 0;
+}
+
+int cmd_evm(int argc, char **argv) {
+    if (argc < 2 || cli_want_help(argc, argv)) {
+        evm_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    evm_args a;
+    memset(&a, 0, sizeof a);
+    a.format = "json";
+    a.at_block = UINT64_MAX;
+    const cli_opt *t = !strcmp(sub, "ingest")    ? ingest_opts
+                       : !strcmp(sub, "address") ? address_opts
+                       : !strcmp(sub, "tx")      ? tx_opts
+                       : !strcmp(sub, "synth")   ? synth_opts
+                                                 : query_opts;
+    if (strcmp(sub, "ingest") && strcmp(sub, "stats") && strcmp(sub, "tx") && strcmp(sub, "address") &&
+        strcmp(sub, "synth")) {
+        fprintf(stderr, "sanctrace evm: unknown subcommand '%s'\n", sub);
+        evm_usage(stderr);
+        return 2;
+    }
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "evm %s", sub);
+    if (cli_parse(cmd, t, evm_tables, evm_names, argc - 2, argv + 2, &a, &a.posl, CLI_MAX_LIST)) return 2;
+    a.has_at_block = a.at_block != UINT64_MAX;
+    if (strcmp(a.format, "json") && strcmp(a.format, "table")) {
+        fprintf(stderr, "sanctrace evm: --format must be json or table\n");
+        return 2;
+    }
+    if (!a.db) {
+        char base[900];
+        cli_data_dir(NULL, base, sizeof base);
+        snprintf(a.dbbuf, sizeof a.dbbuf, "%s/evm", base);
+        a.db = a.dbbuf;
+    }
+    if (!strcmp(sub, "synth")) return evm_synth(&a);
+    if (!strcmp(sub, "ingest")) return evm_ingest(&a);
+    if (!strcmp(sub, "stats")) return evm_stats(&a);
+    if (!strcmp(sub, "tx")) return evm_tx(&a);
+    return evm_address(&a);
+}

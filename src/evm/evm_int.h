@@ -1,0 +1,174 @@
+/*
+ * evm_int.h - the Ethereum store's private layout, shared by ingest.c
+ * (writer), store.c (reader, indexes) and export.c (the export readers).
+ *
+ * Layout of a store directory:
+ *   manifest.json        committed counts; renamed into place last
+ *   <name>.col           one fixed-width column per field (EV_COL_*), append-only
+ *   addr_flows.idx       per-address flow lists (CSR: offsets, then flow ids)
+ *   addr_hash.idx, tx_hash.idx  open-addressing tables of id + 1
+ *   lock                 flock: one ingest at a time
+ * Invariant: a column may hold more records than the manifest counts (an
+ * interrupted ingest); readers use the counts only, and the next ingest
+ * truncates the tails before appending.  An index file starts with the
+ * counts it covers; one that does not match the manifest is rebuilt in
+ * memory by the reader (and rewritten by the next ingest).
+ */
+#ifndef ST_EVM_INT_H
+#define ST_EVM_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sanctrace/evm.h"
+
+enum {
+    EV_COL_BLK_NUM,        /* u64 block number */
+    EV_COL_BLK_FIRST_TX,   /* u64 */
+    EV_COL_BLK_FIRST_FLOW, /* u64 */
+    EV_COL_TX_HASH,        /* 32 bytes */
+    EV_COL_TX_BLOCK,       /* u64 block number */
+    EV_COL_TX_INDEX,       /* u32, UINT32_MAX unknown */
+    EV_COL_TX_FROM,        /* u64 address id */
+    EV_COL_TX_TO,          /* u64 address id */
+    EV_COL_TX_VALUE,       /* st_u256 */
+    EV_COL_TX_FEE,         /* st_u256 */
+    EV_COL_TX_FLAGS,       /* u8 EV_TXF_* */
+    EV_COL_TX_FIRST_FLOW,  /* u64 */
+    EV_COL_TX_NFLOWS,      /* u32 */
+    EV_COL_FLOW_ASSET,     /* u32 asset id */
+    EV_COL_FLOW_FROM,      /* u64 address id */
+    EV_COL_FLOW_TO,        /* u64 address id */
+    EV_COL_FLOW_AMOUNT,    /* st_u256 */
+    EV_COL_FLOW_KIND,      /* u8 st_evm_kind */
+    EV_COL_FLOW_TX,        /* u64 tx id */
+    EV_COL_FLOW_POS,       /* u32 */
+    EV_COL_ADDR,           /* 20 bytes */
+    EV_COL_ASSET_ADDR,     /* u64 address id; ST_EVM_NONE for ether */
+    EV_NCOLS
+};
+
+enum { EV_TXF_HASH = 1, EV_TXF_VALUE = 2, EV_TXF_FEE = 4, EV_TXF_OK = 8, EV_TXF_FAILED = 16 };
+
+/* Which count a column is sized by. */
+enum { EV_N_BLOCKS, EV_N_TXS, EV_N_FLOWS, EV_N_ADDRS, EV_N_ASSETS, EV_NCOUNTS };
+
+typedef struct ev_counts {
+    uint64_t n[EV_NCOUNTS];
+    int64_t first_block, last_block;
+} ev_counts;
+
+const char *ev_col_name(int col);
+size_t ev_col_width(int col);
+int ev_col_count(int col); /* EV_N_* */
+
+/* A hash table file: magic, count covered, capacity, then cap u64 slots
+ * holding id + 1 (0 empty).  Keys are the leading bytes of the column. */
+typedef struct ev_hashtab {
+    const uint64_t *slots;
+    uint64_t cap, n;
+    void *owned; /* st_malloc'd when rebuilt in memory */
+} ev_hashtab;
+
+/* Build the table over keys[i*ksize..] for i < n (st_malloc'd image with
+ * the 3-word header); *bytes its size. */
+int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t n, uint64_t **image, size_t *bytes);
+int ev_hashtab_find(const ev_hashtab *t, const uint8_t *keys, size_t ksize, const uint8_t *key, uint64_t *id);
+/* The per-address CSR image: 2-word header (naddr, nflow), naddr+1
+ * offsets, then the flow ids. */
+int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, uint64_t **image,
+                       size_t *bytes);
+
+uint64_t ev_key_hash(const uint8_t *key, size_t ksize);
+
+int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
+int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err);
+
+/* ---- export rows (export.c), joined by ingest.c ---- */
+
+typedef struct ev_txrow {
+    uint8_t hash[32], from[20], to[20], contract[20];
+    uint8_t has_hash, has_from, has_to, has_contract, has_value, has_gas_price, has_gas_used, has_eff;
+    uint8_t has_blob_gas, has_blob_price; /* EIP-4844: blob gas used x blob gas price, burnt */
+    int8_t status;        /* receipt: 1, 0, or -1 unknown */
+    uint64_t block;
+    uint32_t index;       /* UINT32_MAX unknown */
+    st_u256 value, gas_price, eff_price, blob_price;
+    uint64_t gas_used, blob_gas;
+    uint32_t file;
+} ev_txrow;
+
+enum { EV_T_CALL, EV_T_CREATE, EV_T_SUICIDE, EV_T_REWARD, EV_T_OTHER };
+
+typedef struct ev_trace {
+    uint8_t txhash[32], from[20], to[20];
+    uint8_t has_hash, has_txindex, has_from, has_to, type, novalue, error;
+    int8_t status;        /* the export's status column: 1, 0, -1 absent */
+    uint32_t txindex, depth, path_off;
+    uint64_t block, tx;   /* tx: joined transaction (ingest) */
+    st_u256 value;
+    uint32_t file;
+    uint64_t seq;         /* row order */
+} ev_trace;
+
+typedef struct ev_token {
+    uint8_t txhash[32], token[20], from[20], to[20];
+    uint8_t no_from, no_to; /* WETH: a Deposit mints (from nowhere), a Withdrawal burns */
+    uint64_t block, log_index, tx;
+    uint32_t txindex;     /* UINT32_MAX unknown */
+    st_u256 value;
+} ev_token;
+
+typedef struct ev_block {
+    uint64_t number;
+    uint8_t miner[20];
+    uint8_t has_miner, has_base_fee;
+    st_u256 base_fee;
+    uint32_t first_wd, nwd; /* withdrawals in ev_batch.wd */
+    uint32_t file;
+} ev_block;
+
+typedef struct ev_withdrawal {
+    uint8_t addr[20];
+    st_u256 amount;       /* wei (the export's Gwei x 10^9) */
+} ev_withdrawal;
+
+#define EV_VEC(T) struct { T *v; size_t n, cap; }
+
+/* Everything read from the export files of one ingest. */
+typedef struct ev_batch {
+    EV_VEC(ev_txrow) txs;      /* transactions rows */
+    EV_VEC(ev_txrow) receipts; /* receipts rows (hash, block, index, gas, status) */
+    EV_VEC(ev_trace) traces;
+    EV_VEC(ev_token) tokens;   /* token_transfers rows and Transfer logs */
+    EV_VEC(ev_block) blocks;
+    EV_VEC(ev_withdrawal) wd;
+    EV_VEC(uint32_t) paths;    /* trace addresses */
+    EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
+    uint64_t rows, bad_rows, files, bytes;
+    uint64_t seq;
+    uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
+    int full;                  /* the row limit was reached: the ingest stops, nothing committed */
+    void (*on_bad)(void *ctx, const st_error *err);
+    void *ctx;
+    char **names;              /* file names by file id */
+    size_t nnames;
+} ev_batch;
+
+/* Grow v (element size es) to hold one more; ST_OK or ST_ENOMEM. */
+int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es);
+#define EV_PUSH(vec) \
+    (((vec).n < (vec).cap || ev_vec_grow((void **)&(vec).v, &(vec).cap, (vec).n, sizeof *(vec).v) == ST_OK) \
+         ? memset(&(vec).v[(vec).n], 0, sizeof *(vec).v), &(vec).v[(vec).n++] : NULL)
+
+void ev_batch_free(ev_batch *b);
+/* Read one export table held in data[0..len) (CSV, recognised by its
+ * header) into b.  Bad rows are reported through b->on_bad and counted;
+ * a file whose header names no known table, or lacks a column, is one bad
+ * row at line 1.  ST_OK, or ST_ENOMEM. */
+int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err);
+/* The same for a file (gzip when it starts with 1f 8b). */
+int ev_read_file(ev_batch *b, const char *path, st_error *err);
+
+#endif

@@ -1,0 +1,827 @@
+/*
+ * export.c - reading ethereum-etl's tables: blocks, transactions,
+ * receipts, logs, token_transfers, traces and tokens, as CSV or JSON
+ * lines, plain or gzip, each recognised by its header (or a line's "type")
+ * rather than its file name (exports get renamed and partitioned).
+ *
+ * Every row is checked whole before anything is kept: a field that is not
+ * what its column promises (a number, a 20-byte address, a 32-byte hash)
+ * makes the row bad, reported with file and line through the one
+ * malformed-record rule of io.h, and the rest of the file is read on.  A
+ * header that lacks a column the table needs makes the whole file one bad
+ * record at line 1.  Values are kept exact (st_u256); empty means unknown
+ * and is kept as "absent", never as zero.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "evm/evm_int.h"
+
+#define EV_MAX_FILE ((size_t)16 << 30) /* one export file, decompressed */
+#define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
+#define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
+/* rows held in memory by one ingest (about 0.5 KiB each): past it, ingest
+ * the export in block ranges */
+#define EV_MAX_ROWS ((uint64_t)1 << 31)
+
+int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es) {
+    size_t nc = *cap ? *cap * 2 : 64;
+    if (nc < n + 1) nc = n + 1;
+    if (nc > SIZE_MAX / es) return ST_ENOMEM;
+    void *p = st_realloc(*v, nc * es);
+    if (!p) return ST_ENOMEM;
+    *v = p;
+    *cap = nc;
+    return ST_OK;
+}
+
+void ev_batch_free(ev_batch *b) {
+    st_free(b->txs.v);
+    st_free(b->receipts.v);
+    st_free(b->traces.v);
+    st_free(b->tokens.v);
+    st_free(b->blocks.v);
+    st_free(b->wd.v);
+    st_free(b->paths.v);
+    st_free(b->token_addrs.v);
+    for (size_t i = 0; i < b->nnames; i++) st_free(b->names[i]);
+    st_free(b->names);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- field parsers: 0 ok, -1 bad; *has = 0 for an empty field ---- */
+
+/* hex digit values, -1 for any other byte */
+static const signed char hex_digit[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
+static inline int hexv(int c) { return hex_digit[(unsigned char)c]; }
+
+static int parse_hex_bytes(const char *s, uint8_t *out, size_t n, uint8_t *has) {
+    if (!*s) {
+        *has = 0;
+        return 0;
+    }
+    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strnlen(s, 2 + 2 * n + 1) != 2 + 2 * n) return -1;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        int h = hexv(s[2 + 2 * i]), l = hexv(s[3 + 2 * i]);
+        bad |= h | l; /* negative when either is not a hex digit */
+        out[i] = (uint8_t)(((unsigned)h << 4) | (unsigned)l);
+    }
+    if (bad < 0) return -1;
+    *has = 1;
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out, uint8_t *has) {
+    if (!*s) {
+        *has = 0;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    *has = 1;
+    return 0;
+}
+
+static int parse_amount(const char *s, st_u256 *out, uint8_t *has) {
+    if (!*s) {
+        *has = 0;
+        return 0;
+    }
+    if (st_u256_parse(s, strlen(s), out)) return -1;
+    *has = 1;
+    return 0;
+}
+
+/* ---- tables ---- */
+
+enum { TB_BLOCKS, TB_TXS, TB_RECEIPTS, TB_LOGS, TB_TOKEN_TRANSFERS, TB_TRACES, TB_TOKENS, TB_N };
+
+static const char *const table_names[TB_N] = {"blocks", "transactions", "receipts", "logs", "token_transfers",
+                                              "traces", "tokens"};
+
+/* Columns each table needs (NULL-terminated), then those it reads when present. */
+static const char *const need[TB_N][12] = {
+    [TB_BLOCKS] = {"number", "miner", NULL},
+    [TB_TXS] = {"hash", "block_number", "transaction_index", "from_address", "to_address", "value", NULL},
+    [TB_RECEIPTS] = {"transaction_hash", "block_number", "transaction_index", "gas_used", "status", NULL},
+    [TB_LOGS] = {"log_index", "transaction_hash", "block_number", "address", "data", "topics", NULL},
+    [TB_TOKEN_TRANSFERS] = {"token_address", "from_address", "to_address", "value", "transaction_hash", "log_index",
+                            "block_number", NULL},
+    [TB_TRACES] = {"block_number", "transaction_hash", "transaction_index", "from_address", "to_address", "value",
+                   "trace_type", "call_type", "trace_address", "error", NULL},
+    [TB_TOKENS] = {"address", "symbol", NULL},
+};
+
+enum {
+    F_NUMBER, F_MINER, F_BASE_FEE, F_WITHDRAWALS, F_HASH, F_BLOCK, F_TXINDEX, F_FROM, F_TO, F_VALUE, F_GAS_PRICE,
+    F_TXHASH, F_GAS_USED, F_STATUS, F_EFF_PRICE, F_CONTRACT, F_LOG_INDEX, F_ADDRESS, F_DATA, F_TOPICS, F_TOKEN,
+    F_TRACE_TYPE, F_CALL_TYPE, F_TRACE_ADDRESS, F_ERROR, F_R_GAS_USED, F_R_STATUS, F_R_EFF_PRICE, F_R_CONTRACT,
+    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_N
+};
+static const char *const field_names[F_N] = {
+    "number", "miner", "base_fee_per_gas", "withdrawals", "hash", "block_number", "transaction_index",
+    "from_address", "to_address", "value", "gas_price", "transaction_hash", "gas_used", "status",
+    "effective_gas_price", "contract_address", "log_index", "address", "data", "topics", "token_address",
+    "trace_type", "call_type", "trace_address", "error", "receipt_gas_used", "receipt_status",
+    "receipt_effective_gas_price", "receipt_contract_address", "blob_gas_used", "blob_gas_price",
+    "receipt_blob_gas_used", "receipt_blob_gas_price"};
+
+typedef struct reader {
+    ev_batch *b;
+    st_csv *csv;
+    const char *name;
+    int col[F_N]; /* CSV: field -> column, -1 absent */
+    const char *jv[F_N]; /* JSON lines: field -> value text of this line, NULL absent */
+    int json;
+    uint32_t file;
+} reader;
+
+static const char *fld(const reader *r, int f) {
+    if (r->json) return r->jv[f] ? r->jv[f] : "";
+    return r->col[f] < 0 ? "" : st_csv_field(r->csv, (size_t)r->col[f]);
+}
+
+static void bad(reader *r, long line, const char *fmt, const char *what) {
+    st_error e;
+    st_error_clear(&e);
+    st_error_at(&e, ST_EPARSE, r->name, line, -1, fmt, what);
+    r->b->bad_rows++;
+    if (r->b->on_bad) r->b->on_bad(r->b->ctx, &e);
+}
+
+/* ---- rows ---- */
+
+static const char transfer_topic[] = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+static const char deposit_topic[] = "0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c";
+static const char withdrawal_topic[] = "0x7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65";
+/* Wrapped Ether on mainnet, 0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2: only its events count (anyone
+ * can emit an event with the same signature) */
+static const uint8_t weth[20] = {0xc0, 0x2a, 0xaa, 0x39, 0xb2, 0x23, 0xfe, 0x8d, 0x0a, 0x0e,
+                                 0x5c, 0x4f, 0x27, 0xea, 0xd9, 0x08, 0x3c, 0x75, 0x6c, 0xc2};
+
+/* 32-byte topic holding an address: 24 zero digits then 40 */
+static int topic_addr(const char *t, size_t n, uint8_t out[20]) {
+    if (n != 66 || t[0] != '0' || t[1] != 'x') return -1;
+    for (int i = 2; i < 26; i++)
+        if (t[i] != '0') return -1;
+    char buf[43] = "0x";
+    memcpy(buf + 2, t + 26, 40);
+    buf[42] = 0;
+    uint8_t has;
+    return parse_hex_bytes(buf, out, 20, &has);
+}
+
+static int row_withdrawals(reader *r, ev_block *blk, long line) {
+    const char *w = fld(r, F_WITHDRAWALS);
+    blk->first_wd = (uint32_t)r->b->wd.n;
+    if (!*w) return 0;
+    size_t n = strlen(w);
+    json_error_t je;
+    json_t *j;
+    if (w[0] == '[') j = json_loadb(w, n, 0, &je);
+    else {
+        char *t = st_malloc(n + 3);
+        if (!t) return ST_ENOMEM;
+        t[0] = '[';
+        memcpy(t + 1, w, n);
+        t[n + 1] = ']';
+        t[n + 2] = 0;
+        j = json_loadb(t, n + 2, 0, &je);
+        st_free(t);
+    }
+    if (!json_is_array(j) || json_array_size(j) > EV_MAX_WITHDRAWALS) {
+        json_decref(j);
+        bad(r, line, "withdrawals: %s", "not a JSON list of {address, amount}");
+        return -1;
+    }
+    size_t i;
+    json_t *x;
+    size_t start = r->b->wd.n;
+    json_array_foreach(j, i, x) {
+        ev_withdrawal *wd = EV_PUSH(r->b->wd);
+        if (!wd) {
+            json_decref(j);
+            return ST_ENOMEM;
+        }
+        json_t *a = json_object_get(x, "address"), *m = json_object_get(x, "amount");
+        uint8_t has = 0;
+        st_u256 gwei;
+        int ok = json_is_string(a) && !parse_hex_bytes(json_string_value(a), wd->addr, 20, &has) && has;
+        if (ok && json_is_integer(m) && json_integer_value(m) >= 0) gwei = st_u256_from_u64((uint64_t)json_integer_value(m));
+        else if (ok && json_is_string(m)) ok = !parse_amount(json_string_value(m), &gwei, &has) && has;
+        else ok = 0;
+        if (!ok || st_u256_mul_u64(&wd->amount, &gwei, 1000000000ULL)) {
+            r->b->wd.n = start;
+            json_decref(j);
+            bad(r, line, "withdrawals: %s", "an entry lacks a valid address or amount");
+            return -1;
+        }
+    }
+    json_decref(j);
+    blk->nwd = (uint32_t)(r->b->wd.n - start);
+    return 0;
+}
+
+/* One row of table tb: 0 kept, -1 bad (reported), or ST_ENOMEM. */
+static int read_row(reader *r, int tb, long line) {
+    ev_batch *b = r->b;
+    uint8_t has;
+    switch (tb) {
+    case TB_BLOCKS: {
+        ev_block *x = EV_PUSH(b->blocks);
+        if (!x) return ST_ENOMEM;
+        x->file = r->file;
+        if (parse_u64(fld(r, F_NUMBER), &x->number, &has) || !has) goto bad_number;
+        if (parse_hex_bytes(fld(r, F_MINER), x->miner, 20, &x->has_miner)) goto bad_miner;
+        if (parse_amount(fld(r, F_BASE_FEE), &x->base_fee, &x->has_base_fee)) goto bad_fee;
+        int w = row_withdrawals(r, x, line);
+        if (w) {
+            b->blocks.n--;
+            return w == ST_ENOMEM ? ST_ENOMEM : -1;
+        }
+        return 0;
+    bad_number:
+        b->blocks.n--;
+        bad(r, line, "%s is not a block number", "number");
+        return -1;
+    bad_miner:
+        b->blocks.n--;
+        bad(r, line, "%s is not a 20-byte address", "miner");
+        return -1;
+    bad_fee:
+        b->blocks.n--;
+        bad(r, line, "%s is not a number", "base_fee_per_gas");
+        return -1;
+    }
+    case TB_TXS:
+    case TB_RECEIPTS: {
+        ev_txrow *x = tb == TB_TXS ? EV_PUSH(b->txs) : EV_PUSH(b->receipts);
+        if (!x) return ST_ENOMEM;
+        size_t *n = tb == TB_TXS ? &b->txs.n : &b->receipts.n;
+        x->file = r->file;
+        x->status = -1;
+        uint64_t v = 0;
+        const char *what = NULL;
+        if (parse_hex_bytes(fld(r, tb == TB_TXS ? F_HASH : F_TXHASH), x->hash, 32, &x->has_hash) || !x->has_hash)
+            what = tb == TB_TXS ? "hash" : "transaction_hash";
+        else if (parse_u64(fld(r, F_BLOCK), &x->block, &has) || !has) what = "block_number";
+        else if (parse_u64(fld(r, F_TXINDEX), &v, &has) || (has && v >= UINT32_MAX)) what = "transaction_index";
+        else {
+            x->index = has ? (uint32_t)v : UINT32_MAX;
+            int fs = tb == TB_TXS ? F_R_STATUS : F_STATUS, fg = tb == TB_TXS ? F_R_GAS_USED : F_GAS_USED;
+            int fe = tb == TB_TXS ? F_R_EFF_PRICE : F_EFF_PRICE, fc = tb == TB_TXS ? F_R_CONTRACT : F_CONTRACT;
+            const char *st = fld(r, fs);
+            if (tb == TB_TXS && (parse_hex_bytes(fld(r, F_FROM), x->from, 20, &x->has_from)))
+                what = "from_address";
+            else if (tb == TB_TXS && parse_hex_bytes(fld(r, F_TO), x->to, 20, &x->has_to)) what = "to_address";
+            else if (tb == TB_TXS && parse_amount(fld(r, F_VALUE), &x->value, &x->has_value)) what = "value";
+            else if (parse_amount(fld(r, F_GAS_PRICE), &x->gas_price, &x->has_gas_price)) what = "gas_price";
+            else if (parse_u64(fld(r, fg), &x->gas_used, &x->has_gas_used)) what = "gas_used";
+            else if (parse_amount(fld(r, fe), &x->eff_price, &x->has_eff)) what = "effective_gas_price";
+            else if (parse_hex_bytes(fld(r, fc), x->contract, 20, &x->has_contract)) what = "contract_address";
+            else if (parse_u64(fld(r, tb == TB_TXS ? F_R_BLOB_GAS : F_BLOB_GAS), &x->blob_gas, &x->has_blob_gas))
+                what = "blob_gas_used";
+            else if (parse_amount(fld(r, tb == TB_TXS ? F_R_BLOB_PRICE : F_BLOB_PRICE), &x->blob_price,
+                                  &x->has_blob_price))
+                what = "blob_gas_price";
+            else if (*st && strcmp(st, "0") && strcmp(st, "1")) what = "status";
+            else x->status = *st ? (int8_t)(st[0] - '0') : -1;
+        }
+        if (what) {
+            (*n)--;
+            bad(r, line, "%s is not what the column holds", what);
+            return -1;
+        }
+        return 0;
+    }
+    case TB_LOGS: {
+        const char *topics = fld(r, F_TOPICS), *data = fld(r, F_DATA);
+        ev_token t;
+        memset(&t, 0, sizeof t);
+        uint64_t v = 0;
+        const char *what = NULL;
+        if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
+        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &has) || !has) what = "transaction_hash";
+        else if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
+        else if (parse_hex_bytes(fld(r, F_ADDRESS), t.token, 20, &has) || !has) what = "address";
+        else if (parse_u64(fld(r, F_TXINDEX), &v, &has) || (has && v >= UINT32_MAX)) what = "transaction_index";
+        if (what) {
+            bad(r, line, "%s is not what the column holds", what);
+            return -1;
+        }
+        t.txindex = has ? (uint32_t)v : UINT32_MAX;
+        /* ERC-20 Transfer: topic0 and two indexed addresses, the amount in data */
+        const char *c1 = strchr(topics, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+        if (c1 && !c2 && (size_t)(c1 - topics) == 66 && !memcmp(t.token, weth, 20) &&
+            (!strncmp(topics, deposit_topic, 66) || !strncmp(topics, withdrawal_topic, 66))) {
+            /* WETH Deposit(dst, wad) mints to dst, Withdrawal(src, wad) burns from src */
+            int dep = !strncmp(topics, deposit_topic, 66);
+            if (topic_addr(c1 + 1, strlen(c1 + 1), dep ? t.to : t.from)) {
+                bad(r, line, "%s: a WETH event's topic is not an address", "topics");
+                return -1;
+            }
+            t.no_from = (uint8_t)dep;
+            t.no_to = (uint8_t)!dep;
+        } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
+                   strncmp(topics, transfer_topic, 66) != 0)
+            return 0; /* another event: not a value flow */
+        if (c2 && (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to))) {
+            bad(r, line, "%s: a Transfer topic is not an address", "topics");
+            return -1;
+        }
+        if (strlen(data) != 66 || st_u256_parse(data, 66, &t.value)) {
+            bad(r, line, "%s: the amount is not 32 bytes", "data");
+            return -1;
+        }
+        ev_token *x = EV_PUSH(b->tokens);
+        if (!x) return ST_ENOMEM;
+        *x = t;
+        return 0;
+    }
+    case TB_TOKEN_TRANSFERS: {
+        ev_token t;
+        memset(&t, 0, sizeof t);
+        t.txindex = UINT32_MAX;
+        const char *what = NULL;
+        if (parse_hex_bytes(fld(r, F_TOKEN), t.token, 20, &has) || !has) what = "token_address";
+        else if (parse_hex_bytes(fld(r, F_FROM), t.from, 20, &has) || !has) what = "from_address";
+        else if (parse_hex_bytes(fld(r, F_TO), t.to, 20, &has) || !has) what = "to_address";
+        else if (parse_amount(fld(r, F_VALUE), &t.value, &has) || !has) what = "value";
+        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &has) || !has) what = "transaction_hash";
+        else if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
+        else if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
+        if (what) {
+            bad(r, line, "%s is not what the column holds", what);
+            return -1;
+        }
+        ev_token *x = EV_PUSH(b->tokens);
+        if (!x) return ST_ENOMEM;
+        *x = t;
+        return 0;
+    }
+    case TB_TRACES: {
+        ev_trace t;
+        memset(&t, 0, sizeof t);
+        t.status = -1;
+        uint64_t v = 0;
+        const char *what = NULL, *type = fld(r, F_TRACE_TYPE), *ct = fld(r, F_CALL_TYPE), *st = fld(r, F_STATUS);
+        if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
+        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &t.has_hash)) what = "transaction_hash";
+        else if (parse_u64(fld(r, F_TXINDEX), &v, &t.has_txindex) || (t.has_txindex && v >= UINT32_MAX))
+            what = "transaction_index";
+        else if (parse_hex_bytes(fld(r, F_FROM), t.from, 20, &t.has_from)) what = "from_address";
+        else if (parse_hex_bytes(fld(r, F_TO), t.to, 20, &t.has_to)) what = "to_address";
+        else if (parse_amount(fld(r, F_VALUE), &t.value, &has)) what = "value";
+        else if (*st && strcmp(st, "0") && strcmp(st, "1")) what = "status";
+        if (!what) {
+            t.txindex = t.has_txindex ? (uint32_t)v : 0;
+            t.status = *st ? (int8_t)(st[0] - '0') : -1;
+            t.error = *fld(r, F_ERROR) != 0;
+            t.type = !strcmp(type, "call")      ? EV_T_CALL
+                     : !strcmp(type, "create")  ? EV_T_CREATE
+                     : !strcmp(type, "suicide") ? EV_T_SUICIDE
+                     : !strcmp(type, "reward")  ? EV_T_REWARD
+                                                : EV_T_OTHER;
+            if (t.type == EV_T_OTHER && strcmp(type, "genesis") && strcmp(type, "daofork")) what = "trace_type";
+            t.novalue = !strcmp(ct, "delegatecall") || !strcmp(ct, "callcode") || !strcmp(ct, "staticcall");
+        }
+        /* trace_address: "" (top level) or comma-separated child indexes */
+        const char *ta = fld(r, F_TRACE_ADDRESS);
+        size_t start = b->paths.n;
+        if (!what && *ta) {
+            const char *p = ta;
+            for (;;) {
+                uint64_t k = 0;
+                int nd = 0;
+                while (*p >= '0' && *p <= '9' && nd < 10) k = k * 10 + (uint64_t)(*p++ - '0'), nd++;
+                if (!nd || k >= UINT32_MAX || b->paths.n - start >= EV_MAX_DEPTH) {
+                    what = "trace_address";
+                    break;
+                }
+                uint32_t *slot = EV_PUSH(b->paths);
+                if (!slot) return ST_ENOMEM;
+                *slot = (uint32_t)k;
+                if (!*p) break;
+                if (*p++ != ',') {
+                    what = "trace_address";
+                    break;
+                }
+            }
+        }
+        if (what) {
+            b->paths.n = start;
+            bad(r, line, "%s is not what the column holds", what);
+            return -1;
+        }
+        if (!t.has_hash && !t.has_txindex && t.type != EV_T_REWARD && t.type != EV_T_OTHER) {
+            b->paths.n = start;
+            bad(r, line, "%s", "a trace names neither transaction_hash nor transaction_index");
+            return -1;
+        }
+        t.path_off = (uint32_t)start;
+        t.depth = (uint32_t)(b->paths.n - start);
+        t.file = r->file;
+        t.seq = b->seq++;
+        ev_trace *x = EV_PUSH(b->traces);
+        if (!x) return ST_ENOMEM;
+        *x = t;
+        return 0;
+    }
+    case TB_TOKENS: {
+        uint8_t a[20];
+        if (parse_hex_bytes(fld(r, F_ADDRESS), a, 20, &has) || !has) {
+            bad(r, line, "%s is not a 20-byte address", "address");
+            return -1;
+        }
+        for (int i = 0; i < 20; i++) {
+            uint8_t *x = EV_PUSH(b->token_addrs);
+            if (!x) return ST_ENOMEM;
+            *x = a[i];
+        }
+        return 0;
+    }
+    }
+    return -1;
+}
+
+/* ---- JSON lines: one flat object a line, as ethereum-etl writes ----
+ *
+ * Values are kept as text: numbers exactly as written (wei amounts exceed
+ * every JSON library's integers), strings unescaped, null as absent, an
+ * array of scalars (topics, trace_address) joined with commas as the CSV
+ * export writes it, and the withdrawals array as its raw JSON text.  The
+ * table comes from the line's "type" (block, transaction, receipt, log,
+ * token_transfer, trace, token). */
+
+#define EV_JSON_MAX_KEYS 128
+
+/* end of the JSON value starting at p (string, array or object: matched
+ * brackets outside strings), or NULL */
+static const char *jl_skip(const char *p, const char *end) {
+    int depth = 0, instr = 0;
+    for (const char *q = p; q < end; q++) {
+        if (instr) {
+            if (*q == '\\') q++;
+            else if (*q == '"') {
+                instr = 0;
+                if (!depth) return q + 1;
+            }
+        } else if (*q == '"') instr = 1;
+        else if (*q == '[' || *q == '{') depth++;
+        else if (*q == ']' || *q == '}') {
+            if (--depth < 0) return NULL;
+            if (!depth) return q + 1;
+        }
+    }
+    return NULL;
+}
+
+/* a JSON string at p (after the opening quote) unescaped into out; the
+ * position after the closing quote, or NULL */
+static const char *jl_string(const char *p, const char *end, char *out, size_t cap, size_t *n) {
+    size_t k = 0;
+    while (p < end && *p != '"') {
+        char c = *p++;
+        if (c == '\\') {
+            if (p >= end) return NULL;
+            c = *p++;
+            if (c == 'n') c = '\n';
+            else if (c == 't') c = '\t';
+            else if (c == 'r') c = '\r';
+            else if (c == 'b') c = '\b';
+            else if (c == 'f') c = '\f';
+            else if (c == 'u') { /* \uXXXX below U+0080 only: export text is ASCII */
+                if (end - p < 4) return NULL;
+                unsigned v = 0;
+                for (int i = 0; i < 4; i++) {
+                    int h = hexv(p[i]);
+                    if (h < 0) return NULL;
+                    v = v * 16 + (unsigned)h;
+                }
+                p += 4;
+                if (v == 0 || v >= 0x80) return NULL;
+                c = (char)v;
+            } else if (c != '"' && c != '\\' && c != '/') return NULL;
+        } else if ((unsigned char)c < 0x20) return NULL;
+        if (k + 1 >= cap) return NULL;
+        out[k++] = c;
+    }
+    if (p >= end) return NULL;
+    out[k] = 0;
+    *n = k;
+    return p + 1;
+}
+
+static const char *skip_ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    return p;
+}
+
+static int json_table(const char *type) {
+    static const char *const types[TB_N] = {"block", "transaction", "receipt", "log", "token_transfer", "trace",
+                                            "token"};
+    for (int t = 0; t < TB_N; t++)
+        if (!strcmp(type, types[t])) return t;
+    return -1;
+}
+
+/* One line [p, end): 0 kept or skipped with a report, ST_ENOMEM. */
+static int read_json_line(reader *r, const char *p, const char *end, long line, char *scratch, size_t cap) {
+    size_t used = 0;
+    for (int f = 0; f < F_N; f++) r->jv[f] = NULL;
+    char type[32] = "";
+    const char *why = "not one JSON object";
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != '{') goto bad;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}') p++;
+    else
+        for (int nkeys = 0;; nkeys++) {
+            char key[64];
+            size_t kn;
+            if (nkeys >= EV_JSON_MAX_KEYS || p >= end || *p != '"' ||
+                !(p = jl_string(p + 1, end, key, sizeof key, &kn)))
+                goto bad;
+            p = skip_ws(p, end);
+            if (p >= end || *p++ != ':') goto bad;
+            p = skip_ws(p, end);
+            if (p >= end) goto bad;
+            char *val = scratch + used;
+            size_t vn = 0;
+            if (*p == '"') {
+                if (!(p = jl_string(p + 1, end, val, cap - used, &vn))) goto bad;
+            } else if (*p == '[' || *p == '{') {
+                const char *q = jl_skip(p, end);
+                if (!q || (size_t)(q - p) + 1 > cap - used) goto bad;
+                if (!strcmp(key, "withdrawals") || *p == '{') { /* kept as JSON */
+                    memcpy(val, p, (size_t)(q - p));
+                    vn = (size_t)(q - p);
+                } else /* scalars joined with commas */
+                    for (const char *x = p + 1; x < q - 1; x++)
+                        if (*x != '"' && *x != ' ' && *x != '\t') val[vn++] = *x;
+                p = q;
+            } else {
+                const char *q = p;
+                while (q < end && *q != ',' && *q != '}' && *q != ' ' && *q != '\t') q++;
+                vn = (size_t)(q - p);
+                if (!vn || vn + 1 > cap - used) goto bad;
+                memcpy(val, p, vn);
+                if (vn == 4 && !memcmp(val, "null", 4)) vn = 0, val = NULL;
+                p = q;
+            }
+            if (val) {
+                val[vn] = 0;
+                used += vn + 1;
+                if (!strcmp(key, "type")) snprintf(type, sizeof type, "%s", val);
+                for (int f = 0; f < F_N; f++)
+                    if (!r->jv[f] && !strcmp(key, field_names[f])) r->jv[f] = val;
+            }
+            p = skip_ws(p, end);
+            if (p < end && *p == ',') {
+                p = skip_ws(p + 1, end);
+                continue;
+            }
+            if (p < end && *p == '}') {
+                p++;
+                break;
+            }
+            goto bad;
+        }
+    if (skip_ws(p, end) != end) goto bad;
+    int tb = json_table(type);
+    if (tb < 0) {
+        why = "no \"type\" of an ethereum-etl table (block, transaction, receipt, log, token_transfer, trace, token)";
+        goto bad;
+    }
+    for (int i = 0; need[tb][i]; i++)
+        for (int f = 0; f < F_N; f++)
+            if (!strcmp(need[tb][i], field_names[f]) && !r->jv[f] && strcmp(need[tb][i], "error") &&
+                strcmp(need[tb][i], "transaction_hash") && strcmp(need[tb][i], "transaction_index") &&
+                strcmp(need[tb][i], "from_address") && strcmp(need[tb][i], "to_address") &&
+                strcmp(need[tb][i], "call_type") && strcmp(need[tb][i], "trace_address") &&
+                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value")) {
+                char msg[120];
+                snprintf(msg, sizeof msg, "a %s row needs the key '%s'", table_names[tb], need[tb][i]);
+                r->b->rows++;
+                bad(r, line, "%s", msg);
+                return 0;
+            }
+    r->b->rows++;
+    int x = read_row(r, tb, line);
+    return x == ST_ENOMEM ? ST_ENOMEM : 0;
+bad:
+    r->b->rows++;
+    bad(r, line, "%s", why);
+    return 0;
+}
+
+static int read_json_lines(reader *r, const char *data, size_t len, st_error *err) {
+    size_t cap = ST_CSV_MAX_RECORD;
+    char *scratch = st_malloc(cap);
+    if (!scratch) return st_error_set(err, ST_ENOMEM, "out of memory");
+    r->json = 1;
+    long line = 0;
+    int rc = ST_OK;
+    for (const char *p = data, *end = data + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        line++;
+        const char *q = skip_ws(p, e);
+        if (q < e) {
+            if (r->b->rows >= (r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS)) {
+                r->b->full = 1;
+                rc = st_error_at(err, ST_ELIMIT, r->name, line, -1,
+                                 "more than %llu rows in one ingest: ingest the export in block ranges",
+                                 (unsigned long long)(r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS));
+                break;
+            }
+            if ((size_t)(e - p) >= cap) {
+                r->b->rows++;
+                bad(r, line, "%s", "line longer than the record limit");
+            } else if ((rc = read_json_line(r, p, e, line, scratch, cap))) {
+                rc = st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
+                break;
+            }
+        }
+        p = nl ? nl + 1 : end;
+    }
+    st_free(scratch);
+    return rc;
+}
+
+int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err) {
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.b = b;
+    r.name = name;
+    b->files++;
+    b->bytes += len;
+    /* keep the name for messages about joined rows */
+    char **nn = st_realloc(b->names, (b->nnames + 1) * sizeof *nn);
+    if (!nn) return st_error_set(err, ST_ENOMEM, "out of memory");
+    b->names = nn;
+    if (!(b->names[b->nnames] = st_strdup(name))) return st_error_set(err, ST_ENOMEM, "out of memory");
+    r.file = (uint32_t)b->nnames++;
+    size_t k = 0;
+    while (k < len && (data[k] == ' ' || data[k] == '\n' || data[k] == '\r' || data[k] == '\t')) k++;
+    if (k == len) return ST_OK; /* a zero-byte file: an empty table */
+    if (data[k] == '{') return read_json_lines(&r, data, len, err);
+    int rc = st_csv_open(&r.csv, data, len, name, ST_CSV_HEADER);
+    if (rc) return st_error_set(err, rc, "out of memory");
+    st_error e;
+    st_error_clear(&e);
+    rc = st_csv_next(r.csv, &e);
+    if (rc != 1) {
+        if (rc == ST_ENOMEM) goto oom;
+        if (rc < 0) bad(&r, 1, "%s", "the header cannot be read");
+        rc = ST_OK;
+        goto done;
+    }
+    for (int f = 0; f < F_N; f++) r.col[f] = -1;
+    for (size_t i = 0; i < st_csv_nfields(r.csv); i++)
+        for (int f = 0; f < F_N; f++)
+            if (r.col[f] < 0 && !strcmp(st_csv_field(r.csv, i), field_names[f])) r.col[f] = (int)i;
+    int tb = -1;
+    if (r.col[F_TRACE_TYPE] >= 0) tb = TB_TRACES;
+    else if (r.col[F_TOKEN] >= 0) tb = TB_TOKEN_TRANSFERS;
+    else if (r.col[F_TOPICS] >= 0) tb = TB_LOGS;
+    else if (r.col[F_GAS_USED] >= 0 && r.col[F_TXHASH] >= 0) tb = TB_RECEIPTS;
+    else if (r.col[F_HASH] >= 0 && r.col[F_FROM] >= 0) tb = TB_TXS;
+    else if (r.col[F_MINER] >= 0) tb = TB_BLOCKS;
+    else if (r.col[F_ADDRESS] >= 0 && st_csv_nfields(r.csv) >= 2) {
+        for (size_t i = 0; i < st_csv_nfields(r.csv); i++)
+            if (!strcmp(st_csv_field(r.csv, i), "symbol")) tb = TB_TOKENS;
+    }
+    if (tb < 0) {
+        bad(&r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
+                         "token_transfers, traces, tokens)");
+        rc = ST_OK;
+        goto done;
+    }
+    for (int i = 0; need[tb][i]; i++) {
+        int found = 0;
+        for (size_t c = 0; c < st_csv_nfields(r.csv); c++)
+            if (!strcmp(st_csv_field(r.csv, c), need[tb][i])) found = 1;
+        if (!found) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "a %s table needs the column '%s'", table_names[tb], need[tb][i]);
+            bad(&r, 1, "%s", msg);
+            rc = ST_OK;
+            goto done;
+        }
+    }
+    while ((rc = st_csv_next(r.csv, &e)) != 0) {
+        if (rc == ST_ENOMEM) goto oom;
+        if (rc < 0) { /* malformed: reported, the reader resynchronised */
+            b->bad_rows++;
+            if (b->on_bad) b->on_bad(b->ctx, &e);
+            continue;
+        }
+        if (b->rows >= (b->max_rows ? b->max_rows : EV_MAX_ROWS)) {
+            b->full = 1;
+            rc = st_error_at(err, ST_ELIMIT, name, st_csv_line(r.csv), -1,
+                             "more than %llu rows in one ingest: ingest the export in block ranges",
+                             (unsigned long long)(b->max_rows ? b->max_rows : EV_MAX_ROWS));
+            goto done;
+        }
+        b->rows++;
+        int x = read_row(&r, tb, st_csv_line(r.csv));
+        if (x == ST_ENOMEM) goto oom;
+    }
+    rc = ST_OK;
+    goto done;
+oom:
+    rc = st_error_set(err, ST_ENOMEM, "out of memory reading %s", name);
+done:
+    st_csv_close(r.csv);
+    return rc;
+}
+
+/* gzip: the whole stream (concatenated members too) into memory */
+static int read_gzip(const char *path, char **out, size_t *len, st_error *err) {
+    gzFile g = gzopen(path, "rb");
+    if (!g) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    size_t cap = 1 << 20, n = 0;
+    char *buf = st_malloc(cap);
+    int rc = ST_OK;
+    if (!buf) {
+        rc = st_error_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        if (cap - n < (1 << 16)) {
+            if (cap >= EV_MAX_FILE) {
+                rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "decompresses to more than %zu bytes", EV_MAX_FILE);
+                goto done;
+            }
+            char *nb = st_realloc(buf, cap * 2);
+            if (!nb) {
+                rc = st_error_set(err, ST_ENOMEM, "out of memory");
+                goto done;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        int k = gzread(g, buf + n, (unsigned)(cap - n - 1));
+        if (k < 0) {
+            int zerr;
+            const char *m = gzerror(g, &zerr);
+            rc = st_error_at(err, ST_EPARSE, path, 0, (long long)n, "damaged gzip: %s", m ? m : "?");
+            break; /* what came before the damage is kept */
+        }
+        if (k == 0) break;
+        n += (size_t)k;
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    buf = NULL;
+done:
+    st_free(buf);
+    gzclose(g);
+    return rc;
+}
+
+int ev_read_file(ev_batch *b, const char *path, st_error *err) {
+    st_fmap m;
+    int rc = st_file_map(path, EV_MAX_FILE, &m, err);
+    if (rc) return rc;
+    if (m.len >= 2 && (uint8_t)m.data[0] == 0x1f && (uint8_t)m.data[1] == 0x8b) {
+        st_file_unmap(&m);
+        char *d = NULL;
+        size_t n = 0;
+        rc = read_gzip(path, &d, &n, err);
+        if (rc == ST_EPARSE) { /* damaged: report, keep what came before */
+            b->bad_rows++;
+            if (b->on_bad) b->on_bad(b->ctx, err);
+            st_error_clear(err);
+            rc = ST_OK;
+        }
+        if (rc == ST_OK) rc = ev_read_buffer(b, d, n, path, err);
+        st_free(d);
+        return rc;
+    }
+    rc = ev_read_buffer(b, m.data, m.len, path, err);
+    st_file_unmap(&m);
+    return rc;
+}

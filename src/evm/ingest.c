@@ -1,0 +1,726 @@
+/*
+ * ingest.c - `st_evm_ingest`: the export tables of one run joined per
+ * transaction and per block, turned into value flows, appended to the
+ * columns and committed.
+ *
+ * Join.  A transaction is known by its hash, or (geth-style traces, which
+ * name none) by block and index; a traces, receipts or logs row whose
+ * transaction has no transactions row creates it from what that row says
+ * (the top-level trace gives sender, recipient, value and status).  The
+ * traces of one transaction come from the first file that has them: the
+ * same block exported parity-style and geth-style is not counted twice.
+ *
+ * Flows, per block in transaction order: the fee (gas used x effective
+ * price, the base fee burnt, the tip to the block's miner), then the
+ * value the traces move in execution order (pre-order of trace_address;
+ * an errored call reverts its whole subtree; delegatecall, callcode and
+ * staticcall move nothing between accounts), or the transaction's own
+ * value when it has no traces, then its ERC-20 Transfers by log index;
+ * a failed transaction moves nothing but its fee.  After the transactions,
+ * the block's rewards and withdrawals.  Zero amounts are not flows.
+ *
+ * Commit.  Each column is cut back to the manifest's count (whatever an
+ * interrupted run left), appended and fsynced; the index files are then
+ * rebuilt over the whole columns and renamed into place; the manifest is
+ * renamed last.  Until that rename, readers and the next ingest see the
+ * previous commit.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "core/map.h"
+#include "evm/evm_int.h"
+
+#define EV_NO_FILE UINT32_MAX
+#define EV_MAX_WALK_DEPTH 8
+
+typedef struct colbuf {
+    uint8_t *p;
+    size_t n, cap;
+} colbuf;
+
+typedef struct ingest {
+    const st_evm_ingest_opts *opts;
+    st_evm_ingest_report *rep;
+    ev_counts c;            /* committed before this run */
+    ev_counts nc;           /* after it */
+    ev_batch b;
+    EV_VEC(ev_txrow) tx;    /* joined transactions */
+    EV_VEC(uint32_t) tx_trace_file;
+    EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
+    st_map *by_hash, *by_pos, *addr, *asset, *blkrow, *reward_file, *logs_seen;
+    colbuf col[EV_NCOLS];
+    uint64_t *trace_order, *tok_order, *tx_order;
+    int warned_dup_traces;
+} ingest;
+
+static int colbuf_put(colbuf *b, const void *p, size_t w) {
+    if (b->cap - b->n < w) {
+        size_t nc = b->cap ? b->cap * 2 : 4096;
+        while (nc - b->n < w) nc *= 2;
+        uint8_t *q = st_realloc(b->p, nc);
+        if (!q) return ST_ENOMEM;
+        b->p = q;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->n, p, w);
+    b->n += w;
+    return ST_OK;
+}
+
+static void warn(ingest *g, const char *file, const char *fmt, const char *what) {
+    st_error e;
+    st_error_clear(&e);
+    st_error_at(&e, ST_EINVAL, file, 0, -1, fmt, what);
+    if (g->opts && g->opts->on_bad) g->opts->on_bad(g->opts->ctx, &e);
+}
+
+/* ---- ids ---- */
+
+static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
+    int created;
+    uint64_t *slot = st_map_slot(g->addr, a, 20, g->nc.n[EV_N_ADDRS], &created);
+    if (!slot) return ST_ENOMEM;
+    if (created) {
+        if (colbuf_put(&g->col[EV_COL_ADDR], a, 20)) return ST_ENOMEM;
+        g->nc.n[EV_N_ADDRS]++;
+    }
+    *id = *slot;
+    return ST_OK;
+}
+
+static int asset_id(ingest *g, const uint8_t token[20], uint32_t *id) {
+    uint64_t a;
+    if (addr_id(g, token, &a)) return ST_ENOMEM;
+    int created;
+    uint64_t *slot = st_map_slot(g->asset, &a, 8, g->nc.n[EV_N_ASSETS], &created);
+    if (!slot) return ST_ENOMEM;
+    if (created) {
+        if (colbuf_put(&g->col[EV_COL_ASSET_ADDR], &a, 8)) return ST_ENOMEM;
+        g->nc.n[EV_N_ASSETS]++;
+    }
+    *id = (uint32_t)*slot;
+    return ST_OK;
+}
+
+/* ---- join ---- */
+
+static int new_tx(ingest *g, uint64_t *id) {
+    if (!EV_PUSH(g->tx) || !EV_PUSH(g->tx_trace_file) || !EV_PUSH(g->tx_trace_first) || !EV_PUSH(g->tx_trace_n) ||
+        !EV_PUSH(g->tx_tok_first) || !EV_PUSH(g->tx_tok_n))
+        return ST_ENOMEM;
+    *id = g->tx.n - 1;
+    g->tx.v[*id].status = -1;
+    g->tx.v[*id].index = UINT32_MAX;
+    g->tx_trace_file.v[*id] = EV_NO_FILE;
+    return ST_OK;
+}
+
+static int pos_key(uint8_t k[12], uint64_t block, uint32_t index) {
+    memcpy(k, &block, 8);
+    memcpy(k + 8, &index, 4);
+    return 12;
+}
+
+/* The transaction a row names, created when absent.  hash may be NULL. */
+static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
+    uint64_t v;
+    uint8_t k[12];
+    if (hash && st_map_get(g->by_hash, hash, 32, &v)) {
+        *id = v;
+        return ST_OK;
+    }
+    if (index != UINT32_MAX && st_map_get(g->by_pos, k, (size_t)pos_key(k, block, index), &v)) {
+        ev_txrow *t = &g->tx.v[v];
+        if (hash && !t->has_hash) { /* geth-style first, hash later */
+            memcpy(t->hash, hash, 32);
+            t->has_hash = 1;
+            if (st_map_put(g->by_hash, hash, 32, v)) return ST_ENOMEM;
+        }
+        if (!hash || !memcmp(t->hash, hash, 32)) {
+            *id = v;
+            return ST_OK;
+        }
+    }
+    if (new_tx(g, id)) return ST_ENOMEM;
+    ev_txrow *t = &g->tx.v[*id];
+    t->block = block;
+    t->index = index;
+    if (hash) {
+        memcpy(t->hash, hash, 32);
+        t->has_hash = 1;
+        if (st_map_put(g->by_hash, hash, 32, *id)) return ST_ENOMEM;
+    }
+    if (index != UINT32_MAX && st_map_put(g->by_pos, k, (size_t)pos_key(k, block, index), *id)) return ST_ENOMEM;
+    return ST_OK;
+}
+
+static int cmp_path(const ev_trace *a, const ev_trace *b, const uint32_t *paths) {
+    uint32_t n = a->depth < b->depth ? a->depth : b->depth;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t x = paths[a->path_off + i], y = paths[b->path_off + i];
+        if (x != y) return x < y ? -1 : 1;
+    }
+    if (a->depth != b->depth) return a->depth < b->depth ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int cmp_trace(const void *pa, const void *pb, void *ctx) {
+    const ingest *sort_ctx = ctx;
+    const ev_trace *a = &sort_ctx->b.traces.v[*(const uint64_t *)pa], *b = &sort_ctx->b.traces.v[*(const uint64_t *)pb];
+    if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
+    if (a->tx == ST_EVM_NONE) {
+        if (a->block != b->block) return a->block < b->block ? -1 : 1;
+        return a->seq < b->seq ? -1 : a->seq > b->seq;
+    }
+    return cmp_path(a, b, sort_ctx->b.paths.v);
+}
+
+static int cmp_token(const void *pa, const void *pb, void *ctx) {
+    const ingest *sort_ctx = ctx;
+    const ev_token *a = &sort_ctx->b.tokens.v[*(const uint64_t *)pa], *b = &sort_ctx->b.tokens.v[*(const uint64_t *)pb];
+    if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
+    return a->log_index < b->log_index ? -1 : a->log_index > b->log_index;
+}
+
+static int cmp_tx(const void *pa, const void *pb, void *ctx) {
+    const ingest *sort_ctx = ctx;
+    const ev_txrow *a = &sort_ctx->tx.v[*(const uint64_t *)pa], *b = &sort_ctx->tx.v[*(const uint64_t *)pb];
+    if (a->block != b->block) return a->block < b->block ? -1 : 1;
+    if (a->index != b->index) return a->index < b->index ? -1 : 1;
+    return memcmp(a->hash, b->hash, 32);
+}
+
+static int cmp_u64(const void *pa, const void *pb) {
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static int join(ingest *g) {
+    ev_batch *b = &g->b;
+    uint64_t id, v;
+    for (size_t i = 0; i < b->txs.n; i++) {
+        ev_txrow *r = &b->txs.v[i];
+        if (st_map_get(g->by_hash, r->hash, 32, &v)) continue; /* the same row in two files */
+        if (find_tx(g, r->hash, r->block, r->index, &id)) return ST_ENOMEM;
+        ev_txrow *t = &g->tx.v[id];
+        int8_t st = t->status;
+        *t = *r;
+        if (r->status < 0) t->status = st;
+    }
+    for (size_t i = 0; i < b->receipts.n; i++) {
+        ev_txrow *r = &b->receipts.v[i];
+        if (find_tx(g, r->hash, r->block, r->index, &id)) return ST_ENOMEM;
+        ev_txrow *t = &g->tx.v[id];
+        if (t->index == UINT32_MAX) t->index = r->index;
+        if (r->has_gas_used) t->gas_used = r->gas_used, t->has_gas_used = 1;
+        if (r->has_eff) t->eff_price = r->eff_price, t->has_eff = 1;
+        if (r->has_gas_price && !t->has_gas_price) t->gas_price = r->gas_price, t->has_gas_price = 1;
+        if (r->has_contract) memcpy(t->contract, r->contract, 20), t->has_contract = 1;
+        if (r->has_blob_gas) t->blob_gas = r->blob_gas, t->has_blob_gas = 1;
+        if (r->has_blob_price) t->blob_price = r->blob_price, t->has_blob_price = 1;
+        if (r->status >= 0) t->status = r->status;
+    }
+    for (size_t i = 0; i < b->traces.n; i++) {
+        ev_trace *r = &b->traces.v[i];
+        r->tx = ST_EVM_NONE;
+        if (r->type == EV_T_REWARD || r->type == EV_T_OTHER || (!r->has_hash && !r->has_txindex)) {
+            int created;
+            uint64_t *slot = st_map_slot(g->reward_file, &r->block, 8, r->file, &created);
+            if (!slot) return ST_ENOMEM;
+            if (*slot != r->file) r->block = UINT64_MAX; /* the same block's rewards from another file */
+            continue;
+        }
+        if (find_tx(g, r->has_hash ? r->txhash : NULL, r->block, r->has_txindex ? r->txindex : UINT32_MAX, &id))
+            return ST_ENOMEM;
+        if (g->tx_trace_file.v[id] == EV_NO_FILE) g->tx_trace_file.v[id] = r->file;
+        if (g->tx_trace_file.v[id] != r->file) {
+            if (!g->warned_dup_traces++)
+                warn(g, b->names[r->file], "%s", "traces of transactions already traced by another file: ignored");
+            continue;
+        }
+        r->tx = id;
+    }
+    for (size_t i = 0; i < b->tokens.n; i++) {
+        ev_token *r = &b->tokens.v[i];
+        uint8_t k[40];
+        memcpy(k, r->txhash, 32);
+        memcpy(k + 32, &r->log_index, 8);
+        int created;
+        if (!st_map_slot(g->logs_seen, k, 40, 0, &created)) return ST_ENOMEM;
+        if (!created) { /* the same Transfer from logs and token_transfers */
+            r->tx = ST_EVM_NONE;
+            r->block = UINT64_MAX;
+            continue;
+        }
+        if (find_tx(g, r->txhash, r->block, r->txindex, &id)) return ST_ENOMEM;
+        r->tx = id;
+    }
+    /* order traces and tokens by transaction, then execution */
+    size_t nt = b->traces.n, nk = b->tokens.n, nx = g->tx.n;
+    g->trace_order = st_malloc((nt ? nt : 1) * 8);
+    g->tok_order = st_malloc((nk ? nk : 1) * 8);
+    g->tx_order = st_malloc((nx ? nx : 1) * 8);
+    if (!g->trace_order || !g->tok_order || !g->tx_order) return ST_ENOMEM;
+    for (size_t i = 0; i < nt; i++) g->trace_order[i] = i;
+    for (size_t i = 0; i < nk; i++) g->tok_order[i] = i;
+    for (size_t i = 0; i < nx; i++) g->tx_order[i] = i;
+    qsort_r(g->trace_order, nt, 8, cmp_trace, g);
+    qsort_r(g->tok_order, nk, 8, cmp_token, g);
+    qsort_r(g->tx_order, nx, 8, cmp_tx, g);
+    for (size_t i = 0; i < nt; i++) {
+        uint64_t t = b->traces.v[g->trace_order[i]].tx;
+        if (t == ST_EVM_NONE) continue;
+        if (!g->tx_trace_n.v[t]) g->tx_trace_first.v[t] = i;
+        g->tx_trace_n.v[t]++;
+    }
+    for (size_t i = 0; i < nk; i++) {
+        uint64_t t = b->tokens.v[g->tok_order[i]].tx;
+        if (t == ST_EVM_NONE) continue;
+        if (!g->tx_tok_n.v[t]) g->tx_tok_first.v[t] = i;
+        g->tx_tok_n.v[t]++;
+    }
+    /* what a transaction's top-level trace says when no row said it */
+    for (size_t t = 0; t < nx; t++) {
+        if (!g->tx_trace_n.v[t]) continue;
+        const ev_trace *r = &b->traces.v[g->trace_order[g->tx_trace_first.v[t]]];
+        if (r->depth != 0 || (r->type != EV_T_CALL && r->type != EV_T_CREATE)) continue;
+        ev_txrow *x = &g->tx.v[t];
+        if (!x->has_from && r->has_from) memcpy(x->from, r->from, 20), x->has_from = 1;
+        if (!x->has_to && r->has_to && r->type == EV_T_CALL) memcpy(x->to, r->to, 20), x->has_to = 1;
+        if (!x->has_contract && r->has_to && r->type == EV_T_CREATE) memcpy(x->contract, r->to, 20), x->has_contract = 1;
+        if (!x->has_value) x->value = r->value, x->has_value = 1;
+        if (x->status < 0) x->status = (r->error || r->status == 0) ? 0 : 1;
+    }
+    for (size_t i = 0; i < b->blocks.n; i++) {
+        int created;
+        if (!st_map_slot(g->blkrow, &b->blocks.v[i].number, 8, i, &created)) return ST_ENOMEM;
+    }
+    return ST_OK;
+}
+
+/* ---- flows ---- */
+
+static int emit(ingest *g, uint32_t asset, uint64_t from, uint64_t to, const st_u256 *amount, int kind, uint64_t tx,
+                uint32_t *pos) {
+    if (st_u256_is_zero(amount)) return ST_OK;
+    uint8_t k = (uint8_t)kind;
+    if (colbuf_put(&g->col[EV_COL_FLOW_ASSET], &asset, 4) || colbuf_put(&g->col[EV_COL_FLOW_FROM], &from, 8) ||
+        colbuf_put(&g->col[EV_COL_FLOW_TO], &to, 8) || colbuf_put(&g->col[EV_COL_FLOW_AMOUNT], amount, 32) ||
+        colbuf_put(&g->col[EV_COL_FLOW_KIND], &k, 1) || colbuf_put(&g->col[EV_COL_FLOW_TX], &tx, 8) ||
+        colbuf_put(&g->col[EV_COL_FLOW_POS], pos, 4))
+        return ST_ENOMEM;
+    (*pos)++;
+    g->nc.n[EV_N_FLOWS]++;
+    return ST_OK;
+}
+
+static const ev_block *block_row(ingest *g, uint64_t number) {
+    uint64_t i;
+    return st_map_get(g->blkrow, &number, 8, &i) ? &g->b.blocks.v[i] : NULL;
+}
+
+static int opt_addr(ingest *g, int has, const uint8_t a[20], uint64_t *id) {
+    *id = ST_EVM_NONE;
+    return has ? addr_id(g, a, id) : ST_OK;
+}
+
+static int emit_tx(ingest *g, uint64_t j) {
+    ev_txrow *t = &g->tx.v[j];
+    uint64_t txid = g->nc.n[EV_N_TXS], first = g->nc.n[EV_N_FLOWS], from, to;
+    uint32_t pos = 0, eth = 0;
+    if (opt_addr(g, t->has_from, t->from, &from) || opt_addr(g, t->has_to, t->to, &to)) return ST_ENOMEM;
+    const ev_block *blk = block_row(g, t->block);
+    st_u256 fee = st_u256_from_u64(0), zero = st_u256_from_u64(0);
+    int fee_known = t->has_gas_used && (t->has_eff || t->has_gas_price);
+    if (fee_known && st_u256_mul_u64(&fee, t->has_eff ? &t->eff_price : &t->gas_price, t->gas_used)) fee_known = 0;
+    /* EIP-4844 blob gas: all of it burnt */
+    st_u256 blob = st_u256_from_u64(0);
+    if (t->has_blob_gas && t->blob_gas) {
+        if (!t->has_blob_price || st_u256_mul_u64(&blob, &t->blob_price, t->blob_gas) || st_u256_add(&fee, &fee, &blob))
+            fee_known = 0; /* blob gas without its price: the fee is not known */
+    }
+    if (!fee_known) g->rep->fees_unknown++;
+    if (fee_known && from != ST_EVM_NONE) {
+        uint64_t miner = ST_EVM_NONE;
+        if (blk && opt_addr(g, blk->has_miner, blk->miner, &miner)) return ST_ENOMEM;
+        st_u256 burnt = zero, exec, tip;
+        st_u256_sub(&exec, &fee, &blob); /* the execution part: base fee burnt, the rest tip */
+        tip = exec;
+        if (blk && blk->has_base_fee && !st_u256_mul_u64(&burnt, &blk->base_fee, t->gas_used) &&
+            st_u256_cmp(&burnt, &exec) <= 0)
+            st_u256_sub(&tip, &exec, &burnt);
+        else burnt = zero;
+        st_u256_add(&burnt, &burnt, &blob); /* blob gas is burnt whole */
+        if (emit(g, eth, from, ST_EVM_NONE, &burnt, ST_EVM_FEE, txid, &pos) ||
+            emit(g, eth, from, miner, &tip, ST_EVM_FEE, txid, &pos))
+            return ST_ENOMEM;
+    }
+    if (t->status != 0) {
+        uint64_t nt = g->tx_trace_n.v[j];
+        if (nt) {
+            uint8_t rev[1101];
+            memset(rev, 0, sizeof rev);
+            for (uint64_t k = 0; k < nt; k++) {
+                const ev_trace *r = &g->b.traces.v[g->trace_order[g->tx_trace_first.v[j] + k]];
+                uint32_t d = r->depth < 1100 ? r->depth : 1100;
+                int reverted = (d ? rev[d - 1] : 0) || r->error || r->status == 0;
+                rev[d] = (uint8_t)reverted;
+                if (reverted || r->novalue || r->type == EV_T_OTHER) continue;
+                if (!r->has_from || !r->has_to) {
+                    g->rep->unnamed_traces++;
+                    continue;
+                }
+                uint64_t a, b;
+                if (st_u256_is_zero(&r->value)) continue;
+                if (addr_id(g, r->from, &a) || addr_id(g, r->to, &b)) return ST_ENOMEM;
+                if (emit(g, eth, a, b, &r->value, d == 0 ? ST_EVM_NATIVE : ST_EVM_INTERNAL, txid, &pos))
+                    return ST_ENOMEM;
+            }
+        } else if (t->has_value && from != ST_EVM_NONE) {
+            uint64_t dest = to;
+            if (dest == ST_EVM_NONE && t->has_contract && addr_id(g, t->contract, &dest)) return ST_ENOMEM;
+            if (emit(g, eth, from, dest, &t->value, ST_EVM_NATIVE, txid, &pos)) return ST_ENOMEM;
+        }
+        for (uint64_t k = 0; k < g->tx_tok_n.v[j]; k++) {
+            const ev_token *x = &g->b.tokens.v[g->tok_order[g->tx_tok_first.v[j] + k]];
+            uint32_t asset;
+            uint64_t a, b;
+            if (asset_id(g, x->token, &asset) || opt_addr(g, !x->no_from, x->from, &a) ||
+                opt_addr(g, !x->no_to, x->to, &b) || emit(g, asset, a, b, &x->value, ST_EVM_TOKEN, txid, &pos))
+                return ST_ENOMEM;
+        }
+    }
+    uint8_t flags = (uint8_t)((t->has_hash ? EV_TXF_HASH : 0) | (t->has_value ? EV_TXF_VALUE : 0) |
+                              (fee_known ? EV_TXF_FEE : 0) | (t->status == 1 ? EV_TXF_OK : 0) |
+                              (t->status == 0 ? EV_TXF_FAILED : 0));
+    uint64_t nflows = g->nc.n[EV_N_FLOWS] - first;
+    uint32_t nf32 = (uint32_t)nflows;
+    if (nflows >= UINT32_MAX) return ST_ELIMIT;
+    if (colbuf_put(&g->col[EV_COL_TX_HASH], t->hash, 32) || colbuf_put(&g->col[EV_COL_TX_BLOCK], &t->block, 8) ||
+        colbuf_put(&g->col[EV_COL_TX_INDEX], &t->index, 4) || colbuf_put(&g->col[EV_COL_TX_FROM], &from, 8) ||
+        colbuf_put(&g->col[EV_COL_TX_TO], &to, 8) ||
+        colbuf_put(&g->col[EV_COL_TX_VALUE], t->has_value ? &t->value : &zero, 32) ||
+        colbuf_put(&g->col[EV_COL_TX_FEE], &fee, 32) || colbuf_put(&g->col[EV_COL_TX_FLAGS], &flags, 1) ||
+        colbuf_put(&g->col[EV_COL_TX_FIRST_FLOW], &first, 8) || colbuf_put(&g->col[EV_COL_TX_NFLOWS], &nf32, 4))
+        return ST_ENOMEM;
+    g->nc.n[EV_N_TXS]++;
+    return ST_OK;
+}
+
+static int build(ingest *g) {
+    ev_batch *b = &g->b;
+    /* every block any row names */
+    EV_VEC(uint64_t) blocks = {0};
+    int rc = ST_ENOMEM;
+#define ADD_BLOCK(x)                                   \
+    do {                                               \
+        uint64_t *s_ = EV_PUSH(blocks);                \
+        if (!s_) goto done;                            \
+        *s_ = (x);                                     \
+    } while (0)
+    for (size_t i = 0; i < b->blocks.n; i++) ADD_BLOCK(b->blocks.v[i].number);
+    for (size_t i = 0; i < g->tx.n; i++) ADD_BLOCK(g->tx.v[i].block);
+    for (size_t i = 0; i < b->traces.n; i++)
+        if (b->traces.v[i].block != UINT64_MAX) ADD_BLOCK(b->traces.v[i].block);
+    if (blocks.n) qsort(blocks.v, blocks.n, 8, cmp_u64);
+    size_t ti = 0, ri = 0; /* cursors over g->tx_order and the block-level traces */
+    while (ri < b->traces.n && b->traces.v[g->trace_order[ri]].tx != ST_EVM_NONE) ri++;
+    for (size_t i = 0; i < blocks.n; i++) {
+        uint64_t num = blocks.v[i];
+        if (i && blocks.v[i - 1] == num) continue;
+        int skip = g->c.last_block >= 0 && num <= (uint64_t)g->c.last_block;
+        if (num > INT64_MAX) skip = 1;
+        if (skip) g->rep->blocks_skipped++;
+        else {
+            uint64_t v[3] = {num, g->nc.n[EV_N_TXS], g->nc.n[EV_N_FLOWS]};
+            if (colbuf_put(&g->col[EV_COL_BLK_NUM], &v[0], 8) || colbuf_put(&g->col[EV_COL_BLK_FIRST_TX], &v[1], 8) ||
+                colbuf_put(&g->col[EV_COL_BLK_FIRST_FLOW], &v[2], 8))
+                goto done;
+            g->nc.n[EV_N_BLOCKS]++;
+            if (g->nc.first_block < 0) g->nc.first_block = (int64_t)num;
+            g->nc.last_block = (int64_t)num;
+            g->rep->blocks_added++;
+        }
+        while (ti < g->tx.n && g->tx.v[g->tx_order[ti]].block < num) ti++;
+        for (; ti < g->tx.n && g->tx.v[g->tx_order[ti]].block == num; ti++)
+            if (!skip && (rc = emit_tx(g, g->tx_order[ti]))) goto done;
+        rc = ST_ENOMEM;
+        /* the block's rewards (and other block-level traces), then withdrawals */
+        uint32_t pos = 0;
+        for (; ri < b->traces.n && b->traces.v[g->trace_order[ri]].block <= num; ri++) {
+            const ev_trace *r = &b->traces.v[g->trace_order[ri]];
+            if (r->block != num || skip || st_u256_is_zero(&r->value)) continue;
+            if (!r->has_to) {
+                g->rep->unnamed_traces++;
+                continue;
+            }
+            uint64_t from = ST_EVM_NONE, to;
+            if (opt_addr(g, r->has_from, r->from, &from) || addr_id(g, r->to, &to)) goto done;
+            if (emit(g, 0, from, to, &r->value, from == ST_EVM_NONE ? ST_EVM_REWARD : ST_EVM_INTERNAL, ST_EVM_NONE,
+                     &pos))
+                goto done;
+        }
+        const ev_block *blk = block_row(g, num);
+        for (uint32_t w = 0; blk && !skip && w < blk->nwd; w++) {
+            const ev_withdrawal *x = &b->wd.v[blk->first_wd + w];
+            uint64_t to;
+            if (addr_id(g, x->addr, &to) || emit(g, 0, ST_EVM_NONE, to, &x->amount, ST_EVM_WITHDRAWAL, ST_EVM_NONE, &pos))
+                goto done;
+        }
+    }
+    /* tokens the tokens table names, after those the flows met */
+    for (size_t i = 0; i + 20 <= b->token_addrs.n; i += 20) {
+        uint32_t a;
+        if (asset_id(g, b->token_addrs.v + i, &a)) goto done;
+    }
+    rc = ST_OK;
+done:
+#undef ADD_BLOCK
+    st_free(blocks.v);
+    return rc;
+}
+
+/* ---- files ---- */
+
+/* In a folder, the files an exporter writes; a file named on the command
+ * line is read whatever its name. */
+static int export_name(const char *name) {
+    static const char *const ext[] = {".csv", ".csv.gz", ".json", ".json.gz", ".jsonl", ".jsonl.gz"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t k = strlen(ext[i]);
+        if (n > k && !strcmp(name + n - k, ext[i])) return 1;
+    }
+    return 0;
+}
+
+static int read_path(ingest *g, const char *path, int depth, st_error *err) {
+    if (!st_is_dir(path)) {
+        const char *base = strrchr(path, '/');
+        if (depth > 0 && !export_name(base ? base + 1 : path)) return ST_OK;
+        int rc = ev_read_file(&g->b, path, err);
+        if ((rc == ST_EIO || rc == ST_ELIMIT) && !g->b.full) { /* one unreadable file: reported, the rest read */
+            g->b.bad_rows++;
+            if (g->b.on_bad) g->b.on_bad(g->b.ctx, err);
+            st_error_clear(err);
+            return ST_OK;
+        }
+        return rc;
+    }
+    if (depth >= EV_MAX_WALK_DEPTH) return ST_OK;
+    struct dirent **ents;
+    int n = scandir(path, &ents, NULL, alphasort);
+    if (n < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot list: %s", strerror(errno));
+    int rc = ST_OK;
+    for (int i = 0; i < n; i++) {
+        char sub[4096];
+        if (rc == ST_OK && ents[i]->d_name[0] != '.') {
+            if (st_path_join(sub, sizeof sub, path, ents[i]->d_name)) rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
+            else rc = read_path(g, sub, depth + 1, err);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    return rc;
+}
+
+static int load_existing(ingest *g, const char *dir, st_error *err) {
+    /* the committed addresses and assets, so ids stay stable */
+    st_fmap m;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ADDR));
+    if (g->c.n[EV_N_ADDRS]) {
+        int rc = st_file_map(path, SIZE_MAX, &m, err);
+        if (rc) return rc;
+        if (m.len < g->c.n[EV_N_ADDRS] * 20) {
+            st_file_unmap(&m);
+            return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
+        }
+        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS]; i++)
+            if (st_map_put(g->addr, m.data + i * 20, 20, i)) {
+                st_file_unmap(&m);
+                return st_error_set(err, ST_ENOMEM, "out of memory");
+            }
+        st_file_unmap(&m);
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ASSET_ADDR));
+    if (g->c.n[EV_N_ASSETS]) {
+        int rc = st_file_map(path, SIZE_MAX, &m, err);
+        if (rc) return rc;
+        if (m.len < g->c.n[EV_N_ASSETS] * 8) {
+            st_file_unmap(&m);
+            return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
+        }
+        for (uint64_t i = 0; i < g->c.n[EV_N_ASSETS]; i++)
+            if (st_map_put(g->asset, m.data + i * 8, 8, i)) {
+                st_file_unmap(&m);
+                return st_error_set(err, ST_ENOMEM, "out of memory");
+            }
+        st_file_unmap(&m);
+    }
+    return ST_OK;
+}
+
+static int append_col(ingest *g, const char *dir, int col, st_error *err) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(col));
+    off_t at = (off_t)(g->c.n[ev_col_count(col)] * ev_col_width(col));
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    int rc = ST_OK;
+    if (ftruncate(fd, at) != 0) {
+        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the last commit: %s", strerror(errno));
+        goto done;
+    }
+    const colbuf *b = &g->col[col];
+    for (size_t off = 0; off < b->n;) {
+        ssize_t k = pwrite(fd, b->p + off, b->n - off, at + (off_t)off);
+        if (k <= 0) {
+            rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", k < 0 ? strerror(errno) : "no progress");
+            goto done;
+        }
+        off += (size_t)k;
+    }
+    if (!g->opts->no_sync && fsync(fd) != 0)
+        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
+done:
+    close(fd);
+    return rc;
+}
+
+/* a whole committed-to-be column, read back for the indexes */
+static int map_col(const char *dir, int col, uint64_t n, st_fmap *m, st_error *err) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(col));
+    int rc = st_file_map(path, SIZE_MAX, m, err);
+    if (rc == ST_OK && m->len < n * ev_col_width(col))
+        rc = st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than just written");
+    return rc;
+}
+
+static int write_index(const char *dir, const char *name, uint64_t *img, size_t bytes, st_error *err) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = st_file_write_atomic(path, img, bytes, err);
+    st_free(img);
+    return rc;
+}
+
+static int write_indexes(ingest *g, const char *dir, st_error *err) {
+    st_fmap a, h, f, t;
+    memset(&a, 0, sizeof a), memset(&h, 0, sizeof h), memset(&f, 0, sizeof f), memset(&t, 0, sizeof t);
+    uint64_t *img = NULL;
+    size_t bytes;
+    int rc;
+    if ((rc = map_col(dir, EV_COL_ADDR, g->nc.n[EV_N_ADDRS], &a, err)) ||
+        (rc = map_col(dir, EV_COL_TX_HASH, g->nc.n[EV_N_TXS], &h, err)) ||
+        (rc = map_col(dir, EV_COL_FLOW_FROM, g->nc.n[EV_N_FLOWS], &f, err)) ||
+        (rc = map_col(dir, EV_COL_FLOW_TO, g->nc.n[EV_N_FLOWS], &t, err)))
+        goto done;
+    if ((rc = ev_hashtab_build((const uint8_t *)a.data, 20, g->nc.n[EV_N_ADDRS], &img, &bytes)) ||
+        (rc = write_index(dir, "addr_hash.idx", img, bytes, err)))
+        goto done;
+    if ((rc = ev_hashtab_build((const uint8_t *)h.data, 32, g->nc.n[EV_N_TXS], &img, &bytes)) ||
+        (rc = write_index(dir, "tx_hash.idx", img, bytes, err)))
+        goto done;
+    if ((rc = ev_addrflows_build((const uint64_t *)(const void *)f.data, (const uint64_t *)(const void *)t.data,
+                                 g->nc.n[EV_N_FLOWS], g->nc.n[EV_N_ADDRS], &img, &bytes)) ||
+        (rc = write_index(dir, "addr_flows.idx", img, bytes, err)))
+        goto done;
+done:
+    if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory building the indexes");
+    st_file_unmap(&a), st_file_unmap(&h), st_file_unmap(&f), st_file_unmap(&t);
+    return rc;
+}
+
+int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
+                  st_evm_ingest_report *rep, st_error *err) {
+    static const st_evm_ingest_opts defaults;
+    ingest g;
+    memset(&g, 0, sizeof g);
+    memset(rep, 0, sizeof *rep);
+    g.opts = opts ? opts : &defaults;
+    g.rep = rep;
+    g.b.on_bad = g.opts->on_bad;
+    g.b.ctx = g.opts->ctx;
+    g.b.max_rows = g.opts->max_rows;
+    double t0 = st_now();
+    int lock = -1, rc;
+    char lockpath[1100];
+    if ((rc = st_mkdir_p(dir, err))) return rc;
+    snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
+    if ((rc = st_lock_take(lockpath, 0, "another 'sanctrace evm ingest'", &lock, err))) return rc;
+    rc = ev_manifest_read(dir, &g.c, err);
+    if (rc == ST_ENOTFOUND) rc = ST_OK;
+    if (rc) goto done;
+    g.nc = g.c;
+    if (st_map_new(&g.by_hash) || st_map_new(&g.by_pos) || st_map_new(&g.addr) || st_map_new(&g.asset) ||
+        st_map_new(&g.blkrow) || st_map_new(&g.reward_file) || st_map_new(&g.logs_seen))
+        goto oom;
+    if ((rc = load_existing(&g, dir, err))) goto done;
+    if (!g.c.n[EV_N_ASSETS]) { /* asset 0 is ether */
+        uint64_t none = ST_EVM_NONE;
+        if (colbuf_put(&g.col[EV_COL_ASSET_ADDR], &none, 8)) goto oom;
+        g.nc.n[EV_N_ASSETS] = 1;
+    }
+    st_progress p;
+    st_progress_begin(&p, "reading exports", npaths);
+    if (!g.opts->progress) p.enabled = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        if ((rc = read_path(&g, paths[i], 0, err))) goto done;
+        st_progress_tick(&p, i + 1);
+    }
+    st_progress_end(&p);
+    if (join(&g)) goto oom;
+    /* joined into g.tx: the rows themselves are not needed any more */
+    st_free(g.b.txs.v), st_free(g.b.receipts.v);
+    memset(&g.b.txs, 0, sizeof g.b.txs), memset(&g.b.receipts, 0, sizeof g.b.receipts);
+    if ((rc = build(&g))) {
+        if (rc == ST_ENOMEM) goto oom;
+        st_error_set(err, rc, "a transaction has more than 2^32 flows");
+        goto done;
+    }
+    for (int c = 0; c < EV_NCOLS; c++)
+        if ((rc = append_col(&g, dir, c, err))) goto done;
+    if ((rc = write_indexes(&g, dir, err))) goto done;
+    if ((rc = ev_manifest_write(dir, &g.nc, err))) goto done;
+    if (!g.opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            if (fsync(dfd) != 0) rc = st_error_at(err, ST_EIO, dir, 0, -1, "cannot sync: %s", strerror(errno));
+            close(dfd);
+            if (rc) goto done;
+        }
+    }
+    rep->txs_added = g.nc.n[EV_N_TXS] - g.c.n[EV_N_TXS];
+    rep->flows_added = g.nc.n[EV_N_FLOWS] - g.c.n[EV_N_FLOWS];
+    rep->addresses_added = g.nc.n[EV_N_ADDRS] - g.c.n[EV_N_ADDRS];
+    goto done;
+oom:
+    rc = st_error_set(err, ST_ENOMEM, "out of memory");
+done:
+    rep->files = g.b.files;
+    rep->rows = g.b.rows;
+    rep->bad_rows = g.b.bad_rows;
+    rep->bytes_read = g.b.bytes;
+    rep->seconds = st_now() - t0;
+    for (int c = 0; c < EV_NCOLS; c++) st_free(g.col[c].p);
+    st_map_free(g.by_hash), st_map_free(g.by_pos), st_map_free(g.addr), st_map_free(g.asset);
+    st_map_free(g.blkrow), st_map_free(g.reward_file), st_map_free(g.logs_seen);
+    st_free(g.tx.v), st_free(g.tx_trace_file.v), st_free(g.tx_trace_first.v), st_free(g.tx_trace_n.v);
+    st_free(g.tx_tok_first.v), st_free(g.tx_tok_n.v);
+    st_free(g.trace_order), st_free(g.tok_order), st_free(g.tx_order);
+    ev_batch_free(&g.b);
+    if (lock >= 0) st_lock_release(lock);
+    return rc;
+}

@@ -1,0 +1,192 @@
+/*
+ * synth.c - `st_evm_synth`: an ethereum-etl export of a synthetic chain
+ * (wallets, one exchange, ERC-20 tokens, a contract that forwards value
+ * through internal calls, failed transactions, withdrawals), for the
+ * ingest benchmark and the cross-chain scenarios.
+ *
+ * Design: one splitmix64 stream (core/rand.h) decides everything, so a
+ * seed gives the same files on every machine.  Files are written with the
+ * exporter's full headers and column order (blocks, transactions,
+ * receipts, logs, token_transfers, traces), so the bytes an ingest reads
+ * are as many as a real export of the same flows.  Generation stops at the
+ * end of the block in which the planned flows reach the target.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/fs.h"
+#include "core/rand.h"
+#include "evm/evm_int.h"
+
+#define SY_TX_PER_BLOCK 120
+#define SY_WITHDRAWALS 4
+#define SY_TOKENS 8
+#define SY_FIRST_BLOCK 17000000ULL
+#define SY_BASE_FEE 20000000000ULL /* 20 Gwei */
+
+enum { F_BLOCKS, F_TXS, F_RECEIPTS, F_LOGS, F_TOKENS, F_TRACES, F_N };
+static const char *const file_names[F_N] = {"blocks.csv", "transactions.csv", "receipts.csv",
+                                            "logs.csv", "token_transfers.csv", "traces.csv"};
+static const char *const headers[F_N] = {
+    "number,hash,parent_hash,nonce,sha3_uncles,logs_bloom,transactions_root,state_root,receipts_root,miner,"
+    "difficulty,total_difficulty,size,extra_data,gas_limit,gas_used,timestamp,transaction_count,base_fee_per_gas,"
+    "withdrawals_root,withdrawals",
+    "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,"
+    "block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type",
+    "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,"
+    "status,effective_gas_price,l1_fee,l1_gas_used,l1_gas_price,l1_fee_scalar",
+    "log_index,transaction_hash,transaction_index,block_hash,block_number,address,data,topics",
+    "token_address,from_address,to_address,value,transaction_hash,log_index,block_number",
+    "block_number,transaction_hash,transaction_index,from_address,to_address,value,input,output,trace_type,"
+    "call_type,reward_type,gas,gas_used,subtraces,trace_address,error,status,trace_id"};
+
+typedef struct synth {
+    st_rng rng;
+    FILE *f[F_N];
+    uint64_t wallets;
+} synth;
+
+static void hex(char *out, const uint8_t *p, size_t n) {
+    static const char hx[] = "0123456789abcdef";
+    out[0] = '0';
+    out[1] = 'x';
+    for (size_t i = 0; i < n; i++) out[2 + 2 * i] = hx[p[i] >> 4], out[3 + 2 * i] = hx[p[i] & 15];
+    out[2 + 2 * n] = 0;
+}
+
+/* address of entity k (kind-tagged so wallets, exchange, tokens, contracts never collide) */
+static void addr_of(uint64_t kind, uint64_t k, char out[43]) {
+    uint8_t a[20];
+    uint64_t x = st_mix64(kind * 0x100000000ULL + k), y = st_mix64(x), z = st_mix64(y);
+    memcpy(a, &x, 8), memcpy(a + 8, &y, 8), memcpy(a + 16, &z, 4);
+    hex(out, a, 20);
+}
+
+static void hash_of(uint64_t kind, uint64_t k, char out[67]) {
+    uint8_t h[32];
+    uint64_t x = st_mix64(kind ^ (k * 0x9e3779b97f4a7c15ULL));
+    for (int i = 0; i < 4; i++) {
+        memcpy(h + 8 * i, &x, 8);
+        x = st_mix64(x + (uint64_t)i);
+    }
+    hex(out, h, 32);
+}
+
+enum { K_WALLET = 1, K_EXCHANGE, K_TOKEN, K_FORWARDER, K_MINER, K_VALIDATOR, H_TX = 11, H_BLOCK };
+
+/* a wei amount: mostly below 10 ETH, sometimes past 2^64 (whales) */
+static void amount(synth *s, char out[ST_U256_TEXT]) {
+    st_u256 v = st_u256_from_u64(st_rng_below(&s->rng, 10000000000000000000ULL) + 1);
+    if (st_rng_below(&s->rng, 50) == 0) st_u256_mul_u64(&v, &v, 1 + st_rng_below(&s->rng, 1000));
+    st_u256_format(&v, out);
+}
+
+int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *err) {
+    synth s;
+    memset(&s, 0, sizeof s);
+    s.rng.s = opts->seed ? opts->seed : 1;
+    uint64_t target = opts->flows ? opts->flows : 1000;
+    s.wallets = target / 8 + 100;
+    int rc = st_mkdir_p(outdir, err);
+    if (rc) return rc;
+    for (int i = 0; i < F_N; i++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", outdir, file_names[i]);
+        s.f[i] = fopen(path, "w");
+        if (!s.f[i]) {
+            rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot create: %s", strerror(errno));
+            goto done;
+        }
+        fprintf(s.f[i], "%s\n", headers[i]);
+    }
+    uint64_t flows = 0, txn = 0, logi;
+    char bh[67], ph[67], th[67], miner[43], from[43], to[43], fwd[43], tok[43], val[ST_U256_TEXT], val2[ST_U256_TEXT];
+    hash_of(H_BLOCK, SY_FIRST_BLOCK - 1, ph);
+    for (uint64_t b = SY_FIRST_BLOCK; flows < target; b++) {
+        hash_of(H_BLOCK, b, bh);
+        addr_of(K_MINER, st_rng_below(&s.rng, 16), miner);
+        uint64_t ts = 1681000000 + (b - SY_FIRST_BLOCK) * 12, cum = 0;
+        logi = 0;
+        for (uint32_t i = 0; i < SY_TX_PER_BLOCK; i++, txn++) {
+            hash_of(H_TX, txn, th);
+            addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), from);
+            uint64_t kind = st_rng_below(&s.rng, 100), gas = 21000, tip = 1000000000ULL + st_rng_below(&s.rng, 3000000000ULL);
+            uint64_t price = SY_BASE_FEE + tip;
+            int failed = kind >= 95;
+            const char *input = "0x";
+            if (kind < 45) addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), to);
+            else if (kind < 60) addr_of(K_EXCHANGE, 0, to);
+            else if (kind < 80 || failed) addr_of(K_TOKEN, st_rng_below(&s.rng, SY_TOKENS), to), gas = 52000,
+                 input = "0xa9059cbb";
+            else addr_of(K_FORWARDER, 0, to), gas = 64000, input = "0x3ccfd60b";
+            amount(&s, val);
+            int token = (kind >= 60 && kind < 80) || failed;
+            if (token) strcpy(val, "0");
+            cum += gas;
+            fprintf(s.f[F_TXS], "%s,%llu,%s,%llu,%u,%s,%s,%s,%llu,%llu,%s,%llu,%llu,%llu,2\n", th,
+                    (unsigned long long)st_rng_below(&s.rng, 5000), bh, (unsigned long long)b, i, from, to, val,
+                    (unsigned long long)gas * 2, (unsigned long long)price, input, (unsigned long long)ts,
+                    (unsigned long long)price * 2, (unsigned long long)tip);
+            fprintf(s.f[F_RECEIPTS], "%s,%u,%s,%llu,%llu,%llu,,,%d,%llu,,,,\n", th, i, bh, (unsigned long long)b,
+                    (unsigned long long)cum, (unsigned long long)gas, failed ? 0 : 1, (unsigned long long)price);
+            flows += 2; /* fee: burnt + tip */
+            /* the top-level trace */
+            fprintf(s.f[F_TRACES], "%llu,%s,%u,%s,%s,%s,%s,0x,call,call,,%llu,%llu,%d,,%s,%d,call_%s_\n",
+                    (unsigned long long)b, th, i, from, to, val, input, (unsigned long long)gas * 2,
+                    (unsigned long long)gas, kind >= 80 && !failed ? 2 : 0, failed ? "Reverted" : "", failed ? 0 : 1, th);
+            if (!token) flows++;
+            if (failed) continue;
+            if (token) {
+                addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), to);
+                addr_of(K_TOKEN, st_rng_below(&s.rng, SY_TOKENS), tok);
+                uint64_t units = st_rng_next(&s.rng) >> 8;
+                fprintf(s.f[F_LOGS],
+                        "%llu,%s,%u,%s,%llu,%s,0x%064llx,\"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef,"
+                        "0x000000000000000000000000%s,0x000000000000000000000000%s\"\n",
+                        (unsigned long long)logi, th, i, bh, (unsigned long long)b, tok, (unsigned long long)units,
+                        from + 2, to + 2);
+                fprintf(s.f[F_TOKENS], "%s,%s,%s,%llu,%s,%llu,%llu\n", tok, from, to, (unsigned long long)units, th,
+                        (unsigned long long)logi, (unsigned long long)b);
+                logi++;
+                flows++;
+            } else if (kind >= 80) {
+                /* the forwarder passes the value on, then a call that reverts (moves nothing) */
+                addr_of(K_FORWARDER, 0, fwd);
+                addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), to);
+                amount(&s, val2);
+                fprintf(s.f[F_TRACES], "%llu,%s,%u,%s,%s,%s,0x,0x,call,call,,2300,0,0,0,,1,call_%s_0\n",
+                        (unsigned long long)b, th, i, fwd, to, val, th);
+                fprintf(s.f[F_TRACES], "%llu,%s,%u,%s,%s,%s,0x,,call,call,,2300,2300,0,1,Reverted,0,call_%s_1\n",
+                        (unsigned long long)b, th, i, fwd, to, val2, th);
+                flows++;
+            }
+        }
+        /* withdrawals (Gwei) and the block row */
+        char wd[SY_WITHDRAWALS * 160] = "";
+        size_t k = 0;
+        for (int w = 0; w < SY_WITHDRAWALS; w++) {
+            addr_of(K_VALIDATOR, st_rng_below(&s.rng, 64), to);
+            k += (size_t)snprintf(wd + k, sizeof wd - k,
+                                  "%s{\"\"index\"\":%llu,\"\"validator_index\"\":%d,\"\"address\"\":\"\"%s\"\",\"\"amount\"\":%llu}",
+                                  w ? "," : "", (unsigned long long)(b * SY_WITHDRAWALS + (uint64_t)w), w, to,
+                                  (unsigned long long)(10000000 + st_rng_below(&s.rng, 40000000)));
+            flows++;
+        }
+        fprintf(s.f[F_BLOCKS], "%llu,%s,%s,0x0000000000000000,0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347,"
+                               "0x00,%s,%s,%s,%s,0,58750003716598352816469,%u,0x,30000000,%llu,%llu,%u,%llu,%s,\"%s\"\n",
+                (unsigned long long)b, bh, ph, bh, bh, bh, miner, 1000u + SY_TX_PER_BLOCK * 110u, (unsigned long long)cum,
+                (unsigned long long)ts, (unsigned)SY_TX_PER_BLOCK, (unsigned long long)SY_BASE_FEE, bh, wd);
+        memcpy(ph, bh, sizeof ph);
+    }
+    for (int i = 0; i < F_N; i++)
+        if (fflush(s.f[i]) != 0 || ferror(s.f[i])) {
+            rc = st_error_at(err, ST_EIO, file_names[i], 0, -1, "cannot write: %s", strerror(errno));
+            goto done;
+        }
+done:
+    for (int i = 0; i < F_N; i++)
+        if (s.f[i] && fclose(s.f[i]) != 0 && rc == ST_OK)
+            rc = st_error_at(err, ST_EIO, file_names[i], 0, -1, "cannot write: %s", strerror(errno));
+    return rc;
+}

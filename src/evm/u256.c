@@ -1,0 +1,133 @@
+/*
+ * u256.c - exact unsigned 256-bit amounts: wei and token base units.
+ *
+ * Design: four 64-bit limbs, least significant first, with 128-bit
+ * intermediate products (GCC/Clang's unsigned __int128).  Every operation
+ * reports a wrap instead of hiding it, so no amount is ever silently
+ * truncated; parsing refuses anything that is not exactly a number below
+ * 2^256.  Printing divides by 10^19 limb-wise, so it needs no allocation.
+ */
+#include <string.h>
+
+#include "sanctrace/evm.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+int st_u256_is_zero(const st_u256 *a) { return !(a->w[0] | a->w[1] | a->w[2] | a->w[3]); }
+
+int st_u256_cmp(const st_u256 *a, const st_u256 *b) {
+    for (int i = 3; i >= 0; i--)
+        if (a->w[i] != b->w[i]) return a->w[i] < b->w[i] ? -1 : 1;
+    return 0;
+}
+
+int st_u256_add(st_u256 *r, const st_u256 *a, const st_u256 *b) {
+    uint64_t carry = 0;
+    st_u256 t;
+    for (int i = 0; i < 4; i++) {
+        u128 s = (u128)a->w[i] + b->w[i] + carry;
+        t.w[i] = (uint64_t)s;
+        carry = (uint64_t)(s >> 64);
+    }
+    *r = t;
+    return carry != 0;
+}
+
+int st_u256_sub(st_u256 *r, const st_u256 *a, const st_u256 *b) {
+    uint64_t borrow = 0;
+    st_u256 t;
+    for (int i = 0; i < 4; i++) {
+        uint64_t x = a->w[i], y = b->w[i];
+        uint64_t d = x - y - borrow;
+        borrow = (x < y) || (x - y < borrow);
+        t.w[i] = d;
+    }
+    *r = t;
+    return borrow != 0;
+}
+
+int st_u256_mul_u64(st_u256 *r, const st_u256 *a, uint64_t m) {
+    uint64_t carry = 0;
+    st_u256 t;
+    for (int i = 0; i < 4; i++) {
+        u128 p = (u128)a->w[i] * m + carry;
+        t.w[i] = (uint64_t)p;
+        carry = (uint64_t)(p >> 64);
+    }
+    *r = t;
+    return carry != 0;
+}
+
+static int add_small(st_u256 *a, uint64_t v) {
+    st_u256 b = st_u256_from_u64(v);
+    return st_u256_add(a, a, &b);
+}
+
+int st_u256_parse(const char *s, size_t n, st_u256 *out) {
+    st_u256 v = {{0, 0, 0, 0}};
+    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+        n -= 2;
+        if (!n) return ST_EPARSE;
+        while (n && *s == '0' && n > 1) s++, n--; /* leading zeros (log data is 64 digits) */
+        if (n > 64) return ST_EPARSE;
+        for (size_t i = 0; i < n; i++) {
+            char c = s[i];
+            unsigned u = (unsigned)(unsigned char)c, dd = u - '0', l = (u | 0x20) - 'a';
+            int d = dd < 10 ? (int)dd : l < 6 ? (int)l + 10 : -1;
+            if (d < 0) return ST_EPARSE;
+            size_t bit = (n - 1 - i) * 4;
+            v.w[bit / 64] |= (uint64_t)d << (bit % 64);
+        }
+        *out = v;
+        return ST_OK;
+    }
+    if (!n || n > 100) return ST_EPARSE;
+    /* up to 19 digits at a time in one 64-bit word, then v = v * 10^k + chunk */
+    static const uint64_t pow10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+                                       100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+                                       1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+                                       1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+                                       1000000000000000000ULL, 10000000000000000000ULL};
+    for (size_t i = 0; i < n;) {
+        size_t k = n - i < 19 ? n - i : 19;
+        uint64_t chunk = 0;
+        for (size_t j = 0; j < k; j++) {
+            unsigned d = (unsigned)(unsigned char)s[i + j] - '0';
+            if (d > 9) return ST_EPARSE;
+            chunk = chunk * 10 + d;
+        }
+        if ((i && st_u256_mul_u64(&v, &v, pow10[k])) || add_small(&v, chunk)) return ST_EPARSE;
+        i += k;
+    }
+    *out = v;
+    return ST_OK;
+}
+
+/* a = a / d, returns the remainder */
+static uint64_t div_small(st_u256 *a, uint64_t d) {
+    u128 rem = 0;
+    for (int i = 3; i >= 0; i--) {
+        u128 cur = (rem << 64) | a->w[i];
+        a->w[i] = (uint64_t)(cur / d);
+        rem = cur % d;
+    }
+    return (uint64_t)rem;
+}
+
+char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]) {
+    char tmp[ST_U256_TEXT];
+    size_t k = 0;
+    st_u256 v = *a;
+    do {
+        uint64_t chunk = div_small(&v, 10000000000000000000ULL); /* 10^19 */
+        int zero = st_u256_is_zero(&v);
+        for (int j = 0; j < 19 && (!zero || chunk || j == 0); j++) {
+            tmp[k++] = (char)('0' + chunk % 10);
+            chunk /= 10;
+        }
+    } while (!st_u256_is_zero(&v));
+    for (size_t i = 0; i < k; i++) out[i] = tmp[k - 1 - i];
+    out[k] = 0;
+    return out;
+}

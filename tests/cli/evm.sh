@@ -1,0 +1,196 @@
+#!/bin/sh
+# evm.sh - `sanctrace evm` end to end on ethereum-etl's own test exports
+# (../shared/data/chain/ethereum): every sample ingested and every
+# transaction, flow and address answered back, checked against
+# tests/cli/evm_ref.py (an independent reading of the same CSV files);
+# partial exports, zero-byte files, gzip, folders, bad rows and missing
+# columns, incremental ingest, an interrupted ingest's leftovers, exit codes.
+set -eu
+B=$ST_BIN; D=$ST_DATA/chain/ethereum; T=$ST_TMP
+fail() { echo "FAIL: $*" >&2; exit 1; }
+EVERY=1; [ "${MODE:-release}" = asan ] && EVERY=3
+ref() { python3 tests/cli/evm_ref.py "$B" "$@"; }
+P=$D/test_export_blocks_job__
+
+# traces, parity-style (exporter's transaction_hash) and geth-style (none):
+# each block alone, without its transactions file
+for k in with_create with_error with_subtraces with_suicide; do
+  for j in export_traces extract_geth_traces; do
+    f=$D/test_${j}_job__block_${k}__expected_traces.csv
+    $B evm ingest --db $T/$j$k "$f" >$T/out.json 2>$T/err || fail "ingest $f"
+    ref $T/$j$k "$f"
+  done
+done
+# a create moving 64655529900000002048 wei (more than 64 bits)
+$B evm tx --db $T/export_traceswith_create 0x2c3cfb8d7f3039fcad64bd231beb0229af55f9114d74aef12a6f228ad1dac100 \
+  | grep -q '"amount": "64655529900000002048"' || fail "u256 amount"
+# geth's selfdestruct row names no addresses: said once, moves nothing
+grep -q "1 trace row names no addresses" $T/err || fail "unnamed geth row not reported"
+[ "$(grep -c 'no addresses' $T/err)" = 1 ] || fail "unnamed rows reported more than once"
+ref $T/extract_geth_traceswith_suicide $D/test_extract_geth_traces_job__block_with_suicide__expected_traces.csv --unnamed 1
+# a failed transaction moves nothing; its status is 0
+$B evm tx --db $T/export_traceswith_error 0xa2f089480e6fd907e786a88d928ba20feeca2ca37ffa84c2d54bae42f5d989c9 >$T/tx.json
+python3 -c "import json,sys; j=json.load(open('$T/tx.json')); sys.exit(not (j['status']==0 and j['flows']==[] and j['fee'] is None))" \
+  || fail "failed transaction"
+
+# blocks with transactions and withdrawals (Gwei in the export), no receipts: fees unknown
+set -- ${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv \
+  ${P}blocks_with_transactions_and_withdrawals__expected_transactions.csv
+$B evm ingest --db $T/w "$@" >$T/out.json
+ref $T/w "$@" --every $EVERY
+grep -q '"fees_unknown": 298' $T/out.json || fail "fees without receipts must be unknown"
+# balances at a block: the first block's withdrawals only, computed from the CSV
+want=$(python3 - "$1" <<'PY'
+import csv, json, sys
+r = [x for x in csv.DictReader(open(sys.argv[1])) if x['number'] == '17173049'][0]
+print(sum(int(w['amount']) for w in json.loads('[' + r['withdrawals'] + ']')
+          if w['address'] == '0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f') * 10**9)
+PY
+)
+$B evm address --db $T/w 0xB9D7934878B5FB9610B3FE8A5E441E8FAD7E293F --at-block 17173049 \
+  | grep -q "\"received\": \"$want\"" || fail "balance at block 17173049 (want $want)"
+set +e
+$B evm address --db $T/w 0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f --at-block 17000000 >$T/o 2>$T/err; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "unknown" $T/err && grep -q '"balances": null' $T/o || fail "balance before the first block"
+
+# one block with transactions, receipts (fee = gas used x effective price, to the miner), logs and token transfers
+set -- ${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv \
+  $D/test_export_receipts_job__receipts_with_logs__expected_receipts.csv \
+  $D/test_export_receipts_job__receipts_with_logs__expected_logs.csv \
+  $D/test_export_token_transfers_job__block_with_transfers__expected_token_transfers.csv
+$B evm ingest --db $T/l "$@" >/dev/null
+ref $T/l "$@"
+set -- ${P}blocks_with_transactions__expected_blocks.csv ${P}blocks_with_transactions__expected_transactions.csv
+$B evm ingest --db $T/b "$@" >/dev/null
+ref $T/b "$@"
+# transfers extracted from logs alone equal the exporter's token_transfers
+$B evm ingest --db $T/k $D/test_extract_token_transfers_job__logs__logs.csv >/dev/null
+ref $T/k $D/test_extract_token_transfers_job__logs__expected_token_transfers.csv
+# tokens tables: assets known
+$B evm ingest --db $T/tk $D/test_export_tokens_job__token_with_alternative_return_type__expected_tokens.csv \
+  $D/test_export_tokens_job__token_with_invalid_data__expected_tokens.csv >/dev/null
+$B evm stats --db $T/tk | grep -q '"assets": 3' || fail "tokens table"
+
+# zero-byte files are empty tables; the block row alone is a block
+set -- ${P}block_without_transactions__expected_blocks.csv ${P}block_without_transactions__expected_transactions.csv \
+  $D/test_export_traces_job__block_without_transactions__expected_traces.csv \
+  $D/test_extract_geth_traces_job__block_without_transactions__expected_traces.csv
+$B evm ingest --db $T/e "$@" >/dev/null || fail "zero-byte files"
+ref $T/e "$@"
+$B evm stats --db $T/e | grep -q '"first_block": 0' || fail "genesis block row"
+
+# JSON lines (ethereum-etl's other output): every sample again, the same answers
+n=0
+for grp in "$D/test_export_traces_job__block_with_create__expected_traces.csv" \
+    "$D/test_extract_geth_traces_job__block_with_subtraces__expected_traces.csv" \
+    "${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv ${P}blocks_with_transactions_and_withdrawals__expected_transactions.csv" \
+    "${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv $D/test_export_receipts_job__receipts_with_logs__expected_receipts.csv $D/test_export_receipts_job__receipts_with_logs__expected_logs.csv" \
+    "$D/test_export_traces_job__block_with_error__expected_traces.csv $D/test_export_traces_job__block_with_suicide__expected_traces.csv"; do
+  n=$((n + 1))
+  python3 tests/cli/evm_json.py $T/j$n.json $grp
+  gzip -c $T/j$n.json >$T/j$n.json.gz
+  $B evm ingest --db $T/json$n $T/j$n.json.gz >/dev/null || fail "JSON lines $grp"
+  ref $T/json$n $grp --every $EVERY
+done
+printf '{"type": "trace", "block_number": 5}\n{"type": "trace", "block_number": 5,\nnot json\n' >$T/bad.json
+set +e
+$B evm ingest --db $T/badjson $T/bad.json >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "bad.json:1: a traces row needs the key 'trace_type'" $T/err && grep -q "bad.json:2: not one JSON object" $T/err \
+  && grep -q "bad.json:3" $T/err || fail "bad JSON lines: $(cat $T/err)"
+
+# gzip and folders (only export files are read from a folder)
+mkdir -p $T/dir/part1
+gzip -c ${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv >$T/dir/part1/blocks.csv.gz
+cp ${P}blocks_with_transactions_and_withdrawals__expected_transactions.csv $T/dir/transactions.csv
+echo "not an export" >$T/dir/README
+$B evm ingest --db $T/gz $T/dir >/dev/null || fail "folder with gzip"
+ref $T/gz ${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv \
+  ${P}blocks_with_transactions_and_withdrawals__expected_transactions.csv --every 7
+
+# bad rows: reported with file and line, the rest kept, exit 1
+S=$D/test_export_traces_job__block_with_subtraces__expected_traces.csv
+python3 - "$S" "$T/bad.csv" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+lines[3] = lines[3].replace('437194980000000000', '43719498000000000x')   # line 4: value not a number
+lines.append('1000000,"0xunterminated')                                      # line 6: unterminated quote
+open(sys.argv[2], 'w').write('\n'.join(lines) + '\n')
+PY
+set +e
+$B evm ingest --db $T/bad $T/bad.csv >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "bad rows exit $rc"
+grep -q "bad.csv:4: value" $T/err || fail "bad value not reported at line 4: $(cat $T/err)"
+grep -q "bad.csv:6" $T/err || fail "unterminated row not reported at line 6: $(cat $T/err)"
+$B evm tx --db $T/bad 0xea1093d492a1dcb1bef708f771a99a96ff05dcab81ca76c31940300177fcf49f | grep -q '"kind": "native"' \
+  || fail "good rows of a file with bad rows"
+# a missing column: the file is one bad record at line 1, other files kept
+sed 's/trace_address/trace_addr/' $S >$T/nocol.csv
+set +e
+$B evm ingest --db $T/nocol $T/nocol.csv ${P}blocks_with_transactions__expected_blocks.csv >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "nocol.csv:1: a traces table needs the column 'trace_address'" $T/err || fail "missing column"
+$B evm stats --db $T/nocol | grep -q '"blocks": 2' || fail "other files kept"
+
+# incremental: newer blocks added, blocks already in the store skipped
+C=$D/test_export_traces_job__block_with_create__expected_traces.csv
+$B evm ingest --db $T/inc $S >/dev/null
+$B evm ingest --db $T/inc $C >/dev/null
+$B evm ingest --db $T/inc $S >$T/out.json 2>$T/err
+grep -q '"blocks_skipped": 1' $T/out.json && grep -q "not added again" $T/err || fail "re-ingest of an old block"
+ref $T/inc $S $C
+
+# an interrupted ingest's leftovers: bytes past the committed counts and a
+# stale index are never shown, and the next ingest cuts them off
+cp -r $T/export_traceswith_subtraces $T/crash
+head -c 1000 /dev/urandom >>$T/crash/flow_amount.col
+head -c 400 /dev/urandom >>$T/crash/addr.col
+printf 'stale index' >$T/crash/addr_flows.idx
+head -c 64 /dev/urandom >$T/crash/tx_hash.idx
+ref $T/crash $S
+$B evm ingest --db $T/crash $C >/dev/null
+ref $T/crash $S $C
+
+# a synthetic export (all six tables, logs and token_transfers both naming
+# each Transfer): the same seed gives the same files, and the store agrees
+$B evm synth --flows 3000 --out $T/syn --seed 7
+$B evm synth --flows 3000 --out $T/syn2 --seed 7
+cmp -s $T/syn/traces.csv $T/syn2/traces.csv || fail "synth is not deterministic"
+$B evm ingest --db $T/syndb $T/syn >$T/out.json
+ref $T/syndb $T/syn/blocks.csv $T/syn/transactions.csv $T/syn/receipts.csv $T/syn/logs.csv \
+  $T/syn/token_transfers.csv $T/syn/traces.csv --every $((EVERY * 25))
+
+# EIP-55 on request: the same address, checksummed (the vectors are in test_evm.c)
+$B evm address --db $T/l 0x52BC44D5378309EE2ABF1539BF71DE1B7D7BE3B5 --eip55 >$T/o
+python3 - $T/o <<'PY' || fail "--eip55"
+import json, sys
+a = json.load(open(sys.argv[1]))['address']
+sys.exit(not (a.lower() == '0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5' and a != a.lower()))
+PY
+
+# one ingest at a time: a second one while the lock is held stops, writing nothing
+flock $T/inc/lock sleep 3 &
+sleep 0.5
+set +e
+$B evm ingest --db $T/inc $C >/dev/null 2>$T/err; rc=$?
+set -e
+wait
+[ $rc -eq 2 ] && grep -q "holds the lock" $T/err || fail "concurrent ingest: exit $rc, $(cat $T/err)"
+
+# exit codes
+set +e
+$B evm tx --db $T/inc 0x0000000000000000000000000000000000000000000000000000000000000001 2>/dev/null; [ $? -eq 1 ] || fail "unknown tx"
+$B evm tx --db $T/inc nothex 2>/dev/null; [ $? -eq 2 ] || fail "malformed tx"
+$B evm address --db $T/inc 0x00000000000000000000000000000000000000ff 2>/dev/null; [ $? -eq 1 ] || fail "unknown address"
+$B evm address --db $T/inc 0x12 2>/dev/null; [ $? -eq 2 ] || fail "malformed address"
+$B evm stats --db $T/nowhere 2>$T/err; [ $? -eq 2 ] && grep -q "no Ethereum store" $T/err || fail "missing store"
+$B evm stats --db $T/inc --at-block 3 2>$T/err; [ $? -eq 2 ] && grep -q "option of 'sanctrace evm address'" $T/err || fail "option of another subcommand"
+$B evm ingest --db $T/x --chain bitcoin $S 2>/dev/null; [ $? -eq 2 ] || fail "unknown chain"
+$B evm frobnicate 2>/dev/null; [ $? -eq 2 ] || fail "unknown subcommand"
+$B evm synth --out $T/nosize 2>/dev/null; [ $? -eq 2 ] || fail "synth without --flows"
+set -e
+$B evm --help | grep -q "ingest" || fail "help"
+$B evm stats --db $T/inc --format table | grep -q "^flows " || fail "table format"
+echo "evm: ok"

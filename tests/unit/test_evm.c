@@ -1,0 +1,542 @@
+/* test_evm.c - the Ethereum store: exact 256-bit amounts (values checked
+ * against Python's integers), addresses in any case, the flow rules on a
+ * hand-written export whose every expected flow is worked out in the
+ * comments, the join of partial exports, bad rows, allocation failures
+ * during ingest (the store stays at its last commit), and leftovers of an
+ * interrupted ingest. */
+#include "testutil.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/fs.h"
+#include "evm/evm_int.h"
+#include "sanctrace/evm.h"
+#include "sanctrace/wallet.h"
+
+static st_u256 U(const char *s) {
+    st_u256 v;
+    assert_int_equal(st_u256_parse(s, strlen(s), &v), ST_OK);
+    return v;
+}
+
+static void assert_dec(const st_u256 *v, const char *want) {
+    char t[ST_U256_TEXT];
+    assert_string_equal(st_u256_format(v, t), want);
+}
+
+static void test_u256(void **state) {
+    (void)state;
+    st_u256 a = U("64655529900000002048"), b, r;
+    assert_dec(&a, "64655529900000002048");
+    /* Python: 64655529900000002048 = 3 * 2^64 + 9315297678871347200 */
+    assert_int_equal(a.w[1], 3);
+    assert_int_equal(a.w[0], 9315297678871347200ULL);
+    assert_int_equal(a.w[2] | a.w[3], 0);
+    /* 2^256 - 1 round trip, and one more overflows */
+    const char *max = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+    b = U(max);
+    assert_dec(&b, max);
+    assert_int_equal(b.w[3], UINT64_MAX);
+    assert_int_equal(st_u256_parse("115792089237316195423570985008687907853269984665640564039457584007913129639936", 78, &r),
+                     ST_EPARSE);
+    st_u256 one = st_u256_from_u64(1);
+    assert_int_equal(st_u256_add(&r, &b, &one), 1);
+    assert_true(st_u256_is_zero(&r));
+    assert_int_equal(st_u256_sub(&r, &r, &one), 1);
+    assert_int_equal(st_u256_cmp(&r, &b), 0);
+    /* carries across limbs: 2^64 - 1 + 1 = 18446744073709551616 */
+    st_u256 m = st_u256_from_u64(UINT64_MAX);
+    assert_int_equal(st_u256_add(&r, &m, &one), 0);
+    assert_dec(&r, "18446744073709551616");
+    assert_int_equal(st_u256_sub(&r, &r, &one), 0);
+    assert_dec(&r, "18446744073709551615");
+    /* 45762059 Gwei = 45762059000000000 wei; 21000 gas x 80869370967 wei */
+    st_u256 g = st_u256_from_u64(45762059);
+    assert_int_equal(st_u256_mul_u64(&r, &g, 1000000000ULL), 0);
+    assert_dec(&r, "45762059000000000");
+    st_u256 p = U("80869370967");
+    assert_int_equal(st_u256_mul_u64(&r, &p, 21000), 0);
+    assert_dec(&r, "1698256790307000");
+    /* 64655529900000002048 * 10^19 (Python: 646555299000000020480000000000000000000) */
+    assert_int_equal(st_u256_mul_u64(&r, &a, 10000000000000000000ULL), 0);
+    assert_dec(&r, "646555299000000020480000000000000000000");
+    assert_int_equal(st_u256_mul_u64(&r, &b, 2), 1);
+    /* hex, as log data carries amounts */
+    st_u256 h = U("0x000000000000000000000000000000000000000000000005e8adca7e45940000");
+    assert_dec(&h, "109000000000000000000");
+    h = U("0xFF");
+    assert_dec(&h, "255");
+    st_u256 z = U("0");
+    assert_dec(&z, "0");
+    assert_int_equal(st_u256_cmp(&z, &one), -1);
+    assert_int_equal(st_u256_cmp(&a, &one), 1);
+    const char *bad[] = {"", "0x", "12a", "-1", " 1", "1.5", "0xg1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(st_u256_parse(bad[i], strlen(bad[i]), &r), ST_EPARSE);
+    /* 65 hex digits that are not all leading zeros overflow */
+    assert_int_equal(st_u256_parse("0x10000000000000000000000000000000000000000000000000000000000000000", 67, &r),
+                     ST_EPARSE);
+}
+
+static void test_addr(void **state) {
+    (void)state;
+    uint8_t a[20], b[20];
+    char t[43];
+    assert_int_equal(st_evm_addr_parse("0xAF21E07E5a929d16026a7b4d88f3906a8d2e4942", a), ST_OK);
+    assert_int_equal(st_evm_addr_parse("0xaf21e07e5a929d16026a7b4d88f3906a8d2e4942", b), ST_OK);
+    assert_memory_equal(a, b, 20);
+    st_evm_addr_format(a, t);
+    assert_string_equal(t, "0xaf21e07e5a929d16026a7b4d88f3906a8d2e4942");
+    assert_int_equal(st_evm_addr_parse("af21e07e5a929d16026a7b4d88f3906a8d2e4942", a), ST_EINVAL);
+    /* EIP-55's own examples */
+    const char *eip55[] = {"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                           "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(st_evm_addr_parse(eip55[i], a), ST_OK);
+        st_evm_addr_format_eip55(a, t);
+        assert_string_equal(t, eip55[i]);
+    }
+    assert_int_equal(st_evm_addr_parse("0xaf21e07e5a929d16026a7b4d88f3906a8d2e494", a), ST_EINVAL);
+    assert_int_equal(st_evm_addr_parse("0xzf21e07e5a929d16026a7b4d88f3906a8d2e4942", a), ST_EINVAL);
+}
+
+/* ---- a hand-written export ---- */
+
+#define A(x) "0x00000000000000000000000000000000000000" x
+#define H(x) "0x00000000000000000000000000000000000000000000000000000000000000" x
+
+static void write_file(const char *dir, const char *name, const char *text) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char traces_csv[] =
+    "block_number,transaction_hash,transaction_index,from_address,to_address,value,input,output,trace_type,call_type,"
+    "reward_type,gas,gas_used,subtraces,trace_address,error,status,trace_id\n"
+    /* tx 01: a -> b 10 (native); b -> c 4 reverts with its child c -> d 1; b -> e 3 by delegatecall
+     * moves nothing; b -> f 2 (internal); b selfdestructs 5 to 0a (internal) */
+    "100," H("01") ",0," A("0a") "," A("0b") ",10,,,call,call,,,,4,,,1,\n"
+    "100," H("01") ",0," A("0b") "," A("0c") ",4,,,call,call,,,,1,0,Reverted,0,\n"
+    "100," H("01") ",0," A("0c") "," A("0d") ",1,,,call,call,,,,0,\"0,0\",,0,\n"
+    "100," H("01") ",0," A("0b") "," A("0e") ",3,,,call,delegatecall,,,,0,1,,1,\n"
+    "100," H("01") ",0," A("0b") "," A("0f") ",2,,,call,call,,,,0,2,,1,\n"
+    "100," H("01") ",0," A("0b") "," A("0a") ",5,,,suicide,,,,,0,3,,1,\n"
+    /* the block's reward */
+    "100,,,," A("99") ",2000,,,reward,,block,,,0,,,1,\n";
+
+static const char txs_csv[] =
+    "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,"
+    "block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n"
+    /* tx 02 fails: only its fee moves */
+    H("02") ",0,,100,1," A("0a") "," A("0b") ",7,30000,3,0x,0,,,0\n"
+    /* tx 03: a -> b 8 and a token transfer */
+    H("03") ",0,,100,2," A("0a") "," A("0b") ",8,30000,3,0x,0,,,0\n";
+
+static const char receipts_csv[] =
+    "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,"
+    "status,effective_gas_price,l1_fee,l1_gas_used,l1_gas_price,l1_fee_scalar\n"
+    /* fee 21000 x 3 = 63000: 21000 x base fee 1 burnt, 42000 to miner 0x..99 */
+    H("02") ",1,,100,0,21000,,,0,3,,,,\n" H("03") ",2,,100,0,21000,,,1,3,,,,\n";
+
+static const char blocks_csv[] =
+    "number,hash,parent_hash,nonce,sha3_uncles,logs_bloom,transactions_root,state_root,receipts_root,miner,difficulty,"
+    "total_difficulty,size,extra_data,gas_limit,gas_used,timestamp,transaction_count,base_fee_per_gas,"
+    "withdrawals_root,withdrawals\n"
+    "100,,,,,,,,," A("99") ",,,,,,,,3,1,,\"{\"\"index\"\":1,\"\"validator_index\"\":2,\"\"address\"\":\"\"" A("0a")
+    "\"\",\"\"amount\"\":5}\"\n";
+
+static const char tokens_csv[] =
+    "token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n"
+    A("77") "," A("0a") "," A("0c") ",1000000000000000000000000," H("03") ",4,100\n"
+    A("77") "," A("0a") "," A("0c") ",6," H("02") ",1,100\n"; /* failed tx: no flow */
+
+typedef struct bad_log {
+    int n;
+    char last[1024];
+} bad_log;
+
+static void on_bad(void *ctx, const st_error *e) {
+    bad_log *l = ctx;
+    l->n++;
+    st_error_format(e, l->last, sizeof l->last);
+}
+
+static int ingest_dir(const char *db, const char *path, bad_log *log, st_evm_ingest_report *rep) {
+    st_evm_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.on_bad = on_bad;
+    o.ctx = log;
+    o.no_sync = 1;
+    st_error err;
+    st_error_clear(&err);
+    const char *paths[] = {path};
+    return st_evm_ingest(db, paths, 1, &o, rep, &err);
+}
+
+typedef struct want_flow {
+    const char *from, *to, *amount, *kind, *asset;
+} want_flow;
+
+static void check_tx(st_evm *e, const char *hash, int status, const char *fee, const want_flow *w, size_t n) {
+    uint64_t t;
+    assert_int_equal(st_evm_find_tx(e, hash, &t), 1);
+    st_evm_tx x;
+    st_evm_get_tx(e, t, &x);
+    assert_int_equal(x.status, status);
+    if (fee) {
+        assert_true(x.fee_known);
+        assert_dec(&x.fee, fee);
+    } else assert_false(x.fee_known);
+    assert_int_equal(x.nflows, n);
+    for (size_t i = 0; i < n; i++) {
+        st_evm_flow f;
+        st_evm_get_flow(e, x.first_flow + i, &f);
+        char a[43], b[43], s[43];
+        st_evm_addr_text(e, f.from, a);
+        st_evm_addr_text(e, f.to, b);
+        st_evm_asset_text(e, f.asset, s);
+        assert_string_equal(a, w[i].from);
+        assert_string_equal(b, w[i].to);
+        assert_dec(&f.amount, w[i].amount);
+        assert_string_equal(st_evm_kind_name(f.kind), w[i].kind);
+        assert_string_equal(s, w[i].asset);
+        assert_int_equal(f.position, i);
+        assert_int_equal(f.tx, t);
+        assert_int_equal(f.block, x.block);
+    }
+}
+
+static void check_store(const char *db) {
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    st_evm_stats s;
+    st_evm_get_stats(e, &s);
+    assert_int_equal(s.blocks, 1);
+    assert_int_equal(s.transactions, 3);
+    /* 3 in tx 01, 2 fees in 02, 2 fees + value + token in 03, reward and withdrawal */
+    assert_int_equal(s.flows, 11);
+    assert_int_equal(s.assets, 2);
+    assert_int_equal(s.first_block, 100);
+    const want_flow t1[] = {{A("0a"), A("0b"), "10", "native", "ETH"},
+                            {A("0b"), A("0f"), "2", "internal", "ETH"},
+                            {A("0b"), A("0a"), "5", "internal", "ETH"}};
+    check_tx(e, H("01"), 1, NULL, t1, 3);
+    const want_flow t2[] = {{A("0a"), "", "21000", "fee", "ETH"}, {A("0a"), A("99"), "42000", "fee", "ETH"}};
+    check_tx(e, H("02"), 0, "63000", t2, 2);
+    const want_flow t3[] = {{A("0a"), "", "21000", "fee", "ETH"},
+                            {A("0a"), A("99"), "42000", "fee", "ETH"},
+                            {A("0a"), A("0b"), "8", "native", "ETH"},
+                            {A("0a"), A("0c"), "1000000000000000000000000", "token", A("77")}};
+    check_tx(e, H("03"), 1, "63000", t3, 4);
+    /* by position too */
+    uint64_t t;
+    assert_int_equal(st_evm_find_tx(e, "100:2", &t), 1);
+    assert_int_equal(st_evm_find_tx(e, "100:9", &t), 0);
+    assert_int_equal(st_evm_find_tx(e, "x:1", &t), ST_EINVAL);
+    /* 0x..0a: sent 10 + 63000 + 63000 + 8 ETH, received 5 (selfdestruct) + 5 Gwei (withdrawal) */
+    uint8_t a[20];
+    uint64_t id;
+    assert_int_equal(st_evm_addr_parse(A("0A"), a), ST_OK);
+    assert_int_equal(st_evm_find_addr(e, a, &id), 1);
+    st_evm_summary sum;
+    assert_int_equal(st_evm_address_summary(e, id, INT64_MAX, &sum, &err), ST_OK);
+    assert_int_equal(sum.nbalances, 2);
+    assert_int_equal(sum.balances[0].asset, 0);
+    assert_dec(&sum.balances[0].sent, "126018");
+    assert_dec(&sum.balances[0].received, "5000000005");
+    assert_dec(&sum.balances[0].net, "4999873987");
+    assert_false(sum.balances[0].negative);
+    assert_dec(&sum.balances[1].sent, "1000000000000000000000000");
+    assert_true(sum.balances[1].negative);
+    assert_int_equal(sum.flows_out, 7); /* 1 in tx 01, 2 in 02, 4 in 03 */
+    assert_int_equal(sum.flows_in, 2);
+    assert_int_equal(sum.fees_unknown, 1); /* tx 01 had no receipt */
+    st_free(sum.balances);
+    assert_int_equal(st_evm_address_summary(e, id, 99, &sum, &err), ST_EINVAL);
+    /* the reward */
+    assert_int_equal(st_evm_addr_parse(A("99"), a), ST_OK);
+    assert_int_equal(st_evm_find_addr(e, a, &id), 1);
+    assert_int_equal(st_evm_addr_nflows(e, id), 3);
+    st_evm_flow f;
+    st_evm_get_flow(e, st_evm_addr_flow(e, id, 2), &f);
+    assert_int_equal(f.kind, ST_EVM_REWARD);
+    assert_int_equal(f.from, ST_EVM_NONE);
+    assert_int_equal(f.tx, ST_EVM_NONE);
+    assert_int_equal(f.block, 100);
+    st_evm_close(e);
+}
+
+static char *make_export(void) {
+    char *dir = st_test_tmpdir();
+    write_file(dir, "traces.csv", traces_csv);
+    write_file(dir, "transactions.csv", txs_csv);
+    write_file(dir, "receipts.csv", receipts_csv);
+    write_file(dir, "blocks.csv", blocks_csv);
+    write_file(dir, "token_transfers.csv", tokens_csv);
+    return dir;
+}
+
+static void test_flow_rules(void **state) {
+    (void)state;
+    char *dir = make_export(), db[600];
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(rep.files, 5);
+    assert_int_equal(rep.blocks_added, 1);
+    assert_int_equal(rep.txs_added, 3);
+    assert_int_equal(rep.flows_added, 11);
+    assert_int_equal(rep.fees_unknown, 1);
+    check_store(db);
+    /* again: nothing new, the same answers */
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(rep.blocks_skipped, 1);
+    assert_int_equal(rep.flows_added, 0);
+    check_store(db);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static void test_alloc_failures(void **state) {
+    (void)state;
+    char *dir = make_export(), db[600];
+    snprintf(db, sizeof db, "%s/db", dir);
+    int done = 0;
+    for (long n = 0; n < 100000 && !done; n += n < 200 ? 1 : 37) {
+        bad_log log = {0};
+        st_evm_ingest_report rep;
+        st_alloc_fail_after(n);
+        int rc = ingest_dir(db, dir, &log, &rep);
+        st_alloc_fail_after(-1);
+        if (rc == ST_OK) done = 1;
+        else {
+            assert_int_equal(rc, ST_ENOMEM);
+            /* nothing committed: no store, or an empty one */
+            st_evm *e;
+            st_error err;
+            if (st_evm_open(&e, db, &err) == ST_OK) {
+                st_evm_stats s;
+                st_evm_get_stats(e, &s);
+                assert_int_equal(s.flows, 0);
+                st_evm_close(e);
+            }
+        }
+    }
+    assert_true(done);
+    check_store(db);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static void test_bad_rows_and_partial(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600], path[600];
+    /* traces only, one row bad, one header missing a column */
+    write_file(dir, "a.csv",
+               "block_number,transaction_hash,transaction_index,from_address,to_address,value,trace_type,call_type,"
+               "trace_address,error\n"
+               "7," H("05") ",0," A("01") "," A("02") ",12,call,call,,\n"
+               "7," H("06") ",1," A("01") "," A("0203") ",12,call,call,,\n" /* 21-byte address */
+               "7," H("07") ",2," A("01") "," A("03") ",,call,call,,\n");   /* empty value: unknown, moves nothing */
+    write_file(dir, "b.csv", "block_number,transaction_hash,from_address\n7," H("05") "," A("01") "\n");
+    write_file(dir, "c.csv", "");
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(rep.bad_rows, 2);
+    assert_int_equal(log.n, 2);
+    assert_non_null(strstr(log.last, "b.csv:1"));
+    assert_int_equal(rep.txs_added, 2);
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    uint64_t t;
+    assert_int_equal(st_evm_find_tx(e, H("06"), &t), 0);
+    assert_int_equal(st_evm_find_tx(e, H("05"), &t), 1);
+    st_evm_tx x;
+    st_evm_get_tx(e, t, &x);
+    assert_int_equal(x.status, 1); /* from its top-level trace */
+    assert_false(x.fee_known);     /* no receipt: unknown, never zero */
+    assert_int_equal(x.nflows, 1);
+    st_evm_close(e);
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    unlink(path);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+
+/* EIP-4844: blob gas used x blob gas price is part of the fee, burnt whole.
+ * 21000 x 12 + 131072 x 3 = 645216; burnt 21000 x base fee 10 + 393216 =
+ * 603216; tip 21000 x (12 - 10) = 42000. */
+static void test_blob_fee(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600];
+    write_file(dir, "blocks.csv", "number,miner,base_fee_per_gas\n200," A("99") ",10\n");
+    write_file(dir, "transactions.csv",
+               "hash,block_number,transaction_index,from_address,to_address,value,gas_price\n" H("20") ",200,0," A("0a")
+               "," A("0b") ",0,12\n");
+    write_file(dir, "receipts.csv",
+               "transaction_hash,block_number,transaction_index,cumulative_gas_used,gas_used,status,"
+               "effective_gas_price,blob_gas_used,blob_gas_price\n" H("20") ",200,0,21000,21000,1,12,131072,3\n");
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    const want_flow w[] = {{A("0a"), "", "603216", "fee", "ETH"}, {A("0a"), A("99"), "42000", "fee", "ETH"}};
+    check_tx(e, H("20"), 1, "645216", w, 2);
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+/* an export past the row limit stops the ingest: nothing committed */
+static void test_row_limit(void **state) {
+    (void)state;
+    char *dir = make_export(), db[600];
+    snprintf(db, sizeof db, "%s/db", dir);
+    st_evm_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1;
+    o.max_rows = 5;
+    st_evm_ingest_report rep;
+    st_error err;
+    const char *paths[] = {dir};
+    assert_int_equal(st_evm_ingest(db, paths, 1, &o, &rep, &err), ST_ELIMIT);
+    assert_non_null(strstr(err.msg, "block ranges"));
+    st_evm *e;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_ENOTFOUND);
+    o.max_rows = 0;
+    assert_int_equal(st_evm_ingest(db, paths, 1, &o, &rep, &err), ST_OK);
+    check_store(db);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+static void test_interrupted(void **state) {
+    (void)state;
+    char *dir = make_export(), db[600], path[700];
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    /* what a run killed before its manifest leaves: longer columns, stale indexes */
+    const char *cols[] = {"flow_from.col", "flow_to.col", "addr.col", "tx_hash.col"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", db, cols[i]);
+        FILE *f = fopen(path, "ab");
+        assert_non_null(f);
+        for (int k = 0; k < 640; k++) fputc(0x5a, f);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/addr_hash.idx", db);
+    FILE *f = fopen(path, "wb");
+    uint64_t junk[4] = {0x3174687665ULL, 999, 4, 7};
+    fwrite(junk, 8, 4, f);
+    fclose(f);
+    check_store(db);
+    /* a per-address index whose header matches but whose lists are garbage:
+     * answers may be wrong, but no read leaves the mapping */
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    st_evm_stats s;
+    st_evm_get_stats(e, &s);
+    st_evm_close(e);
+    snprintf(path, sizeof path, "%s/addr_flows.idx", db);
+    f = fopen(path, "wb");
+    uint64_t head[3] = {0x3166617665ULL, s.addresses, s.flows};
+    fwrite(head, 8, 3, f);
+    for (uint64_t i = 0; i < s.addresses + 1 + 5; i++) {
+        uint64_t junk_off = i * 0x9e3779b97f4a7c15ULL;
+        fwrite(&junk_off, 8, 1, f);
+    }
+    fclose(f);
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    for (uint64_t a = 0; a < s.addresses; a++) {
+        st_evm_summary sum;
+        assert_int_equal(st_evm_address_summary(e, a, INT64_MAX, &sum, &err), ST_OK);
+        st_free(sum.balances);
+    }
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+
+/* WETH: Deposit mints to its dst, Withdrawal burns from its src (topic 0 is
+ * keccak256 of the event signature, computed here); the same events from
+ * another contract are not value flows. */
+#define WETH "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
+static void topic0(const char *sig, char out[67]) {
+    unsigned char h[32];
+    st_keccak256(sig, strlen(sig), h);
+    out[0] = '0', out[1] = 'x';
+    for (int i = 0; i < 32; i++) snprintf(out + 2 + 2 * i, 3, "%02x", h[i]);
+}
+
+static void test_weth(void **state) {
+    (void)state;
+    char dep[67], wd[67], tr[67], text[4096];
+    topic0("Deposit(address,uint256)", dep);
+    topic0("Withdrawal(address,uint256)", wd);
+    topic0("Transfer(address,address,uint256)", tr);
+    assert_string_equal(tr, "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
+    const char *pad = "0x000000000000000000000000";
+    snprintf(text, sizeof text,
+             "log_index,transaction_hash,transaction_index,block_hash,block_number,address,data,topics\n"
+             /* tx 0a: 0x..0b deposits 0x10 wei; tx 0b: 0x..0b withdraws 0x04; tx 0c: a look-alike contract */
+             "0," H("0a") ",0,,9," WETH ",0x%064x,\"%s,%s%s\"\n"
+             "1," H("0b") ",1,,9," WETH ",0x%064x,\"%s,%s%s\"\n"
+             "2," H("0c") ",2,,9," A("66") ",0x%064x,\"%s,%s%s\"\n",
+             16, dep, pad, A("0b") + 2, 4, wd, pad, A("0b") + 2, 99, dep, pad, A("0b") + 2);
+    char *dir = st_test_tmpdir(), db[600];
+    write_file(dir, "logs.csv", text);
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(rep.flows_added, 2);
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    const want_flow mint[] = {{"", A("0b"), "16", "token", WETH}};
+    check_tx(e, H("0a"), -1, NULL, mint, 1);
+    const want_flow burn[] = {{A("0b"), "", "4", "token", WETH}};
+    check_tx(e, H("0b"), -1, NULL, burn, 1);
+    uint64_t t;
+    assert_int_equal(st_evm_find_tx(e, H("0c"), &t), 0); /* not a value flow: nothing to keep */
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_u256),
+        cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_flow_rules),
+        cmocka_unit_test(test_bad_rows_and_partial),
+        cmocka_unit_test(test_interrupted),
+        cmocka_unit_test(test_weth),
+        cmocka_unit_test(test_row_limit),
+        cmocka_unit_test(test_blob_fee),
+        cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
