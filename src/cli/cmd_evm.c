@@ -24,7 +24,7 @@ typedef struct evm_args {
     const char *db, *format, *chain, *out;
     uint64_t at_block, flows, seed;
     int has_at_block, eip55;
-    cli_list posl;
+    cli_args posl;
     char dbbuf[1024];
 } evm_args;
 
@@ -127,7 +127,7 @@ static int evm_ingest(evm_args *a) {
     st_evm_ingest_report r;
     st_error err;
     st_error_clear(&err);
-    if (st_evm_ingest(a->db, a->posl.v, a->posl.n, &o, &r, &err)) {
+    if (st_evm_ingest(a->db, (const char *const *)a->posl.v, a->posl.n, &o, &r, &err)) {
         cli_report(&err);
         return 2;
     }
@@ -371,7 +371,7 @@ int cmd_evm(int argc, char **argv) {
     }
     char cmd[64];
     snprintf(cmd, sizeof cmd, "evm %s", sub);
-    if (cli_parse(cmd, t, evm_tables, evm_names, argc - 2, argv + 2, &a, &a.posl, CLI_MAX_LIST)) return 2;
+    if (cli_parse(cmd, t, evm_tables, evm_names, argc - 2, argv + 2, &a, &a.posl, (size_t)argc)) return 2;
     a.has_at_block = a.at_block != UINT64_MAX;
     if (strcmp(a.format, "json") && strcmp(a.format, "table")) {
         fprintf(stderr, "sanctrace evm: --format must be json or table\n");
