@@ -50,7 +50,7 @@ typedef struct st_query {
 
 typedef struct st_screen_opts {
     double threshold;         /* list results scoring at least this; <0: default */
-    size_t limit;             /* at most this many results; 0: 10 (at most 100) */
+    size_t limit;             /* at most this many results; 0: 10 (at most 500) */
     /* Both only cut the one sorted list: a result's score and match flag
      * are the same whatever threshold and limit are asked for. */
 } st_screen_opts;

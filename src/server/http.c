@@ -78,6 +78,23 @@ const char *srv_arg(srv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct args_walk {
+    srv_arg_fn fn;
+    void *ctx;
+} args_walk;
+
+static enum MHD_Result args_walk_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    args_walk *w = cls;
+    (void)kind;
+    w->fn(w->ctx, key, value);
+    return MHD_YES;
+}
+
+void srv_args_each(srv_req *r, srv_arg_fn fn, void *ctx) {
+    args_walk w = {fn, ctx};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, args_walk_one, &w);
+}
+
 const char *srv_header(srv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }

@@ -1,0 +1,130 @@
+#!/bin/sh
+# sanctrace as a yente drop-in, on a real snapshot (UN + OFAC SDN 2021):
+# the requests nomenklatura's yente enricher and yente's match clients send
+# (an ApiKey header, ?fuzzy= and ?threshold=, every alias of an entity,
+# numeric values, then GET /entities/{id}), each answer checked against
+# yente's response models by tests/lib/yente_check.py; every /match
+# parameter yente takes, honoured or refused as yente refuses it; scores
+# the same whatever filter is asked.
+set -eu
+. tests/lib/server.sh
+trap 'srv_stop Y >/dev/null 2>&1 || true' EXIT
+L=$ST_DATA/lists
+D=$ST_TMP/data
+"$ST_BIN" update --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" --data-dir "$D" >/dev/null 2>&1
+key=$("$ST_BIN" serve keys add enricher --role read --data-dir "$D" 2>/dev/null)
+srv_start Y --data-dir "$D" --threads 2 --auth on
+U=$SRV_URL_Y
+J='Content-Type: application/json'
+post() { # PATH BODYFILE OUT -> status code
+  command curl -s -o "$3" -w '%{http_code}' -XPOST -H "Authorization: ApiKey $key" -H "$J" "$U$1" --data-binary @"$2"
+}
+get() { command curl -s -o "$2" -w '%{http_code}' -H "Authorization: ApiKey $key" "$U$1"; }
+check() { python3 tests/lib/yente_check.py "$@" >/dev/null || fail "$(python3 tests/lib/yente_check.py "$@")"; }
+ids() { jget ".responses.$1.results.map(r=>r.id).join(' ')" < "$2"; }
+
+# ---- the enricher's request: one entity, every matchable property, 30 aliases ----
+# (nomenklatura/enrich/yente.py: POST match/{dataset}?fuzzy=false[&threshold=],
+#  {"queries": {"entity": {"schema", "properties"}}}, Authorization: ApiKey)
+node -e '
+const alias = [];
+for (let i = 0; i < 30; i++) alias.push("Won Ho Ri " + i);
+console.log(JSON.stringify({queries: {entity: {schema: "Person", properties: {
+  name: ["RI Won Ho"], alias, birthDate: [1964], nationality: ["kp"], passportNumber: [381310014],
+  gender: ["male"], sourceUrl: ["https://example.org/x"]}}}}));' > "$ST_TMP/enrich.json"
+code=$(post "/match/default?fuzzy=false&threshold=0.7" "$ST_TMP/enrich.json" "$ST_TMP/e.json")
+[ "$code" = 200 ] || fail "enricher request: $code $(cat "$ST_TMP/e.json")"
+check match "$ST_TMP/e.json" 0.7
+all=$(ids entity "$ST_TMP/e.json")
+for id in ofac:19609 un:KPi.033; do case " $all " in *" $id "*) ;; *) fail "enricher hits: $all";; esac; done
+[ "$(jget '.responses.entity.query.properties.birthDate[0]' < "$ST_TMP/e.json")" = 1964 ] || fail "numeric value not echoed as text"
+[ "$(jget '.responses.entity.query.properties.alias.length' < "$ST_TMP/e.json")" = 30 ] || fail "aliases not echoed"
+[ "$(jget '.responses.entity.results[0].explanations.name.score' < "$ST_TMP/e.json")" = 1 ] || fail "name explanation"
+# then it reads each match: GET /entities/{id}?nested=true
+code=$(get "/entities/ofac:19609?nested=true" "$ST_TMP/ent.json")
+[ "$code" = 200 ] || fail "entity: $code"
+check entity "$ST_TMP/ent.json"
+
+# ---- a yente match client: several queries, its own ids, algorithm=best ----
+cat > "$ST_TMP/batch.json" <<'EOF'
+{"queries": {
+  "p1": {"id": "cust-1", "schema": "Person", "properties": {"firstName": ["Won Ho"], "lastName": ["Ri"], "birthDate": ["1964-07-17"]}},
+  "o1": {"schema": "Organization", "properties": {"name": "Lazarus Group", "country": ["kp"]}},
+  "v1": {"schema": "Vessel", "properties": {"name": ["no such vessel anywhere"]}}}}
+EOF
+code=$(post "/match/default?algorithm=best&limit=10" "$ST_TMP/batch.json" "$ST_TMP/b.json")
+[ "$code" = 200 ] || fail "batch: $code $(cat "$ST_TMP/b.json")"
+check match "$ST_TMP/b.json"
+[ "$(jget .responses.p1.query.id < "$ST_TMP/b.json")" = cust-1 ] || fail "query id not echoed"
+[ "$(jget '.responses.p1.query.properties.name[0]' < "$ST_TMP/b.json")" = "Won Ho Ri" ] || fail "name from parts not echoed"
+[ "$(jget '.responses.o1.results[0].id' < "$ST_TMP/b.json")" = ofac:27307 ] || fail "o1 top hit"
+[ "$(jget '.responses.v1.total.value' < "$ST_TMP/b.json")" = 0 ] || fail "v1 total"
+
+# ---- algorithms ----
+code=$(get /algorithms "$ST_TMP/a.json"); [ "$code" = 200 ] || fail "/algorithms: $code"
+check algorithms "$ST_TMP/a.json"
+for a in best sanctrace logic-v2 LOGIC-V1; do
+  code=$(post "/match/default?algorithm=$a&threshold=0.7" "$ST_TMP/enrich.json" "$ST_TMP/x.json")
+  [ "$code" = 200 ] || fail "algorithm $a: $code"
+  [ "$(jget '.responses.entity.results.map(r=>r.id+" "+r.score).join()' < "$ST_TMP/x.json")" = \
+    "$(jget '.responses.entity.results.map(r=>r.id+" "+r.score).join()' < "$ST_TMP/e.json")" ] || fail "algorithm $a changed scores"
+done
+code=$(post "/match/default?algorithm=logic-v9" "$ST_TMP/enrich.json" "$ST_TMP/x.json")
+[ "$code" = 400 ] && check error "$ST_TMP/x.json" || fail "unknown algorithm: $code"
+
+# ---- filters: honoured, and a result's score never depends on them ----
+same_scores() { # FILE: every result scores as in the unfiltered answer
+  node -e '
+const fs = require("fs"), a = JSON.parse(fs.readFileSync(process.argv[1])), b = JSON.parse(fs.readFileSync(process.argv[2]));
+const base = {}; for (const r of a.responses.entity.results) base[r.id] = r.score;
+for (const r of b.responses.entity.results) if (r.id in base && base[r.id] !== r.score) { console.log(r.id, base[r.id], r.score); process.exit(1); }' \
+    "$ST_TMP/e.json" "$1" || fail "a filter changed a score"
+}
+filtered() { # ARGS EXPR: the answer passes the model and EXPR holds for every result
+  code=$(post "/match/default?fuzzy=false&threshold=0.7&$1" "$ST_TMP/enrich.json" "$ST_TMP/f.json")
+  [ "$code" = 200 ] || fail "$1: $code $(cat "$ST_TMP/f.json")"
+  check match "$ST_TMP/f.json" 0.7
+  same_scores "$ST_TMP/f.json"
+  [ "$(jget ".responses.entity.results.every(r=>$2)" < "$ST_TMP/f.json")" = true ] || fail "$1: $(ids entity "$ST_TMP/f.json")"
+}
+filtered "exclude_entity_ids=ofac:19609" 'r.id!=="ofac:19609"'
+case " $(ids entity "$ST_TMP/f.json") " in *" un:KPi.033 "*) ;; *) fail "exclude_entity_ids dropped more";; esac
+filtered "exclude_entity_ids=ofac:19609&exclude_entity_ids=un:KPi.033" 'r.id!=="ofac:19609"&&r.id!=="un:KPi.033"'
+filtered "include_dataset=un" 'r.datasets.includes("un")'
+[ "$(jget '.responses.entity.results.length' < "$ST_TMP/f.json")" -ge 1 ] || fail "include_dataset=un found nothing"
+filtered "exclude_dataset=un" '!r.datasets.includes("un")'
+filtered "exclude_schema=Person" 'r.schema!=="Person"'
+filtered "topics=sanction" 'true'
+[ "$(ids entity "$ST_TMP/f.json")" = "$all" ] || fail "topics=sanction dropped results"
+filtered "topics=role.pep" 'false'
+filtered "changed_since=2000-01-01" 'true'
+[ "$(ids entity "$ST_TMP/f.json")" = "$all" ] || fail "changed_since in the past dropped results"
+filtered "changed_since=2999-01-01T00:00" 'false'
+filtered "limit=1" 'true'
+[ "$(jget '.responses.entity.results.length' < "$ST_TMP/f.json")" = 1 ] || fail "limit=1"
+[ "$(jget '.responses.entity.total.value' < "$ST_TMP/f.json")" -ge 2 ] || fail "total counts the matches, not the results shown"
+
+# ---- refused as yente refuses them ----
+refused() { # WANT ERROR PATH BODY
+  code=$(post "$3" "$4" "$ST_TMP/r.json")
+  [ "$code" = "$1" ] && [ "$(jget .error < "$ST_TMP/r.json")" = "$2" ] || fail "$3: $code $(cat "$ST_TMP/r.json")"
+  check error "$ST_TMP/r.json"
+}
+refused 422 invalid_request "/match/default?limit=501" "$ST_TMP/enrich.json"
+refused 422 invalid_request "/match/default?changed_since=yesterday" "$ST_TMP/enrich.json"
+refused 422 invalid_request "/match/default?threshold=abc" "$ST_TMP/enrich.json"
+q=""; for i in $(seq 1 51); do q="$q&exclude_entity_ids=x$i"; done
+refused 422 invalid_request "/match/default?${q#&}" "$ST_TMP/enrich.json"
+code=$(post "/match/default?limit=500" "$ST_TMP/enrich.json" "$ST_TMP/x.json")
+[ "$code" = 200 ] && check match "$ST_TMP/x.json" || fail "limit=500: $code"
+refused 422 too_many_results "/match/default?limit=300" "$ST_TMP/batch.json"
+node -e 'const name=[];for(let i=0;i<201;i++)name.push("N "+i);console.log(JSON.stringify({queries:{q:{schema:"Person",properties:{name}}}}))' > "$ST_TMP/201.json"
+refused 422 invalid_request "/match/default" "$ST_TMP/201.json"
+node -e 'const q={};for(let k=0;k<11;k++){const name=[];for(let i=0;i<190;i++)name.push("N "+i);q["q"+k]={schema:"Person",properties:{name}}}console.log(JSON.stringify({queries:q}))' > "$ST_TMP/2090.json"
+refused 422 too_many_values "/match/default" "$ST_TMP/2090.json"
+
+# ---- search and entities carry the same entity keys ----
+code=$(get "/search/default?q=Lazarus%20Group" "$ST_TMP/s.json"); [ "$code" = 200 ] || fail "search: $code"
+check search "$ST_TMP/s.json"
+srv_stop Y
+echo "ok: yente /match, /algorithms, /entities, /search answers pass yente's models; filters and refusals as yente"
