@@ -30,6 +30,7 @@ static void fuzz_params(const uint8_t *data, size_t size) {
     srv_match_params p;
     srv_fail f;
     srv_match_params_parse(args, n, &p, &f);
+    (void)srv_callback_valid(line);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -835,6 +835,19 @@ static void reconcile_manifest(srv_req *r, srv_resp *out) {
         "url", view, "batchSize", 50);
 }
 
+/* Is e of one of the types q asks for?  One type was screened as that
+ * schema; of several, a result of any of them is kept; a type sanctrace
+ * does not know (or LegalEntity, Thing) keeps every result. */
+static int recon_type_wanted(const srv_query *q, const st_entity *e) {
+    if (q->n_types < 2) return 1;
+    for (int i = 0; i < q->n_types; i++) {
+        const char *t = q->types[i];
+        st_schema s = st_schema_parse(t);
+        if (s == ST_SCHEMA_UNKNOWN || s == e->schema) return 1;
+    }
+    return 0;
+}
+
 static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, json_t *queries,
                              const char *input, srv_resp *out) {
     srv_fail f = {0};
@@ -870,9 +883,12 @@ static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, jso
         json_array_append_new(subjects, json_string(subject));
         size_t limit = qs[i].limit > 0 ? (size_t)qs[i].limit : 5;
         json_t *res = json_array();
-        if (screen_query(snap, &qs[i], "default", 0.5, limit, NULL, 2, NULL, &h, &err) == ST_OK) {
+        /* a blank cell has nothing to screen: no candidates, the batch goes on */
+        if (!srv_query_empty(&qs[i]) &&
+            screen_query(snap, &qs[i], "default", 0.5, limit, NULL, 2, NULL, &h, &err) == ST_OK) {
             for (size_t k = 0; k < h.n; k++) {
                 const st_entity *e = h.v[k].entity;
+                if (!recon_type_wanted(&qs[i], e)) continue;
                 const char *schema = st_schema_name(e->schema);
                 char desc[256] = "";
                 size_t dl = (size_t)snprintf(desc, sizeof desc, "%s", e->source ? e->source : "");
@@ -1090,8 +1106,17 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
         if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /entities/{id}");
         else if (allowed(&who, ST_ROLE_READ, "read entities", out)) api_entity(S, r, &who, rest, out);
     } else if (strcmp(url, "/reconcile") == 0 || strcmp(url, "/reconcile/") == 0) {
+        /* JSONP (reconciliation 0.1): ?callback=NAME wraps the answer, errors
+         * too; the name is checked first, as it is written into script */
+        const char *cb = srv_arg(r, "callback");
+        if (cb && !srv_callback_valid(cb)) {
+            srv_error(out, 400, "invalid_callback",
+                      "callback: 1 to %d letters, digits, '_', '$' or '.' (a JavaScript name)", SRV_MAX_CALLBACK);
+            return;
+        }
         if (!get && !post) srv_error(out, 405, "method_not_allowed", "use GET or POST for /reconcile");
         else if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile(S, r, &who, out);
+        if (cb && out->json) out->jsonp = cb;
     } else if (strcmp(url, "/decisions") == 0) {
         if (post) {
             if (allowed(&who, ST_ROLE_ANALYST, "record decisions", out)) api_decision_add(S, r, &who, out);

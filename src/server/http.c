@@ -288,13 +288,25 @@ static enum MHD_Result send_resp(srv_http *S, srv_req *r, srv_resp *o) {
             text = strdup("{\"error\":\"internal\",\"detail\":\"cannot encode the answer\"}");
             if (!text) return MHD_NO;
         }
+        if (o->jsonp) { /* the name was checked: letters, digits, _ $ . only */
+            size_t len = strlen(o->jsonp) + strlen(text) + 4;
+            char *js = malloc(len);
+            if (!js) {
+                free(text);
+                return MHD_NO;
+            }
+            snprintf(js, len, "%s(%s);", o->jsonp, text);
+            free(text);
+            text = js;
+        }
         resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
         if (!resp) free(text);
     } else {
         resp = MHD_create_response_from_buffer(o->raw_len, (void *)o->raw, MHD_RESPMEM_PERSISTENT);
     }
     if (!resp) return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", o->json ? "application/json" : o->type);
+    MHD_add_response_header(resp, "Content-Type",
+                            o->json ? (o->jsonp ? "application/javascript" : "application/json") : o->type);
     /* CORS only for the origins the operator listed (--cors-origin);
      * the page itself is same-origin and needs none */
     const char *origin = srv_header(r, "Origin");

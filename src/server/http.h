@@ -54,6 +54,8 @@ typedef struct srv_resp {
     const unsigned char *raw;
     size_t raw_len;
     const char *type;
+    const char *jsonp;         /* with json: answer "jsonp(json);" as JavaScript (JSONP); the
+                                * name checked by the handler, borrowed for the request */
 } srv_resp;
 
 /* Answer one complete request (its body read, the browser rules passed):

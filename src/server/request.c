@@ -281,32 +281,49 @@ static int parse_one_recon(const char *key, json_t *qv, srv_query *q, srv_fail *
     char where[160];
     snprintf(where, sizeof where, "queries.%.64s", key);
     json_error_t je;
-    const char *text = NULL;
-    json_t *type = NULL, *props = NULL;
-    int limit = 0;
+    json_t *text = NULL, *type = NULL, *props = NULL, *limit = NULL;
     memset(q, 0, sizeof *q);
     q->key = key;
-    if (json_unpack_ex(qv, &je, 0, "{s:s, s?o, s?i, s?o}", "query", &text, "type", &type,
-                       "limit", &limit, "properties", &props) != 0)
+    if (json_unpack_ex(qv, &je, 0, "{s?o, s?o, s?o, s?o}", "query", &text, "type", &type, "limit", &limit,
+                       "properties", &props) != 0)
         return fail(f, 422, "invalid_request", "%s: %s", where, je.text);
-    if (json_is_string(type)) q->schema = json_string_value(type);
-    else if (json_is_array(type) && json_is_string(json_array_get(type, 0)))
-        q->schema = json_string_value(json_array_get(type, 0));
-    else if (type && !json_is_null(type) && !json_is_array(type))
+    if (json_is_string(type)) q->types[q->n_types++] = json_string_value(type);
+    else if (json_is_array(type)) {
+        size_t i;
+        json_t *t;
+        if (json_array_size(type) > SRV_MAX_TYPES)
+            return fail(f, 422, "invalid_request", "%s.type: more than 16 types%s", where, NULL);
+        json_array_foreach(type, i, t) {
+            if (json_is_object(t)) t = json_object_get(t, "id"); /* {"id", "name"} as in the manifest */
+            if (!json_is_string(t))
+                return fail(f, 422, "invalid_request", "%s.type: expected strings%s", where, NULL);
+            q->types[q->n_types++] = json_string_value(t);
+        }
+    } else if (type && !json_is_null(type))
         return fail(f, 422, "invalid_request", "%s.type: expected a string or an array%s", where, NULL);
-    if (limit < 0 || limit > 100)
-        return fail(f, 422, "invalid_request", "%s.limit: expected 0..100%s", where, NULL);
-    q->limit = limit;
-    if (props && !json_is_array(props))
+    /* one type screens as that schema; several, as any (the answer keeps those of the types) */
+    q->schema = q->n_types == 1 ? q->types[0] : NULL;
+    if (limit && !json_is_null(limit)) {
+        if (!json_is_integer(limit))
+            return fail(f, 422, "invalid_request", "%s.limit: expected an integer%s", where, NULL);
+        json_int_t l = json_integer_value(limit);
+        q->limit = l <= 0 ? 0 : l > SRV_RECON_MAX_LIMIT ? SRV_RECON_MAX_LIMIT : (int)l;
+    }
+    if (props && !json_is_array(props) && !json_is_null(props))
         return fail(f, 422, "invalid_request", "%s.properties: expected an array%s", where, NULL);
-    int rc = add_value(q->names, &q->n_names, text, where, "query", f);
-    if (rc) return rc;
+    int rc;
+    if (text && !json_is_null(text)) {
+        numbers_to_text(qv, "query", text);
+        text = json_object_get(qv, "query");
+        if (!json_is_string(text))
+            return fail(f, 422, "invalid_request", "%s.query: expected a string%s", where, NULL);
+        if ((rc = add_value(q->names, &q->n_names, json_string_value(text), where, "query", f))) return rc;
+    }
     size_t i;
     json_t *p;
     json_array_foreach(props, i, p) {
         if ((rc = parse_recon_prop(q, p, where, f))) return rc;
     }
-    if (srv_query_empty(q)) return fail(f, 422, "invalid_request", "%s.query: empty%s", where, NULL);
     return 0;
 }
 
@@ -435,6 +452,21 @@ int srv_form_value(const char *body, size_t len, const char *name, char *out, si
         i = end + 1;
     }
     return 0;
+}
+
+int srv_callback_valid(const char *name) {
+    size_t len = name ? strlen(name) : 0;
+    if (len == 0 || len > SRV_MAX_CALLBACK) return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (isdigit(c) && (i == 0 || name[i - 1] == '.')) return 0; /* a segment is a JS name */
+        if (c == '.') {
+            if (i == 0 || i + 1 == len || name[i + 1] == '.') return 0;
+        } else if (!(isascii(c) && (isalnum(c) || c == '_' || c == '$'))) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* ---- /match query parameters ---- */

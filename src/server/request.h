@@ -29,6 +29,9 @@
 #define SRV_MAX_ARGS 128        /* query-string arguments of one request */
 #define SRV_MAX_ARG_VALUES 50   /* values of one list parameter (yente: exclude_entity_ids <= 50) */
 #define SRV_ALGORITHM "sanctrace" /* the one scorer served (/algorithms) */
+#define SRV_MAX_TYPES 16        /* reconciliation: types of one query */
+#define SRV_RECON_MAX_LIMIT 100 /* reconciliation: a larger limit is clamped to this */
+#define SRV_MAX_CALLBACK 64     /* JSONP callback name, bytes */
 
 typedef struct srv_query {
     const char *key;                     /* the client's name for the query ("q1") */
@@ -47,6 +50,8 @@ typedef struct srv_query {
     const char *wallets[SRV_MAX_VALUES];
     int n_wallets;
     int limit;                           /* reconciliation: results wanted, 0 default */
+    const char *types[SRV_MAX_TYPES];    /* reconciliation: the types asked for (any of them) */
+    int n_types;
     char name_buf[SRV_MAX_VALUE_LEN];    /* firstName + lastName when no name is given */
 } srv_query;
 
@@ -105,7 +110,12 @@ json_t *srv_json_parse(const char *body, size_t len, srv_fail *f);
 int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f);
 
 /* The W3C reconciliation "queries" object {"q0": {"query", "type",
- * "limit", "properties": [{"pid", "v"}]}}.  Same contract. */
+ * "limit", "properties": [{"pid", "v"}]}}.  Same contract, but as
+ * OpenRefine sends them: "query" may be missing, blank or a number (a
+ * query with nothing to screen is parsed, srv_query_empty, and answered
+ * with no results: one blank cell never fails its batch), "type" a string
+ * or an array (any of them; unknown types screen as untyped), "limit" above
+ * SRV_RECON_MAX_LIMIT clamped, property values strings or numbers. */
 int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f);
 
 /* The query as yente echoes it: {"id", "schema", "properties"} with every
@@ -114,6 +124,11 @@ int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f
  * added.  qv is the query object srv_match_parse read q from.  New
  * reference, NULL without memory. */
 json_t *srv_query_echo(json_t *qv, const srv_query *q);
+
+/* Is name a safe JSONP callback: 1..SRV_MAX_CALLBACK bytes of letters,
+ * digits, '_', '$' and '.', not starting with a digit or '.', no empty
+ * segment?  Anything else could inject script into the answer. */
+int srv_callback_valid(const char *name);
 
 /* Is there anything to screen in q? */
 int srv_query_empty(const srv_query *q);

@@ -123,8 +123,49 @@ refused 422 invalid_request "/match/default" "$ST_TMP/201.json"
 node -e 'const q={};for(let k=0;k<11;k++){const name=[];for(let i=0;i<190;i++)name.push("N "+i);q["q"+k]={schema:"Person",properties:{name}}}console.log(JSON.stringify({queries:q}))' > "$ST_TMP/2090.json"
 refused 422 too_many_values "/match/default" "$ST_TMP/2090.json"
 
+# ---- OpenRefine: the manifest by JSONP, a batch with blank, numeric, typed cells ----
+code=$(get "/reconcile?callback=jQuery3510_1700000000" "$ST_TMP/m.js")
+[ "$code" = 200 ] || fail "JSONP manifest: $code"
+command curl -s -D - -o /dev/null -H "Authorization: ApiKey $key" "$U/reconcile?callback=cb" \
+  | grep -qi '^content-type: application/javascript' || fail "JSONP content type"
+grep -q '^jQuery3510_1700000000({.*});$' "$ST_TMP/m.js" || fail "JSONP wrapping: $(head -c 200 "$ST_TMP/m.js")"
+sed 's/^jQuery3510_1700000000(//; s/);$//' "$ST_TMP/m.js" > "$ST_TMP/m.json"
+check manifest "$ST_TMP/m.json"
+for cb in 'alert(1)' 'cb%3Balert(1)' '1x' 'a..b' "$(head -c 65 /dev/zero | tr '\0' a)" '%3C%2Fscript%3E'; do
+  code=$(get "/reconcile?callback=$cb" "$ST_TMP/cb.json")
+  [ "$code" = 400 ] && [ "$(jget .error < "$ST_TMP/cb.json")" = invalid_callback ] || fail "callback $cb: $code $(cat "$ST_TMP/cb.json")"
+done
+# what OpenRefine's StandardReconConfig posts: queries= as a form, type_strict, property values
+cat > "$ST_TMP/refine.json" <<'REFINE'
+{"q0": {"query": "Ri Won Ho", "type": "Person", "type_strict": "should", "properties": [{"pid": "birthDate", "v": 1964}, {"pid": "nationality", "v": ["kp"]}]},
+ "q1": {"query": "   ", "type": "Person", "type_strict": "should"},
+ "q2": {"query": "", "properties": [{"pid": "name", "v": "Lazarus Group"}]},
+ "q3": {"query": "Lazarus Group", "type": ["Organization", "Company"], "limit": 500},
+ "q4": {"query": "Lazarus Group", "type": "Q43229"},
+ "q5": {"query": 27307, "type": "Organization"},
+ "q6": {"query": "Lazarus Group", "type": ["Person"]}}
+REFINE
+code=$(command curl -s -o "$ST_TMP/rr.json" -w '%{http_code}' -H "Authorization: ApiKey $key" "$U/reconcile" \
+  --data-urlencode "queries@$ST_TMP/refine.json")
+[ "$code" = 200 ] || fail "OpenRefine batch: $code $(cat "$ST_TMP/rr.json")"
+check reconcile "$ST_TMP/rr.json"
+[ "$(jget '.q0&&Object.keys(o).sort().join()' < "$ST_TMP/rr.json")" = "q0,q1,q2,q3,q4,q5,q6" ] || fail "a query of the batch unanswered"
+[ "$(jget '.q0.result.some(r=>r.id==="un:KPi.033"&&r.match)' < "$ST_TMP/rr.json")" = true ] || fail "q0"
+[ "$(jget '.q1.result.length' < "$ST_TMP/rr.json")" = 0 ] || fail "a blank cell got candidates"
+[ "$(jget '.q2.result[0].id' < "$ST_TMP/rr.json")" = ofac:27307 ] || fail "properties-only query"
+[ "$(jget '.q3.result.every(r=>["Organization","Company"].includes(r.type[0].id))' < "$ST_TMP/rr.json")" = true ] || fail "q3 types"
+[ "$(jget '.q3.result.length<=100' < "$ST_TMP/rr.json")" = true ] || fail "q3 limit"
+[ "$(jget '.q4.result[0].id' < "$ST_TMP/rr.json")" = ofac:27307 ] || fail "unknown type screened as untyped"
+[ "$(jget '.q6.result.every(r=>r.type[0].id==="Person")' < "$ST_TMP/rr.json")" = true ] || fail "type array of one"
+# the same batch by GET, wrapped for JSONP
+code=$(command curl -s -G -o "$ST_TMP/rg.js" -w '%{http_code}' -H "Authorization: ApiKey $key" "$U/reconcile" \
+  --data-urlencode "queries@$ST_TMP/refine.json" --data-urlencode "callback=cb_1")
+[ "$code" = 200 ] && grep -q '^cb_1({' "$ST_TMP/rg.js" || fail "JSONP reconcile: $code"
+sed 's/^cb_1(//; s/);$//' "$ST_TMP/rg.js" > "$ST_TMP/rg.json"
+check reconcile "$ST_TMP/rg.json"
+
 # ---- search and entities carry the same entity keys ----
 code=$(get "/search/default?q=Lazarus%20Group" "$ST_TMP/s.json"); [ "$code" = 200 ] || fail "search: $code"
 check search "$ST_TMP/s.json"
 srv_stop Y
-echo "ok: yente /match, /algorithms, /entities, /search answers pass yente's models; filters and refusals as yente"
+echo "ok: yente /match, /algorithms, /entities, /search pass yente's models, filters and refusals as yente; OpenRefine batches and JSONP pass the reconciliation schemas"

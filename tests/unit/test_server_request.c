@@ -238,10 +238,65 @@ static void test_reconcile(void **state) {
     assert_string_equal(out[1].schema, "Organization");
     st_free(out);
     json_decref(qs);
-    qs = json_loads("{\"q0\": {\"type\": \"Person\"}}", 0, NULL);
-    assert_int_equal(srv_reconcile_parse(qs, &out, &n, &f), 422);
-    assert_non_null(strstr(f.detail, "queries.q0"));
+    /* OpenRefine's batches: a blank cell, a cell with properties only, a
+     * numeric cell, several types, an unknown type, a limit above 100 -
+     * each parsed, none failing its batch */
+    qs = json_loads("{\"blank\": {\"query\": \"  \", \"type\": \"Person\"},"
+                    " \"none\": {\"type\": \"Person\"},"
+                    " \"props\": {\"properties\": [{\"pid\": \"name\", \"v\": \"Lazarus Group\"},"
+                    "   {\"pid\": \"registrationNumber\", \"v\": 12345}]},"
+                    " \"num\": {\"query\": 9114555, \"type\": [\"Vessel\", {\"id\": \"Company\", \"name\": \"Company\"}]},"
+                    " \"odd\": {\"query\": \"Kim\", \"type\": \"Q5\", \"limit\": 1000}}", 0, NULL);
+    assert_int_equal(srv_reconcile_parse(qs, &out, &n, &f), 0);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        const srv_query *q = &out[i];
+        if (!strcmp(q->key, "blank") || !strcmp(q->key, "none")) {
+            assert_true(srv_query_empty(q));
+        } else if (!strcmp(q->key, "props")) {
+            assert_string_equal(q->names[0], "Lazarus Group");
+            assert_string_equal(q->id_numbers[0], "12345");
+        } else if (!strcmp(q->key, "num")) {
+            assert_string_equal(q->names[0], "9114555");
+            assert_int_equal(q->n_types, 2);
+            assert_string_equal(q->types[1], "Company");
+            assert_null(q->schema);
+        } else {
+            assert_string_equal(q->schema, "Q5");
+            assert_int_equal(q->limit, 100);
+        }
+    }
+    st_free(out);
     json_decref(qs);
+    /* shapes that are wrong still say where */
+    const char *bad[] = {"{\"q0\": {\"query\": [\"a\"]}}", "{\"q0\": {\"query\": \"a\", \"type\": 5}}",
+                         "{\"q0\": {\"query\": \"a\", \"limit\": \"x\"}}", "{\"q0\": {\"query\": \"a\", \"type\": [1]}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        qs = json_loads(bad[i], 0, NULL);
+        assert_int_equal(srv_reconcile_parse(qs, &out, &n, &f), 422);
+        assert_non_null(strstr(f.detail, "queries.q0"));
+        json_decref(qs);
+    }
+}
+
+/* JSONP callback names: a JavaScript name or dotted path, nothing that
+ * could close the call and run more script. */
+static void test_callback(void **state) {
+    (void)state;
+    const char *good[] = {"cb", "jQuery3510_1700000000", "$.ajax._cb", "_", "a1.b2", NULL};
+    const char *badn[] = {"", "1cb", "cb()", "alert(1);cb", "cb;", "a..b", ".a", "a.", "a.1", "cb\n",
+                          "</script>", "cb-x", "a b", "\xc3\xa9", NULL};
+    for (int i = 0; good[i]; i++)
+        if (!srv_callback_valid(good[i])) fail_msg("callback '%s' refused", good[i]);
+    for (int i = 0; badn[i]; i++)
+        if (srv_callback_valid(badn[i])) fail_msg("callback '%s' accepted", badn[i]);
+    char longest[SRV_MAX_CALLBACK + 2];
+    memset(longest, 'a', sizeof longest);
+    longest[SRV_MAX_CALLBACK] = 0;
+    assert_true(srv_callback_valid(longest));
+    longest[SRV_MAX_CALLBACK] = 'a';
+    longest[SRV_MAX_CALLBACK + 1] = 0;
+    assert_false(srv_callback_valid(longest));
 }
 
 static void test_subject(void **state) {
@@ -371,6 +426,7 @@ int main(void) {
         cmocka_unit_test(test_reconcile),   cmocka_unit_test(test_subject),
         cmocka_unit_test(test_form),        cmocka_unit_test(test_subject_collisions),
         cmocka_unit_test(test_match_params), cmocka_unit_test(test_query_echo),
+        cmocka_unit_test(test_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
