@@ -114,7 +114,7 @@ static int filter_passes(const result_filter *rf, const st_entity *e) {
     const char *source = e->source ? e->source : "";
     if (p->n_include_dataset && !listed_in(source, p->include_dataset, p->n_include_dataset)) return 0;
     if (listed_in(source, p->exclude_dataset, p->n_exclude_dataset)) return 0;
-    const char *schema = st_schema_name(e->schema);
+    const char *schema = st_schema_ftm_name(e->schema);
     if (listed_in(schema, p->exclude_schema, p->n_exclude_schema)) return 0;
     if (e->schema == ST_SCHEMA_AIRCRAFT && (listed_in("Airplane", p->exclude_schema, p->n_exclude_schema) ||
                                             listed_in("Aircraft", p->exclude_schema, p->n_exclude_schema)))
@@ -326,6 +326,57 @@ static json_t *entity_json(const st_entity *e, const char *created) {
     json_object_set_new(o, "last_seen", seen[0] ? json_string(seen) : json_null());
     json_object_set_new(o, "last_change", json_null());
     return o;
+}
+
+/* Who issues a source's listings (Sanction.authority). */
+static const char *source_authority(const char *source) {
+    if (!source) return NULL;
+    if (strcmp(source, "un") == 0) return "United Nations Security Council";
+    if (strncmp(source, "ofac", 4) == 0) return "US Treasury Office of Foreign Assets Control";
+    return NULL;
+}
+
+/* A nested entity in yente's shape, for /entities/{id}: its parent's id
+ * under the reverse property, the keys every EntityResponse carries. */
+static json_t *nested_entity(const char *id, const char *schema, const char *caption, json_t *props,
+                             const st_entity *parent, const char *created) {
+    char seen[20] = "";
+    if (created && strlen(created) >= 19) memcpy(seen, created, 19);
+    return json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[], s:b, s:n, s:s?, s:n}", "id", id, "schema", schema,
+                     "caption", caption, "properties", props, "datasets", parent->source ? parent->source : "",
+                     "referents", "target", 0, "first_seen", "last_seen", seen[0] ? seen : NULL,
+                     "last_change");
+}
+
+/* FtM keeps a listing as a Sanction entity and a listed wallet as a
+ * CryptoWallet entity whose holder is the party; /entities/{id} nests them
+ * as yente does (properties "sanctions" and "cryptoWallets"), their ids
+ * made from the entity's. */
+static void entity_add_nested(json_t *o, const st_entity *e, const char *created) {
+    json_t *props = json_object_get(o, "properties");
+    char id[512];
+    json_t *sp = json_pack("{s:[s]}", "entity", e->id);
+    const char *authority = source_authority(e->source);
+    if (authority) json_object_set_new(sp, "authority", json_pack("[s]", authority));
+    if (e->n_programs) {
+        json_t *progs = json_array();
+        for (size_t i = 0; i < e->n_programs; i++) json_array_append_new(progs, json_string(e->programs[i]));
+        json_object_set_new(sp, "program", progs);
+    }
+    if (e->listed_on && *e->listed_on) json_object_set_new(sp, "listingDate", json_pack("[s]", e->listed_on));
+    snprintf(id, sizeof id, "%.400s-sanction", e->id);
+    json_object_set_new(props, "sanctions",
+                        json_pack("[o]", nested_entity(id, "Sanction", e->n_programs ? e->programs[0] : "Sanction",
+                                                       sp, e, created)));
+    if (e->schema == ST_SCHEMA_CRYPTOWALLET || e->n_wallets == 0) return;
+    json_t *wallets = json_array();
+    for (size_t i = 0; i < e->n_wallets; i++) {
+        snprintf(id, sizeof id, "%.300s-wallet-%.16s-%.128s", e->id, e->wallets[i].chain, e->wallets[i].address);
+        json_t *wp = json_pack("{s:[s], s:[s], s:[s]}", "publicKey", e->wallets[i].address, "currencySymbol",
+                               e->wallets[i].chain, "holder", e->id);
+        json_array_append_new(wallets, nested_entity(id, "CryptoWallet", e->wallets[i].address, wp, e, created));
+    }
+    json_object_set_new(props, "cryptoWallets", wallets);
 }
 
 /* The snapshot's creation time from its catalog, NULL when not there. */
@@ -712,6 +763,7 @@ static void api_entity(srv_api *S, srv_req *r, const st_key_info *who, const cha
         return;
     }
     json_t *o = entity_json(e, catalog_created(cat));
+    entity_add_nested(o, e, catalog_created(cat));
     json_decref(cat);
     char hash[65] = "";
     entity_hash(e, hash);
@@ -831,7 +883,7 @@ static void reconcile_manifest(srv_req *r, srv_resp *out) {
         "https://sanctrace.invalid/entity", "schemaSpace", "https://sanctrace.invalid/schema",
         "defaultTypes", "id", "Person", "name", "Person", "id", "Organization", "name",
         "Organization", "id", "Company", "name", "Company", "id", "Vessel", "name", "Vessel", "id",
-        "Aircraft", "name", "Aircraft", "id", "CryptoWallet", "name", "CryptoWallet", "view",
+        "Airplane", "name", "Airplane", "id", "CryptoWallet", "name", "CryptoWallet", "view",
         "url", view, "batchSize", 50);
 }
 
@@ -889,7 +941,7 @@ static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, jso
             for (size_t k = 0; k < h.n; k++) {
                 const st_entity *e = h.v[k].entity;
                 if (!recon_type_wanted(&qs[i], e)) continue;
-                const char *schema = st_schema_name(e->schema);
+                const char *schema = st_schema_ftm_name(e->schema);
                 char desc[256] = "";
                 size_t dl = (size_t)snprintf(desc, sizeof desc, "%s", e->source ? e->source : "");
                 for (size_t p = 0; p < e->n_programs && dl < sizeof desc; p++)

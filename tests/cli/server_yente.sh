@@ -164,6 +164,41 @@ code=$(command curl -s -G -o "$ST_TMP/rg.js" -w '%{http_code}' -H "Authorization
 sed 's/^cb_1(//; s/);$//' "$ST_TMP/rg.js" > "$ST_TMP/rg.json"
 check reconcile "$ST_TMP/rg.json"
 
+# ---- FollowTheMoney as it is: entities FtM loaders accept ----
+# every aircraft, vessel and wallet holder of the snapshot, and every 25th entity
+E=$D/current/entities.jsonl
+{ grep -E '"schema":"(Aircraft|Vessel)"|"wallets"' "$E"; awk 'NR % 25 == 0' "$E"; } | grep -o '^{"id":"[^"]*"' | cut -d'"' -f4 | sort -u > "$ST_TMP/ids"
+[ "$(wc -l < "$ST_TMP/ids")" -gt 600 ] || fail "sample of entities: $(wc -l < "$ST_TMP/ids")"
+: > "$ST_TMP/ents.jsonl"
+while read -r id; do
+  command curl -sf -H "Authorization: ApiKey $key" "$U/entities/$id" >> "$ST_TMP/ents.jsonl" || fail "entity $id"
+  echo >> "$ST_TMP/ents.jsonl"
+done < "$ST_TMP/ids"
+check entities "$ST_TMP/ents.jsonl"
+# aircraft are FtM Airplanes (the old name still accepted on input)
+air=$(grep -m1 '"schema":"Aircraft"' "$E" | cut -d'"' -f4)
+get "/entities/$air" "$ST_TMP/air.json" >/dev/null
+[ "$(jget .schema < "$ST_TMP/air.json")" = Airplane ] || fail "aircraft schema: $(jget .schema < "$ST_TMP/air.json")"
+for sch in Airplane Aircraft; do
+  code=$(get "/search/default?q=$(jget .caption < "$ST_TMP/air.json" | sed 's/ /%20/g')&schema=$sch" "$ST_TMP/as.json")
+  [ "$code" = 200 ] && [ "$(jget '.results.some(r=>r.id==="'"$air"'")' < "$ST_TMP/as.json")" = true ] || fail "schema=$sch: $code"
+done
+# a listed wallet is a CryptoWallet whose holder is the party; the listing a Sanction
+holder=$(grep -m1 '"wallets"' "$E" | grep -v '"schema":"CryptoWallet"' | cut -d'"' -f4)
+get "/entities/$holder" "$ST_TMP/h.json" >/dev/null
+[ "$(jget '.properties.cryptoWallets.every(w=>w.schema==="CryptoWallet"&&w.properties.holder[0]==="'"$holder"'"&&w.properties.publicKey.length===1)' < "$ST_TMP/h.json")" = true ] \
+  || fail "wallets of $holder: $(jget .properties.cryptoWallets < "$ST_TMP/h.json")"
+[ "$(jget '.properties.cryptoWallet===undefined' < "$ST_TMP/h.json")" = true ] || fail "cryptoWallet is no FtM property"
+get /entities/un:KPi.033 "$ST_TMP/k.json" >/dev/null
+[ "$(jget '.properties.sanctions[0].schema+" "+o.properties.sanctions[0].properties.entity[0]+" "+o.properties.sanctions[0].properties.authority[0]' < "$ST_TMP/k.json")" = \
+  "Sanction un:KPi.033 United Nations Security Council" ] || fail "sanction of KPi.033: $(jget .properties.sanctions < "$ST_TMP/k.json")"
+[ "$(jget '.properties.sanctions[0].properties.listingDate[0]' < "$ST_TMP/k.json")" = 2016-11-30 ] || fail "listing date"
+grep -q '<LISTED_ON>2016-11-30</LISTED_ON>' "$L/un-2026-02-27/consolidated.xml" || fail "2016-11-30 is not a UN listing date"
+# a range of birth years is each year, as FtM dates
+range=$(grep -m1 '"year_to"' "$E" | cut -d'"' -f4)
+get "/entities/$range" "$ST_TMP/rg.json" >/dev/null
+[ "$(jget '.properties.birthDate.every(d=>/^[0-9]{4}(-[0-9]{2}){0,2}$/.test(d))' < "$ST_TMP/rg.json")" = true ] || fail "birth dates of $range"
+
 # ---- search and entities carry the same entity keys ----
 code=$(get "/search/default?q=Lazarus%20Group" "$ST_TMP/s.json"); [ "$code" = 200 ] || fail "search: $code"
 check search "$ST_TMP/s.json"

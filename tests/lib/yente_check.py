@@ -7,7 +7,9 @@ those definitions, with the standard library only.
 
     python3 tests/lib/yente_check.py KIND FILE [THRESHOLD]
 
-KIND: match | entity | search | algorithms | reconcile | manifest | error.
+KIND: match | entity | entities (JSON lines) | search | algorithms | reconcile | manifest | error.
+Every entity is also checked against FollowTheMoney's schemata: a known
+schema, only properties it defines, dates and countries as FtM reads them.
 Prints "ok KIND" or the first problem with its path, and exits 1.
 """
 import json
@@ -15,6 +17,47 @@ import re
 import sys
 
 ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")  # yente: seconds, no zone
+
+# FollowTheMoney's schemata, the properties each defines (its own and its
+# parents'), from followthemoney/schema/*.yaml: Thing, LegalEntity, Person,
+# Organization, Company, Asset/Value, Vehicle, Vessel, Airplane,
+# CryptoWallet, Interval, Sanction; "sanctions" and "cryptoWallets" are the
+# reverse properties of Sanction.entity and CryptoWallet.holder.
+THING = {"name", "alias", "previousName", "weakAlias", "country", "summary", "notes", "description",
+         "sourceUrl", "publisher", "publisherUrl", "alephUrl", "wikipediaUrl", "wikidataId", "keywords",
+         "topics", "address", "addressEntity", "program", "programId", "proof", "indexText", "createdAt",
+         "modifiedAt", "retrievedAt", "sanctions"}
+LEGAL = THING | {"email", "phone", "website", "legalForm", "incorporationDate", "dissolutionDate", "taxStatus",
+                 "status", "sector", "classification", "registrationNumber", "idNumber", "taxNumber", "vatCode",
+                 "jurisdiction", "mainCountry", "opencorporatesUrl", "bvdId", "icijId", "okpoCode", "innCode",
+                 "dunsCode", "swiftBic", "parent", "subsidiaries", "passport", "cryptoWallets"}
+PERSON = LEGAL | {"title", "firstName", "secondName", "middleName", "fatherName", "motherName", "lastName",
+                  "nameSuffix", "birthDate", "birthPlace", "birthCountry", "deathDate", "position", "nationality",
+                  "citizenship", "passportNumber", "socialSecurityNumber", "gender", "ethnicity", "height",
+                  "weight", "eyeColor", "hairColor", "appearance", "religion", "political", "education",
+                  "spokenLanguage"}
+ORG = LEGAL | {"cageCode", "permId", "imoNumber", "giiNumber"}
+VALUE = {"amount", "currency", "amountUsd", "amountEur"}
+COMPANY = ORG | VALUE | {"capital", "voenCode", "irsCode", "cikCode", "isinCode", "ticker"}
+VEHICLE = THING | VALUE | {"registrationNumber", "type", "model", "owner", "operator", "buildDate", "registrationDate"}
+SCHEMATA = {
+    "Thing": THING, "LegalEntity": LEGAL, "Person": PERSON, "Organization": ORG, "Company": COMPANY,
+    "Vessel": VEHICLE | {"imoNumber", "crsNumber", "flag", "registrationPort", "navigationArea", "tonnage",
+                         "grossRegisteredTonnage", "nameChangeDate", "callSign", "pastFlags", "pastTypes", "mmsi"},
+    "Airplane": VEHICLE | {"serialNumber", "icaoCode", "manufacturer"},
+    "CryptoWallet": THING | VALUE | {"publicKey", "privateKey", "creationDate", "currencySymbol",
+                                     "managingExchange", "holder", "balance", "balanceDate"},
+    "Sanction": {"entity", "authority", "authorityId", "unscId", "program", "programId", "provisions", "status",
+                 "duration", "reason", "country", "listingDate", "startDate", "endDate", "date", "summary",
+                 "description", "recordId", "sourceUrl", "publisher", "publisherUrl", "modifiedAt", "retrievedAt",
+                 "indexText"},
+}
+DATES = {"birthDate", "deathDate", "createdAt", "modifiedAt", "retrievedAt", "listingDate", "buildDate",
+         "incorporationDate", "dissolutionDate", "startDate", "endDate", "date", "registrationDate",
+         "creationDate", "balanceDate", "nameChangeDate"}
+COUNTRIES = {"country", "nationality", "citizenship", "jurisdiction", "flag", "mainCountry", "birthCountry"}
+FTM_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?)?)?$")
+FTM_COUNTRY = re.compile(r"^[a-z]{2}(-[a-z0-9]+)?$")
 
 
 class Bad(Exception):
@@ -48,14 +91,22 @@ def check_entity(e, path):
     need(is_str(e["caption"]), path + ".caption", "expected a string")
     need(is_str(e["schema"]), path + ".schema", "expected a string")
     need(isinstance(e["properties"], dict), path + ".properties", "expected an object")
+    allowed = SCHEMATA.get(e["schema"])
+    need(allowed is not None, path + ".schema", "%r is not a FollowTheMoney schema" % e["schema"])
     for prop, values in e["properties"].items():
-        need(isinstance(values, list), "%s.properties.%s" % (path, prop), "expected a list")
+        pp = "%s.properties.%s" % (path, prop)
+        need(prop in allowed, pp, "%s has no property %r in FollowTheMoney" % (e["schema"], prop))
+        need(isinstance(values, list), pp, "expected a list")
         for i, v in enumerate(values):
-            p = "%s.properties.%s[%d]" % (path, prop, i)
+            p = "%s[%d]" % (pp, i)
             if isinstance(v, dict):
                 check_entity(v, p)
-            else:
-                need(is_str(v), p, "expected a string or a nested entity")
+                continue
+            need(is_str(v), p, "expected a string or a nested entity")
+            if prop in DATES:
+                need(FTM_DATE.match(v), p, "not a FollowTheMoney date: %r" % v)
+            if prop in COUNTRIES:
+                need(FTM_COUNTRY.match(v), p, "not a FollowTheMoney country code: %r" % v)
     for key in ("datasets", "referents"):
         need(isinstance(e[key], list) and all(is_str(x) for x in e[key]), path + "." + key,
              "expected a list of strings")
@@ -191,6 +242,7 @@ def check_error(d, _):
 
 
 CHECKS = {"match": check_match, "entity": lambda d, t: check_entity(d, "$"), "search": check_search,
+          "entities": None,
           "algorithms": check_algorithms, "reconcile": check_reconcile, "manifest": check_manifest,
           "error": check_error}
 
@@ -200,7 +252,11 @@ def main():
     threshold = float(sys.argv[3]) if len(sys.argv) > 3 else 0.8
     text = open(path, encoding="utf-8").read()
     try:
-        CHECKS[kind](json.loads(text), threshold)
+        if kind == "entities":  # JSON lines, one entity each
+            for n, line in enumerate(text.splitlines(), 1):
+                check_entity(json.loads(line), "line %d" % n)
+        else:
+            CHECKS[kind](json.loads(text), threshold)
     except (Bad, ValueError, KeyError, TypeError, AttributeError) as exc:
         print("%s %s: %s" % (kind, path, exc))
         sys.exit(1)

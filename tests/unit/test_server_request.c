@@ -123,7 +123,7 @@ static void test_limits(void **state) {
     for (int k = 0; k < 11; k++) {
         json_t *names = json_array();
         for (int i = 0; i < 190; i++) json_array_append_new(names, json_sprintf("N%d", i));
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "q%d", k);
         json_object_set_new(qs, key, json_pack("{s:{s:o}}", "properties", "name", names));
     }
