@@ -254,6 +254,17 @@ int srv_match_parse(json_t *body, srv_query **queries, size_t *n, srv_fail *f) {
     *n = 0;
     if (json_unpack_ex(body, &je, 0, "{s:o}", "queries", &qs) != 0)
         return fail(f, 422, "invalid_request", "%s%s", je.text, NULL);
+    /* yente refuses a configuration parameter its algorithm does not take;
+     * sanctrace's scorer takes none ("weights" are accepted and unused) */
+    json_t *config = json_object_get(body, "config");
+    if (json_is_object(config) && json_object_size(config) > 0) {
+        const char *k = json_object_iter_key(json_object_iter(config));
+        f->status = 400;
+        f->error = "invalid_config";
+        snprintf(f->detail, sizeof f->detail, "Invalid configuration parameter: %.64s for algorithm %s", k,
+                 SRV_ALGORITHM);
+        return 400;
+    }
     return parse_named_queries(qs, parse_one_match, queries, n, f);
 }
 

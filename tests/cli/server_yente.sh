@@ -111,6 +111,8 @@ refused() { # WANT ERROR PATH BODY
   check error "$ST_TMP/r.json"
 }
 refused 422 invalid_request "/match/default?limit=501" "$ST_TMP/enrich.json"
+echo '{"config": {"nm_number_mismatch": 0.4}, "queries": {"q": {"schema": "Person", "properties": {"name": ["Ri Won Ho"]}}}}' > "$ST_TMP/config.json"
+refused 400 invalid_config "/match/default" "$ST_TMP/config.json"
 refused 422 invalid_request "/match/default?changed_since=yesterday" "$ST_TMP/enrich.json"
 refused 422 invalid_request "/match/default?threshold=abc" "$ST_TMP/enrich.json"
 q=""; for i in $(seq 1 51); do q="$q&exclude_entity_ids=x$i"; done

@@ -40,6 +40,10 @@ static const match_case match_cases[] = {
      " \"birthDate\": [1964]}}}}", 0, "Ri Won Ho|-|-|1964"},
     {"{\"queries\": {\"p\": {\"properties\": {\"idNumber\": [1.5e3]}}}}", 0, "-|-|1500|-"},
     {"{\"queries\": {\"p\": {\"properties\": {\"name\": true}}}}", 422, "expected a string, a number or an array"},
+    /* yente's body options: weights taken (and unused), a config parameter refused as yente refuses one */
+    {"{\"weights\": {\"name_literal\": 0.8}, \"config\": {}, \"queries\": {\"q\": {\"properties\": {\"name\": \"A\"}}}}", 0, "A|-|-|-"},
+    {"{\"config\": {\"nm_number_mismatch\": 0.4}, \"queries\": {\"q\": {\"properties\": {\"name\": \"A\"}}}}", 400,
+     "Invalid configuration parameter: nm_number_mismatch"},
     {"{\"queries\": {\"p\": {\"properties\": {\"name\": [{\"a\": 1}]}}}}", 422, "expected a string, a number"},
 };
 
