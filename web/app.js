@@ -160,7 +160,9 @@ async function showEntity(id, index) {
     const t = $("entity-record");
     t.replaceChildren();
     for (const [k, vals] of Object.entries(e.properties || {})) {
-      t.append(el("tr", {}, el("th", {}, k), el("td", {}, (Array.isArray(vals) ? vals : [vals]).join("; "))));
+      // nested entities (the listing as a Sanction, held wallets) show as schema and caption
+      const shown = (Array.isArray(vals) ? vals : [vals]).map((v) => (v && typeof v === "object" ? `${v.schema}: ${v.caption}` : v));
+      t.append(el("tr", {}, el("th", {}, k), el("td", {}, shown.join("; "))));
     }
     if (e.remarks && !(e.properties || {}).notes) t.append(el("tr", {}, el("th", {}, "remarks"), el("td", {}, e.remarks)));
     t.append(el("tr", {}, el("th", {}, "lists"), el("td", {}, (e.datasets || []).join(", "))));

@@ -50,7 +50,7 @@ typedef struct st_query {
 
 typedef struct st_screen_opts {
     double threshold;         /* list results scoring at least this; <0: default */
-    size_t limit;             /* at most this many results; 0: 10 (at most 100) */
+    size_t limit;             /* at most this many results; 0: 10 (at most 500) */
     /* Both only cut the one sorted list: a result's score and match flag
      * are the same whatever threshold and limit are asked for. */
 } st_screen_opts;
@@ -72,9 +72,13 @@ int st_screen(const st_snapshot *s, const st_query *q, const st_screen_opts *o,
               st_match **out, size_t *n, st_error *err);
 void st_matches_free(st_match *m, size_t n);
 
-/* The entity as FollowTheMoney-shaped JSON {"id","schema","caption",
- * "properties":{...},"datasets":[...]}.  New reference. */
+/* The entity as FollowTheMoney JSON {"id","schema","caption",
+ * "properties":{...},"datasets":[...]}, every property one its FtM schema
+ * defines.  New reference. */
 json_t *st_entity_to_ftm(const st_entity *e);
+/* The FollowTheMoney name of a schema: st_schema_name, except "Airplane"
+ * for aircraft.  Static string. */
+const char *st_schema_ftm_name(st_schema s);
 
 /* ---- records to screen: CSV with a header or JSON lines (input.c) ------
  * One reader for both shapes: CSV with a header (id plus name | wallet |

@@ -1,8 +1,17 @@
 /*
- * ftm.c - an st_entity as FollowTheMoney-shaped JSON, the shape yente
- * clients and the screen command's output use.
+ * ftm.c - an st_entity as FollowTheMoney JSON, the shape yente clients
+ * read, keeping to FtM's schemata: every property written is one the
+ * entity's schema defines (Person's passportNumber, Vessel's imoNumber and
+ * callSign, Airplane's serialNumber and registrationNumber, ...), so FtM
+ * loaders accept it.
  *
- * Invariant: property values are always arrays of strings, as in FtM.
+ * Invariants: property values are arrays of strings; dates are FtM dates
+ * (a listed range of years becomes each year, never "1960/1962"); the
+ * aircraft schema is FtM's "Airplane" (sanctrace's own name for it,
+ * "Aircraft", stays in snapshots and is accepted on input); a wallet
+ * listed on a person or organisation is not a property of it: FtM keeps it
+ * as a CryptoWallet entity whose holder is that party (the server nests
+ * those, with the Sanction entities, in /entities/{id}).
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,49 +28,144 @@ static void prop_add(json_t *props, const char *key, const char *value) {
     json_array_append_new(arr, json_string(value));
 }
 
+const char *st_schema_ftm_name(st_schema s) {
+    return s == ST_SCHEMA_AIRCRAFT ? "Airplane" : st_schema_name(s);
+}
+
+static int is_legal_entity(st_schema s) {
+    return s == ST_SCHEMA_PERSON || s == ST_SCHEMA_ORGANIZATION || s == ST_SCHEMA_COMPANY ||
+           s == ST_SCHEMA_UNKNOWN;
+}
+
+/* The FtM property an identifier of this type goes to on this schema;
+ * NULL: none (the caller writes it into the notes). */
 static const char *ident_property(const st_ent_ident *id, st_schema schema) {
     const char *t = id->type ? id->type : "";
-    if (!strcmp(t, "passport")) return "passportNumber";
-    if (!strcmp(t, "imo")) return "imoNumber";
-    if (!strcmp(t, "mmsi")) return "mmsi";
-    if (!strcmp(t, "swift")) return "swiftBic";
-    if (!strcmp(t, "tax_id")) return "taxNumber";
-    if (!strcmp(t, "registration")) return schema == ST_SCHEMA_PERSON ? "idNumber" : "registrationNumber";
-    return "idNumber";
+    switch (schema) {
+    case ST_SCHEMA_VESSEL:
+        if (!strcmp(t, "imo")) return "imoNumber";
+        if (!strcmp(t, "mmsi")) return "mmsi";
+        if (!strcmp(t, "call_sign")) return "callSign";
+        return "registrationNumber";
+    case ST_SCHEMA_AIRCRAFT:
+        if (!strcmp(t, "aircraft_msn") || !strcmp(t, "aircraft_serial")) return "serialNumber";
+        if (!strcmp(t, "aircraft_mode_s")) return NULL; /* a transponder code: no FtM property */
+        return "registrationNumber";
+    case ST_SCHEMA_CRYPTOWALLET:
+        return NULL;
+    case ST_SCHEMA_PERSON:
+        if (!strcmp(t, "passport")) return "passportNumber";
+        if (!strcmp(t, "tax_id")) return "taxNumber";
+        if (!strcmp(t, "swift")) return "swiftBic";
+        return "idNumber";
+    default: /* Organization, Company, LegalEntity */
+        if (!strcmp(t, "imo") && schema != ST_SCHEMA_UNKNOWN) return "imoNumber";
+        if (!strcmp(t, "tax_id")) return "taxNumber";
+        if (!strcmp(t, "swift")) return "swiftBic";
+        if (!strcmp(t, "registration") || !strcmp(t, "imo")) return "registrationNumber";
+        return "idNumber";
+    }
+}
+
+/* A further fact (st_ent_prop) under its FtM name, when the schema has it. */
+static const char *fact_property(const char *key, st_schema s) {
+    static const struct {
+        const char *key, *ftm;
+        int legal, person, vessel, aircraft;
+    } facts[] = {
+        {"email", "email", 1, 1, 0, 0},          {"phone", "phone", 1, 1, 0, 0},
+        {"website", "website", 1, 1, 0, 0},      {"sector", "sector", 1, 1, 0, 0},
+        {"incorporationDate", "incorporationDate", 1, 0, 0, 0},
+        {"position", "position", 0, 1, 0, 0},    {"title", "title", 0, 1, 0, 0},
+        {"callSign", "callSign", 0, 0, 1, 0},    {"tonnage", "tonnage", 0, 0, 1, 0},
+        {"pastFlags", "pastFlags", 0, 0, 1, 0},  {"vesselType", "type", 0, 0, 1, 0},
+        {"buildDate", "buildDate", 0, 0, 1, 1},  {"model", "model", 0, 0, 1, 1},
+        {"aircraftModel", "model", 0, 0, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+        if (strcmp(key, facts[i].key) != 0) continue;
+        int ok = s == ST_SCHEMA_PERSON     ? facts[i].person || facts[i].legal
+                 : s == ST_SCHEMA_VESSEL   ? facts[i].vessel
+                 : s == ST_SCHEMA_AIRCRAFT ? facts[i].aircraft
+                 : is_legal_entity(s)      ? facts[i].legal
+                                           : 0;
+        return ok ? facts[i].ftm : NULL;
+    }
+    return NULL;
+}
+
+/* A partial date as FtM dates: one value, or each year of a listed range
+ * ("born 1960 to 1962"); a range over 20 years gives its two ends. */
+static void date_add(json_t *props, const char *key, const st_pdate *d) {
+    char buf[32];
+    if (d->year_to > d->year) {
+        int last = d->year_to, step = d->year_to - d->year > 20 ? d->year_to - d->year : 1;
+        for (int y = d->year; y <= last; y += step) {
+            snprintf(buf, sizeof buf, "%04d", y);
+            prop_add(props, key, buf);
+        }
+        return;
+    }
+    prop_add(props, key, st_pdate_format(d, buf, sizeof buf));
 }
 
 json_t *st_entity_to_ftm(const st_entity *e) {
     json_t *o = json_object(), *props = json_object();
     if (!o || !props) { json_decref(o); json_decref(props); return NULL; }
+    st_schema s = e->schema;
     json_object_set_new(o, "id", json_string(e->id));
-    json_object_set_new(o, "schema", json_string(st_schema_name(e->schema)));
+    json_object_set_new(o, "schema", json_string(st_schema_ftm_name(s)));
     json_object_set_new(o, "caption", json_string(e->caption ? e->caption : e->id));
     for (size_t i = 0; i < e->n_names; i++) {
         static const char *const key[] = {"name", "alias", "weakAlias", "previousName"};
         prop_add(props, key[e->names[i].kind <= ST_NAME_FORMER ? e->names[i].kind : 1], e->names[i].value);
     }
-    char d[32];
-    for (size_t i = 0; i < e->n_birth_dates; i++)
-        prop_add(props, "birthDate", st_pdate_format(&e->birth_dates[i], d, sizeof d));
-    for (size_t i = 0; i < e->n_birth_places; i++) prop_add(props, "birthPlace", e->birth_places[i]);
+    if (s == ST_SCHEMA_PERSON) {
+        for (size_t i = 0; i < e->n_birth_dates; i++) date_add(props, "birthDate", &e->birth_dates[i]);
+        for (size_t i = 0; i < e->n_birth_places; i++) prop_add(props, "birthPlace", e->birth_places[i]);
+        prop_add(props, "gender", e->gender);
+    }
     for (size_t i = 0; i < e->n_nationalities; i++) {
         char c[3] = {(char)(e->nationalities[i][0] | 0x20), (char)(e->nationalities[i][1] | 0x20), 0};
-        prop_add(props, "nationality", c);
+        prop_add(props, s == ST_SCHEMA_PERSON ? "nationality" : "country", c); /* only persons have one */
     }
     for (size_t i = 0; i < e->n_countries; i++) {
         char c[3] = {(char)(e->countries[i][0] | 0x20), (char)(e->countries[i][1] | 0x20), 0};
-        prop_add(props, e->schema == ST_SCHEMA_VESSEL ? "flag" : "country", c);
+        prop_add(props, s == ST_SCHEMA_VESSEL ? "flag" : "country", c);
     }
-    for (size_t i = 0; i < e->n_idents; i++)
-        prop_add(props, ident_property(&e->idents[i], e->schema), e->idents[i].value);
+    for (size_t i = 0; i < e->n_idents; i++) {
+        const char *p = ident_property(&e->idents[i], s);
+        if (p) {
+            prop_add(props, p, e->idents[i].value);
+        } else {
+            char note[600];
+            snprintf(note, sizeof note, "%s: %s",
+                     strcmp(e->idents[i].type ? e->idents[i].type : "", "aircraft_mode_s") == 0
+                         ? "Mode S transponder code"
+                         : (e->idents[i].type ? e->idents[i].type : "identifier"),
+                     e->idents[i].value);
+            prop_add(props, "notes", note);
+        }
+    }
     for (size_t i = 0; i < e->n_addresses; i++) prop_add(props, "address", e->addresses[i]);
-    for (size_t i = 0; i < e->n_wallets; i++) {
-        char w[512];
-        snprintf(w, sizeof w, "%s:%s", e->wallets[i].chain, e->wallets[i].address);
-        prop_add(props, e->schema == ST_SCHEMA_CRYPTOWALLET ? "publicKey" : "cryptoWallet", w);
+    if (s == ST_SCHEMA_CRYPTOWALLET) {
+        for (size_t i = 0; i < e->n_wallets; i++) {
+            prop_add(props, "publicKey", e->wallets[i].address);
+            prop_add(props, "currencySymbol", e->wallets[i].chain);
+        }
+    }
+    for (size_t i = 0; i < e->n_props; i++) {
+        const char *p = fact_property(e->props[i].key, s);
+        if (!p) continue;
+        if (!strcmp(p, "buildDate") || !strcmp(p, "incorporationDate")) {
+            /* lists write these as text ("28 Aug 2002"): an FtM date, or left out */
+            st_pdate d;
+            if (st_pdate_parse(e->props[i].value, &d) == ST_OK && d.year) date_add(props, p, &d);
+            continue;
+        }
+        prop_add(props, p, e->props[i].value);
     }
     for (size_t i = 0; i < e->n_programs; i++) prop_add(props, "program", e->programs[i]);
-    prop_add(props, "gender", e->gender);
     prop_add(props, "createdAt", e->listed_on);
     prop_add(props, "notes", e->remarks);
     json_object_set_new(o, "properties", props);

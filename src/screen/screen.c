@@ -56,7 +56,7 @@
 #define SCREEN_SCORED_MIN 12     /* names always scored, best estimates first */
 #define SCREEN_BOUND_SHARE 0.6   /* past those, skip names whose estimate is under
                                     this share of the best estimate */
-#define SCREEN_MAX_MATCHES 100
+#define SCREEN_MAX_MATCHES 500 /* the server answers up to 500 (yente's MAX_MATCHES) */
 #define SCREEN_NAME_FLOOR 0.50   /* a list name scoring under this is no evidence:
                                     not a candidate, whatever the threshold */
 #define SCREEN_LIFT_FLOOR ST_DEFAULT_THRESHOLD /* attribute bonuses apply only from

@@ -33,7 +33,7 @@
 #include "server/request.h"
 #include "server/api.h"
 
-#define API_MAX_LIMIT 100
+#define API_MAX_LIMIT 100 /* /search ?limit= */
 
 /* ---- helpers ---- */
 
@@ -84,6 +84,49 @@ static void hits_free(hits *h) {
     memset(h, 0, sizeof *h);
 }
 
+/* yente's result filters of one /match request, applied to each entity
+ * before it can take a place among the results. */
+typedef struct result_filter {
+    const srv_match_params *p;
+    const char *created; /* the snapshot's creation time (ISO 8601) */
+} result_filter;
+
+static int listed_in(const char *v, const char *const *list, int n) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(v, list[i]) == 0) return 1;
+    return 0;
+}
+
+static int filter_active(const result_filter *rf) {
+    const srv_match_params *p = rf ? rf->p : NULL;
+    return p && (p->n_include_dataset || p->n_exclude_dataset || p->n_exclude_schema || p->n_topics ||
+                 p->n_exclude_entity_ids || p->changed_since);
+}
+
+/* Does e pass rf?  Every entity sanctrace serves is a sanctions listing:
+ * its one topic is "sanction".  No entity of a snapshot changed after the
+ * snapshot was made, so changed_since after its creation excludes all;
+ * before, none (the snapshot does not say when each entity last changed:
+ * screening errs towards showing an entity). */
+static int filter_passes(const result_filter *rf, const st_entity *e) {
+    if (!filter_active(rf)) return 1;
+    const srv_match_params *p = rf->p;
+    const char *source = e->source ? e->source : "";
+    if (p->n_include_dataset && !listed_in(source, p->include_dataset, p->n_include_dataset)) return 0;
+    if (listed_in(source, p->exclude_dataset, p->n_exclude_dataset)) return 0;
+    const char *schema = st_schema_ftm_name(e->schema);
+    if (listed_in(schema, p->exclude_schema, p->n_exclude_schema)) return 0;
+    if (e->schema == ST_SCHEMA_AIRCRAFT && (listed_in("Airplane", p->exclude_schema, p->n_exclude_schema) ||
+                                            listed_in("Aircraft", p->exclude_schema, p->n_exclude_schema)))
+        return 0;
+    if (p->n_topics && !listed_in("sanction", p->topics, p->n_topics)) return 0;
+    if (listed_in(e->id, p->exclude_entity_ids, p->n_exclude_entity_ids)) return 0;
+    if (p->changed_since && rf->created &&
+        strncmp(p->changed_since, rf->created, strlen(p->changed_since)) > 0)
+        return 0;
+    return 1;
+}
+
 static int hits_add(hits *h, st_match *m) {
     for (size_t i = 0; i < h->n; i++) {
         if (h->v[i].entity != m->entity) continue;
@@ -113,21 +156,37 @@ static int merged_cmp(const void *a, const void *b) {
 }
 
 static int screen_one(const st_snapshot *snap, const st_query *sq, double cutoff, size_t limit,
-                      hits *h, st_error *err) {
-    st_screen_opts o = {cutoff, limit};
+                      const result_filter *rf, double over, hits *h, st_error *err) {
+    /* filtered out results must not take the places of those that pass:
+     * with a filter, ask the engine for as many as an answer may hold */
+    st_screen_opts o = {cutoff, filter_active(rf) ? SRV_MAX_LIMIT : limit};
     st_match *m = NULL;
     size_t n = 0;
     int rc = st_screen(snap, sq, &o, &m, &n, err);
     if (rc != ST_OK) return rc;
-    for (size_t i = 0; i < n && rc == ST_OK; i++) rc = hits_add(h, &m[i]);
+    if (n && n == o.limit && o.limit < SRV_MAX_LIMIT && m[n - 1].score >= over) {
+        /* the cut may hide matches that "total" counts: ask again for all
+         * (scores do not depend on the limit asked) */
+        st_matches_free(m, n);
+        o.limit = SRV_MAX_LIMIT;
+        m = NULL;
+        n = 0;
+        if ((rc = st_screen(snap, sq, &o, &m, &n, err)) != ST_OK) return rc;
+    }
+    for (size_t i = 0; i < n && rc == ST_OK; i++)
+        if (filter_passes(rf, m[i].entity)) rc = hits_add(h, &m[i]);
     st_matches_free(m, n);
     return rc;
 }
 
 /* Screen every name, wallet and (alone) identifier of q; results merged,
- * best first, at most limit. */
+ * best first, at most limit, those rf lets through (rf NULL: all).  With
+ * n_over non-NULL it gets how many scored at least over before the cut to
+ * limit (yente's "total": the matches); over > 1 counts nothing and never
+ * asks the engine twice. */
 static int screen_query(const st_snapshot *snap, const srv_query *q, const char *dataset,
-                        double cutoff, size_t limit, hits *h, st_error *err) {
+                        double cutoff, size_t limit, const result_filter *rf, double over,
+                        size_t *n_over, hits *h, st_error *err) {
     st_query base = {0};
     base.schema = q->schema && *q->schema && strcmp(q->schema, "Thing") != 0 &&
                           strcmp(q->schema, "LegalEntity") != 0
@@ -142,23 +201,27 @@ static int screen_query(const st_snapshot *snap, const srv_query *q, const char 
     for (int i = 0; i < q->n_names && rc == ST_OK; i++) {
         st_query sq = base;
         sq.name = q->names[i];
-        rc = screen_one(snap, &sq, cutoff, limit, h, err);
+        rc = screen_one(snap, &sq, cutoff, limit, rf, over, h, err);
     }
     for (int i = 0; i < q->n_wallets && rc == ST_OK; i++) {
         st_query sq = {0};
         sq.wallet = q->wallets[i];
         sq.dataset = base.dataset;
-        rc = screen_one(snap, &sq, cutoff, limit, h, err);
+        rc = screen_one(snap, &sq, cutoff, limit, rf, over, h, err);
     }
     if (q->n_names == 0) {
         for (int i = 0; i < q->n_id_numbers && rc == ST_OK; i++) {
             st_query sq = base;
             sq.id_number = q->id_numbers[i];
-            rc = screen_one(snap, &sq, cutoff, limit, h, err);
+            rc = screen_one(snap, &sq, cutoff, limit, rf, over, h, err);
         }
     }
     if (rc != ST_OK) return rc;
     if (h->n > 1) qsort(h->v, h->n, sizeof *h->v, merged_cmp); /* v is NULL when empty */
+    if (n_over) {
+        *n_over = 0;
+        while (*n_over < h->n && h->v[*n_over].score >= over) (*n_over)++;
+    }
     while (h->n > limit) json_decref(h->v[--h->n].explanation);
     return ST_OK;
 }
@@ -182,6 +245,143 @@ static json_t *features_of(json_t *expl) {
     return f;
 }
 
+/* A value of an explanation as text: strings as they are, a list of
+ * strings joined with "; ", anything else NULL. */
+static char *expl_text(json_t *v) {
+    if (json_is_string(v)) return strdup(json_string_value(v));
+    if (!json_is_array(v) || json_array_size(v) == 0) return NULL;
+    size_t len = 1, i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e)) return NULL;
+        len += strlen(json_string_value(e)) + 2;
+    }
+    char *out = malloc(len);
+    if (!out) return NULL;
+    out[0] = 0;
+    json_array_foreach(v, i, e) {
+        if (i) strcat(out, "; ");
+        strcat(out, json_string_value(e));
+    }
+    return out;
+}
+
+/* One of yente's FeatureResult {"score", "detail", "query", "candidate"}
+ * under key in into (a second step of one feature gets "_2", ...). */
+static void explanation_add(json_t *into, const char *key, double score, const char *detail, json_t *query,
+                            json_t *candidate) {
+    char k[96];
+    snprintf(k, sizeof k, "%.80s", key);
+    for (int i = 2; json_object_get(into, k) && i < 100; i++) snprintf(k, sizeof k, "%.80s_%d", key, i);
+    char *qt = expl_text(query), *ct = expl_text(candidate);
+    json_object_set_new(into, k, json_pack("{s:f, s:s?, s:s?, s:s?}", "score", score, "detail", detail,
+                                           "query", qt, "candidate", ct));
+    free(qt);
+    free(ct);
+}
+
+/* yente's "explanations": the engine's explanation as FeatureResults - the
+ * name comparison, then each attribute step with its effect and reason.
+ * sanctrace's own "explanation" stays beside it for its page and clients. */
+static json_t *explanations_of(json_t *expl) {
+    json_t *out = json_object();
+    if (!json_is_object(expl)) return out;
+    json_t *name = json_object_get(expl, "name");
+    if (json_is_object(name)) {
+        char detail[160];
+        const char *kind = json_string_value(json_object_get(expl, "name_kind"));
+        snprintf(detail, sizeof detail, "name compared with the listed %s name%s", kind ? kind : "",
+                 json_is_true(json_object_get(name, "korean")) ? ", read as Korean syllables" : "");
+        json_t *ns = json_object_get(expl, "name_score");
+        if (!json_is_number(ns)) ns = json_object_get(name, "score");
+        explanation_add(out, "name", json_number_value(ns), detail, json_object_get(name, "query"),
+                        json_object_get(name, "list"));
+    }
+    size_t i;
+    json_t *st;
+    json_array_foreach(json_object_get(expl, "steps"), i, st) {
+        const char *feature = json_string_value(json_object_get(st, "feature"));
+        json_t *effect = json_object_get(st, "effect");
+        if (!feature) continue;
+        explanation_add(out, feature, json_is_number(effect) ? json_number_value(effect) : 0,
+                        json_string_value(json_object_get(st, "why")), json_object_get(st, "query"),
+                        json_object_get(st, "list"));
+    }
+    return out;
+}
+
+/* The entity in yente's EntityResponse shape: FtM plus "referents" (none:
+ * sanctrace does not merge records), "target" (every listing is one),
+ * "first_seen" and "last_change" (unknown to one snapshot: null) and
+ * "last_seen" (the served snapshot was made then, seconds, no zone, as
+ * yente writes them). */
+static json_t *entity_json(const st_entity *e, const char *created) {
+    json_t *o = st_entity_to_ftm(e);
+    if (!o) return NULL;
+    char seen[20] = "";
+    if (created && strlen(created) >= 19) memcpy(seen, created, 19);
+    json_object_set_new(o, "referents", json_array());
+    json_object_set_new(o, "target", json_true());
+    json_object_set_new(o, "first_seen", json_null());
+    json_object_set_new(o, "last_seen", seen[0] ? json_string(seen) : json_null());
+    json_object_set_new(o, "last_change", json_null());
+    return o;
+}
+
+/* Who issues a source's listings (Sanction.authority). */
+static const char *source_authority(const char *source) {
+    if (!source) return NULL;
+    if (strcmp(source, "un") == 0) return "United Nations Security Council";
+    if (strncmp(source, "ofac", 4) == 0) return "US Treasury Office of Foreign Assets Control";
+    return NULL;
+}
+
+/* A nested entity in yente's shape, for /entities/{id}: its parent's id
+ * under the reverse property, the keys every EntityResponse carries. */
+static json_t *nested_entity(const char *id, const char *schema, const char *caption, json_t *props,
+                             const st_entity *parent, const char *created) {
+    char seen[20] = "";
+    if (created && strlen(created) >= 19) memcpy(seen, created, 19);
+    return json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[], s:b, s:n, s:s?, s:n}", "id", id, "schema", schema,
+                     "caption", caption, "properties", props, "datasets", parent->source ? parent->source : "",
+                     "referents", "target", 0, "first_seen", "last_seen", seen[0] ? seen : NULL,
+                     "last_change");
+}
+
+/* FtM keeps a listing as a Sanction entity and a listed wallet as a
+ * CryptoWallet entity whose holder is the party; /entities/{id} nests them
+ * as yente does (properties "sanctions" and "cryptoWallets"), their ids
+ * made from the entity's. */
+static void entity_add_nested(json_t *o, const st_entity *e, const char *created) {
+    json_t *props = json_object_get(o, "properties");
+    char id[512];
+    json_t *sp = json_pack("{s:[s]}", "entity", e->id);
+    const char *authority = source_authority(e->source);
+    if (authority) json_object_set_new(sp, "authority", json_pack("[s]", authority));
+    if (e->n_programs) {
+        json_t *progs = json_array();
+        for (size_t i = 0; i < e->n_programs; i++) json_array_append_new(progs, json_string(e->programs[i]));
+        json_object_set_new(sp, "program", progs);
+    }
+    if (e->listed_on && *e->listed_on) json_object_set_new(sp, "listingDate", json_pack("[s]", e->listed_on));
+    snprintf(id, sizeof id, "%.400s-sanction", e->id);
+    json_object_set_new(props, "sanctions",
+                        json_pack("[o]", nested_entity(id, "Sanction", e->n_programs ? e->programs[0] : "Sanction",
+                                                       sp, e, created)));
+    if (e->schema == ST_SCHEMA_CRYPTOWALLET || e->n_wallets == 0) return;
+    json_t *wallets = json_array();
+    for (size_t i = 0; i < e->n_wallets; i++) {
+        snprintf(id, sizeof id, "%.300s-wallet-%.16s-%.128s", e->id, e->wallets[i].chain, e->wallets[i].address);
+        json_t *wp = json_pack("{s:[s], s:[s], s:[s]}", "publicKey", e->wallets[i].address, "currencySymbol",
+                               e->wallets[i].chain, "holder", e->id);
+        json_array_append_new(wallets, nested_entity(id, "CryptoWallet", e->wallets[i].address, wp, e, created));
+    }
+    json_object_set_new(props, "cryptoWallets", wallets);
+}
+
+/* The snapshot's creation time from its catalog, NULL when not there. */
+static const char *catalog_created(json_t *cat) { return json_string_value(json_object_get(cat, "created")); }
+
 /* The newest decision on entity_id among decisions (newest first). */
 static json_t *decision_for(json_t *decisions, const char *entity_id) {
     size_t i;
@@ -194,8 +394,8 @@ static json_t *decision_for(json_t *decisions, const char *entity_id) {
 }
 
 /* One result in yente's shape, plus sanctrace's explanation and decision. */
-static json_t *result_json(const merged *m, double threshold, json_t *decisions) {
-    json_t *o = st_entity_to_ftm(m->entity);
+static json_t *result_json(const merged *m, const char *created, json_t *decisions) {
+    json_t *o = entity_json(m->entity, created);
     if (!o) return NULL;
     char hash[65] = "";
     entity_hash(m->entity, hash);
@@ -204,7 +404,7 @@ static json_t *result_json(const merged *m, double threshold, json_t *decisions)
     json_object_set_new(o, "matched_name", json_string(m->name ? m->name : ""));
     json_object_set_new(o, "features", features_of(m->explanation));
     json_object_set(o, "explanation", m->explanation ? m->explanation : json_null());
-    json_object_set_new(o, "target", json_true());
+    json_object_set_new(o, "explanations", explanations_of(m->explanation));
     json_object_set_new(o, "entity_hash", json_string(hash));
     json_t *d = decision_for(decisions, m->entity->id);
     if (d) {
@@ -214,9 +414,9 @@ static json_t *result_json(const merged *m, double threshold, json_t *decisions)
     return o;
 }
 
-static json_t *results_json(const hits *h, double threshold, json_t *decisions) {
+static json_t *results_json(const hits *h, const char *created, json_t *decisions) {
     json_t *arr = json_array();
-    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, result_json(&h->v[i], threshold, decisions));
+    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, result_json(&h->v[i], created, decisions));
     return arr;
 }
 
@@ -336,35 +536,45 @@ static st_snapshot *need_snapshot(srv_api *S, json_t **cat, srv_resp *out) {
 
 /* ---- POST /match/{dataset} ---- */
 
+/* The query-string arguments of a request, in order, bounded. */
+typedef struct arg_list {
+    srv_kv v[SRV_MAX_ARGS];
+    size_t n; /* how many were sent (more than SRV_MAX_ARGS: the rest not kept) */
+} arg_list;
+
+static void arg_collect(void *ctx, const char *name, const char *value) {
+    arg_list *a = ctx;
+    if (a->n < SRV_MAX_ARGS) a->v[a->n] = (srv_kv){name, value};
+    a->n++;
+}
+
 static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
     srv_fail f = {0};
     srv_query *qs = NULL;
     size_t nq = 0;
     json_t *cat = NULL, *answer = NULL, *responses = NULL;
     st_snapshot *snap = NULL;
+    arg_list args = {0};
+    srv_match_params mp;
+    srv_args_each(r, arg_collect, &args);
+    if (srv_match_params_parse(args.v, args.n, &mp, &f) != 0) {
+        srv_error(out, f.status, f.error, "%s", f.detail);
+        return;
+    }
     json_t *body = srv_json_parse(r->body, r->body_len, &f);
     if (!body) {
         srv_error(out, f.status, f.error, "%s", f.detail);
         return;
     }
-    double threshold = arg_double(r, "threshold", ST_DEFAULT_THRESHOLD, 0, 1);
-    double cutoff = arg_double(r, "cutoff", 0.5, 0, 1);
-    double limit = arg_double(r, "limit", 5, 1, API_MAX_LIMIT);
-    if (threshold < -1 || cutoff < -1 || limit < -1) {
-        srv_error(out, 422, "invalid_request", "threshold and cutoff must be in [0, 1], limit in 1..%d",
-                  API_MAX_LIMIT);
-        goto done;
-    }
-    if (cutoff > threshold) cutoff = threshold;
     if (srv_match_parse(body, &qs, &nq, &f) != 0) {
         srv_error(out, f.status, f.error, "%s", f.detail);
         goto done;
     }
-    if ((double)nq * limit > SRV_MAX_RESULTS) {
+    if (nq * (size_t)mp.limit > SRV_MAX_RESULTS) {
         srv_error(out, 422, "too_many_results",
-                  "%zu queries with limit %d could answer %.0f results; at most %d per request: send "
+                  "%zu queries with limit %d could answer %zu results; at most %d per request: send "
                   "fewer queries or a lower limit",
-                  nq, (int)limit, (double)nq * limit, SRV_MAX_RESULTS);
+                  nq, mp.limit, nq * (size_t)mp.limit, SRV_MAX_RESULTS);
         goto done;
     }
     if (!(snap = need_snapshot(S, &cat, out))) goto done;
@@ -372,6 +582,9 @@ static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char
         srv_error(out, 404, "unknown_dataset", "no dataset '%s'; see /catalog", dataset);
         goto done;
     }
+    const char *created = catalog_created(cat);
+    result_filter rf = {&mp, created};
+    json_t *queries = json_object_get(body, "queries");
     responses = json_object();
     json_t *subjects = json_array();
     for (size_t i = 0; i < nq; i++) {
@@ -387,12 +600,15 @@ static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char
             json_decref(subjects);
             goto done;
         }
-        int rc = screen_query(snap, &qs[i], dataset, cutoff, (size_t)limit, &h, &err);
+        size_t matching = 0;
+        int rc = screen_query(snap, &qs[i], dataset, mp.cutoff, (size_t)mp.limit, &rf, mp.threshold,
+                              &matching, &h, &err);
         json_t *resp;
         if (rc == ST_OK) {
-            resp = json_pack("{s:i, s:o, s:{s:i, s:s}, s:O, s:s}", "status", 200, "results",
-                             results_json(&h, threshold, decisions), "total", "value", (int)h.n,
-                             "relation", "eq", "query", json_object_get(json_object_get(body, "queries"), qs[i].key),
+            /* total: the matches (at or above threshold), as yente counts */
+            resp = json_pack("{s:i, s:o, s:{s:I, s:s}, s:o, s:s}", "status", 200, "results",
+                             results_json(&h, created, decisions), "total", "value", (json_int_t)matching,
+                             "relation", "eq", "query", srv_query_echo(json_object_get(queries, qs[i].key), &qs[i]),
                              "subject", subject);
         } else {
             resp = json_pack("{s:i, s:s, s:s}", "status", 400, "error", "invalid_query", "detail", err.msg);
@@ -401,9 +617,9 @@ static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char
         hits_free(&h);
         json_decref(decisions);
     }
-    answer = json_pack("{s:o, s:{s:s, s:s}, s:i, s:s}", "responses", responses, "matcher", "name",
-                       "sanctrace", "version", ST_VERSION, "limit", (int)limit, "snapshot",
-                       st_snapshot_version(snap));
+    answer = json_pack("{s:o, s:{s:s, s:s}, s:i, s:s, s:s}", "responses", responses, "matcher", "name",
+                       SRV_ALGORITHM, "version", ST_VERSION, "limit", mp.limit, "snapshot",
+                       st_snapshot_version(snap), "algorithm", SRV_ALGORITHM);
     responses = NULL;
     char *subj = json_dumps(subjects, JSON_COMPACT);
     json_decref(subjects);
@@ -420,6 +636,40 @@ done:
     json_decref(body);
     st_free(qs);
     if (snap) st_snapshot_release(snap);
+}
+
+/* ---- GET /algorithms ---- */
+
+/* yente's AlgorithmResponse: the one scorer served, which also answers
+ * for "best" and yente's algorithm names. */
+static void api_algorithms(srv_resp *out) {
+    static const struct {
+        const char *name, *description;
+        double coefficient;
+    } doc[] = {
+        /* coefficient: the largest raise the feature gives (screen.c) */
+        {"name", "name similarity (token alignment, transliteration, Korean syllables), weighted by the kind of listed name: the base score", 1.0},
+        {"birth_date", "birth dates: the same date (+0.08) or year raises the score, a different year lowers it (-0.20)", 0.08},
+        {"nationality", "nationality or citizenship: the same raises the score (+0.03), a different one lowers it (-0.10)", 0.03},
+        {"country", "a country linked to the listed party (+0.02)", 0.02},
+        {"id_number", "an identifier (passport, IMO, registration, ...) equal to a listed one (+0.15; alone: 0.80)", 0.15},
+        {"wallet", "a crypto wallet address equal to a listed one: score 1", 1.0},
+    };
+    json_t *features = json_object();
+    for (size_t i = 0; i < sizeof doc / sizeof doc[0]; i++)
+        json_object_set_new(features, doc[i].name,
+                            json_pack("{s:s, s:f, s:s}", "description", doc[i].description, "coefficient",
+                                      doc[i].coefficient, "url", "https://sanctrace.invalid/docs/server.md"));
+    const char *desc = "sanctrace's scorer: the name score of the best listed name, adjusted by birth "
+                       "date, nationality, country and identifiers; wallets match exactly. Answers for "
+                       "best, logic-v1, logic-v2, regression-v1, name-based, name-qualified, ofac-249.";
+    json_t *algo = json_pack("{s:s, s:s, s:O, s:{s:s, s:s, s:{}, s:O}}", "name", SRV_ALGORITHM, "description",
+                             desc, "features", features, "docs", "name", SRV_ALGORITHM, "description", desc,
+                             "config", "features", features);
+    json_decref(features);
+    out->status = 200;
+    out->json = json_pack("{s:[o], s:s, s:s}", "algorithms", algo, "default", SRV_ALGORITHM, "best",
+                          SRV_ALGORITHM);
 }
 
 /* ---- GET /search/{dataset}?q=&schema=&birthDate=&nationality= ---- */
@@ -471,12 +721,12 @@ static void api_search(srv_api *S, srv_req *r, const st_key_info *who, const cha
         srv_error(out, 503, "store_unavailable", "%s", err.msg);
         goto done;
     }
-    if (screen_query(snap, &q, dataset, cutoff, (size_t)limit, &h, &err) != ST_OK) {
+    if (screen_query(snap, &q, dataset, cutoff, (size_t)limit, NULL, 2, NULL, &h, &err) != ST_OK) {
         srv_error(out, 422, "invalid_query", "%s", err.msg);
         goto done;
     }
-    answer = json_pack("{s:o, s:{s:i, s:s}, s:i, s:s, s:s, s:f}", "results",
-                       results_json(&h, threshold, decisions), "total", "value", (int)h.n,
+    answer = json_pack("{s:o, s:{s:I, s:s}, s:i, s:s, s:s, s:f}", "results",
+                       results_json(&h, catalog_created(cat), decisions), "total", "value", (json_int_t)h.n,
                        "relation", "eq", "limit", (int)limit, "subject", subject, "snapshot",
                        st_snapshot_version(snap), "threshold", threshold);
     input = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "q", text, "wallet", wallet,
@@ -502,15 +752,19 @@ done:
 /* ---- GET /entities/{id} ---- */
 
 static void api_entity(srv_api *S, srv_req *r, const st_key_info *who, const char *id, srv_resp *out) {
-    st_snapshot *snap = need_snapshot(S, NULL, out);
+    json_t *cat = NULL;
+    st_snapshot *snap = need_snapshot(S, &cat, out);
     if (!snap) return;
     const st_entity *e = st_snapshot_find(snap, id);
     if (!e) {
         srv_error(out, 404, "not_found", "no entity '%s' in snapshot %s", id, st_snapshot_version(snap));
+        json_decref(cat);
         st_snapshot_release(snap);
         return;
     }
-    json_t *o = st_entity_to_ftm(e);
+    json_t *o = entity_json(e, catalog_created(cat));
+    entity_add_nested(o, e, catalog_created(cat));
+    json_decref(cat);
     char hash[65] = "";
     entity_hash(e, hash);
     json_object_set_new(o, "entity_hash", json_string(hash));
@@ -629,8 +883,21 @@ static void reconcile_manifest(srv_req *r, srv_resp *out) {
         "https://sanctrace.invalid/entity", "schemaSpace", "https://sanctrace.invalid/schema",
         "defaultTypes", "id", "Person", "name", "Person", "id", "Organization", "name",
         "Organization", "id", "Company", "name", "Company", "id", "Vessel", "name", "Vessel", "id",
-        "Aircraft", "name", "Aircraft", "id", "CryptoWallet", "name", "CryptoWallet", "view",
+        "Airplane", "name", "Airplane", "id", "CryptoWallet", "name", "CryptoWallet", "view",
         "url", view, "batchSize", 50);
+}
+
+/* Is e of one of the types q asks for?  One type was screened as that
+ * schema; of several, a result of any of them is kept; a type sanctrace
+ * does not know (or LegalEntity, Thing) keeps every result. */
+static int recon_type_wanted(const srv_query *q, const st_entity *e) {
+    if (q->n_types < 2) return 1;
+    for (int i = 0; i < q->n_types; i++) {
+        const char *t = q->types[i];
+        st_schema s = st_schema_parse(t);
+        if (s == ST_SCHEMA_UNKNOWN || s == e->schema) return 1;
+    }
+    return 0;
 }
 
 static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, json_t *queries,
@@ -668,10 +935,13 @@ static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, jso
         json_array_append_new(subjects, json_string(subject));
         size_t limit = qs[i].limit > 0 ? (size_t)qs[i].limit : 5;
         json_t *res = json_array();
-        if (screen_query(snap, &qs[i], "default", 0.5, limit, &h, &err) == ST_OK) {
+        /* a blank cell has nothing to screen: no candidates, the batch goes on */
+        if (!srv_query_empty(&qs[i]) &&
+            screen_query(snap, &qs[i], "default", 0.5, limit, NULL, 2, NULL, &h, &err) == ST_OK) {
             for (size_t k = 0; k < h.n; k++) {
                 const st_entity *e = h.v[k].entity;
-                const char *schema = st_schema_name(e->schema);
+                if (!recon_type_wanted(&qs[i], e)) continue;
+                const char *schema = st_schema_ftm_name(e->schema);
                 char desc[256] = "";
                 size_t dl = (size_t)snprintf(desc, sizeof desc, "%s", e->source ? e->source : "");
                 for (size_t p = 0; p < e->n_programs && dl < sizeof desc; p++)
@@ -888,8 +1158,17 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
         if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /entities/{id}");
         else if (allowed(&who, ST_ROLE_READ, "read entities", out)) api_entity(S, r, &who, rest, out);
     } else if (strcmp(url, "/reconcile") == 0 || strcmp(url, "/reconcile/") == 0) {
+        /* JSONP (reconciliation 0.1): ?callback=NAME wraps the answer, errors
+         * too; the name is checked first, as it is written into script */
+        const char *cb = srv_arg(r, "callback");
+        if (cb && !srv_callback_valid(cb)) {
+            srv_error(out, 400, "invalid_callback",
+                      "callback: 1 to %d letters, digits, '_', '$' or '.' (a JavaScript name)", SRV_MAX_CALLBACK);
+            return;
+        }
         if (!get && !post) srv_error(out, 405, "method_not_allowed", "use GET or POST for /reconcile");
         else if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile(S, r, &who, out);
+        if (cb && out->json) out->jsonp = cb;
     } else if (strcmp(url, "/decisions") == 0) {
         if (post) {
             if (allowed(&who, ST_ROLE_ANALYST, "record decisions", out)) api_decision_add(S, r, &who, out);
@@ -898,6 +1177,8 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
         } else srv_error(out, 405, "method_not_allowed", "use GET or POST for /decisions");
     } else if (strcmp(url, "/alerts") == 0 && get) {
         if (allowed(&who, ST_ROLE_ANALYST, "read alerts", out)) api_alerts(S, r, out);
+    } else if (strcmp(url, "/algorithms") == 0 && get) {
+        if (allowed(&who, ST_ROLE_READ, "read the algorithms", out)) api_algorithms(out);
     } else if (strcmp(url, "/catalog") == 0 && get) {
         if (allowed(&who, ST_ROLE_READ, "read the catalog", out)) api_catalog(S, out);
     } else if (strcmp(url, "/healthz") == 0 && get) {

@@ -78,6 +78,23 @@ const char *srv_arg(srv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+typedef struct args_walk {
+    srv_arg_fn fn;
+    void *ctx;
+} args_walk;
+
+static enum MHD_Result args_walk_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    args_walk *w = cls;
+    (void)kind;
+    w->fn(w->ctx, key, value);
+    return MHD_YES;
+}
+
+void srv_args_each(srv_req *r, srv_arg_fn fn, void *ctx) {
+    args_walk w = {fn, ctx};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, args_walk_one, &w);
+}
+
 const char *srv_header(srv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
@@ -271,13 +288,25 @@ static enum MHD_Result send_resp(srv_http *S, srv_req *r, srv_resp *o) {
             text = strdup("{\"error\":\"internal\",\"detail\":\"cannot encode the answer\"}");
             if (!text) return MHD_NO;
         }
+        if (o->jsonp) { /* the name was checked: letters, digits, _ $ . only */
+            size_t len = strlen(o->jsonp) + strlen(text) + 4;
+            char *js = malloc(len);
+            if (!js) {
+                free(text);
+                return MHD_NO;
+            }
+            snprintf(js, len, "%s(%s);", o->jsonp, text);
+            free(text);
+            text = js;
+        }
         resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
         if (!resp) free(text);
     } else {
         resp = MHD_create_response_from_buffer(o->raw_len, (void *)o->raw, MHD_RESPMEM_PERSISTENT);
     }
     if (!resp) return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", o->json ? "application/json" : o->type);
+    MHD_add_response_header(resp, "Content-Type",
+                            o->json ? (o->jsonp ? "application/javascript" : "application/json") : o->type);
     /* CORS only for the origins the operator listed (--cors-origin);
      * the page itself is same-origin and needs none */
     const char *origin = srv_header(r, "Origin");

@@ -54,6 +54,8 @@ typedef struct srv_resp {
     const unsigned char *raw;
     size_t raw_len;
     const char *type;
+    const char *jsonp;         /* with json: answer "jsonp(json);" as JavaScript (JSONP); the
+                                * name checked by the handler, borrowed for the request */
 } srv_resp;
 
 /* Answer one complete request (its body read, the browser rules passed):
@@ -66,6 +68,11 @@ void srv_error(srv_resp *out, int status, const char *error, const char *fmt, ..
 /* A query-string argument of the request, NULL when absent. */
 const char *srv_arg(srv_req *r, const char *name);
 const char *srv_header(srv_req *r, const char *name);
+/* Every query-string argument of r, in the order sent (a name may repeat),
+ * to fn(ctx, name, value); value NULL for "?flag".  Borrowed strings, valid
+ * for the request. */
+typedef void (*srv_arg_fn)(void *ctx, const char *name, const char *value);
+void srv_args_each(srv_req *r, srv_arg_fn fn, void *ctx);
 
 typedef struct srv_http srv_http;
 

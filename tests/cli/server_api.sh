@@ -95,7 +95,7 @@ expect() { # [-n] CODE ERROR curl-args... (with the key; -n: without)
 }
 expect 400 invalid_json -XPOST -H "$J" "$U/match/default" -d '{"queries": {'
 expect 400 invalid_json -XPOST "$U/match/default" --data-binary ''
-expect 422 invalid_request -XPOST -H "$J" "$U/match/default" -d '{"queries": {"q": {"properties": {"name": 7}}}}'
+expect 422 invalid_request -XPOST -H "$J" "$U/match/default" -d '{"queries": {"q": {"properties": {"name": {"v": 7}}}}}'
 expect 422 invalid_request -XPOST -H "$J" "$U/match/default" -d '{"queries": [1]}'
 expect 422 invalid_request -XPOST -H "$J" "$U/match/default" -d '{"query": {}}'
 node -e 'const q={};for(let i=0;i<101;i++)q["q"+i]={properties:{name:["A"]}};console.log(JSON.stringify({queries:q}))' > "$ST_TMP/many.json"

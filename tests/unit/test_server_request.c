@@ -22,8 +22,8 @@ static const match_case match_cases[] = {
     {"{\"queries\": {\"v\": {\"schema\": \"Vessel\", \"properties\": {\"imoNumber\": \"9114555\"}}}}", 0, "-|-|9114555|-"},
     {"{\"queries\": {\"q\": {\"schema\": \"Person\", \"properties\": {\"address\": [\"1 Main St\"],"
      " \"name\": \"A\"}}}}", 0, "A|-|-|-"},
-    {"{\"queries\": {\"q1\": {\"properties\": {\"name\": 5}}}}", 422, "queries.q1.properties.name: expected a string"},
-    {"{\"queries\": {\"q1\": {\"properties\": {\"name\": [\"a\", 7]}}}}", 422, "expected a string or an array"},
+    {"{\"queries\": {\"q1\": {\"properties\": {\"name\": {\"v\": 5}}}}}", 422, "queries.q1.properties.name: expected a string"},
+    {"{\"queries\": {\"q1\": {\"properties\": {\"name\": [\"a\", [7]]}}}}", 422, "expected a string, a number or an array"},
     {"{\"queries\": {\"q1\": {\"schema\": \"Person\"}}}", 422, "queries.q1"},
     {"{\"queries\": {\"q1\": {\"properties\": {\"birthDate\": \"1960\"}}}}", 422, "nothing to screen"},
     {"{\"queries\": {\"q1\": {\"properties\": {\"name\": [\" \"]}}}}", 422, "nothing to screen"},
@@ -34,6 +34,17 @@ static const match_case match_cases[] = {
     {"{\"queries\": ", 400, "line 1"},
     {"", 400, "empty"},
     {"{\"queries\": {\"q1\": {\"schema\": 3, \"properties\": {}}}}", 422, "queries.q1"},
+    /* numbers are values too (an IMO number, a birth year), alone or in a list; nulls are skipped */
+    {"{\"queries\": {\"v\": {\"schema\": \"Vessel\", \"properties\": {\"imoNumber\": 9114555}}}}", 0, "-|-|9114555|-"},
+    {"{\"queries\": {\"p\": {\"schema\": \"Person\", \"properties\": {\"name\": [\"Ri Won Ho\", null],"
+     " \"birthDate\": [1964]}}}}", 0, "Ri Won Ho|-|-|1964"},
+    {"{\"queries\": {\"p\": {\"properties\": {\"idNumber\": [1.5e3]}}}}", 0, "-|-|1500|-"},
+    {"{\"queries\": {\"p\": {\"properties\": {\"name\": true}}}}", 422, "expected a string, a number or an array"},
+    /* yente's body options: weights taken (and unused), a config parameter refused as yente refuses one */
+    {"{\"weights\": {\"name_literal\": 0.8}, \"config\": {}, \"queries\": {\"q\": {\"properties\": {\"name\": \"A\"}}}}", 0, "A|-|-|-"},
+    {"{\"config\": {\"nm_number_mismatch\": 0.4}, \"queries\": {\"q\": {\"properties\": {\"name\": \"A\"}}}}", 400,
+     "Invalid configuration parameter: nm_number_mismatch"},
+    {"{\"queries\": {\"p\": {\"properties\": {\"name\": [{\"a\": 1}]}}}}", 422, "expected a string, a number"},
 };
 
 static void summarise(const srv_query *q, char *out, size_t n) {
@@ -88,14 +99,126 @@ static void test_limits(void **state) {
         st_free(out);
         json_decref(body);
     }
-    json_t *names = json_array();
-    for (int i = 0; i < 11; i++) json_array_append_new(names, json_string("x"));
-    json_t *body = json_pack("{s:{s:{s:{s:o}}}}", "queries", "q", "properties", "name", names);
+    /* every alias an enricher sends: 200 names of one query pass (aliases
+     * and names together), 201 are refused */
+    for (int count = SRV_MAX_VALUES; count <= SRV_MAX_VALUES + 1; count++) {
+        json_t *names = json_array(), *aliases = json_array();
+        for (int i = 0; i < count; i++) json_array_append_new(i % 2 ? aliases : names, json_sprintf("Name %d", i));
+        json_t *body = json_pack("{s:{s:{s:{s:o, s:o}}}}", "queries", "q", "properties", "name", names, "alias", aliases);
+        srv_fail f = {0};
+        srv_query *out = NULL;
+        size_t n = 0;
+        int st = srv_match_parse(body, &out, &n, &f);
+        if (count == SRV_MAX_VALUES) {
+            assert_int_equal(st, 0);
+            assert_int_equal(out[0].n_names, SRV_MAX_VALUES);
+            char subject[80];
+            srv_query_subject(&out[0], subject);
+            assert_int_equal(strlen(subject), 66);
+        } else {
+            assert_int_equal(st, 422);
+            assert_non_null(strstr(f.detail, "more than 200 values"));
+        }
+        st_free(out);
+        json_decref(body);
+    }
+    /* the request as a whole: 2,000 values at most (11 queries of 190 names) */
+    json_t *qs = json_object();
+    for (int k = 0; k < 11; k++) {
+        json_t *names = json_array();
+        for (int i = 0; i < 190; i++) json_array_append_new(names, json_sprintf("N%d", i));
+        char key[16];
+        snprintf(key, sizeof key, "q%d", k);
+        json_object_set_new(qs, key, json_pack("{s:{s:o}}", "properties", "name", names));
+    }
+    json_t *body = json_pack("{s:o}", "queries", qs);
     srv_fail f = {0};
     srv_query *out = NULL;
     size_t n = 0;
     assert_int_equal(srv_match_parse(body, &out, &n, &f), 422);
-    assert_non_null(strstr(f.detail, "more than 10"));
+    assert_string_equal(f.error, "too_many_values");
+    json_decref(body);
+}
+
+/* yente's /match parameters as data: arguments, the status, and what was
+ * read (or a piece of the detail). */
+typedef struct params_case {
+    srv_kv args[4];
+    int status;
+    const char *expect;
+} params_case;
+
+static void params_summary(const srv_match_params *p, char *out, size_t n) {
+    snprintf(out, n, "t=%.2f c=%.2f l=%d in=%d ex=%d xs=%d top=%d ids=%d cs=%s", p->threshold, p->cutoff, p->limit,
+             p->n_include_dataset, p->n_exclude_dataset, p->n_exclude_schema, p->n_topics,
+             p->n_exclude_entity_ids, p->changed_since ? p->changed_since : "-");
+}
+
+static const params_case params_cases[] = {
+    {{{NULL, NULL}}, 0, "t=0.80 c=0.50 l=5 in=0 ex=0 xs=0 top=0 ids=0 cs=-"},
+    /* what nomenklatura's enricher sends: fuzzy is not ours, and ignored */
+    {{{"fuzzy", "false"}, {"threshold", "0.7"}}, 0, "t=0.70 c=0.50 l=5"},
+    {{{"threshold", "0.4"}, {"cutoff", "0.6"}}, 0, "t=0.40 c=0.40"},
+    {{{"limit", "500"}, {"algorithm", " Logic-V2 "}}, 0, "l=500"},
+    {{{"limit", "501"}}, 422, "limit: expected a number in [1, 500]"},
+    {{{"limit", "2.5"}}, 422, "whole number"},
+    {{{"threshold", "x"}}, 422, "threshold"},
+    {{{"algorithm", "best"}, {"algorithm", "sanctrace"}}, 0, "l=5"},
+    {{{"algorithm", "nope"}}, 400, "Invalid algorithm: nope"},
+    {{{"include_dataset", "un"}, {"include_dataset", "ofac"}, {"exclude_dataset", "ofac-cons"}, {"exclude_schema", "Vessel"}},
+     0, "in=2 ex=1 xs=1 top=0"},
+    {{{"topics", "sanction"}, {"exclude_entity_ids", "ofac:19609"}, {"changed_since", "2026-11-01T10:30"}},
+     0, "top=1 ids=1 cs=2026-11-01T10:30"},
+    {{{"changed_since", "2026-11-01T10:30:00Z"}}, 422, "changed_since"},
+    {{{"changed_since", "26-11-01"}}, 422, "changed_since"},
+    {{{"exclude_entity_ids", ""}}, 0, "ids=0"},
+};
+
+static void test_match_params(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof params_cases / sizeof params_cases[0]; i++) {
+        const params_case *c = &params_cases[i];
+        size_t n = 0;
+        while (n < 4 && c->args[n].name) n++;
+        srv_match_params p;
+        srv_fail f = {0};
+        int status = srv_match_params_parse(c->args, n, &p, &f);
+        char sum[256];
+        params_summary(&p, sum, sizeof sum);
+        if (status != c->status || !strstr(status ? f.detail : sum, c->expect))
+            fail_msg("params case %zu: status %d (want %d), got '%s' (want '%s')", i, status, c->status,
+                     status ? f.detail : sum, c->expect);
+    }
+    /* exclude_entity_ids: 50 pass, 51 are refused (yente's max_length) */
+    srv_kv many[51];
+    for (int i = 0; i < 51; i++) many[i] = (srv_kv){"exclude_entity_ids", "ofac:1"};
+    srv_match_params p;
+    srv_fail f = {0};
+    assert_int_equal(srv_match_params_parse(many, 50, &p, &f), 0);
+    assert_int_equal(p.n_exclude_entity_ids, 50);
+    assert_int_equal(srv_match_params_parse(many, 51, &p, &f), 422);
+    assert_int_equal(srv_algorithm_known("LOGIC-V1"), 1);
+    assert_int_equal(srv_algorithm_known("logic-v3"), 0);
+}
+
+/* The query echoed as yente does: arrays of trimmed strings, numbers as
+ * text, repeats and blanks gone, the name made from its parts added. */
+static void test_query_echo(void **state) {
+    (void)state;
+    const char *text = "{\"queries\": {\"q\": {\"schema\": \"Person\", \"properties\": {\"firstName\": \" Jong  Un \","
+                       " \"lastName\": [\"Kim\", \"Kim\", \" \"], \"birthDate\": 1984, \"x\": {\"a\": 1}}}}}";
+    srv_fail f = {0};
+    json_t *body = srv_json_parse(text, strlen(text), &f);
+    srv_query *qs = NULL;
+    size_t n = 0;
+    assert_int_equal(srv_match_parse(body, &qs, &n, &f), 0);
+    json_t *echo = srv_query_echo(json_object_get(json_object_get(body, "queries"), "q"), &qs[0]);
+    char *got = json_dumps(echo, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(got, "{\"id\":null,\"properties\":{\"birthDate\":[\"1984\"],\"firstName\":[\"Jong Un\"],"
+                             "\"lastName\":[\"Kim\"],\"name\":[\"Jong Un Kim\"]},\"schema\":\"Person\"}");
+    free(got);
+    json_decref(echo);
+    st_free(qs);
     json_decref(body);
 }
 
@@ -119,10 +242,65 @@ static void test_reconcile(void **state) {
     assert_string_equal(out[1].schema, "Organization");
     st_free(out);
     json_decref(qs);
-    qs = json_loads("{\"q0\": {\"type\": \"Person\"}}", 0, NULL);
-    assert_int_equal(srv_reconcile_parse(qs, &out, &n, &f), 422);
-    assert_non_null(strstr(f.detail, "queries.q0"));
+    /* OpenRefine's batches: a blank cell, a cell with properties only, a
+     * numeric cell, several types, an unknown type, a limit above 100 -
+     * each parsed, none failing its batch */
+    qs = json_loads("{\"blank\": {\"query\": \"  \", \"type\": \"Person\"},"
+                    " \"none\": {\"type\": \"Person\"},"
+                    " \"props\": {\"properties\": [{\"pid\": \"name\", \"v\": \"Lazarus Group\"},"
+                    "   {\"pid\": \"registrationNumber\", \"v\": 12345}]},"
+                    " \"num\": {\"query\": 9114555, \"type\": [\"Vessel\", {\"id\": \"Company\", \"name\": \"Company\"}]},"
+                    " \"odd\": {\"query\": \"Kim\", \"type\": \"Q5\", \"limit\": 1000}}", 0, NULL);
+    assert_int_equal(srv_reconcile_parse(qs, &out, &n, &f), 0);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        const srv_query *q = &out[i];
+        if (!strcmp(q->key, "blank") || !strcmp(q->key, "none")) {
+            assert_true(srv_query_empty(q));
+        } else if (!strcmp(q->key, "props")) {
+            assert_string_equal(q->names[0], "Lazarus Group");
+            assert_string_equal(q->id_numbers[0], "12345");
+        } else if (!strcmp(q->key, "num")) {
+            assert_string_equal(q->names[0], "9114555");
+            assert_int_equal(q->n_types, 2);
+            assert_string_equal(q->types[1], "Company");
+            assert_null(q->schema);
+        } else {
+            assert_string_equal(q->schema, "Q5");
+            assert_int_equal(q->limit, 100);
+        }
+    }
+    st_free(out);
     json_decref(qs);
+    /* shapes that are wrong still say where */
+    const char *bad[] = {"{\"q0\": {\"query\": [\"a\"]}}", "{\"q0\": {\"query\": \"a\", \"type\": 5}}",
+                         "{\"q0\": {\"query\": \"a\", \"limit\": \"x\"}}", "{\"q0\": {\"query\": \"a\", \"type\": [1]}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        qs = json_loads(bad[i], 0, NULL);
+        assert_int_equal(srv_reconcile_parse(qs, &out, &n, &f), 422);
+        assert_non_null(strstr(f.detail, "queries.q0"));
+        json_decref(qs);
+    }
+}
+
+/* JSONP callback names: a JavaScript name or dotted path, nothing that
+ * could close the call and run more script. */
+static void test_callback(void **state) {
+    (void)state;
+    const char *good[] = {"cb", "jQuery3510_1700000000", "$.ajax._cb", "_", "a1.b2", NULL};
+    const char *badn[] = {"", "1cb", "cb()", "alert(1);cb", "cb;", "a..b", ".a", "a.", "a.1", "cb\n",
+                          "</script>", "cb-x", "a b", "\xc3\xa9", NULL};
+    for (int i = 0; good[i]; i++)
+        if (!srv_callback_valid(good[i])) fail_msg("callback '%s' refused", good[i]);
+    for (int i = 0; badn[i]; i++)
+        if (srv_callback_valid(badn[i])) fail_msg("callback '%s' accepted", badn[i]);
+    char longest[SRV_MAX_CALLBACK + 2];
+    memset(longest, 'a', sizeof longest);
+    longest[SRV_MAX_CALLBACK] = 0;
+    assert_true(srv_callback_valid(longest));
+    longest[SRV_MAX_CALLBACK] = 'a';
+    longest[SRV_MAX_CALLBACK + 1] = 0;
+    assert_false(srv_callback_valid(longest));
 }
 
 static void test_subject(void **state) {
@@ -251,6 +429,8 @@ int main(void) {
         cmocka_unit_test(test_match_cases), cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reconcile),   cmocka_unit_test(test_subject),
         cmocka_unit_test(test_form),        cmocka_unit_test(test_subject_collisions),
+        cmocka_unit_test(test_match_params), cmocka_unit_test(test_query_echo),
+        cmocka_unit_test(test_callback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
