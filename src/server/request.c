@@ -185,7 +185,9 @@ static int parse_one_match(const char *key, json_t *qv, srv_query *q, srv_fail *
     snprintf(where, sizeof where, "queries.%.64s.properties", key);
     const char *prop;
     json_t *v;
-    json_object_foreach(props, prop, v) numbers_to_text(props, prop, v);
+    json_object_foreach(props, prop, v) {
+        numbers_to_text(props, prop, v);
+    }
     json_object_foreach(props, prop, v) {
         int rc = add_prop(q, prop, v, where, f);
         if (rc) return rc;
