@@ -93,6 +93,11 @@ int cli_number(const char *cmd, const char *opt, const char *s, uint64_t max, ui
 /* --help or -h anywhere after the command name. */
 int cli_want_help(int argc, char **argv);
 
+/* An object as "key  value" lines (arrays one compact element a line),
+ * keys padded to width: the table form of a JSON answer. */
+struct json_t;
+void cli_print_kv(const struct json_t *o, int width);
+
 /* Print "sanctrace: <formatted error>" to stderr. */
 void cli_report(const st_error *err);
 /* The data directory: --data-dir value, else $SANCTRACE_HOME, else

@@ -105,24 +105,7 @@ static void emit(const chain_args *a, json_t *o) {
         free(s);
         return;
     }
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v) {
-        if (json_is_array(v)) {
-            printf("%s:\n", k);
-            size_t i;
-            json_t *e;
-            json_array_foreach(v, i, e) {
-                char *s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-                printf("  %s\n", s ? s : "");
-                free(s);
-            }
-        } else {
-            char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-            printf("%-16s %s\n", k, json_is_string(v) ? json_string_value(v) : s ? s : "");
-            free(s);
-        }
-    }
+    cli_print_kv(o, 16);
 }
 
 static json_t *jhash(const uint8_t h[32]) {

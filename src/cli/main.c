@@ -4,9 +4,12 @@
  * The table below is the whole command surface; each entry points into
  * a cmd_<subsystem>.c file that parses its own options.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 
@@ -44,6 +47,27 @@ static const st_command commands[] = {
     {"bench-names", cmd_bench_names, "speed of the name matcher and its index beside a Jaro-Winkler scan"},
     {"version", cmd_version, "print the version"},
 };
+
+void cli_print_kv(const json_t *o, int width) {
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)(uintptr_t)o, k, v) {
+        if (json_is_array(v)) {
+            printf("%s:\n", k);
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                char *s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+                printf("  %s\n", s ? s : "");
+                free(s);
+            }
+        } else {
+            char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+            printf("%-*s %s\n", width, k, json_is_string(v) ? json_string_value(v) : s ? s : "");
+            free(s);
+        }
+    }
+}
 
 void cli_report(const st_error *err) {
     char msg[1024];
