@@ -157,22 +157,15 @@ static int merged_cmp(const void *a, const void *b) {
 
 static int screen_one(const st_snapshot *snap, const st_query *sq, double cutoff, size_t limit,
                       const result_filter *rf, double over, hits *h, st_error *err) {
-    /* filtered out results must not take the places of those that pass:
-     * with a filter, ask the engine for as many as an answer may hold */
-    st_screen_opts o = {cutoff, filter_active(rf) ? SRV_MAX_LIMIT : limit};
+    /* filtered-out results must not take the places of those that pass,
+     * and yente's "total" counts the matches the cut to limit hides: in
+     * either case one call asks for as many as an answer may hold (the
+     * scores do not depend on the limit asked; the merge cuts to limit) */
+    st_screen_opts o = {cutoff, filter_active(rf) || over <= 1 ? SRV_MAX_LIMIT : limit};
     st_match *m = NULL;
     size_t n = 0;
     int rc = st_screen(snap, sq, &o, &m, &n, err);
     if (rc != ST_OK) return rc;
-    if (n && n == o.limit && o.limit < SRV_MAX_LIMIT && m[n - 1].score >= over) {
-        /* the cut may hide matches that "total" counts: ask again for all
-         * (scores do not depend on the limit asked) */
-        st_matches_free(m, n);
-        o.limit = SRV_MAX_LIMIT;
-        m = NULL;
-        n = 0;
-        if ((rc = st_screen(snap, sq, &o, &m, &n, err)) != ST_OK) return rc;
-    }
     for (size_t i = 0; i < n && rc == ST_OK; i++)
         if (filter_passes(rf, m[i].entity)) rc = hits_add(h, &m[i]);
     st_matches_free(m, n);
@@ -182,8 +175,7 @@ static int screen_one(const st_snapshot *snap, const st_query *sq, double cutoff
 /* Screen every name, wallet and (alone) identifier of q; results merged,
  * best first, at most limit, those rf lets through (rf NULL: all).  With
  * n_over non-NULL it gets how many scored at least over before the cut to
- * limit (yente's "total": the matches); over > 1 counts nothing and never
- * asks the engine twice. */
+ * limit (yente's "total": the matches); over > 1 counts nothing. */
 static int screen_query(const st_snapshot *snap, const srv_query *q, const char *dataset,
                         double cutoff, size_t limit, const result_filter *rf, double over,
                         size_t *n_over, hits *h, st_error *err) {
