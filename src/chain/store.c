@@ -18,6 +18,7 @@
 
 #include "chain/store_int.h"
 #include "core/alloc.h"
+#include "core/codec.h"
 #include "core/fs.h"
 
 static const struct {
@@ -164,13 +165,6 @@ static uint64_t js_u64(json_t *o, const char *k) {
     return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
 }
 
-static int hexval(int ch) {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
 static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
     char *text = NULL;
     size_t len;
@@ -236,13 +230,9 @@ static int store_read_manifest(st_chain *c, const char *path, st_error *err) {
         sf->bz2 = json_is_true(json_object_get(f, "bz2"));
         if (x && strlen(x) == 16) {
             sf->has_xor = 1;
-            for (int k = 0; k < 8; k++) {
-                int hi = hexval(x[2 * k]), lo = hexval(x[2 * k + 1]);
-                if (hi < 0 || lo < 0) {
-                    json_decref(m);
-                    return st_error_at(err, ST_ECORRUPT, path, 0, -1, "manifest: bad xor key for %s", sf->path);
-                }
-                sf->xor_key[k] = (uint8_t)(hi << 4 | lo);
+            if (st_hex_decode(x, sf->xor_key, 8) != ST_OK) {
+                json_decref(m);
+                return st_error_at(err, ST_ECORRUPT, path, 0, -1, "manifest: bad xor key for %s", sf->path);
             }
         }
     }
@@ -572,12 +562,9 @@ void st_chain_hash_hex(const uint8_t h[32], char out[65]) {
 }
 
 int st_chain_hash_parse(const char *hex, uint8_t h[32]) {
-    if (!hex || strlen(hex) != 64) return ST_EINVAL;
-    for (int i = 0; i < 32; i++) {
-        int a = hexval(hex[2 * i]), b = hexval(hex[2 * i + 1]);
-        if (a < 0 || b < 0) return ST_EINVAL;
-        h[31 - i] = (uint8_t)(a << 4 | b);
-    }
+    uint8_t be[32];
+    if (!hex || strlen(hex) != 64 || st_hex_decode(hex, be, 32) != ST_OK) return ST_EINVAL;
+    for (int i = 0; i < 32; i++) h[31 - i] = be[i]; /* txids are shown byte-reversed */
     return ST_OK;
 }
 

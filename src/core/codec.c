@@ -14,6 +14,27 @@
 #include "core/sha256.h"
 #include "sanctrace/sanctrace.h"
 
+/* ---- hex ---- */
+
+
+void st_hex_encode(const uint8_t *bytes, size_t n, char *out) {
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[bytes[i] >> 4];
+        out[2 * i + 1] = hx[bytes[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+int st_hex_decode(const char *s, uint8_t *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        int h = st_hex_digit(s[2 * i]), l = h < 0 ? -1 : st_hex_digit(s[2 * i + 1]);
+        if (h < 0 || l < 0) return ST_EINVAL;
+        out[i] = (uint8_t)(h << 4 | l);
+    }
+    return ST_OK;
+}
+
 const char st_base58_alphabet[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const char st_bech32_alphabet[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 

@@ -16,6 +16,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- hex ---------------------------------------------------------------- */
+
+/* The value of hex digit c (either case), -1 for any other byte; inline,
+ * for parsers on a hot path. */
+static inline int st_hex_digit(int c) {
+    int l = c | 32; /* 'A'..'F' -> 'a'..'f' */
+    return c >= '0' && c <= '9' ? c - '0' : l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+}
+
+/* bytes[n] as lower-case hex into out (2n characters and a NUL). */
+void st_hex_encode(const uint8_t *bytes, size_t n, char *out);
+
+/* Exactly 2n hex digits at s (either case) into out[n].  ST_OK, or
+ * ST_EINVAL for any other byte (out then partly written). */
+int st_hex_decode(const char *s, uint8_t *out, size_t n);
+
 extern const char st_base58_alphabet[]; /* Bitcoin's */
 
 /* Decode base58 text s (alphabet abc, 58 letters) into out (at most cap

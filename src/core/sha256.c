@@ -24,15 +24,6 @@ void st_sha256d(const void *p, size_t n, uint8_t out[32]) {
     st_sha256(h, 32, out);
 }
 
-void st_hex_encode(const uint8_t *bytes, size_t n, char *out) {
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[bytes[i] >> 4];
-        out[2 * i + 1] = hx[bytes[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
 void st_sha256_hex(const void *p, size_t n, char out[65]) {
     uint8_t h[32];
     st_sha256(p, n, h);

@@ -29,7 +29,7 @@ void st_sha256_init(st_sha256_ctx *c);
 void st_sha256_update(st_sha256_ctx *c, const void *p, size_t n);
 void st_sha256_final(st_sha256_ctx *c, uint8_t out[32]);
 
-/* bytes[n] as lower-case hex into out (2n characters and a NUL). */
-void st_hex_encode(const uint8_t *bytes, size_t n, char *out);
+/* st_hex_encode and st_hex_decode are core/codec.h's. */
+#include "core/codec.h"
 
 #endif

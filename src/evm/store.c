@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/codec.h"
 #include "core/fs.h"
 #include "core/map.h"
 #include "evm/evm_int.h"
@@ -63,29 +64,15 @@ static const char *const kind_names[ST_EVM_NKINDS] = {"native", "internal", "tok
 
 const char *st_evm_kind_name(int kind) { return kind >= 0 && kind < ST_EVM_NKINDS ? kind_names[kind] : "?"; }
 
-static int hexval(int c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 int st_evm_addr_parse(const char *text, uint8_t out[20]) {
     if (!text || text[0] != '0' || (text[1] != 'x' && text[1] != 'X') || strlen(text) != 42) return ST_EINVAL;
-    for (int i = 0; i < 20; i++) {
-        int h = hexval(text[2 + 2 * i]), l = hexval(text[3 + 2 * i]);
-        if (h < 0 || l < 0) return ST_EINVAL;
-        out[i] = (uint8_t)(h << 4 | l);
-    }
-    return ST_OK;
+    return st_hex_decode(text + 2, out, 20);
 }
 
 void st_evm_addr_format(const uint8_t a[20], char out[43]) {
-    static const char hx[] = "0123456789abcdef";
     out[0] = '0';
     out[1] = 'x';
-    for (int i = 0; i < 20; i++) {
-        out[2 + 2 * i] = hx[a[i] >> 4];
-        out[3 + 2 * i] = hx[a[i] & 15];
-    }
-    out[42] = 0;
+    st_hex_encode(a, 20, out + 2);
 }
 
 void st_evm_addr_format_eip55(const uint8_t a[20], char out[43]) {
@@ -411,11 +398,7 @@ int st_evm_find_tx(const st_evm *e, const char *text, uint64_t *tx) {
     size_t n = strlen(text);
     if (n == 66 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
         uint8_t h[32];
-        for (int i = 0; i < 32; i++) {
-            int a = hexval(text[2 + 2 * i]), b = hexval(text[3 + 2 * i]);
-            if (a < 0 || b < 0) return ST_EINVAL;
-            h[i] = (uint8_t)(a << 4 | b);
-        }
+        if (st_hex_decode(text + 2, h, 32) != ST_OK) return ST_EINVAL;
         uint64_t id;
         if (!ev_hashtab_find(&e->tx_ht, e->col[EV_COL_TX_HASH], 32, h, &id)) return 0;
         if (!(COL(e, EV_COL_TX_FLAGS, uint8_t)[id] & EV_TXF_HASH)) return 0;

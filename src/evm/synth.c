@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/codec.h"
 #include "core/fs.h"
 #include "core/rand.h"
 #include "evm/evm_int.h"
@@ -48,11 +49,9 @@ typedef struct synth {
 } synth;
 
 static void hex(char *out, const uint8_t *p, size_t n) {
-    static const char hx[] = "0123456789abcdef";
     out[0] = '0';
     out[1] = 'x';
-    for (size_t i = 0; i < n; i++) out[2 + 2 * i] = hx[p[i] >> 4], out[3 + 2 * i] = hx[p[i] & 15];
-    out[2 + 2 * n] = 0;
+    st_hex_encode(p, n, out + 2);
 }
 
 /* address of entity k (kind-tagged so wallets, exchange, tokens, contracts never collide) */

@@ -30,6 +30,7 @@
 #include <microhttpd.h>
 
 #include "core/alloc.h"
+#include "core/sha256.h"
 #include "server/request.h"
 #include "server/api.h"
 
@@ -479,7 +480,7 @@ static const char *audit_bounded(const char *text, json_t *answer, char **owned)
     size_t len = strlen(text);
     if (len <= AUDIT_MAX_FIELD) return text;
     char hash[65] = "";
-    st_db_sha256_hex(text, len, hash);
+    st_sha256_hex(text, len, hash);
     json_t *m = json_pack("{s:b, s:I, s:s}", "truncated", 1, "bytes", (json_int_t)len, "sha256", hash);
     if (answer) {
         json_t *d = results_digest(answer);

@@ -412,18 +412,13 @@ int st_db_decisions(st_db *s, const char *subject, const char *entity_id, int li
 
 /* ---- API keys ---- */
 
-static void hex(const unsigned char *b, size_t n, char *out) { st_hex_encode(b, n, out); }
-
-int st_db_sha256_hex(const void *data, size_t n, char out[65]) {
-    st_sha256_hex(data, n, out);
-    return ST_OK;
-}
 
 static int key_hash(const char *salt, const char *key, char out[65]) {
     char buf[256];
     int n = snprintf(buf, sizeof buf, "%s:%s", salt, key);
     if (n < 0 || (size_t)n >= sizeof buf) return ST_ELIMIT;
-    return st_db_sha256_hex(buf, (size_t)n, out);
+    st_sha256_hex(buf, (size_t)n, out);
+    return ST_OK;
 }
 
 static const char *const role_names[] = {"", "read", "analyst", "admin"};
@@ -462,9 +457,9 @@ int st_db_key_add(st_db *s, const char *name, st_role role, char *key, size_t ke
         RAND_bytes(salt, sizeof salt) != 1)
         return st_error_set(err, ST_EIO, "no random bytes for a key");
     char secret_hex[49], salt_hex[33], hash[65], ts[40];
-    hex(rid, sizeof rid, id);
-    hex(secret, sizeof secret, secret_hex);
-    hex(salt, sizeof salt, salt_hex);
+    st_hex_encode(rid, sizeof rid, id);
+    st_hex_encode(secret, sizeof secret, secret_hex);
+    st_hex_encode(salt, sizeof salt, salt_hex);
     if ((size_t)snprintf(key, key_n, "st_%s_%s", id, secret_hex) >= key_n)
         return st_error_set(err, ST_ELIMIT, "key buffer too small");
     if (key_hash(salt_hex, key, hash) != ST_OK) return st_error_set(err, ST_ENOMEM, "hashing failed");

@@ -33,8 +33,6 @@
 
 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" for now into out (>= 32 bytes). */
 const char *st_db_now(char *out, size_t n);
-/* Lower-case hex SHA-256 of data[0..n) into out (65 bytes). */
-int st_db_sha256_hex(const void *data, size_t n, char out[65]);
 
 /* ---- audit trail: one record per screening request ---- */
 typedef struct st_audit_rec {

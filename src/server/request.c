@@ -434,13 +434,6 @@ void srv_query_subject(const srv_query *q, char out[80]) {
     st_hex_encode(h, 32, out + 2);
 }
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 int srv_form_value(const char *body, size_t len, const char *name, char *out, size_t n) {
     size_t nlen = strlen(name), i = 0;
     while (i < len) {
@@ -451,9 +444,9 @@ int srv_form_value(const char *body, size_t len, const char *name, char *out, si
             for (size_t k = i + nlen + 1; k < end; k++) {
                 int c = (unsigned char)body[k];
                 if (c == '+') c = ' ';
-                else if (c == '%' && k + 2 < end && hexval(body[k + 1]) >= 0 &&
-                         hexval(body[k + 2]) >= 0) {
-                    c = hexval(body[k + 1]) * 16 + hexval(body[k + 2]);
+                else if (c == '%' && k + 2 < end && st_hex_digit(body[k + 1]) >= 0 &&
+                         st_hex_digit(body[k + 2]) >= 0) {
+                    c = st_hex_digit(body[k + 1]) * 16 + st_hex_digit(body[k + 2]);
                     k += 2;
                 }
                 if (o + 1 >= n) return -1;

@@ -39,6 +39,23 @@ static void test_sha256_vectors(void **state) {
     assert_memory_equal(d1, d2, 32);
 }
 
+static void test_hex(void **state) {
+    (void)state;
+    uint8_t b[4];
+    assert_int_equal(st_hex_decode("00fFa9", b, 3), ST_OK);
+    assert_true(b[0] == 0x00 && b[1] == 0xff && b[2] == 0xa9);
+    char out[9];
+    st_hex_encode(b, 3, out);
+    assert_string_equal(out, "00ffa9");
+    assert_int_equal(st_hex_decode("0g", b, 1), ST_EINVAL);
+    assert_int_equal(st_hex_decode("g0", b, 1), ST_EINVAL);
+    assert_int_equal(st_hex_decode("0", b, 1), ST_EINVAL); /* the NUL is not a digit */
+    for (int c = 0; c < 256; c++) {
+        int want = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        assert_int_equal(st_hex_digit(c), want);
+    }
+}
+
 static void test_base58check(void **state) {
     (void)state;
     uint8_t p[64];
@@ -185,6 +202,7 @@ static void test_map64(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_vectors),
+        cmocka_unit_test(test_hex),
         cmocka_unit_test(test_base58check),
         cmocka_unit_test(test_bech32),
         cmocka_unit_test(test_splitmix64),
