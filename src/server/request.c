@@ -344,8 +344,9 @@ int srv_reconcile_parse(json_t *queries, srv_query **out, size_t *n, srv_fail *f
     return parse_named_queries(queries, parse_one_recon, out, n, f);
 }
 
-/* Lower-cased, blank-collapsed copy of s into out (n bytes). */
-static void subject_norm(const char *s, char *out, size_t n) {
+/* s trimmed, blank runs collapsed to one space, lower-cased when lower,
+ * into out (n bytes). */
+static void blank_collapse(const char *s, char *out, size_t n, int lower) {
     size_t len = 0;
     int blank = 0;
     for (; s && *s && len + 2 < n; s++) {
@@ -356,10 +357,13 @@ static void subject_norm(const char *s, char *out, size_t n) {
         }
         if (blank) out[len++] = ' ';
         blank = 0;
-        out[len++] = (char)tolower(c);
+        out[len++] = (char)(lower ? tolower(c) : c);
     }
     out[len] = 0;
 }
+
+/* A subject's value: case and spacing do not make another subject. */
+static void subject_norm(const char *s, char *out, size_t n) { blank_collapse(s, out, n, 1); }
 
 static int cmp_norm(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -579,26 +583,10 @@ int srv_match_params_parse(const srv_kv *args, size_t n, srv_match_params *p, sr
 
 /* ---- the query echoed ---- */
 
-/* s trimmed, blank runs collapsed to one space, into out (n bytes). */
-static void echo_norm(const char *s, char *out, size_t n) {
-    size_t len = 0;
-    int blank = 0;
-    for (; *s && len + 2 < n; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (isspace(c)) {
-            blank = len > 0;
-            continue;
-        }
-        if (blank) out[len++] = ' ';
-        blank = 0;
-        out[len++] = (char)c;
-    }
-    out[len] = 0;
-}
 
 static void echo_add(json_t *props, const char *prop, const char *value) {
     char norm[SRV_MAX_VALUE_LEN + 2];
-    echo_norm(value, norm, sizeof norm);
+    blank_collapse(value, norm, sizeof norm, 0);
     if (!norm[0]) return;
     json_t *arr = json_object_get(props, prop);
     if (!arr) {
