@@ -148,7 +148,6 @@ static int serve_keys(int argc, const char *const *argv, const char *db, const c
 typedef struct serve_args {
     const char *data_dir, *listen, *db, *auth, *update_every, *port_file, *role;
     uint64_t threads, max_body, timeout, header_timeout, body_timeout, max_conns, max_conns_per_ip;
-    int per_ip_given;
     cli_list update_from, host_names, cors_origins;
     cli_args pos;
 } serve_args;
@@ -227,16 +226,16 @@ int cmd_serve(int argc, char **argv) {
     a.max_body = 1u << 20;
     a.timeout = 30;
     a.max_conns = 1024;
-    a.max_conns_per_ip = 64;
+    a.max_conns_per_ip = UINT64_MAX; /* not given: 64, or half of --max-connections */
     a.header_timeout = 10;
     a.body_timeout = 60;
-    for (int i = 1; i < argc; i++) a.per_ip_given |= !strcmp(argv[i], "--max-connections-per-ip");
     if (cli_parse("serve", serve_opts, NULL, NULL, argc - 1, argv + 1, &a, &a.pos, 16)) return 2;
+    int per_ip_given = a.max_conns_per_ip != UINT64_MAX;
+    if (!per_ip_given) a.max_conns_per_ip = 64;
     st_server_config cfg;
     memset(&cfg, 0, sizeof cfg);
     if (serve_config(&a, &cfg)) return 2;
     const char *data_dir = a.data_dir, *role = a.role;
-    int per_ip_given = a.per_ip_given;
     if (!per_ip_given && cfg.max_conns_per_ip > cfg.max_conns / 2) cfg.max_conns_per_ip = cfg.max_conns / 2;
     if (cfg.max_conns_per_ip > cfg.max_conns / 2) {
         fprintf(stderr, "sanctrace: --max-connections-per-ip must leave room for other clients: at most "

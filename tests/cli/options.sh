@@ -18,6 +18,8 @@ rc_of() { set +e; "$@" >"$T/out" 2>"$T/err"; r=$?; set -e; echo $r; }
   || fail "chain stats --network: $(cat "$T/err")"
 [ "$(rc_of "$B" rings synth --records -5 --out "$T/x.csv")" -eq 2 ] && grep -q "non-negative number" "$T/err" || fail "negative --records"
 [ "$(rc_of "$B" rings synth --records=99999999999999999999 --out "$T/x.csv")" -eq 2 ] || fail "overflowing --records"
+[ "$(rc_of "$B" serve --data-dir "$T/none" --max-connections=100 --max-connections-per-ip=80)" -eq 2 ] \
+  && grep -q "leave room" "$T/err" || fail "--max-connections-per-ip=80 over half of 100: $(cat "$T/err")"
 [ "$(rc_of "$B" update --verbose=yes)" -eq 2 ] && grep -q "takes no value" "$T/err" || fail "a flag given a value"
 
 # 5,000 block files on one command line (a mainnet blocks/ folder has more

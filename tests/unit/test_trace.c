@@ -1028,6 +1028,10 @@ static void test_tag_yaml_forms(void **state) {
     assert_string_equal(st_tagset_get(ts, 3)->source, "https://example.org/a");
     assert_string_equal(st_tagset_get(ts, 3)->label, "Forms"); /* the title stands in */
     for (size_t i = 0; i < 4; i++) assert_string_equal(st_tagset_get(ts, i)->category, "exchange");
+    /* an empty file, and one of comments only, hold no tags and are fine */
+    assert_int_equal(st_tagset_load_yaml(ts, "empty.yaml", "", 0, &e), ST_OK);
+    assert_int_equal(st_tagset_load_yaml(ts, "c.yaml", "# nothing yet\n", 14, &e), ST_OK);
+    assert_int_equal(st_tagset_count(ts), 4);
     /* two documents, each with its own header */
     const char *two = "title: One\ntags:\n- address: 1A\n---\ntitle: Two\ntags:\n- address: 1B\n";
     assert_int_equal(st_tagset_load_yaml(ts, "two.yaml", two, strlen(two), &e), ST_OK);
