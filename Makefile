@@ -3,7 +3,7 @@
 #   make demo            install what is missing, build, run the main job on real data
 #   make test            build and pass every test (release + sanitizer build + fuzz smoke)
 #   make MODE=asan test  the sanitizer build only
-#   make deps | lint | bench | eval | fuzz | format | clean
+#   make deps | evm-tools | lint | bench | eval | fuzz | format | clean
 #   make install PREFIX=DIR   binary, libsanctrace.a, public headers, sanctrace.pc
 #
 # Sources are found by folder: src/<module>/*.c form libsanctrace.a (all but
@@ -63,7 +63,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all deps install test test-one unit cli-tests fuzz fuzz-smoke lint bench eval demo clean format
+.PHONY: all deps evm-tools install test test-one unit cli-tests fuzz fuzz-smoke lint bench eval demo clean format
 
 all: $(BIN)
 
@@ -71,6 +71,15 @@ deps: $(DEPS_STAMP)
 $(DEPS_STAMP): scripts/deps.sh
 	@sh scripts/deps.sh
 	@mkdir -p build && touch $@
+
+# A real Ethereum node (anvil), its client (cast) and the Solidity compiler
+# (solcjs), pinned in tools/package-lock.json, for the EVM tests and the demo.
+EVM_TOOLS := $(abspath tools/node_modules/.bin)
+EVM_TOOLS_STAMP := tools/node_modules/.installed
+evm-tools: $(EVM_TOOLS_STAMP)
+$(EVM_TOOLS_STAMP): tools/package.json tools/package-lock.json | $(DEPS_STAMP)
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -155,8 +164,8 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/examples/.installed
 
 # One mode's tests: public headers, unit binaries, then command-line tests
 # against the binary (tests/cli/examples.sh runs the example programs).
-test-one: $(BIN) $(TEST_BIN) $(HEADERTEST) $(EXAMPLE_BIN)
-	@ST_BIN=$(abspath $(BIN)) ST_BUILD=$(abspath $(BUILD)) ST_EXAMPLES=$(abspath $(BUILD)/examples) MODE=$(MODE) sh tests/run.sh $(TEST_BIN)
+test-one: $(BIN) $(TEST_BIN) $(HEADERTEST) $(EXAMPLE_BIN) $(EVM_TOOLS_STAMP)
+	@ST_EVM_TOOLS=$(EVM_TOOLS) ST_BIN=$(abspath $(BIN)) ST_BUILD=$(abspath $(BUILD)) ST_EXAMPLES=$(abspath $(BUILD)/examples) MODE=$(MODE) sh tests/run.sh $(TEST_BIN)
 
 ifeq ($(MODE),release)
 test: $(DEPS_STAMP)
@@ -206,8 +215,8 @@ bench: $(BIN) $(BENCH_BIN)
 eval: $(BIN)
 	@ST_BIN=$(abspath $(BIN)) sh scripts/eval.sh
 
-demo: $(BIN)
-	@ST_BIN=$(abspath $(BIN)) sh scripts/demo.sh
+demo: $(BIN) $(EVM_TOOLS_STAMP)
+	@ST_EVM_TOOLS=$(EVM_TOOLS) ST_BIN=$(abspath $(BIN)) sh scripts/demo.sh
 
 # Formats the C files changed since the last commit (see .clang-format).
 format:

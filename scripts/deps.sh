@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config clang libclang-rt-14-dev bzip2 ca-certificates
  libicu-dev libxml2-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libjansson-dev
  libcurl4-openssl-dev libssl-dev libpq-dev libcmocka-dev postgresql libyaml-dev
- bc wrk graphviz chromium nodejs npm python3 curl util-linux time libbz2-dev zlib1g-dev"
+ bc wrk graphviz chromium nodejs npm python3 curl util-linux time libbz2-dev zlib1g-dev unicode-data"
 missing=""
 for p in $PKGS; do
   # nodejs/npm may come from the machine image rather than Debian's packages
