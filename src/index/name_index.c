@@ -196,14 +196,27 @@ static size_t term_bytes(char kind, const char *s, size_t n, char *out) {
 }
 
 /* Surname key letters ':' given-name key letters (as written, or as
- * sounds inside one word when inword is set). */
+ * sounds inside one word when inword is set), coarsened so that a key with
+ * a wildcard class (katakana ン, Russian е: korean.h) lands on the term of
+ * every syllable it covers: the vowels ㅓ ㅔ ㅕ ㅖ ㅚ and the codas ㄴ ㅇ
+ * share letters here; the comparator tells them apart. */
 static size_t korean_term(const nm_kview *v, int inword, char *out) {
-    size_t n = ko_key_letters(v->sur, out);
-    out[n++] = ':';
+    char raw[64];
+    size_t n = ko_key_letters(v->sur, raw);
+    raw[n++] = ':';
     const char *fl = inword ? v->flat_in : v->flat;
     size_t l = strlen(fl);
-    memcpy(out + n, fl, l);
-    return n + l;
+    if (n + l >= sizeof raw) l = sizeof raw - n - 1;
+    memcpy(raw + n, fl, l);
+    n += l;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = raw[i];
+        if (c == 'N' && i + 1 < n && raw[i + 1] == 'G') i++;
+        else if (c == 'E' || c == 'e' || c == 'o' || c == 'X') c = 'O';
+        out[o++] = c;
+    }
+    return o;
 }
 
 /* First letters of the name's words (particles and legal forms left out)
@@ -808,7 +821,7 @@ static int form_check(const uint8_t *p, size_t len, st_name_form *f) {
     const uint8_t *str = p + at;
     if (f->ntok != ntok || str[sl - 1] != 0) return 0;
     if ((unsigned)f->schema > ST_SCHEMA_CRYPTOWALLET || f->korean > 1 || f->comma_after > ntok ||
-        f->nsyl > KO_MAX_SYL * 2 || f->sur_first > 1 || f->sur_last > 1 || f->nkv > 2 || (f->korean && !ko))
+        f->nsyl > KO_MAX_SYL * 2 || f->sur_first > 1 || f->sur_last > 1 || f->nkv > NM_KV_MAX || (f->korean && !ko))
         return 0;
     for (unsigned i = 0; i < f->nkv; i++) {
         const nm_kview *v = &f->kv[i];

@@ -507,6 +507,12 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
 
 /* ---- entry points -------------------------------------------------------- */
 
+static int has_han(const st_name_form *f) {
+    for (unsigned i = 0; i < f->ntok; i++)
+        if (f->tok[i].origin == NM_HAN) return 1;
+    return 0;
+}
+
 double st_name_compare_forms(const st_name_form *query, const st_name_form *list,
                              st_schema schema, json_t **explanation) {
     json_t *tokens = NULL, *unq = NULL, *unl = NULL;
@@ -522,6 +528,13 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
         if (query->korean && list->korean) {
             s = korean_score(query, list, tokens);
             korean = s >= 0;
+        }
+        /* Chinese characters read as Korean may still name a Chinese
+         * (李明 / Li Ming): their pinyin takes the token path too */
+        if (korean && (has_han(query) || has_han(list)) &&
+            latin_score(query, list, schema, NULL, NULL, NULL) > s) {
+            korean = 0;
+            if (tokens) json_array_clear(tokens);
         }
         if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
     }

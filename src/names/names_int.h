@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "names/hanja.h"
 #include "names/korean.h"
 #include "sanctrace/names.h"
 
@@ -54,6 +55,10 @@ typedef struct nm_kview {
     char flat_in[40];           /* the same as sounds inside one word */
 } nm_kview;
 
+/* Korean readings of one name: surname first or last, times the readings
+ * of syllables that have several (Hanja 金: 김 and 금). */
+#define NM_KV_MAX 4
+
 struct st_name_form {
     st_schema schema;
     uint8_t ntok;
@@ -63,7 +68,7 @@ struct st_name_form {
     uint8_t sur_first, sur_last; /* Korean: first / last token is a one-syllable surname */
     uint8_t nkv;                 /* Korean readings: surname first and/or last */
     uint8_t zh_wade;             /* a Chinese name written in Wade-Giles */
-    nm_kview kv[2];
+    nm_kview kv[NM_KV_MAX];
     uint16_t keys[KO_MAX_SYL * 2];
     uint32_t fine[KO_MAX_SYL * 2]; /* Hangul code point of the syllable, 0 when romanised */
     uint16_t inword[KO_MAX_SYL * 2]; /* ko_key_inword of each syllable */
@@ -97,6 +102,17 @@ int nm_zh_tables_sorted(void);
 
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
 
+
+/* A word of Cyrillic or kana read as Korean (scripts.c): its syllable
+ * keys.  The normaliser tags the word's bytes NM_TAG_READING | index;
+ * nm_ctx_reading returns the reading of such a tag (NULL for any other),
+ * valid until the context normalises the next name. */
+#define NM_TAG_READING 0x80000000u
+typedef struct nm_reading {
+    uint8_t n;
+    uint16_t keys[NM_READ_MAX], inword[NM_READ_MAX];
+} nm_reading;
+const nm_reading *nm_ctx_reading(const st_names_ctx *ctx, uint32_t tag);
 
 /* Normalise to ASCII with token separators: lower-case letters and digits,
  * ' ' between tokens, '-' where the source wrote a hyphen, ',' where it

@@ -9,7 +9,10 @@
  * other run goes through ICU's "Any-Latin; Latin-ASCII" (Cyrillic, Greek,
  * Arabic, Han as pinyin, kana, ...), which also strips diacritics.  The
  * result is lower-case ASCII letters and digits with one separator byte
- * between tokens.  Invariant: the transliterator belongs to one
+ * between tokens.  Words of Cyrillic and kana are also read as Korean
+ * (scripts.c): the reading is kept in the context and the word's bytes are
+ * tagged with its index, so form.c can use Korean keys for a word whose
+ * ASCII (Kim Chen Yn, kimu jon'un) no longer spells them.  Invariant: the transliterator belongs to one
  * st_names_ctx and so to one thread; nothing here is global.
  */
 #include <string.h>
@@ -21,6 +24,7 @@
 #include <unicode/utrans.h>
 
 #include "core/alloc.h"
+#include "names/hanja.h"
 #include "names/korean.h"
 #include "names/names_int.h"
 
@@ -31,7 +35,15 @@ struct st_names_ctx {
     const UNormalizer2 *nfkc_cf;
     UChar a[NM_U16_MAX * 2], b[NM_U16_MAX * 4];
     char run8[NM_U16_MAX * 8];
+    nm_reading reads[ST_NAME_MAX_TOKENS]; /* Korean readings of the last name's words */
+    size_t nreads;
 };
+
+const nm_reading *nm_ctx_reading(const st_names_ctx *ctx, uint32_t tag) {
+    if (!(tag & NM_TAG_READING)) return NULL;
+    uint32_t i = tag & ~NM_TAG_READING;
+    return i < ctx->nreads ? &ctx->reads[i] : NULL;
+}
 
 int st_names_ctx_new(st_names_ctx **out, st_error *err) {
     *out = NULL;
@@ -199,11 +211,68 @@ static void out_icu(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, ui
     out_text(o, ctx->run8, org);
 }
 
+/* Korean-reading scripts: 1 Cyrillic, 2 kana (ー counts as kana). */
+static int reading_script(UChar32 c) {
+    if (c == 0x30FC) return 2;
+    UErrorCode se = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript(c, &se);
+    if (sc == USCRIPT_CYRILLIC) return 1;
+    if (sc == USCRIPT_KATAKANA || sc == USCRIPT_HIRAGANA) return 2;
+    return 0;
+}
+
+/* A run of another script, word by word: each word of Cyrillic or kana
+ * that reads as Korean gets its reading tagged on its bytes. */
+static void out_words(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, uint8_t org) {
+    int32_t q = start;
+    while (q < end) {
+        UChar32 d;
+        int32_t k = q;
+        U16_NEXT(ctx->b, k, end, d);
+        int rs = reading_script(d);
+        if (!rs) {
+            int32_t e = k;
+            while (e < end) {
+                int32_t e2 = e;
+                U16_NEXT(ctx->b, e2, end, d);
+                if (reading_script(d)) break;
+                e = e2;
+            }
+            out_icu(ctx, o, q, e, org);
+            q = e;
+            continue;
+        }
+        uint32_t cps[NM_READ_MAX * 8];
+        size_t n = 0;
+        int32_t e = q;
+        while (e < end) {
+            int32_t e2 = e;
+            U16_NEXT(ctx->b, e2, end, d);
+            if (reading_script(d) != rs) break;
+            if (n < sizeof cps / sizeof cps[0]) cps[n] = (uint32_t)d;
+            n++;
+            e = e2;
+        }
+        if (ctx->nreads < ST_NAME_MAX_TOKENS && n <= sizeof cps / sizeof cps[0]) {
+            nm_reading *r = &ctx->reads[ctx->nreads];
+            r->n = (uint8_t)(rs == 1 ? nm_cyrillic_korean(cps, n, r->keys, r->inword)
+                                     : nm_kana_korean(cps, n, r->keys, r->inword));
+            if (r->n) o->cur_tag = NM_TAG_READING | (uint32_t)ctx->nreads++;
+        }
+        out_sep(o, ' ');
+        out_icu(ctx, o, q, e, org);
+        out_sep(o, ' ');
+        o->cur_tag = 0;
+        q = e;
+    }
+}
+
 int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
                      uint32_t *tag, size_t n) {
     nm_out o = {out, origin, tag, 0, n, 0, 0, 0};
     if (n == 0) return ST_ELIMIT;
     out[0] = 0;
+    ctx->nreads = 0;
     size_t in_len = strnlen(name, ST_NAME_MAX_BYTES);
     UErrorCode st = U_ZERO_ERROR;
     int32_t la = 0;
@@ -274,6 +343,8 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
                 if (han) { o.cur_tag = 0; out_sep(&o, ' '); }
                 q = k;
             }
+        } else if (run_org == NM_OTHER) {
+            out_words(ctx, &o, start, j, (uint8_t)run_org);
         } else {
             out_icu(ctx, &o, start, j, (uint8_t)run_org);
         }
