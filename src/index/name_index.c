@@ -833,7 +833,7 @@ static int form_check(const uint8_t *p, size_t len, st_name_form *f) {
         const nm_tok *t = &f->tok[i];
         if ((size_t)t->off + t->len >= sl || (size_t)t->skel + t->sklen >= sl || (size_t)t->zk + t->zklen >= sl ||
             t->kind > NM_ACRONYM ||
-            t->origin > NM_OTHER || t->syl0 + t->nsyl > KO_MAX_SYL * 2 || t->hyph_next > 1 ||
+            t->origin > NM_SOUND || t->syl0 + t->nsyl > KO_MAX_SYL * 2 || t->hyph_next > 1 ||
             !isfinite(t->w) || t->w < 0 || t->w > 100)
             return 0;
     }

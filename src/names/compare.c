@@ -113,6 +113,18 @@ static int abbreviates(const char *a, size_t la, const char *b, size_t lb) {
 
 static int is_digit_tok(const nm_tok *t) { return t->kind == NM_NUMBER; }
 
+/* A skeleton letter as Hangul can write it. */
+static char sound_fold(char c) {
+    switch (c) {
+    case 'l': return 'r';
+    case 'v': case 'f': case 'p': return 'b';
+    case 'z': return 'j';
+    case 't': return 'd';
+    case 'g': return 'k';
+    default: return c;
+    }
+}
+
 static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
                           int *how) {
     const nm_tok *a = &A->tok[i], *b = &B->tok[j];
@@ -138,13 +150,15 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     /* pinyin syllables of Chinese characters: one character is one name */
     if (a->origin == NM_HAN && b->origin == NM_HAN) return 0.0;
     const char *ka = A->str + a->skel, *kb = B->str + b->skel;
-    if (a->origin == NM_ABJAD || b->origin == NM_ABJAD) {
+    int sound = a->origin == NM_SOUND || b->origin == NM_SOUND;
+    if (a->origin == NM_ABJAD || b->origin == NM_ABJAD || sound) {
         /* Arabic script has no p, v or o/e: compare consonant skeletons
-         * with p as b and v as f */
+         * with p as b and v as f; Hangul has no f, v, z or l/r, t/d, k/g
+         * contrast: fold those too for a foreign name spelt in Hangul */
         char xa[64] = {0}, xb[64] = {0};
         size_t la = a->sklen < 63 ? a->sklen : 63, lb = b->sklen < 63 ? b->sklen : 63;
-        for (size_t k = 0; k < la; k++) xa[k] = ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
-        for (size_t k = 0; k < lb; k++) xb[k] = kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
+        for (size_t k = 0; k < la; k++) xa[k] = sound ? sound_fold(ka[k]) : ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
+        for (size_t k = 0; k < lb; k++) xb[k] = sound ? sound_fold(kb[k]) : kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
         double s = str_sim(xa, la, xb, lb) * 0.95;
         /* two consonants or fewer of a short word fit too many names
          * (Choe/Hajy, Asi/Ysy) */

@@ -668,7 +668,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         memcpy(s + o, t[i].s, t[i].len + 1u);
         o += t[i].len + 1u;
         k->skel = (uint16_t)o;
-        k->sklen = (uint16_t)skeleton(t[i].s, t[i].len, t[i].origin == NM_ABJAD, s + o, t[i].len + 2u);
+        k->sklen = (uint16_t)skeleton(t[i].s, t[i].len, t[i].origin == NM_ABJAD || t[i].origin == NM_SOUND, s + o, t[i].len + 2u);
         o += k->sklen + 1u;
         k->w = t[i].w;
         k->kind = t[i].kind;

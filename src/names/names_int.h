@@ -26,7 +26,8 @@ enum nm_kind {
     NM_ACRONYM,  /* single letters written with dots, joined: J.P. -> jp */
 };
 
-enum nm_origin { NM_LATIN = 0, NM_HANGUL, NM_HAN, NM_ABJAD, NM_OTHER };
+/* NM_SOUND: a foreign name spelt in Hangul (미치 매코널), romanised by sound */
+enum nm_origin { NM_LATIN = 0, NM_HANGUL, NM_HAN, NM_ABJAD, NM_OTHER, NM_SOUND };
 
 typedef struct nm_tok {
     uint16_t off, len;     /* token text in form->str */

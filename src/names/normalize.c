@@ -163,6 +163,61 @@ static int is_compound_surname(uint32_t a, uint32_t b) {
     return 0;
 }
 
+/* 1 when syllable cp is a common Korean surname. */
+static int hangul_surname(uint32_t cp) {
+    ko_syl s;
+    return ko_from_codepoint(cp, &s) && ko_is_surname_key(ko_key(s));
+}
+
+/* 1 when the Hangul words of a name do not have a Korean name's shape, so
+ * they spell a foreign name by sound (미치 매코널, 블라디미르 푸틴): a word of
+ * five syllables or more, more than five in all, or several words none of
+ * which, first or last, is a surname (one syllable, or a compound one); a
+ * lone word of three syllables or more that does not open with a surname. */
+static int hangul_foreign(const UChar *b, int32_t lb) {
+    size_t nw = 0, total = 0, n = 0;
+    uint32_t c0 = 0, c1 = 0;
+    int first_sur = 0, last_sur = 0, lone = 0;
+    for (int32_t i = 0; i <= lb;) {
+        UChar32 c = 0;
+        if (i < lb) U16_NEXT(b, i, lb, c);
+        else i++;
+        if (c >= 0xAC00 && c <= 0xD7A3) {
+            if (n == 0) c0 = (uint32_t)c;
+            if (n == 1) c1 = (uint32_t)c;
+            n++;
+            continue;
+        }
+        if (n == 0) continue;
+        if (n >= 5) return 1;
+        int sur = (n == 1 && hangul_surname(c0)) || (n == 2 && is_compound_surname(c0, c1));
+        if (nw == 0) first_sur = sur;
+        last_sur = sur;
+        lone = n >= 3 && !hangul_surname(c0) && !(n >= 3 && is_compound_surname(c0, c1));
+        total += n;
+        nw++;
+        n = 0;
+    }
+    if (nw == 0) return 0;
+    if (total > 5) return 1;
+    if (nw == 1) return lone;
+    return !first_sur && !last_sur;
+}
+
+/* A Hangul word of a foreign name: its syllables in Revised Romanization,
+ * joined, compared by sound on the token path (not as Korean syllables). */
+static void out_hangul_foreign(nm_out *o, const uint32_t *cp, size_t n) {
+    out_sep(o, ' ');
+    for (size_t i = 0; i < n; i++) {
+        ko_syl s;
+        char buf[16];
+        if (!ko_from_codepoint(cp[i], &s)) continue;
+        ko_render(s, KO_SYS_RR, i == 0, 0, buf);
+        for (char *q = buf; *q; q++) out_char(o, *q, NM_SOUND);
+    }
+    out_sep(o, ' ');
+}
+
 /* A run of Hangul syllables (one word): surname, space, given name with
  * its syllables hyphen-joined, each in Revised Romanization. */
 static void out_hangul_word(nm_out *o, const uint32_t *cp, size_t n) {
@@ -283,6 +338,7 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
     int32_t lb = unorm2_normalize(ctx->nfkc_cf, ctx->a, la, ctx->b, NM_U16_MAX * 4, &st);
     if (U_FAILURE(st)) return ST_EINVAL;
 
+    int foreign = hangul_foreign(ctx->b, lb);
     /* Walk script runs. */
     int32_t i = 0;
     int cur = NM_LATIN;
@@ -305,7 +361,8 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
                 j = k;
             }
             if (ncp == 0) { out_sep(&o, ' '); continue; } /* stray jamo */
-            out_hangul_word(&o, cps, ncp);
+            if (foreign) out_hangul_foreign(&o, cps, ncp);
+            else out_hangul_word(&o, cps, ncp);
             i = j;
             cur = NM_LATIN;
             continue;
