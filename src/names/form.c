@@ -390,9 +390,31 @@ static int read_hanja(const rtok *t, uint16_t *key, uint16_t *inw, ko_alts *alt,
     return *key != 0;
 }
 
+/* 1 when a name is spelt with a European language's letters (German dsch,
+ * tsch; Hungarian dzs, cs; Polish cz, dz; Lithuanian č, dž; a consonant
+ * opening a word before j: Pjong, Hjok):
+ * there j is the y of English spellings (Jong-su is 영수, Jun is 윤). */
+static int european_spelling(const rtok *t, size_t n) {
+    static const char *const marks[] = {"dsch", "tsch", "dzs", "cz", "cs"};
+    for (size_t i = 0; i < n; i++) {
+        const char *w = t[i].s;
+        for (size_t m = 0; m < COUNT(marks); m++)
+            if (strstr(w, marks[m])) return 1;
+        for (size_t c = 0; c < t[i].len; c++) {
+            /* a word opening with a consonant and j (inside a word, jj or
+             * ngj are English spellings: Kwangjin) */
+            if (c == 1 && w[c] == 'j' && strchr("bcfghklmnprsv", w[0])) return 1;
+            /* c alone (Lithuanian č) or dz (Polish dż, Lithuanian dž) */
+            if (w[c] == 'c' && (c + 1 == t[i].len || !strchr("hsz", w[c + 1]))) return 1;
+            if (w[c] == 'd' && c + 1 < t[i].len && w[c + 1] == 'z') return 1;
+        }
+    }
+    return 0;
+}
+
 /* Parse a romanised token (one slip of spelling forgiven: a doubled vowel;
  * Lithuanian adds -as to a man's name: Džongunas). */
-static size_t parse_latin(const rtok *t, ko_syl *s) {
+static size_t parse_latin(const rtok *t, int euro, ko_syl *s) {
     /* no romanisation doubles a, i or u: a doubled one is a slip
      * (Jong-uun for Jong-un) */
     char w[sizeof t->s];
@@ -400,10 +422,11 @@ static size_t parse_latin(const rtok *t, ko_syl *s) {
     for (size_t c = 0; c < t->len && wl + 1 < sizeof w; c++) {
         char ch = t->s[c];
         if (wl && w[wl - 1] == ch && (ch == 'a' || ch == 'i' || ch == 'u')) continue;
+        if (euro && ch == 'j') ch = 'y';
         w[wl++] = ch;
     }
     size_t k = ko_parse_token(w, wl, s, KO_MAX_SYL);
-    if (k == 0 && wl >= 6 && w[wl - 2] == 'a' && w[wl - 1] == 's' && !strchr("aeiou", w[wl - 3]))
+    if (k == 0 && wl >= 5 && w[wl - 2] == 'a' && w[wl - 1] == 's' && !strchr("aeiou", w[wl - 3]))
         k = ko_parse_token(w, wl - 2, s, KO_MAX_SYL);
     return k;
 }
@@ -414,7 +437,7 @@ static size_t parse_latin(const rtok *t, ko_syl *s) {
 static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint32_t *fine, uint8_t *syl0,
                        uint8_t *nsyl, size_t *nk, ko_alts *alt) {
     size_t total = 0, ntok = 0;
-    int hangul = 0;
+    int hangul = 0, euro = european_spelling(t, n);
     for (size_t i = 0; i < n; i++) {
         if (t[i].kind == NM_NUMBER || t[i].kind == NM_ACRONYM) return 0;
         if (t[i].origin == NM_HAN) {
@@ -440,7 +463,7 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint
             continue;
         }
         ko_syl s[KO_MAX_SYL];
-        size_t k = parse_latin(&t[i], s);
+        size_t k = parse_latin(&t[i], euro, s);
         if (k == 0 || k > 3 || total + k > KO_MAX_SYL) return 0;
         syl0[i] = (uint8_t)total;
         nsyl[i] = (uint8_t)k;

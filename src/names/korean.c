@@ -136,9 +136,9 @@ static const spell onsets[] = {
     {"ss", 10, 0}, {"sh", 9, 0}, {"s", 9, 0},
     {"jj", 13, 0}, {"tch", 13, 0}, {"tj", 13, 1}, {"ch", 14, 0}, {"j", 12, 0},
     /* European spellings of ㅈ/ㅊ/ㅅ: German dsch/tsch, Hungarian dzs/cs/sz,
-     * Polish and Lithuanian dz (dž), Polish cz/sz, French dj */
+     * Polish and Lithuanian dz (dž), Polish cz/sz, French dj, Lithuanian c (č) */
     {"dsch", 12, 1}, {"tsch", 14, 1}, {"dzs", 12, 1}, {"dz", 12, 1}, {"dj", 12, 1},
-    {"cs", 14, 1}, {"cz", 14, 1}, {"sz", 9, 1},
+    {"cs", 14, 1}, {"cz", 14, 1}, {"sz", 9, 1}, {"c", 14, 2},
     {"h", 18, 0},
 };
 /* Vowels: RR (eo, eu), MR/DPRK folded (o, u), popular (oo, ee, you, ...). */

@@ -101,10 +101,11 @@ typedef struct nm_out {
     size_t n, len;
     char pend;      /* pending separator: 0, ' ', '-', ',', '.' */
     int truncated;
+    int glue;       /* a word read as Korean: its transliteration stays one token */
 } nm_out;
 
 static void out_sep(nm_out *o, char s) {
-    if (o->len == 0) return;
+    if (o->len == 0 || o->glue) return;
     /* strongest separator wins: comma > space > dot > hyphen; a dot only
      * survives when nothing but a hyphen follows it (J.-C.) */
     char c = o->pend;
@@ -315,7 +316,9 @@ static void out_words(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, 
             if (r->n) o->cur_tag = NM_TAG_READING | (uint32_t)ctx->nreads++;
         }
         out_sep(o, ' ');
+        o->glue = o->cur_tag != 0;
         out_icu(ctx, o, q, e, org);
+        o->glue = 0;
         out_sep(o, ' ');
         o->cur_tag = 0;
         q = e;
@@ -324,7 +327,7 @@ static void out_words(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, 
 
 int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
                      uint32_t *tag, size_t n) {
-    nm_out o = {out, origin, tag, 0, n, 0, 0, 0};
+    nm_out o = {out, origin, tag, 0, n, 0, 0, 0, 0};
     if (n == 0) return ST_ELIMIT;
     out[0] = 0;
     ctx->nreads = 0;

@@ -258,7 +258,11 @@ size_t nm_cyrillic_korean(const uint32_t *cp, size_t n, uint16_t *keys, uint16_t
                     while (j < m && (s[j] == 'Y' || s[j] == 'X')) j++;
                     if (best[j] >= INF) continue;
                     int cost = 10 + c0 + cyr_vowels[b].cost + c2 + best[j];
-                    if (lc && j < m && vstart[j]) cost += 2;
+                    /* a consonant between vowels opens the next syllable,
+                     * except н: Kontsevich writes syllable by syllable and
+                     * given names are full of ㅇ/ㄴ before a vowel
+                     * (Чжонын 정은, Ёнок 영옥) */
+                    if (lc && j < m && vstart[j]) cost += co == KO_C_NX ? -1 : 2;
                     if (cost < best[i]) {
                         best[i] = cost;
                         next[i] = (uint8_t)j;
