@@ -544,13 +544,27 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
             korean = s >= 0;
         }
         /* Chinese characters read as Korean may still name a Chinese
-         * (李明 / Li Ming): their pinyin takes the token path too */
-        if (korean && (has_han(query) || has_han(list)) &&
-            latin_score(query, list, schema, NULL, NULL, NULL) > s) {
-            korean = 0;
-            if (tokens) json_array_clear(tokens);
+         * (李明 / Li Ming): their pinyin counts too, syllable for syllable
+         * against a name in letters that reads as Chinese */
+        double zh = has_han(query) || has_han(list) ? nm_zh_han_score(query, list) : -1;
+        if (zh >= 0) {
+            if (!korean || zh > s) {
+                s = zh;
+                korean = 0;
+                if (tokens) {
+                    json_array_clear(tokens);
+                    json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text, "list",
+                                                            list->text, "how", "transliterated", "score", zh));
+                }
+            }
+        } else {
+            if (korean && (has_han(query) || has_han(list)) &&
+                latin_score(query, list, schema, NULL, NULL, NULL) > s) {
+                korean = 0;
+                if (tokens) json_array_clear(tokens);
+            }
+            if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
         }
-        if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
     }
     if (s < 0) s = 0;
     /* three decimals, as every output prints them, truncated: a pair that

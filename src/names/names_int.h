@@ -100,6 +100,12 @@ int nm_nick_table_sorted(void);
 int nm_zh_read(const char *s, size_t n);
 size_t nm_zh_key(const char *s, size_t n, int wade, char *out, size_t cap);
 int nm_zh_tables_sorted(void);
+/* A name written in Chinese characters against one written in letters that
+ * all read as Chinese syllables: 1 when the syllables are the same in the
+ * same order (the surname may stand last on the lettered side), 0 when not
+ * (one character is one syllable: Zhang Jianchun is not Zhang Jian);
+ * -1 when the pair is not of that kind. */
+double nm_zh_han_score(const st_name_form *a, const st_name_form *b);
 
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
 
