@@ -308,7 +308,9 @@ static void rewrite_leet_roman(rtok *t, size_t n, int org) {
             for (size_t k = 0; k < t[i].len; k++)
                 if (t[i].s[k] >= '0' && t[i].s[k] <= '9') t[i].s[k] = map[t[i].s[k] - '0'];
         }
-        if (t[i].kind == NM_WORD && i > 0 &&
+        /* a Chinese character's pinyin (西 xi) or a word read as Korean
+         * (Cyrillic Ви) is not a numeral */
+        if (t[i].kind == NM_WORD && i > 0 && t[i].origin != NM_HAN && !t[i].rd &&
             (in_list(roman, COUNT(roman), t[i].s) || (org && (!strcmp(t[i].s, "v") || !strcmp(t[i].s, "x") ||
                      /* Trust I, not the initials of I. G. Farben */
                      (!strcmp(t[i].s, "i") && (i + 1 == n || t[i + 1].len > 1))))))
@@ -408,6 +410,8 @@ static int european_spelling(const rtok *t, size_t n) {
             if (w[c] == 'c' && (c + 1 == t[i].len || !strchr("hsz", w[c + 1]))) return 1;
             if (w[c] == 'd' && c + 1 < t[i].len && w[c + 1] == 'z') return 1;
         }
+        /* Lithuanian -as after a consonant: no romanisation of Korean ends so */
+        if (t[i].len >= 4 && !memcmp(w + t[i].len - 2, "as", 2) && !strchr("aeiouy", w[t[i].len - 3])) return 1;
     }
     return 0;
 }
@@ -505,6 +509,16 @@ static void flat_letters(const uint16_t *k, size_t n, char *out, size_t cap) {
 static void assimilate(uint16_t *k, size_t n) {
     for (size_t i = 1; i < n; i++) {
         unsigned co = k[i - 1] & 15, on = k[i] >> 8;
+        /* a coda before a vowel is said as the next onset (철우 cheo-ru,
+         * joined Cholu or Csolu however the word is cut) */
+        if (on == KO_ON_NONE && co != KO_C_NONE && co != KO_C_NG && co != KO_C_NX) {
+            static const uint8_t link[] = {0, KO_ON_G, KO_ON_N, KO_ON_S, KO_ON_N, KO_ON_M, KO_ON_B};
+            if (co < sizeof link) {
+                k[i - 1] = (uint16_t)(k[i - 1] & ~15u);
+                k[i] = (uint16_t)((k[i] & 0xFFu) | ((unsigned)link[co] << 8));
+            }
+            continue;
+        }
         if (on != KO_ON_N && on != KO_ON_M) continue;
         unsigned to = co == KO_C_K ? KO_C_NG : co == KO_C_T ? KO_C_N : co == KO_C_P ? KO_C_M : co;
         k[i - 1] = (uint16_t)((k[i - 1] & ~15u) | to);

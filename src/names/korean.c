@@ -209,6 +209,8 @@ size_t ko_parse_token(const char *s, size_t n, ko_syl *out, size_t max) {
                     size_t j = i + lo + lv + lc;
                     if (best[j] >= INF) continue;
                     int cost = SYL_COST + c0 + vowels[b].cost + c2 + best[j];
+                    /* ㅢ with a coda hardly occurs: Suil, Puil are 수일, 부일 */
+                    if (lc && vowels[b].jamo == 19) cost += SYL_COST + 2;
                     /* a consonant coda followed by a vowel-initial syllable:
                      * prefer reading the consonant as the next onset */
                     if (lc && j < n && starts_vowel[j]) cost += 2;
