@@ -113,6 +113,15 @@ static int abbreviates(const char *a, size_t la, const char *b, size_t lb) {
 
 static int is_digit_tok(const nm_tok *t) { return t->kind == NM_NUMBER; }
 
+/* Drop a letter equal to the one before it; the new length. */
+static size_t undouble(char *x, size_t n) {
+    size_t o = 0;
+    for (size_t k = 0; k < n; k++)
+        if (o == 0 || x[o - 1] != x[k]) x[o++] = x[k];
+    x[o] = 0;
+    return o;
+}
+
 /* A skeleton letter as Hangul can write it. */
 static char sound_fold(char c) {
     switch (c) {
@@ -159,6 +168,10 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
         size_t la = a->sklen < 63 ? a->sklen : 63, lb = b->sklen < 63 ? b->sklen : 63;
         for (size_t k = 0; k < la; k++) xa[k] = sound ? sound_fold(ka[k]) : ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
         for (size_t k = 0; k < lb; k++) xb[k] = sound ? sound_fold(kb[k]) : kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
+        if (sound) { /* folding makes doubles: 니콜라스 nikolraseu, l r -> r r */
+            la = undouble(xa, la);
+            lb = undouble(xb, lb);
+        }
         double s = str_sim(xa, la, xb, lb) * 0.95;
         /* two consonants or fewer of a short word fit too many names
          * (Choe/Hajy, Asi/Ysy) */
