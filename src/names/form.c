@@ -520,7 +520,11 @@ static void assimilate(uint16_t *k, size_t n) {
             continue;
         }
         if (on != KO_ON_N && on != KO_ON_M) continue;
-        unsigned to = co == KO_C_K ? KO_C_NG : co == KO_C_T ? KO_C_N : co == KO_C_P ? KO_C_M : co;
+        /* kana and Cyrillic n before a nasal: ㅇ, which a stop also
+         * becomes (オ・グンニョル for 오극렬); ㄴ is left to the syllable
+         * comparison, where the wildcard meets it */
+        unsigned to = co == KO_C_K ? KO_C_NG : co == KO_C_T ? KO_C_N : co == KO_C_P ? KO_C_M
+                    : co == KO_C_NX ? KO_C_NG : co;
         k[i - 1] = (uint16_t)((k[i - 1] & ~15u) | to);
     }
 }

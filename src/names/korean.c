@@ -73,8 +73,9 @@ static int vowel_match(unsigned a, unsigned b) {
 
 static int coda_match(unsigned a, unsigned b) {
     if (a == b) return 1;
-    if (b == KO_C_NX) { unsigned t = a; a = b; b = t; }
-    return a == KO_C_NX && (b == KO_C_N || b == KO_C_NG);
+    if (b == KO_C_NX || b == KO_C_QX) { unsigned t = a; a = b; b = t; }
+    if (a == KO_C_NX) return b == KO_C_N || b == KO_C_NG;
+    return a == KO_C_QX && (b == KO_C_K || b == KO_C_T || b == KO_C_P);
 }
 
 double ko_key_sim(uint16_t a, uint16_t b) {
@@ -93,12 +94,12 @@ double ko_key_sim(uint16_t a, uint16_t b) {
 size_t ko_key_letters(uint16_t k, char *out) {
     static const char on_l[] = "\0GNDRMBSJH";
     static const char vo_l[] = "?AEaeOoWVXYIO";
-    static const char *const co_l[] = {"", "K", "N", "T", "L", "M", "P", "NG", "N"};
+    static const char *const co_l[] = {"", "K", "N", "T", "L", "M", "P", "NG", "N", "K"};
     size_t n = 0;
     unsigned oc = k >> 8, vc = (k >> 4) & 15, cc = k & 15;
     if (oc && oc < 10) out[n++] = on_l[oc];
     out[n++] = vc <= KO_V_X ? vo_l[vc] : '?';
-    if (cc <= KO_C_NX)
+    if (cc <= KO_C_QX)
         for (const char *p = co_l[cc]; *p; p++) out[n++] = *p;
     out[n] = 0;
     return n;

@@ -36,8 +36,8 @@ enum { KO_C_NONE = 0, KO_C_K, KO_C_N, KO_C_T, KO_C_L, KO_C_M, KO_C_P, KO_C_NG };
 /* Wildcard classes, for scripts that write two Korean sounds alike (never
  * produced from Hangul or Latin): a coda ㄴ or ㅇ (katakana ン, Cyrillic н),
  * a vowel ㅓ, ㅔ, ㅕ, ㅖ or ㅚ (Russian е, katakana エ: チェ is 최, 채 or 체).  ko_key_sim counts a wildcard equal to
- * each class it covers; ko_key_letters writes it as N and O. */
-enum { KO_C_NX = 8 };
+ * each class it covers; ko_key_letters writes it as N, K and O. */
+enum { KO_C_NX = 8, KO_C_QX = 9 /* ㄱ, ㄷ or ㅂ: kana ッ before a stop */ };
 enum { KO_V_X = 12 };
 
 /* Key of one syllable: onset class << 8 | vowel class << 4 | coda class,

@@ -11,10 +11,12 @@
  *   time (scripts/gen_hanja.py); binary search.
  * - Kana, as Japan writes Korean names (キム・ジョンウン, チェ・リョンヘ,
  *   リ・ピョンチョル): mora by mora; ン, ム, ル, ク, プ, ッ after a mora close
- *   its syllable (codas ㅇ/ㄴ, ㅁ, ㄹ, ㄱ, ㅂ, ㅅ).  Kana cannot tell ㄴ from ㅇ
- *   nor ㅔ from ㅚ (チェ is 최, 채 or 체): those get wildcard classes.
+ *   its syllable (codas ㅇ/ㄴ, ㅁ, ㄹ, ㄱ, ㅂ, and ッ a stop).  Kana cannot tell
+ *   ㄴ from ㅇ, nor ㅔ from ㅚ (チェ is 최, 채 or 체), nor which stop ッ is:
+ *   those get wildcard classes.
  * - Cyrillic, in the Kontsevich system and the older Russian habits it
- *   replaced (Ким Чен Ын, Чхве Рён Хэ, Ли Пён Чхоль, Пак Пон Чжу, Ким Ир Сен):
+ *   replaced (Ким Чен Ын, Чхве Рён Хэ, Ли Пён Чхоль, Пак Пон Чжу, Ким Ир Сен,
+ *   the Koryo-saram Цой):
  *   the letters are folded to one ASCII code each, then a word is cut into
  *   [onset] vowel [coda] syllables by dynamic programming (fewest syllables,
  *   consonants between vowels as onsets), as korean.c parses Latin.  н is
@@ -92,7 +94,7 @@ static uint8_t kana_coda(uint32_t c) {
     case 0x30EB: return KO_C_L;  /* ル */
     case 0x30AF: return KO_C_K;  /* ク */
     case 0x30D7: return KO_C_P;  /* プ */
-    case 0x30C3: return KO_C_T;  /* ッ */
+    case 0x30C3: return KO_C_QX; /* ッ: the stop of the next mora (ラッキョム 락겸) */
     default: return 0;
     }
 }
@@ -198,7 +200,7 @@ static const cyr_spell cyr_vowels[] = {
     {"u", KO_V_O, 0}, {"U", KO_V_YO, 0}, {"y", KO_V_O, 0}, {"i", KO_V_I, 0}, {"3", KO_V_E, 0},
     {"e", KO_V_X, 0}, {"yj", KO_V_I, 0}, {"ij", KO_V_I, 1},
     {"va", KO_V_WA, 0}, {"vo", KO_V_WO, 0}, {"v3", KO_V_WE, 0}, {"ve", KO_V_WE, 0},
-    {"vi", KO_V_WI, 0}, {"aj", KO_V_E, 2},
+    {"vi", KO_V_WI, 0}, {"aj", KO_V_E, 2}, {"oj", KO_V_WE, 1}, /* Цой 최 */
 };
 static const cyr_spell cyr_codas[] = {
     {"k", KO_C_K, 0}, {"n", KO_C_NX, 0}, {"nX", KO_C_NX, 0}, {"ng", KO_C_NG, 1}, {"lY", KO_C_L, 0},

@@ -183,9 +183,65 @@ static const pair realworld[] = {
     {"チョン・ギョンテク", "JONG, Kyong Thaek", 1}, {"Чон Гён Тхэк", "JONG, Kyong Thaek", 1},
 };
 
+/* More officials (not all of them listed in these files), as Chinese,
+ * Japanese and Russian sources write them. */
+static const pair officials[] = {
+    {"崔善姬", "Choe Son Hui", 1},
+    {"李善權", "Ri Son Gwon", 1},
+    {"朴正天", "Pak Jong Chon", 1},
+    {"金才龍", "Kim Jae Ryong", 1},
+    {"金德訓", "Kim Tok Hun", 1},
+    {"李日煥", "Ri Il Hwan", 1},
+    {"李永吉", "Ri Yong Gil", 1},
+    {"吳秀容", "O Su Yong", 1},
+    {"太宗秀", "Thae Jong Su", 1},
+    {"金洛兼", "Kim Rak Gyom", 1},
+    {"玄永哲", "Hyon Yong Chol", 1},
+    {"李明秀", "Ri Myong Su", 1},
+    {"朴道春", "Pak To Chun", 1},
+    {"朱奎昌", "Ju Kyu Chang", 1},
+    {"金格植", "Kim Kyok Sik", 1},
+    {"李勇浩", "Ri Yong Ho", 1},
+    {"金正日", "Kim Jong Il", 1},
+    {"金日成", "Kim Il Sung", 1},
+    {"チェ・ソンヒ", "Choe Son Hui", 1},
+    {"リ・ソングォン", "Ri Son Gwon", 1},
+    {"パク・ジョンチョン", "Pak Jong Chon", 1},
+    {"キム・ジェリョン", "Kim Jae Ryong", 1},
+    {"キム・ドクフン", "Kim Tok Hun", 1},
+    {"リ・イルファン", "Ri Il Hwan", 1},
+    {"リ・ヨンギル", "Ri Yong Gil", 1},
+    {"オ・スヨン", "O Su Yong", 1},
+    {"テ・ジョンス", "Thae Jong Su", 1},
+    {"キム・ラッキョム", "Kim Rak Gyom", 1},
+    {"キム・ラクキョム", "Kim Rak Gyom", 1},
+    {"ヒョン・ヨンチョル", "Hyon Yong Chol", 1},
+    {"キム・ギョクシク", "Kim Kyok Sik", 1},
+    {"キム・ジョンイル", "Kim Jong Il", 1},
+    {"キム・イルソン", "Kim Il Sung", 1},
+    {"Чхве Сон Хи", "Choe Son Hui", 1},
+    {"Цой Сон Хи", "Choe Son Hui", 1},
+    {"Ли Сон Гвон", "Ri Son Gwon", 1},
+    {"Пак Чон Чхон", "Pak Jong Chon", 1},
+    {"Ким Чжэ Рён", "Kim Jae Ryong", 1},
+    {"Ким Док Хун", "Kim Tok Hun", 1},
+    {"Ли Иль Хван", "Ri Il Hwan", 1},
+    {"Ли Ён Гиль", "Ri Yong Gil", 1},
+    {"О Су Ён", "O Su Yong", 1},
+    {"Тхэ Чжон Су", "Thae Jong Su", 1},
+    {"Ким Рак Гём", "Kim Rak Gyom", 1},
+    {"Хён Ён Чхоль", "Hyon Yong Chol", 1},
+    {"Ким Гёк Сик", "Kim Kyok Sik", 1},
+    {"Ким Чен Ир", "Kim Jong Il", 1},
+    {"Ким Ир Сен", "Kim Il Sung", 1},
+    {"Ким Чжон Ир", "Kim Jong Il", 1},
+    {"Ким Ирсен", "Kim Il Sung", 1},
+};
+
 static void test_realworld_and_innocents(void **state) {
     (void)state;
     check_pairs(realworld, sizeof realworld / sizeof realworld[0]);
+    check_pairs(officials, sizeof officials / sizeof officials[0]);
     /* the listed DPRK names of the official files */
     st_name_list names = {0};
     st_error err;
