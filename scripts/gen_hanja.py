@@ -10,8 +10,10 @@ no data file after `make install`.
 A kHangul value lists every reading ("금:0E 김:0N"); all of them are kept
 (up to four), so 金 reads 김 and 금 alike.  Simplified characters, which
 Korean never used, read as their traditional forms (Unihan_Variants.txt.bz2
-beside the readings: kTraditionalVariant; 与 as 與 여, 广 as 廣 광), and a
-character with no reading of its own takes its semantic or Z variants'.
+beside the readings: kTraditionalVariant; 与 as 與 여, 广 as 廣 광), a
+character kHangul leaves out takes its kKorean (Yale) readings (Japanese
+forms: 沢 택, 団 단), and one with no reading at all its semantic or Z
+variants'.
 """
 import bz2
 import sys
@@ -22,9 +24,41 @@ try:
     data = bz2.open(src, "rt", encoding="utf-8").read()
 except OSError as e:
     sys.exit(f"gen_hanja.py: cannot read {src} ({e.strerror}): install Debian's unicode-data (make deps)")
+# Yale romanisation (Unihan's kKorean) back to Hangul, for the characters
+# kHangul leaves out (Japanese forms such as 沢 THAYK, 団 TAN, 戦 CEN).
+Y_ON = [("kk", 1), ("tt", 4), ("pp", 8), ("ss", 10), ("cc", 13), ("ch", 14), ("kh", 15), ("th", 16),
+        ("ph", 17), ("k", 0), ("n", 2), ("t", 3), ("l", 5), ("m", 6), ("p", 7), ("s", 9), ("c", 12),
+        ("h", 18), ("", 11)]
+Y_VO = [("yay", 3), ("way", 10), ("wey", 15), ("yey", 7), ("ay", 1), ("ya", 2), ("ey", 5), ("ye", 6),
+        ("wa", 9), ("oy", 11), ("yo", 12), ("wu", 13), ("we", 14), ("wi", 16), ("yu", 17), ("uy", 19),
+        ("a", 0), ("e", 4), ("o", 8), ("u", 18), ("i", 20)]
+Y_CO = [("ng", 21), ("k", 1), ("n", 4), ("t", 7), ("l", 8), ("m", 16), ("p", 17), ("s", 19), ("", 0)]
+
+
+def yale(word):
+    """One Yale syllable to a Hangul code point, None when it is not one."""
+    w = word.lower()
+    for o, oi in Y_ON:
+        if not w.startswith(o):
+            continue
+        for v, vi in Y_VO:
+            if not w.startswith(v, len(o)):
+                continue
+            for c, ci in Y_CO:
+                if w[len(o) + len(v):] == c:
+                    return 0xAC00 + (oi * 21 + vi) * 28 + ci
+    return None
+
+
 rows = {}
+yale_rows = {}
 for line in data.splitlines():
     f = line.split("\t")
+    if len(f) == 3 and f[1] == "kKorean":
+        rd = [yale(y) for y in f[2].split()]
+        rd = [r for r in rd if r]
+        if rd:
+            yale_rows[int(f[0][2:], 16)] = rd
     if len(f) != 3 or f[1] != "kHangul":
         continue
     cp = int(f[0][2:], 16)
@@ -34,6 +68,9 @@ for line in data.splitlines():
         if len(h) == 1 and 0xAC00 <= ord(h) <= 0xD7A3 and ord(h) not in rd:
             rd.append(ord(h))
     if rd:
+        rows[cp] = rd[:4]
+for cp, rd in yale_rows.items():
+    if cp not in rows:
         rows[cp] = rd[:4]
 vsrc = src.replace("Readings", "Variants")
 try:

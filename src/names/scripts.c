@@ -177,6 +177,11 @@ static char cyr_fold(uint32_t c) {
     static const char map[] = "abvgdeZzijklmnoprstufhcCSWXyY3UA";
     if (c >= 0x0430 && c <= 0x044F) return map[c - 0x0430];
     if (c == 0x0451) return 'E';
+    /* Ukrainian and Belarusian letters: і ї є ґ ў */
+    if (c == 0x0456 || c == 0x0457) return 'i';
+    if (c == 0x0454) return 'e';
+    if (c == 0x0491) return 'g';
+    if (c == 0x045E) return 'u';
     return 0;
 }
 
