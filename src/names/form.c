@@ -369,23 +369,28 @@ static size_t rewrite_numbers(rtok *t, size_t n) {
 #define NM_ALT 3
 typedef struct ko_alts {
     uint16_t key[KO_MAX_SYL * 2][NM_ALT], inword[KO_MAX_SYL * 2][NM_ALT];
+    uint32_t fine[KO_MAX_SYL * 2][NM_ALT];
     uint8_t n[KO_MAX_SYL * 2];
 } ko_alts;
 
-/* The Korean readings of a Hanja token: 1 when it has some. */
-static int read_hanja(const rtok *t, uint16_t *key, uint16_t *inw, ko_alts *alt, size_t at) {
+/* The Korean readings of a Hanja token: 1 when it has some.  Each reading
+ * keeps its Hangul (law applied) for the exact comparison with Hangul. */
+static int read_hanja(const rtok *t, uint16_t *key, uint16_t *inw, uint32_t *fine, ko_alts *alt, size_t at) {
     uint32_t r[4];
     size_t nr = t->origin == NM_HAN && t->src ? nm_hanja_readings(t->src, r) : 0;
     alt->n[at] = 0;
+    *key = 0;
     for (size_t i = 0; i < nr; i++) {
         ko_syl s;
         if (!ko_from_codepoint(r[i], &s)) continue;
         uint16_t k = ko_key(s), kin = ko_key_inword(s);
-        if (i == 0 || !*key) { *key = k; *inw = kin; continue; }
-        int seen = k == *key;
-        for (size_t j = 0; j < alt->n[at]; j++) seen |= alt->key[at][j] == k;
+        uint32_t fn = ko_fine(r[i]);
+        if (!*key) { *key = k; *inw = kin; *fine = fn; continue; }
+        int seen = fn == *fine;
+        for (size_t j = 0; j < alt->n[at]; j++) seen |= alt->fine[at][j] == fn;
         if (!seen && alt->n[at] < NM_ALT) {
             alt->key[at][alt->n[at]] = k;
+            alt->fine[at][alt->n[at]] = fn;
             alt->inword[at][alt->n[at]++] = kin;
         }
     }
@@ -445,10 +450,11 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint
     for (size_t i = 0; i < n; i++) {
         if (t[i].kind == NM_NUMBER || t[i].kind == NM_ACRONYM) return 0;
         if (t[i].origin == NM_HAN) {
-            if (total + 1 > KO_MAX_SYL || !read_hanja(&t[i], &keys[total], &inword[total], alt, total)) return 0;
+            if (total + 1 > KO_MAX_SYL || !read_hanja(&t[i], &keys[total], &inword[total], &fine[total], alt, total))
+                return 0;
             syl0[i] = (uint8_t)total;
             nsyl[i] = 1;
-            fine[total++] = 0;
+            total++;
             ntok++;
             continue;
         }
@@ -473,7 +479,7 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint
         nsyl[i] = (uint8_t)k;
         for (size_t j = 0; j < k; j++) {
             alt->n[total] = 0;
-            fine[total] = (t[i].origin == NM_HANGUL && k == 1) ? t[i].src : 0;
+            fine[total] = (t[i].origin == NM_HANGUL && k == 1) ? ko_fine(t[i].src) : 0;
             inword[total] = ko_key_inword(s[j]);
             keys[total++] = ko_key(s[j]);
         }
@@ -531,18 +537,19 @@ static void assimilate(uint16_t *k, size_t n) {
 
 /* The reading of a Korean name with its surname at token sur, the
  * syllables' keys taken from keys / inword. */
-static int make_view(const st_name_form *f, const uint16_t *keys, const uint16_t *inw, int sur, nm_kview *v) {
+static int make_view(const st_name_form *f, const uint16_t *keys, const uint16_t *inw, const uint32_t *fine, int sur,
+                     nm_kview *v) {
     const nm_tok *t = &f->tok[sur];
     if (t->nsyl != 1) return 0;
     uint16_t inword[KO_MAX_SYL];
     v->sur_tok = (int8_t)sur;
     v->sur = keys[t->syl0];
-    v->sur_fine = f->fine[t->syl0];
+    v->sur_fine = fine[t->syl0];
     v->ng = 0;
     for (unsigned i = 0; i < f->ntok; i++) {
         if ((int)i == sur) continue;
         for (unsigned k = 0; k < f->tok[i].nsyl && v->ng < KO_MAX_SYL; k++) {
-            v->given_fine[v->ng] = f->fine[f->tok[i].syl0 + k];
+            v->given_fine[v->ng] = fine[f->tok[i].syl0 + k];
             inword[v->ng] = inw[f->tok[i].syl0 + k];
             v->given[v->ng++] = keys[f->tok[i].syl0 + k];
         }
@@ -570,6 +577,7 @@ static void add_views(st_name_form *f, const ko_alts *alt, int sur) {
     size_t s0 = f->tok[sur].syl0;
     for (size_t c = 0; c < combos && f->nkv < NM_KV_MAX; c++) {
         uint16_t keys[KO_MAX_SYL * 2], inw[KO_MAX_SYL * 2];
+        uint32_t fine[KO_MAX_SYL * 2];
         size_t r = c;
         int ok = 1;
         for (size_t k = 0; k < nk; k++) {
@@ -577,9 +585,10 @@ static void add_views(st_name_form *f, const ko_alts *alt, int sur) {
             r /= 1u + alt->n[k];
             keys[k] = pick ? alt->key[k][pick - 1] : f->keys[k];
             inw[k] = pick ? alt->inword[k][pick - 1] : f->inword[k];
+            fine[k] = pick ? alt->fine[k][pick - 1] : f->fine[k];
             if (k == s0 && alt->n[k] && surname_syl(f->keys, alt, k) && !ko_is_surname_key(keys[k])) ok = 0;
         }
-        if (ok && make_view(f, keys, inw, sur, &f->kv[f->nkv])) f->nkv++;
+        if (ok && make_view(f, keys, inw, fine, sur, &f->kv[f->nkv])) f->nkv++;
     }
 }
 

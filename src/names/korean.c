@@ -118,6 +118,15 @@ uint32_t ko_to_codepoint(ko_syl s) {
     return 0xAC00 + ((uint32_t)s.on * 21 + s.vo) * 28 + s.co;
 }
 
+uint32_t ko_fine(uint32_t cp) {
+    ko_syl s;
+    if (!ko_from_codepoint(cp, &s)) return cp;
+    int fy = vowel_is_front_y(vo_class[s.vo]);
+    if (s.on == 5) s.on = fy ? 11 : 2;      /* ㄹ -> ㅇ before i/y, else ㄴ */
+    else if (s.on == 2 && fy) s.on = 11;    /* ㄴ -> ㅇ before i/y */
+    return ko_to_codepoint(s);
+}
+
 /* ---- parsing romanised syllables --------------------------------------- */
 
 typedef struct spell {

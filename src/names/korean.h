@@ -69,6 +69,11 @@ size_t ko_parse_token(const char *s, size_t n, ko_syl *out, size_t max);
 /* Decompose a precomposed Hangul syllable (U+AC00..U+D7A3). 0 if not one. */
 int ko_from_codepoint(uint32_t cp, ko_syl *out);
 uint32_t ko_to_codepoint(ko_syl s);
+/* A Hangul syllable's code point with the initial-sound law applied
+ * (리 -> 이, 로 -> 노, 림 -> 임): written Hangul and Hanja readings compare
+ * exactly but not across North and South Korean spelling.  Other code
+ * points are returned as they are. */
+uint32_t ko_fine(uint32_t cp);
 
 /* Romanisation systems the renderer writes. */
 typedef enum ko_system {

@@ -161,6 +161,9 @@ static void test_issue_examples(void **state) {
         /* a foreign name in Hangul is compared by sound */
         {"미치 매코널", "Mitch McConnell", 1}, {"도널드 트럼프", "Donald Trump", 1},
         {"미치 매코널", "Michael Connor", 0}, {"김민준", "Kim Min Jun", 1}, {"정은 김", "Kim Jong Un", 1},
+        /* Hangul and Hanja readings compare exactly, across the initial-sound law */
+        {"리병철", "이병철", 1}, {"림동옥", "임동옥", 1}, {"최룡해", "최용해", 1}, {"李炳哲", "이병철", 1},
+        {"金正恩", "김정은", 1}, {"金正恩", "금정은", 1}, {"金正恩", "김종은", 0}, {"김정은", "김종은", 0},
     };
     check_pairs(p, sizeof p / sizeof p[0]);
 }
