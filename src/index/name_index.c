@@ -196,27 +196,61 @@ static size_t term_bytes(char kind, const char *s, size_t n, char *out) {
 }
 
 /* Surname key letters ':' given-name key letters (as written, or as
- * sounds inside one word when inword is set), coarsened so that a key with
- * a wildcard class (katakana ン, Russian е: korean.h) lands on the term of
- * every syllable it covers: the vowels ㅓ ㅔ ㅕ ㅖ ㅚ and the codas ㄴ ㅇ
- * share letters here; the comparator tells them apart. */
+ * sounds inside one word when inword is set). */
 static size_t korean_term(const nm_kview *v, int inword, char *out) {
-    char raw[64];
-    size_t n = ko_key_letters(v->sur, raw);
-    raw[n++] = ':';
+    size_t n = ko_key_letters(v->sur, out);
+    out[n++] = ':';
     const char *fl = inword ? v->flat_in : v->flat;
     size_t l = strlen(fl);
-    if (n + l >= sizeof raw) l = sizeof raw - n - 1;
-    memcpy(raw + n, fl, l);
-    n += l;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = raw[i];
-        if (c == 'N' && i + 1 < n && raw[i + 1] == 'G') i++;
-        else if (c == 'E' || c == 'e' || c == 'o' || c == 'X') c = 'O';
-        out[o++] = c;
+    memcpy(out + n, fl, l);
+    return n + l;
+}
+
+/* The concrete classes a key's wildcard covers (korean.h): a script that
+ * writes two Korean sounds alike (katakana ン, Russian е) looks up the term
+ * of each.  At most 15; the key itself when it has no wildcard. */
+#define KEY_CHOICES 15
+static size_t key_choices(uint16_t k, uint16_t out[KEY_CHOICES]) {
+    unsigned vo = (k >> 4) & 15, co = k & 15;
+    static const uint8_t vx[] = {KO_V_E, KO_V_O, KO_V_YO, KO_V_YE, KO_V_WE};
+    uint8_t cs[3] = {(uint8_t)co, 0, 0};
+    size_t nc = 1, n = 0;
+    if (co == KO_C_NX) { cs[0] = KO_C_N; cs[1] = KO_C_NG; nc = 2; }
+    if (co == KO_C_QX) { cs[0] = KO_C_K; cs[1] = KO_C_T; cs[2] = KO_C_P; nc = 3; }
+    for (size_t v = 0; v < (vo == KO_V_X ? 5u : 1u); v++) {
+        unsigned vv = vo == KO_V_X ? vx[v] : vo, on = k >> 8;
+        /* the initial-sound law, as ko_key applies it: n (and r) before
+         * ㅕ ㅖ is silent (Лен 룡 = Ryong, Yong) */
+        if (vo == KO_V_X && on == KO_ON_N && (vv == KO_V_YO || vv == KO_V_YE)) on = KO_ON_NONE;
+        for (size_t c = 0; c < nc && n < KEY_CHOICES; c++) out[n++] = (uint16_t)((on << 8) | (vv << 4) | cs[c]);
     }
-    return o;
+    return n;
+}
+
+/* The "g" terms of a query's view with its wildcards spelt out, the
+ * first max; their number. */
+#define KO_TERMS_MAX 128
+static size_t korean_terms_expanded(const nm_kview *v, char out[][64], size_t max) {
+    uint16_t ch[KO_MAX_SYL + 1][KEY_CHOICES];
+    size_t nch[KO_MAX_SYL + 1], combos = 1;
+    nch[0] = key_choices(v->sur, ch[0]);
+    combos *= nch[0];
+    for (size_t i = 0; i < v->ng; i++) {
+        nch[i + 1] = key_choices(v->given[i], ch[i + 1]);
+        if (combos <= max) combos *= nch[i + 1];
+    }
+    size_t n = 0;
+    for (size_t c = 0; c < combos && n < max; c++) {
+        size_t r = c, o = 0;
+        for (size_t i = 0; i <= v->ng && o + 6 < 64; i++) {
+            o += ko_key_letters(ch[i][r % nch[i]], out[n] + o);
+            r /= nch[i];
+            if (i == 0) out[n][o++] = ':';
+        }
+        out[n][o] = 0;
+        n++;
+    }
+    return n;
 }
 
 /* First letters of the name's words (particles and legal forms left out)
@@ -656,11 +690,15 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
     /* Korean: the whole given name, then each syllable key */
     if (query->korean) {
         for (size_t j = 0; j < 2u * query->nkv; j++) {
-            char g[64];
-            size_t gl = korean_term(&query->kv[j / 2], (int)(j & 1), g);
-            uint64_t id;
-            size_t bl = term_bytes('g', g, gl, buf);
-            if (term_find(ix, buf, bl, &id)) credit_names(&q, id, 10.0f);
+            char g[KO_TERMS_MAX][64];
+            size_t ng = 1;
+            if (j & 1) korean_term(&query->kv[j / 2], 1, g[0]);
+            else ng = korean_terms_expanded(&query->kv[j / 2], g, KO_TERMS_MAX);
+            for (size_t e = 0; e < ng; e++) {
+                uint64_t id;
+                size_t bl = term_bytes('g', g[e], strlen(g[e]), buf);
+                if (term_find(ix, buf, bl, &id)) credit_names(&q, id, 10.0f);
+            }
             end_token(&q);
         }
     }

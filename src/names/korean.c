@@ -78,9 +78,18 @@ static int coda_match(unsigned a, unsigned b) {
     return a == KO_C_QX && (b == KO_C_K || b == KO_C_T || b == KO_C_P);
 }
 
+/* a has the wildcard vowel after n (or r, which the law made n), b the
+ * same syllable with ㅕ or ㅖ, whose n the law silenced: Лен and 룡 (yong). */
+static int law_wild(uint16_t a, uint16_t b) {
+    unsigned bv = (b >> 4) & 15;
+    return ((a >> 4) & 15) == KO_V_X && (a >> 8) == KO_ON_N && (b >> 8) == KO_ON_NONE &&
+           (bv == KO_V_YO || bv == KO_V_YE);
+}
+
 double ko_key_sim(uint16_t a, uint16_t b) {
     if (a == b) return 1.0;
-    int on = (a >> 8) == (b >> 8), vo = vowel_match((a >> 4) & 15, (b >> 4) & 15),
+    int on = (a >> 8) == (b >> 8) || law_wild(a, b) || law_wild(b, a),
+        vo = vowel_match((a >> 4) & 15, (b >> 4) & 15),
         co = coda_match(a & 15, b & 15);
     if (on && vo && co) return 1.0;
     /* one part differs: a different syllable all the same, and in a name
