@@ -49,6 +49,9 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 WEB_FILES := $(sort $(wildcard web/*.html web/*.js web/*.css))
 WEB_C := $(BUILD)/gen/web_assets.c
 LIB_OBJ += $(BUILD)/gen/web_assets.o
+# Korean readings of Hanja (Unihan kHangul) as a table in the library.
+HANJA_C := $(BUILD)/gen/hanja_table.c
+LIB_OBJ += $(BUILD)/gen/hanja_table.o
 # Screening images (src/screen/image.c) carry a digest of the library's
 # sources, so a cache written by one build is never read by another.
 LIB_HDR := $(sort $(wildcard src/*/*.h include/sanctrace/*.h))
@@ -97,6 +100,12 @@ $(WEB_C): $(WEB_FILES) scripts/embed_web.sh
 	sh scripts/embed_web.sh $@ $(WEB_FILES)
 $(BUILD)/gen/web_assets.o: $(WEB_C)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+build/%/gen/hanja_table.c: scripts/gen_hanja.py | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	python3 scripts/gen_hanja.py $@
+$(BUILD)/gen/hanja_table.o: $(HANJA_C) src/names/hanja.h
+	$(CC) $(CFLAGS) -c $< -o $@
 
 build/%/gen/build_id.c: $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(dir $@)
@@ -179,11 +188,13 @@ endif
 # libFuzzer targets: the library built again with clang and coverage.
 FUZZ_BUILD := build/fuzz
 FUZZ_CFLAGS := $(BASEFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/build_id.o
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/build_id.o $(FUZZ_BUILD)/gen/hanja_table.o
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 $(FUZZ_BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/gen/hanja_table.o: $(FUZZ_BUILD)/gen/hanja_table.c src/names/hanja.h
+	clang $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_BUILD)/gen/build_id.o: $(FUZZ_BUILD)/gen/build_id.c
 	clang $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_BUILD)/libsanctrace.a: $(FUZZ_LIB_OBJ)

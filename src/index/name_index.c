@@ -206,6 +206,53 @@ static size_t korean_term(const nm_kview *v, int inword, char *out) {
     return n + l;
 }
 
+/* The concrete classes a key's wildcard covers (korean.h): a script that
+ * writes two Korean sounds alike (katakana ン, Russian е) looks up the term
+ * of each.  At most 15; the key itself when it has no wildcard. */
+#define KEY_CHOICES 15
+static size_t key_choices(uint16_t k, uint16_t out[KEY_CHOICES]) {
+    unsigned vo = (k >> 4) & 15, co = k & 15;
+    static const uint8_t vx[] = {KO_V_E, KO_V_O, KO_V_YO, KO_V_YE, KO_V_WE};
+    uint8_t cs[3] = {(uint8_t)co, 0, 0};
+    size_t nc = 1, n = 0;
+    if (co == KO_C_NX) { cs[0] = KO_C_N; cs[1] = KO_C_NG; nc = 2; }
+    if (co == KO_C_QX) { cs[0] = KO_C_K; cs[1] = KO_C_T; cs[2] = KO_C_P; nc = 3; }
+    for (size_t v = 0; v < (vo == KO_V_X ? 5u : 1u); v++) {
+        unsigned vv = vo == KO_V_X ? vx[v] : vo, on = k >> 8;
+        /* the initial-sound law, as ko_key applies it: n (and r) before
+         * ㅕ ㅖ is silent (Лен 룡 = Ryong, Yong) */
+        if (vo == KO_V_X && on == KO_ON_N && (vv == KO_V_YO || vv == KO_V_YE)) on = KO_ON_NONE;
+        for (size_t c = 0; c < nc && n < KEY_CHOICES; c++) out[n++] = (uint16_t)((on << 8) | (vv << 4) | cs[c]);
+    }
+    return n;
+}
+
+/* The "g" terms of a query's view with its wildcards spelt out, the
+ * first max; their number. */
+#define KO_TERMS_MAX 128
+static size_t korean_terms_expanded(const nm_kview *v, char out[][64], size_t max) {
+    uint16_t ch[KO_MAX_SYL + 1][KEY_CHOICES];
+    size_t nch[KO_MAX_SYL + 1], combos = 1;
+    nch[0] = key_choices(v->sur, ch[0]);
+    combos *= nch[0];
+    for (size_t i = 0; i < v->ng; i++) {
+        nch[i + 1] = key_choices(v->given[i], ch[i + 1]);
+        if (combos <= max) combos *= nch[i + 1];
+    }
+    size_t n = 0;
+    for (size_t c = 0; c < combos && n < max; c++) {
+        size_t r = c, o = 0;
+        for (size_t i = 0; i <= v->ng && o + 6 < 64; i++) {
+            o += ko_key_letters(ch[i][r % nch[i]], out[n] + o);
+            r /= nch[i];
+            if (i == 0) out[n][o++] = ':';
+        }
+        out[n][o] = 0;
+        n++;
+    }
+    return n;
+}
+
 /* First letters of the name's words (particles and legal forms left out)
  * when it has 2 to 6 of them; 0 otherwise. */
 static size_t name_initials(const st_name_form *f, char out[8]) {
@@ -643,11 +690,15 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
     /* Korean: the whole given name, then each syllable key */
     if (query->korean) {
         for (size_t j = 0; j < 2u * query->nkv; j++) {
-            char g[64];
-            size_t gl = korean_term(&query->kv[j / 2], (int)(j & 1), g);
-            uint64_t id;
-            size_t bl = term_bytes('g', g, gl, buf);
-            if (term_find(ix, buf, bl, &id)) credit_names(&q, id, 10.0f);
+            char g[KO_TERMS_MAX][64];
+            size_t ng = 1;
+            if (j & 1) korean_term(&query->kv[j / 2], 1, g[0]);
+            else ng = korean_terms_expanded(&query->kv[j / 2], g, KO_TERMS_MAX);
+            for (size_t e = 0; e < ng; e++) {
+                uint64_t id;
+                size_t bl = term_bytes('g', g[e], strlen(g[e]), buf);
+                if (term_find(ix, buf, bl, &id)) credit_names(&q, id, 10.0f);
+            }
             end_token(&q);
         }
     }
@@ -808,7 +859,7 @@ static int form_check(const uint8_t *p, size_t len, st_name_form *f) {
     const uint8_t *str = p + at;
     if (f->ntok != ntok || str[sl - 1] != 0) return 0;
     if ((unsigned)f->schema > ST_SCHEMA_CRYPTOWALLET || f->korean > 1 || f->comma_after > ntok ||
-        f->nsyl > KO_MAX_SYL * 2 || f->sur_first > 1 || f->sur_last > 1 || f->nkv > 2 || (f->korean && !ko))
+        f->nsyl > KO_MAX_SYL * 2 || f->sur_first > 1 || f->sur_last > 1 || f->nkv > NM_KV_MAX || (f->korean && !ko))
         return 0;
     for (unsigned i = 0; i < f->nkv; i++) {
         const nm_kview *v = &f->kv[i];
@@ -820,7 +871,7 @@ static int form_check(const uint8_t *p, size_t len, st_name_form *f) {
         const nm_tok *t = &f->tok[i];
         if ((size_t)t->off + t->len >= sl || (size_t)t->skel + t->sklen >= sl || (size_t)t->zk + t->zklen >= sl ||
             t->kind > NM_ACRONYM ||
-            t->origin > NM_OTHER || t->syl0 + t->nsyl > KO_MAX_SYL * 2 || t->hyph_next > 1 ||
+            t->origin > NM_SOUND || t->syl0 + t->nsyl > KO_MAX_SYL * 2 || t->hyph_next > 1 ||
             !isfinite(t->w) || t->w < 0 || t->w > 100)
             return 0;
     }

@@ -259,3 +259,50 @@ int nm_zh_tables_sorted(void) {
         if (zh_wade[i - 1].code >= zh_wade[i].code) return 0;
     return 1;
 }
+
+/* ---- a name in Chinese characters against one in letters ---------------- */
+
+/* Every word of f is a Chinese character (1), none is (0), or some are (-1). */
+static int han_words(const st_name_form *f) {
+    size_t han = 0, words = 0;
+    for (unsigned i = 0; i < f->ntok; i++) {
+        if (f->tok[i].kind != NM_WORD) continue;
+        words++;
+        han += f->tok[i].origin == NM_HAN;
+    }
+    return words && han == words ? 1 : han ? -1 : 0;
+}
+
+/* The Wade-Giles keys of f's words joined, the last word moved first when
+ * rotate (a surname written last); 0 when a word has none. */
+static size_t joined_keys(const st_name_form *f, int wade, int rotate, char *out, size_t cap) {
+    unsigned idx[ST_NAME_MAX_TOKENS], n = 0;
+    for (unsigned i = 0; i < f->ntok; i++)
+        if (f->tok[i].kind == NM_WORD) idx[n++] = i;
+    if (n < 2) return 0;
+    size_t o = 0;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = rotate ? idx[(k + n - 1) % n] : idx[k];
+        size_t l = nm_zh_key(nm_tok_str(f, i), f->tok[i].len, wade, out + o, cap - o);
+        if (l == 0) return 0;
+        o += l;
+    }
+    return o;
+}
+
+double nm_zh_han_score(const st_name_form *a, const st_name_form *b) {
+    int ha = han_words(a), hb = han_words(b);
+    if (ha == 1 && hb == 0) {
+        const st_name_form *t = a;
+        a = b;
+        b = t;
+    } else if (!(hb == 1 && ha == 0)) {
+        return -1;
+    }
+    /* a: letters, b: characters read as pinyin */
+    char ka[256], kb[256];
+    if (!joined_keys(b, 0, 0, kb, sizeof kb) || !joined_keys(a, a->zh_wade, 0, ka, sizeof ka)) return -1;
+    if (strcmp(ka, kb) == 0) return 1.0;
+    if (a->comma_after != 1 && joined_keys(a, a->zh_wade, 1, ka, sizeof ka) && strcmp(ka, kb) == 0) return 1.0;
+    return 0.0;
+}

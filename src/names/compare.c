@@ -113,6 +113,27 @@ static int abbreviates(const char *a, size_t la, const char *b, size_t lb) {
 
 static int is_digit_tok(const nm_tok *t) { return t->kind == NM_NUMBER; }
 
+/* Drop a letter equal to the one before it; the new length. */
+static size_t undouble(char *x, size_t n) {
+    size_t o = 0;
+    for (size_t k = 0; k < n; k++)
+        if (o == 0 || x[o - 1] != x[k]) x[o++] = x[k];
+    x[o] = 0;
+    return o;
+}
+
+/* A skeleton letter as Hangul can write it. */
+static char sound_fold(char c) {
+    switch (c) {
+    case 'l': return 'r';
+    case 'v': case 'f': case 'p': return 'b';
+    case 'z': return 'j';
+    case 't': return 'd';
+    case 'g': return 'k';
+    default: return c;
+    }
+}
+
 static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
                           int *how) {
     const nm_tok *a = &A->tok[i], *b = &B->tok[j];
@@ -138,13 +159,19 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     /* pinyin syllables of Chinese characters: one character is one name */
     if (a->origin == NM_HAN && b->origin == NM_HAN) return 0.0;
     const char *ka = A->str + a->skel, *kb = B->str + b->skel;
-    if (a->origin == NM_ABJAD || b->origin == NM_ABJAD) {
+    int sound = a->origin == NM_SOUND || b->origin == NM_SOUND;
+    if (a->origin == NM_ABJAD || b->origin == NM_ABJAD || sound) {
         /* Arabic script has no p, v or o/e: compare consonant skeletons
-         * with p as b and v as f */
+         * with p as b and v as f; Hangul has no f, v, z or l/r, t/d, k/g
+         * contrast: fold those too for a foreign name spelt in Hangul */
         char xa[64] = {0}, xb[64] = {0};
         size_t la = a->sklen < 63 ? a->sklen : 63, lb = b->sklen < 63 ? b->sklen : 63;
-        for (size_t k = 0; k < la; k++) xa[k] = ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
-        for (size_t k = 0; k < lb; k++) xb[k] = kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
+        for (size_t k = 0; k < la; k++) xa[k] = sound ? sound_fold(ka[k]) : ka[k] == 'p' ? 'b' : ka[k] == 'v' ? 'f' : ka[k];
+        for (size_t k = 0; k < lb; k++) xb[k] = sound ? sound_fold(kb[k]) : kb[k] == 'p' ? 'b' : kb[k] == 'v' ? 'f' : kb[k];
+        if (sound) { /* folding makes doubles: 니콜라스 nikolraseu, l r -> r r */
+            la = undouble(xa, la);
+            lb = undouble(xb, lb);
+        }
         double s = str_sim(xa, la, xb, lb) * 0.95;
         /* two consonants or fewer of a short word fit too many names
          * (Choe/Hajy, Asi/Ysy) */
@@ -507,6 +534,12 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
 
 /* ---- entry points -------------------------------------------------------- */
 
+static int has_han(const st_name_form *f) {
+    for (unsigned i = 0; i < f->ntok; i++)
+        if (f->tok[i].origin == NM_HAN) return 1;
+    return 0;
+}
+
 double st_name_compare_forms(const st_name_form *query, const st_name_form *list,
                              st_schema schema, json_t **explanation) {
     json_t *tokens = NULL, *unq = NULL, *unl = NULL;
@@ -523,7 +556,28 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
             s = korean_score(query, list, tokens);
             korean = s >= 0;
         }
-        if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
+        /* Chinese characters read as Korean may still name a Chinese
+         * (李明 / Li Ming): their pinyin counts too, syllable for syllable
+         * against a name in letters that reads as Chinese */
+        double zh = has_han(query) || has_han(list) ? nm_zh_han_score(query, list) : -1;
+        if (zh >= 0) {
+            if (!korean || zh > s) {
+                s = zh;
+                korean = 0;
+                if (tokens) {
+                    json_array_clear(tokens);
+                    json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text, "list",
+                                                            list->text, "how", "transliterated", "score", zh));
+                }
+            }
+        } else {
+            if (korean && (has_han(query) || has_han(list)) &&
+                latin_score(query, list, schema, NULL, NULL, NULL) > s) {
+                korean = 0;
+                if (tokens) json_array_clear(tokens);
+            }
+            if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
+        }
     }
     if (s < 0) s = 0;
     /* three decimals, as every output prints them, truncated: a pair that

@@ -26,6 +26,7 @@ typedef struct rtok {
     uint8_t len, kind, origin, hyph_next, sep_after;
     uint32_t src;
     float w;
+    const nm_reading *rd; /* Korean reading of a Cyrillic or kana word, else NULL */
 } rtok;
 
 /* ---- word tables (general knowledge of name writing, not of any list) -- */
@@ -176,8 +177,8 @@ static size_t skeleton(const char *s, size_t n, int abjad, char *out, size_t cap
 
 /* ---- tokenising --------------------------------------------------------- */
 
-static size_t split_tokens(const char *raw, const uint8_t *origin, const uint32_t *tag, rtok *t,
-                           size_t max) {
+static size_t split_tokens(const st_names_ctx *ctx, const char *raw, const uint8_t *origin,
+                           const uint32_t *tag, rtok *t, size_t max) {
     size_t n = 0;
     const char *p = raw;
     while (*p && n < max) {
@@ -187,6 +188,10 @@ static size_t split_tokens(const char *raw, const uint8_t *origin, const uint32_
         memset(k, 0, sizeof *k);
         k->origin = origin[p - raw];
         k->src = tag[p - raw];
+        if (k->src & NM_TAG_READING) {
+            k->rd = nm_ctx_reading(ctx, k->src);
+            k->src = 0;
+        }
         size_t l = 0;
         while (*p && *p != ' ' && *p != '-' && *p != ',' && *p != '.') {
             if (l + 1 < NM_TOKLEN) k->s[l++] = *p;
@@ -303,7 +308,9 @@ static void rewrite_leet_roman(rtok *t, size_t n, int org) {
             for (size_t k = 0; k < t[i].len; k++)
                 if (t[i].s[k] >= '0' && t[i].s[k] <= '9') t[i].s[k] = map[t[i].s[k] - '0'];
         }
-        if (t[i].kind == NM_WORD && i > 0 &&
+        /* a Chinese character's pinyin (西 xi) or a word read as Korean
+         * (Cyrillic Ви) is not a numeral */
+        if (t[i].kind == NM_WORD && i > 0 && t[i].origin != NM_HAN && !t[i].rd &&
             (in_list(roman, COUNT(roman), t[i].s) || (org && (!strcmp(t[i].s, "v") || !strcmp(t[i].s, "x") ||
                      /* Trust I, not the initials of I. G. Farben */
                      (!strcmp(t[i].s, "i") && (i + 1 == n || t[i + 1].len > 1))))))
@@ -357,29 +364,122 @@ static size_t rewrite_numbers(rtok *t, size_t n) {
 
 /* ---- Korean ------------------------------------------------------------- */
 
-/* Parse every token as Korean; on success fill syllable keys. */
+/* Other readings of a syllable (a Hanja with several Korean readings, 金
+ * 김/금), as keys: alt[k][0 .. nalt[k]) beside keys[k]. */
+#define NM_ALT 3
+typedef struct ko_alts {
+    uint16_t key[KO_MAX_SYL * 2][NM_ALT], inword[KO_MAX_SYL * 2][NM_ALT];
+    uint32_t fine[KO_MAX_SYL * 2][NM_ALT];
+    uint8_t n[KO_MAX_SYL * 2];
+} ko_alts;
+
+/* The Korean readings of a Hanja token: 1 when it has some.  Each reading
+ * keeps its Hangul (law applied) for the exact comparison with Hangul. */
+static int read_hanja(const rtok *t, uint16_t *key, uint16_t *inw, uint32_t *fine, ko_alts *alt, size_t at) {
+    uint32_t r[4];
+    size_t nr = t->origin == NM_HAN && t->src ? nm_hanja_readings(t->src, r) : 0;
+    alt->n[at] = 0;
+    *key = 0;
+    for (size_t i = 0; i < nr; i++) {
+        ko_syl s;
+        if (!ko_from_codepoint(r[i], &s)) continue;
+        uint16_t k = ko_key(s), kin = ko_key_inword(s);
+        uint32_t fn = ko_fine(r[i]);
+        if (!*key) { *key = k; *inw = kin; *fine = fn; continue; }
+        int seen = fn == *fine;
+        for (size_t j = 0; j < alt->n[at]; j++) seen |= alt->fine[at][j] == fn;
+        if (!seen && alt->n[at] < NM_ALT) {
+            alt->key[at][alt->n[at]] = k;
+            alt->fine[at][alt->n[at]] = fn;
+            alt->inword[at][alt->n[at]++] = kin;
+        }
+    }
+    return *key != 0;
+}
+
+/* 1 when a name is spelt with a European language's letters (German dsch,
+ * tsch; Hungarian dzs, cs; Polish cz, dz; Lithuanian č, dž; a consonant
+ * opening a word before j: Pjong, Hjok):
+ * there j is the y of English spellings (Jong-su is 영수, Jun is 윤). */
+static int european_spelling(const rtok *t, size_t n) {
+    static const char *const marks[] = {"dsch", "tsch", "dzs", "cz", "cs"};
+    for (size_t i = 0; i < n; i++) {
+        const char *w = t[i].s;
+        for (size_t m = 0; m < COUNT(marks); m++)
+            if (strstr(w, marks[m])) return 1;
+        for (size_t c = 0; c < t[i].len; c++) {
+            /* a word opening with a consonant and j (inside a word, jj or
+             * ngj are English spellings: Kwangjin) */
+            if (c == 1 && w[c] == 'j' && strchr("bcfghklmnprsv", w[0])) return 1;
+            /* c alone (Lithuanian č) or dz (Polish dż, Lithuanian dž) */
+            if (w[c] == 'c' && (c + 1 == t[i].len || !strchr("hsz", w[c + 1]))) return 1;
+            if (w[c] == 'd' && c + 1 < t[i].len && w[c + 1] == 'z') return 1;
+        }
+        /* Lithuanian -as after a consonant: no romanisation of Korean ends so */
+        if (t[i].len >= 4 && !memcmp(w + t[i].len - 2, "as", 2) && !strchr("aeiouy", w[t[i].len - 3])) return 1;
+    }
+    return 0;
+}
+
+/* Parse a romanised token (one slip of spelling forgiven: a doubled vowel;
+ * Lithuanian adds -as to a man's name: Džongunas). */
+static size_t parse_latin(const rtok *t, int euro, ko_syl *s) {
+    /* no romanisation doubles a, i or u: a doubled one is a slip
+     * (Jong-uun for Jong-un) */
+    char w[sizeof t->s];
+    size_t wl = 0;
+    for (size_t c = 0; c < t->len && wl + 1 < sizeof w; c++) {
+        char ch = t->s[c];
+        if (wl && w[wl - 1] == ch && (ch == 'a' || ch == 'i' || ch == 'u')) continue;
+        if (euro && ch == 'j') ch = 'y';
+        w[wl++] = ch;
+    }
+    size_t k = ko_parse_token(w, wl, s, KO_MAX_SYL);
+    if (k == 0 && wl >= 5 && w[wl - 2] == 'a' && w[wl - 1] == 's' && !strchr("aeiou", w[wl - 3]))
+        k = ko_parse_token(w, wl - 2, s, KO_MAX_SYL);
+    return k;
+}
+
+/* Parse every token as Korean; on success fill syllable keys.  A token
+ * written in Hanja, Cyrillic or kana takes its Korean reading; such a name
+ * needs a surname first or last as a romanised one does. */
 static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint32_t *fine, uint8_t *syl0,
-                       uint8_t *nsyl, size_t *nk) {
+                       uint8_t *nsyl, size_t *nk, ko_alts *alt) {
     size_t total = 0, ntok = 0;
-    int hangul = 0;
+    int hangul = 0, euro = european_spelling(t, n);
     for (size_t i = 0; i < n; i++) {
         if (t[i].kind == NM_NUMBER || t[i].kind == NM_ACRONYM) return 0;
-        ko_syl s[KO_MAX_SYL];
-        /* no romanisation doubles a, i or u: a doubled one is a slip
-         * (Jong-uun for Jong-un) */
-        char w[sizeof t[i].s];
-        size_t wl = 0;
-        for (size_t c = 0; c < t[i].len && wl + 1 < sizeof w; c++) {
-            char ch = t[i].s[c];
-            if (wl && w[wl - 1] == ch && (ch == 'a' || ch == 'i' || ch == 'u')) continue;
-            w[wl++] = ch;
+        if (t[i].origin == NM_HAN) {
+            if (total + 1 > KO_MAX_SYL || !read_hanja(&t[i], &keys[total], &inword[total], &fine[total], alt, total))
+                return 0;
+            syl0[i] = (uint8_t)total;
+            nsyl[i] = 1;
+            total++;
+            ntok++;
+            continue;
         }
-        size_t k = ko_parse_token(w, wl, s, KO_MAX_SYL);
+        if (t[i].rd) {
+            size_t k = t[i].rd->n;
+            if (k == 0 || k > 3 || total + k > KO_MAX_SYL) return 0;
+            syl0[i] = (uint8_t)total;
+            nsyl[i] = (uint8_t)k;
+            for (size_t j = 0; j < k; j++) {
+                alt->n[total] = 0;
+                fine[total] = 0;
+                inword[total] = t[i].rd->inword[j];
+                keys[total++] = t[i].rd->keys[j];
+            }
+            ntok++;
+            continue;
+        }
+        ko_syl s[KO_MAX_SYL];
+        size_t k = parse_latin(&t[i], euro, s);
         if (k == 0 || k > 3 || total + k > KO_MAX_SYL) return 0;
         syl0[i] = (uint8_t)total;
         nsyl[i] = (uint8_t)k;
         for (size_t j = 0; j < k; j++) {
-            fine[total] = (t[i].origin == NM_HANGUL && k == 1) ? t[i].src : 0;
+            alt->n[total] = 0;
+            fine[total] = (t[i].origin == NM_HANGUL && k == 1) ? ko_fine(t[i].src) : 0;
             inword[total] = ko_key_inword(s[j]);
             keys[total++] = ko_key(s[j]);
         }
@@ -391,6 +491,7 @@ static int read_korean(rtok *t, size_t n, uint16_t *keys, uint16_t *inword, uint
     /* a surname of one syllable, first or last */
     int sur = (nsyl[0] == 1 && ko_is_surname_key(keys[0])) ||
               (nsyl[n - 1] == 1 && ko_is_surname_key(keys[total - 1]));
+    for (size_t j = 0; !sur && nsyl[0] == 1 && j < alt->n[0]; j++) sur = ko_is_surname_key(alt->key[0][j]);
     if (!sur && !hangul) return 0;
     *nk = total;
     return 1;
@@ -408,37 +509,98 @@ static void flat_letters(const uint16_t *k, size_t n, char *out, size_t cap) {
     out[o] = 0;
 }
 
-/* The reading of a Korean name with its surname at token sur. */
-static int make_view(const st_name_form *f, int sur, nm_kview *v) {
+/* Given-name keys as one word sounds: after the initial-sound law's r -> n
+ * (ko_key_inword), a stop before a nasal becomes a nasal (극렬 is said
+ * kŭng-nyŏl, and McCune-Reischauer writes it so). */
+static void assimilate(uint16_t *k, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        unsigned co = k[i - 1] & 15, on = k[i] >> 8;
+        /* a coda before a vowel is said as the next onset (철우 cheo-ru,
+         * joined Cholu or Csolu however the word is cut) */
+        if (on == KO_ON_NONE && co != KO_C_NONE && co != KO_C_NG && co != KO_C_NX) {
+            static const uint8_t link[] = {0, KO_ON_G, KO_ON_N, KO_ON_S, KO_ON_N, KO_ON_M, KO_ON_B};
+            if (co < sizeof link) {
+                k[i - 1] = (uint16_t)(k[i - 1] & ~15u);
+                k[i] = (uint16_t)((k[i] & 0xFFu) | ((unsigned)link[co] << 8));
+            }
+            continue;
+        }
+        if (on != KO_ON_N && on != KO_ON_M) continue;
+        /* kana and Cyrillic n before a nasal: ㅇ, which a stop also
+         * becomes (オ・グンニョル for 오극렬); ㄴ is left to the syllable
+         * comparison, where the wildcard meets it */
+        unsigned to = co == KO_C_K ? KO_C_NG : co == KO_C_T ? KO_C_N : co == KO_C_P ? KO_C_M
+                    : co == KO_C_NX ? KO_C_NG : co;
+        k[i - 1] = (uint16_t)((k[i - 1] & ~15u) | to);
+    }
+}
+
+/* The reading of a Korean name with its surname at token sur, the
+ * syllables' keys taken from keys / inword. */
+static int make_view(const st_name_form *f, const uint16_t *keys, const uint16_t *inw, const uint32_t *fine, int sur,
+                     nm_kview *v) {
     const nm_tok *t = &f->tok[sur];
     if (t->nsyl != 1) return 0;
     uint16_t inword[KO_MAX_SYL];
     v->sur_tok = (int8_t)sur;
-    v->sur = f->keys[t->syl0];
-    v->sur_fine = f->fine[t->syl0];
+    v->sur = keys[t->syl0];
+    v->sur_fine = fine[t->syl0];
     v->ng = 0;
     for (unsigned i = 0; i < f->ntok; i++) {
         if ((int)i == sur) continue;
         for (unsigned k = 0; k < f->tok[i].nsyl && v->ng < KO_MAX_SYL; k++) {
-            v->given_fine[v->ng] = f->fine[f->tok[i].syl0 + k];
-            inword[v->ng] = f->inword[f->tok[i].syl0 + k];
-            v->given[v->ng++] = f->keys[f->tok[i].syl0 + k];
+            v->given_fine[v->ng] = fine[f->tok[i].syl0 + k];
+            inword[v->ng] = inw[f->tok[i].syl0 + k];
+            v->given[v->ng++] = keys[f->tok[i].syl0 + k];
         }
     }
     flat_letters(v->given, v->ng, v->flat, sizeof v->flat);
+    assimilate(inword, v->ng);
     flat_letters(inword, v->ng, v->flat_in, sizeof v->flat_in);
     return v->ng > 0;
 }
 
+/* Syllable k reads as a common surname (in some reading). */
+static int surname_syl(const uint16_t *keys, const ko_alts *alt, size_t k) {
+    if (ko_is_surname_key(keys[k])) return 1;
+    for (size_t j = 0; j < alt->n[k]; j++)
+        if (ko_is_surname_key(alt->key[k][j])) return 1;
+    return 0;
+}
+
+/* Views with the surname at token sur, one per combination of the
+ * syllables' readings (a surname syllable only in its surname readings),
+ * while there is room. */
+static void add_views(st_name_form *f, const ko_alts *alt, int sur) {
+    size_t nk = f->nsyl, combos = 1;
+    for (size_t k = 0; k < nk; k++) combos *= 1u + alt->n[k];
+    size_t s0 = f->tok[sur].syl0;
+    for (size_t c = 0; c < combos && f->nkv < NM_KV_MAX; c++) {
+        uint16_t keys[KO_MAX_SYL * 2], inw[KO_MAX_SYL * 2];
+        uint32_t fine[KO_MAX_SYL * 2];
+        size_t r = c;
+        int ok = 1;
+        for (size_t k = 0; k < nk; k++) {
+            size_t pick = r % (1u + alt->n[k]);
+            r /= 1u + alt->n[k];
+            keys[k] = pick ? alt->key[k][pick - 1] : f->keys[k];
+            inw[k] = pick ? alt->inword[k][pick - 1] : f->inword[k];
+            fine[k] = pick ? alt->fine[k][pick - 1] : f->fine[k];
+            if (k == s0 && alt->n[k] && surname_syl(f->keys, alt, k) && !ko_is_surname_key(keys[k])) ok = 0;
+        }
+        if (ok && make_view(f, keys, inw, fine, sur, &f->kv[f->nkv])) f->nkv++;
+    }
+}
+
 /* Surname first (a comma after the first token fixes it there), last, or
  * when no token is a known surname, the first. */
-static void make_views(st_name_form *f) {
+static void make_views(st_name_form *f, const ko_alts *alt) {
     int last = (int)f->ntok - 1;
     f->nkv = 0;
-    if (f->comma_after == 1) { f->nkv = (uint8_t)make_view(f, 0, &f->kv[0]); return; }
-    if (f->sur_first && make_view(f, 0, &f->kv[f->nkv])) f->nkv++;
-    if (last > 0 && f->sur_last && make_view(f, last, &f->kv[f->nkv])) f->nkv++;
-    if (f->nkv == 0 && make_view(f, 0, &f->kv[0])) f->nkv = 1;
+    if (f->comma_after == 1) { add_views(f, alt, 0); return; }
+    if (f->sur_first) add_views(f, alt, 0);
+    if (last > 0 && f->sur_last) add_views(f, alt, last);
+    if (f->nkv == 0) add_views(f, alt, 0);
 }
 
 /* ---- prepare ------------------------------------------------------------ */
@@ -451,7 +613,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
     rtok t[ST_NAME_MAX_TOKENS];
     int rc = nm_normalize_raw(ctx, name ? name : "", raw, origin, tag, sizeof raw);
     if (rc == ST_EINVAL) raw[0] = 0;
-    size_t n = split_tokens(raw, origin, tag, t, ST_NAME_MAX_TOKENS);
+    size_t n = split_tokens(ctx, raw, origin, tag, t, ST_NAME_MAX_TOKENS);
     n = merge_initials(t, n);
     n = rewrite_phrases(t, n, schema != ST_SCHEMA_PERSON);
     n = rewrite_numbers(t, n);
@@ -468,7 +630,8 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
     uint32_t fine[KO_MAX_SYL * 2];
     uint8_t syl0[ST_NAME_MAX_TOKENS] = {0}, nsyl[ST_NAME_MAX_TOKENS] = {0};
     size_t nk = 0;
-    int korean = !org && n > 0 && read_korean(t, n, keys, inword, fine, syl0, nsyl, &nk);
+    ko_alts alt;
+    int korean = !org && n > 0 && read_korean(t, n, keys, inword, fine, syl0, nsyl, &nk, &alt);
 
     if (!korean) {
         for (size_t i = 0; i < n; i++) {
@@ -555,7 +718,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         memcpy(s + o, t[i].s, t[i].len + 1u);
         o += t[i].len + 1u;
         k->skel = (uint16_t)o;
-        k->sklen = (uint16_t)skeleton(t[i].s, t[i].len, t[i].origin == NM_ABJAD, s + o, t[i].len + 2u);
+        k->sklen = (uint16_t)skeleton(t[i].s, t[i].len, t[i].origin == NM_ABJAD || t[i].origin == NM_SOUND, s + o, t[i].len + 2u);
         o += k->sklen + 1u;
         k->w = t[i].w;
         k->kind = t[i].kind;
@@ -582,10 +745,10 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         memcpy(f->keys, keys, nk * sizeof keys[0]);
         memcpy(f->fine, fine, nk * sizeof fine[0]);
         memcpy(f->inword, inword, nk * sizeof inword[0]);
-        f->sur_first = (uint8_t)(nsyl[0] == 1 && ko_is_surname_key(keys[0]));
-        f->sur_last = (uint8_t)(n > 1 && nsyl[n - 1] == 1 && ko_is_surname_key(keys[nk - 1]));
-        make_views(f);
+        f->sur_first = (uint8_t)(nsyl[0] == 1 && surname_syl(keys, &alt, 0));
+        f->sur_last = (uint8_t)(n > 1 && nsyl[n - 1] == 1 && surname_syl(keys, &alt, nk - 1));
         f->nsyl = (uint8_t)nk;
+        make_views(f, &alt);
     }
     *out = f;
     return ST_OK;

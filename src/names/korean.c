@@ -46,6 +46,12 @@ static uint16_t key_of_classes(uint8_t oc, uint8_t vc, uint8_t cc) {
     return (uint16_t)((oc << 8) | (vc << 4) | cc);
 }
 
+uint16_t ko_key_of(unsigned onset, unsigned vowel, unsigned coda, int law) {
+    if (law) return key_of_classes((uint8_t)onset, (uint8_t)vowel, (uint8_t)coda);
+    if (onset == KO_ON_R) onset = KO_ON_N;
+    return (uint16_t)((onset << 8) | (vowel << 4) | coda);
+}
+
 uint16_t ko_key(ko_syl s) {
     if (s.on > 18 || s.vo > 20 || s.co > 27) return 0;
     return key_of_classes(on_class[s.on], vo_class[s.vo], co_class[s.co]);
@@ -58,9 +64,34 @@ uint16_t ko_key_inword(ko_syl s) {
     return (uint16_t)((oc << 8) | (vo_class[s.vo] << 4) | co_class[s.co]);
 }
 
+/* A class equals itself; a wildcard equals each class it covers. */
+static int vowel_match(unsigned a, unsigned b) {
+    if (a == b) return 1;
+    if (b == KO_V_X) { unsigned t = a; a = b; b = t; }
+    return a == KO_V_X && (b == KO_V_E || b == KO_V_O || b == KO_V_YO || b == KO_V_YE || b == KO_V_WE);
+}
+
+static int coda_match(unsigned a, unsigned b) {
+    if (a == b) return 1;
+    if (b == KO_C_NX || b == KO_C_QX) { unsigned t = a; a = b; b = t; }
+    if (a == KO_C_NX) return b == KO_C_N || b == KO_C_NG;
+    return a == KO_C_QX && (b == KO_C_K || b == KO_C_T || b == KO_C_P);
+}
+
+/* a has the wildcard vowel after n (or r, which the law made n), b the
+ * same syllable with ㅕ or ㅖ, whose n the law silenced: Лен and 룡 (yong). */
+static int law_wild(uint16_t a, uint16_t b) {
+    unsigned bv = (b >> 4) & 15;
+    return ((a >> 4) & 15) == KO_V_X && (a >> 8) == KO_ON_N && (b >> 8) == KO_ON_NONE &&
+           (bv == KO_V_YO || bv == KO_V_YE);
+}
+
 double ko_key_sim(uint16_t a, uint16_t b) {
     if (a == b) return 1.0;
-    int on = (a >> 8) == (b >> 8), vo = ((a >> 4) & 15) == ((b >> 4) & 15), co = (a & 15) == (b & 15);
+    int on = (a >> 8) == (b >> 8) || law_wild(a, b) || law_wild(b, a),
+        vo = vowel_match((a >> 4) & 15, (b >> 4) & 15),
+        co = coda_match(a & 15, b & 15);
+    if (on && vo && co) return 1.0;
     /* one part differs: a different syllable all the same, and in a name
      * of two given syllables one of these must sink the score */
     if (on && vo) return 0.45; /* coda only: Chol/Chon */
@@ -71,13 +102,13 @@ double ko_key_sim(uint16_t a, uint16_t b) {
 
 size_t ko_key_letters(uint16_t k, char *out) {
     static const char on_l[] = "\0GNDRMBSJH";
-    static const char vo_l[] = "?AEaeOoWVXYI";
-    static const char *const co_l[] = {"", "K", "N", "T", "L", "M", "P", "NG"};
+    static const char vo_l[] = "?AEaeOoWVXYIO";
+    static const char *const co_l[] = {"", "K", "N", "T", "L", "M", "P", "NG", "N", "K"};
     size_t n = 0;
     unsigned oc = k >> 8, vc = (k >> 4) & 15, cc = k & 15;
     if (oc && oc < 10) out[n++] = on_l[oc];
-    out[n++] = vc < 12 ? vo_l[vc] : '?';
-    if (cc < 8)
+    out[n++] = vc <= KO_V_X ? vo_l[vc] : '?';
+    if (cc <= KO_C_QX)
         for (const char *p = co_l[cc]; *p; p++) out[n++] = *p;
     out[n] = 0;
     return n;
@@ -94,6 +125,15 @@ int ko_from_codepoint(uint32_t cp, ko_syl *out) {
 
 uint32_t ko_to_codepoint(ko_syl s) {
     return 0xAC00 + ((uint32_t)s.on * 21 + s.vo) * 28 + s.co;
+}
+
+uint32_t ko_fine(uint32_t cp) {
+    ko_syl s;
+    if (!ko_from_codepoint(cp, &s)) return cp;
+    int fy = vowel_is_front_y(vo_class[s.vo]);
+    if (s.on == 5) s.on = fy ? 11 : 2;      /* ㄹ -> ㅇ before i/y, else ㄴ */
+    else if (s.on == 2 && fy) s.on = 11;    /* ㄴ -> ㅇ before i/y */
+    return ko_to_codepoint(s);
 }
 
 /* ---- parsing romanised syllables --------------------------------------- */
@@ -114,6 +154,10 @@ static const spell onsets[] = {
     {"pp", 8, 0}, {"bb", 8, 1}, {"ph", 17, 0}, {"p", 7, 0}, {"b", 7, 0},
     {"ss", 10, 0}, {"sh", 9, 0}, {"s", 9, 0},
     {"jj", 13, 0}, {"tch", 13, 0}, {"tj", 13, 1}, {"ch", 14, 0}, {"j", 12, 0},
+    /* European spellings of ㅈ/ㅊ/ㅅ: German dsch/tsch, Hungarian dzs/cs/sz,
+     * Polish and Lithuanian dz (dž), Polish cz/sz, French dj, Lithuanian c (č) */
+    {"dsch", 12, 1}, {"tsch", 14, 1}, {"dzs", 12, 1}, {"dz", 12, 1}, {"dj", 12, 1},
+    {"cs", 14, 1}, {"cz", 14, 1}, {"sz", 9, 1}, {"c", 14, 2},
     {"h", 18, 0},
 };
 /* Vowels: RR (eo, eu), MR/DPRK folded (o, u), popular (oo, ee, you, ...). */
@@ -184,6 +228,8 @@ size_t ko_parse_token(const char *s, size_t n, ko_syl *out, size_t max) {
                     size_t j = i + lo + lv + lc;
                     if (best[j] >= INF) continue;
                     int cost = SYL_COST + c0 + vowels[b].cost + c2 + best[j];
+                    /* ㅢ with a coda hardly occurs: Suil, Puil are 수일, 부일 */
+                    if (lc && vowels[b].jamo == 19) cost += SYL_COST + 2;
                     /* a consonant coda followed by a vowel-initial syllable:
                      * prefer reading the consonant as the next onset */
                     if (lc && j < n && starts_vowel[j]) cost += 2;
@@ -355,7 +401,7 @@ int ko_is_surname_key(uint16_t key) {
     for (size_t i = 0; i < ko_n_surnames; i++) {
         const unsigned char *p = (const unsigned char *)ko_surnames[i].hangul;
         ko_syl s;
-        if (ko_from_codepoint(utf8_decode(&p, p + 4), &s) && ko_key(s) == key) return 1;
+        if (ko_from_codepoint(utf8_decode(&p, p + 4), &s) && ko_key_sim(ko_key(s), key) >= 1.0) return 1;
     }
     return 0;
 }

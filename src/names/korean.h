@@ -33,6 +33,12 @@ typedef struct ko_syl {
 enum { KO_ON_NONE = 0, KO_ON_G, KO_ON_N, KO_ON_D, KO_ON_R, KO_ON_M, KO_ON_B, KO_ON_S, KO_ON_J, KO_ON_H };
 enum { KO_V_A = 1, KO_V_E, KO_V_YA, KO_V_YE, KO_V_O, KO_V_YO, KO_V_WA, KO_V_WO, KO_V_WE, KO_V_WI, KO_V_I };
 enum { KO_C_NONE = 0, KO_C_K, KO_C_N, KO_C_T, KO_C_L, KO_C_M, KO_C_P, KO_C_NG };
+/* Wildcard classes, for scripts that write two Korean sounds alike (never
+ * produced from Hangul or Latin): a coda ㄴ or ㅇ (katakana ン, Cyrillic н),
+ * a vowel ㅓ, ㅔ, ㅕ, ㅖ or ㅚ (Russian е, katakana エ: チェ is 최, 채 or 체).  ko_key_sim counts a wildcard equal to
+ * each class it covers; ko_key_letters writes it as N, K and O. */
+enum { KO_C_NX = 8, KO_C_QX = 9 /* ㄱ, ㄷ or ㅂ: kana ッ before a stop */ };
+enum { KO_V_X = 12 };
 
 /* Key of one syllable: onset class << 8 | vowel class << 4 | coda class,
  * after the initial-sound law.  Never 0 for a real syllable. */
@@ -42,6 +48,10 @@ uint16_t ko_key(ko_syl s);
  * ("Chunil" = chun-il = chu-nil).  Used to compare given names written
  * joined against the same name written in parts. */
 uint16_t ko_key_inword(ko_syl s);
+/* Key from classes (the KO_ON_, KO_V_, KO_C_ values, wildcards allowed);
+ * law = 1 applies the initial-sound law as ko_key does, 0 gives the
+ * in-word key of ko_key_inword. */
+uint16_t ko_key_of(unsigned onset, unsigned vowel, unsigned coda, int law);
 /* Similarity of two keys in [0,1]: 1 equal, partial credit when only one
  * of onset/vowel/coda differs. */
 double ko_key_sim(uint16_t a, uint16_t b);
@@ -59,6 +69,11 @@ size_t ko_parse_token(const char *s, size_t n, ko_syl *out, size_t max);
 /* Decompose a precomposed Hangul syllable (U+AC00..U+D7A3). 0 if not one. */
 int ko_from_codepoint(uint32_t cp, ko_syl *out);
 uint32_t ko_to_codepoint(ko_syl s);
+/* A Hangul syllable's code point with the initial-sound law applied
+ * (리 -> 이, 로 -> 노, 림 -> 임): written Hangul and Hanja readings compare
+ * exactly but not across North and South Korean spelling.  Other code
+ * points are returned as they are. */
+uint32_t ko_fine(uint32_t cp);
 
 /* Romanisation systems the renderer writes. */
 typedef enum ko_system {

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "names/hanja.h"
 #include "names/korean.h"
 #include "sanctrace/names.h"
 
@@ -25,7 +26,8 @@ enum nm_kind {
     NM_ACRONYM,  /* single letters written with dots, joined: J.P. -> jp */
 };
 
-enum nm_origin { NM_LATIN = 0, NM_HANGUL, NM_HAN, NM_ABJAD, NM_OTHER };
+/* NM_SOUND: a foreign name spelt in Hangul (미치 매코널), romanised by sound */
+enum nm_origin { NM_LATIN = 0, NM_HANGUL, NM_HAN, NM_ABJAD, NM_OTHER, NM_SOUND };
 
 typedef struct nm_tok {
     uint16_t off, len;     /* token text in form->str */
@@ -54,6 +56,10 @@ typedef struct nm_kview {
     char flat_in[40];           /* the same as sounds inside one word */
 } nm_kview;
 
+/* Korean readings of one name: surname first or last, times the readings
+ * of syllables that have several (Hanja 金: 김 and 금). */
+#define NM_KV_MAX 4
+
 struct st_name_form {
     st_schema schema;
     uint8_t ntok;
@@ -63,7 +69,7 @@ struct st_name_form {
     uint8_t sur_first, sur_last; /* Korean: first / last token is a one-syllable surname */
     uint8_t nkv;                 /* Korean readings: surname first and/or last */
     uint8_t zh_wade;             /* a Chinese name written in Wade-Giles */
-    nm_kview kv[2];
+    nm_kview kv[NM_KV_MAX];
     uint16_t keys[KO_MAX_SYL * 2];
     uint32_t fine[KO_MAX_SYL * 2]; /* Hangul code point of the syllable, 0 when romanised */
     uint16_t inword[KO_MAX_SYL * 2]; /* ko_key_inword of each syllable */
@@ -94,9 +100,26 @@ int nm_nick_table_sorted(void);
 int nm_zh_read(const char *s, size_t n);
 size_t nm_zh_key(const char *s, size_t n, int wade, char *out, size_t cap);
 int nm_zh_tables_sorted(void);
+/* A name written in Chinese characters against one written in letters that
+ * all read as Chinese syllables: 1 when the syllables are the same in the
+ * same order (the surname may stand last on the lettered side), 0 when not
+ * (one character is one syllable: Zhang Jianchun is not Zhang Jian);
+ * -1 when the pair is not of that kind. */
+double nm_zh_han_score(const st_name_form *a, const st_name_form *b);
 
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
 
+
+/* A word of Cyrillic or kana read as Korean (scripts.c): its syllable
+ * keys.  The normaliser tags the word's bytes NM_TAG_READING | index;
+ * nm_ctx_reading returns the reading of such a tag (NULL for any other),
+ * valid until the context normalises the next name. */
+#define NM_TAG_READING 0x80000000u
+typedef struct nm_reading {
+    uint8_t n;
+    uint16_t keys[NM_READ_MAX], inword[NM_READ_MAX];
+} nm_reading;
+const nm_reading *nm_ctx_reading(const st_names_ctx *ctx, uint32_t tag);
 
 /* Normalise to ASCII with token separators: lower-case letters and digits,
  * ' ' between tokens, '-' where the source wrote a hyphen, ',' where it

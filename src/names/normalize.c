@@ -9,7 +9,10 @@
  * other run goes through ICU's "Any-Latin; Latin-ASCII" (Cyrillic, Greek,
  * Arabic, Han as pinyin, kana, ...), which also strips diacritics.  The
  * result is lower-case ASCII letters and digits with one separator byte
- * between tokens.  Invariant: the transliterator belongs to one
+ * between tokens.  Words of Cyrillic and kana are also read as Korean
+ * (scripts.c): the reading is kept in the context and the word's bytes are
+ * tagged with its index, so form.c can use Korean keys for a word whose
+ * ASCII (Kim Chen Yn, kimu jon'un) no longer spells them.  Invariant: the transliterator belongs to one
  * st_names_ctx and so to one thread; nothing here is global.
  */
 #include <string.h>
@@ -21,6 +24,7 @@
 #include <unicode/utrans.h>
 
 #include "core/alloc.h"
+#include "names/hanja.h"
 #include "names/korean.h"
 #include "names/names_int.h"
 
@@ -31,7 +35,15 @@ struct st_names_ctx {
     const UNormalizer2 *nfkc_cf;
     UChar a[NM_U16_MAX * 2], b[NM_U16_MAX * 4];
     char run8[NM_U16_MAX * 8];
+    nm_reading reads[ST_NAME_MAX_TOKENS]; /* Korean readings of the last name's words */
+    size_t nreads;
 };
+
+const nm_reading *nm_ctx_reading(const st_names_ctx *ctx, uint32_t tag) {
+    if (!(tag & NM_TAG_READING)) return NULL;
+    uint32_t i = tag & ~NM_TAG_READING;
+    return i < ctx->nreads ? &ctx->reads[i] : NULL;
+}
 
 int st_names_ctx_new(st_names_ctx **out, st_error *err) {
     *out = NULL;
@@ -89,10 +101,11 @@ typedef struct nm_out {
     size_t n, len;
     char pend;      /* pending separator: 0, ' ', '-', ',', '.' */
     int truncated;
+    int glue;       /* a word read as Korean: its transliteration stays one token */
 } nm_out;
 
 static void out_sep(nm_out *o, char s) {
-    if (o->len == 0) return;
+    if (o->len == 0 || o->glue) return;
     /* strongest separator wins: comma > space > dot > hyphen; a dot only
      * survives when nothing but a hyphen follows it (J.-C.) */
     char c = o->pend;
@@ -151,6 +164,61 @@ static int is_compound_surname(uint32_t a, uint32_t b) {
     return 0;
 }
 
+/* 1 when syllable cp is a common Korean surname. */
+static int hangul_surname(uint32_t cp) {
+    ko_syl s;
+    return ko_from_codepoint(cp, &s) && ko_is_surname_key(ko_key(s));
+}
+
+/* 1 when the Hangul words of a name do not have a Korean name's shape, so
+ * they spell a foreign name by sound (미치 매코널, 블라디미르 푸틴): a word of
+ * five syllables or more, more than five in all, or several words none of
+ * which, first or last, is a surname (one syllable, or a compound one); a
+ * lone word of three syllables or more that does not open with a surname. */
+static int hangul_foreign(const UChar *b, int32_t lb) {
+    size_t nw = 0, total = 0, n = 0;
+    uint32_t c0 = 0, c1 = 0;
+    int first_sur = 0, last_sur = 0, lone = 0;
+    for (int32_t i = 0; i <= lb;) {
+        UChar32 c = 0;
+        if (i < lb) U16_NEXT(b, i, lb, c);
+        else i++;
+        if (c >= 0xAC00 && c <= 0xD7A3) {
+            if (n == 0) c0 = (uint32_t)c;
+            if (n == 1) c1 = (uint32_t)c;
+            n++;
+            continue;
+        }
+        if (n == 0) continue;
+        if (n >= 5) return 1;
+        int sur = (n == 1 && hangul_surname(c0)) || (n == 2 && is_compound_surname(c0, c1));
+        if (nw == 0) first_sur = sur;
+        last_sur = sur;
+        lone = n >= 3 && !hangul_surname(c0) && !(n >= 3 && is_compound_surname(c0, c1));
+        total += n;
+        nw++;
+        n = 0;
+    }
+    if (nw == 0) return 0;
+    if (total > 5) return 1;
+    if (nw == 1) return lone;
+    return !first_sur && !last_sur;
+}
+
+/* A Hangul word of a foreign name: its syllables in Revised Romanization,
+ * joined, compared by sound on the token path (not as Korean syllables). */
+static void out_hangul_foreign(nm_out *o, const uint32_t *cp, size_t n) {
+    out_sep(o, ' ');
+    for (size_t i = 0; i < n; i++) {
+        ko_syl s;
+        char buf[16];
+        if (!ko_from_codepoint(cp[i], &s)) continue;
+        ko_render(s, KO_SYS_RR, i == 0, 0, buf);
+        for (char *q = buf; *q; q++) out_char(o, *q, NM_SOUND);
+    }
+    out_sep(o, ' ');
+}
+
 /* A run of Hangul syllables (one word): surname, space, given name with
  * its syllables hyphen-joined, each in Revised Romanization. */
 static void out_hangul_word(nm_out *o, const uint32_t *cp, size_t n) {
@@ -199,11 +267,70 @@ static void out_icu(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, ui
     out_text(o, ctx->run8, org);
 }
 
+/* Korean-reading scripts: 1 Cyrillic, 2 kana (ー counts as kana). */
+static int reading_script(UChar32 c) {
+    if (c == 0x30FC) return 2;
+    UErrorCode se = U_ZERO_ERROR;
+    UScriptCode sc = uscript_getScript(c, &se);
+    if (sc == USCRIPT_CYRILLIC) return 1;
+    if (sc == USCRIPT_KATAKANA || sc == USCRIPT_HIRAGANA) return 2;
+    return 0;
+}
+
+/* A run of another script, word by word: each word of Cyrillic or kana
+ * that reads as Korean gets its reading tagged on its bytes. */
+static void out_words(st_names_ctx *ctx, nm_out *o, int32_t start, int32_t end, uint8_t org) {
+    int32_t q = start;
+    while (q < end) {
+        UChar32 d;
+        int32_t k = q;
+        U16_NEXT(ctx->b, k, end, d);
+        int rs = reading_script(d);
+        if (!rs) {
+            int32_t e = k;
+            while (e < end) {
+                int32_t e2 = e;
+                U16_NEXT(ctx->b, e2, end, d);
+                if (reading_script(d)) break;
+                e = e2;
+            }
+            out_icu(ctx, o, q, e, org);
+            q = e;
+            continue;
+        }
+        uint32_t cps[NM_READ_MAX * 8];
+        size_t n = 0;
+        int32_t e = q;
+        while (e < end) {
+            int32_t e2 = e;
+            U16_NEXT(ctx->b, e2, end, d);
+            if (reading_script(d) != rs) break;
+            if (n < sizeof cps / sizeof cps[0]) cps[n] = (uint32_t)d;
+            n++;
+            e = e2;
+        }
+        if (ctx->nreads < ST_NAME_MAX_TOKENS && n <= sizeof cps / sizeof cps[0]) {
+            nm_reading *r = &ctx->reads[ctx->nreads];
+            r->n = (uint8_t)(rs == 1 ? nm_cyrillic_korean(cps, n, r->keys, r->inword)
+                                     : nm_kana_korean(cps, n, r->keys, r->inword));
+            if (r->n) o->cur_tag = NM_TAG_READING | (uint32_t)ctx->nreads++;
+        }
+        out_sep(o, ' ');
+        o->glue = o->cur_tag != 0;
+        out_icu(ctx, o, q, e, org);
+        o->glue = 0;
+        out_sep(o, ' ');
+        o->cur_tag = 0;
+        q = e;
+    }
+}
+
 int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
                      uint32_t *tag, size_t n) {
-    nm_out o = {out, origin, tag, 0, n, 0, 0, 0};
+    nm_out o = {out, origin, tag, 0, n, 0, 0, 0, 0};
     if (n == 0) return ST_ELIMIT;
     out[0] = 0;
+    ctx->nreads = 0;
     size_t in_len = strnlen(name, ST_NAME_MAX_BYTES);
     UErrorCode st = U_ZERO_ERROR;
     int32_t la = 0;
@@ -214,6 +341,7 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
     int32_t lb = unorm2_normalize(ctx->nfkc_cf, ctx->a, la, ctx->b, NM_U16_MAX * 4, &st);
     if (U_FAILURE(st)) return ST_EINVAL;
 
+    int foreign = hangul_foreign(ctx->b, lb);
     /* Walk script runs. */
     int32_t i = 0;
     int cur = NM_LATIN;
@@ -236,7 +364,8 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
                 j = k;
             }
             if (ncp == 0) { out_sep(&o, ' '); continue; } /* stray jamo */
-            out_hangul_word(&o, cps, ncp);
+            if (foreign) out_hangul_foreign(&o, cps, ncp);
+            else out_hangul_word(&o, cps, ncp);
             i = j;
             cur = NM_LATIN;
             continue;
@@ -274,6 +403,8 @@ int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *or
                 if (han) { o.cur_tag = 0; out_sep(&o, ' '); }
                 q = k;
             }
+        } else if (run_org == NM_OTHER) {
+            out_words(ctx, &o, start, j, (uint8_t)run_org);
         } else {
             out_icu(ctx, &o, start, j, (uint8_t)run_org);
         }
