@@ -69,6 +69,9 @@ char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]);
 int st_u256_add(st_u256 *r, const st_u256 *a, const st_u256 *b);
 int st_u256_sub(st_u256 *r, const st_u256 *a, const st_u256 *b);
 int st_u256_mul_u64(st_u256 *r, const st_u256 *a, uint64_t m);
+/* r = floor(a * b / d), exact (512-bit intermediate): 1 when d is zero or
+ * the quotient does not fit 256 bits, else 0. */
+int st_u256_muldiv(st_u256 *r, const st_u256 *a, const st_u256 *b, const st_u256 *d);
 /* -1, 0 or 1 as a is below, equal to or above b. */
 int st_u256_cmp(const st_u256 *a, const st_u256 *b);
 int st_u256_is_zero(const st_u256 *a);

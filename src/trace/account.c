@@ -1,0 +1,465 @@
+/*
+ * account.c - taint on Ethereum accounts, per (address, asset), in exact
+ * 256-bit amounts (the models are described in sanctrace/xtrace.h).
+ *
+ * Design: one sequential walk of the store's flows from the earliest
+ * source on.  A flow matters only when its sender holds taint or it is a
+ * source flow, so the common case is one bit test on the sender.  An
+ * account is created when taint first reaches it, and its state then is
+ * rebuilt by replaying its earlier flows of that asset from the store's
+ * per-address index (clean deposits made before taint arrived dilute a
+ * haircut and queue ahead under FIFO); from then on the walk keeps it,
+ * clean deposits included.  Within a transaction the value flows run in
+ * execution order and the fee last: the store keeps the fee first (gas is
+ * bought before the call runs), so each transaction is taken in two
+ * passes.
+ *
+ * Invariant (haircut, FIFO): an account's taint never exceeds its
+ * balance, and every unit of taint taken from one is delivered to exactly
+ * one place: another account, the fees, a stop, or the held taint of an
+ * account past --max-hops.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/progress.h"
+#include "trace/xtrace_int.h"
+
+static const st_u256 U0 = {{0, 0, 0, 0}};
+
+static void u_add(st_u256 *a, const st_u256 *b) { (void)st_u256_add(a, a, b); }
+/* a -= b, floored at zero */
+static void u_sub_floor(st_u256 *a, const st_u256 *b) {
+    if (st_u256_cmp(a, b) <= 0) *a = U0;
+    else (void)st_u256_sub(a, a, b);
+}
+static const st_u256 *u_min(const st_u256 *a, const st_u256 *b) { return st_u256_cmp(a, b) <= 0 ? a : b; }
+
+/* ---- accounts ---------------------------------------------------------- */
+
+static uint64_t acct_key(const st_xtrace *x, uint64_t addr, uint64_t asset) { return addr * x->nasset + asset; }
+
+static xt_acct *acct_find(const st_xtrace *x, uint64_t addr, uint64_t asset) {
+    if (addr == ST_EVM_NONE || !(x->tracked[addr >> 3] & (1u << (addr & 7)))) return NULL;
+    uint32_t i;
+    return st_map64_get(&x->amap, acct_key(x, addr, asset), &i) ? &x->acc[i] : NULL;
+}
+
+static int q_push(xt_acct *s, const st_u256 *len, int tainted) {
+    if (st_u256_is_zero(len)) return ST_OK;
+    if (s->qn > s->qh && s->q[s->qn - 1].tainted == tainted) { /* runs of one kind merge */
+        u_add(&s->q[s->qn - 1].len, len);
+        return ST_OK;
+    }
+    if (s->qh && s->qh * 2 >= s->qn) { /* compact before growing */
+        memmove(s->q, s->q + s->qh, (s->qn - s->qh) * sizeof *s->q);
+        s->qn -= s->qh;
+        s->qh = 0;
+    }
+    if (s->qn == s->qcap) {
+        uint32_t nc = s->qcap ? s->qcap * 2 : 4;
+        xt_seg *q = st_realloc(s->q, nc * sizeof *q);
+        if (!q) return ST_ENOMEM;
+        s->q = q;
+        s->qcap = nc;
+    }
+    s->q[s->qn].len = *len;
+    s->q[s->qn].tainted = (uint8_t)tainted;
+    s->qn++;
+    return ST_OK;
+}
+
+static int tmp_push(st_xtrace *x, const st_u256 *len, int tainted) {
+    if (st_u256_is_zero(len)) return ST_OK;
+    if (x->ntmp && x->tmp[x->ntmp - 1].tainted == tainted) {
+        u_add(&x->tmp[x->ntmp - 1].len, len);
+        return ST_OK;
+    }
+    if (x->ntmp == x->captmp) {
+        size_t nc = x->captmp ? x->captmp * 2 : 16;
+        xt_seg *q = st_realloc(x->tmp, nc * sizeof *q);
+        if (!q) return ST_ENOMEM;
+        x->tmp = q;
+        x->captmp = nc;
+    }
+    x->tmp[x->ntmp].len = *len;
+    x->tmp[x->ntmp].tainted = (uint8_t)tainted;
+    x->ntmp++;
+    return ST_OK;
+}
+
+/* Take a from the front of the queue; the runs taken go to x->tmp when
+ * keep is set.  *tainted the tainted part, *unknown what the queue lacked. */
+static int q_take(st_xtrace *x, xt_acct *s, const st_u256 *a, int keep, st_u256 *tainted, st_u256 *unknown) {
+    st_u256 need = *a;
+    *tainted = U0;
+    while (!st_u256_is_zero(&need) && s->qh < s->qn) {
+        xt_seg *g = &s->q[s->qh];
+        const st_u256 *k = u_min(&g->len, &need);
+        st_u256 take = *k;
+        if (g->tainted) u_add(tainted, &take);
+        if (keep && tmp_push(x, &take, g->tainted)) return ST_ENOMEM;
+        (void)st_u256_sub(&g->len, &g->len, &take);
+        (void)st_u256_sub(&need, &need, &take);
+        if (st_u256_is_zero(&g->len)) s->qh++;
+    }
+    if (s->qh == s->qn) s->qh = s->qn = 0;
+    *unknown = need;
+    if (keep && tmp_push(x, &need, 0)) return ST_ENOMEM; /* held before the store: clean */
+    return ST_OK;
+}
+
+/* A clean amount arriving at (or leaving) an account during the replay or
+ * the walk. */
+static int acct_clean_in(st_xtrace *x, xt_acct *s, const st_u256 *a) {
+    u_add(&s->bal, a);
+    if (s->poisoned) u_add(&s->taint, a);
+    if (x->o.model == ST_TAINT_FIFO) return q_push(s, a, 0);
+    return ST_OK;
+}
+
+/* The taint an outgoing flow of amount a takes from s; updates s.  Under
+ * FIFO the runs taken are left in x->tmp. */
+static int acct_out(st_xtrace *x, xt_acct *s, const st_u256 *a, int replay, st_u256 *t) {
+    if (!replay) x->ntmp = 0;
+    *t = U0;
+    switch (x->o.model) {
+    case ST_TAINT_FIFO: {
+        st_u256 unknown;
+        if (q_take(x, s, a, !replay, t, &unknown)) return ST_ENOMEM;
+        if (!replay && !st_u256_is_zero(&unknown)) {
+            int rc = xt_add(x, XT_ETH, s->asset, XT_UNKNOWN, &unknown);
+            if (rc) return rc;
+        }
+        u_sub_floor(&s->taint, t);
+        u_sub_floor(&s->bal, a);
+        break;
+    }
+    case ST_TAINT_HAIRCUT:
+        if (st_u256_cmp(a, &s->bal) >= 0) { /* the whole known balance, and more held before the store */
+            *t = s->taint;
+            if (!replay && st_u256_cmp(a, &s->bal) > 0) {
+                st_u256 unknown;
+                (void)st_u256_sub(&unknown, a, &s->bal);
+                int rc = xt_add(x, XT_ETH, s->asset, XT_UNKNOWN, &unknown);
+                if (rc) return rc;
+            }
+            s->taint = U0;
+            s->bal = U0;
+        } else {
+            if (!st_u256_is_zero(&s->taint)) (void)st_u256_muldiv(t, a, &s->taint, &s->bal);
+            (void)st_u256_sub(&s->taint, &s->taint, t);
+            (void)st_u256_sub(&s->bal, &s->bal, a);
+        }
+        break;
+    default: /* poison: everything of a poisoned account is tainted */
+        if (s->poisoned) *t = *a;
+        u_sub_floor(&s->bal, a);
+        s->taint = s->poisoned ? s->bal : U0;
+        break;
+    }
+    return ST_OK;
+}
+
+/* Flow f precedes, in execution order, the point (tx, rank) of the walk. */
+static uint32_t exec_rank(const st_evm_flow *f) { return (f->kind == ST_EVM_FEE ? 0x80000000u : 0) | f->position; }
+
+/* Create the account (addr, asset) with the state its flows before the
+ * point give it: flows of earlier transactions (before_flow: the first
+ * flow of the walk's current transaction, or of the block being entered),
+ * and of the current transaction those before rank. */
+static int acct_new(st_xtrace *x, uint64_t addr, uint64_t asset, uint64_t before_flow, uint64_t cur_tx, uint32_t rank,
+                    xt_acct **out) {
+    if (x->nacc == x->capacc) {
+        size_t nc = x->capacc ? x->capacc * 2 : 256;
+        xt_acct *a = st_realloc(x->acc, nc * sizeof *a);
+        if (!a) return ST_ENOMEM;
+        x->acc = a;
+        x->capacc = nc;
+    }
+    if (x->nacc >= UINT32_MAX - 1) return ST_ELIMIT;
+    xt_acct *s = &x->acc[x->nacc];
+    memset(s, 0, sizeof *s);
+    s->addr = addr;
+    s->asset = asset;
+    s->hops = UINT32_MAX;
+    s->last_flow = ST_EVM_NONE;
+    /* replay: per transaction, value flows then the fee */
+    uint64_t n = st_evm_addr_nflows(x->e, addr);
+    uint64_t fees[8], nfees = 0, fee_tx = ST_EVM_NONE;
+    int rc = ST_OK;
+    for (uint64_t i = 0; i <= n; i++) {
+        st_evm_flow f;
+        int done = i == n;
+        if (!done) {
+            uint64_t id = st_evm_addr_flow(x->e, addr, i);
+            st_evm_get_flow(x->e, id, &f);
+            if (id >= before_flow && !(f.tx == cur_tx && cur_tx != ST_EVM_NONE && exec_rank(&f) < rank)) done = 1;
+        }
+        if (done || f.tx != fee_tx) { /* flush the previous transaction's fees */
+            for (uint64_t j = 0; j < nfees; j++) {
+                st_evm_flow g;
+                st_evm_get_flow(x->e, fees[j], &g);
+                st_u256 t;
+                if ((rc = acct_out(x, s, &g.amount, 1, &t))) return rc;
+            }
+            nfees = 0;
+            fee_tx = done ? ST_EVM_NONE : f.tx;
+        }
+        if (done) break;
+        if (f.asset != asset || f.from == f.to) continue;
+        if (f.kind == ST_EVM_FEE && f.from == addr) {
+            if (nfees < 8) fees[nfees++] = st_evm_addr_flow(x->e, addr, i);
+            continue;
+        }
+        st_u256 t;
+        if (f.to == addr) rc = acct_clean_in(x, s, &f.amount);
+        else if (f.from == addr) rc = acct_out(x, s, &f.amount, 1, &t);
+        if (rc) return rc;
+    }
+    if ((rc = st_map64_put(&x->amap, acct_key(x, addr, asset), (uint32_t)x->nacc))) return rc;
+    x->tracked[addr >> 3] |= (uint8_t)(1u << (addr & 7));
+    x->nacc++;
+    *out = s;
+    return ST_OK;
+}
+
+/* ---- delivering taint ------------------------------------------------- */
+
+static int add_edge(st_xtrace *x, uint64_t from, uint64_t to, uint64_t asset, uint64_t flow, const st_u256 *t) {
+    if (x->nedges >= 200000) return ST_OK; /* the drawing keeps the first ones */
+    if (x->nedges == x->capedges) {
+        size_t nc = x->capedges ? x->capedges * 2 : 256;
+        xt_edge *e = st_realloc(x->edges, nc * sizeof *e);
+        if (!e) return ST_ENOMEM;
+        x->edges = e;
+        x->capedges = nc;
+    }
+    x->edges[x->nedges++] = (xt_edge){from, to, asset, flow, *t};
+    return ST_OK;
+}
+
+static int add_service(st_xtrace *x, const st_tag *tag, uint64_t asset, const st_u256 *t, uint32_t hops) {
+    int mixer = !strcmp(tag->category, "mixer");
+    for (size_t i = 0; i < x->nsvc; i++) {
+        xt_service *v = &x->svc[i];
+        if (v->chain == XT_ETH && v->asset == asset && !strcmp(v->tag->label, tag->label)) {
+            u_add(&v->amount, t);
+            v->flows++;
+            if (hops < v->min_hops) v->min_hops = hops;
+            return ST_OK;
+        }
+    }
+    if (x->nsvc == x->capsvc) {
+        size_t nc = x->capsvc ? x->capsvc * 2 : 16;
+        xt_service *v = st_realloc(x->svc, nc * sizeof *v);
+        if (!v) return ST_ENOMEM;
+        x->svc = v;
+        x->capsvc = nc;
+    }
+    x->svc[x->nsvc++] = (xt_service){tag, XT_ETH, mixer, asset, *t, 1, hops};
+    return ST_OK;
+}
+
+/* Taint t (FIFO runs in x->tmp) of flow fid arrives at f->to. */
+static int deliver(st_xtrace *x, uint64_t fid, const st_evm_flow *f, const st_u256 *t, uint32_t hops,
+                   uint64_t tx_first) {
+    int rc;
+    if (st_u256_is_zero(t)) { /* clean: only an account already kept sees it */
+        xt_acct *r = acct_find(x, f->to, f->asset);
+        return r ? acct_clean_in(x, r, &f->amount) : ST_OK;
+    }
+    if (f->kind == ST_EVM_FEE) return xt_add(x, XT_ETH, f->asset, XT_FEES, t);
+    if (f->to == ST_EVM_NONE) return xt_add(x, XT_ETH, f->asset, XT_STOPPED, t); /* burnt */
+    const st_tag *tag = xt_evm_tag(x, f->to);
+    if (tag && !xt_is_source_tag(x, tag)) {
+        if ((rc = add_service(x, tag, f->asset, t, hops))) return rc;
+        if ((rc = add_edge(x, f->from, f->to, f->asset, fid, t))) return rc;
+        if (!x->o.through_services) return xt_add(x, XT_ETH, f->asset, XT_STOPPED, t);
+    }
+    xt_acct *r = acct_find(x, f->to, f->asset);
+    if (!r && (rc = acct_new(x, f->to, f->asset, f->tx == ST_EVM_NONE ? fid : tx_first, f->tx, exec_rank(f), &r)))
+        return rc;
+    if ((rc = add_edge(x, f->from, f->to, f->asset, fid, t))) return rc;
+    u_add(&r->bal, &f->amount);
+    if (x->o.model == ST_TAINT_POISON) {
+        r->poisoned = 1;
+        r->taint = r->bal;
+    } else {
+        u_add(&r->taint, t);
+        if (x->o.model == ST_TAINT_FIFO)
+            for (size_t i = 0; i < x->ntmp; i++)
+                if ((rc = q_push(r, &x->tmp[i].len, x->tmp[i].tainted))) return rc;
+    }
+    if (hops < r->hops) r->hops = hops;
+    if (x->o.max_hops && r->hops >= x->o.max_hops) r->frozen = 1;
+    r->last_flow = fid;
+    return ST_OK;
+}
+
+/* ---- the walk --------------------------------------------------------- */
+
+/* Is flow f (of transaction tx) a source flow? */
+static int is_source_flow(const st_xtrace *x, const st_evm_flow *f) {
+    if (f->kind == ST_EVM_FEE || f->from == ST_EVM_NONE) return 0;
+    uint32_t i;
+    if (f->tx != ST_EVM_NONE && st_map64_get(&x->src_tx, f->tx, &i)) {
+        for (size_t k = i; k < x->nsrc && x->src[k].tx == f->tx && x->src[k].kind == XS_TX; k++)
+            if (x->src[k].addr == f->from) return 1;
+    }
+    return st_map64_get(&x->src_addr, f->from, &i);
+}
+
+static int one_flow(st_xtrace *x, uint64_t fid, const st_evm_flow *f, uint64_t tx_first) {
+    int rc;
+    if (f->from == f->to) return ST_OK;
+    if (is_source_flow(x, f)) {
+        if ((rc = xt_add(x, XT_ETH, f->asset, XT_SOURCE, &f->amount))) return rc;
+        x->ntmp = 0;
+        if ((rc = tmp_push(x, &f->amount, 1))) return rc;
+        xt_acct *s = acct_find(x, f->from, f->asset);
+        if (s) { /* the victim's own account moves, its taint does not */
+            u_sub_floor(&s->bal, &f->amount);
+            s->taint = *u_min(&s->taint, &s->bal);
+        }
+        return deliver(x, fid, f, &f->amount, 1, tx_first);
+    }
+    xt_acct *s = acct_find(x, f->from, f->asset);
+    if (!s) return deliver(x, fid, f, &U0, 0, tx_first);
+    st_u256 t;
+    if ((rc = acct_out(x, s, &f->amount, 0, &t))) return rc;
+    if (s->frozen && !st_u256_is_zero(&t)) { /* past --max-hops: the taint stays here */
+        if (f->kind != ST_EVM_FEE) {
+            u_add(&s->held, &t);
+            t = U0;
+            x->ntmp = 0;
+        }
+    }
+    return deliver(x, fid, f, &t, s->hops + 1, tx_first);
+}
+
+/* Inject the balances of XS_ADDR_AT sources whose block ends before flow
+ * fid (of block blk). */
+static int inject_at(st_xtrace *x, uint64_t fid, uint64_t blk, size_t *next_at) {
+    while (*next_at < x->nsrc) {
+        xt_source *s = &x->src[*next_at];
+        if (s->kind != XS_ADDR_AT) {
+            ++*next_at;
+            continue;
+        }
+        if (blk != UINT64_MAX && (int64_t)blk <= s->block) break;
+        ++*next_at;
+        /* every asset the address touched */
+        uint64_t n = st_evm_addr_nflows(x->e, s->addr);
+        for (uint64_t i = 0; i < n; i++) {
+            st_evm_flow f;
+            uint64_t id = st_evm_addr_flow(x->e, s->addr, i);
+            if (id >= fid) break;
+            st_evm_get_flow(x->e, id, &f);
+            if (acct_find(x, s->addr, f.asset)) continue;
+            xt_acct *a;
+            int rc = acct_new(x, s->addr, f.asset, fid, ST_EVM_NONE, 0, &a);
+            if (rc) return rc;
+            a->taint = a->bal;
+            a->hops = 0;
+            if (x->o.model == ST_TAINT_POISON) a->poisoned = !st_u256_is_zero(&a->bal);
+            if (x->o.model == ST_TAINT_FIFO) {
+                a->qh = a->qn = 0;
+                if ((rc = q_push(a, &a->bal, 1))) return rc;
+            }
+            if ((rc = xt_add(x, XT_ETH, f.asset, XT_SOURCE, &a->bal))) return rc;
+        }
+    }
+    return ST_OK;
+}
+
+static int by_block(const void *pa, const void *pb) {
+    const xt_source *a = pa, *b = pb;
+    if (a->kind != b->kind) return (int)a->kind - (int)b->kind;
+    if (a->kind == XS_TX) return a->tx < b->tx ? -1 : a->tx > b->tx;
+    return a->block < b->block ? -1 : a->block > b->block;
+}
+
+/* The first flow of the first block after blk (nflow when none). */
+static uint64_t first_flow_after(const st_xtrace *x, int64_t blk) {
+    uint64_t lo = 0, hi = x->nflow;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        st_evm_flow f;
+        st_evm_get_flow(x->e, mid, &f);
+        if ((int64_t)f.block <= blk) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+int xt_account_run(st_xtrace *x, st_error *err) {
+    int rc = ST_OK;
+    if (!x->nsrc) return ST_OK;
+    qsort(x->src, x->nsrc, sizeof *x->src, by_block);
+    uint64_t start = x->nflow;
+    for (size_t i = 0; i < x->nsrc; i++) {
+        xt_source *s = &x->src[i];
+        uint64_t f0 = x->nflow;
+        if (s->kind == XS_TX) {
+            st_evm_tx t;
+            st_evm_get_tx(x->e, s->tx, &t);
+            f0 = t.first_flow;
+            uint32_t prev;
+            if (!st_map64_get(&x->src_tx, s->tx, &prev) && (rc = st_map64_put(&x->src_tx, s->tx, (uint32_t)i)))
+                goto out;
+        } else if (s->kind == XS_ADDR_ALL) {
+            if (st_evm_addr_nflows(x->e, s->addr)) f0 = st_evm_addr_flow(x->e, s->addr, 0);
+            if ((rc = st_map64_put(&x->src_addr, s->addr, (uint32_t)i))) goto out;
+        } else f0 = first_flow_after(x, s->block);
+        if (f0 < start) start = f0;
+    }
+    size_t next_at = 0;
+    while (next_at < x->nsrc && x->src[next_at].kind != XS_ADDR_AT) next_at++;
+    st_progress prog;
+    memset(&prog, 0, sizeof prog);
+    if (x->o.progress) st_progress_begin(&prog, "trace: ethereum flows", x->nflow - start);
+    for (uint64_t fid = start; fid < x->nflow;) {
+        st_evm_flow f;
+        st_evm_get_flow(x->e, fid, &f);
+        if (x->o.until_block >= 0 && (int64_t)f.block > x->o.until_block) break;
+        if ((rc = inject_at(x, fid, f.block, &next_at))) goto out;
+        if (f.tx == ST_EVM_NONE) {
+            if ((rc = one_flow(x, fid, &f, fid))) goto out;
+            fid++;
+            x->flows_seen++;
+            continue;
+        }
+        st_evm_tx t;
+        st_evm_get_tx(x->e, f.tx, &t);
+        uint64_t end = t.first_flow + t.nflows;
+        for (int pass = 0; pass < 2; pass++)
+            for (uint64_t g = t.first_flow; g < end; g++) {
+                st_evm_flow h;
+                if (g == fid) h = f;
+                else st_evm_get_flow(x->e, g, &h);
+                if ((h.kind == ST_EVM_FEE) != pass) continue;
+                if ((rc = one_flow(x, g, &h, t.first_flow))) goto out;
+            }
+        x->flows_seen += end - fid;
+        fid = end;
+        if (x->o.progress) st_progress_tick(&prog, x->flows_seen);
+    }
+    if ((rc = inject_at(x, x->nflow, UINT64_MAX, &next_at))) goto out; /* balances after the last block */
+    if (x->o.progress) st_progress_end(&prog);
+    /* what the accounts still hold is the frontier */
+    for (size_t i = 0; i < x->nacc; i++) {
+        xt_acct *s = &x->acc[i];
+        st_u256 h = s->taint;
+        u_add(&h, &s->held);
+        if (x->o.model == ST_TAINT_POISON && !s->poisoned) continue;
+        if ((rc = xt_add(x, XT_ETH, s->asset, XT_FRONTIER, &h))) goto out;
+    }
+out:
+    if (rc == ST_ENOMEM) st_error_set(err, rc, "out of memory while tracing accounts");
+    else if (rc == ST_ELIMIT) st_error_set(err, rc, "too many accounts hold taint (2^32)");
+    return rc;
+}

@@ -1,0 +1,128 @@
+/*
+ * xtrace_int.h - the cross-chain trace's private state, shared by
+ * account.c (taint on Ethereum accounts), xtrace.c (sources, the Bitcoin
+ * side, bridges) and xreport.c (JSON, table, DOT).
+ *
+ * Invariant: every amount of taint that enters a (chain, asset) is added
+ * to exactly one of its totals' sides when it enters (source, in) and to
+ * exactly one when it leaves the walk (fees, stopped, out) or when the
+ * walk ends (frontier: what accounts still hold).
+ */
+#ifndef ST_XTRACE_INT_H
+#define ST_XTRACE_INT_H
+
+#include "core/map64.h"
+#include "sanctrace/xtrace.h"
+
+enum { XT_ETH = 0, XT_BTC = 1 };
+enum { XT_SOURCE, XT_IN, XT_FRONTIER, XT_FEES, XT_STOPPED, XT_ROUNDING, XT_OUT, XT_UNKNOWN, XT_NTOT };
+
+/* One run of a FIFO queue: len base units, all tainted or all clean. */
+typedef struct xt_seg {
+    st_u256 len;
+    uint8_t tainted;
+} xt_seg;
+
+typedef struct xt_acct {
+    uint64_t addr, asset;
+    st_u256 bal, taint;
+    st_u256 held;          /* taint kept at an address past --max-hops */
+    xt_seg *q;             /* FIFO queue q[qh .. qn) */
+    uint32_t qh, qn, qcap;
+    uint32_t hops;
+    uint64_t last_flow;    /* the last flow that brought taint */
+    uint8_t poisoned, frozen;
+} xt_acct;
+
+typedef struct xt_total {
+    int chain;
+    uint64_t asset;        /* evm asset id; 0 on Bitcoin */
+    st_u256 v[XT_NTOT];
+} xt_total;
+
+typedef struct xt_service {
+    const st_tag *tag;
+    int chain, mixer;
+    uint64_t asset;
+    st_u256 amount;
+    uint64_t flows;
+    uint32_t min_hops;
+} xt_service;
+
+/* A tainted flow between two accounts, for the drawing. */
+typedef struct xt_edge {
+    uint64_t from, to, asset, flow;
+    st_u256 amount;
+} xt_edge;
+
+typedef struct xt_bridge {
+    const char *protocol;
+    int in_chain, out_chain;
+    uint64_t in_tx, out_tx;     /* evm tx id or Bitcoin tx id */
+    uint64_t out_asset;         /* evm asset when out_chain is Ethereum */
+    char *memo, *out_memo;
+    st_u256 amount_in, amount_out, tainted_in, tainted_out;
+    const char *note;           /* refund, heuristic, ... (static text) */
+} xt_bridge;
+
+typedef enum xt_srckind { XS_TX, XS_ADDR_AT, XS_ADDR_ALL } xt_srckind;
+
+typedef struct xt_source {
+    xt_srckind kind;
+    uint64_t tx, addr;          /* evm ids */
+    int64_t block;              /* XS_ADDR_AT */
+    const char *text;           /* as given */
+} xt_source;
+
+struct st_xtrace {
+    const st_evm *e;
+    const st_chain *btc;
+    st_xtrace_opts o;
+    uint64_t naddr, nasset, nflow;
+    /* accounts holding (or having held) taint */
+    xt_acct *acc;
+    size_t nacc, capacc;
+    st_map64 amap;              /* addr * nasset + asset -> acct index */
+    uint8_t *tracked;           /* bit per address: some acct exists */
+    st_map64 tagmap;            /* evm address id -> tag index in o.tags */
+    const char **src_labels;    /* tags named as sources: never a stop */
+    size_t nsrc_labels;
+    xt_source *src;
+    size_t nsrc;
+    st_map64 src_tx;            /* tx id -> source index (XS_TX) */
+    st_map64 src_addr;          /* addr id -> source index (XS_ADDR_ALL) */
+    xt_total *tot;
+    size_t ntot, captot;
+    xt_service *svc;
+    size_t nsvc, capsvc;
+    xt_edge *edges;
+    size_t nedges, capedges;
+    xt_bridge *br;
+    size_t nbr, capbr;
+    xt_seg *tmp;                /* FIFO runs taken by the flow being processed */
+    size_t ntmp, captmp;
+    uint64_t flows_seen;
+    int cut;
+    char **cut_notes;
+    size_t ncut;
+    /* Bitcoin */
+    uint64_t *bsrc;             /* source outputs */
+    int64_t *btaint;            /* their taint (-1: whole) */
+    size_t nbsrc, capbsrc;
+    const char **btext;         /* the --from texts on Bitcoin */
+    size_t nbtext;
+    st_trace_result *bt;
+};
+
+/* totals row of (chain, asset), created when absent (NULL: out of memory) */
+xt_total *xt_total_of(st_xtrace *x, int chain, uint64_t asset);
+int xt_add(st_xtrace *x, int chain, uint64_t asset, int which, const st_u256 *v);
+/* the tag of an evm address id, or NULL */
+const st_tag *xt_evm_tag(const st_xtrace *x, uint64_t addr);
+int xt_is_source_tag(const st_xtrace *x, const st_tag *t);
+int xt_note_cut(st_xtrace *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* account.c: walk the Ethereum store from the sources in x->src. */
+int xt_account_run(st_xtrace *x, st_error *err);
+
+#endif
