@@ -189,6 +189,58 @@ typedef struct st_evm_summary {
 int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out,
                            st_error *err);
 
+/* ---- events: swaps and bridges ------------------------------------------
+ *
+ * Logs that move no value themselves but say what a transaction did with
+ * the value it moved, kept by the ingest beside the flows (events.bin):
+ * Uniswap V2 and V3 `Swap`, Curve `TokenExchange` (and the underlying
+ * form), and THORChain's router `Deposit(to, asset, amount, memo)` and
+ * `TransferOut(vault, to, asset, amount, memo)`.  Stores ingested before
+ * events were kept have none (ingest the export again into a new store). */
+typedef enum st_evm_event_kind {
+    ST_EVM_EV_SWAP_V2 = 1,
+    ST_EVM_EV_SWAP_V3,
+    ST_EVM_EV_CURVE_EXCHANGE,
+    ST_EVM_EV_THOR_DEPOSIT,
+    ST_EVM_EV_THOR_TRANSFER_OUT,
+} st_evm_event_kind;
+
+typedef struct st_evm_event {
+    uint64_t tx, block, log_index;
+    int kind;                 /* st_evm_event_kind */
+    uint64_t emitter;         /* address id, ST_EVM_NONE when no flow names it */
+    uint8_t emitter_addr[20];
+    int ntopics;              /* indexed topics after topic0 */
+    uint8_t topics[3][32];
+    const uint8_t *data;      /* the log's data, ndata bytes (at most 512 kept) */
+    size_t ndata;
+} st_evm_event;
+
+/* A THORChain router event decoded: to (the vault, or the payee of a
+ * TransferOut), asset (ST_EVM_NONE for ether, else the token's address
+ * id; asset_addr its 20 bytes), amount, and the memo (NUL-terminated,
+ * at most 255 bytes).  ST_OK, or ST_EPARSE when the data is malformed. */
+typedef struct st_evm_thor {
+    uint8_t to[20], asset_addr[20];
+    int native;               /* the asset is ether */
+    st_u256 amount;
+    char memo[256];
+} st_evm_thor;
+int st_evm_thor_decode(const st_evm_event *ev, st_evm_thor *out);
+
+typedef struct st_evm_events st_evm_events; /* the events of a store (opaque) */
+
+/* Read dir/events.bin of the open store e at dir: *out is the caller's
+ * (st_evm_events_close); a store without the file has no events. */
+int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st_error *err);
+void st_evm_events_close(st_evm_events *v);
+size_t st_evm_events_count(const st_evm_events *v);
+/* The i-th event in chain order (by transaction, then log index); valid
+ * while v is open. */
+const st_evm_event *st_evm_events_get(const st_evm_events *v, size_t i);
+/* The events of transaction tx: *first and the count. */
+size_t st_evm_events_of_tx(const st_evm_events *v, uint64_t tx, size_t *first);
+
 /* ---- ingest ------------------------------------------------------------ */
 
 typedef struct st_evm_ingest_opts {

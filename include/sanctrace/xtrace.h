@@ -48,6 +48,30 @@
 extern "C" {
 #endif
 
+/* ---- THORChain memos ----------------------------------------------------
+ *
+ * SWAP:ASSET:DEST[:LIMIT[:AFFILIATE[:FEE]]], its short forms `=` and `s`
+ * (any case), ASSET as CHAIN.SYMBOL[-CONTRACT] or a one-letter shortcode
+ * (b BTC.BTC, e ETH.ETH, ...); OUT:HASH and REFUND:HASH name the inbound
+ * transaction (64 hex digits, 0x or not, any case). */
+typedef enum st_thor_kind { ST_THOR_SWAP = 1, ST_THOR_OUT, ST_THOR_REFUND } st_thor_kind;
+
+typedef struct st_thor_memo {
+    int kind;                /* st_thor_kind */
+    char asset[96];          /* SWAP: upper case CHAIN.SYMBOL[-CONTRACT] */
+    char chain[16];          /* SWAP: the asset's chain (BTC, ETH, ...) */
+    char dest[128];          /* SWAP: the destination address as written */
+    char limit[64], affiliate[64], fee[16]; /* SWAP: optional fields ("" when absent) */
+    uint8_t hash[32];        /* OUT / REFUND: the inbound transaction (big-endian as shown) */
+} st_thor_memo;
+
+/* Parse memo[0..n).  ST_OK; ST_EPARSE with a message saying what is
+ * malformed (an unknown action, a missing field, a hash that is not 64 hex
+ * digits, text past 250 bytes). */
+int st_thor_memo_parse(const char *memo, size_t n, st_thor_memo *out, st_error *err);
+
+/* ---- the trace --------------------------------------------------------- */
+
 typedef struct st_xtrace_opts {
     st_taint_model model;      /* poison, haircut or fifo */
     int64_t until_block;       /* Ethereum: no flow after this block; -1 to the tip */
@@ -60,6 +84,8 @@ typedef struct st_xtrace_opts {
     uint64_t max_txs;          /* Bitcoin work bound; 0 unbounded */
     const st_tagset *tags;     /* may be NULL: no services, no tag sources */
     const st_tagmap *btc_tags; /* the same tags resolved on the Bitcoin store (may be NULL) */
+    const st_evm_events *events; /* swaps and THORChain events of the Ethereum store (may be NULL:
+                                    no swaps, no bridges) */
     int progress;              /* draw progress on a terminal */
 } st_xtrace_opts;
 

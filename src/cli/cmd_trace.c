@@ -277,8 +277,14 @@ static int trace_xchain(const tr_args *a, st_taint_model model, const char *fmt)
     memset(&e, 0, sizeof e);
     st_xtrace *x = NULL;
     int rc = 0;
+    st_evm_events *evs = NULL;
     if (st_evm_open(&ev, a->evm_db, &err)) {
         cli_report(&err);
+        return 2;
+    }
+    if (st_evm_events_open(&evs, ev, a->evm_db, &err)) {
+        cli_report(&err);
+        st_evm_close(ev);
         return 2;
     }
     if (a->db_given) {
@@ -313,6 +319,7 @@ static int trace_xchain(const tr_args *a, st_taint_model model, const char *fmt)
     o.max_txs = a->max_txs;
     o.tags = e.ts;
     o.btc_tags = e.tm;
+    o.events = evs;
     o.progress = 1;
     if (st_xtrace_run(ev, e.c, (const char *const *)a->from.v, a->from.n, &o, &x, &err)) {
         cli_report(&err);
@@ -350,6 +357,7 @@ out:
     st_xtrace_free(x);
     if (e.c) env_close(&e);
     else st_tagset_free(e.ts);
+    st_evm_events_close(evs);
     st_evm_close(ev);
     return rc;
 }

@@ -50,6 +50,7 @@ void ev_batch_free(ev_batch *b) {
     st_free(b->wd.v);
     st_free(b->paths.v);
     st_free(b->token_addrs.v);
+    st_free(b->events.v);
     for (size_t i = 0; i < b->nnames; i++) st_free(b->names[i]);
     st_free(b->names);
     memset(b, 0, sizeof *b);
@@ -333,7 +334,7 @@ static int read_row(reader *r, int tb, long line) {
             t.no_to = (uint8_t)!dep;
         } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
                    strncmp(topics, transfer_topic, 66) != 0)
-            return 0; /* another event: not a value flow */
+            return ev_event_take(b, &t, topics, data); /* another event: swaps and bridges keep it */
         if (c2 && (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to))) {
             bad(r, line, "%s: a Transfer topic is not an address", "topics");
             return -1;

@@ -341,6 +341,312 @@ static int one_flow(st_xtrace *x, uint64_t fid, const st_evm_flow *f, uint64_t t
     return deliver(x, fid, f, &t, s->hops + 1, tx_first);
 }
 
+/* ---- conversions: swaps, WETH, the THORChain router ---------------------
+ *
+ * In a transaction with conversion points (every emitter of a swap event,
+ * WETH when it mints or burns, THORChain's router when it emits Deposit),
+ * a point holds nothing: what flows into it is summed per asset with its
+ * taint (that taint leaves its asset: `out`), and what flows out of it
+ * carries the tainted fraction of what came in in the other asset(s)
+ * (`in` of the asset paid).  A point's outflows wait until every inflow
+ * it gets from another point is known (routes through several pools), so
+ * the order of the logs does not matter.  The router's inflows leave the
+ * chain through a bridge (xtrace.c links the outbound). */
+
+#define XT_MAX_CP 16
+#define XT_CP_ASSETS 4
+
+typedef struct xt_cp {
+    uint64_t addr;
+    int thor;
+    size_t nin;
+    uint64_t asset[XT_CP_ASSETS];
+    st_u256 amt[XT_CP_ASSETS], taint[XT_CP_ASSETS];
+    uint32_t hops;
+    int outflows;
+} xt_cp;
+
+typedef struct xt_conv {
+    xt_cp cp[XT_MAX_CP];
+    size_t n;
+} xt_conv;
+
+static xt_cp *cp_of(xt_conv *c, uint64_t addr) {
+    for (size_t i = 0; i < c->n; i++)
+        if (c->cp[i].addr == addr) return &c->cp[i];
+    return NULL;
+}
+
+static void cp_add(xt_conv *c, uint64_t addr, int thor) {
+    if (addr == ST_EVM_NONE || c->n == XT_MAX_CP) return;
+    xt_cp *p = cp_of(c, addr);
+    if (p) {
+        p->thor |= thor;
+        return;
+    }
+    p = &c->cp[c->n++];
+    memset(p, 0, sizeof *p);
+    p->addr = addr;
+    p->thor = thor;
+    p->hops = UINT32_MAX;
+}
+
+/* The conversion point a flow leaves (out = 1) or enters, or NULL.  WETH's
+ * mint comes from nowhere and its burn goes nowhere. */
+static xt_cp *cp_flow(const st_xtrace *x, xt_conv *c, const st_evm_flow *f, int out) {
+    uint64_t a = out ? f->from : f->to;
+    if (a == ST_EVM_NONE && f->asset == x->weth_asset && x->weth_asset != ST_EVM_NONE && f->kind != ST_EVM_FEE)
+        a = x->weth_addr;
+    return a == ST_EVM_NONE ? NULL : cp_of(c, a);
+}
+
+static void cp_in(xt_cp *p, uint64_t asset, const st_u256 *a, const st_u256 *t, uint32_t hops) {
+    size_t i = 0;
+    while (i < p->nin && p->asset[i] != asset) i++;
+    if (i == p->nin) {
+        if (p->nin == XT_CP_ASSETS) i = XT_CP_ASSETS - 1; /* more assets than a swap has: pooled with the last */
+        else {
+            p->asset[p->nin] = asset;
+            p->amt[p->nin] = p->taint[p->nin] = U0;
+            p->nin++;
+        }
+    }
+    u_add(&p->amt[i], a);
+    u_add(&p->taint[i], t);
+    if (!st_u256_is_zero(t) && hops < p->hops) p->hops = hops;
+}
+
+/* What fraction of asset-`out` paid by p is tainted: taint ÷ amount of
+ * what came in in the other assets (all of it when only that asset came). */
+static void cp_fraction(const xt_cp *p, uint64_t out, st_u256 *num, st_u256 *den) {
+    *num = *den = U0;
+    int other = 0;
+    for (size_t i = 0; i < p->nin; i++) other |= p->asset[i] != out;
+    for (size_t i = 0; i < p->nin; i++) {
+        if (other && p->asset[i] == out) continue;
+        u_add(num, &p->taint[i]);
+        u_add(den, &p->amt[i]);
+    }
+}
+
+static int add_swap(st_xtrace *x, uint64_t tx, const xt_cp *p, uint64_t asset_out, const st_u256 *b,
+                    const st_u256 *t) {
+    for (size_t i = x->nswaps; i-- > 0 && x->swaps[i].tx == tx;)
+        if (x->swaps[i].pool == p->addr && x->swaps[i].asset_out == asset_out) {
+            u_add(&x->swaps[i].amount_out, b);
+            u_add(&x->swaps[i].tainted_out, t);
+            return ST_OK;
+        }
+    if (x->nswaps == x->capswaps) {
+        size_t nc = x->capswaps ? x->capswaps * 2 : 64;
+        xt_swap *v = st_realloc(x->swaps, nc * sizeof *v);
+        if (!v) return ST_ENOMEM;
+        x->swaps = v;
+        x->capswaps = nc;
+    }
+    xt_swap *w = &x->swaps[x->nswaps++];
+    memset(w, 0, sizeof *w);
+    w->tx = tx;
+    w->pool = p->addr;
+    w->asset_out = asset_out;
+    w->asset_in = p->nin ? p->asset[0] : 0;
+    for (size_t i = 0; i < p->nin; i++)
+        if (p->asset[i] != asset_out) {
+            w->asset_in = p->asset[i];
+            u_add(&w->amount_in, &p->amt[i]);
+            u_add(&w->tainted_in, &p->taint[i]);
+        }
+    w->amount_out = *b;
+    w->tainted_out = *t;
+    return ST_OK;
+}
+
+/* The THORChain inbounds of tx: one bridge per Deposit event, each taking
+ * the router's taint in its asset pro rata to the event's amount. */
+static int thor_inbound(st_xtrace *x, uint64_t tx, const xt_cp *p, size_t ev0, size_t nev) {
+    for (size_t k = ev0; k < ev0 + nev; k++) {
+        const st_evm_event *ev = st_evm_events_get(x->o.events, k);
+        if (ev->kind != ST_EVM_EV_THOR_DEPOSIT || ev->emitter != p->addr) continue;
+        st_evm_thor d;
+        int bad = st_evm_thor_decode(ev, &d) != ST_OK;
+        uint64_t asset = 0;
+        if (!bad && !d.native) {
+            uint64_t id;
+            asset = ST_EVM_NONE;
+            if (st_evm_find_addr(x->e, d.asset_addr, &id))
+                for (uint64_t a = 1; a < x->nasset; a++) {
+                    char t1[43], t2[43];
+                    st_evm_asset_text(x->e, a, t1);
+                    st_evm_addr_text(x->e, id, t2);
+                    if (!strcmp(t1, t2)) asset = a;
+                }
+        }
+        size_t i = 0;
+        while (i < p->nin && p->asset[i] != asset) i++;
+        if (i == p->nin || st_u256_is_zero(&p->taint[i])) continue; /* a clean deposit */
+        st_u256 t = p->taint[i];
+        if (!bad && st_u256_cmp(&d.amount, &p->amt[i]) < 0) /* several deposits in one transaction */
+            (void)st_u256_muldiv(&t, &p->taint[i], &d.amount, &p->amt[i]);
+        if (x->nbr == x->capbr) {
+            size_t nc = x->capbr ? x->capbr * 2 : 16;
+            xt_bridge *v = st_realloc(x->br, nc * sizeof *v);
+            if (!v) return ST_ENOMEM;
+            x->br = v;
+            x->capbr = nc;
+        }
+        xt_bridge *b = &x->br[x->nbr++];
+        memset(b, 0, sizeof *b);
+        b->protocol = "thorchain";
+        b->in_chain = XT_ETH;
+        b->out_chain = -1; /* xtrace.c decides from the memo */
+        b->in_tx = tx;
+        b->out_tx = ST_EVM_NONE;
+        b->out_asset = asset;
+        b->amount_in = bad ? p->amt[i] : d.amount;
+        b->tainted_in = t;
+        b->memo = st_strdup(bad ? "" : d.memo);
+        if (!b->memo) return ST_ENOMEM;
+        if (bad) snprintf(b->note, sizeof b->note, "the router's Deposit event is malformed (no memo read)");
+    }
+    return ST_OK;
+}
+
+/* Gather the conversion points of tx (flows[first..end)): 0 when none. */
+static size_t conv_points(const st_xtrace *x, uint64_t tx, uint64_t first, uint64_t end, xt_conv *c, size_t *ev0,
+                          size_t *nev) {
+    c->n = 0;
+    *nev = x->o.events ? st_evm_events_of_tx(x->o.events, tx, ev0) : 0;
+    for (size_t k = *ev0; k < *ev0 + *nev; k++) {
+        const st_evm_event *ev = st_evm_events_get(x->o.events, k);
+        if (ev->kind == ST_EVM_EV_THOR_TRANSFER_OUT) continue; /* an outbound: a payment like any */
+        cp_add(c, ev->emitter, ev->kind == ST_EVM_EV_THOR_DEPOSIT);
+    }
+    if (x->weth_asset != ST_EVM_NONE)
+        for (uint64_t g = first; g < end; g++) {
+            st_evm_flow h;
+            st_evm_get_flow(x->e, g, &h);
+            if (h.asset == x->weth_asset && (h.from == ST_EVM_NONE || h.to == ST_EVM_NONE)) {
+                cp_add(c, x->weth_addr, 0);
+                break;
+            }
+        }
+    return c->n;
+}
+
+static int conv_tx(st_xtrace *x, uint64_t tx, uint64_t first, uint64_t end, xt_conv *c, size_t ev0, size_t nev) {
+    int rc;
+    uint64_t deferred[256];
+    uint8_t done[256];
+    size_t nd = 0;
+    /* value flows in order; a point's inflows summed, its outflows wait */
+    for (uint64_t g = first; g < end; g++) {
+        st_evm_flow h;
+        st_evm_get_flow(x->e, g, &h);
+        if (h.kind == ST_EVM_FEE || h.from == h.to) continue;
+        xt_cp *src = cp_flow(x, c, &h, 1), *dst = cp_flow(x, c, &h, 0);
+        if (src) {
+            src->outflows++;
+            if (nd < 256) {
+                done[nd] = 0;
+                deferred[nd++] = g;
+                continue;
+            }
+            if ((rc = xt_note_cut(x, "a transaction pays out of a pool more than 256 times: the rest taken clean")))
+                return rc;
+        }
+        if (!dst || src) {
+            if ((rc = one_flow(x, g, &h, first))) return rc;
+            continue;
+        }
+        st_u256 t = U0;
+        uint32_t hops = 0;
+        if (is_source_flow(x, &h)) {
+            t = h.amount;
+            hops = 0;
+            if ((rc = xt_add(x, XT_ETH, h.asset, XT_SOURCE, &t))) return rc;
+        } else {
+            xt_acct *s = acct_find(x, h.from, h.asset);
+            if (s) {
+                if ((rc = acct_out(x, s, &h.amount, 0, &t))) return rc;
+                hops = s->hops;
+                if (s->frozen && !st_u256_is_zero(&t)) {
+                    u_add(&s->held, &t);
+                    t = U0;
+                }
+            }
+        }
+        cp_in(dst, h.asset, &h.amount, &t, hops);
+        if ((rc = xt_add(x, XT_ETH, h.asset, XT_OUT, &t))) return rc;
+    }
+    /* the points pay out, each once its inflows from other points are in */
+    for (size_t round = 0; round <= nd; round++) {
+        int progress = 0;
+        for (size_t i = 0; i < nd; i++) {
+            if (done[i]) continue;
+            st_evm_flow h;
+            st_evm_get_flow(x->e, deferred[i], &h);
+            xt_cp *src = cp_flow(x, c, &h, 1);
+            int ready = 1;
+            for (size_t k = 0; k < nd && ready && round < nd; k++) {
+                if (done[k] || k == i) continue;
+                st_evm_flow q;
+                st_evm_get_flow(x->e, deferred[k], &q);
+                if (cp_flow(x, c, &q, 0) == src) ready = 0;
+            }
+            if (!ready) continue;
+            done[i] = 1;
+            progress = 1;
+            st_u256 num, den, t = U0;
+            if (!src->thor) {
+                cp_fraction(src, h.asset, &num, &den);
+                if (!st_u256_is_zero(&num)) (void)st_u256_muldiv(&t, &h.amount, &num, &den);
+            }
+            if (!st_u256_is_zero(&t)) {
+                if ((rc = xt_add(x, XT_ETH, h.asset, XT_IN, &t))) return rc;
+                if ((rc = add_swap(x, tx, src, h.asset, &h.amount, &t))) return rc;
+            }
+            xt_cp *dst = cp_flow(x, c, &h, 0);
+            if (dst) {
+                cp_in(dst, h.asset, &h.amount, &t, src->hops);
+                if ((rc = xt_add(x, XT_ETH, h.asset, XT_OUT, &t))) return rc;
+                continue;
+            }
+            x->ntmp = 0;
+            if ((rc = tmp_push(x, &t, 1))) return rc;
+            st_u256 rest;
+            (void)st_u256_sub(&rest, &h.amount, &t);
+            if ((rc = tmp_push(x, &rest, 0))) return rc;
+            if ((rc = deliver(x, deferred[i], &h, &t, src->hops == UINT32_MAX ? 1 : src->hops + 1, first))) return rc;
+        }
+        if (!progress) break;
+    }
+    /* taint into a point that paid nothing back in this transaction stops there;
+     * the router's goes through the bridge */
+    for (size_t i = 0; i < c->n; i++) {
+        xt_cp *p = &c->cp[i];
+        if (p->thor) {
+            if ((rc = thor_inbound(x, tx, p, ev0, nev))) return rc;
+            continue;
+        }
+        if (p->outflows) continue;
+        for (size_t k = 0; k < p->nin; k++) {
+            if (st_u256_is_zero(&p->taint[k])) continue;
+            xt_total *tt = xt_total_of(x, XT_ETH, p->asset[k]);
+            if (!tt) return ST_ENOMEM;
+            (void)st_u256_sub(&tt->v[XT_OUT], &tt->v[XT_OUT], &p->taint[k]);
+            u_add(&tt->v[XT_STOPPED], &p->taint[k]);
+        }
+    }
+    /* then the fee */
+    for (uint64_t g = first; g < end; g++) {
+        st_evm_flow h;
+        st_evm_get_flow(x->e, g, &h);
+        if (h.kind != ST_EVM_FEE) continue;
+        if ((rc = one_flow(x, g, &h, first))) return rc;
+    }
+    return ST_OK;
+}
+
 /* Inject the balances of XS_ADDR_AT sources whose block ends before flow
  * fid (of block blk). */
 static int inject_at(st_xtrace *x, uint64_t fid, uint64_t blk, size_t *next_at) {
@@ -417,6 +723,7 @@ int xt_account_run(st_xtrace *x, st_error *err) {
         } else f0 = first_flow_after(x, s->block);
         if (f0 < start) start = f0;
     }
+    xt_conv conv;
     size_t next_at = 0;
     while (next_at < x->nsrc && x->src[next_at].kind != XS_ADDR_AT) next_at++;
     st_progress prog;
@@ -436,6 +743,10 @@ int xt_account_run(st_xtrace *x, st_error *err) {
         st_evm_tx t;
         st_evm_get_tx(x->e, f.tx, &t);
         uint64_t end = t.first_flow + t.nflows;
+        size_t ev0 = 0, nev = 0;
+        if (conv_points(x, f.tx, t.first_flow, end, &conv, &ev0, &nev)) {
+            if ((rc = conv_tx(x, f.tx, t.first_flow, end, &conv, ev0, nev))) goto out;
+        } else
         for (int pass = 0; pass < 2; pass++)
             for (uint64_t g = t.first_flow; g < end; g++) {
                 st_evm_flow h;

@@ -30,6 +30,16 @@ static json_t *dec(const st_u256 *v) {
     return json_string(st_u256_format(v, t));
 }
 
+static json_t *tx_hash_json(const st_xtrace *x, uint64_t tx) {
+    if (tx == ST_EVM_NONE) return json_null();
+    st_evm_tx t;
+    st_evm_get_tx(x->e, tx, &t);
+    if (!t.has_hash) return json_null();
+    char hx[67] = "0x";
+    st_hex_encode(t.hash, 32, hx + 2);
+    return json_string(hx);
+}
+
 /* frontier order: largest taint first, then account index */
 typedef struct fr_ref {
     const xt_acct *a;
@@ -229,19 +239,37 @@ int st_xtrace_json(const st_xtrace *x, size_t limit, json_t **out) {
         json_t *o = json_object();
         json_object_set_new(o, "protocol", json_string(b->protocol));
         json_object_set_new(o, "in_chain", json_string(chain_name(b->in_chain)));
-        json_object_set_new(o, "in_tx", json_string(""));
+        json_object_set_new(o, "in_tx", tx_hash_json(x, b->in_tx));
         json_object_set_new(o, "out_chain", json_string(chain_name(b->out_chain)));
-        json_object_set_new(o, "out_tx", json_string(""));
+        json_object_set_new(o, "out_tx", b->out_txid[0] ? json_string(b->out_txid) : json_null());
         json_object_set_new(o, "memo", json_string(b->memo ? b->memo : ""));
         json_object_set_new(o, "out_memo", b->out_memo ? json_string(b->out_memo) : json_null());
         json_object_set_new(o, "amount_in", dec(&b->amount_in));
         json_object_set_new(o, "amount_out", dec(&b->amount_out));
         json_object_set_new(o, "tainted_in", dec(&b->tainted_in));
         json_object_set_new(o, "tainted_out", dec(&b->tainted_out));
-        if (b->note) json_object_set_new(o, "note", json_string(b->note));
+        if (b->note[0]) json_object_set_new(o, "note", json_string(b->note));
         json_array_append_new(a, o);
     }
     json_object_set_new(j, "bridges", a);
+    a = json_array();
+    for (size_t i = 0; i < x->nswaps && i < limit; i++) {
+        const xt_swap *w = &x->swaps[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "tx", tx_hash_json(x, w->tx));
+        st_evm_addr_text(x->e, w->pool, ad);
+        json_object_set_new(o, "pool", json_string(ad));
+        st_evm_asset_text(x->e, w->asset_in, at);
+        json_object_set_new(o, "asset_in", json_string(at));
+        json_object_set_new(o, "amount_in", dec(&w->amount_in));
+        json_object_set_new(o, "tainted_in", dec(&w->tainted_in));
+        st_evm_asset_text(x->e, w->asset_out, at);
+        json_object_set_new(o, "asset_out", json_string(at));
+        json_object_set_new(o, "amount_out", dec(&w->amount_out));
+        json_object_set_new(o, "tainted_out", dec(&w->tainted_out));
+        json_array_append_new(a, o);
+    }
+    json_object_set_new(j, "swaps", a);
     json_object_set_new(j, "flows_walked", json_integer((json_int_t)x->flows_seen));
     json_object_set_new(j, "cut", json_boolean(st_xtrace_cut(x)));
     a = json_array();
@@ -274,7 +302,7 @@ int st_xtrace_write_table(FILE *f, const st_xtrace *x, size_t limit) {
         char t2[ST_U256_TEXT];
         fprintf(f, "bridge  %s %s -> %s  memo %s  tainted %s -> %s%s%s\n", b->protocol, chain_name(b->in_chain),
                 chain_name(b->out_chain), b->memo ? b->memo : "", st_u256_format(&b->tainted_in, t),
-                st_u256_format(&b->tainted_out, t2), b->note ? "  " : "", b->note ? b->note : "");
+                st_u256_format(&b->tainted_out, t2), b->note[0] ? "  " : "", b->note);
     }
     fr_ref *fr;
     size_t nfr;

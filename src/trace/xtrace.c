@@ -87,6 +87,7 @@ void st_xtrace_free(st_xtrace *x) {
     st_free(x->tot);
     st_free(x->svc);
     st_free(x->edges);
+    st_free(x->swaps);
     for (size_t i = 0; i < x->nbr; i++) {
         st_free(x->br[i].memo);
         st_free(x->br[i].out_memo);
@@ -274,6 +275,15 @@ int st_xtrace_run(const st_evm *e, const st_chain *btc, const char *const *from,
         x->nflow = s.flows;
         x->tracked = st_calloc(x->naddr / 8 + 1, 1);
         if (!x->tracked) goto oom;
+        /* WETH (mainnet): wrapping and unwrapping are conversions */
+        x->weth_asset = x->weth_addr = ST_EVM_NONE;
+        uint8_t wa[20];
+        if (!st_evm_addr_parse("0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2", wa) && st_evm_find_addr(e, wa, &x->weth_addr))
+            for (uint64_t i = 1; i < x->nasset; i++) {
+                char t[43];
+                st_evm_asset_text(e, i, t);
+                if (!strcmp(t, "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2")) x->weth_asset = i;
+            }
         for (size_t i = 0; opts->tags && i < st_tagset_count(opts->tags); i++) {
             const st_tag *t = st_tagset_get(opts->tags, i);
             uint8_t a[20];
@@ -291,6 +301,7 @@ int st_xtrace_run(const st_evm *e, const st_chain *btc, const char *const *from,
         if (x->nbsrc > before) x->btext[x->nbtext++] = from[i];
     }
     if (e && (rc = xt_account_run(x, err))) goto fail;
+    if (e && (rc = xt_bridges_resolve(x, err))) goto fail;
     if ((rc = run_btc(x, err))) goto fail;
     *out = x;
     return ST_OK;

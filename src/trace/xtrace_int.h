@@ -61,9 +61,18 @@ typedef struct xt_bridge {
     uint64_t in_tx, out_tx;     /* evm tx id or Bitcoin tx id */
     uint64_t out_asset;         /* evm asset when out_chain is Ethereum */
     char *memo, *out_memo;
+    char out_txid[67];          /* the outbound's id as text ("" until found) */
+    uint64_t out_addr;          /* Ethereum payee / Bitcoin address id of the outbound */
     st_u256 amount_in, amount_out, tainted_in, tainted_out;
-    const char *note;           /* refund, heuristic, ... (static text) */
+    char note[200];             /* why the hop is incomplete, or a heuristic's mark ("" none) */
 } xt_bridge;
+
+/* One conversion in a transaction: taint into a pool (or WETH) in one
+ * asset, out of it in another. */
+typedef struct xt_swap {
+    uint64_t tx, pool, asset_in, asset_out;
+    st_u256 amount_in, tainted_in, amount_out, tainted_out;
+} xt_swap;
 
 typedef enum xt_srckind { XS_TX, XS_ADDR_AT, XS_ADDR_ALL } xt_srckind;
 
@@ -99,6 +108,9 @@ struct st_xtrace {
     size_t nedges, capedges;
     xt_bridge *br;
     size_t nbr, capbr;
+    xt_swap *swaps;
+    size_t nswaps, capswaps;
+    uint64_t weth_asset, weth_addr; /* ST_EVM_NONE when the store has no WETH */
     xt_seg *tmp;                /* FIFO runs taken by the flow being processed */
     size_t ntmp, captmp;
     uint64_t flows_seen;
@@ -124,5 +136,8 @@ int xt_note_cut(st_xtrace *x, const char *fmt, ...) __attribute__((format(printf
 
 /* account.c: walk the Ethereum store from the sources in x->src. */
 int xt_account_run(st_xtrace *x, st_error *err);
+/* bridge.c: find the outbound of every inbound the walk recorded and
+ * hand the Bitcoin ones to the Bitcoin walk as partly tainted sources. */
+int xt_bridges_resolve(st_xtrace *x, st_error *err);
 
 #endif

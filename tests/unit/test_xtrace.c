@@ -8,6 +8,7 @@
 #include "core/fs.h"
 #include "sanctrace/evm.h"
 #include "sanctrace/trace.h"
+#include "sanctrace/wallet.h"
 #include "sanctrace/xtrace.h"
 
 #define A(x) "0x00000000000000000000000000000000000000" x
@@ -33,6 +34,14 @@ static void ingest(const char *db, const char *dir) {
     assert_int_equal(st_evm_ingest(db, paths, 1, &o, &rep, &err), ST_OK);
     assert_int_equal(rep.bad_rows, 0);
 }
+
+typedef struct fixture {
+    char *dir;
+    char db[600];
+    st_evm *e;
+    st_evm_events *ev;
+    st_tagset *ts;
+} fixture;
 
 /* ---- mixed deposits, a partial spend, fees, a reverted call ----------
  *
@@ -69,14 +78,10 @@ static const char receipts_csv[] =
 static const char blocks_csv[] = "number,miner\n9," A("99") "\n10," A("99") "\n11," A("99") "\n12," A("99")
                                  "\n13," A("99") "\n14," A("99") "\n15," A("99") "\n";
 
-typedef struct fixture {
-    char *dir;
-    char db[600];
-    st_evm *e;
-    st_tagset *ts;
-} fixture;
+
 
 static void setup_mixed(fixture *fx) {
+    memset(fx, 0, sizeof *fx);
     fx->dir = st_test_tmpdir();
     char ex[600];
     snprintf(ex, sizeof ex, "%s/export", fx->dir);
@@ -101,6 +106,7 @@ static void setup_mixed(fixture *fx) {
 }
 
 static void teardown(fixture *fx) {
+    st_evm_events_close(fx->ev);
     st_tagset_free(fx->ts);
     st_evm_close(fx->e);
     st_rm_rf(fx->dir);
@@ -113,6 +119,7 @@ static json_t *run(fixture *fx, const char *from, st_taint_model m) {
     o.model = m;
     o.until_block = o.until_height = -1;
     o.tags = fx->ts;
+    o.events = fx->ev;
     st_xtrace *x;
     st_error err;
     st_error_clear(&err);
@@ -155,6 +162,97 @@ static const char *service(json_t *j, const char *label) {
             return json_string_value(json_object_get(t, "amount"));
     }
     return "0";
+}
+
+/* ---- a swap and a THORChain deposit ------------------------------------
+ *
+ * M 0b gets 100 tainted (tx 01, from V 0a) and 100 clean (tx 11, from D
+ * 0d).  tx 12: M pays pool P 50 80 wei and P pays M 4000 of token T 77
+ * (P emits Uniswap V2's Swap); M's fee 2.  tx 13: M sends 1000 T to N 0e.
+ * tx 14: M deposits 50 wei into THORChain's router R 60 (Deposit event,
+ * memo =:BTC.BTC:bcrt1q...), fee 2.  tx 15: M deposits 10 into R with a
+ * malformed memo. */
+#define PAD "000000000000000000000000"
+#define SWAP_V2 "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
+#define TRANSFER "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+#define THOR_DEP "0xef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395"
+#define W(x) "00000000000000000000000000000000000000000000000000000000000000" x
+
+static const char swap_txs[] =
+    "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,"
+    "block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n"
+    H("01") ",0,,10,0," A("0a") "," A("0b") ",100,21000,2,0x,0,,,0\n"
+    H("11") ",0,,11,0," A("0d") "," A("0b") ",100,21000,2,0x,0,,,0\n"
+    H("12") ",0,,12,0," A("0b") "," A("50") ",80,21000,2,0x,0,,,0\n"
+    H("13") ",0,,13,0," A("0b") "," A("77") ",0,21000,2,0x,0,,,0\n"
+    H("14") ",0,,14,0," A("0b") "," A("60") ",50,21000,2,0x,0,,,0\n"
+    H("15") ",0,,15,0," A("0b") "," A("60") ",10,21000,2,0x,0,,,0\n";
+
+static const char swap_receipts[] =
+    "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,"
+    "status,effective_gas_price\n"
+    H("01") ",0,,10,1,1,,,1,2\n" H("11") ",0,,11,1,1,,,1,2\n" H("12") ",0,,12,1,1,,,1,2\n"
+    H("13") ",0,,13,1,1,,,1,2\n" H("14") ",0,,14,1,1,,,1,2\n" H("15") ",0,,15,1,1,,,1,2\n";
+
+/* a 32-byte ABI word of v, as 64 hex digits */
+static void word(char *out, uint64_t v) { snprintf(out, 65, "%064llx", (unsigned long long)v); }
+
+/* one logs row: the emitter, topic0 and two address topics, data words */
+static void log_row(char *buf, size_t cap, unsigned idx, const char *tx, unsigned block, const char *emitter,
+                    const char *topic0, const char *t1, const char *t2, const char *data) {
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%u,%s,0,,%u,%s,0x%s,\"%s,0x" PAD "%s,0x" PAD "%s\"\n", idx, tx, block, emitter, data,
+             topic0, t1 + 2, t2 + 2);
+}
+
+/* ABI data of Deposit's (amount, memo) */
+static void deposit_data(char *out, uint64_t amount, const char *memo) {
+    char w[65];
+    word(w, amount);
+    strcpy(out, w);
+    word(w, 64);
+    strcat(out, w);
+    word(w, strlen(memo));
+    strcat(out, w);
+    size_t n = strlen(out);
+    for (size_t i = 0; memo[i]; i++) n += (size_t)sprintf(out + n, "%02x", (unsigned char)memo[i]);
+    while ((n - 192) % 64) out[n++] = '0';
+    out[n] = 0;
+}
+
+static void write_swap_logs(const char *dir) {
+    char buf[8192] = "log_index,transaction_hash,transaction_index,block_hash,block_number,address,data,topics\n";
+    char d[1024], w[65];
+    word(d, 4000); /* P -> M 4000 T */
+    log_row(buf, sizeof buf, 0, H("12"), 12, A("77"), TRANSFER, A("50"), A("0b"), d);
+    d[0] = 0; /* Swap(sender, amount0In 80, amount1In 0, amount0Out 0, amount1Out 4000, to) */
+    word(w, 80), strcat(d, w), word(w, 0), strcat(d, w), strcat(d, w), word(w, 4000), strcat(d, w);
+    log_row(buf, sizeof buf, 1, H("12"), 12, A("50"), SWAP_V2, A("0b"), A("0b"), d);
+    word(d, 1000); /* M -> N 1000 T */
+    log_row(buf, sizeof buf, 0, H("13"), 13, A("77"), TRANSFER, A("0b"), A("0e"), d);
+    deposit_data(d, 50, "=:BTC.BTC:bcrt1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh");
+    log_row(buf, sizeof buf, 0, H("14"), 14, A("60"), THOR_DEP, A("61"), "0x0000000000000000000000000000000000000000", d);
+    deposit_data(d, 10, "junk!");
+    log_row(buf, sizeof buf, 0, H("15"), 15, A("60"), THOR_DEP, A("61"), "0x0000000000000000000000000000000000000000", d);
+    write_file(dir, "logs.csv", buf);
+}
+
+static void setup_swap(fixture *fx) {
+    memset(fx, 0, sizeof *fx);
+    fx->dir = st_test_tmpdir();
+    char ex[600];
+    snprintf(ex, sizeof ex, "%s/export", fx->dir);
+    assert_int_equal(st_mkdir_p(ex, NULL), ST_OK);
+    write_file(ex, "transactions.csv", swap_txs);
+    write_file(ex, "receipts.csv", swap_receipts);
+    write_swap_logs(ex);
+    snprintf(fx->db, sizeof fx->db, "%s/db", fx->dir);
+    ingest(fx->db, ex);
+    st_error err;
+    assert_int_equal(st_evm_open(&fx->e, fx->db, &err), ST_OK);
+    assert_int_equal(st_evm_events_open(&fx->ev, fx->e, fx->db, &err), ST_OK);
+    assert_int_equal(st_evm_events_count(fx->ev), 3);
+    assert_int_equal(st_tagset_new(&fx->ts), ST_OK);
 }
 
 static void test_mixed_haircut(void **state) {
@@ -272,11 +370,124 @@ static void test_bad_sources(void **state) {
     teardown(&fx);
 }
 
+static json_t *bridge0(json_t *j, size_t i) { return json_array_get(json_object_get(j, "bridges"), i); }
+
+static void test_swap_bridge_haircut(void **state) {
+    (void)state;
+    fixture fx;
+    setup_swap(&fx);
+    /* M: 200 wei, 100 tainted.  tx12: 80 into the pool takes
+     * floor(80*100/200) = 40 (ETH out 40); the pool pays 4000 T carrying
+     * 40/80: 2000 (T in 2000); fee 2 of M's 120/60: 1; M 118/59.
+     * tx13: 1000 T of M's 4000/2000: 500 to N; fee floor(2*59/118) = 1, M 116/58.
+     * tx14: 50 into the router: floor(50*58/116) = 25 out through the bridge;
+     * M 66/33; fee floor(2*33/66) = 1; M 64/32.
+     * tx15: 10 into the router: floor(10*32/64) = 5 out (malformed memo);
+     * M 54/27; fee floor(2*27/54) = 1; M 52/26.
+     * ETH: 100 = frontier 26 + fees 4 + out 40+25+5.  T: in 2000 = 1500 + 500. */
+    json_t *j = run(&fx, H("01"), ST_TAINT_HAIRCUT);
+    assert_string_equal(tot(j, "ETH", "source"), "100");
+    assert_string_equal(tot(j, "ETH", "frontier"), "26");
+    assert_string_equal(tot(j, "ETH", "fees"), "4");
+    assert_string_equal(tot(j, "ETH", "out"), "70");
+    assert_string_equal(tot(j, A("77"), "in"), "2000");
+    assert_string_equal(tot(j, A("77"), "frontier"), "2000");
+    assert_string_equal(front(j, A("0e")), "500");
+    assert_string_equal(front(j, A("50")), "0"); /* the pool holds nothing */
+    assert_true(json_is_true(json_object_get(j, "conserved")));
+    json_t *sw = json_array_get(json_object_get(j, "swaps"), 0);
+    assert_string_equal(json_string_value(json_object_get(sw, "tainted_in")), "40");
+    assert_string_equal(json_string_value(json_object_get(sw, "tainted_out")), "2000");
+    assert_int_equal(json_array_size(json_object_get(j, "bridges")), 2);
+    json_t *b = bridge0(j, 0);
+    assert_string_equal(json_string_value(json_object_get(b, "protocol")), "thorchain");
+    assert_string_equal(json_string_value(json_object_get(b, "in_tx")), H("14"));
+    assert_string_equal(json_string_value(json_object_get(b, "memo")),
+                        "=:BTC.BTC:bcrt1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh");
+    assert_string_equal(json_string_value(json_object_get(b, "amount_in")), "50");
+    assert_string_equal(json_string_value(json_object_get(b, "tainted_in")), "25");
+    assert_non_null(strstr(json_string_value(json_object_get(b, "note")), "Bitcoin store"));
+    assert_non_null(strstr(json_string_value(json_object_get(bridge0(j, 1), "note")), "malformed memo"));
+    json_decref(j);
+    teardown(&fx);
+}
+
+static void test_swap_bridge_fifo(void **state) {
+    (void)state;
+    fixture fx;
+    setup_swap(&fx);
+    /* M's queue [100t, 100c].  tx12: 80 tainted into the pool: all 4000 T
+     * tainted; fee 2 tainted; M [18t, 100c].  tx13: 1000 T to N, tainted;
+     * fee 2 tainted, M [16t, 100c].  tx14: 50 = 16t + 34c: 16 out; fee 2
+     * clean; tx15: 10 clean, fee clean.
+     * ETH: 100 = frontier 0 + fees 4 + out 80+16.  T: 4000 = 3000 + 1000. */
+    json_t *j = run(&fx, H("01"), ST_TAINT_FIFO);
+    assert_string_equal(tot(j, "ETH", "frontier"), "0");
+    assert_string_equal(tot(j, "ETH", "fees"), "4");
+    assert_string_equal(tot(j, "ETH", "out"), "96");
+    assert_string_equal(tot(j, A("77"), "in"), "4000");
+    assert_string_equal(front(j, A("0e")), "1000");
+    assert_string_equal(front(j, A("0b")), "3000");
+    assert_int_equal(json_array_size(json_object_get(j, "bridges")), 1); /* tx15 carried no taint */
+    assert_string_equal(json_string_value(json_object_get(bridge0(j, 0), "tainted_in")), "16");
+    assert_true(json_is_true(json_object_get(j, "conserved")));
+    json_decref(j);
+    teardown(&fx);
+}
+
+/* the event topics events.c recognises are the signatures' keccak-256 */
+static void test_topics(void **state) {
+    (void)state;
+    const char *sig[] = {"Swap(address,uint256,uint256,uint256,uint256,address)",
+                         "Deposit(address,address,uint256,string)"};
+    const char *want[] = {SWAP_V2, THOR_DEP};
+    for (int i = 0; i < 2; i++) {
+        unsigned char h[32];
+        char hx[67] = "0x";
+        st_keccak256(sig[i], strlen(sig[i]), h);
+        for (int k = 0; k < 32; k++) snprintf(hx + 2 + 2 * k, 3, "%02x", h[k]);
+        assert_string_equal(hx, want[i]);
+    }
+}
+
+static void test_memo(void **state) {
+    (void)state;
+    st_thor_memo m;
+    st_error err;
+    const char *a = "SWAP:BTC.BTC:bc1qexample:1000/1/0:t:15";
+    assert_int_equal(st_thor_memo_parse(a, strlen(a), &m, &err), ST_OK);
+    assert_int_equal(m.kind, ST_THOR_SWAP);
+    assert_string_equal(m.asset, "BTC.BTC");
+    assert_string_equal(m.chain, "BTC");
+    assert_string_equal(m.dest, "bc1qexample");
+    assert_string_equal(m.limit, "1000/1/0");
+    assert_string_equal(m.affiliate, "t");
+    assert_string_equal(m.fee, "15");
+    const char *b = "s:b:bc1qshort";
+    assert_int_equal(st_thor_memo_parse(b, strlen(b), &m, &err), ST_OK);
+    assert_string_equal(m.asset, "BTC.BTC");
+    const char *c = "=:eth.usdt-0xdac17f958d2ee523a2206206994597c13d831ec7:0xabc";
+    assert_int_equal(st_thor_memo_parse(c, strlen(c), &m, &err), ST_OK);
+    assert_string_equal(m.chain, "ETH");
+    const char *o = "OUT:0x00000000000000000000000000000000000000000000000000000000000000AB";
+    assert_int_equal(st_thor_memo_parse(o, strlen(o), &m, &err), ST_OK);
+    assert_int_equal(m.kind, ST_THOR_OUT);
+    assert_int_equal(m.hash[31], 0xab);
+    const char *r = "refund:00000000000000000000000000000000000000000000000000000000000000cd";
+    assert_int_equal(st_thor_memo_parse(r, strlen(r), &m, &err), ST_OK);
+    assert_int_equal(m.kind, ST_THOR_REFUND);
+    const char *bad[] = {"", "OUT:", "OUT:12", "SWAP:BTC.BTC", "SWAP::x", "ADD:BTC.BTC:x", "=:BTC:x", "=:q:x",
+                         "OUT:00000000000000000000000000000000000000000000000000000000000000cd:extra", "=:b:a b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(st_thor_memo_parse(bad[i], strlen(bad[i]), &m, &err), ST_EPARSE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_haircut), cmocka_unit_test(test_mixed_fifo),
         cmocka_unit_test(test_mixed_poison),  cmocka_unit_test(test_address_at_block),
-        cmocka_unit_test(test_bad_sources),
+        cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_swap_bridge_haircut),
+        cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo), cmocka_unit_test(test_topics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
