@@ -118,6 +118,21 @@ int st_xtrace_write_table(FILE *f, const st_xtrace *x, size_t limit);
 /* Graphviz: both chains side by side, bridge edges between them. */
 int st_xtrace_write_dot(FILE *f, const st_xtrace *x);
 
+/* ---- a laundering scenario to trace ------------------------------------ */
+
+typedef struct st_xscenario_opts {
+    uint64_t seed;
+    uint32_t splits;  /* addresses the loot is split over; 0: 48 */
+} st_xscenario_opts;
+
+/* Write a Bybit-shaped theft into outdir: evm/ (an ethereum-etl export:
+ * drain, split, swaps, a mixer, THORChain deposits), btc/blk00000.dat
+ * (regtest: THORChain's OUT payments, peel chains, a CoinJoin, exchange
+ * deposits), tagpack.yaml and truth.json (the drain, the victim, the
+ * amounts each Bitcoin exchange received from the theft, which FIFO must
+ * find).  The same seed gives the same files. */
+int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_error *err);
+
 #ifdef __cplusplus
 }
 #endif
