@@ -264,6 +264,71 @@ static int add_service(st_xtrace *x, const st_tag *tag, uint64_t asset, const st
     return ST_OK;
 }
 
+/* --through-mixers: the withdrawals of the same asset and amount out of
+ * the mixer within the window after deposit flow fid share its taint
+ * equally (floor; the remainder is rounding).  0 candidates: *linked 0. */
+static int mixer_link(st_xtrace *x, uint64_t fid, const st_evm_flow *f, const st_u256 *t, uint32_t hops,
+                      int *linked) {
+    *linked = 0;
+    uint64_t window = x->o.mixer_window ? x->o.mixer_window : 50000, fan = x->o.max_fanout ? x->o.max_fanout : 64;
+    uint64_t n = st_evm_addr_nflows(x->e, f->to), lo = 0, hi = n;
+    while (lo < hi) { /* the mixer's first flow after the deposit */
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (st_evm_addr_flow(x->e, f->to, mid) <= fid) lo = mid + 1;
+        else hi = mid;
+    }
+    uint64_t cand[256], k = 0, more = 0;
+    for (uint64_t i = lo; i < n; i++) {
+        uint64_t g = st_evm_addr_flow(x->e, f->to, i);
+        st_evm_flow w;
+        st_evm_get_flow(x->e, g, &w);
+        if (w.block > f->block + window) break;
+        if (w.from != f->to || w.asset != f->asset || w.kind == ST_EVM_FEE || st_u256_cmp(&w.amount, &f->amount))
+            continue;
+        if (k < 256 && k < fan) cand[k++] = g;
+        else more++;
+    }
+    if (!k) return ST_OK;
+    int rc;
+    if (more && (rc = xt_note_cut(x, "a mixer deposit has more than %llu candidate withdrawals; the first %llu linked",
+                                  (unsigned long long)k, (unsigned long long)k)))
+        return rc;
+    st_u256 share, kk = st_u256_from_u64(k), one = st_u256_from_u64(1), sum = U0, rest;
+    (void)st_u256_muldiv(&share, t, &one, &kk);
+    for (uint64_t i = 0; i < k; i++) {
+        if (x->nmix == x->capmix) {
+            size_t nc = x->capmix ? x->capmix * 2 : 16;
+            xt_mixlink *v = st_realloc(x->mix, nc * sizeof *v);
+            if (!v) return ST_ENOMEM;
+            x->mix = v;
+            x->capmix = nc;
+        }
+        x->mix[x->nmix++] = (xt_mixlink){fid, cand[i], f->amount, share, (uint32_t)k};
+        uint32_t wi;
+        if (!st_map64_get(&x->mixpend, cand[i], &wi)) {
+            if (x->nmixwd == x->capmixwd) {
+                size_t nc = x->capmixwd ? x->capmixwd * 2 : 16;
+                struct xt_mixwd *v = st_realloc(x->mixwd, nc * sizeof *v);
+                if (!v) return ST_ENOMEM;
+                x->mixwd = v;
+                x->capmixwd = nc;
+            }
+            if (x->nmixwd >= UINT32_MAX - 1) return ST_ELIMIT;
+            wi = (uint32_t)x->nmixwd++;
+            memset(&x->mixwd[wi], 0, sizeof x->mixwd[wi]);
+            x->mixwd[wi].flow = cand[i];
+            x->mixwd[wi].hops = hops;
+            if ((rc = st_map64_put(&x->mixpend, cand[i], wi))) return rc;
+        }
+        u_add(&x->mixwd[wi].tainted, &share);
+        u_add(&sum, &share);
+    }
+    (void)st_u256_sub(&rest, t, &sum);
+    if ((rc = xt_add(x, XT_ETH, f->asset, XT_ROUNDING, &rest))) return rc;
+    *linked = 1;
+    return ST_OK;
+}
+
 /* Taint t (FIFO runs in x->tmp) of flow fid arrives at f->to. */
 static int deliver(st_xtrace *x, uint64_t fid, const st_evm_flow *f, const st_u256 *t, uint32_t hops,
                    uint64_t tx_first) {
@@ -278,6 +343,11 @@ static int deliver(st_xtrace *x, uint64_t fid, const st_evm_flow *f, const st_u2
     if (tag && !xt_is_source_tag(x, tag)) {
         if ((rc = add_service(x, tag, f->asset, t, hops))) return rc;
         if ((rc = add_edge(x, f->from, f->to, f->asset, fid, t))) return rc;
+        if (x->o.through_mixers && !strcmp(tag->category, "mixer")) {
+            int linked;
+            if ((rc = mixer_link(x, fid, f, t, hops, &linked))) return rc;
+            if (linked) return ST_OK;
+        }
         if (!x->o.through_services) return xt_add(x, XT_ETH, f->asset, XT_STOPPED, t);
     }
     xt_acct *r = acct_find(x, f->to, f->asset);
@@ -326,6 +396,22 @@ static int one_flow(st_xtrace *x, uint64_t fid, const st_evm_flow *f, uint64_t t
             s->taint = *u_min(&s->taint, &s->bal);
         }
         return deliver(x, fid, f, &f->amount, 1, tx_first);
+    }
+    uint32_t mi;
+    if (x->nmixwd && st_map64_get(&x->mixpend, fid, &mi)) { /* a withdrawal deposits were linked to */
+        struct xt_mixwd *m = &x->mixwd[mi];
+        m->delivered = 1;
+        st_u256 t = m->tainted, rest;
+        if (st_u256_cmp(&t, &f->amount) > 0) { /* more linked than it paid: the excess stays in the mixer */
+            (void)st_u256_sub(&rest, &t, &f->amount);
+            if ((rc = xt_add(x, XT_ETH, f->asset, XT_STOPPED, &rest))) return rc;
+            t = f->amount;
+        }
+        x->ntmp = 0;
+        (void)st_u256_sub(&rest, &f->amount, &t);
+        if ((rc = tmp_push(x, &t, 1)) || (rc = tmp_push(x, &rest, 0))) return rc;
+        uint32_t h = m->hops + 1;
+        return deliver(x, fid, f, &t, h, tx_first);
     }
     xt_acct *s = acct_find(x, f->from, f->asset);
     if (!s) return deliver(x, fid, f, &U0, 0, tx_first);
@@ -761,6 +847,13 @@ int xt_account_run(st_xtrace *x, st_error *err) {
     }
     if ((rc = inject_at(x, x->nflow, UINT64_MAX, &next_at))) goto out; /* balances after the last block */
     if (x->o.progress) st_progress_end(&prog);
+    /* linked withdrawals the walk did not reach (--until-block) stay in the mixer */
+    for (size_t i = 0; i < x->nmixwd; i++) {
+        if (x->mixwd[i].delivered) continue;
+        st_evm_flow d;
+        st_evm_get_flow(x->e, x->mixwd[i].flow, &d);
+        if ((rc = xt_add(x, XT_ETH, d.asset, XT_STOPPED, &x->mixwd[i].tainted))) goto out;
+    }
     /* what the accounts still hold is the frontier */
     for (size_t i = 0; i < x->nacc; i++) {
         xt_acct *s = &x->acc[i];

@@ -197,7 +197,10 @@ int st_xtrace_json(const st_xtrace *x, size_t limit, json_t **out) {
         json_object_set_new(o, "flows", json_integer((json_int_t)v->flows));
         json_object_set_new(o, "min_hops", json_integer(v->min_hops));
         if (v->mixer) {
-            json_object_set_new(o, "note", json_string("entered mixer"));
+            json_object_set_new(o, "note", json_string(x->o.through_mixers && x->nmix
+                                                           ? "entered mixer; linked to withdrawals by a heuristic "
+                                                             "(mixer_links)"
+                                                           : "entered mixer"));
             json_array_append(mix, o);
         }
         json_array_append_new(a, o);
@@ -232,6 +235,24 @@ int st_xtrace_json(const st_xtrace *x, size_t limit, json_t **out) {
     }
     json_object_set_new(j, "services", a);
     json_object_set_new(j, "mixers", mix);
+    a = json_array();
+    for (size_t i = 0; i < x->nmix && i < limit; i++) {
+        const xt_mixlink *m = &x->mix[i];
+        st_evm_flow d, w;
+        st_evm_get_flow(x->e, m->deposit, &d);
+        st_evm_get_flow(x->e, m->withdrawal, &w);
+        json_t *o = json_object();
+        json_object_set_new(o, "heuristic", json_string("same amount out of the mixer within the window"));
+        json_object_set_new(o, "deposit_tx", tx_hash_json(x, d.tx));
+        json_object_set_new(o, "withdrawal_tx", tx_hash_json(x, w.tx));
+        st_evm_addr_text(x->e, w.to, ad);
+        json_object_set_new(o, "to", json_string(ad));
+        json_object_set_new(o, "amount", dec(&m->amount));
+        json_object_set_new(o, "tainted", dec(&m->tainted));
+        json_object_set_new(o, "candidates", json_integer(m->candidates));
+        json_array_append_new(a, o);
+    }
+    json_object_set_new(j, "mixer_links", a);
     /* bridges */
     a = json_array();
     for (size_t i = 0; i < x->nbr; i++) {

@@ -495,6 +495,21 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
             mixed += MIX_DENOM;
         }
     }
+    /* the mixer's anonymity set: clean deposits of the same size, then
+     * withdrawals by a relayer to fresh addresses, one per deposit */
+    int ndep_mix = (int)(mixed / MIX_DENOM);
+    for (int k = 0; k < 12; k++) {
+        eaddr U = eth_addr(seed, "user", (uint64_t)k);
+        eth_tx(&e, &U, &MX, MIX_DENOM, 21000, h);
+    }
+    eth_block(&e);
+    eaddr RL = eth_addr(seed, "relayer", 0);
+    for (int k = 0; k < ndep_mix + 12; k++) {
+        eaddr W = eth_addr(seed, "fresh", (uint64_t)k);
+        eth_tx(&e, &RL, &MX, 0, 300000, h);
+        eth_trace(&e, h, &RL, &MX, 0, "", 1);
+        eth_trace(&e, h, &MX, &W, MIX_DENOM, "0", 0);
+    }
     eth_block(&e);
     /* THORChain: everything left, in one or two deposits, memos naming Bitcoin addresses */
     typedef struct inb {
@@ -696,9 +711,9 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
     st_buf_printf(&truth,
                   "{\n  \"drain_tx\": \"%s\",\n  \"victim\": \"%s\",\n  \"source\": \"%s/%s\",\n"
                   "  \"stolen_eth\": \"%s\",\n  \"stolen_token\": \"%s\",\n  \"token\": \"%s\",\n"
-                  "  \"mixer\": {\"address\": \"%s\", \"amount\": \"%s\"},\n  \"thorchain_inbounds\": %zu,\n"
+                  "  \"mixer\": {\"address\": \"%s\", \"amount\": \"%s\", \"withdrawals\": %d},\n  \"thorchain_inbounds\": %zu,\n"
                   "  \"splits\": %u,\n  \"btc_exchanges\": {",
-                  *drain, C.t, *drain, C.t, a1, a2, TOK.t, MX.t, a3, nib, n);
+                  *drain, C.t, *drain, C.t, a1, a2, TOK.t, MX.t, a3, (int)(mixed / MIX_DENOM) + 12, nib, n);
     for (int x = 0; x < NEXCH; x++)
         st_buf_printf(&truth, "%s\"%s\": \"%lld\"", x ? ", " : "", exch_names[x], (long long)truth_x[x]);
     st_buf_printf(&truth, "},\n  \"coinjoin_outputs\": %lld\n}\n", (long long)m);

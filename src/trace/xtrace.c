@@ -88,6 +88,9 @@ void st_xtrace_free(st_xtrace *x) {
     st_free(x->svc);
     st_free(x->edges);
     st_free(x->swaps);
+    st_free(x->mix);
+    st_free(x->mixwd);
+    st_map64_free(&x->mixpend);
     for (size_t i = 0; i < x->nbr; i++) {
         st_free(x->br[i].memo);
         st_free(x->br[i].out_memo);

@@ -74,6 +74,14 @@ typedef struct xt_swap {
     st_u256 amount_in, tainted_in, amount_out, tainted_out;
 } xt_swap;
 
+/* --through-mixers: a deposit linked to a later withdrawal of the same
+ * amount (a heuristic, marked as such). */
+typedef struct xt_mixlink {
+    uint64_t deposit, withdrawal; /* flow ids */
+    st_u256 amount, tainted;
+    uint32_t candidates;
+} xt_mixlink;
+
 typedef enum xt_srckind { XS_TX, XS_ADDR_AT, XS_ADDR_ALL } xt_srckind;
 
 typedef struct xt_source {
@@ -108,6 +116,11 @@ struct st_xtrace {
     size_t nedges, capedges;
     xt_bridge *br;
     size_t nbr, capbr;
+    xt_mixlink *mix;
+    size_t nmix, capmix;
+    st_map64 mixpend;           /* withdrawal flow id -> mixwd index */
+    struct xt_mixwd { uint64_t flow; st_u256 tainted; uint32_t hops; uint8_t delivered; } *mixwd;
+    size_t nmixwd, capmixwd;
     xt_swap *swaps;
     size_t nswaps, capswaps;
     uint64_t weth_asset, weth_addr; /* ST_EVM_NONE when the store has no WETH */

@@ -87,6 +87,27 @@ $B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions -
   --model fifo --format dot >$T/g.dot || fail "dot"
 grep -q cluster_bitcoin $T/g.dot && grep -q cluster_ethereum $T/g.dot || fail "dot clusters"
 
+# --through-mixers: every tainted deposit linked to every withdrawal of its
+# denomination in the window, marked, each withdrawal sharing the deposits'
+# taint; still every wei accounted for
+$B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" \
+  --model fifo --through-mixers >$T/mix.json || fail "through mixers"
+python3 - $S/truth.json $T/mix.json <<'PY' || fail "mixer links"
+import json, sys
+truth = json.load(open(sys.argv[1])); j = json.load(open(sys.argv[2]))
+links = j["mixer_links"]; w = truth["mixer"]["withdrawals"]; denom = 10 * 10**18
+deposits = int(truth["mixer"]["amount"]) // denom
+assert len(links) == deposits * w, (len(links), deposits, w)
+assert all(l["candidates"] == w and l["heuristic"] and l["amount"] == str(denom) for l in links)
+eth = [t for t in j["totals"] if t["chain"] == "ethereum" and t["asset"] == "ETH"][0]
+assert sum(int(l["tainted"]) for l in links) + int(eth["rounding"]) == int(truth["mixer"]["amount"])
+for t in j["totals"]:
+    v = {k: int(t[k]) for k in ("source", "in", "frontier", "fees", "stopped", "rounding", "out")}
+    assert v["source"] + v["in"] == v["frontier"] + v["fees"] + v["stopped"] + v["rounding"] + v["out"], t
+mx = [s for s in j["services"] if s["category"] == "mixer"][0]
+assert "heuristic" in mx["note"], mx
+PY
+
 # Ethereum only: the bridges say where the Bitcoin store is missing
 $B trace --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" --model fifo \
   >$T/eth.json || fail "eth only"
