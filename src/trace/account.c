@@ -42,6 +42,10 @@ static const st_u256 *u_min(const st_u256 *a, const st_u256 *b) { return st_u256
 
 static uint64_t acct_key(const st_xtrace *x, uint64_t addr, uint64_t asset) { return addr * x->nasset + asset; }
 
+static int tracked(const st_xtrace *x, uint64_t addr) {
+    return addr != ST_EVM_NONE && (x->tracked[addr >> 3] & (1u << (addr & 7)));
+}
+
 static xt_acct *acct_find(const st_xtrace *x, uint64_t addr, uint64_t asset) {
     if (addr == ST_EVM_NONE || !(x->tracked[addr >> 3] & (1u << (addr & 7)))) return NULL;
     uint32_t i;
@@ -375,12 +379,12 @@ static int deliver(st_xtrace *x, uint64_t fid, const st_evm_flow *f, const st_u2
 /* Is flow f (of transaction tx) a source flow? */
 static int is_source_flow(const st_xtrace *x, const st_evm_flow *f) {
     if (f->kind == ST_EVM_FEE || f->from == ST_EVM_NONE) return 0;
-    uint32_t i;
-    if (f->tx != ST_EVM_NONE && st_map64_get(&x->src_tx, f->tx, &i)) {
+    uint32_t i = x->cur_src;
+    if (i != UINT32_MAX && f->tx != ST_EVM_NONE) {
         for (size_t k = i; k < x->nsrc && x->src[k].tx == f->tx && x->src[k].kind == XS_TX; k++)
             if (x->src[k].addr == f->from) return 1;
     }
-    return st_map64_get(&x->src_addr, f->from, &i);
+    return x->src_addr.n && st_map64_get(&x->src_addr, f->from, &i);
 }
 
 static int one_flow(st_xtrace *x, uint64_t fid, const st_evm_flow *f, uint64_t tx_first) {
@@ -440,6 +444,7 @@ static int one_flow(st_xtrace *x, uint64_t fid, const st_evm_flow *f, uint64_t t
  * chain through a bridge (xtrace.c links the outbound). */
 
 #define XT_MAX_CP 16
+#define XT_TXBUF 64
 #define XT_CP_ASSETS 4
 
 typedef struct xt_cp {
@@ -809,38 +814,70 @@ int xt_account_run(st_xtrace *x, st_error *err) {
         } else f0 = first_flow_after(x, s->block);
         if (f0 < start) start = f0;
     }
+    if (start < x->nflow) { /* an address's first flow may be inside its transaction */
+        st_evm_flow f0;
+        st_evm_get_flow(x->e, start, &f0);
+        if (f0.tx != ST_EVM_NONE) {
+            st_evm_tx t0;
+            st_evm_get_tx(x->e, f0.tx, &t0);
+            if (t0.first_flow < start) start = t0.first_flow;
+        }
+    }
     xt_conv conv;
+    int has_events = st_evm_events_count(x->o.events) > 0;
+    x->cur_src = UINT32_MAX;
     size_t next_at = 0;
     while (next_at < x->nsrc && x->src[next_at].kind != XS_ADDR_AT) next_at++;
     st_progress prog;
     memset(&prog, 0, sizeof prog);
     if (x->o.progress) st_progress_begin(&prog, "trace: ethereum flows", x->nflow - start);
+    /* a transaction's flows are read once into buf (the longest ones again
+     * from the store); the flow after it is carried to the next turn */
+    st_evm_flow buf[XT_TXBUF], f;
+    int have = 0;
     for (uint64_t fid = start; fid < x->nflow;) {
-        st_evm_flow f;
-        st_evm_get_flow(x->e, fid, &f);
+        if (!have) st_evm_get_flow(x->e, fid, &f);
+        have = 0;
         if (x->o.until_block >= 0 && (int64_t)f.block > x->o.until_block) break;
         if ((rc = inject_at(x, fid, f.block, &next_at))) goto out;
         if (f.tx == ST_EVM_NONE) {
+            x->cur_src = UINT32_MAX;
             if ((rc = one_flow(x, fid, &f, fid))) goto out;
             fid++;
             x->flows_seen++;
             continue;
         }
-        st_evm_tx t;
-        st_evm_get_tx(x->e, f.tx, &t);
-        uint64_t end = t.first_flow + t.nflows;
-        size_t ev0 = 0, nev = 0;
-        if (conv_points(x, f.tx, t.first_flow, end, &conv, &ev0, &nev)) {
-            if ((rc = conv_tx(x, f.tx, t.first_flow, end, &conv, ev0, nev))) goto out;
-        } else
-        for (int pass = 0; pass < 2; pass++)
-            for (uint64_t g = t.first_flow; g < end; g++) {
-                st_evm_flow h;
-                if (g == fid) h = f;
-                else st_evm_get_flow(x->e, g, &h);
-                if ((h.kind == ST_EVM_FEE) != pass) continue;
-                if ((rc = one_flow(x, g, &h, t.first_flow))) goto out;
+        uint64_t tx = f.tx, first = fid, end = fid + 1;
+        buf[0] = f;
+        uint32_t si;
+        x->cur_src = st_map64_get(&x->src_tx, tx, &si) ? si : UINT32_MAX;
+        /* most transactions touch no account of the walk: one look at each flow */
+        int relevant = x->cur_src != UINT32_MAX || has_events || x->weth_asset != ST_EVM_NONE;
+        relevant |= tracked(x, f.from) || tracked(x, f.to) || (x->src_addr.n && is_source_flow(x, &f));
+        for (; end < x->nflow; end++) {
+            st_evm_flow h;
+            st_evm_get_flow(x->e, end, &h);
+            if (h.tx != tx) {
+                f = h;
+                have = 1;
+                break;
             }
+            if (end - first < XT_TXBUF) buf[end - first] = h;
+            relevant = relevant || tracked(x, h.from) || tracked(x, h.to) || (x->src_addr.n && is_source_flow(x, &h));
+        }
+        size_t ev0 = 0, nev = 0;
+        if (!relevant) {
+        } else if (conv_points(x, tx, first, end, &conv, &ev0, &nev)) {
+            if ((rc = conv_tx(x, tx, first, end, &conv, ev0, nev))) goto out;
+        } else
+            for (int pass = 0; pass < 2; pass++)
+                for (uint64_t g = first; g < end; g++) {
+                    st_evm_flow h;
+                    if (g - first < XT_TXBUF) h = buf[g - first];
+                    else st_evm_get_flow(x->e, g, &h);
+                    if ((h.kind == ST_EVM_FEE) != pass) continue;
+                    if ((rc = one_flow(x, g, &h, first))) goto out;
+                }
         x->flows_seen += end - fid;
         fid = end;
         if (x->o.progress) st_progress_tick(&prog, x->flows_seen);

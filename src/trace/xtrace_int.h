@@ -127,6 +127,7 @@ struct st_xtrace {
     xt_seg *tmp;                /* FIFO runs taken by the flow being processed */
     size_t ntmp, captmp;
     uint64_t flows_seen;
+    uint32_t cur_src;           /* the walk's transaction's first XS_TX source, UINT32_MAX none */
     int cut;
     char **cut_notes;
     size_t ncut;
