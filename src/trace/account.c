@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/codec.h"
 #include "core/progress.h"
 #include "trace/xtrace_int.h"
 
@@ -402,6 +403,15 @@ static int one_flow(st_xtrace *x, uint64_t fid, const st_evm_flow *f, uint64_t t
         return deliver(x, fid, f, &f->amount, 1, tx_first);
     }
     uint32_t mi;
+    if (x->refundpend.n && st_map64_get(&x->refundpend, fid, &mi)) { /* THORChain paying back */
+        const xt_bridge *b = &x->br[mi];
+        st_u256 t = b->tainted_out, rest;
+        if ((rc = xt_add(x, XT_ETH, f->asset, XT_IN, &t))) return rc;
+        x->ntmp = 0;
+        (void)st_u256_sub(&rest, &f->amount, &t);
+        if ((rc = tmp_push(x, &t, 1)) || (rc = tmp_push(x, &rest, 0))) return rc;
+        return deliver(x, fid, f, &t, 1, tx_first);
+    }
     if (x->nmixwd && st_map64_get(&x->mixpend, fid, &mi)) { /* a withdrawal deposits were linked to */
         struct xt_mixwd *m = &x->mixwd[mi];
         m->delivered = 1;
@@ -597,7 +607,59 @@ static int thor_inbound(st_xtrace *x, uint64_t tx, const xt_cp *p, size_t ev0, s
         b->tainted_in = t;
         b->memo = st_strdup(bad ? "" : d.memo);
         if (!b->memo) return ST_ENOMEM;
+        uint32_t prev;
+        if (!st_map64_get(&x->bridge_by_tx, tx, &prev)) {
+            int rc = st_map64_put(&x->bridge_by_tx, tx, (uint32_t)(x->nbr - 1));
+            if (rc) return rc;
+        }
         if (bad) snprintf(b->note, sizeof b->note, "the router's Deposit event is malformed (no memo read)");
+    }
+    return ST_OK;
+}
+
+/* THORChain paying on Ethereum (TransferOut with OUT:<hash> or
+ * REFUND:<hash>) for an inbound the walk recorded: the flow to the payee
+ * carries the inbound's tainted fraction of what was paid. */
+static int thor_outbound(st_xtrace *x, uint64_t tx, uint64_t first, uint64_t end) {
+    size_t ev0, nev = st_evm_events_of_tx(x->o.events, tx, &ev0);
+    for (size_t k = ev0; k < ev0 + nev; k++) {
+        const st_evm_event *ev = st_evm_events_get(x->o.events, k);
+        if (ev->kind != ST_EVM_EV_THOR_TRANSFER_OUT) continue;
+        st_evm_thor d;
+        st_thor_memo m;
+        st_error e2;
+        if (st_evm_thor_decode(ev, &d) || st_thor_memo_parse(d.memo, strlen(d.memo), &m, &e2) ||
+            m.kind == ST_THOR_SWAP)
+            continue;
+        char hx[67] = "0x";
+        st_hex_encode(m.hash, 32, hx + 2);
+        uint64_t in_tx, payee;
+        uint32_t bi;
+        if (st_evm_find_tx(x->e, hx, &in_tx) != 1 || !st_map64_get(&x->bridge_by_tx, in_tx, &bi)) continue;
+        if (!st_evm_find_addr(x->e, d.to, &payee)) continue;
+        xt_bridge *b = &x->br[bi];
+        if (b->out_chain != -1) continue; /* linked already */
+        for (uint64_t g = first; g < end; g++) {
+            st_evm_flow h;
+            st_evm_get_flow(x->e, g, &h);
+            if (h.to != payee || h.kind == ST_EVM_FEE || st_u256_cmp(&h.amount, &d.amount)) continue;
+            b->out_chain = XT_ETH;
+            b->out_tx = tx;
+            b->out_asset = h.asset;
+            hx[0] = 0;
+            st_evm_tx t;
+            st_evm_get_tx(x->e, tx, &t);
+            snprintf(b->out_txid, sizeof b->out_txid, "0x");
+            st_hex_encode(t.hash, 32, b->out_txid + 2);
+            if (!(b->out_memo = st_strdup(d.memo))) return ST_ENOMEM;
+            b->amount_out = h.amount;
+            if (!st_u256_is_zero(&b->amount_in))
+                (void)st_u256_muldiv(&b->tainted_out, &h.amount, &b->tainted_in, &b->amount_in);
+            if (m.kind == ST_THOR_REFUND) snprintf(b->note, sizeof b->note, "refund");
+            int rc = st_map64_put(&x->refundpend, g, bi);
+            if (rc) return rc;
+            break;
+        }
     }
     return ST_OK;
 }
@@ -866,6 +928,7 @@ int xt_account_run(st_xtrace *x, st_error *err) {
             relevant = relevant || tracked(x, h.from) || tracked(x, h.to) || (x->src_addr.n && is_source_flow(x, &h));
         }
         size_t ev0 = 0, nev = 0;
+        if (relevant && x->bridge_by_tx.n && (rc = thor_outbound(x, tx, first, end))) goto out;
         if (!relevant) {
         } else if (conv_points(x, tx, first, end, &conv, &ev0, &nev)) {
             if ((rc = conv_tx(x, tx, first, end, &conv, ev0, nev))) goto out;

@@ -89,6 +89,8 @@ void st_xtrace_free(st_xtrace *x) {
     st_free(x->edges);
     st_free(x->swaps);
     st_free(x->mix);
+    st_map64_free(&x->bridge_by_tx);
+    st_map64_free(&x->refundpend);
     st_free(x->mixwd);
     st_map64_free(&x->mixpend);
     for (size_t i = 0; i < x->nbr; i++) {

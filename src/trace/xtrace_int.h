@@ -116,6 +116,8 @@ struct st_xtrace {
     size_t nedges, capedges;
     xt_bridge *br;
     size_t nbr, capbr;
+    st_map64 bridge_by_tx;      /* inbound evm tx id -> bridge index */
+    st_map64 refundpend;        /* payee flow id -> bridge index: an Ethereum outbound or refund */
     xt_mixlink *mix;
     size_t nmix, capmix;
     st_map64 mixpend;           /* withdrawal flow id -> mixwd index */

@@ -171,7 +171,9 @@ static const char *service(json_t *j, const char *label) {
  * (P emits Uniswap V2's Swap); M's fee 2.  tx 13: M sends 1000 T to N 0e.
  * tx 14: M deposits 50 wei into THORChain's router R 60 (Deposit event,
  * memo =:BTC.BTC:bcrt1q...), fee 2.  tx 15: M deposits 10 into R with a
- * malformed memo. */
+ * malformed memo.  tx 16: THORChain refunds 40 of tx 14 to M (the vault 61
+ * pays, R emits TransferOut with REFUND:<tx 14>); the vault pays the fee. */
+#define THOR_OUT "0xa9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7"
 #define PAD "000000000000000000000000"
 #define SWAP_V2 "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"
 #define TRANSFER "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -186,13 +188,15 @@ static const char swap_txs[] =
     H("12") ",0,,12,0," A("0b") "," A("50") ",80,21000,2,0x,0,,,0\n"
     H("13") ",0,,13,0," A("0b") "," A("77") ",0,21000,2,0x,0,,,0\n"
     H("14") ",0,,14,0," A("0b") "," A("60") ",50,21000,2,0x,0,,,0\n"
-    H("15") ",0,,15,0," A("0b") "," A("60") ",10,21000,2,0x,0,,,0\n";
+    H("15") ",0,,15,0," A("0b") "," A("60") ",10,21000,2,0x,0,,,0\n"
+    H("16") ",0,,16,0," A("61") "," A("0b") ",40,21000,2,0x,0,,,0\n";
 
 static const char swap_receipts[] =
     "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,contract_address,root,"
     "status,effective_gas_price\n"
     H("01") ",0,,10,1,1,,,1,2\n" H("11") ",0,,11,1,1,,,1,2\n" H("12") ",0,,12,1,1,,,1,2\n"
-    H("13") ",0,,13,1,1,,,1,2\n" H("14") ",0,,14,1,1,,,1,2\n" H("15") ",0,,15,1,1,,,1,2\n";
+    H("13") ",0,,13,1,1,,,1,2\n" H("14") ",0,,14,1,1,,,1,2\n" H("15") ",0,,15,1,1,,,1,2\n"
+    H("16") ",0,,16,1,1,,,1,2\n";
 
 /* a 32-byte ABI word of v, as 64 hex digits */
 static void word(char *out, uint64_t v) { snprintf(out, 65, "%064llx", (unsigned long long)v); }
@@ -205,12 +209,13 @@ static void log_row(char *buf, size_t cap, unsigned idx, const char *tx, unsigne
              topic0, t1 + 2, t2 + 2);
 }
 
-/* ABI data of Deposit's (amount, memo) */
-static void deposit_data(char *out, uint64_t amount, const char *memo) {
+/* ABI data of (amount, memo) whose memo's length word is at byte off of
+ * the whole data: Deposit's 64, TransferOut's 96 (its asset word first) */
+static void abi_amount_memo(char *out, uint64_t amount, const char *memo, unsigned off) {
     char w[65];
     word(w, amount);
     strcpy(out, w);
-    word(w, 64);
+    word(w, off);
     strcat(out, w);
     word(w, strlen(memo));
     strcat(out, w);
@@ -230,10 +235,13 @@ static void write_swap_logs(const char *dir) {
     log_row(buf, sizeof buf, 1, H("12"), 12, A("50"), SWAP_V2, A("0b"), A("0b"), d);
     word(d, 1000); /* M -> N 1000 T */
     log_row(buf, sizeof buf, 0, H("13"), 13, A("77"), TRANSFER, A("0b"), A("0e"), d);
-    deposit_data(d, 50, "=:BTC.BTC:bcrt1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh");
+    abi_amount_memo(d, 50, "=:BTC.BTC:bcrt1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", 64);
     log_row(buf, sizeof buf, 0, H("14"), 14, A("60"), THOR_DEP, A("61"), "0x0000000000000000000000000000000000000000", d);
-    deposit_data(d, 10, "junk!");
+    abi_amount_memo(d, 10, "junk!", 64);
     log_row(buf, sizeof buf, 0, H("15"), 15, A("60"), THOR_DEP, A("61"), "0x0000000000000000000000000000000000000000", d);
+    word(d, 0); /* TransferOut data: asset (ether), then amount and memo as Deposit's */
+    abi_amount_memo(d + 64, 40, "REFUND:" H("14"), 96);
+    log_row(buf, sizeof buf, 0, H("16"), 16, A("60"), THOR_OUT, A("61"), A("0b"), d);
     write_file(dir, "logs.csv", buf);
 }
 
@@ -251,7 +259,7 @@ static void setup_swap(fixture *fx) {
     st_error err;
     assert_int_equal(st_evm_open(&fx->e, fx->db, &err), ST_OK);
     assert_int_equal(st_evm_events_open(&fx->ev, fx->e, fx->db, &err), ST_OK);
-    assert_int_equal(st_evm_events_count(fx->ev), 3);
+    assert_int_equal(st_evm_events_count(fx->ev), 4);
     assert_int_equal(st_tagset_new(&fx->ts), ST_OK);
 }
 
@@ -384,10 +392,13 @@ static void test_swap_bridge_haircut(void **state) {
      * M 66/33; fee floor(2*33/66) = 1; M 64/32.
      * tx15: 10 into the router: floor(10*32/64) = 5 out (malformed memo);
      * M 54/27; fee floor(2*27/54) = 1; M 52/26.
-     * ETH: 100 = frontier 26 + fees 4 + out 40+25+5.  T: in 2000 = 1500 + 500. */
+     * tx16: the refund of tx 14 pays 40 of its 50, tainted floor(40*25/50) = 20
+     * (ETH in 20); M 92/46.
+     * ETH: 100 + 20 = frontier 46 + fees 4 + out 40+25+5.  T: in 2000 = 1500 + 500. */
     json_t *j = run(&fx, H("01"), ST_TAINT_HAIRCUT);
     assert_string_equal(tot(j, "ETH", "source"), "100");
-    assert_string_equal(tot(j, "ETH", "frontier"), "26");
+    assert_string_equal(tot(j, "ETH", "in"), "20");
+    assert_string_equal(tot(j, "ETH", "frontier"), "46");
     assert_string_equal(tot(j, "ETH", "fees"), "4");
     assert_string_equal(tot(j, "ETH", "out"), "70");
     assert_string_equal(tot(j, A("77"), "in"), "2000");
@@ -406,7 +417,11 @@ static void test_swap_bridge_haircut(void **state) {
                         "=:BTC.BTC:bcrt1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh");
     assert_string_equal(json_string_value(json_object_get(b, "amount_in")), "50");
     assert_string_equal(json_string_value(json_object_get(b, "tainted_in")), "25");
-    assert_non_null(strstr(json_string_value(json_object_get(b, "note")), "Bitcoin store"));
+    assert_string_equal(json_string_value(json_object_get(b, "note")), "refund");
+    assert_string_equal(json_string_value(json_object_get(b, "out_chain")), "ethereum");
+    assert_string_equal(json_string_value(json_object_get(b, "out_tx")), H("16"));
+    assert_string_equal(json_string_value(json_object_get(b, "amount_out")), "40");
+    assert_string_equal(json_string_value(json_object_get(b, "tainted_out")), "20");
     assert_non_null(strstr(json_string_value(json_object_get(bridge0(j, 1), "note")), "malformed memo"));
     json_decref(j);
     teardown(&fx);
@@ -419,10 +434,12 @@ static void test_swap_bridge_fifo(void **state) {
     /* M's queue [100t, 100c].  tx12: 80 tainted into the pool: all 4000 T
      * tainted; fee 2 tainted; M [18t, 100c].  tx13: 1000 T to N, tainted;
      * fee 2 tainted, M [16t, 100c].  tx14: 50 = 16t + 34c: 16 out; fee 2
-     * clean; tx15: 10 clean, fee clean.
-     * ETH: 100 = frontier 0 + fees 4 + out 80+16.  T: 4000 = 3000 + 1000. */
+     * clean; tx15: 10 clean, fee clean.  tx16: the refund pays 40 of 50, of
+     * which floor(40*16/50) = 12 tainted (the first 12: M's queue ends [.., 12t, 28c]).
+     * ETH: 100 + 12 = frontier 12 + fees 4 + out 80+16.  T: 4000 = 3000 + 1000. */
     json_t *j = run(&fx, H("01"), ST_TAINT_FIFO);
-    assert_string_equal(tot(j, "ETH", "frontier"), "0");
+    assert_string_equal(tot(j, "ETH", "frontier"), "12");
+    assert_string_equal(tot(j, "ETH", "in"), "12");
     assert_string_equal(tot(j, "ETH", "fees"), "4");
     assert_string_equal(tot(j, "ETH", "out"), "96");
     assert_string_equal(tot(j, A("77"), "in"), "4000");
