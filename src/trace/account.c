@@ -855,9 +855,53 @@ static uint64_t first_flow_after(const st_xtrace *x, int64_t blk) {
     return lo;
 }
 
+/* The Bitcoin -> Ethereum hops of the round before: bridges, and their
+ * payee flows carrying taint into this walk. */
+static int add_injected(st_xtrace *x) {
+    for (size_t i = 0; i < x->ninj; i++) {
+        const xt_inject *v = &x->inj[i];
+        if (x->nbr == x->capbr) {
+            size_t nc = x->capbr ? x->capbr * 2 : 16;
+            xt_bridge *w = st_realloc(x->br, nc * sizeof *w);
+            if (!w) return ST_ENOMEM;
+            x->br = w;
+            x->capbr = nc;
+        }
+        xt_bridge *b = &x->br[x->nbr++];
+        memset(b, 0, sizeof *b);
+        b->protocol = "thorchain";
+        b->in_chain = XT_BTC;
+        b->out_chain = XT_ETH;
+        b->in_tx = v->in_tx;
+        b->out_tx = v->out_tx;
+        b->out_asset = v->asset;
+        b->amount_in = v->amount_in;
+        b->tainted_in = v->tainted_in;
+        b->amount_out = v->amount_out;
+        b->tainted_out = v->tainted_out;
+        b->memo = st_strdup(v->memo);
+        if (!b->memo) return ST_ENOMEM;
+        if (v->flow == ST_EVM_NONE) {
+            snprintf(b->note, sizeof b->note, "%s", v->memo[0] ? "no THORChain TransferOut on Ethereum names this "
+                                                                  "inbound (OUT:<txid>), or its memo is no swap to ETH"
+                                                                : "paid into a THORChain vault without a memo");
+            continue;
+        }
+        if (!(b->out_memo = st_strdup(v->out_memo))) return ST_ENOMEM;
+        st_evm_tx t;
+        st_evm_get_tx(x->e, v->out_tx, &t);
+        snprintf(b->out_txid, sizeof b->out_txid, "0x");
+        st_hex_encode(t.hash, 32, b->out_txid + 2);
+        int rc = st_map64_put(&x->refundpend, v->flow, (uint32_t)(x->nbr - 1));
+        if (rc) return rc;
+    }
+    return ST_OK;
+}
+
 int xt_account_run(st_xtrace *x, st_error *err) {
     int rc = ST_OK;
-    if (!x->nsrc) return ST_OK;
+    if ((rc = add_injected(x))) return st_error_set(err, rc, "out of memory");
+    if (!x->nsrc && !x->ninj) return ST_OK;
     qsort(x->src, x->nsrc, sizeof *x->src, by_block);
     uint64_t start = x->nflow;
     for (size_t i = 0; i < x->nsrc; i++) {
@@ -876,6 +920,8 @@ int xt_account_run(st_xtrace *x, st_error *err) {
         } else f0 = first_flow_after(x, s->block);
         if (f0 < start) start = f0;
     }
+    for (size_t i = 0; i < x->ninj; i++) /* payments from Bitcoin through THORChain */
+        if (x->inj[i].flow < start) start = x->inj[i].flow;
     if (start < x->nflow) { /* an address's first flow may be inside its transaction */
         st_evm_flow f0;
         st_evm_get_flow(x->e, start, &f0);

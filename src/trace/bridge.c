@@ -91,6 +91,16 @@ typedef struct ob_entry {
     char memo[96];
 } ob_entry;
 
+void xt_ob_free(st_xtrace *x) {
+    st_free(x->ob);
+    x->ob = NULL;
+    x->nob = 0;
+    x->ob_built = 0;
+}
+
+/* The index, built once per trace. */
+static int ob_index(st_xtrace *x, st_error *err);
+
 static int by_hash(const void *pa, const void *pb) {
     const ob_entry *a = pa, *b = pb;
     int c = memcmp(a->hash, b->hash, 32);
@@ -194,6 +204,13 @@ static int link_btc(st_xtrace *x, xt_bridge *b, const st_thor_memo *m, const ob_
     return ST_OK;
 }
 
+static int ob_index(st_xtrace *x, st_error *err) {
+    if (x->ob_built) return ST_OK;
+    int rc = build_index(x, &x->ob, &x->nob, err);
+    if (!rc) x->ob_built = 1;
+    return rc;
+}
+
 int xt_bridges_resolve(st_xtrace *x, st_error *err) {
     ob_entry *ob = NULL;
     size_t nob = 0;
@@ -223,7 +240,9 @@ int xt_bridges_resolve(st_xtrace *x, st_error *err) {
             continue;
         }
         if (!built) {
-            if ((rc = build_index(x, &ob, &nob, err))) goto out;
+            if ((rc = ob_index(x, err))) goto out;
+            ob = x->ob;
+            nob = x->nob;
             built = 1;
         }
         st_evm_tx t;
@@ -246,6 +265,137 @@ int xt_bridges_resolve(st_xtrace *x, st_error *err) {
     }
 out:
     if (rc == ST_ENOMEM) st_error_set(err, rc, "out of memory linking bridges");
-    st_free(ob);
+    return rc;
+}
+
+/* ---- Bitcoin -> Ethereum ------------------------------------------------- */
+
+#define VAULT_LABEL "THORChain vault"
+
+int xt_vault_tags(st_xtrace *x, st_error *err) {
+    if (!x->btc || !x->e || !st_evm_events_count(x->o.events)) return ST_OK;
+    int rc = ob_index(x, err);
+    if (rc || !x->nob) return rc;
+    st_chain_cols k;
+    st_chain_get_cols(x->btc, &k);
+    if ((rc = st_tagset_new(&x->own_ts))) return st_error_set(err, rc, "out of memory");
+    for (size_t i = 0; x->o.tags && i < st_tagset_count(x->o.tags); i++)
+        if ((rc = st_tagset_add(x->own_ts, st_tagset_get(x->o.tags, i)))) return st_error_set(err, rc, "out of memory");
+    size_t added = 0;
+    for (size_t i = 0; i < x->nob; i++) { /* whoever pays an OUT: memo is a vault */
+        uint64_t t = x->ob[i].tx;
+        for (uint64_t in = k.tx_first_in[t]; in < k.tx_first_in[t + 1]; in++) {
+            uint64_t p = k.in_prev[in];
+            if (p == ST_CHAIN_NONE || k.out_addr[p] == ST_CHAIN_NONE) continue;
+            char a[128];
+            st_chain_addr_text(x->btc, k.out_addr[p], a, sizeof a);
+            st_tag tg;
+            memset(&tg, 0, sizeof tg);
+            tg.address = a;
+            tg.label = VAULT_LABEL;
+            tg.category = "bridge";
+            tg.raw_category = tg.abuse = tg.actor = tg.confidence = tg.lastmod = "";
+            tg.source = "the payer of THORChain OUT: memos in this store";
+            tg.currency = "BTC";
+            tg.pack = "sanctrace: THORChain vaults";
+            tg.valid_from = INT64_MIN;
+            tg.valid_to = INT64_MAX;
+            if ((rc = st_tagset_add(x->own_ts, &tg))) return st_error_set(err, rc, "out of memory");
+            added++;
+        }
+    }
+    if (!added) return ST_OK;
+    if ((rc = st_tagmap_new(&x->own_tm, x->own_ts, x->btc, NULL, NULL))) return st_error_set(err, rc, "out of memory");
+    return ST_OK;
+}
+
+static int inj_push(st_xtrace *x, const xt_inject *v) {
+    if (x->ninj == x->capinj) {
+        size_t nc = x->capinj ? x->capinj * 2 : 8;
+        xt_inject *w = st_realloc(x->inj, nc * sizeof *w);
+        if (!w) return ST_ENOMEM;
+        x->inj = w;
+        x->capinj = nc;
+    }
+    x->inj[x->ninj++] = *v;
+    return ST_OK;
+}
+
+int xt_btc_inbounds(st_xtrace *x, int *changed, st_error *err) {
+    *changed = 0;
+    if (!x->bt || !x->own_tm) return ST_OK;
+    st_chain_cols k;
+    st_chain_get_cols(x->btc, &k);
+    xt_inject *old = x->inj;
+    size_t nold = x->ninj;
+    x->inj = NULL;
+    x->ninj = x->capinj = 0;
+    int rc = ST_OK;
+    x->vault_out = 0;
+    for (size_t i = 0; i < x->bt->ntagged; i++) {
+        const st_trace_hit *h = &x->bt->tagged[i];
+        if (strcmp(h->tag->label, VAULT_LABEL) || h->tainted <= 0) continue;
+        x->vault_out += h->tainted;
+        uint64_t t = st_chain_out_tx(x->btc, h->out);
+        uint8_t *raw;
+        size_t len;
+        st_error e2;
+        char memo[256];
+        st_thor_memo m;
+        xt_inject v;
+        memset(&v, 0, sizeof v);
+        v.in_tx = t;
+        v.flow = ST_EVM_NONE;
+        v.out_tx = ST_EVM_NONE;
+        v.amount_in = st_u256_from_u64((uint64_t)k.out_value[h->out]);
+        v.tainted_in = st_u256_from_u64((uint64_t)h->tainted);
+        if (st_chain_tx_raw(x->btc, t, &raw, &len, &e2)) continue;
+        int found = op_return_memo(raw, len, memo, sizeof memo);
+        st_free(raw);
+        snprintf(v.memo, sizeof v.memo, "%s", found ? memo : "");
+        if (!found || st_thor_memo_parse(memo, strlen(memo), &m, &e2) || m.kind != ST_THOR_SWAP ||
+            strcmp(m.chain, "ETH")) {
+            if ((rc = inj_push(x, &v))) goto out; /* listed, not linked */
+            continue;
+        }
+        /* the outbound: a TransferOut whose memo is OUT:<this txid> */
+        char tid[65];
+        uint8_t want[32];
+        st_chain_hash_hex(k.tx_hash[t], tid);
+        if (st_hex_decode(tid, want, 32)) continue;
+        for (size_t q = 0; q < st_evm_events_count(x->o.events) && v.flow == ST_EVM_NONE; q++) {
+            const st_evm_event *ev = st_evm_events_get(x->o.events, q);
+            st_evm_thor d;
+            st_thor_memo om;
+            if (ev->kind != ST_EVM_EV_THOR_TRANSFER_OUT || st_evm_thor_decode(ev, &d) ||
+                st_thor_memo_parse(d.memo, strlen(d.memo), &om, &e2) || om.kind != ST_THOR_OUT ||
+                memcmp(om.hash, want, 32))
+                continue;
+            uint64_t payee;
+            if (!st_evm_find_addr(x->e, d.to, &payee)) continue;
+            st_evm_tx ot;
+            st_evm_get_tx(x->e, ev->tx, &ot);
+            for (uint64_t g = ot.first_flow; g < ot.first_flow + ot.nflows; g++) {
+                st_evm_flow fl;
+                st_evm_get_flow(x->e, g, &fl);
+                if (fl.to != payee || fl.kind == ST_EVM_FEE || st_u256_cmp(&fl.amount, &d.amount)) continue;
+                v.flow = g;
+                v.out_tx = ev->tx;
+                v.asset = fl.asset;
+                v.amount_out = fl.amount;
+                (void)st_u256_muldiv(&v.tainted_out, &fl.amount, &v.tainted_in, &v.amount_in);
+                snprintf(v.out_memo, sizeof v.out_memo, "%s", d.memo);
+                break;
+            }
+        }
+        if ((rc = inj_push(x, &v))) goto out;
+    }
+    /* the same injections as the round before: the walks agree */
+    if (x->ninj != nold) *changed = 1;
+    for (size_t i = 0; i < x->ninj && !*changed; i++)
+        *changed = x->inj[i].flow != old[i].flow || st_u256_cmp(&x->inj[i].tainted_out, &old[i].tainted_out);
+out:
+    st_free(old);
+    if (rc == ST_ENOMEM) st_error_set(err, rc, "out of memory linking bridges");
     return rc;
 }

@@ -215,6 +215,7 @@ int st_xtrace_json(const st_xtrace *x, size_t limit, json_t **out) {
             return ST_ENOMEM;
         }
         for (size_t i = 0; i < nsv; i++) {
+            if (x->own_tm && !strcmp(sv[i].tag->label, "THORChain vault")) continue; /* a bridge, listed there */
             json_t *o = json_object();
             json_object_set_new(o, "label", json_string(sv[i].tag->label));
             json_object_set_new(o, "category", json_string(sv[i].tag->category));
@@ -260,7 +261,13 @@ int st_xtrace_json(const st_xtrace *x, size_t limit, json_t **out) {
         json_t *o = json_object();
         json_object_set_new(o, "protocol", json_string(b->protocol));
         json_object_set_new(o, "in_chain", json_string(chain_name(b->in_chain)));
-        json_object_set_new(o, "in_tx", tx_hash_json(x, b->in_tx));
+        if (b->in_chain == XT_BTC) {
+            st_chain_cols k;
+            st_chain_get_cols(x->btc, &k);
+            char tid[65];
+            st_chain_hash_hex(k.tx_hash[b->in_tx], tid);
+            json_object_set_new(o, "in_tx", json_string(tid));
+        } else json_object_set_new(o, "in_tx", tx_hash_json(x, b->in_tx));
         json_object_set_new(o, "out_chain", json_string(chain_name(b->out_chain)));
         json_object_set_new(o, "out_tx", b->out_txid[0] ? json_string(b->out_txid) : json_null());
         json_object_set_new(o, "memo", json_string(b->memo ? b->memo : ""));

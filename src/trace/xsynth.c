@@ -135,6 +135,7 @@ static void topic_addr(const eaddr *a, char out[67]) { snprintf(out, 67, "0x0000
 
 static const char transfer_t[] = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
 static const char swap_t[] = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822";
+static const char transfer_out_t[] = "0xa9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7";
 static const char deposit_t[] = "0xef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395";
 
 static void eth_log(eth *e, const char *hash, const eaddr *emitter, const char *topic0, const eaddr *a1,
@@ -686,7 +687,43 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
         btc_add(&b, tp);
         truth_x[x] += denom - 1200;
     }
+    /* and one CoinJoin output back to Ethereum through THORChain: paid into
+     * the vault with a swap memo, paid out by the router's TransferOut */
+    eaddr BACK = eth_addr(seed, "back", 0);
+    u128 back_wei = 0;
+    char back_txid[65] = "";
+    if (m > 2) {
+        utxo u = {{0}, 2, denom};
+        memcpy(u.txid, cjid, 32);
+        char memo[80];
+        snprintf(memo, sizeof memo, "=:ETH.ETH:%s", BACK.t);
+        bout o[2] = {{&vault, denom - 2000, NULL}, {NULL, 0, memo}};
+        btc_tx(&b, tp, &u, 1, o, 2);
+        btc_add(&b, tp);
+        st_chain_hash_hex(tp->txid, back_txid);
+        back_wei = (u128)(denom - 2000) * 285714285714ULL - (u128)1000000 * GWEI;
+    }
     btc_block_end(&b);
+    if (back_wei) {
+        char omemo[80], d[1024], w[65];
+        snprintf(omemo, sizeof omemo, "OUT:%s", back_txid);
+        for (char *c = omemo + 4; *c; c++)
+            if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
+        eth_block(&e);
+        eth_tx(&e, &V, &R, back_wei, 90000, h);
+        eth_trace(&e, h, &V, &R, back_wei, "", 1);
+        eth_trace(&e, h, &R, &BACK, back_wei, "0", 0);
+        word_hex(0, w), strcpy(d, w); /* TransferOut data: asset, amount, memo */
+        word_hex(back_wei, w), strcat(d, w);
+        word_hex(96, w), strcat(d, w);
+        word_hex(strlen(omemo), w), strcat(d, w);
+        size_t dl = strlen(d);
+        for (size_t c = 0; omemo[c]; c++) dl += (size_t)sprintf(d + dl, "%02x", (unsigned char)omemo[c]);
+        while ((dl - 256) % 64) d[dl++] = '0';
+        d[dl] = 0;
+        eth_log(&e, h, &R, transfer_out_t, &V, &BACK, d);
+        eth_block(&e);
+    }
     st_free(co), st_free(ci), st_free(cjk), st_free(cj_in), st_free(paid);
     st_free(tp);
     if (fclose(b.f) != 0 && !b.err) b.err = ST_EIO;
@@ -716,7 +753,11 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
                   *drain, C.t, *drain, C.t, a1, a2, TOK.t, MX.t, a3, (int)(mixed / MIX_DENOM) + 12, nib, n);
     for (int x = 0; x < NEXCH; x++)
         st_buf_printf(&truth, "%s\"%s\": \"%lld\"", x ? ", " : "", exch_names[x], (long long)truth_x[x]);
-    st_buf_printf(&truth, "},\n  \"coinjoin_outputs\": %lld\n}\n", (long long)m);
+    char bw[48];
+    u128_text(back_wei, bw);
+    st_buf_printf(&truth, "},\n  \"coinjoin_outputs\": %lld,\n  \"back_to_ethereum\": {\"address\": \"%s\", "
+                          "\"amount\": \"%s\", \"btc_txid\": \"%s\"}\n}\n",
+                  (long long)m, BACK.t, bw, back_txid);
     st_free(ib);
     if ((rc = write_out(evdir, "transactions.csv", &e.txs, err)) || (rc = write_out(evdir, "receipts.csv", &e.rcpt, err)) ||
         (rc = write_out(evdir, "blocks.csv", &e.blocks, err)) || (rc = write_out(evdir, "logs.csv", &e.logs, err)) ||

@@ -102,6 +102,10 @@ void st_xtrace_free(st_xtrace *x) {
     for (size_t i = 0; i < x->ncut; i++) st_free(x->cut_notes[i]);
     st_free(x->cut_notes);
     st_free(x->bsrc);
+    st_free(x->inj);
+    xt_ob_free(x);
+    st_tagmap_free(x->own_tm);
+    st_tagset_free(x->own_ts);
     st_free(x->btaint);
     st_free(x->btext);
     st_trace_result_free(x->bt);
@@ -232,7 +236,7 @@ static int resolve(st_xtrace *x, const char *text, st_error *err) {
 static int run_btc(st_xtrace *x, st_error *err) {
     if (!x->btc || !x->nbsrc) return ST_OK;
     st_trace_opts o = {x->o.model, x->o.until_height, x->o.max_hops, 0, x->o.max_txs, x->o.through_services,
-                       x->o.btc_tags};
+                       x->own_tm ? x->own_tm : x->o.btc_tags};
     int rc = st_trace_run_partial(x->btc, x->bsrc, x->btaint, x->nbsrc, &o, &x->bt, err);
     if (rc) return rc;
     st_trace_sort_frontier(x->bt);
@@ -259,6 +263,34 @@ static int run_btc(st_xtrace *x, st_error *err) {
 }
 
 /* ---- run -------------------------------------------------------------- */
+
+/* Forget one round's walks (the sources, tags and injections stay). */
+static void walk_reset(st_xtrace *x) {
+    for (size_t i = 0; i < x->nacc; i++) st_free(x->acc[i].q);
+    x->nacc = 0;
+    st_map64_free(&x->amap);
+    st_map64_init(&x->amap);
+    if (x->tracked) memset(x->tracked, 0, x->naddr / 8 + 1);
+    x->ntot = x->nsvc = x->nedges = x->nswaps = x->nmix = x->nmixwd = 0;
+    st_map64_free(&x->mixpend);
+    st_map64_init(&x->mixpend);
+    for (size_t i = 0; i < x->nbr; i++) {
+        st_free(x->br[i].memo);
+        st_free(x->br[i].out_memo);
+    }
+    x->nbr = 0;
+    st_map64_free(&x->bridge_by_tx);
+    st_map64_init(&x->bridge_by_tx);
+    st_map64_free(&x->refundpend);
+    st_map64_init(&x->refundpend);
+    for (size_t i = 0; i < x->ncut; i++) st_free(x->cut_notes[i]);
+    x->ncut = 0;
+    x->cut = 0;
+    x->flows_seen = 0;
+    x->nbsrc = x->nbsrc_given;
+    st_trace_result_free(x->bt);
+    x->bt = NULL;
+}
 
 int st_xtrace_run(const st_evm *e, const st_chain *btc, const char *const *from, size_t nfrom,
                   const st_xtrace_opts *opts, st_xtrace **out, st_error *err) {
@@ -305,9 +337,30 @@ int st_xtrace_run(const st_evm *e, const st_chain *btc, const char *const *from,
         if ((rc = resolve(x, from[i], err))) goto fail;
         if (x->nbsrc > before) x->btext[x->nbtext++] = from[i];
     }
-    if (e && (rc = xt_account_run(x, err))) goto fail;
-    if (e && (rc = xt_bridges_resolve(x, err))) goto fail;
-    if ((rc = run_btc(x, err))) goto fail;
+    x->nbsrc_given = x->nbsrc;
+    if ((rc = xt_vault_tags(x, err))) goto fail;
+    /* Ethereum, then Bitcoin; when Bitcoin paid into THORChain towards
+     * Ethereum, again with those payments injected (a few rounds at most) */
+    for (x->rounds = 1;; x->rounds++) {
+        if (e && (rc = xt_account_run(x, err))) goto fail;
+        if (e && (rc = xt_bridges_resolve(x, err))) goto fail;
+        if ((rc = run_btc(x, err))) goto fail;
+        int changed = 0;
+        if ((rc = xt_btc_inbounds(x, &changed, err))) goto fail;
+        if (x->vault_out) { /* paid into a vault: it left Bitcoin through the bridge */
+            xt_total *t = xt_total_of(x, XT_BTC, 0);
+            if (!t) goto oom;
+            st_u256 v = st_u256_from_u64((uint64_t)x->vault_out);
+            (void)st_u256_sub(&t->v[XT_STOPPED], &t->v[XT_STOPPED], &v);
+            (void)st_u256_add(&t->v[XT_OUT], &t->v[XT_OUT], &v);
+        }
+        if (!changed) break;
+        if (x->rounds == 3) {
+            if ((rc = xt_note_cut(x, "bridges back and forth: stopped after 3 rounds of the walks"))) goto fail;
+            break;
+        }
+        walk_reset(x);
+    }
     *out = x;
     return ST_OK;
 oom:

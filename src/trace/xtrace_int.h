@@ -82,6 +82,16 @@ typedef struct xt_mixlink {
     uint32_t candidates;
 } xt_mixlink;
 
+/* A THORChain hop from Bitcoin into Ethereum found by one round of the
+ * walks, injected into the next round's Ethereum walk at the payee flow. */
+typedef struct xt_inject {
+    uint64_t flow;              /* the outbound's flow to the payee */
+    uint64_t in_tx, out_tx;     /* Bitcoin tx id, Ethereum tx id */
+    uint64_t asset;
+    st_u256 amount_in, tainted_in, amount_out, tainted_out;
+    char memo[256], out_memo[256];
+} xt_inject;
+
 typedef enum xt_srckind { XS_TX, XS_ADDR_AT, XS_ADDR_ALL } xt_srckind;
 
 typedef struct xt_source {
@@ -140,6 +150,17 @@ struct st_xtrace {
     const char **btext;         /* the --from texts on Bitcoin */
     size_t nbtext;
     st_trace_result *bt;
+    size_t nbsrc_given;         /* Bitcoin sources named by --from (the rest came over bridges) */
+    /* Bitcoin -> Ethereum */
+    xt_inject *inj;
+    size_t ninj, capinj;
+    struct ob_entry *ob;        /* OUT/REFUND memos on Bitcoin, by hash (bridge.c) */
+    size_t nob;
+    int ob_built;
+    st_tagset *own_ts;          /* the tags plus THORChain's vaults (bridge.c) */
+    st_tagmap *own_tm;
+    int64_t vault_out;          /* Bitcoin taint paid into THORChain's vaults */
+    int rounds;
 };
 
 /* totals row of (chain, asset), created when absent (NULL: out of memory) */
@@ -155,5 +176,13 @@ int xt_account_run(st_xtrace *x, st_error *err);
 /* bridge.c: find the outbound of every inbound the walk recorded and
  * hand the Bitcoin ones to the Bitcoin walk as partly tainted sources. */
 int xt_bridges_resolve(st_xtrace *x, st_error *err);
+/* bridge.c: THORChain's Bitcoin vaults (the payers of OUT: memos) as tags
+ * for the Bitcoin walk: x->own_tm, NULL when none was found. */
+int xt_vault_tags(st_xtrace *x, st_error *err);
+/* bridge.c: after the Bitcoin walk, its taint paid into a vault with a
+ * memo swapping to Ethereum: bridges and x->inj (*changed when the set of
+ * injections differs from the round's). */
+int xt_btc_inbounds(st_xtrace *x, int *changed, st_error *err);
+void xt_ob_free(st_xtrace *x);
 
 #endif

@@ -6,7 +6,8 @@
 # truth: under FIFO every Bitcoin exchange receives exactly what the
 # launderer deposited there and the mixer exactly what went in; under
 # every model each (chain, asset) accounts for every wei and satoshi
-# (summed here, not taken from the answer's own flag).  Two seeds and two
+# (summed here, not taken from the answer's own flag); one CoinJoin output
+# goes back to Ethereum through THORChain and arrives whole under FIFO.  Two seeds and two
 # split counts; the clear messages of bad sources; table and DOT forms.
 set -eu
 B=$ST_BIN; T=$ST_TMP
@@ -29,9 +30,16 @@ eth = [t for t in j["totals"] if t["chain"] == "ethereum" and t["asset"] == "ETH
 assert int(eth["source"]) == int(truth["stolen_eth"]), (eth["source"], truth["stolen_eth"])
 tok = [t for t in j["totals"] if t["asset"] == truth["token"]][0]
 assert int(tok["source"]) == int(truth["stolen_token"])
-assert len(j["bridges"]) == truth["thorchain_inbounds"], len(j["bridges"])
+back = truth["back_to_ethereum"]
+eth_in = [b for b in j["bridges"] if b["in_chain"] == "ethereum"]
+assert len(eth_in) == truth["thorchain_inbounds"], len(eth_in)
+btc_in_b = [b for b in j["bridges"] if b["in_chain"] == "bitcoin"]
+assert len(btc_in_b) == 1, btc_in_b  # and back: Bitcoin -> THORChain -> Ethereum
+b = btc_in_b[0]
+assert b["in_tx"] == back["btc_txid"] and b["out_chain"] == "ethereum" and b["amount_out"] == back["amount"], b
+assert b["out_memo"] == "OUT:" + back["btc_txid"].upper() and b["memo"] == "=:ETH.ETH:" + back["address"], b
 btc_in = 0
-for b in j["bridges"]:
+for b in eth_in:
     assert b["protocol"] == "thorchain" and b["in_chain"] == "ethereum" and b["out_chain"] == "bitcoin", b
     assert b["out_tx"] and b["out_memo"].upper() == "OUT:" + b["in_tx"][2:].upper(), b
     assert "note" not in b, b
@@ -41,11 +49,15 @@ for b in j["bridges"]:
         assert b["tainted_in"] == b["amount_in"] and b["tainted_out"] == b["amount_out"], b
 btc = [t for t in j["totals"] if t["chain"] == "bitcoin"][0]
 assert int(btc["in"]) == btc_in
+assert int(btc["out"]) == int(btc_in_b[0]["tainted_in"])  # what left Bitcoin through the vault
 svc = {(s["chain"], s["label"]): int(s["amount"]) for s in j["services"]}
 if model == "fifo":
     for name, amount in truth["btc_exchanges"].items():
         assert svc.get(("bitcoin", name)) == int(amount), (name, svc.get(("bitcoin", name)), amount)
     assert int(btc["stopped"]) == sum(int(a) for a in truth["btc_exchanges"].values())
+    assert btc_in_b[0]["tainted_out"] == back["amount"], btc_in_b[0]
+    fr = [f for f in j["frontier"] if f["address"] == back["address"]]
+    assert len(fr) == 1 and fr[0]["tainted"] == back["amount"], fr
     mx = [m for m in j["mixers"] if m["chain"] == "ethereum"]
     assert len(mx) == 1 and int(mx[0]["amount"]) == int(truth["mixer"]["amount"]), mx
     assert mx[0]["note"] == "entered mixer"
