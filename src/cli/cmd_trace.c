@@ -34,7 +34,7 @@ int cmd_chain_why(int argc, char **argv);
 typedef cli_list tr_list;
 
 typedef struct tr_args {
-    const char *db, *format, *data_dir, *model, *change, *address, *evm_db;
+    const char *db, *format, *data_dir, *model, *change, *address, *evm_db, *asset;
     tr_list from, tags;
     cli_args pos;
     uint64_t until_height; /* UINT64_MAX: to the tip */
@@ -68,6 +68,8 @@ static const cli_opt trace_opts[] = {
 
 static const cli_opt exposure_opts[] = {
     COMMON,
+    OPT("--evm-db", CLI_TEXT, evm_db, 0),
+    OPT("--asset", CLI_TEXT, asset, 0),
     OPT("--cluster", CLI_FLAG, cluster, 0),
     OPT("--max-hops", CLI_NUM, max_hops, 1000000),
     OPT("--tags", CLI_LIST, tags, 0),
@@ -433,6 +435,7 @@ out:
 static void exposure_usage(FILE *f) {
     fprintf(f,
             "usage: sanctrace exposure [--db DIR] ADDRESS|cluster:ID [--cluster] [--max-hops N]\n"
+            "       sanctrace exposure --evm-db DIR 0xADDRESS [--asset ETH|0xTOKEN] [--max-hops N]\n"
             "         [--tags FILE|DIR ...] [--format json|table] [--max-visits N]\n"
             "         [--data-dir DIR] [--no-sanctions]\n\n"
             "How much of what ADDRESS (or, with --cluster or cluster:ID, its whole cluster)\n"
@@ -441,6 +444,67 @@ static void exposure_usage(FILE *f) {
             "and by source, each with the transactions that carry it, and a risk level.\n"
             "The sanctions snapshot's wallets in --data-dir are tags too unless --no-sanctions.\n"
             "Exit: 0 ok, 1 the walk was cut by --max-visits, 2 usage or unknown address.\n");
+}
+
+/* --evm-db: exposure of an Ethereum address (sanctrace/xtrace.h). */
+static int exposure_evm(const tr_args *a, const char *target) {
+    st_error err;
+    st_error_clear(&err);
+    st_evm *ev = NULL;
+    st_tagset *ts = NULL;
+    st_xexposure *x = NULL;
+    int rc = 0;
+    if (st_evm_open(&ev, a->evm_db, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    if (st_tagset_new(&ts)) {
+        fprintf(stderr, "sanctrace exposure: out of memory\n");
+        rc = 2;
+        goto out;
+    }
+    for (size_t i = 0; i < a->tags.n; i++)
+        if (st_tagset_load_path(ts, a->tags.v[i], &err)) {
+            cli_report(&err);
+            rc = 2;
+            goto out;
+        }
+    if (!a->no_sanctions) {
+        st_error e2;
+        size_t added;
+        st_error_clear(&e2);
+        if (st_tagset_load_sanctions(ts, a->ddbuf, &added, &e2) && e2.code != ST_ENOTFOUND) cli_report(&e2);
+    }
+    if (st_xexposure_run(ev, ts, target, a->asset, (uint32_t)a->max_hops, a->max_visits == UINT64_MAX ? 0 : a->max_visits,
+                         &x, &err)) {
+        cli_report(&err);
+        rc = 2;
+        goto out;
+    }
+    json_t *j;
+    int jrc = st_xexposure_json(x, &j);
+    if (!strcmp(a->format, "json")) rc = print_json("exposure", jrc, j);
+    else if (jrc) rc = 2;
+    else {
+        printf("target %s  asset %s  received %s  exposure %s direct + %s indirect%s\n", target,
+               json_string_value(json_object_get(j, "asset")), json_string_value(json_object_get(j, "received")),
+               json_string_value(json_object_get(j, "direct")), json_string_value(json_object_get(j, "indirect")),
+               st_xexposure_cut(x) ? "  (CUT by --max-visits)" : "");
+        size_t i;
+        json_t *s;
+        json_array_foreach(json_object_get(j, "by_source"), i, s) {
+            printf("  %-12s %-36s direct %30s  indirect %30s\n", json_string_value(json_object_get(s, "category")),
+                   json_string_value(json_object_get(s, "label")), json_string_value(json_object_get(s, "direct")),
+                   json_string_value(json_object_get(s, "indirect")));
+        }
+        json_decref(j);
+    }
+    if (!rc && st_xexposure_cut(x)) rc = 1;
+out:
+    st_xexposure_free(x);
+    st_tagset_free(ts);
+    st_evm_close(ev);
+    return rc;
 }
 
 int cmd_exposure(int argc, char **argv) {
@@ -459,6 +523,7 @@ int cmd_exposure(int argc, char **argv) {
         return 2;
     }
     const char *target = a.pos.v[0];
+    if (a.evm_db) return exposure_evm(&a, target);
     int want_cluster = a.cluster || !strncmp(target, "cluster:", 8);
     tr_env e;
     if (env_open(&e, &a, want_cluster, 1)) return 2;

@@ -125,6 +125,21 @@ $B trace --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T -
   >$T/eth.json || fail "eth only"
 grep -q 'give the Bitcoin store' $T/eth.json || fail "missing Bitcoin store not said"
 
+# exposure of an Ethereum address: the mixer got the cold wallet's ether
+# through the thief and the split addresses (3 hops), no more than went in
+MX=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['mixer']['address'])" $S/truth.json)
+$B exposure --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T $MX >$T/exp.json || fail "exposure"
+python3 - $T/exp.json $S/truth.json <<'PY' || fail "exposure answer"
+import json, sys
+j = json.load(open(sys.argv[1])); truth = json.load(open(sys.argv[2]))
+src = {s["label"]: s for s in j["by_source"]}
+v = src["Exchange cold wallet (victim)"]
+assert int(v["direct"]) == 0 and 0 < int(v["indirect"]) <= int(truth["mixer"]["amount"]), v
+p = v["paths"][0]
+assert p["hops"] == 3 and p["txs"][0] == truth["drain_tx"] and p["addresses"][0] == truth["victim"], p
+PY
+$B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T --format table $MX | grep -q "^target" || fail "exposure table"
+
 # clear messages
 set +e
 $B trace --evm-db $S/evmdb --from 0x$(printf '%064d' 7) --no-sanctions --data-dir $T 2>$T/err; rc=$?
@@ -135,5 +150,7 @@ $B trace --from "$SRC" --no-sanctions --data-dir $T 2>$T/err; rc=$?
 [ $rc = 2 ] && grep -q "evm-db" $T/err || fail "eth source without the store"
 $B trace --evm-db $S/evmdb --from "$SRC" --model lifo --no-sanctions --data-dir $T 2>$T/err; rc=$?
 [ $rc = 2 ] || fail "lifo across chains"
+$B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T 0x$(printf '%040d' 9) 2>$T/err; rc=$?
+[ $rc = 2 ] && grep -q "unknown address" $T/err || fail "exposure of an unknown address"
 set -e
 echo "xtrace ok"

@@ -499,12 +499,66 @@ static void test_memo(void **state) {
         assert_int_equal(st_thor_memo_parse(bad[i], strlen(bad[i]), &m, &err), ST_EPARSE);
 }
 
+/* Exposure backwards, with V 0a tagged as the thief:
+ * M received 100 from V itself: direct 100 (of 180 received).
+ * N received 120 from M (tx03); M's inflows before it: 50 C, 100 V, 30 D:
+ *   floor(120*100/180) = 66 indirect, 2 hops.
+ * P received 60 from N (tx06); N's inflows before: 120 from M, so 60 of it
+ *   goes back to M's: floor(60*100/180) = 33 indirect, 3 hops. */
+static void test_exposure(void **state) {
+    (void)state;
+    fixture fx;
+    setup_mixed(&fx);
+    st_tag t;
+    memset(&t, 0, sizeof t);
+    t.address = A("0a");
+    t.label = "Thief";
+    t.category = "theft";
+    t.raw_category = t.abuse = t.source = t.currency = t.actor = t.confidence = t.lastmod = t.pack = "";
+    t.valid_from = INT64_MIN;
+    t.valid_to = INT64_MAX;
+    assert_int_equal(st_tagset_add(fx.ts, &t), ST_OK);
+    const char *who[] = {A("0b"), A("0e"), A("10")};
+    const char *direct[] = {"100", "0", "0"}, *indirect[] = {"0", "66", "33"}, *recv[] = {"180", "120", "60"};
+    const int hops[] = {1, 2, 3};
+    for (int i = 0; i < 3; i++) {
+        st_xexposure *x;
+        st_error err;
+        assert_int_equal(st_xexposure_run(fx.e, fx.ts, who[i], NULL, 5, 0, &x, &err), ST_OK);
+        json_t *j;
+        assert_int_equal(st_xexposure_json(x, &j), ST_OK);
+        assert_string_equal(json_string_value(json_object_get(j, "received")), recv[i]);
+        assert_string_equal(json_string_value(json_object_get(j, "direct")), direct[i]);
+        assert_string_equal(json_string_value(json_object_get(j, "indirect")), indirect[i]);
+        json_t *src = json_array_get(json_object_get(j, "by_source"), 0);
+        assert_string_equal(json_string_value(json_object_get(src, "label")), "Thief");
+        json_t *p = json_array_get(json_object_get(src, "paths"), 0);
+        assert_int_equal(json_integer_value(json_object_get(p, "hops")), hops[i]);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(p, "txs"), 0)), H("01"));
+        assert_string_equal(json_string_value(json_array_get(json_object_get(p, "addresses"), 0)), A("0a"));
+        json_decref(j);
+        st_xexposure_free(x);
+    }
+    /* one hop: P sees nothing */
+    st_xexposure *x;
+    st_error err;
+    assert_int_equal(st_xexposure_run(fx.e, fx.ts, A("10"), NULL, 1, 0, &x, &err), ST_OK);
+    json_t *j;
+    assert_int_equal(st_xexposure_json(x, &j), ST_OK);
+    assert_string_equal(json_string_value(json_object_get(j, "indirect")), "0");
+    json_decref(j);
+    st_xexposure_free(x);
+    assert_int_equal(st_xexposure_run(fx.e, fx.ts, A("55"), NULL, 5, 0, &x, &err), ST_ENOTFOUND);
+    teardown(&fx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_haircut), cmocka_unit_test(test_mixed_fifo),
         cmocka_unit_test(test_mixed_poison),  cmocka_unit_test(test_address_at_block),
         cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_swap_bridge_haircut),
         cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo), cmocka_unit_test(test_topics),
+        cmocka_unit_test(test_exposure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
