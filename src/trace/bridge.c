@@ -399,3 +399,44 @@ out:
     if (rc == ST_ENOMEM) st_error_set(err, rc, "out of memory linking bridges");
     return rc;
 }
+
+int xt_btc_source_notes(st_xtrace *x, st_error *err) {
+    if (!x->btc) return ST_OK;
+    st_chain_cols k;
+    st_chain_get_cols(x->btc, &k);
+    for (size_t i = 0; i < x->nbsrc; i++) {
+        uint64_t t = st_chain_out_tx(x->btc, x->bsrc[i]);
+        int has = 0;
+        for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1] && !has; o++)
+            has = k.out_type[o] == ST_SCRIPT_OP_RETURN;
+        if (!has) continue;
+        uint8_t *raw;
+        size_t len;
+        st_error e2;
+        char memo[256], tid[65], hx[67] = "0x";
+        st_thor_memo m;
+        if (st_chain_tx_raw(x->btc, t, &raw, &len, &e2)) continue;
+        int found = op_return_memo(raw, len, memo, sizeof memo);
+        st_free(raw);
+        if (!found || st_thor_memo_parse(memo, strlen(memo), &m, &e2) || m.kind == ST_THOR_SWAP) continue;
+        st_chain_hash_hex(k.tx_hash[t], tid);
+        st_hex_encode(m.hash, 32, hx + 2);
+        uint64_t in_tx;
+        uint8_t h[32];
+        int rc;
+        (void)h;
+        if (x->e && st_evm_find_tx(x->e, hx, &in_tx) == 1)
+            rc = xt_note(x, "Bitcoin transaction %s is THORChain's %s for Ethereum transaction %s: trace from there "
+                            "for the whole path",
+                         tid, m.kind == ST_THOR_OUT ? "outbound" : "refund", hx);
+        else if (!st_chain_hash_parse(hx + 2, h) && st_chain_find_tx(x->btc, h, &in_tx)) /* shown order -> stored */
+            rc = xt_note(x, "Bitcoin transaction %s is THORChain's refund of Bitcoin transaction %.64s", tid, hx + 2);
+        else
+            rc = xt_note(x, "Bitcoin transaction %s says %s:%.64s, a transaction neither store holds: its inbound is "
+                            "missing%s",
+                         tid, m.kind == ST_THOR_OUT ? "OUT" : "REFUND", hx + 2,
+                         x->e ? "" : " (give the Ethereum store, --evm-db)");
+        if (rc) return st_error_set(err, rc, "out of memory");
+    }
+    return ST_OK;
+}

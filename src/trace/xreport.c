@@ -303,6 +303,9 @@ int st_xtrace_json(const st_xtrace *x, size_t limit, json_t **out) {
     a = json_array();
     for (size_t i = 0; i < x->ncut; i++) json_array_append_new(a, json_string(x->cut_notes[i]));
     json_object_set_new(j, "cuts", a);
+    a = json_array();
+    for (size_t i = 0; i < x->nnotes; i++) json_array_append_new(a, json_string(x->notes[i]));
+    json_object_set_new(j, "notes", a);
     *out = j;
     return ST_OK;
 }
@@ -356,6 +359,7 @@ int st_xtrace_write_table(FILE *f, const st_xtrace *x, size_t limit) {
     }
     if (st_xtrace_cut(x))
         for (size_t i = 0; i < x->ncut; i++) fprintf(f, "CUT: %s\n", x->cut_notes[i]);
+    for (size_t i = 0; i < x->nnotes; i++) fprintf(f, "NOTE: %s\n", x->notes[i]);
     return ST_OK;
 }
 

@@ -73,6 +73,21 @@ int xt_note_cut(st_xtrace *x, const char *fmt, ...) {
     return ST_OK;
 }
 
+int xt_note(st_xtrace *x, const char *fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (x->nnotes >= 1000) return ST_OK;
+    char **v = st_realloc(x->notes, (x->nnotes + 1) * sizeof *v);
+    if (!v) return ST_ENOMEM;
+    x->notes = v;
+    if (!(v[x->nnotes] = st_strdup(buf))) return ST_ENOMEM;
+    x->nnotes++;
+    return ST_OK;
+}
+
 void st_xtrace_free(st_xtrace *x) {
     if (!x) return;
     for (size_t i = 0; i < x->nacc; i++) st_free(x->acc[i].q);
@@ -101,6 +116,8 @@ void st_xtrace_free(st_xtrace *x) {
     st_free(x->tmp);
     for (size_t i = 0; i < x->ncut; i++) st_free(x->cut_notes[i]);
     st_free(x->cut_notes);
+    for (size_t i = 0; i < x->nnotes; i++) st_free(x->notes[i]);
+    st_free(x->notes);
     st_free(x->bsrc);
     st_free(x->inj);
     xt_ob_free(x);
@@ -338,6 +355,7 @@ int st_xtrace_run(const st_evm *e, const st_chain *btc, const char *const *from,
         if (x->nbsrc > before) x->btext[x->nbtext++] = from[i];
     }
     x->nbsrc_given = x->nbsrc;
+    if ((rc = xt_btc_source_notes(x, err))) goto fail;
     if ((rc = xt_vault_tags(x, err))) goto fail;
     /* Ethereum, then Bitcoin; when Bitcoin paid into THORChain towards
      * Ethereum, again with those payments injected (a few rounds at most) */

@@ -143,6 +143,8 @@ struct st_xtrace {
     int cut;
     char **cut_notes;
     size_t ncut;
+    char **notes;               /* what the investigator should know (not cuts) */
+    size_t nnotes;
     /* Bitcoin */
     uint64_t *bsrc;             /* source outputs */
     int64_t *btaint;            /* their taint (-1: whole) */
@@ -170,6 +172,10 @@ int xt_add(st_xtrace *x, int chain, uint64_t asset, int which, const st_u256 *v)
 const st_tag *xt_evm_tag(const st_xtrace *x, uint64_t addr);
 int xt_is_source_tag(const st_xtrace *x, const st_tag *t);
 int xt_note_cut(st_xtrace *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int xt_note(st_xtrace *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* bridge.c: a Bitcoin source paid by THORChain (OUT:/REFUND: memo): say
+ * which inbound it answers, or that the inbound is missing. */
+int xt_btc_source_notes(st_xtrace *x, st_error *err);
 
 /* account.c: walk the Ethereum store from the sources in x->src. */
 int xt_account_run(st_xtrace *x, st_error *err);

@@ -140,6 +140,14 @@ assert p["hops"] == 3 and p["txs"][0] == truth["drain_tx"] and p["addresses"][0]
 PY
 $B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T --format table $MX | grep -q "^target" || fail "exposure table"
 
+# a Bitcoin source paid by THORChain says which inbound it answers; with
+# another scenario's Ethereum store, that its inbound is missing
+OUTTX=$(python3 -c "import json,sys;print([b for b in json.load(open(sys.argv[1]))['bridges'] if b['in_chain']=='ethereum'][0]['out_tx'])" $S/fifo.json)
+$B trace --evm-db $S/evmdb --db $S/btcdb --no-sanctions --data-dir $T --from $OUTTX:0 >$T/o.json || fail "from an outbound"
+grep -q "is THORChain's outbound for Ethereum transaction 0x" $T/o.json || fail "outbound not named"
+$B trace --evm-db $T/s1234/evmdb --db $S/btcdb --no-sanctions --data-dir $T --from $OUTTX:0 >$T/o2.json || fail "foreign"
+grep -q "its inbound is missing" $T/o2.json || fail "missing inbound not said"
+
 # clear messages
 set +e
 $B trace --evm-db $S/evmdb --from 0x$(printf '%064d' 7) --no-sanctions --data-dir $T 2>$T/err; rc=$?
