@@ -902,7 +902,7 @@ int xt_account_run(st_xtrace *x, st_error *err) {
     int rc = ST_OK;
     if ((rc = add_injected(x))) return st_error_set(err, rc, "out of memory");
     if (!x->nsrc && !x->ninj) return ST_OK;
-    qsort(x->src, x->nsrc, sizeof *x->src, by_block);
+    if (x->nsrc) qsort(x->src, x->nsrc, sizeof *x->src, by_block);
     uint64_t start = x->nflow;
     for (size_t i = 0; i < x->nsrc; i++) {
         xt_source *s = &x->src[i];
