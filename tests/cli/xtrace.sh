@@ -148,6 +148,34 @@ grep -q "is THORChain's outbound for Ethereum transaction 0x" $T/o.json || fail 
 $B trace --evm-db $T/s1234/evmdb --db $S/btcdb --no-sanctions --data-dir $T --from $OUTTX:0 >$T/o2.json || fail "foreign"
 grep -q "its inbound is missing" $T/o2.json || fail "missing inbound not said"
 
+# the real TagPacks: the Ronin bridge exploiter (OFAC-listed) pays A 5 ether,
+# A pays B 3: a trace from the exploiter's address (EIP-55 case) and B's
+# exposure name the TagPack's label
+R=$T/ronin; mkdir -p $R/ex
+RX=0x098B716B8Aaf21512996dC57EB0615e2383E2f96
+AA=0x00000000000000000000000000000000000000aa; BB=0x00000000000000000000000000000000000000bb
+H1=0x$(printf '%064d' 1); H2=0x$(printf '%064d' 2)
+printf 'hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n%s,0,,5,0,%s,%s,5000000000000000000,21000,1,0x,0,,,0\n%s,0,,6,0,%s,%s,3000000000000000000,21000,1,0x,0,,,0\n' \
+  $H1 $RX $AA $H2 $AA $BB >$R/ex/transactions.csv
+$B evm ingest --db $R/db $R/ex >/dev/null || fail "ronin ingest"
+TP=$ST_DATA/chain/tagpacks
+$B trace --evm-db $R/db --tags $TP/ronin_bridge.yaml --no-sanctions --data-dir $T --from $RX --model fifo >$R/t.json \
+  || fail "ronin trace"
+python3 - $R/t.json <<'PY' || fail "ronin trace answer"
+import json, sys
+j = json.load(open(sys.argv[1]))
+f = {x["address"]: x["tainted"] for x in j["frontier"]}
+assert f == {"0x00000000000000000000000000000000000000aa": "2000000000000000000",
+             "0x00000000000000000000000000000000000000bb": "3000000000000000000"}, f
+PY
+$B exposure --evm-db $R/db --tags $TP/ronin_bridge.yaml --no-sanctions --data-dir $T $BB >$R/e.json || fail "ronin exposure"
+python3 - $R/e.json <<'PY' || fail "ronin exposure answer"
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j["by_source"][0]
+assert s["label"] == "Ronin bridge exploiter" and s["indirect"] == "3000000000000000000" and s["direct"] == "0", s
+PY
+
 # clear messages
 set +e
 $B trace --evm-db $S/evmdb --from 0x$(printf '%064d' 7) --no-sanctions --data-dir $T 2>$T/err; rc=$?
