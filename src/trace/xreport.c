@@ -328,7 +328,18 @@ int st_xtrace_write_table(FILE *f, const st_xtrace *x, size_t limit) {
                 chain_name(x->svc[i].chain), at, st_u256_format(&x->svc[i].amount, t),
                 x->svc[i].mixer ? "  entered mixer" : "");
     }
-    for (size_t i = 0; i < x->nbr; i++) {
+    if (x->bt) {
+        st_trace_service *sv;
+        size_t nsv;
+        if (st_trace_services(x->bt, &sv, &nsv)) return ST_ENOMEM;
+        for (size_t i = 0; i < nsv; i++) {
+            if (x->own_tm && !strcmp(sv[i].tag->label, "THORChain vault")) continue;
+            fprintf(f, "service %-30s %-10s %-9s %-42s %lld%s\n", sv[i].tag->label, sv[i].tag->category, "bitcoin",
+                    "BTC", (long long)sv[i].amount, strcmp(sv[i].tag->category, "mixer") ? "" : "  entered mixer");
+        }
+        st_free(sv);
+    }
+    for (size_t i = 0; i < x->nbr && i < limit; i++) {
         const xt_bridge *b = &x->br[i];
         char t2[ST_U256_TEXT];
         fprintf(f, "bridge  %s %s -> %s  memo %s  tainted %s -> %s%s%s\n", b->protocol, chain_name(b->in_chain),

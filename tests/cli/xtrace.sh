@@ -95,6 +95,7 @@ $B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions -
   --model fifo --format table >$T/table.txt || fail "table"
 grep -q "bitcoin .*conserved" $T/table.txt || fail "table totals"
 grep -q "^bridge  thorchain ethereum -> bitcoin" $T/table.txt || fail "table bridges"
+grep -q "^service Exchange Alpha .* bitcoin " $T/table.txt || fail "table Bitcoin services"
 $B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" \
   --model fifo --format dot >$T/g.dot || fail "dot"
 grep -q cluster_bitcoin $T/g.dot && grep -q cluster_ethereum $T/g.dot || fail "dot clusters"
