@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
         st_evm_addr_text(e, st_rng_below(&rng, s.addresses), addr);
         st_xexposure *x;
         double t0 = st_now();
-        if (st_xexposure_run(e, ts, addr, NULL, 5, 0, &x, &err)) return 2;
+        if (st_xexposure_run(e, ev, ts, addr, NULL, 5, 0, &x, &err)) return 2;
         ex[i] = st_now() - t0;
         cut += (uint64_t)st_xexposure_cut(x);
         st_xexposure_free(x);

@@ -240,6 +240,10 @@ size_t st_evm_events_count(const st_evm_events *v);
 const st_evm_event *st_evm_events_get(const st_evm_events *v, size_t i);
 /* The events of transaction tx: *first and the count. */
 size_t st_evm_events_of_tx(const st_evm_events *v, uint64_t tx, size_t *first);
+/* The timestamp (unix seconds) of a block, from the blocks table's
+ * `timestamp` column (kept in blocktimes.bin, for the dates tags are valid
+ * on); -1 when the export did not give it. */
+int64_t st_evm_events_block_time(const st_evm_events *v, uint64_t block);
 
 /* ---- ingest ------------------------------------------------------------ */
 

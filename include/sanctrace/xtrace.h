@@ -123,14 +123,15 @@ int st_xtrace_write_dot(FILE *f, const st_xtrace *x);
 typedef struct st_xexposure st_xexposure; /* (opaque) */
 
 /* How much of what address received of asset ("ETH" or NULL, or a token
- * contract) came from addresses tagged in tags, directly or through
+ * contract) came from addresses tagged in tags (valid at the flow's block
+ * time when ev gives it; ev may be NULL), directly or through
  * unlabelled ones up to max_hops (0: 5, at most 16), splitting each
  * amount backwards over the sender's earlier inflows in proportion
  * (floor); max_visits bounds the work (0: 1,000,000).  *out is the
  * caller's (st_xexposure_free); it must not outlive e and tags.
  * ST_ENOTFOUND for an address or token the store never saw. */
-int st_xexposure_run(const st_evm *e, const st_tagset *tags, const char *address, const char *asset,
-                     uint32_t max_hops, uint64_t max_visits, st_xexposure **out, st_error *err);
+int st_xexposure_run(const st_evm *e, const st_evm_events *ev, const st_tagset *tags, const char *address,
+                     const char *asset, uint32_t max_hops, uint64_t max_visits, st_xexposure **out, st_error *err);
 void st_xexposure_free(st_xexposure *x);
 int st_xexposure_cut(const st_xexposure *x);
 /* {chain, address, asset, received, flows_in, direct, indirect,

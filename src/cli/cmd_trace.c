@@ -451,6 +451,7 @@ static int exposure_evm(const tr_args *a, const char *target) {
     st_error err;
     st_error_clear(&err);
     st_evm *ev = NULL;
+    st_evm_events *evs = NULL;
     st_tagset *ts = NULL;
     st_xexposure *x = NULL;
     int rc = 0;
@@ -475,7 +476,12 @@ static int exposure_evm(const tr_args *a, const char *target) {
         st_error_clear(&e2);
         if (st_tagset_load_sanctions(ts, a->ddbuf, &added, &e2) && e2.code != ST_ENOTFOUND) cli_report(&e2);
     }
-    if (st_xexposure_run(ev, ts, target, a->asset, (uint32_t)a->max_hops, a->max_visits == UINT64_MAX ? 0 : a->max_visits,
+    if (st_evm_events_open(&evs, ev, a->evm_db, &err)) {
+        cli_report(&err);
+        rc = 2;
+        goto out;
+    }
+    if (st_xexposure_run(ev, evs, ts, target, a->asset, (uint32_t)a->max_hops, a->max_visits == UINT64_MAX ? 0 : a->max_visits,
                          &x, &err)) {
         cli_report(&err);
         rc = 2;
@@ -503,6 +509,7 @@ static int exposure_evm(const tr_args *a, const char *target) {
 out:
     st_xexposure_free(x);
     st_tagset_free(ts);
+    st_evm_events_close(evs);
     st_evm_close(ev);
     return rc;
 }

@@ -85,7 +85,11 @@ static uint64_t get64(const uint8_t *p) {
     return v;
 }
 
+static int times_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
+
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err) {
+    int trc = times_append(dir, b, after_block, err);
+    if (trc) return trc;
     size_t keep = 0;
     for (size_t i = 0; i < b->events.n; i++) keep += after_block < 0 || (int64_t)b->events.v[i].block > after_block;
     if (!keep) return ST_OK;
@@ -117,13 +121,85 @@ int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st
     return ST_OK;
 }
 
+/* Block timestamps: (number, time) pairs, for the dates tags are valid. */
+static int times_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err) {
+    size_t keep = 0;
+    for (size_t i = 0; i < b->blocks.n; i++)
+        keep += b->blocks.v[i].has_time && (after_block < 0 || (int64_t)b->blocks.v[i].number > after_block);
+    if (!keep) return ST_OK;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/blocktimes.bin", dir);
+    FILE *f = fopen(path, "ab");
+    if (!f) return st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
+    int rc = ST_OK;
+    for (size_t i = 0; i < b->blocks.n && !rc; i++) {
+        const ev_block *k = &b->blocks.v[i];
+        if (!k->has_time || (after_block >= 0 && (int64_t)k->number <= after_block)) continue;
+        uint8_t rec[16];
+        put64(rec, k->number);
+        put64(rec + 8, k->time);
+        if (fwrite(rec, 1, 16, f) != 16) rc = ST_EIO;
+    }
+    if (fclose(f) != 0) rc = ST_EIO;
+    if (rc) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write the block times: %s", strerror(errno));
+    return ST_OK;
+}
+
 /* ---- reader ------------------------------------------------------------- */
 
 struct st_evm_events {
     st_evm_event *v;
     uint8_t (*data)[EV_EVENT_DATA];
     size_t n;
+    uint64_t (*times)[2]; /* (block, unix time) by block, each once */
+    size_t ntimes;
 };
+
+static int by_block_time(const void *pa, const void *pb) {
+    const uint64_t *a = pa, *b = pb;
+    return a[0] < b[0] ? -1 : a[0] > b[0];
+}
+
+/* dir/blocktimes.bin, committed blocks only, each once */
+static int times_load(st_evm_events *v, const char *dir, int64_t last_block) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/blocktimes.bin", dir);
+    char *raw = NULL;
+    size_t len = 0;
+    st_error e2;
+    if (st_file_read(path, (size_t)1 << 36, &raw, &len, &e2)) return ST_OK; /* none: dates unknown */
+    size_t n = len / 16;
+    v->times = st_malloc((n ? n : 1) * sizeof *v->times);
+    if (!v->times) {
+        st_free(raw);
+        return ST_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t blk = get64((const uint8_t *)raw + 16 * i), t = get64((const uint8_t *)raw + 16 * i + 8);
+        if (last_block < 0 || (int64_t)blk > last_block) continue;
+        v->times[v->ntimes][0] = blk;
+        v->times[v->ntimes][1] = t;
+        v->ntimes++;
+    }
+    st_free(raw);
+    qsort(v->times, v->ntimes, sizeof *v->times, by_block_time);
+    size_t m = 0;
+    for (size_t i = 0; i < v->ntimes; i++)
+        if (!m || v->times[m - 1][0] != v->times[i][0]) memcpy(v->times[m++], v->times[i], sizeof v->times[0]);
+    v->ntimes = m;
+    return ST_OK;
+}
+
+int64_t st_evm_events_block_time(const st_evm_events *v, uint64_t block) {
+    if (!v || !v->ntimes) return -1;
+    size_t lo = 0, hi = v->ntimes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->times[mid][0] < block) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < v->ntimes && v->times[lo][0] == block ? (int64_t)v->times[lo][1] : -1;
+}
 
 static int by_tx_log(const void *pa, const void *pb) {
     const st_evm_event *a = pa, *b = pb;
@@ -140,6 +216,13 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
     char *raw = NULL;
     size_t len = 0;
     st_error e2;
+    st_evm_stats st0;
+    st_evm_get_stats(e, &st0);
+    if (times_load(v, dir, st0.last_block)) {
+        st_evm_events_close(v);
+        *out = NULL;
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    }
     int rc = st_file_read(path, (size_t)1 << 40, &raw, &len, &e2);
     if (rc) {
         if (!st_path_exists(path)) return ST_OK; /* a store without events */
@@ -201,6 +284,7 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
 
 void st_evm_events_close(st_evm_events *v) {
     if (!v) return;
+    st_free(v->times);
     st_free(v->v);
     st_free(v->data);
     st_free(v);

@@ -123,8 +123,9 @@ typedef struct ev_token {
 typedef struct ev_block {
     uint64_t number;
     uint8_t miner[20];
-    uint8_t has_miner, has_base_fee;
+    uint8_t has_miner, has_base_fee, has_time;
     st_u256 base_fee;
+    uint64_t time;          /* the block's timestamp (unix seconds), kept for tag validity (events.c) */
     uint32_t first_wd, nwd; /* withdrawals in ev_batch.wd */
     uint32_t file;
 } ev_block;
@@ -191,6 +192,7 @@ int ev_read_file(ev_batch *b, const char *path, st_error *err);
  * 0, or ST_ENOMEM. */
 int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char *data);
 /* Append the batch's events of blocks after after_block to dir/events.bin
+ * and their blocks' timestamps to dir/blocktimes.bin
  * (before the manifest is renamed: the reader keeps only committed blocks
  * and drops repeats). */
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);

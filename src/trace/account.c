@@ -344,7 +344,7 @@ static int deliver(st_xtrace *x, uint64_t fid, const st_evm_flow *f, const st_u2
     }
     if (f->kind == ST_EVM_FEE) return xt_add(x, XT_ETH, f->asset, XT_FEES, t);
     if (f->to == ST_EVM_NONE) return xt_add(x, XT_ETH, f->asset, XT_STOPPED, t); /* burnt */
-    const st_tag *tag = xt_evm_tag(x, f->to);
+    const st_tag *tag = xt_evm_tag_at(x, f->to, f->block);
     if (tag && !xt_is_source_tag(x, tag)) {
         if ((rc = add_service(x, tag, f->asset, t, hops))) return rc;
         if ((rc = add_edge(x, f->from, f->to, f->asset, fid, t))) return rc;

@@ -48,6 +48,7 @@ typedef struct xe_share {
 
 struct st_xexposure {
     const st_evm *e;
+    const st_evm_events *ev; /* block times for the tags' dates (may be NULL) */
     const st_tagset *ts;
     st_map64 tags; /* address id -> tag index */
     uint64_t target, asset;
@@ -152,7 +153,9 @@ static int walk(st_xexposure *x, xe_level *lv, size_t nlv) {
             st_evm_flow fl;
             st_evm_get_flow(x->e, nd->flow, &fl);
             uint32_t ti;
-            if (fl.from != ST_EVM_NONE && st_map64_get(&x->tags, fl.from, &ti)) {
+            int64_t when = st_evm_events_block_time(x->ev, fl.block);
+            if (fl.from != ST_EVM_NONE && st_map64_get(&x->tags, fl.from, &ti) &&
+                (when < 0 || st_tag_valid_at(st_tagset_get(x->ts, ti), when))) {
                 /* the path, from the tagged source to the target */
                 int64_t k = (int64_t)i;
                 for (size_t h = d + 1; h-- > 0;) {
@@ -196,14 +199,15 @@ static int walk(st_xexposure *x, xe_level *lv, size_t nlv) {
     return ST_OK;
 }
 
-int st_xexposure_run(const st_evm *e, const st_tagset *tags, const char *address, const char *asset,
-                     uint32_t max_hops, uint64_t max_visits, st_xexposure **out, st_error *err) {
+int st_xexposure_run(const st_evm *e, const st_evm_events *ev, const st_tagset *tags, const char *address,
+                     const char *asset, uint32_t max_hops, uint64_t max_visits, st_xexposure **out, st_error *err) {
     *out = NULL;
     uint8_t a[20];
     if (st_evm_addr_parse(address, a)) return st_error_set(err, ST_EINVAL, "'%s' is not an Ethereum address", address);
     st_xexposure *x = st_calloc(1, sizeof *x);
     if (!x) return st_error_set(err, ST_ENOMEM, "out of memory");
     x->e = e;
+    x->ev = ev;
     x->ts = tags;
     x->max_hops = max_hops ? (max_hops > XE_MAX_HOPS ? XE_MAX_HOPS : max_hops) : 5;
     x->max_visits = max_visits ? max_visits : 1000000;

@@ -51,6 +51,13 @@ const st_tag *xt_evm_tag(const st_xtrace *x, uint64_t addr) {
     return st_tagset_get(x->o.tags, i);
 }
 
+const st_tag *xt_evm_tag_at(const st_xtrace *x, uint64_t addr, uint64_t block) {
+    const st_tag *t = xt_evm_tag(x, addr);
+    if (!t) return NULL;
+    int64_t when = st_evm_events_block_time(x->o.events, block);
+    return when < 0 || st_tag_valid_at(t, when) ? t : NULL; /* no date known: the tag holds */
+}
+
 int xt_is_source_tag(const st_xtrace *x, const st_tag *t) {
     for (size_t i = 0; i < x->nsrc_labels; i++)
         if (!strcmp(x->src_labels[i], t->label)) return 1;

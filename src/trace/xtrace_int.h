@@ -170,6 +170,9 @@ xt_total *xt_total_of(st_xtrace *x, int chain, uint64_t asset);
 int xt_add(st_xtrace *x, int chain, uint64_t asset, int which, const st_u256 *v);
 /* the tag of an evm address id, or NULL */
 const st_tag *xt_evm_tag(const st_xtrace *x, uint64_t addr);
+/* the same, NULL when the tag is not valid at the block's time (known
+ * from the export's blocks table; unknown dates leave every tag valid) */
+const st_tag *xt_evm_tag_at(const st_xtrace *x, uint64_t addr, uint64_t block);
 int xt_is_source_tag(const st_xtrace *x, const st_tag *t);
 int xt_note_cut(st_xtrace *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int xt_note(st_xtrace *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -77,8 +77,10 @@ static const char receipts_csv[] =
     H("03") ",0,,12,3,3,,,1,2\n" H("04") ",0,,13,3,3,,,0,2\n" H("05") ",0,,14,1,1,,,1,2\n"
     H("06") ",0,,15,1,1,,,1,2\n";
 
-static const char blocks_csv[] = "number,miner\n9," A("99") "\n10," A("99") "\n11," A("99") "\n12," A("99")
-                                 "\n13," A("99") "\n14," A("99") "\n15," A("99") "\n";
+/* block B at 1600000000 + 100 B seconds */
+static const char blocks_csv[] = "number,miner,timestamp\n9," A("99") ",1600000900\n10," A("99") ",1600001000\n11," A("99")
+                                 ",1600001100\n12," A("99") ",1600001200\n13," A("99") ",1600001300\n14," A("99")
+                                 ",1600001400\n15," A("99") ",1600001500\n";
 
 
 
@@ -95,6 +97,9 @@ static void setup_mixed(fixture *fx) {
     ingest(fx->db, ex);
     st_error err;
     assert_int_equal(st_evm_open(&fx->e, fx->db, &err), ST_OK);
+    assert_int_equal(st_evm_events_open(&fx->ev, fx->e, fx->db, &err), ST_OK);
+    assert_int_equal(st_evm_events_block_time(fx->ev, 14), 1600001400);
+    assert_int_equal(st_evm_events_block_time(fx->ev, 16), -1);
     assert_int_equal(st_tagset_new(&fx->ts), ST_OK);
     st_tag t;
     memset(&t, 0, sizeof t);
@@ -526,7 +531,7 @@ static void test_exposure(void **state) {
     for (int i = 0; i < 3; i++) {
         st_xexposure *x;
         st_error err;
-        assert_int_equal(st_xexposure_run(fx.e, fx.ts, who[i], NULL, 5, 0, &x, &err), ST_OK);
+        assert_int_equal(st_xexposure_run(fx.e, fx.ev, fx.ts, who[i], NULL, 5, 0, &x, &err), ST_OK);
         json_t *j;
         assert_int_equal(st_xexposure_json(x, &j), ST_OK);
         assert_string_equal(json_string_value(json_object_get(j, "received")), recv[i]);
@@ -544,13 +549,13 @@ static void test_exposure(void **state) {
     /* one hop: P sees nothing */
     st_xexposure *x;
     st_error err;
-    assert_int_equal(st_xexposure_run(fx.e, fx.ts, A("10"), NULL, 1, 0, &x, &err), ST_OK);
+    assert_int_equal(st_xexposure_run(fx.e, fx.ev, fx.ts, A("10"), NULL, 1, 0, &x, &err), ST_OK);
     json_t *j;
     assert_int_equal(st_xexposure_json(x, &j), ST_OK);
     assert_string_equal(json_string_value(json_object_get(j, "indirect")), "0");
     json_decref(j);
     st_xexposure_free(x);
-    assert_int_equal(st_xexposure_run(fx.e, fx.ts, A("55"), NULL, 5, 0, &x, &err), ST_ENOTFOUND);
+    assert_int_equal(st_xexposure_run(fx.e, fx.ev, fx.ts, A("55"), NULL, 5, 0, &x, &err), ST_ENOTFOUND);
     teardown(&fx);
 }
 
@@ -587,6 +592,33 @@ static void test_events_repeats(void **state) {
     teardown(&fx);
 }
 
+/* A tag holds only while it is valid: the exchange's tag ended before
+ * block 14, so tx05's 70 to it is an ordinary payment (FIFO: 20 tainted
+ * stay at X, in the frontier): 100 = (18 + 48 + 20) + 14 fees. */
+static void test_tag_dates(void **state) {
+    (void)state;
+    fixture fx;
+    setup_mixed(&fx);
+    st_tagset_free(fx.ts);
+    assert_int_equal(st_tagset_new(&fx.ts), ST_OK);
+    st_tag t;
+    memset(&t, 0, sizeof t);
+    t.address = A("0f");
+    t.label = "Exchange X";
+    t.category = "exchange";
+    t.raw_category = t.abuse = t.source = t.currency = t.actor = t.confidence = t.lastmod = t.pack = "";
+    t.valid_from = INT64_MIN;
+    t.valid_to = 1600001301; /* after block 13, before block 14 */
+    assert_int_equal(st_tagset_add(fx.ts, &t), ST_OK);
+    json_t *j = run(&fx, H("01"), ST_TAINT_FIFO);
+    assert_string_equal(tot(j, "ETH", "stopped"), "0");
+    assert_string_equal(tot(j, "ETH", "frontier"), "86");
+    assert_string_equal(front(j, A("0f")), "20");
+    assert_int_equal(json_array_size(json_object_get(j, "services")), 0);
+    json_decref(j);
+    teardown(&fx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_haircut), cmocka_unit_test(test_mixed_fifo),
@@ -594,6 +626,7 @@ int main(void) {
         cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_swap_bridge_haircut),
         cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo), cmocka_unit_test(test_topics),
         cmocka_unit_test(test_exposure), cmocka_unit_test(test_events_repeats),
+        cmocka_unit_test(test_tag_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
