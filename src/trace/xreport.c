@@ -443,9 +443,37 @@ int st_xtrace_write_dot(FILE *f, const st_xtrace *x) {
         }
         fprintf(f, "  }\n");
     }
-    for (size_t i = 0; i < x->nbr; i++) {
+    /* the bridges: from the payer on one chain to the payment on the other */
+    char t2[ST_U256_TEXT];
+    for (size_t i = 0; i < x->nbr && i < 300; i++) {
         const xt_bridge *b = &x->br[i];
-        fprintf(f, "  bridge%zu [shape=diamond, label=\"%s\\n%s\"];\n", i, b->protocol, st_u256_format(&b->tainted_out, t));
+        fprintf(f, "  bridge%zu [shape=diamond, style=filled, fillcolor=lightblue, label=\"%s\\n%s -> %s\"];\n", i,
+                b->protocol, st_u256_format(&b->tainted_in, t), st_u256_format(&b->tainted_out, t2));
+        if (b->in_chain == XT_ETH) {
+            st_evm_tx tx;
+            st_evm_get_tx(x->e, b->in_tx, &tx);
+            st_evm_addr_text(x->e, tx.from, ad);
+            fprintf(f, "  \"e%s\" -> bridge%zu;\n", ad, i);
+            if (b->out_txid[0] && b->out_chain == XT_BTC) fprintf(f, "  bridge%zu -> \"b%s\";\n", i, b->out_txid);
+        } else if (x->btc) {
+            st_chain_cols k;
+            st_chain_get_cols(x->btc, &k);
+            char tid[65];
+            st_chain_hash_hex(k.tx_hash[b->in_tx], tid);
+            fprintf(f, "  \"b%s\" -> bridge%zu;\n", tid, i);
+            if (b->out_tx != ST_EVM_NONE) {
+                st_evm_tx tx;
+                st_evm_get_tx(x->e, b->out_tx, &tx);
+                for (uint64_t g = tx.first_flow; g < tx.first_flow + tx.nflows; g++) {
+                    st_evm_flow fl;
+                    st_evm_get_flow(x->e, g, &fl);
+                    if (fl.kind == ST_EVM_FEE || st_u256_cmp(&fl.amount, &b->amount_out)) continue;
+                    st_evm_addr_text(x->e, fl.to, bd);
+                    fprintf(f, "  bridge%zu -> \"e%s\";\n", i, bd);
+                    break;
+                }
+            }
+        }
     }
     fprintf(f, "}\n");
     return ST_OK;

@@ -99,6 +99,9 @@ grep -q "^service Exchange Alpha .* bitcoin " $T/table.txt || fail "table Bitcoi
 $B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" \
   --model fifo --format dot >$T/g.dot || fail "dot"
 grep -q cluster_bitcoin $T/g.dot && grep -q cluster_ethereum $T/g.dot || fail "dot clusters"
+grep -q '^  "e0x[0-9a-f]*" -> bridge[0-9]*;' $T/g.dot && grep -q '^  bridge[0-9]* -> "b[0-9a-f]*";' $T/g.dot &&
+  grep -q '^  "b[0-9a-f]*" -> bridge[0-9]*;' $T/g.dot && grep -q '^  bridge[0-9]* -> "e0x[0-9a-f]*";' $T/g.dot ||
+  fail "dot bridge edges both ways"
 
 # --through-mixers: every tainted deposit linked to every withdrawal of its
 # denomination in the window, marked, each withdrawal sharing the deposits'
