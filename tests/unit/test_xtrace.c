@@ -619,6 +619,54 @@ static void test_tag_dates(void **state) {
     teardown(&fx);
 }
 
+/* WETH: wrapping is a conversion.  V 0a -> M 0b 100 (source), D 0d -> M
+ * 100 clean, M wraps 50 (ether to the WETH contract, Deposit(M, 50) mints
+ * 50 WETH), M sends 20 WETH to N 0e.  No receipts: no fees.  Haircut: the
+ * 50 wrapped take floor(50*100/200) = 25 (ETH out 25; M keeps 150/75);
+ * the 50 WETH carry 25 (WETH in 25); N gets floor(20*25/50) = 10. */
+#define WETH_A "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
+static void test_weth_wrap(void **state) {
+    (void)state;
+    fixture fx;
+    memset(&fx, 0, sizeof fx);
+    fx.dir = st_test_tmpdir();
+    char ex[600], logs[2048], d[65];
+    snprintf(ex, sizeof ex, "%s/export", fx.dir);
+    assert_int_equal(st_mkdir_p(ex, NULL), ST_OK);
+    write_file(ex, "transactions.csv",
+               "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,"
+               "block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n"
+               H("01") ",0,,10,0," A("0a") "," A("0b") ",100,21000,2,0x,0,,,0\n"
+               H("02") ",0,,11,0," A("0d") "," A("0b") ",100,21000,2,0x,0,,,0\n"
+               H("03") ",0,,12,0," A("0b") "," WETH_A ",50,21000,2,0x,0,,,0\n"
+               H("04") ",0,,13,0," A("0b") "," WETH_A ",0,21000,2,0x,0,,,0\n");
+    strcpy(logs, "log_index,transaction_hash,transaction_index,block_hash,block_number,address,data,topics\n");
+    word(d, 50);
+    size_t n = strlen(logs);
+    snprintf(logs + n, sizeof logs - n,
+             "0," H("03") ",0,,12," WETH_A ",0x%s,\"0xe1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c,"
+             "0x" PAD "000000000000000000000000000000000000000b\"\n", d);
+    word(d, 20);
+    log_row(logs, sizeof logs, 0, H("04"), 13, WETH_A, TRANSFER, A("0b"), A("0e"), d);
+    write_file(ex, "logs.csv", logs);
+    snprintf(fx.db, sizeof fx.db, "%s/db", fx.dir);
+    ingest(fx.db, ex);
+    st_error err;
+    assert_int_equal(st_evm_open(&fx.e, fx.db, &err), ST_OK);
+    assert_int_equal(st_evm_events_open(&fx.ev, fx.e, fx.db, &err), ST_OK);
+    assert_int_equal(st_tagset_new(&fx.ts), ST_OK);
+    json_t *j = run(&fx, H("01"), ST_TAINT_HAIRCUT);
+    assert_string_equal(tot(j, "ETH", "source"), "100");
+    assert_string_equal(tot(j, "ETH", "out"), "25");
+    assert_string_equal(tot(j, "ETH", "frontier"), "75");
+    assert_string_equal(tot(j, WETH_A, "in"), "25");
+    assert_string_equal(front(j, A("0e")), "10");
+    assert_string_equal(front(j, WETH_A), "0"); /* the contract holds nothing */
+    assert_true(json_is_true(json_object_get(j, "conserved")));
+    json_decref(j);
+    teardown(&fx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_haircut), cmocka_unit_test(test_mixed_fifo),
@@ -626,7 +674,7 @@ int main(void) {
         cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_swap_bridge_haircut),
         cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo), cmocka_unit_test(test_topics),
         cmocka_unit_test(test_exposure), cmocka_unit_test(test_events_repeats),
-        cmocka_unit_test(test_tag_dates),
+        cmocka_unit_test(test_tag_dates), cmocka_unit_test(test_weth_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
