@@ -69,6 +69,9 @@ char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]);
 int st_u256_add(st_u256 *r, const st_u256 *a, const st_u256 *b);
 int st_u256_sub(st_u256 *r, const st_u256 *a, const st_u256 *b);
 int st_u256_mul_u64(st_u256 *r, const st_u256 *a, uint64_t m);
+/* r = floor(a * b / d), exact (512-bit intermediate): 1 when d is zero or
+ * the quotient does not fit 256 bits, else 0. */
+int st_u256_muldiv(st_u256 *r, const st_u256 *a, const st_u256 *b, const st_u256 *d);
 /* -1, 0 or 1 as a is below, equal to or above b. */
 int st_u256_cmp(const st_u256 *a, const st_u256 *b);
 int st_u256_is_zero(const st_u256 *a);
@@ -185,6 +188,62 @@ typedef struct st_evm_summary {
  * first block (its balances are unknown). */
 int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out,
                            st_error *err);
+
+/* ---- events: swaps and bridges ------------------------------------------
+ *
+ * Logs that move no value themselves but say what a transaction did with
+ * the value it moved, kept by the ingest beside the flows (events.bin):
+ * Uniswap V2 and V3 `Swap`, Curve `TokenExchange` (and the underlying
+ * form), and THORChain's router `Deposit(to, asset, amount, memo)` and
+ * `TransferOut(vault, to, asset, amount, memo)`.  Stores ingested before
+ * events were kept have none (ingest the export again into a new store). */
+typedef enum st_evm_event_kind {
+    ST_EVM_EV_SWAP_V2 = 1,
+    ST_EVM_EV_SWAP_V3,
+    ST_EVM_EV_CURVE_EXCHANGE,
+    ST_EVM_EV_THOR_DEPOSIT,
+    ST_EVM_EV_THOR_TRANSFER_OUT,
+} st_evm_event_kind;
+
+typedef struct st_evm_event {
+    uint64_t tx, block, log_index;
+    int kind;                 /* st_evm_event_kind */
+    uint64_t emitter;         /* address id, ST_EVM_NONE when no flow names it */
+    uint8_t emitter_addr[20];
+    int ntopics;              /* indexed topics after topic0 */
+    uint8_t topics[3][32];
+    const uint8_t *data;      /* the log's data, ndata bytes (at most 512 kept) */
+    size_t ndata;
+} st_evm_event;
+
+/* A THORChain router event decoded: to (the vault, or the payee of a
+ * TransferOut), asset (ST_EVM_NONE for ether, else the token's address
+ * id; asset_addr its 20 bytes), amount, and the memo (NUL-terminated,
+ * at most 255 bytes).  ST_OK, or ST_EPARSE when the data is malformed. */
+typedef struct st_evm_thor {
+    uint8_t to[20], asset_addr[20];
+    int native;               /* the asset is ether */
+    st_u256 amount;
+    char memo[256];
+} st_evm_thor;
+int st_evm_thor_decode(const st_evm_event *ev, st_evm_thor *out);
+
+typedef struct st_evm_events st_evm_events; /* the events of a store (opaque) */
+
+/* Read dir/events.bin of the open store e at dir: *out is the caller's
+ * (st_evm_events_close); a store without the file has no events. */
+int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st_error *err);
+void st_evm_events_close(st_evm_events *v);
+size_t st_evm_events_count(const st_evm_events *v);
+/* The i-th event in chain order (by transaction, then log index); valid
+ * while v is open. */
+const st_evm_event *st_evm_events_get(const st_evm_events *v, size_t i);
+/* The events of transaction tx: *first and the count. */
+size_t st_evm_events_of_tx(const st_evm_events *v, uint64_t tx, size_t *first);
+/* The timestamp (unix seconds) of a block, from the blocks table's
+ * `timestamp` column (kept in blocktimes.bin, for the dates tags are valid
+ * on); -1 when the export did not give it. */
+int64_t st_evm_events_block_time(const st_evm_events *v, uint64_t block);
 
 /* ---- ingest ------------------------------------------------------------ */
 

@@ -288,6 +288,13 @@ void st_trace_sort_frontier(st_trace_result *r);
 int st_trace_run(const st_chain *c, const uint64_t *src, size_t nsrc,
                  const st_trace_opts *opts, st_trace_result **out, st_error *err);
 
+/* The same with partly tainted sources: taint[i] satoshis of src[i] (its
+ * first ones, for FIFO; -1 or more than the output holds: all of it).
+ * taint may be NULL (every source whole).  A bridge's outbound payment
+ * enters the Bitcoin walk this way (sanctrace/xtrace.h). */
+int st_trace_run_partial(const st_chain *c, const uint64_t *src, const int64_t *taint, size_t nsrc,
+                         const st_trace_opts *opts, st_trace_result **out, st_error *err);
+
 /* Resolve one --from argument: TXID:VOUT, an address, or a tag name
  * (label, actor or pack, needs tm).  Appends output ids to *outs
  * (growing array, caller st_free()s).  ST_ENOTFOUND with a clear message. */

@@ -17,12 +17,13 @@
 
 #include "cli.h"
 #include "sanctrace/evm.h"
+#include "sanctrace/xtrace.h"
 
 int cmd_evm(int argc, char **argv);
 
 typedef struct evm_args {
-    const char *db, *format, *chain, *out;
-    uint64_t at_block, flows, seed;
+    const char *db, *format, *chain, *out, *scenario;
+    uint64_t at_block, flows, seed, splits;
     int has_at_block, eip55;
     cli_args posl;
     char dbbuf[1024];
@@ -36,7 +37,8 @@ static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI
 static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
                                        OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
-                                     OPT("--seed", CLI_NUM, seed, UINT64_MAX), CLI_END};
+                                     OPT("--seed", CLI_NUM, seed, UINT64_MAX), OPT("--scenario", CLI_TEXT, scenario, 0),
+                                     OPT("--splits", CLI_NUM, splits, 400), CLI_END};
 static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, tx_opts, NULL};
 static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth", "evm tx"};
 
@@ -49,7 +51,9 @@ static void evm_usage(FILE *f) {
                "  stats                              counts, first and last block, bytes per flow\n"
                "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
                "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
-               "  synth --flows N --out DIR [--seed S]  an ethereum-etl export of a synthetic chain\n\n"
+               "  synth --flows N --out DIR [--seed S]  an ethereum-etl export of a synthetic chain\n"
+               "  synth --scenario bybit --out DIR [--seed S] [--splits N]  a theft laundered from Ethereum\n"
+               "        through THORChain into Bitcoin: DIR/evm, DIR/btc, tagpack.yaml, truth.json\n\n"
                "Amounts are exact decimal strings (wei, or the token's base unit). Addresses are\n"
                "accepted in any letter case and printed lowercase (--eip55: checksummed).\n"
                "--db defaults to $SANCTRACE_HOME/evm (or ~/.local/share/sanctrace/evm).\n"
@@ -313,7 +317,24 @@ static int evm_address(evm_args *a) {
     return 0;
 }
 
+/* --scenario bybit: the cross-chain laundering scenario (sanctrace/xtrace.h) */
+static int evm_scenario(evm_args *a) {
+    if (strcmp(a->scenario, "bybit") || !a->out || a->posl.n) {
+        fprintf(stderr, "sanctrace evm synth: --scenario bybit --out DIR [--seed S] [--splits N]\n");
+        return 2;
+    }
+    st_xscenario_opts o = {a->seed, (uint32_t)a->splits};
+    st_error err;
+    st_error_clear(&err);
+    if (st_xtrace_scenario(a->out, &o, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    return 0;
+}
+
 static int evm_synth(evm_args *a) {
+    if (a->scenario) return evm_scenario(a);
     if (!a->out || !a->flows || a->posl.n) {
         fprintf(stderr, "sanctrace evm synth: give --flows N (N > 0) and --out DIR\n");
         return 2;

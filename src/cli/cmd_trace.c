@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "sanctrace/chain.h"
 #include "sanctrace/trace.h"
+#include "sanctrace/xtrace.h"
 
 int cmd_trace(int argc, char **argv);
 int cmd_exposure(int argc, char **argv);
@@ -33,12 +34,13 @@ int cmd_chain_why(int argc, char **argv);
 typedef cli_list tr_list;
 
 typedef struct tr_args {
-    const char *db, *format, *data_dir, *model, *change, *address;
+    const char *db, *format, *data_dir, *model, *change, *address, *evm_db, *asset;
     tr_list from, tags;
     cli_args pos;
     uint64_t until_height; /* UINT64_MAX: to the tip */
     uint64_t max_hops, max_txs, large, max_visits, limit;
-    int taint_fee, through_services, merge_coinjoin, no_sanctions, cluster;
+    int taint_fee, through_services, merge_coinjoin, no_sanctions, cluster, through_mixers, db_given;
+    uint64_t until_block, max_fanout;
     char dbbuf[1100], ddbuf[1024];
 } tr_args;
 
@@ -57,11 +59,17 @@ static const cli_opt trace_opts[] = {
     OPT("--limit", CLI_NUM, limit, SIZE_MAX),
     OPT("--max-txs", CLI_NUM, max_txs, UINT64_MAX),
     OPT("--through-services", CLI_FLAG, through_services, 0),
+    OPT("--evm-db", CLI_TEXT, evm_db, 0),
+    OPT("--until-block", CLI_NUM, until_block, INT64_MAX),
+    OPT("--through-mixers", CLI_FLAG, through_mixers, 0),
+    OPT("--max-fanout", CLI_NUM, max_fanout, 1000000),
     CLI_END,
 };
 
 static const cli_opt exposure_opts[] = {
     COMMON,
+    OPT("--evm-db", CLI_TEXT, evm_db, 0),
+    OPT("--asset", CLI_TEXT, asset, 0),
     OPT("--cluster", CLI_FLAG, cluster, 0),
     OPT("--max-hops", CLI_NUM, max_hops, 1000000),
     OPT("--tags", CLI_LIST, tags, 0),
@@ -98,7 +106,9 @@ static int parse(int argc, char **argv, const cli_opt *table, size_t maxpos, tr_
     a->until_height = UINT64_MAX;
     a->limit = 1000;
     a->max_txs = 5000000;
+    a->until_block = UINT64_MAX;
     if (cli_parse(cmd, table, all_tables, all_names, argc, argv, a, &a->pos, maxpos)) return 2;
+    a->db_given = a->db != NULL;
     cli_data_dir(a->data_dir, a->ddbuf, sizeof a->ddbuf);
     if (!a->db) {
         snprintf(a->dbbuf, sizeof a->dbbuf, "%s/chain", a->ddbuf);
@@ -186,14 +196,20 @@ fail:
 
 static void trace_usage(FILE *f) {
     fprintf(f,
-            "usage: sanctrace trace [--db DIR] --from TXID:VOUT|ADDRESS|TAG ... [--model MODEL]\n"
+            "usage: sanctrace trace [--db DIR] [--evm-db DIR] --from SOURCE ... [--model MODEL]\n"
             "         [--until-height H] [--max-hops N] [--taint-fee] [--tags FILE|DIR ...]\n"
             "         [--format json|table|dot|svg] [--limit N] [--max-txs N] [--through-services]\n"
             "         [--data-dir DIR] [--no-sanctions]\n\n"
             "Follows tainted coins forward in chain order, in exact satoshis.\n"
             "  --model poison|haircut|fifo|lifo|tiho   (default haircut)\n"
             "  --from      a source: one output, every output of an address, or every address\n"
-            "              of a tag (label, actor or TagPack title); repeatable\n"
+            "              of a tag (label, actor or TagPack title); repeatable.  On Ethereum\n"
+            "              (--evm-db): a transaction hash (what its sender sent), HASH/0xVICTIM,\n"
+            "              0xADDRESS@BLOCK (its balances after that block), 0xADDRESS\n"
+            "  --evm-db DIR  trace the Ethereum store too (models poison, haircut, fifo);\n"
+            "              then --db adds the Bitcoin store; --until-block H stops at block H,\n"
+            "              --through-mixers links mixer deposits to withdrawals (a heuristic),\n"
+            "              --max-fanout N bounds bridge outbounds per inbound (default 64)\n"
             "  --taint-fee fee taint goes to the block's coinbase instead of leaving the graph\n"
             "  --tags      TagPack YAML files or directories (repeatable); the sanctions\n"
             "              snapshot's wallets in --data-dir are added unless --no-sanctions\n"
@@ -249,6 +265,105 @@ static int trace_draw(const tr_env *e, const st_trace_result *r, const uint64_t 
     return rc ? 2 : 0;
 }
 
+/* --evm-db: one trace over the Ethereum store and, with --db, the Bitcoin
+ * store (sanctrace/xtrace.h). */
+static int trace_xchain(const tr_args *a, st_taint_model model, const char *fmt) {
+    if (model != ST_TAINT_POISON && model != ST_TAINT_HAIRCUT && model != ST_TAINT_FIFO) {
+        fprintf(stderr, "sanctrace trace: with --evm-db the model is poison, haircut or fifo\n");
+        return 2;
+    }
+    st_error err;
+    st_error_clear(&err);
+    st_evm *ev = NULL;
+    tr_env e;
+    memset(&e, 0, sizeof e);
+    st_xtrace *x = NULL;
+    int rc = 0;
+    st_evm_events *evs = NULL;
+    if (st_evm_open(&ev, a->evm_db, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    if (st_evm_events_open(&evs, ev, a->evm_db, &err)) {
+        cli_report(&err);
+        st_evm_close(ev);
+        return 2;
+    }
+    if (a->db_given) {
+        if (env_open(&e, a, 0, 1)) {
+            st_evm_close(ev);
+            return 2;
+        }
+    } else {
+        if (st_tagset_new(&e.ts)) goto oom;
+        for (size_t i = 0; i < a->tags.n; i++)
+            if (st_tagset_load_path(e.ts, a->tags.v[i], &err)) {
+                cli_report(&err);
+                rc = 2;
+                goto out;
+            }
+        if (!a->no_sanctions) {
+            st_error e2;
+            st_error_clear(&e2);
+            if (st_tagset_load_sanctions(e.ts, a->ddbuf, &e.sanction_tags, &e2) && e2.code != ST_ENOTFOUND)
+                cli_report(&e2);
+        }
+    }
+    st_xtrace_opts o;
+    memset(&o, 0, sizeof o);
+    o.model = model;
+    o.until_block = a->until_block == UINT64_MAX ? -1 : (int64_t)a->until_block;
+    o.until_height = a->until_height == UINT64_MAX ? -1 : (int64_t)a->until_height;
+    o.max_hops = (uint32_t)a->max_hops;
+    o.through_services = a->through_services;
+    o.through_mixers = a->through_mixers;
+    o.max_fanout = a->max_fanout;
+    o.max_txs = a->max_txs;
+    o.tags = e.ts;
+    o.btc_tags = e.tm;
+    o.events = evs;
+    o.progress = 1;
+    if (st_xtrace_run(ev, e.c, (const char *const *)a->from.v, a->from.n, &o, &x, &err)) {
+        cli_report(&err);
+        rc = 2;
+        goto out;
+    }
+    if (!strcmp(fmt, "json")) {
+        json_t *j;
+        int jrc = st_xtrace_json(x, (size_t)a->limit, &j);
+        rc = print_json("trace", jrc, j);
+    } else if (!strcmp(fmt, "table")) {
+        rc = st_xtrace_write_table(stdout, x, (size_t)a->limit) ? 2 : 0;
+    } else if (!strcmp(fmt, "dot")) {
+        rc = st_xtrace_write_dot(stdout, x) ? 2 : 0;
+    } else {
+        fflush(stdout);
+        FILE *p = popen("dot -Tsvg", "w");
+        if (!p) {
+            fprintf(stderr, "sanctrace trace: cannot run Graphviz 'dot' (install the graphviz package)\n");
+            rc = 2;
+            goto out;
+        }
+        rc = st_xtrace_write_dot(p, x) ? 2 : 0;
+        if (pclose(p) != 0) {
+            fprintf(stderr, "sanctrace trace: Graphviz 'dot -Tsvg' failed (install the graphviz package)\n");
+            rc = 2;
+        }
+    }
+    if (!rc && st_xtrace_cut(x)) rc = 1;
+    goto out;
+oom:
+    fprintf(stderr, "sanctrace trace: out of memory\n");
+    rc = 2;
+out:
+    st_xtrace_free(x);
+    if (e.c) env_close(&e);
+    else st_tagset_free(e.ts);
+    st_evm_events_close(evs);
+    st_evm_close(ev);
+    return rc;
+}
+
 int cmd_trace(int argc, char **argv) {
     if (want_help(argc, argv)) {
         trace_usage(stdout);
@@ -271,6 +386,13 @@ int cmd_trace(int argc, char **argv) {
         fprintf(stderr, "sanctrace trace: --format must be json, table, dot or svg\n");
         return 2;
     }
+    if (a.evm_db) return trace_xchain(&a, model, fmt);
+    for (size_t i = 0; i < a.from.n; i++)
+        if (!strncmp(a.from.v[i], "0x", 2) || !strncmp(a.from.v[i], "0X", 2)) {
+            fprintf(stderr, "sanctrace trace: source '%s' is on Ethereum: give the Ethereum store (--evm-db DIR)\n",
+                    a.from.v[i]);
+            return 2;
+        }
     tr_env e;
     if (env_open(&e, &a, 0, 1)) return 2;
     st_error err;
@@ -313,6 +435,7 @@ out:
 static void exposure_usage(FILE *f) {
     fprintf(f,
             "usage: sanctrace exposure [--db DIR] ADDRESS|cluster:ID [--cluster] [--max-hops N]\n"
+            "       sanctrace exposure --evm-db DIR 0xADDRESS [--asset ETH|0xTOKEN] [--max-hops N]\n"
             "         [--tags FILE|DIR ...] [--format json|table] [--max-visits N]\n"
             "         [--data-dir DIR] [--no-sanctions]\n\n"
             "How much of what ADDRESS (or, with --cluster or cluster:ID, its whole cluster)\n"
@@ -321,6 +444,74 @@ static void exposure_usage(FILE *f) {
             "and by source, each with the transactions that carry it, and a risk level.\n"
             "The sanctions snapshot's wallets in --data-dir are tags too unless --no-sanctions.\n"
             "Exit: 0 ok, 1 the walk was cut by --max-visits, 2 usage or unknown address.\n");
+}
+
+/* --evm-db: exposure of an Ethereum address (sanctrace/xtrace.h). */
+static int exposure_evm(const tr_args *a, const char *target) {
+    st_error err;
+    st_error_clear(&err);
+    st_evm *ev = NULL;
+    st_evm_events *evs = NULL;
+    st_tagset *ts = NULL;
+    st_xexposure *x = NULL;
+    int rc = 0;
+    if (st_evm_open(&ev, a->evm_db, &err)) {
+        cli_report(&err);
+        return 2;
+    }
+    if (st_tagset_new(&ts)) {
+        fprintf(stderr, "sanctrace exposure: out of memory\n");
+        rc = 2;
+        goto out;
+    }
+    for (size_t i = 0; i < a->tags.n; i++)
+        if (st_tagset_load_path(ts, a->tags.v[i], &err)) {
+            cli_report(&err);
+            rc = 2;
+            goto out;
+        }
+    if (!a->no_sanctions) {
+        st_error e2;
+        size_t added;
+        st_error_clear(&e2);
+        if (st_tagset_load_sanctions(ts, a->ddbuf, &added, &e2) && e2.code != ST_ENOTFOUND) cli_report(&e2);
+    }
+    if (st_evm_events_open(&evs, ev, a->evm_db, &err)) {
+        cli_report(&err);
+        rc = 2;
+        goto out;
+    }
+    if (st_xexposure_run(ev, evs, ts, target, a->asset, (uint32_t)a->max_hops, a->max_visits == UINT64_MAX ? 0 : a->max_visits,
+                         &x, &err)) {
+        cli_report(&err);
+        rc = 2;
+        goto out;
+    }
+    json_t *j;
+    int jrc = st_xexposure_json(x, &j);
+    if (!strcmp(a->format, "json")) rc = print_json("exposure", jrc, j);
+    else if (jrc) rc = 2;
+    else {
+        printf("target %s  asset %s  received %s  exposure %s direct + %s indirect%s\n", target,
+               json_string_value(json_object_get(j, "asset")), json_string_value(json_object_get(j, "received")),
+               json_string_value(json_object_get(j, "direct")), json_string_value(json_object_get(j, "indirect")),
+               st_xexposure_cut(x) ? "  (CUT by --max-visits)" : "");
+        size_t i;
+        json_t *s;
+        json_array_foreach(json_object_get(j, "by_source"), i, s) {
+            printf("  %-12s %-36s direct %30s  indirect %30s\n", json_string_value(json_object_get(s, "category")),
+                   json_string_value(json_object_get(s, "label")), json_string_value(json_object_get(s, "direct")),
+                   json_string_value(json_object_get(s, "indirect")));
+        }
+        json_decref(j);
+    }
+    if (!rc && st_xexposure_cut(x)) rc = 1;
+out:
+    st_xexposure_free(x);
+    st_tagset_free(ts);
+    st_evm_events_close(evs);
+    st_evm_close(ev);
+    return rc;
 }
 
 int cmd_exposure(int argc, char **argv) {
@@ -339,6 +530,7 @@ int cmd_exposure(int argc, char **argv) {
         return 2;
     }
     const char *target = a.pos.v[0];
+    if (a.evm_db) return exposure_evm(&a, target);
     int want_cluster = a.cluster || !strncmp(target, "cluster:", 8);
     tr_env e;
     if (env_open(&e, &a, want_cluster, 1)) return 2;

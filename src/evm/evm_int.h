@@ -123,8 +123,9 @@ typedef struct ev_token {
 typedef struct ev_block {
     uint64_t number;
     uint8_t miner[20];
-    uint8_t has_miner, has_base_fee;
+    uint8_t has_miner, has_base_fee, has_time;
     st_u256 base_fee;
+    uint64_t time;          /* the block's timestamp (unix seconds), kept for tag validity (events.c) */
     uint32_t first_wd, nwd; /* withdrawals in ev_batch.wd */
     uint32_t file;
 } ev_block;
@@ -133,6 +134,18 @@ typedef struct ev_withdrawal {
     uint8_t addr[20];
     st_u256 amount;       /* wei (the export's Gwei x 10^9) */
 } ev_withdrawal;
+
+/* A log the tracer needs beyond value flows (events.c): swaps and
+ * THORChain's router events, kept raw (topics after topic0, data). */
+#define EV_EVENT_DATA 512
+typedef struct ev_event {
+    uint8_t txhash[32], emitter[20];
+    uint64_t block, log_index;
+    uint8_t kind, ntopics;
+    uint16_t ndata;
+    uint8_t topics[3][32];
+    uint8_t data[EV_EVENT_DATA];
+} ev_event;
 
 #define EV_VEC(T) struct { T *v; size_t n, cap; }
 
@@ -146,6 +159,7 @@ typedef struct ev_batch {
     EV_VEC(ev_withdrawal) wd;
     EV_VEC(uint32_t) paths;    /* trace addresses */
     EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
+    EV_VEC(ev_event) events;   /* swap and bridge logs (events.c) */
     uint64_t rows, bad_rows, files, bytes;
     uint64_t seq;
     uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
@@ -170,5 +184,17 @@ void ev_batch_free(ev_batch *b);
 int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err);
 /* The same for a file (gzip when it starts with 1f 8b). */
 int ev_read_file(ev_batch *b, const char *path, st_error *err);
+
+/* ---- events (events.c) ---- */
+
+/* A logs row that is no value flow: kept when its topic0 is one the tracer
+ * reads (t: the row's hash, block, log index and emitter in t->token).
+ * 0, or ST_ENOMEM. */
+int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char *data);
+/* Append the batch's events of blocks after after_block to dir/events.bin
+ * and their blocks' timestamps to dir/blocktimes.bin
+ * (before the manifest is renamed: the reader keeps only committed blocks
+ * and drops repeats). */
+int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
 
 #endif

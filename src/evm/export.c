@@ -50,6 +50,7 @@ void ev_batch_free(ev_batch *b) {
     st_free(b->wd.v);
     st_free(b->paths.v);
     st_free(b->token_addrs.v);
+    st_free(b->events.v);
     for (size_t i = 0; i < b->nnames; i++) st_free(b->names[i]);
     st_free(b->names);
     memset(b, 0, sizeof *b);
@@ -125,7 +126,7 @@ enum {
     F_NUMBER, F_MINER, F_BASE_FEE, F_WITHDRAWALS, F_HASH, F_BLOCK, F_TXINDEX, F_FROM, F_TO, F_VALUE, F_GAS_PRICE,
     F_TXHASH, F_GAS_USED, F_STATUS, F_EFF_PRICE, F_CONTRACT, F_LOG_INDEX, F_ADDRESS, F_DATA, F_TOPICS, F_TOKEN,
     F_TRACE_TYPE, F_CALL_TYPE, F_TRACE_ADDRESS, F_ERROR, F_R_GAS_USED, F_R_STATUS, F_R_EFF_PRICE, F_R_CONTRACT,
-    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_N
+    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_TIMESTAMP, F_N
 };
 static const char *const field_names[F_N] = {
     "number", "miner", "base_fee_per_gas", "withdrawals", "hash", "block_number", "transaction_index",
@@ -133,7 +134,7 @@ static const char *const field_names[F_N] = {
     "effective_gas_price", "contract_address", "log_index", "address", "data", "topics", "token_address",
     "trace_type", "call_type", "trace_address", "error", "receipt_gas_used", "receipt_status",
     "receipt_effective_gas_price", "receipt_contract_address", "blob_gas_used", "blob_gas_price",
-    "receipt_blob_gas_used", "receipt_blob_gas_price"};
+    "receipt_blob_gas_used", "receipt_blob_gas_price", "timestamp"};
 
 typedef struct reader {
     ev_batch *b;
@@ -243,6 +244,7 @@ static int read_row(reader *r, int tb, long line) {
         if (parse_u64(fld(r, F_NUMBER), &x->number, &has) || !has) goto bad_number;
         if (parse_hex_bytes(fld(r, F_MINER), x->miner, 20, &x->has_miner)) goto bad_miner;
         if (parse_amount(fld(r, F_BASE_FEE), &x->base_fee, &x->has_base_fee)) goto bad_fee;
+        if (parse_u64(fld(r, F_TIMESTAMP), &x->time, &x->has_time)) x->has_time = 0; /* for tag dates only */
         int w = row_withdrawals(r, x, line);
         if (w) {
             b->blocks.n--;
@@ -333,7 +335,7 @@ static int read_row(reader *r, int tb, long line) {
             t.no_to = (uint8_t)!dep;
         } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
                    strncmp(topics, transfer_topic, 66) != 0)
-            return 0; /* another event: not a value flow */
+            return ev_event_take(b, &t, topics, data); /* another event: swaps and bridges keep it */
         if (c2 && (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to))) {
             bad(r, line, "%s: a Transfer topic is not an address", "topics");
             return -1;

@@ -693,6 +693,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     for (int c = 0; c < EV_NCOLS; c++)
         if ((rc = append_col(&g, dir, c, err))) goto done;
     if ((rc = write_indexes(&g, dir, err))) goto done;
+    if ((rc = ev_events_append(dir, &g.b, g.c.last_block, err))) goto done;
     if ((rc = ev_manifest_write(dir, &g.nc, err))) goto done;
     if (!g.opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -131,3 +131,53 @@ char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]) {
     out[k] = 0;
     return out;
 }
+
+/* floor(a * b / d) through a 512-bit product: 64-bit operands (the common
+ * case of amounts under 18.4 ether) take one 128-bit division, the rest a
+ * shift-subtract long division, which needs no normalisation tricks. */
+int st_u256_muldiv(st_u256 *r, const st_u256 *a, const st_u256 *b, const st_u256 *d) {
+    if (st_u256_is_zero(d)) return 1;
+    if (!(a->w[1] | a->w[2] | a->w[3] | b->w[1] | b->w[2] | b->w[3] | d->w[1] | d->w[2] | d->w[3])) {
+        u128 q = (u128)a->w[0] * b->w[0] / d->w[0];
+        st_u256 t = {{(uint64_t)q, (uint64_t)(q >> 64), 0, 0}};
+        *r = t;
+        return 0;
+    }
+    uint64_t p[8] = {0};
+    for (int i = 0; i < 4; i++) {
+        uint64_t carry = 0;
+        for (int j = 0; j < 4; j++) {
+            u128 s = (u128)a->w[i] * b->w[j] + p[i + j] + carry;
+            p[i + j] = (uint64_t)s;
+            carry = (uint64_t)(s >> 64);
+        }
+        p[i + 4] = carry;
+    }
+    uint64_t rem[5] = {0}, q[8] = {0};
+    int top = 511;
+    while (top >= 0 && !((p[top / 64] >> (top % 64)) & 1)) top--;
+    for (int bit = top; bit >= 0; bit--) {
+        for (int k = 4; k > 0; k--) rem[k] = (rem[k] << 1) | (rem[k - 1] >> 63);
+        rem[0] = (rem[0] << 1) | ((p[bit / 64] >> (bit % 64)) & 1);
+        int ge = rem[4] != 0;
+        if (!ge) {
+            ge = 1;
+            for (int k = 3; k >= 0; k--)
+                if (rem[k] != d->w[k]) {
+                    ge = rem[k] > d->w[k];
+                    break;
+                }
+        }
+        if (ge) {
+            uint64_t borrow = 0;
+            for (int k = 0; k < 5; k++) {
+                uint64_t y = k < 4 ? d->w[k] : 0, x = rem[k];
+                rem[k] = x - y - borrow;
+                borrow = (x < y) || (x - y < borrow);
+            }
+            q[bit / 64] |= 1ULL << (bit % 64);
+        }
+    }
+    memcpy(r->w, q, sizeof r->w);
+    return (q[4] | q[5] | q[6] | q[7]) != 0;
+}

@@ -3,8 +3,9 @@
  * tags (category "sanctioned").
  *
  * Design: the lists engine keeps the current snapshot and the one before
- * it (src/lists/store.h).  Every Bitcoin wallet of a listed party becomes
- * a tag valid from the party's listing date.  A wallet present in the
+ * it (src/lists/store.h).  Every Bitcoin wallet of a listed party, and
+ * every 0x account address (Ethereum and the chains sharing its
+ * addresses), becomes a tag valid from the party's listing date.  A wallet present in the
  * previous snapshot but gone from the current one was delisted: it stays
  * a tag, valid until the current snapshot was created, so funds that
  * moved while it was listed still count and later ones do not (as with
@@ -22,6 +23,16 @@ static int is_btc(const char *chain) {
     return chain && (!strcmp(chain, "XBT") || !strcmp(chain, "BTC"));
 }
 
+/* An account address of Ethereum or a chain sharing its addresses (OFAC
+ * lists USDT, USDC, ETC, ... wallets by the same 0x form): traced on the
+ * Ethereum store. */
+static int is_evm(const char *address) {
+    if (strlen(address) != 42 || address[0] != '0' || (address[1] != 'x' && address[1] != 'X')) return 0;
+    for (size_t i = 2; i < 42; i++)
+        if (!strchr("0123456789abcdefABCDEF", address[i])) return 0;
+    return 1;
+}
+
 static int add_wallets(st_tagset *ts, const st_store_snapshot *s, const st_map *skip,
                        int64_t valid_to, size_t *added) {
     char pack[128];
@@ -30,7 +41,7 @@ static int add_wallets(st_tagset *ts, const st_store_snapshot *s, const st_map *
         const st_entity *e = s->entities[i];
         for (size_t w = 0; w < e->n_wallets; w++) {
             const st_ent_wallet *wl = &e->wallets[w];
-            if (!is_btc(wl->chain) || !wl->address) continue;
+            if (!wl->address || !(is_btc(wl->chain) || is_evm(wl->address))) continue;
             uint64_t dummy;
             if (skip && st_map_get(skip, wl->address, strlen(wl->address), &dummy)) continue;
             st_tag t;
@@ -41,7 +52,7 @@ static int add_wallets(st_tagset *ts, const st_store_snapshot *s, const st_map *
             t.raw_category = "";
             t.abuse = "sanction";
             t.source = e->source ? e->source : "";
-            t.currency = "BTC";
+            t.currency = is_evm(wl->address) ? "ETH" : "BTC";
             t.actor = e->id;
             t.confidence = "authority_data";
             t.lastmod = "";

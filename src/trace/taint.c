@@ -639,6 +639,11 @@ static void ctx_free(tr_ctx *x) {
 
 int st_trace_run(const st_chain *c, const uint64_t *src, size_t nsrc,
                  const st_trace_opts *opts, st_trace_result **out, st_error *err) {
+    return st_trace_run_partial(c, src, NULL, nsrc, opts, out, err);
+}
+
+int st_trace_run_partial(const st_chain *c, const uint64_t *src, const int64_t *taint, size_t nsrc,
+                         const st_trace_opts *opts, st_trace_result **out, st_error *err) {
     *out = NULL;
     tr_ctx x;
     memset(&x, 0, sizeof x);
@@ -660,6 +665,7 @@ int st_trace_run(const st_chain *c, const uint64_t *src, size_t nsrc,
         uint64_t o = src[i];
         if (tab_get(&x.tab, o)) continue; /* named twice */
         int64_t v = x.k.out_value[o];
+        if (taint && taint[i] >= 0 && taint[i] < v) v = taint[i]; /* the first v satoshis */
         tr_iv whole = {0, v};
         x.r->source_value += v;
         if ((rc = emit_output(&x, o, st_chain_out_tx(c, o), v, &whole, 1, 0, 1))) goto out;

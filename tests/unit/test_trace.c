@@ -1096,15 +1096,20 @@ static void test_sanctions_tags(void **state) {
     st_tagset_new(&ts);
     size_t added = 0;
     assert_int_equal(st_tagset_load_sanctions(ts, home, &added, &e), ST_OK);
-    assert_int_equal(added, 2); /* the two Bitcoin wallets; ETH is not on this chain */
-    const st_tag *mixer = NULL, *person = NULL;
+    assert_int_equal(added, 3); /* the two Bitcoin wallets and the Ethereum account (traced with --evm-db) */
+    const st_tag *mixer = NULL, *person = NULL, *eth = NULL;
     for (size_t i = 0; i < st_tagset_count(ts); i++) {
         const st_tag *t = st_tagset_get(ts, i);
         if (!strcmp(t->address, "1MixerOneAddress")) mixer = t;
         if (!strcmp(t->address, "1PersonAddress")) person = t;
+        if (!strcmp(t->address, "0x00000000000000000000000000000000000000aa")) eth = t;
     }
     assert_non_null(mixer);
     assert_non_null(person);
+    assert_non_null(eth);
+    assert_string_equal(eth->currency, "ETH");
+    assert_string_equal(eth->category, "sanctioned");
+    assert_int_equal(eth->valid_to, mixer->valid_to); /* delisted with the mixer */
     assert_string_equal(mixer->category, "sanctioned");
     assert_string_equal(mixer->label, "Mixer One");
     int64_t listed;

@@ -1,0 +1,366 @@
+/*
+ * events.c - the logs a tracer needs beyond value flows: swaps (Uniswap V2
+ * and V3 `Swap`, Curve `TokenExchange`) and THORChain's router `Deposit`
+ * and `TransferOut`.
+ *
+ * Design: the export reader hands every log that is no value flow to
+ * ev_event_take, which keeps only the topics listed here, raw (indexed
+ * topics and up to 512 bytes of data); the ingest appends them to
+ * events.bin, fixed-size records keyed by transaction hash, before it
+ * renames the manifest.  The reader keeps the records whose transaction
+ * the committed store holds and drops repeats (an interrupted ingest
+ * leaves records of blocks it did not commit, and its retry writes them
+ * again), so the file needs no commit protocol of its own.
+ * Invariant: events are served in chain order (transaction, log index),
+ * each once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/codec.h"
+#include "core/fs.h"
+#include "evm/evm_int.h"
+
+/* keccak-256 of the event signatures (tests/unit/test_xtrace.c checks them) */
+static const struct {
+    const char *topic;
+    int kind;
+} known[] = {
+    {"0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822", ST_EVM_EV_SWAP_V2},
+    {"0xc42079f94a6350d7e6235f29174924f928cc2ac818eb64fed8004e115fbcca67", ST_EVM_EV_SWAP_V3},
+    {"0x8b3e96f2b889fa771c53c981b40daf005f63f637f1869f707052d15a3dd97140", ST_EVM_EV_CURVE_EXCHANGE},
+    {"0xd013ca23e77a65003c2c659c5442c00c805371b7fc1ebd4c206c41d1536bd90b", ST_EVM_EV_CURVE_EXCHANGE},
+    {"0xef519b7eb82aaf6ac376a6df2d793843ebfd593de5f1a0601d3cc6ab49ebb395", ST_EVM_EV_THOR_DEPOSIT},
+    {"0xa9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7", ST_EVM_EV_THOR_TRANSFER_OUT},
+};
+
+#define REC_SIZE (32 + 20 + 8 + 8 + 1 + 1 + 2 + 96 + EV_EVENT_DATA)
+static const char magic[8] = {'S', 'T', 'E', 'V', 'E', 'V', 'T', '1'};
+
+int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char *data) {
+    if (strlen(topics) < 66) return 0;
+    int kind = 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0] && !kind; i++)
+        if (!strncmp(topics, known[i].topic, 66)) kind = known[i].kind;
+    if (!kind) return 0;
+    ev_event ev;
+    memset(&ev, 0, sizeof ev);
+    memcpy(ev.txhash, t->txhash, 32);
+    memcpy(ev.emitter, t->token, 20);
+    ev.block = t->block;
+    ev.log_index = t->log_index;
+    ev.kind = (uint8_t)kind;
+    /* the indexed topics after topic0, each 0x + 64 hex digits */
+    const char *p = topics + 66;
+    while (*p == ',' && ev.ntopics < 3) {
+        p++;
+        if (strlen(p) < 66 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X') ||
+            st_hex_decode(p + 2, ev.topics[ev.ntopics], 32))
+            return 0; /* not the event it looks like: no swap, no bridge */
+        ev.ntopics++;
+        p += 66;
+    }
+    size_t n = strlen(data);
+    if (n >= 2 && data[0] == '0' && (data[1] == 'x' || data[1] == 'X')) {
+        size_t nb = (n - 2) / 2;
+        if (nb > EV_EVENT_DATA) nb = EV_EVENT_DATA; /* the memo decoder refuses what was cut */
+        if ((n - 2) % 2 || st_hex_decode(data + 2, ev.data, nb)) return 0;
+        ev.ndata = (uint16_t)nb;
+    }
+    ev_event *x = EV_PUSH(b->events);
+    if (!x) return ST_ENOMEM;
+    *x = ev;
+    return 0;
+}
+
+static void put64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint64_t get64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static int times_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
+
+int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err) {
+    int trc = times_append(dir, b, after_block, err);
+    if (trc) return trc;
+    size_t keep = 0;
+    for (size_t i = 0; i < b->events.n; i++) keep += after_block < 0 || (int64_t)b->events.v[i].block > after_block;
+    if (!keep) return ST_OK;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/events.bin", dir);
+    FILE *f = fopen(path, "ab");
+    if (!f) return st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
+    int rc = ST_OK;
+    if (ftell(f) == 0 && fwrite(magic, 1, 8, f) != 8) rc = ST_EIO;
+    uint8_t rec[REC_SIZE];
+    for (size_t i = 0; i < b->events.n && !rc; i++) {
+        const ev_event *e = &b->events.v[i];
+        if (after_block >= 0 && (int64_t)e->block <= after_block) continue;
+        uint8_t *p = rec;
+        memcpy(p, e->txhash, 32), p += 32;
+        memcpy(p, e->emitter, 20), p += 20;
+        put64(p, e->block), p += 8;
+        put64(p, e->log_index), p += 8;
+        *p++ = e->kind;
+        *p++ = e->ntopics;
+        *p++ = (uint8_t)(e->ndata & 0xff);
+        *p++ = (uint8_t)(e->ndata >> 8);
+        memcpy(p, e->topics, 96), p += 96;
+        memcpy(p, e->data, EV_EVENT_DATA);
+        if (fwrite(rec, 1, REC_SIZE, f) != REC_SIZE) rc = ST_EIO;
+    }
+    if (fclose(f) != 0) rc = ST_EIO;
+    if (rc) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write the events: %s", strerror(errno));
+    return ST_OK;
+}
+
+/* Block timestamps: (number, time) pairs, for the dates tags are valid. */
+static int times_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err) {
+    size_t keep = 0;
+    for (size_t i = 0; i < b->blocks.n; i++)
+        keep += b->blocks.v[i].has_time && (after_block < 0 || (int64_t)b->blocks.v[i].number > after_block);
+    if (!keep) return ST_OK;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/blocktimes.bin", dir);
+    FILE *f = fopen(path, "ab");
+    if (!f) return st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
+    int rc = ST_OK;
+    for (size_t i = 0; i < b->blocks.n && !rc; i++) {
+        const ev_block *k = &b->blocks.v[i];
+        if (!k->has_time || (after_block >= 0 && (int64_t)k->number <= after_block)) continue;
+        uint8_t rec[16];
+        put64(rec, k->number);
+        put64(rec + 8, k->time);
+        if (fwrite(rec, 1, 16, f) != 16) rc = ST_EIO;
+    }
+    if (fclose(f) != 0) rc = ST_EIO;
+    if (rc) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write the block times: %s", strerror(errno));
+    return ST_OK;
+}
+
+/* ---- reader ------------------------------------------------------------- */
+
+struct st_evm_events {
+    st_evm_event *v;
+    uint8_t (*data)[EV_EVENT_DATA];
+    size_t n;
+    uint64_t (*times)[2]; /* (block, unix time) by block, each once */
+    size_t ntimes;
+};
+
+static int by_block_time(const void *pa, const void *pb) {
+    const uint64_t *a = pa, *b = pb;
+    return a[0] < b[0] ? -1 : a[0] > b[0];
+}
+
+/* dir/blocktimes.bin, committed blocks only, each once */
+static int times_load(st_evm_events *v, const char *dir, int64_t last_block) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/blocktimes.bin", dir);
+    char *raw = NULL;
+    size_t len = 0;
+    st_error e2;
+    if (st_file_read(path, (size_t)1 << 36, &raw, &len, &e2)) return ST_OK; /* none: dates unknown */
+    size_t n = len / 16;
+    v->times = st_malloc((n ? n : 1) * sizeof *v->times);
+    if (!v->times) {
+        st_free(raw);
+        return ST_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t blk = get64((const uint8_t *)raw + 16 * i), t = get64((const uint8_t *)raw + 16 * i + 8);
+        if (last_block < 0 || (int64_t)blk > last_block) continue;
+        v->times[v->ntimes][0] = blk;
+        v->times[v->ntimes][1] = t;
+        v->ntimes++;
+    }
+    st_free(raw);
+    qsort(v->times, v->ntimes, sizeof *v->times, by_block_time);
+    size_t m = 0;
+    for (size_t i = 0; i < v->ntimes; i++)
+        if (!m || v->times[m - 1][0] != v->times[i][0]) memcpy(v->times[m++], v->times[i], sizeof v->times[0]);
+    v->ntimes = m;
+    return ST_OK;
+}
+
+int64_t st_evm_events_block_time(const st_evm_events *v, uint64_t block) {
+    if (!v || !v->ntimes) return -1;
+    size_t lo = 0, hi = v->ntimes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->times[mid][0] < block) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < v->ntimes && v->times[lo][0] == block ? (int64_t)v->times[lo][1] : -1;
+}
+
+static int by_tx_log(const void *pa, const void *pb) {
+    const st_evm_event *a = pa, *b = pb;
+    if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
+    return a->log_index < b->log_index ? -1 : a->log_index > b->log_index;
+}
+
+int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st_error *err) {
+    *out = st_calloc(1, sizeof **out);
+    if (!*out) return st_error_set(err, ST_ENOMEM, "out of memory");
+    st_evm_events *v = *out;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/events.bin", dir);
+    char *raw = NULL;
+    size_t len = 0;
+    st_error e2;
+    st_evm_stats st0;
+    st_evm_get_stats(e, &st0);
+    if (times_load(v, dir, st0.last_block)) {
+        st_evm_events_close(v);
+        *out = NULL;
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    }
+    int rc = st_file_read(path, (size_t)1 << 40, &raw, &len, &e2);
+    if (rc) {
+        if (!st_path_exists(path)) return ST_OK; /* a store without events */
+        st_evm_events_close(v);
+        *out = NULL;
+        if (err) *err = e2;
+        return rc;
+    }
+    if (len < 8 || memcmp(raw, magic, 8)) {
+        st_free(raw);
+        st_evm_events_close(v);
+        *out = NULL;
+        return st_error_at(err, ST_ECORRUPT, path, 0, -1, "not an events file of this version");
+    }
+    size_t nrec = (len - 8) / REC_SIZE;
+    st_evm_stats st;
+    st_evm_get_stats(e, &st);
+    v->v = st_malloc((nrec ? nrec : 1) * sizeof *v->v);
+    v->data = st_malloc((nrec ? nrec : 1) * sizeof *v->data);
+    if (!v->v || !v->data) {
+        st_free(raw);
+        st_evm_events_close(v);
+        *out = NULL;
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < nrec; i++) {
+        const uint8_t *p = (const uint8_t *)raw + 8 + i * REC_SIZE;
+        st_evm_event *x = &v->v[v->n];
+        memset(x, 0, sizeof *x);
+        char hx[67] = "0x";
+        st_hex_encode(p, 32, hx + 2);
+        memcpy(x->emitter_addr, p + 32, 20);
+        x->block = get64(p + 52);
+        x->log_index = get64(p + 60);
+        x->kind = p[68];
+        x->ntopics = p[69] > 3 ? 3 : p[69];
+        x->ndata = (size_t)p[70] | (size_t)p[71] << 8;
+        if (x->ndata > EV_EVENT_DATA) x->ndata = EV_EVENT_DATA;
+        memcpy(x->topics, p + 72, 96);
+        if (st.last_block < 0 || (int64_t)x->block > st.last_block) continue; /* not committed */
+        if (st_evm_find_tx(e, hx, &x->tx) != 1) continue;                    /* moved no value: nothing to trace */
+        if (!st_evm_find_addr(e, x->emitter_addr, &x->emitter)) x->emitter = ST_EVM_NONE;
+        memcpy(v->data[v->n], p + 168, EV_EVENT_DATA);
+        v->n++;
+    }
+    st_free(raw);
+    /* chain order, each event once; data pointers set after the sort */
+    for (size_t i = 0; i < v->n; i++) v->v[i].data = (const uint8_t *)(uintptr_t)i;
+    qsort(v->v, v->n, sizeof *v->v, by_tx_log);
+    size_t m = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (m && v->v[m - 1].tx == v->v[i].tx && v->v[m - 1].log_index == v->v[i].log_index) continue;
+        v->v[m++] = v->v[i];
+    }
+    v->n = m;
+    for (size_t i = 0; i < v->n; i++) v->v[i].data = v->data[(uintptr_t)v->v[i].data];
+    return ST_OK;
+}
+
+void st_evm_events_close(st_evm_events *v) {
+    if (!v) return;
+    st_free(v->times);
+    st_free(v->v);
+    st_free(v->data);
+    st_free(v);
+}
+
+size_t st_evm_events_count(const st_evm_events *v) { return v ? v->n : 0; }
+const st_evm_event *st_evm_events_get(const st_evm_events *v, size_t i) { return &v->v[i]; }
+
+size_t st_evm_events_of_tx(const st_evm_events *v, uint64_t tx, size_t *first) {
+    *first = 0;
+    if (!v || !v->n) return 0;
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->v[mid].tx < tx) lo = mid + 1;
+        else hi = mid;
+    }
+    size_t k = lo;
+    while (k < v->n && v->v[k].tx == tx) k++;
+    *first = lo;
+    return k - lo;
+}
+
+/* ---- THORChain router events -------------------------------------------- */
+
+/* A 32-byte ABI word holding a uint64-sized value (offsets, lengths). */
+static int word_small(const uint8_t *w, uint64_t *out) {
+    for (int i = 0; i < 24; i++)
+        if (w[i]) return ST_EPARSE;
+    *out = get64((const uint8_t[8]){w[31], w[30], w[29], w[28], w[27], w[26], w[25], w[24]});
+    return ST_OK;
+}
+
+static int word_addr(const uint8_t *w, uint8_t out[20]) {
+    for (int i = 0; i < 12; i++)
+        if (w[i]) return ST_EPARSE;
+    memcpy(out, w + 12, 20);
+    return ST_OK;
+}
+
+static int word_u256(const uint8_t *w, st_u256 *out) {
+    for (int i = 0; i < 4; i++) {
+        uint64_t x = 0;
+        for (int k = 0; k < 8; k++) x = x << 8 | w[(3 - i) * 8 + k];
+        out->w[i] = x;
+    }
+    return ST_OK;
+}
+
+int st_evm_thor_decode(const st_evm_event *ev, st_evm_thor *out) {
+    memset(out, 0, sizeof *out);
+    const uint8_t *d = ev->data;
+    size_t n = ev->ndata, base;
+    if (ev->kind == ST_EVM_EV_THOR_DEPOSIT) {
+        /* Deposit(address indexed to, address indexed asset, uint amount, string memo) */
+        if (ev->ntopics < 2 || n < 96) return ST_EPARSE;
+        if (word_addr(ev->topics[0], out->to) || word_addr(ev->topics[1], out->asset_addr)) return ST_EPARSE;
+        word_u256(d, &out->amount);
+        base = 32;
+    } else if (ev->kind == ST_EVM_EV_THOR_TRANSFER_OUT) {
+        /* TransferOut(address indexed vault, address indexed to, address asset, uint amount, string memo) */
+        if (ev->ntopics < 2 || n < 128) return ST_EPARSE;
+        if (word_addr(ev->topics[1], out->to) || word_addr(d, out->asset_addr)) return ST_EPARSE;
+        word_u256(d + 32, &out->amount);
+        base = 64;
+    } else return ST_EPARSE;
+    static const uint8_t zero[20];
+    out->native = !memcmp(out->asset_addr, zero, 20);
+    uint64_t off, len;
+    if (word_small(d + base, &off) || off > n || n - off < 32 || word_small(d + off, &len)) return ST_EPARSE;
+    if (len > sizeof out->memo - 1 || len > n - off - 32) return ST_EPARSE;
+    for (uint64_t i = 0; i < len; i++) {
+        uint8_t c = d[off + 32 + i];
+        if (c < 0x20 || c > 0x7e) return ST_EPARSE; /* memos are printable ASCII */
+        out->memo[i] = (char)c;
+    }
+    out->memo[len] = 0;
+    return ST_OK;
+}

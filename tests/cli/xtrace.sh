@@ -1,0 +1,196 @@
+#!/bin/sh
+# xtrace.sh - one `sanctrace trace` across chains on the laundering
+# scenario (`evm synth --scenario bybit`): the Ethereum export and the
+# Bitcoin blocks are ingested into real stores, the drain is traced under
+# each model, and the answer is checked against the scenario's ground
+# truth: under FIFO every Bitcoin exchange receives exactly what the
+# launderer deposited there and the mixer exactly what went in; under
+# every model each (chain, asset) accounts for every wei and satoshi
+# (summed here, not taken from the answer's own flag); one CoinJoin output
+# goes back to Ethereum through THORChain and arrives whole under FIFO.  Two seeds and two
+# split counts; the clear messages of bad sources; table and DOT forms.
+set -eu
+B=$ST_BIN; T=$ST_TMP
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+check() { # check DIR MODEL ANSWER
+  python3 - "$1/truth.json" "$2" "$3" <<'PY' || fail "$2 answer of $1"
+import json, sys
+truth = json.load(open(sys.argv[1])); model = sys.argv[2]; j = json.load(open(sys.argv[3]))
+assert j["model"] == model, j["model"]
+assert not j["cut"], j["cuts"]
+for t in j["totals"]:
+    v = {k: int(t[k]) for k in ("source", "in", "frontier", "fees", "stopped", "rounding", "out")}
+    if model != "poison":
+        assert v["source"] + v["in"] == v["frontier"] + v["fees"] + v["stopped"] + v["rounding"] + v["out"], t
+        assert t["conserved"] is True
+chains = {(t["chain"], t["asset"]) for t in j["totals"]}
+assert ("bitcoin", "BTC") in chains and ("ethereum", "ETH") in chains, chains
+eth = [t for t in j["totals"] if t["chain"] == "ethereum" and t["asset"] == "ETH"][0]
+assert int(eth["source"]) == int(truth["stolen_eth"]), (eth["source"], truth["stolen_eth"])
+tok = [t for t in j["totals"] if t["asset"] == truth["token"]][0]
+assert int(tok["source"]) == int(truth["stolen_token"])
+back = truth["back_to_ethereum"]
+eth_in = [b for b in j["bridges"] if b["in_chain"] == "ethereum"]
+assert len(eth_in) == truth["thorchain_inbounds"], len(eth_in)
+btc_in_b = [b for b in j["bridges"] if b["in_chain"] == "bitcoin"]
+assert len(btc_in_b) == 1, btc_in_b  # and back: Bitcoin -> THORChain -> Ethereum
+b = btc_in_b[0]
+assert b["in_tx"] == back["btc_txid"] and b["out_chain"] == "ethereum" and b["amount_out"] == back["amount"], b
+assert b["out_memo"] == "OUT:" + back["btc_txid"].upper() and b["memo"] == "=:ETH.ETH:" + back["address"], b
+btc_in = 0
+for b in eth_in:
+    assert b["protocol"] == "thorchain" and b["in_chain"] == "ethereum" and b["out_chain"] == "bitcoin", b
+    assert b["out_tx"] and b["out_memo"].upper() == "OUT:" + b["in_tx"][2:].upper(), b
+    assert "note" not in b, b
+    assert int(b["tainted_out"]) <= int(b["amount_out"])
+    btc_in += int(b["tainted_out"])
+    if model == "fifo":
+        assert b["tainted_in"] == b["amount_in"] and b["tainted_out"] == b["amount_out"], b
+btc = [t for t in j["totals"] if t["chain"] == "bitcoin"][0]
+assert int(btc["in"]) == btc_in
+assert int(btc["out"]) == int(btc_in_b[0]["tainted_in"])  # what left Bitcoin through the vault
+svc = {(s["chain"], s["label"]): int(s["amount"]) for s in j["services"]}
+if model == "fifo":
+    for name, amount in truth["btc_exchanges"].items():
+        assert svc.get(("bitcoin", name)) == int(amount), (name, svc.get(("bitcoin", name)), amount)
+    assert int(btc["stopped"]) == sum(int(a) for a in truth["btc_exchanges"].values())
+    assert btc_in_b[0]["tainted_out"] == back["amount"], btc_in_b[0]
+    fr = [f for f in j["frontier"] if f["address"] == back["address"]]
+    assert len(fr) == 1 and fr[0]["tainted"] == back["amount"], fr
+    mx = [m for m in j["mixers"] if m["chain"] == "ethereum"]
+    assert len(mx) == 1 and int(mx[0]["amount"]) == int(truth["mixer"]["amount"]), mx
+    assert mx[0]["note"] == "entered mixer"
+else:  # other models find no more than what was deposited
+    for name, amount in truth["btc_exchanges"].items():
+        assert svc.get(("bitcoin", name), 0) <= int(amount) or model == "poison"
+front = [f for f in j["frontier"] if f["chain"] == "ethereum"]
+assert all(f["hash"] is None or f["hash"].startswith("0x") for f in front)
+PY
+}
+
+for run in "7 48" "1234 60"; do
+  set -- $run
+  S=$T/s$1
+  $B evm synth --scenario bybit --out $S --seed $1 --splits $2 || fail "scenario seed $1"
+  $B evm ingest --db $S/evmdb $S/evm >/dev/null || fail "evm ingest"
+  $B chain ingest --db $S/btcdb --network regtest $S/btc >/dev/null || fail "chain ingest"
+  SRC=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['source'])" $S/truth.json)
+  for m in fifo haircut poison; do
+    $B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T \
+      --from "$SRC" --model $m --format json >$S/$m.json || fail "trace $m seed $1"
+    check $S $m $S/$m.json
+  done
+done
+
+# the same seed gives the same files
+$B evm synth --scenario bybit --out $T/again --seed 7 --splits 48
+cmp $T/again/btc/blk00000.dat $T/s7/btc/blk00000.dat || fail "scenario not reproducible"
+cmp $T/again/evm/logs.csv $T/s7/evm/logs.csv || fail "scenario logs not reproducible"
+
+# table and drawing
+S=$T/s7
+SRC=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['source'])" $S/truth.json)
+$B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" \
+  --model fifo --format table >$T/table.txt || fail "table"
+grep -q "bitcoin .*conserved" $T/table.txt || fail "table totals"
+grep -q "^bridge  thorchain ethereum -> bitcoin" $T/table.txt || fail "table bridges"
+grep -q "^service Exchange Alpha .* bitcoin " $T/table.txt || fail "table Bitcoin services"
+$B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" \
+  --model fifo --format dot >$T/g.dot || fail "dot"
+grep -q cluster_bitcoin $T/g.dot && grep -q cluster_ethereum $T/g.dot || fail "dot clusters"
+grep -q '^  "e0x[0-9a-f]*" -> bridge[0-9]*;' $T/g.dot && grep -q '^  bridge[0-9]* -> "b[0-9a-f]*";' $T/g.dot &&
+  grep -q '^  "b[0-9a-f]*" -> bridge[0-9]*;' $T/g.dot && grep -q '^  bridge[0-9]* -> "e0x[0-9a-f]*";' $T/g.dot ||
+  fail "dot bridge edges both ways"
+
+# --through-mixers: every tainted deposit linked to every withdrawal of its
+# denomination in the window, marked, each withdrawal sharing the deposits'
+# taint; still every wei accounted for
+$B trace --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" \
+  --model fifo --through-mixers >$T/mix.json || fail "through mixers"
+python3 - $S/truth.json $T/mix.json <<'PY' || fail "mixer links"
+import json, sys
+truth = json.load(open(sys.argv[1])); j = json.load(open(sys.argv[2]))
+links = j["mixer_links"]; w = truth["mixer"]["withdrawals"]; denom = 10 * 10**18
+deposits = int(truth["mixer"]["amount"]) // denom
+assert len(links) == deposits * w, (len(links), deposits, w)
+assert all(l["candidates"] == w and l["heuristic"] and l["amount"] == str(denom) for l in links)
+eth = [t for t in j["totals"] if t["chain"] == "ethereum" and t["asset"] == "ETH"][0]
+assert sum(int(l["tainted"]) for l in links) + int(eth["rounding"]) == int(truth["mixer"]["amount"])
+for t in j["totals"]:
+    v = {k: int(t[k]) for k in ("source", "in", "frontier", "fees", "stopped", "rounding", "out")}
+    assert v["source"] + v["in"] == v["frontier"] + v["fees"] + v["stopped"] + v["rounding"] + v["out"], t
+mx = [s for s in j["services"] if s["category"] == "mixer"][0]
+assert "heuristic" in mx["note"], mx
+PY
+
+# Ethereum only: the bridges say where the Bitcoin store is missing
+$B trace --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --from "$SRC" --model fifo \
+  >$T/eth.json || fail "eth only"
+grep -q 'give the Bitcoin store' $T/eth.json || fail "missing Bitcoin store not said"
+
+# exposure of an Ethereum address: the mixer got the cold wallet's ether
+# through the thief and the split addresses (3 hops), no more than went in
+MX=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['mixer']['address'])" $S/truth.json)
+$B exposure --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T $MX >$T/exp.json || fail "exposure"
+python3 - $T/exp.json $S/truth.json <<'PY' || fail "exposure answer"
+import json, sys
+j = json.load(open(sys.argv[1])); truth = json.load(open(sys.argv[2]))
+src = {s["label"]: s for s in j["by_source"]}
+v = src["Exchange cold wallet (victim)"]
+assert int(v["direct"]) == 0 and 0 < int(v["indirect"]) <= int(truth["mixer"]["amount"]), v
+p = v["paths"][0]
+assert p["hops"] == 3 and p["txs"][0] == truth["drain_tx"] and p["addresses"][0] == truth["victim"], p
+PY
+$B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T --format table $MX | grep -q "^target" || fail "exposure table"
+
+# a Bitcoin source paid by THORChain says which inbound it answers; with
+# another scenario's Ethereum store, that its inbound is missing
+OUTTX=$(python3 -c "import json,sys;print([b for b in json.load(open(sys.argv[1]))['bridges'] if b['in_chain']=='ethereum'][0]['out_tx'])" $S/fifo.json)
+$B trace --evm-db $S/evmdb --db $S/btcdb --no-sanctions --data-dir $T --from $OUTTX:0 >$T/o.json || fail "from an outbound"
+grep -q "is THORChain's outbound for Ethereum transaction 0x" $T/o.json || fail "outbound not named"
+$B trace --evm-db $T/s1234/evmdb --db $S/btcdb --no-sanctions --data-dir $T --from $OUTTX:0 >$T/o2.json || fail "foreign"
+grep -q "its inbound is missing" $T/o2.json || fail "missing inbound not said"
+
+# the real TagPacks: the Ronin bridge exploiter (OFAC-listed) pays A 5 ether,
+# A pays B 3: a trace from the exploiter's address (EIP-55 case) and B's
+# exposure name the TagPack's label
+R=$T/ronin; mkdir -p $R/ex
+RX=0x098B716B8Aaf21512996dC57EB0615e2383E2f96
+AA=0x00000000000000000000000000000000000000aa; BB=0x00000000000000000000000000000000000000bb
+H1=0x$(printf '%064d' 1); H2=0x$(printf '%064d' 2)
+printf 'hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n%s,0,,5,0,%s,%s,5000000000000000000,21000,1,0x,0,,,0\n%s,0,,6,0,%s,%s,3000000000000000000,21000,1,0x,0,,,0\n' \
+  $H1 $RX $AA $H2 $AA $BB >$R/ex/transactions.csv
+$B evm ingest --db $R/db $R/ex >/dev/null || fail "ronin ingest"
+TP=$ST_DATA/chain/tagpacks
+$B trace --evm-db $R/db --tags $TP/ronin_bridge.yaml --no-sanctions --data-dir $T --from $RX --model fifo >$R/t.json \
+  || fail "ronin trace"
+python3 - $R/t.json <<'PY' || fail "ronin trace answer"
+import json, sys
+j = json.load(open(sys.argv[1]))
+f = {x["address"]: x["tainted"] for x in j["frontier"]}
+assert f == {"0x00000000000000000000000000000000000000aa": "2000000000000000000",
+             "0x00000000000000000000000000000000000000bb": "3000000000000000000"}, f
+PY
+$B exposure --evm-db $R/db --tags $TP/ronin_bridge.yaml --no-sanctions --data-dir $T $BB >$R/e.json || fail "ronin exposure"
+python3 - $R/e.json <<'PY' || fail "ronin exposure answer"
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j["by_source"][0]
+assert s["label"] == "Ronin bridge exploiter" and s["indirect"] == "3000000000000000000" and s["direct"] == "0", s
+PY
+
+# clear messages
+set +e
+$B trace --evm-db $S/evmdb --from 0x$(printf '%064d' 7) --no-sanctions --data-dir $T 2>$T/err; rc=$?
+[ $rc = 2 ] && grep -q "unknown transaction" $T/err || fail "unknown hash: rc $rc $(cat $T/err)"
+$B trace --evm-db $S/evmdb --from 0x$(printf '%040d' 9)@5 --no-sanctions --data-dir $T 2>$T/err; rc=$?
+[ $rc = 2 ] && grep -q "unknown address" $T/err || fail "unknown address: rc $rc"
+$B trace --from "$SRC" --no-sanctions --data-dir $T 2>$T/err; rc=$?
+[ $rc = 2 ] && grep -q "evm-db" $T/err || fail "eth source without the store"
+$B trace --evm-db $S/evmdb --from "$SRC" --model lifo --no-sanctions --data-dir $T 2>$T/err; rc=$?
+[ $rc = 2 ] || fail "lifo across chains"
+$B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T 0x$(printf '%040d' 9) 2>$T/err; rc=$?
+[ $rc = 2 ] && grep -q "unknown address" $T/err || fail "exposure of an unknown address"
+set -e
+echo "xtrace ok"
