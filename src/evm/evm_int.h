@@ -171,4 +171,23 @@ int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, 
 /* The same for a file (gzip when it starts with 1f 8b). */
 int ev_read_file(ev_batch *b, const char *path, st_error *err);
 
+/* ---- ingest (ingest.c) from any source of rows ---- */
+
+/* Where one ingest's rows come from.  prepare (may be NULL) runs under the
+ * store's lock once the committed counts are read, and may lower them to
+ * an earlier commit (a rollback: the columns are cut back to them and the
+ * new rows appended after); read fills the batch; before_commit (may be
+ * NULL) runs once columns and indexes are written and before the manifest
+ * is renamed, so what it writes is committed with them. */
+typedef struct ev_source {
+    int (*prepare)(void *ctx, const char *dir, ev_counts *c, st_error *err);
+    int (*read)(void *ctx, ev_batch *b, st_error *err);
+    int (*before_commit)(void *ctx, const char *dir, const ev_counts *nc, st_error *err);
+    void *ctx;
+} ev_source;
+
+/* st_evm_ingest with the rows from src. */
+int ev_ingest_source(const char *dir, const ev_source *src, const st_evm_ingest_opts *opts,
+                     st_evm_ingest_report *rep, st_error *err);
+
 #endif
