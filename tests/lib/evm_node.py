@@ -15,6 +15,9 @@ its code, so an error in one is not repeated in the other):
                               block minus those before block FIRST
   same URL BIN DB1 DB2        two stores answer alike: evm stats, every evm tx
                               and every evm address of the node's blocks
+  seeds URL OUT FIRST LAST    the node's answers for blocks FIRST..LAST as seeds of
+                              fuzz/fuzz_evm_rpc (trace_block and callTracer forms,
+                              and one whole exchange)
   proxy PORTFILE URL [--refuse m1,m2] [--die-after N]
                               a JSON-RPC front of the node on a free loopback
                               port: refuses the named methods as a node that
@@ -283,6 +286,24 @@ def same(url, bin_, db1, db2):
     print("evm_node: the stores agree (%d transactions, %d addresses)" % (n, len(addrs)))
 
 
+def seeds(url, out, first, last):
+    os.makedirs(out, exist_ok=True)
+    for n in range(first, last + 1):
+        b = rpc(url, "eth_getBlockByNumber", hex(n), True)
+        rs = rpc(url, "eth_getBlockReceipts", hex(n))
+        pt = rpc(url, "trace_block", hex(n))
+        gt = rpc(url, "debug_traceBlockByNumber", hex(n), {"tracer": "callTracer"})
+        with open(os.path.join(out, "parity_%d" % n), "wb") as f:
+            f.write(b"\x00" + json.dumps([b, rs, pt], separators=(",", ":")).encode())
+        with open(os.path.join(out, "geth_%d" % n), "wb") as f:
+            f.write(b"\x01" + json.dumps([b, rs, gt], separators=(",", ":")).encode())
+        if n == last:  # the whole ingest of one block: its head, then the batch
+            head = [{"jsonrpc": "2.0", "id": 0, "result": hex(n)}]
+            batch = [{"jsonrpc": "2.0", "id": i, "result": x} for i, x in enumerate([b, rs, pt])]
+            with open(os.path.join(out, "exchange_%d" % n), "wb") as f:
+                f.write(b"\x08" + json.dumps(head).encode() + b"\x00" + json.dumps(batch).encode())
+
+
 # ---- a node that lacks methods, or goes away ----
 
 def proxy(portfile, upstream, refuse, die_after):
@@ -325,6 +346,8 @@ def main():
         etl(a[1], a[2], int(a[3]), int(a[4]))
     elif a[0] == "check":
         check(a[1], a[2], a[3], int(a[4]))
+    elif a[0] == "seeds":
+        seeds(a[1], a[2], int(a[3]), int(a[4]))
     elif a[0] == "same":
         same(a[1], a[2], a[3], a[4])
     elif a[0] == "proxy":
