@@ -18,6 +18,10 @@ its code, so an error in one is not repeated in the other):
   seeds URL OUT FIRST LAST    the node's answers for blocks FIRST..LAST as seeds of
                               fuzz/fuzz_evm_rpc (trace_block and callTracer forms,
                               and one whole exchange)
+  fill URL BLOCKS PER         mine BLOCKS blocks of PER ether transfers each
+                              (anvil's unlocked accounts; for bench/evm_rpc.sh)
+  bodies OUT LAST             the JSON-RPC batches sanctrace asks for blocks
+                              0..LAST (10 blocks each), one file each
   proxy PORTFILE URL [--refuse m1,m2] [--die-after N]
                               a JSON-RPC front of the node on a free loopback
                               port: refuses the named methods as a node that
@@ -304,6 +308,37 @@ def seeds(url, out, first, last):
                 f.write(b"\x08" + json.dumps(head).encode() + b"\x00" + json.dumps(batch).encode())
 
 
+def fill(url, blocks, per):
+    accts = rpc(url, "eth_accounts")
+    nonce = {a: q(rpc(url, "eth_getTransactionCount", a, "pending")) for a in accts}
+    rpc(url, "evm_setAutomine", False)
+    for b in range(blocks):
+        calls = []
+        for i in range(per):
+            a = accts[i % len(accts)]
+            calls.append({"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction",
+                          "params": [{"from": a, "to": "0x5e%038x" % ((b * per + i) % 5000), "value": hex(10**15 + i),
+                                      "nonce": hex(nonce[a]), "gas": "0x5208"}]})
+            nonce[a] += 1
+        for x in post(url, calls):
+            if "error" in x:
+                raise SystemExit("eth_sendTransaction: %s" % x["error"])
+        rpc(url, "evm_mine")
+    rpc(url, "evm_setAutomine", True)
+
+
+def bodies(out, last):
+    os.makedirs(out, exist_ok=True)
+    for g in range(0, last + 1, 10):
+        calls = []
+        for b in range(g, min(g + 10, last + 1)):
+            for m, p in (("eth_getBlockByNumber", [hex(b), True]), ("eth_getBlockReceipts", [hex(b)]),
+                         ("trace_block", [hex(b)])):
+                calls.append({"jsonrpc": "2.0", "id": len(calls), "method": m, "params": p})
+        with open(os.path.join(out, "b%08d.json" % g), "w") as f:
+            json.dump(calls, f)
+
+
 # ---- a node that lacks methods, or goes away ----
 
 def proxy(portfile, upstream, refuse, die_after):
@@ -346,6 +381,10 @@ def main():
         etl(a[1], a[2], int(a[3]), int(a[4]))
     elif a[0] == "check":
         check(a[1], a[2], a[3], int(a[4]))
+    elif a[0] == "fill":
+        fill(a[1], int(a[2]), int(a[3]))
+    elif a[0] == "bodies":
+        bodies(a[1], int(a[2]))
     elif a[0] == "seeds":
         seeds(a[1], a[2], int(a[3]), int(a[4]))
     elif a[0] == "same":
