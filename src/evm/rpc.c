@@ -531,11 +531,16 @@ static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
         for (size_t k = 0; k < per && rc == ST_OK; k++) {
             if (!b[k].params || (k == 1 && r->receipts_per_tx)) continue;
             if (b[k].missing)
-                rc = k == 2 ? st_error_set(err, ST_EINVAL,
-                                           "the node at %s answers neither trace_block nor debug_traceBlockByNumber "
-                                           "(%s asked): internal calls and selfdestructs would be missed; --traces "
-                                           "none takes the blocks without them", r->o->url, b[k].method)
-                            : st_error_set(err, ST_EINVAL, "the node at %s has no %s", r->o->url, b[k].method);
+                rc = k == 2 && r->o->traces == ST_EVM_TRACES_AUTO
+                         ? st_error_set(err, ST_EINVAL,
+                                        "the node at %s answers neither trace_block nor debug_traceBlockByNumber: "
+                                        "internal calls and selfdestructs would be missed; --traces none takes the "
+                                        "blocks without them", r->o->url)
+                     : k == 2 ? st_error_set(err, ST_EINVAL,
+                                             "the node at %s has no %s (--traces auto tries the other method, "
+                                             "--traces none takes the blocks without internal calls)",
+                                             r->o->url, b[k].method)
+                              : st_error_set(err, ST_EINVAL, "the node at %s has no %s", r->o->url, b[k].method);
             else if (b[k].error[0])
                 rc = st_error_set(err, ST_EPARSE, "the node at %s: %s for block %llu: %s", r->o->url, b[k].method,
                                   (unsigned long long)num, b[k].error);

@@ -102,7 +102,7 @@ $N same "$U" $B $T/s $T/res
 # a node without eth_getBlockReceipts and trace_block (receipts per transaction, callTracer)
 PF=$T/port1; $N proxy $PF "$U" --refuse eth_getBlockReceipts,trace_block & PXPID=$!
 i=0; until [ -s $PF ]; do i=$((i+1)); [ $i -lt 100 ] || fail "proxy"; sleep 0.1; done
-$B evm ingest --db $T/fb --rpc "http://127.0.0.1:$(cat $PF)" --commit-blocks 7 >$T/out.json 2>$T/err || fail "fallbacks: $(cat $T/err)"
+$B evm ingest --db $T/fb --rpc "http://127.0.0.1:$(cat $PF)" --commit-blocks 7 --request-blocks 3 >$T/out.json 2>$T/err || fail "fallbacks: $(cat $T/err)"
 grep -q '"receipts": "eth_getTransactionReceipt"' $T/out.json && grep -q '"traces": "debug_traceBlockByNumber"' $T/out.json \
   || fail "fallbacks not used: $(cat $T/out.json)"
 kill $PXPID; wait $PXPID 2>/dev/null || true; PXPID=
