@@ -50,6 +50,7 @@
 #define RPC_FORK_BATCH 64           /* block headers asked at once when looking for a fork */
 #define RPC_MAX_JSONL ((size_t)8 << 30)
 #define RPC_CHANGED 1               /* fetch: the chain changed while it was read */
+#define RPC_COMMIT_BYTES ((size_t)256 << 20) /* rows of one commit: a commit ends early past this */
 
 typedef struct rec {
     int64_t number; /* -1: the empty store */
@@ -81,7 +82,8 @@ typedef struct rpc {
     /* the commit being built */
     st_buf lines;
     EV_VEC(rec) fresh;   /* records of the blocks in lines */
-    char name[160];
+    char name[320];
+    char shown[256];     /* the URL as messages show it: no user or password, no path */
     int warned_tail;
 } rpc;
 
@@ -90,6 +92,18 @@ static void warn(rpc *r, const char *msg) {
     st_error_clear(&e);
     st_error_set(&e, ST_EINVAL, "%s", msg);
     if (r->o->ingest.on_bad) r->o->ingest.on_bad(r->o->ingest.ctx, &e);
+}
+
+/* "scheme://host:port" of url: a node's URL may carry a password or an API
+ * key (in the user part or the path), which messages must not repeat */
+static void shown_url(const char *url, char *out, size_t cap) {
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    const char *end = host + strcspn(host, "/?#");
+    const char *at = memchr(host, '@', (size_t)(end - host));
+    if (at) host = at + 1;
+    int scheme = (int)(strstr(url, "://") ? strstr(url, "://") - url + 3 : 0);
+    snprintf(out, cap, "%.*s%.*s", scheme, url, (int)(end - host), host);
 }
 
 /* ---- JSON-RPC ---- */
@@ -139,7 +153,7 @@ static int exchange(rpc *r, call *calls, size_t n, const char *what, st_error *e
     if (rc == ST_ENET) {
         char why[200];
         snprintf(why, sizeof why, "%.180s", err->msg);
-        return st_error_set(err, ST_ENET, "the node at %s stopped answering while %s: %s", r->o->url, what, why);
+        return st_error_set(err, ST_ENET, "the node at %s stopped answering while %s: %s", r->shown, what, why);
     }
     if (rc) return rc;
     r->rep->bytes_received += rlen;
@@ -149,10 +163,10 @@ static int exchange(rpc *r, call *calls, size_t n, const char *what, st_error *e
     rc = ST_OK;
     if (json_is_object(ans) && json_object_get(ans, "error")) {
         const char *m = json_string_value(json_object_get(json_object_get(ans, "error"), "message"));
-        rc = st_error_set(err, ST_EPARSE, "the node at %s refused a batch while %s: %.200s", r->o->url, what,
+        rc = st_error_set(err, ST_EPARSE, "the node at %s refused a batch while %s: %.200s", r->shown, what,
                           m ? m : "(no message)");
     } else if (!json_is_array(ans))
-        rc = st_error_set(err, ST_EPARSE, "the node at %s answered %s while %s", r->o->url,
+        rc = st_error_set(err, ST_EPARSE, "the node at %s answered %s while %s", r->shown,
                           ans ? "something other than a JSON-RPC batch" : "text that is not JSON", what);
     size_t i;
     json_t *a;
@@ -174,7 +188,7 @@ static int exchange(rpc *r, call *calls, size_t n, const char *what, st_error *e
         }
     for (size_t k = 0; rc == ST_OK && k < n; k++)
         if (!calls[k].result && !calls[k].missing && !calls[k].error[0])
-            rc = st_error_set(err, ST_EPARSE, "the node at %s left %s unanswered while %s", r->o->url,
+            rc = st_error_set(err, ST_EPARSE, "the node at %s left %s unanswered while %s", r->shown,
                               calls[k].method, what);
     json_decref(ans);
     return rc;
@@ -202,7 +216,7 @@ static int head_block(rpc *r, uint64_t *head, st_error *err) {
         st_u256 v;
         if (c.error[0] || c.missing || !s || st_u256_parse(s, strlen(s), &v) || v.w[1] || v.w[2] || v.w[3] ||
             v.w[0] > INT64_MAX)
-            rc = st_error_set(err, ST_EPARSE, "the node at %s gave no block number for eth_blockNumber%s%s", r->o->url,
+            rc = st_error_set(err, ST_EPARSE, "the node at %s gave no block number for eth_blockNumber%s%s", r->shown,
                               c.error[0] ? ": " : "", c.error);
         else *head = v.w[0];
     }
@@ -367,7 +381,7 @@ static int node_hashes(rpc *r, const int64_t *nums, size_t n, uint8_t (*h)[32], 
         const char *s = json_string_value(json_object_get(c[i].result, "hash"));
         have[i] = s && strlen(s) == 66 && st_hex_decode(s + 2, h[i], 32) == ST_OK;
         if (c[i].missing || c[i].error[0])
-            rc = st_error_set(err, ST_EPARSE, "the node at %s: eth_getBlockByNumber(%lld): %s", r->o->url,
+            rc = st_error_set(err, ST_EPARSE, "the node at %s: eth_getBlockByNumber(%lld): %s", r->shown,
                               (long long)nums[i], c[i].missing ? "no such method" : c[i].error);
     }
     calls_free(c, n);
@@ -458,7 +472,7 @@ static int receipts_per_tx(rpc *r, const json_t *block, json_t **out, const char
     if (rc == ST_OK) rc = exchange(r, c, n, what, err);
     for (size_t i = 0; i < n && rc == ST_OK; i++) {
         if (c[i].missing || c[i].error[0])
-            rc = st_error_set(err, ST_EPARSE, "the node at %s: eth_getTransactionReceipt while %s: %s", r->o->url,
+            rc = st_error_set(err, ST_EPARSE, "the node at %s: eth_getTransactionReceipt while %s: %s", r->shown,
                               what, c[i].missing ? "no such method" : c[i].error);
         else if (json_array_append(*out, c[i].result)) rc = st_error_set(err, ST_ENOMEM, "out of memory");
     }
@@ -535,18 +549,18 @@ static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
                          ? st_error_set(err, ST_EINVAL,
                                         "the node at %s answers neither trace_block nor debug_traceBlockByNumber: "
                                         "internal calls and selfdestructs would be missed; --traces none takes the "
-                                        "blocks without them", r->o->url)
+                                        "blocks without them", r->shown)
                      : k == 2 ? st_error_set(err, ST_EINVAL,
                                              "the node at %s has no %s (--traces auto tries the other method, "
                                              "--traces none takes the blocks without internal calls)",
-                                             r->o->url, b[k].method)
-                              : st_error_set(err, ST_EINVAL, "the node at %s has no %s", r->o->url, b[k].method);
+                                             r->shown, b[k].method)
+                              : st_error_set(err, ST_EINVAL, "the node at %s has no %s", r->shown, b[k].method);
             else if (b[k].error[0])
-                rc = st_error_set(err, ST_EPARSE, "the node at %s: %s for block %llu: %s", r->o->url, b[k].method,
+                rc = st_error_set(err, ST_EPARSE, "the node at %s: %s for block %llu: %s", r->shown, b[k].method,
                                   (unsigned long long)num, b[k].error);
             else if (json_is_null(b[k].result))
                 rc = st_error_set(err, ST_EINVAL, "block %llu is not on the node at %s (%s gave null)",
-                                  (unsigned long long)num, r->o->url, b[k].method);
+                                  (unsigned long long)num, r->shown, b[k].method);
         }
         if (rc) break;
         if (r->receipts_per_tx) {
@@ -558,7 +572,7 @@ static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
         const char *bnum = json_string_value(json_object_get(b[0].result, "number"));
         st_u256 v;
         if (!bnum || st_u256_parse(bnum, strlen(bnum), &v) || (bn = v.w[0], v.w[1] || v.w[2] || v.w[3]) || bn != num)
-            rc = st_error_set(err, ST_EPARSE, "the node at %s answered block %llu with another block", r->o->url,
+            rc = st_error_set(err, ST_EPARSE, "the node at %s answered block %llu with another block", r->shown,
                               (unsigned long long)num);
         if (rc == ST_OK)
             rc = ev_rpc_block_lines(&r->lines, b[0].result, receipts,
@@ -625,6 +639,7 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *o, st_evm_rpc_repo
     r.o = o;
     r.rep = rep;
     r.traces = o->traces == ST_EVM_TRACES_AUTO ? ST_EVM_TRACES_PARITY : o->traces;
+    shown_url(o->url, r.shown, sizeof r.shown);
     st_buf_init(&r.lines, RPC_MAX_JSONL);
     ev_rpc_http *http = NULL;
     double t0 = st_now();
@@ -677,10 +692,13 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *o, st_evm_rpc_repo
         uint64_t end = from > to ? from - 1 : (to - from + 1 > per_commit ? from + per_commit - 1 : to);
         st_buf_reset(&r.lines);
         r.fresh.n = 0;
-        snprintf(r.name, sizeof r.name, "%s blocks %llu-%llu", o->url, (unsigned long long)from, (unsigned long long)end);
         int changed = 0;
         for (uint64_t g = from; g <= end && !changed; g += per_request) {
             uint64_t ge = end - g + 1 > per_request ? g + per_request - 1 : end;
+            if (r.lines.len >= RPC_COMMIT_BYTES) { /* enough rows held: commit what came */
+                end = g - 1;
+                break;
+            }
             rc = fetch_group(&r, g, ge, err);
             if (rc == RPC_CHANGED) changed = 1, rc = ST_OK;
             if (rc) {
@@ -702,6 +720,8 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *o, st_evm_rpc_repo
             r.keep = r.rollback ? r.keep : r.recs.n;
             continue; /* the next round compares hashes again */
         }
+        snprintf(r.name, sizeof r.name, "%s blocks %llu-%llu (as ethereum-etl JSON lines)", r.shown,
+                 (unsigned long long)from, (unsigned long long)end);
         if ((rc = commit(&r, err))) goto done;
         st_progress_tick(&p, rep->blocks_added);
         if (from > to) break;

@@ -140,7 +140,7 @@ static int fake_post(void *ctx, const char *url, const char *body, size_t len, c
 static int run(const char *db, node *nd, int traces, uint32_t per_commit, st_evm_rpc_report *rep, st_error *err) {
     st_evm_rpc_opts o;
     memset(&o, 0, sizeof o);
-    o.url = "http://node.invalid";
+    o.url = "https://user:pw@node.invalid:8545/apikey";
     o.from_block = o.to_block = -1;
     o.traces = traces;
     o.blocks_per_commit = per_commit;
@@ -267,6 +267,9 @@ static void test_node_gone(void **state) {
     assert_non_null(strstr(err.msg, "stopped answering while asking blocks 4-5"));
     assert_non_null(strstr(err.msg, "blocks up to 3"));
     assert_non_null(strstr(err.msg, "Connection refused"));
+    /* the URL without its password and key */
+    assert_non_null(strstr(err.msg, "the node at https://node.invalid:8545 stopped"));
+    assert_null(strstr(err.msg, "pw")), assert_null(strstr(err.msg, "apikey"));
     st_evm_stats s = stats_of(db);
     assert_int_equal(s.last_block, 3);
     nd.fail_after = 0;
