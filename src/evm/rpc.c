@@ -504,9 +504,13 @@ static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
         return st_error_set(err, ST_ENOMEM, "out of memory");
     }
     /* the calls actually made, packed at the front of a second array */
-    call **ask = st_calloc(nb * per, sizeof *ask);
-    call *packed = st_calloc(nb * per, sizeof *packed);
-    if (!ask || !packed) rc = st_error_set(err, ST_ENOMEM, "out of memory");
+    call **ask = st_calloc(nb * per, sizeof(call *));
+    call *packed = st_calloc(nb * per, sizeof(call));
+    if (!ask || !packed) {
+        calls_free(c, nb * per);
+        st_free(ask), st_free(packed);
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    }
     for (int pass = 0; rc == ST_OK && pass < 2; pass++) {
         n = 0;
         for (size_t i = 0; i < nb * per; i++)

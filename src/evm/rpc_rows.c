@@ -314,12 +314,12 @@ static int parity_traces(rows *r, const json_t *traces, char (*hashes)[67], size
         if (!json_is_array(ta) || json_array_size(ta) > EV_RPC_MAX_DEPTH)
             return fail(r, "trace", (long long)i, "traceAddress", "is not a list of child positions");
         uint32_t path[EV_RPC_MAX_DEPTH];
-        size_t k;
+        size_t k, depth = 0;
         const json_t *x;
         json_array_foreach(ta, k, x) {
             if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) >= UINT32_MAX)
                 return fail(r, "trace", (long long)i, "traceAddress", "is not a list of child positions");
-            path[k] = (uint32_t)json_integer_value(x);
+            path[depth++] = (uint32_t)json_integer_value(x);
         }
         trace_head(r, ty, txi >= 0 ? h : NULL, txi);
         if (hf) kv(r, "from_address", from);
@@ -335,7 +335,7 @@ static int parity_traces(rows *r, const json_t *traces, char (*hashes)[67], size
             kv(r, "call_type", c);
         }
         if (has_error(t)) kv(r, "error", "1");
-        trace_path(r, path, json_array_size(ta));
+        trace_path(r, path, depth);
         st_buf_puts(r->out, "}\n");
     }
     return ST_OK;
@@ -420,8 +420,8 @@ int ev_rpc_block_lines(st_buf *out, const json_t *block, const json_t *receipts,
     if (receipts && (!json_is_array(receipts) || json_array_size(receipts) != ntx))
         return fail(&r, "receipts", -1, "result", "do not match the block's transactions one to one");
     if (traces && !json_is_array(traces)) return fail(&r, "traces", -1, "result", "is not a list");
-    char (*hashes)[67] = ntx ? st_malloc(ntx * sizeof *hashes) : NULL;
-    if (ntx && !hashes) return st_error_set(err, ST_ENOMEM, "out of memory");
+    char (*hashes)[67] = st_malloc((ntx ? ntx : 1) * sizeof *hashes);
+    if (!hashes) return st_error_set(err, ST_ENOMEM, "out of memory");
     int rc = block_line(&r, block);
     for (size_t i = 0; rc == ST_OK && i < ntx; i++) rc = tx_line(&r, json_array_get(txs, i), i, hashes[i]);
     for (size_t i = 0; rc == ST_OK && receipts && i < ntx; i++)
