@@ -5,6 +5,7 @@
  * fallbacks, and the error when no traces can be had), a reorganisation
  * whose fork point and rollback are worked out below, and a node that
  * stops answering at a chosen request (the store keeps its last commit).
+ * Like Erigon and geth, the node here will not trace the genesis block.
  * tests/cli/evm_rpc.sh runs the same code against anvil. */
 #include "testutil.h"
 
@@ -109,6 +110,11 @@ static int fake_post(void *ctx, const char *url, const char *body, size_t len, c
         if (refused(nd, m)) {
             json_array_append_new(ans, json_pack("{s:O, s:{s:i, s:s}}", "id", id, "error", "code", -32601, "message",
                                                  "the method does not exist"));
+            continue;
+        }
+        if (!strcmp(m, "trace_block") && num == 0) { /* as Erigon and geth answer */
+            json_array_append_new(ans, json_pack("{s:O, s:{s:i, s:s}}", "id", id, "error", "code", -32000, "message",
+                                                 "genesis is not traceable"));
             continue;
         }
         if (!strcmp(m, "eth_blockNumber")) {
