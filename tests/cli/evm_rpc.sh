@@ -89,6 +89,14 @@ $N etl "$U" $T/etl 0 "$HEAD"
 $B evm ingest --db $T/files $T/etl >$T/out.json || fail "ingest of the export: $(cat $T/out.json)"
 $N same "$U" $B $T/s $T/files
 
+# blocks from files on top of blocks from a node: the kept hashes stop below the store's last block, said so
+$B evm ingest --db $T/mix --rpc "$U" --to-block 10 >/dev/null
+$N etl "$U" $T/etl2 11 "$HEAD"
+$B evm ingest --db $T/mix $T/etl2 >/dev/null
+$B evm ingest --db $T/mix --rpc "$U" >$T/out.json 2>$T/err
+grep -q "reorganisations at or below block $HEAD cannot be followed" $T/err || fail "stale block records not said: $(cat $T/err)"
+$N same "$U" $B $T/s $T/mix
+
 # resumable: to block 5, then on (and a run with nothing new adds nothing)
 $B evm ingest --db $T/res --rpc "$U" --to-block 5 >$T/out.json
 grep -q '"last_block": 5' $T/out.json || fail "--to-block 5"
