@@ -429,7 +429,6 @@ static int check_reorg(rpc *r, st_error *err) {
                             "blocks before came from files: build the store again from blocks the node holds",
                             (long long)(r->recs.v[0].number + 1));
     r->rep->fork_block = fork == -2 ? -1 : fork;
-    r->rep->blocks_rolled_back += r->expect.n[EV_N_BLOCKS] - t->n[EV_N_BLOCKS];
     r->keep = keep;
     r->rollback = 1;
     char msg[200];
@@ -625,6 +624,7 @@ static int commit(rpc *r, st_error *err) {
     int rc = ev_ingest_source(r->dir, &src, &io, &ir, err);
     if (rc) return rc;
     st_evm_rpc_report *p = r->rep;
+    if (r->rollback) p->blocks_rolled_back += r->expect.n[EV_N_BLOCKS] - r->recs.v[r->keep - 1].n[EV_N_BLOCKS];
     p->blocks_added += ir.blocks_added;
     p->txs_added += ir.txs_added;
     p->flows_added += ir.flows_added;
@@ -693,7 +693,8 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *o, st_evm_rpc_repo
                      (long long)c.last_block, (long long)c.last_block + 1);
             warn(&r, msg);
         }
-        if (o->from_block >= 0 && (uint64_t)o->from_block > from) from = (uint64_t)o->from_block;
+        /* a gap asked with --from-block, but only once a rollback has taken back the blocks it removed */
+        if (!r.rollback && o->from_block >= 0 && (uint64_t)o->from_block > from) from = (uint64_t)o->from_block;
         if (!begun) {
             st_progress_begin(&p, "blocks from the node", to >= from ? to - from + 1 : 0);
             if (!o->ingest.progress) p.enabled = 0;

@@ -143,11 +143,14 @@ static int fake_post(void *ctx, const char *url, const char *body, size_t len, c
     return ST_OK;
 }
 
+static int64_t g_from = -1; /* --from-block of the next run */
+
 static int run(const char *db, node *nd, int traces, uint32_t per_commit, st_evm_rpc_report *rep, st_error *err) {
     st_evm_rpc_opts o;
     memset(&o, 0, sizeof o);
     o.url = "https://user:pw@node.invalid:8545/apikey";
-    o.from_block = o.to_block = -1;
+    o.from_block = g_from;
+    o.to_block = -1;
     o.traces = traces;
     o.blocks_per_commit = per_commit;
     o.blocks_per_request = 2;
@@ -265,6 +268,22 @@ static void test_ingest_and_reorg(void **state) {
     assert_int_equal(has_tx(db, 2, 11, 0), 1);
     assert_int_equal(has_tx(db, 1, 11, 0), 0);
     assert_int_equal(s.transactions, txs_upto(11));
+
+    /* another fork at 11, and --from-block 13 (a gap): the blocks the rollback
+     * removed (9-11, back to the boundary at 8) are taken again first */
+    reorg(&nd, 11, 3);
+    nd.head = 13;
+    g_from = 13;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    g_from = -1;
+    assert_int_equal(rep.fork_block, 10);
+    assert_int_equal(rep.blocks_rolled_back, 3);
+    s = stats_of(db);
+    assert_int_equal(s.blocks, 13); /* 0-11 and 13 */
+    assert_int_equal(has_tx(db, 1, 10, 0), 1);
+    assert_int_equal(has_tx(db, 3, 11, 0), 1);
+    assert_int_equal(has_tx(db, 2, 11, 0), 0);
+    assert_int_equal(has_tx(db, 3, 13, 0), 1);
     free(dir);
 }
 
