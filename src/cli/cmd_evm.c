@@ -162,8 +162,8 @@ static int evm_ingest_rpc(evm_args *a) {
 }
 
 static int evm_ingest(evm_args *a) {
-    if (a->rpc) return evm_ingest_rpc(a);
-    if (a->posl.n < 1) {
+    if (a->rpc && (!a->chain || !strcmp(a->chain, "ethereum"))) return evm_ingest_rpc(a);
+    if (a->posl.n < 1 && !a->rpc) {
         fprintf(stderr, "sanctrace evm ingest: give at least one PATH (an ethereum-etl export file or folder)\n");
         return 2;
     }

@@ -160,6 +160,7 @@ $N same "$U" $B $T/s $T/fresh2
 set +e
 $B evm ingest --db $T/u --rpc "$U" --traces nope >/dev/null 2>&1; [ $? = 2 ] || fail "--traces nope"
 $B evm ingest --db $T/u --rpc "$U" somefile >/dev/null 2>&1; [ $? = 2 ] || fail "--rpc with a PATH"
+$B evm ingest --db $T/u --rpc "$U" --chain bitcoin >/dev/null 2>&1; [ $? = 2 ] || fail "--rpc --chain bitcoin"
 $B evm ingest --db $T/u --rpc "http://127.0.0.1:$(free_port)" >/dev/null 2>$T/err; rc=$?
 set -e
 [ $rc = 2 ] && grep -q "stopped answering" $T/err || fail "no node: exit $rc, $(cat $T/err)"
