@@ -279,6 +279,57 @@ typedef struct st_evm_ingest_report {
 int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
                   st_evm_ingest_report *rep, st_error *err);
 
+/* ---- ingest from a node (JSON-RPC) ------------------------------------ */
+
+typedef enum st_evm_traces {
+    ST_EVM_TRACES_AUTO = 0, /* trace_block, else debug_traceBlockByNumber (callTracer) */
+    ST_EVM_TRACES_PARITY,   /* trace_block only (Erigon, Reth, Nethermind, anvil) */
+    ST_EVM_TRACES_GETH,     /* debug_traceBlockByNumber with the callTracer only (geth) */
+    ST_EVM_TRACES_NONE      /* no traces: internal calls are not seen (said in the report) */
+} st_evm_traces;
+
+/* One HTTP exchange: POST body[0..len) as JSON to url; on ST_OK *resp is
+ * the answer's body (NUL-terminated, the caller's: st_free) and *resp_len
+ * its length.  A failure is ST_ENET with the reason in err. */
+typedef int (*st_evm_post_fn)(void *ctx, const char *url, const char *body, size_t len, char **resp,
+                              size_t *resp_len, st_error *err);
+
+typedef struct st_evm_rpc_opts {
+    const char *url;            /* http://host:port of the node */
+    int64_t from_block;         /* -1: after the store's last block (0 when empty) */
+    int64_t to_block;           /* -1: the node's latest block */
+    int traces;                 /* st_evm_traces */
+    uint32_t blocks_per_commit; /* 0: 100 */
+    uint32_t blocks_per_request;/* blocks in one JSON-RPC batch; 0: 10 */
+    st_evm_post_fn post;        /* NULL: libcurl */
+    void *post_ctx;
+    st_evm_ingest_opts ingest;  /* progress, no_sync, on_bad (also warnings) */
+} st_evm_rpc_opts;
+
+typedef struct st_evm_rpc_report {
+    uint64_t blocks_added, txs_added, flows_added, addresses_added, fees_unknown, bad_rows;
+    uint64_t requests, calls, bytes_received, commits;
+    uint64_t blocks_rolled_back; /* removed by reorganisations, then taken again */
+    int64_t fork_block;          /* last block store and node agreed on at a reorg; -1 none */
+    int64_t first_block, last_block; /* the range added by this run; -1 none */
+    int traces;                  /* the st_evm_traces method used (NONE: none) */
+    int receipts_per_tx;         /* 1 when the node lacked eth_getBlockReceipts */
+    double seconds;
+} st_evm_rpc_report;
+
+/* Ingest blocks from a node into the store at dir, creating it when
+ * absent: eth_getBlockByNumber (full transactions), eth_getBlockReceipts
+ * (else eth_getTransactionReceipt per transaction) and the traces, in
+ * JSON-RPC batches, turned into the rows of ethereum-etl's tables and
+ * ingested as st_evm_ingest does; a commit every blocks_per_commit blocks.
+ * Resumes after the store's last block.  The hashes of the blocks taken
+ * are kept with the store (rpc_blocks.dat): when the node's chain no
+ * longer holds the store's last block, the store is rolled back to the
+ * last commit at or below the fork and the node's blocks are taken from
+ * there.  A node that stops answering ends the run with ST_ENET naming the
+ * blocks asked; the store keeps its last commit. */
+int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *opts, st_evm_rpc_report *rep, st_error *err);
+
 /* ---- synthetic chains ------------------------------------------------ */
 
 typedef struct st_evm_synth_opts {

@@ -22,8 +22,8 @@
 int cmd_evm(int argc, char **argv);
 
 typedef struct evm_args {
-    const char *db, *format, *chain, *out, *scenario;
-    uint64_t at_block, flows, seed, splits;
+    const char *db, *format, *chain, *out, *scenario, *rpc, *traces;
+    uint64_t at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks;
     int has_at_block, eip55;
     cli_args posl;
     char dbbuf[1024];
@@ -31,7 +31,12 @@ typedef struct evm_args {
 
 #define OPT(n, k, f, m) CLI_OPT(n, k, evm_args, f, m)
 #define STORE OPT("--db", CLI_TEXT, db, 0), OPT("--format", CLI_TEXT, format, 0)
-static const cli_opt ingest_opts[] = {STORE, OPT("--chain", CLI_TEXT, chain, 0), CLI_END};
+static const cli_opt ingest_opts[] = {STORE, OPT("--chain", CLI_TEXT, chain, 0), OPT("--rpc", CLI_TEXT, rpc, 0),
+                                      OPT("--from-block", CLI_NUM, from_block, INT64_MAX),
+                                      OPT("--to-block", CLI_NUM, to_block, INT64_MAX),
+                                      OPT("--traces", CLI_TEXT, traces, 0),
+                                      OPT("--commit-blocks", CLI_NUM, commit_blocks, 1000000),
+                                      OPT("--request-blocks", CLI_NUM, request_blocks, 1000), CLI_END};
 static const cli_opt query_opts[] = {STORE, CLI_END};
 static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
@@ -48,6 +53,11 @@ static void evm_usage(FILE *f) {
                "                                     logs, token_transfers, traces, tokens; CSV or JSON lines,\n"
                "                                     plain or .gz; files or folders); adds the blocks above the\n"
                "                                     store's last\n"
+               "  ingest --rpc URL [--from-block N] [--to-block M] [--traces auto|trace_block|debug|none]\n"
+               "         [--commit-blocks K] [--request-blocks R]\n"
+               "                                     take blocks from a node's JSON-RPC: K blocks a commit\n"
+               "                                     (100), R a batch (10); resumes after the store's last\n"
+               "                                     block; follows reorganisations\n"
                "  stats                              counts, first and last block, bytes per flow\n"
                "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
                "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
@@ -96,8 +106,68 @@ static void on_bad(void *ctx, const st_error *e) {
     cli_report(e);
 }
 
+static int evm_ingest_rpc(evm_args *a) {
+    if (a->posl.n) {
+        fprintf(stderr, "sanctrace evm ingest: --rpc takes no PATH\n");
+        return 2;
+    }
+    st_evm_rpc_opts o;
+    memset(&o, 0, sizeof o);
+    o.url = a->rpc;
+    o.from_block = a->from_block == UINT64_MAX ? -1 : (int64_t)a->from_block;
+    o.to_block = a->to_block == UINT64_MAX ? -1 : (int64_t)a->to_block;
+    if (o.from_block >= 0 && o.to_block >= 0 && o.to_block < o.from_block) {
+        fprintf(stderr, "sanctrace evm ingest: --to-block is below --from-block\n");
+        return 2;
+    }
+    const char *tr = a->traces ? a->traces : "auto";
+    o.traces = !strcmp(tr, "auto")          ? ST_EVM_TRACES_AUTO
+               : !strcmp(tr, "trace_block") ? ST_EVM_TRACES_PARITY
+               : !strcmp(tr, "debug")       ? ST_EVM_TRACES_GETH
+               : !strcmp(tr, "none")        ? ST_EVM_TRACES_NONE
+                                            : -1;
+    if (o.traces < 0) {
+        fprintf(stderr, "sanctrace evm ingest: --traces must be auto, trace_block, debug or none\n");
+        return 2;
+    }
+    o.blocks_per_commit = a->commit_blocks == UINT64_MAX ? 0 : (uint32_t)a->commit_blocks;
+    o.blocks_per_request = a->request_blocks == UINT64_MAX ? 0 : (uint32_t)a->request_blocks;
+    o.ingest.progress = 1;
+    o.ingest.on_bad = on_bad;
+    o.ingest.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
+    signal(SIGXFSZ, SIG_IGN);
+    st_evm_rpc_report r;
+    st_error err;
+    st_error_clear(&err);
+    int rc = st_evm_ingest_rpc(a->db, &o, &r, &err);
+    if (rc) cli_report(&err);
+    static const char *const trn[] = {"auto", "trace_block", "debug_traceBlockByNumber", "none"};
+    json_t *j = json_object();
+    json_object_set_new(j, "blocks_added", jint(r.blocks_added));
+    json_object_set_new(j, "first_block", r.first_block < 0 ? json_null() : json_integer(r.first_block));
+    json_object_set_new(j, "last_block", r.last_block < 0 ? json_null() : json_integer(r.last_block));
+    json_object_set_new(j, "transactions_added", jint(r.txs_added));
+    json_object_set_new(j, "flows_added", jint(r.flows_added));
+    json_object_set_new(j, "addresses_added", jint(r.addresses_added));
+    json_object_set_new(j, "fees_unknown", jint(r.fees_unknown));
+    json_object_set_new(j, "bad_rows", jint(r.bad_rows));
+    json_object_set_new(j, "blocks_rolled_back", jint(r.blocks_rolled_back));
+    json_object_set_new(j, "fork_block", r.fork_block < 0 ? json_null() : json_integer(r.fork_block));
+    json_object_set_new(j, "traces", json_string(trn[r.traces >= 0 && r.traces < 4 ? r.traces : 0]));
+    json_object_set_new(j, "receipts", json_string(r.receipts_per_tx ? "eth_getTransactionReceipt" : "eth_getBlockReceipts"));
+    json_object_set_new(j, "commits", jint(r.commits));
+    json_object_set_new(j, "requests", jint(r.requests));
+    json_object_set_new(j, "calls", jint(r.calls));
+    json_object_set_new(j, "bytes_received", jint(r.bytes_received));
+    json_object_set_new(j, "seconds", json_real(r.seconds));
+    if (!rc) emit(a, j);
+    json_decref(j);
+    return rc ? 2 : r.bad_rows ? 1 : 0;
+}
+
 static int evm_ingest(evm_args *a) {
-    if (a->posl.n < 1) {
+    if (a->rpc && (!a->chain || !strcmp(a->chain, "ethereum"))) return evm_ingest_rpc(a);
+    if (a->posl.n < 1 && !a->rpc) {
         fprintf(stderr, "sanctrace evm ingest: give at least one PATH (an ethereum-etl export file or folder)\n");
         return 2;
     }
@@ -362,6 +432,7 @@ int cmd_evm(int argc, char **argv) {
     memset(&a, 0, sizeof a);
     a.format = "json";
     a.at_block = UINT64_MAX;
+    a.from_block = a.to_block = a.commit_blocks = a.request_blocks = UINT64_MAX;
     const cli_opt *t = !strcmp(sub, "ingest")    ? ingest_opts
                        : !strcmp(sub, "address") ? address_opts
                        : !strcmp(sub, "tx")      ? tx_opts

@@ -197,4 +197,23 @@ int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char
  * and drops repeats). */
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
 
+/* ---- ingest (ingest.c) from any source of rows ---- */
+
+/* Where one ingest's rows come from.  prepare (may be NULL) runs under the
+ * store's lock once the committed counts are read, and may lower them to
+ * an earlier commit (a rollback: the columns are cut back to them and the
+ * new rows appended after); read fills the batch; before_commit (may be
+ * NULL) runs once columns and indexes are written and before the manifest
+ * is renamed, so what it writes is committed with them. */
+typedef struct ev_source {
+    int (*prepare)(void *ctx, const char *dir, ev_counts *c, st_error *err);
+    int (*read)(void *ctx, ev_batch *b, st_error *err);
+    int (*before_commit)(void *ctx, const char *dir, const ev_counts *nc, st_error *err);
+    void *ctx;
+} ev_source;
+
+/* st_evm_ingest with the rows from src. */
+int ev_ingest_source(const char *dir, const ev_source *src, const st_evm_ingest_opts *opts,
+                     st_evm_ingest_report *rep, st_error *err);
+
 #endif

@@ -504,14 +504,14 @@ static int export_name(const char *name) {
     return 0;
 }
 
-static int read_path(ingest *g, const char *path, int depth, st_error *err) {
+static int read_path(ev_batch *b, const char *path, int depth, st_error *err) {
     if (!st_is_dir(path)) {
         const char *base = strrchr(path, '/');
         if (depth > 0 && !export_name(base ? base + 1 : path)) return ST_OK;
-        int rc = ev_read_file(&g->b, path, err);
-        if ((rc == ST_EIO || rc == ST_ELIMIT) && !g->b.full) { /* one unreadable file: reported, the rest read */
-            g->b.bad_rows++;
-            if (g->b.on_bad) g->b.on_bad(g->b.ctx, err);
+        int rc = ev_read_file(b, path, err);
+        if ((rc == ST_EIO || rc == ST_ELIMIT) && !b->full) { /* one unreadable file: reported, the rest read */
+            b->bad_rows++;
+            if (b->on_bad) b->on_bad(b->ctx, err);
             st_error_clear(err);
             return ST_OK;
         }
@@ -526,7 +526,7 @@ static int read_path(ingest *g, const char *path, int depth, st_error *err) {
         char sub[4096];
         if (rc == ST_OK && ents[i]->d_name[0] != '.') {
             if (st_path_join(sub, sizeof sub, path, ents[i]->d_name)) rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-            else rc = read_path(g, sub, depth + 1, err);
+            else rc = read_path(b, sub, depth + 1, err);
         }
         free(ents[i]);
     }
@@ -643,8 +643,36 @@ done:
     return rc;
 }
 
+/* the export files and folders named on the command line */
+typedef struct path_source {
+    const char *const *paths;
+    size_t npaths;
+    int progress;
+} path_source;
+
+static int read_paths(void *ctx, ev_batch *b, st_error *err) {
+    path_source *ps = ctx;
+    st_progress p;
+    st_progress_begin(&p, "reading exports", ps->npaths);
+    if (!ps->progress) p.enabled = 0;
+    int rc = ST_OK;
+    for (size_t i = 0; i < ps->npaths && rc == ST_OK; i++) {
+        rc = read_path(b, ps->paths[i], 0, err);
+        st_progress_tick(&p, i + 1);
+    }
+    st_progress_end(&p);
+    return rc;
+}
+
 int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
                   st_evm_ingest_report *rep, st_error *err) {
+    path_source ps = {paths, npaths, opts ? opts->progress : 0};
+    ev_source src = {NULL, read_paths, NULL, &ps};
+    return ev_ingest_source(dir, &src, opts, rep, err);
+}
+
+int ev_ingest_source(const char *dir, const ev_source *src, const st_evm_ingest_opts *opts,
+                     st_evm_ingest_report *rep, st_error *err) {
     static const st_evm_ingest_opts defaults;
     ingest g;
     memset(&g, 0, sizeof g);
@@ -663,6 +691,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     rc = ev_manifest_read(dir, &g.c, err);
     if (rc == ST_ENOTFOUND) rc = ST_OK;
     if (rc) goto done;
+    if (src->prepare && (rc = src->prepare(src->ctx, dir, &g.c, err))) goto done; /* may roll back */
     g.nc = g.c;
     if (st_map_new(&g.by_hash) || st_map_new(&g.by_pos) || st_map_new(&g.addr) || st_map_new(&g.asset) ||
         st_map_new(&g.blkrow) || st_map_new(&g.reward_file) || st_map_new(&g.logs_seen))
@@ -673,14 +702,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         if (colbuf_put(&g.col[EV_COL_ASSET_ADDR], &none, 8)) goto oom;
         g.nc.n[EV_N_ASSETS] = 1;
     }
-    st_progress p;
-    st_progress_begin(&p, "reading exports", npaths);
-    if (!g.opts->progress) p.enabled = 0;
-    for (size_t i = 0; i < npaths; i++) {
-        if ((rc = read_path(&g, paths[i], 0, err))) goto done;
-        st_progress_tick(&p, i + 1);
-    }
-    st_progress_end(&p);
+    if ((rc = src->read(src->ctx, &g.b, err))) goto done;
     if (join(&g)) goto oom;
     /* joined into g.tx: the rows themselves are not needed any more */
     st_free(g.b.txs.v), st_free(g.b.receipts.v);
@@ -694,6 +716,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         if ((rc = append_col(&g, dir, c, err))) goto done;
     if ((rc = write_indexes(&g, dir, err))) goto done;
     if ((rc = ev_events_append(dir, &g.b, g.c.last_block, err))) goto done;
+    if (src->before_commit && (rc = src->before_commit(src->ctx, dir, &g.nc, err))) goto done;
     if ((rc = ev_manifest_write(dir, &g.nc, err))) goto done;
     if (!g.opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,0 +1,409 @@
+/* test_evm_rpc.c - the node ingest against a node written here (a post
+ * callback answering JSON-RPC batches from a chain built in memory), for
+ * what a real node does not do on demand: answers that are wrong (each
+ * refused with the block and field named), methods missing (the
+ * fallbacks, and the error when no traces can be had), a reorganisation
+ * whose fork point and rollback are worked out below, and a node that
+ * stops answering at a chosen request (the store keeps its last commit).
+ * Like Erigon and geth, the node here will not trace the genesis block.
+ * tests/cli/evm_rpc.sh runs the same code against anvil. */
+#include "testutil.h"
+
+#include <jansson.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "evm/evm_rpc.h"
+#include "sanctrace/evm.h"
+
+/* ---- a chain: block n of fork f holds n % 3 transactions of 1000 + i wei
+ * from 0xaa.. to 0xbb..; gas 21000 at base fee 7 and price 10 (tip 3) ---- */
+
+#define MAX_BLOCKS 64
+
+typedef struct node {
+    int fork[MAX_BLOCKS];  /* which fork each block is of (its hashes differ) */
+    int head;
+    const char *refuse[4]; /* methods answered -32601 */
+    int fail_after;        /* requests answered before the node is gone (0: never) */
+    int requests;
+} node;
+
+static void hash_of(char out[67], int fork, int num, int tx) {
+    snprintf(out, 67, "0x%02x%08x%06x%048d", fork, num, tx + 1, 0);
+}
+
+static int fork_of(const node *nd, int num) { return num >= 0 && num < MAX_BLOCKS ? nd->fork[num] : 0; }
+
+static void reorg(node *nd, int from, int fork) {
+    for (int i = from; i < MAX_BLOCKS; i++) nd->fork[i] = fork;
+}
+
+static json_t *block_json(const node *nd, int num, int full) {
+    char h[67], ph[67];
+    hash_of(h, fork_of(nd, num), num, -1);
+    hash_of(ph, num ? fork_of(nd, num - 1) : 0, num - 1, -1);
+    json_t *txs = json_array();
+    for (int i = 0; i < num % 3; i++) {
+        char th[67], v[32];
+        hash_of(th, fork_of(nd, num), num, i);
+        snprintf(v, sizeof v, "0x%x", 1000 + i);
+        if (full)
+            json_array_append_new(txs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "hash", th, "from",
+                                                 "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "to",
+                                                 "0xBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", "value", v, "gasPrice", "0xa",
+                                                 "transactionIndex", i == 0 ? "0x0" : "0x1"));
+        else json_array_append_new(txs, json_string(th));
+    }
+    char n[24];
+    snprintf(n, sizeof n, "0x%x", num);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "number", n, "hash", h, "parentHash", ph, "miner",
+                     "0xcccccccccccccccccccccccccccccccccccccccc", "baseFeePerGas", "0x7", "transactions", txs);
+}
+
+static json_t *receipts_json(const node *nd, int num) {
+    json_t *a = json_array();
+    for (int i = 0; i < num % 3; i++) {
+        char th[67];
+        hash_of(th, fork_of(nd, num), num, i);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:[]}", "transactionHash", th, "gasUsed", "0x5208",
+                                           "effectiveGasPrice", "0xa", "status", "0x1", "logs"));
+    }
+    return a;
+}
+
+static json_t *traces_json(const node *nd, int num) {
+    json_t *a = json_array();
+    for (int i = 0; i < num % 3; i++) {
+        char th[67], v[32];
+        hash_of(th, fork_of(nd, num), num, i);
+        snprintf(v, sizeof v, "0x%x", 1000 + i);
+        json_array_append_new(a, json_pack("{s:s, s:{s:s, s:s, s:s, s:s}, s:[], s:s, s:i}", "type", "call", "action",
+                                           "callType", "call", "from", "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                           "to", "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "value", v,
+                                           "traceAddress", "transactionHash", th, "transactionPosition", i));
+    }
+    return a;
+}
+
+static int refused(const node *nd, const char *m) {
+    for (int i = 0; i < 4 && nd->refuse[i]; i++)
+        if (!strcmp(nd->refuse[i], m)) return 1;
+    return 0;
+}
+
+static int fake_post(void *ctx, const char *url, const char *body, size_t len, char **resp, size_t *resp_len,
+                     st_error *err) {
+    node *nd = ctx;
+    (void)url;
+    if (nd->fail_after && nd->requests >= nd->fail_after) return st_error_set(err, ST_ENET, "Connection refused");
+    nd->requests++;
+    json_t *req = json_loadb(body, len, 0, NULL), *ans = json_array();
+    assert_true(json_is_array(req));
+    size_t i;
+    json_t *c;
+    json_array_foreach(req, i, c) {
+        const char *m = json_string_value(json_object_get(c, "method"));
+        json_t *p = json_object_get(c, "params"), *id = json_object_get(c, "id"), *res = NULL;
+        const char *arg = json_string_value(json_array_get(p, 0));
+        int num = arg ? (int)strtol(arg, NULL, 16) : -1;
+        if (refused(nd, m)) {
+            json_array_append_new(ans, json_pack("{s:O, s:{s:i, s:s}}", "id", id, "error", "code", -32601, "message",
+                                                 "the method does not exist"));
+            continue;
+        }
+        if (!strcmp(m, "trace_block") && num == 0) { /* as Erigon and geth answer */
+            json_array_append_new(ans, json_pack("{s:O, s:{s:i, s:s}}", "id", id, "error", "code", -32000, "message",
+                                                 "genesis is not traceable"));
+            continue;
+        }
+        if (!strcmp(m, "eth_blockNumber")) {
+            char h[24];
+            snprintf(h, sizeof h, "0x%x", nd->head);
+            res = json_string(h);
+        } else if (num > nd->head) res = json_null();
+        else if (!strcmp(m, "eth_getBlockByNumber")) res = block_json(nd, num, json_is_true(json_array_get(p, 1)));
+        else if (!strcmp(m, "eth_getBlockReceipts")) res = receipts_json(nd, num);
+        else if (!strcmp(m, "trace_block")) res = traces_json(nd, num);
+        else if (!strcmp(m, "eth_getTransactionReceipt")) { /* the hash names fork, block and position */
+            unsigned f, b, t;
+            assert_int_equal(sscanf(arg, "0x%02x%08x%06x", &f, &b, &t), 3);
+            json_t *all = receipts_json(nd, (int)b);
+            res = json_incref(json_array_get(all, t - 1));
+            json_decref(all);
+        } else fail_msg("unexpected method %s", m);
+        json_array_append_new(ans, json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result", res));
+    }
+    char *s = json_dumps(ans, JSON_COMPACT);
+    json_decref(req), json_decref(ans);
+    *resp_len = strlen(s);
+    *resp = st_malloc(*resp_len + 1);
+    memcpy(*resp, s, *resp_len + 1);
+    free(s);
+    return ST_OK;
+}
+
+static int64_t g_from = -1; /* --from-block of the next run */
+
+static int run(const char *db, node *nd, int traces, uint32_t per_commit, st_evm_rpc_report *rep, st_error *err) {
+    st_evm_rpc_opts o;
+    memset(&o, 0, sizeof o);
+    o.url = "https://user:pw@node.invalid:8545/apikey";
+    o.from_block = g_from;
+    o.to_block = -1;
+    o.traces = traces;
+    o.blocks_per_commit = per_commit;
+    o.blocks_per_request = 2;
+    o.post = fake_post;
+    o.post_ctx = nd;
+    o.ingest.no_sync = 1;
+    st_error_clear(err);
+    return st_evm_ingest_rpc(db, &o, rep, err);
+}
+
+static st_evm_stats stats_of(const char *db) {
+    st_evm *e;
+    st_error err;
+    st_evm_stats s;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    st_evm_get_stats(e, &s);
+    st_evm_close(e);
+    return s;
+}
+
+static int has_tx(const char *db, int fork, int num, int i) {
+    st_evm *e;
+    st_error err;
+    char h[67];
+    uint64_t id;
+    hash_of(h, fork, num, i);
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    int r = st_evm_find_tx(e, h, &id);
+    st_evm_close(e);
+    return r;
+}
+
+/* blocks 0..n: n % 3 transactions each, 3 flows each (base fee burnt, tip, value) */
+static uint64_t txs_upto(int n) {
+    uint64_t t = 0;
+    for (int i = 0; i <= n; i++) t += (uint64_t)(i % 3);
+    return t;
+}
+
+static void test_ingest_and_reorg(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600];
+    snprintf(db, sizeof db, "%s/s", dir);
+    node nd = {.head = 9};
+    st_evm_rpc_report rep;
+    st_error err;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    /* commits 0-2, 3-5, 6-8, 9 */
+    assert_int_equal(rep.commits, 4);
+    assert_int_equal(rep.blocks_added, 10);
+    st_evm_stats s = stats_of(db);
+    assert_int_equal(s.transactions, txs_upto(9));
+    assert_int_equal(s.flows, 3 * txs_upto(9));
+    assert_int_equal(s.last_block, 9);
+    /* fee: 21000 x 10, of which 21000 x 7 burnt and 21000 x 3 to the miner */
+    st_evm *e;
+    uint64_t id;
+    char h[67];
+    hash_of(h, 0, 5, 1);
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    assert_int_equal(st_evm_find_tx(e, h, &id), 1);
+    st_evm_tx t;
+    st_evm_get_tx(e, id, &t);
+    assert_int_equal(t.fee.w[0], 210000);
+    assert_int_equal(t.nflows, 3);
+    st_evm_flow fl;
+    st_evm_get_flow(e, t.first_flow, &fl);
+    assert_int_equal(fl.amount.w[0], 147000);
+    assert_int_equal(fl.to, ST_EVM_NONE);
+    st_evm_get_flow(e, t.first_flow + 2, &fl);
+    assert_int_equal(fl.amount.w[0], 1001);
+    assert_int_equal(fl.kind, ST_EVM_NATIVE);
+    st_evm_close(e);
+
+    /* what an interrupted commit would leave past the last one: never trusted */
+    char recs[700];
+    snprintf(recs, sizeof recs, "%s/rpc_blocks.dat", db);
+    FILE *f = fopen(recs, "ab");
+    assert_non_null(f);
+    for (int i = 0; i < 88 * 3; i++) fputc(0x55, f);
+    fclose(f);
+
+    /* nothing new: nothing added, one request for the head and one for the last hash */
+    nd.requests = 0;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    assert_int_equal(rep.blocks_added, 0);
+    assert_int_equal(nd.requests, 2);
+
+    /* blocks 7.. replaced, the chain grows to 12: the fork is block 6; the last
+     * commit boundary at or below it is block 5, so blocks 6-9 go and 6-12 come */
+    reorg(&nd, 7, 1);
+    nd.head = 12;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    assert_int_equal(rep.fork_block, 6);
+    assert_int_equal(rep.blocks_rolled_back, 4);
+    assert_int_equal(rep.blocks_added, 7);
+    s = stats_of(db);
+    assert_int_equal(s.blocks, 13);
+    assert_int_equal(s.transactions, txs_upto(12));
+    assert_int_equal(has_tx(db, 0, 8, 0), 0);
+    assert_int_equal(has_tx(db, 1, 8, 0), 1);
+    assert_int_equal(has_tx(db, 0, 5, 0), 1);
+
+    /* the chain cut back to 10 (evm_revert), then another block 11: the fork
+     * is block 10; commits were 6-8, 9-11 and 12, so the store goes back to
+     * block 8 (blocks 9-12 go) and takes 9-11 */
+    reorg(&nd, 11, 2);
+    nd.head = 11;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    assert_int_equal(rep.fork_block, 10);
+    assert_int_equal(rep.blocks_rolled_back, 4);
+    assert_int_equal(rep.first_block, 9);
+    s = stats_of(db);
+    assert_int_equal(s.last_block, 11);
+    assert_int_equal(has_tx(db, 2, 11, 0), 1);
+    assert_int_equal(has_tx(db, 1, 11, 0), 0);
+    assert_int_equal(s.transactions, txs_upto(11));
+
+    /* another fork at 11, and --from-block 13 (a gap): the blocks the rollback
+     * removed (9-11, back to the boundary at 8) are taken again first */
+    reorg(&nd, 11, 3);
+    nd.head = 13;
+    g_from = 13;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    g_from = -1;
+    assert_int_equal(rep.fork_block, 10);
+    assert_int_equal(rep.blocks_rolled_back, 3);
+    s = stats_of(db);
+    assert_int_equal(s.blocks, 13); /* 0-11 and 13 */
+    assert_int_equal(has_tx(db, 1, 10, 0), 1);
+    assert_int_equal(has_tx(db, 3, 11, 0), 1);
+    assert_int_equal(has_tx(db, 2, 11, 0), 0);
+    assert_int_equal(has_tx(db, 3, 13, 0), 1);
+    free(dir);
+}
+
+static void test_node_gone(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600];
+    snprintf(db, sizeof db, "%s/s", dir);
+    /* requests: the head, then per commit of 2 blocks the last hash (from the
+     * second on) and one batch: gone at the 5th, asking blocks 4-5 */
+    node nd = {.head = 9, .fail_after = 5};
+    st_evm_rpc_report rep;
+    st_error err;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 2, &rep, &err), ST_ENET);
+    assert_non_null(strstr(err.msg, "stopped answering while asking blocks 4-5"));
+    assert_non_null(strstr(err.msg, "blocks up to 3"));
+    assert_non_null(strstr(err.msg, "Connection refused"));
+    /* the URL without its password and key */
+    assert_non_null(strstr(err.msg, "the node at https://node.invalid:8545 stopped"));
+    assert_null(strstr(err.msg, "pw")), assert_null(strstr(err.msg, "apikey"));
+    st_evm_stats s = stats_of(db);
+    assert_int_equal(s.last_block, 3);
+    nd.fail_after = 0;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 2, &rep, &err), ST_OK);
+    assert_int_equal(rep.first_block, 4);
+    s = stats_of(db);
+    assert_int_equal(s.last_block, 9);
+    assert_int_equal(s.transactions, txs_upto(9));
+    free(dir);
+}
+
+static void test_missing_methods(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600];
+    st_evm_rpc_report rep;
+    st_error err;
+    /* no eth_getBlockReceipts: one receipt a transaction, the same store */
+    node nd = {.head = 6, .refuse = {"eth_getBlockReceipts"}};
+    snprintf(db, sizeof db, "%s/a", dir);
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 0, &rep, &err), ST_OK);
+    assert_int_equal(rep.receipts_per_tx, 1);
+    st_evm_stats s = stats_of(db);
+    assert_int_equal(s.flows, 3 * txs_upto(6));
+    assert_int_equal(rep.fees_unknown, 0);
+    /* neither trace method: refused, said how to go on */
+    node nt = {.head = 6, .refuse = {"trace_block", "debug_traceBlockByNumber"}};
+    snprintf(db, sizeof db, "%s/b", dir);
+    assert_int_equal(run(db, &nt, ST_EVM_TRACES_AUTO, 0, &rep, &err), ST_EINVAL);
+    assert_non_null(strstr(err.msg, "--traces none"));
+    /* --traces none: the transactions' own values, fees known */
+    nt.requests = 0;
+    assert_int_equal(run(db, &nt, ST_EVM_TRACES_NONE, 0, &rep, &err), ST_OK);
+    s = stats_of(db);
+    assert_int_equal(s.flows, 3 * txs_upto(6));
+    free(dir);
+}
+
+/* a wrong answer is refused with its block, position and field */
+static void expect_refused(json_t *block, json_t *receipts, json_t *traces, const char *want) {
+    st_buf out;
+    st_buf_init(&out, 1 << 20);
+    st_error err;
+    st_error_clear(&err);
+    assert_int_equal(ev_rpc_block_lines(&out, block, receipts, traces, 0, &err), ST_EPARSE);
+    if (!strstr(err.msg, want)) fail_msg("'%s' does not say '%s'", err.msg, want);
+    st_buf_free(&out);
+    json_decref(block), json_decref(receipts), json_decref(traces);
+}
+
+static void test_wrong_answers(void **state) {
+    (void)state;
+    node nd = {.head = 9};
+    json_t *b = block_json(&nd, 5, 1);
+    json_object_set_new(json_array_get(json_object_get(b, "transactions"), 1), "from", json_string("0x1234"));
+    expect_refused(b, receipts_json(&nd, 5), traces_json(&nd, 5), "block 5: transaction 1: 'from'");
+    b = block_json(&nd, 5, 1);
+    json_object_set_new(json_array_get(json_object_get(b, "transactions"), 0), "value", json_string("12"));
+    expect_refused(b, NULL, NULL, "'value' is not a quantity");
+    json_t *r = receipts_json(&nd, 5);
+    json_array_remove(r, 1);
+    expect_refused(block_json(&nd, 5, 1), r, NULL, "receipts");
+    r = receipts_json(&nd, 5);
+    json_t *r4 = receipts_json(&nd, 4);
+    json_array_set(r, 0, json_array_get(r4, 0));
+    json_decref(r4);
+    expect_refused(block_json(&nd, 5, 1), r, NULL, "'transactionHash'");
+    r = receipts_json(&nd, 5);
+    json_object_set_new(json_array_get(r, 0), "status", json_string("0x2"));
+    expect_refused(block_json(&nd, 5, 1), r, NULL, "'status'");
+    json_t *t = traces_json(&nd, 5);
+    json_object_set_new(json_array_get(t, 0), "type", json_string("teleport"));
+    expect_refused(block_json(&nd, 5, 1), NULL, t, "'type'");
+    t = traces_json(&nd, 4);
+    expect_refused(block_json(&nd, 5, 1), NULL, t, "names no transaction of the block");
+    /* full transactions were not asked */
+    expect_refused(block_json(&nd, 5, 0), NULL, NULL, "not a full transaction");
+    /* a call tree deeper than the EVM allows */
+    json_t *leaf = json_pack("{s:s, s:s, s:s}", "type", "CALL", "from", "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                             "to", "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    for (int d = 0; d < 1200; d++) {
+        json_t *up = json_pack("{s:s, s:[o]}", "type", "CALL", "calls", leaf);
+        leaf = up;
+    }
+    json_t *g = json_pack("[{s:o}]", "result", leaf);
+    json_t *one = block_json(&nd, 1, 1);
+    st_buf out;
+    st_buf_init(&out, 64 << 20);
+    st_error err;
+    st_error_clear(&err);
+    assert_int_equal(ev_rpc_block_lines(&out, one, NULL, g, 1, &err), ST_EPARSE);
+    assert_non_null(strstr(err.msg, "deeper"));
+    st_buf_free(&out);
+    json_decref(one), json_decref(g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ingest_and_reorg),
+        cmocka_unit_test(test_node_gone),
+        cmocka_unit_test(test_missing_methods),
+        cmocka_unit_test(test_wrong_answers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
