@@ -8,9 +8,13 @@
  * topics and up to 512 bytes of data); the ingest appends them to
  * events.bin, fixed-size records keyed by transaction hash, before it
  * renames the manifest.  The reader keeps the records whose transaction
- * the committed store holds and drops repeats (an interrupted ingest
- * leaves records of blocks it did not commit, and its retry writes them
- * again), so the file needs no commit protocol of its own.
+ * the committed store holds in the block the record names, and of
+ * repeats the one written last (an interrupted ingest leaves records of
+ * blocks it did not commit, and its retry writes them again; a
+ * reorganisation followed from a node writes the new branch's records
+ * after the old one's, and a transaction the old branch held moves, fails
+ * or disappears), so the file needs no commit protocol of its own; block
+ * times likewise.
  * Invariant: events are served in chain order (transaction, log index),
  * each once.
  */
@@ -157,7 +161,8 @@ struct st_evm_events {
 
 static int by_block_time(const void *pa, const void *pb) {
     const uint64_t *a = pa, *b = pb;
-    return a[0] < b[0] ? -1 : a[0] > b[0];
+    if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : a[1] > b[1];
 }
 
 /* dir/blocktimes.bin, committed blocks only, each once */
@@ -174,19 +179,26 @@ static int times_load(st_evm_events *v, const char *dir, int64_t last_block) {
         st_free(raw);
         return ST_ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
+    /* from the end, so of a block written twice the later time is kept */
+    for (size_t i = n; i-- > 0;) {
         uint64_t blk = get64((const uint8_t *)raw + 16 * i), t = get64((const uint8_t *)raw + 16 * i + 8);
         if (last_block < 0 || (int64_t)blk > last_block) continue;
         v->times[v->ntimes][0] = blk;
-        v->times[v->ntimes][1] = t;
+        v->times[v->ntimes][1] = n - 1 - i; /* write order, newest first, for a stable sort */
         v->ntimes++;
+        (void)t;
     }
-    st_free(raw);
     qsort(v->times, v->ntimes, sizeof *v->times, by_block_time);
     size_t m = 0;
     for (size_t i = 0; i < v->ntimes; i++)
-        if (!m || v->times[m - 1][0] != v->times[i][0]) memcpy(v->times[m++], v->times[i], sizeof v->times[0]);
+        if (!m || v->times[m - 1][0] != v->times[i][0]) {
+            size_t rec = n - 1 - (size_t)v->times[i][1];
+            v->times[m][0] = v->times[i][0];
+            v->times[m][1] = get64((const uint8_t *)raw + 16 * rec + 8);
+            m++;
+        }
     v->ntimes = m;
+    st_free(raw);
     return ST_OK;
 }
 
@@ -201,10 +213,14 @@ int64_t st_evm_events_block_time(const st_evm_events *v, uint64_t block) {
     return lo < v->ntimes && v->times[lo][0] == block ? (int64_t)v->times[lo][1] : -1;
 }
 
+/* chain order; of one log written twice, the later record first (data
+ * holds the record's position in the file until the pointers are set) */
 static int by_tx_log(const void *pa, const void *pb) {
     const st_evm_event *a = pa, *b = pb;
     if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
-    return a->log_index < b->log_index ? -1 : a->log_index > b->log_index;
+    if (a->log_index != b->log_index) return a->log_index < b->log_index ? -1 : 1;
+    uintptr_t ra = (uintptr_t)a->data, rb = (uintptr_t)b->data;
+    return ra > rb ? -1 : ra < rb;
 }
 
 int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st_error *err) {
@@ -264,6 +280,9 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
         memcpy(x->topics, p + 72, 96);
         if (st.last_block < 0 || (int64_t)x->block > st.last_block) continue; /* not committed */
         if (st_evm_find_tx(e, hx, &x->tx) != 1) continue;                    /* moved no value: nothing to trace */
+        st_evm_tx tx;
+        st_evm_get_tx(e, x->tx, &tx);
+        if (tx.block != x->block) continue; /* written for a branch a reorganisation left */
         if (!st_evm_find_addr(e, x->emitter_addr, &x->emitter)) x->emitter = ST_EVM_NONE;
         memcpy(v->data[v->n], p + 168, EV_EVENT_DATA);
         v->n++;
