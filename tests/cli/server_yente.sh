@@ -362,5 +362,34 @@ refused_get 404 unknown_dataset "/reconcile/banana"
 command curl -s -D "$ST_TMP/rh" -o /dev/null -H "Authorization: ApiKey $key" "$U/entities/un:KPi.033?nested=true"
 grep -q '^HTTP/1.1 308' "$ST_TMP/rh" && grep -qi '^location: /entities/un-KPi.033?nested=true' "$ST_TMP/rh" || fail "old id: $(head -3 "$ST_TMP/rh")"
 [ "$(jget '.referents.join()' < "$ST_TMP/k.json")" = "un:KPi.033" ] || fail "referents"
+# ---- the checker refuses wrong shapes: each answer above, broken one way ----
+rejects() { # KIND FILE JS-MUTATION
+  node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1])); (function(){'"$3"'}).call(o); fs.writeFileSync(process.argv[2], JSON.stringify(o));' "$2" "$ST_TMP/bad.json"
+  ! python3 tests/lib/yente_check.py "$1" "$ST_TMP/bad.json" >/dev/null || fail "the $1 check accepts: $3"
+}
+rejects search "$ST_TMP/s.json" 'delete this.offset'
+rejects search "$ST_TMP/s.json" 'this.facets.countries.values[0].count=0'
+rejects search "$ST_TMP/s.json" 'this.facets.topics={values:[]}'
+rejects search "$ST_TMP/s.json" 'this.results[0].id="ofac:27307"'
+rejects search "$ST_TMP/s.json" 'this.limit=0'
+rejects catalog "$ST_TMP/c.json" 'this.datasets[1].index_current=!this.datasets[1].index_current'
+rejects catalog "$ST_TMP/c.json" 'this.outdated=["un"]'
+rejects catalog "$ST_TMP/c.json" 'this.datasets[0].children.push("nope")'
+rejects catalog "$ST_TMP/c.json" 'this.datasets[1].updated_at="yesterday"'
+rejects readyz "$ST_TMP/z.json" 'this.status=true'
+rejects manifest "$ST_TMP/man.json" 'this.versions=["0.1"]'
+rejects manifest "$ST_TMP/man.json" 'this.preview.url="/preview"'
+rejects manifest "$ST_TMP/man.json" 'this.extend.property_settings[1].choices[0]={id:"caption",name:"x"}'
+rejects manifest "$ST_TMP/man.json" 'delete this.extend.propose_properties.service_path'
+rejects suggest-entity "$ST_TMP/se.json" 'this.result=[{id:"un:KPi.033",name:"x"}]'
+rejects suggest-type "$ST_TMP/st.json" 'this.result=[{id:"Person"}]'
+rejects suggest-property "$ST_TMP/sp.json" 'this.result[0].id="birthDate"'
+rejects extend "$ST_TMP/x.json" 'this.rows["ofac-27307"].name[0]={str:"a",id:"b"}'
+rejects extend "$ST_TMP/x.json" 'this.rows["ofac-27307"].banana=[]'
+rejects extend "$ST_TMP/x.json" 'delete this.meta'
+rejects propose "$ST_TMP/pr.json" 'this.properties[0]={id:"name"}'
+rejects propose "$ST_TMP/pr.json" 'this.limit=2'
+rejects entity "$ST_TMP/k.json" 'this.referents=[1]'
+rejects entity "$ST_TMP/k.json" 'this.properties.sanctions[0].id="un:KPi.033-sanction"'
 srv_stop Y
 echo "ok: yente /match, /search (filters, paging, facets), /catalog, /readyz, /algorithms, /entities pass yente's models; OpenRefine batches, JSONP, suggest, preview and data extension pass the reconciliation schemas"
