@@ -32,6 +32,11 @@ size_t st_snapshot_count(const st_snapshot *s);
 const st_entity *st_snapshot_entity(const st_snapshot *s, size_t i);
 /* By sanctrace's id or its FollowTheMoney form (st_entity_ftm_id); NULL when absent. */
 const st_entity *st_snapshot_find(const st_snapshot *s, const char *id);
+/* When the snapshots first held e and last changed it ("2026-11-28T22:35:00Z",
+ * borrowed from s); ST_OK, or ST_ENOTFOUND for a snapshot written before
+ * sanctrace kept these (both then NULL). */
+int st_snapshot_entity_times(const st_snapshot *s, const st_entity *e, const char **first_seen,
+                             const char **last_change);
 /* Per-source summary as JSON: {"version", "created", "sources": {"un": {"entities", "fetched", "file"}, ...}}.
  * New reference; caller json_decref()s. */
 json_t *st_snapshot_catalog(const st_snapshot *s);

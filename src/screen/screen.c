@@ -476,6 +476,14 @@ const st_entity *st_snapshot_find(const st_snapshot *s, const char *id) {
     return m && st_map_get(m, id, strlen(id), &i) ? snap_entity(s, i) : NULL;
 }
 
+int st_snapshot_entity_times(const st_snapshot *s, const st_entity *e, const char **first_seen,
+                             const char **last_change) {
+    json_t *t = s->data->times ? json_object_get(s->data->times, e->id) : NULL;
+    *first_seen = json_string_value(json_array_get(t, 0));
+    *last_change = json_string_value(json_array_get(t, 1));
+    return *first_seen && *last_change ? ST_OK : ST_ENOTFOUND;
+}
+
 json_t *st_snapshot_catalog(const st_snapshot *s) {
     json_t *o = s->data->manifest ? json_deep_copy(s->data->manifest) : json_object();
     if (!o) return NULL;

@@ -89,6 +89,7 @@ static void hits_free(hits *h) {
 /* yente's result filters of one /match request, applied to each entity
  * before it can take a place among the results. */
 typedef struct result_filter {
+    const st_snapshot *snap;     /* for each entity's last change */
     const srv_match_params *p;
     const char *created; /* the snapshot's creation time (ISO 8601) */
     const srv_search_params *sp; /* /search: schema, countries, datasets too; else NULL */
@@ -160,9 +161,14 @@ static int filter_passes(const result_filter *rf, const st_entity *e) {
         if (!values_pass(sp->countries, sp->n_countries, cp, nc, sp->filter_and)) return 0;
         if (!values_pass(sp->datasets, sp->n_datasets, &source, 1, sp->filter_and)) return 0;
     }
-    if (p->changed_since && rf->created &&
-        strncmp(p->changed_since, rf->created, strlen(p->changed_since)) > 0)
-        return 0;
+    if (p->changed_since) {
+        /* the entity's last change when the snapshots recorded it, else the
+         * snapshot's creation (it changed then at the latest: screening errs
+         * towards showing an entity) */
+        const char *first = NULL, *change = NULL;
+        if (st_snapshot_entity_times(rf->snap, e, &first, &change) != ST_OK) change = rf->created;
+        if (change && strncmp(p->changed_since, change, strlen(p->changed_since)) > 0) return 0;
+    }
     return 1;
 }
 
@@ -346,7 +352,7 @@ static json_t *explanations_of(json_t *expl) {
  * "first_seen" and "last_change" (unknown to one snapshot: null) and
  * "last_seen" (the served snapshot was made then, seconds, no zone, as
  * yente writes them). */
-static json_t *entity_json(const st_entity *e, const char *created) {
+static json_t *entity_json(const st_snapshot *snap, const st_entity *e, const char *created) {
     json_t *o = st_entity_to_ftm(e);
     if (!o) return NULL;
     char seen[20] = "", fid[ST_FTM_ID_MAX + 1];
@@ -355,9 +361,11 @@ static json_t *entity_json(const st_entity *e, const char *created) {
      * referent of the FtM id: it still resolves (a redirect, as yente's) */
     json_object_set_new(o, "referents", st_entity_ftm_id(e->id, fid) ? json_pack("[s]", e->id) : json_array());
     json_object_set_new(o, "target", json_true());
-    json_object_set_new(o, "first_seen", json_null());
+    const char *first = NULL, *change = NULL;
+    st_snapshot_entity_times(snap, e, &first, &change);
+    json_object_set_new(o, "first_seen", srv_iso_seconds(first));
     json_object_set_new(o, "last_seen", seen[0] ? json_string(seen) : json_null());
-    json_object_set_new(o, "last_change", json_null());
+    json_object_set_new(o, "last_change", srv_iso_seconds(change));
     return o;
 }
 
@@ -443,8 +451,8 @@ static void decisions_ftm_ids(json_t *arr) {
 }
 
 /* One result in yente's shape, plus sanctrace's explanation and decision. */
-static json_t *result_json(const merged *m, const char *created, json_t *decisions) {
-    json_t *o = entity_json(m->entity, created);
+static json_t *result_json(const st_snapshot *snap, const merged *m, const char *created, json_t *decisions) {
+    json_t *o = entity_json(snap, m->entity, created);
     if (!o) return NULL;
     char hash[65] = "";
     entity_hash(m->entity, hash);
@@ -463,9 +471,9 @@ static json_t *result_json(const merged *m, const char *created, json_t *decisio
     return o;
 }
 
-static json_t *results_json(const hits *h, const char *created, json_t *decisions) {
+static json_t *results_json(const st_snapshot *snap, const hits *h, const char *created, json_t *decisions) {
     json_t *arr = json_array();
-    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, result_json(&h->v[i], created, decisions));
+    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, result_json(snap, &h->v[i], created, decisions));
     return arr;
 }
 
@@ -634,7 +642,7 @@ static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char
         goto done;
     }
     const char *created = catalog_created(cat);
-    result_filter rf = {&mp, created, NULL};
+    result_filter rf = {snap, &mp, created, NULL};
     json_t *queries = json_object_get(body, "queries");
     responses = json_object();
     json_t *subjects = json_array();
@@ -658,7 +666,7 @@ static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char
         if (rc == ST_OK) {
             /* total: the matches (at or above threshold), as yente counts */
             resp = json_pack("{s:i, s:o, s:{s:I, s:s}, s:o, s:s}", "status", 200, "results",
-                             results_json(&h, created, decisions), "total", "value", (json_int_t)matching,
+                             results_json(snap, &h, created, decisions), "total", "value", (json_int_t)matching,
                              "relation", "eq", "query", srv_query_echo(json_object_get(queries, qs[i].key), &qs[i]),
                              "subject", subject);
         } else {
@@ -805,7 +813,7 @@ static void api_search(srv_api *S, srv_req *r, const st_key_info *who, const cha
         srv_error(out, 503, "out_of_memory", "no memory for the facets");
         goto done;
     }
-    result_filter rf = {&sp.m, catalog_created(cat), &sp};
+    result_filter rf = {snap, &sp.m, catalog_created(cat), &sp};
     char subject[80];
     srv_query_subject(&q, subject);
     if (decisions_for(S, who, subject, NULL, 200, &decisions, &err) != ST_OK) {
@@ -836,9 +844,9 @@ static void api_search(srv_api *S, srv_req *r, const st_key_info *who, const cha
         srv_error(out, 503, "out_of_memory", "no memory to list the entities");
         goto done;
     }
-    json_t *results = screening ? results_json(&h, catalog_created(cat), decisions) : json_array();
+    json_t *results = screening ? results_json(snap, &h, catalog_created(cat), decisions) : json_array();
     for (size_t i = 0; !screening && i < h.n; i++) {
-        json_t *o = entity_json(h.v[i].entity, catalog_created(cat));
+        json_t *o = entity_json(snap, h.v[i].entity, catalog_created(cat));
         char hash[65] = "";
         entity_hash(h.v[i].entity, hash);
         json_object_set_new(o, "entity_hash", json_string(hash));
@@ -895,7 +903,7 @@ static void api_entity(srv_api *S, srv_req *r, const st_key_info *who, const cha
         st_snapshot_release(snap);
         return;
     }
-    json_t *o = entity_json(e, catalog_created(cat));
+    json_t *o = entity_json(snap, e, catalog_created(cat));
     entity_add_nested(o, e, catalog_created(cat));
     json_decref(cat);
     char hash[65] = "";

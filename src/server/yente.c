@@ -272,8 +272,7 @@ void srv_facets_free(srv_facets *f) {
 
 /* ---- catalog ---- */
 
-/* "2026-12-05T21:02:05Z" as yente writes times: seconds, no zone. */
-static json_t *iso_seconds(const char *t) {
+json_t *srv_iso_seconds(const char *t) {
     char buf[20];
     if (!t || strlen(t) < 19) return json_null();
     memcpy(buf, t, 19);
@@ -302,7 +301,7 @@ json_t *srv_yente_catalog(json_t *cat, json_t *status) {
                               srv_dataset_title(name), "children", "entity_count", (json_int_t)n, "thing_count",
                               (json_int_t)n, "version", kept ? NULL : version, "index_version", version,
                               "index_current", !kept, "load", 1, "updated_at",
-                              iso_seconds(list_date ? list_date : fetched), "last_change", iso_seconds(fetched));
+                              srv_iso_seconds(list_date ? list_date : fetched), "last_change", srv_iso_seconds(fetched));
         const char *refused = json_string_value(json_object_get(src, "refused"));
         if (d && refused) json_object_set_new(d, "refused", json_string(refused));
         json_array_append_new(datasets, d);
@@ -312,8 +311,8 @@ json_t *srv_yente_catalog(json_t *cat, json_t *status) {
     json_t *all = json_pack("{s:s, s:s, s:o, s:I, s:I, s:s?, s:s?, s:b, s:b, s:o, s:o}", "name", "default", "title",
                             srv_dataset_title("default"), "children", children, "entity_count", total,
                             "thing_count", total, "version", version, "index_version", version,
-                            "index_current", 1, "load", 0, "updated_at", iso_seconds(created), "last_change",
-                            iso_seconds(created));
+                            "index_current", 1, "load", 0, "updated_at", srv_iso_seconds(created), "last_change",
+                            srv_iso_seconds(created));
     json_array_insert_new(datasets, 0, all);
     (void)status; /* a failed update leaves the served snapshot whole: nothing in it turns outdated */
     return json_pack("{s:o, s:o, s:o, s:b}", "datasets", datasets, "current", current, "outdated", outdated,

@@ -64,6 +64,10 @@ int srv_facets_add(srv_facets *f, const st_entity *e);
 json_t *srv_facets_json(const srv_facets *f);
 void srv_facets_free(srv_facets *f);
 
+/* A time ("2026-12-05T21:02:05Z") as yente writes them, seconds and no
+ * zone ("2026-12-05T21:02:05"); null for NULL or a shorter text.  New reference. */
+json_t *srv_iso_seconds(const char *t);
+
 /* yente's DataCatalogModel for the snapshot catalog cat
  * (st_snapshot_catalog) and the updater's status (srv_live_status): one
  * dataset per source plus "default" holding them all, each with name,

@@ -229,6 +229,9 @@ PY
 code=$(get "/search/default?q=Lazarus%20Group" "$ST_TMP/s.json"); [ "$code" = 200 ] || fail "search: $code"
 check search "$ST_TMP/s.json"
 [ "$(jget '.results[0].id' < "$ST_TMP/s.json")" = ofac-27307 ] || fail "search q"
+# first_seen and last_change are known (one snapshot: both its creation time), as yente's tests ask
+[ "$(jget '.results.every(r=>r.first_seen&&r.last_change&&r.first_seen<=r.last_change&&r.last_change<=r.last_seen)' < "$ST_TMP/s.json")" = true ] \
+  || fail "entity times: $(jget '.results[0].first_seen+" "+o.results[0].last_change' < "$ST_TMP/s.json")"
 [ "$(jget '.facets&&Object.keys(o.facets).sort().join()' < "$ST_TMP/s.json")" = "countries,datasets,topics" ] || fail "default facets"
 [ "$(jget '.facets.datasets.values.find(v=>v.name==="ofac").label' < "$ST_TMP/s.json")" = "OFAC Specially Designated Nationals (SDN) List" ] || fail "dataset label"
 # counts computed from the snapshot file itself, not by the server's code
