@@ -837,7 +837,7 @@ static void api_search(srv_api *S, srv_req *r, const st_key_info *who, const cha
         /* the page: [offset, offset + limit) of the sorted results */
         size_t from = (size_t)sp.offset < h.n ? (size_t)sp.offset : h.n;
         for (size_t i = 0; i < from; i++) json_decref(h.v[i].explanation);
-        memmove(h.v, h.v + from, (h.n - from) * sizeof *h.v);
+        if (from) memmove(h.v, h.v + from, (h.n - from) * sizeof *h.v); /* v is NULL when empty */
         h.n -= from;
         while (h.n > (size_t)sp.limit) json_decref(h.v[--h.n].explanation);
     } else if (browse(snap, dataset, &rf, (size_t)sp.offset, (size_t)sp.limit, fc, &total, &h) != ST_OK) {
