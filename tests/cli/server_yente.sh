@@ -13,7 +13,7 @@ L=$ST_DATA/lists
 D=$ST_TMP/data
 "$ST_BIN" update --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" --data-dir "$D" >/dev/null 2>&1
 key=$("$ST_BIN" serve keys add enricher --role read --data-dir "$D" 2>/dev/null)
-srv_start Y --data-dir "$D" --threads 2 --auth on
+srv_start Y --data-dir "$D" --threads 2 --auth on --cors-origin http://127.0.0.1:3333
 U=$SRV_URL_Y
 J='Content-Type: application/json'
 post() { # PATH BODYFILE OUT -> status code
@@ -317,6 +317,13 @@ svc entity "Ri Won" > "$ST_TMP/se.json"; check suggest-entity "$ST_TMP/se.json"
 [ "$(jget '.result.map(r=>r.id).sort().slice(0,2).join()' < "$ST_TMP/se.json")" = "ofac-19609,un-KPi.033" ] || fail "suggest Ri Won"
 svc entity "" > "$ST_TMP/se.json"; [ "$(jget .result.length < "$ST_TMP/se.json")" = 0 ] || fail "suggest without prefix"
 svc entity "zzqx banana" > "$ST_TMP/se.json"; [ "$(jget .result.length < "$ST_TMP/se.json")" = 0 ] || fail "suggest banana"
+# OpenRefine's page (its own origin, allowed by --cors-origin) registers the service and suggests
+# from the browser: CORS first, JSONP when that fails
+u=$(jget '.suggest.entity.service_url+o.suggest.entity.service_path' < "$ST_TMP/man.json")
+command curl -s -D "$ST_TMP/ch" -o "$ST_TMP/se.json" -H 'Origin: http://127.0.0.1:3333' -H 'Sec-Fetch-Site: same-site' \
+  -H 'Sec-Fetch-Mode: cors' "$u&prefix=lazarus"
+grep -qi '^access-control-allow-origin: http://127.0.0.1:3333' "$ST_TMP/ch" && check suggest-entity "$ST_TMP/se.json" || fail "CORS suggest: $(head -1 "$ST_TMP/ch")"
+command curl -sf "$u&prefix=lazarus&callback=jQuery1_2" | grep -q '^jQuery1_2({.*"ofac-27307".*});$' || fail "JSONP suggest"
 svc type organ > "$ST_TMP/st.json"; check suggest-type "$ST_TMP/st.json"
 [ "$(jget '.result.map(r=>r.id).join()' < "$ST_TMP/st.json")" = Organization ] || fail "suggest type"
 svc type banana > "$ST_TMP/st.json"; [ "$(jget .result.length < "$ST_TMP/st.json")" = 0 ] || fail "suggest type banana"
