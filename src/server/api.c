@@ -61,10 +61,7 @@ static double arg_double(srv_req *r, const char *name, double dflt, double lo, d
 static int entity_hash(const st_entity *e, char out[65]) { return st_entity_content_hash(e, out); }
 
 /* Is dataset "default" or a source of the snapshot? */
-static int dataset_known(json_t *catalog, const char *dataset) {
-    if (strcmp(dataset, "default") == 0) return 1;
-    return json_object_get(json_object_get(catalog, "sources"), dataset) != NULL;
-}
+static int dataset_known(json_t *catalog, const char *dataset) { return srv_catalog_has(catalog, dataset); }
 
 /* ---- screening one query ---- */
 
@@ -360,6 +357,12 @@ static json_t *entity_json(const st_snapshot *snap, const st_entity *e, const ch
     /* sanctrace's own id, which stored decisions and alerts hold, is a
      * referent of the FtM id: it still resolves (a redirect, as yente's) */
     json_object_set_new(o, "referents", st_entity_ftm_id(e->id, fid) ? json_pack("[s]", e->id) : json_array());
+    /* the topics /search filters and counts by, as yente's entities carry them */
+    const char *topics[32];
+    size_t nt = srv_entity_topics(e, topics, 32);
+    json_t *tv = json_array();
+    for (size_t i = 0; i < nt; i++) json_array_append_new(tv, json_string(topics[i]));
+    json_object_set_new(json_object_get(o, "properties"), "topics", tv);
     json_object_set_new(o, "target", json_true());
     const char *first = NULL, *change = NULL;
     st_snapshot_entity_times(snap, e, &first, &change);

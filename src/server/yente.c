@@ -280,6 +280,50 @@ json_t *srv_iso_seconds(const char *t) {
     return json_string(buf);
 }
 
+/* The datasets a source's entities carry other than its own name (an FtM
+ * file brings several: "eu_fsf", "gb_hmt", ...), or NULL. */
+static json_t *source_children(const char *name, json_t *src) {
+    json_t *ds = json_object_get(src, "datasets"), *out = NULL, *v;
+    size_t i;
+    json_array_foreach(ds, i, v) {
+        const char *d = json_string_value(v);
+        if (!d || strcmp(d, name) == 0) continue;
+        if (!out) out = json_array();
+        json_array_append_new(out, json_string(d));
+    }
+    return out;
+}
+
+int srv_catalog_has(json_t *cat, const char *dataset) {
+    if (strcmp(dataset, "default") == 0) return 1;
+    json_t *sources = json_object_get(cat, "sources"), *src, *v;
+    if (json_object_get(sources, dataset)) return 1;
+    const char *name;
+    size_t i;
+    json_object_foreach(sources, name, src) {
+        json_array_foreach(json_object_get(src, "datasets"), i, v) {
+            if (json_is_string(v) && strcmp(json_string_value(v), dataset) == 0) return 1;
+        }
+    }
+    return 0;
+}
+
+/* One YenteDatasetModel.  A kept source's newest version could not be
+ * read: none is known, so what is indexed is not it (yente computes
+ * index_current = index_version == version).  count < 0: unknown. */
+static json_t *dataset_json(const char *name, json_t *children, json_int_t count, const char *version, int kept,
+                            int load, const char *updated, const char *changed) {
+    json_t *d = json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:b, s:b, s:o, s:o}", "name", name, "title",
+                          srv_dataset_title(name), "children", children ? children : json_array(), "version",
+                          kept ? NULL : version, "index_version", version, "index_current", !kept, "load", load,
+                          "updated_at", srv_iso_seconds(updated), "last_change", srv_iso_seconds(changed));
+    if (d && count >= 0) {
+        json_object_set_new(d, "entity_count", json_integer(count));
+        json_object_set_new(d, "thing_count", json_integer(count));
+    }
+    return d;
+}
+
 json_t *srv_yente_catalog(json_t *cat, json_t *status) {
     json_t *datasets = json_array(), *current = json_array(), *outdated = json_array(), *children = json_array();
     const char *version = json_string_value(json_object_get(cat, "version"));
@@ -293,27 +337,26 @@ json_t *srv_yente_catalog(json_t *cat, json_t *status) {
         int kept = st && strcmp(st, "kept") == 0; /* the last update could not read it anew */
         const char *fetched = json_string_value(json_object_get(src, "fetched"));
         const char *list_date = json_string_value(json_object_get(src, "list_date"));
+        const char *updated = list_date ? list_date : fetched;
         json_int_t n = json_integer_value(json_object_get(src, "entities"));
         total += n;
-        /* a kept source's newest version could not be read: none is known, so
-         * what is indexed is not it (yente: index_current = index_version == version) */
-        json_t *d = json_pack("{s:s, s:s, s:[], s:I, s:I, s:s?, s:s?, s:b, s:b, s:o, s:o}", "name", name, "title",
-                              srv_dataset_title(name), "children", "entity_count", (json_int_t)n, "thing_count",
-                              (json_int_t)n, "version", kept ? NULL : version, "index_version", version,
-                              "index_current", !kept, "load", 1, "updated_at",
-                              srv_iso_seconds(list_date ? list_date : fetched), "last_change", srv_iso_seconds(fetched));
+        /* a source whose entities name other datasets is their collection, as
+         * yente's catalog holds OpenSanctions' collections; they are what is loaded */
+        json_t *kids = source_children(name, src), *k;
+        json_t *d = dataset_json(name, kids ? json_deep_copy(kids) : NULL, n, version, kept, !kids, updated, fetched);
         const char *refused = json_string_value(json_object_get(src, "refused"));
         if (d && refused) json_object_set_new(d, "refused", json_string(refused));
         json_array_append_new(datasets, d);
-        json_array_append_new(kept ? outdated : current, json_string(name));
+        size_t i;
+        json_array_foreach(kids, i, k) {
+            json_array_append_new(datasets, dataset_json(json_string_value(k), NULL, -1, version, kept, 1, updated, fetched));
+            json_array_append_new(kept ? outdated : current, json_string(json_string_value(k)));
+        }
+        if (!kids) json_array_append_new(kept ? outdated : current, json_string(name));
+        json_decref(kids);
         json_array_append_new(children, json_string(name));
     }
-    json_t *all = json_pack("{s:s, s:s, s:o, s:I, s:I, s:s?, s:s?, s:b, s:b, s:o, s:o}", "name", "default", "title",
-                            srv_dataset_title("default"), "children", children, "entity_count", total,
-                            "thing_count", total, "version", version, "index_version", version,
-                            "index_current", 1, "load", 0, "updated_at", srv_iso_seconds(created), "last_change",
-                            srv_iso_seconds(created));
-    json_array_insert_new(datasets, 0, all);
+    json_array_insert_new(datasets, 0, dataset_json("default", children, total, version, 0, 0, created, created));
     (void)status; /* a failed update leaves the served snapshot whole: nothing in it turns outdated */
     return json_pack("{s:o, s:o, s:o, s:b}", "datasets", datasets, "current", current, "outdated", outdated,
                      "index_stale", json_array_size(outdated) > 0);

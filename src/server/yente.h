@@ -68,9 +68,15 @@ void srv_facets_free(srv_facets *f);
  * zone ("2026-12-05T21:02:05"); null for NULL or a shorter text.  New reference. */
 json_t *srv_iso_seconds(const char *t);
 
+/* Is dataset one the catalog serves: "default", a source, or a dataset a
+ * source's entities carry (an FtM file's "eu_fsf")? */
+int srv_catalog_has(json_t *cat, const char *dataset);
+
 /* yente's DataCatalogModel for the snapshot catalog cat
  * (st_snapshot_catalog) and the updater's status (srv_live_status): one
- * dataset per source plus "default" holding them all, each with name,
+ * dataset per source plus "default" holding them all (a source whose
+ * entities carry other dataset names is their collection, each listed
+ * too, without a count), each with name,
  * title, children, entity_count, version, index_version, index_current,
  * load, updated_at and last_change; "current" the sources served from
  * this snapshot's own download, "outdated" those the last update had to

@@ -8,7 +8,7 @@
 # the same whatever filter is asked.
 set -eu
 . tests/lib/server.sh
-trap 'srv_stop Y >/dev/null 2>&1 || true' EXIT
+trap 'srv_stop Y >/dev/null 2>&1 || true; srv_stop F >/dev/null 2>&1 || true' EXIT
 L=$ST_DATA/lists
 D=$ST_TMP/data
 "$ST_BIN" update --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" --data-dir "$D" >/dev/null 2>&1
@@ -258,6 +258,7 @@ search "limit=5"                                 # no q: every entity, as yente 
 [ "$(jget '.facets.countries.values.find(v=>v.name==="kp").count' < "$ST_TMP/q.json")" = "$(want kp)" ] || fail "countries facet kp"
 [ "$(jget '.facets.countries.values.find(v=>v.name==="kp").label' < "$ST_TMP/q.json")" = "North Korea" ] || fail "country label"
 [ "$(jget '.facets.topics.values.map(v=>v.name+"="+v.count).join()' < "$ST_TMP/q.json")" = "sanction=$(want n)" ] || fail "topics facet"
+[ "$(jget '.results.every(r=>r.properties.topics.join()==="sanction")' < "$ST_TMP/q.json")" = true ] || fail "topics property"
 search "countries=kp&schema=Vessel&limit=0"
 [ "$(total)" = "$(want kp_vessel)" ] && [ "$(jget .results.length < "$ST_TMP/q.json")" = 0 ] || fail "kp vessels: $(total), want $(want kp_vessel)"
 search "countries=kp&countries=ru&filter_op=AND&limit=0"
@@ -372,6 +373,27 @@ refused_get 404 unknown_dataset "/reconcile/banana"
 command curl -s -D "$ST_TMP/rh" -o /dev/null -H "Authorization: ApiKey $key" "$U/entities/un:KPi.033?nested=true"
 grep -q '^HTTP/1.1 308' "$ST_TMP/rh" && grep -qi '^location: /entities/un-KPi.033?nested=true' "$ST_TMP/rh" || fail "old id: $(head -3 "$ST_TMP/rh")"
 [ "$(jget '.referents.join()' < "$ST_TMP/k.json")" = "un:KPi.033" ] || fail "referents"
+# ---- an FtM file of several datasets: a collection in the catalog, each dataset searchable ----
+mkdir -p "$ST_TMP/ftmsrc"
+cat > "$ST_TMP/ftmsrc/sanctions.ftm.json" <<'EOF'
+{"id": "NK-abc", "schema": "Person", "properties": {"name": ["Ivan Testov"], "nationality": ["ru"], "topics": ["sanction"]}, "datasets": ["eu_fsf"]}
+{"id": "gb-hmt-1", "schema": "Company", "properties": {"name": ["Acme Trading LLC"], "country": ["ru"], "topics": ["sanction", "export.control"]}, "datasets": ["gb_hmt"]}
+{"id": "x y", "schema": "Person", "properties": {"name": ["Spaced Id"], "topics": ["role.pep"]}, "datasets": ["gb_hmt"]}
+EOF
+"$ST_BIN" update --from "$ST_TMP/ftmsrc" --data-dir "$ST_TMP/ftmdata" >/dev/null 2>&1 || fail "update from an FtM file"
+srv_start F --data-dir "$ST_TMP/ftmdata" --threads 1
+command curl -sf "$SRV_URL_F/catalog" > "$ST_TMP/fc.json" || fail "FtM catalog"
+check catalog "$ST_TMP/fc.json"
+[ "$(jget '.datasets.find(d=>d.name==="ftm").children.join()+" "+o.current.join()' < "$ST_TMP/fc.json")" = "eu_fsf,gb_hmt eu_fsf,gb_hmt" ] || fail "FtM collection"
+command curl -sf "$SRV_URL_F/search/gb_hmt?facets=topics" > "$ST_TMP/fs.json" || fail "search gb_hmt"
+check search "$ST_TMP/fs.json"
+[ "$(jget '.total.value+" "+o.facets.topics.values.map(v=>v.name).sort().join()' < "$ST_TMP/fs.json")" = "2 export.control,role.pep,sanction" ] || fail "gb_hmt: $(cat "$ST_TMP/fs.json" | head -c 300)"
+spaced=$(jget '.results.find(r=>r.referents.includes("gb_hmt:x y")).id' < "$ST_TMP/fs.json")
+case "$spaced" in gb-hmt-x[0-9a-f]*) ;; *) fail "an id with a space: $spaced";; esac
+[ "$(command curl -sf "$SRV_URL_F/entities/$spaced" | jget .caption)" = "Spaced Id" ] || fail "hashed id does not resolve"
+[ "$(command curl -sfL "$SRV_URL_F/entities/gb_hmt:x%20y" | jget .id)" = "$spaced" ] || fail "old id with a space"
+srv_stop F
+
 # ---- the checker refuses wrong shapes: each answer above, broken one way ----
 rejects() { # KIND FILE JS-MUTATION
   node -e 'const fs=require("fs"); const o=JSON.parse(fs.readFileSync(process.argv[1])); (function(){'"$3"'}).call(o); fs.writeFileSync(process.argv[2], JSON.stringify(o));' "$2" "$ST_TMP/bad.json"
