@@ -15,6 +15,12 @@
  * a result only while the entity's content hash is the one the analyst
  * saw; otherwise the result carries it as "decision_outdated".
  *
+ * Entities are named by their FollowTheMoney ids (st_entity_ftm_id);
+ * sanctrace's own id, which decisions, monitoring hits and alerts keep, is
+ * their referent and still resolves.  What yente's clients read beside
+ * scores (facets, the catalog) is in yente.c, the reconciliation services
+ * beside matching in reconcile.c.
+ *
  * Who asks decides what is answered: the key's role (db.h) gates each
  * endpoint, and a decision or audit record names the key, never a name
  * the client typed.  A read key screens without seeing or making
