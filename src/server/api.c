@@ -1187,7 +1187,7 @@ static void api_reconcile(srv_api *S, srv_req *r, const st_key_info *who, const 
 /* yente's DataCatalogModel (datasets, current, outdated, index_stale)
  * beside sanctrace's own status: the snapshot, the manifest as
  * "catalog", the updater and monitoring. */
-static void api_catalog(srv_api *S, srv_resp *out) {
+static void api_catalog(srv_api *S, srv_req *r, srv_resp *out) {
     json_t *cat = NULL;
     st_snapshot *snap = srv_live_get(S->live, &cat);
     json_t *o = srv_live_status(S->live);
@@ -1199,6 +1199,23 @@ static void api_catalog(srv_api *S, srv_resp *out) {
     if (snap) {
         json_object_set_new(o, "entities", json_integer((json_int_t)st_snapshot_count(snap)));
         st_snapshot_release(snap);
+    }
+    /* a strong ETag over the whole answer, as yente validates its catalog:
+     * a poller's If-None-Match gets 304 until anything in it changes */
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS), hex[65];
+    if (text) {
+        st_sha256_hex(text, strlen(text), hex);
+        snprintf(out->etag, sizeof out->etag, "\"%.40s\"", hex);
+        free(text);
+    }
+    const char *inm = srv_header(r, "If-None-Match");
+    if (out->etag[0] && inm && (strstr(inm, out->etag) || strcmp(inm, "*") == 0)) {
+        json_decref(o);
+        out->status = 304;
+        out->raw = (const unsigned char *)"";
+        out->raw_len = 0;
+        out->type = "application/json";
+        return;
     }
     out->status = 200;
     out->json = o;
@@ -1395,7 +1412,7 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
     } else if (strcmp(url, "/algorithms") == 0 && get) {
         if (allowed(&who, ST_ROLE_READ, "read the algorithms", out)) api_algorithms(out);
     } else if (strcmp(url, "/catalog") == 0 && get) {
-        if (allowed(&who, ST_ROLE_READ, "read the catalog", out)) api_catalog(S, out);
+        if (allowed(&who, ST_ROLE_READ, "read the catalog", out)) api_catalog(S, r, out);
     } else if (strcmp(url, "/healthz") == 0 && get) {
         out->status = 200;
         out->json = json_pack("{s:s}", "status", "ok");

@@ -314,6 +314,7 @@ static enum MHD_Result send_resp(srv_http *S, srv_req *r, srv_resp *o) {
         return MHD_NO;
     }
     if (o->location[0]) MHD_add_response_header(resp, "Location", o->location);
+    if (o->etag[0]) MHD_add_response_header(resp, "ETag", o->etag);
     MHD_add_response_header(resp, "Content-Type",
                             o->json ? (o->jsonp ? "application/javascript" : "application/json") : o->type);
     /* CORS only for the origins the operator listed (--cors-origin);

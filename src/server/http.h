@@ -58,6 +58,7 @@ typedef struct srv_resp {
                                 * name checked by the handler, borrowed for the request */
     char *raw_owned;           /* when set, raw points into it and it is freed once sent */
     char location[640];        /* a redirect's target (Location), "" for none */
+    char etag[48];             /* the answer's ETag (quoted), "" for none */
     int frameable;             /* may be shown in another site's frame (a reconciliation
                                 * preview): no X-Frame-Options, a CSP without scripts instead */
 } srv_resp;

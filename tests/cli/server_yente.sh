@@ -299,6 +299,11 @@ check catalog "$ST_TMP/c.json"
 [ "$(jget '.datasets.find(d=>d.name==="un").entity_count' < "$ST_TMP/c.json")" = "$(want un)" ] || fail "un entity_count"
 [ "$(jget '.datasets.find(d=>d.name==="default").children.sort().join()' < "$ST_TMP/c.json")" = "ofac,un" ] || fail "default children"
 [ "$(jget '.datasets.find(d=>d.name==="un").updated_at' < "$ST_TMP/c.json")" = 2026-02-27T00:00:09 ] || fail "un updated_at (the list's own date)"
+# an ETag over the answer, as yente's: a poller's If-None-Match gets 304 while nothing changed
+etag=$(command curl -s -D - -o /dev/null -H "Authorization: ApiKey $key" "$U/catalog" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+[ -n "$etag" ] || fail "catalog without an ETag"
+[ "$(command curl -s -o /dev/null -w '%{http_code}' -H "Authorization: ApiKey $key" -H "If-None-Match: $etag" "$U/catalog")" = 304 ] || fail "catalog If-None-Match"
+[ "$(command curl -s -o /dev/null -w '%{http_code}' -H "Authorization: ApiKey $key" -H 'If-None-Match: "0"' "$U/catalog")" = 200 ] || fail "catalog other ETag"
 for p in readyz healthz; do
   code=$(get /$p "$ST_TMP/z.json"); [ "$code" = 200 ] && check readyz "$ST_TMP/z.json" || fail "$p: $code"
   [ "$(jget .status < "$ST_TMP/z.json")" = ok ] || fail "$p status"
