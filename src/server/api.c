@@ -109,7 +109,7 @@ static int filter_active(const result_filter *rf) {
     const srv_search_params *sp = rf ? rf->sp : NULL;
     return (p && (p->n_include_dataset || p->n_exclude_dataset || p->n_exclude_schema || p->n_topics ||
                   p->n_exclude_entity_ids || p->changed_since)) ||
-           (sp && (sp->n_countries || sp->n_datasets || strcmp(sp->schema, "Thing") != 0));
+           (sp && (sp->n_countries || sp->n_datasets || sp->n_filters || strcmp(sp->schema, "Thing") != 0));
 }
 
 /* How many of the wanted values v has (want[n] against have[m]), as a
@@ -163,6 +163,7 @@ static int filter_passes(const result_filter *rf, const st_entity *e) {
         if (!srv_schema_is_a(e->schema, sp->schema)) return 0;
         if (!values_pass(sp->countries, sp->n_countries, cp, nc, sp->filter_and)) return 0;
         if (!values_pass(sp->datasets, sp->n_datasets, &source, 1, sp->filter_and)) return 0;
+        if (sp->n_filters && !srv_entity_filters_pass(e, sp->filters, sp->n_filters, sp->filter_and)) return 0;
     }
     if (p->changed_since) {
         /* the entity's last change when the snapshots recorded it, else the

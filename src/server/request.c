@@ -624,6 +624,10 @@ int srv_search_params_parse(const srv_kv *args, size_t n, srv_search_params *p, 
             list = p->countries, count = &p->n_countries;
         } else if (strcmp(k, "datasets") == 0) {
             list = p->datasets, count = &p->n_datasets;
+        } else if (strcmp(k, "filter") == 0) {
+            if (!strchr(v, ':'))
+                return fail(f, 400, "invalid_filter", "Invalid filter: '%.60s' (expected FIELD:VALUE)%s", v, NULL);
+            list = p->filters, count = &p->n_filters;
         } else {
             rest[nrest++] = args[i];
         }

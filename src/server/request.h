@@ -98,7 +98,8 @@ int srv_match_params_parse(const srv_kv *args, size_t n, srv_match_params *p, sr
 /* yente's /search parameters beside /match's (threshold, cutoff,
  * include_dataset, exclude_dataset, exclude_schema, topics, changed_since,
  * exclude_entity_ids, read as srv_match_params_parse reads them): schema
- * (default Thing), countries and datasets (repeatable), filter_op (OR |
+ * (default Thing), countries, datasets and filter (FIELD:VALUE; without
+ * ':' 400, as yente) (repeatable), filter_op (OR |
  * AND: how several values of countries, topics or datasets combine),
  * facets (repeatable: countries, topics, datasets, schema, identifiers,
  * genders; default the first three), limit 0..SRV_MAX_LIMIT (default 10;
@@ -111,6 +112,8 @@ typedef struct srv_search_params {
     int n_countries;
     const char *datasets[SRV_MAX_ARG_VALUES];
     int n_datasets;
+    const char *filters[SRV_MAX_ARG_VALUES]; /* filter=FIELD:VALUE (yente's), each holding a ':' */
+    int n_filters;
     int filter_and;        /* filter_op=AND */
     int facets;            /* mask of srv_facet (yente.h) */
     int limit, offset;

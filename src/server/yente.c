@@ -107,6 +107,69 @@ const char *srv_dataset_title(const char *name) {
     return name;
 }
 
+/* ---- filter=field:value ---- */
+
+/* Does e hold value in field?  *ftm is e's FtM JSON, made on first need. */
+static int field_has(const st_entity *e, const char *field, size_t flen, const char *value, json_t **ftm) {
+#define FIELD_IS(s) (flen == sizeof(s) - 1 && memcmp(field, s, flen) == 0)
+    if (FIELD_IS("countries")) {
+        char cs[64][3];
+        size_t n = srv_entity_countries(e, cs, 64);
+        for (size_t i = 0; i < n; i++)
+            if (strcasecmp(cs[i], value) == 0) return 1;
+        return 0;
+    }
+    if (FIELD_IS("topics")) {
+        const char *ts[32];
+        size_t n = srv_entity_topics(e, ts, 32);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(ts[i], value) == 0) return 1;
+        return 0;
+    }
+    if (FIELD_IS("datasets")) return strcmp(e->source ? e->source : "", value) == 0;
+    if (FIELD_IS("schema")) return strcmp(st_schema_ftm_name(e->schema), value) == 0;
+    if (FIELD_IS("genders")) return e->gender && strcmp(e->gender, value) == 0;
+    if (FIELD_IS("identifiers")) {
+        for (size_t i = 0; i < e->n_idents; i++)
+            if (e->idents[i].value && strcmp(e->idents[i].value, value) == 0) return 1;
+        return 0;
+    }
+#undef FIELD_IS
+    if (flen <= 11 || memcmp(field, "properties.", 11) != 0) return 0; /* a field no entity has */
+    if (!*ftm && !(*ftm = st_entity_to_ftm(e))) return 0;
+    char prop[128];
+    if (flen - 11 >= sizeof prop) return 0;
+    memcpy(prop, field + 11, flen - 11);
+    prop[flen - 11] = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(json_object_get(*ftm, "properties"), prop), i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), value) == 0) return 1;
+    }
+    return 0;
+}
+
+int srv_entity_filters_pass(const st_entity *e, const char *const *filters, int n, int all) {
+    json_t *ftm = NULL;
+    int ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+        const char *colon = strchr(filters[i], ':');
+        size_t flen = colon ? (size_t)(colon - filters[i]) : strlen(filters[i]);
+        int seen = 0; /* a field already judged with an earlier filter */
+        for (int k = 0; k < i && !seen; k++) seen = strncmp(filters[k], filters[i], flen + 1) == 0;
+        if (seen) continue;
+        int hits = 0, count = 0;
+        for (int k = i; k < n; k++) {
+            if (strncmp(filters[k], filters[i], flen + 1) != 0) continue;
+            count++;
+            hits += field_has(e, filters[i], flen, filters[k] + flen + 1, &ftm);
+        }
+        ok = all ? hits == count : hits > 0;
+    }
+    json_decref(ftm);
+    return ok;
+}
+
 /* ---- facets ---- */
 
 typedef struct facet_counts {

@@ -37,6 +37,14 @@ size_t srv_entity_topics(const st_entity *e, const char **out, size_t max);
  * countries, each once; at most max into out[i][3]; returns how many. */
 size_t srv_entity_countries(const st_entity *e, char (*out)[3], size_t max);
 
+/* yente's /search filter=FIELD:VALUE over e: FIELD "properties.<prop>" (a
+ * value of that FtM property, as st_entity_to_ftm writes it), "countries",
+ * "topics", "datasets", "schema" (the FtM schema name), "identifiers" or
+ * "genders".  Values of one field combine as filter_op says (all: AND,
+ * else OR), fields with AND.  filters[i] hold a ':' (srv_search_params_parse
+ * checked).  1 passes, 0 not. */
+int srv_entity_filters_pass(const st_entity *e, const char *const *filters, int n, int all);
+
 /* A dataset's title: the official list's name, "All lists" for default,
  * else the name itself.  Static or name. */
 const char *srv_dataset_title(const char *name);

@@ -219,6 +219,8 @@ static const params_case search_cases[] = {
     {{{"filter_op", "and"}}, 422, "filter_op"},
     {{{"schema", "Vessel"}, {"include_dataset", "un"}, {"q", "x"}}, 0, "s=Vessel l=10 o=0 f=7 and=0 c=0 d=0 in=1"},
     {{{"threshold", "2"}}, 422, "threshold"},
+    {{{"filter", "properties.birthDate"}}, 400, "Invalid filter"},
+    {{{"filter", "properties.birthDate:1964"}, {"filter", "schema:Person"}}, 0, "s=Thing"},
 };
 
 static void test_search_params(void **state) {
