@@ -388,22 +388,21 @@ static const char *source_authority(const char *source) {
 }
 
 /* A nested entity in yente's shape, for /entities/{id}: its parent's id
- * under the reverse property, the keys every EntityResponse carries. */
+ * under the reverse property, the keys every EntityResponse carries; its
+ * times are its parent's (the listing and its wallets change with it). */
 static json_t *nested_entity(const char *id, const char *schema, const char *caption, json_t *props,
-                             const st_entity *parent, const char *created) {
-    char seen[20] = "";
-    if (created && strlen(created) >= 19) memcpy(seen, created, 19);
-    return json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[], s:b, s:n, s:s?, s:n}", "id", id, "schema", schema,
-                     "caption", caption, "properties", props, "datasets", parent->source ? parent->source : "",
-                     "referents", "target", 0, "first_seen", "last_seen", seen[0] ? seen : NULL,
-                     "last_change");
+                             json_t *parent) {
+    return json_pack("{s:s, s:s, s:s, s:o, s:O, s:[], s:b, s:O, s:O, s:O}", "id", id, "schema", schema, "caption",
+                     caption, "properties", props, "datasets", json_object_get(parent, "datasets"), "referents",
+                     "target", 0, "first_seen", json_object_get(parent, "first_seen"), "last_seen",
+                     json_object_get(parent, "last_seen"), "last_change", json_object_get(parent, "last_change"));
 }
 
 /* FtM keeps a listing as a Sanction entity and a listed wallet as a
  * CryptoWallet entity whose holder is the party; /entities/{id} nests them
  * as yente does (properties "sanctions" and "cryptoWallets"), their ids
  * made from the entity's. */
-static void entity_add_nested(json_t *o, const st_entity *e, const char *created) {
+static void entity_add_nested(json_t *o, const st_entity *e) {
     json_t *props = json_object_get(o, "properties");
     char id[512], fid[ST_FTM_ID_MAX + 1];
     st_entity_ftm_id(e->id, fid);
@@ -419,7 +418,7 @@ static void entity_add_nested(json_t *o, const st_entity *e, const char *created
     snprintf(id, sizeof id, "%.400s-sanction", fid);
     json_object_set_new(props, "sanctions",
                         json_pack("[o]", nested_entity(id, "Sanction", e->n_programs ? e->programs[0] : "Sanction",
-                                                       sp, e, created)));
+                                                       sp, o)));
     if (e->schema == ST_SCHEMA_CRYPTOWALLET || e->n_wallets == 0) return;
     json_t *wallets = json_array();
     for (size_t i = 0; i < e->n_wallets; i++) {
@@ -429,7 +428,7 @@ static void entity_add_nested(json_t *o, const st_entity *e, const char *created
                 *c = '-';
         json_t *wp = json_pack("{s:[s], s:[s], s:[s]}", "publicKey", e->wallets[i].address, "currencySymbol",
                                e->wallets[i].chain, "holder", fid);
-        json_array_append_new(wallets, nested_entity(id, "CryptoWallet", e->wallets[i].address, wp, e, created));
+        json_array_append_new(wallets, nested_entity(id, "CryptoWallet", e->wallets[i].address, wp, o));
     }
     json_object_set_new(props, "cryptoWallets", wallets);
 }
@@ -914,7 +913,7 @@ static void api_entity(srv_api *S, srv_req *r, const st_key_info *who, const cha
         return;
     }
     json_t *o = entity_json(snap, e, catalog_created(cat));
-    entity_add_nested(o, e, catalog_created(cat));
+    entity_add_nested(o, e);
     json_decref(cat);
     char hash[65] = "";
     entity_hash(e, hash);

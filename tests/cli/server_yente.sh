@@ -198,6 +198,7 @@ get /entities/un:KPi.033 "$ST_TMP/k.json" >/dev/null
 [ "$(jget '.properties.sanctions[0].schema+" "+o.properties.sanctions[0].properties.entity[0]+" "+o.properties.sanctions[0].properties.authority[0]' < "$ST_TMP/k.json")" = \
   "Sanction un-KPi.033 United Nations Security Council" ] || fail "sanction of KPi.033: $(jget .properties.sanctions < "$ST_TMP/k.json")"
 [ "$(jget '.properties.sanctions[0].properties.listingDate[0]' < "$ST_TMP/k.json")" = 2016-11-30 ] || fail "listing date"
+[ "$(jget '.first_seen!==null&&o.properties.sanctions[0].first_seen===o.first_seen&&o.properties.sanctions[0].last_change===o.last_change' < "$ST_TMP/k.json")" = true ] || fail "nested times"
 grep -q '<LISTED_ON>2016-11-30</LISTED_ON>' "$L/un-2026-02-27/consolidated.xml" || fail "2016-11-30 is not a UN listing date"
 # a range of birth years is each year, as FtM dates
 range=$(grep -m1 '"year_to"' "$E" | cut -d'"' -f4)
