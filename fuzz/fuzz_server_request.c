@@ -1,13 +1,15 @@
 /* fuzz_server_request.c - request bodies as the server parses them: JSON,
  * yente /match queries and their echo, reconciliation queries, form
- * fields, subjects; and /match query-string parameters, read from the
- * input's first line as name=value pairs split at '&'. */
+ * fields, subjects; and /match and /search query-string parameters, read
+ * from the input's first line as name=value pairs split at '&' (the line
+ * also as an entity id made an FtM id). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
+#include "sanctrace/screen.h"
 #include "server/request.h"
 
 /* The first line as /match parameters. */
@@ -19,6 +21,8 @@ static void fuzz_params(const uint8_t *data, size_t size) {
         len++;
     }
     line[len] = 0;
+    char fid[ST_FTM_ID_MAX + 1];
+    st_entity_ftm_id(line, fid);
     srv_kv args[SRV_MAX_ARGS + 2];
     size_t n = 0;
     char *save = NULL;
@@ -30,6 +34,8 @@ static void fuzz_params(const uint8_t *data, size_t size) {
     srv_match_params p;
     srv_fail f;
     srv_match_params_parse(args, n, &p, &f);
+    srv_search_params sp;
+    srv_search_params_parse(args, n, &sp, &f);
     (void)srv_callback_valid(line);
 }
 

@@ -30,7 +30,13 @@ void st_snapshot_release(st_snapshot *s);
 const char *st_snapshot_version(const st_snapshot *s);   /* e.g. "20261128T223500Z-1" */
 size_t st_snapshot_count(const st_snapshot *s);
 const st_entity *st_snapshot_entity(const st_snapshot *s, size_t i);
-const st_entity *st_snapshot_find(const st_snapshot *s, const char *id); /* NULL when absent */
+/* By sanctrace's id or its FollowTheMoney form (st_entity_ftm_id); NULL when absent. */
+const st_entity *st_snapshot_find(const st_snapshot *s, const char *id);
+/* When the snapshots first held e and last changed it ("2026-11-28T22:35:00Z",
+ * borrowed from s); ST_OK, or ST_ENOTFOUND for a snapshot written before
+ * sanctrace kept these (both then NULL). */
+int st_snapshot_entity_times(const st_snapshot *s, const st_entity *e, const char **first_seen,
+                             const char **last_change);
 /* Per-source summary as JSON: {"version", "created", "sources": {"un": {"entities", "fetched", "file"}, ...}}.
  * New reference; caller json_decref()s. */
 json_t *st_snapshot_catalog(const st_snapshot *s);
@@ -76,6 +82,14 @@ void st_matches_free(st_match *m, size_t n);
  * "properties":{...},"datasets":[...]}, every property one its FtM schema
  * defines.  New reference. */
 json_t *st_entity_to_ftm(const st_entity *e);
+/* The entity id as FollowTheMoney's id pattern accepts it
+ * (^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$, at most ST_FTM_ID_MAX bytes):
+ * "un:KPi.033" -> "un-KPi.033", "ofac:27307" -> "ofac-27307" (':' and '_'
+ * as '-'); an id with other bytes, or too long, "<source>-x<32 hex of its
+ * SHA-256>".  The same id always gives the same FtM id; st_snapshot_find
+ * takes either.  Returns 1 when out differs from id, else 0. */
+#define ST_FTM_ID_MAX 200
+int st_entity_ftm_id(const char *id, char out[ST_FTM_ID_MAX + 1]);
 /* The FollowTheMoney name of a schema: st_schema_name, except "Airplane"
  * for aircraft.  Static string. */
 const char *st_schema_ftm_name(st_schema s);

@@ -11,6 +11,11 @@
  * Changes are found by comparing each entity's serialised line with the
  * line of the same id in the previous snapshot, so "changed" means any
  * fact changed, and the comparison needs no parsing of the old file.
+ * Per-entity times (times.json) are carried the same way: an entity keeps
+ * its first_seen for as long as it is listed, and its last_change moves
+ * only when its line changed; one that a snapshot made before times.json
+ * already held gets that snapshot's creation time for both (it was there
+ * then, at the latest), never the time of the update that met it again.
  * Invariant: nothing under D/current is ever modified in place.
  */
 #include "lists/store.h"
@@ -96,6 +101,7 @@ void st_store_close(st_store_snapshot *s) {
     st_free(s->entities);
     json_decref(s->manifest);
     json_decref(s->changes);
+    json_decref(s->times);
     st_map_free(s->by_id);
     st_free(s);
 }
@@ -128,6 +134,8 @@ static int store_open(const char *data_dir, const char *version, int with_entiti
     if (!(s->manifest = store_load_json(path, err))) { rc = err ? err->code : ST_ECORRUPT; goto fail; }
     snprintf(path, sizeof path, "%s/changes.json", s->dir);
     if (!(s->changes = store_load_json(path, err))) { rc = err ? err->code : ST_ECORRUPT; goto fail; }
+    snprintf(path, sizeof path, "%s/times.json", s->dir);
+    if (st_path_exists(path) && !(s->times = store_load_json(path, err))) { rc = err ? err->code : ST_ECORRUPT; goto fail; }
     if ((rc = st_map_new(&s->by_id)) != ST_OK) goto oom;
     if (!with_entities) {
         *out = s;
@@ -207,6 +215,8 @@ typedef struct prev_lines {
     size_t len;
     st_map *by_id;              /* id -> (offset << 24 | length) into data */
     st_map *seen;               /* ids present in the new snapshot */
+    json_t *times;              /* its times.json, NULL when it has none */
+    char created[32];           /* its creation time, "" when unknown */
 } prev_lines;
 
 /* The id of a serialised line: it always starts {"id":"...". */
@@ -227,6 +237,12 @@ static int prev_load(const char *data_dir, const char *version, prev_lines *pl, 
     if (rc == ST_OK) rc = st_map_new(&pl->seen);
     if (rc != ST_OK) return st_error_set(err, rc, "out of memory");
     if (!version[0]) return ST_OK;
+    snprintf(path, sizeof path, "%s/snapshots/%s/times.json", data_dir, version);
+    if (st_path_exists(path) && !(pl->times = store_load_json(path, err))) return err ? err->code : ST_ECORRUPT;
+    snprintf(path, sizeof path, "%s/snapshots/%s/manifest.json", data_dir, version);
+    json_t *m = st_path_exists(path) ? store_load_json(path, NULL) : NULL;
+    snprintf(pl->created, sizeof pl->created, "%s", json_string_value(json_object_get(m, "created")) ?: "");
+    json_decref(m);
     snprintf(path, sizeof path, "%s/snapshots/%s/entities.jsonl", data_dir, version);
     if ((rc = st_file_read(path, STORE_MAX_FILE, &pl->data, &pl->len, err)) != ST_OK) return rc;
     for (const char *p = pl->data, *end = pl->data + pl->len; p < end;) {
@@ -243,6 +259,7 @@ static int prev_load(const char *data_dir, const char *version, prev_lines *pl, 
 }
 
 static void prev_free(prev_lines *pl) {
+    json_decref(pl->times);
     st_free(pl->data);
     st_map_free(pl->by_id);
     st_map_free(pl->seen);
@@ -310,12 +327,13 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
     prev_lines pl;
     st_buf out;
     json_t *added = json_array(), *removed = json_array(), *changed = json_array();
-    json_t *manifest = NULL, *changes = NULL;
+    json_t *manifest = NULL, *changes = NULL, *times = json_object();
+    uint8_t *state = st_malloc(n ? n : 1); /* per entity: 0 unchanged, 1 added, 2 changed, 3 a repeated id */
     int rc, lockfd = -1, fd = -1, tmp_made = 0;
     memset(res, 0, sizeof *res);
     memset(&pl, 0, sizeof pl);
     st_buf_init(&out, STORE_MAX_FILE);
-    if (!added || !removed || !changed) { rc = st_error_set(err, ST_ENOMEM, "out of memory"); goto done; }
+    if (!added || !removed || !changed || !times || !state) { rc = st_error_set(err, ST_ENOMEM, "out of memory"); goto done; }
     if (snprintf(snapdir, sizeof snapdir, "%s/snapshots", data_dir) >= (int)sizeof snapdir) {
         rc = st_error_set(err, ST_ELIMIT, "data directory path too long");
         goto done;
@@ -338,6 +356,7 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
         size_t idn = strlen(e->id);
         int created = 0;
         if (!st_map_slot(pl.seen, e->id, idn, 1, &created)) { rc = st_error_set(err, ST_ENOMEM, "out of memory"); goto done; }
+        state[i] = 3;
         if (!created) continue; /* an id given twice: the first wins */
         char *line = st_entity_to_jsonl(e);
         if (!line) { rc = st_error_set(err, ST_ENOMEM, "cannot serialise entity %s", e->id); goto done; }
@@ -346,6 +365,7 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
         json_t *list = NULL;
         if (!st_map_get(pl.by_id, e->id, idn, &v)) list = added;
         else if ((v & 0xffffff) != ln || memcmp(pl.data + (v >> 24), line, ln) != 0) list = changed;
+        state[i] = list == added ? 1 : list == changed ? 2 : 0;
         rc = st_buf_append(&out, line, ln);
         if (rc == ST_OK) rc = st_buf_putc(&out, '\n');
         st_free(line);
@@ -385,6 +405,19 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
         if (!st_path_exists(final) && strcmp(res->version, res->previous) != 0) break;
         snprintf(res->version, sizeof res->version, "%s-%d", base, k);
     }
+    /* times.json: first_seen and last_change carried, moved where the line changed */
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] == 3) continue;
+        const char *id = entities[i]->id;
+        json_t *old = pl.times ? json_object_get(pl.times, id) : NULL;
+        const char *then = pl.created[0] ? pl.created : created_at; /* met before times.json: there then */
+        const char *first = state[i] == 1 ? created_at : json_string_value(json_array_get(old, 0)) ?: then;
+        const char *last = state[i] ? created_at : json_string_value(json_array_get(old, 1)) ?: then;
+        if (json_object_set_new(times, id, json_pack("[s, s]", first, last)) != 0) {
+            rc = st_error_set(err, ST_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
     snprintf(tmpdir, sizeof tmpdir, "%s/.tmp-%s-%ld", snapdir, res->version, (long)getpid());
     st_rm_rf(tmpdir);
     if ((rc = st_mkdir_p(tmpdir, err)) != ST_OK) goto done;
@@ -413,6 +446,8 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
     if ((rc = json_write(path, manifest, err)) != ST_OK) goto done;
     snprintf(path, sizeof path, "%s/changes.json", tmpdir);
     if ((rc = json_write(path, changes, err)) != ST_OK) goto done;
+    snprintf(path, sizeof path, "%s/times.json", tmpdir);
+    if ((rc = json_write(path, times, err)) != ST_OK) goto done;
     fsync_dir(tmpdir);
     if (rename(tmpdir, final) != 0) {
         rc = st_error_at(err, ST_EIO, final, 0, -1, "rename failed: %s", strerror(errno));
@@ -444,6 +479,8 @@ done:
     json_decref(changed);
     json_decref(manifest);
     json_decref(changes);
+    json_decref(times);
+    st_free(state);
     st_buf_free(&out);
     prev_free(&pl);
     return rc;

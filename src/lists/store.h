@@ -6,6 +6,9 @@
  *   D/snapshots/<version>/manifest.json    version, created, previous, per-source files,
  *                                          sha256, counts, fetched time, warnings
  *   D/snapshots/<version>/changes.json     added / removed / changed ids vs previous
+ *   D/snapshots/<version>/times.json       id -> [first_seen, last_change]: when an
+ *                                          update first held the entity, and last
+ *                                          changed it (carried from the previous)
  *   D/current -> snapshots/<version>       symlink, switched by rename (atomic)
  *
  * Invariant: `current` only ever points at a complete snapshot.  A snapshot
@@ -33,6 +36,7 @@ typedef struct st_store_snapshot {
     size_t n_entities;
     json_t *manifest;           /* manifest.json as parsed */
     json_t *changes;            /* changes.json as parsed */
+    json_t *times;              /* times.json as parsed; NULL for a snapshot made before it */
     struct st_map *by_id;       /* id -> index, for st_store_find */
 } st_store_snapshot;
 

@@ -11,12 +11,50 @@
  * "Aircraft", stays in snapshots and is accepted on input); a wallet
  * listed on a person or organisation is not a property of it: FtM keeps it
  * as a CryptoWallet entity whose holder is that party (the server nests
- * those, with the Sanction entities, in /entities/{id}).
+ * those, with the Sanction entities, in /entities/{id}); ids are FtM ids
+ * (st_entity_ftm_id: "un:KPi.033" is "un-KPi.033"), the snapshot finds an
+ * entity by either form, so ids stored before keep resolving.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/sha256.h"
 #include "sanctrace/screen.h"
+
+static int id_alnum(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* sanctrace's ids are "<source>:<the list's id>"; FtM's pattern has no
+ * ':' (nor '_', which FtM dataset names carry), so each becomes '-' -
+ * OpenSanctions' own form ("ofac-27307").  An id holding anything else
+ * (spaces, other scripts), or too long, would lose information that way:
+ * it becomes "<source>-x" + 32 hex digits of its SHA-256.  Two ids that
+ * give one FtM id (only contrived ones do) resolve to the first in the
+ * snapshot (screen.c). */
+int st_entity_ftm_id(const char *id, char out[ST_FTM_ID_MAX + 1]) {
+    size_t n = strlen(id);
+    int clean = n > 0 && n <= ST_FTM_ID_MAX && id_alnum((unsigned char)id[0]) && id_alnum((unsigned char)id[n - 1]);
+    for (size_t i = 0; clean && i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (!id_alnum(c) && c != '.' && c != '-' && c != ':' && c != '_') clean = 0;
+    }
+    if (clean) {
+        for (size_t i = 0; i < n; i++) out[i] = id[i] == ':' || id[i] == '_' ? '-' : id[i];
+        out[n] = 0;
+        return strcmp(out, id) != 0;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n && id[i] != ':' && k < 40; i++)
+        if (id_alnum((unsigned char)id[i])) out[k++] = id[i];
+        else if (k && out[k - 1] != '-') out[k++] = '-';
+    while (k && out[k - 1] == '-') k--;
+    if (!k) out[k++] = 'e';
+    char hex[65];
+    st_sha256_hex(id, n, hex);
+    snprintf(out + k, ST_FTM_ID_MAX + 1 - k, "-x%.32s", hex);
+    return 1;
+}
 
 static void prop_add(json_t *props, const char *key, const char *value) {
     if (!value || !*value) return;
@@ -113,7 +151,9 @@ json_t *st_entity_to_ftm(const st_entity *e) {
     json_t *o = json_object(), *props = json_object();
     if (!o || !props) { json_decref(o); json_decref(props); return NULL; }
     st_schema s = e->schema;
-    json_object_set_new(o, "id", json_string(e->id));
+    char fid[ST_FTM_ID_MAX + 1];
+    st_entity_ftm_id(e->id, fid);
+    json_object_set_new(o, "id", json_string(fid));
     json_object_set_new(o, "schema", json_string(st_schema_ftm_name(s)));
     json_object_set_new(o, "caption", json_string(e->caption ? e->caption : e->id));
     for (size_t i = 0; i < e->n_names; i++) {

@@ -104,6 +104,16 @@ struct st_snapshot {
 
 /* ---- opening ----------------------------------------------------------- */
 
+/* Entity i under its id and its FollowTheMoney id (st_entity_ftm_id), so
+ * either finds it; an FtM id already taken keeps its first entity (an id
+ * with ':' is never an FtM id, so no FtM id hides a sanctrace id). */
+static int by_id_add(st_map *m, const char *id, uint64_t i) {
+    char fid[ST_FTM_ID_MAX + 1];
+    int rc = st_map_put(m, id, strlen(id), i), created;
+    if (rc != ST_OK || !st_entity_ftm_id(id, fid)) return rc;
+    return st_map_slot(m, fid, strlen(fid), i, &created) ? ST_OK : ST_ENOMEM;
+}
+
 /* Identifier numbers compare on letters and digits only, upper-case. */
 static size_t ident_fold(const char *s, char *out, size_t n) {
     size_t k = 0;
@@ -180,7 +190,7 @@ static int snapshot_index(st_snapshot *s, st_buf *img, st_error *err) {
     nnames = 0;
     for (size_t i = 0; i < d->n_entities; i++) {
         const st_entity *e = d->entities[i];
-        if ((rc = st_map_put(s->by_id, e->id, strlen(e->id), i))) goto oom;
+        if ((rc = by_id_add(s->by_id, e->id, i))) goto oom;
         if ((rc = st_buf_append(&ids, e->id, strlen(e->id) + 1))) goto oom;
         s->own_schema[i] = (uint8_t)e->schema;
         s->own_source[i] = 255;
@@ -449,7 +459,7 @@ static const st_map *snap_by_id(const st_snapshot *cs) {
         const char *id = s->im.ids;
         for (size_t i = 0; rc == ST_OK && i < s->n_ent; i++) {
             size_t l = strlen(id); /* n_ent NUL-terminated ids: checked */
-            rc = st_map_put(m, id, l, i);
+            rc = by_id_add(m, id, i);
             id += l + 1;
         }
         if (rc == ST_OK) s->by_id = m;
@@ -464,6 +474,14 @@ const st_entity *st_snapshot_find(const st_snapshot *s, const char *id) {
     uint64_t i;
     const st_map *m = snap_by_id(s);
     return m && st_map_get(m, id, strlen(id), &i) ? snap_entity(s, i) : NULL;
+}
+
+int st_snapshot_entity_times(const st_snapshot *s, const st_entity *e, const char **first_seen,
+                             const char **last_change) {
+    json_t *t = s->data->times ? json_object_get(s->data->times, e->id) : NULL;
+    *first_seen = json_string_value(json_array_get(t, 0));
+    *last_change = json_string_value(json_array_get(t, 1));
+    return *first_seen && *last_change ? ST_OK : ST_ENOTFOUND;
 }
 
 json_t *st_snapshot_catalog(const st_snapshot *s) {

@@ -15,6 +15,12 @@
  * a result only while the entity's content hash is the one the analyst
  * saw; otherwise the result carries it as "decision_outdated".
  *
+ * Entities are named by their FollowTheMoney ids (st_entity_ftm_id);
+ * sanctrace's own id, which decisions, monitoring hits and alerts keep, is
+ * their referent and still resolves.  What yente's clients read beside
+ * scores (facets, the catalog) is in yente.c, the reconciliation services
+ * beside matching in reconcile.c.
+ *
  * Who asks decides what is answered: the key's role (db.h) gates each
  * endpoint, and a decision or audit record names the key, never a name
  * the client typed.  A read key screens without seeing or making
@@ -33,8 +39,9 @@
 #include "core/sha256.h"
 #include "server/request.h"
 #include "server/api.h"
+#include "server/reconcile.h"
+#include "server/yente.h"
 
-#define API_MAX_LIMIT 100 /* /search ?limit= */
 
 /* ---- helpers ---- */
 
@@ -60,10 +67,7 @@ static double arg_double(srv_req *r, const char *name, double dflt, double lo, d
 static int entity_hash(const st_entity *e, char out[65]) { return st_entity_content_hash(e, out); }
 
 /* Is dataset "default" or a source of the snapshot? */
-static int dataset_known(json_t *catalog, const char *dataset) {
-    if (strcmp(dataset, "default") == 0) return 1;
-    return json_object_get(json_object_get(catalog, "sources"), dataset) != NULL;
-}
+static int dataset_known(json_t *catalog, const char *dataset) { return srv_catalog_has(catalog, dataset); }
 
 /* ---- screening one query ---- */
 
@@ -88,8 +92,10 @@ static void hits_free(hits *h) {
 /* yente's result filters of one /match request, applied to each entity
  * before it can take a place among the results. */
 typedef struct result_filter {
+    const st_snapshot *snap;     /* for each entity's last change */
     const srv_match_params *p;
     const char *created; /* the snapshot's creation time (ISO 8601) */
+    const srv_search_params *sp; /* /search: schema, countries, datasets too; else NULL */
 } result_filter;
 
 static int listed_in(const char *v, const char *const *list, int n) {
@@ -100,8 +106,31 @@ static int listed_in(const char *v, const char *const *list, int n) {
 
 static int filter_active(const result_filter *rf) {
     const srv_match_params *p = rf ? rf->p : NULL;
-    return p && (p->n_include_dataset || p->n_exclude_dataset || p->n_exclude_schema || p->n_topics ||
-                 p->n_exclude_entity_ids || p->changed_since);
+    const srv_search_params *sp = rf ? rf->sp : NULL;
+    return (p && (p->n_include_dataset || p->n_exclude_dataset || p->n_exclude_schema || p->n_topics ||
+                  p->n_exclude_entity_ids || p->changed_since)) ||
+           (sp && (sp->n_countries || sp->n_datasets || sp->n_filters || strcmp(sp->schema, "Thing") != 0));
+}
+
+/* How many of the wanted values v has (want[n] against have[m]), as a
+ * filter_op reads them: OR needs one, AND all; no values wanted passes. */
+static int values_pass(const char *const *want, int n, const char *const *have, size_t m, int all) {
+    if (n == 0) return 1;
+    int found = 0;
+    for (int i = 0; i < n; i++) {
+        int hit = 0;
+        for (size_t k = 0; k < m && !hit; k++) hit = strcasecmp(want[i], have[k]) == 0;
+        found += hit;
+    }
+    return all ? found == n : found > 0;
+}
+
+/* Is id (as a client sent it: either form) e's? */
+static int id_is(const st_entity *e, const char *id) {
+    char fid[ST_FTM_ID_MAX + 1];
+    if (strcmp(e->id, id) == 0) return 1;
+    st_entity_ftm_id(e->id, fid);
+    return strcmp(fid, id) == 0;
 }
 
 /* Does e pass rf?  Every entity sanctrace serves is a sanctions listing:
@@ -120,11 +149,30 @@ static int filter_passes(const result_filter *rf, const st_entity *e) {
     if (e->schema == ST_SCHEMA_AIRCRAFT && (listed_in("Airplane", p->exclude_schema, p->n_exclude_schema) ||
                                             listed_in("Aircraft", p->exclude_schema, p->n_exclude_schema)))
         return 0;
-    if (p->n_topics && !listed_in("sanction", p->topics, p->n_topics)) return 0;
-    if (listed_in(e->id, p->exclude_entity_ids, p->n_exclude_entity_ids)) return 0;
-    if (p->changed_since && rf->created &&
-        strncmp(p->changed_since, rf->created, strlen(p->changed_since)) > 0)
-        return 0;
+    const char *topics[32];
+    size_t nt = srv_entity_topics(e, topics, 32);
+    const srv_search_params *sp = rf->sp;
+    if (!values_pass(p->topics, p->n_topics, topics, nt, sp && sp->filter_and)) return 0;
+    for (int i = 0; i < p->n_exclude_entity_ids; i++)
+        if (id_is(e, p->exclude_entity_ids[i])) return 0;
+    if (sp) {
+        char cs[64][3];
+        const char *cp[64];
+        size_t nc = srv_entity_countries(e, cs, 64);
+        for (size_t i = 0; i < nc; i++) cp[i] = cs[i];
+        if (!srv_schema_is_a(e->schema, sp->schema)) return 0;
+        if (!values_pass(sp->countries, sp->n_countries, cp, nc, sp->filter_and)) return 0;
+        if (!values_pass(sp->datasets, sp->n_datasets, &source, 1, sp->filter_and)) return 0;
+        if (sp->n_filters && !srv_entity_filters_pass(e, sp->filters, sp->n_filters, sp->filter_and)) return 0;
+    }
+    if (p->changed_since) {
+        /* the entity's last change when the snapshots recorded it, else the
+         * snapshot's creation (it changed then at the latest: screening errs
+         * towards showing an entity) */
+        const char *first = NULL, *change = NULL;
+        if (st_snapshot_entity_times(rf->snap, e, &first, &change) != ST_OK) change = rf->created;
+        if (change && strncmp(p->changed_since, change, strlen(p->changed_since)) > 0) return 0;
+    }
     return 1;
 }
 
@@ -308,16 +356,26 @@ static json_t *explanations_of(json_t *expl) {
  * "first_seen" and "last_change" (unknown to one snapshot: null) and
  * "last_seen" (the served snapshot was made then, seconds, no zone, as
  * yente writes them). */
-static json_t *entity_json(const st_entity *e, const char *created) {
+static json_t *entity_json(const st_snapshot *snap, const st_entity *e, const char *created) {
     json_t *o = st_entity_to_ftm(e);
     if (!o) return NULL;
-    char seen[20] = "";
+    char seen[20] = "", fid[ST_FTM_ID_MAX + 1];
     if (created && strlen(created) >= 19) memcpy(seen, created, 19);
-    json_object_set_new(o, "referents", json_array());
+    /* sanctrace's own id, which stored decisions and alerts hold, is a
+     * referent of the FtM id: it still resolves (a redirect, as yente's) */
+    json_object_set_new(o, "referents", st_entity_ftm_id(e->id, fid) ? json_pack("[s]", e->id) : json_array());
+    /* the topics /search filters and counts by, as yente's entities carry them */
+    const char *topics[32];
+    size_t nt = srv_entity_topics(e, topics, 32);
+    json_t *tv = json_array();
+    for (size_t i = 0; i < nt; i++) json_array_append_new(tv, json_string(topics[i]));
+    json_object_set_new(json_object_get(o, "properties"), "topics", tv);
     json_object_set_new(o, "target", json_true());
-    json_object_set_new(o, "first_seen", json_null());
+    const char *first = NULL, *change = NULL;
+    st_snapshot_entity_times(snap, e, &first, &change);
+    json_object_set_new(o, "first_seen", srv_iso_seconds(first));
     json_object_set_new(o, "last_seen", seen[0] ? json_string(seen) : json_null());
-    json_object_set_new(o, "last_change", json_null());
+    json_object_set_new(o, "last_change", srv_iso_seconds(change));
     return o;
 }
 
@@ -330,25 +388,25 @@ static const char *source_authority(const char *source) {
 }
 
 /* A nested entity in yente's shape, for /entities/{id}: its parent's id
- * under the reverse property, the keys every EntityResponse carries. */
+ * under the reverse property, the keys every EntityResponse carries; its
+ * times are its parent's (the listing and its wallets change with it). */
 static json_t *nested_entity(const char *id, const char *schema, const char *caption, json_t *props,
-                             const st_entity *parent, const char *created) {
-    char seen[20] = "";
-    if (created && strlen(created) >= 19) memcpy(seen, created, 19);
-    return json_pack("{s:s, s:s, s:s, s:o, s:[s], s:[], s:b, s:n, s:s?, s:n}", "id", id, "schema", schema,
-                     "caption", caption, "properties", props, "datasets", parent->source ? parent->source : "",
-                     "referents", "target", 0, "first_seen", "last_seen", seen[0] ? seen : NULL,
-                     "last_change");
+                             json_t *parent) {
+    return json_pack("{s:s, s:s, s:s, s:o, s:O, s:[], s:b, s:O, s:O, s:O}", "id", id, "schema", schema, "caption",
+                     caption, "properties", props, "datasets", json_object_get(parent, "datasets"), "referents",
+                     "target", 0, "first_seen", json_object_get(parent, "first_seen"), "last_seen",
+                     json_object_get(parent, "last_seen"), "last_change", json_object_get(parent, "last_change"));
 }
 
 /* FtM keeps a listing as a Sanction entity and a listed wallet as a
  * CryptoWallet entity whose holder is the party; /entities/{id} nests them
  * as yente does (properties "sanctions" and "cryptoWallets"), their ids
  * made from the entity's. */
-static void entity_add_nested(json_t *o, const st_entity *e, const char *created) {
+static void entity_add_nested(json_t *o, const st_entity *e) {
     json_t *props = json_object_get(o, "properties");
-    char id[512];
-    json_t *sp = json_pack("{s:[s]}", "entity", e->id);
+    char id[512], fid[ST_FTM_ID_MAX + 1];
+    st_entity_ftm_id(e->id, fid);
+    json_t *sp = json_pack("{s:[s]}", "entity", fid);
     const char *authority = source_authority(e->source);
     if (authority) json_object_set_new(sp, "authority", json_pack("[s]", authority));
     if (e->n_programs) {
@@ -357,17 +415,20 @@ static void entity_add_nested(json_t *o, const st_entity *e, const char *created
         json_object_set_new(sp, "program", progs);
     }
     if (e->listed_on && *e->listed_on) json_object_set_new(sp, "listingDate", json_pack("[s]", e->listed_on));
-    snprintf(id, sizeof id, "%.400s-sanction", e->id);
+    snprintf(id, sizeof id, "%.400s-sanction", fid);
     json_object_set_new(props, "sanctions",
                         json_pack("[o]", nested_entity(id, "Sanction", e->n_programs ? e->programs[0] : "Sanction",
-                                                       sp, e, created)));
+                                                       sp, o)));
     if (e->schema == ST_SCHEMA_CRYPTOWALLET || e->n_wallets == 0) return;
     json_t *wallets = json_array();
     for (size_t i = 0; i < e->n_wallets; i++) {
-        snprintf(id, sizeof id, "%.300s-wallet-%.16s-%.128s", e->id, e->wallets[i].chain, e->wallets[i].address);
+        snprintf(id, sizeof id, "%.200s-wallet-%.16s-%.128s", fid, e->wallets[i].chain, e->wallets[i].address);
+        for (char *c = id; *c; c++) /* FtM's id pattern: letters, digits, '.', '-' */
+            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '.'))
+                *c = '-';
         json_t *wp = json_pack("{s:[s], s:[s], s:[s]}", "publicKey", e->wallets[i].address, "currencySymbol",
-                               e->wallets[i].chain, "holder", e->id);
-        json_array_append_new(wallets, nested_entity(id, "CryptoWallet", e->wallets[i].address, wp, e, created));
+                               e->wallets[i].chain, "holder", fid);
+        json_array_append_new(wallets, nested_entity(id, "CryptoWallet", e->wallets[i].address, wp, o));
     }
     json_object_set_new(props, "cryptoWallets", wallets);
 }
@@ -376,19 +437,31 @@ static void entity_add_nested(json_t *o, const st_entity *e, const char *created
 static const char *catalog_created(json_t *cat) { return json_string_value(json_object_get(cat, "created")); }
 
 /* The newest decision on entity_id among decisions (newest first). */
-static json_t *decision_for(json_t *decisions, const char *entity_id) {
+static json_t *decision_for(json_t *decisions, const st_entity *e) {
     size_t i;
     json_t *d;
     json_array_foreach(decisions, i, d) {
-        if (strcmp(json_string_value(json_object_get(d, "entity_id")) ?: "", entity_id) == 0)
-            return d;
+        if (id_is(e, json_string_value(json_object_get(d, "entity_id")) ?: "")) return d;
     }
     return NULL;
 }
 
+/* Decisions are stored under sanctrace's id (st_snapshot_find takes either
+ * form, so one entity has one key); answers name the entity by its FtM id,
+ * as results do.  Rewrites each "entity_id" of arr in place. */
+static void decisions_ftm_ids(json_t *arr) {
+    size_t i;
+    json_t *d;
+    json_array_foreach(arr, i, d) {
+        const char *id = json_string_value(json_object_get(d, "entity_id"));
+        char fid[ST_FTM_ID_MAX + 1];
+        if (id && st_entity_ftm_id(id, fid)) json_object_set_new(d, "entity_id", json_string(fid));
+    }
+}
+
 /* One result in yente's shape, plus sanctrace's explanation and decision. */
-static json_t *result_json(const merged *m, const char *created, json_t *decisions) {
-    json_t *o = entity_json(m->entity, created);
+static json_t *result_json(const st_snapshot *snap, const merged *m, const char *created, json_t *decisions) {
+    json_t *o = entity_json(snap, m->entity, created);
     if (!o) return NULL;
     char hash[65] = "";
     entity_hash(m->entity, hash);
@@ -399,7 +472,7 @@ static json_t *result_json(const merged *m, const char *created, json_t *decisio
     json_object_set(o, "explanation", m->explanation ? m->explanation : json_null());
     json_object_set_new(o, "explanations", explanations_of(m->explanation));
     json_object_set_new(o, "entity_hash", json_string(hash));
-    json_t *d = decision_for(decisions, m->entity->id);
+    json_t *d = decision_for(decisions, m->entity);
     if (d) {
         const char *dh = json_string_value(json_object_get(d, "entity_hash"));
         json_object_set(o, dh && strcmp(dh, hash) == 0 ? "decision" : "decision_outdated", d);
@@ -407,9 +480,9 @@ static json_t *result_json(const merged *m, const char *created, json_t *decisio
     return o;
 }
 
-static json_t *results_json(const hits *h, const char *created, json_t *decisions) {
+static json_t *results_json(const st_snapshot *snap, const hits *h, const char *created, json_t *decisions) {
     json_t *arr = json_array();
-    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, result_json(&h->v[i], created, decisions));
+    for (size_t i = 0; i < h->n; i++) json_array_append_new(arr, result_json(snap, &h->v[i], created, decisions));
     return arr;
 }
 
@@ -432,7 +505,9 @@ static int decisions_for(srv_api *S, const st_key_info *who, const char *subject
         *out = json_array();
         return *out ? ST_OK : st_error_set(err, ST_ENOMEM, "out of memory");
     }
-    return st_db_decisions(S->store, subject, entity_id, limit, out, err);
+    int rc = st_db_decisions(S->store, subject, entity_id, limit, out, err);
+    if (rc == ST_OK) decisions_ftm_ids(*out);
+    return rc;
 }
 
 /* Audit fields are bounded: an input or an answer longer than this is
@@ -576,7 +651,7 @@ static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char
         goto done;
     }
     const char *created = catalog_created(cat);
-    result_filter rf = {&mp, created};
+    result_filter rf = {snap, &mp, created, NULL};
     json_t *queries = json_object_get(body, "queries");
     responses = json_object();
     json_t *subjects = json_array();
@@ -600,7 +675,7 @@ static void api_match(srv_api *S, srv_req *r, const st_key_info *who, const char
         if (rc == ST_OK) {
             /* total: the matches (at or above threshold), as yente counts */
             resp = json_pack("{s:i, s:o, s:{s:I, s:s}, s:o, s:s}", "status", 200, "results",
-                             results_json(&h, created, decisions), "total", "value", (json_int_t)matching,
+                             results_json(snap, &h, created, decisions), "total", "value", (json_int_t)matching,
                              "relation", "eq", "query", srv_query_echo(json_object_get(queries, qs[i].key), &qs[i]),
                              "subject", subject);
         } else {
@@ -665,67 +740,136 @@ static void api_algorithms(srv_resp *out) {
                           SRV_ALGORITHM);
 }
 
-/* ---- GET /search/{dataset}?q=&schema=&birthDate=&nationality= ---- */
+/* ---- GET /search/{dataset}: yente's search ---- */
 
+/* Every entity of snap that rf lets through, in snapshot order: counted
+ * into *total and the facets, those in [offset, offset + limit) kept in h
+ * (score 0: a browse has no query to score against). */
+static int browse(const st_snapshot *snap, const char *dataset, const result_filter *rf, size_t offset,
+                  size_t limit, srv_facets *fc, size_t *total, hits *h) {
+    size_t n = st_snapshot_count(snap);
+    *total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const st_entity *e = st_snapshot_entity(snap, i);
+        if (!e) return ST_ENOMEM;
+        if (strcmp(dataset, "default") != 0 && strcmp(e->source ? e->source : "", dataset) != 0) continue;
+        if (!filter_passes(rf, e)) continue;
+        if (srv_facets_add(fc, e) != ST_OK) return ST_ENOMEM;
+        if (*total >= offset && *total < offset + limit) {
+            st_match m = {.entity = e, .name = e->caption};
+            if (hits_add(h, &m) != ST_OK) return ST_ENOMEM;
+        }
+        (*total)++;
+    }
+    return ST_OK;
+}
+
+/* yente's /search: q (a name, screened as /match screens one; without q
+ * every entity passing the filters, in snapshot order), schema, countries,
+ * topics, datasets, include_dataset, exclude_dataset, exclude_schema,
+ * changed_since, filter_op, limit, offset, facets; sanctrace's wallet,
+ * birthDate, nationality, country, idNumber, subject, threshold, cutoff.
+ * total counts every result passing the filters (relation "gte" when the
+ * engine's 500 per name may have cut it), facets count them all. */
 static void api_search(srv_api *S, srv_req *r, const st_key_info *who, const char *dataset, srv_resp *out) {
     json_t *cat = NULL, *decisions = NULL, *answer = NULL, *input = NULL;
     hits h = {0};
+    srv_facets *fc = NULL;
     st_error err;
     st_error_clear(&err);
     srv_query q;
     memset(&q, 0, sizeof q);
+    srv_fail f = {0};
+    arg_list args = {0};
+    srv_search_params sp;
+    srv_args_each(r, arg_collect, &args);
+    if (srv_search_params_parse(args.v, args.n, &sp, &f) != 0) {
+        srv_error(out, f.status, f.error, "%s", f.detail);
+        return;
+    }
+    if (!srv_ftm_schema_known(sp.schema)) {
+        srv_error(out, 400, "invalid_schema", "Invalid schema: %.60s", sp.schema);
+        return;
+    }
     const char *text = srv_arg(r, "q");
     const char *wallet = srv_arg(r, "wallet");
-    if ((!text || !*text) && (!wallet || !*wallet)) {
-        srv_error(out, 422, "invalid_request", "give the name to search as ?q=NAME (or ?wallet=ADDRESS)");
-        return;
-    }
-    if ((text && strlen(text) > SRV_MAX_VALUE_LEN) || (wallet && strlen(wallet) > SRV_MAX_VALUE_LEN)) {
-        srv_error(out, 422, "invalid_request", "q is longer than %d bytes", SRV_MAX_VALUE_LEN);
-        return;
-    }
+    const char *v;
     if (text && *text) q.names[q.n_names++] = text;
     if (wallet && *wallet) q.wallets[q.n_wallets++] = wallet;
-    const char *v;
-    q.schema = (v = srv_arg(r, "schema")) && *v ? v : NULL;
     if ((v = srv_arg(r, "birthDate")) && *v) q.birth_dates[q.n_birth_dates++] = v;
     if ((v = srv_arg(r, "nationality")) && *v) q.nationalities[q.n_nationalities++] = v;
     if ((v = srv_arg(r, "country")) && *v) q.countries[q.n_countries++] = v;
     if ((v = srv_arg(r, "idNumber")) && *v) q.id_numbers[q.n_id_numbers++] = v;
-    q.id = (v = srv_arg(r, "subject")) && *v ? v : NULL;
-    double threshold = arg_double(r, "threshold", ST_DEFAULT_THRESHOLD, 0, 1);
-    double cutoff = arg_double(r, "cutoff", 0.5, 0, 1);
-    double limit = arg_double(r, "limit", 10, 1, API_MAX_LIMIT);
-    if (threshold < -1 || cutoff < -1 || limit < -1) {
-        srv_error(out, 422, "invalid_request", "threshold and cutoff must be in [0, 1], limit in 1..%d",
-                  API_MAX_LIMIT);
-        return;
+    for (int i = 0; i < q.n_names + q.n_wallets + q.n_id_numbers; i++) {
+        const char *val = i < q.n_names ? q.names[0] : i < q.n_names + q.n_wallets ? q.wallets[0] : q.id_numbers[0];
+        if (strlen(val) > SRV_MAX_VALUE_LEN) {
+            srv_error(out, 422, "invalid_request", "q is longer than %d bytes", SRV_MAX_VALUE_LEN);
+            return;
+        }
     }
-    if (cutoff > threshold) cutoff = threshold;
+    /* the engine reads sanctrace's schemata; a parent (Thing, LegalEntity,
+     * Asset, ...) is left to the filter */
+    q.schema = st_schema_parse(sp.schema) != ST_SCHEMA_UNKNOWN ? sp.schema : NULL;
+    q.id = (v = srv_arg(r, "subject")) && *v ? v : NULL;
+    int screening = q.n_names || q.n_wallets || q.n_id_numbers;
     st_snapshot *snap = need_snapshot(S, &cat, out);
     if (!snap) return;
     if (!dataset_known(cat, dataset)) {
         srv_error(out, 404, "unknown_dataset", "no dataset '%s'; see /catalog", dataset);
         goto done;
     }
+    if (!(fc = srv_facets_new(sp.facets))) {
+        srv_error(out, 503, "out_of_memory", "no memory for the facets");
+        goto done;
+    }
+    result_filter rf = {snap, &sp.m, catalog_created(cat), &sp};
     char subject[80];
     srv_query_subject(&q, subject);
     if (decisions_for(S, who, subject, NULL, 200, &decisions, &err) != ST_OK) {
         srv_error(out, 503, "store_unavailable", "%s", err.msg);
         goto done;
     }
-    if (screen_query(snap, &q, dataset, cutoff, (size_t)limit, NULL, 2, NULL, &h, &err) != ST_OK) {
-        srv_error(out, 422, "invalid_query", "%s", err.msg);
+    size_t total = 0;
+    const char *relation = "eq";
+    if (screening) {
+        if (screen_query(snap, &q, dataset, sp.m.cutoff, SRV_MAX_LIMIT, &rf, 2, NULL, &h, &err) != ST_OK) {
+            srv_error(out, 422, "invalid_query", "%s", err.msg);
+            goto done;
+        }
+        total = h.n;
+        if (total >= SRV_MAX_LIMIT) relation = "gte";
+        for (size_t i = 0; i < h.n; i++)
+            if (srv_facets_add(fc, h.v[i].entity) != ST_OK) {
+                srv_error(out, 503, "out_of_memory", "no memory for the facets");
+                goto done;
+            }
+        /* the page: [offset, offset + limit) of the sorted results */
+        size_t from = (size_t)sp.offset < h.n ? (size_t)sp.offset : h.n;
+        for (size_t i = 0; i < from; i++) json_decref(h.v[i].explanation);
+        if (from) memmove(h.v, h.v + from, (h.n - from) * sizeof *h.v); /* v is NULL when empty */
+        h.n -= from;
+        while (h.n > (size_t)sp.limit) json_decref(h.v[--h.n].explanation);
+    } else if (browse(snap, dataset, &rf, (size_t)sp.offset, (size_t)sp.limit, fc, &total, &h) != ST_OK) {
+        srv_error(out, 503, "out_of_memory", "no memory to list the entities");
         goto done;
     }
-    answer = json_pack("{s:o, s:{s:I, s:s}, s:i, s:s, s:s, s:f}", "results",
-                       results_json(&h, catalog_created(cat), decisions), "total", "value", (json_int_t)h.n,
-                       "relation", "eq", "limit", (int)limit, "subject", subject, "snapshot",
-                       st_snapshot_version(snap), "threshold", threshold);
-    input = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s}", "q", text, "wallet", wallet,
-                      "schema", q.schema, "birthDate", q.n_birth_dates ? q.birth_dates[0] : NULL,
-                      "nationality", q.n_nationalities ? q.nationalities[0] : NULL, "idNumber",
-                      q.n_id_numbers ? q.id_numbers[0] : NULL, "dataset", dataset);
+    json_t *results = screening ? results_json(snap, &h, catalog_created(cat), decisions) : json_array();
+    for (size_t i = 0; !screening && i < h.n; i++) {
+        json_t *o = entity_json(snap, h.v[i].entity, catalog_created(cat));
+        char hash[65] = "";
+        entity_hash(h.v[i].entity, hash);
+        json_object_set_new(o, "entity_hash", json_string(hash));
+        json_array_append_new(results, o);
+    }
+    answer = json_pack("{s:o, s:o, s:{s:I, s:s}, s:i, s:i, s:s, s:s, s:f}", "results", results, "facets",
+                       srv_facets_json(fc), "total", "value", (json_int_t)total, "relation", relation, "limit",
+                       sp.limit, "offset", sp.offset, "subject", subject, "snapshot", st_snapshot_version(snap),
+                       "threshold", sp.m.threshold);
+    input = json_pack("{s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s, s:i, s:i}", "q", text, "wallet", wallet, "schema",
+                      sp.schema, "birthDate", q.n_birth_dates ? q.birth_dates[0] : NULL, "nationality",
+                      q.n_nationalities ? q.nationalities[0] : NULL, "idNumber",
+                      q.n_id_numbers ? q.id_numbers[0] : NULL, "dataset", dataset, "limit", sp.limit, "offset",
+                      sp.offset);
     char *in = json_dumps(input, JSON_COMPACT);
     int arc = audit(S, r, who, "search", subject, snap, in ? in : "", answer, out);
     free(in);
@@ -734,6 +878,7 @@ static void api_search(srv_api *S, srv_req *r, const st_key_info *who, const cha
     out->json = answer;
     answer = NULL;
 done:
+    srv_facets_free(fc);
     hits_free(&h);
     json_decref(input);
     json_decref(answer);
@@ -749,14 +894,26 @@ static void api_entity(srv_api *S, srv_req *r, const st_key_info *who, const cha
     st_snapshot *snap = need_snapshot(S, &cat, out);
     if (!snap) return;
     const st_entity *e = st_snapshot_find(snap, id);
+    char fid[ST_FTM_ID_MAX + 1];
+    if (e) st_entity_ftm_id(e->id, fid);
     if (!e) {
         srv_error(out, 404, "not_found", "no entity '%s' in snapshot %s", id, st_snapshot_version(snap));
+    } else if (strcmp(fid, id) != 0) {
+        /* a referent (sanctrace's own id, as stored decisions and alerts
+         * hold it): yente answers a merged id with a permanent redirect */
+        srv_error(out, 308, "moved", "entity '%s' is '%s'", id, fid);
+        snprintf(out->location, sizeof out->location, "/entities/%s", fid);
+        const char *q = srv_arg(r, "nested");
+        if (q && (strcmp(q, "true") == 0 || strcmp(q, "false") == 0)) snprintf(out->location + strlen(out->location), sizeof out->location - strlen(out->location),
+                        "?nested=%.8s", q);
+    }
+    if (!e || out->status == 308) {
         json_decref(cat);
         st_snapshot_release(snap);
         return;
     }
-    json_t *o = entity_json(e, catalog_created(cat));
-    entity_add_nested(o, e, catalog_created(cat));
+    json_t *o = entity_json(snap, e, catalog_created(cat));
+    entity_add_nested(o, e);
     json_decref(cat);
     char hash[65] = "";
     entity_hash(e, hash);
@@ -765,7 +922,7 @@ static void api_entity(srv_api *S, srv_req *r, const st_key_info *who, const cha
     if (e->remarks) json_object_set_new(o, "remarks", json_string(e->remarks));
     json_t *decisions = NULL;
     st_error err;
-    if (decisions_for(S, who, NULL, id, 50, &decisions, &err) == ST_OK)
+    if (decisions_for(S, who, NULL, e->id, 50, &decisions, &err) == ST_OK)
         json_object_set_new(o, "decisions", decisions);
     out->status = 200;
     out->json = o;
@@ -809,9 +966,11 @@ static void api_decision_add(srv_api *S, srv_req *r, const st_key_info *who, srv
     if (!e) {
         srv_error(out, 404, "not_found", "no entity '%s' in snapshot %s", entity, st_snapshot_version(snap));
     } else {
-        char hash[65] = "";
+        char hash[65] = "", fid[ST_FTM_ID_MAX + 1];
         entity_hash(e, hash);
-        st_decision d = {subject, entity, decision, comment, who->name, hash, r->key_id};
+        st_entity_ftm_id(e->id, fid);
+        /* kept under sanctrace's id, whichever form was sent: one key per entity */
+        st_decision d = {subject, e->id, decision, comment, who->name, hash, r->key_id};
         long long id = 0;
         st_error err;
         st_error_clear(&err);
@@ -820,7 +979,7 @@ static void api_decision_add(srv_api *S, srv_req *r, const st_key_info *who, srv
         } else {
             out->status = 201;
             out->json = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id,
-                                  "subject", subject, "entity_id", entity, "decision", decision,
+                                  "subject", subject, "entity_id", fid, "decision", decision,
                                   "comment", comment, "analyst", who->name, "entity_hash", hash,
                                   "key_id", r->key_id);
         }
@@ -834,11 +993,17 @@ static void api_decisions(srv_api *S, srv_req *r, srv_resp *out) {
     st_error err;
     st_error_clear(&err);
     const char *subject = srv_arg(r, "subject"), *entity = srv_arg(r, "entity_id");
-    if (st_db_decisions(S->store, subject && *subject ? subject : NULL, entity && *entity ? entity : NULL,
-                           500, &arr, &err) != ST_OK) {
+    /* either id form finds the decisions, which are kept under sanctrace's */
+    st_snapshot *snap = entity && *entity ? srv_live_get(S->live, NULL) : NULL;
+    const st_entity *e = snap ? st_snapshot_find(snap, entity) : NULL;
+    int rc = st_db_decisions(S->store, subject && *subject ? subject : NULL,
+                             e ? e->id : entity && *entity ? entity : NULL, 500, &arr, &err);
+    if (snap) st_snapshot_release(snap);
+    if (rc != ST_OK) {
         srv_error(out, 503, "store_unavailable", "%s", err.msg);
         return;
     }
+    decisions_ftm_ids(arr);
     out->status = 200;
     out->json = json_pack("{s:o}", "decisions", arr);
 }
@@ -864,22 +1029,6 @@ static void api_alerts(srv_api *S, srv_req *r, srv_resp *out) {
 
 /* ---- W3C reconciliation API ---- */
 
-static void reconcile_manifest(srv_req *r, srv_resp *out) {
-    const char *host = srv_header(r, "Host");
-    char view[600];
-    snprintf(view, sizeof view, "http://%.256s/entities/{{id}}", host ? host : "localhost");
-    out->status = 200;
-    out->json = json_pack(
-        "{s:[s,s], s:s, s:s, s:s, s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}],"
-        " s:{s:s}, s:i}",
-        "versions", "0.1", "0.2", "name", "sanctrace sanctions lists", "identifierSpace",
-        "https://sanctrace.invalid/entity", "schemaSpace", "https://sanctrace.invalid/schema",
-        "defaultTypes", "id", "Person", "name", "Person", "id", "Organization", "name",
-        "Organization", "id", "Company", "name", "Company", "id", "Vessel", "name", "Vessel", "id",
-        "Airplane", "name", "Airplane", "id", "CryptoWallet", "name", "CryptoWallet", "view",
-        "url", view, "batchSize", 50);
-}
-
 /* Is e of one of the types q asks for?  One type was screened as that
  * schema; of several, a result of any of them is kept; a type sanctrace
  * does not know (or LegalEntity, Thing) keeps every result. */
@@ -893,8 +1042,8 @@ static int recon_type_wanted(const srv_query *q, const st_entity *e) {
     return 0;
 }
 
-static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, json_t *queries,
-                             const char *input, srv_resp *out) {
+static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, const char *dataset,
+                             json_t *queries, const char *input, srv_resp *out) {
     srv_fail f = {0};
     srv_query *qs = NULL;
     size_t nq = 0;
@@ -930,18 +1079,20 @@ static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, jso
         json_t *res = json_array();
         /* a blank cell has nothing to screen: no candidates, the batch goes on */
         if (!srv_query_empty(&qs[i]) &&
-            screen_query(snap, &qs[i], "default", 0.5, limit, NULL, 2, NULL, &h, &err) == ST_OK) {
+            screen_query(snap, &qs[i], dataset, 0.5, limit, NULL, 2, NULL, &h, &err) == ST_OK) {
             for (size_t k = 0; k < h.n; k++) {
                 const st_entity *e = h.v[k].entity;
                 if (!recon_type_wanted(&qs[i], e)) continue;
                 const char *schema = st_schema_ftm_name(e->schema);
+                char fid[ST_FTM_ID_MAX + 1];
+                st_entity_ftm_id(e->id, fid);
                 char desc[256] = "";
                 size_t dl = (size_t)snprintf(desc, sizeof desc, "%s", e->source ? e->source : "");
                 for (size_t p = 0; p < e->n_programs && dl < sizeof desc; p++)
                     dl += (size_t)snprintf(desc + dl, sizeof desc - dl, "%s%s", p ? ", " : " - ", e->programs[p]);
                 json_array_append_new(
-                    res, json_pack("{s:s, s:s, s:[{s:s, s:s}], s:f, s:b, s:s}", "id", e->id, "name",
-                                   e->caption ? e->caption : e->id, "type", "id", schema, "name", schema,
+                    res, json_pack("{s:s, s:s, s:[{s:s, s:s}], s:f, s:b, s:s}", "id", fid, "name",
+                                   e->caption ? e->caption : fid, "type", "id", schema, "name", schema,
                                    "score", h.v[k].score * 100.0, "match",
                                    h.v[k].score >= ST_DEFAULT_THRESHOLD, "description", desc));
             }
@@ -961,15 +1112,21 @@ static void reconcile_answer(srv_api *S, srv_req *r, const st_key_info *who, jso
     st_snapshot_release(snap);
 }
 
-static void api_reconcile(srv_api *S, srv_req *r, const st_key_info *who, srv_resp *out) {
+static void api_reconcile(srv_api *S, srv_req *r, const st_key_info *who, const char *dataset,
+                          const char *base, srv_resp *out) {
     json_t *queries = NULL, *body = NULL;
     json_error_t je;
     char *form = NULL;
     const char *text = NULL;
     if (strcmp(r->method, "GET") == 0) {
         text = srv_arg(r, "queries");
+        const char *ext = srv_arg(r, "extend");
+        if (!text && ext && *ext) {
+            srv_reconcile_extend(S, ext, out);
+            return;
+        }
         if (!text) {
-            reconcile_manifest(r, out);
+            srv_reconcile_manifest(r, base, out);
             return;
         }
     } else {
@@ -993,10 +1150,17 @@ static void api_reconcile(srv_api *S, srv_req *r, const st_key_info *who, srv_re
                 return;
             }
             int fr = r->body ? srv_form_value(r->body, r->body_len, "queries", form, r->body_len + 1) : 0;
+            if (fr != 1 && r->body &&
+                srv_form_value(r->body, r->body_len, "extend", form, r->body_len + 1) == 1 && *form) {
+                /* data extension: OpenRefine posts extend= as a form */
+                srv_reconcile_extend(S, form, out);
+                st_free(form);
+                return;
+            }
             if (fr != 1) {
                 /* OpenRefine fetches the manifest with a bare POST too */
                 st_free(form);
-                reconcile_manifest(r, out);
+                srv_reconcile_manifest(r, base, out);
                 return;
             }
             text = form;
@@ -1011,7 +1175,7 @@ static void api_reconcile(srv_api *S, srv_req *r, const st_key_info *who, srv_re
         }
     }
     char *input = json_dumps(queries, JSON_COMPACT);
-    reconcile_answer(S, r, who, queries, input ? input : "", out);
+    reconcile_answer(S, r, who, dataset, queries, input ? input : "", out);
     free(input);
     json_decref(queries);
     json_decref(body);
@@ -1020,25 +1184,57 @@ static void api_reconcile(srv_api *S, srv_req *r, const st_key_info *who, srv_re
 
 /* ---- catalog and probes ---- */
 
-static void api_catalog(srv_api *S, srv_resp *out) {
+/* yente's DataCatalogModel (datasets, current, outdated, index_stale)
+ * beside sanctrace's own status: the snapshot, the manifest as
+ * "catalog", the updater and monitoring. */
+static void api_catalog(srv_api *S, srv_req *r, srv_resp *out) {
     json_t *cat = NULL;
     st_snapshot *snap = srv_live_get(S->live, &cat);
     json_t *o = srv_live_status(S->live);
+    json_t *y = cat ? srv_yente_catalog(cat, o) : json_pack("{s:[], s:[], s:[], s:b}", "datasets", "current",
+                                                             "outdated", "index_stale", 0);
+    json_object_update(o, y);
+    json_decref(y);
     json_object_set_new(o, "catalog", cat ? cat : json_null());
     if (snap) {
         json_object_set_new(o, "entities", json_integer((json_int_t)st_snapshot_count(snap)));
         st_snapshot_release(snap);
     }
+    /* a strong ETag over the whole answer, as yente validates its catalog:
+     * a poller's If-None-Match gets 304 until anything in it changes */
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS), hex[65];
+    if (text) {
+        st_sha256_hex(text, strlen(text), hex);
+        snprintf(out->etag, sizeof out->etag, "\"%.40s\"", hex);
+        free(text);
+    }
+    const char *inm = srv_header(r, "If-None-Match");
+    if (out->etag[0] && inm && (strstr(inm, out->etag) || strcmp(inm, "*") == 0)) {
+        json_decref(o);
+        out->status = 304;
+        out->raw = (const unsigned char *)"";
+        out->raw_len = 0;
+        out->type = "application/json";
+        return;
+    }
     out->status = 200;
     out->json = o;
 }
 
+/* yente's readiness: 200 {"status": "ok"} once a snapshot is served
+ * ("degraded" with the error after a failed update: still serving), 503
+ * {"detail": "Index not ready."} before; sanctrace's status beside it. */
 static void api_readyz(srv_api *S, srv_resp *out) {
     st_snapshot *snap = srv_live_get(S->live, NULL);
     json_t *o = srv_live_status(S->live);
     const char *last_error = json_string_value(json_object_get(json_object_get(o, "last_update"), "error"));
-    const char *status = !snap ? "not_ready" : last_error && *last_error ? "degraded" : "ready";
+    const char *status = !snap ? "not_ready" : last_error && *last_error ? "degraded" : "ok";
     json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "ready", json_boolean(snap != NULL));
+    if (!snap) {
+        json_object_set_new(o, "error", json_string("not_ready"));
+        json_object_set_new(o, "detail", json_string("Index not ready."));
+    }
     out->status = snap ? 200 : 503;
     out->json = o;
     if (snap) st_snapshot_release(snap);
@@ -1127,6 +1323,50 @@ static int caller_of(srv_api *S, srv_req *r, st_key_info *who, srv_resp *out) {
     return 0;
 }
 
+/* /reconcile[/{dataset}[/service]]: matching (and data extension) on the
+ * dataset's own path, as yente serves it; /reconcile alone is "default".
+ * rest is what follows "/reconcile". */
+static void api_reconcile_route(srv_api *S, srv_req *r, const st_key_info *who, const char *rest, srv_resp *out) {
+    char dataset[80] = "default", base[100] = "/reconcile";
+    const char *sub = "";
+    int get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+    if (*rest == '/' && rest[1]) {
+        const char *end = strchr(rest + 1, '/');
+        size_t n = end ? (size_t)(end - rest - 1) : strlen(rest + 1);
+        if (n >= 64) {
+            srv_error(out, 404, "unknown_dataset", "no such dataset; see /catalog");
+            return;
+        }
+        memcpy(dataset, rest + 1, n);
+        dataset[n] = 0;
+        snprintf(base, sizeof base, "/reconcile/%s", dataset);
+        sub = end ? end : "";
+    }
+    json_t *cat = NULL;
+    st_snapshot *snap = srv_live_get(S->live, &cat);
+    int known = strcmp(dataset, "default") == 0 || (cat && dataset_known(cat, dataset));
+    json_decref(cat);
+    if (snap) st_snapshot_release(snap);
+    if (!known) {
+        srv_error(out, 404, "unknown_dataset", "no dataset '%s'; see /catalog", dataset);
+    } else if (!*sub || strcmp(sub, "/") == 0) {
+        if (!get && strcmp(r->method, "POST") != 0)
+            srv_error(out, 405, "method_not_allowed", "use GET or POST for %s", base);
+        else api_reconcile(S, r, who, dataset, base, out);
+    } else if (!get) {
+        srv_error(out, 405, "method_not_allowed", "use GET for %s%s", base, sub);
+    } else if (strcmp(sub, "/suggest/entity") == 0 || strcmp(sub, "/suggest/type") == 0 ||
+               strcmp(sub, "/suggest/property") == 0) {
+        srv_reconcile_suggest(S, r, dataset, sub + 9, out);
+    } else if (strcmp(sub, "/preview") == 0) {
+        srv_reconcile_preview(S, r, out);
+    } else if (strcmp(sub, "/extend/property") == 0) {
+        srv_reconcile_propose(r, out);
+    } else {
+        srv_error(out, 404, "not_found", "no reconciliation service %s%s", base, sub);
+    }
+}
+
 void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
     srv_api *S = ctx;
     const char *m = r->method, *url = r->url, *rest;
@@ -1150,7 +1390,7 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
     } else if (route(url, "/entities/", &rest) && *rest) {
         if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /entities/{id}");
         else if (allowed(&who, ST_ROLE_READ, "read entities", out)) api_entity(S, r, &who, rest, out);
-    } else if (strcmp(url, "/reconcile") == 0 || strcmp(url, "/reconcile/") == 0) {
+    } else if (route(url, "/reconcile", &rest) && (!*rest || *rest == '/')) {
         /* JSONP (reconciliation 0.1): ?callback=NAME wraps the answer, errors
          * too; the name is checked first, as it is written into script */
         const char *cb = srv_arg(r, "callback");
@@ -1159,8 +1399,7 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
                       "callback: 1 to %d letters, digits, '_', '$' or '.' (a JavaScript name)", SRV_MAX_CALLBACK);
             return;
         }
-        if (!get && !post) srv_error(out, 405, "method_not_allowed", "use GET or POST for /reconcile");
-        else if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile(S, r, &who, out);
+        if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile_route(S, r, &who, rest, out);
         if (cb && out->json) out->jsonp = cb;
     } else if (strcmp(url, "/decisions") == 0) {
         if (post) {
@@ -1173,7 +1412,7 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
     } else if (strcmp(url, "/algorithms") == 0 && get) {
         if (allowed(&who, ST_ROLE_READ, "read the algorithms", out)) api_algorithms(out);
     } else if (strcmp(url, "/catalog") == 0 && get) {
-        if (allowed(&who, ST_ROLE_READ, "read the catalog", out)) api_catalog(S, out);
+        if (allowed(&who, ST_ROLE_READ, "read the catalog", out)) api_catalog(S, r, out);
     } else if (strcmp(url, "/healthz") == 0 && get) {
         out->status = 200;
         out->json = json_pack("{s:s}", "status", "ok");

@@ -147,7 +147,9 @@ int srv_guard_check(const srv_guard_req *q, const srv_guard_cfg *cfg, srv_guard_
     /* a body a browser could send cross-site without asking first
      * (text/plain, a form) is refused: JSON needs a CORS preflight */
     if (q->has_body && is_post_like(q->method) && !srv_media_is(q->content_type, "application/json")) {
-        int reconcile = strcmp(q->url, "/reconcile") == 0 || strcmp(q->url, "/reconcile/") == 0;
+        /* /reconcile or /reconcile/{dataset}: OpenRefine posts forms there */
+        int reconcile = strncmp(q->url, "/reconcile", 10) == 0 &&
+                        (q->url[10] == 0 || (q->url[10] == '/' && !strchr(q->url + 11, '/')));
         if (!(reconcile && srv_media_is(q->content_type, "application/x-www-form-urlencoded")))
             return fail(f, 415, "unsupported_media_type",
                         "send the body as 'Content-Type: application/json' (got '%.80s')",

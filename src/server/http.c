@@ -109,6 +109,8 @@ void srv_error(srv_resp *out, int status, const char *error, const char *fmt, ..
     out->status = status;
     out->json = json_pack("{s:s, s:s}", "error", error, "detail", detail);
     out->raw = NULL;
+    free(out->raw_owned);
+    out->raw_owned = NULL;
 }
 
 static const char *reason(int status) {
@@ -301,10 +303,18 @@ static enum MHD_Result send_resp(srv_http *S, srv_req *r, srv_resp *o) {
         }
         resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
         if (!resp) free(text);
+    } else if (o->raw_owned) { /* copied: ours is freed below */
+        resp = MHD_create_response_from_buffer(o->raw_len, (void *)o->raw, MHD_RESPMEM_MUST_COPY);
     } else {
         resp = MHD_create_response_from_buffer(o->raw_len, (void *)o->raw, MHD_RESPMEM_PERSISTENT);
     }
-    if (!resp) return MHD_NO;
+    if (!resp) {
+        free(o->raw_owned);
+        o->raw_owned = NULL;
+        return MHD_NO;
+    }
+    if (o->location[0]) MHD_add_response_header(resp, "Location", o->location);
+    if (o->etag[0]) MHD_add_response_header(resp, "ETag", o->etag);
     MHD_add_response_header(resp, "Content-Type",
                             o->json ? (o->jsonp ? "application/javascript" : "application/json") : o->type);
     /* CORS only for the origins the operator listed (--cors-origin);
@@ -319,7 +329,11 @@ static enum MHD_Result send_resp(srv_http *S, srv_req *r, srv_resp *o) {
     }
     if (S->cfg.n_cors_origins) MHD_add_response_header(resp, "Vary", "Origin");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    if (o->frameable)
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    else
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (atomic_load(&S->draining)) MHD_add_response_header(resp, "Connection", "close");
     if (o->status >= 500) atomic_fetch_add(&S->server_errors, 1);
@@ -330,6 +344,8 @@ static enum MHD_Result send_resp(srv_http *S, srv_req *r, srv_resp *o) {
     MHD_destroy_response(resp);
     json_decref(o->json);
     o->json = NULL;
+    free(o->raw_owned); /* MHD holds its own copy */
+    o->raw_owned = NULL;
     return ret;
 }
 

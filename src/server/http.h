@@ -56,6 +56,11 @@ typedef struct srv_resp {
     const char *type;
     const char *jsonp;         /* with json: answer "jsonp(json);" as JavaScript (JSONP); the
                                 * name checked by the handler, borrowed for the request */
+    char *raw_owned;           /* when set, raw points into it and it is freed once sent */
+    char location[640];        /* a redirect's target (Location), "" for none */
+    char etag[48];             /* the answer's ETag (quoted), "" for none */
+    int frameable;             /* may be shown in another site's frame (a reconciliation
+                                * preview): no X-Frame-Options, a CSP without scripts instead */
 } srv_resp;
 
 /* Answer one complete request (its body read, the browser rules passed):

@@ -581,6 +581,65 @@ int srv_match_params_parse(const srv_kv *args, size_t n, srv_match_params *p, sr
     return 0;
 }
 
+int srv_search_params_parse(const srv_kv *args, size_t n, srv_search_params *p, srv_fail *f) {
+    memset(p, 0, sizeof *p);
+    p->schema = "Thing";
+    p->limit = 10;
+    p->facets = 1 | 2 | 4; /* countries, topics, datasets: yente's default */
+    if (n > SRV_MAX_ARGS)
+        return fail(f, 422, "invalid_request", "more than 128 query-string arguments%s%s", NULL, NULL);
+    srv_kv rest[SRV_MAX_ARGS];
+    size_t nrest = 0;
+    int facets_given = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = args[i].name, *v = args[i].value ? args[i].value : "";
+        const char **list = NULL;
+        int *count = NULL;
+        double d;
+        if (strcmp(k, "limit") == 0 || strcmp(k, "offset") == 0) {
+            int lim = strcmp(k, "limit") == 0;
+            if (param_number(k, v, 0, lim ? SRV_MAX_LIMIT : SRV_MAX_OFFSET, &d, f)) return 422;
+            if (d != (double)(int)d)
+                return fail(f, 422, "invalid_request", "%s: expected a whole number, got '%.40s'", k, v);
+            *(lim ? &p->limit : &p->offset) = (int)d;
+        } else if (strcmp(k, "schema") == 0) {
+            if (*v) p->schema = v;
+        } else if (strcmp(k, "filter_op") == 0) {
+            if (strcmp(v, "AND") != 0 && strcmp(v, "OR") != 0)
+                return fail(f, 422, "invalid_request", "filter_op: expected AND or OR, got '%.40s'%s", v, NULL);
+            p->filter_and = strcmp(v, "AND") == 0;
+        } else if (strcmp(k, "facets") == 0) {
+            int bit = 0;
+            static const char *const names[] = {"countries", "topics", "datasets", "schema", "identifiers", "genders"};
+            for (int b = 0; b < 6; b++)
+                if (strcmp(v, names[b]) == 0) bit = 1 << b;
+            if (!bit)
+                return fail(f, 422, "invalid_request",
+                            "facets: expected countries, topics, datasets, schema, identifiers or genders, got '%.40s'%s",
+                            v, NULL);
+            if (!facets_given) p->facets = 0;
+            facets_given = 1;
+            p->facets |= bit;
+        } else if (strcmp(k, "countries") == 0) {
+            list = p->countries, count = &p->n_countries;
+        } else if (strcmp(k, "datasets") == 0) {
+            list = p->datasets, count = &p->n_datasets;
+        } else if (strcmp(k, "filter") == 0) {
+            if (!strchr(v, ':'))
+                return fail(f, 400, "invalid_filter", "Invalid filter: '%.60s' (expected FIELD:VALUE)%s", v, NULL);
+            list = p->filters, count = &p->n_filters;
+        } else {
+            rest[nrest++] = args[i];
+        }
+        if (!list) continue;
+        if (*count >= SRV_MAX_ARG_VALUES)
+            return fail(f, 422, "invalid_request", "%s: more than 50 values%s", k, NULL);
+        if (strlen(v) > 256) return fail(f, 422, "invalid_request", "%s: a value is longer than 256 bytes%s", k, NULL);
+        if (*v) list[(*count)++] = v;
+    }
+    return srv_match_params_parse(rest, nrest, &p->m, f);
+}
+
 /* ---- the query echoed ---- */
 
 

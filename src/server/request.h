@@ -95,6 +95,34 @@ typedef struct srv_match_params {
  * (nomenklatura sends fuzzy=).  0, or the HTTP status with f filled. */
 int srv_match_params_parse(const srv_kv *args, size_t n, srv_match_params *p, srv_fail *f);
 
+/* yente's /search parameters beside /match's (threshold, cutoff,
+ * include_dataset, exclude_dataset, exclude_schema, topics, changed_since,
+ * exclude_entity_ids, read as srv_match_params_parse reads them): schema
+ * (default Thing), countries, datasets and filter (FIELD:VALUE; without
+ * ':' 400, as yente) (repeatable), filter_op (OR |
+ * AND: how several values of countries, topics or datasets combine),
+ * facets (repeatable: countries, topics, datasets, schema, identifiers,
+ * genders; default the first three), limit 0..SRV_MAX_LIMIT (default 10;
+ * 0 answers only total and facets), offset 0..SRV_MAX_OFFSET. */
+#define SRV_MAX_OFFSET 9499     /* yente: MAX_RESULTS - MAX_PAGE */
+typedef struct srv_search_params {
+    srv_match_params m;
+    const char *schema;
+    const char *countries[SRV_MAX_ARG_VALUES];
+    int n_countries;
+    const char *datasets[SRV_MAX_ARG_VALUES];
+    int n_datasets;
+    const char *filters[SRV_MAX_ARG_VALUES]; /* filter=FIELD:VALUE (yente's), each holding a ':' */
+    int n_filters;
+    int filter_and;        /* filter_op=AND */
+    int facets;            /* mask of srv_facet (yente.h) */
+    int limit, offset;
+} srv_search_params;
+
+/* 0, or the HTTP status with f filled (an unknown facet or filter_op,
+ * numbers out of range: 422, as yente's validation answers). */
+int srv_search_params_parse(const srv_kv *args, size_t n, srv_search_params *p, srv_fail *f);
+
 /* Is name an algorithm /match accepts?  "sanctrace", "best" and yente's
  * algorithm names are; all are scored by sanctrace's one scorer. */
 int srv_algorithm_known(const char *name);

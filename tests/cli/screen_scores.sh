@@ -150,9 +150,10 @@ def check(where, rid, results):
     for x in results:
         got = (x["score"], x["match"])
         if got[1] != (got[0] >= 0.80): bad.append("%s %s %s: %r" % (where, rid, x["id"], got))
-        want = cli.get((rid, x["id"]))
+        eid = (x.get("referents") or [x["id"]])[0]   # screen names sanctrace's id, a referent of the FtM id
+        want = cli.get((rid, eid))
         if want is None:
-            if x["score"] >= 0.5: bad.append("%s %s %s: %r not listed by screen --threshold 0" % (where, rid, x["id"], got))
+            if x["score"] >= 0.5: bad.append("%s %s %s: %r not listed by screen --threshold 0" % (where, rid, eid, got))
             continue
         pairs += 1
         if want != got: bad.append("%s %s %s: %r, screen gave %r" % (where, rid, x["id"], got, want))

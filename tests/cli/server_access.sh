@@ -48,10 +48,10 @@ as "$akey" "$U/decisions" > "$ST_TMP/ds.json"
 [ "$(jget '.decisions.length' < "$ST_TMP/ds.json")" = 1 ] || fail "decisions: $(cat "$ST_TMP/ds.json")"
 [ "$(jget '.decisions[0].analyst' < "$ST_TMP/ds.json")" = alice ] || fail "body analyst spoofed the key's name"
 [ "$(jget '.decisions[0].key_id' < "$ST_TMP/ds.json")" = "$akid" ] || fail "decision without its key id"
-[ "$(as "$akey" "$U/entities/un:KPi.033" | jget '.decisions[0].analyst')" = alice ] || fail "entity decisions"
+[ "$(as "$akey" "$U/entities/un-KPi.033" | jget '.decisions[0].analyst')" = alice ] || fail "entity decisions"
 # the read key screens the same subject without seeing the decision
 [ "$(as "$rkey" "$U/search/default?q=RI%20WON%20HO" | jget '.results.some(r=>r.decision)')" = false ] || fail "a read key saw a decision"
-[ "$(as "$rkey" "$U/entities/un:KPi.033" | jget '.decisions.length')" = 0 ] || fail "a read key saw entity decisions"
+[ "$(as "$rkey" "$U/entities/un-KPi.033" | jget '.decisions.length')" = 0 ] || fail "a read key saw entity decisions"
 [ "$(as "$akey" "$U/search/default?q=RI%20WON%20HO" | jget '.results.some(r=>r.decision)')" = true ] || fail "decision not shown to the analyst"
 # a subject differing only in country is another subject
 s_kp=$(as "$akey" "$U/search/default?q=RI%20WON%20HO&country=kp" | jget .subject)

@@ -72,7 +72,7 @@ static void test_store_cycle(void **state) {
     st_store_result res;
     st_entity *a[3] = {mk("t:1", "ONE"), mk("t:2", "TWO"), mk("t:3", "THREE")};
     json_t *src = sources_for(3);
-    char v1[64], v2[64], v[64];
+    char v1[64], v2[64], v[64], path[4096];
     assert_int_equal(st_store_current_version(dir, v, sizeof v, &err), ST_ENOTFOUND);
     assert_int_equal(st_store_write(dir, a, 3, src, &res, &err), ST_OK);
     snprintf(v1, sizeof v1, "%s", res.version);
@@ -103,19 +103,46 @@ static void test_store_cycle(void **state) {
     assert_int_equal(json_array_size(removed), 1);
     assert_string_equal(json_string_value(json_array_get(removed, 0)), "t:3");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(s->changes, "counts"), "changed")), 2);
+    /* times.json: first_seen carried from the first snapshot, last_change moved by the change */
+    st_store_snapshot *s1;
+    assert_int_equal(st_store_open_meta(dir, v1, &s1, &err), ST_OK);
+    const char *c1 = json_string_value(json_object_get(s1->manifest, "created"));
+    const char *c2 = json_string_value(json_object_get(s->manifest, "created"));
+    json_t *t2 = json_object_get(s->times, "t:2"), *t4 = json_object_get(s->times, "t:4");
+    assert_string_equal(json_string_value(json_array_get(t2, 0)), c1);
+    assert_string_equal(json_string_value(json_array_get(t2, 1)), c2);
+    assert_string_equal(json_string_value(json_array_get(t4, 0)), c2);
+    assert_int_equal(json_object_size(s->times), 3);
+    st_store_close(s1);
     st_store_close(s);
     /* the previous version stays loadable */
     assert_int_equal(st_store_open(dir, v1, &s, &err), ST_OK);
     assert_int_equal(s->n_entities, 3);
     st_store_close(s);
-    /* third snapshot prunes the first */
+    /* third snapshot prunes the first; unchanged, every time stays; an
+     * entity met before times.json existed was there when the previous
+     * snapshot was made */
+    snprintf(path, sizeof path, "%s/snapshots/%s/times.json", dir, v2);
+    FILE *tf = fopen(path, "w");
+    assert_non_null(tf);
+    fputs("{\"t:1\": [\"2001-02-03T04:05:06Z\", \"2002-02-03T04:05:06Z\"]}\n", tf);
+    fclose(tf);
     assert_int_equal(st_store_write(dir, b, 3, src, &res, &err), ST_OK);
     assert_int_equal(res.changed + res.added + res.removed, 0);
+    assert_int_equal(st_store_open_meta(dir, NULL, &s, &err), ST_OK);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(s->times, "t:1"), 0)), "2001-02-03T04:05:06Z");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(s->times, "t:1"), 1)), "2002-02-03T04:05:06Z");
+    st_store_snapshot *prev;
+    assert_int_equal(st_store_open_meta(dir, v2, &prev, &err), ST_OK);
+    const char *pc = json_string_value(json_object_get(prev->manifest, "created"));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(s->times, "t:4"), 0)), pc);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(s->times, "t:4"), 1)), pc);
+    st_store_close(prev);
+    st_store_close(s);
     assert_int_equal(st_store_open(dir, v1, &s, &err), ST_ENOTFOUND);
     assert_int_equal(st_store_open(dir, v2, &s, &err), ST_OK);
     st_store_close(s);
     /* a damaged entities.jsonl is detected on open */
-    char path[4096];
     snprintf(path, sizeof path, "%s/current/entities.jsonl", dir);
     FILE *f = fopen(path, "a");
     fputs("{\"id\":\"t:9\"}\n", f);

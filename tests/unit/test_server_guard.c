@@ -28,6 +28,12 @@ static const guard_case cases[] = {
     {"POST", "/match/default", "127.0.0.1", NULL, NULL, NULL, "Application/JSON; charset=utf-8", 1, 0},
     {"POST", "/reconcile", "127.0.0.1", NULL, NULL, NULL, "application/x-www-form-urlencoded", 1, 0},
     {"POST", "/reconcile", "127.0.0.1", NULL, NULL, NULL, NULL, 0, 0},
+    /* yente's paths: /reconcile/{dataset} takes OpenRefine's form (queries=, extend=) too */
+    {"POST", "/reconcile/un", "127.0.0.1", NULL, NULL, NULL, "application/x-www-form-urlencoded", 1, 0},
+    {"POST", "/reconcile/un/suggest/entity", "127.0.0.1", NULL, NULL, NULL, "application/x-www-form-urlencoded", 1, 415},
+    {"POST", "/reconciles", "127.0.0.1", NULL, NULL, NULL, "application/x-www-form-urlencoded", 1, 415},
+    /* OpenRefine's preview, framed by its page: a navigation */
+    {"GET", "/reconcile/default/preview", "127.0.0.1:8080", NULL, "same-site", "navigate", NULL, 0, 0},
     /* DNS rebinding and malformed Host */
     {"GET", "/decisions", "rebind.example:8080", NULL, NULL, NULL, NULL, 0, 421},
     {"GET", "/decisions", "127.0.0.1.rebind.example", NULL, NULL, NULL, NULL, 0, 421},

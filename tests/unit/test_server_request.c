@@ -1,9 +1,12 @@
 /* test_server_request.c - request bodies to queries, as data: each case is
  * a body, the HTTP status expected (0: accepted) and a piece of the
  * detail or of the parsed query. */
+#include <ctype.h>
+
 #include "testutil.h"
 
 #include "core/alloc.h"
+#include "sanctrace/screen.h"
 #include "server/request.h"
 
 typedef struct match_case {
@@ -199,6 +202,94 @@ static void test_match_params(void **state) {
     assert_int_equal(srv_match_params_parse(many, 51, &p, &f), 422);
     assert_int_equal(srv_algorithm_known("LOGIC-V1"), 1);
     assert_int_equal(srv_algorithm_known("logic-v3"), 0);
+}
+
+/* yente's /search parameters as data: limit 0..500 (0: totals and facets
+ * only), offset to 9,499, facets named or refused, filter_op, repeated
+ * countries and datasets, /match's parameters read the same way. */
+static const params_case search_cases[] = {
+    {{{NULL, NULL}}, 0, "s=Thing l=10 o=0 f=7 and=0 c=0 d=0 in=0"},
+    {{{"limit", "0"}, {"offset", "9499"}}, 0, "l=0 o=9499"},
+    {{{"limit", "501"}}, 422, "limit: expected a number in [0, 500]"},
+    {{{"offset", "9500"}}, 422, "offset: expected a number in [0, 9499]"},
+    {{{"offset", "1.5"}}, 422, "whole number"},
+    {{{"facets", "schema"}, {"facets", "genders"}}, 0, "f=40"},
+    {{{"facets", "banana"}}, 422, "facets: expected countries"},
+    {{{"filter_op", "AND"}, {"countries", "kp"}, {"countries", "ru"}, {"datasets", "un"}}, 0, "and=1 c=2 d=1"},
+    {{{"filter_op", "and"}}, 422, "filter_op"},
+    {{{"schema", "Vessel"}, {"include_dataset", "un"}, {"q", "x"}}, 0, "s=Vessel l=10 o=0 f=7 and=0 c=0 d=0 in=1"},
+    {{{"threshold", "2"}}, 422, "threshold"},
+    {{{"filter", "properties.birthDate"}}, 400, "Invalid filter"},
+    {{{"filter", "properties.birthDate:1964"}, {"filter", "schema:Person"}}, 0, "s=Thing"},
+};
+
+static void test_search_params(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof search_cases / sizeof search_cases[0]; i++) {
+        const params_case *c = &search_cases[i];
+        size_t n = 0;
+        while (n < 4 && c->args[n].name) n++;
+        srv_search_params p;
+        srv_fail f = {0};
+        int status = srv_search_params_parse(c->args, n, &p, &f);
+        char sum[256];
+        snprintf(sum, sizeof sum, "s=%s l=%d o=%d f=%d and=%d c=%d d=%d in=%d", p.schema, p.limit, p.offset, p.facets,
+                 p.filter_and, p.n_countries, p.n_datasets, p.m.n_include_dataset);
+        if (status != c->status || !strstr(status ? f.detail : sum, c->expect))
+            fail_msg("search case %zu: status %d (want %d), got '%s' (want '%s')", i, status, c->status,
+                     status ? f.detail : sum, c->expect);
+    }
+}
+
+/* Entity ids in FollowTheMoney's pattern: the same id always the same FtM
+ * id, ':' and '_' as '-', anything else hashed, never a byte the pattern
+ * refuses. */
+static int ftm_id_ok(const char *id) {
+    size_t n = strlen(id);
+    if (!n || n > ST_FTM_ID_MAX || !isalnum((unsigned char)id[0]) || !isalnum((unsigned char)id[n - 1])) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && id[i] != '.' && id[i] != '-') return 0;
+    return 1;
+}
+
+static void test_ftm_ids(void **state) {
+    (void)state;
+    static const struct {
+        const char *id, *want;
+    } cases[] = {
+        {"un:KPi.033", "un-KPi.033"},
+        {"ofac:27307", "ofac-27307"},
+        {"ofac-cons:123", "ofac-cons-123"},
+        {"us_ofac_sdn:NK-abc", "us-ofac-sdn-NK-abc"},
+        {"ofac-27307", "ofac-27307"},
+        {"ofac:XBT:1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "ofac-XBT-1BoatSLRHtKNngkdXEeobR76b53LETtpyT"},
+        {"gb_hmt:Ahmad Shah", "gb-hmt-x"},     /* a space: hashed */
+        {"un:KPi.033.", "un-x"},                /* ends in '.': hashed */
+        {"ru:Иванов", "ru-x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[ST_FTM_ID_MAX + 1], again[ST_FTM_ID_MAX + 1];
+        int changed = st_entity_ftm_id(cases[i].id, out);
+        if (strncmp(out, cases[i].want, strlen(cases[i].want)) != 0 || !ftm_id_ok(out))
+            fail_msg("ftm id of '%s': '%s' (want '%s...')", cases[i].id, out, cases[i].want);
+        assert_int_equal(changed, strcmp(out, cases[i].id) != 0);
+        st_entity_ftm_id(cases[i].id, again);
+        assert_string_equal(out, again);
+        st_entity_ftm_id(out, again); /* an FtM id is its own */
+        assert_string_equal(out, again);
+    }
+    char longid[400];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = 0;
+    longid[3] = ':';
+    char out[ST_FTM_ID_MAX + 1];
+    st_entity_ftm_id(longid, out);
+    assert_true(ftm_id_ok(out));
+    /* two ids differing only after the hashed part's reach stay apart */
+    char a[ST_FTM_ID_MAX + 1], b[ST_FTM_ID_MAX + 1];
+    st_entity_ftm_id("x:a b", a);
+    st_entity_ftm_id("x:a  b", b);
+    assert_string_not_equal(a, b);
 }
 
 /* The query echoed as yente does: arrays of trimmed strings, numbers as
@@ -430,7 +521,8 @@ int main(void) {
         cmocka_unit_test(test_reconcile),   cmocka_unit_test(test_subject),
         cmocka_unit_test(test_form),        cmocka_unit_test(test_subject_collisions),
         cmocka_unit_test(test_match_params), cmocka_unit_test(test_query_echo),
-        cmocka_unit_test(test_callback),
+        cmocka_unit_test(test_callback),    cmocka_unit_test(test_search_params),
+        cmocka_unit_test(test_ftm_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
