@@ -48,6 +48,85 @@ typedef struct colbuf {
     size_t n, cap;
 } colbuf;
 
+/* An open-addressing table of ids whose keys live in the caller's own
+ * arrays (transactions' hashes, the address column): no key copies, and a
+ * 24-bit tag of the hash beside each id, so a probe that misses rarely
+ * touches the key (the generic st_map's hashing, key copies and
+ * comparisons were a quarter of an ingest).  Slots: tag << 40 | (id + 1),
+ * 0 empty; ids below 2^40 - 1. */
+typedef struct idtab {
+    uint64_t *slot;
+    uint64_t cap, n;
+} idtab;
+
+#define IDT_ID_BITS 40
+#define IDT_ID_MASK ((UINT64_C(1) << IDT_ID_BITS) - 1)
+
+/* Hashes and addresses are keccak output, already uniform: the key's
+ * words folded and mixed once (a crafted export can make probes longer,
+ * never answers wrong). */
+static inline uint64_t idt_hash(const uint8_t *k, size_t ks) {
+    uint64_t a, b, c;
+    memcpy(&a, k, 8), memcpy(&b, k + 8, 8), memcpy(&c, k + ks - 8, 8);
+    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL) ^ ((c << 29 | c >> 35) * 0xc2b2ae3d27d4eb4fULL);
+    if (ks > 24) {
+        uint64_t d;
+        memcpy(&d, k + 16, 8);
+        h ^= d * 0x165667b19e3779f9ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+typedef const uint8_t *(*idt_key_fn)(const void *ctx, uint64_t id);
+
+static inline uint64_t idt_tag(uint64_t h) { return h >> IDT_ID_BITS << IDT_ID_BITS; }
+
+/* Double the table; every key is hashed again (from its owner's array). */
+static int idt_grow(idtab *t, size_t ks, idt_key_fn key, const void *ctx) {
+    uint64_t nc = t->cap ? t->cap * 2 : 1024;
+    uint64_t *ns = st_calloc((size_t)nc, 8);
+    if (!ns) return ST_ENOMEM;
+    for (uint64_t i = 0; i < t->cap; i++) {
+        uint64_t v = t->slot[i];
+        if (!v) continue;
+        uint64_t j = idt_hash(key(ctx, (v & IDT_ID_MASK) - 1), ks) & (nc - 1);
+        while (ns[j]) j = (j + 1) & (nc - 1);
+        ns[j] = v;
+    }
+    st_free(t->slot);
+    t->slot = ns;
+    t->cap = nc;
+    return ST_OK;
+}
+
+/* The id of key k: 1 found (*id set), 0 absent.  With ins, an absent key
+ * is added as new_id (and 0 returned); ST_ENOMEM / ST_ELIMIT on failure. */
+static int idt_find(idtab *t, const uint8_t *k, size_t ks, idt_key_fn key, const void *ctx, int ins,
+                    uint64_t new_id, uint64_t *id) {
+    if (ins && (t->n + 1) * 2 > t->cap) {
+        int rc = idt_grow(t, ks, key, ctx);
+        if (rc) return rc;
+    }
+    if (!t->cap) return 0;
+    uint64_t h = idt_hash(k, ks), tag = idt_tag(h), j = h & (t->cap - 1);
+    for (uint64_t v; (v = t->slot[j]) != 0; j = (j + 1) & (t->cap - 1)) {
+        if ((v & ~IDT_ID_MASK) != tag) continue;
+        if (!memcmp(key(ctx, (v & IDT_ID_MASK) - 1), k, ks)) {
+            *id = (v & IDT_ID_MASK) - 1;
+            return 1;
+        }
+    }
+    if (!ins) return 0;
+    if (new_id >= IDT_ID_MASK - 1) return ST_ELIMIT;
+    t->slot[j] = tag | (new_id + 1);
+    t->n++;
+    *id = new_id;
+    return 0;
+}
+
 typedef struct ingest {
     const st_evm_ingest_opts *opts;
     st_evm_ingest_report *rep;
@@ -57,7 +136,12 @@ typedef struct ingest {
     EV_VEC(ev_txrow) tx;    /* joined transactions */
     EV_VEC(uint32_t) tx_trace_file;
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
-    st_map *by_hash, *by_pos, *addr, *asset, *blkrow, *reward_file, *logs_seen;
+    st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
+    idtab by_hash;          /* tx hash -> g->tx id */
+    idtab addr;             /* 20 bytes -> address id, committed ones too */
+    st_fmap old_addr;       /* the committed addresses (keys of addr below c.n[EV_N_ADDRS]) */
+    uint64_t blk_cached;    /* block_row's last answer (transactions come block by block) */
+    const ev_block *blk_cached_row;
     colbuf col[EV_NCOLS];
     uint64_t *trace_order, *tok_order, *tx_order;
     int warned_dup_traces;
@@ -86,16 +170,22 @@ static void warn(ingest *g, const char *file, const char *fmt, const char *what)
 
 /* ---- ids ---- */
 
+static const uint8_t *addr_key(const void *ctx, uint64_t id) {
+    const ingest *g = ctx;
+    uint64_t old = g->c.n[EV_N_ADDRS];
+    return id < old ? (const uint8_t *)g->old_addr.data + id * 20 : g->col[EV_COL_ADDR].p + (id - old) * 20;
+}
+
+static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
+
 static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
-    int created;
-    uint64_t *slot = st_map_slot(g->addr, a, 20, g->nc.n[EV_N_ADDRS], &created);
-    if (!slot) return ST_ENOMEM;
-    if (created) {
+    int rc = idt_find(&g->addr, a, 20, addr_key, g, 1, g->nc.n[EV_N_ADDRS], id);
+    if (rc == 0) { /* created */
         if (colbuf_put(&g->col[EV_COL_ADDR], a, 20)) return ST_ENOMEM;
         g->nc.n[EV_N_ADDRS]++;
+        return ST_OK;
     }
-    *id = *slot;
-    return ST_OK;
+    return rc == 1 ? ST_OK : rc;
 }
 
 static int asset_id(ingest *g, const uint8_t token[20], uint32_t *id) {
@@ -135,7 +225,7 @@ static int pos_key(uint8_t k[12], uint64_t block, uint32_t index) {
 static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
     uint64_t v;
     uint8_t k[12];
-    if (hash && st_map_get(g->by_hash, hash, 32, &v)) {
+    if (hash && idt_find(&g->by_hash, hash, 32, tx_key, g, 0, 0, &v) == 1) {
         *id = v;
         return ST_OK;
     }
@@ -144,7 +234,7 @@ static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t inde
         if (hash && !t->has_hash) { /* geth-style first, hash later */
             memcpy(t->hash, hash, 32);
             t->has_hash = 1;
-            if (st_map_put(g->by_hash, hash, 32, v)) return ST_ENOMEM;
+            if (idt_find(&g->by_hash, hash, 32, tx_key, g, 1, v, &v) < 0) return ST_ENOMEM;
         }
         if (!hash || !memcmp(t->hash, hash, 32)) {
             *id = v;
@@ -158,7 +248,8 @@ static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t inde
     if (hash) {
         memcpy(t->hash, hash, 32);
         t->has_hash = 1;
-        if (st_map_put(g->by_hash, hash, 32, *id)) return ST_ENOMEM;
+        uint64_t same;
+        if (idt_find(&g->by_hash, hash, 32, tx_key, g, 1, *id, &same) < 0) return ST_ENOMEM;
     }
     if (index != UINT32_MAX && st_map_put(g->by_pos, k, (size_t)pos_key(k, block, index), *id)) return ST_ENOMEM;
     return ST_OK;
@@ -210,7 +301,7 @@ static int join(ingest *g) {
     uint64_t id, v;
     for (size_t i = 0; i < b->txs.n; i++) {
         ev_txrow *r = &b->txs.v[i];
-        if (st_map_get(g->by_hash, r->hash, 32, &v)) continue; /* the same row in two files */
+        if (idt_find(&g->by_hash, r->hash, 32, tx_key, g, 0, 0, &v) == 1) continue; /* the same row in two files */
         if (find_tx(g, r->hash, r->block, r->index, &id)) return ST_ENOMEM;
         ev_txrow *t = &g->tx.v[id];
         int8_t st = t->status;
@@ -326,7 +417,11 @@ static int emit(ingest *g, uint32_t asset, uint64_t from, uint64_t to, const st_
 
 static const ev_block *block_row(ingest *g, uint64_t number) {
     uint64_t i;
-    return st_map_get(g->blkrow, &number, 8, &i) ? &g->b.blocks.v[i] : NULL;
+    if (g->blk_cached_row && g->blk_cached == number) return g->blk_cached_row;
+    const ev_block *r = st_map_get(g->blkrow, &number, 8, &i) ? &g->b.blocks.v[i] : NULL;
+    g->blk_cached = number;
+    g->blk_cached_row = r;
+    return r;
 }
 
 static int opt_addr(ingest *g, int has, const uint8_t a[20], uint64_t *id) {
@@ -539,19 +634,16 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
     st_fmap m;
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ADDR));
-    if (g->c.n[EV_N_ADDRS]) {
-        int rc = st_file_map(path, SIZE_MAX, &m, err);
+    if (g->c.n[EV_N_ADDRS]) { /* kept mapped: the keys of the committed ids */
+        int rc = st_file_map(path, SIZE_MAX, &g->old_addr, err);
         if (rc) return rc;
-        if (m.len < g->c.n[EV_N_ADDRS] * 20) {
-            st_file_unmap(&m);
+        if (g->old_addr.len < g->c.n[EV_N_ADDRS] * 20)
             return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
+        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS]; i++) {
+            uint64_t id;
+            rc = idt_find(&g->addr, addr_key(g, i), 20, addr_key, g, 1, i, &id);
+            if (rc < 0) return st_error_set(err, rc, "out of memory");
         }
-        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS]; i++)
-            if (st_map_put(g->addr, m.data + i * 20, 20, i)) {
-                st_file_unmap(&m);
-                return st_error_set(err, ST_ENOMEM, "out of memory");
-            }
-        st_file_unmap(&m);
     }
     snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ASSET_ADDR));
     if (g->c.n[EV_N_ASSETS]) {
@@ -664,7 +756,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     if (rc == ST_ENOTFOUND) rc = ST_OK;
     if (rc) goto done;
     g.nc = g.c;
-    if (st_map_new(&g.by_hash) || st_map_new(&g.by_pos) || st_map_new(&g.addr) || st_map_new(&g.asset) ||
+    if (st_map_new(&g.by_pos) || st_map_new(&g.asset) ||
         st_map_new(&g.blkrow) || st_map_new(&g.reward_file) || st_map_new(&g.logs_seen))
         goto oom;
     if ((rc = load_existing(&g, dir, err))) goto done;
@@ -715,7 +807,9 @@ done:
     rep->bytes_read = g.b.bytes;
     rep->seconds = st_now() - t0;
     for (int c = 0; c < EV_NCOLS; c++) st_free(g.col[c].p);
-    st_map_free(g.by_hash), st_map_free(g.by_pos), st_map_free(g.addr), st_map_free(g.asset);
+    st_map_free(g.by_pos), st_map_free(g.asset);
+    st_free(g.by_hash.slot), st_free(g.addr.slot);
+    if (g.old_addr.data) st_file_unmap(&g.old_addr);
     st_map_free(g.blkrow), st_map_free(g.reward_file), st_map_free(g.logs_seen);
     st_free(g.tx.v), st_free(g.tx_trace_file.v), st_free(g.tx_trace_first.v), st_free(g.tx_trace_n.v);
     st_free(g.tx_tok_first.v), st_free(g.tx_tok_n.v);
