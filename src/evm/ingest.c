@@ -291,6 +291,15 @@ static int cmp_tx(const void *pa, const void *pb, void *ctx) {
     return memcmp(a->hash, b->hash, 32);
 }
 
+/* Exports come in chain order, so the rows usually already are: one pass
+ * to see it is cheaper than the sort (a merge sort of ids through a
+ * comparison callback, 5% of an ingest). */
+static void sort_ids(uint64_t *ids, size_t n, int (*cmp)(const void *, const void *, void *), void *ctx) {
+    size_t i = 1;
+    while (i < n && cmp(&ids[i - 1], &ids[i], ctx) <= 0) i++;
+    if (i < n) qsort_r(ids, n, 8, cmp, ctx);
+}
+
 static int cmp_u64(const void *pa, const void *pb) {
     uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
     return a < b ? -1 : a > b;
@@ -365,9 +374,9 @@ static int join(ingest *g) {
     for (size_t i = 0; i < nt; i++) g->trace_order[i] = i;
     for (size_t i = 0; i < nk; i++) g->tok_order[i] = i;
     for (size_t i = 0; i < nx; i++) g->tx_order[i] = i;
-    qsort_r(g->trace_order, nt, 8, cmp_trace, g);
-    qsort_r(g->tok_order, nk, 8, cmp_token, g);
-    qsort_r(g->tx_order, nx, 8, cmp_tx, g);
+    sort_ids(g->trace_order, nt, cmp_trace, g);
+    sort_ids(g->tok_order, nk, cmp_token, g);
+    sort_ids(g->tx_order, nx, cmp_tx, g);
     for (size_t i = 0; i < nt; i++) {
         uint64_t t = b->traces.v[g->trace_order[i]].tx;
         if (t == ST_EVM_NONE) continue;
