@@ -147,15 +147,20 @@ typedef struct ingest {
     int warned_dup_traces;
 } ingest;
 
-static int colbuf_put(colbuf *b, const void *p, size_t w) {
-    if (b->cap - b->n < w) {
-        size_t nc = b->cap ? b->cap * 2 : 4096;
-        while (nc - b->n < w) nc *= 2;
-        uint8_t *q = st_realloc(b->p, nc);
-        if (!q) return ST_ENOMEM;
-        b->p = q;
-        b->cap = nc;
-    }
+static int colbuf_grow(colbuf *b, size_t w) {
+    size_t nc = b->cap ? b->cap * 2 : 4096;
+    while (nc - b->n < w) nc *= 2;
+    uint8_t *q = st_realloc(b->p, nc);
+    if (!q) return ST_ENOMEM;
+    b->p = q;
+    b->cap = nc;
+    return ST_OK;
+}
+
+/* Inline with the width known at each call: one store a field (a call and
+ * a memcpy of 1 to 32 bytes per field was 6% of an ingest). */
+static inline int colbuf_put(colbuf *b, const void *p, size_t w) {
+    if (b->cap - b->n < w && colbuf_grow(b, w)) return ST_ENOMEM;
     memcpy(b->p + b->n, p, w);
     b->n += w;
     return ST_OK;
