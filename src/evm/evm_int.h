@@ -163,6 +163,25 @@ int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es);
          ? memset(&(vec).v[(vec).n], 0, sizeof *(vec).v), &(vec).v[(vec).n++] : NULL)
 
 void ev_batch_free(ev_batch *b);
+
+/* One export file read in block windows (export.c).  Rows are appended to
+ * b as ev_read_buffer does; names and counts are registered at open. */
+typedef struct ev_source ev_source;
+#define EV_UNSORTED 1 /* a row of a block at or below `passed`: not in block order */
+/* Map (or gunzip) path and read its header: ST_OK (a file with nothing to
+ * read is a source that is done at once) or an error (nothing registered
+ * for an unreadable file). *out is the caller's (ev_source_close). */
+int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err);
+int ev_source_open_buffer(ev_batch *b, const char *data, size_t len, const char *name, ev_source **out,
+                          st_error *err);
+/* The block of the next row (UINT64_MAX when none is left); rows that name
+ * no block are read into b on the way. */
+int ev_source_next_block(ev_source *s, uint64_t *block, st_error *err);
+/* Read the rows up to block upto into b: ST_OK, an error, or EV_UNSORTED
+ * when a row's block is at or below passed (>= 0) and nothing more is read. */
+int ev_source_read(ev_source *s, int64_t passed, uint64_t upto, st_error *err);
+int ev_source_done(const ev_source *s);
+void ev_source_close(ev_source *s);
 /* Read one export table held in data[0..len) (CSV, recognised by its
  * header) into b.  Bad rows are reported through b->on_bad and counted;
  * a file whose header names no known table, or lacks a column, is one bad

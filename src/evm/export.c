@@ -583,12 +583,14 @@ static int json_table(const char *type) {
     return -1;
 }
 
-/* One line [p, end): 0 kept or skipped with a report, ST_ENOMEM. */
-static int read_json_line(reader *r, const char *p, const char *end, long line, char *scratch, size_t cap) {
+/* One line [p, end) parsed into r->jv (values in scratch): 0 with *tb its
+ * table, or -1 with *why. */
+static int json_parse_line(reader *r, const char *p, const char *end, char *scratch, size_t cap, int *tb,
+                           const char **why) {
     size_t used = 0;
     for (int f = 0; f < F_N; f++) r->jv[f] = NULL;
     char type[32] = "";
-    const char *why = "not one JSON object";
+    *why = "not one JSON object";
     p = skip_ws(p, end);
     if (p >= end || *p++ != '{') goto bad;
     p = skip_ws(p, end);
@@ -646,11 +648,19 @@ static int read_json_line(reader *r, const char *p, const char *end, long line, 
             goto bad;
         }
     if (skip_ws(p, end) != end) goto bad;
-    int tb = json_table(type);
-    if (tb < 0) {
-        why = "no \"type\" of an ethereum-etl table (block, transaction, receipt, log, token_transfer, trace, token)";
+    *tb = json_table(type);
+    if (*tb < 0) {
+        *why = "no \"type\" of an ethereum-etl table (block, transaction, receipt, log, token_transfer, trace, token)";
         goto bad;
     }
+    return 0;
+bad:
+    return -1;
+}
+
+/* A parsed line's row: the keys its table needs, then the row.  0 kept or
+ * reported, ST_ENOMEM. */
+static int json_dispatch(reader *r, int tb, long line) {
     for (int i = 0; need[tb][i]; i++)
         for (int f = 0; f < F_N; f++)
             if (!strcmp(need[tb][i], field_names[f]) && !r->jv[f] && strcmp(need[tb][i], "error") &&
@@ -667,131 +677,259 @@ static int read_json_line(reader *r, const char *p, const char *end, long line, 
     r->b->rows++;
     int x = read_row(r, tb, line);
     return x == ST_ENOMEM ? ST_ENOMEM : 0;
-bad:
-    r->b->rows++;
-    bad(r, line, "%s", why);
-    return 0;
 }
 
-static int read_json_lines(reader *r, const char *data, size_t len, st_error *err) {
-    size_t cap = ST_CSV_MAX_RECORD;
-    char *scratch = st_malloc(cap);
-    if (!scratch) return st_error_set(err, ST_ENOMEM, "out of memory");
-    r->json = 1;
-    long line = 0;
-    int rc = ST_OK;
-    for (const char *p = data, *end = data + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
-        line++;
-        const char *q = skip_ws(p, e);
-        if (q < e) {
-            if (r->b->rows >= (r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS)) {
-                r->b->full = 1;
-                rc = st_error_at(err, ST_ELIMIT, r->name, line, -1,
-                                 "more than %llu rows in one ingest: ingest the export in block ranges",
-                                 (unsigned long long)(r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS));
-                break;
-            }
-            if ((size_t)(e - p) >= cap) {
-                r->b->rows++;
-                bad(r, line, "%s", "line longer than the record limit");
-            } else if ((rc = read_json_line(r, p, e, line, scratch, cap))) {
-                rc = st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
-                break;
-            }
-        }
-        p = nl ? nl + 1 : end;
-    }
-    st_free(scratch);
-    return rc;
-}
+/* ---- sources: one export file read in block windows ----
+ *
+ * A source is one file, mapped (or gunzipped) whole, with a cursor: the
+ * next record is read ahead ("pending") so its block number decides
+ * whether it belongs to the window being read.  Exports are written in
+ * block order, so the ingest reads every file's rows of a few blocks at a
+ * time and holds only those; a row of a block the window has passed says
+ * the file is not in block order (EV_UNSORTED: the caller reads the whole
+ * export at once instead).  A row whose block cannot be read (reported bad
+ * when dispatched) and the tokens table, which names no block, go in
+ * whatever window is being read. */
 
-int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err) {
+struct ev_source {
     reader r;
-    memset(&r, 0, sizeof r);
-    r.b = b;
-    r.name = name;
+    int tb;                    /* CSV: the table; JSON lines: -1 */
+    st_fmap map;
+    char *owned;               /* gunzipped text */
+    const char *data;
+    size_t len;
+    const char *jp, *jend;     /* JSON lines: the cursor */
+    long jline;
+    char *scratch;
+    int pending, pending_tb, done;
+    long pending_line;
+    uint64_t pending_block;    /* EV_BLOCK_ANY: in any window */
+};
+
+#define EV_BLOCK_ANY UINT64_MAX
+
+static uint64_t row_block(const reader *r, int tb) {
+    if (tb == TB_TOKENS) return EV_BLOCK_ANY;
+    uint64_t v;
+    uint8_t has;
+    if (parse_u64(fld(r, tb == TB_BLOCKS ? F_NUMBER : F_BLOCK), &v, &has) || !has || v == EV_BLOCK_ANY)
+        return EV_BLOCK_ANY;
+    return v;
+}
+
+/* Register the file and read its header; s->done when nothing follows. */
+static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *err) {
+    reader *r = &s->r;
+    r->b = b;
     b->files++;
-    b->bytes += len;
+    b->bytes += s->len;
     /* keep the name for messages about joined rows */
     char **nn = st_realloc(b->names, (b->nnames + 1) * sizeof *nn);
     if (!nn) return st_error_set(err, ST_ENOMEM, "out of memory");
     b->names = nn;
     if (!(b->names[b->nnames] = st_strdup(name))) return st_error_set(err, ST_ENOMEM, "out of memory");
-    r.file = (uint32_t)b->nnames++;
-    size_t k = 0;
+    r->name = b->names[b->nnames];
+    r->file = (uint32_t)b->nnames++;
+    s->tb = -1;
+    const char *data = s->data;
+    size_t len = s->len, k = 0;
     while (k < len && (data[k] == ' ' || data[k] == '\n' || data[k] == '\r' || data[k] == '\t')) k++;
-    if (k == len) return ST_OK; /* a zero-byte file: an empty table */
-    if (data[k] == '{') return read_json_lines(&r, data, len, err);
-    int rc = st_csv_open(&r.csv, data, len, name, ST_CSV_HEADER);
+    if (k == len) { /* a zero-byte file: an empty table */
+        s->done = 1;
+        return ST_OK;
+    }
+    if (data[k] == '{') {
+        r->json = 1;
+        s->jp = data;
+        s->jend = data + len;
+        if (!(s->scratch = st_malloc(ST_CSV_MAX_RECORD))) return st_error_set(err, ST_ENOMEM, "out of memory");
+        return ST_OK;
+    }
+    int rc = st_csv_open(&r->csv, data, len, name, ST_CSV_HEADER);
     if (rc) return st_error_set(err, rc, "out of memory");
     st_error e;
     st_error_clear(&e);
-    rc = st_csv_next(r.csv, &e);
+    s->done = 1; /* until the header is known good */
+    rc = st_csv_next(r->csv, &e);
     if (rc != 1) {
-        if (rc == ST_ENOMEM) goto oom;
-        if (rc < 0) bad(&r, 1, "%s", "the header cannot be read");
-        rc = ST_OK;
-        goto done;
+        if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", name);
+        if (rc < 0) bad(r, 1, "%s", "the header cannot be read");
+        return ST_OK;
     }
-    for (int f = 0; f < F_N; f++) r.col[f] = -1;
-    for (size_t i = 0; i < st_csv_nfields(r.csv); i++)
+    for (int f = 0; f < F_N; f++) r->col[f] = -1;
+    for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
         for (int f = 0; f < F_N; f++)
-            if (r.col[f] < 0 && !strcmp(st_csv_field(r.csv, i), field_names[f])) r.col[f] = (int)i;
+            if (r->col[f] < 0 && !strcmp(st_csv_field(r->csv, i), field_names[f])) r->col[f] = (int)i;
     int tb = -1;
-    if (r.col[F_TRACE_TYPE] >= 0) tb = TB_TRACES;
-    else if (r.col[F_TOKEN] >= 0) tb = TB_TOKEN_TRANSFERS;
-    else if (r.col[F_TOPICS] >= 0) tb = TB_LOGS;
-    else if (r.col[F_GAS_USED] >= 0 && r.col[F_TXHASH] >= 0) tb = TB_RECEIPTS;
-    else if (r.col[F_HASH] >= 0 && r.col[F_FROM] >= 0) tb = TB_TXS;
-    else if (r.col[F_MINER] >= 0) tb = TB_BLOCKS;
-    else if (r.col[F_ADDRESS] >= 0 && st_csv_nfields(r.csv) >= 2) {
-        for (size_t i = 0; i < st_csv_nfields(r.csv); i++)
-            if (!strcmp(st_csv_field(r.csv, i), "symbol")) tb = TB_TOKENS;
+    if (r->col[F_TRACE_TYPE] >= 0) tb = TB_TRACES;
+    else if (r->col[F_TOKEN] >= 0) tb = TB_TOKEN_TRANSFERS;
+    else if (r->col[F_TOPICS] >= 0) tb = TB_LOGS;
+    else if (r->col[F_GAS_USED] >= 0 && r->col[F_TXHASH] >= 0) tb = TB_RECEIPTS;
+    else if (r->col[F_HASH] >= 0 && r->col[F_FROM] >= 0) tb = TB_TXS;
+    else if (r->col[F_MINER] >= 0) tb = TB_BLOCKS;
+    else if (r->col[F_ADDRESS] >= 0 && st_csv_nfields(r->csv) >= 2) {
+        for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
+            if (!strcmp(st_csv_field(r->csv, i), "symbol")) tb = TB_TOKENS;
     }
     if (tb < 0) {
-        bad(&r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
-                         "token_transfers, traces, tokens)");
-        rc = ST_OK;
-        goto done;
+        bad(r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
+                        "token_transfers, traces, tokens)");
+        return ST_OK;
     }
     for (int i = 0; need[tb][i]; i++) {
         int found = 0;
-        for (size_t c = 0; c < st_csv_nfields(r.csv); c++)
-            if (!strcmp(st_csv_field(r.csv, c), need[tb][i])) found = 1;
+        for (size_t c = 0; c < st_csv_nfields(r->csv); c++)
+            if (!strcmp(st_csv_field(r->csv, c), need[tb][i])) found = 1;
         if (!found) {
             char msg[200];
             snprintf(msg, sizeof msg, "a %s table needs the column '%s'", table_names[tb], need[tb][i]);
-            bad(&r, 1, "%s", msg);
-            rc = ST_OK;
-            goto done;
+            bad(r, 1, "%s", msg);
+            return ST_OK;
         }
     }
-    while ((rc = st_csv_next(r.csv, &e)) != 0) {
-        if (rc == ST_ENOMEM) goto oom;
-        if (rc < 0) { /* malformed: reported, the reader resynchronised */
-            b->bad_rows++;
-            if (b->on_bad) b->on_bad(b->ctx, &e);
-            continue;
+    s->tb = tb;
+    s->done = 0;
+    return ST_OK;
+}
+
+static uint64_t max_rows(const ev_batch *b) { return b->max_rows ? b->max_rows : EV_MAX_ROWS; }
+
+static int rows_full(ev_source *s, long line, st_error *err) {
+    s->r.b->full = 1;
+    return st_error_at(err, ST_ELIMIT, s->r.name, line, -1,
+                       "more than %llu rows in one ingest: ingest the export in block ranges",
+                       (unsigned long long)max_rows(s->r.b));
+}
+
+/* Read the next record ahead (bad ones are reported on the way). */
+static int source_peek(ev_source *s, st_error *err) {
+    reader *r = &s->r;
+    ev_batch *b = r->b;
+    if (s->pending || s->done) return ST_OK;
+    if (!r->json) {
+        st_error e;
+        st_error_clear(&e);
+        for (;;) {
+            int rc = st_csv_next(r->csv, &e);
+            if (rc == 0) {
+                s->done = 1;
+                return ST_OK;
+            }
+            if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
+            if (rc < 0) { /* malformed: reported, the reader resynchronised */
+                b->bad_rows++;
+                if (b->on_bad) b->on_bad(b->ctx, &e);
+                continue;
+            }
+            s->pending = 1;
+            s->pending_line = st_csv_line(r->csv);
+            s->pending_block = row_block(r, s->tb);
+            return ST_OK;
         }
-        if (b->rows >= (b->max_rows ? b->max_rows : EV_MAX_ROWS)) {
-            b->full = 1;
-            rc = st_error_at(err, ST_ELIMIT, name, st_csv_line(r.csv), -1,
-                             "more than %llu rows in one ingest: ingest the export in block ranges",
-                             (unsigned long long)(b->max_rows ? b->max_rows : EV_MAX_ROWS));
-            goto done;
-        }
-        b->rows++;
-        int x = read_row(&r, tb, st_csv_line(r.csv));
-        if (x == ST_ENOMEM) goto oom;
     }
-    rc = ST_OK;
-    goto done;
-oom:
-    rc = st_error_set(err, ST_ENOMEM, "out of memory reading %s", name);
-done:
-    st_csv_close(r.csv);
+    while (s->jp < s->jend) {
+        const char *p = s->jp, *nl = memchr(p, '\n', (size_t)(s->jend - p));
+        const char *e = nl ? nl : s->jend;
+        s->jp = nl ? nl + 1 : s->jend;
+        long line = ++s->jline;
+        if (skip_ws(p, e) >= e) continue;
+        if (b->rows >= max_rows(b)) return rows_full(s, line, err);
+        const char *why;
+        int tb;
+        if ((size_t)(e - p) >= ST_CSV_MAX_RECORD) {
+            b->rows++;
+            bad(r, line, "%s", "line longer than the record limit");
+        } else if (json_parse_line(r, p, e, s->scratch, ST_CSV_MAX_RECORD, &tb, &why)) {
+            b->rows++;
+            bad(r, line, "%s", why);
+        } else {
+            s->pending = 1;
+            s->pending_tb = tb;
+            s->pending_line = line;
+            s->pending_block = row_block(r, tb);
+            return ST_OK;
+        }
+    }
+    s->done = 1;
+    return ST_OK;
+}
+
+static int source_dispatch(ev_source *s, st_error *err) {
+    reader *r = &s->r;
+    s->pending = 0;
+    int x;
+    if (r->b->rows >= max_rows(r->b)) return rows_full(s, s->pending_line, err);
+    if (r->json) x = json_dispatch(r, s->pending_tb, s->pending_line);
+    else {
+        r->b->rows++;
+        x = read_row(r, s->tb, s->pending_line);
+    }
+    return x == ST_ENOMEM ? st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name) : ST_OK;
+}
+
+int ev_source_next_block(ev_source *s, uint64_t *block, st_error *err) {
+    for (;;) {
+        int rc = source_peek(s, err);
+        if (rc) return rc;
+        if (s->done) {
+            *block = UINT64_MAX;
+            return ST_OK;
+        }
+        if (s->pending_block != EV_BLOCK_ANY) {
+            *block = s->pending_block;
+            return ST_OK;
+        }
+        if ((rc = source_dispatch(s, err))) return rc;
+    }
+}
+
+int ev_source_read(ev_source *s, int64_t passed, uint64_t upto, st_error *err) {
+    for (;;) {
+        int rc = source_peek(s, err);
+        if (rc || s->done) return rc;
+        uint64_t blk = s->pending_block;
+        if (blk != EV_BLOCK_ANY) {
+            if (passed >= 0 && blk <= (uint64_t)passed) return EV_UNSORTED;
+            if (blk > upto) return ST_OK;
+        }
+        if ((rc = source_dispatch(s, err))) return rc;
+    }
+}
+
+int ev_source_done(const ev_source *s) { return s->done && !s->pending; }
+
+void ev_source_close(ev_source *s) {
+    if (!s) return;
+    st_csv_close(s->r.csv);
+    st_free(s->scratch);
+    st_free(s->owned);
+    if (s->map.data) st_file_unmap(&s->map);
+    st_free(s);
+}
+
+static int source_new(ev_source **out, st_error *err) {
+    *out = st_calloc(1, sizeof **out);
+    return *out ? ST_OK : st_error_set(err, ST_ENOMEM, "out of memory");
+}
+
+int ev_source_open_buffer(ev_batch *b, const char *data, size_t len, const char *name, ev_source **out,
+                          st_error *err) {
+    int rc = source_new(out, err);
+    if (rc) return rc;
+    (*out)->data = data;
+    (*out)->len = len;
+    if ((rc = source_start(*out, b, name, err))) {
+        ev_source_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err) {
+    ev_source *s;
+    int rc = ev_source_open_buffer(b, data, len, name, &s, err);
+    if (rc == ST_OK) rc = ev_source_read(s, -1, UINT64_MAX, err);
+    ev_source_close(s);
     return rc;
 }
 
@@ -840,26 +978,39 @@ done:
     return rc;
 }
 
-int ev_read_file(ev_batch *b, const char *path, st_error *err) {
-    st_fmap m;
-    int rc = st_file_map(path, EV_MAX_FILE, &m, err);
+int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err) {
+    ev_source *s;
+    *out = NULL;
+    int rc = source_new(&s, err);
     if (rc) return rc;
-    if (m.len >= 2 && (uint8_t)m.data[0] == 0x1f && (uint8_t)m.data[1] == 0x8b) {
-        st_file_unmap(&m);
-        char *d = NULL;
-        size_t n = 0;
-        rc = read_gzip(path, &d, &n, err);
+    if ((rc = st_file_map(path, EV_MAX_FILE, &s->map, err))) goto fail;
+    s->data = s->map.data;
+    s->len = s->map.len;
+    if (s->len >= 2 && (uint8_t)s->data[0] == 0x1f && (uint8_t)s->data[1] == 0x8b) {
+        st_file_unmap(&s->map);
+        memset(&s->map, 0, sizeof s->map);
+        rc = read_gzip(path, &s->owned, &s->len, err);
         if (rc == ST_EPARSE) { /* damaged: report, keep what came before */
             b->bad_rows++;
             if (b->on_bad) b->on_bad(b->ctx, err);
             st_error_clear(err);
             rc = ST_OK;
         }
-        if (rc == ST_OK) rc = ev_read_buffer(b, d, n, path, err);
-        st_free(d);
-        return rc;
+        if (rc) goto fail;
+        s->data = s->owned;
     }
-    rc = ev_read_buffer(b, m.data, m.len, path, err);
-    st_file_unmap(&m);
+    if ((rc = source_start(s, b, path, err))) goto fail;
+    *out = s;
+    return ST_OK;
+fail:
+    ev_source_close(s);
+    return rc;
+}
+
+int ev_read_file(ev_batch *b, const char *path, st_error *err) {
+    ev_source *s;
+    int rc = ev_source_open(b, path, &s, err);
+    if (rc == ST_OK) rc = ev_source_read(s, -1, UINT64_MAX, err);
+    ev_source_close(s);
     return rc;
 }

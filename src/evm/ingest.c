@@ -140,6 +140,7 @@ typedef struct ingest {
     idtab by_hash;          /* tx hash -> g->tx id */
     idtab addr;             /* 20 bytes -> address id, committed ones too */
     st_fmap old_addr;       /* the committed addresses (keys of addr below c.n[EV_N_ADDRS]) */
+    uint64_t tx_hint;       /* the transaction find_tx found last */
     uint64_t blk_cached;    /* block_row's last answer (transactions come block by block) */
     const ev_block *blk_cached_row;
     colbuf col[EV_NCOLS];
@@ -227,7 +228,25 @@ static int pos_key(uint8_t k[12], uint64_t block, uint32_t index) {
 }
 
 /* The transaction a row names, created when absent.  hash may be NULL. */
+static int find_tx_any(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id);
+
+/* Receipts, traces and logs come in the transactions' order: the
+ * transaction the last row named, or the next one, is checked before the
+ * hash table (a hash is on one transaction only, so the answer is the
+ * same, without the table's two cache misses). */
 static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
+    if (hash)
+        for (uint64_t h = g->tx_hint; h < g->tx.n && h <= g->tx_hint + 1; h++)
+            if (g->tx.v[h].has_hash && !memcmp(g->tx.v[h].hash, hash, 32)) {
+                *id = g->tx_hint = h;
+                return ST_OK;
+            }
+    int rc = find_tx_any(g, hash, block, index, id);
+    if (rc == ST_OK) g->tx_hint = *id;
+    return rc;
+}
+
+static int find_tx_any(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
     uint64_t v;
     uint8_t k[12];
     if (hash && idt_find(&g->by_hash, hash, 32, tx_key, g, 0, 0, &v) == 1) {
