@@ -141,6 +141,9 @@ typedef struct ingest {
     idtab addr;             /* 20 bytes -> address id, committed ones too */
     st_fmap old_addr;       /* the committed addresses (keys of addr below c.n[EV_N_ADDRS]) */
     uint64_t tx_hint;       /* the transaction find_tx found last */
+    EV_VEC(char *) files;   /* the export files, in walk order */
+    int attempt;            /* 1: the export read again whole (not in block order) */
+    st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
     uint64_t blk_cached;    /* block_row's last answer (transactions come block by block) */
     const ev_block *blk_cached_row;
     colbuf col[EV_NCOLS];
@@ -167,11 +170,13 @@ static inline int colbuf_put(colbuf *b, const void *p, size_t w) {
     return ST_OK;
 }
 
+static void ingest_on_bad(void *ctx, const st_error *e);
+
 static void warn(ingest *g, const char *file, const char *fmt, const char *what) {
     st_error e;
     st_error_clear(&e);
     st_error_at(&e, ST_EINVAL, file, 0, -1, fmt, what);
-    if (g->opts && g->opts->on_bad) g->opts->on_bad(g->opts->ctx, &e);
+    ingest_on_bad(g, &e);
 }
 
 /* ---- ids ---- */
@@ -606,16 +611,21 @@ static int build(ingest *g) {
                 goto done;
         }
     }
-    /* tokens the tokens table names, after those the flows met */
-    for (size_t i = 0; i + 20 <= b->token_addrs.n; i += 20) {
-        uint32_t a;
-        if (asset_id(g, b->token_addrs.v + i, &a)) goto done;
-    }
     rc = ST_OK;
 done:
 #undef ADD_BLOCK
     st_free(blocks.v);
     return rc;
+}
+
+/* The tokens the tokens table names, after those the flows met (once,
+ * after the last window). */
+static int add_token_assets(ingest *g) {
+    for (size_t i = 0; i + 20 <= g->b.token_addrs.n; i += 20) {
+        uint32_t a;
+        if (asset_id(g, g->b.token_addrs.v + i, &a)) return ST_ENOMEM;
+    }
+    return ST_OK;
 }
 
 /* ---- files ---- */
@@ -632,18 +642,15 @@ static int export_name(const char *name) {
     return 0;
 }
 
-static int read_path(ingest *g, const char *path, int depth, st_error *err) {
+/* The export files under path, in walk order (names only: reading comes
+ * later, in block windows). */
+static int collect_path(ingest *g, const char *path, int depth, st_error *err) {
     if (!st_is_dir(path)) {
         const char *base = strrchr(path, '/');
         if (depth > 0 && !export_name(base ? base + 1 : path)) return ST_OK;
-        int rc = ev_read_file(&g->b, path, err);
-        if ((rc == ST_EIO || rc == ST_ELIMIT) && !g->b.full) { /* one unreadable file: reported, the rest read */
-            g->b.bad_rows++;
-            if (g->b.on_bad) g->b.on_bad(g->b.ctx, err);
-            st_error_clear(err);
-            return ST_OK;
-        }
-        return rc;
+        char **slot = EV_PUSH(g->files);
+        if (!slot || !(*slot = st_strdup(path))) return st_error_set(err, ST_ENOMEM, "out of memory");
+        return ST_OK;
     }
     if (depth >= EV_MAX_WALK_DEPTH) return ST_OK;
     struct dirent **ents;
@@ -654,12 +661,138 @@ static int read_path(ingest *g, const char *path, int depth, st_error *err) {
         char sub[4096];
         if (rc == ST_OK && ents[i]->d_name[0] != '.') {
             if (st_path_join(sub, sizeof sub, path, ents[i]->d_name)) rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-            else rc = read_path(g, sub, depth + 1, err);
+            else rc = collect_path(g, sub, depth + 1, err);
         }
         free(ents[i]);
     }
     free(ents);
     return rc;
+}
+
+/* Open one file as a source: an unreadable one is reported and left out
+ * (*out NULL), the rest read. */
+static int open_source(ingest *g, const char *path, ev_source **out, st_error *err) {
+    int rc = ev_source_open(&g->b, path, out, err);
+    if ((rc == ST_EIO || rc == ST_ELIMIT) && !g->b.full) {
+        g->b.bad_rows++;
+        if (g->b.on_bad) g->b.on_bad(g->b.ctx, err);
+        st_error_clear(err);
+        *out = NULL;
+        return ST_OK;
+    }
+    return rc;
+}
+
+static int is_gzip(const char *path) {
+    unsigned char m[2];
+    int fd = open(path, O_RDONLY | O_CLOEXEC), gz = 0;
+    if (fd >= 0) {
+        gz = read(fd, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+        close(fd);
+    }
+    return gz;
+}
+
+/* The window's rows read: joined, turned into flows, and forgotten. */
+static int window_build(ingest *g, int release, st_error *err) {
+    int rc;
+    if (join(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
+    if (release) { /* joined into g->tx: a whole export's rows are not needed any more */
+        st_free(g->b.txs.v), st_free(g->b.receipts.v);
+        memset(&g->b.txs, 0, sizeof g->b.txs), memset(&g->b.receipts, 0, sizeof g->b.receipts);
+    }
+    if ((rc = build(g))) {
+        if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory");
+        return st_error_set(err, rc, "a transaction has more than 2^32 flows");
+    }
+    ev_batch *b = &g->b;
+    b->txs.n = b->receipts.n = b->traces.n = b->tokens.n = b->blocks.n = b->wd.n = b->paths.n = 0;
+    g->tx.n = g->tx_trace_file.n = g->tx_trace_first.n = g->tx_trace_n.n = g->tx_tok_first.n = g->tx_tok_n.n = 0;
+    if (g->by_hash.slot) memset(g->by_hash.slot, 0, (size_t)g->by_hash.cap * 8);
+    g->by_hash.n = 0;
+    st_map_free(g->by_pos), st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
+    g->by_pos = g->blkrow = g->reward_file = g->logs_seen = NULL;
+    if (st_map_new(&g->by_pos) || st_map_new(&g->blkrow) || st_map_new(&g->reward_file) || st_map_new(&g->logs_seen))
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
+    g->trace_order = g->tok_order = g->tx_order = NULL;
+    g->tx_hint = 0;
+    g->blk_cached_row = NULL;
+    return ST_OK;
+}
+
+#define EV_WINDOW_ROWS_MIN ((uint64_t)1 << 16)
+#define EV_WINDOW_ROWS_MAX ((uint64_t)1 << 18)
+
+/* Every file open at once, read a window of blocks at a time: memory
+ * holds one window's rows (exports are written in block order), and the
+ * join's tables stay small enough for the caches.  The span adapts to keep
+ * a window between 64k and 256k rows.  EV_UNSORTED when a file is not in
+ * block order (nothing of this run is committed; the caller reads the
+ * export whole instead). */
+static int read_windows(ingest *g, st_error *err) {
+    int rc = ST_OK;
+    size_t nsrc = g->files.n, ndone = 0;
+    ev_source **src = st_calloc(nsrc ? nsrc : 1, sizeof *src);
+    if (!src) return st_error_set(err, ST_ENOMEM, "out of memory");
+    st_progress p;
+    st_progress_begin(&p, "reading exports", nsrc);
+    if (!g->opts->progress) p.enabled = 0;
+    for (size_t i = 0; i < nsrc; i++)
+        if ((rc = open_source(g, g->files.v[i], &src[i], err))) goto done;
+    uint64_t span = 16;
+    int64_t passed = -1; /* every block up to this one is built */
+    for (;;) {
+        uint64_t lo = UINT64_MAX, rows0 = g->b.rows;
+        for (size_t i = 0; i < nsrc; i++) {
+            uint64_t nb;
+            if (!src[i]) continue;
+            if ((rc = ev_source_next_block(src[i], &nb, err))) goto done;
+            if (nb < lo) lo = nb;
+        }
+        if (lo == UINT64_MAX) break;
+        if (passed >= 0 && lo <= (uint64_t)passed) {
+            rc = EV_UNSORTED;
+            goto done;
+        }
+        uint64_t hi = lo + span - 1 < lo || lo + span - 1 >= (uint64_t)INT64_MAX ? UINT64_MAX - 1 : lo + span - 1;
+        for (size_t i = 0; i < nsrc; i++)
+            if (src[i] && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
+        if ((rc = window_build(g, 0, err))) goto done;
+        passed = hi >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)hi;
+        uint64_t rows = g->b.rows - rows0;
+        if (rows < EV_WINDOW_ROWS_MIN && span < ((uint64_t)1 << 40)) span *= 2;
+        else if (rows > EV_WINDOW_ROWS_MAX && span > 1) span /= 2;
+        size_t nd = 0;
+        for (size_t i = 0; i < nsrc; i++) nd += !src[i] || ev_source_done(src[i]);
+        if (nd != ndone) st_progress_tick(&p, ndone = nd);
+        if (passed == INT64_MAX) break;
+    }
+    rc = window_build(g, 0, err); /* rows that name no block, read last */
+done:
+    st_progress_end(&p);
+    for (size_t i = 0; i < nsrc; i++) ev_source_close(src[i]);
+    st_free(src);
+    return rc;
+}
+
+/* The export read whole: one file at a time, all rows held, one join.
+ * For files not in block order, and for gzip files (decompressed whole
+ * anyway: all of them open at once would hold every one). */
+static int read_whole(ingest *g, st_error *err) {
+    int rc = ST_OK;
+    st_progress p;
+    st_progress_begin(&p, "reading exports", g->files.n);
+    if (!g->opts->progress) p.enabled = 0;
+    for (size_t i = 0; i < g->files.n && rc == ST_OK; i++) {
+        ev_source *s;
+        if ((rc = open_source(g, g->files.v[i], &s, err)) || !s) continue;
+        rc = ev_source_read(s, -1, UINT64_MAX, err);
+        ev_source_close(s);
+        st_progress_tick(&p, i + 1);
+    }
+    st_progress_end(&p);
+    return rc ? rc : window_build(g, 1, err);
 }
 
 static int load_existing(ingest *g, const char *dir, st_error *err) {
@@ -768,6 +901,62 @@ done:
     return rc;
 }
 
+/* Bad rows and warnings go through here: a second, whole reading of an
+ * export that was not in block order does not report them twice. */
+static void ingest_on_bad(void *ctx, const st_error *e) {
+    ingest *g = ctx;
+    char key[sizeof e->file + sizeof e->msg + 32];
+    int n = snprintf(key, sizeof key, "%s\n%ld\n%s", e->file, e->line, e->msg);
+    size_t klen = n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
+    uint64_t v;
+    if (g->attempt && g->reported && st_map_get(g->reported, key, klen, &v)) return;
+    if (!g->attempt && g->reported) (void)st_map_put(g->reported, key, klen, 1); /* OOM: may report twice */
+    if (g->opts->on_bad) g->opts->on_bad(g->opts->ctx, e);
+}
+
+/* The state of one reading of the export, set up and torn down. */
+static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
+    g->nc = g->c;
+    g->b.on_bad = ingest_on_bad;
+    g->b.ctx = g;
+    g->b.max_rows = g->opts->max_rows;
+    if (st_map_new(&g->by_pos) || st_map_new(&g->asset) || st_map_new(&g->blkrow) || st_map_new(&g->reward_file) ||
+        st_map_new(&g->logs_seen))
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    int rc = load_existing(g, dir, err);
+    if (rc) return rc;
+    if (!g->c.n[EV_N_ASSETS]) { /* asset 0 is ether */
+        uint64_t none = ST_EVM_NONE;
+        if (colbuf_put(&g->col[EV_COL_ASSET_ADDR], &none, 8)) return st_error_set(err, ST_ENOMEM, "out of memory");
+        g->nc.n[EV_N_ASSETS] = 1;
+    }
+    return ST_OK;
+}
+
+static void ingest_release(ingest *g) {
+    for (int c = 0; c < EV_NCOLS; c++) st_free(g->col[c].p);
+    memset(g->col, 0, sizeof g->col);
+    st_map_free(g->by_pos), st_map_free(g->asset);
+    st_free(g->by_hash.slot), st_free(g->addr.slot);
+    if (g->old_addr.data) st_file_unmap(&g->old_addr);
+    st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
+    st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
+    st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
+    st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
+    ev_batch_free(&g->b);
+    /* everything above, zeroed for another reading */
+    g->by_pos = g->asset = g->blkrow = g->reward_file = g->logs_seen = NULL;
+    memset(&g->by_hash, 0, sizeof g->by_hash), memset(&g->addr, 0, sizeof g->addr);
+    memset(&g->old_addr, 0, sizeof g->old_addr);
+    memset(&g->tx, 0, sizeof g->tx), memset(&g->tx_trace_file, 0, sizeof g->tx_trace_file);
+    memset(&g->tx_trace_first, 0, sizeof g->tx_trace_first), memset(&g->tx_trace_n, 0, sizeof g->tx_trace_n);
+    memset(&g->tx_tok_first, 0, sizeof g->tx_tok_first), memset(&g->tx_tok_n, 0, sizeof g->tx_tok_n);
+    g->trace_order = g->tok_order = g->tx_order = NULL;
+    g->tx_hint = 0;
+    g->blk_cached_row = NULL;
+    g->warned_dup_traces = 0;
+}
+
 int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
                   st_evm_ingest_report *rep, st_error *err) {
     static const st_evm_ingest_opts defaults;
@@ -776,9 +965,6 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     memset(rep, 0, sizeof *rep);
     g.opts = opts ? opts : &defaults;
     g.rep = rep;
-    g.b.on_bad = g.opts->on_bad;
-    g.b.ctx = g.opts->ctx;
-    g.b.max_rows = g.opts->max_rows;
     double t0 = st_now();
     int lock = -1, rc;
     char lockpath[1100];
@@ -788,33 +974,23 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     rc = ev_manifest_read(dir, &g.c, err);
     if (rc == ST_ENOTFOUND) rc = ST_OK;
     if (rc) goto done;
-    g.nc = g.c;
-    if (st_map_new(&g.by_pos) || st_map_new(&g.asset) ||
-        st_map_new(&g.blkrow) || st_map_new(&g.reward_file) || st_map_new(&g.logs_seen))
-        goto oom;
-    if ((rc = load_existing(&g, dir, err))) goto done;
-    if (!g.c.n[EV_N_ASSETS]) { /* asset 0 is ether */
-        uint64_t none = ST_EVM_NONE;
-        if (colbuf_put(&g.col[EV_COL_ASSET_ADDR], &none, 8)) goto oom;
-        g.nc.n[EV_N_ASSETS] = 1;
+    if (st_map_new(&g.reported)) goto oom;
+    if ((rc = ingest_prepare(&g, dir, err))) goto done;
+    for (size_t i = 0; i < npaths; i++)
+        if ((rc = collect_path(&g, paths[i], 0, err))) goto done;
+    int stream = 1;
+    for (size_t i = 0; i < g.files.n && stream; i++)
+        if (is_gzip(g.files.v[i])) stream = 0;
+    rc = stream ? read_windows(&g, err) : read_whole(&g, err);
+    if (rc == EV_UNSORTED) { /* nothing kept: the export again, whole */
+        ingest_release(&g);
+        memset(rep, 0, sizeof *rep);
+        g.attempt = 1;
+        if ((rc = ingest_prepare(&g, dir, err))) goto done;
+        rc = read_whole(&g, err);
     }
-    st_progress p;
-    st_progress_begin(&p, "reading exports", npaths);
-    if (!g.opts->progress) p.enabled = 0;
-    for (size_t i = 0; i < npaths; i++) {
-        if ((rc = read_path(&g, paths[i], 0, err))) goto done;
-        st_progress_tick(&p, i + 1);
-    }
-    st_progress_end(&p);
-    if (join(&g)) goto oom;
-    /* joined into g.tx: the rows themselves are not needed any more */
-    st_free(g.b.txs.v), st_free(g.b.receipts.v);
-    memset(&g.b.txs, 0, sizeof g.b.txs), memset(&g.b.receipts, 0, sizeof g.b.receipts);
-    if ((rc = build(&g))) {
-        if (rc == ST_ENOMEM) goto oom;
-        st_error_set(err, rc, "a transaction has more than 2^32 flows");
-        goto done;
-    }
+    if (rc) goto done;
+    if (add_token_assets(&g)) goto oom;
     for (int c = 0; c < EV_NCOLS; c++)
         if ((rc = append_col(&g, dir, c, err))) goto done;
     if ((rc = write_indexes(&g, dir, err))) goto done;
@@ -839,15 +1015,10 @@ done:
     rep->bad_rows = g.b.bad_rows;
     rep->bytes_read = g.b.bytes;
     rep->seconds = st_now() - t0;
-    for (int c = 0; c < EV_NCOLS; c++) st_free(g.col[c].p);
-    st_map_free(g.by_pos), st_map_free(g.asset);
-    st_free(g.by_hash.slot), st_free(g.addr.slot);
-    if (g.old_addr.data) st_file_unmap(&g.old_addr);
-    st_map_free(g.blkrow), st_map_free(g.reward_file), st_map_free(g.logs_seen);
-    st_free(g.tx.v), st_free(g.tx_trace_file.v), st_free(g.tx_trace_first.v), st_free(g.tx_trace_n.v);
-    st_free(g.tx_tok_first.v), st_free(g.tx_tok_n.v);
-    st_free(g.trace_order), st_free(g.tok_order), st_free(g.tx_order);
-    ev_batch_free(&g.b);
+    ingest_release(&g);
+    for (size_t i = 0; i < g.files.n; i++) st_free(g.files.v[i]);
+    st_free(g.files.v);
+    st_map_free(g.reported);
     if (lock >= 0) st_lock_release(lock);
     return rc;
 }
