@@ -117,6 +117,7 @@ typedef struct ev_token {
     uint8_t no_from, no_to; /* WETH: a Deposit mints (from nowhere), a Withdrawal burns */
     uint64_t block, log_index, tx;
     uint32_t txindex;     /* UINT32_MAX unknown */
+    uint32_t file;
     st_u256 value;
 } ev_token;
 

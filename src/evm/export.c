@@ -356,6 +356,7 @@ static int read_row(reader *r, int tb, long line) {
         const char *topics = fld(r, F_TOPICS), *data = fld(r, F_DATA);
         ev_token t;
         memset(&t, 0, sizeof t);
+        t.file = r->file;
         uint64_t v = 0;
         const char *what = NULL;
         if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
@@ -400,6 +401,7 @@ static int read_row(reader *r, int tb, long line) {
         ev_token t;
         memset(&t, 0, sizeof t);
         t.txindex = UINT32_MAX;
+        t.file = r->file;
         const char *what = NULL;
         if (parse_hex_bytes(fld(r, F_TOKEN), t.token, 20, &has) || !has) what = "token_address";
         else if (parse_hex_bytes(fld(r, F_FROM), t.from, 20, &has) || !has) what = "from_address";
@@ -807,8 +809,7 @@ static int source_peek(ev_source *s, st_error *err) {
     ev_batch *b = r->b;
     if (s->pending || s->done) return ST_OK;
     if (!r->json) {
-        st_error e;
-        st_error_clear(&e);
+        st_error e; /* filled by st_csv_next for a malformed record only */
         for (;;) {
             int rc = st_csv_next(r->csv, &e);
             if (rc == 0) {

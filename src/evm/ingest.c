@@ -144,6 +144,7 @@ typedef struct ingest {
     EV_VEC(char *) files;   /* the export files, in walk order */
     int attempt;            /* 1: the export read again whole (not in block order) */
     st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
+    EV_VEC(uint64_t) late;  /* per file: rows of blocks already in the store (not merged) */
     uint64_t blk_cached;    /* block_row's last answer (transactions come block by block) */
     const ev_block *blk_cached_row;
     colbuf col[EV_NCOLS];
@@ -694,9 +695,46 @@ static int is_gzip(const char *path) {
 }
 
 /* The window's rows read: joined, turned into flows, and forgotten. */
+/* Rows of blocks the store already has, counted per file: a block's tables
+ * are taken in the ingest that adds the block, so a later traces or logs
+ * file for it is not merged, and is said so by name (count_late, then
+ * report_late), never dropped in silence. */
+static int count_late_row(ingest *g, uint64_t block, uint32_t file) {
+    if (g->c.last_block < 0 || block > (uint64_t)g->c.last_block) return ST_OK;
+    while (g->late.n <= file)
+        if (!EV_PUSH(g->late)) return ST_ENOMEM;
+    g->late.v[file]++;
+    return ST_OK;
+}
+
+static int count_late(ingest *g) {
+    ev_batch *b = &g->b;
+    if (g->c.last_block < 0) return ST_OK;
+    int rc = ST_OK;
+    for (size_t i = 0; i < b->txs.n && !rc; i++) rc = count_late_row(g, b->txs.v[i].block, b->txs.v[i].file);
+    for (size_t i = 0; i < b->receipts.n && !rc; i++)
+        rc = count_late_row(g, b->receipts.v[i].block, b->receipts.v[i].file);
+    for (size_t i = 0; i < b->traces.n && !rc; i++) rc = count_late_row(g, b->traces.v[i].block, b->traces.v[i].file);
+    for (size_t i = 0; i < b->tokens.n && !rc; i++) rc = count_late_row(g, b->tokens.v[i].block, b->tokens.v[i].file);
+    for (size_t i = 0; i < b->blocks.n && !rc; i++) rc = count_late_row(g, b->blocks.v[i].number, b->blocks.v[i].file);
+    return rc;
+}
+
+static void report_late(ingest *g) {
+    for (size_t f = 0; f < g->late.n && f < g->b.nnames; f++) {
+        if (!g->late.v[f]) continue;
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "%llu row%s of blocks already in the store (at or below block %lld): not merged; every table of a "
+                 "block must come in the ingest that adds it (ingest them into a new store with the rest)",
+                 (unsigned long long)g->late.v[f], g->late.v[f] == 1 ? "" : "s", (long long)g->c.last_block);
+        warn(g, g->b.names[f], "%s", msg);
+    }
+}
+
 static int window_build(ingest *g, int release, st_error *err) {
     int rc;
-    if (join(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
+    if (count_late(g) || join(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
     if (release) { /* joined into g->tx: a whole export's rows are not needed any more */
         st_free(g->b.txs.v), st_free(g->b.receipts.v);
         memset(&g->b.txs, 0, sizeof g->b.txs), memset(&g->b.receipts, 0, sizeof g->b.receipts);
@@ -955,6 +993,8 @@ static void ingest_release(ingest *g) {
     g->tx_hint = 0;
     g->blk_cached_row = NULL;
     g->warned_dup_traces = 0;
+    st_free(g->late.v);
+    memset(&g->late, 0, sizeof g->late);
 }
 
 int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
@@ -990,6 +1030,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         rc = read_whole(&g, err);
     }
     if (rc) goto done;
+    report_late(&g);
     if (add_token_assets(&g)) goto oom;
     for (int c = 0; c < EV_NCOLS; c++)
         if ((rc = append_col(&g, dir, c, err))) goto done;
