@@ -82,6 +82,21 @@ static inline uint64_t idt_hash(const uint8_t *k, size_t ks) {
 
 typedef const uint8_t *(*idt_key_fn)(const void *ctx, uint64_t id);
 
+/* Keys of 20 or 32 bytes, compared as overlapping words (a memcmp call for
+ * each was 6% of an ingest). */
+static inline int idt_key_eq(const uint8_t *a, const uint8_t *b, size_t ks) {
+    uint64_t a0, a1, a2, b0, b1, b2;
+    memcpy(&a0, a, 8), memcpy(&a1, a + 8, 8), memcpy(&a2, a + ks - 8, 8);
+    memcpy(&b0, b, 8), memcpy(&b1, b + 8, 8), memcpy(&b2, b + ks - 8, 8);
+    uint64_t d = (a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2);
+    if (ks > 24) {
+        uint64_t a3, b3;
+        memcpy(&a3, a + 16, 8), memcpy(&b3, b + 16, 8);
+        d |= a3 ^ b3;
+    }
+    return !d;
+}
+
 static inline uint64_t idt_tag(uint64_t h) { return h >> IDT_ID_BITS << IDT_ID_BITS; }
 
 /* Double the table; every key is hashed again (from its owner's array). */
@@ -114,7 +129,7 @@ static int idt_find(idtab *t, const uint8_t *k, size_t ks, idt_key_fn key, const
     uint64_t h = idt_hash(k, ks), tag = idt_tag(h), j = h & (t->cap - 1);
     for (uint64_t v; (v = t->slot[j]) != 0; j = (j + 1) & (t->cap - 1)) {
         if ((v & ~IDT_ID_MASK) != tag) continue;
-        if (!memcmp(key(ctx, (v & IDT_ID_MASK) - 1), k, ks)) {
+        if (idt_key_eq(key(ctx, (v & IDT_ID_MASK) - 1), k, ks)) {
             *id = (v & IDT_ID_MASK) - 1;
             return 1;
         }
@@ -145,6 +160,10 @@ typedef struct ingest {
     int attempt;            /* 1: the export read again whole (not in block order) */
     st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
     EV_VEC(uint64_t) late;  /* per file: rows of blocks already in the store (not merged) */
+    struct addr_cache {     /* the addresses met lately, by hash: most flows name a few busy ones */
+        uint8_t key[20];
+        uint64_t id1;       /* id + 1, 0 empty */
+    } *acache;
     uint64_t blk_cached;    /* block_row's last answer (transactions come block by block) */
     const ev_block *blk_cached_row;
     colbuf col[EV_NCOLS];
@@ -190,14 +209,21 @@ static const uint8_t *addr_key(const void *ctx, uint64_t id) {
 
 static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
 
+#define EV_ACACHE 4096
+
 static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
+    struct addr_cache *c = g->acache ? &g->acache[idt_hash(a, 20) & (EV_ACACHE - 1)] : NULL;
+    if (c && c->id1 && idt_key_eq(c->key, a, 20)) {
+        *id = c->id1 - 1;
+        return ST_OK;
+    }
     int rc = idt_find(&g->addr, a, 20, addr_key, g, 1, g->nc.n[EV_N_ADDRS], id);
     if (rc == 0) { /* created */
         if (colbuf_put(&g->col[EV_COL_ADDR], a, 20)) return ST_ENOMEM;
         g->nc.n[EV_N_ADDRS]++;
-        return ST_OK;
-    }
-    return rc == 1 ? ST_OK : rc;
+    } else if (rc != 1) return rc;
+    if (c) memcpy(c->key, a, 20), c->id1 = *id + 1;
+    return ST_OK;
 }
 
 static int asset_id(ingest *g, const uint8_t token[20], uint32_t *id) {
@@ -243,7 +269,7 @@ static int find_tx_any(ingest *g, const uint8_t *hash, uint64_t block, uint32_t 
 static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
     if (hash)
         for (uint64_t h = g->tx_hint; h < g->tx.n && h <= g->tx_hint + 1; h++)
-            if (g->tx.v[h].has_hash && !memcmp(g->tx.v[h].hash, hash, 32)) {
+            if (g->tx.v[h].has_hash && idt_key_eq(g->tx.v[h].hash, hash, 32)) {
                 *id = g->tx_hint = h;
                 return ST_OK;
             }
@@ -339,13 +365,17 @@ static int join(ingest *g) {
     ev_batch *b = &g->b;
     uint64_t id, v;
     for (size_t i = 0; i < b->txs.n; i++) {
+        /* one probe: every transaction so far came from a transactions row
+         * and has its hash, so a hash not in the table is a new one (even
+         * at the position of another: find_tx would make it new too) */
         ev_txrow *r = &b->txs.v[i];
-        if (idt_find(&g->by_hash, r->hash, 32, tx_key, g, 0, 0, &v) == 1) continue; /* the same row in two files */
-        if (find_tx(g, r->hash, r->block, r->index, &id)) return ST_ENOMEM;
-        ev_txrow *t = &g->tx.v[id];
-        int8_t st = t->status;
-        *t = *r;
-        if (r->status < 0) t->status = st;
+        int f = idt_find(&g->by_hash, r->hash, 32, tx_key, g, 1, g->tx.n, &v);
+        if (f == 1) continue; /* the same row in two files */
+        if (f < 0 || new_tx(g, &id)) return ST_ENOMEM;
+        g->tx.v[id] = *r; /* its key, before the table grows again */
+        uint8_t k[12];
+        if (r->index != UINT32_MAX && st_map_put(g->by_pos, k, (size_t)pos_key(k, r->block, r->index), id))
+            return ST_ENOMEM;
     }
     for (size_t i = 0; i < b->receipts.n; i++) {
         ev_txrow *r = &b->receipts.v[i];
@@ -963,6 +993,7 @@ static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
         return st_error_set(err, ST_ENOMEM, "out of memory");
     int rc = load_existing(g, dir, err);
     if (rc) return rc;
+    g->acache = st_calloc(EV_ACACHE, sizeof *g->acache); /* none: every lookup goes to the table */
     if (!g->c.n[EV_N_ASSETS]) { /* asset 0 is ether */
         uint64_t none = ST_EVM_NONE;
         if (colbuf_put(&g->col[EV_COL_ASSET_ADDR], &none, 8)) return st_error_set(err, ST_ENOMEM, "out of memory");
@@ -995,6 +1026,8 @@ static void ingest_release(ingest *g) {
     g->warned_dup_traces = 0;
     st_free(g->late.v);
     memset(&g->late, 0, sizeof g->late);
+    st_free(g->acache);
+    g->acache = NULL;
 }
 
 int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
