@@ -159,6 +159,9 @@ typedef struct ingest {
     EV_VEC(char *) files;   /* the export files, in walk order */
     int attempt;            /* 1: the export read again whole (not in block order) */
     st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
+    const char *dir;
+    int colfd[EV_NCOLS];    /* fd + 1 of each column file written so far this run (0: not yet) */
+    uint64_t colw[EV_NCOLS]; /* bytes written past the committed records */
     EV_VEC(uint64_t) late;  /* per file: rows of blocks already in the store (not merged) */
     struct addr_cache {     /* the addresses met lately, by hash: most flows name a few busy ones */
         uint8_t key[20];
@@ -789,6 +792,55 @@ static int window_build(ingest *g, int release, st_error *err) {
     return ST_OK;
 }
 
+/* Write what col holds past what is written already.  The first write of
+ * a run cuts the file back to the manifest's count (whatever an
+ * interrupted run left); until the manifest is renamed, readers and the
+ * next ingest see only the committed records, so writing the tails window
+ * by window is as crash-safe as writing them at the end. */
+static int col_write(ingest *g, int col, int sync, st_error *err) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", g->dir, ev_col_name(col));
+    off_t base = (off_t)(g->c.n[ev_col_count(col)] * ev_col_width(col));
+    if (!g->colfd[col]) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+        if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+        g->colfd[col] = fd + 1;
+        g->colw[col] = 0;
+        if (ftruncate(fd, base) != 0)
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the last commit: %s", strerror(errno));
+    }
+    int fd = g->colfd[col] - 1;
+    colbuf *b = &g->col[col];
+    off_t at = base + (off_t)g->colw[col];
+    for (size_t off = 0; off < b->n;) {
+        ssize_t k = pwrite(fd, b->p + off, b->n - off, at + (off_t)off);
+        if (k <= 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", k < 0 ? strerror(errno) : "no progress");
+        off += (size_t)k;
+    }
+    g->colw[col] += b->n;
+    b->n = 0;
+    if (sync && !g->opts->no_sync && fsync(fd) != 0)
+        return st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
+    return ST_OK;
+}
+
+#define EV_COL_FLUSH ((size_t)32 << 20)
+
+/* Between windows: the built columns go to their files once they hold
+ * 32 MiB, so memory holds a window, not the whole ingest.  The addresses
+ * stay (the keys of the address table) until the commit. */
+static int flush_cols(ingest *g, st_error *err) {
+    size_t held = 0;
+    for (int c = 0; c < EV_NCOLS; c++)
+        if (c != EV_COL_ADDR) held += g->col[c].n;
+    if (held < EV_COL_FLUSH) return ST_OK;
+    for (int c = 0; c < EV_NCOLS; c++) {
+        int rc = c == EV_COL_ADDR ? ST_OK : col_write(g, c, 0, err);
+        if (rc) return rc;
+    }
+    return ST_OK;
+}
+
 #define EV_WINDOW_ROWS_MIN ((uint64_t)1 << 16)
 #define EV_WINDOW_ROWS_MAX ((uint64_t)1 << 18)
 
@@ -826,7 +878,7 @@ static int read_windows(ingest *g, st_error *err) {
         uint64_t hi = lo + span - 1 < lo || lo + span - 1 >= (uint64_t)INT64_MAX ? UINT64_MAX - 1 : lo + span - 1;
         for (size_t i = 0; i < nsrc; i++)
             if (src[i] && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
-        if ((rc = window_build(g, 0, err))) goto done;
+        if ((rc = window_build(g, 0, err)) || (rc = flush_cols(g, err))) goto done;
         passed = hi >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)hi;
         uint64_t rows = g->b.rows - rows0;
         if (rows < EV_WINDOW_ROWS_MIN && span < ((uint64_t)1 << 40)) span *= 2;
@@ -895,33 +947,6 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
         st_file_unmap(&m);
     }
     return ST_OK;
-}
-
-static int append_col(ingest *g, const char *dir, int col, st_error *err) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(col));
-    off_t at = (off_t)(g->c.n[ev_col_count(col)] * ev_col_width(col));
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
-    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
-    int rc = ST_OK;
-    if (ftruncate(fd, at) != 0) {
-        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the last commit: %s", strerror(errno));
-        goto done;
-    }
-    const colbuf *b = &g->col[col];
-    for (size_t off = 0; off < b->n;) {
-        ssize_t k = pwrite(fd, b->p + off, b->n - off, at + (off_t)off);
-        if (k <= 0) {
-            rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", k < 0 ? strerror(errno) : "no progress");
-            goto done;
-        }
-        off += (size_t)k;
-    }
-    if (!g->opts->no_sync && fsync(fd) != 0)
-        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
-done:
-    close(fd);
-    return rc;
 }
 
 /* a whole committed-to-be column, read back for the indexes */
@@ -1003,7 +1028,12 @@ static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
 }
 
 static void ingest_release(ingest *g) {
-    for (int c = 0; c < EV_NCOLS; c++) st_free(g->col[c].p);
+    for (int c = 0; c < EV_NCOLS; c++) {
+        st_free(g->col[c].p);
+        if (g->colfd[c]) close(g->colfd[c] - 1);
+        g->colfd[c] = 0;
+        g->colw[c] = 0;
+    }
     memset(g->col, 0, sizeof g->col);
     st_map_free(g->by_pos), st_map_free(g->asset);
     st_free(g->by_hash.slot), st_free(g->addr.slot);
@@ -1038,6 +1068,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     memset(rep, 0, sizeof *rep);
     g.opts = opts ? opts : &defaults;
     g.rep = rep;
+    g.dir = dir;
     double t0 = st_now();
     int lock = -1, rc;
     char lockpath[1100];
@@ -1066,7 +1097,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     report_late(&g);
     if (add_token_assets(&g)) goto oom;
     for (int c = 0; c < EV_NCOLS; c++)
-        if ((rc = append_col(&g, dir, c, err))) goto done;
+        if ((rc = col_write(&g, c, 1, err))) goto done;
     if ((rc = write_indexes(&g, dir, err))) goto done;
     if ((rc = ev_manifest_write(dir, &g.nc, err))) goto done;
     if (!g.opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
