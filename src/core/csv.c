@@ -21,7 +21,7 @@
 #include "core/buf.h"
 
 struct st_csv {
-    const char *p, *end;
+    const char *start, *p, *end;
     char *name;
     unsigned flags;
     long line;        /* current physical line (1-based) */
@@ -63,7 +63,7 @@ int st_csv_open(st_csv **out, const char *data, size_t len, const char *name,
     if (!c) return ST_ENOMEM;
     c->name = st_strdup(name ? name : "");
     if (!c->name) { st_free(c); return ST_ENOMEM; }
-    c->p = data;
+    c->start = c->p = data;
     c->end = data + len;
     c->flags = flags;
     c->line = 1;
@@ -326,6 +326,8 @@ size_t st_csv_field_len(const st_csv *c, size_t i) { return i < c->nf ? c->flen[
 long st_csv_line(const st_csv *c) { return c->rec_line; }
 
 size_t st_csv_malformed(const st_csv *c) { return c->malformed; }
+
+size_t st_csv_consumed(const st_csv *c) { return (size_t)(c->p - c->start); }
 
 /* ---- writing ---------------------------------------------------------- */
 

@@ -182,6 +182,8 @@ int ev_source_next_block(ev_source *s, uint64_t *block, st_error *err);
  * when a row's block is at or below passed (>= 0) and nothing more is read. */
 int ev_source_read(ev_source *s, int64_t passed, uint64_t upto, st_error *err);
 int ev_source_done(const ev_source *s);
+/* Hand back the pages of a mapped file before the cursor (read once). */
+void ev_source_forget(ev_source *s);
 void ev_source_close(ev_source *s);
 /* Read one export table held in data[0..len) (CSV, recognised by its
  * header) into b.  Bad rows are reported through b->on_bad and counted;

@@ -16,6 +16,8 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -23,6 +25,7 @@
 
 #include "core/alloc.h"
 #include "core/codec.h"
+#include "core/csv.h"
 #include "core/fs.h"
 #include "evm/evm_int.h"
 
@@ -706,6 +709,7 @@ struct ev_source {
     int pending, pending_tb, done;
     long pending_line;
     uint64_t pending_block;    /* EV_BLOCK_ANY: in any window */
+    size_t forgot;             /* bytes of the mapping handed back (ev_source_forget) */
 };
 
 #define EV_BLOCK_ANY UINT64_MAX
@@ -898,6 +902,18 @@ int ev_source_read(ev_source *s, int64_t passed, uint64_t upto, st_error *err) {
 }
 
 int ev_source_done(const ev_source *s) { return s->done && !s->pending; }
+
+void ev_source_forget(ev_source *s) {
+    if (!s->map.data) return; /* gunzipped text is the source's own */
+    size_t used = s->r.json ? (size_t)(s->jp - s->data) : s->r.csv ? st_csv_consumed(s->r.csv) : 0;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), upto = used / page * page;
+    if (upto > s->forgot) {
+        /* a private read-only file mapping: the pages stay in the page
+         * cache, this process stops holding them */
+        (void)madvise((char *)(uintptr_t)s->data + s->forgot, upto - s->forgot, MADV_DONTNEED);
+        s->forgot = upto;
+    }
+}
 
 void ev_source_close(ev_source *s) {
     if (!s) return;

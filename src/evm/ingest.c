@@ -879,6 +879,8 @@ static int read_windows(ingest *g, st_error *err) {
         for (size_t i = 0; i < nsrc; i++)
             if (src[i] && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
         if ((rc = window_build(g, 0, err)) || (rc = flush_cols(g, err))) goto done;
+        for (size_t i = 0; i < nsrc; i++)
+            if (src[i]) ev_source_forget(src[i]);
         passed = hi >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)hi;
         uint64_t rows = g->b.rows - rows0;
         if (rows < EV_WINDOW_ROWS_MIN && span < ((uint64_t)1 << 40)) span *= 2;
