@@ -32,8 +32,8 @@
 #define EV_MAX_FILE ((size_t)16 << 30) /* one export file, decompressed */
 #define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
-/* rows held in memory by one ingest (about 0.5 KiB each): past it, ingest
- * the export in block ranges */
+/* rows read by one ingest (held in memory, about 0.5 KiB each, when the
+ * export is read whole): past it, ingest the export in block ranges */
 #define EV_MAX_ROWS ((uint64_t)1 << 31)
 
 int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es) {

@@ -19,11 +19,18 @@
  * a failed transaction moves nothing but its fee.  After the transactions,
  * the block's rewards and withdrawals.  Zero amounts are not flows.
  *
+ * Windows.  Every export file is opened at once and read a window of
+ * blocks at a time (exports are written in block order): the window's rows
+ * are joined and built as above, then forgotten, so memory holds one
+ * window and the join's tables stay in the caches.  A file out of block
+ * order makes the export be read again whole, one file after another,
+ * with the same result; gzip files are always read whole.
+ *
  * Commit.  Each column is cut back to the manifest's count (whatever an
- * interrupted run left), appended and fsynced; the index files are then
- * rebuilt over the whole columns and renamed into place; the manifest is
- * renamed last.  Until that rename, readers and the next ingest see the
- * previous commit.
+ * interrupted run left), appended (in 32 MiB steps between windows) and
+ * fsynced; the index files are then rebuilt over the whole columns and
+ * renamed into place; the manifest is renamed last.  Until that rename,
+ * readers and the next ingest see the previous commit.
  */
 #include <dirent.h>
 #include <errno.h>
