@@ -134,19 +134,23 @@ static int csv_malformed(st_csv *c, st_error *err, int code, const char *fmt, ..
     return code;
 }
 
-/* The common record: one physical line without quotes or stray CRs, in a
- * reader that converts nothing.  Its fields are then exactly the runs
- * between commas: one pass finds the commas and the line end (16 bytes at
- * a time where SSE2 is), the line is copied at once and its commas become
- * the NULs.  A test per byte was most of a large export's time in this
- * reader.  1 when read, 0 to let the general loop read it (from the same
- * place: nothing is consumed), or what csv_malformed returns for a wrong
- * field count, exactly as the general loop would. */
+/* The common record: one physical line without stray CRs whose quotes, if
+ * any, only enclose whole fields with no quote inside ("a,b" but not "a""b"
+ * or 5'10"), in a reader that converts nothing.  Its fields are then the
+ * runs between the commas outside quotes, less the enclosing quotes: one
+ * pass finds commas, quotes and the line end (16 bytes at a time where
+ * SSE2 is), the line is copied at once and each field's end becomes its
+ * NUL.  A test per byte was most of a large export's time in this reader.
+ * 1 when read, 0 to let the general loop read it (from the same place:
+ * nothing is consumed), or what csv_malformed returns for a wrong field
+ * count, exactly as the general loop would. */
 #define CSV_PLAIN_MAX (1u << 20)
+#define CSV_PLAIN_QUOTES (2 * ST_CSV_MAX_FIELDS)
 static int csv_next_plain(st_csv *c, st_error *err) {
     const char *s = c->p;
-    size_t len = (size_t)(c->end - c->p), i = 0, n = len, ncomma = 0, ncr = 0, cr_at = 0;
-    size_t comma[ST_CSV_MAX_FIELDS];
+    size_t len = (size_t)(c->end - c->p), i = 0, n = len, ncomma = 0, nquote = 0, ncr = 0, cr_at = 0;
+    /* comma[] and quote[] end with a sentinel past the line */
+    size_t comma[CSV_PLAIN_QUOTES + 1], quote[CSV_PLAIN_QUOTES + 1];
 #ifdef __SSE2__
     const __m128i v_comma = _mm_set1_epi8(','), v_quote = _mm_set1_epi8('"'), v_cr = _mm_set1_epi8('\r'),
                   v_nl = _mm_set1_epi8('\n');
@@ -157,14 +161,18 @@ static int csv_next_plain(st_csv *c, st_error *err) {
         unsigned before = m_nl ? (m_nl & (0u - m_nl)) - 1 : 0xFFFFu; /* the bytes before the line end */
         unsigned m_cr = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, v_cr)) & before;
         unsigned m_comma = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, v_comma)) & before;
-        if ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, v_quote)) & before) return 0;
+        unsigned m_quote = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, v_quote)) & before;
         if (m_cr) {
             ncr += (size_t)__builtin_popcount(m_cr);
             cr_at = i + 31 - (size_t)__builtin_clz(m_cr);
         }
         for (; m_comma; m_comma &= m_comma - 1) {
-            if (ncomma >= ST_CSV_MAX_FIELDS - 1) return 0;
+            if (ncomma >= CSV_PLAIN_QUOTES) return 0;
             comma[ncomma++] = i + (size_t)__builtin_ctz(m_comma);
+        }
+        for (; m_quote; m_quote &= m_quote - 1) {
+            if (nquote >= CSV_PLAIN_QUOTES) return 0;
+            quote[nquote++] = i + (size_t)__builtin_ctz(m_quote);
         }
         if (m_nl) {
             n = i + (size_t)__builtin_ctz(m_nl);
@@ -178,11 +186,14 @@ static int csv_next_plain(st_csv *c, st_error *err) {
             n = i;
             break;
         }
-        if (ch == '"') return 0;
         if (ch == '\r') ncr++, cr_at = i;
         if (ch == ',') {
-            if (ncomma >= ST_CSV_MAX_FIELDS - 1) return 0;
+            if (ncomma >= CSV_PLAIN_QUOTES) return 0;
             comma[ncomma++] = i;
+        }
+        if (ch == '"') {
+            if (nquote >= CSV_PLAIN_QUOTES) return 0;
+            quote[nquote++] = i;
         }
     }
 #ifdef __SSE2__
@@ -194,21 +205,46 @@ found:
         if (ncr > 1 || cr_at != n - 1) return 0;
         rn = n - 1;
     }
+    comma[ncomma] = quote[nquote] = SIZE_MAX;
+    /* the fields: [start, end) of the line, the quotes left out */
+    size_t nf = 0, ci = 0, qi = 0, pos = 0;
+    for (;;) {
+        size_t start = pos, end;
+        if (nf >= ST_CSV_MAX_FIELDS) return 0; /* the general loop reports it */
+        if (quote[qi] == pos) { /* "...": the next quote closes it, then a comma or the end */
+            size_t close = quote[qi + 1];
+            if (close >= rn || (close + 1 < rn && s[close + 1] != ',')) return 0;
+            start = pos + 1;
+            end = close;
+            qi += 2;
+            while (comma[ci] < close) ci++;
+            pos = close + 1;
+        } else {
+            end = comma[ci] < rn ? comma[ci] : rn;
+            if (quote[qi] < end) return 0; /* a quote inside an unquoted field */
+            pos = end;
+        }
+        c->off[nf] = start;
+        c->flen[nf] = end - start;
+        nf++;
+        if (pos >= rn) break;
+        ci++; /* the comma at pos */
+        pos++;
+        if (pos == rn) { /* a trailing comma: one more, empty field */
+            if (nf >= ST_CSV_MAX_FIELDS) return 0;
+            c->off[nf] = rn;
+            c->flen[nf] = 0;
+            nf++;
+            break;
+        }
+    }
     if (st_buf_append(&c->rec, s, rn) || st_buf_putc(&c->rec, 0)) {
         st_buf_reset(&c->rec);
         return 0;
     }
     char *d = c->rec.data;
-    size_t start = 0;
-    for (size_t k = 0; k < ncomma; k++) {
-        d[comma[k]] = 0;
-        c->off[k] = start;
-        c->flen[k] = comma[k] - start;
-        start = comma[k] + 1;
-    }
-    c->off[ncomma] = start;
-    c->flen[ncomma] = rn - start;
-    c->nf = ncomma + 1;
+    for (size_t k = 0; k < nf; k++) d[c->off[k] + c->flen[k]] = 0;
+    c->nf = nf;
     c->p += rn;
     if ((c->flags & ST_CSV_HEADER) && c->header_nf && c->nf != c->header_nf)
         return csv_malformed(c, err, ST_EPARSE, "%zu fields where the header has %zu", c->nf, c->header_nf);

@@ -441,10 +441,18 @@ static int join(ingest *g) {
     g->tok_order = st_malloc((nk ? nk : 1) * 8);
     g->tx_order = st_malloc((nx ? nx : 1) * 8);
     if (!g->trace_order || !g->tok_order || !g->tx_order) return ST_ENOMEM;
-    for (size_t i = 0; i < nt; i++) g->trace_order[i] = i;
+    /* block-level traces (rewards: no transaction) order after all the
+     * others, so they are put there first and each part sorted alone:
+     * interleaved in the export, they made every window's sort a full one */
+    size_t ntx_traces = 0;
+    for (size_t i = 0; i < nt; i++)
+        if (b->traces.v[i].tx != ST_EVM_NONE) g->trace_order[ntx_traces++] = i;
+    for (size_t i = 0, k = ntx_traces; i < nt; i++)
+        if (b->traces.v[i].tx == ST_EVM_NONE) g->trace_order[k++] = i;
     for (size_t i = 0; i < nk; i++) g->tok_order[i] = i;
     for (size_t i = 0; i < nx; i++) g->tx_order[i] = i;
-    sort_ids(g->trace_order, nt, cmp_trace, g);
+    sort_ids(g->trace_order, ntx_traces, cmp_trace, g);
+    sort_ids(g->trace_order + ntx_traces, nt - ntx_traces, cmp_trace, g);
     sort_ids(g->tok_order, nk, cmp_token, g);
     sort_ids(g->tx_order, nx, cmp_tx, g);
     for (size_t i = 0; i < nt; i++) {
@@ -596,17 +604,25 @@ static int build(ingest *g) {
     /* every block any row names */
     EV_VEC(uint64_t) blocks = {0};
     int rc = ST_ENOMEM;
+    /* rows come block by block: a number like the one before is not
+     * pushed again (the list is sorted and deduplicated below anyway, and
+     * one entry a row made that sort a twentieth of the ingest) */
 #define ADD_BLOCK(x)                                   \
     do {                                               \
+        uint64_t x_ = (x);                             \
+        if (blocks.n && blocks.v[blocks.n - 1] == x_)  \
+            break;                                     \
         uint64_t *s_ = EV_PUSH(blocks);                \
         if (!s_) goto done;                            \
-        *s_ = (x);                                     \
+        *s_ = x_;                                      \
     } while (0)
     for (size_t i = 0; i < b->blocks.n; i++) ADD_BLOCK(b->blocks.v[i].number);
     for (size_t i = 0; i < g->tx.n; i++) ADD_BLOCK(g->tx.v[i].block);
     for (size_t i = 0; i < b->traces.n; i++)
         if (b->traces.v[i].block != UINT64_MAX) ADD_BLOCK(b->traces.v[i].block);
-    if (blocks.n) qsort(blocks.v, blocks.n, 8, cmp_u64);
+    size_t sorted = 1;
+    while (sorted < blocks.n && blocks.v[sorted - 1] <= blocks.v[sorted]) sorted++;
+    if (sorted < blocks.n) qsort(blocks.v, blocks.n, 8, cmp_u64);
     size_t ti = 0, ri = 0; /* cursors over g->tx_order and the block-level traces */
     while (ri < b->traces.n && b->traces.v[g->trace_order[ri]].tx != ST_EVM_NONE) ri++;
     for (size_t i = 0; i < blocks.n; i++) {
