@@ -105,12 +105,13 @@ static inline int hex16(const uint8_t *s, uint8_t *out) {
 }
 #endif
 
-static int parse_hex_bytes(const char *s, uint8_t *out, size_t n, uint8_t *has) {
-    if (!*s) {
+/* s holds len bytes before its NUL (a field's length is known: no strlen) */
+static int parse_hex_len(const char *s, size_t len, uint8_t *out, size_t n, uint8_t *has) {
+    if (!len || !*s) {
         *has = 0;
         return 0;
     }
-    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strnlen(s, 2 + 2 * n + 1) != 2 + 2 * n) return -1;
+    if (len != 2 + 2 * n || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return -1;
     const uint8_t *d = (const uint8_t *)s + 2;
     size_t i = 0;
 #ifdef __SSE2__
@@ -126,6 +127,10 @@ static int parse_hex_bytes(const char *s, uint8_t *out, size_t n, uint8_t *has) 
     if (bad & 0x80) return -1;
     *has = 1;
     return 0;
+}
+
+static int parse_hex_bytes(const char *s, uint8_t *out, size_t n, uint8_t *has) {
+    return parse_hex_len(s, strnlen(s, 2 + 2 * n + 1), out, n, has);
 }
 
 static int parse_u64(const char *s, uint64_t *out, uint8_t *has) {
@@ -195,11 +200,44 @@ typedef struct reader {
     const char *jv[F_N]; /* JSON lines: field -> value text of this line, NULL absent */
     int json;
     uint32_t file;
+    int blk_field;     /* the block number row_block read for this row (-1: none) */
+    uint64_t blk;
 } reader;
 
 static const char *fld(const reader *r, int f) {
     if (r->json) return r->jv[f] ? r->jv[f] : "";
     return r->col[f] < 0 ? "" : st_csv_field(r->csv, (size_t)r->col[f]);
+}
+
+static const char *fldn(const reader *r, int f, size_t *len) {
+    if (r->json || r->col[f] < 0) {
+        const char *v = fld(r, f);
+        *len = strlen(v);
+        return v;
+    }
+    *len = st_csv_field_len(r->csv, (size_t)r->col[f]);
+    return st_csv_field(r->csv, (size_t)r->col[f]);
+}
+
+/* A hash or address field: as parse_hex_bytes. */
+static int hex_field(const reader *r, int f, uint8_t *out, size_t n, uint8_t *has) {
+    size_t len;
+    const char *v = fldn(r, f, &len);
+    /* the field is read as text up to a NUL in it, as everywhere else (an
+     * earlier NUL fails the digits) */
+    if (len > 2 + 2 * n && !v[2 + 2 * n]) len = 2 + 2 * n;
+    return parse_hex_len(v, len, out, n, has);
+}
+
+/* The block number field f (F_BLOCK, or F_NUMBER of blocks): read once by
+ * row_block when the row was read ahead. */
+static int block_field(const reader *r, int f, uint64_t *out, uint8_t *has) {
+    if (r->blk_field == f) {
+        *out = r->blk;
+        *has = 1;
+        return 0;
+    }
+    return parse_u64(fld(r, f), out, has);
 }
 
 static void bad(reader *r, long line, const char *fmt, const char *what) {
@@ -292,8 +330,8 @@ static int read_row(reader *r, int tb, long line) {
         ev_block *x = EV_PUSH(b->blocks);
         if (!x) return ST_ENOMEM;
         x->file = r->file;
-        if (parse_u64(fld(r, F_NUMBER), &x->number, &has) || !has) goto bad_number;
-        if (parse_hex_bytes(fld(r, F_MINER), x->miner, 20, &x->has_miner)) goto bad_miner;
+        if (block_field(r, F_NUMBER, &x->number, &has) || !has) goto bad_number;
+        if (hex_field(r, F_MINER, x->miner, 20, &x->has_miner)) goto bad_miner;
         if (parse_amount(fld(r, F_BASE_FEE), &x->base_fee, &x->has_base_fee)) goto bad_fee;
         int w = row_withdrawals(r, x, line);
         if (w) {
@@ -323,23 +361,23 @@ static int read_row(reader *r, int tb, long line) {
         x->status = -1;
         uint64_t v = 0;
         const char *what = NULL;
-        if (parse_hex_bytes(fld(r, tb == TB_TXS ? F_HASH : F_TXHASH), x->hash, 32, &x->has_hash) || !x->has_hash)
+        if (hex_field(r, tb == TB_TXS ? F_HASH : F_TXHASH, x->hash, 32, &x->has_hash) || !x->has_hash)
             what = tb == TB_TXS ? "hash" : "transaction_hash";
-        else if (parse_u64(fld(r, F_BLOCK), &x->block, &has) || !has) what = "block_number";
+        else if (block_field(r, F_BLOCK, &x->block, &has) || !has) what = "block_number";
         else if (parse_u64(fld(r, F_TXINDEX), &v, &has) || (has && v >= UINT32_MAX)) what = "transaction_index";
         else {
             x->index = has ? (uint32_t)v : UINT32_MAX;
             int fs = tb == TB_TXS ? F_R_STATUS : F_STATUS, fg = tb == TB_TXS ? F_R_GAS_USED : F_GAS_USED;
             int fe = tb == TB_TXS ? F_R_EFF_PRICE : F_EFF_PRICE, fc = tb == TB_TXS ? F_R_CONTRACT : F_CONTRACT;
             const char *st = fld(r, fs);
-            if (tb == TB_TXS && (parse_hex_bytes(fld(r, F_FROM), x->from, 20, &x->has_from)))
+            if (tb == TB_TXS && (hex_field(r, F_FROM, x->from, 20, &x->has_from)))
                 what = "from_address";
-            else if (tb == TB_TXS && parse_hex_bytes(fld(r, F_TO), x->to, 20, &x->has_to)) what = "to_address";
+            else if (tb == TB_TXS && hex_field(r, F_TO, x->to, 20, &x->has_to)) what = "to_address";
             else if (tb == TB_TXS && parse_amount(fld(r, F_VALUE), &x->value, &x->has_value)) what = "value";
             else if (parse_amount(fld(r, F_GAS_PRICE), &x->gas_price, &x->has_gas_price)) what = "gas_price";
             else if (parse_u64(fld(r, fg), &x->gas_used, &x->has_gas_used)) what = "gas_used";
             else if (parse_amount(fld(r, fe), &x->eff_price, &x->has_eff)) what = "effective_gas_price";
-            else if (parse_hex_bytes(fld(r, fc), x->contract, 20, &x->has_contract)) what = "contract_address";
+            else if (hex_field(r, fc, x->contract, 20, &x->has_contract)) what = "contract_address";
             else if (parse_u64(fld(r, tb == TB_TXS ? F_R_BLOB_GAS : F_BLOB_GAS), &x->blob_gas, &x->has_blob_gas))
                 what = "blob_gas_used";
             else if (parse_amount(fld(r, tb == TB_TXS ? F_R_BLOB_PRICE : F_BLOB_PRICE), &x->blob_price,
@@ -363,9 +401,9 @@ static int read_row(reader *r, int tb, long line) {
         uint64_t v = 0;
         const char *what = NULL;
         if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
-        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &has) || !has) what = "transaction_hash";
-        else if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
-        else if (parse_hex_bytes(fld(r, F_ADDRESS), t.token, 20, &has) || !has) what = "address";
+        else if (hex_field(r, F_TXHASH, t.txhash, 32, &has) || !has) what = "transaction_hash";
+        else if (block_field(r, F_BLOCK, &t.block, &has) || !has) what = "block_number";
+        else if (hex_field(r, F_ADDRESS, t.token, 20, &has) || !has) what = "address";
         else if (parse_u64(fld(r, F_TXINDEX), &v, &has) || (has && v >= UINT32_MAX)) what = "transaction_index";
         if (what) {
             bad(r, line, "%s is not what the column holds", what);
@@ -406,13 +444,13 @@ static int read_row(reader *r, int tb, long line) {
         t.txindex = UINT32_MAX;
         t.file = r->file;
         const char *what = NULL;
-        if (parse_hex_bytes(fld(r, F_TOKEN), t.token, 20, &has) || !has) what = "token_address";
-        else if (parse_hex_bytes(fld(r, F_FROM), t.from, 20, &has) || !has) what = "from_address";
-        else if (parse_hex_bytes(fld(r, F_TO), t.to, 20, &has) || !has) what = "to_address";
+        if (hex_field(r, F_TOKEN, t.token, 20, &has) || !has) what = "token_address";
+        else if (hex_field(r, F_FROM, t.from, 20, &has) || !has) what = "from_address";
+        else if (hex_field(r, F_TO, t.to, 20, &has) || !has) what = "to_address";
         else if (parse_amount(fld(r, F_VALUE), &t.value, &has) || !has) what = "value";
-        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &has) || !has) what = "transaction_hash";
+        else if (hex_field(r, F_TXHASH, t.txhash, 32, &has) || !has) what = "transaction_hash";
         else if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
-        else if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
+        else if (block_field(r, F_BLOCK, &t.block, &has) || !has) what = "block_number";
         if (what) {
             bad(r, line, "%s is not what the column holds", what);
             return -1;
@@ -428,12 +466,12 @@ static int read_row(reader *r, int tb, long line) {
         t.status = -1;
         uint64_t v = 0;
         const char *what = NULL, *type = fld(r, F_TRACE_TYPE), *ct = fld(r, F_CALL_TYPE), *st = fld(r, F_STATUS);
-        if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
-        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &t.has_hash)) what = "transaction_hash";
+        if (block_field(r, F_BLOCK, &t.block, &has) || !has) what = "block_number";
+        else if (hex_field(r, F_TXHASH, t.txhash, 32, &t.has_hash)) what = "transaction_hash";
         else if (parse_u64(fld(r, F_TXINDEX), &v, &t.has_txindex) || (t.has_txindex && v >= UINT32_MAX))
             what = "transaction_index";
-        else if (parse_hex_bytes(fld(r, F_FROM), t.from, 20, &t.has_from)) what = "from_address";
-        else if (parse_hex_bytes(fld(r, F_TO), t.to, 20, &t.has_to)) what = "to_address";
+        else if (hex_field(r, F_FROM, t.from, 20, &t.has_from)) what = "from_address";
+        else if (hex_field(r, F_TO, t.to, 20, &t.has_to)) what = "to_address";
         else if (parse_amount(fld(r, F_VALUE), &t.value, &has)) what = "value";
         else if (*st && strcmp(st, "0") && strcmp(st, "1")) what = "status";
         if (!what) {
@@ -492,7 +530,7 @@ static int read_row(reader *r, int tb, long line) {
     }
     case TB_TOKENS: {
         uint8_t a[20];
-        if (parse_hex_bytes(fld(r, F_ADDRESS), a, 20, &has) || !has) {
+        if (hex_field(r, F_ADDRESS, a, 20, &has) || !has) {
             bad(r, line, "%s is not a 20-byte address", "address");
             return -1;
         }
@@ -714,12 +752,15 @@ struct ev_source {
 
 #define EV_BLOCK_ANY UINT64_MAX
 
-static uint64_t row_block(const reader *r, int tb) {
+static uint64_t row_block(reader *r, int tb) {
+    r->blk_field = -1;
     if (tb == TB_TOKENS) return EV_BLOCK_ANY;
+    int f = tb == TB_BLOCKS ? F_NUMBER : F_BLOCK;
     uint64_t v;
     uint8_t has;
-    if (parse_u64(fld(r, tb == TB_BLOCKS ? F_NUMBER : F_BLOCK), &v, &has) || !has || v == EV_BLOCK_ANY)
-        return EV_BLOCK_ANY;
+    if (parse_u64(fld(r, f), &v, &has) || !has || v == EV_BLOCK_ANY) return EV_BLOCK_ANY;
+    r->blk_field = f;
+    r->blk = v;
     return v;
 }
 
