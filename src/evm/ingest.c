@@ -1026,9 +1026,12 @@ static void ingest_on_bad(void *ctx, const st_error *e) {
     char key[sizeof e->file + sizeof e->msg + 32];
     int n = snprintf(key, sizeof key, "%s\n%ld\n%s", e->file, e->line, e->msg);
     size_t klen = n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
-    uint64_t v;
-    if (g->attempt && g->reported && st_map_get(g->reported, key, klen, &v)) return;
-    if (!g->attempt && g->reported) (void)st_map_put(g->reported, key, klen, 1); /* OOM: may report twice */
+    /* remembered by a 64-bit hash, and at most 2^20 of them: past that (a
+     * file of nothing but bad rows) a second reading may report again */
+    uint64_t v, h = st_hash64(key, klen);
+    if (g->attempt && g->reported && st_map_get(g->reported, &h, 8, &v)) return;
+    if (!g->attempt && g->reported && st_map_count(g->reported) < ((size_t)1 << 20))
+        (void)st_map_put(g->reported, &h, 8, 1); /* OOM: may report twice */
     if (g->opts->on_bad) g->opts->on_bad(g->opts->ctx, e);
 }
 
