@@ -35,10 +35,11 @@ for N in $SIZES; do
   rm -rf "$W/x" "$W/db"
   "$B" evm synth --flows "$N" --out "$W/x" --seed 1
   bytes=$(cat "$W"/x/*.csv | wc -c)
-  : >"$W/wc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
+  : >"$W/wc"; : >"$W/wcc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
   for r in $(seq $RUNS); do
     cat "$W"/x/*.csv >/dev/null # the same page-cache state for both
-    secs wc -l "$W"/x/*.csv | awk '{print $1}' >>"$W/wc"
+    secs wc -l "$W"/x/*.csv >"$W/one"
+    awk '{print $1}' "$W/one" >>"$W/wc"; awk '{print $2}' "$W/one" >>"$W/wcc"
     rm -rf "$W/db"
     secs "$B" evm ingest --db "$W/db" "$W/x" >"$W/one"
     awk '{print $1}' "$W/one" >>"$W/ing"; awk '{print $2}' "$W/one" >>"$W/ingc"
@@ -51,7 +52,7 @@ for N in $SIZES; do
   flows=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['flows'])")
   store=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['store_bytes'])")
   bpf=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['bytes_per_flow'])")
-  wcm=$(median <"$W/wc"); ing=$(median <"$W/ing"); ingc=$(median <"$W/ingc")
+  wcm=$(median <"$W/wc"); wcc=$(median <"$W/wcc"); ing=$(median <"$W/ing"); ingc=$(median <"$W/ingc")
   ingns=$(median <"$W/ingns"); ingnsc=$(median <"$W/ingnsc")
   # point queries: a transaction and an address from the export, 20 processes each
   tx=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f1); ad=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f6)
@@ -61,10 +62,11 @@ for N in $SIZES; do
   for i in $(seq 20); do secs "$B" evm address --db "$W/db" "$ad" | awk '{print $1}' >>"$W/q"; done
   qad=$(median <"$W/q")
   echo "flows $flows  export $bytes bytes ($(echo "$bytes $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow)  runs $RUNS"
-  echo "  wc -l          $wcm s"
+  echo "  wc -l          $wcm s (cpu $wcc s)"
   echo "  evm ingest     $ing s (cpu $ingc s)   $(echo "$ing $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
   echo "  + no fsync     $ingns s (cpu $ingnsc s)   $(echo "$ingns $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
-  echo "  ingest memory  $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB peak resident (the export's rows are held during one ingest)"
+  echo "  cpu ratio      $(echo "$ingc $wcc" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l's cpu (cpu is in 10 ms steps: read it at medium and large; the machine's other load inflates wall, not cpu)"
+  echo "  ingest memory  $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB peak resident (one window of blocks is held; the address table grows with the addresses)"
   echo "  store          $store bytes: $(echo "$store $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow in all, $bpf in the flow columns and index"
   echo "  evm tx         $(echo $qtx | awk '{printf "%.1f", $1*1000}') ms median (a whole process: exec, open, map, answer)"
   echo "  evm address    $(echo $qad | awk '{printf "%.1f", $1*1000}') ms median (a whole process)"

@@ -38,6 +38,10 @@
  * include/sanctrace/io.h. */
 #include "sanctrace/io.h"
 
+/* Bytes of the input the reader has consumed: everything before it is
+ * never read again (a caller reading a mapped file may drop those pages). */
+size_t st_csv_consumed(const st_csv *c);
+
 /* The same, appended to b.  ST_OK, ST_ENOMEM or ST_ELIMIT. */
 int st_csv_buf_field(st_buf *b, const char *s, unsigned flags);
 

@@ -117,6 +117,7 @@ typedef struct ev_token {
     uint8_t no_from, no_to; /* WETH: a Deposit mints (from nowhere), a Withdrawal burns */
     uint64_t block, log_index, tx;
     uint32_t txindex;     /* UINT32_MAX unknown */
+    uint32_t file;
     st_u256 value;
 } ev_token;
 
@@ -177,6 +178,27 @@ int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es);
          ? memset(&(vec).v[(vec).n], 0, sizeof *(vec).v), &(vec).v[(vec).n++] : NULL)
 
 void ev_batch_free(ev_batch *b);
+
+/* One export file read in block windows (export.c).  Rows are appended to
+ * b as ev_read_buffer does; names and counts are registered at open. */
+typedef struct ev_source ev_source;
+#define EV_UNSORTED 1 /* a row of a block at or below `passed`: not in block order */
+/* Map (or gunzip) path and read its header: ST_OK (a file with nothing to
+ * read is a source that is done at once) or an error (nothing registered
+ * for an unreadable file). *out is the caller's (ev_source_close). */
+int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err);
+int ev_source_open_buffer(ev_batch *b, const char *data, size_t len, const char *name, ev_source **out,
+                          st_error *err);
+/* The block of the next row (UINT64_MAX when none is left); rows that name
+ * no block are read into b on the way. */
+int ev_source_next_block(ev_source *s, uint64_t *block, st_error *err);
+/* Read the rows up to block upto into b: ST_OK, an error, or EV_UNSORTED
+ * when a row's block is at or below passed (>= 0) and nothing more is read. */
+int ev_source_read(ev_source *s, int64_t passed, uint64_t upto, st_error *err);
+int ev_source_done(const ev_source *s);
+/* Hand back the pages of a mapped file before the cursor (read once). */
+void ev_source_forget(ev_source *s);
+void ev_source_close(ev_source *s);
 /* Read one export table held in data[0..len) (CSV, recognised by its
  * header) into b.  Bad rows are reported through b->on_bad and counted;
  * a file whose header names no known table, or lacks a column, is one bad
@@ -197,23 +219,24 @@ int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char
  * and drops repeats). */
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
 
-/* ---- ingest (ingest.c) from any source of rows ---- */
+/* ---- ingest (ingest.c) from a feed of rows ---- */
 
-/* Where one ingest's rows come from.  prepare (may be NULL) runs under the
+/* Where one ingest's rows come from when they are no export files.  prepare (may be NULL) runs under the
  * store's lock once the committed counts are read, and may lower them to
  * an earlier commit (a rollback: the columns are cut back to them and the
  * new rows appended after); read fills the batch; before_commit (may be
  * NULL) runs once columns and indexes are written and before the manifest
  * is renamed, so what it writes is committed with them. */
-typedef struct ev_source {
+typedef struct ev_feed {
     int (*prepare)(void *ctx, const char *dir, ev_counts *c, st_error *err);
     int (*read)(void *ctx, ev_batch *b, st_error *err);
     int (*before_commit)(void *ctx, const char *dir, const ev_counts *nc, st_error *err);
     void *ctx;
-} ev_source;
+} ev_feed;
 
-/* st_evm_ingest with the rows from src. */
-int ev_ingest_source(const char *dir, const ev_source *src, const st_evm_ingest_opts *opts,
-                     st_evm_ingest_report *rep, st_error *err);
+/* st_evm_ingest with the rows from a feed (a node's blocks, rpc.c): read
+ * whole, as one window. */
+int ev_ingest_feed(const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts,
+                   st_evm_ingest_report *rep, st_error *err);
 
 #endif

@@ -16,18 +16,24 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "core/alloc.h"
 #include "core/codec.h"
+#include "core/csv.h"
 #include "core/fs.h"
 #include "evm/evm_int.h"
 
 #define EV_MAX_FILE ((size_t)16 << 30) /* one export file, decompressed */
 #define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
-/* rows held in memory by one ingest (about 0.5 KiB each): past it, ingest
- * the export in block ranges */
+/* rows read by one ingest (held in memory, about 0.5 KiB each, when the
+ * export is read whole): past it, ingest the export in block ranges */
 #define EV_MAX_ROWS ((uint64_t)1 << 31)
 
 int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es) {
@@ -60,21 +66,72 @@ void ev_batch_free(ev_batch *b) {
 
 static inline int hexv(int c) { return st_hex_digit(c); }
 
-static int parse_hex_bytes(const char *s, uint8_t *out, size_t n, uint8_t *has) {
-    if (!*s) {
+/* Hex digit values, 0x80 for anything else: one load a digit, and the
+ * digits of a whole field OR-ed into one check (branches per digit were a
+ * quarter of an ingest). */
+static const uint8_t hex_table[256] = {
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 10, 11, 12, 13, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 10, 11, 12, 13, 14, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+};
+
+#ifdef __SSE2__
+/* 16 hex digits into 8 bytes, all checked: 0 ok, -1 not hex.  The
+ * digits of hashes and addresses are most of an export's bytes, so they
+ * are read 16 at a time (the table loop took 8 instructions a digit). */
+static inline int hex16(const uint8_t *s, uint8_t *out) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), l));
+    if (_mm_movemask_epi8(_mm_or_si128(dig, alpha)) != 0xFFFF) return -1; /* bytes >= 0x80 compare below '0' */
+    __m128i val = _mm_add_epi8(_mm_and_si128(v, _mm_set1_epi8(0x0F)), _mm_and_si128(alpha, _mm_set1_epi8(9)));
+    /* 16-bit lanes: the high digit in the low byte, the low digit above */
+    __m128i t = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(val, _mm_set1_epi16(0x00FF)), 4), _mm_srli_epi16(val, 8));
+    _mm_storel_epi64((__m128i *)(void *)out, _mm_packus_epi16(t, t));
+    return 0;
+}
+#endif
+
+/* s holds len bytes before its NUL (a field's length is known: no strlen) */
+static int parse_hex_len(const char *s, size_t len, uint8_t *out, size_t n, uint8_t *has) {
+    if (!len || !*s) {
         *has = 0;
         return 0;
     }
-    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strnlen(s, 2 + 2 * n + 1) != 2 + 2 * n) return -1;
-    int bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        int h = hexv(s[2 + 2 * i]), l = hexv(s[3 + 2 * i]);
-        bad |= h | l; /* negative when either is not a hex digit */
-        out[i] = (uint8_t)(((unsigned)h << 4) | (unsigned)l);
+    if (len != 2 + 2 * n || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return -1;
+    const uint8_t *d = (const uint8_t *)s + 2;
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 8 <= n; i += 8)
+        if (hex16(d + 2 * i, out + i)) return -1;
+#endif
+    unsigned bad = 0;
+    for (; i < n; i++) {
+        unsigned h = hex_table[d[2 * i]], l = hex_table[d[2 * i + 1]];
+        bad |= h | l;
+        out[i] = (uint8_t)((h << 4) | l);
     }
-    if (bad < 0) return -1;
+    if (bad & 0x80) return -1;
     *has = 1;
     return 0;
+}
+
+static int parse_hex_bytes(const char *s, uint8_t *out, size_t n, uint8_t *has) {
+    return parse_hex_len(s, strnlen(s, 2 + 2 * n + 1), out, n, has);
 }
 
 static int parse_u64(const char *s, uint64_t *out, uint8_t *has) {
@@ -144,11 +201,44 @@ typedef struct reader {
     const char *jv[F_N]; /* JSON lines: field -> value text of this line, NULL absent */
     int json;
     uint32_t file;
+    int blk_field;     /* the block number row_block read for this row (-1: none) */
+    uint64_t blk;
 } reader;
 
 static const char *fld(const reader *r, int f) {
     if (r->json) return r->jv[f] ? r->jv[f] : "";
     return r->col[f] < 0 ? "" : st_csv_field(r->csv, (size_t)r->col[f]);
+}
+
+static const char *fldn(const reader *r, int f, size_t *len) {
+    if (r->json || r->col[f] < 0) {
+        const char *v = fld(r, f);
+        *len = strlen(v);
+        return v;
+    }
+    *len = st_csv_field_len(r->csv, (size_t)r->col[f]);
+    return st_csv_field(r->csv, (size_t)r->col[f]);
+}
+
+/* A hash or address field: as parse_hex_bytes. */
+static int hex_field(const reader *r, int f, uint8_t *out, size_t n, uint8_t *has) {
+    size_t len;
+    const char *v = fldn(r, f, &len);
+    /* the field is read as text up to a NUL in it, as everywhere else (an
+     * earlier NUL fails the digits) */
+    if (len > 2 + 2 * n && !v[2 + 2 * n]) len = 2 + 2 * n;
+    return parse_hex_len(v, len, out, n, has);
+}
+
+/* The block number field f (F_BLOCK, or F_NUMBER of blocks): read once by
+ * row_block when the row was read ahead. */
+static int block_field(const reader *r, int f, uint64_t *out, uint8_t *has) {
+    if (r->blk_field == f) {
+        *out = r->blk;
+        *has = 1;
+        return 0;
+    }
+    return parse_u64(fld(r, f), out, has);
 }
 
 static void bad(reader *r, long line, const char *fmt, const char *what) {
@@ -241,8 +331,8 @@ static int read_row(reader *r, int tb, long line) {
         ev_block *x = EV_PUSH(b->blocks);
         if (!x) return ST_ENOMEM;
         x->file = r->file;
-        if (parse_u64(fld(r, F_NUMBER), &x->number, &has) || !has) goto bad_number;
-        if (parse_hex_bytes(fld(r, F_MINER), x->miner, 20, &x->has_miner)) goto bad_miner;
+        if (block_field(r, F_NUMBER, &x->number, &has) || !has) goto bad_number;
+        if (hex_field(r, F_MINER, x->miner, 20, &x->has_miner)) goto bad_miner;
         if (parse_amount(fld(r, F_BASE_FEE), &x->base_fee, &x->has_base_fee)) goto bad_fee;
         if (parse_u64(fld(r, F_TIMESTAMP), &x->time, &x->has_time)) x->has_time = 0; /* for tag dates only */
         int w = row_withdrawals(r, x, line);
@@ -273,23 +363,23 @@ static int read_row(reader *r, int tb, long line) {
         x->status = -1;
         uint64_t v = 0;
         const char *what = NULL;
-        if (parse_hex_bytes(fld(r, tb == TB_TXS ? F_HASH : F_TXHASH), x->hash, 32, &x->has_hash) || !x->has_hash)
+        if (hex_field(r, tb == TB_TXS ? F_HASH : F_TXHASH, x->hash, 32, &x->has_hash) || !x->has_hash)
             what = tb == TB_TXS ? "hash" : "transaction_hash";
-        else if (parse_u64(fld(r, F_BLOCK), &x->block, &has) || !has) what = "block_number";
+        else if (block_field(r, F_BLOCK, &x->block, &has) || !has) what = "block_number";
         else if (parse_u64(fld(r, F_TXINDEX), &v, &has) || (has && v >= UINT32_MAX)) what = "transaction_index";
         else {
             x->index = has ? (uint32_t)v : UINT32_MAX;
             int fs = tb == TB_TXS ? F_R_STATUS : F_STATUS, fg = tb == TB_TXS ? F_R_GAS_USED : F_GAS_USED;
             int fe = tb == TB_TXS ? F_R_EFF_PRICE : F_EFF_PRICE, fc = tb == TB_TXS ? F_R_CONTRACT : F_CONTRACT;
             const char *st = fld(r, fs);
-            if (tb == TB_TXS && (parse_hex_bytes(fld(r, F_FROM), x->from, 20, &x->has_from)))
+            if (tb == TB_TXS && (hex_field(r, F_FROM, x->from, 20, &x->has_from)))
                 what = "from_address";
-            else if (tb == TB_TXS && parse_hex_bytes(fld(r, F_TO), x->to, 20, &x->has_to)) what = "to_address";
+            else if (tb == TB_TXS && hex_field(r, F_TO, x->to, 20, &x->has_to)) what = "to_address";
             else if (tb == TB_TXS && parse_amount(fld(r, F_VALUE), &x->value, &x->has_value)) what = "value";
             else if (parse_amount(fld(r, F_GAS_PRICE), &x->gas_price, &x->has_gas_price)) what = "gas_price";
             else if (parse_u64(fld(r, fg), &x->gas_used, &x->has_gas_used)) what = "gas_used";
             else if (parse_amount(fld(r, fe), &x->eff_price, &x->has_eff)) what = "effective_gas_price";
-            else if (parse_hex_bytes(fld(r, fc), x->contract, 20, &x->has_contract)) what = "contract_address";
+            else if (hex_field(r, fc, x->contract, 20, &x->has_contract)) what = "contract_address";
             else if (parse_u64(fld(r, tb == TB_TXS ? F_R_BLOB_GAS : F_BLOB_GAS), &x->blob_gas, &x->has_blob_gas))
                 what = "blob_gas_used";
             else if (parse_amount(fld(r, tb == TB_TXS ? F_R_BLOB_PRICE : F_BLOB_PRICE), &x->blob_price,
@@ -309,12 +399,13 @@ static int read_row(reader *r, int tb, long line) {
         const char *topics = fld(r, F_TOPICS), *data = fld(r, F_DATA);
         ev_token t;
         memset(&t, 0, sizeof t);
+        t.file = r->file;
         uint64_t v = 0;
         const char *what = NULL;
         if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
-        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &has) || !has) what = "transaction_hash";
-        else if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
-        else if (parse_hex_bytes(fld(r, F_ADDRESS), t.token, 20, &has) || !has) what = "address";
+        else if (hex_field(r, F_TXHASH, t.txhash, 32, &has) || !has) what = "transaction_hash";
+        else if (block_field(r, F_BLOCK, &t.block, &has) || !has) what = "block_number";
+        else if (hex_field(r, F_ADDRESS, t.token, 20, &has) || !has) what = "address";
         else if (parse_u64(fld(r, F_TXINDEX), &v, &has) || (has && v >= UINT32_MAX)) what = "transaction_index";
         if (what) {
             bad(r, line, "%s is not what the column holds", what);
@@ -353,14 +444,15 @@ static int read_row(reader *r, int tb, long line) {
         ev_token t;
         memset(&t, 0, sizeof t);
         t.txindex = UINT32_MAX;
+        t.file = r->file;
         const char *what = NULL;
-        if (parse_hex_bytes(fld(r, F_TOKEN), t.token, 20, &has) || !has) what = "token_address";
-        else if (parse_hex_bytes(fld(r, F_FROM), t.from, 20, &has) || !has) what = "from_address";
-        else if (parse_hex_bytes(fld(r, F_TO), t.to, 20, &has) || !has) what = "to_address";
+        if (hex_field(r, F_TOKEN, t.token, 20, &has) || !has) what = "token_address";
+        else if (hex_field(r, F_FROM, t.from, 20, &has) || !has) what = "from_address";
+        else if (hex_field(r, F_TO, t.to, 20, &has) || !has) what = "to_address";
         else if (parse_amount(fld(r, F_VALUE), &t.value, &has) || !has) what = "value";
-        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &has) || !has) what = "transaction_hash";
+        else if (hex_field(r, F_TXHASH, t.txhash, 32, &has) || !has) what = "transaction_hash";
         else if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
-        else if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
+        else if (block_field(r, F_BLOCK, &t.block, &has) || !has) what = "block_number";
         if (what) {
             bad(r, line, "%s is not what the column holds", what);
             return -1;
@@ -376,12 +468,12 @@ static int read_row(reader *r, int tb, long line) {
         t.status = -1;
         uint64_t v = 0;
         const char *what = NULL, *type = fld(r, F_TRACE_TYPE), *ct = fld(r, F_CALL_TYPE), *st = fld(r, F_STATUS);
-        if (parse_u64(fld(r, F_BLOCK), &t.block, &has) || !has) what = "block_number";
-        else if (parse_hex_bytes(fld(r, F_TXHASH), t.txhash, 32, &t.has_hash)) what = "transaction_hash";
+        if (block_field(r, F_BLOCK, &t.block, &has) || !has) what = "block_number";
+        else if (hex_field(r, F_TXHASH, t.txhash, 32, &t.has_hash)) what = "transaction_hash";
         else if (parse_u64(fld(r, F_TXINDEX), &v, &t.has_txindex) || (t.has_txindex && v >= UINT32_MAX))
             what = "transaction_index";
-        else if (parse_hex_bytes(fld(r, F_FROM), t.from, 20, &t.has_from)) what = "from_address";
-        else if (parse_hex_bytes(fld(r, F_TO), t.to, 20, &t.has_to)) what = "to_address";
+        else if (hex_field(r, F_FROM, t.from, 20, &t.has_from)) what = "from_address";
+        else if (hex_field(r, F_TO, t.to, 20, &t.has_to)) what = "to_address";
         else if (parse_amount(fld(r, F_VALUE), &t.value, &has)) what = "value";
         else if (*st && strcmp(st, "0") && strcmp(st, "1")) what = "status";
         if (!what) {
@@ -440,7 +532,7 @@ static int read_row(reader *r, int tb, long line) {
     }
     case TB_TOKENS: {
         uint8_t a[20];
-        if (parse_hex_bytes(fld(r, F_ADDRESS), a, 20, &has) || !has) {
+        if (hex_field(r, F_ADDRESS, a, 20, &has) || !has) {
             bad(r, line, "%s is not a 20-byte address", "address");
             return -1;
         }
@@ -536,12 +628,14 @@ static int json_table(const char *type) {
     return -1;
 }
 
-/* One line [p, end): 0 kept or skipped with a report, ST_ENOMEM. */
-static int read_json_line(reader *r, const char *p, const char *end, long line, char *scratch, size_t cap) {
+/* One line [p, end) parsed into r->jv (values in scratch): 0 with *tb its
+ * table, or -1 with *why. */
+static int json_parse_line(reader *r, const char *p, const char *end, char *scratch, size_t cap, int *tb,
+                           const char **why) {
     size_t used = 0;
     for (int f = 0; f < F_N; f++) r->jv[f] = NULL;
     char type[32] = "";
-    const char *why = "not one JSON object";
+    *why = "not one JSON object";
     p = skip_ws(p, end);
     if (p >= end || *p++ != '{') goto bad;
     p = skip_ws(p, end);
@@ -599,11 +693,19 @@ static int read_json_line(reader *r, const char *p, const char *end, long line, 
             goto bad;
         }
     if (skip_ws(p, end) != end) goto bad;
-    int tb = json_table(type);
-    if (tb < 0) {
-        why = "no \"type\" of an ethereum-etl table (block, transaction, receipt, log, token_transfer, trace, token)";
+    *tb = json_table(type);
+    if (*tb < 0) {
+        *why = "no \"type\" of an ethereum-etl table (block, transaction, receipt, log, token_transfer, trace, token)";
         goto bad;
     }
+    return 0;
+bad:
+    return -1;
+}
+
+/* A parsed line's row: the keys its table needs, then the row.  0 kept or
+ * reported, ST_ENOMEM. */
+static int json_dispatch(reader *r, int tb, long line) {
     for (int i = 0; need[tb][i]; i++)
         for (int f = 0; f < F_N; f++)
             if (!strcmp(need[tb][i], field_names[f]) && !r->jv[f] && strcmp(need[tb][i], "error") &&
@@ -620,131 +722,274 @@ static int read_json_line(reader *r, const char *p, const char *end, long line, 
     r->b->rows++;
     int x = read_row(r, tb, line);
     return x == ST_ENOMEM ? ST_ENOMEM : 0;
-bad:
-    r->b->rows++;
-    bad(r, line, "%s", why);
-    return 0;
 }
 
-static int read_json_lines(reader *r, const char *data, size_t len, st_error *err) {
-    size_t cap = ST_CSV_MAX_RECORD;
-    char *scratch = st_malloc(cap);
-    if (!scratch) return st_error_set(err, ST_ENOMEM, "out of memory");
-    r->json = 1;
-    long line = 0;
-    int rc = ST_OK;
-    for (const char *p = data, *end = data + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
-        line++;
-        const char *q = skip_ws(p, e);
-        if (q < e) {
-            if (r->b->rows >= (r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS)) {
-                r->b->full = 1;
-                rc = st_error_at(err, ST_ELIMIT, r->name, line, -1,
-                                 "more than %llu rows in one ingest: ingest the export in block ranges",
-                                 (unsigned long long)(r->b->max_rows ? r->b->max_rows : EV_MAX_ROWS));
-                break;
-            }
-            if ((size_t)(e - p) >= cap) {
-                r->b->rows++;
-                bad(r, line, "%s", "line longer than the record limit");
-            } else if ((rc = read_json_line(r, p, e, line, scratch, cap))) {
-                rc = st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
-                break;
-            }
-        }
-        p = nl ? nl + 1 : end;
-    }
-    st_free(scratch);
-    return rc;
-}
+/* ---- sources: one export file read in block windows ----
+ *
+ * A source is one file, mapped (or gunzipped) whole, with a cursor: the
+ * next record is read ahead ("pending") so its block number decides
+ * whether it belongs to the window being read.  Exports are written in
+ * block order, so the ingest reads every file's rows of a few blocks at a
+ * time and holds only those; a row of a block the window has passed says
+ * the file is not in block order (EV_UNSORTED: the caller reads the whole
+ * export at once instead).  A row whose block cannot be read (reported bad
+ * when dispatched) and the tokens table, which names no block, go in
+ * whatever window is being read. */
 
-int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err) {
+struct ev_source {
     reader r;
-    memset(&r, 0, sizeof r);
-    r.b = b;
-    r.name = name;
+    int tb;                    /* CSV: the table; JSON lines: -1 */
+    st_fmap map;
+    char *owned;               /* gunzipped text */
+    const char *data;
+    size_t len;
+    const char *jp, *jend;     /* JSON lines: the cursor */
+    long jline;
+    char *scratch;
+    int pending, pending_tb, done;
+    long pending_line;
+    uint64_t pending_block;    /* EV_BLOCK_ANY: in any window */
+    size_t forgot;             /* bytes of the mapping handed back (ev_source_forget) */
+};
+
+#define EV_BLOCK_ANY UINT64_MAX
+
+static uint64_t row_block(reader *r, int tb) {
+    r->blk_field = -1;
+    if (tb == TB_TOKENS) return EV_BLOCK_ANY;
+    int f = tb == TB_BLOCKS ? F_NUMBER : F_BLOCK;
+    uint64_t v;
+    uint8_t has;
+    if (parse_u64(fld(r, f), &v, &has) || !has || v == EV_BLOCK_ANY) return EV_BLOCK_ANY;
+    r->blk_field = f;
+    r->blk = v;
+    return v;
+}
+
+/* Register the file and read its header; s->done when nothing follows. */
+static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *err) {
+    reader *r = &s->r;
+    r->b = b;
     b->files++;
-    b->bytes += len;
+    b->bytes += s->len;
     /* keep the name for messages about joined rows */
     char **nn = st_realloc(b->names, (b->nnames + 1) * sizeof *nn);
     if (!nn) return st_error_set(err, ST_ENOMEM, "out of memory");
     b->names = nn;
     if (!(b->names[b->nnames] = st_strdup(name))) return st_error_set(err, ST_ENOMEM, "out of memory");
-    r.file = (uint32_t)b->nnames++;
-    size_t k = 0;
+    r->name = b->names[b->nnames];
+    r->file = (uint32_t)b->nnames++;
+    s->tb = -1;
+    const char *data = s->data;
+    size_t len = s->len, k = 0;
     while (k < len && (data[k] == ' ' || data[k] == '\n' || data[k] == '\r' || data[k] == '\t')) k++;
-    if (k == len) return ST_OK; /* a zero-byte file: an empty table */
-    if (data[k] == '{') return read_json_lines(&r, data, len, err);
-    int rc = st_csv_open(&r.csv, data, len, name, ST_CSV_HEADER);
+    if (k == len) { /* a zero-byte file: an empty table */
+        s->done = 1;
+        return ST_OK;
+    }
+    if (data[k] == '{') {
+        r->json = 1;
+        s->jp = data;
+        s->jend = data + len;
+        if (!(s->scratch = st_malloc(ST_CSV_MAX_RECORD))) return st_error_set(err, ST_ENOMEM, "out of memory");
+        return ST_OK;
+    }
+    int rc = st_csv_open(&r->csv, data, len, name, ST_CSV_HEADER);
     if (rc) return st_error_set(err, rc, "out of memory");
     st_error e;
     st_error_clear(&e);
-    rc = st_csv_next(r.csv, &e);
+    s->done = 1; /* until the header is known good */
+    rc = st_csv_next(r->csv, &e);
     if (rc != 1) {
-        if (rc == ST_ENOMEM) goto oom;
-        if (rc < 0) bad(&r, 1, "%s", "the header cannot be read");
-        rc = ST_OK;
-        goto done;
+        if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", name);
+        if (rc < 0) bad(r, 1, "%s", "the header cannot be read");
+        return ST_OK;
     }
-    for (int f = 0; f < F_N; f++) r.col[f] = -1;
-    for (size_t i = 0; i < st_csv_nfields(r.csv); i++)
+    for (int f = 0; f < F_N; f++) r->col[f] = -1;
+    for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
         for (int f = 0; f < F_N; f++)
-            if (r.col[f] < 0 && !strcmp(st_csv_field(r.csv, i), field_names[f])) r.col[f] = (int)i;
+            if (r->col[f] < 0 && !strcmp(st_csv_field(r->csv, i), field_names[f])) r->col[f] = (int)i;
     int tb = -1;
-    if (r.col[F_TRACE_TYPE] >= 0) tb = TB_TRACES;
-    else if (r.col[F_TOKEN] >= 0) tb = TB_TOKEN_TRANSFERS;
-    else if (r.col[F_TOPICS] >= 0) tb = TB_LOGS;
-    else if (r.col[F_GAS_USED] >= 0 && r.col[F_TXHASH] >= 0) tb = TB_RECEIPTS;
-    else if (r.col[F_HASH] >= 0 && r.col[F_FROM] >= 0) tb = TB_TXS;
-    else if (r.col[F_MINER] >= 0) tb = TB_BLOCKS;
-    else if (r.col[F_ADDRESS] >= 0 && st_csv_nfields(r.csv) >= 2) {
-        for (size_t i = 0; i < st_csv_nfields(r.csv); i++)
-            if (!strcmp(st_csv_field(r.csv, i), "symbol")) tb = TB_TOKENS;
+    if (r->col[F_TRACE_TYPE] >= 0) tb = TB_TRACES;
+    else if (r->col[F_TOKEN] >= 0) tb = TB_TOKEN_TRANSFERS;
+    else if (r->col[F_TOPICS] >= 0) tb = TB_LOGS;
+    else if (r->col[F_GAS_USED] >= 0 && r->col[F_TXHASH] >= 0) tb = TB_RECEIPTS;
+    else if (r->col[F_HASH] >= 0 && r->col[F_FROM] >= 0) tb = TB_TXS;
+    else if (r->col[F_MINER] >= 0) tb = TB_BLOCKS;
+    else if (r->col[F_ADDRESS] >= 0 && st_csv_nfields(r->csv) >= 2) {
+        for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
+            if (!strcmp(st_csv_field(r->csv, i), "symbol")) tb = TB_TOKENS;
     }
     if (tb < 0) {
-        bad(&r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
-                         "token_transfers, traces, tokens)");
-        rc = ST_OK;
-        goto done;
+        bad(r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
+                        "token_transfers, traces, tokens)");
+        return ST_OK;
     }
     for (int i = 0; need[tb][i]; i++) {
         int found = 0;
-        for (size_t c = 0; c < st_csv_nfields(r.csv); c++)
-            if (!strcmp(st_csv_field(r.csv, c), need[tb][i])) found = 1;
+        for (size_t c = 0; c < st_csv_nfields(r->csv); c++)
+            if (!strcmp(st_csv_field(r->csv, c), need[tb][i])) found = 1;
         if (!found) {
             char msg[200];
             snprintf(msg, sizeof msg, "a %s table needs the column '%s'", table_names[tb], need[tb][i]);
-            bad(&r, 1, "%s", msg);
-            rc = ST_OK;
-            goto done;
+            bad(r, 1, "%s", msg);
+            return ST_OK;
         }
     }
-    while ((rc = st_csv_next(r.csv, &e)) != 0) {
-        if (rc == ST_ENOMEM) goto oom;
-        if (rc < 0) { /* malformed: reported, the reader resynchronised */
-            b->bad_rows++;
-            if (b->on_bad) b->on_bad(b->ctx, &e);
-            continue;
+    s->tb = tb;
+    s->done = 0;
+    return ST_OK;
+}
+
+static uint64_t max_rows(const ev_batch *b) { return b->max_rows ? b->max_rows : EV_MAX_ROWS; }
+
+static int rows_full(ev_source *s, long line, st_error *err) {
+    s->r.b->full = 1;
+    return st_error_at(err, ST_ELIMIT, s->r.name, line, -1,
+                       "more than %llu rows in one ingest: ingest the export in block ranges",
+                       (unsigned long long)max_rows(s->r.b));
+}
+
+/* Read the next record ahead (bad ones are reported on the way). */
+static int source_peek(ev_source *s, st_error *err) {
+    reader *r = &s->r;
+    ev_batch *b = r->b;
+    if (s->pending || s->done) return ST_OK;
+    if (!r->json) {
+        st_error e; /* filled by st_csv_next for a malformed record only */
+        for (;;) {
+            int rc = st_csv_next(r->csv, &e);
+            if (rc == 0) {
+                s->done = 1;
+                return ST_OK;
+            }
+            if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
+            if (rc < 0) { /* malformed: reported, the reader resynchronised */
+                b->bad_rows++;
+                if (b->on_bad) b->on_bad(b->ctx, &e);
+                continue;
+            }
+            s->pending = 1;
+            s->pending_line = st_csv_line(r->csv);
+            s->pending_block = row_block(r, s->tb);
+            return ST_OK;
         }
-        if (b->rows >= (b->max_rows ? b->max_rows : EV_MAX_ROWS)) {
-            b->full = 1;
-            rc = st_error_at(err, ST_ELIMIT, name, st_csv_line(r.csv), -1,
-                             "more than %llu rows in one ingest: ingest the export in block ranges",
-                             (unsigned long long)(b->max_rows ? b->max_rows : EV_MAX_ROWS));
-            goto done;
-        }
-        b->rows++;
-        int x = read_row(&r, tb, st_csv_line(r.csv));
-        if (x == ST_ENOMEM) goto oom;
     }
-    rc = ST_OK;
-    goto done;
-oom:
-    rc = st_error_set(err, ST_ENOMEM, "out of memory reading %s", name);
-done:
-    st_csv_close(r.csv);
+    while (s->jp < s->jend) {
+        const char *p = s->jp, *nl = memchr(p, '\n', (size_t)(s->jend - p));
+        const char *e = nl ? nl : s->jend;
+        s->jp = nl ? nl + 1 : s->jend;
+        long line = ++s->jline;
+        if (skip_ws(p, e) >= e) continue;
+        if (b->rows >= max_rows(b)) return rows_full(s, line, err);
+        const char *why;
+        int tb;
+        if ((size_t)(e - p) >= ST_CSV_MAX_RECORD) {
+            b->rows++;
+            bad(r, line, "%s", "line longer than the record limit");
+        } else if (json_parse_line(r, p, e, s->scratch, ST_CSV_MAX_RECORD, &tb, &why)) {
+            b->rows++;
+            bad(r, line, "%s", why);
+        } else {
+            s->pending = 1;
+            s->pending_tb = tb;
+            s->pending_line = line;
+            s->pending_block = row_block(r, tb);
+            return ST_OK;
+        }
+    }
+    s->done = 1;
+    return ST_OK;
+}
+
+static int source_dispatch(ev_source *s, st_error *err) {
+    reader *r = &s->r;
+    s->pending = 0;
+    int x;
+    if (r->b->rows >= max_rows(r->b)) return rows_full(s, s->pending_line, err);
+    if (r->json) x = json_dispatch(r, s->pending_tb, s->pending_line);
+    else {
+        r->b->rows++;
+        x = read_row(r, s->tb, s->pending_line);
+    }
+    return x == ST_ENOMEM ? st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name) : ST_OK;
+}
+
+int ev_source_next_block(ev_source *s, uint64_t *block, st_error *err) {
+    for (;;) {
+        int rc = source_peek(s, err);
+        if (rc) return rc;
+        if (s->done) {
+            *block = UINT64_MAX;
+            return ST_OK;
+        }
+        if (s->pending_block != EV_BLOCK_ANY) {
+            *block = s->pending_block;
+            return ST_OK;
+        }
+        if ((rc = source_dispatch(s, err))) return rc;
+    }
+}
+
+int ev_source_read(ev_source *s, int64_t passed, uint64_t upto, st_error *err) {
+    for (;;) {
+        int rc = source_peek(s, err);
+        if (rc || s->done) return rc;
+        uint64_t blk = s->pending_block;
+        if (blk != EV_BLOCK_ANY) {
+            if (passed >= 0 && blk <= (uint64_t)passed) return EV_UNSORTED;
+            if (blk > upto) return ST_OK;
+        }
+        if ((rc = source_dispatch(s, err))) return rc;
+    }
+}
+
+int ev_source_done(const ev_source *s) { return s->done && !s->pending; }
+
+void ev_source_forget(ev_source *s) {
+    if (!s->map.data) return; /* gunzipped text is the source's own */
+    size_t used = s->r.json ? (size_t)(s->jp - s->data) : s->r.csv ? st_csv_consumed(s->r.csv) : 0;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), upto = used / page * page;
+    if (upto > s->forgot) {
+        /* a private read-only file mapping: the pages stay in the page
+         * cache, this process stops holding them */
+        (void)madvise((char *)(uintptr_t)s->data + s->forgot, upto - s->forgot, MADV_DONTNEED);
+        s->forgot = upto;
+    }
+}
+
+void ev_source_close(ev_source *s) {
+    if (!s) return;
+    st_csv_close(s->r.csv);
+    st_free(s->scratch);
+    st_free(s->owned);
+    if (s->map.data) st_file_unmap(&s->map);
+    st_free(s);
+}
+
+static int source_new(ev_source **out, st_error *err) {
+    *out = st_calloc(1, sizeof **out);
+    return *out ? ST_OK : st_error_set(err, ST_ENOMEM, "out of memory");
+}
+
+int ev_source_open_buffer(ev_batch *b, const char *data, size_t len, const char *name, ev_source **out,
+                          st_error *err) {
+    int rc = source_new(out, err);
+    if (rc) return rc;
+    (*out)->data = data;
+    (*out)->len = len;
+    if ((rc = source_start(*out, b, name, err))) {
+        ev_source_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err) {
+    ev_source *s;
+    int rc = ev_source_open_buffer(b, data, len, name, &s, err);
+    if (rc == ST_OK) rc = ev_source_read(s, -1, UINT64_MAX, err);
+    ev_source_close(s);
     return rc;
 }
 
@@ -793,26 +1038,39 @@ done:
     return rc;
 }
 
-int ev_read_file(ev_batch *b, const char *path, st_error *err) {
-    st_fmap m;
-    int rc = st_file_map(path, EV_MAX_FILE, &m, err);
+int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err) {
+    ev_source *s;
+    *out = NULL;
+    int rc = source_new(&s, err);
     if (rc) return rc;
-    if (m.len >= 2 && (uint8_t)m.data[0] == 0x1f && (uint8_t)m.data[1] == 0x8b) {
-        st_file_unmap(&m);
-        char *d = NULL;
-        size_t n = 0;
-        rc = read_gzip(path, &d, &n, err);
+    if ((rc = st_file_map(path, EV_MAX_FILE, &s->map, err))) goto fail;
+    s->data = s->map.data;
+    s->len = s->map.len;
+    if (s->len >= 2 && (uint8_t)s->data[0] == 0x1f && (uint8_t)s->data[1] == 0x8b) {
+        st_file_unmap(&s->map);
+        memset(&s->map, 0, sizeof s->map);
+        rc = read_gzip(path, &s->owned, &s->len, err);
         if (rc == ST_EPARSE) { /* damaged: report, keep what came before */
             b->bad_rows++;
             if (b->on_bad) b->on_bad(b->ctx, err);
             st_error_clear(err);
             rc = ST_OK;
         }
-        if (rc == ST_OK) rc = ev_read_buffer(b, d, n, path, err);
-        st_free(d);
-        return rc;
+        if (rc) goto fail;
+        s->data = s->owned;
     }
-    rc = ev_read_buffer(b, m.data, m.len, path, err);
-    st_file_unmap(&m);
+    if ((rc = source_start(s, b, path, err))) goto fail;
+    *out = s;
+    return ST_OK;
+fail:
+    ev_source_close(s);
+    return rc;
+}
+
+int ev_read_file(ev_batch *b, const char *path, st_error *err) {
+    ev_source *s;
+    int rc = ev_source_open(b, path, &s, err);
+    if (rc == ST_OK) rc = ev_source_read(s, -1, UINT64_MAX, err);
+    ev_source_close(s);
     return rc;
 }

@@ -19,11 +19,18 @@
  * a failed transaction moves nothing but its fee.  After the transactions,
  * the block's rewards and withdrawals.  Zero amounts are not flows.
  *
+ * Windows.  Every export file is opened at once and read a window of
+ * blocks at a time (exports are written in block order): the window's rows
+ * are joined and built as above, then forgotten, so memory holds one
+ * window and the join's tables stay in the caches.  A file out of block
+ * order makes the export be read again whole, one file after another,
+ * with the same result; gzip files are always read whole.
+ *
  * Commit.  Each column is cut back to the manifest's count (whatever an
- * interrupted run left), appended and fsynced; the index files are then
- * rebuilt over the whole columns and renamed into place; the manifest is
- * renamed last.  Until that rename, readers and the next ingest see the
- * previous commit.
+ * interrupted run left), appended (in 32 MiB steps between windows) and
+ * fsynced; the index files are then rebuilt over the whole columns and
+ * renamed into place; the manifest is renamed last.  Until that rename,
+ * readers and the next ingest see the previous commit.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +55,100 @@ typedef struct colbuf {
     size_t n, cap;
 } colbuf;
 
+/* An open-addressing table of ids whose keys live in the caller's own
+ * arrays (transactions' hashes, the address column): no key copies, and a
+ * 24-bit tag of the hash beside each id, so a probe that misses rarely
+ * touches the key (the generic st_map's hashing, key copies and
+ * comparisons were a quarter of an ingest).  Slots: tag << 40 | (id + 1),
+ * 0 empty; ids below 2^40 - 1. */
+typedef struct idtab {
+    uint64_t *slot;
+    uint64_t cap, n;
+} idtab;
+
+#define IDT_ID_BITS 40
+#define IDT_ID_MASK ((UINT64_C(1) << IDT_ID_BITS) - 1)
+
+/* Hashes and addresses are keccak output, already uniform: the key's
+ * words folded and mixed once (a crafted export can make probes longer,
+ * never answers wrong). */
+static inline uint64_t idt_hash(const uint8_t *k, size_t ks) {
+    uint64_t a, b, c;
+    memcpy(&a, k, 8), memcpy(&b, k + 8, 8), memcpy(&c, k + ks - 8, 8);
+    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL) ^ ((c << 29 | c >> 35) * 0xc2b2ae3d27d4eb4fULL);
+    if (ks > 24) {
+        uint64_t d;
+        memcpy(&d, k + 16, 8);
+        h ^= d * 0x165667b19e3779f9ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+typedef const uint8_t *(*idt_key_fn)(const void *ctx, uint64_t id);
+
+/* Keys of 20 or 32 bytes, compared as overlapping words (a memcmp call for
+ * each was 6% of an ingest). */
+static inline int idt_key_eq(const uint8_t *a, const uint8_t *b, size_t ks) {
+    uint64_t a0, a1, a2, b0, b1, b2;
+    memcpy(&a0, a, 8), memcpy(&a1, a + 8, 8), memcpy(&a2, a + ks - 8, 8);
+    memcpy(&b0, b, 8), memcpy(&b1, b + 8, 8), memcpy(&b2, b + ks - 8, 8);
+    uint64_t d = (a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2);
+    if (ks > 24) {
+        uint64_t a3, b3;
+        memcpy(&a3, a + 16, 8), memcpy(&b3, b + 16, 8);
+        d |= a3 ^ b3;
+    }
+    return !d;
+}
+
+static inline uint64_t idt_tag(uint64_t h) { return h >> IDT_ID_BITS << IDT_ID_BITS; }
+
+/* Double the table; every key is hashed again (from its owner's array). */
+static int idt_grow(idtab *t, size_t ks, idt_key_fn key, const void *ctx) {
+    uint64_t nc = t->cap ? t->cap * 2 : 1024;
+    uint64_t *ns = st_calloc((size_t)nc, 8);
+    if (!ns) return ST_ENOMEM;
+    for (uint64_t i = 0; i < t->cap; i++) {
+        uint64_t v = t->slot[i];
+        if (!v) continue;
+        uint64_t j = idt_hash(key(ctx, (v & IDT_ID_MASK) - 1), ks) & (nc - 1);
+        while (ns[j]) j = (j + 1) & (nc - 1);
+        ns[j] = v;
+    }
+    st_free(t->slot);
+    t->slot = ns;
+    t->cap = nc;
+    return ST_OK;
+}
+
+/* The id of key k: 1 found (*id set), 0 absent.  With ins, an absent key
+ * is added as new_id (and 0 returned); ST_ENOMEM / ST_ELIMIT on failure. */
+static int idt_find(idtab *t, const uint8_t *k, size_t ks, idt_key_fn key, const void *ctx, int ins,
+                    uint64_t new_id, uint64_t *id) {
+    if (ins && (t->n + 1) * 2 > t->cap) {
+        int rc = idt_grow(t, ks, key, ctx);
+        if (rc) return rc;
+    }
+    if (!t->cap) return 0;
+    uint64_t h = idt_hash(k, ks), tag = idt_tag(h), j = h & (t->cap - 1);
+    for (uint64_t v; (v = t->slot[j]) != 0; j = (j + 1) & (t->cap - 1)) {
+        if ((v & ~IDT_ID_MASK) != tag) continue;
+        if (idt_key_eq(key(ctx, (v & IDT_ID_MASK) - 1), k, ks)) {
+            *id = (v & IDT_ID_MASK) - 1;
+            return 1;
+        }
+    }
+    if (!ins) return 0;
+    if (new_id >= IDT_ID_MASK - 1) return ST_ELIMIT;
+    t->slot[j] = tag | (new_id + 1);
+    t->n++;
+    *id = new_id;
+    return 0;
+}
+
 typedef struct ingest {
     const st_evm_ingest_opts *opts;
     st_evm_ingest_report *rep;
@@ -57,44 +158,81 @@ typedef struct ingest {
     EV_VEC(ev_txrow) tx;    /* joined transactions */
     EV_VEC(uint32_t) tx_trace_file;
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
-    st_map *by_hash, *by_pos, *addr, *asset, *blkrow, *reward_file, *logs_seen;
+    st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
+    idtab by_hash;          /* tx hash -> g->tx id */
+    idtab addr;             /* 20 bytes -> address id, committed ones too */
+    st_fmap old_addr;       /* the committed addresses (keys of addr below c.n[EV_N_ADDRS]) */
+    uint64_t tx_hint;       /* the transaction find_tx found last */
+    EV_VEC(char *) files;   /* the export files, in walk order */
+    int attempt;            /* 1: the export read again whole (not in block order) */
+    st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
+    const char *dir;
+    int colfd[EV_NCOLS];    /* fd + 1 of each column file written so far this run (0: not yet) */
+    uint64_t colw[EV_NCOLS]; /* bytes written past the committed records */
+    EV_VEC(uint64_t) late;  /* per file: rows of blocks already in the store (not merged) */
+    struct addr_cache {     /* the addresses met lately, by hash: most flows name a few busy ones */
+        uint8_t key[20];
+        uint64_t id1;       /* id + 1, 0 empty */
+    } *acache;
+    uint64_t blk_cached;    /* block_row's last answer (transactions come block by block) */
+    const ev_block *blk_cached_row;
     colbuf col[EV_NCOLS];
     uint64_t *trace_order, *tok_order, *tx_order;
     int warned_dup_traces;
 } ingest;
 
-static int colbuf_put(colbuf *b, const void *p, size_t w) {
-    if (b->cap - b->n < w) {
-        size_t nc = b->cap ? b->cap * 2 : 4096;
-        while (nc - b->n < w) nc *= 2;
-        uint8_t *q = st_realloc(b->p, nc);
-        if (!q) return ST_ENOMEM;
-        b->p = q;
-        b->cap = nc;
-    }
+static int colbuf_grow(colbuf *b, size_t w) {
+    size_t nc = b->cap ? b->cap * 2 : 4096;
+    while (nc - b->n < w) nc *= 2;
+    uint8_t *q = st_realloc(b->p, nc);
+    if (!q) return ST_ENOMEM;
+    b->p = q;
+    b->cap = nc;
+    return ST_OK;
+}
+
+/* Inline with the width known at each call: one store a field (a call and
+ * a memcpy of 1 to 32 bytes per field was 6% of an ingest). */
+static inline int colbuf_put(colbuf *b, const void *p, size_t w) {
+    if (b->cap - b->n < w && colbuf_grow(b, w)) return ST_ENOMEM;
     memcpy(b->p + b->n, p, w);
     b->n += w;
     return ST_OK;
 }
 
+static void ingest_on_bad(void *ctx, const st_error *e);
+
 static void warn(ingest *g, const char *file, const char *fmt, const char *what) {
     st_error e;
     st_error_clear(&e);
     st_error_at(&e, ST_EINVAL, file, 0, -1, fmt, what);
-    if (g->opts && g->opts->on_bad) g->opts->on_bad(g->opts->ctx, &e);
+    ingest_on_bad(g, &e);
 }
 
 /* ---- ids ---- */
 
+static const uint8_t *addr_key(const void *ctx, uint64_t id) {
+    const ingest *g = ctx;
+    uint64_t old = g->c.n[EV_N_ADDRS];
+    return id < old ? (const uint8_t *)g->old_addr.data + id * 20 : g->col[EV_COL_ADDR].p + (id - old) * 20;
+}
+
+static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
+
+#define EV_ACACHE 4096
+
 static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
-    int created;
-    uint64_t *slot = st_map_slot(g->addr, a, 20, g->nc.n[EV_N_ADDRS], &created);
-    if (!slot) return ST_ENOMEM;
-    if (created) {
+    struct addr_cache *c = g->acache ? &g->acache[idt_hash(a, 20) & (EV_ACACHE - 1)] : NULL;
+    if (c && c->id1 && idt_key_eq(c->key, a, 20)) {
+        *id = c->id1 - 1;
+        return ST_OK;
+    }
+    int rc = idt_find(&g->addr, a, 20, addr_key, g, 1, g->nc.n[EV_N_ADDRS], id);
+    if (rc == 0) { /* created */
         if (colbuf_put(&g->col[EV_COL_ADDR], a, 20)) return ST_ENOMEM;
         g->nc.n[EV_N_ADDRS]++;
-    }
-    *id = *slot;
+    } else if (rc != 1) return rc;
+    if (c) memcpy(c->key, a, 20), c->id1 = *id + 1;
     return ST_OK;
 }
 
@@ -132,10 +270,28 @@ static int pos_key(uint8_t k[12], uint64_t block, uint32_t index) {
 }
 
 /* The transaction a row names, created when absent.  hash may be NULL. */
+static int find_tx_any(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id);
+
+/* Receipts, traces and logs come in the transactions' order: the
+ * transaction the last row named, or the next one, is checked before the
+ * hash table (a hash is on one transaction only, so the answer is the
+ * same, without the table's two cache misses). */
 static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
+    if (hash)
+        for (uint64_t h = g->tx_hint; h < g->tx.n && h <= g->tx_hint + 1; h++)
+            if (g->tx.v[h].has_hash && idt_key_eq(g->tx.v[h].hash, hash, 32)) {
+                *id = g->tx_hint = h;
+                return ST_OK;
+            }
+    int rc = find_tx_any(g, hash, block, index, id);
+    if (rc == ST_OK) g->tx_hint = *id;
+    return rc;
+}
+
+static int find_tx_any(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
     uint64_t v;
     uint8_t k[12];
-    if (hash && st_map_get(g->by_hash, hash, 32, &v)) {
+    if (hash && idt_find(&g->by_hash, hash, 32, tx_key, g, 0, 0, &v) == 1) {
         *id = v;
         return ST_OK;
     }
@@ -144,7 +300,7 @@ static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t inde
         if (hash && !t->has_hash) { /* geth-style first, hash later */
             memcpy(t->hash, hash, 32);
             t->has_hash = 1;
-            if (st_map_put(g->by_hash, hash, 32, v)) return ST_ENOMEM;
+            if (idt_find(&g->by_hash, hash, 32, tx_key, g, 1, v, &v) < 0) return ST_ENOMEM;
         }
         if (!hash || !memcmp(t->hash, hash, 32)) {
             *id = v;
@@ -158,7 +314,8 @@ static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t inde
     if (hash) {
         memcpy(t->hash, hash, 32);
         t->has_hash = 1;
-        if (st_map_put(g->by_hash, hash, 32, *id)) return ST_ENOMEM;
+        uint64_t same;
+        if (idt_find(&g->by_hash, hash, 32, tx_key, g, 1, *id, &same) < 0) return ST_ENOMEM;
     }
     if (index != UINT32_MAX && st_map_put(g->by_pos, k, (size_t)pos_key(k, block, index), *id)) return ST_ENOMEM;
     return ST_OK;
@@ -200,6 +357,15 @@ static int cmp_tx(const void *pa, const void *pb, void *ctx) {
     return memcmp(a->hash, b->hash, 32);
 }
 
+/* Exports come in chain order, so the rows usually already are: one pass
+ * to see it is cheaper than the sort (a merge sort of ids through a
+ * comparison callback, 5% of an ingest). */
+static void sort_ids(uint64_t *ids, size_t n, int (*cmp)(const void *, const void *, void *), void *ctx) {
+    size_t i = 1;
+    while (i < n && cmp(&ids[i - 1], &ids[i], ctx) <= 0) i++;
+    if (i < n) qsort_r(ids, n, 8, cmp, ctx);
+}
+
 static int cmp_u64(const void *pa, const void *pb) {
     uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
     return a < b ? -1 : a > b;
@@ -209,13 +375,17 @@ static int join(ingest *g) {
     ev_batch *b = &g->b;
     uint64_t id, v;
     for (size_t i = 0; i < b->txs.n; i++) {
+        /* one probe: every transaction so far came from a transactions row
+         * and has its hash, so a hash not in the table is a new one (even
+         * at the position of another: find_tx would make it new too) */
         ev_txrow *r = &b->txs.v[i];
-        if (st_map_get(g->by_hash, r->hash, 32, &v)) continue; /* the same row in two files */
-        if (find_tx(g, r->hash, r->block, r->index, &id)) return ST_ENOMEM;
-        ev_txrow *t = &g->tx.v[id];
-        int8_t st = t->status;
-        *t = *r;
-        if (r->status < 0) t->status = st;
+        int f = idt_find(&g->by_hash, r->hash, 32, tx_key, g, 1, g->tx.n, &v);
+        if (f == 1) continue; /* the same row in two files */
+        if (f < 0 || new_tx(g, &id)) return ST_ENOMEM;
+        g->tx.v[id] = *r; /* its key, before the table grows again */
+        uint8_t k[12];
+        if (r->index != UINT32_MAX && st_map_put(g->by_pos, k, (size_t)pos_key(k, r->block, r->index), id))
+            return ST_ENOMEM;
     }
     for (size_t i = 0; i < b->receipts.n; i++) {
         ev_txrow *r = &b->receipts.v[i];
@@ -271,12 +441,20 @@ static int join(ingest *g) {
     g->tok_order = st_malloc((nk ? nk : 1) * 8);
     g->tx_order = st_malloc((nx ? nx : 1) * 8);
     if (!g->trace_order || !g->tok_order || !g->tx_order) return ST_ENOMEM;
-    for (size_t i = 0; i < nt; i++) g->trace_order[i] = i;
+    /* block-level traces (rewards: no transaction) order after all the
+     * others, so they are put there first and each part sorted alone:
+     * interleaved in the export, they made every window's sort a full one */
+    size_t ntx_traces = 0;
+    for (size_t i = 0; i < nt; i++)
+        if (b->traces.v[i].tx != ST_EVM_NONE) g->trace_order[ntx_traces++] = i;
+    for (size_t i = 0, k = ntx_traces; i < nt; i++)
+        if (b->traces.v[i].tx == ST_EVM_NONE) g->trace_order[k++] = i;
     for (size_t i = 0; i < nk; i++) g->tok_order[i] = i;
     for (size_t i = 0; i < nx; i++) g->tx_order[i] = i;
-    qsort_r(g->trace_order, nt, 8, cmp_trace, g);
-    qsort_r(g->tok_order, nk, 8, cmp_token, g);
-    qsort_r(g->tx_order, nx, 8, cmp_tx, g);
+    sort_ids(g->trace_order, ntx_traces, cmp_trace, g);
+    sort_ids(g->trace_order + ntx_traces, nt - ntx_traces, cmp_trace, g);
+    sort_ids(g->tok_order, nk, cmp_token, g);
+    sort_ids(g->tx_order, nx, cmp_tx, g);
     for (size_t i = 0; i < nt; i++) {
         uint64_t t = b->traces.v[g->trace_order[i]].tx;
         if (t == ST_EVM_NONE) continue;
@@ -326,7 +504,11 @@ static int emit(ingest *g, uint32_t asset, uint64_t from, uint64_t to, const st_
 
 static const ev_block *block_row(ingest *g, uint64_t number) {
     uint64_t i;
-    return st_map_get(g->blkrow, &number, 8, &i) ? &g->b.blocks.v[i] : NULL;
+    if (g->blk_cached_row && g->blk_cached == number) return g->blk_cached_row;
+    const ev_block *r = st_map_get(g->blkrow, &number, 8, &i) ? &g->b.blocks.v[i] : NULL;
+    g->blk_cached = number;
+    g->blk_cached_row = r;
+    return r;
 }
 
 static int opt_addr(ingest *g, int has, const uint8_t a[20], uint64_t *id) {
@@ -422,17 +604,25 @@ static int build(ingest *g) {
     /* every block any row names */
     EV_VEC(uint64_t) blocks = {0};
     int rc = ST_ENOMEM;
+    /* rows come block by block: a number like the one before is not
+     * pushed again (the list is sorted and deduplicated below anyway, and
+     * one entry a row made that sort a twentieth of the ingest) */
 #define ADD_BLOCK(x)                                   \
     do {                                               \
+        uint64_t x_ = (x);                             \
+        if (blocks.n && blocks.v[blocks.n - 1] == x_)  \
+            break;                                     \
         uint64_t *s_ = EV_PUSH(blocks);                \
         if (!s_) goto done;                            \
-        *s_ = (x);                                     \
+        *s_ = x_;                                      \
     } while (0)
     for (size_t i = 0; i < b->blocks.n; i++) ADD_BLOCK(b->blocks.v[i].number);
     for (size_t i = 0; i < g->tx.n; i++) ADD_BLOCK(g->tx.v[i].block);
     for (size_t i = 0; i < b->traces.n; i++)
         if (b->traces.v[i].block != UINT64_MAX) ADD_BLOCK(b->traces.v[i].block);
-    if (blocks.n) qsort(blocks.v, blocks.n, 8, cmp_u64);
+    size_t sorted = 1;
+    while (sorted < blocks.n && blocks.v[sorted - 1] <= blocks.v[sorted]) sorted++;
+    if (sorted < blocks.n) qsort(blocks.v, blocks.n, 8, cmp_u64);
     size_t ti = 0, ri = 0; /* cursors over g->tx_order and the block-level traces */
     while (ri < b->traces.n && b->traces.v[g->trace_order[ri]].tx != ST_EVM_NONE) ri++;
     for (size_t i = 0; i < blocks.n; i++) {
@@ -478,16 +668,21 @@ static int build(ingest *g) {
                 goto done;
         }
     }
-    /* tokens the tokens table names, after those the flows met */
-    for (size_t i = 0; i + 20 <= b->token_addrs.n; i += 20) {
-        uint32_t a;
-        if (asset_id(g, b->token_addrs.v + i, &a)) goto done;
-    }
     rc = ST_OK;
 done:
 #undef ADD_BLOCK
     st_free(blocks.v);
     return rc;
+}
+
+/* The tokens the tokens table names, after those the flows met (once,
+ * after the last window). */
+static int add_token_assets(ingest *g) {
+    for (size_t i = 0; i + 20 <= g->b.token_addrs.n; i += 20) {
+        uint32_t a;
+        if (asset_id(g, g->b.token_addrs.v + i, &a)) return ST_ENOMEM;
+    }
+    return ST_OK;
 }
 
 /* ---- files ---- */
@@ -504,18 +699,15 @@ static int export_name(const char *name) {
     return 0;
 }
 
-static int read_path(ev_batch *b, const char *path, int depth, st_error *err) {
+/* The export files under path, in walk order (names only: reading comes
+ * later, in block windows). */
+static int collect_path(ingest *g, const char *path, int depth, st_error *err) {
     if (!st_is_dir(path)) {
         const char *base = strrchr(path, '/');
         if (depth > 0 && !export_name(base ? base + 1 : path)) return ST_OK;
-        int rc = ev_read_file(b, path, err);
-        if ((rc == ST_EIO || rc == ST_ELIMIT) && !b->full) { /* one unreadable file: reported, the rest read */
-            b->bad_rows++;
-            if (b->on_bad) b->on_bad(b->ctx, err);
-            st_error_clear(err);
-            return ST_OK;
-        }
-        return rc;
+        char **slot = EV_PUSH(g->files);
+        if (!slot || !(*slot = st_strdup(path))) return st_error_set(err, ST_ENOMEM, "out of memory");
+        return ST_OK;
     }
     if (depth >= EV_MAX_WALK_DEPTH) return ST_OK;
     struct dirent **ents;
@@ -526,7 +718,7 @@ static int read_path(ev_batch *b, const char *path, int depth, st_error *err) {
         char sub[4096];
         if (rc == ST_OK && ents[i]->d_name[0] != '.') {
             if (st_path_join(sub, sizeof sub, path, ents[i]->d_name)) rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-            else rc = read_path(b, sub, depth + 1, err);
+            else rc = collect_path(g, sub, depth + 1, err);
         }
         free(ents[i]);
     }
@@ -534,24 +726,239 @@ static int read_path(ev_batch *b, const char *path, int depth, st_error *err) {
     return rc;
 }
 
+/* Open one file as a source: an unreadable one is reported and left out
+ * (*out NULL), the rest read. */
+static int open_source(ingest *g, const char *path, ev_source **out, st_error *err) {
+    int rc = ev_source_open(&g->b, path, out, err);
+    if ((rc == ST_EIO || rc == ST_ELIMIT) && !g->b.full) {
+        g->b.bad_rows++;
+        if (g->b.on_bad) g->b.on_bad(g->b.ctx, err);
+        st_error_clear(err);
+        *out = NULL;
+        return ST_OK;
+    }
+    return rc;
+}
+
+static int is_gzip(const char *path) {
+    unsigned char m[2];
+    int fd = open(path, O_RDONLY | O_CLOEXEC), gz = 0;
+    if (fd >= 0) {
+        gz = read(fd, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+        close(fd);
+    }
+    return gz;
+}
+
+/* The window's rows read: joined, turned into flows, and forgotten. */
+/* Rows of blocks the store already has, counted per file: a block's tables
+ * are taken in the ingest that adds the block, so a later traces or logs
+ * file for it is not merged, and is said so by name (count_late, then
+ * report_late), never dropped in silence. */
+static int count_late_row(ingest *g, uint64_t block, uint32_t file) {
+    if (g->c.last_block < 0 || block > (uint64_t)g->c.last_block) return ST_OK;
+    while (g->late.n <= file)
+        if (!EV_PUSH(g->late)) return ST_ENOMEM;
+    g->late.v[file]++;
+    return ST_OK;
+}
+
+static int count_late(ingest *g) {
+    ev_batch *b = &g->b;
+    if (g->c.last_block < 0) return ST_OK;
+    int rc = ST_OK;
+    for (size_t i = 0; i < b->txs.n && !rc; i++) rc = count_late_row(g, b->txs.v[i].block, b->txs.v[i].file);
+    for (size_t i = 0; i < b->receipts.n && !rc; i++)
+        rc = count_late_row(g, b->receipts.v[i].block, b->receipts.v[i].file);
+    for (size_t i = 0; i < b->traces.n && !rc; i++) rc = count_late_row(g, b->traces.v[i].block, b->traces.v[i].file);
+    for (size_t i = 0; i < b->tokens.n && !rc; i++) rc = count_late_row(g, b->tokens.v[i].block, b->tokens.v[i].file);
+    for (size_t i = 0; i < b->blocks.n && !rc; i++) rc = count_late_row(g, b->blocks.v[i].number, b->blocks.v[i].file);
+    return rc;
+}
+
+static void report_late(ingest *g) {
+    for (size_t f = 0; f < g->late.n && f < g->b.nnames; f++) {
+        if (!g->late.v[f]) continue;
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "%llu row%s of blocks already in the store (at or below block %lld): not merged; every table of a "
+                 "block must come in the ingest that adds it (ingest them into a new store with the rest)",
+                 (unsigned long long)g->late.v[f], g->late.v[f] == 1 ? "" : "s", (long long)g->c.last_block);
+        warn(g, g->b.names[f], "%s", msg);
+    }
+}
+
+static int window_build(ingest *g, int release, st_error *err) {
+    int rc;
+    if (count_late(g) || join(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
+    if (release) { /* joined into g->tx: a whole export's rows are not needed any more */
+        st_free(g->b.txs.v), st_free(g->b.receipts.v);
+        memset(&g->b.txs, 0, sizeof g->b.txs), memset(&g->b.receipts, 0, sizeof g->b.receipts);
+    }
+    if ((rc = build(g))) {
+        if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory");
+        return st_error_set(err, rc, "a transaction has more than 2^32 flows");
+    }
+    ev_batch *b = &g->b;
+    /* swaps, bridge events and block times of the window (events.c: the
+     * reader keeps what the manifest commits, so no protocol of its own) */
+    if ((rc = ev_events_append(g->dir, b, g->c.last_block, err))) return rc;
+    b->events.n = 0;
+    b->txs.n = b->receipts.n = b->traces.n = b->tokens.n = b->blocks.n = b->wd.n = b->paths.n = 0;
+    g->tx.n = g->tx_trace_file.n = g->tx_trace_first.n = g->tx_trace_n.n = g->tx_tok_first.n = g->tx_tok_n.n = 0;
+    if (g->by_hash.slot) memset(g->by_hash.slot, 0, (size_t)g->by_hash.cap * 8);
+    g->by_hash.n = 0;
+    st_map_free(g->by_pos), st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
+    g->by_pos = g->blkrow = g->reward_file = g->logs_seen = NULL;
+    if (st_map_new(&g->by_pos) || st_map_new(&g->blkrow) || st_map_new(&g->reward_file) || st_map_new(&g->logs_seen))
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
+    g->trace_order = g->tok_order = g->tx_order = NULL;
+    g->tx_hint = 0;
+    g->blk_cached_row = NULL;
+    return ST_OK;
+}
+
+/* Write what col holds past what is written already.  The first write of
+ * a run cuts the file back to the manifest's count (whatever an
+ * interrupted run left); until the manifest is renamed, readers and the
+ * next ingest see only the committed records, so writing the tails window
+ * by window is as crash-safe as writing them at the end. */
+static int col_write(ingest *g, int col, int sync, st_error *err) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", g->dir, ev_col_name(col));
+    off_t base = (off_t)(g->c.n[ev_col_count(col)] * ev_col_width(col));
+    if (!g->colfd[col]) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+        if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+        g->colfd[col] = fd + 1;
+        g->colw[col] = 0;
+        if (ftruncate(fd, base) != 0)
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the last commit: %s", strerror(errno));
+    }
+    int fd = g->colfd[col] - 1;
+    colbuf *b = &g->col[col];
+    off_t at = base + (off_t)g->colw[col];
+    for (size_t off = 0; off < b->n;) {
+        ssize_t k = pwrite(fd, b->p + off, b->n - off, at + (off_t)off);
+        if (k <= 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", k < 0 ? strerror(errno) : "no progress");
+        off += (size_t)k;
+    }
+    g->colw[col] += b->n;
+    b->n = 0;
+    if (sync && !g->opts->no_sync && fsync(fd) != 0)
+        return st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
+    return ST_OK;
+}
+
+#define EV_COL_FLUSH ((size_t)32 << 20)
+
+/* Between windows: the built columns go to their files once they hold
+ * 32 MiB, so memory holds a window, not the whole ingest.  The addresses
+ * stay (the keys of the address table) until the commit. */
+static int flush_cols(ingest *g, st_error *err) {
+    size_t held = 0;
+    for (int c = 0; c < EV_NCOLS; c++)
+        if (c != EV_COL_ADDR) held += g->col[c].n;
+    if (held < EV_COL_FLUSH) return ST_OK;
+    for (int c = 0; c < EV_NCOLS; c++) {
+        int rc = c == EV_COL_ADDR ? ST_OK : col_write(g, c, 0, err);
+        if (rc) return rc;
+    }
+    return ST_OK;
+}
+
+#define EV_WINDOW_ROWS_MIN ((uint64_t)1 << 16)
+#define EV_WINDOW_ROWS_MAX ((uint64_t)1 << 18)
+
+/* Every file open at once, read a window of blocks at a time: memory
+ * holds one window's rows (exports are written in block order), and the
+ * join's tables stay small enough for the caches.  The span adapts to keep
+ * a window between 64k and 256k rows.  EV_UNSORTED when a file is not in
+ * block order (nothing of this run is committed; the caller reads the
+ * export whole instead). */
+static int read_windows(ingest *g, st_error *err) {
+    int rc = ST_OK;
+    size_t nsrc = g->files.n, ndone = 0;
+    ev_source **src = st_calloc(nsrc ? nsrc : 1, sizeof *src);
+    if (!src) return st_error_set(err, ST_ENOMEM, "out of memory");
+    st_progress p;
+    st_progress_begin(&p, "reading exports", nsrc);
+    if (!g->opts->progress) p.enabled = 0;
+    for (size_t i = 0; i < nsrc; i++)
+        if ((rc = open_source(g, g->files.v[i], &src[i], err))) goto done;
+    uint64_t span = 16;
+    int64_t passed = -1; /* every block up to this one is built */
+    for (;;) {
+        uint64_t lo = UINT64_MAX, rows0 = g->b.rows;
+        for (size_t i = 0; i < nsrc; i++) {
+            uint64_t nb;
+            if (!src[i]) continue;
+            if ((rc = ev_source_next_block(src[i], &nb, err))) goto done;
+            if (nb < lo) lo = nb;
+        }
+        if (lo == UINT64_MAX) break;
+        if (passed >= 0 && lo <= (uint64_t)passed) {
+            rc = EV_UNSORTED;
+            goto done;
+        }
+        uint64_t hi = lo + span - 1 < lo || lo + span - 1 >= (uint64_t)INT64_MAX ? UINT64_MAX - 1 : lo + span - 1;
+        for (size_t i = 0; i < nsrc; i++)
+            if (src[i] && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
+        if ((rc = window_build(g, 0, err)) || (rc = flush_cols(g, err))) goto done;
+        for (size_t i = 0; i < nsrc; i++)
+            if (src[i]) ev_source_forget(src[i]);
+        passed = hi >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)hi;
+        uint64_t rows = g->b.rows - rows0;
+        if (rows < EV_WINDOW_ROWS_MIN && span < ((uint64_t)1 << 40)) span *= 2;
+        else if (rows > EV_WINDOW_ROWS_MAX && span > 1) span /= 2;
+        size_t nd = 0;
+        for (size_t i = 0; i < nsrc; i++) nd += !src[i] || ev_source_done(src[i]);
+        if (nd != ndone) st_progress_tick(&p, ndone = nd);
+        if (passed == INT64_MAX) break;
+    }
+    rc = window_build(g, 0, err); /* rows that name no block, read last */
+done:
+    st_progress_end(&p);
+    for (size_t i = 0; i < nsrc; i++) ev_source_close(src[i]);
+    st_free(src);
+    return rc;
+}
+
+/* The export read whole: one file at a time, all rows held, one join.
+ * For files not in block order, and for gzip files (decompressed whole
+ * anyway: all of them open at once would hold every one). */
+static int read_whole(ingest *g, st_error *err) {
+    int rc = ST_OK;
+    st_progress p;
+    st_progress_begin(&p, "reading exports", g->files.n);
+    if (!g->opts->progress) p.enabled = 0;
+    for (size_t i = 0; i < g->files.n && rc == ST_OK; i++) {
+        ev_source *s;
+        if ((rc = open_source(g, g->files.v[i], &s, err)) || !s) continue;
+        rc = ev_source_read(s, -1, UINT64_MAX, err);
+        ev_source_close(s);
+        st_progress_tick(&p, i + 1);
+    }
+    st_progress_end(&p);
+    return rc ? rc : window_build(g, 1, err);
+}
+
 static int load_existing(ingest *g, const char *dir, st_error *err) {
     /* the committed addresses and assets, so ids stay stable */
     st_fmap m;
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ADDR));
-    if (g->c.n[EV_N_ADDRS]) {
-        int rc = st_file_map(path, SIZE_MAX, &m, err);
+    if (g->c.n[EV_N_ADDRS]) { /* kept mapped: the keys of the committed ids */
+        int rc = st_file_map(path, SIZE_MAX, &g->old_addr, err);
         if (rc) return rc;
-        if (m.len < g->c.n[EV_N_ADDRS] * 20) {
-            st_file_unmap(&m);
+        if (g->old_addr.len < g->c.n[EV_N_ADDRS] * 20)
             return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
+        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS]; i++) {
+            uint64_t id;
+            rc = idt_find(&g->addr, addr_key(g, i), 20, addr_key, g, 1, i, &id);
+            if (rc < 0) return st_error_set(err, rc, "out of memory");
         }
-        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS]; i++)
-            if (st_map_put(g->addr, m.data + i * 20, 20, i)) {
-                st_file_unmap(&m);
-                return st_error_set(err, ST_ENOMEM, "out of memory");
-            }
-        st_file_unmap(&m);
     }
     snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ASSET_ADDR));
     if (g->c.n[EV_N_ASSETS]) {
@@ -569,33 +976,6 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
         st_file_unmap(&m);
     }
     return ST_OK;
-}
-
-static int append_col(ingest *g, const char *dir, int col, st_error *err) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(col));
-    off_t at = (off_t)(g->c.n[ev_col_count(col)] * ev_col_width(col));
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
-    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
-    int rc = ST_OK;
-    if (ftruncate(fd, at) != 0) {
-        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the last commit: %s", strerror(errno));
-        goto done;
-    }
-    const colbuf *b = &g->col[col];
-    for (size_t off = 0; off < b->n;) {
-        ssize_t k = pwrite(fd, b->p + off, b->n - off, at + (off_t)off);
-        if (k <= 0) {
-            rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", k < 0 ? strerror(errno) : "no progress");
-            goto done;
-        }
-        off += (size_t)k;
-    }
-    if (!g->opts->no_sync && fsync(fd) != 0)
-        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
-done:
-    close(fd);
-    return rc;
 }
 
 /* a whole committed-to-be column, read back for the indexes */
@@ -643,108 +1023,170 @@ done:
     return rc;
 }
 
-/* the export files and folders named on the command line */
-typedef struct path_source {
-    const char *const *paths;
-    size_t npaths;
-    int progress;
-} path_source;
+/* Bad rows and warnings go through here: a second, whole reading of an
+ * export that was not in block order does not report them twice. */
+static void ingest_on_bad(void *ctx, const st_error *e) {
+    ingest *g = ctx;
+    char key[sizeof e->file + sizeof e->msg + 32];
+    int n = snprintf(key, sizeof key, "%s\n%ld\n%s", e->file, e->line, e->msg);
+    size_t klen = n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
+    /* remembered by a 64-bit hash, and at most 2^20 of them: past that (a
+     * file of nothing but bad rows) a second reading may report again */
+    uint64_t v, h = st_hash64(key, klen);
+    if (g->attempt && g->reported && st_map_get(g->reported, &h, 8, &v)) return;
+    if (!g->attempt && g->reported && st_map_count(g->reported) < ((size_t)1 << 20))
+        (void)st_map_put(g->reported, &h, 8, 1); /* OOM: may report twice */
+    if (g->opts->on_bad) g->opts->on_bad(g->opts->ctx, e);
+}
 
-static int read_paths(void *ctx, ev_batch *b, st_error *err) {
-    path_source *ps = ctx;
-    st_progress p;
-    st_progress_begin(&p, "reading exports", ps->npaths);
-    if (!ps->progress) p.enabled = 0;
-    int rc = ST_OK;
-    for (size_t i = 0; i < ps->npaths && rc == ST_OK; i++) {
-        rc = read_path(b, ps->paths[i], 0, err);
-        st_progress_tick(&p, i + 1);
+/* The state of one reading of the export, set up and torn down. */
+static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
+    g->nc = g->c;
+    g->b.on_bad = ingest_on_bad;
+    g->b.ctx = g;
+    g->b.max_rows = g->opts->max_rows;
+    if (st_map_new(&g->by_pos) || st_map_new(&g->asset) || st_map_new(&g->blkrow) || st_map_new(&g->reward_file) ||
+        st_map_new(&g->logs_seen))
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    int rc = load_existing(g, dir, err);
+    if (rc) return rc;
+    g->acache = st_calloc(EV_ACACHE, sizeof *g->acache); /* none: every lookup goes to the table */
+    if (!g->c.n[EV_N_ASSETS]) { /* asset 0 is ether */
+        uint64_t none = ST_EVM_NONE;
+        if (colbuf_put(&g->col[EV_COL_ASSET_ADDR], &none, 8)) return st_error_set(err, ST_ENOMEM, "out of memory");
+        g->nc.n[EV_N_ASSETS] = 1;
     }
-    st_progress_end(&p);
-    return rc;
+    return ST_OK;
 }
 
-int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
-                  st_evm_ingest_report *rep, st_error *err) {
-    path_source ps = {paths, npaths, opts ? opts->progress : 0};
-    ev_source src = {NULL, read_paths, NULL, &ps};
-    return ev_ingest_source(dir, &src, opts, rep, err);
+static void ingest_release(ingest *g) {
+    for (int c = 0; c < EV_NCOLS; c++) {
+        st_free(g->col[c].p);
+        if (g->colfd[c]) close(g->colfd[c] - 1);
+        g->colfd[c] = 0;
+        g->colw[c] = 0;
+    }
+    memset(g->col, 0, sizeof g->col);
+    st_map_free(g->by_pos), st_map_free(g->asset);
+    st_free(g->by_hash.slot), st_free(g->addr.slot);
+    if (g->old_addr.data) st_file_unmap(&g->old_addr);
+    st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
+    st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
+    st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
+    st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
+    ev_batch_free(&g->b);
+    /* everything above, zeroed for another reading */
+    g->by_pos = g->asset = g->blkrow = g->reward_file = g->logs_seen = NULL;
+    memset(&g->by_hash, 0, sizeof g->by_hash), memset(&g->addr, 0, sizeof g->addr);
+    memset(&g->old_addr, 0, sizeof g->old_addr);
+    memset(&g->tx, 0, sizeof g->tx), memset(&g->tx_trace_file, 0, sizeof g->tx_trace_file);
+    memset(&g->tx_trace_first, 0, sizeof g->tx_trace_first), memset(&g->tx_trace_n, 0, sizeof g->tx_trace_n);
+    memset(&g->tx_tok_first, 0, sizeof g->tx_tok_first), memset(&g->tx_tok_n, 0, sizeof g->tx_tok_n);
+    g->trace_order = g->tok_order = g->tx_order = NULL;
+    g->tx_hint = 0;
+    g->blk_cached_row = NULL;
+    g->warned_dup_traces = 0;
+    st_free(g->late.v);
+    memset(&g->late, 0, sizeof g->late);
+    st_free(g->acache);
+    g->acache = NULL;
 }
 
-int ev_ingest_source(const char *dir, const ev_source *src, const st_evm_ingest_opts *opts,
-                     st_evm_ingest_report *rep, st_error *err) {
+/* The store's lock and committed counts, a feed's rollback, then the
+ * state of one reading. */
+static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts,
+                        st_evm_ingest_report *rep, int *lock, st_error *err) {
     static const st_evm_ingest_opts defaults;
-    ingest g;
-    memset(&g, 0, sizeof g);
+    memset(g, 0, sizeof *g);
     memset(rep, 0, sizeof *rep);
-    g.opts = opts ? opts : &defaults;
-    g.rep = rep;
-    g.b.on_bad = g.opts->on_bad;
-    g.b.ctx = g.opts->ctx;
-    g.b.max_rows = g.opts->max_rows;
-    double t0 = st_now();
-    int lock = -1, rc;
+    g->opts = opts ? opts : &defaults;
+    g->rep = rep;
+    g->dir = dir;
+    int rc;
     char lockpath[1100];
     if ((rc = st_mkdir_p(dir, err))) return rc;
     snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
-    if ((rc = st_lock_take(lockpath, 0, "another 'sanctrace evm ingest'", &lock, err))) return rc;
-    rc = ev_manifest_read(dir, &g.c, err);
+    if ((rc = st_lock_take(lockpath, 0, "another 'sanctrace evm ingest'", lock, err))) return rc;
+    rc = ev_manifest_read(dir, &g->c, err);
     if (rc == ST_ENOTFOUND) rc = ST_OK;
-    if (rc) goto done;
-    if (src->prepare && (rc = src->prepare(src->ctx, dir, &g.c, err))) goto done; /* may roll back */
-    g.nc = g.c;
-    if (st_map_new(&g.by_hash) || st_map_new(&g.by_pos) || st_map_new(&g.addr) || st_map_new(&g.asset) ||
-        st_map_new(&g.blkrow) || st_map_new(&g.reward_file) || st_map_new(&g.logs_seen))
-        goto oom;
-    if ((rc = load_existing(&g, dir, err))) goto done;
-    if (!g.c.n[EV_N_ASSETS]) { /* asset 0 is ether */
-        uint64_t none = ST_EVM_NONE;
-        if (colbuf_put(&g.col[EV_COL_ASSET_ADDR], &none, 8)) goto oom;
-        g.nc.n[EV_N_ASSETS] = 1;
-    }
-    if ((rc = src->read(src->ctx, &g.b, err))) goto done;
-    if (join(&g)) goto oom;
-    /* joined into g.tx: the rows themselves are not needed any more */
-    st_free(g.b.txs.v), st_free(g.b.receipts.v);
-    memset(&g.b.txs, 0, sizeof g.b.txs), memset(&g.b.receipts, 0, sizeof g.b.receipts);
-    if ((rc = build(&g))) {
-        if (rc == ST_ENOMEM) goto oom;
-        st_error_set(err, rc, "a transaction has more than 2^32 flows");
-        goto done;
-    }
+    if (rc) return rc;
+    if (feed && feed->prepare && (rc = feed->prepare(feed->ctx, dir, &g->c, err))) return rc; /* may roll back */
+    if (st_map_new(&g->reported)) return st_error_set(err, ST_ENOMEM, "out of memory");
+    return ingest_prepare(g, dir, err);
+}
+
+/* Columns, indexes, what the feed keeps beside them, then the manifest
+ * renamed: the commit. */
+static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
+    int rc;
+    report_late(g);
+    if (add_token_assets(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
     for (int c = 0; c < EV_NCOLS; c++)
-        if ((rc = append_col(&g, dir, c, err))) goto done;
-    if ((rc = write_indexes(&g, dir, err))) goto done;
-    if ((rc = ev_events_append(dir, &g.b, g.c.last_block, err))) goto done;
-    if (src->before_commit && (rc = src->before_commit(src->ctx, dir, &g.nc, err))) goto done;
-    if ((rc = ev_manifest_write(dir, &g.nc, err))) goto done;
-    if (!g.opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
+        if ((rc = col_write(g, c, 1, err))) return rc;
+    if ((rc = write_indexes(g, dir, err))) return rc;
+    if (feed && feed->before_commit && (rc = feed->before_commit(feed->ctx, dir, &g->nc, err))) return rc;
+    if ((rc = ev_manifest_write(dir, &g->nc, err))) return rc;
+    if (!g->opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
             if (fsync(dfd) != 0) rc = st_error_at(err, ST_EIO, dir, 0, -1, "cannot sync: %s", strerror(errno));
             close(dfd);
-            if (rc) goto done;
+            if (rc) return rc;
         }
     }
-    rep->txs_added = g.nc.n[EV_N_TXS] - g.c.n[EV_N_TXS];
-    rep->flows_added = g.nc.n[EV_N_FLOWS] - g.c.n[EV_N_FLOWS];
-    rep->addresses_added = g.nc.n[EV_N_ADDRS] - g.c.n[EV_N_ADDRS];
-    goto done;
-oom:
-    rc = st_error_set(err, ST_ENOMEM, "out of memory");
-done:
-    rep->files = g.b.files;
-    rep->rows = g.b.rows;
-    rep->bad_rows = g.b.bad_rows;
-    rep->bytes_read = g.b.bytes;
-    rep->seconds = st_now() - t0;
-    for (int c = 0; c < EV_NCOLS; c++) st_free(g.col[c].p);
-    st_map_free(g.by_hash), st_map_free(g.by_pos), st_map_free(g.addr), st_map_free(g.asset);
-    st_map_free(g.blkrow), st_map_free(g.reward_file), st_map_free(g.logs_seen);
-    st_free(g.tx.v), st_free(g.tx_trace_file.v), st_free(g.tx_trace_first.v), st_free(g.tx_trace_n.v);
-    st_free(g.tx_tok_first.v), st_free(g.tx_tok_n.v);
-    st_free(g.trace_order), st_free(g.tok_order), st_free(g.tx_order);
-    ev_batch_free(&g.b);
+    g->rep->txs_added = g->nc.n[EV_N_TXS] - g->c.n[EV_N_TXS];
+    g->rep->flows_added = g->nc.n[EV_N_FLOWS] - g->c.n[EV_N_FLOWS];
+    g->rep->addresses_added = g->nc.n[EV_N_ADDRS] - g->c.n[EV_N_ADDRS];
+    return ST_OK;
+}
+
+static void ingest_end(ingest *g, double t0, int lock) {
+    g->rep->files = g->b.files;
+    g->rep->rows = g->b.rows;
+    g->rep->bad_rows = g->b.bad_rows;
+    g->rep->bytes_read = g->b.bytes;
+    g->rep->seconds = st_now() - t0;
+    ingest_release(g);
+    for (size_t i = 0; i < g->files.n; i++) st_free(g->files.v[i]);
+    st_free(g->files.v);
+    st_map_free(g->reported);
     if (lock >= 0) st_lock_release(lock);
+}
+
+int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
+                  st_evm_ingest_report *rep, st_error *err) {
+    ingest g;
+    double t0 = st_now();
+    int lock = -1;
+    int rc = ingest_begin(&g, dir, NULL, opts, rep, &lock, err);
+    for (size_t i = 0; i < npaths && rc == ST_OK; i++) rc = collect_path(&g, paths[i], 0, err);
+    if (rc) goto done;
+    int stream = 1;
+    for (size_t i = 0; i < g.files.n && stream; i++)
+        if (is_gzip(g.files.v[i])) stream = 0;
+    rc = stream ? read_windows(&g, err) : read_whole(&g, err);
+    if (rc == EV_UNSORTED) { /* nothing kept: the export again, whole */
+        ingest_release(&g);
+        memset(rep, 0, sizeof *rep);
+        g.attempt = 1;
+        if ((rc = ingest_prepare(&g, dir, err))) goto done;
+        rc = read_whole(&g, err);
+    }
+    if (rc == ST_OK) rc = ingest_commit(&g, dir, NULL, err);
+done:
+    ingest_end(&g, t0, lock);
+    return rc;
+}
+
+int ev_ingest_feed(const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts, st_evm_ingest_report *rep,
+                   st_error *err) {
+    ingest g;
+    double t0 = st_now();
+    int lock = -1;
+    int rc = ingest_begin(&g, dir, feed, opts, rep, &lock, err);
+    if (rc == ST_OK) rc = feed->read(feed->ctx, &g.b, err);
+    if (rc == ST_OK) rc = window_build(&g, 1, err);
+    if (rc == ST_OK) rc = ingest_commit(&g, dir, feed, err);
+    ingest_end(&g, t0, lock);
     return rc;
 }

@@ -5,7 +5,7 @@
  * Per commit (blocks_per_commit blocks): the blocks, their receipts and
  * traces are asked in JSON-RPC batches (blocks_per_request blocks a
  * batch), written as ethereum-etl rows (rpc_rows.c) and ingested through
- * the one ingest (ev_ingest_source), so a node and an export of the same
+ * the one ingest (ev_ingest_feed), so a node and an export of the same
  * blocks give the same store.  A node without eth_getBlockReceipts is
  * asked per transaction; one without trace_block is asked
  * debug_traceBlockByNumber with the callTracer.
@@ -618,10 +618,10 @@ static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
 
 static int commit(rpc *r, st_error *err) {
     st_evm_ingest_report ir;
-    ev_source src = {on_prepare, on_read, on_before_commit, r};
+    ev_feed src = {on_prepare, on_read, on_before_commit, r};
     st_evm_ingest_opts io = r->o->ingest;
     io.progress = 0; /* the run draws its own line */
-    int rc = ev_ingest_source(r->dir, &src, &io, &ir, err);
+    int rc = ev_ingest_feed(r->dir, &src, &io, &ir, err);
     if (rc) return rc;
     st_evm_rpc_report *p = r->rep;
     if (r->rollback) p->blocks_rolled_back += r->expect.n[EV_N_BLOCKS] - r->recs.v[r->keep - 1].n[EV_N_BLOCKS];

@@ -83,6 +83,16 @@ int st_u256_parse(const char *s, size_t n, st_u256 *out) {
         return ST_OK;
     }
     if (!n || n > 100) return ST_EPARSE;
+    if (n <= 19) { /* most amounts: one word, no 256-bit steps */
+        uint64_t x = 0;
+        for (size_t j = 0; j < n; j++) {
+            unsigned d = (unsigned)(unsigned char)s[j] - '0';
+            if (d > 9) return ST_EPARSE;
+            x = x * 10 + d;
+        }
+        *out = st_u256_from_u64(x);
+        return ST_OK;
+    }
     /* up to 19 digits at a time in one 64-bit word, then v = v * 10^k + chunk */
     static const uint64_t pow10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
                                        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,

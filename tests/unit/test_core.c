@@ -78,6 +78,66 @@ static void test_csv_quotes_and_lines(void **state) {
     st_csv_close(c);
 }
 
+/* Lines the one-pass reading takes (no conversion: flags 0) against the
+ * general loop (forced by ST_CSV_CP1252, which changes nothing in ASCII):
+ * every record, field, line number and error must agree.  Cases as data:
+ * quotes around whole fields, commas inside them, escaped quotes, quotes
+ * inside unquoted text, CRLF and lone CRs, trailing commas, 16-byte block
+ * edges, too many fields, a newline inside quotes. */
+static void csv_dump(const char *in, size_t len, unsigned flags, char *out, size_t cap) {
+    st_csv *c;
+    st_error err;
+    size_t k = 0;
+    out[0] = 0;
+    assert_int_equal(st_csv_open(&c, in, len, "p.csv", flags), ST_OK);
+    for (int rc, guard = 0; (rc = st_csv_next(c, &err)) != 0 && guard < 1000; guard++) {
+        if (rc != 1) k += (size_t)snprintf(out + k, cap - k, "E%d@%ld:%s;", rc, err.line, err.msg);
+        else {
+            k += (size_t)snprintf(out + k, cap - k, "R@%ld:", st_csv_line(c));
+            for (size_t i = 0; i < st_csv_nfields(c) && k < cap; i++)
+                k += (size_t)snprintf(out + k, cap - k, "[%s]%zu", st_csv_field(c, i), st_csv_field_len(c, i));
+            k += (size_t)snprintf(out + k, cap - k, ";");
+        }
+        assert_true(k < cap);
+    }
+    st_csv_close(c);
+}
+
+static void test_csv_plain_pass_agrees(void **state) {
+    (void)state;
+    static const char *const cases[] = {
+        "a,b,c\n1,2,3\n",
+        "h1,h2\n\"x,y\",z\n\"\",\"\"\n",
+        "a,\"b\"\"c\",d\n",
+        "5'10\",x\nab\"c,d\n",
+        "a,b\r\nc,d\r\n",
+        "a\rb,c\nd,e\r",
+        "a,b,\n,\n,,\n",
+        "\"q\"x,y\n\"open,z\nnext,line\n",
+        "0123456789abcde,\"0123456789abcdef\",0123456789abcdefg\n0123456789abcd\n",
+        "k,\"multi\nline\",v\nw,x,y\n",
+        "\"0xddf252ad,0x0000,0x1111\",17,\"\"\n",
+        "a,\"b\"\n\"c\",d,e\n",
+    };
+    char a[8192], b[8192];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (unsigned flags = 0; flags <= ST_CSV_HEADER; flags += ST_CSV_HEADER) {
+            csv_dump(cases[i], strlen(cases[i]), flags, a, sizeof a);
+            csv_dump(cases[i], strlen(cases[i]), flags | ST_CSV_CP1252, b, sizeof b);
+            if (strcmp(a, b)) fail_msg("case %zu flags %u:\n%s\n%s", i, flags, a, b);
+        }
+    /* 255, 256 and 257 fields: the limit is the general loop's */
+    for (int nf = 255; nf <= 257; nf++) {
+        char line[1200];
+        size_t k = 0;
+        for (int f = 0; f < nf; f++) k += (size_t)snprintf(line + k, sizeof line - k, f ? ",%d" : "%d", f % 10);
+        line[k++] = '\n';
+        csv_dump(line, k, 0, a, sizeof a);
+        csv_dump(line, k, ST_CSV_CP1252, b, sizeof b);
+        assert_string_equal(a, b);
+    }
+}
+
 /* The malformed-record rule: an unterminated quote on line 3 costs line 3
  * only; reading resumes on line 4 and every later record comes back. */
 static void test_csv_resync_unterminated(void **state) {
@@ -268,6 +328,7 @@ int main(void) {
         cmocka_unit_test(test_map_many),
         cmocka_unit_test(test_map_oom),
         cmocka_unit_test(test_csv_quotes_and_lines),
+        cmocka_unit_test(test_csv_plain_pass_agrees),
         cmocka_unit_test(test_csv_cp1252),
         cmocka_unit_test(test_csv_resync_unterminated),
         cmocka_unit_test(test_csv_resync_after_quote),
