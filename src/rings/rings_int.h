@@ -36,6 +36,8 @@ int rg_col_find(const char *name); /* -1 when not a known column */
 enum rg_kind {
     RG_K_PAYMENT, RG_K_DEVICE, RG_K_PHONE, RG_K_EMAIL, RG_K_SHIPPING, RG_K_PHOTO, RG_K_RESUME,
     RG_K_IP, RG_K_EMPLOYER, RG_K_SCHOOL, RG_K_ADDRESS, RG_K_NAME, RG_K_DOB,
+    /* families: weak per pair, read only by the operation stage (ops.c) */
+    RG_K_IP16, RG_K_PAYFAM, RG_K_SHIPCLASS, RG_K_HOURS,
     RG_NKINDS
 };
 #define RG_STRONG_KINDS 7
@@ -102,6 +104,36 @@ enum rg_ind_code {
 extern const char *const rg_ind_names[RG_NIND];
 extern const double rg_ind_weight[RG_NIND];
 
+/* Evidence groups of the operation stage (ops.c): kinds that say the
+ * same thing (an account and its bank, an address and its building)
+ * share a group, so they count once. */
+enum rg_join_group {
+    RG_JG_PAY, RG_JG_DEVICE, RG_JG_PHONE, RG_JG_EMAIL, RG_JG_SHIP, RG_JG_PHOTO, RG_JG_RESUME, RG_JG_IP,
+    RG_JG_EMPLOYER, RG_JG_SCHOOL, RG_JG_ADDRESS, RG_JG_HOURS,
+    RG_JG_N
+};
+extern const char *const rg_join_group_names[RG_JG_N];
+
+/* One join of two units (first-stage rings or single records) into one
+ * operation: per group the bits of its best evidence and what it was (a
+ * value id, or for photos and résumés an edge index). */
+typedef struct rg_join {
+    uint32_t a, b;             /* the units' root records */
+    float score;               /* bits less log2 of the member pairs */
+    uint8_t groups;            /* groups with GROUP_MIN_BITS or more */
+    float bits[RG_JG_N];
+    uint32_t what[RG_JG_N];
+    uint8_t kind[RG_JG_N];
+} rg_join;
+
+/* A hub: a strong value several personas use. */
+typedef struct rg_infra {
+    uint32_t value;            /* value id */
+    uint32_t start, nrec;      /* holders in ctx->infra_items */
+    uint32_t nrings;           /* distinct rings among the holders */
+    uint8_t facilitator;       /* serves two or more rings */
+} rg_infra;
+
 /* An arena of strings: big blocks, freed together. */
 typedef struct rg_arena {
     char **blocks;
@@ -151,6 +183,9 @@ struct st_rings {
     uint32_t *ind_start;       /* record -> first indicator, n+1 entries */
     int sanctions_checked;     /* 1 when a snapshot screened the names */
     char sanctions_note[160];
+    rg_vec joins;              /* rg_join: the operation stage's joins, in the order made */
+    rg_vec infra;              /* rg_infra, facilitators first, then by holders */
+    uint32_t *infra_items;     /* holders of infrastructure values (record indices) */
     st_map *prev_ring;         /* state: record id -> ring id string (arena ptr) */
     int state_lock;            /* fd + 1 of the held state lock, 0 when none */
     double t_read, t_link, t_cluster, t_risk;
@@ -186,6 +221,13 @@ double rg_bits_dice(const uint64_t a[4], const uint64_t b[4]); /* Dice coefficie
 void rg_resume_signature(const char *text, uint32_t sig[RG_SIG]);
 double rg_sig_similarity(const uint32_t *a, const uint32_t *b);
 int rg_tz_offset_minutes(st_rings *r, const char *zone, int *minutes); /* 1 when known */
+
+/* ops.c: the operation stage over the first stage's union-find parent
+ * array; the infrastructure after clustering. */
+int rg_operations(st_rings *r, uint32_t *parent, st_error *err);
+int rg_infrastructure(st_rings *r, st_error *err);
+uint32_t rg_uf_find(uint32_t *p, uint32_t x);
+void rg_uf_union(uint32_t *p, uint32_t a, uint32_t b);
 
 /* link.c, cluster.c, risk.c */
 int rg_link(st_rings *r, st_error *err);

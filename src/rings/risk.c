@@ -335,6 +335,7 @@ int st_rings_run(st_rings *r, st_error *err) {
     if (rc == ST_OK) rc = rg_assign_ids(r, err);
     if (timing) fprintf(stderr, "rings: cluster %.2fs\n", st_now() - t);
     if (rc == ST_OK) rc = rg_risk(r, err);
+    if (rc == ST_OK) rc = rg_infrastructure(r, err);
     if (timing) fprintf(stderr, "rings: risk %.2fs\n", st_now() - t);
     return rc;
 }
