@@ -15,9 +15,12 @@
  * shared by k of N records carries log2(N/k) bits of surprise, scaled by
  * how much its kind says; genericity comes only from the data: a value
  * held by as many records as its kind's hub cut-off (link.c, a Tukey
- * fence over the value frequencies) carries nothing and proposes no
- * candidate, whatever it is (gmail.com, a famous school, a big employer,
- * a coworking address).  Two units join when at least two independent
+ * fence over the value frequencies) is common; one held by four times as
+ * many proposes no candidate, whatever it is (gmail.com, a famous school,
+ * a big employer, a coworking address), and below that a value's bits
+ * fall with its frequency.  A star's hub (a laptop farm of a dozen
+ * personas) sits near the cut-off: its bits alone never join, its
+ * holders' other shared traits do.  Two units join when at least two independent
  * kinds of evidence agree and the bits, less log2 of the member pairs
  * compared, exceed log2(N) + JOIN_MARGIN: the evidence must be too
  * surprising for two strangers' records among N.
@@ -38,8 +41,11 @@
 #include "core/map64.h"
 #include "rings/rings_int.h"
 
-#define JOIN_MARGIN 4.0     /* bits above log2(N) a join needs */
+#define JOIN_MARGIN 0.0     /* bits above log2(N) a join needs */
 #define GROUP_MIN_BITS 4.0  /* a kind of evidence counts towards "two kinds" from here */
+#define PROPOSE_HUBS 4.0    /* values held by up to this many hub cut-offs propose joins */
+#define PHOTO_FAR 56         /* photo hashes this close between joined candidates */
+#define RESUME_FAR 0.25      /* résumé MinHash agreement between joined candidates */
 #define INFRA_MIN 3         /* records on one value before it is infrastructure */
 
 /* Kind -> evidence group and how much one shared value of it says. */
@@ -96,11 +102,12 @@ static uint32_t hours_value(const st_rings *r, const rg_rec *x) {
     return UINT32_MAX;
 }
 
-int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
+static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err) {
     size_t n = r->recs.len, nv = r->values.len;
     int rc = ST_ENOMEM;
     double N = (double)n;
     uint32_t *size = NULL, *vstart = NULL, *vitems = NULL, *deg = NULL, *units = NULL, *hmode = NULL;
+    uint32_t *ustart = NULL, *umem = NULL, *uheld = NULL;
     st_map64 pairs;
     st_map64_init(&pairs);
     rg_vec cand = {NULL, 0, 0, sizeof(rg_join)};
@@ -109,8 +116,9 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
     vstart = st_calloc(nv + 1, sizeof *vstart);
     deg = st_calloc(n, sizeof *deg);
     units = st_malloc(64 * sizeof *units);
+    uheld = st_malloc(64 * sizeof *uheld);
     hmode = st_malloc(n * sizeof *hmode);
-    if (!size || !vstart || !deg || !units || !hmode) goto done;
+    if (!size || !vstart || !deg || !units || !uheld || !hmode) goto done;
     for (size_t i = 0; i < n; i++) size[rg_uf_find(parent, (uint32_t)i)]++;
     /* a unit's working-hours pattern: its first record's (units are small) */
     for (size_t i = 0; i < n; i++) hmode[i] = UINT32_MAX;
@@ -121,7 +129,7 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
     /* inverted index of the values that can propose a join: shared, not generic */
     const uint32_t *vals = r->vals.data;
 #define PROPOSES(vv) (kind_group[(vv)->kind].group >= 0 && (vv)->kind != RG_K_HOURS && (vv)->count >= 2 && \
-                      (double)(vv)->count < r->hub[(vv)->kind])
+                      (double)(vv)->count < PROPOSE_HUBS * r->hub[(vv)->kind])
     for (size_t i = 0; i < n; i++) {
         const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
         for (uint32_t k = 0; k < x->vcount; k++) {
@@ -155,12 +163,22 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
         size_t nu = 0;
         for (uint32_t x = lo; x < hi && nu < 64; x++) {
             uint32_t u = rg_uf_find(parent, vitems[x]);
-            int seen = 0;
-            for (size_t q = 0; q < nu; q++) seen |= units[q] == u;
-            if (!seen) units[nu++] = u;
+            size_t q = 0;
+            while (q < nu && units[q] != u) q++;
+            if (q == nu) { units[nu] = u; uheld[nu++] = 0; }
+            uheld[q]++;
         }
+        /* a strong value most of whose holders are already one ring is
+         * that ring's infrastructure: a single record on it is surprising
+         * twice over (the value is rare, and the ring holds it) */
+        size_t big = 0;
+        for (size_t q = 1; q < nu; q++)
+            if (uheld[q] > uheld[big]) big = q;
+        int hubbed = vv->kind < RG_STRONG_KINDS && uheld[big] >= 2 && 2 * uheld[big] >= hi - lo;
         for (size_t x = 0; x < nu; x++)
             for (size_t y = x + 1; y < nu; y++) {
+                float bxy = b;
+                if (hubbed && (x == big || y == big) && size[units[x == big ? y : x]] == 1) bxy = 2 * b;
                 uint32_t a = units[x] < units[y] ? units[x] : units[y], bb = units[x] < units[y] ? units[y] : units[x];
                 uint32_t at;
                 int created;
@@ -172,7 +190,7 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
                     j.b = bb;
                     if (rg_vec_push(&cand, &j) != ST_OK) goto done;
                 }
-                acc_put(&RG_AT(cand, rg_join, at), kind_group[vv->kind].group, b, (uint32_t)v, vv->kind);
+                acc_put(&RG_AT(cand, rg_join, at), kind_group[vv->kind].group, bxy, (uint32_t)v, vv->kind);
             }
     }
     /* near photos and résumés the first stage found, across units; a
@@ -203,6 +221,54 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
                     (uint32_t)k, (uint8_t)kind);
         }
     }
+    /* members of each unit (CSR by root), for the comparisons below */
+    ustart = st_calloc(n + 1, sizeof *ustart);
+    umem = st_malloc((n + 1) * sizeof *umem);
+    if (!ustart || !umem) goto done;
+    for (size_t i = 0; i < n; i++) ustart[rg_uf_find(parent, (uint32_t)i) + 1]++;
+    for (size_t i = 0; i < n; i++) ustart[i + 1] += ustart[i];
+    {
+        uint32_t *fill = st_malloc((n + 1) * sizeof *fill);
+        if (!fill) goto done;
+        memcpy(fill, ustart, (n + 1) * sizeof *fill);
+        for (size_t i = 0; i < n; i++) umem[fill[rg_uf_find(parent, (uint32_t)i)]++] = (uint32_t)i;
+        st_free(fill);
+    }
+    /* photos and résumés too far apart for the first stage (another shot
+     * of one face, a résumé rewritten by a third) still say something
+     * between units that other evidence already brought together: two
+     * unrelated 256-bit hashes lie about 128 bits apart */
+    memset(deg, 0, n * sizeof *deg);
+    for (size_t k = 0; k < r->edges.len; k++)
+        if (E[k].photo || E[k].resume) { deg[E[k].a]++; deg[E[k].b]++; }
+    for (size_t c = 0; c < cand.len; c++) {
+        rg_join *j = &RG_AT(cand, rg_join, c);
+        uint32_t la = ustart[j->a], ha = ustart[j->a + 1], lb = ustart[j->b], hb = ustart[j->b + 1];
+        if ((size_t)(ha - la) * (hb - lb) > 1024) continue;
+        int best = 257;
+        double bsim = 0;
+        uint32_t pa = 0, pb = 0;
+        for (uint32_t x = la; x < ha; x++)
+            for (uint32_t y = lb; y < hb; y++) {
+                const rg_rec *ra = &RG_AT(r->recs, rg_rec, umem[x]), *rb = &RG_AT(r->recs, rg_rec, umem[y]);
+                if ((double)deg[umem[x]] + 1 >= r->hub[RG_K_PHOTO] || (double)deg[umem[y]] + 1 >= r->hub[RG_K_PHOTO]) continue;
+                int d;
+                if (ra->npdq && rb->npdq) {
+                    rg_photo_near(r, ra, rb, &d);
+                    if (d < best) { best = d; pa = umem[x]; pb = umem[y]; }
+                }
+                if (ra->sig >= 0 && rb->sig >= 0) {
+                    const uint32_t *sg = r->sigs.data;
+                    double sm = rg_sig_similarity(sg + (size_t)ra->sig * RG_SIG, sg + (size_t)rb->sig * RG_SIG);
+                    if (sm > bsim) bsim = sm;
+                }
+            }
+        if (best <= PHOTO_FAR && j->bits[RG_JG_PHOTO] == 0)
+            acc_put(j, RG_JG_PHOTO, (float)(0.6 * bits_of(N, 2.0)), pa * 0 + (uint32_t)best, RG_K_PHOTO);
+        (void)pb;
+        if (bsim >= RESUME_FAR && j->bits[RG_JG_RESUME] == 0)
+            acc_put(j, RG_JG_RESUME, (float)(0.5 * bits_of(N, 2.0)), (uint32_t)(bsim * 100.0), RG_K_RESUME);
+    }
     /* score: bits of the independent kinds, the hours pattern as support,
      * less the multiple comparisons of two units' members */
     double need = log2(N) + JOIN_MARGIN;
@@ -216,7 +282,7 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
             total += j->bits[g];
             groups += j->bits[g] >= GROUP_MIN_BITS;
         }
-        if (groups < 2) continue;
+        if (groups < 2 && total < need) continue;
         uint32_t ha = hmode[j->a], hb = hmode[j->b];
         if (ha != UINT32_MAX && ha == hb) {
             const rg_value *hv = &RG_AT(r->values, rg_value, ha);
@@ -236,6 +302,7 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
         if (rg_uf_find(parent, j->a) == rg_uf_find(parent, j->b)) continue; /* already one operation */
         rg_uf_union(parent, j->a, j->b);
         if (rg_vec_push(&r->joins, j) != ST_OK) goto done;
+        ++*joined;
     }
 #undef PROPOSES
     rc = ST_OK;
@@ -249,6 +316,19 @@ done:
     st_free(deg);
     st_free(units);
     st_free(hmode);
+    st_free(ustart);
+    st_free(uheld);
+    st_free(umem);
+    return rc;
+}
+
+/* Two passes: the second sees the operations the first assembled, so a
+ * star's hub (held by single records in the first) is by then a ring's
+ * own infrastructure and brings in the personas it alone links. */
+int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
+    size_t joined = 0;
+    int rc = ops_pass(r, parent, &joined, err);
+    if (rc == ST_OK && joined) rc = ops_pass(r, parent, &joined, err);
     return rc;
 }
 
