@@ -247,7 +247,6 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
         if ((size_t)(ha - la) * (hb - lb) > 1024) continue;
         int best = 257;
         double bsim = 0;
-        uint32_t pa = 0, pb = 0;
         for (uint32_t x = la; x < ha; x++)
             for (uint32_t y = lb; y < hb; y++) {
                 const rg_rec *ra = &RG_AT(r->recs, rg_rec, umem[x]), *rb = &RG_AT(r->recs, rg_rec, umem[y]);
@@ -255,7 +254,7 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
                 int d;
                 if (ra->npdq && rb->npdq) {
                     rg_photo_near(r, ra, rb, &d);
-                    if (d < best) { best = d; pa = umem[x]; pb = umem[y]; }
+                    if (d < best) best = d;
                 }
                 if (ra->sig >= 0 && rb->sig >= 0) {
                     const uint32_t *sg = r->sigs.data;
@@ -264,10 +263,9 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
                 }
             }
         if (best <= PHOTO_FAR && j->bits[RG_JG_PHOTO] == 0)
-            acc_put(j, RG_JG_PHOTO, (float)(0.6 * bits_of(N, 2.0)), pa * 0 + (uint32_t)best, RG_K_PHOTO);
-        (void)pb;
+            acc_put(j, RG_JG_PHOTO, (float)(0.6 * bits_of(N, 2.0)), RG_JOIN_FAR | (uint32_t)best, RG_K_PHOTO);
         if (bsim >= RESUME_FAR && j->bits[RG_JG_RESUME] == 0)
-            acc_put(j, RG_JG_RESUME, (float)(0.5 * bits_of(N, 2.0)), (uint32_t)(bsim * 100.0), RG_K_RESUME);
+            acc_put(j, RG_JG_RESUME, (float)(0.5 * bits_of(N, 2.0)), RG_JOIN_FAR | (uint32_t)(bsim * 100.0), RG_K_RESUME);
     }
     /* score: bits of the independent kinds, the hours pattern as support,
      * less the multiple comparisons of two units' members */

@@ -125,6 +125,7 @@ typedef struct rg_join {
     uint32_t what[RG_JG_N];
     uint8_t kind[RG_JG_N];
 } rg_join;
+#define RG_JOIN_FAR 0x80000000u  /* what[]: a photo distance or résumé percentage, not an edge */
 
 /* A hub: a strong value several personas use. */
 typedef struct rg_infra {
