@@ -80,6 +80,22 @@ int st_rings_write_table(const st_rings *r, FILE *f);
  * state folder from st_rings_new to here, or to st_rings_free). */
 int st_rings_save_state(st_rings *r, st_error *err);
 
+/* Hiring-time checks.  Call st_rings_check_begin after st_rings_new (which
+ * loads the state) and before adding the records to check; after
+ * st_rings_run, st_rings_write_check writes for each of them the ring it
+ * would join (null when none), that ring's size and risk, the record's
+ * risk, links and advisory indicators:
+ *   {"checks": [{"id", "ring", "ring_records", "ring_records_in_state",
+ *                "ring_personas", "ring_risk", "risk", "level",
+ *                "linked_to": [...], "joins": [...], "indicators": [...]}],
+ *    "summary": {"checked", "high", "state_records", "state_modified": false}}
+ * Do not call st_rings_save_state: adding the records is a separate step.
+ * st_rings_check_result returns the same as a new JSON reference. */
+void st_rings_check_begin(st_rings *r);
+int st_rings_write_check(const st_rings *r, FILE *f);
+json_t *st_rings_check_result(const st_rings *r);
+size_t st_rings_check_high(const st_rings *r);    /* checked records at high risk */
+
 /* Synthetic applicants with planted operations and shared-value traps.
  * Writes out_path (CSV) and truth_path (CSV: id,cluster,role).
  * names_dir: optional folder with FEBRL frequency tables (givenname-freq.csv,

@@ -188,6 +188,8 @@ struct st_rings {
     rg_vec infra;              /* rg_infra, facilitators first, then by holders */
     uint32_t *infra_items;     /* holders of infrastructure values (record indices) */
     st_map *prev_ring;         /* state: record id -> ring id string (arena ptr) */
+    uint32_t check_from;       /* records with seq >= this are being checked (check.c) */
+    int checking;
     int state_lock;            /* fd + 1 of the held state lock, 0 when none */
     double t_read, t_link, t_cluster, t_risk;
 };
