@@ -135,6 +135,12 @@ typedef struct rg_infra {
     uint8_t facilitator;       /* serves two or more rings */
 } rg_infra;
 
+/* An indicator found for a record, its detail in place (risk.c). */
+typedef struct rg_found {
+    uint8_t code;
+    char detail[400];
+} rg_found;
+
 /* An arena of strings: big blocks, freed together. */
 typedef struct rg_arena {
     char **blocks;
@@ -237,6 +243,8 @@ int rg_link(st_rings *r, st_error *err);
 int rg_cluster(st_rings *r, st_error *err);
 int rg_risk(st_rings *r, st_error *err);
 int rg_assign_ids(st_rings *r, st_error *err);
+int rg_record_indicators(st_rings *r, const rg_rec *x, uint32_t extra_count, const char *photo_other,
+                         const char *resume_other, const char *hit, rg_found out[RG_NIND]);
 const char *rg_level(double risk);               /* "high", "medium", "low" */
 double rg_rarity(const st_rings *r, int kind, uint32_t count);
 double rg_value_weight(const st_rings *r, uint32_t value); /* kind weight x rarity x corroboration */
