@@ -96,6 +96,28 @@ int st_rings_write_check(const st_rings *r, FILE *f);
 json_t *st_rings_check_result(const st_rings *r);
 size_t st_rings_check_high(const st_rings *r);    /* checked records at high risk */
 
+/* Checks in milliseconds against a large state.  A checker indexes a
+ * context that has run (st_rings_run over the state's records) and
+ * borrows it: the context must outlive the checker and not run again.
+ * st_rings_checker_check reads records (CSV with a header or JSON lines)
+ * from data and answers, without re-clustering and without changing the
+ * state, *out a new reference the caller json_decref()s:
+ *   {"checks": [{"id", "ring" (id or null), "joined_by" ("links",
+ *                "operation evidence" or null), "ring_records",
+ *                "ring_personas", "ring_risk", "new_ring_with": [ids],
+ *                "also_links_rings": [ids], "risk", "level",
+ *                "linked_to": [...], "indicators": [...]}],
+ *    "summary": {"checked", "high", "rejected_rows", "state_records",
+ *                "state_modified": false}}
+ * A record that would bridge rings joins the largest and lists the
+ * others; the exact answer is the re-running check above.  One check at
+ * a time per checker (not thread-safe). */
+typedef struct st_rings_checker st_rings_checker;
+int st_rings_checker_new(st_rings_checker **out, st_rings *r, st_error *err);
+int st_rings_checker_check(st_rings_checker *c, const char *data, size_t len, const char *name, json_t **out,
+                           st_error *err);
+void st_rings_checker_free(st_rings_checker *c);
+
 /* Synthetic applicants with planted operations and shared-value traps.
  * Writes out_path (CSV) and truth_path (CSV: id,cluster,role).
  * names_dir: optional folder with FEBRL frequency tables (givenname-freq.csv,

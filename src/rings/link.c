@@ -61,16 +61,31 @@ double rg_rarity(const st_rings *r, int kind, uint32_t count) {
     return x > 1.0 ? 1.0 : x;
 }
 
-double rg_value_weight(const st_rings *r, uint32_t value) {
+double rg_value_weight_n(const st_rings *r, uint32_t value, uint32_t count) {
     const rg_value *v = &RG_AT(r->values, rg_value, value);
-    double w = kind_weight[v->kind] * rg_rarity(r, v->kind, v->count);
-    if (v->count >= 3 && v->kind < RG_STRONG_KINDS && r->vcorr) {
+    double w = kind_weight[v->kind] * rg_rarity(r, v->kind, count);
+    if (count >= 3 && v->kind < RG_STRONG_KINDS && r->vcorr && value < r->nvcorr) {
         /* three strangers rarely share a strong value by chance; the more
          * holders, the more of them must be linked otherwise as well */
-        double c = r->vcorr[value], floor_k = 3.0 / (double)v->count;
+        double c = r->vcorr[value], floor_k = 3.0 / (double)count;
         w *= c > floor_k ? c : floor_k;
     }
     return w;
+}
+
+double rg_value_weight(const st_rings *r, uint32_t value) {
+    return rg_value_weight_n(r, value, RG_AT(r->values, rg_value, value).count);
+}
+
+double rg_kind_weight(int kind) { return kind_weight[kind]; }
+
+int rg_merge_rule(double strong, double weak, double person) {
+    return strong >= 1.0 || (strong >= 0.5 && strong + weak >= 1.0) || person >= 5.0 || (person >= 3.0 && strong >= 0.5);
+}
+
+uint64_t rg_band_hash(const uint32_t *sig, int band) {
+    const uint32_t *s = sig + band * 4;
+    return ((uint64_t)s[0] << 32 | s[1]) * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)s[2] << 32 | s[3]);
 }
 
 /* ---- the pair table ------------------------------------------------------ */
@@ -405,9 +420,7 @@ static int link_resumes(st_rings *r, pairset *ps, uint32_t *deg) {
         for (size_t i = 0; i < n; i++) {
             const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
             if (x->sig < 0) continue;
-            const uint32_t *s = sigs + (size_t)x->sig * RG_SIG + band * 4;
-            uint64_t h = ((uint64_t)s[0] << 32 | s[1]) * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)s[2] << 32 | s[3]);
-            it[m].h = h;
+            it[m].h = rg_band_hash(sigs + (size_t)x->sig * RG_SIG, band);
             it[m++].rec = (uint32_t)i;
         }
         qsort(it, m, sizeof *it, cmp_band);
@@ -437,41 +450,49 @@ static int link_resumes(st_rings *r, pairset *ps, uint32_t *deg) {
 
 /* ---- person blocking ------------------------------------------------------ */
 
+/* Blocking keys of a record: name-token prefixes with the birth year,
+ * the birth date with the initials, the name and address prefixes. */
+size_t rg_person_keys(const rg_rec *x, uint64_t keys[5]) {
+    size_t m = 0;
+    char key[160];
+    if (!x->name_key[0]) return 0;
+    const char *nk = x->name_key;
+    size_t ntok = 0;
+    char initials[8];
+    size_t ni = 0;
+    for (const char *p = nk; *p && ntok < 3;) {
+        size_t l = strcspn(p, " ");
+        if (ni < 7) initials[ni++] = p[0];
+        if (x->dob[0] && l >= 2) {
+            int w = snprintf(key, sizeof key, "t%.*s|%.4s", (int)(l < 4 ? l : 4), p, x->dob);
+            keys[m++] = st_hash64(key, (size_t)w);
+        }
+        ntok++;
+        p += l;
+        while (*p == ' ') p++;
+    }
+    initials[ni] = 0;
+    if (strlen(x->dob) == 10) {
+        int w = snprintf(key, sizeof key, "d%s|%s", x->dob, initials);
+        keys[m++] = st_hash64(key, (size_t)w);
+    }
+    if (x->addr[0]) {
+        int w = snprintf(key, sizeof key, "a%.2s|%.12s", nk, x->addr);
+        keys[m++] = st_hash64(key, (size_t)w);
+    }
+    return m;
+}
+
 static int link_persons(st_rings *r, pairset *ps) {
     size_t n = r->recs.len;
     band_item *it = st_malloc((n * 5 + 1) * sizeof *it);
     if (!it) return ST_ENOMEM;
     size_t m = 0;
-    char key[160];
     for (size_t i = 0; i < n; i++) {
-        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
-        if (!x->name_key[0]) continue;
-        const char *nk = x->name_key;
-        /* name tokens' 4-letter prefixes with the birth year */
-        size_t ntok = 0;
-        char initials[8];
-        size_t ni = 0;
-        for (const char *p = nk; *p && ntok < 3;) {
-            size_t l = strcspn(p, " ");
-            if (ni < 7) initials[ni++] = p[0];
-            if (x->dob[0] && l >= 2) {
-                int w = snprintf(key, sizeof key, "t%.*s|%.4s", (int)(l < 4 ? l : 4), p, x->dob);
-                it[m].h = st_hash64(key, (size_t)w);
-                it[m++].rec = (uint32_t)i;
-            }
-            ntok++;
-            p += l;
-            while (*p == ' ') p++;
-        }
-        initials[ni] = 0;
-        if (strlen(x->dob) == 10) {
-            int w = snprintf(key, sizeof key, "d%s|%s", x->dob, initials);
-            it[m].h = st_hash64(key, (size_t)w);
-            it[m++].rec = (uint32_t)i;
-        }
-        if (x->addr[0]) {
-            int w = snprintf(key, sizeof key, "a%.2s|%.12s", nk, x->addr);
-            it[m].h = st_hash64(key, (size_t)w);
+        uint64_t keys[5];
+        size_t nk = rg_person_keys(&RG_AT(r->recs, rg_rec, i), keys);
+        for (size_t k = 0; k < nk; k++) {
+            it[m].h = keys[k];
             it[m++].rec = (uint32_t)i;
         }
     }
@@ -535,6 +556,7 @@ static int corroborate(st_rings *r, const pairset *ps, const uint32_t *vstart, c
     size_t nv = r->values.len;
     r->vcorr = st_malloc((nv + 1) * sizeof *r->vcorr);
     if (!r->vcorr) return ST_ENOMEM;
+    r->nvcorr = nv;
     for (size_t v = 0; v < nv; v++) {
         uint32_t lo = vstart[v], hi = vstart[v + 1], k = hi - lo, ok = 0;
         r->vcorr[v] = 1.0f;
@@ -584,8 +606,7 @@ static void score_edge(st_rings *r, rg_edge *e, const uint32_t *pdeg, const uint
     }
     e->strong = (float)strong;
     e->weak = (float)weak;
-    e->merged = strong >= 1.0 || (strong >= 0.5 && strong + weak >= 1.0) || e->person >= 5.0 ||
-                (e->person >= 3.0 && strong >= 0.5);
+    e->merged = (uint8_t)rg_merge_rule(strong, weak, e->person);
 }
 
 /* Hub cut-off for photo and résumé groups from the degree distribution. */

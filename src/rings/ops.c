@@ -39,6 +39,7 @@
 
 #include "core/alloc.h"
 #include "core/map64.h"
+#include "core/progress.h"
 #include "rings/rings_int.h"
 
 #define JOIN_MARGIN 0.0     /* bits above log2(N) a join needs */
@@ -102,7 +103,7 @@ static uint32_t hours_value(const st_rings *r, const rg_rec *x) {
     return UINT32_MAX;
 }
 
-static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err) {
+static int ops_pass(st_rings *r, uint32_t *parent, const uint8_t *touched, size_t *joined, st_error *err) {
     size_t n = r->recs.len, nv = r->values.len;
     int rc = ST_ENOMEM;
     double N = (double)n;
@@ -126,10 +127,14 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
         uint32_t u = rg_uf_find(parent, (uint32_t)i);
         if (hmode[u] == UINT32_MAX) hmode[u] = hours_value(r, &RG_AT(r->recs, rg_rec, i));
     }
-    /* inverted index of the values that can propose a join: shared, not generic */
+    /* inverted index of the values that can propose a join: shared, not
+     * generic; a weak value or a family proposes only pairs where one side
+     * is already a ring (between single records it would propose millions
+     * of pairs on a large deck), and the weakest (an IP /16, an employer,
+     * a school, the hours) only add their bits to pairs proposed otherwise */
     const uint32_t *vals = r->vals.data;
-#define PROPOSES(vv) (kind_group[(vv)->kind].group >= 0 && (vv)->kind != RG_K_HOURS && (vv)->count >= 2 && \
-                      (double)(vv)->count < PROPOSE_HUBS * r->hub[(vv)->kind])
+#define PROPOSES(vv) (kind_group[(vv)->kind].group >= 0 && kind_group[(vv)->kind].w >= 0.5f && (vv)->count >= 2 && \
+                      (double)(vv)->count < ((vv)->kind < RG_STRONG_KINDS ? PROPOSE_HUBS : 1.0) * r->hub[(vv)->kind])
     for (size_t i = 0; i < n; i++) {
         const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
         for (uint32_t k = 0; k < x->vcount; k++) {
@@ -175,8 +180,11 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
         for (size_t q = 1; q < nu; q++)
             if (uheld[q] > uheld[big]) big = q;
         int hubbed = vv->kind < RG_STRONG_KINDS && uheld[big] >= 2 && 2 * uheld[big] >= hi - lo;
+        int weak_kind = vv->kind >= RG_STRONG_KINDS;
         for (size_t x = 0; x < nu; x++)
             for (size_t y = x + 1; y < nu; y++) {
+                if (weak_kind && size[units[x]] == 1 && size[units[y]] == 1) continue;
+                if (touched && !touched[units[x]] && !touched[units[y]]) continue; /* met in the first pass */
                 float bxy = b;
                 if (hubbed && (x == big || y == big) && size[units[x == big ? y : x]] == 1) bxy = 2 * b;
                 uint32_t a = units[x] < units[y] ? units[x] : units[y], bb = units[x] < units[y] ? units[y] : units[x];
@@ -204,7 +212,7 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
         for (size_t k = 0; k < r->edges.len; k++) {
             if (!(pass ? E[k].resume : E[k].photo)) continue;
             uint32_t ua = rg_uf_find(parent, E[k].a), ub = rg_uf_find(parent, E[k].b);
-            if (ua == ub) continue;
+            if (ua == ub || (touched && !touched[ua] && !touched[ub])) continue;
             uint32_t d = deg[E[k].a] > deg[E[k].b] ? deg[E[k].a] : deg[E[k].b];
             if ((double)d + 1 >= r->hub[kind]) continue;
             uint32_t a = ua < ub ? ua : ub, bb = ua < ub ? ub : ua, at;
@@ -244,12 +252,26 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
     for (size_t c = 0; c < cand.len; c++) {
         rg_join *j = &RG_AT(cand, rg_join, c);
         uint32_t la = ustart[j->a], ha = ustart[j->a + 1], lb = ustart[j->b], hb = ustart[j->b + 1];
-        if ((size_t)(ha - la) * (hb - lb) > 1024) continue;
+        if ((size_t)(ha - la) * (hb - lb) > 4096) continue;
         int best = 257;
         double bsim = 0;
         for (uint32_t x = la; x < ha; x++)
             for (uint32_t y = lb; y < hb; y++) {
                 const rg_rec *ra = &RG_AT(r->recs, rg_rec, umem[x]), *rb = &RG_AT(r->recs, rg_rec, umem[y]);
+                /* weak values and families the two records share */
+                const uint32_t *va = vals + ra->vstart, *vb = vals + rb->vstart;
+                for (uint32_t i = 0, k = 0; i < ra->vcount && k < rb->vcount;) {
+                    uint32_t p = RG_VAL_ID(va[i]), q = RG_VAL_ID(vb[k]);
+                    if (p < q) { i++; continue; }
+                    if (p > q) { k++; continue; }
+                    i++;
+                    k++;
+                    const rg_value *vv = &RG_AT(r->values, rg_value, p);
+                    int g = kind_group[vv->kind].group;
+                    if (vv->kind < RG_STRONG_KINDS || g < 0 || vv->kind == RG_K_HOURS) continue;
+                    if ((double)vv->count >= PROPOSE_HUBS * r->hub[vv->kind]) continue; /* generic */
+                    acc_put(j, g, (float)(kind_group[vv->kind].w * bits_of(N, vv->count)), p, vv->kind);
+                }
                 if ((double)deg[umem[x]] + 1 >= r->hub[RG_K_PHOTO] || (double)deg[umem[y]] + 1 >= r->hub[RG_K_PHOTO]) continue;
                 int d;
                 if (ra->npdq && rb->npdq) {
@@ -267,6 +289,7 @@ static int ops_pass(st_rings *r, uint32_t *parent, size_t *joined, st_error *err
         if (bsim >= RESUME_FAR && j->bits[RG_JG_RESUME] == 0)
             acc_put(j, RG_JG_RESUME, (float)(0.5 * bits_of(N, 2.0)), RG_JOIN_FAR | (uint32_t)(bsim * 100.0), RG_K_RESUME);
     }
+    if (getenv("ST_RINGS_TIMING")) fprintf(stderr, "  operation candidates   %zu\n", cand.len);
     /* score: bits of the independent kinds, the hours pattern as support,
      * less the multiple comparisons of two units' members */
     double need = log2(N) + JOIN_MARGIN;
@@ -324,9 +347,21 @@ done:
  * star's hub (held by single records in the first) is by then a ring's
  * own infrastructure and brings in the personas it alone links. */
 int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
-    size_t joined = 0;
-    int rc = ops_pass(r, parent, &joined, err);
-    if (rc == ST_OK && joined) rc = ops_pass(r, parent, &joined, err);
+    size_t joined = 0, n = r->recs.len;
+    const int timing = getenv("ST_RINGS_TIMING") != NULL;
+    double t0 = st_now();
+    int rc = ops_pass(r, parent, NULL, &joined, err);
+    if (timing) fprintf(stderr, "  operations pass 1     %.2fs, %zu joins\n", st_now() - t0, joined);
+    t0 = st_now();
+    if (rc == ST_OK && joined) {
+        /* the second pass looks only at the operations the first assembled */
+        uint8_t *touched = st_calloc(n + 1, 1);
+        if (!touched) return st_error_set(err, ST_ENOMEM, "out of memory while joining operations");
+        for (size_t k = 0; k < r->joins.len; k++) touched[rg_uf_find(parent, RG_AT(r->joins, rg_join, k).a)] = 1;
+        rc = ops_pass(r, parent, touched, &joined, err);
+        st_free(touched);
+    }
+    if (timing) fprintf(stderr, "  operations pass 2     %.2fs, %zu joins\n", st_now() - t0, joined);
     return rc;
 }
 

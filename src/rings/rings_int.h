@@ -177,6 +177,7 @@ struct st_rings {
     /* results of st_rings_run */
     int ran;
     double hub[RG_NKINDS];     /* per-kind hub cut-off derived from the data */
+    size_t nvcorr;             /* values vcorr covers (values interned later have none) */
     float *vcorr;              /* value -> share of its holders linked to another holder by something else */
     rg_vec edges;              /* rg_edge */
     uint32_t *cluster;         /* record -> cluster index, UINT32_MAX singleton */
@@ -204,6 +205,8 @@ struct st_rings {
 int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *src, long line,
                   st_error *err);
 int rg_sort(st_rings *r);
+/* read.c: the readers, also after st_rings_run (a checker's records). */
+int rg_read_buffer(st_rings *r, const char *data, size_t len, const char *name, st_error *err);
 int rg_state_load(st_rings *r, st_error *err);
 void rg_state_unlock(st_rings *r);
 
@@ -248,6 +251,11 @@ int rg_record_indicators(st_rings *r, const rg_rec *x, uint32_t extra_count, con
 const char *rg_level(double risk);               /* "high", "medium", "low" */
 double rg_rarity(const st_rings *r, int kind, uint32_t count);
 double rg_value_weight(const st_rings *r, uint32_t value); /* kind weight x rarity x corroboration */
+double rg_value_weight_n(const st_rings *r, uint32_t value, uint32_t count); /* the same, held by count */
+double rg_kind_weight(int kind);
+int rg_merge_rule(double strong, double weak, double person);
+uint64_t rg_band_hash(const uint32_t *sig, int band);      /* résumé LSH band (RG_SIG / 4 bands) */
+size_t rg_person_keys(const rg_rec *x, uint64_t keys[5]); /* person blocking keys */
 int rg_same_persona(const rg_rec *a, const rg_rec *b);
 double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b);
 int rg_photo_near(const st_rings *r, const rg_rec *a, const rg_rec *b, int *dist);
