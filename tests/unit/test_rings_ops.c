@@ -54,6 +54,15 @@ static void team(char *out, size_t n, int team_no, int member, const char *more)
 }
 
 static st_rings *run_deck(const st_buf *b) {
+    const char *dump = getenv("ST_TEST_DUMP"); /* the deck for a failing case, to replay on the command line */
+    static int deck_no;
+    deck_no++;
+    if (dump) {
+        char path[512];
+        snprintf(path, sizeof path, "%s.%d", dump, deck_no);
+        FILE *f = fopen(path, "w");
+        if (f) { fwrite(b->data, 1, b->len, f); fclose(f); }
+    }
     st_rings *r = NULL;
     st_error err;
     st_error_clear(&err);
@@ -123,6 +132,7 @@ static void test_star(void **state) {
     for (int m = 0; m < 7; m++) persona(&b, "st", 2, m, "\"shipping_address\":\"12 Farm Lane, Dover DE\"");
     st_rings *r = run_deck(&b);
     assert_one_ring(r, "st", 7);
+    assert_true(r->joins.len >= 1);
     /* the farm is listed as infrastructure serving the seven */
     int found = 0;
     for (size_t k = 0; k < r->infra.len; k++) {
@@ -134,16 +144,19 @@ static void test_star(void **state) {
     st_buf_free(&b);
 }
 
-/* A bipartite team: two handlers (a device each), every persona on one. */
+/* A bipartite team: two handlers (a device each), every persona on one,
+ * one on both (the first stage cuts that bridge between two groups). */
 static void test_bipartite(void **state) {
     (void)state;
     st_rng g = {3};
     st_buf b;
     st_buf_init(&b, 1 << 24);
     background(&b, &g);
-    for (int m = 0; m < 8; m++) persona(&b, "bp", 3, m, m % 2 ? "\"device_id\":\"handlerA\"" : "\"device_id\":\"handlerB\"");
+    for (int m = 0; m < 8; m++)
+        persona(&b, "bp", 3, m, m == 0 ? "\"device_id\":\"handlerA;handlerB\"" : m % 2 ? "\"device_id\":\"handlerA\"" : "\"device_id\":\"handlerB\"");
     st_rings *r = run_deck(&b);
     assert_one_ring(r, "bp", 8);
+    assert_true(r->joins.len >= 1);
     st_rings_free(r);
     st_buf_free(&b);
 }
