@@ -326,9 +326,15 @@ static int check_one(st_rings_checker *ck, uint32_t xi, json_t *o, size_t *high)
     const char *how = ring != UINT32_MAX ? "links" : NULL;
     if (ring == UINT32_MAX && json_array_size(newring) == 0) {
         double best = 0;
+        uint32_t *seen = st_malloc((s.n + 1) * sizeof *seen), nseen = 0;
+        if (!seen) { json_decref(ev); json_decref(links); json_decref(also); json_decref(newring); st_free(s.v); st_map64_free(&s.at); return ST_ENOMEM; }
         for (size_t k = 0; k < s.n; k++) {
             uint32_t c = r->cluster[s.v[k].rec];
             if (c == UINT32_MAX) continue;
+            int dup = 0;
+            for (uint32_t q = 0; q < nseen && !dup; q++) dup = seen[q] == c;
+            if (dup || nseen >= 64) continue; /* each ring once; the first 64 rings met */
+            seen[nseen++] = c;
             uint32_t sz = r->cl_start[c + 1] - r->cl_start[c];
             double bits[RG_JG_N] = {0};
             int hubbed = 0;
@@ -377,6 +383,7 @@ static int check_one(st_rings_checker *ck, uint32_t xi, json_t *o, size_t *high)
                 how = "operation evidence";
             }
         }
+        st_free(seen);
     }
     for (size_t k = 0; k < s.n; k++) {
         uint32_t c = r->cluster[s.v[k].rec];
