@@ -40,6 +40,7 @@ typedef struct st_rings_opts {
     st_rings_warn_fn warn;    /* malformed rows; NULL: silent (still counted) */
     void *warn_ctx;
     int progress;             /* draw progress on a terminal */
+    int state_readonly;       /* read the state (under its lock, released once read); never save it */
 } st_rings_opts;
 
 /* New context; opts is copied (its strings must outlive the context).

@@ -124,7 +124,7 @@ int cmd_rings(int argc, char **argv) {
         return 2;
     }
     cli_skipped skipped = {0};
-    st_rings_opts o = {data_dir, state, warn_row, &skipped, 1};
+    st_rings_opts o = {data_dir, state, warn_row, &skipped, 1, 0};
     st_rings *r = NULL;
     st_error err;
     st_error_clear(&err);
