@@ -16,7 +16,9 @@ assumptions and writes JSON lines rather than CSV:
    operation (a facilitator), whose personas have their own links;
  - bipartite teams: 2-3 handlers (a device plus a payout account each),
    every persona attached to one or two of them;
- - personas deliberately varied: names from several cultures, photos 20-60
+ - personas deliberately varied: names from seven cultures (20-40 given
+   and family names each, so two strangers rarely share a full name and a
+   birth date), photos 20-60
    bits apart (some beyond a near-duplicate threshold), résumés rewritten
    by a third to a half, each on its own e-mail provider;
  - weak team traits: working hours in the Korean day, VPS addresses in two
@@ -33,24 +35,24 @@ Truth: CSV id,cluster,role (cluster "op-N" or "p-N"; role "operation" or
 import argparse, json, random
 
 GIVEN = {
-    "en": ["Oliver", "Grace", "Henry", "Chloe", "Lucas", "Nora", "Owen", "Ruby", "Caleb", "Stella", "Miles", "Hazel",
+    "en": ["Isla", "Theo", "Freya", "Arthur", "Poppy", "Felix", "Elsie", "Rupert", "Imogen", "Jasper", "Beatrice", "Hugo", "Matilda", "Rory", "Phoebe", "Callum", "Oliver", "Grace", "Henry", "Chloe", "Lucas", "Nora", "Owen", "Ruby", "Caleb", "Stella", "Miles", "Hazel",
            "Wyatt", "Violet", "Logan", "Aurora", "Ezra", "Ivy", "Jack", "Leah", "Samuel", "Emma", "Daniel", "Sophie"],
-    "es": ["Javier", "Lucia", "Mateo", "Camila", "Santiago", "Valeria", "Andres", "Isabela", "Pablo", "Elena"],
-    "in": ["Aarav", "Diya", "Vivaan", "Saanvi", "Rohan", "Ishita", "Kabir", "Meera", "Arnav", "Tara"],
-    "cn": ["Wei", "Fang", "Jun", "Lin", "Hao", "Mei", "Tao", "Xin", "Lei", "Yan"],
-    "ja": ["Haruto", "Yui", "Sota", "Hina", "Ren", "Aoi", "Kaito", "Sakura"],
-    "pl": ["Jakub", "Zofia", "Kacper", "Julia", "Szymon", "Maja", "Filip", "Lena"],
-    "ng": ["Chinedu", "Ngozi", "Emeka", "Adaeze", "Tunde", "Folake", "Ifeanyi", "Zainab"],
+    "es": ["Alejandro", "Ximena", "Gonzalo", "Renata", "Ignacio", "Paloma", "Rodrigo", "Ines", "Emilio", "Carolina", "Tomas", "Julieta", "Esteban", "Marisol", "Javier", "Lucia", "Mateo", "Camila", "Santiago", "Valeria", "Andres", "Isabela", "Pablo", "Elena"],
+    "in": ["Advait", "Anika", "Dhruv", "Kavya", "Ishaan", "Riya", "Yash", "Pooja", "Siddharth", "Nisha", "Aditya", "Shreya", "Varun", "Lakshmi", "Aarav", "Diya", "Vivaan", "Saanvi", "Rohan", "Ishita", "Kabir", "Meera", "Arnav", "Tara"],
+    "cn": ["Bo", "Chen", "Jing", "Ling", "Ming", "Qiang", "Rui", "Shu", "Wen", "Yi", "Zhen", "Hui", "Peng", "Yu", "Wei", "Fang", "Jun", "Lin", "Hao", "Mei", "Tao", "Xin", "Lei", "Yan"],
+    "ja": ["Riku", "Mio", "Yuto", "Akari", "Hayato", "Koharu", "Daiki", "Rin", "Takumi", "Mei", "Sora", "Yuna", "Haruto", "Yui", "Sota", "Hina", "Ren", "Aoi", "Kaito", "Sakura"],
+    "pl": ["Antoni", "Hanna", "Wojciech", "Alicja", "Mateusz", "Natalia", "Piotr", "Oliwia", "Bartosz", "Amelia", "Michal", "Wiktoria", "Jakub", "Zofia", "Kacper", "Julia", "Szymon", "Maja", "Filip", "Lena"],
+    "ng": ["Chiamaka", "Obinna", "Amaka", "Segun", "Yetunde", "Kelechi", "Funmi", "Babatunde", "Nneka", "Uche", "Halima", "Musa", "Chinedu", "Ngozi", "Emeka", "Adaeze", "Tunde", "Folake", "Ifeanyi", "Zainab"],
 }
 FAMILY = {
-    "en": ["Walker", "Bennett", "Hughes", "Foster", "Griffin", "Hayes", "Porter", "Spencer", "Fletcher", "Lawson",
+    "en": ["Ashworth", "Blackwood", "Cartwright", "Drummond", "Eastwood", "Fairfax", "Goodwin", "Hargreaves", "Kingsley", "Lancaster", "Middleton", "Pemberton", "Rutherford", "Sinclair", "Thornton", "Whitaker", "Walker", "Bennett", "Hughes", "Foster", "Griffin", "Hayes", "Porter", "Spencer", "Fletcher", "Lawson",
            "Reid", "Sutton", "Barker", "Holland", "Webster", "Chambers", "Sharp", "Dawson", "Lambert", "Marsh"],
-    "es": ["Navarro", "Molina", "Ortega", "Delgado", "Castro", "Vega", "Rojas", "Herrera", "Campos", "Fuentes"],
-    "in": ["Iyer", "Reddy", "Nair", "Mehta", "Joshi", "Kapoor", "Bhat", "Menon", "Desai", "Rao"],
-    "cn": ["Zhou", "Wu", "Xu", "Sun", "Ma", "Hu", "Guo", "He", "Gao", "Luo"],
-    "ja": ["Takahashi", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi", "Kato", "Yoshida"],
-    "pl": ["Wozniak", "Kaminski", "Lewandowski", "Zielinski", "Szymanski", "Dabrowski", "Kozlowski", "Mazur"],
-    "ng": ["Okonkwo", "Adeyemi", "Eze", "Balogun", "Nwosu", "Okafor", "Bello", "Obi"],
+    "es": ["Aguirre", "Bustamante", "Cordero", "Escobar", "Figueroa", "Guerrero", "Ibarra", "Lozano", "Montoya", "Pacheco", "Quintero", "Salinas", "Valdez", "Zamora", "Navarro", "Molina", "Ortega", "Delgado", "Castro", "Vega", "Rojas", "Herrera", "Campos", "Fuentes"],
+    "in": ["Agarwal", "Banerjee", "Chatterjee", "Dutta", "Ghosh", "Kulkarni", "Malhotra", "Pillai", "Saxena", "Trivedi", "Verma", "Chopra", "Sethi", "Naidu", "Iyer", "Reddy", "Nair", "Mehta", "Joshi", "Kapoor", "Bhat", "Menon", "Desai", "Rao"],
+    "cn": ["Lin", "Zheng", "Liang", "Song", "Tang", "Han", "Feng", "Deng", "Cao", "Peng", "Zeng", "Xiao", "Tian", "Dong", "Zhou", "Wu", "Xu", "Sun", "Ma", "Hu", "Guo", "He", "Gao", "Luo"],
+    "ja": ["Sasaki", "Yamaguchi", "Matsumoto", "Inoue", "Kimura", "Hayashi", "Shimizu", "Yamazaki", "Mori", "Abe", "Ikeda", "Hashimoto", "Takahashi", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi", "Kato", "Yoshida"],
+    "pl": ["Wojcik", "Kowalczyk", "Krawczyk", "Piotrowski", "Grabowski", "Nowakowski", "Pawlowski", "Michalski", "Nowicki", "Adamczyk", "Dudek", "Zajac", "Wozniak", "Kaminski", "Lewandowski", "Zielinski", "Szymanski", "Dabrowski", "Kozlowski", "Mazur"],
+    "ng": ["Olawale", "Chukwu", "Ogunleye", "Nnamdi", "Afolabi", "Ibekwe", "Oyelaran", "Umeh", "Danjuma", "Ezeh", "Akinola", "Onyeka", "Okonkwo", "Adeyemi", "Eze", "Balogun", "Nwosu", "Okafor", "Bello", "Obi"],
 }
 CULTURES = list(GIVEN)
 NICK = {"Samuel": "Sam", "Daniel": "Dan", "Jakub": "Kuba", "Javier": "Javi", "Oliver": "Ollie", "Henry": "Harry"}
@@ -310,7 +312,8 @@ class Gen:
                     q[k] = h[k]
         if farm is not None:  # a facilitator's laptop farm serving part of this team
             for p in r.sample(ps, max(2, size // 2)):
-                p["shipping_address"] = farm
+                own = p.get("shipping_address")  # a link already made through it stays
+                p["shipping_address"] = farm if not own else (own + [farm] if isinstance(own, list) else [own, farm])
         for p in ps:
             self.emit(p, "op-%d" % opno, "operation")
         return size

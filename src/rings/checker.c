@@ -365,7 +365,7 @@ static int check_one(st_rings_checker *ck, uint32_t xi, json_t *o, size_t *high)
                 }
                 if (g < 0) continue;
                 double b = w * log2(N / (double)(hi - lo + 1));
-                if (vv->kind < RG_STRONG_KINDS && inring >= 2 && 2 * inring >= hi - lo) { b *= 2; hubbed = 1; }
+                if (vv->kind < RG_STRONG_KINDS && inring >= 2 && 3 * inring >= 2 * (hi - lo + 1)) { b *= 2; hubbed = 1; }
                 if (b > bits[g]) bits[g] = b;
             }
             for (size_t q = 0; q < s.n; q++)
@@ -377,7 +377,7 @@ static int check_one(st_rings_checker *ck, uint32_t xi, json_t *o, size_t *high)
             int groups = 0;
             for (int g = 0; g < RG_JG_N; g++) { total += bits[g]; groups += bits[g] >= 4.0; }
             total -= log2((double)sz);
-            if ((groups >= 2 || hubbed) && total >= log2(N) && total > best) {
+            if ((groups >= 2 || (hubbed && groups >= 1)) && total >= log2(N) && total > best) {
                 best = total;
                 ring = c;
                 how = "operation evidence";

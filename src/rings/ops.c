@@ -179,14 +179,17 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint8_t *touched, size_
         size_t big = 0;
         for (size_t q = 1; q < nu; q++)
             if (uheld[q] > uheld[big]) big = q;
-        int hubbed = vv->kind < RG_STRONG_KINDS && uheld[big] >= 2 && 2 * uheld[big] >= hi - lo;
+        /* two thirds: a facilitator's hub, split between two teams, is not
+         * one ring's own */
+        int hubbed = vv->kind < RG_STRONG_KINDS && uheld[big] >= 2 && 3 * uheld[big] >= 2 * (hi - lo);
         int weak_kind = vv->kind >= RG_STRONG_KINDS;
         for (size_t x = 0; x < nu; x++)
             for (size_t y = x + 1; y < nu; y++) {
-                if (weak_kind && size[units[x]] == 1 && size[units[y]] == 1) continue;
+                (void)weak_kind;
                 if (touched && !touched[units[x]] && !touched[units[y]]) continue; /* met in the first pass */
                 float bxy = b;
-                if (hubbed && (x == big || y == big) && size[units[x == big ? y : x]] == 1) bxy = 2 * b;
+                int via_hub = hubbed && (x == big || y == big) && size[units[x == big ? y : x]] == 1;
+                if (via_hub) bxy = 2 * b;
                 uint32_t a = units[x] < units[y] ? units[x] : units[y], bb = units[x] < units[y] ? units[y] : units[x];
                 uint32_t at;
                 int created;
@@ -199,6 +202,7 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint8_t *touched, size_
                     if (rg_vec_push(&cand, &j) != ST_OK) goto done;
                 }
                 acc_put(&RG_AT(cand, rg_join, at), kind_group[vv->kind].group, bxy, (uint32_t)v, vv->kind);
+                if (via_hub) RG_AT(cand, rg_join, at).hubbed = 1;
             }
     }
     /* near photos and résumés the first stage found, across units; a
@@ -303,7 +307,7 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint8_t *touched, size_
             total += j->bits[g];
             groups += j->bits[g] >= GROUP_MIN_BITS;
         }
-        if (groups < 2 && total < need) continue;
+        if (groups < 2 && !j->hubbed) continue; /* one kind of evidence: only a ring's own hub */
         uint32_t ha = hmode[j->a], hb = hmode[j->b];
         if (ha != UINT32_MAX && ha == hb) {
             const rg_value *hv = &RG_AT(r->values, rg_value, ha);

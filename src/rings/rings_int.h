@@ -121,6 +121,7 @@ typedef struct rg_join {
     uint32_t a, b;             /* the units' root records */
     float score;               /* bits less log2 of the member pairs */
     uint8_t groups;            /* groups with GROUP_MIN_BITS or more */
+    uint8_t hubbed;            /* a single record on a hub most of the other unit holds */
     float bits[RG_JG_N];
     uint32_t what[RG_JG_N];
     uint8_t kind[RG_JG_N];

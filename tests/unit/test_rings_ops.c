@@ -178,7 +178,7 @@ static void test_generic_traps(void **state) {
                  "\"ip\":\"100.64.9.%d\",\"device_id\":\"gxdev%d\",\"payment_account\":\"iban:GB%02d%04d%010d\",\"login_hours_utc\":\"14;15;16;17\"",
                  i, 1 + i, i, i, 1000 + i, i);
         char dob[16];
-        snprintf(dob, sizeof dob, "19%02d-%02d-%02d", 60 + i, 1 + i % 12, 1 + i % 28);
+        snprintf(dob, sizeof dob, "19%02d-%02d-%02d", (60 + i) % 100, 1 + i % 12, 1 + i % 28);
         line(&b, id, name, dob, extra);
     }
     st_rings *r = run_deck(&b);
@@ -242,7 +242,7 @@ static void test_check_against_state(void **state) {
     for (int m = 0; m < 5; m++) persona(&b, "op", 7, m, "\"device_id\":\"laptop-farm-7\"");
     st_error err;
     st_error_clear(&err);
-    st_rings_opts o = {NULL, dir, NULL, NULL, 0};
+    st_rings_opts o = {NULL, dir, NULL, NULL, 0, 0};
     st_rings *r = NULL;
     assert_int_equal(st_rings_new(&r, &o, &err), ST_OK);
     assert_int_equal(st_rings_add_buffer(r, b.data, b.len, "deck", &err), ST_OK);
