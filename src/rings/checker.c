@@ -37,6 +37,7 @@
 #define EVIDENCE_MAX 20
 #define PDQ_NEAR 31
 #define RESUME_NEAR 0.75
+#define RESUME_BUCKET_MAX 256 /* an LSH band shared by more is a template (link.c: BUCKET_MAX / 8) */
 
 typedef struct hk {
     uint64_t h;
@@ -248,11 +249,14 @@ static int check_one(st_rings_checker *ck, uint32_t xi, json_t *o, size_t *high)
         const uint32_t *xs = (const uint32_t *)r->sigs.data + (size_t)x->sig * RG_SIG;
         for (int b = 0; b < RG_SIG / 4; b++) {
             uint64_t h = rg_band_hash(xs, b);
-            for (size_t at = hk_lower(ck->band[b], ck->nres, h); at < ck->nres && ck->band[b][at].h == h; at++) {
+            size_t at = hk_lower(ck->band[b], ck->nres, h), end = at;
+            while (end < ck->nres && ck->band[b][end].h == h && end - at <= RESUME_BUCKET_MAX) end++;
+            if (end - at > RESUME_BUCKET_MAX) { resume_matches = UINT32_MAX / 2; continue; } /* a template: generic, as in link.c */
+            for (; at < end; at++) {
                 const rg_rec *y = &RG_AT(r->recs, rg_rec, ck->band[b][at].rec);
                 if (rg_sig_similarity(xs, (const uint32_t *)r->sigs.data + (size_t)y->sig * RG_SIG) < RESUME_NEAR) continue;
                 cand *cd = cand_get(&s, ck->band[b][at].rec);
-                if (cd && !cd->resume) { cd->resume = 1; resume_matches++; }
+                if (cd && !cd->resume) { cd->resume = 1; if (resume_matches < UINT32_MAX / 2) resume_matches++; }
             }
         }
     }
