@@ -103,36 +103,16 @@ static uint32_t hours_value(const st_rings *r, const rg_rec *x) {
     return UINT32_MAX;
 }
 
-static int ops_pass(st_rings *r, uint32_t *parent, const uint8_t *touched, size_t *joined, st_error *err) {
+/* Inverted index of the values that can propose a join: shared, not
+ * generic, of a kind with weight (the weakest - an IP /16, an employer, a
+ * school, the hours - only add their bits to pairs proposed otherwise, or
+ * a large deck would propose millions of pairs).  Built once for both
+ * passes: what a value proposes does not depend on the units. */
+static int propose_index(const st_rings *r, uint32_t **vstart_out, uint32_t **vitems_out) {
     size_t n = r->recs.len, nv = r->values.len;
-    int rc = ST_ENOMEM;
-    double N = (double)n;
-    uint32_t *size = NULL, *vstart = NULL, *vitems = NULL, *deg = NULL, *units = NULL, *hmode = NULL;
-    uint32_t *ustart = NULL, *umem = NULL, *uheld = NULL;
-    st_map64 pairs;
-    st_map64_init(&pairs);
-    rg_vec cand = {NULL, 0, 0, sizeof(rg_join)};
-    if (n < 3) return ST_OK;
-    size = st_calloc(n, sizeof *size);
-    vstart = st_calloc(nv + 1, sizeof *vstart);
-    deg = st_calloc(n, sizeof *deg);
-    units = st_malloc(64 * sizeof *units);
-    uheld = st_malloc(64 * sizeof *uheld);
-    hmode = st_malloc(n * sizeof *hmode);
-    if (!size || !vstart || !deg || !units || !uheld || !hmode) goto done;
-    for (size_t i = 0; i < n; i++) size[rg_uf_find(parent, (uint32_t)i)]++;
-    /* a unit's working-hours pattern: its first record's (units are small) */
-    for (size_t i = 0; i < n; i++) hmode[i] = UINT32_MAX;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u = rg_uf_find(parent, (uint32_t)i);
-        if (hmode[u] == UINT32_MAX) hmode[u] = hours_value(r, &RG_AT(r->recs, rg_rec, i));
-    }
-    /* inverted index of the values that can propose a join: shared, not
-     * generic; a weak value or a family proposes only pairs where one side
-     * is already a ring (between single records it would propose millions
-     * of pairs on a large deck), and the weakest (an IP /16, an employer,
-     * a school, the hours) only add their bits to pairs proposed otherwise */
     const uint32_t *vals = r->vals.data;
+    uint32_t *vstart = st_calloc(nv + 1, sizeof *vstart), *vitems = NULL;
+    if (!vstart) return ST_ENOMEM;
 #define PROPOSES(vv) (kind_group[(vv)->kind].group >= 0 && kind_group[(vv)->kind].w >= 0.5f && (vv)->count >= 2 && \
                       (double)(vv)->count < ((vv)->kind < RG_STRONG_KINDS ? PROPOSE_HUBS : 1.0) * r->hub[(vv)->kind])
     for (size_t i = 0; i < n; i++) {
@@ -143,21 +123,49 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint8_t *touched, size_
             if (PROPOSES(vv)) vstart[v + 1]++;
         }
     }
+#undef PROPOSES
     for (size_t v = 0; v < nv; v++) vstart[v + 1] += vstart[v];
     vitems = st_malloc((vstart[nv] + 1) * sizeof *vitems);
-    if (!vitems) goto done;
-    {
-        uint32_t *fill = st_malloc((nv + 1) * sizeof *fill);
-        if (!fill) goto done;
-        memcpy(fill, vstart, (nv + 1) * sizeof *fill);
-        for (size_t i = 0; i < n; i++) {
-            const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
-            for (uint32_t k = 0; k < x->vcount; k++) {
-                uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
-                if (vstart[v + 1] > vstart[v]) vitems[fill[v]++] = (uint32_t)i;
-            }
+    uint32_t *fill = st_malloc((nv + 1) * sizeof *fill);
+    if (!vitems || !fill) { st_free(vstart); st_free(vitems); st_free(fill); return ST_ENOMEM; }
+    memcpy(fill, vstart, (nv + 1) * sizeof *fill);
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        for (uint32_t k = 0; k < x->vcount; k++) {
+            uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
+            if (vstart[v + 1] > vstart[v]) vitems[fill[v]++] = (uint32_t)i;
         }
-        st_free(fill);
+    }
+    st_free(fill);
+    *vstart_out = vstart;
+    *vitems_out = vitems;
+    return ST_OK;
+}
+
+static int ops_pass(st_rings *r, uint32_t *parent, const uint32_t *vstart, const uint32_t *vitems,
+                    const uint8_t *touched, size_t *joined, st_error *err) {
+    size_t n = r->recs.len, nv = r->values.len;
+    int rc = ST_ENOMEM;
+    double N = (double)n;
+    uint32_t *size = NULL, *deg = NULL, *units = NULL, *hmode = NULL;
+    uint32_t *ustart = NULL, *umem = NULL, *uheld = NULL;
+    st_map64 pairs;
+    st_map64_init(&pairs);
+    rg_vec cand = {NULL, 0, 0, sizeof(rg_join)};
+    if (n < 3) return ST_OK;
+    size = st_calloc(n, sizeof *size);
+    deg = st_calloc(n, sizeof *deg);
+    units = st_malloc(64 * sizeof *units);
+    uheld = st_malloc(64 * sizeof *uheld);
+    hmode = st_malloc(n * sizeof *hmode);
+    if (!size || !deg || !units || !uheld || !hmode) goto done;
+    const uint32_t *vals = r->vals.data;
+    for (size_t i = 0; i < n; i++) size[rg_uf_find(parent, (uint32_t)i)]++;
+    /* a unit's working-hours pattern: its first record's (units are small) */
+    for (size_t i = 0; i < n; i++) hmode[i] = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = rg_uf_find(parent, (uint32_t)i);
+        if (hmode[u] == UINT32_MAX) hmode[u] = hours_value(r, &RG_AT(r->recs, rg_rec, i));
     }
     /* candidates from shared values */
     for (size_t v = 0; v < nv; v++) {
@@ -329,15 +337,12 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint8_t *touched, size_
         if (rg_vec_push(&r->joins, j) != ST_OK) goto done;
         ++*joined;
     }
-#undef PROPOSES
     rc = ST_OK;
 done:
     if (rc != ST_OK) st_error_set(err, rc, "out of memory while joining operations");
     st_map64_free(&pairs);
     rg_vec_free(&cand);
     st_free(size);
-    st_free(vstart);
-    st_free(vitems);
     st_free(deg);
     st_free(units);
     st_free(hmode);
@@ -354,17 +359,22 @@ int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
     size_t joined = 0, n = r->recs.len;
     const int timing = getenv("ST_RINGS_TIMING") != NULL;
     double t0 = st_now();
-    int rc = ops_pass(r, parent, NULL, &joined, err);
+    uint32_t *vstart = NULL, *vitems = NULL;
+    if (n < 3) return ST_OK;
+    if (propose_index(r, &vstart, &vitems) != ST_OK) return st_error_set(err, ST_ENOMEM, "out of memory while joining operations");
+    int rc = ops_pass(r, parent, vstart, vitems, NULL, &joined, err);
     if (timing) fprintf(stderr, "  operations pass 1     %.2fs, %zu joins\n", st_now() - t0, joined);
     t0 = st_now();
     if (rc == ST_OK && joined) {
         /* the second pass looks only at the operations the first assembled */
         uint8_t *touched = st_calloc(n + 1, 1);
-        if (!touched) return st_error_set(err, ST_ENOMEM, "out of memory while joining operations");
-        for (size_t k = 0; k < r->joins.len; k++) touched[rg_uf_find(parent, RG_AT(r->joins, rg_join, k).a)] = 1;
-        rc = ops_pass(r, parent, touched, &joined, err);
+        if (!touched) rc = st_error_set(err, ST_ENOMEM, "out of memory while joining operations");
+        for (size_t k = 0; touched && k < r->joins.len; k++) touched[rg_uf_find(parent, RG_AT(r->joins, rg_join, k).a)] = 1;
+        if (touched) rc = ops_pass(r, parent, vstart, vitems, touched, &joined, err);
         st_free(touched);
     }
+    st_free(vstart);
+    st_free(vitems);
     if (timing) fprintf(stderr, "  operations pass 2     %.2fs, %zu joins\n", st_now() - t0, joined);
     return rc;
 }

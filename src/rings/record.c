@@ -484,8 +484,18 @@ static int row_hours_pattern(row_ctx *x) {
     if (sx * sx + sy * sy < 1e-6) return ST_OK;
     double a = atan2(sy, sx) * 12.0 / M_PI;
     int mean = ((int)floor(a + 0.5) % 24 + 24) % 24;
+    /* twelve values in all: their ids are kept, so a million records do
+     * not each look one up */
+    uint32_t *cached = &x->r->hours_vid[mean / 2];
+    if (*cached) {
+        if (x->nid < sizeof x->ids / sizeof x->ids[0]) x->ids[x->nid++] = *cached - 1;
+        return ST_OK;
+    }
     int w = snprintf(x->norm, sizeof x->norm, "utc%02d-%02d", mean / 2 * 2, mean / 2 * 2 + 2);
-    return row_value(x, RG_K_HOURS, (size_t)w, 0);
+    size_t before = x->nid;
+    int rc = row_value(x, RG_K_HOURS, (size_t)w, 0);
+    if (rc == ST_OK && x->nid > before) *cached = x->ids[x->nid - 1] + 1;
+    return rc;
 }
 
 /* Email, employer, school, IP, device, payout: one normaliser each. */

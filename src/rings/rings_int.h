@@ -170,6 +170,7 @@ struct st_rings {
     rg_vec values;             /* rg_value */
     st_map *vmap;              /* kind byte + text -> value id */
     st_map *idmap;             /* record id -> index in recs (before sorting) */
+    uint32_t hours_vid[12];    /* value id + 1 of each working-hours pattern, 0 until interned */
     st_map *tzcache;           /* timezone -> offset minutes + 100000 (or 0 unknown) */
     struct st_names_ctx *names; /* the screening engine's name normaliser, opened lazily */
     char *scratch;             /* 2 x RG_MAX_FIELD: one row's split values */
