@@ -102,21 +102,27 @@ int st_rings_checker_new(st_rings_checker **out, st_rings *r, st_error *err) {
         for (uint32_t k = 0; k < x->vcount; k++) c->vitems[fill[RG_VAL_ID(vals[x->vstart + k])]++] = (uint32_t)i;
     }
     st_free(fill);
-    /* photos: owner and the sixteen chunk tables */
-    for (size_t i = 0; i < n; i++) c->np += RG_AT(r->recs, rg_rec, i).npdq;
-    c->powner = st_malloc((c->np + 1) * sizeof *c->powner);
+    /* photos: owner and the sixteen chunk tables, over the photos of the
+     * records kept (a replaced record's photos stay in ctx->pdq, owned by
+     * no one) */
+    size_t all = r->pdq.len / 4;
+    c->powner = st_malloc((all + 1) * sizeof *c->powner);
     if (!c->powner) goto oom;
+    for (size_t p = 0; p < all; p++) c->powner[p] = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
         for (uint32_t k = 0; k < x->npdq; k++) c->powner[x->pstart + k] = (uint32_t)i;
+        c->np += x->npdq;
     }
     const uint64_t *pd = r->pdq.data;
     for (int ch = 0; ch < 16; ch++) {
         c->pchunk[ch] = st_malloc((c->np + 1) * sizeof *c->pchunk[ch]);
         if (!c->pchunk[ch]) goto oom;
-        for (size_t p = 0; p < c->np; p++) {
+        size_t m = 0;
+        for (size_t p = 0; p < all; p++) {
+            if (c->powner[p] == UINT32_MAX) continue;
             uint16_t v = (uint16_t)(pd[4 * p + ch / 4] >> (16 * (3 - ch % 4)));
-            c->pchunk[ch][p] = (uint64_t)v << 32 | (uint64_t)p;
+            c->pchunk[ch][m++] = (uint64_t)v << 32 | (uint64_t)p;
         }
         qsort(c->pchunk[ch], c->np, sizeof(uint64_t), cmp_u64);
     }
@@ -194,9 +200,9 @@ typedef struct cset {
 static cand *cand_get(cset *s, uint32_t rec) {
     uint32_t at;
     int created;
+    if (st_map64_get(&s->at, rec, &at)) return &s->v[at];
+    if (s->n >= CAND_MAX) return NULL; /* enough: the first CAND_MAX met are scored */
     if (st_map64_get_or_put(&s->at, rec, (uint32_t)s->n, &at, &created) != ST_OK) return NULL;
-    if (!created) return &s->v[at];
-    if (s->n >= CAND_MAX) return NULL;
     memset(&s->v[s->n], 0, sizeof s->v[0]);
     s->v[s->n].rec = rec;
     return &s->v[s->n++];

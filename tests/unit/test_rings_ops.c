@@ -288,11 +288,69 @@ static void test_check_against_state(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+/* The indexed checker answers as the exact check does: an operation's new
+ * persona joins its ring at high risk, a stranger joins none.  Regression:
+ * a record replaced by a later one with its id left its photos in the
+ * table, owned by no one, and the checker's photo index read past its
+ * owners (found by fuzz_rings). */
+static void test_checker(void **state) {
+    (void)state;
+    st_rng g = {7};
+    st_buf b;
+    st_buf_init(&b, 1 << 24);
+    background(&b, &g);
+    const char *photo = "\"photo_hash\":\"f0f0f0f0f0f0f0f0a5a5a5a5a5a5a5a5f0f0f0f0f0f0f0f00f0f0f0f0f0f0f0f\"";
+    char more[400];
+    /* "rep" first with a photo, replaced at the end by a version without:
+     * its photo stays first in the table, owned by no one */
+    line(&b, "rep", "Replaced Person", "1970-01-01", "\"photo_hash\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"");
+    for (int m = 0; m < 5; m++) {
+        snprintf(more, sizeof more, "\"device_id\":\"farm-8\",%s", photo);
+        persona(&b, "ck", 8, m, more);
+    }
+    line(&b, "rep", "Replaced Person", "1970-01-01", "\"email\":\"rep@else.example\"");
+    st_rings *r = run_deck(&b);
+    st_rings_checker *ck = NULL;
+    st_error err;
+    st_error_clear(&err);
+    assert_int_equal(st_rings_checker_new(&ck, r, &err), ST_OK);
+    st_buf c;
+    st_buf_init(&c, 1 << 20);
+    snprintf(more, sizeof more, "\"device_id\":\"farm-8\",%s", photo);
+    persona(&c, "cknew", 8, 9, more);
+    line(&c, "walkin", "Zelda Quist", "1977-07-07", "\"photo_hash\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdee\"");
+    json_t *out = NULL;
+    assert_int_equal(st_rings_checker_check(ck, c.data, c.len, "check", &out, &err), ST_OK);
+    json_t *checks = json_object_get(out, "checks");
+    assert_int_equal(json_array_size(checks), 2);
+    json_t *x = json_array_get(checks, 0), *w = json_array_get(checks, 1);
+    uint32_t ring = ring_of(r, "ck0");
+    assert_string_equal(json_string_value(json_object_get(x, "ring")), r->ring_ids[ring]);
+    assert_string_equal(json_string_value(json_object_get(x, "level")), "high");
+    assert_true(json_is_null(json_object_get(w, "ring")));
+    /* the stranger's photo is one bit from the replaced version's: no link to it */
+    assert_int_equal(json_array_size(json_object_get(w, "new_ring_with")), 0);
+    assert_int_equal(json_array_size(json_object_get(w, "linked_to")), 0);
+    assert_false(json_is_true(json_object_get(json_object_get(out, "summary"), "state_modified")));
+    json_decref(out);
+    /* the context is as it was: a second check answers the same */
+    assert_int_equal(st_rings_count(r), BACKGROUND + 6);
+    assert_int_equal(st_rings_checker_check(ck, c.data, c.len, "check", &out, &err), ST_OK);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(out, "checks"), 0), "ring")),
+                        r->ring_ids[ring]);
+    json_decref(out);
+    st_rings_checker_free(ck);
+    st_rings_free(r);
+    st_buf_free(&c);
+    st_buf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain),          cmocka_unit_test(test_star),
         cmocka_unit_test(test_bipartite),      cmocka_unit_test(test_generic_traps),
         cmocka_unit_test(test_facilitator),    cmocka_unit_test(test_check_against_state),
+        cmocka_unit_test(test_checker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
