@@ -241,6 +241,7 @@ static int check_one(st_rings_checker *ck, uint32_t xi, json_t *o, size_t *high)
                 size_t at = u64_lower(ck->pchunk[ch], ck->np, (uint64_t)w << 32);
                 for (; at < ck->np && (ck->pchunk[ch][at] >> 32) == w; at++) {
                     uint32_t ph = (uint32_t)ck->pchunk[ch][at];
+                    if (r->media_hub[ck->powner[ph]] & 1) continue; /* a stock image */
                     const uint64_t *y = pd + 4 * (size_t)ph;
                     int d = popcount64(q[0] ^ y[0]) + popcount64(q[1] ^ y[1]) + popcount64(q[2] ^ y[2]) + popcount64(q[3] ^ y[3]);
                     if (d > PDQ_NEAR) continue;
@@ -260,6 +261,7 @@ static int check_one(st_rings_checker *ck, uint32_t xi, json_t *o, size_t *high)
             if (end - at > RESUME_BUCKET_MAX) { resume_matches = UINT32_MAX / 2; continue; } /* a template: generic, as in link.c */
             for (; at < end; at++) {
                 const rg_rec *y = &RG_AT(r->recs, rg_rec, ck->band[b][at].rec);
+                if (r->media_hub[ck->band[b][at].rec] & 2) continue; /* a template */
                 if (rg_sig_similarity(xs, (const uint32_t *)r->sigs.data + (size_t)y->sig * RG_SIG) < RESUME_NEAR) continue;
                 cand *cd = cand_get(&s, ck->band[b][at].rec);
                 if (cd && !cd->resume) { cd->resume = 1; if (resume_matches < UINT32_MAX / 2) resume_matches++; }

@@ -54,6 +54,7 @@ void st_rings_free(st_rings *r) {
     rg_vec_free(&r->joins);
     rg_vec_free(&r->infra);
     st_free(r->infra_items);
+    st_free(r->media_hub);
     st_map_free(r->vmap);
     st_map_free(r->idmap);
     st_map_free(r->tzcache);

@@ -374,7 +374,11 @@ static int link_photos(st_rings *r, pairset *ps, uint32_t *deg) {
         for (size_t p = 0; p < np; p++) it[fill[chunk16(all[p].h, c)]++] = all[p];
         for (uint32_t v = 0; v < 65536; v++) {
             uint32_t lo = start[v], hi = start[v + 1];
-            if (hi - lo > BUCKET_MAX || hi == lo) continue; /* empty, or a generic image */
+            if (hi == lo) continue;
+            if (hi - lo > BUCKET_MAX) { /* a generic image (a stock avatar): every holder is a hub */
+                for (uint32_t x = lo; x < hi; x++) deg[it[x].owner] = UINT32_MAX / 2;
+                continue;
+            }
             if (photo_pairs(r, ps, it, lo, hi, lo, hi, deg) != ST_OK) goto done;
             if (!radius) continue;
             for (int f = 0; f < 16; f++) {
@@ -698,6 +702,11 @@ int rg_link(st_rings *r, st_error *err) {
     LAP("photos");
     if (link_resumes(r, &ps, rdeg) != ST_OK) goto done;
     degree_hub(r, RG_K_RESUME, rdeg);
+    /* which records' photo or résumé is generic, for the operation stage */
+    r->media_hub = st_calloc(n + 1, 1);
+    if (!r->media_hub) goto done;
+    for (size_t i = 0; i < n; i++)
+        r->media_hub[i] = (uint8_t)(((double)pdeg[i] + 1 >= r->hub[RG_K_PHOTO]) | (((double)rdeg[i] + 1 >= r->hub[RG_K_RESUME]) << 1));
     st_progress_tick(&prog, 4);
     LAP("resumes");
     if (link_persons(r, &ps) != ST_OK) goto done;

@@ -226,7 +226,7 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint32_t *vstart, const
             uint32_t ua = rg_uf_find(parent, E[k].a), ub = rg_uf_find(parent, E[k].b);
             if (ua == ub || (touched && !touched[ua] && !touched[ub])) continue;
             uint32_t d = deg[E[k].a] > deg[E[k].b] ? deg[E[k].a] : deg[E[k].b];
-            if ((double)d + 1 >= r->hub[kind]) continue;
+            if ((double)d + 1 >= r->hub[kind] || ((r->media_hub[E[k].a] | r->media_hub[E[k].b]) & (pass ? 2 : 1))) continue;
             uint32_t a = ua < ub ? ua : ub, bb = ua < ub ? ub : ua, at;
             int created;
             if (st_map64_get_or_put(&pairs, ((uint64_t)a << 32) | bb, (uint32_t)cand.len, &at, &created) != ST_OK) goto done;
@@ -257,10 +257,8 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint32_t *vstart, const
     /* photos and résumés too far apart for the first stage (another shot
      * of one face, a résumé rewritten by a third) still say something
      * between units that other evidence already brought together: two
-     * unrelated 256-bit hashes lie about 128 bits apart */
-    memset(deg, 0, n * sizeof *deg);
-    for (size_t k = 0; k < r->edges.len; k++)
-        if (E[k].photo || E[k].resume) { deg[E[k].a]++; deg[E[k].b]++; }
+     * unrelated 256-bit hashes lie about 128 bits apart; a stock image or a
+     * template (media_hub, from the first stage) says nothing */
     for (size_t c = 0; c < cand.len; c++) {
         rg_join *j = &RG_AT(cand, rg_join, c);
         uint32_t la = ustart[j->a], ha = ustart[j->a + 1], lb = ustart[j->b], hb = ustart[j->b + 1];
@@ -284,13 +282,13 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint32_t *vstart, const
                     if ((double)vv->count >= PROPOSE_HUBS * r->hub[vv->kind]) continue; /* generic */
                     acc_put(j, g, (float)(kind_group[vv->kind].w * bits_of(N, vv->count)), p, vv->kind);
                 }
-                if ((double)deg[umem[x]] + 1 >= r->hub[RG_K_PHOTO] || (double)deg[umem[y]] + 1 >= r->hub[RG_K_PHOTO]) continue;
+                uint8_t hubs = (uint8_t)(r->media_hub[umem[x]] | r->media_hub[umem[y]]);
                 int d;
-                if (ra->npdq && rb->npdq) {
+                if (ra->npdq && rb->npdq && !(hubs & 1)) {
                     rg_photo_near(r, ra, rb, &d);
                     if (d < best) best = d;
                 }
-                if (ra->sig >= 0 && rb->sig >= 0) {
+                if (ra->sig >= 0 && rb->sig >= 0 && !(hubs & 2)) {
                     const uint32_t *sg = r->sigs.data;
                     double sm = rg_sig_similarity(sg + (size_t)ra->sig * RG_SIG, sg + (size_t)rb->sig * RG_SIG);
                     if (sm > bsim) bsim = sm;

@@ -193,6 +193,7 @@ struct st_rings {
     uint32_t *ind_start;       /* record -> first indicator, n+1 entries */
     int sanctions_checked;     /* 1 when a snapshot screened the names */
     char sanctions_note[160];
+    uint8_t *media_hub;        /* record -> bit 0 its photo, bit 1 its résumé is generic (near dozens) */
     rg_vec joins;              /* rg_join: the operation stage's joins, in the order made */
     rg_vec infra;              /* rg_infra, facilitators first, then by holders */
     uint32_t *infra_items;     /* holders of infrastructure values (record indices) */
