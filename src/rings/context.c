@@ -55,6 +55,7 @@ void st_rings_free(st_rings *r) {
     rg_vec_free(&r->infra);
     st_free(r->infra_items);
     st_free(r->media_hub);
+    st_map_free(r->name_counts);
     st_map_free(r->vmap);
     st_map_free(r->idmap);
     st_map_free(r->tzcache);

@@ -280,7 +280,43 @@ double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
     else if (as >= 0 && as < 0.3) s -= 1;
     s += email_agreement(r, a, b);
     if (s + 3 < 3) return s - 3; /* even equal names would not make it supporting evidence */
-    return s + name_agreement(a->name_key, b->name_key);
+    double g = name_agreement(a->name_key, b->name_key);
+    if (g >= 2 && r->name_counts) {
+        /* a name held by many records: two of them share a birth date by
+         * chance k^2 / 2D times among k holders and D birth dates seen, so
+         * the name says less the more often that happens */
+        uint64_t ka = 0, kb = 0;
+        (void)st_map_get(r->name_counts, a->name_key, strlen(a->name_key), &ka);
+        (void)st_map_get(r->name_counts, b->name_key, strlen(b->name_key), &kb);
+        double k = (double)(ka > kb ? ka : kb);
+        /* in quarter points: a name held by a handful (a person's own
+         * duplicates) loses nothing, and scores at a threshold stay put */
+        g -= floor(4.0 * 2.0 * log2(1.0 + k * k / (2.0 * r->dob_space))) / 4.0;
+    }
+    return s + g;
+}
+
+/* How many records hold each name, and how many birth dates the deck
+ * spans, for rg_person_score. */
+static int count_names(st_rings *r) {
+    size_t n = r->recs.len;
+    int lo = 9999, hi = 0;
+    if (st_map_new(&r->name_counts) != ST_OK) return ST_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        if (strlen(x->dob) >= 4) {
+            int y = atoi(x->dob);
+            if (y < lo) lo = y;
+            if (y > hi) hi = y;
+        }
+        if (!x->name_key[0]) continue;
+        int created;
+        uint64_t *c = st_map_slot(r->name_counts, x->name_key, strlen(x->name_key), 0, &created);
+        if (!c) return ST_ENOMEM;
+        ++*c;
+    }
+    r->dob_space = 365.0 * (hi >= lo ? hi - lo + 1 : 1);
+    return ST_OK;
 }
 
 int rg_same_persona(const rg_rec *a, const rg_rec *b) {
@@ -709,7 +745,7 @@ int rg_link(st_rings *r, st_error *err) {
         r->media_hub[i] = (uint8_t)(((double)pdeg[i] + 1 >= r->hub[RG_K_PHOTO]) | (((double)rdeg[i] + 1 >= r->hub[RG_K_RESUME]) << 1));
     st_progress_tick(&prog, 4);
     LAP("resumes");
-    if (link_persons(r, &ps) != ST_OK) goto done;
+    if (count_names(r) != ST_OK || link_persons(r, &ps) != ST_OK) goto done;
     LAP("persons");
     for (size_t e = 0; e < r->edges.len; e++) count_signals(r, &RG_AT(r->edges, rg_edge, e), pdeg, rdeg);
     LAP("signals");

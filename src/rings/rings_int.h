@@ -193,6 +193,8 @@ struct st_rings {
     uint32_t *ind_start;       /* record -> first indicator, n+1 entries */
     int sanctions_checked;     /* 1 when a snapshot screened the names */
     char sanctions_note[160];
+    st_map *name_counts;       /* name key -> records holding it (link.c, the person score) */
+    double dob_space;          /* birth dates the deck spans (365 per year seen) */
     uint8_t *media_hub;        /* record -> bit 0 its photo, bit 1 its résumé is generic (near dozens) */
     rg_vec joins;              /* rg_join: the operation stage's joins, in the order made */
     rg_vec infra;              /* rg_infra, facilitators first, then by holders */
