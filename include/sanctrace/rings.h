@@ -65,8 +65,10 @@ size_t st_rings_rejected(const st_rings *r);  /* malformed rows skipped so far *
 /* Link, cluster and score everything held.  Call once after the adds. */
 int st_rings_run(st_rings *r, st_error *err);
 
-/* {"rings": [...], "records": [...], "summary": {...}} as documented in
- * docs/rings.md, streamed to f (a million records never sit in a JSON
+/* {"operations": [...], "infrastructure": [...], "rings": [...],
+ * "records": [...], "summary": {...}} as documented in docs/rings.md
+ * (operations: rings of several personas with their hubs; infrastructure:
+ * hubs, facilitators first; each ring's joins), streamed to f (a million records never sit in a JSON
  * tree).  ST_OK or ST_EIO/ST_ENOMEM. */
 int st_rings_write_json(const st_rings *r, FILE *f);
 /* The same document as a JSON tree, for small inputs and tests.  New
@@ -74,7 +76,8 @@ int st_rings_write_json(const st_rings *r, FILE *f);
 json_t *st_rings_result(const st_rings *r);
 /* Records at high risk (after st_rings_run). */
 size_t st_rings_high(const st_rings *r);
-/* The analyst's brief: rings by risk, with evidence and indicators. */
+/* The analyst's brief: operations and their infrastructure first, then
+ * rings by risk, with evidence and indicators. */
 int st_rings_write_table(const st_rings *r, FILE *f);
 /* Persist records and ring ids into opts->state_dir (atomic writes) and
  * let the next run on that state go on (see st_rings_new: a run holds the
