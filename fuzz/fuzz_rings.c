@@ -1,6 +1,7 @@
 /* fuzz_rings.c - the rings readers (CSV and JSON lines), normalisers,
- * linking and both outputs on arbitrary bytes: no crash, no leak, no
- * sanitizer report.  The first byte picks the reader (even: CSV, odd:
+ * linking and both outputs on arbitrary bytes, then the same bytes checked
+ * against what was read (the hiring-time checker's lookups and scoring):
+ * no crash, no leak, no sanitizer report.  The first byte picks the reader (even: CSV, odd:
  * JSON lines), so one target drives both. */
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 (void)st_rings_write_json(r, f);
                 (void)st_rings_write_table(r, f);
                 fclose(f);
+            }
+            st_rings_checker *ck = NULL;
+            if (st_rings_checker_new(&ck, r, &err) == ST_OK) {
+                json_t *out = NULL;
+                if (st_rings_checker_check(ck, buf, size + off, "fuzz-check", &out, &err) == ST_OK) json_decref(out);
+                st_rings_checker_free(ck);
             }
         }
         st_rings_free(r);

@@ -38,6 +38,12 @@ rings_eval() {
   "$ST_BIN" rings synth --records "$n" --seed "$seed" --names-dir "$ER/febrl-tables" --out "$T/appsf.csv" 2>/dev/null
   "$ST_BIN" rings "$T/appsf.csv" > "$T/appsf.json" || true
   python3 scripts/rings_score.py "$T/appsf.json" "$T/appsf.truth.csv" --label "synthetic-applicants-$n-febrl-names"
+  # the second, independent generator (scripts/rings_synth2.py: chains,
+  # stars, bipartite teams, facilitators, generic traps; JSON lines)
+  seed2=${RINGS_SYNTH2_SEED:-7}
+  python3 scripts/rings_synth2.py --records "$n" --seed "$seed2" --out "$T/apps2.jsonl"
+  "$ST_BIN" rings "$T/apps2.jsonl" > "$T/apps2.json" || true
+  python3 scripts/rings_score.py "$T/apps2.json" "$T/apps2.truth.csv" --label "synthetic2-applicants-$n-seed$seed2"
 }
 rings_eval
 # ==== end rings ===============================================================

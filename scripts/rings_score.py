@@ -5,7 +5,9 @@ usage: rings_score.py RESULT.json TRUTH.csv [--label NAME]
 TRUTH.csv has a header with columns id and cluster (and optionally role:
 "operation" / "innocent").  Prints pairwise precision, recall and F1 over
 record pairs placed in one ring vs one true cluster, and, when roles are
-given, the share of operation members and of innocents flagged high.
+given, the share of operation members and of innocents flagged high, and
+operation completeness: the share of operations shown as exactly one ring
+(every member in one ring that holds no record from outside the operation).
 """
 import csv, json, sys
 from collections import defaultdict
@@ -49,6 +51,14 @@ def main():
         out["operation_high"] = round(sum(level[i] == "high" for i in ops) / len(ops), 4) if ops else None
         out["innocents"] = len(inn)
         out["innocent_high"] = round(sum(level[i] == "high" for i in inn) / len(inn), 5) if inn else None
+        op_ids = sorted({tc[i] for i in ops})
+        whole = 0
+        for op in op_ids:
+            rings = {ring_of[i] for i in true[op]}
+            if len(rings) == 1 and None not in rings and len(pred[next(iter(rings))]) == len(true[op]):
+                whole += 1
+        out["operations"] = len(op_ids)
+        out["operation_completeness"] = round(whole / len(op_ids), 4) if op_ids else None
     print(json.dumps(out))
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ int cmd_rings(int argc, char **argv);
 
 static void rings_usage(FILE *f) {
     fputs("usage: sanctrace rings [--data-dir D] [--state DIR] [--format json|table] FILE...\n"
+          "       sanctrace rings check --state DIR [--data-dir D] FILE...\n"
+          "       sanctrace rings add --state DIR [--data-dir D] FILE...\n"
           "       sanctrace rings synth --records N --out FILE [--seed S] [--truth FILE] [--names-dir D]\n\n"
           "Groups applicant records (CSV with a header or JSON lines; columns id, name, email, phone,\n"
           "phone_type, address, country, nationality, birth_date, employer, education, ip, device_id,\n"
@@ -27,6 +29,9 @@ static void rings_usage(FILE *f) {
           "  --data-dir D    sanctions snapshot for the name indicator (see `sanctrace update`)\n"
           "  --state DIR     keep records and ring ids in DIR; later runs add to them\n"
           "  --format F      json (default) or table (an analyst's brief)\n"
+          "check answers, for each record of FILE, the ring it would join in the state, its risk\n"
+          "and evidence, without changing the state; add (the same as rings --state DIR FILE) adds\n"
+          "the records to the state.\n"
           "synth writes N synthetic applicants to FILE and the truth (id,cluster,role) to\n"
           "--truth (default FILE with .truth.csv).\n"
           "A malformed record (unterminated quote, text after a closing quote, another field count\n"
@@ -101,9 +106,11 @@ static int cmd_rings_synth(int argc, char **argv) {
 
 int cmd_rings(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "synth")) return cmd_rings_synth(argc - 1, argv + 1);
+    int check = argc >= 2 && !strcmp(argv[1], "check"), add = argc >= 2 && !strcmp(argv[1], "add");
+    if (check || add) { argc--; argv++; }
     if (cli_want_help(argc, argv)) { rings_usage(stdout); return 0; }
     rings_args ra = {NULL, NULL, "json", {NULL, 0}};
-    if (cli_parse("rings", rings_opts, rings_tables, rings_names, argc - 1, argv + 1, &ra, &ra.files, (size_t)argc)) return 2;
+    if (cli_parse(check ? "rings check" : add ? "rings add" : "rings", rings_opts, rings_tables, rings_names, argc - 1, argv + 1, &ra, &ra.files, (size_t)argc)) return 2;
     const char *data_dir = ra.data_dir, *state = ra.state, *format = ra.format;
     const char *const *files = (const char *const *)ra.files.v;
     int nfiles = (int)ra.files.n;
@@ -112,26 +119,32 @@ int cmd_rings(int argc, char **argv) {
         return 2;
     }
     if (!nfiles && !state) { rings_usage(stderr); return 2; }
+    if ((check || add) && (!state || !nfiles)) {
+        fprintf(stderr, "sanctrace: rings %s needs --state DIR and a FILE\n", check ? "check" : "add");
+        return 2;
+    }
     cli_skipped skipped = {0};
-    st_rings_opts o = {data_dir, state, warn_row, &skipped, 1};
+    st_rings_opts o = {data_dir, state, warn_row, &skipped, 1, 0};
     st_rings *r = NULL;
     st_error err;
     st_error_clear(&err);
     int rc = st_rings_new(&r, &o, &err);
     const int timing = getenv("ST_RINGS_TIMING") != NULL;
     double t0 = st_now();
+    if (rc == ST_OK && check) st_rings_check_begin(r);
     for (int i = 0; rc == ST_OK && i < nfiles; i++) rc = st_rings_add_file(r, files[i], &err);
     if (timing) fprintf(stderr, "rings: read %.2fs\n", st_now() - t0);
     if (rc == ST_OK) rc = st_rings_run(r, &err);
-    if (rc == ST_OK) rc = st_rings_save_state(r, &err);
+    if (rc == ST_OK && !check) rc = st_rings_save_state(r, &err); /* a check never changes the state */
     if (rc != ST_OK) {
         cli_report(&err);
         st_rings_free(r);
         return 2;
     }
-    size_t high = st_rings_high(r);
+    size_t high = check ? st_rings_check_high(r) : st_rings_high(r);
     if (timing) t0 = st_now();
-    if (!strcmp(format, "json")) rc = st_rings_write_json(r, stdout);
+    if (check) rc = st_rings_write_check(r, stdout);
+    else if (!strcmp(format, "json")) rc = st_rings_write_json(r, stdout);
     else rc = st_rings_write_table(r, stdout);
     if (timing) fprintf(stderr, "rings: output %.2fs\n", st_now() - t0);
     st_rings_free(r);

@@ -20,22 +20,6 @@
 #define BRIDGE_SIDE_MIN 3
 #define PERSONA_EXACT_MAX 3000  /* larger clusters count personas over edges only */
 
-static uint32_t uf_find(uint32_t *p, uint32_t x) {
-    while (p[x] != x) {
-        p[x] = p[p[x]];
-        x = p[x];
-    }
-    return x;
-}
-
-static void uf_union(uint32_t *p, uint32_t a, uint32_t b) {
-    a = uf_find(p, a);
-    b = uf_find(p, b);
-    if (a == b) return;
-    if (a < b) p[b] = a; /* the smaller index is the root: deterministic */
-    else p[a] = b;
-}
-
 static int edge_live(const rg_edge *e) { return e->merged && !e->cut; }
 
 /* Mark bridges with two big sides as cut.  adj is CSR over live edges. */
@@ -138,12 +122,13 @@ int rg_cluster(st_rings *r, st_error *err) {
     if (!parent || !size || !r->cluster) goto oom;
     for (size_t i = 0; i < n; i++) parent[i] = (uint32_t)i;
     for (size_t e = 0; e < r->edges.len; e++)
-        if (edge_live(&E[e])) uf_union(parent, E[e].a, E[e].b);
-    for (size_t i = 0; i < n; i++) size[uf_find(parent, (uint32_t)i)]++;
+        if (edge_live(&E[e])) rg_uf_union(parent, E[e].a, E[e].b);
+    if (rg_operations(r, parent, err) != ST_OK) { st_free(parent); st_free(size); return err->code ? err->code : ST_ENOMEM; }
+    for (size_t i = 0; i < n; i++) size[rg_uf_find(parent, (uint32_t)i)]++;
     /* clusters numbered by their smallest member (the root), in id order */
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t root = uf_find(parent, (uint32_t)i);
+        uint32_t root = rg_uf_find(parent, (uint32_t)i);
         if (size[root] < 2) { r->cluster[i] = UINT32_MAX; continue; }
         if (root == i) r->cluster[i] = (uint32_t)nc++;
         else r->cluster[i] = r->cluster[root];
@@ -172,17 +157,17 @@ int rg_cluster(st_rings *r, st_error *err) {
             for (uint32_t x = lo; x < hi; x++)
                 for (uint32_t y = x + 1; y < hi; y++) {
                     uint32_t a = r->cl_members[x], b = r->cl_members[y];
-                    if (uf_find(parent, a) == uf_find(parent, b)) continue;
-                    if (rg_same_persona(&RG_AT(r->recs, rg_rec, a), &RG_AT(r->recs, rg_rec, b))) uf_union(parent, a, b);
+                    if (rg_uf_find(parent, a) == rg_uf_find(parent, b)) continue;
+                    if (rg_same_persona(&RG_AT(r->recs, rg_rec, a), &RG_AT(r->recs, rg_rec, b))) rg_uf_union(parent, a, b);
                 }
         }
     }
     for (size_t e = 0; e < r->edges.len; e++)
-        if (edge_live(&E[e]) && E[e].person >= 5.0f) uf_union(parent, E[e].a, E[e].b);
+        if (edge_live(&E[e]) && E[e].person >= 5.0f) rg_uf_union(parent, E[e].a, E[e].b);
     for (size_t c = 0; c < nc; c++)
         for (uint32_t x = r->cl_start[c]; x < r->cl_start[c + 1]; x++) {
             uint32_t a = r->cl_members[x];
-            if (uf_find(parent, a) == a) r->personas[c]++;
+            if (rg_uf_find(parent, a) == a) r->personas[c]++;
         }
     st_free(parent);
     st_free(size);

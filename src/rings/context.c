@@ -22,6 +22,8 @@ int st_rings_new(st_rings **out, const st_rings_opts *opts, st_error *err) {
     r->values.item = sizeof(rg_value);
     r->edges.item = sizeof(rg_edge);
     r->inds.item = sizeof(rg_ind);
+    r->joins.item = sizeof(rg_join);
+    r->infra.item = sizeof(rg_infra);
     int rc = st_map_new(&r->vmap);
     if (rc == ST_OK) rc = st_map_new(&r->tzcache);
     if (rc == ST_OK) rc = st_map_new(&r->prev_ring);
@@ -49,6 +51,11 @@ void st_rings_free(st_rings *r) {
     rg_vec_free(&r->values);
     rg_vec_free(&r->edges);
     rg_vec_free(&r->inds);
+    rg_vec_free(&r->joins);
+    rg_vec_free(&r->infra);
+    st_free(r->infra_items);
+    st_free(r->media_hub);
+    st_map_free(r->name_counts);
     st_map_free(r->vmap);
     st_map_free(r->idmap);
     st_map_free(r->tzcache);

@@ -61,16 +61,31 @@ double rg_rarity(const st_rings *r, int kind, uint32_t count) {
     return x > 1.0 ? 1.0 : x;
 }
 
-double rg_value_weight(const st_rings *r, uint32_t value) {
+double rg_value_weight_n(const st_rings *r, uint32_t value, uint32_t count) {
     const rg_value *v = &RG_AT(r->values, rg_value, value);
-    double w = kind_weight[v->kind] * rg_rarity(r, v->kind, v->count);
-    if (v->count >= 3 && v->kind < RG_STRONG_KINDS && r->vcorr) {
+    double w = kind_weight[v->kind] * rg_rarity(r, v->kind, count);
+    if (count >= 3 && v->kind < RG_STRONG_KINDS && r->vcorr && value < r->nvcorr) {
         /* three strangers rarely share a strong value by chance; the more
          * holders, the more of them must be linked otherwise as well */
-        double c = r->vcorr[value], floor_k = 3.0 / (double)v->count;
+        double c = r->vcorr[value], floor_k = 3.0 / (double)count;
         w *= c > floor_k ? c : floor_k;
     }
     return w;
+}
+
+double rg_value_weight(const st_rings *r, uint32_t value) {
+    return rg_value_weight_n(r, value, RG_AT(r->values, rg_value, value).count);
+}
+
+double rg_kind_weight(int kind) { return kind_weight[kind]; }
+
+int rg_merge_rule(double strong, double weak, double person) {
+    return strong >= 1.0 || (strong >= 0.5 && strong + weak >= 1.0) || person >= 5.0 || (person >= 3.0 && strong >= 0.5);
+}
+
+uint64_t rg_band_hash(const uint32_t *sig, int band) {
+    const uint32_t *s = sig + band * 4;
+    return ((uint64_t)s[0] << 32 | s[1]) * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)s[2] << 32 | s[3]);
 }
 
 /* ---- the pair table ------------------------------------------------------ */
@@ -265,7 +280,43 @@ double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b) {
     else if (as >= 0 && as < 0.3) s -= 1;
     s += email_agreement(r, a, b);
     if (s + 3 < 3) return s - 3; /* even equal names would not make it supporting evidence */
-    return s + name_agreement(a->name_key, b->name_key);
+    double g = name_agreement(a->name_key, b->name_key);
+    if (g >= 2 && r->name_counts) {
+        /* a name held by many records: two of them share a birth date by
+         * chance k^2 / 2D times among k holders and D birth dates seen, so
+         * the name says less the more often that happens */
+        uint64_t ka = 0, kb = 0;
+        (void)st_map_get(r->name_counts, a->name_key, strlen(a->name_key), &ka);
+        (void)st_map_get(r->name_counts, b->name_key, strlen(b->name_key), &kb);
+        double k = (double)(ka > kb ? ka : kb);
+        /* in quarter points: a name held by a handful (a person's own
+         * duplicates) loses nothing, and scores at a threshold stay put */
+        g -= floor(4.0 * 2.0 * log2(1.0 + k * k / (2.0 * r->dob_space))) / 4.0;
+    }
+    return s + g;
+}
+
+/* How many records hold each name, and how many birth dates the deck
+ * spans, for rg_person_score. */
+static int count_names(st_rings *r) {
+    size_t n = r->recs.len;
+    int lo = 9999, hi = 0;
+    if (st_map_new(&r->name_counts) != ST_OK) return ST_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        if (strlen(x->dob) >= 4) {
+            int y = atoi(x->dob);
+            if (y < lo) lo = y;
+            if (y > hi) hi = y;
+        }
+        if (!x->name_key[0]) continue;
+        int created;
+        uint64_t *c = st_map_slot(r->name_counts, x->name_key, strlen(x->name_key), 0, &created);
+        if (!c) return ST_ENOMEM;
+        ++*c;
+    }
+    r->dob_space = 365.0 * (hi >= lo ? hi - lo + 1 : 1);
+    return ST_OK;
 }
 
 int rg_same_persona(const rg_rec *a, const rg_rec *b) {
@@ -359,7 +410,11 @@ static int link_photos(st_rings *r, pairset *ps, uint32_t *deg) {
         for (size_t p = 0; p < np; p++) it[fill[chunk16(all[p].h, c)]++] = all[p];
         for (uint32_t v = 0; v < 65536; v++) {
             uint32_t lo = start[v], hi = start[v + 1];
-            if (hi - lo > BUCKET_MAX || hi == lo) continue; /* empty, or a generic image */
+            if (hi == lo) continue;
+            if (hi - lo > BUCKET_MAX) { /* a generic image (a stock avatar): every holder is a hub */
+                for (uint32_t x = lo; x < hi; x++) deg[it[x].owner] = UINT32_MAX / 2;
+                continue;
+            }
             if (photo_pairs(r, ps, it, lo, hi, lo, hi, deg) != ST_OK) goto done;
             if (!radius) continue;
             for (int f = 0; f < 16; f++) {
@@ -405,9 +460,7 @@ static int link_resumes(st_rings *r, pairset *ps, uint32_t *deg) {
         for (size_t i = 0; i < n; i++) {
             const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
             if (x->sig < 0) continue;
-            const uint32_t *s = sigs + (size_t)x->sig * RG_SIG + band * 4;
-            uint64_t h = ((uint64_t)s[0] << 32 | s[1]) * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)s[2] << 32 | s[3]);
-            it[m].h = h;
+            it[m].h = rg_band_hash(sigs + (size_t)x->sig * RG_SIG, band);
             it[m++].rec = (uint32_t)i;
         }
         qsort(it, m, sizeof *it, cmp_band);
@@ -437,41 +490,49 @@ static int link_resumes(st_rings *r, pairset *ps, uint32_t *deg) {
 
 /* ---- person blocking ------------------------------------------------------ */
 
+/* Blocking keys of a record: name-token prefixes with the birth year,
+ * the birth date with the initials, the name and address prefixes. */
+size_t rg_person_keys(const rg_rec *x, uint64_t keys[5]) {
+    size_t m = 0;
+    char key[160];
+    if (!x->name_key[0]) return 0;
+    const char *nk = x->name_key;
+    size_t ntok = 0;
+    char initials[8];
+    size_t ni = 0;
+    for (const char *p = nk; *p && ntok < 3;) {
+        size_t l = strcspn(p, " ");
+        if (ni < 7) initials[ni++] = p[0];
+        if (x->dob[0] && l >= 2) {
+            int w = snprintf(key, sizeof key, "t%.*s|%.4s", (int)(l < 4 ? l : 4), p, x->dob);
+            keys[m++] = st_hash64(key, (size_t)w);
+        }
+        ntok++;
+        p += l;
+        while (*p == ' ') p++;
+    }
+    initials[ni] = 0;
+    if (strlen(x->dob) == 10) {
+        int w = snprintf(key, sizeof key, "d%s|%s", x->dob, initials);
+        keys[m++] = st_hash64(key, (size_t)w);
+    }
+    if (x->addr[0]) {
+        int w = snprintf(key, sizeof key, "a%.2s|%.12s", nk, x->addr);
+        keys[m++] = st_hash64(key, (size_t)w);
+    }
+    return m;
+}
+
 static int link_persons(st_rings *r, pairset *ps) {
     size_t n = r->recs.len;
     band_item *it = st_malloc((n * 5 + 1) * sizeof *it);
     if (!it) return ST_ENOMEM;
     size_t m = 0;
-    char key[160];
     for (size_t i = 0; i < n; i++) {
-        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
-        if (!x->name_key[0]) continue;
-        const char *nk = x->name_key;
-        /* name tokens' 4-letter prefixes with the birth year */
-        size_t ntok = 0;
-        char initials[8];
-        size_t ni = 0;
-        for (const char *p = nk; *p && ntok < 3;) {
-            size_t l = strcspn(p, " ");
-            if (ni < 7) initials[ni++] = p[0];
-            if (x->dob[0] && l >= 2) {
-                int w = snprintf(key, sizeof key, "t%.*s|%.4s", (int)(l < 4 ? l : 4), p, x->dob);
-                it[m].h = st_hash64(key, (size_t)w);
-                it[m++].rec = (uint32_t)i;
-            }
-            ntok++;
-            p += l;
-            while (*p == ' ') p++;
-        }
-        initials[ni] = 0;
-        if (strlen(x->dob) == 10) {
-            int w = snprintf(key, sizeof key, "d%s|%s", x->dob, initials);
-            it[m].h = st_hash64(key, (size_t)w);
-            it[m++].rec = (uint32_t)i;
-        }
-        if (x->addr[0]) {
-            int w = snprintf(key, sizeof key, "a%.2s|%.12s", nk, x->addr);
-            it[m].h = st_hash64(key, (size_t)w);
+        uint64_t keys[5];
+        size_t nk = rg_person_keys(&RG_AT(r->recs, rg_rec, i), keys);
+        for (size_t k = 0; k < nk; k++) {
+            it[m].h = keys[k];
             it[m++].rec = (uint32_t)i;
         }
     }
@@ -535,6 +596,7 @@ static int corroborate(st_rings *r, const pairset *ps, const uint32_t *vstart, c
     size_t nv = r->values.len;
     r->vcorr = st_malloc((nv + 1) * sizeof *r->vcorr);
     if (!r->vcorr) return ST_ENOMEM;
+    r->nvcorr = nv;
     for (size_t v = 0; v < nv; v++) {
         uint32_t lo = vstart[v], hi = vstart[v + 1], k = hi - lo, ok = 0;
         r->vcorr[v] = 1.0f;
@@ -584,8 +646,7 @@ static void score_edge(st_rings *r, rg_edge *e, const uint32_t *pdeg, const uint
     }
     e->strong = (float)strong;
     e->weak = (float)weak;
-    e->merged = strong >= 1.0 || (strong >= 0.5 && strong + weak >= 1.0) || e->person >= 5.0 ||
-                (e->person >= 3.0 && strong >= 0.5);
+    e->merged = (uint8_t)rg_merge_rule(strong, weak, e->person);
 }
 
 /* Hub cut-off for photo and résumé groups from the degree distribution. */
@@ -677,9 +738,14 @@ int rg_link(st_rings *r, st_error *err) {
     LAP("photos");
     if (link_resumes(r, &ps, rdeg) != ST_OK) goto done;
     degree_hub(r, RG_K_RESUME, rdeg);
+    /* which records' photo or résumé is generic, for the operation stage */
+    r->media_hub = st_calloc(n + 1, 1);
+    if (!r->media_hub) goto done;
+    for (size_t i = 0; i < n; i++)
+        r->media_hub[i] = (uint8_t)(((double)pdeg[i] + 1 >= r->hub[RG_K_PHOTO]) | (((double)rdeg[i] + 1 >= r->hub[RG_K_RESUME]) << 1));
     st_progress_tick(&prog, 4);
     LAP("resumes");
-    if (link_persons(r, &ps) != ST_OK) goto done;
+    if (count_names(r) != ST_OK || link_persons(r, &ps) != ST_OK) goto done;
     LAP("persons");
     for (size_t e = 0; e < r->edges.len; e++) count_signals(r, &RG_AT(r->edges, rg_edge, e), pdeg, rdeg);
     LAP("signals");

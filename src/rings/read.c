@@ -197,6 +197,10 @@ static int read_jsonl(st_rings *r, const char *data, size_t len, const char *nam
 
 int st_rings_add_buffer(st_rings *r, const char *data, size_t len, const char *name, st_error *err) {
     if (r->ran) return st_error_set(err, ST_EINVAL, "records added after st_rings_run");
+    return rg_read_buffer(r, data, len, name, err);
+}
+
+int rg_read_buffer(st_rings *r, const char *data, size_t len, const char *name, st_error *err) {
     size_t i = 0;
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF) i = 3;
     while (i < len && isspace((unsigned char)data[i])) i++;

@@ -9,6 +9,7 @@
  * free of repeats, so two records' shared values are found by one merge.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ const char *const rg_col_names[RG_NCOLS] = {
 
 const char *const rg_kind_names[RG_NKINDS] = {
     "payment_account", "device_id", "phone", "email", "shipping_address", "photo", "resume",
-    "ip_block", "employer", "school", "address", "name", "birth_date"};
+    "ip_block", "employer", "school", "address", "name", "birth_date",
+    "ip_range", "payout_family", "shipping_class", "hours_pattern"};
 
 int rg_col_find(const char *name) {
     while (isspace((unsigned char)*name)) name++;
@@ -242,7 +244,7 @@ typedef struct row_ctx {
     uint64_t photos[RG_MAX_VALUES][4];
     size_t nphotos;
     rg_rec rec;
-    uint32_t ids[8 * RG_MAX_VALUES + 8];
+    uint32_t ids[12 * RG_MAX_VALUES + 8];
     size_t nid;
     char *vb;                     /* split values of the field at hand */
     const char *vv[RG_MAX_VALUES];
@@ -339,6 +341,8 @@ static int row_identity(row_ctx *x) {
     return ST_OK;
 }
 
+static size_t shipping_class(const char *norm, char *out, size_t n);
+
 /* Home addresses, then shipping addresses marked when none of the homes. */
 static int row_addresses(row_ctx *x) {
     char homes[4][256];
@@ -365,6 +369,12 @@ static int row_addresses(row_ctx *x) {
         int rc = row_value(x, RG_K_SHIPPING, l, diff);
         if (rc) return rc;
         if (diff && x->nid > before) x->rec.flags |= RG_F_SHIP_DIFF;
+        char cls[1100];
+        size_t cl = shipping_class(x->norm, cls, sizeof cls);
+        if (cl) {
+            memcpy(x->norm, cls, cl + 1);
+            if ((rc = row_value(x, RG_K_SHIPCLASS, cl, 0))) return rc;
+        }
     }
     return ST_OK;
 }
@@ -415,6 +425,79 @@ static size_t row_payment(row_ctx *x, const char *v) {
     return l;
 }
 
+/* Families of a value, for the operation stage: the /16 of an IPv4 /24,
+ * the bank of an IBAN (country and the four characters after the check
+ * digits).  x->norm holds the value's normalised text of length l. */
+static int row_family(row_ctx *x, int kind, size_t l) {
+    if (kind == RG_K_IP && l > 9 && !strchr(x->norm, ':')) {
+        char *dot = strchr(x->norm, '.');
+        dot = dot ? strchr(dot + 1, '.') : NULL;
+        if (!dot) return ST_OK;
+        size_t k = (size_t)(dot - x->norm);
+        memcpy(x->norm + k, ".0.0/16", 8);
+        return row_value(x, RG_K_IP16, k + 7, 0);
+    }
+    if (kind == RG_K_PAYMENT && l >= 5 + 8 && memcmp(x->norm, "iban:", 5) == 0) {
+        /* iban:CCkkBBBB... -> iban:CC/BBBB */
+        char fam[16];
+        memcpy(fam, x->norm, 7);
+        fam[7] = '/';
+        memcpy(fam + 8, x->norm + 9, 4);
+        memcpy(x->norm, fam, 12);
+        return row_value(x, RG_K_PAYFAM, 12, 0);
+    }
+    return ST_OK;
+}
+
+/* The shipping address without its unit ("... unit 7", "ste 210", "#4",
+ * "fl 3"): one building's forwarding desk serves many units. */
+static size_t shipping_class(const char *norm, char *out, size_t n) {
+    size_t j = 0;
+    int skip = 0;
+    for (const char *p = norm; *p;) {
+        size_t l = strcspn(p, " ");
+        int unit = (l == 3 && (!strncmp(p, "apt", 3) || !strncmp(p, "ste", 3))) || (l == 4 && !strncmp(p, "unit", 4)) ||
+                   (l == 2 && (!strncmp(p, "fl", 2) || !strncmp(p, "rm", 2))) || (l == 4 && !strncmp(p, "room", 4)) ||
+                   (l == 5 && !strncmp(p, "floor", 5)) || (l == 5 && !strncmp(p, "suite", 5));
+        if (unit) skip = 1;
+        else if (skip || p[0] == '#') skip = 0;
+        else if (j + l + 2 < n) {
+            if (j) out[j++] = ' ';
+            memcpy(out + j, p, l);
+            j += l;
+        }
+        p += l;
+        while (*p == ' ') p++;
+    }
+    out[j] = 0;
+    return j;
+}
+
+/* Working-hours pattern: the circular mean of the hours seen (UTC),
+ * in two-hour buckets; needs three hours. */
+static int row_hours_pattern(row_ctx *x) {
+    uint32_t h = x->rec.hours;
+    if (__builtin_popcount(h) < 3) return ST_OK;
+    double sx = 0, sy = 0;
+    for (int k = 0; k < 24; k++)
+        if (h & (1u << k)) { sx += cos(k * M_PI / 12.0); sy += sin(k * M_PI / 12.0); }
+    if (sx * sx + sy * sy < 1e-6) return ST_OK;
+    double a = atan2(sy, sx) * 12.0 / M_PI;
+    int mean = ((int)floor(a + 0.5) % 24 + 24) % 24;
+    /* twelve values in all: their ids are kept, so a million records do
+     * not each look one up */
+    uint32_t *cached = &x->r->hours_vid[mean / 2];
+    if (*cached) {
+        if (x->nid < sizeof x->ids / sizeof x->ids[0]) x->ids[x->nid++] = *cached - 1;
+        return ST_OK;
+    }
+    int w = snprintf(x->norm, sizeof x->norm, "utc%02d-%02d", mean / 2 * 2, mean / 2 * 2 + 2);
+    size_t before = x->nid;
+    int rc = row_value(x, RG_K_HOURS, (size_t)w, 0);
+    if (rc == ST_OK && x->nid > before) *cached = x->ids[x->nid - 1] + 1;
+    return rc;
+}
+
 /* Email, employer, school, IP, device, payout: one normaliser each. */
 static int row_simple(row_ctx *x) {
     static const struct { int col, kind; } simple[] = {
@@ -444,6 +527,7 @@ static int row_simple(row_ctx *x) {
             default: l = rg_norm_text(v, x->norm, sizeof x->norm); break;
             }
             int rc = row_value(x, simple[s].kind, l, 0);
+            if (!rc && l) rc = row_family(x, simple[s].kind, l);
             if (rc) return rc;
         }
     }
@@ -537,6 +621,7 @@ int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *s
     if (!rc) rc = row_addresses(x);
     if (!rc) rc = row_phones(x, r->scratch);
     if (!rc) rc = row_simple(x);
+    if (!rc) rc = row_hours_pattern(x);
     if (!rc && r->opts.state_dir) rc = row_raw(x);
     if (!rc) rc = row_commit(x);
     if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory");

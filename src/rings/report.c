@@ -183,6 +183,126 @@ static void put_json(FILE *f, json_t *j) {
     json_decref(j);
 }
 
+/* ---- operations and infrastructure ------------------------------------- */
+
+/* What one join group's evidence was, as text. */
+static void join_evidence_text(const st_rings *r, const rg_join *j, int g, char *out, size_t n) {
+    uint32_t w = j->what[g];
+    if ((j->kind[g] == RG_K_PHOTO || j->kind[g] == RG_K_RESUME) && (w & RG_JOIN_FAR)) {
+        if (j->kind[g] == RG_K_PHOTO) snprintf(out, n, "photo hashes %u of 256 bits apart", w & ~RG_JOIN_FAR);
+        else snprintf(out, n, "résumés %u%% alike (MinHash)", w & ~RG_JOIN_FAR);
+        return;
+    }
+    if (j->kind[g] == RG_K_PHOTO || j->kind[g] == RG_K_RESUME) {
+        const rg_edge *e = &RG_AT(r->edges, rg_edge, w);
+        snprintf(out, n, "%s of %s and %s near-duplicates", j->kind[g] == RG_K_PHOTO ? "photos" : "résumés",
+                 RG_AT(r->recs, rg_rec, e->a).id, RG_AT(r->recs, rg_rec, e->b).id);
+        return;
+    }
+    const rg_value *v = &RG_AT(r->values, rg_value, w);
+    snprintf(out, n, "%.*s (%s, %u records)", (int)(v->klen > 150 ? 150 : v->klen), v->text, rg_kind_names[v->kind], v->count);
+}
+
+static void put_join(const st_rings *r, FILE *f, const rg_join *j) {
+    fputs("{\"parts\": [", f);
+    put_str(f, RG_AT(r->recs, rg_rec, j->a).id);
+    fputs(", ", f);
+    put_str(f, RG_AT(r->recs, rg_rec, j->b).id);
+    fprintf(f, "], \"bits\": %.2f, \"evidence\": [", j->score);
+    int first = 1;
+    for (int g = 0; g < RG_JG_N; g++) {
+        if (j->bits[g] <= 0) continue;
+        char t[240];
+        join_evidence_text(r, j, g, t, sizeof t);
+        fprintf(f, "%s{\"signal\": \"%s\", \"value\": ", first ? "" : ", ", rg_join_group_names[g]);
+        put_str(f, t);
+        fprintf(f, ", \"bits\": %.2f}", j->bits[g]);
+        first = 0;
+    }
+    fputs("]}", f);
+}
+
+/* (cluster, item) pairs sorted by cluster: joins or infrastructure per ring. */
+typedef struct ring_item {
+    uint32_t c, item;
+} ring_item;
+
+static int cmp_ring_item(const void *x, const void *y) {
+    const ring_item *a = x, *b = y;
+    if (a->c != b->c) return a->c < b->c ? -1 : 1;
+    return a->item < b->item ? -1 : a->item > b->item;
+}
+
+/* Joins (infra = 0) or infrastructure items (infra = 1) of every ring. */
+static ring_item *ring_items(const st_rings *r, int infra, size_t *count) {
+    size_t cap = 16, n = 0;
+    ring_item *v = st_malloc(cap * sizeof *v);
+    if (!v) return NULL;
+    size_t len = infra ? r->infra.len : r->joins.len;
+    for (size_t k = 0; k < len; k++) {
+        uint32_t cs[8], nc = 0;
+        if (!infra) {
+            uint32_t c = r->cluster[RG_AT(r->joins, rg_join, k).a];
+            if (c != UINT32_MAX) cs[nc++] = c;
+        } else {
+            const rg_infra *in = &RG_AT(r->infra, rg_infra, k);
+            for (uint32_t h = 0; h < in->nrec && nc < 8; h++) {
+                uint32_t c = r->cluster[r->infra_items[in->start + h]], seen = 0;
+                for (uint32_t q = 0; q < nc; q++) seen |= cs[q] == c;
+                if (c != UINT32_MAX && !seen) cs[nc++] = c;
+            }
+        }
+        for (uint32_t q = 0; q < nc; q++) {
+            if (n == cap) {
+                ring_item *nv = st_realloc(v, 2 * cap * sizeof *nv);
+                if (!nv) { st_free(v); return NULL; }
+                v = nv;
+                cap *= 2;
+            }
+            v[n++] = (ring_item){cs[q], (uint32_t)k};
+        }
+    }
+    qsort(v, n, sizeof *v, cmp_ring_item);
+    *count = n;
+    return v;
+}
+
+/* First index of ring c in a sorted ring_item list. */
+static size_t ring_items_at(const ring_item *v, size_t n, uint32_t c) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid].c < c) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void put_infra(const st_rings *r, FILE *f, const rg_infra *in) {
+    const rg_value *v = &RG_AT(r->values, rg_value, in->value);
+    fprintf(f, "{\"signal\": \"%s\", \"value\": ", rg_kind_names[v->kind]);
+    char t[200];
+    snprintf(t, sizeof t, "%.*s", (int)(v->klen > 190 ? 190 : v->klen), v->text);
+    put_str(f, t);
+    fprintf(f, ", \"facilitator\": %s, \"records\": [", in->facilitator ? "true" : "false");
+    for (uint32_t h = 0; h < in->nrec && h < 100; h++) {
+        if (h) fputs(", ", f);
+        put_str(f, RG_AT(r->recs, rg_rec, r->infra_items[in->start + h]).id);
+    }
+    fputs("], \"rings\": [", f);
+    uint32_t seen[64], ns = 0;
+    for (uint32_t h = 0; h < in->nrec; h++) {
+        uint32_t c = r->cluster[r->infra_items[in->start + h]], dup = 0;
+        if (c == UINT32_MAX) continue;
+        for (uint32_t q = 0; q < ns; q++) dup |= seen[q] == c;
+        if (dup || ns == 64) continue;
+        if (ns) fputs(", ", f);
+        seen[ns++] = c;
+        put_str(f, r->ring_ids[c]);
+    }
+    fputs("]}", f);
+}
+
 size_t st_rings_high(const st_rings *r) {
     size_t high = 0;
     for (size_t i = 0; r->ran && i < r->recs.len; i++) high += r->rec_risk[i] >= 0.7;
@@ -194,8 +314,34 @@ int st_rings_write_json(const st_rings *r, FILE *f) {
     size_t n = r->recs.len, nc = r->nclusters;
     uint32_t *es = NULL, *ei = NULL;
     if (ring_edges(r, &es, &ei) != ST_OK) return ST_ENOMEM;
-    size_t high = 0, medium = 0, ring_high = 0;
-    fputs("{\"rings\": [", f);
+    size_t high = 0, medium = 0, ring_high = 0, nji = 0, nii = 0;
+    ring_item *ji = ring_items(r, 0, &nji), *ii = ring_items(r, 1, &nii);
+    if (!ji || !ii) { st_free(ji); st_free(ii); st_free(es); st_free(ei); return ST_ENOMEM; }
+    /* operations: rings of two or more personas, with the hubs they use */
+    fputs("{\"operations\": [", f);
+    size_t nops = 0;
+    for (size_t c = 0; c < nc; c++) {
+        if (r->personas[c] < 2) continue;
+        fprintf(f, "%s\n  {\"ring\": ", nops++ ? "," : "");
+        put_str(f, r->ring_ids[c]);
+        fprintf(f, ", \"records\": %u, \"personas\": %u, \"risk\": %.3f, \"level\": \"%s\", \"joined_fragments\": ",
+                r->cl_start[c + 1] - r->cl_start[c], r->personas[c], round3(r->ring_risk[c]), rg_level(r->ring_risk[c]));
+        size_t a = ring_items_at(ji, nji, (uint32_t)c), b = a;
+        while (b < nji && ji[b].c == c) b++;
+        fprintf(f, "%zu, \"infrastructure\": [", b - a);
+        a = ring_items_at(ii, nii, (uint32_t)c);
+        for (b = a; b < nii && ii[b].c == c && b < a + 30; b++) {
+            if (b > a) fputs(", ", f);
+            put_infra(r, f, &RG_AT(r->infra, rg_infra, ii[b].item));
+        }
+        fputs("]}", f);
+    }
+    fputs(nops ? "\n ],\n \"infrastructure\": [" : "],\n \"infrastructure\": [", f);
+    for (size_t k = 0; k < r->infra.len; k++) {
+        fputs(k ? ",\n  " : "\n  ", f);
+        put_infra(r, f, &RG_AT(r->infra, rg_infra, k));
+    }
+    fputs(r->infra.len ? "\n ],\n \"rings\": [" : "],\n \"rings\": [", f);
     for (size_t c = 0; c < nc; c++) {
         double risk = r->ring_risk[c];
         ring_high += risk >= 0.7;
@@ -219,6 +365,12 @@ int st_rings_write_json(const st_rings *r, FILE *f) {
             fprintf(f, ", \"weight\": %.3f}", round3(v[k].weight));
         }
         st_free(v);
+        fputs("], \"joins\": [", f);
+        size_t ja = ring_items_at(ji, nji, (uint32_t)c);
+        for (size_t jb = ja; jb < nji && ji[jb].c == c; jb++) {
+            if (jb > ja) fputs(", ", f);
+            put_join(r, f, &RG_AT(r->joins, rg_join, ji[jb].item));
+        }
         fputs("], \"indicators\": ", f);
         put_json(f, ring_indicators_json(r, c));
         fputc('}', f);
@@ -249,7 +401,12 @@ int st_rings_write_json(const st_rings *r, FILE *f) {
     put_str(f, r->sanctions_note);
     fputs(", \"hub_cutoffs\": {", f);
     for (int k = 0; k < RG_STRONG_KINDS + 4; k++) fprintf(f, "%s\"%s\": %.3f", k ? ", " : "", rg_kind_names[k], round3(r->hub[k]));
-    fputs("}}}\n", f);
+    size_t nfac = 0;
+    for (size_t k = 0; k < r->infra.len; k++) nfac += RG_AT(r->infra, rg_infra, k).facilitator;
+    fprintf(f, "}, \"operations\": %zu, \"joins\": %zu, \"infrastructure\": %zu, \"facilitators\": %zu}}\n", nops,
+            r->joins.len, r->infra.len, nfac);
+    st_free(ji);
+    st_free(ii);
     st_free(es);
     st_free(ei);
     return ferror(f) ? ST_EIO : ST_OK;
@@ -292,6 +449,46 @@ int st_rings_write_table(const st_rings *r, FILE *f) {
             in_rings, high);
     if (r->rejected) fprintf(f, "%zu malformed rows were skipped (listed on stderr).\n", r->rejected);
     fprintf(f, "Sanctions screening: %s.\n\n", r->sanctions_note);
+    /* the brief leads with operations and the infrastructure they run on */
+    size_t nji = 0, nii = 0, nops = 0;
+    ring_item *ji = ring_items(r, 0, &nji), *ii = ring_items(r, 1, &nii);
+    if (!ji || !ii) { st_free(ji); st_free(ii); st_free(order); st_free(es); st_free(ei); return ST_ENOMEM; }
+    for (size_t o = 0; o < nc; o++) nops += r->personas[order[o]] >= 2;
+    fprintf(f, "OPERATIONS - %zu rings of two or more personas, %zu joined from fragments\n", nops, r->joins.len);
+    size_t listed = 0;
+    for (size_t o = 0; o < nc && listed < 50; o++) {
+        size_t c = order[o];
+        if (r->personas[c] < 2) continue;
+        listed++;
+        size_t a = ring_items_at(ji, nji, (uint32_t)c), b = a;
+        while (b < nji && ji[b].c == c) b++;
+        fprintf(f, "  %s  %s %.2f  %u records, %u personas%s", r->ring_ids[c], rg_level(r->ring_risk[c]), r->ring_risk[c],
+                r->cl_start[c + 1] - r->cl_start[c], r->personas[c], b > a ? "" : "\n");
+        if (b > a) fprintf(f, ", %zu fragments joined\n", b - a);
+        a = ring_items_at(ii, nii, (uint32_t)c);
+        for (b = a; b < nii && ii[b].c == c && b < a + 5; b++) {
+            const rg_infra *in = &RG_AT(r->infra, rg_infra, ii[b].item);
+            const rg_value *v = &RG_AT(r->values, rg_value, in->value);
+            fprintf(f, "      runs on %s %.*s (%u records%s)\n", rg_kind_names[v->kind], (int)(v->klen > 80 ? 80 : v->klen), v->text,
+                    in->nrec, in->facilitator ? ", FACILITATOR serving other rings too" : "");
+        }
+    }
+    if (nops > listed) fprintf(f, "  ... and %zu more operations\n", nops - listed);
+    size_t nfac = 0;
+    for (size_t k = 0; k < r->infra.len; k++) nfac += RG_AT(r->infra, rg_infra, k).facilitator;
+    fprintf(f, "\nINFRASTRUCTURE - %zu hubs used by several personas, %zu facilitators serving two or more rings\n", r->infra.len, nfac);
+    for (size_t k = 0; k < r->infra.len && k < 30; k++) {
+        const rg_infra *in = &RG_AT(r->infra, rg_infra, k);
+        const rg_value *v = &RG_AT(r->values, rg_value, in->value);
+        fprintf(f, "  %s%s %.*s: %u records in %u rings:", in->facilitator ? "FACILITATOR " : "", rg_kind_names[v->kind],
+                (int)(v->klen > 80 ? 80 : v->klen), v->text, in->nrec, in->nrings);
+        for (uint32_t h = 0; h < in->nrec && h < 12; h++) fprintf(f, " %s", RG_AT(r->recs, rg_rec, r->infra_items[in->start + h]).id);
+        fputs(in->nrec > 12 ? " ...\n" : "\n", f);
+    }
+    if (r->infra.len > 30) fprintf(f, "  ... and %zu more\n", r->infra.len - 30);
+    fputs("\nRINGS IN DETAIL\n\n", f);
+    st_free(ji);
+    st_free(ii);
     size_t shown = 0;
     for (size_t o = 0; o < nc; o++) {
         size_t c = order[o];

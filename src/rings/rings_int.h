@@ -36,6 +36,8 @@ int rg_col_find(const char *name); /* -1 when not a known column */
 enum rg_kind {
     RG_K_PAYMENT, RG_K_DEVICE, RG_K_PHONE, RG_K_EMAIL, RG_K_SHIPPING, RG_K_PHOTO, RG_K_RESUME,
     RG_K_IP, RG_K_EMPLOYER, RG_K_SCHOOL, RG_K_ADDRESS, RG_K_NAME, RG_K_DOB,
+    /* families: weak per pair, read only by the operation stage (ops.c) */
+    RG_K_IP16, RG_K_PAYFAM, RG_K_SHIPCLASS, RG_K_HOURS,
     RG_NKINDS
 };
 #define RG_STRONG_KINDS 7
@@ -102,6 +104,44 @@ enum rg_ind_code {
 extern const char *const rg_ind_names[RG_NIND];
 extern const double rg_ind_weight[RG_NIND];
 
+/* Evidence groups of the operation stage (ops.c): kinds that say the
+ * same thing (an account and its bank, an address and its building)
+ * share a group, so they count once. */
+enum rg_join_group {
+    RG_JG_PAY, RG_JG_DEVICE, RG_JG_PHONE, RG_JG_EMAIL, RG_JG_SHIP, RG_JG_PHOTO, RG_JG_RESUME, RG_JG_IP,
+    RG_JG_EMPLOYER, RG_JG_SCHOOL, RG_JG_ADDRESS, RG_JG_HOURS,
+    RG_JG_N
+};
+extern const char *const rg_join_group_names[RG_JG_N];
+
+/* One join of two units (first-stage rings or single records) into one
+ * operation: per group the bits of its best evidence and what it was (a
+ * value id, or for photos and résumés an edge index). */
+typedef struct rg_join {
+    uint32_t a, b;             /* the units' root records */
+    float score;               /* bits less log2 of the member pairs */
+    uint8_t groups;            /* groups with GROUP_MIN_BITS or more */
+    uint8_t hubbed;            /* a single record on a hub most of the other unit holds */
+    float bits[RG_JG_N];
+    uint32_t what[RG_JG_N];
+    uint8_t kind[RG_JG_N];
+} rg_join;
+#define RG_JOIN_FAR 0x80000000u  /* what[]: a photo distance or résumé percentage, not an edge */
+
+/* A hub: a strong value several personas use. */
+typedef struct rg_infra {
+    uint32_t value;            /* value id */
+    uint32_t start, nrec;      /* holders in ctx->infra_items */
+    uint32_t nrings;           /* distinct rings among the holders */
+    uint8_t facilitator;       /* serves two or more rings */
+} rg_infra;
+
+/* An indicator found for a record, its detail in place (risk.c). */
+typedef struct rg_found {
+    uint8_t code;
+    char detail[400];
+} rg_found;
+
 /* An arena of strings: big blocks, freed together. */
 typedef struct rg_arena {
     char **blocks;
@@ -130,6 +170,7 @@ struct st_rings {
     rg_vec values;             /* rg_value */
     st_map *vmap;              /* kind byte + text -> value id */
     st_map *idmap;             /* record id -> index in recs (before sorting) */
+    uint32_t hours_vid[12];    /* value id + 1 of each working-hours pattern, 0 until interned */
     st_map *tzcache;           /* timezone -> offset minutes + 100000 (or 0 unknown) */
     struct st_names_ctx *names; /* the screening engine's name normaliser, opened lazily */
     char *scratch;             /* 2 x RG_MAX_FIELD: one row's split values */
@@ -138,6 +179,7 @@ struct st_rings {
     /* results of st_rings_run */
     int ran;
     double hub[RG_NKINDS];     /* per-kind hub cut-off derived from the data */
+    size_t nvcorr;             /* values vcorr covers (values interned later have none) */
     float *vcorr;              /* value -> share of its holders linked to another holder by something else */
     rg_vec edges;              /* rg_edge */
     uint32_t *cluster;         /* record -> cluster index, UINT32_MAX singleton */
@@ -151,7 +193,15 @@ struct st_rings {
     uint32_t *ind_start;       /* record -> first indicator, n+1 entries */
     int sanctions_checked;     /* 1 when a snapshot screened the names */
     char sanctions_note[160];
+    st_map *name_counts;       /* name key -> records holding it (link.c, the person score) */
+    double dob_space;          /* birth dates the deck spans (365 per year seen) */
+    uint8_t *media_hub;        /* record -> bit 0 its photo, bit 1 its résumé is generic (near dozens) */
+    rg_vec joins;              /* rg_join: the operation stage's joins, in the order made */
+    rg_vec infra;              /* rg_infra, facilitators first, then by holders */
+    uint32_t *infra_items;     /* holders of infrastructure values (record indices) */
     st_map *prev_ring;         /* state: record id -> ring id string (arena ptr) */
+    uint32_t check_from;       /* records with seq >= this are being checked (check.c) */
+    int checking;
     int state_lock;            /* fd + 1 of the held state lock, 0 when none */
     double t_read, t_link, t_cluster, t_risk;
 };
@@ -160,6 +210,8 @@ struct st_rings {
 int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *src, long line,
                   st_error *err);
 int rg_sort(st_rings *r);
+/* read.c: the readers, also after st_rings_run (a checker's records). */
+int rg_read_buffer(st_rings *r, const char *data, size_t len, const char *name, st_error *err);
 int rg_state_load(st_rings *r, st_error *err);
 void rg_state_unlock(st_rings *r);
 
@@ -187,14 +239,28 @@ void rg_resume_signature(const char *text, uint32_t sig[RG_SIG]);
 double rg_sig_similarity(const uint32_t *a, const uint32_t *b);
 int rg_tz_offset_minutes(st_rings *r, const char *zone, int *minutes); /* 1 when known */
 
+/* ops.c: the operation stage over the first stage's union-find parent
+ * array; the infrastructure after clustering. */
+int rg_operations(st_rings *r, uint32_t *parent, st_error *err);
+int rg_infrastructure(st_rings *r, st_error *err);
+uint32_t rg_uf_find(uint32_t *p, uint32_t x);
+void rg_uf_union(uint32_t *p, uint32_t a, uint32_t b);
+
 /* link.c, cluster.c, risk.c */
 int rg_link(st_rings *r, st_error *err);
 int rg_cluster(st_rings *r, st_error *err);
 int rg_risk(st_rings *r, st_error *err);
 int rg_assign_ids(st_rings *r, st_error *err);
+int rg_record_indicators(st_rings *r, const rg_rec *x, uint32_t extra_count, const char *photo_other,
+                         const char *resume_other, const char *hit, rg_found out[RG_NIND]);
 const char *rg_level(double risk);               /* "high", "medium", "low" */
 double rg_rarity(const st_rings *r, int kind, uint32_t count);
 double rg_value_weight(const st_rings *r, uint32_t value); /* kind weight x rarity x corroboration */
+double rg_value_weight_n(const st_rings *r, uint32_t value, uint32_t count); /* the same, held by count */
+double rg_kind_weight(int kind);
+int rg_merge_rule(double strong, double weak, double person);
+uint64_t rg_band_hash(const uint32_t *sig, int band);      /* résumé LSH band (RG_SIG / 4 bands) */
+size_t rg_person_keys(const rg_rec *x, uint64_t keys[5]); /* person blocking keys */
 int rg_same_persona(const rg_rec *a, const rg_rec *b);
 double rg_person_score(const st_rings *r, const rg_rec *a, const rg_rec *b);
 int rg_photo_near(const st_rings *r, const rg_rec *a, const rg_rec *b, int *dist);

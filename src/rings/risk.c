@@ -55,6 +55,58 @@ static int korean_hours(st_rings *r, const rg_rec *x, char *detail, size_t dn) {
     return 1;
 }
 
+/* The advisory indicators of one record into out (at most RG_NIND);
+ * photo_other / resume_other name a different persona reusing the photo
+ * or résumé, hit the sanctions detail (NULL: none).  extra_count is added
+ * to shared values' counts (a record being checked is not counted yet). */
+int rg_record_indicators(st_rings *r, const rg_rec *x, uint32_t extra_count, const char *photo_other,
+                         const char *resume_other, const char *hit, rg_found out[RG_NIND]) {
+    int n = 0;
+    char *d;
+#define ADD(c_, det) do { out[n].code = (c_); snprintf(out[n].detail, sizeof out[n].detail, "%s", (det) ? (det) : ""); n++; } while (0)
+    if (x->flags & RG_F_VOIP) ADD(RG_I_VOIP, x->voip_detail);
+    d = out[n].detail;
+    if (korean_hours(r, x, d, sizeof out[n].detail)) { out[n].code = RG_I_KOREAN_HOURS; n++; }
+    if (x->nationality[0] && ((x->country[0] && strcmp(x->country, x->nationality)) ||
+                              (x->edu_country[0] && strcmp(x->edu_country, x->nationality) &&
+                               strcmp(x->edu_country, x->country)))) {
+        snprintf(out[n].detail, sizeof out[n].detail, "nationality %s, residence %s%s%s", x->nationality,
+                 x->country[0] ? x->country : "?", x->edu_country[0] ? ", educated in " : "", x->edu_country);
+        out[n++].code = RG_I_NATIONALITY;
+    }
+    if (x->flags & RG_F_CRYPTO) ADD(RG_I_CRYPTO, x->payout_detail);
+    if (x->flags & RG_F_FOREIGN_PAY) {
+        snprintf(out[n].detail, sizeof out[n].detail, "payout account in %s while living in %s: %.200s", x->pay_country,
+                 x->country, x->payout_detail ? x->payout_detail : "");
+        out[n++].code = RG_I_FOREIGN_PAY;
+    }
+    if (x->flags & RG_F_SHIP_DIFF) {
+        const uint32_t *vals = r->vals.data;
+        for (uint32_t k = 0; k < x->vcount; k++) {
+            uint32_t v = vals[x->vstart + k];
+            if (!(v & RG_VAL_SHIPDIFF)) continue;
+            const rg_value *vv = &RG_AT(r->values, rg_value, RG_VAL_ID(v));
+            if (vv->count + extra_count < 2) continue;
+            snprintf(out[n].detail, sizeof out[n].detail, "laptop shipped to '%.*s', not home, shared by %u records",
+                     (int)(vv->klen > 200 ? 200 : vv->klen), vv->text, vv->count + extra_count);
+            out[n++].code = RG_I_SHIPPING;
+            break;
+        }
+    }
+    if (photo_other) {
+        snprintf(out[n].detail, sizeof out[n].detail, "photo also used by %s", photo_other);
+        out[n++].code = RG_I_PHOTO;
+    }
+    if (resume_other) {
+        snprintf(out[n].detail, sizeof out[n].detail, "résumé near-duplicate of %s", resume_other);
+        out[n++].code = RG_I_RESUME;
+    }
+    if (hit) ADD(RG_I_SANCTIONS, hit);
+    if (x->flags & RG_F_DPRK) ADD(RG_I_DPRK, "country, nationality or phone of the DPRK");
+#undef ADD
+    return n;
+}
+
 static int push_ind(st_rings *r, int code, const char *detail) {
     rg_ind in = {(uint8_t)code, NULL};
     if (detail) {
@@ -150,51 +202,20 @@ int rg_risk(st_rings *r, st_error *err) {
         }
     }
     screen_names(r, hit, hit_detail);
-    char d[400];
     const uint32_t *vals = r->vals.data;
     for (size_t i = 0; i < n; i++) {
-        rg_rec *x = &RG_AT(r->recs, rg_rec, i);
         r->ind_start[i] = (uint32_t)r->inds.len;
+        rg_found fd[RG_NIND];
+        char pd[80] = "", rd[80] = "";
+        if (photo[i]) snprintf(pd, sizeof pd, "%s", RG_AT(r->recs, rg_rec, other_p[i]).id);
+        if (resume[i]) snprintf(rd, sizeof rd, "%s", RG_AT(r->recs, rg_rec, other_r[i]).id);
+        int nf = rg_record_indicators(r, &RG_AT(r->recs, rg_rec, i), 0, photo[i] ? pd : NULL, resume[i] ? rd : NULL,
+                                      hit[i] ? (hit_detail[i] ? hit_detail[i] : "name matches a sanctions-list entry") : NULL, fd);
         double keep = 1.0;
-#define ADD(code, det) do { if (push_ind(r, (code), (det)) != ST_OK) goto done; keep *= 1.0 - rg_ind_weight[code]; } while (0)
-        if (x->flags & RG_F_VOIP) ADD(RG_I_VOIP, x->voip_detail);
-        if (korean_hours(r, x, d, sizeof d)) ADD(RG_I_KOREAN_HOURS, d);
-        if (x->nationality[0] && ((x->country[0] && strcmp(x->country, x->nationality)) ||
-                                  (x->edu_country[0] && strcmp(x->edu_country, x->nationality) &&
-                                   strcmp(x->edu_country, x->country)))) {
-            snprintf(d, sizeof d, "nationality %s, residence %s%s%s", x->nationality, x->country[0] ? x->country : "?",
-                     x->edu_country[0] ? ", educated in " : "", x->edu_country);
-            ADD(RG_I_NATIONALITY, d);
+        for (int k = 0; k < nf; k++) {
+            if (push_ind(r, fd[k].code, fd[k].detail) != ST_OK) goto done;
+            keep *= 1.0 - rg_ind_weight[fd[k].code];
         }
-        if (x->flags & RG_F_CRYPTO) ADD(RG_I_CRYPTO, x->payout_detail);
-        if (x->flags & RG_F_FOREIGN_PAY) {
-            snprintf(d, sizeof d, "payout account in %s while living in %s: %.200s", x->pay_country, x->country,
-                     x->payout_detail ? x->payout_detail : "");
-            ADD(RG_I_FOREIGN_PAY, d);
-        }
-        if (x->flags & RG_F_SHIP_DIFF) {
-            for (uint32_t k = 0; k < x->vcount; k++) {
-                uint32_t v = vals[x->vstart + k];
-                if (!(v & RG_VAL_SHIPDIFF)) continue;
-                const rg_value *vv = &RG_AT(r->values, rg_value, RG_VAL_ID(v));
-                if (vv->count < 2) continue;
-                snprintf(d, sizeof d, "laptop shipped to '%.*s', not home, shared by %u records", (int)(vv->klen > 200 ? 200 : vv->klen),
-                         vv->text, vv->count);
-                ADD(RG_I_SHIPPING, d);
-                break;
-            }
-        }
-        if (photo[i]) {
-            snprintf(d, sizeof d, "photo also used by %s", RG_AT(r->recs, rg_rec, other_p[i]).id);
-            ADD(RG_I_PHOTO, d);
-        }
-        if (resume[i]) {
-            snprintf(d, sizeof d, "résumé near-duplicate of %s", RG_AT(r->recs, rg_rec, other_r[i]).id);
-            ADD(RG_I_RESUME, d);
-        }
-        if (hit[i]) ADD(RG_I_SANCTIONS, hit_detail[i] ? hit_detail[i] : "name matches a sanctions-list entry");
-        if (x->flags & RG_F_DPRK) ADD(RG_I_DPRK, "country, nationality or phone of the DPRK");
-#undef ADD
         r->rec_own[i] = (float)(1.0 - keep);
     }
     r->ind_start[n] = (uint32_t)r->inds.len;
@@ -335,6 +356,7 @@ int st_rings_run(st_rings *r, st_error *err) {
     if (rc == ST_OK) rc = rg_assign_ids(r, err);
     if (timing) fprintf(stderr, "rings: cluster %.2fs\n", st_now() - t);
     if (rc == ST_OK) rc = rg_risk(r, err);
+    if (rc == ST_OK) rc = rg_infrastructure(r, err);
     if (timing) fprintf(stderr, "rings: risk %.2fs\n", st_now() - t);
     return rc;
 }

@@ -45,7 +45,10 @@ int rg_state_load(st_rings *r, st_error *err) {
     if (st_path_exists(path) && (rc = st_rings_add_file(r, path, err)) != ST_OK) return rc;
     if (st_path_join(path, sizeof path, r->opts.state_dir, "rings.tsv") != ST_OK)
         return st_error_set(err, ST_ELIMIT, "state path too long");
-    if (!st_path_exists(path)) return ST_OK;
+    if (!st_path_exists(path)) {
+        if (r->opts.state_readonly) rg_state_unlock(r);
+        return ST_OK;
+    }
     char *data = NULL;
     size_t len = 0;
     if ((rc = st_file_read(path, STATE_MAX, &data, &len, err)) != ST_OK) return rc;
@@ -69,11 +72,14 @@ int rg_state_load(st_rings *r, st_error *err) {
         p = nl ? nl + 1 : data + len;
     }
     st_free(data);
+    /* a reader holds the folder only while reading it: runs adding to it go on */
+    if (r->opts.state_readonly) rg_state_unlock(r);
     return ST_OK;
 }
 
 int st_rings_save_state(st_rings *r, st_error *err) {
     if (!r->opts.state_dir) return ST_OK;
+    if (r->opts.state_readonly) return st_error_set(err, ST_EINVAL, "the state in %s was opened read-only", r->opts.state_dir);
     if (!r->ran) return st_error_set(err, ST_EINVAL, "state saved before st_rings_run");
     int rc = st_mkdir_p(r->opts.state_dir, err);
     if (rc != ST_OK) return rc;

@@ -41,6 +41,7 @@
 #include "server/api.h"
 #include "server/reconcile.h"
 #include "server/yente.h"
+#include "server/applicants.h"
 
 
 /* ---- helpers ---- */
@@ -1010,6 +1011,69 @@ static void api_decisions(srv_api *S, srv_req *r, srv_resp *out) {
 
 /* ---- GET /alerts?after=ID&limit=N ---- */
 
+/* ---- POST /applicants/check ---- */
+
+/* The ring each application in the body would join, its risk and
+ * evidence; the state is not changed (applicants.c).  Audited like a
+ * screening, with the snapshot field naming the rings state. */
+static void api_applicants_check(srv_api *S, srv_req *r, const st_key_info *who, srv_resp *out) {
+    if (!S->applicants) {
+        srv_error(out, 404, "not_found", "no applicants state: start the server with --rings-state DIR");
+        return;
+    }
+    json_t *ans = NULL;
+    st_error err;
+    st_error_clear(&err);
+    /* one applicant object, a list of them, or JSON lines: as lines */
+    const char *body = r->body ? r->body : "";
+    size_t blen = r->body_len;
+    char *lines = NULL;
+    json_t *doc = json_loadb(body, blen, 0, NULL);
+    if (json_is_object(doc) || json_is_array(doc)) {
+        size_t cap = blen + 16, used = 0, i;
+        json_t *one;
+        lines = st_malloc(cap);
+        json_t *list = json_is_array(doc) ? doc : NULL;
+        for (i = 0; lines && i < (list ? json_array_size(list) : 1); i++) {
+            one = list ? json_array_get(list, i) : doc;
+            char *t = json_dumps(one, JSON_COMPACT);
+            size_t tl = t ? strlen(t) : 0;
+            if (t && used + tl + 2 <= cap) { memcpy(lines + used, t, tl); used += tl; lines[used++] = '\n'; }
+            free(t);
+        }
+        if (lines) { body = lines; blen = used; }
+    }
+    json_decref(doc);
+    int rc = srv_applicants_check(S->applicants, body, blen, &ans, &err);
+    st_free(lines);
+    if (rc == ST_ENOTFOUND) { srv_error(out, 503, "not_ready", "%s", err.msg); return; }
+    if (rc == ST_EPARSE) { srv_error(out, 422, "invalid_request", "%s", err.msg); return; }
+    if (rc != ST_OK) { srv_error(out, 500, "internal", "%s", err.msg); return; }
+    const char *subject = json_string_value(json_object_get(json_array_get(json_object_get(ans, "checks"), 0), "id"));
+    char ts[40];
+    char *input = st_malloc(r->body_len + 1);
+    if (!input) { json_decref(ans); srv_error(out, 500, "internal", "out of memory"); return; }
+    memcpy(input, r->body ? r->body : "", r->body_len);
+    input[r->body_len] = 0;
+    char *results = json_dumps(ans, JSON_COMPACT), *in_marker = NULL, *res_marker = NULL;
+    const char *in = audit_bounded(input, NULL, &in_marker);
+    const char *res = results ? audit_bounded(results, NULL, &res_marker) : "null";
+    st_audit_rec rec = {st_db_now(ts, sizeof ts), r->key_id, "applicants/check", subject ? subject : "",
+                        "rings-state", in, res, who->name};
+    rc = results ? srv_audit_write(S->audit, &rec, &err) : ST_ENOMEM;
+    st_free(input);
+    free(results);
+    free(in_marker);
+    free(res_marker);
+    if (rc != ST_OK) {
+        json_decref(ans);
+        srv_error(out, 503, "audit_unavailable", "the audit trail could not record this request: %s", err.msg);
+        return;
+    }
+    out->status = 200;
+    out->json = ans;
+}
+
 static void api_alerts(srv_api *S, srv_req *r, srv_resp *out) {
     double after = arg_double(r, "after", 0, 0, 9e15), limit = arg_double(r, "limit", 1000, 1, 10000);
     if (after < -1 || limit < -1) {
@@ -1407,6 +1471,9 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
         } else if (get) {
             if (allowed(&who, ST_ROLE_ANALYST, "read decisions", out)) api_decisions(S, r, out);
         } else srv_error(out, 405, "method_not_allowed", "use GET or POST for /decisions");
+    } else if (strcmp(url, "/applicants/check") == 0) {
+        if (!post) srv_error(out, 405, "method_not_allowed", "use POST for /applicants/check");
+        else if (allowed(&who, ST_ROLE_ANALYST, "check applicants", out)) api_applicants_check(S, r, &who, out);
     } else if (strcmp(url, "/alerts") == 0 && get) {
         if (allowed(&who, ST_ROLE_ANALYST, "read alerts", out)) api_alerts(S, r, out);
     } else if (strcmp(url, "/algorithms") == 0 && get) {

@@ -29,6 +29,7 @@ typedef struct srv_api {
     srv_audit *audit;
     srv_live *live;
     int auth;                  /* API keys required */
+    struct srv_applicants *applicants; /* POST /applicants/check; NULL without --rings-state */
 } srv_api;
 
 /* The srv_handler_fn of the server: ctx is the srv_api.  Always fills out. */

@@ -30,6 +30,7 @@
 #include "core/progress.h"
 #include "server/monitor.h"
 #include "server/api.h"
+#include "server/applicants.h"
 #include "server/http.h"
 #include "server/live.h"
 #include "sanctrace/update.h"
@@ -278,6 +279,7 @@ static int serve_http(srv *S, st_error *err) {
     S->api.audit = S->audit;
     S->api.live = &S->live;
     S->api.auth = S->cfg.auth >= 0 ? S->cfg.auth : !loopback;
+    if (S->cfg.rings_state && (rc = srv_applicants_start(S->cfg.rings_state, &S->api.applicants, err)) != ST_OK) return rc;
     if ((rc = srv_http_start(&S->http, &S->cfg, srv_api_dispatch, &S->api, err)) != ST_OK) return rc;
     fprintf(stderr, "sanctrace: listening on http://%.*s:%u (%d threads, API keys %s, store %s)\n",
             (int)(strrchr(S->cfg.listen, ':') - S->cfg.listen), S->cfg.listen, srv_http_port(S->http),
@@ -371,6 +373,7 @@ done:
         pthread_join(S->updater, NULL);
     }
     if (S->http) served = srv_http_stop(S->http);
+    srv_applicants_stop(S->api.applicants);
     helper_stop(S);
     srv_audit_stop(S->audit);
     long audited = -1;

@@ -135,8 +135,32 @@ assert ind["s2"] == [], ind
 assert d["summary"]["sanctions"].startswith("names screened"), d["summary"]
 PY
 
+# the second generator's deck: add part of it to a state, check the rest
+# (the state files unchanged), then add it and see the same rings
+python3 scripts/rings_synth2.py --records 3000 --seed 11 --out "$T/g2.jsonl" || fail "synth2"
+head -2900 "$T/g2.jsonl" > "$T/g2a.jsonl"; tail -n +2901 "$T/g2.jsonl" > "$T/g2b.jsonl"
+"$B" rings add --state "$T/g2st" "$T/g2a.jsonl" > /dev/null || true
+sum_before=$(cat "$T/g2st/records.jsonl" "$T/g2st/rings.tsv" | sha256sum)
+"$B" rings check --state "$T/g2st" "$T/g2b.jsonl" > "$T/g2check.json" || true
+sum_after=$(cat "$T/g2st/records.jsonl" "$T/g2st/rings.tsv" | sha256sum)
+[ "$sum_before" = "$sum_after" ] || fail "rings check changed the state"
+"$B" rings add --state "$T/g2st" "$T/g2b.jsonl" > "$T/g2add.json" || true
+python3 - "$T/g2check.json" "$T/g2add.json" <<'PY' || fail "check vs add"
+import json, sys
+c = json.load(open(sys.argv[1])); a = json.load(open(sys.argv[2]))
+assert c["summary"]["checked"] == 100 and c["summary"]["state_modified"] is False, c["summary"]
+ring = {r["id"]: r["ring"] for r in a["records"]}
+for x in c["checks"]:
+    assert x["ring"] == ring[x["id"]], (x["id"], x["ring"], ring[x["id"]])
+assert "operations" in a and "infrastructure" in a and "rings" in a and "records" in a
+PY
+"$B" rings --format table "$T/g2.jsonl" > "$T/g2.txt" || true
+head -5 "$T/g2.txt" | grep -q '^OPERATIONS - ' || fail "the brief does not lead with operations"
+grep -q '^INFRASTRUCTURE - ' "$T/g2.txt" || fail "no infrastructure in the brief"
+
 # usage errors
 set +e
+"$B" rings check "$T/g2b.jsonl" >/dev/null 2>&1; [ $? -eq 2 ] || fail "check without --state accepted"
 "$B" rings --format xml "$T/j.jsonl" >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad format accepted"
 "$B" rings /nonexistent/file.csv >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file accepted"
 set -e
