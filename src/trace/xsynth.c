@@ -382,6 +382,7 @@ typedef struct btc_result {
     u128 back_wei;          /* what THORChain pays for it on Ethereum */
     uint32_t blocks;
     uint64_t txs;
+    utxo *paid; /* [nib] THORChain's payment of each inbound (the caller st_frees) */
 } btc_result;
 
 static void btc_exchange_keys(uint64_t seed, bkey dep[NEXCH][NDEP]) {
@@ -562,6 +563,8 @@ static int btc_side(const char *btdir, uint64_t seed, st_rng *rng, const inb *ib
     btc_block_end(&b);
     res->m = m;
     res->blocks = b.height;
+    res->paid = paid;
+    paid = NULL;
 out:
     res->txs = b.ntx_total;
     st_free(co), st_free(ci), st_free(cjk), st_free(cj_in), st_free(paid);
@@ -681,6 +684,7 @@ static int scenario_inbounds(const char *outdir, const st_xscenario_opts *opts, 
     st_buf tags, truth;
     st_buf_init(&tags, BUF_MAX), st_buf_init(&truth, BUF_MAX);
     btc_result br;
+    memset(&br, 0, sizeof br);
     int rc;
     if ((rc = read_inbounds(opts->inbounds, &ib, &nib, err)) || (rc = st_mkdir_p(btdir, err)) ||
         (rc = btc_side(btdir, seed, &rng, ib, nib, NULL, &br, err)))
@@ -692,11 +696,19 @@ static int scenario_inbounds(const char *outdir, const st_xscenario_opts *opts, 
                           "  \"btc_exchanges\": {", nib, br.blocks, (unsigned long long)br.txs);
     for (int x = 0; x < NEXCH; x++)
         st_buf_printf(&truth, "%s\"%s\": \"%lld\"", x ? ", " : "", exch_names[x], (long long)br.truth_x[x]);
-    st_buf_printf(&truth, "},\n  \"coinjoin_outputs\": %lld\n}\n", (long long)br.m);
+    st_buf_printf(&truth, "},\n  \"coinjoin_outputs\": %lld,\n  \"outbounds\": [", (long long)br.m);
+    for (size_t j = 0; j < nib; j++) {
+        char id[65];
+        st_chain_hash_hex(br.paid[j].txid, id);
+        st_buf_printf(&truth, "%s\n    {\"in_tx\": \"%s\", \"out_tx\": \"%s\", \"sat\": \"%lld\"}", j ? "," : "", ib[j].hash, id,
+                      (long long)br.paid[j].value);
+    }
+    st_buf_puts(&truth, "\n  ]\n}\n");
     if ((rc = write_out(outdir, "tagpack.yaml", &tags, err)) || (rc = write_out(outdir, "truth.json", &truth, err)))
         goto out;
 out:
     st_free(ib);
+    st_free(br.paid);
     st_buf_free(&tags), st_buf_free(&truth);
     return rc;
 }
@@ -879,6 +891,7 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
     eaddr BACK = eth_addr(seed, "back", 0);
     rc = btc_side(btdir, seed, &rng, ib, nib, &BACK, &br, err);
     st_free(ib);
+    st_free(br.paid);
     if (rc) goto out;
     if (br.back_wei) {
         char omemo[80], d[1024], w[65];
