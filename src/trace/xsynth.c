@@ -40,6 +40,7 @@
 #include "core/sha256.h"
 #include "sanctrace/io.h"
 #include "sanctrace/xtrace.h"
+#include "trace/xsynth.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -589,14 +590,13 @@ static int write_out(const char *dir, const char *name, st_buf *b, st_error *err
 #define INB_MAX 100000      /* inbounds in one file */
 #define INB_WEI_MAX_DIGITS 30 /* 10^30 wei: far above any real deposit, and x35 still fits 128 bits */
 
-/* Read path's `hash,amount_wei,btc_address` rows into *out (st_free). */
-static int read_inbounds(const char *path, inb **out, size_t *nout, st_error *err) {
-    char *data = NULL;
-    size_t len = 0, n = 0, cap = 0;
+/* Parse data[0..len)'s `hash,amount_wei,btc_address` rows into *out
+ * (st_free); path names it in errors. */
+static int parse_inbounds(const char *data, size_t len, const char *path, inb **out, size_t *nout, st_error *err) {
+    size_t n = 0, cap = 0;
     st_csv *c = NULL;
     inb *v = NULL;
-    int rc = st_file_read(path, (size_t)64 << 20, &data, &len, err);
-    if (rc) return rc;
+    int rc;
     if ((rc = st_csv_open(&c, data, len, path, ST_CSV_HEADER))) {
         rc = st_error_set(err, rc, "out of memory");
         goto out;
@@ -668,8 +668,25 @@ static int read_inbounds(const char *path, inb **out, size_t *nout, st_error *er
     rc = 0;
 out:
     st_csv_close(c);
-    st_free(data);
     st_free(v);
+    return rc;
+}
+
+int xs_parse_inbounds(const char *data, size_t len, const char *name, size_t *count, st_error *err) {
+    inb *v = NULL;
+    *count = 0;
+    int rc = parse_inbounds(data, len, name, &v, count, err);
+    st_free(v);
+    return rc;
+}
+
+static int read_inbounds(const char *path, inb **out, size_t *nout, st_error *err) {
+    char *data = NULL;
+    size_t len = 0;
+    int rc = st_file_read(path, (size_t)64 << 20, &data, &len, err);
+    if (rc) return rc;
+    rc = parse_inbounds(data, len, path, out, nout, err);
+    st_free(data);
     return rc;
 }
 
