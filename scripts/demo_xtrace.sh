@@ -19,6 +19,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 "$X/anvil" --host 127.0.0.1 --port "$port" --auto-impersonate --silent >"$d/anvil.log" 2>&1 &
 apid=$!
 trap 'kill $apid 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 url=http://127.0.0.1:$port
 i=0; until "$X/cast" block-number --rpc-url "$url" >/dev/null 2>&1; do
   i=$((i+1)); [ $i -lt 100 ] || { echo "anvil did not start: $(cat "$d/anvil.log")"; exit 1; }; sleep 0.1; done

@@ -26,6 +26,7 @@ PORT=$(free_port)
 "$X/anvil" --host 127.0.0.1 --port "$PORT" --auto-impersonate --silent >"$T/anvil.log" 2>&1 &
 APID=$!
 trap 'kill $APID 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 U=http://127.0.0.1:$PORT
 i=0; until "$X/cast" block-number --rpc-url "$U" >/dev/null 2>&1; do
   i=$((i+1)); [ $i -lt 100 ] || fail "anvil did not start: $(cat $T/anvil.log)"; sleep 0.1; done
