@@ -26,6 +26,12 @@
  * inputs and outputs come first with the peers paying the fee.  Haircut
  * and poison give other answers on the same files; all models must still
  * account for every wei and satoshi.
+ *
+ * The Bitcoin side (btc_side) also runs alone, for THORChain inbounds
+ * played elsewhere (tests/lib/evm_scenario.py on a node) and read from a
+ * CSV: the same vault, peel chains, CoinJoin and exchanges, so the truth
+ * holds under FIFO exactly when every inbound was wholly tainted on
+ * Ethereum (the player makes sure of that).
  */
 #include <errno.h>
 #include <stdio.h>
