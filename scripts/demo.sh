@@ -5,6 +5,7 @@
 #     ordinary South Korean names left alone, a sanctioned wallet caught
 #  3. a synthetic chain with a planted theft: ingest, trace to the exchanges, exposure, a picture
 #  4. synthetic applicants: the identity rings behind them
+#  5. a theft played on a local Ethereum node (anvil), traced through THORChain into Bitcoin
 set -e
 cd "$(dirname "$0")/.."
 : "${ST_BIN:?}" "${ST_DATA:=../shared/data}"
@@ -22,4 +23,5 @@ echo; echo "== sanctrace compare 'Ri Pyong Chol' 'Lee Byeong-cheol'"
 "$ST_BIN" compare "Ri Pyong Chol" "Lee Byeong-cheol" || true
 echo; sh scripts/demo_trace.sh "$out"
 echo; sh scripts/demo_rings.sh "$out"
+echo; sh scripts/demo_xtrace.sh "$out"
 echo; echo "demo output is in $out"

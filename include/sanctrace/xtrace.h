@@ -145,6 +145,11 @@ int st_xexposure_json(const st_xexposure *x, json_t **out);
 typedef struct st_xscenario_opts {
     uint64_t seed;
     uint32_t splits;  /* addresses the loot is split over; 0: 48 */
+    /* NULL, or a CSV file `hash,amount_wei,btc_address` (header first): the
+     * THORChain inbounds of a theft played elsewhere (on a node); only the
+     * Bitcoin side is written for them (btc/, tagpack.yaml of the
+     * exchanges, truth.json) */
+    const char *inbounds;
 } st_xscenario_opts;
 
 /* Write a Bybit-shaped theft into outdir: evm/ (an ethereum-etl export:
@@ -152,7 +157,10 @@ typedef struct st_xscenario_opts {
  * (regtest: THORChain's OUT payments, peel chains, a CoinJoin, exchange
  * deposits), tagpack.yaml and truth.json (the drain, the victim, the
  * amounts each Bitcoin exchange received from the theft, which FIFO must
- * find).  The same seed gives the same files. */
+ * find).  The same seed gives the same files.  With opts->inbounds, the
+ * Bitcoin side alone: the vault pays each inbound's address (regtest
+ * bech32 P2WPKH) with OUT:<hash>, and the launderer's peel chains, CoinJoin
+ * and exchange deposits follow as above. */
 int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_error *err);
 
 #ifdef __cplusplus

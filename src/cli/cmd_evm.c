@@ -22,7 +22,7 @@
 int cmd_evm(int argc, char **argv);
 
 typedef struct evm_args {
-    const char *db, *format, *chain, *out, *scenario, *rpc, *traces;
+    const char *db, *format, *chain, *out, *scenario, *rpc, *traces, *inbounds;
     uint64_t at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks;
     int has_at_block, eip55;
     cli_args posl;
@@ -43,7 +43,8 @@ static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_bloc
                                        OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
                                      OPT("--seed", CLI_NUM, seed, UINT64_MAX), OPT("--scenario", CLI_TEXT, scenario, 0),
-                                     OPT("--splits", CLI_NUM, splits, 400), CLI_END};
+                                     OPT("--splits", CLI_NUM, splits, 400), OPT("--inbounds", CLI_TEXT, inbounds, 0),
+                                     CLI_END};
 static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, tx_opts, NULL};
 static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth", "evm tx"};
 
@@ -63,7 +64,9 @@ static void evm_usage(FILE *f) {
                "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
                "  synth --flows N --out DIR [--seed S]  an ethereum-etl export of a synthetic chain\n"
                "  synth --scenario bybit --out DIR [--seed S] [--splits N]  a theft laundered from Ethereum\n"
-               "        through THORChain into Bitcoin: DIR/evm, DIR/btc, tagpack.yaml, truth.json\n\n"
+               "        through THORChain into Bitcoin: DIR/evm, DIR/btc, tagpack.yaml, truth.json\n"
+               "  synth --scenario bybit --inbounds FILE --out DIR [--seed S]  the Bitcoin side alone, for\n"
+               "        THORChain inbounds played on a node (CSV hash,amount_wei,btc_address)\n\n"
                "Amounts are exact decimal strings (wei, or the token's base unit). Addresses are\n"
                "accepted in any letter case and printed lowercase (--eip55: checksummed).\n"
                "--db defaults to $SANCTRACE_HOME/evm (or ~/.local/share/sanctrace/evm).\n"
@@ -390,10 +393,10 @@ static int evm_address(evm_args *a) {
 /* --scenario bybit: the cross-chain laundering scenario (sanctrace/xtrace.h) */
 static int evm_scenario(evm_args *a) {
     if (strcmp(a->scenario, "bybit") || !a->out || a->posl.n) {
-        fprintf(stderr, "sanctrace evm synth: --scenario bybit --out DIR [--seed S] [--splits N]\n");
+        fprintf(stderr, "sanctrace evm synth: --scenario bybit --out DIR [--seed S] [--splits N] [--inbounds FILE]\n");
         return 2;
     }
-    st_xscenario_opts o = {a->seed, (uint32_t)a->splits};
+    st_xscenario_opts o = {a->seed, (uint32_t)a->splits, a->inbounds};
     st_error err;
     st_error_clear(&err);
     if (st_xtrace_scenario(a->out, &o, &err)) {

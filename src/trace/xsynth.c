@@ -26,6 +26,12 @@
  * inputs and outputs come first with the peers paying the fee.  Haircut
  * and poison give other answers on the same files; all models must still
  * account for every wei and satoshi.
+ *
+ * The Bitcoin side (btc_side) also runs alone, for THORChain inbounds
+ * played elsewhere (tests/lib/evm_scenario.py on a node) and read from a
+ * CSV: the same vault, peel chains, CoinJoin and exchanges, so the truth
+ * holds under FIFO exactly when every inbound was wholly tainted on
+ * Ethereum (the player makes sure of that).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +44,9 @@
 #include "core/fs.h"
 #include "core/rand.h"
 #include "core/sha256.h"
+#include "sanctrace/io.h"
 #include "sanctrace/xtrace.h"
+#include "trace/xsynth.h"
 
 __extension__ typedef unsigned __int128 u128;
 
@@ -180,6 +188,7 @@ typedef struct btc {
     st_buf body;          /* the block's transactions after its coinbase */
     uint8_t (*txids)[32]; /* [0] the coinbase */
     size_t ntx, captx;
+    uint64_t ntx_total; /* transactions written, coinbases included */
     int err;
 } btc;
 
@@ -269,6 +278,7 @@ static void btc_add(btc *b, const btx *t) {
         b->captx = nc;
     }
     memcpy(b->txids[b->ntx++], t->txid, 32);
+    b->ntx_total++;
     if (st_buf_append(&b->body, t->b, t->n)) b->err = ST_ENOMEM;
 }
 
@@ -363,6 +373,216 @@ static void btc_block_end(btc *b) {
         b->err = ST_EIO;
 }
 
+/* ---- the Bitcoin side ----------------------------------------------------- */
+
+/* A THORChain inbound on Ethereum the vault pays on Bitcoin. */
+typedef struct inb {
+    char hash[67];
+    u128 amount; /* wei */
+    bkey dest;
+} inb;
+
+typedef struct btc_result {
+    int64_t truth_x[NEXCH]; /* what each exchange received from the theft */
+    int64_t m;              /* the launderer's CoinJoin outputs */
+    char back_txid[65];     /* the CoinJoin output sent back to Ethereum ("" if none) */
+    u128 back_wei;          /* what THORChain pays for it on Ethereum */
+    uint32_t blocks;
+    uint64_t txs;
+    utxo *paid; /* [nib] THORChain's payment of each inbound (the caller st_frees) */
+} btc_result;
+
+static void btc_exchange_keys(uint64_t seed, bkey dep[NEXCH][NDEP]) {
+    for (int x = 0; x < NEXCH; x++)
+        for (int k = 0; k < NDEP; k++) dep[x][k] = btc_key(seed, exch_names[x], (uint64_t)k);
+}
+
+/* Write btdir/blk00000.dat: the vault pays each inbound's address with an
+ * OP_RETURN OUT:<hash>, the launderer peels every payment into the
+ * exchanges and puts the rest through a CoinJoin.  With back, one CoinJoin
+ * output is paid into the vault with a swap memo naming back (the caller
+ * writes THORChain's payment on Ethereum: res->back_txid, res->back_wei).
+ * rng continues the caller's sequence, so one seed gives one file. */
+static void btc_tags(st_buf *tags, uint64_t seed) {
+    bkey dep[NEXCH][NDEP];
+    btc_exchange_keys(seed, dep);
+    for (int x = 0; x < NEXCH; x++)
+        for (int k = 0; k < NDEP; k++)
+            st_buf_printf(tags, "- address: %s\n  currency: BTC\n  label: %s\n  category: exchange\n", dep[x][k].t,
+                          exch_names[x]);
+}
+
+static int btc_side(const char *btdir, uint64_t seed, st_rng *rng, const inb *ib, size_t nib, const eaddr *back,
+                    btc_result *res, st_error *err) {
+    int rc = 0;
+    btc b;
+    memset(&b, 0, sizeof b);
+    memset(res, 0, sizeof *res);
+    b.seed = seed;
+    st_buf_init(&b.body, BUF_MAX);
+    st_chain_hash_parse("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", b.prev); /* regtest genesis */
+    bkey vault = btc_key(seed, "vault", 0), dep[NEXCH][NDEP], peers[24];
+    btc_exchange_keys(seed, dep);
+    for (int k = 0; k < 24; k++) peers[k] = btc_key(seed, "peer", (uint64_t)k);
+    int64_t *truth_x = res->truth_x;
+    utxo *paid = NULL, *cj_in = NULL, *ci = NULL;
+    bout *co = NULL;
+    bkey *cjk = NULL;
+    btx *tp = NULL;
+    char bpath[1200];
+    snprintf(bpath, sizeof bpath, "%s/blk00000.dat", btdir);
+    if (!(b.f = fopen(bpath, "wb"))) {
+        rc = st_error_at(err, ST_EIO, bpath, 0, -1, "cannot write: %s", strerror(errno));
+        goto out;
+    }
+    utxo vu[8], pu[24];
+    for (int k = 0; k < 8; k++) { /* the vault's coins */
+        btc_block_begin(&b, &vault, &vu[k]);
+        btc_block_end(&b);
+    }
+    for (int k = 0; k < 24; k++) { /* the CoinJoin peers' coins */
+        btc_block_begin(&b, &peers[k], &pu[k]);
+        btc_block_end(&b);
+    }
+    /* outbounds: the vault pays each memo's address, OUT:<inbound hash> */
+    paid = st_calloc(nib ? nib : 1, sizeof *paid);
+    tp = st_malloc(sizeof *tp);
+    if (!paid || !tp) {
+        rc = st_error_set(err, ST_ENOMEM, "out of memory");
+        goto out;
+    }
+    utxo cb;
+    btc_block_begin(&b, &vault, &cb);
+    utxo vcur = vu[0];
+    int vnext = 1;
+    for (size_t j = 0; j < nib; j++) {
+        int64_t sat = (int64_t)(ib[j].amount * 35 / 10000000000000ULL) - 2500; /* 1 ETH = 0.035 BTC */
+        if (vcur.value < sat + 100000 && vnext < 8) { /* a new coin of the vault */
+            vcur = vu[vnext++];
+        }
+        char memo[80];
+        snprintf(memo, sizeof memo, "OUT:%.64s", ib[j].hash + 2);
+        for (char *c = memo + 4; *c; c++)
+            if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A'); /* THORChain writes hashes in upper case */
+        int64_t change = vcur.value - sat - 3000;
+        if (change < 0) {
+            rc = st_error_set(err, ST_ELIMIT, "the inbounds need more than the scenario vault's 400 BTC (inbound %zu)",
+                              j + 1);
+            goto out;
+        }
+        bout o[3] = {{&ib[j].dest, sat, NULL}, {&vault, change, NULL}, {NULL, 0, memo}};
+        btc_tx(&b, tp, &vcur, 1, o, 3);
+        btc_add(&b, tp);
+        paid[j] = (utxo){{0}, 0, sat};
+        memcpy(paid[j].txid, tp->txid, 32);
+        memcpy(vcur.txid, tp->txid, 32);
+        vcur.vout = 1;
+        vcur.value = change;
+    }
+    btc_block_end(&b);
+    /* the launderer: peel chains into the exchanges, the rest into one CoinJoin */
+    btc_block_begin(&b, &vault, &cb);
+    size_t ncj = nib < 12 ? nib / 2 : 12;
+    cj_in = st_calloc(ncj ? ncj : 1, sizeof *cj_in);
+    int64_t cj_total = 0;
+    for (size_t j = 0; j < nib && cj_in; j++) {
+        utxo cur = paid[j];
+        int steps = 2 + (int)st_rng_below(rng, 3);
+        for (int s = 0; s < steps; s++) {
+            int x = (int)st_rng_below(rng, NEXCH);
+            int64_t p = cur.value * (int64_t)(10 + st_rng_below(rng, 20)) / 100, fee = 1500;
+            bkey fresh = btc_key(seed, "peel", j * 16 + (uint64_t)s);
+            bout o[2] = {{&dep[x][st_rng_below(rng, NDEP)], p, NULL}, {&fresh, cur.value - p - fee, NULL}};
+            btc_tx(&b, tp, &cur, 1, o, 2);
+            btc_add(&b, tp);
+            truth_x[x] += p;
+            memcpy(cur.txid, tp->txid, 32);
+            cur.vout = 1;
+            cur.value -= p + fee;
+        }
+        if (j < ncj) {
+            cj_in[j] = cur;
+            cj_total += cur.value;
+        } else {
+            int x = (int)st_rng_below(rng, NEXCH);
+            bout o[1] = {{&dep[x][0], cur.value - 1500, NULL}};
+            btc_tx(&b, tp, &cur, 1, o, 1);
+            btc_add(&b, tp);
+            truth_x[x] += cur.value - 1500;
+        }
+    }
+    btc_block_end(&b);
+    /* the CoinJoin: the launderer's inputs and outputs first, the peers pay the fee */
+    btc_block_begin(&b, &vault, &cb);
+    const int64_t denom = SAT_PER_BTC / 10;
+    int64_t m = cj_total / denom;
+    size_t nout = (size_t)m + 1 + 24 * 2;
+    co = st_calloc(nout, sizeof *co);
+    ci = st_calloc(ncj + 24, sizeof *ci);
+    cjk = st_calloc((size_t)m + 1, sizeof *cjk);
+    if (!co || !ci || !cjk || !cj_in || m > 500) {
+        rc = st_error_set(err, cj_in && m > 500 ? ST_ELIMIT : ST_ENOMEM, "the CoinJoin does not fit");
+        goto out;
+    }
+    size_t no = 0, ni = 0;
+    for (size_t j = 0; j < ncj; j++) ci[ni++] = cj_in[j];
+    for (int64_t k = 0; k < m; k++) {
+        cjk[k] = btc_key(seed, "cjout", (uint64_t)k);
+        co[no++] = (bout){&cjk[k], denom, NULL};
+    }
+    cjk[m] = btc_key(seed, "cjchange", 0);
+    co[no++] = (bout){&cjk[m], cj_total - m * denom, NULL};
+    for (int k = 0; k < 24; k++) {
+        ci[ni++] = pu[k];
+        co[no++] = (bout){&peers[k], denom, NULL};
+        co[no++] = (bout){&peers[k], pu[k].value - denom - 5000, NULL};
+    }
+    btc_tx(&b, tp, ci, ni, co, no);
+    btc_add(&b, tp);
+    uint8_t cjid[32];
+    memcpy(cjid, tp->txid, 32);
+    btc_block_end(&b);
+    /* two thirds of the launderer's CoinJoin outputs go to the exchanges */
+    btc_block_begin(&b, &vault, &cb);
+    for (int64_t k = 0; k < m; k++) {
+        if (k % 3 == 2) continue;
+        int x = (int)st_rng_below(rng, NEXCH);
+        utxo u = {{0}, (uint32_t)k, denom};
+        memcpy(u.txid, cjid, 32);
+        bout o[1] = {{&dep[x][1 + st_rng_below(rng, NDEP - 1)], denom - 1200, NULL}};
+        btc_tx(&b, tp, &u, 1, o, 1);
+        btc_add(&b, tp);
+        truth_x[x] += denom - 1200;
+    }
+    /* and one CoinJoin output back to Ethereum through THORChain: paid into
+     * the vault with a swap memo, paid out by the router's TransferOut */
+    if (back && m > 2) {
+        utxo u = {{0}, 2, denom};
+        memcpy(u.txid, cjid, 32);
+        char memo[80];
+        snprintf(memo, sizeof memo, "=:ETH.ETH:%s", back->t);
+        bout o[2] = {{&vault, denom - 2000, NULL}, {NULL, 0, memo}};
+        btc_tx(&b, tp, &u, 1, o, 2);
+        btc_add(&b, tp);
+        st_chain_hash_hex(tp->txid, res->back_txid);
+        res->back_wei = (u128)(denom - 2000) * 285714285714ULL - (u128)1000000 * GWEI;
+    }
+    btc_block_end(&b);
+    res->m = m;
+    res->blocks = b.height;
+    res->paid = paid;
+    paid = NULL;
+out:
+    res->txs = b.ntx_total;
+    st_free(co), st_free(ci), st_free(cjk), st_free(cj_in), st_free(paid);
+    st_free(tp);
+    if (b.f && fclose(b.f) != 0 && !b.err) b.err = ST_EIO;
+    if (!rc && b.err) rc = st_error_set(err, b.err, "writing the Bitcoin blocks failed");
+    st_free(b.txids);
+    st_buf_free(&b.body);
+    return rc;
+}
+
 /* ---- the scenario -------------------------------------------------------- */
 
 static int write_out(const char *dir, const char *name, st_buf *b, st_error *err) {
@@ -371,7 +591,153 @@ static int write_out(const char *dir, const char *name, st_buf *b, st_error *err
     return st_file_write_atomic(path, b->data ? b->data : "", b->len, err);
 }
 
+/* ---- inbounds played elsewhere ------------------------------------------- */
+
+#define INB_MAX 100000      /* inbounds in one file */
+#define INB_WEI_MAX_DIGITS 30 /* 10^30 wei: far above any real deposit, and x35 still fits 128 bits */
+
+/* Parse data[0..len)'s `hash,amount_wei,btc_address` rows into *out
+ * (st_free); path names it in errors. */
+static int parse_inbounds(const char *data, size_t len, const char *path, inb **out, size_t *nout, st_error *err) {
+    size_t n = 0, cap = 0;
+    st_csv *c = NULL;
+    inb *v = NULL;
+    int rc;
+    if ((rc = st_csv_open(&c, data, len, path, ST_CSV_HEADER))) {
+        rc = st_error_set(err, rc, "out of memory");
+        goto out;
+    }
+    rc = st_csv_next(c, err);
+    if (rc != 1 || st_csv_nfields(c) != 3 || strcmp(st_csv_field(c, 0), "hash") ||
+        strcmp(st_csv_field(c, 1), "amount_wei") || strcmp(st_csv_field(c, 2), "btc_address")) {
+        if (rc == 1 || rc == 0)
+            rc = st_error_at(err, ST_EPARSE, path, 1, -1, "expected the header hash,amount_wei,btc_address");
+        goto out;
+    }
+    for (;;) {
+        rc = st_csv_next(c, err);
+        if (rc == 0) break;
+        if (rc != 1) goto out;
+        long line = st_csv_line(c);
+        if (st_csv_nfields(c) != 3) {
+            rc = st_error_at(err, ST_EPARSE, path, line, -1, "expected 3 fields");
+            goto out;
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            inb *w = nc > INB_MAX ? NULL : st_realloc(v, nc * sizeof *v);
+            if (!w) {
+                rc = nc > INB_MAX ? st_error_at(err, ST_ELIMIT, path, line, -1, "more than %d inbounds", INB_MAX)
+                                  : st_error_set(err, ST_ENOMEM, "out of memory");
+                goto out;
+            }
+            v = w, cap = nc;
+        }
+        inb *q = &v[n];
+        memset(q, 0, sizeof *q);
+        const char *hs = st_csv_field(c, 0), *as = st_csv_field(c, 1), *bs = st_csv_field(c, 2);
+        uint8_t hb[32];
+        if (strlen(hs) != 66 || hs[0] != '0' || (hs[1] != 'x' && hs[1] != 'X') || st_hex_decode(hs + 2, hb, 32)) {
+            rc = st_error_at(err, ST_EPARSE, path, line, -1, "hash '%.80s' is not 0x and 64 hex digits", hs);
+            goto out;
+        }
+        q->hash[0] = '0', q->hash[1] = 'x';
+        st_hex_encode(hb, 32, q->hash + 2);
+        size_t al = strlen(as);
+        if (!al || al > INB_WEI_MAX_DIGITS || strspn(as, "0123456789") != al) {
+            rc = st_error_at(err, ST_EPARSE, path, line, -1, "amount_wei '%.80s' is not a decimal below 10^%d", as,
+                             INB_WEI_MAX_DIGITS);
+            goto out;
+        }
+        for (size_t k = 0; k < al; k++) q->amount = q->amount * 10 + (u128)(as[k] - '0');
+        if (q->amount * 35 / 10000000000000ULL < 10000 + 2500) { /* the vault's fee and Bitcoin's dust */
+            rc = st_error_at(err, ST_EPARSE, path, line, -1, "amount_wei %s is too small to pay on Bitcoin", as);
+            goto out;
+        }
+        int ver = -1;
+        size_t plen = 0;
+        uint8_t prog[40];
+        int bad = st_segwit_decode(bs, "bcrt", &ver, prog, &plen) || ver != 0 || plen != 20;
+        if (!bad) memcpy(q->dest.prog, prog, 20);
+        if (bad || st_segwit_encode("bcrt", 0, q->dest.prog, 20, q->dest.t, sizeof q->dest.t)) {
+            rc = st_error_at(err, ST_EPARSE, path, line, -1,
+                             "btc_address '%.100s' is not a regtest P2WPKH address (bcrt1q...)", bs);
+            goto out;
+        }
+        n++;
+    }
+    if (!n) {
+        rc = st_error_at(err, ST_EPARSE, path, 0, -1, "no inbounds");
+        goto out;
+    }
+    *out = v, *nout = n, v = NULL;
+    rc = 0;
+out:
+    st_csv_close(c);
+    st_free(v);
+    return rc;
+}
+
+int xs_parse_inbounds(const char *data, size_t len, const char *name, size_t *count, st_error *err) {
+    inb *v = NULL;
+    *count = 0;
+    int rc = parse_inbounds(data, len, name, &v, count, err);
+    st_free(v);
+    return rc;
+}
+
+static int read_inbounds(const char *path, inb **out, size_t *nout, st_error *err) {
+    char *data = NULL;
+    size_t len = 0;
+    int rc = st_file_read(path, (size_t)64 << 20, &data, &len, err);
+    if (rc) return rc;
+    rc = parse_inbounds(data, len, path, out, nout, err);
+    st_free(data);
+    return rc;
+}
+
+/* The Bitcoin side of a theft played elsewhere: btc/, tagpack.yaml, truth.json. */
+static int scenario_inbounds(const char *outdir, const st_xscenario_opts *opts, st_error *err) {
+    uint64_t seed = opts->seed;
+    st_rng rng = {seed ^ 0x6a09e667f3bcc908ULL};
+    char btdir[1100];
+    snprintf(btdir, sizeof btdir, "%s/btc", outdir);
+    inb *ib = NULL;
+    size_t nib = 0;
+    st_buf tags, truth;
+    st_buf_init(&tags, BUF_MAX), st_buf_init(&truth, BUF_MAX);
+    btc_result br;
+    memset(&br, 0, sizeof br);
+    int rc;
+    if ((rc = read_inbounds(opts->inbounds, &ib, &nib, err)) || (rc = st_mkdir_p(btdir, err)) ||
+        (rc = btc_side(btdir, seed, &rng, ib, nib, NULL, &br, err)))
+        goto out;
+    st_buf_printf(&tags, "title: sanctrace cross-chain laundering scenario, Bitcoin side (seed %llu)\n"
+                         "creator: sanctrace\ntags:\n", (unsigned long long)seed);
+    btc_tags(&tags, seed);
+    st_buf_printf(&truth, "{\n  \"thorchain_inbounds\": %zu,\n  \"btc_blocks\": %u,\n  \"btc_transactions\": %llu,\n"
+                          "  \"btc_exchanges\": {", nib, br.blocks, (unsigned long long)br.txs);
+    for (int x = 0; x < NEXCH; x++)
+        st_buf_printf(&truth, "%s\"%s\": \"%lld\"", x ? ", " : "", exch_names[x], (long long)br.truth_x[x]);
+    st_buf_printf(&truth, "},\n  \"coinjoin_outputs\": %lld,\n  \"outbounds\": [", (long long)br.m);
+    for (size_t j = 0; j < nib; j++) {
+        char id[65];
+        st_chain_hash_hex(br.paid[j].txid, id);
+        st_buf_printf(&truth, "%s\n    {\"in_tx\": \"%s\", \"out_tx\": \"%s\", \"sat\": \"%lld\"}", j ? "," : "", ib[j].hash, id,
+                      (long long)br.paid[j].value);
+    }
+    st_buf_puts(&truth, "\n  ]\n}\n");
+    if ((rc = write_out(outdir, "tagpack.yaml", &tags, err)) || (rc = write_out(outdir, "truth.json", &truth, err)))
+        goto out;
+out:
+    st_free(ib);
+    st_free(br.paid);
+    st_buf_free(&tags), st_buf_free(&truth);
+    return rc;
+}
+
 int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_error *err) {
+    if (opts->inbounds) return scenario_inbounds(outdir, opts, err);
     uint64_t seed = opts->seed;
     uint32_t n = opts->splits ? opts->splits : 48;
     if (n < 2 || n > MAX_SPLITS) return st_error_set(err, ST_EINVAL, "--splits must be 2..%d", MAX_SPLITS);
@@ -390,11 +756,6 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
     st_buf tags, truth;
     st_buf_init(&e.txs, BUF_MAX), st_buf_init(&e.rcpt, BUF_MAX), st_buf_init(&e.blocks, BUF_MAX), st_buf_init(&e.logs, BUF_MAX);
     st_buf_init(&e.traces, BUF_MAX), st_buf_init(&tags, BUF_MAX), st_buf_init(&truth, BUF_MAX);
-    btc b;
-    memset(&b, 0, sizeof b);
-    b.seed = seed;
-    st_buf_init(&b.body, BUF_MAX);
-    st_chain_hash_parse("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", b.prev); /* regtest genesis */
     st_buf_puts(&e.txs, "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,"
                         "gas_price,input,block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n");
     st_buf_puts(&e.rcpt, "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,"
@@ -411,15 +772,11 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
     eaddr Z = {{0}, "0x0000000000000000000000000000000000000000"};
     eaddr *S = st_calloc(n, sizeof *S);
     char (*drain)[67] = st_malloc(67);
-    bkey vault = btc_key(seed, "vault", 0), dep[NEXCH][NDEP], peers[24];
     if (!S || !drain) {
         rc = st_error_set(err, ST_ENOMEM, "out of memory");
         goto out;
     }
     for (uint32_t i = 0; i < n; i++) S[i] = eth_addr(seed, "split", i);
-    for (int x = 0; x < NEXCH; x++)
-        for (int k = 0; k < NDEP; k++) dep[x][k] = btc_key(seed, exch_names[x], (uint64_t)k);
-    for (int k = 0; k < 24; k++) peers[k] = btc_key(seed, "peer", (uint64_t)k);
     char h[67];
     const u128 COLD_ETH = 4000 * ETHER + (u128)st_rng_below(&rng, 1000000) * GWEI;
     const u128 COLD_TOK = 1500 * ETHER + (u128)st_rng_below(&rng, 1000000) * GWEI;
@@ -513,11 +870,6 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
     }
     eth_block(&e);
     /* THORChain: everything left, in one or two deposits, memos naming Bitcoin addresses */
-    typedef struct inb {
-        char hash[67];
-        u128 amount;
-        bkey dest;
-    } inb;
     inb *ib = st_calloc(2 * (size_t)n, sizeof *ib);
     size_t nib = 0;
     const u128 FEE_D = (u128)80000 * GAS_PRICE;
@@ -558,163 +910,23 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
     eth_block(&e);
     st_free(eth_of), st_free(tok_of);
     /* ---- Bitcoin ---- */
-    char bpath[1200];
-    snprintf(bpath, sizeof bpath, "%s/blk00000.dat", btdir);
-    if (!(b.f = fopen(bpath, "wb"))) {
-        st_free(ib);
-        rc = st_error_at(err, ST_EIO, bpath, 0, -1, "cannot write: %s", strerror(errno));
-        goto out;
-    }
-    int64_t truth_x[NEXCH] = {0};
-    utxo vu[8], pu[24];
-    for (int k = 0; k < 8; k++) { /* the vault's coins */
-        btc_block_begin(&b, &vault, &vu[k]);
-        btc_block_end(&b);
-    }
-    for (int k = 0; k < 24; k++) { /* the CoinJoin peers' coins */
-        btc_block_begin(&b, &peers[k], &pu[k]);
-        btc_block_end(&b);
-    }
-    /* outbounds: the vault pays each memo's address, OUT:<inbound hash> */
-    utxo *paid = st_calloc(nib ? nib : 1, sizeof *paid);
-    if (!paid) {
-        st_free(ib);
-        rc = st_error_set(err, ST_ENOMEM, "out of memory");
-        goto out;
-    }
-    utxo cb;
-    btc_block_begin(&b, &vault, &cb);
-    utxo vcur = vu[0];
-    int vnext = 1;
-    btx *tp = st_malloc(sizeof *tp);
-    if (!tp) {
-        st_free(paid), st_free(ib);
-        rc = st_error_set(err, ST_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (size_t j = 0; j < nib; j++) {
-        int64_t sat = (int64_t)(ib[j].amount * 35 / 10000000000000ULL) - 2500; /* 1 ETH = 0.035 BTC */
-        if (vcur.value < sat + 100000 && vnext < 8) { /* a new coin of the vault */
-            vcur = vu[vnext++];
-        }
-        char memo[80];
-        snprintf(memo, sizeof memo, "OUT:%.64s", ib[j].hash + 2);
-        for (char *c = memo + 4; *c; c++)
-            if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A'); /* THORChain writes hashes in upper case */
-        int64_t change = vcur.value - sat - 3000;
-        bout o[3] = {{&ib[j].dest, sat, NULL}, {&vault, change, NULL}, {NULL, 0, memo}};
-        btc_tx(&b, tp, &vcur, 1, o, 3);
-        btc_add(&b, tp);
-        paid[j] = (utxo){{0}, 0, sat};
-        memcpy(paid[j].txid, tp->txid, 32);
-        memcpy(vcur.txid, tp->txid, 32);
-        vcur.vout = 1;
-        vcur.value = change;
-    }
-    btc_block_end(&b);
-    /* the launderer: peel chains into the exchanges, the rest into one CoinJoin */
-    btc_block_begin(&b, &vault, &cb);
-    size_t ncj = nib < 12 ? nib / 2 : 12;
-    utxo *cj_in = st_calloc(ncj ? ncj : 1, sizeof *cj_in);
-    int64_t cj_total = 0;
-    for (size_t j = 0; j < nib && cj_in; j++) {
-        utxo cur = paid[j];
-        int steps = 2 + (int)st_rng_below(&rng, 3);
-        for (int s = 0; s < steps; s++) {
-            int x = (int)st_rng_below(&rng, NEXCH);
-            int64_t p = cur.value * (int64_t)(10 + st_rng_below(&rng, 20)) / 100, fee = 1500;
-            bkey fresh = btc_key(seed, "peel", j * 16 + (uint64_t)s);
-            bout o[2] = {{&dep[x][st_rng_below(&rng, NDEP)], p, NULL}, {&fresh, cur.value - p - fee, NULL}};
-            btc_tx(&b, tp, &cur, 1, o, 2);
-            btc_add(&b, tp);
-            truth_x[x] += p;
-            memcpy(cur.txid, tp->txid, 32);
-            cur.vout = 1;
-            cur.value -= p + fee;
-        }
-        if (j < ncj) {
-            cj_in[j] = cur;
-            cj_total += cur.value;
-        } else {
-            int x = (int)st_rng_below(&rng, NEXCH);
-            bout o[1] = {{&dep[x][0], cur.value - 1500, NULL}};
-            btc_tx(&b, tp, &cur, 1, o, 1);
-            btc_add(&b, tp);
-            truth_x[x] += cur.value - 1500;
-        }
-    }
-    btc_block_end(&b);
-    /* the CoinJoin: the launderer's inputs and outputs first, the peers pay the fee */
-    btc_block_begin(&b, &vault, &cb);
-    const int64_t denom = SAT_PER_BTC / 10;
-    int64_t m = cj_total / denom;
-    size_t nout = (size_t)m + 1 + 24 * 2;
-    bout *co = st_calloc(nout, sizeof *co);
-    utxo *ci = st_calloc(ncj + 24, sizeof *ci);
-    bkey *cjk = st_calloc((size_t)m + 1, sizeof *cjk);
-    if (!co || !ci || !cjk || !cj_in || m > 500) {
-        st_free(co), st_free(ci), st_free(cjk), st_free(cj_in), st_free(paid), st_free(ib), st_free(tp);
-        rc = st_error_set(err, cj_in && m > 500 ? ST_ELIMIT : ST_ENOMEM, "the CoinJoin does not fit");
-        goto out;
-    }
-    size_t no = 0, ni = 0;
-    for (size_t j = 0; j < ncj; j++) ci[ni++] = cj_in[j];
-    for (int64_t k = 0; k < m; k++) {
-        cjk[k] = btc_key(seed, "cjout", (uint64_t)k);
-        co[no++] = (bout){&cjk[k], denom, NULL};
-    }
-    cjk[m] = btc_key(seed, "cjchange", 0);
-    co[no++] = (bout){&cjk[m], cj_total - m * denom, NULL};
-    for (int k = 0; k < 24; k++) {
-        ci[ni++] = pu[k];
-        co[no++] = (bout){&peers[k], denom, NULL};
-        co[no++] = (bout){&peers[k], pu[k].value - denom - 5000, NULL};
-    }
-    btc_tx(&b, tp, ci, ni, co, no);
-    btc_add(&b, tp);
-    uint8_t cjid[32];
-    memcpy(cjid, tp->txid, 32);
-    btc_block_end(&b);
-    /* two thirds of the launderer's CoinJoin outputs go to the exchanges */
-    btc_block_begin(&b, &vault, &cb);
-    for (int64_t k = 0; k < m; k++) {
-        if (k % 3 == 2) continue;
-        int x = (int)st_rng_below(&rng, NEXCH);
-        utxo u = {{0}, (uint32_t)k, denom};
-        memcpy(u.txid, cjid, 32);
-        bout o[1] = {{&dep[x][1 + st_rng_below(&rng, NDEP - 1)], denom - 1200, NULL}};
-        btc_tx(&b, tp, &u, 1, o, 1);
-        btc_add(&b, tp);
-        truth_x[x] += denom - 1200;
-    }
-    /* and one CoinJoin output back to Ethereum through THORChain: paid into
-     * the vault with a swap memo, paid out by the router's TransferOut */
+    btc_result br;
     eaddr BACK = eth_addr(seed, "back", 0);
-    u128 back_wei = 0;
-    char back_txid[65] = "";
-    if (m > 2) {
-        utxo u = {{0}, 2, denom};
-        memcpy(u.txid, cjid, 32);
-        char memo[80];
-        snprintf(memo, sizeof memo, "=:ETH.ETH:%s", BACK.t);
-        bout o[2] = {{&vault, denom - 2000, NULL}, {NULL, 0, memo}};
-        btc_tx(&b, tp, &u, 1, o, 2);
-        btc_add(&b, tp);
-        st_chain_hash_hex(tp->txid, back_txid);
-        back_wei = (u128)(denom - 2000) * 285714285714ULL - (u128)1000000 * GWEI;
-    }
-    btc_block_end(&b);
-    if (back_wei) {
+    rc = btc_side(btdir, seed, &rng, ib, nib, &BACK, &br, err);
+    st_free(ib);
+    st_free(br.paid);
+    if (rc) goto out;
+    if (br.back_wei) {
         char omemo[80], d[1024], w[65];
-        snprintf(omemo, sizeof omemo, "OUT:%s", back_txid);
+        snprintf(omemo, sizeof omemo, "OUT:%s", br.back_txid);
         for (char *c = omemo + 4; *c; c++)
             if (*c >= 'a' && *c <= 'f') *c = (char)(*c - 'a' + 'A');
         eth_block(&e);
-        eth_tx(&e, &V, &R, back_wei, 90000, h);
-        eth_trace(&e, h, &V, &R, back_wei, "", 1);
-        eth_trace(&e, h, &R, &BACK, back_wei, "0", 0);
+        eth_tx(&e, &V, &R, br.back_wei, 90000, h);
+        eth_trace(&e, h, &V, &R, br.back_wei, "", 1);
+        eth_trace(&e, h, &R, &BACK, br.back_wei, "0", 0);
         word_hex(0, w), strcpy(d, w); /* TransferOut data: asset, amount, memo */
-        word_hex(back_wei, w), strcat(d, w);
+        word_hex(br.back_wei, w), strcat(d, w);
         word_hex(96, w), strcat(d, w);
         word_hex(strlen(omemo), w), strcat(d, w);
         size_t dl = strlen(d);
@@ -724,25 +936,13 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
         eth_log(&e, h, &R, transfer_out_t, &V, &BACK, d);
         eth_block(&e);
     }
-    st_free(co), st_free(ci), st_free(cjk), st_free(cj_in), st_free(paid);
-    st_free(tp);
-    if (fclose(b.f) != 0 && !b.err) b.err = ST_EIO;
-    b.f = NULL;
-    if (b.err) {
-        st_free(ib);
-        rc = st_error_set(err, b.err, "writing the Bitcoin blocks failed");
-        goto out;
-    }
     /* ---- tags and truth ---- */
     st_buf_printf(&tags, "title: sanctrace cross-chain laundering scenario (seed %llu)\ncreator: sanctrace\n"
                          "tags:\n", (unsigned long long)seed);
     st_buf_printf(&tags, "- address: %s\n  currency: ETH\n  label: Mixer Tornado-like\n  category: mixer\n", MX.t);
     st_buf_printf(&tags, "- address: %s\n  currency: ETH\n  label: Exchange cold wallet (victim)\n  category: exchange\n",
                   C.t);
-    for (int x = 0; x < NEXCH; x++)
-        for (int k = 0; k < NDEP; k++)
-            st_buf_printf(&tags, "- address: %s\n  currency: BTC\n  label: %s\n  category: exchange\n", dep[x][k].t,
-                          exch_names[x]);
+    btc_tags(&tags, seed);
     char a1[48], a2[48], a3[48];
     u128_text(COLD_ETH, a1), u128_text(COLD_TOK, a2), u128_text(mixed, a3);
     st_buf_printf(&truth,
@@ -752,22 +952,18 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
                   "  \"splits\": %u,\n  \"btc_exchanges\": {",
                   *drain, C.t, *drain, C.t, a1, a2, TOK.t, MX.t, a3, (int)(mixed / MIX_DENOM) + 12, nib, n);
     for (int x = 0; x < NEXCH; x++)
-        st_buf_printf(&truth, "%s\"%s\": \"%lld\"", x ? ", " : "", exch_names[x], (long long)truth_x[x]);
+        st_buf_printf(&truth, "%s\"%s\": \"%lld\"", x ? ", " : "", exch_names[x], (long long)br.truth_x[x]);
     char bw[48];
-    u128_text(back_wei, bw);
+    u128_text(br.back_wei, bw);
     st_buf_printf(&truth, "},\n  \"coinjoin_outputs\": %lld,\n  \"back_to_ethereum\": {\"address\": \"%s\", "
                           "\"amount\": \"%s\", \"btc_txid\": \"%s\"}\n}\n",
-                  (long long)m, BACK.t, bw, back_txid);
-    st_free(ib);
+                  (long long)br.m, BACK.t, bw, br.back_txid);
     if ((rc = write_out(evdir, "transactions.csv", &e.txs, err)) || (rc = write_out(evdir, "receipts.csv", &e.rcpt, err)) ||
         (rc = write_out(evdir, "blocks.csv", &e.blocks, err)) || (rc = write_out(evdir, "logs.csv", &e.logs, err)) ||
         (rc = write_out(evdir, "traces.csv", &e.traces, err)) || (rc = write_out(outdir, "tagpack.yaml", &tags, err)) ||
         (rc = write_out(outdir, "truth.json", &truth, err)))
         goto out;
 out:
-    if (b.f) fclose(b.f);
-    st_free(b.txids);
-    st_buf_free(&b.body);
     st_free(S);
     st_free(drain);
     st_buf_free(&e.txs), st_buf_free(&e.rcpt), st_buf_free(&e.blocks), st_buf_free(&e.logs);

@@ -14,9 +14,20 @@ The node must run with --auto-impersonate: every address of the scenario
 sends its own transactions (eth_sendTransaction), as its owner would.
 
 Usage: evm_scenario.py --rpc URL --tools DIR --out truth.json [--seed N]
-                       [--splits N] [--btc-hrp bcrt]
+                       [--splits N] [--btc-hrp bcrt] [--inbounds FILE]
+                       [--tagpack FILE]
 Writes the ground truth (contracts, addresses, every transaction hash that
-matters, the router deposits with their memos and Bitcoin addresses) as JSON.
+matters, the router deposits with their memos and Bitcoin addresses) as JSON;
+--inbounds the router deposits THORChain pays on Bitcoin, as the CSV
+`hash,amount_wei,btc_address` that `sanctrace evm synth --scenario bybit
+--inbounds` reads; --tagpack a TagPack of the mixers and the victim.
+
+The ground truth is exact under FIFO: nothing clean reaches the thief's
+split.  The thief's gas money arrives before the loot, so in FIFO order it
+stands in front of it; the thief returns exactly what is left of it (the
+funding less the drain's fee, the return's own fee paid with a legacy gas
+price so it is known in advance) before splitting, and the player checks
+that the thief then holds exactly the loot.
 Only Python's standard library and the node's own client (cast, for ABI
 encoding) are used.
 """
@@ -50,8 +61,10 @@ class Node:
             raise RuntimeError("%s: %s" % (method, ans["error"]))
         return ans["result"]
 
-    def send(self, frm, to=None, value=0, data=None, expect_ok=True):
+    def send(self, frm, to=None, value=0, data=None, expect_ok=True, gas_price=None):
         tx = {"from": frm, "value": hex(value)}
+        if gas_price is not None:  # a legacy transaction: its fee is exactly gas used x gas_price
+            tx["gasPrice"], tx["gas"] = hex(gas_price), hex(21000)
         if to:
             tx["to"] = to
         if data:
@@ -144,6 +157,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--splits", type=int, default=48)
     ap.add_argument("--btc-hrp", default="bcrt")
+    ap.add_argument("--inbounds")
+    ap.add_argument("--tagpack")
     a = ap.parse_args()
     node = Node(a.rpc, os.path.join(a.tools, "cast"))
     accts = node.call("eth_accounts")
@@ -201,9 +216,18 @@ def main():
     T["thief_gas_funding"] = node.send(funder, thief, ETHER)[0]
     node.send(signer, C["wallet"], data=node.encode("changeOwner(address)", thief))
     stolen_eth = node.balance(C["wallet"])
-    drain, _ = node.send(thief, C["wallet"], data=node.encode("sweep(address,address)", tok, thief))
+    drain, drc = node.send(thief, C["wallet"], data=node.encode("sweep(address,address)", tok, thief))
     T["drain"] = {"hash": drain, "victim": C["wallet"], "ether_wei": str(stolen_eth),
                   "token_wei": str(1500 * ETHER)}
+    # The gas money's clean remainder goes back (value and fee together are
+    # exactly what is left of it), so the loot is all the thief holds.
+    drain_fee = int(drc["gasUsed"], 16) * int(drc["effectiveGasPrice"], 16)
+    gp = 2 * int(node.call("eth_gasPrice"), 16)
+    ret, rrc = node.send(thief, funder, ETHER - drain_fee - 21000 * gp, gas_price=gp)
+    assert int(rrc["gasUsed"], 16) * int(rrc["effectiveGasPrice"], 16) == 21000 * gp, rrc
+    if node.balance(thief) != stolen_eth:
+        raise RuntimeError("the thief holds %d wei, not the loot's %d" % (node.balance(thief), stolen_eth))
+    T["thief_gas_return"] = {"hash": ret, "amount_wei": str(ETHER - drain_fee - 21000 * gp), "fee_wei": str(21000 * gp)}
 
     # The split: ether to N fresh addresses in one transaction (internal
     # calls), the token to a quarter of them one transfer each.
@@ -277,6 +301,19 @@ def main():
     T["last_block"] = int(node.call("eth_blockNumber"), 16)
     with open(a.out, "w") as f:
         json.dump(T, f, indent=1)
+    if a.inbounds:  # THORChain paid every deposit but the refunded one on Bitcoin
+        with open(a.inbounds, "w") as f:
+            f.write("hash,amount_wei,btc_address\n")
+            for d in T["router_deposits"]:
+                if "refund" not in d:
+                    f.write("%s,%s,%s\n" % (d["hash"], d["amount_wei"], d["btc_address"]))
+    if a.tagpack:
+        with open(a.tagpack, "w") as f:
+            f.write("title: sanctrace laundering scenario on a node (seed %d)\ncreator: sanctrace\ntags:\n" % seed)
+            for k in ("mixer_10", "mixer_1"):
+                f.write("- address: %s\n  currency: ETH\n  label: Mixer %s\n  category: mixer\n" % (C[k].lower(), k))
+            f.write("- address: %s\n  currency: ETH\n  label: Exchange cold wallet (victim)\n  category: exchange\n"
+                    % C["wallet"].lower())
     print("scenario: %d blocks, %d split addresses, %d swaps, %d mixer deposits, %d router deposits"
           % (T["last_block"], n, len(T["swaps"]), len(T["mixer_deposits"]), len(T["router_deposits"])))
 
