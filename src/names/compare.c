@@ -183,12 +183,14 @@ double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, un
     return tok_sim_how(a, i, b, j, &how);
 }
 
-/* Similarity of token a_i against the concatenation of b_j..b_{j+m-1}. */
-static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
-                         unsigned m) {
+/* Similarity of token a_i against the concatenation of b_j..b_{j+m-1}
+ * (rev: of b_{j+1} b_j, two tokens written fused in the other order:
+ * "RamiMakhlouf" against "MAKHLUF, Rami"). */
+static double joined_sim_order(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
+                               unsigned m, int rev) {
     const nm_tok *a = &A->tok[i];
     if (a->len < 4 || j + m > B->ntok) return 0.0;
-    if ((A->zh_wade || B->zh_wade) && a->zklen) {
+    if (!rev && (A->zh_wade || B->zh_wade) && a->zklen) {
         /* Tse-tung / Zedong: the syllable keys joined (their spellings may
          * differ in length by more than the test below allows) */
         char kb[160];
@@ -208,12 +210,22 @@ static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *
     char buf[160];
     L = 0;
     for (unsigned k = 0; k < m; k++) {
-        const nm_tok *b = &B->tok[j + k];
+        const nm_tok *b = &B->tok[j + (rev ? m - 1 - k : k)];
         if (b->kind == NM_NUMBER || L + b->len >= sizeof buf) return 0.0;
         memcpy(buf + L, B->str + b->off, b->len);
         L += b->len;
     }
     return str_sim(A->str + a->off, a->len, buf, L);
+}
+
+static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
+                         unsigned m) {
+    double s = joined_sim_order(A, i, B, j, m, 0);
+    if (m == 2) {
+        double r = joined_sim_order(A, i, B, j, m, 1);
+        if (r > s) s = r;
+    }
+    return s;
 }
 
 static double quality(double s) {
@@ -228,6 +240,7 @@ typedef struct pairc {
     float s;
     uint8_t qi, qn, li, ln; /* query tokens qi..qi+qn-1 with list li..li+ln-1 */
     uint8_t how;
+    uint8_t used; /* taken by the greedy alignment */
 } pairc;
 
 #define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 5 + 2 * ST_NAME_MAX_TOKENS * 4)
@@ -252,8 +265,8 @@ static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *c
             /* initials standing for a person's whole name (N.N.) say
              * nothing about who it is */
             if (person && j == 0 && k == B->ntok) continue;
-            pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM};
-            if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM};
+            pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM, 0};
+            if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM, 0};
             cand[(*nc)++] = p;
         }
     }
@@ -289,8 +302,15 @@ static unsigned content_words(const st_name_form *F) {
     return n;
 }
 
+/* What the alignment was, for the Korean path to weigh it: every word
+ * of both names paired at face value (KNEE or better), in the same
+ * cyclic order (a surname moved from the end to the front). */
+typedef struct latin_shape {
+    int reordering;
+} latin_shape;
+
 static double latin_score(const st_name_form *Q, const st_name_form *L, st_schema schema,
-                          json_t *tokens, json_t *unq, json_t *unl) {
+                          json_t *tokens, json_t *unq, json_t *unl, latin_shape *shape) {
     pairc cand[MAXP];
     size_t nc = 0;
     unsigned nq = Q->ntok, nl = L->ntok;
@@ -299,7 +319,7 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
             int how;
             double s = tok_sim_how(Q, i, L, j, &how);
             if (s >= PAIR_MIN && nc < MAXP)
-                cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 1, (uint8_t)how};
+                cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 1, (uint8_t)how, 0};
         }
     /* joined on one side, separate on the other (VladimirPutin, Good Will) */
     for (unsigned m = 2; m <= 3; m++) {
@@ -307,13 +327,13 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
             for (unsigned j = 0; j + m <= nl; j++) {
                 double s = joined_sim(Q, i, L, j, m);
                 if (s >= 0.8 && nc < MAXP)
-                    cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, (uint8_t)m, HOW_JOINED};
+                    cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, (uint8_t)m, HOW_JOINED, 0};
             }
         for (unsigned j = 0; j < nl; j++)
             for (unsigned i = 0; i + m <= nq; i++) {
                 double s = joined_sim(L, j, Q, i, m);
                 if (s >= 0.8 && nc < MAXP)
-                    cand[nc++] = (pairc){(float)s, (uint8_t)i, (uint8_t)m, (uint8_t)j, 1, HOW_JOINED};
+                    cand[nc++] = (pairc){(float)s, (uint8_t)i, (uint8_t)m, (uint8_t)j, 1, HOW_JOINED, 0};
             }
     }
     /* initials: PLA / People's Liberation Army, JC / Jean Claude */
@@ -341,6 +361,7 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
         for (unsigned k = 0; k < p->qn; k++) clash |= usedq[p->qi + k];
         for (unsigned k = 0; k < p->ln; k++) clash |= usedl[p->li + k];
         if (clash) continue;
+        p->used = 1;
         double q = quality(p->s);
         for (unsigned k = 0; k < p->qn; k++) {
             usedq[p->qi + k] = 1;
@@ -363,6 +384,24 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
                                                     "how", how_names[p->how], "score",
                                                     round(p->s * 1000) / 1000));
         }
+    }
+    if (shape) {
+        /* list position of each query word; whole words only */
+        int at[ST_NAME_MAX_TOKENS], ok = 1;
+        for (unsigned i = 0; i < nq; i++) at[i] = -1;
+        for (size_t c = 0; c < nc && ok; c++) {
+            const pairc *p = &cand[c];
+            if (!p->used) continue;
+            if (p->qn != 1 || p->ln != 1 || p->s < KNEE) ok = 0;
+            else at[p->qi] = p->li;
+        }
+        unsigned descents = 0;
+        for (unsigned i = 0; i < nq && ok; i++) {
+            if (at[i] < 0) ok = 0;
+            else if (i && at[i] < at[i - 1]) descents++;
+        }
+        ok = ok && nq == nl && (descents == 0 || (descents == 1 && at[nq - 1] < at[0]));
+        shape->reordering = ok;
     }
     if (unq)
         for (unsigned i = 0; i < nq; i++)
@@ -507,6 +546,24 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
 
 /* ---- entry points -------------------------------------------------------- */
 
+static int org_words(const st_name_form *f) {
+    for (unsigned i = 0; i < f->ntok; i++)
+        if (f->tok[i].kind == NM_LEGAL || f->tok[i].kind == NM_GENERIC) return 1;
+    return 0;
+}
+
+st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema) {
+    if (schema != ST_SCHEMA_UNKNOWN) return schema;
+    if (l->schema != ST_SCHEMA_UNKNOWN) return l->schema;
+    if (q->schema != ST_SCHEMA_UNKNOWN) return q->schema;
+    /* no one said: "SURNAME, Given" is how lists write a person, and a
+       legal form or an organisation word says the opposite */
+    if (org_words(q) || org_words(l)) return ST_SCHEMA_UNKNOWN;
+    if ((q->comma_after && q->comma_after < q->ntok) || (l->comma_after && l->comma_after < l->ntok))
+        return ST_SCHEMA_PERSON;
+    return ST_SCHEMA_UNKNOWN;
+}
+
 double st_name_compare_forms(const st_name_form *query, const st_name_form *list,
                              st_schema schema, json_t **explanation) {
     json_t *tokens = NULL, *unq = NULL, *unl = NULL;
@@ -519,11 +576,21 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
     double s = 0.0;
     int korean = 0;
     if (query && list && query->ntok && list->ntok) {
+        schema = nm_pair_schema(query, list, schema);
         if (query->korean && list->korean) {
-            s = korean_score(query, list, tokens);
+            s = korean_score(query, list, NULL);
             korean = s >= 0;
+            if (korean) {
+                /* a Korean reading never blocks an ordinary reordering
+                   (John Doe / Doe, John: "Doe" reads as a surname, "John"
+                   too): the same words in the same cyclic order */
+                latin_shape shape = {0};
+                double l = latin_score(query, list, schema, NULL, NULL, NULL, &shape);
+                if (shape.reordering && l > s) korean = 0;
+                else if (tokens) korean_score(query, list, tokens);
+            }
         }
-        if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
+        if (!korean) s = latin_score(query, list, schema, tokens, unq, unl, NULL);
     }
     if (s < 0) s = 0;
     /* three decimals, as every output prints them, truncated: a pair that

@@ -97,6 +97,12 @@ int nm_zh_tables_sorted(void);
 
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
 
+/* The schema a pair is scored as: the caller's, else the list name's,
+ * else the query's, else a person when either is written "SURNAME, Given"
+ * without organisation words.  One rule for screen, compare and the
+ * server, so one pair scores alike everywhere. */
+st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema);
+
 
 /* Normalise to ASCII with token separators: lower-case letters and digits,
  * ' ' between tokens, '-' where the source wrote a hyphen, ',' where it
