@@ -38,6 +38,8 @@
 #define THIN_COVER 0.5    /* below this share of the longer name covered... */
 #define THIN_PENALTY 0.4  /* ...each missing share costs this much more */
 #define MONONYM 0.1        /* a one-word name against a longer one */
+#define OTHER_NUMBER 0.2   /* a number on each side, different */
+#define EXTRA_ORG_WORD 0.15 /* an organisation's distinctive word on one side only */
 #define ZH_SAME 0.92      /* one Chinese syllable sequence in two systems */
 #define NICK 0.9          /* one given name in its formal and familiar forms */
 
@@ -234,6 +236,73 @@ static double quality(double s) {
     return q > 0 ? q : 0;
 }
 
+/* ---- surnames ------------------------------------------------------------ */
+
+/* A surname's consonant frame and its count of vowel groups, read the
+ * same way across the common romanisations (kh = h, ph = f, c/q/k/g, z/s,
+ * w/v, x = ks, j/y; h and vowels dropped, doubles merged).  Spelling
+ * variants of one family name share both (Makhlouf/Makhluf,
+ * Zakharov/Zaharov, Friedman/Fridman, Tyurin/Turin); another family
+ * name one letter away does not (Putin/Turin, Kozak/Kozar, Zaharov/Zharov). */
+static void surname_shape(const char *s, size_t n, char *frame, size_t cap, int *groups) {
+    size_t o = 0;
+    int g = 0, in_vowel = 0;
+    char prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if ((c == 'k' || c == 'p') && i + 1 < n && s[i + 1] == 'h') { c = c == 'p' ? 'f' : 'h'; i++; }
+        if (c == 'c' || c == 'q' || c == 'g') c = 'k';
+        if (c == 'z') c = 's';
+        if (c == 'w') c = 'v';
+        if (c == 'j') c = 'y';
+        int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+        if (vowel) {
+            if (!in_vowel) g++;
+            in_vowel = 1;
+            continue;
+        }
+        in_vowel = 0;
+        if (c == 'h') continue;
+        if (c == 'x') {
+            if (o + 2 < cap) { frame[o++] = 'k'; frame[o++] = 's'; }
+            prev = 's';
+            continue;
+        }
+        if (c == prev) continue;
+        if (o + 1 < cap) frame[o++] = c;
+        prev = c;
+    }
+    frame[o] = 0;
+    *groups = g;
+}
+
+static int same_surname_shape(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j) {
+    char fa[64], fb[64];
+    int ga, gb;
+    surname_shape(nm_tok_str(A, i), A->tok[i].len, fa, sizeof fa, &ga);
+    surname_shape(nm_tok_str(B, j), B->tok[j].len, fb, sizeof fb, &gb);
+    return ga == gb && strcmp(fa, fb) == 0;
+}
+
+/* Token i of a person's name is its surname as the name itself states
+ * it: before the comma of "SURNAME, Given", the lists' way.  Without a
+ * comma no word is known to be the surname (Given Surname, Surname Given
+ * and Korean orders all occur), and a slip in any word stays a slip
+ * (Angela Merkur / Angela Merkel). */
+static int surname_tok(const st_name_form *F, unsigned i) {
+    return F->comma_after && F->comma_after < F->ntok && i < F->comma_after;
+}
+
+#define OTHER_SURNAME 0.6 /* cap for a surname one or two letters from another */
+#define SURNAME_UNPAIRED 0.15 /* a stated surname that nothing meets */
+
+static int stated_surname_unpaired(const st_name_form *F, const uint8_t *used) {
+    if (!F->comma_after || F->comma_after >= F->ntok) return 0;
+    for (unsigned i = 0; i < F->comma_after; i++)
+        if (used[i] || F->tok[i].kind != NM_WORD) return 0;
+    return 1;
+}
+
 /* ---- Latin alignment ----------------------------------------------------- */
 
 typedef struct pairc {
@@ -295,6 +364,36 @@ static int unmatched_country(const st_name_form *F, const uint8_t *used) {
     return 0;
 }
 
+static int unpaired_number(const st_name_form *F, const uint8_t *used) {
+    for (unsigned i = 0; i < F->ntok; i++)
+        if (!used[i] && F->tok[i].kind == NM_NUMBER) return 1;
+    return 0;
+}
+
+/* Continents and regions qualify a branch like a country does. */
+static int region_word(const char *w) {
+    static const char *const r[] = {"africa", "america", "americas", "asia", "asian", "europe", "european",
+                                    "middle", "east", "west", "north", "south", "pacific", "global",
+                                    "international", "intl", "worldwide", "overseas"};
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (!strcmp(w, r[i])) return 1;
+    return 0;
+}
+
+static int extra_word(const st_name_form *F, const uint8_t *used) {
+    for (unsigned i = 0; i < F->ntok; i++)
+        if (!used[i] && (F->tok[i].kind == NM_WORD || F->tok[i].kind == NM_GENERIC) && F->tok[i].len > 2 &&
+            !F->tok[i].country && !region_word(nm_tok_str(F, i)))
+            return 1;
+    return 0;
+}
+
+static int org_words(const st_name_form *f) {
+    for (unsigned i = 0; i < f->ntok; i++)
+        if (f->tok[i].kind == NM_LEGAL || f->tok[i].kind == NM_GENERIC) return 1;
+    return 0;
+}
+
 /* Words that name the person: not titles, particles or initials. */
 static unsigned content_words(const st_name_form *F) {
     unsigned n = 0;
@@ -314,10 +413,16 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     pairc cand[MAXP];
     size_t nc = 0;
     unsigned nq = Q->ntok, nl = L->ntok;
+    int person = schema == ST_SCHEMA_PERSON;
     for (unsigned i = 0; i < nq; i++)
         for (unsigned j = 0; j < nl; j++) {
             int how;
             double s = tok_sim_how(Q, i, L, j, &how);
+            /* surnames count: a family name a letter or two from another
+               is another family, not a spelling of it */
+            if (person && s < KNEE && s > OTHER_SURNAME && (how == HOW_FUZZY || how == HOW_PHONETIC) &&
+                (surname_tok(Q, i) || surname_tok(L, j)) && !same_surname_shape(Q, i, L, j))
+                s = OTHER_SURNAME;
             if (s >= PAIR_MIN && nc < MAXP)
                 cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 1, (uint8_t)how, 0};
         }
@@ -337,7 +442,6 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
             }
     }
     /* initials: PLA / People's Liberation Army, JC / Jean Claude */
-    int person = schema == ST_SCHEMA_PERSON;
     acronym_pairs(Q, L, cand, &nc, 0, person);
     acronym_pairs(L, Q, cand, &nc, 1, person);
     /* greedy: best pairs first (insertion sort: nc is small) */
@@ -434,14 +538,27 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     int numq = 0, numl = 0;
     for (unsigned i = 0; i < nq; i++) numq += Q->tok[i].kind == NM_NUMBER;
     for (unsigned j = 0; j < nl; j++) numl += L->tok[j].kind == NM_NUMBER;
-    if ((numq == 0) != (numl == 0) &&
-        (schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY))
-        s -= ONE_SIDED_NUMBER;
+    int org = schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY ||
+              (schema == ST_SCHEMA_UNKNOWN && (org_words(Q) || org_words(L)));
+    if ((numq == 0) != (numl == 0) && org) s -= ONE_SIDED_NUMBER;
+    /* numbers distinguish: Snow Storm 1 is not Snow Storm 2 (both numbers
+       written, neither paired).  In an organisation's name they mark the
+       vintages of one fund or trust series, which the lists and the pair
+       benchmark treat as one family: cheap there, as before. */
+    if (!org && numq && numl && unpaired_number(Q, usedq) && unpaired_number(L, usedl)) s -= OTHER_NUMBER;
+    /* an organisation's distinctive word on one side only names another
+       company of the family (Crystalord Systems Ltd / Crystalord Ltd);
+       legal forms, particles, numbers and countries are not distinctive */
+    if (org && (extra_word(Q, usedq) != extra_word(L, usedl))) s -= EXTRA_ORG_WORD;
     /* and a country after the first word marks a national subsidiary
      * (Banco Santander Mexico / Banco Santander) */
     if ((schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY) &&
         (unmatched_country(Q, usedq) || unmatched_country(L, usedl)))
         s -= COUNTRY_QUALIFIER;
+    /* a surname the list states that nothing in the query meets is
+       another family's name (Vladimir Putin / KONONOV, Vladimir P.) */
+    if (person && (stated_surname_unpaired(Q, usedq) || stated_surname_unpaired(L, usedl)))
+        s -= SURNAME_UNPAIRED;
     if (bin_swapped(Q, L)) s *= BIN_SWAP;
     if (s < 0) s = 0;
     if (s > 1) s = 1;
@@ -545,12 +662,6 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
 }
 
 /* ---- entry points -------------------------------------------------------- */
-
-static int org_words(const st_name_form *f) {
-    for (unsigned i = 0; i < f->ntok; i++)
-        if (f->tok[i].kind == NM_LEGAL || f->tok[i].kind == NM_GENERIC) return 1;
-    return 0;
-}
 
 st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema) {
     if (schema != ST_SCHEMA_UNKNOWN) return schema;
