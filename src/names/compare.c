@@ -21,6 +21,7 @@
 
 #include "core/alloc.h"
 #include "names/names_int.h"
+#include "sanctrace/entity.h"
 
 /* Tuned once on the structure of the problem (see docs/names.md). */
 #define PAIR_MIN 0.6       /* token pairs below this similarity stay unpaired */
@@ -39,6 +40,8 @@
 #define THIN_PENALTY 0.4  /* ...each missing share costs this much more */
 #define MONONYM 0.1        /* a one-word name against a longer one */
 #define OTHER_NUMBER 0.2   /* a number on each side, different */
+#define PATRONYMIC_W 0.2   /* share of a patronymic's weight when the other name has none */
+#define OTHER_PATRONYMIC 0.1 /* a different patronymic on each side */
 #define EXTRA_ORG_WORD 0.15 /* an organisation's distinctive word on one side only */
 #define ZH_SAME 0.92      /* one Chinese syllable sequence in two systems */
 #define NICK 0.9          /* one given name in its formal and familiar forms */
@@ -77,11 +80,11 @@ static int osa_distance(const char *a, size_t la, const char *b, size_t lb) {
 }
 
 enum how { HOW_NONE = 0, HOW_EXACT, HOW_FUZZY, HOW_PHONETIC, HOW_INITIAL, HOW_JOINED,
-           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM, HOW_NICK };
+           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM, HOW_NICK, HOW_COUNTRY };
 static const char *const how_names[] = {"none", "exact", "fuzzy", "phonetic", "initial",
                                         "joined", "transliterated", "korean-syllable",
                                         "korean-partial", "abbreviation", "initials",
-                                        "nickname"};
+                                        "nickname", "country-form"};
 
 static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     if (la == 0 || lb == 0) return 0.0;
@@ -114,6 +117,30 @@ static int abbreviates(const char *a, size_t la, const char *b, size_t lb) {
 }
 
 static int is_digit_tok(const nm_tok *t) { return t->kind == NM_NUMBER; }
+
+/* Length of a word without the Slavic ending -ij/-iy/-y/-i/-ei/-ey that
+ * romanisations of -ий/-ей write each their own way (Arkadij / Arkady,
+ * Yuriy / Yuri, Sergei / Sergey). */
+static size_t slavic_stem(const char *s, size_t n) {
+    if (n >= 5 && (s[n - 1] == 'j' || s[n - 1] == 'y' || s[n - 1] == 'i') &&
+        (s[n - 2] == 'i' || s[n - 2] == 'y'))
+        return n - 2;
+    if (n >= 4 && (s[n - 1] == 'y' || s[n - 1] == 'i')) return n - 1;
+    return n;
+}
+
+/* Stem length of a patronymic (Romanovich, Nikolayevna, Ukrainian
+ * -ovych/-ivna, Turkic ogly/kyzy written joined), 0 when the word is not
+ * one. */
+static size_t patronymic_stem(const char *s, size_t n) {
+    static const char *const suf[] = {"ovich", "evich", "ovitch", "evitch", "ovych", "evych",
+                                      "ovna", "evna", "ivna", "ichna", "ogly", "oglu", "kyzy", "qizi"};
+    for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++) {
+        size_t l = strlen(suf[k]);
+        if (n >= l + 3 && memcmp(s + n - l, suf[k], l) == 0) return n - l;
+    }
+    return 0;
+}
 
 static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
                           int *how) {
@@ -156,6 +183,16 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     }
     double s = str_sim(sa, a->len, sb, b->len);
     *how = HOW_FUZZY;
+    if (s < 0.95) {
+        size_t ta = slavic_stem(sa, a->len), tb = slavic_stem(sb, b->len);
+        if (ta != a->len && tb != b->len && ta == tb && ta >= 3 && memcmp(sa, sb, ta) == 0) return 0.95;
+        /* two patronymics share their ending: the father's names decide */
+        size_t pa = patronymic_stem(sa, a->len), pb = patronymic_stem(sb, b->len);
+        if (pa && pb) {
+            double st = str_sim(sa, pa, sb, pb);
+            if (st < 0.75) return 0.0;
+        }
+    }
     /* one given name in two forms: Bill / William, Sasha / Aleksandr */
     if (s < NICK && a->nick[0] && b->nick[0] &&
         (a->nick[0] == b->nick[0] || a->nick[0] == b->nick[1] ||
@@ -303,7 +340,7 @@ static int stated_surname_unpaired(const st_name_form *F, const uint8_t *used) {
     return 1;
 }
 
-/* ---- Latin alignment ----------------------------------------------------- */
+/* ---- countries ----------------------------------------------------------- */
 
 typedef struct pairc {
     float s;
@@ -312,7 +349,119 @@ typedef struct pairc {
     uint8_t used; /* taken by the greedy alignment */
 } pairc;
 
-#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 5 + 2 * ST_NAME_MAX_TOKENS * 4)
+#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 6 + 2 * ST_NAME_MAX_TOKENS * 4)
+
+/* Adjectival forms of country names, sorted: an organisation names its
+ * country either way (Korean / Korea National Insurance Corporation,
+ * Iranian / Iran ..., North Korean / DPRK). */
+static const struct { const char *adj, *country; } demonyms[] = {
+    {"afghan", "afghanistan"}, {"albanian", "albania"}, {"algerian", "algeria"},
+    {"american", "united states"}, {"angolan", "angola"}, {"argentine", "argentina"},
+    {"argentinian", "argentina"}, {"armenian", "armenia"}, {"austrian", "austria"},
+    {"azerbaijani", "azerbaijan"}, {"bahraini", "bahrain"}, {"belarusian", "belarus"},
+    {"belarussian", "belarus"}, {"belgian", "belgium"}, {"bolivian", "bolivia"},
+    {"brazilian", "brazil"}, {"british", "united kingdom"}, {"bulgarian", "bulgaria"},
+    {"burmese", "burma"}, {"burundian", "burundi"}, {"cambodian", "cambodia"},
+    {"canadian", "canada"}, {"chilean", "chile"}, {"chinese", "china"}, {"colombian", "colombia"},
+    {"congolese", "congo"}, {"croatian", "croatia"}, {"cuban", "cuba"}, {"cypriot", "cyprus"},
+    {"czech", "czechia"}, {"danish", "denmark"}, {"dutch", "netherlands"},
+    {"ecuadorian", "ecuador"}, {"egyptian", "egypt"}, {"emirati", "united arab emirates"},
+    {"eritrean", "eritrea"}, {"estonian", "estonia"}, {"ethiopian", "ethiopia"},
+    {"filipino", "philippines"}, {"finnish", "finland"}, {"french", "france"},
+    {"georgian", "georgia"}, {"german", "germany"}, {"ghanaian", "ghana"}, {"greek", "greece"},
+    {"haitian", "haiti"}, {"hungarian", "hungary"}, {"indian", "india"},
+    {"indonesian", "indonesia"}, {"iranian", "iran"}, {"iraqi", "iraq"}, {"irish", "ireland"},
+    {"israeli", "israel"}, {"italian", "italy"}, {"japanese", "japan"}, {"jordanian", "jordan"},
+    {"kazakh", "kazakhstan"}, {"kenyan", "kenya"}, {"korean", "korea"}, {"kuwaiti", "kuwait"},
+    {"kyrgyz", "kyrgyzstan"}, {"latvian", "latvia"}, {"lebanese", "lebanon"}, {"libyan", "libya"},
+    {"lithuanian", "lithuania"}, {"malaysian", "malaysia"}, {"malian", "mali"},
+    {"mexican", "mexico"}, {"moldovan", "moldova"}, {"mongolian", "mongolia"},
+    {"moroccan", "morocco"}, {"nicaraguan", "nicaragua"}, {"nigerian", "nigeria"},
+    {"norwegian", "norway"}, {"omani", "oman"}, {"pakistani", "pakistan"},
+    {"palestinian", "palestine"}, {"panamanian", "panama"}, {"peruvian", "peru"},
+    {"polish", "poland"}, {"portuguese", "portugal"}, {"qatari", "qatar"}, {"romanian", "romania"},
+    {"russian", "russia"}, {"rwandan", "rwanda"}, {"saudi", "saudi arabia"}, {"serbian", "serbia"},
+    {"singaporean", "singapore"}, {"slovak", "slovakia"}, {"somali", "somalia"},
+    {"spanish", "spain"}, {"sudanese", "sudan"}, {"swedish", "sweden"}, {"swiss", "switzerland"},
+    {"syrian", "syria"}, {"taiwanese", "taiwan"}, {"tajik", "tajikistan"}, {"thai", "thailand"},
+    {"tunisian", "tunisia"}, {"turkish", "turkey"}, {"turkmen", "turkmenistan"},
+    {"ugandan", "uganda"}, {"ukrainian", "ukraine"}, {"uzbek", "uzbekistan"},
+    {"venezuelan", "venezuela"}, {"vietnamese", "vietnam"}, {"yemeni", "yemen"},
+    {"zimbabwean", "zimbabwe"},
+};
+
+static const char *demonym_country(const char *w) {
+    size_t lo = 0, hi = sizeof demonyms / sizeof demonyms[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(demonyms[mid].adj, w);
+        if (c == 0) return demonyms[mid].country;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+int nm_demonyms_sorted(void) {
+    for (size_t i = 1; i < sizeof demonyms / sizeof demonyms[0]; i++)
+        if (strcmp(demonyms[i - 1].adj, demonyms[i].adj) >= 0) return 0;
+    return 1;
+}
+
+/* The country that tokens i..i+m-1 of F name (m 1 or 2, the last word
+ * read through the adjective table; "north korean" is "north korea"):
+ * its name into canon and its ISO code into code (empty when the table
+ * of countries does not know it).  0 when the run names no country. */
+static int country_run(const st_name_form *F, unsigned i, unsigned m, char *canon, size_t cap,
+                       char code[3]) {
+    if (i + m > F->ntok) return 0;
+    const char *last = nm_tok_str(F, i + m - 1), *c = demonym_country(last);
+    int adj = c != NULL;
+    if (!c) c = last;
+    int n = m == 2 ? snprintf(canon, cap, "%s %s", nm_tok_str(F, i), c) : snprintf(canon, cap, "%s", c);
+    if (n < 0 || (size_t)n >= cap) return 0;
+    code[0] = 0;
+    size_t len = strlen(canon);
+    /* short codes (sa, ag, co) are legal forms or words: only a few
+       common abbreviations of countries count */
+    int short_ok = !strcmp(canon, "dprk") || !strcmp(canon, "prc") || !strcmp(canon, "rok") ||
+                   !strcmp(canon, "uae") || !strcmp(canon, "usa") || !strcmp(canon, "ussr");
+    if ((len >= 4 || short_ok) && st_country_code(canon, code) != ST_OK) code[0] = 0;
+    if (m == 2 && !code[0]) return 0;
+    return adj || code[0];
+}
+
+/* Pairs of runs naming one country in its two forms, between names of
+ * which one writes a country adjective (only those pay for the look-up). */
+static void country_pairs(const st_name_form *Q, const st_name_form *L, pairc *cand, size_t *nc) {
+    int any = 0;
+    for (unsigned i = 0; i < Q->ntok && !any; i++) any = demonym_country(nm_tok_str(Q, i)) != NULL;
+    for (unsigned j = 0; j < L->ntok && !any; j++) any = demonym_country(nm_tok_str(L, j)) != NULL;
+    if (!any) return;
+    for (unsigned mq = 1; mq <= 2; mq++)
+        for (unsigned i = 0; i + mq <= Q->ntok; i++) {
+            char cq[64], kq[3];
+            if (!country_run(Q, i, mq, cq, sizeof cq, kq)) continue;
+            for (unsigned ml = 1; ml <= 2; ml++)
+                for (unsigned j = 0; j + ml <= L->ntok; j++) {
+                    char cl[64], kl[3];
+                    if (*nc >= MAXP || !country_run(L, j, ml, cl, sizeof cl, kl)) continue;
+                    int same = !strcmp(cq, cl) || (kq[0] && !strcmp(kq, kl));
+                    if (same)
+                        cand[(*nc)++] = (pairc){0.95f, (uint8_t)i, (uint8_t)mq, (uint8_t)j, (uint8_t)ml,
+                                                HOW_COUNTRY, 0};
+                    else if (mq == 1 && ml == 1)
+                        /* two countries: Iranian / Syrian are not one word misspelt */
+                        for (size_t c = 0; c < *nc; c++)
+                            if (cand[c].qi == i && cand[c].qn == 1 && cand[c].li == j && cand[c].ln == 1 &&
+                                cand[c].how != HOW_COUNTRY)
+                                cand[c].s = 0;
+                }
+        }
+}
+
+/* ---- Latin alignment ----------------------------------------------------- */
+
 
 /* Token a of A (2..5 letters) against runs of B tokens whose first letters
  * spell it; particles in the run may be skipped. */
@@ -337,6 +486,35 @@ static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *c
             pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM, 0};
             if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM, 0};
             cand[(*nc)++] = p;
+        }
+    }
+}
+
+/* A run of single letters on A (i c) spelling part of an acronym written
+ * as one word on B (A.I.C. -> aic): one letter of the acronym is easily
+ * left out; at least two letters and two thirds of it must be there. */
+static void initials_in_acronym(const st_name_form *A, const st_name_form *B, pairc *cand, size_t *nc,
+                                int swap) {
+    for (unsigned i = 0; i + 1 < A->ntok; i++) {
+        unsigned m = 0;
+        char run[8];
+        while (i + m < A->ntok && m < 6 && A->tok[i + m].len == 1 && A->tok[i + m].kind != NM_NUMBER) {
+            run[m] = nm_tok_str(A, i + m)[0];
+            m++;
+        }
+        if (m < 2) continue;
+        for (unsigned j = 0; j < B->ntok; j++) {
+            const nm_tok *b = &B->tok[j];
+            if (b->len < m || b->len > 6 || b->kind == NM_NUMBER || m * 3 < b->len * 2 || *nc >= MAXP) continue;
+            const char *t = nm_tok_str(B, j);
+            for (unsigned o = 0; o + m <= b->len; o++) {
+                if (memcmp(t + o, run, m) != 0) continue;
+                float sc = m == b->len ? 0.95f : 0.85f;
+                pairc p = {sc, (uint8_t)i, (uint8_t)m, (uint8_t)j, 1, HOW_ACRONYM, 0};
+                if (swap) p = (pairc){sc, (uint8_t)j, 1, (uint8_t)i, (uint8_t)m, HOW_ACRONYM, 0};
+                cand[(*nc)++] = p;
+                break;
+            }
         }
     }
 }
@@ -444,6 +622,9 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     /* initials: PLA / People's Liberation Army, JC / Jean Claude */
     acronym_pairs(Q, L, cand, &nc, 0, person);
     acronym_pairs(L, Q, cand, &nc, 1, person);
+    if (!person) country_pairs(Q, L, cand, &nc);
+    initials_in_acronym(Q, L, cand, &nc, 0);
+    initials_in_acronym(L, Q, cand, &nc, 1);
     /* greedy: best pairs first (insertion sort: nc is small) */
     for (size_t a = 1; a < nc; a++) {
         pairc x = cand[a];
@@ -513,6 +694,18 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     if (unl)
         for (unsigned j = 0; j < nl; j++)
             if (!usedl[j]) json_array_append_new(unl, json_string(nm_tok_str(L, j)));
+    /* a patronymic written on one side only is a missing middle name and
+       costs little; one on each side, unpaired, is another father */
+    double patq = 0, patl = 0;
+    for (unsigned i = 0; i < nq; i++)
+        if (!usedq[i] && Q->tok[i].kind == NM_WORD && patronymic_stem(nm_tok_str(Q, i), Q->tok[i].len))
+            patq += Q->tok[i].w;
+    for (unsigned j = 0; j < nl; j++)
+        if (!usedl[j] && L->tok[j].kind == NM_WORD && patronymic_stem(nm_tok_str(L, j), L->tok[j].len))
+            patl += L->tok[j].w;
+    int other_father = person && patq > 0 && patl > 0;
+    if (person && patq > 0 && patl == 0 && tq - patq > 0) tq -= patq * (1 - PATRONYMIC_W);
+    if (person && patl > 0 && patq == 0 && tl - patl > 0) tl -= patl * (1 - PATRONYMIC_W);
     double cq = mq / tq, cl = ml / tl;
     double lo = cq < cl ? cq : cl, hi = cq < cl ? cl : cq;
     /* a substitution is a word of one name standing where another word of
@@ -559,6 +752,7 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
        another family's name (Vladimir Putin / KONONOV, Vladimir P.) */
     if (person && (stated_surname_unpaired(Q, usedq) || stated_surname_unpaired(L, usedl)))
         s -= SURNAME_UNPAIRED;
+    if (other_father) s -= OTHER_PATRONYMIC;
     if (bin_swapped(Q, L)) s *= BIN_SWAP;
     if (s < 0) s = 0;
     if (s > 1) s = 1;

@@ -102,6 +102,8 @@ double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, un
  * without organisation words.  One rule for screen, compare and the
  * server, so one pair scores alike everywhere. */
 st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema);
+/* The comparator's table of country adjectives is sorted (for the tests). */
+int nm_demonyms_sorted(void);
 
 
 /* Normalise to ASCII with token separators: lower-case letters and digits,
