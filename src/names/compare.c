@@ -402,6 +402,15 @@ static const char *demonym_country(const char *w) {
     return NULL;
 }
 
+/* A country's name or adjective that the ISO table may not hold
+ * ("korea" without north or south). */
+static int country_word(const char *w) {
+    if (demonym_country(w)) return 1;
+    for (size_t i = 0; i < sizeof demonyms / sizeof demonyms[0]; i++)
+        if (!strcmp(demonyms[i].country, w)) return 1;
+    return 0;
+}
+
 int nm_demonyms_sorted(void) {
     for (size_t i = 1; i < sizeof demonyms / sizeof demonyms[0]; i++)
         if (strcmp(demonyms[i - 1].adj, demonyms[i].adj) >= 0) return 0;
@@ -561,7 +570,7 @@ static int region_word(const char *w) {
 static int extra_word(const st_name_form *F, const uint8_t *used) {
     for (unsigned i = 0; i < F->ntok; i++)
         if (!used[i] && (F->tok[i].kind == NM_WORD || F->tok[i].kind == NM_GENERIC) && F->tok[i].len > 2 &&
-            !F->tok[i].country && !region_word(nm_tok_str(F, i)))
+            !F->tok[i].country && !region_word(nm_tok_str(F, i)) && !country_word(nm_tok_str(F, i)))
             return 1;
     return 0;
 }
