@@ -15,9 +15,11 @@
  * cost a little, a substituted token costs a lot.  Invariant: no
  * allocation and no global state unless an explanation is requested.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "names/names_int.h"
@@ -864,6 +866,165 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
     return best;
 }
 
+/* ---- typing errors in romanised Korean ------------------------------------- */
+
+/* A typing error inside a romanised Korean syllable usually leaves a
+ * word that reads as no Korean (Jesn, Jomg) or as a syllable nobody is
+ * named with (Gwag: 곽), so the key path sees another name.  A word is
+ * repairable when it does not read as Korean, or reads as syllables
+ * outside the common given-name syllables and the surnames, or is
+ * written as no system writes it (Gwag for 곽: RR Gwak, MR Kwak); one edit of it (a letter dropped, added, changed, or
+ * two swapped) that reads as exactly the other name's syllables counts
+ * as that word.  A correctly written common syllable is never repaired
+ * (Kang stays Kang, not Kwang), at most two words of a name are, and at
+ * least one word must agree as written: the evidence must be strong. */
+#define KO_TYPO_ONE 0.92 /* one repaired word */
+#define KO_TYPO_TWO 0.84 /* two */
+
+static int ko_common_given(uint16_t key) {
+    for (size_t i = 0; i < ko_n_given_syllables; i++) {
+        const unsigned char *p = (const unsigned char *)ko_given_syllables[i];
+        uint32_t cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        ko_syl sy;
+        if (ko_from_codepoint(cp, &sy) && ko_key(sy) == key) return 1;
+    }
+    return 0;
+}
+
+/* Syllable keys of a romanised word; 0 when it does not read as Korean. */
+static size_t word_keys(const char *s, size_t n, uint16_t *keys, size_t max) {
+    ko_syl sy[KO_MAX_SYL];
+    size_t k = ko_parse_token(s, n, sy, max < KO_MAX_SYL ? max : KO_MAX_SYL);
+    for (size_t i = 0; i < k; i++) keys[i] = ko_key(sy[i]);
+    return k;
+}
+
+/* Keys of token i of F: Hangul from the form, romanised words parsed. */
+static size_t tok_keys(const st_name_form *F, unsigned i, uint16_t *keys) {
+    const nm_tok *t = &F->tok[i];
+    if (t->origin == NM_HANGUL) {
+        if (!F->korean || !t->nsyl) return 0;
+        for (size_t k = 0; k < t->nsyl; k++) keys[k] = F->keys[t->syl0 + k];
+        return t->nsyl;
+    }
+    if (t->origin != NM_LATIN || t->kind != NM_WORD || t->len > 24) return 0;
+    return word_keys(F->str + t->off, t->len, keys, 4);
+}
+
+static int keys_equal(const uint16_t *a, size_t na, const uint16_t *b, size_t nb) {
+    return na == nb && na && memcmp(a, b, na * sizeof *a) == 0;
+}
+
+/* One edit of s[0..n) reads as exactly the keys want[0..nw). */
+static int one_edit_reads_as(const char *s, size_t n, const uint16_t *want, size_t nw) {
+    char b[32];
+    uint16_t k[4];
+    if (n + 2 > sizeof b) return 0;
+#define TRY(len) do { if (keys_equal(k, word_keys(b, (len), k, 4), want, nw)) return 1; } while (0)
+    for (size_t i = 0; i < n; i++) { /* dropped letter */
+        memcpy(b, s, i);
+        memcpy(b + i, s + i + 1, n - i - 1);
+        TRY(n - 1);
+    }
+    for (size_t i = 0; i + 1 < n; i++) { /* swapped neighbours */
+        memcpy(b, s, n);
+        b[i] = s[i + 1];
+        b[i + 1] = s[i];
+        TRY(n);
+    }
+    for (size_t i = 0; i < n; i++) /* changed letter */
+        for (char c = 'a'; c <= 'z'; c++) {
+            if (c == s[i]) continue;
+            memcpy(b, s, n);
+            b[i] = c;
+            TRY(n);
+        }
+    for (size_t i = 0; i <= n; i++) /* added letter */
+        for (char c = 'a'; c <= 'z'; c++) {
+            memcpy(b, s, i);
+            b[i] = c;
+            memcpy(b + i + 1, s + i, n - i);
+            TRY(n + 1);
+        }
+#undef TRY
+    return 0;
+}
+
+/* The word is how some system or South Korean habit writes the
+ * syllables it reads as (Kang, Gwak, Jeong), not merely parseable
+ * (Gwag). */
+static int written_as_a_system_writes(const char *s, size_t n) {
+    ko_syl sy[4];
+    size_t k = ko_parse_token(s, n, sy, 4);
+    if (!k) return 0;
+    if (k == 1)
+        for (unsigned v = 0; v < 3; v++) {
+            const char *p = ko_popular_surname(sy[0], v);
+            if (p && strlen(p) == n && !strncasecmp(p, s, n)) return 1;
+        }
+    for (int sys = 0; sys < KO_SYS_COUNT; sys++)
+        for (unsigned v = 0; v < 4; v++) {
+            char w[80];
+            size_t o = 0;
+            for (size_t j = 0; j < k; j++) {
+                char r[16];
+                size_t rl = ko_render(sy[j], (ko_system)sys, j == 0, v, r);
+                for (size_t c = 0; c < rl && o + 1 < sizeof w; c++)
+                    if (r[c] != '-' && r[c] != '\'') w[o++] = (char)tolower((unsigned char)r[c]);
+            }
+            if (o == n && !memcmp(w, s, n)) return 1;
+        }
+    return 0;
+}
+
+static int repairable(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk) {
+    const nm_tok *t = &F->tok[i];
+    if (t->origin != NM_LATIN || t->kind != NM_WORD || t->len < 2) return 0;
+    if (nk == 0) return 1;
+    for (size_t j = 0; j < nk; j++)
+        if (!ko_is_surname_key(k[j]) && !ko_common_given(k[j])) return 1;
+    return !written_as_a_system_writes(nm_tok_str(F, i), t->len);
+}
+
+/* Score of Q against L read as one Korean name with typing errors; 0
+ * when the names are not that. */
+static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
+    unsigned n = Q->ntok;
+    if (n < 2 || n > 4 || L->ntok != n || !(Q->korean || L->korean)) return 0;
+    uint16_t kq[ST_NAME_MAX_TOKENS][4], kl[ST_NAME_MAX_TOKENS][4];
+    size_t nq[ST_NAME_MAX_TOKENS], nl[ST_NAME_MAX_TOKENS];
+    for (unsigned i = 0; i < n; i++) {
+        if (Q->tok[i].kind != NM_WORD || L->tok[i].kind != NM_WORD) return 0;
+        nq[i] = tok_keys(Q, i, kq[i]);
+        nl[i] = tok_keys(L, i, kl[i]);
+    }
+    double best = 0;
+    /* the same order, or the surname moved from one end to the other */
+    for (unsigned rot = 0; rot < n; rot++) {
+        if (rot != 0 && rot != 1 && rot != n - 1) continue;
+        unsigned exact = 0, miss = 0, mi[2] = {0, 0};
+        for (unsigned i = 0; i < n; i++) {
+            unsigned j = (i + rot) % n;
+            if (keys_equal(kq[i], nq[i], kl[j], nl[j])) exact++;
+            else if (miss < 2) mi[miss++] = i;
+            else { miss = 3; break; }
+        }
+        if (exact == 0 || miss == 0 || miss > 2) continue;
+        int ok = 1;
+        for (unsigned m = 0; m < miss && ok; m++) {
+            unsigned i = mi[m], j = (i + rot) % n;
+            ok = (nl[j] && repairable(Q, i, kq[i], nq[i]) &&
+                  one_edit_reads_as(nm_tok_str(Q, i), Q->tok[i].len, kl[j], nl[j])) ||
+                 (nq[i] && repairable(L, j, kl[j], nl[j]) &&
+                  one_edit_reads_as(nm_tok_str(L, j), L->tok[j].len, kq[i], nq[i]));
+        }
+        if (!ok) continue;
+        double s = miss == 1 ? KO_TYPO_ONE : KO_TYPO_TWO;
+        if (s > best) best = s;
+    }
+    return best;
+}
+
 /* ---- entry points -------------------------------------------------------- */
 
 st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema) {
@@ -905,6 +1066,15 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
             }
         }
         if (!korean) s = latin_score(query, list, schema, tokens, unq, unl, NULL);
+        if (s < KO_TYPO_ONE && schema != ST_SCHEMA_ORGANIZATION && schema != ST_SCHEMA_COMPANY) {
+            double t = korean_typo_score(query, list);
+            if (t > s) {
+                s = t;
+                if (tokens) json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text,
+                                                                    "list", list->text, "how", "korean-typo",
+                                                                    "score", t));
+            }
+        }
     }
     if (s < 0) s = 0;
     /* three decimals, as every output prints them, truncated: a pair that
