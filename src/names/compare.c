@@ -263,8 +263,11 @@ static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *
                          unsigned m) {
     double s = joined_sim_order(A, i, B, j, m, 0);
     if (m == 2) {
+        /* the other order only nearly letter for letter: a fused full
+           name, not a word that happens to spell two others backwards
+           (Hans / Su Han) */
         double r = joined_sim_order(A, i, B, j, m, 1);
-        if (r > s) s = r;
+        if (r >= KNEE && r > s) s = r;
     }
     return s;
 }
@@ -882,10 +885,10 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
 #define KO_TYPO_TWO 0.84 /* two */
 
 static int ko_common_given(uint16_t key) {
+    ko_syl sy;
     for (size_t i = 0; i < ko_n_given_syllables; i++) {
         const unsigned char *p = (const unsigned char *)ko_given_syllables[i];
         uint32_t cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-        ko_syl sy;
         if (ko_from_codepoint(cp, &sy) && ko_key(sy) == key) return 1;
     }
     return 0;
@@ -977,13 +980,68 @@ static int written_as_a_system_writes(const char *s, size_t n) {
     return 0;
 }
 
+static int renders_as(ko_syl sy, const char *s, size_t n) {
+    for (unsigned v = 0; v < 3; v++) {
+        const char *p = ko_popular_surname(sy, v);
+        if (p && strlen(p) == n && !strncasecmp(p, s, n)) return 1;
+    }
+    for (int sys = 0; sys < KO_SYS_COUNT; sys++)
+        for (unsigned v = 0; v < 4; v++) {
+            char r[16];
+            size_t rl = ko_render(sy, (ko_system)sys, 1, v, r);
+            if (rl == n && !strncasecmp(r, s, n)) return 1;
+        }
+    return 0;
+}
+
+static uint32_t utf8_3(const char *h) {
+    const unsigned char *p = (const unsigned char *)h;
+    return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+}
+
+/* A word of one syllable is a common syllable written correctly when
+ * some surname or common given-name syllable with its key is written
+ * that way by a system or a South Korean habit (Lee, Lim, Kang; not Gwag). */
+static int common_syllable_written(uint16_t key, const char *s, size_t n) {
+    ko_syl sy;
+    for (size_t i = 0; i < ko_n_surnames; i++)
+        if (ko_from_codepoint(utf8_3(ko_surnames[i].hangul), &sy) && ko_key(sy) == key && renders_as(sy, s, n))
+            return 1;
+    for (size_t i = 0; i < ko_n_given_syllables; i++)
+        if (ko_from_codepoint(utf8_3(ko_given_syllables[i]), &sy) && ko_key(sy) == key && renders_as(sy, s, n))
+            return 1;
+    return 0;
+}
+
+/* The word is one Chinese syllable in pinyin or Wade-Giles (Li, Chen). */
+static int one_chinese_syllable(const char *s, size_t n) {
+    if (!nm_zh_read(s, n)) return 0;
+    for (size_t k = 1; k < n; k++)
+        if (nm_zh_read(s, k) && nm_zh_read(s + k, n - k)) return 0;
+    return 1;
+}
+
 static int repairable(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk) {
     const nm_tok *t = &F->tok[i];
     if (t->origin != NM_LATIN || t->kind != NM_WORD || t->len < 2) return 0;
+    /* a name of another language is a name, not a slip: a given name of
+       the familiar-forms table (John), one Chinese syllable (Li, Chen) */
+    const char *w = nm_tok_str(F, i);
+    uint16_t groups[2];
+    nm_nick_groups(w, groups);
+    if (groups[0] || one_chinese_syllable(w, t->len)) return 0;
     if (nk == 0) return 1;
+    if (nk == 1) return !common_syllable_written(k[0], nm_tok_str(F, i), t->len);
     for (size_t j = 0; j < nk; j++)
         if (!ko_is_surname_key(k[j]) && !ko_common_given(k[j])) return 1;
     return !written_as_a_system_writes(nm_tok_str(F, i), t->len);
+}
+
+static int korean_written(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk) {
+    const nm_tok *t = &F->tok[i];
+    if (t->origin == NM_HANGUL) return 1;
+    if (nk == 1 && common_syllable_written(k[0], nm_tok_str(F, i), t->len)) return 1;
+    return written_as_a_system_writes(nm_tok_str(F, i), t->len);
 }
 
 /* Score of Q against L read as one Korean name with typing errors; 0
@@ -1005,7 +1063,9 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
         unsigned exact = 0, miss = 0, mi[2] = {0, 0};
         for (unsigned i = 0; i < n; i++) {
             unsigned j = (i + rot) % n;
-            if (keys_equal(kq[i], nq[i], kl[j], nl[j])) exact++;
+            /* the words that agree must be written as Korean is written
+               (not John for 존, Li for 리): the query is a Korean name */
+            if (keys_equal(kq[i], nq[i], kl[j], nl[j]) && korean_written(Q, i, kq[i], nq[i])) exact++;
             else if (miss < 2) mi[miss++] = i;
             else { miss = 3; break; }
         }
@@ -1013,10 +1073,10 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
         int ok = 1;
         for (unsigned m = 0; m < miss && ok; m++) {
             unsigned i = mi[m], j = (i + rot) % n;
-            ok = (nl[j] && repairable(Q, i, kq[i], nq[i]) &&
-                  one_edit_reads_as(nm_tok_str(Q, i), Q->tok[i].len, kl[j], nl[j])) ||
-                 (nq[i] && repairable(L, j, kl[j], nl[j]) &&
-                  one_edit_reads_as(nm_tok_str(L, j), L->tok[j].len, kq[i], nq[i]));
+            /* only the query is repaired: the lists' own odd spellings
+               (LEE, John; HE, Yi) are names as written, often not Korean */
+            ok = nl[j] && repairable(Q, i, kq[i], nq[i]) &&
+                 one_edit_reads_as(nm_tok_str(Q, i), Q->tok[i].len, kl[j], nl[j]);
         }
         if (!ok) continue;
         double s = miss == 1 ? KO_TYPO_ONE : KO_TYPO_TWO;

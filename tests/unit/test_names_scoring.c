@@ -46,6 +46,7 @@ static void test_fused(void **state) {
     SAME("sergeichemezov", "CHEMEZOV, Sergei");
     SAME("Makhlouf Rami", "RamiMakhluf");
     DIFF("RamiMakhlouf", "MAKHLUF, Hafez");
+    DIFF("Hans Zhang", "Chang-Su Han"); /* not "Suhan" backwards */
     expect(ST_SCHEMA_UNKNOWN, "RamiMakhlouf", "MAKHLUF, Rami", 1);
     assert_int_equal(bad, 0);
 }
@@ -152,6 +153,12 @@ static void test_korean_typos(void **state) {
     DIFF("Kim Jong Sik", "KIM JONG UN");
     DIFF("Kim Kwang Il", "KIM KANG IL");
     DIFF("Kim Jae-min", "KIM JONG MAN");
+    /* names of other languages are not slips of Korean ones */
+    DIFF("John Wang", "WANG, Chen");
+    DIFF("Li Khan", "KHAN, Ali");
+    DIFF("John Ali", "LEE, John");
+    DIFF("Lee Sang-chun", "CHI, Sang-chun");
+    DIFF("Lim Jeong-cheol", "RI, Chong Chol");
     assert_int_equal(bad, 0);
 }
 
