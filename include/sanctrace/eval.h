@@ -58,7 +58,7 @@ int st_deck_innocents(size_t count, uint64_t seed, st_deck *out);
 
 /* names[0..n) with typing errors (errors: 1 or 2) struck on a QWERTY
  * keyboard: a neighbouring key, a dropped, swapped, doubled or added
- * letter, never a word's first letter; south != 0 first respells the
+ * letter, one in eight on a word's first letter; south != 0 first respells the
  * lists' DPRK words the South Korean way (Ri -> Lee, Chol -> Cheol) from a
  * table of its own.  Independent of the matcher's tables; one item per
  * name, source = its index; kinds "typo1-listed", "typo2-south", ...

@@ -880,7 +880,10 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
  * two swapped) that reads as exactly the other name's syllables counts
  * as that word.  A correctly written common syllable is never repaired
  * (Kang stays Kang, not Kwang), at most two words of a name are, and at
- * least one word must agree as written: the evidence must be strong. */
+ * least one word must agree as written: the evidence must be strong.  The
+ * surname must agree, or be the one slip of a name whose given syllables
+ * all agree; the typed word must be one edit from a written form of the
+ * listed syllables; a word's first letter is never repaired. */
 #define KO_TYPO_ONE 0.92 /* one repaired word */
 #define KO_TYPO_TWO 0.84 /* two */
 
@@ -910,7 +913,8 @@ static size_t tok_keys(const st_name_form *F, unsigned i, uint16_t *keys) {
         for (size_t k = 0; k < t->nsyl; k++) keys[k] = F->keys[t->syl0 + k];
         return t->nsyl;
     }
-    if (t->origin != NM_LATIN || t->kind != NM_WORD || t->len > 24) return 0;
+    /* Do, Da, Van read as particles elsewhere are syllables here */
+    if (t->origin != NM_LATIN || (t->kind != NM_WORD && t->kind != NM_STOP) || t->len > 24) return 0;
     return word_keys(F->str + t->off, t->len, keys, 4);
 }
 
@@ -924,25 +928,28 @@ static int one_edit_reads_as(const char *s, size_t n, const uint16_t *want, size
     uint16_t k[4];
     if (n + 2 > sizeof b) return 0;
 #define TRY(len) do { if (keys_equal(k, word_keys(b, (len), k, 4), want, nw)) return 1; } while (0)
-    for (size_t i = 0; i < n; i++) { /* dropped letter */
+    /* the first letter stays: people see a wrong first letter, and a
+       word's first letter changed is most often another syllable
+       (Dong / Jong) */
+    for (size_t i = 1; i < n; i++) { /* dropped letter */
         memcpy(b, s, i);
         memcpy(b + i, s + i + 1, n - i - 1);
         TRY(n - 1);
     }
-    for (size_t i = 0; i + 1 < n; i++) { /* swapped neighbours */
+    for (size_t i = 1; i + 1 < n; i++) { /* swapped neighbours */
         memcpy(b, s, n);
         b[i] = s[i + 1];
         b[i + 1] = s[i];
         TRY(n);
     }
-    for (size_t i = 0; i < n; i++) /* changed letter */
+    for (size_t i = 1; i < n; i++) /* changed letter */
         for (char c = 'a'; c <= 'z'; c++) {
             if (c == s[i]) continue;
             memcpy(b, s, n);
             b[i] = c;
             TRY(n);
         }
-    for (size_t i = 0; i <= n; i++) /* added letter */
+    for (size_t i = 1; i <= n; i++) /* added letter */
         for (char c = 'a'; c <= 'z'; c++) {
             memcpy(b, s, i);
             b[i] = c;
@@ -1013,24 +1020,18 @@ static int common_syllable_written(uint16_t key, const char *s, size_t n) {
     return 0;
 }
 
-/* The word is one Chinese syllable in pinyin or Wade-Giles (Li, Chen). */
-static int one_chinese_syllable(const char *s, size_t n) {
-    if (!nm_zh_read(s, n)) return 0;
-    for (size_t k = 1; k < n; k++)
-        if (nm_zh_read(s, k) && nm_zh_read(s + k, n - k)) return 0;
-    return 1;
-}
-
-static int repairable(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk) {
+static int repairable(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk, size_t want) {
     const nm_tok *t = &F->tok[i];
     if (t->origin != NM_LATIN || t->kind != NM_WORD || t->len < 2) return 0;
     /* a name of another language is a name, not a slip: a given name of
-       the familiar-forms table (John), one Chinese syllable (Li, Chen) */
+       the familiar-forms table (John) */
     const char *w = nm_tok_str(F, i);
     uint16_t groups[2];
     nm_nick_groups(w, groups);
-    if (groups[0] || one_chinese_syllable(w, t->len)) return 0;
-    if (nk == 0) return 1;
+    if (groups[0]) return 0;
+    /* no reading, or another count of syllables than the word it stands
+       for (Tea read as 테아 where the list has Tae) */
+    if (nk == 0 || nk != want) return 1;
     if (nk == 1) return !common_syllable_written(k[0], nm_tok_str(F, i), t->len);
     for (size_t j = 0; j < nk; j++)
         if (!ko_is_surname_key(k[j]) && !ko_common_given(k[j])) return 1;
@@ -1044,6 +1045,66 @@ static int korean_written(const st_name_form *F, unsigned i, const uint16_t *k, 
     return written_as_a_system_writes(nm_tok_str(F, i), t->len);
 }
 
+static size_t ascii_form(const char *r, size_t rl, char *out, size_t cap) {
+    size_t o = 0;
+    for (size_t c = 0; c < rl && o + 1 < cap; c++)
+        if (isalpha((unsigned char)r[c])) out[o++] = (char)tolower((unsigned char)r[c]);
+    out[o] = 0;
+    return o;
+}
+
+/* The typed word q is one edit from a way the listed word's syllables
+ * are written: the list word itself, or any system's or South Korean
+ * habit's spelling of a syllable with its key (for a word of one
+ * syllable: Jeon, Jun, Chon for JON), or of its syllables in one system
+ * (a joined word).  This holds the repair to the letters typed, not only
+ * to what the keys let through (Seohg is no slip of Su). */
+static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
+                             size_t nw) {
+    if (osa_distance(q, qn, lw, ln) <= 1) return 1;
+    char w[80];
+    if (nw == 1) {
+        ko_syl sy;
+        for (sy.on = 0; sy.on < 19; sy.on++)
+            for (sy.vo = 0; sy.vo < 21; sy.vo++)
+                for (sy.co = 0; sy.co < 28; sy.co++) {
+                    if (ko_key(sy) != want[0]) continue;
+                    for (unsigned v = 0; v < 3; v++) {
+                        const char *p = ko_popular_surname(sy, v);
+                        if (p && osa_distance(q, qn, w, ascii_form(p, strlen(p), w, sizeof w)) <= 1) return 1;
+                    }
+                    for (int sys = 0; sys < KO_SYS_COUNT; sys++)
+                        for (unsigned v = 0; v < 4; v++) {
+                            char r[16];
+                            size_t rl = ko_render(sy, (ko_system)sys, 1, v, r);
+                            if (osa_distance(q, qn, w, ascii_form(r, rl, w, sizeof w)) <= 1) return 1;
+                        }
+                }
+        return 0;
+    }
+    ko_syl sy[4];
+    size_t k = ko_parse_token(lw, ln, sy, 4);
+    for (int sys = 0; sys < KO_SYS_COUNT && k; sys++)
+        for (unsigned v = 0; v < 4; v++) {
+            char cat[80];
+            size_t o = 0;
+            for (size_t j = 0; j < k; j++) {
+                char r[16];
+                size_t rl = ko_render(sy[j], (ko_system)sys, j == 0, v, r);
+                o += ascii_form(r, rl, cat + o, sizeof cat - o);
+            }
+            if (osa_distance(q, qn, cat, o) <= 1) return 1;
+        }
+    return 0;
+}
+
+int nm_ko_word_suspect(const st_name_form *f, unsigned i) {
+    if (i >= f->ntok) return 0;
+    uint16_t k[4];
+    size_t nk = tok_keys(f, i, k);
+    return repairable(f, i, k, nk, nk);
+}
+
 /* Score of Q against L read as one Korean name with typing errors; 0
  * when the names are not that. */
 static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
@@ -1052,14 +1113,35 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
     uint16_t kq[ST_NAME_MAX_TOKENS][4], kl[ST_NAME_MAX_TOKENS][4];
     size_t nq[ST_NAME_MAX_TOKENS], nl[ST_NAME_MAX_TOKENS];
     for (unsigned i = 0; i < n; i++) {
-        if (Q->tok[i].kind != NM_WORD || L->tok[i].kind != NM_WORD) return 0;
+        if ((Q->tok[i].kind != NM_WORD && Q->tok[i].kind != NM_STOP) ||
+            (L->tok[i].kind != NM_WORD && L->tok[i].kind != NM_STOP))
+            return 0;
         nq[i] = tok_keys(Q, i, kq[i]);
         nl[i] = tok_keys(L, i, kl[i]);
     }
     double best = 0;
-    /* the same order, or the surname moved from one end to the other */
+    /* the same order, or the surname moved from one end to the other; a
+       comma fixes the surname first.  The surname must agree as written
+       (a slip is repaired in the given name only) */
+    int qfirst = Q->comma_after == 1, lfirst = L->comma_after == 1;
     for (unsigned rot = 0; rot < n; rot++) {
         if (rot != 0 && rot != 1 && rot != n - 1) continue;
+        int surname_ok = 0; /* 1 agrees as written, 2 a slip of it */
+        unsigned sq = 0;
+        for (unsigned qs = 0; qs < n && surname_ok != 1; qs += n - 1) {
+            unsigned ls = (qs + rot) % n;
+            if ((ls != 0 && ls != n - 1) || (qfirst && qs != 0) || (lfirst && ls != 0)) continue;
+            if (nl[ls] != 1 || !ko_is_surname_key(kl[ls][0])) continue;
+            if (keys_equal(kq[qs], nq[qs], kl[ls], nl[ls])) { surname_ok = 1; sq = qs; }
+            else if (!surname_ok && n >= 3 && repairable(Q, qs, kq[qs], nq[qs], 1) &&
+                     one_edit_reads_as(nm_tok_str(Q, qs), Q->tok[qs].len, kl[ls], 1) &&
+                     near_written_form(nm_tok_str(Q, qs), Q->tok[qs].len, nm_tok_str(L, ls), L->tok[ls].len,
+                                       kl[ls], 1)) {
+                surname_ok = 2;
+                sq = qs;
+            }
+        }
+        if (!surname_ok) continue;
         unsigned exact = 0, miss = 0, mi[2] = {0, 0};
         for (unsigned i = 0; i < n; i++) {
             unsigned j = (i + rot) % n;
@@ -1070,13 +1152,17 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
             else { miss = 3; break; }
         }
         if (exact == 0 || miss == 0 || miss > 2) continue;
+        /* a slip in the surname only when every given syllable agrees */
+        if (surname_ok == 2 && (miss != 1 || mi[0] != sq)) continue;
         int ok = 1;
         for (unsigned m = 0; m < miss && ok; m++) {
             unsigned i = mi[m], j = (i + rot) % n;
             /* only the query is repaired: the lists' own odd spellings
                (LEE, John; HE, Yi) are names as written, often not Korean */
-            ok = nl[j] && repairable(Q, i, kq[i], nq[i]) &&
-                 one_edit_reads_as(nm_tok_str(Q, i), Q->tok[i].len, kl[j], nl[j]);
+            ok = nl[j] && repairable(Q, i, kq[i], nq[i], nl[j]) &&
+                 one_edit_reads_as(nm_tok_str(Q, i), Q->tok[i].len, kl[j], nl[j]) &&
+                 near_written_form(nm_tok_str(Q, i), Q->tok[i].len, nm_tok_str(L, j), L->tok[j].len, kl[j],
+                                   nl[j]);
         }
         if (!ok) continue;
         double s = miss == 1 ? KO_TYPO_ONE : KO_TYPO_TWO;

@@ -10,8 +10,8 @@
  * (Ri -> Lee, Chol -> Cheol, Pyong -> Byeong), and then one or two
  * errors are typed on a QWERTY keyboard: a neighbouring key struck
  * instead of the right one, a letter dropped, two letters swapped, a
- * letter doubled, or a neighbouring key struck as well.  A word's first
- * letter is left alone (people notice those).  Deterministic for a seed.
+ * letter doubled, or a neighbouring key struck as well; one error in
+ * eight falls on a word's first letter.  Deterministic for a seed.
  */
 #include <ctype.h>
 #include <string.h>
@@ -58,14 +58,20 @@ static int add_item(st_deck *d, size_t *cap, const char *name, int32_t source, c
     return ST_OK;
 }
 
+/* Letters, apostrophes and non-ASCII bytes (’, ŏ) make one word: a
+ * McCune-Reischauer word is left whole, not respelt in pieces. */
+static int in_word(char c) {
+    return isalpha((unsigned char)c) || c == '\'' || (unsigned char)c >= 0x80;
+}
+
 /* in respelt word by word into out[cap]. */
 static void respell_south(const char *in, char *out, size_t cap, st_rng *r) {
     size_t o = 0;
     const char *p = in;
     while (*p && o + 1 < cap) {
-        if (!isalpha((unsigned char)*p)) { out[o++] = *p++; continue; }
+        if (!in_word(*p)) { out[o++] = *p++; continue; }
         const char *e = p;
-        while (isalpha((unsigned char)*e)) e++;
+        while (in_word(*e)) e++;
         size_t wl = (size_t)(e - p);
         const char *rep = NULL;
         for (size_t i = 0; i < sizeof respell / sizeof respell[0] && !rep; i++)
@@ -92,11 +98,15 @@ static void respell_south(const char *in, char *out, size_t cap, st_rng *r) {
     out[o] = 0;
 }
 
-/* One typing error at a random letter that is not the first of its word. */
+/* One typing error at a random letter; one error in eight falls on the
+ * first letter of a word, which people notice more often. */
 static void type_error(char *s, size_t cap, st_rng *r) {
     size_t l = strlen(s), cand[256], nc = 0;
-    for (size_t i = 1; i < l && nc < 256; i++)
-        if (isalpha((unsigned char)s[i]) && isalpha((unsigned char)s[i - 1])) cand[nc++] = i;
+    int first = st_rng_below(r, 8) == 0;
+    for (size_t i = 0; i < l && nc < 256; i++) {
+        int is_first = i == 0 || !isalpha((unsigned char)s[i - 1]);
+        if (isalpha((unsigned char)s[i]) && is_first == first) cand[nc++] = i;
+    }
     if (!nc) return;
     size_t at = cand[st_rng_below(r, nc)];
     char c = s[at];
@@ -109,7 +119,7 @@ static void type_error(char *s, size_t cap, st_rng *r) {
     case 1: memmove(s + at, s + at + 1, l - at); break;                 /* dropped */
     case 2:                                                             /* swapped */
         if (at + 1 < l && isalpha((unsigned char)s[at + 1])) { s[at] = s[at + 1]; s[at + 1] = c; }
-        else { s[at] = s[at - 1]; s[at - 1] = c; }
+        else if (at > 0 && isalpha((unsigned char)s[at - 1])) { s[at] = s[at - 1]; s[at - 1] = c; }
         break;
     case 3:                                                             /* doubled */
         if (l + 2 > cap) return;

@@ -102,6 +102,11 @@ double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, un
  * without organisation words.  One rule for screen, compare and the
  * server, so one pair scores alike everywhere. */
 st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema);
+/* Token i of f is a romanised word that may hold a typing error inside a
+ * Korean syllable (reads as no Korean, or not as a common syllable
+ * written as some system writes it): the index looks such words up in
+ * its fuzzy vocabulary even for a Korean query. */
+int nm_ko_word_suspect(const st_name_form *f, unsigned i);
 /* The comparator's table of country adjectives is sorted (for the tests). */
 int nm_demonyms_sorted(void);
 
