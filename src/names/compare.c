@@ -1020,6 +1020,42 @@ static int common_syllable_written(uint16_t key, const char *s, size_t n) {
     return 0;
 }
 
+/* Some one edit of the surname s (its first letter kept) reads as a
+ * surname other than want: Choio is a slip of Choi as much as of Cho, so
+ * it is no evidence for either. */
+static int slip_of_another_surname(const char *s, size_t n, uint16_t want) {
+    char b[32];
+    uint16_t k[4];
+    if (n + 2 > sizeof b) return 1;
+#define OTHER(len) do { if (word_keys(b, (len), k, 4) == 1 && k[0] != want && ko_is_surname_key(k[0])) return 1; } while (0)
+    for (size_t i = 1; i < n; i++) {
+        memcpy(b, s, i);
+        memcpy(b + i, s + i + 1, n - i - 1);
+        OTHER(n - 1);
+    }
+    for (size_t i = 1; i + 1 < n; i++) {
+        memcpy(b, s, n);
+        b[i] = s[i + 1];
+        b[i + 1] = s[i];
+        OTHER(n);
+    }
+    for (size_t i = 1; i < n; i++)
+        for (char c = 'a'; c <= 'z'; c++) {
+            memcpy(b, s, n);
+            b[i] = c;
+            OTHER(n);
+        }
+    for (size_t i = 1; i <= n; i++)
+        for (char c = 'a'; c <= 'z'; c++) {
+            memcpy(b, s, i);
+            b[i] = c;
+            memcpy(b + i + 1, s + i, n - i);
+            OTHER(n + 1);
+        }
+#undef OTHER
+    return 0;
+}
+
 static int repairable(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk, size_t want) {
     const nm_tok *t = &F->tok[i];
     if (t->origin != NM_LATIN || t->kind != NM_WORD || t->len < 2) return 0;
@@ -1105,6 +1141,10 @@ int nm_ko_word_suspect(const st_name_form *f, unsigned i) {
     return repairable(f, i, k, nk, nk);
 }
 
+static int hyphened(const st_name_form *F, unsigned i) {
+    return F->tok[i].hyph_next || (i > 0 && F->tok[i - 1].hyph_next);
+}
+
 /* Score of Q against L read as one Korean name with typing errors; 0
  * when the names are not that. */
 static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
@@ -1131,12 +1171,15 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
         for (unsigned qs = 0; qs < n && surname_ok != 1; qs += n - 1) {
             unsigned ls = (qs + rot) % n;
             if ((ls != 0 && ls != n - 1) || (qfirst && qs != 0) || (lfirst && ls != 0)) continue;
+            /* a word hyphened to another is part of the given name (Chol-song) */
+            if (hyphened(Q, qs) || hyphened(L, ls)) continue;
             if (nl[ls] != 1 || !ko_is_surname_key(kl[ls][0])) continue;
             if (keys_equal(kq[qs], nq[qs], kl[ls], nl[ls])) { surname_ok = 1; sq = qs; }
             else if (!surname_ok && n >= 3 && repairable(Q, qs, kq[qs], nq[qs], 1) &&
                      one_edit_reads_as(nm_tok_str(Q, qs), Q->tok[qs].len, kl[ls], 1) &&
                      near_written_form(nm_tok_str(Q, qs), Q->tok[qs].len, nm_tok_str(L, ls), L->tok[ls].len,
-                                       kl[ls], 1)) {
+                                       kl[ls], 1) &&
+                     !slip_of_another_surname(nm_tok_str(Q, qs), Q->tok[qs].len, kl[ls][0])) {
                 surname_ok = 2;
                 sq = qs;
             }
