@@ -135,12 +135,15 @@ static size_t slavic_stem(const char *s, size_t n) {
  * -ovych/-ivna, Turkic ogly/kyzy written joined), 0 when the word is not
  * one. */
 static size_t patronymic_stem(const char *s, size_t n) {
-    static const char *const suf[] = {"ovich", "evich", "ovitch", "evitch", "ovych", "evych",
-                                      "ovna", "evna", "ivna", "ichna", "ogly", "oglu", "kyzy", "qizi"};
-    for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++) {
-        size_t l = strlen(suf[k]);
-        if (n >= l + 3 && memcmp(s + n - l, suf[k], l) == 0) return n - l;
-    }
+    static const struct { const char *s; size_t n; } suf[] = {
+        {"ovich", 5}, {"evich", 5}, {"ovitch", 6}, {"evitch", 6}, {"ovych", 5}, {"evych", 5}, {"ovna", 4},
+        {"evna", 4}, {"ivna", 4}, {"ichna", 5}, {"ogly", 4}, {"oglu", 4}, {"kyzy", 4}, {"qizi", 4}};
+    if (n < 7) return 0;
+    char last = s[n - 1];
+    if (last != 'h' && last != 'a' && last != 'y' && last != 'u' && last != 'i') return 0;
+    for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++)
+        if (n >= suf[k].n + 3 && suf[k].s[suf[k].n - 1] == last && memcmp(s + n - suf[k].n, suf[k].s, suf[k].n) == 0)
+            return n - suf[k].n;
     return 0;
 }
 
@@ -266,7 +269,8 @@ static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *
         /* the other order only nearly letter for letter: a fused full
            name, not a word that happens to spell two others backwards
            (Hans / Su Han) */
-        double r = joined_sim_order(A, i, B, j, m, 1);
+        double r = j + 1 < B->ntok && A->str[A->tok[i].off] == B->str[B->tok[j + 1].off]
+                       ? joined_sim_order(A, i, B, j, m, 1) : 0.0;
         if (r >= KNEE && r > s) s = r;
     }
     return s;
@@ -412,7 +416,7 @@ static const char *demonym_country(const char *w) {
 static int country_word(const char *w) {
     if (demonym_country(w)) return 1;
     for (size_t i = 0; i < sizeof demonyms / sizeof demonyms[0]; i++)
-        if (!strcmp(demonyms[i].country, w)) return 1;
+        if (demonyms[i].country[0] == w[0] && !strcmp(demonyms[i].country, w)) return 1;
     return 0;
 }
 
@@ -908,56 +912,23 @@ static size_t word_keys(const char *s, size_t n, uint16_t *keys, size_t max) {
 /* Keys of token i of F: Hangul from the form, romanised words parsed. */
 static size_t tok_keys(const st_name_form *F, unsigned i, uint16_t *keys) {
     const nm_tok *t = &F->tok[i];
-    if (t->origin == NM_HANGUL) {
-        if (!F->korean || !t->nsyl) return 0;
+    /* a Korean form holds its keys already, and nm_ko_marks keeps those
+       of the words of any other form that read as Korean */
+    if ((t->nsyl || (t->ko_mark & NM_KO_PARSED)) && t->nsyl <= 4 && t->syl0 + t->nsyl <= KO_MAX_SYL * 2) {
         for (size_t k = 0; k < t->nsyl; k++) keys[k] = F->keys[t->syl0 + k];
         return t->nsyl;
     }
+    if (t->origin == NM_HANGUL) return 0;
     /* Do, Da, Van read as particles elsewhere are syllables here */
     if (t->origin != NM_LATIN || (t->kind != NM_WORD && t->kind != NM_STOP) || t->len > 24) return 0;
     return word_keys(F->str + t->off, t->len, keys, 4);
 }
 
 static int keys_equal(const uint16_t *a, size_t na, const uint16_t *b, size_t nb) {
-    return na == nb && na && memcmp(a, b, na * sizeof *a) == 0;
-}
-
-/* One edit of s[0..n) reads as exactly the keys want[0..nw). */
-static int one_edit_reads_as(const char *s, size_t n, const uint16_t *want, size_t nw) {
-    char b[32];
-    uint16_t k[4];
-    if (n + 2 > sizeof b) return 0;
-#define TRY(len) do { if (keys_equal(k, word_keys(b, (len), k, 4), want, nw)) return 1; } while (0)
-    /* the first letter stays: people see a wrong first letter, and a
-       word's first letter changed is most often another syllable
-       (Dong / Jong) */
-    for (size_t i = 1; i < n; i++) { /* dropped letter */
-        memcpy(b, s, i);
-        memcpy(b + i, s + i + 1, n - i - 1);
-        TRY(n - 1);
-    }
-    for (size_t i = 1; i + 1 < n; i++) { /* swapped neighbours */
-        memcpy(b, s, n);
-        b[i] = s[i + 1];
-        b[i + 1] = s[i];
-        TRY(n);
-    }
-    for (size_t i = 1; i < n; i++) /* changed letter */
-        for (char c = 'a'; c <= 'z'; c++) {
-            if (c == s[i]) continue;
-            memcpy(b, s, n);
-            b[i] = c;
-            TRY(n);
-        }
-    for (size_t i = 1; i <= n; i++) /* added letter */
-        for (char c = 'a'; c <= 'z'; c++) {
-            memcpy(b, s, i);
-            b[i] = c;
-            memcpy(b + i + 1, s + i, n - i);
-            TRY(n + 1);
-        }
-#undef TRY
-    return 0;
+    if (na != nb || !na) return 0;
+    for (size_t i = 0; i < na; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
 }
 
 /* The word is how some system or South Korean habit writes the
@@ -973,7 +944,7 @@ static int written_as_a_system_writes(const char *s, size_t n) {
             if (p && strlen(p) == n && !strncasecmp(p, s, n)) return 1;
         }
     for (int sys = 0; sys < KO_SYS_COUNT; sys++)
-        for (unsigned v = 0; v < 4; v++) {
+        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
             char w[80];
             size_t o = 0;
             for (size_t j = 0; j < k; j++) {
@@ -993,7 +964,7 @@ static int renders_as(ko_syl sy, const char *s, size_t n) {
         if (p && strlen(p) == n && !strncasecmp(p, s, n)) return 1;
     }
     for (int sys = 0; sys < KO_SYS_COUNT; sys++)
-        for (unsigned v = 0; v < 4; v++) {
+        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
             char r[16];
             size_t rl = ko_render(sy, (ko_system)sys, 1, v, r);
             if (rl == n && !strncasecmp(r, s, n)) return 1;
@@ -1056,30 +1027,6 @@ static int slip_of_another_surname(const char *s, size_t n, uint16_t want) {
     return 0;
 }
 
-static int repairable(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk, size_t want) {
-    const nm_tok *t = &F->tok[i];
-    if (t->origin != NM_LATIN || t->kind != NM_WORD || t->len < 2) return 0;
-    /* a name of another language is a name, not a slip: a given name of
-       the familiar-forms table (John) */
-    const char *w = nm_tok_str(F, i);
-    uint16_t groups[2];
-    nm_nick_groups(w, groups);
-    if (groups[0]) return 0;
-    /* no reading, or another count of syllables than the word it stands
-       for (Tea read as 테아 where the list has Tae) */
-    if (nk == 0 || nk != want) return 1;
-    if (nk == 1) return !common_syllable_written(k[0], nm_tok_str(F, i), t->len);
-    for (size_t j = 0; j < nk; j++)
-        if (!ko_is_surname_key(k[j]) && !ko_common_given(k[j])) return 1;
-    return !written_as_a_system_writes(nm_tok_str(F, i), t->len);
-}
-
-static int korean_written(const st_name_form *F, unsigned i, const uint16_t *k, size_t nk) {
-    const nm_tok *t = &F->tok[i];
-    if (t->origin == NM_HANGUL) return 1;
-    if (nk == 1 && common_syllable_written(k[0], nm_tok_str(F, i), t->len)) return 1;
-    return written_as_a_system_writes(nm_tok_str(F, i), t->len);
-}
 
 static size_t ascii_form(const char *r, size_t rl, char *out, size_t cap) {
     size_t o = 0;
@@ -1095,33 +1042,51 @@ static size_t ascii_form(const char *r, size_t rl, char *out, size_t cap) {
  * syllable: Jeon, Jun, Chon for JON), or of its syllables in one system
  * (a joined word).  This holds the repair to the letters typed, not only
  * to what the keys let through (Seohg is no slip of Su). */
+/* one edit apart, the first letter the same (people see a wrong first
+ * letter; a word's first letter changed is most often another syllable:
+ * Dong / Jong) */
+static int one_slip(const char *q, size_t qn, const char *w, size_t wn) {
+    return qn && wn && q[0] == w[0] && (qn > wn ? qn - wn : wn - qn) <= 1 && osa_distance(q, qn, w, wn) == 1;
+}
+
 static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
                              size_t nw) {
-    if (osa_distance(q, qn, lw, ln) <= 1) return 1;
+    if (one_slip(q, qn, lw, ln)) return 1;
     char w[80];
     if (nw == 1) {
-        ko_syl sy;
-        for (sy.on = 0; sy.on < 19; sy.on++)
-            for (sy.vo = 0; sy.vo < 21; sy.vo++)
+        /* every syllable with the key: onsets, then vowels, then codas
+           that keep each class (a few dozen of the 11,172) */
+        ko_syl sy = {0, 0, 0}, ref;
+        ko_syl rs[1];
+        if (ko_parse_token(lw, ln, rs, 1) != 1) return 0;
+        ref = rs[0];
+        for (sy.on = 0; sy.on < 19; sy.on++) {
+            ko_syl a = {sy.on, ref.vo, ref.co};
+            if ((ko_key(a) >> 8) != (want[0] >> 8)) continue;
+            for (sy.vo = 0; sy.vo < 21; sy.vo++) {
+                ko_syl b = {sy.on, sy.vo, ref.co};
+                if ((ko_key(b) >> 4) != (want[0] >> 4)) continue;
                 for (sy.co = 0; sy.co < 28; sy.co++) {
                     if (ko_key(sy) != want[0]) continue;
                     for (unsigned v = 0; v < 3; v++) {
                         const char *p = ko_popular_surname(sy, v);
-                        if (p && osa_distance(q, qn, w, ascii_form(p, strlen(p), w, sizeof w)) <= 1) return 1;
+                        if (p && one_slip(q, qn, w, ascii_form(p, strlen(p), w, sizeof w))) return 1;
                     }
                     for (int sys = 0; sys < KO_SYS_COUNT; sys++)
-                        for (unsigned v = 0; v < 4; v++) {
+                        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
                             char r[16];
                             size_t rl = ko_render(sy, (ko_system)sys, 1, v, r);
-                            if (osa_distance(q, qn, w, ascii_form(r, rl, w, sizeof w)) <= 1) return 1;
+                            if (one_slip(q, qn, w, ascii_form(r, rl, w, sizeof w))) return 1;
                         }
                 }
+            }
+        }
         return 0;
     }
     ko_syl sy[4];
     size_t k = ko_parse_token(lw, ln, sy, 4);
     for (int sys = 0; sys < KO_SYS_COUNT && k; sys++)
-        for (unsigned v = 0; v < 4; v++) {
+        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
             char cat[80];
             size_t o = 0;
             for (size_t j = 0; j < k; j++) {
@@ -1129,16 +1094,65 @@ static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln
                 size_t rl = ko_render(sy[j], (ko_system)sys, j == 0, v, r);
                 o += ascii_form(r, rl, cat + o, sizeof cat - o);
             }
-            if (osa_distance(q, qn, cat, o) <= 1) return 1;
+            if (one_slip(q, qn, cat, o)) return 1;
         }
     return 0;
 }
 
+static const char *w0(const st_name_form *f, unsigned i) { return f->str + f->tok[i].off; }
+
+void nm_ko_marks(st_name_form *f) {
+    size_t used = f->korean ? f->nsyl : 0; /* free key slots of a form not read as Korean */
+    for (unsigned i = 0; i < f->ntok; i++) {
+        nm_tok *t = &f->tok[i];
+        uint8_t m = NM_KO_PARSED;
+        t->ko_mark = 0;
+        if (t->origin == NM_HANGUL) {
+            t->ko_mark = NM_KO_WRITTEN | (t->nsyl ? NM_KO_PARSED : 0);
+            continue;
+        }
+        if (t->origin != NM_LATIN || (t->kind != NM_WORD && t->kind != NM_STOP)) {
+            t->ko_mark = t->nsyl ? 0 : NM_KO_PARSED; /* no keys: nothing to parse later */
+            continue;
+        }
+        uint16_t k[4];
+        /* letters no romanisation of Korean uses: not worth a parse */
+        size_t nk = 0;
+        if (t->len <= 16 && !memchr(w0(f, i), 'f', t->len) && !memchr(w0(f, i), 'q', t->len) &&
+            !memchr(w0(f, i), 'v', t->len) && !memchr(w0(f, i), 'x', t->len) && !memchr(w0(f, i), 'z', t->len))
+            nk = tok_keys(f, i, k);
+        if (!f->korean && nk && !t->nsyl && used + nk <= KO_MAX_SYL * 2) {
+            /* keep them: the comparator reads them for every candidate */
+            t->syl0 = (uint8_t)used;
+            t->nsyl = (uint8_t)nk;
+            for (size_t j = 0; j < nk; j++) f->keys[used + j] = k[j];
+            used += nk;
+        }
+        /* the same tests as korean_written and repairable, each once */
+        const char *w = nm_tok_str(f, i);
+        if (nk == 0) m |= NM_KO_SUSPECT;
+        else if (nk == 1) {
+            int c = common_syllable_written(k[0], w, t->len);
+            if (c || written_as_a_system_writes(w, t->len)) m |= NM_KO_WRITTEN;
+            if (!c) m |= NM_KO_SUSPECT;
+        } else {
+            int allc = 1;
+            for (size_t j = 0; j < nk && allc; j++) allc = ko_is_surname_key(k[j]) || ko_common_given(k[j]);
+            int wr = written_as_a_system_writes(w, t->len);
+            if (wr) m |= NM_KO_WRITTEN;
+            if (!allc || !wr) m |= NM_KO_SUSPECT;
+        }
+        uint16_t groups[2];
+        nm_nick_groups(nm_tok_str(f, i), groups);
+        if (groups[0]) m &= (uint8_t)~NM_KO_SUSPECT; /* John is a name, not a slip */
+        else if (t->len >= 2) m |= NM_KO_MAY_REPAIR;
+        if (t->len < 2) m &= (uint8_t)~NM_KO_SUSPECT;
+        t->ko_mark = m;
+    }
+}
+
 int nm_ko_word_suspect(const st_name_form *f, unsigned i) {
-    if (i >= f->ntok) return 0;
-    uint16_t k[4];
-    size_t nk = tok_keys(f, i, k);
-    return repairable(f, i, k, nk, nk);
+    return i < f->ntok && (f->tok[i].ko_mark & NM_KO_SUSPECT);
 }
 
 static int hyphened(const st_name_form *F, unsigned i) {
@@ -1156,17 +1170,30 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
         if ((Q->tok[i].kind != NM_WORD && Q->tok[i].kind != NM_STOP) ||
             (L->tok[i].kind != NM_WORD && L->tok[i].kind != NM_STOP))
             return 0;
-        nq[i] = tok_keys(Q, i, kq[i]);
         nl[i] = tok_keys(L, i, kl[i]);
+        if (!nl[i]) return 0;
     }
+    /* a query with no word written as Korean is no slipped Korean name */
+    int any = 0;
+    for (unsigned i = 0; i < n; i++) any |= Q->tok[i].ko_mark & NM_KO_WRITTEN;
+    if (!any) return 0;
+    for (unsigned i = 0; i < n; i++) nq[i] = tok_keys(Q, i, kq[i]);
     double best = 0;
     /* the same order, or the surname moved from one end to the other; a
-       comma fixes the surname first.  The surname must agree as written
-       (a slip is repaired in the given name only) */
+       comma fixes the surname first.  Cheap tests first (keys), the
+       spelling tests only for a pair that has the shape of a slip */
     int qfirst = Q->comma_after == 1, lfirst = L->comma_after == 1;
     for (unsigned rot = 0; rot < n; rot++) {
         if (rot != 0 && rot != 1 && rot != n - 1) continue;
-        int surname_ok = 0; /* 1 agrees as written, 2 a slip of it */
+        int eq[ST_NAME_MAX_TOKENS];
+        unsigned miss = 0;
+        for (unsigned i = 0; i < n; i++) {
+            unsigned j = (i + rot) % n;
+            eq[i] = keys_equal(kq[i], nq[i], kl[j], nl[j]);
+            miss += !eq[i];
+        }
+        if (miss == 0 || miss > 2 || miss == n) continue;
+        int surname_ok = 0; /* 1 agrees, 2 the one slip of a name whose given syllables agree */
         unsigned sq = 0;
         for (unsigned qs = 0; qs < n && surname_ok != 1; qs += n - 1) {
             unsigned ls = (qs + rot) % n;
@@ -1174,47 +1201,58 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
             /* a word hyphened to another is part of the given name (Chol-song) */
             if (hyphened(Q, qs) || hyphened(L, ls)) continue;
             if (nl[ls] != 1 || !ko_is_surname_key(kl[ls][0])) continue;
-            if (keys_equal(kq[qs], nq[qs], kl[ls], nl[ls])) { surname_ok = 1; sq = qs; }
-            else if (!surname_ok && n >= 3 && repairable(Q, qs, kq[qs], nq[qs], 1) &&
-                     one_edit_reads_as(nm_tok_str(Q, qs), Q->tok[qs].len, kl[ls], 1) &&
-                     near_written_form(nm_tok_str(Q, qs), Q->tok[qs].len, nm_tok_str(L, ls), L->tok[ls].len,
-                                       kl[ls], 1) &&
-                     !slip_of_another_surname(nm_tok_str(Q, qs), Q->tok[qs].len, kl[ls][0])) {
-                surname_ok = 2;
-                sq = qs;
-            }
+            if (eq[qs]) { surname_ok = 1; sq = qs; }
+            else if (!surname_ok && n >= 3 && miss == 1) { surname_ok = 2; sq = qs; }
         }
         if (!surname_ok) continue;
-        unsigned exact = 0, miss = 0, mi[2] = {0, 0};
-        for (unsigned i = 0; i < n; i++) {
-            unsigned j = (i + rot) % n;
-            /* the words that agree must be written as Korean is written
-               (not John for 존, Li for 리): the query is a Korean name */
-            if (keys_equal(kq[i], nq[i], kl[j], nl[j]) && korean_written(Q, i, kq[i], nq[i])) exact++;
-            else if (miss < 2) mi[miss++] = i;
-            else { miss = 3; break; }
+        /* the words that agree must be written as Korean is written (not
+           John for 존, Li for 리): the query is a Korean name */
+        unsigned mi[2], nm = 0, exact = 0;
+        for (unsigned i = 0; i < n && nm <= 2; i++) {
+            if (eq[i] && (Q->tok[i].ko_mark & NM_KO_WRITTEN)) exact++;
+            else if (nm < 2) mi[nm++] = i;
+            else nm = 3;
         }
-        if (exact == 0 || miss == 0 || miss > 2) continue;
-        /* a slip in the surname only when every given syllable agrees */
-        if (surname_ok == 2 && (miss != 1 || mi[0] != sq)) continue;
+        if (exact == 0 || nm == 0 || nm > 2) continue;
+        if (surname_ok == 2 && (nm != 1 || mi[0] != sq)) continue;
         int ok = 1;
-        for (unsigned m = 0; m < miss && ok; m++) {
+        for (unsigned m = 0; m < nm && ok; m++) {
             unsigned i = mi[m], j = (i + rot) % n;
             /* only the query is repaired: the lists' own odd spellings
                (LEE, John; HE, Yi) are names as written, often not Korean */
-            ok = nl[j] && repairable(Q, i, kq[i], nq[i], nl[j]) &&
-                 one_edit_reads_as(nm_tok_str(Q, i), Q->tok[i].len, kl[j], nl[j]) &&
+            const nm_tok *t = &Q->tok[i];
+            ok = (t->ko_mark & NM_KO_MAY_REPAIR) &&
+                 ((t->ko_mark & NM_KO_SUSPECT) || (nq[i] != nl[j] && !(t->ko_mark & NM_KO_WRITTEN))) &&
                  near_written_form(nm_tok_str(Q, i), Q->tok[i].len, nm_tok_str(L, j), L->tok[j].len, kl[j],
-                                   nl[j]);
+                                   nl[j]) &&
+                 (surname_ok != 2 || !slip_of_another_surname(nm_tok_str(Q, i), Q->tok[i].len, kl[j][0]));
         }
         if (!ok) continue;
-        double s = miss == 1 ? KO_TYPO_ONE : KO_TYPO_TWO;
+        double s = nm == 1 ? KO_TYPO_ONE : KO_TYPO_TWO;
         if (s > best) best = s;
     }
     return best;
 }
 
 /* ---- entry points -------------------------------------------------------- */
+
+/* The two names have the same words' first letters, in any order: the
+ * least a reordering of the same words needs (cheap, before aligning). */
+static int same_initials(const st_name_form *a, const st_name_form *b) {
+    if (a->ntok != b->ntok) return 0;
+    unsigned char ca[ST_NAME_MAX_TOKENS], cb[ST_NAME_MAX_TOKENS];
+    for (unsigned i = 0; i < a->ntok; i++) {
+        ca[i] = (unsigned char)a->str[a->tok[i].off];
+        cb[i] = (unsigned char)b->str[b->tok[i].off];
+    }
+    for (unsigned i = 0; i < a->ntok; i++) {
+        unsigned j = 0;
+        while (j < b->ntok && cb[j] != ca[i]) j++;
+        if (j == b->ntok) return 0;
+        cb[j] = 0;
+    }
+    return 1;
+}
 
 st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema) {
     if (schema != ST_SCHEMA_UNKNOWN) return schema;
@@ -1244,15 +1282,15 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
         if (query->korean && list->korean) {
             s = korean_score(query, list, NULL);
             korean = s >= 0;
-            if (korean) {
+            if (korean && s < ST_NAME_THRESHOLD && same_initials(query, list)) {
                 /* a Korean reading never blocks an ordinary reordering
                    (John Doe / Doe, John: "Doe" reads as a surname, "John"
                    too): the same words in the same cyclic order */
                 latin_shape shape = {0};
                 double l = latin_score(query, list, schema, NULL, NULL, NULL, &shape);
                 if (shape.reordering && l > s) korean = 0;
-                else if (tokens) korean_score(query, list, tokens);
             }
+            if (korean && tokens) korean_score(query, list, tokens);
         }
         if (!korean) s = latin_score(query, list, schema, tokens, unq, unl, NULL);
         if (s < KO_TYPO_ONE && schema != ST_SCHEMA_ORGANIZATION && schema != ST_SCHEMA_COMPANY) {

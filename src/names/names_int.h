@@ -39,7 +39,16 @@ typedef struct nm_tok {
     uint16_t nick[2];      /* given-name groups (nicknames.c), 0 when none */
     uint16_t zk, zklen;    /* Chinese syllable key in form->str (chinese.c), zklen 0 when none */
     uint8_t country;       /* an organisation's word of 4+ letters naming a country */
+    uint8_t ko_mark;       /* NM_KO_* bits, set once by nm_ko_marks */
 } nm_tok;
+
+/* How a word reads as romanised Korean, for the repair of typing slips:
+ * written as some system writes its syllables; suspect (reads as no
+ * Korean, or not as a common syllable written correctly); a Latin word
+ * the repair may touch at all (not a familiar given name like John). */
+enum { NM_KO_WRITTEN = 1, NM_KO_SUSPECT = 2, NM_KO_MAY_REPAIR = 4,
+       NM_KO_PARSED = 8 /* the word's keys are in keys[syl0..+nsyl), none when nsyl is 0 */ };
+void nm_ko_marks(st_name_form *f);
 
 /* A Korean name read with its surname at one place: the surname key and
  * the given-name syllables, with their key letters precomputed. */
