@@ -1103,6 +1103,8 @@ static const char *w0(const st_name_form *f, unsigned i) { return f->str + f->to
 
 void nm_ko_marks(st_name_form *f) {
     size_t used = f->korean ? f->nsyl : 0; /* free key slots of a form not read as Korean */
+    if (!f->korean)
+        for (unsigned i = 0; i < f->ntok; i++) f->tok[i].syl0 = f->tok[i].nsyl = 0; /* a failed reading's leftovers */
     for (unsigned i = 0; i < f->ntok; i++) {
         nm_tok *t = &f->tok[i];
         uint8_t m = NM_KO_PARSED;
@@ -1222,7 +1224,8 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
                (LEE, John; HE, Yi) are names as written, often not Korean */
             const nm_tok *t = &Q->tok[i];
             ok = (t->ko_mark & NM_KO_MAY_REPAIR) &&
-                 ((t->ko_mark & NM_KO_SUSPECT) || (nq[i] != nl[j] && !(t->ko_mark & NM_KO_WRITTEN))) &&
+                 ((t->ko_mark & NM_KO_SUSPECT) ||
+                  (nq[i] != nl[j] && t->len + 1 >= L->tok[j].len && t->len <= L->tok[j].len + 1)) &&
                  near_written_form(nm_tok_str(Q, i), Q->tok[i].len, nm_tok_str(L, j), L->tok[j].len, kl[j],
                                    nl[j]) &&
                  (surname_ok != 2 || !slip_of_another_surname(nm_tok_str(Q, i), Q->tok[i].len, kl[j][0]));

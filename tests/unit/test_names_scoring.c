@@ -149,6 +149,9 @@ static void test_korean_typos(void **state) {
     SAME("Pak Yonhg Chol", "PAK YONG CHOL");
     SAME("Choe Ryong Hea", "CHOE RYONG HAE");
     SAME("Kim Jomg Un", "KIM JONG UN");
+    SAME("KO TEA HOON", "KO TAE HUN"); /* a swap that reads as two syllables */
+    SAME("Moon Chomg-Chul", "Mun Chong-Chol");
+    SAME("Giom Myeong Gi", "Kim Myong Gi"); /* the surname slipped, the given name agrees */
     /* a typo is no licence for another syllable written correctly */
     DIFF("Kim Jong Sik", "KIM JONG UN");
     DIFF("Kim Kwang Il", "KIM KANG IL");
