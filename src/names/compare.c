@@ -1166,6 +1166,10 @@ static int hyphened(const st_name_form *F, unsigned i) {
 static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
     unsigned n = Q->ntok;
     if (n < 2 || n > 4 || L->ntok != n || !(Q->korean || L->korean)) return 0;
+    /* a query with no word written as Korean is no slipped Korean name */
+    int any = 0;
+    for (unsigned i = 0; i < n; i++) any |= Q->tok[i].ko_mark & NM_KO_WRITTEN;
+    if (!any) return 0;
     uint16_t kq[ST_NAME_MAX_TOKENS][4], kl[ST_NAME_MAX_TOKENS][4];
     size_t nq[ST_NAME_MAX_TOKENS], nl[ST_NAME_MAX_TOKENS];
     for (unsigned i = 0; i < n; i++) {
@@ -1175,10 +1179,6 @@ static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
         nl[i] = tok_keys(L, i, kl[i]);
         if (!nl[i]) return 0;
     }
-    /* a query with no word written as Korean is no slipped Korean name */
-    int any = 0;
-    for (unsigned i = 0; i < n; i++) any |= Q->tok[i].ko_mark & NM_KO_WRITTEN;
-    if (!any) return 0;
     for (unsigned i = 0; i < n; i++) nq[i] = tok_keys(Q, i, kq[i]);
     double best = 0;
     /* the same order, or the surname moved from one end to the other; a
