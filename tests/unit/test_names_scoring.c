@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "names/names_int.h"
+#include "sanctrace/eval.h"
 #include "sanctrace/names.h"
 
 static st_names_ctx *ctx;
@@ -165,6 +166,37 @@ static void test_korean_typos(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* The slip generator: deterministic, one item per name, each a changed
+ * spelling at most a few letters from its source (as listed) and the
+ * South Korean respelling applied from its own table. */
+static void test_slip_generator(void **state) {
+    (void)state;
+    const char *names[] = {"RI Pyong Chol", "KIM, Kwang Il", "PAK TO CHUN", "CHOE RYONG HAE"};
+    st_deck a, b, c;
+    assert_int_equal(st_deck_typos(names, 4, 1, 0, 7, &a), ST_OK);
+    assert_int_equal(st_deck_typos(names, 4, 1, 0, 7, &b), ST_OK);
+    assert_int_equal(st_deck_typos(names, 4, 2, 1, 7, &c), ST_OK);
+    assert_int_equal(a.n, 4);
+    assert_int_equal(c.n, 4);
+    int south = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        assert_string_equal(a.items[i].name, b.items[i].name);
+        assert_int_equal(a.items[i].source, (int32_t)i);
+        assert_string_equal(a.items[i].kind, "typo1-listed");
+        assert_string_equal(c.items[i].kind, "typo2-south");
+        size_t la = strlen(a.items[i].name), ln = strlen(names[i]);
+        assert_true(la + 1 >= ln && la <= ln + 1);
+        south += strstr(c.items[i].name, "Lee") || strstr(c.items[i].name, "LEE") || strstr(c.items[i].name, "Yi") ||
+                 strstr(c.items[i].name, "YI") || strstr(c.items[i].name, "Rhee") || strstr(c.items[i].name, "PARK") ||
+                 strstr(c.items[i].name, "Gwang") || strstr(c.items[i].name, "CHOI") || strstr(c.items[i].name, "Byung") ||
+                 strstr(c.items[i].name, "Byeong");
+    }
+    assert_true(south >= 1);
+    st_deck_free(&a);
+    st_deck_free(&b);
+    st_deck_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fused),
@@ -174,6 +206,7 @@ int main(void) {
         cmocka_unit_test(test_initials_countries_patronymics),
         cmocka_unit_test(test_one_scoring_path),
         cmocka_unit_test(test_korean_typos),
+        cmocka_unit_test(test_slip_generator),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
