@@ -56,6 +56,16 @@ int st_deck_variants(const char *const *names, size_t n, uint64_t seed,
  * count/5 names of other nationalities.  Deterministic for a given seed. */
 int st_deck_innocents(size_t count, uint64_t seed, st_deck *out);
 
+/* names[0..n) with typing errors (errors: 1 or 2) struck on a QWERTY
+ * keyboard: a neighbouring key, a dropped, swapped, doubled or added
+ * letter, one in eight on a word's first letter; south != 0 first respells the
+ * lists' DPRK words the South Korean way (Ri -> Lee, Chol -> Cheol) from a
+ * table of its own.  Independent of the matcher's tables; one item per
+ * name, source = its index; kinds "typo1-listed", "typo2-south", ...
+ * Deterministic for a given seed. */
+int st_deck_typos(const char *const *names, size_t n, unsigned errors, int south, uint64_t seed,
+                  st_deck *out);
+
 /* Figures of one deck run (brute force over names). */
 typedef struct st_deck_report {
     size_t variants, variants_found, variants_best_is_source;

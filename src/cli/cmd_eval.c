@@ -41,6 +41,56 @@ static void kind_count(deck_kind *k, size_t *nk, const char *kind, int hit) {
     if (*nk < 64) k[(*nk)++] = (deck_kind){kind, 1, hit != 0};
 }
 
+/* Typing errors: recall on the DPRK names with one and two slips, as
+ * listed and respelt the South Korean way, and innocents with slips. */
+typedef struct typo_figures {
+    double recall[4]; /* one slip listed, one south, two listed, two south */
+    size_t inn, inn_flag;
+} typo_figures;
+
+static int source_found(const st_snapshot *snap, const char *name, const st_entity *src,
+                        const st_screen_opts *so) {
+    st_query q = {.name = name, .schema = "Person"};
+    st_match *m = NULL;
+    size_t nm = 0;
+    st_screen(snap, &q, so, &m, &nm, NULL);
+    int hit = 0;
+    for (size_t k = 0; k < nm; k++)
+        if (m[k].match && (!src || m[k].entity == src)) hit = 1;
+    st_matches_free(m, nm);
+    return hit;
+}
+
+static void typo_measure(const st_snapshot *snap, const char *const *names, const st_entity *const *owner,
+                         size_t n, const st_deck *inn, uint64_t seed, const st_screen_opts *so,
+                         typo_figures *tf) {
+    memset(tf, 0, sizeof *tf);
+    for (unsigned v = 0; v < 4; v++) {
+        st_deck d = {0};
+        if (st_deck_typos(names, n, v < 2 ? 1 : 2, (int)(v & 1), seed, &d) != ST_OK) continue;
+        size_t hit = 0;
+        for (size_t i = 0; i < d.n; i++) hit += source_found(snap, d.items[i].name, owner[d.items[i].source], so);
+        tf->recall[v] = d.n ? (double)hit / (double)d.n : 0;
+        st_deck_free(&d);
+    }
+    /* the South Korean innocents, each with one or two slips */
+    size_t nk = 0;
+    const char **kr = malloc((inn->n ? inn->n : 1) * sizeof *kr);
+    if (!kr) return;
+    for (size_t i = 0; i < inn->n && nk < 4000; i++)
+        if (!strncmp(inn->items[i].kind, "innocent-kr", 11)) kr[nk++] = inn->items[i].name;
+    for (unsigned e = 1; e <= 2; e++) {
+        st_deck d = {0};
+        if (st_deck_typos(kr, nk, e, 0, seed, &d) != ST_OK) continue;
+        for (size_t i = 0; i < d.n; i++) {
+            tf->inn++;
+            tf->inn_flag += source_found(snap, d.items[i].name, NULL, so);
+        }
+        st_deck_free(&d);
+    }
+    free(kr);
+}
+
 typedef struct eval_args {
     const char *data_dir, *format;
     uint64_t innocents, seed, show;
@@ -164,14 +214,18 @@ int cmd_eval(int argc, char **argv) {
         st_progress_tick(&prog, var.n + i);
     }
     st_progress_end(&prog);
+    typo_figures tf;
+    typo_measure(snap, names, owner, n, &inn, seed, &so, &tf);
     double recall = var.n ? (double)found / (double)var.n : 0;
     double fp_kr = kr ? (double)kr_flag / (double)kr : 0;
     if (!strcmp(format, "json")) {
         printf("{\"source_names\": %zu, \"variants\": %zu, \"recall\": %.4f, \"best_is_source\": %.4f, "
                "\"innocents_kr\": %zu, \"fp_rate_kr\": %.4f, \"fp_rate_kr_with_nationality\": %.4f, "
-               "\"innocents_other\": %zu, \"fp_rate_other\": %.4f}\n",
+               "\"innocents_other\": %zu, \"fp_rate_other\": %.4f, \"typo_recall\": [%.4f, %.4f, %.4f, %.4f], "
+               "\"typo_innocents_kr\": %zu, \"typo_fp_rate_kr\": %.4f}\n",
                n, var.n, recall, var.n ? (double)best / (double)var.n : 0, kr, fp_kr,
-               kr_c ? (double)kr_c_flag / (double)kr_c : 0, other, other ? (double)other_flag / (double)other : 0);
+               kr_c ? (double)kr_c_flag / (double)kr_c : 0, other, other ? (double)other_flag / (double)other : 0,
+               tf.recall[0], tf.recall[1], tf.recall[2], tf.recall[3], tf.inn, tf.inn ? (double)tf.inn_flag / (double)tf.inn : 0);
     } else {
         printf("DPRK deck against snapshot %s (threshold %.2f)\n", st_snapshot_version(snap), ST_DEFAULT_THRESHOLD);
         printf("  source names (DPRK persons, Latin): %zu\n", n);
@@ -185,6 +239,11 @@ int cmd_eval(int argc, char **argv) {
                kr_c ? 100.0 * (double)kr_c_flag / (double)kr_c : 0);
         printf("  innocent other names: %zu   flagged: %zu (%.2f%%)\n", other, other_flag,
                other ? 100.0 * (double)other_flag / (double)other : 0);
+        printf("  typing errors (QWERTY slips; generator independent of the matcher), %zu names each:\n", n);
+        printf("    one slip: as listed %.4f, South Korean spelling %.4f   two slips: as listed %.4f, South Korean %.4f\n",
+               tf.recall[0], tf.recall[1], tf.recall[2], tf.recall[3]);
+        printf("    innocent South Korean names with one or two slips: %zu   flagged: %zu (%.2f%%)\n", tf.inn,
+               tf.inn_flag, tf.inn ? 100.0 * (double)tf.inn_flag / (double)tf.inn : 0);
     }
     st_deck_free(&var);
     st_deck_free(&inn);

@@ -663,8 +663,9 @@ int st_name_index_query(const st_name_index *ix, st_name_scratch *s, const st_na
             if (term_find(ix, buf, bl, &id)) credit_term(&q, id, w * 0.9f);
         }
         /* fuzzy: vocabulary terms sharing enough bigrams (a Korean query
-         * finds Korean list names through its given-name key instead) */
-        if (t->len >= 2 && t->kind != NM_NUMBER && !query->korean) {
+         * finds Korean list names through its given-name key instead,
+         * unless a word of it looks like a slip: Kwag for Kwang) */
+        if (t->len >= 2 && t->kind != NM_NUMBER && (!query->korean || nm_ko_word_suspect(query, i))) {
             size_t nf;
             const fz_term *fz = fuzzy_terms(ix, s, query->str + t->off, t->len, &nf);
             for (size_t j = 0; j < nf; j++)

@@ -15,12 +15,15 @@
  * cost a little, a substituted token costs a lot.  Invariant: no
  * allocation and no global state unless an explanation is requested.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "names/names_int.h"
+#include "sanctrace/entity.h"
 
 /* Tuned once on the structure of the problem (see docs/names.md). */
 #define PAIR_MIN 0.6       /* token pairs below this similarity stay unpaired */
@@ -38,6 +41,10 @@
 #define THIN_COVER 0.5    /* below this share of the longer name covered... */
 #define THIN_PENALTY 0.4  /* ...each missing share costs this much more */
 #define MONONYM 0.1        /* a one-word name against a longer one */
+#define OTHER_NUMBER 0.2   /* a number on each side, different */
+#define PATRONYMIC_W 0.2   /* share of a patronymic's weight when the other name has none */
+#define OTHER_PATRONYMIC 0.1 /* a different patronymic on each side */
+#define EXTRA_ORG_WORD 0.15 /* an organisation's distinctive word on one side only */
 #define ZH_SAME 0.92      /* one Chinese syllable sequence in two systems */
 #define NICK 0.9          /* one given name in its formal and familiar forms */
 
@@ -75,11 +82,11 @@ static int osa_distance(const char *a, size_t la, const char *b, size_t lb) {
 }
 
 enum how { HOW_NONE = 0, HOW_EXACT, HOW_FUZZY, HOW_PHONETIC, HOW_INITIAL, HOW_JOINED,
-           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM, HOW_NICK };
+           HOW_TRANSLIT, HOW_KO, HOW_KO_PARTIAL, HOW_ABBREV, HOW_ACRONYM, HOW_NICK, HOW_COUNTRY };
 static const char *const how_names[] = {"none", "exact", "fuzzy", "phonetic", "initial",
                                         "joined", "transliterated", "korean-syllable",
                                         "korean-partial", "abbreviation", "initials",
-                                        "nickname"};
+                                        "nickname", "country-form"};
 
 static double str_sim(const char *a, size_t la, const char *b, size_t lb) {
     if (la == 0 || lb == 0) return 0.0;
@@ -134,6 +141,33 @@ static char sound_fold(char c) {
     }
 }
 
+/* Length of a word without the Slavic ending -ij/-iy/-y/-i/-ei/-ey that
+ * romanisations of -ий/-ей write each their own way (Arkadij / Arkady,
+ * Yuriy / Yuri, Sergei / Sergey). */
+static size_t slavic_stem(const char *s, size_t n) {
+    if (n >= 5 && (s[n - 1] == 'j' || s[n - 1] == 'y' || s[n - 1] == 'i') &&
+        (s[n - 2] == 'i' || s[n - 2] == 'y'))
+        return n - 2;
+    if (n >= 4 && (s[n - 1] == 'y' || s[n - 1] == 'i')) return n - 1;
+    return n;
+}
+
+/* Stem length of a patronymic (Romanovich, Nikolayevna, Ukrainian
+ * -ovych/-ivna, Turkic ogly/kyzy written joined), 0 when the word is not
+ * one. */
+static size_t patronymic_stem(const char *s, size_t n) {
+    static const struct { const char *s; size_t n; } suf[] = {
+        {"ovich", 5}, {"evich", 5}, {"ovitch", 6}, {"evitch", 6}, {"ovych", 5}, {"evych", 5}, {"ovna", 4},
+        {"evna", 4}, {"ivna", 4}, {"ichna", 5}, {"ogly", 4}, {"oglu", 4}, {"kyzy", 4}, {"qizi", 4}};
+    if (n < 7) return 0;
+    char last = s[n - 1];
+    if (last != 'h' && last != 'a' && last != 'y' && last != 'u' && last != 'i') return 0;
+    for (size_t k = 0; k < sizeof suf / sizeof suf[0]; k++)
+        if (n >= suf[k].n + 3 && suf[k].s[suf[k].n - 1] == last && memcmp(s + n - suf[k].n, suf[k].s, suf[k].n) == 0)
+            return n - suf[k].n;
+    return 0;
+}
+
 static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
                           int *how) {
     const nm_tok *a = &A->tok[i], *b = &B->tok[j];
@@ -181,6 +215,16 @@ static double tok_sim_how(const st_name_form *A, unsigned i, const st_name_form 
     }
     double s = str_sim(sa, a->len, sb, b->len);
     *how = HOW_FUZZY;
+    if (s < 0.95) {
+        size_t ta = slavic_stem(sa, a->len), tb = slavic_stem(sb, b->len);
+        if (ta != a->len && tb != b->len && ta == tb && ta >= 3 && memcmp(sa, sb, ta) == 0) return 0.95;
+        /* two patronymics share their ending: the father's names decide */
+        size_t pa = patronymic_stem(sa, a->len), pb = patronymic_stem(sb, b->len);
+        if (pa && pb) {
+            double st = str_sim(sa, pa, sb, pb);
+            if (st < 0.75) return 0.0;
+        }
+    }
     /* one given name in two forms: Bill / William, Sasha / Aleksandr */
     if (s < NICK && a->nick[0] && b->nick[0] &&
         (a->nick[0] == b->nick[0] || a->nick[0] == b->nick[1] ||
@@ -210,12 +254,14 @@ double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, un
     return tok_sim_how(a, i, b, j, &how);
 }
 
-/* Similarity of token a_i against the concatenation of b_j..b_{j+m-1}. */
-static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
-                         unsigned m) {
+/* Similarity of token a_i against the concatenation of b_j..b_{j+m-1}
+ * (rev: of b_{j+1} b_j, two tokens written fused in the other order:
+ * "RamiMakhlouf" against "MAKHLUF, Rami"). */
+static double joined_sim_order(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
+                               unsigned m, int rev) {
     const nm_tok *a = &A->tok[i];
     if (a->len < 4 || j + m > B->ntok) return 0.0;
-    if ((A->zh_wade || B->zh_wade) && a->zklen) {
+    if (!rev && (A->zh_wade || B->zh_wade) && a->zklen) {
         /* Tse-tung / Zedong: the syllable keys joined (their spellings may
          * differ in length by more than the test below allows) */
         char kb[160];
@@ -235,12 +281,26 @@ static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *
     char buf[160];
     L = 0;
     for (unsigned k = 0; k < m; k++) {
-        const nm_tok *b = &B->tok[j + k];
+        const nm_tok *b = &B->tok[j + (rev ? m - 1 - k : k)];
         if (b->kind == NM_NUMBER || L + b->len >= sizeof buf) return 0.0;
         memcpy(buf + L, B->str + b->off, b->len);
         L += b->len;
     }
     return str_sim(A->str + a->off, a->len, buf, L);
+}
+
+static double joined_sim(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j,
+                         unsigned m) {
+    double s = joined_sim_order(A, i, B, j, m, 0);
+    if (m == 2) {
+        /* the other order only nearly letter for letter: a fused full
+           name, not a word that happens to spell two others backwards
+           (Hans / Su Han) */
+        double r = j + 1 < B->ntok && A->str[A->tok[i].off] == B->str[B->tok[j + 1].off]
+                       ? joined_sim_order(A, i, B, j, m, 1) : 0.0;
+        if (r >= KNEE && r > s) s = r;
+    }
+    return s;
 }
 
 static double quality(double s) {
@@ -249,15 +309,204 @@ static double quality(double s) {
     return q > 0 ? q : 0;
 }
 
-/* ---- Latin alignment ----------------------------------------------------- */
+/* ---- surnames ------------------------------------------------------------ */
+
+/* A surname's consonant frame and its count of vowel groups, read the
+ * same way across the common romanisations (kh = h, ph = f, c/q/k/g, z/s,
+ * w/v, x = ks, j/y; h and vowels dropped, doubles merged).  Spelling
+ * variants of one family name share both (Makhlouf/Makhluf,
+ * Zakharov/Zaharov, Friedman/Fridman, Tyurin/Turin); another family
+ * name one letter away does not (Putin/Turin, Kozak/Kozar, Zaharov/Zharov). */
+static void surname_shape(const char *s, size_t n, char *frame, size_t cap, int *groups) {
+    size_t o = 0;
+    int g = 0, in_vowel = 0;
+    char prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if ((c == 'k' || c == 'p') && i + 1 < n && s[i + 1] == 'h') { c = c == 'p' ? 'f' : 'h'; i++; }
+        if (c == 'c' || c == 'q' || c == 'g') c = 'k';
+        if (c == 'z') c = 's';
+        if (c == 'w') c = 'v';
+        if (c == 'j') c = 'y';
+        int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+        if (vowel) {
+            if (!in_vowel) g++;
+            in_vowel = 1;
+            continue;
+        }
+        in_vowel = 0;
+        if (c == 'h') continue;
+        if (c == 'x') {
+            if (o + 2 < cap) { frame[o++] = 'k'; frame[o++] = 's'; }
+            prev = 's';
+            continue;
+        }
+        if (c == prev) continue;
+        if (o + 1 < cap) frame[o++] = c;
+        prev = c;
+    }
+    frame[o] = 0;
+    *groups = g;
+}
+
+static int same_surname_shape(const st_name_form *A, unsigned i, const st_name_form *B, unsigned j) {
+    char fa[64], fb[64];
+    int ga, gb;
+    surname_shape(nm_tok_str(A, i), A->tok[i].len, fa, sizeof fa, &ga);
+    surname_shape(nm_tok_str(B, j), B->tok[j].len, fb, sizeof fb, &gb);
+    return ga == gb && strcmp(fa, fb) == 0;
+}
+
+/* Token i of a person's name is its surname as the name itself states
+ * it: before the comma of "SURNAME, Given", the lists' way.  Without a
+ * comma no word is known to be the surname (Given Surname, Surname Given
+ * and Korean orders all occur), and a slip in any word stays a slip
+ * (Angela Merkur / Angela Merkel). */
+static int surname_tok(const st_name_form *F, unsigned i) {
+    return F->comma_after && F->comma_after < F->ntok && i < F->comma_after;
+}
+
+#define OTHER_SURNAME 0.6 /* cap for a surname one or two letters from another */
+#define SURNAME_UNPAIRED 0.15 /* a stated surname that nothing meets */
+
+static int stated_surname_unpaired(const st_name_form *F, const uint8_t *used) {
+    if (!F->comma_after || F->comma_after >= F->ntok) return 0;
+    for (unsigned i = 0; i < F->comma_after; i++)
+        if (used[i] || F->tok[i].kind != NM_WORD) return 0;
+    return 1;
+}
+
+/* ---- countries ----------------------------------------------------------- */
 
 typedef struct pairc {
     float s;
     uint8_t qi, qn, li, ln; /* query tokens qi..qi+qn-1 with list li..li+ln-1 */
     uint8_t how;
+    uint8_t used; /* taken by the greedy alignment */
 } pairc;
 
-#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 5 + 2 * ST_NAME_MAX_TOKENS * 4)
+#define MAXP (ST_NAME_MAX_TOKENS * ST_NAME_MAX_TOKENS * 6 + 2 * ST_NAME_MAX_TOKENS * 4)
+
+/* Adjectival forms of country names, sorted: an organisation names its
+ * country either way (Korean / Korea National Insurance Corporation,
+ * Iranian / Iran ..., North Korean / DPRK). */
+static const struct { const char *adj, *country; } demonyms[] = {
+    {"afghan", "afghanistan"}, {"albanian", "albania"}, {"algerian", "algeria"},
+    {"american", "united states"}, {"angolan", "angola"}, {"argentine", "argentina"},
+    {"argentinian", "argentina"}, {"armenian", "armenia"}, {"austrian", "austria"},
+    {"azerbaijani", "azerbaijan"}, {"bahraini", "bahrain"}, {"belarusian", "belarus"},
+    {"belarussian", "belarus"}, {"belgian", "belgium"}, {"bolivian", "bolivia"},
+    {"brazilian", "brazil"}, {"british", "united kingdom"}, {"bulgarian", "bulgaria"},
+    {"burmese", "burma"}, {"burundian", "burundi"}, {"cambodian", "cambodia"},
+    {"canadian", "canada"}, {"chilean", "chile"}, {"chinese", "china"}, {"colombian", "colombia"},
+    {"congolese", "congo"}, {"croatian", "croatia"}, {"cuban", "cuba"}, {"cypriot", "cyprus"},
+    {"czech", "czechia"}, {"danish", "denmark"}, {"dutch", "netherlands"},
+    {"ecuadorian", "ecuador"}, {"egyptian", "egypt"}, {"emirati", "united arab emirates"},
+    {"eritrean", "eritrea"}, {"estonian", "estonia"}, {"ethiopian", "ethiopia"},
+    {"filipino", "philippines"}, {"finnish", "finland"}, {"french", "france"},
+    {"georgian", "georgia"}, {"german", "germany"}, {"ghanaian", "ghana"}, {"greek", "greece"},
+    {"haitian", "haiti"}, {"hungarian", "hungary"}, {"indian", "india"},
+    {"indonesian", "indonesia"}, {"iranian", "iran"}, {"iraqi", "iraq"}, {"irish", "ireland"},
+    {"israeli", "israel"}, {"italian", "italy"}, {"japanese", "japan"}, {"jordanian", "jordan"},
+    {"kazakh", "kazakhstan"}, {"kenyan", "kenya"}, {"korean", "korea"}, {"kuwaiti", "kuwait"},
+    {"kyrgyz", "kyrgyzstan"}, {"latvian", "latvia"}, {"lebanese", "lebanon"}, {"libyan", "libya"},
+    {"lithuanian", "lithuania"}, {"malaysian", "malaysia"}, {"malian", "mali"},
+    {"mexican", "mexico"}, {"moldovan", "moldova"}, {"mongolian", "mongolia"},
+    {"moroccan", "morocco"}, {"nicaraguan", "nicaragua"}, {"nigerian", "nigeria"},
+    {"norwegian", "norway"}, {"omani", "oman"}, {"pakistani", "pakistan"},
+    {"palestinian", "palestine"}, {"panamanian", "panama"}, {"peruvian", "peru"},
+    {"polish", "poland"}, {"portuguese", "portugal"}, {"qatari", "qatar"}, {"romanian", "romania"},
+    {"russian", "russia"}, {"rwandan", "rwanda"}, {"saudi", "saudi arabia"}, {"serbian", "serbia"},
+    {"singaporean", "singapore"}, {"slovak", "slovakia"}, {"somali", "somalia"},
+    {"spanish", "spain"}, {"sudanese", "sudan"}, {"swedish", "sweden"}, {"swiss", "switzerland"},
+    {"syrian", "syria"}, {"taiwanese", "taiwan"}, {"tajik", "tajikistan"}, {"thai", "thailand"},
+    {"tunisian", "tunisia"}, {"turkish", "turkey"}, {"turkmen", "turkmenistan"},
+    {"ugandan", "uganda"}, {"ukrainian", "ukraine"}, {"uzbek", "uzbekistan"},
+    {"venezuelan", "venezuela"}, {"vietnamese", "vietnam"}, {"yemeni", "yemen"},
+    {"zimbabwean", "zimbabwe"},
+};
+
+static const char *demonym_country(const char *w) {
+    size_t lo = 0, hi = sizeof demonyms / sizeof demonyms[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(demonyms[mid].adj, w);
+        if (c == 0) return demonyms[mid].country;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+/* A country's name or adjective that the ISO table may not hold
+ * ("korea" without north or south). */
+static int country_word(const char *w) {
+    if (demonym_country(w)) return 1;
+    for (size_t i = 0; i < sizeof demonyms / sizeof demonyms[0]; i++)
+        if (demonyms[i].country[0] == w[0] && !strcmp(demonyms[i].country, w)) return 1;
+    return 0;
+}
+
+int nm_demonyms_sorted(void) {
+    for (size_t i = 1; i < sizeof demonyms / sizeof demonyms[0]; i++)
+        if (strcmp(demonyms[i - 1].adj, demonyms[i].adj) >= 0) return 0;
+    return 1;
+}
+
+/* The country that tokens i..i+m-1 of F name (m 1 or 2, the last word
+ * read through the adjective table; "north korean" is "north korea"):
+ * its name into canon and its ISO code into code (empty when the table
+ * of countries does not know it).  0 when the run names no country. */
+static int country_run(const st_name_form *F, unsigned i, unsigned m, char *canon, size_t cap,
+                       char code[3]) {
+    if (i + m > F->ntok) return 0;
+    const char *last = nm_tok_str(F, i + m - 1), *c = demonym_country(last);
+    int adj = c != NULL;
+    if (!c) c = last;
+    int n = m == 2 ? snprintf(canon, cap, "%s %s", nm_tok_str(F, i), c) : snprintf(canon, cap, "%s", c);
+    if (n < 0 || (size_t)n >= cap) return 0;
+    code[0] = 0;
+    size_t len = strlen(canon);
+    /* short codes (sa, ag, co) are legal forms or words: only a few
+       common abbreviations of countries count */
+    int short_ok = !strcmp(canon, "dprk") || !strcmp(canon, "prc") || !strcmp(canon, "rok") ||
+                   !strcmp(canon, "uae") || !strcmp(canon, "usa") || !strcmp(canon, "ussr");
+    if ((len >= 4 || short_ok) && st_country_code(canon, code) != ST_OK) code[0] = 0;
+    if (m == 2 && !code[0]) return 0;
+    return adj || code[0];
+}
+
+/* Pairs of runs naming one country in its two forms, between names of
+ * which one writes a country adjective (only those pay for the look-up). */
+static void country_pairs(const st_name_form *Q, const st_name_form *L, pairc *cand, size_t *nc) {
+    int any = 0;
+    for (unsigned i = 0; i < Q->ntok && !any; i++) any = demonym_country(nm_tok_str(Q, i)) != NULL;
+    for (unsigned j = 0; j < L->ntok && !any; j++) any = demonym_country(nm_tok_str(L, j)) != NULL;
+    if (!any) return;
+    for (unsigned mq = 1; mq <= 2; mq++)
+        for (unsigned i = 0; i + mq <= Q->ntok; i++) {
+            char cq[64], kq[3];
+            if (!country_run(Q, i, mq, cq, sizeof cq, kq)) continue;
+            for (unsigned ml = 1; ml <= 2; ml++)
+                for (unsigned j = 0; j + ml <= L->ntok; j++) {
+                    char cl[64], kl[3];
+                    if (*nc >= MAXP || !country_run(L, j, ml, cl, sizeof cl, kl)) continue;
+                    int same = !strcmp(cq, cl) || (kq[0] && !strcmp(kq, kl));
+                    if (same)
+                        cand[(*nc)++] = (pairc){0.95f, (uint8_t)i, (uint8_t)mq, (uint8_t)j, (uint8_t)ml,
+                                                HOW_COUNTRY, 0};
+                    else if (mq == 1 && ml == 1)
+                        /* two countries: Iranian / Syrian are not one word misspelt */
+                        for (size_t c = 0; c < *nc; c++)
+                            if (cand[c].qi == i && cand[c].qn == 1 && cand[c].li == j && cand[c].ln == 1 &&
+                                cand[c].how != HOW_COUNTRY)
+                                cand[c].s = 0;
+                }
+        }
+}
+
+/* ---- Latin alignment ----------------------------------------------------- */
+
 
 /* Token a of A (2..5 letters) against runs of B tokens whose first letters
  * spell it; particles in the run may be skipped. */
@@ -279,9 +528,38 @@ static void acronym_pairs(const st_name_form *A, const st_name_form *B, pairc *c
             /* initials standing for a person's whole name (N.N.) say
              * nothing about who it is */
             if (person && j == 0 && k == B->ntok) continue;
-            pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM};
-            if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM};
+            pairc p = {0.85f, (uint8_t)i, 1, (uint8_t)j, (uint8_t)(k - j), HOW_ACRONYM, 0};
+            if (swap) p = (pairc){0.85f, (uint8_t)j, (uint8_t)(k - j), (uint8_t)i, 1, HOW_ACRONYM, 0};
             cand[(*nc)++] = p;
+        }
+    }
+}
+
+/* A run of single letters on A (i c) spelling part of an acronym written
+ * as one word on B (A.I.C. -> aic): one letter of the acronym is easily
+ * left out; at least two letters and two thirds of it must be there. */
+static void initials_in_acronym(const st_name_form *A, const st_name_form *B, pairc *cand, size_t *nc,
+                                int swap) {
+    for (unsigned i = 0; i + 1 < A->ntok; i++) {
+        unsigned m = 0;
+        char run[8];
+        while (i + m < A->ntok && m < 6 && A->tok[i + m].len == 1 && A->tok[i + m].kind != NM_NUMBER) {
+            run[m] = nm_tok_str(A, i + m)[0];
+            m++;
+        }
+        if (m < 2) continue;
+        for (unsigned j = 0; j < B->ntok; j++) {
+            const nm_tok *b = &B->tok[j];
+            if (b->len < m || b->len > 6 || b->kind == NM_NUMBER || m * 3 < b->len * 2 || *nc >= MAXP) continue;
+            const char *t = nm_tok_str(B, j);
+            for (unsigned o = 0; o + m <= b->len; o++) {
+                if (memcmp(t + o, run, m) != 0) continue;
+                float sc = m == b->len ? 0.95f : 0.85f;
+                pairc p = {sc, (uint8_t)i, (uint8_t)m, (uint8_t)j, 1, HOW_ACRONYM, 0};
+                if (swap) p = (pairc){sc, (uint8_t)j, 1, (uint8_t)i, (uint8_t)m, HOW_ACRONYM, 0};
+                cand[(*nc)++] = p;
+                break;
+            }
         }
     }
 }
@@ -309,6 +587,36 @@ static int unmatched_country(const st_name_form *F, const uint8_t *used) {
     return 0;
 }
 
+static int unpaired_number(const st_name_form *F, const uint8_t *used) {
+    for (unsigned i = 0; i < F->ntok; i++)
+        if (!used[i] && F->tok[i].kind == NM_NUMBER) return 1;
+    return 0;
+}
+
+/* Continents and regions qualify a branch like a country does. */
+static int region_word(const char *w) {
+    static const char *const r[] = {"africa", "america", "americas", "asia", "asian", "europe", "european",
+                                    "middle", "east", "west", "north", "south", "pacific", "global",
+                                    "international", "intl", "worldwide", "overseas"};
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (!strcmp(w, r[i])) return 1;
+    return 0;
+}
+
+static int extra_word(const st_name_form *F, const uint8_t *used) {
+    for (unsigned i = 0; i < F->ntok; i++)
+        if (!used[i] && (F->tok[i].kind == NM_WORD || F->tok[i].kind == NM_GENERIC) && F->tok[i].len > 2 &&
+            !F->tok[i].country && !region_word(nm_tok_str(F, i)) && !country_word(nm_tok_str(F, i)))
+            return 1;
+    return 0;
+}
+
+static int org_words(const st_name_form *f) {
+    for (unsigned i = 0; i < f->ntok; i++)
+        if (f->tok[i].kind == NM_LEGAL || f->tok[i].kind == NM_GENERIC) return 1;
+    return 0;
+}
+
 /* Words that name the person: not titles, particles or initials. */
 static unsigned content_words(const st_name_form *F) {
     unsigned n = 0;
@@ -316,17 +624,30 @@ static unsigned content_words(const st_name_form *F) {
     return n;
 }
 
+/* What the alignment was, for the Korean path to weigh it: every word
+ * of both names paired at face value (KNEE or better), in the same
+ * cyclic order (a surname moved from the end to the front). */
+typedef struct latin_shape {
+    int reordering;
+} latin_shape;
+
 static double latin_score(const st_name_form *Q, const st_name_form *L, st_schema schema,
-                          json_t *tokens, json_t *unq, json_t *unl) {
+                          json_t *tokens, json_t *unq, json_t *unl, latin_shape *shape) {
     pairc cand[MAXP];
     size_t nc = 0;
     unsigned nq = Q->ntok, nl = L->ntok;
+    int person = schema == ST_SCHEMA_PERSON;
     for (unsigned i = 0; i < nq; i++)
         for (unsigned j = 0; j < nl; j++) {
             int how;
             double s = tok_sim_how(Q, i, L, j, &how);
+            /* surnames count: a family name a letter or two from another
+               is another family, not a spelling of it */
+            if (person && s < KNEE && s > OTHER_SURNAME && (how == HOW_FUZZY || how == HOW_PHONETIC) &&
+                (surname_tok(Q, i) || surname_tok(L, j)) && !same_surname_shape(Q, i, L, j))
+                s = OTHER_SURNAME;
             if (s >= PAIR_MIN && nc < MAXP)
-                cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 1, (uint8_t)how};
+                cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, 1, (uint8_t)how, 0};
         }
     /* joined on one side, separate on the other (VladimirPutin, Good Will) */
     for (unsigned m = 2; m <= 3; m++) {
@@ -334,19 +655,21 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
             for (unsigned j = 0; j + m <= nl; j++) {
                 double s = joined_sim(Q, i, L, j, m);
                 if (s >= 0.8 && nc < MAXP)
-                    cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, (uint8_t)m, HOW_JOINED};
+                    cand[nc++] = (pairc){(float)s, (uint8_t)i, 1, (uint8_t)j, (uint8_t)m, HOW_JOINED, 0};
             }
         for (unsigned j = 0; j < nl; j++)
             for (unsigned i = 0; i + m <= nq; i++) {
                 double s = joined_sim(L, j, Q, i, m);
                 if (s >= 0.8 && nc < MAXP)
-                    cand[nc++] = (pairc){(float)s, (uint8_t)i, (uint8_t)m, (uint8_t)j, 1, HOW_JOINED};
+                    cand[nc++] = (pairc){(float)s, (uint8_t)i, (uint8_t)m, (uint8_t)j, 1, HOW_JOINED, 0};
             }
     }
     /* initials: PLA / People's Liberation Army, JC / Jean Claude */
-    int person = schema == ST_SCHEMA_PERSON;
     acronym_pairs(Q, L, cand, &nc, 0, person);
     acronym_pairs(L, Q, cand, &nc, 1, person);
+    if (!person) country_pairs(Q, L, cand, &nc);
+    initials_in_acronym(Q, L, cand, &nc, 0);
+    initials_in_acronym(L, Q, cand, &nc, 1);
     /* greedy: best pairs first (insertion sort: nc is small) */
     for (size_t a = 1; a < nc; a++) {
         pairc x = cand[a];
@@ -368,6 +691,7 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
         for (unsigned k = 0; k < p->qn; k++) clash |= usedq[p->qi + k];
         for (unsigned k = 0; k < p->ln; k++) clash |= usedl[p->li + k];
         if (clash) continue;
+        p->used = 1;
         double q = quality(p->s);
         for (unsigned k = 0; k < p->qn; k++) {
             usedq[p->qi + k] = 1;
@@ -391,12 +715,42 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
                                                     round(p->s * 1000) / 1000));
         }
     }
+    if (shape) {
+        /* list position of each query word; whole words only */
+        int at[ST_NAME_MAX_TOKENS], ok = 1;
+        for (unsigned i = 0; i < nq; i++) at[i] = -1;
+        for (size_t c = 0; c < nc && ok; c++) {
+            const pairc *p = &cand[c];
+            if (!p->used) continue;
+            if (p->qn != 1 || p->ln != 1 || p->s < KNEE) ok = 0;
+            else at[p->qi] = p->li;
+        }
+        unsigned descents = 0;
+        for (unsigned i = 0; i < nq && ok; i++) {
+            if (at[i] < 0) ok = 0;
+            else if (i && at[i] < at[i - 1]) descents++;
+        }
+        ok = ok && nq == nl && (descents == 0 || (descents == 1 && at[nq - 1] < at[0]));
+        shape->reordering = ok;
+    }
     if (unq)
         for (unsigned i = 0; i < nq; i++)
             if (!usedq[i]) json_array_append_new(unq, json_string(nm_tok_str(Q, i)));
     if (unl)
         for (unsigned j = 0; j < nl; j++)
             if (!usedl[j]) json_array_append_new(unl, json_string(nm_tok_str(L, j)));
+    /* a patronymic written on one side only is a missing middle name and
+       costs little; one on each side, unpaired, is another father */
+    double patq = 0, patl = 0;
+    for (unsigned i = 0; i < nq; i++)
+        if (!usedq[i] && Q->tok[i].kind == NM_WORD && patronymic_stem(nm_tok_str(Q, i), Q->tok[i].len))
+            patq += Q->tok[i].w;
+    for (unsigned j = 0; j < nl; j++)
+        if (!usedl[j] && L->tok[j].kind == NM_WORD && patronymic_stem(nm_tok_str(L, j), L->tok[j].len))
+            patl += L->tok[j].w;
+    int other_father = person && patq > 0 && patl > 0;
+    if (person && patq > 0 && patl == 0 && tq - patq > 0) tq -= patq * (1 - PATRONYMIC_W);
+    if (person && patl > 0 && patq == 0 && tl - patl > 0) tl -= patl * (1 - PATRONYMIC_W);
     double cq = mq / tq, cl = ml / tl;
     double lo = cq < cl ? cq : cl, hi = cq < cl ? cl : cq;
     /* a substitution is a word of one name standing where another word of
@@ -422,14 +776,28 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
     int numq = 0, numl = 0;
     for (unsigned i = 0; i < nq; i++) numq += Q->tok[i].kind == NM_NUMBER;
     for (unsigned j = 0; j < nl; j++) numl += L->tok[j].kind == NM_NUMBER;
-    if ((numq == 0) != (numl == 0) &&
-        (schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY))
-        s -= ONE_SIDED_NUMBER;
+    int org = schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY ||
+              (schema == ST_SCHEMA_UNKNOWN && (org_words(Q) || org_words(L)));
+    if ((numq == 0) != (numl == 0) && org) s -= ONE_SIDED_NUMBER;
+    /* numbers distinguish: Snow Storm 1 is not Snow Storm 2 (both numbers
+       written, neither paired).  In an organisation's name they mark the
+       vintages of one fund or trust series, which the lists and the pair
+       benchmark treat as one family: cheap there, as before. */
+    if (!org && numq && numl && unpaired_number(Q, usedq) && unpaired_number(L, usedl)) s -= OTHER_NUMBER;
+    /* an organisation's distinctive word on one side only names another
+       company of the family (Crystalord Systems Ltd / Crystalord Ltd);
+       legal forms, particles, numbers and countries are not distinctive */
+    if (org && (extra_word(Q, usedq) != extra_word(L, usedl))) s -= EXTRA_ORG_WORD;
     /* and a country after the first word marks a national subsidiary
      * (Banco Santander Mexico / Banco Santander) */
     if ((schema == ST_SCHEMA_ORGANIZATION || schema == ST_SCHEMA_COMPANY) &&
         (unmatched_country(Q, usedq) || unmatched_country(L, usedl)))
         s -= COUNTRY_QUALIFIER;
+    /* a surname the list states that nothing in the query meets is
+       another family's name (Vladimir Putin / KONONOV, Vladimir P.) */
+    if (person && (stated_surname_unpaired(Q, usedq) || stated_surname_unpaired(L, usedl)))
+        s -= SURNAME_UNPAIRED;
+    if (other_father) s -= OTHER_PATRONYMIC;
     if (bin_swapped(Q, L)) s *= BIN_SWAP;
     if (s < 0) s = 0;
     if (s > 1) s = 1;
@@ -532,12 +900,406 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
     return best;
 }
 
+/* ---- typing errors in romanised Korean ------------------------------------- */
+
+/* A typing error inside a romanised Korean syllable usually leaves a
+ * word that reads as no Korean (Jesn, Jomg) or as a syllable nobody is
+ * named with (Gwag: 곽), so the key path sees another name.  A word is
+ * repairable when it does not read as Korean, or reads as syllables
+ * outside the common given-name syllables and the surnames, or is
+ * written as no system writes it (Gwag for 곽: RR Gwak, MR Kwak); one edit of it (a letter dropped, added, changed, or
+ * two swapped) that reads as exactly the other name's syllables counts
+ * as that word.  A correctly written common syllable is never repaired
+ * (Kang stays Kang, not Kwang), at most two words of a name are, and at
+ * least one word must agree as written: the evidence must be strong.  The
+ * surname must agree, or be the one slip of a name whose given syllables
+ * all agree; the typed word must be one edit from a written form of the
+ * listed syllables; a word's first letter is never repaired. */
+#define KO_TYPO_ONE 0.92 /* one repaired word */
+#define KO_TYPO_TWO 0.84 /* two */
+
+static int ko_common_given(uint16_t key) {
+    ko_syl sy;
+    for (size_t i = 0; i < ko_n_given_syllables; i++) {
+        const unsigned char *p = (const unsigned char *)ko_given_syllables[i];
+        uint32_t cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        if (ko_from_codepoint(cp, &sy) && ko_key(sy) == key) return 1;
+    }
+    return 0;
+}
+
+/* Syllable keys of a romanised word; 0 when it does not read as Korean. */
+static size_t word_keys(const char *s, size_t n, uint16_t *keys, size_t max) {
+    ko_syl sy[KO_MAX_SYL];
+    size_t k = ko_parse_token(s, n, sy, max < KO_MAX_SYL ? max : KO_MAX_SYL);
+    for (size_t i = 0; i < k; i++) keys[i] = ko_key(sy[i]);
+    return k;
+}
+
+/* Keys of token i of F: Hangul from the form, romanised words parsed. */
+static size_t tok_keys(const st_name_form *F, unsigned i, uint16_t *keys) {
+    const nm_tok *t = &F->tok[i];
+    /* a Korean form holds its keys already, and nm_ko_marks keeps those
+       of the words of any other form that read as Korean */
+    if ((t->nsyl || (t->ko_mark & NM_KO_PARSED)) && t->nsyl <= 4 && t->syl0 + t->nsyl <= KO_MAX_SYL * 2) {
+        for (size_t k = 0; k < t->nsyl; k++) keys[k] = F->keys[t->syl0 + k];
+        return t->nsyl;
+    }
+    if (t->origin == NM_HANGUL) return 0;
+    /* Do, Da, Van read as particles elsewhere are syllables here */
+    if (t->origin != NM_LATIN || (t->kind != NM_WORD && t->kind != NM_STOP) || t->len > 24) return 0;
+    return word_keys(F->str + t->off, t->len, keys, 4);
+}
+
+static int keys_equal(const uint16_t *a, size_t na, const uint16_t *b, size_t nb) {
+    if (na != nb || !na) return 0;
+    for (size_t i = 0; i < na; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+/* The word is how some system or South Korean habit writes the
+ * syllables it reads as (Kang, Gwak, Jeong), not merely parseable
+ * (Gwag). */
+static int written_as_a_system_writes(const char *s, size_t n) {
+    ko_syl sy[4];
+    size_t k = ko_parse_token(s, n, sy, 4);
+    if (!k) return 0;
+    if (k == 1)
+        for (unsigned v = 0; v < 3; v++) {
+            const char *p = ko_popular_surname(sy[0], v);
+            if (p && strlen(p) == n && !strncasecmp(p, s, n)) return 1;
+        }
+    for (int sys = 0; sys < KO_SYS_COUNT; sys++)
+        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
+            char w[80];
+            size_t o = 0;
+            for (size_t j = 0; j < k; j++) {
+                char r[16];
+                size_t rl = ko_render(sy[j], (ko_system)sys, j == 0, v, r);
+                for (size_t c = 0; c < rl && o + 1 < sizeof w; c++)
+                    if (r[c] != '-' && r[c] != '\'') w[o++] = (char)tolower((unsigned char)r[c]);
+            }
+            if (o == n && !memcmp(w, s, n)) return 1;
+        }
+    return 0;
+}
+
+static int renders_as(ko_syl sy, const char *s, size_t n) {
+    for (unsigned v = 0; v < 3; v++) {
+        const char *p = ko_popular_surname(sy, v);
+        if (p && strlen(p) == n && !strncasecmp(p, s, n)) return 1;
+    }
+    for (int sys = 0; sys < KO_SYS_COUNT; sys++)
+        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
+            char r[16];
+            size_t rl = ko_render(sy, (ko_system)sys, 1, v, r);
+            if (rl == n && !strncasecmp(r, s, n)) return 1;
+        }
+    return 0;
+}
+
+static uint32_t utf8_3(const char *h) {
+    const unsigned char *p = (const unsigned char *)h;
+    return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+}
+
+/* A word of one syllable is a common syllable written correctly when
+ * some surname or common given-name syllable with its key is written
+ * that way by a system or a South Korean habit (Lee, Lim, Kang; not Gwag). */
+static int common_syllable_written(uint16_t key, const char *s, size_t n) {
+    ko_syl sy;
+    for (size_t i = 0; i < ko_n_surnames; i++)
+        if (ko_from_codepoint(utf8_3(ko_surnames[i].hangul), &sy) && ko_key(sy) == key && renders_as(sy, s, n))
+            return 1;
+    for (size_t i = 0; i < ko_n_given_syllables; i++)
+        if (ko_from_codepoint(utf8_3(ko_given_syllables[i]), &sy) && ko_key(sy) == key && renders_as(sy, s, n))
+            return 1;
+    return 0;
+}
+
+/* Some one edit of the surname s (its first letter kept) reads as a
+ * surname other than want: Choio is a slip of Choi as much as of Cho, so
+ * it is no evidence for either. */
+static int slip_of_another_surname(const char *s, size_t n, uint16_t want) {
+    char b[32];
+    uint16_t k[4];
+    if (n + 2 > sizeof b) return 1;
+#define OTHER(len) do { if (word_keys(b, (len), k, 4) == 1 && k[0] != want && ko_is_surname_key(k[0])) return 1; } while (0)
+    for (size_t i = 1; i < n; i++) {
+        memcpy(b, s, i);
+        memcpy(b + i, s + i + 1, n - i - 1);
+        OTHER(n - 1);
+    }
+    for (size_t i = 1; i + 1 < n; i++) {
+        memcpy(b, s, n);
+        b[i] = s[i + 1];
+        b[i + 1] = s[i];
+        OTHER(n);
+    }
+    for (size_t i = 1; i < n; i++)
+        for (char c = 'a'; c <= 'z'; c++) {
+            memcpy(b, s, n);
+            b[i] = c;
+            OTHER(n);
+        }
+    for (size_t i = 1; i <= n; i++)
+        for (char c = 'a'; c <= 'z'; c++) {
+            memcpy(b, s, i);
+            b[i] = c;
+            memcpy(b + i + 1, s + i, n - i);
+            OTHER(n + 1);
+        }
+#undef OTHER
+    return 0;
+}
+
+
+static size_t ascii_form(const char *r, size_t rl, char *out, size_t cap) {
+    size_t o = 0;
+    for (size_t c = 0; c < rl && o + 1 < cap; c++)
+        if (isalpha((unsigned char)r[c])) out[o++] = (char)tolower((unsigned char)r[c]);
+    out[o] = 0;
+    return o;
+}
+
+/* The typed word q is one edit from a way the listed word's syllables
+ * are written: the list word itself, or any system's or South Korean
+ * habit's spelling of a syllable with its key (for a word of one
+ * syllable: Jeon, Jun, Chon for JON), or of its syllables in one system
+ * (a joined word).  This holds the repair to the letters typed, not only
+ * to what the keys let through (Seohg is no slip of Su). */
+/* one edit apart, the first letter the same (people see a wrong first
+ * letter; a word's first letter changed is most often another syllable:
+ * Dong / Jong) */
+static int one_slip(const char *q, size_t qn, const char *w, size_t wn) {
+    return qn && wn && q[0] == w[0] && (qn > wn ? qn - wn : wn - qn) <= 1 && osa_distance(q, qn, w, wn) == 1;
+}
+
+static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
+                             size_t nw) {
+    if (one_slip(q, qn, lw, ln)) return 1;
+    char w[80];
+    if (nw == 1) {
+        /* every syllable with the key: onsets, then vowels, then codas
+           that keep each class (a few dozen of the 11,172) */
+        ko_syl sy = {0, 0, 0}, ref;
+        ko_syl rs[1];
+        if (ko_parse_token(lw, ln, rs, 1) != 1) return 0;
+        ref = rs[0];
+        for (sy.on = 0; sy.on < 19; sy.on++) {
+            ko_syl a = {sy.on, ref.vo, ref.co};
+            if ((ko_key(a) >> 8) != (want[0] >> 8)) continue;
+            for (sy.vo = 0; sy.vo < 21; sy.vo++) {
+                ko_syl b = {sy.on, sy.vo, ref.co};
+                if ((ko_key(b) >> 4) != (want[0] >> 4)) continue;
+                for (sy.co = 0; sy.co < 28; sy.co++) {
+                    if (ko_key(sy) != want[0]) continue;
+                    for (unsigned v = 0; v < 3; v++) {
+                        const char *p = ko_popular_surname(sy, v);
+                        if (p && one_slip(q, qn, w, ascii_form(p, strlen(p), w, sizeof w))) return 1;
+                    }
+                    for (int sys = 0; sys < KO_SYS_COUNT; sys++)
+                        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
+                            char r[16];
+                            size_t rl = ko_render(sy, (ko_system)sys, 1, v, r);
+                            if (one_slip(q, qn, w, ascii_form(r, rl, w, sizeof w))) return 1;
+                        }
+                }
+            }
+        }
+        return 0;
+    }
+    ko_syl sy[4];
+    size_t k = ko_parse_token(lw, ln, sy, 4);
+    for (int sys = 0; sys < KO_SYS_COUNT && k; sys++)
+        for (unsigned v = 0; v < (sys == KO_SYS_POPULAR ? 4u : 1u); v++) { /* only popular spellings have variants */
+            char cat[80];
+            size_t o = 0;
+            for (size_t j = 0; j < k; j++) {
+                char r[16];
+                size_t rl = ko_render(sy[j], (ko_system)sys, j == 0, v, r);
+                o += ascii_form(r, rl, cat + o, sizeof cat - o);
+            }
+            if (one_slip(q, qn, cat, o)) return 1;
+        }
+    return 0;
+}
+
+static const char *w0(const st_name_form *f, unsigned i) { return f->str + f->tok[i].off; }
+
+void nm_ko_marks(st_name_form *f) {
+    size_t used = f->korean ? f->nsyl : 0; /* free key slots of a form not read as Korean */
+    if (!f->korean)
+        for (unsigned i = 0; i < f->ntok; i++) f->tok[i].syl0 = f->tok[i].nsyl = 0; /* a failed reading's leftovers */
+    for (unsigned i = 0; i < f->ntok; i++) {
+        nm_tok *t = &f->tok[i];
+        uint8_t m = NM_KO_PARSED;
+        t->ko_mark = 0;
+        if (t->origin == NM_HANGUL) {
+            t->ko_mark = NM_KO_WRITTEN | (t->nsyl ? NM_KO_PARSED : 0);
+            continue;
+        }
+        if (t->origin != NM_LATIN || (t->kind != NM_WORD && t->kind != NM_STOP)) {
+            t->ko_mark = t->nsyl ? 0 : NM_KO_PARSED; /* no keys: nothing to parse later */
+            continue;
+        }
+        uint16_t k[4];
+        /* letters no romanisation of Korean uses: not worth a parse */
+        size_t nk = 0;
+        if (t->len <= 16 && !memchr(w0(f, i), 'f', t->len) && !memchr(w0(f, i), 'q', t->len) &&
+            !memchr(w0(f, i), 'v', t->len) && !memchr(w0(f, i), 'x', t->len) && !memchr(w0(f, i), 'z', t->len))
+            nk = tok_keys(f, i, k);
+        if (!f->korean && nk && !t->nsyl && used + nk <= KO_MAX_SYL * 2) {
+            /* keep them: the comparator reads them for every candidate */
+            t->syl0 = (uint8_t)used;
+            t->nsyl = (uint8_t)nk;
+            for (size_t j = 0; j < nk; j++) f->keys[used + j] = k[j];
+            used += nk;
+        }
+        /* the same tests as korean_written and repairable, each once */
+        const char *w = nm_tok_str(f, i);
+        if (nk == 0) m |= NM_KO_SUSPECT;
+        else if (nk == 1) {
+            int c = common_syllable_written(k[0], w, t->len);
+            if (c || written_as_a_system_writes(w, t->len)) m |= NM_KO_WRITTEN;
+            if (!c) m |= NM_KO_SUSPECT;
+        } else {
+            int allc = 1;
+            for (size_t j = 0; j < nk && allc; j++) allc = ko_is_surname_key(k[j]) || ko_common_given(k[j]);
+            int wr = written_as_a_system_writes(w, t->len);
+            if (wr) m |= NM_KO_WRITTEN;
+            if (!allc || !wr) m |= NM_KO_SUSPECT;
+        }
+        uint16_t groups[2];
+        nm_nick_groups(nm_tok_str(f, i), groups);
+        if (groups[0]) m &= (uint8_t)~NM_KO_SUSPECT; /* John is a name, not a slip */
+        else if (t->len >= 2) m |= NM_KO_MAY_REPAIR;
+        if (t->len < 2) m &= (uint8_t)~NM_KO_SUSPECT;
+        t->ko_mark = m;
+    }
+}
+
+int nm_ko_word_suspect(const st_name_form *f, unsigned i) {
+    return i < f->ntok && (f->tok[i].ko_mark & NM_KO_SUSPECT);
+}
+
+static int hyphened(const st_name_form *F, unsigned i) {
+    return F->tok[i].hyph_next || (i > 0 && F->tok[i - 1].hyph_next);
+}
+
+/* Score of Q against L read as one Korean name with typing errors; 0
+ * when the names are not that. */
+static double korean_typo_score(const st_name_form *Q, const st_name_form *L) {
+    unsigned n = Q->ntok;
+    if (n < 2 || n > 4 || L->ntok != n || !(Q->korean || L->korean)) return 0;
+    /* a query with no word written as Korean is no slipped Korean name */
+    int any = 0;
+    for (unsigned i = 0; i < n; i++) any |= Q->tok[i].ko_mark & NM_KO_WRITTEN;
+    if (!any) return 0;
+    uint16_t kq[ST_NAME_MAX_TOKENS][4], kl[ST_NAME_MAX_TOKENS][4];
+    size_t nq[ST_NAME_MAX_TOKENS], nl[ST_NAME_MAX_TOKENS];
+    for (unsigned i = 0; i < n; i++) {
+        if ((Q->tok[i].kind != NM_WORD && Q->tok[i].kind != NM_STOP) ||
+            (L->tok[i].kind != NM_WORD && L->tok[i].kind != NM_STOP))
+            return 0;
+        nl[i] = tok_keys(L, i, kl[i]);
+        if (!nl[i]) return 0;
+    }
+    for (unsigned i = 0; i < n; i++) nq[i] = tok_keys(Q, i, kq[i]);
+    double best = 0;
+    /* the same order, or the surname moved from one end to the other; a
+       comma fixes the surname first.  Cheap tests first (keys), the
+       spelling tests only for a pair that has the shape of a slip */
+    int qfirst = Q->comma_after == 1, lfirst = L->comma_after == 1;
+    for (unsigned rot = 0; rot < n; rot++) {
+        if (rot != 0 && rot != 1 && rot != n - 1) continue;
+        int eq[ST_NAME_MAX_TOKENS];
+        unsigned miss = 0;
+        for (unsigned i = 0; i < n; i++) {
+            unsigned j = (i + rot) % n;
+            eq[i] = keys_equal(kq[i], nq[i], kl[j], nl[j]);
+            miss += !eq[i];
+        }
+        if (miss == 0 || miss > 2 || miss == n) continue;
+        int surname_ok = 0; /* 1 agrees, 2 the one slip of a name whose given syllables agree */
+        unsigned sq = 0;
+        for (unsigned qs = 0; qs < n && surname_ok != 1; qs += n - 1) {
+            unsigned ls = (qs + rot) % n;
+            if ((ls != 0 && ls != n - 1) || (qfirst && qs != 0) || (lfirst && ls != 0)) continue;
+            /* a word hyphened to another is part of the given name (Chol-song) */
+            if (hyphened(Q, qs) || hyphened(L, ls)) continue;
+            if (nl[ls] != 1 || !ko_is_surname_key(kl[ls][0])) continue;
+            if (eq[qs]) { surname_ok = 1; sq = qs; }
+            else if (!surname_ok && n >= 3 && miss == 1) { surname_ok = 2; sq = qs; }
+        }
+        if (!surname_ok) continue;
+        /* the words that agree must be written as Korean is written (not
+           John for 존, Li for 리): the query is a Korean name */
+        unsigned mi[2], nm = 0, exact = 0;
+        for (unsigned i = 0; i < n && nm <= 2; i++) {
+            if (eq[i] && (Q->tok[i].ko_mark & NM_KO_WRITTEN)) exact++;
+            else if (nm < 2) mi[nm++] = i;
+            else nm = 3;
+        }
+        if (exact == 0 || nm == 0 || nm > 2) continue;
+        if (surname_ok == 2 && (nm != 1 || mi[0] != sq)) continue;
+        int ok = 1;
+        for (unsigned m = 0; m < nm && ok; m++) {
+            unsigned i = mi[m], j = (i + rot) % n;
+            /* only the query is repaired: the lists' own odd spellings
+               (LEE, John; HE, Yi) are names as written, often not Korean */
+            const nm_tok *t = &Q->tok[i];
+            ok = (t->ko_mark & NM_KO_MAY_REPAIR) &&
+                 ((t->ko_mark & NM_KO_SUSPECT) ||
+                  (nq[i] != nl[j] && t->len + 1 >= L->tok[j].len && t->len <= L->tok[j].len + 1)) &&
+                 near_written_form(nm_tok_str(Q, i), Q->tok[i].len, nm_tok_str(L, j), L->tok[j].len, kl[j],
+                                   nl[j]) &&
+                 (surname_ok != 2 || !slip_of_another_surname(nm_tok_str(Q, i), Q->tok[i].len, kl[j][0]));
+        }
+        if (!ok) continue;
+        double s = nm == 1 ? KO_TYPO_ONE : KO_TYPO_TWO;
+        if (s > best) best = s;
+    }
+    return best;
+}
+
 /* ---- entry points -------------------------------------------------------- */
 
 static int has_han(const st_name_form *f) {
     for (unsigned i = 0; i < f->ntok; i++)
         if (f->tok[i].origin == NM_HAN) return 1;
     return 0;
+}
+
+/* The two names have the same words' first letters, in any order: the
+ * least a reordering of the same words needs (cheap, before aligning). */
+static int same_initials(const st_name_form *a, const st_name_form *b) {
+    if (a->ntok != b->ntok) return 0;
+    unsigned char ca[ST_NAME_MAX_TOKENS], cb[ST_NAME_MAX_TOKENS];
+    for (unsigned i = 0; i < a->ntok; i++) {
+        ca[i] = (unsigned char)a->str[a->tok[i].off];
+        cb[i] = (unsigned char)b->str[b->tok[i].off];
+    }
+    for (unsigned i = 0; i < a->ntok; i++) {
+        unsigned j = 0;
+        while (j < b->ntok && cb[j] != ca[i]) j++;
+        if (j == b->ntok) return 0;
+        cb[j] = 0;
+    }
+    return 1;
+}
+
+st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema) {
+    if (schema != ST_SCHEMA_UNKNOWN) return schema;
+    if (l->schema != ST_SCHEMA_UNKNOWN) return l->schema;
+    if (q->schema != ST_SCHEMA_UNKNOWN) return q->schema;
+    /* no one said: "SURNAME, Given" is how lists write a person, and a
+       legal form or an organisation word says the opposite */
+    if (org_words(q) || org_words(l)) return ST_SCHEMA_UNKNOWN;
+    if ((q->comma_after && q->comma_after < q->ntok) || (l->comma_after && l->comma_after < l->ntok))
+        return ST_SCHEMA_PERSON;
+    return ST_SCHEMA_UNKNOWN;
 }
 
 double st_name_compare_forms(const st_name_form *query, const st_name_form *list,
@@ -552,9 +1314,19 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
     double s = 0.0;
     int korean = 0;
     if (query && list && query->ntok && list->ntok) {
+        schema = nm_pair_schema(query, list, schema);
         if (query->korean && list->korean) {
-            s = korean_score(query, list, tokens);
+            s = korean_score(query, list, NULL);
             korean = s >= 0;
+            if (korean && s < ST_NAME_THRESHOLD && same_initials(query, list)) {
+                /* a Korean reading never blocks an ordinary reordering
+                   (John Doe / Doe, John: "Doe" reads as a surname, "John"
+                   too): the same words in the same cyclic order */
+                latin_shape shape = {0};
+                double l = latin_score(query, list, schema, NULL, NULL, NULL, &shape);
+                if (shape.reordering && l > s) korean = 0;
+            }
+            if (korean && tokens) korean_score(query, list, tokens);
         }
         /* Chinese characters read as Korean may still name a Chinese
          * (李明 / Li Ming): their pinyin counts too, syllable for syllable
@@ -572,11 +1344,20 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
             }
         } else {
             if (korean && (has_han(query) || has_han(list)) &&
-                latin_score(query, list, schema, NULL, NULL, NULL) > s) {
+                latin_score(query, list, schema, NULL, NULL, NULL, NULL) > s) {
                 korean = 0;
                 if (tokens) json_array_clear(tokens);
             }
-            if (!korean) s = latin_score(query, list, schema, tokens, unq, unl);
+            if (!korean) s = latin_score(query, list, schema, tokens, unq, unl, NULL);
+        }
+        if (s < KO_TYPO_ONE && schema != ST_SCHEMA_ORGANIZATION && schema != ST_SCHEMA_COMPANY) {
+            double t = korean_typo_score(query, list);
+            if (t > s) {
+                s = t;
+                if (tokens) json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text,
+                                                                    "list", list->text, "how", "korean-typo",
+                                                                    "score", t));
+            }
         }
     }
     if (s < 0) s = 0;

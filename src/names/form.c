@@ -750,6 +750,7 @@ int st_name_prepare(st_names_ctx *ctx, const char *name, st_schema schema, st_na
         f->nsyl = (uint8_t)nk;
         make_views(f, &alt);
     }
+    nm_ko_marks(f); /* for the comparator's repair of slips (compare.c) */
     *out = f;
     return ST_OK;
 }

@@ -41,7 +41,16 @@ typedef struct nm_tok {
     uint16_t nick[2];      /* given-name groups (nicknames.c), 0 when none */
     uint16_t zk, zklen;    /* Chinese syllable key in form->str (chinese.c), zklen 0 when none */
     uint8_t country;       /* an organisation's word of 4+ letters naming a country */
+    uint8_t ko_mark;       /* NM_KO_* bits, set once by nm_ko_marks */
 } nm_tok;
+
+/* How a word reads as romanised Korean, for the repair of typing slips:
+ * written as some system writes its syllables; suspect (reads as no
+ * Korean, or not as a common syllable written correctly); a Latin word
+ * the repair may touch at all (not a familiar given name like John). */
+enum { NM_KO_WRITTEN = 1, NM_KO_SUSPECT = 2, NM_KO_MAY_REPAIR = 4,
+       NM_KO_PARSED = 8 /* the word's keys are in keys[syl0..+nsyl), none when nsyl is 0 */ };
+void nm_ko_marks(st_name_form *f);
 
 /* A Korean name read with its surname at one place: the surname key and
  * the given-name syllables, with their key letters precomputed. */
@@ -108,6 +117,19 @@ int nm_zh_tables_sorted(void);
 double nm_zh_han_score(const st_name_form *a, const st_name_form *b);
 
 double nm_token_sim(const st_name_form *a, unsigned i, const st_name_form *b, unsigned j);
+
+/* The schema a pair is scored as: the caller's, else the list name's,
+ * else the query's, else a person when either is written "SURNAME, Given"
+ * without organisation words.  One rule for screen, compare and the
+ * server, so one pair scores alike everywhere. */
+st_schema nm_pair_schema(const st_name_form *q, const st_name_form *l, st_schema schema);
+/* Token i of f is a romanised word that may hold a typing error inside a
+ * Korean syllable (reads as no Korean, or not as a common syllable
+ * written as some system writes it): the index looks such words up in
+ * its fuzzy vocabulary even for a Korean query. */
+int nm_ko_word_suspect(const st_name_form *f, unsigned i);
+/* The comparator's table of country adjectives is sorted (for the tests). */
+int nm_demonyms_sorted(void);
 
 
 /* A word of Cyrillic or kana read as Korean (scripts.c): its syllable
