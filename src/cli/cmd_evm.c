@@ -424,7 +424,7 @@ static int evm_synth(evm_args *a) {
     memset(&o, 0, sizeof o);
     o.flows = a->flows;
     o.seed = a->seed;
-    o.first_block = a->from_block;
+    o.first_block = a->from_block == UINT64_MAX ? 0 : a->from_block;
     st_error err;
     st_error_clear(&err);
     if (st_evm_synth(a->out, &o, &err)) {
