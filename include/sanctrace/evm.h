@@ -336,6 +336,9 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *opts, st_evm_rpc_r
 typedef struct st_evm_synth_opts {
     uint64_t flows; /* value flows to generate, at least (the last block is whole) */
     uint64_t seed;
+    uint64_t first_block; /* the first block's number; 0: 17,000,000 (timestamps
+                           * stay 12 s a block from 17,000,000, so a chain started
+                           * later continues an earlier export in time) */
 } st_evm_synth_opts;
 
 /* Write an ethereum-etl export of a synthetic chain into outdir: blocks,

@@ -150,6 +150,12 @@ typedef struct st_xscenario_opts {
      * Bitcoin side is written for them (btc/, tagpack.yaml of the
      * exchanges, truth.json) */
     const char *inbounds;
+    /* NULL, or the hash (64 hex digits, as displayed) of the block the
+     * Bitcoin side builds on, at height btc_height: the scenario's blocks
+     * then extend another chain (a `chain synth` store's tip) instead of
+     * starting at the regtest genesis */
+    const char *btc_tip;
+    uint32_t btc_height;
 } st_xscenario_opts;
 
 /* Write a Bybit-shaped theft into outdir: evm/ (an ethereum-etl export:

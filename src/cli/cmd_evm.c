@@ -22,8 +22,8 @@
 int cmd_evm(int argc, char **argv);
 
 typedef struct evm_args {
-    const char *db, *format, *chain, *out, *scenario, *rpc, *traces, *inbounds;
-    uint64_t at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks;
+    const char *db, *format, *chain, *out, *scenario, *rpc, *traces, *inbounds, *btc_tip;
+    uint64_t btc_height, at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks;
     int has_at_block, eip55;
     cli_args posl;
     char dbbuf[1024];
@@ -44,6 +44,8 @@ static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_bloc
 static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
                                      OPT("--seed", CLI_NUM, seed, UINT64_MAX), OPT("--scenario", CLI_TEXT, scenario, 0),
                                      OPT("--splits", CLI_NUM, splits, 400), OPT("--inbounds", CLI_TEXT, inbounds, 0),
+                                     OPT("--from-block", CLI_NUM, from_block, 1000000000000ULL),
+                                     OPT("--btc-tip", CLI_TEXT, btc_tip, 0), OPT("--btc-height", CLI_NUM, btc_height, 100000000),
                                      CLI_END};
 static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, tx_opts, NULL};
 static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth", "evm tx"};
@@ -62,9 +64,11 @@ static void evm_usage(FILE *f) {
                "  stats                              counts, first and last block, bytes per flow\n"
                "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
                "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
-               "  synth --flows N --out DIR [--seed S]  an ethereum-etl export of a synthetic chain\n"
+               "  synth --flows N --out DIR [--seed S] [--from-block B]  an ethereum-etl export of a synthetic\n"
+               "        chain (from block B, default 17000000)\n"
                "  synth --scenario bybit --out DIR [--seed S] [--splits N]  a theft laundered from Ethereum\n"
                "        through THORChain into Bitcoin: DIR/evm, DIR/btc, tagpack.yaml, truth.json\n"
+               "        [--btc-tip HASH --btc-height H]  the Bitcoin blocks build on that block (a store's tip)\n"
                "  synth --scenario bybit --inbounds FILE --out DIR [--seed S]  the Bitcoin side alone, for\n"
                "        THORChain inbounds played on a node (CSV hash,amount_wei,btc_address)\n\n"
                "Amounts are exact decimal strings (wei, or the token's base unit). Addresses are\n"
@@ -396,7 +400,11 @@ static int evm_scenario(evm_args *a) {
         fprintf(stderr, "sanctrace evm synth: --scenario bybit --out DIR [--seed S] [--splits N] [--inbounds FILE]\n");
         return 2;
     }
-    st_xscenario_opts o = {a->seed, (uint32_t)a->splits, a->inbounds};
+    if (!a->btc_tip != !a->btc_height) {
+        fprintf(stderr, "sanctrace evm synth: --btc-tip HASH and --btc-height H go together\n");
+        return 2;
+    }
+    st_xscenario_opts o = {a->seed, (uint32_t)a->splits, a->inbounds, a->btc_tip, (uint32_t)a->btc_height};
     st_error err;
     st_error_clear(&err);
     if (st_xtrace_scenario(a->out, &o, &err)) {
@@ -416,6 +424,7 @@ static int evm_synth(evm_args *a) {
     memset(&o, 0, sizeof o);
     o.flows = a->flows;
     o.seed = a->seed;
+    o.first_block = a->from_block == UINT64_MAX ? 0 : a->from_block;
     st_error err;
     st_error_clear(&err);
     if (st_evm_synth(a->out, &o, &err)) {

@@ -101,11 +101,12 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
     }
     uint64_t flows = 0, txn = 0, logi;
     char bh[67], ph[67], th[67], miner[43], from[43], to[43], fwd[43], tok[43], val[ST_U256_TEXT], val2[ST_U256_TEXT];
-    hash_of(H_BLOCK, SY_FIRST_BLOCK - 1, ph);
-    for (uint64_t b = SY_FIRST_BLOCK; flows < target; b++) {
+    uint64_t first = opts->first_block ? opts->first_block : SY_FIRST_BLOCK;
+    hash_of(H_BLOCK, first - 1, ph);
+    for (uint64_t b = first; flows < target; b++) {
         hash_of(H_BLOCK, b, bh);
         addr_of(K_MINER, st_rng_below(&s.rng, 16), miner);
-        uint64_t ts = 1681000000 + (b - SY_FIRST_BLOCK) * 12, cum = 0;
+        uint64_t ts = (uint64_t)(1681000000 + ((int64_t)b - (int64_t)SY_FIRST_BLOCK) * 12), cum = 0;
         logi = 0;
         for (uint32_t i = 0; i < SY_TX_PER_BLOCK; i++, txn++) {
             hash_of(H_TX, txn, th);

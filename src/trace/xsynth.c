@@ -413,14 +413,19 @@ static void btc_tags(st_buf *tags, uint64_t seed) {
 }
 
 static int btc_side(const char *btdir, uint64_t seed, st_rng *rng, const inb *ib, size_t nib, const eaddr *back,
-                    btc_result *res, st_error *err) {
+                    const st_xscenario_opts *opts, btc_result *res, st_error *err) {
     int rc = 0;
     btc b;
     memset(&b, 0, sizeof b);
     memset(res, 0, sizeof *res);
     b.seed = seed;
-    st_buf_init(&b.body, BUF_MAX);
     st_chain_hash_parse("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", b.prev); /* regtest genesis */
+    if (opts->btc_tip) { /* extend another chain: its tip's hash and height (BIP34 heights follow it) */
+        if (st_chain_hash_parse(opts->btc_tip, b.prev))
+            return st_error_set(err, ST_EINVAL, "--btc-tip '%.100s' is not a block hash (64 hex digits)", opts->btc_tip);
+        b.height = opts->btc_height;
+    }
+    st_buf_init(&b.body, BUF_MAX);
     bkey vault = btc_key(seed, "vault", 0), dep[NEXCH][NDEP], peers[24];
     btc_exchange_keys(seed, dep);
     for (int k = 0; k < 24; k++) peers[k] = btc_key(seed, "peer", (uint64_t)k);
@@ -569,7 +574,7 @@ static int btc_side(const char *btdir, uint64_t seed, st_rng *rng, const inb *ib
     }
     btc_block_end(&b);
     res->m = m;
-    res->blocks = b.height;
+    res->blocks = b.height - (opts->btc_tip ? opts->btc_height : 0);
     res->paid = paid;
     paid = NULL;
 out:
@@ -710,7 +715,7 @@ static int scenario_inbounds(const char *outdir, const st_xscenario_opts *opts, 
     memset(&br, 0, sizeof br);
     int rc;
     if ((rc = read_inbounds(opts->inbounds, &ib, &nib, err)) || (rc = st_mkdir_p(btdir, err)) ||
-        (rc = btc_side(btdir, seed, &rng, ib, nib, NULL, &br, err)))
+        (rc = btc_side(btdir, seed, &rng, ib, nib, NULL, opts, &br, err)))
         goto out;
     st_buf_printf(&tags, "title: sanctrace cross-chain laundering scenario, Bitcoin side (seed %llu)\n"
                          "creator: sanctrace\ntags:\n", (unsigned long long)seed);
@@ -912,7 +917,7 @@ int st_xtrace_scenario(const char *outdir, const st_xscenario_opts *opts, st_err
     /* ---- Bitcoin ---- */
     btc_result br;
     eaddr BACK = eth_addr(seed, "back", 0);
-    rc = btc_side(btdir, seed, &rng, ib, nib, &BACK, &br, err);
+    rc = btc_side(btdir, seed, &rng, ib, nib, &BACK, opts, &br, err);
     st_free(ib);
     st_free(br.paid);
     if (rc) goto out;

@@ -193,4 +193,32 @@ $B trace --evm-db $S/evmdb --from "$SRC" --model lifo --no-sanctions --data-dir 
 $B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T 0x$(printf '%040d' 9) 2>$T/err; rc=$?
 [ $rc = 2 ] && grep -q "unknown address" $T/err || fail "exposure of an unknown address"
 set -e
+# joined stores (bench/xtrace_joined.sh, small): the scenario's Bitcoin
+# blocks built on a `chain synth` chain's tip, its Ethereum export followed
+# by `evm synth --from-block`; the same truth holds under FIFO
+J=$T/joined
+$B chain synth --txs 3000 --out $J/blocks --seed 2 >/dev/null || fail "joined chain synth"
+$B chain ingest --db $J/btcdb --network regtest $J/blocks >/dev/null || fail "joined chain ingest"
+jv() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
+$B chain stats --db $J/btcdb >$J/st.json; H=$(jv $J/st.json tip_height); TIP=$(jv $J/st.json tip_hash)
+$B evm synth --scenario bybit --out $J/s --seed 7 --btc-tip $TIP --btc-height $H || fail "scenario on a tip"
+$B chain ingest --db $J/btcdb --network regtest $J/s/btc >/dev/null || fail "scenario blocks on the tip"
+$B chain stats --db $J/btcdb >$J/st2.json; $B chain stats --db $S/btcdb >$J/st7.json
+[ "$(jv $J/st2.json tip_height)" -eq $((H + $(jv $J/st7.json tip_height))) ] || fail "the scenario did not extend the tip"
+$B evm ingest --db $J/evmdb $J/s/evm >/dev/null || fail "joined evm ingest"
+LAST=$(awk -F, 'NR > 1 && $4 + 0 > m {m = $4 + 0} END {print m}' $J/s/evm/transactions.csv)
+$B evm synth --flows 3000 --from-block $((LAST + 1)) --out $J/ex --seed 3 || fail "evm synth --from-block"
+[ "$(awk -F, 'NR == 2 {print $1}' $J/ex/blocks.csv)" = $((LAST + 1)) ] || fail "--from-block not the first block"
+$B evm ingest --db $J/evmdb $J/ex >/dev/null || fail "synth after the scenario"
+$B trace --evm-db $J/evmdb --db $J/btcdb --tags $J/s/tagpack.yaml --tags $J/blocks/tagpack.yaml --no-sanctions \
+  --data-dir $T --from "$(jv $J/s/truth.json source)" --model fifo --format json >$J/fifo.json || fail "joined trace"
+check $J/s fifo $J/fifo.json
+python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['flows_walked'] > 3000" $J/fifo.json ||
+  fail "the walk did not read the synthetic flows after the theft"
+set +e
+$B evm synth --scenario bybit --out $J/bad --btc-tip 12zz --btc-height 5 2>$T/err; rc=$?
+[ $rc = 2 ] && grep -q "is not a block hash" $T/err || fail "bad --btc-tip: rc $rc"
+$B evm synth --scenario bybit --out $J/bad --btc-tip $TIP 2>$T/err; rc=$?
+[ $rc = 2 ] && grep -q "go together" $T/err || fail "--btc-tip alone: rc $rc"
+set -e
 echo "xtrace ok"
