@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 
@@ -918,7 +919,7 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
 #define KO_TYPO_ONE 0.92 /* one repaired word */
 #define KO_TYPO_TWO 0.84 /* two */
 
-static int ko_common_given(uint16_t key) {
+static int common_given_scan(uint16_t key) {
     ko_syl sy;
     for (size_t i = 0; i < ko_n_given_syllables; i++) {
         const unsigned char *p = (const unsigned char *)ko_given_syllables[i];
@@ -926,6 +927,17 @@ static int ko_common_given(uint16_t key) {
         if (ko_from_codepoint(cp, &sy) && ko_key(sy) == key) return 1;
     }
     return 0;
+}
+
+/* As ko_is_surname_key: each key's answer kept once found. */
+static int ko_common_given(uint16_t key) {
+    static _Atomic uint8_t memo[1u << 16];
+    uint8_t m = atomic_load_explicit(&memo[key], memory_order_relaxed);
+    if (!m) {
+        m = common_given_scan(key) ? 2 : 1;
+        atomic_store_explicit(&memo[key], m, memory_order_relaxed);
+    }
+    return m == 2;
 }
 
 /* Syllable keys of a romanised word; 0 when it does not read as Korean. */

@@ -15,6 +15,7 @@
 #include "names/korean.h"
 
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 
 /* ---- jamo classes ------------------------------------------------------ */
@@ -179,9 +180,13 @@ static const spell codas[] = {
 
 #define NSPELL(a) (sizeof a / sizeof a[0])
 
+/* Length of spelling p at s[at..n), 0 when it is not there.  Letter by
+ * letter: most spellings fail at their first letter, and this runs for
+ * every onset, vowel and coda at every position of every word prepared. */
 static size_t match(const char *s, size_t n, size_t at, const char *p) {
-    size_t l = strlen(p);
-    if (at + l > n || memcmp(s + at, p, l) != 0) return 0;
+    size_t l = 0;
+    for (; p[l]; l++)
+        if (at + l >= n || s[at + l] != p[l]) return 0;
     return l;
 }
 
@@ -308,8 +313,13 @@ size_t ko_render(ko_syl s, ko_system sys, int first, unsigned variant, char *out
         vo = "wo";
     }
     (void)first;
-    size_t n = (size_t)snprintf(out, 16, "%s%s%s", on, vo, co);
-    return n < 16 ? n : 15;
+    /* by hand, not snprintf: the slip repair renders every syllable of a
+       key in every system for each candidate it looks at */
+    size_t n = 0;
+    for (const char *part[3] = {on, vo, co}, **q = part; q < part + 3; q++)
+        for (const char *c = *q; *c && n < 15; c++) out[n++] = *c;
+    out[n] = 0;
+    return n;
 }
 
 typedef struct pop_surname {
@@ -397,13 +407,26 @@ static uint32_t utf8_decode(const unsigned char **pp, const unsigned char *end) 
     return c;
 }
 
-int ko_is_surname_key(uint16_t key) {
+static int surname_key_scan(uint16_t key) {
     for (size_t i = 0; i < ko_n_surnames; i++) {
         const unsigned char *p = (const unsigned char *)ko_surnames[i].hangul;
         ko_syl s;
         if (ko_from_codepoint(utf8_decode(&p, p + 4), &s) && ko_key_sim(ko_key(s), key) >= 1.0) return 1;
     }
     return 0;
+}
+
+/* The answer depends on the key alone and is asked for every candidate
+ * of a screening: each key's is kept once found (0 not yet, 1 no, 2 yes;
+ * threads that race store the same value). */
+int ko_is_surname_key(uint16_t key) {
+    static _Atomic uint8_t memo[1u << 16];
+    uint8_t m = atomic_load_explicit(&memo[key], memory_order_relaxed);
+    if (!m) {
+        m = surname_key_scan(key) ? 2 : 1;
+        atomic_store_explicit(&memo[key], m, memory_order_relaxed);
+    }
+    return m == 2;
 }
 
 /* ---- phrase keys (map test vectors) ------------------------------------ */
