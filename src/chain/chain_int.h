@@ -21,8 +21,7 @@
 void chain_hash160(const void *p, size_t n, uint8_t out[20]);
 /* Merkle root of n hashes (n >= 1); scratch holds n*32 bytes. */
 void chain_merkle_root(const uint8_t (*h)[32], size_t n, uint8_t (*scratch)[32], uint8_t out[32]);
-/* The same over s itself (n >= 1), overwriting it. */
-void chain_merkle_in_place(uint8_t (*s)[32], size_t n, uint8_t out[32]);
+/* The same over h itself: core's st_sha256d_merkle_in_place. */
 
 /* ---- network parameters ---- */
 typedef struct chain_params {

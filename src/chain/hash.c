@@ -19,19 +19,6 @@ void chain_hash160(const void *p, size_t n, uint8_t out[20]) {
     RIPEMD160(h, 32, out);
 }
 
-void chain_merkle_in_place(uint8_t (*s)[32], size_t n, uint8_t out[32]) {
-    while (n > 1) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i += 2) {
-            uint8_t pair[64];
-            memcpy(pair, s[i], 32);
-            memcpy(pair + 32, s[i + 1 < n ? i + 1 : i], 32);
-            st_sha256d(pair, 64, s[m++]);
-        }
-        n = m;
-    }
-    memcpy(out, s[0], 32);
-}
 
 void chain_merkle_root(const uint8_t (*h)[32], size_t n, uint8_t (*s)[32], uint8_t out[32]) {
     if (n == 1) {
@@ -39,7 +26,7 @@ void chain_merkle_root(const uint8_t (*h)[32], size_t n, uint8_t (*s)[32], uint8
         return;
     }
     memcpy(s, h, n * 32);
-    chain_merkle_in_place(s, n, out);
+    st_sha256d_merkle_in_place(s, n, out);
 }
 
 static const chain_params chain_nets[] = {

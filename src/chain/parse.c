@@ -210,7 +210,7 @@ static int witness_check(st_block_view *b, const uint8_t *p, st_error *err) {
         else memcpy(b->scratch[i], t->txid, 32);
     }
     uint8_t pair[64], h[32];
-    chain_merkle_in_place(b->scratch, b->ntx, pair);
+    st_sha256d_merkle_in_place(b->scratch, b->ntx, pair);
     memcpy(pair + 32, w + 2, 32);
     st_sha256d(pair, 64, h);
     if (memcmp(h, commit, 32) != 0)
@@ -246,7 +246,7 @@ int chain_block_parse(st_block_view *b, const uint8_t *p, size_t len, st_error *
         return st_error_set(err, ST_ENOMEM, "out of memory");
     for (size_t i = 0; i < b->ntx; i++) memcpy(b->scratch[i], b->tx[i].txid, 32);
     uint8_t root[32];
-    chain_merkle_in_place(b->scratch, b->ntx, root);
+    st_sha256d_merkle_in_place(b->scratch, b->ntx, root);
     if (memcmp(root, b->merkle, 32) != 0)
         return st_error_at(err, ST_EPARSE, NULL, 0, 36, "merkle root does not match the transactions");
     return b->check_witness ? witness_check(b, p, err) : ST_OK;

@@ -24,6 +24,20 @@ void st_sha256d(const void *p, size_t n, uint8_t out[32]) {
     st_sha256(h, 32, out);
 }
 
+void st_sha256d_merkle_in_place(uint8_t (*h)[32], size_t n, uint8_t out[32]) {
+    while (n > 1) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i += 2) {
+            uint8_t pair[64];
+            memcpy(pair, h[i], 32);
+            memcpy(pair + 32, h[i + 1 < n ? i + 1 : i], 32);
+            st_sha256d(pair, 64, h[m++]);
+        }
+        n = m;
+    }
+    memcpy(out, h[0], 32);
+}
+
 void st_sha256_hex(const void *p, size_t n, char out[65]) {
     uint8_t h[32];
     st_sha256(p, n, h);

@@ -17,6 +17,9 @@
 void st_sha256(const void *p, size_t n, uint8_t out[32]);
 /* SHA-256 twice (Bitcoin's txids, block hashes and base58check). */
 void st_sha256d(const void *p, size_t n, uint8_t out[32]);
+/* Bitcoin's merkle root of n >= 1 hashes (SHA-256d of each pair, the last
+ * of an odd level paired with itself), computed in place over h. */
+void st_sha256d_merkle_in_place(uint8_t (*h)[32], size_t n, uint8_t out[32]);
 /* SHA-256 as 64 lower-case hex digits and a NUL. */
 void st_sha256_hex(const void *p, size_t n, char out[65]);
 

@@ -36,7 +36,7 @@ void st_deck_free(st_deck *d) {
     d->n = 0;
 }
 
-static int deck_add(st_deck *d, size_t *cap, const char *name, int32_t source, const char *kind) {
+int nm_deck_add(st_deck *d, size_t *cap, const char *name, int32_t source, const char *kind) {
     if (d->n == *cap) {
         size_t nc = *cap ? *cap * 2 : 256;
         st_deck_item *it = st_realloc(d->items, nc * sizeof *it);
@@ -204,28 +204,28 @@ int st_deck_variants(const char *const *names, size_t n, uint64_t seed, st_deck 
         if (!read_kname(names[i], &k, &r)) continue;
         int32_t src = (int32_t)i;
         write_name(&k, KO_SYS_DPRK, 0, FMT_HYPHEN, 0, buf, sizeof buf);
-        rc = deck_add(out, &cap, buf, src, "dprk");
+        rc = nm_deck_add(out, &cap, buf, src, "dprk");
         write_name(&k, KO_SYS_MR, 0, FMT_HYPHEN, 0, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "mr");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "mr");
         write_name(&k, KO_SYS_MR_PLAIN, 0, FMT_SPACE, 0, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "mr-plain");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "mr-plain");
         write_name(&k, KO_SYS_RR, 0, FMT_HYPHEN, 1, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "rr");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "rr");
         write_name(&k, KO_SYS_POPULAR, (unsigned)rng_below(&r, 8), FMT_HYPHEN, 1, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "popular");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "popular");
         write_name(&k, KO_SYS_POPULAR, (unsigned)rng_below(&r, 8), FMT_GIVEN_FIRST, 1, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "popular-given-first");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "popular-given-first");
         write_hangul(&k, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "hangul");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "hangul");
         write_name(&k, KO_SYS_DPRK, 0, FMT_GIVEN_FIRST, 0, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "reorder");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "reorder");
         write_name(&k, (ko_system)rng_below(&r, 2) ? KO_SYS_RR : KO_SYS_DPRK, 0, FMT_JOINED, 0, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "joined");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "joined");
         write_name(&k, KO_SYS_DPRK, 0, FMT_COMMA, 0, buf, sizeof buf);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "comma");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "comma");
         write_name(&k, KO_SYS_DPRK, 0, FMT_HYPHEN, 0, buf, sizeof buf);
         add_typo(buf, &r);
-        if (!rc) rc = deck_add(out, &cap, buf, src, "typo");
+        if (!rc) rc = nm_deck_add(out, &cap, buf, src, "typo");
     }
     if (rc != ST_OK) st_deck_free(out);
     return rc;
@@ -277,12 +277,12 @@ int st_deck_innocents(size_t count, uint64_t seed, st_deck *out) {
         else
             write_name(&k, rng_below(&r, 2) ? KO_SYS_POPULAR : KO_SYS_RR, rng_below(&r, 8),
                        fmt == FMT_COMMA ? FMT_HYPHEN : fmt, 1, buf, sizeof buf);
-        rc = deck_add(out, &cap, buf, -1, "innocent-kr");
+        rc = nm_deck_add(out, &cap, buf, -1, "innocent-kr");
     }
     for (size_t i = 0; i < n_other && rc == ST_OK; i++) {
         snprintf(buf, sizeof buf, "%s %s", other_first[rng_below(&r, sizeof other_first / sizeof other_first[0])],
                  other_last[rng_below(&r, sizeof other_last / sizeof other_last[0])]);
-        rc = deck_add(out, &cap, buf, -1, "innocent-other");
+        rc = nm_deck_add(out, &cap, buf, -1, "innocent-other");
     }
     if (rc != ST_OK) st_deck_free(out);
     return rc;

@@ -19,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/rand.h"
+#include "names/names_int.h"
 #include "sanctrace/eval.h"
 
 /* Keys next to each letter on a QWERTY keyboard. */
@@ -43,20 +44,6 @@ static const struct { const char *dprk, *south; } respell[] = {
     {"tok", "deok|duk"}, {"ton", "don"}, {"tong", "dong"}, {"u", "woo"}, {"un", "eun"},
     {"yong", "young|yeong"}, {"yun", "yoon"},
 };
-
-static int add_item(st_deck *d, size_t *cap, const char *name, int32_t source, const char *kind) {
-    if (d->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 256;
-        st_deck_item *it = st_realloc(d->items, nc * sizeof *it);
-        if (!it) return ST_ENOMEM;
-        d->items = it;
-        *cap = nc;
-    }
-    char *c = st_strdup(name);
-    if (!c) return ST_ENOMEM;
-    d->items[d->n++] = (st_deck_item){c, source, kind};
-    return ST_OK;
-}
 
 /* Letters, apostrophes and non-ASCII bytes (’, ŏ) make one word: a
  * McCune-Reischauer word is left whole, not respelt in pieces. */
@@ -146,7 +133,7 @@ int st_deck_typos(const char *const *names, size_t n, unsigned errors, int south
         if (south) respell_south(names[i], buf, sizeof buf, &r);
         else snprintf(buf, sizeof buf, "%s", names[i]);
         for (unsigned e = 0; e < errors; e++) type_error(buf, sizeof buf, &r);
-        int rc = add_item(out, &cap, buf, (int32_t)i, kinds[south ? 1 : 0][errors]);
+        int rc = nm_deck_add(out, &cap, buf, (int32_t)i, kinds[south ? 1 : 0][errors]);
         if (rc != ST_OK) {
             st_deck_free(out);
             return rc;

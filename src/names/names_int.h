@@ -151,4 +151,9 @@ const nm_reading *nm_ctx_reading(const st_names_ctx *ctx, uint32_t tag);
 int nm_normalize_raw(st_names_ctx *ctx, const char *name, char *out, uint8_t *origin,
                      uint32_t *tag, size_t n);
 
+/* Append a copy of name to an evaluation deck (deck.c, deck_typo.c);
+ * *cap is the deck's allocated length.  ST_OK or ST_ENOMEM. */
+struct st_deck;
+int nm_deck_add(struct st_deck *d, size_t *cap, const char *name, int32_t source, const char *kind);
+
 #endif

@@ -324,19 +324,6 @@ static void btc_block_begin(btc *b, const bkey *key, utxo *cb) {
     cb->value = o.value;
 }
 
-static void merkle(uint8_t (*h)[32], size_t n, uint8_t out[32]) {
-    while (n > 1) {
-        size_t m = 0;
-        for (size_t i = 0; i < n; i += 2) {
-            uint8_t pair[64];
-            memcpy(pair, h[i], 32);
-            memcpy(pair + 32, h[i + 1 < n ? i + 1 : i], 32);
-            st_sha256d(pair, 64, h[m++]);
-        }
-        n = m;
-    }
-    memcpy(out, h[0], 32);
-}
 
 static void btc_block_end(btc *b) {
     if (b->err) return;
@@ -351,7 +338,7 @@ static void btc_block_end(btc *b) {
         return;
     }
     memcpy(scr, b->txids, b->ntx * 32);
-    merkle(scr, b->ntx, root);
+    st_sha256d_merkle_in_place(scr, b->ntx, root);
     st_free(scr);
     put(&hdr, root, 32);
     put32(&hdr, 1600000000u + 600u * b->height);
