@@ -707,21 +707,8 @@ int rg_link(st_rings *r, st_error *err) {
         }
     }
     for (size_t v = 0; v < nv; v++) vstart[v + 1] += vstart[v];
-    vitems = st_malloc((vstart[nv] + 1) * sizeof *vitems);
+    vitems = rg_value_records(r, vstart);
     if (!vitems) goto done;
-    {
-        uint32_t *fill = st_malloc((nv + 1) * sizeof *fill);
-        if (!fill) goto done;
-        memcpy(fill, vstart, (nv + 1) * sizeof *fill);
-        for (size_t i = 0; i < n; i++) {
-            const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
-            for (uint32_t k = 0; k < x->vcount; k++) {
-                uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
-                if (vstart[v + 1] > vstart[v]) vitems[fill[v]++] = (uint32_t)i;
-            }
-        }
-        st_free(fill);
-    }
     for (size_t v = 0; v < nv; v++)
         for (uint32_t x = vstart[v]; x < vstart[v + 1]; x++)
             for (uint32_t y = x + 1; y < vstart[v + 1]; y++)
@@ -766,4 +753,25 @@ done:
     st_free(vstart);
     st_free(vitems);
     return rc;
+}
+
+uint32_t *rg_value_records(const st_rings *r, const uint32_t *vstart) {
+    size_t n = r->recs.len, nv = r->values.len;
+    const uint32_t *vals = r->vals.data;
+    uint32_t *items = st_malloc((vstart[nv] + 1) * sizeof *items);
+    uint32_t *fill = st_malloc((nv + 1) * sizeof *fill);
+    if (!items || !fill) {
+        st_free(items), st_free(fill);
+        return NULL;
+    }
+    memcpy(fill, vstart, (nv + 1) * sizeof *fill);
+    for (size_t i = 0; i < n; i++) {
+        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
+        for (uint32_t k = 0; k < x->vcount; k++) {
+            uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
+            if (vstart[v + 1] > vstart[v]) items[fill[v]++] = (uint32_t)i;
+        }
+    }
+    st_free(fill);
+    return items;
 }

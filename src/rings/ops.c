@@ -125,18 +125,11 @@ static int propose_index(const st_rings *r, uint32_t **vstart_out, uint32_t **vi
     }
 #undef PROPOSES
     for (size_t v = 0; v < nv; v++) vstart[v + 1] += vstart[v];
-    vitems = st_malloc((vstart[nv] + 1) * sizeof *vitems);
-    uint32_t *fill = st_malloc((nv + 1) * sizeof *fill);
-    if (!vitems || !fill) { st_free(vstart); st_free(vitems); st_free(fill); return ST_ENOMEM; }
-    memcpy(fill, vstart, (nv + 1) * sizeof *fill);
-    for (size_t i = 0; i < n; i++) {
-        const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
-        for (uint32_t k = 0; k < x->vcount; k++) {
-            uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
-            if (vstart[v + 1] > vstart[v]) vitems[fill[v]++] = (uint32_t)i;
-        }
+    vitems = rg_value_records(r, vstart);
+    if (!vitems) {
+        st_free(vstart);
+        return ST_ENOMEM;
     }
-    st_free(fill);
     *vstart_out = vstart;
     *vitems_out = vitems;
     return ST_OK;
@@ -406,22 +399,9 @@ int rg_infrastructure(st_rings *r, st_error *err) {
         }
     }
     for (size_t v = 0; v < nv; v++) vstart[v + 1] += vstart[v];
-    items = st_malloc((vstart[nv] + 1) * sizeof *items);
+    items = rg_value_records(r, vstart);
     ring = st_malloc(256 * sizeof *ring);
     if (!items || !ring) goto done;
-    {
-        uint32_t *fill = st_malloc((nv + 1) * sizeof *fill);
-        if (!fill) goto done;
-        memcpy(fill, vstart, (nv + 1) * sizeof *fill);
-        for (size_t i = 0; i < n; i++) {
-            const rg_rec *x = &RG_AT(r->recs, rg_rec, i);
-            for (uint32_t k = 0; k < x->vcount; k++) {
-                uint32_t v = RG_VAL_ID(vals[x->vstart + k]);
-                if (vstart[v + 1] > vstart[v]) items[fill[v]++] = (uint32_t)i;
-            }
-        }
-        st_free(fill);
-    }
     for (size_t v = 0; v < nv; v++) {
         uint32_t lo = vstart[v], hi = vstart[v + 1];
         if (hi - lo < INFRA_MIN) continue;

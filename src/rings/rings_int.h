@@ -210,6 +210,10 @@ struct st_rings {
 int rg_record_add(st_rings *r, const char *const fields[RG_NCOLS], const char *src, long line,
                   st_error *err);
 int rg_sort(st_rings *r);
+/* The records holding each value, value by value: vstart[v] .. vstart[v+1]
+ * (prefix sums of the counts the caller chose to keep; a value with none
+ * is skipped) index the array returned (the caller's; NULL: no memory). */
+uint32_t *rg_value_records(const st_rings *r, const uint32_t *vstart);
 /* read.c: the readers, also after st_rings_run (a checker's records). */
 int rg_read_buffer(st_rings *r, const char *data, size_t len, const char *name, st_error *err);
 int rg_state_load(st_rings *r, st_error *err);
