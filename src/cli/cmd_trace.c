@@ -510,6 +510,12 @@ static int exposure_evm(const tr_args *a, const char *target) {
                    json_string_value(json_object_get(s, "label")), json_string_value(json_object_get(s, "direct")),
                    json_string_value(json_object_get(s, "indirect")));
         }
+        json_array_foreach(json_object_get(j, "bridges"), i, s) { /* both stores: the THORChain hops crossed */
+            printf("  bridge %s %s %s -> %s %s  carried %s\n", json_string_value(json_object_get(s, "protocol")),
+                   json_string_value(json_object_get(s, "in_chain")), json_string_value(json_object_get(s, "in_tx")),
+                   json_string_value(json_object_get(s, "out_chain")), json_string_value(json_object_get(s, "out_tx")),
+                   json_string_value(json_object_get(s, "carried")));
+        }
         json_decref(j);
     }
     if (!rc && st_xexposure_cut(x)) rc = 1;

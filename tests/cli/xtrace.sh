@@ -199,6 +199,11 @@ assert "bridges" not in e and e["received"] == back["amount"], e
 assert all("chains" not in p for s in e["by_source"] for p in s["paths"])
 PY2
 done
+$B exposure --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --max-hops 16 \
+  --format table $(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['back_to_ethereum']['address'])" \
+  $S/truth.json) >$T/xt.txt || fail "exposure table across the bridge"
+grep -q "^  bridge thorchain bitcoin [0-9a-f]* -> ethereum 0x" $T/xt.txt && grep -q "^target .* asset ETH" $T/xt.txt ||
+  fail "exposure table bridges"
 rc=0
 $B exposure --evm-db $S/evmdb --db $S/btcdb --no-sanctions --data-dir $T bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq 2>$T/err || rc=$?
 [ $rc = 2 ] && grep -q "unknown address" $T/err || fail "exposure of an unknown Bitcoin address"
