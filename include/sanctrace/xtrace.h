@@ -132,6 +132,17 @@ typedef struct st_xexposure st_xexposure; /* (opaque) */
  * ST_ENOTFOUND for an address or token the store never saw. */
 int st_xexposure_run(const st_evm *e, const st_evm_events *ev, const st_tagset *tags, const char *address,
                      const char *asset, uint32_t max_hops, uint64_t max_visits, st_xexposure **out, st_error *err);
+/* The same across THORChain: with btc (may be NULL: as above), address
+ * may also be a Bitcoin address of btc, tags resolve on both stores, and
+ * the walk crosses each THORChain payout it reaches (an Ethereum
+ * TransferOut whose memo is OUT:<bitcoin txid>, a Bitcoin transaction
+ * whose OP_RETURN says OUT:<ethereum hash>) back to the inbound the memo
+ * names, on the other chain; amounts stay in the target's unit (wei or
+ * satoshis).  The JSON then gives each path's `chains` and `bridges` and
+ * the answer's `bridges` with what each carried. */
+int st_xexposure_run_x(const st_evm *e, const st_evm_events *ev, const st_chain *btc, const st_tagset *tags,
+                       const char *address, const char *asset, uint32_t max_hops, uint64_t max_visits,
+                       st_xexposure **out, st_error *err);
 void st_xexposure_free(st_xexposure *x);
 int st_xexposure_cut(const st_xexposure *x);
 /* {chain, address, asset, received, flows_in, direct, indirect,

@@ -435,13 +435,14 @@ out:
 static void exposure_usage(FILE *f) {
     fprintf(f,
             "usage: sanctrace exposure [--db DIR] ADDRESS|cluster:ID [--cluster] [--max-hops N]\n"
-            "       sanctrace exposure --evm-db DIR 0xADDRESS [--asset ETH|0xTOKEN] [--max-hops N]\n"
-            "         [--tags FILE|DIR ...] [--format json|table] [--max-visits N]\n"
+            "       sanctrace exposure --evm-db DIR [--db BTCDIR] 0xADDRESS|BTCADDRESS [--asset ETH|0xTOKEN]\n"
+            "         [--max-hops N] [--tags FILE|DIR ...] [--format json|table] [--max-visits N]\n"
             "         [--data-dir DIR] [--no-sanctions]\n\n"
             "How much of what ADDRESS (or, with --cluster or cluster:ID, its whole cluster)\n"
             "received comes from tagged sources: directly (the tagged address paid it) or\n"
             "indirectly (through unlabelled addresses, up to --max-hops, default 5), by category\n"
             "and by source, each with the transactions that carry it, and a risk level.\n"
+            "With both stores the walk crosses THORChain (OUT: memos) back to the other chain.\n"
             "The sanctions snapshot's wallets in --data-dir are tags too unless --no-sanctions.\n"
             "Exit: 0 ok, 1 the walk was cut by --max-visits, 2 usage or unknown address.\n");
 }
@@ -454,10 +455,16 @@ static int exposure_evm(const tr_args *a, const char *target) {
     st_evm_events *evs = NULL;
     st_tagset *ts = NULL;
     st_xexposure *x = NULL;
+    st_chain *btc = NULL;
     int rc = 0;
     if (st_evm_open(&ev, a->evm_db, &err)) {
         cli_report(&err);
         return 2;
+    }
+    if (a->db_given && st_chain_open(&btc, a->db, &err)) { /* both stores: across THORChain */
+        cli_report(&err);
+        rc = 2;
+        goto out;
     }
     if (st_tagset_new(&ts)) {
         fprintf(stderr, "sanctrace exposure: out of memory\n");
@@ -481,7 +488,7 @@ static int exposure_evm(const tr_args *a, const char *target) {
         rc = 2;
         goto out;
     }
-    if (st_xexposure_run(ev, evs, ts, target, a->asset, (uint32_t)a->max_hops, a->max_visits == UINT64_MAX ? 0 : a->max_visits,
+    if (st_xexposure_run_x(ev, evs, btc, ts, target, a->asset, (uint32_t)a->max_hops, a->max_visits == UINT64_MAX ? 0 : a->max_visits,
                          &x, &err)) {
         cli_report(&err);
         rc = 2;
@@ -503,6 +510,12 @@ static int exposure_evm(const tr_args *a, const char *target) {
                    json_string_value(json_object_get(s, "label")), json_string_value(json_object_get(s, "direct")),
                    json_string_value(json_object_get(s, "indirect")));
         }
+        json_array_foreach(json_object_get(j, "bridges"), i, s) { /* both stores: the THORChain hops crossed */
+            printf("  bridge %s %s %s -> %s %s  carried %s\n", json_string_value(json_object_get(s, "protocol")),
+                   json_string_value(json_object_get(s, "in_chain")), json_string_value(json_object_get(s, "in_tx")),
+                   json_string_value(json_object_get(s, "out_chain")), json_string_value(json_object_get(s, "out_tx")),
+                   json_string_value(json_object_get(s, "carried")));
+        }
         json_decref(j);
     }
     if (!rc && st_xexposure_cut(x)) rc = 1;
@@ -511,6 +524,7 @@ out:
     st_tagset_free(ts);
     st_evm_events_close(evs);
     st_evm_close(ev);
+    st_chain_close(btc);
     return rc;
 }
 

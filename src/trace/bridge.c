@@ -82,6 +82,10 @@ static int op_return_memo(const uint8_t *p, size_t n, char *memo, size_t cap) {
     return 0;
 }
 
+int xt_op_return_memo(const uint8_t *raw, size_t n, char *memo, size_t cap) {
+    return op_return_memo(raw, n, memo, cap);
+}
+
 /* ---- the index of outbound memos -------------------------------------- */
 
 typedef struct ob_entry {

@@ -193,5 +193,8 @@ int xt_vault_tags(st_xtrace *x, st_error *err);
  * injections differs from the round's). */
 int xt_btc_inbounds(st_xtrace *x, int *changed, st_error *err);
 void xt_ob_free(st_xtrace *x);
+/* The data pushed by the first OP_RETURN output of raw transaction bytes,
+ * NUL-terminated in memo[cap]: 1 when found (exposure reads memos too). */
+int xt_op_return_memo(const uint8_t *raw, size_t n, char *memo, size_t cap);
 
 #endif

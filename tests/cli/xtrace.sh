@@ -144,6 +144,70 @@ assert p["hops"] == 3 and p["txs"][0] == truth["drain_tx"] and p["addresses"][0]
 PY
 $B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T --format table $MX | grep -q "^target" || fail "exposure table"
 
+# exposure across THORChain, both stores given: a Bitcoin exchange deposit
+# address reaches the cold wallet (tagged on Ethereum) through the vault's
+# OUT: payments; the Ethereum address the CoinJoin output went back to
+# reaches it through both hops (Ethereum -> Bitcoin -> Ethereum)
+for sd in 7 1234; do
+  S2=$T/s$sd
+  DEP=$(python3 -c "
+import re,sys; t=open(sys.argv[1]).read()
+print(re.findall(r'address: (bcrt1\S+)\n  currency: BTC\n  label: Exchange Alpha', t)[0])" $S2/tagpack.yaml)
+  BACK=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['back_to_ethereum']['address'])" $S2/truth.json)
+  $B exposure --evm-db $S2/evmdb --db $S2/btcdb --tags $S2/tagpack.yaml --no-sanctions --data-dir $T --max-hops 12 \
+    $DEP >$T/xd.json || fail "exposure of a Bitcoin deposit across the bridge"
+  $B exposure --evm-db $S2/evmdb --db $S2/btcdb --tags $S2/tagpack.yaml --no-sanctions --data-dir $T --max-hops 16 \
+    $BACK >$T/xb.json || fail "exposure of the Ethereum address paid back across the bridge"
+  $B exposure --evm-db $S2/evmdb --tags $S2/tagpack.yaml --no-sanctions --data-dir $T --max-hops 16 \
+    $BACK >$T/xe.json || fail "exposure of the Ethereum address, Ethereum alone"
+  python3 - $T/xd.json $T/xb.json $T/xe.json $S2/truth.json $S2/fifo.json <<'PY2' || fail "exposure across the bridge, seed $sd"
+import json, sys
+d, b, e, truth, fifo = (json.load(open(a)) for a in sys.argv[1:])
+victim = "Exchange cold wallet (victim)"
+inbounds = {x["in_tx"]: x["out_tx"] for x in fifo["bridges"] if x["in_chain"] == "ethereum"}
+# the deposit address: satoshis, from the victim, every path through one inbound and its payout
+assert d["chain"] == "bitcoin" and d["asset"] == "BTC" and not d["cut"], d["cut"]
+v = {s["label"]: s for s in d["by_source"]}[victim]
+assert int(v["direct"]) == 0 and 0 < int(v["indirect"]) <= int(d["received"]), v
+assert int(d["direct"]) + int(d["indirect"]) <= int(d["received"])
+for p in v["paths"]:
+    assert p["txs"][0] == truth["drain_tx"] and p["addresses"][0] == truth["victim"], p
+    assert p["chains"][0] == "ethereum" and p["chains"][-1] == "bitcoin", p["chains"]
+    assert len(p["bridges"]) == 1, p["bridges"]
+    h = p["bridges"][0]
+    assert h["protocol"] == "thorchain" and h["in_chain"] == "ethereum" and h["out_chain"] == "bitcoin", h
+    assert inbounds[h["in_tx"]] == h["out_tx"], h  # the same hop the forward trace linked
+    assert h["out_memo"].upper() == "OUT:" + h["in_tx"][2:].upper(), h
+    assert p["addresses"][p["chains"].index("bitcoin")] in h["memo"], (h, p)  # the memo names who THORChain paid
+    assert h["in_tx"] in p["txs"] and 0 < int(h["carried"]) <= int(d["received"]), h
+for h in d["bridges"]:
+    assert inbounds[h["in_tx"]] == h["out_tx"], h
+assert sum(int(h["carried"]) for h in d["bridges"]) <= int(d["received"])
+# the Ethereum address paid back: wei; the vault's payout crossed whole
+back = truth["back_to_ethereum"]
+assert b["chain"] == "ethereum" and b["received"] == back["amount"] and not b["cut"], b["received"]
+hb = [h for h in b["bridges"] if h["in_chain"] == "bitcoin"]
+assert len(hb) == 1 and hb[0]["in_tx"] == back["btc_txid"] and hb[0]["carried"] == back["amount"], hb
+assert hb[0]["out_memo"] == "OUT:" + back["btc_txid"].upper() and hb[0]["memo"] == "=:ETH.ETH:" + back["address"]
+v = {s["label"]: s for s in b["by_source"]}[victim]
+assert 0 < int(v["indirect"]) <= int(back["amount"]), v
+p = v["paths"][0]
+assert p["txs"][0] == truth["drain_tx"] and "bitcoin" in p["chains"] and p["chains"][-1] == "ethereum", p
+assert [h["in_chain"] for h in p["bridges"]] == ["ethereum", "bitcoin"], p["bridges"]
+# Ethereum alone: as before, no hop (the walk goes on through the vault's own inflows)
+assert "bridges" not in e and e["received"] == back["amount"], e
+assert all("chains" not in p for s in e["by_source"] for p in s["paths"])
+PY2
+done
+$B exposure --evm-db $S/evmdb --db $S/btcdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T --max-hops 16 \
+  --format table $(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['back_to_ethereum']['address'])" \
+  $S/truth.json) >$T/xt.txt || fail "exposure table across the bridge"
+grep -q "^  bridge thorchain bitcoin [0-9a-f]* -> ethereum 0x" $T/xt.txt && grep -q "^target .* asset ETH" $T/xt.txt ||
+  fail "exposure table bridges"
+rc=0
+$B exposure --evm-db $S/evmdb --db $S/btcdb --no-sanctions --data-dir $T bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq 2>$T/err || rc=$?
+[ $rc = 2 ] && grep -q "unknown address" $T/err || fail "exposure of an unknown Bitcoin address"
+
 # a Bitcoin source paid by THORChain says which inbound it answers; with
 # another scenario's Ethereum store, that its inbound is missing
 OUTTX=$(python3 -c "import json,sys;print([b for b in json.load(open(sys.argv[1]))['bridges'] if b['in_chain']=='ethereum'][0]['out_tx'])" $S/fifo.json)

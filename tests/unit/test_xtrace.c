@@ -6,8 +6,11 @@
 #include <jansson.h>
 
 #include "core/alloc.h"
+#include "core/codec.h"
 #include "core/fs.h"
+#include "core/sha256.h"
 #include "sanctrace/io.h"
+#include "sanctrace/chain.h"
 #include "sanctrace/evm.h"
 #include "sanctrace/trace.h"
 #include "sanctrace/wallet.h"
@@ -667,6 +670,263 @@ static void test_weth_wrap(void **state) {
     teardown(&fx);
 }
 
+/* ---- exposure across THORChain: Bitcoin -> Ethereum --------------------
+ *
+ * Bitcoin (regtest, written here): blocks 1 and 3 pay their 50 BTC
+ * coinbase to T (tagged "Theft T", theft), block 2 to a clean C; block 4
+ * holds tx1: T's two coinbase outputs and C's (5e9 sat each) into the vault
+ * V (149e8) with OP_RETURN "=:ETH.ETH:<F>".  Ethereum: D -> F 500 (block 10);
+ * tx 21: the vault 61 pays F 1000 and the router 60 logs TransferOut(61, F,
+ * ether, 1000, "OUT:<tx1>") (block 11); tx 22: F -> G 600 (block 12).
+ * Exposure of G: 600 from F splits over F's inflows 500 + 1000:
+ * floor(600*500/1500) = 200 from D (held before the store: stops) and
+ * floor(600*1000/1500) = 400 through the payout, which crosses whole to
+ * tx1 and splits over its inputs: floor(400*5e9/15e9) = 133 each; T's two
+ * are the tag (hop 3, indirect): 266; C's came from a coinbase: stops. */
+typedef struct bbuf {
+    uint8_t b[4096];
+    size_t n;
+} bbuf;
+
+static void bput(bbuf *t, const void *p, size_t n) {
+    assert_true(t->n + n <= sizeof t->b);
+    memcpy(t->b + t->n, p, n);
+    t->n += n;
+}
+static void bput32(bbuf *t, uint32_t v) {
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    bput(t, b, 4);
+}
+static void bput64(bbuf *t, uint64_t v) {
+    bput32(t, (uint32_t)v);
+    bput32(t, (uint32_t)(v >> 32));
+}
+static void bbyte(bbuf *t, uint8_t v) { bput(t, &v, 1); }
+
+/* an output: P2WPKH to prog, or (prog NULL) OP_RETURN memo */
+static void bout(bbuf *t, uint64_t v, const uint8_t *prog, const char *memo) {
+    bput64(t, v);
+    if (prog) {
+        bbyte(t, 22), bbyte(t, 0), bbyte(t, 20);
+        bput(t, prog, 20);
+    } else {
+        bbyte(t, (uint8_t)(strlen(memo) + 2)), bbyte(t, 0x6a), bbyte(t, (uint8_t)strlen(memo));
+        bput(t, memo, strlen(memo));
+    }
+}
+
+/* a block at height h after prev (updated) holding the coinbase to prog
+ * and txs[ntx] (serialized, txid each) */
+static void bblock(FILE *f, uint8_t prev[32], uint32_t h, const uint8_t *prog, bbuf *txs, size_t ntx) {
+    bbuf cb = {.n = 0};
+    bput32(&cb, 2), bbyte(&cb, 1);
+    uint8_t z[32] = {0};
+    bput(&cb, z, 32), bput32(&cb, 0xffffffff);
+    bbyte(&cb, 4), bbyte(&cb, 1), bbyte(&cb, (uint8_t)h), bbyte(&cb, 0x51), bbyte(&cb, 0x51); /* BIP34 height */
+    bput32(&cb, 0xffffffff), bbyte(&cb, 1);
+    bout(&cb, 5000000000ULL, prog, NULL);
+    bput32(&cb, 0);
+    uint8_t ids[4][32];
+    st_sha256d(cb.b, cb.n, ids[0]);
+    for (size_t i = 0; i < ntx; i++) st_sha256d(txs[i].b, txs[i].n, ids[i + 1]);
+    size_t n = ntx + 1;
+    while (n > 1) { /* merkle root */
+        size_t m = 0;
+        for (size_t i = 0; i < n; i += 2) {
+            uint8_t pair[64];
+            memcpy(pair, ids[i], 32);
+            memcpy(pair + 32, ids[i + 1 < n ? i + 1 : i], 32);
+            st_sha256d(pair, 64, ids[m++]);
+        }
+        n = m;
+    }
+    bbuf hd = {.n = 0};
+    bput32(&hd, 0x20000000), bput(&hd, prev, 32), bput(&hd, ids[0], 32);
+    bput32(&hd, 1600000000u + 600u * h), bput32(&hd, 0x207fffff);
+    for (uint32_t nonce = 0;; nonce++) { /* regtest proof of work */
+        hd.n = 76;
+        bput32(&hd, nonce);
+        st_sha256d(hd.b, 80, prev);
+        if (prev[31] < 0x7f) break;
+    }
+    bbyte(&hd, (uint8_t)(ntx + 1));
+    uint32_t size = (uint32_t)hd.n + (uint32_t)cb.n;
+    for (size_t i = 0; i < ntx; i++) size += (uint32_t)txs[i].n;
+    uint8_t rec[8] = {0xfa, 0xbf, 0xb5, 0xda, (uint8_t)size, (uint8_t)(size >> 8), (uint8_t)(size >> 16), 0};
+    assert_int_equal(fwrite(rec, 1, 8, f), 8);
+    assert_int_equal(fwrite(hd.b, 1, hd.n, f), hd.n);
+    assert_int_equal(fwrite(cb.b, 1, cb.n, f), cb.n);
+    for (size_t i = 0; i < ntx; i++) assert_int_equal(fwrite(txs[i].b, 1, txs[i].n, f), txs[i].n);
+}
+
+/* the coinbase txid of a block bblock wrote at height h paying prog */
+static void cb_txid(uint32_t h, const uint8_t *prog, uint8_t id[32]) {
+    bbuf cb = {.n = 0};
+    bput32(&cb, 2), bbyte(&cb, 1);
+    uint8_t z[32] = {0};
+    bput(&cb, z, 32), bput32(&cb, 0xffffffff);
+    bbyte(&cb, 4), bbyte(&cb, 1), bbyte(&cb, (uint8_t)h), bbyte(&cb, 0x51), bbyte(&cb, 0x51);
+    bput32(&cb, 0xffffffff), bbyte(&cb, 1);
+    bout(&cb, 5000000000ULL, prog, NULL);
+    bput32(&cb, 0);
+    st_sha256d(cb.b, cb.n, id);
+}
+
+static void test_exposure_bridge(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir();
+    char ex[600], bd[600], bdb[600], edb[600], path[700];
+    snprintf(ex, sizeof ex, "%s/export", dir);
+    snprintf(bd, sizeof bd, "%s/blocks", dir);
+    snprintf(bdb, sizeof bdb, "%s/btcdb", dir);
+    snprintf(edb, sizeof edb, "%s/evmdb", dir);
+    assert_int_equal(st_mkdir_p(ex, NULL), ST_OK);
+    assert_int_equal(st_mkdir_p(bd, NULL), ST_OK);
+    /* Bitcoin */
+    uint8_t pt[20], pc[20], pv[20], pm[20];
+    memset(pt, 0x11, 20), memset(pc, 0x22, 20), memset(pv, 0x33, 20), memset(pm, 0x44, 20);
+    char tt[100];
+    assert_int_equal(st_segwit_encode("bcrt", 0, pt, 20, tt, sizeof tt), 0);
+    uint8_t c1[32], c2[32], c3[32];
+    cb_txid(1, pt, c1), cb_txid(2, pc, c2), cb_txid(3, pt, c3);
+    bbuf tx1 = {.n = 0};
+    bput32(&tx1, 2), bbyte(&tx1, 3);
+    const uint8_t *ins[3] = {c1, c2, c3};
+    for (int i = 0; i < 3; i++) {
+        bput(&tx1, ins[i], 32), bput32(&tx1, 0);
+        bbyte(&tx1, 1), bbyte(&tx1, 0x51), bput32(&tx1, 0xffffffff);
+    }
+    bbyte(&tx1, 2);
+    bout(&tx1, 14900000000ULL, pv, NULL);
+    bout(&tx1, 0, NULL, "=:ETH.ETH:" A("a1"));
+    bput32(&tx1, 0);
+    uint8_t id1[32];
+    st_sha256d(tx1.b, tx1.n, id1);
+    char txid1[65];
+    st_chain_hash_hex(id1, txid1);
+    snprintf(path, sizeof path, "%s/blk00000.dat", bd);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    uint8_t prev[32];
+    assert_int_equal(st_chain_hash_parse("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", prev), 0);
+    bblock(f, prev, 1, pt, NULL, 0);
+    bblock(f, prev, 2, pc, NULL, 0);
+    bblock(f, prev, 3, pt, NULL, 0);
+    bblock(f, prev, 4, pm, &tx1, 1);
+    fclose(f);
+    st_ingest_opts io;
+    memset(&io, 0, sizeof io);
+    io.net = ST_NET_REGTEST;
+    io.no_sync = 1;
+    st_ingest_report irep;
+    st_error err;
+    st_error_clear(&err);
+    const char *bp[] = {bd};
+    assert_int_equal(st_chain_ingest(bdb, bp, 1, &io, &irep, &err), ST_OK);
+    /* Ethereum */
+    write_file(ex, "transactions.csv",
+               "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,"
+               "block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n"
+               H("20") ",0,,10,0," A("0d") "," A("a1") ",500,21000,2,0x,0,,,0\n"
+               H("21") ",0,,11,0," A("61") "," A("a1") ",1000,21000,2,0x,0,,,0\n"
+               H("22") ",0,,12,0," A("a1") "," A("a2") ",600,21000,2,0x,0,,,0\n");
+    write_file(ex, "receipts.csv",
+               "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,"
+               "contract_address,root,status,effective_gas_price\n"
+               H("20") ",0,,10,1,1,,,1,2\n" H("21") ",0,,11,1,1,,,1,2\n" H("22") ",0,,12,1,1,,,1,2\n");
+    char buf[4096] = "log_index,transaction_hash,transaction_index,block_hash,block_number,address,data,topics\n";
+    char d[1024], outmemo[80];
+    snprintf(outmemo, sizeof outmemo, "OUT:%s", txid1);
+    word(d, 0); /* TransferOut: asset (ether), amount, memo */
+    abi_amount_memo(d + 64, 1000, outmemo, 96);
+    log_row(buf, sizeof buf, 0, H("21"), 11, A("60"), THOR_OUT, A("61"), A("a1"), d);
+    write_file(ex, "logs.csv", buf);
+    ingest(edb, ex);
+    st_evm *e;
+    st_evm_events *ev;
+    st_chain *c;
+    assert_int_equal(st_evm_open(&e, edb, &err), ST_OK);
+    assert_int_equal(st_evm_events_open(&ev, e, edb, &err), ST_OK);
+    assert_int_equal(st_chain_open(&c, bdb, &err), ST_OK);
+    st_tagset *ts;
+    assert_int_equal(st_tagset_new(&ts), ST_OK);
+    st_tag t;
+    memset(&t, 0, sizeof t);
+    t.address = tt;
+    t.label = "Theft T";
+    t.category = "theft";
+    t.raw_category = t.abuse = t.source = t.currency = t.actor = t.confidence = t.lastmod = t.pack = "";
+    t.valid_from = INT64_MIN;
+    t.valid_to = INT64_MAX;
+    assert_int_equal(st_tagset_add(ts, &t), ST_OK);
+
+    /* Ethereum alone: the payout comes from nowhere, no exposure */
+    st_xexposure *x;
+    json_t *j;
+    assert_int_equal(st_xexposure_run(e, ev, ts, A("a2"), NULL, 5, 0, &x, &err), ST_OK);
+    assert_int_equal(st_xexposure_json(x, &j), ST_OK);
+    assert_int_equal(json_array_size(json_object_get(j, "by_source")), 0);
+    assert_null(json_object_get(j, "bridges"));
+    json_decref(j);
+    st_xexposure_free(x);
+
+    /* both stores: across the bridge */
+    assert_int_equal(st_xexposure_run_x(e, ev, c, ts, A("a2"), NULL, 5, 0, &x, &err), ST_OK);
+    assert_int_equal(st_xexposure_json(x, &j), ST_OK);
+    assert_string_equal(json_string_value(json_object_get(j, "received")), "600");
+    assert_string_equal(json_string_value(json_object_get(j, "indirect")), "266");
+    assert_string_equal(json_string_value(json_object_get(j, "direct")), "0");
+    json_t *src = json_array_get(json_object_get(j, "by_source"), 0);
+    assert_string_equal(json_string_value(json_object_get(src, "label")), "Theft T");
+    assert_string_equal(json_string_value(json_object_get(src, "indirect")), "266");
+    json_t *paths = json_object_get(src, "paths");
+    assert_int_equal(json_array_size(paths), 2);
+    json_t *p = json_array_get(paths, 0);
+    assert_string_equal(json_string_value(json_object_get(p, "amount")), "133");
+    assert_int_equal(json_integer_value(json_object_get(p, "hops")), 3);
+    json_t *txs = json_object_get(p, "txs"), *ad = json_object_get(p, "addresses"), *ch = json_object_get(p, "chains");
+    assert_string_equal(json_string_value(json_array_get(txs, 0)), txid1);
+    assert_string_equal(json_string_value(json_array_get(txs, 1)), H("21"));
+    assert_string_equal(json_string_value(json_array_get(txs, 2)), H("22"));
+    assert_string_equal(json_string_value(json_array_get(ad, 0)), tt);
+    assert_string_equal(json_string_value(json_array_get(ad, 1)), A("61"));
+    assert_string_equal(json_string_value(json_array_get(ad, 3)), A("a2"));
+    assert_string_equal(json_string_value(json_array_get(ch, 0)), "bitcoin");
+    assert_string_equal(json_string_value(json_array_get(ch, 1)), "ethereum");
+    json_t *b = json_array_get(json_object_get(p, "bridges"), 0);
+    assert_non_null(b);
+    assert_string_equal(json_string_value(json_object_get(b, "protocol")), "thorchain");
+    assert_string_equal(json_string_value(json_object_get(b, "in_chain")), "bitcoin");
+    assert_string_equal(json_string_value(json_object_get(b, "in_tx")), txid1);
+    assert_string_equal(json_string_value(json_object_get(b, "out_tx")), H("21"));
+    assert_string_equal(json_string_value(json_object_get(b, "memo")), "=:ETH.ETH:" A("a1"));
+    assert_string_equal(json_string_value(json_object_get(b, "out_memo")), outmemo);
+    assert_string_equal(json_string_value(json_object_get(b, "carried")), "400");
+    assert_int_equal(json_array_size(json_object_get(j, "bridges")), 1);
+    json_decref(j);
+    st_xexposure_free(x);
+
+    /* and from the Bitcoin side: the vault's exposure is T's, direct, in satoshis:
+     * tx1 pays V 149e8 over three equal inputs: floor(149e8/3) = 4966666666 each */
+    char vt[100];
+    assert_int_equal(st_segwit_encode("bcrt", 0, pv, 20, vt, sizeof vt), 0);
+    assert_int_equal(st_xexposure_run_x(e, ev, c, ts, vt, NULL, 5, 0, &x, &err), ST_OK);
+    assert_int_equal(st_xexposure_json(x, &j), ST_OK);
+    assert_string_equal(json_string_value(json_object_get(j, "chain")), "bitcoin");
+    assert_string_equal(json_string_value(json_object_get(j, "received")), "14900000000");
+    assert_string_equal(json_string_value(json_object_get(j, "direct")), "9933333332");
+    json_decref(j);
+    st_xexposure_free(x);
+    assert_int_equal(st_xexposure_run_x(e, ev, c, ts, "bcrt1qnotthere", NULL, 5, 0, &x, &err), ST_ENOTFOUND);
+
+    st_tagset_free(ts);
+    st_chain_close(c);
+    st_evm_events_close(ev);
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_haircut), cmocka_unit_test(test_mixed_fifo),
@@ -675,6 +935,7 @@ int main(void) {
         cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo), cmocka_unit_test(test_topics),
         cmocka_unit_test(test_exposure), cmocka_unit_test(test_events_repeats),
         cmocka_unit_test(test_tag_dates), cmocka_unit_test(test_weth_wrap),
+        cmocka_unit_test(test_exposure_bridge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
