@@ -17,6 +17,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -1019,7 +1020,34 @@ static uint32_t utf8_3(const char *h) {
 /* A word of one syllable is a common syllable written correctly when
  * some surname or common given-name syllable with its key is written
  * that way by a system or a South Korean habit (Lee, Lim, Kang; not Gwag). */
+/* The surnames' and common given syllables' syllables and keys, read
+ * once: the test runs for every word of every name prepared, and reading
+ * a few hundred Hangul syllables each time was a tenth of a query. */
+#define COMMON_TAB_MAX 512
+static struct { ko_syl sy; uint16_t key; } common_tab[COMMON_TAB_MAX];
+static size_t common_n;
+static int common_ok; /* 0: the lists outgrew the table, scan them */
+static pthread_once_t common_once = PTHREAD_ONCE_INIT;
+
+static void common_tab_init(void) {
+    if (ko_n_surnames + ko_n_given_syllables > COMMON_TAB_MAX) return;
+    ko_syl sy;
+    for (size_t i = 0; i < ko_n_surnames; i++)
+        if (ko_from_codepoint(utf8_3(ko_surnames[i].hangul), &sy))
+            common_tab[common_n].sy = sy, common_tab[common_n++].key = ko_key(sy);
+    for (size_t i = 0; i < ko_n_given_syllables; i++)
+        if (ko_from_codepoint(utf8_3(ko_given_syllables[i]), &sy))
+            common_tab[common_n].sy = sy, common_tab[common_n++].key = ko_key(sy);
+    common_ok = 1;
+}
+
 static int common_syllable_written(uint16_t key, const char *s, size_t n) {
+    pthread_once(&common_once, common_tab_init);
+    if (common_ok) {
+        for (size_t i = 0; i < common_n; i++)
+            if (common_tab[i].key == key && renders_as(common_tab[i].sy, s, n)) return 1;
+        return 0;
+    }
     ko_syl sy;
     for (size_t i = 0; i < ko_n_surnames; i++)
         if (ko_from_codepoint(utf8_3(ko_surnames[i].hangul), &sy) && ko_key(sy) == key && renders_as(sy, s, n))
@@ -1088,8 +1116,8 @@ static int one_slip(const char *q, size_t qn, const char *w, size_t wn) {
     return qn && wn && q[0] == w[0] && (qn > wn ? qn - wn : wn - qn) <= 1 && osa_distance(q, qn, w, wn) == 1;
 }
 
-static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
-                             size_t nw) {
+static int near_written_form_calc(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
+                                  size_t nw) {
     if (one_slip(q, qn, lw, ln)) return 1;
     char w[80];
     if (nw == 1) {
@@ -1136,6 +1164,44 @@ static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln
             if (one_slip(q, qn, cat, o)) return 1;
         }
     return 0;
+}
+
+/* The answer for a typed word and a listed word, kept per thread: one
+ * query meets the same listed word (KIM, RI, CHOL) in many candidates,
+ * and the answer renders every syllable of a key in every system.  A
+ * slot holds both words and the keys in full, so a collision only costs
+ * the computation again. */
+#define NEAR_MEMO_SLOTS 256
+#define NEAR_MEMO_WORD 24
+typedef struct near_memo {
+    uint8_t qn, ln, nw, ans; /* ans: 0 empty, 1 no, 2 yes */
+    uint16_t want[4];
+    char q[NEAR_MEMO_WORD], lw[NEAR_MEMO_WORD];
+} near_memo;
+static _Thread_local near_memo near_memos[NEAR_MEMO_SLOTS];
+
+static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
+                             size_t nw) {
+    if (qn > NEAR_MEMO_WORD || ln > NEAR_MEMO_WORD || nw > 4)
+        return near_written_form_calc(q, qn, lw, ln, want, nw);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < qn; i++) h = (h ^ (unsigned char)q[i]) * 16777619u;
+    h = (h ^ 0xFFu) * 16777619u;
+    for (size_t i = 0; i < ln; i++) h = (h ^ (unsigned char)lw[i]) * 16777619u;
+    for (size_t i = 0; i < nw; i++) h = (h ^ want[i]) * 16777619u;
+    near_memo *m = &near_memos[(h ^ (h >> 16)) % NEAR_MEMO_SLOTS];
+    if (m->ans && m->qn == qn && m->ln == ln && m->nw == nw && !memcmp(m->q, q, qn) && !memcmp(m->lw, lw, ln) &&
+        !memcmp(m->want, want, nw * sizeof *want))
+        return m->ans == 2;
+    int r = near_written_form_calc(q, qn, lw, ln, want, nw);
+    m->qn = (uint8_t)qn;
+    m->ln = (uint8_t)ln;
+    m->nw = (uint8_t)nw;
+    memcpy(m->q, q, qn);
+    memcpy(m->lw, lw, ln);
+    memcpy(m->want, want, nw * sizeof *want);
+    m->ans = r ? 2 : 1;
+    return r;
 }
 
 static const char *w0(const st_name_form *f, unsigned i) { return f->str + f->tok[i].off; }
