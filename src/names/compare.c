@@ -626,6 +626,39 @@ static unsigned content_words(const st_name_form *F) {
     return n;
 }
 
+/* ---- explanation entries ------------------------------------------------- */
+
+/* One entry of a pair's explanation, built by hand: json_pack read its
+ * format string again for every entry of every hit's explanation, a
+ * sixth of a screening.  The same object, keys in the same order; a value
+ * that cannot be made (a string not UTF-8, a score not finite) drops the
+ * entry as json_pack did.  part and keys are left out when NULL, syllable
+ * when 0. */
+static json_t *ex_entry(const char *q, const char *l, const char *part, int syllable, const char *ka,
+                        const char *kb, const char *how, double score) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    int bad = json_object_set_new_nocheck(o, "query", json_string(q));
+    bad |= json_object_set_new_nocheck(o, "list", json_string(l));
+    if (part) bad |= json_object_set_new_nocheck(o, "part", json_string(part));
+    if (syllable) bad |= json_object_set_new_nocheck(o, "syllable", json_integer(syllable));
+    if (ka) {
+        json_t *k = json_array();
+        if (k) {
+            bad |= json_array_append_new(k, json_string(ka));
+            bad |= json_array_append_new(k, json_string(kb));
+        }
+        bad |= json_object_set_new_nocheck(o, "keys", k);
+    }
+    bad |= json_object_set_new_nocheck(o, "how", json_string(how));
+    bad |= json_object_set_new_nocheck(o, "score", json_real(score));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* What the alignment was, for the Korean path to weigh it: every word
  * of both names paired at face value (KNEE or better), in the same
  * cyclic order (a surname moved from the end to the front). */
@@ -712,9 +745,8 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
                 ql += (size_t)snprintf(qs + ql, sizeof qs - ql, "%s%s", k ? " " : "", nm_tok_str(Q, p->qi + k));
             for (unsigned k = 0; k < p->ln && ll < sizeof ls; k++)
                 ll += (size_t)snprintf(ls + ll, sizeof ls - ll, "%s%s", k ? " " : "", nm_tok_str(L, p->li + k));
-            json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", qs, "list", ls,
-                                                    "how", how_names[p->how], "score",
-                                                    round(p->s * 1000) / 1000));
+            json_array_append_new(tokens, ex_entry(qs, ls, NULL, 0, NULL, NULL, how_names[p->how],
+                                                   round(p->s * 1000) / 1000));
         }
     }
     if (shape) {
@@ -879,11 +911,10 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
     if (tokens) {
         const nm_kview *a = &vq[bi], *b = &vl[bj];
         double ss = ko_key_sim(a->sur, b->sur);
-        json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:s,s:f}", "query",
-                                                nm_tok_str(Q, (unsigned)a->sur_tok), "list",
-                                                nm_tok_str(L, (unsigned)b->sur_tok), "part", "surname",
-                                                "how", ss >= 1 ? "korean-syllable" : "korean-partial",
-                                                "score", round(ss * 1000) / 1000));
+        json_array_append_new(tokens, ex_entry(nm_tok_str(Q, (unsigned)a->sur_tok),
+                                               nm_tok_str(L, (unsigned)b->sur_tok), "surname", 0, NULL, NULL,
+                                               ss >= 1 ? "korean-syllable" : "korean-partial",
+                                               round(ss * 1000) / 1000));
         double syl[KO_MAX_SYL];
         ko_given_sim(a, b, syl);
         size_t m = a->ng < b->ng ? a->ng : b->ng;
@@ -892,11 +923,9 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
             ko_key_letters(a->given[k], ka);
             ko_key_letters(b->given[k], kb);
             json_array_append_new(
-                tokens, json_pack("{s:s,s:s,s:s,s:i,s:[s,s],s:s,s:f}", "query",
-                                  nm_tok_str(Q, given_tok(Q, a, k)), "list", nm_tok_str(L, given_tok(L, b, k)),
-                                  "part", "given", "syllable", (int)k + 1, "keys", ka, kb, "how",
-                                  syl[k] >= 1 ? "korean-syllable" : "korean-partial", "score",
-                                  round(syl[k] * 1000) / 1000));
+                tokens, ex_entry(nm_tok_str(Q, given_tok(Q, a, k)), nm_tok_str(L, given_tok(L, b, k)), "given",
+                                 (int)k + 1, ka, kb, syl[k] >= 1 ? "korean-syllable" : "korean-partial",
+                                 round(syl[k] * 1000) / 1000));
         }
     }
     return best;
@@ -1416,8 +1445,8 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
                 korean = 0;
                 if (tokens) {
                     json_array_clear(tokens);
-                    json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text, "list",
-                                                            list->text, "how", "transliterated", "score", zh));
+                    json_array_append_new(tokens, ex_entry(query->text, list->text, NULL, 0, NULL, NULL,
+                                                           "transliterated", zh));
                 }
             }
         } else {
@@ -1432,9 +1461,8 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
             double t = korean_typo_score(query, list);
             if (t > s) {
                 s = t;
-                if (tokens) json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text,
-                                                                    "list", list->text, "how", "korean-typo",
-                                                                    "score", t));
+                if (tokens) json_array_append_new(tokens, ex_entry(query->text, list->text, NULL, 0, NULL,
+                                                                   NULL, "korean-typo", t));
             }
         }
     }
@@ -1445,10 +1473,20 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
        the arithmetic reads 0.799, not a 0.800 that is no match */
     s = floor(s * 1000) / 1000;
     if (explanation) {
-        json_t *e = json_pack("{s:f,s:b,s:s,s:s,s:o,s:o,s:o}", "score", round(s * 1000) / 1000,
-                              "korean", korean, "query", query ? query->text : "", "list",
-                              list ? list->text : "", "tokens", tokens, "unmatched_query", unq,
-                              "unmatched_list", unl);
+        /* by hand as ex_entry; each set takes its value even when it fails */
+        json_t *e = json_object();
+        int bad = !e;
+        bad |= json_object_set_new_nocheck(e, "score", json_real(round(s * 1000) / 1000));
+        bad |= json_object_set_new_nocheck(e, "korean", json_boolean(korean));
+        bad |= json_object_set_new_nocheck(e, "query", json_string(query ? query->text : ""));
+        bad |= json_object_set_new_nocheck(e, "list", json_string(list ? list->text : ""));
+        bad |= json_object_set_new_nocheck(e, "tokens", tokens);
+        bad |= json_object_set_new_nocheck(e, "unmatched_query", unq);
+        bad |= json_object_set_new_nocheck(e, "unmatched_list", unl);
+        if (bad) {
+            json_decref(e);
+            e = NULL;
+        }
         *explanation = e;
     }
     return s;
