@@ -17,6 +17,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -625,6 +626,39 @@ static unsigned content_words(const st_name_form *F) {
     return n;
 }
 
+/* ---- explanation entries ------------------------------------------------- */
+
+/* One entry of a pair's explanation, built by hand: json_pack read its
+ * format string again for every entry of every hit's explanation, a
+ * sixth of a screening.  The same object, keys in the same order; a value
+ * that cannot be made (a string not UTF-8, a score not finite) drops the
+ * entry as json_pack did.  part and keys are left out when NULL, syllable
+ * when 0. */
+static json_t *ex_entry(const char *q, const char *l, const char *part, int syllable, const char *ka,
+                        const char *kb, const char *how, double score) {
+    json_t *o = json_object();
+    if (!o) return NULL;
+    int bad = json_object_set_new_nocheck(o, "query", json_string(q));
+    bad |= json_object_set_new_nocheck(o, "list", json_string(l));
+    if (part) bad |= json_object_set_new_nocheck(o, "part", json_string(part));
+    if (syllable) bad |= json_object_set_new_nocheck(o, "syllable", json_integer(syllable));
+    if (ka) {
+        json_t *k = json_array();
+        if (k) {
+            bad |= json_array_append_new(k, json_string(ka));
+            bad |= json_array_append_new(k, json_string(kb));
+        }
+        bad |= json_object_set_new_nocheck(o, "keys", k);
+    }
+    bad |= json_object_set_new_nocheck(o, "how", json_string(how));
+    bad |= json_object_set_new_nocheck(o, "score", json_real(score));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* What the alignment was, for the Korean path to weigh it: every word
  * of both names paired at face value (KNEE or better), in the same
  * cyclic order (a surname moved from the end to the front). */
@@ -711,9 +745,8 @@ static double latin_score(const st_name_form *Q, const st_name_form *L, st_schem
                 ql += (size_t)snprintf(qs + ql, sizeof qs - ql, "%s%s", k ? " " : "", nm_tok_str(Q, p->qi + k));
             for (unsigned k = 0; k < p->ln && ll < sizeof ls; k++)
                 ll += (size_t)snprintf(ls + ll, sizeof ls - ll, "%s%s", k ? " " : "", nm_tok_str(L, p->li + k));
-            json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", qs, "list", ls,
-                                                    "how", how_names[p->how], "score",
-                                                    round(p->s * 1000) / 1000));
+            json_array_append_new(tokens, ex_entry(qs, ls, NULL, 0, NULL, NULL, how_names[p->how],
+                                                   round(p->s * 1000) / 1000));
         }
     }
     if (shape) {
@@ -878,11 +911,10 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
     if (tokens) {
         const nm_kview *a = &vq[bi], *b = &vl[bj];
         double ss = ko_key_sim(a->sur, b->sur);
-        json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:s,s:f}", "query",
-                                                nm_tok_str(Q, (unsigned)a->sur_tok), "list",
-                                                nm_tok_str(L, (unsigned)b->sur_tok), "part", "surname",
-                                                "how", ss >= 1 ? "korean-syllable" : "korean-partial",
-                                                "score", round(ss * 1000) / 1000));
+        json_array_append_new(tokens, ex_entry(nm_tok_str(Q, (unsigned)a->sur_tok),
+                                               nm_tok_str(L, (unsigned)b->sur_tok), "surname", 0, NULL, NULL,
+                                               ss >= 1 ? "korean-syllable" : "korean-partial",
+                                               round(ss * 1000) / 1000));
         double syl[KO_MAX_SYL];
         ko_given_sim(a, b, syl);
         size_t m = a->ng < b->ng ? a->ng : b->ng;
@@ -891,11 +923,9 @@ static double korean_score(const st_name_form *Q, const st_name_form *L, json_t 
             ko_key_letters(a->given[k], ka);
             ko_key_letters(b->given[k], kb);
             json_array_append_new(
-                tokens, json_pack("{s:s,s:s,s:s,s:i,s:[s,s],s:s,s:f}", "query",
-                                  nm_tok_str(Q, given_tok(Q, a, k)), "list", nm_tok_str(L, given_tok(L, b, k)),
-                                  "part", "given", "syllable", (int)k + 1, "keys", ka, kb, "how",
-                                  syl[k] >= 1 ? "korean-syllable" : "korean-partial", "score",
-                                  round(syl[k] * 1000) / 1000));
+                tokens, ex_entry(nm_tok_str(Q, given_tok(Q, a, k)), nm_tok_str(L, given_tok(L, b, k)), "given",
+                                 (int)k + 1, ka, kb, syl[k] >= 1 ? "korean-syllable" : "korean-partial",
+                                 round(syl[k] * 1000) / 1000));
         }
     }
     return best;
@@ -1019,7 +1049,34 @@ static uint32_t utf8_3(const char *h) {
 /* A word of one syllable is a common syllable written correctly when
  * some surname or common given-name syllable with its key is written
  * that way by a system or a South Korean habit (Lee, Lim, Kang; not Gwag). */
+/* The surnames' and common given syllables' syllables and keys, read
+ * once: the test runs for every word of every name prepared, and reading
+ * a few hundred Hangul syllables each time was a tenth of a query. */
+#define COMMON_TAB_MAX 512
+static struct { ko_syl sy; uint16_t key; } common_tab[COMMON_TAB_MAX];
+static size_t common_n;
+static int common_ok; /* 0: the lists outgrew the table, scan them */
+static pthread_once_t common_once = PTHREAD_ONCE_INIT;
+
+static void common_tab_init(void) {
+    if (ko_n_surnames + ko_n_given_syllables > COMMON_TAB_MAX) return;
+    ko_syl sy;
+    for (size_t i = 0; i < ko_n_surnames; i++)
+        if (ko_from_codepoint(utf8_3(ko_surnames[i].hangul), &sy))
+            common_tab[common_n].sy = sy, common_tab[common_n++].key = ko_key(sy);
+    for (size_t i = 0; i < ko_n_given_syllables; i++)
+        if (ko_from_codepoint(utf8_3(ko_given_syllables[i]), &sy))
+            common_tab[common_n].sy = sy, common_tab[common_n++].key = ko_key(sy);
+    common_ok = 1;
+}
+
 static int common_syllable_written(uint16_t key, const char *s, size_t n) {
+    pthread_once(&common_once, common_tab_init);
+    if (common_ok) {
+        for (size_t i = 0; i < common_n; i++)
+            if (common_tab[i].key == key && renders_as(common_tab[i].sy, s, n)) return 1;
+        return 0;
+    }
     ko_syl sy;
     for (size_t i = 0; i < ko_n_surnames; i++)
         if (ko_from_codepoint(utf8_3(ko_surnames[i].hangul), &sy) && ko_key(sy) == key && renders_as(sy, s, n))
@@ -1088,8 +1145,8 @@ static int one_slip(const char *q, size_t qn, const char *w, size_t wn) {
     return qn && wn && q[0] == w[0] && (qn > wn ? qn - wn : wn - qn) <= 1 && osa_distance(q, qn, w, wn) == 1;
 }
 
-static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
-                             size_t nw) {
+static int near_written_form_calc(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
+                                  size_t nw) {
     if (one_slip(q, qn, lw, ln)) return 1;
     char w[80];
     if (nw == 1) {
@@ -1136,6 +1193,44 @@ static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln
             if (one_slip(q, qn, cat, o)) return 1;
         }
     return 0;
+}
+
+/* The answer for a typed word and a listed word, kept per thread: one
+ * query meets the same listed word (KIM, RI, CHOL) in many candidates,
+ * and the answer renders every syllable of a key in every system.  A
+ * slot holds both words and the keys in full, so a collision only costs
+ * the computation again. */
+#define NEAR_MEMO_SLOTS 256
+#define NEAR_MEMO_WORD 24
+typedef struct near_memo {
+    uint8_t qn, ln, nw, ans; /* ans: 0 empty, 1 no, 2 yes */
+    uint16_t want[4];
+    char q[NEAR_MEMO_WORD], lw[NEAR_MEMO_WORD];
+} near_memo;
+static _Thread_local near_memo near_memos[NEAR_MEMO_SLOTS];
+
+static int near_written_form(const char *q, size_t qn, const char *lw, size_t ln, const uint16_t *want,
+                             size_t nw) {
+    if (qn > NEAR_MEMO_WORD || ln > NEAR_MEMO_WORD || nw > 4)
+        return near_written_form_calc(q, qn, lw, ln, want, nw);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < qn; i++) h = (h ^ (unsigned char)q[i]) * 16777619u;
+    h = (h ^ 0xFFu) * 16777619u;
+    for (size_t i = 0; i < ln; i++) h = (h ^ (unsigned char)lw[i]) * 16777619u;
+    for (size_t i = 0; i < nw; i++) h = (h ^ want[i]) * 16777619u;
+    near_memo *m = &near_memos[(h ^ (h >> 16)) % NEAR_MEMO_SLOTS];
+    if (m->ans && m->qn == qn && m->ln == ln && m->nw == nw && !memcmp(m->q, q, qn) && !memcmp(m->lw, lw, ln) &&
+        !memcmp(m->want, want, nw * sizeof *want))
+        return m->ans == 2;
+    int r = near_written_form_calc(q, qn, lw, ln, want, nw);
+    m->qn = (uint8_t)qn;
+    m->ln = (uint8_t)ln;
+    m->nw = (uint8_t)nw;
+    memcpy(m->q, q, qn);
+    memcpy(m->lw, lw, ln);
+    memcpy(m->want, want, nw * sizeof *want);
+    m->ans = r ? 2 : 1;
+    return r;
 }
 
 static const char *w0(const st_name_form *f, unsigned i) { return f->str + f->tok[i].off; }
@@ -1350,8 +1445,8 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
                 korean = 0;
                 if (tokens) {
                     json_array_clear(tokens);
-                    json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text, "list",
-                                                            list->text, "how", "transliterated", "score", zh));
+                    json_array_append_new(tokens, ex_entry(query->text, list->text, NULL, 0, NULL, NULL,
+                                                           "transliterated", zh));
                 }
             }
         } else {
@@ -1366,9 +1461,8 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
             double t = korean_typo_score(query, list);
             if (t > s) {
                 s = t;
-                if (tokens) json_array_append_new(tokens, json_pack("{s:s,s:s,s:s,s:f}", "query", query->text,
-                                                                    "list", list->text, "how", "korean-typo",
-                                                                    "score", t));
+                if (tokens) json_array_append_new(tokens, ex_entry(query->text, list->text, NULL, 0, NULL,
+                                                                   NULL, "korean-typo", t));
             }
         }
     }
@@ -1379,10 +1473,20 @@ double st_name_compare_forms(const st_name_form *query, const st_name_form *list
        the arithmetic reads 0.799, not a 0.800 that is no match */
     s = floor(s * 1000) / 1000;
     if (explanation) {
-        json_t *e = json_pack("{s:f,s:b,s:s,s:s,s:o,s:o,s:o}", "score", round(s * 1000) / 1000,
-                              "korean", korean, "query", query ? query->text : "", "list",
-                              list ? list->text : "", "tokens", tokens, "unmatched_query", unq,
-                              "unmatched_list", unl);
+        /* by hand as ex_entry; each set takes its value even when it fails */
+        json_t *e = json_object();
+        int bad = !e;
+        bad |= json_object_set_new_nocheck(e, "score", json_real(round(s * 1000) / 1000));
+        bad |= json_object_set_new_nocheck(e, "korean", json_boolean(korean));
+        bad |= json_object_set_new_nocheck(e, "query", json_string(query ? query->text : ""));
+        bad |= json_object_set_new_nocheck(e, "list", json_string(list ? list->text : ""));
+        bad |= json_object_set_new_nocheck(e, "tokens", tokens);
+        bad |= json_object_set_new_nocheck(e, "unmatched_query", unq);
+        bad |= json_object_set_new_nocheck(e, "unmatched_list", unl);
+        if (bad) {
+            json_decref(e);
+            e = NULL;
+        }
         *explanation = e;
     }
     return s;

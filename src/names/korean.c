@@ -195,7 +195,7 @@ static size_t match(const char *s, size_t n, size_t at, const char *p) {
 #define SYL_COST 10
 #define KO_MAX_TOKEN 40
 
-size_t ko_parse_token(const char *s, size_t n, ko_syl *out, size_t max) {
+static size_t parse_token_calc(const char *s, size_t n, ko_syl *out, size_t max) {
     if (n == 0 || n > KO_MAX_TOKEN) return 0;
     /* best[i]: min cost to parse s[i..n); choice records the syllable. */
     int best[KO_MAX_TOKEN + 1];
@@ -260,6 +260,40 @@ size_t ko_parse_token(const char *s, size_t n, ko_syl *out, size_t max) {
     }
     (void)ends_coda;
     return k;
+}
+
+/* The reading of a word, kept per thread: preparing a name, marking its
+ * words and repairing slips parse the same few hundred words (KIM, JONG,
+ * CHOL) again and again, each parse trying every spelling at every
+ * letter.  A slot holds the word in full, so a collision only costs the
+ * parse again; a word of n letters reads as at most n syllables (every
+ * vowel is spelt with a letter), so the reading is kept whole and cut to
+ * max as the parse itself does (the first max syllables written, 0
+ * returned). */
+#define PARSE_MEMO_SLOTS 512
+#define PARSE_MEMO_WORD 24
+typedef struct parse_memo {
+    uint8_t used, n, k;
+    char s[PARSE_MEMO_WORD];
+    ko_syl syl[PARSE_MEMO_WORD];
+} parse_memo;
+static _Thread_local parse_memo parse_memos[PARSE_MEMO_SLOTS];
+
+size_t ko_parse_token(const char *s, size_t n, ko_syl *out, size_t max) {
+    if (n == 0 || n > PARSE_MEMO_WORD) return parse_token_calc(s, n, out, max);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    parse_memo *m = &parse_memos[(h ^ (h >> 16)) % PARSE_MEMO_SLOTS];
+    if (!m->used || m->n != n || memcmp(m->s, s, n)) {
+        m->used = 0;
+        m->k = (uint8_t)parse_token_calc(s, n, m->syl, n);
+        m->n = (uint8_t)n;
+        memcpy(m->s, s, n);
+        m->used = 1;
+    }
+    size_t k = m->k;
+    memcpy(out, m->syl, (k < max ? k : max) * sizeof *out);
+    return k <= max ? k : 0;
 }
 
 /* ---- rendering --------------------------------------------------------- */
