@@ -19,9 +19,12 @@
  * each once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/codec.h"
@@ -91,6 +94,47 @@ static uint64_t get64(const uint8_t *p) {
 
 static int times_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
 
+/* Open path for appending records of rec bytes after a header of head
+ * bytes, first cutting off what an interrupted append left (a header or
+ * record written in part): every append then starts on a record boundary.
+ * The caller holds the store's ingest lock. */
+static FILE *open_append(const char *path, size_t head, size_t rec, st_error *err) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+    if (fd < 0) {
+        st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat stt;
+    off_t keep = 0;
+    if (fstat(fd, &stt) == 0 && (size_t)stt.st_size >= head)
+        keep = (off_t)(head + ((size_t)stt.st_size - head) / rec * rec);
+    if ((fstat(fd, &stt) != 0 || stt.st_size != keep) && ftruncate(fd, keep) != 0) {
+        st_error_at(err, ST_EIO, path, 0, -1, "cannot cut a torn record off: %s", strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    FILE *f = lseek(fd, 0, SEEK_END) < 0 ? NULL : fdopen(fd, "ab");
+    if (!f) {
+        st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+int ev_events_sync(const char *dir, st_error *err) {
+    static const char *const names[] = {"events.bin", "blocktimes.bin"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue; /* none written */
+        int bad = fsync(fd) != 0;
+        close(fd);
+        if (bad) return st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
+    }
+    return ST_OK;
+}
+
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err) {
     int trc = times_append(dir, b, after_block, err);
     if (trc) return trc;
@@ -99,8 +143,8 @@ int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st
     if (!keep) return ST_OK;
     char path[1100];
     snprintf(path, sizeof path, "%s/events.bin", dir);
-    FILE *f = fopen(path, "ab");
-    if (!f) return st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
+    FILE *f = open_append(path, 8, REC_SIZE, err);
+    if (!f) return ST_EIO;
     int rc = ST_OK;
     if (ftell(f) == 0 && fwrite(magic, 1, 8, f) != 8) rc = ST_EIO;
     uint8_t rec[REC_SIZE];
@@ -133,8 +177,8 @@ static int times_append(const char *dir, const ev_batch *b, int64_t after_block,
     if (!keep) return ST_OK;
     char path[1100];
     snprintf(path, sizeof path, "%s/blocktimes.bin", dir);
-    FILE *f = fopen(path, "ab");
-    if (!f) return st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
+    FILE *f = open_append(path, 0, 16, err);
+    if (!f) return ST_EIO;
     int rc = ST_OK;
     for (size_t i = 0; i < b->blocks.n && !rc; i++) {
         const ev_block *k = &b->blocks.v[i];
@@ -247,7 +291,11 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
         if (err) *err = e2;
         return rc;
     }
-    if (len < 8 || memcmp(raw, magic, 8)) {
+    if (len < 8) { /* the first append was cut short: no record was ever whole */
+        st_free(raw);
+        return ST_OK;
+    }
+    if (memcmp(raw, magic, 8)) {
         st_free(raw);
         st_evm_events_close(v);
         *out = NULL;
@@ -282,7 +330,9 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
         if (st_evm_find_tx(e, hx, &x->tx) != 1) continue;                    /* moved no value: nothing to trace */
         st_evm_tx tx;
         st_evm_get_tx(e, x->tx, &tx);
-        if (tx.block != x->block) continue; /* written for a branch a reorganisation left */
+        /* written for a branch a reorganisation left, or the transaction
+           failed in the branch kept (a failed transaction emits nothing) */
+        if (tx.block != x->block || tx.status == 0) continue;
         if (!st_evm_find_addr(e, x->emitter_addr, &x->emitter)) x->emitter = ST_EVM_NONE;
         memcpy(v->data[v->n], p + 168, EV_EVENT_DATA);
         v->n++;

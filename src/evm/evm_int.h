@@ -218,6 +218,8 @@ int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char
  * (before the manifest is renamed: the reader keeps only committed blocks
  * and drops repeats). */
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
+/* fsync events.bin and blocktimes.bin (before the manifest is renamed). */
+int ev_events_sync(const char *dir, st_error *err);
 
 /* ---- ingest (ingest.c) from a feed of rows ---- */
 

@@ -1110,7 +1110,24 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
     rc = ev_manifest_read(dir, &g->c, err);
     if (rc == ST_ENOTFOUND) rc = ST_OK;
     if (rc) return rc;
+    ev_counts was = g->c;
     if (feed && feed->prepare && (rc = feed->prepare(feed->ctx, dir, &g->c, err))) return rc; /* may roll back */
+    if (memcmp(was.n, g->c.n, sizeof was.n) || was.last_block != g->c.last_block) {
+        /* A rollback is committed on its own, before any column is cut:
+           with the lowered counts in the manifest, every byte past them is
+           an uncommitted tail (readers ignore it, the index files no
+           longer match and are rebuilt in the reader's memory), so an
+           interruption anywhere after leaves a store that opens. */
+        if ((rc = ev_manifest_write(dir, &g->c, err))) return rc;
+        if (!g->opts->no_sync) {
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                if (fsync(dfd) != 0) rc = st_error_at(err, ST_EIO, dir, 0, -1, "cannot sync: %s", strerror(errno));
+                close(dfd);
+                if (rc) return rc;
+            }
+        }
+    }
     if (st_map_new(&g->reported)) return st_error_set(err, ST_ENOMEM, "out of memory");
     return ingest_prepare(g, dir, err);
 }
@@ -1124,6 +1141,7 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     for (int c = 0; c < EV_NCOLS; c++)
         if ((rc = col_write(g, c, 1, err))) return rc;
     if ((rc = write_indexes(g, dir, err))) return rc;
+    if (!g->opts->no_sync && (rc = ev_events_sync(dir, err))) return rc; /* committed with the blocks they belong to */
     if (feed && feed->before_commit && (rc = feed->before_commit(feed->ctx, dir, &g->nc, err))) return rc;
     if ((rc = ev_manifest_write(dir, &g->nc, err))) return rc;
     if (!g->opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */

@@ -20,9 +20,10 @@
  * hash of the store's last block is compared with the record; when they
  * differ, the records are compared going down until one matches (the
  * fork), and the next commit first lowers the store to the last boundary
- * at or below it (the columns are cut back to those counts) and then adds
- * the node's blocks from there, in one commit: a crash leaves the store at
- * its previous commit, never between the two.  Blocks taken from files
+ * at or below it, committed on its own (the manifest's counts lowered
+ * before any column is cut, ingest.c), then cuts the columns back and adds
+ * the node's blocks from there: a crash leaves the store at its previous
+ * commit or at the boundary, never between.  Blocks taken from files
  * have no records: a reorganisation below them is an error, said so.
  *
  * Invariant: only a commit changes the store; a node that fails mid-way

@@ -1030,20 +1030,41 @@ static void api_applicants_check(srv_api *S, srv_req *r, const st_key_info *who,
     char *lines = NULL;
     json_t *doc = json_loadb(body, blen, 0, NULL);
     if (json_is_object(doc) || json_is_array(doc)) {
-        size_t cap = blen + 16, used = 0, i;
-        json_t *one;
+        /* written again, each applicant whole: re-serialising may grow a
+           value (0.1 reads back as 0.10000000000000001), so the buffer
+           grows with it, and an applicant that cannot be written fails
+           the request rather than going unchecked */
+        size_t cap = blen + 64, used = 0, i;
         lines = st_malloc(cap);
         json_t *list = json_is_array(doc) ? doc : NULL;
         for (i = 0; lines && i < (list ? json_array_size(list) : 1); i++) {
-            one = list ? json_array_get(list, i) : doc;
-            char *t = json_dumps(one, JSON_COMPACT);
+            char *t = json_dumps(list ? json_array_get(list, i) : doc, JSON_COMPACT);
             size_t tl = t ? strlen(t) : 0;
-            if (t && used + tl + 2 <= cap) { memcpy(lines + used, t, tl); used += tl; lines[used++] = '\n'; }
+            if (t && used + tl + 2 > cap) {
+                size_t nc = (used + tl + 2) * 2;
+                char *g = st_realloc(lines, nc);
+                if (g) lines = g, cap = nc;
+                else st_free(lines), lines = NULL;
+            }
+            if (t && lines) {
+                memcpy(lines + used, t, tl);
+                used += tl;
+                lines[used++] = '\n';
+            } else {
+                st_free(lines);
+                lines = NULL;
+            }
             free(t);
         }
-        if (lines) { body = lines; blen = used; }
-    }
-    json_decref(doc);
+        json_decref(doc);
+        if (!lines) {
+            srv_error(out, 500, "internal", "out of memory");
+            return;
+        }
+        body = lines;
+        blen = used;
+    } else
+        json_decref(doc);
     int rc = srv_applicants_check(S->applicants, body, blen, &ans, &err);
     st_free(lines);
     if (rc == ST_ENOTFOUND) { srv_error(out, 503, "not_ready", "%s", err.msg); return; }

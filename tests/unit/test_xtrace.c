@@ -563,7 +563,8 @@ static void test_exposure(void **state) {
 }
 
 /* events.bin after an interrupted ingest and its retry holds records twice
- * (and records of blocks never committed): the reader keeps each once. */
+ * (and records of blocks never committed): the reader keeps each once; a
+ * torn last record or header is not read. */
 static void test_events_repeats(void **state) {
     (void)state;
     fixture fx;
@@ -587,11 +588,26 @@ static void test_events_repeats(void **state) {
     assert_int_equal(st_evm_events_of_tx(ev, tx, &first), 1);
     assert_int_equal(st_evm_events_get(ev, first)->kind, ST_EVM_EV_SWAP_V2);
     st_evm_events_close(ev);
+    /* a record written in part (an append cut short) is not read */
+    f = fopen(path, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite("torn record", 1, 11, f), 11);
+    fclose(f);
+    assert_int_equal(st_evm_events_open(&ev, fx.e, fx.db, &err), ST_OK);
+    assert_int_equal(st_evm_events_count(ev), 4);
+    st_evm_events_close(ev);
     /* a file that is not an events file is refused, not read */
     f = fopen(path, "wb");
-    fputs("garbage", f);
+    fputs("garbage!!", f);
     fclose(f);
     assert_int_equal(st_evm_events_open(&ev, fx.e, fx.db, &err), ST_ECORRUPT);
+    /* a header cut short: the first append never finished, no events */
+    f = fopen(path, "wb");
+    fputs("STEV", f);
+    fclose(f);
+    assert_int_equal(st_evm_events_open(&ev, fx.e, fx.db, &err), ST_OK);
+    assert_int_equal(st_evm_events_count(ev), 0);
+    st_evm_events_close(ev);
     teardown(&fx);
 }
 
