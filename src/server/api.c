@@ -1070,6 +1070,11 @@ static void api_applicants_check(srv_api *S, srv_req *r, const st_key_info *who,
     if (rc == ST_ENOTFOUND) { srv_error(out, 503, "not_ready", "%s", err.msg); return; }
     if (rc == ST_EPARSE) { srv_error(out, 422, "invalid_request", "%s", err.msg); return; }
     if (rc != ST_OK) { srv_error(out, 500, "internal", "%s", err.msg); return; }
+    if (r->body_len && memchr(r->body, 0, r->body_len)) { /* the audit keeps text: what it records must be all that was checked */
+        json_decref(ans);
+        srv_error(out, 422, "invalid_request", "the body holds a NUL byte");
+        return;
+    }
     const char *subject = json_string_value(json_object_get(json_array_get(json_object_get(ans, "checks"), 0), "id"));
     char ts[40];
     char *input = st_malloc(r->body_len + 1);

@@ -27,7 +27,7 @@ struct srv_applicants {
     char dir[4096], records[4200];
     st_rings *r;                 /* the loaded state, run */
     st_rings_checker *ck;
-    struct timespec loaded_mtime, loading_mtime;
+    struct timespec loaded_mtime, loading_mtime, failed_mtime; /* failed: a version that did not load */
     int loading, joined;         /* a loader thread runs / was joined */
     pthread_t loader;
     char error[512];
@@ -64,6 +64,7 @@ static void *loader_main(void *arg) {
         fprintf(stderr, "sanctrace: applicants state %s loaded (%zu records)\n", a->dir, st_rings_count(r));
     } else {
         snprintf(a->error, sizeof a->error, "%.500s", err.msg);
+        a->failed_mtime = a->loading_mtime; /* not tried again until the state changes */
         fprintf(stderr, "sanctrace: applicants state %s not loaded: %s\n", a->dir, err.msg);
         st_rings_checker_free(ck);
         st_rings_free(r);
@@ -111,7 +112,9 @@ int srv_applicants_start(const char *dir, srv_applicants **out, st_error *err) {
 int srv_applicants_check(srv_applicants *a, const char *body, size_t len, json_t **out, st_error *err) {
     pthread_mutex_lock(&a->mu);
     struct timespec m = records_mtime(a);
-    if (a->ck && (m.tv_sec != a->loaded_mtime.tv_sec || m.tv_nsec != a->loaded_mtime.tv_nsec)) (void)start_load(a);
+    if (a->ck && (m.tv_sec != a->loaded_mtime.tv_sec || m.tv_nsec != a->loaded_mtime.tv_nsec) &&
+        (m.tv_sec != a->failed_mtime.tv_sec || m.tv_nsec != a->failed_mtime.tv_nsec))
+        (void)start_load(a);
     int rc;
     if (!a->ck) rc = st_error_set(err, ST_ENOTFOUND, "%s", a->error);
     else rc = st_rings_checker_check(a->ck, body, len, "request", out, err);
