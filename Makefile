@@ -220,8 +220,8 @@ $(BUILD)/bench/%: bench/%.c $(LIB_INTERNAL)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Ibench -o $@ $< $(LIB_INTERNAL) $(LDLIBS)
 
 BENCH_SIZE ?= small
-bench: $(BIN) $(BENCH_BIN)
-	@ST_BIN=$(abspath $(BIN)) ST_BENCH_BIN=$(abspath $(BUILD)/bench) BENCH_SIZE=$(BENCH_SIZE) sh bench/run.sh
+bench: $(BIN) $(BENCH_BIN) $(EVM_TOOLS_STAMP)
+	@ST_EVM_TOOLS=$(EVM_TOOLS) ST_BIN=$(abspath $(BIN)) ST_BENCH_BIN=$(abspath $(BUILD)/bench) BENCH_SIZE=$(BENCH_SIZE) sh bench/run.sh
 
 eval: $(BIN)
 	@ST_BIN=$(abspath $(BIN)) sh scripts/eval.sh
