@@ -1022,6 +1022,8 @@ static int written_as_a_system_writes(const char *s, size_t n) {
                 for (size_t c = 0; c < rl && o + 1 < sizeof w; c++)
                     if (r[c] != '-' && r[c] != '\'') w[o++] = (char)tolower((unsigned char)r[c]);
             }
+            /* w[0..o) is written; o == n is checked first */
+            // cppcheck-suppress uninitvar
             if (o == n && !memcmp(w, s, n)) return 1;
         }
     return 0;

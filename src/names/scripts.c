@@ -153,7 +153,8 @@ size_t nm_kana_korean(const uint32_t *cp, size_t n, uint16_t *keys, uint16_t *in
         if (!kana_base(c, &on, &col)) return 0;
         if (col >= 20) vo = KO_V_WA;
         else if (col >= 10) vo = col == 10 ? KO_V_YA : KO_V_YO;
-        else vo = col_vowel[col];
+        else if (col < 5) vo = col_vowel[col];
+        else return 0; /* no such column */
         if (kana_small(nx)) {
             if (col >= 10 || !(vo = kana_glide(on, col, nx))) return 0;
             i++;

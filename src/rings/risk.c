@@ -55,6 +55,8 @@ static int korean_hours(st_rings *r, const rg_rec *x, char *detail, size_t dn) {
     return 1;
 }
 
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
 /* The advisory indicators of one record into out (at most RG_NIND);
  * photo_other / resume_other name a different persona reusing the photo
  * or résumé, hit the sanctions detail (NULL: none).  extra_count is added
@@ -63,7 +65,7 @@ int rg_record_indicators(st_rings *r, const rg_rec *x, uint32_t extra_count, con
                          const char *resume_other, const char *hit, rg_found out[RG_NIND]) {
     int n = 0;
     char *d;
-#define ADD(c_, det) do { out[n].code = (c_); snprintf(out[n].detail, sizeof out[n].detail, "%s", (det) ? (det) : ""); n++; } while (0)
+#define ADD(c_, det) do { out[n].code = (c_); snprintf(out[n].detail, sizeof out[n].detail, "%s", or_empty(det)); n++; } while (0)
     if (x->flags & RG_F_VOIP) ADD(RG_I_VOIP, x->voip_detail);
     d = out[n].detail;
     if (korean_hours(r, x, d, sizeof out[n].detail)) { out[n].code = RG_I_KOREAN_HOURS; n++; }

@@ -197,7 +197,7 @@ static int acct_new(st_xtrace *x, uint64_t addr, uint64_t asset, uint64_t before
     uint64_t fees[8], nfees = 0, fee_tx = ST_EVM_NONE;
     int rc = ST_OK;
     for (uint64_t i = 0; i <= n; i++) {
-        st_evm_flow f;
+        st_evm_flow f = {0}; /* read only when not done */
         int done = i == n;
         if (!done) {
             uint64_t id = st_evm_addr_flow(x->e, addr, i);

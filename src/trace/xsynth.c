@@ -96,7 +96,7 @@ typedef struct eaddr {
 } eaddr;
 
 static eaddr eth_addr(uint64_t seed, const char *what, uint64_t id) {
-    eaddr a;
+    eaddr a = {{0}, {0}};
     derive(seed, what, id, a.b, 20);
     st_evm_addr_format(a.b, a.t);
     return a;
@@ -219,6 +219,7 @@ static void putvar(btx *t, uint64_t v) {
 
 static bkey btc_key(uint64_t seed, const char *what, uint64_t id) {
     bkey k;
+    memset(&k, 0, sizeof k);
     derive(seed, what, id, k.prog, 20);
     if (st_segwit_encode("bcrt", 0, k.prog, 20, k.t, sizeof k.t)) k.t[0] = 0;
     return k;
@@ -298,7 +299,7 @@ static void btc_block_begin(btc *b, const bkey *key, utxo *cb) {
     uint8_t s[12];
     size_t sl = 0;
     uint32_t hh = b->height;
-    uint8_t hb[5];
+    uint8_t hb[5] = {0};
     int hn = 0;
     while (hh) hb[hn++] = (uint8_t)hh, hh >>= 8;
     if (hn && (hb[hn - 1] & 0x80)) hb[hn++] = 0;
