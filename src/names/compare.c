@@ -19,7 +19,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 
@@ -962,12 +961,7 @@ static int common_given_scan(uint16_t key) {
 /* As ko_is_surname_key: each key's answer kept once found. */
 static int ko_common_given(uint16_t key) {
     static _Atomic uint8_t memo[1u << 16];
-    uint8_t m = atomic_load_explicit(&memo[key], memory_order_relaxed);
-    if (!m) {
-        m = common_given_scan(key) ? 2 : 1;
-        atomic_store_explicit(&memo[key], m, memory_order_relaxed);
-    }
-    return m == 2;
+    return ko_key_memo(memo, key, common_given_scan);
 }
 
 /* Syllable keys of a romanised word; 0 when it does not read as Korean. */

@@ -450,17 +450,19 @@ static int surname_key_scan(uint16_t key) {
     return 0;
 }
 
-/* The answer depends on the key alone and is asked for every candidate
- * of a screening: each key's is kept once found (0 not yet, 1 no, 2 yes;
- * threads that race store the same value). */
-int ko_is_surname_key(uint16_t key) {
-    static _Atomic uint8_t memo[1u << 16];
+int ko_key_memo(_Atomic uint8_t memo[1u << 16], uint16_t key, int (*scan)(uint16_t)) {
     uint8_t m = atomic_load_explicit(&memo[key], memory_order_relaxed);
     if (!m) {
-        m = surname_key_scan(key) ? 2 : 1;
+        m = scan(key) ? 2 : 1;
         atomic_store_explicit(&memo[key], m, memory_order_relaxed);
     }
     return m == 2;
+}
+
+/* Asked for every candidate of a screening: each key's answer kept. */
+int ko_is_surname_key(uint16_t key) {
+    static _Atomic uint8_t memo[1u << 16];
+    return ko_key_memo(memo, key, surname_key_scan);
 }
 
 /* ---- phrase keys (map test vectors) ------------------------------------ */

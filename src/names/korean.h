@@ -18,6 +18,7 @@
 #ifndef ST_NAMES_KOREAN_H
 #define ST_NAMES_KOREAN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +96,10 @@ const char *ko_popular_surname(ko_syl s, unsigned variant);
 
 /* 1 when key is the key of a common Korean surname. */
 int ko_is_surname_key(uint16_t key);
+/* A yes/no answer that depends on a syllable key alone, kept per key once
+ * scan gave it (memo: zeroed static storage; 0 not yet, 1 no, 2 yes;
+ * threads that race store the same value). */
+int ko_key_memo(_Atomic uint8_t memo[1u << 16], uint16_t key, int (*scan)(uint16_t));
 
 /* Surname table for generators: Hangul syllable and share of the South
  * Korean population in percent (2015 census, rounded). */
