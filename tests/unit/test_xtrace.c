@@ -611,6 +611,37 @@ static void test_events_repeats(void **state) {
     teardown(&fx);
 }
 
+/* An append cut short left a torn record behind (here: the header and
+ * part of a record): the next ingest cuts it off before it appends, so
+ * its records are read whole, not shifted by the torn bytes. */
+static void test_events_torn_append(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), ex[600], db[600], path[700];
+    snprintf(ex, sizeof ex, "%s/export", dir);
+    snprintf(db, sizeof db, "%s/db", dir);
+    assert_int_equal(st_mkdir_p(ex, NULL), ST_OK);
+    assert_int_equal(st_mkdir_p(db, NULL), ST_OK);
+    write_file(ex, "transactions.csv", swap_txs);
+    write_file(ex, "receipts.csv", swap_receipts);
+    write_swap_logs(ex);
+    snprintf(path, sizeof path, "%s/events.bin", db);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("STEVEVT1torn record", 1, 19, f), 19);
+    fclose(f);
+    ingest(db, ex);
+    st_evm *e;
+    st_evm_events *ev;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    assert_int_equal(st_evm_events_open(&ev, e, db, &err), ST_OK);
+    assert_int_equal(st_evm_events_count(ev), 4);
+    st_evm_events_close(ev);
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* A tag holds only while it is valid: the exchange's tag ended before
  * block 14, so tx05's 70 to it is an ordinary payment (FIFO: 20 tainted
  * stay at X, in the frontier): 100 = (18 + 48 + 20) + 14 fees. */
@@ -950,6 +981,7 @@ int main(void) {
         cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_swap_bridge_haircut),
         cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo), cmocka_unit_test(test_topics),
         cmocka_unit_test(test_exposure), cmocka_unit_test(test_events_repeats),
+        cmocka_unit_test(test_events_torn_append),
         cmocka_unit_test(test_tag_dates), cmocka_unit_test(test_weth_wrap),
         cmocka_unit_test(test_exposure_bridge),
     };
