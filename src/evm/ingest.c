@@ -21,8 +21,12 @@
  *
  * Windows.  Every export file is opened at once and read a window of
  * blocks at a time (exports are written in block order): the window's rows
- * are joined and built as above, then forgotten, so memory holds one
- * window and the join's tables stay in the caches.  A file out of block
+ * are joined and built as above, then forgotten, so memory holds two
+ * windows and the join's tables stay in the caches.  The rows are parsed
+ * on a thread of their own, a window ahead of the build (read_windows),
+ * so the two halves of the work share the machine's cores; the build
+ * stays in order, one thread, and the store is the same byte for byte.
+ * A file out of block
  * order makes the export be read again whole, one file after another,
  * with the same result; gzip files are always read whole.
  *
@@ -35,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +159,9 @@ typedef struct ingest {
     st_evm_ingest_report *rep;
     ev_counts c;            /* committed before this run */
     ev_counts nc;           /* after it */
-    ev_batch b;
+    ev_batch b;             /* what the export files are read into (sources, counts, names) */
+    ev_batch wb;            /* the window being built while the next is read (read_windows) */
+    ev_batch *w;            /* the rows window_build joins: &b, or &wb when read_windows reads ahead */
     EV_VEC(ev_txrow) tx;    /* joined transactions */
     EV_VEC(uint32_t) tx_trace_file;
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
@@ -179,6 +186,7 @@ typedef struct ingest {
     colbuf col[EV_NCOLS];
     uint64_t *trace_order, *tok_order, *tx_order;
     int warned_dup_traces;
+    pthread_mutex_t *lock;  /* while two threads report (read_windows) */
 } ingest;
 
 static int colbuf_grow(colbuf *b, size_t w) {
@@ -333,18 +341,18 @@ static int cmp_path(const ev_trace *a, const ev_trace *b, const uint32_t *paths)
 
 static int cmp_trace(const void *pa, const void *pb, void *ctx) {
     const ingest *sort_ctx = ctx;
-    const ev_trace *a = &sort_ctx->b.traces.v[*(const uint64_t *)pa], *b = &sort_ctx->b.traces.v[*(const uint64_t *)pb];
+    const ev_trace *a = &sort_ctx->w->traces.v[*(const uint64_t *)pa], *b = &sort_ctx->w->traces.v[*(const uint64_t *)pb];
     if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
     if (a->tx == ST_EVM_NONE) {
         if (a->block != b->block) return a->block < b->block ? -1 : 1;
         return a->seq < b->seq ? -1 : a->seq > b->seq;
     }
-    return cmp_path(a, b, sort_ctx->b.paths.v);
+    return cmp_path(a, b, sort_ctx->w->paths.v);
 }
 
 static int cmp_token(const void *pa, const void *pb, void *ctx) {
     const ingest *sort_ctx = ctx;
-    const ev_token *a = &sort_ctx->b.tokens.v[*(const uint64_t *)pa], *b = &sort_ctx->b.tokens.v[*(const uint64_t *)pb];
+    const ev_token *a = &sort_ctx->w->tokens.v[*(const uint64_t *)pa], *b = &sort_ctx->w->tokens.v[*(const uint64_t *)pb];
     if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
     return a->log_index < b->log_index ? -1 : a->log_index > b->log_index;
 }
@@ -372,7 +380,7 @@ static int cmp_u64(const void *pa, const void *pb) {
 }
 
 static int join(ingest *g) {
-    ev_batch *b = &g->b;
+    ev_batch *b = g->w;
     uint64_t id, v;
     for (size_t i = 0; i < b->txs.n; i++) {
         /* one probe: every transaction so far came from a transactions row
@@ -505,7 +513,7 @@ static int emit(ingest *g, uint32_t asset, uint64_t from, uint64_t to, const st_
 static const ev_block *block_row(ingest *g, uint64_t number) {
     uint64_t i;
     if (g->blk_cached_row && g->blk_cached == number) return g->blk_cached_row;
-    const ev_block *r = st_map_get(g->blkrow, &number, 8, &i) ? &g->b.blocks.v[i] : NULL;
+    const ev_block *r = st_map_get(g->blkrow, &number, 8, &i) ? &g->w->blocks.v[i] : NULL;
     g->blk_cached = number;
     g->blk_cached_row = r;
     return r;
@@ -553,7 +561,7 @@ static int emit_tx(ingest *g, uint64_t j) {
             uint8_t rev[1101];
             memset(rev, 0, sizeof rev);
             for (uint64_t k = 0; k < nt; k++) {
-                const ev_trace *r = &g->b.traces.v[g->trace_order[g->tx_trace_first.v[j] + k]];
+                const ev_trace *r = &g->w->traces.v[g->trace_order[g->tx_trace_first.v[j] + k]];
                 uint32_t d = r->depth < 1100 ? r->depth : 1100;
                 int reverted = (d ? rev[d - 1] : 0) || r->error || r->status == 0;
                 rev[d] = (uint8_t)reverted;
@@ -574,7 +582,7 @@ static int emit_tx(ingest *g, uint64_t j) {
             if (emit(g, eth, from, dest, &t->value, ST_EVM_NATIVE, txid, &pos)) return ST_ENOMEM;
         }
         for (uint64_t k = 0; k < g->tx_tok_n.v[j]; k++) {
-            const ev_token *x = &g->b.tokens.v[g->tok_order[g->tx_tok_first.v[j] + k]];
+            const ev_token *x = &g->w->tokens.v[g->tok_order[g->tx_tok_first.v[j] + k]];
             uint32_t asset;
             uint64_t a, b;
             if (asset_id(g, x->token, &asset) || opt_addr(g, !x->no_from, x->from, &a) ||
@@ -600,7 +608,7 @@ static int emit_tx(ingest *g, uint64_t j) {
 }
 
 static int build(ingest *g) {
-    ev_batch *b = &g->b;
+    ev_batch *b = g->w;
     /* every block any row names */
     EV_VEC(uint64_t) blocks = {0};
     int rc = ST_ENOMEM;
@@ -764,7 +772,7 @@ static int count_late_row(ingest *g, uint64_t block, uint32_t file) {
 }
 
 static int count_late(ingest *g) {
-    ev_batch *b = &g->b;
+    ev_batch *b = g->w;
     if (g->c.last_block < 0) return ST_OK;
     int rc = ST_OK;
     for (size_t i = 0; i < b->txs.n && !rc; i++) rc = count_late_row(g, b->txs.v[i].block, b->txs.v[i].file);
@@ -792,14 +800,14 @@ static int window_build(ingest *g, int release, st_error *err) {
     int rc;
     if (count_late(g) || join(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
     if (release) { /* joined into g->tx: a whole export's rows are not needed any more */
-        st_free(g->b.txs.v), st_free(g->b.receipts.v);
-        memset(&g->b.txs, 0, sizeof g->b.txs), memset(&g->b.receipts, 0, sizeof g->b.receipts);
+        st_free(g->w->txs.v), st_free(g->w->receipts.v);
+        memset(&g->w->txs, 0, sizeof g->w->txs), memset(&g->w->receipts, 0, sizeof g->w->receipts);
     }
     if ((rc = build(g))) {
         if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory");
         return st_error_set(err, rc, "a transaction has more than 2^32 flows");
     }
-    ev_batch *b = &g->b;
+    ev_batch *b = g->w;
     /* swaps, bridge events and block times of the window (events.c: the
      * reader keeps what the manifest commits, so no protocol of its own) */
     if ((rc = ev_events_append(g->dir, b, g->c.last_block, err))) return rc;
@@ -871,24 +879,85 @@ static int flush_cols(ingest *g, st_error *err) {
 #define EV_WINDOW_ROWS_MIN ((uint64_t)1 << 16)
 #define EV_WINDOW_ROWS_MAX ((uint64_t)1 << 18)
 
+/* Reading ahead.  The export's rows are parsed on a thread of their own,
+ * a window ahead of the build: the reader fills g->b while the ingest's
+ * own thread joins and builds the previous window in g->wb.  A window
+ * changes hands by swapping the row vectors (no copy), only while the
+ * builder waits, so each batch has one owner at a time.  Everything else
+ * the reader touches (the sources, g->b's counts and names, the progress
+ * line) is its alone; reports from both threads go through ingest_on_bad,
+ * which takes the lock.  Windows are built in the order they are read, so
+ * the store is the same byte for byte as read in one thread. */
+typedef struct read_ahead {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int full;     /* g->wb holds a window to build */
+    int finished; /* the reader has handed over its last window (or failed) */
+    int stop;     /* the builder failed: the reader stops at its next window */
+    int rc;       /* the reader's outcome; its message in err */
+    st_error err;
+    ingest *g;
+} read_ahead;
+
+static void swap_rows(ev_batch *a, ev_batch *b) {
+#define SWAP_VEC(f)            \
+    do {                       \
+        __typeof__(a->f) t_ = a->f; \
+        a->f = b->f;           \
+        b->f = t_;             \
+    } while (0)
+    SWAP_VEC(txs);
+    SWAP_VEC(receipts);
+    SWAP_VEC(traces);
+    SWAP_VEC(tokens);
+    SWAP_VEC(blocks);
+    SWAP_VEC(wd);
+    SWAP_VEC(paths);
+    SWAP_VEC(events);
+#undef SWAP_VEC
+}
+
+/* The reader's rows become the builder's: 0, or 1 when the builder has
+ * stopped (the reader stops too). */
+static int hand_over(read_ahead *ra) {
+    pthread_mutex_lock(&ra->mu);
+    while (ra->full && !ra->stop) pthread_cond_wait(&ra->cv, &ra->mu);
+    int stopped = ra->stop;
+    if (!stopped) {
+        swap_rows(&ra->g->b, &ra->g->wb);
+        ra->full = 1;
+        pthread_cond_broadcast(&ra->cv);
+    }
+    pthread_mutex_unlock(&ra->mu);
+    return stopped;
+}
+
 /* Every file open at once, read a window of blocks at a time: memory
- * holds one window's rows (exports are written in block order), and the
+ * holds two windows' rows (exports are written in block order), and the
  * join's tables stay small enough for the caches.  The span adapts to keep
  * a window between 64k and 256k rows.  EV_UNSORTED when a file is not in
- * block order (nothing of this run is committed; the caller reads the
- * export whole instead). */
-static int read_windows(ingest *g, st_error *err) {
+ * block order (the caller reads the export whole instead). */
+static void *reader_main(void *arg) {
+    read_ahead *ra = arg;
+    ingest *g = ra->g;
+    st_error *err = &ra->err;
     int rc = ST_OK;
     size_t nsrc = g->files.n, ndone = 0;
     ev_source **src = st_calloc(nsrc ? nsrc : 1, sizeof *src);
-    if (!src) return st_error_set(err, ST_ENOMEM, "out of memory");
     st_progress p;
     st_progress_begin(&p, "reading exports", nsrc);
     if (!g->opts->progress) p.enabled = 0;
+    if (!src) {
+        rc = st_error_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < nsrc; i++)
         if ((rc = open_source(g, g->files.v[i], &src[i], err))) goto done;
+    pthread_mutex_lock(&ra->mu); /* the names of every file, for the builder's messages */
+    g->wb.names = g->b.names, g->wb.nnames = g->b.nnames;
+    pthread_mutex_unlock(&ra->mu);
     uint64_t span = 16;
-    int64_t passed = -1; /* every block up to this one is built */
+    int64_t passed = -1; /* every block up to this one is read */
     for (;;) {
         uint64_t lo = UINT64_MAX, rows0 = g->b.rows;
         for (size_t i = 0; i < nsrc; i++) {
@@ -905,7 +974,7 @@ static int read_windows(ingest *g, st_error *err) {
         uint64_t hi = lo + span - 1 < lo || lo + span - 1 >= (uint64_t)INT64_MAX ? UINT64_MAX - 1 : lo + span - 1;
         for (size_t i = 0; i < nsrc; i++)
             if (src[i] && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
-        if ((rc = window_build(g, 0, err)) || (rc = flush_cols(g, err))) goto done;
+        if (hand_over(ra)) goto done;
         for (size_t i = 0; i < nsrc; i++)
             if (src[i]) ev_source_forget(src[i]);
         passed = hi >= (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)hi;
@@ -917,11 +986,64 @@ static int read_windows(ingest *g, st_error *err) {
         if (nd != ndone) st_progress_tick(&p, ndone = nd);
         if (passed == INT64_MAX) break;
     }
-    rc = window_build(g, 0, err); /* rows that name no block, read last */
+    (void)hand_over(ra); /* rows that name no block, read last */
 done:
     st_progress_end(&p);
-    for (size_t i = 0; i < nsrc; i++) ev_source_close(src[i]);
+    if (src)
+        for (size_t i = 0; i < nsrc; i++) ev_source_close(src[i]);
     st_free(src);
+    pthread_mutex_lock(&ra->mu);
+    ra->rc = rc;
+    ra->finished = 1;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+    return NULL;
+}
+
+/* The builder's side: each window the reader hands over is joined, built
+ * and its columns flushed, in order, until the reader is done. */
+static int read_windows(ingest *g, st_error *err) {
+    read_ahead ra;
+    memset(&ra, 0, sizeof ra);
+    ra.g = g;
+    st_error_clear(&ra.err);
+    g->w = &g->wb;
+    pthread_mutex_init(&ra.mu, NULL);
+    pthread_cond_init(&ra.cv, NULL);
+    g->lock = &ra.mu;
+    pthread_t th;
+    int rc = ST_OK;
+    int e = pthread_create(&th, NULL, reader_main, &ra);
+    if (e) {
+        g->lock = NULL;
+        rc = st_error_set(err, ST_ENOMEM, "cannot start the export reader: %s", strerror(e));
+        goto out;
+    }
+    for (;;) {
+        pthread_mutex_lock(&ra.mu);
+        while (!ra.full && !ra.finished) pthread_cond_wait(&ra.cv, &ra.mu);
+        int have = ra.full;
+        pthread_mutex_unlock(&ra.mu);
+        if (!have) break; /* finished, nothing left */
+        rc = window_build(g, 0, err);
+        if (rc == ST_OK) rc = flush_cols(g, err);
+        pthread_mutex_lock(&ra.mu);
+        ra.full = 0;
+        if (rc) ra.stop = 1;
+        pthread_cond_broadcast(&ra.cv);
+        pthread_mutex_unlock(&ra.mu);
+        if (rc) break;
+    }
+    pthread_join(th, NULL);
+    g->lock = NULL;
+    if (rc == ST_OK && ra.rc) { /* the reader's failure, with its message */
+        rc = ra.rc;
+        *err = ra.err;
+    }
+out:
+    pthread_cond_destroy(&ra.cv);
+    pthread_mutex_destroy(&ra.mu);
+    g->w = &g->b;
     return rc;
 }
 
@@ -1033,15 +1155,18 @@ static void ingest_on_bad(void *ctx, const st_error *e) {
     /* remembered by a 64-bit hash, and at most 2^20 of them: past that (a
      * file of nothing but bad rows) a second reading may report again */
     uint64_t v, h = st_hash64(key, klen);
-    if (g->attempt && g->reported && st_map_get(g->reported, &h, 8, &v)) return;
+    if (g->lock) pthread_mutex_lock(g->lock);
+    int seen = g->attempt && g->reported && st_map_get(g->reported, &h, 8, &v);
     if (!g->attempt && g->reported && st_map_count(g->reported) < ((size_t)1 << 20))
         (void)st_map_put(g->reported, &h, 8, 1); /* OOM: may report twice */
-    if (g->opts->on_bad) g->opts->on_bad(g->opts->ctx, e);
+    if (!seen && g->opts->on_bad) g->opts->on_bad(g->opts->ctx, e);
+    if (g->lock) pthread_mutex_unlock(g->lock);
 }
 
 /* The state of one reading of the export, set up and torn down. */
 static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
     g->nc = g->c;
+    g->w = &g->b;
     g->b.on_bad = ingest_on_bad;
     g->b.ctx = g;
     g->b.max_rows = g->opts->max_rows;
@@ -1074,6 +1199,8 @@ static void ingest_release(ingest *g) {
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
     st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
+    g->wb.names = NULL, g->wb.nnames = 0; /* g->b's */
+    ev_batch_free(&g->wb);
     ev_batch_free(&g->b);
     /* everything above, zeroed for another reading */
     g->by_pos = g->asset = g->blkrow = g->reward_file = g->logs_seen = NULL;
