@@ -154,6 +154,78 @@ static int idt_find(idtab *t, const uint8_t *k, size_t ks, idt_key_fn key, const
     return 0;
 }
 
+/* The address table: open addressing with the key inside the slot, one
+ * 32-byte slot per cache-line half, so a lookup is one cache miss (an id
+ * table beside the address column took two: the slot, then the key to
+ * compare; at 10M flows, over a million addresses, those misses were the
+ * largest cost of the build).  id1 is id + 1, 0 empty. */
+typedef struct aslot {
+    uint64_t id1;
+    uint8_t key[20];
+    uint32_t spare;
+} aslot;
+
+typedef struct addrtab {
+    aslot *slot; /* 64-byte aligned inside mem */
+    void *mem;
+    uint64_t cap, n;
+} addrtab;
+
+static int at_alloc(addrtab *t, uint64_t cap) {
+    void *mem = st_calloc((size_t)cap * sizeof(aslot) + 64, 1);
+    if (!mem) return ST_ENOMEM;
+    t->mem = mem;
+    t->slot = (aslot *)(void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    t->cap = cap;
+    return ST_OK;
+}
+
+static int at_grow(addrtab *t) {
+    addrtab o = *t;
+    if (at_alloc(t, o.cap ? o.cap * 2 : 4096)) {
+        *t = o;
+        return ST_ENOMEM;
+    }
+    for (uint64_t i = 0; i < o.cap; i++) {
+        if (!o.slot[i].id1) continue;
+        uint64_t j = idt_hash(o.slot[i].key, 20) & (t->cap - 1);
+        while (t->slot[j].id1) j = (j + 1) & (t->cap - 1);
+        t->slot[j] = o.slot[i];
+    }
+    st_free(o.mem);
+    return ST_OK;
+}
+
+/* Ask the memory for the slot a's lookup starts at, a few lookups ahead. */
+static inline void at_prefetch(const addrtab *t, const uint8_t a[20]) {
+    if (!t->cap) return;
+    const aslot *p = &t->slot[idt_hash(a, 20) & (t->cap - 1)];
+#if defined(__x86_64__) || defined(__i386__)
+    /* as an asm statement: GCC 12 deletes a __builtin_prefetch whose
+     * address comes through this hash as dead code */
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
+/* a's id: 1 found, 0 added as new_id, ST_ENOMEM / ST_ELIMIT. */
+static int at_find_add(addrtab *t, const uint8_t a[20], uint64_t new_id, uint64_t *id) {
+    if ((t->n + 1) * 2 > t->cap && at_grow(t)) return ST_ENOMEM;
+    uint64_t j = idt_hash(a, 20) & (t->cap - 1);
+    for (; t->slot[j].id1; j = (j + 1) & (t->cap - 1))
+        if (idt_key_eq(t->slot[j].key, a, 20)) {
+            *id = t->slot[j].id1 - 1;
+            return 1;
+        }
+    if (new_id >= UINT64_MAX - 1) return ST_ELIMIT;
+    t->slot[j].id1 = new_id + 1;
+    memcpy(t->slot[j].key, a, 20);
+    t->n++;
+    *id = new_id;
+    return 0;
+}
+
 typedef struct ingest {
     const st_evm_ingest_opts *opts;
     st_evm_ingest_report *rep;
@@ -167,9 +239,10 @@ typedef struct ingest {
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
     st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
     idtab by_hash;          /* tx hash -> g->tx id */
-    idtab addr;             /* 20 bytes -> address id, committed ones too */
-    st_fmap old_addr;       /* the committed addresses (keys of addr below c.n[EV_N_ADDRS]) */
+    addrtab addr;           /* 20 bytes -> address id, committed ones too */
     uint64_t tx_hint;       /* the transaction find_tx found last */
+    int tx_indexed;         /* by_hash and by_pos hold every g->tx (built when first needed) */
+    uint64_t tx_sorted;     /* g->tx below this came from a transactions table in chain order */
     EV_VEC(char *) files;   /* the export files, in walk order */
     int attempt;            /* 1: the export read again whole (not in block order) */
     st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
@@ -177,10 +250,6 @@ typedef struct ingest {
     int colfd[EV_NCOLS];    /* fd + 1 of each column file written so far this run (0: not yet) */
     uint64_t colw[EV_NCOLS]; /* bytes written past the committed records */
     EV_VEC(uint64_t) late;  /* per file: rows of blocks already in the store (not merged) */
-    struct addr_cache {     /* the addresses met lately, by hash: most flows name a few busy ones */
-        uint8_t key[20];
-        uint64_t id1;       /* id + 1, 0 empty */
-    } *acache;
     uint64_t blk_cached;    /* block_row's last answer (transactions come block by block) */
     const ev_block *blk_cached_row;
     colbuf col[EV_NCOLS];
@@ -219,28 +288,14 @@ static void warn(ingest *g, const char *file, const char *fmt, const char *what)
 
 /* ---- ids ---- */
 
-static const uint8_t *addr_key(const void *ctx, uint64_t id) {
-    const ingest *g = ctx;
-    uint64_t old = g->c.n[EV_N_ADDRS];
-    return id < old ? (const uint8_t *)g->old_addr.data + id * 20 : g->col[EV_COL_ADDR].p + (id - old) * 20;
-}
-
 static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
 
-#define EV_ACACHE 4096
-
 static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
-    struct addr_cache *c = g->acache ? &g->acache[idt_hash(a, 20) & (EV_ACACHE - 1)] : NULL;
-    if (c && c->id1 && idt_key_eq(c->key, a, 20)) {
-        *id = c->id1 - 1;
-        return ST_OK;
-    }
-    int rc = idt_find(&g->addr, a, 20, addr_key, g, 1, g->nc.n[EV_N_ADDRS], id);
+    int rc = at_find_add(&g->addr, a, g->nc.n[EV_N_ADDRS], id);
     if (rc == 0) { /* created */
         if (colbuf_put(&g->col[EV_COL_ADDR], a, 20)) return ST_ENOMEM;
         g->nc.n[EV_N_ADDRS]++;
     } else if (rc != 1) return rc;
-    if (c) memcpy(c->key, a, 20), c->id1 = *id + 1;
     return ST_OK;
 }
 
@@ -280,17 +335,54 @@ static int pos_key(uint8_t k[12], uint64_t block, uint32_t index) {
 /* The transaction a row names, created when absent.  hash may be NULL. */
 static int find_tx_any(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id);
 
+/* The window's transactions in the hash and position tables, once a row
+ * needs them: an export in chain order names its transactions in the
+ * order they are stored, so find_tx finds them by walking and the tables
+ * are never built. */
+static int index_txs(ingest *g) {
+    if (g->tx_indexed) return ST_OK;
+    g->tx_indexed = 1;
+    for (uint64_t i = 0; i < g->tx.n; i++) {
+        const ev_txrow *t = &g->tx.v[i];
+        uint64_t v;
+        uint8_t k[12];
+        if (t->has_hash && idt_find(&g->by_hash, t->hash, 32, tx_key, g, 1, i, &v) < 0) return ST_ENOMEM;
+        if (t->index != UINT32_MAX && st_map_put(g->by_pos, k, (size_t)pos_key(k, t->block, t->index), i))
+            return ST_ENOMEM;
+    }
+    return ST_OK;
+}
+
 /* Receipts, traces and logs come in the transactions' order: the
- * transaction the last row named, or the next one, is checked before the
- * hash table (a hash is on one transaction only, so the answer is the
- * same, without the table's two cache misses). */
+ * transaction the last row named, and the few after it, are checked
+ * before the hash table (a hash is on one transaction only, so the answer
+ * is the same, without the table's cache misses; logs skip the
+ * transactions that emitted none). */
+#define EV_TX_WALK 16
 static int find_tx(ingest *g, const uint8_t *hash, uint64_t block, uint32_t index, uint64_t *id) {
     if (hash)
-        for (uint64_t h = g->tx_hint; h < g->tx.n && h <= g->tx_hint + 1; h++)
+        for (uint64_t h = g->tx_hint; h < g->tx.n && h <= g->tx_hint + EV_TX_WALK; h++)
             if (g->tx.v[h].has_hash && idt_key_eq(g->tx.v[h].hash, hash, 32)) {
                 *id = g->tx_hint = h;
                 return ST_OK;
             }
+    if (hash && g->tx_sorted) { /* the transactions table's rows, in chain order: halve to the block */
+        uint64_t lo = 0, hi = g->tx_sorted, at = index == UINT32_MAX ? 0 : index;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            const ev_txrow *t = &g->tx.v[mid];
+            if (t->block < block || (t->block == block && t->index < at)) lo = mid + 1;
+            else hi = mid;
+        }
+        for (uint64_t h = lo; h < g->tx_sorted && g->tx.v[h].block == block; h++) {
+            if (idt_key_eq(g->tx.v[h].hash, hash, 32)) {
+                *id = g->tx_hint = h;
+                return ST_OK;
+            }
+            if (index != UINT32_MAX) break; /* the one at its place is not it */
+        }
+    }
+    if (index_txs(g)) return ST_ENOMEM;
     int rc = find_tx_any(g, hash, block, index, id);
     if (rc == ST_OK) g->tx_hint = *id;
     return rc;
@@ -379,9 +471,46 @@ static int cmp_u64(const void *pa, const void *pb) {
     return a < b ? -1 : a > b;
 }
 
+/* Side vectors of n transactions taken whole from a transactions table. */
+static int tx_side(ingest *g, size_t n) {
+#define SIDE(vec, init)                                                                            \
+    do {                                                                                           \
+        if ((vec).cap < n && ev_vec_grow((void **)&(vec).v, &(vec).cap, n - 1, sizeof *(vec).v)) \
+            return ST_ENOMEM;                                                                      \
+        for (size_t i_ = 0; i_ < n; i_++) (vec).v[i_] = (init);                                    \
+        (vec).n = n;                                                                               \
+    } while (0)
+    SIDE(g->tx_trace_file, EV_NO_FILE);
+    SIDE(g->tx_trace_first, 0);
+    SIDE(g->tx_trace_n, 0);
+    SIDE(g->tx_tok_first, 0);
+    SIDE(g->tx_tok_n, 0);
+#undef SIDE
+    return ST_OK;
+}
+
+/* A transactions table whose rows name their place, each after the one
+ * before: no row can repeat another (the same table in two files restarts
+ * lower), so its rows become the window's transactions as they are. */
+static int txs_in_order(const ev_batch *b) {
+    for (size_t i = 0; i < b->txs.n; i++) {
+        const ev_txrow *r = &b->txs.v[i];
+        if (!r->has_hash || r->index == UINT32_MAX) return 0;
+        if (i && (r->block < r[-1].block || (r->block == r[-1].block && r->index <= r[-1].index))) return 0;
+    }
+    return 1;
+}
+
 static int join(ingest *g) {
     ev_batch *b = g->w;
     uint64_t id, v;
+    if (!g->tx.n && txs_in_order(b)) { /* the rows taken, not copied */
+        __typeof__(g->tx) t = g->tx;
+        g->tx.v = b->txs.v, g->tx.n = b->txs.n, g->tx.cap = b->txs.cap;
+        b->txs.v = t.v, b->txs.n = 0, b->txs.cap = t.cap;
+        if (tx_side(g, g->tx.n)) return ST_ENOMEM;
+        g->tx_sorted = g->tx.n;
+    } else if (index_txs(g)) return ST_ENOMEM;
     for (size_t i = 0; i < b->txs.n; i++) {
         /* one probe: every transaction so far came from a transactions row
          * and has its hash, so a hash not in the table is a new one (even
@@ -395,6 +524,7 @@ static int join(ingest *g) {
         if (r->index != UINT32_MAX && st_map_put(g->by_pos, k, (size_t)pos_key(k, r->block, r->index), id))
             return ST_ENOMEM;
     }
+    g->tx_hint = 0; /* each table walks the transactions from the first */
     for (size_t i = 0; i < b->receipts.n; i++) {
         ev_txrow *r = &b->receipts.v[i];
         if (find_tx(g, r->hash, r->block, r->index, &id)) return ST_ENOMEM;
@@ -408,6 +538,7 @@ static int join(ingest *g) {
         if (r->has_blob_price) t->blob_price = r->blob_price, t->has_blob_price = 1;
         if (r->status >= 0) t->status = r->status;
     }
+    g->tx_hint = 0;
     for (size_t i = 0; i < b->traces.n; i++) {
         ev_trace *r = &b->traces.v[i];
         r->tx = ST_EVM_NONE;
@@ -428,6 +559,7 @@ static int join(ingest *g) {
         }
         r->tx = id;
     }
+    g->tx_hint = 0;
     for (size_t i = 0; i < b->tokens.n; i++) {
         ev_token *r = &b->tokens.v[i];
         uint8_t k[40];
@@ -607,6 +739,29 @@ static int emit_tx(ingest *g, uint64_t j) {
     return ST_OK;
 }
 
+/* The address slots transaction j's flows will look up, asked of the
+ * memory while earlier transactions are built: at 10M flows the address
+ * table is far larger than the caches, and a lookup that waits for its
+ * slot was the build's largest cost. */
+#define EV_PREFETCH_TXS 16
+static void prefetch_tx(ingest *g, uint64_t j) {
+    const ev_txrow *t = &g->tx.v[j];
+    if (t->has_from) at_prefetch(&g->addr, t->from);
+    if (t->has_to) at_prefetch(&g->addr, t->to);
+    uint64_t nt = g->tx_trace_n.v[j];
+    for (uint64_t k = 0; k < nt && k < 4; k++) {
+        const ev_trace *r = &g->w->traces.v[g->trace_order[g->tx_trace_first.v[j] + k]];
+        if (st_u256_is_zero(&r->value)) continue;
+        if (r->has_from) at_prefetch(&g->addr, r->from);
+        if (r->has_to) at_prefetch(&g->addr, r->to);
+    }
+    for (uint64_t k = 0; k < g->tx_tok_n.v[j] && k < 2; k++) {
+        const ev_token *x = &g->w->tokens.v[g->tok_order[g->tx_tok_first.v[j] + k]];
+        at_prefetch(&g->addr, x->from);
+        at_prefetch(&g->addr, x->to);
+    }
+}
+
 static int build(ingest *g) {
     ev_batch *b = g->w;
     /* every block any row names */
@@ -650,8 +805,11 @@ static int build(ingest *g) {
             g->rep->blocks_added++;
         }
         while (ti < g->tx.n && g->tx.v[g->tx_order[ti]].block < num) ti++;
-        for (; ti < g->tx.n && g->tx.v[g->tx_order[ti]].block == num; ti++)
-            if (!skip && (rc = emit_tx(g, g->tx_order[ti]))) goto done;
+        for (; ti < g->tx.n && g->tx.v[g->tx_order[ti]].block == num; ti++) {
+            if (skip) continue;
+            if (ti + EV_PREFETCH_TXS < g->tx.n) prefetch_tx(g, g->tx_order[ti + EV_PREFETCH_TXS]);
+            if ((rc = emit_tx(g, g->tx_order[ti]))) goto done;
+        }
         rc = ST_ENOMEM;
         /* the block's rewards (and other block-level traces), then withdrawals */
         uint32_t pos = 0;
@@ -823,6 +981,8 @@ static int window_build(ingest *g, int release, st_error *err) {
     st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
     g->trace_order = g->tok_order = g->tx_order = NULL;
     g->tx_hint = 0;
+    g->tx_indexed = 0;
+    g->tx_sorted = 0;
     g->blk_cached_row = NULL;
     return ST_OK;
 }
@@ -1071,16 +1231,19 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
     st_fmap m;
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ADDR));
-    if (g->c.n[EV_N_ADDRS]) { /* kept mapped: the keys of the committed ids */
-        int rc = st_file_map(path, SIZE_MAX, &g->old_addr, err);
+    if (g->c.n[EV_N_ADDRS]) {
+        int rc = st_file_map(path, SIZE_MAX, &m, err);
         if (rc) return rc;
-        if (g->old_addr.len < g->c.n[EV_N_ADDRS] * 20)
+        if (m.len < g->c.n[EV_N_ADDRS] * 20) {
+            st_file_unmap(&m);
             return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
-        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS]; i++) {
-            uint64_t id;
-            rc = idt_find(&g->addr, addr_key(g, i), 20, addr_key, g, 1, i, &id);
-            if (rc < 0) return st_error_set(err, rc, "out of memory");
         }
+        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS] && rc >= 0; i++) {
+            uint64_t id;
+            rc = at_find_add(&g->addr, (const uint8_t *)m.data + i * 20, i, &id);
+        }
+        st_file_unmap(&m);
+        if (rc < 0) return st_error_set(err, rc, "out of memory");
     }
     snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ASSET_ADDR));
     if (g->c.n[EV_N_ASSETS]) {
@@ -1175,7 +1338,6 @@ static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
         return st_error_set(err, ST_ENOMEM, "out of memory");
     int rc = load_existing(g, dir, err);
     if (rc) return rc;
-    g->acache = st_calloc(EV_ACACHE, sizeof *g->acache); /* none: every lookup goes to the table */
     if (!g->c.n[EV_N_ASSETS]) { /* asset 0 is ether */
         uint64_t none = ST_EVM_NONE;
         if (colbuf_put(&g->col[EV_COL_ASSET_ADDR], &none, 8)) return st_error_set(err, ST_ENOMEM, "out of memory");
@@ -1193,8 +1355,7 @@ static void ingest_release(ingest *g) {
     }
     memset(g->col, 0, sizeof g->col);
     st_map_free(g->by_pos), st_map_free(g->asset);
-    st_free(g->by_hash.slot), st_free(g->addr.slot);
-    if (g->old_addr.data) st_file_unmap(&g->old_addr);
+    st_free(g->by_hash.slot), st_free(g->addr.mem);
     st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
@@ -1205,18 +1366,17 @@ static void ingest_release(ingest *g) {
     /* everything above, zeroed for another reading */
     g->by_pos = g->asset = g->blkrow = g->reward_file = g->logs_seen = NULL;
     memset(&g->by_hash, 0, sizeof g->by_hash), memset(&g->addr, 0, sizeof g->addr);
-    memset(&g->old_addr, 0, sizeof g->old_addr);
     memset(&g->tx, 0, sizeof g->tx), memset(&g->tx_trace_file, 0, sizeof g->tx_trace_file);
     memset(&g->tx_trace_first, 0, sizeof g->tx_trace_first), memset(&g->tx_trace_n, 0, sizeof g->tx_trace_n);
     memset(&g->tx_tok_first, 0, sizeof g->tx_tok_first), memset(&g->tx_tok_n, 0, sizeof g->tx_tok_n);
     g->trace_order = g->tok_order = g->tx_order = NULL;
     g->tx_hint = 0;
+    g->tx_indexed = 0;
+    g->tx_sorted = 0;
     g->blk_cached_row = NULL;
     g->warned_dup_traces = 0;
     st_free(g->late.v);
     memset(&g->late, 0, sizeof g->late);
-    st_free(g->acache);
-    g->acache = NULL;
 }
 
 /* The store's lock and committed counts, a feed's rollback, then the
