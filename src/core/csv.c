@@ -11,6 +11,7 @@
 #include "core/csv.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -146,11 +147,77 @@ static int csv_malformed(st_csv *c, st_error *err, int code, const char *fmt, ..
  * count, exactly as the general loop would. */
 #define CSV_PLAIN_MAX (1u << 20)
 #define CSV_PLAIN_QUOTES (2 * ST_CSV_MAX_FIELDS)
+
+static _Atomic int csv_fast = 2; /* st_csv_fast_paths */
+
+void st_csv_fast_paths(int level) { atomic_store(&csv_fast, level); }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CSV_AVX2 1
+/* The scan below, 32 bytes at a time where the processor has AVX2 (the
+ * line scan is most of what an export's reader spends): 1 the line end
+ * found (*n), 0 not in the whole 32-byte blocks (the narrower loops go on
+ * from *pi), -1 a line the fast path leaves to the general loop. */
+__attribute__((target("avx2"))) static int csv_scan_avx2(const char *s, size_t len, size_t *pi, size_t *n,
+                                                         size_t *comma, size_t *ncomma, size_t *quote,
+                                                         size_t *nquote, size_t *ncr, size_t *cr_at) {
+    typedef char v32 __attribute__((vector_size(32)));
+    size_t i = *pi;
+    for (; i + 32 <= len; i += 32) {
+        if (i >= CSV_PLAIN_MAX) return -1;
+        v32 v;
+        memcpy(&v, s + i, 32);
+        v32 nl = (v32)(v == '\n'), cr = (v32)(v == '\r'), cm = (v32)(v == ','), qt = (v32)(v == '"');
+        unsigned m_nl = (unsigned)__builtin_ia32_pmovmskb256(nl);
+        unsigned before = m_nl ? (m_nl & (0u - m_nl)) - 1 : 0xFFFFFFFFu;
+        unsigned m_cr = (unsigned)__builtin_ia32_pmovmskb256(cr) & before;
+        unsigned m_comma = (unsigned)__builtin_ia32_pmovmskb256(cm) & before;
+        unsigned m_quote = (unsigned)__builtin_ia32_pmovmskb256(qt) & before;
+        if (m_cr) {
+            *ncr += (size_t)__builtin_popcount(m_cr);
+            *cr_at = i + 31 - (size_t)__builtin_clz(m_cr);
+        }
+        for (; m_comma; m_comma &= m_comma - 1) {
+            if (*ncomma >= CSV_PLAIN_QUOTES) return -1;
+            comma[(*ncomma)++] = i + (size_t)__builtin_ctz(m_comma);
+        }
+        for (; m_quote; m_quote &= m_quote - 1) {
+            if (*nquote >= CSV_PLAIN_QUOTES) return -1;
+            quote[(*nquote)++] = i + (size_t)__builtin_ctz(m_quote);
+        }
+        if (m_nl) {
+            *n = i + (size_t)__builtin_ctz(m_nl);
+            return 1;
+        }
+    }
+    *pi = i;
+    return 0;
+}
+
+static int csv_have_avx2(void) {
+    static _Atomic int have = -1; /* readers on several threads: each would compute the same */
+    if (atomic_load_explicit(&csv_fast, memory_order_relaxed) < 2) return 0;
+    int h = atomic_load_explicit(&have, memory_order_relaxed);
+    if (h < 0) {
+        h = __builtin_cpu_supports("avx2") ? 1 : 0;
+        atomic_store_explicit(&have, h, memory_order_relaxed);
+    }
+    return h;
+}
+#endif
+
 static int csv_next_plain(st_csv *c, st_error *err) {
     const char *s = c->p;
     size_t len = (size_t)(c->end - c->p), i = 0, n = len, ncomma = 0, nquote = 0, ncr = 0, cr_at = 0;
     /* comma[] and quote[] end with a sentinel past the line */
     size_t comma[CSV_PLAIN_QUOTES + 1], quote[CSV_PLAIN_QUOTES + 1];
+#ifdef CSV_AVX2
+    if (csv_have_avx2()) {
+        int r = csv_scan_avx2(s, len, &i, &n, comma, &ncomma, quote, &nquote, &ncr, &cr_at);
+        if (r < 0) return 0;
+        if (r > 0) goto found;
+    }
+#endif
 #ifdef __SSE2__
     const __m128i v_comma = _mm_set1_epi8(','), v_quote = _mm_set1_epi8('"'), v_cr = _mm_set1_epi8('\r'),
                   v_nl = _mm_set1_epi8('\n');
@@ -196,7 +263,7 @@ static int csv_next_plain(st_csv *c, st_error *err) {
             quote[nquote++] = i;
         }
     }
-#ifdef __SSE2__
+#if defined(__SSE2__) || defined(CSV_AVX2)
 found:
 #endif
     if (n >= CSV_PLAIN_MAX) return 0;
@@ -265,7 +332,7 @@ int st_csv_next(st_csv *c, st_error *err) {
     c->rec_start = c->p;
     st_buf_reset(&c->rec);
     c->nf = 0;
-    if (!(c->flags & (ST_CSV_CP1252 | ST_CSV_TRIM))) {
+    if (!(c->flags & (ST_CSV_CP1252 | ST_CSV_TRIM)) && atomic_load_explicit(&csv_fast, memory_order_relaxed) > 0) {
         int fast = csv_next_plain(c, err);
         if (fast) return fast;
     }

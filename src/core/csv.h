@@ -42,6 +42,10 @@
  * never read again (a caller reading a mapped file may drop those pages). */
 size_t st_csv_consumed(const st_csv *c);
 
+/* For tests: 2 every fast path (the default), 1 none wider than SSE2,
+ * 0 the general loop only; each reads every input the same. */
+void st_csv_fast_paths(int level);
+
 /* The same, appended to b.  ST_OK, ST_ENOMEM or ST_ELIMIT. */
 int st_csv_buf_field(st_buf *b, const char *s, unsigned flags);
 
