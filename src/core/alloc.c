@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Atomic long alloc_budget = -1; /* <0: never fail */
 
@@ -36,6 +37,29 @@ void *st_realloc(void *p, size_t n) {
 }
 
 void st_free(void *p) { free(p); }
+
+void *st_calloc_table(size_t n) {
+    if (alloc_should_fail()) return NULL;
+    if (!n) n = 1;
+#ifdef MADV_HUGEPAGE
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    if (n >= ((size_t)2 << 20)) (void)madvise(p, n, MADV_HUGEPAGE); /* a hint: small pages work too */
+    return p;
+#else
+    return calloc(1, n);
+#endif
+}
+
+void st_free_table(void *p, size_t n) {
+    if (!p) return;
+#ifdef MADV_HUGEPAGE
+    munmap(p, n ? n : 1);
+#else
+    (void)n;
+    free(p);
+#endif
+}
 
 char *st_strndup(const char *s, size_t n) {
     char *d = st_malloc(n + 1);

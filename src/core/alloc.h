@@ -18,6 +18,13 @@ void st_free(void *p);
 char *st_strdup(const char *s);       /* caller frees with st_free */
 char *st_strndup(const char *s, size_t n);
 
+/* Zeroed memory for a large table probed at random (hash tables of
+ * millions of keys): anonymous pages the kernel may back with 2 MiB pages,
+ * so a probe rarely also misses the TLB.  Freed with st_free_table and the
+ * same size.  NULL on failure. */
+void *st_calloc_table(size_t n);
+void st_free_table(void *p, size_t n);
+
 /* Tests: allocation number n (0-based from now) and all after it fail.
  * n < 0 switches failure injection off. */
 void st_alloc_fail_after(long n);

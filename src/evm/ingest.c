@@ -166,18 +166,21 @@ typedef struct aslot {
 } aslot;
 
 typedef struct addrtab {
-    aslot *slot; /* 64-byte aligned inside mem */
-    void *mem;
+    aslot *slot; /* page-aligned (st_calloc_table): huge pages past 2 MiB */
     uint64_t cap, n;
 } addrtab;
 
 static int at_alloc(addrtab *t, uint64_t cap) {
-    void *mem = st_calloc((size_t)cap * sizeof(aslot) + 64, 1);
-    if (!mem) return ST_ENOMEM;
-    t->mem = mem;
-    t->slot = (aslot *)(void *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    aslot *s = st_calloc_table((size_t)cap * sizeof(aslot));
+    if (!s) return ST_ENOMEM;
+    t->slot = s;
     t->cap = cap;
     return ST_OK;
+}
+
+static void at_free(addrtab *t) {
+    st_free_table(t->slot, (size_t)t->cap * sizeof(aslot));
+    memset(t, 0, sizeof *t);
 }
 
 static int at_grow(addrtab *t) {
@@ -192,7 +195,7 @@ static int at_grow(addrtab *t) {
         while (t->slot[j].id1) j = (j + 1) & (t->cap - 1);
         t->slot[j] = o.slot[i];
     }
-    st_free(o.mem);
+    at_free(&o);
     return ST_OK;
 }
 
@@ -1355,7 +1358,7 @@ static void ingest_release(ingest *g) {
     }
     memset(g->col, 0, sizeof g->col);
     st_map_free(g->by_pos), st_map_free(g->asset);
-    st_free(g->by_hash.slot), st_free(g->addr.mem);
+    st_free(g->by_hash.slot), at_free(&g->addr);
     st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
