@@ -78,6 +78,41 @@ int main(int argc, char **argv) {
         t[i] = st_now() - t0;
     }
     report("evm address", t, n);
+    /* addresses as often as they move value (a random flow's sender or
+     * recipient): exchanges and busy contracts, what investigators ask
+     * about, at a random block of the store (running balances, balance.c) */
+    uint64_t busiest = 0, most = 0;
+    for (uint64_t a = 0; a < s.addresses; a++)
+        if (st_evm_addr_nflows(e, a) > most) most = st_evm_addr_nflows(e, a), busiest = a;
+    for (size_t i = 0; i < n; i++) {
+        st_evm_flow f;
+        st_evm_get_flow(e, st_rng_below(&rng, s.flows), &f);
+        uint64_t id = (i & 1) && f.to != ST_EVM_NONE ? f.to : f.from != ST_EVM_NONE ? f.from : f.to;
+        int64_t at = s.first_block + (int64_t)st_rng_below(&rng, (uint64_t)(s.last_block - s.first_block + 1));
+        double t0 = st_now();
+        st_evm_summary sum;
+        if (id != ST_EVM_NONE && st_evm_address_summary(e, id, at, &sum, &err) == ST_OK) {
+            sink += sum.nbalances;
+            st_free(sum.balances);
+        }
+        t[i] = st_now() - t0;
+    }
+    report("by activity", t, n);
+    printf("  %-12s (addresses weighted by their flows, --at-block a random block)\n", "");
+    size_t nb = n < 1000 ? n : 1000;
+    for (size_t i = 0; i < nb; i++) {
+        int64_t at = i & 1 ? INT64_MAX : s.first_block + (int64_t)st_rng_below(&rng, (uint64_t)(s.last_block - s.first_block + 1));
+        double t0 = st_now();
+        st_evm_summary sum;
+        if (st_evm_address_summary(e, busiest, at, &sum, &err) == ST_OK) {
+            sink += sum.nbalances;
+            st_free(sum.balances);
+        }
+        t[i] = st_now() - t0;
+    }
+    report("busiest", t, nb);
+    printf("  %-12s (the address with the most flows: %llu; all of them and at a random block)\n", "",
+           (unsigned long long)most);
     (void)sink;
     free(t);
     st_evm_close(e);

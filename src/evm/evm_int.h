@@ -221,6 +221,41 @@ int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st
 /* fsync events.bin and blocktimes.bin (before the manifest is renamed). */
 int ev_events_sync(const char *dir, st_error *err);
 
+/* ---- the open store's parts (store.c), for the modules beside it ---- */
+
+const ev_counts *ev_store_counts(const st_evm *e);
+const void *ev_store_col(const st_evm *e, int col);
+
+/* ---- running balances (balance.c): addr_bal.idx ---- */
+
+/* A summary being added up flow by flow along an address's list. */
+typedef struct ev_bal_state {
+    st_evm_summary sum;
+    size_t cap;           /* of sum.balances */
+    uint64_t last_fee_tx; /* the transaction counted last for fees_unknown */
+} ev_bal_state;
+
+void ev_bal_init(ev_bal_state *s);
+void ev_bal_free(ev_bal_state *s);
+int ev_bal_step(ev_bal_state *s, const st_evm *e, uint64_t addr, const st_evm_flow *f);
+
+typedef struct ev_bal ev_bal;
+/* The file when it matches the manifest, else NULL (queries walk). */
+ev_bal *ev_bal_open(const char *dir, const ev_counts *c);
+void ev_bal_close(ev_bal *b);
+uint64_t ev_bal_covered(const ev_bal *b);
+/* The state at addr's last checkpoint at or before list position upto
+ * (*pos; 0 and empty when none).  ST_OK or ST_ENOMEM. */
+int ev_bal_start(const ev_bal *b, uint64_t addr, uint64_t upto, ev_bal_state *s, uint64_t *pos);
+/* The image over every flow of e: addresses of min_flows flows or more,
+ * a checkpoint at least every `every` flows. */
+int ev_bal_build(const st_evm *e, uint64_t min_flows, uint64_t every, uint64_t **image, size_t *bytes);
+/* After a commit: rebuilt when missing or a quarter behind (force:
+ * always). */
+int ev_bal_refresh(const char *dir, int force, int no_sync, st_error *err);
+/* Before a rollback cuts flows it covers. */
+int ev_bal_remove(const char *dir, st_error *err);
+
 /* ---- ingest (ingest.c) from a feed of rows ---- */
 
 /* Where one ingest's rows come from when they are no export files.  prepare (may be NULL) runs under the

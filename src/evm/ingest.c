@@ -1408,6 +1408,7 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
            an uncommitted tail (readers ignore it, the index files no
            longer match and are rebuilt in the reader's memory), so an
            interruption anywhere after leaves a store that opens. */
+        if ((rc = ev_bal_remove(dir, err))) return rc; /* it covers flows about to be cut */
         if ((rc = ev_manifest_write(dir, &g->c, err))) return rc;
         if (!g->opts->no_sync) {
             int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1448,6 +1449,18 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     return ST_OK;
 }
 
+/* The running balances brought up to the new commit (balance.c).  They
+ * only make queries faster: a failure is said, and the ingest stands. */
+static void refresh_balances(ingest *g, const char *dir) {
+    st_error e;
+    st_error_clear(&e);
+    if (ev_bal_refresh(dir, 0, g->opts->no_sync, &e)) {
+        char msg[sizeof e.msg + 80];
+        snprintf(msg, sizeof msg, "running balances not updated (queries walk the flows instead): %s", e.msg);
+        warn(g, dir, "%s", msg);
+    }
+}
+
 static void ingest_end(ingest *g, double t0, int lock) {
     g->rep->files = g->b.files;
     g->rep->rows = g->b.rows;
@@ -1481,6 +1494,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         rc = read_whole(&g, err);
     }
     if (rc == ST_OK) rc = ingest_commit(&g, dir, NULL, err);
+    if (rc == ST_OK) refresh_balances(&g, dir);
 done:
     ingest_end(&g, t0, lock);
     return rc;
@@ -1495,6 +1509,7 @@ int ev_ingest_feed(const char *dir, const ev_feed *feed, const st_evm_ingest_opt
     if (rc == ST_OK) rc = feed->read(feed->ctx, &g.b, err);
     if (rc == ST_OK) rc = window_build(&g, 1, err);
     if (rc == ST_OK) rc = ingest_commit(&g, dir, feed, err);
+    if (rc == ST_OK) refresh_balances(&g, dir);
     ingest_end(&g, t0, lock);
     return rc;
 }

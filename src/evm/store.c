@@ -234,7 +234,11 @@ struct st_evm {
     uint64_t af_total;               /* ids in af_ids */
     void *af_owned;
     uint64_t store_bytes;
+    ev_bal *bal; /* running balances (balance.c), NULL: queries walk */
 };
+
+const ev_counts *ev_store_counts(const st_evm *e) { return &e->c; }
+const void *ev_store_col(const st_evm *e, int col) { return e->col[col]; }
 
 static int map_file(const char *path, size_t need, ev_map *m, st_error *err) {
     m->p = NULL;
@@ -352,6 +356,7 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err) {
         e->af_total = bytes / 8 - (3 + naddr + 1);
     }
     for (int i = 0; i < 3; i++) e->store_bytes += e->idx_maps[i].len;
+    e->bal = ev_bal_open(dir, &e->c);
     *out = e;
     return ST_OK;
 oom:
@@ -370,6 +375,7 @@ void st_evm_close(st_evm *e) {
     st_free(e->addr_ht.owned);
     st_free(e->tx_ht.owned);
     st_free(e->af_owned);
+    ev_bal_close(e->bal);
     st_free(e);
 }
 
@@ -501,78 +507,43 @@ uint64_t st_evm_addr_flow(const st_evm *e, uint64_t addr, uint64_t i) {
     return f < e->c.n[EV_N_FLOWS] ? f : 0;
 }
 
+/* Added up from the last running-balance checkpoint at or before the
+ * place of at_block in the address's list (balance.c), the rest walked. */
 int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out, st_error *err) {
     memset(out, 0, sizeof *out);
     if (at_block < e->c.first_block)
         return st_error_set(err, ST_EINVAL, "block %lld is before the store's first block %lld: balances unknown",
                             (long long)at_block, (long long)e->c.first_block);
-    uint64_t n = st_evm_addr_nflows(e, addr);
-    size_t cap = 0;
-    int rc = ST_OK;
-    st_map *seen_tx = NULL;
-    if (st_map_new(&seen_tx)) return st_error_set(err, ST_ENOMEM, "out of memory");
-    for (uint64_t i = 0; i < n; i++) {
+    uint64_t n = st_evm_addr_nflows(e, addr), upto = n;
+    if (at_block < e->c.last_block) { /* the first flow after at_block: chain order */
+        uint64_t lo = 0, hi = n;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            st_evm_flow f;
+            st_evm_get_flow(e, st_evm_addr_flow(e, addr, mid), &f);
+            if ((int64_t)f.block <= at_block) lo = mid + 1;
+            else hi = mid;
+        }
+        upto = lo;
+    }
+    ev_bal_state s;
+    uint64_t i;
+    int rc = ev_bal_start(e->bal, addr, upto, &s, &i);
+    for (; rc == ST_OK && i < upto; i++) {
         st_evm_flow f;
         st_evm_get_flow(e, st_evm_addr_flow(e, addr, i), &f);
-        if ((int64_t)f.block > at_block) break; /* chain order */
-        size_t k = 0;
-        while (k < out->nbalances && out->balances[k].asset != f.asset) k++;
-        if (k == out->nbalances) {
-            if (k == cap) {
-                size_t nc = cap ? cap * 2 : 4;
-                st_evm_balance *nb = st_realloc(out->balances, nc * sizeof *nb);
-                if (!nb) {
-                    rc = st_error_set(err, ST_ENOMEM, "out of memory");
-                    goto done;
-                }
-                out->balances = nb;
-                cap = nc;
-            }
-            memset(&out->balances[k], 0, sizeof out->balances[k]);
-            out->balances[k].asset = f.asset;
-            out->nbalances++;
-        }
-        st_evm_balance *b = &out->balances[k];
-        if (f.from == addr && f.to != addr) {
-            st_u256_add(&b->sent, &b->sent, &f.amount);
-            out->flows_out++;
-        } else if (f.to == addr && f.from != addr) {
-            st_u256_add(&b->received, &b->received, &f.amount);
-            out->flows_in++;
-        } else { /* to itself: both */
-            st_u256_add(&b->sent, &b->sent, &f.amount);
-            st_u256_add(&b->received, &b->received, &f.amount);
-            out->flows_in++;
-            out->flows_out++;
-        }
+        rc = ev_bal_step(&s, e, addr, &f);
     }
-    /* fees unknown: its transactions as sender without a fee (tx columns) */
-    for (uint64_t i = 0; i < n; i++) {
-        st_evm_flow f;
-        st_evm_get_flow(e, st_evm_addr_flow(e, addr, i), &f);
-        if ((int64_t)f.block > at_block) break;
-        if (f.tx == ST_EVM_NONE || f.from != addr) continue;
-        int created;
-        uint64_t *slot = st_map_slot(seen_tx, &f.tx, sizeof f.tx, 0, &created);
-        if (!slot) {
-            rc = st_error_set(err, ST_ENOMEM, "out of memory");
-            goto done;
-        }
-        if (created && COL(e, EV_COL_TX_FROM, uint64_t)[f.tx] == addr &&
-            !(COL(e, EV_COL_TX_FLAGS, uint8_t)[f.tx] & EV_TXF_FEE))
-            out->fees_unknown++;
+    if (rc) {
+        ev_bal_free(&s);
+        return st_error_set(err, ST_ENOMEM, "out of memory");
     }
+    *out = s.sum;
     for (size_t k = 0; k < out->nbalances; k++) {
         st_evm_balance *b = &out->balances[k];
         b->negative = st_u256_cmp(&b->sent, &b->received) > 0;
         if (b->negative) st_u256_sub(&b->net, &b->sent, &b->received);
         else st_u256_sub(&b->net, &b->received, &b->sent);
     }
-done:
-    st_map_free(seen_tx);
-    if (rc) {
-        st_free(out->balances);
-        memset(out, 0, sizeof *out);
-    }
-    return rc;
+    return ST_OK;
 }
