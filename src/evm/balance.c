@@ -43,8 +43,6 @@
 
 #define EV_BAL_MAGIC 0x316c616276ULL /* "evbal1" */
 #define EV_BAL_HDR 5
-#define EV_BAL_MIN 256   /* flows an address needs before it has checkpoints */
-#define EV_BAL_EVERY 128 /* flows between checkpoints, at least */
 #define EV_BAL_ASSET_WORDS 9
 #define EV_BAL_STATE_WORDS 5
 
@@ -63,23 +61,23 @@ void ev_bal_free(ev_bal_state *s) {
 /* Flow f of addr's list added.  A transaction's flows are consecutive in
  * the list (flow ids are given a transaction at a time), so one whose fee
  * the export did not give is counted at its first flow out of addr. */
-int ev_bal_step(ev_bal_state *s, const st_evm *e, uint64_t addr, const st_evm_flow *f) {
+int ev_bal_step(ev_bal_state *s, const ev_cols *k, uint64_t addr, const st_evm_flow *f) {
     st_evm_summary *o = &s->sum;
-    size_t k = 0;
-    while (k < o->nbalances && o->balances[k].asset != f->asset) k++;
-    if (k == o->nbalances) {
-        if (k == s->cap) {
+    size_t x = 0;
+    while (x < o->nbalances && o->balances[x].asset != f->asset) x++;
+    if (x == o->nbalances) {
+        if (x == s->cap) {
             size_t nc = s->cap ? s->cap * 2 : 4;
             st_evm_balance *nb = st_realloc(o->balances, nc * sizeof *nb);
             if (!nb) return ST_ENOMEM;
             o->balances = nb;
             s->cap = nc;
         }
-        memset(&o->balances[k], 0, sizeof o->balances[k]);
-        o->balances[k].asset = f->asset;
+        memset(&o->balances[x], 0, sizeof o->balances[x]);
+        o->balances[x].asset = f->asset;
         o->nbalances++;
     }
-    st_evm_balance *b = &o->balances[k];
+    st_evm_balance *b = &o->balances[x];
     if (f->from == addr && f->to != addr) {
         st_u256_add(&b->sent, &b->sent, &f->amount);
         o->flows_out++;
@@ -94,9 +92,8 @@ int ev_bal_step(ev_bal_state *s, const st_evm *e, uint64_t addr, const st_evm_fl
     }
     if (f->tx != ST_EVM_NONE && f->from == addr && f->tx != s->last_fee_tx) {
         s->last_fee_tx = f->tx;
-        const ev_counts *c = ev_store_counts(e);
-        if (f->tx < c->n[EV_N_TXS] && ((const uint64_t *)ev_store_col(e, EV_COL_TX_FROM))[f->tx] == addr &&
-            !(((const uint8_t *)ev_store_col(e, EV_COL_TX_FLAGS))[f->tx] & EV_TXF_FEE))
+        if (f->tx < k->c.n[EV_N_TXS] && ((const uint64_t *)k->col[EV_COL_TX_FROM])[f->tx] == addr &&
+            !(((const uint8_t *)k->col[EV_COL_TX_FLAGS])[f->tx] & EV_TXF_FEE))
             o->fees_unknown++;
     }
     return ST_OK;
@@ -253,12 +250,12 @@ static int checkpoint(words_vec *blob, cp_vec *cps, uint64_t addr, const bal_bus
     return ST_OK;
 }
 
-/* The image over every flow of e: one pass in flow order, a state for
+/* The image over every flow of k: one pass in flow order, a state for
  * each busy address (every list is in flow order, so each state meets its
- * flows in list order). */
-int ev_bal_build(const st_evm *e, uint64_t min_flows, uint64_t every, uint64_t **image, size_t *bytes) {
-    const ev_counts *c = ev_store_counts(e);
-    uint64_t naddr = c->n[EV_N_ADDRS], nflow = c->n[EV_N_FLOWS];
+ * flows in list order); a first pass counts each address's flows. */
+int ev_bal_build(const ev_cols *k, uint64_t min_flows, uint64_t every, uint64_t **image, size_t *bytes) {
+    uint64_t naddr = k->c.n[EV_N_ADDRS], nflow = k->c.n[EV_N_FLOWS];
+    const uint64_t *from = k->col[EV_COL_FLOW_FROM], *to = k->col[EV_COL_FLOW_TO];
     uint32_t *slot = NULL;
     bal_busy *busy = NULL;
     size_t nbusy = 0;
@@ -266,22 +263,28 @@ int ev_bal_build(const st_evm *e, uint64_t min_flows, uint64_t every, uint64_t *
     cp_vec cps = {0};
     uint64_t *img = NULL;
     int rc = ST_ENOMEM;
-    if (!(slot = st_malloc((size_t)(naddr ? naddr : 1) * sizeof *slot))) goto done;
-    for (uint64_t a = 0; a < naddr; a++) {
-        slot[a] = UINT32_MAX;
-        if (st_evm_addr_nflows(e, a) >= min_flows && nbusy < UINT32_MAX - 1) slot[a] = (uint32_t)nbusy++;
+    if (!(slot = st_calloc((size_t)(naddr ? naddr : 1), sizeof *slot))) goto done;
+    for (uint64_t fi = 0; fi < nflow; fi++) { /* the flows of each address, saturating */
+        uint64_t a = from[fi], b = to[fi];
+        if (a < naddr && slot[a] < UINT32_MAX) slot[a]++;
+        if (b < naddr && b != a && slot[b] < UINT32_MAX) slot[b]++;
     }
+    for (uint64_t a = 0; a < naddr; a++)
+        slot[a] = slot[a] >= min_flows && nbusy < UINT32_MAX - 1 ? (uint32_t)nbusy++ : UINT32_MAX;
     if (!(busy = st_calloc(nbusy ? nbusy : 1, sizeof *busy))) goto done;
     for (size_t i = 0; i < nbusy; i++) ev_bal_init(&busy[i].s);
     for (uint64_t fi = 0; fi < nflow; fi++) {
+        uint64_t ends[2] = {from[fi], to[fi]};
+        int any = 0;
+        for (int e = 0; e < 2; e++) any |= ends[e] < naddr && slot[ends[e]] != UINT32_MAX;
+        if (!any) continue; /* the rest of the flow read only when a busy address is in it */
         st_evm_flow f;
-        st_evm_get_flow(e, fi, &f);
-        uint64_t ends[2] = {f.from, f.to};
-        for (int k = 0; k < 2; k++) {
-            uint64_t a = ends[k];
-            if (a >= naddr || slot[a] == UINT32_MAX || (k == 1 && a == f.from)) continue;
+        ev_cols_flow(k, fi, &f);
+        for (int e = 0; e < 2; e++) {
+            uint64_t a = ends[e];
+            if (a >= naddr || slot[a] == UINT32_MAX || (e == 1 && a == f.from)) continue;
             bal_busy *x = &busy[slot[a]];
-            if (ev_bal_step(&x->s, e, a, &f)) goto done;
+            if (ev_bal_step(&x->s, k, a, &f)) goto done;
             x->pos++;
             uint64_t gap = every, wide = 4 * (uint64_t)x->s.sum.nbalances;
             if (wide > gap) gap = wide;
@@ -329,33 +332,18 @@ done:
     return rc;
 }
 
-/* After a commit: the file rebuilt when the flows it does not cover have
- * grown past a quarter of those it does (or it is missing or stale), so
- * the passes over the flows add up to a constant share of the ingests. */
-int ev_bal_refresh(const char *dir, int force, int no_sync, st_error *err) {
-    st_evm *e;
-    int rc = st_evm_open(&e, dir, err);
-    if (rc) return rc;
-    const ev_counts *c = ev_store_counts(e);
+int ev_bal_due(const char *dir, const ev_counts *c, uint64_t nflows) {
     ev_bal *old = ev_bal_open(dir, c);
-    int have = old != NULL;
-    uint64_t covered = ev_bal_covered(old), n = c->n[EV_N_FLOWS];
+    if (!old) return 1;
+    uint64_t covered = ev_bal_covered(old);
     ev_bal_close(old);
-    if (!force && have && (n - covered) * 4 <= covered) {
-        st_evm_close(e);
-        return ST_OK;
-    }
-    uint64_t *img = NULL;
-    size_t bytes = 0;
-    rc = ev_bal_build(e, EV_BAL_MIN, EV_BAL_EVERY, &img, &bytes);
-    st_evm_close(e);
-    if (rc) return st_error_set(err, rc, "out of memory building the running balances");
+    return nflows > covered && nflows - covered > covered / 4;
+}
+
+int ev_bal_write(const char *dir, const uint64_t *img, size_t bytes, st_error *err) {
     char path[1100];
     snprintf(path, sizeof path, "%s/addr_bal.idx", dir);
-    (void)no_sync; /* st_file_write_atomic syncs the file before the rename */
-    rc = st_file_write_atomic(path, img, bytes, err);
-    st_free(img);
-    return rc;
+    return st_file_write_atomic(path, img, bytes, err);
 }
 
 int ev_bal_remove(const char *dir, st_error *err) {

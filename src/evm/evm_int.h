@@ -221,10 +221,15 @@ int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st
 /* fsync events.bin and blocktimes.bin (before the manifest is renamed). */
 int ev_events_sync(const char *dir, st_error *err);
 
-/* ---- the open store's parts (store.c), for the modules beside it ---- */
+/* ---- columns (store.c): a committed store's, or an ingest's just written ---- */
 
-const ev_counts *ev_store_counts(const st_evm *e);
-const void *ev_store_col(const st_evm *e, int col);
+typedef struct ev_cols {
+    ev_counts c;
+    const void *col[EV_NCOLS];
+} ev_cols;
+
+void ev_store_cols(const st_evm *e, ev_cols *k);
+void ev_cols_flow(const ev_cols *k, uint64_t f, st_evm_flow *o);
 
 /* ---- running balances (balance.c): addr_bal.idx ---- */
 
@@ -237,7 +242,7 @@ typedef struct ev_bal_state {
 
 void ev_bal_init(ev_bal_state *s);
 void ev_bal_free(ev_bal_state *s);
-int ev_bal_step(ev_bal_state *s, const st_evm *e, uint64_t addr, const st_evm_flow *f);
+int ev_bal_step(ev_bal_state *s, const ev_cols *k, uint64_t addr, const st_evm_flow *f);
 
 typedef struct ev_bal ev_bal;
 /* The file when it matches the manifest, else NULL (queries walk). */
@@ -247,12 +252,16 @@ uint64_t ev_bal_covered(const ev_bal *b);
 /* The state at addr's last checkpoint at or before list position upto
  * (*pos; 0 and empty when none).  ST_OK or ST_ENOMEM. */
 int ev_bal_start(const ev_bal *b, uint64_t addr, uint64_t upto, ev_bal_state *s, uint64_t *pos);
-/* The image over every flow of e: addresses of min_flows flows or more,
+/* The image over every flow of k: addresses of min_flows flows or more,
  * a checkpoint at least every `every` flows. */
-int ev_bal_build(const st_evm *e, uint64_t min_flows, uint64_t every, uint64_t **image, size_t *bytes);
-/* After a commit: rebuilt when missing or a quarter behind (force:
- * always). */
-int ev_bal_refresh(const char *dir, int force, int no_sync, st_error *err);
+int ev_bal_build(const ev_cols *k, uint64_t min_flows, uint64_t every, uint64_t **image, size_t *bytes);
+#define EV_BAL_MIN 256   /* flows an address needs before it has checkpoints */
+#define EV_BAL_EVERY 128 /* flows between checkpoints, at least */
+/* Whether a commit from the counts c to nflows flows rebuilds the file:
+ * when it is missing or the flows past it would outgrow a quarter of it. */
+int ev_bal_due(const char *dir, const ev_counts *c, uint64_t nflows);
+/* The image written (after the manifest: it covers committed flows only). */
+int ev_bal_write(const char *dir, const uint64_t *img, size_t bytes, st_error *err);
 /* Before a rollback cuts flows it covers. */
 int ev_bal_remove(const char *dir, st_error *err);
 

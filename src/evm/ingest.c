@@ -1423,15 +1423,9 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
     return ingest_prepare(g, dir, err);
 }
 
-/* Columns, indexes, what the feed keeps beside them, then the manifest
- * renamed: the commit. */
-static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
+/* What the commit does after the indexes: the feed's files, the manifest. */
+static int commit_rest(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
     int rc;
-    report_late(g);
-    if (add_token_assets(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
-    for (int c = 0; c < EV_NCOLS; c++)
-        if ((rc = col_write(g, c, 1, err))) return rc;
-    if ((rc = write_indexes(g, dir, err))) return rc;
     if (!g->opts->no_sync && (rc = ev_events_sync(dir, err))) return rc; /* committed with the blocks they belong to */
     if (feed && feed->before_commit && (rc = feed->before_commit(feed->ctx, dir, &g->nc, err))) return rc;
     if ((rc = ev_manifest_write(dir, &g->nc, err))) return rc;
@@ -1449,16 +1443,86 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     return ST_OK;
 }
 
-/* The running balances brought up to the new commit (balance.c).  They
- * only make queries faster: a failure is said, and the ingest stands. */
-static void refresh_balances(ingest *g, const char *dir) {
+/* The running balances (balance.c), built on a thread of their own from
+ * the columns just written while the indexes are built. */
+static const int bal_cols[] = {EV_COL_BLK_NUM,   EV_COL_BLK_FIRST_FLOW, EV_COL_TX_BLOCK,     EV_COL_TX_FROM,
+                               EV_COL_TX_FLAGS,  EV_COL_FLOW_ASSET,     EV_COL_FLOW_FROM,    EV_COL_FLOW_TO,
+                               EV_COL_FLOW_AMOUNT, EV_COL_FLOW_KIND,    EV_COL_FLOW_TX,      EV_COL_FLOW_POS};
+#define BAL_NCOLS (sizeof bal_cols / sizeof bal_cols[0])
+
+typedef struct bal_job {
+    ev_cols k;
+    st_fmap m[BAL_NCOLS];
+    uint64_t *img;
+    size_t bytes;
+    int rc;
+    pthread_t th;
+    int started;
+} bal_job;
+
+static void *bal_main(void *arg) {
+    bal_job *j = arg;
+    j->rc = ev_bal_build(&j->k, EV_BAL_MIN, EV_BAL_EVERY, &j->img, &j->bytes);
+    return NULL;
+}
+
+/* Started when the commit makes the file due (a failure to start is
+ * said, and queries walk). */
+static void bal_start(ingest *g, const char *dir, bal_job *j) {
+    memset(j, 0, sizeof *j);
+    if (!g->nc.n[EV_N_FLOWS] || !ev_bal_due(dir, &g->c, g->nc.n[EV_N_FLOWS])) return;
     st_error e;
     st_error_clear(&e);
-    if (ev_bal_refresh(dir, 0, g->opts->no_sync, &e)) {
-        char msg[sizeof e.msg + 80];
-        snprintf(msg, sizeof msg, "running balances not updated (queries walk the flows instead): %s", e.msg);
-        warn(g, dir, "%s", msg);
+    j->k.c = g->nc;
+    for (size_t i = 0; i < BAL_NCOLS; i++) {
+        int col = bal_cols[i];
+        if (map_col(dir, col, g->nc.n[ev_col_count(col)], &j->m[i], &e)) {
+            warn(g, dir, "running balances not updated (queries walk the flows): %s", e.msg);
+            return;
+        }
+        j->k.col[col] = j->m[i].data;
     }
+    int rc = pthread_create(&j->th, NULL, bal_main, j);
+    if (rc) warn(g, dir, "running balances not updated (queries walk the flows): %s", strerror(rc));
+    j->started = !rc;
+}
+
+static void bal_finish(ingest *g, bal_job *j) {
+    if (j->started) {
+        pthread_join(j->th, NULL);
+        if (j->rc) warn(g, g->dir, "%s", "running balances not updated (queries walk the flows): out of memory");
+    }
+    j->started = 0;
+    for (size_t i = 0; i < BAL_NCOLS; i++) st_file_unmap(&j->m[i]);
+}
+
+/* Columns, indexes, what the feed keeps beside them, then the manifest
+ * renamed: the commit; the running balances after it (they cover
+ * committed flows only: written before, a crash could leave them over
+ * flows the next ingest replaces). */
+static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
+    int rc;
+    report_late(g);
+    if (add_token_assets(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
+    for (int c = 0; c < EV_NCOLS; c++)
+        if ((rc = col_write(g, c, 1, err))) return rc;
+    bal_job bal;
+    bal_start(g, dir, &bal);
+    rc = write_indexes(g, dir, err);
+    bal_finish(g, &bal);
+    if (rc) {
+        st_free(bal.img);
+        return rc;
+    }
+    rc = commit_rest(g, dir, feed, err);
+    if (rc == ST_OK && bal.img) {
+        st_error e;
+        st_error_clear(&e);
+        if (ev_bal_write(dir, bal.img, bal.bytes, &e))
+            warn(g, dir, "running balances not updated (queries walk the flows): %s", e.msg);
+    }
+    st_free(bal.img);
+    return rc;
 }
 
 static void ingest_end(ingest *g, double t0, int lock) {
@@ -1494,7 +1558,6 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         rc = read_whole(&g, err);
     }
     if (rc == ST_OK) rc = ingest_commit(&g, dir, NULL, err);
-    if (rc == ST_OK) refresh_balances(&g, dir);
 done:
     ingest_end(&g, t0, lock);
     return rc;
@@ -1509,7 +1572,6 @@ int ev_ingest_feed(const char *dir, const ev_feed *feed, const st_evm_ingest_opt
     if (rc == ST_OK) rc = feed->read(feed->ctx, &g.b, err);
     if (rc == ST_OK) rc = window_build(&g, 1, err);
     if (rc == ST_OK) rc = ingest_commit(&g, dir, feed, err);
-    if (rc == ST_OK) refresh_balances(&g, dir);
     ingest_end(&g, t0, lock);
     return rc;
 }

@@ -237,8 +237,7 @@ struct st_evm {
     ev_bal *bal; /* running balances (balance.c), NULL: queries walk */
 };
 
-const ev_counts *ev_store_counts(const st_evm *e) { return &e->c; }
-const void *ev_store_col(const st_evm *e, int col) { return e->col[col]; }
+
 
 static int map_file(const char *path, size_t need, ev_map *m, st_error *err) {
     m->p = NULL;
@@ -456,27 +455,38 @@ void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *o) {
 }
 
 /* block number of a flow: the last block whose first flow is <= f */
-static uint64_t flow_block(const st_evm *e, uint64_t f) {
-    const uint64_t *bf = COL(e, EV_COL_BLK_FIRST_FLOW, uint64_t);
-    uint64_t lo = 0, hi = e->c.n[EV_N_BLOCKS];
+static uint64_t flow_block(const ev_cols *k, uint64_t f) {
+    const uint64_t *bf = k->col[EV_COL_BLK_FIRST_FLOW];
+    uint64_t lo = 0, hi = k->c.n[EV_N_BLOCKS];
     while (hi - lo > 1) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (bf[mid] <= f) lo = mid;
         else hi = mid;
     }
-    return e->c.n[EV_N_BLOCKS] ? COL(e, EV_COL_BLK_NUM, uint64_t)[lo] : 0;
+    return k->c.n[EV_N_BLOCKS] ? ((const uint64_t *)k->col[EV_COL_BLK_NUM])[lo] : 0;
+}
+
+void ev_cols_flow(const ev_cols *k, uint64_t f, st_evm_flow *o) {
+    o->asset = ((const uint32_t *)k->col[EV_COL_FLOW_ASSET])[f];
+    o->from = ((const uint64_t *)k->col[EV_COL_FLOW_FROM])[f];
+    o->to = ((const uint64_t *)k->col[EV_COL_FLOW_TO])[f];
+    u256_at(k->col[EV_COL_FLOW_AMOUNT], f, &o->amount);
+    o->kind = ((const uint8_t *)k->col[EV_COL_FLOW_KIND])[f];
+    o->tx = ((const uint64_t *)k->col[EV_COL_FLOW_TX])[f];
+    o->position = ((const uint32_t *)k->col[EV_COL_FLOW_POS])[f];
+    o->block = o->tx != ST_EVM_NONE && o->tx < k->c.n[EV_N_TXS] ? ((const uint64_t *)k->col[EV_COL_TX_BLOCK])[o->tx]
+                                                                 : flow_block(k, f);
+}
+
+void ev_store_cols(const st_evm *e, ev_cols *k) {
+    k->c = e->c;
+    memcpy(k->col, e->col, sizeof k->col);
 }
 
 void st_evm_get_flow(const st_evm *e, uint64_t f, st_evm_flow *o) {
-    o->asset = COL(e, EV_COL_FLOW_ASSET, uint32_t)[f];
-    o->from = COL(e, EV_COL_FLOW_FROM, uint64_t)[f];
-    o->to = COL(e, EV_COL_FLOW_TO, uint64_t)[f];
-    u256_at(e->col[EV_COL_FLOW_AMOUNT], f, &o->amount);
-    o->kind = COL(e, EV_COL_FLOW_KIND, uint8_t)[f];
-    o->tx = COL(e, EV_COL_FLOW_TX, uint64_t)[f];
-    o->position = COL(e, EV_COL_FLOW_POS, uint32_t)[f];
-    o->block = o->tx != ST_EVM_NONE && o->tx < e->c.n[EV_N_TXS] ? COL(e, EV_COL_TX_BLOCK, uint64_t)[o->tx]
-                                                                 : flow_block(e, f);
+    ev_cols k;
+    ev_store_cols(e, &k);
+    ev_cols_flow(&k, f, o);
 }
 
 void st_evm_addr_text(const st_evm *e, uint64_t addr, char out[43]) {
@@ -527,20 +537,22 @@ int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_
         upto = lo;
     }
     ev_bal_state s;
+    ev_cols k;
+    ev_store_cols(e, &k);
     uint64_t i;
     int rc = ev_bal_start(e->bal, addr, upto, &s, &i);
     for (; rc == ST_OK && i < upto; i++) {
         st_evm_flow f;
-        st_evm_get_flow(e, st_evm_addr_flow(e, addr, i), &f);
-        rc = ev_bal_step(&s, e, addr, &f);
+        ev_cols_flow(&k, st_evm_addr_flow(e, addr, i), &f);
+        rc = ev_bal_step(&s, &k, addr, &f);
     }
     if (rc) {
         ev_bal_free(&s);
         return st_error_set(err, ST_ENOMEM, "out of memory");
     }
     *out = s.sum;
-    for (size_t k = 0; k < out->nbalances; k++) {
-        st_evm_balance *b = &out->balances[k];
+    for (size_t x = 0; x < out->nbalances; x++) {
+        st_evm_balance *b = &out->balances[x];
         b->negative = st_u256_cmp(&b->sent, &b->received) > 0;
         if (b->negative) st_u256_sub(&b->net, &b->sent, &b->received);
         else st_u256_sub(&b->net, &b->received, &b->sent);

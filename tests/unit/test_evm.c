@@ -565,7 +565,9 @@ static void test_running_balances(void **state) {
     assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK);
     assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
     st_evm_get_stats(e, &s);
-    ev_bal *b = ev_bal_open(db, ev_store_counts(e));
+    ev_cols k;
+    ev_store_cols(e, &k);
+    ev_bal *b = ev_bal_open(db, &k.c);
     assert_non_null(b);
     assert_true(ev_bal_covered(b) > 0 && ev_bal_covered(b) < s.flows); /* a prefix, the rest walked */
     ev_bal_close(b);
@@ -573,7 +575,7 @@ static void test_running_balances(void **state) {
     /* dense checkpoints */
     uint64_t *img;
     size_t bytes;
-    assert_int_equal(ev_bal_build(e, 4, 3, &img, &bytes), ST_OK);
+    assert_int_equal(ev_bal_build(&k, 4, 3, &img, &bytes), ST_OK);
     st_evm_close(e);
     assert_int_equal(st_file_write_atomic(path, img, bytes, &err), ST_OK);
     char *dense = summaries(db);
