@@ -600,6 +600,58 @@ static void test_running_balances(void **state) {
     free(dir);
 }
 
+/* A rollback (a node's reorganisation) lowers the store to an earlier
+ * commit: the running balances over the cut flows must go with them. */
+static ev_counts rollback_to;
+static int rb_prepare(void *ctx, const char *dir, ev_counts *c, st_error *err) {
+    (void)ctx, (void)dir, (void)err;
+    *c = rollback_to;
+    return ST_OK;
+}
+static int rb_read(void *ctx, ev_batch *b, st_error *err) {
+    (void)ctx, (void)b, (void)err;
+    return ST_OK;
+}
+
+static void test_balances_rollback(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), ex[600], db[600];
+    st_error err;
+    st_evm_synth_opts so = {.flows = 6000, .seed = 7};
+    snprintf(ex, sizeof ex, "%s/a", dir);
+    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
+    snprintf(db, sizeof db, "%s/db", dir);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK);
+    char *before = summaries(db);
+    assert_int_equal(ev_manifest_read(db, &rollback_to, &err), ST_OK);
+    st_evm *e;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    st_evm_stats s;
+    st_evm_get_stats(e, &s);
+    st_evm_close(e);
+    so.seed = 8, so.flows = 9000, so.first_block = (uint64_t)s.last_block + 1;
+    snprintf(ex, sizeof ex, "%s/b", dir);
+    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
+    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK); /* the file now covers both exports */
+    ev_feed feed = {rb_prepare, rb_read, NULL, NULL};
+    st_evm_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1;
+    assert_int_equal(ev_ingest_feed(db, &feed, &o, &rep, &err), ST_OK);
+    char *after = summaries(db);
+    assert_string_equal(after, before); /* with the file the commit left */
+    char path[700];
+    bal_path(db, path, sizeof path);
+    unlink(path);
+    char *walked = summaries(db);
+    assert_string_equal(walked, before);
+    free(before), free(after), free(walked);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* WETH: Deposit mints to its dst, Withdrawal burns from its src (topic 0 is
  * keccak256 of the event signature, computed here); the same events from
  * another contract are not value flows. */
@@ -657,6 +709,7 @@ int main(void) {
         cmocka_unit_test(test_interrupted),
         cmocka_unit_test(test_weth),
         cmocka_unit_test(test_running_balances),
+        cmocka_unit_test(test_balances_rollback),
         cmocka_unit_test(test_row_limit),
         cmocka_unit_test(test_blob_fee),
         cmocka_unit_test(test_alloc_failures),
