@@ -162,9 +162,15 @@ __attribute__((target("avx2"))) static int csv_scan_avx2(const char *s, size_t l
                                                          size_t *comma, size_t *ncomma, size_t *quote,
                                                          size_t *nquote, size_t *ncr, size_t *cr_at) {
     typedef char v32 __attribute__((vector_size(32)));
-    size_t i = *pi;
+    /* the counts in locals, stored once: through the pointers, every
+     * store to comma[] made the compiler reload them */
+    size_t i = *pi, nc = *ncomma, nq = *nquote;
+    int r = 0;
     for (; i + 32 <= len; i += 32) {
-        if (i >= CSV_PLAIN_MAX) return -1;
+        if (i >= CSV_PLAIN_MAX) {
+            r = -1;
+            break;
+        }
         v32 v;
         memcpy(&v, s + i, 32);
         v32 nl = (v32)(v == '\n'), cr = (v32)(v == '\r'), cm = (v32)(v == ','), qt = (v32)(v == '"');
@@ -177,21 +183,23 @@ __attribute__((target("avx2"))) static int csv_scan_avx2(const char *s, size_t l
             *ncr += (size_t)__builtin_popcount(m_cr);
             *cr_at = i + 31 - (size_t)__builtin_clz(m_cr);
         }
-        for (; m_comma; m_comma &= m_comma - 1) {
-            if (*ncomma >= CSV_PLAIN_QUOTES) return -1;
-            comma[(*ncomma)++] = i + (size_t)__builtin_ctz(m_comma);
+        if (nc + (size_t)__builtin_popcount(m_comma) > CSV_PLAIN_QUOTES ||
+            nq + (size_t)__builtin_popcount(m_quote) > CSV_PLAIN_QUOTES) {
+            r = -1;
+            break;
         }
-        for (; m_quote; m_quote &= m_quote - 1) {
-            if (*nquote >= CSV_PLAIN_QUOTES) return -1;
-            quote[(*nquote)++] = i + (size_t)__builtin_ctz(m_quote);
-        }
+        for (; m_comma; m_comma &= m_comma - 1) comma[nc++] = i + (size_t)__builtin_ctz(m_comma);
+        for (; m_quote; m_quote &= m_quote - 1) quote[nq++] = i + (size_t)__builtin_ctz(m_quote);
         if (m_nl) {
             *n = i + (size_t)__builtin_ctz(m_nl);
-            return 1;
+            r = 1;
+            break;
         }
     }
     *pi = i;
-    return 0;
+    *ncomma = nc;
+    *nquote = nq;
+    return r;
 }
 
 static int csv_have_avx2(void) {
