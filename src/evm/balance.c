@@ -192,6 +192,8 @@ int ev_bal_start(const ev_bal *b, uint64_t addr, uint64_t upto, ev_bal_state *s,
 
 uint64_t ev_bal_covered(const ev_bal *b) { return b ? b->covered : 0; }
 
+uint64_t ev_bal_bytes(const ev_bal *b) { return b ? (uint64_t)b->words * 8 : 0; }
+
 /* ---- the file, built ---- */
 
 typedef struct bal_cp {

@@ -249,6 +249,7 @@ typedef struct ev_bal ev_bal;
 ev_bal *ev_bal_open(const char *dir, const ev_counts *c);
 void ev_bal_close(ev_bal *b);
 uint64_t ev_bal_covered(const ev_bal *b);
+uint64_t ev_bal_bytes(const ev_bal *b);
 /* The state at addr's last checkpoint at or before list position upto
  * (*pos; 0 and empty when none).  ST_OK or ST_ENOMEM. */
 int ev_bal_start(const ev_bal *b, uint64_t addr, uint64_t upto, ev_bal_state *s, uint64_t *pos);

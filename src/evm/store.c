@@ -356,6 +356,7 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err) {
     }
     for (int i = 0; i < 3; i++) e->store_bytes += e->idx_maps[i].len;
     e->bal = ev_bal_open(dir, &e->c);
+    e->store_bytes += ev_bal_bytes(e->bal);
     *out = e;
     return ST_OK;
 oom:
