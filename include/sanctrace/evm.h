@@ -302,8 +302,12 @@ typedef struct st_evm_rpc_opts {
     int traces;                 /* st_evm_traces */
     uint32_t blocks_per_commit; /* 0: 100 */
     uint32_t blocks_per_request;/* blocks in one JSON-RPC batch; 0: 10 */
+    uint32_t parallel_requests; /* batches asked at once (the node traces them on as
+                                 * many cores), answers taken in block order; 0: 4
+                                 * with libcurl, 1 with post; at most 16 */
     st_evm_post_fn post;        /* NULL: libcurl */
     void *post_ctx;
+    int post_threads;           /* post may be called from several threads at once */
     st_evm_ingest_opts ingest;  /* progress, no_sync, on_bad (also warnings) */
 } st_evm_rpc_opts;
 

@@ -23,7 +23,8 @@ int cmd_evm(int argc, char **argv);
 
 typedef struct evm_args {
     const char *db, *format, *chain, *out, *scenario, *rpc, *traces, *inbounds, *btc_tip;
-    uint64_t btc_height, at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks;
+    uint64_t btc_height, at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks,
+        parallel_requests;
     int has_at_block, eip55;
     cli_args posl;
     char dbbuf[1024];
@@ -36,7 +37,8 @@ static const cli_opt ingest_opts[] = {STORE, OPT("--chain", CLI_TEXT, chain, 0),
                                       OPT("--to-block", CLI_NUM, to_block, INT64_MAX),
                                       OPT("--traces", CLI_TEXT, traces, 0),
                                       OPT("--commit-blocks", CLI_NUM, commit_blocks, 1000000),
-                                      OPT("--request-blocks", CLI_NUM, request_blocks, 1000), CLI_END};
+                                      OPT("--request-blocks", CLI_NUM, request_blocks, 1000),
+                                      OPT("--parallel-requests", CLI_NUM, parallel_requests, 16), CLI_END};
 static const cli_opt query_opts[] = {STORE, CLI_END};
 static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
@@ -57,10 +59,10 @@ static void evm_usage(FILE *f) {
                "                                     plain or .gz; files or folders); adds the blocks above the\n"
                "                                     store's last\n"
                "  ingest --rpc URL [--from-block N] [--to-block M] [--traces auto|trace_block|debug|none]\n"
-               "         [--commit-blocks K] [--request-blocks R]\n"
+               "         [--commit-blocks K] [--request-blocks R] [--parallel-requests P]\n"
                "                                     take blocks from a node's JSON-RPC: K blocks a commit\n"
-               "                                     (100), R a batch (10); resumes after the store's last\n"
-               "                                     block; follows reorganisations\n"
+               "                                     (100), R a batch (10), P batches at once (4); resumes\n"
+               "                                     after the store's last block; follows reorganisations\n"
                "  stats                              counts, first and last block, bytes per flow\n"
                "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
                "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
@@ -139,6 +141,7 @@ static int evm_ingest_rpc(evm_args *a) {
     }
     o.blocks_per_commit = a->commit_blocks == UINT64_MAX ? 0 : (uint32_t)a->commit_blocks;
     o.blocks_per_request = a->request_blocks == UINT64_MAX ? 0 : (uint32_t)a->request_blocks;
+    o.parallel_requests = a->parallel_requests == UINT64_MAX ? 0 : (uint32_t)a->parallel_requests;
     o.ingest.progress = 1;
     o.ingest.on_bad = on_bad;
     o.ingest.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
@@ -444,7 +447,7 @@ int cmd_evm(int argc, char **argv) {
     memset(&a, 0, sizeof a);
     a.format = "json";
     a.at_block = UINT64_MAX;
-    a.from_block = a.to_block = a.commit_blocks = a.request_blocks = UINT64_MAX;
+    a.from_block = a.to_block = a.commit_blocks = a.request_blocks = a.parallel_requests = UINT64_MAX;
     const cli_opt *t = !strcmp(sub, "ingest")    ? ingest_opts
                        : !strcmp(sub, "address") ? address_opts
                        : !strcmp(sub, "tx")      ? tx_opts

@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +53,8 @@
 #define RPC_MAX_JSONL ((size_t)8 << 30)
 #define RPC_CHANGED 1               /* fetch: the chain changed while it was read */
 #define RPC_COMMIT_BYTES ((size_t)256 << 20) /* rows of one commit: a commit ends early past this */
+#define RPC_MAX_PAR 16              /* batches asked at once, at most */
+#define RPC_DEFAULT_PAR 4
 
 typedef struct rec {
     int64_t number; /* -1: the empty store */
@@ -74,6 +77,8 @@ typedef struct rpc {
     st_evm_rpc_report *rep;
     st_evm_post_fn post;
     void *pctx;
+    void *pctxs[RPC_MAX_PAR]; /* the transports of batches asked at once (pctxs[0] is pctx) */
+    size_t npar;
     int traces;          /* ST_EVM_TRACES_PARITY, _GETH or _NONE once known */
     int receipts_per_tx;
     EV_VEC(rec) recs;    /* valid records, in block order */
@@ -125,7 +130,21 @@ static void sleep_seconds(unsigned s) {
 
 /* One batch: every call answered (result, missing or error), or ST_ENET /
  * ST_EPARSE naming what was asked. */
-static int exchange(rpc *r, call *calls, size_t n, const char *what, st_error *err) {
+/* What exchanges did, added to the report on the run's own thread. */
+typedef struct xstats {
+    uint64_t requests, calls, bytes;
+} xstats;
+
+static void stats_add(rpc *r, const xstats *x) {
+    r->rep->requests += x->requests;
+    r->rep->calls += x->calls;
+    r->rep->bytes_received += x->bytes;
+}
+
+/* One batch over the transport pctx (a thread of its own may hold one:
+ * nothing of r is written here). */
+static int exchange_on(const rpc *r, void *pctx, call *calls, size_t n, const char *what, xstats *x,
+                       st_error *err) {
     json_t *req = json_array();
     if (!req) return st_error_set(err, ST_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -145,19 +164,19 @@ static int exchange(rpc *r, call *calls, size_t n, const char *what, st_error *e
     for (int attempt = 0; attempt < RPC_ATTEMPTS; attempt++) {
         if (attempt) sleep_seconds((unsigned)attempt);
         st_error_clear(err);
-        rc = r->post(r->pctx, r->o->url, body, strlen(body), &resp, &rlen, err);
+        rc = r->post(pctx, r->o->url, body, strlen(body), &resp, &rlen, err);
         if (rc != ST_ENET) break;
     }
     free(body);
-    r->rep->requests++;
-    r->rep->calls += n;
+    x->requests++;
+    x->calls += n;
     if (rc == ST_ENET) {
         char why[200];
         snprintf(why, sizeof why, "%.180s", err->msg);
         return st_error_set(err, ST_ENET, "the node at %s stopped answering while %s: %s", r->shown, what, why);
     }
     if (rc) return rc;
-    r->rep->bytes_received += rlen;
+    x->bytes += rlen;
     json_error_t je;
     json_t *ans = json_loadb(resp, rlen, JSON_DECODE_ANY, &je);
     st_free(resp);
@@ -192,6 +211,14 @@ static int exchange(rpc *r, call *calls, size_t n, const char *what, st_error *e
             rc = st_error_set(err, ST_EPARSE, "the node at %s left %s unanswered while %s", r->shown,
                               calls[k].method, what);
     json_decref(ans);
+    return rc;
+}
+
+/* One batch on the run's own transport, counted at once. */
+static int exchange(rpc *r, call *calls, size_t n, const char *what, st_error *err) {
+    xstats x = {0, 0, 0};
+    int rc = exchange_on(r, r->pctx, calls, n, what, &x, err);
+    stats_add(r, &x);
     return rc;
 }
 
@@ -480,18 +507,38 @@ static int receipts_per_tx(rpc *r, const json_t *block, json_t **out, const char
     return rc;
 }
 
-/* blocks [from, to] asked in one batch and written as rows */
-static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
-    size_t nb = (size_t)(to - from + 1), per = 3;
-    call *c = st_calloc(nb * per, sizeof *c);
-    if (!c) return st_error_set(err, ST_ENOMEM, "out of memory");
-    char what[120];
-    snprintf(what, sizeof what, "asking blocks %llu-%llu", (unsigned long long)from, (unsigned long long)to);
+/* Blocks [from, to] asked in one batch, then written as rows: the
+ * batch may be asked on a thread of its own (group_ask), a run asking
+ * several at once; the answers are taken in block order (group_take). */
+#define RPC_PER 3 /* calls a block: the block, its receipts, its traces */
+typedef struct group {
+    uint64_t from, to;
+    call *c;          /* (to - from + 1) * RPC_PER */
+    void *pctx;       /* the transport its first batch goes over */
+    int rc;           /* of that batch; its message in err */
+    st_error err;
+    xstats x;
+    const rpc *r;
+    pthread_t th;
+    int started;
+} group;
+
+static void group_free(group *g) {
+    if (g->c) calls_free(g->c, (size_t)(g->to - g->from + 1) * RPC_PER);
+    g->c = NULL;
+}
+
+static int group_calls(rpc *r, group *g, uint64_t from, uint64_t to, st_error *err) {
+    memset(g, 0, sizeof *g);
+    g->from = from, g->to = to, g->r = r, g->pctx = r->pctx;
+    st_error_clear(&g->err);
+    size_t nb = (size_t)(to - from + 1);
+    g->c = st_calloc(nb * RPC_PER, sizeof *g->c);
+    if (!g->c) return st_error_set(err, ST_ENOMEM, "out of memory");
     int rc = ST_OK;
-    size_t n = 0;
     for (size_t i = 0; i < nb && rc == ST_OK; i++) {
         uint64_t num = from + i;
-        call *b = &c[i * per];
+        call *b = &g->c[i * RPC_PER];
         b[0].method = "eth_getBlockByNumber";
         b[0].params = json_pack("[o, b]", hexnum(num), 1);
         b[1].method = "eth_getBlockReceipts";
@@ -500,47 +547,95 @@ static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
         if (!b[0].params || (!r->receipts_per_tx && !b[1].params)) rc = ST_ENOMEM;
     }
     if (rc) {
-        calls_free(c, nb * per);
+        group_free(g);
         return st_error_set(err, ST_ENOMEM, "out of memory");
     }
+    return ST_OK;
+}
+
+/* The calls not answered yet, in one batch over transport pctx. */
+static int group_pass(const rpc *r, void *pctx, group *g, xstats *x, st_error *err) {
+    size_t total = (size_t)(g->to - g->from + 1) * RPC_PER, n = 0;
+    char what[120];
+    snprintf(what, sizeof what, "asking blocks %llu-%llu", (unsigned long long)g->from, (unsigned long long)g->to);
     /* the calls actually made, packed at the front of a second array */
-    call **ask = st_calloc(nb * per, sizeof(call *));
-    call *packed = st_calloc(nb * per, sizeof(call));
-    if (!ask || !packed) {
-        calls_free(c, nb * per);
-        st_free(ask), st_free(packed);
-        return st_error_set(err, ST_ENOMEM, "out of memory");
+    call **ask = st_calloc(total, sizeof(call *));
+    call *packed = st_calloc(total, sizeof(call));
+    int rc = ST_OK;
+    if (!ask || !packed) rc = st_error_set(err, ST_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == ST_OK && i < total; i++) {
+        call *c = &g->c[i];
+        if (c->params && !c->result && !c->missing && !c->error[0]) ask[n] = c, packed[n++] = *c;
     }
-    for (int pass = 0; rc == ST_OK && pass < 2; pass++) {
-        n = 0;
-        for (size_t i = 0; i < nb * per; i++)
-            if (c[i].params && !c[i].result && !c[i].missing && !c[i].error[0]) ask[n] = &c[i], packed[n++] = c[i];
-        if (!n) break;
-        rc = exchange(r, packed, n, what, err);
-        for (size_t k = 0; k < n; k++) { /* answers back into place; params stay owned by c */
+    if (rc == ST_OK && n) {
+        rc = exchange_on(r, pctx, packed, n, what, x, err);
+        for (size_t k = 0; k < n; k++) { /* answers back into place; params stay owned by g->c */
             ask[k]->result = packed[k].result;
             ask[k]->missing = packed[k].missing;
             memcpy(ask[k]->error, packed[k].error, sizeof packed[k].error);
         }
-        if (rc) break;
-        /* a method the node lacks: its replacement, asked in a second pass */
-        for (size_t i = 0; i < nb; i++) {
-            call *b = &c[i * per];
-            if (b[1].missing && !r->receipts_per_tx) {
-                r->receipts_per_tx = 1;
-                r->rep->receipts_per_tx = 1;
-                warn(r, "the node has no eth_getBlockReceipts: receipts are asked one transaction at a time");
-            }
-            if (b[2].missing && r->traces == ST_EVM_TRACES_PARITY && r->o->traces == ST_EVM_TRACES_AUTO) {
-                r->traces = ST_EVM_TRACES_GETH;
-                warn(r, "the node has no trace_block: traces come from debug_traceBlockByNumber (callTracer)");
-            }
-            if (b[2].missing && r->traces == ST_EVM_TRACES_GETH && !strcmp(b[2].method, "trace_block")) {
-                json_decref(b[2].params);
-                b[2].missing = 0;
-                if (trace_call(r, &b[2], from + i)) rc = st_error_set(err, ST_ENOMEM, "out of memory");
-            }
+    }
+    st_free(ask);
+    st_free(packed);
+    return rc;
+}
+
+static void *group_main(void *arg) {
+    group *g = arg;
+    g->rc = group_pass(g->r, g->pctx, g, &g->x, &g->err);
+    return NULL;
+}
+
+/* Asked over transport pctx, on a thread of its own with own_thread (or
+ * here, when a thread cannot start). */
+static void group_ask(group *g, void *pctx, int own_thread) {
+    g->pctx = pctx;
+    if (own_thread && pthread_create(&g->th, NULL, group_main, g) == 0) g->started = 1;
+    else group_main(g);
+}
+
+static void group_wait(rpc *r, group *g) {
+    if (g->started) pthread_join(g->th, NULL);
+    g->started = 0;
+    stats_add(r, &g->x);
+    memset(&g->x, 0, sizeof g->x);
+}
+
+/* The group's answers taken: a method the node lacks asked again in its
+ * replacement, then every block checked and written as rows. */
+static int group_take(rpc *r, group *g, st_error *err) {
+    uint64_t from = g->from;
+    size_t nb = (size_t)(g->to - g->from + 1), per = RPC_PER;
+    call *c = g->c;
+    if (g->rc) {
+        *err = g->err;
+        return g->rc;
+    }
+    int rc = ST_OK;
+    /* a method the node lacks: its replacement, asked in a second pass */
+    int again = 0;
+    for (size_t i = 0; i < nb && rc == ST_OK; i++) {
+        call *b = &c[i * per];
+        if (b[1].missing && !r->receipts_per_tx) {
+            r->receipts_per_tx = 1;
+            r->rep->receipts_per_tx = 1;
+            warn(r, "the node has no eth_getBlockReceipts: receipts are asked one transaction at a time");
         }
+        if (b[2].missing && r->traces == ST_EVM_TRACES_PARITY && r->o->traces == ST_EVM_TRACES_AUTO) {
+            r->traces = ST_EVM_TRACES_GETH;
+            warn(r, "the node has no trace_block: traces come from debug_traceBlockByNumber (callTracer)");
+        }
+        if (b[2].missing && r->traces == ST_EVM_TRACES_GETH && !strcmp(b[2].method, "trace_block")) {
+            json_decref(b[2].params);
+            b[2].missing = 0;
+            if (trace_call(r, &b[2], from + i)) rc = st_error_set(err, ST_ENOMEM, "out of memory");
+            again = 1;
+        }
+    }
+    if (rc == ST_OK && again) {
+        xstats x = {0, 0, 0};
+        rc = group_pass(r, r->pctx, g, &x, err);
+        stats_add(r, &x);
     }
     for (size_t i = 0; i < nb && rc == ST_OK; i++) {
         uint64_t num = from + i;
@@ -609,9 +704,6 @@ static int fetch_group(rpc *r, uint64_t from, uint64_t to, st_error *err) {
             (!ph || strlen(ph) != 66 || st_hex_decode(ph + 2, parent, 32) || memcmp(parent, prev->hash, 32)))
             rc = RPC_CHANGED;
     }
-    calls_free(c, nb * per);
-    st_free(ask);
-    st_free(packed);
     return rc;
 }
 
@@ -661,10 +753,20 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *o, st_evm_rpc_repo
     uint64_t head = 0;
     st_progress p;
     memset(&p, 0, sizeof p);
-    if (o->post) r.post = o->post, r.pctx = o->post_ctx;
-    else {
+    ev_rpc_http *more[RPC_MAX_PAR] = {0};
+    r.npar = o->parallel_requests ? o->parallel_requests : o->post ? 1 : RPC_DEFAULT_PAR;
+    if (r.npar > RPC_MAX_PAR) r.npar = RPC_MAX_PAR;
+    if (o->post) { /* a caller's transport: one batch at a time unless it says it takes more */
+        r.post = o->post, r.pctx = o->post_ctx;
+        for (size_t k = 0; k < r.npar; k++) r.pctxs[k] = o->post_ctx;
+        if (r.npar > 1 && !o->post_threads) r.npar = 1;
+    } else {
         if ((rc = ev_rpc_http_open(&http, err))) return rc;
         r.post = ev_rpc_http_post, r.pctx = http;
+        r.pctxs[0] = http;
+        for (size_t k = 1; k < r.npar && rc == ST_OK; k++)
+            if ((rc = ev_rpc_http_open(&more[k], err)) == ST_OK) r.pctxs[k] = more[k];
+        if (rc) goto done;
     }
     if ((rc = head_block(&r, &head, err))) goto done;
     uint64_t to = o->to_block >= 0 && (uint64_t)o->to_block < head ? (uint64_t)o->to_block : head;
@@ -706,14 +808,35 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *o, st_evm_rpc_repo
         st_buf_reset(&r.lines);
         r.fresh.n = 0;
         int changed = 0;
-        for (uint64_t g = from; g <= end && !changed; g += per_request) {
-            uint64_t ge = end - g + 1 > per_request ? g + per_request - 1 : end;
-            if (r.lines.len >= RPC_COMMIT_BYTES) { /* enough rows held: commit what came */
-                end = g - 1;
-                break;
+        int full = 0;
+        for (uint64_t g = from; g <= end && !changed && !full;) {
+            /* a wave: up to npar batches asked at once (the node traces
+             * them on as many cores), their answers taken in block order */
+            group w[RPC_MAX_PAR];
+            size_t nw = 0;
+            for (; nw < r.npar && g <= end && rc == ST_OK; nw++) {
+                uint64_t ge = end - g + 1 > per_request ? g + per_request - 1 : end;
+                rc = group_calls(&r, &w[nw], g, ge, err);
+                g = ge + 1;
             }
-            rc = fetch_group(&r, g, ge, err);
-            if (rc == RPC_CHANGED) changed = 1, rc = ST_OK;
+            if (rc) { /* the groups made before the one that failed */
+                for (size_t k = 0; k + 1 < nw; k++) group_free(&w[k]);
+                goto done;
+            }
+            for (size_t k = 1; k < nw; k++) group_ask(&w[k], r.pctxs[k], 1);
+            if (nw) group_ask(&w[0], r.pctx, 0);
+            for (size_t k = 0; k < nw; k++) group_wait(&r, &w[k]);
+            for (size_t k = 0; k < nw; k++) {
+                if (rc == ST_OK && !changed && !full && r.lines.len >= RPC_COMMIT_BYTES) {
+                    end = w[k].from - 1; /* enough rows held: commit what came */
+                    full = 1;
+                }
+                if (rc == ST_OK && !changed && !full) {
+                    rc = group_take(&r, &w[k], err);
+                    if (rc == RPC_CHANGED) changed = 1, rc = ST_OK;
+                }
+                group_free(&w[k]);
+            }
             if (rc) {
                 if (rc == ST_ENET || rc == ST_EINVAL) {
                     char why[400];
@@ -744,6 +867,7 @@ done:
     rep->traces = r.traces;
     rep->seconds = st_now() - t0;
     ev_rpc_http_close(http);
+    for (size_t k = 1; k < RPC_MAX_PAR; k++) ev_rpc_http_close(more[k]);
     st_buf_free(&r.lines);
     st_free(r.recs.v);
     st_free(r.fresh.v);
