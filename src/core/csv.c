@@ -262,8 +262,9 @@ int st_csv_next(st_csv *c, st_error *err) {
         c->p++;
     }
     if (c->p >= c->end) {
-        c->rec_line = c->line;
-        return c->more ? ST_CSV_MORE : 0;
+        if (!c->more) return 0;
+        c->rec_line = c->line; /* where the next piece starts */
+        return ST_CSV_MORE;
     }
     c->rec_line = c->line;
     c->rec_start = c->p;

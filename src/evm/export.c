@@ -29,7 +29,7 @@
 #include "core/fs.h"
 #include "evm/evm_int.h"
 
-#define EV_MAX_FILE ((size_t)16 << 30) /* one export file, decompressed */
+#define EV_MAX_FILE ((size_t)16 << 30) /* one export file as mapped (a gzip file: compressed) */
 #define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
 /* rows read by one ingest (held in memory, about 0.5 KiB each, when the
@@ -743,10 +743,11 @@ static int json_dispatch(reader *r, int tb, long line) {
  * could go on past this one, and reads it again from its start), and the
  * lines read are dropped before the next piece is inflated behind the
  * rest.  So a gzip export streams in windows like a plain one, and memory
- * holds a buffer per file (64 KiB, growing to 1 MiB while the file is
- * being read, more only for a longer line), not the decompressed file. */
+ * holds a buffer per file (16 KiB, doubling to 1 MiB once the file is
+ * read from, more only for a longer line) and zlib's state (about 40 KiB),
+ * not the decompressed file. */
 
-#define EV_GZ_FIRST ((size_t)64 << 10)  /* the buffer of a gzip source at first */
+#define EV_GZ_FIRST ((size_t)16 << 10)  /* the buffer of a gzip source until it is read from */
 #define EV_GZ_CHUNK ((size_t)1 << 20)   /* and once it is read from */
 #define EV_GZ_MAX_LINE ((size_t)64 << 20) /* a longer line stops the file (a CSV record is at most 4 MiB) */
 #define EV_GZ_IN_STEP ((size_t)1 << 30) /* compressed bytes handed to zlib at once (it counts in 32 bits) */
