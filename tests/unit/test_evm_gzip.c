@@ -98,7 +98,7 @@ static void check_text(const char *text, size_t len) {
     assert_int_equal(plain.bytes, len);
     size_t cuts[4] = {len / 3, len / 3 + 1, 2 * len / 3 + 7, len > 5 ? len - 5 : len};
     for (int level = 1; level <= 9; level += 8)
-        for (size_t nc = 0; nc <= 4; nc += 4) { /* one member, and five cut anywhere (one empty) */
+        for (size_t nc = 0; nc <= 4; nc += 4) { /* one member, and five cut anywhere (empty ones in short texts) */
             size_t zlen;
             unsigned char *g = gz(text, len, level, cuts, nc, &zlen);
             for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
@@ -280,6 +280,21 @@ static void test_damaged(void **state) {
     free(m);
     free(d);
     free(g);
+    /* a line longer than the buffer may grow (a gzip bomb without line
+     * ends): one report at its line, the lines before it read */
+    size_t big = (size_t)65 << 20, hl = strlen("number,miner\n");
+    char *bomb = malloc(hl + big);
+    assert_non_null(bomb);
+    memcpy(bomb, "number,miner\n", hl);
+    memset(bomb + hl, '7', big);
+    g = gz(bomb, hl + big, 1, NULL, 0, &glen);
+    read_text(&z, &rz, g, glen, 0);
+    assert_int_equal(rz.n, 1);
+    assert_non_null(strstr(rz.all, "export.csv:2: a line longer than 64 MiB"));
+    assert_int_equal(z.rows, 0);
+    ev_batch_free(&z);
+    free(g);
+    free(bomb);
     free(t);
 }
 
