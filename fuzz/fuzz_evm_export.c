@@ -15,13 +15,11 @@
 
 #include "evm/evm_int.h"
 
-#define SAME(f) \
-    (a->f.n == z->f.n && (!a->f.n || !memcmp(a->f.v, z->f.v, a->f.n * sizeof *a->f.v)))
+#define SAME(f) (a->f.n == z->f.n && (!a->f.n || !memcmp(a->f.v, z->f.v, a->f.n * sizeof *a->f.v)))
 
 static int same_rows(const ev_batch *a, const ev_batch *z) {
-    return a->rows == z->rows && a->bad_rows == z->bad_rows && SAME(txs) &&
-           SAME(receipts) && SAME(traces) && SAME(tokens) && SAME(blocks) && SAME(wd) && SAME(paths) &&
-           SAME(token_addrs) && SAME(events);
+    return a->rows == z->rows && a->bad_rows == z->bad_rows && SAME(txs) && SAME(receipts) && SAME(traces) &&
+           SAME(tokens) && SAME(blocks) && SAME(wd) && SAME(paths) && SAME(token_addrs) && SAME(events);
 }
 
 /* data as gzip members cut at cut: the caller's (free), NULL on failure */

@@ -200,7 +200,8 @@ static int csv_next_plain(st_csv *c, st_error *err) {
 #ifdef __SSE2__
 found:
 #endif
-    if (n >= CSV_PLAIN_MAX || (c->more && n == len)) return 0; /* no line end in the piece: the general loop asks for more */
+    /* no line end in a piece that is not the last: the general loop asks for more */
+    if (n >= CSV_PLAIN_MAX || (c->more && n == len)) return 0;
     size_t rn = n;
     if (ncr) { /* only a CRLF line end */
         if (ncr > 1 || cr_at != n - 1) return 0;

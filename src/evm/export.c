@@ -821,8 +821,8 @@ static int gz_inflate(ev_gz *z) {
             size_t left = z->inlen - z->inpos;
             if (!left) {
                 snprintf(z->damage, sizeof z->damage,
-                         "gzip cut short: the file ends inside a compressed stream, after %llu bytes decompressed "
-                         "from %zu",
+                         "gzip cut short: the file ends inside a compressed stream, after %llu bytes "
+                         "decompressed from its %zu",
                          (unsigned long long)z->out, z->inlen);
                 z->damaged = z->end = 1;
                 break;
@@ -846,7 +846,8 @@ static int gz_inflate(ev_gz *z) {
         } else if (ret == Z_MEM_ERROR)
             return ST_ENOMEM;
         else if (ret != Z_OK && !(ret == Z_BUF_ERROR && (!z->zs.avail_in || !z->zs.avail_out))) {
-            snprintf(z->damage, sizeof z->damage, "damaged gzip (%s) at compressed byte %zu of %zu, after %llu bytes decompressed",
+            snprintf(z->damage, sizeof z->damage,
+                     "damaged gzip (%s) at compressed byte %zu of %zu, after %llu bytes decompressed",
                      z->zs.msg ? z->zs.msg : "zlib error", z->inpos - z->zs.avail_in, z->inlen,
                      (unsigned long long)z->out);
             z->damaged = z->end = 1;
@@ -885,7 +886,8 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
         s->len = 0;
         return ST_OK;
     }
-    if (z->win && z->cap < z->chunk) { /* the file is being read (not its first piece): fewer, larger pieces */
+    /* the file is being read (not its first piece): fewer, larger pieces */
+    if (z->win && z->cap < z->chunk) {
         size_t nc = z->cap * 2 < z->chunk ? z->cap * 2 : z->chunk;
         char *nb = st_realloc(z->buf, nc);
         if (!nb) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
@@ -899,8 +901,9 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
         if (z->end || last_nl(z->buf + seen, z->fill - seen)) break;
         if (z->fill == z->cap) {
             if (z->cap >= EV_GZ_MAX_LINE) {
-                snprintf(z->damage, sizeof z->damage, "a line longer than %zu MiB (after %llu bytes decompressed)",
-                         EV_GZ_MAX_LINE >> 20, (unsigned long long)z->out);
+                snprintf(z->damage, sizeof z->damage,
+                         "a line longer than %zu MiB (after %llu bytes decompressed)", EV_GZ_MAX_LINE >> 20,
+                         (unsigned long long)z->out);
                 z->damaged = z->end = 1;
                 break;
             }
@@ -1205,7 +1208,8 @@ static int is_gzip_data(const char *data, size_t len) {
 
 /* data[0..len) (a mapping or the caller's buffer) read as the source's
  * text, inflated piece by piece when it is gzip. */
-static int source_begin(ev_source *s, ev_batch *b, const char *data, size_t len, const char *name, st_error *err) {
+static int source_begin(ev_source *s, ev_batch *b, const char *data, size_t len, const char *name,
+                        st_error *err) {
     if (is_gzip_data(data, len)) {
         if (gz_new(&s->gz, data, len, b->gz_chunk)) return st_error_set(err, ST_ENOMEM, "out of memory");
         s->data = s->gz->buf;

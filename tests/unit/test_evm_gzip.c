@@ -31,7 +31,8 @@ static void on_bad(void *ctx, const st_error *e) {
 }
 
 /* text compressed as gzip members, one per piece of text cut at cuts[] */
-static unsigned char *gz(const char *text, size_t len, int level, const size_t *cuts, size_t ncuts, size_t *out_len) {
+static unsigned char *gz(const char *text, size_t len, int level, const size_t *cuts, size_t ncuts,
+                         size_t *out_len) {
     size_t cap = len + 64 * (ncuts + 1) + 1024, n = 0;
     unsigned char *out = malloc(cap);
     assert_non_null(out);
@@ -67,10 +68,10 @@ static void read_text(ev_batch *b, reports *r, const void *data, size_t len, siz
     assert_int_equal(ev_read_buffer(b, data, len, "export.csv", &err), ST_OK);
 }
 
-#define SAME_VEC(a, b, f)                                                                  \
-    do {                                                                                   \
-        assert_int_equal((a)->f.n, (b)->f.n);                                              \
-        if ((a)->f.n) assert_memory_equal((a)->f.v, (b)->f.v, (a)->f.n * sizeof *(a)->f.v); \
+#define SAME_VEC(a, b, f)                                                                                    \
+    do {                                                                                                     \
+        assert_int_equal((a)->f.n, (b)->f.n);                                                                \
+        if ((a)->f.n) assert_memory_equal((a)->f.v, (b)->f.v, (a)->f.n * sizeof *(a)->f.v);                  \
     } while (0)
 
 static void same_batch(const ev_batch *a, const reports *ra, const ev_batch *b, const reports *rb) {
@@ -98,13 +99,15 @@ static void check_text(const char *text, size_t len) {
     assert_int_equal(plain.bytes, len);
     size_t cuts[4] = {len / 3, len / 3 + 1, 2 * len / 3 + 7, len > 5 ? len - 5 : len};
     for (int level = 1; level <= 9; level += 8)
-        for (size_t nc = 0; nc <= 4; nc += 4) { /* one member, and five cut anywhere (empty ones in short texts) */
+        for (size_t nc = 0; nc <= 4;
+             nc += 4) { /* one member, and five cut anywhere (empty ones in short texts) */
             size_t zlen;
             unsigned char *g = gz(text, len, level, cuts, nc, &zlen);
             for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
                 read_text(&z, &rz, g, zlen, chunks[c]);
                 if (getenv("GZ_DEBUG") && (z.rows != plain.rows || strcmp(rp.all, rz.all)))
-                    fprintf(stderr, "level %d members %zu chunk %zu\nplain:\n%s\ngz:\n%s\n", level, nc + 1, chunks[c], rp.all, rz.all);
+                    fprintf(stderr, "level %d members %zu chunk %zu\nplain:\n%s\ngz:\n%s\n", level, nc + 1,
+                            chunks[c], rp.all, rz.all);
                 same_batch(&plain, &rp, &z, &rz);
                 assert_int_equal(z.bytes, len);
                 ev_batch_free(&z);
@@ -152,7 +155,8 @@ static char *join(const char *const *parts) {
 static void test_boundaries(void **state) {
     (void)state;
     const char *tx = "0x0500000000000000000000000000000000000000000000000000000000000000";
-    const char *a1 = "0x0100000000000000000000000000000000000000", *a2 = "0x0200000000000000000000000000000000000000";
+    const char *a1 = "0x0100000000000000000000000000000000000000",
+               *a2 = "0x0200000000000000000000000000000000000000";
     char row[1024];
     /* a traces table: CRLF, blank lines, a byte order mark, a malformed
      * record, quoted fields over several lines (one closing right at the
@@ -165,27 +169,42 @@ static void test_boundaries(void **state) {
     huge[big] = 0;
     snprintf(row, sizeof row, "7,%s,0,%s,%s,12,call,call,,\r\n", tx, a1, a2);
     char row2[1024];
-    snprintf(row2, sizeof row2, "8,%s,1,%s,%s,\"1\n2\",call,call,,\n8,%s,2,%s,%s,5,call,\"call\"\"\n\",,\n", tx, a1, a2,
-             tx, a1, a2);
-    const char *parts[] = {"\xEF\xBB\xBF"
-                           "block_number,transaction_hash,transaction_index,from_address,to_address,value,trace_type,"
-                           "call_type,trace_address,error\r\n",
-                           row, "\n\n\r\n", row, "9,\"unterminated,x\n", row2, "10,", huge, ",call\n", row,
-                           "11,0x12,0,,,,call,call,,\"multi\nline\nerror\"\n", row, "12,1,2", NULL};
+    snprintf(row2, sizeof row2, "8,%s,1,%s,%s,\"1\n2\",call,call,,\n8,%s,2,%s,%s,5,call,\"call\"\"\n\",,\n",
+             tx, a1, a2, tx, a1, a2);
+    const char *parts[] = {
+        "\xEF\xBB\xBF"
+        "block_number,transaction_hash,transaction_index,from_address,to_address,value,trace_type,"
+        "call_type,trace_address,error\r\n",
+        row,
+        "\n\n\r\n",
+        row,
+        "9,\"unterminated,x\n",
+        row2,
+        "10,",
+        huge,
+        ",call\n",
+        row,
+        "11,0x12,0,,,,call,call,,\"multi\nline\nerror\"\n",
+        row,
+        "12,1,2",
+        NULL};
     char *t = join(parts);
     check_text(t, strlen(t));
     free(t);
     /* JSON lines: a line over the record limit, a blank line, keys split anywhere */
     char *j = malloc(big + 4096);
     assert_non_null(j);
-    snprintf(j, 4096,
-             "{\"type\": \"trace\", \"block_number\": 5, \"transaction_hash\": \"%s\", \"from_address\": \"%s\", "
-             "\"to_address\": \"%s\", \"value\": 3, \"trace_type\": \"call\", \"trace_address\": []}\n\n"
-             "{\"type\": \"block\", \"number\": 5, \"miner\": \"%s\", \"withdrawals\": [{\"index\": 1, \"address\": "
-             "\"%s\", \"amount\": 7}]}\n{\"type\": \"trace\", \"error\": \"",
-             tx, a1, a2, a1, a2);
+    snprintf(
+        j, 4096,
+        "{\"type\": \"trace\", \"block_number\": 5, \"transaction_hash\": \"%s\", \"from_address\": \"%s\", "
+        "\"to_address\": \"%s\", \"value\": 3, \"trace_type\": \"call\", \"trace_address\": []}\n\n"
+        "{\"type\": \"block\", \"number\": 5, \"miner\": \"%s\", \"withdrawals\": [{\"index\": 1, "
+        "\"address\": "
+        "\"%s\", \"amount\": 7}]}\n{\"type\": \"trace\", \"error\": \"",
+        tx, a1, a2, a1, a2);
     strcat(j, huge);
-    strcat(j, "\"}\n{\"type\": \"token\", \"address\": \"0x0100000000000000000000000000000000000000\", \"symbol\": \"T\"}");
+    strcat(j, "\"}\n{\"type\": \"token\", \"address\": \"0x0100000000000000000000000000000000000000\", "
+              "\"symbol\": \"T\"}");
     check_text(j, strlen(j));
     free(j);
     free(huge);
@@ -197,7 +216,8 @@ static void test_boundaries(void **state) {
 /* The gzip of text cut or damaged: one report naming the file and the line
  * L reading stopped at, and the rows are those of the text's first L - 1
  * lines, exactly. */
-static void check_damaged(const char *text, size_t len, const unsigned char *g, size_t glen, const char *what) {
+static void check_damaged(const char *text, size_t len, const unsigned char *g, size_t glen,
+                          const char *what) {
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
         ev_batch z, p;
         static reports rz, rp;
@@ -237,17 +257,18 @@ static void test_damaged(void **state) {
     size_t cap = 3000 * 300 + 300, n = 0;
     char *t = malloc(cap);
     assert_non_null(t);
-    n += (size_t)snprintf(t + n, cap - n, "block_number,transaction_hash,transaction_index,from_address,to_address,"
-                                          "value,trace_type,call_type,trace_address,error\n");
+    n += (size_t)snprintf(t + n, cap - n,
+                          "block_number,transaction_hash,transaction_index,from_address,to_address,"
+                          "value,trace_type,call_type,trace_address,error\n");
     for (int i = 0; i < 3000; i++)
-        n += (size_t)snprintf(t + n, cap - n,
-                              "%d,0x%064x,%d,0x%040x,0x%040x,%d,call,call,,\n", 100 + i / 10, i + 1, i % 10, i * 7 + 1,
-                              i * 13 + 2, i * 1000);
+        n += (size_t)snprintf(t + n, cap - n, "%d,0x%064x,%d,0x%040x,0x%040x,%d,call,call,,\n", 100 + i / 10,
+                              i + 1, i % 10, i * 7 + 1, i * 13 + 2, i * 1000);
     size_t glen;
     unsigned char *g = gz(t, n, 9, NULL, 0, &glen);
     /* cut short anywhere: in the header, in the middle, in the trailer */
     size_t cuts[] = {2, 10, 25, glen / 2, glen - 9, glen - 1};
-    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) check_damaged(t, n, g, cuts[i], "gzip cut short");
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+        check_damaged(t, n, g, cuts[i], "gzip cut short");
     /* the checksum of the trailer wrong: known at the end only, every row read before */
     unsigned char *d = malloc(glen);
     assert_non_null(d);
@@ -259,7 +280,8 @@ static void test_damaged(void **state) {
     size_t mlen;
     unsigned char *m = gz(t, n, 0, mcuts, 1, &mlen);
     for (size_t i = mlen / 2 - 64; i + 15 < mlen; i++)
-        if (m[i] == 0x1f && m[i + 1] == 0x8b && m[i + 2] == 8) { /* the second member's first stored block: LEN, NLEN */
+        if (m[i] == 0x1f && m[i + 1] == 0x8b &&
+            m[i + 2] == 8) { /* the second member's first stored block: LEN, NLEN */
             m[i + 10 + 1 + 2] ^= 0xff;
             break;
         }
