@@ -7,6 +7,10 @@
 # BENCH_SIZE=small: 100k flows, 3 runs (CI); medium: 1M, 3 runs;
 # large: 10M, 1 run.  BENCH_FLOWS=N overrides the size.  Ingest runs with
 # fsync (as shipped) and with SANCTRACE_NO_SYNC=1 (CPU and page cache only).
+# The same export gzipped (gzip's default level, as BigQuery and archived
+# dumps are) is ingested beside `zcat | wc -l` over the same files: the
+# time, and the peak memory, which must stay about one window's (the files
+# stream), not grow with the export.
 # The in-process p50/p99 of the queries come from bench/evm_query.c.
 set -eu
 B=${ST_BIN:-build/release/sanctrace}
@@ -36,6 +40,10 @@ for N in $SIZES; do
   "$B" evm synth --flows "$N" --out "$W/x" --seed 1
   bytes=$(cat "$W"/x/*.csv | wc -c)
   : >"$W/wc"; : >"$W/wcc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
+  rm -rf "$W/z"; mkdir -p "$W/z"
+  for f in "$W"/x/*.csv; do gzip -c "$f" >"$W/z/$(basename "$f").gz"; done
+  zbytes=$(cat "$W"/z/*.gz | wc -c)
+  : >"$W/zwc"; : >"$W/zwcc"; : >"$W/zing"; : >"$W/zingc"
   for r in $(seq $RUNS); do
     cat "$W"/x/*.csv >/dev/null # the same page-cache state for both
     secs wc -l "$W"/x/*.csv >"$W/one"
@@ -47,13 +55,22 @@ for N in $SIZES; do
     secs env SANCTRACE_NO_SYNC=1 "$B" evm ingest --db "$W/db" "$W/x" >"$W/one"
     awk '{print $1}' "$W/one" >>"$W/ingns"; awk '{print $2}' "$W/one" >>"$W/ingnsc"
     rss=$(cat "$W/rss")
+    cat "$W"/z/*.gz >/dev/null
+    secs sh -c "zcat '$W'/z/*.gz | wc -l" >"$W/one"
+    awk '{print $1}' "$W/one" >>"$W/zwc"; awk '{print $2}' "$W/one" >>"$W/zwcc"
+    rm -rf "$W/dbz"
+    secs "$B" evm ingest --db "$W/dbz" "$W/z" >"$W/one"
+    awk '{print $1}' "$W/one" >>"$W/zing"; awk '{print $2}' "$W/one" >>"$W/zingc"
+    zrss=$(cat "$W/rss")
   done
+  rm -rf "$W/dbz"
   /usr/bin/time -v -o "$W/tv" "$B" evm stats --db "$W/db" >"$W/stats.json"
   flows=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['flows'])")
   store=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['store_bytes'])")
   bpf=$(python3 -c "import json; print(json.load(open('$W/stats.json'))['bytes_per_flow'])")
   wcm=$(median <"$W/wc"); wcc=$(median <"$W/wcc"); ing=$(median <"$W/ing"); ingc=$(median <"$W/ingc")
   ingns=$(median <"$W/ingns"); ingnsc=$(median <"$W/ingnsc")
+  zwc=$(median <"$W/zwc"); zwcc=$(median <"$W/zwcc"); zing=$(median <"$W/zing"); zingc=$(median <"$W/zingc")
   # point queries: a transaction and an address from the export, 20 processes each
   tx=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f1); ad=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f6)
   : >"$W/q"
@@ -67,6 +84,8 @@ for N in $SIZES; do
   echo "  + no fsync     $ingns s (cpu $ingnsc s)   $(echo "$ingns $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
   echo "  cpu ratio      $(echo "$ingc $wcc" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l's cpu (cpu is in 10 ms steps: read it at medium and large; the machine's other load inflates wall, not cpu)"
   echo "  ingest memory  $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB peak resident (one window of blocks is held; the address table grows with the addresses)"
+  echo "  gzip export    $zbytes bytes: zcat | wc -l $zwc s (cpu $zwcc s), evm ingest $zing s (cpu $zingc s)   $(echo "$zing $zwc" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x zcat | wc -l"
+  echo "  gzip memory    $(echo $zrss | awk '{printf "%.0f", $1/1024}') MiB peak resident (the files stream: $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB for the plain files, $(echo $bytes | awk '{printf "%.0f", $1/1048576}') MiB decompressed)"
   echo "  store          $store bytes: $(echo "$store $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow in all, $bpf in the flow columns and index"
   echo "  evm tx         $(echo $qtx | awk '{printf "%.1f", $1*1000}') ms median (a whole process: exec, open, map, answer)"
   echo "  evm address    $(echo $qad | awk '{printf "%.1f", $1*1000}') ms median (a whole process)"

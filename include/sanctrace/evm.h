@@ -255,8 +255,8 @@ typedef struct st_evm_ingest_opts {
      * the store). */
     void (*on_bad)(void *ctx, const st_error *err);
     void *ctx;
-    /* Rows one ingest reads (an export read whole, out of block order or
-     * gzipped, holds them all in memory); past it the ingest stops with
+    /* Rows one ingest reads (an export read whole, out of block order,
+     * holds them all in memory); past it the ingest stops with
      * ST_ELIMIT and commits nothing ("ingest the export in block ranges").
      * 0: 2^31. */
     uint64_t max_rows;

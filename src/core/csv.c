@@ -30,6 +30,7 @@ struct st_csv {
     const char *rec_start; /* first byte of the current record: where a resync starts */
     size_t header_nf; /* ST_CSV_HEADER: fields in the header, 0 before it is read */
     size_t malformed; /* records reported malformed so far */
+    int more;         /* st_csv_feed: input follows past end (each piece ends with a line end) */
     st_buf rec;
     size_t nf;
     size_t off[ST_CSV_MAX_FIELDS + 1];
@@ -274,7 +275,8 @@ static int csv_next_plain(st_csv *c, st_error *err) {
 #if defined(__SSE2__) || defined(CSV_AVX2)
 found:
 #endif
-    if (n >= CSV_PLAIN_MAX) return 0;
+    /* no line end in a piece that is not the last: the general loop asks for more */
+    if (n >= CSV_PLAIN_MAX || (c->more && n == len)) return 0;
     size_t rn = n;
     if (ncr) { /* only a CRLF line end */
         if (ncr > 1 || cr_at != n - 1) return 0;
@@ -335,7 +337,11 @@ int st_csv_next(st_csv *c, st_error *err) {
         if (*c->p == '\n') c->line++;
         c->p++;
     }
-    if (c->p >= c->end) return 0;
+    if (c->p >= c->end) {
+        if (!c->more) return 0;
+        c->rec_line = c->line; /* where the next piece starts */
+        return ST_CSV_MORE;
+    }
     c->rec_line = c->line;
     c->rec_start = c->p;
     st_buf_reset(&c->rec);
@@ -409,6 +415,15 @@ int st_csv_next(st_csv *c, st_error *err) {
         }
         if (rc) break;
     }
+    if (rc == ST_OK && c->more && c->p >= c->end) {
+        /* the record may go on in the next piece: read again from its
+         * start then, as if the input had been whole */
+        c->p = c->rec_start;
+        c->line = c->rec_line;
+        c->nf = 0;
+        st_buf_reset(&c->rec);
+        return ST_CSV_MORE;
+    }
     if (rc == ST_OK && quoted) return csv_malformed(c, err, ST_EPARSE, "unterminated quoted field");
     if (rc == ST_OK && c->nf >= ST_CSV_MAX_FIELDS)
         return csv_malformed(c, err, ST_ELIMIT, "more than %d fields", ST_CSV_MAX_FIELDS);
@@ -439,6 +454,12 @@ long st_csv_line(const st_csv *c) { return c->rec_line; }
 size_t st_csv_malformed(const st_csv *c) { return c->malformed; }
 
 size_t st_csv_consumed(const st_csv *c) { return (size_t)(c->p - c->start); }
+
+void st_csv_feed(st_csv *c, const char *data, size_t len, int more) {
+    c->start = c->p = data;
+    c->end = data + len;
+    c->more = more;
+}
 
 /* ---- writing ---------------------------------------------------------- */
 

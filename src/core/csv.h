@@ -46,6 +46,22 @@ size_t st_csv_consumed(const st_csv *c);
  * 0 the general loop only; each reads every input the same. */
 void st_csv_fast_paths(int level);
 
+/* Input that arrives in pieces (a decompressor's output, read a buffer at
+ * a time instead of whole): the reader goes on over data[0..len), which
+ * starts with the first byte the previous piece did not consume
+ * (st_csv_consumed; after st_csv_open, the bytes a byte order mark took).
+ * With more set, every piece must end with a line end ('\n') and
+ * st_csv_next returns ST_CSV_MORE, consuming nothing of the record, where
+ * the record could go on past the piece (a quoted field over its end, or
+ * nothing left): feed the rest of the piece and more.  Every record reads
+ * exactly as it would in the whole input, malformed ones included (a
+ * malformed record is decided by bytes before its line end, and its
+ * resynchronisation stops at that line end).  The last piece has more 0.
+ * The pieces stay the caller's; fields are copied, so a piece may be
+ * moved or freed once st_csv_next has returned. */
+#define ST_CSV_MORE 2
+void st_csv_feed(st_csv *c, const char *data, size_t len, int more);
+
 /* The same, appended to b.  ST_OK, ST_ENOMEM or ST_ELIMIT. */
 int st_csv_buf_field(st_buf *b, const char *s, unsigned flags);
 

@@ -164,6 +164,7 @@ typedef struct ev_batch {
     uint64_t rows, bad_rows, files, bytes;
     uint64_t seq;
     uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
+    size_t gz_chunk;           /* a gzip file's buffer (0: 1 MiB; tests make it tiny to split lines) */
     int full;                  /* the row limit was reached: the ingest stops, nothing committed */
     void (*on_bad)(void *ctx, const st_error *err);
     void *ctx;
@@ -183,7 +184,8 @@ void ev_batch_free(ev_batch *b);
  * b as ev_read_buffer does; names and counts are registered at open. */
 typedef struct ev_source ev_source;
 #define EV_UNSORTED 1 /* a row of a block at or below `passed`: not in block order */
-/* Map (or gunzip) path and read its header: ST_OK (a file with nothing to
+/* Map path and read its header (a gzip file is inflated a piece at a
+ * time as its rows are read): ST_OK (a file with nothing to
  * read is a source that is done at once) or an error (nothing registered
  * for an unreadable file). *out is the caller's (ev_source_close). */
 int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err);

@@ -29,7 +29,7 @@
 #include "core/fs.h"
 #include "evm/evm_int.h"
 
-#define EV_MAX_FILE ((size_t)16 << 30) /* one export file, decompressed */
+#define EV_MAX_FILE ((size_t)16 << 30) /* one export file as mapped (a gzip file: compressed) */
 #define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
 /* rows read by one ingest (held in memory, about 0.5 KiB each, when the
@@ -726,25 +726,57 @@ static int json_dispatch(reader *r, int tb, long line) {
 
 /* ---- sources: one export file read in block windows ----
  *
- * A source is one file, mapped (or gunzipped) whole, with a cursor: the
- * next record is read ahead ("pending") so its block number decides
- * whether it belongs to the window being read.  Exports are written in
- * block order, so the ingest reads every file's rows of a few blocks at a
- * time and holds only those; a row of a block the window has passed says
- * the file is not in block order (EV_UNSORTED: the caller reads the whole
- * export at once instead).  A row whose block cannot be read (reported bad
- * when dispatched) and the tokens table, which names no block, go in
- * whatever window is being read. */
+ * A source is one file with a cursor: the next record is read ahead
+ * ("pending") so its block number decides whether it belongs to the
+ * window being read.  Exports are written in block order, so the ingest
+ * reads every file's rows of a few blocks at a time and holds only those;
+ * a row of a block the window has passed says the file is not in block
+ * order (EV_UNSORTED: the caller reads the whole export at once instead).
+ * A row whose block cannot be read (reported bad when dispatched) and the
+ * tokens table, which names no block, go in whatever window is being read.
+ *
+ * A plain file is mapped and its rows read where they lie.  A gzip file
+ * (its compressed bytes mapped) is inflated a piece at a time into a
+ * buffer that holds only the lines not yet read: each piece ends at a line
+ * end, the rows in it are read by the same CSV and JSON-lines readers as a
+ * mapped file's (the CSV reader asks for the next piece when a record
+ * could go on past this one, and reads it again from its start), and the
+ * lines read are dropped before the next piece is inflated behind the
+ * rest.  So a gzip export streams in windows like a plain one, and memory
+ * holds a buffer per file (16 KiB, doubling to 1 MiB once the file is
+ * read from, more only for a longer line) and zlib's state (about 40 KiB),
+ * not the decompressed file. */
+
+#define EV_GZ_FIRST ((size_t)16 << 10)  /* the buffer of a gzip source until it is read from */
+#define EV_GZ_CHUNK ((size_t)1 << 20)   /* and once it is read from */
+#define EV_GZ_MAX_LINE ((size_t)64 << 20) /* a longer line stops the file (a CSV record is at most 4 MiB) */
+#define EV_GZ_IN_STEP ((size_t)1 << 30) /* compressed bytes handed to zlib at once (it counts in 32 bits) */
+
+typedef struct ev_gz {
+    z_stream zs;
+    int zinit;
+    const uint8_t *in;  /* the compressed bytes (the source's mapping or buffer) */
+    size_t inlen, inpos; /* inpos: bytes handed to zlib so far */
+    char *buf;          /* inflated: [0, fill) the lines not read yet, [0, win) the piece being read */
+    size_t cap, fill, win, chunk;
+    int end;            /* nothing more comes out: the last member read, or the damage below */
+    int final;          /* the piece being read is the last */
+    int damaged;        /* damage[] is reported once the complete lines before it are read */
+    int handed;         /* those lines are the piece being read */
+    char damage[200];
+    uint64_t out;       /* bytes inflated */
+} ev_gz;
 
 struct ev_source {
     reader r;
     int tb;                    /* CSV: the table; JSON lines: -1 */
     st_fmap map;
-    char *owned;               /* gunzipped text */
+    ev_gz *gz;                 /* a gzip file: the pieces (data/len: the piece being read) */
     const char *data;
     size_t len;
     const char *jp, *jend;     /* JSON lines: the cursor */
     long jline;
+    size_t csv_at;             /* a gzip file's CSV: where the piece the reader reads starts in data */
     char *scratch;
     int pending, pending_tb, done;
     long pending_line;
@@ -753,6 +785,176 @@ struct ev_source {
 };
 
 #define EV_BLOCK_ANY UINT64_MAX
+
+static void gz_free(ev_gz *z) {
+    if (!z) return;
+    if (z->zinit) inflateEnd(&z->zs);
+    st_free(z->buf);
+    st_free(z);
+}
+
+static int gz_new(ev_gz **out, const void *in, size_t inlen, size_t chunk) {
+    ev_gz *z = st_calloc(1, sizeof *z);
+    if (!z) return ST_ENOMEM;
+    z->in = in;
+    z->inlen = inlen;
+    z->chunk = chunk ? chunk : EV_GZ_CHUNK;
+    z->cap = z->chunk < EV_GZ_FIRST ? z->chunk : EV_GZ_FIRST;
+    /* 15 + 32: a gzip (or zlib) header, recognised by inflate */
+    if (!(z->buf = st_malloc(z->cap)) || inflateInit2(&z->zs, 15 + 32) != Z_OK) {
+        gz_free(z);
+        return ST_ENOMEM;
+    }
+    z->zinit = 1;
+    *out = z;
+    return ST_OK;
+}
+
+/* Inflate into buf[fill..cap): ST_OK (z->end once nothing more comes, with
+ * z->damaged when the stream is cut short or damaged) or ST_ENOMEM.
+ * Members follow one another (gzip -c a b > c) until the input ends;
+ * bytes after a member that start no other are ignored, as gzip and
+ * zlib's gzread do. */
+static int gz_inflate(ev_gz *z) {
+    while (z->fill < z->cap && !z->end) {
+        if (!z->zs.avail_in) {
+            size_t left = z->inlen - z->inpos;
+            if (!left) {
+                snprintf(z->damage, sizeof z->damage,
+                         "gzip cut short: the file ends inside a compressed stream, after %llu bytes "
+                         "decompressed from its %zu",
+                         (unsigned long long)z->out, z->inlen);
+                z->damaged = z->end = 1;
+                break;
+            }
+            z->zs.next_in = (Bytef *)(uintptr_t)(z->in + z->inpos);
+            z->zs.avail_in = (uInt)(left < EV_GZ_IN_STEP ? left : EV_GZ_IN_STEP);
+            z->inpos += z->zs.avail_in;
+        }
+        z->zs.next_out = (Bytef *)(z->buf + z->fill);
+        z->zs.avail_out = (uInt)(z->cap - z->fill);
+        int ret = inflate(&z->zs, Z_NO_FLUSH);
+        size_t got = (size_t)((char *)z->zs.next_out - (z->buf + z->fill));
+        z->fill += got;
+        z->out += got;
+        if (ret == Z_STREAM_END) { /* another member? */
+            size_t at = z->inpos - z->zs.avail_in; /* the next byte */
+            if (z->inlen - at >= 2 && z->in[at] == 0x1f && z->in[at + 1] == 0x8b) {
+                if (inflateReset(&z->zs) != Z_OK) return ST_ENOMEM;
+            } else
+                z->end = 1;
+        } else if (ret == Z_MEM_ERROR)
+            return ST_ENOMEM;
+        else if (ret != Z_OK && !(ret == Z_BUF_ERROR && (!z->zs.avail_in || !z->zs.avail_out))) {
+            snprintf(z->damage, sizeof z->damage,
+                     "damaged gzip (%s) at compressed byte %zu of %zu, after %llu bytes decompressed",
+                     z->zs.msg ? z->zs.msg : "zlib error", z->inpos - z->zs.avail_in, z->inlen,
+                     (unsigned long long)z->out);
+            z->damaged = z->end = 1;
+        }
+    }
+    return ST_OK;
+}
+
+static const char *last_nl(const char *p, size_t n) { return n ? memrchr(p, '\n', n) : NULL; }
+
+/* The next piece of a gzip source: the first used bytes of the buffer are
+ * read (dropped), then inflate until the piece holds a line more, the
+ * piece ending at the last line end (everything at the end).  line is the
+ * line the rest starts on, for the damage report: once the lines before
+ * damage are read, the damage is reported (one bad record: the rows
+ * before it are kept, the rest of the file is not read) and the piece is
+ * empty and last.  ST_OK or ST_ENOMEM. */
+static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
+    ev_gz *z = s->gz;
+    ev_batch *b = s->r.b;
+    if (z->final) { /* read through: nothing more */
+        z->fill = z->win = 0;
+        s->data = z->buf;
+        s->len = 0;
+        return ST_OK;
+    }
+    if (z->damaged && z->handed) { /* the lines before the damage are read: it is reported now */
+        st_error e;
+        st_error_clear(&e);
+        st_error_at(&e, ST_EPARSE, s->r.name, line, -1, "%s: the rest of the file is not read", z->damage);
+        b->bad_rows++;
+        if (b->on_bad) b->on_bad(b->ctx, &e);
+        z->fill = z->win = 0;
+        z->final = 1;
+        s->data = z->buf;
+        s->len = 0;
+        return ST_OK;
+    }
+    /* the file is being read (not its first piece): fewer, larger pieces */
+    if (z->win && z->cap < z->chunk) {
+        size_t nc = z->cap * 2 < z->chunk ? z->cap * 2 : z->chunk;
+        char *nb = st_realloc(z->buf, nc);
+        if (!nb) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
+        z->buf = nb;
+        z->cap = nc;
+    }
+    memmove(z->buf, z->buf + used, z->fill - used);
+    z->fill -= used;
+    size_t seen = z->fill; /* no line end in the rest: a new one is needed */
+    for (;;) {
+        if (z->end || last_nl(z->buf + seen, z->fill - seen)) break;
+        if (z->fill == z->cap) {
+            if (z->cap >= EV_GZ_MAX_LINE) {
+                snprintf(z->damage, sizeof z->damage,
+                         "a line longer than %zu MiB (after %llu bytes decompressed)", EV_GZ_MAX_LINE >> 20,
+                         (unsigned long long)z->out);
+                z->damaged = z->end = 1;
+                break;
+            }
+            char *nb = st_realloc(z->buf, z->cap * 2);
+            if (!nb) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
+            z->buf = nb;
+            z->cap *= 2;
+        }
+        uint64_t out0 = z->out;
+        if (gz_inflate(z)) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
+        b->bytes += z->out - out0;
+    }
+    if (z->end && z->damaged) { /* what came before the damage: its complete lines */
+        const char *nl = last_nl(z->buf, z->fill);
+        z->fill = nl ? (size_t)(nl + 1 - z->buf) : 0;
+        z->win = z->fill;
+        z->handed = 1;
+    } else if (z->end) {
+        z->win = z->fill;
+        z->final = 1;
+    } else
+        z->win = (size_t)(last_nl(z->buf, z->fill) + 1 - z->buf);
+    s->data = z->buf;
+    s->len = z->win;
+    if (z->damaged && !z->win) return gz_next(s, 0, line, err); /* nothing before it: reported at once */
+    return ST_OK;
+}
+
+/* The next CSV record of a source, across the pieces of a gzip file: as
+ * st_csv_next. */
+static int csv_next(ev_source *s, st_error *e, st_error *err) {
+    for (;;) {
+        int rc = st_csv_next(s->r.csv, e);
+        if (rc != ST_CSV_MORE) return rc;
+        if ((rc = gz_next(s, s->csv_at + st_csv_consumed(s->r.csv), st_csv_line(s->r.csv), err))) return rc;
+        s->csv_at = 0;
+        st_csv_feed(s->r.csv, s->data, s->len, !s->gz->final);
+    }
+}
+
+/* The source read through: a gzip file's buffer and inflate state go back
+ * (the other files of the export are still being read). */
+static void source_finish(ev_source *s) {
+    s->done = 1;
+    if (s->gz) {
+        gz_free(s->gz);
+        s->gz = NULL;
+        s->data = NULL;
+        s->len = 0;
+    }
+}
 
 static uint64_t row_block(reader *r, int tb) {
     r->blk_field = -1;
@@ -766,12 +968,14 @@ static uint64_t row_block(reader *r, int tb) {
     return v;
 }
 
+static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 /* Register the file and read its header; s->done when nothing follows. */
 static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *err) {
     reader *r = &s->r;
     r->b = b;
     b->files++;
-    b->bytes += s->len;
+    if (!s->gz) b->bytes += s->len; /* a gzip file's count as it is inflated */
     /* keep the name for messages about joined rows */
     char **nn = st_realloc(b->names, (b->nnames + 1) * sizeof *nn);
     if (!nn) return st_error_set(err, ST_ENOMEM, "out of memory");
@@ -780,11 +984,19 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     r->name = b->names[b->nnames];
     r->file = (uint32_t)b->nnames++;
     s->tb = -1;
+    size_t k = 0;
+    for (;;) { /* the first byte that is no blank says CSV or JSON lines */
+        while (k < s->len && is_ws(s->data[k])) k++;
+        if (k < s->len || !s->gz || s->gz->final) break;
+        long line = 1;
+        for (const char *q = s->data; (q = memchr(q, '\n', (size_t)(s->data + s->len - q))); q++) line++;
+        int rc = gz_next(s, 0, line, err);
+        if (rc) return rc;
+    }
     const char *data = s->data;
-    size_t len = s->len, k = 0;
-    while (k < len && (data[k] == ' ' || data[k] == '\n' || data[k] == '\r' || data[k] == '\t')) k++;
-    if (k == len) { /* a zero-byte file: an empty table */
-        s->done = 1;
+    size_t len = s->len;
+    if (k >= len) { /* a zero-byte file: an empty table */
+        source_finish(s);
         return ST_OK;
     }
     if (data[k] == '{') {
@@ -796,13 +1008,18 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     }
     int rc = st_csv_open(&r->csv, data, len, name, ST_CSV_HEADER);
     if (rc) return st_error_set(err, rc, "out of memory");
+    if (s->gz) { /* the pieces that follow */
+        s->csv_at = st_csv_consumed(r->csv); /* a byte order mark */
+        st_csv_feed(r->csv, data + s->csv_at, len - s->csv_at, !s->gz->final);
+    }
     st_error e;
     st_error_clear(&e);
     s->done = 1; /* until the header is known good */
-    rc = st_csv_next(r->csv, &e);
+    rc = csv_next(s, &e, err);
     if (rc != 1) {
         if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", name);
         if (rc < 0) bad(r, 1, "%s", "the header cannot be read");
+        source_finish(s);
         return ST_OK;
     }
     for (int f = 0; f < F_N; f++) r->col[f] = -1;
@@ -823,6 +1040,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     if (tb < 0) {
         bad(r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
                         "token_transfers, traces, tokens)");
+        source_finish(s);
         return ST_OK;
     }
     for (int i = 0; need[tb][i]; i++) {
@@ -833,6 +1051,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
             char msg[200];
             snprintf(msg, sizeof msg, "a %s table needs the column '%s'", table_names[tb], need[tb][i]);
             bad(r, 1, "%s", msg);
+            source_finish(s);
             return ST_OK;
         }
     }
@@ -858,9 +1077,9 @@ static int source_peek(ev_source *s, st_error *err) {
     if (!r->json) {
         st_error e; /* filled by st_csv_next for a malformed record only */
         for (;;) {
-            int rc = st_csv_next(r->csv, &e);
+            int rc = csv_next(s, &e, err);
             if (rc == 0) {
-                s->done = 1;
+                source_finish(s);
                 return ST_OK;
             }
             if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
@@ -875,30 +1094,37 @@ static int source_peek(ev_source *s, st_error *err) {
             return ST_OK;
         }
     }
-    while (s->jp < s->jend) {
-        const char *p = s->jp, *nl = memchr(p, '\n', (size_t)(s->jend - p));
-        const char *e = nl ? nl : s->jend;
-        s->jp = nl ? nl + 1 : s->jend;
-        long line = ++s->jline;
-        if (skip_ws(p, e) >= e) continue;
-        if (b->rows >= max_rows(b)) return rows_full(s, line, err);
-        const char *why;
-        int tb;
-        if ((size_t)(e - p) >= ST_CSV_MAX_RECORD) {
-            b->rows++;
-            bad(r, line, "%s", "line longer than the record limit");
-        } else if (json_parse_line(r, p, e, s->scratch, ST_CSV_MAX_RECORD, &tb, &why)) {
-            b->rows++;
-            bad(r, line, "%s", why);
-        } else {
-            s->pending = 1;
-            s->pending_tb = tb;
-            s->pending_line = line;
-            s->pending_block = row_block(r, tb);
-            return ST_OK;
+    for (;;) {
+        while (s->jp < s->jend) {
+            const char *p = s->jp, *nl = memchr(p, '\n', (size_t)(s->jend - p));
+            const char *e = nl ? nl : s->jend;
+            s->jp = nl ? nl + 1 : s->jend;
+            long line = ++s->jline;
+            if (skip_ws(p, e) >= e) continue;
+            if (b->rows >= max_rows(b)) return rows_full(s, line, err);
+            const char *why;
+            int tb;
+            if ((size_t)(e - p) >= ST_CSV_MAX_RECORD) {
+                b->rows++;
+                bad(r, line, "%s", "line longer than the record limit");
+            } else if (json_parse_line(r, p, e, s->scratch, ST_CSV_MAX_RECORD, &tb, &why)) {
+                b->rows++;
+                bad(r, line, "%s", why);
+            } else {
+                s->pending = 1;
+                s->pending_tb = tb;
+                s->pending_line = line;
+                s->pending_block = row_block(r, tb);
+                return ST_OK;
+            }
         }
+        if (!s->gz || s->gz->final) break;
+        int rc = gz_next(s, (size_t)(s->jp - s->data), s->jline + 1, err);
+        if (rc) return rc;
+        s->jp = s->data;
+        s->jend = s->data + s->len;
     }
-    s->done = 1;
+    source_finish(s);
     return ST_OK;
 }
 
@@ -947,13 +1173,17 @@ int ev_source_read(ev_source *s, int64_t passed, uint64_t upto, st_error *err) {
 int ev_source_done(const ev_source *s) { return s->done && !s->pending; }
 
 void ev_source_forget(ev_source *s) {
-    if (!s->map.data) return; /* gunzipped text is the source's own */
-    size_t used = s->r.json ? (size_t)(s->jp - s->data) : s->r.csv ? st_csv_consumed(s->r.csv) : 0;
+    if (!s->map.map) return; /* a buffer, or a file read into memory */
+    size_t used = s->done  ? s->map.len
+                  : s->gz  ? s->gz->inpos - s->gz->zs.avail_in /* the compressed bytes inflated */
+                  : s->r.json ? (size_t)(s->jp - s->data)
+                  : s->r.csv  ? st_csv_consumed(s->r.csv)
+                              : 0;
     size_t page = (size_t)sysconf(_SC_PAGESIZE), upto = used / page * page;
     if (upto > s->forgot) {
         /* a private read-only file mapping: the pages stay in the page
          * cache, this process stops holding them */
-        (void)madvise((char *)(uintptr_t)s->data + s->forgot, upto - s->forgot, MADV_DONTNEED);
+        (void)madvise((char *)(uintptr_t)s->map.data + s->forgot, upto - s->forgot, MADV_DONTNEED);
         s->forgot = upto;
     }
 }
@@ -962,7 +1192,7 @@ void ev_source_close(ev_source *s) {
     if (!s) return;
     st_csv_close(s->r.csv);
     st_free(s->scratch);
-    st_free(s->owned);
+    gz_free(s->gz);
     if (s->map.data) st_file_unmap(&s->map);
     st_free(s);
 }
@@ -972,13 +1202,30 @@ static int source_new(ev_source **out, st_error *err) {
     return *out ? ST_OK : st_error_set(err, ST_ENOMEM, "out of memory");
 }
 
+static int is_gzip_data(const char *data, size_t len) {
+    return len >= 2 && (uint8_t)data[0] == 0x1f && (uint8_t)data[1] == 0x8b;
+}
+
+/* data[0..len) (a mapping or the caller's buffer) read as the source's
+ * text, inflated piece by piece when it is gzip. */
+static int source_begin(ev_source *s, ev_batch *b, const char *data, size_t len, const char *name,
+                        st_error *err) {
+    if (is_gzip_data(data, len)) {
+        if (gz_new(&s->gz, data, len, b->gz_chunk)) return st_error_set(err, ST_ENOMEM, "out of memory");
+        s->data = s->gz->buf;
+        s->len = 0;
+    } else {
+        s->data = data;
+        s->len = len;
+    }
+    return source_start(s, b, name, err);
+}
+
 int ev_source_open_buffer(ev_batch *b, const char *data, size_t len, const char *name, ev_source **out,
                           st_error *err) {
     int rc = source_new(out, err);
     if (rc) return rc;
-    (*out)->data = data;
-    (*out)->len = len;
-    if ((rc = source_start(*out, b, name, err))) {
+    if ((rc = source_begin(*out, b, data, len, name, err))) {
         ev_source_close(*out);
         *out = NULL;
     }
@@ -993,73 +1240,13 @@ int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, 
     return rc;
 }
 
-/* gzip: the whole stream (concatenated members too) into memory */
-static int read_gzip(const char *path, char **out, size_t *len, st_error *err) {
-    gzFile g = gzopen(path, "rb");
-    if (!g) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
-    size_t cap = 1 << 20, n = 0;
-    char *buf = st_malloc(cap);
-    int rc = ST_OK;
-    if (!buf) {
-        rc = st_error_set(err, ST_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (;;) {
-        if (cap - n < (1 << 16)) {
-            if (cap >= EV_MAX_FILE) {
-                rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "decompresses to more than %zu bytes", EV_MAX_FILE);
-                goto done;
-            }
-            char *nb = st_realloc(buf, cap * 2);
-            if (!nb) {
-                rc = st_error_set(err, ST_ENOMEM, "out of memory");
-                goto done;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        int k = gzread(g, buf + n, (unsigned)(cap - n - 1));
-        if (k < 0) {
-            int zerr;
-            const char *m = gzerror(g, &zerr);
-            rc = st_error_at(err, ST_EPARSE, path, 0, (long long)n, "damaged gzip: %s", m ? m : "?");
-            break; /* what came before the damage is kept */
-        }
-        if (k == 0) break;
-        n += (size_t)k;
-    }
-    buf[n] = 0;
-    *out = buf;
-    *len = n;
-    buf = NULL;
-done:
-    st_free(buf);
-    gzclose(g);
-    return rc;
-}
-
 int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err) {
     ev_source *s;
     *out = NULL;
     int rc = source_new(&s, err);
     if (rc) return rc;
     if ((rc = st_file_map(path, EV_MAX_FILE, &s->map, err))) goto fail;
-    s->data = s->map.data;
-    s->len = s->map.len;
-    if (s->len >= 2 && (uint8_t)s->data[0] == 0x1f && (uint8_t)s->data[1] == 0x8b) {
-        st_file_unmap(&s->map);
-        memset(&s->map, 0, sizeof s->map);
-        rc = read_gzip(path, &s->owned, &s->len, err);
-        if (rc == ST_EPARSE) { /* damaged: report, keep what came before */
-            b->bad_rows++;
-            if (b->on_bad) b->on_bad(b->ctx, err);
-            st_error_clear(err);
-            rc = ST_OK;
-        }
-        if (rc) goto fail;
-        s->data = s->owned;
-    }
-    if ((rc = source_start(s, b, path, err))) goto fail;
+    if ((rc = source_begin(s, b, s->map.data, s->map.len, path, err))) goto fail;
     *out = s;
     return ST_OK;
 fail:

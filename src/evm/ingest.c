@@ -909,16 +909,6 @@ static int open_source(ingest *g, const char *path, ev_source **out, st_error *e
     return rc;
 }
 
-static int is_gzip(const char *path) {
-    unsigned char m[2];
-    int fd = open(path, O_RDONLY | O_CLOEXEC), gz = 0;
-    if (fd >= 0) {
-        gz = read(fd, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
-        close(fd);
-    }
-    return gz;
-}
-
 /* The window's rows read: joined, turned into flows, and forgotten. */
 /* Rows of blocks the store already has, counted per file: a block's tables
  * are taken in the ingest that adds the block, so a later traces or logs
@@ -1214,8 +1204,7 @@ out:
 }
 
 /* The export read whole: one file at a time, all rows held, one join.
- * For files not in block order, and for gzip files (decompressed whole
- * anyway: all of them open at once would hold every one). */
+ * For files not in block order. */
 static int read_whole(ingest *g, st_error *err) {
     int rc = ST_OK;
     st_progress p;
@@ -1549,10 +1538,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     int rc = ingest_begin(&g, dir, NULL, opts, rep, &lock, err);
     for (size_t i = 0; i < npaths && rc == ST_OK; i++) rc = collect_path(&g, paths[i], 0, err);
     if (rc) goto done;
-    int stream = 1;
-    for (size_t i = 0; i < g.files.n && stream; i++)
-        if (is_gzip(g.files.v[i])) stream = 0;
-    rc = stream ? read_windows(&g, err) : read_whole(&g, err);
+    rc = read_windows(&g, err); /* gzip files too: each is inflated a piece at a time */
     if (rc == EV_UNSORTED) { /* nothing kept: the export again, whole */
         ingest_release(&g);
         memset(rep, 0, sizeof *rep);

@@ -163,9 +163,9 @@ ref $T/syndb $T/syn/blocks.csv $T/syn/transactions.csv $T/syn/receipts.csv $T/sy
   $T/syn/token_transfers.csv $T/syn/traces.csv --every $((EVERY * 25))
 
 # files are read a window of blocks at a time (16 blocks first, then more):
-# a 60,000-flow export takes several windows; the same export gzipped, or
-# with its traces out of block order, is read whole, and every column and
-# index comes out byte for byte the same
+# a 60,000-flow export takes several windows; the same export gzipped (read
+# in windows too, see evm_gzip.sh), or with its traces out of block order
+# (read whole), gives every column and index byte for byte the same
 $B evm synth --flows 60000 --out $T/win --seed 3
 mkdir -p $T/wingz $T/winrev
 for f in $T/win/*.csv; do gzip -c "$f" >$T/wingz/$(basename "$f").gz; cp "$f" $T/winrev/; done
