@@ -6,6 +6,9 @@
 # Both wait on the node's tracing, so the ratio says what parsing,
 # checking, flows and commits add on top.  Medians of RUNS.
 #
+# Both one batch at a time (--parallel-requests 1 beside curl --next) and
+# four at once (the default beside curl --parallel --parallel-max 4).
+#
 # BENCH_SIZE=small: 50 blocks of 40 transfers, 3 runs; large: 200 of 200.
 set -eu
 B=${ST_BIN:-build/release/sanctrace}
@@ -32,14 +35,21 @@ for f in "$W"/bodies/*.json; do
 done
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 now() { date +%s.%N; }
-: >"$W/curl"; : >"$W/st"
+: >"$W/curl"; : >"$W/curlp"; : >"$W/st"; : >"$W/st1"
 for r in $(seq $RUNS); do
   t0=$(now); curl "$@"; t1=$(now); echo "$t0 $t1" | awk '{printf "%.4f\n", $2-$1}' >>"$W/curl"
+  # the same batches, four at once (what --parallel-requests 4 asks)
+  t0=$(now); curl --no-progress-meter --parallel --parallel-max 4 "$@"; t1=$(now); echo "$t0 $t1" | awk '{printf "%.4f\n", $2-$1}' >>"$W/curlp"
+  rm -rf "$W/db"; t0=$(now)
+  $B evm ingest --db "$W/db" --rpc "$U" --parallel-requests 1 >"$W/out.json"; t1=$(now)
+  echo "$t0 $t1" | awk '{printf "%.4f\n", $2-$1}' >>"$W/st1"
   rm -rf "$W/db"; t0=$(now)
   $B evm ingest --db "$W/db" --rpc "$U" >"$W/out.json"; t1=$(now)
   echo "$t0 $t1" | awk '{printf "%.4f\n", $2-$1}' >>"$W/st"
 done
-c=$(median <"$W/curl"); s=$(median <"$W/st")
+c=$(median <"$W/curl"); cp=$(median <"$W/curlp"); s=$(median <"$W/st"); s1=$(median <"$W/st1")
 tx=$(python3 -c "import json; j=json.load(open('$W/out.json')); print(j['transactions_added'], j['flows_added'], j['bytes_received'])")
-echo "evm_rpc: $((BLOCKS+1)) blocks, $tx (transactions, flows, bytes of answers)"
-echo "evm_rpc: curl floor median ${c} s, sanctrace evm ingest --rpc median ${s} s, ratio $(awk -v a="$s" -v b="$c" 'BEGIN {printf "%.2f", a/b}')"
+echo "evm_rpc: $((BLOCKS+1)) blocks, $tx (transactions, flows, bytes of answers), $(nproc) cores"
+echo "evm_rpc: one batch at a time: curl floor median ${c} s, evm ingest --rpc --parallel-requests 1 median ${s1} s, ratio $(awk -v a="$s1" -v b="$c" 'BEGIN {printf "%.2f", a/b}')"
+echo "evm_rpc: four at once:        curl floor median ${cp} s, evm ingest --rpc (4, the default) median ${s} s, ratio $(awk -v a="$s" -v b="$cp" 'BEGIN {printf "%.2f", a/b}')"
+echo "evm_rpc: four at once against one at a time: $(awk -v a="$s1" -v b="$s" 'BEGIN {printf "%.2f", a/b}')x faster (the node traces batches on as many cores as it has)"
