@@ -88,6 +88,12 @@ $N same "$U" $B $T/s $T/dbg
 $N etl "$U" $T/etl 0 "$HEAD"
 $B evm ingest --db $T/files $T/etl >$T/out.json || fail "ingest of the export: $(cat $T/out.json)"
 $N same "$U" $B $T/s $T/files
+# one batch at a time, and sixteen small ones at once (answers taken in block order): the same store
+$B evm ingest --db $T/seq --rpc "$U" --parallel-requests 1 >/dev/null || fail "--parallel-requests 1"
+$N same "$U" $B $T/s $T/seq
+$B evm ingest --db $T/par --rpc "$U" --parallel-requests 16 --request-blocks 1 --commit-blocks 5 >/dev/null \
+  || fail "--parallel-requests 16"
+$N same "$U" $B $T/s $T/par
 
 # blocks from files on top of blocks from a node: the kept hashes stop below the store's last block, said so
 $B evm ingest --db $T/mix --rpc "$U" --to-block 10 >/dev/null
