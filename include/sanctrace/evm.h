@@ -252,7 +252,8 @@ typedef struct st_evm_ingest_opts {
     int no_sync;           /* skip fsync at commit (benchmarks of CPU cost only) */
     /* Called for each bad row (file and line in err) that was skipped, and
      * for each warning (a table that could not be used, blocks already in
-     * the store). */
+     * the store).  Export files are parsed on a thread of their own: calls
+     * may come from it, one at a time (never two at once). */
     void (*on_bad)(void *ctx, const st_error *err);
     void *ctx;
     /* Rows one ingest reads (an export read whole, out of block order,

@@ -20,8 +20,9 @@
  * quarter of F, so building it costs a constant share of the ingest.  A
  * rollback (a reorganisation followed from a node) removes it before any
  * flow is cut (ingest.c).  Readers check its header against the manifest
- * and every offset where it is used: a missing, stale or damaged file only
- * makes queries walk, never answer wrong.
+ * and every offset where it is used: a missing or stale file, or one
+ * whose structure is damaged, only makes queries walk (as for the other
+ * index files, damaged values inside a checkpoint are not detected).
  *
  * Layout (u64 words): magic, F, naddr A, ncp, W; then A + 1 offsets into
  * the checkpoints (per address, in list order); ncp checkpoints {pos,
@@ -123,8 +124,8 @@ ev_bal *ev_bal_open(const char *dir, const ev_counts *c) {
     size_t words = (size_t)sb.st_size / 8;
     ev_bal *b = NULL;
     /* the header against the manifest and the file's own size */
-    if (w[0] != EV_BAL_MAGIC || w[1] > c->n[EV_N_FLOWS] || w[2] > c->n[EV_N_ADDRS] || w[3] > words ||
-        w[4] > words || EV_BAL_HDR + w[2] + 1 + 2 * w[3] + w[4] != words)
+    if (w[0] != EV_BAL_MAGIC || w[1] > c->n[EV_N_FLOWS] || w[2] > c->n[EV_N_ADDRS] || w[2] >= words ||
+        w[3] > words || w[4] > words || EV_BAL_HDR + w[2] + 1 + 2 * w[3] + w[4] != words)
         goto bad;
     if (!(b = st_calloc(1, sizeof *b))) goto bad;
     b->w = w;

@@ -246,6 +246,8 @@ typedef struct ingest {
     uint64_t tx_hint;       /* the transaction find_tx found last */
     int tx_indexed;         /* by_hash and by_pos hold every g->tx (built when first needed) */
     uint64_t tx_sorted;     /* g->tx below this came from a transactions table in chain order */
+    uint32_t *seen;         /* txs_in_order's set of hashes */
+    size_t seen_cap;
     EV_VEC(char *) files;   /* the export files, in walk order */
     int attempt;            /* 1: the export read again whole (not in block order) */
     st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
@@ -493,13 +495,32 @@ static int tx_side(ingest *g, size_t n) {
 }
 
 /* A transactions table whose rows name their place, each after the one
- * before: no row can repeat another (the same table in two files restarts
- * lower), so its rows become the window's transactions as they are. */
-static int txs_in_order(const ev_batch *b) {
-    for (size_t i = 0; i < b->txs.n; i++) {
+ * before, and no hash twice: its rows become the window's transactions as
+ * they are (the same table in two files restarts lower; a hash repeated at
+ * another place is caught by a set of the hashes' first words, which are
+ * keccak output, the rows compared whole on a match).  1 taken as is, 0
+ * not, ST_ENOMEM. */
+static int txs_in_order(ingest *g, const ev_batch *b) {
+    size_t n = b->txs.n, cap = 64;
+    for (size_t i = 0; i < n; i++) {
         const ev_txrow *r = &b->txs.v[i];
         if (!r->has_hash || r->index == UINT32_MAX) return 0;
         if (i && (r->block < r[-1].block || (r->block == r[-1].block && r->index <= r[-1].index))) return 0;
+    }
+    while (cap < 2 * n) cap *= 2;
+    if (g->seen_cap < cap) {
+        uint32_t *p = st_realloc(g->seen, cap * sizeof *p);
+        if (!p) return ST_ENOMEM;
+        g->seen = p, g->seen_cap = cap;
+    }
+    memset(g->seen, 0, cap * sizeof *g->seen);
+    for (size_t i = 0; i < n; i++) { /* slots hold row + 1 */
+        uint64_t h;
+        memcpy(&h, b->txs.v[i].hash, 8);
+        size_t j = (size_t)(h ^ h >> 29) & (cap - 1);
+        for (; g->seen[j]; j = (j + 1) & (cap - 1))
+            if (idt_key_eq(b->txs.v[g->seen[j] - 1].hash, b->txs.v[i].hash, 32)) return 0;
+        g->seen[j] = (uint32_t)(i + 1);
     }
     return 1;
 }
@@ -507,7 +528,9 @@ static int txs_in_order(const ev_batch *b) {
 static int join(ingest *g) {
     ev_batch *b = g->w;
     uint64_t id, v;
-    if (!g->tx.n && txs_in_order(b)) { /* the rows taken, not copied */
+    int in_order = g->tx.n || b->txs.n >= UINT32_MAX ? 0 : txs_in_order(g, b);
+    if (in_order < 0) return ST_ENOMEM;
+    if (in_order) { /* the rows taken, not copied */
         __typeof__(g->tx) t = g->tx;
         g->tx.v = b->txs.v, g->tx.n = b->txs.n, g->tx.cap = b->txs.cap;
         b->txs.v = t.v, b->txs.n = 0, b->txs.cap = t.cap;
@@ -1233,6 +1256,9 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
             st_file_unmap(&m);
             return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
         }
+        uint64_t cap = 4096; /* sized once for the committed addresses and as many new */
+        while (cap < 4 * g->c.n[EV_N_ADDRS] && cap < ((uint64_t)1 << 40)) cap *= 2;
+        if (!g->addr.cap && at_alloc(&g->addr, cap)) rc = ST_ENOMEM;
         for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS] && rc >= 0; i++) {
             uint64_t id;
             rc = at_find_add(&g->addr, (const uint8_t *)m.data + i * 20, i, &id);
@@ -1368,6 +1394,8 @@ static void ingest_release(ingest *g) {
     g->tx_hint = 0;
     g->tx_indexed = 0;
     g->tx_sorted = 0;
+    st_free(g->seen);
+    g->seen = NULL, g->seen_cap = 0;
     g->blk_cached_row = NULL;
     g->warned_dup_traces = 0;
     st_free(g->late.v);

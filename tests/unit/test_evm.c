@@ -483,6 +483,36 @@ static void test_interrupted(void **state) {
 }
 
 
+/* The same transactions row twice, at two places of a table in chain
+ * order: one transaction, its value moved once (in either order). */
+static void test_repeated_tx_row(void **state) {
+    (void)state;
+    static const char head[] =
+        "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,input,"
+        "block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n";
+    const char *rows[2] = {H("05") ",0,,100,0," A("0a") "," A("0b") ",7,30000,3,0x,0,,,0\n",
+                           H("05") ",0,,100,1," A("0a") "," A("0b") ",7,30000,3,0x,0,,,0\n"};
+    for (int order = 0; order < 2; order++) {
+        char *dir = st_test_tmpdir(), text[1024], db[600];
+        snprintf(text, sizeof text, "%s%s%s", head, rows[order], rows[!order]);
+        write_file(dir, "transactions.csv", text);
+        snprintf(db, sizeof db, "%s/db", dir);
+        bad_log log = {0};
+        st_evm_ingest_report rep;
+        assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+        st_evm *e;
+        st_error err;
+        assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+        st_evm_stats s;
+        st_evm_get_stats(e, &s);
+        assert_int_equal(s.transactions, 1);
+        assert_int_equal(s.flows, 1);
+        st_evm_close(e);
+        st_rm_rf(dir);
+        free(dir);
+    }
+}
+
 /* ---- running balances (addr_bal.idx) ---- */
 
 /* Every address's summary at a few blocks, written down to compare. */
@@ -708,6 +738,7 @@ int main(void) {
         cmocka_unit_test(test_bad_rows_and_partial),
         cmocka_unit_test(test_interrupted),
         cmocka_unit_test(test_weth),
+        cmocka_unit_test(test_repeated_tx_row),
         cmocka_unit_test(test_running_balances),
         cmocka_unit_test(test_balances_rollback),
         cmocka_unit_test(test_row_limit),
