@@ -841,8 +841,8 @@ static struct {
     size_t files;
     int nthreads, stop;
     pthread_t th[EV_GZ_THREADS];
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
-          NULL, 0, 0, 0, {0}};
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+          PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, {0}};
 
 /* Inflate into dst[*fill..cap): ST_OK (z->pend once nothing more comes,
  * with z->pdamaged when the stream is cut short or damaged) or ST_ENOMEM.

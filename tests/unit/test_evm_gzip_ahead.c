@@ -28,7 +28,8 @@ static char *tx_text(uint64_t b0, size_t back, size_t *len) {
     size_t cap = (size_t)ROWS * 260 + 200, n = 0;
     char *t = malloc(cap);
     assert_non_null(t);
-    n += (size_t)snprintf(t + n, cap - n, "hash,block_number,transaction_index,from_address,to_address,value\n");
+    n += (size_t)snprintf(t + n, cap - n,
+                          "hash,block_number,transaction_index,from_address,to_address,value\n");
     uint32_t x = (uint32_t)b0 * 2654435761u + 1;
     for (size_t i = 0; i < ROWS; i++) {
         uint64_t blk = b0 + i / 10;
@@ -38,8 +39,8 @@ static char *tx_text(uint64_t b0, size_t back, size_t *len) {
         for (int k = 0; k < 40; k++) a[k] = "0123456789abcdef"[(x = x * 1103515245u + 12345u) >> 28];
         for (int k = 0; k < 40; k++) c[k] = "0123456789abcdef"[(x = x * 1103515245u + 12345u) >> 28];
         h[64] = a[40] = c[40] = 0;
-        n += (size_t)snprintf(t + n, cap - n, "0x%s,%llu,%zu,0x%s,0x%s,%u\n", h, (unsigned long long)blk, i % 10,
-                              a, c, x % 1000000u);
+        n += (size_t)snprintf(t + n, cap - n, "0x%s,%llu,%zu,0x%s,0x%s,%u\n", h, (unsigned long long)blk,
+                              i % 10, a, c, x % 1000000u);
     }
     *len = n;
     return t;
