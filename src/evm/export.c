@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -751,20 +752,65 @@ static int json_dispatch(reader *r, int tb, long line) {
 #define EV_GZ_CHUNK ((size_t)1 << 20)   /* and once it is read from */
 #define EV_GZ_MAX_LINE ((size_t)64 << 20) /* a longer line stops the file (a CSV record is at most 4 MiB) */
 #define EV_GZ_IN_STEP ((size_t)1 << 30) /* compressed bytes handed to zlib at once (it counts in 32 bits) */
+#define EV_GZ_AHEAD 2                   /* pieces inflated ahead of the reader, per file */
+#define EV_GZ_THREADS 4                 /* inflater threads at most (fewer on fewer cores) */
+#define EV_GZ_PIECE_MIN ((size_t)64 << 10) /* a piece inflated ahead, at least (a lock handoff a piece) */
+
+/*
+ * Inflating ahead.  Inflating is most of a gzip ingest's work (a 10M-flow
+ * export: 3.1 GiB out of 1 GB, about 20 s of zlib for 5 s of parsing), so
+ * a file that is being read (past its first piece) is handed to a pool of
+ * inflater threads, one a core up to EV_GZ_THREADS: each keeps, for the
+ * files it is given, up to EV_GZ_AHEAD pieces of `chunk` bytes inflated
+ * ahead of the reader, refilling the file whose queue is emptiest (the one
+ * the reader waits on first; ties in turn).  A file is inflated by one
+ * thread at a time (zlib's stream is sequential), different files at once:
+ * an export's tables and partitions inflate side by side.  The reader
+ * copies a ready piece into its buffer in place of inflating, so the line
+ * carry-over, the piece ends and every message are those of the reader
+ * inflating by itself (which it still does for a file's first piece, for
+ * a file inflated through before it is read, and when no thread starts).
+ * A pool rather than the build thread's idle time: that time is 4 s of the
+ * 20 s to inflate, and the pool uses every core whatever the windows.
+ * Memory: EV_GZ_AHEAD pieces per file being read (2 MiB), freed when the
+ * file is read through; idle files still hold only their first piece.
+ * The threads start with the first file handed over and are joined once
+ * the last is closed; closing a file waits only for the piece being
+ * inflated for it (at most one chunk), so a reader that stops early (an
+ * error, the row limit, a file out of block order) never waits on the
+ * rest of a file.
+ */
 
 typedef struct ev_gz {
+    /* the inflating side: the reader's alone until the file is handed to
+     * the pool, then the pool's (one thread at a time, `busy`) */
     z_stream zs;
     int zinit;
     const uint8_t *in;  /* the compressed bytes (the source's mapping or buffer) */
     size_t inlen, inpos; /* inpos: bytes handed to zlib so far */
+    uint64_t pout;      /* bytes inflated */
+    int pend, pdamaged; /* nothing more comes out (pdamaged: cut short or damaged, pmsg says how) */
+    int pnomem;         /* zlib ran out of memory */
+    char pmsg[200];
+    /* the queue (under the pool's lock): slots [head, head+count) are ready */
+    int bg;             /* handed to the pool */
+    int busy;           /* a thread is inflating a piece for it */
+    int qend;           /* the inflating side is at its end (pend, pnomem): nothing more is queued */
+    char *slot[EV_GZ_AHEAD];
+    size_t slen[EV_GZ_AHEAD], sin[EV_GZ_AHEAD]; /* bytes, and compressed bytes used once inflated */
+    unsigned head, count;
+    size_t taken;       /* the reader's: bytes of the head slot copied out */
+    struct ev_gz *next; /* the pool's list */
+    /* the reading side */
     char *buf;          /* inflated: [0, fill) the lines not read yet, [0, win) the piece being read */
     size_t cap, fill, win, chunk;
-    int end;            /* nothing more comes out: the last member read, or the damage below */
+    size_t inused;      /* compressed bytes behind what is in buf (ev_source_forget) */
+    int end;            /* nothing more comes: the last member read, or the damage below */
     int final;          /* the piece being read is the last */
     int damaged;        /* damage[] is reported once the complete lines before it are read */
     int handed;         /* those lines are the piece being read */
     char damage[200];
-    uint64_t out;       /* bytes inflated */
+    uint64_t out;       /* bytes inflated and read into buf */
 } ev_gz;
 
 struct ev_source {
@@ -786,9 +832,227 @@ struct ev_source {
 
 #define EV_BLOCK_ANY UINT64_MAX
 
+static struct {
+    pthread_mutex_t mu;   /* the lists, queues and flags */
+    pthread_cond_t work;  /* to the threads: a queue has room, a file came, stop */
+    pthread_cond_t ready; /* to readers and closers: a piece is ready, a thread let go of a file */
+    pthread_mutex_t life; /* starting and joining the threads */
+    ev_gz *list;
+    size_t files;
+    int nthreads, stop;
+    pthread_t th[EV_GZ_THREADS];
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+          PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, {0}};
+
+/* Inflate into dst[*fill..cap): ST_OK (z->pend once nothing more comes,
+ * with z->pdamaged when the stream is cut short or damaged) or ST_ENOMEM.
+ * Members follow one another (gzip -c a b > c) until the input ends;
+ * bytes after a member that start no other are ignored, as gzip and
+ * zlib's gzread do. */
+static int gz_inflate(ev_gz *z, char *dst, size_t *fill, size_t cap) {
+    while (*fill < cap && !z->pend) {
+        if (!z->zs.avail_in) {
+            size_t left = z->inlen - z->inpos;
+            if (!left) {
+                snprintf(z->pmsg, sizeof z->pmsg,
+                         "gzip cut short: the file ends inside a compressed stream, after %llu bytes "
+                         "decompressed from its %zu",
+                         (unsigned long long)z->pout, z->inlen);
+                z->pdamaged = z->pend = 1;
+                break;
+            }
+            z->zs.next_in = (Bytef *)(uintptr_t)(z->in + z->inpos);
+            z->zs.avail_in = (uInt)(left < EV_GZ_IN_STEP ? left : EV_GZ_IN_STEP);
+            z->inpos += z->zs.avail_in;
+        }
+        z->zs.next_out = (Bytef *)(dst + *fill);
+        z->zs.avail_out = (uInt)(cap - *fill);
+        int ret = inflate(&z->zs, Z_NO_FLUSH);
+        size_t got = (size_t)((char *)z->zs.next_out - (dst + *fill));
+        *fill += got;
+        z->pout += got;
+        if (ret == Z_STREAM_END) { /* another member? */
+            size_t at = z->inpos - z->zs.avail_in; /* the next byte */
+            if (z->inlen - at >= 2 && z->in[at] == 0x1f && z->in[at + 1] == 0x8b) {
+                if (inflateReset(&z->zs) != Z_OK) return ST_ENOMEM;
+            } else
+                z->pend = 1;
+        } else if (ret == Z_MEM_ERROR)
+            return ST_ENOMEM;
+        else if (ret != Z_OK && !(ret == Z_BUF_ERROR && (!z->zs.avail_in || !z->zs.avail_out))) {
+            snprintf(z->pmsg, sizeof z->pmsg,
+                     "damaged gzip (%s) at compressed byte %zu of %zu, after %llu bytes decompressed",
+                     z->zs.msg ? z->zs.msg : "zlib error", z->inpos - z->zs.avail_in, z->inlen,
+                     (unsigned long long)z->pout);
+            z->pdamaged = z->pend = 1;
+        }
+    }
+    return ST_OK;
+}
+
+/* The inflating side at its end, seen by the reader. */
+static int gz_take_end(ev_gz *z) {
+    z->end = 1;
+    if (z->pnomem) return ST_ENOMEM;
+    if (z->pdamaged) {
+        z->damaged = 1;
+        memcpy(z->damage, z->pmsg, sizeof z->damage);
+    }
+    return ST_OK;
+}
+
+/* The file whose queue is emptiest and that no thread holds (NULL: none),
+ * moved to the list's end so that files with as much ready take turns. */
+static ev_gz *pool_pick(void) {
+    ev_gz *best = NULL, **bestp = NULL;
+    for (ev_gz **p = &pool.list; *p; p = &(*p)->next) {
+        ev_gz *z = *p;
+        if (z->busy || z->qend || z->count >= EV_GZ_AHEAD) continue;
+        if (!best || z->count < best->count) {
+            best = z;
+            bestp = p;
+        }
+    }
+    if (best && best->next) {
+        *bestp = best->next;
+        ev_gz **t = bestp;
+        while (*t) t = &(*t)->next;
+        *t = best;
+        best->next = NULL;
+    }
+    return best;
+}
+
+/* A piece inflated ahead: the reader's chunk, never so small that handing
+ * it over costs more than inflating it (tests make the chunk a few bytes). */
+static size_t gz_piece(const ev_gz *z) { return z->chunk > EV_GZ_PIECE_MIN ? z->chunk : EV_GZ_PIECE_MIN; }
+
+static void *pool_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        ev_gz *z;
+        while (!pool.stop && !(z = pool_pick())) pthread_cond_wait(&pool.work, &pool.mu);
+        if (pool.stop) break;
+        z->busy = 1;
+        unsigned k = (z->head + z->count) % EV_GZ_AHEAD; /* a free slot: the reader copies only from head */
+        pthread_mutex_unlock(&pool.mu);
+        size_t len = 0;
+        int rc = gz_inflate(z, z->slot[k], &len, gz_piece(z));
+        size_t used = z->inpos - z->zs.avail_in;
+        pthread_mutex_lock(&pool.mu);
+        if (len) {
+            z->slen[k] = len;
+            z->sin[k] = used;
+            z->count++;
+        }
+        if (rc) z->pnomem = 1;
+        if (rc || z->pend) z->qend = 1;
+        z->busy = 0;
+        pthread_cond_broadcast(&pool.ready);
+    }
+    pthread_mutex_unlock(&pool.mu);
+    return NULL;
+}
+
+/* Hand a file being read to the pool (its slots allocated here, by the
+ * reader, so that running out of memory is the reader's error).  The
+ * threads start with the first file.  ST_OK also when no thread could
+ * start: the reader goes on inflating by itself. */
+static int gz_ahead(ev_gz *z) {
+    for (int i = 0; i < EV_GZ_AHEAD; i++)
+        if (!(z->slot[i] = st_malloc(gz_piece(z)))) return ST_ENOMEM;
+    pthread_mutex_lock(&pool.life);
+    if (!pool.nthreads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        if (n < 1) n = 1;
+        if (n > EV_GZ_THREADS) n = EV_GZ_THREADS;
+        pool.stop = 0;
+        while (pool.nthreads < n && !pthread_create(&pool.th[pool.nthreads], NULL, pool_main, NULL))
+            pool.nthreads++;
+    }
+    if (pool.nthreads) {
+        pthread_mutex_lock(&pool.mu);
+        z->bg = 1;
+        z->next = pool.list;
+        pool.list = z;
+        pool.files++;
+        pthread_cond_broadcast(&pool.work);
+        pthread_mutex_unlock(&pool.mu);
+    }
+    pthread_mutex_unlock(&pool.life);
+    return ST_OK;
+}
+
+/* Take a file back from the pool (once no thread inflates for it); the
+ * threads are joined when it was the last. */
+static void gz_back(ev_gz *z) {
+    pthread_mutex_lock(&pool.life);
+    pthread_mutex_lock(&pool.mu);
+    for (ev_gz **p = &pool.list; *p; p = &(*p)->next)
+        if (*p == z) {
+            *p = z->next;
+            break;
+        }
+    while (z->busy) pthread_cond_wait(&pool.ready, &pool.mu);
+    z->bg = 0;
+    int last = !--pool.files;
+    if (last) {
+        pool.stop = 1;
+        pthread_cond_broadcast(&pool.work);
+    }
+    pthread_mutex_unlock(&pool.mu);
+    if (last) {
+        for (int i = 0; i < pool.nthreads; i++) pthread_join(pool.th[i], NULL);
+        pool.nthreads = 0;
+    }
+    pthread_mutex_unlock(&pool.life);
+}
+
+/* Fill buf[fill..cap) with what comes next: from the ready pieces of a
+ * file handed to the pool, else inflated here.  ST_OK (z->end, with
+ * z->damaged, once nothing more comes) or ST_ENOMEM. */
+static int gz_pull(ev_gz *z) {
+    if (!z->bg) {
+        size_t f0 = z->fill;
+        int rc = gz_inflate(z, z->buf, &z->fill, z->cap);
+        z->out += z->fill - f0;
+        z->inused = z->inpos - z->zs.avail_in;
+        if (rc) z->pnomem = 1;
+        return rc || z->pend ? gz_take_end(z) : ST_OK;
+    }
+    while (z->fill < z->cap && !z->end) {
+        pthread_mutex_lock(&pool.mu);
+        while (!z->count && !z->qend) {
+            pthread_cond_broadcast(&pool.work); /* the reader waits: its queue is the emptiest */
+            pthread_cond_wait(&pool.ready, &pool.mu);
+        }
+        unsigned h = z->head, have = z->count;
+        pthread_mutex_unlock(&pool.mu);
+        if (!have) return gz_take_end(z); /* the queue read through: the end is the pool's last word */
+        size_t n = z->slen[h] - z->taken;
+        if (n > z->cap - z->fill) n = z->cap - z->fill;
+        memcpy(z->buf + z->fill, z->slot[h] + z->taken, n);
+        z->fill += n;
+        z->out += n;
+        if ((z->taken += n) == z->slen[h]) { /* the slot goes back to the pool */
+            z->taken = 0;
+            z->inused = z->sin[h];
+            pthread_mutex_lock(&pool.mu);
+            z->head = (h + 1) % EV_GZ_AHEAD;
+            z->count--;
+            pthread_cond_broadcast(&pool.work);
+            pthread_mutex_unlock(&pool.mu);
+        }
+    }
+    return ST_OK;
+}
+
 static void gz_free(ev_gz *z) {
     if (!z) return;
+    if (z->bg) gz_back(z);
     if (z->zinit) inflateEnd(&z->zs);
+    for (int i = 0; i < EV_GZ_AHEAD; i++) st_free(z->slot[i]);
     st_free(z->buf);
     st_free(z);
 }
@@ -807,52 +1071,6 @@ static int gz_new(ev_gz **out, const void *in, size_t inlen, size_t chunk) {
     }
     z->zinit = 1;
     *out = z;
-    return ST_OK;
-}
-
-/* Inflate into buf[fill..cap): ST_OK (z->end once nothing more comes, with
- * z->damaged when the stream is cut short or damaged) or ST_ENOMEM.
- * Members follow one another (gzip -c a b > c) until the input ends;
- * bytes after a member that start no other are ignored, as gzip and
- * zlib's gzread do. */
-static int gz_inflate(ev_gz *z) {
-    while (z->fill < z->cap && !z->end) {
-        if (!z->zs.avail_in) {
-            size_t left = z->inlen - z->inpos;
-            if (!left) {
-                snprintf(z->damage, sizeof z->damage,
-                         "gzip cut short: the file ends inside a compressed stream, after %llu bytes "
-                         "decompressed from its %zu",
-                         (unsigned long long)z->out, z->inlen);
-                z->damaged = z->end = 1;
-                break;
-            }
-            z->zs.next_in = (Bytef *)(uintptr_t)(z->in + z->inpos);
-            z->zs.avail_in = (uInt)(left < EV_GZ_IN_STEP ? left : EV_GZ_IN_STEP);
-            z->inpos += z->zs.avail_in;
-        }
-        z->zs.next_out = (Bytef *)(z->buf + z->fill);
-        z->zs.avail_out = (uInt)(z->cap - z->fill);
-        int ret = inflate(&z->zs, Z_NO_FLUSH);
-        size_t got = (size_t)((char *)z->zs.next_out - (z->buf + z->fill));
-        z->fill += got;
-        z->out += got;
-        if (ret == Z_STREAM_END) { /* another member? */
-            size_t at = z->inpos - z->zs.avail_in; /* the next byte */
-            if (z->inlen - at >= 2 && z->in[at] == 0x1f && z->in[at + 1] == 0x8b) {
-                if (inflateReset(&z->zs) != Z_OK) return ST_ENOMEM;
-            } else
-                z->end = 1;
-        } else if (ret == Z_MEM_ERROR)
-            return ST_ENOMEM;
-        else if (ret != Z_OK && !(ret == Z_BUF_ERROR && (!z->zs.avail_in || !z->zs.avail_out))) {
-            snprintf(z->damage, sizeof z->damage,
-                     "damaged gzip (%s) at compressed byte %zu of %zu, after %llu bytes decompressed",
-                     z->zs.msg ? z->zs.msg : "zlib error", z->inpos - z->zs.avail_in, z->inlen,
-                     (unsigned long long)z->out);
-            z->damaged = z->end = 1;
-        }
-    }
     return ST_OK;
 }
 
@@ -894,6 +1112,8 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
         z->buf = nb;
         z->cap = nc;
     }
+    if (z->win && !z->end && !z->slot[0] && gz_ahead(z)) /* being read: inflated ahead from now on */
+        return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
     memmove(z->buf, z->buf + used, z->fill - used);
     z->fill -= used;
     size_t seen = z->fill; /* no line end in the rest: a new one is needed */
@@ -913,7 +1133,7 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
             z->cap *= 2;
         }
         uint64_t out0 = z->out;
-        if (gz_inflate(z)) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
+        if (gz_pull(z)) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
         b->bytes += z->out - out0;
     }
     if (z->end && z->damaged) { /* what came before the damage: its complete lines */
@@ -1175,7 +1395,7 @@ int ev_source_done(const ev_source *s) { return s->done && !s->pending; }
 void ev_source_forget(ev_source *s) {
     if (!s->map.map) return; /* a buffer, or a file read into memory */
     size_t used = s->done  ? s->map.len
-                  : s->gz  ? s->gz->inpos - s->gz->zs.avail_in /* the compressed bytes inflated */
+                  : s->gz  ? s->gz->inused /* the compressed bytes behind what the reader has */
                   : s->r.json ? (size_t)(s->jp - s->data)
                   : s->r.csv  ? st_csv_consumed(s->r.csv)
                               : 0;
