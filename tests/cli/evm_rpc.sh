@@ -88,6 +88,9 @@ $N same "$U" $B $T/s $T/dbg
 $N etl "$U" $T/etl 0 "$HEAD"
 $B evm ingest --db $T/files $T/etl >$T/out.json || fail "ingest of the export: $(cat $T/out.json)"
 $N same "$U" $B $T/s $T/files
+# a node's tip followed one block per commit: each commit rewrites the index deltas, some merge them
+$B evm ingest --db $T/tip --rpc "$U" --commit-blocks 1 >/dev/null
+$N same "$U" $B $T/s $T/tip
 
 # blocks from files on top of blocks from a node: the kept hashes stop below the store's last block, said so
 $B evm ingest --db $T/mix --rpc "$U" --to-block 10 >/dev/null
