@@ -7,12 +7,21 @@
  *   <name>.col           one fixed-width column per field (EV_COL_*), append-only
  *   addr_flows.idx       per-address flow lists (CSR: offsets, then flow ids)
  *   addr_hash.idx, tx_hash.idx  open-addressing tables of id + 1
+ *   *.delta.idx          each index's delta: the same over the records added
+ *                        since its base (flow lists of the touched addresses)
  *   lock                 flock: one ingest at a time
  * Invariant: a column may hold more records than the manifest counts (an
  * interrupted ingest); readers use the counts only, and the next ingest
- * truncates the tails before appending.  An index file starts with the
- * counts it covers; one that does not match the manifest is rebuilt in
- * memory by the reader (and rewritten by the next ingest).
+ * truncates the tails before appending.  An index is a base covering the
+ * records up to some commit plus a delta from there to the manifest's
+ * counts; a commit rewrites the delta, or (past an eighth of the base, or
+ * when the base does not fit) merges both into a new base and an empty
+ * delta.  Every index file starts with the counts it covers: a base that
+ * covers more than the manifest, or a delta that does not run from its
+ * base to the manifest, is rebuilt in memory by the reader (and replaced
+ * by the next ingest).  An ingest builds on a base only when it covers no
+ * more than the counts it started from (after any rollback), so a base's
+ * records are always still the columns' own.
  */
 #ifndef ST_EVM_INT_H
 #define ST_EVM_INT_H

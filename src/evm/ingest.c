@@ -28,9 +28,11 @@
  *
  * Commit.  Each column is cut back to the manifest's count (whatever an
  * interrupted run left), appended (in 32 MiB steps between windows) and
- * fsynced; the index files are then rebuilt over the whole columns and
- * renamed into place; the manifest is renamed last.  Until that rename,
- * readers and the next ingest see the previous commit.
+ * fsynced; each index's delta is then rebuilt over the records past its
+ * base (or, once it outgrows an eighth of the base, both are merged into a
+ * new base over the whole columns) and renamed into place; the manifest is
+ * renamed last.  Until that rename, readers and the next ingest see the
+ * previous commit.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -5,10 +5,14 @@
  *
  * A reader maps each column PROT_READ and looks only at the committed
  * counts of manifest.json, so bytes an interrupted ingest left past them
- * are invisible.  The index files are derived data: each starts with the
- * counts it covers, and one that does not match the manifest (an ingest
- * stopped between writing it and renaming the manifest) is rebuilt in the
- * reader's own memory, never trusted.
+ * are invisible.  The index files are derived data: each index is a base
+ * and a delta (the records since the base), each file starting with the
+ * counts it covers.  A base covering more than the manifest, or a delta
+ * not running from its base to the manifest (an ingest stopped between
+ * writing it and renaming the manifest), is rebuilt in the reader's own
+ * memory, never trusted: the base over every record, or the delta alone
+ * over the records past a base that fits.  A lookup asks the base, then
+ * the delta; an address's flows are its base list, then its delta list.
  */
 #include <errno.h>
 #include <fcntl.h>
