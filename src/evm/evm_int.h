@@ -106,6 +106,18 @@ int ev_addrflows_build_delta(const uint64_t *from, const uint64_t *to, uint64_t 
  * else 0. */
 int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2]);
 
+/* A read-only mapping of a whole file (munmap'd by its owner). */
+typedef struct ev_map {
+    void *p;
+    size_t len;
+} ev_map;
+
+/* Map dir's base and delta of hash index ix (EV_IX_ADDR or EV_IX_TX) when
+ * together they cover exactly the counts c: 1 with t answering through
+ * the mappings m (valid until ev_index_unmap(m)); else 0, nothing mapped. */
+int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, ev_hashtab t[2], ev_map m[2]);
+void ev_index_unmap(ev_map m[2]);
+
 uint64_t ev_key_hash(const uint8_t *key, size_t ksize);
 
 int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);

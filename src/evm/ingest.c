@@ -164,6 +164,9 @@ typedef struct ingest {
     idtab by_hash;          /* tx hash -> g->tx id */
     idtab addr;             /* 20 bytes -> address id, committed ones too */
     st_fmap old_addr;       /* the committed addresses (keys of addr below c.n[EV_N_ADDRS]) */
+    ev_hashtab old_ht[2];   /* the store's address index (base, delta), when it fits: then addr */
+    ev_map old_ht_map[2];   /* holds only the committed addresses this run met */
+    int old_lazy;
     uint64_t tx_hint;       /* the transaction find_tx found last */
     EV_VEC(char *) files;   /* the export files, in walk order */
     int attempt;            /* 1: the export read again whole (not in block order) */
@@ -229,7 +232,17 @@ static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
         *id = c->id1 - 1;
         return ST_OK;
     }
-    int rc = idt_find(&g->addr, a, 20, addr_key, g, 1, g->nc.n[EV_N_ADDRS], id);
+    /* with the store's address index, a committed address is looked up
+     * there the first time this run meets it, then kept in g->addr */
+    int rc = g->old_lazy ? idt_find(&g->addr, a, 20, addr_key, g, 0, 0, id) : 0;
+    uint64_t old;
+    if (rc == 0 && g->old_lazy &&
+        (ev_hashtab_find(&g->old_ht[0], (const uint8_t *)g->old_addr.data, 20, a, &old) ||
+         ev_hashtab_find(&g->old_ht[1], (const uint8_t *)g->old_addr.data, 20, a, &old))) {
+        if ((rc = idt_find(&g->addr, a, 20, addr_key, g, 1, old, id)) < 0) return rc;
+        rc = 1;
+    }
+    if (rc == 0) rc = idt_find(&g->addr, a, 20, addr_key, g, 1, g->nc.n[EV_N_ADDRS], id);
     if (rc == 0) { /* created */
         if (colbuf_put(&g->col[EV_COL_ADDR], a, 20)) return ST_ENOMEM;
         g->nc.n[EV_N_ADDRS]++;
@@ -956,7 +969,12 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
         if (rc) return rc;
         if (g->old_addr.len < g->c.n[EV_N_ADDRS] * 20)
             return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
-        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS]; i++) {
+        /* the store's own index when it fits the committed counts: a commit
+         * then costs what it adds, not a table of every address (a hit is
+         * checked against the column; the index files are only ever
+         * replaced whole) */
+        g->old_lazy = !g->opts->full_index && ev_index_map_hashtab(dir, EV_IX_ADDR, &g->c, g->old_ht, g->old_ht_map);
+        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS] && !g->old_lazy; i++) {
             uint64_t id;
             rc = idt_find(&g->addr, addr_key(g, i), 20, addr_key, g, 1, i, &id);
             if (rc < 0) return st_error_set(err, rc, "out of memory");
@@ -1103,6 +1121,8 @@ static void ingest_release(ingest *g) {
     st_map_free(g->by_pos), st_map_free(g->asset);
     st_free(g->by_hash.slot), st_free(g->addr.slot);
     if (g->old_addr.data) st_file_unmap(&g->old_addr);
+    ev_index_unmap(g->old_ht_map);
+    g->old_lazy = 0;
     st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);

@@ -360,11 +360,6 @@ int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2]
 
 /* ---- the open store ---- */
 
-typedef struct ev_map {
-    void *p;
-    size_t len;
-} ev_map;
-
 /* The per-address flow lists: a base (dense offsets over the addresses it
  * covers) and a delta (the addresses its flows touch, found through an id
  * table).  An address's list is the base's then the delta's: chain order. */
@@ -436,6 +431,29 @@ static void unmap_index(ev_map *m) {
     m->p = NULL;
     m->len = 0;
 }
+
+int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, ev_hashtab t[2], ev_map m[2]) {
+    uint64_t cover[2], n = c->n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS];
+    memset(t, 0, 2 * sizeof *t);
+    memset(m, 0, 2 * sizeof *m);
+    map_index(dir, ev_ix_name(ix, 0), &m[0]);
+    if (!base_fits(ix, m[0].p, m[0].len, c, cover)) goto none;
+    const uint64_t *img = m[0].p;
+    t[0].slots = img + 3, t[0].cap = img[2], t[0].lo = 0, t[0].n = cover[0];
+    t[1].lo = t[1].n = cover[0];
+    if (cover[0] == n) return 1;
+    map_index(dir, ev_ix_name(ix, 1), &m[1]);
+    if (!delta_fits(ix, m[1].p, m[1].len, c, cover)) goto none;
+    img = m[1].p;
+    t[1].slots = img + 4, t[1].cap = img[3], t[1].n = n;
+    return 1;
+none:
+    ev_index_unmap(m);
+    memset(t, 0, 2 * sizeof *t);
+    return 0;
+}
+
+void ev_index_unmap(ev_map m[2]) { unmap_index(&m[0]), unmap_index(&m[1]); }
 
 /* A hash table's base and delta: each mapped when it fits the manifest,
  * else built here from the column (the base over every record when the
