@@ -270,6 +270,9 @@ def check(url, bin_, db, first):
 
 def same(url, bin_, db1, db2):
     s1, s2 = st(bin_, "evm", "stats", "--db", db1), st(bin_, "evm", "stats", "--db", db2)
+    # the bytes on disk differ with the commits' history (a store grown by
+    # many commits holds index deltas); every count and answer must not
+    s1.pop("store_bytes", None), s2.pop("store_bytes", None)
     if s1 != s2:
         raise SystemExit("stats differ:\n%s\n%s" % (s1, s2))
     addrs, n = set(), 0
