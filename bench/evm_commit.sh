@@ -12,6 +12,9 @@
 #
 # BENCH_SIZE=small: 100k flows; medium: 1M; large: 10M.  BENCH_FLOWS=N
 # overrides the size; BENCH_COMMITS (5) commits of BENCH_BLOCKS (100) blocks.
+# BENCH_NEAR_LIMIT=1 builds the store in two ingests, the second a tenth
+# of it, so the commits measured start with a delta near its limit (an
+# eighth of the base): the most a delta commit costs, until it merges.
 set -eu
 B=${ST_BIN:-build/release/sanctrace}
 case ${BENCH_SIZE:-small} in
@@ -47,7 +50,23 @@ for f in "$W"/x/*.csv; do
     { b = $col + 0; p = b <= cut ? "base" : "c" (1 + int((b - cut - 1) / k)); print > (W "/" p "/" t) }' "$f"
 done
 rm -rf "$W/x"
+if [ -n "${BENCH_NEAR_LIMIT:-}" ]; then # base/ split again: the last tenth of its blocks in mid/
+  first=$(sed -n 2p "$W/base/blocks.csv" | cut -d, -f1); cut0=$((first + (cut - first) * 9 / 10))
+  mkdir -p "$W/mid"
+  for f in "$W"/base/*.csv; do
+    t=$(basename "$f")
+    case $t in blocks.csv|traces.csv) col=1 ;; logs.csv) col=5 ;; token_transfers.csv) col=7 ;; *) col=4 ;; esac
+    awk -F, -v col=$col -v cut=$cut0 -v M="$W/mid/$t" 'NR == 1 { print > M; print; next }
+      { if ($col + 0 <= cut) print; else print > M }' "$f" >"$f.new"
+    mv "$f.new" "$f"
+  done
+fi
 SANCTRACE_NO_SYNC=1 "$B" evm ingest --db "$W/db" "$W/base" >/dev/null
+[ -d "$W/mid" ] && SANCTRACE_NO_SYNC=1 "$B" evm ingest --db "$W/db" "$W/mid" >/dev/null
+# the flows the per-address index's base and delta cover (their headers)
+word() { od -An -t u8 -j $(($2 * 8)) -N 8 "$1" | tr -d ' '; }
+start="the commits start with a delta of $(($(word "$W/db/addr_flows.delta.idx" 3) - \
+  $(word "$W/db/addr_flows.delta.idx" 2))) flows on a base of $(word "$W/db/addr_flows.idx" 2)"
 base=$("$B" evm stats --db "$W/db" | python3 -c 'import json,sys; print(json.load(sys.stdin)["flows"])')
 cp -r "$W/db" "$W/full"; mv "$W/db" "$W/delta"
 sync
@@ -62,7 +81,8 @@ flows=$("$B" evm stats --db "$W/delta" | python3 -c 'import json,sys; print(json
 for c in "$W"/full/*.col; do cmp -s "$c" "$W/delta/$(basename "$c")" || { echo "the two stores differ: $c" >&2; exit 1; }; done
 col() { awk -v c=$1 '{print $c}' "$2"; }
 tf=$(col 1 "$W/tf" | median); td=$(col 1 "$W/td" | median); cf=$(col 2 "$W/tf" | median); cd=$(col 2 "$W/td" | median)
-echo "store $base flows, then $COMMITS commits adding $((flows - base)) flows ($(( (flows - base) / COMMITS )) a commit)"
+echo "store $base flows, then $COMMITS commits adding $((flows - base)) flows ($(( (flows - base) / COMMITS )) a commit);" \
+  "$start (a merge past an eighth)"
 echo "  whole rebuild  $tf s median a commit, cpu $cf s (means $(col 1 "$W/tf" | mean) s, cpu $(col 2 "$W/tf" | mean) s)"
 echo "  delta index    $td s median a commit, cpu $cd s (means $(col 1 "$W/td" | mean) s, cpu $(col 2 "$W/td" | mean) s;" \
   "$merges of the $COMMITS merged into a new base)"
