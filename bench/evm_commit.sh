@@ -11,20 +11,21 @@
 # and the mean (which carries the merges' share).
 #
 # BENCH_SIZE=small: 100k flows; medium: 1M; large: 10M.  BENCH_FLOWS=N
-# overrides the size; BENCH_COMMITS (5) commits of BENCH_BLOCKS (100) blocks.
+# overrides the size; BENCH_COMMITS (5) commits of BENCH_BLOCKS (100; 10 at
+# small) blocks.
 # BENCH_NEAR_LIMIT=1 builds the store in two ingests, the second a tenth
 # of it, so the commits measured start with a delta near its limit (an
 # eighth of the base): the most a delta commit costs, until it merges.
 set -eu
 B=${ST_BIN:-build/release/sanctrace}
 case ${BENCH_SIZE:-small} in
-  small) N=100000 ;;
-  medium) N=1000000 ;;
-  large) N=10000000 ;;
+  small) N=100000; BL=10 ;; # 100 synthetic blocks would be a third of this store
+  medium) N=1000000; BL=100 ;;
+  large) N=10000000; BL=100 ;;
   *) echo "BENCH_SIZE is small, medium or large" >&2; exit 2 ;;
 esac
 [ -n "${BENCH_FLOWS:-}" ] && N=$BENCH_FLOWS
-COMMITS=${BENCH_COMMITS:-5}; BLOCKS=${BENCH_BLOCKS:-100}
+COMMITS=${BENCH_COMMITS:-5}; BLOCKS=${BENCH_BLOCKS:-$BL}
 W=${BENCH_DIR:-$(mktemp -d /tmp/sanctrace-bench-evmc.XXXXXX)}
 mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
@@ -86,5 +87,5 @@ echo "store $base flows, then $COMMITS commits adding $((flows - base)) flows ($
 echo "  whole rebuild  $tf s median a commit, cpu $cf s (means $(col 1 "$W/tf" | mean) s, cpu $(col 2 "$W/tf" | mean) s)"
 echo "  delta index    $td s median a commit, cpu $cd s (means $(col 1 "$W/td" | mean) s, cpu $(col 2 "$W/td" | mean) s;" \
   "$merges of the $COMMITS merged into a new base)"
-echo "  ratio          $(echo "$tf $td" | awk '{printf "%.1f", $1/($2>0?$2:0.0001)}') x faster wall," \
+echo "  ratio          whole / delta $(echo "$tf $td" | awk '{printf "%.1f", $1/($2>0?$2:0.0001)}') x wall," \
   "$(echo "$cf $cd" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x cpu (medians; cpu in 10 ms steps; wall carries the fsyncs of both)"
