@@ -258,21 +258,52 @@ static uint64_t id_probe(uint64_t *tab, uint64_t cap, uint64_t *keys, uint64_t a
     return *nt - 1;
 }
 
+/* A touched address while a delta is built: id + 1 (0 empty) and its
+ * flow count, then its cursor; one cache line a probe. */
+typedef struct af_slot {
+    uint64_t key1, n;
+} af_slot;
+
+static af_slot *af_probe(af_slot *t, uint64_t cap, uint64_t a) {
+    uint64_t h = id_slot(a, cap);
+    while (t[h].key1 && t[h].key1 != a + 1) h = (h + 1) & (cap - 1);
+    return &t[h];
+}
+
+/* Count one more flow of address a, adding it when new (the table doubled
+ * past half full).  ST_OK or ST_ENOMEM. */
+static int af_count(af_slot **t, uint64_t *cap, uint64_t *nt, uint64_t a) {
+    af_slot *s = af_probe(*t, *cap, a);
+    s->n++;
+    if (s->key1) return ST_OK;
+    s->key1 = a + 1;
+    if (++*nt * 2 <= *cap) return ST_OK;
+    uint64_t nc = *cap * 2;
+    af_slot *ns = st_calloc((size_t)nc, sizeof *ns);
+    if (!ns) return ST_ENOMEM;
+    for (uint64_t i = 0; i < *cap; i++)
+        if ((*t)[i].key1) *af_probe(ns, nc, (*t)[i].key1 - 1) = (*t)[i];
+    st_free(*t);
+    *t = ns;
+    *cap = nc;
+    return ST_OK;
+}
+
 /* The delta's lists go by the addresses its flows touch, not by every
  * address of the store: a commit writes words in proportion to what it
  * adds, never one offset per address the store holds. */
 int ev_addrflows_build_delta(const uint64_t *from, const uint64_t *to, uint64_t lo, uint64_t nflow, uint64_t naddr,
                              uint64_t **image, size_t *bytes) {
-    uint64_t nf = nflow - lo, ends = 2 * nf, cap1 = 16;
-    while (cap1 < ends * 2) cap1 <<= 1;
+    uint64_t nf = nflow - lo, cap1 = 16, nt = 0, total = 0;
+    while (cap1 < nf) cap1 <<= 1; /* busy addresses repeat: fewer touched than flows, else it grows */
     int rc = ST_ENOMEM;
-    uint64_t *tab1 = st_calloc((size_t)cap1, 8), *keys = st_malloc((size_t)(ends ? ends : 1) * 8),
-             *cnt = st_calloc((size_t)(ends ? ends : 1), 8), *img = NULL;
-    if (!tab1 || !keys || !cnt) goto done;
-    uint64_t nt = 0, total = 0;
-    for (uint64_t f = lo; f < nflow; f++) { /* the addresses touched, in order of first touch */
-        if (from[f] < naddr) cnt[id_probe(tab1, cap1, keys, from[f], &nt)]++, total++;
-        if (to[f] < naddr && to[f] != from[f]) cnt[id_probe(tab1, cap1, keys, to[f], &nt)]++, total++;
+    af_slot *t1 = st_calloc((size_t)cap1, sizeof *t1);
+    uint64_t *img = NULL;
+    if (!t1) goto done;
+    for (uint64_t f = lo; f < nflow; f++) {
+        if (from[f] < naddr && af_count(&t1, &cap1, &nt, from[f])) goto done;
+        if (to[f] < naddr && to[f] != from[f] && af_count(&t1, &cap1, &nt, to[f])) goto done;
+        total += (from[f] < naddr) + (to[f] < naddr && to[f] != from[f]);
     }
     uint64_t cap = 16;
     while (cap < nt * 2) cap <<= 1;
@@ -284,22 +315,23 @@ int ev_addrflows_build_delta(const uint64_t *from, const uint64_t *to, uint64_t 
     img[3] = nflow;
     img[4] = nt;
     img[5] = cap;
-    uint64_t *tab = img + 6, *addr = tab + cap, *off = addr + nt, *ids = off + nt + 1, n2 = 0;
-    for (uint64_t k = 0; k < nt; k++) { /* the file's table, sized to what was touched */
-        id_probe(tab, cap, addr, keys[k], &n2);
-        off[k + 1] = off[k] + cnt[k];
-        cnt[k] = off[k]; /* now the cursor */
+    uint64_t *tab = img + 6, *addr = tab + cap, *off = addr + nt, *ids = off + nt + 1, k = 0;
+    for (uint64_t i = 0; i < cap1; i++) { /* entries in table order; the file's table sized to them */
+        if (!t1[i].key1) continue;
+        id_probe(tab, cap, addr, t1[i].key1 - 1, &k);
+        off[k] = off[k - 1] + t1[i].n;
+        t1[i].n = off[k - 1]; /* now the cursor */
     }
-    for (uint64_t f = lo; f < nflow; f++) {
-        if (from[f] < naddr) ids[cnt[id_probe(tab1, cap1, keys, from[f], NULL)]++] = f;
-        if (to[f] < naddr && to[f] != from[f]) ids[cnt[id_probe(tab1, cap1, keys, to[f], NULL)]++] = f;
+    for (uint64_t f = lo; f < nflow; f++) { /* chain order within each list */
+        if (from[f] < naddr) ids[af_probe(t1, cap1, from[f])->n++] = f;
+        if (to[f] < naddr && to[f] != from[f]) ids[af_probe(t1, cap1, to[f])->n++] = f;
     }
     *image = img;
     *bytes = words * 8;
     img = NULL;
     rc = ST_OK;
 done:
-    st_free(tab1), st_free(keys), st_free(cnt), st_free(img);
+    st_free(t1), st_free(img);
     return rc;
 }
 
