@@ -250,6 +250,8 @@ int64_t st_evm_events_block_time(const st_evm_events *v, uint64_t block);
 typedef struct st_evm_ingest_opts {
     int progress;          /* draw progress on a terminal */
     int no_sync;           /* skip fsync at commit (benchmarks of CPU cost only) */
+    int full_index;        /* rebuild each index whole at every commit, no delta, and read every committed
+                              address into memory first: the commit as it was before (benchmarks) */
     /* Called for each bad row (file and line in err) that was skipped, and
      * for each warning (a table that could not be used, blocks already in
      * the store).  Export files are parsed on a thread of their own: calls

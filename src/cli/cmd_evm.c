@@ -145,6 +145,7 @@ static int evm_ingest_rpc(evm_args *a) {
     o.ingest.progress = 1;
     o.ingest.on_bad = on_bad;
     o.ingest.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
+    o.ingest.full_index = getenv("SANCTRACE_EVM_FULL_INDEX") != NULL;
     signal(SIGXFSZ, SIG_IGN);
     st_evm_rpc_report r;
     st_error err;
@@ -191,6 +192,7 @@ static int evm_ingest(evm_args *a) {
     o.progress = 1;
     o.on_bad = on_bad;
     o.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
+    o.full_index = getenv("SANCTRACE_EVM_FULL_INDEX") != NULL;
     st_evm_ingest_report r;
     st_error err;
     st_error_clear(&err);

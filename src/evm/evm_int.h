@@ -7,12 +7,21 @@
  *   <name>.col           one fixed-width column per field (EV_COL_*), append-only
  *   addr_flows.idx       per-address flow lists (CSR: offsets, then flow ids)
  *   addr_hash.idx, tx_hash.idx  open-addressing tables of id + 1
+ *   *.delta.idx          each index's delta: the same over the records added
+ *                        since its base (flow lists of the touched addresses)
  *   lock                 flock: one ingest at a time
  * Invariant: a column may hold more records than the manifest counts (an
  * interrupted ingest); readers use the counts only, and the next ingest
- * truncates the tails before appending.  An index file starts with the
- * counts it covers; one that does not match the manifest is rebuilt in
- * memory by the reader (and rewritten by the next ingest).
+ * truncates the tails before appending.  An index is a base covering the
+ * records up to some commit plus a delta from there to the manifest's
+ * counts; a commit rewrites the delta, or (past an eighth of the base, or
+ * when the base does not fit) merges both into a new base and an empty
+ * delta.  Every index file starts with the counts it covers: a base that
+ * covers more than the manifest, or a delta that does not run from its
+ * base to the manifest, is rebuilt in memory by the reader (and replaced
+ * by the next ingest).  An ingest builds on a base only when it covers no
+ * more than the counts it started from (after any rollback), so a base's
+ * records are always still the columns' own.
  */
 #ifndef ST_EVM_INT_H
 #define ST_EVM_INT_H
@@ -63,22 +72,51 @@ const char *ev_col_name(int col);
 size_t ev_col_width(int col);
 int ev_col_count(int col); /* EV_N_* */
 
-/* A hash table file: magic, count covered, capacity, then cap u64 slots
- * holding id + 1 (0 empty).  Keys are the leading bytes of the column. */
+/* The three indexes, each a base file and a delta file (ev_ix_name). */
+enum { EV_IX_ADDR, EV_IX_TX, EV_IX_FLOWS, EV_NIX };
+const char *ev_ix_name(int ix, int delta);
+
+/* A hash table file: a base is magic, count covered, capacity, then cap
+ * u64 slots holding id + 1 (0 empty); a delta is magic, first id, end id,
+ * capacity, slots (ids in [lo, n) only).  Keys are the leading bytes of
+ * the column. */
 typedef struct ev_hashtab {
     const uint64_t *slots;
-    uint64_t cap, n;
-    void *owned; /* st_malloc'd when rebuilt in memory */
+    uint64_t cap, lo, n; /* answers ids in [lo, n) */
+    void *owned;         /* st_malloc'd when rebuilt in memory */
 } ev_hashtab;
 
-/* Build the table over keys[i*ksize..] for i < n (st_malloc'd image with
- * the 3-word header); *bytes its size. */
-int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t n, uint64_t **image, size_t *bytes);
+/* Build the table over keys[i*ksize..] for lo <= i < n (a base when !delta,
+ * then lo is 0); the st_malloc'd image is the caller's, *bytes its size. */
+int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t lo, uint64_t n, int delta, uint64_t **image,
+                     size_t *bytes);
 int ev_hashtab_find(const ev_hashtab *t, const uint8_t *keys, size_t ksize, const uint8_t *key, uint64_t *id);
-/* The per-address CSR image: 2-word header (naddr, nflow), naddr+1
- * offsets, then the flow ids. */
+/* The per-address CSR image of a base: 3-word header (magic, naddr,
+ * nflow), naddr+1 offsets, then the flow ids. */
 int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, uint64_t **image,
                        size_t *bytes);
+/* A delta's lists, of the flows in [lo, nflow) only: 6-word header (magic,
+ * naddr, lo, nflow, nt touched addresses, cap), an id table of cap slots
+ * (entry + 1, keyed by address id), the nt addresses, nt+1 offsets, then
+ * the flow ids in chain order. */
+int ev_addrflows_build_delta(const uint64_t *from, const uint64_t *to, uint64_t lo, uint64_t nflow, uint64_t naddr,
+                             uint64_t **image, size_t *bytes);
+/* 1 when dir's base file of index ix is whole and covers no more than the
+ * counts c (cover: its count; for the flow lists addresses then flows),
+ * else 0. */
+int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2]);
+
+/* A read-only mapping of a whole file (munmap'd by its owner). */
+typedef struct ev_map {
+    void *p;
+    size_t len;
+} ev_map;
+
+/* Map dir's base and delta of hash index ix (EV_IX_ADDR or EV_IX_TX) when
+ * together they cover exactly the counts c: 1 with t answering through
+ * the mappings m (valid until ev_index_unmap(m)); else 0, nothing mapped. */
+int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, ev_hashtab t[2], ev_map m[2]);
+void ev_index_unmap(ev_map m[2]);
 
 uint64_t ev_key_hash(const uint8_t *key, size_t ksize);
 

@@ -32,9 +32,11 @@
  *
  * Commit.  Each column is cut back to the manifest's count (whatever an
  * interrupted run left), appended (in 32 MiB steps between windows) and
- * fsynced; the index files are then rebuilt over the whole columns and
- * renamed into place; the manifest is renamed last.  Until that rename,
- * readers and the next ingest see the previous commit.
+ * fsynced; each index's delta is then rebuilt over the records past its
+ * base (or, once it outgrows an eighth of the base, both are merged into a
+ * new base over the whole columns) and renamed into place; the manifest is
+ * renamed last.  Until that rename, readers and the next ingest see the
+ * previous commit.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -212,6 +214,17 @@ static inline void at_prefetch(const addrtab *t, const uint8_t a[20]) {
 #endif
 }
 
+/* a's id: 1 found (*id set), 0 absent. */
+static int at_find(const addrtab *t, const uint8_t a[20], uint64_t *id) {
+    if (!t->cap) return 0;
+    for (uint64_t j = idt_hash(a, 20) & (t->cap - 1); t->slot[j].id1; j = (j + 1) & (t->cap - 1))
+        if (idt_key_eq(t->slot[j].key, a, 20)) {
+            *id = t->slot[j].id1 - 1;
+            return 1;
+        }
+    return 0;
+}
+
 /* a's id: 1 found, 0 added as new_id, ST_ENOMEM / ST_ELIMIT. */
 static int at_find_add(addrtab *t, const uint8_t a[20], uint64_t new_id, uint64_t *id) {
     if ((t->n + 1) * 2 > t->cap && at_grow(t)) return ST_ENOMEM;
@@ -242,7 +255,11 @@ typedef struct ingest {
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
     st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
     idtab by_hash;          /* tx hash -> g->tx id */
-    addrtab addr;           /* 20 bytes -> address id, committed ones too */
+    addrtab addr;           /* 20 bytes -> address id, committed ones too (or only those met: old_lazy) */
+    st_fmap old_addr;       /* the committed addresses (the keys of the store's address index) */
+    ev_hashtab old_ht[2];   /* the store's address index (base, delta), when it fits: then addr */
+    ev_map old_ht_map[2];   /* holds only the committed addresses this run met */
+    int old_lazy;
     uint64_t tx_hint;       /* the transaction find_tx found last */
     int tx_indexed;         /* by_hash and by_pos hold every g->tx (built when first needed) */
     uint64_t tx_sorted;     /* g->tx below this came from a transactions table in chain order */
@@ -296,7 +313,17 @@ static void warn(ingest *g, const char *file, const char *fmt, const char *what)
 static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
 
 static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
-    int rc = at_find_add(&g->addr, a, g->nc.n[EV_N_ADDRS], id);
+    int rc;
+    if (g->old_lazy) { /* a committed address: looked up in the store's index the first time this run meets it */
+        uint64_t old;
+        if (at_find(&g->addr, a, id)) return ST_OK;
+        if (ev_hashtab_find(&g->old_ht[0], (const uint8_t *)g->old_addr.data, 20, a, &old) ||
+            ev_hashtab_find(&g->old_ht[1], (const uint8_t *)g->old_addr.data, 20, a, &old)) {
+            rc = at_find_add(&g->addr, a, old, id);
+            return rc < 0 ? rc : ST_OK;
+        }
+    }
+    rc = at_find_add(&g->addr, a, g->nc.n[EV_N_ADDRS], id);
     if (rc == 0) { /* created */
         if (colbuf_put(&g->col[EV_COL_ADDR], a, 20)) return ST_ENOMEM;
         g->nc.n[EV_N_ADDRS]++;
@@ -1256,14 +1283,19 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
             st_file_unmap(&m);
             return st_error_at(err, ST_ECORRUPT, path, 0, -1, "shorter than the manifest says");
         }
+        /* the store's own index when it fits the committed counts: a commit
+         * then costs what it adds, not a table of every address (a hit is
+         * checked against the column; the index files are only ever
+         * replaced whole) */
+        g->old_addr = m; /* kept mapped: the keys of the store's index */
+        g->old_lazy = !g->opts->full_index && ev_index_map_hashtab(dir, EV_IX_ADDR, &g->c, g->old_ht, g->old_ht_map);
         uint64_t cap = 4096; /* sized once for the committed addresses and as many new */
-        while (cap < 4 * g->c.n[EV_N_ADDRS] && cap < ((uint64_t)1 << 40)) cap *= 2;
+        while (!g->old_lazy && cap < 4 * g->c.n[EV_N_ADDRS] && cap < ((uint64_t)1 << 40)) cap *= 2;
         if (!g->addr.cap && at_alloc(&g->addr, cap)) rc = ST_ENOMEM;
-        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS] && rc >= 0; i++) {
+        for (uint64_t i = 0; i < g->c.n[EV_N_ADDRS] && rc >= 0 && !g->old_lazy; i++) {
             uint64_t id;
             rc = at_find_add(&g->addr, (const uint8_t *)m.data + i * 20, i, &id);
         }
-        st_file_unmap(&m);
         if (rc < 0) return st_error_set(err, rc, "out of memory");
     }
     snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(EV_COL_ASSET_ADDR));
@@ -1302,26 +1334,57 @@ static int write_index(const char *dir, const char *name, uint64_t *img, size_t 
     return rc;
 }
 
+/* A commit rewrites an index's delta (the records since its base) until
+ * the delta holds more than 1/2^EV_DELTA_SHIFT of what the base does; then
+ * the two are merged into a new base.  With a base of N records and
+ * commits of c, a commit costs the delta's build (at most N/8) plus, paid
+ * once per N/8 records added, a whole build: c*8 record per commit,
+ * amortised.  A merge happens after the store has grown by an eighth, so
+ * merges stay a geometric series (whole builds cost at most 9x the records
+ * ever added).  1/8 rather than 1/4: the delta is rebuilt at every commit,
+ * and at 1/4 its average (N/8) dominates a tip-following commit (about
+ * 100 blocks) once N passes a few million; at 1/8 merges come twice as
+ * often and cost each what one did. */
+#define EV_DELTA_SHIFT 3
+
+/* Index ix at the new counts: its delta over the records past a base that
+ * the committed counts cover, or a merge (a new base over everything, and
+ * an empty delta).  The base is reused only when it covers no more than
+ * the counts this ingest started from (after any rollback), so it was
+ * built from records still in the columns. */
+static int write_ix(ingest *g, const char *dir, int ix, const st_fmap *keys, const st_fmap *from, const st_fmap *to,
+                    st_error *err) {
+    uint64_t cover[2], n = g->nc.n[ix == EV_IX_ADDR ? EV_N_ADDRS : ix == EV_IX_TX ? EV_N_TXS : EV_N_FLOWS];
+    int have = !g->opts->full_index && ev_index_base(dir, ix, &g->c, cover);
+    uint64_t base = have ? (ix == EV_IX_FLOWS ? cover[1] : cover[0]) : 0;
+    int merge = !have || n - base > base >> EV_DELTA_SHIFT;
+    uint64_t *img = NULL;
+    size_t bytes;
+    const uint64_t *f = (const uint64_t *)(const void *)from->data, *t = (const uint64_t *)(const void *)to->data;
+    size_t w = ix == EV_IX_FLOWS ? 0 : ev_col_width(ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH);
+    int rc;
+    if (merge) { /* the base first: until the manifest names it, it covers more than committed and is unused */
+        rc = ix == EV_IX_FLOWS ? ev_addrflows_build(f, t, n, g->nc.n[EV_N_ADDRS], &img, &bytes)
+                               : ev_hashtab_build((const uint8_t *)keys->data, w, 0, n, 0, &img, &bytes);
+        if (rc || (rc = write_index(dir, ev_ix_name(ix, 0), img, bytes, err))) return rc;
+        base = n;
+    }
+    rc = ix == EV_IX_FLOWS ? ev_addrflows_build_delta(f, t, base, n, g->nc.n[EV_N_ADDRS], &img, &bytes)
+                           : ev_hashtab_build((const uint8_t *)keys->data, w, base, n, 1, &img, &bytes);
+    return rc ? rc : write_index(dir, ev_ix_name(ix, 1), img, bytes, err);
+}
+
 static int write_indexes(ingest *g, const char *dir, st_error *err) {
     st_fmap a, h, f, t;
     memset(&a, 0, sizeof a), memset(&h, 0, sizeof h), memset(&f, 0, sizeof f), memset(&t, 0, sizeof t);
-    uint64_t *img = NULL;
-    size_t bytes;
     int rc;
     if ((rc = map_col(dir, EV_COL_ADDR, g->nc.n[EV_N_ADDRS], &a, err)) ||
         (rc = map_col(dir, EV_COL_TX_HASH, g->nc.n[EV_N_TXS], &h, err)) ||
         (rc = map_col(dir, EV_COL_FLOW_FROM, g->nc.n[EV_N_FLOWS], &f, err)) ||
         (rc = map_col(dir, EV_COL_FLOW_TO, g->nc.n[EV_N_FLOWS], &t, err)))
         goto done;
-    if ((rc = ev_hashtab_build((const uint8_t *)a.data, 20, g->nc.n[EV_N_ADDRS], &img, &bytes)) ||
-        (rc = write_index(dir, "addr_hash.idx", img, bytes, err)))
-        goto done;
-    if ((rc = ev_hashtab_build((const uint8_t *)h.data, 32, g->nc.n[EV_N_TXS], &img, &bytes)) ||
-        (rc = write_index(dir, "tx_hash.idx", img, bytes, err)))
-        goto done;
-    if ((rc = ev_addrflows_build((const uint64_t *)(const void *)f.data, (const uint64_t *)(const void *)t.data,
-                                 g->nc.n[EV_N_FLOWS], g->nc.n[EV_N_ADDRS], &img, &bytes)) ||
-        (rc = write_index(dir, "addr_flows.idx", img, bytes, err)))
+    if ((rc = write_ix(g, dir, EV_IX_ADDR, &a, &f, &t, err)) || (rc = write_ix(g, dir, EV_IX_TX, &h, &f, &t, err)) ||
+        (rc = write_ix(g, dir, EV_IX_FLOWS, NULL, &f, &t, err)))
         goto done;
 done:
     if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory building the indexes");
@@ -1377,6 +1440,9 @@ static void ingest_release(ingest *g) {
     memset(g->col, 0, sizeof g->col);
     st_map_free(g->by_pos), st_map_free(g->asset);
     st_free(g->by_hash.slot), at_free(&g->addr);
+    if (g->old_addr.data) st_file_unmap(&g->old_addr);
+    ev_index_unmap(g->old_ht_map);
+    g->old_lazy = 0;
     st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);

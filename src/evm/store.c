@@ -5,10 +5,14 @@
  *
  * A reader maps each column PROT_READ and looks only at the committed
  * counts of manifest.json, so bytes an interrupted ingest left past them
- * are invisible.  The index files are derived data: each starts with the
- * counts it covers, and one that does not match the manifest (an ingest
- * stopped between writing it and renaming the manifest) is rebuilt in the
- * reader's own memory, never trusted.
+ * are invisible.  The index files are derived data: each index is a base
+ * and a delta (the records since the base), each file starting with the
+ * counts it covers.  A base covering more than the manifest, or a delta
+ * not running from its base to the manifest (an ingest stopped between
+ * writing it and renaming the manifest), is rebuilt in the reader's own
+ * memory, never trusted: the base over every record, or the delta alone
+ * over the records past a base that fits.  A lookup asks the base, then
+ * the delta; an address's flows are its base list, then its delta list.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -144,34 +148,53 @@ done:
 
 uint64_t ev_key_hash(const uint8_t *key, size_t ksize) { return st_hash64(key, ksize); }
 
-#define EV_HT_MAGIC 0x3174687665ULL /* "evht1" */
-#define EV_AF_MAGIC 0x3166617665ULL /* "evaf1" */
+#define EV_HT_MAGIC 0x3174687665ULL  /* "evht1" */
+#define EV_AF_MAGIC 0x3166617665ULL  /* "evaf1" */
+#define EV_HTD_MAGIC 0x3164687665ULL /* "evhd1": a hash table delta */
+#define EV_AFD_MAGIC 0x3164617665ULL /* "evad1": a flow-list delta */
 
-int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t n, uint64_t **image, size_t *bytes) {
-    uint64_t cap = 16;
-    while (cap < n * 2) cap <<= 1;
-    uint64_t *img = st_calloc((size_t)cap + 3, 8);
+static const char *const ix_names[EV_NIX][2] = {
+    [EV_IX_ADDR] = {"addr_hash.idx", "addr_hash.delta.idx"},
+    [EV_IX_TX] = {"tx_hash.idx", "tx_hash.delta.idx"},
+    [EV_IX_FLOWS] = {"addr_flows.idx", "addr_flows.delta.idx"},
+};
+
+const char *ev_ix_name(int ix, int delta) { return ix_names[ix][!!delta]; }
+
+/* Words of a hash table's header: a base [magic, n, cap], a delta
+ * [magic, lo, n, cap]. */
+static size_t ht_head(int delta) { return delta ? 4 : 3; }
+
+int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t lo, uint64_t n, int delta, uint64_t **image,
+                     size_t *bytes) {
+    uint64_t cap = 16, cnt = n - lo;
+    while (cap < cnt * 2) cap <<= 1;
+    size_t head = ht_head(delta);
+    uint64_t *img = st_calloc((size_t)cap + head, 8);
     if (!img) return ST_ENOMEM;
-    img[0] = EV_HT_MAGIC;
-    img[1] = n;
-    img[2] = cap;
-    uint64_t *slots = img + 3;
-    for (uint64_t i = 0; i < n; i++) {
+    img[0] = delta ? EV_HTD_MAGIC : EV_HT_MAGIC;
+    if (delta) img[1] = lo, img[2] = n, img[3] = cap;
+    else img[1] = n, img[2] = cap;
+    uint64_t *slots = img + head;
+    for (uint64_t i = lo; i < n; i++) {
         uint64_t h = ev_key_hash(keys + i * ksize, ksize) & (cap - 1);
         while (slots[h]) h = (h + 1) & (cap - 1);
         slots[h] = i + 1;
     }
     *image = img;
-    *bytes = (size_t)(cap + 3) * 8;
+    *bytes = (size_t)(cap + head) * 8;
     return ST_OK;
 }
 
+/* Ids are inserted in increasing order and nothing is deleted, so along a
+ * probe sequence the first id with a key is its lowest: a base searched
+ * before its delta answers what one table over both would. */
 int ev_hashtab_find(const ev_hashtab *t, const uint8_t *keys, size_t ksize, const uint8_t *key, uint64_t *id) {
     if (!t->cap) return 0;
     uint64_t h = ev_key_hash(key, ksize) & (t->cap - 1);
     for (uint64_t probes = 0; probes < t->cap && t->slots[h]; probes++) {
         uint64_t i = t->slots[h] - 1;
-        if (i < t->n && !memcmp(keys + i * ksize, key, ksize)) {
+        if (i >= t->lo && i < t->n && !memcmp(keys + i * ksize, key, ksize)) {
             *id = i;
             return 1;
         }
@@ -217,27 +240,179 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
     return ST_OK;
 }
 
+/* The slot of address id a in a table of cap (a power of two) slots:
+ * Fibonacci hashing, as map64 does, so consecutive new ids spread. */
+static uint64_t id_slot(uint64_t a, uint64_t cap) { return ((a * 0x9E3779B97F4A7C15ULL) >> 21) & (cap - 1); }
+
+/* The entry (0-based) of address a in an id table, inserting it as
+ * entry *nt when absent and ins is set; UINT64_MAX when absent. */
+static uint64_t id_probe(uint64_t *tab, uint64_t cap, uint64_t *keys, uint64_t a, uint64_t *nt) {
+    uint64_t h = id_slot(a, cap);
+    while (tab[h]) {
+        if (keys[tab[h] - 1] == a) return tab[h] - 1;
+        h = (h + 1) & (cap - 1);
+    }
+    if (!nt) return UINT64_MAX;
+    keys[*nt] = a;
+    tab[h] = ++*nt;
+    return *nt - 1;
+}
+
+/* A touched address while a delta is built: id + 1 (0 empty) and its
+ * flow count, then its cursor; one cache line a probe. */
+typedef struct af_slot {
+    uint64_t key1, n;
+} af_slot;
+
+static af_slot *af_probe(af_slot *t, uint64_t cap, uint64_t a) {
+    uint64_t h = id_slot(a, cap);
+    while (t[h].key1 && t[h].key1 != a + 1) h = (h + 1) & (cap - 1);
+    return &t[h];
+}
+
+/* Count one more flow of address a, adding it when new (the table doubled
+ * past half full).  ST_OK or ST_ENOMEM. */
+static int af_count(af_slot **t, uint64_t *cap, uint64_t *nt, uint64_t a) {
+    af_slot *s = af_probe(*t, *cap, a);
+    s->n++;
+    if (s->key1) return ST_OK;
+    s->key1 = a + 1;
+    if (++*nt * 2 <= *cap) return ST_OK;
+    uint64_t nc = *cap * 2;
+    af_slot *ns = st_calloc((size_t)nc, sizeof *ns);
+    if (!ns) return ST_ENOMEM;
+    for (uint64_t i = 0; i < *cap; i++)
+        if ((*t)[i].key1) *af_probe(ns, nc, (*t)[i].key1 - 1) = (*t)[i];
+    st_free(*t);
+    *t = ns;
+    *cap = nc;
+    return ST_OK;
+}
+
+/* The delta's lists go by the addresses its flows touch, not by every
+ * address of the store: a commit writes words in proportion to what it
+ * adds, never one offset per address the store holds. */
+int ev_addrflows_build_delta(const uint64_t *from, const uint64_t *to, uint64_t lo, uint64_t nflow, uint64_t naddr,
+                             uint64_t **image, size_t *bytes) {
+    uint64_t nf = nflow - lo, cap1 = 16, nt = 0, total = 0;
+    while (cap1 < nf) cap1 <<= 1; /* busy addresses repeat: fewer touched than flows, else it grows */
+    int rc = ST_ENOMEM;
+    af_slot *t1 = st_calloc((size_t)cap1, sizeof *t1);
+    uint64_t *img = NULL;
+    if (!t1) goto done;
+    for (uint64_t f = lo; f < nflow; f++) {
+        if (from[f] < naddr && af_count(&t1, &cap1, &nt, from[f])) goto done;
+        if (to[f] < naddr && to[f] != from[f] && af_count(&t1, &cap1, &nt, to[f])) goto done;
+        total += (from[f] < naddr) + (to[f] < naddr && to[f] != from[f]);
+    }
+    uint64_t cap = 16;
+    while (cap < nt * 2) cap <<= 1;
+    size_t words = 6 + (size_t)cap + (size_t)nt + (size_t)nt + 1 + (size_t)total;
+    if (!(img = st_calloc(words, 8))) goto done;
+    img[0] = EV_AFD_MAGIC;
+    img[1] = naddr;
+    img[2] = lo;
+    img[3] = nflow;
+    img[4] = nt;
+    img[5] = cap;
+    uint64_t *tab = img + 6, *addr = tab + cap, *off = addr + nt, *ids = off + nt + 1, k = 0;
+    for (uint64_t i = 0; i < cap1; i++) { /* entries in table order; the file's table sized to them */
+        if (!t1[i].key1) continue;
+        id_probe(tab, cap, addr, t1[i].key1 - 1, &k);
+        off[k] = off[k - 1] + t1[i].n;
+        t1[i].n = off[k - 1]; /* now the cursor */
+    }
+    for (uint64_t f = lo; f < nflow; f++) { /* chain order within each list */
+        if (from[f] < naddr) ids[af_probe(t1, cap1, from[f])->n++] = f;
+        if (to[f] < naddr && to[f] != from[f]) ids[af_probe(t1, cap1, to[f])->n++] = f;
+    }
+    *image = img;
+    *bytes = words * 8;
+    img = NULL;
+    rc = ST_OK;
+done:
+    st_free(t1), st_free(img);
+    return rc;
+}
+
+/* Is img (len bytes) a base of index ix that fits counts c?  Its covered
+ * counts in cover (n; for the flow lists addresses and flows).  Only the
+ * header and the last offset are read. */
+static int base_fits(int ix, const uint64_t *img, size_t len, const ev_counts *c, uint64_t cover[2]) {
+    size_t words = len / 8;
+    if (!img || len % 8 || words < 3) return 0;
+    if (ix == EV_IX_FLOWS) {
+        uint64_t na = img[1], nf = img[2];
+        if (img[0] != EV_AF_MAGIC || na > c->n[EV_N_ADDRS] || nf > c->n[EV_N_FLOWS] || words < 4 + na ||
+            img[3 + na] != words - (4 + na))
+            return 0;
+        cover[0] = na, cover[1] = nf;
+        return 1;
+    }
+    uint64_t n = img[1], cap = img[2];
+    if (img[0] != EV_HT_MAGIC || n > c->n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS] || !cap || (cap & (cap - 1)) ||
+        cap < n || cap != words - 3)
+        return 0;
+    cover[0] = n, cover[1] = 0;
+    return 1;
+}
+
+/* Is img a delta of index ix from cover to the counts c? */
+static int delta_fits(int ix, const uint64_t *img, size_t len, const ev_counts *c, const uint64_t cover[2]) {
+    size_t words = len / 8;
+    if (!img || len % 8 || words < 6) return 0;
+    if (ix == EV_IX_FLOWS) {
+        uint64_t nt = img[4], cap = img[5];
+        return img[0] == EV_AFD_MAGIC && img[1] == c->n[EV_N_ADDRS] && img[2] == cover[1] &&
+               img[3] == c->n[EV_N_FLOWS] && cap && !(cap & (cap - 1)) && cap > nt && nt <= words &&
+               cap <= words && words >= 7 + cap + 2 * nt && img[6 + cap + 2 * nt] == words - (7 + cap + 2 * nt);
+    }
+    uint64_t cap = img[3];
+    return img[0] == EV_HTD_MAGIC && img[1] == cover[0] && img[2] == c->n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS] &&
+           cap && !(cap & (cap - 1)) && cap >= img[2] - img[1] && cap == words - 4;
+}
+
+int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2]) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, ix_names[ix][0]);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    struct stat sb;
+    int ok = 0;
+    if (fstat(fd, &sb) == 0 && sb.st_size >= 24 && sb.st_size % 8 == 0) {
+        void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        if (p != MAP_FAILED) {
+            ok = base_fits(ix, p, (size_t)sb.st_size, c, cover);
+            munmap(p, (size_t)sb.st_size);
+        }
+    }
+    close(fd);
+    return ok;
+}
+
 /* ---- the open store ---- */
 
-typedef struct ev_map {
-    void *p;
-    size_t len;
-} ev_map;
+/* The per-address flow lists: a base (dense offsets over the addresses it
+ * covers) and a delta (the addresses its flows touch, found through an id
+ * table).  An address's list is the base's then the delta's: chain order. */
+typedef struct ev_aflists {
+    const uint64_t *off, *ids; /* base */
+    uint64_t naddr, total;
+    const uint64_t *tab, *addr, *doff, *dids; /* delta */
+    uint64_t cap, nt, dtotal;
+} ev_aflists;
 
 struct st_evm {
     ev_counts c;
     const void *col[EV_NCOLS];
     ev_map maps[EV_NCOLS];
-    ev_map idx_maps[3];
-    ev_hashtab addr_ht, tx_ht;
-    const uint64_t *af_off, *af_ids; /* per-address flows */
-    uint64_t af_total;               /* ids in af_ids */
-    void *af_owned;
+    ev_map idx_maps[EV_NIX][2]; /* base, delta */
+    ev_hashtab ht[EV_IX_FLOWS][2]; /* addresses, transactions: base, delta */
+    ev_aflists af;
+    void *af_owned[2];
     uint64_t store_bytes;
     ev_bal *bal; /* running balances (balance.c), NULL: queries walk */
 };
-
-
 
 static int map_file(const char *path, size_t need, ev_map *m, st_error *err) {
     m->p = NULL;
@@ -265,47 +440,130 @@ done:
     return rc;
 }
 
-/* Map an index file, or NULL image when absent / stale / too short. */
-static const uint64_t *map_index(const char *dir, const char *name, uint64_t magic, uint64_t n1, uint64_t n2,
-                                 ev_map *m) {
+/* Map an index file whole (m empty when absent or unmappable). */
+static void map_index(const char *dir, const char *name, ev_map *m) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     m->p = NULL;
     m->len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
+    if (fd < 0) return;
     struct stat sb;
-    const uint64_t *img = NULL;
     if (fstat(fd, &sb) == 0 && sb.st_size >= 24 && sb.st_size % 8 == 0) {
         void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
         if (p != MAP_FAILED) {
             m->p = p;
             m->len = (size_t)sb.st_size;
-            img = p;
-            if (img[0] != magic || img[1] != n1 || (n2 != UINT64_MAX && img[2] != n2)) img = NULL;
         }
     }
     close(fd);
-    return img;
 }
 
-static int open_hashtab(st_evm *e, const char *dir, const char *name, int col, uint64_t n, ev_hashtab *t,
-                        ev_map *m) {
-    const uint64_t *img = map_index(dir, name, EV_HT_MAGIC, n, UINT64_MAX, m);
+static void unmap_index(ev_map *m) {
+    if (m->p) munmap(m->p, m->len);
+    m->p = NULL;
+    m->len = 0;
+}
+
+int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, ev_hashtab t[2], ev_map m[2]) {
+    uint64_t cover[2], n = c->n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS];
+    memset(t, 0, 2 * sizeof *t);
+    memset(m, 0, 2 * sizeof *m);
+    map_index(dir, ev_ix_name(ix, 0), &m[0]);
+    if (!base_fits(ix, m[0].p, m[0].len, c, cover)) goto none;
+    const uint64_t *img = m[0].p;
+    t[0].slots = img + 3, t[0].cap = img[2], t[0].lo = 0, t[0].n = cover[0];
+    t[1].lo = t[1].n = cover[0];
+    if (cover[0] == n) return 1;
+    map_index(dir, ev_ix_name(ix, 1), &m[1]);
+    if (!delta_fits(ix, m[1].p, m[1].len, c, cover)) goto none;
+    img = m[1].p;
+    t[1].slots = img + 4, t[1].cap = img[3], t[1].n = n;
+    return 1;
+none:
+    ev_index_unmap(m);
+    memset(t, 0, 2 * sizeof *t);
+    return 0;
+}
+
+void ev_index_unmap(ev_map m[2]) { unmap_index(&m[0]), unmap_index(&m[1]); }
+
+/* A hash table's base and delta: each mapped when it fits the manifest,
+ * else built here from the column (the base over every record when the
+ * base does not fit; the delta over the records past a base that does). */
+static int open_hashtab(st_evm *e, const char *dir, int ix) {
+    int col = ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH;
+    uint64_t n = e->c.n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS], cover[2];
     size_t w = ev_col_width(col);
-    if (img && m->len >= 24 && img[2] && !(img[2] & (img[2] - 1)) && img[2] <= (m->len / 8) - 3) {
-        t->slots = img + 3;
-        t->cap = img[2];
-        t->n = n;
+    ev_map *m = e->idx_maps[ix];
+    ev_hashtab *t = e->ht[ix];
+    map_index(dir, ev_ix_name(ix, 0), &m[0]);
+    if (base_fits(ix, m[0].p, m[0].len, &e->c, cover)) {
+        const uint64_t *img = m[0].p;
+        t[0].slots = img + 3, t[0].cap = img[2], t[0].lo = 0, t[0].n = cover[0];
+    } else {
+        unmap_index(&m[0]);
+        uint64_t *own;
+        size_t bytes;
+        if (ev_hashtab_build(e->col[col], w, 0, n, 0, &own, &bytes)) return ST_ENOMEM;
+        t[0].owned = own, t[0].slots = own + 3, t[0].cap = own[2], t[0].lo = 0, t[0].n = n;
+        cover[0] = n;
+    }
+    t[1].lo = t[1].n = cover[0];
+    if (cover[0] == n) return ST_OK; /* nothing past the base */
+    map_index(dir, ev_ix_name(ix, 1), &m[1]);
+    if (delta_fits(ix, m[1].p, m[1].len, &e->c, cover)) {
+        const uint64_t *img = m[1].p;
+        t[1].slots = img + 4, t[1].cap = img[3], t[1].n = n;
         return ST_OK;
     }
+    unmap_index(&m[1]);
     uint64_t *own;
     size_t bytes;
-    if (ev_hashtab_build(e->col[col], w, n, &own, &bytes)) return ST_ENOMEM;
-    t->owned = own;
-    t->slots = own + 3;
-    t->cap = own[2];
-    t->n = n;
+    if (ev_hashtab_build(e->col[col], w, cover[0], n, 1, &own, &bytes)) return ST_ENOMEM;
+    t[1].owned = own, t[1].slots = own + 4, t[1].cap = own[3], t[1].n = n;
+    return ST_OK;
+}
+
+/* The flow lists' base and delta, as open_hashtab. */
+static int open_aflists(st_evm *e, const char *dir) {
+    uint64_t naddr = e->c.n[EV_N_ADDRS], nflow = e->c.n[EV_N_FLOWS], cover[2];
+    ev_map *m = e->idx_maps[EV_IX_FLOWS];
+    ev_aflists *af = &e->af;
+    const uint64_t *from = e->col[EV_COL_FLOW_FROM], *to = e->col[EV_COL_FLOW_TO];
+    map_index(dir, ev_ix_name(EV_IX_FLOWS, 0), &m[0]);
+    const uint64_t *img = m[0].p;
+    if (!base_fits(EV_IX_FLOWS, img, m[0].len, &e->c, cover)) {
+        unmap_index(&m[0]);
+        uint64_t *own;
+        size_t bytes;
+        if (ev_addrflows_build(from, to, nflow, naddr, &own, &bytes)) return ST_ENOMEM;
+        e->af_owned[0] = own;
+        img = own;
+        cover[0] = naddr, cover[1] = nflow;
+    }
+    af->naddr = img[1];
+    af->off = img + 3;
+    af->ids = img + 4 + af->naddr;
+    af->total = af->off[af->naddr];
+    if (cover[1] == nflow) return ST_OK; /* nothing past the base */
+    map_index(dir, ev_ix_name(EV_IX_FLOWS, 1), &m[1]);
+    img = m[1].p;
+    if (!delta_fits(EV_IX_FLOWS, img, m[1].len, &e->c, cover)) {
+        unmap_index(&m[1]);
+        uint64_t *own;
+        size_t bytes;
+        if (ev_addrflows_build_delta(from, to, cover[1], nflow, naddr, &own, &bytes)) return ST_ENOMEM;
+        e->af_owned[1] = own;
+        img = own;
+    }
+    af->nt = img[4];
+    af->cap = img[5];
+    af->tab = img + 6;
+    af->addr = af->tab + af->cap;
+    af->doff = af->addr + af->nt;
+    af->dids = af->doff + af->nt + 1;
+    af->dtotal = af->doff[af->nt];
     return ST_OK;
 }
 
@@ -331,30 +589,11 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err) {
         e->col[i] = e->maps[i].p;
         e->store_bytes += e->maps[i].len;
     }
-    if ((rc = open_hashtab(e, dir, "addr_hash.idx", EV_COL_ADDR, e->c.n[EV_N_ADDRS], &e->addr_ht, &e->idx_maps[0])))
+    if (open_hashtab(e, dir, EV_IX_ADDR) || open_hashtab(e, dir, EV_IX_TX) || open_aflists(e, dir)) {
+        rc = ST_ENOMEM;
         goto oom;
-    if ((rc = open_hashtab(e, dir, "tx_hash.idx", EV_COL_TX_HASH, e->c.n[EV_N_TXS], &e->tx_ht, &e->idx_maps[1])))
-        goto oom;
-    uint64_t naddr = e->c.n[EV_N_ADDRS], nflow = e->c.n[EV_N_FLOWS];
-    const uint64_t *af = map_index(dir, "addr_flows.idx", EV_AF_MAGIC, naddr, nflow, &e->idx_maps[2]);
-    if (af && e->idx_maps[2].len >= (3 + naddr + 1) * 8 &&
-        af[3 + naddr] <= (e->idx_maps[2].len / 8) - (3 + naddr + 1)) {
-        e->af_off = af + 3;
-        e->af_ids = af + 3 + naddr + 1;
-        e->af_total = (e->idx_maps[2].len / 8) - (3 + naddr + 1);
-    } else {
-        uint64_t *own;
-        size_t bytes;
-        if (ev_addrflows_build(e->col[EV_COL_FLOW_FROM], e->col[EV_COL_FLOW_TO], nflow, naddr, &own, &bytes)) {
-            rc = ST_ENOMEM;
-            goto oom;
-        }
-        e->af_owned = own;
-        e->af_off = own + 3;
-        e->af_ids = own + 3 + naddr + 1;
-        e->af_total = bytes / 8 - (3 + naddr + 1);
     }
-    for (int i = 0; i < 3; i++) e->store_bytes += e->idx_maps[i].len;
+    for (int i = 0; i < EV_NIX; i++) e->store_bytes += e->idx_maps[i][0].len + e->idx_maps[i][1].len;
     e->bal = ev_bal_open(dir, &e->c);
     e->store_bytes += ev_bal_bytes(e->bal);
     *out = e;
@@ -370,11 +609,9 @@ void st_evm_close(st_evm *e) {
     if (!e) return;
     for (int i = 0; i < EV_NCOLS; i++)
         if (e->maps[i].p) munmap(e->maps[i].p, e->maps[i].len);
-    for (int i = 0; i < 3; i++)
-        if (e->idx_maps[i].p) munmap(e->idx_maps[i].p, e->idx_maps[i].len);
-    st_free(e->addr_ht.owned);
-    st_free(e->tx_ht.owned);
-    st_free(e->af_owned);
+    for (int i = 0; i < EV_NIX; i++) unmap_index(&e->idx_maps[i][0]), unmap_index(&e->idx_maps[i][1]);
+    for (int i = 0; i < EV_IX_FLOWS; i++) st_free(e->ht[i][0].owned), st_free(e->ht[i][1].owned);
+    st_free(e->af_owned[0]), st_free(e->af_owned[1]);
     ev_bal_close(e->bal);
     st_free(e);
 }
@@ -391,14 +628,20 @@ void st_evm_get_stats(const st_evm *e, st_evm_stats *st) {
     st->store_bytes = e->store_bytes;
     for (int i = 0; i < EV_NCOLS; i++)
         if (col_defs[i].count == EV_N_FLOWS) st->column_bytes_per_flow += col_defs[i].width;
-    if (st->flows) st->index_bytes_per_flow = (e->af_total * 8 + st->flows / 2) / st->flows;
+    if (st->flows) st->index_bytes_per_flow = ((e->af.total + e->af.dtotal) * 8 + st->flows / 2) / st->flows;
 }
 
 #define COL(e, i, T) ((const T *)(e)->col[i])
 
-int st_evm_find_addr(const st_evm *e, const uint8_t addr[20], uint64_t *id) {
-    return ev_hashtab_find(&e->addr_ht, e->col[EV_COL_ADDR], 20, addr, id);
+/* the base first: the lowest id with the key, as one table would answer */
+static int ht_find(const st_evm *e, int ix, const uint8_t *key, uint64_t *id) {
+    int col = ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH;
+    size_t w = ev_col_width(col);
+    return ev_hashtab_find(&e->ht[ix][0], e->col[col], w, key, id) ||
+           ev_hashtab_find(&e->ht[ix][1], e->col[col], w, key, id);
 }
+
+int st_evm_find_addr(const st_evm *e, const uint8_t addr[20], uint64_t *id) { return ht_find(e, EV_IX_ADDR, addr, id); }
 
 int st_evm_find_tx(const st_evm *e, const char *text, uint64_t *tx) {
     size_t n = strlen(text);
@@ -406,7 +649,7 @@ int st_evm_find_tx(const st_evm *e, const char *text, uint64_t *tx) {
         uint8_t h[32];
         if (st_hex_decode(text + 2, h, 32) != ST_OK) return ST_EINVAL;
         uint64_t id;
-        if (!ev_hashtab_find(&e->tx_ht, e->col[EV_COL_TX_HASH], 32, h, &id)) return 0;
+        if (!ht_find(e, EV_IX_TX, h, &id)) return 0;
         if (!(COL(e, EV_COL_TX_FLAGS, uint8_t)[id] & EV_TXF_HASH)) return 0;
         *tx = id;
         return 1;
@@ -504,17 +747,45 @@ void st_evm_asset_text(const st_evm *e, uint64_t asset, char out[43]) {
     else st_evm_addr_text(e, a, out);
 }
 
-/* The index file is checked where it is read, not trusted: a damaged list
- * reads as empty, a damaged id as flow 0, never out of the mapping. */
+/* The index files are checked where they are read, not trusted: a damaged
+ * list reads as empty, a damaged id as flow 0, never out of the mapping. */
+static uint64_t base_nflows(const ev_aflists *af, uint64_t addr) {
+    if (addr >= af->naddr) return 0;
+    uint64_t a = af->off[addr], b = af->off[addr + 1];
+    return a <= b && b <= af->total ? b - a : 0;
+}
+
+/* the delta's entry of addr, or UINT64_MAX */
+static uint64_t delta_entry(const ev_aflists *af, uint64_t addr) {
+    if (!af->cap) return UINT64_MAX;
+    uint64_t h = id_slot(addr, af->cap);
+    for (uint64_t probes = 0; probes < af->cap && af->tab[h]; probes++) {
+        uint64_t k = af->tab[h] - 1;
+        if (k < af->nt && af->addr[k] == addr) {
+            uint64_t a = af->doff[k], b = af->doff[k + 1];
+            return a <= b && b <= af->dtotal ? k : UINT64_MAX;
+        }
+        h = (h + 1) & (af->cap - 1);
+    }
+    return UINT64_MAX;
+}
+
 uint64_t st_evm_addr_nflows(const st_evm *e, uint64_t addr) {
     if (addr >= e->c.n[EV_N_ADDRS]) return 0;
-    uint64_t a = e->af_off[addr], b = e->af_off[addr + 1];
-    return a <= b && b <= e->af_total ? b - a : 0;
+    uint64_t k = delta_entry(&e->af, addr);
+    return base_nflows(&e->af, addr) + (k == UINT64_MAX ? 0 : e->af.doff[k + 1] - e->af.doff[k]);
 }
 
 uint64_t st_evm_addr_flow(const st_evm *e, uint64_t addr, uint64_t i) {
-    if (i >= st_evm_addr_nflows(e, addr)) return 0;
-    uint64_t f = e->af_ids[e->af_off[addr] + i];
+    if (addr >= e->c.n[EV_N_ADDRS]) return 0;
+    const ev_aflists *af = &e->af;
+    uint64_t nb = base_nflows(af, addr), f = 0;
+    if (i < nb) f = af->ids[af->off[addr] + i];
+    else {
+        uint64_t k = delta_entry(af, addr);
+        if (k == UINT64_MAX || i - nb >= af->doff[k + 1] - af->doff[k]) return 0;
+        f = af->dids[af->doff[k] + (i - nb)];
+    }
     return f < e->c.n[EV_N_FLOWS] ? f : 0;
 }
 

@@ -94,6 +94,9 @@ $N same "$U" $B $T/s $T/seq
 $B evm ingest --db $T/par --rpc "$U" --parallel-requests 16 --request-blocks 1 --commit-blocks 5 >/dev/null \
   || fail "--parallel-requests 16"
 $N same "$U" $B $T/s $T/par
+# a node's tip followed one block per commit: each commit rewrites the index deltas, some merge them
+$B evm ingest --db $T/tip --rpc "$U" --commit-blocks 1 >/dev/null
+$N same "$U" $B $T/s $T/tip
 
 # blocks from files on top of blocks from a node: the kept hashes stop below the store's last block, said so
 $B evm ingest --db $T/mix --rpc "$U" --to-block 10 >/dev/null
