@@ -557,43 +557,41 @@ static char *summaries(const char *db) {
 
 static void bal_path(const char *db, char *path, size_t cap) { snprintf(path, cap, "%s/addr_bal.idx", db); }
 
+/* A synthetic export of `flows` flows (seed) written to dir/sub,
+ * continuing the chain of the store at db when it has one, and ingested. */
+static void ingest_synth(const char *dir, const char *db, const char *sub, uint64_t seed, uint64_t flows) {
+    char ex[600];
+    st_error err;
+    st_evm_synth_opts so = {.flows = flows, .seed = seed};
+    ev_counts c;
+    if (ev_manifest_read(db, &c, &err) == ST_OK && c.last_block >= 0) so.first_block = (uint64_t)c.last_block + 1;
+    snprintf(ex, sizeof ex, "%s/%s", dir, sub);
+    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK);
+}
+
 /* The answers walking every flow, against those from the checkpoints:
  * the file an ingest writes, one covering only a prefix of the flows, a
  * dense one (a checkpoint every 3 flows from 4 flows on), a stale one
  * (covering more flows than the store) and a damaged one. */
 static void test_running_balances(void **state) {
     (void)state;
-    char *dir = st_test_tmpdir(), ex[600], db[600], path[700];
+    char *dir = st_test_tmpdir(), db[600], path[700];
     st_error err;
-    st_evm_synth_opts so = {.flows = 6000, .seed = 3};
-    snprintf(ex, sizeof ex, "%s/a", dir);
-    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
     snprintf(db, sizeof db, "%s/db", dir);
-    bad_log log = {0};
-    st_evm_ingest_report rep;
-    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK);
+    ingest_synth(dir, db, "a", 3, 6000);
     bal_path(db, path, sizeof path);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0); /* the exchange and the forwarder have thousands of flows */
+    /* a second export continuing the chain: the file is rebuilt (it would be a
+     * half behind); a third, small one leaves it covering a prefix */
+    ingest_synth(dir, db, "b", 4, 6000);
+    ingest_synth(dir, db, "c", 5, 500);
     st_evm *e;
     assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
     st_evm_stats s;
-    st_evm_get_stats(e, &s);
-    st_evm_close(e);
-    /* a second export continuing the chain: the file is rebuilt (it would be a
-     * half behind); a third, small one leaves it covering a prefix */
-    so.seed = 4, so.flows = 6000, so.first_block = (uint64_t)s.last_block + 1;
-    snprintf(ex, sizeof ex, "%s/b", dir);
-    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
-    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK);
-    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
-    st_evm_get_stats(e, &s);
-    st_evm_close(e);
-    so.seed = 5, so.flows = 500, so.first_block = (uint64_t)s.last_block + 1;
-    snprintf(ex, sizeof ex, "%s/c", dir);
-    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
-    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK);
-    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
     st_evm_get_stats(e, &s);
     ev_cols k;
     ev_store_cols(e, &k);
@@ -645,26 +643,14 @@ static int rb_read(void *ctx, ev_batch *b, st_error *err) {
 
 static void test_balances_rollback(void **state) {
     (void)state;
-    char *dir = st_test_tmpdir(), ex[600], db[600];
+    char *dir = st_test_tmpdir(), db[600];
     st_error err;
-    st_evm_synth_opts so = {.flows = 6000, .seed = 7};
-    snprintf(ex, sizeof ex, "%s/a", dir);
-    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
     snprintf(db, sizeof db, "%s/db", dir);
-    bad_log log = {0};
-    st_evm_ingest_report rep;
-    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK);
+    ingest_synth(dir, db, "a", 7, 6000);
     char *before = summaries(db);
     assert_int_equal(ev_manifest_read(db, &rollback_to, &err), ST_OK);
-    st_evm *e;
-    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
-    st_evm_stats s;
-    st_evm_get_stats(e, &s);
-    st_evm_close(e);
-    so.seed = 8, so.flows = 9000, so.first_block = (uint64_t)s.last_block + 1;
-    snprintf(ex, sizeof ex, "%s/b", dir);
-    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
-    assert_int_equal(ingest_dir(db, ex, &log, &rep), ST_OK); /* the file now covers both exports */
+    ingest_synth(dir, db, "b", 8, 9000); /* the file now covers both exports */
+    st_evm_ingest_report rep;
     ev_feed feed = {rb_prepare, rb_read, NULL, NULL};
     st_evm_ingest_opts o;
     memset(&o, 0, sizeof o);
