@@ -326,6 +326,18 @@ static int eth_payout(const st_xexposure *x, const st_evm_flow *fl, uint64_t *bt
 /* Level by level: the flows that carried value to the target, merged per
  * flow, so paths that meet are walked on once.  Every node and every flow
  * read to split it counts as a visit. */
+/* The path to node i of level d, from the tagged source back to the
+ * target, into x's stacks (what credit reports). */
+static void path_to(st_xexposure *x, const xe_level *lv, size_t d, size_t i) {
+    int64_t k = (int64_t)i;
+    for (size_t h = d + 1; h-- > 0;) {
+        x->stack[h] = lv[h].v[k].flow;
+        x->stack_via[h] = lv[h].v[k].via;
+        x->stack_br[h] = lv[h].v[k].bridge;
+        k = lv[h].v[k].parent;
+    }
+}
+
 static int walk(st_xexposure *x, xe_level *lv, size_t nlv) {
     int rc = ST_OK;
     for (size_t d = 0; d < nlv && !x->cut; d++) {
@@ -342,13 +354,7 @@ static int walk(st_xexposure *x, xe_level *lv, size_t nlv) {
                 const st_tag *tg = a == ST_CHAIN_NONE || a == x->btarget || !x->btm ? NULL
                                                                                      : st_tagmap_find(x->btm, a, bwhen, NULL);
                 if (tg) {
-                    int64_t k = (int64_t)i;
-                    for (size_t h = d + 1; h-- > 0;) {
-                        x->stack[h] = lv[h].v[k].flow;
-                        x->stack_via[h] = lv[h].v[k].via;
-                        x->stack_br[h] = lv[h].v[k].bridge;
-                        k = lv[h].v[k].parent;
-                    }
+                    path_to(x, lv, d, i);
                     if ((rc = credit(x, tg, &nd->w, (uint32_t)d + 1))) return rc;
                     continue;
                 }
@@ -363,14 +369,7 @@ static int walk(st_xexposure *x, xe_level *lv, size_t nlv) {
             int64_t when = st_evm_events_block_time(x->ev, fl.block);
             if (fl.from != ST_EVM_NONE && st_map64_get(&x->tags, fl.from, &ti) &&
                 (when < 0 || st_tag_valid_at(st_tagset_get(x->ts, ti), when))) {
-                /* the path, from the tagged source to the target */
-                int64_t k = (int64_t)i;
-                for (size_t h = d + 1; h-- > 0;) {
-                    x->stack[h] = lv[h].v[k].flow;
-                    x->stack_via[h] = lv[h].v[k].via;
-                    x->stack_br[h] = lv[h].v[k].bridge;
-                    k = lv[h].v[k].parent;
-                }
+                path_to(x, lv, d, i); /* from the tagged source to the target */
                 if ((rc = credit(x, st_tagset_get(x->ts, ti), &nd->w, (uint32_t)d + 1))) return rc;
                 continue;
             }
