@@ -776,19 +776,10 @@ static void bblock(FILE *f, uint8_t prev[32], uint32_t h, const uint8_t *prog, b
     uint8_t ids[4][32];
     st_sha256d(cb.b, cb.n, ids[0]);
     for (size_t i = 0; i < ntx; i++) st_sha256d(txs[i].b, txs[i].n, ids[i + 1]);
-    size_t n = ntx + 1;
-    while (n > 1) { /* merkle root */
-        size_t m = 0;
-        for (size_t i = 0; i < n; i += 2) {
-            uint8_t pair[64];
-            memcpy(pair, ids[i], 32);
-            memcpy(pair + 32, ids[i + 1 < n ? i + 1 : i], 32);
-            st_sha256d(pair, 64, ids[m++]);
-        }
-        n = m;
-    }
+    uint8_t root[32];
+    st_sha256d_merkle_in_place(ids, ntx + 1, root);
     bbuf hd = {.n = 0};
-    bput32(&hd, 0x20000000), bput(&hd, prev, 32), bput(&hd, ids[0], 32);
+    bput32(&hd, 0x20000000), bput(&hd, prev, 32), bput(&hd, root, 32);
     bput32(&hd, 1600000000u + 600u * h), bput32(&hd, 0x207fffff);
     for (uint32_t nonce = 0;; nonce++) { /* regtest proof of work */
         hd.n = 76;
