@@ -13,19 +13,7 @@
 #include "sanctrace/eval.h"
 #include "sanctrace/names.h"
 
-static st_names_ctx *ctx;
-
-static int setup(void **state) {
-    (void)state;
-    st_error err;
-    return st_names_ctx_new(&ctx, &err) == ST_OK ? 0 : -1;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    st_names_ctx_free(ctx);
-    return 0;
-}
+#include "names_fixture.h"
 
 static double cmp(const char *a, const char *b) {
     return st_name_compare(ctx, a, b, ST_SCHEMA_PERSON, NULL);
