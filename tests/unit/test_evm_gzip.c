@@ -1,4 +1,5 @@
-/* test_evm_gzip.c - gzip exports read a piece at a time: every table of
+/* test_evm_gzip.c - exports read a piece at a time (gzip files, and plain
+ * files read with read()): every table of
  * the real samples, and hand-written texts that stress the piece
  * boundaries (quoted fields over several lines, CRLF, a byte order mark,
  * blank lines, malformed records, lines longer than the buffer, JSON
@@ -10,6 +11,8 @@
  * exactly (checked against the plain text's first lines). */
 #include "testutil.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "core/alloc.h"
@@ -91,12 +94,42 @@ static void same_batch(const ev_batch *a, const reports *ra, const ev_batch *b, 
 
 static const size_t chunks[] = {1, 2, 3, 7, 61, 4096, 0};
 
-/* text read plain, then gzipped every way, must read the same */
+/* text as the file export.csv in a directory of the test's own, made the
+ * working directory while it is read (so reports name the file as the
+ * buffer's do), read with read() a piece at a time like a gzip file's
+ * pieces */
+static void read_file_text(ev_batch *b, reports *r, const char *text, size_t len, size_t chunk) {
+    static char *dir;
+    if (!dir) assert_non_null(dir = st_test_tmpdir());
+    int here = open(".", O_RDONLY | O_DIRECTORY);
+    assert_true(here >= 0);
+    assert_int_equal(chdir(dir), 0);
+    st_error err;
+    st_error_clear(&err);
+    assert_int_equal(st_file_write_atomic("export.csv", text, len, &err), ST_OK);
+    memset(b, 0, sizeof *b);
+    memset(r, 0, sizeof *r);
+    b->on_bad = on_bad;
+    b->ctx = r;
+    b->gz_chunk = chunk;
+    assert_int_equal(ev_read_file(b, "export.csv", &err), ST_OK);
+    assert_int_equal(fchdir(here), 0);
+    close(here);
+}
+
+/* text read plain, then from a file in pieces, then gzipped every way,
+ * must read the same */
 static void check_text(const char *text, size_t len) {
     ev_batch plain, z;
     static reports rp, rz;
     read_text(&plain, &rp, text, len, 0);
     assert_int_equal(plain.bytes, len);
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        read_file_text(&z, &rz, text, len, chunks[c]);
+        same_batch(&plain, &rp, &z, &rz);
+        assert_int_equal(z.bytes, len);
+        ev_batch_free(&z);
+    }
     size_t cuts[4] = {len / 3, len / 3 + 1, 2 * len / 3 + 7, len > 5 ? len - 5 : len};
     for (int level = 1; level <= 9; level += 8)
         for (size_t nc = 0; nc <= 4;
