@@ -52,6 +52,7 @@
 #include "core/alloc.h"
 #include "core/fs.h"
 #include "core/map.h"
+#include "core/prefetch.h"
 #include "evm/evm_int.h"
 
 #define EV_NO_FILE UINT32_MAX
@@ -204,14 +205,7 @@ static int at_grow(addrtab *t) {
 /* Ask the memory for the slot a's lookup starts at, a few lookups ahead. */
 static inline void at_prefetch(const addrtab *t, const uint8_t a[20]) {
     if (!t->cap) return;
-    const aslot *p = &t->slot[idt_hash(a, 20) & (t->cap - 1)];
-#if defined(__x86_64__) || defined(__i386__)
-    /* as an asm statement: GCC 12 deletes a __builtin_prefetch whose
-     * address comes through this hash as dead code */
-    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
-#else
-    __builtin_prefetch(p);
-#endif
+    st_prefetch(&t->slot[idt_hash(a, 20) & (t->cap - 1)]);
 }
 
 /* a's id: 1 found (*id set), 0 absent. */
@@ -792,6 +786,19 @@ static int emit_tx(ingest *g, uint64_t j) {
     return ST_OK;
 }
 
+/* The rows transaction j's build reads, asked for before prefetch_tx reads
+ * them (twice as far ahead): the reader thread wrote them, so they are in
+ * the other core's caches or in memory, and each row was a miss the build
+ * waited on. */
+static void prefetch_rows(ingest *g, uint64_t j) {
+    st_prefetch_span(&g->tx.v[j], sizeof g->tx.v[j]);
+    uint64_t nt = g->tx_trace_n.v[j], nk = g->tx_tok_n.v[j];
+    for (uint64_t k = 0; k < nt && k < 4; k++)
+        st_prefetch_span(&g->w->traces.v[g->trace_order[g->tx_trace_first.v[j] + k]], sizeof(ev_trace));
+    for (uint64_t k = 0; k < nk && k < 2; k++)
+        st_prefetch_span(&g->w->tokens.v[g->tok_order[g->tx_tok_first.v[j] + k]], sizeof(ev_token));
+}
+
 /* The address slots transaction j's flows will look up, asked of the
  * memory while earlier transactions are built: at 10M flows the address
  * table is far larger than the caches, and a lookup that waits for its
@@ -860,6 +867,7 @@ static int build(ingest *g) {
         while (ti < g->tx.n && g->tx.v[g->tx_order[ti]].block < num) ti++;
         for (; ti < g->tx.n && g->tx.v[g->tx_order[ti]].block == num; ti++) {
             if (skip) continue;
+            if (ti + 2 * EV_PREFETCH_TXS < g->tx.n) prefetch_rows(g, g->tx_order[ti + 2 * EV_PREFETCH_TXS]);
             if (ti + EV_PREFETCH_TXS < g->tx.n) prefetch_tx(g, g->tx_order[ti + EV_PREFETCH_TXS]);
             if ((rc = emit_tx(g, g->tx_order[ti]))) goto done;
         }
