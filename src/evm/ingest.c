@@ -1043,7 +1043,7 @@ static int window_build(ingest *g, int release, st_error *err) {
  * interrupted run left); until the manifest is renamed, readers and the
  * next ingest see only the committed records, so writing the tails window
  * by window is as crash-safe as writing them at the end. */
-static int col_write(ingest *g, int col, int sync, st_error *err) {
+static int col_write(ingest *g, int col, st_error *err) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", g->dir, ev_col_name(col));
     off_t base = (off_t)(g->c.n[ev_col_count(col)] * ev_col_width(col));
@@ -1063,10 +1063,13 @@ static int col_write(ingest *g, int col, int sync, st_error *err) {
         if (k <= 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", k < 0 ? strerror(errno) : "no progress");
         off += (size_t)k;
     }
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* the disk starts on these bytes now, behind the parse, so that the
+     * commit's fsync (sync_main) finds less left to wait for */
+    if (!g->opts->no_sync && b->n) (void)sync_file_range(fd, at, (off_t)b->n, SYNC_FILE_RANGE_WRITE);
+#endif
     g->colw[col] += b->n;
     b->n = 0;
-    if (sync && !g->opts->no_sync && fsync(fd) != 0)
-        return st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
     return ST_OK;
 }
 
@@ -1081,7 +1084,7 @@ static int flush_cols(ingest *g, st_error *err) {
         if (c != EV_COL_ADDR) held += g->col[c].n;
     if (held < EV_COL_FLUSH) return ST_OK;
     for (int c = 0; c < EV_NCOLS; c++) {
-        int rc = c == EV_COL_ADDR ? ST_OK : col_write(g, c, 0, err);
+        int rc = c == EV_COL_ADDR ? ST_OK : col_write(g, c, err);
         if (rc) return rc;
     }
     return ST_OK;
@@ -1382,6 +1385,22 @@ static int write_ix(ingest *g, const char *dir, int ix, const st_fmap *keys, con
     return rc ? rc : write_index(dir, ev_ix_name(ix, 1), img, bytes, err);
 }
 
+typedef struct flows_job {
+    ingest *g;
+    const char *dir;
+    const st_fmap *f, *t;
+    int rc;
+    st_error err;
+} flows_job;
+
+static void *flows_main(void *arg) {
+    flows_job *j = arg;
+    j->rc = write_ix(j->g, j->dir, EV_IX_FLOWS, NULL, j->f, j->t, &j->err);
+    return NULL;
+}
+
+/* The three indexes; the flow lists (the largest build) on a thread of
+ * their own while this one builds the two hash tables. */
 static int write_indexes(ingest *g, const char *dir, st_error *err) {
     st_fmap a, h, f, t;
     memset(&a, 0, sizeof a), memset(&h, 0, sizeof h), memset(&f, 0, sizeof f), memset(&t, 0, sizeof t);
@@ -1391,9 +1410,17 @@ static int write_indexes(ingest *g, const char *dir, st_error *err) {
         (rc = map_col(dir, EV_COL_FLOW_FROM, g->nc.n[EV_N_FLOWS], &f, err)) ||
         (rc = map_col(dir, EV_COL_FLOW_TO, g->nc.n[EV_N_FLOWS], &t, err)))
         goto done;
-    if ((rc = write_ix(g, dir, EV_IX_ADDR, &a, &f, &t, err)) || (rc = write_ix(g, dir, EV_IX_TX, &h, &f, &t, err)) ||
-        (rc = write_ix(g, dir, EV_IX_FLOWS, NULL, &f, &t, err)))
-        goto done;
+    flows_job fj = {g, dir, &f, &t, ST_OK, {0}};
+    st_error_clear(&fj.err);
+    pthread_t th;
+    int threaded = !pthread_create(&th, NULL, flows_main, &fj);
+    if (!threaded) flows_main(&fj);
+    if ((rc = write_ix(g, dir, EV_IX_ADDR, &a, &f, &t, err)) == ST_OK) rc = write_ix(g, dir, EV_IX_TX, &h, &f, &t, err);
+    if (threaded) pthread_join(th, NULL);
+    if (rc == ST_OK && fj.rc) {
+        rc = fj.rc;
+        *err = fj.err;
+    }
 done:
     if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory building the indexes");
     st_file_unmap(&a), st_file_unmap(&h), st_file_unmap(&f), st_file_unmap(&t);
@@ -1590,6 +1617,27 @@ static void bal_finish(ingest *g, bal_job *j) {
     for (size_t i = 0; i < BAL_NCOLS; i++) st_file_unmap(&j->m[i]);
 }
 
+/* The columns made durable, on a thread of their own while the indexes
+ * are built from them (the manifest waits for both). */
+typedef struct sync_job {
+    ingest *g;
+    int rc;
+    st_error err;
+} sync_job;
+
+static void *sync_main(void *arg) {
+    sync_job *j = arg;
+    ingest *g = j->g;
+    for (int c = 0; c < EV_NCOLS && !g->opts->no_sync; c++)
+        if (g->colfd[c] && fsync(g->colfd[c] - 1) != 0) {
+            char path[1100];
+            snprintf(path, sizeof path, "%s/%s", g->dir, ev_col_name(c));
+            j->rc = st_error_at(&j->err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
+            break;
+        }
+    return NULL;
+}
+
 /* Columns, indexes, what the feed keeps beside them, then the manifest
  * renamed: the commit; the running balances after it (they cover
  * committed flows only: written before, a crash could leave them over
@@ -1599,11 +1647,21 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     report_late(g);
     if (add_token_assets(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
     for (int c = 0; c < EV_NCOLS; c++)
-        if ((rc = col_write(g, c, 1, err))) return rc;
+        if ((rc = col_write(g, c, err))) return rc;
+    sync_job sj = {g, ST_OK, {0}};
+    st_error_clear(&sj.err);
+    pthread_t th;
+    int threaded = !g->opts->no_sync && !pthread_create(&th, NULL, sync_main, &sj);
+    if (!threaded) sync_main(&sj);
     bal_job bal;
     bal_start(g, dir, &bal);
     rc = write_indexes(g, dir, err);
     bal_finish(g, &bal);
+    if (threaded) pthread_join(th, NULL);
+    if (rc == ST_OK && sj.rc) {
+        rc = sj.rc;
+        *err = sj.err;
+    }
     if (rc) {
         st_free(bal.img);
         return rc;
