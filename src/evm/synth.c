@@ -7,9 +7,14 @@
  * Design: one splitmix64 stream (core/rand.h) decides everything, so a
  * seed gives the same files on every machine.  Files are written with the
  * exporter's full headers and column order (blocks, transactions,
- * receipts, logs, token_transfers, traces), so the bytes an ingest reads
- * are as many as a real export of the same flows.  Generation stops at the
- * end of the block in which the planned flows reach the target.
+ * receipts, logs, token_transfers, traces), and the fields a real export
+ * fills by protocol are as long as there: a 256-byte logs bloom, 16
+ * withdrawals a block (the most a block carries since Shanghai, and what
+ * busy blocks carry), ERC-20 calls with their 68 bytes of calldata and a
+ * 32-byte return value.  So an ingest reads about the bytes a real export
+ * of the same flows holds (fewer: real contract calls carry more calldata
+ * than a token transfer).  Generation stops at the end of the block in
+ * which the planned flows reach the target.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +26,7 @@
 #include "evm/evm_int.h"
 
 #define SY_TX_PER_BLOCK 120
-#define SY_WITHDRAWALS 4
+#define SY_WITHDRAWALS 16
 #define SY_TOKENS 8
 #define SY_FIRST_BLOCK 17000000ULL
 #define SY_BASE_FEE 20000000000ULL /* 20 Gwei */
@@ -72,7 +77,24 @@ static void hash_of(uint64_t kind, uint64_t k, char out[67]) {
     hex(out, h, 32);
 }
 
-enum { K_WALLET = 1, K_EXCHANGE, K_TOKEN, K_FORWARDER, K_MINER, K_VALIDATOR, H_TX = 11, H_BLOCK };
+enum { K_WALLET = 1, K_EXCHANGE, K_TOKEN, K_FORWARDER, K_MINER, K_VALIDATOR, H_TX = 11, H_BLOCK, H_BLOOM };
+
+/* A block's 256-byte logs bloom (hex), bits drawn from its number. */
+static void bloom_of(uint64_t b, char out[2 + 512 + 1]) {
+    out[0] = '0';
+    out[1] = 'x';
+    for (int i = 0; i < 8; i++) {
+        char h[67];
+        hash_of(H_BLOOM, b * 8 + (uint64_t)i, h);
+        memcpy(out + 2 + 64 * i, h + 2, 64);
+    }
+    out[2 + 512] = 0;
+}
+
+/* ERC-20 transfer(to, units) calldata: selector, then the two words */
+static void transfer_call(const char to[43], uint64_t units, char out[2 + 8 + 128 + 1]) {
+    snprintf(out, 2 + 8 + 128 + 1, "0xa9059cbb000000000000000000000000%s%064llx", to + 2, (unsigned long long)units);
+}
 
 /* a wei amount: mostly below 10 ETH, sometimes past 2^64 (whales) */
 static void amount(synth *s, char out[ST_U256_TEXT]) {
@@ -101,6 +123,7 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
     }
     uint64_t flows = 0, txn = 0, logi;
     char bh[67], ph[67], th[67], miner[43], from[43], to[43], fwd[43], tok[43], val[ST_U256_TEXT], val2[ST_U256_TEXT];
+    char bloom[2 + 512 + 1], call[2 + 8 + 128 + 1], rcpt[43];
     uint64_t first = opts->first_block ? opts->first_block : SY_FIRST_BLOCK;
     hash_of(H_BLOCK, first - 1, ph);
     for (uint64_t b = first; flows < target; b++) {
@@ -114,14 +137,21 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
             uint64_t kind = st_rng_below(&s.rng, 100), gas = 21000, tip = 1000000000ULL + st_rng_below(&s.rng, 3000000000ULL);
             uint64_t price = SY_BASE_FEE + tip;
             int failed = kind >= 95;
-            const char *input = "0x";
+            const char *input = "0x", *output = "0x";
+            int token = (kind >= 60 && kind < 80) || failed;
+            uint64_t units = 0;
             if (kind < 45) addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), to);
             else if (kind < 60) addr_of(K_EXCHANGE, 0, to);
-            else if (kind < 80 || failed) addr_of(K_TOKEN, st_rng_below(&s.rng, SY_TOKENS), to), gas = 52000,
-                 input = "0xa9059cbb";
-            else addr_of(K_FORWARDER, 0, to), gas = 64000, input = "0x3ccfd60b";
+            else if (token) { /* transfer(rcpt, units) on a token contract */
+                addr_of(K_TOKEN, st_rng_below(&s.rng, SY_TOKENS), to);
+                addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), rcpt);
+                units = st_rng_next(&s.rng) >> 8;
+                transfer_call(rcpt, units, call);
+                gas = 52000, input = call;
+                if (!failed) output = "0x0000000000000000000000000000000000000000000000000000000000000001";
+            } else
+                addr_of(K_FORWARDER, 0, to), gas = 64000, input = "0x3ccfd60b";
             amount(&s, val);
-            int token = (kind >= 60 && kind < 80) || failed;
             if (token) strcpy(val, "0");
             cum += gas;
             fprintf(s.f[F_TXS], "%s,%llu,%s,%llu,%u,%s,%s,%s,%llu,%llu,%s,%llu,%llu,%llu,2\n", th,
@@ -132,15 +162,14 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
                     (unsigned long long)cum, (unsigned long long)gas, failed ? 0 : 1, (unsigned long long)price);
             flows += 2; /* fee: burnt + tip */
             /* the top-level trace */
-            fprintf(s.f[F_TRACES], "%llu,%s,%u,%s,%s,%s,%s,0x,call,call,,%llu,%llu,%d,,%s,%d,call_%s_\n",
-                    (unsigned long long)b, th, i, from, to, val, input, (unsigned long long)gas * 2,
+            fprintf(s.f[F_TRACES], "%llu,%s,%u,%s,%s,%s,%s,%s,call,call,,%llu,%llu,%d,,%s,%d,call_%s_\n",
+                    (unsigned long long)b, th, i, from, to, val, input, output, (unsigned long long)gas * 2,
                     (unsigned long long)gas, kind >= 80 && !failed ? 2 : 0, failed ? "Reverted" : "", failed ? 0 : 1, th);
             if (!token) flows++;
             if (failed) continue;
             if (token) {
-                addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), to);
-                addr_of(K_TOKEN, st_rng_below(&s.rng, SY_TOKENS), tok);
-                uint64_t units = st_rng_next(&s.rng) >> 8;
+                memcpy(tok, to, sizeof tok);
+                memcpy(to, rcpt, sizeof to);
                 fprintf(s.f[F_LOGS],
                         "%llu,%s,%u,%s,%llu,%s,0x%064llx,\"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef,"
                         "0x000000000000000000000000%s,0x000000000000000000000000%s\"\n",
@@ -173,9 +202,10 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
                                   (unsigned long long)(10000000 + st_rng_below(&s.rng, 40000000)));
             flows++;
         }
+        bloom_of(b, bloom);
         fprintf(s.f[F_BLOCKS], "%llu,%s,%s,0x0000000000000000,0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347,"
-                               "0x00,%s,%s,%s,%s,0,58750003716598352816469,%u,0x,30000000,%llu,%llu,%u,%llu,%s,\"%s\"\n",
-                (unsigned long long)b, bh, ph, bh, bh, bh, miner, 1000u + SY_TX_PER_BLOCK * 110u, (unsigned long long)cum,
+                               "%s,%s,%s,%s,%s,0,58750003716598352816469,%u,0x,30000000,%llu,%llu,%u,%llu,%s,\"%s\"\n",
+                (unsigned long long)b, bh, ph, bloom, bh, bh, bh, miner, 1000u + SY_TX_PER_BLOCK * 110u, (unsigned long long)cum,
                 (unsigned long long)ts, (unsigned)SY_TX_PER_BLOCK, (unsigned long long)SY_BASE_FEE, bh, wd);
         memcpy(ph, bh, sizeof ph);
     }
