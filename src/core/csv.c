@@ -31,6 +31,8 @@ struct st_csv {
     size_t header_nf; /* ST_CSV_HEADER: fields in the header, 0 before it is read */
     size_t malformed; /* records reported malformed so far */
     int more;         /* st_csv_feed: input follows past end (each piece ends with a line end) */
+    char *own;        /* st_csv_feed_own: start, writable */
+    char *base;       /* the current record's fields: in own (fast path), else NULL (in rec) */
     st_buf rec;
     size_t nf;
     size_t off[ST_CSV_MAX_FIELDS + 1];
@@ -141,7 +143,8 @@ static int csv_malformed(st_csv *c, st_error *err, int code, const char *fmt, ..
  * or 5'10"), in a reader that converts nothing.  Its fields are then the
  * runs between the commas outside quotes, less the enclosing quotes: one
  * pass finds commas, quotes and the line end (16 bytes at a time where
- * SSE2 is), the line is copied at once and each field's end becomes its
+ * SSE2 is), the line is copied at once (or, input fed with
+ * st_csv_feed_own, left where it is) and each field's end becomes its
  * NUL.  A test per byte was most of a large export's time in this reader.
  * 1 when read, 0 to let the general loop read it (from the same place:
  * nothing is consumed), or what csv_malformed returns for a wrong field
@@ -315,19 +318,27 @@ found:
             break;
         }
     }
-    if (st_buf_append(&c->rec, s, rn) || st_buf_putc(&c->rec, 0)) {
+    /* a wrong count is reported (and resynchronised over the line) before
+     * anything is written in place */
+    if ((c->flags & ST_CSV_HEADER) && c->header_nf && nf != c->header_nf)
+        return csv_malformed(c, err, ST_EPARSE, "%zu fields where the header has %zu", nf, c->header_nf);
+    char *d;
+    /* in place when the input is the caller's to write and a line end
+     * follows (its byte becomes the last field's NUL), else a copy */
+    if (c->own && rn < len) d = c->own + (s - c->start);
+    else if (st_buf_append(&c->rec, s, rn) || st_buf_putc(&c->rec, 0)) {
         st_buf_reset(&c->rec);
         return 0;
-    }
-    char *d = c->rec.data;
-    for (size_t k = 0; k < nf; k++) d[c->off[k] + c->flen[k]] = 0;
+    } else
+        d = c->rec.data;
+    c->base = d == c->rec.data ? NULL : d;
     c->nf = nf;
     c->p += rn;
-    if ((c->flags & ST_CSV_HEADER) && c->header_nf && c->nf != c->header_nf)
-        return csv_malformed(c, err, ST_EPARSE, "%zu fields where the header has %zu", c->nf, c->header_nf);
+    int cr = c->p < c->end && *c->p == '\r'; /* the line end, read before a NUL takes its place */
+    for (size_t k = 0; k < nf; k++) d[c->off[k] + c->flen[k]] = 0;
     if ((c->flags & ST_CSV_HEADER) && !c->header_nf) c->header_nf = c->nf;
-    if (c->p < c->end && *c->p == '\r') c->p++;
-    if (c->p < c->end && *c->p == '\n') { c->p++; c->line++; }
+    if (cr) c->p++;
+    if (c->p < c->end && (*c->p == '\n' || (c->base && !cr && *c->p == 0))) { c->p++; c->line++; }
     return 1;
 }
 
@@ -346,6 +357,7 @@ int st_csv_next(st_csv *c, st_error *err) {
     c->rec_start = c->p;
     st_buf_reset(&c->rec);
     c->nf = 0;
+    c->base = NULL;
     if (!(c->flags & (ST_CSV_CP1252 | ST_CSV_TRIM)) && atomic_load_explicit(&csv_fast, memory_order_relaxed) > 0) {
         int fast = csv_next_plain(c, err);
         if (fast) return fast;
@@ -443,8 +455,9 @@ int st_csv_next(st_csv *c, st_error *err) {
 size_t st_csv_nfields(const st_csv *c) { return c->nf; }
 
 const char *st_csv_field(const st_csv *c, size_t i) {
-    if (i >= c->nf || !c->rec.data) return "";
-    return c->rec.data + c->off[i];
+    if (i >= c->nf) return "";
+    if (c->base) return c->base + c->off[i];
+    return c->rec.data ? c->rec.data + c->off[i] : "";
 }
 
 size_t st_csv_field_len(const st_csv *c, size_t i) { return i < c->nf ? c->flen[i] : 0; }
@@ -459,6 +472,13 @@ void st_csv_feed(st_csv *c, const char *data, size_t len, int more) {
     c->start = c->p = data;
     c->end = data + len;
     c->more = more;
+    c->own = NULL;
+    c->base = NULL;
+}
+
+void st_csv_feed_own(st_csv *c, char *data, size_t len, int more) {
+    st_csv_feed(c, data, len, more);
+    c->own = data;
 }
 
 /* ---- writing ---------------------------------------------------------- */

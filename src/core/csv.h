@@ -62,6 +62,13 @@ void st_csv_fast_paths(int level);
 #define ST_CSV_MORE 2
 void st_csv_feed(st_csv *c, const char *data, size_t len, int more);
 
+/* The same with a piece the reader may write into: a record's fields are
+ * ended with NULs where they lie (its commas and line end overwritten)
+ * instead of copied, so they stay valid only until the piece is moved,
+ * freed or fed again, and the bytes of records read are no longer the
+ * input's. */
+void st_csv_feed_own(st_csv *c, char *data, size_t len, int more);
+
 /* The same, appended to b.  ST_OK, ST_ENOMEM or ST_ELIMIT. */
 int st_csv_buf_field(st_buf *b, const char *s, unsigned flags);
 

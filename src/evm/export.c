@@ -1198,7 +1198,7 @@ static int csv_next(ev_source *s, st_error *e, st_error *err) {
         if (rc != ST_CSV_MORE) return rc;
         if ((rc = gz_next(s, s->csv_at + st_csv_consumed(s->r.csv), st_csv_line(s->r.csv), err))) return rc;
         s->csv_at = 0;
-        st_csv_feed(s->r.csv, s->data, s->len, !s->gz->final);
+        st_csv_feed_own(s->r.csv, s->gz->buf, s->len, !s->gz->final); /* fields ended in place */
     }
 }
 
@@ -1268,7 +1268,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     if (rc) return st_error_set(err, rc, "out of memory");
     if (s->gz) { /* the pieces that follow */
         s->csv_at = st_csv_consumed(r->csv); /* a byte order mark */
-        st_csv_feed(r->csv, data + s->csv_at, len - s->csv_at, !s->gz->final);
+        st_csv_feed_own(r->csv, s->gz->buf + s->csv_at, len - s->csv_at, !s->gz->final);
     }
     st_error e;
     st_error_clear(&e);
