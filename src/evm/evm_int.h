@@ -239,6 +239,13 @@ int ev_source_done(const ev_source *s);
 /* Hand back the pages of a mapped file before the cursor (read once). */
 void ev_source_forget(ev_source *s);
 void ev_source_close(ev_source *s);
+/* Which vectors of a batch a source's rows go to: 0 blocks, txs,
+ * receipts (and withdrawals); 1 traces, tokens, events, token addresses
+ * (traces, logs, token_transfers and tokens tables); -1 any (JSON lines,
+ * whose lines name their table). */
+int ev_source_group(const ev_source *s);
+/* The batch the source's rows go to from now on (and its counts). */
+void ev_source_bind(ev_source *s, ev_batch *b);
 /* Read one export table held in data[0..len) (CSV, recognised by its
  * header) into b.  Bad rows are reported through b->on_bad and counted;
  * a file whose header names no known table, or lacks a column, is one bad

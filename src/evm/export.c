@@ -1446,6 +1446,13 @@ void ev_source_forget(ev_source *s) {
     }
 }
 
+int ev_source_group(const ev_source *s) {
+    if (s->r.json) return -1;
+    return s->tb == TB_TRACES || s->tb == TB_LOGS || s->tb == TB_TOKEN_TRANSFERS || s->tb == TB_TOKENS;
+}
+
+void ev_source_bind(ev_source *s, ev_batch *b) { s->r.b = b; }
+
 void ev_source_close(ev_source *s) {
     if (!s) return;
     st_csv_close(s->r.csv);

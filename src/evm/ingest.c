@@ -1146,6 +1146,154 @@ static int hand_over(read_ahead *ra) {
     return stopped;
 }
 
+/* Parsing on two threads.  Parsing is most of the reader's work, and the
+ * reader paced the build (the builder waited on it for half its time), so
+ * when every file is a CSV table and there are two cores or more, the
+ * files of traces, logs, token transfers and tokens (group 1) are read by
+ * a helper into a batch of their own while the reader reads the blocks,
+ * transactions and receipts (group 0).  The two groups fill different
+ * vectors, so the helper's rows join the window by swapping vectors, in
+ * the order one thread would have read them; the counts are added, and
+ * the helper's bad-row reports, kept until then, follow the reader's for
+ * the window.  JSON-lines files (rows of any table) are read by one
+ * thread. */
+typedef struct parse_help {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int job, quit;   /* a window to read; the thread to end */
+    int64_t passed;  /* the window: blocks past passed, up to hi */
+    uint64_t hi;
+    ev_source **src; /* the group-1 sources (NULL: done, or group 0) */
+    size_t nsrc;
+    int rc;
+    st_error err;
+    ev_batch b;      /* what the helper read since the last merge */
+    EV_VEC(st_error) bad; /* its reports, in order, until the merge */
+    int nomem;       /* a report could not be kept */
+} parse_help;
+
+static void help_on_bad(void *ctx, const st_error *e) {
+    parse_help *h = ctx;
+    st_error *x = EV_PUSH(h->bad);
+    if (x) *x = *e;
+    else h->nomem = 1;
+}
+
+static void *help_main(void *arg) {
+    parse_help *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->job && !h->quit) pthread_cond_wait(&h->cv, &h->mu);
+        if (h->quit) break;
+        pthread_mutex_unlock(&h->mu);
+        int rc = ST_OK;
+        for (size_t i = 0; i < h->nsrc && rc == ST_OK; i++)
+            if (h->src[i]) rc = ev_source_read(h->src[i], h->passed, h->hi, &h->err);
+        pthread_mutex_lock(&h->mu);
+        h->rc = rc;
+        h->job = 0;
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* Wait for the helper's window: its outcome. */
+static int help_wait(parse_help *h, st_error *err) {
+    pthread_mutex_lock(&h->mu);
+    while (h->job) pthread_cond_wait(&h->cv, &h->mu);
+    int rc = h->rc;
+    h->rc = ST_OK;
+    pthread_mutex_unlock(&h->mu);
+    if (rc) *err = h->err;
+    return rc;
+}
+
+/* The helper's rows into the reader's batch (the helper idle). */
+static int help_merge(ingest *g, parse_help *h, st_error *err) {
+    ev_batch *a = &g->b, *b = &h->b;
+#define TAKE_VEC(f)                         do {                                        __typeof__(a->f) t_ = a->f;             a->f = b->f;                            b->f = t_;                              b->f.n = 0;                         } while (0)
+    /* group 0 never writes these, so the reader's are empty */
+    TAKE_VEC(traces);
+    TAKE_VEC(paths);
+    TAKE_VEC(tokens);
+    TAKE_VEC(events);
+#undef TAKE_VEC
+    for (size_t i = 0; i < b->token_addrs.n; i++) { /* kept over the whole ingest: appended */
+        uint8_t *x = EV_PUSH(a->token_addrs);
+        if (!x) return st_error_set(err, ST_ENOMEM, "out of memory");
+        *x = b->token_addrs.v[i];
+    }
+    b->token_addrs.n = 0;
+    a->rows += b->rows, a->bad_rows += b->bad_rows, a->bytes += b->bytes;
+    b->rows = b->bad_rows = b->bytes = 0;
+    for (size_t i = 0; i < h->bad.n; i++)
+        if (a->on_bad) a->on_bad(a->ctx, &h->bad.v[i]);
+    h->bad.n = 0;
+    if (h->nomem) return st_error_set(err, ST_ENOMEM, "out of memory");
+    if (b->full || a->rows > (a->max_rows ? a->max_rows : ((uint64_t)1 << 31))) {
+        a->full = 1;
+        return st_error_set(err, ST_ELIMIT, "more than %llu rows in one ingest: ingest the export in block ranges",
+                            (unsigned long long)(a->max_rows ? a->max_rows : ((uint64_t)1 << 31)));
+    }
+    return ST_OK;
+}
+
+/* Start the helper when the sources split (ST_OK and *on = 0 when they
+ * do not, or no thread starts: the reader reads them all). */
+static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, pthread_t *th, int *on) {
+    *on = 0;
+    size_t n1 = 0, n0 = 0;
+    for (size_t i = 0; i < nsrc; i++) {
+        if (!src[i]) continue;
+        int k = ev_source_group(src[i]);
+        if (k < 0) return ST_OK;
+        if (k) n1++;
+        else n0++;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!n1 || !n0 || cores < 2 || getenv("SANCTRACE_EVM_ONE_PARSER")) return ST_OK;
+    if (!(h->src = st_calloc(nsrc, sizeof *h->src))) return ST_ENOMEM;
+    h->nsrc = nsrc;
+    h->b.on_bad = help_on_bad;
+    h->b.ctx = h;
+    h->b.gz_chunk = g->b.gz_chunk;
+    h->b.max_rows = g->b.max_rows;
+    h->b.names = g->b.names, h->b.nnames = g->b.nnames;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    if (pthread_create(th, NULL, help_main, h)) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        return ST_OK;
+    }
+    for (size_t i = 0; i < nsrc; i++)
+        if (src[i] && ev_source_group(src[i]) == 1) {
+            h->src[i] = src[i];
+            ev_source_bind(src[i], &h->b);
+        }
+    *on = 1;
+    return ST_OK;
+}
+
+static void help_stop(parse_help *h, pthread_t th, int on) {
+    if (on) {
+        st_error e;
+        (void)help_wait(h, &e);
+        pthread_mutex_lock(&h->mu);
+        h->quit = 1;
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+    }
+    h->b.names = NULL, h->b.nnames = 0; /* the reader's */
+    ev_batch_free(&h->b);
+    st_free(h->bad.v);
+    st_free(h->src);
+}
+
 /* Every file open at once, read a window of blocks at a time: memory
  * holds two windows' rows (exports are written in block order), and the
  * join's tables stay small enough for the caches.  The span adapts to keep
@@ -1158,6 +1306,10 @@ static void *reader_main(void *arg) {
     int rc = ST_OK;
     size_t nsrc = g->files.n, ndone = 0;
     ev_source **src = st_calloc(nsrc ? nsrc : 1, sizeof *src);
+    parse_help help;
+    memset(&help, 0, sizeof help);
+    pthread_t help_th;
+    int helping = 0;
     st_progress p;
     st_progress_begin(&p, "reading exports", nsrc);
     if (!g->opts->progress) p.enabled = 0;
@@ -1170,6 +1322,10 @@ static void *reader_main(void *arg) {
     pthread_mutex_lock(&ra->mu); /* the names of every file, for the builder's messages */
     g->wb.names = g->b.names, g->wb.nnames = g->b.nnames;
     pthread_mutex_unlock(&ra->mu);
+    if (help_start(g, &help, src, nsrc, &help_th, &helping)) {
+        rc = st_error_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
     uint64_t span = 16;
     int64_t passed = -1; /* every block up to this one is read */
     for (;;) {
@@ -1186,8 +1342,15 @@ static void *reader_main(void *arg) {
             goto done;
         }
         uint64_t hi = lo + span - 1 < lo || lo + span - 1 >= (uint64_t)INT64_MAX ? UINT64_MAX - 1 : lo + span - 1;
+        if (helping) {
+            pthread_mutex_lock(&help.mu);
+            help.passed = passed, help.hi = hi, help.job = 1;
+            pthread_cond_broadcast(&help.cv);
+            pthread_mutex_unlock(&help.mu);
+        }
         for (size_t i = 0; i < nsrc; i++)
-            if (src[i] && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
+            if (src[i] && !(helping && help.src[i]) && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
+        if (helping && ((rc = help_wait(&help, err)) || (rc = help_merge(g, &help, err)))) goto done;
         if (hand_over(ra)) goto done;
         for (size_t i = 0; i < nsrc; i++)
             if (src[i]) ev_source_forget(src[i]);
@@ -1200,8 +1363,10 @@ static void *reader_main(void *arg) {
         if (nd != ndone) st_progress_tick(&p, ndone = nd);
         if (passed == INT64_MAX) break;
     }
+    if (helping && (rc = help_merge(g, &help, err))) goto done; /* rows the peeks read */
     (void)hand_over(ra); /* rows that name no block, read last */
 done:
+    help_stop(&help, help_th, helping);
     st_progress_end(&p);
     if (src)
         for (size_t i = 0; i < nsrc; i++) ev_source_close(src[i]);
