@@ -6,7 +6,9 @@
  * byte says, and read a piece at a time with a buffer its first byte
  * sizes: the rows and bad-row counts must be those of the plain reading
  * (a piece boundary anywhere, even inside a quoted field or a CRLF).
- * Bytes read may differ: a file whose header is bad is not inflated on. */
+ * Bytes read may differ: a file whose header is bad is not inflated on.
+ * The withdrawals are read again with the JSON reader alone: the same
+ * rows and counts as with the common fields read without it. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,6 +63,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (b.traces.v[i].path_off + b.traces.v[i].depth > b.paths.n) __builtin_trap();
     for (size_t i = 0; i < b.blocks.n; i++)
         if (b.blocks.v[i].first_wd + b.blocks.v[i].nwd > b.wd.n) __builtin_trap();
+    {
+        ev_batch j;
+        memset(&j, 0, sizeof j);
+        ev_withdrawals_fast(0);
+        st_error_clear(&err);
+        (void)ev_read_buffer(&j, (const char *)data, size, "fuzz", &err);
+        ev_withdrawals_fast(1);
+        if (!same_rows(&b, &j)) __builtin_trap();
+        ev_batch_free(&j);
+    }
     if (size >= 2 && !(data[0] == 0x1f && data[1] == 0x8b)) {
         size_t glen;
         unsigned char *g = gzip_members(data, size, (size_t)data[1] * size / 256, data[0] % 10, &glen);

@@ -244,6 +244,9 @@ void ev_source_close(ev_source *s);
  * (traces, logs, token_transfers and tokens tables); -1 any (JSON lines,
  * whose lines name their table). */
 int ev_source_group(const ev_source *s);
+/* For tests: 0 reads every withdrawals field with the JSON reader, 1 (the
+ * default) the common ones without it; both read every field the same. */
+void ev_withdrawals_fast(int on);
 /* The batch the source's rows go to from now on (and its counts). */
 void ev_source_bind(ev_source *s, ev_batch *b);
 /* Read one export table held in data[0..len) (CSV, recognised by its

@@ -274,10 +274,120 @@ static int topic_addr(const char *t, size_t n, uint8_t out[20]) {
     return parse_hex_bytes(buf, out, 20, &has);
 }
 
+/* The withdrawals as ethereum-etl writes them, read without building a
+ * JSON tree (jansson's tree of every block's sixteen entries was a twentieth
+ * of an ingest): objects of plain keys and values, numbers of at most 18
+ * digits with no leading zero, ASCII strings with no escape or control
+ * byte, address and amount once each.  1 read (the entries pushed), 0 something else (nothing
+ * pushed: the JSON reader decides it), ST_ENOMEM. */
+static int ev_wd_fast = 1; /* tests and the fuzz target compare both readings */
+
+void ev_withdrawals_fast(int on) { ev_wd_fast = on; }
+
+static const char *wd_ws(const char *p) {
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    return p;
+}
+
+/* "text" (no escape, no control byte, at most max bytes): the byte past its
+ * closing quote, or NULL */
+static const char *wd_str(const char *p, const char **s, size_t *n, size_t max) {
+    if (*p != '"') return NULL;
+    const char *q = ++p;
+    while (*q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80) q++;
+    if (*q != '"' || (size_t)(q - p) > max) return NULL;
+    *s = p, *n = (size_t)(q - p);
+    return q + 1;
+}
+
+/* digits as JSON has them (no leading zero), at most 18 */
+static const char *wd_num(const char *p, uint64_t *v) {
+    const char *q = p;
+    uint64_t x = 0;
+    while (*q >= '0' && *q <= '9') x = x * 10 + (uint64_t)(*q++ - '0');
+    size_t n = (size_t)(q - p);
+    if (!n || n > 18 || (n > 1 && *p == '0') || *q == '.' || *q == 'e' || *q == 'E') return NULL;
+    *v = x;
+    return q;
+}
+
+static int wd_fast(reader *r, const char *w) {
+    size_t start = r->b->wd.n;
+    const char *p = w;
+    int bracket = *p == '['; /* as the JSON reader: else the field is wrapped in one */
+    p = wd_ws(bracket ? p + 1 : p);
+    while (*p == '{') {
+        const char *addr = NULL, *amt_s = NULL;
+        size_t addr_n = 0, amt_n = 0;
+        uint64_t amt = 0;
+        int have_amt = 0;
+        p = wd_ws(p + 1);
+        while (*p == '"') {
+            const char *k, *vs;
+            size_t kn, vn;
+            uint64_t v;
+            if (!(p = wd_str(p, &k, &kn, 64)) || *(p = wd_ws(p)) != ':') goto no;
+            p = wd_ws(p + 1);
+            int is_addr = kn == 7 && !memcmp(k, "address", 7), is_amt = kn == 6 && !memcmp(k, "amount", 6);
+            if (*p == '"') {
+                if (!(p = wd_str(p, &vs, &vn, 100))) goto no;
+                if (is_addr) {
+                    if (addr) goto no;
+                    addr = vs, addr_n = vn;
+                } else if (is_amt) {
+                    if (have_amt) goto no;
+                    amt_s = vs, amt_n = vn, have_amt = 1;
+                }
+            } else {
+                if (!(p = wd_num(p, &v)) || is_addr) goto no;
+                if (is_amt) {
+                    if (have_amt) goto no;
+                    amt = v, have_amt = 1;
+                }
+            }
+            p = wd_ws(p);
+            if (*p == ',') {
+                if (*(p = wd_ws(p + 1)) != '"') goto no; /* a key follows a comma */
+            } else if (*p != '}')
+                goto no;
+        }
+        if (*p != '}' || !addr || !have_amt || r->b->wd.n - start >= EV_MAX_WITHDRAWALS) goto no;
+        char a[101], m[101];
+        memcpy(a, addr, addr_n), a[addr_n] = 0;
+        ev_withdrawal *wd = EV_PUSH(r->b->wd);
+        if (!wd) return ST_ENOMEM;
+        uint8_t has = 0;
+        st_u256 gwei;
+        if (parse_hex_bytes(a, wd->addr, 20, &has) || !has) goto no;
+        if (amt_s) {
+            memcpy(m, amt_s, amt_n), m[amt_n] = 0;
+            if (parse_amount(m, &gwei, &has) || !has) goto no;
+        } else
+            gwei = st_u256_from_u64(amt);
+        if (st_u256_mul_u64(&wd->amount, &gwei, 1000000000ULL)) goto no;
+        p = wd_ws(p + 1);
+        if (*p != ',') break;
+        if (*(p = wd_ws(p + 1)) != '{') goto no; /* an entry follows a comma */
+    }
+    if (bracket && *p == ']') p = wd_ws(p + 1);
+    else if (bracket) goto no;
+    if (*p || r->b->wd.n == start) goto no;
+    return 1;
+no:
+    r->b->wd.n = start;
+    return 0;
+}
+
 static int row_withdrawals(reader *r, ev_block *blk, long line) {
     const char *w = fld(r, F_WITHDRAWALS);
     blk->first_wd = (uint32_t)r->b->wd.n;
     if (!*w) return 0;
+    int fast = ev_wd_fast ? wd_fast(r, w) : 0;
+    if (fast == ST_ENOMEM) return ST_ENOMEM;
+    if (fast) {
+        blk->nwd = (uint32_t)(r->b->wd.n - blk->first_wd);
+        return 0;
+    }
     size_t n = strlen(w);
     json_error_t je;
     json_t *j;

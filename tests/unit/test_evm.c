@@ -679,6 +679,57 @@ static void topic0(const char *sig, char out[67]) {
     for (int i = 0; i < 32; i++) snprintf(out + 2 + 2 * i, 3, "%02x", h[i]);
 }
 
+/* Withdrawals fields in the forms ethereum-etl writes and in forms it does
+ * not (brackets, blanks, trailing commas, a missing comma, a repeated key,
+ * amounts as text, negative, fractional, with a leading zero or past 64
+ * bits, escapes, non-ASCII text, nesting, empty lists and objects, stray
+ * bytes): read without the JSON tree where they are plain, they give the
+ * rows and bad rows the JSON reader gives. */
+static const char wd_forms_csv[] =
+    "number,miner,base_fee_per_gas,timestamp,withdrawals\n"
+    "100,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"index\"\":1,\"\"validator_index\"\":2,\"\"address\"\":\"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\",\"\"amount\"\":45762059},{\"\"index\"\":2,\"\"validator_index\"\":3,\"\"address\"\":\"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\",\"\"amount\"\":7}\"\n"
+    "101,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"[{\"\"index\"\": 1, \"\"validator_index\"\": 2, \"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 45762059}]\"\n"
+    "102,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\" [{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1}]\"\n"
+    "103,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"[{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1},]\"\n"
+    "104,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1,}\"\n"
+    "105,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\" \"\"amount\"\": 1}\"\n"
+    "106,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1, \"\"amount\"\": 2}\"\n"
+    "107,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": \"\"123456789012345678901234567890\"\"}\"\n"
+    "108,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": -1}\"\n"
+    "109,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1.5}\"\n"
+    "110,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 01}\"\n"
+    "111,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 99999999999999999999}\"\n"
+    "112,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0x\\u00629d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1}\"\n"
+    "113,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1, \"\"note\"\": \"\"cafÃ©\"\"}\"\n"
+    "114,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1, \"\"x\"\": {\"\"y\"\": 1}}\"\n"
+    "115,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"[]\"\n"
+    "116,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{}\"\n"
+    "117,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"amount\"\": 5}\"\n"
+    "118,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": 5, \"\"amount\"\": 5}\"\n"
+    "119,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1}]\"\n"
+    "120,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1} trailing\"\n"
+    "121,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f\"\", \"\"amount\"\": 1, \"\"index\"\": true}\"\n"
+    "122,0xb9d7934878b5fb9610b3fe8a5e441e8fad7e293f,7,1681000000,\"{\"\"address\"\": \"\"0xzz\"\", \"\"amount\"\": 1}\"\n";
+
+static void test_withdrawals_forms(void **state) {
+    (void)state;
+    ev_batch a, j;
+    st_error err;
+    memset(&a, 0, sizeof a), memset(&j, 0, sizeof j);
+    assert_int_equal(ev_read_buffer(&a, wd_forms_csv, strlen(wd_forms_csv), "blocks.csv", &err), ST_OK);
+    ev_withdrawals_fast(0);
+    assert_int_equal(ev_read_buffer(&j, wd_forms_csv, strlen(wd_forms_csv), "blocks.csv", &err), ST_OK);
+    ev_withdrawals_fast(1);
+    assert_int_equal(a.rows, j.rows);
+    assert_int_equal(a.bad_rows, j.bad_rows);
+    assert_true(a.bad_rows >= 10 && a.wd.n >= 5);
+    assert_int_equal(a.blocks.n, j.blocks.n);
+    assert_memory_equal(a.blocks.v, j.blocks.v, a.blocks.n * sizeof *a.blocks.v);
+    assert_int_equal(a.wd.n, j.wd.n);
+    assert_memory_equal(a.wd.v, j.wd.v, a.wd.n * sizeof *a.wd.v);
+    ev_batch_free(&a), ev_batch_free(&j);
+}
+
 static void test_weth(void **state) {
     (void)state;
     char dep[67], wd[67], tr[67], text[4096];
@@ -724,6 +775,7 @@ int main(void) {
         cmocka_unit_test(test_bad_rows_and_partial),
         cmocka_unit_test(test_interrupted),
         cmocka_unit_test(test_weth),
+        cmocka_unit_test(test_withdrawals_forms),
         cmocka_unit_test(test_repeated_tx_row),
         cmocka_unit_test(test_running_balances),
         cmocka_unit_test(test_balances_rollback),
