@@ -189,6 +189,8 @@ typedef struct ev_event {
 #define EV_VEC(T) struct { T *v; size_t n, cap; }
 
 /* Everything read from the export files of one ingest. */
+#define EV_MAX_ROWS ((uint64_t)1 << 31) /* rows one ingest holds at most, by default */
+
 typedef struct ev_batch {
     EV_VEC(ev_txrow) txs;      /* transactions rows */
     EV_VEC(ev_txrow) receipts; /* receipts rows (hash, block, index, gas, status) */

@@ -16,9 +16,11 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -37,7 +39,6 @@
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
 /* rows read by one ingest (held in memory, about 0.5 KiB each, when the
  * export is read whole): past it, ingest the export in block ranges */
-#define EV_MAX_ROWS ((uint64_t)1 << 31)
 
 int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es) {
     size_t nc = *cap ? *cap * 2 : 64;
@@ -866,7 +867,8 @@ static int json_dispatch(reader *r, int tb, long line) {
 
 #define EV_GZ_FIRST ((size_t)16 << 10)  /* the buffer of a gzip source until it is read from */
 #define EV_GZ_CHUNK ((size_t)1 << 20)   /* and once it is read from */
-#define EV_GZ_MAX_LINE ((size_t)64 << 20) /* a longer line stops the file (a CSV record is at most 4 MiB) */
+#define EV_GZ_MAX_LINE ((size_t)64 << 20) /* the buffer at most: a longer line keeps only its head */
+#define EV_GZ_LINE_HEAD ((size_t)ST_CSV_MAX_RECORD + 1) /* past any record's limit (CSV and JSON lines) */
 #define EV_GZ_IN_STEP ((size_t)1 << 30) /* compressed bytes handed to zlib at once (it counts in 32 bits) */
 #define EV_GZ_AHEAD 2                   /* pieces inflated ahead of the reader, per file */
 #define EV_GZ_THREADS 4                 /* inflater threads at most (fewer on fewer cores) */
@@ -898,7 +900,13 @@ static int json_dispatch(reader *r, int tb, long line) {
  */
 
 typedef struct ev_gz {
-    int fd;             /* a plain file read with read(); -1 for gzip */
+    int plain;          /* a plain file read with pread(), not gzip */
+    int fd;             /* its descriptor, -1 while closed */
+    int held;           /* it keeps the descriptor between pieces (EV_PLAIN_FDS) */
+    char *path;         /* to open it again, */
+    dev_t dev;          /* the file it was */
+    ino_t ino;
+    uint64_t off;       /* where the next piece starts */
     /* the inflating side: the reader's alone until the file is handed to
      * the pool, then the pool's (one thread at a time, `busy`) */
     z_stream zs;
@@ -1007,14 +1015,47 @@ static int gz_inflate(ev_gz *z, char *dst, size_t *fill, size_t cap) {
     return ST_OK;
 }
 
+/* Plain files being read that keep their descriptor between pieces; the
+ * others open theirs again for each piece (by path, checked to be the same
+ * file), so a partitioned export of thousands of files never runs out of
+ * descriptors. */
+#define EV_PLAIN_FDS 128
+static _Atomic int plain_fds;
+
+/* EV_PLAIN_FDS, or a quarter of the process's limit when that is less */
+static int plain_fds_max(void) {
+    static _Atomic int max = -1;
+    int m = atomic_load(&max);
+    if (m < 0) {
+        struct rlimit rl;
+        m = EV_PLAIN_FDS;
+        if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < (rlim_t)m)
+            m = (int)(rl.rlim_cur / 4);
+        atomic_store(&max, m);
+    }
+    return m;
+}
+
 /* A plain file's next bytes into dst[*fill..cap), as gz_inflate: z->pend
- * at the end of the file, with z->pdamaged when read() fails. */
+ * at the end of the file, with z->pdamaged when it cannot be read. */
 static int plain_read(ev_gz *z, char *dst, size_t *fill, size_t cap) {
+    if (z->fd < 0 && !z->pend) {
+        struct stat sb;
+        int fd = open(z->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_dev != z->dev || sb.st_ino != z->ino) {
+            snprintf(z->pmsg, sizeof z->pmsg, "cannot open it again after %llu bytes: %s",
+                     (unsigned long long)z->pout, fd < 0 ? strerror(errno) : "it was replaced while it was read");
+            if (fd >= 0) close(fd);
+            z->pdamaged = z->pend = 1;
+        } else
+            z->fd = fd;
+    }
     while (*fill < cap && !z->pend) {
-        ssize_t got = read(z->fd, dst + *fill, cap - *fill);
+        ssize_t got = pread(z->fd, dst + *fill, cap - *fill, (off_t)z->off);
         if (got > 0) {
             *fill += (size_t)got;
             z->pout += (uint64_t)got;
+            z->off += (uint64_t)got;
         } else if (got == 0)
             z->pend = 1;
         else if (errno != EINTR) {
@@ -1022,6 +1063,10 @@ static int plain_read(ev_gz *z, char *dst, size_t *fill, size_t cap) {
                      strerror(errno));
             z->pdamaged = z->pend = 1;
         }
+    }
+    if (z->fd >= 0 && (!z->held || z->pend)) { /* done with it, or not one of those that keep theirs */
+        close(z->fd);
+        z->fd = -1;
     }
     return ST_OK;
 }
@@ -1151,7 +1196,7 @@ static void gz_back(ev_gz *z) {
 static int gz_pull(ev_gz *z) {
     if (!z->bg) {
         size_t f0 = z->fill;
-        int rc = z->fd >= 0 ? plain_read(z, z->buf, &z->fill, z->cap) : gz_inflate(z, z->buf, &z->fill, z->cap);
+        int rc = z->plain ? plain_read(z, z->buf, &z->fill, z->cap) : gz_inflate(z, z->buf, &z->fill, z->cap);
         z->out += z->fill - f0;
         z->inused = z->inpos - z->zs.avail_in;
         if (rc) z->pnomem = 1;
@@ -1188,21 +1233,34 @@ static void gz_free(ev_gz *z) {
     if (!z) return;
     if (z->bg) gz_back(z);
     if (z->fd >= 0) close(z->fd);
+    if (z->held) atomic_fetch_sub(&plain_fds, 1);
+    st_free(z->path);
     if (z->zinit) inflateEnd(&z->zs);
     for (int i = 0; i < EV_GZ_AHEAD; i++) st_free(z->slot[i]);
     st_free(z->buf);
     st_free(z);
 }
 
-/* A gzip stream over in[0..inlen), or (fd >= 0, in unused) a plain file
- * read from fd, which the piece then owns. */
-static int gz_new(ev_gz **out, const void *in, size_t inlen, int fd, size_t chunk) {
+/* A gzip stream over in[0..inlen), or (fd >= 0, in unused) the plain file
+ * path open on fd, which the piece then owns. */
+static int gz_new(ev_gz **out, const void *in, size_t inlen, int fd, const char *path, size_t chunk) {
     ev_gz *z = st_calloc(1, sizeof *z);
     if (!z) {
         if (fd >= 0) close(fd);
         return ST_ENOMEM;
     }
     z->fd = fd;
+    z->plain = fd >= 0;
+    if (z->plain) {
+        struct stat sb;
+        z->held = atomic_fetch_add(&plain_fds, 1) < plain_fds_max();
+        if (!z->held) atomic_fetch_sub(&plain_fds, 1);
+        if (!fstat(fd, &sb)) z->dev = sb.st_dev, z->ino = sb.st_ino;
+        if (!(z->path = st_strdup(path))) {
+            gz_free(z);
+            return ST_ENOMEM;
+        }
+    }
     z->in = in;
     z->inlen = inlen;
     z->chunk = chunk ? chunk : EV_GZ_CHUNK;
@@ -1260,20 +1318,30 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
         z->buf = nb;
         z->cap = nc;
     }
-    if (z->fd < 0 && z->win && !z->end && !z->slot[0] && gz_ahead(z)) /* being read: inflated ahead from now on */
+    if (!z->plain && z->win && !z->end && !z->slot[0] && gz_ahead(z)) /* being read: inflated ahead from now on */
         return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
     memmove(z->buf, z->buf + used, z->fill - used);
     z->fill -= used;
     size_t seen = z->fill; /* no line end in the rest: a new one is needed */
+    int skip = 0;
     for (;;) {
-        if (z->end || last_nl(z->buf + seen, z->fill - seen)) break;
+        if (skip) { /* the rest of an overlong line dropped as it comes, up to its end */
+            const char *nl = memchr(z->buf + seen, '\n', z->fill - seen);
+            size_t k = nl ? (size_t)(nl - z->buf) : z->fill;
+            memmove(z->buf + EV_GZ_LINE_HEAD, z->buf + k, z->fill - k);
+            z->fill = EV_GZ_LINE_HEAD + (z->fill - k);
+            seen = EV_GZ_LINE_HEAD;
+            skip = !nl;
+        }
+        if (z->end || (!skip && last_nl(z->buf + seen, z->fill - seen))) break;
         if (z->fill == z->cap) {
             if (z->cap >= EV_GZ_MAX_LINE) {
-                snprintf(z->damage, sizeof z->damage,
-                         "a line longer than %zu MiB (after %llu bytes decompressed)", EV_GZ_MAX_LINE >> 20,
-                         (unsigned long long)z->out);
-                z->damaged = z->end = 1;
-                break;
+                /* longer than any record can be: its head is kept, so the
+                 * readers report it too long at its line and read on
+                 * after it, as they do in a whole file */
+                seen = z->fill;
+                skip = 1;
+                continue;
             }
             char *nb = st_realloc(z->buf, z->cap * 2);
             if (!nb) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
@@ -1586,7 +1654,7 @@ static int is_gzip_data(const char *data, size_t len) {
 static int source_begin(ev_source *s, ev_batch *b, const char *data, size_t len, const char *name,
                         st_error *err) {
     if (is_gzip_data(data, len)) {
-        if (gz_new(&s->gz, data, len, -1, b->gz_chunk)) return st_error_set(err, ST_ENOMEM, "out of memory");
+        if (gz_new(&s->gz, data, len, -1, NULL, b->gz_chunk)) return st_error_set(err, ST_ENOMEM, "out of memory");
         s->data = s->gz->buf;
         s->len = 0;
     } else {
@@ -1640,7 +1708,7 @@ int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err
     }
     if (plain) { /* read in pieces; gzip and the rest mapped */
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        if (gz_new(&s->gz, NULL, 0, fd, b->gz_chunk)) {
+        if (gz_new(&s->gz, NULL, 0, fd, path, b->gz_chunk)) {
             rc = st_error_set(err, ST_ENOMEM, "out of memory");
             goto fail;
         }

@@ -193,6 +193,14 @@ set -e
 sort $T/err1 >$T/err1s; sort $T/err2 >$T/err2s
 cmp -s $T/err1s $T/err2s || fail "one parser reports otherwise: $(diff $T/err1s $T/err2s)"
 for c in $T/wb1/*; do cmp -s "$c" $T/wb2/$(basename "$c") || fail "one parser differs with bad rows: $(basename "$c")"; done
+# a partitioned export of more files than the process may hold open: every
+# file is read (files past the first few open again for each piece)
+mkdir -p $T/many
+i=0; while [ $i -lt 400 ]; do
+  printf 'number,miner,withdrawals\n%d,0x%040d,"{""address"":""0x%040d"",""amount"":%d}"\n' $((17000000 + i)) 1 7 $((i + 1)) >$T/many/blocks_$(printf %04d $i).csv
+  i=$((i + 1)); done
+(ulimit -n 64; $B evm ingest --db $T/manydb $T/many >$T/many.json) || fail "400 files under 64 descriptors: exit $?"
+grep -q '"blocks_added": 400' $T/many.json && grep -q '"flows_added": 400' $T/many.json || fail "400 files: $(cat $T/many.json)"
 # a bad row met before the file turns out to be out of block order is reported once
 mkdir -p $T/winbad
 { head -1 $T/win/traces.csv; echo "17000000,nothex,0,,,,,,call,call,,,,,,,,"; tail -n +2 $T/win/traces.csv

@@ -336,18 +336,40 @@ static void test_damaged(void **state) {
     free(d);
     free(g);
     /* a line longer than the buffer may grow (a gzip bomb without line
-     * ends): one report at its line, the lines before it read */
+     * ends): one report at its line (its head is read, too long), the
+     * lines before it read */
     size_t big = (size_t)65 << 20, hl = strlen("number,miner\n");
-    char *bomb = malloc(hl + big);
+    char *bomb = malloc(hl + big + 4096);
     assert_non_null(bomb);
     memcpy(bomb, "number,miner\n", hl);
     memset(bomb + hl, '7', big);
     g = gz(bomb, hl + big, 1, NULL, 0, &glen);
     read_text(&z, &rz, g, glen, 0);
     assert_int_equal(rz.n, 1);
-    assert_non_null(strstr(rz.all, "export.csv:2: a line longer than 64 MiB"));
+    assert_non_null(strstr(rz.all, "export.csv:2: record longer than 4 MiB"));
     assert_int_equal(z.rows, 0);
+    assert_int_equal(z.bad_rows, 1);
     ev_batch_free(&z);
+    free(g);
+    /* such a line with rows after it: reported as in the whole text and
+     * the rows after it read, from a file and gzipped as from memory */
+    const char *rest = "\n17000001,0x0100000000000000000000000000000000000000\n"
+                       "17000002,0x0200000000000000000000000000000000000000\n";
+    memcpy(bomb + hl + big, rest, strlen(rest) + 1);
+    size_t bl = hl + big + strlen(rest);
+    ev_batch w;
+    static reports rw;
+    read_text(&w, &rw, bomb, bl, 0);
+    assert_int_equal(w.blocks.n, 2);
+    assert_int_equal(rw.n, 1);
+    read_file_text(&z, &rz, bomb, bl, 0);
+    same_batch(&w, &rw, &z, &rz);
+    ev_batch_free(&z);
+    g = gz(bomb, bl, 1, NULL, 0, &glen);
+    read_text(&z, &rz, g, glen, 0);
+    same_batch(&w, &rw, &z, &rz);
+    ev_batch_free(&z);
+    ev_batch_free(&w);
     free(g);
     free(bomb);
     free(t);
