@@ -1074,6 +1074,84 @@ static int col_write(ingest *g, int col, colbuf *b, st_error *err) {
 
 #define EV_COL_FLUSH ((size_t)32 << 20)
 
+/* A thread that runs one job at a time for the reading (the column
+ * writer, the parse helper): the job is posted, runs while the poster goes
+ * on, and its outcome is taken by waiting for it. */
+typedef struct ev_worker {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int job, quit, rc;
+    st_error err;
+    int (*run)(void *arg, st_error *err);
+    void *arg;
+    pthread_t th;
+} ev_worker;
+
+static void *worker_main(void *p) {
+    ev_worker *w = p;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->job) break;
+        pthread_mutex_unlock(&w->mu);
+        st_error e;
+        st_error_clear(&e);
+        int rc = w->run(w->arg, &e);
+        pthread_mutex_lock(&w->mu);
+        w->rc = rc;
+        if (rc) w->err = e;
+        w->job = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* ST_OK, or -1 when no thread starts (the caller does the work itself). */
+static int worker_start(ev_worker *w, int (*run)(void *, st_error *), void *arg) {
+    memset(w, 0, sizeof *w);
+    w->run = run;
+    w->arg = arg;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (!pthread_create(&w->th, NULL, worker_main, w)) return ST_OK;
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    return -1;
+}
+
+/* The job's inputs are set before this, and not touched until the wait. */
+static void worker_post(ev_worker *w) {
+    pthread_mutex_lock(&w->mu);
+    w->job = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* The last job's outcome (its message in err), once the worker is idle. */
+static int worker_wait(ev_worker *w, st_error *err) {
+    pthread_mutex_lock(&w->mu);
+    while (w->job) pthread_cond_wait(&w->cv, &w->mu);
+    int rc = w->rc;
+    w->rc = ST_OK;
+    pthread_mutex_unlock(&w->mu);
+    if (rc) *err = w->err;
+    return rc;
+}
+
+/* Wait for the last job, end the thread: that job's outcome. */
+static int worker_stop(ev_worker *w, st_error *err) {
+    int rc = worker_wait(w, err);
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    return rc;
+}
+
 /* Writing columns on a thread of their own.  Copying a window's columns
  * into the page cache was a fifth of the build thread's time, and the
  * build paced a two-thread reading, so while windows are read the full
@@ -1082,74 +1160,37 @@ static int col_write(ingest *g, int col, colbuf *b, st_error *err) {
  * one to touch the column files then; at the end of the reading it is
  * waited for, and the commit writes the rest itself. */
 typedef struct col_writer {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int job, quit, rc;
-    st_error err;
+    ev_worker w;
     ingest *g;
     colbuf buf[EV_NCOLS]; /* the batch being written */
-    pthread_t th;
 } col_writer;
 
-static void *writer_main(void *arg) {
-    col_writer *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
-        if (!w->job) break;
-        pthread_mutex_unlock(&w->mu);
-        int rc = ST_OK;
-        for (int c = 0; c < EV_NCOLS && rc == ST_OK; c++)
-            if (c != EV_COL_ADDR) rc = col_write(w->g, c, &w->buf[c], &w->err);
-        pthread_mutex_lock(&w->mu);
-        if (rc && !w->rc) w->rc = rc;
-        w->job = 0;
-        pthread_cond_broadcast(&w->cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
-
-/* The writer's outcome once it is idle. */
-static int writer_wait(col_writer *w, st_error *err) {
-    pthread_mutex_lock(&w->mu);
-    while (w->job) pthread_cond_wait(&w->cv, &w->mu);
-    int rc = w->rc;
-    pthread_mutex_unlock(&w->mu);
-    if (rc) *err = w->err;
+static int writer_run(void *arg, st_error *err) {
+    col_writer *cw = arg;
+    int rc = ST_OK;
+    for (int c = 0; c < EV_NCOLS && rc == ST_OK; c++)
+        if (c != EV_COL_ADDR) rc = col_write(cw->g, c, &cw->buf[c], err);
     return rc;
 }
 
 /* NULL when no thread starts: flush_cols writes in place then. */
 static col_writer *writer_start(ingest *g) {
-    col_writer *w = st_calloc(1, sizeof *w);
-    if (!w) return NULL;
-    w->g = g;
-    st_error_clear(&w->err);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->th, NULL, writer_main, w)) {
-        pthread_cond_destroy(&w->cv);
-        pthread_mutex_destroy(&w->mu);
-        st_free(w);
+    col_writer *cw = st_calloc(1, sizeof *cw);
+    if (!cw) return NULL;
+    cw->g = g;
+    if (worker_start(&cw->w, writer_run, cw)) {
+        st_free(cw);
         return NULL;
     }
-    return w;
+    return cw;
 }
 
 /* Wait for the last batch, end the thread: the writer's outcome. */
-static int writer_stop(col_writer *w, st_error *err) {
-    if (!w) return ST_OK;
-    int rc = writer_wait(w, err);
-    pthread_mutex_lock(&w->mu);
-    w->quit = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->th, NULL);
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
-    for (int c = 0; c < EV_NCOLS; c++) st_free(w->buf[c].p);
-    st_free(w);
+static int writer_stop(col_writer *cw, st_error *err) {
+    if (!cw) return ST_OK;
+    int rc = worker_stop(&cw->w, err);
+    for (int c = 0; c < EV_NCOLS; c++) st_free(cw->buf[c].p);
+    st_free(cw);
     return rc;
 }
 
@@ -1163,7 +1204,7 @@ static int flush_cols(ingest *g, col_writer *w, st_error *err) {
         if (c != EV_COL_ADDR) held += g->col[c].n;
     if (held < EV_COL_FLUSH) return ST_OK;
     if (w) {
-        int rc = writer_wait(w, err);
+        int rc = worker_wait(&w->w, err);
         if (rc) return rc;
         for (int c = 0; c < EV_NCOLS; c++)
             if (c != EV_COL_ADDR) { /* the full buffer to the writer, its empty one back */
@@ -1172,10 +1213,7 @@ static int flush_cols(ingest *g, col_writer *w, st_error *err) {
                 g->col[c] = t;
                 g->col[c].n = 0;
             }
-        pthread_mutex_lock(&w->mu);
-        w->job = 1;
-        pthread_cond_broadcast(&w->cv);
-        pthread_mutex_unlock(&w->mu);
+        worker_post(&w->w);
         return ST_OK;
     }
     for (int c = 0; c < EV_NCOLS; c++) {
@@ -1253,15 +1291,11 @@ static int hand_over(read_ahead *ra) {
  * the window.  JSON-lines files (rows of any table) are read by one
  * thread. */
 typedef struct parse_help {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int job, quit;   /* a window to read; the thread to end */
+    ev_worker w;
     int64_t passed;  /* the window: blocks past passed, up to hi */
     uint64_t hi;
     ev_source **src; /* the group-1 sources (NULL: done, or group 0) */
     size_t nsrc;
-    int rc;
-    st_error err;
     ev_batch b;      /* what the helper read since the last merge */
     EV_VEC(st_error) bad; /* its reports, in order, until the merge */
     int nomem;       /* a report could not be kept */
@@ -1274,33 +1308,11 @@ static void help_on_bad(void *ctx, const st_error *e) {
     else h->nomem = 1;
 }
 
-static void *help_main(void *arg) {
+static int help_run(void *arg, st_error *err) {
     parse_help *h = arg;
-    pthread_mutex_lock(&h->mu);
-    for (;;) {
-        while (!h->job && !h->quit) pthread_cond_wait(&h->cv, &h->mu);
-        if (h->quit) break;
-        pthread_mutex_unlock(&h->mu);
-        int rc = ST_OK;
-        for (size_t i = 0; i < h->nsrc && rc == ST_OK; i++)
-            if (h->src[i]) rc = ev_source_read(h->src[i], h->passed, h->hi, &h->err);
-        pthread_mutex_lock(&h->mu);
-        h->rc = rc;
-        h->job = 0;
-        pthread_cond_broadcast(&h->cv);
-    }
-    pthread_mutex_unlock(&h->mu);
-    return NULL;
-}
-
-/* Wait for the helper's window: its outcome. */
-static int help_wait(parse_help *h, st_error *err) {
-    pthread_mutex_lock(&h->mu);
-    while (h->job) pthread_cond_wait(&h->cv, &h->mu);
-    int rc = h->rc;
-    h->rc = ST_OK;
-    pthread_mutex_unlock(&h->mu);
-    if (rc) *err = h->err;
+    int rc = ST_OK;
+    for (size_t i = 0; i < h->nsrc && rc == ST_OK; i++)
+        if (h->src[i]) rc = ev_source_read(h->src[i], h->passed, h->hi, err);
     return rc;
 }
 
@@ -1343,7 +1355,7 @@ static int help_merge(ingest *g, parse_help *h, st_error *err) {
 
 /* Start the helper when the sources split (ST_OK and *on = 0 when they
  * do not, or no thread starts: the reader reads them all). */
-static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, pthread_t *th, int *on) {
+static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, int *on) {
     *on = 0;
     size_t n1 = 0, n0 = 0;
     for (size_t i = 0; i < nsrc; i++) {
@@ -1362,13 +1374,7 @@ static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, pt
     h->b.gz_chunk = g->b.gz_chunk;
     h->b.max_rows = g->b.max_rows;
     h->b.names = g->b.names, h->b.nnames = g->b.nnames;
-    pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->cv, NULL);
-    if (pthread_create(th, NULL, help_main, h)) {
-        pthread_cond_destroy(&h->cv);
-        pthread_mutex_destroy(&h->mu);
-        return ST_OK;
-    }
+    if (worker_start(&h->w, help_run, h)) return ST_OK;
     for (size_t i = 0; i < nsrc; i++)
         if (src[i] && ev_source_group(src[i]) == 1) {
             h->src[i] = src[i];
@@ -1378,18 +1384,11 @@ static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, pt
     return ST_OK;
 }
 
-static void help_stop(ingest *g, parse_help *h, pthread_t th, int on) {
+static void help_stop(ingest *g, parse_help *h, int on) {
     if (on) {
         st_error e;
-        (void)help_wait(h, &e);
+        (void)worker_stop(&h->w, &e);
         help_reports(g, h); /* a window left unmerged by a failure: its bad rows are still said */
-        pthread_mutex_lock(&h->mu);
-        h->quit = 1;
-        pthread_cond_broadcast(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-        pthread_join(th, NULL);
-        pthread_cond_destroy(&h->cv);
-        pthread_mutex_destroy(&h->mu);
     }
     h->b.names = NULL, h->b.nnames = 0; /* the reader's */
     ev_batch_free(&h->b);
@@ -1411,7 +1410,6 @@ static void *reader_main(void *arg) {
     ev_source **src = st_calloc(nsrc ? nsrc : 1, sizeof *src);
     parse_help help;
     memset(&help, 0, sizeof help);
-    pthread_t help_th;
     int helping = 0;
     st_progress p;
     st_progress_begin(&p, "reading exports", nsrc);
@@ -1425,7 +1423,7 @@ static void *reader_main(void *arg) {
     pthread_mutex_lock(&ra->mu); /* the names of every file, for the builder's messages */
     g->wb.names = g->b.names, g->wb.nnames = g->b.nnames;
     pthread_mutex_unlock(&ra->mu);
-    if (help_start(g, &help, src, nsrc, &help_th, &helping)) {
+    if (help_start(g, &help, src, nsrc, &helping)) {
         rc = st_error_set(err, ST_ENOMEM, "out of memory");
         goto done;
     }
@@ -1446,14 +1444,12 @@ static void *reader_main(void *arg) {
         }
         uint64_t hi = lo + span - 1 < lo || lo + span - 1 >= (uint64_t)INT64_MAX ? UINT64_MAX - 1 : lo + span - 1;
         if (helping) {
-            pthread_mutex_lock(&help.mu);
-            help.passed = passed, help.hi = hi, help.job = 1;
-            pthread_cond_broadcast(&help.cv);
-            pthread_mutex_unlock(&help.mu);
+            help.passed = passed, help.hi = hi;
+            worker_post(&help.w);
         }
         for (size_t i = 0; i < nsrc; i++)
             if (src[i] && !(helping && help.src[i]) && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
-        if (helping && ((rc = help_wait(&help, err)) || (rc = help_merge(g, &help, err)))) goto done;
+        if (helping && ((rc = worker_wait(&help.w, err)) || (rc = help_merge(g, &help, err)))) goto done;
         if (hand_over(ra)) goto done;
         for (size_t i = 0; i < nsrc; i++)
             if (src[i]) ev_source_forget(src[i]);
@@ -1469,7 +1465,7 @@ static void *reader_main(void *arg) {
     if (helping && (rc = help_merge(g, &help, err))) goto done; /* rows the peeks read */
     (void)hand_over(ra); /* rows that name no block, read last */
 done:
-    help_stop(g, &help, help_th, helping);
+    help_stop(g, &help, helping);
     st_progress_end(&p);
     if (src)
         for (size_t i = 0; i < nsrc; i++) ev_source_close(src[i]);
