@@ -1326,7 +1326,13 @@ static void help_reports(ingest *g, parse_help *h) {
 /* The helper's rows into the reader's batch (the helper idle). */
 static int help_merge(ingest *g, parse_help *h, st_error *err) {
     ev_batch *a = &g->b, *b = &h->b;
-#define TAKE_VEC(f)                         do {                                        __typeof__(a->f) t_ = a->f;             a->f = b->f;                            b->f = t_;                              b->f.n = 0;                         } while (0)
+#define TAKE_VEC(f)                 \
+    do {                            \
+        __typeof__(a->f) t_ = a->f; \
+        a->f = b->f;                \
+        b->f = t_;                  \
+        b->f.n = 0;                 \
+    } while (0)
     /* group 0 never writes these, so the reader's are empty */
     TAKE_VEC(traces);
     TAKE_VEC(paths);
