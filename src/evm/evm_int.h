@@ -189,7 +189,9 @@ typedef struct ev_event {
 #define EV_VEC(T) struct { T *v; size_t n, cap; }
 
 /* Everything read from the export files of one ingest. */
-#define EV_MAX_ROWS ((uint64_t)1 << 31) /* rows one ingest holds at most, by default */
+/* rows read by one ingest (held in memory, about 0.5 KiB each, when the
+ * export is read whole): past it, ingest the export in block ranges */
+#define EV_MAX_ROWS ((uint64_t)1 << 31)
 
 typedef struct ev_batch {
     EV_VEC(ev_txrow) txs;      /* transactions rows */

@@ -37,8 +37,6 @@
 #define EV_MAX_FILE ((size_t)16 << 30) /* one export file as mapped (a gzip file: compressed) */
 #define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
-/* rows read by one ingest (held in memory, about 0.5 KiB each, when the
- * export is read whole): past it, ingest the export in block ranges */
 
 int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es) {
     size_t nc = *cap ? *cap * 2 : 64;
@@ -276,12 +274,13 @@ static int topic_addr(const char *t, size_t n, uint8_t out[20]) {
 }
 
 /* The withdrawals as ethereum-etl writes them, read without building a
- * JSON tree (jansson's tree of every block's sixteen entries was a twentieth
- * of an ingest): objects of plain keys and values, numbers of at most 18
- * digits with no leading zero, ASCII strings with no escape or control
- * byte, address and amount once each.  1 read (the entries pushed), 0 something else (nothing
- * pushed: the JSON reader decides it), ST_ENOMEM. */
-static int ev_wd_fast = 1; /* tests and the fuzz target compare both readings */
+ * JSON tree (jansson's tree of every block's sixteen entries was a
+ * twentieth of an ingest): objects of plain keys and values, numbers of at
+ * most 18 digits with no leading zero, ASCII strings with no escape or
+ * control byte, address and amount once each.  1 read (the entries
+ * pushed), 0 something else (nothing pushed: the JSON reader decides it),
+ * ST_ENOMEM. */
+static _Atomic int ev_wd_fast = 1; /* tests and the fuzz target compare both readings */
 
 void ev_withdrawals_fast(int on) { ev_wd_fast = on; }
 
@@ -1683,8 +1682,9 @@ int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, 
     return rc;
 }
 
-/* fd open on a plain file that is neither empty nor gzip (the rest is
- * mapped): 1 (it is read with read()), 0 (mapped), or an error. */
+/* Whether fd is open on a plain file that is neither empty nor gzip: 1
+ * (it is read in pieces), 0 (mapped: gzip, empty, not a regular file), or
+ * an error. */
 static int is_plain_file(int fd, const char *path, st_error *err) {
     struct stat sb;
     unsigned char head[2];
