@@ -41,27 +41,44 @@ enum {
     EV_COL_TX_INDEX,       /* u32, UINT32_MAX unknown */
     EV_COL_TX_FROM,        /* u64 address id */
     EV_COL_TX_TO,          /* u64 address id */
-    EV_COL_TX_VALUE,       /* st_u256 */
-    EV_COL_TX_FEE,         /* st_u256 */
+    EV_COL_TX_VALUE,       /* amount: 16 bytes (ev_amount_get) */
+    EV_COL_TX_FEE,         /* amount */
     EV_COL_TX_FLAGS,       /* u8 EV_TXF_* */
     EV_COL_TX_FIRST_FLOW,  /* u64 */
     EV_COL_TX_NFLOWS,      /* u32 */
     EV_COL_FLOW_ASSET,     /* u32 asset id */
     EV_COL_FLOW_FROM,      /* u64 address id */
     EV_COL_FLOW_TO,        /* u64 address id */
-    EV_COL_FLOW_AMOUNT,    /* st_u256 */
+    EV_COL_FLOW_AMOUNT,    /* amount */
     EV_COL_FLOW_KIND,      /* u8 st_evm_kind */
     EV_COL_FLOW_TX,        /* u64 tx id */
     EV_COL_FLOW_POS,       /* u32 */
     EV_COL_ADDR,           /* 20 bytes */
     EV_COL_ASSET_ADDR,     /* u64 address id; ST_EVM_NONE for ether */
+    EV_COL_WIDE_VALUE,     /* the amounts of 2^128 - 1 and more of each amount column: */
+    EV_COL_WIDE_FEE,       /* u64 record id, st_u256 (40 bytes), in id order */
+    EV_COL_WIDE_FLOW,
     EV_NCOLS
 };
 
 enum { EV_TXF_HASH = 1, EV_TXF_VALUE = 2, EV_TXF_FEE = 4, EV_TXF_OK = 8, EV_TXF_FAILED = 16 };
 
 /* Which count a column is sized by. */
-enum { EV_N_BLOCKS, EV_N_TXS, EV_N_FLOWS, EV_N_ADDRS, EV_N_ASSETS, EV_NCOUNTS };
+enum { EV_N_BLOCKS, EV_N_TXS, EV_N_FLOWS, EV_N_ADDRS, EV_N_ASSETS, EV_N_WIDE_VALUES, EV_N_WIDE_FEES, EV_N_WIDE_FLOWS,
+       EV_NCOUNTS };
+
+/* Amounts.  An amount column holds 16 bytes a record: the amount's low
+ * 128 bits, or all ones when it is 2^128 - 1 or more, and then the whole
+ * amount is in the column's wide column (record id and value, in id
+ * order), found by halving.  Nearly every amount fits 128 bits (3.4e38:
+ * 3.4e20 tokens of 18 decimals), so the store holds 16 bytes an amount
+ * instead of 32. */
+#define EV_STORE_VERSION 2 /* the manifest's: 2 since amounts take 16 bytes */
+#define EV_AMOUNT_W 16
+#define EV_WIDE_W 40
+int ev_amount_narrow(const st_u256 *a, uint8_t low[EV_AMOUNT_W]); /* 1 when it fits (low set) */
+int ev_wide_col(int col); /* the wide column of an amount column, -1 for others */
+void ev_amount_get(const void *col, const void *wide, uint64_t nwide, uint64_t i, st_u256 *out);
 
 typedef struct ev_counts {
     uint64_t n[EV_NCOUNTS];

@@ -675,12 +675,28 @@ static int join(ingest *g) {
 
 /* ---- flows ---- */
 
+/* Amount a of record id in amount column col: its low half, or all ones
+ * and the whole amount in the column's wide column (evm_int.h). */
+static int put_amount(ingest *g, int col, uint64_t id, const st_u256 *a) {
+    uint8_t low[EV_AMOUNT_W];
+    if (ev_amount_narrow(a, low)) return colbuf_put(&g->col[col], low, EV_AMOUNT_W);
+    int w = ev_wide_col(col);
+    uint8_t rec[EV_WIDE_W];
+    memset(low, 0xff, sizeof low);
+    memcpy(rec, &id, 8);
+    memcpy(rec + 8, a, 32);
+    if (colbuf_put(&g->col[col], low, EV_AMOUNT_W) || colbuf_put(&g->col[w], rec, EV_WIDE_W)) return ST_ENOMEM;
+    g->nc.n[ev_col_count(w)]++;
+    return ST_OK;
+}
+
 static int emit(ingest *g, uint32_t asset, uint64_t from, uint64_t to, const st_u256 *amount, int kind, uint64_t tx,
                 uint32_t *pos) {
     if (st_u256_is_zero(amount)) return ST_OK;
     uint8_t k = (uint8_t)kind;
     if (colbuf_put(&g->col[EV_COL_FLOW_ASSET], &asset, 4) || colbuf_put(&g->col[EV_COL_FLOW_FROM], &from, 8) ||
-        colbuf_put(&g->col[EV_COL_FLOW_TO], &to, 8) || colbuf_put(&g->col[EV_COL_FLOW_AMOUNT], amount, 32) ||
+        colbuf_put(&g->col[EV_COL_FLOW_TO], &to, 8) ||
+        put_amount(g, EV_COL_FLOW_AMOUNT, g->nc.n[EV_N_FLOWS], amount) ||
         colbuf_put(&g->col[EV_COL_FLOW_KIND], &k, 1) || colbuf_put(&g->col[EV_COL_FLOW_TX], &tx, 8) ||
         colbuf_put(&g->col[EV_COL_FLOW_POS], pos, 4))
         return ST_ENOMEM;
@@ -778,8 +794,8 @@ static int emit_tx(ingest *g, uint64_t j) {
     if (colbuf_put(&g->col[EV_COL_TX_HASH], t->hash, 32) || colbuf_put(&g->col[EV_COL_TX_BLOCK], &t->block, 8) ||
         colbuf_put(&g->col[EV_COL_TX_INDEX], &t->index, 4) || colbuf_put(&g->col[EV_COL_TX_FROM], &from, 8) ||
         colbuf_put(&g->col[EV_COL_TX_TO], &to, 8) ||
-        colbuf_put(&g->col[EV_COL_TX_VALUE], t->has_value ? &t->value : &zero, 32) ||
-        colbuf_put(&g->col[EV_COL_TX_FEE], &fee, 32) || colbuf_put(&g->col[EV_COL_TX_FLAGS], &flags, 1) ||
+        put_amount(g, EV_COL_TX_VALUE, txid, t->has_value ? &t->value : &zero) ||
+        put_amount(g, EV_COL_TX_FEE, txid, &fee) || colbuf_put(&g->col[EV_COL_TX_FLAGS], &flags, 1) ||
         colbuf_put(&g->col[EV_COL_TX_FIRST_FLOW], &first, 8) || colbuf_put(&g->col[EV_COL_TX_NFLOWS], &nf32, 4))
         return ST_ENOMEM;
     g->nc.n[EV_N_TXS]++;
@@ -1845,7 +1861,8 @@ static int commit_rest(ingest *g, const char *dir, const ev_feed *feed, st_error
  * the columns just written while the indexes are built. */
 static const int bal_cols[] = {EV_COL_BLK_NUM,   EV_COL_BLK_FIRST_FLOW, EV_COL_TX_BLOCK,     EV_COL_TX_FROM,
                                EV_COL_TX_FLAGS,  EV_COL_FLOW_ASSET,     EV_COL_FLOW_FROM,    EV_COL_FLOW_TO,
-                               EV_COL_FLOW_AMOUNT, EV_COL_FLOW_KIND,    EV_COL_FLOW_TX,      EV_COL_FLOW_POS};
+                               EV_COL_FLOW_AMOUNT, EV_COL_FLOW_KIND,    EV_COL_FLOW_TX,      EV_COL_FLOW_POS,
+                               EV_COL_WIDE_FLOW};
 #define BAL_NCOLS (sizeof bal_cols / sizeof bal_cols[0])
 
 typedef struct bal_job {

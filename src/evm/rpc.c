@@ -44,7 +44,7 @@
 #include "evm/evm_rpc.h"
 
 #define REC_FILE "rpc_blocks.dat"
-#define REC_SIZE 88                 /* number, hash, flags, counts */
+#define REC_SIZE (48 + 8 * EV_NCOUNTS) /* number, hash, flags, counts */
 #define REC_HASH 1                  /* the hash is known (not the base of a store begun from files) */
 #define REC_BOUNDARY 2              /* n[] are the store's counts after this record's commit */
 #define RPC_ATTEMPTS 3              /* a failed exchange is tried again twice, after 1 s and 2 s */
@@ -258,14 +258,14 @@ static void rec_put(uint8_t *p, const rec *x) {
     memcpy(p, &x->number, 8);
     memcpy(p + 8, x->hash, 32);
     memcpy(p + 40, &x->flags, 8);
-    memcpy(p + 48, x->n, 40);
+    memcpy(p + 48, x->n, sizeof x->n);
 }
 
 static void rec_get(const uint8_t *p, rec *x) {
     memcpy(&x->number, p, 8);
     memcpy(x->hash, p + 8, 32);
     memcpy(&x->flags, p + 40, 8);
-    memcpy(x->n, p + 48, 40);
+    memcpy(x->n, p + 48, sizeof x->n);
 }
 
 static int rec_matches(const rec *x, const ev_counts *c) {

@@ -45,21 +45,56 @@ static const struct {
     [EV_COL_TX_INDEX] = {"tx_index.col", 4, EV_N_TXS},
     [EV_COL_TX_FROM] = {"tx_from.col", 8, EV_N_TXS},
     [EV_COL_TX_TO] = {"tx_to.col", 8, EV_N_TXS},
-    [EV_COL_TX_VALUE] = {"tx_value.col", 32, EV_N_TXS},
-    [EV_COL_TX_FEE] = {"tx_fee.col", 32, EV_N_TXS},
+    [EV_COL_TX_VALUE] = {"tx_value.col", EV_AMOUNT_W, EV_N_TXS},
+    [EV_COL_TX_FEE] = {"tx_fee.col", EV_AMOUNT_W, EV_N_TXS},
     [EV_COL_TX_FLAGS] = {"tx_flags.col", 1, EV_N_TXS},
     [EV_COL_TX_FIRST_FLOW] = {"tx_first_flow.col", 8, EV_N_TXS},
     [EV_COL_TX_NFLOWS] = {"tx_nflows.col", 4, EV_N_TXS},
     [EV_COL_FLOW_ASSET] = {"flow_asset.col", 4, EV_N_FLOWS},
     [EV_COL_FLOW_FROM] = {"flow_from.col", 8, EV_N_FLOWS},
     [EV_COL_FLOW_TO] = {"flow_to.col", 8, EV_N_FLOWS},
-    [EV_COL_FLOW_AMOUNT] = {"flow_amount.col", 32, EV_N_FLOWS},
+    [EV_COL_FLOW_AMOUNT] = {"flow_amount.col", EV_AMOUNT_W, EV_N_FLOWS},
     [EV_COL_FLOW_KIND] = {"flow_kind.col", 1, EV_N_FLOWS},
     [EV_COL_FLOW_TX] = {"flow_tx.col", 8, EV_N_FLOWS},
     [EV_COL_FLOW_POS] = {"flow_pos.col", 4, EV_N_FLOWS},
     [EV_COL_ADDR] = {"addr.col", 20, EV_N_ADDRS},
     [EV_COL_ASSET_ADDR] = {"asset_addr.col", 8, EV_N_ASSETS},
+    [EV_COL_WIDE_VALUE] = {"tx_value_wide.col", EV_WIDE_W, EV_N_WIDE_VALUES},
+    [EV_COL_WIDE_FEE] = {"tx_fee_wide.col", EV_WIDE_W, EV_N_WIDE_FEES},
+    [EV_COL_WIDE_FLOW] = {"flow_amount_wide.col", EV_WIDE_W, EV_N_WIDE_FLOWS},
 };
+
+int ev_amount_narrow(const st_u256 *a, uint8_t low[EV_AMOUNT_W]) {
+    if (a->w[2] || a->w[3] || (a->w[0] == UINT64_MAX && a->w[1] == UINT64_MAX)) return 0;
+    memcpy(low, &a->w[0], 8);
+    memcpy(low + 8, &a->w[1], 8);
+    return 1;
+}
+
+int ev_wide_col(int col) {
+    return col == EV_COL_TX_VALUE ? EV_COL_WIDE_VALUE
+           : col == EV_COL_TX_FEE ? EV_COL_WIDE_FEE
+           : col == EV_COL_FLOW_AMOUNT ? EV_COL_WIDE_FLOW
+                                       : -1;
+}
+
+void ev_amount_get(const void *col, const void *wide, uint64_t nwide, uint64_t i, st_u256 *out) {
+    const uint8_t *p = (const uint8_t *)col + i * EV_AMOUNT_W;
+    memcpy(&out->w[0], p, 8);
+    memcpy(&out->w[1], p + 8, 8);
+    out->w[2] = out->w[3] = 0;
+    if (out->w[0] != UINT64_MAX || out->w[1] != UINT64_MAX) return;
+    uint64_t lo = 0, hi = nwide; /* st_evm_open checked the ids increase */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2, id;
+        memcpy(&id, (const uint8_t *)wide + mid * EV_WIDE_W, 8);
+        if (id < i) lo = mid + 1;
+        else hi = mid;
+    }
+    uint64_t id = UINT64_MAX;
+    if (lo < nwide) memcpy(&id, (const uint8_t *)wide + lo * EV_WIDE_W, 8);
+    if (id == i) memcpy(out, (const uint8_t *)wide + lo * EV_WIDE_W + 8, 32);
+}
 
 const char *ev_col_name(int col) { return col_defs[col].name; }
 size_t ev_col_width(int col) { return col_defs[col].width; }
@@ -92,7 +127,8 @@ void st_evm_addr_format_eip55(const uint8_t a[20], char out[43]) {
 
 /* ---- manifest ---- */
 
-static const char *const count_names[EV_NCOUNTS] = {"blocks", "transactions", "flows", "addresses", "assets"};
+static const char *const count_names[EV_NCOUNTS] = {"blocks",      "transactions", "flows",     "addresses",
+                                                    "assets",      "wide_values",  "wide_fees", "wide_flows"};
 
 int ev_manifest_read(const char *dir, ev_counts *c, st_error *err) {
     char path[1100];
@@ -104,8 +140,15 @@ int ev_manifest_read(const char *dir, ev_counts *c, st_error *err) {
     json_t *j = json_load_file(path, 0, &je);
     if (!j) return st_error_at(err, ST_ECORRUPT, path, je.line, -1, "manifest unreadable: %s", je.text);
     int rc = ST_OK;
-    if (!json_is_object(j) || json_integer_value(json_object_get(j, "version")) != 1) {
-        rc = st_error_at(err, ST_ECORRUPT, path, 0, -1, "not an Ethereum store manifest (version 1)");
+    if (json_is_object(j) && json_integer_value(json_object_get(j, "version")) == 1) {
+        rc = st_error_at(err, ST_ECORRUPT, path, 0, -1,
+                         "a store of an earlier sanctrace (version 1, 32-byte amounts): ingest the export again "
+                         "into a new folder");
+        goto done;
+    }
+    if (!json_is_object(j) || json_integer_value(json_object_get(j, "version")) != EV_STORE_VERSION) {
+        rc = st_error_at(err, ST_ECORRUPT, path, 0, -1, "not an Ethereum store manifest (version %d)",
+                         EV_STORE_VERSION);
         goto done;
     }
     for (int i = 0; i < EV_NCOUNTS; i++) {
@@ -129,7 +172,7 @@ int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err) {
     json_t *j = json_object();
     int rc = ST_ENOMEM;
     if (!j) return st_error_set(err, ST_ENOMEM, "out of memory writing the manifest");
-    json_object_set_new(j, "version", json_integer(1));
+    json_object_set_new(j, "version", json_integer(EV_STORE_VERSION));
     for (int i = 0; i < EV_NCOUNTS; i++) json_object_set_new(j, count_names[i], json_integer((json_int_t)c->n[i]));
     json_object_set_new(j, "first_block", c->first_block < 0 ? json_null() : json_integer(c->first_block));
     json_object_set_new(j, "last_block", c->last_block < 0 ? json_null() : json_integer(c->last_block));
@@ -621,6 +664,21 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err) {
         e->col[i] = e->maps[i].p;
         e->store_bytes += e->maps[i].len;
     }
+    for (int col = 0; col < EV_NCOLS; col++) { /* wide amounts: ids in order, of records there are */
+        int w = ev_wide_col(col);
+        if (w < 0) continue;
+        uint64_t n = e->c.n[col_defs[w].count], of = e->c.n[col_defs[col].count], prev = 0;
+        for (uint64_t k = 0; k < n; k++) {
+            uint64_t id;
+            memcpy(&id, (const uint8_t *)e->col[w] + k * EV_WIDE_W, 8);
+            if (id >= of || (k && id <= prev)) {
+                rc = st_error_at(err, ST_ECORRUPT, dir, 0, -1, "%s: record %llu names no %s record in order",
+                                 col_defs[w].name, (unsigned long long)k, col_defs[col].name);
+                goto fail;
+            }
+            prev = id;
+        }
+    }
     if (open_hashtab(e, dir, EV_IX_ADDR) || open_hashtab(e, dir, EV_IX_TX) || open_aflists(e, dir)) {
         rc = ST_ENOMEM;
         goto oom;
@@ -708,7 +766,6 @@ int st_evm_find_tx(const st_evm *e, const char *text, uint64_t *tx) {
     return 0;
 }
 
-static void u256_at(const void *col, uint64_t i, st_u256 *out) { memcpy(out, (const uint8_t *)col + i * 32, 32); }
 
 void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *o) {
     memset(o, 0, sizeof *o);
@@ -719,10 +776,10 @@ void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *o) {
     o->index = COL(e, EV_COL_TX_INDEX, uint32_t)[tx];
     o->from = COL(e, EV_COL_TX_FROM, uint64_t)[tx];
     o->to = COL(e, EV_COL_TX_TO, uint64_t)[tx];
-    u256_at(e->col[EV_COL_TX_VALUE], tx, &o->value);
+    ev_amount_get(e->col[EV_COL_TX_VALUE], e->col[EV_COL_WIDE_VALUE], e->c.n[EV_N_WIDE_VALUES], tx, &o->value);
     o->value_known = !!(fl & EV_TXF_VALUE);
     o->status = fl & EV_TXF_OK ? 1 : fl & EV_TXF_FAILED ? 0 : -1;
-    u256_at(e->col[EV_COL_TX_FEE], tx, &o->fee);
+    ev_amount_get(e->col[EV_COL_TX_FEE], e->col[EV_COL_WIDE_FEE], e->c.n[EV_N_WIDE_FEES], tx, &o->fee);
     o->fee_known = !!(fl & EV_TXF_FEE);
     o->first_flow = COL(e, EV_COL_TX_FIRST_FLOW, uint64_t)[tx];
     o->nflows = COL(e, EV_COL_TX_NFLOWS, uint32_t)[tx];
@@ -746,7 +803,7 @@ void ev_cols_flow(const ev_cols *k, uint64_t f, st_evm_flow *o) {
     o->asset = ((const uint32_t *)k->col[EV_COL_FLOW_ASSET])[f];
     o->from = ((const uint64_t *)k->col[EV_COL_FLOW_FROM])[f];
     o->to = ((const uint64_t *)k->col[EV_COL_FLOW_TO])[f];
-    u256_at(k->col[EV_COL_FLOW_AMOUNT], f, &o->amount);
+    ev_amount_get(k->col[EV_COL_FLOW_AMOUNT], k->col[EV_COL_WIDE_FLOW], k->c.n[EV_N_WIDE_FLOWS], f, &o->amount);
     o->kind = ((const uint8_t *)k->col[EV_COL_FLOW_KIND])[f];
     o->tx = ((const uint64_t *)k->col[EV_COL_FLOW_TX])[f];
     o->position = ((const uint32_t *)k->col[EV_COL_FLOW_POS])[f];

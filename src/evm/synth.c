@@ -91,9 +91,29 @@ static void bloom_of(uint64_t b, char out[2 + 512 + 1]) {
     out[2 + 512] = 0;
 }
 
+/* a 256-bit word as 64 hex digits */
+static void word_hex(const st_u256 *v, char out[65]) {
+    snprintf(out, 65, "%016llx%016llx%016llx%016llx", (unsigned long long)v->w[3], (unsigned long long)v->w[2],
+             (unsigned long long)v->w[1], (unsigned long long)v->w[0]);
+}
+
 /* ERC-20 transfer(to, units) calldata: selector, then the two words */
-static void transfer_call(const char to[43], uint64_t units, char out[2 + 8 + 128 + 1]) {
-    snprintf(out, 2 + 8 + 128 + 1, "0xa9059cbb000000000000000000000000%s%064llx", to + 2, (unsigned long long)units);
+static void transfer_call(const char to[43], const st_u256 *units, char out[2 + 8 + 128 + 1]) {
+    char w[65];
+    word_hex(units, w);
+    snprintf(out, 2 + 8 + 128 + 1, "0xa9059cbb000000000000000000000000%s%s", to + 2, w);
+}
+
+/* token units: 56 bits, and one transfer in 64 past 2^128 (tokens with
+ * huge supplies, and spam, move such amounts; the store keeps them whole
+ * beside its 16-byte amounts) */
+static st_u256 token_units(synth *s) {
+    st_u256 u = st_u256_from_u64(st_rng_next(&s->rng) >> 8);
+    if (st_rng_below(&s->rng, 64) == 0) {
+        u.w[2] = st_rng_next(&s->rng);
+        u.w[3] = st_rng_next(&s->rng) >> 1;
+    }
+    return u;
 }
 
 /* a wei amount: mostly below 10 ETH, sometimes past 2^64 (whales) */
@@ -139,14 +159,14 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
             int failed = kind >= 95;
             const char *input = "0x", *output = "0x";
             int token = (kind >= 60 && kind < 80) || failed;
-            uint64_t units = 0;
+            st_u256 units = st_u256_from_u64(0);
             if (kind < 45) addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), to);
             else if (kind < 60) addr_of(K_EXCHANGE, 0, to);
             else if (token) { /* transfer(rcpt, units) on a token contract */
                 addr_of(K_TOKEN, st_rng_below(&s.rng, SY_TOKENS), to);
                 addr_of(K_WALLET, st_rng_below(&s.rng, s.wallets), rcpt);
-                units = st_rng_next(&s.rng) >> 8;
-                transfer_call(rcpt, units, call);
+                units = token_units(&s);
+                transfer_call(rcpt, &units, call);
                 gas = 52000, input = call;
                 if (!failed) output = "0x0000000000000000000000000000000000000000000000000000000000000001";
             } else
@@ -168,15 +188,17 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
             if (!token) flows++;
             if (failed) continue;
             if (token) {
+                char uhex[65], udec[ST_U256_TEXT];
                 memcpy(tok, to, sizeof tok);
                 memcpy(to, rcpt, sizeof to);
+                word_hex(&units, uhex);
+                st_u256_format(&units, udec);
                 fprintf(s.f[F_LOGS],
-                        "%llu,%s,%u,%s,%llu,%s,0x%064llx,\"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef,"
+                        "%llu,%s,%u,%s,%llu,%s,0x%s,\"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef,"
                         "0x000000000000000000000000%s,0x000000000000000000000000%s\"\n",
-                        (unsigned long long)logi, th, i, bh, (unsigned long long)b, tok, (unsigned long long)units,
-                        from + 2, to + 2);
-                fprintf(s.f[F_TOKENS], "%s,%s,%s,%llu,%s,%llu,%llu\n", tok, from, to, (unsigned long long)units, th,
-                        (unsigned long long)logi, (unsigned long long)b);
+                        (unsigned long long)logi, th, i, bh, (unsigned long long)b, tok, uhex, from + 2, to + 2);
+                fprintf(s.f[F_TOKENS], "%s,%s,%s,%s,%s,%llu,%llu\n", tok, from, to, udec, th, (unsigned long long)logi,
+                        (unsigned long long)b);
                 logi++;
                 flows++;
             } else if (kind >= 80) {

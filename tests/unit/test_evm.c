@@ -679,6 +679,113 @@ static void topic0(const char *sig, char out[67]) {
     for (int i = 0; i < 32; i++) snprintf(out + 2 + 2 * i, 3, "%02x", h[i]);
 }
 
+/* Amounts of 2^128 - 1 and more are kept whole beside the 16-byte amount
+ * columns: token transfers of 2^255, 2^128, 2^128 - 1 (the marker value
+ * itself) and 2^128 - 2 (the largest kept in the column), a transaction
+ * value of 2^130 and a fee past 2^128 (so both fee flows too), over two
+ * ingests; every amount and sum read back exactly, the store reopened,
+ * and a wide column out of order refused. */
+#define P255 "57896044618658097711785492504343953926634992332820282019728792003956564819968"
+#define P128 "340282366920938463463374607431768211456"
+#define P128M1 "340282366920938463463374607431768211455"
+#define P128M2 "340282366920938463463374607431768211454"
+#define P130 "1361129467683753853853498429727072845824"
+#define P120 "1329227995784915872903807060280344576"
+static void test_wide_amounts(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), *two = st_test_tmpdir(), db[600]; /* two apart: a folder is read whole */
+    snprintf(db, sizeof db, "%s/db", dir);
+    write_file(dir, "transactions.csv",
+               "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,"
+               "input,block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n"
+               H("01") ",0,,100,0," A("0a") "," A("0b") "," P130 ",30000," P120 ",0x,0,,,0\n"
+               H("02") ",0,,100,1," A("0a") "," A("0b") ",0,30000,3,0x,0,,,0\n");
+    write_file(dir, "receipts.csv",
+               "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,"
+               "contract_address,root,status,effective_gas_price,l1_fee,l1_gas_used,l1_gas_price,l1_fee_scalar\n"
+               H("01") ",0,,100,0,21000,,,1," P120 ",,,,\n" H("02") ",1,,100,0,21000,,,1,3,,,,\n");
+    write_file(dir, "blocks.csv", "number,miner,base_fee_per_gas\n100," A("99") ",1\n");
+    write_file(dir, "token_transfers.csv",
+               "token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n"
+               A("77") "," A("0a") "," A("0c") "," P255 "," H("02") ",1,100\n"
+               A("77") "," A("0a") "," A("0c") "," P128 "," H("02") ",2,100\n"
+               A("77") "," A("0a") "," A("0c") "," P128M1 "," H("02") ",3,100\n"
+               A("77") "," A("0a") "," A("0c") "," P128M2 "," H("02") ",4,100\n");
+    write_file(two, "token_transfers.csv",
+               "token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n"
+               A("77") "," A("0c") "," A("0a") "," P255 "," H("03") ",1,101\n");
+    write_file(two, "transactions.csv",
+               "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,value,gas,gas_price,"
+               "input,block_timestamp,max_fee_per_gas,max_priority_fee_per_gas,transaction_type\n"
+               H("03") ",0,,101,0," A("0c") "," A("77") ",5,30000,3,0x,0,,,0\n");
+    write_file(two, "blocks.csv", "number,miner,base_fee_per_gas\n101," A("99") ",1\n");
+    write_file(two, "receipts.csv",
+               "transaction_hash,transaction_index,block_hash,block_number,cumulative_gas_used,gas_used,"
+               "contract_address,root,status,effective_gas_price,l1_fee,l1_gas_used,l1_gas_price,l1_fee_scalar\n"
+               H("03") ",0,,101,0,21000,,,1,3,,,,\n");
+    bad_log log = {0};
+    st_evm_ingest_report rep;
+    assert_int_equal(ingest_dir(db, dir, &log, &rep), ST_OK);
+    assert_int_equal(ingest_dir(db, two, &log, &rep), ST_OK);
+    assert_int_equal(log.n, 0);
+    st_evm *e;
+    st_error err;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    /* fee 21000 x 2^120: 21000 burnt (base fee 1), the rest to the miner */
+    const want_flow t1[] = {{A("0a"), "", "21000", "fee", "ETH"},
+                            {A("0a"), A("99"), "27913787911483233330979948265887236075000", "fee", "ETH"},
+                            {A("0a"), A("0b"), P130, "native", "ETH"}};
+    check_tx(e, H("01"), 1, "27913787911483233330979948265887236096000", t1, 3);
+    uint64_t t;
+    st_evm_tx x;
+    assert_int_equal(st_evm_find_tx(e, H("01"), &t), 1);
+    st_evm_get_tx(e, t, &x);
+    assert_dec(&x.value, P130);
+    const want_flow t2[] = {{A("0a"), "", "21000", "fee", "ETH"},       {A("0a"), A("99"), "42000", "fee", "ETH"},
+                            {A("0a"), A("0c"), P255, "token", A("77")},   {A("0a"), A("0c"), P128, "token", A("77")},
+                            {A("0a"), A("0c"), P128M1, "token", A("77")}, {A("0a"), A("0c"), P128M2, "token", A("77")}};
+    check_tx(e, H("02"), 1, "63000", t2, 6);
+    const want_flow t3[] = {{A("0c"), "", "21000", "fee", "ETH"}, {A("0c"), A("99"), "42000", "fee", "ETH"},
+                            {A("0c"), A("77"), "5", "native", "ETH"}, {A("0c"), A("0a"), P255, "token", A("77")}};
+    check_tx(e, H("03"), 1, "63000", t3, 4);
+    /* 0x..0c received 2^255 + 2^128 + (2^128 - 1) + (2^128 - 2) tokens and sent 2^255 back */
+    uint8_t a[20];
+    uint64_t id;
+    assert_int_equal(st_evm_addr_parse(A("0c"), a), ST_OK);
+    assert_int_equal(st_evm_find_addr(e, a, &id), 1);
+    st_evm_summary sum;
+    assert_int_equal(st_evm_address_summary(e, id, INT64_MAX, &sum, &err), ST_OK);
+    assert_int_equal(sum.nbalances, 2);
+    size_t k = sum.balances[0].asset ? 0 : 1; /* the token's */
+    assert_int_not_equal(sum.balances[k].asset, 0);
+    assert_dec(&sum.balances[k].received, "57896044618658097711785492504343953927655839433583097410118915826251869454333");
+    assert_dec(&sum.balances[k].sent, P255);
+    assert_dec(&sum.balances[k].net, "1020847100762815390390123822295304634365");
+    assert_false(sum.balances[k].negative);
+    st_free(sum.balances);
+    st_evm_close(e);
+    /* a wide column out of id order is a damaged store */
+    char path[700];
+    snprintf(path, sizeof path, "%s/flow_amount_wide.col", db);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    uint64_t big = UINT64_MAX - 1;
+    assert_int_equal(fwrite(&big, 8, 1, f), 1);
+    fclose(f);
+    assert_int_equal(st_evm_open(&e, db, &err), ST_ECORRUPT);
+    assert_non_null(strstr(err.msg, "flow_amount_wide.col"));
+    /* a store of the 32-byte format is refused by name */
+    snprintf(path, sizeof path, "%s/manifest.json", db);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"version\": 1, \"blocks\": 1}", f);
+    fclose(f);
+    assert_int_equal(st_evm_open(&e, db, &err), ST_ECORRUPT);
+    assert_non_null(strstr(err.msg, "earlier sanctrace"));
+    st_rm_rf(dir), st_rm_rf(two);
+    free(dir), free(two);
+}
+
 /* Withdrawals fields in the forms ethereum-etl writes and in forms it does
  * not (brackets, blanks, trailing commas, a missing comma, a repeated key,
  * amounts as text, negative, fractional, with a leading zero or past 64
@@ -776,6 +883,7 @@ int main(void) {
         cmocka_unit_test(test_interrupted),
         cmocka_unit_test(test_weth),
         cmocka_unit_test(test_withdrawals_forms),
+        cmocka_unit_test(test_wide_amounts),
         cmocka_unit_test(test_repeated_tx_row),
         cmocka_unit_test(test_running_balances),
         cmocka_unit_test(test_balances_rollback),
