@@ -216,6 +216,15 @@ static void check_tx(st_evm *e, const char *hash, int status, const char *fee, c
     }
 }
 
+/* the id of an address the store must hold */
+static uint64_t addr_in(const st_evm *e, const char *text) {
+    uint8_t a[20];
+    uint64_t id;
+    assert_int_equal(st_evm_addr_parse(text, a), ST_OK);
+    assert_int_equal(st_evm_find_addr(e, a, &id), 1);
+    return id;
+}
+
 static void check_store(const char *db) {
     st_evm *e;
     st_error err;
@@ -245,10 +254,7 @@ static void check_store(const char *db) {
     assert_int_equal(st_evm_find_tx(e, "100:9", &t), 0);
     assert_int_equal(st_evm_find_tx(e, "x:1", &t), ST_EINVAL);
     /* 0x..0a: sent 10 + 63000 + 63000 + 8 ETH, received 5 (selfdestruct) + 5 Gwei (withdrawal) */
-    uint8_t a[20];
-    uint64_t id;
-    assert_int_equal(st_evm_addr_parse(A("0A"), a), ST_OK);
-    assert_int_equal(st_evm_find_addr(e, a, &id), 1);
+    uint64_t id = addr_in(e, A("0A"));
     st_evm_summary sum;
     assert_int_equal(st_evm_address_summary(e, id, INT64_MAX, &sum, &err), ST_OK);
     assert_int_equal(sum.nbalances, 2);
@@ -265,8 +271,7 @@ static void check_store(const char *db) {
     st_free(sum.balances);
     assert_int_equal(st_evm_address_summary(e, id, 99, &sum, &err), ST_EINVAL);
     /* the reward */
-    assert_int_equal(st_evm_addr_parse(A("99"), a), ST_OK);
-    assert_int_equal(st_evm_find_addr(e, a, &id), 1);
+    id = addr_in(e, A("99"));
     assert_int_equal(st_evm_addr_nflows(e, id), 3);
     st_evm_flow f;
     st_evm_get_flow(e, st_evm_addr_flow(e, id, 2), &f);
@@ -749,12 +754,8 @@ static void test_wide_amounts(void **state) {
                             {A("0c"), A("77"), "5", "native", "ETH"}, {A("0c"), A("0a"), P255, "token", A("77")}};
     check_tx(e, H("03"), 1, "63000", t3, 4);
     /* 0x..0c received 2^255 + 2^128 + (2^128 - 1) + (2^128 - 2) tokens and sent 2^255 back */
-    uint8_t a[20];
-    uint64_t id;
-    assert_int_equal(st_evm_addr_parse(A("0c"), a), ST_OK);
-    assert_int_equal(st_evm_find_addr(e, a, &id), 1);
     st_evm_summary sum;
-    assert_int_equal(st_evm_address_summary(e, id, INT64_MAX, &sum, &err), ST_OK);
+    assert_int_equal(st_evm_address_summary(e, addr_in(e, A("0c")), INT64_MAX, &sum, &err), ST_OK);
     assert_int_equal(sum.nbalances, 2);
     size_t k = sum.balances[0].asset ? 0 : 1; /* the token's */
     assert_int_not_equal(sum.balances[k].asset, 0);
