@@ -34,7 +34,7 @@
 #include "core/fs.h"
 #include "evm/evm_int.h"
 
-#define EV_MAX_FILE ((size_t)16 << 30) /* one export file as mapped (a gzip file: compressed) */
+#define EV_MAX_FILE ((size_t)16 << 30) /* one mapped export file (gzip: its compressed bytes) */
 #define EV_MAX_DEPTH 1100              /* the EVM's call depth limit is 1024 */
 #define EV_MAX_WITHDRAWALS 4096        /* per block (16 today) */
 
@@ -1683,15 +1683,12 @@ int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, 
 }
 
 /* Whether fd is open on a plain file that is neither empty nor gzip: 1
- * (it is read in pieces), 0 (mapped: gzip, empty, not a regular file), or
- * an error. */
-static int is_plain_file(int fd, const char *path, st_error *err) {
+ * (it is read in pieces, so of any size: EV_MAX_FILE bounds only what is
+ * mapped), or 0 (mapped: gzip, empty, not a regular file). */
+static int is_plain_file(int fd) {
     struct stat sb;
     unsigned char head[2];
     if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size <= 0) return 0;
-    if ((uint64_t)sb.st_size > EV_MAX_FILE)
-        return st_error_at(err, ST_ELIMIT, path, 0, -1, "file is %lld bytes, over the %zu limit",
-                           (long long)sb.st_size, EV_MAX_FILE);
     return !(pread(fd, head, 2, 0) == 2 && is_gzip_data((const char *)head, 2));
 }
 
@@ -1700,12 +1697,7 @@ int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err
     *out = NULL;
     int rc = source_new(&s, err);
     if (rc) return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), plain = fd < 0 ? 0 : is_plain_file(fd, path, err);
-    if (plain < 0) {
-        close(fd);
-        rc = plain;
-        goto fail;
-    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC), plain = fd >= 0 && is_plain_file(fd);
     if (plain) { /* read in pieces; gzip and the rest mapped */
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         if (gz_new(&s->gz, NULL, 0, fd, path, b->gz_chunk)) {
