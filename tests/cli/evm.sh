@@ -141,6 +141,19 @@ $B evm ingest --db $T/inc $C >/dev/null
 $B evm ingest --db $T/inc $S >$T/out.json 2>$T/err
 grep -q '"blocks_skipped": 1' $T/out.json && grep -q "not added again" $T/err || fail "re-ingest of an old block"
 ref $T/inc $S $C
+# index files wait beside their names until every index is built: none is
+# left behind, and one that cannot take its place fails the commit whole
+# (the others removed, the store as its last commit left it)
+! ls $T/inc | grep -q '\.tmp\.' || fail "temporary index files left: $(ls $T/inc)"
+cp -r $T/export_traceswith_subtraces $T/noidx
+rm -f $T/noidx/addr_flows.idx $T/noidx/addr_flows.delta.idx; mkdir $T/noidx/addr_flows.idx
+set +e
+$B evm ingest --db $T/noidx $C >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc -ne 0 ] && grep -q "addr_flows.idx: cannot rename into place" $T/err || fail "index rename failure: exit $rc, $(cat $T/err)"
+! ls $T/noidx | grep -q '\.tmp\.' || fail "temporary index files left after a failure: $(ls $T/noidx)"
+rmdir $T/noidx/addr_flows.idx
+ref $T/noidx $S
 
 # an interrupted ingest's leftovers: bytes past the committed counts and a
 # stale index are never shown, and the next ingest cuts them off
