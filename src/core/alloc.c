@@ -22,12 +22,15 @@ static int alloc_should_fail(void) {
     return 0;
 }
 
-/* A block of 8 MiB or more may be backed with 2 MiB pages (its whole
+/* A block of 32 MiB or more may be backed with 2 MiB pages (its whole
  * 2 MiB-aligned part): such blocks are rows, columns and index images
  * written through once, and a fault per 4 KiB page was a tenth of an
- * ingest where faults are dear (a virtual machine).  Only a hint: with
+ * ingest where faults are dear (a virtual machine).  32 MiB is glibc's
+ * largest mmap threshold, so such a block has pages of its own: a smaller
+ * one may be carved from the heap, and the hint would outlive it there,
+ * on whatever small blocks the heap hands out next.  Only a hint: with
  * transparent huge pages off, nothing changes. */
-#define HUGE_MIN ((size_t)8 << 20)
+#define HUGE_MIN ((size_t)32 << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 
 static void *huge_hint(void *p, size_t n) {

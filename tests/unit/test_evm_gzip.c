@@ -439,11 +439,69 @@ static void test_windows(void **state) {
     free(t);
 }
 
+/* A plain file that does not keep its descriptor between pieces (more
+ * files are open than EV_PLAIN_FDS) opens it again for each piece; one
+ * replaced by another file meanwhile is not read on as if it were the
+ * same: its rows so far are kept and the rest is one bad row naming the
+ * file and what happened. */
+static void test_replaced(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), path[600], other[600];
+    enum { HOLDERS = 300 };
+    ev_batch hb;
+    memset(&hb, 0, sizeof hb);
+    ev_source *held[HOLDERS];
+    st_error err;
+    st_error_clear(&err);
+    for (int i = 0; i < HOLDERS; i++) { /* more files than keep their descriptors */
+        snprintf(path, sizeof path, "%s/blocks_%03d.csv", dir, i);
+        assert_int_equal(st_file_write_atomic(path, "number,miner\n", 13, &err), ST_OK);
+        assert_int_equal(ev_source_open(&hb, path, &held[i], &err), ST_OK);
+    }
+    size_t cap = 40000 * 64, n = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    n += (size_t)snprintf(t + n, cap - n, "number,miner\n");
+    for (int i = 0; i < 40000; i++) n += (size_t)snprintf(t + n, cap - n, "%d,0x%040x\n", i, i);
+    snprintf(path, sizeof path, "%s/blocks.csv", dir);
+    snprintf(other, sizeof other, "%s/blocks.new", dir);
+    assert_int_equal(st_file_write_atomic(path, t, n, &err), ST_OK);
+    ev_batch b;
+    reports r;
+    memset(&b, 0, sizeof b);
+    memset(&r, 0, sizeof r);
+    b.on_bad = on_bad;
+    b.ctx = &r;
+    b.gz_chunk = 4096;
+    ev_source *s;
+    assert_int_equal(ev_source_open(&b, path, &s, &err), ST_OK);
+    assert_int_equal(ev_source_read(s, -1, 999, &err), ST_OK);
+    assert_int_equal(b.blocks.n, 1000);
+    assert_int_equal(r.n, 0);
+    /* the same bytes in another file, renamed over it */
+    assert_int_equal(st_file_write_atomic(other, t, n, &err), ST_OK);
+    assert_int_equal(rename(other, path), 0);
+    assert_int_equal(ev_source_read(s, 999, UINT64_MAX - 1, &err), ST_OK);
+    assert_true(b.blocks.n >= 1000 && b.blocks.n < 40000);
+    assert_int_equal(r.n, 1);
+    assert_non_null(strstr(r.all, "blocks.csv"));
+    assert_non_null(strstr(r.all, "it was replaced while it was read"));
+    for (size_t i = 0; i < b.blocks.n; i++) assert_int_equal(b.blocks.v[i].number, i);
+    ev_source_close(s);
+    ev_batch_free(&b);
+    for (int i = 0; i < HOLDERS; i++) ev_source_close(held[i]);
+    ev_batch_free(&hb);
+    st_rm_rf(dir);
+    free(dir);
+    free(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_windows),
+        cmocka_unit_test(test_replaced),
         cmocka_unit_test(test_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
