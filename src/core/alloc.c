@@ -26,10 +26,12 @@ static int alloc_should_fail(void) {
  * 2 MiB-aligned part): such blocks are rows, columns and index images
  * written through once, and a fault per 4 KiB page was a tenth of an
  * ingest where faults are dear (a virtual machine).  32 MiB is glibc's
- * largest mmap threshold, so such a block has pages of its own: a smaller
- * one may be carved from the heap, and the hint would outlive it there,
- * on whatever small blocks the heap hands out next.  Only a hint: with
- * transparent huge pages off, nothing changes. */
+ * largest mmap threshold, so such a block nearly always has pages of its
+ * own; a smaller one is often carved from the heap, and the hint would
+ * outlive it there, on whatever small blocks the heap hands out next (a
+ * large block can still come from the heap's top, rarely: the cost is
+ * memory, never a wrong result).  Only a hint: with transparent huge
+ * pages off, nothing changes. */
 #define HUGE_MIN ((size_t)32 << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 

@@ -25,9 +25,8 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 
-int st_file_read(const char *path, size_t max, char **data, size_t *len, st_error *err) {
-    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+/* What is left to read on fd (path names it in errors), whole. */
+static int read_fd(int fd, const char *path, size_t max, char **data, size_t *len, st_error *err) {
     st_buf b;
     st_buf_init(&b, max + 1); /* one byte over, to notice input past max */
     struct stat sb;
@@ -66,12 +65,18 @@ int st_file_read(const char *path, size_t max, char **data, size_t *len, st_erro
     b.data[b.len] = 0;
     *len = b.len;
     *data = st_buf_take(&b);
-    if (fd) close(fd);
     return ST_OK;
 oom:
     rc = st_error_at(err, ST_ENOMEM, path, 0, -1, "out of memory reading file");
 done:
     st_buf_free(&b);
+    return rc;
+}
+
+int st_file_read(const char *path, size_t max, char **data, size_t *len, st_error *err) {
+    int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    int rc = read_fd(fd, path, max, data, len, err);
     if (fd) close(fd);
     return rc;
 }
@@ -205,18 +210,15 @@ int st_path_join(char *out, size_t n, const char *a, const char *b) {
     return (k < 0 || (size_t)k >= n) ? ST_ELIMIT : ST_OK;
 }
 
-int st_file_map(const char *path, size_t max, st_fmap *m, st_error *err) {
+int st_file_map_fd(int fd, const char *path, size_t max, st_fmap *m, st_error *err) {
     memset(m, 0, sizeof *m);
     m->data = "";
     struct stat sb;
-    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
         if ((size_t)sb.st_size > max)
             return st_error_at(err, ST_ELIMIT, path, 0, -1, "file is %lld bytes, over the %zu limit",
                                (long long)sb.st_size, max);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
         void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        close(fd);
         if (p != MAP_FAILED) {
             madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);
             m->map = p;
@@ -226,8 +228,25 @@ int st_file_map(const char *path, size_t max, st_fmap *m, st_error *err) {
         }
         /* no mapping (some file systems): read it instead */
     }
-    int rc = st_file_read(path, max, &m->heap, &m->len, err);
+    int rc = read_fd(fd, path, max, &m->heap, &m->len, err);
     if (rc == ST_OK) m->data = m->heap;
+    return rc;
+}
+
+/* The file is opened once: its size, its mapping and, where it cannot be
+ * mapped, its bytes all come from the same file. */
+int st_file_map(const char *path, size_t max, st_fmap *m, st_error *err) {
+    memset(m, 0, sizeof *m);
+    m->data = "";
+    if (strcmp(path, "-") == 0) { /* standard input, from where it is */
+        int rc = read_fd(0, path, max, &m->heap, &m->len, err);
+        if (rc == ST_OK) m->data = m->heap;
+        return rc;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    int rc = st_file_map_fd(fd, path, max, m, err);
+    close(fd);
     return rc;
 }
 

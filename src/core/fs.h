@@ -26,6 +26,9 @@ typedef struct st_fmap {
     char *heap; /* owned buffer, or NULL */
 } st_fmap;
 int st_file_map(const char *path, size_t max, st_fmap *m, st_error *err);
+/* The same for the file open on fd (the caller's still; path names it in
+ * errors): mapped, or read from fd's offset when it cannot be. */
+int st_file_map_fd(int fd, const char *path, size_t max, st_fmap *m, st_error *err);
 void st_file_unmap(st_fmap *m);
 /* Modes of every store directory and file sanctrace creates. */
 #define ST_DIR_MODE 0700

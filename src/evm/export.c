@@ -1720,8 +1720,10 @@ int ev_source_open(ev_batch *b, const char *path, ev_source **out, st_error *err
         *out = s;
         return ST_OK;
     }
-    if (fd >= 0) close(fd);
-    if ((rc = st_file_map(path, EV_MAX_FILE, &s->map, err))) goto fail;
+    /* gzip (or not a regular file): the file just looked at, mapped */
+    if (fd < 0) rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    else rc = st_file_map_fd(fd, path, EV_MAX_FILE, &s->map, err), close(fd);
+    if (rc) goto fail;
     if ((rc = source_begin(s, b, s->map.data, s->map.len, path, err))) goto fail;
     *out = s;
     return ST_OK;

@@ -41,6 +41,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +276,7 @@ typedef struct ingest {
     int warned_dup_traces;
     pthread_mutex_t *lock;  /* while two threads report (read_windows) */
     int timing;             /* SANCTRACE_EVM_TIMING: phase() says when each phase ends */
+    int nice_below;         /* the reading's other threads' nice value (yield_to_builder) */
     double t_start;
 } ingest;
 
@@ -1110,26 +1112,40 @@ typedef struct ev_worker {
     st_error err;
     int (*run)(void *arg, st_error *err);
     void *arg;
+    int nice; /* its thread's (yield_to_builder) */
     pthread_t th;
 } ev_worker;
 
 /* The build is the one stage that cannot be split, and every other
  * thread of the reading waits on it in the end: when more threads than
  * cores are ready, the kernel should give the builder a core, not a third
- * of two.  The calling thread (parse, inflate, write) goes 5 nice steps
- * below the process, whose weight it then has a third of. */
-static void yield_to_builder(void) {
+ * of two.  The parse, inflate and write threads run 5 nice steps below
+ * the thread that began the ingest (g->nice_below, whose weight they then
+ * have a third of): an absolute value, since a thread starts at its
+ * creator's, and a thread already below it stays where it is. */
+static int nice_below(void) {
+#ifdef SYS_gettid
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    if (errno == 0) return nice + 5 > 19 ? 19 : nice + 5;
+#endif
+    return INT_MIN; /* unknown: nothing is lowered */
+}
+
+static void yield_to_builder(int target) {
 #ifdef SYS_gettid
     id_t tid = (id_t)syscall(SYS_gettid);
     errno = 0;
     int nice = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0 && nice < 19) (void)setpriority(PRIO_PROCESS, tid, nice + 5 > 19 ? 19 : nice + 5);
+    if (target != INT_MIN && errno == 0 && nice < target) (void)setpriority(PRIO_PROCESS, tid, target);
+#else
+    (void)target;
 #endif
 }
 
 static void *worker_main(void *p) {
     ev_worker *w = p;
-    yield_to_builder();
+    yield_to_builder(w->nice);
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->job && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
@@ -1149,8 +1165,9 @@ static void *worker_main(void *p) {
 }
 
 /* ST_OK, or -1 when no thread starts (the caller does the work itself). */
-static int worker_start(ev_worker *w, int (*run)(void *, st_error *), void *arg) {
+static int worker_start(ev_worker *w, int (*run)(void *, st_error *), void *arg, int nice) {
     memset(w, 0, sizeof *w);
+    w->nice = nice;
     w->run = run;
     w->arg = arg;
     pthread_mutex_init(&w->mu, NULL);
@@ -1219,7 +1236,7 @@ static col_writer *writer_start(ingest *g) {
     col_writer *cw = st_calloc(1, sizeof *cw);
     if (!cw) return NULL;
     cw->g = g;
-    if (worker_start(&cw->w, writer_run, cw)) {
+    if (worker_start(&cw->w, writer_run, cw, g->nice_below)) {
         st_free(cw);
         return NULL;
     }
@@ -1421,7 +1438,7 @@ static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, in
     h->b.gz_chunk = g->b.gz_chunk;
     h->b.max_rows = g->b.max_rows;
     h->b.names = g->b.names, h->b.nnames = g->b.nnames;
-    if (worker_start(&h->w, help_run, h)) return ST_OK;
+    if (worker_start(&h->w, help_run, h, g->nice_below)) return ST_OK;
     for (size_t i = 0; i < nsrc; i++)
         if (src[i] && ev_source_group(src[i]) == 1) {
             h->src[i] = src[i];
@@ -1450,7 +1467,7 @@ static void help_stop(ingest *g, parse_help *h, int on) {
  * block order (the caller reads the export whole instead). */
 static void *reader_main(void *arg) {
     read_ahead *ra = arg;
-    yield_to_builder();
+    yield_to_builder(ra->g->nice_below);
     ingest *g = ra->g;
     st_error *err = &ra->err;
     int rc = ST_OK;
@@ -1688,27 +1705,24 @@ static int write_index(const char *dir, const char *name, uint64_t *img, size_t 
     return ST_OK;
 }
 
-/* The pending index files made durable and renamed into place, in order
- * (a base before its delta); on a failure, or when rc is already one,
- * the rest are removed. */
+/* The pending index files made durable, then renamed into place in
+ * order (a base before its delta) once every one of them is: a failed
+ * sync renames none.  On a failure, or when rc is already one, what is
+ * left is removed. */
 static int ix_files_finish(ix_file *f, size_t n, int sync, int rc, st_error *err) {
     for (size_t i = 0; i < n; i++) {
         if (!f[i].fd) continue;
-        int fd = f[i].fd - 1;
+        int fd = f[i].fd - 1, e = rc == ST_OK && sync && fsync(fd) != 0 ? errno : 0;
+        f[i].fd = -1; /* closed, still to rename */
+        if (close(fd) != 0 && !e && rc == ST_OK) e = errno;
+        if (e) rc = st_error_at(err, ST_EIO, f[i].path, 0, -1, "cannot sync: %s", strerror(e));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].fd != -1) continue;
         f[i].fd = 0;
-        if (rc == ST_OK && ((sync && fsync(fd) != 0) || close(fd) != 0)) {
-            rc = st_error_at(err, ST_EIO, f[i].tmp, 0, -1, "cannot sync: %s", strerror(errno));
-            unlink(f[i].tmp);
-            continue;
-        }
-        if (rc) {
-            close(fd), unlink(f[i].tmp);
-            continue;
-        }
-        if (rename(f[i].tmp, f[i].path) != 0) {
-            rc = st_error_at(err, ST_EIO, f[i].path, 0, -1, "cannot rename into place: %s", strerror(errno));
-            unlink(f[i].tmp);
-        }
+        if (rc == ST_OK && rename(f[i].tmp, f[i].path) == 0) continue;
+        if (rc == ST_OK) rc = st_error_at(err, ST_EIO, f[i].path, 0, -1, "cannot rename into place: %s", strerror(errno));
+        unlink(f[i].tmp);
     }
     return rc;
 }
@@ -1884,6 +1898,24 @@ static void ingest_release(ingest *g) {
 
 /* The store's lock and committed counts, a feed's rollback, then the
  * state of one reading. */
+/* Files an interrupted ingest wrote beside their names (name.tmp.pid:
+ * index files wait so until the commit's last build) and never renamed:
+ * nobody else writes here while the lock is held, and no reader opens
+ * them, so they are only space. */
+static void remove_leftovers(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (!t || !t[5]) continue;
+        size_t k = 5;
+        while (t[k] >= '0' && t[k] <= '9') k++;
+        if (!t[k]) (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts,
                         st_evm_ingest_report *rep, int *lock, st_error *err) {
     static const st_evm_ingest_opts defaults;
@@ -1893,12 +1925,14 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
     g->rep = rep;
     g->dir = dir;
     g->timing = getenv("SANCTRACE_EVM_TIMING") != NULL;
+    g->nice_below = nice_below();
     g->t_start = st_now();
     int rc;
     char lockpath[1100];
     if ((rc = st_mkdir_p(dir, err))) return rc;
     snprintf(lockpath, sizeof lockpath, "%s/lock", dir);
     if ((rc = st_lock_take(lockpath, 0, "another 'sanctrace evm ingest'", lock, err))) return rc;
+    remove_leftovers(dir);
     rc = ev_manifest_read(dir, &g->c, err);
     if (rc == ST_ENOTFOUND) rc = ST_OK;
     if (rc) return rc;
