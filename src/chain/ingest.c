@@ -685,6 +685,7 @@ typedef struct pop_job {
     pthread_mutex_t mu;
     _Atomic uint64_t ntx, nin, nout, naddr, nunk, nblocks; /* published after each block */
     _Atomic int stop;
+    _Atomic uint64_t commits; /* a commit's fdatasync cleaned the pages: prefault them again */
     int sync;               /* start writeback behind (commits fsync) */
     size_t done[COL_COUNT]; /* file bytes prefaulted so far (the thread's own) */
     size_t synced[COL_COUNT]; /* file bytes whose writeback it started */
@@ -731,25 +732,38 @@ static void *pop_main(void *p) {
 #ifdef MADV_POPULATE_WRITE
     pop_job *j = p;
     pop_at at[POP_NCOLS];
+    uint64_t seen_commits = 0;
     pop_fronts(j, at); /* what is there already was synced by its commit */
     pop_lock(j);
-    for (size_t i = 0; i < POP_NCOLS; i++) j->synced[at[i].col] = (size_t)(at[i].n * j->c->col[at[i].col].esize) & ~(size_t)4095;
+    for (size_t i = 0; i < POP_NCOLS; i++)
+        j->synced[at[i].col] = (size_t)(at[i].n * j->c->col[at[i].col].esize) & ~(size_t)4095;
     pop_unlock(j);
     while (!atomic_load(&j->stop)) {
         pop_fronts(j, at);
         int did = 0;
-        pop_lock(j);
+        uint64_t k = atomic_load_explicit(&j->commits, memory_order_relaxed);
+        if (k != seen_commits) { /* written out and made read-only by the commit's sync */
+            seen_commits = k;
+            pop_lock(j);
+            memset(j->done, 0, sizeof j->done);
+            pop_unlock(j);
+        }
         for (size_t i = 0; i < POP_NCOLS && !atomic_load(&j->stop); i++) {
+            pop_lock(j); /* one column at a time: reserve_all waits at most one madvise */
             const chain_col *col = &j->c->col[at[i].col];
             size_t front = (size_t)(at[i].n * col->esize) & ~(size_t)4095, end = front + POP_LEAD;
             if (end > col->cap) end = col->cap;
+            end &= ~(size_t)4095; /* a reopened column's capacity is its file's size */
             size_t from = j->done[at[i].col] > front ? j->done[at[i].col] : front;
-            if (!col->base || from >= end) continue;
-            (void)madvise(col->base + from, end - from, MADV_POPULATE_WRITE);
-            j->done[at[i].col] = end;
-            did = 1;
+            if (col->base && from < end) {
+                (void)madvise(col->base + from, end - from, MADV_POPULATE_WRITE);
+                j->done[at[i].col] = end;
+                did = 1;
+            }
+            pop_unlock(j);
         }
 #ifdef SYNC_FILE_RANGE_WRITE
+        /* a column's descriptor stays the same while apply() runs: no lock */
         for (size_t i = 0; j->sync && i < POP_NCOLS && !atomic_load(&j->stop); i++) {
             int w = at[i].col;
             if (w == COL_OUT_SPENT || w == COL_OUT_NEXT || w == COL_ADDR) continue; /* rewritten at random */
@@ -762,7 +776,6 @@ static void *pop_main(void *p) {
             did = 1;
         }
 #endif
-        pop_unlock(j);
         if (!did) {
             struct timespec ts = {0, 500000};
             nanosleep(&ts, NULL);
@@ -774,8 +787,8 @@ static void *pop_main(void *p) {
     return NULL;
 }
 
-/* NULL (no thread: reserve_all prefaults alone) when it cannot start or
- * prefaulting is off. */
+/* NULL (no thread: reserve_all prefaults alone, the commits' syncs write
+ * everything) when it cannot start or prefaulting is off. */
 static pop_job *pop_start(ingest *ig) {
 #ifdef MADV_POPULATE_WRITE
     if (ig->opts->no_prefault) return NULL;
@@ -820,8 +833,11 @@ static int reserve_all(ingest *ig, uint64_t ntx, uint64_t nin, uint64_t nout) {
     if (grow) { /* a column mapped anew: not while the prefaulting thread uses its mapping */
         if (ig->pop) pop_lock(ig->pop);
         int rc = ST_OK;
-        for (size_t i = 0; i < sizeof need / sizeof need[0] && rc == ST_OK; i++)
+        for (size_t i = 0; i < sizeof need / sizeof need[0] && rc == ST_OK; i++) {
+            const uint8_t *was = c->col[need[i].col].base;
             rc = store_col_reserve(&c->col[need[i].col], need[i].n, ig->err);
+            if (ig->pop && c->col[need[i].col].base != was) ig->pop->done[need[i].col] = 0; /* a new mapping */
+        }
         if (ig->pop) pop_unlock(ig->pop);
         if (rc) return rc;
     }
@@ -1238,6 +1254,7 @@ static int apply(ingest *ig) {
                                                 : st_now() - ig->last_commit > COMMIT_SECONDS &&
                                                       st_now() - ig->last_commit > 5 * ig->commit_cost;
         if (due && (rc = commit(ig, 0))) break;
+        if (due && ig->pop) atomic_fetch_add(&ig->pop->commits, 1);
     }
     pop_stop(ig->pop);
     ig->pop = NULL;

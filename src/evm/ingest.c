@@ -1896,8 +1896,6 @@ static void ingest_release(ingest *g) {
     memset(&g->late, 0, sizeof g->late);
 }
 
-/* The store's lock and committed counts, a feed's rollback, then the
- * state of one reading. */
 /* Files an interrupted ingest wrote beside their names (name.tmp.pid:
  * index files wait so until the commit's last build) and never renamed:
  * nobody else writes here while the lock is held, and no reader opens
@@ -1916,6 +1914,8 @@ static void remove_leftovers(const char *dir) {
     closedir(d);
 }
 
+/* The store's lock and committed counts, a feed's rollback, then the
+ * state of one reading. */
 static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts,
                         st_evm_ingest_report *rep, int *lock, st_error *err) {
     static const st_evm_ingest_opts defaults;
