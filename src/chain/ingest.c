@@ -880,14 +880,14 @@ static int index_to_anon(ingest *ig, int which) {
 }
 
 /* Write an anonymous index to its file: a temporary, synced, renamed. */
-static int index_write(ingest *ig, int which) {
+static int index_write(ingest *ig, int which, st_error *err) {
     st_chain *c = ig->c;
     chain_col *col = &c->col[which];
     char path[1200], tmp[1220];
     snprintf(path, sizeof path, "%s/%s", c->dir, store_col_name(which));
     snprintf(tmp, sizeof tmp, "%s.new", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
-    if (fd < 0) return st_error_at(ig->err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
+    if (fd < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
     size_t left = col->cap, off = 0;
     while (left) {
         ssize_t w = pwrite(fd, col->base + off, left < (64u << 20) ? left : (64u << 20), (off_t)off);
@@ -896,7 +896,7 @@ static int index_write(ingest *ig, int which) {
             int e = w < 0 ? errno : ENOSPC;
             close(fd);
             unlink(tmp); /* the index in use stays as it was */
-            return st_error_at(ig->err, ST_EIO, tmp, 0, (long long)off, "cannot write the index: %s",
+            return st_error_at(err, ST_EIO, tmp, 0, (long long)off, "cannot write the index: %s",
                                e == ENOSPC ? "no space left on device" : strerror(e));
         }
         off += (size_t)w, left -= (size_t)w;
@@ -904,11 +904,42 @@ static int index_write(ingest *ig, int which) {
     if ((!ig->opts->no_sync && fdatasync(fd) != 0) || rename(tmp, path) != 0) {
         close(fd);
         unlink(tmp);
-        return st_error_at(ig->err, ST_EIO, path, 0, -1, "cannot replace the index: %s", strerror(errno));
+        return st_error_at(err, ST_EIO, path, 0, -1, "cannot replace the index: %s", strerror(errno));
     }
     if (col->fd >= 0) close(col->fd);
     col->fd = fd;
     return ST_OK;
+}
+
+/* The two index tables at the final commit, one on a thread of its own:
+ * each is hundreds of MiB copied into the page cache and synced, work
+ * the two cores share (a table's file descriptor and mapping are its
+ * own, and the errors are kept apart). */
+typedef struct ixw_job {
+    ingest *ig;
+    int rc;
+    st_error err;
+} ixw_job;
+
+static void *ixw_main(void *p) {
+    ixw_job *j = p;
+    j->rc = index_write(j->ig, COL_ADDRIDX, &j->err);
+    return NULL;
+}
+
+static int index_write_both(ingest *ig) {
+    ixw_job j = {ig, ST_OK, {0}};
+    st_error_clear(&j.err);
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, ixw_main, &j) == 0;
+    int rc = index_write(ig, COL_TXIDX, ig->err);
+    if (threaded) pthread_join(th, NULL);
+    else ixw_main(&j);
+    if (rc == ST_OK && j.rc) {
+        rc = j.rc;
+        *ig->err = j.err;
+    }
+    return rc;
 }
 
 /* Rebuild an index with room for `want` entries at load <= 0.7 (force:
@@ -1183,7 +1214,7 @@ static int commit(ingest *ig, int final) {
     int rc;
     set_col_counts(ig);
     if (final) {
-        if ((rc = index_write(ig, COL_TXIDX)) || (rc = index_write(ig, COL_ADDRIDX))) return rc;
+        if ((rc = index_write_both(ig))) return rc;
         c->idx_tx = ig->ntx, c->idx_addr = ig->naddr;
     }
     if (!ig->opts->no_sync)
