@@ -815,7 +815,6 @@ static void pop_stop(pop_job *j) {
     st_free(j);
 }
 
-
 static int reserve_all(ingest *ig, uint64_t ntx, uint64_t nin, uint64_t nout) {
     st_chain *c = ig->c;
     struct { int col; uint64_t n; } need[] = {
