@@ -81,26 +81,35 @@ int st_file_read(const char *path, size_t max, char **data, size_t *len, st_erro
     return rc;
 }
 
-int st_file_write_atomic(const char *path, const void *data, size_t len, st_error *err) {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp, size_t ntmp, int *fd,
+                      st_error *err) {
+    *fd = -1;
+    if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp)
         return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
-    if (fd < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
+    int f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
+    if (f < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
     const char *p = data;
     size_t left = len;
     while (left) {
-        ssize_t n = write(fd, p, left);
+        ssize_t n = write(f, p, left);
         if (n < 0) {
             if (errno == EINTR) continue;
             int e = errno;
-            close(fd);
+            close(f);
             unlink(tmp);
             return st_error_at(err, ST_EIO, tmp, 0, -1, "write failed: %s", strerror(e));
         }
         p += n;
         left -= (size_t)n;
     }
+    *fd = f;
+    return ST_OK;
+}
+
+int st_file_write_atomic(const char *path, const void *data, size_t len, st_error *err) {
+    char tmp[4096];
+    int fd, rc = st_file_write_tmp(path, data, len, tmp, sizeof tmp, &fd, err);
+    if (rc) return rc;
     if (fsync(fd) != 0 || close(fd) != 0) {
         unlink(tmp);
         return st_error_at(err, ST_EIO, tmp, 0, -1, "fsync/close failed: %s", strerror(errno));

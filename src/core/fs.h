@@ -36,6 +36,11 @@ void st_file_unmap(st_fmap *m);
 
 /* Written under a temporary name (mode ST_FILE_MODE), fsynced, renamed. */
 int st_file_write_atomic(const char *path, const void *data, size_t len, st_error *err);
+/* Its first half: data written to path.tmp.PID (named in tmp[ntmp]) and
+ * left open on *fd, not synced, for a caller that syncs and renames
+ * several files together; on failure nothing is left. */
+int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp, size_t ntmp, int *fd,
+                      st_error *err);
 /* Each missing directory of path created with ST_DIR_MODE. */
 int st_mkdir_p(const char *path, st_error *err);
 /* Create path empty with ST_FILE_MODE when missing; when it exists, is

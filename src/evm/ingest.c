@@ -1684,20 +1684,9 @@ typedef struct ix_file {
 
 static int write_index(const char *dir, const char *name, uint64_t *img, size_t bytes, ix_file *o, st_error *err) {
     snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", o->path, (long)getpid());
-    int rc = ST_OK, fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
-    if (fd < 0) rc = st_error_at(err, ST_EIO, o->tmp, 0, -1, "cannot create: %s", strerror(errno));
-    for (size_t off = 0; rc == ST_OK && off < bytes;) {
-        ssize_t k = write(fd, (const char *)img + off, bytes - off);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) rc = st_error_at(err, ST_EIO, o->tmp, 0, -1, "cannot write: %s", k < 0 ? strerror(errno) : "no progress");
-        else off += (size_t)k;
-    }
+    int fd, rc = st_file_write_tmp(o->path, img, bytes, o->tmp, sizeof o->tmp, &fd, err);
     st_free(img);
-    if (rc) {
-        if (fd >= 0) close(fd), unlink(o->tmp);
-        return rc;
-    }
+    if (rc) return rc;
 #ifdef SYNC_FILE_RANGE_WRITE
     (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* the disk starts now */
 #endif
