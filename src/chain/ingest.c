@@ -47,6 +47,7 @@
 #include "core/alloc.h"
 #include "core/fs.h"
 #include "core/progress.h"
+#include "core/side.h"
 
 #define NONE32 UINT32_MAX
 #define COMMIT_SECONDS 10.0
@@ -929,11 +930,10 @@ static void *ixw_main(void *p) {
 static int index_write_both(ingest *ig) {
     ixw_job j = {ig, ST_OK, {0}};
     st_error_clear(&j.err);
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, ixw_main, &j) == 0;
+    st_side side;
+    st_side_run(&side, ixw_main, &j);
     int rc = index_write(ig, COL_TXIDX, ig->err);
-    if (threaded) pthread_join(th, NULL);
-    else ixw_main(&j);
+    st_side_join(&side);
     if (rc == ST_OK && j.rc) {
         rc = j.rc;
         *ig->err = j.err;

@@ -56,6 +56,7 @@
 #include "core/fs.h"
 #include "core/map.h"
 #include "core/prefetch.h"
+#include "core/side.h"
 #include "evm/evm_int.h"
 
 #define EV_NO_FILE UINT32_MAX
@@ -1788,15 +1789,14 @@ static int write_indexes(ingest *g, const char *dir, st_error *err) {
     phase(g, "columns mapped for the indexes");
     flows_job fj = {g, dir, &f, &t, out[EV_IX_FLOWS], ST_OK, {0}};
     st_error_clear(&fj.err);
-    pthread_t th;
-    int threaded = !pthread_create(&th, NULL, flows_main, &fj);
-    if (!threaded) flows_main(&fj);
+    st_side side;
+    st_side_run(&side, flows_main, &fj);
     if ((rc = write_ix(g, dir, EV_IX_ADDR, &a, &f, &t, out[EV_IX_ADDR], err)) == ST_OK) {
         phase(g, "address index built");
         rc = write_ix(g, dir, EV_IX_TX, &h, &f, &t, out[EV_IX_TX], err);
         phase(g, "transaction index built");
     }
-    if (threaded) pthread_join(th, NULL);
+    st_side_join(&side);
     if (rc == ST_OK && fj.rc) {
         rc = fj.rc;
         *err = fj.err;
@@ -2060,14 +2060,13 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     phase(g, "columns written");
     sync_job sj = {g, ST_OK, {0}};
     st_error_clear(&sj.err);
-    pthread_t th;
-    int threaded = !g->opts->no_sync && !pthread_create(&th, NULL, sync_main, &sj);
-    if (!threaded) sync_main(&sj);
+    st_side sync_side; /* (under no_sync it has nothing to do) */
+    st_side_run(&sync_side, sync_main, &sj);
     bal_job bal;
     bal_start(g, dir, &bal);
     rc = write_indexes(g, dir, err);
     bal_finish(g, &bal);
-    if (threaded) pthread_join(th, NULL);
+    st_side_join(&sync_side);
     phase(g, "columns synced");
     if (rc == ST_OK && sj.rc) {
         rc = sj.rc;

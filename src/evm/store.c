@@ -765,7 +765,6 @@ int st_evm_find_tx(const st_evm *e, const char *text, uint64_t *tx) {
     return 0;
 }
 
-
 void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *o) {
     memset(o, 0, sizeof *o);
     uint8_t fl = COL(e, EV_COL_TX_FLAGS, uint8_t)[tx];
