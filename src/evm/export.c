@@ -151,6 +151,39 @@ static int parse_u64(const char *s, uint64_t *out, uint8_t *has) {
     return 0;
 }
 
+/* A block's time: Unix seconds as ethereum-etl writes them, or the UTC
+ * text of a BigQuery export ("2023-04-09 00:00:11 UTC", and the ISO form
+ * "2023-04-09T00:00:11Z" or "+00:00"; a fraction of a second is dropped).
+ * -1 for anything else, or a time with another offset. */
+static int parse_time(const char *s, uint64_t *out, uint8_t *has) {
+    if (parse_u64(s, out, has) == 0) return 0;
+    int v[6], k = 0;
+    const char *p = s;
+    static const char seps[] = " -- ::"; /* before each part after the year */
+    for (; k < 6; k++) {
+        if (k && *p++ != seps[k] && !(k == 3 && p[-1] == 'T')) return -1;
+        int n = 0, d = 0;
+        for (; *p >= '0' && *p <= '9' && d < (k ? 2 : 4); p++, d++) n = n * 10 + (*p - '0');
+        if (d != (k ? 2 : 4)) return -1;
+        v[k] = n;
+    }
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++) {}
+    if (*p == ' ') p++;
+    if (*p && strcmp(p, "UTC") && strcmp(p, "Z") && strcmp(p, "+00:00") && strcmp(p, "+0000")) return -1;
+    int y = v[0], m = v[1], d = v[2];
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || v[3] > 23 || v[4] > 59 || v[5] > 60) return -1;
+    /* days from 1970-01-01 of the proleptic Gregorian calendar (a year
+     * counted from March, so the leap day ends it) */
+    y -= m <= 2;
+    int64_t era = y / 400, yoe = y - era * 400, doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    *out = (uint64_t)(days * 86400 + v[3] * 3600 + v[4] * 60 + v[5]);
+    *has = 1;
+    return 0;
+}
+
 static int parse_amount(const char *s, st_u256 *out, uint8_t *has) {
     if (!*s) {
         *has = 0;
@@ -457,7 +490,7 @@ static int read_row(reader *r, int tb, long line) {
         if (block_field(r, F_NUMBER, &x->number, &has) || !has) goto bad_number;
         if (hex_field(r, F_MINER, x->miner, 20, &x->has_miner)) goto bad_miner;
         if (parse_amount(fld(r, F_BASE_FEE), &x->base_fee, &x->has_base_fee)) goto bad_fee;
-        if (parse_u64(fld(r, F_TIMESTAMP), &x->time, &x->has_time)) x->has_time = 0; /* for tag dates only */
+        if (parse_time(fld(r, F_TIMESTAMP), &x->time, &x->has_time)) x->has_time = 0; /* for tag dates only */
         int w = row_withdrawals(r, x, line);
         if (w) {
             b->blocks.n--;
@@ -743,6 +776,24 @@ static const char *skip_ws(const char *p, const char *end) {
     return p;
 }
 
+/* The table whose columns these are (seen: a bit per field present;
+ * symbol: a "symbol" column), or -1: a CSV header, or the keys of a JSON
+ * line that names no "type", as BigQuery's crypto_ethereum exports do. */
+_Static_assert(F_N <= 64, "a field's bit in a uint64_t");
+
+static int table_of_fields(uint64_t seen, int symbol) {
+#define HAS(f) (seen >> (f) & 1)
+    if (HAS(F_TRACE_TYPE)) return TB_TRACES;
+    if (HAS(F_TOKEN)) return TB_TOKEN_TRANSFERS;
+    if (HAS(F_TOPICS)) return TB_LOGS;
+    if (HAS(F_GAS_USED) && HAS(F_TXHASH)) return TB_RECEIPTS;
+    if (HAS(F_HASH) && HAS(F_FROM)) return TB_TXS;
+    if (HAS(F_MINER)) return TB_BLOCKS;
+    if (HAS(F_ADDRESS) && symbol) return TB_TOKENS;
+#undef HAS
+    return -1;
+}
+
 static int json_table(const char *type) {
     static const char *const types[TB_N] = {"block", "transaction", "receipt", "log", "token_transfer", "trace",
                                             "token"};
@@ -758,6 +809,8 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
     size_t used = 0;
     for (int f = 0; f < F_N; f++) r->jv[f] = NULL;
     char type[32] = "";
+    uint64_t seen = 0; /* keys present, null or not: the table when no "type" names it */
+    int symbol = 0;
     *why = "not one JSON object";
     p = skip_ws(p, end);
     if (p >= end || *p++ != '{') goto bad;
@@ -797,12 +850,17 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
                 if (vn == 4 && !memcmp(val, "null", 4)) vn = 0, val = NULL;
                 p = q;
             }
+            for (int f = 0; f < F_N; f++)
+                if (!strcmp(key, field_names[f])) {
+                    seen |= (uint64_t)1 << f;
+                    if (val && !r->jv[f]) r->jv[f] = val;
+                    break;
+                }
+            if (!strcmp(key, "symbol")) symbol = 1;
             if (val) {
                 val[vn] = 0;
                 used += vn + 1;
                 if (!strcmp(key, "type")) snprintf(type, sizeof type, "%s", val);
-                for (int f = 0; f < F_N; f++)
-                    if (!r->jv[f] && !strcmp(key, field_names[f])) r->jv[f] = val;
             }
             p = skip_ws(p, end);
             if (p < end && *p == ',') {
@@ -816,9 +874,11 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
             goto bad;
         }
     if (skip_ws(p, end) != end) goto bad;
-    *tb = json_table(type);
+    *tb = type[0] ? json_table(type) : table_of_fields(seen, symbol);
     if (*tb < 0) {
-        *why = "no \"type\" of an ethereum-etl table (block, transaction, receipt, log, token_transfer, trace, token)";
+        *why = type[0] ? "its \"type\" is no ethereum-etl table (block, transaction, receipt, log, token_transfer, "
+                         "trace, token)"
+                       : "no \"type\", and its keys are those of no ethereum-etl table";
         goto bad;
     }
     return 0;
@@ -1471,17 +1531,13 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
         for (int f = 0; f < F_N; f++)
             if (r->col[f] < 0 && !strcmp(st_csv_field(r->csv, i), field_names[f])) r->col[f] = (int)i;
-    int tb = -1;
-    if (r->col[F_TRACE_TYPE] >= 0) tb = TB_TRACES;
-    else if (r->col[F_TOKEN] >= 0) tb = TB_TOKEN_TRANSFERS;
-    else if (r->col[F_TOPICS] >= 0) tb = TB_LOGS;
-    else if (r->col[F_GAS_USED] >= 0 && r->col[F_TXHASH] >= 0) tb = TB_RECEIPTS;
-    else if (r->col[F_HASH] >= 0 && r->col[F_FROM] >= 0) tb = TB_TXS;
-    else if (r->col[F_MINER] >= 0) tb = TB_BLOCKS;
-    else if (r->col[F_ADDRESS] >= 0 && st_csv_nfields(r->csv) >= 2) {
-        for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
-            if (!strcmp(st_csv_field(r->csv, i), "symbol")) tb = TB_TOKENS;
-    }
+    uint64_t seen = 0;
+    int symbol = 0;
+    for (int f = 0; f < F_N; f++)
+        if (r->col[f] >= 0) seen |= (uint64_t)1 << f;
+    for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
+        if (!strcmp(st_csv_field(r->csv, i), "symbol")) symbol = 1;
+    int tb = table_of_fields(seen, symbol);
     if (tb < 0) {
         bad(r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
                         "token_transfers, traces, tokens)");

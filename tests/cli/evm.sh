@@ -93,6 +93,38 @@ for grp in "$D/test_export_traces_job__block_with_create__expected_traces.csv" \
   $B evm ingest --db $T/json$n $T/j$n.json.gz >/dev/null || fail "JSON lines $grp"
   ref $T/json$n $grp --every $EVERY
 done
+# BigQuery's crypto_ethereum tables exported as JSON lines: no "type" (each
+# line's table told by its keys), receipts inside their transactions as
+# receipt_*, times as UTC text; the same answers, the same block times
+n=0
+for grp in "${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv $D/test_export_receipts_job__receipts_with_logs__expected_receipts.csv $D/test_export_receipts_job__receipts_with_logs__expected_logs.csv" \
+    "${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv ${P}blocks_with_transactions_and_withdrawals__expected_transactions.csv" \
+    "$D/test_export_traces_job__block_with_error__expected_traces.csv $D/test_export_token_transfers_job__block_with_transfers__expected_token_transfers.csv"; do
+  n=$((n + 1))
+  python3 tests/cli/evm_json.py --bigquery $T/bq$n.json $grp
+  ! grep -q '"type"' $T/bq$n.json || fail "BigQuery form has a type"
+  $B evm ingest --db $T/bq$n $T/bq$n.json >/dev/null || fail "BigQuery JSON lines $grp"
+  ref $T/bq$n $grp --every $EVERY
+  $B evm ingest --db $T/bqcsv$n $grp >/dev/null
+  if [ -e $T/bqcsv$n/blocktimes.bin ]; then
+    cmp $T/bq$n/blocktimes.bin $T/bqcsv$n/blocktimes.bin || fail "BigQuery block times $grp"
+  else [ ! -e $T/bq$n/blocktimes.bin ] || fail "BigQuery block times of no blocks"; fi
+done
+grep -q 'receipt_gas_used' $T/bq1.json && grep -q 'UTC"' $T/bq1.json && [ -s $T/bq1/blocktimes.bin ] \
+  || fail "BigQuery form not written"
+# the forms of a block's time: seconds, BigQuery's text, ISO; another
+# offset is no time (the block is kept)
+printf 'number,miner,timestamp\n1,0x388c818ca8b9251b393131c08a736a67ccb19297,1681000000\n2,0x388c818ca8b9251b393131c08a736a67ccb19297,2024-02-29 23:59:59.123456 UTC\n3,0x388c818ca8b9251b393131c08a736a67ccb19297,2015-07-30T15:26:28Z\n4,0x388c818ca8b9251b393131c08a736a67ccb19297,2015-07-30T15:26:28+00:00\n5,0x388c818ca8b9251b393131c08a736a67ccb19297,2015-07-30T15:26:28+09:00\n' >$T/times.csv
+$B evm ingest --db $T/times $T/times.csv >/dev/null || fail "block times"
+[ "$(od -A n -t u8 -v $T/times/blocktimes.bin | tr -s ' \n' ' ')" = " 1 1681000000 2 1709251199 3 1438269988 4 1438269988 " ] \
+  || fail "block times: $(od -A n -t u8 -v $T/times/blocktimes.bin)"
+$B evm stats --db $T/times | grep -q '"blocks": 5' || fail "a block of no known time"
+printf '{"block_number": 5, "colour": "red"}\n{"type": "traces", "block_number": 5}\n' >$T/bqbad.json
+set +e
+$B evm ingest --db $T/bqbad $T/bqbad.json >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q 'bqbad.json:1: no "type", and its keys are those of no ethereum-etl table' $T/err \
+  && grep -q 'bqbad.json:2: its "type" is no ethereum-etl table' $T/err || fail "lines of no table: $(cat $T/err)"
 printf '{"type": "trace", "block_number": 5}\n{"type": "trace", "block_number": 5,\nnot json\n' >$T/bad.json
 set +e
 $B evm ingest --db $T/badjson $T/bad.json >/dev/null 2>$T/err; rc=$?
