@@ -63,6 +63,11 @@ const char *st_error_format(const st_error *err, char *out, size_t n);
 /* Short name of a status code. */
 const char *st_strerror(int code);
 
+/* A switch from the environment (SANCTRACE_NO_SYNC=1 and the like): 1 when
+ * name is set to anything but "", "0", "no", "false" or "off" (any case),
+ * so that SANCTRACE_NO_SYNC=0 keeps the syncs it seems to ask for. */
+int st_env_flag(const char *name);
+
 /* Release memory that a sanctrace call handed to the caller (a string, an
  * array, a buffer its documentation says "the caller's (st_free)").  The
  * library allocates through one wrapper, so this, not free(), is the

@@ -144,8 +144,8 @@ static int chain_ingest(chain_args *a) {
     }
     o.progress = 1;
     o.on_bad = on_bad;
-    o.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
-    o.no_prefault = getenv("SANCTRACE_NO_PREFAULT") != NULL;
+    o.no_sync = st_env_flag("SANCTRACE_NO_SYNC");
+    o.no_prefault = st_env_flag("SANCTRACE_NO_PREFAULT");
     o.check_witness = a->check_witness;
     st_ingest_report r;
     st_error err;

@@ -144,8 +144,8 @@ static int evm_ingest_rpc(evm_args *a) {
     o.parallel_requests = a->parallel_requests == UINT64_MAX ? 0 : (uint32_t)a->parallel_requests;
     o.ingest.progress = 1;
     o.ingest.on_bad = on_bad;
-    o.ingest.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
-    o.ingest.full_index = getenv("SANCTRACE_EVM_FULL_INDEX") != NULL;
+    o.ingest.no_sync = st_env_flag("SANCTRACE_NO_SYNC");
+    o.ingest.full_index = st_env_flag("SANCTRACE_EVM_FULL_INDEX");
     signal(SIGXFSZ, SIG_IGN);
     st_evm_rpc_report r;
     st_error err;
@@ -191,8 +191,8 @@ static int evm_ingest(evm_args *a) {
     memset(&o, 0, sizeof o);
     o.progress = 1;
     o.on_bad = on_bad;
-    o.no_sync = getenv("SANCTRACE_NO_SYNC") != NULL;
-    o.full_index = getenv("SANCTRACE_EVM_FULL_INDEX") != NULL;
+    o.no_sync = st_env_flag("SANCTRACE_NO_SYNC");
+    o.full_index = st_env_flag("SANCTRACE_EVM_FULL_INDEX");
     st_evm_ingest_report r;
     st_error err;
     st_error_clear(&err);

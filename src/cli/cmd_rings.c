@@ -129,7 +129,7 @@ int cmd_rings(int argc, char **argv) {
     st_error err;
     st_error_clear(&err);
     int rc = st_rings_new(&r, &o, &err);
-    const int timing = getenv("ST_RINGS_TIMING") != NULL;
+    const int timing = st_env_flag("ST_RINGS_TIMING");
     double t0 = st_now();
     if (rc == ST_OK && check) st_rings_check_begin(r);
     for (int i = 0; rc == ST_OK && i < nfiles; i++) rc = st_rings_add_file(r, files[i], &err);

@@ -1431,7 +1431,7 @@ static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, in
         else n0++;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (!n1 || !n0 || cores < 2 || getenv("SANCTRACE_EVM_ONE_PARSER")) return ST_OK;
+    if (!n1 || !n0 || cores < 2 || st_env_flag("SANCTRACE_EVM_ONE_PARSER")) return ST_OK;
     if (!(h->src = st_calloc(nsrc, sizeof *h->src))) return ST_ENOMEM;
     h->nsrc = nsrc;
     h->b.on_bad = help_on_bad;
@@ -1913,7 +1913,7 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
     g->opts = opts ? opts : &defaults;
     g->rep = rep;
     g->dir = dir;
-    g->timing = getenv("SANCTRACE_EVM_TIMING") != NULL;
+    g->timing = st_env_flag("SANCTRACE_EVM_TIMING");
     g->nice_below = nice_below();
     g->t_start = st_now();
     int rc;

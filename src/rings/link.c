@@ -669,7 +669,7 @@ int rg_link(st_rings *r, st_error *err) {
     memset(&ps, 0, sizeof ps);
     st_progress prog;
     st_progress_begin(&prog, "rings: linking", 5);
-    const int timing = getenv("ST_RINGS_TIMING") != NULL;
+    const int timing = st_env_flag("ST_RINGS_TIMING");
     double t0 = st_now();
 #define LAP(what) do { if (timing) { fprintf(stderr, "  %-22s %.2fs\n", what, st_now() - t0); t0 = st_now(); } } while (0)
     if (!r->opts.progress) prog.enabled = 0;

@@ -292,7 +292,7 @@ static int ops_pass(st_rings *r, uint32_t *parent, const uint32_t *vstart, const
         if (bsim >= RESUME_FAR && j->bits[RG_JG_RESUME] == 0)
             acc_put(j, RG_JG_RESUME, (float)(0.5 * bits_of(N, 2.0)), RG_JOIN_FAR | (uint32_t)(bsim * 100.0), RG_K_RESUME);
     }
-    if (getenv("ST_RINGS_TIMING")) fprintf(stderr, "  operation candidates   %zu\n", cand.len);
+    if (st_env_flag("ST_RINGS_TIMING")) fprintf(stderr, "  operation candidates   %zu\n", cand.len);
     /* score: bits of the independent kinds, the hours pattern as support,
      * less the multiple comparisons of two units' members */
     double need = log2(N) + JOIN_MARGIN;
@@ -348,7 +348,7 @@ done:
  * own infrastructure and brings in the personas it alone links. */
 int rg_operations(st_rings *r, uint32_t *parent, st_error *err) {
     size_t joined = 0, n = r->recs.len;
-    const int timing = getenv("ST_RINGS_TIMING") != NULL;
+    const int timing = st_env_flag("ST_RINGS_TIMING");
     double t0 = st_now();
     uint32_t *vstart = NULL, *vitems = NULL;
     if (n < 3) return ST_OK;

@@ -348,7 +348,7 @@ int rg_assign_ids(st_rings *r, st_error *err) {
 int st_rings_run(st_rings *r, st_error *err) {
     if (r->ran) return st_error_set(err, ST_EINVAL, "st_rings_run called twice");
     r->ran = 1;
-    const int timing = getenv("ST_RINGS_TIMING") != NULL; /* phase times on stderr, for bench/ */
+    const int timing = st_env_flag("ST_RINGS_TIMING"); /* phase times on stderr, for bench/ */
     double t = st_now();
     int rc = rg_sort(r);
     if (timing) fprintf(stderr, "rings: sort %.2fs\n", st_now() - t);

@@ -322,8 +322,27 @@ static void test_fs_atomic(void **state) {
     free(d);
 }
 
+/* An environment switch is on for a value, off for what reads as "no". */
+static void test_env_flag(void **state) {
+    (void)state;
+    static const char *const on[] = {"1", "yes", "true", "on", "2"};
+    static const char *const off[] = {"", "0", "no", "NO", "false", "False", "off", "OFF"};
+    unsetenv("ST_TEST_FLAG");
+    assert_int_equal(st_env_flag("ST_TEST_FLAG"), 0);
+    for (size_t i = 0; i < sizeof on / sizeof *on; i++) {
+        setenv("ST_TEST_FLAG", on[i], 1);
+        assert_int_equal(st_env_flag("ST_TEST_FLAG"), 1);
+    }
+    for (size_t i = 0; i < sizeof off / sizeof *off; i++) {
+        setenv("ST_TEST_FLAG", off[i], 1);
+        assert_int_equal(st_env_flag("ST_TEST_FLAG"), 0);
+    }
+    unsetenv("ST_TEST_FLAG");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_env_flag),
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_map_many),
         cmocka_unit_test(test_map_oom),
