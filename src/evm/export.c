@@ -170,7 +170,8 @@ static int parse_time(const char *s, uint64_t *out, uint8_t *has) {
     if (*p == '.')
         for (p++; *p >= '0' && *p <= '9'; p++) {}
     if (*p == ' ') p++;
-    if (*p && strcmp(p, "UTC") && strcmp(p, "Z") && strcmp(p, "+00:00") && strcmp(p, "+0000")) return -1;
+    if (*p && strcmp(p, "UTC") && strcmp(p, "Z") && strcmp(p, "+00:00") && strcmp(p, "+0000") && strcmp(p, "+00"))
+        return -1;
     int y = v[0], m = v[1], d = v[2];
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || v[3] > 23 || v[4] > 59 || v[5] > 60) return -1;
@@ -237,6 +238,7 @@ typedef struct reader {
     int json;
     uint32_t file;
     int blk_field;     /* the block number row_block read for this row (-1: none) */
+    int noted_unused;  /* a line of a table that moves no value was said */
     uint64_t blk;
 } reader;
 
@@ -284,6 +286,18 @@ static int block_field(const reader *r, int f, uint64_t *out, uint8_t *has) {
         return 0;
     }
     return parse_u64(fld(r, f), out, has);
+}
+
+/* A table an export holds beside the ones read here (ethereum-etl's
+ * contracts, BigQuery's balances): nothing in it moves value. */
+#define TB_UNUSED (-2)
+
+/* Said once for a file, not a bad row: it changes no exit status. */
+static void note(reader *r, long line, const char *fmt, const char *what) {
+    st_error e;
+    st_error_clear(&e);
+    st_error_at(&e, ST_EINVAL, r->name, line, -1, fmt, what);
+    if (r->b->on_bad) r->b->on_bad(r->b->ctx, &e);
 }
 
 static void bad(reader *r, long line, const char *fmt, const char *what) {
@@ -583,14 +597,13 @@ static int read_row(reader *r, int tb, long line) {
         } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
                    strncmp(topics, transfer_topic, 66) != 0)
             return ev_event_take(b, &t, topics, data); /* another event: swaps and bridges keep it */
-        if (c2 && (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to))) {
-            bad(r, line, "%s: a Transfer topic is not an address", "topics");
-            return -1;
-        }
-        if (strlen(data) != 66 || st_u256_parse(data, 66, &t.value)) {
-            bad(r, line, "%s: the amount is not 32 bytes", "data");
-            return -1;
-        }
+        /* the Transfer topic with two more, but not ERC-20's shape (an
+         * amount of 32 bytes, addresses padded with zeros): another
+         * contract's event, no token moved, as ethereum-etl's extractor
+         * reads it; the export itself is sound */
+        if (c2 && (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to)))
+            return 0;
+        if (strlen(data) != 66 || st_u256_parse(data, 66, &t.value)) return 0;
         ev_token *x = EV_PUSH(b->tokens);
         if (!x) return ST_ENOMEM;
         *x = t;
@@ -637,7 +650,7 @@ static int read_row(reader *r, int tb, long line) {
             t.status = *st ? (int8_t)(st[0] - '0') : -1;
             t.error = *fld(r, F_ERROR) != 0;
             t.type = word_is(type, "call")      ? EV_T_CALL
-                     : word_is(type, "create")  ? EV_T_CREATE
+                     : word_is(type, "create") || word_is(type, "create2") ? EV_T_CREATE
                      : word_is(type, "suicide") ? EV_T_SUICIDE
                      : word_is(type, "reward")  ? EV_T_REWARD
                                                 : EV_T_OTHER;
@@ -735,6 +748,19 @@ static const char *jl_skip(const char *p, const char *end) {
     return NULL;
 }
 
+/* the four hex digits of a \u escape at p into *v: the position after
+ * them, or NULL */
+static const char *jl_u4(const char *p, const char *end, unsigned *v) {
+    if (end - p < 4) return NULL;
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hexv(p[i]);
+        if (h < 0) return NULL;
+        *v = *v * 16 + (unsigned)h;
+    }
+    return p + 4;
+}
+
 /* a JSON string at p (after the opening quote) unescaped into out; the
  * position after the closing quote, or NULL */
 static const char *jl_string(const char *p, const char *end, char *out, size_t cap, size_t *n) {
@@ -749,16 +775,28 @@ static const char *jl_string(const char *p, const char *end, char *out, size_t c
             else if (c == 'r') c = '\r';
             else if (c == 'b') c = '\b';
             else if (c == 'f') c = '\f';
-            else if (c == 'u') { /* \uXXXX below U+0080 only: export text is ASCII */
-                if (end - p < 4) return NULL;
-                unsigned v = 0;
-                for (int i = 0; i < 4; i++) {
-                    int h = hexv(p[i]);
-                    if (h < 0) return NULL;
-                    v = v * 16 + (unsigned)h;
+            else if (c == 'u') { /* \uXXXX (a pair for past U+FFFF) written as UTF-8: Python's json
+                                  * escapes every non-ASCII letter, as in a token's name */
+                unsigned v;
+                if (!(p = jl_u4(p, end, &v)) || v == 0 || (v >= 0xdc00 && v < 0xe000)) return NULL;
+                if (v >= 0xd800 && v < 0xdc00) {
+                    unsigned lo;
+                    if (end - p < 2 || p[0] != '\\' || p[1] != 'u' || !(p = jl_u4(p + 2, end, &lo)) || lo < 0xdc00 ||
+                        lo >= 0xe000)
+                        return NULL;
+                    v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00);
                 }
-                p += 4;
-                if (v == 0 || v >= 0x80) return NULL;
+                if (v >= 0x80) {
+                    unsigned char u[4];
+                    size_t nu = v < 0x800 ? 2 : v < 0x10000 ? 3 : 4;
+                    static const unsigned char lead[5] = {0, 0, 0xc0, 0xe0, 0xf0};
+                    for (size_t i = nu - 1; i > 0; i--, v >>= 6) u[i] = (unsigned char)(0x80 | (v & 0x3f));
+                    u[0] = (unsigned char)(lead[nu] | v);
+                    if (k + nu >= cap) return NULL;
+                    memcpy(out + k, u, nu);
+                    k += nu;
+                    continue;
+                }
                 c = (char)v;
             } else if (c != '"' && c != '\\' && c != '/') return NULL;
         } else if ((unsigned char)c < 0x20) return NULL;
@@ -781,15 +819,28 @@ static const char *skip_ws(const char *p, const char *end) {
  * line that names no "type", as BigQuery's crypto_ethereum exports do. */
 _Static_assert(F_N <= 64, "a field's bit in a uint64_t");
 
-static int table_of_fields(uint64_t seen, int symbol) {
+/* Names no table here reads, that still tell a table (a bit each). */
+enum { X_TOKEN_META = 1, X_UNUSED = 2 };
+static int extra_key(const char *k) {
+    static const char *const meta[] = {"symbol", "name", "decimals", "total_supply"};
+    for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
+        if (!strcmp(k, meta[i])) return X_TOKEN_META;
+    return !strcmp(k, "bytecode") || !strcmp(k, "function_sighashes") || !strcmp(k, "eth_balance") ? X_UNUSED : 0;
+}
+
+/* Whose columns these are: TB_*, TB_UNUSED, or -1.  Keys that may be null
+ * are not relied on alone (BigQuery may leave a null out: a log with no
+ * topics, a token with no symbol). */
+static int table_of_fields(uint64_t seen, int extra) {
 #define HAS(f) (seen >> (f) & 1)
     if (HAS(F_TRACE_TYPE)) return TB_TRACES;
     if (HAS(F_TOKEN)) return TB_TOKEN_TRANSFERS;
-    if (HAS(F_TOPICS)) return TB_LOGS;
+    if (HAS(F_TOPICS) || (HAS(F_LOG_INDEX) && HAS(F_DATA))) return TB_LOGS;
     if (HAS(F_GAS_USED) && HAS(F_TXHASH)) return TB_RECEIPTS;
     if (HAS(F_HASH) && HAS(F_FROM)) return TB_TXS;
     if (HAS(F_MINER)) return TB_BLOCKS;
-    if (HAS(F_ADDRESS) && symbol) return TB_TOKENS;
+    if (extra & X_UNUSED) return TB_UNUSED;
+    if (HAS(F_ADDRESS) && (extra & X_TOKEN_META)) return TB_TOKENS;
 #undef HAS
     return -1;
 }
@@ -799,7 +850,7 @@ static int json_table(const char *type) {
                                             "token"};
     for (int t = 0; t < TB_N; t++)
         if (!strcmp(type, types[t])) return t;
-    return -1;
+    return !strcmp(type, "contract") ? TB_UNUSED : -1;
 }
 
 /* One line [p, end) parsed into r->jv (values in scratch): 0 with *tb its
@@ -810,7 +861,7 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
     for (int f = 0; f < F_N; f++) r->jv[f] = NULL;
     char type[32] = "";
     uint64_t seen = 0; /* keys present, null or not: the table when no "type" names it */
-    int symbol = 0;
+    int extra = 0;
     *why = "not one JSON object";
     p = skip_ws(p, end);
     if (p >= end || *p++ != '{') goto bad;
@@ -856,7 +907,7 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
                     if (val && !r->jv[f]) r->jv[f] = val;
                     break;
                 }
-            if (!strcmp(key, "symbol")) symbol = 1;
+            extra |= extra_key(key);
             if (val) {
                 val[vn] = 0;
                 used += vn + 1;
@@ -874,8 +925,8 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
             goto bad;
         }
     if (skip_ws(p, end) != end) goto bad;
-    *tb = type[0] ? json_table(type) : table_of_fields(seen, symbol);
-    if (*tb < 0) {
+    *tb = type[0] ? json_table(type) : table_of_fields(seen, extra);
+    if (*tb == -1) {
         *why = type[0] ? "its \"type\" is no ethereum-etl table (block, transaction, receipt, log, token_transfer, "
                          "trace, token)"
                        : "no \"type\", and its keys are those of no ethereum-etl table";
@@ -895,7 +946,7 @@ static int json_dispatch(reader *r, int tb, long line) {
                 strcmp(need[tb][i], "transaction_hash") && strcmp(need[tb][i], "transaction_index") &&
                 strcmp(need[tb][i], "from_address") && strcmp(need[tb][i], "to_address") &&
                 strcmp(need[tb][i], "call_type") && strcmp(need[tb][i], "trace_address") &&
-                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value")) {
+                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value") && strcmp(need[tb][i], "topics")) {
                 char msg[120];
                 snprintf(msg, sizeof msg, "a %s row needs the key '%s'", table_names[tb], need[tb][i]);
                 r->b->rows++;
@@ -1489,8 +1540,9 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     r->name = b->names[b->nnames];
     r->file = (uint32_t)b->nnames++;
     s->tb = -1;
-    size_t k = 0;
-    for (;;) { /* the first byte that is no blank says CSV or JSON lines */
+    size_t k = 0, bom = 0;
+    for (;;) { /* the first byte that is no blank (nor a byte order mark) says CSV or JSON lines */
+        if (!bom && s->len >= 3 && !memcmp(s->data, "\xef\xbb\xbf", 3)) k = bom = 3;
         while (k < s->len && is_ws(s->data[k])) k++;
         if (k < s->len || !s->gz || s->gz->final) break;
         long line = 1;
@@ -1506,7 +1558,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     }
     if (data[k] == '{') {
         r->json = 1;
-        s->jp = data;
+        s->jp = data + bom;
         s->jend = data + len;
         if (!(s->scratch = st_malloc(ST_CSV_MAX_RECORD))) return st_error_set(err, ST_ENOMEM, "out of memory");
         return ST_OK;
@@ -1532,12 +1584,16 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
         for (int f = 0; f < F_N; f++)
             if (r->col[f] < 0 && !strcmp(st_csv_field(r->csv, i), field_names[f])) r->col[f] = (int)i;
     uint64_t seen = 0;
-    int symbol = 0;
+    int extra = 0;
     for (int f = 0; f < F_N; f++)
         if (r->col[f] >= 0) seen |= (uint64_t)1 << f;
-    for (size_t i = 0; i < st_csv_nfields(r->csv); i++)
-        if (!strcmp(st_csv_field(r->csv, i), "symbol")) symbol = 1;
-    int tb = table_of_fields(seen, symbol);
+    for (size_t i = 0; i < st_csv_nfields(r->csv); i++) extra |= extra_key(st_csv_field(r->csv, i));
+    int tb = table_of_fields(seen, extra);
+    if (tb == TB_UNUSED) {
+        note(r, 1, "%s", "a table that moves no value (ethereum-etl's contracts, BigQuery's balances): not read");
+        source_finish(s);
+        return ST_OK;
+    }
     if (tb < 0) {
         bad(r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
                         "token_transfers, traces, tokens)");
@@ -1611,6 +1667,11 @@ static int source_peek(ev_source *s, st_error *err) {
             } else if (json_parse_line(r, p, e, s->scratch, ST_CSV_MAX_RECORD, &tb, &why)) {
                 b->rows++;
                 bad(r, line, "%s", why);
+            } else if (tb == TB_UNUSED) {
+                b->rows++;
+                if (!r->noted_unused)
+                    note(r, line, "%s", "lines of a table that moves no value (ethereum-etl's contracts): not read");
+                r->noted_unused = 1;
             } else {
                 s->pending = 1;
                 s->pending_tb = tb;

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -264,6 +265,9 @@ typedef struct ingest {
     uint32_t *seen;         /* txs_in_order's set of hashes */
     size_t seen_cap;
     EV_VEC(char *) files;   /* the export files, in walk order */
+    uint64_t unread_files;  /* files in the folders whose names are no export's */
+    char *unread_first;
+    struct stat store_st;   /* the store's folder, never walked for exports (st_dev 0: unknown) */
     int attempt;            /* 1: the export read again whole (not in block order) */
     st_map *reported;       /* bad rows reported by the first attempt, not reported twice */
     const char *dir;
@@ -943,14 +947,16 @@ static int add_token_assets(ingest *g) {
 
 /* ---- files ---- */
 
-/* In a folder, the files an exporter writes; a file named on the command
- * line is read whatever its name. */
+/* In a folder, the files an exporter writes (any letter case); a file
+ * named on the command line is read whatever its name. */
+#define EV_EXPORT_NAMES ".csv, .json, .jsonl or .ndjson, each with .gz or not"
 static int export_name(const char *name) {
-    static const char *const ext[] = {".csv", ".csv.gz", ".json", ".json.gz", ".jsonl", ".jsonl.gz"};
+    static const char *const ext[] = {".csv", ".csv.gz", ".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson",
+                                      ".ndjson.gz"};
     size_t n = strlen(name);
     for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
         size_t k = strlen(ext[i]);
-        if (n > k && !strcmp(name + n - k, ext[i])) return 1;
+        if (n > k && !strcasecmp(name + n - k, ext[i])) return 1;
     }
     return 0;
 }
@@ -960,12 +966,21 @@ static int export_name(const char *name) {
 static int collect_path(ingest *g, const char *path, int depth, st_error *err) {
     if (!st_is_dir(path)) {
         const char *base = strrchr(path, '/');
-        if (depth > 0 && !export_name(base ? base + 1 : path)) return ST_OK;
+        const char *name = base ? base + 1 : path;
+        if (depth > 0 && !export_name(name)) { /* said after the walk; markers (_SUCCESS) pass unsaid */
+            if (name[0] != '_' && !g->unread_files++ && !(g->unread_first = st_strdup(path)))
+                return st_error_set(err, ST_ENOMEM, "out of memory");
+            return ST_OK;
+        }
         char **slot = EV_PUSH(g->files);
         if (!slot || !(*slot = st_strdup(path))) return st_error_set(err, ST_ENOMEM, "out of memory");
         return ST_OK;
     }
     if (depth >= EV_MAX_WALK_DEPTH) return ST_OK;
+    struct stat st;
+    if (depth > 0 && g->store_st.st_dev && !stat(path, &st) && st.st_dev == g->store_st.st_dev &&
+        st.st_ino == g->store_st.st_ino)
+        return ST_OK; /* the store inside the export's folder: its files are no export's */
     struct dirent **ents;
     int n = scandir(path, &ents, NULL, alphasort);
     if (n < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot list: %s", strerror(errno));
@@ -2098,6 +2113,7 @@ static void ingest_end(ingest *g, double t0, int lock) {
     ingest_release(g);
     for (size_t i = 0; i < g->files.n; i++) st_free(g->files.v[i]);
     st_free(g->files.v);
+    st_free(g->unread_first);
     st_map_free(g->reported);
     if (lock >= 0) st_lock_release(lock);
 }
@@ -2108,8 +2124,17 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     double t0 = st_now();
     int lock = -1;
     int rc = ingest_begin(&g, dir, NULL, opts, rep, &lock, err);
+    if (rc == ST_OK && stat(dir, &g.store_st)) g.store_st.st_dev = 0;
     for (size_t i = 0; i < npaths && rc == ST_OK; i++) rc = collect_path(&g, paths[i], 0, err);
     if (rc) goto done;
+    if (g.unread_files) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%llu file%s in the folders not read (%s: names end in none of " EV_EXPORT_NAMES
+                 "; a file named on the command line is read whatever its name)",
+                 (unsigned long long)g.unread_files, g.unread_files == 1 ? "" : "s",
+                 g.unread_files == 1 ? "this one" : "this one and others");
+        warn(&g, g.unread_first, "%s", msg);
+    }
     rc = read_windows(&g, err); /* gzip files too: each is inflated a piece at a time */
     if (rc == EV_UNSORTED) { /* nothing kept: the export again, whole */
         ingest_release(&g);

@@ -132,6 +132,49 @@ set -e
 [ $rc -eq 1 ] && grep -q "bad.json:1: a traces row needs the key 'trace_type'" $T/err && grep -q "bad.json:2: not one JSON object" $T/err \
   && grep -q "bad.json:3" $T/err || fail "bad JSON lines: $(cat $T/err)"
 
+# what real exports hold beside the samples: each read as its exporter means
+# it, with exit 0 (no row of these is bad)
+V=$T/var; mkdir -p $V/dir/sub
+A1=0x39fa8c5f2793459d6622857e7d9fbb4bd91766d3; A2=0xc083e9947cf02b8ffc7d3090ae9aea72df98fd47
+A3=0x1111111111111111111111111111111111111111; A4=0x2222222222222222222222222222222222222222
+TR=0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef
+TH=0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8
+PAD=0x000000000000000000000000
+# a geth trace of type create2 (ethereum-etl lowercases geth's CREATE2): its ether moves
+{ head -1 $D/test_extract_geth_traces_job__block_with_create__expected_traces.csv
+  echo "1000000,,0,$A1,$A2,100,0x,0x,call,call,,1,1,1,,,,"
+  echo "1000000,,0,$A2,$A3,60,0x,0x,create2,,,1,1,1,0,,,"
+  echo "1000000,,0,$A3,$A4,10,0x,0x,call,call,,1,1,0,\"0,0\",,,"; } >$V/dir/TRACES.CSV
+# a Transfer event of another shape (no amount, two amounts, an unpadded
+# topic): no token moved, as ethereum-etl's extractor reads it; a log with
+# its null topics left out, as BigQuery may write it
+{ printf '{"log_index": 7, "transaction_hash": "%s", "transaction_index": 0, "block_number": 483920, "address": "%s", "data": "0x", "topics": ["%s", "%s%s", "%s%s"]}\n' $TH $A3 $TR $PAD ${A1#0x} $PAD ${A2#0x}
+  printf '{"log_index": 8, "transaction_hash": "%s", "transaction_index": 0, "block_number": 483920, "address": "%s", "data": "0x%064d%064d", "topics": ["%s", "%s%s", "%s%s"]}\n' $TH $A3 1 1 $TR $PAD ${A1#0x} $PAD ${A2#0x}
+  printf '{"log_index": 9, "transaction_hash": "%s", "transaction_index": 0, "block_number": 483920, "address": "%s", "data": "0x%064d", "topics": ["%s", "0xff0000000000000000000000%s", "%s%s"]}\n' $TH $A3 1 $TR ${A1#0x} $PAD ${A2#0x}
+  printf '{"log_index": 10, "transaction_hash": "%s", "transaction_index": 0, "block_number": 483920, "address": "%s", "data": "0x"}\n' $TH $A3
+  # tokens named in escapes (Python's json writes every non-ASCII letter so), one with no symbol
+  printf '{"type": "token", "address": "%s", "symbol": "\\u00e9T", "name": "Caf\\u00e9 \\ud83d\\ude80", "decimals": 18}\n' $A3
+  printf '{"address": "%s", "name": "no symbol", "decimals": 6}\n' $A4
+  # ethereum-etl's stream writes contracts too: not read, said once
+  printf '{"type": "contract", "address": "%s", "bytecode": "0x00"}\n{"type": "contract", "address": "%s", "bytecode": "0x00"}\n' $A3 $A4
+} >$V/dir/sub/logs.ndjson
+printf '\357\273\277' >$V/dir/bom.json; cat $V/dir/sub/logs.ndjson >>$V/dir/bom.json
+printf 'address,bytecode,function_sighashes,is_erc20,is_erc721,block_number\n%s,0x00,,false,false,1\n' $A3 >$V/dir/contracts.csv
+printf 'number,miner,timestamp\n1000000,%s,2015-08-07 08:31:25+00\n' $A1 >$V/dir/blocks.csv
+cp $D/test_export_receipts_job__receipts_with_logs__expected_logs.csv $V/dir/sub/logs.csv
+echo "a shard named by its URI" >$V/dir/transactions-000000000000; : >$V/dir/_SUCCESS
+$B evm ingest --db $V/db $V/dir >$V/out.json 2>$V/err || fail "export variants: $(cat $V/err)"
+grep -q '"bad_rows": 0' $V/out.json || fail "export variants: bad rows"
+[ "$(grep -c 'not read' $V/err)" = 4 ] && grep -q 'contracts.csv:1: a table that moves no value' $V/err \
+  && grep -q 'logs.ndjson:7: lines of a table that moves no value' $V/err && grep -q 'bom.json:7: lines' $V/err \
+  && grep -q 'transactions-000000000000: 1 file in the folders not read' $V/err && ! grep -q _SUCCESS $V/err \
+  || fail "export variants not said: $(cat $V/err)"
+$B evm address --db $V/db $A3 | python3 -c "import json,sys; j=json.load(sys.stdin); b={x['asset']: x for x in j['balances']}
+sys.exit(not (b['ETH']['received'] == '60' and b['ETH']['sent'] == '10' and len(b) == 1))" || fail "create2's ether"
+$B evm address --db $V/db $A1 | grep -q "$A3" && fail "a Transfer of another shape moved a token"
+$B evm stats --db $V/db | grep -q '"assets": 4' || fail "tokens named in escapes, or without a symbol: $($B evm stats --db $V/db)"
+[ "$(od -A n -t u8 -j 8 -N 8 $V/db/blocktimes.bin | tr -d ' ')" = 1438936285 ] || fail "a time ending in +00"
+
 # gzip and folders (only export files are read from a folder)
 mkdir -p $T/dir/part1
 gzip -c ${P}blocks_with_transactions_and_withdrawals__expected_blocks.csv >$T/dir/part1/blocks.csv.gz
