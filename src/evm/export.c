@@ -153,7 +153,8 @@ static int parse_u64(const char *s, uint64_t *out, uint8_t *has) {
 
 /* A block's time: Unix seconds as ethereum-etl writes them, or the UTC
  * text of a BigQuery export ("2023-04-09 00:00:11 UTC", and the ISO form
- * "2023-04-09T00:00:11Z" or "+00:00"; a fraction of a second is dropped).
+ * "2023-04-09T00:00:11Z" or "+00:00"; a fraction of a second is dropped;
+ * text with no zone is taken as UTC, as BigQuery writes its DATETIME).
  * -1 for anything else, or a time with another offset. */
 static int parse_time(const char *s, uint64_t *out, uint8_t *has) {
     if (parse_u64(s, out, has) == 0) return 0;
@@ -174,7 +175,10 @@ static int parse_time(const char *s, uint64_t *out, uint8_t *has) {
         return -1;
     int y = v[0], m = v[1], d = v[2];
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || v[3] > 23 || v[4] > 59 || v[5] > 60) return -1;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap) || v[3] > 23 ||
+        v[4] > 59 || v[5] > 59)
+        return -1;
     /* days from 1970-01-01 of the proleptic Gregorian calendar (a year
      * counted from March, so the leap day ends it) */
     y -= m <= 2;
@@ -212,7 +216,7 @@ static const char *const need[TB_N][12] = {
                             "block_number", NULL},
     [TB_TRACES] = {"block_number", "transaction_hash", "transaction_index", "from_address", "to_address", "value",
                    "trace_type", "call_type", "trace_address", "error", NULL},
-    [TB_TOKENS] = {"address", "symbol", NULL},
+    [TB_TOKENS] = {"address", NULL},
 };
 
 enum {
@@ -239,6 +243,7 @@ typedef struct reader {
     uint32_t file;
     int blk_field;     /* the block number row_block read for this row (-1: none) */
     int noted_unused;  /* a line of a table that moves no value was said */
+    int noted_shape;   /* a Transfer event of another shape was said */
     uint64_t blk;
 } reader;
 
@@ -291,6 +296,8 @@ static int block_field(const reader *r, int f, uint64_t *out, uint8_t *has) {
 /* A table an export holds beside the ones read here (ethereum-etl's
  * contracts, BigQuery's balances): nothing in it moves value. */
 #define TB_UNUSED (-2)
+#define EV_UNUSED_NOTE "a table that moves no value (contracts, balances): its rows are not read"
+
 
 /* Said once for a file, not a bad row: it changes no exit status. */
 static void note(reader *r, long line, const char *fmt, const char *what) {
@@ -319,6 +326,15 @@ static const uint8_t weth[20] = {0xc0, 0x2a, 0xaa, 0x39, 0xb2, 0x23, 0xfe, 0x8d,
                                  0x5c, 0x4f, 0x27, 0xea, 0xd9, 0x08, 0x3c, 0x75, 0x6c, 0xc2};
 
 /* 32-byte topic holding an address: 24 zero digits then 40 */
+/* [p, p + n) is 0x and hex digits, a whole number of bytes (and n == want
+ * unless want is 0) */
+static int hex_text(const char *p, size_t n, size_t want) {
+    if ((want && n != want) || n < 2 || n % 2 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) return 0;
+    for (size_t i = 2; i < n; i++)
+        if (hexv(p[i]) < 0) return 0;
+    return 1;
+}
+
 static int topic_addr(const char *t, size_t n, uint8_t out[20]) {
     if (n != 66 || t[0] != '0' || t[1] != 'x') return -1;
     for (int i = 2; i < 26; i++)
@@ -597,13 +613,30 @@ static int read_row(reader *r, int tb, long line) {
         } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
                    strncmp(topics, transfer_topic, 66) != 0)
             return ev_event_take(b, &t, topics, data); /* another event: swaps and bridges keep it */
-        /* the Transfer topic with two more, but not ERC-20's shape (an
-         * amount of 32 bytes, addresses padded with zeros): another
+        size_t nd = strlen(data);
+        if ((c2 && (!hex_text(c1 + 1, (size_t)(c2 - c1 - 1), 66) || !hex_text(c2 + 1, strlen(c2 + 1), 66))) ||
+            !hex_text(data, nd, 0)) {
+            bad(r, line, "%s: a token event's topics or data are not hex words", "topics");
+            return -1;
+        }
+        /* not one 32-byte amount (no amount, or two): some other
          * contract's event, no token moved, as ethereum-etl's extractor
-         * reads it; the export itself is sound */
-        if (c2 && (topic_addr(c1 + 1, (size_t)(c2 - c1 - 1), t.from) || topic_addr(c2 + 1, strlen(c2 + 1), t.to)))
+         * reads it; said once a file */
+        if (nd != 66) {
+            if (!r->noted_shape)
+                note(r, line, "%s",
+                     "a token event (ERC-20 Transfer, WETH Deposit, Withdrawal) without one 32-byte amount: "
+                     "no token moved (said once a file)");
+            r->noted_shape = 1;
             return 0;
-        if (strlen(data) != 66 || st_u256_parse(data, 66, &t.value)) return 0;
+        }
+        /* the addresses: each topic's low 20 bytes, as ethereum-etl's
+         * extractor takes them (padded with zeros by every compiler) */
+        if ((c2 && (st_hex_decode(c1 + 1 + 26, t.from, 20) || st_hex_decode(c2 + 1 + 26, t.to, 20))) ||
+            st_u256_parse(data, 66, &t.value)) {
+            bad(r, line, "%s: a token event's topics or data are not hex words", "topics");
+            return -1;
+        }
         ev_token *x = EV_PUSH(b->tokens);
         if (!x) return ST_ENOMEM;
         *x = t;
@@ -777,15 +810,14 @@ static const char *jl_string(const char *p, const char *end, char *out, size_t c
             else if (c == 'f') c = '\f';
             else if (c == 'u') { /* \uXXXX (a pair for past U+FFFF) written as UTF-8: Python's json
                                   * escapes every non-ASCII letter, as in a token's name */
-                unsigned v;
-                if (!(p = jl_u4(p, end, &v)) || v == 0 || (v >= 0xdc00 && v < 0xe000)) return NULL;
-                if (v >= 0xd800 && v < 0xdc00) {
-                    unsigned lo;
-                    if (end - p < 2 || p[0] != '\\' || p[1] != 'u' || !(p = jl_u4(p + 2, end, &lo)) || lo < 0xdc00 ||
-                        lo >= 0xe000)
-                        return NULL;
+                unsigned v, lo;
+                if (!(p = jl_u4(p, end, &v))) return NULL;
+                if (v >= 0xd800 && v < 0xdc00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u' && jl_u4(p + 2, end, &lo) &&
+                    lo >= 0xdc00 && lo < 0xe000) {
                     v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00);
-                }
+                    p += 6;
+                } else if (v == 0 || (v >= 0xd800 && v < 0xe000))
+                    v = 0xfffd; /* NUL, or half a pair: the replacement character, the line kept */
                 if (v >= 0x80) {
                     unsigned char u[4];
                     size_t nu = v < 0x800 ? 2 : v < 0x10000 ? 3 : 4;
@@ -814,8 +846,7 @@ static const char *skip_ws(const char *p, const char *end) {
     return p;
 }
 
-/* The table whose columns these are (seen: a bit per field present;
- * symbol: a "symbol" column), or -1: a CSV header, or the keys of a JSON
+/* Telling a table from its columns: a CSV header, or the keys of a JSON
  * line that names no "type", as BigQuery's crypto_ethereum exports do. */
 _Static_assert(F_N <= 64, "a field's bit in a uint64_t");
 
@@ -828,7 +859,8 @@ static int extra_key(const char *k) {
     return !strcmp(k, "bytecode") || !strcmp(k, "function_sighashes") || !strcmp(k, "eth_balance") ? X_UNUSED : 0;
 }
 
-/* Whose columns these are: TB_*, TB_UNUSED, or -1.  Keys that may be null
+/* Whose columns these are (seen: a bit per field present; extra: X_*):
+ * TB_*, TB_UNUSED, or -1.  Keys that may be null
  * are not relied on alone (BigQuery may leave a null out: a log with no
  * topics, a token with no symbol). */
 static int table_of_fields(uint64_t seen, int extra) {
@@ -1590,7 +1622,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     for (size_t i = 0; i < st_csv_nfields(r->csv); i++) extra |= extra_key(st_csv_field(r->csv, i));
     int tb = table_of_fields(seen, extra);
     if (tb == TB_UNUSED) {
-        note(r, 1, "%s", "a table that moves no value (ethereum-etl's contracts, BigQuery's balances): not read");
+        note(r, 1, "%s", EV_UNUSED_NOTE);
         source_finish(s);
         return ST_OK;
     }
@@ -1667,10 +1699,8 @@ static int source_peek(ev_source *s, st_error *err) {
             } else if (json_parse_line(r, p, e, s->scratch, ST_CSV_MAX_RECORD, &tb, &why)) {
                 b->rows++;
                 bad(r, line, "%s", why);
-            } else if (tb == TB_UNUSED) {
-                b->rows++;
-                if (!r->noted_unused)
-                    note(r, line, "%s", "lines of a table that moves no value (ethereum-etl's contracts): not read");
+            } else if (tb == TB_UNUSED) { /* not a row read: counted nowhere */
+                if (!r->noted_unused) note(r, line, "%s", EV_UNUSED_NOTE);
                 r->noted_unused = 1;
             } else {
                 s->pending = 1;

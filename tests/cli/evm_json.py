@@ -7,8 +7,9 @@ tables mixed).
 
 --bigquery writes them as an export of BigQuery's crypto_ethereum tables
 instead: no "type" (the table is told by its keys), each receipt's fields
-in its transaction as receipt_* (that schema has no receipts table), and
-times as BigQuery's UTC text ("2023-04-09 00:00:11 UTC")."""
+in its transaction as receipt_* (that schema has no receipts table),
+numbers as strings, and times as BigQuery's UTC text ("2023-04-09 00:00:11
+UTC")."""
 import csv, json, sys, time
 
 TYPES = [('trace_type', 'trace'), ('token_address', 'token_transfer'), ('topics', 'log'),
@@ -24,7 +25,7 @@ def convert(k, v, bigquery):
     if k == 'withdrawals': return json.loads(v if v.startswith('[') else '[' + v + ']')
     if bigquery and k in TIMES and v.isdigit():
         return time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(int(v)))
-    if v.isdigit(): return int(v)
+    if v.isdigit(): return v if bigquery else int(v)  # BigQuery writes INT64 and NUMERIC as strings
     return v
 
 
