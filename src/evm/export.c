@@ -298,7 +298,6 @@ static int block_field(const reader *r, int f, uint64_t *out, uint8_t *has) {
 #define TB_UNUSED (-2)
 #define EV_UNUSED_NOTE "a table that moves no value (contracts, balances): its rows are not read"
 
-
 /* Said once for a file, not a bad row: it changes no exit status. */
 static void note(reader *r, long line, const char *fmt, const char *what) {
     st_error e;
@@ -860,9 +859,9 @@ static int extra_key(const char *k) {
 }
 
 /* Whose columns these are (seen: a bit per field present; extra: X_*):
- * TB_*, TB_UNUSED, or -1.  Keys that may be null
- * are not relied on alone (BigQuery may leave a null out: a log with no
- * topics, a token with no symbol). */
+ * TB_*, TB_UNUSED, or -1.  Keys that may be null are not relied on alone
+ * (BigQuery may leave a null out: a log with no topics, a token with no
+ * symbol). */
 static int table_of_fields(uint64_t seen, int extra) {
 #define HAS(f) (seen >> (f) & 1)
     if (HAS(F_TRACE_TYPE)) return TB_TRACES;
