@@ -63,6 +63,13 @@ const char *st_error_format(const st_error *err, char *out, size_t n);
 /* Short name of a status code. */
 const char *st_strerror(int code);
 
+/* A UTC date or time as text to Unix seconds: "2025-03-21", with a time
+ * after "T" or " " ("2025-03-21T12:00:00Z", BigQuery's "2025-03-21
+ * 12:00:00.5 UTC"; a fraction is dropped; zone Z, UTC, +00:00, +0000, +00
+ * or none).  ST_EINVAL for any other form or zone, or a day the calendar
+ * has not (2023-02-29). */
+int st_date_parse(const char *s, int64_t *out);
+
 /* A switch from the environment (SANCTRACE_NO_SYNC=1 and the like): 1 when
  * name is set to anything but "", "0", "no", "false" or "off" (any case),
  * so that SANCTRACE_NO_SYNC=0 keeps the syncs it seems to ask for. */

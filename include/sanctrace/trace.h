@@ -182,8 +182,6 @@ int st_tagset_load_path(st_tagset *ts, const char *path, st_error *err);
 int st_tagset_load_sanctions(st_tagset *ts, const char *data_dir, size_t *added, st_error *err);
 /* Add one tag (strings copied). */
 int st_tagset_add(st_tagset *ts, const st_tag *t);
-/* "2025-03-21" (or with time "T12:00:00Z") -> unix seconds. */
-int st_date_parse(const char *s, int64_t *out);
 /* Normalised risk category from a TagPack's category and abuse. */
 const char *st_tag_category(const char *category, const char *abuse);
 /* 1 if the tag applies at unix time t. */

@@ -151,40 +151,13 @@ static int parse_u64(const char *s, uint64_t *out, uint8_t *has) {
     return 0;
 }
 
-/* A block's time: Unix seconds as ethereum-etl writes them, or the UTC
- * text of a BigQuery export ("2023-04-09 00:00:11 UTC", and the ISO form
- * "2023-04-09T00:00:11Z" or "+00:00"; a fraction of a second is dropped;
- * text with no zone is taken as UTC, as BigQuery writes its DATETIME).
- * -1 for anything else, or a time with another offset. */
+/* A block's time: Unix seconds as ethereum-etl writes them, or UTC text as
+ * BigQuery writes it (st_date_parse).  -1 for anything else. */
 static int parse_time(const char *s, uint64_t *out, uint8_t *has) {
+    int64_t t;
     if (parse_u64(s, out, has) == 0) return 0;
-    int v[6], k = 0;
-    const char *p = s;
-    static const char seps[] = " -- ::"; /* before each part after the year */
-    for (; k < 6; k++) {
-        if (k && *p++ != seps[k] && !(k == 3 && p[-1] == 'T')) return -1;
-        int n = 0, d = 0;
-        for (; *p >= '0' && *p <= '9' && d < (k ? 2 : 4); p++, d++) n = n * 10 + (*p - '0');
-        if (d != (k ? 2 : 4)) return -1;
-        v[k] = n;
-    }
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++) {}
-    if (*p == ' ') p++;
-    if (*p && strcmp(p, "UTC") && strcmp(p, "Z") && strcmp(p, "+00:00") && strcmp(p, "+0000") && strcmp(p, "+00"))
-        return -1;
-    int y = v[0], m = v[1], d = v[2];
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap) || v[3] > 23 ||
-        v[4] > 59 || v[5] > 59)
-        return -1;
-    /* days from 1970-01-01 of the proleptic Gregorian calendar (a year
-     * counted from March, so the leap day ends it) */
-    y -= m <= 2;
-    int64_t era = y / 400, yoe = y - era * 400, doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-    *out = (uint64_t)(days * 86400 + v[3] * 3600 + v[4] * 60 + v[5]);
+    if (st_date_parse(s, &t)) return -1;
+    *out = (uint64_t)t;
     *has = 1;
     return 0;
 }

@@ -127,28 +127,6 @@ int st_tagset_add(st_tagset *ts, const st_tag *t) {
     return ST_OK;
 }
 
-int st_date_parse(const char *s, int64_t *out) {
-    int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return ST_EINVAL;
-    if (s[10] == 'T' || s[10] == ' ') {
-        int m2 = 0;
-        if (sscanf(s + 11, "%2d:%2d:%2d%n", &h, &mi, &se, &m2) != 3) return ST_EINVAL;
-        const char *rest = s + 11 + m2;
-        if (*rest && strcmp(rest, "Z") != 0) return ST_EINVAL;
-    } else if (s[10]) return ST_EINVAL;
-    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-        return ST_EINVAL;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    *out = (int64_t)timegm(&tm);
-    return ST_OK;
-}
-
 int st_tag_valid_at(const st_tag *t, int64_t when) { return when >= t->valid_from && when < t->valid_to; }
 
 /* ---- the YAML subset -------------------------------------------------- */

@@ -340,8 +340,49 @@ static void test_env_flag(void **state) {
     unsetenv("ST_TEST_FLAG");
 }
 
+/* Dates and times as exports and tag packs write them, to Unix seconds. */
+static void test_date_parse(void **state) {
+    (void)state;
+    static const struct {
+        const char *s;
+        int64_t t; /* -1: refused */
+    } cases[] = {
+        {"1970-01-01", 0},
+        {"2025-03-21", 1742515200},
+        {"2015-07-30T15:26:28Z", 1438269988},
+        {"2015-07-30T15:26:28", 1438269988},
+        {"2015-07-30 15:26:28 UTC", 1438269988},
+        {"2015-07-30 15:26:28.123456 UTC", 1438269988},
+        {"2015-07-30T15:26:28+00:00", 1438269988},
+        {"2015-08-07 08:31:25+00", 1438936285},
+        {"2024-02-29 23:59:59 UTC", 1709251199},
+        {"2000-02-29 12:00:00", 951825600},
+        {"2100-02-28 23:59:59 UTC", 4107542399},
+        {"2023-02-29", -1},
+        {"2100-02-29", -1},
+        {"2023-04-31", -1},
+        {"2015-07-30T15:26:28+09:00", -1},
+        {"2015-07-30T15:26", -1},
+        {"1969-12-31", -1},
+        {"2015-7-30", -1},
+        {"20150730", -1},
+        {"", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int64_t t = -1;
+        int rc = st_date_parse(cases[i].s, &t);
+        if (cases[i].t < 0) assert_int_equal(rc, ST_EINVAL);
+        else {
+            assert_int_equal(rc, ST_OK);
+            assert_int_equal(t, cases[i].t);
+        }
+    }
+    assert_int_equal(st_date_parse(NULL, &(int64_t){0}), ST_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_date_parse),
         cmocka_unit_test(test_env_flag),
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_map_many),
