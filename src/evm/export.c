@@ -271,20 +271,19 @@ static int block_field(const reader *r, int f, uint64_t *out, uint8_t *has) {
 #define TB_UNUSED (-2)
 #define EV_UNUSED_NOTE "a table that moves no value (contracts, balances): its rows are not read"
 
-/* Said once for a file, not a bad row: it changes no exit status. */
-static void note(reader *r, long line, const char *fmt, const char *what) {
+static void say(reader *r, int code, long line, const char *fmt, const char *what) {
     st_error e;
     st_error_clear(&e);
-    st_error_at(&e, ST_EINVAL, r->name, line, -1, fmt, what);
+    st_error_at(&e, code, r->name, line, -1, fmt, what);
     if (r->b->on_bad) r->b->on_bad(r->b->ctx, &e);
 }
 
+/* Said once for a file, not a bad row: it changes no exit status. */
+static void note(reader *r, long line, const char *fmt, const char *what) { say(r, ST_EINVAL, line, fmt, what); }
+
 static void bad(reader *r, long line, const char *fmt, const char *what) {
-    st_error e;
-    st_error_clear(&e);
-    st_error_at(&e, ST_EPARSE, r->name, line, -1, fmt, what);
     r->b->bad_rows++;
-    if (r->b->on_bad) r->b->on_bad(r->b->ctx, &e);
+    say(r, ST_EPARSE, line, fmt, what);
 }
 
 /* ---- rows ---- */
@@ -298,24 +297,26 @@ static const uint8_t weth[20] = {0xc0, 0x2a, 0xaa, 0x39, 0xb2, 0x23, 0xfe, 0x8d,
                                  0x5c, 0x4f, 0x27, 0xea, 0xd9, 0x08, 0x3c, 0x75, 0x6c, 0xc2};
 
 /* 32-byte topic holding an address: 24 zero digits then 40 */
-/* [p, p + n) is 0x and hex digits, a whole number of bytes (and n == want
- * unless want is 0) */
-static int hex_text(const char *p, size_t n, size_t want) {
-    if ((want && n != want) || n < 2 || n % 2 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) return 0;
+/* [p, p + n) is 0x and hex digits, a whole number of bytes */
+static int hex_text(const char *p, size_t n) {
+    if (n < 2 || n % 2 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X')) return 0;
     for (size_t i = 2; i < n; i++)
         if (hexv(p[i]) < 0) return 0;
     return 1;
 }
 
+/* A log topic [t, t + n): 0x and 32 bytes into out, 0; or -1 */
+static int topic_word(const char *t, size_t n, uint8_t out[32]) {
+    return n == 66 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') ? st_hex_decode(t + 2, out, 32) : -1;
+}
+
+/* A topic that is an address padded with zeros, its 20 bytes into out */
 static int topic_addr(const char *t, size_t n, uint8_t out[20]) {
-    if (n != 66 || t[0] != '0' || t[1] != 'x') return -1;
-    for (int i = 2; i < 26; i++)
-        if (t[i] != '0') return -1;
-    char buf[43] = "0x";
-    memcpy(buf + 2, t + 26, 40);
-    buf[42] = 0;
-    uint8_t has;
-    return parse_hex_bytes(buf, out, 20, &has);
+    static const uint8_t zero[12];
+    uint8_t w[32];
+    if (topic_word(t, n, w) || memcmp(w, zero, 12)) return -1;
+    memcpy(out, w + 12, 20);
+    return 0;
 }
 
 /* The withdrawals as ethereum-etl writes them, read without building a
@@ -585,9 +586,12 @@ static int read_row(reader *r, int tb, long line) {
         } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
                    strncmp(topics, transfer_topic, 66) != 0)
             return ev_event_take(b, &t, topics, data); /* another event: swaps and bridges keep it */
+        /* a Transfer's addresses: each topic's low 20 bytes, as
+         * ethereum-etl's extractor takes them (a compiler pads with zeros) */
         size_t nd = strlen(data);
-        if ((c2 && (!hex_text(c1 + 1, (size_t)(c2 - c1 - 1), 66) || !hex_text(c2 + 1, strlen(c2 + 1), 66))) ||
-            !hex_text(data, nd, 0)) {
+        uint8_t w1[32], w2[32];
+        if ((c2 && (topic_word(c1 + 1, (size_t)(c2 - c1 - 1), w1) || topic_word(c2 + 1, strlen(c2 + 1), w2))) ||
+            (nd == 66 ? st_u256_parse(data, 66, &t.value) != 0 : !hex_text(data, nd))) {
             bad(r, line, "%s: a token event's topics or data are not hex words", "topics");
             return -1;
         }
@@ -602,13 +606,7 @@ static int read_row(reader *r, int tb, long line) {
             r->noted_shape = 1;
             return 0;
         }
-        /* the addresses: each topic's low 20 bytes, as ethereum-etl's
-         * extractor takes them (padded with zeros by every compiler) */
-        if ((c2 && (st_hex_decode(c1 + 1 + 26, t.from, 20) || st_hex_decode(c2 + 1 + 26, t.to, 20))) ||
-            st_u256_parse(data, 66, &t.value)) {
-            bad(r, line, "%s: a token event's topics or data are not hex words", "topics");
-            return -1;
-        }
+        if (c2) memcpy(t.from, w1 + 12, 20), memcpy(t.to, w2 + 12, 20);
         ev_token *x = EV_PUSH(b->tokens);
         if (!x) return ST_ENOMEM;
         *x = t;
@@ -905,13 +903,12 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
                 if (vn == 4 && !memcmp(val, "null", 4)) vn = 0, val = NULL;
                 p = q;
             }
-            for (int f = 0; f < F_N; f++)
-                if (!strcmp(key, field_names[f])) {
-                    seen |= (uint64_t)1 << f;
-                    if (val && !r->jv[f]) r->jv[f] = val;
-                    break;
-                }
-            extra |= extra_key(key);
+            int f = 0;
+            while (f < F_N && strcmp(key, field_names[f])) f++;
+            if (f < F_N) {
+                seen |= (uint64_t)1 << f;
+                if (val && !r->jv[f]) r->jv[f] = val;
+            } else extra |= extra_key(key);
             if (val) {
                 val[vn] = 0;
                 used += vn + 1;
