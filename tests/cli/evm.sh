@@ -183,6 +183,12 @@ set -e
 [ $rc = 1 ] && grep -q "badtr.json:1: topics: a token event's topics or data are not hex words" $V/err || fail "a Transfer not hex: $(cat $V/err)"
 $B evm stats --db $V/db | grep -q '"assets": 4' || fail "tokens named in escapes, or without a symbol: $($B evm stats --db $V/db)"
 [ "$(od -A n -t u8 -j 8 -N 8 $V/db/blocktimes.bin | tr -d ' ')" = 1438936285 ] || fail "a time ending in +00"
+# a second run over the same folder: nothing added twice, the same notes, exit 0
+$B evm stats --db $V/db >$V/stats1.json
+$B evm ingest --db $V/db $V/dir >$V/out2.json 2>$V/err2 || fail "export variants again: $(cat $V/err2)"
+grep -q '"flows_added": 0' $V/out2.json && grep -q '"blocks_skipped": 2' $V/out2.json || fail "second run: $(cat $V/out2.json)"
+$B evm stats --db $V/db | cmp -s - $V/stats1.json || fail "second run changed the store"
+[ "$(grep -c 'not read' $V/err2)" = 4 ] || fail "second run's notes: $(cat $V/err2)"
 
 # gzip and folders (only export files are read from a folder)
 mkdir -p $T/dir/part1
