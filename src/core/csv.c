@@ -441,7 +441,7 @@ int st_csv_next(st_csv *c, st_error *err) {
         return csv_malformed(c, err, ST_ELIMIT, "more than %d fields", ST_CSV_MAX_FIELDS);
     if (rc == ST_OK) rc = csv_end_field(c, start);
     if (rc == ST_ELIMIT)
-        return csv_malformed(c, err, rc, "record longer than %u MiB", ST_CSV_MAX_RECORD >> 20);
+        return csv_malformed(c, err, rc, "record longer than %zu MiB", c->rec.max >> 20);
     if (rc) return csv_malformed(c, err, rc, "out of memory reading the record");
     if ((c->flags & ST_CSV_HEADER) && c->header_nf && c->nf != c->header_nf)
         return csv_malformed(c, err, ST_EPARSE, "%zu fields where the header has %zu", c->nf, c->header_nf);
@@ -467,6 +467,8 @@ long st_csv_line(const st_csv *c) { return c->rec_line; }
 size_t st_csv_malformed(const st_csv *c) { return c->malformed; }
 
 size_t st_csv_consumed(const st_csv *c) { return (size_t)(c->p - c->start); }
+
+void st_csv_max_record(st_csv *c, size_t bytes) { c->rec.max = bytes; }
 
 void st_csv_feed(st_csv *c, const char *data, size_t len, int more) {
     c->start = c->p = data;

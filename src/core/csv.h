@@ -42,6 +42,11 @@
  * never read again (a caller reading a mapped file may drop those pages). */
 size_t st_csv_consumed(const st_csv *c);
 
+/* The longest record this reader takes (bytes after decoding; from
+ * st_csv_open on ST_CSV_MAX_RECORD): a reader of rows that may carry a
+ * large unused field (an Ethereum export's calldata) raises it. */
+void st_csv_max_record(st_csv *c, size_t bytes);
+
 /* For tests: 2 every fast path (the default), 1 none wider than SSE2,
  * 0 the general loop only; each reads every input the same. */
 void st_csv_fast_paths(int level);

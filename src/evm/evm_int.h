@@ -209,6 +209,12 @@ typedef struct ev_event {
 /* rows read by one ingest (held in memory, about 0.5 KiB each, when the
  * export is read whole): past it, ingest the export in block ranges */
 #define EV_MAX_ROWS ((uint64_t)1 << 31)
+/* The longest row (bytes) an export's reader takes.  Rows carry fields
+ * no flow needs (calldata, a trace's input and output) and a block's gas
+ * allows megabytes of calldata (4 gas a zero byte before Prague: 7.5 MB,
+ * 15 MB as hex, in a 30M-gas block), so the CSV reader's 4 MiB is too
+ * little: a transaction's value and fee must not be lost to its input. */
+#define EV_MAX_RECORD ((size_t)32 << 20)
 
 typedef struct ev_batch {
     EV_VEC(ev_txrow) txs;      /* transactions rows */
@@ -224,6 +230,7 @@ typedef struct ev_batch {
     uint64_t seq;
     uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
     size_t gz_chunk;           /* a gzip file's buffer (0: 1 MiB; tests make it tiny to split lines) */
+    size_t max_record;         /* the longest row read (0: EV_MAX_RECORD; tests lower it) */
     int full;                  /* the row limit was reached: the ingest stops, nothing committed */
     void (*on_bad)(void *ctx, const st_error *err);
     void *ctx;

@@ -989,7 +989,6 @@ static int json_dispatch(reader *r, int tb, long line) {
 #define EV_GZ_FIRST ((size_t)16 << 10)  /* the buffer of a gzip source until it is read from */
 #define EV_GZ_CHUNK ((size_t)1 << 20)   /* and once it is read from */
 #define EV_GZ_MAX_LINE ((size_t)64 << 20) /* the buffer at most: a longer line keeps only its head */
-#define EV_GZ_LINE_HEAD ((size_t)ST_CSV_MAX_RECORD + 1) /* past any record's limit (CSV and JSON lines) */
 #define EV_GZ_IN_STEP ((size_t)1 << 30) /* compressed bytes handed to zlib at once (it counts in 32 bits) */
 #define EV_GZ_AHEAD 2                   /* pieces inflated ahead of the reader, per file */
 #define EV_GZ_THREADS 4                 /* inflater threads at most (fewer on fewer cores) */
@@ -1069,7 +1068,9 @@ struct ev_source {
     const char *jp, *jend;     /* JSON lines: the cursor */
     long jline;
     size_t csv_at;             /* a gzip file's CSV: where the piece the reader reads starts in data */
-    char *scratch;
+    char *scratch;             /* JSON lines: the values of a line */
+    size_t scratch_cap;
+    size_t maxrec;             /* the longest row read (EV_MAX_RECORD); a longer one is a bad row */
     int pending, pending_tb, done;
     long pending_line;
     uint64_t pending_block;    /* EV_BLOCK_ANY: in any window */
@@ -1449,9 +1450,10 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
         if (skip) { /* the rest of an overlong line dropped as it comes, up to its end */
             const char *nl = memchr(z->buf + seen, '\n', z->fill - seen);
             size_t k = nl ? (size_t)(nl - z->buf) : z->fill;
-            memmove(z->buf + EV_GZ_LINE_HEAD, z->buf + k, z->fill - k);
-            z->fill = EV_GZ_LINE_HEAD + (z->fill - k);
-            seen = EV_GZ_LINE_HEAD;
+            size_t head = s->maxrec + 1; /* past the record limit: the readers say it is too long */
+            memmove(z->buf + head, z->buf + k, z->fill - k);
+            z->fill = head + (z->fill - k);
+            seen = head;
             skip = !nl;
         }
         if (z->end || (!skip && last_nl(z->buf + seen, z->fill - seen))) break;
@@ -1531,6 +1533,7 @@ static int is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t
 static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *err) {
     reader *r = &s->r;
     r->b = b;
+    s->maxrec = b->max_record ? b->max_record : EV_MAX_RECORD;
     b->files++;
     if (!s->gz) b->bytes += s->len; /* a gzip file's count as it is inflated */
     /* keep the name for messages about joined rows */
@@ -1561,11 +1564,11 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
         r->json = 1;
         s->jp = data + bom;
         s->jend = data + len;
-        if (!(s->scratch = st_malloc(ST_CSV_MAX_RECORD))) return st_error_set(err, ST_ENOMEM, "out of memory");
         return ST_OK;
     }
     int rc = st_csv_open(&r->csv, data, len, name, ST_CSV_HEADER);
     if (rc) return st_error_set(err, rc, "out of memory");
+    st_csv_max_record(r->csv, s->maxrec);
     if (s->gz) { /* the pieces that follow */
         s->csv_at = st_csv_consumed(r->csv); /* a byte order mark */
         st_csv_feed_own(r->csv, s->gz->buf + s->csv_at, len - s->csv_at, !s->gz->final);
@@ -1620,6 +1623,18 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
 
 static uint64_t max_rows(const ev_batch *b) { return b->max_rows ? b->max_rows : EV_MAX_ROWS; }
 
+/* A JSON line's values go to a buffer as long as the longest line read
+ * so far (64 KiB at least), not one of the record limit per file. */
+static int scratch_grow(ev_source *s, size_t len) {
+    size_t cap = s->scratch_cap ? s->scratch_cap : (size_t)64 << 10;
+    while (cap < len) cap *= 2;
+    char *p = st_realloc(s->scratch, cap);
+    if (!p) return ST_ENOMEM;
+    s->scratch = p;
+    s->scratch_cap = cap;
+    return ST_OK;
+}
+
 static int rows_full(ev_source *s, long line, st_error *err) {
     s->r.b->full = 1;
     return st_error_at(err, ST_ELIMIT, s->r.name, line, -1,
@@ -1662,10 +1677,13 @@ static int source_peek(ev_source *s, st_error *err) {
             if (b->rows >= max_rows(b)) return rows_full(s, line, err);
             const char *why;
             int tb;
-            if ((size_t)(e - p) >= ST_CSV_MAX_RECORD) {
+            size_t len = (size_t)(e - p) + 1; /* the values, unescaped, are no longer than the line */
+            if (len > s->maxrec) {
                 b->rows++;
                 bad(r, line, "%s", "line longer than the record limit");
-            } else if (json_parse_line(r, p, e, s->scratch, ST_CSV_MAX_RECORD, &tb, &why)) {
+            } else if (len > s->scratch_cap && scratch_grow(s, len)) {
+                return st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
+            } else if (json_parse_line(r, p, e, s->scratch, s->scratch_cap, &tb, &why)) {
                 b->rows++;
                 bad(r, line, "%s", why);
             } else if (tb == TB_UNUSED) { /* not a row read: counted nowhere */
