@@ -812,7 +812,7 @@ static const char *jl_string(const char *p, const char *end, char *out, size_t c
 }
 
 static const char *skip_ws(const char *p, const char *end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
     return p;
 }
 
@@ -892,11 +892,11 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
                     vn = (size_t)(q - p);
                 } else /* scalars joined with commas */
                     for (const char *x = p + 1; x < q - 1; x++)
-                        if (*x != '"' && *x != ' ' && *x != '\t') val[vn++] = *x;
+                        if (*x != '"' && *x != ' ' && *x != '\t' && *x != '\r' && *x != '\n') val[vn++] = *x;
                 p = q;
             } else {
                 const char *q = p;
-                while (q < end && *q != ',' && *q != '}' && *q != ' ' && *q != '\t') q++;
+                while (q < end && *q != ',' && *q != '}' && *q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') q++;
                 vn = (size_t)(q - p);
                 if (!vn || vn + 1 > cap - used) goto bad;
                 memcpy(val, p, vn);
@@ -1067,6 +1067,8 @@ struct ev_source {
     size_t len;
     const char *jp, *jend;     /* JSON lines: the cursor */
     long jline;
+    int jdoc;                  /* objects over several lines: a JSON array, or objects pretty-printed */
+    int jskip, jdepth, jinstr; /* jdoc: passing over an object longer than the limit, piece by piece */
     size_t csv_at;             /* a gzip file's CSV: where the piece the reader reads starts in data */
     char *scratch;             /* JSON lines: the values of a line */
     size_t scratch_cap;
@@ -1560,10 +1562,15 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
         source_finish(s);
         return ST_OK;
     }
-    if (data[k] == '{') {
+    if (data[k] == '{' || data[k] == '[') {
         r->json = 1;
         s->jp = data + bom;
         s->jend = data + len;
+        /* an array of objects (BigQuery's console and most scripts save
+         * one), or objects a pretty-printer wrote over several lines: a
+         * first line that is "{" alone */
+        const char *nl = memchr(data + k, '\n', len - k), *q = skip_ws(data + k + 1, nl ? nl : data + len);
+        s->jdoc = data[k] == '[' || (nl && q == nl);
         return ST_OK;
     }
     int rc = st_csv_open(&r->csv, data, len, name, ST_CSV_HEADER);
@@ -1642,6 +1649,112 @@ static int rows_full(ev_source *s, long line, st_error *err) {
                        (unsigned long long)max_rows(s->r.b));
 }
 
+/* One JSON object [p, e) starting on line `line`: pending, or reported
+ * (a bad row, or a table that moves no value).  ST_OK, or an error. */
+static int json_record(ev_source *s, const char *p, const char *e, long line, st_error *err) {
+    reader *r = &s->r;
+    ev_batch *b = r->b;
+    if (b->rows >= max_rows(b)) return rows_full(s, line, err);
+    const char *why;
+    int tb;
+    size_t len = (size_t)(e - p) + 1; /* the values, unescaped, are no longer than the object */
+    if (len > s->maxrec) {
+        b->rows++;
+        bad(r, line, "%s", s->jdoc ? "a JSON object longer than the record limit" : "line longer than the record limit");
+    } else if (len > s->scratch_cap && scratch_grow(s, len)) {
+        return st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
+    } else if (json_parse_line(r, p, e, s->scratch, s->scratch_cap, &tb, &why)) {
+        b->rows++;
+        bad(r, line, "%s", why);
+    } else if (tb == TB_UNUSED) { /* not a row read: counted nowhere */
+        if (!r->noted_unused) note(r, line, "%s", EV_UNUSED_NOTE);
+        r->noted_unused = 1;
+    } else {
+        s->pending = 1;
+        s->pending_tb = tb;
+        s->pending_line = line;
+        s->pending_block = row_block(r, tb);
+    }
+    return ST_OK;
+}
+
+static long count_nl(const char *p, const char *e) {
+    long n = 0;
+    while ((p = memchr(p, '\n', (size_t)(e - p)))) n++, p++;
+    return n;
+}
+
+/* Pass over the rest of an object too long to hold, as far as the piece
+ * goes: 1 when its end was passed, 0 when the piece is read through. */
+static int jdoc_pass(ev_source *s) {
+    const char *q = s->jp, *end = s->jend;
+    for (; q < end; q++) {
+        if (*q == '\n') s->jline++;
+        if (s->jinstr) {
+            if (*q == '\\') q++; /* a piece ends at a line end, which no string holds */
+            else if (*q == '"') s->jinstr = 0;
+        } else if (*q == '"') s->jinstr = 1;
+        else if (*q == '{' || *q == '[') s->jdepth++;
+        else if ((*q == '}' || *q == ']') && --s->jdepth <= 0) {
+            s->jp = q + 1;
+            s->jskip = 0;
+            return 1;
+        }
+    }
+    s->jp = end;
+    return 0;
+}
+
+/* The next object of a JSON document (an array of objects, or objects
+ * over several lines): the brackets and commas around objects are passed
+ * over, each object read as a line of JSON lines is, on the line it
+ * starts on.  An object not closed before the piece ends waits for the
+ * next piece; one not closed by the end of the file, or anything but an
+ * object where one belongs, is a bad row, and reading goes on at the next
+ * line.  s->jp past the input when the piece is read through.  ST_OK or an
+ * error. */
+static int jdoc_next(ev_source *s, st_error *err) {
+    for (;;) {
+        if (s->jskip && !jdoc_pass(s)) return ST_OK;
+        const char *p = s->jp, *end = s->jend;
+        const char *q = skip_ws(p, end);
+        s->jline += count_nl(p, q);
+        s->jp = p = q;
+        if (p >= end) return ST_OK;
+        if (*p == '[' || *p == ',' || *p == ']') { /* around the objects */
+            s->jp = p + 1;
+            continue;
+        }
+        long line = s->jline + 1;
+        const char *e = *p == '{' ? jl_skip(p, end) : NULL;
+        if (!e && *p == '{') {
+            int more = s->gz && !s->gz->final;
+            if ((size_t)(end - p) <= s->maxrec && more) return ST_OK; /* the rest of it is in the next piece */
+            s->r.b->rows++;
+            if (!more) { /* the file ends inside it */
+                s->jp = end;
+                bad(&s->r, line, "%s", "a JSON object not closed before the end of the file");
+                return ST_OK;
+            }
+            bad(&s->r, line, "%s", "a JSON object longer than the record limit"); /* one bad row */
+            s->jskip = 1;
+            s->jdepth = s->jinstr = 0;
+            continue; /* passed over as it comes; reading goes on after it */
+        }
+        if (!e) { /* no object: the rest of the line */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            s->jp = nl ? nl : end;
+            s->r.b->rows++;
+            bad(&s->r, line, "%s", "not one JSON object");
+            continue;
+        }
+        s->jline += count_nl(p, e);
+        s->jp = e;
+        int rc = json_record(s, p, e, line, err);
+        if (rc || s->pending) return rc;
+    }
+}
+
 /* Read the next record ahead (bad ones are reported on the way). */
 static int source_peek(ev_source *s, st_error *err) {
     reader *r = &s->r;
@@ -1668,34 +1781,18 @@ static int source_peek(ev_source *s, st_error *err) {
         }
     }
     for (;;) {
-        while (s->jp < s->jend) {
+        if (s->jdoc) {
+            int rc = jdoc_next(s, err);
+            if (rc || s->pending) return rc;
+        }
+        while (!s->jdoc && s->jp < s->jend) {
             const char *p = s->jp, *nl = memchr(p, '\n', (size_t)(s->jend - p));
             const char *e = nl ? nl : s->jend;
             s->jp = nl ? nl + 1 : s->jend;
             long line = ++s->jline;
             if (skip_ws(p, e) >= e) continue;
-            if (b->rows >= max_rows(b)) return rows_full(s, line, err);
-            const char *why;
-            int tb;
-            size_t len = (size_t)(e - p) + 1; /* the values, unescaped, are no longer than the line */
-            if (len > s->maxrec) {
-                b->rows++;
-                bad(r, line, "%s", "line longer than the record limit");
-            } else if (len > s->scratch_cap && scratch_grow(s, len)) {
-                return st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
-            } else if (json_parse_line(r, p, e, s->scratch, s->scratch_cap, &tb, &why)) {
-                b->rows++;
-                bad(r, line, "%s", why);
-            } else if (tb == TB_UNUSED) { /* not a row read: counted nowhere */
-                if (!r->noted_unused) note(r, line, "%s", EV_UNUSED_NOTE);
-                r->noted_unused = 1;
-            } else {
-                s->pending = 1;
-                s->pending_tb = tb;
-                s->pending_line = line;
-                s->pending_block = row_block(r, tb);
-                return ST_OK;
-            }
+            int rc = json_record(s, p, e, line, err);
+            if (rc || s->pending) return rc;
         }
         if (!s->gz || s->gz->final) break;
         int rc = gz_next(s, (size_t)(s->jp - s->data), s->jline + 1, err);

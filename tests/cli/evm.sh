@@ -105,6 +105,18 @@ for grp in "${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expect
   ! grep -q '"type"' $T/bq$n.json || fail "BigQuery form has a type"
   $B evm ingest --db $T/bq$n $T/bq$n.json >/dev/null || fail "BigQuery JSON lines $grp"
   ref $T/bq$n $grp --every $EVERY
+  # the same as one JSON array (BigQuery's console saves query results so)
+  # and as objects pretty-printed one after another, gzipped: objects over
+  # several lines, read piece by piece
+  python3 tests/cli/evm_json.py --bigquery --array $T/bqa$n.json $grp
+  python3 tests/cli/evm_json.py --bigquery --pretty $T/bqp$n.json $grp
+  gzip $T/bqp$n.json
+  for f in bqa$n.json bqp$n.json.gz; do
+    $B evm ingest --db $T/db_$f $T/$f >/dev/null || fail "JSON document $f"
+    ref $T/db_$f $grp --every $EVERY
+    cmp $T/db_$f/tx_hash.col $T/bq$n/tx_hash.col && cmp $T/db_$f/flow_amount.col $T/bq$n/flow_amount.col \
+      || fail "JSON document $f: not the store of the JSON lines"
+  done
   $B evm ingest --db $T/bqcsv$n $grp >/dev/null
   if [ -e $T/bqcsv$n/blocktimes.bin ]; then
     cmp $T/bq$n/blocktimes.bin $T/bqcsv$n/blocktimes.bin || fail "BigQuery block times $grp"

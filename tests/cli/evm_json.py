@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""evm_json.py [--bigquery] OUT CSV... - the same tables as ethereum-etl's
+"""evm_json.py [--bigquery] [--array|--pretty] OUT CSV... - the same tables as ethereum-etl's
 JSON-lines output: one object a line with its "type", numbers as JSON
 integers (however large), empty fields as null, topics and trace_address
 as arrays, withdrawals as a list of objects.  Writes OUT (one stream,
@@ -9,7 +9,11 @@ tables mixed).
 instead: no "type" (the table is told by its keys), each receipt's fields
 in its transaction as receipt_* (that schema has no receipts table),
 numbers as strings, and times as BigQuery's UTC text ("2023-04-09 00:00:11
-UTC")."""
+UTC").
+
+--array writes one JSON array of the objects, each over several lines
+(what BigQuery's console and most scripts save); --pretty the objects one
+after the other, each over several lines (jq's output)."""
 import csv, json, sys, time
 
 TYPES = [('trace_type', 'trace'), ('token_address', 'token_transfer'), ('topics', 'log'),
@@ -32,6 +36,8 @@ def convert(k, v, bigquery):
 args = sys.argv[1:]
 bigquery = args[0] == '--bigquery'
 if bigquery: args = args[1:]
+form = args[0] if args[0] in ('--array', '--pretty') else None
+if form: args = args[1:]
 tables = []
 for f in args[1:]:
     rows = list(csv.reader(open(f, newline='')))
@@ -43,6 +49,7 @@ if bigquery:
     for t, objs in tables:
         if t == 'receipt':
             for o in objs: receipts[o['transaction_hash']] = o
+done = []
 with open(args[0], 'w') as out:
     for t, objs in tables:
         if bigquery and t == 'receipt' and any(x == 'transaction' for x, _ in tables):
@@ -55,4 +62,8 @@ with open(args[0], 'w') as out:
                         o['receipt_' + k] = v
             else:
                 o = dict([('type', t)] + list(o.items()))
-            out.write(json.dumps(o) + '\n')
+            if form: done.append(o)
+            else: out.write(json.dumps(o) + '\n')
+    if form == '--array': json.dump(done, out, indent=2)
+    for o in (done if form == '--pretty' else []):
+        out.write(json.dumps(o, indent=2) + '\n')

@@ -311,6 +311,42 @@ static void test_boundaries(void **state) {
     strcat(j, "\"}\n{\"type\": \"token\", \"address\": \"0x0100000000000000000000000000000000000000\", "
               "\"symbol\": \"T\"}");
     check_text(j, strlen(j));
+    /* a JSON array of objects over several lines: arrays and objects
+     * inside, brackets and escaped quotes in a string, an element that is
+     * no object, an object longer than the limit (passed over piece by
+     * piece), CRLF line ends */
+    snprintf(j, 4096,
+             "\xEF\xBB\xBF [\r\n  {\r\n    \"type\": \"trace\", \"block_number\": 5,\n    \"transaction_hash\": \"%s\",\n"
+             "    \"from_address\": \"%s\",\n    \"to_address\": \"%s\", \"value\": 3\n,\n \"trace_type\": \"call\","
+             " \"trace_address\": [\n      0,\n      1\n    ]\n  },\n  5,\n"
+             "  {\"type\": \"token\", \"address\": \"%s\", \"symbol\": \"x}{\\\"]\"},\n  {\n    \"type\": \"block\", "
+             "\"number\": 5, \"miner\": \"%s\", \"withdrawals\": [\n      {\"index\": 1, \"address\": \"%s\", "
+             "\"amount\": 7}\n    ]\n  },\n  {\"type\": \"trace\",\n   \"error\": \"",
+             tx, a1, a2, a1, a1, a2);
+    strcat(j, huge);
+    strcat(j, "\"\n  },\n  {\"type\": \"token\", \"address\": \"0x0200000000000000000000000000000000000000\"\n,"
+              " \"symbol\": \"T\"}\n]\n");
+    check_text(j, strlen(j));
+    ev_batch b;
+    static reports r;
+    read_text(&b, &r, j, strlen(j), 0);
+    assert_int_equal(b.traces.n, 1);
+    assert_int_equal(b.paths.n, 2);
+    assert_int_equal(b.blocks.n, 1);
+    assert_int_equal(b.wd.n, 1);
+    assert_int_equal(b.token_addrs.n, 40);
+    assert_int_equal(b.bad_rows, 2);
+    assert_non_null(strstr(r.all, "export.csv:13: not one JSON object"));
+    assert_non_null(strstr(r.all, "export.csv:20: a JSON object longer than the record limit"));
+    ev_batch_free(&b);
+    /* objects pretty-printed one after another, the last not closed */
+    const char *pretty = "{\n  \"type\": \"token\",\n  \"address\": \"0x0100000000000000000000000000000000000000\"\n}\n"
+                         "{\n  \"type\": \"token\",\n  \"address\": \"0x02\n";
+    check_text(pretty, strlen(pretty));
+    read_text(&b, &r, pretty, strlen(pretty), 0);
+    assert_int_equal(b.token_addrs.n, 20);
+    assert_non_null(strstr(r.all, "export.csv:5: a JSON object not closed before the end of the file"));
+    ev_batch_free(&b);
     free(j);
     free(huge);
     /* nothing but blanks, and nothing */
