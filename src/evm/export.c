@@ -286,6 +286,43 @@ static void bad(reader *r, long line, const char *fmt, const char *what) {
     say(r, ST_EPARSE, line, fmt, what);
 }
 
+/* What a column of the tables holds, for the report of a value that is
+ * not it (v: the value, "" when the row has none). */
+static const char *col_holds(const char *col, const char *v) {
+    size_t n = strlen(col);
+    if (!strcmp(col, "status")) return "0 or 1";
+    if (!strcmp(col, "trace_address")) return "call positions (0,2,1)";
+    if (!strcmp(col, "trace_type")) return "a trace type (call, create, suicide, reward, genesis, daofork)";
+    if ((n >= 7 && !strcmp(col + n - 7, "address")) || !strcmp(col, "miner")) return "an address (0x and 40 hex digits)";
+    if (n >= 4 && !strcmp(col + n - 4, "hash")) return "a hash (0x and 64 hex digits)";
+    if (!strcmp(col, "value") || strstr(col, "price") || !strcmp(col, "amount")) {
+        if (*v == '-') return "a whole number of zero or more (an amount is never negative)";
+        if (strpbrk(v, ".eE") && !(v[0] == '0' && (v[1] == 'x' || v[1] == 'X')))
+            return "a whole number in decimal digits or 0x hex (a float's form, 1e+18 or 1000.0, cannot carry an "
+                   "amount in wei exactly)";
+        return "a whole number (decimal digits, or 0x hex) below 2^256";
+    }
+    return "a whole number";
+}
+
+/* A column whose value is not what the column holds: named with the
+ * value (its first 40 bytes, control bytes as '?') and what it should be. */
+static void bad_col(reader *r, long line, const char *col) {
+    const char *v = "";
+    for (int f = 0; f < F_N; f++)
+        if (!strcmp(field_names[f], col)) v = fld(r, f);
+    char msg[400], shown[48];
+    size_t k = 0;
+    for (; v[k] && k < 40; k++) shown[k] = (unsigned char)v[k] < 0x20 || v[k] == 0x7f ? '?' : v[k];
+    shown[k] = 0;
+    if (*v)
+        snprintf(msg, sizeof msg, "%s is not what the column holds: '%s%s' is not %s", col, shown, v[k] ? "..." : "",
+                 col_holds(col, v));
+    else
+        snprintf(msg, sizeof msg, "%s is not what the column holds (%s)", col, col_holds(col, v));
+    bad(r, line, "%s", msg);
+}
+
 /* ---- rows ---- */
 
 static const char transfer_topic[] = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
@@ -549,7 +586,7 @@ static int read_row(reader *r, int tb, long line) {
         }
         if (what) {
             (*n)--;
-            bad(r, line, "%s is not what the column holds", what);
+            bad_col(r, line, what);
             return -1;
         }
         return 0;
@@ -567,7 +604,7 @@ static int read_row(reader *r, int tb, long line) {
         else if (hex_field(r, F_ADDRESS, t.token, 20, &has) || !has) what = "address";
         else if (parse_u64(fld(r, F_TXINDEX), &v, &has) || (has && v >= UINT32_MAX)) what = "transaction_index";
         if (what) {
-            bad(r, line, "%s is not what the column holds", what);
+            bad_col(r, line, what);
             return -1;
         }
         t.txindex = has ? (uint32_t)v : UINT32_MAX;
@@ -626,7 +663,7 @@ static int read_row(reader *r, int tb, long line) {
         else if (parse_u64(fld(r, F_LOG_INDEX), &t.log_index, &has) || !has) what = "log_index";
         else if (block_field(r, F_BLOCK, &t.block, &has) || !has) what = "block_number";
         if (what) {
-            bad(r, line, "%s is not what the column holds", what);
+            bad_col(r, line, what);
             return -1;
         }
         ev_token *x = EV_PUSH(b->tokens);
@@ -685,7 +722,7 @@ static int read_row(reader *r, int tb, long line) {
         }
         if (what) {
             b->paths.n = start;
-            bad(r, line, "%s is not what the column holds", what);
+            bad_col(r, line, what);
             return -1;
         }
         if (!t.has_hash && !t.has_txindex && t.type != EV_T_REWARD && t.type != EV_T_OTHER) {
