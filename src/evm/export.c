@@ -313,7 +313,7 @@ static void bad_col(reader *r, long line, const char *col) {
         if (!strcmp(field_names[f], col)) v = fld(r, f);
     char msg[400], shown[48];
     size_t k = 0;
-    for (; v[k] && k < 40; k++) shown[k] = (unsigned char)v[k] < 0x20 || v[k] == 0x7f ? '?' : v[k];
+    for (; k < 40 && v[k]; k++) shown[k] = (unsigned char)v[k] < 0x20 || v[k] == 0x7f ? '?' : v[k];
     shown[k] = 0;
     if (*v)
         snprintf(msg, sizeof msg, "%s is not what the column holds: '%s%s' is not %s", col, shown, v[k] ? "..." : "",
