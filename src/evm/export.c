@@ -306,14 +306,14 @@ static const char *col_holds(const char *col, const char *v) {
 }
 
 /* A column whose value is not what the column holds: named with the
- * value (its first 40 bytes, control bytes as '?') and what it should be. */
+ * value (its first 40 bytes, other than printable ASCII as '?') and what it should be. */
 static void bad_col(reader *r, long line, const char *col) {
     const char *v = "";
     for (int f = 0; f < F_N; f++)
         if (!strcmp(field_names[f], col)) v = fld(r, f);
     char msg[400], shown[48];
     size_t k = 0;
-    for (; k < 40 && v[k]; k++) shown[k] = (unsigned char)v[k] < 0x20 || v[k] == 0x7f ? '?' : v[k];
+    for (; k < 40 && v[k]; k++) shown[k] = (unsigned char)v[k] < 0x20 || (unsigned char)v[k] >= 0x7f ? '?' : v[k];
     shown[k] = 0;
     if (*v)
         snprintf(msg, sizeof msg, "%s is not what the column holds: '%s%s' is not %s", col, shown, v[k] ? "..." : "",
