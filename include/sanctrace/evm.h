@@ -316,6 +316,7 @@ typedef struct st_evm_rpc_opts {
 
 typedef struct st_evm_rpc_report {
     uint64_t blocks_added, txs_added, flows_added, addresses_added, fees_unknown, bad_rows;
+    uint64_t unnamed_traces;     /* call-tracer frames naming no addresses: moved nothing */
     uint64_t requests, calls, bytes_received, commits;
     uint64_t blocks_rolled_back; /* removed by reorganisations, then taken again */
     int64_t fork_block;          /* last block store and node agreed on at a reorg; -1 none */

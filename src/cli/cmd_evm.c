@@ -115,6 +115,15 @@ static void on_bad(void *ctx, const st_error *e) {
     cli_report(e);
 }
 
+/* Trace rows (or call-tracer frames) that name no addresses moved
+ * nothing: said once, whichever way the blocks came. */
+static void say_unnamed(uint64_t n) {
+    if (n)
+        fprintf(stderr, "sanctrace evm ingest: %llu trace row%s name%s no addresses (geth-style selfdestructs): "
+                        "they move nothing here\n",
+                (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+}
+
 static int evm_ingest_rpc(evm_args *a) {
     if (a->posl.n) {
         fprintf(stderr, "sanctrace evm ingest: --rpc takes no PATH\n");
@@ -152,6 +161,7 @@ static int evm_ingest_rpc(evm_args *a) {
     st_error_clear(&err);
     int rc = st_evm_ingest_rpc(a->db, &o, &r, &err);
     if (rc) cli_report(&err);
+    say_unnamed(r.unnamed_traces);
     static const char *const trn[] = {"auto", "trace_block", "debug_traceBlockByNumber", "none"};
     json_t *j = json_object();
     json_object_set_new(j, "blocks_added", jint(r.blocks_added));
@@ -162,6 +172,7 @@ static int evm_ingest_rpc(evm_args *a) {
     json_object_set_new(j, "addresses_added", jint(r.addresses_added));
     json_object_set_new(j, "fees_unknown", jint(r.fees_unknown));
     json_object_set_new(j, "bad_rows", jint(r.bad_rows));
+    json_object_set_new(j, "unnamed_traces", jint(r.unnamed_traces));
     json_object_set_new(j, "blocks_rolled_back", jint(r.blocks_rolled_back));
     json_object_set_new(j, "fork_block", r.fork_block < 0 ? json_null() : json_integer(r.fork_block));
     json_object_set_new(j, "traces", json_string(trn[r.traces >= 0 && r.traces < 4 ? r.traces : 0]));
@@ -200,11 +211,7 @@ static int evm_ingest(evm_args *a) {
         cli_report(&err);
         return 2;
     }
-    if (r.unnamed_traces)
-        fprintf(stderr, "sanctrace evm ingest: %llu trace row%s name%s no addresses (geth-style selfdestructs): "
-                        "they move nothing here\n",
-                (unsigned long long)r.unnamed_traces, r.unnamed_traces == 1 ? "" : "s",
-                r.unnamed_traces == 1 ? "s" : "");
+    say_unnamed(r.unnamed_traces);
     if (r.blocks_skipped)
         fprintf(stderr, "sanctrace evm ingest: %llu block%s at or below the store's last block: not added again\n",
                 (unsigned long long)r.blocks_skipped, r.blocks_skipped == 1 ? "" : "s");

@@ -677,9 +677,12 @@ static int group_take(rpc *r, group *g, st_error *err) {
         uint64_t bn;
         const char *bnum = json_string_value(json_object_get(b[0].result, "number"));
         st_u256 v;
-        if (!bnum || st_u256_parse(bnum, strlen(bnum), &v) || (bn = v.w[0], v.w[1] || v.w[2] || v.w[3]) || bn != num)
-            rc = st_error_set(err, ST_EPARSE, "the node at %s answered block %llu with another block", r->shown,
-                              (unsigned long long)num);
+        if (!bnum || st_u256_parse(bnum, strlen(bnum), &v) || v.w[1] || v.w[2] || v.w[3])
+            rc = st_error_set(err, ST_EPARSE, "the node at %s answered block %llu with no block number (\"number\": %s)",
+                              r->shown, (unsigned long long)num, bnum ? bnum : "missing or not a string");
+        else if ((bn = v.w[0]) != num)
+            rc = st_error_set(err, ST_EPARSE, "the node at %s answered block %llu with another block (%llu)", r->shown,
+                              (unsigned long long)num, (unsigned long long)bn);
         if (rc == ST_OK)
             rc = ev_rpc_block_lines(&r->lines, b[0].result, receipts,
                                     r->traces == ST_EVM_TRACES_NONE ? NULL : b[2].result,
@@ -724,6 +727,7 @@ static int commit(rpc *r, st_error *err) {
     p->addresses_added += ir.addresses_added;
     p->fees_unknown += ir.fees_unknown;
     p->bad_rows += ir.bad_rows;
+    p->unnamed_traces += ir.unnamed_traces;
     p->commits++;
     if (r->fresh.n) {
         if (p->first_block < 0 || r->fresh.v[0].number < p->first_block) p->first_block = r->fresh.v[0].number;
@@ -839,10 +843,15 @@ int st_evm_ingest_rpc(const char *dir, const st_evm_rpc_opts *o, st_evm_rpc_repo
             }
             if (rc) {
                 if (rc == ST_ENET || rc == ST_EINVAL) {
-                    char why[400];
+                    /* what the store holds; run again only when the node went away */
+                    char why[400], kept[120];
                     snprintf(why, sizeof why, "%.380s", err->msg);
-                    st_error_set(err, rc, "%s; the store keeps its last commit (blocks up to %lld): run again to continue",
-                                 why, (long long)c.last_block);
+                    if (c.last_block >= 0)
+                        snprintf(kept, sizeof kept, "the store keeps its last commit (blocks up to %lld)",
+                                 (long long)c.last_block);
+                    else
+                        snprintf(kept, sizeof kept, "nothing was committed (the store holds no block)");
+                    st_error_set(err, rc, "%s; %s%s", why, kept, rc == ST_ENET ? ": run again to continue" : "");
                 }
                 goto done;
             }

@@ -86,6 +86,22 @@ static json_t *traces_json(const node *nd, int num) {
     return a;
 }
 
+/* debug_traceBlockByNumber (callTracer): each transaction's call, with a
+ * SELFDESTRUCT frame naming no addresses (as geth gives them) under it */
+static json_t *geth_traces_json(const node *nd, int num) {
+    json_t *a = json_array();
+    for (int i = 0; i < num % 3; i++) {
+        char th[67], v[32];
+        hash_of(th, fork_of(nd, num), num, i);
+        snprintf(v, sizeof v, "0x%x", 1000 + i);
+        json_array_append_new(a, json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:[{s:s}]}}", "txHash", th, "result", "type",
+                                           "CALL", "from", "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "to",
+                                           "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "value", v, "calls", "type",
+                                           "SELFDESTRUCT"));
+    }
+    return a;
+}
+
 static int refused(const node *nd, const char *m) {
     for (int i = 0; i < 4 && nd->refuse[i]; i++)
         if (!strcmp(nd->refuse[i], m)) return 1;
@@ -125,6 +141,7 @@ static int fake_post(void *ctx, const char *url, const char *body, size_t len, c
         else if (!strcmp(m, "eth_getBlockByNumber")) res = block_json(nd, num, json_is_true(json_array_get(p, 1)));
         else if (!strcmp(m, "eth_getBlockReceipts")) res = receipts_json(nd, num);
         else if (!strcmp(m, "trace_block")) res = traces_json(nd, num);
+        else if (!strcmp(m, "debug_traceBlockByNumber")) res = geth_traces_json(nd, num);
         else if (!strcmp(m, "eth_getTransactionReceipt")) { /* the hash names fork, block and position */
             unsigned f, b, t;
             assert_int_equal(sscanf(arg, "0x%02x%08x%06x", &f, &b, &t), 3);
@@ -327,11 +344,21 @@ static void test_missing_methods(void **state) {
     st_evm_stats s = stats_of(db);
     assert_int_equal(s.flows, 3 * txs_upto(6));
     assert_int_equal(rep.fees_unknown, 0);
-    /* neither trace method: refused, said how to go on */
+    /* no trace_block: the call trees, the same flows; the frames that
+     * name no addresses are counted in the report */
+    node ng = {.head = 6, .refuse = {"trace_block"}};
+    snprintf(db, sizeof db, "%s/g", dir);
+    assert_int_equal(run(db, &ng, ST_EVM_TRACES_AUTO, 0, &rep, &err), ST_OK);
+    assert_int_equal(rep.traces, ST_EVM_TRACES_GETH);
+    assert_int_equal(stats_of(db).flows, 3 * txs_upto(6));
+    assert_int_equal(rep.unnamed_traces, txs_upto(6));
+    /* neither trace method: refused, said how to go on, and that nothing was committed */
     node nt = {.head = 6, .refuse = {"trace_block", "debug_traceBlockByNumber"}};
     snprintf(db, sizeof db, "%s/b", dir);
     assert_int_equal(run(db, &nt, ST_EVM_TRACES_AUTO, 0, &rep, &err), ST_EINVAL);
     assert_non_null(strstr(err.msg, "--traces none"));
+    assert_non_null(strstr(err.msg, "nothing was committed (the store holds no block)"));
+    assert_null(strstr(err.msg, "run again"));
     /* --traces none: the transactions' own values, fees known */
     nt.requests = 0;
     assert_int_equal(run(db, &nt, ST_EVM_TRACES_NONE, 0, &rep, &err), ST_OK);
