@@ -1104,8 +1104,12 @@ struct ev_source {
     size_t len;
     const char *jp, *jend;     /* JSON lines: the cursor */
     long jline;
-    int jdoc;                  /* objects over several lines: a JSON array, or objects pretty-printed */
-    int jskip, jdepth, jinstr; /* jdoc: passing over an object longer than the limit, piece by piece */
+    int jdoc;                  /* a JSON document: 1 an array of objects, 2 objects pretty-printed */
+    int jopen;                 /* jdoc: 1 inside the top-level array, 2 after it */
+    int jin, jskip;            /* jdoc: an element read on into the next piece; passed over (too long) */
+    int jkind, jdepth, jinstr, jesc; /* the element's first byte, and where its scan stands */
+    char jprev;                /* the byte scanned last (a pass goes on at a piece's first byte) */
+    size_t jscan;              /* bytes of the element (from jp) scanned so far */
     size_t csv_at;             /* a gzip file's CSV: where the piece the reader reads starts in data */
     char *scratch;             /* JSON lines: the values of a line */
     size_t scratch_cap;
@@ -1443,6 +1447,18 @@ static int gz_new(ev_gz **out, const void *in, size_t inlen, int fd, const char 
 
 static const char *last_nl(const char *p, size_t n) { return n ? memrchr(p, '\n', n) : NULL; }
 
+/* Whether the source's pieces may end anywhere, not at a line end: a JSON
+ * document's (told before its reader is, from the first piece: an array
+ * written on one line may be longer than any buffer). */
+static int ends_anywhere(const ev_source *s) {
+    if (s->jdoc) return 1;
+    if (s->r.json || s->r.csv) return 0;
+    const ev_gz *z = s->gz;
+    size_t k = z->fill >= 3 && !memcmp(z->buf, "\xef\xbb\xbf", 3) ? 3 : 0;
+    while (k < z->fill && (z->buf[k] == ' ' || z->buf[k] == '\t' || z->buf[k] == '\r' || z->buf[k] == '\n')) k++;
+    return k < z->fill && z->buf[k] == '[';
+}
+
 /* The next piece of a gzip source: the first used bytes of the buffer are
  * read (dropped), then inflate until the piece holds a line more, the
  * piece ending at the last line end (everything at the end).  line is the
@@ -1495,7 +1511,11 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
             seen = head;
             skip = !nl;
         }
-        if (z->end || (!skip && last_nl(z->buf + seen, z->fill - seen))) break;
+        /* a piece ends at a line end, but a JSON document's anywhere (its
+         * reader waits for an element's end: a document on one line
+         * longer than the buffer is read whole) */
+        if (z->end || (!skip && (ends_anywhere(s) ? z->fill > seen : last_nl(z->buf + seen, z->fill - seen) != NULL)))
+            break;
         if (z->fill == z->cap) {
             if (z->cap >= EV_GZ_MAX_LINE) {
                 /* longer than any record can be: its head is kept, so the
@@ -1523,7 +1543,7 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
         z->win = z->fill;
         z->final = 1;
     } else
-        z->win = (size_t)(last_nl(z->buf, z->fill) + 1 - z->buf);
+        z->win = ends_anywhere(s) ? z->fill : (size_t)(last_nl(z->buf, z->fill) + 1 - z->buf);
     s->data = z->buf;
     s->len = z->win;
     if (z->damaged && !z->win) return gz_next(s, 0, line, err); /* nothing before it: reported at once */
@@ -1573,6 +1593,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     reader *r = &s->r;
     r->b = b;
     s->maxrec = b->max_record ? b->max_record : EV_MAX_RECORD;
+    if (s->maxrec > EV_GZ_MAX_LINE / 2) s->maxrec = EV_GZ_MAX_LINE / 2; /* a longer line's head must fit the buffer */
     b->files++;
     if (!s->gz) b->bytes += s->len; /* a gzip file's count as it is inflated */
     /* keep the name for messages about joined rows */
@@ -1607,7 +1628,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
          * one), or objects a pretty-printer wrote over several lines: a
          * first line that is "{" alone */
         const char *nl = memchr(data + k, '\n', len - k), *q = skip_ws(data + k + 1, nl ? nl : data + len);
-        s->jdoc = data[k] == '[' || (nl && q == nl);
+        s->jdoc = data[k] == '[' ? 1 : nl && q == nl ? 2 : 0;
         return ST_OK;
     }
     int rc = st_csv_open(&r->csv, data, len, name, ST_CSV_HEADER);
@@ -1721,74 +1742,119 @@ static long count_nl(const char *p, const char *e) {
     return n;
 }
 
-/* Pass over the rest of an object too long to hold, as far as the piece
- * goes: 1 when its end was passed, 0 when the piece is read through. */
-static int jdoc_pass(ev_source *s) {
-    const char *q = s->jp, *end = s->jend;
-    for (; q < end; q++) {
-        if (*q == '\n') s->jline++;
-        if (s->jinstr) {
-            if (*q == '\\') q++; /* a piece ends at a line end, which no string holds */
-            else if (*q == '"') s->jinstr = 0;
-        } else if (*q == '"') s->jinstr = 1;
-        else if (*q == '{' || *q == '[') s->jdepth++;
-        else if ((*q == '}' || *q == ']') && --s->jdepth <= 0) {
-            s->jp = q + 1;
-            s->jskip = 0;
-            return 1;
+/* The end of a JSON document's element, scanning [from, end) on from
+ * where the scan of the element starting at p stopped (the state in s):
+ * the byte after it, or NULL when it goes on past end.  An object or array
+ * ends with its closing bracket, a string with its closing quote, anything
+ * else before the next delimiter.  In a document of pretty-printed objects
+ * (which only a top-level object starts at a line's first byte) an element
+ * not closed when a line starts with '{' ends there, *cut set: one broken
+ * object costs itself, not the objects after it. */
+static const char *jdoc_end(ev_source *s, const char *p, const char *from, const char *end, int *cut) {
+    *cut = 0;
+    char prev = from > p ? from[-1] : s->jprev;
+    for (const char *q = from; q < end; prev = *q++) {
+        char ch = *q;
+        int first = q == p && !s->jskip; /* the element's first byte */
+        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && (s->jdepth > 0 || s->jinstr)) {
+            *cut = 1;
+            return q;
         }
+        if (s->jesc) s->jesc = 0;
+        else if (s->jinstr) {
+            if (ch == '\\') s->jesc = 1;
+            else if (ch == '"') {
+                s->jinstr = 0;
+                if (!s->jdepth) return q + 1;
+            }
+        } else if (s->jkind != '{' && s->jkind != '[' && s->jkind != '"') {
+            if (!first && strchr(",]}{[\" \t\r\n", ch)) return q; /* a scalar */
+        } else if (ch == '"') s->jinstr = 1;
+        else if (ch == '{' || ch == '[') s->jdepth++;
+        else if ((ch == '}' || ch == ']') && --s->jdepth <= 0) return q + 1;
     }
-    s->jp = end;
-    return 0;
+    s->jprev = prev;
+    return NULL;
+}
+
+/* One element of a JSON document ended at e (cut: by the next object):
+ * an object is read as a line of JSON lines is, anything else is a bad
+ * row.  ST_OK or an error. */
+static int jdoc_element(ev_source *s, const char *p, const char *e, int cut, long line, st_error *err) {
+    s->jline += count_nl(p, e);
+    s->jp = e;
+    s->jin = 0;
+    int too_long = (size_t)(e - p) >= s->maxrec; /* as json_record says of an object */
+    if (s->jkind == '{' && !cut) return json_record(s, p, e, line, err);
+    s->r.b->rows++;
+    bad(&s->r, line, "%s",
+        too_long ? (s->jkind == '{' ? "a JSON object longer than the record limit" : "an element longer than the record limit")
+        : cut    ? "a JSON object not closed before the next one"
+                 : "not one JSON object");
+    return ST_OK;
 }
 
 /* The next object of a JSON document (an array of objects, or objects
- * over several lines): the brackets and commas around objects are passed
- * over, each object read as a line of JSON lines is, on the line it
- * starts on.  An object not closed before the piece ends waits for the
- * next piece; one not closed by the end of the file, or anything but an
- * object where one belongs, is a bad row, and reading goes on at the next
- * line.  s->jp past the input when the piece is read through.  ST_OK or an
- * error. */
+ * over several lines): the brackets and commas around elements are passed
+ * over, each element scanned to its end across the pieces of a file (an
+ * element not ended where a piece ends waits for the next piece, its scan
+ * going on where it stopped), then read on the line it starts on.  An
+ * element longer than the row limit is one bad row, passed over as it
+ * comes; one the file ends inside is one bad row.  s->jp past the input
+ * when the piece is read through.  ST_OK or an error. */
 static int jdoc_next(ev_source *s, st_error *err) {
+    ev_batch *b = s->r.b;
+    int more = s->gz && !s->gz->final, cut;
     for (;;) {
-        if (s->jskip && !jdoc_pass(s)) return ST_OK;
-        const char *p = s->jp, *end = s->jend;
-        const char *q = skip_ws(p, end);
-        s->jline += count_nl(p, q);
-        s->jp = p = q;
-        if (p >= end) return ST_OK;
-        if (*p == '[' || *p == ',' || *p == ']') { /* around the objects */
-            s->jp = p + 1;
+        const char *p = s->jp, *end = s->jend, *e;
+        if (s->jskip) { /* passing over an element too long to hold */
+            e = jdoc_end(s, p, p, end, &cut);
+            s->jline += count_nl(p, e ? e : end);
+            s->jp = e ? e : end;
+            if (!e) return ST_OK;
+            s->jskip = s->jin = 0;
             continue;
         }
         long line = s->jline + 1;
-        const char *e = *p == '{' ? jl_skip(p, end) : NULL;
-        if (!e && *p == '{') {
-            int more = s->gz && !s->gz->final;
-            if ((size_t)(end - p) <= s->maxrec && more) return ST_OK; /* the rest of it is in the next piece */
-            s->r.b->rows++;
-            if (!more) { /* the file ends inside it */
-                s->jp = end;
-                bad(&s->r, line, "%s", "a JSON object not closed before the end of the file");
-                return ST_OK;
+        if (!s->jin) {
+            const char *q = skip_ws(p, end);
+            s->jline += count_nl(p, q);
+            s->jp = p = q;
+            if (p >= end) return ST_OK;
+            if ((*p == '[' && s->jopen != 1) || (*p == ']' && s->jopen == 1) || *p == ',') {
+                if (*p == '[') s->jopen = 1;
+                else if (*p == ']') s->jopen = 2;
+                s->jp = p + 1;
+                continue;
             }
-            bad(&s->r, line, "%s", "a JSON object longer than the record limit"); /* one bad row */
-            s->jskip = 1;
-            s->jdepth = s->jinstr = 0;
-            continue; /* passed over as it comes; reading goes on after it */
+            line = s->jline + 1;
+            if (b->rows >= max_rows(b)) return rows_full(s, line, err);
+            s->jin = 1;
+            s->jkind = *p;
+            s->jdepth = s->jinstr = s->jesc = 0;
+            s->jscan = 0;
         }
-        if (!e) { /* no object: the rest of the line */
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            s->jp = nl ? nl : end;
-            s->r.b->rows++;
-            bad(&s->r, line, "%s", "not one JSON object");
+        if (s->jscan > (size_t)(end - p)) s->jscan = (size_t)(end - p); /* (damage dropped what was held) */
+        if ((e = jdoc_end(s, p, p + s->jscan, end, &cut))) {
+            int rc = jdoc_element(s, p, e, cut, line, err);
+            if (rc || s->pending) return rc;
             continue;
         }
-        s->jline += count_nl(p, e);
-        s->jp = e;
-        int rc = json_record(s, p, e, line, err);
-        if (rc || s->pending) return rc;
+        s->jscan = (size_t)(end - p);
+        int too_long = (size_t)(end - p) >= s->maxrec;
+        if (more && !too_long) return ST_OK; /* the rest of it is in the next piece */
+        b->rows++;
+        bad(&s->r, line, "%s",
+            too_long          ? (s->jkind == '{' ? "a JSON object longer than the record limit"
+                                                 : "an element longer than the record limit")
+            : s->jkind == '{' ? "a JSON object not closed before the end of the file"
+                              : "not one JSON object");
+        s->jline += count_nl(p, end);
+        s->jp = end;
+        s->jin = 0;
+        if (!more) return ST_OK;
+        s->jskip = 1; /* the rest of it passed over as it comes; reading goes on after it */
+        return ST_OK;
     }
 }
 

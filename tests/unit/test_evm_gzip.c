@@ -257,6 +257,108 @@ static void test_long_rows(void **state) {
     max_record = ST_CSV_MAX_RECORD;
 }
 
+/* JSON documents: each element read on its own whatever the lines, a
+ * broken one costing itself; the same whole, in pieces and gzipped */
+static void test_json_documents(void **state) {
+    (void)state;
+    const char *tok1 = "{\"type\": \"token\", \"address\": \"0x0100000000000000000000000000000000000000\"}",
+               *tok2 = "{\"type\": \"token\", \"address\": \"0x0200000000000000000000000000000000000000\"}";
+    char t[4096];
+    ev_batch b;
+    static reports r;
+    /* elements that are no object, on the line of good ones: only themselves lost */
+    snprintf(t, sizeof t, "[%s, null, \"x,]\", [1, {\"a\": 2}], %s, 12 ,%s]\n", tok1, tok2, tok1);
+    check_text(t, strlen(t));
+    read_text(&b, &r, t, strlen(t), 0);
+    assert_int_equal(b.token_addrs.n, 60);
+    assert_int_equal(b.bad_rows, 4);
+    ev_batch_free(&b);
+    /* a JSON-lines file whose first line is a stray "{": that line is one
+     * bad row, every line after it read */
+    snprintf(t, sizeof t, "{\n%s\n%s\n", tok1, tok2);
+    check_text(t, strlen(t));
+    read_text(&b, &r, t, strlen(t), 0);
+    assert_int_equal(b.token_addrs.n, 40);
+    assert_int_equal(b.bad_rows, 1);
+    assert_non_null(strstr(r.all, "export.csv:1: a JSON object not closed before the next one"));
+    ev_batch_free(&b);
+    /* pretty-printed objects, one with a string never closed (and a
+     * backslash before a line end): the objects after it are read */
+    snprintf(t, sizeof t,
+             "{\n  \"type\": \"token\",\n  \"symbol\": \"never \\\nclosed\n}\n"
+             "{\n  \"type\": \"token\",\n  \"address\": \"0x0200000000000000000000000000000000000000\"\n}\n"
+             "{\n  \"type\": \"token\", \"withdrawals\": [\n    {\"a\": 1}\n  ],\n"
+             "  \"address\": \"0x0300000000000000000000000000000000000000\"\n}\n5\n");
+    check_text(t, strlen(t));
+    read_text(&b, &r, t, strlen(t), 0);
+    assert_int_equal(b.token_addrs.n, 40);
+    assert_int_equal(b.bad_rows, 2);
+    assert_non_null(strstr(r.all, "export.csv:1: a JSON object not closed before the next one"));
+    assert_non_null(strstr(r.all, "export.csv:16: not one JSON object"));
+    ev_batch_free(&b);
+    /* an object the file ends inside, longer than the limit: said the
+     * same way whole and in pieces */
+    size_t big = (size_t)5 << 20;
+    char *x = malloc(big + 4096);
+    assert_non_null(x);
+    snprintf(x, 4096, "[%s,\n{\"type\": \"token\", \"symbol\": \"", tok1);
+    size_t n = strlen(x);
+    memset(x + n, 'y', big);
+    x[n + big] = 0;
+    check_text(x, n + big);
+    read_text(&b, &r, x, n + big, 0);
+    assert_int_equal(b.token_addrs.n, 20);
+    assert_non_null(strstr(r.all, "export.csv:2: a JSON object longer than the record limit"));
+    ev_batch_free(&b);
+    free(x);
+    /* the row limit holds on every path of a document, whole and in pieces */
+    snprintf(t, sizeof t, "[%s,\n%s,\n5,\n%s]", tok1, tok2, tok1);
+    for (size_t c = 0; c < 2; c++) {
+        memset(&b, 0, sizeof b);
+        memset(&r, 0, sizeof r);
+        b.on_bad = on_bad;
+        b.ctx = &r;
+        b.max_rows = 2;
+        b.gz_chunk = c ? 7 : 0;
+        size_t glen;
+        unsigned char *g = c ? gz(t, strlen(t), 6, NULL, 0, &glen) : NULL;
+        st_error err;
+        st_error_clear(&err);
+        assert_int_equal(c ? ev_read_buffer(&b, (const char *)g, glen, "export.csv", &err)
+                           : ev_read_buffer(&b, t, strlen(t), "export.csv", &err),
+                         ST_ELIMIT);
+        assert_non_null(strstr(err.msg, "more than 2 rows"));
+        ev_batch_free(&b);
+        free(g);
+    }
+    /* a compact array on one line past the 64 MiB a line may take: every
+     * object read, in pieces as whole */
+    size_t want = (size_t)66 << 20, one = strlen(tok1) + 2;
+    char *line = malloc(want + one + 16);
+    assert_non_null(line);
+    n = 0;
+    line[n++] = '[';
+    size_t objs = 0;
+    while (n < want) {
+        memcpy(line + n, objs & 1 ? tok2 : tok1, one - 2);
+        n += one - 2;
+        line[n++] = ',';
+        line[n++] = ' ';
+        objs++;
+    }
+    line[n - 2] = ']';
+    line[n - 1] = '\n';
+    read_text(&b, &r, line, n, 0);
+    assert_int_equal(b.token_addrs.n, 20 * objs);
+    assert_int_equal(b.bad_rows, 0);
+    ev_batch_free(&b);
+    read_file_text(&b, &r, line, n, 0);
+    assert_int_equal(b.token_addrs.n, 20 * objs);
+    assert_int_equal(b.bad_rows, 0);
+    ev_batch_free(&b);
+    free(line);
+}
+
 static void test_boundaries(void **state) {
     (void)state;
     const char *tx = "0x0500000000000000000000000000000000000000000000000000000000000000";
@@ -608,6 +710,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_long_rows),
+        cmocka_unit_test(test_json_documents),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_windows),
         cmocka_unit_test(test_replaced),
