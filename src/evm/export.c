@@ -1534,9 +1534,11 @@ static int gz_next(ev_source *s, size_t used, long line, st_error *err) {
         if (gz_pull(z)) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", s->r.name);
         b->bytes += z->out - out0;
     }
-    if (z->end && z->damaged) { /* what came before the damage: its complete lines */
-        const char *nl = last_nl(z->buf, z->fill);
-        z->fill = nl ? (size_t)(nl + 1 - z->buf) : 0;
+    if (z->end && z->damaged) { /* what came before the damage: its complete lines (a document's every byte) */
+        if (!ends_anywhere(s)) {
+            const char *nl = last_nl(z->buf, z->fill);
+            z->fill = nl ? (size_t)(nl + 1 - z->buf) : 0;
+        }
         z->win = z->fill;
         z->handed = 1;
     } else if (z->end) {
@@ -1756,7 +1758,7 @@ static const char *jdoc_end(ev_source *s, const char *p, const char *from, const
     for (const char *q = from; q < end; prev = *q++) {
         char ch = *q;
         int first = q == p && !s->jskip; /* the element's first byte */
-        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && (s->jdepth > 0 || s->jinstr)) {
+        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && (s->jdepth == 1 || s->jinstr)) {
             *cut = 1;
             return q;
         }
@@ -1789,7 +1791,7 @@ static int jdoc_element(ev_source *s, const char *p, const char *e, int cut, lon
     s->r.b->rows++;
     bad(&s->r, line, "%s",
         too_long ? (s->jkind == '{' ? "a JSON object longer than the record limit" : "an element longer than the record limit")
-        : cut    ? "a JSON object not closed before the next one"
+        : cut    ? (s->jkind == '{' ? "a JSON object not closed before the next one" : "an element not closed before the next object")
                  : "not one JSON object");
     return ST_OK;
 }

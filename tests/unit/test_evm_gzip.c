@@ -296,7 +296,17 @@ static void test_json_documents(void **state) {
     assert_non_null(strstr(r.all, "export.csv:1: a JSON object not closed before the next one"));
     assert_non_null(strstr(r.all, "export.csv:16: not one JSON object"));
     ev_batch_free(&b);
-    /* an object the file ends inside, longer than the limit: said the
+    /* objects written with indent=0: a nested object starts a line too,
+     * and is no next object */
+    snprintf(t, sizeof t,
+             "{\n\"type\": \"token\",\n\"withdrawals\": [\n{\n\"a\": 1\n}\n],\n"
+             "\"address\": \"0x0100000000000000000000000000000000000000\"\n}\n%s\n", tok2);
+    check_text(t, strlen(t));
+    read_text(&b, &r, t, strlen(t), 0);
+    assert_int_equal(b.token_addrs.n, 40);
+    assert_int_equal(b.bad_rows, 0);
+    ev_batch_free(&b);
+        /* an object the file ends inside, longer than the limit: said the
      * same way whole and in pieces */
     size_t big = (size_t)5 << 20;
     char *x = malloc(big + 4096);
