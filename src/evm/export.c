@@ -1749,9 +1749,9 @@ static long count_nl(const char *p, const char *e) {
  * the byte after it, or NULL when it goes on past end.  An object or array
  * ends with its closing bracket, a string with its closing quote, anything
  * else before the next delimiter.  In a document of pretty-printed objects
- * (which only a top-level object starts at a line's first byte) an element
- * not closed when a line starts with '{' ends there, *cut set: one broken
- * object costs itself, not the objects after it. */
+ * an object still open at its own top level (a nested one may start a line
+ * too: indent=0) when a line starts with '{' ends there, *cut set: one
+ * broken object costs itself, not the objects after it. */
 static const char *jdoc_end(ev_source *s, const char *p, const char *from, const char *end, int *cut) {
     *cut = 0;
     char prev = from > p ? from[-1] : s->jprev;
