@@ -1779,6 +1779,16 @@ static const char *jdoc_end(ev_source *s, const char *p, const char *from, const
     return NULL;
 }
 
+/* Why an element of a JSON document that is no row was not read: too
+ * long, cut by the next object, ended by the file, or no object. */
+static const char *jdoc_why(const ev_source *s, int too_long, int cut, int at_end) {
+    int obj = s->jkind == '{';
+    if (too_long) return obj ? "a JSON object longer than the record limit" : "an element longer than the record limit";
+    if (cut) return obj ? "a JSON object not closed before the next one" : "an element not closed before the next object";
+    if (at_end && obj) return "a JSON object not closed before the end of the file";
+    return "not one JSON object";
+}
+
 /* One element of a JSON document ended at e (cut: by the next object):
  * an object is read as a line of JSON lines is, anything else is a bad
  * row.  ST_OK or an error. */
@@ -1789,10 +1799,7 @@ static int jdoc_element(ev_source *s, const char *p, const char *e, int cut, lon
     int too_long = (size_t)(e - p) >= s->maxrec; /* as json_record says of an object */
     if (s->jkind == '{' && !cut) return json_record(s, p, e, line, err);
     s->r.b->rows++;
-    bad(&s->r, line, "%s",
-        too_long ? (s->jkind == '{' ? "a JSON object longer than the record limit" : "an element longer than the record limit")
-        : cut    ? (s->jkind == '{' ? "a JSON object not closed before the next one" : "an element not closed before the next object")
-                 : "not one JSON object");
+    bad(&s->r, line, "%s", jdoc_why(s, too_long, cut, 0));
     return ST_OK;
 }
 
@@ -1817,7 +1824,6 @@ static int jdoc_next(ev_source *s, st_error *err) {
             s->jskip = s->jin = 0;
             continue;
         }
-        long line = s->jline + 1;
         if (!s->jin) {
             const char *q = skip_ws(p, end);
             s->jline += count_nl(p, q);
@@ -1829,13 +1835,13 @@ static int jdoc_next(ev_source *s, st_error *err) {
                 s->jp = p + 1;
                 continue;
             }
-            line = s->jline + 1;
-            if (b->rows >= max_rows(b)) return rows_full(s, line, err);
+            if (b->rows >= max_rows(b)) return rows_full(s, s->jline + 1, err);
             s->jin = 1;
             s->jkind = *p;
             s->jdepth = s->jinstr = s->jesc = 0;
             s->jscan = 0;
         }
+        long line = s->jline + 1; /* the element's first line: counted when it ends */
         if (s->jscan > (size_t)(end - p)) s->jscan = (size_t)(end - p); /* (damage dropped what was held) */
         if ((e = jdoc_end(s, p, p + s->jscan, end, &cut))) {
             int rc = jdoc_element(s, p, e, cut, line, err);
@@ -1846,11 +1852,7 @@ static int jdoc_next(ev_source *s, st_error *err) {
         int too_long = (size_t)(end - p) >= s->maxrec;
         if (more && !too_long) return ST_OK; /* the rest of it is in the next piece */
         b->rows++;
-        bad(&s->r, line, "%s",
-            too_long          ? (s->jkind == '{' ? "a JSON object longer than the record limit"
-                                                 : "an element longer than the record limit")
-            : s->jkind == '{' ? "a JSON object not closed before the end of the file"
-                              : "not one JSON object");
+        bad(&s->r, line, "%s", jdoc_why(s, too_long, 0, 1));
         s->jline += count_nl(p, end);
         s->jp = end;
         s->jin = 0;
