@@ -266,6 +266,16 @@ static void test_json_documents(void **state) {
     char t[4096];
     ev_batch b;
     static reports r;
+    /* an empty array, on one line and over two: no rows, nothing said */
+    const char *empties[] = {"[]", "[\n]\n", "\xEF\xBB\xBF [ ]"};
+    for (size_t i = 0; i < 3; i++) {
+        check_text(empties[i], strlen(empties[i]));
+        read_text(&b, &r, empties[i], strlen(empties[i]), 0);
+        assert_int_equal(b.rows, 0);
+        assert_int_equal(b.bad_rows, 0);
+        assert_int_equal(r.n, 0);
+        ev_batch_free(&b);
+    }
     /* elements that are no object, on the line of good ones: only themselves lost */
     snprintf(t, sizeof t, "[%s, null, \"x,]\", [1, {\"a\": 2}], %s, 12 ,%s]\n", tok1, tok2, tok1);
     check_text(t, strlen(t));

@@ -72,32 +72,22 @@ static json_t *receipts_json(const node *nd, int num) {
     return a;
 }
 
-static json_t *traces_json(const node *nd, int num) {
+/* trace_block's traces, or (geth) debug_traceBlockByNumber's call trees
+ * with a SELFDESTRUCT frame naming no addresses (as geth gives them)
+ * under each call: one call a transaction */
+static json_t *traces_json(const node *nd, int num, int geth) {
     json_t *a = json_array();
     for (int i = 0; i < num % 3; i++) {
         char th[67], v[32];
         hash_of(th, fork_of(nd, num), num, i);
         snprintf(v, sizeof v, "0x%x", 1000 + i);
-        json_array_append_new(a, json_pack("{s:s, s:{s:s, s:s, s:s, s:s}, s:[], s:s, s:i}", "type", "call", "action",
-                                           "callType", "call", "from", "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                                           "to", "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "value", v,
-                                           "traceAddress", "transactionHash", th, "transactionPosition", i));
-    }
-    return a;
-}
-
-/* debug_traceBlockByNumber (callTracer): each transaction's call, with a
- * SELFDESTRUCT frame naming no addresses (as geth gives them) under it */
-static json_t *geth_traces_json(const node *nd, int num) {
-    json_t *a = json_array();
-    for (int i = 0; i < num % 3; i++) {
-        char th[67], v[32];
-        hash_of(th, fork_of(nd, num), num, i);
-        snprintf(v, sizeof v, "0x%x", 1000 + i);
-        json_array_append_new(a, json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:[{s:s}]}}", "txHash", th, "result", "type",
-                                           "CALL", "from", "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "to",
-                                           "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "value", v, "calls", "type",
-                                           "SELFDESTRUCT"));
+        const char *from = "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", *to = "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+        json_array_append_new(
+            a, geth ? json_pack("{s:s, s:{s:s, s:s, s:s, s:s, s:[{s:s}]}}", "txHash", th, "result", "type", "CALL",
+                                "from", from, "to", to, "value", v, "calls", "type", "SELFDESTRUCT")
+                    : json_pack("{s:s, s:{s:s, s:s, s:s, s:s}, s:[], s:s, s:i}", "type", "call", "action",
+                                "callType", "call", "from", from, "to", to, "value", v, "traceAddress",
+                                "transactionHash", th, "transactionPosition", i));
     }
     return a;
 }
@@ -140,8 +130,8 @@ static int fake_post(void *ctx, const char *url, const char *body, size_t len, c
         } else if (num > nd->head) res = json_null();
         else if (!strcmp(m, "eth_getBlockByNumber")) res = block_json(nd, num, json_is_true(json_array_get(p, 1)));
         else if (!strcmp(m, "eth_getBlockReceipts")) res = receipts_json(nd, num);
-        else if (!strcmp(m, "trace_block")) res = traces_json(nd, num);
-        else if (!strcmp(m, "debug_traceBlockByNumber")) res = geth_traces_json(nd, num);
+        else if (!strcmp(m, "trace_block")) res = traces_json(nd, num, 0);
+        else if (!strcmp(m, "debug_traceBlockByNumber")) res = traces_json(nd, num, 1);
         else if (!strcmp(m, "eth_getTransactionReceipt")) { /* the hash names fork, block and position */
             unsigned f, b, t;
             assert_int_equal(sscanf(arg, "0x%02x%08x%06x", &f, &b, &t), 3);
@@ -384,7 +374,7 @@ static void test_wrong_answers(void **state) {
     node nd = {.head = 9};
     json_t *b = block_json(&nd, 5, 1);
     json_object_set_new(json_array_get(json_object_get(b, "transactions"), 1), "from", json_string("0x1234"));
-    expect_refused(b, receipts_json(&nd, 5), traces_json(&nd, 5), "block 5: transaction 1: 'from'");
+    expect_refused(b, receipts_json(&nd, 5), traces_json(&nd, 5, 0), "block 5: transaction 1: 'from'");
     b = block_json(&nd, 5, 1);
     json_object_set_new(json_array_get(json_object_get(b, "transactions"), 0), "value", json_string("12"));
     expect_refused(b, NULL, NULL, "'value' is not a quantity");
@@ -399,10 +389,10 @@ static void test_wrong_answers(void **state) {
     r = receipts_json(&nd, 5);
     json_object_set_new(json_array_get(r, 0), "status", json_string("0x2"));
     expect_refused(block_json(&nd, 5, 1), r, NULL, "'status'");
-    json_t *t = traces_json(&nd, 5);
+    json_t *t = traces_json(&nd, 5, 0);
     json_object_set_new(json_array_get(t, 0), "type", json_string("teleport"));
     expect_refused(block_json(&nd, 5, 1), NULL, t, "'type'");
-    t = traces_json(&nd, 4);
+    t = traces_json(&nd, 4, 0);
     expect_refused(block_json(&nd, 5, 1), NULL, t, "names no transaction of the block");
     /* full transactions were not asked */
     expect_refused(block_json(&nd, 5, 0), NULL, NULL, "not a full transaction");
