@@ -42,6 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "sanctrace/sanctrace.h"
 
 #ifdef __cplusplus
@@ -188,6 +190,33 @@ typedef struct st_evm_summary {
  * first block (its balances are unknown). */
 int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out,
                            st_error *err);
+
+/* ---- answers as JSON ----------------------------------------------------
+ *
+ * What `evm stats`, `evm tx` and `evm address` answer, built once for
+ * every front end (the command line, the server's GET /evm/...).  Each
+ * object is a new reference the caller json_decref()s; amounts are decimal
+ * strings, what the store does not know is null.  eip55: addresses in
+ * their EIP-55 checksum case, else lowercase. */
+
+/* {"blocks", "transactions", "flows", "addresses", "assets", "first_block",
+ * "last_block", "store_bytes", "bytes_per_flow"}; NULL when out of memory. */
+json_t *st_evm_stats_json(const st_evm *e);
+/* {"hash", "block_number", "from", "to", "value", "status", "fee", "flows":
+ * [{"asset", "from", "to", "amount", "kind", "position"}]} of the
+ * transaction id names (a hash or BLOCK:INDEX, as st_evm_find_tx): ST_OK
+ * and *out; ST_EINVAL for text that is neither, ST_ENOTFOUND when the
+ * store does not hold it, ST_ENOMEM (err says each). */
+int st_evm_tx_json(const st_evm *e, const char *id, int eip55, json_t **out, st_error *err);
+/* {"address", ["at_block",] "balances": [{"asset", "received", "sent",
+ * "balance"}], "flows_in", "flows_out", "balances_from_block",
+ * "fees_unknown", "note"} of the address text names, up to and including
+ * at_block (< 0: all); ST_EINVAL for text that is no address, ST_ENOTFOUND
+ * when the store never saw it.  At a block before the store's first,
+ * "balances", "flows_in" and "flows_out" are null and "note" says why:
+ * what the address held then is unknown, never zero. */
+int st_evm_address_json(const st_evm *e, const char *text, int64_t at_block, int eip55, json_t **out,
+                        st_error *err);
 
 /* ---- events: swaps and bridges ------------------------------------------
  *

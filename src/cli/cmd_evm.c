@@ -89,25 +89,6 @@ static void emit(const evm_args *a, json_t *o) {
     cli_print_kv(o, 20);
 }
 
-static json_t *jamount(const st_u256 *v) {
-    char t[ST_U256_TEXT];
-    return json_string(st_u256_format(v, t));
-}
-
-/* lowercase, or EIP-55 when asked */
-static void addr_case(const evm_args *a, char t[43]) {
-    uint8_t b[20];
-    if (a->eip55 && st_evm_addr_parse(t, b) == ST_OK) st_evm_addr_format_eip55(b, t);
-}
-
-static json_t *jaddr(const evm_args *a, const st_evm *e, uint64_t id) {
-    if (id == ST_EVM_NONE) return json_null();
-    char t[43];
-    st_evm_addr_text(e, id, t);
-    addr_case(a, t);
-    return json_string(t);
-}
-
 static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
 
 static void on_bad(void *ctx, const st_error *e) {
@@ -250,22 +231,28 @@ static int evm_stats(evm_args *a) {
         return 2;
     }
     if (open_store(a, &e)) return 2;
-    st_evm_stats s;
-    st_evm_get_stats(e, &s);
-    json_t *j = json_object();
-    json_object_set_new(j, "blocks", jint(s.blocks));
-    json_object_set_new(j, "transactions", jint(s.transactions));
-    json_object_set_new(j, "flows", jint(s.flows));
-    json_object_set_new(j, "addresses", jint(s.addresses));
-    json_object_set_new(j, "assets", jint(s.assets));
-    json_object_set_new(j, "first_block", s.first_block < 0 ? json_null() : json_integer(s.first_block));
-    json_object_set_new(j, "last_block", s.last_block < 0 ? json_null() : json_integer(s.last_block));
-    json_object_set_new(j, "store_bytes", jint(s.store_bytes));
-    json_object_set_new(j, "bytes_per_flow", s.flows ? jint(s.column_bytes_per_flow + s.index_bytes_per_flow) : json_null());
+    json_t *j = st_evm_stats_json(e);
+    st_evm_close(e);
+    if (!j) {
+        fprintf(stderr, "sanctrace evm stats: out of memory\n");
+        return 2;
+    }
     emit(a, j);
     json_decref(j);
-    st_evm_close(e);
     return 0;
+}
+
+/* A query's outcome: its answer printed, or what went wrong said (exit 1
+ * when the store does not hold what was asked, 2 otherwise). */
+static int answer(const evm_args *a, const char *cmd, int rc, json_t *j, const st_error *err) {
+    if (rc == ST_OK) {
+        emit(a, j);
+        json_decref(j);
+        return 0;
+    }
+    if (rc == ST_ENOTFOUND) fprintf(stderr, "sanctrace %s: %s at %s\n", cmd, err->msg, a->db);
+    else fprintf(stderr, "sanctrace %s: %s\n", cmd, err->msg);
+    return rc == ST_ENOTFOUND ? 1 : 2;
 }
 
 static int evm_tx(evm_args *a) {
@@ -273,57 +260,14 @@ static int evm_tx(evm_args *a) {
         fprintf(stderr, "sanctrace evm tx: give one transaction hash (0x + 64 hex digits) or BLOCK:INDEX\n");
         return 2;
     }
-    const char *id = a->posl.v[0];
     st_evm *e;
     if (open_store(a, &e)) return 2;
-    uint64_t t;
-    int found = st_evm_find_tx(e, id, &t);
-    if (found < 0) {
-        fprintf(stderr, "sanctrace evm tx: '%s' is neither a transaction hash (0x + 64 hex digits) nor BLOCK:INDEX\n", id);
-        st_evm_close(e);
-        return 2;
-    }
-    if (!found) {
-        fprintf(stderr, "sanctrace evm tx: transaction %s is not in the store at %s\n", id, a->db);
-        st_evm_close(e);
-        return 1;
-    }
-    st_evm_tx x;
-    st_evm_get_tx(e, t, &x);
-    json_t *j = json_object(), *flows = json_array();
-    if (x.has_hash) {
-        char h[67] = "0x";
-        static const char hx[] = "0123456789abcdef";
-        for (int i = 0; i < 32; i++) h[2 + 2 * i] = hx[x.hash[i] >> 4], h[3 + 2 * i] = hx[x.hash[i] & 15];
-        h[66] = 0;
-        json_object_set_new(j, "hash", json_string(h));
-    } else json_object_set_new(j, "hash", json_null());
-    json_object_set_new(j, "block_number", jint(x.block));
-    json_object_set_new(j, "from", jaddr(a, e, x.from));
-    json_object_set_new(j, "to", jaddr(a, e, x.to));
-    json_object_set_new(j, "value", x.value_known ? jamount(&x.value) : json_null());
-    json_object_set_new(j, "status", x.status < 0 ? json_null() : json_integer(x.status));
-    json_object_set_new(j, "fee", x.fee_known ? jamount(&x.fee) : json_null());
-    for (uint64_t f = x.first_flow; f < x.first_flow + x.nflows; f++) {
-        st_evm_flow fl;
-        st_evm_get_flow(e, f, &fl);
-        char asset[43];
-        st_evm_asset_text(e, fl.asset, asset);
-        addr_case(a, asset);
-        json_t *o = json_object();
-        json_object_set_new(o, "asset", json_string(asset));
-        json_object_set_new(o, "from", jaddr(a, e, fl.from));
-        json_object_set_new(o, "to", jaddr(a, e, fl.to));
-        json_object_set_new(o, "amount", jamount(&fl.amount));
-        json_object_set_new(o, "kind", json_string(st_evm_kind_name(fl.kind)));
-        json_object_set_new(o, "position", jint(fl.position));
-        json_array_append_new(flows, o);
-    }
-    json_object_set_new(j, "flows", flows);
-    emit(a, j);
-    json_decref(j);
+    json_t *j;
+    st_error err;
+    st_error_clear(&err);
+    int rc = st_evm_tx_json(e, a->posl.v[0], a->eip55, &j, &err);
     st_evm_close(e);
-    return 0;
+    return answer(a, "evm tx", rc, j, &err);
 }
 
 static int evm_address(evm_args *a) {
@@ -332,78 +276,24 @@ static int evm_address(evm_args *a) {
         return 2;
     }
     uint8_t addr[20];
-    if (st_evm_addr_parse(a->posl.v[0], addr)) {
+    if (st_evm_addr_parse(a->posl.v[0], addr)) { /* said before the store is looked for */
         fprintf(stderr, "sanctrace evm address: '%s' is not an address (0x + 40 hex digits)\n", a->posl.v[0]);
         return 2;
     }
-    char text[43];
-    st_evm_addr_format(addr, text);
-    addr_case(a, text);
     st_evm *e;
     if (open_store(a, &e)) return 2;
-    uint64_t id;
-    if (!st_evm_find_addr(e, addr, &id)) {
-        fprintf(stderr, "sanctrace evm address: %s is not in the store at %s\n", text, a->db);
-        st_evm_close(e);
-        return 1;
-    }
-    st_evm_stats s;
-    st_evm_get_stats(e, &s);
-    int64_t at = a->has_at_block ? (int64_t)a->at_block : INT64_MAX;
-    st_evm_summary sum;
+    json_t *j;
     st_error err;
     st_error_clear(&err);
-    int rc = st_evm_address_summary(e, id, at, &sum, &err);
-    json_t *j = json_object();
-    json_object_set_new(j, "address", json_string(text));
-    if (a->has_at_block) json_object_set_new(j, "at_block", json_integer(at));
-    if (rc == ST_EINVAL) { /* before the store's first block */
-        json_object_set_new(j, "balances", json_null());
-        json_object_set_new(j, "flows_in", json_null());
-        json_object_set_new(j, "flows_out", json_null());
-        json_object_set_new(j, "note", json_string(err.msg));
+    int rc = st_evm_address_json(e, a->posl.v[0], a->has_at_block ? (int64_t)a->at_block : -1, a->eip55, &j, &err);
+    st_evm_close(e);
+    if (rc == ST_OK && json_is_null(json_object_get(j, "balances"))) { /* before the store's first block */
+        fprintf(stderr, "sanctrace evm address: %s\n", json_string_value(json_object_get(j, "note")));
         emit(a, j);
-        fprintf(stderr, "sanctrace evm address: %s\n", err.msg);
         json_decref(j);
-        st_evm_close(e);
         return 1;
     }
-    if (rc) {
-        cli_report(&err);
-        json_decref(j);
-        st_evm_close(e);
-        return 2;
-    }
-    json_t *bal = json_array();
-    for (size_t i = 0; i < sum.nbalances; i++) {
-        const st_evm_balance *b = &sum.balances[i];
-        char asset[43], net[ST_U256_TEXT + 1];
-        st_evm_asset_text(e, b->asset, asset);
-        addr_case(a, asset);
-        net[0] = '-';
-        st_u256_format(&b->net, net + 1);
-        json_t *o = json_object();
-        json_object_set_new(o, "asset", json_string(asset));
-        json_object_set_new(o, "received", jamount(&b->received));
-        json_object_set_new(o, "sent", jamount(&b->sent));
-        json_object_set_new(o, "balance", json_string(b->negative ? net : net + 1));
-        json_array_append_new(bal, o);
-    }
-    json_object_set_new(j, "balances", bal);
-    json_object_set_new(j, "flows_in", jint(sum.flows_in));
-    json_object_set_new(j, "flows_out", jint(sum.flows_out));
-    json_object_set_new(j, "balances_from_block", json_integer(s.first_block));
-    json_object_set_new(j, "fees_unknown", jint(sum.fees_unknown));
-    char note[300];
-    snprintf(note, sizeof note,
-             "balances count flows from block %lld, the store's first; what the address held before is unknown%s",
-             (long long)s.first_block, sum.fees_unknown ? "; sent leaves out fees the export did not give" : "");
-    json_object_set_new(j, "note", json_string(note));
-    emit(a, j);
-    json_decref(j);
-    st_free(sum.balances);
-    st_evm_close(e);
-    return 0;
+    return answer(a, "evm address", rc, j, &err);
 }
 
 /* --scenario bybit: the cross-chain laundering scenario (sanctrace/xtrace.h) */
