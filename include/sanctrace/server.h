@@ -54,6 +54,7 @@ typedef struct st_server_config {
     const char *cors_origins[8]; /* origins whose pages may call the API (CORS), none by default */
     int n_cors_origins;
     const char *rings_state;  /* identity-ring state for POST /applicants/check; NULL: none */
+    const char *evm_store;    /* Ethereum store (evm.h) for GET /evm/...; NULL: none */
 } st_server_config;
 
 /* Serve until SIGTERM or SIGINT: stop accepting, finish the requests in

@@ -50,9 +50,13 @@ static void serve_usage(FILE *f) {
             "Screening as an HTTP service: yente's POST /match/{dataset}, GET /search/{dataset}?q=,\n"
             "GET /entities/{id}, /catalog, /healthz, /readyz, the reconciliation API at\n"
             "/reconcile, POST|GET /decisions, GET /alerts, POST /applicants/check (with\n"
-            "--rings-state), and the analyst page at /.\n\n"
+            "--rings-state), GET /evm/stats, /evm/tx/{hash}, /evm/address/{address} (with\n"
+            "--evm-db), and the analyst page at /.\n\n"
             "  --rings-state DIR    identity-ring state ('sanctrace rings add --state DIR') that\n"
             "                       POST /applicants/check answers from (analyst or admin keys)\n"
+            "  --evm-db DIR         Ethereum store ('sanctrace evm ingest --db DIR') that GET /evm/...\n"
+            "                       answers from, as 'evm stats|tx|address' do; an ingest beside the\n"
+            "                       server is seen at its next commit\n"
             "  --listen ADDR:PORT   default 127.0.0.1:8080 (port 0: any free port)\n"
             "  --threads N          HTTP worker threads (default 8)\n"
             "  --db TARGET          store: postgres://user@host:port/db, or a SQLite file\n"
@@ -149,7 +153,7 @@ static int serve_keys(int argc, const char *const *argv, const char *db, const c
 }
 
 typedef struct serve_args {
-    const char *data_dir, *listen, *db, *auth, *update_every, *port_file, *role, *rings_state;
+    const char *data_dir, *listen, *db, *auth, *update_every, *port_file, *role, *rings_state, *evm_db;
     uint64_t threads, max_body, timeout, header_timeout, body_timeout, max_conns, max_conns_per_ip;
     cli_list update_from, host_names, cors_origins;
     cli_args pos;
@@ -168,6 +172,7 @@ static const cli_opt serve_opts[] = {
     SOPT("--max-connections-per-ip", CLI_NUM, max_conns_per_ip, 100000),
     SOPT("--host-name", CLI_LIST, host_names, 0),     SOPT("--cors-origin", CLI_LIST, cors_origins, 0),
     SOPT("--role", CLI_TEXT, role, 0),                SOPT("--rings-state", CLI_TEXT, rings_state, 0),
+    SOPT("--evm-db", CLI_TEXT, evm_db, 0),
     CLI_END,
 };
 
@@ -192,6 +197,7 @@ static int serve_config(serve_args *a, st_server_config *cfg) {
     cfg->db = a->db;
     cfg->port_file = a->port_file;
     cfg->rings_state = a->rings_state;
+    cfg->evm_store = a->evm_db;
     if (a->auth && strcmp(a->auth, "on") && strcmp(a->auth, "off")) {
         fprintf(stderr, "sanctrace: --auth takes on or off\n");
         return 2;

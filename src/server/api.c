@@ -28,6 +28,7 @@
  * with every right.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "core/sha256.h"
 #include "server/request.h"
 #include "server/api.h"
+#include "server/evm_api.h"
 #include "server/reconcile.h"
 #include "server/yente.h"
 #include "server/applicants.h"
@@ -572,16 +574,16 @@ static const char *audit_bounded(const char *text, json_t *answer, char **owned)
     return *owned ? *owned : "{\"truncated\":true}";
 }
 
-/* Record a screening request; on failure out becomes a 503. */
-static int audit(srv_api *S, srv_req *r, const st_key_info *who, const char *endpoint, const char *subject,
-                 const st_snapshot *snap, const char *input, json_t *answer, srv_resp *out) {
+/* Record a request answered from version (a list snapshot, a store's
+ * commit); on failure out becomes a 503. */
+static int audit_at(srv_api *S, srv_req *r, const st_key_info *who, const char *endpoint, const char *subject,
+                    const char *version, const char *input, json_t *answer, srv_resp *out) {
     char ts[40];
     char *results = json_dumps(answer, JSON_COMPACT);
     char *input_marker = NULL, *results_marker = NULL;
     const char *in = audit_bounded(input ? input : "", NULL, &input_marker);
     const char *res = results ? audit_bounded(results, answer, &results_marker) : "null";
-    st_audit_rec rec = {st_db_now(ts, sizeof ts), r->key_id, endpoint, subject,
-                        st_snapshot_version(snap), in, res, who->name};
+    st_audit_rec rec = {st_db_now(ts, sizeof ts), r->key_id, endpoint, subject, version, in, res, who->name};
     st_error err;
     st_error_clear(&err);
     int rc = results ? srv_audit_write(S->audit, &rec, &err) : ST_ENOMEM;
@@ -594,6 +596,12 @@ static int audit(srv_api *S, srv_req *r, const st_key_info *who, const char *end
         return rc;
     }
     return ST_OK;
+}
+
+/* Record a screening request against the snapshot that answered it. */
+static int audit(srv_api *S, srv_req *r, const st_key_info *who, const char *endpoint, const char *subject,
+                 const st_snapshot *snap, const char *input, json_t *answer, srv_resp *out) {
+    return audit_at(S, r, who, endpoint, subject, st_snapshot_version(snap), input, answer, out);
 }
 
 static st_snapshot *need_snapshot(srv_api *S, json_t **cat, srv_resp *out) {
@@ -1457,6 +1465,53 @@ static void api_reconcile_route(srv_api *S, srv_req *r, const st_key_info *who, 
     }
 }
 
+/* GET /evm/stats, /evm/tx/{id}, /evm/address/{address}[?at_block=N]
+ * [&eip55=1]: the answers of `evm stats|tx|address` (evm.h), from the
+ * store's newest commit, each recorded in the audit trail with the block
+ * the store reached. */
+static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *what, srv_resp *out) {
+    if (!S->evm) {
+        srv_error(out, 404, "not_found", "no Ethereum store: start the server with --evm-db DIR");
+        return;
+    }
+    const char *at = srv_arg(r, "at_block"), *e55 = srv_arg(r, "eip55");
+    int64_t at_block = -1;
+    if (at) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(at, &end, 10);
+        if (!*at || *end || errno || v < 0 || strncmp(what, "address/", 8)) {
+            srv_error(out, 422, "invalid_request", "at_block: a block number (0 or more), for /evm/address/ only");
+            return;
+        }
+        at_block = v;
+    }
+    int eip55 = e55 && (!strcmp(e55, "1") || !strcmp(e55, "true"));
+    if (e55 && !eip55 && strcmp(e55, "0") && strcmp(e55, "false")) {
+        srv_error(out, 422, "invalid_request", "eip55: 1 or 0 (true or false)");
+        return;
+    }
+    json_t *ans = NULL;
+    char version[48], endpoint[24];
+    st_error err;
+    st_error_clear(&err);
+    int rc = srv_evm_query(S->evm, what, at_block, eip55, &ans, version, &err);
+    if (rc == ST_EINVAL) { srv_error(out, 422, "invalid_request", "%s", err.msg); return; }
+    if (rc == ST_ENOTFOUND) { srv_error(out, 404, "not_found", "%s", err.msg); return; }
+    if (rc == ST_EIO) { srv_error(out, 503, "not_ready", "%s", err.msg); return; }
+    if (rc != ST_OK) { srv_error(out, 500, "internal", "%s", err.msg); return; }
+    const char *slash = strchr(what, '/');
+    snprintf(endpoint, sizeof endpoint, "evm/%.*s", slash ? (int)(slash - what) : (int)strlen(what), what);
+    char input[160];
+    snprintf(input, sizeof input, "{\"at_block\":%lld,\"eip55\":%s}", (long long)at_block, eip55 ? "true" : "false");
+    if (audit_at(S, r, who, endpoint, slash ? slash + 1 : "", version, input, ans, out) != ST_OK) {
+        json_decref(ans);
+        return;
+    }
+    out->status = 200;
+    out->json = ans;
+}
+
 void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
     srv_api *S = ctx;
     const char *m = r->method, *url = r->url, *rest;
@@ -1491,6 +1546,9 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
         }
         if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile_route(S, r, &who, rest, out);
         if (cb && out->json) out->jsonp = cb;
+    } else if (route(url, "/evm/", &rest) && *rest) {
+        if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /evm/%s", rest);
+        else if (allowed(&who, ST_ROLE_READ, "read the Ethereum store", out)) api_evm(S, r, &who, rest, out);
     } else if (strcmp(url, "/decisions") == 0) {
         if (post) {
             if (allowed(&who, ST_ROLE_ANALYST, "record decisions", out)) api_decision_add(S, r, &who, out);

@@ -30,6 +30,7 @@ typedef struct srv_api {
     srv_live *live;
     int auth;                  /* API keys required */
     struct srv_applicants *applicants; /* POST /applicants/check; NULL without --rings-state */
+    struct srv_evm *evm;       /* GET /evm/...; NULL without --evm-db */
 } srv_api;
 
 /* The srv_handler_fn of the server: ctx is the srv_api.  Always fills out. */

@@ -31,6 +31,7 @@
 #include "server/monitor.h"
 #include "server/api.h"
 #include "server/applicants.h"
+#include "server/evm_api.h"
 #include "server/http.h"
 #include "server/live.h"
 #include "sanctrace/update.h"
@@ -280,6 +281,7 @@ static int serve_http(srv *S, st_error *err) {
     S->api.live = &S->live;
     S->api.auth = S->cfg.auth >= 0 ? S->cfg.auth : !loopback;
     if (S->cfg.rings_state && (rc = srv_applicants_start(S->cfg.rings_state, &S->api.applicants, err)) != ST_OK) return rc;
+    if (S->cfg.evm_store && (rc = srv_evm_start(S->cfg.evm_store, &S->api.evm, err)) != ST_OK) return rc;
     if ((rc = srv_http_start(&S->http, &S->cfg, srv_api_dispatch, &S->api, err)) != ST_OK) return rc;
     fprintf(stderr, "sanctrace: listening on http://%.*s:%u (%d threads, API keys %s, store %s)\n",
             (int)(strrchr(S->cfg.listen, ':') - S->cfg.listen), S->cfg.listen, srv_http_port(S->http),
@@ -374,6 +376,7 @@ done:
     }
     if (S->http) served = srv_http_stop(S->http);
     srv_applicants_stop(S->api.applicants);
+    srv_evm_stop(S->api.evm);
     helper_stop(S);
     srv_audit_stop(S->audit);
     long audited = -1;

@@ -1,0 +1,103 @@
+#!/bin/sh
+# GET /evm/stats, /evm/tx/{id} and /evm/address/{address} on loopback
+# with keys: each answer is the one `evm stats|tx|address` prints for the
+# same store (at_block and eip55 too); bad ids are 422, unknown ones 404,
+# other methods 405, no key 401; a store that does not exist yet is 503
+# until an ingest makes it, and a newer commit is answered without a
+# restart; every query is in the audit trail with the block the store had
+# reached.  A server without --evm-db says how to give it one.
+set -eu
+. tests/lib/server.sh
+trap 'srv_stop A >/dev/null 2>&1 || true; srv_stop B >/dev/null 2>&1 || true' EXIT
+D=$ST_TMP/data
+DB=$ST_TMP/evm
+mkdir -p "$D"
+"$ST_BIN" evm synth --flows 20000 --seed 3 --out "$ST_TMP/a" > /dev/null
+last=$(tail -n 1 "$ST_TMP/a/blocks.csv" | cut -d, -f1)
+"$ST_BIN" evm synth --flows 5000 --seed 4 --from-block $((last + 1)) --out "$ST_TMP/b" > /dev/null
+
+rkey=$("$ST_BIN" serve keys add investigator --role read --data-dir "$D" 2>/dev/null) || fail "keys add read"
+srv_start A --data-dir "$D" --threads 4 --auth on --evm-db "$DB"
+U=$SRV_URL_A
+as() { curl -s -H "Authorization: ApiKey $rkey" "$@"; }
+code() { as -o /dev/null -w '%{http_code}' "$@"; }
+
+# no store yet: 503 saying how to make one
+[ "$(code "$U/evm/stats")" = 503 ] || fail "no store: not 503"
+as "$U/evm/stats" | grep -q "evm ingest --db" || fail "no store: the answer does not say how to make one"
+"$ST_BIN" evm ingest --db "$DB" "$ST_TMP/a" > /dev/null
+
+# the answers, beside the command line's
+same() { # same URL-path CLI-args...: the server's JSON equals the command's
+  path=$1; shift
+  as "$U$path" > "$ST_TMP/srv.json"
+  "$ST_BIN" evm "$@" --db "$DB" > "$ST_TMP/cli.json" || [ $? = 1 ] || fail "evm $*"
+  python3 - "$ST_TMP/srv.json" "$ST_TMP/cli.json" <<'PY' || fail "GET $path differs from evm $*: $(head -c 400 "$ST_TMP/srv.json")"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a == b, (a, b)
+PY
+}
+tx=$(awk -F, 'NR == 40 {print $1}' "$ST_TMP/a/transactions.csv")
+addr=$(awk -F, 'NR == 40 {print $6}' "$ST_TMP/a/transactions.csv")
+upper=0x$(printf %s "$addr" | cut -c3- | tr a-f A-F)
+same /evm/stats stats
+same "/evm/tx/$tx" tx "$tx"
+same "/evm/tx/$tx?eip55=1" tx "$tx" --eip55
+same "/evm/address/$upper" address "$addr"
+same "/evm/address/$addr?at_block=$((last - 20))" address "$addr" --at-block $((last - 20))
+same "/evm/address/$addr?eip55=true" address "$addr" --eip55
+[ "$(as "$U/evm/tx/$tx" | jget '.flows.length')" -ge 1 ] || fail "tx without flows"
+[ "$(as "$U/evm/stats" | jget '.last_block')" = "$last" ] || fail "stats: last block"
+# before the store's first block: unknown, not zero
+as "$U/evm/address/$addr?at_block=5" > "$ST_TMP/early.json"
+[ "$(jget '.balances' < "$ST_TMP/early.json")" = null ] || fail "balances before the first block: $(cat "$ST_TMP/early.json")"
+jget '.note' < "$ST_TMP/early.json" | grep -q "first block" || fail "no note before the first block"
+
+# what is wrong, said
+[ "$(code "$U/evm/tx/0x1234")" = 422 ] || fail "a short hash: not 422"
+[ "$(code "$U/evm/tx/0x$(printf '%064d' 7)")" = 404 ] || fail "an unknown hash: not 404"
+[ "$(code "$U/evm/address/0xabc")" = 422 ] || fail "a short address: not 422"
+[ "$(code "$U/evm/address/0x$(printf '%040d' 9)")" = 404 ] || fail "an unknown address: not 404"
+[ "$(code "$U/evm/address/$addr?at_block=soon")" = 422 ] || fail "at_block=soon: not 422"
+[ "$(code "$U/evm/address/$addr?eip55=maybe")" = 422 ] || fail "eip55=maybe: not 422"
+[ "$(code "$U/evm/blocks")" = 404 ] || fail "an unknown query: not 404"
+[ "$(code -XPOST "$U/evm/stats")" = 405 ] || fail "POST: not 405"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$U/evm/stats")" = 401 ] || fail "no key: not 401"
+as "$U/evm/tx/0x1234" | grep -q "neither a transaction hash" || fail "a short hash: the reason is not said"
+
+# a commit beside the running server is answered without a restart, and
+# queries running across it are all answered (from one commit or the next)
+loops=
+for k in 1 2 3; do
+  (for i in $(seq 40); do code "$U/evm/address/$addr"; echo; code "$U/evm/stats"; echo; done > "$ST_TMP/loop$k") &
+  loops="$loops $!"
+done
+"$ST_BIN" evm ingest --db "$DB" "$ST_TMP/b" > /dev/null
+for p in $loops; do wait "$p"; done # (not the server's)
+[ "$(cat "$ST_TMP"/loop* | sort -u)" = 200 ] || fail "queries across a commit: $(cat "$ST_TMP"/loop* | sort | uniq -c)"
+last2=$(tail -n 1 "$ST_TMP/b/blocks.csv" | cut -d, -f1)
+[ "$(as "$U/evm/stats" | jget '.last_block')" = "$last2" ] || fail "the new commit is not answered"
+tx2=$(awk -F, 'NR == 10 {print $1}' "$ST_TMP/b/transactions.csv")
+same "/evm/tx/$tx2" tx "$tx2"
+same /evm/stats stats
+srv_stop A
+
+# the audit trail: the key, the query, the store's block
+"$ST_BIN" audit export --data-dir "$D" > "$ST_TMP/audit.csv"
+python3 - "$ST_TMP/audit.csv" "$tx" "$last" "$last2" <<'PY' || fail "audit trail"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if r["endpoint"].startswith("evm/")]
+assert rows and all(r["key_name"] == "investigator" for r in rows), rows[:1]
+mine = [r for r in rows if r["endpoint"] == "evm/tx" and r["subject"] == sys.argv[2]]
+assert mine and mine[0]["snapshot"] == "evm:" + sys.argv[3], mine[:1]
+assert any(r["endpoint"] == "evm/stats" and r["snapshot"] == "evm:" + sys.argv[4] for r in rows)
+assert any(r["endpoint"] == "evm/address" for r in rows)
+PY
+
+# without --evm-db: 404 naming the option
+srv_start B --data-dir "$ST_TMP/data2"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$SRV_URL_B/evm/stats")" = 404 ] || fail "no --evm-db: not 404"
+curl -s "$SRV_URL_B/evm/stats" | grep -q -- "--evm-db" || fail "no --evm-db: the option is not named"
+srv_stop B
+echo "server evm ok"
