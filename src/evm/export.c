@@ -1876,7 +1876,9 @@ static int source_peek(ev_source *s, st_error *err) {
                 return ST_OK;
             }
             if (rc == ST_ENOMEM) return st_error_set(err, ST_ENOMEM, "out of memory reading %s", r->name);
-            if (rc < 0) { /* malformed: reported, the reader resynchronised */
+            if (rc < 0) { /* malformed: reported, the reader resynchronised; a row read, as a bad JSON line is */
+                if (b->rows >= max_rows(b)) return rows_full(s, st_csv_line(r->csv), err);
+                b->rows++;
                 b->bad_rows++;
                 if (b->on_bad) b->on_bad(b->ctx, &e);
                 continue;
