@@ -1,7 +1,9 @@
 // app.js - the analyst page: screen a name, read why it matched, look at
 // the listed record, record a decision.  Plain DOM, no framework, talks to
 // the same API as every other client (/search, /entities, /decisions,
-// /catalog).  Text from the lists is always inserted as text, never HTML.
+// /catalog), and, when the server has an Ethereum store, look up its
+// transactions and addresses (/evm/...).  Text from the lists and the
+// chain is always inserted as text, never HTML.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -127,6 +129,12 @@ async function search(ev) {
     renderResults(body);
     status("status", `${body.results.length} result(s) in ${Math.round(performance.now() - t0)} ms against snapshot ${body.snapshot}`);
   } catch (e) { status("status", e.message, true); }
+  if ($("chain-panel").hidden) await loadChain(); // (a key given since the page loaded)
+  if (!$("chain-panel").hidden && /^0x[0-9a-fA-F]{40}$/.test(q)) { // the wallet on the chain too
+    $("chain-q").value = q;
+    $("chain-at").value = "";
+    await chainLookup();
+  }
 }
 
 function renderResults(body) {
@@ -203,6 +211,83 @@ async function recordDecision(ev) {
   } catch (err) { status("decision-status", err.message, true); }
 }
 
+// ---- the Ethereum store (GET /evm/..., with serve --evm-db) ----
+// Amounts come as exact decimal strings in base units; ether is shown
+// shifted by 18 places on the string (no float), tokens in their own
+// base units (the store does not know their decimals).
+function ether(wei) {
+  const p = wei.padStart(19, "0"), whole = p.slice(0, -18), frac = p.slice(-18).replace(/0+$/, "");
+  return whole + (frac ? "." + frac : "") + " ETH";
+}
+function amount(asset, v) {
+  if (v === null || v === undefined) return "unknown";
+  const neg = v.startsWith("-"), digits = neg ? v.slice(1) : v;
+  return (neg ? "-" : "") + (asset === "ETH" ? ether(digits) : digits + " base units");
+}
+function addrLink(a) {
+  if (!a) return el("span", { class: "status" }, "nowhere");
+  return el("a", { href: "#", class: "addr", onclick: (ev) => { ev.preventDefault(); $("chain-q").value = a; $("chain-at").value = ""; chainLookup(); } }, a);
+}
+function kvRow(k, v) { return el("tr", {}, el("th", {}, k), el("td", {}, v === null || v === undefined ? "unknown" : v)); }
+function chainTable(head, rows) {
+  const t = $("chain-rows");
+  t.querySelector("thead").replaceChildren(el("tr", {}, ...head.map((h) => el("th", {}, h))));
+  t.querySelector("tbody").replaceChildren(...rows);
+  t.hidden = !rows.length;
+}
+
+async function loadChain() {
+  try {
+    if (!(await api("/evm")).store) return; // this server has no Ethereum store
+    const s = await api("/evm/stats");
+    $("chain-panel").hidden = false;
+    $("chain-stats").textContent = s.last_block === null ? "empty" :
+      `blocks ${s.first_block}-${s.last_block} \u00b7 ${s.transactions} transactions \u00b7 ${s.flows} flows`;
+  } catch (e) { /* no store on this server (404), or none yet (503): no panel */ }
+}
+
+function renderTx(a) {
+  const s = $("chain-summary");
+  s.replaceChildren(kvRow("transaction", a.hash), kvRow("block", String(a.block_number)), kvRow("from", addrLink(a.from)),
+    kvRow("to", a.to ? addrLink(a.to) : "a contract creation or unknown"), kvRow("value", amount("ETH", a.value)),
+    kvRow("status", a.status === 1 ? "succeeded" : a.status === 0 ? "failed: it moved nothing but its fee" : null),
+    kvRow("fee", amount("ETH", a.fee)));
+  s.hidden = false;
+  chainTable(["#", "kind", "asset", "from", "to", "amount"], a.flows.map((f) => el("tr", { class: "flow" },
+    el("td", {}, String(f.position)), el("td", {}, f.kind), el("td", {}, f.asset === "ETH" ? "ETH" : addrLink(f.asset)),
+    el("td", {}, addrLink(f.from)), el("td", {}, addrLink(f.to)), el("td", { class: "amount" }, amount(f.asset, f.amount)))));
+}
+
+function renderAddress(a) {
+  const s = $("chain-summary");
+  s.replaceChildren(kvRow("address", a.address), kvRow("at block", a.at_block !== undefined ? String(a.at_block) : "latest"),
+    kvRow("flows in", a.flows_in === null ? null : String(a.flows_in)), kvRow("flows out", a.flows_out === null ? null : String(a.flows_out)),
+    kvRow("note", a.note));
+  s.hidden = false;
+  chainTable(["asset", "received", "sent", "balance (since the store's first block)"], (a.balances || []).map((b) => el("tr", { class: "balance" },
+    el("td", {}, b.asset === "ETH" ? "ETH" : addrLink(b.asset)), el("td", { class: "amount" }, amount(b.asset, b.received)),
+    el("td", { class: "amount" }, amount(b.asset, b.sent)), el("td", { class: "amount" }, amount(b.asset, b.balance)))));
+}
+
+async function chainLookup(ev) {
+  if (ev) ev.preventDefault();
+  const q = $("chain-q").value.trim(), at = $("chain-at").value.trim();
+  let path;
+  if (/^0x[0-9a-fA-F]{64}$/.test(q) || /^[0-9]+:[0-9]+$/.test(q)) path = "/evm/tx/" + q;
+  else if (/^0x[0-9a-fA-F]{40}$/.test(q)) path = "/evm/address/" + q + (at ? "?at_block=" + encodeURIComponent(at) : "");
+  else { status("chain-status", "give a transaction hash (0x + 64 hex digits), BLOCK:INDEX, or an address (0x + 40)", true); return; }
+  status("chain-status", "looking up...");
+  try {
+    const a = await api(path);
+    if (Array.isArray(a.flows)) renderTx(a); else renderAddress(a);
+    status("chain-status", Array.isArray(a.flows) ? `${a.flows.length} flow(s) in execution order` :
+      a.balances ? `${a.balances.length} asset(s)` : "");
+  } catch (e) {
+    $("chain-summary").hidden = $("chain-rows").hidden = true;
+    status("chain-status", e.message, true);
+  }
+}
+
 // ---- catalog ----
 async function loadCatalog() {
   try {
@@ -216,13 +301,15 @@ async function loadCatalog() {
                    el("td", {}, s.fetched || ""), el("td", {}, (s.files || []).map((f) => f.name || f).join(", ") + (s.list_date ? ` (list of ${s.list_date.slice(0, 10)})` : ""))));
     }
     const u = c.last_update || {};
-    status("update-status", u.error ? `Last update failed: ${u.error} (still serving ${c.snapshot})` :
+    status("update-status", u.error ? `Last update failed: ${u.error}` + (c.snapshot ? ` (still serving ${c.snapshot})` : "") :
       u.succeeded ? `Last update ${u.succeeded}` : `Loaded ${c.loaded_at}`, !!u.error);
   } catch (e) { $("snapshot").textContent = e.message; }
 }
 
 $("search-form").addEventListener("submit", search);
 $("decision-form").addEventListener("submit", recordDecision);
+$("chain-form").addEventListener("submit", chainLookup);
 $("analyst").value = localStorage.getItem("sanctrace.analyst") || "";
 if (apiKey()) $("apikey").value = apiKey();
 loadCatalog();
+loadChain();

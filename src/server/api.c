@@ -1546,6 +1546,11 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
         }
         if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile_route(S, r, &who, rest, out);
         if (cb && out->json) out->jsonp = cb;
+    } else if (strcmp(url, "/evm") == 0 && get) { /* whether the queries below are served (the page asks first) */
+        if (allowed(&who, ST_ROLE_READ, "read the Ethereum store", out)) {
+            out->status = 200;
+            out->json = json_pack("{s:b}", "store", S->evm != NULL);
+        }
     } else if (route(url, "/evm/", &rest) && *rest) {
         if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /evm/%s", rest);
         else if (allowed(&who, ST_ROLE_READ, "read the Ethereum store", out)) api_evm(S, r, &who, rest, out);

@@ -22,7 +22,8 @@ U=$SRV_URL_A
 as() { curl -s -H "Authorization: ApiKey $rkey" "$@"; }
 code() { as -o /dev/null -w '%{http_code}' "$@"; }
 
-# no store yet: 503 saying how to make one
+# no store yet: 503 saying how to make one (the server has one to serve)
+[ "$(as "$U/evm" | jget '.store')" = true ] || fail "GET /evm: not {store: true}"
 [ "$(code "$U/evm/stats")" = 503 ] || fail "no store: not 503"
 as "$U/evm/stats" | grep -q "evm ingest --db" || fail "no store: the answer does not say how to make one"
 "$ST_BIN" evm ingest --db "$DB" "$ST_TMP/a" > /dev/null
@@ -99,5 +100,6 @@ PY
 srv_start B --data-dir "$ST_TMP/data2"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$SRV_URL_B/evm/stats")" = 404 ] || fail "no --evm-db: not 404"
 curl -s "$SRV_URL_B/evm/stats" | grep -q -- "--evm-db" || fail "no --evm-db: the option is not named"
+[ "$(curl -s "$SRV_URL_B/evm" | jget '.store')" = false ] || fail "no --evm-db: GET /evm not {store: false}"
 srv_stop B
 echo "server evm ok"

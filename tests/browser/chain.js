@@ -1,0 +1,90 @@
+// chain.js - an investigator's session on the Ethereum panel in a real
+// browser (Debian's chromium, headless, playwright-core): look up a
+// transaction, follow an address of its flows, ask for a block before the
+// store's first, then screen a wallet and see the chain answer beside it.
+// Prints what it saw as JSON for tests/cli/browser_evm.sh.
+//   node chain.js URL TXHASH ADDRESS EARLY_BLOCK SCREENSHOT PROFILE_DIR
+//   node chain.js --no-store URL PROFILE_DIR   (a server without a store: no panel)
+"use strict";
+const { chromium } = require("playwright-core");
+
+function launch(profile) {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1280, height: 1000 },
+  });
+}
+
+async function noStore(url, profile) {
+  const ctx = await launch(profile);
+  const out = { errors: [] };
+  try {
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    page.on("pageerror", (e) => out.errors.push(String(e)));
+    page.on("console", (m) => { if (m.type() === "error") out.errors.push(m.text()); });
+    await page.goto(url);
+    await page.waitForFunction(() => /snapshot/.test(document.getElementById("snapshot").textContent));
+    await page.waitForLoadState("networkidle");
+    out.panelHidden = await page.locator("#chain-panel").isHidden();
+  } finally {
+    await ctx.close();
+  }
+  console.log(JSON.stringify(out));
+}
+
+async function main() {
+  if (process.argv[2] === "--no-store") return noStore(process.argv[3], process.argv[4]);
+  const [url, tx, addr, early, shot, profile] = process.argv.slice(2);
+  const ctx = await launch(profile);
+  const out = {};
+  const rows = (page, sel) => page.$$eval(sel, (trs) => trs.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
+  const summary = (page) => page.$$eval("#chain-summary tr", (trs) => Object.fromEntries(trs.map((r) => [r.querySelector("th").textContent, r.querySelector("td").textContent])));
+  try {
+    const page = ctx.pages()[0] || (await ctx.newPage());
+    page.setDefaultTimeout(20000);
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await page.goto(url);
+    await page.waitForSelector("#chain-panel:not([hidden])");
+    out.stats = await page.textContent("#chain-stats");
+    // a transaction
+    await page.fill("#chain-q", tx);
+    await page.click("#chain-button");
+    await page.waitForSelector("#chain-rows tbody tr.flow");
+    out.tx = { summary: await summary(page), flows: await rows(page, "#chain-rows tbody tr.flow"), status: await page.textContent("#chain-status") };
+    // follow the recipient of the transaction's own value
+    const native = out.tx.flows.findIndex((r) => r[1] === "native");
+    const to = page.locator(`#chain-rows tbody tr.flow >> nth=${native} >> td >> nth=4 >> a.addr`);
+    out.followed = await to.textContent();
+    await to.click();
+    await page.waitForSelector("#chain-rows tbody tr.balance");
+    out.follow = { summary: await summary(page), balances: await rows(page, "#chain-rows tbody tr.balance") };
+    // an address at a block before the store's first: unknown, said
+    await page.fill("#chain-q", addr);
+    await page.fill("#chain-at", early);
+    await page.click("#chain-button");
+    await page.waitForFunction(() => /first block/.test(document.getElementById("chain-summary").textContent));
+    out.early = { summary: await summary(page), rowsShown: !(await page.locator("#chain-rows").isHidden()) };
+    // a bad query is said, not sent
+    await page.fill("#chain-q", "0x1234");
+    await page.click("#chain-button");
+    out.bad = await page.textContent("#chain-status");
+    // screening a wallet shows it on the chain too
+    await page.fill("#q", addr.toUpperCase().replace("0X", "0x"));
+    await page.click("#search-button");
+    await page.waitForFunction((a) => document.getElementById("chain-q").value.toLowerCase() === a &&
+      /asset/.test(document.getElementById("chain-status").textContent), addr);
+    out.screened = { summary: await summary(page), balances: await rows(page, "#chain-rows tbody tr.balance") };
+    await page.screenshot({ path: shot, fullPage: true });
+    out.errors = errors;
+  } finally {
+    await ctx.close();
+  }
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
