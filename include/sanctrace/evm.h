@@ -193,7 +193,7 @@ int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_
 
 /* ---- answers as JSON ----------------------------------------------------
  *
- * What `evm stats`, `evm tx` and `evm address` answer, built once for
+ * What `evm stats`, `evm tx`, `evm address` and `evm flows` answer, built once for
  * every front end (the command line, the server's GET /evm/...).  Each
  * object is a new reference the caller json_decref()s; amounts are decimal
  * strings, what the store does not know is null.  eip55: addresses in
@@ -217,6 +217,14 @@ int st_evm_tx_json(const st_evm *e, const char *id, int eip55, json_t **out, st_
  * what the address held then is unknown, never zero. */
 int st_evm_address_json(const st_evm *e, const char *text, int64_t at_block, int eip55, json_t **out,
                         st_error *err);
+/* {"address", "total", "offset", "flows": [{"index", "block", "tx", "direction",
+ * "asset", "from", "to", "amount", "kind", "position"}], "next"}: the
+ * address's flows number from .. from+limit-1 of its "total", in chain
+ * order; "tx" is what `evm tx` takes (the hash, else BLOCK:INDEX; null for
+ * rewards and withdrawals), "direction" in, out or self, "next" the index
+ * to ask for next (null after the last).  Errors as st_evm_address_json. */
+int st_evm_address_flows_json(const st_evm *e, const char *text, uint64_t from, uint64_t limit, int eip55, json_t **out,
+                              st_error *err);
 
 /* ---- events: swaps and bridges ------------------------------------------
  *

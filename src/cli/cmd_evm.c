@@ -1,5 +1,5 @@
 /*
- * cmd_evm.c - `sanctrace evm ingest|stats|tx|address|synth`.
+ * cmd_evm.c - `sanctrace evm ingest|stats|tx|address|flows|synth`.
  *
  * Thin front end over include/sanctrace/evm.h: parses options, opens the
  * store read-only for queries, prints JSON (amounts as decimal strings,
@@ -24,7 +24,7 @@ int cmd_evm(int argc, char **argv);
 typedef struct evm_args {
     const char *db, *format, *chain, *out, *scenario, *rpc, *traces, *inbounds, *btc_tip;
     uint64_t btc_height, at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks,
-        parallel_requests;
+        parallel_requests, from_index, limit;
     int has_at_block, eip55;
     cli_args posl;
     char dbbuf[1024];
@@ -43,14 +43,17 @@ static const cli_opt query_opts[] = {STORE, CLI_END};
 static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
                                        OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
+static const cli_opt flows_opts[] = {STORE, OPT("--offset", CLI_NUM, from_index, UINT64_MAX - 1),
+                                     OPT("--limit", CLI_NUM, limit, 1000000), OPT("--eip55", CLI_FLAG, eip55, 0),
+                                     CLI_END};
 static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
                                      OPT("--seed", CLI_NUM, seed, UINT64_MAX), OPT("--scenario", CLI_TEXT, scenario, 0),
                                      OPT("--splits", CLI_NUM, splits, 400), OPT("--inbounds", CLI_TEXT, inbounds, 0),
                                      OPT("--from-block", CLI_NUM, from_block, 1000000000000ULL),
                                      OPT("--btc-tip", CLI_TEXT, btc_tip, 0), OPT("--btc-height", CLI_NUM, btc_height, 100000000),
                                      CLI_END};
-static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, synth_opts, tx_opts, NULL};
-static const char *const evm_names[] = {"evm ingest", "evm address", "evm synth", "evm tx"};
+static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, flows_opts, synth_opts, tx_opts, NULL};
+static const char *const evm_names[] = {"evm ingest", "evm address", "evm flows", "evm synth", "evm tx"};
 
 static void evm_usage(FILE *f) {
     fprintf(f, "usage: sanctrace evm <subcommand> [--db DIR] [--format json|table]\n\n"
@@ -66,6 +69,8 @@ static void evm_usage(FILE *f) {
                "  stats                              counts, first and last block, bytes per flow\n"
                "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
                "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
+               "  flows ADDR [--offset I] [--limit N] [--eip55]  the address's flows in chain order, N (100)\n"
+               "                                     from the I-th (0), each with its transaction and direction\n"
                "  synth --flows N --out DIR [--seed S] [--from-block B]  an ethereum-etl export of a synthetic\n"
                "        chain (from block B, default 17000000)\n"
                "  synth --scenario bybit --out DIR [--seed S] [--splits N]  a theft laundered from Ethereum\n"
@@ -296,6 +301,25 @@ static int evm_address(evm_args *a) {
     return answer(a, "evm address", rc, j, &err);
 }
 
+static int evm_flows(evm_args *a) {
+    if (a->posl.n != 1) {
+        fprintf(stderr, "sanctrace evm flows: give one address (0x + 40 hex digits)\n");
+        return 2;
+    }
+    if (!a->limit) {
+        fprintf(stderr, "sanctrace evm flows: --limit must be 1..1000000\n");
+        return 2;
+    }
+    st_evm *e;
+    if (open_store(a, &e)) return 2;
+    json_t *j;
+    st_error err;
+    st_error_clear(&err);
+    int rc = st_evm_address_flows_json(e, a->posl.v[0], a->from_index, a->limit, a->eip55, &j, &err);
+    st_evm_close(e);
+    return answer(a, "evm flows", rc, j, &err);
+}
+
 /* --scenario bybit: the cross-chain laundering scenario (sanctrace/xtrace.h) */
 static int evm_scenario(evm_args *a) {
     if (strcmp(a->scenario, "bybit") || !a->out || a->posl.n) {
@@ -347,13 +371,15 @@ int cmd_evm(int argc, char **argv) {
     a.format = "json";
     a.at_block = UINT64_MAX;
     a.from_block = a.to_block = a.commit_blocks = a.request_blocks = a.parallel_requests = UINT64_MAX;
+    a.limit = 100;
     const cli_opt *t = !strcmp(sub, "ingest")    ? ingest_opts
                        : !strcmp(sub, "address") ? address_opts
                        : !strcmp(sub, "tx")      ? tx_opts
+                       : !strcmp(sub, "flows")   ? flows_opts
                        : !strcmp(sub, "synth")   ? synth_opts
                                                  : query_opts;
     if (strcmp(sub, "ingest") && strcmp(sub, "stats") && strcmp(sub, "tx") && strcmp(sub, "address") &&
-        strcmp(sub, "synth")) {
+        strcmp(sub, "flows") && strcmp(sub, "synth")) {
         fprintf(stderr, "sanctrace evm: unknown subcommand '%s'\n", sub);
         evm_usage(stderr);
         return 2;
@@ -376,5 +402,6 @@ int cmd_evm(int argc, char **argv) {
     if (!strcmp(sub, "ingest")) return evm_ingest(&a);
     if (!strcmp(sub, "stats")) return evm_stats(&a);
     if (!strcmp(sub, "tx")) return evm_tx(&a);
+    if (!strcmp(sub, "flows")) return evm_flows(&a);
     return evm_address(&a);
 }

@@ -1,7 +1,11 @@
 /*
- * answer.c - the answers of `evm stats`, `evm tx` and `evm address` as
+ * answer.c - the answers of `evm stats`, `evm tx`, `evm address` and
+ * `evm flows` as
  * JSON, one builder for every front end: the command line prints them,
  * the server sends them (GET /evm/...), and both say the same thing.
+ *
+ * `evm flows` lists an address's flows in chain order a page at a time,
+ * each with the transaction to ask `evm tx` about.
  *
  * Amounts are decimal strings (a 256-bit integer does not fit a JSON
  * number any reader keeps exact); what the store does not know is null,
@@ -134,17 +138,24 @@ static json_t *balances_json(const st_evm *e, const st_evm_summary *sum, int eip
     return bal;
 }
 
-int st_evm_address_json(const st_evm *e, const char *text, int64_t at_block, int eip55, json_t **out,
-                        st_error *err) {
-    *out = NULL;
+/* The address text names: its id and its printed form, or why not. */
+static int find_addr(const st_evm *e, const char *text, int eip55, uint64_t *id, char name[43], st_error *err) {
     uint8_t addr[20];
     if (st_evm_addr_parse(text, addr))
         return st_error_set(err, ST_EINVAL, "'%.80s' is not an address (0x + 40 hex digits)", text);
-    char name[43];
     st_evm_addr_format(addr, name);
     addr_case(eip55, name);
+    if (!st_evm_find_addr(e, addr, id)) return st_error_set(err, ST_ENOTFOUND, "%s is not in the store", name);
+    return ST_OK;
+}
+
+int st_evm_address_json(const st_evm *e, const char *text, int64_t at_block, int eip55, json_t **out,
+                        st_error *err) {
+    *out = NULL;
+    char name[43];
     uint64_t id;
-    if (!st_evm_find_addr(e, addr, &id)) return st_error_set(err, ST_ENOTFOUND, "%s is not in the store", name);
+    int rc0 = find_addr(e, text, eip55, &id, name, err);
+    if (rc0) return rc0;
     st_evm_stats s;
     st_evm_get_stats(e, &s);
     st_evm_summary sum;
@@ -172,6 +183,59 @@ int st_evm_address_json(const st_evm *e, const char *text, int64_t at_block, int
     }
     st_free(sum.balances);
     if (!ok) {
+        json_decref(j);
+        return st_error_set(err, ST_ENOMEM, "out of memory");
+    }
+    *out = j;
+    return ST_OK;
+}
+
+/* How `evm tx` names transaction t: its hash, else BLOCK:INDEX (one only
+ * geth-style traces named); null for no transaction. */
+static json_t *jtx(const st_evm *e, uint64_t t) {
+    if (t == ST_EVM_NONE) return json_null();
+    st_evm_tx x;
+    st_evm_get_tx(e, t, &x);
+    char h[67] = "0x";
+    if (x.has_hash) {
+        static const char hx[] = "0123456789abcdef";
+        for (int i = 0; i < 32; i++) h[2 + 2 * i] = hx[x.hash[i] >> 4], h[3 + 2 * i] = hx[x.hash[i] & 15];
+        h[66] = 0;
+    } else snprintf(h, sizeof h, "%llu:%u", (unsigned long long)x.block, x.index);
+    return json_string(h);
+}
+
+int st_evm_address_flows_json(const st_evm *e, const char *text, uint64_t from, uint64_t limit, int eip55, json_t **out,
+                              st_error *err) {
+    *out = NULL;
+    char name[43];
+    uint64_t id;
+    int rc = find_addr(e, text, eip55, &id, name, err);
+    if (rc) return rc;
+    uint64_t n = st_evm_addr_nflows(e, id), end = from < n ? (limit < n - from ? from + limit : n) : from;
+    json_t *j = json_object(), *list = json_array();
+    int ok = j && list && !json_object_set_new(j, "address", json_string(name)) &&
+             !json_object_set_new(j, "total", jint(n)) && !json_object_set_new(j, "offset", jint(from));
+    for (uint64_t i = from; ok && i < end; i++) {
+        uint64_t fid = st_evm_addr_flow(e, id, i);
+        st_evm_flow fl;
+        st_evm_get_flow(e, fid, &fl);
+        const char *dir = fl.from == id ? (fl.to == id ? "self" : "out") : "in";
+        json_t *o = json_object();
+        int k = o && !json_object_set_new(o, "index", jint(i)) && !json_object_set_new(o, "block", jint(fl.block)) &&
+                !json_object_set_new(o, "tx", jtx(e, fl.tx)) && !json_object_set_new(o, "direction", json_string(dir)) &&
+                !json_object_set_new(o, "asset", jasset(e, fl.asset, eip55)) &&
+                !json_object_set_new(o, "from", jaddr(e, fl.from, eip55)) &&
+                !json_object_set_new(o, "to", jaddr(e, fl.to, eip55)) &&
+                !json_object_set_new(o, "amount", jamount(&fl.amount)) &&
+                !json_object_set_new(o, "kind", json_string(st_evm_kind_name(fl.kind))) &&
+                !json_object_set_new(o, "position", jint(fl.position));
+        if (!k) json_decref(o);
+        ok = k && !json_array_append_new(list, o);
+    }
+    if (!ok || json_object_set_new(j, "flows", list) ||
+        json_object_set_new(j, "next", end < n ? jint(end) : json_null())) {
+        if (!ok) json_decref(list);
         json_decref(j);
         return st_error_set(err, ST_ENOMEM, "out of memory");
     }

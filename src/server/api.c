@@ -1465,29 +1465,48 @@ static void api_reconcile_route(srv_api *S, srv_req *r, const st_key_info *who, 
     }
 }
 
-/* GET /evm/stats, /evm/tx/{id}, /evm/address/{address}[?at_block=N]
- * [&eip55=1]: the answers of `evm stats|tx|address` (evm.h), from the
- * store's newest commit, each recorded in the audit trail with the block
- * the store reached. */
+/* A whole number in [0, max] from argument name, or dflt when absent; -2
+ * after answering 422 (why in words). */
+static long long arg_count(srv_req *r, const char *name, long long dflt, long long max, const char *why, srv_resp *out) {
+    const char *v = srv_arg(r, name);
+    if (!v) return dflt;
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (!*v || *end || errno || x < 0 || x > max) {
+        srv_error(out, 422, "invalid_request", "%s: %s", name, why);
+        return -2;
+    }
+    return x;
+}
+
+/* GET /evm/stats, /evm/tx/{id}, /evm/address/{address}[?at_block=N],
+ * /evm/flows/{address}[?offset=I&limit=N], each [&eip55=1]: the answers
+ * of `evm stats|tx|address|flows` (evm.h), from the store's newest commit,
+ * each recorded in the audit trail with the block the store had reached. */
 static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *what, srv_resp *out) {
     if (!S->evm) {
         srv_error(out, 404, "not_found", "no Ethereum store: start the server with --evm-db DIR");
         return;
     }
-    const char *at = srv_arg(r, "at_block"), *e55 = srv_arg(r, "eip55");
-    int64_t at_block = -1;
-    if (at) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(at, &end, 10);
-        if (!*at || *end || errno || v < 0 || strncmp(what, "address/", 8)) {
-            srv_error(out, 422, "invalid_request", "at_block: a block number (0 or more), for /evm/address/ only");
-            return;
-        }
-        at_block = v;
+    int address = !strncmp(what, "address/", 8), flows = !strncmp(what, "flows/", 6);
+    if ((srv_arg(r, "at_block") && !address) || ((srv_arg(r, "offset") || srv_arg(r, "limit")) && !flows)) {
+        srv_error(out, 422, "invalid_request", "at_block is for /evm/address/, offset and limit for /evm/flows/");
+        return;
     }
-    int eip55 = e55 && (!strcmp(e55, "1") || !strcmp(e55, "true"));
-    if (e55 && !eip55 && strcmp(e55, "0") && strcmp(e55, "false")) {
+    srv_evm_args a = {-1, 0, 100, 0};
+    long long at = arg_count(r, "at_block", -1, INT64_MAX, "a block number (0 or more)", out),
+              off = at == -2 ? -2 : arg_count(r, "offset", 0, INT64_MAX, "a flow index (0 or more)", out),
+              lim = off == -2 ? -2 : arg_count(r, "limit", 100, 1000, "1 to 1000 flows", out);
+    if (at == -2 || off == -2 || lim == -2) return;
+    if (lim == 0) {
+        srv_error(out, 422, "invalid_request", "limit: 1 to 1000 flows");
+        return;
+    }
+    a.at_block = at, a.offset = (uint64_t)off, a.limit = (uint64_t)lim;
+    const char *e55 = srv_arg(r, "eip55");
+    a.eip55 = e55 && (!strcmp(e55, "1") || !strcmp(e55, "true"));
+    if (e55 && !a.eip55 && strcmp(e55, "0") && strcmp(e55, "false")) {
         srv_error(out, 422, "invalid_request", "eip55: 1 or 0 (true or false)");
         return;
     }
@@ -1495,15 +1514,16 @@ static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *
     char version[48], endpoint[24];
     st_error err;
     st_error_clear(&err);
-    int rc = srv_evm_query(S->evm, what, at_block, eip55, &ans, version, &err);
+    int rc = srv_evm_query(S->evm, what, &a, &ans, version, &err);
     if (rc == ST_EINVAL) { srv_error(out, 422, "invalid_request", "%s", err.msg); return; }
     if (rc == ST_ENOTFOUND) { srv_error(out, 404, "not_found", "%s", err.msg); return; }
     if (rc == ST_EIO) { srv_error(out, 503, "not_ready", "%s", err.msg); return; }
     if (rc != ST_OK) { srv_error(out, 500, "internal", "%s", err.msg); return; }
     const char *slash = strchr(what, '/');
     snprintf(endpoint, sizeof endpoint, "evm/%.*s", slash ? (int)(slash - what) : (int)strlen(what), what);
-    char input[160];
-    snprintf(input, sizeof input, "{\"at_block\":%lld,\"eip55\":%s}", (long long)at_block, eip55 ? "true" : "false");
+    char input[200];
+    snprintf(input, sizeof input, "{\"at_block\":%lld,\"offset\":%llu,\"limit\":%llu,\"eip55\":%s}",
+             (long long)a.at_block, (unsigned long long)a.offset, (unsigned long long)a.limit, a.eip55 ? "true" : "false");
     if (audit_at(S, r, who, endpoint, slash ? slash + 1 : "", version, input, ans, out) != ST_OK) {
         json_decref(ans);
         return;

@@ -2,6 +2,8 @@
  * evm_api.c - the Ethereum store behind GET /evm/stats, /evm/tx/{id} and
  * /evm/address/{address}.
  *
+ * (and /evm/flows/{address}, the address's flows a page at a time).
+ *
  * Design: the store is opened read-only once and shared by the worker
  * threads (evm.h: any number of threads may read one handle).  An ingest
  * commits by renaming manifest.json, so each query stats it: when it is
@@ -111,14 +113,14 @@ static void give_back(srv_evm *s, handle *h) {
     pthread_mutex_unlock(&s->mu);
 }
 
-int srv_evm_query(srv_evm *s, const char *what, int64_t at_block, int eip55, json_t **out, char version[48],
-                  st_error *err) {
+int srv_evm_query(srv_evm *s, const char *what, const srv_evm_args *a, json_t **out, char version[48], st_error *err) {
     *out = NULL;
     version[0] = 0;
     int rc;
     const char *arg = NULL;
-    if (strcmp(what, "stats") && strncmp(what, "tx/", 3) && strncmp(what, "address/", 8))
-        return st_error_set(err, ST_ENOTFOUND, "no query /evm/%.100s (stats, tx/{hash}, address/{address})", what);
+    if (strcmp(what, "stats") && strncmp(what, "tx/", 3) && strncmp(what, "address/", 8) && strncmp(what, "flows/", 6))
+        return st_error_set(err, ST_ENOTFOUND, "no query /evm/%.100s (stats, tx/{hash}, address/{address}, flows/{address})",
+                            what);
     handle *h = take(s, err);
     if (!h) return ST_EIO;
     st_evm_stats st;
@@ -130,10 +132,13 @@ int srv_evm_query(srv_evm *s, const char *what, int64_t at_block, int eip55, jso
         rc = *out ? ST_OK : st_error_set(err, ST_ENOMEM, "out of memory");
     } else if (!strncmp(what, "tx/", 3)) {
         arg = what + 3;
-        rc = st_evm_tx_json(h->e, arg, eip55, out, err);
+        rc = st_evm_tx_json(h->e, arg, a->eip55, out, err);
+    } else if (!strncmp(what, "flows/", 6)) {
+        arg = what + 6;
+        rc = st_evm_address_flows_json(h->e, arg, a->offset, a->limit, a->eip55, out, err);
     } else {
         arg = what + 8;
-        rc = st_evm_address_json(h->e, arg, at_block, eip55, out, err);
+        rc = st_evm_address_json(h->e, arg, a->at_block, a->eip55, out, err);
     }
     give_back(s, h);
     return rc;

@@ -14,7 +14,7 @@ withdrawals (Gwei x 10^9) at the end of the block.  Exits 1 on the first
 difference, printing it.
 """
 import csv, json, subprocess, sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 TRANSFER = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef'
 WETH = '0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2'
@@ -214,6 +214,43 @@ def main():
             b = gb.get(asset)
             if not b or b['received'] != str(rcv) or b['sent'] != str(snt) or b['balance'] != str(rcv - snt):
                 fail('address %s %s: %s, expected received %d sent %d' % (addr, asset, b, rcv, snt))
+    # every address's flow list: the same flows (as a multiset: the
+    # reference keeps no chain order across blocks), blocks in order, the
+    # direction and the transaction each names, and pages that add up
+    touching = defaultdict(list)
+    for a, f, to, v, kd in all_flows:
+        row = (a.lower() if a != 'ETH' else a, f and f.lower(), to and to.lower(), str(v), kd)
+        for x in {f and f.lower(), to and to.lower()} - {None}:
+            touching[x].append(row)
+    tx_of = {}
+    for k in order:
+        t = txs[k]
+        tx_of[t['hash'] if t['hash'] else '%d:%d' % (t['block'], t['index'])] = expected_flows[k]
+    for n, addr in enumerate(addrs):
+        if n % every: continue
+        got = run('flows', addr, '--limit', '1000000')
+        rows = [(x['asset'], x['from'], x['to'], x['amount'], x['kind']) for x in got['flows']]
+        if got['total'] != len(touching[addr]) or Counter(rows) != Counter(touching[addr]) or got['next'] is not None:
+            fail('flows %s: %s\nexpected\n%s' % (addr, got, touching[addr]))
+        blocks_seen = [x['block'] for x in got['flows']]
+        if blocks_seen != sorted(blocks_seen): fail('flows %s: not in chain order: %s' % (addr, blocks_seen))
+        for i, x in enumerate(got['flows']):
+            want_dir = 'self' if x['from'] == x['to'] == addr else 'out' if x['from'] == addr else 'in'
+            if x['index'] != i or x['direction'] != want_dir: fail('flows %s: index or direction of %s' % (addr, x))
+            if x['tx'] is None:
+                if x['kind'] not in ('reward', 'withdrawal', 'internal'): fail('flows %s: no transaction for %s' % (addr, x))
+                continue
+            tf = tx_of[x['tx']][x['position']]
+            if (tf[0] if tf[0] == 'ETH' else tf[0].lower(), tf[1] and tf[1].lower(), tf[2] and tf[2].lower(), str(tf[3]), tf[4]) \
+                    != (x['asset'], x['from'], x['to'], x['amount'], x['kind']):
+                fail('flows %s: %s is not flow %d of %s' % (addr, x, x['position'], x['tx']))
+        if n == 0 and len(got['flows']) > 2:
+            pages, off = [], 0
+            while off is not None:
+                p = run('flows', addr, '--offset', str(off), '--limit', '2')
+                pages += p['flows']
+                off = p['next']
+            if pages != got['flows']: fail('flows %s: pages of 2 differ from the whole list' % addr)
     if unnamed_expected is not None and unnamed != unnamed_expected:
         fail('reference counted %d unnamed trace rows, expected %d' % (unnamed, unnamed_expected))
     print('evm_ref: %d transactions, %d flows, %d addresses agree (%d tx and %d address queries)'

@@ -1,8 +1,9 @@
 #!/bin/sh
-# GET /evm/stats, /evm/tx/{id} and /evm/address/{address} on loopback
-# with keys: each answer is the one `evm stats|tx|address` prints for the
-# same store (at_block and eip55 too); bad ids are 422, unknown ones 404,
-# other methods 405, no key 401; a store that does not exist yet is 503
+# GET /evm/stats, /evm/tx/{id}, /evm/address/{address} and
+# /evm/flows/{address} on loopback with keys: each answer is the one
+# `evm stats|tx|address|flows` prints for the same store (at_block,
+# offset, limit and eip55 too); bad ids and arguments are 422, unknown
+# ones 404, other methods 405, no key 401; a store that does not exist yet is 503
 # until an ingest makes it, and a newer commit is answered without a
 # restart; every query is in the audit trail with the block the store had
 # reached.  A server without --evm-db says how to give it one.
@@ -48,6 +49,10 @@ same "/evm/tx/$tx?eip55=1" tx "$tx" --eip55
 same "/evm/address/$upper" address "$addr"
 same "/evm/address/$addr?at_block=$((last - 20))" address "$addr" --at-block $((last - 20))
 same "/evm/address/$addr?eip55=true" address "$addr" --eip55
+same "/evm/flows/$addr" flows "$addr"
+same "/evm/flows/$upper?offset=2&limit=3&eip55=1" flows "$addr" --offset 2 --limit 3 --eip55
+[ "$(as "$U/evm/flows/$addr?limit=1000" | jget '.flows.length')" = "$(as "$U/evm/flows/$addr" | jget '.total')" ] \
+  || fail "flows: the whole list is not the total"
 [ "$(as "$U/evm/tx/$tx" | jget '.flows.length')" -ge 1 ] || fail "tx without flows"
 [ "$(as "$U/evm/stats" | jget '.last_block')" = "$last" ] || fail "stats: last block"
 # before the store's first block: unknown, not zero
@@ -63,6 +68,10 @@ jget '.note' < "$ST_TMP/early.json" | grep -q "first block" || fail "no note bef
 [ "$(code "$U/evm/address/$addr?at_block=soon")" = 422 ] || fail "at_block=soon: not 422"
 [ "$(code "$U/evm/address/$addr?eip55=maybe")" = 422 ] || fail "eip55=maybe: not 422"
 [ "$(code "$U/evm/blocks")" = 404 ] || fail "an unknown query: not 404"
+[ "$(code "$U/evm/flows/$addr?limit=0")" = 422 ] || fail "limit=0: not 422"
+[ "$(code "$U/evm/flows/$addr?limit=1001")" = 422 ] || fail "limit=1001: not 422"
+[ "$(code "$U/evm/stats?offset=3")" = 422 ] || fail "offset on stats: not 422"
+[ "$(code "$U/evm/tx/$tx?at_block=3")" = 422 ] || fail "at_block on a transaction: not 422"
 [ "$(code -XPOST "$U/evm/stats")" = 405 ] || fail "POST: not 405"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/evm/stats")" = 401 ] || fail "no key: not 401"
 as "$U/evm/tx/0x1234" | grep -q "neither a transaction hash" || fail "a short hash: the reason is not said"
