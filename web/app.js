@@ -228,6 +228,10 @@ function addrLink(a) {
   if (!a) return el("span", { class: "status" }, "nowhere");
   return el("a", { href: "#", class: "addr", onclick: (ev) => { ev.preventDefault(); $("chain-q").value = a; $("chain-at").value = ""; chainLookup(); } }, a);
 }
+function txLink(t) {
+  if (!t) return el("span", { class: "status" }, "block");
+  return el("a", { href: "#", class: "addr", onclick: (ev) => { ev.preventDefault(); $("chain-q").value = t; $("chain-at").value = ""; chainLookup(); } }, t);
+}
 function kvRow(k, v) { return el("tr", {}, el("th", {}, k), el("td", {}, v === null || v === undefined ? "unknown" : v)); }
 function chainTable(head, rows) {
   const t = $("chain-rows");
@@ -269,6 +273,30 @@ function renderAddress(a) {
     el("td", { class: "amount" }, amount(b.asset, b.sent)), el("td", { class: "amount" }, amount(b.asset, b.balance)))));
 }
 
+// an address's flows, a page at a time (GET /evm/flows/..., "next" the offset of the next page)
+let flowsOf = { address: "", next: null };
+async function moreFlows() {
+  if (flowsOf.next === null) return;
+  const page = await api(`/evm/flows/${flowsOf.address}?offset=${flowsOf.next}&limit=50`);
+  const tb = $("chain-flows").querySelector("tbody");
+  for (const f of page.flows) {
+    const other = f.direction === "in" ? f.from : f.to;
+    tb.append(el("tr", { class: "aflow" }, el("td", {}, String(f.index)), el("td", {}, String(f.block)), el("td", {}, txLink(f.tx)),
+      el("td", { class: f.direction === "in" ? "up" : f.direction === "out" ? "down" : "" }, f.direction), el("td", {}, f.kind),
+      el("td", {}, f.asset === "ETH" ? "ETH" : addrLink(f.asset)), el("td", {}, f.direction === "self" ? "itself" : addrLink(other)),
+      el("td", { class: "amount" }, amount(f.asset, f.amount))));
+  }
+  flowsOf.next = page.next;
+  $("chain-flows-count").textContent = `${tb.children.length} of ${page.total}`;
+  $("chain-more").hidden = page.next === null;
+}
+async function showFlows(address) {
+  flowsOf = { address, next: 0 };
+  $("chain-flows").querySelector("tbody").replaceChildren();
+  $("chain-flows-box").hidden = false;
+  await moreFlows();
+}
+
 async function chainLookup(ev) {
   if (ev) ev.preventDefault();
   const q = $("chain-q").value.trim(), at = $("chain-at").value.trim();
@@ -278,12 +306,14 @@ async function chainLookup(ev) {
   else { status("chain-status", "give a transaction hash (0x + 64 hex digits), BLOCK:INDEX, or an address (0x + 40)", true); return; }
   status("chain-status", "looking up...");
   try {
+    $("chain-flows-box").hidden = true;
     const a = await api(path);
     if (Array.isArray(a.flows)) renderTx(a); else renderAddress(a);
+    if (!Array.isArray(a.flows) && a.balances) await showFlows(a.address);
     status("chain-status", Array.isArray(a.flows) ? `${a.flows.length} flow(s) in execution order` :
       a.balances ? `${a.balances.length} asset(s)` : "");
   } catch (e) {
-    $("chain-summary").hidden = $("chain-rows").hidden = true;
+    $("chain-summary").hidden = $("chain-rows").hidden = $("chain-flows-box").hidden = true;
     status("chain-status", e.message, true);
   }
 }
@@ -309,6 +339,7 @@ async function loadCatalog() {
 $("search-form").addEventListener("submit", search);
 $("decision-form").addEventListener("submit", recordDecision);
 $("chain-form").addEventListener("submit", chainLookup);
+$("chain-more").addEventListener("click", () => moreFlows().catch((e) => status("chain-status", e.message, true)));
 $("analyst").value = localStorage.getItem("sanctrace.analyst") || "";
 if (apiKey()) $("apikey").value = apiKey();
 loadCatalog();

@@ -62,7 +62,26 @@ async function main() {
     out.followed = await to.textContent();
     await to.click();
     await page.waitForSelector("#chain-rows tbody tr.balance");
-    out.follow = { summary: await summary(page), balances: await rows(page, "#chain-rows tbody tr.balance") };
+    await page.waitForSelector("#chain-flows tbody tr.aflow");
+    out.follow = { summary: await summary(page), balances: await rows(page, "#chain-rows tbody tr.balance"),
+                   flows: await rows(page, "#chain-flows tbody tr.aflow") };
+    // the fee recipient: many flows, 50 a page, then the next page
+    const miner = out.tx.flows.find((r) => r[1] === "fee" && r[4] !== "nowhere")[4];
+    await page.fill("#chain-q", miner);
+    await page.click("#chain-button");
+    await page.waitForFunction(() => document.querySelectorAll("#chain-flows tbody tr.aflow").length === 50);
+    out.miner = { address: miner, first: await page.locator("#chain-flows tbody tr.aflow").count(), more: !(await page.locator("#chain-more").isHidden()) };
+    await page.click("#chain-more");
+    await page.waitForFunction(() => document.querySelectorAll("#chain-flows tbody tr.aflow").length > 50);
+    out.miner.flows = await rows(page, "#chain-flows tbody tr.aflow");
+    out.miner.count = await page.textContent("#chain-flows-count");
+    // a transaction of the list, opened from it
+    const link = page.locator("#chain-flows tbody tr.aflow >> nth=3 >> td >> nth=2 >> a.addr");
+    out.opened = await link.textContent();
+    await link.click();
+    await page.waitForFunction((h) => /transaction/.test(document.getElementById("chain-summary").textContent) &&
+      document.getElementById("chain-summary").textContent.includes(h), out.opened);
+    out.openedFlowsBoxHidden = await page.locator("#chain-flows-box").isHidden();
     // an address at a block before the store's first: unknown, said
     await page.fill("#chain-q", addr);
     await page.fill("#chain-at", early);
