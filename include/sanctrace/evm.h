@@ -220,11 +220,13 @@ int st_evm_address_json(const st_evm *e, const char *text, int64_t at_block, int
 /* {"address", "total", "offset", "flows": [{"index", "block", "tx", "direction",
  * "asset", "from", "to", "amount", "kind", "position"}], "next"}: the
  * address's flows number from .. from+limit-1 of its "total", in chain
- * order; "tx" is what `evm tx` takes (the hash, else BLOCK:INDEX; null for
- * rewards and withdrawals), "direction" in, out or self, "next" the index
- * to ask for next (null after the last).  Errors as st_evm_address_json. */
-int st_evm_address_flows_json(const st_evm *e, const char *text, uint64_t from, uint64_t limit, int eip55, json_t **out,
-                              st_error *err);
+ * order, starting no earlier than its first flow in block from_block or
+ * later (from_block < 0: from its first); "tx" is what `evm tx` takes (the
+ * hash, else BLOCK:INDEX; null for rewards and withdrawals), "direction"
+ * in, out or self, "next" the index to ask for next (null after the
+ * last).  Errors as st_evm_address_json. */
+int st_evm_address_flows_json(const st_evm *e, const char *text, int64_t from_block, uint64_t from, uint64_t limit,
+                              int eip55, json_t **out, st_error *err);
 
 /* ---- events: swaps and bridges ------------------------------------------
  *

@@ -44,6 +44,7 @@ static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI
 static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
                                        OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt flows_opts[] = {STORE, OPT("--offset", CLI_NUM, from_index, UINT64_MAX - 1),
+                                     OPT("--from-block", CLI_NUM, from_block, INT64_MAX),
                                      OPT("--limit", CLI_NUM, limit, 1000000), OPT("--eip55", CLI_FLAG, eip55, 0),
                                      CLI_END};
 static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000), OPT("--out", CLI_TEXT, out, 0),
@@ -69,8 +70,9 @@ static void evm_usage(FILE *f) {
                "  stats                              counts, first and last block, bytes per flow\n"
                "  tx HASH|BLOCK:INDEX [--eip55]      a transaction, its fee and its value flows\n"
                "  address ADDR [--at-block N] [--eip55]  received, sent and balance per asset, flows in and out\n"
-               "  flows ADDR [--offset I] [--limit N] [--eip55]  the address's flows in chain order, N (100)\n"
-               "                                     from the I-th (0), each with its transaction and direction\n"
+               "  flows ADDR [--from-block B] [--offset I] [--limit N] [--eip55]  the address's flows in chain\n"
+               "                                     order, N (100) from the I-th (0) and from block B on,\n"
+               "                                     each with its transaction and direction\n"
                "  synth --flows N --out DIR [--seed S] [--from-block B]  an ethereum-etl export of a synthetic\n"
                "        chain (from block B, default 17000000)\n"
                "  synth --scenario bybit --out DIR [--seed S] [--splits N]  a theft laundered from Ethereum\n"
@@ -315,7 +317,8 @@ static int evm_flows(evm_args *a) {
     json_t *j;
     st_error err;
     st_error_clear(&err);
-    int rc = st_evm_address_flows_json(e, a->posl.v[0], a->from_index, a->limit, a->eip55, &j, &err);
+    int64_t from_block = a->from_block == UINT64_MAX ? -1 : (int64_t)a->from_block;
+    int rc = st_evm_address_flows_json(e, a->posl.v[0], from_block, a->from_index, a->limit, a->eip55, &j, &err);
     st_evm_close(e);
     return answer(a, "evm flows", rc, j, &err);
 }

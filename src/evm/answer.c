@@ -205,14 +205,33 @@ static json_t *jtx(const st_evm *e, uint64_t t) {
     return json_string(h);
 }
 
-int st_evm_address_flows_json(const st_evm *e, const char *text, uint64_t from, uint64_t limit, int eip55, json_t **out,
-                              st_error *err) {
+/* The first of the n flows of address id in a block at or after block
+ * (n when none): the list is in chain order, so blocks never go down. */
+static uint64_t first_at_block(const st_evm *e, uint64_t id, uint64_t n, uint64_t block) {
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        st_evm_flow f;
+        st_evm_get_flow(e, st_evm_addr_flow(e, id, mid), &f);
+        if (f.block < block) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+int st_evm_address_flows_json(const st_evm *e, const char *text, int64_t from_block, uint64_t from, uint64_t limit,
+                              int eip55, json_t **out, st_error *err) {
     *out = NULL;
     char name[43];
     uint64_t id;
     int rc = find_addr(e, text, eip55, &id, name, err);
     if (rc) return rc;
-    uint64_t n = st_evm_addr_nflows(e, id), end = from < n ? (limit < n - from ? from + limit : n) : from;
+    uint64_t n = st_evm_addr_nflows(e, id);
+    if (from_block >= 0) {
+        uint64_t first = first_at_block(e, id, n, (uint64_t)from_block);
+        if (from < first) from = first;
+    }
+    uint64_t end = from < n ? (limit < n - from ? from + limit : n) : from;
     json_t *j = json_object(), *list = json_array();
     int ok = j && list && !json_object_set_new(j, "address", json_string(name)) &&
              !json_object_set_new(j, "total", jint(n)) && !json_object_set_new(j, "offset", jint(from));

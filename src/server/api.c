@@ -1481,7 +1481,7 @@ static long long arg_count(srv_req *r, const char *name, long long dflt, long lo
 }
 
 /* GET /evm/stats, /evm/tx/{id}, /evm/address/{address}[?at_block=N],
- * /evm/flows/{address}[?offset=I&limit=N], each [&eip55=1]: the answers
+ * /evm/flows/{address}[?from_block=B&offset=I&limit=N], each [&eip55=1]: the answers
  * of `evm stats|tx|address|flows` (evm.h), from the store's newest commit,
  * each recorded in the audit trail with the block the store had reached. */
 static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *what, srv_resp *out) {
@@ -1490,20 +1490,22 @@ static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *
         return;
     }
     int address = !strncmp(what, "address/", 8), flows = !strncmp(what, "flows/", 6);
-    if ((srv_arg(r, "at_block") && !address) || ((srv_arg(r, "offset") || srv_arg(r, "limit")) && !flows)) {
-        srv_error(out, 422, "invalid_request", "at_block is for /evm/address/, offset and limit for /evm/flows/");
+    if ((srv_arg(r, "at_block") && !address) ||
+        ((srv_arg(r, "offset") || srv_arg(r, "limit") || srv_arg(r, "from_block")) && !flows)) {
+        srv_error(out, 422, "invalid_request", "at_block is for /evm/address/, from_block, offset and limit for /evm/flows/");
         return;
     }
-    srv_evm_args a = {-1, 0, 100, 0};
+    srv_evm_args a = {-1, -1, 0, 100, 0};
     long long at = arg_count(r, "at_block", -1, INT64_MAX, "a block number (0 or more)", out),
-              off = at == -2 ? -2 : arg_count(r, "offset", 0, INT64_MAX, "a flow index (0 or more)", out),
+              fb = at == -2 ? -2 : arg_count(r, "from_block", -1, INT64_MAX, "a block number (0 or more)", out),
+              off = fb == -2 ? -2 : arg_count(r, "offset", 0, INT64_MAX, "a flow index (0 or more)", out),
               lim = off == -2 ? -2 : arg_count(r, "limit", 100, 1000, "1 to 1000 flows", out);
-    if (at == -2 || off == -2 || lim == -2) return;
+    if (at == -2 || fb == -2 || off == -2 || lim == -2) return;
     if (lim == 0) {
         srv_error(out, 422, "invalid_request", "limit: 1 to 1000 flows");
         return;
     }
-    a.at_block = at, a.offset = (uint64_t)off, a.limit = (uint64_t)lim;
+    a.at_block = at, a.from_block = fb, a.offset = (uint64_t)off, a.limit = (uint64_t)lim;
     const char *e55 = srv_arg(r, "eip55");
     a.eip55 = e55 && (!strcmp(e55, "1") || !strcmp(e55, "true"));
     if (e55 && !a.eip55 && strcmp(e55, "0") && strcmp(e55, "false")) {
@@ -1522,8 +1524,9 @@ static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *
     const char *slash = strchr(what, '/');
     snprintf(endpoint, sizeof endpoint, "evm/%.*s", slash ? (int)(slash - what) : (int)strlen(what), what);
     char input[200];
-    snprintf(input, sizeof input, "{\"at_block\":%lld,\"offset\":%llu,\"limit\":%llu,\"eip55\":%s}",
-             (long long)a.at_block, (unsigned long long)a.offset, (unsigned long long)a.limit, a.eip55 ? "true" : "false");
+    snprintf(input, sizeof input, "{\"at_block\":%lld,\"from_block\":%lld,\"offset\":%llu,\"limit\":%llu,\"eip55\":%s}",
+             (long long)a.at_block, (long long)a.from_block, (unsigned long long)a.offset, (unsigned long long)a.limit,
+             a.eip55 ? "true" : "false");
     if (audit_at(S, r, who, endpoint, slash ? slash + 1 : "", version, input, ans, out) != ST_OK) {
         json_decref(ans);
         return;

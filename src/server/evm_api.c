@@ -135,7 +135,7 @@ int srv_evm_query(srv_evm *s, const char *what, const srv_evm_args *a, json_t **
         rc = st_evm_tx_json(h->e, arg, a->eip55, out, err);
     } else if (!strncmp(what, "flows/", 6)) {
         arg = what + 6;
-        rc = st_evm_address_flows_json(h->e, arg, a->offset, a->limit, a->eip55, out, err);
+        rc = st_evm_address_flows_json(h->e, arg, a->from_block, a->offset, a->limit, a->eip55, out, err);
     } else {
         arg = what + 8;
         rc = st_evm_address_json(h->e, arg, a->at_block, a->eip55, out, err);

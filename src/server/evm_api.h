@@ -20,6 +20,7 @@ int srv_evm_start(const char *dir, srv_evm **out, st_error *err);
 /* What a query asks beyond its path. */
 typedef struct srv_evm_args {
     int64_t at_block;        /* address: up to this block; < 0 all */
+    int64_t from_block;      /* flows: from this block on; < 0 from the first */
     uint64_t offset, limit;  /* flows: the page */
     int eip55;               /* addresses in checksum case */
 } srv_evm_args;

@@ -251,6 +251,11 @@ def main():
                 pages += p['flows']
                 off = p['next']
             if pages != got['flows']: fail('flows %s: pages of 2 differ from the whole list' % addr)
+        for blk in sorted(set(blocks_seen + [blocks_seen[-1] + 1] if blocks_seen else [])):
+            p = run('flows', addr, '--from-block', str(blk), '--limit', '1000000')
+            want = [x for x in got['flows'] if x['block'] >= blk]
+            if p['flows'] != want or p['offset'] != len(got['flows']) - len(want):
+                fail('flows %s --from-block %d: %s' % (addr, blk, p))
     if unnamed_expected is not None and unnamed != unnamed_expected:
         fail('reference counted %d unnamed trace rows, expected %d' % (unnamed, unnamed_expected))
     print('evm_ref: %d transactions, %d flows, %d addresses agree (%d tx and %d address queries)'

@@ -51,6 +51,7 @@ same "/evm/address/$addr?at_block=$((last - 20))" address "$addr" --at-block $((
 same "/evm/address/$addr?eip55=true" address "$addr" --eip55
 same "/evm/flows/$addr" flows "$addr"
 same "/evm/flows/$upper?offset=2&limit=3&eip55=1" flows "$addr" --offset 2 --limit 3 --eip55
+same "/evm/flows/$addr?from_block=$((last - 5))&limit=2" flows "$addr" --from-block $((last - 5)) --limit 2
 [ "$(as "$U/evm/flows/$addr?limit=1000" | jget '.flows.length')" = "$(as "$U/evm/flows/$addr" | jget '.total')" ] \
   || fail "flows: the whole list is not the total"
 [ "$(as "$U/evm/tx/$tx" | jget '.flows.length')" -ge 1 ] || fail "tx without flows"
@@ -72,6 +73,7 @@ jget '.note' < "$ST_TMP/early.json" | grep -q "first block" || fail "no note bef
 [ "$(code "$U/evm/flows/$addr?limit=1001")" = 422 ] || fail "limit=1001: not 422"
 [ "$(code "$U/evm/stats?offset=3")" = 422 ] || fail "offset on stats: not 422"
 [ "$(code "$U/evm/tx/$tx?at_block=3")" = 422 ] || fail "at_block on a transaction: not 422"
+[ "$(code "$U/evm/flows/$addr?from_block=-1")" = 422 ] || fail "from_block=-1: not 422"
 [ "$(code -XPOST "$U/evm/stats")" = 405 ] || fail "POST: not 405"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/evm/stats")" = 401 ] || fail "no key: not 401"
 as "$U/evm/tx/0x1234" | grep -q "neither a transaction hash" || fail "a short hash: the reason is not said"
