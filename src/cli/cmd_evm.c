@@ -262,65 +262,48 @@ static int answer(const evm_args *a, const char *cmd, int rc, json_t *j, const s
     return rc == ST_ENOTFOUND ? 1 : 2;
 }
 
-static int evm_tx(evm_args *a) {
+/* evm tx, address and flows: one id (a transaction, else an address)
+ * asked of the store, the library's answer printed. */
+static int evm_query(evm_args *a, const char *sub) {
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "evm %s", sub);
+    int tx = !strcmp(sub, "tx");
     if (a->posl.n != 1) {
-        fprintf(stderr, "sanctrace evm tx: give one transaction hash (0x + 64 hex digits) or BLOCK:INDEX\n");
+        fprintf(stderr, "sanctrace %s: give one %s\n", cmd,
+                tx ? "transaction hash (0x + 64 hex digits) or BLOCK:INDEX" : "address (0x + 40 hex digits)");
         return 2;
     }
-    st_evm *e;
-    if (open_store(a, &e)) return 2;
-    json_t *j;
-    st_error err;
-    st_error_clear(&err);
-    int rc = st_evm_tx_json(e, a->posl.v[0], a->eip55, &j, &err);
-    st_evm_close(e);
-    return answer(a, "evm tx", rc, j, &err);
-}
-
-static int evm_address(evm_args *a) {
-    if (a->posl.n != 1) {
-        fprintf(stderr, "sanctrace evm address: give one address (0x + 40 hex digits)\n");
-        return 2;
-    }
+    const char *id = a->posl.v[0];
     uint8_t addr[20];
-    if (st_evm_addr_parse(a->posl.v[0], addr)) { /* said before the store is looked for */
-        fprintf(stderr, "sanctrace evm address: '%s' is not an address (0x + 40 hex digits)\n", a->posl.v[0]);
+    if (!tx && st_evm_addr_parse(id, addr)) { /* said before the store is looked for */
+        fprintf(stderr, "sanctrace %s: '%s' is not an address (0x + 40 hex digits)\n", cmd, id);
         return 2;
     }
-    st_evm *e;
-    if (open_store(a, &e)) return 2;
-    json_t *j;
-    st_error err;
-    st_error_clear(&err);
-    int rc = st_evm_address_json(e, a->posl.v[0], a->has_at_block ? (int64_t)a->at_block : -1, a->eip55, &j, &err);
-    st_evm_close(e);
-    if (rc == ST_OK && json_is_null(json_object_get(j, "balances"))) { /* before the store's first block */
-        fprintf(stderr, "sanctrace evm address: %s\n", json_string_value(json_object_get(j, "note")));
-        emit(a, j);
-        json_decref(j);
-        return 1;
-    }
-    return answer(a, "evm address", rc, j, &err);
-}
-
-static int evm_flows(evm_args *a) {
-    if (a->posl.n != 1) {
-        fprintf(stderr, "sanctrace evm flows: give one address (0x + 40 hex digits)\n");
-        return 2;
-    }
-    if (!a->limit) {
+    if (!strcmp(sub, "flows") && !a->limit) {
         fprintf(stderr, "sanctrace evm flows: --limit must be 1..1000000\n");
         return 2;
     }
     st_evm *e;
     if (open_store(a, &e)) return 2;
-    json_t *j;
+    json_t *j = NULL;
     st_error err;
     st_error_clear(&err);
-    int64_t from_block = a->from_block == UINT64_MAX ? -1 : (int64_t)a->from_block;
-    int rc = st_evm_address_flows_json(e, a->posl.v[0], from_block, a->from_index, a->limit, a->eip55, &j, &err);
+    int rc;
+    if (tx) rc = st_evm_tx_json(e, id, a->eip55, &j, &err);
+    else if (!strcmp(sub, "address"))
+        rc = st_evm_address_json(e, id, a->has_at_block ? (int64_t)a->at_block : -1, a->eip55, &j, &err);
+    else
+        rc = st_evm_address_flows_json(e, id, a->from_block == UINT64_MAX ? -1 : (int64_t)a->from_block, a->from_index,
+                                       a->limit, a->eip55, &j, &err);
     st_evm_close(e);
-    return answer(a, "evm flows", rc, j, &err);
+    if (rc == ST_OK && json_object_get(j, "balances") && json_is_null(json_object_get(j, "balances"))) {
+        /* an address before the store's first block: unknown, exit 1 */
+        fprintf(stderr, "sanctrace %s: %s\n", cmd, json_string_value(json_object_get(j, "note")));
+        emit(a, j);
+        json_decref(j);
+        return 1;
+    }
+    return answer(a, cmd, rc, j, &err);
 }
 
 /* --scenario bybit: the cross-chain laundering scenario (sanctrace/xtrace.h) */
@@ -404,7 +387,5 @@ int cmd_evm(int argc, char **argv) {
     if (!strcmp(sub, "synth")) return evm_synth(&a);
     if (!strcmp(sub, "ingest")) return evm_ingest(&a);
     if (!strcmp(sub, "stats")) return evm_stats(&a);
-    if (!strcmp(sub, "tx")) return evm_tx(&a);
-    if (!strcmp(sub, "flows")) return evm_flows(&a);
-    return evm_address(&a);
+    return evm_query(&a, sub); /* tx, address, flows */
 }

@@ -6,48 +6,22 @@
 //   node chain.js URL TXHASH ADDRESS EARLY_BLOCK SCREENSHOT PROFILE_DIR
 //   node chain.js --no-store URL PROFILE_DIR   (a server without a store: no panel)
 "use strict";
-const { chromium } = require("playwright-core");
+const session = require("./session.js");
 
-function launch(profile) {
-  return chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1280, height: 1000 },
-  });
-}
+const rows = (page, sel) => page.$$eval(sel, (trs) => trs.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
+const summary = (page) => page.$$eval("#chain-summary tr", (trs) => Object.fromEntries(trs.map((r) => [r.querySelector("th").textContent, r.querySelector("td").textContent])));
 
-async function noStore(url, profile) {
-  const ctx = await launch(profile);
-  const out = { errors: [] };
-  try {
-    const page = ctx.pages()[0] || (await ctx.newPage());
-    page.on("pageerror", (e) => out.errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") out.errors.push(m.text()); });
+if (process.argv[2] === "--no-store") {
+  const [url, profile] = process.argv.slice(3);
+  session(profile, async (page, out) => {
     await page.goto(url);
     await page.waitForFunction(() => /snapshot/.test(document.getElementById("snapshot").textContent));
     await page.waitForLoadState("networkidle");
     out.panelHidden = await page.locator("#chain-panel").isHidden();
-  } finally {
-    await ctx.close();
-  }
-  console.log(JSON.stringify(out));
-}
-
-async function main() {
-  if (process.argv[2] === "--no-store") return noStore(process.argv[3], process.argv[4]);
+  });
+} else {
   const [url, tx, addr, early, shot, profile] = process.argv.slice(2);
-  const ctx = await launch(profile);
-  const out = {};
-  const rows = (page, sel) => page.$$eval(sel, (trs) => trs.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)));
-  const summary = (page) => page.$$eval("#chain-summary tr", (trs) => Object.fromEntries(trs.map((r) => [r.querySelector("th").textContent, r.querySelector("td").textContent])));
-  try {
-    const page = ctx.pages()[0] || (await ctx.newPage());
-    page.setDefaultTimeout(20000);
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  session(profile, async (page, out) => {
     await page.goto(url);
     await page.waitForSelector("#chain-panel:not([hidden])");
     out.stats = await page.textContent("#chain-stats");
@@ -99,11 +73,5 @@ async function main() {
       /asset/.test(document.getElementById("chain-status").textContent), addr);
     out.screened = { summary: await summary(page), balances: await rows(page, "#chain-rows tbody tr.balance") };
     await page.screenshot({ path: shot, fullPage: true });
-    out.errors = errors;
-  } finally {
-    await ctx.close();
-  }
-  console.log(JSON.stringify(out));
+  });
 }
-
-main().catch((e) => { console.error(e); process.exit(1); });

@@ -8,10 +8,7 @@
 set -eu
 . tests/lib/server.sh
 trap 'srv_stop S >/dev/null 2>&1 || true' EXIT
-[ -x /usr/bin/chromium ] || fail "chromium is not installed (make deps)"
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in tests/browser"
-fi
+browser_ready
 L=$ST_DATA/lists
 D=$ST_TMP/data
 "$ST_BIN" update --from "$L/un-2026-02-27" --from "$L/ofac-sdn-2021-07" --data-dir "$D" >/dev/null 2>&1

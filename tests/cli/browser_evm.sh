@@ -12,10 +12,7 @@
 set -eu
 . tests/lib/server.sh
 trap 'srv_stop S >/dev/null 2>&1 || true' EXIT
-[ -x /usr/bin/chromium ] || fail "chromium is not installed (make deps)"
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in tests/browser"
-fi
+browser_ready
 DB=$ST_TMP/evm
 "$ST_BIN" evm synth --flows 5000 --seed 9 --out "$ST_TMP/x" > /dev/null
 "$ST_BIN" evm ingest --db "$DB" "$ST_TMP/x" > /dev/null

@@ -4,6 +4,7 @@
 #                            sets SRV_PID_<NAME>, SRV_URL_<NAME>; log in $ST_TMP/NAME.log
 #   srv_stop NAME            SIGTERM, waits, fails unless it exits 0
 #   jget EXPR                reads JSON (or JSON lines) on stdin, prints o<EXPR> (node)
+#   browser_ready            chromium there, and playwright-core for tests/browser/ (npm ci once)
 
 srv_start() {
   name=$1; shift
@@ -42,3 +43,10 @@ process.stdin.on("data", (d) => (s += d)).on("end", () => {
 }
 
 fail() { echo "FAIL: $*"; exit 1; }
+
+browser_ready() {
+  [ -x /usr/bin/chromium ] || fail "chromium is not installed (make deps)"
+  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in tests/browser"
+  fi
+}
