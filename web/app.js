@@ -276,8 +276,14 @@ function renderAddress(a) {
 // an address's flows, a page at a time (GET /evm/flows/..., "next" the offset of the next page)
 let flowsOf = { address: "", next: null };
 async function moreFlows() {
-  if (flowsOf.next === null) return;
-  const page = await api(`/evm/flows/${flowsOf.address}?offset=${flowsOf.next}&limit=50`);
+  const want = flowsOf;
+  if (want.next === null || want.loading) return; // one page at a time
+  want.loading = true;
+  $("chain-more").disabled = true;
+  let page;
+  try { page = await api(`/evm/flows/${want.address}?offset=${want.next}&limit=50`); }
+  finally { want.loading = false; $("chain-more").disabled = false; }
+  if (want !== flowsOf) return; // another lookup began meanwhile: its list, not this one
   const tb = $("chain-flows").querySelector("tbody");
   for (const f of page.flows) {
     const other = f.direction === "in" ? f.from : f.to;
@@ -291,7 +297,7 @@ async function moreFlows() {
   $("chain-more").hidden = page.next === null;
 }
 async function showFlows(address) {
-  flowsOf = { address, next: 0 };
+  flowsOf = { address, next: 0, loading: false };
   $("chain-flows").querySelector("tbody").replaceChildren();
   $("chain-flows-box").hidden = false;
   await moreFlows();

@@ -151,6 +151,20 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err);
 void st_evm_close(st_evm *e);
 void st_evm_get_stats(const st_evm *e, st_evm_stats *st);
 
+/* Long-running readers (a server).  A handle sees the commit it was
+ * opened at; st_evm_changed says 1 when the store has committed since (or
+ * is gone): open a new handle for the next use.  A reorganisation taken
+ * from a node (st_evm_ingest_rpc) lowers the committed counts and cuts
+ * the column files, which older handles have mapped: a reader that keeps
+ * handles across uses brackets each use with st_evm_reader_enter(dir) and
+ * st_evm_reader_leave(its token), and asks st_evm_changed inside the
+ * bracket.  The cut waits for the uses under way (for a while: it goes on
+ * after 30 s), and a use that begins after it finds the handle changed.
+ * A command that opens, asks and closes needs neither. */
+int st_evm_changed(const st_evm *e);
+int st_evm_reader_enter(const char *dir);
+void st_evm_reader_leave(int token);
+
 /* Point lookups: 1 with *id set when found, 0 when absent. */
 int st_evm_find_addr(const st_evm *e, const uint8_t addr[20], uint64_t *id);
 /* A transaction by "0x" + 64 hex digits (any case), or by "BLOCK:INDEX"

@@ -43,7 +43,7 @@ static const cli_opt query_opts[] = {STORE, CLI_END};
 static const cli_opt tx_opts[] = {STORE, OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
 static const cli_opt address_opts[] = {STORE, OPT("--at-block", CLI_NUM, at_block, INT64_MAX),
                                        OPT("--eip55", CLI_FLAG, eip55, 0), CLI_END};
-static const cli_opt flows_opts[] = {STORE, OPT("--offset", CLI_NUM, from_index, UINT64_MAX - 1),
+static const cli_opt flows_opts[] = {STORE, OPT("--offset", CLI_NUM, from_index, INT64_MAX),
                                      OPT("--from-block", CLI_NUM, from_block, INT64_MAX),
                                      OPT("--limit", CLI_NUM, limit, 1000000), OPT("--eip55", CLI_FLAG, eip55, 0),
                                      CLI_END};

@@ -138,6 +138,11 @@ void ev_index_unmap(ev_map m[2]);
 uint64_t ev_key_hash(const uint8_t *key, size_t ksize);
 
 int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
+
+/* DIR/readers.lock: long-running readers hold it shared while they use a
+ * handle (st_evm_reader_enter); a rollback holds it exclusive while it
+ * lowers the manifest and cuts the columns under those handles' maps. */
+#define EV_READERS_LOCK "readers.lock"
 int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err);
 
 /* ---- export rows (export.c), joined by ingest.c ---- */

@@ -47,10 +47,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -1923,6 +1925,41 @@ static void remove_leftovers(const char *dir) {
     closedir(d);
 }
 
+/* A rollback's cut: every column file back to the lowered counts, at once
+ * (with the readers' lock held, below), not at its first write. */
+static int cut_columns(const char *dir, const ev_counts *c, st_error *err) {
+    for (int col = 0; col < EV_NCOLS; col++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", dir, ev_col_name(col));
+        off_t keep = (off_t)(c->n[ev_col_count(col)] * ev_col_width(col));
+        struct stat st;
+        if (stat(path, &st) != 0 || st.st_size <= keep) continue;
+        if (truncate(path, keep) != 0)
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the rollback: %s", strerror(errno));
+    }
+    return ST_OK;
+}
+
+/* DIR/readers.lock taken exclusive: the uses of handles under way end
+ * first (st_evm_reader_enter).  A reader that never lets go does not stop
+ * the ingest: after 30 s it goes on, said.  -1 when the file cannot be
+ * made (a read-only folder fails the ingest later anyway). */
+static int readers_exclude(ingest *g, const char *dir) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+    if (fd < 0) return -1;
+    for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
+        if (i == 3000) {
+            warn(g, dir, "%s", "a reader kept the store for 30 s: rolling back under it (its answers may fail)");
+            break;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return fd;
+}
+
 /* The store's lock and committed counts, a feed's rollback, then the
  * state of one reading. */
 static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts,
@@ -1953,16 +1990,26 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
            an uncommitted tail (readers ignore it, the index files no
            longer match and are rebuilt in the reader's memory), so an
            interruption anywhere after leaves a store that opens. */
-        if ((rc = ev_bal_remove(dir, err))) return rc; /* it covers flows about to be cut */
-        if ((rc = ev_manifest_write(dir, &g->c, err))) return rc;
-        if (!g->opts->no_sync) {
+        /* Readers that keep handles (a server) have the old counts
+           mapped: the lowered manifest and the cut happen while none is
+           using one, and each use after finds its handle changed. */
+        int rfd = readers_exclude(g, dir);
+        if ((rc = ev_bal_remove(dir, err)) == ST_OK && /* it covers flows about to be cut */
+            (rc = ev_manifest_write(dir, &g->c, err)) == ST_OK && !g->opts->no_sync) {
             int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (dfd >= 0) {
                 if (fsync(dfd) != 0) rc = st_error_at(err, ST_EIO, dir, 0, -1, "cannot sync: %s", strerror(errno));
                 close(dfd);
-                if (rc) return rc;
             }
         }
+        if (rc == ST_OK) rc = cut_columns(dir, &g->c, err);
+        if (rfd >= 0) close(rfd);
+        if (rc) return rc;
+    } else { /* made for the readers of a store this ingest may roll back later */
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+        if (fd >= 0) close(fd);
     }
     if (st_map_new(&g->reported)) return st_error_set(err, ST_ENOMEM, "out of memory");
     return ingest_prepare(g, dir, err);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -487,6 +488,9 @@ struct st_evm {
     void *af_owned[2];
     uint64_t store_bytes;
     ev_bal *bal; /* running balances (balance.c), NULL: queries walk */
+    char manifest[1100]; /* its path, and what it was when the handle was opened (st_evm_changed) */
+    struct stat mf;
+    int have_mf;
 };
 
 static int map_file(const char *path, size_t need, ev_map *m, st_error *err) {
@@ -646,6 +650,10 @@ int st_evm_open(st_evm **out, const char *dir, st_error *err) {
     *out = NULL;
     st_evm *e = st_calloc(1, sizeof *e);
     if (!e) return st_error_set(err, ST_ENOMEM, "out of memory");
+    /* stat before reading: a commit in between makes the handle look
+     * changed (an extra open), never unchanged */
+    snprintf(e->manifest, sizeof e->manifest, "%s/manifest.json", dir);
+    e->have_mf = stat(e->manifest, &e->mf) == 0;
     int rc = ev_manifest_read(dir, &e->c, err);
     if (rc == ST_ENOTFOUND) {
         rc = st_error_at(err, ST_ENOTFOUND, dir, 0, -1, "no Ethereum store here (run 'sanctrace evm ingest' first)");
@@ -692,6 +700,30 @@ oom:
 fail:
     st_evm_close(e);
     return rc;
+}
+
+int st_evm_changed(const st_evm *e) {
+    struct stat now;
+    if (!e->have_mf || stat(e->manifest, &now) != 0) return 1;
+    return now.st_dev != e->mf.st_dev || now.st_ino != e->mf.st_ino || now.st_size != e->mf.st_size ||
+           now.st_mtim.tv_sec != e->mf.st_mtim.tv_sec || now.st_mtim.tv_nsec != e->mf.st_mtim.tv_nsec;
+}
+
+int st_evm_reader_enter(const char *dir) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1; /* no ingest of this version has run: none cuts a column under us */
+    while (flock(fd, LOCK_SH) != 0)
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
+void st_evm_reader_leave(int token) {
+    if (token >= 0) close(token); /* the shared lock goes with it */
 }
 
 void st_evm_close(st_evm *e) {

@@ -1523,11 +1523,18 @@ static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *
     if (rc != ST_OK) { srv_error(out, 500, "internal", "%s", err.msg); return; }
     const char *slash = strchr(what, '/');
     snprintf(endpoint, sizeof endpoint, "evm/%.*s", slash ? (int)(slash - what) : (int)strlen(what), what);
+    /* the subject as the store names it (lowercase), not as it was typed:
+     * one address or transaction is one subject in the audit trail */
+    const char *named = json_string_value(json_object_get(ans, "address"));
+    if (!named) named = json_string_value(json_object_get(ans, "hash"));
+    char subject[100];
+    snprintf(subject, sizeof subject, "%s", named ? named : slash ? slash + 1 : "");
+    for (char *c = subject; *c; c++) *c = (char)tolower((unsigned char)*c);
     char input[200];
     snprintf(input, sizeof input, "{\"at_block\":%lld,\"from_block\":%lld,\"offset\":%llu,\"limit\":%llu,\"eip55\":%s}",
              (long long)a.at_block, (long long)a.from_block, (unsigned long long)a.offset, (unsigned long long)a.limit,
              a.eip55 ? "true" : "false");
-    if (audit_at(S, r, who, endpoint, slash ? slash + 1 : "", version, input, ans, out) != ST_OK) {
+    if (audit_at(S, r, who, endpoint, subject, version, input, ans, out) != ST_OK) {
         json_decref(ans);
         return;
     }
@@ -1569,8 +1576,9 @@ void srv_api_dispatch(void *ctx, srv_req *r, srv_resp *out) {
         }
         if (allowed(&who, ST_ROLE_READ, "screen", out)) api_reconcile_route(S, r, &who, rest, out);
         if (cb && out->json) out->jsonp = cb;
-    } else if (strcmp(url, "/evm") == 0 && get) { /* whether the queries below are served (the page asks first) */
-        if (allowed(&who, ST_ROLE_READ, "read the Ethereum store", out)) {
+    } else if (strcmp(url, "/evm") == 0) { /* whether the queries below are served (the page asks first) */
+        if (!get) srv_error(out, 405, "method_not_allowed", "use GET for /evm");
+        else if (allowed(&who, ST_ROLE_READ, "read the Ethereum store", out)) {
             out->status = 200;
             out->json = json_pack("{s:b}", "store", S->evm != NULL);
         }

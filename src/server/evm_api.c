@@ -1,23 +1,23 @@
 /*
- * evm_api.c - the Ethereum store behind GET /evm/stats, /evm/tx/{id} and
- * /evm/address/{address}.
- *
- * (and /evm/flows/{address}, the address's flows a page at a time).
+ * evm_api.c - the Ethereum store behind GET /evm/stats, /evm/tx/{id},
+ * /evm/address/{address} and /evm/flows/{address}.
  *
  * Design: the store is opened read-only once and shared by the worker
- * threads (evm.h: any number of threads may read one handle).  An ingest
- * commits by renaming manifest.json, so each query stats it: when it is
- * not the file the open handle was made from, a new handle is opened and
- * later queries take it, while queries still on the old one finish there
- * (each handle is counted and closed by its last user).  An ingest never
- * has to stop the server, and an answer always comes from one commit.
+ * threads (evm.h: any number of threads may read one handle).  Each query
+ * runs inside st_evm_reader_enter/leave and asks st_evm_changed: when an
+ * ingest has committed since the handle was opened, a new one is opened
+ * and later queries take it, while queries still on the old one finish
+ * there (each handle is counted and closed by its last user).  A
+ * reorganisation's rollback waits for the queries under way before it
+ * cuts the columns they map, and every query after it opens the new
+ * commit.  An ingest never has to stop the server, and an answer always
+ * comes from one commit.
  *
- * Invariant: cur, its key and every refs count change only under mu.
+ * Invariant: cur and every refs count change only under mu.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "sanctrace/evm.h"
@@ -30,10 +30,8 @@ typedef struct handle {
 
 struct srv_evm {
     pthread_mutex_t mu;
-    char dir[4096], manifest[4200];
+    char dir[4096];
     handle *cur;
-    struct stat key; /* manifest.json as cur was opened from it */
-    int warned;      /* a newer commit that did not open was said */
 };
 
 int srv_evm_start(const char *dir, srv_evm **out, st_error *err) {
@@ -45,15 +43,9 @@ int srv_evm_start(const char *dir, srv_evm **out, st_error *err) {
         return st_error_set(err, ST_EINVAL, "--evm-db: path too long");
     }
     snprintf(s->dir, sizeof s->dir, "%s", dir);
-    snprintf(s->manifest, sizeof s->manifest, "%s/manifest.json", dir);
     pthread_mutex_init(&s->mu, NULL);
     *out = s;
     return ST_OK;
-}
-
-static int same_file(const struct stat *a, const struct stat *b) {
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
 static void drop(handle *h) { /* under mu */
@@ -63,43 +55,31 @@ static void drop(handle *h) { /* under mu */
     }
 }
 
-/* The handle of the newest commit, counted for the caller; a commit that
- * cannot be opened leaves the one before it answering. */
+/* The handle of the newest commit, counted for the caller (who is inside
+ * st_evm_reader_enter).  A commit that does not open is an error, never
+ * answered from the handle before it: after a rollback that one's maps
+ * run past the cut files. */
 static handle *take(srv_evm *s, st_error *err) {
     pthread_mutex_lock(&s->mu);
-    struct stat now;
-    int have = stat(s->manifest, &now) == 0;
-    if (!s->cur || (have && !same_file(&now, &s->key))) {
+    if (!s->cur || st_evm_changed(s->cur->e)) {
+        drop(s->cur);
+        s->cur = NULL;
         st_evm *e = NULL;
-        st_error e2;
-        st_error_clear(&e2);
-        int rc = st_evm_open(&e, s->dir, &e2);
+        int rc = st_evm_open(&e, s->dir, err);
         handle *h = rc == ST_OK ? st_calloc(1, sizeof *h) : NULL;
-        if (h) {
-            h->e = e;
-            h->refs = 1;
-            drop(s->cur);
-            s->cur = h;
-            s->key = now;
-            s->warned = 0;
-        } else {
-            if (rc == ST_OK) {
-                st_evm_close(e);
-                st_error_set(&e2, ST_ENOMEM, "out of memory");
-            }
-            if (!s->cur) {
-                pthread_mutex_unlock(&s->mu);
-                *err = e2;
-                if (rc == ST_ENOTFOUND)
-                    st_error_set(err, ST_EIO, "no Ethereum store at %.300s yet (sanctrace evm ingest --db %.300s)", s->dir,
-                                 s->dir);
-                else err->code = ST_EIO;
-                return NULL;
-            }
-            if (!s->warned++)
-                fprintf(stderr, "sanctrace: the Ethereum store at %s did not open again (%s); answering from the "
-                        "commit before\n", s->dir, e2.msg);
+        if (!h) {
+            pthread_mutex_unlock(&s->mu);
+            st_evm_close(e);
+            if (rc == ST_ENOTFOUND)
+                st_error_set(err, ST_EIO, "no Ethereum store at %.300s yet (sanctrace evm ingest --db %.300s)", s->dir,
+                             s->dir);
+            else if (rc == ST_OK) st_error_set(err, ST_EIO, "out of memory opening the store");
+            else err->code = ST_EIO;
+            return NULL;
         }
+        h->e = e;
+        h->refs = 1;
+        s->cur = h;
     }
     handle *h = s->cur;
     h->refs++;
@@ -121,12 +101,20 @@ int srv_evm_query(srv_evm *s, const char *what, const srv_evm_args *a, json_t **
     if (strcmp(what, "stats") && strncmp(what, "tx/", 3) && strncmp(what, "address/", 8) && strncmp(what, "flows/", 6))
         return st_error_set(err, ST_ENOTFOUND, "no query /evm/%.100s (stats, tx/{hash}, address/{address}, flows/{address})",
                             what);
+    int token = st_evm_reader_enter(s->dir);
     handle *h = take(s, err);
-    if (!h) return ST_EIO;
+    if (!h) {
+        st_evm_reader_leave(token);
+        return ST_EIO;
+    }
     st_evm_stats st;
     st_evm_get_stats(h->e, &st);
+    /* the commit that answered: its last block, and its counts (a
+     * reorganisation can come back to the same block with other content) */
     if (st.last_block < 0) snprintf(version, 48, "evm:empty");
-    else snprintf(version, 48, "evm:%lld", (long long)st.last_block);
+    else
+        snprintf(version, 48, "evm:%lld:%llu:%llu", (long long)st.last_block, (unsigned long long)st.transactions,
+                 (unsigned long long)st.flows);
     if (!strcmp(what, "stats")) {
         *out = st_evm_stats_json(h->e);
         rc = *out ? ST_OK : st_error_set(err, ST_ENOMEM, "out of memory");
@@ -141,6 +129,7 @@ int srv_evm_query(srv_evm *s, const char *what, const srv_evm_args *a, json_t **
         rc = st_evm_address_json(h->e, arg, a->at_block, a->eip55, out, err);
     }
     give_back(s, h);
+    st_evm_reader_leave(token);
     return rc;
 }
 

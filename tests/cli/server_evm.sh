@@ -80,12 +80,17 @@ as "$U/evm/tx/0x1234" | grep -q "neither a transaction hash" || fail "a short ha
 
 # a commit beside the running server is answered without a restart, and
 # queries running across it are all answered (from one commit or the next)
+# (each loop runs until the ingest has ended, 10 rounds at least)
+"$ST_BIN" evm ingest --db "$DB" "$ST_TMP/b" > /dev/null &
+ing=$!
 loops=
 for k in 1 2 3; do
-  (for i in $(seq 40); do code "$U/evm/address/$addr"; echo; code "$U/evm/stats"; echo; done > "$ST_TMP/loop$k") &
+  (i=0; while kill -0 $ing 2>/dev/null || [ $i -lt 10 ]; do
+     code "$U/evm/address/$addr"; echo; code "$U/evm/flows/$addr"; echo; code "$U/evm/stats"; echo; i=$((i + 1))
+   done > "$ST_TMP/loop$k") &
   loops="$loops $!"
 done
-"$ST_BIN" evm ingest --db "$DB" "$ST_TMP/b" > /dev/null
+wait $ing || fail "the second ingest"
 for p in $loops; do wait "$p"; done # (not the server's)
 [ "$(cat "$ST_TMP"/loop* | sort -u)" = 200 ] || fail "queries across a commit: $(cat "$ST_TMP"/loop* | sort | uniq -c)"
 last2=$(tail -n 1 "$ST_TMP/b/blocks.csv" | cut -d, -f1)
@@ -102,8 +107,12 @@ import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if r["endpoint"].startswith("evm/")]
 assert rows and all(r["key_name"] == "investigator" for r in rows), rows[:1]
 mine = [r for r in rows if r["endpoint"] == "evm/tx" and r["subject"] == sys.argv[2]]
-assert mine and mine[0]["snapshot"] == "evm:" + sys.argv[3], mine[:1]
-assert any(r["endpoint"] == "evm/stats" and r["snapshot"] == "evm:" + sys.argv[4] for r in rows)
+# the commit that answered: its last block, transactions and flows
+assert mine and mine[0]["snapshot"].startswith("evm:%s:" % sys.argv[3]), mine[:1]
+assert all(len(r["snapshot"].split(":")) == 4 for r in rows), rows[:1]
+assert any(r["endpoint"] == "evm/stats" and r["snapshot"].startswith("evm:%s:" % sys.argv[4]) for r in rows)
+# an address typed in upper case is audited as the store names it
+assert not any(r["subject"] != r["subject"].lower() for r in rows), [r["subject"] for r in rows]
 assert any(r["endpoint"] == "evm/address" for r in rows)
 PY
 

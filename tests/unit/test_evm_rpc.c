@@ -10,6 +10,9 @@
 #include "testutil.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -294,6 +297,76 @@ static void test_ingest_and_reorg(void **state) {
     free(dir);
 }
 
+/* A reader that keeps a handle (the server) inside st_evm_reader_enter:
+ * a reorganisation's rollback waits for it before lowering the manifest
+ * and cutting the columns the handle maps, and after it the handle says
+ * it has changed. */
+typedef struct rerun {
+    const char *db;
+    node *nd;
+    st_evm_rpc_report rep;
+    st_error err;
+    int rc;
+} rerun;
+
+static void *rerun_main(void *arg) {
+    rerun *r = arg;
+    r->rc = run(r->db, r->nd, ST_EVM_TRACES_AUTO, 3, &r->rep, &r->err);
+    return NULL;
+}
+
+static long file_size(const char *db, const char *name) {
+    char p[700];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", db, name);
+    return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void test_reorg_under_reader(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600];
+    snprintf(db, sizeof db, "%s/s", dir);
+    node nd = {.head = 9};
+    st_evm_rpc_report rep;
+    st_error err;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    st_evm *e;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    int token = st_evm_reader_enter(db);
+    assert_true(token >= 0); /* the ingest made the lock file */
+    assert_int_equal(st_evm_changed(e), 0);
+    st_evm_stats before;
+    st_evm_get_stats(e, &before);
+    long cols = file_size(db, "flow_amount.col");
+    reorg(&nd, 7, 1);
+    nd.head = 12;
+    rerun r = {db, &nd, {0}, {0}, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rerun_main, &r), 0);
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    /* the rollback waits: the same commit, the same files, every flow readable */
+    assert_int_equal(st_evm_changed(e), 0);
+    assert_int_equal(file_size(db, "flow_amount.col"), cols);
+    st_u256 sum = st_u256_from_u64(0);
+    for (uint64_t f = 0; f < before.flows; f++) {
+        st_evm_flow fl;
+        st_evm_get_flow(e, f, &fl);
+        st_u256_add(&sum, &sum, &fl.amount);
+    }
+    assert_false(st_u256_is_zero(&sum));
+    st_evm_reader_leave(token);
+    pthread_join(th, NULL);
+    assert_int_equal(r.rc, ST_OK);
+    assert_int_equal(r.rep.fork_block, 6);
+    assert_int_equal(st_evm_changed(e), 1); /* the next use opens the new commit */
+    st_evm_close(e);
+    st_evm_stats s = stats_of(db);
+    assert_int_equal(s.blocks, 13);
+    assert_int_equal(has_tx(db, 1, 8, 0), 1);
+    free(dir);
+}
+
 static void test_node_gone(void **state) {
     (void)state;
     char *dir = st_test_tmpdir(), db[600];
@@ -418,6 +491,7 @@ static void test_wrong_answers(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ingest_and_reorg),
+        cmocka_unit_test(test_reorg_under_reader),
         cmocka_unit_test(test_node_gone),
         cmocka_unit_test(test_missing_methods),
         cmocka_unit_test(test_wrong_answers),
