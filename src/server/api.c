@@ -1483,7 +1483,8 @@ static long long arg_count(srv_req *r, const char *name, long long dflt, long lo
 /* GET /evm/stats, /evm/tx/{id}, /evm/address/{address}[?at_block=N],
  * /evm/flows/{address}[?from_block=B&offset=I&limit=N], each [&eip55=1]: the answers
  * of `evm stats|tx|address|flows` (evm.h), from the store's newest commit,
- * each recorded in the audit trail with the block the store had reached. */
+ * each recorded in the audit trail with that commit and the subject as
+ * the store names it. */
 static void api_evm(srv_api *S, srv_req *r, const st_key_info *who, const char *what, srv_resp *out) {
     if (!S->evm) {
         srv_error(out, 404, "not_found", "no Ethereum store: start the server with --evm-db DIR");

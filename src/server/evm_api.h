@@ -26,8 +26,8 @@ typedef struct srv_evm_args {
 } srv_evm_args;
 
 /* Answer what, "stats", "tx/ID", "address/ADDR" or "flows/ADDR": ST_OK
- * with *out (new reference) and *version, the store's
- * committed state that answered ("evm:BLOCK", for the audit trail);
+ * with *out (new reference) and *version, the commit that answered
+ * ("evm:BLOCK:TRANSACTIONS:FLOWS", or "evm:empty", for the audit trail);
  * ST_EINVAL for a malformed id or address, ST_ENOTFOUND for one the store
  * does not hold or an unknown query, ST_EIO when the store cannot be
  * opened (err says each).  A store an ingest has committed to since the
