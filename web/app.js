@@ -303,8 +303,10 @@ async function showFlows(address) {
   await moreFlows();
 }
 
+let lookups = 0; // the newest lookup's number: a slower earlier answer is dropped
 async function chainLookup(ev) {
   if (ev) ev.preventDefault();
+  const mine = ++lookups;
   const q = $("chain-q").value.trim(), at = $("chain-at").value.trim();
   let path;
   if (/^0x[0-9a-fA-F]{64}$/.test(q) || /^[0-9]+:[0-9]+$/.test(q)) path = "/evm/tx/" + q;
@@ -314,11 +316,13 @@ async function chainLookup(ev) {
   try {
     $("chain-flows-box").hidden = true;
     const a = await api(path);
+    if (mine !== lookups) return;
     if (Array.isArray(a.flows)) renderTx(a); else renderAddress(a);
     if (!Array.isArray(a.flows) && a.balances) await showFlows(a.address);
     status("chain-status", Array.isArray(a.flows) ? `${a.flows.length} flow(s) in execution order` :
       a.balances ? `${a.balances.length} asset(s)` : "");
   } catch (e) {
+    if (mine !== lookups) return;
     $("chain-summary").hidden = $("chain-rows").hidden = $("chain-flows-box").hidden = true;
     status("chain-status", e.message, true);
   }
