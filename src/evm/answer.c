@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/codec.h"
+#include "evm/evm_int.h"
 #include "sanctrace/evm.h"
 
 static json_t *jint(uint64_t v) { return json_integer((json_int_t)v); }
@@ -95,9 +97,7 @@ int st_evm_tx_json(const st_evm *e, const char *id, int eip55, json_t **out, st_
     st_evm_tx x;
     st_evm_get_tx(e, t, &x);
     char h[67] = "0x";
-    static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) h[2 + 2 * i] = hx[x.hash[i] >> 4], h[3 + 2 * i] = hx[x.hash[i] & 15];
-    h[66] = 0;
+    st_hex_encode(x.hash, 32, h + 2);
     json_t *j = json_object(), *flows = json_array();
     int ok = j && flows && !json_object_set_new(j, "hash", x.has_hash ? json_string(h) : json_null()) &&
              !json_object_set_new(j, "block_number", jint(x.block)) &&
@@ -197,26 +197,9 @@ static json_t *jtx(const st_evm *e, uint64_t t) {
     st_evm_tx x;
     st_evm_get_tx(e, t, &x);
     char h[67] = "0x";
-    if (x.has_hash) {
-        static const char hx[] = "0123456789abcdef";
-        for (int i = 0; i < 32; i++) h[2 + 2 * i] = hx[x.hash[i] >> 4], h[3 + 2 * i] = hx[x.hash[i] & 15];
-        h[66] = 0;
-    } else snprintf(h, sizeof h, "%llu:%u", (unsigned long long)x.block, x.index);
+    if (x.has_hash) st_hex_encode(x.hash, 32, h + 2);
+    else snprintf(h, sizeof h, "%llu:%u", (unsigned long long)x.block, x.index);
     return json_string(h);
-}
-
-/* The first of the n flows of address id in a block at or after block
- * (n when none): the list is in chain order, so blocks never go down. */
-static uint64_t first_at_block(const st_evm *e, uint64_t id, uint64_t n, uint64_t block) {
-    uint64_t lo = 0, hi = n;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        st_evm_flow f;
-        st_evm_get_flow(e, st_evm_addr_flow(e, id, mid), &f);
-        if (f.block < block) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
 }
 
 int st_evm_address_flows_json(const st_evm *e, const char *text, int64_t from_block, uint64_t from, uint64_t limit,
@@ -228,7 +211,7 @@ int st_evm_address_flows_json(const st_evm *e, const char *text, int64_t from_bl
     if (rc) return rc;
     uint64_t n = st_evm_addr_nflows(e, id);
     if (from_block >= 0) {
-        uint64_t first = first_at_block(e, id, n, (uint64_t)from_block);
+        uint64_t first = ev_addr_first_at(e, id, (uint64_t)from_block);
         if (from < first) from = first;
     }
     uint64_t end = from < n ? (limit < n - from ? from + limit : n) : from;

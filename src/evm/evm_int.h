@@ -143,6 +143,11 @@ int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
  * handle (st_evm_reader_enter); a rollback holds it exclusive while it
  * lowers the manifest and cuts the columns under those handles' maps. */
 #define EV_READERS_LOCK "readers.lock"
+
+/* The index in address addr's flow list of its first flow in block or
+ * later (its flow count when none): the list is in chain order, so
+ * halving finds it.  Balances at a block and `evm flows --from-block`. */
+uint64_t ev_addr_first_at(const st_evm *e, uint64_t addr, uint64_t block);
 int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err);
 
 /* ---- export rows (export.c), joined by ingest.c ---- */

@@ -910,23 +910,25 @@ uint64_t st_evm_addr_flow(const st_evm *e, uint64_t addr, uint64_t i) {
 
 /* Added up from the last running-balance checkpoint at or before the
  * place of at_block in the address's list (balance.c), the rest walked. */
+uint64_t ev_addr_first_at(const st_evm *e, uint64_t addr, uint64_t block) {
+    uint64_t lo = 0, hi = st_evm_addr_nflows(e, addr);
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        st_evm_flow f;
+        st_evm_get_flow(e, st_evm_addr_flow(e, addr, mid), &f);
+        if (f.block < block) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out, st_error *err) {
     memset(out, 0, sizeof *out);
     if (at_block < e->c.first_block)
         return st_error_set(err, ST_EINVAL, "block %lld is before the store's first block %lld: balances unknown",
                             (long long)at_block, (long long)e->c.first_block);
     uint64_t n = st_evm_addr_nflows(e, addr), upto = n;
-    if (at_block < e->c.last_block) { /* the first flow after at_block: chain order */
-        uint64_t lo = 0, hi = n;
-        while (lo < hi) {
-            uint64_t mid = lo + (hi - lo) / 2;
-            st_evm_flow f;
-            st_evm_get_flow(e, st_evm_addr_flow(e, addr, mid), &f);
-            if ((int64_t)f.block <= at_block) lo = mid + 1;
-            else hi = mid;
-        }
-        upto = lo;
-    }
+    if (at_block < e->c.last_block) upto = ev_addr_first_at(e, addr, (uint64_t)at_block + 1); /* the first flow after it */
     ev_bal_state s;
     ev_cols k;
     ev_store_cols(e, &k);
