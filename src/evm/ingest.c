@@ -1944,10 +1944,14 @@ static int cut_columns(const char *dir, const ev_counts *c, st_error *err) {
  * first (st_evm_reader_enter).  A reader that never lets go does not stop
  * the ingest: after 30 s it goes on, said.  -1 when the file cannot be
  * made (a read-only folder fails the ingest later anyway). */
-static int readers_exclude(ingest *g, const char *dir) {
+static int readers_lock_open(const char *dir) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+    return open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+}
+
+static int readers_exclude(ingest *g, const char *dir) {
+    int fd = readers_lock_open(dir);
     if (fd < 0) return -1;
     for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
         if (i == 3000) {
@@ -2006,9 +2010,7 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
         if (rfd >= 0) close(rfd);
         if (rc) return rc;
     } else { /* made for the readers of a store this ingest may roll back later */
-        char path[1100];
-        snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+        int fd = readers_lock_open(dir);
         if (fd >= 0) close(fd);
     }
     if (st_map_new(&g->reported)) return st_error_set(err, ST_ENOMEM, "out of memory");
