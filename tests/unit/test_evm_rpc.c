@@ -200,14 +200,23 @@ static uint64_t txs_upto(int n) {
     return t;
 }
 
+/* A store at DIR/s of blocks 0..9 from nd, three blocks a commit. */
+static char *ten_blocks(char db[600], node *nd, st_evm_rpc_report *rep) {
+    char *dir = st_test_tmpdir();
+    st_error err;
+    snprintf(db, 600, "%s/s", dir);
+    nd->head = 9;
+    assert_int_equal(run(db, nd, ST_EVM_TRACES_AUTO, 3, rep, &err), ST_OK);
+    return dir;
+}
+
 static void test_ingest_and_reorg(void **state) {
     (void)state;
-    char *dir = st_test_tmpdir(), db[600];
-    snprintf(db, sizeof db, "%s/s", dir);
-    node nd = {.head = 9};
+    char db[600];
+    node nd = {0};
     st_evm_rpc_report rep;
     st_error err;
-    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    char *dir = ten_blocks(db, &nd, &rep);
     /* commits 0-2, 3-5, 6-8, 9 */
     assert_int_equal(rep.commits, 4);
     assert_int_equal(rep.blocks_added, 10);
@@ -324,12 +333,11 @@ static long file_size(const char *db, const char *name) {
 
 static void test_reorg_under_reader(void **state) {
     (void)state;
-    char *dir = st_test_tmpdir(), db[600];
-    snprintf(db, sizeof db, "%s/s", dir);
-    node nd = {.head = 9};
+    char db[600];
+    node nd = {0};
     st_evm_rpc_report rep;
     st_error err;
-    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    char *dir = ten_blocks(db, &nd, &rep);
     st_evm *e;
     assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
     int token = st_evm_reader_enter(db);
