@@ -54,6 +54,9 @@ same "/evm/flows/$upper?offset=2&limit=3&eip55=1" flows "$addr" --offset 2 --lim
 same "/evm/flows/$addr?from_block=$((last - 5))&limit=2" flows "$addr" --from-block $((last - 5)) --limit 2
 [ "$(as "$U/evm/flows/$addr?limit=1000" | jget '.flows.length')" = "$(as "$U/evm/flows/$addr" | jget '.total')" ] \
   || fail "flows: the whole list is not the total"
+# a page past the end: no flows, no next (the command line says the same)
+same "/evm/flows/$addr?offset=100000" flows "$addr" --offset 100000
+[ "$(as "$U/evm/flows/$addr?offset=100000" | jget '.flows.length===0&&o.next===null')" = true ] || fail "a page past the end"
 [ "$(as "$U/evm/tx/$tx" | jget '.flows.length')" -ge 1 ] || fail "tx without flows"
 [ "$(as "$U/evm/stats" | jget '.last_block')" = "$last" ] || fail "stats: last block"
 # before the store's first block: unknown, not zero
@@ -115,6 +118,14 @@ assert any(r["endpoint"] == "evm/stats" and r["snapshot"].startswith("evm:%s:" %
 assert not any(r["subject"] != r["subject"].lower() for r in rows), [r["subject"] for r in rows]
 assert any(r["endpoint"] == "evm/address" for r in rows)
 PY
+
+# a store made from an empty export: answered, with no blocks
+: > "$ST_TMP/empty.csv"
+"$ST_BIN" evm ingest --db "$ST_TMP/emptydb" "$ST_TMP/empty.csv" > /dev/null 2>&1 || true
+srv_start A --data-dir "$D" --threads 2 --evm-db "$ST_TMP/emptydb"
+[ "$(curl -s -H "Authorization: ApiKey $rkey" "$SRV_URL_A/evm/stats" | jget '.blocks===0&&o.last_block===null')" = true ] \
+  || fail "an empty store: $(curl -s -H "Authorization: ApiKey $rkey" "$SRV_URL_A/evm/stats")"
+srv_stop A
 
 # without --evm-db: 404 naming the option
 srv_start B --data-dir "$ST_TMP/data2"
