@@ -1108,6 +1108,7 @@ struct ev_source {
     int jopen;                 /* jdoc: 1 inside the top-level array, 2 after it */
     int jin, jskip;            /* jdoc: an element read on into the next piece; passed over (too long) */
     int jkind, jdepth, jinstr, jesc; /* the element's first byte, and where its scan stands */
+    int jbroken;               /* jdoc: the element has a string its line ended (a bad row) */
     char jprev;                /* the byte scanned last (a pass goes on at a piece's first byte) */
     size_t jscan;              /* bytes of the element (from jp) scanned so far */
     size_t csv_at;             /* a gzip file's CSV: where the piece the reader reads starts in data */
@@ -1751,18 +1752,25 @@ static long count_nl(const char *p, const char *e) {
  * else before the next delimiter.  In a document of pretty-printed objects
  * an object still open at its own top level (a nested one may start a line
  * too: indent=0) when a line starts with '{' ends there, *cut set: one
- * broken object costs itself, not the objects after it. */
+ * broken object costs itself, not the objects after it.  A line end in a
+ * string (JSON strings hold none, escaped or not) ends the string there
+ * and makes the element a bad row: the scan goes on past a string never
+ * closed in step with the brackets, so the elements after it are read. */
 static const char *jdoc_end(ev_source *s, const char *p, const char *from, const char *end, int *cut) {
     *cut = 0;
     char prev = from > p ? from[-1] : s->jprev;
     for (const char *q = from; q < end; prev = *q++) {
         char ch = *q;
         int first = q == p && !s->jskip; /* the element's first byte */
-        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && (s->jdepth == 1 || s->jinstr)) {
+        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && s->jdepth == 1) {
             *cut = 1;
             return q;
         }
-        if (s->jesc) s->jesc = 0;
+        if (s->jinstr && (ch == '\n' || ch == '\r')) { /* no JSON string holds a line end: this one is broken */
+            s->jinstr = s->jesc = 0;
+            s->jbroken = 1;
+            if (!s->jdepth) return q; /* a string element: it ends with its line */
+        } else if (s->jesc) s->jesc = 0;
         else if (s->jinstr) {
             if (ch == '\\') s->jesc = 1;
             else if (ch == '"') {
@@ -1786,6 +1794,7 @@ static const char *jdoc_why(const ev_source *s, int too_long, int cut, int at_en
     if (too_long) return obj ? "a JSON object longer than the record limit" : "an element longer than the record limit";
     if (cut) return obj ? "a JSON object not closed before the next one" : "an element not closed before the next object";
     if (at_end && obj) return "a JSON object not closed before the end of the file";
+    if (s->jbroken) return obj ? "a JSON object with a string not closed on its line" : "a string not closed on its line";
     return "not one JSON object";
 }
 
@@ -1797,7 +1806,7 @@ static int jdoc_element(ev_source *s, const char *p, const char *e, int cut, lon
     s->jp = e;
     s->jin = 0;
     int too_long = (size_t)(e - p) >= s->maxrec; /* as json_record says of an object */
-    if (s->jkind == '{' && !cut) return json_record(s, p, e, line, err);
+    if (s->jkind == '{' && !cut && !s->jbroken) return json_record(s, p, e, line, err);
     s->r.b->rows++;
     bad(&s->r, line, "%s", jdoc_why(s, too_long, cut, 0));
     return ST_OK;
@@ -1838,7 +1847,7 @@ static int jdoc_next(ev_source *s, st_error *err) {
             if (b->rows >= max_rows(b)) return rows_full(s, s->jline + 1, err);
             s->jin = 1;
             s->jkind = *p;
-            s->jdepth = s->jinstr = s->jesc = 0;
+            s->jdepth = s->jinstr = s->jesc = s->jbroken = 0;
             s->jscan = 0;
         }
         long line = s->jline + 1; /* the element's first line: counted when it ends */

@@ -303,8 +303,28 @@ static void test_json_documents(void **state) {
     read_text(&b, &r, t, strlen(t), 0);
     assert_int_equal(b.token_addrs.n, 40);
     assert_int_equal(b.bad_rows, 2);
-    assert_non_null(strstr(r.all, "export.csv:1: a JSON object not closed before the next one"));
+    assert_non_null(strstr(r.all, "export.csv:1: a JSON object with a string not closed on its line"));
     assert_non_null(strstr(r.all, "export.csv:16: not one JSON object"));
+    ev_batch_free(&b);
+    /* an array written with indent=2, a string in its first element
+     * never closed (a bracket and escaped quotes after it on its line): the
+     * element is one bad row, the elements after it are read; so is a
+     * string element never closed */
+    snprintf(t, sizeof t,
+             "[\n  {\n    \"type\": \"token\",\n    \"symbol\": \"never [ closed, \\\"q\\\": x\n"
+             "    \"address\": \"0x0100000000000000000000000000000000000000\"\n  },\n"
+             "  \"also never\n  ,\n"
+             "  {\n    \"type\": \"token\",\n    \"address\": \"0x0200000000000000000000000000000000000000\"\n  },\n"
+             "  {\r\n    \"type\": \"token\", \"symbol\": \"a\\\r\n"
+             "    \"address\": \"0x0300000000000000000000000000000000000000\"\r\n  },\n"
+             "  %s\n]\n", tok1);
+    check_text(t, strlen(t));
+    read_text(&b, &r, t, strlen(t), 0);
+    assert_int_equal(b.token_addrs.n, 40);
+    assert_int_equal(b.bad_rows, 3);
+    assert_non_null(strstr(r.all, "export.csv:2: a JSON object with a string not closed on its line"));
+    assert_non_null(strstr(r.all, "export.csv:7: a string not closed on its line"));
+    assert_non_null(strstr(r.all, "export.csv:13: a JSON object with a string not closed on its line"));
     ev_batch_free(&b);
     /* objects written with indent=0: a nested object starts a line too,
      * and is no next object */
