@@ -146,8 +146,13 @@ typedef struct st_evm_flow {
 } st_evm_flow;
 
 /* Open the store in dir read-only.  *out is the caller's (st_evm_close).
- * ST_ENOTFOUND when dir holds no store. */
+ * ST_ENOTFOUND when dir holds no store.  The handle holds the store's
+ * readers' lock (below) until st_evm_close, so a reorganisation taken by
+ * an ingest meanwhile waits for it (up to 30 s) before cutting the files
+ * it maps: open, ask and close, as a command does.  A reader that keeps
+ * handles across uses opens them with st_evm_open_bracketed instead. */
 int st_evm_open(st_evm **out, const char *dir, st_error *err);
+int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err);
 void st_evm_close(st_evm *e);
 void st_evm_get_stats(const st_evm *e, st_evm_stats *st);
 
@@ -156,11 +161,12 @@ void st_evm_get_stats(const st_evm *e, st_evm_stats *st);
  * is gone): open a new handle for the next use.  A reorganisation taken
  * from a node (st_evm_ingest_rpc) lowers the committed counts and cuts
  * the column files, which older handles have mapped: a reader that keeps
- * handles across uses brackets each use with st_evm_reader_enter(dir) and
- * st_evm_reader_leave(its token), and asks st_evm_changed inside the
- * bracket.  The cut waits for the uses under way (for a while: it goes on
- * after 30 s), and a use that begins after it finds the handle changed.
- * A command that opens, asks and closes needs neither. */
+ * handles across uses opens them with st_evm_open_bracketed, brackets
+ * each use with st_evm_reader_enter(dir) and st_evm_reader_leave(its
+ * token), and asks st_evm_changed inside the bracket.  The cut waits for
+ * the uses under way (for a while: it goes on after 30 s), and a use that
+ * begins after it finds the handle changed.  A handle from st_evm_open
+ * holds its bracket from open to close. */
 int st_evm_changed(const st_evm *e);
 int st_evm_reader_enter(const char *dir);
 void st_evm_reader_leave(int token);

@@ -491,6 +491,7 @@ struct st_evm {
     char manifest[1100]; /* its path, and what it was when the handle was opened (st_evm_changed) */
     struct stat mf;
     int have_mf;
+    int reading; /* st_evm_open's readers' lock, held until st_evm_close (-1: none) */
 };
 
 static int map_file(const char *path, size_t need, ev_map *m, st_error *err) {
@@ -646,10 +647,11 @@ static int open_aflists(st_evm *e, const char *dir) {
     return ST_OK;
 }
 
-int st_evm_open(st_evm **out, const char *dir, st_error *err) {
+int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err) {
     *out = NULL;
     st_evm *e = st_calloc(1, sizeof *e);
     if (!e) return st_error_set(err, ST_ENOMEM, "out of memory");
+    e->reading = -1;
     /* stat before reading: a commit in between makes the handle look
      * changed (an extra open), never unchanged */
     snprintf(e->manifest, sizeof e->manifest, "%s/manifest.json", dir);
@@ -702,6 +704,16 @@ fail:
     return rc;
 }
 
+/* A command's handle: the readers' lock taken before the manifest is read
+ * and held until st_evm_close, so a rollback never cuts what it maps. */
+int st_evm_open(st_evm **out, const char *dir, st_error *err) {
+    int token = st_evm_reader_enter(dir);
+    int rc = st_evm_open_bracketed(out, dir, err);
+    if (rc) st_evm_reader_leave(token);
+    else (*out)->reading = token;
+    return rc;
+}
+
 int st_evm_changed(const st_evm *e) {
     struct stat now;
     if (!e->have_mf || stat(e->manifest, &now) != 0) return 1;
@@ -734,6 +746,7 @@ void st_evm_close(st_evm *e) {
     for (int i = 0; i < EV_IX_FLOWS; i++) st_free(e->ht[i][0].owned), st_free(e->ht[i][1].owned);
     st_free(e->af_owned[0]), st_free(e->af_owned[1]);
     ev_bal_close(e->bal);
+    st_evm_reader_leave(e->reading); /* after the maps are gone */
     st_free(e);
 }
 

@@ -65,7 +65,7 @@ static handle *take(srv_evm *s, st_error *err) {
         drop(s->cur);
         s->cur = NULL;
         st_evm *e = NULL;
-        int rc = st_evm_open(&e, s->dir, err);
+        int rc = st_evm_open_bracketed(&e, s->dir, err);
         handle *h = rc == ST_OK ? st_calloc(1, sizeof *h) : NULL;
         if (!h) {
             pthread_mutex_unlock(&s->mu);

@@ -401,6 +401,15 @@ set -e
 wait
 [ $rc -eq 2 ] && grep -q "holds the lock" $T/err || fail "concurrent ingest: exit $rc, $(cat $T/err)"
 
+# a command holds the store's readers' lock from open to close: a rollback
+# (an --rpc ingest's, here flock holding the lock exclusive) is waited for,
+# never read through
+( flock -x $T/inc/readers.lock sh -c ": >$T/held; sleep 1; : >$T/released" ) &
+while [ ! -e $T/held ]; do sleep 0.05; done
+$B evm stats --db $T/inc >/dev/null
+[ -e $T/released ] || fail "evm stats read the store while a rollback held it"
+wait
+
 # exit codes
 set +e
 $B evm tx --db $T/inc 0x0000000000000000000000000000000000000000000000000000000000000001 2>/dev/null; [ $? -eq 1 ] || fail "unknown tx"

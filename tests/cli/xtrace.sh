@@ -142,6 +142,12 @@ assert int(v["direct"]) == 0 and 0 < int(v["indirect"]) <= int(truth["mixer"]["a
 p = v["paths"][0]
 assert p["hops"] == 3 and p["txs"][0] == truth["drain_tx"] and p["addresses"][0] == truth["victim"], p
 PY
+# the walk holds the store's readers' lock: a rollback waits for it
+( flock -x $S/evmdb/readers.lock sh -c ": >$T/held; sleep 1; : >$T/released" ) &
+while [ ! -e $T/held ]; do sleep 0.05; done
+$B exposure --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T $MX >/dev/null || fail "exposure under a rollback"
+[ -e $T/released ] || fail "exposure read the store while a rollback held it"
+wait
 $B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T --format table $MX | grep -q "^target" || fail "exposure table"
 
 # exposure across THORChain, both stores given: a Bitcoin exchange deposit

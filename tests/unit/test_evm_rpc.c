@@ -10,8 +10,11 @@
 #include "testutil.h"
 
 #include <jansson.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "core/alloc.h"
@@ -306,6 +309,41 @@ static void test_ingest_and_reorg(void **state) {
     free(dir);
 }
 
+/* Whether a rollback could take the readers' lock now. */
+static int rollback_could_cut(const char *db) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/readers.lock", db);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    int free_now = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd);
+    return free_now;
+}
+
+/* A command's handle (st_evm_open) holds the readers' lock from open to
+ * close, so a rollback waits for it; a bracketed handle holds none. */
+static void test_command_handle_holds(void **state) {
+    (void)state;
+    char db[600];
+    node nd = {0};
+    st_evm_rpc_report rep;
+    st_error err;
+    char *dir = ten_blocks(db, &nd, &rep);
+    st_evm *e, *k;
+    assert_true(rollback_could_cut(db));
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    assert_false(rollback_could_cut(db));
+    assert_int_equal(st_evm_open(&k, db, &err), ST_OK); /* readers share it */
+    st_evm_close(e);
+    assert_false(rollback_could_cut(db));
+    st_evm_close(k);
+    assert_true(rollback_could_cut(db));
+    assert_int_equal(st_evm_open_bracketed(&e, db, &err), ST_OK);
+    assert_true(rollback_could_cut(db));
+    st_evm_close(e);
+    free(dir);
+}
+
 /* A reader that keeps a handle (the server) inside st_evm_reader_enter:
  * a reorganisation's rollback waits for it before lowering the manifest
  * and cutting the columns the handle maps, and after it the handle says
@@ -339,7 +377,7 @@ static void test_reorg_under_reader(void **state) {
     st_error err;
     char *dir = ten_blocks(db, &nd, &rep);
     st_evm *e;
-    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    assert_int_equal(st_evm_open_bracketed(&e, db, &err), ST_OK);
     int token = st_evm_reader_enter(db);
     assert_true(token >= 0); /* the ingest made the lock file */
     assert_int_equal(st_evm_changed(e), 0);
@@ -500,6 +538,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ingest_and_reorg),
         cmocka_unit_test(test_reorg_under_reader),
+        cmocka_unit_test(test_command_handle_holds),
         cmocka_unit_test(test_node_gone),
         cmocka_unit_test(test_missing_methods),
         cmocka_unit_test(test_wrong_answers),
