@@ -41,6 +41,7 @@
 #include "core/alloc.h"
 #include "core/codec.h"
 #include "core/fs.h"
+#include "core/map.h"
 #include "evm/evm_rpc.h"
 
 #define REC_FILE "rpc_blocks.dat"
@@ -54,6 +55,7 @@
 #define RPC_CHANGED 1               /* fetch: the chain changed while it was read */
 #define RPC_COMMIT_BYTES ((size_t)256 << 20) /* rows of one commit: a commit ends early past this */
 #define RPC_MAX_PAR 16              /* batches asked at once, at most */
+#define RPC_MAX_SAID 64             /* notes kept from saying again (past that they may repeat) */
 #define RPC_DEFAULT_PAR 4
 
 typedef struct rec {
@@ -91,6 +93,8 @@ typedef struct rpc {
     char name[320];
     char shown[256];     /* the URL as messages show it: no user or password, no path */
     int warned_tail;
+    uint64_t said[RPC_MAX_SAID]; /* the notes said so far (their texts' hashes) */
+    size_t nsaid;
 } rpc;
 
 static void warn(rpc *r, const char *msg) {
@@ -712,11 +716,28 @@ static int group_take(rpc *r, group *g, st_error *err) {
 
 /* ---- the run ---- */
 
+/* Each commit's rows are a file of their own to the reader, so a note it
+ * says once a file (an L1 data fee, an event of another shape) would come
+ * again at every commit: the run says each text once.  Bad rows, which
+ * name their block, all pass. */
+static void commit_on_bad(void *ctx, const st_error *e) {
+    rpc *r = ctx;
+    if (e->code == ST_EINVAL) {
+        uint64_t h = st_hash64(e->msg, strlen(e->msg));
+        for (size_t i = 0; i < r->nsaid; i++)
+            if (r->said[i] == h) return;
+        if (r->nsaid < RPC_MAX_SAID) r->said[r->nsaid++] = h;
+    }
+    if (r->o->ingest.on_bad) r->o->ingest.on_bad(r->o->ingest.ctx, e);
+}
+
 static int commit(rpc *r, st_error *err) {
     st_evm_ingest_report ir;
     ev_feed src = {on_prepare, on_read, on_before_commit, r};
     st_evm_ingest_opts io = r->o->ingest;
     io.progress = 0; /* the run draws its own line */
+    io.on_bad = commit_on_bad;
+    io.ctx = r;
     int rc = ev_ingest_feed(r->dir, &src, &io, &ir, err);
     if (rc) return rc;
     st_evm_rpc_report *p = r->rep;

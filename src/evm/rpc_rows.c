@@ -203,7 +203,8 @@ static int log_line(rows *r, const json_t *l, size_t i, const char *txhash, size
 }
 
 static int receipt_line(rows *r, const json_t *x, size_t i, const char *txhash) {
-    char h[67], gas[ST_U256_TEXT], eff[ST_U256_TEXT], ca[43], bg[ST_U256_TEXT], bp[ST_U256_TEXT], idx[24], num[24];
+    char h[67], gas[ST_U256_TEXT], eff[ST_U256_TEXT], ca[43], bg[ST_U256_TEXT], bp[ST_U256_TEXT], l1[ST_U256_TEXT],
+        idx[24], num[24];
     if (!json_is_object(x)) return fail(r, "receipt", (long long)i, "receipt", "is missing");
     if (hexbytes(json_object_get(x, "transactionHash"), 32, h) || strcmp(h, txhash))
         return fail(r, "receipt", (long long)i, "transactionHash", "is not the hash of the block's transaction at that position");
@@ -214,6 +215,7 @@ static int receipt_line(rows *r, const json_t *x, size_t i, const char *txhash) 
     if (opt_quantity(x, "gasUsed", gas) != 1) return fail(r, "receipt", (long long)i, "gasUsed", "is not a quantity");
     int he = opt_quantity(x, "effectiveGasPrice", eff), hc = opt_addr(x, "contractAddress", ca);
     int hbg = opt_quantity(x, "blobGasUsed", bg), hbp = opt_quantity(x, "blobGasPrice", bp);
+    int hl1 = opt_quantity(x, "l1Fee", l1); /* a rollup's node (OP Stack): said by the reader */
     if (he < 0) return fail(r, "receipt", (long long)i, "effectiveGasPrice", "is not a quantity");
     if (hc < 0) return fail(r, "receipt", (long long)i, "contractAddress", "is not a 20-byte address");
     if (hbg < 0 || hbp < 0) return fail(r, "receipt", (long long)i, "blobGasUsed", "or blobGasPrice is not a quantity");
@@ -233,6 +235,7 @@ static int receipt_line(rows *r, const json_t *x, size_t i, const char *txhash) 
     if (hc) kv(r, "contract_address", ca);
     if (hbg) kv(r, "blob_gas_used", bg);
     if (hbp && hbg) kv(r, "blob_gas_price", bp); /* nodes give a price to every receipt; it counts with blob gas only */
+    if (hl1 > 0) kv(r, "l1_fee", l1);
     st_buf_puts(r->out, "}\n");
     const json_t *logs = json_object_get(x, "logs");
     if (!json_is_array(logs)) return fail(r, "receipt", (long long)i, "logs", "is not a list");

@@ -59,8 +59,25 @@ set -- ${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_tr
   $D/test_export_receipts_job__receipts_with_logs__expected_receipts.csv \
   $D/test_export_receipts_job__receipts_with_logs__expected_logs.csv \
   $D/test_export_token_transfers_job__block_with_transfers__expected_token_transfers.csv
-$B evm ingest --db $T/l "$@" >/dev/null
+$B evm ingest --db $T/l "$@" >/dev/null 2>$T/err
 ref $T/l "$@"
+! grep -q 'L1 data fee' $T/err || fail "an Ethereum receipt's empty l1_fee said to be a rollup's"
+# the same receipts with an L1 data fee (a rollup's export): the store is
+# the same (fees as on Ethereum) and that is said, once a file, CSV or JSON
+awk -F, -v OFS=, 'NR > 1 { $11 = NR * 1000 } { print }' $D/test_export_receipts_job__receipts_with_logs__expected_receipts.csv >$T/l1_receipts.csv
+shift 3; set -- ${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv $T/l1_receipts.csv "$@"
+$B evm ingest --db $T/l1 "$@" >/dev/null 2>$T/err
+ref $T/l1 "$@"
+[ "$(grep -c 'l1_receipts.csv:2: receipts with an L1 data fee' $T/err)" = 1 ] || fail "L1 data fee not said once: $(cat $T/err)"
+python3 -c "
+import csv, json, sys
+r = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[2], 'w') as o:
+    for x in r: o.write(json.dumps({'type': 'receipt', **{k: v for k, v in x.items() if v}}) + '\n')
+" $T/l1_receipts.csv $T/l1_receipts.json
+shift 3; $B evm ingest --db $T/l1j ${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv \
+  $T/l1_receipts.json "$@" >/dev/null 2>$T/err
+grep -q 'l1_receipts.json:1: receipts with an L1 data fee' $T/err || fail "L1 data fee in JSON lines not said: $(cat $T/err)"
 set -- ${P}blocks_with_transactions__expected_blocks.csv ${P}blocks_with_transactions__expected_transactions.csv
 $B evm ingest --db $T/b "$@" >/dev/null
 ref $T/b "$@"

@@ -33,6 +33,7 @@ typedef struct node {
     const char *refuse[4]; /* methods answered -32601 */
     int fail_after;        /* requests answered before the node is gone (0: never) */
     int requests;
+    int rollup;            /* receipts carry an L1 data fee (l1Fee), as an OP Stack node's do */
 } node;
 
 static void hash_of(char out[67], int fork, int num, int tx) {
@@ -72,8 +73,10 @@ static json_t *receipts_json(const node *nd, int num) {
     for (int i = 0; i < num % 3; i++) {
         char th[67];
         hash_of(th, fork_of(nd, num), num, i);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:[]}", "transactionHash", th, "gasUsed", "0x5208",
-                                           "effectiveGasPrice", "0xa", "status", "0x1", "logs"));
+        json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:[]}", "transactionHash", th, "gasUsed", "0x5208",
+                              "effectiveGasPrice", "0xa", "status", "0x1", "logs");
+        if (nd->rollup) json_object_set_new(r, "l1Fee", json_string("0x64"));
+        json_array_append_new(a, r);
     }
     return a;
 }
@@ -157,6 +160,13 @@ static int fake_post(void *ctx, const char *url, const char *body, size_t len, c
 }
 
 static int64_t g_from = -1; /* --from-block of the next run */
+static char g_notes[8192]; /* what the runs said, a line each */
+
+static void keep_note(void *ctx, const st_error *e) {
+    (void)ctx;
+    size_t n = strlen(g_notes);
+    snprintf(g_notes + n, sizeof g_notes - n, "%s\n", e->msg);
+}
 
 static int run(const char *db, node *nd, int traces, uint32_t per_commit, st_evm_rpc_report *rep, st_error *err) {
     st_evm_rpc_opts o;
@@ -170,6 +180,7 @@ static int run(const char *db, node *nd, int traces, uint32_t per_commit, st_evm
     o.post = fake_post;
     o.post_ctx = nd;
     o.ingest.no_sync = 1;
+    o.ingest.on_bad = keep_note;
     st_error_clear(err);
     return st_evm_ingest_rpc(db, &o, rep, err);
 }
@@ -306,6 +317,42 @@ static void test_ingest_and_reorg(void **state) {
     assert_int_equal(has_tx(db, 3, 11, 0), 1);
     assert_int_equal(has_tx(db, 2, 11, 0), 0);
     assert_int_equal(has_tx(db, 3, 13, 0), 1);
+    free(dir);
+}
+
+/* A rollup's node (OP Stack) gives each receipt an L1 data fee: fees are
+ * counted as on Ethereum and that is said, once a run (not once each of
+ * its four commits). */
+static void test_rollup_receipts(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), db[600];
+    snprintf(db, sizeof db, "%s/s", dir);
+    node nd = {0};
+    nd.head = 9;
+    nd.rollup = 1;
+    st_evm_rpc_report rep;
+    st_error err;
+    g_notes[0] = 0;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    const char *n = strstr(g_notes, "receipts with an L1 data fee");
+    assert_non_null(n);
+    assert_null(strstr(n + 1, "receipts with an L1 data fee"));
+    st_evm *e;
+    uint64_t id;
+    char h[67];
+    hash_of(h, 0, 5, 1);
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    assert_int_equal(st_evm_find_tx(e, h, &id), 1);
+    st_evm_tx t;
+    st_evm_get_tx(e, id, &t);
+    assert_int_equal(t.fee.w[0], 210000);
+    st_evm_close(e);
+    g_notes[0] = 0;
+    char db2[600];
+    snprintf(db2, sizeof db2, "%s/eth", dir);
+    nd.rollup = 0;
+    assert_int_equal(run(db2, &nd, ST_EVM_TRACES_AUTO, 100, &rep, &err), ST_OK);
+    assert_null(strstr(g_notes, "L1 data fee"));
     free(dir);
 }
 
@@ -539,6 +586,7 @@ int main(void) {
         cmocka_unit_test(test_ingest_and_reorg),
         cmocka_unit_test(test_reorg_under_reader),
         cmocka_unit_test(test_command_handle_holds),
+        cmocka_unit_test(test_rollup_receipts),
         cmocka_unit_test(test_node_gone),
         cmocka_unit_test(test_missing_methods),
         cmocka_unit_test(test_wrong_answers),
