@@ -139,9 +139,10 @@ uint64_t ev_key_hash(const uint8_t *key, size_t ksize);
 
 int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
 
-/* DIR/readers.lock: long-running readers hold it shared while they use a
- * handle (st_evm_reader_enter); a rollback holds it exclusive while it
- * lowers the manifest and cuts the columns under those handles' maps. */
+/* DIR/readers.lock: readers hold it shared (a command's handle from
+ * st_evm_open to st_evm_close, a server each query: st_evm_reader_enter);
+ * a rollback holds it exclusive while it lowers the manifest and cuts the
+ * columns under those handles' maps. */
 #define EV_READERS_LOCK "readers.lock"
 
 /* The index in address addr's flow list of its first flow in block or

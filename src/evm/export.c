@@ -596,7 +596,7 @@ static int read_row(reader *r, int tb, long line) {
                 note(r, line, "%s",
                      "receipts with an L1 data fee (l1_fee: a rollup's export, not Ethereum's): fees are counted "
                      "as on Ethereum (gas used x price, the base fee burnt, the tip to the miner) and leave "
-                     "the L1 fee out, so balances there differ from the chain's (said once a file)");
+                     "the L1 fee out, so balances there differ from the chain's (said once)");
                 r->noted_l1 = 1;
             }
         }
@@ -1124,7 +1124,9 @@ struct ev_source {
     int jopen;                 /* jdoc: 1 inside the top-level array, 2 after it */
     int jin, jskip;            /* jdoc: an element read on into the next piece; passed over (too long) */
     int jkind, jdepth, jinstr, jesc; /* the element's first byte, and where its scan stands */
-    int jbroken;               /* jdoc: the element has a string its line ended (a bad row) */
+    int jbroken;               /* jdoc: a line end met in one of the element's strings (a bad row) */
+    int jind;                  /* jdoc: blanks opening the current line before the next element (-1: more) */
+    int jindel, jlc;           /* the element's own line's blanks (-1: not first on it); the scanned line's */
     char jprev;                /* the byte scanned last (a pass goes on at a piece's first byte) */
     size_t jscan;              /* bytes of the element (from jp) scanned so far */
     size_t csv_at;             /* a gzip file's CSV: where the piece the reader reads starts in data */
@@ -1768,25 +1770,47 @@ static long count_nl(const char *p, const char *e) {
  * else before the next delimiter.  In a document of pretty-printed objects
  * an object still open at its own top level (a nested one may start a line
  * too: indent=0) when a line starts with '{' ends there, *cut set: one
- * broken object costs itself, not the objects after it.  A line end in a
- * string (JSON strings hold none, escaped or not) ends the string there
- * and makes the element a bad row: the scan goes on past a string never
- * closed in step with the brackets, so the elements after it are read. */
+ * broken object costs itself, not the objects after it.
+ *
+ * A line end in a string (JSON strings hold none, escaped or not) makes
+ * the element a bad row, and from there its brackets and quotes are not
+ * trusted (the string may go on over the next line, or never close): when
+ * the element began its line, its end is found by the layout a pretty-
+ * printer writes, a line opening at the element's own indentation with
+ * its closing bracket (the element ends there) or with '{' (the next
+ * element: *cut set).  So a broken element of an indented array costs
+ * itself; in an array on one line the brackets and quotes are all there
+ * is to go by. */
 static const char *jdoc_end(ev_source *s, const char *p, const char *from, const char *end, int *cut) {
     *cut = 0;
     char prev = from > p ? from[-1] : s->jprev;
     for (const char *q = from; q < end; prev = *q++) {
         char ch = *q;
         int first = q == p && !s->jskip; /* the element's first byte */
-        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && s->jdepth == 1) {
+        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && (s->jdepth == 1 || s->jinstr)) {
             *cut = 1;
+            s->jind = 0;
             return q;
         }
-        if (s->jinstr && (ch == '\n' || ch == '\r')) { /* no JSON string holds a line end: this one is broken */
-            s->jinstr = s->jesc = 0;
+        if (s->jinstr && (ch == '\n' || ch == '\r') && !s->jbroken) {
             s->jbroken = 1;
-            if (!s->jdepth) return q; /* a string element: it ends with its line */
-        } else if (s->jesc) s->jesc = 0;
+            s->jlc = -1; /* counted from the next line on */
+        }
+        if (s->jbroken && s->jindel >= 0) { /* the layout, line by line */
+            if (ch == '\n') s->jlc = 0;
+            else if (s->jlc >= 0 && (ch == ' ' || ch == '\t')) s->jlc++;
+            else if (s->jlc >= 0 && ch != '\r') {
+                int at = s->jlc == s->jindel;
+                s->jlc = -1;
+                if (at && ch == '{') {
+                    *cut = 1;
+                    s->jind = s->jindel;
+                    return q;
+                }
+                if (at && ((ch == '}' && s->jkind == '{') || (ch == ']' && s->jkind == '['))) return q + 1;
+            }
+        }
+        if (s->jesc) s->jesc = 0;
         else if (s->jinstr) {
             if (ch == '\\') s->jesc = 1;
             else if (ch == '"') {
@@ -1808,9 +1832,9 @@ static const char *jdoc_end(ev_source *s, const char *p, const char *from, const
 static const char *jdoc_why(const ev_source *s, int too_long, int cut, int at_end) {
     int obj = s->jkind == '{';
     if (too_long) return obj ? "a JSON object longer than the record limit" : "an element longer than the record limit";
-    if (cut) return obj ? "a JSON object not closed before the next one" : "an element not closed before the next object";
     if (at_end && obj) return "a JSON object not closed before the end of the file";
-    if (s->jbroken) return obj ? "a JSON object with a string not closed on its line" : "a string not closed on its line";
+    if (s->jbroken) return obj ? "a JSON object with a line end in a string" : "an element with a line end in a string";
+    if (cut) return obj ? "a JSON object not closed before the next one" : "an element not closed before the next object";
     return "not one JSON object";
 }
 
@@ -1821,6 +1845,7 @@ static int jdoc_element(ev_source *s, const char *p, const char *e, int cut, lon
     s->jline += count_nl(p, e);
     s->jp = e;
     s->jin = 0;
+    if (!cut) s->jind = -1; /* (a cut set it: the next element opens its line) */
     int too_long = (size_t)(e - p) >= s->maxrec; /* as json_record says of an object */
     if (s->jkind == '{' && !cut && !s->jbroken) return json_record(s, p, e, line, err);
     s->r.b->rows++;
@@ -1847,23 +1872,29 @@ static int jdoc_next(ev_source *s, st_error *err) {
             s->jp = e ? e : end;
             if (!e) return ST_OK;
             s->jskip = s->jin = 0;
+            if (!cut) s->jind = -1;
             continue;
         }
         if (!s->jin) {
             const char *q = skip_ws(p, end);
             s->jline += count_nl(p, q);
+            for (const char *x = p; x < q; x++) /* the blanks opening the line the next element is on */
+                if (*x == '\n') s->jind = 0;
+                else if (*x != '\r' && s->jind >= 0) s->jind++;
             s->jp = p = q;
             if (p >= end) return ST_OK;
             if ((*p == '[' && s->jopen != 1) || (*p == ']' && s->jopen == 1) || *p == ',') {
                 if (*p == '[') s->jopen = 1;
                 else if (*p == ']') s->jopen = 2;
                 s->jp = p + 1;
+                s->jind = -1;
                 continue;
             }
             if (b->rows >= max_rows(b)) return rows_full(s, s->jline + 1, err);
             s->jin = 1;
             s->jkind = *p;
             s->jdepth = s->jinstr = s->jesc = s->jbroken = 0;
+            s->jindel = s->jind;
             s->jscan = 0;
         }
         long line = s->jline + 1; /* the element's first line: counted when it ends */

@@ -303,13 +303,13 @@ static void test_json_documents(void **state) {
     read_text(&b, &r, t, strlen(t), 0);
     assert_int_equal(b.token_addrs.n, 40);
     assert_int_equal(b.bad_rows, 2);
-    assert_non_null(strstr(r.all, "export.csv:1: a JSON object with a string not closed on its line"));
+    assert_non_null(strstr(r.all, "export.csv:1: a JSON object with a line end in a string"));
     assert_non_null(strstr(r.all, "export.csv:16: not one JSON object"));
     ev_batch_free(&b);
     /* an array written with indent=2, a string in its first element
      * never closed (a bracket and escaped quotes after it on its line): the
      * element is one bad row, the elements after it are read; so is a
-     * string element never closed */
+     * string element never closed, and a backslash before CR LF */
     snprintf(t, sizeof t,
              "[\n  {\n    \"type\": \"token\",\n    \"symbol\": \"never [ closed, \\\"q\\\": x\n"
              "    \"address\": \"0x0100000000000000000000000000000000000000\"\n  },\n"
@@ -322,10 +322,31 @@ static void test_json_documents(void **state) {
     read_text(&b, &r, t, strlen(t), 0);
     assert_int_equal(b.token_addrs.n, 40);
     assert_int_equal(b.bad_rows, 3);
-    assert_non_null(strstr(r.all, "export.csv:2: a JSON object with a string not closed on its line"));
-    assert_non_null(strstr(r.all, "export.csv:7: a string not closed on its line"));
-    assert_non_null(strstr(r.all, "export.csv:13: a JSON object with a string not closed on its line"));
+    assert_non_null(strstr(r.all, "export.csv:2: a JSON object with a line end in a string"));
+    assert_non_null(strstr(r.all, "export.csv:7: an element with a line end in a string"));
+    assert_non_null(strstr(r.all, "export.csv:13: a JSON object with a line end in a string"));
     ev_batch_free(&b);
+    /* a string that goes on over the next line, brackets there: in an
+     * indented array, in an array on one line, and among pretty-printed
+     * objects, only its own element is lost */
+    const char *spans[] = {
+        "[\n  {\n    \"type\": \"token\",\n    \"symbol\": \"two\nlines [x\",\n"
+        "    \"address\": \"0x0100000000000000000000000000000000000000\"\n  },\n  %s,\n  %s\n]\n",
+        "[{\"type\": \"token\", \"symbol\": \"two\nlines] {x\", "
+        "\"address\": \"0x0100000000000000000000000000000000000000\"}, %s, %s]\n",
+        "{\n  \"type\": \"token\",\n  \"symbol\": \"two\nx [[y\",\n"
+        "  \"address\": \"0x0100000000000000000000000000000000000000\"\n}\n%s\n%s\n"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(t, sizeof t, spans[i], tok2, tok1);
+        check_text(t, strlen(t));
+        read_text(&b, &r, t, strlen(t), 0);
+        assert_int_equal(b.rows, 3);
+        assert_int_equal(b.bad_rows, 1);
+        assert_int_equal(b.token_addrs.n, 40);
+        assert_non_null(strstr(r.all, i ? "export.csv:1: a JSON object with a line end in a string"
+                                         : "export.csv:2: a JSON object with a line end in a string"));
+        ev_batch_free(&b);
+    }
     /* objects written with indent=0: a nested object starts a line too,
      * and is no next object */
     snprintf(t, sizeof t,
