@@ -144,6 +144,9 @@ int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
  * a rollback holds it exclusive while it lowers the manifest and cuts the
  * columns under those handles' maps. */
 #define EV_READERS_LOCK "readers.lock"
+/* How long a rollback waits for readers to let go, in ms (30 s; tests
+ * shorten it): past it the rollback goes on and cuts no column file. */
+extern int ev_readers_wait_ms;
 
 /* The index in address addr's flow list of its first flow in block or
  * later (its flow count when none): the list is in chain order, so

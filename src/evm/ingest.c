@@ -30,9 +30,10 @@
  * order makes the export be read again whole, one file after another,
  * with the same result; gzip files are always read whole.
  *
- * Commit.  Each column is cut back to the manifest's count (whatever an
- * interrupted run left), appended (in 32 MiB steps between windows) and
- * fsynced; each index's delta is then rebuilt over the records past its
+ * Commit.  Each column is written from the manifest's count on (what an
+ * interrupted run left past it is cut off first while no reader has the
+ * file mapped, else written over), appended (in 32 MiB steps between
+ * windows) and fsynced; each index's delta is then rebuilt over the records past its
  * base (or, once it outgrows an eighth of the base, both are merged into a
  * new base over the whole columns) and renamed into place; the manifest is
  * renamed last.  Until that rename, readers and the next ingest see the
@@ -1089,11 +1090,12 @@ static int window_build(ingest *g, int release, st_error *err) {
     return ST_OK;
 }
 
-/* Write what col holds past what is written already.  The first write of
- * a run cuts the file back to the manifest's count (whatever an
- * interrupted run left); until the manifest is renamed, readers and the
- * next ingest see only the committed records, so writing the tails window
- * by window is as crash-safe as writing them at the end. */
+/* Write what col holds past what is written already, from the manifest's
+ * count on (over whatever an interrupted run or a rollback left there:
+ * ingest_begin cuts that off only while no reader maps the file); until
+ * the manifest is renamed, readers and the next ingest see only the
+ * committed records, so writing the tails window by window is as
+ * crash-safe as writing them at the end. */
 static int col_write(ingest *g, int col, colbuf *b, st_error *err) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", g->dir, ev_col_name(col));
@@ -1103,8 +1105,6 @@ static int col_write(ingest *g, int col, colbuf *b, st_error *err) {
         if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
         g->colfd[col] = fd + 1;
         g->colw[col] = 0;
-        if (ftruncate(fd, base) != 0)
-            return st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the last commit: %s", strerror(errno));
     }
     int fd = g->colfd[col] - 1;
     off_t at = base + (off_t)g->colw[col];
@@ -1941,31 +1941,40 @@ static int cut_columns(const char *dir, const ev_counts *c, st_error *err) {
 }
 
 /* DIR/readers.lock taken exclusive: the uses of handles under way end
- * first (st_evm_reader_enter).  A reader that never lets go does not stop
- * the ingest: after 30 s it goes on, said.  -1 when the file cannot be
- * made (a read-only folder fails the ingest later anyway). */
+ * first (st_evm_open to st_evm_close, st_evm_reader_enter to leave).  -1
+ * when the file cannot be made (a read-only folder fails the ingest later
+ * anyway). */
 static int readers_lock_open(const char *dir) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
     return open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
 }
 
-static int readers_exclude(ingest *g, const char *dir) {
+/* Readers kept out (*held 1) once those under way are done.  A reader
+ * that never lets go does not stop the ingest: after ev_readers_wait_ms it
+ * goes on without the lock (*held 0), and then no file a reader may map
+ * is cut shorter (a fault in the reader, and a server is a reader): the
+ * new blocks are written over the old tails in place. */
+int ev_readers_wait_ms = 30000;
+
+static int readers_exclude(ingest *g, const char *dir, int *held) {
+    *held = 0;
     int fd = readers_lock_open(dir);
     if (fd < 0) return -1;
-    for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
-        if (i == 3000) {
-            warn(g, dir, "%s", "a reader kept the store for 30 s: rolling back under it (its answers may fail)");
-            break;
+    for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
+        if (waited >= ev_readers_wait_ms) {
+            warn(g, dir, "%s",
+                 "a reader kept the store past the wait: rolling back under it without cutting the files it "
+                 "maps (its answers may mix the old blocks with the new)");
+            return fd;
         }
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    *held = 1;
     return fd;
 }
 
-/* The store's lock and committed counts, a feed's rollback, then the
- * state of one reading. */
 static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts,
                         st_evm_ingest_report *rep, int *lock, st_error *err) {
     static const st_evm_ingest_opts defaults;
@@ -1997,7 +2006,7 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
         /* Readers that keep handles (a server) have the old counts
            mapped: the lowered manifest and the cut happen while none is
            using one, and each use after finds its handle changed. */
-        int rfd = readers_exclude(g, dir);
+        int held, rfd = readers_exclude(g, dir, &held);
         if ((rc = ev_bal_remove(dir, err)) == ST_OK && /* it covers flows about to be cut */
             (rc = ev_manifest_write(dir, &g->c, err)) == ST_OK && !g->opts->no_sync) {
             int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -2006,11 +2015,17 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
                 close(dfd);
             }
         }
-        if (rc == ST_OK) rc = cut_columns(dir, &g->c, err);
+        if (rc == ST_OK && held) rc = cut_columns(dir, &g->c, err);
         if (rfd >= 0) close(rfd);
         if (rc) return rc;
     } else { /* made for the readers of a store this ingest may roll back later */
         int fd = readers_lock_open(dir);
+        /* what an interrupted run left past the counts, cut while no
+           reader has a column mapped (else written over in place) */
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && (rc = cut_columns(dir, &g->c, err))) {
+            close(fd);
+            return rc;
+        }
         if (fd >= 0) close(fd);
     }
     if (st_map_new(&g->reported)) return st_error_set(err, ST_ENOMEM, "out of memory");

@@ -19,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "evm/evm_int.h"
 #include "evm/evm_rpc.h"
 #include "sanctrace/evm.h"
 
@@ -460,6 +461,59 @@ static void test_reorg_under_reader(void **state) {
     free(dir);
 }
 
+/* A reader that holds on past the rollback's wait (here 0.2 s): the
+ * rollback goes on, says so, and cuts no file the reader maps (a cut page
+ * faults in the reader, a server's whole process), though the new fork is
+ * shorter: every file stays as long as the reader's handle maps, each of
+ * its flows readable, and the store takes the new fork all the same.  The
+ * next run, no reader left, cuts what lies past the counts. */
+static void test_reorg_past_wait(void **state) {
+    (void)state;
+    char db[600];
+    node nd = {0};
+    st_evm_rpc_report rep;
+    st_error err;
+    char *dir = ten_blocks(db, &nd, &rep);
+    static const char *const cols[] = {"flow_amount.col", "flow_from.col", "tx_hash.col", "blk_num.col"};
+    long was[4];
+    for (int i = 0; i < 4; i++) was[i] = file_size(db, cols[i]);
+    st_evm *e;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK); /* a command's handle: held from open to close */
+    st_evm_stats before;
+    st_evm_get_stats(e, &before);
+    reorg(&nd, 4, 1); /* the fork is block 3: back to block 2, then 3-5 */
+    nd.head = 5;
+    ev_readers_wait_ms = 200;
+    g_notes[0] = 0;
+    rerun r = {db, &nd, {0}, {0}, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rerun_main, &r), 0);
+    pthread_join(th, NULL); /* the handle held all along */
+    ev_readers_wait_ms = 30000;
+    assert_int_equal(r.rc, ST_OK);
+    assert_int_equal(r.rep.fork_block, 3);
+    assert_non_null(strstr(g_notes, "a reader kept the store past the wait"));
+    for (int i = 0; i < 4; i++) assert_true(file_size(db, cols[i]) >= was[i]);
+    for (uint64_t f = 0; f < before.flows; f++) {
+        st_evm_flow fl;
+        st_evm_get_flow(e, f, &fl);
+    }
+    assert_int_equal(st_evm_changed(e), 1);
+    st_evm_close(e);
+    st_evm_stats s = stats_of(db);
+    assert_int_equal(s.blocks, 6);
+    assert_int_equal(s.transactions, txs_upto(5));
+    assert_int_equal(has_tx(db, 0, 4, 0), 0);
+    assert_int_equal(has_tx(db, 1, 4, 0), 1);
+    nd.head = 6;
+    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    s = stats_of(db);
+    assert_int_equal(s.blocks, 7);
+    assert_int_equal(file_size(db, "flow_amount.col"), (long)s.flows * 16);
+    assert_int_equal(file_size(db, "tx_hash.col"), (long)s.transactions * 32);
+    free(dir);
+}
+
 static void test_node_gone(void **state) {
     (void)state;
     char *dir = st_test_tmpdir(), db[600];
@@ -585,6 +639,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ingest_and_reorg),
         cmocka_unit_test(test_reorg_under_reader),
+        cmocka_unit_test(test_reorg_past_wait),
         cmocka_unit_test(test_command_handle_holds),
         cmocka_unit_test(test_rollup_receipts),
         cmocka_unit_test(test_node_gone),
