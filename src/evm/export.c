@@ -1773,30 +1773,36 @@ static long count_nl(const char *p, const char *e) {
  * broken object costs itself, not the objects after it.
  *
  * A line end in a string (JSON strings hold none, escaped or not) makes
- * the element a bad row, and from there its brackets and quotes are not
- * trusted (the string may go on over the next line, or never close): when
- * the element began its line, its end is found by the layout a pretty-
- * printer writes, a line opening at the element's own indentation with
- * its closing bracket (the element ends there) or with '{' (the next
- * element: *cut set).  So a broken element of an indented array costs
- * itself; in an array on one line the brackets and quotes are all there
- * is to go by. */
+ * the element a bad row.  The string may go on over the next line (data
+ * with a raw line end) or never close, and which one the quotes cannot
+ * tell, so:
+ * - an object or array that is indented on its own line (a pretty-printed
+ *   array's element: nothing nested in it starts a line at its
+ *   indentation) ends by that layout: at the next line opening at its
+ *   indentation with its closing bracket, or before one opening there
+ *   with '{' (*cut set);
+ * - a string element ends with its line;
+ * - any other element keeps the string open to its closing quote, and in
+ *   an array one still in it when a line starts with '{' is cut there. */
 static const char *jdoc_end(ev_source *s, const char *p, const char *from, const char *end, int *cut) {
     *cut = 0;
     char prev = from > p ? from[-1] : s->jprev;
+    int layout = s->jindel > 0 && (s->jkind == '{' || s->jkind == '[');
     for (const char *q = from; q < end; prev = *q++) {
         char ch = *q;
         int first = q == p && !s->jskip; /* the element's first byte */
-        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && (s->jdepth == 1 || s->jinstr)) {
+        if (ch == '{' && !first && prev == '\n' &&
+            (s->jdoc == 2 ? s->jdepth == 1 || s->jinstr : s->jinstr && s->jbroken)) {
             *cut = 1;
             s->jind = 0;
             return q;
         }
-        if (s->jinstr && (ch == '\n' || ch == '\r') && !s->jbroken) {
+        if (s->jinstr && (ch == '\n' || ch == '\r')) {
+            if (!s->jbroken) s->jlc = -1; /* counted from the next line on */
             s->jbroken = 1;
-            s->jlc = -1; /* counted from the next line on */
+            if (s->jkind == '"') return q;
         }
-        if (s->jbroken && s->jindel >= 0) { /* the layout, line by line */
+        if (layout && s->jbroken) { /* line by line */
             if (ch == '\n') s->jlc = 0;
             else if (s->jlc >= 0 && (ch == ' ' || ch == '\t')) s->jlc++;
             else if (s->jlc >= 0 && ch != '\r') {

@@ -347,6 +347,27 @@ static void test_json_documents(void **state) {
                                          : "export.csv:2: a JSON object with a line end in a string"));
         ev_batch_free(&b);
     }
+    /* more of the same, after a review: a string element never closed
+     * before another string; a string going on over a line that opens at
+     * its element's indentation with '}'; an array written with indent=0
+     * (nested objects start lines too), a string never closed; an element
+     * sharing its line with '[' whose string goes on over the next line */
+    const char *more[] = { /* each: the broken element's token (0x03) not read, the two after it read */
+        "[\n  \"abc\n  \"def\",\n  %s,\n  %s\n]\n",
+        "[\n  {\n    \"type\": \"token\",\n    \"symbol\": \"two\n  } x\",\n"
+        "    \"address\": \"0x0300000000000000000000000000000000000000\"\n  },\n  %s,\n  %s\n]\n",
+        "[\n{\n\"type\": \"token\",\n\"withdrawals\": [\n{\n\"a\": 1\n}\n],\n\"symbol\": \"never\n"
+        "\"address\": \"0x0300000000000000000000000000000000000000\"\n},\n%s,\n%s\n]\n",
+        "[{\n  \"type\": \"token\",\n  \"symbol\": \"two\nlines}\",\n"
+        "  \"address\": \"0x0300000000000000000000000000000000000000\"\n}, %s, %s]\n"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(t, sizeof t, more[i], tok2, tok1);
+        check_text(t, strlen(t));
+        read_text(&b, &r, t, strlen(t), 0);
+        assert_int_equal(b.token_addrs.n, 40);
+        assert_true(b.bad_rows >= 1);
+        ev_batch_free(&b);
+    }
     /* objects written with indent=0: a nested object starts a line too,
      * and is no next object */
     snprintf(t, sizeof t,
