@@ -145,7 +145,7 @@ int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
  * columns under those handles' maps. */
 #define EV_READERS_LOCK "readers.lock"
 /* How long a rollback waits for readers to let go, in ms (30 s; tests
- * shorten it): past it the rollback goes on and cuts no column file. */
+ * shorten it): past it the ingest fails and the store is left as it was. */
 extern int ev_readers_wait_ms;
 
 /* The index in address addr's flow list of its first flow in block or

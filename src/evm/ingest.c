@@ -30,10 +30,9 @@
  * order makes the export be read again whole, one file after another,
  * with the same result; gzip files are always read whole.
  *
- * Commit.  Each column is written from the manifest's count on (what an
- * interrupted run left past it is cut off first while no reader has the
- * file mapped, else written over), appended (in 32 MiB steps between
- * windows) and fsynced; each index's delta is then rebuilt over the records past its
+ * Commit.  Each column is cut back to the manifest's count (whatever an
+ * interrupted run left), appended (in 32 MiB steps between windows) and
+ * fsynced; each index's delta is then rebuilt over the records past its
  * base (or, once it outgrows an eighth of the base, both are merged into a
  * new base over the whole columns) and renamed into place; the manifest is
  * renamed last.  Until that rename, readers and the next ingest see the
@@ -1090,12 +1089,13 @@ static int window_build(ingest *g, int release, st_error *err) {
     return ST_OK;
 }
 
-/* Write what col holds past what is written already, from the manifest's
- * count on (over whatever an interrupted run or a rollback left there:
- * ingest_begin cuts that off only while no reader maps the file); until
- * the manifest is renamed, readers and the next ingest see only the
- * committed records, so writing the tails window by window is as
- * crash-safe as writing them at the end. */
+/* Write what col holds past what is written already.  The first write of
+ * a run cuts the file back to the manifest's count (whatever an
+ * interrupted run left; no reader maps past the counts of the manifest,
+ * which only a rollback lowers, under the readers' lock); until the
+ * manifest is renamed, readers and the next ingest see only the committed
+ * records, so writing the tails window by window is as crash-safe as
+ * writing them at the end. */
 static int col_write(ingest *g, int col, colbuf *b, st_error *err) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", g->dir, ev_col_name(col));
@@ -1105,6 +1105,8 @@ static int col_write(ingest *g, int col, colbuf *b, st_error *err) {
         if (fd < 0) return st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
         g->colfd[col] = fd + 1;
         g->colw[col] = 0;
+        if (ftruncate(fd, base) != 0)
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back to the last commit: %s", strerror(errno));
     }
     int fd = g->colfd[col] - 1;
     off_t at = base + (off_t)g->colw[col];
@@ -1950,28 +1952,27 @@ static int readers_lock_open(const char *dir) {
     return open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
 }
 
-/* Readers kept out (*held 1) once those under way are done.  A reader
- * that never lets go does not stop the ingest: after ev_readers_wait_ms it
- * goes on without the lock (*held 0), and then no file a reader may map
- * is cut shorter (a fault in the reader, and a server is a reader): the
- * new blocks are written over the old tails in place. */
+/* Readers kept out once those under way are done (st_evm_open to
+ * st_evm_close, st_evm_reader_enter to leave): the descriptor holding
+ * DIR/readers.lock exclusive, -1 when the file cannot be made (a
+ * read-only folder fails the ingest later anyway), or -2 when a reader
+ * still holds it after ev_readers_wait_ms.  Then nothing may be cut: a
+ * reader maps the columns by its own counts, and records written over
+ * them would hand it ids past its tables (a fault in a server, and a
+ * server is one process). */
 int ev_readers_wait_ms = 30000;
 
-static int readers_exclude(ingest *g, const char *dir, int *held) {
-    *held = 0;
+static int readers_exclude(const char *dir) {
     int fd = readers_lock_open(dir);
     if (fd < 0) return -1;
     for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
         if (waited >= ev_readers_wait_ms) {
-            warn(g, dir, "%s",
-                 "a reader kept the store past the wait: rolling back under it without cutting the files it "
-                 "maps (its answers may mix the old blocks with the new)");
-            return fd;
+            close(fd);
+            return -2;
         }
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    *held = 1;
     return fd;
 }
 
@@ -2006,7 +2007,13 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
         /* Readers that keep handles (a server) have the old counts
            mapped: the lowered manifest and the cut happen while none is
            using one, and each use after finds its handle changed. */
-        int held, rfd = readers_exclude(g, dir, &held);
+        int rfd = readers_exclude(dir);
+        if (rfd == -2)
+            return st_error_at(err, ST_EIO, dir, 0, -1,
+                               "a reader has held the store for %d s (a long trace or exposure, or queries that "
+                               "never pause): the rollback to block %lld is not taken and the store is as it was; "
+                               "run the ingest again",
+                               ev_readers_wait_ms / 1000, (long long)g->c.last_block);
         if ((rc = ev_bal_remove(dir, err)) == ST_OK && /* it covers flows about to be cut */
             (rc = ev_manifest_write(dir, &g->c, err)) == ST_OK && !g->opts->no_sync) {
             int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -2015,17 +2022,11 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
                 close(dfd);
             }
         }
-        if (rc == ST_OK && held) rc = cut_columns(dir, &g->c, err);
+        if (rc == ST_OK) rc = cut_columns(dir, &g->c, err);
         if (rfd >= 0) close(rfd);
         if (rc) return rc;
     } else { /* made for the readers of a store this ingest may roll back later */
         int fd = readers_lock_open(dir);
-        /* what an interrupted run left past the counts, cut while no
-           reader has a column mapped (else written over in place) */
-        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && (rc = cut_columns(dir, &g->c, err))) {
-            close(fd);
-            return rc;
-        }
         if (fd >= 0) close(fd);
     }
     if (st_map_new(&g->reported)) return st_error_set(err, ST_ENOMEM, "out of memory");
