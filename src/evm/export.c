@@ -1124,9 +1124,6 @@ struct ev_source {
     int jopen;                 /* jdoc: 1 inside the top-level array, 2 after it */
     int jin, jskip;            /* jdoc: an element read on into the next piece; passed over (too long) */
     int jkind, jdepth, jinstr, jesc; /* the element's first byte, and where its scan stands */
-    int jbroken;               /* jdoc: a line end met in one of the element's strings (a bad row) */
-    int jind;                  /* jdoc: blanks opening the current line before the next element (-1: more) */
-    int jindel, jlc;           /* the element's own line's blanks (-1: not first on it); the scanned line's */
     char jprev;                /* the byte scanned last (a pass goes on at a piece's first byte) */
     size_t jscan;              /* bytes of the element (from jp) scanned so far */
     size_t csv_at;             /* a gzip file's CSV: where the piece the reader reads starts in data */
@@ -1770,51 +1767,16 @@ static long count_nl(const char *p, const char *e) {
  * else before the next delimiter.  In a document of pretty-printed objects
  * an object still open at its own top level (a nested one may start a line
  * too: indent=0) when a line starts with '{' ends there, *cut set: one
- * broken object costs itself, not the objects after it.
- *
- * A line end in a string (JSON strings hold none, escaped or not) makes
- * the element a bad row.  The string may go on over the next line (data
- * with a raw line end) or never close, and which one the quotes cannot
- * tell, so:
- * - an object or array that is indented on its own line (a pretty-printed
- *   array's element: nothing nested in it starts a line at its
- *   indentation) ends by that layout: at the next line opening at its
- *   indentation with its closing bracket, or before one opening there
- *   with '{' (*cut set);
- * - a string element ends with its line;
- * - any other element keeps the string open to its closing quote, and in
- *   an array one still in it when a line starts with '{' is cut there. */
+ * broken object costs itself, not the objects after it. */
 static const char *jdoc_end(ev_source *s, const char *p, const char *from, const char *end, int *cut) {
     *cut = 0;
     char prev = from > p ? from[-1] : s->jprev;
-    int layout = s->jindel > 0 && (s->jkind == '{' || s->jkind == '[');
     for (const char *q = from; q < end; prev = *q++) {
         char ch = *q;
         int first = q == p && !s->jskip; /* the element's first byte */
-        if (ch == '{' && !first && prev == '\n' &&
-            (s->jdoc == 2 ? s->jdepth == 1 || s->jinstr : s->jinstr && s->jbroken)) {
+        if (ch == '{' && !first && prev == '\n' && s->jdoc == 2 && (s->jdepth == 1 || s->jinstr)) {
             *cut = 1;
-            s->jind = 0;
             return q;
-        }
-        if (s->jinstr && (ch == '\n' || ch == '\r')) {
-            if (!s->jbroken) s->jlc = -1; /* counted from the next line on */
-            s->jbroken = 1;
-            if (s->jkind == '"') return q;
-        }
-        if (layout && s->jbroken) { /* line by line */
-            if (ch == '\n') s->jlc = 0;
-            else if (s->jlc >= 0 && (ch == ' ' || ch == '\t')) s->jlc++;
-            else if (s->jlc >= 0 && ch != '\r') {
-                int at = s->jlc == s->jindel;
-                s->jlc = -1;
-                if (at && ch == '{') {
-                    *cut = 1;
-                    s->jind = s->jindel;
-                    return q;
-                }
-                if (at && ((ch == '}' && s->jkind == '{') || (ch == ']' && s->jkind == '['))) return q + 1;
-            }
         }
         if (s->jesc) s->jesc = 0;
         else if (s->jinstr) {
@@ -1838,9 +1800,8 @@ static const char *jdoc_end(ev_source *s, const char *p, const char *from, const
 static const char *jdoc_why(const ev_source *s, int too_long, int cut, int at_end) {
     int obj = s->jkind == '{';
     if (too_long) return obj ? "a JSON object longer than the record limit" : "an element longer than the record limit";
-    if (at_end && obj) return "a JSON object not closed before the end of the file";
-    if (s->jbroken) return obj ? "a JSON object with a line end in a string" : "an element with a line end in a string";
     if (cut) return obj ? "a JSON object not closed before the next one" : "an element not closed before the next object";
+    if (at_end && obj) return "a JSON object not closed before the end of the file";
     return "not one JSON object";
 }
 
@@ -1851,9 +1812,8 @@ static int jdoc_element(ev_source *s, const char *p, const char *e, int cut, lon
     s->jline += count_nl(p, e);
     s->jp = e;
     s->jin = 0;
-    if (!cut) s->jind = -1; /* (a cut set it: the next element opens its line) */
     int too_long = (size_t)(e - p) >= s->maxrec; /* as json_record says of an object */
-    if (s->jkind == '{' && !cut && !s->jbroken) return json_record(s, p, e, line, err);
+    if (s->jkind == '{' && !cut) return json_record(s, p, e, line, err);
     s->r.b->rows++;
     bad(&s->r, line, "%s", jdoc_why(s, too_long, cut, 0));
     return ST_OK;
@@ -1878,29 +1838,23 @@ static int jdoc_next(ev_source *s, st_error *err) {
             s->jp = e ? e : end;
             if (!e) return ST_OK;
             s->jskip = s->jin = 0;
-            if (!cut) s->jind = -1;
             continue;
         }
         if (!s->jin) {
             const char *q = skip_ws(p, end);
             s->jline += count_nl(p, q);
-            for (const char *x = p; x < q; x++) /* the blanks opening the line the next element is on */
-                if (*x == '\n') s->jind = 0;
-                else if (*x != '\r' && s->jind >= 0) s->jind++;
             s->jp = p = q;
             if (p >= end) return ST_OK;
             if ((*p == '[' && s->jopen != 1) || (*p == ']' && s->jopen == 1) || *p == ',') {
                 if (*p == '[') s->jopen = 1;
                 else if (*p == ']') s->jopen = 2;
                 s->jp = p + 1;
-                s->jind = -1;
                 continue;
             }
             if (b->rows >= max_rows(b)) return rows_full(s, s->jline + 1, err);
             s->jin = 1;
             s->jkind = *p;
-            s->jdepth = s->jinstr = s->jesc = s->jbroken = 0;
-            s->jindel = s->jind;
+            s->jdepth = s->jinstr = s->jesc = 0;
             s->jscan = 0;
         }
         long line = s->jline + 1; /* the element's first line: counted when it ends */
