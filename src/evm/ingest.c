@@ -1954,9 +1954,10 @@ static int readers_lock_open(const char *dir) {
 
 /* Readers kept out once those under way are done (st_evm_open to
  * st_evm_close, st_evm_reader_enter to leave): the descriptor holding
- * DIR/readers.lock exclusive, -1 when the file cannot be made (a
- * read-only folder fails the ingest later anyway), or -2 when a reader
- * still holds it after ev_readers_wait_ms.  Then nothing may be cut: a
+ * DIR/readers.lock exclusive; -1 when it is not there and cannot be made
+ * (no reader can hold it, and a read-only folder fails the ingest later
+ * anyway), -3 when it is there but cannot be opened (errno), or -2 when a
+ * reader still holds it after ev_readers_wait_ms.  Then nothing may be cut: a
  * reader maps the columns by its own counts, and records written over
  * them would hand it ids past its tables (a fault in a server, and a
  * server is one process). */
@@ -1964,7 +1965,12 @@ int ev_readers_wait_ms = 30000;
 
 static int readers_exclude(const char *dir) {
     int fd = readers_lock_open(dir);
-    if (fd < 0) return -1;
+    if (fd < 0) { /* there but not writable (flock needs no write access), or not there and not makable */
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return errno == ENOENT ? -1 : -3;
+    }
     for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
         if (waited >= ev_readers_wait_ms) {
             close(fd);
@@ -2008,6 +2014,9 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
            mapped: the lowered manifest and the cut happen while none is
            using one, and each use after finds its handle changed. */
         int rfd = readers_exclude(dir);
+        if (rfd == -3)
+            return st_error_at(err, ST_EIO, dir, 0, -1, "cannot open %s to keep readers out of the rollback: %s",
+                               EV_READERS_LOCK, strerror(errno));
         if (rfd == -2)
             return st_error_at(err, ST_EIO, dir, 0, -1,
                                "a reader has held the store for %d s (a long trace or exposure, or queries that "
