@@ -1942,10 +1942,9 @@ static int cut_columns(const char *dir, const ev_counts *c, st_error *err) {
     return ST_OK;
 }
 
-/* DIR/readers.lock taken exclusive: the uses of handles under way end
- * first (st_evm_open to st_evm_close, st_evm_reader_enter to leave).  -1
- * when the file cannot be made (a read-only folder fails the ingest later
- * anyway). */
+/* DIR/readers.lock, made when missing (every ingest makes it, for the
+ * readers of a store it may roll back later): -1 when it cannot be opened
+ * for writing. */
 static int readers_lock_open(const char *dir) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
@@ -1957,10 +1956,10 @@ static int readers_lock_open(const char *dir) {
  * DIR/readers.lock exclusive; -1 when it is not there and cannot be made
  * (no reader can hold it, and a read-only folder fails the ingest later
  * anyway), -3 when it is there but cannot be opened (errno), or -2 when a
- * reader still holds it after ev_readers_wait_ms.  Then nothing may be cut: a
- * reader maps the columns by its own counts, and records written over
- * them would hand it ids past its tables (a fault in a server, and a
- * server is one process). */
+ * reader still holds it after ev_readers_wait_ms.  Then nothing may be
+ * cut or written: a reader maps the columns by its own counts, and
+ * records written over them would hand it ids past its tables (a fault in
+ * a server, and a server is one process). */
 int ev_readers_wait_ms = 30000;
 
 static int readers_exclude(const char *dir) {
@@ -1982,6 +1981,8 @@ static int readers_exclude(const char *dir) {
     return fd;
 }
 
+/* The store's lock and committed counts, a feed's rollback, then the
+ * state of one reading. */
 static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const st_evm_ingest_opts *opts,
                         st_evm_ingest_report *rep, int *lock, st_error *err) {
     static const st_evm_ingest_opts defaults;
