@@ -422,7 +422,7 @@ wait
 # (an --rpc ingest's, here flock holding the lock exclusive) is waited for,
 # never read through
 ( flock -x $T/inc/readers.lock sh -c ": >$T/held; sleep 1; : >$T/released" ) &
-while [ ! -e $T/held ]; do sleep 0.05; done
+n=0; while [ ! -e $T/held ]; do n=$((n + 1)); [ $n -lt 400 ] || fail "flock never took the readers' lock"; sleep 0.05; done
 $B evm stats --db $T/inc >/dev/null
 [ -e $T/released ] || fail "evm stats read the store while a rollback held it"
 wait

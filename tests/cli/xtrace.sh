@@ -144,7 +144,7 @@ assert p["hops"] == 3 and p["txs"][0] == truth["drain_tx"] and p["addresses"][0]
 PY
 # the walk holds the store's readers' lock: a rollback waits for it
 ( flock -x $S/evmdb/readers.lock sh -c ": >$T/held; sleep 1; : >$T/released" ) &
-while [ ! -e $T/held ]; do sleep 0.05; done
+n=0; while [ ! -e $T/held ]; do n=$((n + 1)); [ $n -lt 400 ] || fail "flock never took the readers' lock"; sleep 0.05; done
 $B exposure --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T $MX >/dev/null || fail "exposure under a rollback"
 [ -e $T/released ] || fail "exposure read the store while a rollback held it"
 wait
