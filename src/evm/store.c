@@ -921,8 +921,6 @@ uint64_t st_evm_addr_flow(const st_evm *e, uint64_t addr, uint64_t i) {
     return f < e->c.n[EV_N_FLOWS] ? f : 0;
 }
 
-/* Added up from the last running-balance checkpoint at or before the
- * place of at_block in the address's list (balance.c), the rest walked. */
 uint64_t ev_addr_first_at(const st_evm *e, uint64_t addr, uint64_t block) {
     uint64_t lo = 0, hi = st_evm_addr_nflows(e, addr);
     while (lo < hi) {
@@ -935,6 +933,8 @@ uint64_t ev_addr_first_at(const st_evm *e, uint64_t addr, uint64_t block) {
     return lo;
 }
 
+/* Added up from the last running-balance checkpoint at or before the
+ * place of at_block in the address's list (balance.c), the rest walked. */
 int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_evm_summary *out, st_error *err) {
     memset(out, 0, sizeof *out);
     if (at_block < e->c.first_block)
