@@ -1943,12 +1943,14 @@ static int cut_columns(const char *dir, const ev_counts *c, st_error *err) {
 }
 
 /* DIR/readers.lock, made when missing (every ingest makes it, for the
- * readers of a store it may roll back later): -1 when it cannot be opened
- * for writing. */
+ * readers of a store it may roll back later), else opened read-only when
+ * it cannot be written (flock needs no write access): -1 with errno when
+ * it cannot be opened at all. */
 static int readers_lock_open(const char *dir) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
-    return open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
+    return fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
 }
 
 /* Readers kept out once those under way are done (st_evm_open to
@@ -1964,12 +1966,7 @@ int ev_readers_wait_ms = 30000;
 
 static int readers_exclude(const char *dir) {
     int fd = readers_lock_open(dir);
-    if (fd < 0) { /* there but not writable (flock needs no write access), or not there and not makable */
-        char path[1100];
-        snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return errno == ENOENT ? -1 : -3;
-    }
+    if (fd < 0) return errno == ENOENT ? -1 : -3;
     for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
         if (waited >= ev_readers_wait_ms) {
             close(fd);
