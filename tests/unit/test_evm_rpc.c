@@ -215,27 +215,32 @@ static uint64_t txs_upto(int n) {
     return t;
 }
 
-/* A store at DIR/s of blocks 0..9 from nd, three blocks a commit. */
-static char *ten_blocks(char db[600], node *nd, st_evm_rpc_report *rep) {
-    char *dir = st_test_tmpdir();
+/* A store at DIR/s of blocks 0..9, three blocks a commit, and what a test
+ * runs against it. */
+typedef struct fixture {
+    char db[600];
+    char *dir;
+    node nd;
+    st_evm_rpc_report rep;
     st_error err;
-    snprintf(db, 600, "%s/s", dir);
-    nd->head = 9;
-    assert_int_equal(run(db, nd, ST_EVM_TRACES_AUTO, 3, rep, &err), ST_OK);
-    return dir;
+} fixture;
+
+static void ten_blocks(fixture *fx) {
+    memset(fx, 0, sizeof *fx);
+    fx->dir = st_test_tmpdir();
+    snprintf(fx->db, sizeof fx->db, "%s/s", fx->dir);
+    fx->nd.head = 9;
+    assert_int_equal(run(fx->db, &fx->nd, ST_EVM_TRACES_AUTO, 3, &fx->rep, &fx->err), ST_OK);
 }
 
 static void test_ingest_and_reorg(void **state) {
     (void)state;
-    char db[600];
-    node nd = {0};
-    st_evm_rpc_report rep;
-    st_error err;
-    char *dir = ten_blocks(db, &nd, &rep);
+    fixture fx;
+    ten_blocks(&fx);
     /* commits 0-2, 3-5, 6-8, 9 */
-    assert_int_equal(rep.commits, 4);
-    assert_int_equal(rep.blocks_added, 10);
-    st_evm_stats s = stats_of(db);
+    assert_int_equal(fx.rep.commits, 4);
+    assert_int_equal(fx.rep.blocks_added, 10);
+    st_evm_stats s = stats_of(fx.db);
     assert_int_equal(s.transactions, txs_upto(9));
     assert_int_equal(s.flows, 3 * txs_upto(9));
     assert_int_equal(s.last_block, 9);
@@ -244,7 +249,7 @@ static void test_ingest_and_reorg(void **state) {
     uint64_t id;
     char h[67];
     hash_of(h, 0, 5, 1);
-    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    assert_int_equal(st_evm_open(&e, fx.db, &fx.err), ST_OK);
     assert_int_equal(st_evm_find_tx(e, h, &id), 1);
     st_evm_tx t;
     st_evm_get_tx(e, id, &t);
@@ -261,64 +266,64 @@ static void test_ingest_and_reorg(void **state) {
 
     /* what an interrupted commit would leave past the last one: never trusted */
     char recs[700];
-    snprintf(recs, sizeof recs, "%s/rpc_blocks.dat", db);
+    snprintf(recs, sizeof recs, "%s/rpc_blocks.dat", fx.db);
     FILE *f = fopen(recs, "ab");
     assert_non_null(f);
     for (int i = 0; i < 88 * 3; i++) fputc(0x55, f);
     fclose(f);
 
     /* nothing new: nothing added, one request for the head and one for the last hash */
-    nd.requests = 0;
-    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
-    assert_int_equal(rep.blocks_added, 0);
-    assert_int_equal(nd.requests, 2);
+    fx.nd.requests = 0;
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    assert_int_equal(fx.rep.blocks_added, 0);
+    assert_int_equal(fx.nd.requests, 2);
 
     /* blocks 7.. replaced, the chain grows to 12: the fork is block 6; the last
      * commit boundary at or below it is block 5, so blocks 6-9 go and 6-12 come */
-    reorg(&nd, 7, 1);
-    nd.head = 12;
-    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
-    assert_int_equal(rep.fork_block, 6);
-    assert_int_equal(rep.blocks_rolled_back, 4);
-    assert_int_equal(rep.blocks_added, 7);
-    s = stats_of(db);
+    reorg(&fx.nd, 7, 1);
+    fx.nd.head = 12;
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    assert_int_equal(fx.rep.fork_block, 6);
+    assert_int_equal(fx.rep.blocks_rolled_back, 4);
+    assert_int_equal(fx.rep.blocks_added, 7);
+    s = stats_of(fx.db);
     assert_int_equal(s.blocks, 13);
     assert_int_equal(s.transactions, txs_upto(12));
-    assert_int_equal(has_tx(db, 0, 8, 0), 0);
-    assert_int_equal(has_tx(db, 1, 8, 0), 1);
-    assert_int_equal(has_tx(db, 0, 5, 0), 1);
+    assert_int_equal(has_tx(fx.db, 0, 8, 0), 0);
+    assert_int_equal(has_tx(fx.db, 1, 8, 0), 1);
+    assert_int_equal(has_tx(fx.db, 0, 5, 0), 1);
 
     /* the chain cut back to 10 (evm_revert), then another block 11: the fork
      * is block 10; commits were 6-8, 9-11 and 12, so the store goes back to
      * block 8 (blocks 9-12 go) and takes 9-11 */
-    reorg(&nd, 11, 2);
-    nd.head = 11;
-    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
-    assert_int_equal(rep.fork_block, 10);
-    assert_int_equal(rep.blocks_rolled_back, 4);
-    assert_int_equal(rep.first_block, 9);
-    s = stats_of(db);
+    reorg(&fx.nd, 11, 2);
+    fx.nd.head = 11;
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    assert_int_equal(fx.rep.fork_block, 10);
+    assert_int_equal(fx.rep.blocks_rolled_back, 4);
+    assert_int_equal(fx.rep.first_block, 9);
+    s = stats_of(fx.db);
     assert_int_equal(s.last_block, 11);
-    assert_int_equal(has_tx(db, 2, 11, 0), 1);
-    assert_int_equal(has_tx(db, 1, 11, 0), 0);
+    assert_int_equal(has_tx(fx.db, 2, 11, 0), 1);
+    assert_int_equal(has_tx(fx.db, 1, 11, 0), 0);
     assert_int_equal(s.transactions, txs_upto(11));
 
     /* another fork at 11, and --from-block 13 (a gap): the blocks the rollback
      * removed (9-11, back to the boundary at 8) are taken again first */
-    reorg(&nd, 11, 3);
-    nd.head = 13;
+    reorg(&fx.nd, 11, 3);
+    fx.nd.head = 13;
     g_from = 13;
-    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
     g_from = -1;
-    assert_int_equal(rep.fork_block, 10);
-    assert_int_equal(rep.blocks_rolled_back, 3);
-    s = stats_of(db);
+    assert_int_equal(fx.rep.fork_block, 10);
+    assert_int_equal(fx.rep.blocks_rolled_back, 3);
+    s = stats_of(fx.db);
     assert_int_equal(s.blocks, 13); /* 0-11 and 13 */
-    assert_int_equal(has_tx(db, 1, 10, 0), 1);
-    assert_int_equal(has_tx(db, 3, 11, 0), 1);
-    assert_int_equal(has_tx(db, 2, 11, 0), 0);
-    assert_int_equal(has_tx(db, 3, 13, 0), 1);
-    free(dir);
+    assert_int_equal(has_tx(fx.db, 1, 10, 0), 1);
+    assert_int_equal(has_tx(fx.db, 3, 11, 0), 1);
+    assert_int_equal(has_tx(fx.db, 2, 11, 0), 0);
+    assert_int_equal(has_tx(fx.db, 3, 13, 0), 1);
+    free(fx.dir);
 }
 
 /* A rollup's node (OP Stack) gives each receipt an L1 data fee: fees are
@@ -372,24 +377,21 @@ static int rollback_could_cut(const char *db) {
  * close, so a rollback waits for it; a bracketed handle holds none. */
 static void test_command_handle_holds(void **state) {
     (void)state;
-    char db[600];
-    node nd = {0};
-    st_evm_rpc_report rep;
-    st_error err;
-    char *dir = ten_blocks(db, &nd, &rep);
+    fixture fx;
+    ten_blocks(&fx);
     st_evm *e, *k;
-    assert_true(rollback_could_cut(db));
-    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
-    assert_false(rollback_could_cut(db));
-    assert_int_equal(st_evm_open(&k, db, &err), ST_OK); /* readers share it */
+    assert_true(rollback_could_cut(fx.db));
+    assert_int_equal(st_evm_open(&e, fx.db, &fx.err), ST_OK);
+    assert_false(rollback_could_cut(fx.db));
+    assert_int_equal(st_evm_open(&k, fx.db, &fx.err), ST_OK); /* readers share it */
     st_evm_close(e);
-    assert_false(rollback_could_cut(db));
+    assert_false(rollback_could_cut(fx.db));
     st_evm_close(k);
-    assert_true(rollback_could_cut(db));
-    assert_int_equal(st_evm_open_bracketed(&e, db, &err), ST_OK);
-    assert_true(rollback_could_cut(db));
+    assert_true(rollback_could_cut(fx.db));
+    assert_int_equal(st_evm_open_bracketed(&e, fx.db, &fx.err), ST_OK);
+    assert_true(rollback_could_cut(fx.db));
     st_evm_close(e);
-    free(dir);
+    free(fx.dir);
 }
 
 /* A reader that keeps a handle (the server) inside st_evm_reader_enter:
@@ -419,29 +421,26 @@ static long file_size(const char *db, const char *name) {
 
 static void test_reorg_under_reader(void **state) {
     (void)state;
-    char db[600];
-    node nd = {0};
-    st_evm_rpc_report rep;
-    st_error err;
-    char *dir = ten_blocks(db, &nd, &rep);
+    fixture fx;
+    ten_blocks(&fx);
     st_evm *e;
-    assert_int_equal(st_evm_open_bracketed(&e, db, &err), ST_OK);
-    int token = st_evm_reader_enter(db);
+    assert_int_equal(st_evm_open_bracketed(&e, fx.db, &fx.err), ST_OK);
+    int token = st_evm_reader_enter(fx.db);
     assert_true(token >= 0); /* the ingest made the lock file */
     assert_int_equal(st_evm_changed(e), 0);
     st_evm_stats before;
     st_evm_get_stats(e, &before);
-    long cols = file_size(db, "flow_amount.col");
-    reorg(&nd, 7, 1);
-    nd.head = 12;
-    rerun r = {db, &nd, {0}, {0}, -1};
+    long cols = file_size(fx.db, "flow_amount.col");
+    reorg(&fx.nd, 7, 1);
+    fx.nd.head = 12;
+    rerun r = {fx.db, &fx.nd, {0}, {0}, -1};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, rerun_main, &r), 0);
     struct timespec ts = {0, 300 * 1000 * 1000};
     nanosleep(&ts, NULL);
     /* the rollback waits: the same commit, the same files, every flow readable */
     assert_int_equal(st_evm_changed(e), 0);
-    assert_int_equal(file_size(db, "flow_amount.col"), cols);
+    assert_int_equal(file_size(fx.db, "flow_amount.col"), cols);
     st_u256 sum = st_u256_from_u64(0);
     for (uint64_t f = 0; f < before.flows; f++) {
         st_evm_flow fl;
@@ -455,10 +454,10 @@ static void test_reorg_under_reader(void **state) {
     assert_int_equal(r.rep.fork_block, 6);
     assert_int_equal(st_evm_changed(e), 1); /* the next use opens the new commit */
     st_evm_close(e);
-    st_evm_stats s = stats_of(db);
+    st_evm_stats s = stats_of(fx.db);
     assert_int_equal(s.blocks, 13);
-    assert_int_equal(has_tx(db, 1, 8, 0), 1);
-    free(dir);
+    assert_int_equal(has_tx(fx.db, 1, 8, 0), 1);
+    free(fx.dir);
 }
 
 /* A reader that holds on past the rollback's wait (here 0.2 s): the
@@ -468,22 +467,19 @@ static void test_reorg_under_reader(void **state) {
  * the reader gone, takes it. */
 static void test_reorg_past_wait(void **state) {
     (void)state;
-    char db[600];
-    node nd = {0};
-    st_evm_rpc_report rep;
-    st_error err;
-    char *dir = ten_blocks(db, &nd, &rep);
+    fixture fx;
+    ten_blocks(&fx);
     static const char *const cols[] = {"flow_amount.col", "flow_from.col", "tx_hash.col", "blk_num.col"};
     long was[4];
-    for (int i = 0; i < 4; i++) was[i] = file_size(db, cols[i]);
+    for (int i = 0; i < 4; i++) was[i] = file_size(fx.db, cols[i]);
     st_evm *e;
-    assert_int_equal(st_evm_open(&e, db, &err), ST_OK); /* a command's handle: held from open to close */
+    assert_int_equal(st_evm_open(&e, fx.db, &fx.err), ST_OK); /* a command's handle: held from open to close */
     st_evm_stats before;
     st_evm_get_stats(e, &before);
-    reorg(&nd, 4, 1); /* the fork is block 3: back to block 2, then 3-5 */
-    nd.head = 5;
+    reorg(&fx.nd, 4, 1); /* the fork is block 3: back to block 2, then 3-5 */
+    fx.nd.head = 5;
     ev_readers_wait_ms = 200;
-    rerun r = {db, &nd, {0}, {0}, -1};
+    rerun r = {fx.db, &fx.nd, {0}, {0}, -1};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, rerun_main, &r), 0);
     pthread_join(th, NULL); /* the handle held all along */
@@ -491,7 +487,7 @@ static void test_reorg_past_wait(void **state) {
     assert_int_equal(r.rc, ST_EIO);
     assert_non_null(strstr(r.err.msg, "a reader has held the store"));
     assert_int_equal(st_evm_changed(e), 0);
-    for (int i = 0; i < 4; i++) assert_int_equal(file_size(db, cols[i]), was[i]);
+    for (int i = 0; i < 4; i++) assert_int_equal(file_size(fx.db, cols[i]), was[i]);
     st_u256 sum = st_u256_from_u64(0);
     for (uint64_t f = 0; f < before.flows; f++) {
         st_evm_flow fl;
@@ -500,16 +496,16 @@ static void test_reorg_past_wait(void **state) {
     }
     assert_false(st_u256_is_zero(&sum));
     st_evm_close(e);
-    assert_int_equal(stats_of(db).blocks, 10);
-    assert_int_equal(has_tx(db, 0, 4, 0), 1);
-    assert_int_equal(run(db, &nd, ST_EVM_TRACES_AUTO, 3, &rep, &err), ST_OK);
-    assert_int_equal(rep.fork_block, 3);
-    st_evm_stats s = stats_of(db);
+    assert_int_equal(stats_of(fx.db).blocks, 10);
+    assert_int_equal(has_tx(fx.db, 0, 4, 0), 1);
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    assert_int_equal(fx.rep.fork_block, 3);
+    st_evm_stats s = stats_of(fx.db);
     assert_int_equal(s.blocks, 6);
     assert_int_equal(s.transactions, txs_upto(5));
-    assert_int_equal(has_tx(db, 0, 4, 0), 0);
-    assert_int_equal(has_tx(db, 1, 4, 0), 1);
-    free(dir);
+    assert_int_equal(has_tx(fx.db, 0, 4, 0), 0);
+    assert_int_equal(has_tx(fx.db, 1, 4, 0), 1);
+    free(fx.dir);
 }
 
 static void test_node_gone(void **state) {
