@@ -362,6 +362,33 @@ static void test_rollup_receipts(void **state) {
     free(dir);
 }
 
+/* A readers' lock file the ingest cannot write is still taken read-only
+ * (flock needs no write access): here it is a folder, and the rollback
+ * goes through.  One that cannot be opened at all (a symbolic link to
+ * itself) fails the rollback with the store as it was. */
+static void test_readers_lock_odd(void **state) {
+    (void)state;
+    fixture fx;
+    ten_blocks(&fx);
+    char lk[700];
+    snprintf(lk, sizeof lk, "%s/readers.lock", fx.db);
+    assert_int_equal(unlink(lk), 0);
+    assert_int_equal(symlink("readers.lock", lk), 0);
+    reorg(&fx.nd, 7, 1);
+    fx.nd.head = 12;
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_EIO);
+    assert_non_null(strstr(fx.err.msg, "cannot open readers.lock"));
+    assert_int_equal(stats_of(fx.db).blocks, 10);
+    assert_int_equal(has_tx(fx.db, 0, 8, 0), 1);
+    assert_int_equal(unlink(lk), 0);
+    assert_int_equal(mkdir(lk, 0700), 0);
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    assert_int_equal(fx.rep.fork_block, 6);
+    assert_int_equal(stats_of(fx.db).blocks, 13);
+    assert_int_equal(has_tx(fx.db, 1, 8, 0), 1);
+    free(fx.dir);
+}
+
 /* Whether a rollback could take the readers' lock now. */
 static int rollback_could_cut(const char *db) {
     char p[700];
@@ -635,6 +662,7 @@ int main(void) {
         cmocka_unit_test(test_reorg_under_reader),
         cmocka_unit_test(test_reorg_past_wait),
         cmocka_unit_test(test_command_handle_holds),
+        cmocka_unit_test(test_readers_lock_odd),
         cmocka_unit_test(test_rollup_receipts),
         cmocka_unit_test(test_node_gone),
         cmocka_unit_test(test_missing_methods),
