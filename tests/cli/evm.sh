@@ -8,6 +8,7 @@
 set -eu
 B=$ST_BIN; D=$ST_DATA/chain/ethereum; T=$ST_TMP
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/lib/rollback.sh
 EVERY=1; [ "${MODE:-release}" = asan ] && EVERY=3
 ref() { python3 tests/cli/evm_ref.py "$B" "$@"; }
 P=$D/test_export_blocks_job__
@@ -421,11 +422,7 @@ wait
 # a command holds the store's readers' lock from open to close: a rollback
 # (an --rpc ingest's, here flock holding the lock exclusive) is waited for,
 # never read through
-( flock -x $T/inc/readers.lock sh -c ": >$T/held; sleep 1; : >$T/released" ) &
-n=0; while [ ! -e $T/held ]; do n=$((n + 1)); [ $n -lt 400 ] || fail "flock never took the readers' lock"; sleep 0.05; done
-$B evm stats --db $T/inc >/dev/null
-[ -e $T/released ] || fail "evm stats read the store while a rollback held it"
-wait
+waits_for_rollback $T/inc $B evm stats --db $T/inc || fail "evm stats beside a rollback"
 
 # exit codes
 set +e

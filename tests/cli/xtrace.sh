@@ -12,6 +12,7 @@
 set -eu
 B=$ST_BIN; T=$ST_TMP
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/lib/rollback.sh
 
 check() { # check DIR MODEL ANSWER
   python3 - "$1/truth.json" "$2" "$3" <<'PY' || fail "$2 answer of $1"
@@ -143,11 +144,8 @@ p = v["paths"][0]
 assert p["hops"] == 3 and p["txs"][0] == truth["drain_tx"] and p["addresses"][0] == truth["victim"], p
 PY
 # the walk holds the store's readers' lock: a rollback waits for it
-( flock -x $S/evmdb/readers.lock sh -c ": >$T/held; sleep 1; : >$T/released" ) &
-n=0; while [ ! -e $T/held ]; do n=$((n + 1)); [ $n -lt 400 ] || fail "flock never took the readers' lock"; sleep 0.05; done
-$B exposure --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T $MX >/dev/null || fail "exposure under a rollback"
-[ -e $T/released ] || fail "exposure read the store while a rollback held it"
-wait
+waits_for_rollback $S/evmdb $B exposure --evm-db $S/evmdb --tags $S/tagpack.yaml --no-sanctions --data-dir $T $MX \
+  || fail "exposure beside a rollback"
 $B exposure --evm-db $S/evmdb --no-sanctions --data-dir $T --format table $MX | grep -q "^target" || fail "exposure table"
 
 # exposure across THORChain, both stores given: a Bitcoin exchange deposit
