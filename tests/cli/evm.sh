@@ -70,12 +70,7 @@ shift 3; set -- ${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__ex
 $B evm ingest --db $T/l1 "$@" >/dev/null 2>$T/err
 ref $T/l1 "$@"
 [ "$(grep -c 'l1_receipts.csv:2: receipts with an L1 data fee' $T/err)" = 1 ] || fail "L1 data fee not said once: $(cat $T/err)"
-python3 -c "
-import csv, json, sys
-r = list(csv.DictReader(open(sys.argv[1])))
-with open(sys.argv[2], 'w') as o:
-    for x in r: o.write(json.dumps({'type': 'receipt', **{k: v for k, v in x.items() if v}}) + '\n')
-" $T/l1_receipts.csv $T/l1_receipts.json
+python3 tests/cli/evm_json.py $T/l1_receipts.json $T/l1_receipts.csv
 shift 3; $B evm ingest --db $T/l1j ${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv \
   $T/l1_receipts.json "$@" >/dev/null 2>$T/err
 grep -q 'l1_receipts.json:1: receipts with an L1 data fee' $T/err || fail "L1 data fee in JSON lines not said: $(cat $T/err)"
