@@ -164,9 +164,12 @@ void st_evm_get_stats(const st_evm *e, st_evm_stats *st);
  * handles across uses opens them with st_evm_open_bracketed, brackets
  * each use with st_evm_reader_enter(dir) and st_evm_reader_leave(its
  * token), and asks st_evm_changed inside the bracket.  The cut waits for
- * the uses under way (for a while: it goes on after 30 s), and a use that
- * begins after it finds the handle changed.  A handle from st_evm_open
- * holds its bracket from open to close. */
+ * the uses under way (up to 30 s: past that the ingest fails and cuts
+ * nothing), a use that begins while it waits waits behind it, and a use
+ * that begins after it finds the handle changed.  A handle from st_evm_open
+ * holds its bracket from open to close (so a second st_evm_open of the
+ * same store while a rollback waits for the first waits until that
+ * rollback gives up). */
 int st_evm_changed(const st_evm *e);
 int st_evm_reader_enter(const char *dir);
 void st_evm_reader_leave(int token);

@@ -1942,38 +1942,55 @@ static int cut_columns(const char *dir, const ev_counts *c, st_error *err) {
     return ST_OK;
 }
 
-/* DIR/readers.lock, made when missing (every ingest makes it, for the
- * readers of a store it may roll back later), else opened read-only when
- * it cannot be written (flock needs no write access): -1 with errno when
- * it cannot be opened at all. */
-static int readers_lock_open(const char *dir) {
+/* DIR/name (the readers' lock or gate), made when missing, else opened
+ * read-only when it cannot be written (flock needs no write access): -1
+ * with errno when it cannot be opened at all. */
+static int readers_file_open(const char *dir, const char *name) {
     char path[1100];
-    snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
     return fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* Readers kept out once those under way are done (st_evm_open to
- * st_evm_close, st_evm_reader_enter to leave): the descriptor holding
- * DIR/readers.lock exclusive; -1 when it is not there and cannot be made
- * (no reader can hold it, and a read-only folder fails the ingest later
- * anyway), -3 when it is there but cannot be opened (errno), or -2 when a
- * reader still holds it after ev_readers_wait_ms.  Then nothing may be
- * cut or written: a reader maps the columns by its own counts, and
- * records written over them would hand it ids past its tables (a fault in
- * a server, and a server is one process). */
-int ev_readers_wait_ms = 30000;
-
-static int readers_exclude(const char *dir) {
-    int fd = readers_lock_open(dir);
-    if (fd < 0) return errno == ENOENT ? -1 : -3;
-    for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 10) {
-        if (waited >= ev_readers_wait_ms) {
-            close(fd);
-            return -2;
-        }
+/* fd's exclusive lock, polled until *waited passes ev_readers_wait_ms:
+ * 0 taken, -1 not. */
+static int lock_within(int fd, int *waited) {
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (*waited >= ev_readers_wait_ms) return -1;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
+        *waited += 10;
+    }
+    return 0;
+}
+
+/* Readers kept out once those under way are done (st_evm_open to
+ * st_evm_close, st_evm_reader_enter to leave): the descriptor holding
+ * DIR/readers.lock exclusive, and in *gate the one holding DIR/readers.gate
+ * (-1 when it cannot be opened: readers then come in as they like, and a
+ * steady stream of them can outlast the wait); -1 when the lock is not
+ * there and cannot be made (no reader can hold it, and a read-only folder
+ * fails the ingest later anyway), -3 when it is there but cannot be
+ * opened (errno), or -2 when a reader still holds it after
+ * ev_readers_wait_ms.  Then nothing may be cut or written: a reader maps
+ * the columns by its own counts, and records written over them would hand
+ * it ids past its tables (a fault in a server, and a server is one
+ * process).  The gate is taken first, so that readers arriving while the
+ * ones under way finish wait behind the rollback (for its cut, or until
+ * it gives up). */
+int ev_readers_wait_ms = 30000;
+
+static int readers_exclude(const char *dir, int *gate) {
+    int fd = readers_file_open(dir, EV_READERS_LOCK);
+    *gate = -1;
+    if (fd < 0) return errno == ENOENT ? -1 : -3;
+    int waited = 0;
+    *gate = readers_file_open(dir, EV_READERS_GATE);
+    if ((*gate >= 0 && lock_within(*gate, &waited)) || lock_within(fd, &waited)) {
+        if (*gate >= 0) close(*gate);
+        *gate = -1;
+        close(fd);
+        return -2;
     }
     return fd;
 }
@@ -2011,7 +2028,7 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
         /* Readers that keep handles (a server) have the old counts
            mapped: the lowered manifest and the cut happen while none is
            using one, and each use after finds its handle changed. */
-        int rfd = readers_exclude(dir);
+        int gate, rfd = readers_exclude(dir, &gate);
         if (rfd == -3)
             return st_error_at(err, ST_EIO, dir, 0, -1, "cannot open %s to keep readers out of the rollback: %s",
                                EV_READERS_LOCK, strerror(errno));
@@ -2031,11 +2048,13 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
         }
         if (rc == ST_OK) rc = cut_columns(dir, &g->c, err);
         if (rfd >= 0) close(rfd);
+        if (gate >= 0) close(gate); /* the readers that waited come in, and find their handles changed */
         if (rc) return rc;
-    } else { /* made for the readers of a store this ingest may roll back later */
-        int fd = readers_lock_open(dir);
-        if (fd >= 0) close(fd);
-    }
+    } else /* made for the readers of a store this ingest may roll back later */
+        for (int i = 0; i < 2; i++) {
+            int fd = readers_file_open(dir, i ? EV_READERS_GATE : EV_READERS_LOCK);
+            if (fd >= 0) close(fd);
+        }
     if (st_map_new(&g->reported)) return st_error_set(err, ST_ENOMEM, "out of memory");
     return ingest_prepare(g, dir, err);
 }

@@ -723,15 +723,20 @@ int st_evm_changed(const st_evm *e) {
 
 int st_evm_reader_enter(const char *dir) {
     char path[1100];
+    /* behind a rollback that waits for the readers under way (it holds
+     * the gate until its cut is done, at most ev_readers_wait_ms) */
+    snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_GATE);
+    int gate = open(path, O_RDONLY | O_CLOEXEC); /* none: a store no ingest of this version has written */
+    while (gate >= 0 && flock(gate, LOCK_SH) != 0 && errno == EINTR) continue;
     snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_LOCK);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1; /* no ingest of this version has run: none cuts a column under us */
-    while (flock(fd, LOCK_SH) != 0)
+    while (fd >= 0 && flock(fd, LOCK_SH) != 0)
         if (errno != EINTR) {
             close(fd);
-            return -1;
+            fd = -1;
         }
-    return fd;
+    if (gate >= 0) close(gate); /* its shared lock goes with it */
+    return fd; /* -1: no ingest of this version has run, so none cuts a column under us */
 }
 
 void st_evm_reader_leave(int token) {

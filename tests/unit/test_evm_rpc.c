@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -535,6 +536,59 @@ static void test_reorg_past_wait(void **state) {
     free(fx.dir);
 }
 
+/* Readers whose uses overlap without a pause, as a busy server's queries
+ * do: some reader holds the readers' lock at every moment, so a rollback
+ * that only waited for the lock to come free would give up after its
+ * wait (here 2 s).  The readers arriving while it waits queue behind it
+ * (DIR/readers.gate): those under way finish, it cuts, and the readers go
+ * on, onto the new commit. */
+typedef struct steady {
+    const char *db;
+    atomic_int stop;
+    atomic_long uses; /* uses begun */
+} steady;
+
+static void *steady_main(void *arg) {
+    steady *s = arg;
+    while (!atomic_load(&s->stop)) {
+        int token = st_evm_reader_enter(s->db);
+        atomic_fetch_add(&s->uses, 1);
+        struct timespec ts = {0, 30 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        st_evm_reader_leave(token);
+    }
+    return NULL;
+}
+
+static void test_reorg_under_steady_readers(void **state) {
+    (void)state;
+    fixture fx;
+    ten_blocks(&fx);
+    steady s = {fx.db, 0, 0};
+    pthread_t th[2];
+    struct timespec stagger = {0, 15 * 1000 * 1000};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_create(&th[i], NULL, steady_main, &s), 0);
+        nanosleep(&stagger, NULL); /* the second's uses begin halfway through the first's */
+    }
+    reorg(&fx.nd, 7, 1);
+    fx.nd.head = 12;
+    ev_readers_wait_ms = 2000;
+    int rc = run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err);
+    ev_readers_wait_ms = 30000;
+    long after = atomic_load(&s.uses);
+    struct timespec more = {0, 200 * 1000 * 1000};
+    nanosleep(&more, NULL);
+    atomic_store(&s.stop, 1);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    assert_int_equal(rc, ST_OK);
+    assert_int_equal(fx.rep.fork_block, 6);
+    assert_true(atomic_load(&s.uses) > after); /* the readers went on after it */
+    assert_int_equal(stats_of(fx.db).blocks, 13);
+    assert_int_equal(has_tx(fx.db, 1, 8, 0), 1);
+    free(fx.dir);
+}
+
 static void test_node_gone(void **state) {
     (void)state;
     char *dir = st_test_tmpdir(), db[600];
@@ -661,6 +715,7 @@ int main(void) {
         cmocka_unit_test(test_ingest_and_reorg),
         cmocka_unit_test(test_reorg_under_reader),
         cmocka_unit_test(test_reorg_past_wait),
+        cmocka_unit_test(test_reorg_under_steady_readers),
         cmocka_unit_test(test_command_handle_holds),
         cmocka_unit_test(test_readers_lock_odd),
         cmocka_unit_test(test_rollup_receipts),
