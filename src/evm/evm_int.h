@@ -144,12 +144,17 @@ int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
  * a rollback holds it exclusive while it lowers the manifest and cuts the
  * columns under those handles' maps. */
 #define EV_READERS_LOCK "readers.lock"
-/* DIR/readers.gate: a rollback holds it exclusive from before it waits
- * for DIR/readers.lock until its cut is done, and a reader holds it
- * shared only while it takes the readers' lock, so readers arriving
- * during the wait queue behind the rollback: readers whose uses overlap
- * without a pause (a busy server) cannot hold it off. */
+/* DIR/readers.gate: a rollback holds it exclusive while it waits for
+ * DIR/readers.lock (a turn at a time, below) and until its cut is done,
+ * and a reader holds it shared only while it takes the readers' lock, so
+ * readers arriving during the wait queue behind the rollback: readers
+ * whose uses overlap without a pause (a busy server) cannot hold it off. */
 #define EV_READERS_GATE "readers.gate"
+/* How long a rollback holds the gate at a time, in ms (1 s; tests change
+ * it): still waiting then, it waits for a long reader, not a stream of
+ * short ones, so it lets the readers queued at the gate in (they would
+ * otherwise stall until it gives up) and takes the gate again. */
+extern int ev_gate_turn_ms;
 /* How long a rollback waits for readers to let go, in ms (30 s; tests
  * shorten it): past it the ingest fails and the store is left as it was. */
 extern int ev_readers_wait_ms;

@@ -1952,16 +1952,11 @@ static int readers_file_open(const char *dir, const char *name) {
     return fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* fd's exclusive lock, polled until *waited passes ev_readers_wait_ms:
- * 0 taken, -1 not. */
-static int lock_within(int fd, int *waited) {
-    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        if (*waited >= ev_readers_wait_ms) return -1;
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        *waited += 10;
-    }
-    return 0;
+/* A pause of ms milliseconds, counted in *waited. */
+static void pause_ms(int ms, int *waited) {
+    struct timespec ts = {0, (long)ms * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    *waited += ms;
 }
 
 /* Readers kept out once those under way are done (st_evm_open to
@@ -1975,24 +1970,41 @@ static int lock_within(int fd, int *waited) {
  * ev_readers_wait_ms.  Then nothing may be cut or written: a reader maps
  * the columns by its own counts, and records written over them would hand
  * it ids past its tables (a fault in a server, and a server is one
- * process).  The gate is taken first, so that readers arriving while the
- * ones under way finish wait behind the rollback (for its cut, or until
- * it gives up). */
+ * process).
+ *
+ * The gate is taken first, so that readers arriving while the ones under
+ * way finish queue behind the rollback: a stream of short uses that
+ * overlap (a busy server) drains in milliseconds.  Still waiting after a
+ * turn of ev_gate_turn_ms, the rollback waits for a long reader (a walk):
+ * it lets the queued readers in and takes the gate again, so they wait a
+ * turn at most, and it gets through in the first turn after the long
+ * reader is done. */
 int ev_readers_wait_ms = 30000;
+int ev_gate_turn_ms = 1000;
 
 static int readers_exclude(const char *dir, int *gate) {
     int fd = readers_file_open(dir, EV_READERS_LOCK);
     *gate = -1;
     if (fd < 0) return errno == ENOENT ? -1 : -3;
-    int waited = 0;
-    *gate = readers_file_open(dir, EV_READERS_GATE);
-    if ((*gate >= 0 && lock_within(*gate, &waited)) || lock_within(fd, &waited)) {
-        if (*gate >= 0) close(*gate);
-        *gate = -1;
-        close(fd);
-        return -2;
+    int g = readers_file_open(dir, EV_READERS_GATE), waited = 0;
+    while (waited < ev_readers_wait_ms) {
+        /* the gate: readers hold it shared only while they take the lock */
+        while (g >= 0 && flock(g, LOCK_EX | LOCK_NB) != 0 && waited < ev_readers_wait_ms) pause_ms(1, &waited);
+        for (int turn = 0; waited < ev_readers_wait_ms && (g < 0 || turn < ev_gate_turn_ms); turn += 10) {
+            if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                *gate = g;
+                return fd;
+            }
+            pause_ms(10, &waited);
+        }
+        if (g >= 0) { /* the queued readers in, before the gate is taken again */
+            (void)flock(g, LOCK_UN);
+            pause_ms(10, &waited);
+        }
     }
-    return fd;
+    if (g >= 0) close(g);
+    close(fd);
+    return -2;
 }
 
 /* The store's lock and committed counts, a feed's rollback, then the

@@ -723,8 +723,9 @@ int st_evm_changed(const st_evm *e) {
 
 int st_evm_reader_enter(const char *dir) {
     char path[1100];
-    /* behind a rollback that waits for the readers under way (it holds
-     * the gate until its cut is done, at most ev_readers_wait_ms) */
+    /* behind a rollback that waits for the readers under way: it holds
+     * the gate for a turn (ev_gate_turn_ms), then lets the readers
+     * queued here in before it takes the gate again */
     snprintf(path, sizeof path, "%s/%s", dir, EV_READERS_GATE);
     int gate = open(path, O_RDONLY | O_CLOEXEC); /* none: a store no ingest of this version has written */
     while (gate >= 0 && flock(gate, LOCK_SH) != 0 && errno == EINTR) continue;

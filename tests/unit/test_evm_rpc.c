@@ -589,6 +589,79 @@ static void test_reorg_under_steady_readers(void **state) {
     free(fx.dir);
 }
 
+/* A rollback still waiting after a turn at the gate waits for a long
+ * reader (here a command's handle), not a stream of short ones: it lets
+ * the readers queued at the gate in, a turn at a time, so a reader that
+ * arrives meanwhile goes in beside the long one while the rollback still
+ * waits (rather than stall until it gives up); and once the long reader
+ * is done the rollback gets through, with a stream of short readers still
+ * going (readers let in late would otherwise overlap as before). */
+static int gate_held(const char *db) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/readers.gate", db);
+    int fd = open(p, O_RDONLY | O_CLOEXEC), held = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0;
+    if (fd >= 0) close(fd);
+    return held;
+}
+
+typedef struct rerun_flag {
+    rerun r;
+    atomic_int done;
+} rerun_flag;
+
+static void *rerun_flag_main(void *arg) {
+    rerun_flag *f = arg;
+    rerun_main(&f->r);
+    atomic_store(&f->done, 1);
+    return NULL;
+}
+
+static void test_reorg_beside_long_reader(void **state) {
+    (void)state;
+    fixture fx;
+    ten_blocks(&fx);
+    st_evm *e;
+    assert_int_equal(st_evm_open(&e, fx.db, &fx.err), ST_OK); /* the long reader */
+    steady s = {fx.db, 0, 0};
+    pthread_t st[2];
+    struct timespec stagger = {0, 15 * 1000 * 1000};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(pthread_create(&st[i], NULL, steady_main, &s), 0);
+        nanosleep(&stagger, NULL);
+    }
+    reorg(&fx.nd, 7, 1);
+    fx.nd.head = 12;
+    ev_readers_wait_ms = 10000;
+    ev_gate_turn_ms = 200;
+    rerun_flag f = {{fx.db, &fx.nd, {0}, {0}, -1}, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, rerun_flag_main, &f), 0);
+    for (int i = 0; i < 2000 && !gate_held(fx.db); i++) { /* the rollback at its wait */
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(gate_held(fx.db));
+    int token = st_evm_reader_enter(fx.db);
+    assert_true(token >= 0);
+    assert_int_equal(atomic_load(&f.done), 0); /* in while the rollback still waits */
+    assert_int_equal(st_evm_changed(e), 0);
+    st_evm_reader_leave(token);
+    st_evm_close(e); /* the long reader done: the short ones go on */
+    pthread_join(th, NULL);
+    ev_readers_wait_ms = 30000;
+    ev_gate_turn_ms = 1000;
+    long after = atomic_load(&s.uses);
+    struct timespec more = {0, 200 * 1000 * 1000};
+    nanosleep(&more, NULL);
+    atomic_store(&s.stop, 1);
+    for (int i = 0; i < 2; i++) pthread_join(st[i], NULL);
+    assert_int_equal(f.r.rc, ST_OK);
+    assert_int_equal(f.r.rep.fork_block, 6);
+    assert_true(atomic_load(&s.uses) > after);
+    assert_int_equal(stats_of(fx.db).blocks, 13);
+    free(fx.dir);
+}
+
 static void test_node_gone(void **state) {
     (void)state;
     char *dir = st_test_tmpdir(), db[600];
@@ -716,6 +789,7 @@ int main(void) {
         cmocka_unit_test(test_reorg_under_reader),
         cmocka_unit_test(test_reorg_past_wait),
         cmocka_unit_test(test_reorg_under_steady_readers),
+        cmocka_unit_test(test_reorg_beside_long_reader),
         cmocka_unit_test(test_command_handle_holds),
         cmocka_unit_test(test_readers_lock_odd),
         cmocka_unit_test(test_rollup_receipts),
