@@ -818,6 +818,11 @@ int st_evm_find_tx(const st_evm *e, const char *text, uint64_t *tx) {
 
 void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *o) {
     memset(o, 0, sizeof *o);
+    if (tx >= e->c.n[EV_N_TXS]) { /* not one of the store's (a damaged id): nothing known */
+        o->from = o->to = ST_EVM_NONE;
+        o->status = -1;
+        return;
+    }
     uint8_t fl = COL(e, EV_COL_TX_FLAGS, uint8_t)[tx];
     memcpy(o->hash, (const uint8_t *)e->col[EV_COL_TX_HASH] + tx * 32, 32);
     o->has_hash = !!(fl & EV_TXF_HASH);
@@ -825,6 +830,8 @@ void st_evm_get_tx(const st_evm *e, uint64_t tx, st_evm_tx *o) {
     o->index = COL(e, EV_COL_TX_INDEX, uint32_t)[tx];
     o->from = COL(e, EV_COL_TX_FROM, uint64_t)[tx];
     o->to = COL(e, EV_COL_TX_TO, uint64_t)[tx];
+    if (o->from >= e->c.n[EV_N_ADDRS]) o->from = ST_EVM_NONE; /* damaged */
+    if (o->to >= e->c.n[EV_N_ADDRS]) o->to = ST_EVM_NONE;
     ev_amount_get(e->col[EV_COL_TX_VALUE], e->col[EV_COL_WIDE_VALUE], e->c.n[EV_N_WIDE_VALUES], tx, &o->value);
     o->value_known = !!(fl & EV_TXF_VALUE);
     o->status = fl & EV_TXF_OK ? 1 : fl & EV_TXF_FAILED ? 0 : -1;
@@ -856,6 +863,16 @@ void ev_cols_flow(const ev_cols *k, uint64_t f, st_evm_flow *o) {
     o->kind = ((const uint8_t *)k->col[EV_COL_FLOW_KIND])[f];
     o->tx = ((const uint64_t *)k->col[EV_COL_FLOW_TX])[f];
     o->position = ((const uint32_t *)k->col[EV_COL_FLOW_POS])[f];
+    if ((o->from != ST_EVM_NONE && o->from >= k->c.n[EV_N_ADDRS]) ||
+        (o->to != ST_EVM_NONE && o->to >= k->c.n[EV_N_ADDRS]) || o->asset >= k->c.n[EV_N_ASSETS] ||
+        (o->tx != ST_EVM_NONE && o->tx >= k->c.n[EV_N_TXS])) {
+        /* a damaged column: ids past the tables read as a flow that moves
+         * nothing, never as an index out of them (the callers index their
+         * own tables by these ids) */
+        o->from = o->to = o->tx = ST_EVM_NONE;
+        o->asset = 0;
+        o->amount = st_u256_from_u64(0);
+    }
     o->block = o->tx != ST_EVM_NONE && o->tx < k->c.n[EV_N_TXS] ? ((const uint64_t *)k->col[EV_COL_TX_BLOCK])[o->tx]
                                                                  : flow_block(k, f);
 }

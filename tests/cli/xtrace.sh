@@ -104,6 +104,25 @@ grep -q '^  "e0x[0-9a-f]*" -> bridge[0-9]*;' $T/g.dot && grep -q '^  bridge[0-9]
   grep -q '^  "b[0-9a-f]*" -> bridge[0-9]*;' $T/g.dot && grep -q '^  bridge[0-9]* -> "e0x[0-9a-f]*";' $T/g.dot ||
   fail "dot bridge edges both ways"
 
+# a damaged store (a column's ids past the tables, as a bad disk or a
+# copy cut short leaves them): every command answers or fails with a
+# message, none reads outside its tables
+V=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['source'].split('/')[1])" $S/truth.json)
+H=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['source'].split('/')[0])" $S/truth.json)
+set +e
+for col in flow_from flow_to flow_tx flow_asset tx_from tx_to tx_first_flow; do
+  rm -rf $T/dmg; cp -r $S/evmdb $T/dmg
+  n=$(wc -c <$T/dmg/$col.col)
+  head -c $n /dev/zero | tr '\0' '\177' >$T/dmg/$col.col
+  for q in "evm tx --db $T/dmg $H" "evm address --db $T/dmg $V" "evm flows --db $T/dmg $V" \
+           "trace --evm-db $T/dmg --db $S/btcdb --no-sanctions --data-dir $T --from $SRC --model fifo" \
+           "exposure --evm-db $T/dmg --db $S/btcdb --no-sanctions --data-dir $T $V"; do
+    $B $q >/dev/null 2>$T/err; rc=$?
+    [ $rc -lt 3 ] || fail "damaged $col: '${q%% --*}' exit $rc: $(head -c 300 $T/err)"
+  done
+done
+set -e
+
 # --through-mixers: every tainted deposit linked to every withdrawal of its
 # denomination in the window, marked, each withdrawal sharing the deposits'
 # taint; still every wei accounted for
