@@ -165,9 +165,9 @@ void st_evm_get_stats(const st_evm *e, st_evm_stats *st);
  * each use with st_evm_reader_enter(dir) and st_evm_reader_leave(its
  * token), and asks st_evm_changed inside the bracket.  The cut waits for
  * the uses under way (up to 30 s: past that the ingest fails and cuts
- * nothing), a use that begins while it waits waits behind it (a second
- * at most: the rollback then lets such uses in beside the long one it
- * waits for, and takes its turn again), and a use that
+ * nothing), a use that begins while it waits waits behind it (a turn
+ * of 1 to 4 s at most, plus the cut: the rollback then lets such uses in
+ * beside a longer one it waits for, and takes another turn), and a use that
  * begins after it finds the handle changed.  A handle from st_evm_open
  * holds its bracket from open to close. */
 int st_evm_changed(const st_evm *e);

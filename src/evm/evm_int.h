@@ -150,10 +150,11 @@ int ev_manifest_read(const char *dir, ev_counts *c, st_error *err);
  * readers arriving during the wait queue behind the rollback: readers
  * whose uses overlap without a pause (a busy server) cannot hold it off. */
 #define EV_READERS_GATE "readers.gate"
-/* How long a rollback holds the gate at a time, in ms (1 s; tests change
- * it): still waiting then, it waits for a long reader, not a stream of
- * short ones, so it lets the readers queued at the gate in (they would
- * otherwise stall until it gives up) and takes the gate again. */
+/* How long a rollback first holds the gate at a time, in ms (1 s; tests
+ * change it): still waiting then, it waits for a reader longer than that,
+ * not a stream of short ones, so it lets the readers queued at the gate in
+ * (they would otherwise stall until it gives up) and takes the gate again,
+ * for twice as long, up to four times this. */
 extern int ev_gate_turn_ms;
 /* How long a rollback waits for readers to let go, in ms (30 s; tests
  * shorten it): past it the ingest fails and the store is left as it was. */

@@ -1952,21 +1952,19 @@ static int readers_file_open(const char *dir, const char *name) {
     return fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* A pause of ms milliseconds, counted in *waited. */
-static void pause_ms(int ms, int *waited) {
-    struct timespec ts = {0, (long)ms * 1000 * 1000};
+static void pause_ms(long ms) {
+    struct timespec ts = {ms / 1000, ms % 1000 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    *waited += ms;
 }
 
 /* Readers kept out once those under way are done (st_evm_open to
  * st_evm_close, st_evm_reader_enter to leave): the descriptor holding
  * DIR/readers.lock exclusive, and in *gate the one holding DIR/readers.gate
- * (-1 when it cannot be opened: readers then come in as they like, and a
- * steady stream of them can outlast the wait); -1 when the lock is not
- * there and cannot be made (no reader can hold it, and a read-only folder
- * fails the ingest later anyway), -3 when it is there but cannot be
- * opened (errno), or -2 when a reader still holds it after
+ * (-1 when it cannot be opened or locked: readers then come in as they
+ * like, and a steady stream of them can outlast the wait); -1 when the
+ * lock is not there and cannot be made (no reader can hold it, and a
+ * read-only folder fails the ingest later anyway), -3 when it is there
+ * but cannot be opened (errno), or -2 when a reader still holds it after
  * ev_readers_wait_ms.  Then nothing may be cut or written: a reader maps
  * the columns by its own counts, and records written over them would hand
  * it ids past its tables (a fault in a server, and a server is one
@@ -1975,10 +1973,12 @@ static void pause_ms(int ms, int *waited) {
  * The gate is taken first, so that readers arriving while the ones under
  * way finish queue behind the rollback: a stream of short uses that
  * overlap (a busy server) drains in milliseconds.  Still waiting after a
- * turn of ev_gate_turn_ms, the rollback waits for a long reader (a walk):
- * it lets the queued readers in and takes the gate again, so they wait a
- * turn at most, and it gets through in the first turn after the long
- * reader is done. */
+ * turn of ev_gate_turn_ms, the rollback waits for a reader longer than a
+ * turn: it lets the queued readers in and takes the gate again for a turn
+ * twice as long, up to four times the first.  So readers wait at the gate
+ * for a turn at most (and the cut), uses up to that long that overlap
+ * without a pause drain in the longer turns, and after a walk longer
+ * still the rollback gets through in the first turn after it ends. */
 int ev_readers_wait_ms = 30000;
 int ev_gate_turn_ms = 1000;
 
@@ -1986,22 +1986,36 @@ static int readers_exclude(const char *dir, int *gate) {
     int fd = readers_file_open(dir, EV_READERS_LOCK);
     *gate = -1;
     if (fd < 0) return errno == ENOENT ? -1 : -3;
-    int g = readers_file_open(dir, EV_READERS_GATE), waited = 0;
-    while (waited < ev_readers_wait_ms) {
+    int g = readers_file_open(dir, EV_READERS_GATE);
+    double end = st_now() + ev_readers_wait_ms / 1e3, turn = (ev_gate_turn_ms > 10 ? ev_gate_turn_ms : 10) / 1e3;
+    double last_turn = 4 * turn;
+    for (;;) {
         /* the gate: readers hold it shared only while they take the lock */
-        while (g >= 0 && flock(g, LOCK_EX | LOCK_NB) != 0 && waited < ev_readers_wait_ms) pause_ms(1, &waited);
-        for (int turn = 0; waited < ev_readers_wait_ms && (g < 0 || turn < ev_gate_turn_ms); turn += 10) {
+        while (g >= 0 && flock(g, LOCK_EX | LOCK_NB) != 0) {
+            if (errno != EWOULDBLOCK && errno != EINTR) { /* not lockable here: no gate */
+                close(g);
+                g = -1;
+            } else if (st_now() >= end)
+                goto gave_up;
+            else
+                pause_ms(1);
+        }
+        double turn_end = st_now() + turn;
+        for (;;) {
             if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
                 *gate = g;
                 return fd;
             }
-            pause_ms(10, &waited);
+            double now = st_now();
+            if (now >= end) goto gave_up;
+            if (g >= 0 && now >= turn_end) break;
+            pause_ms(10);
         }
-        if (g >= 0) { /* the queued readers in, before the gate is taken again */
-            (void)flock(g, LOCK_UN);
-            pause_ms(10, &waited);
-        }
+        (void)flock(g, LOCK_UN); /* the queued readers in, before the gate is taken again */
+        pause_ms(10);
+        if (turn * 2 <= last_turn) turn *= 2;
     }
+gave_up:
     if (g >= 0) close(g);
     close(fd);
     return -2;

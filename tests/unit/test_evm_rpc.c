@@ -366,7 +366,8 @@ static void test_rollup_receipts(void **state) {
 /* A readers' lock file the ingest cannot write is still taken read-only
  * (flock needs no write access): here it is a folder, and the rollback
  * goes through.  One that cannot be opened at all (a symbolic link to
- * itself) fails the rollback with the store as it was. */
+ * itself) fails the rollback with the store as it was.  The gate is only
+ * a turn for the readers: one that cannot be opened is done without. */
 static void test_readers_lock_odd(void **state) {
     (void)state;
     fixture fx;
@@ -387,6 +388,24 @@ static void test_readers_lock_odd(void **state) {
     assert_int_equal(fx.rep.fork_block, 6);
     assert_int_equal(stats_of(fx.db).blocks, 13);
     assert_int_equal(has_tx(fx.db, 1, 8, 0), 1);
+    /* the readers' gate: one that cannot be opened (a link to itself)
+     * is done without, one that is a folder is taken read-only */
+    char gt[700];
+    snprintf(gt, sizeof gt, "%s/readers.gate", fx.db);
+    assert_int_equal(unlink(gt), 0);
+    assert_int_equal(symlink("readers.gate", gt), 0);
+    reorg(&fx.nd, 11, 2);
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    assert_int_equal(fx.rep.fork_block, 10);
+    assert_int_equal(has_tx(fx.db, 2, 11, 0), 1);
+    assert_int_equal(unlink(gt), 0);
+    assert_int_equal(mkdir(gt, 0700), 0);
+    reorg(&fx.nd, 12, 3);
+    fx.nd.head = 13;
+    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    assert_int_equal(fx.rep.fork_block, 11);
+    assert_int_equal(has_tx(fx.db, 3, 13, 0), 1);
+    assert_int_equal(stats_of(fx.db).blocks, 14);
     free(fx.dir);
 }
 
@@ -539,13 +558,17 @@ static void test_reorg_past_wait(void **state) {
 /* Readers whose uses overlap without a pause, as a busy server's queries
  * do: some reader holds the readers' lock at every moment, so a rollback
  * that only waited for the lock to come free would give up after its
- * wait (here 2 s).  The readers arriving while it waits queue behind it
+ * wait.  The readers arriving while it waits queue behind it
  * (DIR/readers.gate): those under way finish, it cuts, and the readers go
- * on, onto the new commit. */
+ * on, onto the new commit.  Uses longer than the rollback's first turn at
+ * the gate (300 ms against 200 ms) drain in a longer turn. */
 typedef struct steady {
     const char *db;
+    long hold_ms;
     atomic_int stop;
     atomic_long uses; /* uses begun */
+    pthread_t th[3];
+    int n;
 } steady;
 
 static void *steady_main(void *arg) {
@@ -553,43 +576,66 @@ static void *steady_main(void *arg) {
     while (!atomic_load(&s->stop)) {
         int token = st_evm_reader_enter(s->db);
         atomic_fetch_add(&s->uses, 1);
-        struct timespec ts = {0, 30 * 1000 * 1000};
+        struct timespec ts = {0, s->hold_ms * 1000 * 1000};
         nanosleep(&ts, NULL);
         st_evm_reader_leave(token);
     }
     return NULL;
 }
 
-static void test_reorg_under_steady_readers(void **state) {
-    (void)state;
-    fixture fx;
-    ten_blocks(&fx);
-    steady s = {fx.db, 0, 0};
-    pthread_t th[2];
-    struct timespec stagger = {0, 15 * 1000 * 1000};
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(pthread_create(&th[i], NULL, steady_main, &s), 0);
-        nanosleep(&stagger, NULL); /* the second's uses begin halfway through the first's */
+/* n readers, each starting halfway through the one before's use */
+static void steady_start(steady *s, const char *db, int n, long hold_ms) {
+    memset(s, 0, sizeof *s);
+    s->db = db;
+    s->hold_ms = hold_ms;
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&s->th[i], NULL, steady_main, s)) break;
+        s->n++;
+        struct timespec stagger = {0, hold_ms / n * 1000 * 1000};
+        nanosleep(&stagger, NULL);
     }
-    reorg(&fx.nd, 7, 1);
-    fx.nd.head = 12;
-    ev_readers_wait_ms = 2000;
-    int rc = run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err);
-    ev_readers_wait_ms = 30000;
-    long after = atomic_load(&s.uses);
-    struct timespec more = {0, 200 * 1000 * 1000};
-    nanosleep(&more, NULL);
-    atomic_store(&s.stop, 1);
-    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
-    assert_int_equal(rc, ST_OK);
-    assert_int_equal(fx.rep.fork_block, 6);
-    assert_true(atomic_load(&s.uses) > after); /* the readers went on after it */
-    assert_int_equal(stats_of(fx.db).blocks, 13);
-    assert_int_equal(has_tx(fx.db, 1, 8, 0), 1);
-    free(fx.dir);
 }
 
-/* A rollback still waiting after a turn at the gate waits for a long
+/* 1 when the readers went on after the moment of `after`'s count */
+static int steady_stop(steady *s, long after) {
+    struct timespec more = {0, 2 * s->hold_ms * 1000 * 1000 + 100 * 1000 * 1000};
+    nanosleep(&more, NULL);
+    atomic_store(&s->stop, 1);
+    for (int i = 0; i < s->n; i++) pthread_join(s->th[i], NULL);
+    return atomic_load(&s->uses) > after;
+}
+
+static void test_reorg_under_steady_readers(void **state) {
+    (void)state;
+    static const struct {
+        int n;
+        long hold_ms;
+        int turn_ms;
+    } runs[] = {{2, 30, 1000}, {3, 300, 200}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        fixture fx;
+        ten_blocks(&fx);
+        steady s;
+        steady_start(&s, fx.db, runs[i].n, runs[i].hold_ms);
+        reorg(&fx.nd, 7, 1);
+        fx.nd.head = 12;
+        ev_readers_wait_ms = 5000;
+        ev_gate_turn_ms = runs[i].turn_ms;
+        int rc = run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err);
+        ev_readers_wait_ms = 30000;
+        ev_gate_turn_ms = 1000;
+        int went_on = steady_stop(&s, atomic_load(&s.uses)), n = s.n;
+        assert_int_equal(n, runs[i].n);
+        assert_int_equal(rc, ST_OK);
+        assert_int_equal(fx.rep.fork_block, 6);
+        assert_true(went_on); /* the readers went on after it */
+        assert_int_equal(stats_of(fx.db).blocks, 13);
+        assert_int_equal(has_tx(fx.db, 1, 8, 0), 1);
+        free(fx.dir);
+    }
+}
+
+/* A rollback still waiting after its turns at the gate waits for a long
  * reader (here a command's handle), not a stream of short ones: it lets
  * the readers queued at the gate in, a turn at a time, so a reader that
  * arrives meanwhile goes in beside the long one while the rollback still
@@ -622,42 +668,36 @@ static void test_reorg_beside_long_reader(void **state) {
     ten_blocks(&fx);
     st_evm *e;
     assert_int_equal(st_evm_open(&e, fx.db, &fx.err), ST_OK); /* the long reader */
-    steady s = {fx.db, 0, 0};
-    pthread_t st[2];
-    struct timespec stagger = {0, 15 * 1000 * 1000};
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(pthread_create(&st[i], NULL, steady_main, &s), 0);
-        nanosleep(&stagger, NULL);
-    }
+    steady s;
+    steady_start(&s, fx.db, 2, 30);
     reorg(&fx.nd, 7, 1);
     fx.nd.head = 12;
     ev_readers_wait_ms = 10000;
     ev_gate_turn_ms = 200;
     rerun_flag f = {{fx.db, &fx.nd, {0}, {0}, -1}, 0};
     pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, rerun_flag_main, &f), 0);
-    for (int i = 0; i < 2000 && !gate_held(fx.db); i++) { /* the rollback at its wait */
+    int started = pthread_create(&th, NULL, rerun_flag_main, &f) == 0, held = 0;
+    for (int i = 0; started && i < 2000 && !(held = gate_held(fx.db)); i++) { /* the rollback at its wait */
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    assert_true(gate_held(fx.db));
     int token = st_evm_reader_enter(fx.db);
-    assert_true(token >= 0);
-    assert_int_equal(atomic_load(&f.done), 0); /* in while the rollback still waits */
-    assert_int_equal(st_evm_changed(e), 0);
+    int in_while_waiting = !atomic_load(&f.done), changed = st_evm_changed(e);
     st_evm_reader_leave(token);
     st_evm_close(e); /* the long reader done: the short ones go on */
-    pthread_join(th, NULL);
+    if (started) pthread_join(th, NULL);
     ev_readers_wait_ms = 30000;
     ev_gate_turn_ms = 1000;
-    long after = atomic_load(&s.uses);
-    struct timespec more = {0, 200 * 1000 * 1000};
-    nanosleep(&more, NULL);
-    atomic_store(&s.stop, 1);
-    for (int i = 0; i < 2; i++) pthread_join(st[i], NULL);
+    int went_on = steady_stop(&s, atomic_load(&s.uses));
+    assert_int_equal(s.n, 2);
+    assert_true(started);
+    assert_true(held);
+    assert_true(token >= 0);
+    assert_true(in_while_waiting); /* in while the rollback still waited */
+    assert_int_equal(changed, 0);
     assert_int_equal(f.r.rc, ST_OK);
     assert_int_equal(f.r.rep.fork_block, 6);
-    assert_true(atomic_load(&s.uses) > after);
+    assert_true(went_on);
     assert_int_equal(stats_of(fx.db).blocks, 13);
     free(fx.dir);
 }
