@@ -133,6 +133,14 @@ int st_chain_find_block_hash(const st_chain *c, const char *hex, uint64_t *pos);
 /* Derived lookups, O(log n): the tx an output belongs to. */
 uint64_t st_chain_out_tx(const st_chain *c, uint64_t out);
 uint64_t st_chain_addr_first_out(const st_chain *c, uint64_t addr);
+/* The output after out in its address's list (cols->out_next[out]), or
+ * ST_CHAIN_NONE at the end: a damaged column (a link that does not go
+ * forward, or past the outputs) ends the walk rather than loop or read
+ * outside the column. */
+static inline uint64_t st_chain_next_out(const st_chain_cols *cols, uint64_t out) {
+    uint64_t n = cols->out_next[out];
+    return n > out && n < cols->nout ? n : ST_CHAIN_NONE;
+}
 /* Address text into out (n >= 100 always suffices); "" when addr is NONE. */
 void st_chain_addr_text(const st_chain *c, uint64_t addr, char *out, size_t n);
 /* The txid (internal order) and vout an input spends, also for inputs whose

@@ -458,7 +458,8 @@ int store_find_tx(const st_chain *c, const uint8_t txid[32], uint64_t limit, uin
     const uint64_t *slot = (const uint64_t *)ix->base;
     const uint8_t (*hash)[32] = (const uint8_t (*)[32])c->col[COL_TX_HASH].base;
     uint64_t mask = ix->n - 1, h = txid_hash(txid), fp = h >> IDX_ID_BITS;
-    for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+    /* bounded: a damaged table may hold no free slot */
+    for (uint64_t i = h & mask, probes = 0; probes < ix->n; i = (i + 1) & mask, probes++) {
         uint64_t s = slot[i];
         if (!s) return 0;
         if (s >> IDX_ID_BITS != fp) continue;
@@ -468,6 +469,7 @@ int store_find_tx(const st_chain *c, const uint8_t txid[32], uint64_t limit, uin
             return 1;
         }
     }
+    return 0;
 }
 
 int store_find_addr(const st_chain *c, const chain_addr_key *k, uint64_t limit, uint64_t *addr) {
@@ -476,7 +478,8 @@ int store_find_addr(const st_chain *c, const chain_addr_key *k, uint64_t limit, 
     const uint64_t *slot = (const uint64_t *)ix->base;
     const addr_rec *ar = (const addr_rec *)c->col[COL_ADDR].base;
     uint64_t mask = ix->n - 1, h = chain_addr_key_hash(k), fp = h >> IDX_ID_BITS;
-    for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+    /* bounded: a damaged table may hold no free slot */
+    for (uint64_t i = h & mask, probes = 0; probes < ix->n; i = (i + 1) & mask, probes++) {
         uint64_t s = slot[i];
         if (!s) return 0;
         if (s >> IDX_ID_BITS != fp) continue;
@@ -487,6 +490,7 @@ int store_find_addr(const st_chain *c, const chain_addr_key *k, uint64_t limit, 
             return 1;
         }
     }
+    return 0;
 }
 
 /* ---- the public read-only API ---- */
@@ -584,11 +588,16 @@ int st_chain_find_addr(const st_chain *c, const char *text, uint64_t *addr) {
     return store_find_addr(c, &k, c->n_addr, addr);
 }
 
+/* A block position or header index past the store's (a damaged column
+ * named it) reads as an empty record of unknown height, never outside the
+ * column. */
 static const chain_rec *chain_at(const st_chain *c, uint64_t pos) {
-    return (const chain_rec *)store_col_at(&c->col[COL_CHAIN], pos);
+    static const chain_rec none = {0, 0, -1, 0, 0, 0, 0};
+    return pos < c->n_blocks ? (const chain_rec *)store_col_at(&c->col[COL_CHAIN], pos) : &none;
 }
 static const hdr_rec *hdr_at(const st_chain *c, uint64_t i) {
-    return (const hdr_rec *)store_col_at(&c->col[COL_HDR], i);
+    static const hdr_rec none;
+    return i < c->n_hdr ? (const hdr_rec *)store_col_at(&c->col[COL_HDR], i) : &none;
 }
 
 int64_t st_chain_block_height(const st_chain *c, uint64_t pos) {
@@ -644,7 +653,7 @@ uint64_t st_chain_out_tx(const st_chain *c, uint64_t out) {
         else bhi = mid;
     }
     uint64_t lo = bft[blo], hi = bft[blo + 1]; /* fo[lo] <= out < fo[hi] */
-    if (hi <= lo || fo[lo] > out || fo[hi] <= out) lo = 0, hi = c->n_tx; /* never on a sound store */
+    if (hi <= lo || hi > c->n_tx || fo[lo] > out || fo[hi] <= out) lo = 0, hi = c->n_tx; /* never on a sound store */
     if (hi - lo > 2) {
         uint64_t span = fo[hi] - fo[lo];
         uint64_t g = lo + (uint64_t)((unsigned __int128)(out - fo[lo]) * (hi - lo) / (span ? span : 1));
@@ -673,7 +682,8 @@ uint64_t st_chain_out_tx(const st_chain *c, uint64_t out) {
 }
 
 uint64_t st_chain_addr_first_out(const st_chain *c, uint64_t addr) {
-    return addr < c->n_addr ? ((const addr_rec *)store_col_at(&c->col[COL_ADDR], addr))->first : ST_CHAIN_NONE;
+    uint64_t o = addr < c->n_addr ? ((const addr_rec *)store_col_at(&c->col[COL_ADDR], addr))->first : ST_CHAIN_NONE;
+    return o < c->n_out ? o : ST_CHAIN_NONE; /* past the outputs: damaged */
 }
 
 void st_chain_addr_text(const st_chain *c, uint64_t addr, char *out, size_t n) {

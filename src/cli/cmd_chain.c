@@ -382,7 +382,7 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
     uint64_t *txs = malloc(cap * sizeof *txs);
     int64_t recv = 0, sent = 0;
     int rc = 0;
-    for (uint64_t o = st_chain_addr_first_out(c, id); o != ST_CHAIN_NONE && txs; o = k.out_next[o]) {
+    for (uint64_t o = st_chain_addr_first_out(c, id); o != ST_CHAIN_NONE && txs; o = st_chain_next_out(&k, o)) {
         if (n + 2 > cap) {
             uint64_t *p = realloc(txs, (cap *= 2) * sizeof *txs);
             if (!p) { free(txs); txs = NULL; break; }

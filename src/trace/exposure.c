@@ -151,7 +151,7 @@ int st_exposure_run(const st_chain *c, const uint64_t *addrs, size_t n,
     if (!x.r) { rc = ST_ENOMEM; goto out; }
     for (size_t j = 0; j < n && !rc && !x.r->cut; j++) {
         if (addrs[j] >= x.k.naddr) { rc = st_error_set(err, ST_EINVAL, "address id out of range"); break; }
-        for (uint64_t o = st_chain_addr_first_out(c, addrs[j]); o != ST_CHAIN_NONE; o = x.k.out_next[o]) {
+        for (uint64_t o = st_chain_addr_first_out(c, addrs[j]); o != ST_CHAIN_NONE; o = st_chain_next_out(&x.k, o)) {
             uint64_t t = st_chain_out_tx(c, o);
             x.r->received += x.k.out_value[o];
             x.r->outputs++;

@@ -467,7 +467,7 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
         }
         tm->tag_addr[i] = a;
         if (!bit_get(tm->addr_bits, a)) /* first tag of this address: mark the txs paying it */
-            for (uint64_t o = st_chain_addr_first_out(c, a); o != ST_CHAIN_NONE; o = k.out_next[o])
+            for (uint64_t o = st_chain_addr_first_out(c, a); o != ST_CHAIN_NONE; o = st_chain_next_out(&k, o))
                 bit_set(tm->tx_bits, st_chain_out_tx(c, o));
         bit_set(tm->addr_bits, a);
         int created;

@@ -756,7 +756,7 @@ int st_trace_source(const st_chain *c, const st_tagmap *tm, const char *text,
         }
         size_t capids = 0;
         for (size_t j = 0; j < na && !rc; j++)
-            for (uint64_t o = st_chain_addr_first_out(c, addrs[j]); o != ST_CHAIN_NONE; o = k.out_next[o]) {
+            for (uint64_t o = st_chain_addr_first_out(c, addrs[j]); o != ST_CHAIN_NONE; o = st_chain_next_out(&k, o)) {
                 if (nids == capids) {
                     size_t nc = capids ? capids * 2 : 16;
                     uint64_t *q = st_realloc(ids, nc * sizeof *q);

@@ -491,7 +491,7 @@ int st_xexposure_run_x(const st_evm *e, const st_evm_events *ev, const st_chain 
     xe_level lv[XE_MAX_HOPS];
     memset(lv, 0, sizeof lv);
     if (on_btc) /* every output the address received, split over its transaction's inputs */
-        for (uint64_t o = st_chain_addr_first_out(btc, x->btarget); o != ST_CHAIN_NONE && !rc; o = x->k.out_next[o]) {
+        for (uint64_t o = st_chain_addr_first_out(btc, x->btarget); o != ST_CHAIN_NONE && !rc; o = st_chain_next_out(&x->k, o)) {
             uint64_t t = st_chain_out_tx(btc, o);
             st_u256 v = st_u256_from_u64((uint64_t)x->k.out_value[o]);
             (void)st_u256_add(&x->received, &x->received, &v);
