@@ -321,7 +321,11 @@ void store_repair(st_chain *c, uint64_t nblocks, uint64_t ntx, uint64_t nin, uin
     for (uint64_t a = 0; a < naddr; a++) {
         if (ar[a].last < nout) continue;
         uint64_t o = ar[a].first;
-        while (on[o] != ST_CHAIN_NONE) o = on[o];
+        if (o >= nout) continue; /* damaged: st_chain_addr_first_out reads it as none */
+        /* to the list's end; a link that does not go forward (a damaged
+         * column: zeros where a crash left a hole) ends it there */
+        while (on[o] > o && on[o] < nout) o = on[o];
+        on[o] = ST_CHAIN_NONE;
         ar[a].last = o;
     }
     /* dropped ids are the newest insertions, so no live key sits behind
@@ -592,7 +596,7 @@ int st_chain_find_addr(const st_chain *c, const char *text, uint64_t *addr) {
  * named it) reads as an empty record of unknown height, never outside the
  * column. */
 static const chain_rec *chain_at(const st_chain *c, uint64_t pos) {
-    static const chain_rec none = {0, 0, -1, 0, 0, 0, 0};
+    static const chain_rec none = {UINT32_MAX, 0, -1, 0, 0, 0, 0}; /* its header: none either */
     return pos < c->n_blocks ? (const chain_rec *)store_col_at(&c->col[COL_CHAIN], pos) : &none;
 }
 static const hdr_rec *hdr_at(const st_chain *c, uint64_t i) {

@@ -112,20 +112,29 @@ $B trace --db "$T/sdb" --tags "$T/syn/tagpack.yaml" --from "$theft" --format svg
 grep -q "<svg" "$T/flow.svg" || fail "svg output"
 
 # a damaged store (zeros where a crash or a copy left a hole, a column of
-# garbage): every command answers or fails with a message, none loops or
-# reads outside its columns (timeout turns a hang into a failure)
+# garbage, block bounds past the transactions; "+dirty": as a copy taken
+# after an interrupted ingest, which a reader repairs in its memory): every
+# command answers or fails with a message, none loops or reads outside its
+# columns (timeout turns a hang into a failure)
+txid=$(python3 -c "import json; print(json.load(open('$T/syn/truth.json'))['deposits'][0]['txid'])")
 set +e
-for dmg in out_next:000 addridx.tab:177 txidx.tab:377 chain:177 hdr:177 block_first_tx:000; do
-  f=${dmg%:*}; case $f in *.tab) ;; *) f=$f.col ;; esac
+for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.tab:377 chain:177 \
+           block_first_tx:rising; do
+  how=${dmg#*:}; f=${dmg%%:*}; case $f in *.tab) ;; *) f=$f.col ;; esac
   rm -rf "$T/dmg"; cp -r "$T/sdb" "$T/dmg"
   n=$(wc -c <"$T/dmg/$f")
-  head -c "$n" /dev/zero | tr '\0' "\\${dmg#*:}" >"$T/dmg/$f"
-  for q in "chain stats" "chain address $dep" "exposure --tags $T/syn/tagpack.yaml $dep" "chain cluster"; do
+  case $how in
+    rising) python3 -c "import struct,sys; n=int(sys.argv[1])//8; sys.stdout.buffer.write(b''.join(struct.pack('<Q', (i + 1) << 36) for i in range(n)))" "$n" >"$T/dmg/$f" ;;
+    *) head -c "$n" /dev/zero | tr '\0' "\\${how%+dirty}" >"$T/dmg/$f" ;;
+  esac
+  case $how in *+dirty) : >"$T/dmg/dirty" ;; esac
+  for q in "chain stats" "chain tx $txid" "chain address $dep" "exposure --tags $T/syn/tagpack.yaml $dep" \
+           "chain cluster"; do
     timeout 120 $B $q --db "$T/dmg" >/dev/null 2>"$T/err"; rc=$?
-    [ $rc -lt 3 ] || fail "damaged $f: '$q' exit $rc: $(head -c 300 "$T/err")"
+    [ $rc -lt 3 ] || fail "damaged $f ($how): '$q' exit $rc: $(head -c 300 "$T/err")"
   done
   timeout 120 $B trace --db "$T/dmg" --tags "$T/syn/tagpack.yaml" --from "$theft" >/dev/null 2>"$T/err"; rc=$?
-  [ $rc -lt 3 ] || fail "damaged $f: trace exit $rc: $(head -c 300 "$T/err")"
+  [ $rc -lt 3 ] || fail "damaged $f ($how): trace exit $rc: $(head -c 300 "$T/err")"
 done
 set -e
 echo "trace cli ok"

@@ -117,7 +117,7 @@ for col in flow_from flow_to flow_tx flow_asset tx_from tx_to tx_first_flow; do
   for q in "evm tx --db $T/dmg $H" "evm address --db $T/dmg $V" "evm flows --db $T/dmg $V" \
            "trace --evm-db $T/dmg --db $S/btcdb --no-sanctions --data-dir $T --from $SRC --model fifo" \
            "exposure --evm-db $T/dmg --db $S/btcdb --no-sanctions --data-dir $T $V"; do
-    $B $q >/dev/null 2>$T/err; rc=$?
+    timeout 120 $B $q >/dev/null 2>$T/err; rc=$?
     [ $rc -lt 3 ] || fail "damaged $col: '${q%% --*}' exit $rc: $(head -c 300 $T/err)"
   done
 done
