@@ -941,6 +941,23 @@ static int index_write_both(ingest *ig) {
     return rc;
 }
 
+/* Whether an index table read from its file can be probed and added to:
+ * a power of two slots, a free one, and every id within the committed
+ * count.  A damaged file fails (garbage or a full table would be probed
+ * for ever, and an id past the store linked to records that are not
+ * there), and is rebuilt from the columns. */
+static int index_sound(const chain_col *col, uint64_t n) {
+    uint64_t slots = col->n, used = 0;
+    if (!slots || (slots & (slots - 1))) return 0;
+    const uint64_t *s = (const uint64_t *)col->base;
+    for (uint64_t i = 0; i < slots; i++)
+        if (s[i]) {
+            if ((s[i] & IDX_ID_MASK) - 1 >= n) return 0; /* an id field of 0 too */
+            used++;
+        }
+    return used < slots && used <= n;
+}
+
 /* Rebuild an index with room for `want` entries at load <= 0.7 (force:
  * even when the table is big enough, because its contents are stale). */
 static int index_rebuild(ingest *ig, int which, uint64_t want, int force) {
@@ -948,7 +965,7 @@ static int index_rebuild(ingest *ig, int which, uint64_t want, int force) {
     uint64_t slots = 1024;
     while (slots * 7 < want * 10) slots *= 2;
     if (!force && slots <= c->col[which].n) return ST_OK;
-    if (slots < c->col[which].n) slots = c->col[which].n;
+    if (slots < c->col[which].n && !(c->col[which].n & (c->col[which].n - 1))) slots = c->col[which].n;
     uint64_t *s = index_alloc(slots);
     if (!s) return st_error_set(ig->err, ST_ENOMEM, "cannot allocate the %s index", store_col_name(which));
     store_index_fill(c, which, s, slots, which == COL_TXIDX ? ig->ntx : ig->naddr);
@@ -1324,9 +1341,11 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
     else if ((rc = st_file_write_atomic(dirty, "ingest running\n", 15, err))) goto done;
     if ((rc = index_to_anon(&ig, COL_TXIDX)) || (rc = index_to_anon(&ig, COL_ADDRIDX))) goto done;
     /* index files older than the committed columns (an interrupted ingest
-     * after an intermediate commit): rebuilt from the columns */
-    if ((c->idx_tx < ig.ntx && (rc = index_rebuild(&ig, COL_TXIDX, ig.ntx, 1))) ||
-        (c->idx_addr < ig.naddr && (rc = index_rebuild(&ig, COL_ADDRIDX, ig.naddr, 1))))
+     * after an intermediate commit), or damaged: rebuilt from the columns */
+    if (((c->idx_tx < ig.ntx || !index_sound(&c->col[COL_TXIDX], ig.ntx)) &&
+         (rc = index_rebuild(&ig, COL_TXIDX, ig.ntx, 1))) ||
+        ((c->idx_addr < ig.naddr || !index_sound(&c->col[COL_ADDRIDX], ig.naddr)) &&
+         (rc = index_rebuild(&ig, COL_ADDRIDX, ig.naddr, 1))))
         goto done;
     /* rebuild the header table from the committed headers */
     for (uint64_t i = 0; i < ig.nhdr; i++)
