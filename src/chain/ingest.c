@@ -866,14 +866,26 @@ static uint64_t *index_alloc(uint64_t slots) {
     return p;
 }
 
-/* Swap a column's file mapping of an index for an anonymous copy. */
-static int index_to_anon(ingest *ig, int which) {
+/* Swap a column's file mapping of an index for an anonymous copy, and
+ * say in *sound whether the table read from the file can be probed and
+ * added to: a power of two slots, a free one, and every id within the
+ * committed count n.  A damaged file fails (garbage or a full table would
+ * be probed for ever, and an id past the store linked to records that are
+ * not there) and is rebuilt from the columns; checked in the copy's pass. */
+static int index_to_anon(ingest *ig, int which, uint64_t n, int *sound) {
     chain_col *col = &ig->c->col[which];
+    *sound = 1;
     if (col->anon) return ST_OK;
     uint64_t slots = col->n ? col->n : 1024;
     uint64_t *s = index_alloc(slots);
     if (!s) return st_error_set(ig->err, ST_ENOMEM, "cannot allocate the %s index", store_col_name(which));
-    if (col->n) memcpy(s, col->base, slots * 8);
+    const uint64_t *f = (const uint64_t *)col->base;
+    uint64_t used = 0, bad = col->n & (col->n - 1);
+    for (uint64_t i = 0; i < col->n; i++) {
+        uint64_t v = s[i] = f[i];
+        if (v) used++, bad |= (v & IDX_ID_MASK) - 1 >= n; /* an id field of 0 too */
+    }
+    *sound = !bad && used < slots && used <= n;
     if (col->base) munmap(col->base, col->cap);
     col->base = (uint8_t *)s, col->cap = slots * 8, col->n = slots, col->anon = 1;
     return ST_OK;
@@ -939,23 +951,6 @@ static int index_write_both(ingest *ig) {
         *ig->err = j.err;
     }
     return rc;
-}
-
-/* Whether an index table read from its file can be probed and added to:
- * a power of two slots, a free one, and every id within the committed
- * count.  A damaged file fails (garbage or a full table would be probed
- * for ever, and an id past the store linked to records that are not
- * there), and is rebuilt from the columns. */
-static int index_sound(const chain_col *col, uint64_t n) {
-    uint64_t slots = col->n, used = 0;
-    if (!slots || (slots & (slots - 1))) return 0;
-    const uint64_t *s = (const uint64_t *)col->base;
-    for (uint64_t i = 0; i < slots; i++)
-        if (s[i]) {
-            if ((s[i] & IDX_ID_MASK) - 1 >= n) return 0; /* an id field of 0 too */
-            used++;
-        }
-    return used < slots && used <= n;
 }
 
 /* Rebuild an index with room for `want` entries at load <= 0.7 (force:
@@ -1339,13 +1334,14 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
     snprintf(dirty, sizeof dirty, "%s/dirty", dir);
     if (st_path_exists(dirty)) repair(&ig); /* an earlier ingest was interrupted */
     else if ((rc = st_file_write_atomic(dirty, "ingest running\n", 15, err))) goto done;
-    if ((rc = index_to_anon(&ig, COL_TXIDX)) || (rc = index_to_anon(&ig, COL_ADDRIDX))) goto done;
+    int tx_sound, addr_sound;
+    if ((rc = index_to_anon(&ig, COL_TXIDX, ig.ntx, &tx_sound)) ||
+        (rc = index_to_anon(&ig, COL_ADDRIDX, ig.naddr, &addr_sound)))
+        goto done;
     /* index files older than the committed columns (an interrupted ingest
      * after an intermediate commit), or damaged: rebuilt from the columns */
-    if (((c->idx_tx < ig.ntx || !index_sound(&c->col[COL_TXIDX], ig.ntx)) &&
-         (rc = index_rebuild(&ig, COL_TXIDX, ig.ntx, 1))) ||
-        ((c->idx_addr < ig.naddr || !index_sound(&c->col[COL_ADDRIDX], ig.naddr)) &&
-         (rc = index_rebuild(&ig, COL_ADDRIDX, ig.naddr, 1))))
+    if (((c->idx_tx < ig.ntx || !tx_sound) && (rc = index_rebuild(&ig, COL_TXIDX, ig.ntx, 1))) ||
+        ((c->idx_addr < ig.naddr || !addr_sound) && (rc = index_rebuild(&ig, COL_ADDRIDX, ig.naddr, 1))))
         goto done;
     /* rebuild the header table from the committed headers */
     for (uint64_t i = 0; i < ig.nhdr; i++)
