@@ -8,6 +8,7 @@ B=$ST_BIN
 T=$ST_TMP
 RT=$ST_DATA/chain/regtest-blocksci/btc
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/lib/damage.sh
 label() { python3 -c "import json,sys; print(json.load(open('$RT/output.json'))[sys.argv[1]])" "$1"; }
 
 # ---- regtest chain ----
@@ -122,11 +123,7 @@ for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.
            block_first_tx:rising; do
   how=${dmg#*:}; f=${dmg%%:*}; case $f in *.tab) ;; *) f=$f.col ;; esac
   rm -rf "$T/dmg"; cp -r "$T/sdb" "$T/dmg"
-  n=$(wc -c <"$T/dmg/$f")
-  case $how in
-    rising) python3 -c "import struct,sys; n=int(sys.argv[1])//8; sys.stdout.buffer.write(b''.join(struct.pack('<Q', (i + 1) << 36) for i in range(n)))" "$n" >"$T/dmg/$f" ;;
-    *) head -c "$n" /dev/zero | tr '\0' "\\${how%+dirty}" >"$T/dmg/$f" ;;
-  esac
+  damage "$T/dmg/$f" "${how%+dirty}"
   case $how in *+dirty) : >"$T/dmg/dirty" ;; esac
   for q in "chain stats" "chain tx $txid" "chain address $dep" "exposure --tags $T/syn/tagpack.yaml $dep" \
            "chain cluster"; do
@@ -151,7 +148,7 @@ open(sys.argv[2], 'wb').write(b''.join(recs[:half])); open(sys.argv[3], 'wb').wr
 PY
 $B chain ingest --db "$T/inc" "$T/part1.dat" >/dev/null || fail "first half"
 for f in addridx.tab txidx.tab; do
-  n=$(wc -c <"$T/inc/$f"); head -c "$n" /dev/zero | tr '\0' '\177' >"$T/inc/$f"
+  damage "$T/inc/$f" 177
 done
 timeout 300 $B chain ingest --db "$T/inc" "$T/part2.dat" >/dev/null || fail "ingest over damaged index files: exit $?"
 $B chain ingest --db "$T/one" "$T/syn/blk00000.dat" >/dev/null || fail "in one go"

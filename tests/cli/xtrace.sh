@@ -13,6 +13,7 @@ set -eu
 B=$ST_BIN; T=$ST_TMP
 fail() { echo "FAIL: $*" >&2; exit 1; }
 . tests/lib/rollback.sh
+. tests/lib/damage.sh
 
 check() { # check DIR MODEL ANSWER
   python3 - "$1/truth.json" "$2" "$3" <<'PY' || fail "$2 answer of $1"
@@ -112,8 +113,7 @@ H=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['source'].spl
 set +e
 for col in flow_from flow_to flow_tx flow_asset tx_from tx_to tx_first_flow; do
   rm -rf $T/dmg; cp -r $S/evmdb $T/dmg
-  n=$(wc -c <$T/dmg/$col.col)
-  head -c $n /dev/zero | tr '\0' '\177' >$T/dmg/$col.col
+  damage $T/dmg/$col.col 177
   for q in "evm tx --db $T/dmg $H" "evm address --db $T/dmg $V" "evm flows --db $T/dmg $V" \
            "trace --evm-db $T/dmg --db $S/btcdb --no-sanctions --data-dir $T --from $SRC --model fifo" \
            "exposure --evm-db $T/dmg --db $S/btcdb --no-sanctions --data-dir $T $V"; do

@@ -234,6 +234,14 @@ static void ten_blocks(fixture *fx) {
     assert_int_equal(run(fx->db, &fx->nd, ST_EVM_TRACES_AUTO, 3, &fx->rep, &fx->err), ST_OK);
 }
 
+/* The node's chain from block `from` on replaced by fork `fork`, its head
+ * at `head`, and a run that takes it. */
+static void take_fork(fixture *fx, int from, int fork, int head) {
+    reorg(&fx->nd, from, fork);
+    fx->nd.head = head;
+    assert_int_equal(run(fx->db, &fx->nd, ST_EVM_TRACES_AUTO, 3, &fx->rep, &fx->err), ST_OK);
+}
+
 static void test_ingest_and_reorg(void **state) {
     (void)state;
     fixture fx;
@@ -281,9 +289,7 @@ static void test_ingest_and_reorg(void **state) {
 
     /* blocks 7.. replaced, the chain grows to 12: the fork is block 6; the last
      * commit boundary at or below it is block 5, so blocks 6-9 go and 6-12 come */
-    reorg(&fx.nd, 7, 1);
-    fx.nd.head = 12;
-    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    take_fork(&fx, 7, 1, 12);
     assert_int_equal(fx.rep.fork_block, 6);
     assert_int_equal(fx.rep.blocks_rolled_back, 4);
     assert_int_equal(fx.rep.blocks_added, 7);
@@ -297,9 +303,7 @@ static void test_ingest_and_reorg(void **state) {
     /* the chain cut back to 10 (evm_revert), then another block 11: the fork
      * is block 10; commits were 6-8, 9-11 and 12, so the store goes back to
      * block 8 (blocks 9-12 go) and takes 9-11 */
-    reorg(&fx.nd, 11, 2);
-    fx.nd.head = 11;
-    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    take_fork(&fx, 11, 2, 11);
     assert_int_equal(fx.rep.fork_block, 10);
     assert_int_equal(fx.rep.blocks_rolled_back, 4);
     assert_int_equal(fx.rep.first_block, 9);
@@ -400,9 +404,7 @@ static void test_readers_lock_odd(void **state) {
     assert_int_equal(has_tx(fx.db, 2, 11, 0), 1);
     assert_int_equal(unlink(gt), 0);
     assert_int_equal(mkdir(gt, 0700), 0);
-    reorg(&fx.nd, 12, 3);
-    fx.nd.head = 13;
-    assert_int_equal(run(fx.db, &fx.nd, ST_EVM_TRACES_AUTO, 3, &fx.rep, &fx.err), ST_OK);
+    take_fork(&fx, 12, 3, 13);
     assert_int_equal(fx.rep.fork_block, 11);
     assert_int_equal(has_tx(fx.db, 3, 13, 0), 1);
     assert_int_equal(stats_of(fx.db).blocks, 14);
