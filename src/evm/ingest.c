@@ -2060,8 +2060,8 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
                                EV_READERS_LOCK, strerror(errno));
         if (rfd == -2)
             return st_error_at(err, ST_EIO, dir, 0, -1,
-                               "a reader has held the store for %d s (a long trace or exposure, or queries that "
-                               "never pause): the rollback to block %lld is not taken and the store is as it was; "
+                               "a reader has held the store for %d s (a long trace or exposure walk, or queries "
+                               "over 4 s that never pause): the rollback to block %lld is not taken and the store is as it was; "
                                "run the ingest again",
                                ev_readers_wait_ms / 1000, (long long)g->c.last_block);
         if ((rc = ev_bal_remove(dir, err)) == ST_OK && /* it covers flows about to be cut */
