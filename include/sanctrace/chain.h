@@ -141,6 +141,72 @@ static inline uint64_t st_chain_next_out(const st_chain_cols *cols, uint64_t out
     uint64_t n = cols->out_next[out];
     return n > out && n < cols->nout ? n : ST_CHAIN_NONE;
 }
+/*
+ * Links read through these rather than straight from the arrays stay inside
+ * the store when its files are damaged (garbage where a bad disk or copy
+ * left it; nothing checks the columns at open, which would read them all):
+ * an id past its table reads as ST_CHAIN_NONE, and a range is cut to the
+ * ids there are (empty when its bounds do not make sense).  On a sound
+ * store they return exactly what the arrays hold.  Walkers that follow ids
+ * from one column into another use them; a loop over ids it counted itself
+ * needs none.
+ */
+#define ST_CHAIN_MAX_IO (1u << 17) /* inputs or outputs of one tx: more than a 4 MWU block holds */
+/* The output input in spends, or NONE (coinbase, unknown, damaged). */
+static inline uint64_t st_chain_prev(const st_chain_cols *k, uint64_t in) {
+    uint64_t o = k->in_prev[in];
+    return o < k->nout ? o : ST_CHAIN_NONE;
+}
+/* The transaction holding input in, or NONE (damaged). */
+static inline uint64_t st_chain_in_owner(const st_chain_cols *k, uint64_t in) {
+    uint64_t t = k->in_tx[in];
+    return t < k->ntx ? t : ST_CHAIN_NONE;
+}
+/* The input spending output out, or NONE (unspent, damaged). */
+static inline uint64_t st_chain_spender(const st_chain_cols *k, uint64_t out) {
+    uint64_t i = k->out_spent[out];
+    return i < k->nin ? i : ST_CHAIN_NONE;
+}
+/* The transaction spending output out, or NONE (unspent, damaged). */
+static inline uint64_t st_chain_spending_tx(const st_chain_cols *k, uint64_t out) {
+    uint64_t i = st_chain_spender(k, out);
+    return i == ST_CHAIN_NONE ? i : st_chain_in_owner(k, i);
+}
+/* The block position of tx t, or NONE (damaged): st_chain_block_height,
+ * _time and _hash answer NONE with an unknown block (-1, 0, zeros). */
+static inline uint64_t st_chain_tx_blockpos(const st_chain_cols *k, uint64_t t) {
+    uint64_t b = k->tx_block[t];
+    return b < k->nblocks ? b : ST_CHAIN_NONE;
+}
+/* 1 when tx t is its block's first (the coinbase). */
+static inline int st_chain_is_coinbase(const st_chain_cols *k, uint64_t t) {
+    uint64_t b = st_chain_tx_blockpos(k, t);
+    return b != ST_CHAIN_NONE && k->block_first_tx[b] == t;
+}
+/* The address output out pays, or NONE (none, damaged). */
+static inline uint64_t st_chain_out_address(const st_chain_cols *k, uint64_t out) {
+    uint64_t a = k->out_addr[out];
+    return a < k->naddr ? a : ST_CHAIN_NONE;
+}
+/* [*lo, *hi): the ids from first[i] to first[i + 1], inside [0, n) and at
+ * most max of them; empty when they run backwards or past n. */
+static inline void st_chain_span(const uint64_t *first, uint64_t i, uint64_t n, uint64_t max, uint64_t *lo,
+                                 uint64_t *hi) {
+    uint64_t a = first[i], b = first[i + 1];
+    if (a > b || b > n || b - a > max) a = b = 0;
+    *lo = a;
+    *hi = b;
+}
+/* Inputs of tx t, outputs of tx t, transactions of block position b. */
+static inline void st_chain_tx_ins(const st_chain_cols *k, uint64_t t, uint64_t *lo, uint64_t *hi) {
+    st_chain_span(k->tx_first_in, t, k->nin, ST_CHAIN_MAX_IO, lo, hi);
+}
+static inline void st_chain_tx_outs(const st_chain_cols *k, uint64_t t, uint64_t *lo, uint64_t *hi) {
+    st_chain_span(k->tx_first_out, t, k->nout, ST_CHAIN_MAX_IO, lo, hi);
+}
+static inline void st_chain_block_txs(const st_chain_cols *k, uint64_t b, uint64_t *lo, uint64_t *hi) {
+    st_chain_span(k->block_first_tx, b, k->ntx, UINT64_MAX, lo, hi);
+}
 /* Address text into out (n >= 100 always suffices); "" when addr is NONE. */
 void st_chain_addr_text(const st_chain *c, uint64_t addr, char *out, size_t n);
 /* The txid (internal order) and vout an input spends, also for inputs whose

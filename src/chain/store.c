@@ -704,7 +704,7 @@ void st_chain_addr_text(const st_chain *c, uint64_t addr, char *out, size_t n) {
 int st_chain_in_prevout(const st_chain *c, uint64_t in, uint8_t txid[32], uint32_t *vout) {
     const uint64_t *prev = (const uint64_t *)c->col[COL_IN_PREV].base;
     if (in >= c->n_in) return 0;
-    if (prev[in] != ST_CHAIN_NONE) {
+    if (prev[in] < c->n_out) { /* (one past the outputs is damage: looked for as unknown) */
         uint64_t t = st_chain_out_tx(c, prev[in]);
         memcpy(txid, store_col_at(&c->col[COL_TX_HASH], t), 32);
         *vout = (uint32_t)(prev[in] - ((const uint64_t *)c->col[COL_TX_OUT].base)[t]);

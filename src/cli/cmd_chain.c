@@ -244,13 +244,14 @@ static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
     st_chain_get_cols(c, &k);
     json_t *j = json_object(), *ins = json_array(), *outs = json_array();
     json_object_set_new(j, "txid", jhash(k.tx_hash[t]));
-    uint64_t b = k.tx_block[t];
+    uint64_t b = st_chain_tx_blockpos(&k, t), t0 = 0, t1 = 0, i0, i1, o0, o1;
+    if (b != ST_CHAIN_NONE) st_chain_block_txs(&k, b, &t0, &t1);
     uint8_t bh[32];
     st_chain_block_hash(c, b, bh);
     json_object_set_new(j, "block_height", jheight(st_chain_block_height(c, b)));
     json_object_set_new(j, "block_hash", jhash(bh));
     json_object_set_new(j, "block_time", json_integer(st_chain_block_time(c, b)));
-    json_object_set_new(j, "index_in_block", json_integer((json_int_t)(t - k.block_first_tx[b])));
+    json_object_set_new(j, "index_in_block", t >= t0 && t < t1 ? json_integer((json_int_t)(t - t0)) : json_null());
     st_chain_txinfo ti; /* wtxid, size and weight from the block file itself, when still there */
     st_error terr;
     if (st_chain_tx_info(c, t, &ti, &terr) == ST_OK) {
@@ -261,7 +262,9 @@ static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
     }
     int64_t in_sum = 0, out_sum = 0;
     int known = 1, coinbase = 0;
-    for (uint64_t i = k.tx_first_in[t]; i < k.tx_first_in[t + 1]; i++) {
+    st_chain_tx_ins(&k, t, &i0, &i1);
+    st_chain_tx_outs(&k, t, &o0, &o1);
+    for (uint64_t i = i0; i < i1; i++) {
         json_t *e = json_object();
         uint8_t ptx[32];
         uint32_t vout;
@@ -273,7 +276,7 @@ static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
             json_object_set_new(e, "address", json_null());
             json_object_set_new(e, "value", json_null());
         } else {
-            uint64_t o = k.in_prev[i];
+            uint64_t o = st_chain_prev(&k, i);
             json_object_set_new(e, "prev_txid", jhash(ptx));
             json_object_set_new(e, "vout", json_integer(vout));
             json_object_set_new(e, "address", o == ST_CHAIN_NONE ? json_null() : jaddr(c, k.out_addr[o]));
@@ -283,20 +286,19 @@ static int chain_tx_one(chain_args *a, st_chain *c, const char *id) {
         }
         json_array_append_new(ins, e);
     }
-    for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1]; o++) {
+    for (uint64_t o = o0; o < o1; o++) {
         json_t *e = json_object();
-        json_object_set_new(e, "n", json_integer((json_int_t)(o - k.tx_first_out[t])));
+        json_object_set_new(e, "n", json_integer((json_int_t)(o - o0)));
         json_object_set_new(e, "address", jaddr(c, k.out_addr[o]));
         json_object_set_new(e, "type", json_string(st_script_type_name(k.out_type[o])));
         json_object_set_new(e, "value", json_integer(k.out_value[o]));
-        uint64_t s = k.out_spent[o];
-        if (s == ST_CHAIN_NONE) json_object_set_new(e, "spent_by", json_null());
+        uint64_t s = st_chain_spender(&k, o), st = st_chain_spending_tx(&k, o);
+        if (st == ST_CHAIN_NONE) json_object_set_new(e, "spent_by", json_null());
         else {
-            uint64_t st = k.in_tx[s];
             json_t *sb = json_object();
             json_object_set_new(sb, "txid", jhash(k.tx_hash[st]));
             json_object_set_new(sb, "vin", json_integer((json_int_t)(s - k.tx_first_in[st])));
-            json_object_set_new(sb, "block_height", jheight(st_chain_block_height(c, k.tx_block[st])));
+            json_object_set_new(sb, "block_height", jheight(st_chain_block_height(c, st_chain_tx_blockpos(&k, st))));
             json_object_set_new(e, "spent_by", sb);
         }
         out_sum += k.out_value[o];
@@ -343,12 +345,22 @@ static int chain_block_one(chain_args *a, st_chain *c, const char *q) {
         json_object_set_new(j, "prev_in_store", jhash(h));
     }
     json_object_set_new(j, "time", json_integer(st_chain_block_time(c, pos)));
-    uint64_t t0 = k.block_first_tx[pos], t1 = k.block_first_tx[pos + 1];
+    uint64_t t0, t1, i0 = 0, i1 = 0, o0 = 0, o1 = 0;
+    st_chain_block_txs(&k, pos, &t0, &t1);
+    if (t1 > t0) { /* the inputs and outputs from the first tx's to the last's (a damaged range: none) */
+        uint64_t e;
+        st_chain_tx_ins(&k, t0, &i0, &e);
+        st_chain_tx_ins(&k, t1 - 1, &e, &i1);
+        st_chain_tx_outs(&k, t0, &o0, &e);
+        st_chain_tx_outs(&k, t1 - 1, &e, &o1);
+        if (i1 < i0) i0 = i1 = 0;
+        if (o1 < o0) o0 = o1 = 0;
+    }
     json_object_set_new(j, "transactions", json_integer((json_int_t)(t1 - t0)));
-    json_object_set_new(j, "inputs", json_integer((json_int_t)(k.tx_first_in[t1] - k.tx_first_in[t0])));
-    json_object_set_new(j, "outputs", json_integer((json_int_t)(k.tx_first_out[t1] - k.tx_first_out[t0])));
+    json_object_set_new(j, "inputs", json_integer((json_int_t)(i1 - i0)));
+    json_object_set_new(j, "outputs", json_integer((json_int_t)(o1 - o0)));
     int64_t total = 0;
-    for (uint64_t o = k.tx_first_out[t0]; o < k.tx_first_out[t1]; o++) total += k.out_value[o];
+    for (uint64_t o = o0; o < o1; o++) total += k.out_value[o];
     json_object_set_new(j, "output_value", json_integer(total));
     for (uint64_t t = t0; t < t1; t++) json_array_append_new(txs, jhash(k.tx_hash[t]));
     json_object_set_new(j, "txids", txs);
@@ -390,10 +402,11 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
         }
         txs[n++] = st_chain_out_tx(c, o);
         recv += k.out_value[o];
-        if (k.out_spent[o] != ST_CHAIN_NONE) {
+        uint64_t st = st_chain_spending_tx(&k, o);
+        if (st != ST_CHAIN_NONE) {
             sent += k.out_value[o];
             nspent++;
-            txs[n++] = k.in_tx[k.out_spent[o]];
+            txs[n++] = st;
         }
     }
     if (!txs) {
@@ -423,8 +436,8 @@ static int chain_address_one(chain_args *a, st_chain *c, const char *text) {
         uint64_t t = w ? txs[u - 1] : txs[0];
         json_t *e = json_object();
         json_object_set_new(e, "txid", jhash(k.tx_hash[t]));
-        json_object_set_new(e, "block_height", jheight(st_chain_block_height(c, k.tx_block[t])));
-        json_object_set_new(e, "time", json_integer(st_chain_block_time(c, k.tx_block[t])));
+        json_object_set_new(e, "block_height", jheight(st_chain_block_height(c, st_chain_tx_blockpos(&k, t))));
+        json_object_set_new(e, "time", json_integer(st_chain_block_time(c, st_chain_tx_blockpos(&k, t))));
         json_object_set_new(j, names[w], e);
     }
     emit(a, j);

@@ -120,7 +120,9 @@ static int build_index(st_xtrace *x, ob_entry **out, size_t *n, st_error *err) {
     *n = 0;
     for (uint64_t t = 0; t < k.ntx; t++) {
         int has = 0;
-        for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1] && !has; o++)
+        uint64_t o0, o1;
+        st_chain_tx_outs(&k, t, &o0, &o1);
+        for (uint64_t o = o0; o < o1 && !has; o++)
             has = k.out_type[o] == ST_SCRIPT_OP_RETURN;
         if (!has) continue;
         uint8_t *raw;
@@ -181,8 +183,10 @@ static int link_btc(st_xtrace *x, xt_bridge *b, const st_thor_memo *m, const ob_
     for (size_t i = lo; i < hi; i++) {
         uint64_t t = ob[i].tx;
         if (ob[i].kind != ST_THOR_OUT) continue; /* a refund of an Ethereum inbound is paid on Ethereum */
-        for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1]; o++) {
-            if (k.out_addr[o] == ST_CHAIN_NONE) continue;
+        uint64_t o0, o1;
+        st_chain_tx_outs(&k, t, &o0, &o1);
+        for (uint64_t o = o0; o < o1; o++) {
+            if (st_chain_out_address(&k, o) == ST_CHAIN_NONE) continue;
             char a[128];
             st_chain_addr_text(x->btc, k.out_addr[o], a, sizeof a);
             if (strcasecmp(a, m->dest)) continue;
@@ -288,9 +292,11 @@ int xt_vault_tags(st_xtrace *x, st_error *err) {
     size_t added = 0;
     for (size_t i = 0; i < x->nob; i++) { /* whoever pays an OUT: memo is a vault */
         uint64_t t = x->ob[i].tx;
-        for (uint64_t in = k.tx_first_in[t]; in < k.tx_first_in[t + 1]; in++) {
-            uint64_t p = k.in_prev[in];
-            if (p == ST_CHAIN_NONE || k.out_addr[p] == ST_CHAIN_NONE) continue;
+        uint64_t i0, i1;
+        st_chain_tx_ins(&k, t, &i0, &i1);
+        for (uint64_t in = i0; in < i1; in++) {
+            uint64_t p = st_chain_prev(&k, in);
+            if (p == ST_CHAIN_NONE || st_chain_out_address(&k, p) == ST_CHAIN_NONE) continue;
             char a[128];
             st_chain_addr_text(x->btc, k.out_addr[p], a, sizeof a);
             st_tag tg;
@@ -411,7 +417,9 @@ int xt_btc_source_notes(st_xtrace *x, st_error *err) {
     for (size_t i = 0; i < x->nbsrc; i++) {
         uint64_t t = st_chain_out_tx(x->btc, x->bsrc[i]);
         int has = 0;
-        for (uint64_t o = k.tx_first_out[t]; o < k.tx_first_out[t + 1] && !has; o++)
+        uint64_t o0, o1;
+        st_chain_tx_outs(&k, t, &o0, &o1);
+        for (uint64_t o = o0; o < o1 && !has; o++)
             has = k.out_type[o] == ST_SCRIPT_OP_RETURN;
         if (!has) continue;
         uint8_t *raw;

@@ -95,7 +95,8 @@ static int trailing_zeros(int64_t v) {
  * heuristics find none or disagree. */
 static uint64_t change_output(const st_chain *c, const st_chain_cols *k, uint64_t t,
                               unsigned bits, int in_type) {
-    uint64_t o0 = k->tx_first_out[t], o1 = k->tx_first_out[t + 1];
+    uint64_t o0, o1;
+    st_chain_tx_outs(k, t, &o0, &o1);
     if (o1 - o0 < 2) return ST_CHAIN_NONE;
     uint64_t pick = ST_CHAIN_NONE;
     int any = 0;
@@ -103,8 +104,9 @@ static uint64_t change_output(const st_chain *c, const st_chain_cols *k, uint64_
         uint64_t cand = ST_CHAIN_NONE;
         int n = 0;
         for (uint64_t o = o0; o < o1; o++) {
-            if (k->out_addr[o] == ST_CHAIN_NONE) continue;
-            if (st_chain_addr_first_out(c, k->out_addr[o]) == o) cand = o, n++;
+            uint64_t a = st_chain_out_address(k, o);
+            if (a == ST_CHAIN_NONE) continue;
+            if (st_chain_addr_first_out(c, a) == o) cand = o, n++;
         }
         if (n != 1) return ST_CHAIN_NONE;
         pick = cand;
@@ -130,7 +132,7 @@ static uint64_t change_output(const st_chain *c, const st_chain_cols *k, uint64_
         if (any && cand != pick) return ST_CHAIN_NONE;
         pick = cand;
     }
-    if (pick != ST_CHAIN_NONE && k->out_addr[pick] == ST_CHAIN_NONE) return ST_CHAIN_NONE;
+    if (pick != ST_CHAIN_NONE && st_chain_out_address(k, pick) == ST_CHAIN_NONE) return ST_CHAIN_NONE;
     return pick;
 }
 
@@ -178,9 +180,10 @@ static int cl_scan(cl_build *b, const st_chain *c, const st_chain_cols *k) {
     if (!addrs || !vals) { rc = ST_ENOMEM; goto done; }
     for (uint64_t t = 0; t < k->ntx; t++) {
         if ((t & 0xffff) == 0) st_progress_tick(&pg, t);
-        uint64_t i0 = k->tx_first_in[t], i1 = k->tx_first_in[t + 1];
-        uint64_t o0 = k->tx_first_out[t], o1 = k->tx_first_out[t + 1];
-        if (t == k->block_first_tx[k->tx_block[t]]) continue; /* coinbase */
+        uint64_t i0, i1, o0, o1;
+        st_chain_tx_ins(k, t, &i0, &i1);
+        st_chain_tx_outs(k, t, &o0, &o1);
+        if (st_chain_is_coinbase(k, t)) continue;
         uint64_t nin = i1 - i0, nout = o1 - o0;
         size_t need = (size_t)(nin > nout ? nin : nout);
         if (need > CL_MAX_ADDR_IN) need = CL_MAX_ADDR_IN;
@@ -197,11 +200,11 @@ static int cl_scan(cl_build *b, const st_chain *c, const st_chain_cols *k) {
         size_t na = 0;
         int in_type = -2;
         for (uint64_t i = i0; i < i1 && na < cap; i++) {
-            uint64_t p = k->in_prev[i];
+            uint64_t p = st_chain_prev(k, i);
             if (p == ST_CHAIN_NONE) { in_type = -1; continue; }
             int ty = k->out_type[p];
             in_type = in_type == -2 ? ty : (in_type == ty ? in_type : -1);
-            if (k->out_addr[p] != ST_CHAIN_NONE) addrs[na++] = k->out_addr[p];
+            if (st_chain_out_address(k, p) != ST_CHAIN_NONE) addrs[na++] = st_chain_out_address(k, p);
         }
         if (na == 0) continue;
         /* distinct owners: sort a copy in vals' space is not possible; count by sorting addrs */
@@ -240,7 +243,7 @@ static int cl_scan(cl_build *b, const st_chain *c, const st_chain_cols *k) {
             uint64_t ch = change_output(c, k, t, b->opts->change, in_type);
             if (ch != ST_CHAIN_NONE) {
                 uint64_t before = b->rep->unions;
-                if ((rc = join(b, c, addrs[0], k->out_addr[ch], t))) goto done;
+                if ((rc = join(b, c, addrs[0], st_chain_out_address(k, ch), t))) goto done;
                 if (b->rep->unions != before) b->rep->change_links++;
             }
         }

@@ -36,7 +36,6 @@ typedef struct ex_ctx {
     size_t max_paths;
 } ex_ctx;
 
-static int is_coinbase(const st_chain_cols *k, uint64_t t) { return k->block_first_tx[k->tx_block[t]] == t; }
 
 /* Shares are grouped by source: tag label and category (a TagPack tags
  * each address separately; an investigator asks about the service). */
@@ -85,14 +84,15 @@ static int record(ex_ctx *x, const st_tag *tag, int64_t amt, uint32_t depth, uin
 static int walk(ex_ctx *x, uint64_t t, int64_t amt, uint32_t depth) {
     const st_chain_cols *k = &x->k;
     x->path[depth - 1] = t;
-    uint64_t i0 = k->tx_first_in[t], i1 = k->tx_first_in[t + 1];
+    uint64_t i0, i1;
+    st_chain_tx_ins(k, t, &i0, &i1);
     int64_t total = 0;
     for (uint64_t i = i0; i < i1; i++)
-        if (k->in_prev[i] != ST_CHAIN_NONE) total += k->out_value[k->in_prev[i]];
+        if (st_chain_prev(k, i) != ST_CHAIN_NONE) total += k->out_value[st_chain_prev(k, i)];
     if (total <= 0) return ST_OK;
-    int64_t when = (int64_t)st_chain_block_time(x->c, k->tx_block[t]);
+    int64_t when = (int64_t)st_chain_block_time(x->c, st_chain_tx_blockpos(k, t));
     for (uint64_t i = i0; i < i1; i++) {
-        uint64_t p = k->in_prev[i];
+        uint64_t p = st_chain_prev(k, i);
         if (p == ST_CHAIN_NONE) continue;
         int64_t share = (int64_t)((__int128)amt * k->out_value[p] / total);
         if (share <= 0) continue;
@@ -100,7 +100,7 @@ static int walk(ex_ctx *x, uint64_t t, int64_t amt, uint32_t depth) {
             x->r->cut = 1;
             return ST_OK;
         }
-        uint64_t a = k->out_addr[p];
+        uint64_t a = st_chain_out_address(k, p);
         int own = x->o->cl && a != ST_CHAIN_NONE && x->target_cluster != ST_CHAIN_NONE &&
                   st_clusters_id(x->o->cl, a) == x->target_cluster;
         const st_tag *tag = own || !x->o->tags ? NULL : st_tagmap_find(x->o->tags, a, when, NULL);
@@ -111,7 +111,7 @@ static int walk(ex_ctx *x, uint64_t t, int64_t amt, uint32_t depth) {
             continue;
         }
         uint64_t tp = st_chain_out_tx(x->c, p);
-        if (depth < x->max_hops && !is_coinbase(k, tp)) {
+        if (depth < x->max_hops && tp != ST_CHAIN_NONE && !st_chain_is_coinbase(k, tp)) {
             int rc = walk(x, tp, share, depth + 1);
             if (rc) return rc;
             if (x->r->cut) return ST_OK;
@@ -156,10 +156,10 @@ int st_exposure_run(const st_chain *c, const uint64_t *addrs, size_t n,
             x.r->received += x.k.out_value[o];
             x.r->outputs++;
             if (!x.target_label && opts->tags) {
-                const st_tag *own = st_tagmap_find(opts->tags, addrs[j], (int64_t)st_chain_block_time(c, x.k.tx_block[t]), NULL);
+                const st_tag *own = st_tagmap_find(opts->tags, addrs[j], (int64_t)st_chain_block_time(c, st_chain_tx_blockpos(&x.k, t)), NULL);
                 if (own) x.target_label = own->label;
             }
-            if (is_coinbase(&x.k, t) || x.r->cut) continue;
+            if (st_chain_is_coinbase(&x.k, t) || x.r->cut) continue;
             if ((rc = walk(&x, t, x.k.out_value[o], 1))) break;
         }
     }

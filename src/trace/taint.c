@@ -135,8 +135,6 @@ const char *st_stop_name(st_stop s) {
     return (unsigned)s < 5 ? names[s] : "?";
 }
 
-static int is_coinbase(const st_chain_cols *k, uint64_t t) { return k->block_first_tx[k->tx_block[t]] == t; }
-
 static int positional(const tr_ctx *x) {
     return x->o->model == ST_TAINT_FIFO || x->o->model == ST_TAINT_LIFO;
 }
@@ -161,7 +159,7 @@ static int is_source_tag(const tr_ctx *x, const st_tag *t) {
 }
 
 static int64_t tx_time(const tr_ctx *x, uint64_t t) {
-    return (int64_t)st_chain_block_time(x->c, x->k.tx_block[t]);
+    return (int64_t)st_chain_block_time(x->c, st_chain_tx_blockpos(&x->k, t));
 }
 
 /* Deposit-address rule: an untagged output spent by a consolidation (two
@@ -172,19 +170,19 @@ static int64_t tx_time(const tr_ctx *x, uint64_t t) {
  * does not count. */
 #define DEPOSIT_MAX_OUTPUTS 16
 static const st_tag *deposit_of(const tr_ctx *x, uint64_t o) {
-    uint64_t sp = x->k.out_spent[o];
-    if (sp == ST_CHAIN_NONE) return NULL;
-    uint64_t t2 = x->k.in_tx[sp];
+    uint64_t t2 = st_chain_spending_tx(&x->k, o), o0, o1, i0, i1;
+    if (t2 == ST_CHAIN_NONE) return NULL;
     if (!st_tagmap_tx_pays_tagged(x->o->tags, t2)) return NULL; /* the common case, one bit */
-    uint64_t o0 = x->k.tx_first_out[t2], o1 = x->k.tx_first_out[t2 + 1];
-    if (o1 - o0 > DEPOSIT_MAX_OUTPUTS || x->k.tx_first_in[t2 + 1] - x->k.tx_first_in[t2] < 2) return NULL;
-    if (x->o->until_height >= 0 && st_chain_block_height(x->c, x->k.tx_block[t2]) > x->o->until_height)
+    st_chain_tx_outs(&x->k, t2, &o0, &o1);
+    st_chain_tx_ins(&x->k, t2, &i0, &i1);
+    if (o1 - o0 > DEPOSIT_MAX_OUTPUTS || i1 - i0 < 2) return NULL;
+    if (x->o->until_height >= 0 && st_chain_block_height(x->c, st_chain_tx_blockpos(&x->k, t2)) > x->o->until_height)
         return NULL;
     const st_tag *svc = NULL;
     int64_t when = tx_time(x, t2);
     for (uint64_t q = o0; q < o1; q++) {
         if (x->k.out_type[q] == ST_SCRIPT_OP_RETURN) continue;
-        const st_tag *t = st_tagmap_find_own(x->o->tags, x->k.out_addr[q], when);
+        const st_tag *t = st_tagmap_find_own(x->o->tags, st_chain_out_address(&x->k, q), when);
         if (!t || is_source_tag(x, t) || (svc && strcmp(svc->label, t->label))) return NULL;
         svc = t;
     }
@@ -231,7 +229,7 @@ static int emit_output(tr_ctx *x, uint64_t o, uint64_t t, int64_t taint, const t
     x->nst++;
     if (hops > x->r->max_hops_seen) x->r->max_hops_seen = hops;
     /* where does it stop? */
-    const st_tag *tag = x->o->tags ? st_tagmap_find(x->o->tags, x->k.out_addr[o], tx_time(x, t), NULL) : NULL;
+    const st_tag *tag = x->o->tags ? st_tagmap_find(x->o->tags, st_chain_out_address(&x->k, o), tx_time(x, t), NULL) : NULL;
     if (!tag && x->o->tags) tag = deposit_of(x, o);
     if (tag && !source && !is_source_tag(x, tag)) {
         s->tag = tag;
@@ -248,13 +246,12 @@ static int emit_output(tr_ctx *x, uint64_t o, uint64_t t, int64_t taint, const t
             return ST_OK;
         }
     }
-    uint64_t sp = x->k.out_spent[o];
-    if (sp == ST_CHAIN_NONE) {
+    uint64_t t2 = st_chain_spending_tx(&x->k, o);
+    if (t2 == ST_CHAIN_NONE) {
         s->stop = ST_STOP_UNSPENT;
         return ST_OK;
     }
-    uint64_t t2 = x->k.in_tx[sp];
-    if (x->o->until_height >= 0 && st_chain_block_height(x->c, x->k.tx_block[t2]) > x->o->until_height) {
+    if (x->o->until_height >= 0 && st_chain_block_height(x->c, st_chain_tx_blockpos(&x->k, t2)) > x->o->until_height) {
         s->stop = ST_STOP_HEIGHT;
         return ST_OK;
     }
@@ -415,31 +412,37 @@ static tr_pending *pending_for(tr_ctx *x, uint64_t block, int *created) {
 
 static int64_t tx_fee(const st_chain_cols *k, uint64_t t) {
     int64_t in = 0, out = 0;
-    for (uint64_t i = k->tx_first_in[t]; i < k->tx_first_in[t + 1]; i++)
-        if (k->in_prev[i] != ST_CHAIN_NONE) in += k->out_value[k->in_prev[i]];
-    for (uint64_t o = k->tx_first_out[t]; o < k->tx_first_out[t + 1]; o++) out += k->out_value[o];
+    uint64_t i0, i1, o0, o1;
+    st_chain_tx_ins(k, t, &i0, &i1);
+    st_chain_tx_outs(k, t, &o0, &o1);
+    for (uint64_t i = i0; i < i1; i++)
+        if (st_chain_prev(k, i) != ST_CHAIN_NONE) in += k->out_value[st_chain_prev(k, i)];
+    for (uint64_t o = o0; o < o1; o++) out += k->out_value[o];
     return in > out ? in - out : 0;
 }
 
 /* Queue fee taint of tx t for its block's coinbase. */
 static int queue_fee(tr_ctx *x, uint64_t t, int64_t fee_taint, const tr_iv *iv, size_t niv,
                      int64_t fee_base, uint32_t hops) {
-    uint64_t b = x->k.tx_block[t];
+    uint64_t b = st_chain_tx_blockpos(&x->k, t), f0 = 0, f1 = 0;
+    if (b != ST_CHAIN_NONE) st_chain_block_txs(&x->k, b, &f0, &f1);
+    if (b == ST_CHAIN_NONE || t < f0 || t >= f1) { /* a damaged store: no coinbase to give it to */
+        x->r->fee_unclaimed += fee_taint;
+        return ST_OK;
+    }
     int created;
     tr_pending *p = pending_for(x, b, &created);
     if (!p) return ST_ENOMEM;
     if (created) {
-        uint64_t next = x->k.block_first_tx[b + 1];
-        int rc = heap_push(x, next * 2 - 1);
+        int rc = heap_push(x, f1 * 2 - 1);
         if (rc) return rc;
     }
     p->taint += fee_taint;
     if (hops < p->hops) p->hops = hops;
     x->r->fee_to_coinbase += fee_taint;
     if (positional(x) && niv) {
-        uint64_t f0 = x->k.block_first_tx[b];
         if (!p->prefix) {
-            uint64_t nb = x->k.block_first_tx[b + 1] - f0;
+            uint64_t nb = f1 - f0;
             p->prefix = st_malloc((nb + 1) * sizeof *p->prefix);
             if (!p->prefix) return ST_ENOMEM;
             p->prefix[0] = p->prefix[1] = 0;
@@ -457,7 +460,7 @@ static int queue_fee(tr_ctx *x, uint64_t t, int64_t fee_taint, const tr_iv *iv, 
             p->iv[p->niv++] = (tr_iv){iv[i].a - fee_base + off, iv[i].b - fee_base + off};
         }
     }
-    return add_flow(x, t, x->k.block_first_tx[b], ST_CHAIN_NONE, fee_taint);
+    return add_flow(x, t, f0, ST_CHAIN_NONE, fee_taint);
 }
 
 static int iv_cmp(const void *a, const void *b) {
@@ -472,8 +475,10 @@ static int process_coinbase(tr_ctx *x, uint64_t b) {
         if (x->pend[i].block == b) p = &x->pend[i];
         else if (x->pend[i].block < b) break;
     if (!p) return ST_OK;
-    uint64_t cb = x->k.block_first_tx[b];
-    uint64_t o0 = x->k.tx_first_out[cb], o1 = x->k.tx_first_out[cb + 1];
+    uint64_t cb, end, o0, o1;
+    st_chain_block_txs(&x->k, b, &cb, &end);
+    if (cb == end) return ST_OK; /* damaged: the block has no transactions */
+    st_chain_tx_outs(&x->k, cb, &o0, &o1);
     size_t n = (size_t)(o1 - o0);
     int rc = scratch(x, n + 1);
     if (rc) return rc;
@@ -514,11 +519,11 @@ static int process_coinbase(tr_ctx *x, uint64_t b) {
 static void prefetch_tx(const st_chain_cols *k, uint64_t i0, uint64_t i1, uint64_t o0, uint64_t o1) {
     if (i1 - i0 > 64 || o1 - o0 > 64) return; /* big ones gain nothing measurable */
     for (uint64_t i = i0; i < i1; i++) {
-        uint64_t p = k->in_prev[i];
+        uint64_t p = st_chain_prev(k, i);
         if (p != ST_CHAIN_NONE) __builtin_prefetch(&k->out_value[p]);
     }
     for (uint64_t o = o0; o < o1; o++) {
-        uint64_t sp = k->out_spent[o];
+        uint64_t sp = st_chain_spender(k, o);
         __builtin_prefetch(&k->out_addr[o]);
         if (sp != ST_CHAIN_NONE) __builtin_prefetch(&k->in_tx[sp]);
     }
@@ -526,8 +531,9 @@ static void prefetch_tx(const st_chain_cols *k, uint64_t i0, uint64_t i1, uint64
 
 static int process_tx(tr_ctx *x, uint64_t t) {
     const st_chain_cols *k = &x->k;
-    uint64_t i0 = k->tx_first_in[t], i1 = k->tx_first_in[t + 1];
-    uint64_t o0 = k->tx_first_out[t], o1 = k->tx_first_out[t + 1];
+    uint64_t i0, i1, o0, o1;
+    st_chain_tx_ins(k, t, &i0, &i1);
+    st_chain_tx_outs(k, t, &o0, &o1);
     size_t n = (size_t)(o1 - o0);
     int rc = scratch(x, n + 1);
     if (rc) return rc;
@@ -541,7 +547,7 @@ static int process_tx(tr_ctx *x, uint64_t t) {
     int64_t off = 0;
     for (uint64_t q = 0; q < nin; q++) {
         uint64_t i = lifo ? i1 - 1 - q : i0 + q;
-        uint64_t p = k->in_prev[i];
+        uint64_t p = st_chain_prev(k, i);
         int64_t v = p != ST_CHAIN_NONE ? k->out_value[p] : 0;
         total_in += v;
         uint32_t si = p != ST_CHAIN_NONE ? tab_get(&x->tab, p) : 0;
@@ -658,7 +664,7 @@ int st_trace_run_partial(const st_chain *c, const uint64_t *src, const int64_t *
     for (size_t i = 0; i < nsrc; i++) {
         if (src[i] >= x.k.nout) { rc = st_error_set(err, ST_EINVAL, "source output id out of range"); goto out; }
         uint64_t t = st_chain_out_tx(c, src[i]);
-        const st_tag *tg = opts->tags ? st_tagmap_find(opts->tags, x.k.out_addr[src[i]], tx_time(&x, t), NULL) : NULL;
+        const st_tag *tg = opts->tags ? st_tagmap_find(opts->tags, st_chain_out_address(&x.k, src[i]), tx_time(&x, t), NULL) : NULL;
         if (tg) x.src_labels[x.nsrc_labels++] = tg->label;
     }
     for (size_t i = 0; i < nsrc; i++) {
@@ -681,10 +687,10 @@ int st_trace_run_partial(const st_chain *c, const uint64_t *src, const int64_t *
         }
         if (key & 1) {
             uint64_t t_last = (key + 1) / 2 - 1;
-            rc = process_coinbase(&x, x.k.tx_block[t_last]);
+            rc = process_coinbase(&x, st_chain_tx_blockpos(&x.k, t_last));
         } else {
             uint64_t t = key / 2;
-            rc = is_coinbase(&x.k, t) ? ST_OK : process_tx(&x, t);
+            rc = st_chain_is_coinbase(&x.k, t) ? ST_OK : process_tx(&x, t);
         }
         if (rc) goto out;
     }
@@ -730,13 +736,15 @@ int st_trace_source(const st_chain *c, const st_tagmap *tm, const char *text,
             return st_error_set(err, ST_EINVAL, "'%s' is not TXID:VOUT (64 hex digits, a colon, a number)", text);
         if (!st_chain_find_tx_hex(c, hex, &t))
             return st_error_set(err, ST_ENOTFOUND, "unknown transaction %s", hex);
-        uint64_t nout = k.tx_first_out[t + 1] - k.tx_first_out[t];
+        uint64_t o0, o1;
+        st_chain_tx_outs(&k, t, &o0, &o1);
+        uint64_t nout = o1 - o0;
         if (vout >= nout)
             return st_error_set(err, ST_ENOTFOUND, "transaction %s has %llu outputs: no output %llu", hex,
                                 (unsigned long long)nout, vout);
         ids = st_malloc(sizeof *ids);
         if (!ids) return ST_ENOMEM;
-        ids[nids++] = k.tx_first_out[t] + vout;
+        ids[nids++] = o0 + vout;
     } else {
         uint64_t a;
         size_t na = 0;

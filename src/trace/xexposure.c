@@ -187,12 +187,12 @@ static int level_add(xe_level *l, uint64_t flow, const st_u256 *w, int64_t paren
 
 /* ---- THORChain hops ----------------------------------------------------- */
 
-static int is_coinbase(const st_chain_cols *k, uint64_t t) { return k->block_first_tx[k->tx_block[t]] == t; }
-
 /* The memo of Bitcoin transaction t's OP_RETURN output: 1 when it has one. */
 static int btc_memo(const st_xexposure *x, uint64_t t, char *memo, size_t cap) {
     int has = 0;
-    for (uint64_t o = x->k.tx_first_out[t]; o < x->k.tx_first_out[t + 1] && !has; o++)
+    uint64_t o0, o1;
+    st_chain_tx_outs(&x->k, t, &o0, &o1);
+    for (uint64_t o = o0; o < o1 && !has; o++)
         has = x->k.out_type[o] == ST_SCRIPT_OP_RETURN;
     if (!has) return 0;
     uint8_t *raw;
@@ -277,15 +277,16 @@ static int split_btc(st_xexposure *x, xe_level *l, uint64_t t, const st_u256 *w,
         }
     }
     const st_chain_cols *k = &x->k;
-    uint64_t i0 = k->tx_first_in[t], i1 = k->tx_first_in[t + 1];
+    uint64_t i0, i1;
+    st_chain_tx_ins(k, t, &i0, &i1);
     uint64_t total = 0;
     for (uint64_t i = i0; i < i1; i++)
-        if (k->in_prev[i] != ST_CHAIN_NONE) total += (uint64_t)k->out_value[k->in_prev[i]];
+        if (st_chain_prev(k, i) != ST_CHAIN_NONE) total += (uint64_t)k->out_value[st_chain_prev(k, i)];
     x->visits += i1 - i0;
     if (!total) return ST_OK;
     st_u256 tot = st_u256_from_u64(total);
     for (uint64_t i = i0; i < i1; i++) {
-        uint64_t q = k->in_prev[i];
+        uint64_t q = st_chain_prev(k, i);
         if (q == ST_CHAIN_NONE) continue;
         st_u256 v = st_u256_from_u64((uint64_t)k->out_value[q]), share;
         (void)st_u256_muldiv(&share, w, &v, &tot);
@@ -349,8 +350,8 @@ static int walk(st_xexposure *x, xe_level *lv, size_t nlv) {
             }
             xe_node *nd = &l->v[i];
             if (nd->flow & XE_BTC) {
-                uint64_t q = nd->flow & ~XE_BTC, a = x->k.out_addr[q];
-                int64_t bwhen = (int64_t)st_chain_block_time(x->btc, x->k.tx_block[nd->via]);
+                uint64_t q = nd->flow & ~XE_BTC, a = st_chain_out_address(&x->k, q);
+                int64_t bwhen = (int64_t)st_chain_block_time(x->btc, st_chain_tx_blockpos(&x->k, nd->via));
                 const st_tag *tg = a == ST_CHAIN_NONE || a == x->btarget || !x->btm ? NULL
                                                                                      : st_tagmap_find(x->btm, a, bwhen, NULL);
                 if (tg) {
@@ -359,7 +360,7 @@ static int walk(st_xexposure *x, xe_level *lv, size_t nlv) {
                     continue;
                 }
                 uint64_t t = st_chain_out_tx(x->btc, q);
-                if (d + 1 >= nlv || st_u256_is_zero(&nd->w) || is_coinbase(&x->k, t)) continue;
+                if (d + 1 >= nlv || st_u256_is_zero(&nd->w) || st_chain_is_coinbase(&x->k, t)) continue;
                 if ((rc = split_btc(x, &lv[d + 1], t, &nd->w, (int64_t)i, 0))) return rc;
                 continue;
             }
@@ -496,7 +497,7 @@ int st_xexposure_run_x(const st_evm *e, const st_evm_events *ev, const st_chain 
             st_u256 v = st_u256_from_u64((uint64_t)x->k.out_value[o]);
             (void)st_u256_add(&x->received, &x->received, &v);
             x->flows_in++;
-            if (!is_coinbase(&x->k, t)) rc = split_btc(x, &lv[0], t, &v, -1, 0);
+            if (!st_chain_is_coinbase(&x->k, t)) rc = split_btc(x, &lv[0], t, &v, -1, 0);
         }
     uint64_t n = on_btc ? 0 : st_evm_addr_nflows(e, x->target);
     for (uint64_t i = 0; i < n && !rc; i++) {
@@ -593,7 +594,7 @@ int st_xexposure_json(const st_xexposure *x, json_t **out) {
                     uint64_t q = pa->flows[h] & ~XE_BTC;
                     st_chain_hash_hex(x->k.tx_hash[pa->via[h]], tid);
                     json_array_append_new(txs, json_string(tid));
-                    if (x->k.out_addr[q] != ST_CHAIN_NONE) st_chain_addr_text(x->btc, x->k.out_addr[q], ad, sizeof ad);
+                    st_chain_addr_text(x->btc, st_chain_out_address(&x->k, q), ad, sizeof ad);
                     json_array_append_new(addrs, ad[0] ? json_string(ad) : json_null());
                     continue;
                 }

@@ -113,14 +113,16 @@ $B trace --db "$T/sdb" --tags "$T/syn/tagpack.yaml" --from "$theft" --format svg
 grep -q "<svg" "$T/flow.svg" || fail "svg output"
 
 # a damaged store (zeros where a crash or a copy left a hole, a column of
-# garbage, block bounds past the transactions; "+dirty": as a copy taken
-# after an interrupted ingest, which a reader repairs in its memory): every
-# command answers or fails with a message, none loops or reads outside its
-# columns (timeout turns a hang into a failure)
+# garbage, block bounds past the transactions, links and ranges that name
+# ids past their tables; "+dirty": as a copy taken after an interrupted
+# ingest, which a reader repairs in its memory): every command answers or
+# fails with a message, none loops or reads outside its columns (timeout
+# turns a hang into a failure)
 txid=$(python3 -c "import json; print(json.load(open('$T/syn/truth.json'))['deposits'][0]['txid'])")
 set +e
 for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.tab:377 chain:177 \
-           block_first_tx:rising; do
+           block_first_tx:rising in_prev:177 in_tx:rising out_spent:177 tx_block:177 tx_first_in:rising \
+           tx_first_out:rising out_addr:rising; do
   how=${dmg#*:}; f=${dmg%%:*}; case $f in *.tab) ;; *) f=$f.col ;; esac
   rm -rf "$T/dmg"; cp -r "$T/sdb" "$T/dmg"
   damage "$T/dmg/$f" "${how%+dirty}"
@@ -130,8 +132,10 @@ for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.
     timeout 120 $B $q --db "$T/dmg" >/dev/null 2>"$T/err"; rc=$?
     [ $rc -lt 3 ] || fail "damaged $f ($how): '$q' exit $rc: $(head -c 300 "$T/err")"
   done
-  timeout 120 $B trace --db "$T/dmg" --tags "$T/syn/tagpack.yaml" --from "$theft" >/dev/null 2>"$T/err"; rc=$?
-  [ $rc -lt 3 ] || fail "damaged $f ($how): trace exit $rc: $(head -c 300 "$T/err")"
+  for m in haircut fifo; do
+    timeout 120 $B trace --db "$T/dmg" --tags "$T/syn/tagpack.yaml" --from "$theft" --model $m >/dev/null 2>"$T/err"; rc=$?
+    [ $rc -lt 3 ] || fail "damaged $f ($how): trace --model $m exit $rc: $(head -c 300 "$T/err")"
+  done
 done
 set -e
 
