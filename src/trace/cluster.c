@@ -41,7 +41,7 @@
 struct st_clusters {
     void *map;          /* owned mapping */
     size_t maplen;
-    uint64_t naddr, nedges, nclusters;
+    uint64_t naddr, nedges, nclusters, ntx;
     const uint64_t *cid, *csize, *cnext, *edges;
 };
 
@@ -373,6 +373,7 @@ int st_clusters_open(st_clusters **out, const char *dir, const st_chain *c, st_e
     cl->naddr = naddr;
     cl->nedges = nedges;
     cl->nclusters = h[4];
+    cl->ntx = s.transactions;
     cl->cid = h + CL_HDR_WORDS;
     cl->csize = cl->cid + naddr;
     cl->cnext = cl->csize + naddr;
@@ -387,14 +388,21 @@ void st_clusters_close(st_clusters *cl) {
     st_free(cl);
 }
 
+/* The file is not checked whole at open (a query would read all of it):
+ * an id past the addresses reads as none, and a member list ends at a link
+ * that does not go up (the lists ascend), so a damaged file gives wrong
+ * clusters at worst, never a read outside it or a walk that never ends. */
 uint64_t st_clusters_id(const st_clusters *cl, uint64_t addr) {
-    return cl && addr < cl->naddr ? cl->cid[addr] : ST_CHAIN_NONE;
+    uint64_t c = cl && addr < cl->naddr ? cl->cid[addr] : ST_CHAIN_NONE;
+    return cl && c < cl->naddr ? c : ST_CHAIN_NONE;
 }
 uint64_t st_clusters_size(const st_clusters *cl, uint64_t cluster) {
-    return cl && cluster < cl->naddr ? cl->csize[cluster] : 0;
+    uint64_t n = cl && cluster < cl->naddr ? cl->csize[cluster] : 0;
+    return cl && n <= cl->naddr ? n : 0;
 }
 uint64_t st_clusters_next_member(const st_clusters *cl, uint64_t addr) {
-    return cl && addr < cl->naddr ? cl->cnext[addr] : ST_CHAIN_NONE;
+    uint64_t m = cl && addr < cl->naddr ? cl->cnext[addr] : ST_CHAIN_NONE;
+    return cl && m > addr && m < cl->naddr ? m : ST_CHAIN_NONE;
 }
 uint64_t st_clusters_count(const st_clusters *cl) { return cl->nclusters; }
 
@@ -402,11 +410,11 @@ int st_clusters_members(const st_clusters *cl, uint64_t cluster, uint64_t **addr
     *addrs = NULL;
     *n = 0;
     if (!cl || cluster >= cl->naddr || cl->cid[cluster] != cluster) return ST_EINVAL;
-    uint64_t sz = cl->csize[cluster];
+    uint64_t sz = st_clusters_size(cl, cluster);
     uint64_t *v = st_malloc((sz ? sz : 1) * sizeof *v);
     if (!v) return ST_ENOMEM;
     size_t k = 0;
-    for (uint64_t m = cluster; m != ST_CHAIN_NONE && k < sz; m = cl->cnext[m]) v[k++] = m;
+    for (uint64_t m = cluster; m != ST_CHAIN_NONE && k < sz; m = st_clusters_next_member(cl, m)) v[k++] = m;
     *addrs = v;
     *n = k;
     return ST_OK;
@@ -417,22 +425,23 @@ int st_clusters_why(const st_clusters *cl, uint64_t a, uint64_t b,
     *steps = NULL;
     *n = 0;
     if (a >= cl->naddr || b >= cl->naddr) return st_error_set(err, ST_EINVAL, "address id out of range");
-    if (cl->cid[a] != cl->cid[b]) return 0;
+    uint64_t want = st_clusters_id(cl, a);
+    if (want == ST_CHAIN_NONE || want != st_clusters_id(cl, b)) return 0;
     if (a == b) return 1;
-    uint64_t want = cl->cid[a];
     /* local graph of this cluster's forest edges: node index per address */
     st_map *idx = NULL;
     uint64_t *eidx = NULL, *adj = NULL, *start = NULL, *prev = NULL, *queue = NULL, *node = NULL;
     int rc = ST_ENOMEM;
     size_t ne = 0, nn = 0;
     if (st_map_new(&idx)) goto out;
-    size_t csz = (size_t)cl->csize[want];
+    size_t csz = (size_t)st_clusters_size(cl, want);
     eidx = st_malloc((csz ? csz : 1) * sizeof *eidx); /* a forest: edges = nodes - 1 */
     node = st_malloc((csz ? csz : 1) * sizeof *node);
     if (!eidx || !node) goto out;
     for (uint64_t e = 0; e < cl->nedges && ne + 1 < csz + 1; e++) {
-        uint64_t x = cl->edges[e * 3];
-        if (cl->cid[x] != want) continue;
+        uint64_t x = cl->edges[e * 3], y = cl->edges[e * 3 + 1];
+        /* an edge naming an address or transaction past the store's is damage: left out */
+        if (x >= cl->naddr || y >= cl->naddr || cl->edges[e * 3 + 2] >= cl->ntx || cl->cid[x] != want) continue;
         eidx[ne++] = e;
         for (int s = 0; s < 2; s++) {
             uint64_t v = cl->edges[e * 3 + s];

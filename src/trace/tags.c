@@ -477,6 +477,7 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
         *slot = i + 1;
         if (cl) {
             uint64_t cid = st_clusters_id(cl, a);
+            if (cid == ST_CHAIN_NONE) continue; /* a damaged cluster file */
             if (!bit_get(tm->cl_bits, cid))
                 for (uint64_t m = cid; m != ST_CHAIN_NONE; m = st_clusters_next_member(cl, m)) bit_set(tm->member_bits, m);
             bit_set(tm->cl_bits, cid);

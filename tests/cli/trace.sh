@@ -114,27 +114,30 @@ grep -q "<svg" "$T/flow.svg" || fail "svg output"
 
 # a damaged store (zeros where a crash or a copy left a hole, a column of
 # garbage, block bounds past the transactions, links and ranges that name
-# ids past their tables; "+dirty": as a copy taken after an interrupted
-# ingest, which a reader repairs in its memory): every command answers or
-# fails with a message, none loops or reads outside its columns (timeout
-# turns a hang into a failure)
+# ids past their tables, a cluster file garbage past its header; "+dirty":
+# as a copy taken after an interrupted ingest, which a reader repairs in its
+# memory; "@N": the first N bytes kept): every command answers or fails
+# with a message, none loops or reads outside its columns (timeout turns a
+# hang into a failure).  `chain cluster`, which writes the cluster file
+# anew, runs last.
 txid=$(python3 -c "import json; print(json.load(open('$T/syn/truth.json'))['deposits'][0]['txid'])")
+mate=$($B chain cluster --db "$T/sdb" --address "$dep" | python3 -c "import json,sys; print(json.load(sys.stdin)['members'][-1])")
+$B chain why --db "$T/sdb" "$dep" "$mate" | grep -q '"linked": true' || fail "no cluster mate of $dep for the damaged-store runs"
 set +e
 for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.tab:377 chain:177 \
            block_first_tx:rising in_prev:177 in_tx:rising out_spent:177 tx_block:177 tx_first_in:rising \
-           tx_first_out:rising out_addr:rising; do
+           tx_first_out:rising out_addr:rising cluster:177@64; do
   how=${dmg#*:}; f=${dmg%%:*}; case $f in *.tab) ;; *) f=$f.col ;; esac
+  keep=0; case $how in *@*) keep=${how#*@}; how=${how%@*} ;; esac
   rm -rf "$T/dmg"; cp -r "$T/sdb" "$T/dmg"
-  damage "$T/dmg/$f" "${how%+dirty}"
+  damage "$T/dmg/$f" "${how%+dirty}" "$keep"
   case $how in *+dirty) : >"$T/dmg/dirty" ;; esac
   for q in "chain stats" "chain tx $txid" "chain address $dep" "exposure --tags $T/syn/tagpack.yaml $dep" \
-           "chain cluster"; do
+           "chain cluster --address $dep" "chain why $dep $mate" \
+           "trace --tags $T/syn/tagpack.yaml --from $theft --model haircut" \
+           "trace --tags $T/syn/tagpack.yaml --from $theft --model fifo" "chain cluster"; do
     timeout 120 $B $q --db "$T/dmg" >/dev/null 2>"$T/err"; rc=$?
     [ $rc -lt 3 ] || fail "damaged $f ($how): '$q' exit $rc: $(head -c 300 "$T/err")"
-  done
-  for m in haircut fifo; do
-    timeout 120 $B trace --db "$T/dmg" --tags "$T/syn/tagpack.yaml" --from "$theft" --model $m >/dev/null 2>"$T/err"; rc=$?
-    [ $rc -lt 3 ] || fail "damaged $f ($how): trace --model $m exit $rc: $(head -c 300 "$T/err")"
   done
 done
 set -e
