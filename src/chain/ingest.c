@@ -578,6 +578,8 @@ static int choose(ingest *ig, uint32_t **order, uint64_t *norder) {
         while (!state[x]) { /* climb to a done ancestor or a root */
             stack[sp++] = x;
             state[x] = 2;
+            if (ig->parent[x] != NONE32 && state[ig->parent[x]] == 2)
+                ig->parent[x] = NONE32; /* a cycle (a damaged hdr.col: hashes that no longer hash): cut */
             if (ig->parent[x] == NONE32 || state[ig->parent[x]]) break;
             x = ig->parent[x];
         }
@@ -996,7 +998,7 @@ static uint64_t addr_get(ingest *ig, const chain_addr_key *k, uint64_t h, uint64
         if (v >> IDX_ID_BITS != h >> IDX_ID_BITS) continue;
         addr_rec *a = &ar[(v & IDX_ID_MASK) - 1];
         if (a->kind == k->kind && a->len == k->len && memcmp(a->prog, k->prog, k->len) == 0) {
-            next[a->last] = o;
+            if (a->last < o) next[a->last] = o; /* (an older output, unless addr.col is damaged) */
             a->last = o;
             return (v & IDX_ID_MASK) - 1;
         }
@@ -1082,7 +1084,8 @@ static size_t prefetch_chunk(ingest *ig, size_t t0) {
 static int append_block(ingest *ig, uint32_t hidx) {
     st_chain *c = ig->c;
     hdr_rec *h = hdr(ig, hidx);
-    store_file *sf = &c->files[h->file];
+    static store_file none = {.path = "(a block file the damaged hdr.col names)"};
+    store_file *sf = h->file < c->nfiles ? &c->files[h->file] : &none;
     const mapped *m = h->file < c->nfiles ? file_map(ig, h->file) : NULL;
     int ok = m && h->len <= m->len && h->offset <= m->len - h->len; /* no sum that could wrap */
     const uint8_t *p = ok ? m->p + h->offset : NULL;
@@ -1168,7 +1171,8 @@ static int append_block(ingest *ig, uint32_t hidx) {
             if (t == 0 && tv->n_in == 1 && in->vout == UINT32_MAX && memcmp(in->prev_txid, zero, 32) == 0)
                 continue; /* coinbase */
             uint64_t ptx;
-            if (store_find_tx(c, in->prev_txid, tid, &ptx) && in->vout < tfo[ptx + 1] - tfo[ptx]) {
+            if (store_find_tx(c, in->prev_txid, tid, &ptx) && tfo[ptx] <= tfo[ptx + 1] && tfo[ptx + 1] <= ig->nout &&
+                in->vout < tfo[ptx + 1] - tfo[ptx]) { /* (bounds a damaged tx_first_out.col fails: unknown) */
                 uint64_t o = tfo[ptx] + in->vout;
                 iprev[iid] = o;
                 os[o] = iid;
@@ -1245,12 +1249,23 @@ static void repair(ingest *ig) {
     set_col_counts(ig);
 }
 
-/* Cut the stored chain back to its first `keep` blocks. */
-static void truncate_chain(ingest *ig, uint64_t keep) {
+/* Cut the stored chain back to its first `keep` blocks.  The counts come
+ * from the block record at keep: counts past the store's (a damaged
+ * chain.col or block_first_tx.col) are refused, nothing cut. */
+static int truncate_chain(ingest *ig, uint64_t keep) {
     st_chain *c = ig->c;
     const chain_rec *cr = store_col_at(&c->col[COL_CHAIN], keep);
+    uint64_t ntx = ((uint64_t *)c->col[COL_BLK_TX].base)[keep];
+    if (ntx > ig->ntx || cr->first_in > ig->nin || cr->first_out > ig->nout || cr->first_addr > ig->naddr ||
+        cr->first_unk > ig->nunk || ((uint64_t *)c->col[COL_TX_IN].base)[ntx] != cr->first_in ||
+        ((uint64_t *)c->col[COL_TX_OUT].base)[ntx] != cr->first_out)
+        return st_error_set(ig->err, ST_ECORRUPT,
+                            "the store is damaged: block %llu of its chain names counts that disagree with the "
+                            "store's (chain.col, block_first_tx.col or the transactions' first input or output); "
+                            "ingest into a new --db",
+                            (unsigned long long)keep);
     ig->rep->blocks_removed += ig->nblocks - keep;
-    ig->ntx = ((uint64_t *)c->col[COL_BLK_TX].base)[keep];
+    ig->ntx = ntx;
     ig->nin = cr->first_in;
     ig->nout = cr->first_out;
     ig->naddr = cr->first_addr;
@@ -1259,6 +1274,7 @@ static void truncate_chain(ingest *ig, uint64_t keep) {
     if (c->idx_tx > ig->ntx) c->idx_tx = ig->ntx; /* ids past the cut will be reused */
     if (c->idx_addr > ig->naddr) c->idx_addr = ig->naddr;
     repair(ig);
+    return ST_OK;
 }
 
 static int apply(ingest *ig) {
@@ -1271,7 +1287,7 @@ static int apply(ingest *ig) {
     while (common < ig->nblocks && common < norder &&
            ((chain_rec *)store_col_at(&c->col[COL_CHAIN], common))->hdr == order[common])
         common++;
-    if (common < ig->nblocks) truncate_chain(ig, common);
+    if (common < ig->nblocks && (rc = truncate_chain(ig, common))) goto done;
     if (common == norder) goto done;
     /* size the indexes once for everything still to come */
     uint64_t bytes = 0;
