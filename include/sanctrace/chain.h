@@ -145,13 +145,16 @@ static inline uint64_t st_chain_next_out(const st_chain_cols *cols, uint64_t out
  * Links read through these rather than straight from the arrays stay inside
  * the store when its files are damaged (garbage where a bad disk or copy
  * left it; nothing checks the columns at open, which would read them all):
- * an id past its table reads as ST_CHAIN_NONE, and a range is cut to the
- * ids there are (empty when its bounds do not make sense).  On a sound
- * store they return exactly what the arrays hold.  Walkers that follow ids
- * from one column into another use them; a loop over ids it counted itself
- * needs none.
+ * an id past its table reads as ST_CHAIN_NONE, and a range whose bounds do
+ * not make sense (backwards, past its table, or longer than any block the
+ * ingest takes could hold) reads as empty.  On a sound store they return
+ * exactly what the arrays hold.  Walkers that follow ids from one column
+ * into another use them; a loop over ids it counted itself needs none.
  */
-#define ST_CHAIN_MAX_IO (1u << 17) /* inputs or outputs of one tx: more than a 4 MWU block holds */
+/* Inputs or outputs of one tx, transactions of one block: more than a
+ * block of 4,000,000 bytes (the most the ingest reads) can hold, at 9
+ * bytes an output at least. */
+#define ST_CHAIN_MAX_IO (1u << 19)
 /* The output input in spends, or NONE (coinbase, unknown, damaged). */
 static inline uint64_t st_chain_prev(const st_chain_cols *k, uint64_t in) {
     uint64_t o = k->in_prev[in];
@@ -188,8 +191,8 @@ static inline uint64_t st_chain_out_address(const st_chain_cols *k, uint64_t out
     uint64_t a = k->out_addr[out];
     return a < k->naddr ? a : ST_CHAIN_NONE;
 }
-/* [*lo, *hi): the ids from first[i] to first[i + 1], inside [0, n) and at
- * most max of them; empty when they run backwards or past n. */
+/* [*lo, *hi): the ids from first[i] to first[i + 1]; empty when they run
+ * backwards, past n, or over more than max ids. */
 static inline void st_chain_span(const uint64_t *first, uint64_t i, uint64_t n, uint64_t max, uint64_t *lo,
                                  uint64_t *hi) {
     uint64_t a = first[i], b = first[i + 1];
@@ -205,7 +208,7 @@ static inline void st_chain_tx_outs(const st_chain_cols *k, uint64_t t, uint64_t
     st_chain_span(k->tx_first_out, t, k->nout, ST_CHAIN_MAX_IO, lo, hi);
 }
 static inline void st_chain_block_txs(const st_chain_cols *k, uint64_t b, uint64_t *lo, uint64_t *hi) {
-    st_chain_span(k->block_first_tx, b, k->ntx, UINT64_MAX, lo, hi);
+    st_chain_span(k->block_first_tx, b, k->ntx, ST_CHAIN_MAX_IO, lo, hi);
 }
 /* Address text into out (n >= 100 always suffices); "" when addr is NONE. */
 void st_chain_addr_text(const st_chain *c, uint64_t addr, char *out, size_t n);

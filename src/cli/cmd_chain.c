@@ -345,22 +345,20 @@ static int chain_block_one(chain_args *a, st_chain *c, const char *q) {
         json_object_set_new(j, "prev_in_store", jhash(h));
     }
     json_object_set_new(j, "time", json_integer(st_chain_block_time(c, pos)));
-    uint64_t t0, t1, i0 = 0, i1 = 0, o0 = 0, o1 = 0;
+    uint64_t t0, t1, nin = 0, nout = 0;
     st_chain_block_txs(&k, pos, &t0, &t1);
-    if (t1 > t0) { /* the inputs and outputs from the first tx's to the last's (a damaged range: none) */
-        uint64_t e;
-        st_chain_tx_ins(&k, t0, &i0, &e);
-        st_chain_tx_ins(&k, t1 - 1, &e, &i1);
-        st_chain_tx_outs(&k, t0, &o0, &e);
-        st_chain_tx_outs(&k, t1 - 1, &e, &o1);
-        if (i1 < i0) i0 = i1 = 0;
-        if (o1 < o0) o0 = o1 = 0;
+    int64_t total = 0;
+    for (uint64_t t = t0; t < t1; t++) { /* each tx's own inputs and outputs (a damaged range: none) */
+        uint64_t lo, hi;
+        st_chain_tx_ins(&k, t, &lo, &hi);
+        nin += hi - lo;
+        st_chain_tx_outs(&k, t, &lo, &hi);
+        nout += hi - lo;
+        for (uint64_t o = lo; o < hi; o++) total += k.out_value[o];
     }
     json_object_set_new(j, "transactions", json_integer((json_int_t)(t1 - t0)));
-    json_object_set_new(j, "inputs", json_integer((json_int_t)(i1 - i0)));
-    json_object_set_new(j, "outputs", json_integer((json_int_t)(o1 - o0)));
-    int64_t total = 0;
-    for (uint64_t o = o0; o < o1; o++) total += k.out_value[o];
+    json_object_set_new(j, "inputs", json_integer((json_int_t)nin));
+    json_object_set_new(j, "outputs", json_integer((json_int_t)nout));
     json_object_set_new(j, "output_value", json_integer(total));
     for (uint64_t t = t0; t < t1; t++) json_array_append_new(txs, jhash(k.tx_hash[t]));
     json_object_set_new(j, "txids", txs);

@@ -571,7 +571,14 @@ int cmd_exposure(int argc, char **argv) {
         goto out;
     } else if (want_cluster) cid = st_clusters_id(e.cl, id);
     if (cid != ST_CHAIN_NONE) {
-        if (st_clusters_members(e.cl, cid, &addrs, &na)) goto oom;
+        int mrc = st_clusters_members(e.cl, cid, &addrs, &na);
+        if (mrc == ST_EINVAL) { /* the id names no cluster: only a damaged cluster file does that */
+            fprintf(stderr, "sanctrace exposure: the cluster file in %s is damaged (cluster %llu has no members): "
+                    "run 'sanctrace chain cluster --db %s' again\n", a.db, (unsigned long long)cid, a.db);
+            rc = 2;
+            goto out;
+        }
+        if (mrc) goto oom;
     } else na = 1;
     st_exposure_opts o = {(uint32_t)a.max_hops, a.max_visits, 3, e.tm, e.cl};
     if (st_exposure_run(e.c, addrs ? addrs : &id, na, &o, &r, &err)) {

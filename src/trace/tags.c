@@ -479,7 +479,10 @@ int st_tagmap_new(st_tagmap **out, const st_tagset *ts, const st_chain *c,
             uint64_t cid = st_clusters_id(cl, a);
             if (cid == ST_CHAIN_NONE) continue; /* a damaged cluster file */
             if (!bit_get(tm->cl_bits, cid))
-                for (uint64_t m = cid; m != ST_CHAIN_NONE; m = st_clusters_next_member(cl, m)) bit_set(tm->member_bits, m);
+                /* (a member already marked ends it: lists do not share members, unless the file is damaged) */
+                for (uint64_t m = cid; m != ST_CHAIN_NONE && !bit_get(tm->member_bits, m);
+                     m = st_clusters_next_member(cl, m))
+                    bit_set(tm->member_bits, m);
             bit_set(tm->cl_bits, cid);
             slot = st_map_slot(tm->by_cluster, &cid, sizeof cid, 0, &created);
             if (!slot) { st_tagmap_free(tm); return ST_ENOMEM; }

@@ -426,7 +426,10 @@ static int queue_fee(tr_ctx *x, uint64_t t, int64_t fee_taint, const tr_iv *iv, 
                      int64_t fee_base, uint32_t hops) {
     uint64_t b = st_chain_tx_blockpos(&x->k, t), f0 = 0, f1 = 0;
     if (b != ST_CHAIN_NONE) st_chain_block_txs(&x->k, b, &f0, &f1);
-    if (b == ST_CHAIN_NONE || t < f0 || t >= f1) { /* a damaged store: no coinbase to give it to */
+    /* the coinbase is processed under the key of the block's last tx, whose
+     * block it looks up again: a damaged store where the two disagree has no
+     * coinbase to give the fee to, and it is counted unclaimed */
+    if (b == ST_CHAIN_NONE || t < f0 || t >= f1 || st_chain_tx_blockpos(&x->k, f1 - 1) != b) {
         x->r->fee_unclaimed += fee_taint;
         return ST_OK;
     }

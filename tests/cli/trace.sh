@@ -116,17 +116,19 @@ grep -q "<svg" "$T/flow.svg" || fail "svg output"
 # garbage, block bounds past the transactions, links and ranges that name
 # ids past their tables, a cluster file garbage past its header; "+dirty":
 # as a copy taken after an interrupted ingest, which a reader repairs in its
-# memory; "@N": the first N bytes kept): every command answers or fails
+# memory; "@N": the first N bytes kept, so 000@(64 + 16 naddr) zeroes the
+# cluster file's member links and edges past sound ids): every command answers or fails
 # with a message, none loops or reads outside its columns (timeout turns a
 # hang into a failure).  `chain cluster`, which writes the cluster file
 # anew, runs last.
 txid=$(python3 -c "import json; print(json.load(open('$T/syn/truth.json'))['deposits'][0]['txid'])")
 mate=$($B chain cluster --db "$T/sdb" --address "$dep" | python3 -c "import json,sys; print(json.load(sys.stdin)['members'][-1])")
 $B chain why --db "$T/sdb" "$dep" "$mate" | grep -q '"linked": true' || fail "no cluster mate of $dep for the damaged-store runs"
+naddr=$($B chain stats --db "$T/sdb" | python3 -c "import json,sys; print(json.load(sys.stdin)['addresses'])")
 set +e
 for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.tab:377 chain:177 \
            block_first_tx:rising in_prev:177 in_tx:rising out_spent:177 tx_block:177 tx_first_in:rising \
-           tx_first_out:rising out_addr:rising cluster:177@64; do
+           tx_first_out:rising out_addr:rising cluster:177@64 cluster:000@$((64 + 16 * $naddr)); do
   how=${dmg#*:}; f=${dmg%%:*}; case $f in *.tab) ;; *) f=$f.col ;; esac
   keep=0; case $how in *@*) keep=${how#*@}; how=${how%@*} ;; esac
   rm -rf "$T/dmg"; cp -r "$T/sdb" "$T/dmg"
@@ -134,10 +136,14 @@ for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.
   case $how in *+dirty) : >"$T/dmg/dirty" ;; esac
   for q in "chain stats" "chain tx $txid" "chain address $dep" "exposure --tags $T/syn/tagpack.yaml $dep" \
            "chain cluster --address $dep" "chain why $dep $mate" \
-           "trace --tags $T/syn/tagpack.yaml --from $theft --model haircut" \
-           "trace --tags $T/syn/tagpack.yaml --from $theft --model fifo" "chain cluster"; do
-    timeout 120 $B $q --db "$T/dmg" >/dev/null 2>"$T/err"; rc=$?
+           "trace haircut" "trace fifo" "chain cluster"; do
+    case $q in
+      trace*) timeout 120 $B trace --db "$T/dmg" --tags "$T/syn/tagpack.yaml" --from "$theft" --model "${q#trace }" \
+                --taint-fee >/dev/null 2>"$T/err"; rc=$? ;;
+      *) timeout 120 $B $q --db "$T/dmg" >/dev/null 2>"$T/err"; rc=$? ;;
+    esac
     [ $rc -lt 3 ] || fail "damaged $f ($how): '$q' exit $rc: $(head -c 300 "$T/err")"
+    ! grep -q "unexpected argument" "$T/err" || fail "damaged $f ($how): '$q' was not run: $(head -c 300 "$T/err")"
   done
 done
 set -e
