@@ -560,7 +560,7 @@ static int choose(ingest *ig, uint32_t **order, uint64_t *norder) {
     *order = NULL;
     *norder = 0;
     if (ensure_h(ig)) return st_error_set(ig->err, ST_ENOMEM, "out of memory");
-    uint8_t *state = st_calloc(n ? n : 1, 1); /* 0 new, 1 done */
+    uint8_t *state = st_calloc(n ? n : 1, 1); /* 0 new, 1 done, 2 on the climb under way */
     uint32_t *stack = st_malloc((n ? n : 1) * 4);
     tree *trees = NULL;
     size_t ntrees = 0, cap_trees = 0;
@@ -1087,7 +1087,8 @@ static int append_block(ingest *ig, uint32_t hidx) {
     static store_file none = {.path = "(a block file the damaged hdr.col names)"};
     store_file *sf = h->file < c->nfiles ? &c->files[h->file] : &none;
     const mapped *m = h->file < c->nfiles ? file_map(ig, h->file) : NULL;
-    int ok = m && h->len <= m->len && h->offset <= m->len - h->len; /* no sum that could wrap */
+    /* no sum that could wrap; no longer than the buffer an obfuscated block is copied to (hdr.col damaged) */
+    int ok = m && h->len <= CHAIN_MAX_BLOCK && h->len <= m->len && h->offset <= m->len - h->len;
     const uint8_t *p = ok ? m->p + h->offset : NULL;
     st_error e;
     st_error_clear(&e);
@@ -1287,7 +1288,9 @@ static int apply(ingest *ig) {
     while (common < ig->nblocks && common < norder &&
            ((chain_rec *)store_col_at(&c->col[COL_CHAIN], common))->hdr == order[common])
         common++;
-    if (common < ig->nblocks && (rc = truncate_chain(ig, common))) goto done;
+    /* the cut committed before the columns are overwritten: killed during the appends after it, the
+     * store is the chain up to the fork, not columns rewritten under the old counts */
+    if (common < ig->nblocks && ((rc = truncate_chain(ig, common)) || (rc = commit(ig, 0)))) goto done;
     if (common == norder) goto done;
     /* size the indexes once for everything still to come */
     uint64_t bytes = 0;
@@ -1359,12 +1362,13 @@ int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths, co
     if (((c->idx_tx < ig.ntx || !tx_sound) && (rc = index_rebuild(&ig, COL_TXIDX, ig.ntx, 1))) ||
         ((c->idx_addr < ig.naddr || !addr_sound) && (rc = index_rebuild(&ig, COL_ADDRIDX, ig.naddr, 1))))
         goto done;
-    /* rebuild the header table from the committed headers */
-    for (uint64_t i = 0; i < ig.nhdr; i++)
-        if (htab_put(&ig, hdr(&ig, i)->hash, (uint32_t)i)) {
-            rc = st_error_set(err, ST_ENOMEM, "out of memory");
-            goto done;
-        }
+    /* rebuild the header table from the committed headers: the first put
+     * builds it from the column whole (putting each header again, as this
+     * loop once did, left every one in it twice and the table up to full) */
+    if (ig.nhdr && htab_put(&ig, hdr(&ig, 0)->hash, 0)) {
+        rc = st_error_set(err, ST_ENOMEM, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < npaths; i++)
         if ((rc = add_path(&ig, paths[i]))) goto done;
     if (c->net == ST_NET_UNKNOWN) c->net = opts->net;
