@@ -177,12 +177,20 @@ cmp -s "$T/inc.tx" "$T/one.tx" || fail "ingest over damaged index files: tx diff
 # an ingest into a store whose columns are damaged appends or stops with a
 # clear message, never writes through a garbage id (headers whose hashes no
 # longer match made a cycle in the block tree; a transaction's outputs past
-# the store were written to; a block record past the counts was cut to)
+# the store were written to; a block record past the counts was cut to; an
+# address's last output, "addr:last": 2^40 in every 64-byte record's last
+# word, was linked from)
 set +e
-for dmg in hdr:177 chain:177 tx_first_out:rising; do
+for dmg in hdr:177 chain:177 tx_first_out:rising addr:last; do
   how=${dmg#*:}; f=${dmg%%:*}.col
   rm -rf "$T/dmg"; cp -r "$T/half" "$T/dmg"
-  damage "$T/dmg/$f" "$how"
+  case $how in
+    last) python3 -c "
+import sys; p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
+for o in range(56, len(b), 64): b[o:o + 8] = (1 << 40).to_bytes(8, 'little')
+open(p, 'wb').write(b)" "$T/dmg/$f" ;;
+    *) damage "$T/dmg/$f" "$how" ;;
+  esac
   timeout 300 $B chain ingest --db "$T/dmg" "$T/part2.dat" >/dev/null 2>"$T/err"; rc=$?
   [ $rc -lt 3 ] || fail "ingest over a damaged $f ($how): exit $rc: $(head -c 300 "$T/err")"
   case $f in chain.col) [ $rc -eq 2 ] && grep -q "the store is damaged: block" "$T/err" ||
