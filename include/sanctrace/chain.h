@@ -200,6 +200,17 @@ static inline void st_chain_span(const uint64_t *first, uint64_t i, uint64_t n, 
     *lo = a;
     *hi = b;
 }
+/* The satoshis inputs [i0, i1) spend, counting the outputs in the store
+ * (a coinbase's or an unknown one adds nothing); summed unsigned, so
+ * garbage amounts wrap rather than overflow. */
+static inline int64_t st_chain_spent_value(const st_chain_cols *k, uint64_t i0, uint64_t i1) {
+    uint64_t v = 0;
+    for (uint64_t i = i0; i < i1; i++) {
+        uint64_t p = st_chain_prev(k, i);
+        if (p != ST_CHAIN_NONE) v += (uint64_t)k->out_value[p];
+    }
+    return (int64_t)v;
+}
 /* Inputs of tx t, outputs of tx t, transactions of block position b. */
 static inline void st_chain_tx_ins(const st_chain_cols *k, uint64_t t, uint64_t *lo, uint64_t *hi) {
     st_chain_span(k->tx_first_in, t, k->nin, ST_CHAIN_MAX_IO, lo, hi);

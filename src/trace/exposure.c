@@ -86,9 +86,7 @@ static int walk(ex_ctx *x, uint64_t t, int64_t amt, uint32_t depth) {
     x->path[depth - 1] = t;
     uint64_t i0, i1;
     st_chain_tx_ins(k, t, &i0, &i1);
-    int64_t total = 0;
-    for (uint64_t i = i0; i < i1; i++)
-        if (st_chain_prev(k, i) != ST_CHAIN_NONE) total += k->out_value[st_chain_prev(k, i)];
+    int64_t total = st_chain_spent_value(k, i0, i1);
     if (total <= 0) return ST_OK;
     int64_t when = (int64_t)st_chain_block_time(x->c, st_chain_tx_blockpos(k, t));
     for (uint64_t i = i0; i < i1; i++) {

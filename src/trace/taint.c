@@ -411,12 +411,10 @@ static tr_pending *pending_for(tr_ctx *x, uint64_t block, int *created) {
 }
 
 static int64_t tx_fee(const st_chain_cols *k, uint64_t t) {
-    int64_t in = 0, out = 0;
     uint64_t i0, i1, o0, o1;
     st_chain_tx_ins(k, t, &i0, &i1);
     st_chain_tx_outs(k, t, &o0, &o1);
-    for (uint64_t i = i0; i < i1; i++)
-        if (st_chain_prev(k, i) != ST_CHAIN_NONE) in += k->out_value[st_chain_prev(k, i)];
+    int64_t in = st_chain_spent_value(k, i0, i1), out = 0;
     for (uint64_t o = o0; o < o1; o++) out += k->out_value[o];
     return in > out ? in - out : 0;
 }

@@ -279,9 +279,7 @@ static int split_btc(st_xexposure *x, xe_level *l, uint64_t t, const st_u256 *w,
     const st_chain_cols *k = &x->k;
     uint64_t i0, i1;
     st_chain_tx_ins(k, t, &i0, &i1);
-    uint64_t total = 0;
-    for (uint64_t i = i0; i < i1; i++)
-        if (st_chain_prev(k, i) != ST_CHAIN_NONE) total += (uint64_t)k->out_value[st_chain_prev(k, i)];
+    uint64_t total = (uint64_t)st_chain_spent_value(k, i0, i1);
     x->visits += i1 - i0;
     if (!total) return ST_OK;
     st_u256 tot = st_u256_from_u64(total);
