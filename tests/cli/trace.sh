@@ -147,6 +147,19 @@ for dmg in out_next:000 out_next:000+dirty addr:177+dirty addridx.tab:177 txidx.
   done
 done
 set -e
+# a cluster file whose ids name addresses that are not their clusters'
+# roots (each address's id shifted by one): `exposure --cluster` says the
+# file is damaged and how to rebuild it (it said "out of memory")
+rm -rf "$T/dmg"; cp -r "$T/sdb" "$T/dmg"
+python3 -c "
+import sys; p, n = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, 'rb').read())
+for i in range(n): b[64 + 8 * i:72 + 8 * i] = ((i + 1) % n).to_bytes(8, 'little')
+open(p, 'wb').write(b)" "$T/dmg/cluster.col" "$naddr"
+set +e
+$B exposure --db "$T/dmg" --cluster --tags "$T/syn/tagpack.yaml" "$dep" >/dev/null 2>"$T/err"; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "the cluster file in .* is damaged" "$T/err" ||
+  fail "exposure --cluster over shifted cluster ids: exit $rc: $(head -c 300 "$T/err")"
 
 # an ingest into a store whose index files are damaged rebuilds them from
 # the columns (it used to probe a full table for ever): the first blocks,
