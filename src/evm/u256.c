@@ -93,6 +93,21 @@ int st_u256_parse(const char *s, size_t n, st_u256 *out) {
         *out = st_u256_from_u64(x);
         return ST_OK;
     }
+    if (n <= 38) { /* most of the rest (wei amounts of 1 ether and up): one 128-bit step */
+        size_t k = n - 19;
+        uint64_t hi = 0, lo = 0;
+        for (size_t j = 0; j < n; j++) {
+            unsigned d = (unsigned)(unsigned char)s[j] - '0';
+            if (d > 9) return ST_EPARSE;
+            if (j < k) hi = hi * 10 + d;
+            else lo = lo * 10 + d;
+        }
+        u128 x = (u128)hi * 10000000000000000000ULL + lo; /* < 10^38 < 2^127 */
+        *out = v;
+        out->w[0] = (uint64_t)x;
+        out->w[1] = (uint64_t)(x >> 64);
+        return ST_OK;
+    }
     /* up to 19 digits at a time in one 64-bit word, then v = v * 10^k + chunk */
     static const uint64_t pow10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
                                        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,

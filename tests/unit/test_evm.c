@@ -78,6 +78,37 @@ static void test_u256(void **state) {
     /* 65 hex digits that are not all leading zeros overflow */
     assert_int_equal(st_u256_parse("0x10000000000000000000000000000000000000000000000000000000000000000", 67, &r),
                      ST_EPARSE);
+    /* every length of decimal, each read the way its length is (one word,
+     * one 128-bit step, 19 digits at a time): the digits come back */
+    char d[80], want[80];
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (size_t n = 1; n <= 78; n++) {
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            d[i] = (char)('0' + (i == 0 && n > 1 ? 1 + x % 9 : x % 10));
+        }
+        d[n] = 0;
+        if (n == 78) d[0] = '1', d[1] = '0'; /* under 2^256 (1.16e77) */
+        st_u256 v = U(d);
+        assert_dec(&v, d);
+        /* a bad digit anywhere is refused */
+        for (size_t i = 0; i < n; i++) {
+            memcpy(want, d, n + 1);
+            want[i] = i % 2 ? '/' : ':';
+            assert_int_equal(st_u256_parse(want, n, &r), ST_EPARSE);
+        }
+    }
+    /* the 128-bit step's ends: 10^19, 10^38 - 1, and leading zeros */
+    st_u256 e = U("10000000000000000000");
+    assert_int_equal(e.w[0], 10000000000000000000ULL);
+    assert_int_equal(e.w[1] | e.w[2] | e.w[3], 0);
+    e = U("99999999999999999999999999999999999999");
+    /* Python: 10**38 - 1 = 0x4b3b4ca85a86c47a098a223fffffffff */
+    assert_int_equal(e.w[1], 0x4b3b4ca85a86c47aULL);
+    assert_int_equal(e.w[0], 0x098a223fffffffffULL);
+    assert_int_equal(e.w[2] | e.w[3], 0);
+    e = U("0000000000000000000000042");
+    assert_dec(&e, "42");
 }
 
 static void test_addr(void **state) {
