@@ -324,8 +324,16 @@ static void warn(ingest *g, const char *file, const char *fmt, const char *what)
 
 /* SANCTRACE_EVM_TIMING=1: the ingest's phases, seconds since it began,
  * on stderr (bench/evm_ingest.sh says where the wall time goes). */
+/* A phase's end on stderr under SANCTRACE_EVM_TIMING: the wall time and
+ * the process's CPU time (every thread's) so far, so a phase that leaves
+ * a core idle shows. */
 static void phase(const ingest *g, const char *what) {
-    if (g->timing) fprintf(stderr, "evm ingest timing: %7.3f s  %s\n", st_now() - g->t_start, what);
+    if (!g->timing) return;
+    struct rusage ru;
+    double cpu = getrusage(RUSAGE_SELF, &ru) ? 0
+                 : (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+                       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+    fprintf(stderr, "evm ingest timing: %7.3f s  cpu %7.3f s  %s\n", st_now() - g->t_start, cpu, what);
 }
 
 static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
@@ -1310,10 +1318,11 @@ static int flush_cols(ingest *g, col_writer *w, st_error *err) {
 #define EV_WINDOW_ROWS_MAX ((uint64_t)1 << 18)
 
 /* Reading ahead.  The export's rows are parsed on a thread of their own,
- * a window ahead of the build: the reader fills g->b while the ingest's
- * own thread joins and builds the previous window in g->wb.  A window
- * changes hands by swapping the row vectors (no copy), only while the
- * builder waits, so each batch has one owner at a time.  Everything else
+ * up to two windows ahead of the build: the reader fills g->b while the
+ * ingest's own thread joins and builds an earlier window in g->wb, and a
+ * window read in full waits in between (read_ahead.ready).  A window
+ * changes hands by swapping the row vectors (no copy) under the lock, so
+ * each batch has one owner at a time.  Everything else
  * the reader touches (the sources, g->b's counts and names, the progress
  * line) is its alone; reports from both threads go through ingest_on_bad,
  * which takes the lock.  Windows are built in the order they are read, so
@@ -1321,7 +1330,8 @@ static int flush_cols(ingest *g, col_writer *w, st_error *err) {
 typedef struct read_ahead {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int full;     /* g->wb holds a window to build */
+    ev_batch ready; /* the rows of a window read and not yet taken by the builder (its vectors only) */
+    int full;     /* ready holds a window */
     int finished; /* the reader has handed over its last window (or failed) */
     int stop;     /* the builder failed: the reader stops at its next window */
     int rc;       /* the reader's outcome; its message in err */
@@ -1347,14 +1357,17 @@ static void swap_rows(ev_batch *a, ev_batch *b) {
 #undef SWAP_VEC
 }
 
-/* The reader's rows become the builder's: 0, or 1 when the builder has
- * stopped (the reader stops too). */
+/* The reader's rows become the window ready for the builder: 0, or 1
+ * when the builder has stopped (the reader stops too).  The reader waits
+ * only while a window is still ready, not while one is being built, so
+ * it reads on a second window ahead instead of idling through a build
+ * that runs long. */
 static int hand_over(read_ahead *ra) {
     pthread_mutex_lock(&ra->mu);
     while (ra->full && !ra->stop) pthread_cond_wait(&ra->cv, &ra->mu);
     int stopped = ra->stop;
     if (!stopped) {
-        swap_rows(&ra->g->b, &ra->g->wb);
+        swap_rows(&ra->g->b, &ra->ready);
         ra->full = 1;
         pthread_cond_broadcast(&ra->cv);
     }
@@ -1486,7 +1499,7 @@ static void help_stop(ingest *g, parse_help *h, int on) {
 }
 
 /* Every file open at once, read a window of blocks at a time: memory
- * holds two windows' rows (exports are written in block order), and the
+ * holds three windows' rows (exports are written in block order), and the
  * join's tables stay small enough for the caches.  The span adapts to keep
  * a window between 64k and 256k rows.  EV_UNSORTED when a file is not in
  * block order (the caller reads the export whole instead). */
@@ -1595,18 +1608,25 @@ static int read_windows(ingest *g, st_error *err) {
         pthread_mutex_lock(&ra.mu);
         while (!ra.full && !ra.finished) pthread_cond_wait(&ra.cv, &ra.mu);
         int have = ra.full;
+        if (have) { /* the ready window is the builder's (its emptied vectors go back) */
+            swap_rows(&ra.ready, &g->wb);
+            ra.full = 0;
+            pthread_cond_broadcast(&ra.cv);
+        }
         pthread_mutex_unlock(&ra.mu);
         if (!have) break; /* finished, nothing left */
         rc = window_build(g, 0, err);
         if (rc == ST_OK) rc = flush_cols(g, cw, err);
-        pthread_mutex_lock(&ra.mu);
-        ra.full = 0;
-        if (rc) ra.stop = 1;
-        pthread_cond_broadcast(&ra.cv);
-        pthread_mutex_unlock(&ra.mu);
-        if (rc) break;
+        if (rc) {
+            pthread_mutex_lock(&ra.mu);
+            ra.stop = 1;
+            pthread_cond_broadcast(&ra.cv);
+            pthread_mutex_unlock(&ra.mu);
+            break;
+        }
     }
     pthread_join(th, NULL);
+    ev_batch_free(&ra.ready);
     g->lock = NULL;
     if (rc == ST_OK && ra.rc) { /* the reader's failure, with its message */
         rc = ra.rc;
