@@ -30,6 +30,7 @@
 #include "core/fs.h"
 #include "core/map.h"
 #include "core/prefetch.h"
+#include "core/side.h"
 #include "evm/evm_int.h"
 #include "sanctrace/wallet.h"
 
@@ -261,48 +262,45 @@ int ev_hashtab_find(const ev_hashtab *t, const uint8_t *keys, size_t ksize, cons
     return 0;
 }
 
-int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, uint64_t **image,
-                       size_t *bytes) {
-    enum { AF_AHEAD = 8 }; /* flows ahead whose counters are asked of the memory */
-    uint64_t total = 0;
-    for (uint64_t f = 0; f < nflow; f++) {
-        if (from[f] < naddr) total++;
-        if (to[f] < naddr && to[f] != from[f]) total++;
-    }
-    size_t words = 3 + (size_t)naddr + 1 + (size_t)total;
-    uint64_t *img = st_calloc(words, 8);
-    if (!img) return ST_ENOMEM;
-    img[0] = EV_AF_MAGIC;
-    img[1] = naddr;
-    img[2] = nflow;
-    uint64_t *off = img + 3, *ids = img + 3 + naddr + 1;
-    for (uint64_t f = 0; f < nflow; f++) {
-        if (f + AF_AHEAD < nflow) {
+/* Half of the flows, [lo, hi), for ev_addrflows_build: counted per
+ * address into cnt, then (cur set) placed at each address's cursor. */
+typedef struct af_half {
+    const uint64_t *from, *to;
+    uint64_t lo, hi, naddr;
+    uint64_t *cnt, *cur, *ids;
+} af_half;
+
+enum { AF_AHEAD = 8 }; /* flows ahead whose counters are asked of the memory */
+
+static void *af_count_half(void *arg) {
+    af_half *h = arg;
+    const uint64_t *from = h->from, *to = h->to;
+    uint64_t naddr = h->naddr, *cnt = h->cnt;
+    for (uint64_t f = h->lo; f < h->hi; f++) {
+        if (f + AF_AHEAD < h->hi) {
             uint64_t a = from[f + AF_AHEAD], b = to[f + AF_AHEAD];
-            if (a < naddr) st_prefetch(&off[a + 1]);
-            if (b < naddr) st_prefetch(&off[b + 1]);
+            if (a < naddr) st_prefetch(&cnt[a]);
+            if (b < naddr) st_prefetch(&cnt[b]);
         }
-        if (from[f] < naddr) off[from[f] + 1]++;
-        if (to[f] < naddr && to[f] != from[f]) off[to[f] + 1]++;
+        if (from[f] < naddr) cnt[from[f]]++;
+        if (to[f] < naddr && to[f] != from[f]) cnt[to[f]]++;
     }
-    for (uint64_t a = 0; a < naddr; a++) off[a + 1] += off[a];
-    /* fill in chain order: a running cursor per address, kept in ids' own
-     * offsets copy would need naddr more words; walk with a temporary */
-    uint64_t *cur = st_malloc((size_t)(naddr ? naddr : 1) * 8);
-    if (!cur) {
-        st_free(img);
-        return ST_ENOMEM;
-    }
-    memcpy(cur, off, (size_t)naddr * 8);
+    return NULL;
+}
+
+static void *af_place_half(void *arg) {
+    af_half *h = arg;
+    const uint64_t *from = h->from, *to = h->to;
+    uint64_t naddr = h->naddr, *cur = h->cur, *ids = h->ids;
     /* cursors and list places are at random: asked for ahead, the
      * cursors twice as far as the places they lead to */
-    for (uint64_t f = 0; f < nflow; f++) {
-        if (f + 2 * AF_AHEAD < nflow) {
+    for (uint64_t f = h->lo; f < h->hi; f++) {
+        if (f + 2 * AF_AHEAD < h->hi) {
             uint64_t a = from[f + 2 * AF_AHEAD], b = to[f + 2 * AF_AHEAD];
             if (a < naddr) st_prefetch(&cur[a]);
             if (b < naddr) st_prefetch(&cur[b]);
         }
-        if (f + AF_AHEAD < nflow) {
+        if (f + AF_AHEAD < h->hi) {
             uint64_t a = from[f + AF_AHEAD], b = to[f + AF_AHEAD];
             if (a < naddr) st_prefetch(&ids[cur[a]]);
             if (b < naddr) st_prefetch(&ids[cur[b]]);
@@ -310,7 +308,48 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
         if (from[f] < naddr) ids[cur[from[f]]++] = f;
         if (to[f] < naddr && to[f] != from[f]) ids[cur[to[f]]++] = f;
     }
-    st_free(cur);
+    return NULL;
+}
+
+/* The flow lists in two halves of the flows, one on a thread of its own:
+ * the lists are the commit's longest build, and the last to finish with
+ * the other core idle.  Each half counts its own flows per address; an
+ * address's list then starts with the first half's flows and the second
+ * half's cursor starts after them, so each list is in chain order as one
+ * pass would leave it. */
+int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, uint64_t **image,
+                       size_t *bytes) {
+    uint64_t *cnt = st_calloc(2 * (size_t)(naddr ? naddr : 1), 8);
+    if (!cnt) return ST_ENOMEM;
+    af_half h[2] = {{from, to, 0, nflow / 2, naddr, cnt, NULL, NULL},
+                    {from, to, nflow / 2, nflow, naddr, cnt + naddr, NULL, NULL}};
+    st_side side;
+    st_side_run(&side, af_count_half, &h[1]);
+    af_count_half(&h[0]);
+    st_side_join(&side);
+    uint64_t total = 0;
+    for (uint64_t a = 0; a < naddr; a++) total += h[0].cnt[a] + h[1].cnt[a];
+    size_t words = 3 + (size_t)naddr + 1 + (size_t)total;
+    uint64_t *img = st_calloc(words, 8);
+    if (!img) {
+        st_free(cnt);
+        return ST_ENOMEM;
+    }
+    img[0] = EV_AF_MAGIC;
+    img[1] = naddr;
+    img[2] = nflow;
+    uint64_t *off = img + 3, *ids = img + 3 + naddr + 1;
+    for (uint64_t a = 0; a < naddr; a++) { /* the counts become the halves' cursors */
+        uint64_t c0 = h[0].cnt[a];
+        off[a + 1] = off[a] + c0 + h[1].cnt[a];
+        h[0].cnt[a] = off[a];
+        h[1].cnt[a] = off[a] + c0;
+    }
+    for (int i = 0; i < 2; i++) h[i].cur = h[i].cnt, h[i].ids = ids;
+    st_side_run(&side, af_place_half, &h[1]);
+    af_place_half(&h[0]);
+    st_side_join(&side);
+    st_free(cnt);
     *image = img;
     *bytes = words * 8;
     return ST_OK;
