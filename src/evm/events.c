@@ -121,16 +121,40 @@ static FILE *open_append(const char *path, size_t head, size_t rec, st_error *er
     return f;
 }
 
+/* the files appended to, as ev_events_sync, _mark and _cut name them */
+static const char *const append_names[] = {"events.bin", "blocktimes.bin"};
+
 int ev_events_sync(const char *dir, st_error *err) {
-    static const char *const names[] = {"events.bin", "blocktimes.bin"};
     for (size_t i = 0; i < 2; i++) {
         char path[1100];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, append_names[i]);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) continue; /* none written */
         int bad = fsync(fd) != 0;
         close(fd);
         if (bad) return st_error_at(err, ST_EIO, path, 0, -1, "cannot sync: %s", strerror(errno));
+    }
+    return ST_OK;
+}
+
+void ev_events_mark(const char *dir, uint64_t size[2]) {
+    for (size_t i = 0; i < 2; i++) {
+        char path[1100];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, append_names[i]);
+        size[i] = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : UINT64_MAX;
+    }
+}
+
+int ev_events_cut(const char *dir, const uint64_t size[2], st_error *err) {
+    for (size_t i = 0; i < 2; i++) {
+        char path[1100];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, append_names[i]);
+        if (stat(path, &sb) != 0 || (size[i] != UINT64_MAX && (uint64_t)sb.st_size <= size[i])) continue;
+        if (size[i] == UINT64_MAX ? unlink(path) != 0 : truncate(path, (off_t)size[i]) != 0)
+            return st_error_at(err, ST_EIO, path, 0, -1, "cannot cut back what an abandoned reading appended: %s",
+                               strerror(errno));
     }
     return ST_OK;
 }

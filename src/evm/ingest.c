@@ -21,14 +21,15 @@
  *
  * Windows.  Every export file is opened at once and read a window of
  * blocks at a time (exports are written in block order): the window's rows
- * are joined and built as above, then forgotten, so memory holds two
+ * are joined and built as above, then forgotten, so memory holds three
  * windows and the join's tables stay in the caches.  The rows are parsed
- * on a thread of their own, a window ahead of the build (read_windows),
- * so the two halves of the work share the machine's cores; the build
- * stays in order, one thread, and the store is the same byte for byte.
- * A file out of block
- * order makes the export be read again whole, one file after another,
- * with the same result; gzip files are always read whole.
+ * on a thread of their own, up to two windows ahead of the build
+ * (read_windows), so the two halves of the work share the machine's
+ * cores; the build stays in order, one thread, and the store is the same
+ * byte for byte.  Gzip files stream the same way, inflated a piece at a
+ * time.  A file out of block order makes the export be read again whole,
+ * one file after another, with the same result (the block times and
+ * events the abandoned windows appended are cut back first).
  *
  * Commit.  Each column is cut back to the manifest's count (whatever an
  * interrupted run left), appended (in 32 MiB steps between windows) and
@@ -322,11 +323,9 @@ static void warn(ingest *g, const char *file, const char *fmt, const char *what)
 
 /* ---- ids ---- */
 
-/* SANCTRACE_EVM_TIMING=1: the ingest's phases, seconds since it began,
- * on stderr (bench/evm_ingest.sh says where the wall time goes). */
-/* A phase's end on stderr under SANCTRACE_EVM_TIMING: the wall time and
- * the process's CPU time (every thread's) so far, so a phase that leaves
- * a core idle shows. */
+/* SANCTRACE_EVM_TIMING=1: each phase's end on stderr, with the seconds
+ * since the ingest began and the process's CPU time (every thread's) so
+ * far, so a phase that leaves a core idle shows. */
 static void phase(const ingest *g, const char *what) {
     if (!g->timing) return;
     struct rusage ru;
@@ -2277,8 +2276,11 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
                  g.unread_files == 1 ? "this one" : "this one and others");
         warn(&g, g.unread_first, "%s", msg);
     }
+    uint64_t appended[2];
+    ev_events_mark(dir, appended);
     rc = read_windows(&g, err); /* gzip files too: each is inflated a piece at a time */
     if (rc == EV_UNSORTED) { /* nothing kept: the export again, whole */
+        if ((rc = ev_events_cut(dir, appended, err))) goto done;
         ingest_release(&g);
         memset(rep, 0, sizeof *rep);
         g.attempt = 1;
