@@ -1453,7 +1453,9 @@ static int gz_new(ev_gz **out, const void *in, size_t inlen, int fd, const char 
     }
     z->in = in;
     z->inlen = inlen;
-    z->chunk = chunk ? chunk : z->plain ? EV_PLAIN_CHUNK : EV_GZ_CHUNK;
+    /* (a plain file that opens itself again for each piece keeps 1 MiB
+     * pieces: an open a piece costs more than the cache saves) */
+    z->chunk = chunk ? chunk : z->plain && z->held ? EV_PLAIN_CHUNK : EV_GZ_CHUNK;
     z->cap = z->chunk < EV_GZ_FIRST ? z->chunk : EV_GZ_FIRST;
     if (!(z->buf = st_malloc(z->cap))) {
         gz_free(z);
