@@ -325,9 +325,10 @@ int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st
 /* fsync events.bin and blocktimes.bin (before the manifest is renamed). */
 int ev_events_sync(const char *dir, st_error *err);
 /* The sizes of events.bin and blocktimes.bin (UINT64_MAX: none), and the
- * files cut back to them (removed when there was none): a reading in windows that is abandoned (a file out of
- * block order, read again whole) takes back what it appended, so the
- * second reading does not write its records twice. */
+ * files cut back to them (removed when there was none): a reading that
+ * does not reach its commit (abandoned for a whole one when a file is out
+ * of block order, or failed) takes back what its windows appended, so the
+ * next reading does not write its records twice. */
 void ev_events_mark(const char *dir, uint64_t size[2]);
 int ev_events_cut(const char *dir, const uint64_t size[2], st_error *err);
 

@@ -2276,6 +2276,9 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
                  g.unread_files == 1 ? "this one" : "this one and others");
         warn(&g, g.unread_first, "%s", msg);
     }
+    /* a reading that does not reach its commit (abandoned for a whole one,
+     * or failed) takes back the block times and events its windows
+     * appended, so the next reading does not write them twice */
     uint64_t appended[2];
     ev_events_mark(dir, appended);
     rc = read_windows(&g, err); /* gzip files too: each is inflated a piece at a time */
@@ -2288,6 +2291,10 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         rc = read_whole(&g, err);
     }
     if (rc == ST_OK) rc = ingest_commit(&g, dir, NULL, err);
+    else {
+        st_error e2;
+        (void)ev_events_cut(dir, appended, &e2); /* the reading's own error is the one to report */
+    }
 done:
     ingest_end(&g, t0, lock);
     return rc;
