@@ -263,11 +263,11 @@ int ev_hashtab_find(const ev_hashtab *t, const uint8_t *keys, size_t ksize, cons
 }
 
 /* Half of the flows, [lo, hi), for ev_addrflows_build: counted per
- * address into cnt, then (cur set) placed at each address's cursor. */
+ * address into at[], which then holds each address's next place in ids. */
 typedef struct af_half {
     const uint64_t *from, *to;
     uint64_t lo, hi, naddr;
-    uint64_t *cnt, *cur, *ids;
+    uint64_t *at, *ids;
 } af_half;
 
 enum { AF_AHEAD = 8 }; /* flows ahead whose counters are asked of the memory */
@@ -275,7 +275,7 @@ enum { AF_AHEAD = 8 }; /* flows ahead whose counters are asked of the memory */
 static void *af_count_half(void *arg) {
     af_half *h = arg;
     const uint64_t *from = h->from, *to = h->to;
-    uint64_t naddr = h->naddr, *cnt = h->cnt;
+    uint64_t naddr = h->naddr, *cnt = h->at;
     for (uint64_t f = h->lo; f < h->hi; f++) {
         if (f + AF_AHEAD < h->hi) {
             uint64_t a = from[f + AF_AHEAD], b = to[f + AF_AHEAD];
@@ -291,7 +291,7 @@ static void *af_count_half(void *arg) {
 static void *af_place_half(void *arg) {
     af_half *h = arg;
     const uint64_t *from = h->from, *to = h->to;
-    uint64_t naddr = h->naddr, *cur = h->cur, *ids = h->ids;
+    uint64_t naddr = h->naddr, *cur = h->at, *ids = h->ids;
     /* cursors and list places are at random: asked for ahead, the
      * cursors twice as far as the places they lead to */
     for (uint64_t f = h->lo; f < h->hi; f++) {
@@ -321,14 +321,13 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
                        size_t *bytes) {
     uint64_t *cnt = st_calloc(2 * (size_t)(naddr ? naddr : 1), 8);
     if (!cnt) return ST_ENOMEM;
-    af_half h[2] = {{from, to, 0, nflow / 2, naddr, cnt, NULL, NULL},
-                    {from, to, nflow / 2, nflow, naddr, cnt + naddr, NULL, NULL}};
+    af_half h[2] = {{from, to, 0, nflow / 2, naddr, cnt, NULL}, {from, to, nflow / 2, nflow, naddr, cnt + naddr, NULL}};
     st_side side;
     st_side_run(&side, af_count_half, &h[1]);
     af_count_half(&h[0]);
     st_side_join(&side);
     uint64_t total = 0;
-    for (uint64_t a = 0; a < naddr; a++) total += h[0].cnt[a] + h[1].cnt[a];
+    for (uint64_t a = 0; a < naddr; a++) total += h[0].at[a] + h[1].at[a];
     size_t words = 3 + (size_t)naddr + 1 + (size_t)total;
     uint64_t *img = st_calloc(words, 8);
     if (!img) {
@@ -340,12 +339,12 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
     img[2] = nflow;
     uint64_t *off = img + 3, *ids = img + 3 + naddr + 1;
     for (uint64_t a = 0; a < naddr; a++) { /* the counts become the halves' cursors */
-        uint64_t c0 = h[0].cnt[a];
-        off[a + 1] = off[a] + c0 + h[1].cnt[a];
-        h[0].cnt[a] = off[a];
-        h[1].cnt[a] = off[a] + c0;
+        uint64_t c0 = h[0].at[a];
+        off[a + 1] = off[a] + c0 + h[1].at[a];
+        h[0].at[a] = off[a];
+        h[1].at[a] = off[a] + c0;
     }
-    for (int i = 0; i < 2; i++) h[i].cur = h[i].cnt, h[i].ids = ids;
+    h[0].ids = h[1].ids = ids;
     st_side_run(&side, af_place_half, &h[1]);
     af_place_half(&h[0]);
     st_side_join(&side);

@@ -83,18 +83,10 @@ int st_u256_parse(const char *s, size_t n, st_u256 *out) {
         return ST_OK;
     }
     if (!n || n > 100) return ST_EPARSE;
-    if (n <= 19) { /* most amounts: one word, no 256-bit steps */
-        uint64_t x = 0;
-        for (size_t j = 0; j < n; j++) {
-            unsigned d = (unsigned)(unsigned char)s[j] - '0';
-            if (d > 9) return ST_EPARSE;
-            x = x * 10 + d;
-        }
-        *out = st_u256_from_u64(x);
-        return ST_OK;
-    }
-    if (n <= 38) { /* most of the rest (wei amounts of 1 ether and up): one 128-bit step */
-        size_t k = n - 19;
+    /* most amounts (wei up to 10^20 ether): the last 19 digits in one word,
+     * any before them in another, joined in one 128-bit step */
+    if (n <= 38) {
+        size_t k = n > 19 ? n - 19 : 0;
         uint64_t hi = 0, lo = 0;
         for (size_t j = 0; j < n; j++) {
             unsigned d = (unsigned)(unsigned char)s[j] - '0';
