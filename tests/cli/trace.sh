@@ -151,10 +151,7 @@ set -e
 # roots (each address's id shifted by one): `exposure --cluster` says the
 # file is damaged and how to rebuild it (it said "out of memory")
 rm -rf "$T/dmg"; cp -r "$T/sdb" "$T/dmg"
-python3 -c "
-import sys; p, n = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, 'rb').read())
-for i in range(n): b[64 + 8 * i:72 + 8 * i] = ((i + 1) % n).to_bytes(8, 'little')
-open(p, 'wb').write(b)" "$T/dmg/cluster.col" "$naddr"
+set_words "$T/dmg/cluster.col" 64 8 "$naddr" '(i + 1) % n'
 set +e
 $B exposure --db "$T/dmg" --cluster --tags "$T/syn/tagpack.yaml" "$dep" >/dev/null 2>"$T/err"; rc=$?
 set -e
@@ -198,10 +195,7 @@ for dmg in hdr:177 chain:177 tx_first_out:rising addr:last; do
   how=${dmg#*:}; f=${dmg%%:*}.col
   rm -rf "$T/dmg"; cp -r "$T/half" "$T/dmg"
   case $how in
-    last) python3 -c "
-import sys; p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
-for o in range(56, len(b), 64): b[o:o + 8] = (1 << 40).to_bytes(8, 'little')
-open(p, 'wb').write(b)" "$T/dmg/$f" ;;
+    last) set_words "$T/dmg/$f" 56 64 0 '1 << 40' ;;
     *) damage "$T/dmg/$f" "$how" ;;
   esac
   timeout 300 $B chain ingest --db "$T/dmg" "$T/part2.dat" >/dev/null 2>"$T/err"; rc=$?

@@ -15,3 +15,17 @@ damage() {
   esac
   mv "$1.dmg" "$1"
 }
+# set_words FILE START STEP COUNT EXPR: the little-endian 64-bit words at
+# START, START+STEP, ... (COUNT of them, or every one to the end when
+# COUNT is 0) set to EXPR, a Python expression of i (the word's number)
+# and n (COUNT): links shifted, a field set past every table.
+set_words() {
+  python3 -c "
+import sys; p, at, step, n, expr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+b = bytearray(open(p, 'rb').read())
+count = n or max(0, (len(b) - at - 8) // step + 1)
+for i in range(count):
+    o = at + step * i
+    b[o:o + 8] = (eval(expr, {'i': i, 'n': n}) % (1 << 64)).to_bytes(8, 'little')
+open(p, 'wb').write(b)" "$@"
+}
