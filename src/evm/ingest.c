@@ -287,6 +287,7 @@ typedef struct ingest {
     colbuf col[EV_NCOLS];
     uint64_t *trace_order, *tok_order, *tx_order;
     int warned_dup_traces;
+    int committed;          /* the manifest renamed: this run's records are the store's */
     pthread_mutex_t *lock;  /* while two threads report (read_windows) */
     int timing;             /* SANCTRACE_EVM_TIMING: phase() says when each phase ends */
     int nice_below;         /* the reading's other threads' nice value (yield_to_builder) */
@@ -2110,6 +2111,7 @@ static int commit_rest(ingest *g, const char *dir, const ev_feed *feed, st_error
     if (!g->opts->no_sync && (rc = ev_events_sync(dir, err))) return rc; /* committed with the blocks they belong to */
     if (feed && feed->before_commit && (rc = feed->before_commit(feed->ctx, dir, &g->nc, err))) return rc;
     if ((rc = ev_manifest_write(dir, &g->nc, err))) return rc;
+    g->committed = 1;
     if (!g->opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
@@ -2245,6 +2247,20 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     return rc;
 }
 
+/* A run that fails before its manifest is renamed gives back what it
+ * wrote past the last commit: the column tails (the next ingest would cut
+ * them, but a full disk wants its space now) and the block times and
+ * events its windows appended (else the next run writes them twice).  The
+ * run's own error is the one reported. */
+static void ingest_abandon(ingest *g, const char *dir, const uint64_t appended[2]) {
+    if (g->committed) return;
+    for (int c = 0; c < EV_NCOLS; c++)
+        if (g->colfd[c] && ftruncate(g->colfd[c] - 1, (off_t)(g->c.n[ev_col_count(c)] * ev_col_width(c)))) {}
+    st_error e;
+    st_error_clear(&e);
+    (void)ev_events_cut(dir, appended, &e);
+}
+
 static void ingest_end(ingest *g, double t0, int lock) {
     g->rep->files = g->b.files;
     g->rep->rows = g->b.rows;
@@ -2291,10 +2307,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
         rc = read_whole(&g, err);
     }
     if (rc == ST_OK) rc = ingest_commit(&g, dir, NULL, err);
-    else {
-        st_error e2;
-        (void)ev_events_cut(dir, appended, &e2); /* the reading's own error is the one to report */
-    }
+    if (rc) ingest_abandon(&g, dir, appended);
 done:
     ingest_end(&g, t0, lock);
     return rc;
@@ -2306,9 +2319,14 @@ int ev_ingest_feed(const char *dir, const ev_feed *feed, const st_evm_ingest_opt
     double t0 = st_now();
     int lock = -1;
     int rc = ingest_begin(&g, dir, feed, opts, rep, &lock, err);
-    if (rc == ST_OK) rc = feed->read(feed->ctx, &g.b, err);
+    if (rc) goto done;
+    uint64_t appended[2];
+    ev_events_mark(dir, appended);
+    rc = feed->read(feed->ctx, &g.b, err);
     if (rc == ST_OK) rc = window_build(&g, 1, err);
     if (rc == ST_OK) rc = ingest_commit(&g, dir, feed, err);
+    if (rc) ingest_abandon(&g, dir, appended);
+done:
     ingest_end(&g, t0, lock);
     return rc;
 }
