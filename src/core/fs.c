@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -103,6 +104,26 @@ int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp,
         left -= (size_t)n;
     }
     *fd = f;
+    return ST_OK;
+}
+
+int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, void **map, st_error *err) {
+    *fd = -1, *map = NULL;
+    if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp)
+        return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
+    if (!len || len > (size_t)INT64_MAX) return st_error_at(err, ST_ELIMIT, tmp, 0, -1, "cannot map %zu bytes", len);
+    int f = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
+    if (f < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
+    int e;
+    while ((e = fallocate(f, 0, 0, (off_t)len)) != 0 && errno == EINTR) {}
+    void *p = e == 0 ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0) : MAP_FAILED;
+    if (p == MAP_FAILED) {
+        e = errno;
+        close(f);
+        unlink(tmp);
+        return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot reserve and map %zu bytes: %s", len, strerror(e));
+    }
+    *fd = f, *map = p;
     return ST_OK;
 }
 

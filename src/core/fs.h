@@ -10,6 +10,7 @@
 #define ST_FS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "sanctrace/sanctrace.h"
 
@@ -41,6 +42,15 @@ int st_file_write_atomic(const char *path, const void *data, size_t len, st_erro
  * several files together; on failure nothing is left. */
 int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp, size_t ntmp, int *fd,
                       st_error *err);
+/* The other way to its first half, for an image built in place: a new
+ * path.tmp.PID (named in tmp[ntmp]) of len bytes, its blocks reserved
+ * (fallocate: a full disk is this error, never a fault on a later store
+ * to the mapping), mapped shared for writing in *map, reading as zeros;
+ * left open on *fd.  What is stored there is the file's: munmap, then
+ * sync and rename as after st_file_write_tmp.  On failure nothing is left
+ * (a file system without fallocate fails here, and the caller builds in
+ * memory instead). */
+int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, void **map, st_error *err);
 /* Each missing directory of path created with ST_DIR_MODE. */
 int st_mkdir_p(const char *path, st_error *err);
 /* Create path empty with ST_FILE_MODE when missing; when it exists, is

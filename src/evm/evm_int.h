@@ -103,15 +103,25 @@ typedef struct ev_hashtab {
     void *owned;         /* st_malloc'd when rebuilt in memory */
 } ev_hashtab;
 
+/* Where a build puts its image: zeroed memory of bytes from get (the
+ * ingest's: a new index file, mapped, so the image is built in the page
+ * cache and never copied there), or st_calloc's when a build is given
+ * NULL; NULL from get fails the build (ST_ENOMEM). */
+typedef struct ev_dest {
+    void *(*get)(void *ctx, size_t bytes);
+    void *ctx;
+} ev_dest;
+
 /* Build the table over keys[i*ksize..] for lo <= i < n (a base when !delta,
- * then lo is 0); the st_malloc'd image is the caller's, *bytes its size. */
-int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t lo, uint64_t n, int delta, uint64_t **image,
-                     size_t *bytes);
+ * then lo is 0) in memory from d; the image is the caller's, *bytes its
+ * size. */
+int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t lo, uint64_t n, int delta, const ev_dest *d,
+                     uint64_t **image, size_t *bytes);
 int ev_hashtab_find(const ev_hashtab *t, const uint8_t *keys, size_t ksize, const uint8_t *key, uint64_t *id);
 /* The per-address CSR image of a base: 3-word header (magic, naddr,
  * nflow), naddr+1 offsets, then the flow ids. */
-int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, uint64_t **image,
-                       size_t *bytes);
+int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, const ev_dest *d,
+                       uint64_t **image, size_t *bytes);
 /* A delta's lists, of the flows in [lo, nflow) only: 6-word header (magic,
  * naddr, lo, nflow, nt touched addresses, cap), an id table of cap slots
  * (entry + 1, keyed by address id), the nt addresses, nt+1 offsets, then

@@ -211,12 +211,16 @@ const char *ev_ix_name(int ix, int delta) { return ix_names[ix][!!delta]; }
  * [magic, lo, n, cap]. */
 static size_t ht_head(int delta) { return delta ? 4 : 3; }
 
-int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t lo, uint64_t n, int delta, uint64_t **image,
-                     size_t *bytes) {
+static void *dest_get(const ev_dest *d, size_t words) {
+    return d ? d->get(d->ctx, words * 8) : st_calloc(words, 8);
+}
+
+int ev_hashtab_build(const uint8_t *keys, size_t ksize, uint64_t lo, uint64_t n, int delta, const ev_dest *d,
+                     uint64_t **image, size_t *bytes) {
     uint64_t cap = 16, cnt = n - lo;
     while (cap < cnt * 2) cap <<= 1;
     size_t head = ht_head(delta);
-    uint64_t *img = st_calloc((size_t)cap + head, 8);
+    uint64_t *img = dest_get(d, (size_t)cap + head);
     if (!img) return ST_ENOMEM;
     img[0] = delta ? EV_HTD_MAGIC : EV_HT_MAGIC;
     if (delta) img[1] = lo, img[2] = n, img[3] = cap;
@@ -317,8 +321,8 @@ static void *af_place_half(void *arg) {
  * address's list then starts with the first half's flows and the second
  * half's cursor starts after them, so each list is in chain order as one
  * pass would leave it. */
-int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, uint64_t **image,
-                       size_t *bytes) {
+int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, const ev_dest *d,
+                       uint64_t **image, size_t *bytes) {
     uint64_t *cnt = st_calloc(2 * (size_t)(naddr ? naddr : 1), 8);
     if (!cnt) return ST_ENOMEM;
     af_half h[2] = {{from, to, 0, nflow / 2, naddr, cnt, NULL}, {from, to, nflow / 2, nflow, naddr, cnt + naddr, NULL}};
@@ -329,7 +333,7 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
     uint64_t total = 0;
     for (uint64_t a = 0; a < naddr; a++) total += h[0].at[a] + h[1].at[a];
     size_t words = 3 + (size_t)naddr + 1 + (size_t)total;
-    uint64_t *img = st_calloc(words, 8);
+    uint64_t *img = dest_get(d, words);
     if (!img) {
         st_free(cnt);
         return ST_ENOMEM;
@@ -623,7 +627,7 @@ static int open_hashtab(st_evm *e, const char *dir, int ix) {
         unmap_index(&m[0]);
         uint64_t *own;
         size_t bytes;
-        if (ev_hashtab_build(e->col[col], w, 0, n, 0, &own, &bytes)) return ST_ENOMEM;
+        if (ev_hashtab_build(e->col[col], w, 0, n, 0, NULL, &own, &bytes)) return ST_ENOMEM;
         t[0].owned = own, t[0].slots = own + 3, t[0].cap = own[2], t[0].lo = 0, t[0].n = n;
         cover[0] = n;
     }
@@ -638,7 +642,7 @@ static int open_hashtab(st_evm *e, const char *dir, int ix) {
     unmap_index(&m[1]);
     uint64_t *own;
     size_t bytes;
-    if (ev_hashtab_build(e->col[col], w, cover[0], n, 1, &own, &bytes)) return ST_ENOMEM;
+    if (ev_hashtab_build(e->col[col], w, cover[0], n, 1, NULL, &own, &bytes)) return ST_ENOMEM;
     t[1].owned = own, t[1].slots = own + 4, t[1].cap = own[3], t[1].n = n;
     return ST_OK;
 }
@@ -655,7 +659,7 @@ static int open_aflists(st_evm *e, const char *dir) {
         unmap_index(&m[0]);
         uint64_t *own;
         size_t bytes;
-        if (ev_addrflows_build(from, to, nflow, naddr, &own, &bytes)) return ST_ENOMEM;
+        if (ev_addrflows_build(from, to, nflow, naddr, NULL, &own, &bytes)) return ST_ENOMEM;
         e->af_owned[0] = own;
         img = own;
         cover[0] = naddr, cover[1] = nflow;

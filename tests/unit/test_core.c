@@ -1,4 +1,7 @@
 /* test_core.c - buffers, maps, CSV reading, allocation failure paths. */
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "testutil.h"
 
 #include "core/alloc.h"
@@ -322,6 +325,44 @@ static void test_fs_atomic(void **state) {
     free(d);
 }
 
+/* An image built in its own file: zeros to start, the stores the file's
+ * once unmapped; a file that cannot be made leaves nothing. */
+static void test_fs_map_tmp(void **state) {
+    (void)state;
+    char *d = st_test_tmpdir();
+    char p[512], tmp[600];
+    snprintf(p, sizeof p, "%s/img", d);
+    int fd;
+    void *map;
+    size_t len = 3 * 4096 + 5;
+    assert_int_equal(st_file_map_tmp(p, len, tmp, sizeof tmp, &fd, &map, NULL), ST_OK);
+    assert_true(st_path_exists(tmp));
+    unsigned char *b = map;
+    for (size_t i = 0; i < len; i++) assert_int_equal(b[i], 0);
+    for (size_t i = 0; i < len; i++) b[i] = (unsigned char)(i * 7);
+    assert_int_equal(munmap(map, len), 0);
+    assert_int_equal(close(fd), 0);
+    char *data;
+    size_t n;
+    assert_int_equal(st_file_read(tmp, len + 1, &data, &n, NULL), ST_OK);
+    assert_int_equal(n, len);
+    for (size_t i = 0; i < len; i++) assert_int_equal((unsigned char)data[i], (unsigned char)(i * 7));
+    st_free(data);
+    /* no room for the name, and no such folder: an error, no file */
+    st_error err;
+    st_error_clear(&err);
+    char small[8];
+    assert_int_equal(st_file_map_tmp(p, len, small, sizeof small, &fd, &map, &err), ST_ELIMIT);
+    assert_null(map);
+    snprintf(p, sizeof p, "%s/missing/img", d);
+    assert_int_equal(st_file_map_tmp(p, len, tmp, sizeof tmp, &fd, &map, &err), ST_EIO);
+    assert_null(map);
+    assert_int_equal(fd, -1);
+    assert_false(st_path_exists(tmp));
+    assert_int_equal(st_rm_rf(d), ST_OK);
+    free(d);
+}
+
 /* An environment switch is on for a value, off for what reads as "no". */
 static void test_env_flag(void **state) {
     (void)state;
@@ -395,6 +436,7 @@ int main(void) {
         cmocka_unit_test(test_csv_resync_fields_and_limits),
         cmocka_unit_test(test_csv_write_guard),
         cmocka_unit_test(test_fs_atomic),
+        cmocka_unit_test(test_fs_map_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
