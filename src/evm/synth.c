@@ -141,11 +141,15 @@ int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *er
         }
         fprintf(s.f[i], "%s\n", headers[i]);
     }
-    uint64_t flows = 0, txn = 0, logi;
+    uint64_t flows = 0, logi;
     char bh[67], ph[67], th[67], miner[43], from[43], to[43], fwd[43], tok[43], val[ST_U256_TEXT], val2[ST_U256_TEXT];
     char bloom[2 + 512 + 1], call[2 + 8 + 128 + 1], rcpt[43];
     uint64_t first = opts->first_block ? opts->first_block : SY_FIRST_BLOCK;
     hash_of(H_BLOCK, first - 1, ph);
+    /* transactions numbered by their place in the chain, so that an export
+     * from a later block (--from-block) never repeats an earlier one's
+     * hashes */
+    uint64_t txn = (first - SY_FIRST_BLOCK) * SY_TX_PER_BLOCK;
     for (uint64_t b = first; flows < target; b++) {
         hash_of(H_BLOCK, b, bh);
         addr_of(K_MINER, st_rng_below(&s.rng, 16), miner);
