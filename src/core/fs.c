@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -107,21 +108,46 @@ int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp,
     return ST_OK;
 }
 
+int st_fs_reserves(int fd) {
+    struct statfs sf;
+    if (fstatfs(fd, &sf) != 0) return 0;
+    switch ((unsigned long)sf.f_type) {
+    case 0xEF53UL:     /* ext2, ext3, ext4 */
+    case 0x58465342UL: /* xfs */
+    case 0x01021994UL: /* tmpfs */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, void **map, st_error *err) {
     *fd = -1, *map = NULL;
-    if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp)
+    if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp) {
+        errno = ENAMETOOLONG;
         return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-    if (!len || len > (size_t)INT64_MAX) return st_error_at(err, ST_ELIMIT, tmp, 0, -1, "cannot map %zu bytes", len);
+    }
+    if (!len || len > (size_t)INT64_MAX) {
+        errno = EINVAL;
+        return st_error_at(err, ST_ELIMIT, tmp, 0, -1, "cannot map %zu bytes", len);
+    }
     int f = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
-    if (f < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
-    int e;
-    while ((e = fallocate(f, 0, 0, (off_t)len)) != 0 && errno == EINTR) {}
-    void *p = e == 0 ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0) : MAP_FAILED;
-    if (p == MAP_FAILED) {
-        e = errno;
+    if (f < 0) {
+        int e = errno;
+        st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(e));
+        errno = e;
+        return ST_EIO;
+    }
+    int e = st_fs_reserves(f) ? 0 : EOPNOTSUPP;
+    while (!e && fallocate(f, 0, 0, (off_t)len) != 0 && (e = errno) == EINTR) e = 0;
+    void *p = MAP_FAILED;
+    if (!e && (p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0)) == MAP_FAILED) e = errno;
+    if (e) {
         close(f);
         unlink(tmp);
-        return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot reserve and map %zu bytes: %s", len, strerror(e));
+        st_error_at(err, ST_EIO, tmp, 0, -1, "cannot reserve and map %zu bytes: %s", len, strerror(e));
+        errno = e;
+        return ST_EIO;
     }
     *fd = f, *map = p;
     return ST_OK;

@@ -1727,6 +1727,7 @@ typedef struct ix_file {
     char tmp[1120], path[1100];
     void *map; /* the image, built in the file itself (ix_map) */
     size_t maplen;
+    st_error err; /* ix_map's, when there was no room for the file */
 } ix_file;
 
 /* A base image's memory (ev_dest): its new file, mapped, so that the
@@ -1737,10 +1738,15 @@ typedef struct ix_file {
  * took half again as long as building them. */
 static void *ix_map(void *ctx, size_t bytes) {
     ix_file *o = ctx;
-    st_error e;
     int fd;
     void *p;
-    if (st_file_map_tmp(o->path, bytes, o->tmp, sizeof o->tmp, &fd, &p, &e) != ST_OK) return st_calloc(1, bytes);
+    if (st_file_map_tmp(o->path, bytes, o->tmp, sizeof o->tmp, &fd, &p, &o->err) != ST_OK) {
+        /* no room: the build stops here (write_ix reports it), not after
+         * building the image in memory only to fail its write */
+        if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) return NULL;
+        st_error_clear(&o->err);
+        return st_calloc(1, bytes);
+    }
     o->fd = fd + 1, o->map = p, o->maplen = bytes;
     return p;
 }
@@ -1830,6 +1836,10 @@ static int write_ix(ingest *g, const char *dir, int ix, const st_fmap *keys, con
         ev_dest d = {ix_map, &out[0]};
         rc = ix == EV_IX_FLOWS ? ev_addrflows_build(f, t, n, g->nc.n[EV_N_ADDRS], &d, &img, &bytes)
                                : ev_hashtab_build((const uint8_t *)keys->data, w, 0, n, 0, &d, &img, &bytes);
+        if (rc && out[0].err.code) {
+            *err = out[0].err;
+            return err->code;
+        }
         if (rc || (rc = write_index(img, bytes, &out[0], err))) return rc;
         base = n;
     }
@@ -2286,15 +2296,15 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
 
 /* A run that fails before its manifest is renamed gives back what it
  * wrote past the last commit: the column tails (the next ingest would cut
- * them, but a full disk wants its space now) and the block times and
- * events its windows appended (else the next run writes them twice).  The
- * run's own error is the one reported. */
+ * them, but a full disk wants its space now), every column by its name
+ * (an abandoned first reading's files are closed by then), and the block
+ * times and events its windows appended (else the next run writes them
+ * twice).  The run's own error is the one reported. */
 static void ingest_abandon(ingest *g, const char *dir, const uint64_t appended[2]) {
     if (g->committed) return;
-    for (int c = 0; c < EV_NCOLS; c++)
-        if (g->colfd[c] && ftruncate(g->colfd[c] - 1, (off_t)(g->c.n[ev_col_count(c)] * ev_col_width(c)))) {}
     st_error e;
     st_error_clear(&e);
+    (void)cut_columns(dir, &g->c, &e);
     (void)ev_events_cut(dir, appended, &e);
 }
 
@@ -2336,12 +2346,12 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
     ev_events_mark(dir, appended);
     rc = read_windows(&g, err); /* gzip files too: each is inflated a piece at a time */
     if (rc == EV_UNSORTED) { /* nothing kept: the export again, whole */
-        if ((rc = ev_events_cut(dir, appended, err))) goto done;
+        rc = ev_events_cut(dir, appended, err);
         ingest_release(&g);
         memset(rep, 0, sizeof *rep);
         g.attempt = 1;
-        if ((rc = ingest_prepare(&g, dir, err))) goto done;
-        rc = read_whole(&g, err);
+        if (rc == ST_OK) rc = ingest_prepare(&g, dir, err);
+        if (rc == ST_OK) rc = read_whole(&g, err);
     }
     if (rc == ST_OK) rc = ingest_commit(&g, dir, NULL, err);
     if (rc) ingest_abandon(&g, dir, appended);

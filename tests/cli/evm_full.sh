@@ -23,14 +23,15 @@ same_store() { # $1 a store that must hold what $T/ref does, byte for byte
   done
 }
 
-# $1 db, $2 what the case is, $3 command prefix for the failing ingest;
+# $1 db (the first part committed unless it is there), $2 what the case
+# is, $3 the failing ingest's command prefix (ending in exec), $4 its export ($T/b);
 # prints the file the error named
 no_room() {
-  $B evm ingest --db $1 $T/a >/dev/null
+  [ -d $1 ] || $B evm ingest --db $1 $T/a >/dev/null
   $B evm stats --db $1 >$T/before.json
   before=$(du -sk $1 | cut -f1)
   set +e
-  sh -c "$3 exec $B evm ingest --db $1 $T/b" >/dev/null 2>$T/err; rc=$?
+  sh -c "$3 $B evm ingest --db $1 ${4:-$T/b}" >/dev/null 2>$T/err; rc=$?
   set -e
   [ $rc -eq 2 ] || fail "no room ($2): exit $rc, $(cat $T/err)"
   grep -q "sanctrace: $1/.*: .*\(No space left on device\|File too large\)" $T/err \
@@ -44,22 +45,45 @@ no_room() {
 
 # a file size limit (ulimit -f in 512- or 1024-byte blocks: the largest
 # column, the amounts, meets it first), for any user
-no_room $T/lim "file size limit" "ulimit -f 1200;" >$T/named
+no_room $T/lim "file size limit" "ulimit -f 1200; exec" >$T/named
 cp -a $T/lim $T/lim2
 $B evm ingest --db $T/lim2 $T/b >/dev/null || fail "resume after the size limit"
 same_store $T/lim2 "resume after the size limit"
 
-# a full file system: tmpfs mounts a little smaller than the whole store
-# needs, down from there, so that the room runs out at the commit's
+# an export out of block order is read again whole: the columns its first
+# reading wrote (32 MiB batches, so a million flows) are given back too
+# when the whole reading runs out of room (prlimit: a limit in bytes,
+# whatever the shell's ulimit counts in)
+if command -v prlimit >/dev/null; then
+  $B evm synth --flows 1000000 --seed 5 --out $T/o >/dev/null
+  f=$T/o/transactions.csv; n=$(wc -l <$f)
+  awk -v at=$((n * 4 / 5)) 'NR == 3 { held = $0; next } { print } NR == at { print held }' $f >$T/o.csv
+  mv $T/o.csv $f
+  set +e
+  prlimit --fsize=14336000 $B evm ingest --db $T/ooo $T/o >/dev/null 2>$T/err; rc=$?
+  set -e
+  [ $rc -eq 2 ] && grep -q "File too large" $T/err || fail "out of block order, no room: exit $rc, $(cat $T/err)"
+  for c in $T/ooo/*.col; do
+    [ ! -s "$c" ] || fail "out of block order, no room: $(basename "$c") keeps $(wc -c <"$c") bytes of no commit"
+  done
+  ! ls $T/ooo | grep -q '\.tmp\.' || fail "out of block order, no room: temporary files left"
+  $B evm ingest --db $T/ooo $T/o >/dev/null || fail "out of block order: resume"
+  rm -rf $T/o $T/ooo
+fi
+
+# a full file system: tmpfs mounts smaller than the whole store needs,
+# from 500 KiB less down, so that the room runs out at the commit's
 # indexes as well as in the columns (root only)
 mkdir -p $T/mnt
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k,mode=0700 sanctrace-test $T/mnt 2>/dev/null; then
   umount $T/mnt
-  trap 'umount $T/mnt 2>/dev/null || true' EXIT
+  # never left mounted, whatever ends the test (the runner removes $T)
+  trap 'umount -l $T/mnt 2>/dev/null || true' EXIT
+  trap 'exit 1' INT TERM HUP
   : >$T/named
-  for less in 0 500 1000 1500 2000 2500 3000; do
+  for less in 500 1000 1500 2000 2500 3000; do
     mount -t tmpfs -o size=$((need - less))k,mode=0700 sanctrace-test $T/mnt
-    no_room $T/mnt/db "file system full, $((need - less)) KiB" "" >>$T/named
+    no_room $T/mnt/db "file system full, $((need - less)) KiB" exec >>$T/named
     rm -rf $T/res; cp -a $T/mnt/db $T/res
     umount $T/mnt
     $B evm ingest --db $T/res $T/b >/dev/null || fail "resume after a full file system ($((need - less)) KiB)"
