@@ -124,12 +124,14 @@ int st_fs_reserves(int fd) {
 int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, void **map, st_error *err) {
     *fd = -1, *map = NULL;
     if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp) {
+        st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
         errno = ENAMETOOLONG;
-        return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
+        return ST_ELIMIT;
     }
     if (!len || len > (size_t)INT64_MAX) {
+        st_error_at(err, ST_ELIMIT, tmp, 0, -1, "cannot map %zu bytes", len);
         errno = EINVAL;
-        return st_error_at(err, ST_ELIMIT, tmp, 0, -1, "cannot map %zu bytes", len);
+        return ST_ELIMIT;
     }
     int f = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
     if (f < 0) {
