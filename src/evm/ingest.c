@@ -290,6 +290,7 @@ typedef struct ingest {
     int committed;          /* the manifest renamed: this run's records are the store's */
     pthread_mutex_t *lock;  /* while two threads report (read_windows) */
     int timing;             /* SANCTRACE_EVM_TIMING: phase() says when each phase ends */
+    int index_in_memory;    /* SANCTRACE_EVM_INDEX_IN_MEMORY: index bases built as where files cannot be mapped */
     int nice_below;         /* the reading's other threads' nice value (yield_to_builder) */
     double t_start;
 } ingest;
@@ -1833,9 +1834,9 @@ static int write_ix(ingest *g, const char *dir, int ix, const st_fmap *keys, con
     int rc;
     ix_name(&out[0], dir, ev_ix_name(ix, 0)), ix_name(&out[1], dir, ev_ix_name(ix, 1));
     if (merge) { /* the base first: until the manifest names it, it covers more than committed and is unused */
-        ev_dest d = {ix_map, &out[0]};
-        rc = ix == EV_IX_FLOWS ? ev_addrflows_build(f, t, n, g->nc.n[EV_N_ADDRS], &d, &img, &bytes)
-                               : ev_hashtab_build((const uint8_t *)keys->data, w, 0, n, 0, &d, &img, &bytes);
+        ev_dest d = {ix_map, &out[0]}, *dp = g->index_in_memory ? NULL : &d;
+        rc = ix == EV_IX_FLOWS ? ev_addrflows_build(f, t, n, g->nc.n[EV_N_ADDRS], dp, &img, &bytes)
+                               : ev_hashtab_build((const uint8_t *)keys->data, w, 0, n, 0, dp, &img, &bytes);
         if (rc && out[0].err.code) {
             *err = out[0].err;
             return err->code;
@@ -2099,6 +2100,7 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
     g->rep = rep;
     g->dir = dir;
     g->timing = st_env_flag("SANCTRACE_EVM_TIMING");
+    g->index_in_memory = st_env_flag("SANCTRACE_EVM_INDEX_IN_MEMORY");
     g->nice_below = nice_below();
     g->t_start = st_now();
     int rc;
