@@ -100,6 +100,16 @@ void cli_print_kv(const struct json_t *o, int width);
 
 /* Print "sanctrace: <formatted error>" to stderr. */
 void cli_report(const st_error *err);
+/* For a command that writes a store through shared mappings (chain and
+ * evm ingest): SIGXFSZ ignored (a file size limit fails the write,
+ * reported), and a SIGBUS, which the kernel raises when a page of a mapped
+ * file cannot be read or backed (a file cut short while it is read, or a
+ * full disk on a file system whose fallocate does not reserve: ZFS,
+ * btrfs), ends the command with a sentence on stderr and exit 2 instead
+ * of "Bus error".  The last commit is intact either way (every store is
+ * written past its manifest's counts until the manifest is renamed). */
+void cli_store_writer(const char *cmd);
+
 /* The data directory: --data-dir value, else $SANCTRACE_HOME, else
  * ~/.local/share/sanctrace.  Writes into out (n bytes). */
 const char *cli_data_dir(const char *opt, char *out, size_t n);

@@ -7,7 +7,6 @@
  * skipped bad records; 2 usage errors, malformed ids and fatal errors.
  */
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +134,7 @@ static int chain_ingest(chain_args *a) {
     }
     /* a file size limit (ulimit -f) then fails the growing column with
      * EFBIG, reported, instead of killing the ingest with SIGXFSZ */
-    signal(SIGXFSZ, SIG_IGN);
+    cli_store_writer("chain ingest");
     st_ingest_opts o;
     memset(&o, 0, sizeof o);
     if (a->network && (o.net = st_chain_net_parse(a->network)) == ST_NET_UNKNOWN) {

@@ -10,7 +10,6 @@
  * or a balance asked before the store's first block; 2 usage or fatal.
  */
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +142,7 @@ static int evm_ingest_rpc(evm_args *a) {
     o.ingest.on_bad = on_bad;
     o.ingest.no_sync = st_env_flag("SANCTRACE_NO_SYNC");
     o.ingest.full_index = st_env_flag("SANCTRACE_EVM_FULL_INDEX");
-    signal(SIGXFSZ, SIG_IGN);
+    cli_store_writer("evm ingest");
     st_evm_rpc_report r;
     st_error err;
     st_error_clear(&err);
@@ -185,7 +184,7 @@ static int evm_ingest(evm_args *a) {
         fprintf(stderr, "sanctrace evm ingest: --chain: only 'ethereum' is known, got '%s'\n", a->chain);
         return 2;
     }
-    signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write, reported */
+    cli_store_writer("evm ingest"); /* a file size limit fails the write, reported */
     st_evm_ingest_opts o;
     memset(&o, 0, sizeof o);
     o.progress = 1;

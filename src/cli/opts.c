@@ -11,9 +11,11 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -135,4 +137,30 @@ int cli_parse(const char *cmd, const cli_opt *table, const cli_opt *const *other
         pos->n = npos;
     }
     return 0;
+}
+
+static char bus_msg[400];
+static size_t bus_len;
+
+/* async-signal-safe: one write(), then _exit */
+static void on_bus(int sig) {
+    (void)sig;
+    ssize_t w = write(2, bus_msg, bus_len);
+    (void)w;
+    _exit(CLI_EXIT_FATAL);
+}
+
+void cli_store_writer(const char *cmd) {
+    signal(SIGXFSZ, SIG_IGN);
+    int n = snprintf(bus_msg, sizeof bus_msg,
+                     "sanctrace %s: a mapped file could not be read or written (a file cut short while it was "
+                     "read, or no room left on a file system that does not reserve it, such as ZFS or btrfs); "
+                     "the last commit is intact\n",
+                     cmd);
+    bus_len = n < 0 ? 0 : (size_t)n < sizeof bus_msg ? (size_t)n : sizeof bus_msg - 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_bus;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
 }

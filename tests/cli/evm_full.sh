@@ -18,7 +18,10 @@ $B evm ingest --db $T/ref $T/b >/dev/null
 need=$(du -sk $T/ref | cut -f1)
 
 same_store() { # $1 a store that must hold what $T/ref does, byte for byte
-  for f in $T/ref/*.col $T/ref/*.bin $T/ref/*.idx; do
+  # (with $3 = killed, the columns and indexes: a run ended by a signal
+  # leaves the block times and events of blocks it did not commit, which
+  # readers skip, and its retry appends them again, as after a crash)
+  for f in $T/ref/*.col $T/ref/*.idx $([ "${3:-}" = killed ] || echo $T/ref/*.bin); do
     cmp -s "$f" "$1/$(basename "$f")" || fail "$2: $(basename "$f") differs from the store ingested with room"
   done
 }
@@ -89,6 +92,32 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k,mode=0700 sanctrace-test $T/
     $B evm ingest --db $T/res $T/b >/dev/null || fail "resume after a full file system ($((need - less)) KiB)"
     same_store $T/res "resume after a full file system ($((need - less)) KiB)"
   done
+  # a file system whose fallocate does not reserve (ZFS; here a shim that
+  # makes fallocate succeed and do nothing): the first store to an index
+  # page with no room behind it raises SIGBUS, which ends the ingest with
+  # a sentence and exit 2, never "Bus error"; the last commit answers and
+  # the next ingest with room gives the store a run with room makes
+  if command -v cc >/dev/null; then
+    printf '#include <sys/types.h>\nint fallocate(int fd, int mode, off_t o, off_t n) { (void)fd; (void)mode; (void)o; (void)n; return 0; }\n' >$T/shim.c
+    cc -shared -fPIC -o $T/shim.so $T/shim.c
+    bus=0
+    for less in 500 1000 1500; do
+      mount -t tmpfs -o size=$((need - less))k,mode=0700 sanctrace-test $T/mnt
+      $B evm ingest --db $T/mnt/db $T/a >/dev/null
+      $B evm stats --db $T/mnt/db >$T/before.json
+      set +e
+      LD_PRELOAD=$T/shim.so $B evm ingest --db $T/mnt/db $T/b >/dev/null 2>$T/err; rc=$?
+      set -e
+      [ $rc -eq 2 ] || fail "no reservation ($less KiB less): exit $rc, $(cat $T/err)"
+      grep -q "a mapped file could not be read or written" $T/err && bus=$((bus + 1))
+      $B evm stats --db $T/mnt/db | cmp -s - $T/before.json || fail "no reservation: the last commit changed"
+      rm -rf $T/res; cp -a $T/mnt/db $T/res
+      umount $T/mnt
+      $B evm ingest --db $T/res $T/b >/dev/null || fail "resume after no reservation ($less KiB less)"
+      same_store $T/res "resume after no reservation ($less KiB less)" killed
+    done
+    [ $bus -gt 0 ] || fail "no case met a page with no room behind it"
+  fi
   trap - EXIT
   grep -q '\.idx\.tmp\.' $T/named || fail "no case ran out of room in an index: $(tr '\n' ' ' <$T/named)"
   grep -q '\.col$' $T/named || fail "no case ran out of room in a column: $(tr '\n' ' ' <$T/named)"
