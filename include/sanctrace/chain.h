@@ -293,7 +293,10 @@ typedef struct st_ingest_report {
  * failure or interruption the store stays at its last commit and the next
  * ingest resumes.  Bad records are reported through opts->on_bad and
  * skipped; the return is ST_OK unless the store itself could not be
- * written. */
+ * written.  The columns are written through shared mappings: on a file
+ * system whose fallocate does not reserve (ZFS, btrfs) a full disk raises
+ * SIGBUS, and a file size limit SIGXFSZ; both are the calling program's
+ * to catch or ignore (the command line says so and exits 2). */
 int st_chain_ingest(const char *dir, const char *const *paths, size_t npaths,
                     const st_ingest_opts *opts, st_ingest_report *rep, st_error *err);
 

@@ -341,7 +341,10 @@ typedef struct st_evm_ingest_report {
  * store at dir, creating it when absent.  Only blocks above the store's
  * last block are added.  Bad rows are reported through opts->on_bad and
  * skipped; the return is ST_OK unless the store could not be written.  On
- * failure the store stays at its last commit. */
+ * failure the store stays at its last commit.  A file size limit raises
+ * SIGXFSZ, which the calling program should ignore (the write then fails,
+ * reported); index files are written through shared mappings only where
+ * fallocate reserves their blocks (ext4, xfs, tmpfs). */
 int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, const st_evm_ingest_opts *opts,
                   st_evm_ingest_report *rep, st_error *err);
 

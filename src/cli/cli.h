@@ -102,12 +102,14 @@ void cli_print_kv(const struct json_t *o, int width);
 void cli_report(const st_error *err);
 /* For a command that writes a store through shared mappings (chain and
  * evm ingest): SIGXFSZ ignored (a file size limit fails the write,
- * reported), and a SIGBUS, which the kernel raises when a page of a mapped
- * file cannot be read or backed (a file cut short while it is read, or a
- * full disk on a file system whose fallocate does not reserve: ZFS,
- * btrfs), ends the command with a sentence on stderr and exit 2 instead
- * of "Bus error".  The last commit is intact either way (every store is
- * written past its manifest's counts until the manifest is renamed). */
+ * reported), and a SIGBUS the kernel raises for a page of a mapped file
+ * it cannot read or back (a file cut short while it is read, a read
+ * error, a full disk on a file system whose fallocate does not reserve:
+ * ZFS, btrfs) ends the command with a sentence on stderr and exit 2
+ * instead of "Bus error"; any other SIGBUS keeps its default action.  The
+ * last commit is intact either way (every store is written past its
+ * manifest's counts until the manifest is renamed); what the run wrote
+ * past it stays until the next ingest, as after a crash. */
 void cli_store_writer(const char *cmd);
 
 /* The data directory: --data-dir value, else $SANCTRACE_HOME, else

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,12 +140,20 @@ int cli_parse(const char *cmd, const cli_opt *table, const cli_opt *const *other
     return 0;
 }
 
-static char bus_msg[400];
+static char bus_msg[440];
 static size_t bus_len;
+static atomic_flag bus_said = ATOMIC_FLAG_INIT;
 
-/* async-signal-safe: one write(), then _exit */
-static void on_bus(int sig) {
-    (void)sig;
+/* async-signal-safe: write() and _exit(), or the default action back */
+static void on_bus(int sig, siginfo_t *si, void *uc) {
+    (void)uc;
+    if (si->si_code != BUS_ADRERR) { /* not a mapped page: a kill, a misaligned access, a memory error */
+        signal(sig, SIG_DFL);
+        if (si->si_code <= 0) raise(sig); /* sent: sent again; a fault repeats on return */
+        return;
+    }
+    if (atomic_flag_test_and_set(&bus_said)) /* another thread says it and exits */
+        for (;;) pause();
     ssize_t w = write(2, bus_msg, bus_len);
     (void)w;
     _exit(CLI_EXIT_FATAL);
@@ -153,14 +162,15 @@ static void on_bus(int sig) {
 void cli_store_writer(const char *cmd) {
     signal(SIGXFSZ, SIG_IGN);
     int n = snprintf(bus_msg, sizeof bus_msg,
-                     "sanctrace %s: a mapped file could not be read or written (a file cut short while it was "
-                     "read, or no room left on a file system that does not reserve it, such as ZFS or btrfs); "
-                     "the last commit is intact\n",
-                     cmd);
+                     "%ssanctrace %s: a mapped file could not be read or written (a file cut short while it "
+                     "was read, a read error, or no room left on a file system that does not reserve it, such "
+                     "as ZFS or btrfs); the last commit is intact\n",
+                     isatty(2) ? "\n" : "", cmd); /* (after a progress line, on a line of its own) */
     bus_len = n < 0 ? 0 : (size_t)n < sizeof bus_msg ? (size_t)n : sizeof bus_msg - 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_bus;
+    sa.sa_sigaction = on_bus;
+    sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGBUS, &sa, NULL);
 }
