@@ -95,8 +95,10 @@ full_disk_case() { # $1 db, $2 expected message, $3 command prefix for the faili
   [ $rc -eq 2 ] && grep -q "$2" $T/err || fail "no room ($2): exit $rc, $(cat $T/err)"
   $B chain stats --db $1 | cmp -s - $T/fd.before || fail "no room ($2): last commit changed"
   $B chain block --db $1 20 | cmp -s - $T/fd.block || fail "no room ($2): block 20"
+  # (a run ended by a signal cannot give its space back: the next ingest
+  # with room does)
   after=$(du -sk $1 | cut -f1)
-  [ $after -le $((before + 64)) ] || fail "no room ($2): $before KiB before, $after KiB after"
+  [ -n "${4:-}" ] || [ $after -le $((before + 64)) ] || fail "no room ($2): $before KiB before, $after KiB after"
 }
 # a file size limit (ulimit -f 4096: 2 or 4 MiB, as the shell counts blocks
 # of 512 or 1024 bytes; the address column grows to 8 MiB), for any user
@@ -105,19 +107,26 @@ $B chain ingest --db $T/fdlim $T/fdpart/blk00000.dat >/dev/null || fail "resume 
 $B chain stats --db $T/fdlim | grep -q '"transactions": 60000' || fail "resume after the limit: count"
 # a full filesystem: a 12 MiB tmpfs (root only)
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=12m,mode=0700 sanctrace-test $T/fdmnt 2>/dev/null; then
-  trap 'umount $T/fdmnt 2>/dev/null' EXIT
+  trap 'umount -l $T/fdmnt 2>/dev/null || true' EXIT
+  trap 'exit 1' INT TERM HUP
   full_disk_case $T/fdmnt/db "no space left on device" ""
   umount $T/fdmnt
-  # a file system whose fallocate does not reserve (ZFS; here a shim that
-  # makes it succeed and do nothing): a column page with no room behind it
-  # raises SIGBUS, which ends the ingest with a sentence and exit 2
+  # a file system whose fallocate does not reserve (ZFS; here
+  # tests/lib/noreserve.c, preloaded, sets the size and reserves nothing):
+  # a column page with no room behind it raises SIGBUS, which ends the
+  # ingest with a sentence and exit 2; the next ingest with room resumes
   if command -v cc >/dev/null; then
-    printf '#include <sys/types.h>\nint fallocate(int fd, int mode, off_t o, off_t n) { (void)fd; (void)mode; (void)o; (void)n; return 0; }\nint posix_fallocate(int fd, off_t o, off_t n) { (void)fd; (void)o; (void)n; return 0; }\nint posix_fallocate64(int fd, off_t o, off_t n) { (void)fd; (void)o; (void)n; return 0; }\n' >$T/shim.c
-    cc -shared -fPIC -o $T/shim.so $T/shim.c
+    cc -shared -fPIC -o $T/noreserve.so tests/lib/noreserve.c
+    # (the sanitizer build's runtime then is not the first library loaded)
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
     mount -t tmpfs -o size=12m,mode=0700 sanctrace-test $T/fdmnt
-    full_disk_case $T/fdmnt/db2 "a mapped file could not be read or written" \
-      "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 LD_PRELOAD=$T/shim.so"
+    full_disk_case $T/fdmnt/db2 "a mapped file could not be read or written" "LD_PRELOAD=$T/noreserve.so" killed
+    rm -rf $T/res; cp -a $T/fdmnt/db2 $T/res
     umount $T/fdmnt
+    $B chain ingest --db $T/res $T/fdpart/blk00000.dat >/dev/null || fail "resume after SIGBUS"
+    $B chain stats --db $T/res | grep -q '"transactions": 60000' || fail "resume after SIGBUS: count"
+  else
+    echo "chain: no-reservation case skipped (no C compiler for the preloaded shim)"
   fi
   trap - EXIT
 else
