@@ -88,6 +88,9 @@ $N same "$U" $B $T/s $T/dbg
 $N etl "$U" $T/etl 0 "$HEAD"
 $B evm ingest --db $T/files $T/etl >$T/out.json || fail "ingest of the export: $(cat $T/out.json)"
 $N same "$U" $B $T/s $T/files
+# the block times too (tags' dates are read against them), byte for byte
+[ -s $T/s/blocktimes.bin ] || fail "no block times from the node"
+cmp -s $T/s/blocktimes.bin $T/files/blocktimes.bin || fail "the node's block times differ from the export's"
 # one batch at a time, and sixteen small ones at once (answers taken in block order): the same store
 $B evm ingest --db $T/seq --rpc "$U" --parallel-requests 1 >/dev/null || fail "--parallel-requests 1"
 $N same "$U" $B $T/s $T/seq
@@ -140,6 +143,21 @@ last=$($B evm stats --db $T/kill | python3 -c 'import json,sys; print(json.load(
 grep -q "blocks up to $last" $T/err || fail "the error does not say the store's last block $last"
 $B evm ingest --db $T/kill --rpc "$U" >$T/out.json || fail "rerun"
 $N same "$U" $B $T/s $T/kill
+cmp -s $T/s/blocktimes.bin $T/kill/blocktimes.bin || fail "block times after the node went away differ"
+
+# no room at a commit (2 KiB a file: the kept block hashes meet it after a
+# few commits): exit 2 naming the file, and a rerun with room gives the
+# same store, block times byte for byte (the failed commit takes back the
+# ones its blocks appended, else the rerun writes them twice)
+if command -v prlimit >/dev/null; then
+  set +e
+  prlimit --fsize=2048 $B evm ingest --db $T/full --rpc "$U" --commit-blocks 2 >/dev/null 2>$T/err; rc=$?
+  set -e
+  [ $rc = 2 ] && grep -q "$T/full/.*File too large" $T/err || fail "no room over --rpc: exit $rc, $(cat $T/err)"
+  $B evm ingest --db $T/full --rpc "$U" >/dev/null || fail "rerun after no room"
+  $N same "$U" $B $T/s $T/full
+  cmp -s $T/s/blocktimes.bin $T/full/blocktimes.bin || fail "block times written twice after a failed commit"
+fi
 
 # a reorganisation of the last 3 blocks (same height), then new blocks
 rpcq anvil_reorg 3 '[]'
