@@ -83,13 +83,24 @@ int st_file_read(const char *path, size_t max, char **data, size_t *len, st_erro
     return rc;
 }
 
-int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp, size_t ntmp, int *fd,
-                      st_error *err) {
+/* path.tmp.PID (named in tmp[ntmp]) created empty and open read-write
+ * on *fd; on failure an error and errno saying why. */
+static int tmp_create(const char *path, char *tmp, size_t ntmp, int *fd, st_error *err) {
+    int rc = ST_OK, e;
     *fd = -1;
     if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp)
-        return st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-    int f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
-    if (f < 0) return st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
+        e = ENAMETOOLONG, rc = st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
+    else if ((*fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE)) < 0)
+        e = errno, rc = st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(errno));
+    if (rc) errno = e;
+    return rc;
+}
+
+int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp, size_t ntmp, int *fd,
+                      st_error *err) {
+    int f, rc = tmp_create(path, tmp, ntmp, &f, err);
+    *fd = -1;
+    if (rc) return rc;
     const char *p = data;
     size_t left = len;
     while (left) {
@@ -123,23 +134,13 @@ int st_fs_reserves(int fd) {
 
 int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, void **map, st_error *err) {
     *fd = -1, *map = NULL;
-    if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp) {
-        st_error_at(err, ST_ELIMIT, path, 0, -1, "path too long");
-        errno = ENAMETOOLONG;
-        return ST_ELIMIT;
-    }
     if (!len || len > (size_t)INT64_MAX) {
-        st_error_at(err, ST_ELIMIT, tmp, 0, -1, "cannot map %zu bytes", len);
+        st_error_at(err, ST_ELIMIT, path, 0, -1, "cannot map %zu bytes", len);
         errno = EINVAL;
         return ST_ELIMIT;
     }
-    int f = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
-    if (f < 0) {
-        int e = errno;
-        st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(e));
-        errno = e;
-        return ST_EIO;
-    }
+    int f, rc = tmp_create(path, tmp, ntmp, &f, err);
+    if (rc) return rc;
     int e = st_fs_reserves(f) ? 0 : EOPNOTSUPP;
     while (!e && fallocate(f, 0, 0, (off_t)len) != 0 && (e = errno) == EINTR) e = 0;
     void *p = MAP_FAILED;
