@@ -5,6 +5,7 @@
 set -eu
 B=$ST_BIN; D=$ST_DATA/chain; T=$ST_TMP
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. tests/lib/noreserve.sh
 SAMPLE=7; [ "${MODE:-release}" = asan ] && SAMPLE=40
 
 # regtest chain: every block and every transaction
@@ -115,12 +116,9 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=12m,mode=0700 sanctrace-test $T/
   # tests/lib/noreserve.c, preloaded, sets the size and reserves nothing):
   # a column page with no room behind it raises SIGBUS, which ends the
   # ingest with a sentence and exit 2; the next ingest with room resumes
-  if command -v cc >/dev/null; then
-    cc -shared -fPIC -o $T/noreserve.so tests/lib/noreserve.c
-    # (the sanitizer build's runtime then is not the first library loaded)
-    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+  if noreserve_build $T; then
     mount -t tmpfs -o size=12m,mode=0700 sanctrace-test $T/fdmnt
-    full_disk_case $T/fdmnt/db2 "a mapped file could not be read or written" "LD_PRELOAD=$T/noreserve.so" killed
+    full_disk_case $T/fdmnt/db2 "a mapped file could not be read or written" "LD_PRELOAD=$NORESERVE" killed
     rm -rf $T/res; cp -a $T/fdmnt/db2 $T/res
     umount $T/fdmnt
     $B chain ingest --db $T/res $T/fdpart/blk00000.dat >/dev/null || fail "resume after SIGBUS"
