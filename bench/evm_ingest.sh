@@ -14,6 +14,8 @@
 # time, and the peak memory, which must stay about one window's (the files
 # stream), not grow with the export.
 # The in-process p50/p99 of the queries come from bench/evm_query.c.
+# The floor under the ingest, reading and parsing alone (no join, flows or
+# store), comes from bench/evm_parse.c, in the same runs.
 set -eu
 B=${ST_BIN:-build/release/sanctrace}
 case ${BENCH_SIZE:-small} in
@@ -35,13 +37,14 @@ secs() { t0=$(date +%s.%N)
   awk '{print $3}' "$W/t" >"$W/rss" # KiB, of the last command
   t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" '{printf "%.6f %.2f\n", b-a, $1+$2}' "$W/t"; }
 
+PB=${ST_BENCH_BIN:-build/release/bench}/evm_parse # make build/release/bench/evm_parse
 label="BENCH_SIZE=${BENCH_SIZE:-small}"; [ -n "${BENCH_FLOWS:-}" ] && label="BENCH_FLOWS=$BENCH_FLOWS"
 echo "evm ingest benchmark: $(nproc) cores, $label, $(date -u +%FT%TZ), load:$(cut -d' ' -f1-3 /proc/loadavg)"
 for N in $SIZES; do
   rm -rf "$W/x" "$W/db"
   "$B" evm synth --flows "$N" --out "$W/x" --seed 1
   bytes=$(cat "$W"/x/*.csv | wc -c)
-  : >"$W/wc"; : >"$W/wcc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
+  : >"$W/wc"; : >"$W/wcc"; : >"$W/par"; : >"$W/parc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
   rm -rf "$W/z"; mkdir -p "$W/z"
   for f in "$W"/x/*.csv; do gzip -c "$f" >"$W/z/$(basename "$f").gz"; done
   zbytes=$(cat "$W"/z/*.gz | wc -c)
@@ -53,6 +56,10 @@ for N in $SIZES; do
     cat "$W"/x/*.csv >/dev/null # the same page-cache state for both
     secs wc -l "$W"/x/*.csv >"$W/one"
     awk '{print $1}' "$W/one" >>"$W/wc"; awk '{print $2}' "$W/one" >>"$W/wcc"
+    if [ -x "$PB" ]; then
+      secs "$PB" "$W"/x/*.csv >"$W/one"
+      awk '{print $1}' "$W/one" >>"$W/par"; awk '{print $2}' "$W/one" >>"$W/parc"
+    fi
     rm -rf "$W/db"
     secs "$B" evm ingest --db "$W/db" "$W/x" >"$W/one"
     awk '{print $1}' "$W/one" >>"$W/ing"; awk '{print $2}' "$W/one" >>"$W/ingc"
@@ -85,6 +92,10 @@ for N in $SIZES; do
   qad=$(median <"$W/q")
   echo "flows $flows  export $bytes bytes ($(echo "$bytes $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow)  runs $RUNS"
   echo "  wc -l          $wcm s (cpu $wcc s)"
+  if [ -s "$W/par" ]; then
+    par=$(median <"$W/par"); parc=$(median <"$W/parc")
+    echo "  parse alone    $par s (cpu $parc s)   $(echo "$par $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l (bench/evm_parse: the rows read and parsed as the ingest reads them, nothing built or written)"
+  else echo "  (no $PB: the parse floor not measured)"; fi
   echo "  evm ingest     $ing s (cpu $ingc s)   $(echo "$ing $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
   echo "  + no fsync     $ingns s (cpu $ingnsc s)   $(echo "$ingns $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
   echo "  cpu ratio      $(echo "$ingc $wcc" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l's cpu (cpu is in 10 ms steps: read it at medium and large; the machine's other load inflates wall, not cpu)"
