@@ -51,7 +51,7 @@ int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char
     if (strlen(topics) < 66) return 0;
     int kind = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0] && !kind; i++)
-        if (!strncmp(topics, known[i].topic, 66)) kind = known[i].kind;
+        if (ev_topic_is(topics, known[i].topic)) kind = known[i].kind;
     if (!kind) return 0;
     ev_event ev;
     memset(&ev, 0, sizeof ev);

@@ -206,6 +206,8 @@ typedef struct ev_trace {
 typedef struct ev_token {
     uint8_t txhash[32], token[20], from[20], to[20];
     uint8_t no_from, no_to; /* WETH: a Deposit mints (from nowhere), a Withdrawal burns */
+    uint8_t from_logs;      /* read from a logs row (else token_transfers) */
+    uint8_t nft;            /* an ERC-721 Transfer log: no flow, its token_transfers twin none either */
     uint64_t block, log_index, tx;
     uint32_t txindex;     /* UINT32_MAX unknown */
     uint32_t file;
@@ -263,6 +265,8 @@ typedef struct ev_batch {
     EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
     EV_VEC(ev_event) events;   /* swap and bridge logs (events.c) */
     uint64_t rows, bad_rows, files, bytes;
+    uint64_t log_rows, tt_rows; /* logs and token_transfers rows read (without logs, ERC-721 is not told apart) */
+    uint32_t tt_file;           /* the file of the first token_transfers row */
     uint64_t seq;
     uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
     size_t gz_chunk;           /* a file's buffer (0: 1 MiB gzip, 128 KiB plain; tests make it tiny to split lines) */
@@ -320,6 +324,11 @@ void ev_source_bind(ev_source *s, ev_batch *b);
 int ev_read_buffer(ev_batch *b, const char *data, size_t len, const char *name, st_error *err);
 /* The same for a file (gzip when it starts with 1f 8b). */
 int ev_read_file(ev_batch *b, const char *path, st_error *err);
+
+/* The log topic at t (66 bytes readable: strlen(t) >= 66) is the event
+ * signature sig ("0x" and 64 lower-case digits), in either letter case, as
+ * ethereum-etl compares topic0 (export.c). */
+int ev_topic_is(const char *t, const char *sig);
 
 /* ---- events (events.c) ---- */
 

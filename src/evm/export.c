@@ -217,6 +217,7 @@ typedef struct reader {
     int blk_field;     /* the block number row_block read for this row (-1: none) */
     int noted_unused;  /* a line of a table that moves no value was said */
     int noted_shape;   /* a Transfer event of another shape was said */
+    int noted_nft;     /* an ERC-721 transfer was said */
     int noted_l1;      /* a receipt's L1 data fee was said */
     uint64_t blk;
 } reader;
@@ -365,6 +366,15 @@ static int topic_addr(const char *t, size_t n, uint8_t out[20]) {
     if (topic_word(t, n, w) || memcmp(w, zero, 12)) return -1;
     memcpy(out, w + 12, 20);
     return 0;
+}
+
+int ev_topic_is(const char *t, const char *sig) {
+    if (t[0] != '0' || (t[1] != 'x' && t[1] != 'X')) return 0;
+    for (size_t i = 2; i < 66; i++) {
+        char c = t[i] >= 'A' && t[i] <= 'F' ? (char)(t[i] + ('a' - 'A')) : t[i];
+        if (c != sig[i]) return 0;
+    }
+    return 1;
 }
 
 /* The withdrawals as ethereum-etl writes them, read without building a
@@ -627,45 +637,94 @@ static int read_row(reader *r, int tb, long line) {
             return -1;
         }
         t.txindex = has ? (uint32_t)v : UINT32_MAX;
-        /* ERC-20 Transfer: topic0 and two indexed addresses, the amount in data */
-        const char *c1 = strchr(topics, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
-        if (c1 && !c2 && (size_t)(c1 - topics) == 66 && !memcmp(t.token, weth, 20) &&
-            (!strncmp(topics, deposit_topic, 66) || !strncmp(topics, withdrawal_topic, 66))) {
+        b->log_rows++;
+        /* topic0 decides the event: a Transfer, WETH's Deposit or
+         * Withdrawal, or another (kept when the tracer reads it) */
+        const char *c1 = strchr(topics, ',');
+        size_t t0 = c1 ? (size_t)(c1 - topics) : strlen(topics), nd = strlen(data);
+        int nt = *topics ? 1 : 0;
+        for (const char *q = c1; q; q = strchr(q + 1, ',')) nt++;
+        if (nt == 2 && t0 == 66 && !memcmp(t.token, weth, 20) &&
+            (ev_topic_is(topics, deposit_topic) || ev_topic_is(topics, withdrawal_topic))) {
             /* WETH Deposit(dst, wad) mints to dst, Withdrawal(src, wad) burns from src */
-            int dep = !strncmp(topics, deposit_topic, 66);
+            int dep = ev_topic_is(topics, deposit_topic);
             if (topic_addr(c1 + 1, strlen(c1 + 1), dep ? t.to : t.from)) {
                 bad(r, line, "%s: a WETH event's topic is not an address", "topics");
                 return -1;
             }
+            if (nd != 66 || st_u256_parse(data, 66, &t.value)) {
+                if (!hex_text(data, nd)) {
+                    bad(r, line, "%s: a token event's topics or data are not hex words", "data");
+                    return -1;
+                }
+                if (!r->noted_shape)
+                    note(r, line, "%s",
+                         "a WETH Deposit or Withdrawal without one 32-byte amount: no token moved (said once a file)");
+                r->noted_shape = 1;
+                return 0;
+            }
             t.no_from = (uint8_t)dep;
             t.no_to = (uint8_t)!dep;
-        } else if (!c1 || !c2 || strchr(c2 + 1, ',') || (size_t)(c1 - topics) != 66 ||
-                   strncmp(topics, transfer_topic, 66) != 0)
+        } else if (t0 != 66 || !ev_topic_is(topics, transfer_topic))
             return ev_event_take(b, &t, topics, data); /* another event: swaps and bridges keep it */
-        /* a Transfer's addresses: each topic's low 20 bytes, as
-         * ethereum-etl's extractor takes them (a compiler pads with zeros) */
-        size_t nd = strlen(data);
-        uint8_t w1[32], w2[32];
-        if ((c2 && (topic_word(c1 + 1, (size_t)(c2 - c1 - 1), w1) || topic_word(c2 + 1, strlen(c2 + 1), w2))) ||
-            (nd == 66 ? st_u256_parse(data, 66, &t.value) != 0 : !hex_text(data, nd))) {
-            bad(r, line, "%s: a token event's topics or data are not hex words", "topics");
-            return -1;
+        else {
+            /* Transfer(from, to, value), its three words the topics after
+             * topic0 then the data's 32-byte words, four words in all with
+             * topic0, as ethereum-etl's extractor takes them: ERC-20's
+             * indexed addresses (three topics) and the older shapes with
+             * unindexed ones (one or two).  Four topics are ERC-721's: the
+             * third word is a token id, not an amount; such a log moves no
+             * fungible value, and is kept only so that the same transfer
+             * read from token_transfers is not taken for one (the join). */
+            if (nd && !hex_text(data, nd)) { /* no data: "0x", or empty */
+                bad(r, line, "%s: a token event's topics or data are not hex words", "data");
+                return -1;
+            }
+            uint8_t w[3][32] = {{0}}, extra[32] = {0}; /* written by topic_word; zeroed for the checker */
+            int k = 0;
+            for (const char *q = c1; q; k++) { /* every topic a word, whatever the shape; three kept */
+                const char *e = strchr(q + 1, ',');
+                if (topic_word(q + 1, e ? (size_t)(e - q - 1) : strlen(q + 1), k < 3 ? w[k] : extra)) {
+                    bad(r, line, "%s: a token event's topics or data are not hex words", "topics");
+                    return -1;
+                }
+                q = e;
+            }
+            size_t nw = nd > 2 ? (nd - 2 + 63) / 64 : 0;
+            if (nt + nw != 4 || (nd > 2 && (nd - 2) % 64)) {
+                if (!r->noted_shape)
+                    note(r, line, "%s",
+                         "a Transfer event whose topics and data are not four 32-byte words in all (ethereum-etl's "
+                         "extractor skips it too): no token moved (said once a file)");
+                r->noted_shape = 1;
+                return 0;
+            }
+            if (nt == 4) { /* ERC-721: a marker, no flow */
+                t.nft = 1;
+                if (!r->noted_nft)
+                    note(r, line, "%s",
+                         "ERC-721 transfers (a Transfer with four topics: the third is a token id, not an "
+                         "amount) move no fungible value: not flows (said once a file)");
+                r->noted_nft = 1;
+            } else {
+                for (k = nt - 1; k < 3; k++) { /* the rest from the data, the amount last */
+                    char word[67] = "0x";
+                    memcpy(word + 2, data + 2 + 64 * (size_t)(k - (nt - 1)), 64);
+                    word[66] = 0;
+                    if (topic_word(word, 66, w[k]) || (k == 2 && st_u256_parse(word, 66, &t.value))) {
+                        bad(r, line, "%s: a token event's topics or data are not hex words", "data");
+                        return -1;
+                    }
+                }
+                /* an address is its word's low 20 bytes, as the extractor
+                 * takes it (a compiler pads with zeros) */
+                memcpy(t.from, w[0] + 12, 20), memcpy(t.to, w[1] + 12, 20);
+            }
         }
-        /* not one 32-byte amount (no amount, or two): some other
-         * contract's event, no token moved, as ethereum-etl's extractor
-         * reads it; said once a file */
-        if (nd != 66) {
-            if (!r->noted_shape)
-                note(r, line, "%s",
-                     "a token event (ERC-20 Transfer, WETH Deposit, Withdrawal) without one 32-byte amount: "
-                     "no token moved (said once a file)");
-            r->noted_shape = 1;
-            return 0;
-        }
-        if (c2) memcpy(t.from, w1 + 12, 20), memcpy(t.to, w2 + 12, 20);
         ev_token *x = EV_PUSH(b->tokens);
         if (!x) return ST_ENOMEM;
         *x = t;
+        x->from_logs = 1;
         return 0;
     }
     case TB_TOKEN_TRANSFERS: {
@@ -688,6 +747,7 @@ static int read_row(reader *r, int tb, long line) {
         ev_token *x = EV_PUSH(b->tokens);
         if (!x) return ST_ENOMEM;
         *x = t;
+        if (!b->tt_rows++) b->tt_file = r->file;
         return 0;
     }
     case TB_TRACES: {

@@ -639,21 +639,28 @@ static int join(ingest *g) {
         }
         r->tx = id;
     }
-    g->tx_hint = 0;
-    for (size_t i = 0; i < b->tokens.n; i++) {
-        ev_token *r = &b->tokens.v[i];
-        uint8_t k[40];
-        memcpy(k, r->txhash, 32);
-        memcpy(k + 32, &r->log_index, 8);
-        int created;
-        if (!st_map_slot(g->logs_seen, k, 40, 0, &created)) return ST_ENOMEM;
-        if (!created) { /* the same Transfer from logs and token_transfers */
-            r->tx = ST_EVM_NONE;
-            r->block = UINT64_MAX;
-            continue;
+    /* the same Transfer from logs and token_transfers (the same hash and
+     * log index) is one: the logs' rows first, whatever the files' order,
+     * since only a log tells an ERC-721 transfer (a marker, no flow) from
+     * a token's */
+    for (int pass = 0; pass < 2; pass++) {
+        g->tx_hint = 0;
+        for (size_t i = 0; i < b->tokens.n; i++) {
+            ev_token *r = &b->tokens.v[i];
+            if (r->from_logs != !pass) continue;
+            uint8_t k[40];
+            memcpy(k, r->txhash, 32);
+            memcpy(k + 32, &r->log_index, 8);
+            int created;
+            if (!st_map_slot(g->logs_seen, k, 40, 0, &created)) return ST_ENOMEM;
+            if (created && find_tx(g, r->txhash, r->block, r->txindex, &id)) return ST_ENOMEM;
+            if (!created || r->nft) { /* a twin, or no flow */
+                r->tx = ST_EVM_NONE;
+                r->block = UINT64_MAX;
+                continue;
+            }
+            r->tx = id;
         }
-        if (find_tx(g, r->txhash, r->block, r->txindex, &id)) return ST_ENOMEM;
-        r->tx = id;
     }
     /* order traces and tokens by transaction, then execution */
     size_t nt = b->traces.n, nk = b->tokens.n, nx = g->tx.n;
@@ -1444,6 +1451,9 @@ static int help_merge(ingest *g, parse_help *h, st_error *err) {
     b->token_addrs.n = 0;
     a->rows += b->rows, a->bad_rows += b->bad_rows, a->bytes += b->bytes;
     b->rows = b->bad_rows = b->bytes = 0;
+    if (b->tt_rows && !a->tt_rows) a->tt_file = b->tt_file;
+    a->tt_rows += b->tt_rows, a->log_rows += b->log_rows;
+    b->tt_rows = b->log_rows = 0;
     help_reports(g, h);
     if (h->nomem) return st_error_set(err, ST_ENOMEM, "out of memory");
     uint64_t limit = a->max_rows ? a->max_rows : EV_MAX_ROWS;
@@ -2260,6 +2270,11 @@ static void *sync_main(void *arg) {
 static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
     int rc;
     report_late(g);
+    if (g->b.tt_rows && !g->b.log_rows && g->b.tt_file < g->b.nnames)
+        warn(g, g->b.names[g->b.tt_file], "%s",
+             "token transfers without the logs they were taken from: an ERC-721 transfer (the same Transfer "
+             "event, its value a token id) cannot be told from a token's, so any are counted as token flows; "
+             "ingest the logs table beside it to leave them out");
     phase(g, "export read and flows built");
     if (add_token_assets(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
     for (int c = 0; c < EV_NCOLS; c++)

@@ -105,10 +105,20 @@ def main():
             tokens[k] = (r['block_number'], r.get('transaction_index'), WETH, None if dep else who,
                          who if dep else None, int(r['data'], 16))
             continue
-        if len(topics) != 3 or topics[0] != TRANSFER: continue
+        if topics[0].lower() != TRANSFER: continue
+        # ethereum-etl's extractor: the topics and the data's 32-byte words,
+        # four in all; four topics are ERC-721's (a token id): no flow, and
+        # the token_transfers row of the same log none either
+        data = r['data'][2:] if r['data'] else ''
+        words = topics[1:] + [data[i:i + 64] for i in range(0, len(data), 64)]
+        if 1 + len(words) != 4 or len(data) % 64: continue
+        if len(topics) == 4:
+            tokens.pop(k, None)
+            get(k[0], r['block_number'], r.get('transaction_index'))  # the row names it
+            continue
         if k not in tokens:
-            tokens[k] = (r['block_number'], r.get('transaction_index'), r['address'], '0x' + topics[1][26:],
-                         '0x' + topics[2][26:], int(r['data'], 16))
+            tokens[k] = (r['block_number'], r.get('transaction_index'), r['address'], '0x' + words[0][-40:],
+                         '0x' + words[1][-40:], int(words[2], 16))
     for (h, li), (blk, idx, tok, f, to, v) in tokens.items():
         get(h, blk, idx)['tokens'].append((li, tok, f, to, v))
     blocks = {int(r['number']): r for r in rows['blocks']}
