@@ -66,6 +66,9 @@ typedef struct st_u256 {
 int st_u256_parse(const char *s, size_t n, st_u256 *out);
 /* Decimal text into out; returns out. */
 char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]);
+/* hi * 2^256 + a in decimal (a sum of many amounts can pass 2^256). */
+#define ST_U320_TEXT 100 /* 97 decimal digits, a sign and the NUL */
+char *st_u256_format_hi(uint64_t hi, const st_u256 *a, char out[ST_U320_TEXT]);
 /* r = a + b, r = a - b, r = a * m: 1 when the result wrapped (overflow,
  * or a borrow for sub), else 0.  r may be a or b. */
 int st_u256_add(st_u256 *r, const st_u256 *a, const st_u256 *b);
@@ -199,6 +202,8 @@ typedef struct st_evm_balance {
     uint64_t asset;
     st_u256 received, sent;
     st_u256 net;          /* |received - sent| */
+    uint64_t received_hi, sent_hi, net_hi; /* each sum's multiples of 2^256 above its st_u256: a token's
+                                               amounts can be near 2^256 each (spam, address poisoning) */
     int negative;         /* 1 when sent > received (it held something before) */
 } st_evm_balance;
 

@@ -121,13 +121,13 @@ static json_t *balances_json(const st_evm *e, const st_evm_summary *sum, int eip
     json_t *bal = json_array();
     for (size_t i = 0; bal && i < sum->nbalances; i++) {
         const st_evm_balance *b = &sum->balances[i];
-        char net[ST_U256_TEXT + 1];
+        char net[ST_U320_TEXT + 1], rec[ST_U320_TEXT], sent[ST_U320_TEXT];
         net[0] = '-';
-        st_u256_format(&b->net, net + 1);
+        st_u256_format_hi(b->net_hi, &b->net, net + 1);
         json_t *o = json_object();
         int ok = o && !json_object_set_new(o, "asset", jasset(e, b->asset, eip55)) &&
-                 !json_object_set_new(o, "received", jamount(&b->received)) &&
-                 !json_object_set_new(o, "sent", jamount(&b->sent)) &&
+                 !json_object_set_new(o, "received", json_string(st_u256_format_hi(b->received_hi, &b->received, rec))) &&
+                 !json_object_set_new(o, "sent", json_string(st_u256_format_hi(b->sent_hi, &b->sent, sent))) &&
                  !json_object_set_new(o, "balance", json_string(b->negative ? net : net + 1));
         if (!ok || json_array_append_new(bal, o)) {
             if (!ok) json_decref(o);

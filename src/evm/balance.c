@@ -43,9 +43,9 @@
 #include "core/prefetch.h"
 #include "evm/evm_int.h"
 
-#define EV_BAL_MAGIC 0x316c616276ULL /* "evbal1" */
+#define EV_BAL_MAGIC 0x326c616276ULL /* "evbal2" (evbal1 had no words above 2^256: ignored, rebuilt) */
 #define EV_BAL_HDR 5
-#define EV_BAL_ASSET_WORDS 9
+#define EV_BAL_ASSET_WORDS 11 /* asset, received (4 words and its multiples of 2^256), sent (the same) */
 #define EV_BAL_STATE_WORDS 5
 
 /* ---- the summary, one flow at a time (the query and the build) ---- */
@@ -80,15 +80,16 @@ int ev_bal_step(ev_bal_state *s, const ev_cols *k, uint64_t addr, const st_evm_f
         o->nbalances++;
     }
     st_evm_balance *b = &o->balances[x];
+    /* a carry past 2^256 counts in the sum's high word */
     if (f->from == addr && f->to != addr) {
-        st_u256_add(&b->sent, &b->sent, &f->amount);
+        b->sent_hi += (uint64_t)st_u256_add(&b->sent, &b->sent, &f->amount);
         o->flows_out++;
     } else if (f->to == addr && f->from != addr) {
-        st_u256_add(&b->received, &b->received, &f->amount);
+        b->received_hi += (uint64_t)st_u256_add(&b->received, &b->received, &f->amount);
         o->flows_in++;
     } else { /* to itself: both */
-        st_u256_add(&b->sent, &b->sent, &f->amount);
-        st_u256_add(&b->received, &b->received, &f->amount);
+        b->sent_hi += (uint64_t)st_u256_add(&b->sent, &b->sent, &f->amount);
+        b->received_hi += (uint64_t)st_u256_add(&b->received, &b->received, &f->amount);
         o->flows_in++;
         o->flows_out++;
     }
@@ -186,7 +187,9 @@ int ev_bal_start(const ev_bal *b, uint64_t addr, uint64_t upto, ev_bal_state *s,
         const uint64_t *x = r + EV_BAL_STATE_WORDS + k * EV_BAL_ASSET_WORDS;
         s->sum.balances[k].asset = x[0];
         memcpy(s->sum.balances[k].received.w, x + 1, 32);
-        memcpy(s->sum.balances[k].sent.w, x + 5, 32);
+        s->sum.balances[k].received_hi = x[5];
+        memcpy(s->sum.balances[k].sent.w, x + 6, 32);
+        s->sum.balances[k].sent_hi = x[10];
     }
     *pos = at;
     return ST_OK;
@@ -240,7 +243,9 @@ static int checkpoint(words_vec *blob, cp_vec *cps, uint64_t addr, const bal_bus
         uint64_t a[EV_BAL_ASSET_WORDS];
         a[0] = o->balances[k].asset;
         memcpy(a + 1, o->balances[k].received.w, 32);
-        memcpy(a + 5, o->balances[k].sent.w, 32);
+        a[5] = o->balances[k].received_hi;
+        memcpy(a + 6, o->balances[k].sent.w, 32);
+        a[10] = o->balances[k].sent_hi;
         if (push_words(blob, a, EV_BAL_ASSET_WORDS)) return ST_ENOMEM;
     }
     if (cps->n == cps->cap) {

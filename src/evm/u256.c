@@ -149,6 +149,30 @@ char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]) {
     return out;
 }
 
+char *st_u256_format_hi(uint64_t hi, const st_u256 *a, char out[ST_U320_TEXT]) {
+    uint64_t w[5] = {a->w[0], a->w[1], a->w[2], a->w[3], hi};
+    char tmp[ST_U320_TEXT] = {0};
+    size_t k = 0;
+    int zero;
+    do { /* w = w / 10^19, the remainder's 19 digits (the last chunk's without its leading zeros) */
+        u128 rem = 0;
+        for (int i = 4; i >= 0; i--) {
+            u128 cur = (rem << 64) | w[i];
+            w[i] = (uint64_t)(cur / 10000000000000000000ULL);
+            rem = cur % 10000000000000000000ULL;
+        }
+        uint64_t chunk = (uint64_t)rem;
+        zero = !(w[0] | w[1] | w[2] | w[3] | w[4]);
+        for (int j = 0; j < 19 && (!zero || chunk || j == 0); j++) {
+            tmp[k++] = (char)('0' + chunk % 10);
+            chunk /= 10;
+        }
+    } while (!zero);
+    for (size_t i = 0; i < k; i++) out[i] = tmp[k - 1 - i];
+    out[k] = 0;
+    return out;
+}
+
 /* floor(a * b / d) through a 512-bit product: 64-bit operands (the common
  * case of amounts under 18.4 ether) take one 128-bit division, the rest a
  * shift-subtract long division, which needs no normalisation tricks. */

@@ -373,6 +373,35 @@ for r in wide:
 print('wide amounts: %d transfers of 2^128 - 1 or more answered exactly' % len(wide))
 PY
 
+# sums past 2^256 (spam and address-poisoning tokens move amounts near it):
+# 600 transfers of 2^256 - 1 - i into one address, so its running balances
+# hold checkpoints; received and sent exact at the end and at a block in
+# the middle, with the checkpoints and walking every flow
+python3 - "$B" $T/big <<'PY' || fail "sums past 2^256"
+import json, os, subprocess, sys
+b, x = sys.argv[1:]
+os.makedirs(x)
+tok, src, dst = '0x' + 'ab' * 20, '0x' + '11' * 20, '0x' + '22' * 20
+with open(os.path.join(x, 'token_transfers.csv'), 'w') as o:
+    o.write('token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n')
+    for i in range(600):
+        o.write('%s,%s,%s,%d,0x%064x,0,%d\n' % (tok, src, dst, 2**256 - 1 - i, i + 1, 1000 + i))
+db = x + 'db'
+subprocess.run([b, 'evm', 'ingest', '--db', db, x], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+assert os.path.getsize(os.path.join(db, 'addr_bal.idx')) > 0
+def ask(addr, at=None):
+    a = [b, 'evm', 'address', '--db', db, addr] + (['--at-block', str(at)] if at else [])
+    return {x['asset']: x for x in json.loads(subprocess.run(a, check=True, capture_output=True, text=True).stdout)['balances']}[tok]
+for walk in (0, 1):
+    if walk:
+        os.remove(os.path.join(db, 'addr_bal.idx'))
+    for at, n in ((None, 600), (1000 + 433, 434)):
+        want = sum(2**256 - 1 - i for i in range(n))
+        r, s = ask(dst, at), ask(src, at)
+        assert r['received'] == str(want) and r['balance'] == str(want) and r['sent'] == '0', (walk, at, r)
+        assert s['sent'] == str(want) and s['balance'] == '-' + str(want), (walk, at, s)
+PY
+
 # files are read a window of blocks at a time (16 blocks first, then more):
 # a 60,000-flow export takes several windows; the same export gzipped (read
 # in windows too, see evm_gzip.sh), or with its traces out of block order
