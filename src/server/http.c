@@ -99,12 +99,34 @@ const char *srv_header(srv_req *r, const char *name) {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+/* Each byte of s that is not part of a well-formed UTF-8 character (RFC
+ * 3629: no overlong forms, no surrogates, nothing past U+10FFFF; a
+ * character cut by the end) becomes '?', in place.  A detail echoes what
+ * the client sent, cut at a length, and JSON text must be UTF-8. */
+static void utf8_clean(char *s) {
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        int ok = n > 0;
+        for (size_t i = 1; ok && i < n; i++) ok = (p[i] & 0xC0) == 0x80;
+        if (ok && n == 3) ok = !(c == 0xE0 && p[1] < 0xA0) && !(c == 0xED && p[1] >= 0xA0);
+        if (ok && n == 4) ok = !(c == 0xF0 && p[1] < 0x90) && !(c == 0xF4 && p[1] >= 0x90);
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 void srv_error(srv_resp *out, int status, const char *error, const char *fmt, ...) {
     char detail[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    utf8_clean(detail);
     json_decref(out->json);
     out->status = status;
     out->json = json_pack("{s:s, s:s}", "error", error, "detail", detail);

@@ -69,6 +69,15 @@ jget '.note' < "$ST_TMP/early.json" | grep -q "first block" || fail "no note bef
 [ "$(code "$U/evm/tx/0x$(printf '%064d' 7)")" = 404 ] || fail "an unknown hash: not 404"
 [ "$(code "$U/evm/address/0xabc")" = 422 ] || fail "a short address: not 422"
 [ "$(code "$U/evm/address/0x$(printf '%040d' 9)")" = 404 ] || fail "an unknown address: not 404"
+# the detail echoes what was sent, cut to a length: still JSON when that cut
+# splits a character, or the bytes were never UTF-8
+for bad in "$(printf 'a%.0s' $(seq 79))%C3%A9" "%FF" "0x%C3%A9"; do
+  for q in address tx; do
+    as -w '\n%{http_code}' "$U/evm/$q/$bad" >"$ST_TMP/bad.json"
+    [ "$(tail -1 "$ST_TMP/bad.json")" = 422 ] && [ "$(head -n -1 "$ST_TMP/bad.json" | jget '.error')" = invalid_request ] \
+      || fail "/evm/$q/$bad: not a JSON error: $(cat "$ST_TMP/bad.json")"
+  done
+done
 [ "$(code "$U/evm/address/$addr?at_block=soon")" = 422 ] || fail "at_block=soon: not 422"
 [ "$(code "$U/evm/address/$addr?eip55=maybe")" = 422 ] || fail "eip55=maybe: not 422"
 [ "$(code "$U/evm/blocks")" = 404 ] || fail "an unknown query: not 404"
