@@ -1063,7 +1063,10 @@ static int json_dispatch(reader *r, int tb, long line) {
                 strcmp(need[tb][i], "transaction_hash") && strcmp(need[tb][i], "transaction_index") &&
                 strcmp(need[tb][i], "from_address") && strcmp(need[tb][i], "to_address") &&
                 strcmp(need[tb][i], "call_type") && strcmp(need[tb][i], "trace_address") &&
-                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value") && strcmp(need[tb][i], "topics")) {
+                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value") && strcmp(need[tb][i], "topics") &&
+                /* null (or left out, as BigQuery leaves nulls out) is an empty CSV field: the row says what
+                 * it lacks */
+                strcmp(need[tb][i], "miner") && strcmp(need[tb][i], "gas_used") && strcmp(need[tb][i], "data")) {
                 char msg[120];
                 snprintf(msg, sizeof msg, "a %s row needs the key '%s'", table_names[tb], need[tb][i]);
                 r->b->rows++;
@@ -1995,6 +1998,10 @@ static int source_peek(ev_source *s, st_error *err) {
         if (rc) return rc;
         s->jp = s->data;
         s->jend = s->data + s->len;
+    }
+    if (s->jdoc == 1 && s->jopen != 2) { /* "[" and whole elements, no "]": cut at an element's end */
+        b->rows++;
+        bad(r, s->jline + 1, "%s", "a JSON array not closed before the end of the file: the file may be cut short");
     }
     source_finish(s);
     return ST_OK;

@@ -156,6 +156,24 @@ $B evm ingest --db $T/badjson $T/bad.json >/dev/null 2>$T/err; rc=$?
 set -e
 [ $rc -eq 1 ] && grep -q "bad.json:1: a traces row needs the key 'trace_type'" $T/err && grep -q "bad.json:2: not one JSON object" $T/err \
   && grep -q "bad.json:3" $T/err || fail "bad JSON lines: $(cat $T/err)"
+# null where a CSV export has an empty field (Python's None): the same rows
+# kept, fee and miner unknown, as from the CSV
+H1=0x$(printf '%064x' 1)
+printf '{"type": "receipt", "transaction_hash": "%s", "block_number": 100, "transaction_index": 0, "gas_used": null, "status": 1, "effective_gas_price": null}\n{"type": "block", "number": 100, "miner": null, "base_fee_per_gas": null}\n' $H1 >$T/nulls.json
+printf 'transaction_hash,block_number,transaction_index,gas_used,status,effective_gas_price\n%s,100,0,,1,\n' $H1 >$T/nulls_r.csv
+printf 'number,miner,base_fee_per_gas\n100,,\n' >$T/nulls_b.csv
+$B evm ingest --db $T/nullj $T/nulls.json >$T/out.json 2>$T/err && grep -q '"bad_rows": 0' $T/out.json || fail "nulls: $(cat $T/err)"
+$B evm ingest --db $T/nullc $T/nulls_r.csv $T/nulls_b.csv >/dev/null
+for q in stats "tx $H1"; do
+  [ "$($B evm $q --db $T/nullj | grep -v store_bytes)" = "$($B evm $q --db $T/nullc | grep -v store_bytes)" ] || fail "nulls: evm $q differs from the CSV's"
+done
+# a JSON array cut at an element's end (a download cut short): said, not
+# taken for the whole file
+python3 -c "import json; s = json.dumps([{'type': 'transaction', 'hash': '0x%064x' % i, 'block_number': 100, 'transaction_index': i} for i in range(5)], indent=2); c = s[:s.index('0x%064x' % 3)]; open('$T/cut.json', 'w').write(c[:c.rindex('}') + 1] + ',')"
+set +e
+$B evm ingest --db $T/cut $T/cut.json >/dev/null 2>$T/err; rc=$?
+set -e
+[ $rc = 1 ] && grep -q "cut.json:[0-9]*: a JSON array not closed before the end of the file" $T/err || fail "a cut array: $(cat $T/err)"
 
 # a value not of its column: the report names the column, the value and
 # what the column holds (a spreadsheet's or pandas' float form among them)
