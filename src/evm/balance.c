@@ -10,7 +10,7 @@
  * not known) after its first pos flows.  A query halves the list to the
  * block asked, starts from the checkpoint at or before that place and
  * adds at most a checkpoint's spacing of flows.  The spacing grows with
- * the assets an address holds (a checkpoint costs 9 words an asset), so
+ * the assets an address holds (a checkpoint costs 11 words an asset), so
  * the file stays a few bytes a flow for routers of thousands of tokens.
  *
  * The file covers the store's first F flows: an address's list is append-
@@ -28,7 +28,7 @@
  * the checkpoints (per address, in list order); ncp checkpoints {pos,
  * offset of its state in the blob}; the blob of W words.  A state:
  * flows_in, flows_out, fees_unknown, last_fee_tx, nassets, then per asset
- * {asset, received (4 words), sent (4 words)}.
+ * {asset, received (4 words, then its multiples of 2^256), sent (the same)}.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2263,6 +2263,39 @@ static void *sync_main(void *arg) {
     return NULL;
 }
 
+/* The transactions of unknown fee that moved nothing from their sender
+ * (nofee.c), from the columns just written: renamed into place before the
+ * manifest, as the indexes are (a reader ignores what is past the
+ * manifest's counts). */
+static const int nofee_cols[] = {EV_COL_TX_FLAGS, EV_COL_TX_FROM, EV_COL_TX_FIRST_FLOW, EV_COL_TX_NFLOWS,
+                                 EV_COL_FLOW_FROM};
+#define NOFEE_NCOLS (sizeof nofee_cols / sizeof nofee_cols[0])
+
+static int write_nofee(ingest *g, const char *dir, st_error *err) {
+    st_fmap m[NOFEE_NCOLS];
+    ev_cols k;
+    memset(m, 0, sizeof m), memset(&k, 0, sizeof k);
+    k.c = g->nc;
+    int rc = ST_OK, fd = -1;
+    char tmp[1120], path[1100];
+    for (size_t i = 0; i < NOFEE_NCOLS && rc == ST_OK; i++) {
+        int col = nofee_cols[i];
+        if ((rc = map_col(dir, col, g->nc.n[ev_col_count(col)], &m[i], err)) == ST_OK) k.col[col] = m[i].data;
+    }
+    if (rc == ST_OK) rc = ev_nofee_write(dir, &g->c, &k, tmp, sizeof tmp, &fd, err);
+    for (size_t i = 0; i < NOFEE_NCOLS; i++) st_file_unmap(&m[i]);
+    if (rc) return rc;
+    snprintf(path, sizeof path, "%s/addr_nofee.idx", dir);
+    int e = !g->opts->no_sync && fsync(fd) != 0 ? errno : 0;
+    if (close(fd) != 0 && !e) e = errno;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) {
+        unlink(tmp);
+        return st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", strerror(e));
+    }
+    return ST_OK;
+}
+
 /* Columns, indexes, what the feed keeps beside them, then the manifest
  * renamed: the commit; the running balances after it (they cover
  * committed flows only: written before, a crash could leave them over
@@ -2294,6 +2327,7 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
         rc = sj.rc;
         *err = sj.err;
     }
+    if (rc == ST_OK) rc = write_nofee(g, dir, err);
     if (rc) {
         st_free(bal.img);
         return rc;

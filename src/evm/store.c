@@ -530,6 +530,7 @@ struct st_evm {
     void *af_owned[2];
     uint64_t store_bytes;
     ev_bal *bal; /* running balances (balance.c), NULL: queries walk */
+    ev_nofee *nofee; /* fees not known off the senders' flows (nofee.c), NULL: not counted */
     char manifest[1100]; /* its path, and what it was when the handle was opened (st_evm_changed) */
     struct stat mf;
     int have_mf;
@@ -737,6 +738,8 @@ int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err) {
     for (int i = 0; i < EV_NIX; i++) e->store_bytes += e->idx_maps[i][0].len + e->idx_maps[i][1].len;
     e->bal = ev_bal_open(dir, &e->c);
     e->store_bytes += ev_bal_bytes(e->bal);
+    e->nofee = ev_nofee_open(dir, &e->c);
+    e->store_bytes += ev_nofee_bytes(e->nofee);
     *out = e;
     return ST_OK;
 oom:
@@ -794,6 +797,7 @@ void st_evm_close(st_evm *e) {
     for (int i = 0; i < EV_IX_FLOWS; i++) st_free(e->ht[i][0].owned), st_free(e->ht[i][1].owned);
     st_free(e->af_owned[0]), st_free(e->af_owned[1]);
     ev_bal_close(e->bal);
+    ev_nofee_close(e->nofee);
     st_evm_reader_leave(e->reading); /* after the maps are gone */
     st_free(e);
 }
@@ -1022,6 +1026,19 @@ int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_
         return st_error_set(err, ST_ENOMEM, "out of memory");
     }
     *out = s.sum;
+    /* and those of unknown fee that moved nothing from it (on none of its flows) */
+    uint64_t tx_end = e->c.n[EV_N_TXS];
+    if (e->nofee && at_block < e->c.last_block) { /* the first transaction of the first block past at_block */
+        const uint64_t *num = e->col[EV_COL_BLK_NUM], *ft = e->col[EV_COL_BLK_FIRST_TX];
+        uint64_t a = 0, z = e->c.n[EV_N_BLOCKS];
+        while (a < z) {
+            uint64_t m = a + (z - a) / 2;
+            if ((int64_t)num[m] <= at_block) a = m + 1;
+            else z = m;
+        }
+        if (a < e->c.n[EV_N_BLOCKS] && ft[a] < tx_end) tx_end = ft[a];
+    }
+    out->fees_unknown += ev_nofee_count(e->nofee, addr, tx_end);
     for (size_t x = 0; x < out->nbalances; x++) { /* |received - sent| in 320 bits */
         st_evm_balance *b = &out->balances[x];
         int c = b->sent_hi != b->received_hi ? (b->sent_hi > b->received_hi ? 1 : -1) : st_u256_cmp(&b->sent, &b->received);
