@@ -297,6 +297,27 @@ static void bad(reader *r, long line, const char *fmt, const char *what) {
 
 /* What a column of the tables holds, for the report of a value that is
  * not it (v: the value, "" when the row has none). */
+/* v is a number in a float's form (1e+18, 1.5E18, 1000.0): digits with a
+ * point or an exponent, as a spreadsheet or pandas writes an amount */
+static int float_form(const char *v) {
+    size_t i = 0, digits = 0;
+    int point = 0;
+    if (v[i] == '+' || v[i] == '-') i++;
+    for (; (v[i] >= '0' && v[i] <= '9') || (v[i] == '.' && !point); i++) {
+        if (v[i] == '.') point = 1;
+        else digits++;
+    }
+    if (!digits) return 0;
+    if (v[i] == 'e' || v[i] == 'E') {
+        i++;
+        if (v[i] == '+' || v[i] == '-') i++;
+        if (v[i] < '0' || v[i] > '9') return 0;
+        while (v[i] >= '0' && v[i] <= '9') i++;
+        return !v[i];
+    }
+    return point && !v[i];
+}
+
 static const char *col_holds(const char *col, const char *v) {
     size_t n = strlen(col);
     if (!strcmp(col, "status")) return "0 or 1";
@@ -306,7 +327,7 @@ static const char *col_holds(const char *col, const char *v) {
     if (n >= 4 && !strcmp(col + n - 4, "hash")) return "a hash (0x and 64 hex digits)";
     if (!strcmp(col, "value") || strstr(col, "price") || !strcmp(col, "amount")) {
         if (*v == '-') return "a whole number of zero or more (an amount is never negative)";
-        if (strpbrk(v, ".eE") && !(v[0] == '0' && (v[1] == 'x' || v[1] == 'X')))
+        if (float_form(v))
             return "a whole number in decimal digits or 0x hex (a float's form, 1e+18 or 1000.0, cannot carry an "
                    "amount in wei exactly)";
         return "a whole number (decimal digits, or 0x hex) below 2^256";

@@ -180,12 +180,14 @@ set -e
 { echo 'hash,block_number,transaction_index,from_address,to_address,value'
   echo "0x$(printf '%064x' 1),5,0,0x$(printf '%040x' 1),0x$(printf '%040x' 2),1e+18"
   echo "0x$(printf '%064x' 2),5,1,0x12,0x$(printf '%040x' 2),5"
-  echo "0x$(printf '%064x' 3),5,2,0x$(printf '%040x' 1),0x$(printf '%040x' 2),7"; } >$T/badval.csv
+  echo "0x$(printf '%064x' 3),5,2,0x$(printf '%040x' 1),0x$(printf '%040x' 2),7"
+  echo "0x$(printf '%064x' 4),5,3,0x$(printf '%040x' 1),0x$(printf '%040x' 2),None"; } >$T/badval.csv
 set +e
 $B evm ingest --db $T/badval $T/badval.csv >/dev/null 2>$T/err; rc=$?
 set -e
 [ $rc -eq 1 ] && grep -q "badval.csv:2: value is not what the column holds: '1e+18' is not a whole number in decimal digits or 0x hex (a float's form" $T/err \
   && grep -q "badval.csv:3: from_address is not what the column holds: '0x12' is not an address (0x and 40 hex digits)" $T/err \
+  && grep -q "badval.csv:5: value is not what the column holds: 'None' is not a whole number (decimal" $T/err \
   && $B evm stats --db $T/badval | grep -q '"transactions": 1' || fail "values not of their column: $(cat $T/err)"
 
 # what real exports hold beside the samples: each read as its exporter means
