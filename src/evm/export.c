@@ -1027,7 +1027,24 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
                 if (!strcmp(key, "withdrawals") || *p == '{') { /* kept as JSON */
                     memcpy(val, p, (size_t)(q - p));
                     vn = (size_t)(q - p);
-                } else /* scalars joined with commas */
+                } else if (!strcmp(key, "topics") || !strcmp(key, "trace_address")) {
+                    /* scalars joined with commas as CSV writes them, strings unescaped (no longer
+                     * than as written: the room was checked above) */
+                    const char *x = skip_ws(p + 1, q - 1);
+                    for (int k = 0; x < q - 1; k++) {
+                        if (k) val[vn++] = ',';
+                        if (*x == '"') {
+                            size_t sn;
+                            if (!(x = jl_string(x + 1, q - 1, val + vn, cap - used - vn, &sn))) goto bad;
+                            vn += sn;
+                        } else
+                            while (x < q - 1 && *x != ',' && *x != ' ' && *x != '\t' && *x != '\r' && *x != '\n')
+                                val[vn++] = *x++;
+                        x = skip_ws(x, q - 1);
+                        if (x < q - 1 && *x++ != ',') goto bad;
+                        x = skip_ws(x, q - 1);
+                    }
+                } else /* another key's: scalars joined with commas (not read) */
                     for (const char *x = p + 1; x < q - 1; x++)
                         if (*x != '"' && *x != ' ' && *x != '\t' && *x != '\r' && *x != '\n') val[vn++] = *x;
                 p = q;

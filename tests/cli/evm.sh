@@ -267,6 +267,11 @@ grep -q 'b_logs.csv:2: ERC-721 transfers' $N/err_both && grep -q 'a_token_transf
 $B evm tx --db $N/db_shapes $H2 | python3 -c "import json,sys; f=json.load(sys.stdin)['flows']
 sys.exit(not ([x['amount'] for x in f] == ['77', '78', '79', '80'] and all(x['from'] == '$A1' and x['to'] == '$A2' for x in f)))" \
   || fail "Transfer shapes: $($B evm tx --db $N/db_shapes $H2)"
+# a JSON array's strings are unescaped as every string is (\u0030 is "0")
+printf '{"type": "log", "log_index": 0, "transaction_hash": "%s", "transaction_index": 0, "block_number": 100, "address": "%s", "data": "0x%064x", "topics": ["\\u0030x%s", "%s", "%s"]}\n' \
+  $H2 $A3 81 ${TR#0x} $W1 $W2 >$N/escaped.json
+$B evm ingest --db $N/db_esc $N/escaped.json >/dev/null 2>&1 || fail "escaped topics"
+$B evm tx --db $N/db_esc $H2 | grep -q '"amount": "81"' || fail "escaped topics: $($B evm tx --db $N/db_esc $H2)"
 [ "$(od -A n -t u8 -j 8 -N 8 $V/db/blocktimes.bin | tr -d ' ')" = 1438936285 ] || fail "a time ending in +00"
 # a second run over the same folder: nothing added twice, the same notes, exit 0
 $B evm stats --db $V/db >$V/stats1.json
