@@ -91,7 +91,8 @@ int main(int argc, char **argv) {
         if (ev_source_group(all[nall]) < 0) split = 0;
         nall++;
     }
-    gr[1].b.names = gr[0].b.names, gr[1].b.nnames = gr[0].b.nnames; /* for its reports, as the ingest's helper */
+    /* the helper's batch names the files for its reports, as the ingest's does */
+    gr[1].b.names = gr[0].b.names, gr[1].b.nnames = gr[0].b.nnames;
     for (int i = 0; i < nall; i++) {
         group *g = &gr[split && ev_source_group(all[i]) == 1];
         if (g == &gr[1]) ev_source_bind(all[i], &g->b);

@@ -125,9 +125,11 @@ static json_t *balances_json(const st_evm *e, const st_evm_summary *sum, int eip
         net[0] = '-';
         st_u256_format_hi(b->net_hi, &b->net, net + 1);
         json_t *o = json_object();
+        st_u256_format_hi(b->received_hi, &b->received, rec);
+        st_u256_format_hi(b->sent_hi, &b->sent, sent);
         int ok = o && !json_object_set_new(o, "asset", jasset(e, b->asset, eip55)) &&
-                 !json_object_set_new(o, "received", json_string(st_u256_format_hi(b->received_hi, &b->received, rec))) &&
-                 !json_object_set_new(o, "sent", json_string(st_u256_format_hi(b->sent_hi, &b->sent, sent))) &&
+                 !json_object_set_new(o, "received", json_string(rec)) &&
+                 !json_object_set_new(o, "sent", json_string(sent)) &&
                  !json_object_set_new(o, "balance", json_string(b->negative ? net : net + 1));
         if (!ok || json_array_append_new(bal, o)) {
             if (!ok) json_decref(o);

@@ -265,7 +265,8 @@ typedef struct ev_batch {
     EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
     EV_VEC(ev_event) events;   /* swap and bridge logs (events.c) */
     uint64_t rows, bad_rows, files, bytes;
-    uint64_t log_rows, tt_rows; /* logs and token_transfers rows read (without logs, ERC-721 is not told apart) */
+    uint64_t log_rows, tt_rows; /* logs and token_transfers rows read (without the logs, ERC-721
+                                   transfers are not told apart) */
     uint32_t tt_file;           /* the file of the first token_transfers row */
     uint64_t seq;
     uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */

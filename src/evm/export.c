@@ -295,8 +295,6 @@ static void bad(reader *r, long line, const char *fmt, const char *what) {
     say(r, ST_EPARSE, line, fmt, what);
 }
 
-/* What a column of the tables holds, for the report of a value that is
- * not it (v: the value, "" when the row has none). */
 /* v is a number in a float's form (1e+18, 1.5E18, 1000.0): digits with a
  * point or an exponent, as a spreadsheet or pandas writes an amount */
 static int float_form(const char *v) {
@@ -318,6 +316,8 @@ static int float_form(const char *v) {
     return point && !v[i];
 }
 
+/* What a column of the tables holds, for the report of a value that is
+ * not it (v: the value, "" when the row has none). */
 static const char *col_holds(const char *col, const char *v) {
     size_t n = strlen(col);
     if (!strcmp(col, "status")) return "0 or 1";
@@ -680,7 +680,8 @@ static int read_row(reader *r, int tb, long line) {
                 }
                 if (!r->noted_shape)
                     note(r, line, "%s",
-                         "a WETH Deposit or Withdrawal without one 32-byte amount: no token moved (said once a file)");
+                         "a WETH Deposit or Withdrawal without one 32-byte amount: no token moved "
+                         "(said once a file)");
                 r->noted_shape = 1;
                 return 0;
             }
@@ -715,8 +716,8 @@ static int read_row(reader *r, int tb, long line) {
             if (nt + nw != 4 || (nd > 2 && (nd - 2) % 64)) {
                 if (!r->noted_shape)
                     note(r, line, "%s",
-                         "a Transfer event whose topics and data are not four 32-byte words in all (ethereum-etl's "
-                         "extractor skips it too): no token moved (said once a file)");
+                         "a Transfer event whose topics and data are not four 32-byte words in all "
+                         "(ethereum-etl's extractor skips it too): no token moved (said once a file)");
                 r->noted_shape = 1;
                 return 0;
             }
@@ -1038,7 +1039,8 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
                             if (!(x = jl_string(x + 1, q - 1, val + vn, cap - used - vn, &sn))) goto bad;
                             vn += sn;
                         } else
-                            while (x < q - 1 && *x != ',' && *x != ' ' && *x != '\t' && *x != '\r' && *x != '\n')
+                            while (x < q - 1 && *x != ',' && *x != ' ' && *x != '\t' && *x != '\r' &&
+                                   *x != '\n')
                                 val[vn++] = *x++;
                         x = skip_ws(x, q - 1);
                         if (x < q - 1 && *x++ != ',') goto bad;
@@ -1101,10 +1103,12 @@ static int json_dispatch(reader *r, int tb, long line) {
                 strcmp(need[tb][i], "transaction_hash") && strcmp(need[tb][i], "transaction_index") &&
                 strcmp(need[tb][i], "from_address") && strcmp(need[tb][i], "to_address") &&
                 strcmp(need[tb][i], "call_type") && strcmp(need[tb][i], "trace_address") &&
-                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value") && strcmp(need[tb][i], "topics") &&
+                strcmp(need[tb][i], "status") && strcmp(need[tb][i], "value") &&
+                strcmp(need[tb][i], "topics") &&
                 /* null (or left out, as BigQuery leaves nulls out) is an empty CSV field: the row says what
                  * it lacks */
-                strcmp(need[tb][i], "miner") && strcmp(need[tb][i], "gas_used") && strcmp(need[tb][i], "data")) {
+                strcmp(need[tb][i], "miner") && strcmp(need[tb][i], "gas_used") &&
+                strcmp(need[tb][i], "data")) {
                 char msg[120];
                 snprintf(msg, sizeof msg, "a %s row needs the key '%s'", table_names[tb], need[tb][i]);
                 r->b->rows++;
@@ -2039,7 +2043,8 @@ static int source_peek(ev_source *s, st_error *err) {
     }
     if (s->jdoc == 1 && s->jopen != 2) { /* "[" and whole elements, no "]": cut at an element's end */
         b->rows++;
-        bad(r, s->jline + 1, "%s", "a JSON array not closed before the end of the file: the file may be cut short");
+        bad(r, s->jline + 1, "%s",
+            "a JSON array not closed before the end of the file: the file may be cut short");
     }
     source_finish(s);
     return ST_OK;

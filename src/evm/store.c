@@ -1041,10 +1041,12 @@ int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_
     out->fees_unknown += ev_nofee_count(e->nofee, addr, tx_end);
     for (size_t x = 0; x < out->nbalances; x++) { /* |received - sent| in 320 bits */
         st_evm_balance *b = &out->balances[x];
-        int c = b->sent_hi != b->received_hi ? (b->sent_hi > b->received_hi ? 1 : -1) : st_u256_cmp(&b->sent, &b->received);
-        b->negative = c > 0;
-        const st_u256 *big = b->negative ? &b->sent : &b->received, *small = b->negative ? &b->received : &b->sent;
-        uint64_t bh = b->negative ? b->sent_hi : b->received_hi, sh = b->negative ? b->received_hi : b->sent_hi;
+        b->negative = b->sent_hi != b->received_hi ? b->sent_hi > b->received_hi
+                                                   : st_u256_cmp(&b->sent, &b->received) > 0;
+        const st_u256 *big = b->negative ? &b->sent : &b->received;
+        const st_u256 *small = b->negative ? &b->received : &b->sent;
+        uint64_t bh = b->negative ? b->sent_hi : b->received_hi;
+        uint64_t sh = b->negative ? b->received_hi : b->sent_hi;
         b->net_hi = bh - sh - (uint64_t)st_u256_sub(&b->net, big, small);
     }
     return ST_OK;
