@@ -398,6 +398,13 @@ int ev_topic_is(const char *t, const char *sig) {
     return 1;
 }
 
+/* A log of a token event's topic that moves no token: said once a file. */
+static int shape_note(reader *r, long line, const char *msg) {
+    if (!r->noted_shape) note(r, line, "%s", msg);
+    r->noted_shape = 1;
+    return 0;
+}
+
 /* The withdrawals as ethereum-etl writes them, read without building a
  * JSON tree (jansson's tree of every block's sixteen entries was a
  * twentieth of an ingest): objects of plain keys and values, numbers of at
@@ -678,12 +685,9 @@ static int read_row(reader *r, int tb, long line) {
                     bad(r, line, "%s: a token event's topics or data are not hex words", "data");
                     return -1;
                 }
-                if (!r->noted_shape)
-                    note(r, line, "%s",
-                         "a WETH Deposit or Withdrawal without one 32-byte amount: no token moved "
-                         "(said once a file)");
-                r->noted_shape = 1;
-                return 0;
+                return shape_note(r, line,
+                                  "a WETH Deposit or Withdrawal without one 32-byte amount: no token moved "
+                                  "(said once a file)");
             }
             t.no_from = (uint8_t)dep;
             t.no_to = (uint8_t)!dep;
@@ -713,14 +717,10 @@ static int read_row(reader *r, int tb, long line) {
                 q = e;
             }
             size_t nw = nd > 2 ? (nd - 2 + 63) / 64 : 0;
-            if (nt + nw != 4 || (nd > 2 && (nd - 2) % 64)) {
-                if (!r->noted_shape)
-                    note(r, line, "%s",
-                         "a Transfer event whose topics and data are not four 32-byte words in all "
-                         "(ethereum-etl's extractor skips it too): no token moved (said once a file)");
-                r->noted_shape = 1;
-                return 0;
-            }
+            if (nt + nw != 4 || (nd > 2 && (nd - 2) % 64))
+                return shape_note(r, line,
+                                  "a Transfer event whose topics and data are not four 32-byte words in all "
+                                  "(ethereum-etl's extractor skips it too): no token moved (said once a file)");
             if (nt == 4) { /* ERC-721: a marker, no flow */
                 t.nft = 1;
                 if (!r->noted_nft)

@@ -24,14 +24,10 @@
  * fees_unknown counts along the flows alone, as before; the next commit
  * rebuilds it from the columns.
  */
-#include <errno.h>
-#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/fs.h"
@@ -41,8 +37,7 @@
 #define NOFEE_HDR 3
 
 struct ev_nofee {
-    const uint64_t *w;
-    size_t words;
+    st_fmap m;
     uint64_t n;           /* pairs */
     const uint64_t *pair; /* n x {addr, tx} */
 };
@@ -55,25 +50,22 @@ static void path_of(const char *dir, char *path, size_t n) { snprintf(path, n, "
 static ev_nofee *map_nofee(const char *dir, uint64_t *covered) {
     char path[1100];
     path_of(dir, path, sizeof path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return NULL;
-    struct stat sb;
-    void *p = MAP_FAILED;
-    if (fstat(fd, &sb) == 0 && sb.st_size >= NOFEE_HDR * 8 && sb.st_size % 8 == 0)
-        p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED) return NULL;
-    const uint64_t *w = p;
-    size_t words = (size_t)sb.st_size / 8;
-    ev_nofee *x = NULL;
-    if (w[0] == NOFEE_MAGIC && w[2] <= (words - NOFEE_HDR) / 2 && NOFEE_HDR + 2 * w[2] == words &&
-        (x = st_calloc(1, sizeof *x))) {
-        x->w = w, x->words = words, x->n = w[2], x->pair = w + NOFEE_HDR;
-        *covered = w[1];
-        return x;
+    ev_nofee *x = st_calloc(1, sizeof *x);
+    st_error e;
+    if (!x || st_file_map(path, SIZE_MAX, &x->m, &e) != ST_OK) {
+        st_free(x);
+        return NULL;
     }
-    munmap(p, (size_t)sb.st_size);
-    return NULL;
+    const uint64_t *w = (const uint64_t *)(const void *)x->m.data;
+    size_t words = x->m.len / 8;
+    if (x->m.len % 8 || words < NOFEE_HDR || w[0] != NOFEE_MAGIC || w[2] > (words - NOFEE_HDR) / 2 ||
+        NOFEE_HDR + 2 * w[2] != words) {
+        ev_nofee_close(x);
+        return NULL;
+    }
+    x->n = w[2], x->pair = w + NOFEE_HDR;
+    *covered = w[1];
+    return x;
 }
 
 ev_nofee *ev_nofee_open(const char *dir, const ev_counts *c) {
@@ -88,11 +80,11 @@ ev_nofee *ev_nofee_open(const char *dir, const ev_counts *c) {
 
 void ev_nofee_close(ev_nofee *x) {
     if (!x) return;
-    munmap((void *)(uintptr_t)x->w, x->words * 8);
+    st_file_unmap(&x->m);
     st_free(x);
 }
 
-uint64_t ev_nofee_bytes(const ev_nofee *x) { return x ? (uint64_t)x->words * 8 : 0; }
+uint64_t ev_nofee_bytes(const ev_nofee *x) { return x ? (uint64_t)x->m.len : 0; }
 
 /* The first pair at or after {addr, tx} */
 static uint64_t lower(const ev_nofee *x, uint64_t addr, uint64_t tx) {
