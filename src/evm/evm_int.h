@@ -402,21 +402,19 @@ int ev_bal_remove(const char *dir, st_error *err);
 /* The transactions of unknown fee that moved nothing from their sender,
  * which an address's flow list does not hold. */
 typedef struct ev_nofee ev_nofee;
-/* The file when it covers the manifest's transactions, else NULL (then
+/* The file when it belongs to the manifest's commit c, else NULL (then
  * fees_unknown counts along the flows alone). */
 ev_nofee *ev_nofee_open(const char *dir, const ev_counts *c);
 void ev_nofee_close(ev_nofee *x);
 uint64_t ev_nofee_bytes(const ev_nofee *x);
 /* How many of addr's such transactions have ids below tx_end. */
 uint64_t ev_nofee_count(const ev_nofee *x, uint64_t addr, uint64_t tx_end);
-/* The file for the columns k (transactions' flags, senders, first flows
- * and counts, flows' senders, at the new counts): the pairs of the old
- * file below c_old's transactions, and the new ones found in k (all of
- * them when the old file is missing, older or unsound), written under a
- * temporary name left open in *fd for the caller to sync and rename
- * (tmp). ST_OK or an error. */
-int ev_nofee_write(const char *dir, const ev_counts *c_old, const ev_cols *k, char *tmp, size_t ntmp, int *fd,
-                   st_error *err);
+/* The file for the commit k->c from the columns k (transactions' flags,
+ * senders, first flows and counts, flows' senders): the old file's pairs
+ * when it belongs to c_old, the commit this one starts from, and those of
+ * the transactions after it (else every transaction's), in place before
+ * the manifest is renamed (synced when sync). ST_OK or an error. */
+int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, int sync, st_error *err);
 
 /* ---- ingest (ingest.c) from a feed of rows ---- */
 

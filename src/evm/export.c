@@ -695,7 +695,8 @@ static int read_row(reader *r, int tb, long line) {
             return ev_event_take(b, &t, topics, data); /* another event: swaps and bridges keep it */
         else {
             /* Transfer(from, to, value), its three words the topics after
-             * topic0 then the data's 32-byte words, four words in all with
+             * topic0 then the data's 32-byte words (the last may be
+             * shorter), four words in all with
              * topic0, as ethereum-etl's extractor takes them: ERC-20's
              * indexed addresses (three topics) and the older shapes with
              * unindexed ones (one or two).  Four topics are ERC-721's: the
@@ -717,9 +718,9 @@ static int read_row(reader *r, int tb, long line) {
                 q = e;
             }
             size_t nw = nd > 2 ? (nd - 2 + 63) / 64 : 0;
-            if (nt + nw != 4 || (nd > 2 && (nd - 2) % 64))
+            if (nt + nw != 4)
                 return shape_note(r, line,
-                                  "a Transfer event whose topics and data are not four 32-byte words in all "
+                                  "a Transfer event whose topics and data words are not four in all "
                                   "(ethereum-etl's extractor skips it too): no token moved (said once a file)");
             if (nt == 4) { /* ERC-721: a marker, no flow */
                 t.nft = 1;
@@ -730,8 +731,13 @@ static int read_row(reader *r, int tb, long line) {
                 r->noted_nft = 1;
             } else {
                 for (k = nt - 1; k < 3; k++) { /* the rest from the data, the amount last */
-                    char word[67] = "0x";
-                    memcpy(word + 2, data + 2 + 64 * (size_t)(k - (nt - 1)), 64);
+                    /* the data cut in 64 digits as the extractor cuts it: a shorter last piece is
+                     * the amount's low digits */
+                    size_t at = 2 + 64 * (size_t)(k - (nt - 1)), len = nd - at < 64 ? nd - at : 64;
+                    char word[67];
+                    word[0] = '0', word[1] = 'x';
+                    memset(word + 2, '0', 64 - len);
+                    memcpy(word + 2 + 64 - len, data + at, len);
                     word[66] = 0;
                     if (topic_word(word, 66, w[k]) || (k == 2 && st_u256_parse(word, 66, &t.value))) {
                         bad(r, line, "%s: a token event's topics or data are not hex words", "data");
@@ -1236,6 +1242,8 @@ struct ev_source {
     long jline;
     int jdoc;                  /* a JSON document: 1 an array of objects, 2 objects pretty-printed */
     int jopen;                 /* jdoc: 1 inside the top-level array, 2 after it */
+    int jeof;                  /* jdoc: an element the file ended inside was reported */
+    char jtail, jlast;         /* the last byte not a blank, and the last byte, of the pieces so far */
     int jin, jskip;            /* jdoc: an element read on into the next piece; passed over (too long) */
     int jkind, jdepth, jinstr, jesc; /* the element's first byte, and where its scan stands */
     char jprev;                /* the byte scanned last (a pass goes on at a piece's first byte) */
@@ -1985,6 +1993,7 @@ static int jdoc_next(ev_source *s, st_error *err) {
         if (more && !too_long) return ST_OK; /* the rest of it is in the next piece */
         b->rows++;
         bad(&s->r, line, "%s", jdoc_why(s, too_long, 0, 1));
+        s->jeof = !more;
         s->jline += count_nl(p, end);
         s->jp = end;
         s->jin = 0;
@@ -2022,6 +2031,12 @@ static int source_peek(ev_source *s, st_error *err) {
         }
     }
     for (;;) {
+        if (s->jdoc) { /* the file's last byte that is not a blank, whatever its pieces */
+            const char *t = s->data + s->len;
+            if (t > s->data) s->jlast = t[-1];
+            while (t > s->data && is_ws(t[-1])) t--;
+            if (t > s->data) s->jtail = t[-1];
+        }
         if (s->jdoc) {
             int rc = jdoc_next(s, err);
             if (rc || s->pending) return rc;
@@ -2041,9 +2056,12 @@ static int source_peek(ev_source *s, st_error *err) {
         s->jp = s->data;
         s->jend = s->data + s->len;
     }
-    if (s->jdoc == 1 && s->jopen != 2) { /* "[" and whole elements, no "]": cut at an element's end */
+    /* "[" and whole elements, no "]": cut short (an element the end cut, or
+     * one too long and passed over, was said already) */
+    if (s->jdoc == 1 && s->jtail != ']' && !s->jeof && !s->jskip) {
         b->rows++;
-        bad(r, s->jline + 1, "%s",
+        long last = s->jline + (s->jlast == '\n' ? 0 : 1); /* the file's last line */
+        bad(r, last > 0 ? last : 1, "%s",
             "a JSON array not closed before the end of the file: the file may be cut short");
     }
     source_finish(s);

@@ -2276,24 +2276,14 @@ static int write_nofee(ingest *g, const char *dir, st_error *err) {
     ev_cols k;
     memset(m, 0, sizeof m), memset(&k, 0, sizeof k);
     k.c = g->nc;
-    int rc = ST_OK, fd = -1;
-    char tmp[1120], path[1100];
+    int rc = ST_OK;
     for (size_t i = 0; i < NOFEE_NCOLS && rc == ST_OK; i++) {
         int col = nofee_cols[i];
         if ((rc = map_col(dir, col, g->nc.n[ev_col_count(col)], &m[i], err)) == ST_OK) k.col[col] = m[i].data;
     }
-    if (rc == ST_OK) rc = ev_nofee_write(dir, &g->c, &k, tmp, sizeof tmp, &fd, err);
+    if (rc == ST_OK) rc = ev_nofee_commit(dir, &g->c, &k, !g->opts->no_sync, err);
     for (size_t i = 0; i < NOFEE_NCOLS; i++) st_file_unmap(&m[i]);
-    if (rc) return rc;
-    snprintf(path, sizeof path, "%s/addr_nofee.idx", dir);
-    int e = !g->opts->no_sync && fsync(fd) != 0 ? errno : 0;
-    if (close(fd) != 0 && !e) e = errno;
-    if (!e && rename(tmp, path) != 0) e = errno;
-    if (e) {
-        unlink(tmp);
-        return st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", strerror(e));
-    }
-    return ST_OK;
+    return rc;
 }
 
 /* Columns, indexes, what the feed keeps beside them, then the manifest

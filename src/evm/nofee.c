@@ -13,41 +13,62 @@
  * up to the block it asks.  A store whose exports gave every fee has
  * none, and an empty file.
  *
- * Layout (u64 words): magic, T (the transactions it covers), n; then n
- * pairs {sender address id, transaction id} in order.  Each commit writes
- * it whole, renamed into place before the manifest: the pairs below the
- * last commit's T kept, those of the new transactions found in the
- * columns just written.  A reader takes it only when T is at least the
- * manifest's count, and counts only transactions below that count (a run
- * that failed after the rename, or a rollback, left pairs past it: the
- * next commit drops them).  Missing, older or unsound, it is not used, and
- * fees_unknown counts along the flows alone, as before; the next commit
- * rebuilds it from the columns.
+ * Layout (u64 words): magic, the commit it belongs to (the manifest's
+ * counts and first and last block: EV_NCOUNTS + 2 words), n; then n pairs
+ * {sender address id, transaction id} in order.  A reader takes it only
+ * when that commit is the manifest's, exactly: a run that failed between
+ * this file and the manifest, a rollback, or an older sanctrace that
+ * committed without it all leave a file of another commit, not used
+ * (fees_unknown then counts along the flows alone) until the next commit
+ * writes it again.  A commit that finds the file of the commit it starts
+ * from keeps its pairs and adds those of the new transactions, found in the columns
+ * just written: the pairs merged as they stream to a new file renamed
+ * into place before the manifest, or, when no new transaction belongs in
+ * it, only the file's commit rewritten in place, so a node's commits
+ * (every fee known) cost nothing in proportion to the store.  Otherwise
+ * every transaction of the store is looked at again.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/fs.h"
 #include "evm/evm_int.h"
 
 #define NOFEE_MAGIC 0x3165656f6e7665ULL /* "evnofee1" */
-#define NOFEE_HDR 3
+#define NOFEE_STAMP (EV_NCOUNTS + 2)
+#define NOFEE_HDR (2 + NOFEE_STAMP)
 
 struct ev_nofee {
     st_fmap m;
+    const uint64_t *stamp; /* the commit it belongs to */
     uint64_t n;           /* pairs */
     const uint64_t *pair; /* n x {addr, tx} */
 };
 
 static void path_of(const char *dir, char *path, size_t n) { snprintf(path, n, "%s/addr_nofee.idx", dir); }
 
+/* The commit c as the file stamps it. */
+static void stamp_of(const ev_counts *c, uint64_t w[NOFEE_STAMP]) {
+    memcpy(w, c->n, sizeof c->n);
+    w[EV_NCOUNTS] = (uint64_t)c->first_block, w[EV_NCOUNTS + 1] = (uint64_t)c->last_block;
+}
+
+static int stamped(const ev_nofee *x, const ev_counts *c) {
+    uint64_t w[NOFEE_STAMP];
+    stamp_of(c, w);
+    return !memcmp(w, x->stamp, sizeof w);
+}
+
 /* The file mapped when its structure is sound (its pairs not checked
  * one by one: an order damaged inside it gives wrong counts, as a damaged
- * value in any index gives wrong answers), else NULL.  *covered: its T. */
-static ev_nofee *map_nofee(const char *dir, uint64_t *covered) {
+ * value in any index gives wrong answers), else NULL. */
+static ev_nofee *map_nofee(const char *dir) {
     char path[1100];
     path_of(dir, path, sizeof path);
     ev_nofee *x = st_calloc(1, sizeof *x);
@@ -58,20 +79,19 @@ static ev_nofee *map_nofee(const char *dir, uint64_t *covered) {
     }
     const uint64_t *w = (const uint64_t *)(const void *)x->m.data;
     size_t words = x->m.len / 8;
-    if (x->m.len % 8 || words < NOFEE_HDR || w[0] != NOFEE_MAGIC || w[2] > (words - NOFEE_HDR) / 2 ||
-        NOFEE_HDR + 2 * w[2] != words) {
+    uint64_t n = words >= NOFEE_HDR ? w[NOFEE_HDR - 1] : 0;
+    if (x->m.len % 8 || words < NOFEE_HDR || w[0] != NOFEE_MAGIC || n > (words - NOFEE_HDR) / 2 ||
+        NOFEE_HDR + 2 * n != words) {
         ev_nofee_close(x);
         return NULL;
     }
-    x->n = w[2], x->pair = w + NOFEE_HDR;
-    *covered = w[1];
+    x->stamp = w + 1, x->n = n, x->pair = w + NOFEE_HDR;
     return x;
 }
 
 ev_nofee *ev_nofee_open(const char *dir, const ev_counts *c) {
-    uint64_t covered = 0;
-    ev_nofee *x = map_nofee(dir, &covered);
-    if (x && covered < c->n[EV_N_TXS]) { /* older than the manifest: not every transaction is in it */
+    ev_nofee *x = map_nofee(dir);
+    if (x && !stamped(x, c)) { /* another commit's */
         ev_nofee_close(x);
         return NULL;
     }
@@ -109,72 +129,109 @@ static int cmp_pair(const void *pa, const void *pb) {
     return a[1] < b[1] ? -1 : a[1] > b[1];
 }
 
-int ev_nofee_write(const char *dir, const ev_counts *c_old, const ev_cols *k, char *tmp, size_t ntmp, int *fd,
-                   st_error *err) {
-    *fd = -1;
-    uint64_t covered = 0, keep = 0, from = 0, ntx = k->c.n[EV_N_TXS];
-    ev_nofee *old = map_nofee(dir, &covered);
-    if (old && covered >= c_old->n[EV_N_TXS]) from = c_old->n[EV_N_TXS]; /* its pairs hold up to there */
-    else {
-        ev_nofee_close(old); /* none, older or unsound: every transaction looked at again */
+/* Pairs written through a buffer to the file's temporary name. */
+typedef struct pair_out {
+    int fd;
+    size_t n;
+    uint64_t w[1 << 15];
+} pair_out;
+
+static int out_flush(pair_out *o) {
+    const char *p = (const char *)o->w;
+    size_t left = o->n * 8;
+    while (left) {
+        ssize_t k = write(o->fd, p, left);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k, left -= (size_t)k;
+    }
+    o->n = 0;
+    return 0;
+}
+
+static int out_words(pair_out *o, const uint64_t *w, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (o->n == sizeof o->w / 8 && out_flush(o)) return -1;
+        o->w[o->n++] = w[i];
+    }
+    return 0;
+}
+
+int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, int sync, st_error *err) {
+    char path[1100], tmp[1120];
+    path_of(dir, path, sizeof path);
+    ev_nofee *old = map_nofee(dir);
+    if (old && !stamped(old, c_old)) { /* another commit's: every transaction looked at again */
+        ev_nofee_close(old);
         old = NULL;
     }
-    if (old)
-        for (uint64_t i = 0; i < old->n; i++) keep += old->pair[2 * i + 1] < from;
+    uint64_t from = old ? c_old->n[EV_N_TXS] : 0, ntx = k->c.n[EV_N_TXS];
     /* the new transactions' pairs, found in the columns just written */
     const uint8_t *flags = k->col[EV_COL_TX_FLAGS];
     const uint64_t *txfrom = k->col[EV_COL_TX_FROM], *first = k->col[EV_COL_TX_FIRST_FLOW];
     const uint32_t *nflows = k->col[EV_COL_TX_NFLOWS];
     const uint64_t *flowfrom = k->col[EV_COL_FLOW_FROM];
-    uint64_t nnew = 0, cap = 0, *add = NULL;
-    int rc = ST_OK;
+    uint64_t nnew = 0, cap = 0, *add = NULL, stamp[NOFEE_STAMP];
+    int rc = ST_OK, fd = -1, e = 0;
+    pair_out *o = NULL;
     for (uint64_t t = from; t < ntx; t++) {
         uint64_t s = txfrom[t];
         if ((flags[t] & EV_TXF_FEE) || s == ST_EVM_NONE) continue;
-        uint64_t f = first[t], e = f + nflows[t];
-        if (e > k->c.n[EV_N_FLOWS]) e = k->c.n[EV_N_FLOWS]; /* (damaged counts: no read past the column) */
-        while (f < e && flowfrom[f] != s) f++;
-        if (f < e) continue; /* counted along the sender's flows */
+        uint64_t f = first[t], end = f + nflows[t];
+        if (end > k->c.n[EV_N_FLOWS]) end = k->c.n[EV_N_FLOWS]; /* (damaged counts: not past the column) */
+        while (f < end && flowfrom[f] != s) f++;
+        if (f < end) continue; /* counted along the sender's flows */
         if (nnew == cap) {
             uint64_t nc = cap ? cap * 2 : 1024, *p = st_realloc(add, (size_t)nc * 16);
-            if (!p) {
-                rc = ST_ENOMEM;
-                goto done;
-            }
+            if (!p) goto nomem;
             add = p, cap = nc;
         }
         add[2 * nnew] = s, add[2 * nnew + 1] = t;
         nnew++;
     }
-    if (nnew) qsort(add, (size_t)nnew, 16, cmp_pair);
-    /* the two sorted runs merged into the image */
-    size_t words = NOFEE_HDR + 2 * (size_t)(keep + nnew);
-    uint64_t *img = st_malloc(words * 8);
-    if (!img) {
-        rc = ST_ENOMEM;
-        goto done;
+    stamp_of(&k->c, stamp);
+    if (old && !nnew) { /* the same pairs: only the file's commit, in place */
+        ev_nofee_close(old);
+        st_free(add);
+        if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0) e = errno;
+        else if (pwrite(fd, stamp, sizeof stamp, 8) != (ssize_t)sizeof stamp) e = errno ? errno : EIO;
+        else if (sync && fsync(fd) != 0) e = errno;
+        if (fd >= 0 && close(fd) != 0 && !e) e = errno;
+        if (e) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", strerror(e));
+        return ST_OK;
     }
-    img[0] = NOFEE_MAGIC, img[1] = ntx, img[2] = keep + nnew;
-    uint64_t *o = img + NOFEE_HDR, i = 0, j = 0;
-    for (;;) {
-        while (old && i < old->n && old->pair[2 * i + 1] >= from) i++;
-        int have_old = old && i < old->n, have_new = j < nnew;
-        if (!have_old && !have_new) break;
-        const uint64_t *p = !have_new || (have_old && cmp_pair(old->pair + 2 * i, add + 2 * j) < 0)
+    if (nnew) qsort(add, (size_t)nnew, 16, cmp_pair);
+    /* the old pairs and the new, merged as they are written */
+    if (!(o = st_malloc(sizeof *o))) goto nomem;
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE)) < 0) {
+        e = errno;
+        rc = st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(e));
+        goto out;
+    }
+    o->fd = fd, o->n = 0;
+    uint64_t nold = old ? old->n : 0, head[2] = {NOFEE_MAGIC, 0}, n = nold + nnew, i = 0, j = 0;
+    int bad = out_words(o, head, 1) || out_words(o, stamp, NOFEE_STAMP) || out_words(o, &n, 1);
+    while (!bad && (i < nold || j < nnew)) {
+        const uint64_t *p = j == nnew || (i < nold && cmp_pair(old->pair + 2 * i, add + 2 * j) < 0)
                                 ? old->pair + 2 * i++
                                 : add + 2 * j++;
-        o[0] = p[0], o[1] = p[1];
-        o += 2;
+        bad = out_words(o, p, 2);
     }
-    char path[1100];
-    path_of(dir, path, sizeof path);
-    rc = st_file_write_tmp(path, img, words * 8, tmp, ntmp, fd, err);
-    st_free(img);
+    if (bad || out_flush(o) || (sync && fsync(fd) != 0)) e = errno ? errno : EIO;
+    if (close(fd) != 0 && !e) e = errno;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) {
+        unlink(tmp);
+        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot write: %s", strerror(e));
+    }
+out:
+    st_free(o);
     st_free(add);
     ev_nofee_close(old);
     return rc;
-done:
+nomem:
     st_free(add);
     ev_nofee_close(old);
-    return st_error_set(err, rc, "out of memory");
+    return st_error_set(err, ST_ENOMEM, "out of memory");
 }

@@ -111,7 +111,7 @@ def main():
         # the token_transfers row of the same log none either
         data = r['data'][2:] if r['data'] else ''
         words = topics[1:] + [data[i:i + 64] for i in range(0, len(data), 64)]
-        if 1 + len(words) != 4 or len(data) % 64: continue
+        if 1 + len(words) != 4: continue
         if len(topics) == 4:
             tokens.pop(k, None)
             get(k[0], r['block_number'], r.get('transaction_index'))  # the row names it

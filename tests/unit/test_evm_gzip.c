@@ -276,6 +276,18 @@ static void test_json_documents(void **state) {
         assert_int_equal(r.n, 0);
         ev_batch_free(&b);
     }
+    /* an array cut short after whole elements (a download cut, or "[" alone): its
+     * elements read, one bad row for the missing end, the same in every reading */
+    for (int i = 0; i < 3; i++) {
+        if (!i) snprintf(t, sizeof t, "[\n");
+        else snprintf(t, sizeof t, i == 1 ? "[%s,\n%s," : "[%s,\n%s\n", tok1, tok2);
+        check_text(t, strlen(t));
+        read_text(&b, &r, t, strlen(t), 0);
+        assert_int_equal(b.token_addrs.n, i ? 40 : 0);
+        assert_int_equal(b.bad_rows, 1);
+        assert_non_null(strstr(r.all, "a JSON array not closed before the end of the file"));
+        ev_batch_free(&b);
+    }
     /* elements that are no object, on the line of good ones: only themselves lost */
     snprintf(t, sizeof t, "[%s, null, \"x,]\", [1, {\"a\": 2}], %s, 12 ,%s]\n", tok1, tok2, tok1);
     check_text(t, strlen(t));
