@@ -759,6 +759,19 @@ static int opt_addr(ingest *g, int has, const uint8_t a[20], uint64_t *id) {
     return has ? addr_id(g, a, id) : ST_OK;
 }
 
+/* A trace of transaction j created the contract at addr.  A contract that
+ * names itself the beneficiary of its selfdestruct keeps its ether only
+ * when it outlives the transaction (from Cancun, EIP-6780: one created
+ * earlier); one created in the same transaction is deleted with it, and
+ * so is the ether, as before Cancun for every contract. */
+static int created_in(ingest *g, uint64_t j, const uint8_t addr[20]) {
+    for (uint64_t k = 0; k < g->tx_trace_n.v[j]; k++) {
+        const ev_trace *r = &g->w->traces.v[g->trace_order[g->tx_trace_first.v[j] + k]];
+        if (r->type == EV_T_CREATE && r->has_to && !memcmp(r->to, addr, 20)) return 1;
+    }
+    return 0;
+}
+
 static int emit_tx(ingest *g, uint64_t j) {
     ev_txrow *t = &g->tx.v[j];
     uint64_t txid = g->nc.n[EV_N_TXS], first = g->nc.n[EV_N_FLOWS], from, to;
@@ -808,6 +821,8 @@ static int emit_tx(ingest *g, uint64_t j) {
                 uint64_t a, b;
                 if (st_u256_is_zero(&r->value)) continue;
                 if (addr_id(g, r->from, &a) || addr_id(g, r->to, &b)) return ST_ENOMEM;
+                if (r->type == EV_T_SUICIDE && a == b && created_in(g, j, r->from))
+                    b = ST_EVM_NONE; /* its own beneficiary, deleted at the transaction's end: burnt */
                 if (emit(g, eth, a, b, &r->value, d == 0 ? ST_EVM_NATIVE : ST_EVM_INTERNAL, txid, &pos))
                     return ST_ENOMEM;
             }

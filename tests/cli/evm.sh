@@ -268,6 +268,21 @@ grep -q 'b_logs.csv:2: ERC-721 transfers' $N/err_both && grep -q 'a_token_transf
 $B evm tx --db $N/db_shapes $H2 | python3 -c "import json,sys; f=json.load(sys.stdin)['flows']
 sys.exit(not ([x['amount'] for x in f] == ['77', '78', '79', '80', '82'] and all(x['from'] == '$A1' and x['to'] == '$A2' for x in f)))" \
   || fail "Transfer shapes: $($B evm tx --db $N/db_shapes $H2)"
+# a selfdestruct that names its own contract the beneficiary: the ether is
+# burnt when the contract was created in the same transaction (deleted
+# with it, on every fork), kept when it was created before (from Cancun)
+D5=0x$(printf '%040x' 0xd5); X5=0x$(printf '%040x' 0xa5); Y5=0x$(printf '%040x' 0xb5)
+{ echo 'block_number,transaction_hash,transaction_index,from_address,to_address,value,input,output,trace_type,call_type,reward_type,gas,gas_used,subtraces,trace_address,error,status,trace_id'
+  printf '200,0x%064x,0,%s,%s,5,0x,0x,create,,,0,0,1,,,1,\n' 5 $D5 $X5
+  printf '200,0x%064x,0,%s,%s,5,0x,0x,suicide,,,0,0,0,0,,1,\n' 5 $X5 $X5
+  printf '201,0x%064x,0,%s,%s,3,0x,0x,call,call,,0,0,1,,,1,\n' 6 $D5 $Y5
+  printf '201,0x%064x,0,%s,%s,3,0x,0x,suicide,,,0,0,0,0,,1,\n' 6 $Y5 $Y5; } >$N/sd_traces.csv
+$B evm ingest --db $N/db_sd $N/sd_traces.csv >/dev/null 2>&1 || fail "selfdestructs to themselves"
+bal() { $B evm address --db $N/db_sd $1 | python3 -c "import json,sys; print(json.load(sys.stdin)['balances'][0]['balance'])"; }
+[ "$(bal $X5)" = 0 ] && [ "$(bal $Y5)" = 3 ] \
+  && $B evm tx --db $N/db_sd 0x$(printf '%064x' 5) | python3 -c "import json,sys; f=json.load(sys.stdin)['flows']
+sys.exit(not (f[1]['from'] == '$X5' and f[1]['to'] is None and f[1]['amount'] == '5'))" \
+  || fail "selfdestructs to themselves: $X5 $(bal $X5), $Y5 $(bal $Y5)"
 # a JSON array's strings are unescaped as every string is (\u0030 is "0")
 printf '{"type": "log", "log_index": 0, "transaction_hash": "%s", "transaction_index": 0, "block_number": 100, "address": "%s", "data": "0x%064x", "topics": ["\\u0030x%s", "%s", "%s"]}\n' \
   $H2 $A3 81 ${TR#0x} $W1 $W2 >$N/escaped.json
