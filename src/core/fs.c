@@ -83,9 +83,7 @@ int st_file_read(const char *path, size_t max, char **data, size_t *len, st_erro
     return rc;
 }
 
-/* path.tmp.PID (named in tmp[ntmp]) created empty and open read-write
- * on *fd; on failure an error and errno saying why. */
-static int tmp_create(const char *path, char *tmp, size_t ntmp, int *fd, st_error *err) {
+int st_file_create_tmp(const char *path, char *tmp, size_t ntmp, int *fd, st_error *err) {
     int rc = ST_OK, e;
     *fd = -1;
     if (snprintf(tmp, ntmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)ntmp)
@@ -98,25 +96,32 @@ static int tmp_create(const char *path, char *tmp, size_t ntmp, int *fd, st_erro
 
 int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp, size_t ntmp, int *fd,
                       st_error *err) {
-    int f, rc = tmp_create(path, tmp, ntmp, &f, err);
+    int f, rc = st_file_create_tmp(path, tmp, ntmp, &f, err);
     *fd = -1;
     if (rc) return rc;
-    const char *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t n = write(f, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            close(f);
-            unlink(tmp);
-            return st_error_at(err, ST_EIO, tmp, 0, -1, "write failed: %s", strerror(e));
-        }
-        p += n;
-        left -= (size_t)n;
+    if (st_write_all(f, data, len)) {
+        int e = errno;
+        close(f);
+        unlink(tmp);
+        return st_error_at(err, ST_EIO, tmp, 0, -1, "write failed: %s", strerror(e));
     }
     *fd = f;
     return ST_OK;
+}
+
+int st_write_all(int fd, const void *data, size_t len) {
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 int st_fs_reserves(int fd) {
@@ -139,7 +144,7 @@ int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *f
         errno = EINVAL;
         return ST_ELIMIT;
     }
-    int f, rc = tmp_create(path, tmp, ntmp, &f, err);
+    int f, rc = st_file_create_tmp(path, tmp, ntmp, &f, err);
     if (rc) return rc;
     int e = st_fs_reserves(f) ? 0 : EOPNOTSUPP;
     while (!e && fallocate(f, 0, 0, (off_t)len) != 0 && (e = errno) == EINTR) e = 0;

@@ -37,6 +37,13 @@ void st_file_unmap(st_fmap *m);
 
 /* Written under a temporary name (mode ST_FILE_MODE), fsynced, renamed. */
 int st_file_write_atomic(const char *path, const void *data, size_t len, st_error *err);
+/* path.tmp.PID (named in tmp[ntmp]) created empty and open read-write on
+ * *fd, for a file written in pieces then synced and renamed by its
+ * caller; on failure an error and errno saying why. */
+int st_file_create_tmp(const char *path, char *tmp, size_t ntmp, int *fd, st_error *err);
+/* All len bytes of data written to fd (a write cut short goes on; EINTR
+ * retried): 0, or -1 with errno. */
+int st_write_all(int fd, const void *data, size_t len);
 /* Its first half: data written to path.tmp.PID (named in tmp[ntmp]) and
  * left open on *fd, not synced, for a caller that syncs and renames
  * several files together; on failure nothing is left. */

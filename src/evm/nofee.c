@@ -137,14 +137,7 @@ typedef struct pair_out {
 } pair_out;
 
 static int out_flush(pair_out *o) {
-    const char *p = (const char *)o->w;
-    size_t left = o->n * 8;
-    while (left) {
-        ssize_t k = write(o->fd, p, left);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k, left -= (size_t)k;
-    }
+    if (st_write_all(o->fd, o->w, o->n * 8)) return -1;
     o->n = 0;
     return 0;
 }
@@ -171,7 +164,8 @@ int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, i
     const uint64_t *txfrom = k->col[EV_COL_TX_FROM], *first = k->col[EV_COL_TX_FIRST_FLOW];
     const uint32_t *nflows = k->col[EV_COL_TX_NFLOWS];
     const uint64_t *flowfrom = k->col[EV_COL_FLOW_FROM];
-    uint64_t nnew = 0, cap = 0, *add = NULL, stamp[NOFEE_STAMP];
+    uint64_t nnew = 0, *add = NULL, stamp[NOFEE_STAMP];
+    size_t cap = 0; /* of add, in pairs */
     int rc = ST_OK, fd = -1, e = 0;
     pair_out *o = NULL;
     for (uint64_t t = from; t < ntx; t++) {
@@ -181,11 +175,7 @@ int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, i
         if (end > k->c.n[EV_N_FLOWS]) end = k->c.n[EV_N_FLOWS]; /* (damaged counts: not past the column) */
         while (f < end && flowfrom[f] != s) f++;
         if (f < end) continue; /* counted along the sender's flows */
-        if (nnew == cap) {
-            uint64_t nc = cap ? cap * 2 : 1024, *p = st_realloc(add, (size_t)nc * 16);
-            if (!p) goto nomem;
-            add = p, cap = nc;
-        }
+        if (nnew == cap && ev_vec_grow((void **)&add, &cap, (size_t)nnew, 16)) goto nomem;
         add[2 * nnew] = s, add[2 * nnew + 1] = t;
         nnew++;
     }
@@ -203,12 +193,7 @@ int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, i
     if (nnew) qsort(add, (size_t)nnew, 16, cmp_pair);
     /* the old pairs and the new, merged as they are written */
     if (!(o = st_malloc(sizeof *o))) goto nomem;
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE)) < 0) {
-        e = errno;
-        rc = st_error_at(err, ST_EIO, tmp, 0, -1, "cannot create: %s", strerror(e));
-        goto out;
-    }
+    if ((rc = st_file_create_tmp(path, tmp, sizeof tmp, &fd, err))) goto out;
     o->fd = fd, o->n = 0;
     uint64_t nold = old ? old->n : 0, head[2] = {NOFEE_MAGIC, 0}, n = nold + nnew, i = 0, j = 0;
     int bad = out_words(o, head, 1) || out_words(o, stamp, NOFEE_STAMP) || out_words(o, &n, 1);
@@ -231,7 +216,6 @@ out:
     ev_nofee_close(old);
     return rc;
 nomem:
-    st_free(add);
-    ev_nofee_close(old);
-    return st_error_set(err, ST_ENOMEM, "out of memory");
+    rc = st_error_set(err, ST_ENOMEM, "out of memory");
+    goto out;
 }
