@@ -121,49 +121,23 @@ int st_u256_parse(const char *s, size_t n, st_u256 *out) {
     return ST_OK;
 }
 
-/* a = a / d, returns the remainder */
-static uint64_t div_small(st_u256 *a, uint64_t d) {
-    u128 rem = 0;
-    for (int i = 3; i >= 0; i--) {
-        u128 cur = (rem << 64) | a->w[i];
-        a->w[i] = (uint64_t)(cur / d);
-        rem = cur % d;
-    }
-    return (uint64_t)rem;
-}
-
-char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]) {
-    char tmp[ST_U256_TEXT];
-    size_t k = 0;
-    st_u256 v = *a;
-    do {
-        uint64_t chunk = div_small(&v, 10000000000000000000ULL); /* 10^19 */
-        int zero = st_u256_is_zero(&v);
-        for (int j = 0; j < 19 && (!zero || chunk || j == 0); j++) {
-            tmp[k++] = (char)('0' + chunk % 10);
-            chunk /= 10;
-        }
-    } while (!st_u256_is_zero(&v));
-    for (size_t i = 0; i < k; i++) out[i] = tmp[k - 1 - i];
-    out[k] = 0;
-    return out;
-}
-
-char *st_u256_format_hi(uint64_t hi, const st_u256 *a, char out[ST_U320_TEXT]) {
-    uint64_t w[5] = {a->w[0], a->w[1], a->w[2], a->w[3], hi};
+/* The n-word number w (w[0] least significant) in decimal into out, w
+ * consumed: 19 digits at a time off the remainders of 10^19. */
+static char *format_words(uint64_t *w, int n, char *out) {
     char tmp[ST_U320_TEXT] = {0};
     size_t k = 0;
     int zero;
-    do { /* w = w / 10^19, the remainder's 19 digits (the last chunk's without its leading zeros) */
+    do {
         u128 rem = 0;
-        for (int i = 4; i >= 0; i--) {
+        for (int i = n - 1; i >= 0; i--) {
             u128 cur = (rem << 64) | w[i];
             w[i] = (uint64_t)(cur / 10000000000000000000ULL);
             rem = cur % 10000000000000000000ULL;
         }
         uint64_t chunk = (uint64_t)rem;
-        zero = !(w[0] | w[1] | w[2] | w[3] | w[4]);
-        for (int j = 0; j < 19 && (!zero || chunk || j == 0); j++) {
+        zero = 1;
+        for (int i = 0; i < n; i++) zero &= !w[i];
+        for (int j = 0; j < 19 && (!zero || chunk || j == 0); j++) { /* the last chunk without its leading zeros */
             tmp[k++] = (char)('0' + chunk % 10);
             chunk /= 10;
         }
@@ -171,6 +145,16 @@ char *st_u256_format_hi(uint64_t hi, const st_u256 *a, char out[ST_U320_TEXT]) {
     for (size_t i = 0; i < k; i++) out[i] = tmp[k - 1 - i];
     out[k] = 0;
     return out;
+}
+
+char *st_u256_format(const st_u256 *a, char out[ST_U256_TEXT]) {
+    uint64_t w[4] = {a->w[0], a->w[1], a->w[2], a->w[3]};
+    return format_words(w, 4, out);
+}
+
+char *st_u256_format_hi(uint64_t hi, const st_u256 *a, char out[ST_U320_TEXT]) {
+    uint64_t w[5] = {a->w[0], a->w[1], a->w[2], a->w[3], hi};
+    return format_words(w, 5, out);
 }
 
 /* floor(a * b / d) through a 512-bit product: 64-bit operands (the common
