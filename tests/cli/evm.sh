@@ -453,6 +453,10 @@ assert os.stat(f).st_ino == ino
 stale = os.path.join(x, 'stale')
 shutil.copytree(two, stale)
 shutil.copy(os.path.join(x, 'nofee_a'), os.path.join(stale, 'addr_nofee.idx'))
+# and one cut short (a damaged disk) likewise
+short = os.path.join(x, 'short')
+shutil.copytree(two, short)
+os.truncate(os.path.join(short, 'addr_nofee.idx'), 13)
 sent = collections.Counter(r['from_address'] for r in tx)
 early = collections.Counter(r['from_address'] for r in tx if int(r['block_number']) <= cut)
 random.seed(1)
@@ -460,9 +464,10 @@ who = [a for a, _ in sent.most_common(5)] + random.sample(sorted(sent), 40)
 def fees(db, a):
     q = [b, 'evm', 'address', '--db', db, a]
     return json.loads(subprocess.run(q, check=True, capture_output=True, text=True).stdout)['fees_unknown']
-assert sum(fees(stale, a) for a in who) < sum(sent[a] for a in who)
-ingest(stale, 'b')
-for db in (one, two, redo, stale):
+for db in (stale, short):
+    assert sum(fees(db, a) for a in who) < sum(sent[a] for a in who)
+    ingest(db, 'b')
+for db in (one, two, redo, stale, short):
     for a in who:
         for at, want in ((None, sent[a]), (cut, early[a])):
             q = [b, 'evm', 'address', '--db', db, a] + (['--at-block', str(at)] if at else [])
