@@ -52,8 +52,8 @@ static void *run(void *arg) {
         b->txs.n = b->receipts.n = b->traces.n = b->tokens.n = b->blocks.n = b->wd.n = b->paths.n = 0;
         b->events.n = 0;
         uint64_t rows = b->rows - rows0;
-        if (rows < (1u << 16) && span < ((uint64_t)1 << 40)) span *= 2;
-        else if (rows > (1u << 18) && span > 1) span /= 2;
+        if (rows < EV_WINDOW_ROWS_MIN && span < ((uint64_t)1 << 40)) span *= 2;
+        else if (rows > EV_WINDOW_ROWS_MAX && span > 1) span /= 2;
         if (hi >= UINT64_MAX - 1) break;
         passed = (int64_t)hi;
     }

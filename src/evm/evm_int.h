@@ -331,6 +331,11 @@ int ev_read_file(ev_batch *b, const char *path, st_error *err);
  * ethereum-etl compares topic0 (export.c). */
 int ev_topic_is(const char *t, const char *sig);
 
+/* A reading's window of blocks: its span doubled below MIN rows, halved
+ * above MAX (ingest.c's reader, and bench/evm_parse as it). */
+#define EV_WINDOW_ROWS_MIN ((uint64_t)1 << 16)
+#define EV_WINDOW_ROWS_MAX ((uint64_t)1 << 18)
+
 /* ---- events (events.c) ---- */
 
 /* A logs row that is no value flow: kept when its topic0 is one the tracer

@@ -1337,8 +1337,6 @@ static int flush_cols(ingest *g, col_writer *w, st_error *err) {
     return ST_OK;
 }
 
-#define EV_WINDOW_ROWS_MIN ((uint64_t)1 << 16)
-#define EV_WINDOW_ROWS_MAX ((uint64_t)1 << 18)
 
 /* Reading ahead.  The export's rows are parsed on a thread of their own,
  * up to two windows ahead of the build: the reader fills g->b while the
