@@ -218,6 +218,7 @@ typedef struct ev_block {
     uint64_t number;
     uint8_t miner[20];
     uint8_t has_miner, has_base_fee, has_time;
+    int8_t cancun;          /* 1 from Cancun on (blob gas named), 0 before, -1 not said (ev_block_cancun) */
     st_u256 base_fee;
     uint64_t time;          /* the block's timestamp (unix seconds), kept for tag validity (events.c) */
     uint32_t first_wd, nwd; /* withdrawals in ev_batch.wd */

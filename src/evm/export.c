@@ -212,6 +212,7 @@ typedef struct reader {
     const char *name;
     int col[F_N]; /* CSV: field -> column, -1 absent */
     const char *jv[F_N]; /* JSON lines: field -> value text of this line, NULL absent */
+    uint64_t jseen;      /* JSON lines: the fields this line names, null or not (1 << field) */
     int json;
     uint32_t file;
     int blk_field;     /* the block number row_block read for this row (-1: none) */
@@ -242,6 +243,11 @@ static int zero_text(const char *v) {
 static const char *fld(const reader *r, int f) {
     if (r->json) return r->jv[f] ? r->jv[f] : "";
     return r->col[f] < 0 ? "" : st_csv_field(r->csv, (size_t)r->col[f]);
+}
+
+/* Whether the table has field f at all (a JSON line naming it null has). */
+static int fld_present(const reader *r, int f) {
+    return r->json ? (int)(r->jseen >> f & 1) : r->col[f] >= 0;
 }
 
 static const char *fldn(const reader *r, int f, size_t *len) {
@@ -579,7 +585,10 @@ static int read_row(reader *r, int tb, long line) {
         if (block_field(r, F_NUMBER, &x->number, &has) || !has) goto bad_number;
         if (hex_field(r, F_MINER, x->miner, 20, &x->has_miner)) goto bad_miner;
         if (parse_amount(fld(r, F_BASE_FEE), &x->base_fee, &x->has_base_fee)) goto bad_fee;
-        if (parse_time(fld(r, F_TIMESTAMP), &x->time, &x->has_time)) x->has_time = 0; /* for tag dates only */
+        if (parse_time(fld(r, F_TIMESTAMP), &x->time, &x->has_time)) x->has_time = 0; /* tag dates, forks */
+        /* Cancun's blocks carry blob gas; a table with the field and none
+         * in this row is older; a table without it says nothing */
+        x->cancun = (int8_t)(*fld(r, F_BLOB_GAS) ? 1 : fld_present(r, F_BLOB_GAS) ? 0 : -1);
         int w = row_withdrawals(r, x, line);
         if (w) {
             b->blocks.n--;
@@ -1088,6 +1097,7 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
             goto bad;
         }
     if (skip_ws(p, end) != end) goto bad;
+    r->jseen = seen;
     *tb = type[0] ? json_table(type) : table_of_fields(seen, extra);
     if (*tb == -1) {
         *why = type[0] ? "its \"type\" is no ethereum-etl table (block, transaction, receipt, log, token_transfer, "

@@ -759,6 +759,20 @@ static int opt_addr(ingest *g, int has, const uint8_t a[20], uint64_t *id) {
     return has ? addr_id(g, a, id) : ST_OK;
 }
 
+/* Whether blk (NULL: not in the export) is before Cancun.  Its table says
+ * so when it has blob gas fields (a node's blocks always do: rpc_rows.c);
+ * an export without them (ethereum-etl's, BigQuery's nulls left out)
+ * leaves the block's time, read against Ethereum's: Cancun began at
+ * 1710338135 (block 19426587).  A chain whose Cancun came before that
+ * (Sepolia, Holesky) is taken for older in between; not knowing, Cancun's
+ * rule. */
+#define EV_CANCUN_TIME 1710338135u
+
+static int before_cancun(const ev_block *blk) {
+    if (!blk || blk->cancun > 0) return 0;
+    return blk->cancun == 0 || (blk->has_time && blk->time < EV_CANCUN_TIME);
+}
+
 /* A trace of transaction j created the contract at addr.  A contract that
  * names itself the beneficiary of its selfdestruct keeps its ether only
  * when it outlives the transaction (from Cancun, EIP-6780: one created
@@ -821,7 +835,7 @@ static int emit_tx(ingest *g, uint64_t j) {
                 uint64_t a, b;
                 if (st_u256_is_zero(&r->value)) continue;
                 if (addr_id(g, r->from, &a) || addr_id(g, r->to, &b)) return ST_ENOMEM;
-                if (r->type == EV_T_SUICIDE && a == b && created_in(g, j, r->from))
+                if (r->type == EV_T_SUICIDE && a == b && (before_cancun(blk) || created_in(g, j, r->from)))
                     b = ST_EVM_NONE; /* its own beneficiary, deleted at the transaction's end: burnt */
                 if (emit(g, eth, a, b, &r->value, d == 0 ? ST_EVM_NATIVE : ST_EVM_INTERNAL, txid, &pos))
                     return ST_ENOMEM;

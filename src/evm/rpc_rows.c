@@ -98,12 +98,14 @@ static void kv(rows *r, const char *key, const char *val) {
 /* ---- block and transactions ---- */
 
 static int block_line(rows *r, const json_t *b) {
-    char miner[43], fee[ST_U256_TEXT], num[ST_U256_TEXT], ts[ST_U256_TEXT];
+    char miner[43], fee[ST_U256_TEXT], num[ST_U256_TEXT], ts[ST_U256_TEXT], blob[ST_U256_TEXT];
     int m = opt_addr(b, "miner", miner), f = opt_quantity(b, "baseFeePerGas", fee);
     int t = opt_quantity(b, "timestamp", ts); /* the block times tags' dates are read against */
+    int bg = opt_quantity(b, "blobGasUsed", blob); /* from Cancun on: a node's blocks before it have none */
     if (m < 0) return fail(r, "block", -1, "miner", "is not a 20-byte address");
     if (f < 0) return fail(r, "block", -1, "baseFeePerGas", "is not a quantity");
     if (t < 0) return fail(r, "block", -1, "timestamp", "is not a quantity");
+    if (bg < 0) return fail(r, "block", -1, "blobGasUsed", "is not a quantity");
     snprintf(num, sizeof num, "%llu", (unsigned long long)r->block);
     st_buf_puts(r->out, "{\"type\":\"block\"");
     kv(r, "number", num);
@@ -111,6 +113,8 @@ static int block_line(rows *r, const json_t *b) {
     if (m) kv(r, "miner", miner);
     if (f) kv(r, "base_fee_per_gas", fee);
     if (t) kv(r, "timestamp", ts);
+    if (bg) kv(r, "blob_gas_used", blob);
+    else st_buf_puts(r->out, ",\"blob_gas_used\":null"); /* said: before Cancun (ingest.c, before_cancun) */
     const json_t *w = json_object_get(b, "withdrawals");
     if (json_is_array(w) && json_array_size(w)) {
         st_buf_puts(r->out, ",\"withdrawals\":[");

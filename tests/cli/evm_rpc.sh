@@ -183,6 +183,33 @@ $N check "$U" $B $T/s 0
 $B evm ingest --db $T/fresh2 --rpc "$U" >/dev/null
 $N same "$U" $B $T/s $T/fresh2
 
+# before Cancun (a node on Shanghai: its blocks have no blob gas) a contract
+# that names itself its selfdestruct's beneficiary burns its ether, though
+# created in an earlier transaction; from Cancun it keeps it
+for fork in shanghai cancun; do
+  P2=$(free_port)
+  "$X/anvil" --host 127.0.0.1 --port "$P2" --silent --hardfork $fork >"$T/anvil_$fork.log" 2>&1 &
+  APID2=$!
+  U2=http://127.0.0.1:$P2
+  i=0; until "$X/cast" block-number --rpc-url "$U2" >/dev/null 2>&1; do
+    i=$((i+1)); [ $i -lt 100 ] || fail "anvil on $fork did not start: $(cat $T/anvil_$fork.log)"; sleep 0.1
+  done
+  OLD=$("$C" send --rpc-url "$U2" --unlocked --from $A0 --json --value 2ether --create "$(bin Bomb)" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["contractAddress"])')
+  "$C" send --rpc-url "$U2" --unlocked --from $A1 "$OLD" "kill(address)" "$OLD" >/dev/null
+  $B evm ingest --db $T/fork_$fork --rpc "$U2" >/dev/null 2>$T/err || fail "ingest on $fork: $(cat $T/err)"
+  $B evm ingest --db $T/fork_${fork}_dbg --rpc "$U2" --traces debug >/dev/null 2>$T/err \
+    || fail "debug on $fork: $(cat $T/err)"
+  want=$("$C" balance "$OLD" --rpc-url "$U2")
+  for s in fork_$fork fork_${fork}_dbg; do
+    $B evm address --db $T/$s "$OLD" >$T/fork_out
+    got=$(python3 -c "import json,sys; print(json.load(sys.stdin)['balances'][0]['balance'])" <$T/fork_out)
+    [ "$got" = "$want" ] || fail "$s: a selfdestruct to itself leaves $got, the node $want"
+  done
+  $N check "$U2" $B $T/fork_$fork 0
+  kill $APID2 2>/dev/null || true; wait $APID2 2>/dev/null || true
+done
+
 # usage
 set +e
 $B evm ingest --db $T/u --rpc "$U" --traces nope >/dev/null 2>&1; [ $? = 2 ] || fail "--traces nope"
