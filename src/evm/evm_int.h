@@ -218,7 +218,7 @@ typedef struct ev_block {
     uint64_t number;
     uint8_t miner[20];
     uint8_t has_miner, has_base_fee, has_time;
-    int8_t cancun;          /* 1 from Cancun on (blob gas named), 0 before, -1 not said (ev_block_cancun) */
+    int8_t cancun;          /* 1 from Cancun on (blob gas named), 0 before, -1 not said (before_cancun) */
     st_u256 base_fee;
     uint64_t time;          /* the block's timestamp (unix seconds), kept for tag validity (events.c) */
     uint32_t first_wd, nwd; /* withdrawals in ev_batch.wd */
@@ -264,6 +264,8 @@ typedef struct ev_batch {
     EV_VEC(ev_withdrawal) wd;
     EV_VEC(uint32_t) paths;    /* trace addresses */
     EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
+    EV_VEC(uint8_t) nft_addrs; /* contracts table: the ERC-721 ones (is_erc721), 20 bytes each */
+    uint64_t contract_rows;    /* contracts table rows read */
     EV_VEC(ev_event) events;   /* swap and bridge logs (events.c) */
     uint64_t rows, bad_rows, files, bytes;
     uint64_t log_rows, tt_rows; /* logs and token_transfers rows read (without the logs, ERC-721

@@ -58,6 +58,7 @@ void ev_batch_free(ev_batch *b) {
     st_free(b->wd.v);
     st_free(b->paths.v);
     st_free(b->token_addrs.v);
+    st_free(b->nft_addrs.v);
     st_free(b->events.v);
     for (size_t i = 0; i < b->nnames; i++) st_free(b->names[i]);
     st_free(b->names);
@@ -174,10 +175,12 @@ static int parse_amount(const char *s, st_u256 *out, uint8_t *has) {
 
 /* ---- tables ---- */
 
-enum { TB_BLOCKS, TB_TXS, TB_RECEIPTS, TB_LOGS, TB_TOKEN_TRANSFERS, TB_TRACES, TB_TOKENS, TB_N };
+enum {
+    TB_BLOCKS, TB_TXS, TB_RECEIPTS, TB_LOGS, TB_TOKEN_TRANSFERS, TB_TRACES, TB_TOKENS, TB_CONTRACTS, TB_N
+};
 
 static const char *const table_names[TB_N] = {"blocks", "transactions", "receipts", "logs", "token_transfers",
-                                              "traces", "tokens"};
+                                              "traces", "tokens", "contracts"};
 
 /* Columns each table needs (NULL-terminated), then those it reads when present. */
 static const char *const need[TB_N][12] = {
@@ -190,13 +193,14 @@ static const char *const need[TB_N][12] = {
     [TB_TRACES] = {"block_number", "transaction_hash", "transaction_index", "from_address", "to_address", "value",
                    "trace_type", "call_type", "trace_address", "error", NULL},
     [TB_TOKENS] = {"address", NULL},
+    [TB_CONTRACTS] = {"address", NULL}, /* is_erc721 tells it from a CSV header (table_of_fields) */
 };
 
 enum {
     F_NUMBER, F_MINER, F_BASE_FEE, F_WITHDRAWALS, F_HASH, F_BLOCK, F_TXINDEX, F_FROM, F_TO, F_VALUE, F_GAS_PRICE,
     F_TXHASH, F_GAS_USED, F_STATUS, F_EFF_PRICE, F_CONTRACT, F_LOG_INDEX, F_ADDRESS, F_DATA, F_TOPICS, F_TOKEN,
     F_TRACE_TYPE, F_CALL_TYPE, F_TRACE_ADDRESS, F_ERROR, F_R_GAS_USED, F_R_STATUS, F_R_EFF_PRICE, F_R_CONTRACT,
-    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_TIMESTAMP, F_L1_FEE, F_N
+    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_TIMESTAMP, F_L1_FEE, F_IS_ERC721, F_N
 };
 static const char *const field_names[F_N] = {
     "number", "miner", "base_fee_per_gas", "withdrawals", "hash", "block_number", "transaction_index",
@@ -204,7 +208,7 @@ static const char *const field_names[F_N] = {
     "effective_gas_price", "contract_address", "log_index", "address", "data", "topics", "token_address",
     "trace_type", "call_type", "trace_address", "error", "receipt_gas_used", "receipt_status",
     "receipt_effective_gas_price", "receipt_contract_address", "blob_gas_used", "blob_gas_price",
-    "receipt_blob_gas_used", "receipt_blob_gas_price", "timestamp", "l1_fee"};
+    "receipt_blob_gas_used", "receipt_blob_gas_price", "timestamp", "l1_fee", "is_erc721"};
 
 typedef struct reader {
     ev_batch *b;
@@ -281,10 +285,12 @@ static int block_field(const reader *r, int f, uint64_t *out, uint8_t *has) {
     return parse_u64(fld(r, f), out, has);
 }
 
-/* A table an export holds beside the ones read here (ethereum-etl's
- * contracts, BigQuery's balances): nothing in it moves value. */
+/* A table an export holds beside the ones read here (BigQuery's
+ * balances, a contracts table without is_erc721): nothing in it moves
+ * value. */
 #define TB_UNUSED (-2)
-#define EV_UNUSED_NOTE "a table that moves no value (contracts, balances): its rows are not read"
+#define EV_UNUSED_NOTE \
+    "a table that moves no value (balances, contracts without is_erc721): its rows are not read"
 
 static void say(reader *r, int code, long line, const char *fmt, const char *what) {
     st_error e;
@@ -855,14 +861,25 @@ static int read_row(reader *r, int tb, long line) {
         *x = t;
         return 0;
     }
-    case TB_TOKENS: {
+    case TB_TOKENS:
+    case TB_CONTRACTS: {
         uint8_t a[20];
         if (hex_field(r, F_ADDRESS, a, 20, &has) || !has) {
             bad(r, line, "%s is not a 20-byte address", "address");
             return -1;
         }
+        if (tb == TB_CONTRACTS) { /* only the ERC-721 ones are kept (join: their token transfers) */
+            const char *v = fld(r, F_IS_ERC721);
+            int nft = !strcasecmp(v, "true") || !strcmp(v, "1");
+            if (!nft && *v && strcasecmp(v, "false") && strcmp(v, "0")) {
+                bad(r, line, "%s is not true or false", "is_erc721");
+                return -1;
+            }
+            if (*v) b->contract_rows++; /* one that says */
+            if (!nft) return 0;
+        }
         for (int i = 0; i < 20; i++) {
-            uint8_t *x = EV_PUSH(b->token_addrs);
+            uint8_t *x = tb == TB_TOKENS ? EV_PUSH(b->token_addrs) : EV_PUSH(b->nft_addrs);
             if (!x) return ST_ENOMEM;
             *x = a[i];
         }
@@ -879,7 +896,7 @@ static int read_row(reader *r, int tb, long line) {
  * array of scalars (topics, trace_address) joined with commas as the CSV
  * export writes it, and the withdrawals array as its raw JSON text.  The
  * table comes from the line's "type" (block, transaction, receipt, log,
- * token_transfer, trace, token). */
+ * token_transfer, trace, token, contract). */
 
 #define EV_JSON_MAX_KEYS 128
 
@@ -994,6 +1011,7 @@ static int table_of_fields(uint64_t seen, int extra) {
     if (HAS(F_GAS_USED) && HAS(F_TXHASH)) return TB_RECEIPTS;
     if (HAS(F_HASH) && HAS(F_FROM)) return TB_TXS;
     if (HAS(F_MINER)) return TB_BLOCKS;
+    if (HAS(F_IS_ERC721) && HAS(F_ADDRESS)) return TB_CONTRACTS;
     if (extra & X_UNUSED) return TB_UNUSED;
     if (HAS(F_ADDRESS) && (extra & X_TOKEN_META)) return TB_TOKENS;
 #undef HAS
@@ -1002,10 +1020,10 @@ static int table_of_fields(uint64_t seen, int extra) {
 
 static int json_table(const char *type) {
     static const char *const types[TB_N] = {"block", "transaction", "receipt", "log", "token_transfer", "trace",
-                                            "token"};
+                                            "token", "contract"};
     for (int t = 0; t < TB_N; t++)
         if (!strcmp(type, types[t])) return t;
-    return !strcmp(type, "contract") ? TB_UNUSED : -1;
+    return -1;
 }
 
 /* One line [p, end) parsed into r->jv (values in scratch): 0 with *tb its
@@ -1099,9 +1117,10 @@ static int json_parse_line(reader *r, const char *p, const char *end, char *scra
     if (skip_ws(p, end) != end) goto bad;
     r->jseen = seen;
     *tb = type[0] ? json_table(type) : table_of_fields(seen, extra);
+    if (*tb == TB_CONTRACTS && !(seen >> F_IS_ERC721 & 1)) *tb = TB_UNUSED; /* nothing read in it */
     if (*tb == -1) {
         *why = type[0] ? "its \"type\" is no ethereum-etl table (block, transaction, receipt, log, token_transfer, "
-                         "trace, token)"
+                         "trace, token, contract)"
                        : "no \"type\", and its keys are those of no ethereum-etl table";
         goto bad;
     }
@@ -1728,7 +1747,7 @@ static void source_finish(ev_source *s) {
 
 static uint64_t row_block(reader *r, int tb) {
     r->blk_field = -1;
-    if (tb == TB_TOKENS) return EV_BLOCK_ANY;
+    if (tb == TB_TOKENS || tb == TB_CONTRACTS) return EV_BLOCK_ANY; /* a block of no transfer: any window */
     int f = tb == TB_BLOCKS ? F_NUMBER : F_BLOCK;
     uint64_t v;
     uint8_t has;
@@ -1817,7 +1836,7 @@ static int source_start(ev_source *s, ev_batch *b, const char *name, st_error *e
     }
     if (tb < 0) {
         bad(r, 1, "%s", "the header names no ethereum-etl table (blocks, transactions, receipts, logs, "
-                        "token_transfers, traces, tokens)");
+                        "token_transfers, traces, tokens, contracts)");
         source_finish(s);
         return ST_OK;
     }
@@ -2140,7 +2159,8 @@ void ev_source_forget(ev_source *s) {
 
 int ev_source_group(const ev_source *s) {
     if (s->r.json) return -1;
-    return s->tb == TB_TRACES || s->tb == TB_LOGS || s->tb == TB_TOKEN_TRANSFERS || s->tb == TB_TOKENS;
+    return s->tb == TB_TRACES || s->tb == TB_LOGS || s->tb == TB_TOKEN_TRANSFERS || s->tb == TB_TOKENS ||
+           s->tb == TB_CONTRACTS;
 }
 
 void ev_source_bind(ev_source *s, ev_batch *b) { s->r.b = b; }

@@ -261,6 +261,8 @@ typedef struct ingest {
     EV_VEC(uint32_t) tx_trace_file;
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
     st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
+    st_map *nft;            /* the contracts table's ERC-721 tokens, over the whole ingest */
+    uint64_t nft_rows;      /* transfers of those tokens left out */
     idtab by_hash;          /* tx hash -> g->tx id */
     addrtab addr;           /* 20 bytes -> address id, committed ones too (or only those met: old_lazy) */
     st_fmap old_addr;       /* the committed addresses (the keys of the store's address index) */
@@ -642,7 +644,10 @@ static int join(ingest *g) {
     /* the same Transfer from logs and token_transfers (the same hash and
      * log index) is one: the logs' rows first, whatever the files' order,
      * since only a log tells an ERC-721 transfer (a marker, no flow) from
-     * a token's */
+     * a token's; a contract the contracts table calls ERC-721 tells it
+     * too, for any shape (CryptoKitties' Transfer indexes nothing) */
+    for (size_t i = 0; i + 20 <= b->nft_addrs.n; i += 20)
+        if (st_map_put(g->nft, b->nft_addrs.v + i, 20, 1)) return ST_ENOMEM;
     for (int pass = 0; pass < 2; pass++) {
         g->tx_hint = 0;
         for (size_t i = 0; i < b->tokens.n; i++) {
@@ -654,6 +659,9 @@ static int join(ingest *g) {
             int created;
             if (!st_map_slot(g->logs_seen, k, 40, 0, &created)) return ST_ENOMEM;
             if (created && find_tx(g, r->txhash, r->block, r->txindex, &id)) return ST_ENOMEM;
+            uint64_t one;
+            if (created && !r->nft && st_map_count(g->nft) && st_map_get(g->nft, r->token, 20, &one))
+                r->nft = 1, g->nft_rows++;
             if (!created || r->nft) { /* a twin, or no flow */
                 r->tx = ST_EVM_NONE;
                 r->block = UINT64_MAX;
@@ -1118,6 +1126,7 @@ static int window_build(ingest *g, int release, st_error *err) {
     if ((rc = ev_events_append(g->dir, b, g->c.last_block, err))) return rc;
     b->events.n = 0;
     b->txs.n = b->receipts.n = b->traces.n = b->tokens.n = b->blocks.n = b->wd.n = b->paths.n = 0;
+    b->nft_addrs.n = 0;
     g->tx.n = g->tx_trace_file.n = g->tx_trace_first.n = g->tx_trace_n.n = g->tx_tok_first.n = g->tx_tok_n.n = 0;
     if (g->by_hash.slot) memset(g->by_hash.slot, 0, (size_t)g->by_hash.cap * 8);
     g->by_hash.n = 0;
@@ -1389,6 +1398,7 @@ static void swap_rows(ev_batch *a, ev_batch *b) {
     SWAP_VEC(wd);
     SWAP_VEC(paths);
     SWAP_VEC(events);
+    SWAP_VEC(nft_addrs);
 #undef SWAP_VEC
 }
 
@@ -1469,6 +1479,7 @@ static int help_merge(ingest *g, parse_help *h, st_error *err) {
     TAKE_VEC(paths);
     TAKE_VEC(tokens);
     TAKE_VEC(events);
+    TAKE_VEC(nft_addrs);
 #undef TAKE_VEC
     for (size_t i = 0; i < b->token_addrs.n; i++) { /* kept over the whole ingest: appended */
         uint8_t *x = EV_PUSH(a->token_addrs);
@@ -1479,8 +1490,8 @@ static int help_merge(ingest *g, parse_help *h, st_error *err) {
     a->rows += b->rows, a->bad_rows += b->bad_rows, a->bytes += b->bytes;
     b->rows = b->bad_rows = b->bytes = 0;
     if (b->tt_rows && !a->tt_rows) a->tt_file = b->tt_file;
-    a->tt_rows += b->tt_rows, a->log_rows += b->log_rows;
-    b->tt_rows = b->log_rows = 0;
+    a->tt_rows += b->tt_rows, a->log_rows += b->log_rows, a->contract_rows += b->contract_rows;
+    b->tt_rows = b->log_rows = b->contract_rows = 0;
     help_reports(g, h);
     if (h->nomem) return st_error_set(err, ST_ENOMEM, "out of memory");
     uint64_t limit = a->max_rows ? a->max_rows : EV_MAX_ROWS;
@@ -1964,7 +1975,7 @@ static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
     g->b.ctx = g;
     g->b.max_rows = g->opts->max_rows;
     if (st_map_new(&g->by_pos) || st_map_new(&g->asset) || st_map_new(&g->blkrow) || st_map_new(&g->reward_file) ||
-        st_map_new(&g->logs_seen))
+        st_map_new(&g->logs_seen) || st_map_new(&g->nft))
         return st_error_set(err, ST_ENOMEM, "out of memory");
     int rc = load_existing(g, dir, err);
     if (rc) return rc;
@@ -1989,7 +2000,8 @@ static void ingest_release(ingest *g) {
     if (g->old_addr.data) st_file_unmap(&g->old_addr);
     ev_index_unmap(g->old_ht_map);
     g->old_lazy = 0;
-    st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
+    st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen), st_map_free(g->nft);
+    g->nft = NULL, g->nft_rows = 0;
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
     st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
@@ -2320,11 +2332,17 @@ static int write_nofee(ingest *g, const char *dir, st_error *err) {
 static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
     int rc;
     report_late(g);
-    if (g->b.tt_rows && !g->b.log_rows && g->b.tt_file < g->b.nnames)
+    if (g->b.tt_rows && !g->b.log_rows && !g->b.contract_rows && g->b.tt_file < g->b.nnames)
         warn(g, g->b.names[g->b.tt_file], "%s",
              "token transfers without the logs they were taken from: an ERC-721 transfer (the same Transfer "
              "event, its value a token id) cannot be told from a token's, so any are counted as token flows; "
-             "ingest the logs table beside it to leave them out");
+             "ingest the logs table (or the contracts table, is_erc721) beside it to leave them out");
+    if (g->nft_rows) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "%llu transfer%s of ERC-721 tokens (is_erc721 in the contracts table): %s",
+                 (unsigned long long)g->nft_rows, g->nft_rows == 1 ? "" : "s", "not flows");
+        warn(g, NULL, "%s", msg);
+    }
     phase(g, "export read and flows built");
     if (add_token_assets(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
     for (int c = 0; c < EV_NCOLS; c++)
