@@ -635,6 +635,7 @@ static int join(ingest *g) {
             return ST_ENOMEM;
         if (g->tx_trace_file.v[id] == EV_NO_FILE) g->tx_trace_file.v[id] = r->file;
         if (g->tx_trace_file.v[id] != r->file) {
+            r->block = UINT64_MAX; /* not the block's own trace either (build) */
             if (!g->warned_dup_traces++)
                 warn(g, b->names[r->file], "%s", "traces of transactions already traced by another file: ignored");
             continue;
@@ -969,7 +970,8 @@ static int build(ingest *g) {
         uint32_t pos = 0;
         for (; ri < b->traces.n && b->traces.v[g->trace_order[ri]].block <= num; ri++) {
             const ev_trace *r = &b->traces.v[g->trace_order[ri]];
-            if (r->block != num || skip || st_u256_is_zero(&r->value)) continue;
+            if (r->block != num || skip || st_u256_is_zero(&r->value) || r->error || r->status == 0 || r->novalue)
+                continue; /* a failed one, or a delegatecall, moves nothing here either */
             if (!r->has_to) {
                 g->rep->unnamed_traces++;
                 continue;

@@ -93,6 +93,17 @@ $B evm ingest --db $T/e "$@" >/dev/null || fail "zero-byte files"
 ref $T/e "$@"
 $B evm stats --db $T/e | grep -q '"first_block": 0' || fail "genesis block row"
 
+# one block's traces exported parity-style and geth-style, in either order:
+# the second file's are ignored, not counted as the block's own (the failed
+# 1 ether call moves nothing, the 1.1 ether one counts once)
+for o in "export extract_geth" "extract_geth export"; do
+  set --; for j in $o; do set -- "$@" $D/test_${j}_traces_job__block_with_error__expected_traces.csv; done
+  rm -rf $T/dup; $B evm ingest --db $T/dup "$@" >/dev/null 2>&1 || fail "parity and geth traces: $o"
+  $B evm stats --db $T/dup | grep -q '"flows": 2,' \
+    && ! $B evm address --db $T/dup 0xad9253df75b066c67aff5cdd9d6d2b9245444726 | grep -q '"sent": "[1-9]' \
+    || fail "parity and geth traces of one block counted twice ($o): $($B evm stats --db $T/dup)"
+done
+
 # JSON lines (ethereum-etl's other output): every sample again, the same answers
 n=0
 for grp in "$D/test_export_traces_job__block_with_create__expected_traces.csv" \
