@@ -212,6 +212,8 @@ typedef struct st_evm_summary {
     size_t nbalances;
     uint64_t flows_in, flows_out;
     uint64_t fees_unknown;    /* its transactions whose fee the export did not give */
+    int fees_unknown_partial; /* 1: those that moved nothing from it are left out (their file is not the
+                                 store's: missing, damaged, or of an older sanctrace) */
 } st_evm_summary;
 
 /* ST_OK, ST_ENOMEM, or ST_EINVAL when at_block is before the store's

@@ -172,10 +172,17 @@ int st_evm_address_json(const st_evm *e, const char *text, int64_t at_block, int
              !json_object_set_new(j, "flows_out", json_null()) && !json_object_set_new(j, "note", json_string(err->msg));
         st_error_clear(err);
     } else if (ok) {
-        char note[300];
+        char note[500];
+        const char *fees = sum.fees_unknown ? "; sent leaves out fees the export did not give" : "";
+        const char *partial = sum.fees_unknown_partial
+                                  ? "; fees_unknown leaves out transactions that moved nothing from the "
+                                    "address (addr_nofee.idx is not this commit's: the next ingest writes "
+                                    "it again)"
+                                  : "";
         snprintf(note, sizeof note,
-                 "balances count flows from block %lld, the store's first; what the address held before is unknown%s",
-                 (long long)s.first_block, sum.fees_unknown ? "; sent leaves out fees the export did not give" : "");
+                 "balances count flows from block %lld, the store's first; what the address held before is "
+                 "unknown%s%s",
+                 (long long)s.first_block, fees, partial);
         ok = !json_object_set_new(j, "balances", balances_json(e, &sum, eip55)) &&
              !json_object_set_new(j, "flows_in", jint(sum.flows_in)) &&
              !json_object_set_new(j, "flows_out", jint(sum.flows_out)) &&

@@ -14,13 +14,17 @@
  * none, and an empty file.
  *
  * Layout (u64 words): magic, the commit it belongs to (the manifest's
- * counts and first and last block: EV_NCOUNTS + 2 words), n; then n pairs
- * {sender address id, transaction id} in order.  A reader takes it only
- * when that commit is the manifest's, exactly: a run that failed between
- * this file and the manifest, a rollback, or an older sanctrace that
- * committed without it all leave a file of another commit, not used
- * (fees_unknown then counts along the flows alone) until the next commit
- * writes it again.  A commit that finds the file of the commit it starts
+ * counts and first and last block: EV_NCOUNTS + 2 words), the commit it
+ * was made from (the same words), n; then n pairs {sender address id,
+ * transaction id} in order.  A reader takes it when its manifest is the
+ * file's commit, or the one it was made from: a run that failed between
+ * this file and its manifest left that manifest the store's, and the
+ * file's pairs below that commit's transaction count are exactly its own
+ * (a commit only adds transactions; a rollback is committed before).  A
+ * file of another commit (a damaged one, an older sanctrace that
+ * committed without it) is not used, fees_unknown then counts along the
+ * flows alone and the answer says so, until the next commit writes it
+ * again.  A commit that finds the file of the commit it starts
  * from keeps its pairs and adds those of the new transactions, found in the columns
  * just written: the pairs merged as they stream to a new file renamed
  * into place before the manifest, or, when no new transaction belongs in
@@ -40,15 +44,16 @@
 #include "core/fs.h"
 #include "evm/evm_int.h"
 
-#define NOFEE_MAGIC 0x3165656f6e7665ULL /* "evnofee1" */
+#define NOFEE_MAGIC 0x3265656f6e7665ULL /* "evnofee2" */
 #define NOFEE_STAMP (EV_NCOUNTS + 2)
-#define NOFEE_HDR (2 + NOFEE_STAMP)
+#define NOFEE_HDR (2 + 2 * NOFEE_STAMP)
 
 struct ev_nofee {
     st_fmap m;
-    const uint64_t *stamp; /* the commit it belongs to */
+    const uint64_t *stamp; /* the commit it belongs to, then the one it was made from */
     uint64_t n;           /* pairs */
     const uint64_t *pair; /* n x {addr, tx} */
+    uint64_t tx_end;      /* the reader's commit's transactions: its pairs are those below */
 };
 
 static void path_of(const char *dir, char *path, size_t n) { snprintf(path, n, "%s/addr_nofee.idx", dir); }
@@ -59,10 +64,11 @@ static void stamp_of(const ev_counts *c, uint64_t w[NOFEE_STAMP]) {
     w[EV_NCOUNTS] = (uint64_t)c->first_block, w[EV_NCOUNTS + 1] = (uint64_t)c->last_block;
 }
 
-static int stamped(const ev_nofee *x, const ev_counts *c) {
+/* Whether the file's commit (which 0) or the one it was made from (1) is c. */
+static int stamped(const ev_nofee *x, const ev_counts *c, int which) {
     uint64_t w[NOFEE_STAMP];
     stamp_of(c, w);
-    return !memcmp(w, x->stamp, sizeof w);
+    return !memcmp(w, x->stamp + which * NOFEE_STAMP, sizeof w);
 }
 
 /* The file mapped when its structure is sound (its pairs not checked
@@ -85,17 +91,19 @@ static ev_nofee *map_nofee(const char *dir) {
         ev_nofee_close(x);
         return NULL;
     }
-    x->stamp = w + 1, x->n = n, x->pair = w + NOFEE_HDR;
+    x->stamp = w + 1, x->n = n, x->pair = w + NOFEE_HDR, x->tx_end = UINT64_MAX;
     return x;
 }
 
 ev_nofee *ev_nofee_open(const char *dir, const ev_counts *c) {
     ev_nofee *x = map_nofee(dir);
-    if (x && !stamped(x, c)) { /* another commit's */
-        ev_nofee_close(x);
-        return NULL;
+    if (!x || stamped(x, c, 0)) return x;
+    if (stamped(x, c, 1)) { /* the next commit's, which failed before its manifest */
+        x->tx_end = c->n[EV_N_TXS];
+        return x;
     }
-    return x;
+    ev_nofee_close(x); /* another commit's */
+    return NULL;
 }
 
 void ev_nofee_close(ev_nofee *x) {
@@ -120,6 +128,7 @@ static uint64_t lower(const ev_nofee *x, uint64_t addr, uint64_t tx) {
 
 uint64_t ev_nofee_count(const ev_nofee *x, uint64_t addr, uint64_t tx_end) {
     if (!x || !x->n) return 0;
+    if (tx_end > x->tx_end) tx_end = x->tx_end;
     return lower(x, addr, tx_end) - lower(x, addr, 0);
 }
 
@@ -154,7 +163,7 @@ int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, i
     char path[1100], tmp[1120];
     path_of(dir, path, sizeof path);
     ev_nofee *old = map_nofee(dir);
-    if (old && !stamped(old, c_old)) { /* another commit's: every transaction looked at again */
+    if (old && !stamped(old, c_old, 0)) { /* another commit's: every transaction looked at again */
         ev_nofee_close(old);
         old = NULL;
     }
@@ -164,7 +173,7 @@ int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, i
     const uint64_t *txfrom = k->col[EV_COL_TX_FROM], *first = k->col[EV_COL_TX_FIRST_FLOW];
     const uint32_t *nflows = k->col[EV_COL_TX_NFLOWS];
     const uint64_t *flowfrom = k->col[EV_COL_FLOW_FROM];
-    uint64_t nnew = 0, *add = NULL, stamp[NOFEE_STAMP];
+    uint64_t nnew = 0, *add = NULL, stamp[2 * NOFEE_STAMP];
     size_t cap = 0; /* of add, in pairs */
     int rc = ST_OK, fd = -1, e = 0;
     pair_out *o = NULL;
@@ -179,8 +188,8 @@ int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, i
         add[2 * nnew] = s, add[2 * nnew + 1] = t;
         nnew++;
     }
-    stamp_of(&k->c, stamp);
-    if (old && !nnew) { /* the same pairs: only the file's commit, in place */
+    stamp_of(&k->c, stamp), stamp_of(c_old, stamp + NOFEE_STAMP);
+    if (old && !nnew) { /* the same pairs: only the file's commits, in place (one sector) */
         ev_nofee_close(old);
         st_free(add);
         if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0) e = errno;
@@ -196,7 +205,7 @@ int ev_nofee_commit(const char *dir, const ev_counts *c_old, const ev_cols *k, i
     if ((rc = st_file_create_tmp(path, tmp, sizeof tmp, &fd, err))) goto out;
     o->fd = fd, o->n = 0;
     uint64_t nold = old ? old->n : 0, head[2] = {NOFEE_MAGIC, 0}, n = nold + nnew, i = 0, j = 0;
-    int bad = out_words(o, head, 1) || out_words(o, stamp, NOFEE_STAMP) || out_words(o, &n, 1);
+    int bad = out_words(o, head, 1) || out_words(o, stamp, 2 * NOFEE_STAMP) || out_words(o, &n, 1);
     while (!bad && (i < nold || j < nnew)) {
         const uint64_t *p = j == nnew || (i < nold && cmp_pair(old->pair + 2 * i, add + 2 * j) < 0)
                                 ? old->pair + 2 * i++

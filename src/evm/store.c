@@ -1039,6 +1039,7 @@ int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_
         if (a < e->c.n[EV_N_BLOCKS] && ft[a] < tx_end) tx_end = ft[a];
     }
     out->fees_unknown += ev_nofee_count(e->nofee, addr, tx_end);
+    out->fees_unknown_partial = !e->nofee;
     for (size_t x = 0; x < out->nbalances; x++) { /* |received - sent| in 320 bits */
         st_evm_balance *b = &out->balances[x];
         b->negative = b->sent_hi != b->received_hi ? b->sent_hi > b->received_hi

@@ -500,7 +500,12 @@ one, two, redo = (os.path.join(x, n) for n in ('one', 'two', 'redo'))
 ingest(one, 'all'); ingest(two, 'a'); ingest(redo, 'a')
 os.remove(os.path.join(redo, 'addr_nofee.idx'))
 shutil.copy(os.path.join(two, 'addr_nofee.idx'), os.path.join(x, 'nofee_a'))
+mid = os.path.join(x, 'mid')
+shutil.copytree(two, mid)
 ingest(two, 'b'); ingest(redo, 'b')
+# a run that failed between the file and its manifest (the next commit's
+# file beside the last commit's manifest): read as the last commit's
+shutil.copy(os.path.join(two, 'addr_nofee.idx'), os.path.join(mid, 'addr_nofee.idx'))
 # a commit that adds no such transaction rewrites only the file's commit, in place
 f = os.path.join(two, 'addr_nofee.idx')
 ino = os.stat(f).st_ino
@@ -518,18 +523,24 @@ sent = collections.Counter(r['from_address'] for r in tx)
 early = collections.Counter(r['from_address'] for r in tx if int(r['block_number']) <= cut)
 random.seed(1)
 who = [a for a, _ in sent.most_common(5)] + random.sample(sorted(sent), 40)
-def fees(db, a):
-    q = [b, 'evm', 'address', '--db', db, a]
-    return json.loads(subprocess.run(q, check=True, capture_output=True, text=True).stdout)['fees_unknown']
+def answer(db, a, at=None):
+    q = [b, 'evm', 'address', '--db', db, a] + (['--at-block', str(at)] if at else [])
+    return json.loads(subprocess.run(q, check=True, capture_output=True, text=True).stdout)
+for a in (a for a in who if early[a]):
+    j = answer(mid, a)
+    assert j['fees_unknown'] == early[a] and 'leaves out transactions' not in j['note'], (a, j, early[a])
+# a file not the store's (missing, of another commit, damaged): its count is
+# left out, and the answer says so, until the next commit writes it again
 for db in (stale, short):
-    assert sum(fees(db, a) for a in who) < sum(sent[a] for a in who)
+    js = [answer(db, a) for a in who]
+    assert sum(j['fees_unknown'] for j in js) < sum(sent[a] for a in who)
+    assert all('fees_unknown leaves out transactions that moved nothing' in j['note'] for j in js), js[0]
     ingest(db, 'b')
 for db in (one, two, redo, stale, short):
     for a in who:
         for at, want in ((None, sent[a]), (cut, early[a])):
-            q = [b, 'evm', 'address', '--db', db, a] + (['--at-block', str(at)] if at else [])
-            got = json.loads(subprocess.run(q, check=True, capture_output=True, text=True).stdout)['fees_unknown']
-            assert got == want, (db, a, at, got, want)
+            j = answer(db, a, at)
+            assert j['fees_unknown'] == want and 'leaves out transactions' not in j['note'], (db, a, at, j, want)
 PY
 # sums past 2^256 (spam and address-poisoning tokens move amounts near it):
 # 600 transfers of 2^256 - 1 - i into one address, so its running balances
