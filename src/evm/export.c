@@ -200,7 +200,8 @@ enum {
     F_NUMBER, F_MINER, F_BASE_FEE, F_WITHDRAWALS, F_HASH, F_BLOCK, F_TXINDEX, F_FROM, F_TO, F_VALUE, F_GAS_PRICE,
     F_TXHASH, F_GAS_USED, F_STATUS, F_EFF_PRICE, F_CONTRACT, F_LOG_INDEX, F_ADDRESS, F_DATA, F_TOPICS, F_TOKEN,
     F_TRACE_TYPE, F_CALL_TYPE, F_TRACE_ADDRESS, F_ERROR, F_R_GAS_USED, F_R_STATUS, F_R_EFF_PRICE, F_R_CONTRACT,
-    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_TIMESTAMP, F_L1_FEE, F_IS_ERC721, F_N
+    F_BLOB_GAS, F_BLOB_PRICE, F_R_BLOB_GAS, F_R_BLOB_PRICE, F_TIMESTAMP, F_L1_FEE, F_R_L1_FEE, F_IS_ERC721,
+    F_N
 };
 static const char *const field_names[F_N] = {
     "number", "miner", "base_fee_per_gas", "withdrawals", "hash", "block_number", "transaction_index",
@@ -208,7 +209,7 @@ static const char *const field_names[F_N] = {
     "effective_gas_price", "contract_address", "log_index", "address", "data", "topics", "token_address",
     "trace_type", "call_type", "trace_address", "error", "receipt_gas_used", "receipt_status",
     "receipt_effective_gas_price", "receipt_contract_address", "blob_gas_used", "blob_gas_price",
-    "receipt_blob_gas_used", "receipt_blob_gas_price", "timestamp", "l1_fee", "is_erc721"};
+    "receipt_blob_gas_used", "receipt_blob_gas_price", "timestamp", "l1_fee", "receipt_l1_fee", "is_erc721"};
 
 typedef struct reader {
     ev_batch *b;
@@ -647,8 +648,9 @@ static int read_row(reader *r, int tb, long line) {
                 what = "blob_gas_price";
             else if (*st && !word_is(st, "0") && !word_is(st, "1")) what = "status";
             else x->status = *st ? (int8_t)(st[0] - '0') : -1;
-            if (!what && tb == TB_RECEIPTS && !r->noted_l1 && !zero_text(fld(r, F_L1_FEE))) {
-                /* a rollup's receipt (OP Stack): its sender also paid for the L1 data */
+            if (!what && !r->noted_l1 && !zero_text(fld(r, tb == TB_RECEIPTS ? F_L1_FEE : F_R_L1_FEE))) {
+                /* a rollup's receipt (OP Stack; ethereum-etl stream merges it into the transaction as
+                 * receipt_l1_fee): its sender also paid for the L1 data */
                 note(r, line, "%s",
                      "receipts with an L1 data fee (l1_fee: a rollup's export, not Ethereum's): fees are counted "
                      "as on Ethereum (gas used x price, the base fee burnt, the tip to the miner) and leave "

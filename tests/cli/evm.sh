@@ -74,6 +74,11 @@ python3 tests/cli/evm_json.py $T/l1_receipts.json $T/l1_receipts.csv
 shift 3; $B evm ingest --db $T/l1j ${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expected_transactions.csv \
   $T/l1_receipts.json "$@" >/dev/null 2>$T/err
 grep -q 'l1_receipts.json:1: receipts with an L1 data fee' $T/err || fail "L1 data fee in JSON lines not said: $(cat $T/err)"
+# and merged into the transaction, as ethereum-etl stream writes it (receipt_l1_fee)
+printf '{"type": "transaction", "hash": "0x%064x", "block_number": 7, "transaction_index": 0, "from_address": "0x%040x", "to_address": "0x%040x", "value": 5, "receipt_gas_used": 21000, "receipt_effective_gas_price": 3, "receipt_status": 1, "receipt_l1_fee": 123456789}\n' \
+  9 1 2 >$T/l1_stream.json
+$B evm ingest --db $T/l1s $T/l1_stream.json >/dev/null 2>$T/err || fail "receipt_l1_fee: $(cat $T/err)"
+grep -q 'l1_stream.json:1: receipts with an L1 data fee' $T/err || fail "receipt_l1_fee not said: $(cat $T/err)"
 set -- ${P}blocks_with_transactions__expected_blocks.csv ${P}blocks_with_transactions__expected_transactions.csv
 $B evm ingest --db $T/b "$@" >/dev/null
 ref $T/b "$@"
