@@ -1104,8 +1104,10 @@ static void report_late(ingest *g) {
         if (!g->late.v[f]) continue;
         char msg[300];
         snprintf(msg, sizeof msg,
-                 "%llu row%s of blocks already in the store (at or below block %lld): not merged; every table of a "
-                 "block must come in the ingest that adds it (ingest them into a new store with the rest)",
+                 "%llu row%s of blocks at or below the store's last block %lld: not merged (an ingest adds "
+                 "only blocks past the store's last, so an older block it lacks stays out too); every table "
+                 "of a block must come in the ingest that adds it (ingest them into a new store with the "
+                 "rest)",
                  (unsigned long long)g->late.v[f], g->late.v[f] == 1 ? "" : "s", (long long)g->c.last_block);
         warn(g, g->b.names[f], "%s", msg);
     }
