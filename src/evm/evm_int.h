@@ -128,10 +128,12 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
  * the flow ids in chain order. */
 int ev_addrflows_build_delta(const uint64_t *from, const uint64_t *to, uint64_t lo, uint64_t nflow, uint64_t naddr,
                              uint64_t **image, size_t *bytes);
-/* 1 when dir's base file of index ix is whole and covers no more than the
- * counts c (cover: its count; for the flow lists addresses then flows),
- * else 0. */
-int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2]);
+/* 1 when dir's base file of index ix is whole, covers no more than the
+ * counts c (cover: its count; for the flow lists addresses then flows) and
+ * answers for the records it covers (keys: the hash index's column; from,
+ * to: the flows' for the flow lists), else 0. */
+int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2], const uint8_t *keys,
+                  const uint64_t *from, const uint64_t *to);
 
 /* A read-only mapping of a whole file (munmap'd by its owner). */
 typedef struct ev_map {
@@ -140,9 +142,11 @@ typedef struct ev_map {
 } ev_map;
 
 /* Map dir's base and delta of hash index ix (EV_IX_ADDR or EV_IX_TX) when
- * together they cover exactly the counts c: 1 with t answering through
- * the mappings m (valid until ev_index_unmap(m)); else 0, nothing mapped. */
-int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, ev_hashtab t[2], ev_map m[2]);
+ * together they cover exactly the counts c and answer for the keys of the
+ * column keys: 1 with t answering through the mappings m (valid until
+ * ev_index_unmap(m)); else 0, nothing mapped. */
+int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, const uint8_t *keys, ev_hashtab t[2],
+                         ev_map m[2]);
 void ev_index_unmap(ev_map m[2]);
 
 uint64_t ev_key_hash(const uint8_t *key, size_t ksize);

@@ -1733,7 +1733,8 @@ static int load_existing(ingest *g, const char *dir, st_error *err) {
          * checked against the column; the index files are only ever
          * replaced whole) */
         g->old_addr = m; /* kept mapped: the keys of the store's index */
-        g->old_lazy = !g->opts->full_index && ev_index_map_hashtab(dir, EV_IX_ADDR, &g->c, g->old_ht, g->old_ht_map);
+        g->old_lazy = !g->opts->full_index &&
+                      ev_index_map_hashtab(dir, EV_IX_ADDR, &g->c, (const uint8_t *)m.data, g->old_ht, g->old_ht_map);
         uint64_t cap = 4096; /* sized once for the committed addresses and as many new */
         while (!g->old_lazy && cap < 4 * g->c.n[EV_N_ADDRS] && cap < ((uint64_t)1 << 40)) cap *= 2;
         if (!g->addr.cap && at_alloc(&g->addr, cap)) rc = ST_ENOMEM;
@@ -1876,7 +1877,8 @@ static int ix_files_finish(ix_file *f, size_t n, int sync, int rc, st_error *err
 static int write_ix(ingest *g, const char *dir, int ix, const st_fmap *keys, const st_fmap *from, const st_fmap *to,
                     ix_file out[2], st_error *err) {
     uint64_t cover[2], n = g->nc.n[ix == EV_IX_ADDR ? EV_N_ADDRS : ix == EV_IX_TX ? EV_N_TXS : EV_N_FLOWS];
-    int have = !g->opts->full_index && ev_index_base(dir, ix, &g->c, cover);
+    int have = !g->opts->full_index && ev_index_base(dir, ix, &g->c, cover, keys ? (const uint8_t *)keys->data : NULL,
+                                                     (const uint64_t *)from->data, (const uint64_t *)to->data);
     uint64_t base = have ? (ix == EV_IX_FLOWS ? cover[1] : cover[0]) : 0;
     int merge = !have || n - base > base >> EV_DELTA_SHIFT;
     uint64_t *img = NULL;

@@ -490,7 +490,54 @@ static int delta_fits(int ix, const uint64_t *img, size_t len, const ev_counts *
            cap && !(cap & (cap - 1)) && cap >= img[2] - img[1] && cap == words - 4;
 }
 
-int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2]) {
+/* Whether t answers for the records it covers: nine of them, the first,
+ * the last and seven between, are found.  An index file of another store
+ * (copied in by hand, say) can fit the counts; it does not find the keys. */
+static int ht_sound(const ev_hashtab *t, const uint8_t *keys, size_t w) {
+    if (t->n <= t->lo) return 1;
+    uint64_t span = t->n - 1 - t->lo, id;
+    for (uint64_t k = 0; k <= 8; k++) {
+        uint64_t i = k == 8 ? t->n - 1 : t->lo + span / 8 * k;
+        if (!ev_hashtab_find(t, keys, w, keys + i * w, &id)) return 0;
+    }
+    return 1;
+}
+
+/* Whether flow f is on address a's list in the base img (CSR: ids in chain order). */
+static int af_holds(const uint64_t *img, uint64_t a, uint64_t f) {
+    uint64_t naddr = img[1];
+    if (a == ST_EVM_NONE || a >= naddr) return a == ST_EVM_NONE;
+    const uint64_t *off = img + 3, *ids = img + 4 + naddr;
+    uint64_t lo = off[a], hi = off[a + 1];
+    if (lo > hi || hi > off[naddr]) return 0;
+    while (lo < hi) {
+        uint64_t m = lo + (hi - lo) / 2;
+        if (ids[m] < f) lo = m + 1;
+        else hi = m;
+    }
+    return lo < off[a + 1] && ids[lo] == f;
+}
+
+/* The flow lists' base as ht_sound: nine of its flows on their sender's and recipient's lists. */
+static int af_sound(const uint64_t *img, const uint64_t *from, const uint64_t *to) {
+    uint64_t nf = img[2];
+    if (!nf) return 1;
+    for (uint64_t k = 0; k <= 8; k++) {
+        uint64_t f = k == 8 ? nf - 1 : (nf - 1) / 8 * k;
+        if (!af_holds(img, from[f], f) || !af_holds(img, to[f], f)) return 0;
+    }
+    return 1;
+}
+
+/* A base image that fits (base_fits) as ht_sound or af_sound would find it. */
+static int base_sound(int ix, const uint64_t *img, const uint8_t *keys, const uint64_t *from, const uint64_t *to) {
+    if (ix == EV_IX_FLOWS) return af_sound(img, from, to);
+    ev_hashtab t = {img + 3, img[2], 0, img[1], NULL};
+    return ht_sound(&t, keys, ev_col_width(ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH));
+}
+
+int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2], const uint8_t *keys,
+                  const uint64_t *from, const uint64_t *to) {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, ix_names[ix][0]);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -500,7 +547,7 @@ int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2]
     if (fstat(fd, &sb) == 0 && sb.st_size >= 24 && sb.st_size % 8 == 0) {
         void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
         if (p != MAP_FAILED) {
-            ok = base_fits(ix, p, (size_t)sb.st_size, c, cover);
+            ok = base_fits(ix, p, (size_t)sb.st_size, c, cover) && base_sound(ix, p, keys, from, to);
             munmap(p, (size_t)sb.st_size);
         }
     }
@@ -588,8 +635,10 @@ static void unmap_index(ev_map *m) {
     m->len = 0;
 }
 
-int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, ev_hashtab t[2], ev_map m[2]) {
+int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, const uint8_t *keys, ev_hashtab t[2],
+                         ev_map m[2]) {
     uint64_t cover[2], n = c->n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS];
+    size_t w = ev_col_width(ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH);
     memset(t, 0, 2 * sizeof *t);
     memset(m, 0, 2 * sizeof *m);
     map_index(dir, ev_ix_name(ix, 0), &m[0]);
@@ -597,11 +646,13 @@ int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, ev_hashtab
     const uint64_t *img = m[0].p;
     t[0].slots = img + 3, t[0].cap = img[2], t[0].lo = 0, t[0].n = cover[0];
     t[1].lo = t[1].n = cover[0];
+    if (!ht_sound(&t[0], keys, w)) goto none;
     if (cover[0] == n) return 1;
     map_index(dir, ev_ix_name(ix, 1), &m[1]);
     if (!delta_fits(ix, m[1].p, m[1].len, c, cover)) goto none;
     img = m[1].p;
     t[1].slots = img + 4, t[1].cap = img[3], t[1].n = n;
+    if (!ht_sound(&t[1], keys, w)) goto none;
     return 1;
 none:
     ev_index_unmap(m);
@@ -621,10 +672,13 @@ static int open_hashtab(st_evm *e, const char *dir, int ix) {
     ev_map *m = e->idx_maps[ix];
     ev_hashtab *t = e->ht[ix];
     map_index(dir, ev_ix_name(ix, 0), &m[0]);
-    if (base_fits(ix, m[0].p, m[0].len, &e->c, cover)) {
+    int fits = base_fits(ix, m[0].p, m[0].len, &e->c, cover);
+    if (fits) {
         const uint64_t *img = m[0].p;
         t[0].slots = img + 3, t[0].cap = img[2], t[0].lo = 0, t[0].n = cover[0];
-    } else {
+        if (!(fits = ht_sound(&t[0], e->col[col], w))) memset(&t[0], 0, sizeof t[0]);
+    }
+    if (!fits) {
         unmap_index(&m[0]);
         uint64_t *own;
         size_t bytes;
@@ -638,7 +692,8 @@ static int open_hashtab(st_evm *e, const char *dir, int ix) {
     if (delta_fits(ix, m[1].p, m[1].len, &e->c, cover)) {
         const uint64_t *img = m[1].p;
         t[1].slots = img + 4, t[1].cap = img[3], t[1].n = n;
-        return ST_OK;
+        if (ht_sound(&t[1], e->col[col], w)) return ST_OK;
+        t[1].slots = NULL, t[1].cap = 0, t[1].n = cover[0];
     }
     unmap_index(&m[1]);
     uint64_t *own;
@@ -656,7 +711,7 @@ static int open_aflists(st_evm *e, const char *dir) {
     const uint64_t *from = e->col[EV_COL_FLOW_FROM], *to = e->col[EV_COL_FLOW_TO];
     map_index(dir, ev_ix_name(EV_IX_FLOWS, 0), &m[0]);
     const uint64_t *img = m[0].p;
-    if (!base_fits(EV_IX_FLOWS, img, m[0].len, &e->c, cover)) {
+    if (!base_fits(EV_IX_FLOWS, img, m[0].len, &e->c, cover) || !af_sound(img, from, to)) {
         unmap_index(&m[0]);
         uint64_t *own;
         size_t bytes;
