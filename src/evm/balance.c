@@ -24,7 +24,9 @@
  * whose structure is damaged, only makes queries walk (as for the other
  * index files, damaged values inside a checkpoint are not detected).
  *
- * Layout (u64 words): magic, F, naddr A, ncp, W; then A + 1 offsets into
+ * Layout (u64 words): magic, F, naddr A, ncp, W, the flows' print (the
+ * ends of three of the F flows it covers, hashed: a file of another store
+ * fits the counts, not the print); then A + 1 offsets into
  * the checkpoints (per address, in list order); ncp checkpoints {pos,
  * offset of its state in the blob}; the blob of W words.  A state:
  * flows_in, flows_out, fees_unknown, last_fee_tx, nassets, then per asset
@@ -43,8 +45,19 @@
 #include "core/prefetch.h"
 #include "evm/evm_int.h"
 
-#define EV_BAL_MAGIC 0x326c616276ULL /* "evbal2" (evbal1 had no words above 2^256: ignored, rebuilt) */
-#define EV_BAL_HDR 5
+/* "evbal3" (evbal2 had no print, evbal1 no words above 2^256: ignored, rebuilt) */
+#define EV_BAL_MAGIC 0x336c616276ULL
+#define EV_BAL_HDR 6
+
+/* The first, middle and last of the n flows (from, to), hashed. */
+static uint64_t flows_print(const uint64_t *from, const uint64_t *to, uint64_t n) {
+    uint64_t h = n, at[3] = {0, n / 2, n ? n - 1 : 0};
+    for (int i = 0; i < 3 && n; i++) {
+        h = (h ^ from[at[i]]) * 0x9e3779b97f4a7c15ULL;
+        h = (h ^ to[at[i]]) * 0x9e3779b97f4a7c15ULL;
+    }
+    return h ^ (h >> 29);
+}
 #define EV_BAL_ASSET_WORDS 11 /* asset, received (4 words and its multiples of 2^256), sent (the same) */
 #define EV_BAL_STATE_WORDS 5
 
@@ -111,7 +124,7 @@ struct ev_bal {
     const uint64_t *off, *cp, *blob;
 };
 
-ev_bal *ev_bal_open(const char *dir, const ev_counts *c) {
+ev_bal *ev_bal_open(const char *dir, const ev_counts *c, const uint64_t *from, const uint64_t *to) {
     char path[1100];
     snprintf(path, sizeof path, "%s/addr_bal.idx", dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -127,7 +140,8 @@ ev_bal *ev_bal_open(const char *dir, const ev_counts *c) {
     ev_bal *b = NULL;
     /* the header against the manifest and the file's own size */
     if (w[0] != EV_BAL_MAGIC || w[1] > c->n[EV_N_FLOWS] || w[2] > c->n[EV_N_ADDRS] || w[2] >= words ||
-        w[3] > words || w[4] > words || EV_BAL_HDR + w[2] + 1 + 2 * w[3] + w[4] != words)
+        w[3] > words || w[4] > words || EV_BAL_HDR + w[2] + 1 + 2 * w[3] + w[4] != words ||
+        (from && w[5] != flows_print(from, to, w[1])))
         goto bad;
     if (!(b = st_calloc(1, sizeof *b))) goto bad;
     b->w = w;
@@ -326,6 +340,7 @@ int ev_bal_build(const ev_cols *k, uint64_t min_flows, uint64_t every, uint64_t 
     img[2] = naddr;
     img[3] = cps.n;
     img[4] = blob.n;
+    img[5] = flows_print(from, to, nflow);
     uint64_t *off = img + EV_BAL_HDR, *cp = off + naddr + 1;
     for (size_t i = 0; i < cps.n; i++) off[cps.v[i].addr + 1]++;
     for (uint64_t a = 0; a < naddr; a++) off[a + 1] += off[a];
@@ -355,8 +370,9 @@ done:
     return rc;
 }
 
-int ev_bal_due(const char *dir, const ev_counts *c, uint64_t nflows) {
-    ev_bal *old = ev_bal_open(dir, c);
+int ev_bal_due(const char *dir, const ev_counts *c, uint64_t nflows, const uint64_t *from,
+               const uint64_t *to) {
+    ev_bal *old = ev_bal_open(dir, c, from, to);
     if (!old) return 1;
     uint64_t covered = ev_bal_covered(old);
     ev_bal_close(old);

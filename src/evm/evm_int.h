@@ -388,8 +388,9 @@ void ev_bal_free(ev_bal_state *s);
 int ev_bal_step(ev_bal_state *s, const ev_cols *k, uint64_t addr, const st_evm_flow *f);
 
 typedef struct ev_bal ev_bal;
-/* The file when it matches the manifest, else NULL (queries walk). */
-ev_bal *ev_bal_open(const char *dir, const ev_counts *c);
+/* The file when it matches the manifest and the flow columns from, to
+ * (NULL: not checked against them), else NULL (queries walk). */
+ev_bal *ev_bal_open(const char *dir, const ev_counts *c, const uint64_t *from, const uint64_t *to);
 void ev_bal_close(ev_bal *b);
 uint64_t ev_bal_covered(const ev_bal *b);
 uint64_t ev_bal_bytes(const ev_bal *b);
@@ -403,7 +404,8 @@ int ev_bal_build(const ev_cols *k, uint64_t min_flows, uint64_t every, uint64_t 
 #define EV_BAL_EVERY 128 /* flows between checkpoints, at least */
 /* Whether a commit from the counts c to nflows flows rebuilds the file:
  * when it is missing or the flows past it would outgrow a quarter of it. */
-int ev_bal_due(const char *dir, const ev_counts *c, uint64_t nflows);
+int ev_bal_due(const char *dir, const ev_counts *c, uint64_t nflows, const uint64_t *from,
+               const uint64_t *to);
 /* The image written (after the manifest: it covers committed flows only). */
 int ev_bal_write(const char *dir, const uint64_t *img, size_t bytes, st_error *err);
 /* Before a rollback cuts flows it covers. */

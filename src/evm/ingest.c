@@ -2261,7 +2261,7 @@ static void *bal_main(void *arg) {
 static void bal_start(ingest *g, const char *dir, bal_job *j) {
     memset(j, 0, sizeof *j);
     j->g = g;
-    if (!g->nc.n[EV_N_FLOWS] || !ev_bal_due(dir, &g->c, g->nc.n[EV_N_FLOWS])) return;
+    if (!g->nc.n[EV_N_FLOWS]) return;
     st_error e;
     st_error_clear(&e);
     j->k.c = g->nc;
@@ -2273,6 +2273,8 @@ static void bal_start(ingest *g, const char *dir, bal_job *j) {
         }
         j->k.col[col] = j->m[i].data;
     }
+    if (!ev_bal_due(dir, &g->c, g->nc.n[EV_N_FLOWS], j->k.col[EV_COL_FLOW_FROM], j->k.col[EV_COL_FLOW_TO]))
+        return; /* (bal_finish unmaps) */
     int rc = pthread_create(&j->th, NULL, bal_main, j);
     if (rc) warn(g, dir, "running balances not updated (queries walk the flows): %s", strerror(rc));
     j->started = !rc;

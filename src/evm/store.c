@@ -791,7 +791,7 @@ int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err) {
         goto oom;
     }
     for (int i = 0; i < EV_NIX; i++) e->store_bytes += e->idx_maps[i][0].len + e->idx_maps[i][1].len;
-    e->bal = ev_bal_open(dir, &e->c);
+    e->bal = ev_bal_open(dir, &e->c, e->col[EV_COL_FLOW_FROM], e->col[EV_COL_FLOW_TO]);
     e->store_bytes += ev_bal_bytes(e->bal);
     e->nofee = ev_nofee_open(dir, &e->c);
     e->store_bytes += ev_nofee_bytes(e->nofee);

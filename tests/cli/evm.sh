@@ -552,7 +552,7 @@ PY
 $B evm synth --flows 20000 --out $T/fx --seed 7 >/dev/null
 $B evm synth --flows 4000 --out $T/fx_small --seed 8 >/dev/null
 python3 - "$B" $T/fx $T/fx_small <<'PY' || fail "index files of another store"
-import csv, json, os, random, shutil, subprocess, sys
+import collections, csv, json, os, random, shutil, subprocess, sys
 b, x, small = sys.argv[1:]
 tx = list(csv.DictReader(open(os.path.join(x, 'transactions.csv'))))
 blocks = sorted({int(r['block_number']) for r in tx})
@@ -574,13 +574,14 @@ whole, mixed, other = (os.path.join(x, n) for n in ('whole', 'mixed', 'other'))
 run('evm', 'ingest', '--db', whole, x)
 run('evm', 'ingest', '--db', other, small)
 run('evm', 'ingest', '--db', mixed, os.path.join(x, 'a'))
-names = ('addr_hash.idx', 'tx_hash.idx', 'addr_flows.idx')
+names = ('addr_hash.idx', 'tx_hash.idx', 'addr_flows.idx', 'addr_bal.idx')
 for n in names:
     shutil.copy(os.path.join(other, n), os.path.join(mixed, n))
 random.seed(2)
 early = [r for r in tx if int(r['block_number']) <= cut]
+busy = collections.Counter(r['from_address'] for r in early) + collections.Counter(r['to_address'] for r in early)
 who = sorted({r['from_address'] for r in early})
-who = who[:3] + who[-3:] + random.sample(who, 20)
+who = [a for a, _ in busy.most_common(4) if a] + who[:3] + who[-3:] + random.sample(who, 20)
 hashes = [r['hash'] for r in early[:3] + early[-3:] + random.sample(early, 20)]
 half = os.path.join(x, 'half')
 run('evm', 'ingest', '--db', half, os.path.join(x, 'a'))

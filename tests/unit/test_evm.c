@@ -659,7 +659,7 @@ static void test_running_balances(void **state) {
     st_evm_get_stats(e, &s);
     ev_cols k;
     ev_store_cols(e, &k);
-    ev_bal *b = ev_bal_open(db, &k.c);
+    ev_bal *b = ev_bal_open(db, &k.c, k.col[EV_COL_FLOW_FROM], k.col[EV_COL_FLOW_TO]); /* its print matches */
     assert_non_null(b);
     assert_true(ev_bal_covered(b) > 0 && ev_bal_covered(b) < s.flows); /* a prefix, the rest walked */
     ev_bal_close(b);
