@@ -445,26 +445,15 @@ ref $T/syndb $T/syn/blocks.csv $T/syn/transactions.csv $T/syn/receipts.csv $T/sy
 $B evm synth --flows 40000 --out $T/wide --seed 5 >/dev/null
 python3 - "$B" $T/wide $T/widedb <<'PY' || fail "wide amounts"
 import csv, json, os, subprocess, sys
+sys.path.insert(0, 'tests/lib')
+from evm_parts import part
 b, x, db = sys.argv[1:]
 rows = list(csv.DictReader(open(os.path.join(x, 'token_transfers.csv'))))
 blocks = sorted({int(r['block_number']) for r in rows})
 cut = blocks[len(blocks) // 2]
 # the first half of the blocks, then the rest: a second ingest appends
-for part, keep in (('a', lambda n: n <= cut), ('b', lambda n: n > cut)):
-    d = os.path.join(x, part)
-    os.makedirs(d)
-    for name in sorted(os.listdir(x)):
-        if not name.endswith('.csv'):
-            continue
-        with open(os.path.join(x, name)) as f, open(os.path.join(d, name), 'w') as o:
-            o.write(f.readline())
-            for line in f:
-                head = line.split(',')
-                col = {'blocks.csv': 0, 'transactions.csv': 3, 'receipts.csv': 3, 'logs.csv': 4,
-                       'token_transfers.csv': 6, 'traces.csv': 0}[name]
-                if keep(int(head[col])):
-                    o.write(line)
-    subprocess.run([b, 'evm', 'ingest', '--db', db, d], check=True, stdout=subprocess.DEVNULL)
+for name, keep in (('a', lambda n: n <= cut), ('b', lambda n: n > cut)):
+    subprocess.run([b, 'evm', 'ingest', '--db', db, part(x, name, keep)], check=True, stdout=subprocess.DEVNULL)
 wide = [r for r in rows if int(r['value']) >= 2**128 - 1]
 assert len(wide) >= 10, len(wide)
 for r in wide:
@@ -484,20 +473,15 @@ PY
 $B evm synth --flows 20000 --out $T/nr --seed 3 >/dev/null
 python3 - "$B" $T/nr <<'PY' || fail "fees_unknown"
 import collections, csv, json, os, random, shutil, subprocess, sys
+sys.path.insert(0, 'tests/lib')
+from evm_parts import part
 b, x = sys.argv[1:]
 tx = list(csv.DictReader(open(os.path.join(x, 'transactions.csv'))))
 blocks = sorted({int(r['block_number']) for r in tx})
 cut = blocks[len(blocks) // 2]
-col = {'blocks.csv': 0, 'transactions.csv': 3, 'logs.csv': 4, 'token_transfers.csv': 6, 'traces.csv': 0}
-for part, keep in (('all', lambda n: True), ('a', lambda n: n <= cut), ('b', lambda n: n > cut)):
-    d = os.path.join(x, part)
-    os.makedirs(d)
-    for name in col:
-        with open(os.path.join(x, name)) as f, open(os.path.join(d, name), 'w') as o:
-            o.write(f.readline())
-            for line in f:
-                if keep(int(line.split(',')[col[name]])):
-                    o.write(line)
+no_receipts = ('blocks.csv', 'transactions.csv', 'logs.csv', 'token_transfers.csv', 'traces.csv')
+for name, keep in (('all', lambda n: True), ('a', lambda n: n <= cut), ('b', lambda n: n > cut)):
+    part(x, name, keep, no_receipts)
 def ingest(db, d):
     subprocess.run([b, 'evm', 'ingest', '--db', db, os.path.join(x, d)], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -553,21 +537,13 @@ $B evm synth --flows 20000 --out $T/fx --seed 7 >/dev/null
 $B evm synth --flows 4000 --out $T/fx_small --seed 8 >/dev/null
 python3 - "$B" $T/fx $T/fx_small <<'PY' || fail "index files of another store"
 import collections, csv, json, os, random, shutil, subprocess, sys
+sys.path.insert(0, 'tests/lib')
+from evm_parts import part
 b, x, small = sys.argv[1:]
 tx = list(csv.DictReader(open(os.path.join(x, 'transactions.csv'))))
 blocks = sorted({int(r['block_number']) for r in tx})
 cut = blocks[len(blocks) // 2]
-col = {'blocks.csv': 0, 'transactions.csv': 3, 'receipts.csv': 3, 'logs.csv': 4, 'token_transfers.csv': 6,
-       'traces.csv': 0}
-for part, keep in (('a', lambda n: n <= cut), ('b', lambda n: n > cut)):
-    d = os.path.join(x, part)
-    os.makedirs(d)
-    for name in col:
-        with open(os.path.join(x, name)) as f, open(os.path.join(d, name), 'w') as o:
-            o.write(f.readline())
-            for line in f:
-                if keep(int(line.split(',')[col[name]])):
-                    o.write(line)
+part(x, 'a', lambda n: n <= cut), part(x, 'b', lambda n: n > cut)
 def run(*a):
     return subprocess.run([b] + list(a), check=True, capture_output=True, text=True).stdout
 whole, mixed, other = (os.path.join(x, n) for n in ('whole', 'mixed', 'other'))
