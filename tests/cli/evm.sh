@@ -446,14 +446,13 @@ $B evm synth --flows 40000 --out $T/wide --seed 5 >/dev/null
 python3 - "$B" $T/wide $T/widedb <<'PY' || fail "wide amounts"
 import csv, json, os, subprocess, sys
 sys.path.insert(0, 'tests/lib')
-from evm_parts import part
+from evm_parts import halves
 b, x, db = sys.argv[1:]
 rows = list(csv.DictReader(open(os.path.join(x, 'token_transfers.csv'))))
-blocks = sorted({int(r['block_number']) for r in rows})
-cut = blocks[len(blocks) // 2]
+halves(x)
 # the first half of the blocks, then the rest: a second ingest appends
-for name, keep in (('a', lambda n: n <= cut), ('b', lambda n: n > cut)):
-    subprocess.run([b, 'evm', 'ingest', '--db', db, part(x, name, keep)], check=True, stdout=subprocess.DEVNULL)
+for name in ('a', 'b'):
+    subprocess.run([b, 'evm', 'ingest', '--db', db, os.path.join(x, name)], check=True, stdout=subprocess.DEVNULL)
 wide = [r for r in rows if int(r['value']) >= 2**128 - 1]
 assert len(wide) >= 10, len(wide)
 for r in wide:
@@ -474,14 +473,12 @@ $B evm synth --flows 20000 --out $T/nr --seed 3 >/dev/null
 python3 - "$B" $T/nr <<'PY' || fail "fees_unknown"
 import collections, csv, json, os, random, shutil, subprocess, sys
 sys.path.insert(0, 'tests/lib')
-from evm_parts import part
+from evm_parts import halves, part
 b, x = sys.argv[1:]
 tx = list(csv.DictReader(open(os.path.join(x, 'transactions.csv'))))
-blocks = sorted({int(r['block_number']) for r in tx})
-cut = blocks[len(blocks) // 2]
 no_receipts = ('blocks.csv', 'transactions.csv', 'logs.csv', 'token_transfers.csv', 'traces.csv')
-for name, keep in (('all', lambda n: True), ('a', lambda n: n <= cut), ('b', lambda n: n > cut)):
-    part(x, name, keep, no_receipts)
+cut = halves(x, no_receipts)
+part(x, 'all', lambda n: True, no_receipts)
 def ingest(db, d):
     subprocess.run([b, 'evm', 'ingest', '--db', db, os.path.join(x, d)], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
@@ -538,12 +535,10 @@ $B evm synth --flows 4000 --out $T/fx_small --seed 8 >/dev/null
 python3 - "$B" $T/fx $T/fx_small <<'PY' || fail "index files of another store"
 import collections, csv, json, os, random, shutil, subprocess, sys
 sys.path.insert(0, 'tests/lib')
-from evm_parts import part
+from evm_parts import halves
 b, x, small = sys.argv[1:]
 tx = list(csv.DictReader(open(os.path.join(x, 'transactions.csv'))))
-blocks = sorted({int(r['block_number']) for r in tx})
-cut = blocks[len(blocks) // 2]
-part(x, 'a', lambda n: n <= cut), part(x, 'b', lambda n: n > cut)
+cut = halves(x)
 def run(*a):
     return subprocess.run([b] + list(a), check=True, capture_output=True, text=True).stdout
 whole, mixed, other = (os.path.join(x, n) for n in ('whole', 'mixed', 'other'))

@@ -20,3 +20,14 @@ def part(x, name, keep, tables=None):
                 if keep(int(line.split(',')[BLOCK_COLUMN[t]])):
                     o.write(line)
     return d
+
+
+def halves(x, tables=None):
+    """x/a, the blocks up to the middle one of the transactions', and x/b, the rest: that block"""
+    with open(os.path.join(x, 'transactions.csv')) as f:
+        f.readline()
+        blocks = sorted({int(line.split(',')[BLOCK_COLUMN['transactions.csv']]) for line in f})
+    cut = blocks[len(blocks) // 2]
+    part(x, 'a', lambda n: n <= cut, tables)
+    part(x, 'b', lambda n: n > cut, tables)
+    return cut
