@@ -268,13 +268,10 @@ typedef struct ev_batch {
     EV_VEC(ev_withdrawal) wd;
     EV_VEC(uint32_t) paths;    /* trace addresses */
     EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
-    EV_VEC(uint8_t) nft_addrs; /* contracts table: the ERC-721 ones (is_erc721), 20 bytes each */
-    uint64_t contract_rows;    /* contracts table rows read */
+    EV_VEC(uint8_t) contracts; /* contracts table rows that say is_erc721: 21 bytes each (address, 1 if so) */
+#define EV_CONTRACTS_MAX ((size_t)1 << 22) /* those not ERC-721 kept (to tell a token named from one not) */
     EV_VEC(ev_event) events;   /* swap and bridge logs (events.c) */
     uint64_t rows, bad_rows, files, bytes;
-    uint64_t log_rows, tt_rows; /* logs and token_transfers rows read (without the logs, ERC-721
-                                   transfers are not told apart) */
-    uint32_t tt_file;           /* the file of the first token_transfers row */
     uint64_t seq;
     uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
     size_t gz_chunk;           /* a file's buffer (0: 1 MiB gzip, 128 KiB plain; tests make it tiny to split lines) */

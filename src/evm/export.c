@@ -58,7 +58,7 @@ void ev_batch_free(ev_batch *b) {
     st_free(b->wd.v);
     st_free(b->paths.v);
     st_free(b->token_addrs.v);
-    st_free(b->nft_addrs.v);
+    st_free(b->contracts.v);
     st_free(b->events.v);
     for (size_t i = 0; i < b->nnames; i++) st_free(b->names[i]);
     st_free(b->names);
@@ -682,7 +682,6 @@ static int read_row(reader *r, int tb, long line) {
             return -1;
         }
         t.txindex = has ? (uint32_t)v : UINT32_MAX;
-        b->log_rows++;
         /* topic0 decides the event: a Transfer, WETH's Deposit or
          * Withdrawal, or another (kept when the tracer reads it) */
         const char *c1 = strchr(topics, ',');
@@ -792,7 +791,6 @@ static int read_row(reader *r, int tb, long line) {
         ev_token *x = EV_PUSH(b->tokens);
         if (!x) return ST_ENOMEM;
         *x = t;
-        if (!b->tt_rows++) b->tt_file = r->file;
         return 0;
     }
     case TB_TRACES: {
@@ -870,20 +868,20 @@ static int read_row(reader *r, int tb, long line) {
             bad(r, line, "%s is not a 20-byte address", "address");
             return -1;
         }
-        if (tb == TB_CONTRACTS) { /* only the ERC-721 ones are kept (join: their token transfers) */
+        uint8_t nft = 0;
+        if (tb == TB_CONTRACTS) { /* the join reads their token transfers by it */
             const char *v = fld(r, F_IS_ERC721);
-            int nft = !strcasecmp(v, "true") || !strcmp(v, "1");
+            nft = !strcasecmp(v, "true") || !strcmp(v, "1");
             if (!nft && *v && strcasecmp(v, "false") && strcmp(v, "0")) {
                 bad(r, line, "%s is not true or false", "is_erc721");
                 return -1;
             }
-            if (*v) b->contract_rows++; /* one that says */
-            if (!nft) return 0;
+            if (!*v) return 0; /* says nothing */
         }
-        for (int i = 0; i < 20; i++) {
-            uint8_t *x = tb == TB_TOKENS ? EV_PUSH(b->token_addrs) : EV_PUSH(b->nft_addrs);
+        for (int i = 0; i < 20 + (tb == TB_CONTRACTS); i++) {
+            uint8_t *x = tb == TB_TOKENS ? EV_PUSH(b->token_addrs) : EV_PUSH(b->contracts);
             if (!x) return ST_ENOMEM;
-            *x = a[i];
+            *x = i < 20 ? a[i] : nft;
         }
         return 0;
     }

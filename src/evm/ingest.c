@@ -261,8 +261,11 @@ typedef struct ingest {
     EV_VEC(uint32_t) tx_trace_file;
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
     st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
-    st_map *nft;            /* the contracts table's ERC-721 tokens, over the whole ingest */
-    uint64_t nft_rows;      /* transfers of those tokens left out */
+    st_map *nft;            /* the contracts the contracts table names: 1 ERC-721, 0 not (whole ingest) */
+    uint64_t nft_rows;      /* transfers of ERC-721 tokens it names, left out */
+    uint64_t nft_old;       /* ERC-721 tokens it names whose transfers the store already holds */
+    uint64_t tt_unnamed;    /* token_transfers rows without their logs, of a token it does not name */
+    uint32_t tt_unnamed_file;
     idtab by_hash;          /* tx hash -> g->tx id */
     addrtab addr;           /* 20 bytes -> address id, committed ones too (or only those met: old_lazy) */
     st_fmap old_addr;       /* the committed addresses (the keys of the store's address index) */
@@ -358,6 +361,16 @@ static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
         g->nc.n[EV_N_ADDRS]++;
     } else if (rc != 1) return rc;
     return ST_OK;
+}
+
+/* Whether token is one of the store's committed assets (its transfers are there already). */
+static int committed_token(ingest *g, const uint8_t token[20]) {
+    uint64_t id, asset;
+    if (!at_find(&g->addr, token, &id) &&
+        !(g->old_lazy && (ev_hashtab_find(&g->old_ht[0], (const uint8_t *)g->old_addr.data, 20, token, &id) ||
+                          ev_hashtab_find(&g->old_ht[1], (const uint8_t *)g->old_addr.data, 20, token, &id))))
+        return 0;
+    return st_map_get(g->asset, &id, 8, &asset) && asset < g->c.n[EV_N_ASSETS];
 }
 
 static int asset_id(ingest *g, const uint8_t token[20], uint32_t *id) {
@@ -647,8 +660,14 @@ static int join(ingest *g) {
      * since only a log tells an ERC-721 transfer (a marker, no flow) from
      * a token's; a contract the contracts table calls ERC-721 tells it
      * too, for any shape (CryptoKitties' Transfer indexes nothing) */
-    for (size_t i = 0; i + 20 <= b->nft_addrs.n; i += 20)
-        if (st_map_put(g->nft, b->nft_addrs.v + i, 20, 1)) return ST_ENOMEM;
+    for (size_t i = 0; i + 21 <= b->contracts.n; i += 21) {
+        const uint8_t *c = b->contracts.v + i;
+        if (!c[20] && st_map_count(g->nft) >= EV_CONTRACTS_MAX) continue; /* then taken as not named */
+        int created;
+        uint64_t *mark = st_map_slot(g->nft, c, 20, 0, &created);
+        if (!mark) return ST_ENOMEM;
+        if (c[20] && !*mark) *mark = 1, g->nft_old += committed_token(g, c); /* once a token */
+    }
     for (int pass = 0; pass < 2; pass++) {
         g->tx_hint = 0;
         for (size_t i = 0; i < b->tokens.n; i++) {
@@ -660,9 +679,11 @@ static int join(ingest *g) {
             int created;
             if (!st_map_slot(g->logs_seen, k, 40, 0, &created)) return ST_ENOMEM;
             if (created && find_tx(g, r->txhash, r->block, r->txindex, &id)) return ST_ENOMEM;
-            uint64_t one;
-            if (created && !r->nft && st_map_count(g->nft) && st_map_get(g->nft, r->token, 20, &one))
-                r->nft = 1, g->nft_rows++;
+            uint64_t mark = 0;
+            int named = created && !r->nft && st_map_count(g->nft) && st_map_get(g->nft, r->token, 20, &mark);
+            if (named && mark) r->nft = 1, g->nft_rows++;
+            else if (created && !r->nft && !named && !r->from_logs && !g->tt_unnamed++)
+                g->tt_unnamed_file = r->file;
             if (!created || r->nft) { /* a twin, or no flow */
                 r->tx = ST_EVM_NONE;
                 r->block = UINT64_MAX;
@@ -1130,7 +1151,7 @@ static int window_build(ingest *g, int release, st_error *err) {
     if ((rc = ev_events_append(g->dir, b, g->c.last_block, err))) return rc;
     b->events.n = 0;
     b->txs.n = b->receipts.n = b->traces.n = b->tokens.n = b->blocks.n = b->wd.n = b->paths.n = 0;
-    b->nft_addrs.n = 0;
+    b->contracts.n = 0;
     g->tx.n = g->tx_trace_file.n = g->tx_trace_first.n = g->tx_trace_n.n = g->tx_tok_first.n = g->tx_tok_n.n = 0;
     if (g->by_hash.slot) memset(g->by_hash.slot, 0, (size_t)g->by_hash.cap * 8);
     g->by_hash.n = 0;
@@ -1402,7 +1423,7 @@ static void swap_rows(ev_batch *a, ev_batch *b) {
     SWAP_VEC(wd);
     SWAP_VEC(paths);
     SWAP_VEC(events);
-    SWAP_VEC(nft_addrs);
+    SWAP_VEC(contracts);
 #undef SWAP_VEC
 }
 
@@ -1483,7 +1504,7 @@ static int help_merge(ingest *g, parse_help *h, st_error *err) {
     TAKE_VEC(paths);
     TAKE_VEC(tokens);
     TAKE_VEC(events);
-    TAKE_VEC(nft_addrs);
+    TAKE_VEC(contracts);
 #undef TAKE_VEC
     for (size_t i = 0; i < b->token_addrs.n; i++) { /* kept over the whole ingest: appended */
         uint8_t *x = EV_PUSH(a->token_addrs);
@@ -1493,9 +1514,6 @@ static int help_merge(ingest *g, parse_help *h, st_error *err) {
     b->token_addrs.n = 0;
     a->rows += b->rows, a->bad_rows += b->bad_rows, a->bytes += b->bytes;
     b->rows = b->bad_rows = b->bytes = 0;
-    if (b->tt_rows && !a->tt_rows) a->tt_file = b->tt_file;
-    a->tt_rows += b->tt_rows, a->log_rows += b->log_rows, a->contract_rows += b->contract_rows;
-    b->tt_rows = b->log_rows = b->contract_rows = 0;
     help_reports(g, h);
     if (h->nomem) return st_error_set(err, ST_ENOMEM, "out of memory");
     uint64_t limit = a->max_rows ? a->max_rows : EV_MAX_ROWS;
@@ -2007,7 +2025,7 @@ static void ingest_release(ingest *g) {
     ev_index_unmap(g->old_ht_map);
     g->old_lazy = 0;
     st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen), st_map_free(g->nft);
-    g->nft = NULL, g->nft_rows = 0;
+    g->nft = NULL, g->nft_rows = g->nft_old = g->tt_unnamed = 0;
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
     st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
@@ -2340,15 +2358,28 @@ static int write_nofee(ingest *g, const char *dir, st_error *err) {
 static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
     int rc;
     report_late(g);
-    if (g->b.tt_rows && !g->b.log_rows && !g->b.contract_rows && g->b.tt_file < g->b.nnames)
-        warn(g, g->b.names[g->b.tt_file], "%s",
-             "token transfers without the logs they were taken from: an ERC-721 transfer (the same Transfer "
-             "event, its value a token id) cannot be told from a token's, so any are counted as token flows; "
-             "ingest the logs table (or the contracts table, is_erc721) beside it to leave them out");
+    char msg[400];
+    if (g->tt_unnamed && g->tt_unnamed_file < g->b.nnames) {
+        snprintf(msg, sizeof msg,
+                 "%llu token transfer%s without the logs they were taken from: an ERC-721 transfer (the "
+                 "same Transfer event, its value a token id) cannot be told from a token's, so any are "
+                 "counted as token flows; ingest the logs table, or a contracts table naming the tokens "
+                 "(is_erc721), beside it to leave them out",
+                 (unsigned long long)g->tt_unnamed, g->tt_unnamed == 1 ? "" : "s");
+        warn(g, g->b.names[g->tt_unnamed_file], "%s", msg);
+    }
     if (g->nft_rows) {
-        char msg[200];
         snprintf(msg, sizeof msg, "%llu transfer%s of ERC-721 tokens (is_erc721 in the contracts table): %s",
                  (unsigned long long)g->nft_rows, g->nft_rows == 1 ? "" : "s", "not flows");
+        warn(g, NULL, "%s", msg);
+    }
+    if (g->nft_old) {
+        snprintf(msg, sizeof msg,
+                 "%llu ERC-721 token%s the contracts table names already %s transfers in the store from "
+                 "earlier ingests: those stay token flows (this ingest leaves out only its own; ingest the "
+                 "export again into a new store with the contracts table)",
+                 (unsigned long long)g->nft_old, g->nft_old == 1 ? "" : "s",
+                 g->nft_old == 1 ? "has" : "have");
         warn(g, NULL, "%s", msg);
     }
     phase(g, "export read and flows built");

@@ -280,7 +280,7 @@ for k in both tt logs shapes; do
 done
 nft_flows() { $B evm tx --db $N/db_$1 $H1 | python3 -c "import json,sys; print(len(json.load(sys.stdin)['flows']))"; }
 [ "$(nft_flows both)" = 0 ] && [ "$(nft_flows logs)" = 0 ] && [ "$(nft_flows tt)" = 1 ] || fail "ERC-721 taken for a token"
-grep -q 'b_logs.csv:2: ERC-721 transfers' $N/err_both && grep -q 'a_token_transfers.csv: token transfers without the logs' $N/err_tt \
+grep -q 'b_logs.csv:2: ERC-721 transfers' $N/err_both && grep -q 'a_token_transfers.csv: 1 token transfer without the logs' $N/err_tt \
   && ! grep -q 'without the logs' $N/err_both || fail "ERC-721 not said: $(cat $N/err_both $N/err_tt)"
 # the contracts table's is_erc721 tells them too, without the logs, for any
 # shape (CryptoKitties' Transfer indexes nothing: one topic, three words)
@@ -297,6 +297,19 @@ for k in ktt klog; do
   [ "$(nft_flows $k)" = 0 ] && grep -q '1 transfer of ERC-721 tokens (is_erc721 in the contracts table)' $N/err_$k \
     && ! grep -q 'without the logs' $N/err_$k || fail "ERC-721 by the contracts table, $k: $(cat $N/err_$k)"
 done
+# a contracts table that does not name the token tells nothing: still said
+mkdir -p $N/kother && cp $N/tt/a_token_transfers.csv $N/kother/
+printf 'address,is_erc20,is_erc721\n%s,True,False\n' $A3 >$N/kother/contracts.csv
+$B evm ingest --db $N/db_kother $N/kother >/dev/null 2>$N/err_kother
+[ "$(nft_flows kother)" = 1 ] && grep -q '1 token transfer without the logs' $N/err_kother \
+  || fail "a contracts table naming other tokens: $(cat $N/err_kother)"
+# given in a later ingest, it leaves the transfers already stored as they are, and says so
+mkdir -p $N/klater && cp $N/ktt/contracts.csv $N/klater/
+printf 'token_address,from_address,to_address,value,transaction_hash,log_index,block_number\n%s,%s,%s,7,%s,0,101\n' \
+  $NFT $A2 $A1 $H2 >$N/klater/token_transfers.csv
+$B evm ingest --db $N/db_kother $N/klater >/dev/null 2>$N/err_klater
+grep -q '1 ERC-721 token the contracts table names already has transfers in the store' $N/err_klater \
+  && grep -q '1 transfer of ERC-721 tokens' $N/err_klater || fail "a contracts table given later: $(cat $N/err_klater)"
 rm $N/klog/contracts.json
 $B evm ingest --db $N/db_klog0 $N/klog >/dev/null 2>&1 && [ "$(nft_flows klog0)" = 1 ] || fail "a one-topic Transfer"
 printf 'address,is_erc721\n%s,maybe\n' $NFT >$N/ktt/contracts.csv
