@@ -816,8 +816,28 @@ static int created_in(ingest *g, uint64_t j, const uint8_t addr[20]) {
     return 0;
 }
 
+/* Accounts a transaction's selfdestructs delete at its end (before Cancun
+ * every one; from Cancun one created in that transaction): the ether they
+ * receive after it, less what they send on, goes with them.  A few a
+ * transaction at most in practice; past EV_DEAD_MAX more, not followed. */
+#define EV_DEAD_MAX 16
+typedef struct ev_dead {
+    uint8_t addr[20];
+    st_u256 in, out; /* ether received and sent since its selfdestruct */
+} ev_dead;
+
+static void dead_flow(ev_dead *dead, size_t ndead, const uint8_t from[20], const uint8_t to[20], int burnt,
+                      const st_u256 *v) {
+    for (size_t i = 0; i < ndead; i++) {
+        if (!burnt && !memcmp(dead[i].addr, to, 20)) st_u256_add(&dead[i].in, &dead[i].in, v);
+        if (!memcmp(dead[i].addr, from, 20)) st_u256_add(&dead[i].out, &dead[i].out, v);
+    }
+}
+
 static int emit_tx(ingest *g, uint64_t j) {
     ev_txrow *t = &g->tx.v[j];
+    ev_dead dead[EV_DEAD_MAX];
+    size_t ndead = 0;
     uint64_t txid = g->nc.n[EV_N_TXS], first = g->nc.n[EV_N_FLOWS], from, to;
     uint32_t pos = 0, eth = 0;
     if (opt_addr(g, t->has_from, t->from, &from) || opt_addr(g, t->has_to, t->to, &to)) return ST_ENOMEM;
@@ -863,10 +883,22 @@ static int emit_tx(ingest *g, uint64_t j) {
                     continue;
                 }
                 uint64_t a, b;
+                int deletes = r->type == EV_T_SUICIDE && (before_cancun(blk) || created_in(g, j, r->from));
+                int self = deletes && !memcmp(r->from, r->to, 20); /* its own beneficiary: burnt */
+                if (ndead && !st_u256_is_zero(&r->value))
+                    dead_flow(dead, ndead, r->from, r->to, self, &r->value);
+                if (deletes && ndead < EV_DEAD_MAX) { /* from here on, what it is sent goes with it */
+                    size_t i = 0;
+                    while (i < ndead && memcmp(dead[i].addr, r->from, 20)) i++;
+                    if (i == ndead) {
+                        memcpy(dead[i].addr, r->from, 20);
+                        dead[i].in = dead[i].out = zero;
+                        ndead++;
+                    }
+                }
                 if (st_u256_is_zero(&r->value)) continue;
                 if (addr_id(g, r->from, &a) || addr_id(g, r->to, &b)) return ST_ENOMEM;
-                if (r->type == EV_T_SUICIDE && a == b && (before_cancun(blk) || created_in(g, j, r->from)))
-                    b = ST_EVM_NONE; /* its own beneficiary, deleted at the transaction's end: burnt */
+                if (self) b = ST_EVM_NONE;
                 if (emit(g, eth, a, b, &r->value, d == 0 ? ST_EVM_NATIVE : ST_EVM_INTERNAL, txid, &pos))
                     return ST_ENOMEM;
             }
@@ -881,6 +913,15 @@ static int emit_tx(ingest *g, uint64_t j) {
             uint64_t a, b;
             if (asset_id(g, x->token, &asset) || opt_addr(g, !x->no_from, x->from, &a) ||
                 opt_addr(g, !x->no_to, x->to, &b) || emit(g, asset, a, b, &x->value, ST_EVM_TOKEN, txid, &pos))
+                return ST_ENOMEM;
+        }
+        for (size_t i = 0; i < ndead; i++) { /* the deleted accounts' ether, at the transaction's end */
+            st_u256 left;
+            uint64_t a;
+            if (st_u256_cmp(&dead[i].in, &dead[i].out) <= 0) continue;
+            st_u256_sub(&left, &dead[i].in, &dead[i].out);
+            if (addr_id(g, dead[i].addr, &a) ||
+                emit(g, eth, a, ST_EVM_NONE, &left, ST_EVM_INTERNAL, txid, &pos))
                 return ST_ENOMEM;
         }
     }

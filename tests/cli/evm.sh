@@ -324,14 +324,22 @@ sys.exit(not ([x['amount'] for x in f] == ['77', '78', '79', '80', '82'] and all
 # burnt when the contract was created in the same transaction (deleted
 # with it, on every fork), kept when it was created before (from Cancun)
 D5=0x$(printf '%040x' 0xd5); X5=0x$(printf '%040x' 0xa5); Y5=0x$(printf '%040x' 0xb5)
+Z5=0x$(printf '%040x' 0xe5); W5=0x$(printf '%040x' 0xf5); K5=0x$(printf '%040x' 0xe6)
 { echo 'block_number,transaction_hash,transaction_index,from_address,to_address,value,input,output,trace_type,call_type,reward_type,gas,gas_used,subtraces,trace_address,error,status,trace_id'
   printf '200,0x%064x,0,%s,%s,5,0x,0x,create,,,0,0,1,,,1,\n' 5 $D5 $X5
   printf '200,0x%064x,0,%s,%s,5,0x,0x,suicide,,,0,0,0,0,,1,\n' 5 $X5 $X5
   printf '201,0x%064x,0,%s,%s,3,0x,0x,call,call,,0,0,1,,,1,\n' 6 $D5 $Y5
-  printf '201,0x%064x,0,%s,%s,3,0x,0x,suicide,,,0,0,0,0,,1,\n' 6 $Y5 $Y5; } >$N/sd_traces.csv
+  printf '201,0x%064x,0,%s,%s,3,0x,0x,suicide,,,0,0,0,0,,1,\n' 6 $Y5 $Y5
+  # Z5 destroyed (its 3 to W5), then paid 2 in the same transaction: gone
+  # with it before Cancun, kept from it (created earlier)
+  printf '200,0x%064x,1,%s,%s,3,0x,0x,call,call,,0,0,0,,,1,\n' 7 $D5 $Z5
+  printf '201,0x%064x,1,%s,%s,2,0x,0x,call,call,,0,0,2,,,1,\n' 8 $D5 $K5
+  printf '201,0x%064x,1,%s,%s,0,0x,0x,call,call,,0,0,1,0,,1,\n' 8 $K5 $Z5
+  printf '201,0x%064x,1,%s,%s,3,0x,0x,suicide,,,0,0,0,"0,0",,1,\n' 8 $Z5 $W5
+  printf '201,0x%064x,1,%s,%s,2,0x,0x,call,call,,0,0,0,1,,1,\n' 8 $K5 $Z5; } >$N/sd_traces.csv
 $B evm ingest --db $N/db_sd $N/sd_traces.csv >/dev/null 2>&1 || fail "selfdestructs to themselves"
 bal() { $B evm address --db $N/db_sd $1 | python3 -c "import json,sys; print(json.load(sys.stdin)['balances'][0]['balance'])"; }
-[ "$(bal $X5)" = 0 ] && [ "$(bal $Y5)" = 3 ] \
+[ "$(bal $X5)" = 0 ] && [ "$(bal $Y5)" = 3 ] && [ "$(bal $Z5)" = 2 ] \
   && $B evm tx --db $N/db_sd 0x$(printf '%064x' 5) | python3 -c "import json,sys; f=json.load(sys.stdin)['flows']
 sys.exit(not (f[1]['from'] == '$X5' and f[1]['to'] is None and f[1]['amount'] == '5'))" \
   || fail "selfdestructs to themselves: $X5 $(bal $X5), $Y5 $(bal $Y5)"
@@ -351,6 +359,9 @@ EOF2
   $B evm address --db $N/db_sd_$k $Y5 >$N/sd_out
   got=$(python3 -c "import json,sys; print(json.load(sys.stdin)['balances'][0]['balance'])" <$N/sd_out)
   [ "$got" = "$want" ] || fail "a selfdestruct to itself, blocks $k: $got left, not $want"
+  $B evm address --db $N/db_sd_$k $Z5 >$N/sd_out
+  got=$(python3 -c "import json,sys; print(json.load(sys.stdin)['balances'][0]['balance'])" <$N/sd_out)
+  [ "$got" = "$([ $want = 0 ] && echo 0 || echo 2)" ] || fail "ether paid to a destroyed contract, blocks $k: $got left"
 done
 # a JSON line naming the field null says it too
 mkdir -p $N/sd_json && cp $N/sd_traces.csv $N/sd_json/traces.csv
@@ -358,6 +369,7 @@ printf '{"type": "block", "number": %d, "miner": "%s", "timestamp": 1800000012, 
   200 $M5 201 $M5 >$N/sd_json/blocks.json
 $B evm ingest --db $N/db_sd_json $N/sd_json >/dev/null 2>&1 || fail "selfdestructs to themselves, JSON"
 $B evm address --db $N/db_sd_json $Y5 | grep -q '"balance": "0"' || fail "a selfdestruct to itself, JSON null"
+$B evm address --db $N/db_sd_json $Z5 | grep -q '"balance": "0"' || fail "ether paid to a destroyed contract, JSON null"
 # a JSON array's strings are unescaped as every string is (\u0030 is "0")
 printf '{"type": "log", "log_index": 0, "transaction_hash": "%s", "transaction_index": 0, "block_number": 100, "address": "%s", "data": "0x%064x", "topics": ["\\u0030x%s", "%s", "%s"]}\n' \
   $H2 $A3 81 ${TR#0x} $W1 $W2 >$N/escaped.json

@@ -197,14 +197,24 @@ for fork in shanghai cancun; do
   OLD=$("$C" send --rpc-url "$U2" --unlocked --from $A0 --json --value 2ether --create "$(bin Bomb)" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["contractAddress"])')
   "$C" send --rpc-url "$U2" --unlocked --from $A1 "$OLD" "kill(address)" "$OLD" >/dev/null
+  # destroyed, then paid in the same transaction: gone with it before Cancun, kept from it
+  PHX=$("$C" send --rpc-url "$U2" --unlocked --from $A0 --json --create "$(bin Phoenix)" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["contractAddress"])')
+  KIL=$("$C" send --rpc-url "$U2" --unlocked --from $A0 --json --create "$(bin Killer)" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["contractAddress"])')
+  "$C" send --rpc-url "$U2" --unlocked --from $A0 "$PHX" --value 1ether >/dev/null
+  "$C" send --rpc-url "$U2" --unlocked --from $A2 "$KIL" "killThenPay(address,address)" "$PHX" "$(r 21)" \
+    --value 0.5ether >/dev/null
   $B evm ingest --db $T/fork_$fork --rpc "$U2" >/dev/null 2>$T/err || fail "ingest on $fork: $(cat $T/err)"
   $B evm ingest --db $T/fork_${fork}_dbg --rpc "$U2" --traces debug >/dev/null 2>$T/err \
     || fail "debug on $fork: $(cat $T/err)"
-  want=$("$C" balance "$OLD" --rpc-url "$U2")
   for s in fork_$fork fork_${fork}_dbg; do
-    $B evm address --db $T/$s "$OLD" >$T/fork_out
-    got=$(python3 -c "import json,sys; print(json.load(sys.stdin)['balances'][0]['balance'])" <$T/fork_out)
-    [ "$got" = "$want" ] || fail "$s: a selfdestruct to itself leaves $got, the node $want"
+    for a in "$OLD" "$PHX"; do
+      want=$("$C" balance "$a" --rpc-url "$U2")
+      $B evm address --db $T/$s "$a" >$T/fork_out
+      got=$(python3 -c "import json,sys; print(json.load(sys.stdin)['balances'][0]['balance'])" <$T/fork_out)
+      [ "$got" = "$want" ] || fail "$s: a destroyed contract ($a) holds $got, the node $want"
+    done
   done
   $N check "$U2" $B $T/fork_$fork 0
   kill $APID2 2>/dev/null || true; wait $APID2 2>/dev/null || true

@@ -3,7 +3,8 @@
 // of the ways the Ethereum store must follow exactly (an ERC-20, value
 // forwarded through nested internal calls and a delegatecall, a reverted
 // subcall inside a successful transaction, a failed transaction, creates
-// and selfdestructs with value).
+// and selfdestructs with value, a contract paid after its selfdestruct in
+// the same transaction).
 pragma solidity ^0.8.20;
 
 contract Token {
@@ -115,5 +116,25 @@ contract Factory {
     function makeAndKill(address payable to) external payable {
         Bomb b = new Bomb{value: msg.value}();
         b.kill(to);
+    }
+}
+
+// a contract that takes ether and can destroy itself
+contract Phoenix {
+    receive() external payable {}
+
+    function kill(address payable to) external {
+        selfdestruct(to);
+    }
+}
+
+contract Killer {
+    // p destroyed, then paid in the same transaction: that ether goes with
+    // it at the transaction's end before Cancun; from Cancun p (created
+    // earlier) outlives the transaction and keeps it
+    function killThenPay(Phoenix p, address payable to) external payable {
+        p.kill(to);
+        (bool ok, ) = payable(address(p)).call{value: msg.value}("");
+        require(ok, "paid");
     }
 }

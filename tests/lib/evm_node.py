@@ -192,6 +192,7 @@ def expected_flows(b, t, r, traces):
     if q(r["status"]) == 1:
         mine = sorted((x for x in traces if x.get("transactionHash") == t["hash"]), key=lambda x: x["traceAddress"])
         reverted = set()
+        dead = {}  # accounts deleted at the transaction's end: ether received and sent since
         for x in mine:
             path = tuple(x["traceAddress"])
             if x.get("error") or any(path[:k] in reverted for k in range(len(path))):
@@ -206,15 +207,25 @@ def expected_flows(b, t, r, traces):
             # its own beneficiary: the ether goes with the account when the account goes,
             # before Cancun always (the node's blocks then have no blob gas), from it
             # only when created in the same transaction (EIP-6780)
-            if ty == "suicide" and frm == to and ("blobGasUsed" not in b or any(
-                    y["type"] == "create" and (y.get("result") or {}).get("address") == frm for y in mine)):
+            deletes = ty == "suicide" and ("blobGasUsed" not in b or any(
+                y["type"] == "create" and (y.get("result") or {}).get("address") == frm for y in mine))
+            if deletes and frm == to:
                 to = None
             if q(val):
+                if to in dead:
+                    dead[to][0] += q(val)
+                if frm in dead:
+                    dead[frm][1] += q(val)
                 flows.append(("ETH", frm, to, q(val), "native" if not path else "internal"))
+            if deletes:
+                dead.setdefault(frm, [0, 0])
         for lg in sorted(r["logs"], key=lambda x: q(x["logIndex"])):
             tp = lg["topics"]
             if len(tp) == 3 and tp[0] == TRANSFER and int(lg["data"], 16):
                 flows.append((lg["address"], "0x" + tp[1][26:], "0x" + tp[2][26:], int(lg["data"], 16), "token"))
+        for a, (got, gave) in dead.items():  # in the order they were deleted
+            if got > gave:
+                flows.append(("ETH", a, None, got - gave, "internal"))
     return [{"asset": a, "from": f, "to": to, "amount": str(v), "kind": k, "position": i}
             for i, (a, f, to, v, k) in enumerate(flows)]
 
