@@ -818,9 +818,10 @@ static int created_in(ingest *g, uint64_t j, const uint8_t addr[20]) {
 
 /* Accounts a transaction's selfdestructs delete at its end (before Cancun
  * every one; from Cancun one created in that transaction): the ether they
- * receive after it, less what they send on, goes with them.  A few a
- * transaction at most in practice; past EV_DEAD_MAX more, not followed. */
-#define EV_DEAD_MAX 16
+ * receive after it, less what they send on, goes with them.  One or none
+ * a transaction, as a rule (GasToken's frees delete dozens); past
+ * EV_DEAD_MAX, not followed. */
+#define EV_DEAD_MAX 256
 typedef struct ev_dead {
     uint8_t addr[20];
     st_u256 in, out; /* ether received and sent since its selfdestruct */
