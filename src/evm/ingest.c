@@ -263,7 +263,7 @@ typedef struct ingest {
     st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
     st_map *nft;            /* the contracts the contracts table names: 1 ERC-721, 0 not (whole ingest) */
     uint64_t nft_rows;      /* transfers of ERC-721 tokens it names, left out */
-    uint64_t nft_old;       /* ERC-721 tokens it names whose transfers the store already holds */
+    uint64_t nft_old;       /* ERC-721 tokens it names that the store already holds as assets */
     uint64_t tt_unnamed;    /* token_transfers rows without their logs, of a token it does not name */
     uint32_t tt_unnamed_file;
     idtab by_hash;          /* tx hash -> g->tx id */
@@ -363,7 +363,7 @@ static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
     return ST_OK;
 }
 
-/* Whether token is one of the store's committed assets (its transfers are there already). */
+/* Whether token is one of the store's committed assets (its transfers, if any, are there already). */
 static int committed_token(ingest *g, const uint8_t token[20]) {
     uint64_t id, asset;
     if (!at_find(&g->addr, token, &id) &&
@@ -2417,11 +2417,10 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     }
     if (g->nft_old) {
         snprintf(msg, sizeof msg,
-                 "%llu ERC-721 token%s the contracts table names already %s transfers in the store from "
-                 "earlier ingests: those stay token flows (this ingest leaves out only its own; ingest the "
-                 "export again into a new store with the contracts table)",
-                 (unsigned long long)g->nft_old, g->nft_old == 1 ? "" : "s",
-                 g->nft_old == 1 ? "has" : "have");
+                 "%llu ERC-721 token%s the contracts table names %s in the store already, from earlier "
+                 "ingests: any transfers of them stored there stay token flows (this ingest leaves out only "
+                 "its own; ingest the export again into a new store with the contracts table)",
+                 (unsigned long long)g->nft_old, g->nft_old == 1 ? "" : "s", g->nft_old == 1 ? "is" : "are");
         warn(g, NULL, "%s", msg);
     }
     phase(g, "export read and flows built");
