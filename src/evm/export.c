@@ -877,6 +877,7 @@ static int read_row(reader *r, int tb, long line) {
                 return -1;
             }
             if (!*v) return 0; /* says nothing */
+            if (!nft && b->contracts.n / 21 >= EV_CONTRACTS_MAX) return 0; /* taken as not named (join) */
         }
         for (int i = 0; i < 20 + (tb == TB_CONTRACTS); i++) {
             uint8_t *x = tb == TB_TOKENS ? EV_PUSH(b->token_addrs) : EV_PUSH(b->contracts);
