@@ -635,26 +635,35 @@ static void unmap_index(ev_map *m) {
     m->len = 0;
 }
 
+/* Part (0 base, 1 delta) of dir's hash index ix mapped in m and answering
+ * in t, when it fits the counts c (the base: no more than them, its count
+ * in cover[0]; the delta: from cover[0] to them exactly) and finds the
+ * keys it covers (ht_sound): 1; else 0, m unmapped. */
+static int ht_map(const char *dir, int ix, int part, const ev_counts *c, const uint8_t *keys,
+                  uint64_t cover[2], ev_hashtab *t, ev_map *m) {
+    map_index(dir, ev_ix_name(ix, part), m);
+    const uint64_t *img = m->p;
+    uint64_t n = c->n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS];
+    ev_hashtab x = {NULL, 0, 0, 0, NULL};
+    if (!part && base_fits(ix, img, m->len, c, cover)) x.slots = img + 3, x.cap = img[2], x.n = cover[0];
+    if (part && delta_fits(ix, img, m->len, c, cover))
+        x.slots = img + 4, x.cap = img[3], x.lo = cover[0], x.n = n;
+    if (x.slots && ht_sound(&x, keys, ev_col_width(ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH))) {
+        *t = x;
+        return 1;
+    }
+    unmap_index(m);
+    return 0;
+}
+
 int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, const uint8_t *keys, ev_hashtab t[2],
                          ev_map m[2]) {
     uint64_t cover[2], n = c->n[ix == EV_IX_ADDR ? EV_N_ADDRS : EV_N_TXS];
-    size_t w = ev_col_width(ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH);
     memset(t, 0, 2 * sizeof *t);
     memset(m, 0, 2 * sizeof *m);
-    map_index(dir, ev_ix_name(ix, 0), &m[0]);
-    if (!base_fits(ix, m[0].p, m[0].len, c, cover)) goto none;
-    const uint64_t *img = m[0].p;
-    t[0].slots = img + 3, t[0].cap = img[2], t[0].lo = 0, t[0].n = cover[0];
+    if (!ht_map(dir, ix, 0, c, keys, cover, &t[0], &m[0])) return 0;
     t[1].lo = t[1].n = cover[0];
-    if (!ht_sound(&t[0], keys, w)) goto none;
-    if (cover[0] == n) return 1;
-    map_index(dir, ev_ix_name(ix, 1), &m[1]);
-    if (!delta_fits(ix, m[1].p, m[1].len, c, cover)) goto none;
-    img = m[1].p;
-    t[1].slots = img + 4, t[1].cap = img[3], t[1].n = n;
-    if (!ht_sound(&t[1], keys, w)) goto none;
-    return 1;
-none:
+    if (cover[0] == n || ht_map(dir, ix, 1, c, keys, cover, &t[1], &m[1])) return 1;
     ev_index_unmap(m);
     memset(t, 0, 2 * sizeof *t);
     return 0;
@@ -671,15 +680,7 @@ static int open_hashtab(st_evm *e, const char *dir, int ix) {
     size_t w = ev_col_width(col);
     ev_map *m = e->idx_maps[ix];
     ev_hashtab *t = e->ht[ix];
-    map_index(dir, ev_ix_name(ix, 0), &m[0]);
-    int fits = base_fits(ix, m[0].p, m[0].len, &e->c, cover);
-    if (fits) {
-        const uint64_t *img = m[0].p;
-        t[0].slots = img + 3, t[0].cap = img[2], t[0].lo = 0, t[0].n = cover[0];
-        if (!(fits = ht_sound(&t[0], e->col[col], w))) memset(&t[0], 0, sizeof t[0]);
-    }
-    if (!fits) {
-        unmap_index(&m[0]);
+    if (!ht_map(dir, ix, 0, &e->c, e->col[col], cover, &t[0], &m[0])) {
         uint64_t *own;
         size_t bytes;
         if (ev_hashtab_build(e->col[col], w, 0, n, 0, NULL, &own, &bytes)) return ST_ENOMEM;
@@ -687,15 +688,8 @@ static int open_hashtab(st_evm *e, const char *dir, int ix) {
         cover[0] = n;
     }
     t[1].lo = t[1].n = cover[0];
-    if (cover[0] == n) return ST_OK; /* nothing past the base */
-    map_index(dir, ev_ix_name(ix, 1), &m[1]);
-    if (delta_fits(ix, m[1].p, m[1].len, &e->c, cover)) {
-        const uint64_t *img = m[1].p;
-        t[1].slots = img + 4, t[1].cap = img[3], t[1].n = n;
-        if (ht_sound(&t[1], e->col[col], w)) return ST_OK;
-        t[1].slots = NULL, t[1].cap = 0, t[1].n = cover[0];
-    }
-    unmap_index(&m[1]);
+    if (cover[0] == n || ht_map(dir, ix, 1, &e->c, e->col[col], cover, &t[1], &m[1]))
+        return ST_OK; /* nothing past the base, or its delta sound */
     uint64_t *own;
     size_t bytes;
     if (ev_hashtab_build(e->col[col], w, cover[0], n, 1, NULL, &own, &bytes)) return ST_ENOMEM;
