@@ -344,13 +344,18 @@ static void phase(const ingest *g, const char *what) {
 
 static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
 
+/* a in the store's address index (old_lazy): 1 with *id, or 0. */
+static int old_find(const ingest *g, const uint8_t a[20], uint64_t *id) {
+    const uint8_t *keys = (const uint8_t *)g->old_addr.data;
+    return ev_hashtab_find(&g->old_ht[0], keys, 20, a, id) || ev_hashtab_find(&g->old_ht[1], keys, 20, a, id);
+}
+
 static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
     int rc;
     if (g->old_lazy) { /* a committed address: looked up in the store's index the first time this run meets it */
         uint64_t old;
         if (at_find(&g->addr, a, id)) return ST_OK;
-        if (ev_hashtab_find(&g->old_ht[0], (const uint8_t *)g->old_addr.data, 20, a, &old) ||
-            ev_hashtab_find(&g->old_ht[1], (const uint8_t *)g->old_addr.data, 20, a, &old)) {
+        if (old_find(g, a, &old)) {
             rc = at_find_add(&g->addr, a, old, id);
             return rc < 0 ? rc : ST_OK;
         }
@@ -366,10 +371,7 @@ static int addr_id(ingest *g, const uint8_t a[20], uint64_t *id) {
 /* Whether token is one of the store's committed assets (its transfers, if any, are there already). */
 static int committed_token(ingest *g, const uint8_t token[20]) {
     uint64_t id, asset;
-    if (!at_find(&g->addr, token, &id) &&
-        !(g->old_lazy && (ev_hashtab_find(&g->old_ht[0], (const uint8_t *)g->old_addr.data, 20, token, &id) ||
-                          ev_hashtab_find(&g->old_ht[1], (const uint8_t *)g->old_addr.data, 20, token, &id))))
-        return 0;
+    if (!at_find(&g->addr, token, &id) && !(g->old_lazy && old_find(g, token, &id))) return 0;
     return st_map_get(g->asset, &id, 8, &asset) && asset < g->c.n[EV_N_ASSETS];
 }
 
