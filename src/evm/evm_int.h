@@ -218,6 +218,12 @@ typedef struct ev_token {
     st_u256 value;
 } ev_token;
 
+/* A contracts table's row that says whether the contract is ERC-721. */
+typedef struct ev_contract {
+    uint8_t addr[20];
+    uint8_t nft;
+} ev_contract;
+
 typedef struct ev_block {
     uint64_t number;
     uint8_t miner[20];
@@ -268,7 +274,7 @@ typedef struct ev_batch {
     EV_VEC(ev_withdrawal) wd;
     EV_VEC(uint32_t) paths;    /* trace addresses */
     EV_VEC(uint8_t) token_addrs; /* tokens table: 20 bytes each */
-    EV_VEC(uint8_t) contracts; /* contracts table rows that say is_erc721: 21 bytes each (address, 1 if so) */
+    EV_VEC(ev_contract) contracts; /* contracts table rows that say is_erc721 */
 #define EV_CONTRACTS_MAX ((size_t)1 << 22) /* those not ERC-721 kept (to tell a token named from one not) */
     EV_VEC(ev_event) events;   /* swap and bridge logs (events.c) */
     uint64_t rows, bad_rows, files, bytes;

@@ -868,21 +868,25 @@ static int read_row(reader *r, int tb, long line) {
             bad(r, line, "%s is not a 20-byte address", "address");
             return -1;
         }
-        uint8_t nft = 0;
         if (tb == TB_CONTRACTS) { /* the join reads their token transfers by it */
             const char *v = fld(r, F_IS_ERC721);
-            nft = !strcasecmp(v, "true") || !strcmp(v, "1");
+            uint8_t nft = !strcasecmp(v, "true") || !strcmp(v, "1");
             if (!nft && *v && strcasecmp(v, "false") && strcmp(v, "0")) {
                 bad(r, line, "%s is not true or false", "is_erc721");
                 return -1;
             }
             if (!*v) return 0; /* says nothing */
-            if (!nft && b->contracts.n / 21 >= EV_CONTRACTS_MAX) return 0; /* taken as not named (join) */
-        }
-        for (int i = 0; i < 20 + (tb == TB_CONTRACTS); i++) {
-            uint8_t *x = tb == TB_TOKENS ? EV_PUSH(b->token_addrs) : EV_PUSH(b->contracts);
+            if (!nft && b->contracts.n >= EV_CONTRACTS_MAX) return 0; /* taken as not named (join) */
+            ev_contract *x = EV_PUSH(b->contracts);
             if (!x) return ST_ENOMEM;
-            *x = i < 20 ? a[i] : nft;
+            memcpy(x->addr, a, 20);
+            x->nft = nft;
+            return 0;
+        }
+        for (int i = 0; i < 20; i++) {
+            uint8_t *x = EV_PUSH(b->token_addrs);
+            if (!x) return ST_ENOMEM;
+            *x = a[i];
         }
         return 0;
     }

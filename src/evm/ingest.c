@@ -662,13 +662,13 @@ static int join(ingest *g) {
      * since only a log tells an ERC-721 transfer (a marker, no flow) from
      * a token's; a contract the contracts table calls ERC-721 tells it
      * too, for any shape (CryptoKitties' Transfer indexes nothing) */
-    for (size_t i = 0; i + 21 <= b->contracts.n; i += 21) {
-        const uint8_t *c = b->contracts.v + i;
-        if (!c[20] && st_map_count(g->nft) >= EV_CONTRACTS_MAX) continue; /* then taken as not named */
+    for (size_t i = 0; i < b->contracts.n; i++) {
+        const ev_contract *c = &b->contracts.v[i];
+        if (!c->nft && st_map_count(g->nft) >= EV_CONTRACTS_MAX) continue; /* then taken as not named */
         int created;
-        uint64_t *mark = st_map_slot(g->nft, c, 20, 0, &created);
+        uint64_t *mark = st_map_slot(g->nft, c->addr, 20, 0, &created);
         if (!mark) return ST_ENOMEM;
-        if (c[20] && !*mark) *mark = 1, g->nft_old += committed_token(g, c); /* once a token */
+        if (c->nft && !*mark) *mark = 1, g->nft_old += committed_token(g, c->addr); /* once a token */
     }
     for (int pass = 0; pass < 2; pass++) {
         g->tx_hint = 0;
