@@ -1278,6 +1278,7 @@ struct ev_source {
     int jopen;                 /* jdoc: 1 inside the top-level array, 2 after it */
     int jeof;                  /* jdoc: an element the file ended inside was reported */
     char jtail, jlast;         /* the last byte not a blank, and the last byte, of the pieces so far */
+    int jtail_of;              /* jtail and jlast read off the piece in hand */
     int jin, jskip;            /* jdoc: an element read on into the next piece; passed over (too long) */
     int jkind, jdepth, jinstr, jesc; /* the element's first byte, and where its scan stands */
     char jprev;                /* the byte scanned last (a pass goes on at a piece's first byte) */
@@ -2065,11 +2066,12 @@ static int source_peek(ev_source *s, st_error *err) {
         }
     }
     for (;;) {
-        if (s->jdoc) { /* the file's last byte that is not a blank, whatever its pieces */
+        if (s->jdoc && !s->jtail_of) { /* the file's last byte that is not a blank, whatever its pieces */
             const char *t = s->data + s->len;
             if (t > s->data) s->jlast = t[-1];
             while (t > s->data && is_ws(t[-1])) t--;
             if (t > s->data) s->jtail = t[-1];
+            s->jtail_of = 1;
         }
         if (s->jdoc) {
             int rc = jdoc_next(s, err);
@@ -2087,6 +2089,7 @@ static int source_peek(ev_source *s, st_error *err) {
         if (!s->gz || s->gz->final) break;
         int rc = gz_next(s, (size_t)(s->jp - s->data), s->jline + 1, err);
         if (rc) return rc;
+        s->jtail_of = 0;
         s->jp = s->data;
         s->jend = s->data + s->len;
     }
