@@ -48,8 +48,11 @@
 /* "evbal3" (evbal2 had no print, evbal1 no words above 2^256: ignored, rebuilt) */
 #define EV_BAL_MAGIC 0x336c616276ULL
 #define EV_BAL_HDR 6
+#define EV_BAL_ASSET_WORDS 11 /* asset, received (4 words and its multiples of 2^256), sent (the same) */
+#define EV_BAL_STATE_WORDS 5
 
-/* The first, middle and last of the n flows (from, to), hashed. */
+/* The first, middle and last of the n flows (from, to), hashed: the
+ * header's print. */
 static uint64_t flows_print(const uint64_t *from, const uint64_t *to, uint64_t n) {
     uint64_t h = n, at[3] = {0, n / 2, n ? n - 1 : 0};
     for (int i = 0; i < 3 && n; i++) {
@@ -58,8 +61,6 @@ static uint64_t flows_print(const uint64_t *from, const uint64_t *to, uint64_t n
     }
     return h ^ (h >> 29);
 }
-#define EV_BAL_ASSET_WORDS 11 /* asset, received (4 words and its multiples of 2^256), sent (the same) */
-#define EV_BAL_STATE_WORDS 5
 
 /* ---- the summary, one flow at a time (the query and the build) ---- */
 

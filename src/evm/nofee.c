@@ -24,11 +24,11 @@
  * file of another commit (a damaged one, an older sanctrace that
  * committed without it) is not used, fees_unknown then counts along the
  * flows alone and the answer says so, until the next commit writes it
- * again.  A commit that finds the file of the commit it starts
- * from keeps its pairs and adds those of the new transactions, found in the columns
+ * again.  A commit that finds the file of the commit it starts from keeps
+ * its pairs and adds those of the new transactions, found in the columns
  * just written: the pairs merged as they stream to a new file renamed
  * into place before the manifest, or, when no new transaction belongs in
- * it, only the file's commit rewritten in place, so a node's commits
+ * it, only the file's commits rewritten in place, so a node's commits
  * (every fee known) cost nothing in proportion to the store.  Otherwise
  * every transaction of the store is looked at again.
  */
