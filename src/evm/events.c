@@ -65,7 +65,7 @@ int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char
     while (*p == ',' && ev.ntopics < 3) {
         p++;
         if (strlen(p) < 66 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X') ||
-            st_hex_decode(p + 2, ev.topics[ev.ntopics], 32))
+            st_hex_decode_all(p + 2, ev.topics[ev.ntopics], 32))
             return 0; /* not the event it looks like: no swap, no bridge */
         ev.ntopics++;
         p += 66;
@@ -74,7 +74,7 @@ int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char
     if (n >= 2 && data[0] == '0' && (data[1] == 'x' || data[1] == 'X')) {
         size_t nb = (n - 2) / 2;
         if (nb > EV_EVENT_DATA) nb = EV_EVENT_DATA; /* the memo decoder refuses what was cut */
-        if ((n - 2) % 2 || st_hex_decode(data + 2, ev.data, nb)) return 0;
+        if ((n - 2) % 2 || st_hex_decode_all(data + 2, ev.data, nb)) return 0;
         ev.ndata = (uint16_t)nb;
     }
     ev_event *x = EV_PUSH(b->events);

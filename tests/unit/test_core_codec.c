@@ -53,7 +53,27 @@ static void test_hex(void **state) {
     for (int c = 0; c < 256; c++) {
         int want = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
         assert_int_equal(st_hex_digit(c), want);
+        assert_int_equal(st_hex_table[c], want < 0 ? 0x80 : want);
     }
+    /* 16 digits at a time and the tail: every byte value at every place
+     * of a 21-byte field (two whole chunks and a tail of 5) */
+    char h[43];
+    uint8_t want[21], got[21], one[21];
+    for (int i = 0; i < 21; i++) want[i] = (uint8_t)(i * 37 + 11);
+    st_hex_encode(want, 21, h);
+    h[3] = 'F', want[1] = (uint8_t)((want[1] & 0xf0) | 0xf); /* upper case */
+    assert_int_equal(st_hex_decode_all(h, got, 21), ST_OK);
+    assert_memory_equal(got, want, 21);
+    for (int at = 0; at < 42; at++)
+        for (int c = 0; c < 256; c++) {
+            char x[43];
+            memcpy(x, h, 43);
+            x[at] = (char)c;
+            int ok = st_hex_digit(c) >= 0;
+            assert_int_equal(st_hex_decode_all(x, got, 21), ok ? ST_OK : ST_EINVAL);
+            if (c) assert_int_equal(st_hex_decode(x, one, 21), ok ? ST_OK : ST_EINVAL);
+            if (ok) assert_memory_equal(got, one, 21);
+        }
 }
 
 static void test_base58check(void **state) {
