@@ -419,13 +419,17 @@ typedef struct st_evm_synth_opts {
     uint64_t first_block; /* the first block's number; 0: 17,000,000 (timestamps
                            * stay 12 s a block from 17,000,000, so a chain started
                            * later continues an earlier export in time) */
+    int mix;              /* ST_EVM_MIX_LEAN (0) or ST_EVM_MIX_MAINNET: src/evm/synth.c */
 } st_evm_synth_opts;
+
+enum { ST_EVM_MIX_LEAN, ST_EVM_MIX_MAINNET };
 
 /* Write an ethereum-etl export of a synthetic chain into outdir: blocks,
  * transactions, receipts, logs, token_transfers and traces CSV files with
  * the exporter's headers (wallets, an exchange, ERC-20 tokens, a contract
  * forwarding value with a reverted call, failed transactions,
- * withdrawals).  The same seed gives the same files. */
+ * withdrawals; with the mainnet mix, token swaps through pools too).  The
+ * same seed and mix give the same files. */
 int st_evm_synth(const char *outdir, const st_evm_synth_opts *opts, st_error *err);
 
 #ifdef __cplusplus

@@ -21,7 +21,7 @@
 int cmd_evm(int argc, char **argv);
 
 typedef struct evm_args {
-    const char *db, *format, *chain, *out, *scenario, *rpc, *traces, *inbounds, *btc_tip;
+    const char *db, *format, *chain, *out, *scenario, *rpc, *traces, *inbounds, *btc_tip, *mix;
     uint64_t btc_height, at_block, flows, seed, splits, from_block, to_block, commit_blocks, request_blocks,
         parallel_requests, from_index, limit;
     int has_at_block, eip55;
@@ -51,7 +51,7 @@ static const cli_opt synth_opts[] = {OPT("--flows", CLI_NUM, flows, 1000000000),
                                      OPT("--splits", CLI_NUM, splits, 400), OPT("--inbounds", CLI_TEXT, inbounds, 0),
                                      OPT("--from-block", CLI_NUM, from_block, 1000000000000ULL),
                                      OPT("--btc-tip", CLI_TEXT, btc_tip, 0), OPT("--btc-height", CLI_NUM, btc_height, 100000000),
-                                     CLI_END};
+                                     OPT("--mix", CLI_TEXT, mix, 0), CLI_END};
 static const cli_opt *const evm_tables[] = {ingest_opts, address_opts, flows_opts, synth_opts, tx_opts, NULL};
 static const char *const evm_names[] = {"evm ingest", "evm address", "evm flows", "evm synth", "evm tx"};
 
@@ -72,8 +72,9 @@ static void evm_usage(FILE *f) {
                "  flows ADDR [--from-block B] [--offset I] [--limit N] [--eip55]  the address's flows in chain\n"
                "                                     order, N (100) from the I-th (0) and from block B on,\n"
                "                                     each with its transaction and direction\n"
-               "  synth --flows N --out DIR [--seed S] [--from-block B]  an ethereum-etl export of a synthetic\n"
-               "        chain (from block B, default 17000000)\n"
+               "  synth --flows N --out DIR [--seed S] [--from-block B] [--mix lean|mainnet]  an ethereum-etl\n"
+               "        export of a synthetic chain (from block B, default 17000000); lean: transfers and\n"
+               "        token transfers; mainnet: token swaps too, the bytes a flow of mainnet blocks\n"
                "  synth --scenario bybit --out DIR [--seed S] [--splits N]  a theft laundered from Ethereum\n"
                "        through THORChain into Bitcoin: DIR/evm, DIR/btc, tagpack.yaml, truth.json\n"
                "        [--btc-tip HASH --btc-height H]  the Bitcoin blocks build on that block (a store's tip)\n"
@@ -331,11 +332,16 @@ static int evm_synth(evm_args *a) {
         fprintf(stderr, "sanctrace evm synth: give --flows N (N > 0) and --out DIR\n");
         return 2;
     }
+    if (a->mix && strcmp(a->mix, "lean") && strcmp(a->mix, "mainnet")) {
+        fprintf(stderr, "sanctrace evm synth: --mix is lean or mainnet, not \"%s\"\n", a->mix);
+        return 2;
+    }
     st_evm_synth_opts o;
     memset(&o, 0, sizeof o);
     o.flows = a->flows;
     o.seed = a->seed;
     o.first_block = a->from_block == UINT64_MAX ? 0 : a->from_block;
+    o.mix = a->mix && !strcmp(a->mix, "mainnet") ? ST_EVM_MIX_MAINNET : ST_EVM_MIX_LEAN;
     st_error err;
     st_error_clear(&err);
     if (st_evm_synth(a->out, &o, &err)) {

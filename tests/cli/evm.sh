@@ -463,6 +463,17 @@ cmp -s $T/syn/traces.csv $T/syn2/traces.csv || fail "synth is not deterministic"
 $B evm ingest --db $T/syndb $T/syn >$T/out.json
 ref $T/syndb $T/syn/blocks.csv $T/syn/transactions.csv $T/syn/receipts.csv $T/syn/logs.csv \
   $T/syn/token_transfers.csv $T/syn/traces.csv --every $((EVERY * 25))
+# the mainnet mix: swaps through pools (Sync and Swap logs that move
+# nothing, nested calls with and without value, quoted trace addresses)
+$B evm synth --flows 3000 --out $T/synm --seed 7 --mix mainnet
+cmp -s $T/syn/traces.csv $T/synm/traces.csv && fail "the mainnet mix is the lean one"
+grep -q '^[0-9]*,0x[0-9a-f]*,[0-9]*,0x[0-9a-f]*,0x[0-9a-f]*,[1-9][0-9]*,[^,]*,[^,]*,call,call,,[0-9]*,[0-9]*,2,1,' \
+  $T/synm/traces.csv || fail "no swap pays its first pool in ether"
+$B evm ingest --db $T/synmdb $T/synm >$T/out.json
+ref $T/synmdb $T/synm/blocks.csv $T/synm/transactions.csv $T/synm/receipts.csv $T/synm/logs.csv \
+  $T/synm/token_transfers.csv $T/synm/traces.csv --every $((EVERY * 25))
+if $B evm synth --flows 30 --out $T/synx --mix heavy 2>$T/err; then fail "--mix heavy accepted"; fi
+grep -q "mix is lean or mainnet" $T/err || fail "--mix heavy: $(cat $T/err)"
 
 # amounts of 2^128 - 1 and more (one token transfer in 64 of the synthetic
 # chain) are kept whole beside the 16-byte amount columns: every one of
