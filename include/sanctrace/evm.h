@@ -117,7 +117,7 @@ const char *st_evm_kind_name(int kind);
 typedef struct st_evm_stats {
     uint64_t blocks, transactions, flows, addresses, assets;
     int64_t first_block, last_block; /* -1 when the store is empty */
-    uint64_t store_bytes;            /* committed bytes of columns and indexes */
+    uint64_t store_bytes;            /* bytes of columns, indexes, events and block times */
     uint64_t column_bytes_per_flow;  /* the flow columns' bytes per flow */
     uint64_t index_bytes_per_flow;   /* the per-address index's bytes per flow */
 } st_evm_stats;

@@ -6,8 +6,13 @@
  * Design: the export reader hands every log that is no value flow to
  * ev_event_take, which keeps only the topics listed here, raw (indexed
  * topics and up to 512 bytes of data); the ingest appends them to
- * events.bin, fixed-size records keyed by transaction hash, before it
- * renames the manifest.  The reader keeps the records whose transaction
+ * events.bin, records keyed by transaction hash, before it renames the
+ * manifest.  A record is as long as its topics and data (a Uniswap V2
+ * Swap: 270 bytes, where the fixed records of the first version took 680
+ * for any event), and ends in its length and a hash of its bytes: an
+ * ingest finds the file's last record from its end, and cuts off a
+ * record an interrupted append left in part (the first version's files
+ * are rewritten in this one by the next ingest).  The reader keeps the records whose transaction
  * the committed store holds in the block the record names, and of
  * repeats the one written last (an interrupted ingest leaves records of
  * blocks it did not commit, and its retry writes them again; a
@@ -29,6 +34,7 @@
 #include "core/alloc.h"
 #include "core/codec.h"
 #include "core/fs.h"
+#include "core/map.h"
 #include "evm/evm_int.h"
 
 /* keccak-256 of the event signatures (tests/unit/test_xtrace.c checks them) */
@@ -44,8 +50,16 @@ static const struct {
     {"0xa9cd03aa3c1b4515114539cd53d22085129d495cb9e9f9af77864526240f1bf7", ST_EVM_EV_THOR_TRANSFER_OUT},
 };
 
-#define REC_SIZE (32 + 20 + 8 + 8 + 1 + 1 + 2 + 96 + EV_EVENT_DATA)
-static const char magic[8] = {'S', 'T', 'E', 'V', 'E', 'V', 'T', '1'};
+/* A record: txhash 32, emitter 20, block 8, log index 8, kind, topics,
+ * data length 2 (REC_HEAD bytes), then the topics (32 bytes each) and the
+ * data; the first version's then has all three topics and EV_EVENT_DATA
+ * bytes of data, this one's its length (2) and st_hash64 of the bytes
+ * before (4). */
+#define REC_HEAD 72
+#define REC1_SIZE (REC_HEAD + 96 + EV_EVENT_DATA)
+#define REC_TRAIL 6
+static const char magic1[8] = {'S', 'T', 'E', 'V', 'E', 'V', 'T', '1'};
+static const char magic[8] = {'S', 'T', 'E', 'V', 'E', 'V', 'T', '2'};
 
 int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char *data) {
     if (strlen(topics) < 66) return 0;
@@ -93,6 +107,7 @@ static uint64_t get64(const uint8_t *p) {
 }
 
 static int times_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
+static int events_ready(const char *path, st_error *err);
 
 /* Open path for appending records of rec bytes after a header of head
  * bytes, first cutting off what an interrupted append left (a header or
@@ -137,13 +152,18 @@ int ev_events_sync(const char *dir, st_error *err) {
     return ST_OK;
 }
 
-void ev_events_mark(const char *dir, uint64_t size[2]) {
+int ev_events_mark(const char *dir, uint64_t size[2], st_error *err) {
+    char epath[1100];
+    snprintf(epath, sizeof epath, "%s/events.bin", dir);
+    int rc = events_ready(epath, err);
+    if (rc) return rc;
     for (size_t i = 0; i < 2; i++) {
         char path[1100];
         struct stat sb;
         snprintf(path, sizeof path, "%s/%s", dir, append_names[i]);
         size[i] = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : UINT64_MAX;
     }
+    return ST_OK;
 }
 
 int ev_events_cut(const char *dir, const uint64_t size[2], st_error *err) {
@@ -159,6 +179,129 @@ int ev_events_cut(const char *dir, const uint64_t size[2], st_error *err) {
     return ST_OK;
 }
 
+static uint32_t get32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* e as a record at out (REC_HEAD + 96 + EV_EVENT_DATA + REC_TRAIL bytes
+ * at most); its length */
+static size_t rec_put(const ev_event *e, uint8_t *out) {
+    uint8_t *p = out;
+    memcpy(p, e->txhash, 32), p += 32;
+    memcpy(p, e->emitter, 20), p += 20;
+    put64(p, e->block), p += 8;
+    put64(p, e->log_index), p += 8;
+    *p++ = e->kind;
+    *p++ = e->ntopics;
+    *p++ = (uint8_t)(e->ndata & 0xff);
+    *p++ = (uint8_t)(e->ndata >> 8);
+    memcpy(p, e->topics, 32u * e->ntopics), p += 32u * e->ntopics;
+    memcpy(p, e->data, e->ndata), p += e->ndata;
+    size_t len = (size_t)(p - out) + REC_TRAIL;
+    uint32_t tag = (uint32_t)st_hash64(out, (size_t)(p - out));
+    *p++ = (uint8_t)(len & 0xff);
+    *p++ = (uint8_t)(len >> 8);
+    for (int i = 0; i < 4; i++) *p++ = (uint8_t)(tag >> (8 * i));
+    return len;
+}
+
+/* The length of the whole record at p (avail bytes from there), or 0 when
+ * the bytes there are no whole record (the end of the file, or a torn
+ * one). */
+static size_t rec_whole(const uint8_t *p, size_t avail) {
+    if (avail < REC_HEAD + REC_TRAIL) return 0;
+    size_t nt = p[69], nd = (size_t)p[70] | (size_t)p[71] << 8;
+    if (nt > 3 || nd > EV_EVENT_DATA) return 0;
+    size_t len = REC_HEAD + 32 * nt + nd + REC_TRAIL;
+    if (len > avail) return 0;
+    const uint8_t *t = p + len - REC_TRAIL;
+    if (((size_t)t[0] | (size_t)t[1] << 8) != len || get32(t + 2) != (uint32_t)st_hash64(p, len - REC_TRAIL))
+        return 0;
+    return len;
+}
+
+/* A first-version record as an event */
+static void rec1_get(const uint8_t *p, ev_event *e) {
+    memset(e, 0, sizeof *e);
+    memcpy(e->txhash, p, 32);
+    memcpy(e->emitter, p + 32, 20);
+    e->block = get64(p + 52);
+    e->log_index = get64(p + 60);
+    e->kind = p[68];
+    e->ntopics = p[69] > 3 ? 3 : p[69];
+    size_t nd = (size_t)p[70] | (size_t)p[71] << 8;
+    e->ndata = (uint16_t)(nd > EV_EVENT_DATA ? EV_EVENT_DATA : nd);
+    memcpy(e->topics, p + REC_HEAD, 96);
+    memcpy(e->data, p + REC_HEAD + 96, EV_EVENT_DATA);
+}
+
+/* events.bin made ready for appends: a file of the first version
+ * rewritten in this one (whole, then renamed over it), and one ending in
+ * a record written in part cut back to its last whole record (found from
+ * the end; the whole file is read only when the last record is torn).
+ * The caller holds the store's ingest lock. */
+static int events_ready(const char *path, st_error *err) {
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? ST_OK
+                               : st_error_at(err, ST_EIO, path, 0, -1, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    char head[8];
+    int rc = ST_OK;
+    if (fstat(fd, &sb) != 0) rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot read: %s", strerror(errno));
+    else if (sb.st_size < 8) { /* the first append was cut short: no record was ever whole */
+        if (sb.st_size && ftruncate(fd, 0) != 0)
+            rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot cut a torn header off: %s", strerror(errno));
+    } else if (pread(fd, head, 8, 0) != 8)
+        rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot read: %s", strerror(errno));
+    else if (!memcmp(head, magic, 8)) {
+        uint8_t last[REC_HEAD + 96 + EV_EVENT_DATA + REC_TRAIL];
+        size_t size = (size_t)sb.st_size, len = 0;
+        if (size > 8 && size - 8 >= REC_HEAD + REC_TRAIL &&
+            pread(fd, last, 2, (off_t)(size - REC_TRAIL)) == 2)
+            len = (size_t)last[0] | (size_t)last[1] << 8;
+        int whole = size == 8 || (len >= REC_HEAD + REC_TRAIL && len <= sizeof last && len <= size - 8 &&
+                                  pread(fd, last, len, (off_t)(size - len)) == (ssize_t)len &&
+                                  rec_whole(last, len) == len);
+        if (!whole) { /* read through to the last whole record */
+            char *raw;
+            size_t n, at = 8, k;
+            if ((rc = st_file_read(path, (size_t)1 << 40, &raw, &n, err)) == ST_OK) {
+                while ((k = rec_whole((const uint8_t *)raw + at, n - at)) > 0) at += k;
+                st_free(raw);
+                if (ftruncate(fd, (off_t)at) != 0)
+                    rc = st_error_at(err, ST_EIO, path, 0, -1, "cannot cut a torn record off: %s",
+                                     strerror(errno));
+            }
+        }
+    } else if (!memcmp(head, magic1, 8)) {
+        char *raw;
+        size_t n;
+        if ((rc = st_file_read(path, (size_t)1 << 40, &raw, &n, err)) == ST_OK) {
+            size_t nrec = (n - 8) / REC1_SIZE, m = 8;
+            uint8_t *img = st_malloc(8 + nrec * (REC_HEAD + 96 + EV_EVENT_DATA + REC_TRAIL));
+            if (!img) rc = st_error_set(err, ST_ENOMEM, "out of memory");
+            else {
+                memcpy(img, magic, 8);
+                ev_event e;
+                for (size_t i = 0; i < nrec; i++) {
+                    rec1_get((const uint8_t *)raw + 8 + i * REC1_SIZE, &e);
+                    m += rec_put(&e, img + m);
+                }
+                rc = st_file_write_atomic(path, img, m, err);
+                st_free(img);
+            }
+            st_free(raw);
+        }
+    } else
+        rc = st_error_at(
+            err, ST_ECORRUPT, path, 0, -1,
+            "not an events file of this version (move it away to ingest on: the swaps and THORChain "
+            "events of the blocks already stored are then only in a store built again from the export)");
+    close(fd);
+    return rc;
+}
+
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err) {
     int trc = times_append(dir, b, after_block, err);
     if (trc) return trc;
@@ -167,26 +310,23 @@ int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st
     if (!keep) return ST_OK;
     char path[1100];
     snprintf(path, sizeof path, "%s/events.bin", dir);
-    FILE *f = open_append(path, 8, REC_SIZE, err);
-    if (!f) return ST_EIO;
+    /* ev_events_ready left the file whole, or none (an append cut short fails the run, which cuts it back) */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, ST_FILE_MODE);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "ab");
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        return st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(e));
+    }
     int rc = ST_OK;
-    if (ftell(f) == 0 && fwrite(magic, 1, 8, f) != 8) rc = ST_EIO;
-    uint8_t rec[REC_SIZE];
+    off_t end = lseek(fd, 0, SEEK_END); /* (ftell says 0 until the first write) */
+    if (end < 0 || (end == 0 && fwrite(magic, 1, 8, f) != 8)) rc = ST_EIO;
+    uint8_t rec[REC_HEAD + 96 + EV_EVENT_DATA + REC_TRAIL];
     for (size_t i = 0; i < b->events.n && !rc; i++) {
         const ev_event *e = &b->events.v[i];
         if (after_block >= 0 && (int64_t)e->block <= after_block) continue;
-        uint8_t *p = rec;
-        memcpy(p, e->txhash, 32), p += 32;
-        memcpy(p, e->emitter, 20), p += 20;
-        put64(p, e->block), p += 8;
-        put64(p, e->log_index), p += 8;
-        *p++ = e->kind;
-        *p++ = e->ntopics;
-        *p++ = (uint8_t)(e->ndata & 0xff);
-        *p++ = (uint8_t)(e->ndata >> 8);
-        memcpy(p, e->topics, 96), p += 96;
-        memcpy(p, e->data, EV_EVENT_DATA);
-        if (fwrite(rec, 1, REC_SIZE, f) != REC_SIZE) rc = ST_EIO;
+        size_t len = rec_put(e, rec);
+        if (fwrite(rec, 1, len, f) != len) rc = ST_EIO;
     }
     if (fclose(f) != 0) rc = ST_EIO;
     if (rc) return st_error_at(err, ST_EIO, path, 0, -1, "cannot write the events: %s", strerror(errno));
@@ -221,7 +361,7 @@ static int times_append(const char *dir, const ev_batch *b, int64_t after_block,
 
 struct st_evm_events {
     st_evm_event *v;
-    uint8_t (*data)[EV_EVENT_DATA];
+    char *raw; /* the file: the events' data point into it */
     size_t n;
     uint64_t (*times)[2]; /* (block, unix time) by block, each once */
     size_t ntimes;
@@ -281,8 +421,8 @@ int64_t st_evm_events_block_time(const st_evm_events *v, uint64_t block) {
     return lo < v->ntimes && v->times[lo][0] == block ? (int64_t)v->times[lo][1] : -1;
 }
 
-/* chain order; of one log written twice, the later record first (data
- * holds the record's position in the file until the pointers are set) */
+/* chain order; of one log written twice, the later record first (its
+ * data lies later in the file) */
 static int by_tx_log(const void *pa, const void *pb) {
     const st_evm_event *a = pa, *b = pb;
     if (a->tx != b->tx) return a->tx < b->tx ? -1 : 1;
@@ -319,25 +459,29 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
         st_free(raw);
         return ST_OK;
     }
-    if (memcmp(raw, magic, 8)) {
+    int v1 = !memcmp(raw, magic1, 8);
+    if (!v1 && memcmp(raw, magic, 8)) {
         st_free(raw);
         st_evm_events_close(v);
         *out = NULL;
         return st_error_at(err, ST_ECORRUPT, path, 0, -1, "not an events file of this version");
     }
-    size_t nrec = (len - 8) / REC_SIZE;
+    v->raw = raw;
+    size_t nrec = 0, k;
+    for (size_t at = 8;
+         (k = v1 ? (len - at >= REC1_SIZE ? REC1_SIZE : 0) : rec_whole((uint8_t *)raw + at, len - at));
+         at += k)
+        nrec++; /* a torn last record (an append cut short) is not read */
     st_evm_stats st;
     st_evm_get_stats(e, &st);
     v->v = st_malloc((nrec ? nrec : 1) * sizeof *v->v);
-    v->data = st_malloc((nrec ? nrec : 1) * sizeof *v->data);
-    if (!v->v || !v->data) {
-        st_free(raw);
+    if (!v->v) {
         st_evm_events_close(v);
         *out = NULL;
         return st_error_set(err, ST_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < nrec; i++) {
-        const uint8_t *p = (const uint8_t *)raw + 8 + i * REC_SIZE;
+    const uint8_t *p = (const uint8_t *)raw + 8;
+    for (size_t i = 0; i < nrec; i++, p += k) {
         st_evm_event *x = &v->v[v->n];
         memset(x, 0, sizeof *x);
         char hx[67] = "0x";
@@ -349,7 +493,9 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
         x->ntopics = p[69] > 3 ? 3 : p[69];
         x->ndata = (size_t)p[70] | (size_t)p[71] << 8;
         if (x->ndata > EV_EVENT_DATA) x->ndata = EV_EVENT_DATA;
-        memcpy(x->topics, p + 72, 96);
+        memcpy(x->topics, p + REC_HEAD, 32 * (size_t)x->ntopics);
+        x->data = p + REC_HEAD + (v1 ? 96 : 32 * (size_t)x->ntopics);
+        k = v1 ? REC1_SIZE : REC_HEAD + 32 * (size_t)x->ntopics + x->ndata + REC_TRAIL;
         if (st.last_block < 0 || (int64_t)x->block > st.last_block) continue; /* not committed */
         if (st_evm_find_tx(e, hx, &x->tx) != 1) continue;                    /* moved no value: nothing to trace */
         st_evm_tx tx;
@@ -358,12 +504,9 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
            failed in the branch kept (a failed transaction emits nothing) */
         if (tx.block != x->block || tx.status == 0) continue;
         if (!st_evm_find_addr(e, x->emitter_addr, &x->emitter)) x->emitter = ST_EVM_NONE;
-        memcpy(v->data[v->n], p + 168, EV_EVENT_DATA);
         v->n++;
     }
-    st_free(raw);
-    /* chain order, each event once; data pointers set after the sort */
-    for (size_t i = 0; i < v->n; i++) v->v[i].data = (const uint8_t *)(uintptr_t)i;
+    /* chain order; of one log written twice, the later record first */
     qsort(v->v, v->n, sizeof *v->v, by_tx_log);
     size_t m = 0;
     for (size_t i = 0; i < v->n; i++) {
@@ -371,7 +514,6 @@ int st_evm_events_open(st_evm_events **out, const st_evm *e, const char *dir, st
         v->v[m++] = v->v[i];
     }
     v->n = m;
-    for (size_t i = 0; i < v->n; i++) v->v[i].data = v->data[(uintptr_t)v->v[i].data];
     return ST_OK;
 }
 
@@ -379,7 +521,7 @@ void st_evm_events_close(st_evm_events *v) {
     if (!v) return;
     st_free(v->times);
     st_free(v->v);
-    st_free(v->data);
+    st_free(v->raw);
     st_free(v);
 }
 

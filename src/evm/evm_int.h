@@ -359,12 +359,14 @@ int ev_event_take(ev_batch *b, const ev_token *t, const char *topics, const char
 int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
 /* fsync events.bin and blocktimes.bin (before the manifest is renamed). */
 int ev_events_sync(const char *dir, st_error *err);
-/* The sizes of events.bin and blocktimes.bin (UINT64_MAX: none), and the
- * files cut back to them (removed when there was none): a reading that
+/* The sizes of events.bin and blocktimes.bin (UINT64_MAX: none), after
+ * events.bin is made ready for appends (a torn last record cut off, a
+ * first-version file rewritten; ST_ECORRUPT for a file that is no events
+ * file), and the files cut back to them (removed when there was none): a reading that
  * does not reach its commit (abandoned for a whole one when a file is out
  * of block order, or failed) takes back what its windows appended, so the
  * next reading does not write its records twice. */
-void ev_events_mark(const char *dir, uint64_t size[2]);
+int ev_events_mark(const char *dir, uint64_t size[2], st_error *err);
 int ev_events_cut(const char *dir, const uint64_t size[2], st_error *err);
 
 /* ---- columns (store.c): a committed store's, or an ingest's just written ---- */

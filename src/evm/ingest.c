@@ -2511,7 +2511,7 @@ int st_evm_ingest(const char *dir, const char *const *paths, size_t npaths, cons
      * or failed) takes back the block times and events its windows
      * appended, so the next reading does not write them twice */
     uint64_t appended[2];
-    ev_events_mark(dir, appended);
+    if ((rc = ev_events_mark(dir, appended, err))) goto done;
     rc = read_windows(&g, err); /* gzip files too: each is inflated a piece at a time */
     if (rc == EV_UNSORTED) { /* nothing kept: the export again, whole */
         rc = ev_events_cut(dir, appended, err);
@@ -2536,7 +2536,7 @@ int ev_ingest_feed(const char *dir, const ev_feed *feed, const st_evm_ingest_opt
     int rc = ingest_begin(&g, dir, feed, opts, rep, &lock, err);
     if (rc) goto done;
     uint64_t appended[2];
-    ev_events_mark(dir, appended);
+    if ((rc = ev_events_mark(dir, appended, err))) goto done;
     rc = feed->read(feed->ctx, &g.b, err);
     if (rc == ST_OK) rc = window_build(&g, 1, err);
     if (rc == ST_OK) rc = ingest_commit(&g, dir, feed, err);

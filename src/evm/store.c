@@ -789,6 +789,12 @@ int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err) {
     e->store_bytes += ev_bal_bytes(e->bal);
     e->nofee = ev_nofee_open(dir, &e->c);
     e->store_bytes += ev_nofee_bytes(e->nofee);
+    for (int i = 0; i < 2; i++) { /* the events and block times beside (events.c) */
+        char path[1100];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, i ? "blocktimes.bin" : "events.bin");
+        if (stat(path, &sb) == 0) e->store_bytes += (uint64_t)sb.st_size;
+    }
     *out = e;
     return ST_OK;
 oom:

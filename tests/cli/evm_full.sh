@@ -40,7 +40,11 @@ no_room() {
   sh -c "$3 $B evm ingest --db $1 ${4:-$T/b}" >/dev/null 2>$T/err; rc=$?
   set -e
   [ $rc -eq 2 ] || fail "no room ($2): exit $rc, $(cat $T/err)"
-  $B evm stats --db $1 | cmp -s - $T/before.json || fail "no room ($2): the last commit changed"
+  # (a run killed cannot cut back the events it appended past the commit,
+  # which readers skip: store_bytes, which counts them, may grow)
+  drop='^$'; [ "${5:-}" = killed ] && drop=store_bytes
+  $B evm stats --db $1 | grep -v "$drop" >$T/after.json
+  grep -v "$drop" $T/before.json | cmp -s - $T/after.json || fail "no room ($2): the last commit changed"
   if [ "${5:-}" = killed ] && grep -q "a mapped file could not be read or written" $T/err; then
     echo SIGBUS
     return

@@ -4,11 +4,13 @@
 #include "testutil.h"
 
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/codec.h"
 #include "core/fs.h"
 #include "core/sha256.h"
+#include "evm/evm_int.h"
 #include "sanctrace/io.h"
 #include "sanctrace/chain.h"
 #include "sanctrace/evm.h"
@@ -642,6 +644,175 @@ static void test_events_torn_append(void **state) {
     free(dir);
 }
 
+/* The events of ev as text, one line each (kind, block, log index,
+ * topics and data), to compare two readings. */
+static char *events_text(const st_evm_events *ev) {
+    size_t n = st_evm_events_count(ev), cap = 64 + n * 2400, k = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    t[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const st_evm_event *x = st_evm_events_get(ev, i);
+        char h[1100];
+        k += (size_t)snprintf(t + k, cap - k, "%d %llu %llu %llu %d", x->kind, (unsigned long long)x->block,
+                              (unsigned long long)x->log_index, (unsigned long long)x->tx, x->ntopics);
+        for (int j = 0; j < x->ntopics; j++) {
+            st_hex_encode(x->topics[j], 32, h);
+            k += (size_t)snprintf(t + k, cap - k, " %s", h);
+        }
+        st_hex_encode(x->data, x->ndata, h);
+        k += (size_t)snprintf(t + k, cap - k, " %s\n", h);
+    }
+    return t;
+}
+
+/* events.bin of the first version (fixed records of 680 bytes) is read,
+ * and rewritten in this one by the next ingest, with the same events; a
+ * record of this version torn at its end is cut off by the next ingest,
+ * whose records then read whole. */
+static void test_events_versions(void **state) {
+    (void)state;
+    fixture fx;
+    setup_swap(&fx);
+    st_error err;
+    char *want = events_text(fx.ev);
+    assert_true(st_evm_events_count(fx.ev) == 4);
+    char path[700], ex[700], *raw;
+    size_t len;
+    snprintf(path, sizeof path, "%s/events.bin", fx.db);
+    snprintf(ex, sizeof ex, "%s/export", fx.dir);
+    assert_int_equal(st_file_read(path, (size_t)1 << 30, &raw, &len, NULL), ST_OK);
+    assert_memory_equal(raw, "STEVEVT2", 8);
+    /* the same records in the first version's layout */
+    uint8_t *v1 = calloc(1, 8 + 16 * 680);
+    assert_non_null(v1);
+    memcpy(v1, "STEVEVT1", 8);
+    size_t at = 8, n1 = 0;
+    while (at < len) {
+        const uint8_t *p = (const uint8_t *)raw + at;
+        size_t nt = p[69], nd = (size_t)p[70] | (size_t)p[71] << 8;
+        uint8_t *q = v1 + 8 + n1++ * 680;
+        memcpy(q, p, 72);
+        memcpy(q + 72, p + 72, 32 * nt);
+        memcpy(q + 168, p + 72 + 32 * nt, nd);
+        at += 72 + 32 * nt + nd + 6;
+    }
+    assert_int_equal(at, len);
+    assert_int_equal(st_file_write_atomic(path, v1, 8 + n1 * 680, &err), ST_OK);
+    free(v1);
+    st_evm_events *ev;
+    assert_int_equal(st_evm_events_open(&ev, fx.e, fx.db, &err), ST_OK);
+    char *got = events_text(ev);
+    assert_string_equal(got, want);
+    free(got);
+    st_evm_events_close(ev);
+    /* the next ingest (nothing new) rewrites it */
+    st_evm_close(fx.e);
+    ingest(fx.db, ex);
+    assert_int_equal(st_evm_open(&fx.e, fx.db, &err), ST_OK);
+    char *again;
+    size_t len2;
+    assert_int_equal(st_file_read(path, (size_t)1 << 30, &again, &len2, NULL), ST_OK);
+    assert_int_equal(len2, len);
+    assert_memory_equal(again, raw, len);
+    st_free(again);
+    /* a record torn: its first 100 bytes appended, then an ingest of the
+     * same blocks again (skipped: it appends nothing) and one whose
+     * events are new would be read shifted if the torn bytes stayed */
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(raw + 8, 1, 100, f), 100);
+    fclose(f);
+    assert_int_equal(st_evm_events_open(&ev, fx.e, fx.db, &err), ST_OK);
+    got = events_text(ev);
+    assert_string_equal(got, want); /* the torn record not read */
+    free(got);
+    st_evm_events_close(ev);
+    st_evm_close(fx.e);
+    ingest(fx.db, ex);
+    assert_int_equal(st_evm_open(&fx.e, fx.db, &err), ST_OK);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal((size_t)sb.st_size, len); /* cut back */
+    /* a tail that ends in a plausible length, at whose distance a record
+     * head agrees with it, but whose bytes are not those the hash was of
+     * (the first record again, its last byte changed) */
+    const uint8_t *r1 = (const uint8_t *)raw + 8;
+    size_t n1len = 72 + 32 * (size_t)r1[69] + ((size_t)r1[70] | (size_t)r1[71] << 8) + 6;
+    char *bent = malloc(n1len);
+    assert_non_null(bent);
+    memcpy(bent, r1, n1len);
+    bent[n1len - 1] ^= 1;
+    f = fopen(path, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bent, 1, n1len, f), n1len);
+    fclose(f);
+    free(bent);
+    st_evm_close(fx.e);
+    ingest(fx.db, ex);
+    assert_int_equal(st_evm_open(&fx.e, fx.db, &err), ST_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal((size_t)sb.st_size, len);
+    assert_int_equal(st_evm_events_open(&ev, fx.e, fx.db, &err), ST_OK);
+    got = events_text(ev);
+    assert_string_equal(got, want);
+    free(got);
+    st_evm_events_close(ev);
+    /* a file that is no events file stops the ingest, naming it */
+    f = fopen(path, "wb");
+    fputs("garbage!!", f);
+    fclose(f);
+    st_evm_close(fx.e);
+    fx.e = NULL;
+    st_evm_ingest_opts o;
+    memset(&o, 0, sizeof o);
+    o.no_sync = 1;
+    st_evm_ingest_report rep;
+    const char *paths[] = {ex};
+    assert_int_equal(st_evm_ingest(fx.db, paths, 1, &o, &rep, &err), ST_ECORRUPT);
+    assert_non_null(strstr(err.file, "events.bin"));
+    st_free(raw);
+    free(want);
+    teardown(&fx);
+}
+
+/* A swap-heavy export read in several windows (each appends its events):
+ * events.bin holds every Swap log of the export once, and all are read. */
+static void test_events_windows(void **state) {
+    (void)state;
+    char *dir = st_test_tmpdir(), ex[600], db[600], path[700], *logs;
+    snprintf(ex, sizeof ex, "%s/export", dir);
+    snprintf(db, sizeof db, "%s/db", dir);
+    st_evm_synth_opts so = {.flows = 250000, .seed = 5, .mix = ST_EVM_MIX_MAINNET};
+    st_error err;
+    assert_int_equal(st_evm_synth(ex, &so, &err), ST_OK);
+    size_t len, swaps = 0, rows = 0;
+    const char *names[] = {"blocks", "transactions", "receipts", "logs", "token_transfers", "traces"};
+    for (int k = 0; k < 6; k++) {
+        snprintf(path, sizeof path, "%s/%s.csv", ex, names[k]);
+        assert_int_equal(st_file_read(path, (size_t)1 << 30, &logs, &len, NULL), ST_OK);
+        for (const char *p = logs;
+             k == 3 && (p = strstr(p, "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"));
+             p++)
+            swaps++;
+        for (size_t i = 0; i < len; i++) rows += logs[i] == '\n';
+        st_free(logs);
+    }
+    assert_true(rows > 2 * EV_WINDOW_ROWS_MAX); /* read in windows, each appending its events */
+    ingest(db, ex);
+    st_evm *e;
+    st_evm_events *ev;
+    assert_int_equal(st_evm_open(&e, db, &err), ST_OK);
+    assert_int_equal(st_evm_events_open(&ev, e, db, &err), ST_OK);
+    assert_true(swaps > 1000);
+    assert_int_equal(st_evm_events_count(ev), swaps);
+    for (size_t i = 0; i < swaps; i++) assert_int_equal(st_evm_events_get(ev, i)->kind, ST_EVM_EV_SWAP_V2);
+    st_evm_events_close(ev);
+    st_evm_close(e);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* A tag holds only while it is valid: the exchange's tag ended before
  * block 14, so tx05's 70 to it is an ordinary payment (FIFO: 20 tainted
  * stay at X, in the frontier): 100 = (18 + 48 + 20) + 14 fees. */
@@ -967,13 +1138,14 @@ static void test_exposure_bridge(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mixed_haircut), cmocka_unit_test(test_mixed_fifo),
-        cmocka_unit_test(test_mixed_poison),  cmocka_unit_test(test_address_at_block),
-        cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_swap_bridge_haircut),
-        cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo), cmocka_unit_test(test_topics),
-        cmocka_unit_test(test_exposure), cmocka_unit_test(test_events_repeats),
-        cmocka_unit_test(test_events_torn_append),
-        cmocka_unit_test(test_tag_dates), cmocka_unit_test(test_weth_wrap),
+        cmocka_unit_test(test_mixed_haircut),    cmocka_unit_test(test_mixed_fifo),
+        cmocka_unit_test(test_mixed_poison),     cmocka_unit_test(test_address_at_block),
+        cmocka_unit_test(test_bad_sources),      cmocka_unit_test(test_swap_bridge_haircut),
+        cmocka_unit_test(test_swap_bridge_fifo), cmocka_unit_test(test_memo),
+        cmocka_unit_test(test_topics),           cmocka_unit_test(test_exposure),
+        cmocka_unit_test(test_events_repeats),   cmocka_unit_test(test_events_torn_append),
+        cmocka_unit_test(test_events_versions),  cmocka_unit_test(test_events_windows),
+        cmocka_unit_test(test_tag_dates),        cmocka_unit_test(test_weth_wrap),
         cmocka_unit_test(test_exposure_bridge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
