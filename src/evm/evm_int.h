@@ -319,8 +319,9 @@ int ev_source_done(const ev_source *s);
 void ev_source_forget(ev_source *s);
 void ev_source_close(ev_source *s);
 /* Which vectors of a batch a source's rows go to: 0 blocks, txs,
- * receipts (and withdrawals); 1 traces, tokens, events, token addresses
- * (traces, logs, token_transfers and tokens tables); -1 any (JSON lines,
+ * receipts (and withdrawals); 1 traces and their paths (the traces
+ * table); 2 tokens, events, contracts, token addresses (the logs,
+ * token_transfers, tokens and contracts tables); -1 any (JSON lines,
  * whose lines name their table). */
 int ev_source_group(const ev_source *s);
 /* For tests: 0 reads every withdrawals field with the JSON reader, 1 (the

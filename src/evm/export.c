@@ -2112,8 +2112,9 @@ void ev_source_forget(ev_source *s) {
 
 int ev_source_group(const ev_source *s) {
     if (s->r.json) return -1;
-    return s->tb == TB_TRACES || s->tb == TB_LOGS || s->tb == TB_TOKEN_TRANSFERS || s->tb == TB_TOKENS ||
-           s->tb == TB_CONTRACTS;
+    if (s->tb == TB_TRACES) return 1;
+    int logs = s->tb == TB_LOGS || s->tb == TB_TOKEN_TRANSFERS || s->tb == TB_TOKENS || s->tb == TB_CONTRACTS;
+    return logs ? 2 : 0;
 }
 
 void ev_source_bind(ev_source *s, ev_batch *b) { s->r.b = b; }

@@ -1489,32 +1489,42 @@ static int hand_over(read_ahead *ra) {
     return stopped;
 }
 
-/* Parsing on two threads.  Parsing is most of the reader's work, and the
- * reader paced the build (the builder waited on it for half its time), so
- * when every file is a CSV table and there are two cores or more, the
- * files of traces, logs, token transfers and tokens (group 1) are read by
- * a helper into a batch of their own while the reader reads the blocks,
- * transactions and receipts (group 0).  The two groups fill different
- * vectors, so the helper's rows join the window by swapping vectors, in
- * the order one thread would have read them; the counts are added, and
- * the helper's bad-row reports, kept until then, follow the reader's for
- * the window.  JSON-lines files (rows of any table) are read by one
- * thread. */
+/* Parsing on three threads.  Parsing is most of the reader's work, and
+ * the reader paced the build (the builder waited on it for half its
+ * time), so when every file is a CSV table and there are two cores or
+ * more, the tables are read in groups: the reader reads the blocks,
+ * transactions and receipts (group 0), one helper the traces (group 1),
+ * another the logs, token transfers, tokens and contracts (group 2), each
+ * into a batch of its own.  Traces and logs are most of a real export's
+ * bytes, and a swap-heavy one's traces alone outweigh the reader's
+ * tables.  The groups fill different vectors, so the helpers' rows join
+ * the window by swapping vectors; the counts are added, and the helpers'
+ * bad-row reports, kept until then, follow the reader's for the window in
+ * the order of their files, as one thread would have read them.
+ * JSON-lines files (rows of any table) are read by one thread. */
+#define EV_HELPERS 2
+
+typedef struct help_report {
+    size_t src; /* the file's place among the sources */
+    st_error e;
+} help_report;
+
 typedef struct parse_help {
     ev_worker w;
+    int on;
     int64_t passed;  /* the window: blocks past passed, up to hi */
     uint64_t hi;
-    ev_source **src; /* the group-1 sources (NULL: done, or group 0) */
-    size_t nsrc;
+    ev_source **src;  /* its group's sources (NULL: another group's, or done) */
+    size_t nsrc, cur; /* cur: the source being read */
     ev_batch b;      /* what the helper read since the last merge */
-    EV_VEC(st_error) bad; /* its reports, in order, until the merge */
+    EV_VEC(help_report) bad; /* its reports, in order, until the merge */
     int nomem;       /* a report could not be kept */
 } parse_help;
 
 static void help_on_bad(void *ctx, const st_error *e) {
     parse_help *h = ctx;
-    st_error *x = EV_PUSH(h->bad);
-    if (x) *x = *e;
+    help_report *x = EV_PUSH(h->bad);
+    if (x) x->src = h->cur, x->e = *e;
     else h->nomem = 1;
 }
 
@@ -1522,95 +1532,129 @@ static int help_run(void *arg, st_error *err) {
     parse_help *h = arg;
     int rc = ST_OK;
     for (size_t i = 0; i < h->nsrc && rc == ST_OK; i++)
-        if (h->src[i]) rc = ev_source_read(h->src[i], h->passed, h->hi, err);
+        if (h->src[i]) h->cur = i, rc = ev_source_read(h->src[i], h->passed, h->hi, err);
     return rc;
 }
 
-/* The helper's reports, kept until now, in their order. */
-static void help_reports(ingest *g, parse_help *h) {
-    for (size_t i = 0; i < h->bad.n; i++)
-        if (g->b.on_bad) g->b.on_bad(g->b.ctx, &h->bad.v[i]);
-    h->bad.n = 0;
+/* source i is a helper's */
+static int helped(const parse_help *hs, size_t i) {
+    for (int j = 0; j < EV_HELPERS; j++)
+        if (hs[j].on && hs[j].src[i]) return 1;
+    return 0;
 }
 
-/* The helper's rows into the reader's batch (the helper idle). */
-static int help_merge(ingest *g, parse_help *h, st_error *err) {
-    ev_batch *a = &g->b, *b = &h->b;
-#define TAKE_VEC(f)                 \
-    do {                            \
-        __typeof__(a->f) t_ = a->f; \
-        a->f = b->f;                \
-        b->f = t_;                  \
-        b->f.n = 0;                 \
-    } while (0)
-    /* group 0 never writes these, so the reader's are empty */
-    TAKE_VEC(traces);
-    TAKE_VEC(paths);
-    TAKE_VEC(tokens);
-    TAKE_VEC(events);
-    TAKE_VEC(contracts);
-#undef TAKE_VEC
-    for (size_t i = 0; i < b->token_addrs.n; i++) { /* kept over the whole ingest: appended */
-        uint8_t *x = EV_PUSH(a->token_addrs);
-        if (!x) return st_error_set(err, ST_ENOMEM, "out of memory");
-        *x = b->token_addrs.v[i];
+/* The helpers' reports, kept until now, in the order of their files. */
+static void help_reports(ingest *g, parse_help *hs) {
+    size_t k[EV_HELPERS] = {0};
+    for (;;) {
+        int next = -1;
+        for (int j = 0; j < EV_HELPERS; j++)
+            if (k[j] < hs[j].bad.n && (next < 0 || hs[j].bad.v[k[j]].src < hs[next].bad.v[k[next]].src))
+                next = j;
+        if (next < 0) break;
+        if (g->b.on_bad) g->b.on_bad(g->b.ctx, &hs[next].bad.v[k[next]++].e);
     }
-    b->token_addrs.n = 0;
-    a->rows += b->rows, a->bad_rows += b->bad_rows, a->bytes += b->bytes;
-    b->rows = b->bad_rows = b->bytes = 0;
-    help_reports(g, h);
-    if (h->nomem) return st_error_set(err, ST_ENOMEM, "out of memory");
+    for (int j = 0; j < EV_HELPERS; j++) hs[j].bad.n = 0;
+}
+
+/* The helpers' rows into the reader's batch (the helpers idle). */
+static int help_merge(ingest *g, parse_help *hs, st_error *err) {
+    ev_batch *a = &g->b;
     uint64_t limit = a->max_rows ? a->max_rows : EV_MAX_ROWS;
-    if (b->full || a->rows > limit) {
+    int full = 0, nomem = 0;
+    for (int j = 0; j < EV_HELPERS; j++) {
+        if (!hs[j].on) continue;
+        ev_batch *b = &hs[j].b;
+        /* each vector is one group's, so the reader's is empty when a
+         * helper's rows are taken */
+#define TAKE_VEC(f)                                                                                          \
+    do {                                                                                                     \
+        if (b->f.n) {                                                                                        \
+            __typeof__(a->f) t_ = a->f;                                                                      \
+            a->f = b->f;                                                                                     \
+            b->f = t_;                                                                                       \
+            b->f.n = 0;                                                                                      \
+        }                                                                                                    \
+    } while (0)
+        TAKE_VEC(traces);
+        TAKE_VEC(paths);
+        TAKE_VEC(tokens);
+        TAKE_VEC(events);
+        TAKE_VEC(contracts);
+#undef TAKE_VEC
+        for (size_t i = 0; i < b->token_addrs.n; i++) { /* kept over the whole ingest: appended */
+            uint8_t *x = EV_PUSH(a->token_addrs);
+            if (!x) return st_error_set(err, ST_ENOMEM, "out of memory");
+            *x = b->token_addrs.v[i];
+        }
+        b->token_addrs.n = 0;
+        a->rows += b->rows, a->bad_rows += b->bad_rows, a->bytes += b->bytes;
+        b->rows = b->bad_rows = b->bytes = 0;
+        full |= b->full;
+        nomem |= hs[j].nomem;
+    }
+    help_reports(g, hs);
+    if (nomem) return st_error_set(err, ST_ENOMEM, "out of memory");
+    if (full || a->rows > limit) {
         a->full = 1;
         return st_error_set(err, ST_ELIMIT, "more than %llu rows in one ingest: ingest the export in block ranges",
                             (unsigned long long)limit);
     }
-    b->max_rows = limit - a->rows ? limit - a->rows : 1; /* the helper stops at the rows left */
+    for (int j = 0; j < EV_HELPERS; j++) /* each stops at the rows left */
+        hs[j].b.max_rows = limit - a->rows ? limit - a->rows : 1;
     return ST_OK;
 }
 
-/* Start the helper when the sources split (ST_OK and *on = 0 when they
- * do not, or no thread starts: the reader reads them all). */
-static int help_start(ingest *g, parse_help *h, ev_source **src, size_t nsrc, int *on) {
+/* Start a helper for each of groups 1 and 2 that has files, when the
+ * files are in more than one group (*on = 0 when none starts: the reader
+ * reads them all; a helper that does not start leaves its group to the
+ * reader). */
+static int help_start(ingest *g, parse_help *hs, ev_source **src, size_t nsrc, int *on) {
     *on = 0;
-    size_t n1 = 0, n0 = 0;
+    size_t n[3] = {0};
     for (size_t i = 0; i < nsrc; i++) {
         if (!src[i]) continue;
         int k = ev_source_group(src[i]);
         if (k < 0) return ST_OK;
-        if (k) n1++;
-        else n0++;
+        n[k]++;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (!n1 || !n0 || cores < 2 || st_env_flag("SANCTRACE_EVM_ONE_PARSER")) return ST_OK;
-    if (!(h->src = st_calloc(nsrc, sizeof *h->src))) return ST_ENOMEM;
-    h->nsrc = nsrc;
-    h->b.on_bad = help_on_bad;
-    h->b.ctx = h;
-    h->b.gz_chunk = g->b.gz_chunk;
-    h->b.max_rows = g->b.max_rows;
-    h->b.names = g->b.names, h->b.nnames = g->b.nnames;
-    if (worker_start(&h->w, help_run, h, g->nice_below)) return ST_OK;
-    for (size_t i = 0; i < nsrc; i++)
-        if (src[i] && ev_source_group(src[i]) == 1) {
-            h->src[i] = src[i];
-            ev_source_bind(src[i], &h->b);
-        }
-    *on = 1;
+    if ((!n[0] + !n[1] + !n[2]) > 1 || cores < 2 || st_env_flag("SANCTRACE_EVM_ONE_PARSER")) return ST_OK;
+    for (int j = 0; j < EV_HELPERS; j++) {
+        parse_help *h = &hs[j];
+        if (!n[j + 1]) continue;
+        if (!(h->src = st_calloc(nsrc, sizeof *h->src))) return ST_ENOMEM;
+        h->nsrc = nsrc;
+        h->b.on_bad = help_on_bad;
+        h->b.ctx = h;
+        h->b.gz_chunk = g->b.gz_chunk;
+        h->b.max_rows = g->b.max_rows;
+        h->b.names = g->b.names, h->b.nnames = g->b.nnames;
+        if (worker_start(&h->w, help_run, h, g->nice_below)) continue;
+        for (size_t i = 0; i < nsrc; i++)
+            if (src[i] && ev_source_group(src[i]) == j + 1) {
+                h->src[i] = src[i];
+                ev_source_bind(src[i], &h->b);
+            }
+        h->on = *on = 1;
+    }
     return ST_OK;
 }
 
-static void help_stop(ingest *g, parse_help *h, int on) {
-    if (on) {
-        st_error e;
-        (void)worker_stop(&h->w, &e);
-        help_reports(g, h); /* a window left unmerged by a failure: its bad rows are still said */
+static void help_stop(ingest *g, parse_help *hs) {
+    for (int j = 0; j < EV_HELPERS; j++)
+        if (hs[j].on) {
+            st_error e;
+            (void)worker_stop(&hs[j].w, &e);
+        }
+    help_reports(g, hs); /* a window left unmerged by a failure: its bad rows are still said */
+    for (int j = 0; j < EV_HELPERS; j++) {
+        parse_help *h = &hs[j];
+        h->b.names = NULL, h->b.nnames = 0; /* the reader's */
+        ev_batch_free(&h->b);
+        st_free(h->bad.v);
+        st_free(h->src);
     }
-    h->b.names = NULL, h->b.nnames = 0; /* the reader's */
-    ev_batch_free(&h->b);
-    st_free(h->bad.v);
-    st_free(h->src);
 }
 
 /* Every file open at once, read a window of blocks at a time: memory
@@ -1626,8 +1670,8 @@ static void *reader_main(void *arg) {
     int rc = ST_OK;
     size_t nsrc = g->files.n, ndone = 0;
     ev_source **src = st_calloc(nsrc ? nsrc : 1, sizeof *src);
-    parse_help help;
-    memset(&help, 0, sizeof help);
+    parse_help help[EV_HELPERS];
+    memset(help, 0, sizeof help);
     int helping = 0;
     st_progress p;
     st_progress_begin(&p, "reading exports", nsrc);
@@ -1641,7 +1685,7 @@ static void *reader_main(void *arg) {
     pthread_mutex_lock(&ra->mu); /* the names of every file, for the builder's messages */
     g->wb.names = g->b.names, g->wb.nnames = g->b.nnames;
     pthread_mutex_unlock(&ra->mu);
-    if (help_start(g, &help, src, nsrc, &helping)) {
+    if (help_start(g, help, src, nsrc, &helping)) {
         rc = st_error_set(err, ST_ENOMEM, "out of memory");
         goto done;
     }
@@ -1661,13 +1705,16 @@ static void *reader_main(void *arg) {
             goto done;
         }
         uint64_t hi = lo + span - 1 < lo || lo + span - 1 >= (uint64_t)INT64_MAX ? UINT64_MAX - 1 : lo + span - 1;
-        if (helping) {
-            help.passed = passed, help.hi = hi;
-            worker_post(&help.w);
-        }
+        for (int j = 0; j < EV_HELPERS; j++)
+            if (help[j].on) {
+                help[j].passed = passed, help[j].hi = hi;
+                worker_post(&help[j].w);
+            }
         for (size_t i = 0; i < nsrc; i++)
-            if (src[i] && !(helping && help.src[i]) && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
-        if (helping && ((rc = worker_wait(&help.w, err)) || (rc = help_merge(g, &help, err)))) goto done;
+            if (src[i] && !helped(help, i) && (rc = ev_source_read(src[i], passed, hi, err))) goto done;
+        for (int j = 0; j < EV_HELPERS; j++)
+            if (help[j].on && (rc = worker_wait(&help[j].w, err))) goto done;
+        if (helping && (rc = help_merge(g, help, err))) goto done;
         if (hand_over(ra)) goto done;
         for (size_t i = 0; i < nsrc; i++)
             if (src[i]) ev_source_forget(src[i]);
@@ -1680,10 +1727,10 @@ static void *reader_main(void *arg) {
         if (nd != ndone) st_progress_tick(&p, ndone = nd);
         if (passed == INT64_MAX) break;
     }
-    if (helping && (rc = help_merge(g, &help, err))) goto done; /* rows the peeks read */
+    if (helping && (rc = help_merge(g, help, err))) goto done; /* rows the peeks read */
     (void)hand_over(ra); /* rows that name no block, read last */
 done:
-    help_stop(g, &help, helping);
+    help_stop(g, help);
     st_progress_end(&p);
     if (src)
         for (size_t i = 0; i < nsrc; i++) ev_source_close(src[i]);
