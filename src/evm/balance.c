@@ -142,7 +142,7 @@ ev_bal *ev_bal_open(const char *dir, const ev_counts *c, const uint64_t *from, c
     /* the header against the manifest and the file's own size */
     if (w[0] != EV_BAL_MAGIC || w[1] > c->n[EV_N_FLOWS] || w[2] > c->n[EV_N_ADDRS] || w[2] >= words ||
         w[3] > words || w[4] > words || EV_BAL_HDR + w[2] + 1 + 2 * w[3] + w[4] != words ||
-        (from && w[5] != flows_print(from, to, w[1])))
+        w[5] != flows_print(from, to, w[1]))
         goto bad;
     if (!(b = st_calloc(1, sizeof *b))) goto bad;
     b->w = w;

@@ -395,7 +395,7 @@ int ev_bal_step(ev_bal_state *s, const ev_cols *k, uint64_t addr, const st_evm_f
 
 typedef struct ev_bal ev_bal;
 /* The file when it matches the manifest and the flow columns from, to
- * (NULL: not checked against them), else NULL (queries walk). */
+ * (their print), else NULL (queries walk). */
 ev_bal *ev_bal_open(const char *dir, const ev_counts *c, const uint64_t *from, const uint64_t *to);
 void ev_bal_close(ev_bal *b);
 uint64_t ev_bal_covered(const ev_bal *b);

@@ -2374,16 +2374,21 @@ static void bal_start(ingest *g, const char *dir, bal_job *j) {
     st_error e;
     st_error_clear(&e);
     j->k.c = g->nc;
-    for (size_t i = 0; i < BAL_NCOLS; i++) {
-        int col = bal_cols[i];
-        if (map_col(dir, col, g->nc.n[ev_col_count(col)], &j->m[i], &e)) {
-            warn(g, dir, "running balances not updated (queries walk the flows): %s", e.msg);
-            return;
+    /* the flows' ends first: whether the file is due needs only them */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < BAL_NCOLS; i++) {
+            int col = bal_cols[i];
+            if ((col == EV_COL_FLOW_FROM || col == EV_COL_FLOW_TO) == pass) continue;
+            if (map_col(dir, col, g->nc.n[ev_col_count(col)], &j->m[i], &e)) {
+                warn(g, dir, "running balances not updated (queries walk the flows): %s", e.msg);
+                return;
+            }
+            j->k.col[col] = j->m[i].data;
         }
-        j->k.col[col] = j->m[i].data;
+        if (!pass && !ev_bal_due(dir, &g->c, g->nc.n[EV_N_FLOWS], j->k.col[EV_COL_FLOW_FROM],
+                                 j->k.col[EV_COL_FLOW_TO]))
+            return; /* (bal_finish unmaps) */
     }
-    if (!ev_bal_due(dir, &g->c, g->nc.n[EV_N_FLOWS], j->k.col[EV_COL_FLOW_FROM], j->k.col[EV_COL_FLOW_TO]))
-        return; /* (bal_finish unmaps) */
     int rc = pthread_create(&j->th, NULL, bal_main, j);
     if (rc) warn(g, dir, "running balances not updated (queries walk the flows): %s", strerror(rc));
     j->started = !rc;

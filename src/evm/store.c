@@ -529,32 +529,6 @@ static int af_sound(const uint64_t *img, const uint64_t *from, const uint64_t *t
     return 1;
 }
 
-/* A base image that fits (base_fits) as ht_sound or af_sound would find it. */
-static int base_sound(int ix, const uint64_t *img, const uint8_t *keys, const uint64_t *from, const uint64_t *to) {
-    if (ix == EV_IX_FLOWS) return af_sound(img, from, to);
-    ev_hashtab t = {img + 3, img[2], 0, img[1], NULL};
-    return ht_sound(&t, keys, ev_col_width(ix == EV_IX_ADDR ? EV_COL_ADDR : EV_COL_TX_HASH));
-}
-
-int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2], const uint8_t *keys,
-                  const uint64_t *from, const uint64_t *to) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/%s", dir, ix_names[ix][0]);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    struct stat sb;
-    int ok = 0;
-    if (fstat(fd, &sb) == 0 && sb.st_size >= 24 && sb.st_size % 8 == 0) {
-        void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
-        if (p != MAP_FAILED) {
-            ok = base_fits(ix, p, (size_t)sb.st_size, c, cover) && base_sound(ix, p, keys, from, to);
-            munmap(p, (size_t)sb.st_size);
-        }
-    }
-    close(fd);
-    return ok;
-}
-
 /* ---- the open store ---- */
 
 /* The per-address flow lists: a base (dense offsets over the addresses it
@@ -671,6 +645,27 @@ int ev_index_map_hashtab(const char *dir, int ix, const ev_counts *c, const uint
 
 void ev_index_unmap(ev_map m[2]) { unmap_index(&m[0]), unmap_index(&m[1]); }
 
+/* The flow lists' base of dir mapped in m, when it fits the counts c (the
+ * counts it covers in cover) and holds its flows (af_sound): 1; else 0, m
+ * unmapped. */
+static int af_map(const char *dir, const ev_counts *c, const uint64_t *from, const uint64_t *to,
+                  uint64_t cover[2], ev_map *m) {
+    map_index(dir, ev_ix_name(EV_IX_FLOWS, 0), m);
+    if (base_fits(EV_IX_FLOWS, m->p, m->len, c, cover) && af_sound(m->p, from, to)) return 1;
+    unmap_index(m);
+    return 0;
+}
+
+int ev_index_base(const char *dir, int ix, const ev_counts *c, uint64_t cover[2], const uint8_t *keys,
+                  const uint64_t *from, const uint64_t *to) {
+    ev_map m;
+    ev_hashtab t;
+    int ok =
+        ix == EV_IX_FLOWS ? af_map(dir, c, from, to, cover, &m) : ht_map(dir, ix, 0, c, keys, cover, &t, &m);
+    unmap_index(&m);
+    return ok;
+}
+
 /* A hash table's base and delta: each mapped when it fits the manifest,
  * else built here from the column (the base over every record when the
  * base does not fit; the delta over the records past a base that does). */
@@ -703,10 +698,9 @@ static int open_aflists(st_evm *e, const char *dir) {
     ev_map *m = e->idx_maps[EV_IX_FLOWS];
     ev_aflists *af = &e->af;
     const uint64_t *from = e->col[EV_COL_FLOW_FROM], *to = e->col[EV_COL_FLOW_TO];
-    map_index(dir, ev_ix_name(EV_IX_FLOWS, 0), &m[0]);
-    const uint64_t *img = m[0].p;
-    if (!base_fits(EV_IX_FLOWS, img, m[0].len, &e->c, cover) || !af_sound(img, from, to)) {
-        unmap_index(&m[0]);
+    const uint64_t *img;
+    if (af_map(dir, &e->c, from, to, cover, &m[0])) img = m[0].p;
+    else {
         uint64_t *own;
         size_t bytes;
         if (ev_addrflows_build(from, to, nflow, naddr, NULL, &own, &bytes)) return ST_ENOMEM;

@@ -265,19 +265,6 @@ static void prev_free(prev_lines *pl) {
     st_map_free(pl->seen);
 }
 
-static int write_fd_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 static int fsync_dir(const char *dir) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return -1;
@@ -425,7 +412,7 @@ int st_store_write(const char *data_dir, st_entity *const *entities, size_t n, j
     /* entities.jsonl */
     snprintf(path, sizeof path, "%s/entities.jsonl", tmpdir);
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, ST_FILE_MODE);
-    if (fd < 0 || write_fd_all(fd, out.data ? out.data : "", out.len) != 0 || fsync(fd) != 0) {
+    if (fd < 0 || st_write_all(fd, out.data ? out.data : "", out.len) != 0 || fsync(fd) != 0) {
         rc = st_error_at(err, ST_EIO, path, 0, -1, "write failed: %s", strerror(errno));
         goto done;
     }
