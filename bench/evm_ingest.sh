@@ -7,7 +7,11 @@
 # BENCH_SIZE=small: 100k flows, 3 runs (CI); medium: 1M, 3 runs;
 # large: 10M, 3 runs (the first ingest on a fresh machine also pays for
 # the pages the host hands out for the first time: one run read 6.9 s of
-# CPU where the next ones read 4.5 s).  BENCH_FLOWS=N overrides the size.  Ingest runs with
+# CPU where the next ones read 4.5 s).  BENCH_FLOWS=N overrides the size.
+# BENCH_MIX=lean (the default: 345 bytes a flow, the hardest case beside
+# wc -l) or mainnet (swaps too, the bytes a flow of mainnet blocks: 1,230;
+# evm synth --mix).  BENCH_GZIP=0 leaves out the gzip runs (gzip takes
+# minutes over a large mainnet-mix export).  Ingest runs with
 # fsync (as shipped) and with SANCTRACE_NO_SYNC=1 (CPU and page cache only).
 # The same export gzipped (gzip's default level, as BigQuery and archived
 # dumps are) is ingested beside `zcat | wc -l` over the same files: the
@@ -39,15 +43,20 @@ secs() { t0=$(date +%s.%N)
 
 PB=${ST_BENCH_BIN:-build/release/bench}/evm_parse # make build/release/bench/evm_parse
 label="BENCH_SIZE=${BENCH_SIZE:-small}"; [ -n "${BENCH_FLOWS:-}" ] && label="BENCH_FLOWS=$BENCH_FLOWS"
+label="$label BENCH_MIX=${BENCH_MIX:-lean}"
 echo "evm ingest benchmark: $(nproc) cores, $label, $(date -u +%FT%TZ), load:$(cut -d' ' -f1-3 /proc/loadavg)"
 for N in $SIZES; do
   rm -rf "$W/x" "$W/db"
-  "$B" evm synth --flows "$N" --out "$W/x" --seed 1
+  "$B" evm synth --flows "$N" --out "$W/x" --seed 1 --mix "${BENCH_MIX:-lean}"
   bytes=$(cat "$W"/x/*.csv | wc -c)
   : >"$W/wc"; : >"$W/wcc"; : >"$W/par"; : >"$W/parc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
   rm -rf "$W/z"; mkdir -p "$W/z"
-  for f in "$W"/x/*.csv; do gzip -c "$f" >"$W/z/$(basename "$f").gz"; done
-  zbytes=$(cat "$W"/z/*.gz | wc -c)
+  GZ=${BENCH_GZIP:-1}
+  zbytes=0
+  if [ "$GZ" != 0 ]; then
+    for f in "$W"/x/*.csv; do gzip -c "$f" >"$W/z/$(basename "$f").gz"; done
+    zbytes=$(cat "$W"/z/*.gz | wc -c)
+  fi
   # the export written out first: its writeback would otherwise run under
   # the first runs (and their fsyncs wait behind it)
   sync
@@ -67,6 +76,8 @@ for N in $SIZES; do
     secs env SANCTRACE_NO_SYNC=1 "$B" evm ingest --db "$W/db" "$W/x" >"$W/one"
     awk '{print $1}' "$W/one" >>"$W/ingns"; awk '{print $2}' "$W/one" >>"$W/ingnsc"
     rss=$(cat "$W/rss")
+    zrss=0
+    [ "$GZ" = 0 ] && continue
     cat "$W"/z/*.gz >/dev/null
     secs sh -c "zcat '$W'/z/*.gz | wc -l" >"$W/one"
     awk '{print $1}' "$W/one" >>"$W/zwc"; awk '{print $2}' "$W/one" >>"$W/zwcc"
@@ -100,8 +111,9 @@ for N in $SIZES; do
   echo "  + no fsync     $ingns s (cpu $ingnsc s)   $(echo "$ingns $wcm" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l"
   echo "  cpu ratio      $(echo "$ingc $wcc" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x wc -l's cpu (cpu is in 10 ms steps: read it at medium and large; the machine's other load inflates wall, not cpu)"
   echo "  ingest memory  $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB peak resident (one window of blocks is held; the address table grows with the addresses)"
-  echo "  gzip export    $zbytes bytes: zcat | wc -l $zwc s (cpu $zwcc s), evm ingest $zing s (cpu $zingc s)   $(echo "$zing $zwc" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x zcat | wc -l"
-  echo "  gzip memory    $(echo $zrss | awk '{printf "%.0f", $1/1024}') MiB peak resident (the files stream: $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB for the plain files, $(echo $bytes | awk '{printf "%.0f", $1/1048576}') MiB decompressed)"
+  [ "$GZ" = 0 ] && echo "  (BENCH_GZIP=0: no gzip runs)"
+  [ "$GZ" = 0 ] || echo "  gzip export    $zbytes bytes: zcat | wc -l $zwc s (cpu $zwcc s), evm ingest $zing s (cpu $zingc s)   $(echo "$zing $zwc" | awk '{printf "%.1f", $1/($2>0?$2:0.01)}') x zcat | wc -l"
+  [ "$GZ" = 0 ] || echo "  gzip memory    $(echo $zrss | awk '{printf "%.0f", $1/1024}') MiB peak resident (the files stream: $(echo $rss | awk '{printf "%.0f", $1/1024}') MiB for the plain files, $(echo $bytes | awk '{printf "%.0f", $1/1048576}') MiB decompressed)"
   echo "  store          $store bytes: $(echo "$store $flows" | awk '{printf "%.0f", $1/$2}') bytes/flow in all, $bpf in the flow columns and index"
   echo "  evm tx         $(echo $qtx | awk '{printf "%.1f", $1*1000}') ms median (a whole process: exec, open, map, answer)"
   echo "  evm address    $(echo $qad | awk '{printf "%.1f", $1*1000}') ms median (a whole process)"
