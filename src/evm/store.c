@@ -552,6 +552,7 @@ struct st_evm {
     uint64_t store_bytes;
     ev_bal *bal; /* running balances (balance.c), NULL: queries walk */
     ev_nofee *nofee; /* fees not known off the senders' flows (nofee.c), NULL: not counted */
+    int fees_all_known; /* without nofee: every transaction with a sender has its fee (none to count) */
     char manifest[1100]; /* its path, and what it was when the handle was opened (st_evm_changed) */
     struct stat mf;
     int have_mf;
@@ -783,6 +784,13 @@ int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err) {
     e->store_bytes += ev_bal_bytes(e->bal);
     e->nofee = ev_nofee_open(dir, &e->c);
     e->store_bytes += ev_nofee_bytes(e->nofee);
+    if (!e->nofee) { /* (a store of an older sanctrace, or a damaged file: one pass over a byte a transaction) */
+        const uint8_t *flags = e->col[EV_COL_TX_FLAGS];
+        const uint64_t *txfrom = e->col[EV_COL_TX_FROM];
+        uint64_t t = 0, ntx = e->c.n[EV_N_TXS];
+        while (t < ntx && ((flags[t] & EV_TXF_FEE) || txfrom[t] == ST_EVM_NONE)) t++;
+        e->fees_all_known = t == ntx;
+    }
     for (int i = 0; i < 2; i++) { /* the events and block times beside (events.c) */
         char path[1100];
         struct stat sb;
@@ -1088,7 +1096,7 @@ int st_evm_address_summary(const st_evm *e, uint64_t addr, int64_t at_block, st_
         if (a < e->c.n[EV_N_BLOCKS] && ft[a] < tx_end) tx_end = ft[a];
     }
     out->fees_unknown += ev_nofee_count(e->nofee, addr, tx_end);
-    out->fees_unknown_partial = !e->nofee;
+    out->fees_unknown_partial = !e->nofee && !e->fees_all_known;
     for (size_t x = 0; x < out->nbalances; x++) { /* |received - sent| in 320 bits */
         st_evm_balance *b = &out->balances[x];
         b->negative = b->sent_hi != b->received_hi ? b->sent_hi > b->received_hi
