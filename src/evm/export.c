@@ -1826,7 +1826,7 @@ static int rows_full(ev_source *s, long line, st_error *err) {
     s->r.b->full = 1;
     return st_error_at(err, ST_ELIMIT, s->r.name, line, -1,
                        "more than %llu rows in one ingest: ingest the export in block ranges",
-                       (unsigned long long)max_rows(s->r.b));
+                       (unsigned long long)(s->r.b->limit_said ? s->r.b->limit_said : max_rows(s->r.b)));
 }
 
 /* One JSON object [p, e) starting on line `line`: pending, or reported

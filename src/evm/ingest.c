@@ -1600,8 +1600,8 @@ static int help_merge(ingest *g, parse_help *hs, st_error *err) {
         return st_error_set(err, ST_ELIMIT, "more than %llu rows in one ingest: ingest the export in block ranges",
                             (unsigned long long)limit);
     }
-    for (int j = 0; j < EV_HELPERS; j++) /* each stops at the rows left */
-        hs[j].b.max_rows = limit - a->rows ? limit - a->rows : 1;
+    for (int j = 0; j < EV_HELPERS; j++) /* each stops at the rows left (its message names the limit) */
+        hs[j].b.max_rows = limit - a->rows ? limit - a->rows : 1, hs[j].b.limit_said = limit;
     return ST_OK;
 }
 
@@ -1696,6 +1696,8 @@ static void *reader_main(void *arg) {
         for (size_t i = 0; i < nsrc; i++) {
             uint64_t nb;
             if (!src[i]) continue;
+            for (int j = 0; j < EV_HELPERS; j++) /* (the helpers idle) its reports are of source i */
+                if (help[j].on && help[j].src[i]) help[j].cur = i;
             if ((rc = ev_source_next_block(src[i], &nb, err))) goto done;
             if (nb < lo) lo = nb;
         }
