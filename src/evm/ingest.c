@@ -59,6 +59,7 @@
 #include "core/alloc.h"
 #include "core/fs.h"
 #include "core/map.h"
+#include "core/map64.h"
 #include "core/prefetch.h"
 #include "core/side.h"
 #include "evm/evm_int.h"
@@ -261,6 +262,7 @@ typedef struct ingest {
     EV_VEC(uint32_t) tx_trace_file;
     EV_VEC(uint64_t) tx_trace_first, tx_trace_n, tx_tok_first, tx_tok_n;
     st_map *by_pos, *asset, *blkrow, *reward_file, *logs_seen;
+    st_map64 logs_seen64;   /* the window's (transaction id, log index) of token rows, as logs_seen */
     st_map *nft;            /* the contracts the contracts table names: 1 ERC-721, 0 not (whole ingest) */
     uint64_t nft_rows;      /* transfers of ERC-721 tokens it names, left out */
     uint64_t nft_old;       /* ERC-721 tokens it names that the store already holds as assets */
@@ -596,6 +598,21 @@ static int txs_in_order(ingest *g, const ev_batch *b) {
     return 1;
 }
 
+/* Whether the window had a token row of transaction id (r's) and r's log
+ * index before (*created = 0) or not (1, and it now has): a 64-bit key in
+ * a table of integers when they fit it (a 40-byte key hashed a byte at a
+ * time was a tenth of a real export's build), the hash and index else. */
+static int token_seen(ingest *g, uint64_t id, const ev_token *r, int *created) {
+    if (id < ((uint64_t)1 << 40) && r->log_index < ((uint64_t)1 << 24)) {
+        uint32_t v;
+        return st_map64_get_or_put(&g->logs_seen64, id << 24 | r->log_index, 0, &v, created);
+    }
+    uint8_t k[40];
+    memcpy(k, r->txhash, 32);
+    memcpy(k + 32, &r->log_index, 8);
+    return st_map_slot(g->logs_seen, k, 40, 0, created) ? ST_OK : ST_ENOMEM;
+}
+
 static int join(ingest *g) {
     ev_batch *b = g->w;
     uint64_t id, v;
@@ -675,12 +692,9 @@ static int join(ingest *g) {
         for (size_t i = 0; i < b->tokens.n; i++) {
             ev_token *r = &b->tokens.v[i];
             if (r->from_logs != !pass) continue;
-            uint8_t k[40];
-            memcpy(k, r->txhash, 32);
-            memcpy(k + 32, &r->log_index, 8);
             int created;
-            if (!st_map_slot(g->logs_seen, k, 40, 0, &created)) return ST_ENOMEM;
-            if (created && find_tx(g, r->txhash, r->block, r->txindex, &id)) return ST_ENOMEM;
+            if (find_tx(g, r->txhash, r->block, r->txindex, &id) || token_seen(g, id, r, &created))
+                return ST_ENOMEM;
             uint64_t mark = 0;
             int named = created && !r->nft && st_map_count(g->nft) && st_map_get(g->nft, r->token, 20, &mark);
             if (named && mark) r->nft = 1, g->nft_rows++;
@@ -708,11 +722,19 @@ static int join(ingest *g) {
         if (b->traces.v[i].tx != ST_EVM_NONE) g->trace_order[ntx_traces++] = i;
     for (size_t i = 0, k = ntx_traces; i < nt; i++)
         if (b->traces.v[i].tx == ST_EVM_NONE) g->trace_order[k++] = i;
-    for (size_t i = 0; i < nk; i++) g->tok_order[i] = i;
+    /* likewise the token rows that make no flow (twins, ERC-721 markers),
+     * which are passed over: those left are in chain order in the export,
+     * and the check finds them so, where ERC-721 rows among them made real
+     * exports' every window sort its tokens */
+    size_t ntok = 0;
+    for (size_t i = 0; i < nk; i++)
+        if (b->tokens.v[i].tx != ST_EVM_NONE) g->tok_order[ntok++] = i;
+    for (size_t i = 0, k = ntok; i < nk; i++)
+        if (b->tokens.v[i].tx == ST_EVM_NONE) g->tok_order[k++] = i;
     for (size_t i = 0; i < nx; i++) g->tx_order[i] = i;
     sort_ids(g->trace_order, ntx_traces, cmp_trace, g);
     sort_ids(g->trace_order + ntx_traces, nt - ntx_traces, cmp_trace, g);
-    sort_ids(g->tok_order, nk, cmp_token, g);
+    sort_ids(g->tok_order, ntok, cmp_token, g);
     sort_ids(g->tx_order, nx, cmp_tx, g);
     for (size_t i = 0; i < nt; i++) {
         uint64_t t = b->traces.v[g->trace_order[i]].tx;
@@ -1201,6 +1223,8 @@ static int window_build(ingest *g, int release, st_error *err) {
     g->by_hash.n = 0;
     st_map_free(g->by_pos), st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen);
     g->by_pos = g->blkrow = g->reward_file = g->logs_seen = NULL;
+    if (g->logs_seen64.cap) memset(g->logs_seen64.vals, 0, g->logs_seen64.cap * sizeof *g->logs_seen64.vals);
+    g->logs_seen64.n = 0;
     if (st_map_new(&g->by_pos) || st_map_new(&g->blkrow) || st_map_new(&g->reward_file) || st_map_new(&g->logs_seen))
         return st_error_set(err, ST_ENOMEM, "out of memory");
     st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
@@ -2118,6 +2142,7 @@ static void ingest_release(ingest *g) {
     ev_index_unmap(g->old_ht_map);
     g->old_lazy = 0;
     st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen), st_map_free(g->nft);
+    st_map64_free(&g->logs_seen64);
     g->nft = NULL, g->nft_rows = g->nft_old = g->tt_unnamed = 0;
     st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
     st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
