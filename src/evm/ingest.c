@@ -1523,8 +1523,8 @@ static int hand_over(read_ahead *ra) {
  * bytes, and a swap-heavy one's traces alone outweigh the reader's
  * tables.  The groups fill different vectors, so the helpers' rows join
  * the window by swapping vectors; the counts are added, and the helpers'
- * bad-row reports, kept until then, follow the reader's for the window in
- * the order of their files, as one thread would have read them.
+ * bad-row reports, kept until then, follow the reader's for the window,
+ * among themselves in the order one thread would have said them.
  * JSON-lines files (rows of any table) are read by one thread. */
 #define EV_HELPERS 2
 
