@@ -1,6 +1,6 @@
 /* evm_parse.c - the floor under `evm ingest`: an export's rows read and
  * parsed exactly as the ingest's reader does (export.c's sources, block
- * windows, the files split in the same three groups on three threads
+ * windows, the files split in the same four groups on four threads
  * when there are two cores or more), and nothing else: no join, no flows, no columns,
  * no indexes.  What `evm ingest` takes beyond this is the store.
  * Prints the rows read, the bad rows, the wall and CPU seconds.
@@ -74,9 +74,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: evm_parse FILE... (at most 64)\n");
         return 2;
     }
-    static group gr[3];
+    static group gr[4];
     double t0 = now();
-    for (int k = 0; k < 3; k++) gr[k].b.on_bad = on_bad;
+    for (int k = 0; k < 4; k++) gr[k].b.on_bad = on_bad;
     /* every file opened into group 0's batch (its names and counts), then
      * bound to its group's */
     ev_source *all[64];
@@ -92,36 +92,37 @@ int main(int argc, char **argv) {
         nall++;
     }
     /* the helpers' batches name the files for their reports, as the ingest's do */
-    for (int k = 1; k < 3; k++) gr[k].b.names = gr[0].b.names, gr[k].b.nnames = gr[0].b.nnames;
+    for (int k = 1; k < 4; k++) gr[k].b.names = gr[0].b.names, gr[k].b.nnames = gr[0].b.nnames;
     for (int i = 0; i < nall; i++) {
         group *g = &gr[split ? ev_source_group(all[i]) : 0];
         if (g != &gr[0]) ev_source_bind(all[i], &g->b);
         g->src[g->n++] = all[i];
     }
-    pthread_t th[3];
-    int helper[3] = {0, 0, 0};
-    for (int k = 1; k < 3; k++) {
+    pthread_t th[4];
+    int helper[4] = {0, 0, 0, 0};
+    for (int k = 1; k < 4; k++) {
         helper[k] = gr[k].n && !pthread_create(&th[k], NULL, run, &gr[k]);
         if (gr[k].n && !helper[k]) run(&gr[k]);
     }
     run(&gr[0]);
-    for (int k = 1; k < 3; k++)
+    for (int k = 1; k < 4; k++)
         if (helper[k]) pthread_join(th[k], NULL);
     double wall = now() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
                  ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         if (gr[k].rc) {
             fprintf(stderr, "evm_parse: %s\n", gr[k].msg);
             return 1;
         }
     printf("rows %llu bad %llu wall %.3f cpu %.3f\n",
-           (unsigned long long)(gr[0].b.rows + gr[1].b.rows + gr[2].b.rows),
-           (unsigned long long)(gr[0].b.bad_rows + gr[1].b.bad_rows + gr[2].b.bad_rows), wall, cpu);
+           (unsigned long long)(gr[0].b.rows + gr[1].b.rows + gr[2].b.rows + gr[3].b.rows),
+           (unsigned long long)(gr[0].b.bad_rows + gr[1].b.bad_rows + gr[2].b.bad_rows + gr[3].b.bad_rows),
+           wall, cpu);
     for (int i = 0; i < nall; i++) ev_source_close(all[i]);
-    for (int k = 1; k < 3; k++) gr[k].b.names = NULL, gr[k].b.nnames = 0;
-    for (int k = 0; k < 3; k++) ev_batch_free(&gr[k].b);
+    for (int k = 1; k < 4; k++) gr[k].b.names = NULL, gr[k].b.nnames = 0;
+    for (int k = 0; k < 4; k++) ev_batch_free(&gr[k].b);
     return 0;
 }

@@ -321,9 +321,9 @@ void ev_source_forget(ev_source *s);
 void ev_source_close(ev_source *s);
 /* Which vectors of a batch a source's rows go to: 0 blocks, txs,
  * receipts (and withdrawals); 1 traces and their paths (the traces
- * table); 2 tokens, events, contracts, token addresses (the logs,
- * token_transfers, tokens and contracts tables); -1 any (JSON lines,
- * whose lines name their table). */
+ * table); 2 tokens, events, contracts, token addresses (the logs, tokens
+ * and contracts tables); 3 tokens (the token_transfers table); -1 any
+ * (JSON lines, whose lines name their table). */
 int ev_source_group(const ev_source *s);
 /* For tests: 0 reads every withdrawals field with the JSON reader, 1 (the
  * default) the common ones without it; both read every field the same. */

@@ -2113,8 +2113,8 @@ void ev_source_forget(ev_source *s) {
 int ev_source_group(const ev_source *s) {
     if (s->r.json) return -1;
     if (s->tb == TB_TRACES) return 1;
-    int logs = s->tb == TB_LOGS || s->tb == TB_TOKEN_TRANSFERS || s->tb == TB_TOKENS || s->tb == TB_CONTRACTS;
-    return logs ? 2 : 0;
+    if (s->tb == TB_TOKEN_TRANSFERS) return 3;
+    return s->tb == TB_LOGS || s->tb == TB_TOKENS || s->tb == TB_CONTRACTS ? 2 : 0;
 }
 
 void ev_source_bind(ev_source *s, ev_batch *b) { s->r.b = b; }

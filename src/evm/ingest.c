@@ -1513,20 +1513,21 @@ static int hand_over(read_ahead *ra) {
     return stopped;
 }
 
-/* Parsing on three threads.  Parsing is most of the reader's work, and
+/* Parsing on four threads.  Parsing is most of the reader's work, and
  * the reader paced the build (the builder waited on it for half its
  * time), so when every file is a CSV table and there are two cores or
  * more, the tables are read in groups: the reader reads the blocks,
  * transactions and receipts (group 0), one helper the traces (group 1),
- * another the logs, token transfers, tokens and contracts (group 2), each
- * into a batch of its own.  Traces and logs are most of a real export's
- * bytes, and a swap-heavy one's traces alone outweigh the reader's
- * tables.  The groups fill different vectors, so the helpers' rows join
- * the window by swapping vectors; the counts are added, and the helpers'
- * bad-row reports, kept until then, follow the reader's for the window,
- * among themselves in the order one thread would have said them.
+ * another the logs, tokens and contracts (group 2), a third the token
+ * transfers (group 3), each into a batch of its own.  Traces and logs are
+ * most of a real export's bytes, and a swap-heavy one's traces alone
+ * outweigh the reader's tables.  The helpers' rows join the window by
+ * swapping vectors (the token rows of groups 2 and 3 one after the
+ * other); the counts are added, and the helpers' bad-row reports, kept
+ * until then, follow the reader's for the window, among themselves in the
+ * order one thread would have said them.
  * JSON-lines files (rows of any table) are read by one thread. */
-#define EV_HELPERS 2
+#define EV_HELPERS 3
 
 typedef struct help_report {
     size_t src; /* the file's place among the sources */
@@ -1589,16 +1590,27 @@ static int help_merge(ingest *g, parse_help *hs, st_error *err) {
     for (int j = 0; j < EV_HELPERS; j++) {
         if (!hs[j].on) continue;
         ev_batch *b = &hs[j].b;
-        /* each vector is one group's, so the reader's is empty when a
-         * helper's rows are taken */
+        /* the reader's vectors are empty when a helper's rows are taken:
+         * swapped; the token rows of two helpers (logs, token transfers)
+         * follow each other, in the order one thread would have put the
+         * tables (the join takes the logs' rows first whatever their
+         * place, and orders the rest by transaction and log index) */
 #define TAKE_VEC(f)                                                                                          \
     do {                                                                                                     \
-        if (b->f.n) {                                                                                        \
-            __typeof__(a->f) t_ = a->f;                                                                      \
-            a->f = b->f;                                                                                     \
-            b->f = t_;                                                                                       \
+        if (!b->f.n) break;                                                                                  \
+        if (a->f.n) {                                                                                        \
+            if (a->f.n + b->f.n > a->f.cap &&                                                                \
+                ev_vec_grow((void **)&a->f.v, &a->f.cap, a->f.n + b->f.n - 1, sizeof *a->f.v))               \
+                return st_error_set(err, ST_ENOMEM, "out of memory");                                        \
+            memcpy(a->f.v + a->f.n, b->f.v, b->f.n * sizeof *b->f.v);                                        \
+            a->f.n += b->f.n;                                                                                \
             b->f.n = 0;                                                                                      \
+            break;                                                                                           \
         }                                                                                                    \
+        __typeof__(a->f) t_ = a->f;                                                                          \
+        a->f = b->f;                                                                                         \
+        b->f = t_;                                                                                           \
+        b->f.n = 0;                                                                                          \
     } while (0)
         TAKE_VEC(traces);
         TAKE_VEC(paths);
@@ -1635,7 +1647,7 @@ static int help_merge(ingest *g, parse_help *hs, st_error *err) {
  * reader). */
 static int help_start(ingest *g, parse_help *hs, ev_source **src, size_t nsrc, int *on) {
     *on = 0;
-    size_t n[3] = {0};
+    size_t n[EV_HELPERS + 1] = {0};
     for (size_t i = 0; i < nsrc; i++) {
         if (!src[i]) continue;
         int k = ev_source_group(src[i]);
@@ -1643,7 +1655,9 @@ static int help_start(ingest *g, parse_help *hs, ev_source **src, size_t nsrc, i
         n[k]++;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if ((!n[0] + !n[1] + !n[2]) > 1 || cores < 2 || st_env_flag("SANCTRACE_EVM_ONE_PARSER")) return ST_OK;
+    size_t groups = 0;
+    for (int k = 0; k <= EV_HELPERS; k++) groups += n[k] > 0;
+    if (groups < 2 || cores < 2 || st_env_flag("SANCTRACE_EVM_ONE_PARSER")) return ST_OK;
     for (int j = 0; j < EV_HELPERS; j++) {
         parse_help *h = &hs[j];
         if (!n[j + 1]) continue;
