@@ -17,10 +17,6 @@ static char ex[128], db[128];
 
 static void cleanup(void) { st_rm_rf(dir); }
 
-#define H(x) "0x" x "00000000000000000000000000000000000000000000000000000000000000"
-#define A(x) "0x" x "00000000000000000000000000000000000000"
-#define W(x) "000000000000000000000000000000000000000000000000000000000000" x
-
 static void put(const char *name, const char *text) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", ex, name);
@@ -31,6 +27,27 @@ static void put(const char *name, const char *text) {
 }
 
 /* a store of two transactions, the second with a Uniswap V2 Swap log */
+static const char txs[] =
+    "hash,block_number,transaction_index,from_address,to_address,value,gas_price\n"
+    "0x0100000000000000000000000000000000000000000000000000000000000000,10,0,"
+    "0x0a00000000000000000000000000000000000000,0x0b00000000000000000000000000000000000000,100,2\n"
+    "0x0200000000000000000000000000000000000000000000000000000000000000,11,0,"
+    "0x0b00000000000000000000000000000000000000,0x5000000000000000000000000000000000000000,80,2\n";
+static const char receipts[] =
+    "transaction_hash,transaction_index,block_number,gas_used,status,effective_gas_price\n"
+    "0x0100000000000000000000000000000000000000000000000000000000000000,0,10,1,1,2\n"
+    "0x0200000000000000000000000000000000000000000000000000000000000000,0,11,1,1,2\n";
+static const char logs[] = "log_index,transaction_hash,transaction_index,block_number,address,data,topics\n"
+                           "0,0x0200000000000000000000000000000000000000000000000000000000000000,0,11,"
+                           "0x5000000000000000000000000000000000000000,0x"
+                           "0000000000000000000000000000000000000000000000000000000000000050"
+                           "0000000000000000000000000000000000000000000000000000000000000000"
+                           "0000000000000000000000000000000000000000000000000000000000000000"
+                           "0000000000000000000000000000000000000000000000000000000000000fa0,"
+                           "\"0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822,"
+                           "0x0000000000000000000000000b00000000000000000000000000000000000000,"
+                           "0x0000000000000000000000000b00000000000000000000000000000000000000\"\n";
+
 static void setup(void) {
     snprintf(dir, sizeof dir, "/tmp/fuzz-evmev-XXXXXX");
     if (!mkdtemp(dir)) abort();
@@ -38,15 +55,9 @@ static void setup(void) {
     snprintf(ex, sizeof ex, "%s/export", dir);
     snprintf(db, sizeof db, "%s/db", dir);
     if (st_mkdir_p(ex, NULL)) abort();
-    put("transactions.csv", "hash,block_number,transaction_index,from_address,to_address,value,gas_price\n" H("01")
-                            ",10,0," A("0a") "," A("0b") ",100,2\n" H("02") ",11,0," A("0b") "," A("50") ",80,2\n");
-    put("receipts.csv", "transaction_hash,transaction_index,block_number,gas_used,status,effective_gas_price\n" H(
-                            "01") ",0,10,1,1,2\n" H("02") ",0,11,1,1,2\n");
-    put("logs.csv", "log_index,transaction_hash,transaction_index,block_number,address,data,topics\n"
-                    "0," H("02") ",0,11," A("50") ",0x" W("0050") W("0000") W("0000") W("0fa0")
-                    ",\"0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822,"
-                    "0x000000000000000000000000" "0b00000000000000000000000000000000000000,"
-                    "0x000000000000000000000000" "0b00000000000000000000000000000000000000\"\n");
+    put("transactions.csv", txs);
+    put("receipts.csv", receipts);
+    put("logs.csv", logs);
 }
 
 static int ingest(void) {

@@ -323,7 +323,7 @@ int ev_events_append(const char *dir, const ev_batch *b, int64_t after_block, st
     if (!keep) return ST_OK;
     char path[1100];
     snprintf(path, sizeof path, "%s/events.bin", dir);
-    /* ev_events_ready left the file whole, or none (an append cut short fails the run, which cuts it back) */
+    /* ev_events_mark left the file whole, or none (an append cut short fails the run, which cuts it back) */
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, ST_FILE_MODE);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "ab");
     if (!f) {

@@ -280,7 +280,7 @@ typedef struct ev_batch {
     uint64_t rows, bad_rows, files, bytes;
     uint64_t seq;
     uint64_t max_rows;         /* the limit on rows (0: EV_MAX_ROWS) */
-    uint64_t limit_said;       /* the ingest's limit, named when this batch's is what is left of it (0: max_rows) */
+    uint64_t limit_said;       /* the ingest's limit when max_rows is what is left of it (0: max_rows) */
     size_t gz_chunk;           /* a file's buffer (0: 1 MiB gzip, 128 KiB plain; tests make it tiny to split lines) */
     size_t max_record;         /* the longest row read (0: EV_MAX_RECORD; tests lower it) */
     int full;                  /* the row limit was reached: the ingest stops, nothing committed */

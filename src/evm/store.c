@@ -784,7 +784,7 @@ int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err) {
     e->store_bytes += ev_bal_bytes(e->bal);
     e->nofee = ev_nofee_open(dir, &e->c);
     e->store_bytes += ev_nofee_bytes(e->nofee);
-    if (!e->nofee) { /* (a store of an older sanctrace, or a damaged file: one pass over a byte a transaction) */
+    if (!e->nofee) { /* an older sanctrace's store, or a damaged file: one pass, a byte a transaction */
         const uint8_t *flags = e->col[EV_COL_TX_FLAGS];
         const uint64_t *txfrom = e->col[EV_COL_TX_FROM];
         uint64_t t = 0, ntx = e->c.n[EV_N_TXS];

@@ -137,9 +137,12 @@ static void amount(synth *s, char out[ST_U256_TEXT]) {
 /* What a transaction does: kind (0-99) read against the mix's shares. */
 enum { T_PAY, T_EXCHANGE, T_TOKEN, T_FORWARD, T_SWAP, T_FAILED };
 static int tx_type(int mix, uint64_t kind) {
-    if (mix == ST_EVM_MIX_MAINNET)
-        return kind < 25 ? T_PAY : kind < 33 ? T_EXCHANGE : kind < 58 ? T_TOKEN : kind < 63 ? T_FORWARD : kind < 95 ? T_SWAP : T_FAILED;
-    return kind < 45 ? T_PAY : kind < 60 ? T_EXCHANGE : kind < 80 ? T_TOKEN : kind < 95 ? T_FORWARD : T_FAILED;
+    /* where each type's share ends, T_PAY to T_SWAP (the lean mix has no swaps) */
+    static const uint8_t lean[] = {45, 60, 80, 95, 95}, mainnet[] = {25, 33, 58, 63, 95};
+    const uint8_t *end = mix == ST_EVM_MIX_MAINNET ? mainnet : lean;
+    int t = T_PAY;
+    while (t < T_FAILED && kind >= end[t]) t++;
+    return t;
 }
 
 /* n random bytes as 2n hex digits at out (and a NUL) */
