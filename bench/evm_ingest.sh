@@ -11,7 +11,11 @@
 # BENCH_MIX=lean (the default: 345 bytes a flow, the hardest case beside
 # wc -l) or mainnet (swaps too, the bytes a flow of mainnet blocks: 1,230;
 # evm synth --mix).  BENCH_GZIP=0 leaves out the gzip runs (gzip takes
-# minutes over a large mainnet-mix export).  Ingest runs with
+# minutes over a large mainnet-mix export).  BENCH_REPLAY=DIR measures a
+# real ethereum-etl export of a few blocks instead, written out again
+# BENCH_COPIES times by bench/evm_replay.py (ethereum-etl's own
+# tests/resources/test_stream/blocks_17173049_17173050: 9175 copies make
+# 10M flows).  Ingest runs with
 # fsync (as shipped) and with SANCTRACE_NO_SYNC=1 (CPU and page cache only).
 # The same export gzipped (gzip's default level, as BigQuery and archived
 # dumps are) is ingested beside `zcat | wc -l` over the same files: the
@@ -44,10 +48,15 @@ secs() { t0=$(date +%s.%N)
 PB=${ST_BENCH_BIN:-build/release/bench}/evm_parse # make build/release/bench/evm_parse
 label="BENCH_SIZE=${BENCH_SIZE:-small}"; [ -n "${BENCH_FLOWS:-}" ] && label="BENCH_FLOWS=$BENCH_FLOWS"
 label="$label BENCH_MIX=${BENCH_MIX:-lean}"
+[ -n "${BENCH_REPLAY:-}" ] && label="BENCH_REPLAY=$BENCH_REPLAY BENCH_COPIES=${BENCH_COPIES:-100}" && SIZES=replay
 echo "evm ingest benchmark: $(nproc) cores, $label, $(date -u +%FT%TZ), load:$(cut -d' ' -f1-3 /proc/loadavg)"
 for N in $SIZES; do
   rm -rf "$W/x" "$W/db"
-  "$B" evm synth --flows "$N" --out "$W/x" --seed 1 --mix "${BENCH_MIX:-lean}"
+  if [ -n "${BENCH_REPLAY:-}" ]; then
+    python3 "$(dirname "$0")/evm_replay.py" "$BENCH_REPLAY" "$W/x" "${BENCH_COPIES:-100}" >/dev/null
+  else
+    "$B" evm synth --flows "$N" --out "$W/x" --seed 1 --mix "${BENCH_MIX:-lean}"
+  fi
   bytes=$(cat "$W"/x/*.csv | wc -c)
   : >"$W/wc"; : >"$W/wcc"; : >"$W/par"; : >"$W/parc"; : >"$W/ing"; : >"$W/ingc"; : >"$W/ingns"; : >"$W/ingnsc"
   rm -rf "$W/z"; mkdir -p "$W/z"
@@ -95,7 +104,8 @@ for N in $SIZES; do
   ingns=$(median <"$W/ingns"); ingnsc=$(median <"$W/ingnsc")
   zwc=$(median <"$W/zwc"); zwcc=$(median <"$W/zwcc"); zing=$(median <"$W/zing"); zingc=$(median <"$W/zingc")
   # point queries: a transaction and an address from the export, 20 processes each
-  tx=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f1); ad=$(sed -n 2p "$W/x/transactions.csv" | cut -d, -f6)
+  set -- $(python3 -c "import csv; r = next(csv.DictReader(open('$W/x/transactions.csv'))); print(r['hash'], r['from_address'])")
+  tx=$1; ad=$2
   : >"$W/q"
   for i in $(seq 20); do secs "$B" evm tx --db "$W/db" "$tx" | awk '{print $1}' >>"$W/q"; done
   qtx=$(median <"$W/q"); : >"$W/q"
