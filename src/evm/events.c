@@ -108,11 +108,11 @@ static uint64_t get64(const uint8_t *p) {
 static int times_append(const char *dir, const ev_batch *b, int64_t after_block, st_error *err);
 static int events_ready(const char *path, st_error *err);
 
-/* Open path for appending records of rec bytes after a header of head
- * bytes, first cutting off what an interrupted append left (a header or
- * record written in part): every append then starts on a record boundary.
- * The caller holds the store's ingest lock. */
-static FILE *open_append(const char *path, size_t head, size_t rec, st_error *err) {
+/* Open path for appending records of rec bytes, first cutting off what
+ * an interrupted append left (a record written in part): every append
+ * then starts on a record boundary.  The caller holds the store's ingest
+ * lock.  (events.bin, whose records vary in length, has events_ready.) */
+static FILE *open_append(const char *path, size_t rec, st_error *err) {
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, ST_FILE_MODE);
     if (fd < 0) {
         st_error_at(err, ST_EIO, path, 0, -1, "cannot append: %s", strerror(errno));
@@ -120,8 +120,7 @@ static FILE *open_append(const char *path, size_t head, size_t rec, st_error *er
     }
     struct stat stt;
     off_t keep = 0;
-    if (fstat(fd, &stt) == 0 && (size_t)stt.st_size >= head)
-        keep = (off_t)(head + ((size_t)stt.st_size - head) / rec * rec);
+    if (fstat(fd, &stt) == 0) keep = (off_t)((size_t)stt.st_size / rec * rec);
     if ((fstat(fd, &stt) != 0 || stt.st_size != keep) && ftruncate(fd, keep) != 0) {
         st_error_at(err, ST_EIO, path, 0, -1, "cannot cut a torn record off: %s", strerror(errno));
         close(fd);
@@ -151,18 +150,30 @@ int ev_events_sync(const char *dir, st_error *err) {
     return ST_OK;
 }
 
-int ev_events_mark(const char *dir, uint64_t size[2], st_error *err) {
-    char epath[1100];
-    snprintf(epath, sizeof epath, "%s/events.bin", dir);
-    int rc = events_ready(epath, err);
-    if (rc) return rc;
+/* The sizes of events.bin and blocktimes.bin (UINT64_MAX: none) */
+static void side_sizes(const char *dir, uint64_t size[2]) {
     for (size_t i = 0; i < 2; i++) {
         char path[1100];
         struct stat sb;
         snprintf(path, sizeof path, "%s/%s", dir, append_names[i]);
         size[i] = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : UINT64_MAX;
     }
+}
+
+int ev_events_mark(const char *dir, uint64_t size[2], st_error *err) {
+    char epath[1100];
+    snprintf(epath, sizeof epath, "%s/events.bin", dir);
+    int rc = events_ready(epath, err);
+    if (rc) return rc;
+    side_sizes(dir, size);
     return ST_OK;
+}
+
+uint64_t ev_events_bytes(const char *dir) {
+    uint64_t size[2], n = 0;
+    side_sizes(dir, size);
+    for (size_t i = 0; i < 2; i++) n += size[i] == UINT64_MAX ? 0 : size[i];
+    return n;
 }
 
 int ev_events_cut(const char *dir, const uint64_t size[2], st_error *err) {
@@ -354,7 +365,7 @@ static int times_append(const char *dir, const ev_batch *b, int64_t after_block,
     if (!keep) return ST_OK;
     char path[1100];
     snprintf(path, sizeof path, "%s/blocktimes.bin", dir);
-    FILE *f = open_append(path, 0, 16, err);
+    FILE *f = open_append(path, 16, err);
     if (!f) return ST_EIO;
     int rc = ST_OK;
     for (size_t i = 0; i < b->blocks.n && !rc; i++) {

@@ -370,6 +370,8 @@ int ev_events_sync(const char *dir, st_error *err);
  * next reading does not write its records twice. */
 int ev_events_mark(const char *dir, uint64_t size[2], st_error *err);
 int ev_events_cut(const char *dir, const uint64_t size[2], st_error *err);
+/* The bytes of events.bin and blocktimes.bin (0 when there are none). */
+uint64_t ev_events_bytes(const char *dir);
 
 /* ---- columns (store.c): a committed store's, or an ingest's just written ---- */
 

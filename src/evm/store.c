@@ -791,12 +791,7 @@ int st_evm_open_bracketed(st_evm **out, const char *dir, st_error *err) {
         while (t < ntx && ((flags[t] & EV_TXF_FEE) || txfrom[t] == ST_EVM_NONE)) t++;
         e->fees_all_known = t == ntx;
     }
-    for (int i = 0; i < 2; i++) { /* the events and block times beside (events.c) */
-        char path[1100];
-        struct stat sb;
-        snprintf(path, sizeof path, "%s/%s", dir, i ? "blocktimes.bin" : "events.bin");
-        if (stat(path, &sb) == 0) e->store_bytes += (uint64_t)sb.st_size;
-    }
+    e->store_bytes += ev_events_bytes(dir); /* the events and block times beside */
     *out = e;
     return ST_OK;
 oom:
