@@ -21,7 +21,6 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -124,40 +123,25 @@ int st_write_all(int fd, const void *data, size_t len) {
     return 0;
 }
 
-int st_fs_reserves(int fd) {
-    struct statfs sf;
-    if (fstatfs(fd, &sf) != 0) return 0;
-    switch ((unsigned long)sf.f_type) {
-    case 0xEF53UL:     /* ext2, ext3, ext4 */
-    case 0x58465342UL: /* xfs */
-    case 0x01021994UL: /* tmpfs */
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, void **map, st_error *err) {
-    *fd = -1, *map = NULL;
-    if (!len || len > (size_t)INT64_MAX) {
-        st_error_at(err, ST_ELIMIT, path, 0, -1, "cannot map %zu bytes", len);
-        errno = EINVAL;
+int st_file_reserve_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, st_error *err) {
+    *fd = -1;
+    if (len > (size_t)INT64_MAX) {
+        st_error_at(err, ST_ELIMIT, path, 0, -1, "cannot reserve %zu bytes", len);
+        errno = EFBIG;
         return ST_ELIMIT;
     }
     int f, rc = st_file_create_tmp(path, tmp, ntmp, &f, err);
     if (rc) return rc;
-    int e = st_fs_reserves(f) ? 0 : EOPNOTSUPP;
-    while (!e && fallocate(f, 0, 0, (off_t)len) != 0 && (e = errno) == EINTR) e = 0;
-    void *p = MAP_FAILED;
-    if (!e && (p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0)) == MAP_FAILED) e = errno;
-    if (e) {
+    int e = 0;
+    while (len && fallocate(f, 0, 0, (off_t)len) != 0 && (e = errno) == EINTR) e = 0;
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG) {
         close(f);
         unlink(tmp);
-        st_error_at(err, ST_EIO, tmp, 0, -1, "cannot reserve and map %zu bytes: %s", len, strerror(e));
+        st_error_at(err, ST_EIO, tmp, 0, -1, "cannot reserve %zu bytes: %s", len, strerror(e));
         errno = e;
         return ST_EIO;
     }
-    *fd = f, *map = p;
+    *fd = f;
     return ST_OK;
 }
 

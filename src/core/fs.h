@@ -49,22 +49,15 @@ int st_write_all(int fd, const void *data, size_t len);
  * several files together; on failure nothing is left. */
 int st_file_write_tmp(const char *path, const void *data, size_t len, char *tmp, size_t ntmp, int *fd,
                       st_error *err);
-/* 1 when fd's file system is one whose fallocate reserves the blocks
- * (ext4, xfs, tmpfs), so that stores to a shared mapping of the reserved
- * range cannot fault for want of room; 0 for the rest (ZFS's fallocate
- * only checks free space, btrfs may still fail a page's first store) and
- * when it cannot be told. */
-int st_fs_reserves(int fd);
-/* The other way to its first half, for an image built in place: a new
- * path.tmp.PID (named in tmp[ntmp]) of len bytes, its blocks reserved
- * (fallocate: a full disk is this error, never a fault on a later store
- * to the mapping), mapped shared for writing in *map, reading as zeros;
- * left open on *fd.  What is stored there is the file's: munmap, then
- * sync and rename as after st_file_write_tmp.  On failure nothing is left
- * and errno says why: EOPNOTSUPP on a file system that does not reserve
- * (st_fs_reserves) or has no fallocate, where the caller builds in memory
- * instead; ENOSPC, EDQUOT or EFBIG when there is no room. */
-int st_file_map_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, void **map, st_error *err);
+/* Its other first half, for an image of len bytes its caller builds in
+ * memory and then writes: path.tmp.PID (named in tmp[ntmp]) created and
+ * its blocks reserved where the file system can (fallocate), so that a
+ * full disk is said before the build rather than after it.  Left open on
+ * *fd at offset 0, reading as len zeros (empty without fallocate).  On
+ * failure nothing is left and errno says why (ENOSPC, EDQUOT or EFBIG: no
+ * room); a file system without fallocate is no failure (the write says
+ * no room, if it comes to that). */
+int st_file_reserve_tmp(const char *path, size_t len, char *tmp, size_t ntmp, int *fd, st_error *err);
 /* Each missing directory of path created with ST_DIR_MODE. */
 int st_mkdir_p(const char *path, st_error *err);
 /* Create path empty with ST_FILE_MODE when missing; when it exists, is

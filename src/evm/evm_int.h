@@ -104,9 +104,8 @@ typedef struct ev_hashtab {
 } ev_hashtab;
 
 /* Where a build puts its image: zeroed memory of bytes from get (the
- * ingest's: a new index file, mapped, so the image is built in the page
- * cache and never copied there), or st_calloc's when a build is given
- * NULL; NULL from get fails the build (ST_ENOMEM). */
+ * ingest's: huge pages, its file reserved first), or st_calloc's when a
+ * build is given NULL; NULL from get fails the build (ST_ENOMEM). */
 typedef struct ev_dest {
     void *(*get)(void *ctx, size_t bytes);
     void *ctx;

@@ -323,7 +323,8 @@ static void *af_place_half(void *arg) {
  * pass would leave it. */
 int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow, uint64_t naddr, const ev_dest *d,
                        uint64_t **image, size_t *bytes) {
-    uint64_t *cnt = st_calloc(2 * (size_t)(naddr ? naddr : 1), 8);
+    size_t cnt_bytes = 2 * (size_t)(naddr ? naddr : 1) * 8;
+    uint64_t *cnt = st_calloc_table(cnt_bytes); /* at random: huge pages, fewer misses and faults */
     if (!cnt) return ST_ENOMEM;
     af_half h[2] = {{from, to, 0, nflow / 2, naddr, cnt, NULL}, {from, to, nflow / 2, nflow, naddr, cnt + naddr, NULL}};
     st_side side;
@@ -335,7 +336,7 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
     size_t words = 3 + (size_t)naddr + 1 + (size_t)total;
     uint64_t *img = dest_get(d, words);
     if (!img) {
-        st_free(cnt);
+        st_free_table(cnt, cnt_bytes);
         return ST_ENOMEM;
     }
     img[0] = EV_AF_MAGIC;
@@ -352,7 +353,7 @@ int ev_addrflows_build(const uint64_t *from, const uint64_t *to, uint64_t nflow,
     st_side_run(&side, af_place_half, &h[1]);
     af_place_half(&h[0]);
     st_side_join(&side);
-    st_free(cnt);
+    st_free_table(cnt, cnt_bytes);
     *image = img;
     *bytes = words * 8;
     return ST_OK;

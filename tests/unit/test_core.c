@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -327,53 +328,42 @@ static void test_fs_atomic(void **state) {
     free(d);
 }
 
-/* An image built in its own file: zeros to start, the stores the file's
- * once unmapped; a file that cannot be made leaves nothing. */
-static void test_fs_map_tmp(void **state) {
+/* A file made for an image and its blocks reserved: zeros of the image's
+ * length (where the file system has fallocate), left open, taking a write
+ * of the image; one that cannot be made leaves nothing. */
+static void test_fs_reserve_tmp(void **state) {
     (void)state;
     char *d = st_test_tmpdir();
     char p[512], tmp[600];
     snprintf(p, sizeof p, "%s/img", d);
     int fd;
-    void *map;
     size_t len = 3 * 4096 + 5;
-    int probe = open(d, O_RDONLY | O_DIRECTORY);
-    assert_true(probe >= 0);
-    int reserves = st_fs_reserves(probe);
-    close(probe);
-    if (!reserves) { /* a file system that may not reserve: refused, nothing left */
-        st_error err;
-        st_error_clear(&err);
-        assert_int_equal(st_file_map_tmp(p, len, tmp, sizeof tmp, &fd, &map, &err), ST_EIO);
-        assert_int_equal(errno, EOPNOTSUPP);
-        assert_null(map);
-        assert_false(st_path_exists(tmp));
-        assert_int_equal(st_rm_rf(d), ST_OK);
-        free(d);
-        return;
-    }
-    assert_int_equal(st_file_map_tmp(p, len, tmp, sizeof tmp, &fd, &map, NULL), ST_OK);
-    assert_true(st_path_exists(tmp));
-    unsigned char *b = map;
-    for (size_t i = 0; i < len; i++) assert_int_equal(b[i], 0);
-    for (size_t i = 0; i < len; i++) b[i] = (unsigned char)(i * 7);
-    assert_int_equal(munmap(map, len), 0);
+    assert_int_equal(st_file_reserve_tmp(p, len, tmp, sizeof tmp, &fd, NULL), ST_OK);
+    assert_true(fd >= 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_true(st.st_size == 0 || st.st_size == (off_t)len);
+    unsigned char img[3 * 4096 + 5];
+    for (size_t i = 0; i < len; i++) img[i] = (unsigned char)(i * 7);
+    assert_int_equal(st_write_all(fd, img, len), 0);
     assert_int_equal(close(fd), 0);
     char *data;
     size_t n;
     assert_int_equal(st_file_read(tmp, len + 1, &data, &n, NULL), ST_OK);
     assert_int_equal(n, len);
-    for (size_t i = 0; i < len; i++) assert_int_equal((unsigned char)data[i], (unsigned char)(i * 7));
+    assert_memory_equal(data, img, len);
     st_free(data);
-    /* no room for the name, and no such folder: an error, no file */
+    /* no room for the name, no such folder, more than a file can hold: an
+     * error, no file */
     st_error err;
     st_error_clear(&err);
     char small[8];
-    assert_int_equal(st_file_map_tmp(p, len, small, sizeof small, &fd, &map, &err), ST_ELIMIT);
-    assert_null(map);
+    assert_int_equal(st_file_reserve_tmp(p, len, small, sizeof small, &fd, &err), ST_ELIMIT);
+    assert_int_equal(fd, -1);
+    assert_int_equal(st_file_reserve_tmp(p, SIZE_MAX, tmp, sizeof tmp, &fd, &err), ST_ELIMIT);
+    assert_int_equal(fd, -1);
     snprintf(p, sizeof p, "%s/missing/img", d);
-    assert_int_equal(st_file_map_tmp(p, len, tmp, sizeof tmp, &fd, &map, &err), ST_EIO);
-    assert_null(map);
+    assert_int_equal(st_file_reserve_tmp(p, len, tmp, sizeof tmp, &fd, &err), ST_EIO);
     assert_int_equal(fd, -1);
     assert_false(st_path_exists(tmp));
     assert_int_equal(st_rm_rf(d), ST_OK);
@@ -453,7 +443,7 @@ int main(void) {
         cmocka_unit_test(test_csv_resync_fields_and_limits),
         cmocka_unit_test(test_csv_write_guard),
         cmocka_unit_test(test_fs_atomic),
-        cmocka_unit_test(test_fs_map_tmp),
+        cmocka_unit_test(test_fs_reserve_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
