@@ -333,14 +333,16 @@ static void warn(ingest *g, const char *file, const char *fmt, const char *what)
 
 /* SANCTRACE_EVM_TIMING=1: each phase's end on stderr, with the seconds
  * since the ingest began and the process's CPU time (every thread's) so
- * far, so a phase that leaves a core idle shows. */
+ * far, so a phase that leaves a core idle shows; its system time, page
+ * faults and peak memory so far show the phase that touches new memory. */
 static void phase(const ingest *g, const char *what) {
     if (!g->timing) return;
     struct rusage ru;
-    double cpu = getrusage(RUSAGE_SELF, &ru) ? 0
-                 : (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-                       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
-    fprintf(stderr, "evm ingest timing: %7.3f s  cpu %7.3f s  %s\n", st_now() - g->t_start, cpu, what);
+    if (getrusage(RUSAGE_SELF, &ru)) memset(&ru, 0, sizeof ru);
+    double sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    double cpu = sys + (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    fprintf(stderr, "evm ingest timing: %7.3f s  cpu %7.3f s  sys %6.3f s  %7ld faults  peak %5ld MiB  %s\n",
+            st_now() - g->t_start, cpu, sys, ru.ru_minflt + ru.ru_majflt, ru.ru_maxrss >> 10, what);
 }
 
 static const uint8_t *tx_key(const void *ctx, uint64_t id) { return ((const ingest *)ctx)->tx.v[id].hash; }
