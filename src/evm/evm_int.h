@@ -296,6 +296,7 @@ int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es);
          ? memset(&(vec).v[(vec).n], 0, sizeof *(vec).v), &(vec).v[(vec).n++] : NULL)
 
 void ev_batch_free(ev_batch *b);
+void ev_batch_free_rows(ev_batch *b); /* the row vectors only: counts and names stay */
 
 /* One export file read in block windows (export.c).  Rows are appended to
  * b as ev_read_buffer does; names and counts are registered at open. */

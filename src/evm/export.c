@@ -46,17 +46,15 @@ int ev_vec_grow(void **v, size_t *cap, size_t n, size_t es) {
     return ST_OK;
 }
 
+void ev_batch_free_rows(ev_batch *b) {
+#define FREE_VEC(f) (st_free(b->f.v), memset(&b->f, 0, sizeof b->f))
+    FREE_VEC(txs), FREE_VEC(receipts), FREE_VEC(traces), FREE_VEC(tokens), FREE_VEC(blocks);
+    FREE_VEC(wd), FREE_VEC(paths), FREE_VEC(token_addrs), FREE_VEC(contracts), FREE_VEC(events);
+#undef FREE_VEC
+}
+
 void ev_batch_free(ev_batch *b) {
-    st_free(b->txs.v);
-    st_free(b->receipts.v);
-    st_free(b->traces.v);
-    st_free(b->tokens.v);
-    st_free(b->blocks.v);
-    st_free(b->wd.v);
-    st_free(b->paths.v);
-    st_free(b->token_addrs.v);
-    st_free(b->contracts.v);
-    st_free(b->events.v);
+    ev_batch_free_rows(b);
     for (size_t i = 0; i < b->nnames; i++) st_free(b->names[i]);
     st_free(b->names);
     memset(b, 0, sizeof *b);

@@ -2141,6 +2141,32 @@ static int ingest_prepare(ingest *g, const char *dir, st_error *err) {
     return ST_OK;
 }
 
+/* The reading's memory (rows, joins, the address table): given back
+ * before the commit's index builds, whose images then take pages the
+ * process has touched already (on a virtual machine a page's first touch
+ * costs more than the build's work in it).  The counts, names and columns
+ * stay. */
+static void ingest_drop_reading(ingest *g) {
+    st_map_free(g->by_pos), st_map_free(g->asset), st_map_free(g->blkrow);
+    st_map_free(g->reward_file), st_map_free(g->logs_seen);
+    g->by_pos = g->asset = g->blkrow = g->reward_file = g->logs_seen = NULL;
+    st_map64_free(&g->logs_seen64);
+    st_free(g->by_hash.slot), at_free(&g->addr);
+    memset(&g->by_hash, 0, sizeof g->by_hash), memset(&g->addr, 0, sizeof g->addr);
+    st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
+    st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
+    memset(&g->tx, 0, sizeof g->tx), memset(&g->tx_trace_file, 0, sizeof g->tx_trace_file);
+    memset(&g->tx_trace_first, 0, sizeof g->tx_trace_first), memset(&g->tx_trace_n, 0, sizeof g->tx_trace_n);
+    memset(&g->tx_tok_first, 0, sizeof g->tx_tok_first), memset(&g->tx_tok_n, 0, sizeof g->tx_tok_n);
+    st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
+    g->trace_order = g->tok_order = g->tx_order = NULL;
+    st_free(g->seen);
+    g->seen = NULL, g->seen_cap = 0;
+    g->blk_cached_row = NULL;
+    ev_batch_free_rows(&g->wb);
+    ev_batch_free_rows(&g->b);
+}
+
 static void ingest_release(ingest *g) {
     for (int c = 0; c < EV_NCOLS; c++) {
         st_free(g->col[c].p);
@@ -2149,33 +2175,19 @@ static void ingest_release(ingest *g) {
         g->colw[c] = 0;
     }
     memset(g->col, 0, sizeof g->col);
-    st_map_free(g->by_pos), st_map_free(g->asset);
-    st_free(g->by_hash.slot), at_free(&g->addr);
+    ingest_drop_reading(g);
     if (g->old_addr.data) st_file_unmap(&g->old_addr);
     ev_index_unmap(g->old_ht_map);
     g->old_lazy = 0;
-    st_map_free(g->blkrow), st_map_free(g->reward_file), st_map_free(g->logs_seen), st_map_free(g->nft);
-    st_map64_free(&g->logs_seen64);
+    st_map_free(g->nft);
     g->nft = NULL, g->nft_rows = g->nft_old = g->tt_unnamed = 0;
-    st_free(g->tx.v), st_free(g->tx_trace_file.v), st_free(g->tx_trace_first.v), st_free(g->tx_trace_n.v);
-    st_free(g->tx_tok_first.v), st_free(g->tx_tok_n.v);
-    st_free(g->trace_order), st_free(g->tok_order), st_free(g->tx_order);
     g->wb.names = NULL, g->wb.nnames = 0; /* g->b's */
     ev_batch_free(&g->wb);
     ev_batch_free(&g->b);
     /* everything above, zeroed for another reading */
-    g->by_pos = g->asset = g->blkrow = g->reward_file = g->logs_seen = NULL;
-    memset(&g->by_hash, 0, sizeof g->by_hash), memset(&g->addr, 0, sizeof g->addr);
-    memset(&g->tx, 0, sizeof g->tx), memset(&g->tx_trace_file, 0, sizeof g->tx_trace_file);
-    memset(&g->tx_trace_first, 0, sizeof g->tx_trace_first), memset(&g->tx_trace_n, 0, sizeof g->tx_trace_n);
-    memset(&g->tx_tok_first, 0, sizeof g->tx_tok_first), memset(&g->tx_tok_n, 0, sizeof g->tx_tok_n);
-    g->trace_order = g->tok_order = g->tx_order = NULL;
     g->tx_hint = 0;
     g->tx_indexed = 0;
     g->tx_sorted = 0;
-    st_free(g->seen);
-    g->seen = NULL, g->seen_cap = 0;
-    g->blk_cached_row = NULL;
     g->warned_dup_traces = 0;
     st_free(g->late.v);
     memset(&g->late, 0, sizeof g->late);
@@ -2520,6 +2532,7 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     if (add_token_assets(g)) return st_error_set(err, ST_ENOMEM, "out of memory");
     for (int c = 0; c < EV_NCOLS; c++)
         if ((rc = col_write(g, c, &g->col[c], err))) return rc;
+    ingest_drop_reading(g);
     phase(g, "columns written");
     sync_job sj = {g, ST_OK, {0}};
     st_error_clear(&sj.err);
