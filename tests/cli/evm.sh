@@ -472,6 +472,33 @@ grep -q '^[0-9]*,0x[0-9a-f]*,[0-9]*,0x[0-9a-f]*,0x[0-9a-f]*,[1-9][0-9]*,[^,]*,[^
 $B evm ingest --db $T/synmdb $T/synm >$T/out.json
 ref $T/synmdb $T/synm/blocks.csv $T/synm/transactions.csv $T/synm/receipts.csv $T/synm/logs.csv \
   $T/synm/token_transfers.csv $T/synm/traces.csv --every $((EVERY * 25))
+# its continuation (--from-block), ingested on top: the store agrees with
+# both parts read as one export
+last=$($B evm stats --db $T/synmdb | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_block"])')
+$B evm synth --flows 2000 --out $T/synm2 --seed 8 --mix mainnet --from-block $((last + 1))
+[ "$(awk -F, 'NR == 2 {print $1}' $T/synm2/blocks.csv)" = $((last + 1)) ] || fail "mainnet mix: --from-block"
+$B evm ingest --db $T/synmdb $T/synm2 >$T/out.json
+ref $T/synmdb $T/synm/*.csv $T/synm2/*.csv --every $((EVERY * 25))
+# bench/evm_replay.py, the benchmark's real export written out again: each
+# copy adds the export's blocks, transactions and flows again, and its
+# senders as new addresses; the store agrees with the independent reading
+mkdir -p $T/rin
+cp $D/test_export_blocks_job__blocks_with_transactions_and_withdrawals__expected_*.csv $T/rin/
+python3 bench/evm_replay.py $T/rin $T/r1 1 >/dev/null
+python3 bench/evm_replay.py $T/rin $T/r3 3 >$T/replay.txt
+senders=$(sed -n 's/.*(\([0-9]*\) senders).*/\1/p' $T/replay.txt)
+[ "${senders:-0}" -gt 0 ] || fail "evm_replay: no senders said: $(cat $T/replay.txt)"
+$B evm ingest --db $T/r1db $T/r1 >$T/r1.json
+$B evm ingest --db $T/r3db $T/r3 >$T/r3.json
+python3 - $T/r1.json $T/r3.json "$senders" <<'PY' || fail "evm_replay: three copies are not three times one"
+import json, sys
+one, three, senders = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+assert one['transactions_added'] > 0 and one['flows_added'] > 0, one
+for k in ('blocks_added', 'transactions_added', 'flows_added'):
+    assert three[k] == 3 * one[k], (k, one[k], three[k])
+assert three['addresses_added'] == one['addresses_added'] + 2 * senders, (one, three, senders)
+PY
+ref $T/r3db $T/r3/*.csv --every $EVERY
 if $B evm synth --flows 30 --out $T/synx --mix heavy 2>$T/err; then fail "--mix heavy accepted"; fi
 grep -q "mix is lean or mainnet" $T/err || fail "--mix heavy: $(cat $T/err)"
 
