@@ -364,7 +364,7 @@ int ev_bal_build(const ev_cols *k, uint64_t min_flows, uint64_t every, uint64_t 
 done:
     st_free(img);
     st_free(slot);
-    for (size_t i = 0; i < nbusy; i++) ev_bal_free(&busy[i].s);
+    for (size_t i = 0; busy && i < nbusy; i++) ev_bal_free(&busy[i].s); /* (NULL: its allocation failed) */
     st_free(busy);
     st_free(blob.v);
     st_free(cps.v);

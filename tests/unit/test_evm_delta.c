@@ -426,6 +426,46 @@ static void test_crashes(void **state) {
     free(dir);
 }
 
+/* Every allocation of an ingest failing in turn, and all after it
+ * (st_alloc_fail_after): the ingest fails, or finishes without what it
+ * could not build (the running balances, which it says), and never
+ * crashes; the store answers its last commit after each failure, and the
+ * ingest run again with memory gives the store a run with memory gives.
+ * (The sanitizer build also finds any leak.)  The second part is larger
+ * than the first (the indexes merge) and brings the exchange past the
+ * flows that make its running balances due. */
+static void test_out_of_memory(void **state) {
+    (void)state;
+    memset(&M, 0, sizeof M);
+    char *dir = st_test_tmpdir(), ref[600], db[600], p0[700], p1[700];
+    st_rng r = {4242};
+    write_part(dir, "part-000", 0, 50, &r);
+    write_part(dir, "part-001", 50, 130, &r);
+    snprintf(ref, sizeof ref, "%s/ref", dir), snprintf(db, sizeof db, "%s/db", dir);
+    snprintf(p0, sizeof p0, "%s/part-000", dir), snprintf(p1, sizeof p1, "%s/part-001", dir);
+    assert_int_equal(ingest(ref, p0, 0), ST_OK);
+    assert_int_equal(ingest(ref, p1, 0), ST_OK);
+    char bal[700];
+    snprintf(bal, sizeof bal, "%s/addr_bal.idx", ref);
+    assert_true(st_path_exists(bal));
+    assert_int_equal(ingest(db, p0, 0), ST_OK);
+    long n, failed = 0;
+    for (n = 0; n < 200000; n++) {
+        st_alloc_fail_after(n);
+        int rc = ingest(db, p1, 0);
+        st_alloc_fail_after(-1);
+        if (rc == ST_OK) break;
+        assert_int_equal(rc, ST_ENOMEM);
+        failed++;
+        if (n % 16 == 0) check_model(db, 50);
+    }
+    assert_true(failed > 100); /* every allocation up to the last the ingest needs */
+    check_model(db, 130);
+    check_same(ref, db);
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* A node's reorganisation, as `--rpc` commits it: the store cut back to an
  * earlier commit (the feed's prepare lowers the counts), then other blocks
  * in place of the ones taken back, more of them than before.  The index
@@ -497,6 +537,7 @@ int main(void) {
         cmocka_unit_test(test_many_small_ingests),
         cmocka_unit_test(test_crashes),
         cmocka_unit_test(test_reorg_past_the_base),
+        cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
