@@ -35,9 +35,10 @@
  * interrupted run left), appended (in 32 MiB steps between windows) and
  * fsynced; each index's delta is then rebuilt over the records past its
  * base (or, once it outgrows an eighth of the base, both are merged into a
- * new base over the whole columns) and renamed into place; the manifest is
- * renamed last.  Until that rename, readers and the next ingest see the
- * previous commit.
+ * new base over the whole columns) and synced; the index files are renamed
+ * into place once everything else is written and synced, and the manifest
+ * last.  Until that rename, readers and the next ingest see the previous
+ * commit.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1923,9 +1924,10 @@ static int map_col(const char *dir, int col, uint64_t n, st_fmap *m, st_error *e
 }
 
 /* An index file written beside its name (name.tmp.pid) and left to the
- * disk: its fsync and rename wait for ix_files_finish, after every index
- * is built, so that the builds do not stop on the disk one after another
- * (three serial syncs were a fifth of a large commit). */
+ * disk: its fsync waits for ix_files_sync, after every index is built, so
+ * that the builds do not stop on the disk one after another (three serial
+ * syncs were a fifth of a large commit), and its rename for
+ * ix_files_rename, just before the manifest's. */
 typedef struct ix_file {
     int fd; /* + 1; 0: nothing pending */
     char tmp[1120], path[1100];
@@ -1959,7 +1961,7 @@ static void ix_name(ix_file *o, const char *dir, const char *name) {
     snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
 }
 
-/* img (bytes) under o's temporary name, left open for ix_files_finish,
+/* img (bytes) under o's temporary name, left open for ix_files_sync,
  * and freed: into the file ix_image made for it, or a new one. */
 static int write_index(uint64_t *img, size_t bytes, ix_file *o, st_error *err) {
     int fd, rc = ST_OK;
@@ -1968,7 +1970,7 @@ static int write_index(uint64_t *img, size_t bytes, ix_file *o, st_error *err) {
         if (st_write_all(fd, img, bytes))
             rc = st_error_at(err, ST_EIO, o->tmp, 0, -1, "write failed: %s", strerror(errno));
         ix_image_free(o);
-        if (rc) return rc; /* (ix_files_finish closes and removes it) */
+        if (rc) return rc; /* (ix_files_sync closes and removes it) */
     } else {
         rc = st_file_write_tmp(o->path, img, bytes, o->tmp, sizeof o->tmp, &fd, err);
         st_free(img);
@@ -1981,11 +1983,11 @@ static int write_index(uint64_t *img, size_t bytes, ix_file *o, st_error *err) {
     return ST_OK;
 }
 
-/* The pending index files made durable, then renamed into place in
- * order (a base before its delta) once every one of them is: a failed
- * sync renames none.  On a failure, or when rc is already one, what is
- * left is removed. */
-static int ix_files_finish(ix_file *f, size_t n, int sync, int rc, st_error *err) {
+/* The pending index files made durable and closed, not yet renamed: a
+ * failure here, or rc already one, removes them all. */
+static int ix_files_rename(ix_file *f, size_t n, int rc, st_error *err);
+
+static int ix_files_sync(ix_file *f, size_t n, int sync, int rc, st_error *err) {
     for (size_t i = 0; i < n; i++) {
         ix_image_free(&f[i]); /* a build that failed */
         if (!f[i].fd) continue;
@@ -1994,6 +1996,13 @@ static int ix_files_finish(ix_file *f, size_t n, int sync, int rc, st_error *err
         if (close(fd) != 0 && !e && rc == ST_OK) e = errno;
         if (e) rc = st_error_at(err, ST_EIO, f[i].path, 0, -1, "cannot sync: %s", strerror(e));
     }
+    return rc ? ix_files_rename(f, n, rc, err) : ST_OK;
+}
+
+/* The synced index files renamed into place in order (a base before its
+ * delta), the last step before the manifest; when rc is already a
+ * failure, or a rename fails, what is left is removed. */
+static int ix_files_rename(ix_file *f, size_t n, int rc, st_error *err) {
     for (size_t i = 0; i < n; i++) {
         if (f[i].fd != -1) continue;
         f[i].fd = 0;
@@ -2068,12 +2077,11 @@ static void *flows_main(void *arg) {
 }
 
 /* The three indexes; the flow lists (the largest build) on a thread of
- * their own while this one builds the two hash tables. */
-static int write_indexes(ingest *g, const char *dir, st_error *err) {
+ * their own while this one builds the two hash tables.  Their files are
+ * left synced under their temporary names in out (ix_files_rename). */
+static int write_indexes(ingest *g, const char *dir, ix_file out[EV_NIX][2], st_error *err) {
     st_fmap a, h, f, t;
-    ix_file out[EV_NIX][2];
     memset(&a, 0, sizeof a), memset(&h, 0, sizeof h), memset(&f, 0, sizeof f), memset(&t, 0, sizeof t);
-    memset(out, 0, sizeof out);
     int rc;
     if ((rc = map_col(dir, EV_COL_ADDR, g->nc.n[EV_N_ADDRS], &a, err)) ||
         (rc = map_col(dir, EV_COL_TX_HASH, g->nc.n[EV_N_TXS], &h, err)) ||
@@ -2097,8 +2105,8 @@ static int write_indexes(ingest *g, const char *dir, st_error *err) {
     }
 done:
     if (rc == ST_ENOMEM) st_error_set(err, ST_ENOMEM, "out of memory building the indexes");
-    rc = ix_files_finish(&out[0][0], 2 * EV_NIX, !g->opts->no_sync, rc, err);
-    phase(g, "indexes synced and renamed");
+    rc = ix_files_sync(&out[0][0], 2 * EV_NIX, !g->opts->no_sync, rc, err);
+    phase(g, "indexes synced");
     st_file_unmap(&a), st_file_unmap(&h), st_file_unmap(&f), st_file_unmap(&t);
     return rc;
 }
@@ -2369,12 +2377,22 @@ static int ingest_begin(ingest *g, const char *dir, const ev_feed *feed, const s
     return ingest_prepare(g, dir, err);
 }
 
-/* What the commit does after the indexes: the feed's files, the manifest. */
-static int commit_rest(ingest *g, const char *dir, const ev_feed *feed, st_error *err) {
-    int rc;
-    if (!g->opts->no_sync && (rc = ev_events_sync(dir, err))) return rc; /* committed with the blocks they belong to */
-    if (feed && feed->before_commit && (rc = feed->before_commit(feed->ctx, dir, &g->nc, err))) return rc;
-    if ((rc = ev_manifest_write(dir, &g->nc, err))) return rc;
+/* What the commit does after the indexes are built and synced: the
+ * events synced, the feed's files, the index files renamed, the manifest. */
+static int commit_rest(ingest *g, const char *dir, const ev_feed *feed, ix_file ixf[EV_NIX][2],
+                       st_error *err) {
+    int rc = ST_OK;
+    char *manifest = NULL;
+    if (!g->opts->no_sync) rc = ev_events_sync(dir, err); /* committed with the blocks they belong to */
+    if (rc == ST_OK && feed && feed->before_commit) rc = feed->before_commit(feed->ctx, dir, &g->nc, err);
+    if (rc == ST_OK && !(manifest = ev_manifest_text(&g->nc)))
+        rc = st_error_set(err, ST_ENOMEM, "out of memory writing the manifest");
+    /* the index files renamed only now, then the manifest written: a
+     * failure before leaves the store's index files as they were */
+    if ((rc = ix_files_rename(&ixf[0][0], 2 * EV_NIX, rc, err)) == ST_OK)
+        rc = ev_manifest_put(dir, manifest, err);
+    free(manifest);
+    if (rc) return rc;
     g->committed = 1;
     if (!g->opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -2540,7 +2558,9 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     st_side_run(&sync_side, sync_main, &sj);
     bal_job bal;
     bal_start(g, dir, &bal);
-    rc = write_indexes(g, dir, err);
+    ix_file ixf[EV_NIX][2];
+    memset(ixf, 0, sizeof ixf);
+    rc = write_indexes(g, dir, ixf, err);
     bal_finish(g, &bal);
     st_side_join(&sync_side);
     phase(g, "columns synced");
@@ -2550,10 +2570,11 @@ static int ingest_commit(ingest *g, const char *dir, const ev_feed *feed, st_err
     }
     if (rc == ST_OK) rc = write_nofee(g, dir, err);
     if (rc) {
+        ix_files_rename(&ixf[0][0], 2 * EV_NIX, rc, err); /* removed */
         st_free(bal.img);
         return rc;
     }
-    rc = commit_rest(g, dir, feed, err);
+    rc = commit_rest(g, dir, feed, ixf, err);
     phase(g, "manifest committed");
     if (rc == ST_OK && bal.img) {
         st_error e;

@@ -168,25 +168,29 @@ done:
     return rc;
 }
 
-int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
+char *ev_manifest_text(const ev_counts *c) {
     json_t *j = json_object();
-    int rc = ST_ENOMEM;
-    if (!j) return st_error_set(err, ST_ENOMEM, "out of memory writing the manifest");
+    if (!j) return NULL;
     json_object_set_new(j, "version", json_integer(EV_STORE_VERSION));
     for (int i = 0; i < EV_NCOUNTS; i++) json_object_set_new(j, count_names[i], json_integer((json_int_t)c->n[i]));
     json_object_set_new(j, "first_block", c->first_block < 0 ? json_null() : json_integer(c->first_block));
     json_object_set_new(j, "last_block", c->last_block < 0 ? json_null() : json_integer(c->last_block));
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!s) {
-        st_error_set(err, ST_ENOMEM, "out of memory writing the manifest");
-        goto done;
-    }
-    rc = st_file_write_atomic(path, s, strlen(s), err);
-    free(s);
-done:
     json_decref(j);
+    return s;
+}
+
+int ev_manifest_put(const char *dir, const char *text, st_error *err) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    return st_file_write_atomic(path, text, strlen(text), err);
+}
+
+int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err) {
+    char *s = ev_manifest_text(c);
+    if (!s) return st_error_set(err, ST_ENOMEM, "out of memory writing the manifest");
+    int rc = ev_manifest_put(dir, s, err);
+    free(s);
     return rc;
 }
 

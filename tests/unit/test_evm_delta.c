@@ -449,6 +449,8 @@ static void test_out_of_memory(void **state) {
     snprintf(bal, sizeof bal, "%s/addr_bal.idx", ref);
     assert_true(st_path_exists(bal));
     assert_int_equal(ingest(db, p0, 0), ST_OK);
+    snap s0;
+    snap_take(db, &s0);
     long n, failed = 0;
     for (n = 0; n < 200000; n++) {
         st_alloc_fail_after(n);
@@ -457,8 +459,13 @@ static void test_out_of_memory(void **state) {
         if (rc == ST_OK) break;
         assert_int_equal(rc, ST_ENOMEM);
         failed++;
+        snap s;
+        snap_take(db, &s); /* the manifest and index files as they were */
+        for (size_t i = 0; i < NIDX; i++) assert_true(same_file(s0.p[i], s0.len[i], s.p[i], s.len[i]));
+        snap_free(&s);
         if (n % 16 == 0) check_model(db, 50);
     }
+    snap_free(&s0);
     assert_true(failed > 100); /* every allocation up to the last the ingest needs */
     check_model(db, 130);
     check_same(ref, db);
