@@ -14,12 +14,16 @@ static _Atomic long alloc_budget = -1; /* <0: never fail */
 
 void st_alloc_fail_after(long n) { atomic_store(&alloc_budget, n); }
 
+/* A compare-and-swap: two threads that both saw a budget of 1 and both
+ * took one would leave -1, which is "never fail", and the rest of an
+ * ingest under test would run with memory. */
 static int alloc_should_fail(void) {
     long b = atomic_load(&alloc_budget);
-    if (b < 0) return 0;
-    if (b == 0) return 1;
-    atomic_fetch_sub(&alloc_budget, 1);
-    return 0;
+    for (;;) {
+        if (b < 0) return 0;
+        if (b == 0) return 1;
+        if (atomic_compare_exchange_weak(&alloc_budget, &b, b - 1)) return 0;
+    }
 }
 
 /* A block of 32 MiB or more may be backed with 2 MiB pages (its whole
