@@ -140,11 +140,14 @@ for grp in "${P}block_with_logs__expected_blocks.csv ${P}block_with_logs__expect
   python3 tests/cli/evm_json.py --bigquery --array $T/bqa$n.json $grp
   python3 tests/cli/evm_json.py --bigquery --pretty $T/bqp$n.json $grp
   gzip $T/bqp$n.json
+  # (the store byte for byte the JSON lines' one, which the reference
+  # checked: the same answers, at a fraction of its thousand queries)
   for f in bqa$n.json bqp$n.json.gz; do
     $B evm ingest --db $T/db_$f $T/$f >/dev/null || fail "JSON document $f"
-    ref $T/db_$f $grp --every $EVERY
-    cmp $T/db_$f/tx_hash.col $T/bq$n/tx_hash.col && cmp $T/db_$f/flow_amount.col $T/bq$n/flow_amount.col \
-      || fail "JSON document $f: not the store of the JSON lines"
+    for c in $T/bq$n/*.col $T/bq$n/*.idx $T/bq$n/*.bin $T/bq$n/manifest.json; do
+      [ -e "$c" ] || continue
+      cmp -s "$c" "$T/db_$f/${c##*/}" || fail "JSON document $f: ${c##*/} is not the JSON lines' one"
+    done
   done
   $B evm ingest --db $T/bqcsv$n $grp >/dev/null
   if [ -e $T/bqcsv$n/blocktimes.bin ]; then
@@ -498,7 +501,9 @@ for k in ('blocks_added', 'transactions_added', 'flows_added'):
     assert three[k] == 3 * one[k], (k, one[k], three[k])
 assert three['addresses_added'] == one['addresses_added'] + 2 * senders, (one, three, senders)
 PY
-ref $T/r3db $T/r3/*.csv --every $EVERY
+# (every ninth transaction and address: the copies are alike, and all of
+# them took 3,600 queries)
+ref $T/r3db $T/r3/*.csv --every $((EVERY * 9))
 if $B evm synth --flows 30 --out $T/synx --mix heavy 2>$T/err; then fail "--mix heavy accepted"; fi
 grep -q "mix is lean or mainnet" $T/err || fail "--mix heavy: $(cat $T/err)"
 
