@@ -178,10 +178,10 @@ extern int ev_readers_wait_ms;
  * halving finds it.  Balances at a block and `evm flows --from-block`. */
 uint64_t ev_addr_first_at(const st_evm *e, uint64_t addr, uint64_t block);
 int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err);
-/* Its two halves: the text (NULL: out of memory; freed with free()), then
- * the file written atomically (no allocation: a commit's last step). */
+/* Its text (NULL: out of memory; freed with free()): an ingest's commit
+ * writes and syncs it beside the manifest before renaming its index files
+ * into place, and renames it last. */
 char *ev_manifest_text(const ev_counts *c);
-int ev_manifest_put(const char *dir, const char *text, st_error *err);
 
 /* ---- export rows (export.c), joined by ingest.c ---- */
 

@@ -2386,12 +2386,22 @@ static int commit_rest(ingest *g, const char *dir, const ev_feed *feed, ix_file 
     if (rc == ST_OK && feed && feed->before_commit) rc = feed->before_commit(feed->ctx, dir, &g->nc, err);
     if (rc == ST_OK && !(manifest = ev_manifest_text(&g->nc)))
         rc = st_error_set(err, ST_ENOMEM, "out of memory writing the manifest");
-    /* the index files renamed only now, then the manifest written: a
-     * failure before leaves the store's index files as they were */
-    if ((rc = ix_files_rename(&ixf[0][0], 2 * EV_NIX, rc, err)) == ST_OK)
-        rc = ev_manifest_put(dir, manifest, err);
+    /* the manifest written and synced beside its name, then the index
+     * files renamed, then the manifest: a failure before the renames
+     * (the disk full at the manifest's few hundred bytes too) leaves the
+     * store's index files as they were, and a rename fails only on a
+     * broken disk */
+    ix_file mf = {0};
+    if (rc == ST_OK) {
+        int fd;
+        snprintf(mf.path, sizeof mf.path, "%s/manifest.json", dir);
+        rc = st_file_write_tmp(mf.path, manifest, strlen(manifest), mf.tmp, sizeof mf.tmp, &fd, err);
+        if (rc == ST_OK) mf.fd = fd + 1;
+    }
     free(manifest);
-    if (rc) return rc;
+    rc = ix_files_sync(&mf, 1, 1, rc, err);
+    rc = ix_files_rename(&ixf[0][0], 2 * EV_NIX, rc, err);
+    if ((rc = ix_files_rename(&mf, 1, rc, err))) return rc;
     g->committed = 1;
     if (!g->opts->no_sync) { /* the new names (columns, indexes, manifest) durable too */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -180,16 +180,11 @@ char *ev_manifest_text(const ev_counts *c) {
     return s;
 }
 
-int ev_manifest_put(const char *dir, const char *text, st_error *err) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/manifest.json", dir);
-    return st_file_write_atomic(path, text, strlen(text), err);
-}
-
 int ev_manifest_write(const char *dir, const ev_counts *c, st_error *err) {
-    char *s = ev_manifest_text(c);
+    char *s = ev_manifest_text(c), path[1100];
     if (!s) return st_error_set(err, ST_ENOMEM, "out of memory writing the manifest");
-    int rc = ev_manifest_put(dir, s, err);
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    int rc = st_file_write_atomic(path, s, strlen(s), err);
     free(s);
     return rc;
 }

@@ -14,6 +14,7 @@
  * random 32-byte hashes. */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -473,6 +474,47 @@ static void test_out_of_memory(void **state) {
     free(dir);
 }
 
+/* The manifest cannot be written (a directory where the commit writes
+ * it: as a full disk at its last few hundred bytes would): the ingest
+ * fails with every index file as it was, first on a commit that writes
+ * only deltas, then on one that merges the bases; no temporary file is
+ * left; the same ingest succeeds once the manifest can be written. */
+static void test_manifest_unwritable(void **state) {
+    (void)state;
+    memset(&M, 0, sizeof M);
+    char *dir = st_test_tmpdir(), db[600], part[700], blocker[900];
+    st_rng r = {77};
+    write_part(dir, "part-000", 0, 60, &r);
+    write_part(dir, "part-001", 60, 62, &r);  /* deltas only */
+    write_part(dir, "part-002", 62, 120, &r); /* the bases merged */
+    snprintf(db, sizeof db, "%s/db", dir);
+    snprintf(part, sizeof part, "%s/part-000", dir);
+    assert_int_equal(ingest(db, part, 0), ST_OK);
+    snprintf(blocker, sizeof blocker, "%s/manifest.json.tmp.%ld", db, (long)getpid());
+    const int upto[] = {60, 62, 120};
+    for (int k = 1; k <= 2; k++) {
+        snprintf(part, sizeof part, "%s/part-%03d", dir, k);
+        snap s0, s;
+        snap_take(db, &s0);
+        assert_int_equal(mkdir(blocker, 0700), 0);
+        assert_int_equal(ingest(db, part, 0), ST_EIO);
+        snap_take(db, &s);
+        for (size_t i = 0; i < NIDX; i++) assert_true(same_file(s0.p[i], s0.len[i], s.p[i], s.len[i]));
+        snap_free(&s);
+        snap_free(&s0);
+        check_model(db, upto[k - 1]);
+        assert_int_equal(rmdir(blocker), 0);
+        DIR *d = opendir(db);
+        assert_non_null(d);
+        for (struct dirent *de; (de = readdir(d));) assert_null(strstr(de->d_name, ".tmp."));
+        closedir(d);
+        assert_int_equal(ingest(db, part, 0), ST_OK);
+        check_model(db, upto[k]);
+    }
+    st_rm_rf(dir);
+    free(dir);
+}
+
 /* A node's reorganisation, as `--rpc` commits it: the store cut back to an
  * earlier commit (the feed's prepare lowers the counts), then other blocks
  * in place of the ones taken back, more of them than before.  The index
@@ -541,10 +583,9 @@ static void test_reorg_past_the_base(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_many_small_ingests),
-        cmocka_unit_test(test_crashes),
-        cmocka_unit_test(test_reorg_past_the_base),
-        cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_many_small_ingests),  cmocka_unit_test(test_crashes),
+        cmocka_unit_test(test_reorg_past_the_base), cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_manifest_unwritable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
