@@ -793,10 +793,10 @@ static void test_events_windows(void **state) {
         assert_int_equal(st_file_read(path, (size_t)1 << 30, &logs, &len, NULL), ST_OK);
         /* a plain loop, not strstr: the sanitizer's strstr measures the
          * whole rest of the file at every call (minutes at 100 MB) */
-        static const char sync[] = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822";
+        static const char swap_topic[] = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822";
         for (size_t i = 0; i < len; i++) {
             rows += logs[i] == '\n';
-            if (k == 3 && logs[i] == '0' && len - i >= sizeof sync - 1 && !memcmp(logs + i, sync, sizeof sync - 1))
+            if (k == 3 && logs[i] == '0' && len - i >= sizeof swap_topic - 1 && !memcmp(logs + i, swap_topic, sizeof swap_topic - 1))
                 swaps++;
         }
         st_free(logs);
