@@ -9,17 +9,9 @@ set -eu
 B=$ST_BIN; D=$ST_DATA/chain/ethereum; T=$ST_TMP
 fail() { echo "FAIL: $*" >&2; exit 1; }
 . tests/lib/rollback.sh
+. tests/lib/store.sh
 EVERY=1; [ "${MODE:-release}" = asan ] && EVERY=3
 ref() { python3 tests/cli/evm_ref.py "$B" "$@"; }
-# $1 a store that must be $2 byte for byte (every file that answers a
-# query: columns, indexes, block times, events, the manifest), $3 what it is
-same_store() {
-  [ "$(ls $1)" = "$(ls $2)" ] || fail "$3: other files than $2's: $(ls $1)"
-  for c in $2/*.col $2/*.idx $2/*.bin $2/manifest.json; do
-    [ -e "$c" ] || continue
-    cmp -s "$c" "$1/${c##*/}" || fail "$3: ${c##*/} differs from $2's"
-  done
-}
 P=$D/test_export_blocks_job__
 
 # traces, parity-style (exporter's transaction_hash) and geth-style (none):

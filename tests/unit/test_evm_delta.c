@@ -342,6 +342,14 @@ static void snap_free(snap *s) {
     for (size_t i = 0; i < NIDX; i++) st_free(s->p[i]);
 }
 
+/* The manifest and index files of db byte for byte those of s0. */
+static void snap_unchanged(const char *db, const snap *s0) {
+    snap s;
+    snap_take(db, &s);
+    for (size_t i = 0; i < NIDX; i++) assert_true(same_file(s0->p[i], s0->len[i], s.p[i], s.len[i]));
+    snap_free(&s);
+}
+
 static void test_crashes(void **state) {
     (void)state;
     memset(&M, 0, sizeof M);
@@ -460,10 +468,7 @@ static void test_out_of_memory(void **state) {
         if (rc == ST_OK) break;
         assert_int_equal(rc, ST_ENOMEM);
         failed++;
-        snap s;
-        snap_take(db, &s); /* the manifest and index files as they were */
-        for (size_t i = 0; i < NIDX; i++) assert_true(same_file(s0.p[i], s0.len[i], s.p[i], s.len[i]));
-        snap_free(&s);
+        snap_unchanged(db, &s0);
         if (n % 16 == 0) check_model(db, 50);
     }
     snap_free(&s0);
@@ -494,13 +499,11 @@ static void test_manifest_unwritable(void **state) {
     const int upto[] = {60, 62, 120};
     for (int k = 1; k <= 2; k++) {
         snprintf(part, sizeof part, "%s/part-%03d", dir, k);
-        snap s0, s;
+        snap s0;
         snap_take(db, &s0);
         assert_int_equal(mkdir(blocker, 0700), 0);
         assert_int_equal(ingest(db, part, 0), ST_EIO);
-        snap_take(db, &s);
-        for (size_t i = 0; i < NIDX; i++) assert_true(same_file(s0.p[i], s0.len[i], s.p[i], s.len[i]));
-        snap_free(&s);
+        snap_unchanged(db, &s0);
         snap_free(&s0);
         check_model(db, upto[k - 1]);
         assert_int_equal(rmdir(blocker), 0);
